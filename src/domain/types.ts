@@ -1,0 +1,110 @@
+// The domain model. schemas/*.schema.json define the file formats; these types are kept in step
+// with them (test/schema-types.test.ts fails when a property is added to one and not the other).
+
+export type AccessLevel = "read" | "list" | "write" | "tagging" | "permissions-management";
+export const ACCESS_LEVELS: readonly AccessLevel[] = ["read", "list", "write", "tagging", "permissions-management"];
+
+export type RequestStatus = "proposed" | "active" | "expired" | "revoked" | "rejected" | "failed";
+
+export interface RequestItem {
+  service: string;
+  access?: AccessLevel[];
+  resources: string[];
+  actions?: string[];
+}
+
+export type Condition = Record<string, Record<string, string | boolean | number | Array<string | boolean | number>>>;
+
+export interface Statement {
+  Sid?: string;
+  Effect: "Allow" | "Deny";
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Condition;
+}
+
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Id?: string;
+  Statement: Statement[];
+}
+
+export interface GrantRecord {
+  approved_by: string[];
+  merge_commit: string;
+  pr?: number;
+  granted_at: string;
+  expires_at: string;
+  aws?: {
+    mode?: "iam" | "identity-center";
+    account_id?: string;
+    resources?: string[];
+    schedule?: string;
+  };
+}
+
+export interface ClosedRecord {
+  at: string;
+  reason: string;
+  by?: string;
+}
+
+/** A request file as stored under access-requests/. */
+export interface AccessRequest {
+  version: 1;
+  id: string;
+  requester: string;
+  account: string;
+  principal?: string;
+  duration: string;
+  reason: string;
+  request: RequestItem[];
+  description?: string;
+  policy?: PolicyDocument;
+  generator?: string;
+  status?: RequestStatus;
+  grant?: GrantRecord;
+  closed?: ClosedRecord;
+}
+
+export type AwsMode = "iam" | "identity-center";
+
+export type Principal = { iam_user: string } | { iam_role: string } | { sso_user: string };
+
+export interface AccountEntry {
+  id: string;
+  role_arn?: string;
+}
+
+/** .github/jit-access.yml after defaults are applied. */
+export interface Config {
+  aws: {
+    mode: AwsMode;
+    region: string;
+    partition: "aws" | "aws-cn" | "aws-us-gov";
+    accounts: Record<string, string | AccountEntry>;
+    allow_any_account: boolean;
+    scheduler_role_arn?: string;
+    identity_center?: { instance_arn: string; identity_store_id: string };
+  };
+  principals: Record<string, Principal>;
+  approvers: string[];
+  required_approvals: { low: number; medium: number; high: number };
+  allowed_services: string[];
+  denied_actions: string[];
+  allowed_dangerous_actions: string[];
+  default_duration: string;
+  max_duration: string;
+  ai: { provider: "builtin" | "gemini"; model: string; timeout_seconds: number };
+  notifications: { slack_webhook_env?: string };
+}
+
+export type RiskTier = "low" | "medium" | "high";
+
+/** One thing wrong with an input, said so a person can fix it. */
+export interface Problem {
+  /** Field path in the input, e.g. `request[0].duration`; "" for the whole input. */
+  path: string;
+  /** What is wrong, naming the value, and how to fix it. */
+  message: string;
+}
