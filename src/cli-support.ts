@@ -1,0 +1,86 @@
+// Shared plumbing of the CLI commands: locating the repository, the config and request files.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { CONFIG_PATH, parseConfig } from "./domain/config.js";
+import { REQUESTS_DIR } from "./domain/request.js";
+import { MAX_YAML_BYTES } from "./domain/yaml.js";
+import type { Config, Problem } from "./domain/types.js";
+
+export interface Io {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+  cwd: string;
+}
+
+export class UsageError extends Error {}
+
+/** The nearest ancestor holding access-requests/ or .git; else the working directory. */
+export function findRepoRoot(start: string): string {
+  let dir = resolve(start);
+  for (;;) {
+    if (existsSync(join(dir, REQUESTS_DIR)) || existsSync(join(dir, ".git"))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return resolve(start);
+    dir = parent;
+  }
+}
+
+export type LoadedConfig = { ok: true; config: Config; file: string } | { ok: false; problems: Problem[]; file: string };
+
+export function loadConfigFile(root: string, cwd: string, explicit: string | undefined): LoadedConfig {
+  const file = explicit ? resolve(cwd, explicit) : join(root, CONFIG_PATH);
+  const shown = relative(cwd, file) || file;
+  if (!existsSync(file)) {
+    if (explicit) throw new UsageError(`config file ${explicit} does not exist`);
+    const r = parseConfig(undefined);
+    return r.ok ? { ok: true, config: r.config, file: "(defaults)" } : { ok: false, problems: r.problems, file: "(defaults)" };
+  }
+  const bytes = readBounded(file);
+  const r = bytes.ok ? parseConfig(bytes.data) : { ok: false as const, problems: bytes.problems };
+  return r.ok ? { ok: true, config: r.config, file: shown } : { ok: false, problems: r.problems, file: shown };
+}
+
+export type Bounded = { ok: true; data: Uint8Array } | { ok: false; problems: Problem[] };
+
+/** Reads a file unless it is larger than a request may be (then it is not read at all). */
+export function readBounded(file: string, max = MAX_YAML_BYTES): Bounded {
+  const st = statSync(file);
+  if (!st.isFile()) return { ok: false, problems: [{ path: "", message: `${file} is not a regular file` }] };
+  if (st.size > max) return { ok: false, problems: [{ path: "", message: `the file is ${st.size} bytes; the limit is ${max} bytes` }] };
+  return { ok: true, data: readFileSync(file) };
+}
+
+/** Request files named on the command line (files or folders), or all under access-requests/. */
+export function requestFiles(root: string, cwd: string, args: string[]): string[] {
+  const targets = args.length ? args.map((a) => resolve(cwd, a)) : [join(root, REQUESTS_DIR)];
+  const out: string[] = [];
+  for (const t of targets) {
+    if (!existsSync(t)) {
+      if (args.length) throw new UsageError(`${relative(cwd, t) || t}: no such file or folder`);
+      continue;
+    }
+    if (statSync(t).isDirectory()) out.push(...walkYaml(t));
+    else out.push(t);
+  }
+  return [...new Set(out)].sort();
+}
+
+function walkYaml(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...walkYaml(p));
+    else if (e.isFile() && /\.ya?ml$/.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
+/** The path a request file is judged by: relative to the repository root, with forward slashes. */
+export function repoPath(root: string, file: string): string {
+  return relative(root, file).split(sep).join("/");
+}
+
+export function formatProblems(problems: Problem[]): string {
+  // Messages usually start with the field already; only prefix the path when they do not.
+  return problems.map((p) => `  ✗ ${p.path && !p.message.startsWith(p.path) ? `${p.path}: ` : ""}${p.message}`).join("\n") + "\n";
+}

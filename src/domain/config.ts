@@ -1,0 +1,105 @@
+// The repository config (.github/jit-access.yml): parsed, validated, defaults applied.
+import { parseDuration } from "./duration.js";
+import { validateConfigShape } from "./schema.js";
+import { show } from "./text.js";
+import type { AccountEntry, Config, Problem } from "./types.js";
+import { loadYamlMapping } from "./yaml.js";
+
+export const CONFIG_PATH = ".github/jit-access.yml";
+
+/** Folder names under access-requests/ that are not accounts. */
+export const RESERVED_FOLDERS = ["examples"];
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: Problem[] };
+
+export function defaultConfig(): Config {
+  const result = configFromObject({});
+  if (!result.ok) throw new Error("the built-in config defaults do not validate"); // a bug, not input
+  return result.config;
+}
+
+/** From YAML text; `undefined` (no file) means all defaults. */
+export function parseConfig(text: string | Uint8Array | undefined): ConfigResult {
+  if (text === undefined) return configFromObject({});
+  const loaded = loadYamlMapping(text, "config file");
+  if (!loaded.ok) return loaded;
+  return configFromObject(loaded.value);
+}
+
+export function configFromObject(raw: unknown): ConfigResult {
+  // Defaults are filled in by ajv on a copy; the caller's object is left alone.
+  const value: unknown = raw && typeof raw === "object" ? structuredClone(raw) : raw;
+  const problems = validateConfigShape(value);
+  if (problems.length) return { ok: false, problems };
+  const config = value as Config;
+  problems.push(...semanticProblems(config));
+  return problems.length ? { ok: false, problems } : { ok: true, config };
+}
+
+function semanticProblems(config: Config): Problem[] {
+  const out: Problem[] = [];
+  const def = parseDuration(config.default_duration);
+  const max = parseDuration(config.max_duration);
+  if (!def.ok) out.push({ path: "default_duration", message: `default_duration: ${def.message}` });
+  if (!max.ok) out.push({ path: "max_duration", message: `max_duration: ${max.message}` });
+  if (def.ok && max.ok && def.seconds > max.seconds) {
+    out.push({ path: "default_duration", message: `default_duration ${show(config.default_duration)} is longer than max_duration ${show(config.max_duration)}; lower it or raise max_duration` });
+  }
+  if (def.ok && def.seconds < 15 * 60) out.push({ path: "default_duration", message: `default_duration ${show(config.default_duration)} is shorter than the 15m minimum` });
+  if (max.ok && max.seconds < 15 * 60) out.push({ path: "max_duration", message: `max_duration ${show(config.max_duration)} is shorter than the 15m minimum` });
+  for (const alias of Object.keys(config.aws.accounts)) {
+    if (RESERVED_FOLDERS.includes(alias)) out.push({ path: `aws.accounts.${alias}`, message: `account alias ${show(alias)} is reserved (access-requests/${alias}/ holds examples); pick another alias` });
+  }
+  const seenIds = new Map<string, string>();
+  for (const [alias, entry] of Object.entries(config.aws.accounts)) {
+    const id = accountEntry(entry).id;
+    const other = seenIds.get(id);
+    if (other) out.push({ path: `aws.accounts.${alias}`, message: `account id ${id} is listed twice (as ${show(other)} and ${show(alias)}); keep one alias per account` });
+    seenIds.set(id, alias);
+  }
+  if (config.aws.mode === "identity-center") {
+    if (!config.aws.identity_center) {
+      out.push({ path: "aws.identity_center", message: `aws.mode is identity-center but aws.identity_center is missing; add instance_arn and identity_store_id` });
+    }
+    for (const [login, p] of Object.entries(config.principals)) {
+      if (!("sso_user" in p)) out.push({ path: `principals.${login}`, message: `principals.${login} must be { sso_user: <user name> } in identity-center mode` });
+    }
+  } else {
+    for (const [login, p] of Object.entries(config.principals)) {
+      if ("sso_user" in p) out.push({ path: `principals.${login}`, message: `principals.${login} is an sso_user but aws.mode is iam; use iam_user or iam_role, or set aws.mode: identity-center` });
+    }
+  }
+  return out;
+}
+
+export function accountEntry(entry: string | AccountEntry): AccountEntry {
+  return typeof entry === "string" ? { id: entry } : entry;
+}
+
+export interface ResolvedAccount {
+  id: string;
+  alias?: string;
+  roleArn?: string;
+}
+
+/** An alias or 12-digit id → the account, or undefined when the config does not allow it. */
+export function resolveAccount(config: Config, account: string): ResolvedAccount | undefined {
+  const direct = Object.hasOwn(config.aws.accounts, account) ? config.aws.accounts[account] : undefined;
+  if (direct !== undefined) {
+    const e = accountEntry(direct);
+    return { id: e.id, alias: account, ...(e.role_arn ? { roleArn: e.role_arn } : {}) };
+  }
+  if (/^\d{12}$/.test(account)) {
+    for (const [alias, entry] of Object.entries(config.aws.accounts)) {
+      const e = accountEntry(entry);
+      if (e.id === account) return { id: e.id, alias, ...(e.role_arn ? { roleArn: e.role_arn } : {}) };
+    }
+    if (config.aws.allow_any_account) return { id: account };
+  }
+  return undefined;
+}
+
+export function knownAccountsText(config: Config): string {
+  const aliases = Object.keys(config.aws.accounts);
+  return aliases.length ? aliases.join(", ") : "none configured — add aws.accounts to .github/jit-access.yml";
+}

@@ -1,0 +1,156 @@
+// A request file: read safely, checked against the schema, then against the rules a schema
+// cannot express (file name, durations, accounts, ARNs, status consistency).
+import { RESERVED_FOLDERS, knownAccountsText, resolveAccount, type ResolvedAccount } from "./config.js";
+import { parseDuration, formatDuration } from "./duration.js";
+import { validateRequestShape } from "./schema.js";
+import { show } from "./text.js";
+import type { AccessRequest, Config, Problem } from "./types.js";
+import { loadYamlMapping } from "./yaml.js";
+
+export const MIN_DURATION_SECONDS = 15 * 60;
+export const REQUESTS_DIR = "access-requests";
+
+export type RequestResult =
+  | { ok: true; request: AccessRequest; account: ResolvedAccount; durationSeconds: number; example: boolean }
+  | { ok: false; problems: Problem[]; request?: AccessRequest };
+
+export interface RequestContext {
+  /** Repository-relative path, e.g. access-requests/prod/2026/142-reports.yaml. */
+  file: string;
+  config: Config;
+}
+
+export function parseRequestFile(input: string | Uint8Array, ctx: RequestContext): RequestResult {
+  const pathProblems = checkPathShape(ctx.file);
+  const loaded = loadYamlMapping(input, "request file");
+  if (!loaded.ok) return { ok: false, problems: [...pathProblems, ...loaded.problems] };
+  return checkRequest(loaded.value, ctx, pathProblems);
+}
+
+export function checkRequest(value: unknown, ctx: RequestContext, earlier: Problem[] = checkPathShape(ctx.file)): RequestResult {
+  const shape = validateRequestShape(value);
+  if (shape.length) return { ok: false, problems: [...earlier, ...shape] };
+  const request = value as AccessRequest;
+  const problems = [...earlier];
+  const { config } = ctx;
+
+  // Path: access-requests/<account>/<YYYY>/<id>.yaml, or access-requests/examples/<id>.yaml.
+  const parts = ctx.file.split("/");
+  const example = parts.length === 3 && parts[1] === "examples";
+  const fileName = (parts[parts.length - 1] ?? "").replace(/\.yaml$/, "");
+  if (earlier.length === 0 && fileName !== request.id) {
+    problems.push({ path: "id", message: `id ${show(request.id)} does not match the file name ${show(fileName + ".yaml")}; rename the file to ${request.id}.yaml or set id: ${fileName}` });
+  }
+
+  const account = resolveAccount(config, request.account);
+  if (!account) {
+    const asId = /^\d{12}$/.test(request.account);
+    problems.push({
+      path: "account",
+      message: asId
+        ? `account ${show(request.account)} is not listed in aws.accounts of .github/jit-access.yml; use one of: ${knownAccountsText(config)}`
+        : `account ${show(request.account)} is not a known alias; use one of: ${knownAccountsText(config)} (or a listed 12-digit id)`,
+    });
+  } else if (earlier.length === 0 && !example && parts.length === 4) {
+    const folder = parts[1] ?? "";
+    const folderAccount = resolveAccount(config, folder);
+    if (!folderAccount || folderAccount.id !== account.id) {
+      problems.push({ path: "account", message: `the file is under access-requests/${folder}/ but account is ${show(request.account)}; move it to access-requests/${account.alias ?? account.id}/ or fix account` });
+    }
+  }
+
+  const dur = parseDuration(request.duration);
+  let durationSeconds = 0;
+  if (!dur.ok) problems.push({ path: "duration", message: `duration: ${dur.message}` });
+  else {
+    durationSeconds = dur.seconds;
+    const max = parseDuration(config.max_duration);
+    if (dur.seconds < MIN_DURATION_SECONDS) problems.push({ path: "duration", message: `duration ${show(request.duration)} is shorter than the 15m minimum; ask for at least 15m` });
+    else if (max.ok && dur.seconds > max.seconds) {
+      problems.push({ path: "duration", message: `duration ${show(request.duration)} is longer than max_duration ${formatDuration(max.seconds)}; ask for ${formatDuration(max.seconds)} or less` });
+    }
+  }
+
+  if (request.principal !== undefined && request.principal !== request.requester) {
+    problems.push({ path: "principal", message: `principal ${show(request.principal)} is not the requester ${show(request.requester)}; access is granted only to the person who asks — ${request.principal} should open their own request` });
+  }
+
+  request.request.forEach((item, i) => {
+    const at = `request[${i}]`;
+    if (!item.access && !item.actions) {
+      problems.push({ path: at, message: `${at} names neither access nor actions; add access: [read] (read, list, write, tagging, permissions-management) or exact actions: [${item.service}:...]` });
+    }
+    item.actions?.forEach((a, j) => {
+      if (a.split(":")[0] !== item.service) {
+        problems.push({ path: `${at}.actions[${j}]`, message: `${at}.actions[${j}] ${show(a)} belongs to another service than ${show(item.service)}; move it to a request item with service: ${a.split(":")[0]}` });
+      }
+    });
+    item.resources.forEach((r, j) => {
+      const p = `${at}.resources[${j}]`;
+      const m = checkResource(r, account);
+      if (m) problems.push({ path: p, message: `${p} ${show(r)} ${m}` });
+    });
+  });
+
+  problems.push(...statusProblems(request, example));
+  if (problems.length) return { ok: false, problems, request };
+  return { ok: true, request, account: account as ResolvedAccount, durationSeconds, example };
+}
+
+/** The path rules that hold before the file is even read (also stops path traversal). */
+export function checkPathShape(file: string): Problem[] {
+  const bad = (message: string): Problem[] => [{ path: "", message }];
+  if (!/^[\x21-\x7e]+$/.test(file)) return bad(`file path ${show(file)} must be plain ASCII without spaces; rename it to <number>-<slug>.yaml`);
+  if (file.startsWith("/") || file.includes("\\") || file.split("/").some((s) => s === ".." || s === "." || s === "")) {
+    return bad(`file path ${show(file)} must be a plain relative path under ${REQUESTS_DIR}/`);
+  }
+  const parts = file.split("/");
+  if (parts[0] !== REQUESTS_DIR) return bad(`file ${show(file)} is not under ${REQUESTS_DIR}/; request files live at ${REQUESTS_DIR}/<account>/<YYYY>/<number>-<slug>.yaml`);
+  const name = parts[parts.length - 1] ?? "";
+  if (!name.endsWith(".yaml")) return bad(`file ${show(file)} must end in .yaml`);
+  if (!/^[1-9][0-9]{0,9}-[a-z0-9]+(-[a-z0-9]+)*\.yaml$/.test(name)) {
+    return bad(`file name ${show(name)} must be <number>-<slug>.yaml (lower-case letters, digits and single hyphens), e.g. 142-financial-reports.yaml`);
+  }
+  if (parts.length === 3 && RESERVED_FOLDERS.includes(parts[1] ?? "")) return [];
+  if (parts.length !== 4 || !/^[a-z0-9][a-z0-9-]{0,62}$|^\d{12}$/.test(parts[1] ?? "") || !/^20\d\d$/.test(parts[2] ?? "")) {
+    return bad(`file ${show(file)} must be at ${REQUESTS_DIR}/<account>/<YYYY>/<number>-<slug>.yaml, e.g. ${REQUESTS_DIR}/prod/2026/${name}`);
+  }
+  return [];
+}
+
+const PARTITIONS = new Set(["aws", "aws-cn", "aws-us-gov"]);
+
+/** ARNs must be well-formed and inside the request's account; names are left to the generator. */
+function checkResource(resource: string, account: ResolvedAccount | undefined): string | undefined {
+  if (resource === "*") return "grants every resource; name the resources you need";
+  if (/\s/.test(resource)) return "contains whitespace; remove it";
+  if (!resource.startsWith("arn:")) return undefined;
+  const f = resource.split(":");
+  if (f.length < 6) return "is not a well-formed ARN (arn:partition:service:region:account:resource)";
+  const [, partition = "", service = "", region = "", acct = ""] = f;
+  if (!PARTITIONS.has(partition)) return `has partition ${show(partition)}; use aws, aws-cn or aws-us-gov`;
+  if (!/^[a-z0-9-]+$/.test(service)) return `has service field ${show(service)}, which is not a service name`;
+  if (region !== "" && !/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region)) return `has region ${show(region)}; name one region (no wildcards)`;
+  if (acct !== "" && !/^\d{12}$/.test(acct)) return `has account field ${show(acct)}; it must be the 12-digit account id (no wildcards)`;
+  if (acct !== "" && account && acct !== account.id) return `is in account ${acct}, not the request's account ${account.id}; ask in a request for that account`;
+  if (f.slice(5).join(":") === "") return "has an empty resource part";
+  return undefined;
+}
+
+function statusProblems(r: AccessRequest, example: boolean): Problem[] {
+  const out: Problem[] = [];
+  const status = r.status ?? "proposed";
+  if (example && status !== "proposed") out.push({ path: "status", message: `examples must stay proposed; remove status ${show(status)}` });
+  const needsGrant = status === "active" || status === "expired" || status === "revoked";
+  if (needsGrant && !r.grant) out.push({ path: "grant", message: `status ${status} needs a grant record; status and grant are written by the app — do not edit them by hand` });
+  if (!needsGrant && status !== "failed" && r.grant) out.push({ path: "grant", message: `a ${status} request cannot carry a grant; remove grant (it is written by the app)` });
+  const closedStates = ["expired", "revoked", "rejected"];
+  if (closedStates.includes(status) && !r.closed) out.push({ path: "closed", message: `status ${status} needs closed: { at, reason }` });
+  if (!closedStates.includes(status) && status !== "failed" && r.closed) out.push({ path: "closed", message: `a ${status} request cannot be closed; remove closed` });
+  if (r.grant) {
+    const g = Date.parse(r.grant.granted_at);
+    const e = Date.parse(r.grant.expires_at);
+    if (!(e > g)) out.push({ path: "grant.expires_at", message: `grant.expires_at ${show(r.grant.expires_at)} must be after grant.granted_at ${show(r.grant.granted_at)}` });
+  }
+  return out;
+}

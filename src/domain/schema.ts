@@ -1,0 +1,127 @@
+// ajv validation against schemas/*.schema.json, with ajv's errors rewritten for people: each
+// problem names the field path, the bad value and how to fix it.
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import addFormatsImport from "ajv-formats";
+import requestSchema from "../../schemas/access-request.schema.json" with { type: "json" };
+import configSchema from "../../schemas/config.schema.json" with { type: "json" };
+import { joinPath, pointerToPath, show } from "./text.js";
+import type { Problem } from "./types.js";
+
+export { requestSchema, configSchema };
+
+// ajv-formats is CommonJS: its default export arrives as the module object under NodeNext.
+const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as unknown as (
+  ajv: Ajv2020,
+) => void;
+
+function makeAjv(useDefaults: boolean): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true, useDefaults, allowUnionTypes: true });
+  addFormats(ajv);
+  return ajv;
+}
+
+let requestValidator: ValidateFunction | undefined;
+let configValidator: ValidateFunction | undefined;
+
+export function validateRequestShape(value: unknown): Problem[] {
+  requestValidator ??= makeAjv(false).compile(requestSchema);
+  return requestValidator(value) ? [] : humanize(requestValidator.errors ?? [], value);
+}
+
+/** Validates and fills in defaults (mutates `value`). */
+export function validateConfigShape(value: unknown): Problem[] {
+  configValidator ??= makeAjv(true).compile(configSchema);
+  return configValidator(value) ? [] : humanize(configValidator.errors ?? [], value);
+}
+
+function humanize(errors: ErrorObject[], _root: unknown): Problem[] {
+  // oneOf/anyOf report every branch's failure too; keep one message per alternative set.
+  const alternatives = errors.filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf");
+  const kept = errors.filter(
+    (e) =>
+      e.keyword === "oneOf" ||
+      e.keyword === "anyOf" ||
+      !alternatives.some((a) => e.schemaPath.startsWith(a.schemaPath.replace(/\/(oneOf|anyOf)$/, "/$1/")) && e.instancePath.startsWith(a.instancePath)),
+  );
+  const out: Problem[] = [];
+  const seen = new Set<string>();
+  for (const e of kept) {
+    const p = describe(e);
+    const key = `${p.path}\u0000${p.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+function describe(e: ErrorObject): Problem {
+  const path = pointerToPath(e.instancePath);
+  const field = path === "" ? "the file" : path;
+  const hint = typeof e.parentSchema?.description === "string" ? ` (${e.parentSchema.description})` : "";
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case "additionalProperties": {
+      const extra = String(params.additionalProperty);
+      const allowed = Object.keys((e.parentSchema?.properties as object | undefined) ?? {});
+      return {
+        path: joinPath(path, extra),
+        message: `unknown field ${show(extra)}${path ? ` in ${path}` : ""}; remove it${allowed.length ? ` (allowed: ${allowed.join(", ")})` : ""}`,
+      };
+    }
+    case "required":
+      return { path: joinPath(path, String(params.missingProperty)), message: `missing required field ${show(params.missingProperty)}${path ? ` in ${path}` : ""}; add it` };
+    case "type": {
+      const expected = String(params.type);
+      const got = e.data === null ? "null" : Array.isArray(e.data) ? "a list" : typeof e.data;
+      let fix = "";
+      if (expected.includes("string") && typeof e.data === "number") fix = ` — put it in quotes, e.g. "${String(e.data)}"`;
+      else if (expected === "array") fix = " — write it as a list, e.g. [a, b] or one '- item' per line";
+      return { path, message: `${field} must be ${article(expected)}, but it is ${got} ${show(e.data)}${fix}` };
+    }
+    case "pattern":
+    case "format":
+      return { path, message: `${field} ${show(e.data)} is not valid${hint || ` (expected ${e.keyword === "format" ? `a ${String(params.format)}, e.g. 2026-01-31T09:00:00Z` : `to match ${String(params.pattern)}`})`}` };
+    case "enum":
+      return { path, message: `${field} ${show(e.data)} is not allowed; use one of: ${(params.allowedValues as unknown[]).map((v) => String(v)).join(", ")}` };
+    case "const":
+      return { path, message: `${field} must be ${show(params.allowedValue)}, not ${show(e.data)}` };
+    case "minItems":
+      return { path, message: `${field} needs at least ${String(params.limit)} item(s)` };
+    case "maxItems":
+      return { path, message: `${field} has more than ${String(params.limit)} items; split the request or narrow it` };
+    case "minLength":
+      return { path, message: `${field} is too short (at least ${String(params.limit)} characters)` };
+    case "maxLength":
+      return { path, message: `${field} is too long (at most ${String(params.limit)} characters); shorten it` };
+    case "minimum":
+    case "maximum":
+      return { path, message: `${field} ${show(e.data)} must be ${e.keyword === "minimum" ? "at least" : "at most"} ${String(params.limit)}` };
+    case "uniqueItems":
+      return { path, message: `${field} lists the same value twice (items ${String(params.j)} and ${String(params.i)}); remove the duplicate` };
+    case "minProperties":
+    case "maxProperties":
+      return { path, message: `${field} must set exactly one of: ${Object.keys((e.parentSchema?.properties as object | undefined) ?? {}).join(", ")}` };
+    case "propertyNames":
+      return { path, message: `${field} has a key that is not allowed: ${show(params.propertyName)}` };
+    case "oneOf":
+    case "anyOf":
+      return { path, message: `${field} ${show(e.data)} has the wrong shape${hint || ""}; ${alternativesText(e)}` };
+    default:
+      return { path, message: `${field} ${show(e.data)} is not valid: ${e.message ?? e.keyword}` };
+  }
+}
+
+function article(type: string): string {
+  const t = type.replace(/,/g, " or ");
+  if (t === "array") return "a list";
+  if (t === "object") return "a mapping (key: value)";
+  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+}
+
+function alternativesText(e: ErrorObject): string {
+  const branches = (e.schema as Array<Record<string, unknown>> | undefined) ?? [];
+  const kinds = branches.map((b) => (b.type === "array" ? "a list" : b.type === "object" ? "a mapping" : `a ${String(b.type ?? "value")}`));
+  return kinds.length ? `expected ${kinds.join(" or ")}` : "see the schema";
+}
