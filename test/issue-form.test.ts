@@ -1,0 +1,113 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { loadFormTemplate, parseIssueForm, requestId, type FormTemplate } from "../src/domain/issue-form.js";
+
+const templateText = readFileSync(new URL("../.github/ISSUE_TEMPLATE/access-request.yml", import.meta.url), "utf8");
+const loaded = loadFormTemplate(templateText);
+if (!loaded.ok) throw new Error("template does not load");
+const template: FormTemplate = loaded.template;
+const ctx = { number: 142, title: "Access request: Financial reports", author: "alice", defaultDuration: "8h" };
+
+function body(fields: Partial<Record<string, string>>): string {
+  const f = {
+    Account: "prod",
+    Service: "s3",
+    Resources: "financial-reports",
+    "Access levels": "- [x] read\n- [x] list\n- [ ] write\n- [ ] tagging\n- [ ] permissions-management",
+    "Exact actions (optional)": "_No response_",
+    Duration: "8h",
+    Reason: "Quarter-end reconciliation",
+    "Description (optional)": "_No response_",
+    ...fields,
+  };
+  return Object.entries(f)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `### ${k}\n\n${v}`)
+    .join("\n\n");
+}
+
+describe("issue form", () => {
+  it("parses the rendered form into a request", () => {
+    const r = parseIssueForm(body({}), template, ctx);
+    expect(r).toEqual({
+      ok: true,
+      request: {
+        version: 1,
+        id: "142-financial-reports",
+        requester: "alice",
+        account: "prod",
+        duration: "8h",
+        reason: "Quarter-end reconciliation",
+        request: [{ service: "s3", access: ["read", "list"], resources: ["financial-reports"] }],
+      },
+    });
+  });
+
+  it("takes lists one per line, with bullets, backticks and commas, and actions", () => {
+    const r = parseIssueForm(
+      body({ Resources: "- `orders`\n- invoices, refunds\n\n", "Exact actions (optional)": "dynamodb:GetItem\ndynamodb:Query", Service: "DynamoDB", "Access levels": "- [ ] read" }),
+      template,
+      ctx,
+    );
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.request.request[0]).toEqual({ service: "dynamodb", resources: ["orders", "invoices", "refunds"], actions: ["dynamodb:GetItem", "dynamodb:Query"] });
+  });
+
+  it("uses the default duration when none is given", () => {
+    const r = parseIssueForm(body({ Duration: "_No response_" }), template, ctx);
+    expect(r.ok && r.request.duration).toBe("8h");
+  });
+
+  it("refuses a second ### Account injected into the description", () => {
+    const r = parseIssueForm(body({ "Description (optional)": "please\n\n### Account\n\nother-prod" }), template, ctx);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems.map((p) => p.message).join("\n")).toMatch(/"### Account" appears 2 times/);
+  });
+
+  it("refuses headings that are not the form's", () => {
+    const r = parseIssueForm(body({ Reason: "x ### y\n\n### Notes\n\nz" }), template, ctx);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.problems.length).toBe(2);
+      expect(r.problems[0]?.message).toMatch(/only the form's own headings/);
+    }
+  });
+
+  it("lists every missing field at once", () => {
+    const r = parseIssueForm(body({ Account: "_No response_", Resources: "_No response_", "Access levels": "- [ ] read", Reason: "_No response_" }), template, ctx);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems.map((p) => p.path).sort()).toEqual(["access", "account", "reason", "resources"]);
+  });
+
+  it("takes the requester from the issue author, never from the body", () => {
+    const r = parseIssueForm(body({ Reason: "requester: mallory" }), template, { ...ctx, author: "alice" });
+    expect(r.ok && r.request.requester).toBe("alice");
+  });
+
+  it("refuses empty, non-string and oversized bodies", () => {
+    for (const b of ["", "   ", null, 42, "x".repeat(70_000)]) {
+      const r = parseIssueForm(b, template, ctx);
+      expect(r.ok).toBe(false);
+    }
+  });
+
+  it("handles a body of many headings quickly (no catastrophic regex)", () => {
+    const hostile = "### Account\n\n" + "#".repeat(3).concat(" ").repeat(15_000);
+    const t0 = performance.now();
+    const r = parseIssueForm(hostile, template, ctx);
+    expect(r.ok).toBe(false);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it("makes ids of <number>-<slug>", () => {
+    expect(requestId(7, "Access request: Read the ORDERS table!", "dynamodb", ["orders"])).toBe("7-read-the-orders-table");
+    expect(requestId(8, "Access request: ", "s3", ["arn:aws:s3:::my-bucket"])).toBe("8-s3-my-bucket");
+    expect(requestId(9, "Ünïcödé ☃", "s3", ["b"])).toBe("9-unicode");
+    expect(requestId(10, "x".repeat(200), "s3", ["b"]).length).toBeLessThanOrEqual(64);
+  });
+
+  it("reports a template missing a field", () => {
+    const r = loadFormTemplate(templateText.replace("id: account", "id: acct"));
+    expect(r.ok).toBe(false);
+  });
+});

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { ALL_EVENTS, ALL_STATUSES, isFinal, transition } from "../src/domain/lifecycle.js";
+import type { RequestStatus } from "../src/domain/types.js";
+
+const LEGAL: Array<[RequestStatus, string, RequestStatus]> = [
+  ["proposed", "approve-and-grant", "active"],
+  ["proposed", "grant-failed", "failed"],
+  ["proposed", "reject", "rejected"],
+  ["active", "expire", "expired"],
+  ["active", "revoke", "revoked"],
+];
+
+describe("lifecycle", () => {
+  it.each(LEGAL)("%s --%s--> %s", (from, event, to) => {
+    expect(transition(from, event as never)).toEqual({ ok: true, to });
+  });
+
+  const illegal = ALL_STATUSES.flatMap((from) =>
+    ALL_EVENTS.filter((ev) => !LEGAL.some(([f, e]) => f === from && e === ev)).map((ev) => [from, ev] as const),
+  );
+  it.each(illegal)("%s cannot %s", (from, event) => {
+    const r = transition(from, event);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.message).toContain(`a ${from} request cannot`);
+  });
+
+  it("covers every illegal pair", () => {
+    expect(illegal.length).toBe(ALL_STATUSES.length * ALL_EVENTS.length - LEGAL.length);
+  });
+
+  it("a failed revoke is not a state: active stays active until expire/revoke succeed", () => {
+    expect(ALL_STATUSES).not.toContain("failed-to-revoke");
+    expect(isFinal("active")).toBe(false);
+    for (const s of ["expired", "revoked", "rejected", "failed"] as const) expect(isFinal(s)).toBe(true);
+  });
+});
