@@ -177,7 +177,7 @@ export function requestId(number: number, title: string, service: string, resour
 export function slugify(s: string): string {
   return s
     .normalize("NFKD")
-    .replace(/[^\x00-\x7f]/g, "")
+    .replace(/[^ -~]/g, "")
     .toLowerCase()
     .replace(/arn:[^\s]*/g, (a) => a.split(/[:/]/).pop() ?? "")
     .replace(/[^a-z0-9]+/g, "-")

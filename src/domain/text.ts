@@ -8,6 +8,7 @@ export function show(value: unknown, max = 60): string {
   } catch {
     s = String(value);
   }
+  // eslint-disable-next-line no-control-regex -- escaping control characters is the point
   s = s.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }
