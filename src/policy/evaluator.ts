@@ -1,5 +1,5 @@
 // The project's own identity-policy evaluator. Pure: the pipeline uses it to check a stamped
-// policy without the AGPL simulator (@cloud-copilot/iam-simulate), which only tests may import.
+// policy without the AGPL simulator that the differential tests use (tests only, never src/).
 // It evaluates a subset of IAM (Action/Resource wildcards and date conditions on
 // aws:CurrentTime); anything else comes back "Unknown" so it never guesses "Allow".
 
@@ -147,6 +147,8 @@ function compileCondition(condition: Condition | undefined): CompiledCondition {
   const tests: CompiledCondition["tests"] = [];
   let unknown: string | undefined;
   if (condition === undefined) return { tests };
+  // Malformed JSON (null, a string) never reaches IAM; do not read it as "no condition".
+  if (typeof condition !== "object" || condition === null) return { tests, unknown: "Condition is not an object" };
   // Keep compiling past an unknown part: a known test that fails still rules the statement out.
   for (const [operatorName, keys] of Object.entries(condition)) {
     // aws:CurrentTime is always present in a request, so an IfExists variant acts as the base.
@@ -154,6 +156,10 @@ function compileCondition(condition: Condition | undefined): CompiledCondition {
     const operator = Object.hasOwn(DATE_OPERATORS, base) ? DATE_OPERATORS[base] : undefined;
     if (operator === undefined) {
       unknown ??= `condition operator ${operatorName} is not supported by this evaluator`;
+      continue;
+    }
+    if (typeof keys !== "object" || keys === null) {
+      unknown ??= `condition operator ${operatorName} does not hold an object of keys`;
       continue;
     }
     for (const [key, raw] of Object.entries(keys)) {

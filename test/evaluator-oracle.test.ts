@@ -1,0 +1,370 @@
+// Differential test: our evaluator against @cloud-copilot/iam-simulate (AGPL; imported by tests
+// only, never by src/). The oracle is fed ISO-8601 aws:CurrentTime in the request context: it
+// ignores the key when absent and misreads epoch seconds as milliseconds.
+
+import { describe, it, expect } from "vitest";
+import fc from "fast-check";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import type { Simulation } from "@cloud-copilot/iam-simulate";
+import type { Condition, PolicyDocument, Statement } from "../src/domain/types.js";
+import { evaluate } from "../src/policy/evaluator.js";
+import type { Decision } from "../src/policy/evaluator.js";
+
+const ACCOUNT = "111122223333";
+const S3 = "arn:aws:s3:::";
+const DDB = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:`;
+
+async function oracle(policy: PolicyDocument, action: string, resource: string, currentTime: string): Promise<Decision> {
+  const simulation: Simulation = {
+    identityPolicies: [{ name: "p", policy }],
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    request: {
+      principal: `arn:aws:iam::${ACCOUNT}:user/u`,
+      action,
+      resource: { resource, accountId: ACCOUNT },
+      contextVariables: { "aws:CurrentTime": currentTime },
+    },
+  };
+  const result = await runSimulation(simulation, {});
+  if (result.resultType !== "single") {
+    throw new Error(`oracle did not run: ${JSON.stringify(result.resultType === "error" ? result.errors : result)}`);
+  }
+  const map = { Allowed: "Allow", ExplicitlyDenied: "ExplicitDeny", ImplicitlyDenied: "ImplicitDeny" } as const;
+  return map[result.overallResult];
+}
+
+function ours(policy: PolicyDocument, action: string, resource: string, currentTime: string): Decision {
+  return evaluate(policy, { action, resource, currentTime }).decision;
+}
+
+function policy(...Statement: Statement[]): PolicyDocument {
+  return { Version: "2012-10-17", Statement };
+}
+
+// Valid action/resource pairs: the oracle rejects an action on a resource type it does not take.
+const OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:GetObjectAcl"];
+const BUCKET_ACTIONS = ["s3:ListBucket", "s3:GetBucketPolicy", "s3:GetBucketLocation"];
+const TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteItem"];
+const OBJECTS = [`${S3}bucket/key`, `${S3}bucket/a/b.txt`, `${S3}bucket2/key`, `${S3}bucket/Key`];
+const BUCKETS = [`${S3}bucket`, `${S3}bucket2`];
+const TABLES = [`${DDB}table/T`, `${DDB}table/Tab`, `${DDB}table/T/index/I`];
+const PAIRS: Array<[string, string]> = [
+  ...OBJECT_ACTIONS.flatMap((a) => OBJECTS.map((r): [string, string] => [a, r])),
+  ...BUCKET_ACTIONS.flatMap((a) => BUCKETS.map((r): [string, string] => [a, r])),
+  ...TABLE_ACTIONS.flatMap((a) => TABLES.map((r): [string, string] => [a, r])),
+];
+
+const T1 = "2026-11-27T10:00:00Z";
+const T2 = "2026-11-27T12:00:00Z";
+const T3 = "2026-11-27T11:00:00.500Z";
+const REQUEST_TIMES = [
+  "2026-11-27T09:59:59Z",
+  T1,
+  "2026-11-27T10:00:01Z",
+  "2026-11-27T11:00:00.499Z",
+  T3,
+  "2026-11-27T11:00:00.501Z",
+  T2,
+  "2026-11-27T12:00:01Z",
+];
+
+describe("evaluator vs iam-simulate: hand-written policies", () => {
+  const EXP = "2026-11-27T10:00:00Z";
+  const cases: Array<{ name: string; policy: PolicyDocument; requests: Array<[string, string]>; times?: string[] }> = [
+    {
+      name: "stamped read grant",
+      policy: policy(
+        { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${S3}bucket/*`], Condition: { DateLessThan: { "aws:CurrentTime": EXP } } },
+        { Effect: "Allow", Action: "s3:ListBucket", Resource: `${S3}bucket`, Condition: { DateLessThan: { "aws:CurrentTime": EXP } } },
+      ),
+      requests: [
+        ["s3:GetObject", `${S3}bucket/key`],
+        ["s3:ListBucket", `${S3}bucket`],
+        ["s3:PutObject", `${S3}bucket/key`],
+        ["s3:GetObject", `${S3}bucket2/key`],
+        ["s3:ListBucket", `${S3}bucket2`],
+      ],
+    },
+    {
+      name: "Deny wins over a broad Allow",
+      policy: policy(
+        { Effect: "Allow", Action: "s3:*", Resource: "*" },
+        { Effect: "Deny", Action: ["s3:Delete*", "s3:Put*"], Resource: `${S3}bucket/*` },
+      ),
+      requests: [
+        ["s3:GetObject", `${S3}bucket/key`],
+        ["s3:DeleteObject", `${S3}bucket/key`],
+        ["s3:PutObject", `${S3}bucket2/key`],
+      ],
+    },
+    {
+      name: "case rules: actions fold case, resource ids do not",
+      policy: policy({ Effect: "Allow", Action: ["S3:getOBJECT", "DynamoDB:get?tem"], Resource: [`${S3}bucket/key`, `${DDB}table/T`] }),
+      requests: [
+        ["s3:GetObject", `${S3}bucket/key`],
+        ["s3:GetObject", `${S3}bucket/Key`],
+        ["dynamodb:GetItem", `${DDB}table/T`],
+        ["dynamodb:GetItem", `${DDB}table/Tab`],
+      ],
+    },
+    {
+      name: "wildcards inside the resource id span / and :",
+      policy: policy({ Effect: "Allow", Action: "*", Resource: [`${S3}b*t/*`, `${DDB}table/T*`, `${S3}bucket/a/?.txt`] }),
+      requests: [
+        ["s3:GetObject", `${S3}bucket/a/b.txt`],
+        ["s3:GetObject", `${S3}bucket2/key`],
+        ["dynamodb:Query", `${DDB}table/T/index/I`],
+        ["s3:ListBucket", `${S3}bucket`],
+      ],
+    },
+    {
+      name: "a time window and a time-bound Deny",
+      policy: policy(
+        {
+          Effect: "Allow",
+          Action: "dynamodb:*",
+          Resource: "*",
+          Condition: { DateGreaterThanEquals: { "aws:CurrentTime": T1 }, DateLessThanEquals: { "aws:CurrentTime": T2 } },
+        },
+        { Effect: "Deny", Action: "dynamodb:PutItem", Resource: "*", Condition: { DateEquals: { "aws:CurrentTime": [T3, T2] } } },
+      ),
+      requests: [
+        ["dynamodb:GetItem", `${DDB}table/T`],
+        ["dynamodb:PutItem", `${DDB}table/T`],
+      ],
+    },
+    {
+      name: "IfExists, DateNotEquals over several values, offsets and date-only values",
+      policy: policy(
+        { Effect: "Allow", Action: "s3:Get*", Resource: "*", Condition: { DateNotEqualsIfExists: { "aws:CurrentTime": [T1, T2] } } },
+        { Effect: "Allow", Action: "s3:Put*", Resource: "*", Condition: { DateLessThan: { "aws:CurrentTime": "2026-11-27T12:00:00+01:00" } } },
+        { Effect: "Allow", Action: "s3:Delete*", Resource: "*", Condition: { DateGreaterThan: { "AWS:CURRENTTIME": "2026-11-27" } } },
+      ),
+      requests: [
+        ["s3:GetObject", `${S3}bucket/key`],
+        ["s3:PutObject", `${S3}bucket/key`],
+        ["s3:DeleteObject", `${S3}bucket/key`],
+      ],
+      times: [...REQUEST_TIMES, "2026-11-26T23:59:59Z", "2026-11-27T00:00:00Z"],
+    },
+  ];
+
+  it.each(cases)("$name", async ({ policy: p, requests, times = REQUEST_TIMES }) => {
+    for (const [action, resource] of requests) {
+      for (const time of times) {
+        const expected = await oracle(p, action, resource, time);
+        expect({ action, resource, time, decision: ours(p, action, resource, time) }).toEqual({
+          action,
+          resource,
+          time,
+          decision: expected,
+        });
+      }
+    }
+  });
+});
+
+// Where the two disagree on purpose. Each test pins both answers, so a change on either side
+// shows up here instead of silently in the random test (whose generators avoid these shapes).
+describe("evaluator vs iam-simulate: known divergences", () => {
+  const allowAll = (Resource: string): PolicyDocument => policy({ Effect: "Allow", Action: "*", Resource });
+
+  it("epoch seconds in a policy: the oracle reads them as milliseconds (oracle bug)", async () => {
+    // 1795000000 s = 2026-11-18T11:06:40Z. AWS documents epoch (UNIX) time for date operators.
+    const p = policy({ Effect: "Allow", Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:CurrentTime": "1795000000" } } });
+    const at = "2026-11-01T00:00:00Z";
+    expect(ours(p, "s3:GetObject", `${S3}bucket/key`, at)).toBe("Allow");
+    expect(await oracle(p, "s3:GetObject", `${S3}bucket/key`, at)).toBe("ImplicitDeny");
+  });
+
+  it("a * outside the resource id: ours spans ':' (as specified), the oracle matches segment by segment", async () => {
+    const p = allowAll(`arn:aws:dynamodb:us-east-1:*/T`);
+    expect(ours(p, "dynamodb:GetItem", `${DDB}table/T`, T1)).toBe("Allow");
+    expect(await oracle(p, "dynamodb:GetItem", `${DDB}table/T`, T1)).toBe("ImplicitDeny");
+  });
+
+  it("a wildcard in the resource-type prefix (table/): the oracle takes that prefix literally", async () => {
+    const p = allowAll(`${DDB}tab?e/*`);
+    expect(ours(p, "dynamodb:GetItem", `${DDB}table/T`, T1)).toBe("Allow");
+    expect(await oracle(p, "dynamodb:GetItem", `${DDB}table/T`, T1)).toBe("ImplicitDeny");
+  });
+
+  it("partition/service/region/account case: the oracle folds it, ours is case-sensitive throughout", async () => {
+    const p = allowAll("arn:AWS:s3:::bucket/key");
+    expect(ours(p, "s3:GetObject", `${S3}bucket/key`, T1)).toBe("ImplicitDeny");
+    expect(await oracle(p, "s3:GetObject", `${S3}bucket/key`, T1)).toBe("Allow");
+  });
+
+  it("a mis-cased condition operator: the oracle folds it, ours refuses to guess (Unknown)", async () => {
+    const c: Condition = { datelessthan: { "aws:CurrentTime": T2 } };
+    const p = policy({ Effect: "Allow", Action: "*", Resource: "*", Condition: c });
+    expect(ours(p, "s3:GetObject", `${S3}bucket/key`, T1)).toBe("Unknown");
+    expect(await oracle(p, "s3:GetObject", `${S3}bucket/key`, T1)).toBe("Allow");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Random policies
+
+type Mutation = { kind: "star" | "qmark" | "case" | "char"; at: number; len: number; ch: string };
+
+const mutationArb = (chars: string[]): fc.Arbitrary<Mutation> =>
+  fc.record({
+    kind: fc.constantFrom("star", "star", "qmark", "case", "char"),
+    at: fc.nat(),
+    len: fc.nat({ max: 6 }),
+    ch: fc.constantFrom(...chars),
+  });
+// The oracle's policy validator takes only letters and digits in an action name.
+const ACTION_CHARS = ["a", "e", "t", "I", "O"];
+const RESOURCE_CHARS = ["a", "e", "T", "k", "/", "."];
+// Half the patterns unedited, so that grants (and Deny overrides) are common enough to test.
+const mutationsArb = (chars: string[]): fc.Arbitrary<Mutation[]> =>
+  fc.oneof(fc.constant<Mutation[]>([]), fc.array(mutationArb(chars), { minLength: 1, maxLength: 2 }));
+
+/** Applies wildcard/case/char edits to `s` at or after `from` (the fixed prefix stays intact). */
+function mutate(s: string, from: number, mutations: Mutation[]): string {
+  let out = s;
+  for (const m of mutations) {
+    const room = out.length - from;
+    if (room <= 0) break;
+    const i = from + (m.at % room);
+    const c = out.charAt(i);
+    switch (m.kind) {
+      case "star":
+        out = `${out.slice(0, i)}*${out.slice(Math.min(out.length, i + m.len))}`;
+        break;
+      case "qmark":
+        out = `${out.slice(0, i)}?${out.slice(i + 1)}`;
+        break;
+      case "case":
+        out = `${out.slice(0, i)}${c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase()}${out.slice(i + 1)}`;
+        break;
+      case "char":
+        out = `${out.slice(0, i)}${m.ch}${out.slice(i + 1)}`;
+        break;
+    }
+  }
+  return out;
+}
+
+const ALL_ACTIONS = [...OBJECT_ACTIONS, ...BUCKET_ACTIONS, ...TABLE_ACTIONS];
+
+// Wildcards stay after "service:" — the oracle rejects them in the service prefix — but case
+// edits may touch the prefix, which both sides fold.
+const actionFrom = (action: string): fc.Arbitrary<string> =>
+  fc.oneof(
+    { weight: 1, arbitrary: fc.constantFrom("*", action.startsWith("s3:") ? "s3:*" : "dynamodb:*") },
+    {
+      weight: 6,
+      arbitrary: fc.tuple(mutationsArb(ACTION_CHARS), fc.boolean()).map(([mutations, upperPrefix]) => {
+        const colon = action.indexOf(":") + 1;
+        const edited = mutate(action, colon, mutations);
+        return upperPrefix ? edited.slice(0, colon).toUpperCase() + edited.slice(colon) : edited;
+      }),
+    },
+  );
+const actionPatternArb = fc.constantFrom(...ALL_ACTIONS).chain(actionFrom);
+
+// Edits only in the resource id: before it the oracle matches segment by segment, case-folded,
+// with the resource-type prefix literal (see "known divergences").
+const idStart = (arn: string): number => (arn.startsWith(S3) ? S3.length : `${DDB}table/`.length);
+const resourceFrom = (arn: string): fc.Arbitrary<string> =>
+  fc.oneof(
+    { weight: 1, arbitrary: fc.constant("*") },
+    { weight: 8, arbitrary: mutationsArb(RESOURCE_CHARS).map((mutations) => mutate(arn, idStart(arn), mutations)) },
+  );
+const RESOURCE_BASES = [...OBJECTS, ...BUCKETS, `${S3}other/*`, ...TABLES, `${DDB}table/Other`];
+const resourcePatternArb = fc.constantFrom(...RESOURCE_BASES).chain(resourceFrom);
+
+const DATE_OPERATORS = [
+  "DateLessThan",
+  "DateGreaterThan",
+  "DateLessThan",
+  "DateGreaterThan",
+  "DateLessThanEquals",
+  "DateGreaterThanEquals",
+  "DateEquals",
+  "DateNotEquals",
+  "DateLessThanIfExists",
+  "DateNotEqualsIfExists",
+];
+
+const conditionArb: fc.Arbitrary<Condition | undefined> = fc.option(
+  fc
+    .uniqueArray(
+      fc.tuple(
+        fc.constantFrom(...DATE_OPERATORS),
+        fc.constantFrom("aws:CurrentTime", "aws:currenttime"),
+        fc.array(fc.constantFrom(T1, T2, T3), { minLength: 1, maxLength: 2 }),
+      ),
+      { minLength: 1, maxLength: 2, selector: ([op]) => op },
+    )
+    .map((entries) => {
+      const condition: Condition = {};
+      for (const [op, key, values] of entries) condition[op] = { [key]: values.length === 1 ? (values[0] as string) : values };
+      return condition;
+    }),
+  { freq: 2, nil: undefined },
+);
+
+// Each statement is grown from a real action/resource pair, which is also offered as a request:
+// otherwise almost every random request would be an implicit deny.
+const statementArb: fc.Arbitrary<{ statement: Statement; base: [string, string] }> = fc
+  .constantFrom(...PAIRS)
+  .chain((base) =>
+    fc
+      .record({
+        Effect: fc.constantFrom("Allow", "Allow", "Deny") as fc.Arbitrary<"Allow" | "Deny">,
+        action: actionFrom(base[0]),
+        moreActions: fc.array(actionPatternArb, { maxLength: 2 }),
+        resource: resourceFrom(base[1]),
+        moreResources: fc.array(resourcePatternArb, { maxLength: 2 }),
+        Condition: conditionArb,
+      })
+      .map(({ Effect, action, moreActions, resource, moreResources, Condition }) => {
+        // A lone pattern is written as a string, as people do; otherwise as an array.
+        const Action = moreActions.length === 0 ? action : [action, ...moreActions];
+        const Resource = moreResources.length === 0 ? resource : [resource, ...moreResources];
+        const statement: Statement = Condition === undefined ? { Effect, Action, Resource } : { Effect, Action, Resource, Condition };
+        return { statement, base };
+      }),
+  );
+
+const caseArb = fc.array(statementArb, { minLength: 1, maxLength: 4 }).chain((statements) => {
+  const p = policy(...statements.map((s) => s.statement));
+  const request = fc.tuple(
+    fc.oneof(fc.constantFrom(...statements.map((s) => s.base)), fc.constantFrom(...PAIRS)),
+    fc.constantFrom(...REQUEST_TIMES),
+  );
+  return fc.tuple(fc.constant(p), fc.array(request, { minLength: 4, maxLength: 8 }));
+});
+
+const RUNS = Number(process.env.ORACLE_RUNS ?? 300);
+
+describe("evaluator vs iam-simulate: random policies", () => {
+  it("agree on Allow / ExplicitDeny / ImplicitDeny", { timeout: Math.max(20_000, RUNS * 10) }, async () => {
+    let allows = 0;
+    let explicit = 0;
+    let total = 0;
+    await fc.assert(
+      fc.asyncProperty(caseArb, async ([p, requests]) => {
+        for (const [[action, resource], time] of requests) {
+          const got = ours(p, action, resource, time);
+          const expected = await oracle(p, action, resource, time);
+          expect({ action, resource, time, decision: got }).toEqual({ action, resource, time, decision: expected });
+          total++;
+          if (got === "Allow") allows++;
+          if (got === "ExplicitDeny") explicit++;
+        }
+      }),
+      // ORACLE_RUNS=20000 for a longer hunt; the default keeps the file within a few seconds.
+      { numRuns: RUNS },
+    );
+    // Guard against a generator that only ever produces denials.
+    expect(allows / total).toBeGreaterThan(0.1);
+    expect(explicit / total).toBeGreaterThan(0.05);
+    if (process.env.ORACLE_STATS) console.log({ total, allows, explicit });
+  });
+});
