@@ -1,5 +1,5 @@
 // Shared plumbing of the CLI commands: locating the repository, the config and request files.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { CONFIG_PATH, parseConfig } from "./domain/config.js";
 import { REQUESTS_DIR } from "./domain/request.js";
@@ -44,7 +44,9 @@ export type Bounded = { ok: true; data: Uint8Array } | { ok: false; problems: Pr
 
 /** Reads a file unless it is larger than a request may be (then it is not read at all). */
 export function readBounded(file: string, max = MAX_YAML_BYTES): Bounded {
-  const st = statSync(file);
+  // Never follow links: a pull request could point one at a file outside the repository.
+  const st = lstatSync(file);
+  if (st.isSymbolicLink()) return { ok: false, problems: [{ path: "", message: `the file is a symbolic link; request files must be regular files — replace the link with the file itself` }] };
   if (!st.isFile()) return { ok: false, problems: [{ path: "", message: `${file} is not a regular file` }] };
   if (st.size > max) return { ok: false, problems: [{ path: "", message: `the file is ${st.size} bytes; the limit is ${max} bytes` }] };
   return { ok: true, data: readFileSync(file) };
@@ -59,7 +61,7 @@ export function requestFiles(root: string, cwd: string, args: string[]): string[
       if (args.length) throw new UsageError(`${relative(cwd, t) || t}: no such file or folder`);
       continue;
     }
-    if (statSync(t).isDirectory()) out.push(...walkYaml(t));
+    if (lstatSync(t).isDirectory()) out.push(...walkYaml(t));
     else out.push(t);
   }
   return [...new Set(out)].sort();
@@ -70,7 +72,8 @@ function walkYaml(dir: string): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...walkYaml(p));
-    else if (e.isFile() && /\.ya?ml$/.test(e.name)) out.push(p);
+    // Links are listed too, so that readBounded reports them instead of skipping them silently.
+    else if ((e.isFile() || e.isSymbolicLink()) && /\.ya?ml$/.test(e.name)) out.push(p);
   }
   return out;
 }

@@ -3,7 +3,7 @@ import { parseDuration } from "./duration.js";
 import { validateConfigShape } from "./schema.js";
 import { show } from "./text.js";
 import type { AccountEntry, Config, Problem } from "./types.js";
-import { loadYamlMapping } from "./yaml.js";
+import { isBlank, loadYamlMapping } from "./yaml.js";
 
 export const CONFIG_PATH = ".github/jit-access.yml";
 
@@ -20,10 +20,21 @@ export function defaultConfig(): Config {
 
 /** From YAML text; `undefined` (no file) means all defaults. */
 export function parseConfig(text: string | Uint8Array | undefined): ConfigResult {
+  // No file, or a file with everything commented out, means all defaults.
   if (text === undefined) return configFromObject({});
+  const asText = typeof text === "string" ? text : decodeUtf8(text);
+  if (asText !== undefined && isBlank(asText)) return configFromObject({});
   const loaded = loadYamlMapping(text, "config file");
   if (!loaded.ok) return loaded;
   return configFromObject(loaded.value);
+}
+
+function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return undefined; // loadYamlMapping reports it
+  }
 }
 
 export function configFromObject(raw: unknown): ConfigResult {

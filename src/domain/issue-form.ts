@@ -90,7 +90,7 @@ export function parseIssueForm(body: unknown, template: FormTemplate, ctx: Issue
   const service = str("service")?.toLowerCase();
   const resources = splitList(str("resources"));
   const actions = splitList(str("actions"));
-  const duration = (str("duration") ?? ctx.defaultDuration).replace(/\s+/g, "");
+  const duration = str("duration") ?? ctx.defaultDuration;
   const reason = str("reason");
   const description = str("description");
   const access = checkedLevels(parsed.access, template.labels.access, problems);

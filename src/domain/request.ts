@@ -1,7 +1,7 @@
 // A request file: read safely, checked against the schema, then against the rules a schema
 // cannot express (file name, durations, accounts, ARNs, status consistency).
 import { RESERVED_FOLDERS, knownAccountsText, resolveAccount, type ResolvedAccount } from "./config.js";
-import { parseDuration, formatDuration } from "./duration.js";
+import { parseDuration } from "./duration.js";
 import { validateRequestShape } from "./schema.js";
 import { show } from "./text.js";
 import type { AccessRequest, Config, Problem } from "./types.js";
@@ -29,7 +29,7 @@ export function parseRequestFile(input: string | Uint8Array, ctx: RequestContext
 
 export function checkRequest(value: unknown, ctx: RequestContext, earlier: Problem[] = checkPathShape(ctx.file)): RequestResult {
   const shape = validateRequestShape(value);
-  if (shape.length) return { ok: false, problems: [...earlier, ...shape] };
+  if (shape.length) return { ok: false, problems: capProblems([...earlier, ...shape]) };
   const request = value as AccessRequest;
   const problems = [...earlier];
   const { config } = ctx;
@@ -67,12 +67,16 @@ export function checkRequest(value: unknown, ctx: RequestContext, earlier: Probl
     const max = parseDuration(config.max_duration);
     if (dur.seconds < MIN_DURATION_SECONDS) problems.push({ path: "duration", message: `duration ${show(request.duration)} is shorter than the 15m minimum; ask for at least 15m` });
     else if (max.ok && dur.seconds > max.seconds) {
-      problems.push({ path: "duration", message: `duration ${show(request.duration)} is longer than max_duration ${formatDuration(max.seconds)}; ask for ${formatDuration(max.seconds)} or less` });
+      problems.push({ path: "duration", message: `duration ${show(request.duration)} is longer than max_duration ${config.max_duration}; ask for ${config.max_duration} or less` });
     }
   }
 
   if (request.principal !== undefined && request.principal !== request.requester) {
     problems.push({ path: "principal", message: `principal ${show(request.principal)} is not the requester ${show(request.requester)}; access is granted only to the person who asks — ${request.principal} should open their own request` });
+  }
+
+  if (Object.keys(config.principals).length > 0 && !Object.hasOwn(config.principals, request.requester)) {
+    problems.push({ path: "requester", message: `requester ${show(request.requester)} has no entry under principals in .github/jit-access.yml, so there is no AWS identity to grant to; ask an admin to add one` });
   }
 
   request.request.forEach((item, i) => {
@@ -87,13 +91,13 @@ export function checkRequest(value: unknown, ctx: RequestContext, earlier: Probl
     });
     item.resources.forEach((r, j) => {
       const p = `${at}.resources[${j}]`;
-      const m = checkResource(r, account);
+      const m = checkResource(r, item.service, account);
       if (m) problems.push({ path: p, message: `${p} ${show(r)} ${m}` });
     });
   });
 
   problems.push(...statusProblems(request, example));
-  if (problems.length) return { ok: false, problems, request };
+  if (problems.length) return { ok: false, problems: capProblems(problems), request };
   return { ok: true, request, account: account as ResolvedAccount, durationSeconds, example };
 }
 
@@ -121,7 +125,7 @@ export function checkPathShape(file: string): Problem[] {
 const PARTITIONS = new Set(["aws", "aws-cn", "aws-us-gov"]);
 
 /** ARNs must be well-formed and inside the request's account; names are left to the generator. */
-function checkResource(resource: string, account: ResolvedAccount | undefined): string | undefined {
+function checkResource(resource: string, itemService: string, account: ResolvedAccount | undefined): string | undefined {
   if (resource === "*") return "grants every resource; name the resources you need";
   if (/\s/.test(resource)) return "contains whitespace; remove it";
   if (!resource.startsWith("arn:")) return undefined;
@@ -130,6 +134,7 @@ function checkResource(resource: string, account: ResolvedAccount | undefined): 
   const [, partition = "", service = "", region = "", acct = ""] = f;
   if (!PARTITIONS.has(partition)) return `has partition ${show(partition)}; use aws, aws-cn or aws-us-gov`;
   if (!/^[a-z0-9-]+$/.test(service)) return `has service field ${show(service)}, which is not a service name`;
+  if (service !== itemService) return `is a ${service} ARN in a request item for ${itemService}; move it to an item with service: ${service}`;
   if (region !== "" && !/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region)) return `has region ${show(region)}; name one region (no wildcards)`;
   if (acct !== "" && !/^\d{12}$/.test(acct)) return `has account field ${show(acct)}; it must be the 12-digit account id (no wildcards)`;
   if (acct !== "" && account && acct !== account.id) return `is in account ${acct}, not the request's account ${account.id}; ask in a request for that account`;
@@ -153,4 +158,12 @@ function statusProblems(r: AccessRequest, example: boolean): Problem[] {
     if (!(e > g)) out.push({ path: "grant.expires_at", message: `grant.expires_at ${show(r.grant.expires_at)} must be after grant.granted_at ${show(r.grant.granted_at)}` });
   }
   return out;
+}
+
+export const MAX_PROBLEMS = 50;
+
+/** A hostile file can have thousands of faults; the first fifty say enough. */
+export function capProblems(problems: Problem[]): Problem[] {
+  if (problems.length <= MAX_PROBLEMS) return problems;
+  return [...problems.slice(0, MAX_PROBLEMS), { path: "", message: `and ${problems.length - MAX_PROBLEMS} more problems; fix these first` }];
 }

@@ -46,7 +46,7 @@ function humanize(errors: ErrorObject[], _root: unknown): Problem[] {
   const out: Problem[] = [];
   const seen = new Set<string>();
   for (const e of kept) {
-    const p = describe(e);
+    const p = bounded(describe(e));
     const key = `${p.path}\u0000${p.message}`;
     if (!seen.has(key)) {
       seen.add(key);
@@ -54,6 +54,14 @@ function humanize(errors: ErrorObject[], _root: unknown): Problem[] {
     }
   }
   return out;
+}
+
+/** Paths and messages stay readable even when a key or value is huge. */
+function bounded(p: Problem): Problem {
+  const path = p.path.length > 120 ? `${p.path.slice(0, 120)}…` : p.path;
+  let message = p.path.length > 120 ? p.message.split(p.path).join(path) : p.message;
+  if (message.length > 360) message = `${message.slice(0, 360)}…`;
+  return { path, message };
 }
 
 function describe(e: ErrorObject): Problem {
@@ -76,7 +84,7 @@ function describe(e: ErrorObject): Problem {
       const expected = String(params.type);
       const got = e.data === null ? "null" : Array.isArray(e.data) ? "a list" : typeof e.data;
       let fix = "";
-      if (expected.includes("string") && typeof e.data === "number") fix = ` — put it in quotes, e.g. "${String(e.data)}"`;
+      if (expected.includes("string") && typeof e.data === "number") fix = numberFix(path, e.data);
       else if (expected === "array") fix = " — write it as a list, e.g. [a, b] or one '- item' per line";
       return { path, message: `${field} must be ${article(expected)}, but it is ${got} ${show(e.data)}${fix}` };
     }
@@ -107,10 +115,21 @@ function describe(e: ErrorObject): Problem {
       return { path, message: `${field} has a key that is not allowed: ${show(params.propertyName)}` };
     case "oneOf":
     case "anyOf":
+      if (typeof e.data === "number") return { path, message: `${field} must be text, but it is the number ${show(e.data)}${numberFix(path, e.data)}` };
       return { path, message: `${field} ${show(e.data)} has the wrong shape${hint || ""}; ${alternativesText(e)}` };
     default:
       return { path, message: `${field} ${show(e.data)} is not valid: ${e.message ?? e.keyword}` };
   }
+}
+
+/** A number where text was expected: say what the author most likely meant. */
+function numberFix(path: string, n: number): string {
+  if (/(^|\.)(duration|default_duration|max_duration)$/.test(path)) return ` — add a unit, e.g. "${n}m" or "${n}h"`;
+  if (Number.isInteger(n) && n >= 0 && n < 1e12 && /(^|\.)account$|^aws\.accounts\./.test(path)) {
+    // YAML reads an unquoted 012345678901 as a number and drops the leading zero.
+    return ` — put the 12-digit account id in quotes, e.g. "${String(n).padStart(12, "0")}"`;
+  }
+  return ` — put it in quotes, e.g. "${String(n)}"`;
 }
 
 function article(type: string): string {

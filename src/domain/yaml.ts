@@ -25,7 +25,7 @@ export function loadYamlMapping(input: string | Uint8Array, what = "file", maxBy
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.includes("\u0000")) return fail(`the ${what} contains NUL bytes (binary data?); it must be a YAML text file`);
-  if (text.trim() === "") return fail(`the ${what} is empty; it must be a YAML mapping (see access-requests/examples/)`);
+  if (isBlank(text)) return fail(`the ${what} is empty; it must be a YAML mapping (see access-requests/examples/)`);
 
   let value: unknown;
   try {
@@ -54,4 +54,9 @@ function describeYamlError(e: unknown, what: string): string {
   else if (/maxDepth|nesting/.test(reason)) fix = "the file is nested too deeply";
   else if (/\t/.test(reason) || /tab/i.test(reason)) fix = "indent with spaces, not tabs";
   return `the ${what} is not valid YAML${where}: ${reason}; ${fix}`;
+}
+
+/** Empty, whitespace or comments only. */
+export function isBlank(text: string): boolean {
+  return text.split("\n").every((l) => /^\s*(#.*)?$/.test(l));
 }
