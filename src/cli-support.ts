@@ -1,5 +1,5 @@
 // Shared plumbing of the CLI commands: locating the repository, the config and request files.
-import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { CONFIG_PATH, parseConfig } from "./domain/config.js";
 import { REQUESTS_DIR } from "./domain/request.js";
