@@ -1,0 +1,176 @@
+// Plain-language explanation of a policy for the pull request body: a markdown table (one row per
+// statement and service) and a one-paragraph summary. Pure. Every policy is explained the same way,
+// whoever wrote it, so action names and ARNs are treated as untrusted text and escaped.
+import type { AccessLevel, PolicyDocument, Statement } from "../domain/types.js";
+import type { Catalogue } from "./catalogue.js";
+import { COARSE_LEVEL_EXCLUSIONS } from "./generator.js";
+
+export interface Explanation {
+  /** Markdown: | Service | Access level | Actions | Resources | */
+  table: string;
+  /** One plain-language paragraph. */
+  summary: string;
+}
+
+const LEVEL_ORDER: readonly AccessLevel[] = ["read", "list", "write", "tagging", "permissions-management"];
+const LEVEL_TEXT: Readonly<Record<AccessLevel, string>> = {
+  read: "Read",
+  list: "List",
+  write: "Write",
+  tagging: "Tagging",
+  "permissions-management": "Permissions management",
+};
+const MAX_ACTIONS_SHOWN = 4;
+const MAX_ACTIONS_INLINE = 6;
+const MAX_RESOURCES_SHOWN = 3;
+
+interface Row {
+  effect: "Allow" | "Deny";
+  service: string;
+  levels: string[]; // level keys in LEVEL_ORDER, then "unknown"
+  actions: string[]; // names as written, without the service prefix
+  fullActions: string[];
+  resources: string[];
+}
+
+export function explainPolicy(
+  catalogue: Catalogue,
+  policy: PolicyDocument,
+  opts: { risk?: string } = {},
+): Explanation {
+  const rows = policy.Statement.flatMap((s) => rowsOf(catalogue, s));
+  const header = ["| Service | Access level | Actions | Resources |", "|---|---|---|---|"];
+  const body = rows.map(
+    (r) =>
+      `| ${escapeMarkdown(r.service)} | ${levelCell(r)} | ${actionsCell(r.actions)} | ${resourcesCell(r.resources)} |`,
+  );
+  return { table: [...header, ...body].join("\n"), summary: summarize(catalogue, rows, opts.risk) };
+}
+
+function rowsOf(catalogue: Catalogue, s: Statement): Row[] {
+  const actions = toList(s.Action);
+  const resources = toList(s.Resource);
+  const byService = new Map<string, string[]>();
+  for (const a of actions) {
+    const colon = a.indexOf(":");
+    const service = a === "*" ? "*" : colon > 0 ? a.slice(0, colon).toLowerCase() : "?";
+    const list = byService.get(service);
+    if (list) list.push(a);
+    else byService.set(service, [a]);
+  }
+  const rows: Row[] = [];
+  for (const [service, full] of [...byService].sort(([a], [b]) => compare(a, b))) {
+    const levels = new Set<string>();
+    for (const a of full) {
+      const found = /[*?]/.test(a) ? catalogue.expand(a) : [catalogue.action(a)].filter((x) => x !== undefined);
+      if (found.length === 0) levels.add("unknown");
+      for (const info of found) levels.add(info.level);
+    }
+    rows.push({
+      effect: s.Effect === "Deny" ? "Deny" : "Allow",
+      service,
+      levels: [...LEVEL_ORDER.filter((l) => levels.has(l)), ...(levels.has("unknown") ? ["unknown"] : [])],
+      actions: full.map((a) => (a.includes(":") ? a.slice(a.indexOf(":") + 1) : a)),
+      fullActions: full,
+      resources,
+    });
+  }
+  return rows;
+}
+
+function levelCell(r: Row): string {
+  const text = r.levels.map((l) => (l === "unknown" ? "unknown" : LEVEL_TEXT[l as AccessLevel])).join(", ");
+  return r.effect === "Deny" ? `**Deny** ${text}` : text;
+}
+
+function actionsCell(names: string[]): string {
+  const shown = names.length <= MAX_ACTIONS_INLINE ? names : names.slice(0, MAX_ACTIONS_SHOWN);
+  const more = names.length - shown.length;
+  return `${names.length}: ${shown.map(escapeMarkdown).join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
+
+function resourcesCell(resources: string[]): string {
+  if (resources.includes("*")) return "all resources (\\*)";
+  const shown = resources.slice(0, MAX_RESOURCES_SHOWN);
+  const more = resources.length - shown.length;
+  return `${shown.map(escapeMarkdown).join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
+
+function summarize(catalogue: Catalogue, rows: Row[], risk: string | undefined): string {
+  const allow = rows.filter((r) => r.effect === "Allow");
+  const deny = rows.filter((r) => r.effect === "Deny");
+  const sentences: string[] = [];
+  if (allow.length === 0) {
+    sentences.push("This policy allows nothing.");
+  } else {
+    const count = new Set(allow.flatMap((r) => r.fullActions)).size;
+    const services = [...new Set(allow.map((r) => r.service))];
+    const parts = services.map((service) => {
+      const mine = allow.filter((r) => r.service === service);
+      const levels = LEVEL_ORDER.filter((l) => mine.some((r) => r.levels.includes(l))).map((l) =>
+        LEVEL_TEXT[l].toLowerCase(),
+      );
+      if (mine.some((r) => r.levels.includes("unknown"))) levels.push("unrecognised");
+      const scoped = [...new Set(mine.flatMap((r) => r.resources.filter((x) => x !== "*")))];
+      const unscoped = mine.some((r) => r.resources.includes("*"));
+      const where = [
+        scoped.length > 0 ? `on ${listText(scoped, MAX_RESOURCES_SHOWN)}` : "",
+        unscoped ? (scoped.length > 0 ? "plus some on all resources" : "on all resources") : "",
+      ]
+        .filter(Boolean)
+        .join(", ");
+      return `${escapeMarkdown(service)} (${joinWords(levels)} ${where})`;
+    });
+    sentences.push(
+      `This policy allows ${count} action${count === 1 ? "" : "s"} in ${services.length} service${services.length === 1 ? "" : "s"}: ${parts.join("; ")}.`,
+    );
+    if (allow.some((r) => r.resources.includes("*"))) {
+      sentences.push(
+        "Actions on all resources are ones AWS cannot limit to a resource (mostly listing what exists in the account).",
+      );
+    }
+  }
+  if (deny.length > 0) {
+    const count = new Set(deny.flatMap((r) => r.fullActions)).size;
+    sentences.push(`It explicitly denies ${count} action${count === 1 ? "" : "s"}.`);
+  }
+  if (risk) sentences.push(`Risk tier: ${escapeMarkdown(risk)}.`);
+  // The exclusions that matter here: of a service and level the policy grants, and not granted.
+  const levelsGranted = new Set(allow.flatMap((r) => r.levels.map((l) => `${r.service}:${l}`)));
+  const granted = new Set(allow.flatMap((r) => r.fullActions.map((a) => a.toLowerCase())));
+  const left = COARSE_LEVEL_EXCLUSIONS.flatMap((g) => g.actions).filter((a) => {
+    const level = catalogue.action(a)?.level;
+    return level !== undefined && levelsGranted.has(`${a.slice(0, a.indexOf(":"))}:${level}`) && !granted.has(a.toLowerCase());
+  });
+  if (left.length > 0) {
+    sentences.push(
+      `Access levels leave out rarely needed sensitive actions (${listText(left, 6)}); name them under actions: if you need them.`,
+    );
+  }
+  return sentences.join(" ");
+}
+
+function listText(items: string[], max: number): string {
+  const shown = items.slice(0, max).map(escapeMarkdown);
+  const more = items.length - shown.length;
+  return more > 0 ? `${shown.join(", ")} and ${more} more` : joinWords(shown);
+}
+
+function joinWords(words: string[]): string {
+  if (words.length <= 1) return words.join("");
+  return `${words.slice(0, -1).join(", ")} and ${words[words.length - 1]}`;
+}
+
+/** Escapes text for a markdown table cell or paragraph: no markup, links, HTML or cell breaks. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\r\n]+/g, " ").replace(/[\\`*_{}[\]()<>#+!|~&]/g, "\\$&");
+}
+
+function toList(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value.map(String) : [String(value)];
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,451 @@
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import type { RequestItem, Statement } from "../src/domain/types.js";
+import { loadCatalogue } from "../src/iam-data.js";
+import {
+  COARSE_LEVEL_EXCLUSIONS,
+  GENERATOR_VERSION,
+  generatePolicy,
+  isCoarseLevelExclusion,
+  resourceNaming,
+  servicesWithNames,
+  type GeneratorContext,
+} from "../src/policy/generator.js";
+import { explainPolicy } from "../src/policy/explain.js";
+
+const catalogue = loadCatalogue();
+const GOLDEN = join(fileURLToPath(new URL(".", import.meta.url)), "golden");
+const UPDATE = process.env.UPDATE_GOLDEN === "1";
+const ctx: GeneratorContext = { partition: "aws", region: "eu-west-1", accountId: "123456789012" };
+const ACCOUNT = ctx.accountId;
+
+interface GoldenRequest {
+  ctx: GeneratorContext;
+  request: RequestItem[];
+}
+
+const goldenNames = readdirSync(GOLDEN)
+  .filter((f) => f.endsWith(".request.json"))
+  .map((f) => f.slice(0, -".request.json".length))
+  .sort();
+
+function gen(items: RequestItem[], c: GeneratorContext = ctx) {
+  return generatePolicy(catalogue, items, c);
+}
+
+function statement(policy: { Statement: Statement[] }, sid: string): Statement {
+  const s = policy.Statement.find((x) => x.Sid === sid);
+  if (!s) throw new Error(`no statement ${sid} in ${policy.Statement.map((x) => x.Sid).join(", ")}`);
+  return s;
+}
+
+function allActions(policy: { Statement: Statement[] }): string[] {
+  return policy.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+}
+
+describe("golden policies", () => {
+  it("has at least 25 requests covering every service with name rules", () => {
+    expect(goldenNames.length).toBeGreaterThanOrEqual(25);
+    const services = new Set<string>();
+    for (const name of goldenNames) {
+      const req = JSON.parse(readFileSync(join(GOLDEN, `${name}.request.json`), "utf8")) as GoldenRequest;
+      for (const item of req.request) services.add(item.service);
+    }
+    for (const s of servicesWithNames()) expect(services, s).toContain(s);
+  });
+
+  for (const name of goldenNames) {
+    it(name, () => {
+      const req = JSON.parse(readFileSync(join(GOLDEN, `${name}.request.json`), "utf8")) as GoldenRequest;
+      const result = generatePolicy(catalogue, req.request, req.ctx);
+      expect(result.problems).toEqual([]);
+      const actual = `${JSON.stringify(result.policy, null, 2)}\n`;
+      const file = join(GOLDEN, `${name}.policy.json`);
+      if (UPDATE) writeFileSync(file, actual);
+      expect(actual).toBe(readFileSync(file, "utf8"));
+      // Every statement is canonical: sorted, unique, no wildcard actions, alphanumeric Sids.
+      for (const s of result.policy.Statement) {
+        expect(s.Sid).toMatch(/^[A-Za-z0-9]+$/);
+        const actions = s.Action as string[];
+        expect(actions).toEqual([...new Set(actions)].sort());
+        for (const a of actions) expect(a).not.toMatch(/[*?]/);
+        if (s.Resource !== "*") expect(s.Resource).toEqual([...new Set(s.Resource as string[])].sort());
+      }
+      const sids = result.policy.Statement.map((s) => s.Sid);
+      expect(new Set(sids).size).toBe(sids.length);
+      // Resources lie within what the request expanded to.
+      const envelope = new Set(result.resources.flatMap((r) => r.resources));
+      for (const s of result.policy.Statement) {
+        if (s.Resource === "*") continue;
+        for (const r of s.Resource as string[]) expect(envelope, r).toContain(r);
+      }
+    });
+  }
+});
+
+describe("generatePolicy", () => {
+  it("reports its version", () => {
+    expect(GENERATOR_VERSION).toBe("builtin/1");
+  });
+
+  it("is deterministic: shuffled items and resources give byte-identical output", () => {
+    const items: RequestItem[] = [
+      { service: "s3", access: ["read", "list"], resources: ["b-one", "b-two/logs/"] },
+      { service: "dynamodb", access: ["write", "read"], resources: ["orders", "customers"] },
+      { service: "kms", actions: ["kms:Decrypt", "kms:DescribeKey"], resources: ["1234abcd-12ab-34cd-56ef-1234567890ab"] },
+      { service: "s3", access: ["write"], resources: ["b-two"] },
+    ];
+    const base = JSON.stringify(gen(items).policy);
+    const shuffled: RequestItem[] = [
+      { service: "s3", access: ["write"], resources: ["b-two"] },
+      { service: "kms", actions: ["kms:DescribeKey", "kms:Decrypt"], resources: ["1234abcd-12ab-34cd-56ef-1234567890ab"] },
+      { service: "dynamodb", access: ["read", "write"], resources: ["customers", "orders"] },
+      { service: "s3", access: ["list", "read"], resources: ["b-two/logs/", "b-one"] },
+    ];
+    expect(JSON.stringify(gen(shuffled).policy)).toBe(base);
+    expect(JSON.stringify(gen(items).policy)).toBe(base);
+  });
+
+  it("expands S3 names: bucket, prefix and object key", () => {
+    const r = gen([{ service: "s3", access: ["read", "list", "write"], resources: ["a-bucket", "b-bucket/in/", "c-bucket/k.csv"] }]);
+    expect(r.problems).toEqual([]);
+    expect(r.resources[0]?.byResource).toEqual([
+      { input: "a-bucket", arns: ["arn:aws:s3:::a-bucket", "arn:aws:s3:::a-bucket/*"] },
+      { input: "b-bucket/in/", arns: ["arn:aws:s3:::b-bucket", "arn:aws:s3:::b-bucket/in/*"] },
+      { input: "c-bucket/k.csv", arns: ["arn:aws:s3:::c-bucket", "arn:aws:s3:::c-bucket/k.csv"] },
+    ]);
+    // A prefix or key never lets anyone reconfigure or delete the bucket itself.
+    expect(statement(r.policy, "S3WriteBucket").Resource).toEqual(["arn:aws:s3:::a-bucket"]);
+    expect(statement(r.policy, "S3ReadBucket").Resource).toEqual(["arn:aws:s3:::a-bucket"]);
+    expect(statement(r.policy, "S3ListBucket").Resource).toEqual([
+      "arn:aws:s3:::a-bucket",
+      "arn:aws:s3:::b-bucket",
+      "arn:aws:s3:::c-bucket",
+    ]);
+  });
+
+  it("expands names of every service in the table to ARNs of the intended resource types", () => {
+    const cases: Array<[string, string, string[]]> = [
+      ["dynamodb", "orders", [
+        `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/orders`,
+        `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/orders/index/*`,
+        `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/orders/stream/*`,
+      ]],
+      ["ec2", "i-0abc1234def567890", [`arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0abc1234def567890`]],
+      ["ec2", "ami-0abc1234", ["arn:aws:ec2:eu-west-1::image/ami-0abc1234"]],
+      ["ec2", "vpce-0abc1234", [`arn:aws:ec2:eu-west-1:${ACCOUNT}:vpc-endpoint/vpce-0abc1234`]],
+      ["rds", "orders-db", [`arn:aws:rds:eu-west-1:${ACCOUNT}:db:orders-db`]],
+      ["rds", "cluster:aurora", [`arn:aws:rds:eu-west-1:${ACCOUNT}:cluster:aurora`]],
+      ["lambda", "fn", [`arn:aws:lambda:eu-west-1:${ACCOUNT}:function:fn`, `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:fn:*`]],
+      ["sqs", "q.fifo", [`arn:aws:sqs:eu-west-1:${ACCOUNT}:q.fifo`]],
+      ["sns", "t", [`arn:aws:sns:eu-west-1:${ACCOUNT}:t`]],
+      ["logs", "/aws/x", [
+        `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/x`,
+        `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/x:*`,
+        `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/x:log-stream:*`,
+      ]],
+      ["cloudwatch", "dashboard/ops", [`arn:aws:cloudwatch::${ACCOUNT}:dashboard/ops`]],
+      ["cloudwatch", "cpu", [`arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:cpu`]],
+      ["kms", "alias/app", [`arn:aws:kms:eu-west-1:${ACCOUNT}:alias/app`]],
+      ["secretsmanager", "prod/db", [`arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:prod/db-??????`]],
+      ["ssm", "/a/b", [`arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/a/b`]],
+      ["ssm", "/a/b/", [`arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/a/b`, `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/a/b/*`]],
+      ["ssm", "plain", [`arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/plain`]],
+      ["ecr", "team/api", [`arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/team/api`]],
+      ["ecs", "service/web", [
+        `arn:aws:ecs:eu-west-1:${ACCOUNT}:service-deployment/default/web/*`,
+        `arn:aws:ecs:eu-west-1:${ACCOUNT}:service-revision/default/web/*`,
+        `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/default/web`,
+      ]],
+      ["ecs", "task-definition/api:7", [`arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/api:7`]],
+      ["ecs", "cluster/prod", [
+        `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/prod`,
+        `arn:aws:ecs:eu-west-1:${ACCOUNT}:container-instance/prod/*`,
+        `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/prod/*`,
+        `arn:aws:ecs:eu-west-1:${ACCOUNT}:task/prod/*`,
+      ]],
+      ["states", "etl", [
+        `arn:aws:states:eu-west-1:${ACCOUNT}:execution:etl:*`,
+        `arn:aws:states:eu-west-1:${ACCOUNT}:express:etl:*:*`,
+        `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:etl`,
+      ]],
+      ["states", "activity:approve", [`arn:aws:states:eu-west-1:${ACCOUNT}:activity:approve`]],
+    ];
+    for (const [service, name, arns] of cases) {
+      const r = gen([{ service, access: ["read", "write", "list", "tagging"], resources: [name] }]);
+      expect(r.resources[0]?.resources, `${service} ${name}`).toEqual(arns);
+      // Each generated ARN really is of a resource type of the service.
+      for (const arn of arns) expect(catalogue.matchResourceTypes(service, arn).length, arn).toBeGreaterThan(0);
+    }
+  });
+
+  it("names only resource types that exist in the data", () => {
+    for (const { service, forms } of resourceNaming()) {
+      expect(catalogue.hasService(service), service).toBe(true);
+      for (const form of forms) {
+        for (const type of form.types) expect(catalogue.resourceType(service, type), `${service} ${type}`).toBeDefined();
+      }
+    }
+  });
+
+  it("accepts full ARNs of the request's account as they are", () => {
+    const arn = `arn:aws:sqs:us-east-1:${ACCOUNT}:other-region-queue`;
+    const r = gen([{ service: "sqs", actions: ["sqs:SendMessage"], resources: [arn] }]);
+    expect(r.problems).toEqual([]);
+    expect(r.policy.Statement).toEqual([{ Sid: "SQSWriteQueue", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [arn] }]);
+  });
+
+  it("puts actions without resource-level support on * only when list is asked", () => {
+    const withList = gen([{ service: "s3", access: ["list"], resources: ["b"] }]);
+    const star = statement(withList.policy, "S3ListAllResources");
+    expect(star.Resource).toBe("*");
+    expect(star.Action).toContain("s3:ListAllMyBuckets");
+    expect(withList.resources[0]?.unscopedActions).toContain("s3:ListAllMyBuckets");
+    for (const a of star.Action as string[]) expect(catalogue.action(a)?.resourceTypes.length).toBe(0);
+
+    for (const level of ["read", "write", "tagging", "permissions-management"] as const) {
+      const r = gen([{ service: "s3", access: [level], resources: ["b"] }]);
+      expect(r.policy.Statement.filter((s) => s.Resource === "*"), level).toEqual([]);
+    }
+  });
+
+  it("puts an exactly named action without resource-level support on *", () => {
+    const r = gen([{ service: "ecr", actions: ["ecr:GetAuthorizationToken", "ecr:BatchGetImage"], resources: ["repo"] }]);
+    expect(r.problems).toEqual([]);
+    expect(statement(r.policy, "ECRReadAllResources")).toEqual({
+      Sid: "ECRReadAllResources",
+      Effect: "Allow",
+      Action: ["ecr:GetAuthorizationToken"],
+      Resource: "*",
+    });
+  });
+
+  it("narrows access levels with actions", () => {
+    const wide = gen([{ service: "dynamodb", access: ["read"], resources: ["t"] }]);
+    const narrow = gen([{ service: "dynamodb", access: ["read"], actions: ["dynamodb:GetItem", "dynamodb:Query"], resources: ["t"] }]);
+    expect(narrow.problems).toEqual([]);
+    expect(allActions(wide.policy).length).toBeGreaterThan(5);
+    expect(new Set(allActions(narrow.policy))).toEqual(new Set(["dynamodb:GetItem", "dynamodb:Query"]));
+    expect(statement(narrow.policy, "DynamoDBReadIndexTable").Action).toEqual(["dynamodb:Query"]);
+    expect(statement(narrow.policy, "DynamoDBReadIndexTable").Resource).toEqual([
+      `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/t`,
+      `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/t/index/*`,
+    ]);
+  });
+
+  it("replaces access levels with actions when access is absent, exclusions included", () => {
+    const r = gen([{ service: "s3", actions: ["s3:GetObjectAcl", "s3:PutObject"], resources: ["b"] }]);
+    expect(r.problems).toEqual([]);
+    expect(r.policy.Statement).toEqual([
+      { Sid: "S3ReadObject", Effect: "Allow", Action: ["s3:GetObjectAcl"], Resource: ["arn:aws:s3:::b/*"] },
+      { Sid: "S3WriteObject", Effect: "Allow", Action: ["s3:PutObject"], Resource: ["arn:aws:s3:::b/*"] },
+    ]);
+  });
+
+  it("leaves the coarse-level exclusions out of access levels", () => {
+    const r = gen([{ service: "s3", access: ["read", "write", "permissions-management"], resources: ["b"] }]);
+    const granted = new Set(allActions(r.policy));
+    for (const a of ["s3:GetObjectAcl", "s3:GetObjectTorrent", "s3:GetObjectLegalHold", "s3:PutObjectRetention", "s3:ReplicateObject"]) {
+      expect(granted, a).not.toContain(a);
+    }
+    expect(granted).toContain("s3:GetObject");
+    expect(granted).toContain("s3:PutBucketPolicy");
+    // Every listed exclusion names a real action.
+    for (const group of COARSE_LEVEL_EXCLUSIONS) {
+      for (const a of group.actions) {
+        expect(catalogue.action(a)?.full, a).toBe(a);
+        expect(isCoarseLevelExclusion(a.toLowerCase())).toBe(true);
+      }
+    }
+  });
+
+  it("keeps DynamoDB streams to read access", () => {
+    const read = gen([{ service: "dynamodb", access: ["read"], resources: ["t"] }]);
+    expect(JSON.stringify(read.policy)).toContain("table/t/stream/*");
+    const write = gen([{ service: "dynamodb", access: ["write", "tagging", "permissions-management"], resources: ["t"] }]);
+    expect(JSON.stringify(write.policy)).not.toContain("stream");
+  });
+
+  it("numbers statements that would share a Sid", () => {
+    const r = gen([
+      { service: "dynamodb", access: ["read"], resources: ["a"] },
+      { service: "dynamodb", actions: ["dynamodb:GetItem"], resources: ["b"] },
+    ]);
+    const sids = r.policy.Statement.map((s) => s.Sid);
+    expect(sids).toContain("DynamoDBReadTable");
+    expect(sids).toContain("DynamoDBReadTable2");
+    expect(new Set(sids).size).toBe(sids.length);
+  });
+
+  describe("problems", () => {
+    function problemsOf(items: RequestItem[], c: GeneratorContext = ctx) {
+      return gen(items, c).problems;
+    }
+
+    it("unknown service", () => {
+      const p = problemsOf([{ service: "s4", access: ["read"], resources: ["b"] }]);
+      expect(p).toEqual([{ path: "request[0].service", message: expect.stringContaining('unknown AWS service "s4"') }]);
+    });
+
+    it("a name that cannot be mapped, with the accepted forms", () => {
+      const p = problemsOf([{ service: "s3", access: ["read"], resources: ["Bad_Bucket"] }]);
+      expect(p).toHaveLength(1);
+      expect(p[0]?.path).toBe("request[0].resources[0]");
+      expect(p[0]?.message).toContain('cannot map "Bad_Bucket"');
+      expect(p[0]?.message).toContain("bucket/prefix/");
+    });
+
+    it("a name for a service without name rules", () => {
+      const p = problemsOf([{ service: "events", access: ["read"], resources: ["nightly"] }]);
+      expect(p).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining("give the full ARN") }]);
+    });
+
+    it("* as a resource, and wildcard-only names", () => {
+      const p = problemsOf([{ service: "s3", access: ["read"], resources: ["*", "ok-bucket", "*/logs/", "arn:aws:s3:::*"] }]);
+      expect(p.map((x) => x.path)).toEqual(["request[0].resources[0]", "request[0].resources[2]", "request[0].resources[3]"]);
+      expect(p[0]?.message).toContain("every s3 resource");
+      expect(p[2]?.message).toContain("names every resource");
+    });
+
+    it("an ARN with a wildcard account", () => {
+      const p = problemsOf([{ service: "sqs", access: ["write"], resources: ["arn:aws:sqs:eu-west-1:*:q"] }]);
+      expect(p).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining("wildcard account") }]);
+    });
+
+    it("an ARN of another account", () => {
+      const p = problemsOf([{ service: "sqs", access: ["write"], resources: ["arn:aws:sqs:eu-west-1:999999999999:q"] }]);
+      expect(p).toHaveLength(1);
+      expect(p[0]?.path).toBe("request[0].resources[0]");
+      expect(p[0]?.message).toContain('"999999999999"');
+      expect(p[0]?.message).toContain(ACCOUNT);
+    });
+
+    it("an ARN of another partition", () => {
+      const p = problemsOf([{ service: "s3", access: ["read"], resources: ["arn:aws-cn:s3:::b"] }]);
+      expect(p).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining('partition "aws-cn"') }]);
+    });
+
+    it("an ARN that is no resource type of the service", () => {
+      const p = problemsOf([{ service: "s3", access: ["read"], resources: [`arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/t`] }]);
+      expect(p).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining("is not a s3 resource type") }]);
+      const q = problemsOf([{ service: "s3", access: ["read"], resources: ["arn:aws:s3"] }]);
+      expect(q[0]?.message).toContain("not a valid ARN");
+    });
+
+    it("an action with a wildcard", () => {
+      const p = problemsOf([{ service: "s3", actions: ["s3:Get*"], resources: ["b"] }]);
+      expect(p[0]).toEqual({ path: "request[0].actions[0]", message: expect.stringContaining("wildcard") });
+    });
+
+    it("an unknown action", () => {
+      const p = problemsOf([{ service: "s3", actions: ["s3:GetObjekt", "s3:GetObject"], resources: ["b"] }]);
+      expect(p).toEqual([{ path: "request[0].actions[0]", message: expect.stringContaining('unknown action "s3:GetObjekt"') }]);
+    });
+
+    it("an action of another service", () => {
+      const p = problemsOf([{ service: "s3", actions: ["s3:GetObject", "dynamodb:GetItem"], resources: ["b"] }]);
+      expect(p).toEqual([{ path: "request[0].actions[1]", message: expect.stringContaining("belongs to dynamodb, not s3") }]);
+    });
+
+    it("an action outside the asked levels", () => {
+      const p = problemsOf([{ service: "s3", access: ["read"], actions: ["s3:GetObject", "s3:PutObject"], resources: ["b"] }]);
+      expect(p).toEqual([{ path: "request[0].actions[1]", message: expect.stringContaining("s3:PutObject is a write action") }]);
+    });
+
+    it("an action that applies to none of the resources", () => {
+      const p = problemsOf([{ service: "s3", actions: ["s3:GetObject"], resources: ["b/"] }]);
+      expect(p).toEqual([]);
+      const q = problemsOf([{ service: "sqs", actions: ["sqs:SendMessage", "sns:Publish"], resources: ["q"] }]);
+      expect(q.map((x) => x.path)).toEqual(["request[0].actions[1]"]);
+      const r = problemsOf([{ service: "ecs", actions: ["ecs:StopTask"], resources: ["task-definition/api"] }]);
+      expect(r.map((x) => x.path)).toEqual(["request[0].actions[0]", "request[0]"]);
+      expect(r[0]?.message).toContain("ecs:StopTask applies to task resources");
+    });
+
+    it("an item yielding no actions", () => {
+      const p = problemsOf([{ service: "kms", access: ["read"], resources: ["alias/app"] }]);
+      expect(p).toEqual([{ path: "request[0]", message: expect.stringContaining("yields no actions") }]);
+    });
+
+    it("a resource no asked action applies to", () => {
+      const p = problemsOf([{ service: "kms", access: ["read"], resources: ["1234abcd-12ab-34cd-56ef-1234567890ab", "alias/app"] }]);
+      expect(p).toEqual([{ path: "request[0].resources[1]", message: expect.stringContaining('"alias/app"') }]);
+    });
+
+    it("neither access nor actions", () => {
+      const p = problemsOf([{ service: "s3", resources: ["b"] }]);
+      expect(p).toEqual([{ path: "request[0]", message: expect.stringContaining('give "access"') }]);
+    });
+
+    it("an unknown access level", () => {
+      const p = problemsOf([{ service: "s3", access: ["read", "admin" as never], resources: ["b"] }]);
+      expect(p).toEqual([{ path: "request[0].access[1]", message: expect.stringContaining('unknown access level "admin"') }]);
+    });
+
+    it("keeps going after a problem, and paths name the item", () => {
+      const r = gen([
+        { service: "s3", access: ["read"], resources: ["good"] },
+        { service: "nope", access: ["read"], resources: ["x"] },
+        { service: "sqs", access: ["write"], resources: ["q", "*"] },
+      ]);
+      expect(r.problems.map((p) => p.path)).toEqual(["request[1].service", "request[2].resources[1]"]);
+      expect(r.resources.map((x) => x.item)).toEqual([0, 1, 2]);
+      expect(r.policy.Statement.length).toBeGreaterThan(0);
+    });
+  });
+
+  it("is fast after warm-up", () => {
+    const requests = goldenNames.map(
+      (name) => JSON.parse(readFileSync(join(GOLDEN, `${name}.request.json`), "utf8")) as GoldenRequest,
+    );
+    for (const r of requests) generatePolicy(catalogue, r.request, r.ctx);
+    const rounds = 20;
+    const start = performance.now();
+    for (let i = 0; i < rounds; i++) for (const r of requests) generatePolicy(catalogue, r.request, r.ctx);
+    const perRequest = (performance.now() - start) / (rounds * requests.length);
+    expect(perRequest).toBeLessThan(5);
+  });
+});
+
+describe("explainPolicy", () => {
+  it("tabulates statements and summarises them", () => {
+    const { policy } = gen([
+      { service: "s3", access: ["read", "list"], resources: ["financial-reports"] },
+      { service: "sqs", actions: ["sqs:SendMessage"], resources: ["jobs"] },
+    ]);
+    const { table, summary } = explainPolicy(catalogue, policy, { risk: "low" });
+    const lines = table.split("\n");
+    expect(lines[0]).toBe("| Service | Access level | Actions | Resources |");
+    expect(lines[1]).toBe("|---|---|---|---|");
+    expect(lines).toHaveLength(2 + policy.Statement.length);
+    expect(table).toContain("| s3 | Read | 8: GetObject, GetObjectAnnotation,");
+    expect(table).toContain("and 4 more");
+    expect(table).toContain("all resources");
+    expect(table).toContain("| sqs | Write | 1: SendMessage |");
+    expect(summary).toContain("Risk tier: low");
+    expect(summary).toContain("s3");
+    expect(summary).toContain("s3:GetObjectAcl"); // mentions what the coarse levels leave out
+    expect(summary).not.toContain("\n");
+  });
+
+  it("escapes | and markdown in user-derived text", () => {
+    const { table, summary } = explainPolicy(catalogue, {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b|x/*_[evil](http://x)<b>" },
+        { Effect: "Deny", Action: ["s3:Get*", "bogus:Thing|"], Resource: ["*"] },
+      ],
+    });
+    expect(table).toContain("b\\|x/\\*\\_\\[evil\\]\\(http://x\\)\\<b\\>");
+    expect(table).toContain("| bogus | **Deny** unknown | 1: Thing\\| |");
+    expect(table).toContain("Deny");
+    for (const line of table.split("\n").slice(2)) {
+      // Exactly 5 unescaped pipes per row: 4 columns.
+      expect(line.replace(/\\\|/g, "").split("|").length - 1).toBe(5);
+    }
+    expect(summary).toContain("explicitly denies 2 actions");
+    expect(summary).not.toContain("<b>");
+  });
+});
