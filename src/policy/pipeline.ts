@@ -1,0 +1,150 @@
+// The policy pipeline for one request: generate (when the file has no policy), hold the policy to
+// the envelope of what was asked, run the guardrails, stamp the expiry and prove by simulation
+// that the stamped policy allows what it says until the expiry and nothing else. Pure.
+import type { AccessRequest, Config, PolicyDocument, Problem, RiskTier } from "../domain/types.js";
+import { show } from "../domain/text.js";
+import type { Catalogue } from "./catalogue.js";
+import { simulate, type ActionResource, type SimulationReport } from "./evaluator.js";
+import { explainPolicy, type Explanation } from "./explain.js";
+import { GENERATOR_VERSION, generatePolicy, type ExpandedItem } from "./generator.js";
+import { checkPolicy, type Verdict } from "./guardrails.js";
+import { stampExpiry } from "./stamp.js";
+
+export interface PlanInput {
+  request: AccessRequest;
+  config: Config;
+  accountId: string;
+  /** When the grant would start; the expiry is now + duration. */
+  now: Date;
+  durationSeconds: number;
+}
+
+export interface Plan {
+  id: string;
+  policy: PolicyDocument;
+  /** Who wrote the policy: the file's own generator field, or builtin/<n> when generated now. */
+  generator: string;
+  generated: boolean;
+  verdict: Verdict;
+  explanation: Explanation;
+  expiresAt: string;
+  simulation: SimulationReport & { checked: number; outside: number };
+  envelope: ExpandedItem[];
+}
+
+export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
+  const { request, config } = input;
+  const gen = generatePolicy(catalogue, request.request, {
+    partition: config.aws.partition,
+    region: config.aws.region,
+    accountId: input.accountId,
+  });
+  const generated = request.policy === undefined;
+  const policy = request.policy ?? gen.policy;
+  // When the request itself cannot be expanded, nothing is "within the request": every resource
+  // of a hand-written policy is then refused rather than waved through.
+  const allowedResources = gen.problems.length ? [] : gen.resources.flatMap((r) => r.resources);
+  const guard = checkPolicy(catalogue, policy, { config, allowedResources, mode: config.aws.mode });
+
+  const errors: Problem[] = [...gen.problems, ...guard.errors];
+  const warnings: Problem[] = [...guard.warnings];
+  if (!generated && gen.problems.length === 0) errors.push(...outsideEnvelope(catalogue, policy, gen.resources));
+
+  const expiresAt = new Date(input.now.getTime() + input.durationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const simulation = errors.length === 0 ? simulatePlan(catalogue, policy, expiresAt, input.now, gen.resources) : emptySimulation();
+  for (const f of simulation.failures) {
+    const problem = {
+      path: "policy",
+      message: `simulation: ${f.action} on ${f.resource} at ${f.time} was ${f.got}, expected ${f.expected} (${f.reason})`,
+    };
+    // What the evaluator cannot decide (e.g. a tag condition) is reported, never assumed allowed.
+    if (f.got === "Unknown") warnings.push(problem);
+    else errors.push(problem);
+  }
+
+  const verdict: Verdict = { ok: errors.length === 0, risk: guard.risk, errors, warnings };
+  return {
+    id: request.id,
+    policy,
+    generator: generated ? GENERATOR_VERSION : (request.generator ?? "manual"),
+    generated,
+    verdict,
+    explanation: explainPolicy(catalogue, policy, { risk: verdict.risk }),
+    expiresAt,
+    simulation,
+    envelope: gen.resources,
+  };
+}
+
+/**
+ * A policy written by hand (or edited in the PR) may be narrower than what the built-in generator
+ * would grant for the same request, never wider: every action must be in the envelope.
+ */
+function outsideEnvelope(catalogue: Catalogue, policy: PolicyDocument, envelope: ExpandedItem[]): Problem[] {
+  const allowed = new Set(envelope.flatMap((e) => e.actions.map((a) => a.toLowerCase())));
+  const out: Problem[] = [];
+  policy.Statement.forEach((st, i) => {
+    if (st.Effect !== "Allow") return;
+    const actions = typeof st.Action === "string" ? [st.Action] : st.Action;
+    actions.forEach((a, j) => {
+      const expanded = /[*?]/.test(a) ? catalogue.expand(a).map((x) => x.full) : [a];
+      const extra = expanded.filter((x) => !allowed.has(x.toLowerCase()));
+      if (extra.length) {
+        out.push({
+          path: `policy.Statement[${i}].Action${typeof st.Action === "string" ? "" : `[${j}]`}`,
+          message: `${show(a)} grants ${extra.slice(0, 3).join(", ")}${extra.length > 3 ? ` and ${extra.length - 3} more` : ""}, beyond the access the request asks for; remove it or add the access level / action to request`,
+        });
+      }
+    });
+  });
+  return out;
+}
+
+function emptySimulation(): SimulationReport & { checked: number; outside: number } {
+  return { ok: true, failures: [], checked: 0, outside: 0 };
+}
+
+/** A concrete resource standing for an ARN pattern (wildcards filled in). */
+function sample(resource: string): string {
+  return resource.replace(/\*/g, "jit-sample").replace(/\?/g, "x");
+}
+
+function simulatePlan(catalogue: Catalogue, policy: PolicyDocument, expiresAt: string, now: Date, envelope: ExpandedItem[]) {
+  const checks: ActionResource[] = [];
+  const outside: ActionResource[] = [];
+  const inPolicy = new Set<string>();
+  for (const st of policy.Statement) {
+    if (st.Effect !== "Allow") continue;
+    const actions = (typeof st.Action === "string" ? [st.Action] : st.Action).filter((a) => !/[*?]/.test(a));
+    const resources = typeof st.Resource === "string" ? [st.Resource] : st.Resource;
+    for (const a of actions) {
+      inPolicy.add(a.toLowerCase());
+      for (const r of resources) checks.push({ action: a, resource: sample(r) });
+    }
+    // The same actions on a neighbouring resource (another bucket, table, queue...) are denied.
+    const concrete = resources.find((r) => r !== "*" && !/[*?]/.test(r));
+    const first = actions[0];
+    if (first && concrete) outside.push({ action: first, resource: `${concrete}-jit-outside` });
+  }
+  // Actions of the same services that the policy does not grant are denied on its resources.
+  for (const e of envelope) {
+    const target = e.resources.find((r) => !/[*?]/.test(r)) ?? e.resources[0];
+    if (!target) continue;
+    const others = catalogue
+      .actionsOf(e.service)
+      .map((a) => a.full)
+      .filter((a) => !inPolicy.has(a.toLowerCase()))
+      .sort()
+      .slice(0, 3);
+    for (const a of others) outside.push({ action: a, resource: sample(target) });
+  }
+  const before = now.toISOString();
+  const after = new Date(Date.parse(expiresAt) + 1000).toISOString();
+  const stamped = stampExpiry(policy, expiresAt);
+  const report = simulate(stamped, checks, { before, after }, outside);
+  return { ...report, checked: checks.length, outside: outside.length };
+}
+
+export function riskLabel(risk: RiskTier): string {
+  return { low: "low (read/list only)", medium: "medium (changes data)", high: "high (permissions or escalation-capable actions)" }[risk];
+}

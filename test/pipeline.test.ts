@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { defaultConfig } from "../src/domain/config.js";
+import type { AccessRequest, Config, PolicyDocument } from "../src/domain/types.js";
+import { loadCatalogue } from "../src/iam-data.js";
+import { planRequest } from "../src/policy/pipeline.js";
+import { goldenCases, type GoldenCase } from "./support/golden.js";
+
+const catalogue = loadCatalogue();
+const NOW = new Date("2026-11-27T09:00:00Z");
+
+function configFor(c: GoldenCase["ctx"], extra: Partial<Config> = {}): Config {
+  const base = defaultConfig();
+  return {
+    ...base,
+    ...extra,
+    aws: { ...base.aws, partition: c.partition as Config["aws"]["partition"], region: c.region, accounts: { main: c.accountId } },
+    allowed_services: [...base.allowed_services, "events"],
+  };
+}
+
+function requestOf(items: AccessRequest["request"], policy?: PolicyDocument): AccessRequest {
+  return { version: 1, id: "1-test", requester: "alice", account: "main", duration: "8h", reason: "testing", request: items, ...(policy ? { policy } : {}) };
+}
+
+describe("policy pipeline on the golden set", () => {
+  for (const g of goldenCases()) {
+    it(`${g.name}: simulation proves it before and after expiry`, () => {
+      const plan = planRequest(catalogue, { request: requestOf(g.request), config: configFor(g.ctx), accountId: g.ctx.accountId, now: NOW, durationSeconds: 8 * 3600 });
+      // Some goldens are deliberately blocked by a guardrail (size, dangerous actions); the
+      // simulation must still hold for every one that is not.
+      if (plan.verdict.ok) {
+        expect(plan.simulation.ok, JSON.stringify(plan.simulation.failures.slice(0, 3))).toBe(true);
+        expect(plan.simulation.checked).toBeGreaterThan(0);
+        expect(plan.simulation.outside).toBeGreaterThan(0);
+      } else {
+        expect(plan.verdict.errors.length).toBeGreaterThan(0);
+      }
+      expect(plan.expiresAt).toBe("2026-11-27T17:00:00Z");
+    });
+  }
+
+  it("only the goldens that break a quota or a dangerous-action rule are blocked", () => {
+    const blocked = goldenCases().filter(
+      (g) => !planRequest(catalogue, { request: requestOf(g.request), config: configFor(g.ctx), accountId: g.ctx.accountId, now: NOW, durationSeconds: 3600 }).verdict.ok,
+    );
+    // ec2 list: 189 Describe* actions exceed the 6,144-character managed-policy quota;
+    // ecr pull: ecr:GetAuthorizationToken is a credentials-exposure action unless allowed.
+    expect(blocked.map((g) => g.name)).toEqual(["ec2-volume-read-list", "ecr-pull"]);
+  });
+});
+
+describe("hand-written policies are held to the request", () => {
+  const ctx = { partition: "aws", region: "us-east-1", accountId: "111122223333" };
+  const items: AccessRequest["request"] = [{ service: "s3", access: ["read"], resources: ["reports"] }];
+  const plan = (policy: PolicyDocument) =>
+    planRequest(catalogue, { request: requestOf(items, policy), config: configFor(ctx), accountId: ctx.accountId, now: NOW, durationSeconds: 3600 });
+
+  it("accepts a narrower policy", () => {
+    const p = plan({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::reports/2026/*"] }] });
+    expect(p.verdict.errors).toEqual([]);
+    expect(p.generated).toBe(false);
+    expect(p.generator).toBe("manual");
+    expect(p.simulation.ok).toBe(true);
+  });
+
+  it("refuses an action beyond the asked access levels", () => {
+    const p = plan({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject", "s3:DeleteObject"], Resource: ["arn:aws:s3:::reports/*"] }] });
+    expect(p.verdict.ok).toBe(false);
+    expect(p.verdict.errors).toContainEqual(expect.objectContaining({ path: "policy.Statement[0].Action[1]", message: expect.stringContaining("beyond the access the request asks for") }));
+  });
+
+  it("refuses a resource beyond the named ones", () => {
+    const p = plan({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::other-bucket/*"] }] });
+    expect(p.verdict.ok).toBe(false);
+  });
+
+  it("reports conditions it cannot evaluate as warnings, never as allowed", () => {
+    const p = plan({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::reports/*"], Condition: { StringEquals: { "aws:PrincipalTag/team": "finance" } } }],
+    });
+    expect(p.verdict.warnings.some((w) => w.message.includes("Unknown"))).toBe(true);
+  });
+
+  it("refuses everything when the request itself cannot be expanded", () => {
+    const p = planRequest(catalogue, {
+      request: requestOf([{ service: "nosuchservice", access: ["read"], resources: ["x"] }], { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::x/*" }] }),
+      config: configFor(ctx),
+      accountId: ctx.accountId,
+      now: NOW,
+      durationSeconds: 3600,
+    });
+    expect(p.verdict.ok).toBe(false);
+  });
+});
