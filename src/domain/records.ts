@@ -1,0 +1,68 @@
+// Record changes to request files. Every state change is one commit whose message is the audit
+// log: a stable subject and trailers (Request-Id, Approved-By, Expires-At, Aws-Resource) that
+// `git log --format=%(trailers)` and the report read back. Pure.
+import { transition, type LifecycleEvent } from "./lifecycle.js";
+import type { AccessRequest, ClosedRecord, GrantRecord, RequestStatus } from "./types.js";
+
+export type RecordResult = { ok: true; request: AccessRequest } | { ok: false; message: string };
+
+function move(request: AccessRequest, event: LifecycleEvent, patch: Partial<AccessRequest>): RecordResult {
+  const from: RequestStatus = request.status ?? "proposed";
+  const t = transition(from, event);
+  if (!t.ok) return { ok: false, message: `${request.id}: ${t.message}` };
+  return { ok: true, request: { ...request, ...patch, status: t.to } };
+}
+
+export function recordGrant(request: AccessRequest, grant: GrantRecord): RecordResult {
+  return move(request, "approve-and-grant", { grant });
+}
+
+export function recordGrantFailed(request: AccessRequest, closed: ClosedRecord): RecordResult {
+  return move(request, "grant-failed", { closed });
+}
+
+export function recordRejected(request: AccessRequest, closed: ClosedRecord): RecordResult {
+  return move(request, "reject", { closed });
+}
+
+export function recordExpired(request: AccessRequest, closed: ClosedRecord): RecordResult {
+  return move(request, "expire", { closed });
+}
+
+export function recordRevoked(request: AccessRequest, closed: ClosedRecord): RecordResult {
+  return move(request, "revoke", { closed });
+}
+
+export interface Trailers {
+  "Request-Id": string;
+  "Approved-By"?: string[];
+  "Expires-At"?: string;
+  "Aws-Resource"?: string[];
+  "Closed-By"?: string;
+}
+
+/** One line per trailer value; newlines in values are flattened so trailers cannot be forged. */
+export function commitMessage(subject: string, body: string | undefined, trailers: Trailers): string {
+  const flat = (v: string) => v.replace(/[\r\n]+/g, " ").trim();
+  const lines: string[] = [`Request-Id: ${flat(trailers["Request-Id"])}`];
+  for (const a of trailers["Approved-By"] ?? []) lines.push(`Approved-By: ${flat(a)}`);
+  if (trailers["Expires-At"]) lines.push(`Expires-At: ${flat(trailers["Expires-At"])}`);
+  for (const r of trailers["Aws-Resource"] ?? []) lines.push(`Aws-Resource: ${flat(r)}`);
+  if (trailers["Closed-By"]) lines.push(`Closed-By: ${flat(trailers["Closed-By"])}`);
+  const text = body ? `\n\n${body.replace(/\r/g, "").replace(/^([A-Za-z-]+):/gm, "$1 -")}` : "";
+  return `${flat(subject).slice(0, 100)}${text}\n\n${lines.join("\n")}\n`;
+}
+
+/** The trailer block of a commit message (the last paragraph of `Key: value` lines). */
+export function parseTrailers(message: string): Record<string, string[]> {
+  const paragraphs = message.replace(/\r/g, "").trim().split(/\n\s*\n/);
+  const last = paragraphs[paragraphs.length - 1] ?? "";
+  const out: Record<string, string[]> = {};
+  for (const line of last.split("\n")) {
+    const m = /^([A-Za-z][A-Za-z0-9-]*): (.*)$/.exec(line);
+    if (!m) return {};
+    const key = m[1] as string;
+    (out[key] ??= []).push(m[2] as string);
+  }
+  return out;
+}

@@ -1,0 +1,57 @@
+// Where request records live: a repository's default branch. Two implementations — the GitHub
+// contents API (the app, the Action) and a local git checkout (the CLI) — behind one interface.
+// Writes are compare-and-swap on the file's blob sha, so two writers never lose each other's change.
+
+export interface StoredFile {
+  path: string;
+  /** Git blob sha of the content read; the compare-and-swap token for the next write. */
+  sha: string;
+  text: string;
+}
+
+export interface WriteResult {
+  sha: string;
+  commit: string;
+}
+
+/** Thrown by `write` when the file changed since it was read (or appeared / vanished). */
+export class ConflictError extends Error {
+  override readonly name = "ConflictError";
+}
+
+export interface RecordStore {
+  /** Every request file under access-requests/ on the default branch. */
+  list(): Promise<StoredFile[]>;
+  read(path: string): Promise<StoredFile | undefined>;
+  /** `expectedSha` undefined means "create; fail if it exists". */
+  write(path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult>;
+}
+
+export type Update =
+  | { kind: "write"; text: string; message: string }
+  | { kind: "skip"; reason: string };
+
+export type UpdateOutcome = { kind: "written"; result: WriteResult; attempts: number } | { kind: "skipped"; reason: string; attempts: number };
+
+/**
+ * Read-decide-write with compare-and-swap: on a conflict the file is read again and `decide` runs
+ * again on what is there now, so a decision is never applied to a stale record.
+ */
+export async function updateRecord(
+  store: RecordStore,
+  path: string,
+  decide: (current: StoredFile | undefined) => Update,
+  maxAttempts = 5,
+): Promise<UpdateOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await store.read(path);
+    const update = decide(current);
+    if (update.kind === "skip") return { kind: "skipped", reason: update.reason, attempts: attempt };
+    try {
+      const result = await store.write(path, update.text, { message: update.message, expectedSha: current?.sha });
+      return { kind: "written", result, attempts: attempt };
+    } catch (e) {
+      if (!(e instanceof ConflictError) || attempt >= maxAttempts) throw e;
+    }
+  }
+}
