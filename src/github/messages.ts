@@ -1,0 +1,106 @@
+// What the app says on GitHub: PR titles and bodies, comments, check-run summaries. Pure.
+// User-supplied text is quoted so it cannot mention people, close issues or inject markup.
+import type { AccessRequest, Problem } from "../domain/types.js";
+import type { Plan } from "../policy/pipeline.js";
+import { riskLabel } from "../policy/pipeline.js";
+
+/** Hidden markers let the app find and update its own comments instead of piling up new ones. */
+export const MARKER = {
+  intake: "<!-- jit-access:intake -->",
+  grant: "<!-- jit-access:grant -->",
+  revoke: "<!-- jit-access:revoke -->",
+} as const;
+
+/**
+ * Text from issues and files, made inert for markdown: no @mentions, no #refs or closing
+ * keywords, no HTML, one line unless asked.
+ */
+export function quote(text: string, max = 300): string {
+  const cleaned = text
+    // eslint-disable-next-line no-control-regex -- stripping control characters is the point
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g, "")
+    .replace(/[\\`*_{}[\]<>()#+!|~]/g, (c) => `\\${c}`)
+    .replace(/@/g, "@\u200b")
+    .replace(/\r?\n/g, " ")
+    .trim();
+  return cleaned.length > max ? `${cleaned.slice(0, max)}…` : cleaned;
+}
+
+export function problemList(problems: Problem[]): string {
+  return problems.map((p) => `- ${p.path ? `\`${p.path.replace(/`/g, "'")}\`: ` : ""}${quote(p.message, 500)}`).join("\n");
+}
+
+export function prTitle(issueNumber: number, request: AccessRequest): string {
+  const what = request.request.map((i) => `${i.service} ${i.access?.join("/") ?? "actions"}`).join(", ");
+  return `Access request #${issueNumber}: ${request.requester} → ${request.account} (${what}, ${request.duration})`.slice(0, 200);
+}
+
+export interface PrBodyInput {
+  issueNumber: number;
+  request: AccessRequest;
+  plan: Plan;
+  file: string;
+  approvers: string[];
+  required: number;
+  warnings?: Problem[];
+}
+
+export function prBody(i: PrBodyInput): string {
+  const { request, plan } = i;
+  const v = plan.verdict;
+  const lines = [
+    MARKER.intake,
+    `**${quote(request.requester)}** asks for **${request.duration}** of access to account **${quote(request.account)}**.`,
+    "",
+    `> ${quote(request.reason, 1000)}`,
+    "",
+    // "Refs" (not "Closes"/"Fixes"): merging must not close the issue — the grant does that.
+    `Refs issue #${i.issueNumber}. Request file: \`${i.file}\`.`,
+    "",
+    `### What the policy allows`,
+    "",
+    plan.explanation.summary,
+    "",
+    plan.explanation.table.trimEnd(),
+    "",
+    `**Risk tier:** ${riskLabel(v.risk)} · **Generator:** \`${plan.generator}\` · **Verdict:** ${v.ok ? "✅ passes the guardrails" : "⛔ blocked"}`,
+    "",
+    `**Expiry:** the grant ends ${request.duration} after the merge: the policy carries \`DateLessThan aws:CurrentTime\` at that time, an EventBridge Scheduler schedule removes it in AWS, and the expiry sweep removes anything left.`,
+    "",
+    `**Approval:** ${i.required} approval(s) on the final commit from ${i.approvers.length ? i.approvers.map((a) => `\`${a}\``).join(", ") : "the CODEOWNERS of the request file"} — not from the requester, the PR author or the last committer. Merging is the approval; the app checks it again before granting.`,
+  ];
+  if (v.errors.length) lines.push("", "### Why it is blocked", "", problemList(v.errors));
+  const warnings = [...v.warnings, ...(i.warnings ?? [])];
+  if (warnings.length) lines.push("", "### Warnings", "", problemList(warnings));
+  lines.push("", "<details><summary>Policy JSON</summary>", "", "```json", JSON.stringify(plan.policy, null, 2), "```", "", "</details>");
+  return lines.join("\n").slice(0, 65_000);
+}
+
+export function intakeProblemsComment(problems: Problem[]): string {
+  return [
+    MARKER.intake,
+    "This access request cannot be turned into a pull request yet. Please edit the issue and fix:",
+    "",
+    problemList(problems),
+    "",
+    "The request is checked again each time the issue is edited.",
+  ].join("\n");
+}
+
+export function intakeOpenedComment(prNumber: number, blocked: boolean): string {
+  return [
+    MARKER.intake,
+    blocked
+      ? `Pull request #${prNumber} holds this request, but its policy is **blocked** by the guardrails (see the failing check). Discuss there, or edit this issue.`
+      : `Pull request #${prNumber} holds the proposed policy. Access is granted when an approver approves and merges it.`,
+  ].join("\n");
+}
+
+export function checkSummary(plan: Plan): { title: string; summary: string } {
+  const v = plan.verdict;
+  const title = v.ok ? `Passes the guardrails (risk ${v.risk})` : `Blocked: ${v.errors.length} problem(s)`;
+  const parts = [plan.explanation.summary, "", plan.explanation.table];
+  if (v.errors.length) parts.push("", "**Errors**", "", problemList(v.errors));
+  if (v.warnings.length) parts.push("", "**Warnings**", "", problemList(v.warnings));
+  return { title, summary: parts.join("\n").slice(0, 65_000) };
+}

@@ -1,0 +1,55 @@
+// Small idempotent building blocks over the GitHub API used by the handlers.
+import type { ProbotOctokit } from "probot";
+import { status } from "./store.js";
+
+export interface RepoRef {
+  owner: string;
+  repo: string;
+  defaultBranch: string;
+}
+
+/** Creates or updates the app's own comment carrying `marker`, so reruns do not pile up comments. */
+export async function upsertComment(octokit: ProbotOctokit, repo: RepoRef, issueNumber: number, marker: string, body: string): Promise<void> {
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner: repo.owner, repo: repo.repo, issue_number: issueNumber, per_page: 100 });
+  // Only bot comments count: a user pasting the marker must not redirect our updates.
+  const mine = comments.find((c) => c.user?.type === "Bot" && (c.body ?? "").startsWith(marker));
+  if (mine) {
+    if (mine.body !== body) await octokit.rest.issues.updateComment({ owner: repo.owner, repo: repo.repo, comment_id: mine.id, body });
+  } else {
+    await octokit.rest.issues.createComment({ owner: repo.owner, repo: repo.repo, issue_number: issueNumber, body });
+  }
+}
+
+export async function addLabels(octokit: ProbotOctokit, repo: RepoRef, issueNumber: number, labels: string[]): Promise<void> {
+  await octokit.rest.issues.addLabels({ owner: repo.owner, repo: repo.repo, issue_number: issueNumber, labels });
+}
+
+export async function removeLabel(octokit: ProbotOctokit, repo: RepoRef, issueNumber: number, label: string): Promise<void> {
+  try {
+    await octokit.rest.issues.removeLabel({ owner: repo.owner, repo: repo.repo, issue_number: issueNumber, name: label });
+  } catch (e) {
+    if (status(e) !== 404) throw e; // already gone
+  }
+}
+
+/** The branch's head sha, creating the branch from `from` when it does not exist. */
+export async function ensureBranch(octokit: ProbotOctokit, repo: RepoRef, branch: string, from: string): Promise<string> {
+  try {
+    const { data } = await octokit.rest.git.getRef({ owner: repo.owner, repo: repo.repo, ref: `heads/${branch}` });
+    return data.object.sha;
+  } catch (e) {
+    if (status(e) !== 404) throw e;
+  }
+  const { data: base } = await octokit.rest.git.getRef({ owner: repo.owner, repo: repo.repo, ref: `heads/${from}` });
+  try {
+    await octokit.rest.git.createRef({ owner: repo.owner, repo: repo.repo, ref: `refs/heads/${branch}`, sha: base.object.sha });
+  } catch (e) {
+    if (status(e) !== 422) throw e; // created meanwhile by a concurrent delivery
+  }
+  return base.object.sha;
+}
+
+export async function branchHead(octokit: ProbotOctokit, repo: RepoRef, branch: string): Promise<string> {
+  const { data } = await octokit.rest.git.getRef({ owner: repo.owner, repo: repo.repo, ref: `heads/${branch}` });
+  return data.object.sha;
+}
