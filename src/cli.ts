@@ -6,6 +6,9 @@ import { parseRequestFile } from "./domain/request.js";
 import { setTopLevelFields } from "./domain/request-file.js";
 import { loadCatalogue } from "./iam-data.js";
 import { planRequest, riskLabel } from "./policy/pipeline.js";
+import { generatePolicy } from "./policy/generator.js";
+import type { Draft } from "./policy/drafter.js";
+import { createDrafter } from "./ai/gemini.js";
 import type { Problem } from "./domain/types.js";
 import { UsageError, findRepoRoot, formatProblems, loadConfigFile, readBounded, repoPath, requestFiles, type Io } from "./cli-support.js";
 
@@ -13,8 +16,9 @@ const USAGE = `Usage: jit-access <command> [options]
 
 Commands:
   validate [PATH...] [--config FILE] [--json]   check request files (default: access-requests/**)
-  plan FILE [--config FILE] [--json] [--now ISO] [--write]
+  plan FILE [--config FILE] [--json] [--now ISO] [--write] [--ai builtin|gemini]
                                                 draft and check the policy for one request
+                                                (--ai: who drafts; default: ai.provider of the config)
   help                                          show this help
 `;
 
@@ -25,7 +29,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case "validate":
         return validateCommand(rest, io);
       case "plan":
-        return planCommand(rest, io);
+        return await planCommand(rest, io);
       case undefined:
       case "help":
       case "--help":
@@ -87,7 +91,7 @@ function validateCommand(args: string[], io: Io): number {
   return results.every((r) => r.ok) ? 0 : 1;
 }
 
-function planCommand(args: string[], io: Io): number {
+async function planCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -97,9 +101,13 @@ function planCommand(args: string[], io: Io): number {
       json: { type: "boolean", default: false },
       now: { type: "string" },
       write: { type: "boolean", default: false },
+      ai: { type: "string" },
     },
   });
   if (positionals.length !== 1) throw new UsageError("plan takes exactly one request file");
+  if (values.ai !== undefined && values.ai !== "builtin" && values.ai !== "gemini") {
+    throw new UsageError(`--ai ${JSON.stringify(values.ai)}: use builtin or gemini`);
+  }
   const now = values.now === undefined ? new Date() : new Date(values.now);
   if (values.now !== undefined && (!/^\d{4}-\d{2}-\d{2}T/.test(values.now) || Number.isNaN(now.getTime()))) {
     throw new UsageError(`--now ${JSON.stringify(values.now)} is not an ISO date-time such as 2026-11-27T09:00:00Z`);
@@ -120,8 +128,24 @@ function planCommand(args: string[], io: Io): number {
   const parsed = parseRequestFile(bytes.data, { file: repoPath(root, abs), config: loaded.config });
   if (!parsed.ok) return fail(parsed.problems, shown);
 
-  const plan = planRequest(loadCatalogue(), {
-    request: parsed.request,
+  // Step 2 (optional): a model drafts a narrowing of the built-in envelope; the pipeline below
+  // judges the draft like any policy. A file that already has a policy is judged as it is.
+  const catalogue = loadCatalogue();
+  let request = parsed.request;
+  let draft: Draft | undefined;
+  const ai = values.ai ?? loaded.config.ai.provider;
+  if (ai === "gemini" && request.policy === undefined) {
+    const envelope = generatePolicy(catalogue, request.request, { partition: loaded.config.aws.partition, region: loaded.config.aws.region, accountId: parsed.account.id });
+    if (envelope.problems.length === 0) {
+      const drafter = createDrafter({ ...loaded.config, ai: { ...loaded.config.ai, provider: "gemini" } }, process.env);
+      draft = await drafter.draft({ request, envelope: envelope.policy, catalogue });
+      if (draft.fellBack === undefined) request = { ...request, policy: draft.policy, generator: draft.generator };
+    }
+  }
+  const drafted = draft !== undefined && draft.fellBack === undefined;
+
+  const plan = planRequest(catalogue, {
+    request,
     config: loaded.config,
     accountId: parsed.account.id,
     now,
@@ -129,23 +153,26 @@ function planCommand(args: string[], io: Io): number {
   });
   const { verdict } = plan;
 
-  if (values.write && plan.generated && verdict.ok) {
+  if (values.write && (plan.generated || drafted) && verdict.ok) {
     const text = Buffer.from(bytes.data).toString("utf8");
     writeFileSync(abs, setTopLevelFields(text, { generator: plan.generator, policy: plan.policy }));
   }
 
   if (values.json) {
-    io.stdout.write(JSON.stringify({ id: plan.id, policy: plan.policy, verdict, explanation: plan.explanation, generator: plan.generator, expires_at: plan.expiresAt }, null, 2) + "\n");
+    const drafting = draft ? { draft: { generator: draft.generator, fell_back: draft.fellBack ?? null, warnings: draft.warnings, justifications: draft.justifications ?? [] } } : {};
+    io.stdout.write(JSON.stringify({ id: plan.id, policy: plan.policy, verdict, explanation: plan.explanation, generator: plan.generator, expires_at: plan.expiresAt, ...drafting }, null, 2) + "\n");
   } else {
     const out: string[] = [];
     out.push(`${verdict.ok ? "✓" : "✗"} ${shown} — ${plan.id}: ${verdict.ok ? "ok" : "blocked"}, risk ${riskLabel(verdict.risk)}`);
     out.push("", plan.explanation.summary, "", plan.explanation.table.trimEnd(), "");
-    out.push(`Policy (${plan.generated ? `generated by ${plan.generator}` : `from the file, ${plan.generator}`}; at grant every Allow gets DateLessThan aws:CurrentTime ${plan.expiresAt} if granted now):`);
+    out.push(`Policy (${plan.generated ? `generated by ${plan.generator}` : drafted ? `drafted by ${plan.generator}, narrowed to the built-in policy` : `from the file, ${plan.generator}`}; at grant every Allow gets DateLessThan aws:CurrentTime ${plan.expiresAt} if granted now):`);
     out.push(JSON.stringify(plan.policy, null, 2), "");
     out.push(`Simulation: ${plan.simulation.checked} asked action/resource pairs allowed before expiry and denied after; ${plan.simulation.outside} outside samples denied${plan.simulation.ok ? "" : " — FAILED"}.`);
     if (verdict.errors.length) out.push("", "Errors (the request cannot be granted):", formatProblems(verdict.errors).trimEnd());
     if (verdict.warnings.length) out.push("", "Warnings:", formatProblems(verdict.warnings).trimEnd());
-    if (values.write) out.push("", plan.generated && verdict.ok ? `Wrote policy and generator into ${shown}.` : `Nothing written: ${plan.generated ? "the policy is blocked" : "the file already has a policy"}.`);
+    if (draft?.justifications?.length) out.push("", `Why (${draft.generator}, untrusted):`, ...draft.justifications.map((j) => `  ${j.sid}: ${j.why}`));
+    if (draft?.warnings.length) out.push("", `Drafting warnings (${draft.fellBack === undefined ? draft.generator : "fell back to the built-in policy"}):`, formatProblems(draft.warnings).trimEnd());
+    if (values.write) out.push("", (plan.generated || drafted) && verdict.ok ? `Wrote policy and generator into ${shown}.` : `Nothing written: ${plan.generated || drafted ? "the policy is blocked" : "the file already has a policy"}.`);
     io.stdout.write(out.join("\n") + "\n");
   }
   return verdict.ok ? 0 : 1;

@@ -93,3 +93,22 @@ describe("hand-written policies are held to the request", () => {
     expect(p.verdict.ok).toBe(false);
   });
 });
+
+describe("simulation samples", () => {
+  it("does not count a neighbour the policy's own wildcard covers as outside", () => {
+    const ctx = { partition: "aws", region: "us-east-1", accountId: "111122223333" };
+    const table = "arn:aws:dynamodb:us-east-1:111122223333:table/orders";
+    const p = planRequest(catalogue, {
+      request: requestOf([{ service: "dynamodb", access: ["read"], resources: ["orders"] }], {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: ["dynamodb:Query"], Resource: [`${table}/index/*`, `${table}/index/by-date`] }],
+      }),
+      config: configFor(ctx),
+      accountId: ctx.accountId,
+      now: NOW,
+      durationSeconds: 3600,
+    });
+    expect(p.verdict.errors).toEqual([]);
+    expect(p.simulation.ok).toBe(true);
+  });
+});

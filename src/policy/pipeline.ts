@@ -3,7 +3,7 @@
 // that the stamped policy allows what it says until the expiry and nothing else. Pure.
 import type { AccessRequest, Config, PolicyDocument, Problem, RiskTier } from "../domain/types.js";
 import { show } from "../domain/text.js";
-import type { Catalogue } from "./catalogue.js";
+import { wildcardToRegExp, type Catalogue } from "./catalogue.js";
 import { simulate, type ActionResource, type SimulationReport } from "./evaluator.js";
 import { explainPolicy, type Explanation } from "./explain.js";
 import { GENERATOR_VERSION, generatePolicy, type ExpandedItem } from "./generator.js";
@@ -113,6 +113,9 @@ function simulatePlan(catalogue: Catalogue, policy: PolicyDocument, expiresAt: s
   const checks: ActionResource[] = [];
   const outside: ActionResource[] = [];
   const inPolicy = new Set<string>();
+  const patterns = policy.Statement.filter((st) => st.Effect === "Allow")
+    .flatMap((st) => (typeof st.Resource === "string" ? [st.Resource] : st.Resource))
+    .map((r) => wildcardToRegExp(r));
   for (const st of policy.Statement) {
     if (st.Effect !== "Allow") continue;
     const actions = (typeof st.Action === "string" ? [st.Action] : st.Action).filter((a) => !/[*?]/.test(a));
@@ -121,10 +124,15 @@ function simulatePlan(catalogue: Catalogue, policy: PolicyDocument, expiresAt: s
       inPolicy.add(a.toLowerCase());
       for (const r of resources) checks.push({ action: a, resource: sample(r) });
     }
-    // The same actions on a neighbouring resource (another bucket, table, queue...) are denied.
-    const concrete = resources.find((r) => r !== "*" && !/[*?]/.test(r));
+    // The same actions on a neighbouring resource (another bucket, table, queue...) are denied,
+    // unless some resource pattern of the policy itself covers that neighbour.
     const first = actions[0];
-    if (first && concrete) outside.push({ action: first, resource: `${concrete}-jit-outside` });
+    for (const r of resources) {
+      if (!first || r === "*" || /[*?]/.test(r)) continue;
+      const neighbour = `${r}-jit-outside`;
+      if (!patterns.some((p) => p.test(neighbour))) outside.push({ action: first, resource: neighbour });
+      break;
+    }
   }
   // Actions of the same services that the policy does not grant are denied on its resources.
   for (const e of envelope) {
