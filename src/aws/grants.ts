@@ -1,0 +1,295 @@
+// The Grants port over AWS: iam or identity-center mode, plus Scheduler revocation. Decisions
+// are in plan.ts and naming.ts; this file sequences the calls, journals them and rolls back.
+
+import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
+import type { AccessRequest, Config, PolicyDocument } from "../domain/types.js";
+import { expiryOf, stampExpiry } from "../policy/stamp.js";
+import { accountClients, assertAccount, defaultClientSettings, lazyClients, type AwsClients, type ClientSettings } from "./clients.js";
+import { ensureAttached, ensurePolicy, listPolicies, removePolicy, detach } from "./iam.js";
+import {
+  deleteAssignment,
+  ensureAssignment,
+  ensurePermissionSet,
+  findPermissionSet,
+  listPermissionSets,
+  provision,
+  removePermissionSet,
+  userIdOf,
+  type IcContext,
+} from "./identity-center.js";
+import { assertRequestId, grantTags, iamPolicyArn, permissionSetName } from "./naming.js";
+import {
+  assertFutureExpiry,
+  buildSchedules,
+  planRollback,
+  policySizeProblem,
+  policyText,
+  resolveTarget,
+  scheduleNames,
+  schedulePlacement,
+  sessionDuration,
+  type RevokeAction,
+  type Step,
+} from "./plan.js";
+import { Journal, KeyedMutex, messageOf, realSleep, type Backoff, type Sleep } from "./runtime.js";
+import { deleteSchedule, ensureSchedule, listSchedules } from "./scheduler.js";
+import type { GrantMeta, GrantResult, Grants, ManagedResource, RevokeResult, RevokeTarget } from "./types.js";
+
+export interface GrantsDeps {
+  /** The app's own clients (its home account; Identity Center's administering account). */
+  clients?: Partial<AwsClients>;
+  /** Merged over the defaults (region, adaptive retry, bounded attempts) of every client made here. */
+  clientSettings?: ClientSettings;
+  sleep?: Sleep;
+  now?: () => Date;
+  /** Status polling of Identity Center's asynchronous operations. */
+  poll?: Backoff;
+  /** Retries of Identity Center ConflictException (one change per account at a time). */
+  conflict?: Backoff;
+}
+
+export const DEFAULT_POLL: Backoff = { initialMs: 1000, maxMs: 10_000, attempts: 40 };
+export const DEFAULT_CONFLICT: Backoff = { initialMs: 1000, maxMs: 15_000, attempts: 8 };
+
+/** A grant that failed; `leftOver` lists what the rollback could not remove (normally nothing). */
+export class GrantError extends Error {
+  override name = "GrantError";
+  constructor(
+    message: string,
+    cause: unknown,
+    readonly leftOver: Step[],
+  ) {
+    super(message, { cause });
+  }
+}
+
+export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
+  const settings: ClientSettings = { ...defaultClientSettings(config.aws.region), ...deps.clientSettings };
+  const home = lazyClients(settings, deps.clients);
+  const sleep = deps.sleep ?? realSleep;
+  const now = deps.now ?? (() => new Date());
+  const poll = deps.poll ?? DEFAULT_POLL;
+  const conflict = deps.conflict ?? DEFAULT_CONFLICT;
+  // One Identity Center change per account at a time, across all grants of this process.
+  const mutex = new KeyedMutex();
+
+  const icContext = (): IcContext => {
+    const ic = config.aws.identity_center;
+    if (!ic) throw new Error("aws.mode is identity-center but aws.identity_center is not configured; nothing was done");
+    return { sso: home.ssoAdmin, instanceArn: ic.instance_arn, sleep, poll, conflict };
+  };
+
+  const clientsFor = async (account: ResolvedAccount, requestId: string): Promise<AwsClients> => {
+    const clients = accountClients(home, settings, account, requestId);
+    await assertAccount(clients, account.id);
+    return clients;
+  };
+
+  /** Where the schedules of this mode live: with the account's IAM, or with Identity Center. */
+  const schedulerFor = (mode: Config["aws"]["mode"], accountClientsOf: AwsClients) => (mode === "iam" ? accountClientsOf.scheduler : home.scheduler);
+
+  async function grant(request: AccessRequest, policy: PolicyDocument, expiresAt: string, meta: GrantMeta = {}): Promise<GrantResult> {
+    assertRequestId(request.id);
+    const nowMs = now().getTime();
+    const expiresMs = assertFutureExpiry(nowMs, expiresAt);
+    const target = resolveTarget(config, request);
+    if (!target.ok) throw new Error(target.message);
+    const { account, principal } = target.value;
+    const mode = config.aws.mode;
+    // Stamp here, and check, so that nothing without its expiry is ever attached.
+    const stamped = stampExpiry(policy, expiresAt);
+    const stampedExpiry = expiryOf(stamped);
+    if (stampedExpiry === undefined || Date.parse(stampedExpiry) > expiresMs) throw new Error(`the policy of ${request.id} does not expire by ${expiresAt} after stamping; nothing was granted`);
+    const document = policyText(stamped);
+    const sizeProblem = policySizeProblem(document, mode);
+    if (sizeProblem) throw new Error(`${request.id}: ${sizeProblem}; nothing was granted`);
+    const tags = grantTags(request.id, expiresAt, meta.prUrl);
+    const placement = schedulePlacement(config, mode, account.id);
+    const journal = new Journal();
+    const grantedAt = new Date(nowMs).toISOString();
+
+    const clients = mode === "iam" ? await clientsFor(account, request.id) : home;
+    const attempt = async (): Promise<GrantResult> => {
+      try {
+        return mode === "iam" ? await grantIam() : await grantIdentityCenter();
+      } catch (error) {
+        const leftOver = await rollback(clients, journal, account.id);
+        const undone = leftOver.length
+          ? `; rollback left ${leftOver.map(describeStep).join(", ")} (its policy still expires at ${expiresAt}; rerun revoke or the sweep to remove it)`
+          : "; rolled back, nothing is attached";
+        throw new GrantError(`grant of ${request.id} failed: ${messageOf(error)}${undone}`, error, leftOver);
+      }
+    };
+    const note = placement.ok ? undefined : placement.note;
+
+    const grantIam = async (): Promise<GrantResult> => {
+      if (principal.kind === "sso_user") throw new Error("an sso_user cannot be granted in iam mode");
+      const policyResult = await ensurePolicy(clients.iam, journal, { partition: config.aws.partition, accountId: account.id, requestId: request.id, document, tags });
+      const schedules = placement.ok
+        ? await createSchedules(clients, journal, request.id, expiresAt, placement.roleArn, { kind: "iam-detach", principal, policyArn: policyResult.arn })
+        : [];
+      // Attach last: access exists only once its revocation is in place.
+      await ensureAttached(clients.iam, journal, policyResult.arn, principal, account.id, policyResult.existed);
+      return result({ mode, requestId: request.id, accountId: account.id, resources: [policyResult.arn], schedules, principal, grantedAt, expiresAt, journal, note });
+    };
+
+    const grantIdentityCenter = async (): Promise<GrantResult> => {
+      const ic = icContext();
+      const identityStoreId = config.aws.identity_center?.identity_store_id ?? "";
+      const userId = await userIdOf(home.identityStore, identityStoreId, principal.name);
+      const ps = await ensurePermissionSet(ic, journal, { requestId: request.id, accountId: account.id, document, sessionDuration: sessionDuration(nowMs, expiresMs), tags });
+      await provision(ic, ps.arn, account.id);
+      const schedules = placement.ok
+        ? await createSchedules(home, journal, request.id, expiresAt, placement.roleArn, {
+            kind: "sso-delete-assignment",
+            instanceArn: ic.instanceArn,
+            accountId: account.id,
+            permissionSetArn: ps.arn,
+            principalId: userId,
+          })
+        : [];
+      // Assign last: access exists only once its revocation is in place.
+      await ensureAssignment(ic, journal, ps.arn, account.id, userId, ps.existed);
+      const who = { kind: "sso_user" as const, name: principal.name, id: userId };
+      return result({ mode, requestId: request.id, accountId: account.id, resources: [ps.arn], schedules, principal: who, grantedAt, expiresAt, journal, note, instanceArn: ic.instanceArn });
+    };
+
+    // Identity Center: the whole grant, rollback included, holds the account's lock.
+    return mode === "iam" ? attempt() : mutex.run(account.id, attempt);
+  }
+
+  async function createSchedules(clients: AwsClients, journal: Journal, requestId: string, expiresAt: string, roleArn: string, action: RevokeAction): Promise<string[]> {
+    const names: string[] = [];
+    for (const input of buildSchedules({ partition: config.aws.partition, requestId, expiresAt, roleArn, action })) {
+      await journal.record({ kind: "schedule", name: input.Name }, (entry) => ensureSchedule(schedulerFor(config.aws.mode, clients), input, entry));
+      names.push(input.Name);
+    }
+    return names;
+  }
+
+  /** Undoes, in reverse, what this grant created or may have created; returns what it could not. */
+  async function rollback(clients: AwsClients, journal: Journal, accountId: string): Promise<Step[]> {
+    const leftOver: Step[] = [];
+    for (const step of planRollback(journal.entries)) {
+      try {
+        await undo(clients, step, accountId);
+      } catch {
+        leftOver.push(step);
+      }
+    }
+    return leftOver;
+  }
+
+  async function undo(clients: AwsClients, step: Step, accountId: string): Promise<void> {
+    switch (step.kind) {
+      case "iam-attachment":
+        await detach(clients.iam, step.policyArn, step.principal);
+        return;
+      case "iam-policy":
+        await removePolicy(clients.iam, step.arn);
+        return;
+      case "schedule":
+        await deleteSchedule(schedulerFor(config.aws.mode, clients), step.name);
+        return;
+      case "assignment":
+        await deleteAssignment(icContext(), step.permissionSetArn, step.accountId, step.principalId);
+        return;
+      case "permission-set": {
+        const ic = icContext();
+        const arn = step.arn ?? (await findPermissionSet(ic, step.name));
+        if (arn) await removePermissionSet(ic, arn, accountId);
+        return;
+      }
+    }
+  }
+
+  async function revoke(target: RevokeTarget): Promise<RevokeResult> {
+    assertRequestId(target.requestId);
+    const account = resolveAccount(config, target.accountId) ?? { id: target.accountId };
+    const removed: string[] = [];
+    const schedules = target.schedules?.length ? target.schedules : scheduleNames(target.requestId, target.mode);
+    if (target.mode === "iam") {
+      const clients = await clientsFor(account, target.requestId);
+      const policyArn = target.resources?.find((r) => r.includes(":policy/")) ?? iamPolicyArn(config.aws.partition, account.id, target.requestId);
+      removed.push(...(await removePolicy(clients.iam, policyArn)));
+      // Schedules last: while access remains, its scheduled revocation stays too.
+      if (target.schedules?.length || schedulePlacement(config, "iam", account.id).ok) {
+        for (const name of schedules) if (await deleteSchedule(clients.scheduler, name)) removed.push(`schedule:${name}`);
+      }
+    } else {
+      const ic = icContext();
+      await mutex.run(account.id, async () => {
+        const arn = target.resources?.find((r) => r.includes(":permissionSet/")) ?? (await findPermissionSet(ic, permissionSetName(target.requestId)));
+        if (arn) removed.push(...(await removePermissionSet(ic, arn, account.id)));
+      });
+      if (target.schedules?.length || config.aws.scheduler_role_arn) {
+        for (const name of schedules) if (await deleteSchedule(home.scheduler, name)) removed.push(`schedule:${name}`);
+      }
+    }
+    return { requestId: target.requestId, removed, alreadyGone: removed.length === 0 };
+  }
+
+  async function listManaged(): Promise<ManagedResource[]> {
+    const out: ManagedResource[] = [];
+    if (config.aws.mode === "iam") {
+      const seen = new Set<string>();
+      for (const alias of Object.keys(config.aws.accounts)) {
+        const account = resolveAccount(config, alias);
+        if (!account || seen.has(account.id)) continue;
+        seen.add(account.id);
+        const clients = await clientsFor(account, "0-list");
+        out.push(...(await listPolicies(clients, account.id)));
+        if (schedulePlacement(config, "iam", account.id).ok) out.push(...(await listSchedules(clients.scheduler, [account.id])));
+      }
+      return out;
+    }
+    out.push(...(await listPermissionSets(icContext())));
+    if (config.aws.scheduler_role_arn) out.push(...(await listSchedules(home.scheduler, [])));
+    return out;
+  }
+
+  return { grant, revoke, listManaged };
+}
+
+function result(args: {
+  mode: Config["aws"]["mode"];
+  requestId: string;
+  accountId: string;
+  resources: string[];
+  schedules: string[];
+  principal: GrantResult["principal"];
+  grantedAt: string;
+  expiresAt: string;
+  journal: Journal;
+  note: string | undefined;
+  instanceArn?: string;
+}): GrantResult {
+  return {
+    mode: args.mode,
+    requestId: args.requestId,
+    accountId: args.accountId,
+    resources: args.resources,
+    schedules: args.schedules,
+    principal: args.principal,
+    grantedAt: args.grantedAt,
+    expiresAt: args.expiresAt,
+    changed: args.journal.entries.some((e) => e.outcome === "created"),
+    ...(args.note ? { scheduleNote: args.note } : {}),
+    ...(args.instanceArn ? { instanceArn: args.instanceArn } : {}),
+  };
+}
+
+function describeStep(step: Step): string {
+  switch (step.kind) {
+    case "iam-policy":
+      return `policy ${step.arn}`;
+    case "iam-attachment":
+      return `attachment of ${step.policyArn} to ${step.principal.name}`;
+    case "schedule":
+      return `schedule ${step.name}`;
+    case "permission-set":
+      return `permission set ${step.arn ?? step.name}`;
+    case "assignment":
+      return `assignment of ${step.permissionSetArn} in ${step.accountId}`;
+  }
+}

@@ -1,0 +1,303 @@
+// identity-center mode: a permission set per request with the policy inline, provisioned to the
+// account and assigned to the user. Identity Center's changes are asynchronous: each is polled.
+
+import { GetUserIdCommand, type IdentitystoreClient } from "@aws-sdk/client-identitystore";
+import {
+  CreateAccountAssignmentCommand,
+  CreatePermissionSetCommand,
+  DeleteAccountAssignmentCommand,
+  DeletePermissionSetCommand,
+  DescribeAccountAssignmentCreationStatusCommand,
+  DescribeAccountAssignmentDeletionStatusCommand,
+  DescribePermissionSetCommand,
+  DescribePermissionSetProvisioningStatusCommand,
+  GetInlinePolicyForPermissionSetCommand,
+  ListAccountAssignmentsCommand,
+  ListAccountsForProvisionedPermissionSetCommand,
+  ListPermissionSetsCommand,
+  ListPermissionSetsProvisionedToAccountCommand,
+  ListTagsForResourceCommand,
+  ProvisionPermissionSetCommand,
+  PutInlinePolicyToPermissionSetCommand,
+  type SSOAdminClient,
+} from "@aws-sdk/client-sso-admin";
+import { NAME_PREFIX, permissionSetName, tagMap, TAG_EXPIRES_AT, TAG_PR, TAG_REQUEST, type Tag } from "./naming.js";
+import { sameJson } from "./plan.js";
+import { isError, pollUntil, retryOn, type Backoff, type Journal, type Sleep } from "./runtime.js";
+import { ExistingDifferentError } from "./scheduler.js";
+import type { ManagedResource } from "./types.js";
+
+export interface IcContext {
+  sso: SSOAdminClient;
+  instanceArn: string;
+  sleep: Sleep;
+  poll: Backoff;
+  conflict: Backoff;
+}
+
+/** Identity Center answers ConflictException while another change of the account is running. */
+function withConflictRetry<T>(ctx: IcContext, task: () => Promise<T>): Promise<T> {
+  return retryOn(["ConflictException"], ctx.conflict, ctx.sleep, task);
+}
+
+export async function userIdOf(store: IdentitystoreClient, identityStoreId: string, userName: string): Promise<string> {
+  try {
+    const out = await store.send(
+      new GetUserIdCommand({ IdentityStoreId: identityStoreId, AlternateIdentifier: { UniqueAttribute: { AttributePath: "userName", AttributeValue: userName } } }),
+    );
+    if (!out.UserId) throw new Error(`identity store ${identityStoreId} returned no UserId for ${userName}`);
+    return out.UserId;
+  } catch (error) {
+    if (isError(error, "ResourceNotFoundException")) {
+      throw new Error(`there is no user named ${JSON.stringify(userName)} in identity store ${identityStoreId}; fix principals in the config`);
+    }
+    throw error;
+  }
+}
+
+/** The ARN of the permission set with this exact name, or undefined. Scans the instance. */
+export async function findPermissionSet(ctx: IcContext, name: string): Promise<string | undefined> {
+  let NextToken: string | undefined;
+  do {
+    const page = await ctx.sso.send(new ListPermissionSetsCommand({ InstanceArn: ctx.instanceArn, ...(NextToken ? { NextToken } : {}) }));
+    for (const arn of page.PermissionSets ?? []) {
+      const d = await ctx.sso.send(new DescribePermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: arn }));
+      if (d.PermissionSet?.Name === name) return arn;
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return undefined;
+}
+
+async function tagsOf(ctx: IcContext, arn: string): Promise<Record<string, string>> {
+  const tags: Record<string, string> = {};
+  let NextToken: string | undefined;
+  do {
+    const page = await ctx.sso.send(new ListTagsForResourceCommand({ InstanceArn: ctx.instanceArn, ResourceArn: arn, ...(NextToken ? { NextToken } : {}) }));
+    Object.assign(tags, tagMap(page.Tags));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return tags;
+}
+
+/** The ARN of the permission set of this name provisioned to the account, or undefined. */
+async function findProvisioned(ctx: IcContext, accountId: string, name: string): Promise<string | undefined> {
+  let NextToken: string | undefined;
+  do {
+    const page = await ctx.sso.send(new ListPermissionSetsProvisionedToAccountCommand({ InstanceArn: ctx.instanceArn, AccountId: accountId, ...(NextToken ? { NextToken } : {}) }));
+    for (const arn of page.PermissionSets ?? []) {
+      const d = await ctx.sso.send(new DescribePermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: arn }));
+      if (d.PermissionSet?.Name === name) return arn;
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return undefined;
+}
+
+/**
+ * Creates the permission set with its inline policy, or accepts the request's own one when its
+ * policy is the same. Looks first among the account's provisioned permission sets (where an
+ * earlier grant of the request would be), so that a rollback never removes an earlier grant.
+ */
+export async function ensurePermissionSet(
+  ctx: IcContext,
+  journal: Journal,
+  args: { requestId: string; accountId: string; document: string; sessionDuration: string; tags: Tag[] },
+): Promise<{ arn: string; existed: boolean }> {
+  const name = permissionSetName(args.requestId);
+  const step = { kind: "permission-set" as const, name } as { kind: "permission-set"; name: string; arn?: string };
+  return journal.record(step, async (entry) => {
+    let arn = await findProvisioned(ctx, args.accountId, name);
+    if (arn) entry.outcome = "existed";
+    for (let attempt = 0; arn === undefined; attempt++) {
+      try {
+        entry.outcome = "unknown";
+        const out = await ctx.sso.send(
+          new CreatePermissionSetCommand({
+            InstanceArn: ctx.instanceArn,
+            Name: name,
+            Description: `jit-access ${args.requestId}: temporary access, revoked at expiry`,
+            SessionDuration: args.sessionDuration,
+            Tags: args.tags,
+          }),
+        );
+        arn = out.PermissionSet?.PermissionSetArn;
+        if (!arn) throw new Error(`CreatePermissionSet ${name} returned no ARN`);
+        entry.outcome = "created";
+      } catch (error) {
+        if (isError(error, "ValidationException", "ServiceQuotaExceededException")) entry.outcome = "none";
+        // ConflictException is both "the name exists" and "another change is running".
+        if (!isError(error, "ConflictException")) throw error;
+        // Not provisioned to the account, so no grant rests on it: a leftover of an interrupted
+        // grant, or our own create answered late. It stays "unknown": undone if this grant fails.
+        arn = await findPermissionSet(ctx, name);
+        if (arn === undefined) {
+          entry.outcome = "none";
+          if (attempt + 1 >= ctx.conflict.attempts) throw error;
+          await ctx.sleep(ctx.conflict.initialMs * 2 ** attempt);
+        }
+      }
+    }
+    step.arn = arn;
+    let inline = "";
+    if (entry.outcome !== "created") {
+      const owner = (await tagsOf(ctx, arn))[TAG_REQUEST];
+      inline = (await ctx.sso.send(new GetInlinePolicyForPermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: arn }))).InlinePolicy ?? "";
+      if (owner !== args.requestId || (inline !== "" && !sameJson(inline, args.document))) {
+        throw new ExistingDifferentError(
+          `permission set ${name} (${arn}) already exists with a different ${owner !== args.requestId ? `owner tag (${owner ?? "none"})` : "inline policy"}; refusing to reuse it — revoke request ${args.requestId} and grant again`,
+        );
+      }
+    }
+    const psArn = arn;
+    if (inline === "") {
+      await withConflictRetry(ctx, () => ctx.sso.send(new PutInlinePolicyToPermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: psArn, InlinePolicy: args.document })));
+    }
+    return { arn, existed: entry.outcome === "existed" };
+  });
+}
+
+export async function provision(ctx: IcContext, permissionSetArn: string, accountId: string): Promise<void> {
+  const started = await withConflictRetry(ctx, () =>
+    ctx.sso.send(new ProvisionPermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: permissionSetArn, TargetType: "AWS_ACCOUNT", TargetId: accountId })),
+  );
+  let status = started.PermissionSetProvisioningStatus;
+  const requestId = status?.RequestId;
+  if (!requestId) throw new Error(`ProvisionPermissionSet ${permissionSetArn} returned no request id`);
+  status = await pollUntil(`provisioning ${permissionSetArn} to ${accountId}`, ctx.poll, ctx.sleep, async () => {
+    if (status?.Status && status.Status !== "IN_PROGRESS") return { done: true, value: status };
+    const out = await ctx.sso.send(new DescribePermissionSetProvisioningStatusCommand({ InstanceArn: ctx.instanceArn, ProvisionPermissionSetRequestId: requestId }));
+    status = out.PermissionSetProvisioningStatus;
+    return status?.Status && status.Status !== "IN_PROGRESS" ? { done: true, value: status } : { done: false };
+  });
+  if (status?.Status !== "SUCCEEDED") throw new Error(`provisioning ${permissionSetArn} to account ${accountId} failed: ${status?.FailureReason ?? "no reason given"}`);
+}
+
+async function hasAssignment(ctx: IcContext, permissionSetArn: string, accountId: string, principalId: string): Promise<boolean> {
+  return (await assignmentsOf(ctx, permissionSetArn, accountId)).includes(principalId);
+}
+
+async function assignmentsOf(ctx: IcContext, permissionSetArn: string, accountId: string): Promise<string[]> {
+  const out: string[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await ctx.sso.send(new ListAccountAssignmentsCommand({ InstanceArn: ctx.instanceArn, AccountId: accountId, PermissionSetArn: permissionSetArn, ...(NextToken ? { NextToken } : {}) }));
+    for (const a of page.AccountAssignments ?? []) if (a.PrincipalType === "USER" && a.PrincipalId) out.push(a.PrincipalId);
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return out;
+}
+
+export async function ensureAssignment(ctx: IcContext, journal: Journal, permissionSetArn: string, accountId: string, principalId: string, permissionSetExisted: boolean): Promise<boolean> {
+  return journal.record({ kind: "assignment", permissionSetArn, accountId, principalId }, async (entry) => {
+    if (permissionSetExisted && (await hasAssignment(ctx, permissionSetArn, accountId, principalId))) {
+      entry.outcome = "existed";
+      return false;
+    }
+    entry.outcome = "unknown";
+    const started = await withConflictRetry(ctx, () =>
+      ctx.sso.send(
+        new CreateAccountAssignmentCommand({ InstanceArn: ctx.instanceArn, TargetId: accountId, TargetType: "AWS_ACCOUNT", PermissionSetArn: permissionSetArn, PrincipalType: "USER", PrincipalId: principalId }),
+      ),
+    );
+    const status = await pollAssignment(ctx, "creation", started.AccountAssignmentCreationStatus);
+    if (status.Status !== "SUCCEEDED") throw new Error(`assigning ${permissionSetArn} in account ${accountId} failed: ${status.FailureReason ?? "no reason given"}`);
+    entry.outcome = "created";
+    return true;
+  });
+}
+
+type OperationStatus = { Status?: string | undefined; RequestId?: string | undefined; FailureReason?: string | undefined };
+
+async function pollAssignment(ctx: IcContext, kind: "creation" | "deletion", first: OperationStatus | undefined): Promise<OperationStatus> {
+  const requestId = first?.RequestId;
+  if (!requestId) throw new Error(`account assignment ${kind} returned no request id`);
+  let status: OperationStatus | undefined = first;
+  return pollUntil<OperationStatus>(`account assignment ${kind} ${requestId}`, ctx.poll, ctx.sleep, async () => {
+    if (status?.Status && status.Status !== "IN_PROGRESS") return { done: true, value: status };
+    status =
+      kind === "creation"
+        ? (await ctx.sso.send(new DescribeAccountAssignmentCreationStatusCommand({ InstanceArn: ctx.instanceArn, AccountAssignmentCreationRequestId: requestId }))).AccountAssignmentCreationStatus
+        : (await ctx.sso.send(new DescribeAccountAssignmentDeletionStatusCommand({ InstanceArn: ctx.instanceArn, AccountAssignmentDeletionRequestId: requestId }))).AccountAssignmentDeletionStatus;
+    const now = status;
+    return now?.Status && now.Status !== "IN_PROGRESS" ? { done: true, value: now } : { done: false };
+  });
+}
+
+export async function deleteAssignment(ctx: IcContext, permissionSetArn: string, accountId: string, principalId: string): Promise<boolean> {
+  let started;
+  try {
+    started = await withConflictRetry(ctx, () =>
+      ctx.sso.send(
+        new DeleteAccountAssignmentCommand({ InstanceArn: ctx.instanceArn, TargetId: accountId, TargetType: "AWS_ACCOUNT", PermissionSetArn: permissionSetArn, PrincipalType: "USER", PrincipalId: principalId }),
+      ),
+    );
+  } catch (error) {
+    if (isError(error, "ResourceNotFoundException")) return false;
+    throw error;
+  }
+  const status = await pollAssignment(ctx, "deletion", started.AccountAssignmentDeletionStatus);
+  if (status.Status !== "SUCCEEDED") throw new Error(`removing the assignment of ${permissionSetArn} in account ${accountId} failed: ${status.FailureReason ?? "no reason given"}; rerun revoke`);
+  return true;
+}
+
+/**
+ * Deletes every assignment of the permission set (in every account it is provisioned to, and in
+ * `accountId`), then the permission set. Returns what it removed.
+ */
+export async function removePermissionSet(ctx: IcContext, permissionSetArn: string, accountId: string): Promise<string[]> {
+  const removed: string[] = [];
+  let accounts: string[];
+  try {
+    accounts = [accountId];
+    let NextToken: string | undefined;
+    do {
+      const page = await ctx.sso.send(new ListAccountsForProvisionedPermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: permissionSetArn, ...(NextToken ? { NextToken } : {}) }));
+      for (const a of page.AccountIds ?? []) if (!accounts.includes(a)) accounts.push(a);
+      NextToken = page.NextToken;
+    } while (NextToken);
+  } catch (error) {
+    if (isError(error, "ResourceNotFoundException")) return removed;
+    throw error;
+  }
+  for (const account of accounts) {
+    for (const principalId of await assignmentsOf(ctx, permissionSetArn, account)) {
+      if (await deleteAssignment(ctx, permissionSetArn, account, principalId)) removed.push(`assignment:${account}/${principalId}`);
+    }
+  }
+  try {
+    await withConflictRetry(ctx, () => ctx.sso.send(new DeletePermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: permissionSetArn })));
+    removed.push(permissionSetArn);
+  } catch (error) {
+    if (!isError(error, "ResourceNotFoundException")) throw error;
+  }
+  return removed;
+}
+
+export async function listPermissionSets(ctx: IcContext): Promise<ManagedResource[]> {
+  const out: ManagedResource[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await ctx.sso.send(new ListPermissionSetsCommand({ InstanceArn: ctx.instanceArn, ...(NextToken ? { NextToken } : {}) }));
+    for (const arn of page.PermissionSets ?? []) {
+      const d = await ctx.sso.send(new DescribePermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: arn }));
+      const name = d.PermissionSet?.Name ?? "";
+      if (!name.startsWith(NAME_PREFIX)) continue;
+      const tags = await tagsOf(ctx, arn);
+      // Only ours: a hand-made "jit-…" permission set without our tag is left alone.
+      if (!tags[TAG_REQUEST]) continue;
+      const accounts = await ctx.sso.send(new ListAccountsForProvisionedPermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: arn }));
+      out.push({
+        kind: "permission-set",
+        arn,
+        name,
+        accountIds: accounts.AccountIds ?? [],
+        requestId: tags[TAG_REQUEST],
+        ...(tags[TAG_EXPIRES_AT] ? { expiresAt: tags[TAG_EXPIRES_AT] } : {}),
+        ...(tags[TAG_PR] ? { pr: tags[TAG_PR] } : {}),
+      });
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return out;
+}

@@ -1,0 +1,106 @@
+// EventBridge Scheduler: the one-time schedules that revoke in AWS even when GitHub is late.
+
+import {
+  CreateScheduleCommand,
+  CreateScheduleGroupCommand,
+  DeleteScheduleCommand,
+  GetScheduleCommand,
+  ListSchedulesCommand,
+  type SchedulerClient,
+} from "@aws-sdk/client-scheduler";
+import { SCHEDULE_GROUP } from "./naming.js";
+import { sameSchedule, type JournalEntry, type ScheduleInput } from "./plan.js";
+import { isError } from "./runtime.js";
+import type { ManagedResource } from "./types.js";
+
+/**
+ * Creates the schedule; an identical existing one is success, a different one an error. Looks
+ * first, so that a rollback never deletes the schedule of an earlier grant of the request.
+ */
+export async function ensureSchedule(client: SchedulerClient, input: ScheduleInput, entry: JournalEntry): Promise<void> {
+  let have = await getSchedule(client, input.Name);
+  if (have) entry.outcome = "existed";
+  else {
+    try {
+      entry.outcome = "unknown";
+      await createWithGroup(client, input);
+      entry.outcome = "created";
+      return;
+    } catch (error) {
+      // After "not found", a conflict is most likely our own create answered late: stays "unknown".
+      if (!isError(error, "ConflictException")) throw error;
+    }
+    have = await getSchedule(client, input.Name);
+    if (!have) throw new Error(`schedule ${input.GroupName}/${input.Name} was reported to exist and then not found; rerun the grant`);
+  }
+  if (sameSchedule(input, have)) return;
+  throw new ExistingDifferentError(
+    `schedule ${input.GroupName}/${input.Name} already exists with a different time or target (${have.ScheduleExpression ?? "?"}, ${have.Target?.Arn ?? "?"}); refusing to reuse it — revoke the request to clean up, then grant again`,
+  );
+}
+
+async function getSchedule(client: SchedulerClient, name: string) {
+  try {
+    return await client.send(new GetScheduleCommand({ Name: name, GroupName: SCHEDULE_GROUP }));
+  } catch (error) {
+    if (isError(error, "ResourceNotFoundException")) return undefined;
+    throw error;
+  }
+}
+
+async function createWithGroup(client: SchedulerClient, input: ScheduleInput): Promise<void> {
+  try {
+    await client.send(new CreateScheduleCommand(input));
+  } catch (error) {
+    // A missing group is the only ResourceNotFound CreateSchedule reports; make it and go on.
+    if (!isError(error, "ResourceNotFoundException")) throw error;
+    try {
+      // No tags: tagging would need scheduler:TagResource too. The deployment normally makes it.
+      await client.send(new CreateScheduleGroupCommand({ Name: SCHEDULE_GROUP }));
+    } catch (groupError) {
+      if (!isError(groupError, "ConflictException")) throw groupError;
+    }
+    await client.send(new CreateScheduleCommand(input));
+  }
+}
+
+/** true when it was deleted now, false when it was already gone. */
+export async function deleteSchedule(client: SchedulerClient, name: string): Promise<boolean> {
+  try {
+    await client.send(new DeleteScheduleCommand({ Name: name, GroupName: SCHEDULE_GROUP }));
+    return true;
+  } catch (error) {
+    if (isError(error, "ResourceNotFoundException")) return false;
+    throw error;
+  }
+}
+
+const DESCRIPTION_ID = /^jit-access ([1-9][0-9]{0,9}-[a-z0-9-]+):/;
+
+export async function listSchedules(client: SchedulerClient, accountIds: string[]): Promise<ManagedResource[]> {
+  const out: ManagedResource[] = [];
+  let NextToken: string | undefined;
+  do {
+    let page;
+    try {
+      page = await client.send(new ListSchedulesCommand({ GroupName: SCHEDULE_GROUP, ...(NextToken ? { NextToken } : {}) }));
+    } catch (error) {
+      if (isError(error, "ResourceNotFoundException")) return out; // no group: definitely no schedules
+      throw error;
+    }
+    for (const s of page.Schedules ?? []) {
+      if (!s.Name || !s.Arn) continue;
+      // The request id is in the description: hashed names cannot be turned back into ids.
+      const full = await client.send(new GetScheduleCommand({ Name: s.Name, GroupName: SCHEDULE_GROUP }));
+      const id = DESCRIPTION_ID.exec(full.Description ?? "")?.[1];
+      out.push({ kind: "schedule", arn: s.Arn, name: s.Name, accountIds, ...(id ? { requestId: id } : {}) });
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return out;
+}
+
+/** An existing resource of the request's name that is not what this grant would create. */
+export class ExistingDifferentError extends Error {
+  override name = "ExistingDifferentError";
+}

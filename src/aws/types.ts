@@ -1,0 +1,72 @@
+// The AWS adapter's contract: what a grant creates, what revoke needs, what listManaged reports.
+
+import type { AccessRequest, AwsMode, PolicyDocument } from "../domain/types.js";
+
+export type PrincipalRef =
+  | { kind: "iam_user"; name: string }
+  | { kind: "iam_role"; name: string }
+  /** `id` is the identity store UserId, looked up at grant time. */
+  | { kind: "sso_user"; name: string; id?: string };
+
+/** Everything revoke needs; a GrantResult is one, and so is what the request file stores. */
+export interface RevokeTarget {
+  requestId: string;
+  mode: AwsMode;
+  accountId: string;
+  /** Policy or permission set ARNs. Optional: names are derived from the request id anyway. */
+  resources?: string[];
+  /** Schedule names in the jit-access group; derived from the request id when absent. */
+  schedules?: string[];
+}
+
+/** The result of a grant: the file's `grant.aws` plus what the audit and sweep want to know. */
+export interface GrantResult extends RevokeTarget {
+  resources: string[];
+  schedules: string[];
+  principal: PrincipalRef;
+  /** Why there is no schedule (Scheduler not configured or not usable for this account). */
+  scheduleNote?: string;
+  grantedAt: string;
+  expiresAt: string;
+  instanceArn?: string;
+  /** false when everything already existed exactly so (a repeated grant). */
+  changed: boolean;
+}
+
+export interface RevokeResult {
+  requestId: string;
+  /** What was removed now (ARNs, `attachment:<principal>`, `schedule:<name>`); empty on a rerun. */
+  removed: string[];
+  /** true when nothing was left to remove. */
+  alreadyGone: boolean;
+}
+
+export interface ManagedResource {
+  kind: "iam-policy" | "permission-set" | "schedule";
+  arn: string;
+  name: string;
+  /** Account the resource lives in (for permission sets: the accounts it is provisioned to). */
+  accountIds: string[];
+  requestId?: string;
+  expiresAt?: string;
+  pr?: string;
+  /** IAM: how many principals the policy is attached to. */
+  attachments?: number;
+}
+
+export interface GrantMeta {
+  prUrl?: string;
+}
+
+/** Grant and revoke temporary access in AWS. Every method is idempotent and safe to rerun. */
+export interface Grants {
+  /**
+   * Creates the request's policy (stamped with `expiresAt`), schedules its revocation and only
+   * then attaches it. On failure, undoes what this call created and rethrows.
+   */
+  grant(request: AccessRequest, policy: PolicyDocument, expiresAt: string, meta?: GrantMeta): Promise<GrantResult>;
+  /** Removes access first, then the policy or permission set, then the schedules. */
+  revoke(target: RevokeTarget): Promise<RevokeResult>;
+  /** Everything jit-access manages, for drift reconcile. Throws rather than under-report. */
+  listManaged(): Promise<ManagedResource[]>;
+}
