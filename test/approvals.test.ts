@@ -1,0 +1,811 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  candidateTeams,
+  checkChangedFiles,
+  normalizeLogin,
+  verifyApproval,
+  type ApprovalInput,
+  type ApprovalRule,
+  type ChangedFile,
+  type Review,
+} from "../src/domain/approvals.js";
+import { ownersOf, parseCodeowners } from "../src/domain/codeowners.js";
+
+const HEAD = "1111111111111111111111111111111111111111";
+const OLD = "2222222222222222222222222222222222222222";
+const MERGE = "3333333333333333333333333333333333333333";
+const BASE = "6666666666666666666666666666666666666666";
+const BLOB = "4444444444444444444444444444444444444444";
+const OTHER_BLOB = "5555555555555555555555555555555555555555";
+const FILE = "access-requests/prod/2026/142-financial-reports.yaml";
+
+let nextId = 1;
+function review(login: string | null, state: Review["state"], commit: string | null = HEAD, opts: { type?: string; at?: string | null; id?: number } = {}): Review {
+  const id = opts.id ?? nextId++;
+  return {
+    id,
+    user: login === null ? null : { login, type: opts.type ?? "User" },
+    state,
+    commit_id: commit,
+    submitted_at: opts.at === undefined ? new Date(Date.UTC(2026, 0, 1, 0, 0, id)).toISOString() : opts.at,
+  };
+}
+
+/** A passing input: the app opened the PR for alice, bob (configured approver) approved the head. */
+function base(): ApprovalInput {
+  return {
+    pr: { number: 7, author: { login: "jit-access[bot]", type: "Bot" }, headSha: HEAD, merged: true, mergeCommitSha: MERGE, baseSha: BASE, changedFiles: 1 },
+    files: [{ path: FILE, status: "added" }],
+    requestFile: { path: FILE, headBlobSha: BLOB, mergeBlobSha: BLOB },
+    request: { requester: "alice", risk: "low" },
+    lastCommit: { sha: HEAD, author: { login: "jit-access[bot]", isBot: true }, committer: { login: "jit-access[bot]", isBot: true } },
+    reviews: [review("bob", "APPROVED")],
+    config: { approvers: ["bob", "@acme/security"], required_approvals: { low: 1, medium: 1, high: 2 } },
+    codeowners: { owners: ["@acme/prod-approvers"], line: 6, source: ".github/CODEOWNERS" },
+    teamMembers: {
+      "@acme/security": [
+        { login: "carol", state: "active" },
+        { login: "dave", state: "pending" },
+      ],
+      "@acme/prod-approvers": [
+        { login: "erin", state: "active" },
+        { login: "frank", state: "pending" },
+      ],
+    },
+  };
+}
+
+interface Case {
+  name: string;
+  change: (i: ApprovalInput) => void;
+  ok: boolean;
+  rules?: ApprovalRule[];
+  approvedBy?: string[];
+  /** Text every failure message (or, when ok, some note) must contain. */
+  says?: string[];
+}
+
+const CASES: Case[] = [
+  { name: "a configured approver approves the head", change: () => {}, ok: true, approvedBy: ["bob"] },
+  // --- self-approval
+  {
+    name: "the requester approves their own request (even when a configured approver)",
+    change: (i) => {
+      i.config.approvers.push("alice");
+      i.reviews = [review("alice", "APPROVED")];
+    },
+    ok: false,
+    rules: ["self-approval", "insufficient-approvals"],
+    says: ["alice", "the requester"],
+  },
+  {
+    name: "a self-approval beside enough others does not count, and a note says so",
+    change: (i) => {
+      i.config.approvers.push("alice");
+      i.reviews = [review("alice", "APPROVED"), review("bob", "APPROVED")];
+    },
+    ok: true,
+    approvedBy: ["bob"],
+    says: ["not counted (self-approval): alice approved but is the requester"],
+  },
+  {
+    name: "the PR author approves (a hand-made PR)",
+    change: (i) => {
+      i.pr.author = { login: "bob", type: "User" };
+    },
+    ok: false,
+    rules: ["self-approval", "insufficient-approvals"],
+    says: ["bob", "the pull request author"],
+  },
+  {
+    name: "the author of the last commit approves",
+    change: (i) => {
+      i.lastCommit.author = { login: "bob" };
+    },
+    ok: false,
+    rules: ["self-approval", "insufficient-approvals"],
+    says: ["the author of the last commit 1111111"],
+  },
+  {
+    name: "the committer of the last commit approves",
+    change: (i) => {
+      i.lastCommit.committer = { login: "Bob" };
+    },
+    ok: false,
+    rules: ["self-approval", "insufficient-approvals"],
+    says: ["the committer of the last commit"],
+  },
+  {
+    name: "a known pusher approves",
+    change: (i) => {
+      i.pushedBy = ["bob"];
+    },
+    ok: false,
+    rules: ["self-approval", "insufficient-approvals"],
+    says: ["a pusher"],
+  },
+  {
+    name: "the requester approves via a second review (after commenting); high risk",
+    change: (i) => {
+      i.request.risk = "high";
+      i.config.approvers.push("alice");
+      i.reviews = [review("alice", "COMMENTED"), review("bob", "APPROVED"), review("alice", "APPROVED")];
+    },
+    ok: false,
+    rules: ["self-approval", "insufficient-approvals"],
+    approvedBy: ["bob"],
+  },
+  {
+    name: "requester matched case-insensitively",
+    change: (i) => {
+      i.request.requester = "Bob";
+    },
+    ok: false,
+    rules: ["self-approval", "insufficient-approvals"],
+  },
+  // --- stale approvals
+  {
+    name: "an approval on an older SHA after a push",
+    change: (i) => {
+      i.reviews = [review("bob", "APPROVED", OLD)];
+    },
+    ok: false,
+    rules: ["stale-approval", "insufficient-approvals"],
+    says: ["2222222"],
+  },
+  {
+    name: "approved an older SHA, then approved the head again",
+    change: (i) => {
+      i.reviews = [review("bob", "APPROVED", OLD), review("bob", "APPROVED", HEAD)];
+    },
+    ok: true,
+    approvedBy: ["bob"],
+  },
+  {
+    name: "approved the head, then approved an older SHA (latest decides)",
+    change: (i) => {
+      i.reviews = [review("bob", "APPROVED", HEAD), review("bob", "APPROVED", OLD)];
+    },
+    ok: false,
+    rules: ["stale-approval", "insufficient-approvals"],
+  },
+  {
+    name: "an approval without commit_id never counts",
+    change: (i) => {
+      i.reviews = [review("bob", "APPROVED", null)];
+    },
+    ok: false,
+    rules: ["stale-approval", "insufficient-approvals"],
+    says: ["names no commit"],
+  },
+  {
+    name: "an approval with a malformed commit_id never counts",
+    change: (i) => {
+      i.reviews = [review("bob", "APPROVED", "1111111")];
+    },
+    ok: false,
+    rules: ["stale-approval", "insufficient-approvals"],
+  },
+  {
+    name: "an upper-case head SHA still matches",
+    change: (i) => {
+      i.reviews = [review("bob", "APPROVED", HEAD.toUpperCase())];
+    },
+    ok: true,
+  },
+  // --- who is authorized
+  {
+    name: "an approval by a non-owner",
+    change: (i) => {
+      i.reviews = [review("mallory", "APPROVED")];
+    },
+    ok: false,
+    rules: ["not-authorized", "insufficient-approvals"],
+    says: ["mallory"],
+  },
+  {
+    name: "an active member of a configured team",
+    change: (i) => {
+      i.reviews = [review("carol", "APPROVED")];
+    },
+    ok: true,
+    approvedBy: ["carol"],
+  },
+  {
+    name: "an active member of a CODEOWNERS team",
+    change: (i) => {
+      i.reviews = [review("erin", "APPROVED")];
+    },
+    ok: true,
+    approvedBy: ["erin"],
+  },
+  {
+    name: "a CODEOWNERS user",
+    change: (i) => {
+      i.codeowners = { owners: ["@grace"], line: 2 };
+      i.reviews = [review("grace", "APPROVED")];
+    },
+    ok: true,
+    approvedBy: ["grace"],
+  },
+  {
+    name: "a team member whose membership is pending",
+    change: (i) => {
+      i.reviews = [review("dave", "APPROVED")];
+    },
+    ok: false,
+    rules: ["not-authorized", "insufficient-approvals"],
+    says: ["pending"],
+  },
+  {
+    name: "a CODEOWNERS team member whose membership is pending",
+    change: (i) => {
+      i.reviews = [review("frank", "APPROVED")];
+    },
+    ok: false,
+    rules: ["not-authorized", "insufficient-approvals"],
+    says: ["@acme/prod-approvers"],
+  },
+  {
+    name: "a removed team member (no longer listed)",
+    change: (i) => {
+      i.teamMembers["@acme/security"] = [];
+      i.reviews = [review("carol", "APPROVED")];
+    },
+    ok: false,
+    rules: ["not-authorized", "insufficient-approvals"],
+  },
+  {
+    name: "team memberships not provided: nobody counts through the team",
+    change: (i) => {
+      i.teamMembers = {};
+      i.reviews = [review("carol", "APPROVED")];
+    },
+    ok: false,
+    rules: ["not-authorized", "insufficient-approvals"],
+  },
+  {
+    name: "team keys match case-insensitively",
+    change: (i) => {
+      i.teamMembers = { "@Acme/Security": [{ login: "Carol", state: "active" }] };
+      i.reviews = [review("carol", "APPROVED")];
+    },
+    ok: true,
+    approvedBy: ["carol"],
+  },
+  {
+    name: "a CODEOWNERS line without owners gives no code owners",
+    change: (i) => {
+      i.codeowners = { owners: [], line: 7 };
+      i.reviews = [review("erin", "APPROVED")];
+    },
+    ok: false,
+    rules: ["not-authorized", "insufficient-approvals"],
+  },
+  {
+    name: "an e-mail CODEOWNERS owner is ignored",
+    change: (i) => {
+      i.codeowners = { owners: ["erin@example.com"], line: 7 };
+      i.reviews = [review("erin", "APPROVED")];
+    },
+    ok: false,
+    rules: ["not-authorized", "insufficient-approvals"],
+  },
+  {
+    name: "login comparison is case-insensitive (review BOB, config bob)",
+    change: (i) => {
+      i.reviews = [review("BOB", "APPROVED")];
+    },
+    ok: true,
+    approvedBy: ["BOB"],
+  },
+  {
+    name: "login comparison is case-insensitive (config Bob, review bob)",
+    change: (i) => {
+      i.config.approvers = ["Bob"];
+    },
+    ok: true,
+    approvedBy: ["bob"],
+  },
+  {
+    name: "a look-alike login bоb (Cyrillic о) does not match bob",
+    change: (i) => {
+      i.reviews = [review("b\u043eb", "APPROVED")];
+    },
+    ok: false,
+    rules: ["not-authorized", "insufficient-approvals"],
+    says: ["U+043E"],
+  },
+  {
+    name: "a look-alike configured approver does not admit the ASCII login",
+    change: (i) => {
+      i.config.approvers = ["b\u043eb"];
+    },
+    ok: false,
+    rules: ["not-authorized", "insufficient-approvals"],
+  },
+  {
+    name: "a fullwidth look-alike login does not match",
+    change: (i) => {
+      i.reviews = [review("\uff42\uff4f\uff42", "APPROVED")];
+    },
+    ok: false,
+    rules: ["not-authorized", "insufficient-approvals"],
+  },
+  // --- bots
+  {
+    name: "a bot approval",
+    change: (i) => {
+      i.reviews = [review("dependabot[bot]", "APPROVED", HEAD, { type: "Bot" })];
+    },
+    ok: false,
+    rules: ["bot-approval", "insufficient-approvals"],
+    says: ["dependabot[bot]", "bots never approve"],
+  },
+  {
+    name: "a bot listed as a configured approver still never approves",
+    change: (i) => {
+      i.config.approvers.push("ci-robot");
+      i.reviews = [review("ci-robot", "APPROVED", HEAD, { type: "Bot" })];
+    },
+    ok: false,
+    rules: ["bot-approval", "insufficient-approvals"],
+  },
+  {
+    name: "an Organization-type reviewer never approves",
+    change: (i) => {
+      i.reviews = [review("bob", "APPROVED", HEAD, { type: "Organization" })];
+    },
+    ok: false,
+    rules: ["bot-approval", "insufficient-approvals"],
+  },
+  // --- latest review wins
+  {
+    name: "approval then changes requested by the same reviewer",
+    change: (i) => {
+      i.reviews = [review("bob", "APPROVED"), review("bob", "CHANGES_REQUESTED")];
+    },
+    ok: false,
+    rules: ["changes-requested", "insufficient-approvals"],
+    says: ["bob"],
+  },
+  {
+    name: "approval then a COMMENTED review still counts",
+    change: (i) => {
+      i.reviews = [review("bob", "APPROVED"), review("bob", "COMMENTED")];
+    },
+    ok: true,
+    approvedBy: ["bob"],
+  },
+  {
+    name: "changes requested, then approved",
+    change: (i) => {
+      i.reviews = [review("bob", "CHANGES_REQUESTED", OLD), review("bob", "APPROVED")];
+    },
+    ok: true,
+    approvedBy: ["bob"],
+  },
+  {
+    name: "a dismissed approval does not count",
+    change: (i) => {
+      i.reviews = [review("bob", "DISMISSED")];
+    },
+    ok: false,
+    rules: ["insufficient-approvals"],
+  },
+  {
+    name: "approval then a later dismissed review cancels it",
+    change: (i) => {
+      i.reviews = [review("bob", "APPROVED"), review("bob", "DISMISSED")];
+    },
+    ok: false,
+    rules: ["insufficient-approvals"],
+  },
+  {
+    name: "order is by submitted_at, not by list order",
+    change: (i) => {
+      i.reviews = [review("bob", "CHANGES_REQUESTED", HEAD, { at: "2026-01-02T00:00:00Z" }), review("bob", "APPROVED", HEAD, { at: "2026-01-01T00:00:00Z" })];
+    },
+    ok: false,
+    rules: ["changes-requested", "insufficient-approvals"],
+  },
+  {
+    name: "an approval without submitted_at is not counted",
+    change: (i) => {
+      i.reviews = [review("bob", "APPROVED", HEAD, { at: null })];
+    },
+    ok: false,
+    rules: ["insufficient-approvals"],
+  },
+  {
+    name: "changes requested without submitted_at is taken as the latest word",
+    change: (i) => {
+      i.reviews = [review("bob", "APPROVED"), review("bob", "CHANGES_REQUESTED", HEAD, { at: null, id: 0 })];
+    },
+    ok: false,
+    rules: ["changes-requested", "insufficient-approvals"],
+  },
+  {
+    name: "an outstanding objection by another authorized approver blocks",
+    change: (i) => {
+      i.reviews = [review("bob", "APPROVED"), review("carol", "CHANGES_REQUESTED", OLD)];
+    },
+    ok: false,
+    rules: ["changes-requested"],
+    approvedBy: ["bob"],
+    says: ["carol"],
+  },
+  {
+    name: "changes requested by someone not authorized do not block",
+    change: (i) => {
+      i.reviews = [review("bob", "APPROVED"), review("mallory", "CHANGES_REQUESTED")];
+    },
+    ok: true,
+    says: ["mallory requested changes but is not an authorized approver"],
+  },
+  {
+    name: "a PENDING review is ignored",
+    change: (i) => {
+      i.reviews = [review("bob", "APPROVED"), review("bob", "PENDING", HEAD, { at: null })];
+    },
+    ok: true,
+  },
+  {
+    name: "a review with a null user is ignored",
+    change: (i) => {
+      i.reviews = [review(null, "APPROVED")];
+    },
+    ok: false,
+    rules: ["insufficient-approvals"],
+  },
+  // --- counts per risk tier
+  {
+    name: "high risk needs two distinct approvers",
+    change: (i) => {
+      i.request.risk = "high";
+      i.reviews = [review("bob", "APPROVED"), review("carol", "APPROVED")];
+    },
+    ok: true,
+    approvedBy: ["bob", "carol"],
+  },
+  {
+    name: "high risk: the same person twice counts once",
+    change: (i) => {
+      i.request.risk = "high";
+      i.reviews = [review("bob", "APPROVED"), review("bob", "APPROVED"), review("BOB", "APPROVED")];
+    },
+    ok: false,
+    rules: ["insufficient-approvals"],
+    approvedBy: ["BOB"], // one person, shown as their latest review spells the login
+    says: ["needs 2 approvals", "it has 1 (BOB)"],
+  },
+  {
+    name: "high risk: one approver counted through two routes is still one",
+    change: (i) => {
+      i.request.risk = "high";
+      i.config.approvers.push("carol");
+      i.reviews = [review("carol", "APPROVED")];
+    },
+    ok: false,
+    rules: ["insufficient-approvals"],
+  },
+  {
+    name: "medium risk uses its own count",
+    change: (i) => {
+      i.request.risk = "medium";
+      i.config.required_approvals.medium = 3;
+      i.reviews = [review("bob", "APPROVED"), review("carol", "APPROVED"), review("erin", "APPROVED")];
+    },
+    ok: true,
+    approvedBy: ["bob", "carol", "erin"],
+  },
+  {
+    name: "a zero count in config is raised to one",
+    change: (i) => {
+      i.config.required_approvals.low = 0;
+      i.reviews = [];
+    },
+    ok: false,
+    rules: ["insufficient-approvals"],
+  },
+  // --- files
+  {
+    name: "a PR touching another file",
+    change: (i) => {
+      i.files.push({ path: "README.md", status: "modified" });
+      i.pr.changedFiles = 2;
+    },
+    ok: false,
+    rules: ["one-request-file"],
+    says: ["README.md"],
+  },
+  {
+    name: "a renamed request file",
+    change: (i) => {
+      i.files = [{ path: FILE, status: "renamed", previousPath: "access-requests/sandbox/2026/142-financial-reports.yaml" }];
+    },
+    ok: false,
+    rules: ["request-file-status"],
+    says: ["renames", "access-requests/sandbox/2026/142-financial-reports.yaml"],
+  },
+  {
+    name: "a modified request file is fine",
+    change: (i) => {
+      i.files = [{ path: FILE, status: "modified" }];
+    },
+    ok: true,
+  },
+  {
+    name: "the file list is shorter than changed_files",
+    change: (i) => {
+      i.pr.changedFiles = 3001;
+    },
+    ok: false,
+    rules: ["one-request-file"],
+  },
+  {
+    name: "the verified file is not the changed file",
+    change: (i) => {
+      i.requestFile.path = "access-requests/prod/2026/143-other.yaml";
+    },
+    ok: false,
+    rules: ["one-request-file"],
+  },
+  // --- merge and blobs
+  {
+    name: "the blob changed by the merge",
+    change: (i) => {
+      i.requestFile.mergeBlobSha = OTHER_BLOB;
+    },
+    ok: false,
+    rules: ["blob-changed"],
+    says: ["3333333", "1111111", "5555555", "4444444"],
+  },
+  {
+    name: "a missing merge blob sha",
+    change: (i) => {
+      i.requestFile.mergeBlobSha = undefined;
+    },
+    ok: false,
+    rules: ["missing-data"],
+    says: ["at the merge commit 3333333"],
+  },
+  {
+    name: "a missing head blob sha",
+    change: (i) => {
+      i.requestFile.headBlobSha = null;
+    },
+    ok: false,
+    rules: ["missing-data"],
+  },
+  {
+    name: "not merged",
+    change: (i) => {
+      i.pr.merged = false;
+    },
+    ok: false,
+    rules: ["not-merged"],
+  },
+  {
+    name: "merged without a merge commit sha",
+    change: (i) => {
+      i.pr.mergeCommitSha = null;
+    },
+    ok: false,
+    rules: ["not-merged"],
+  },
+  {
+    name: "a malformed head SHA",
+    change: (i) => {
+      i.pr.headSha = "HEAD";
+    },
+    ok: false,
+    rules: ["missing-data", "stale-approval", "insufficient-approvals"],
+  },
+  // --- identities
+  {
+    name: "the last commit's author is not linked to an account",
+    change: (i) => {
+      i.lastCommit.author = { login: null };
+    },
+    ok: false,
+    rules: ["unknown-commit-author"],
+    says: ["author of the last commit 1111111"],
+  },
+  {
+    name: "no last commit data at all",
+    change: (i) => {
+      i.lastCommit = { author: null, committer: null };
+    },
+    ok: false,
+    rules: ["unknown-commit-author", "unknown-commit-author"],
+  },
+  {
+    name: "an unknown PR author",
+    change: (i) => {
+      i.pr.author = null;
+    },
+    ok: false,
+    rules: ["missing-data"],
+  },
+  {
+    name: "an unknown risk tier",
+    change: (i) => {
+      i.request.risk = "extreme" as never;
+    },
+    ok: false,
+    rules: ["missing-data", "insufficient-approvals"],
+  },
+];
+
+describe("verifyApproval", () => {
+  it.each(CASES)("$name", ({ change, ok, rules, approvedBy, says }) => {
+    const input = base();
+    change(input);
+    const d = verifyApproval(input);
+    expect(d.ok, JSON.stringify(d.failures, null, 2)).toBe(ok);
+    if (rules) expect(d.failures.map((f) => f.rule).sort()).toEqual([...rules].sort());
+    if (ok) expect(d.failures).toEqual([]);
+    if (approvedBy) expect(d.approvedBy).toEqual(approvedBy);
+    for (const f of d.failures) expect(f.message.startsWith(`${f.rule}: `)).toBe(true);
+    for (const text of says ?? []) {
+      const where = ok ? d.notes : d.failures.filter((f) => f.rule !== "insufficient-approvals").map((f) => f.message);
+      const all = where.length ? where : d.failures.map((f) => f.message);
+      expect(all.join("\n")).toContain(text);
+    }
+  });
+
+  it("reports the required count and who may approve", () => {
+    const input = base();
+    input.request.risk = "high";
+    input.reviews = [];
+    const d = verifyApproval(input);
+    expect(d.required).toBe(2);
+    const msg = d.failures.find((f) => f.rule === "insufficient-approvals")?.message ?? "";
+    expect(msg).toContain("a high-risk request needs 2 approvals");
+    expect(msg).toContain("on head 1111111");
+    expect(msg).toContain("it has none");
+    expect(msg).toContain("bob, @acme/security, @acme/prod-approvers (CODEOWNERS)");
+  });
+
+  it("approvedBy is sorted and distinct, whatever the review order", () => {
+    const input = base();
+    input.request.risk = "high";
+    input.reviews = [review("erin", "APPROVED"), review("Carol", "APPROVED"), review("bob", "APPROVED"), review("carol", "APPROVED")];
+    const d = verifyApproval(input);
+    expect(d.ok).toBe(true);
+    expect(d.approvedBy).toEqual(["bob", "carol", "erin"]);
+  });
+
+  it("every discounted approval is explained in notes when enough others count", () => {
+    const input = base();
+    input.reviews = [review("bob", "APPROVED"), review("mallory", "APPROVED"), review("carol", "APPROVED", OLD), review("x[bot]", "APPROVED", HEAD, { type: "Bot" })];
+    const d = verifyApproval(input);
+    expect(d.ok).toBe(true);
+    const notes = d.notes.join("\n");
+    expect(notes).toContain("not counted (not-authorized): mallory");
+    expect(notes).toContain("not counted (stale-approval): carol approved 2222222");
+    expect(notes).toContain("not counted (bot-approval): x[bot]");
+  });
+
+  it("several failures are reported together", () => {
+    const input = base();
+    input.pr.merged = false;
+    input.files.push({ path: ".github/workflows/x.yml", status: "added" });
+    input.pr.changedFiles = 2;
+    input.requestFile.mergeBlobSha = OTHER_BLOB;
+    input.reviews = [review("alice", "APPROVED")];
+    const rules = verifyApproval(input).failures.map((f) => f.rule);
+    expect(rules).toEqual(expect.arrayContaining(["not-merged", "one-request-file", "blob-changed", "insufficient-approvals"]));
+  });
+
+  it("works with codeowners.ts output end to end", () => {
+    const co = parseCodeowners("access-requests/ @acme/security\naccess-requests/prod/ @acme/prod-approvers\n", ".github/CODEOWNERS");
+    const input = base();
+    input.config.approvers = [];
+    input.codeowners = { ...ownersOf(co, FILE), source: ".github/CODEOWNERS" };
+    expect(candidateTeams(input.config, input.codeowners)).toEqual(["@acme/prod-approvers"]);
+    input.reviews = [review("carol", "APPROVED")];
+    expect(verifyApproval(input).ok).toBe(false); // security is not an owner of prod
+    input.reviews = [review("erin", "APPROVED")];
+    expect(verifyApproval(input)).toMatchObject({ ok: true, approvedBy: ["erin"] });
+  });
+
+  it("never throws and never approves on garbage", () => {
+    fc.assert(
+      fc.property(fc.anything(), fc.anything(), fc.anything(), (reviews, files, team) => {
+        const input = base();
+        (input as unknown as Record<string, unknown>).reviews = reviews;
+        if (files !== undefined) (input as unknown as Record<string, unknown>).files = files;
+        (input as unknown as Record<string, unknown>).teamMembers = team;
+        const d = verifyApproval(input);
+        if (!Array.isArray(reviews)) expect(d.ok).toBe(false);
+      }),
+      { numRuns: 500 },
+    );
+    expect(() => verifyApproval({} as ApprovalInput)).not.toThrow();
+    expect(verifyApproval({} as ApprovalInput).ok).toBe(false);
+  });
+
+  it("property: an ok decision only rests on authorized, non-self, head-SHA latest approvals", () => {
+    const logins = ["bob", "BOB", "carol", "dave", "erin", "alice", "mallory", "b\u043eb"];
+    const states = ["APPROVED", "APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"] as const;
+    const arbReview = fc.record({
+      login: fc.constantFrom(...logins),
+      state: fc.constantFrom(...states),
+      commit: fc.constantFrom(HEAD, HEAD, OLD, null),
+      minute: fc.integer({ min: 0, max: 5 }),
+    });
+    fc.assert(
+      fc.property(fc.array(arbReview, { maxLength: 8 }), fc.constantFrom("low", "high") as fc.Arbitrary<"low" | "high">, (rs, risk) => {
+        const input = base();
+        input.request.risk = risk;
+        input.reviews = rs.map((r, k) => ({
+          id: k + 1,
+          user: { login: r.login, type: "User" },
+          state: r.state,
+          commit_id: r.commit,
+          submitted_at: r.state === "PENDING" ? null : new Date(Date.UTC(2026, 0, 1, 0, r.minute)).toISOString(),
+        }));
+        const d = verifyApproval(input);
+        const authorized = new Set(["bob", "carol", "erin"]);
+        // The oracle: latest non-COMMENTED, non-PENDING review per lower-cased login, by (time, id).
+        const latest = new Map<string, Review>();
+        const decisive = input.reviews.filter((r) => r.state !== "COMMENTED" && r.state !== "PENDING");
+        for (const r of decisive.sort((a, b) => Date.parse(a.submitted_at ?? "") - Date.parse(b.submitted_at ?? "") || a.id - b.id)) {
+          latest.set(r.user?.login.toLowerCase() ?? "", r);
+        }
+        const good = [...latest.entries()].filter(([l, r]) => authorized.has(l) && r.state === "APPROVED" && r.commit_id === HEAD).map(([l]) => l);
+        const objection = [...latest.entries()].some(([l, r]) => authorized.has(l) && r.state === "CHANGES_REQUESTED");
+        expect(d.approvedBy.map((l) => l.toLowerCase()).sort()).toEqual(good.sort());
+        expect(d.ok).toBe(good.length >= (risk === "high" ? 2 : 1) && !objection);
+        expect(d.approvedBy).not.toContain("alice");
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe("checkChangedFiles", () => {
+  const f = (path: string, status: ChangedFile["status"] = "added", previousPath?: string): ChangedFile => ({ path, status, ...(previousPath ? { previousPath } : {}) });
+  const TABLE: Array<[string, ChangedFile[], ApprovalRule | undefined, string?]> = [
+    ["one added request file", [f(FILE)], undefined],
+    ["one modified request file", [f(FILE, "modified")], undefined],
+    ["an example request file", [f("access-requests/examples/142-financial-reports.yaml", "modified")], undefined],
+    ["no files", [], "one-request-file", "changes no files"],
+    ["a removed request file", [f(FILE, "removed")], "request-file-status", "deletes"],
+    ["a renamed request file", [f(FILE, "renamed", "access-requests/dev/2026/142-financial-reports.yaml")], "request-file-status", "access-requests/dev/2026"],
+    ["a copied request file", [f(FILE, "copied", "access-requests/dev/2026/142-financial-reports.yaml")], "request-file-status", "copied"],
+    ["a request file plus another file", [f(FILE), f("src/index.ts", "modified")], "one-request-file", "src/index.ts"],
+    ["two request files", [f(FILE), f("access-requests/prod/2026/143-b.yaml")], "one-request-file", "one pull request per request"],
+    ["only a non-request file", [f("README.md", "modified")], "one-request-file", "README.md"],
+    ["the access-requests README", [f("access-requests/README.md", "modified")], "one-request-file", "is not a request file"],
+    ["a request file with a bad name", [f("access-requests/prod/2026/Reports.yaml")], "one-request-file", "<number>-<slug>.yaml"],
+    ["path traversal", [f("access-requests/../src/x.yaml")], "one-request-file"],
+    ["a look-alike folder", [f("access-requests/pr\u043ed/2026/1-a.yaml")], "one-request-file"],
+  ];
+  it.each(TABLE)("%s", (_name, files, rule, text) => {
+    const r = checkChangedFiles(files);
+    expect(r?.rule).toBe(rule);
+    if (text) expect(r?.message).toContain(text);
+  });
+
+  it("a list shorter than changed_files fails; many others are listed with a count", () => {
+    expect(checkChangedFiles([f(FILE)], 2)?.message).toContain("changes 2 files but 1 were listed");
+    const many = [f(FILE), ...Array.from({ length: 30 }, (_, k) => f(`src/f${k}.ts`))];
+    expect(checkChangedFiles(many)?.message).toContain("and 20 more");
+  });
+});
+
+describe("helpers", () => {
+  it("normalizeLogin accepts plain ASCII logins only", () => {
+    expect(normalizeLogin("Bob-1")).toBe("bob-1");
+    for (const bad of ["b\u043eb", "@bob", "bob[bot]", "", "-bob", "a".repeat(40), 7, null, "ｂｏｂ"]) expect(normalizeLogin(bad)).toBeUndefined();
+  });
+
+  it("candidateTeams lists configured and CODEOWNERS teams, distinct and lower-cased", () => {
+    expect(candidateTeams({ approvers: ["bob", "@Acme/Security"] }, { owners: ["@acme/security", "@acme/prod", "@grace", "x@example.com"] })).toEqual(["@acme/prod", "@acme/security"]);
+    expect(candidateTeams({ approvers: [] })).toEqual([]);
+  });
+});
