@@ -6,8 +6,7 @@ import { parseRequestFile } from "./domain/request.js";
 import { setTopLevelFields } from "./domain/request-file.js";
 import { loadCatalogue } from "./iam-data.js";
 import { planRequest, riskLabel } from "./policy/pipeline.js";
-import { generatePolicy } from "./policy/generator.js";
-import type { Draft } from "./policy/drafter.js";
+import { draftForRequest, type Draft } from "./policy/drafter.js";
 import { createDrafter } from "./ai/gemini.js";
 import type { Problem } from "./domain/types.js";
 import { UsageError, findRepoRoot, formatProblems, loadConfigFile, readBounded, repoPath, requestFiles, type Io } from "./cli-support.js";
@@ -134,13 +133,9 @@ async function planCommand(args: string[], io: Io): Promise<number> {
   let request = parsed.request;
   let draft: Draft | undefined;
   const ai = values.ai ?? loaded.config.ai.provider;
-  if (ai === "gemini" && request.policy === undefined) {
-    const envelope = generatePolicy(catalogue, request.request, { partition: loaded.config.aws.partition, region: loaded.config.aws.region, accountId: parsed.account.id });
-    if (envelope.problems.length === 0) {
-      const drafter = createDrafter({ ...loaded.config, ai: { ...loaded.config.ai, provider: "gemini" } }, process.env);
-      draft = await drafter.draft({ request, envelope: envelope.policy, catalogue });
-      if (draft.fellBack === undefined) request = { ...request, policy: draft.policy, generator: draft.generator };
-    }
+  if (ai === "gemini") {
+    const drafter = createDrafter({ ...loaded.config, ai: { ...loaded.config.ai, provider: "gemini" } }, process.env);
+    ({ request, draft } = await draftForRequest(catalogue, request, { partition: loaded.config.aws.partition, region: loaded.config.aws.region, accountId: parsed.account.id }, drafter));
   }
   const drafted = draft !== undefined && draft.fellBack === undefined;
 

@@ -5,7 +5,7 @@
 // src/ai/gemini.ts implements (the only code that does network I/O for drafting).
 import type { AccessRequest, Config, PolicyDocument, Problem } from "../domain/types.js";
 import type { Catalogue } from "./catalogue.js";
-import { GENERATOR_VERSION } from "./generator.js";
+import { GENERATOR_VERSION, generatePolicy } from "./generator.js";
 import { narrowToEnvelope, type Justification } from "./narrow.js";
 import { buildPrompt, parseAnswer, type PromptRequest } from "./prompt.js";
 
@@ -107,4 +107,23 @@ export function selectDrafter(config: Config, env: Readonly<Record<string, strin
   const apiKey = env.GEMINI_API_KEY?.trim();
   if (!apiKey) return unavailableDrafter(`gemini/${config.ai.model}: GEMINI_API_KEY is not set in the environment`);
   return modelDrafter(connect({ apiKey, model: config.ai.model }), { timeoutMs: Math.max(1, config.ai.timeout_seconds || 20) * 1000 });
+}
+
+/**
+ * Step 2 of the pipeline for one request: when the file has no policy, let `drafter` narrow the
+ * built-in envelope; an accepted draft becomes the request's policy (judged afterwards by the
+ * pipeline like any other). Shared by `plan` and the app's intake.
+ */
+export async function draftForRequest(
+  catalogue: Catalogue,
+  request: AccessRequest,
+  ctx: { partition: string; region: string; accountId: string },
+  drafter: PolicyDrafter,
+): Promise<{ request: AccessRequest; draft?: Draft }> {
+  if (request.policy !== undefined || drafter === builtinDrafter) return { request };
+  const envelope = generatePolicy(catalogue, request.request, ctx);
+  if (envelope.problems.length) return { request };
+  const draft = await drafter.draft({ request, envelope: envelope.policy, catalogue });
+  if (draft.fellBack !== undefined) return { request, draft };
+  return { request: { ...request, policy: draft.policy, generator: draft.generator }, draft };
 }

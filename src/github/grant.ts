@@ -1,0 +1,241 @@
+// Merge → grant. A merged pull request that adds one request file is granted only after the app
+// has re-read the file at the merge commit, re-run the pipeline and verified the approvals itself
+// (branch protection is not trusted alone). The grant is recorded as a commit on the default
+// branch; if the record cannot be written the grant is rolled back, so no access exists in AWS
+// without a record in git.
+import type { ProbotOctokit } from "probot";
+import { candidateTeams, checkChangedFiles, verifyApproval, type ChangedFile, type Review, type TeamMember } from "../domain/approvals.js";
+import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
+import { parseDuration } from "../domain/duration.js";
+import { commitMessage, recordGrant } from "../domain/records.js";
+import { parseRequestFile } from "../domain/request.js";
+import { dumpRequest } from "../domain/request-file.js";
+import type { AccessRequest, Config, GrantRecord } from "../domain/types.js";
+import { storedAws } from "../aws/plan.js";
+import type { Grants } from "../aws/types.js";
+import { loadCatalogue } from "../iam-data.js";
+import { planRequest } from "../policy/pipeline.js";
+import { updateRecord } from "../store/record-store.js";
+import { LABEL } from "./intake.js";
+import { MARKER, quote } from "./messages.js";
+import { addLabels, removeLabel, upsertComment, type RepoRef } from "./octokit-helpers.js";
+import { loadRepoConfig } from "./repo-config.js";
+import { GitHubRecordStore, status } from "./store.js";
+
+export interface MergedPr {
+  number: number;
+  merged: boolean;
+  mergeCommitSha: string | null;
+  mergedAt: string | null;
+  headSha: string;
+  headRef: string;
+  baseSha: string;
+  author: { login: string; type: string } | null;
+  changedFiles?: number;
+  htmlUrl?: string;
+}
+
+export type GrantOutcome =
+  | { kind: "ignored"; reason: string }
+  | { kind: "already"; reason: string }
+  | { kind: "blocked"; reasons: string[] }
+  | { kind: "failed"; reason: string }
+  | { kind: "granted"; id: string; expiresAt: string; resources: string[] };
+
+// One grant per request at a time within this process; the record's compare-and-swap covers the rest.
+const inFlight = new Map<string, Promise<GrantOutcome>>();
+
+export function handleMergedPr(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, deps: { grantsFor: (config: Config) => Grants; now: () => Date }): Promise<GrantOutcome> {
+  const key = `${repo.owner}/${repo.repo}#${pr.number}`;
+  const running = inFlight.get(key);
+  if (running) return running.then(() => ({ kind: "already", reason: "a concurrent delivery handled this merge" }) as const);
+  const p = grantMerged(octokit, repo, pr, deps).finally(() => inFlight.delete(key));
+  inFlight.set(key, p);
+  return p;
+}
+
+async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, deps: { grantsFor: (config: Config) => Grants; now: () => Date }): Promise<GrantOutcome> {
+  if (!pr.merged || !pr.mergeCommitSha) return { kind: "ignored", reason: "not merged" };
+  const { owner, repo: name } = repo;
+  const listed = await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo: name, pull_number: pr.number, per_page: 100 });
+  if (!listed.some((f) => f.filename.startsWith("access-requests/"))) return { kind: "ignored", reason: "touches no request file" };
+
+  const blocked = async (reasons: string[], issue?: number): Promise<GrantOutcome> => {
+    const body = [MARKER.grant, "⛔ **Not granted.** The merge was not turned into access because:", "", ...reasons.map((r) => `- ${quote(r, 600)}`), "", "Nothing was attached in AWS. Open a new request once this is fixed."].join("\n");
+    for (const n of new Set([pr.number, ...(issue ? [issue] : [])])) {
+      await upsertComment(octokit, repo, n, MARKER.grant, body);
+      await addLabels(octokit, repo, n, [LABEL.blocked]);
+    }
+    return { kind: "blocked", reasons };
+  };
+
+  const files: ChangedFile[] = listed.map((f) => ({ path: f.filename, status: f.status as ChangedFile["status"], previousPath: f.previous_filename ?? null }));
+  const fileProblem = checkChangedFiles(files, pr.changedFiles);
+  if (fileProblem) return blocked([fileProblem.message]);
+  const path = files[0]!.path;
+  const headBlobSha = listed[0]!.sha;
+
+  // Config and CODEOWNERS as they were before the merge: the PR cannot change its own rules.
+  const baseStore = new GitHubRecordStore(octokit, { owner, repo: name, branch: pr.baseSha });
+  const cfg = await loadRepoConfig(baseStore);
+  if (!cfg.ok) return blocked(cfg.problems.map((p) => p.message));
+  const config = cfg.config;
+
+  const mergeStore = new GitHubRecordStore(octokit, { owner, repo: name, branch: pr.mergeCommitSha });
+  const atMerge = await mergeStore.read(path);
+  if (!atMerge) return blocked([`${path} is not in the merge commit ${pr.mergeCommitSha.slice(0, 7)}`]);
+  const parsed = parseRequestFile(atMerge.text, { file: path, config });
+  if (!parsed.ok) return blocked(parsed.problems.map((p) => `${p.path ? `${p.path}: ` : ""}${p.message}`));
+  const request = parsed.request;
+  const issueNumber = Number(request.id.split("-")[0]);
+  if (parsed.example) return blocked([`${path} is an example; examples are never granted`], issueNumber);
+  if ((request.status ?? "proposed") !== "proposed") {
+    return blocked([`${path} has status ${request.status}; only a proposed request can be granted (status and grant are written by the app)`], issueNumber);
+  }
+  if (!request.policy) return blocked([`${path} has no policy; the pull request check adds one before review`], issueNumber);
+
+  // The request's number names the issue (or PR) it came from; its human author is the requester.
+  const origin = await octokit.rest.issues.get({ owner, repo: name, issue_number: issueNumber }).catch((e: unknown) => (status(e) === 404 ? undefined : Promise.reject(e)));
+  const originAuthor = origin?.data.user;
+  if (!origin || originAuthor?.type !== "User" || originAuthor.login.toLowerCase() !== request.requester.toLowerCase()) {
+    return blocked([`request ${request.id} names requester ${request.requester}, but #${issueNumber} was opened by ${originAuthor?.login ?? "nobody"}; a request is granted only to the person who asked`], issueNumber);
+  }
+
+  const now = deps.now();
+  const plan = planRequest(loadCatalogue(), { request, config, accountId: parsed.account.id, now, durationSeconds: parsed.durationSeconds });
+  if (!plan.verdict.ok) return blocked(plan.verdict.errors.map((e) => `${e.path ? `${e.path}: ` : ""}${e.message}`), issueNumber);
+
+  // Approvals, with the data fetched here and the decision made in src/domain/approvals.ts.
+  const reviews = (await octokit.paginate(octokit.rest.pulls.listReviews, { owner, repo: name, pull_number: pr.number, per_page: 100 })) as unknown as Review[];
+  const { data: commit } = await octokit.rest.repos.getCommit({ owner, repo: name, ref: pr.headSha });
+  const codeownersFiles = await Promise.all(CODEOWNERS_LOCATIONS.map(async (p) => ({ path: p, text: (await baseStore.read(p))?.text })));
+  const picked = pickCodeowners(codeownersFiles);
+  const codeowners = picked ? { ...ownersOf(parseCodeowners(picked.text, picked.path), path), source: picked.path } : undefined;
+  const teamMembers = await fetchTeamMembers(octokit, candidateTeams(config, codeowners), reviews);
+  const decision = verifyApproval({
+    pr: { number: pr.number, author: pr.author, headSha: pr.headSha, merged: pr.merged, mergeCommitSha: pr.mergeCommitSha, baseSha: pr.baseSha, ...(pr.changedFiles !== undefined ? { changedFiles: pr.changedFiles } : {}) },
+    files,
+    requestFile: { path, headBlobSha, mergeBlobSha: atMerge.sha },
+    request: { requester: request.requester, risk: plan.verdict.risk },
+    lastCommit: {
+      sha: commit.sha,
+      author: commit.author ? { login: commit.author.login, isBot: commit.author.type === "Bot" } : null,
+      committer: commit.committer ? { login: commit.committer.login, isBot: commit.committer.type === "Bot" } : null,
+    },
+    reviews,
+    config,
+    codeowners,
+    teamMembers,
+  });
+  if (!decision.ok) return blocked(decision.failures.map((f) => f.message), issueNumber);
+
+  // Deterministic across duplicate deliveries: the expiry counts from the merge, never later.
+  const start = pr.mergedAt ? new Date(pr.mergedAt) : now;
+  const duration = parseDuration(request.duration);
+  if (!duration.ok) return blocked([duration.message], issueNumber);
+  const expiresAt = isoSeconds(new Date(start.getTime() + duration.seconds * 1000));
+  if (Date.parse(expiresAt) <= now.getTime() + 60_000) return blocked([`the request would expire at ${expiresAt}, before it could be used; open a new request`], issueNumber);
+
+  // Duplicate delivery: the record on the default branch already says what happened.
+  const mainStore = new GitHubRecordStore(octokit, { owner, repo: name, branch: repo.defaultBranch });
+  const onMain = await mainStore.read(path);
+  if (onMain && parseStatus(onMain.text) !== "proposed") return { kind: "already", reason: `${request.id} is already ${parseStatus(onMain.text)}` };
+
+  const grants = deps.grantsFor(config);
+  let result;
+  try {
+    result = await grants.grant(request, plan.policy, expiresAt, pr.htmlUrl ? { prUrl: pr.htmlUrl } : {});
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    await failed(octokit, repo, [pr.number, issueNumber], `the grant in AWS failed and was rolled back: ${reason}`);
+    return { kind: "failed", reason };
+  }
+
+  const grant: GrantRecord = {
+    approved_by: decision.approvedBy,
+    merge_commit: pr.mergeCommitSha,
+    pr: pr.number,
+    granted_at: result.grantedAt,
+    expires_at: expiresAt,
+    aws: storedAws(result),
+  };
+  try {
+    await updateRecord(mainStore, path, (current) => {
+      if (!current) return { kind: "skip", reason: "the request file is not on the default branch" };
+      const cur = parseRequestFile(current.text, { file: path, config });
+      if (!cur.ok) return { kind: "skip", reason: "the request file on the default branch is invalid" };
+      if ((cur.request.status ?? "proposed") !== "proposed") return { kind: "skip", reason: `already ${cur.request.status}` };
+      const next = recordGrant(cur.request, grant);
+      if (!next.ok) return { kind: "skip", reason: next.message };
+      return {
+        kind: "write",
+        text: dumpRequest(next.request as AccessRequest, `Written by jit-access. Granted from pull request #${pr.number}.`),
+        message: commitMessage(`jit-access: grant ${request.id} until ${expiresAt}`, `Merged in ${pr.mergeCommitSha}; risk ${plan.verdict.risk}.`, {
+          "Request-Id": request.id,
+          "Approved-By": decision.approvedBy,
+          "Expires-At": expiresAt,
+          "Aws-Resource": result.resources,
+        }),
+      };
+    }).then((o) => {
+      if (o.kind === "skipped" && !o.reason.startsWith("already")) throw new Error(o.reason);
+    });
+  } catch (e) {
+    // No record, no access: take the grant back before saying anything.
+    await grants.revoke(result);
+    const reason = `the grant could not be recorded (${e instanceof Error ? e.message : String(e)}), so it was revoked again`;
+    await failed(octokit, repo, [pr.number, issueNumber], reason);
+    return { kind: "failed", reason };
+  }
+
+  const body = [
+    MARKER.grant,
+    `✅ **Granted** to ${quote(request.requester)} in account ${parsed.account.alias ?? parsed.account.id} until **${expiresAt}** (approved by ${decision.approvedBy.map((a) => quote(a)).join(", ")}).`,
+    "",
+    `AWS resources: ${result.resources.map((r) => `\`${r}\``).join(", ")}.`,
+    result.scheduleNote ? `\nNote: ${quote(result.scheduleNote, 500)}` : `\nAn EventBridge Scheduler schedule removes it at the expiry; \`/revoke\` ends it earlier.`,
+  ].join("\n");
+  for (const n of new Set([pr.number, issueNumber])) {
+    await upsertComment(octokit, repo, n, MARKER.grant, body);
+    await removeLabel(octokit, repo, n, LABEL.proposed);
+    await removeLabel(octokit, repo, n, LABEL.blocked);
+    await addLabels(octokit, repo, n, [LABEL.active]);
+  }
+  return { kind: "granted", id: request.id, expiresAt, resources: result.resources };
+}
+
+async function failed(octokit: ProbotOctokit, repo: RepoRef, numbers: number[], reason: string): Promise<void> {
+  const body = [MARKER.grant, `⚠️ **Grant failed.** ${quote(reason, 800)}`, "", "No access is attached. An admin can fix the cause and re-run the merge delivery from the app's settings."].join("\n");
+  for (const n of new Set(numbers)) {
+    await upsertComment(octokit, repo, n, MARKER.grant, body);
+    await addLabels(octokit, repo, n, [LABEL.failed]);
+  }
+}
+
+/** Team memberships for the reviewers only: that is all verifyApproval needs to know. */
+async function fetchTeamMembers(octokit: ProbotOctokit, teams: string[], reviews: Review[]): Promise<Record<string, TeamMember[]>> {
+  const reviewers = [...new Set(reviews.filter((r) => r.state === "APPROVED" && r.user?.login).map((r) => r.user!.login))];
+  const out: Record<string, TeamMember[]> = {};
+  for (const team of teams) {
+    const [org, slug] = team.slice(1).split("/") as [string, string];
+    out[team] = [];
+    for (const login of reviewers) {
+      try {
+        const { data } = await octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: slug, username: login });
+        out[team].push({ login, state: data.state === "active" ? "active" : "pending" });
+      } catch (e) {
+        if (status(e) !== 404) throw e; // not a member
+      }
+    }
+  }
+  return out;
+}
+
+function parseStatus(text: string): string {
+  const m = /^status:\s*([a-z-]+)\s*$/m.exec(text);
+  return m?.[1] ?? "proposed";
+}
+
+export function isoSeconds(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
