@@ -29,7 +29,7 @@ export function parseRequestFile(input: string | Uint8Array, ctx: RequestContext
 
 export function checkRequest(value: unknown, ctx: RequestContext, earlier: Problem[] = checkPathShape(ctx.file)): RequestResult {
   const shape = validateRequestShape(value);
-  if (shape.length) return { ok: false, problems: capProblems([...earlier, ...shape]) };
+  if (shape.length) return { ok: false, problems: capProblems([...earlier, ...shape, ...partialChecks(value, ctx.config, shape)]) };
   const request = value as AccessRequest;
   const problems = [...earlier];
   const { config } = ctx;
@@ -99,6 +99,25 @@ export function checkRequest(value: unknown, ctx: RequestContext, earlier: Probl
   problems.push(...statusProblems(request, example));
   if (problems.length) return { ok: false, problems: capProblems(problems), request };
   return { ok: true, request, account: account as ResolvedAccount, durationSeconds, example };
+}
+
+/**
+ * When the shape is wrong, the fields that are individually usable are still checked, so the
+ * author sees every problem at once (a bad duration and an unknown account in one round).
+ */
+function partialChecks(value: unknown, config: Config, shape: Problem[]): Problem[] {
+  if (!value || typeof value !== "object") return [];
+  const v = value as Record<string, unknown>;
+  const flagged = new Set(shape.map((p) => p.path));
+  const out: Problem[] = [];
+  if (typeof v.account === "string" && !flagged.has("account") && !resolveAccount(config, v.account)) {
+    out.push({ path: "account", message: `account ${show(v.account)} is not a known alias; use one of: ${knownAccountsText(config)} (or a listed 12-digit id)` });
+  }
+  if (typeof v.duration === "string" && !flagged.has("duration")) {
+    const d = parseDuration(v.duration);
+    if (!d.ok) out.push({ path: "duration", message: `duration: ${d.message}` });
+  }
+  return out;
 }
 
 /** The path rules that hold before the file is even read (also stops path traversal). */

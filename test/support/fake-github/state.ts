@@ -558,7 +558,10 @@ export class FakeGitHubState {
       }
     }
     const now = this.time();
+    // The PR's base stays where it was when merged (its files still show the PR's own diff).
+    const frozenBase = p.baseSha;
     this.setBranch(repo, p.baseRef, sha);
+    p.baseSha = frozenBase;
     Object.assign(p, { merged: true, merged_at: now, merge_commit_sha: sha, merged_by: opts.user });
     Object.assign(issue, { state: "closed", closed_at: now, updated_at: now, closed_by: opts.user });
     if (p.baseRef === repo.defaultBranch) {
