@@ -8,7 +8,7 @@ import type { Config } from "./domain/types.js";
 import { handleRevokeComment } from "./github/commands.js";
 import { handleMergedPr } from "./github/grant.js";
 import { handleAccessIssue, type Drafter } from "./github/intake.js";
-import type { RepoRef } from "./github/octokit-helpers.js";
+import { readClosedPr, readComment, readIssue, readPrRef, readRepo } from "./github/payloads.js";
 import { checkPullRequest } from "./github/pr-check.js";
 import { handleClosedUnmerged } from "./github/rejection.js";
 import { loadCatalogue } from "./iam-data.js";
@@ -36,11 +36,6 @@ export function defaultDrafter(env: Readonly<Record<string, string | undefined>>
   };
 }
 
-function repoOf(context: Context<"issues" | "pull_request" | "issue_comment">): RepoRef {
-  const r = context.payload.repository;
-  return { owner: r.owner.login, repo: r.name, defaultBranch: r.default_branch };
-}
-
 /** Refuses to run in production with Probot's fallback webhook secret. */
 export function assertWebhookSecret(env: Readonly<Record<string, string | undefined>>): void {
   const secret = env.WEBHOOK_SECRET;
@@ -58,82 +53,47 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
   return (app: Probot) => {
     assertWebhookSecret(process.env);
 
+    // Malformed payloads are answered (200) and logged, never thrown on: see payloads.ts.
+    const skip = (context: Context, reason: string) => context.log.warn({ event: context.name, reason }, "ignored malformed webhook payload");
+
     app.on(["issues.opened", "issues.edited", "issues.labeled", "issues.reopened"], async (context) => {
-      const issue = context.payload.issue;
-      if (issue.state !== "open") return;
-      const outcome = await handleAccessIssue(
-        context.octokit,
-        repoOf(context),
-        {
-          number: issue.number,
-          title: issue.title,
-          body: issue.body,
-          author: { login: issue.user?.login ?? "", type: issue.user?.type ?? "" },
-          createdAt: issue.created_at,
-          labels: (issue.labels ?? []).map((l) => (typeof l === "string" ? l : (l?.name ?? ""))),
-        },
-        { now: deps.now(), drafter: deps.drafter },
-      );
-      context.log.info({ issue: issue.number, outcome: outcome.kind }, "intake");
+      const repo = readRepo(context.payload);
+      const issue = readIssue(context.payload);
+      if (!repo.ok || !issue.ok) return skip(context, repo.ok ? (issue as { reason: string }).reason : repo.reason);
+      if (issue.value.state !== "open") return;
+      const outcome = await handleAccessIssue(context.octokit, repo.value, issue.value, { now: deps.now(), drafter: deps.drafter });
+      context.log.info({ issue: issue.value.number, outcome: outcome.kind }, "intake");
     });
 
     app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"], async (context) => {
-      const pr = context.payload.pull_request;
-      const outcome = await checkPullRequest(
-        context.octokit,
-        repoOf(context),
-        {
-          number: pr.number,
-          headSha: pr.head.sha,
-          headRef: pr.head.ref,
-          baseSha: pr.base.sha,
-          sameRepo: pr.head.repo?.full_name === context.payload.repository.full_name,
-          ...(typeof pr.changed_files === "number" ? { changedFiles: pr.changed_files } : {}),
-        },
-        { now: deps.now() },
-      );
-      context.log.info({ pr: pr.number, outcome: outcome.kind }, "check");
+      const repo = readRepo(context.payload);
+      const pr = readPrRef(context.payload);
+      if (!repo.ok || !pr.ok) return skip(context, repo.ok ? (pr as { reason: string }).reason : repo.reason);
+      const outcome = await checkPullRequest(context.octokit, repo.value, pr.value, { now: deps.now() });
+      context.log.info({ pr: pr.value.number, outcome: outcome.kind }, "check");
     });
 
     app.on("pull_request.closed", async (context) => {
-      const pr = context.payload.pull_request;
-      const repo = repoOf(context);
-      if (!pr.merged) {
-        const outcome = await handleClosedUnmerged(context.octokit, repo, { number: pr.number, headRef: pr.head.ref, sameRepo: pr.head.repo?.full_name === context.payload.repository.full_name });
-        context.log.info({ pr: pr.number, outcome: outcome.kind }, "closed");
+      const repo = readRepo(context.payload);
+      const pr = readClosedPr(context.payload);
+      if (!repo.ok || !pr.ok) return skip(context, repo.ok ? (pr as { reason: string }).reason : repo.reason);
+      if (!pr.value.merged) {
+        const outcome = await handleClosedUnmerged(context.octokit, repo.value, pr.value);
+        context.log.info({ pr: pr.value.number, outcome: outcome.kind }, "closed");
         return;
       }
       // Only merges into the default branch grant.
-      if (pr.base.ref !== repo.defaultBranch) return;
-      const outcome = await handleMergedPr(
-        context.octokit,
-        repo,
-        {
-          number: pr.number,
-          merged: pr.merged,
-          mergeCommitSha: pr.merge_commit_sha,
-          mergedAt: pr.merged_at,
-          headSha: pr.head.sha,
-          headRef: pr.head.ref,
-          baseSha: pr.base.sha,
-          author: pr.user ? { login: pr.user.login, type: pr.user.type } : null,
-          ...(typeof pr.changed_files === "number" ? { changedFiles: pr.changed_files } : {}),
-          htmlUrl: pr.html_url,
-        },
-        deps,
-      );
-      context.log.info({ pr: pr.number, outcome }, "merge");
+      if (pr.value.baseRef !== repo.value.defaultBranch) return;
+      const outcome = await handleMergedPr(context.octokit, repo.value, pr.value, deps);
+      context.log.info({ pr: pr.value.number, outcome }, "merge");
     });
 
     app.on("issue_comment.created", async (context) => {
-      const c = context.payload.comment;
-      const outcome = await handleRevokeComment(
-        context.octokit,
-        repoOf(context),
-        { issueNumber: context.payload.issue.number, body: c.body, author: { login: c.user?.login ?? "", type: c.user?.type ?? "" } },
-        deps,
-      );
-      if (outcome.kind !== "ignored") context.log.info({ issue: context.payload.issue.number, outcome }, "command");
+      const repo = readRepo(context.payload);
+      const comment = readComment(context.payload);
+      if (!repo.ok || !comment.ok) return skip(context, repo.ok ? (comment as { reason: string }).reason : repo.reason);
+      const outcome = await handleRevokeComment(context.octokit, repo.value, comment.value, deps);
+      if (outcome.kind !== "ignored") context.log.info({ issue: comment.value.issueNumber, outcome }, "command");
     });
   };
 }

@@ -1,0 +1,111 @@
+// Webhook payloads are input too: these read what the handlers need from an untyped payload and
+// say what is missing instead of letting a handler throw on `undefined`. Pure.
+import type { RepoRef } from "./octokit-helpers.js";
+import type { IssueInput } from "./intake.js";
+import type { MergedPr } from "./grant.js";
+import type { PrRef } from "./pr-check.js";
+
+export type Read<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : undefined);
+const str = (v: unknown): string | undefined => (typeof v === "string" && v.length > 0 ? v : undefined);
+const posInt = (v: unknown): number | undefined => (typeof v === "number" && Number.isSafeInteger(v) && v > 0 ? v : undefined);
+const sha = (v: unknown): string | undefined => (typeof v === "string" && /^[0-9a-f]{40}$/.test(v) ? v : undefined);
+const fail = <T>(reason: string): Read<T> => ({ ok: false, reason });
+
+export function readRepo(payload: unknown): Read<RepoRef & { fullName: string }> {
+  const r = obj(obj(payload)?.repository);
+  const owner = str(obj(r?.owner)?.login);
+  const name = str(r?.name);
+  const defaultBranch = str(r?.default_branch);
+  if (!r || !owner || !name || !defaultBranch) return fail("repository.owner.login, repository.name or repository.default_branch is missing");
+  // Without an installation the app has no token for the repository: nothing it could do.
+  if (!posInt(obj(obj(payload)?.installation)?.id)) return fail("installation.id is missing");
+  return { ok: true, value: { owner, repo: name, defaultBranch, fullName: str(r.full_name) ?? `${owner}/${name}` } };
+}
+
+function readUser(v: unknown): { login: string; type: string } | undefined {
+  const u = obj(v);
+  const login = str(u?.login);
+  const type = str(u?.type);
+  return login && type ? { login, type } : undefined;
+}
+
+export function readIssue(payload: unknown): Read<IssueInput & { state: string }> {
+  const i = obj(obj(payload)?.issue);
+  if (!i) return fail("issue is missing");
+  const number = posInt(i.number);
+  const title = typeof i.title === "string" ? i.title : undefined;
+  const author = readUser(i.user);
+  const createdAt = str(i.created_at);
+  if (!number || title === undefined || !author || !createdAt || Number.isNaN(Date.parse(createdAt))) {
+    return fail("issue.number, issue.title, issue.user or issue.created_at is missing or malformed");
+  }
+  if (i.body !== null && i.body !== undefined && typeof i.body !== "string") return fail("issue.body is not text");
+  if (!Array.isArray(i.labels)) return fail("issue.labels is not a list");
+  const labels = i.labels.map((l) => (typeof l === "string" ? l : (str(obj(l)?.name) ?? ""))).filter(Boolean);
+  return { ok: true, value: { number, title, body: (i.body as string | null | undefined) ?? null, author, createdAt, labels, state: str(i.state) ?? "open" } };
+}
+
+function readPrCore(payload: unknown): Read<{ p: Obj; number: number; headSha: string; headRef: string; baseSha: string; baseRef: string; sameRepo: boolean; changedFiles?: number }> {
+  const root = obj(payload);
+  const p = obj(root?.pull_request);
+  if (!p) return fail("pull_request is missing");
+  const head = obj(p.head);
+  const base = obj(p.base);
+  const number = posInt(p.number);
+  const headSha = sha(head?.sha);
+  const baseSha = sha(base?.sha);
+  const headRef = str(head?.ref);
+  const baseRef = str(base?.ref);
+  if (!number || !headSha || !baseSha || !headRef || !baseRef) return fail("pull_request.number, head.sha/ref or base.sha/ref is missing or malformed");
+  const repoName = str(obj(root?.repository)?.full_name);
+  const sameRepo = !!repoName && str(obj(head?.repo)?.full_name) === repoName;
+  const changed = posInt(p.changed_files);
+  return { ok: true, value: { p, number, headSha, headRef, baseSha, baseRef, sameRepo, ...(changed !== undefined ? { changedFiles: changed } : {}) } };
+}
+
+export function readPrRef(payload: unknown): Read<PrRef> {
+  const r = readPrCore(payload);
+  if (!r.ok) return r;
+  const { number, headSha, headRef, baseSha, sameRepo, changedFiles } = r.value;
+  return { ok: true, value: { number, headSha, headRef, baseSha, sameRepo, ...(changedFiles !== undefined ? { changedFiles } : {}) } };
+}
+
+export function readClosedPr(payload: unknown): Read<MergedPr & { baseRef: string; sameRepo: boolean }> {
+  const r = readPrCore(payload);
+  if (!r.ok) return r;
+  const { p, number, headSha, headRef, baseSha, baseRef, sameRepo, changedFiles } = r.value;
+  if (typeof p.merged !== "boolean") return fail("pull_request.merged is not a boolean");
+  const mergeCommitSha = p.merged ? sha(p.merge_commit_sha) : null;
+  if (p.merged && !mergeCommitSha) return fail("pull_request.merge_commit_sha is missing on a merged pull request");
+  const mergedAt = str(p.merged_at);
+  if (mergedAt && Number.isNaN(Date.parse(mergedAt))) return fail("pull_request.merged_at is not a date");
+  return {
+    ok: true,
+    value: {
+      number,
+      merged: p.merged,
+      mergeCommitSha: mergeCommitSha ?? null,
+      mergedAt: mergedAt ?? null,
+      headSha,
+      headRef,
+      baseSha,
+      baseRef,
+      sameRepo,
+      author: readUser(p.user) ?? null,
+      ...(changedFiles !== undefined ? { changedFiles } : {}),
+      ...(str(p.html_url) ? { htmlUrl: str(p.html_url) as string } : {}),
+    },
+  };
+}
+
+export function readComment(payload: unknown): Read<{ issueNumber: number; body: string; author: { login: string; type: string } }> {
+  const root = obj(payload);
+  const c = obj(root?.comment);
+  const issueNumber = posInt(obj(root?.issue)?.number);
+  const author = readUser(c?.user);
+  if (!c || !issueNumber || !author || typeof c.body !== "string") return fail("comment.body, comment.user or issue.number is missing or malformed");
+  return { ok: true, value: { issueNumber, body: c.body, author } };
+}
