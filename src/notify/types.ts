@@ -1,0 +1,49 @@
+// Notification events and the ports that deliver them. Pure types.
+import type { RequestItem, RiskTier } from "../domain/types.js";
+
+/** What a message may say about a request: the fields of AccessRequest that are not secrets. */
+export interface RequestSummary {
+  id: string;
+  requester: string;
+  account: string;
+  duration: string;
+  reason?: string;
+  request?: RequestItem[];
+}
+
+/** Web links shown with a message: only https URLs are used, anything else is dropped. */
+export interface Links {
+  pr?: string;
+  issue?: string;
+}
+
+export type NotificationEvent =
+  /** A request pull request was opened; addressed to the approvers (GitHub logins, shown as text). */
+  | { kind: "opened"; request: RequestSummary; approvers: string[]; required?: number; risk?: RiskTier; links?: Links }
+  /** The merge was verified and the access exists in AWS. */
+  | { kind: "granted"; request: RequestSummary; approvedBy: string[]; expiresAt: string; risk?: RiskTier; links?: Links }
+  /** Not granted: guardrails or approval checks said no (one reason per line). */
+  | { kind: "blocked"; request: RequestSummary; reasons: string[]; links?: Links }
+  /** The grant was attempted and failed (rolled back). */
+  | { kind: "failed"; request: RequestSummary; reason: string; links?: Links }
+  /** Sent by the sweep once per grant, about 15 minutes before the end. */
+  | { kind: "expiring"; request: RequestSummary; expiresAt: string; links?: Links }
+  | { kind: "expired"; request: RequestSummary; expiresAt: string; links?: Links }
+  | { kind: "revoked"; request: RequestSummary; at: string; by?: string; reason: string; links?: Links };
+
+export type NotificationKind = NotificationEvent["kind"];
+
+/** One delivery channel (Slack, GitHub, ...). May throw; the Notifier catches. */
+export interface NotificationChannel {
+  readonly name: string;
+  send(event: NotificationEvent): Promise<void>;
+}
+
+/** What the app and the sweep call. notify never throws and returns within a bounded time. */
+export interface Notifier {
+  /** Channels that will be tried (empty: notifications are off). */
+  readonly channels: readonly string[];
+  notify(event: NotificationEvent): Promise<void>;
+}
+
+export type Log = (line: string) => void;

@@ -1,0 +1,418 @@
+// Access analytics from the request files and the commit history. Pure and linear in the input
+// (commits are indexed once), so 10,000 requests take milliseconds.
+//
+// What is counted (also written into every report under `definitions`):
+// - requested_at: author date of the first commit that added the request file (the app's
+//   "propose" commit on the PR branch, or the requester's own commit) — close to when the PR
+//   was opened. With squash merges it is the squash commit, so request→approval reads ~0.
+// - approved_at: committer date of grant.merge_commit (merging is the approval).
+// - granted_at: grant.granted_at from the record (when AWS returned).
+// - the period (--since): a request belongs to it when requested_at (else granted_at, else
+//   closed.at) is on or after since; "active now" always covers every record.
+// - blocked: records with status failed or rejected; their closed.reason is classified into a
+//   guardrail or approval rule. Merges the app refused only on GitHub (comment and label, no
+//   record written) are not in git and so not counted.
+// - risk: the tier in the grant commit ("risk high."), else derived from the policy actions
+//   (catalogue levels when given, and the curated dangerous-action list), else from the access
+//   levels asked.
+import { parseDuration } from "../domain/duration.js";
+import type { AccessLevel, AccessRequest, RequestStatus, RiskTier } from "../domain/types.js";
+import { dangerousAction } from "../policy/dangerous.js";
+import type { HistoryCommit } from "./history.js";
+import { sortedCounts, stat, type Count, type Stat } from "./stats.js";
+
+export interface ReportRecord {
+  /** Repository path, access-requests/<account>/<YYYY>/<id>.yaml. */
+  file: string;
+  request: AccessRequest;
+}
+
+export interface ReportInput {
+  records: readonly ReportRecord[];
+  commits: readonly HistoryCommit[];
+  /** Commit dates of merge commits (git log --merges), for approved_at. */
+  mergeDates?: ReadonlyMap<string, string>;
+  now: Date;
+  since?: Date;
+  /** The AWS access level of an action (the CLI passes the catalogue's); optional. */
+  accessLevelOf?: (action: string) => AccessLevel | undefined;
+  /** Files that could not be read, reported as such. */
+  skipped?: ReadonlyArray<{ file: string; reason: string }>;
+  notes?: string[];
+  /** How many rows the lists keep (default 10). */
+  top?: number;
+}
+
+export interface ActiveRow {
+  id: string;
+  requester: string;
+  account: string;
+  granted_at: string;
+  expires_at: string;
+  minutes_left: number;
+  risk: RiskTier;
+}
+
+export interface RevokeRow {
+  id: string;
+  requester: string;
+  account: string;
+  asked_seconds: number;
+  used_seconds: number;
+  by: string | null;
+  reason: string;
+}
+
+export interface BlockedRow {
+  id: string;
+  requester: string;
+  account: string;
+  status: "failed" | "rejected";
+  rule: string;
+  reason: string;
+  at: string | null;
+}
+
+export interface RiskRow {
+  id: string;
+  requester: string;
+  account: string;
+  status: RequestStatus;
+  risk: RiskTier;
+  risk_source: "grant-commit" | "policy" | "request";
+  score: number;
+  permissions_management: string[];
+  dangerous: string[];
+  duration_seconds: number;
+  granted_at: string;
+}
+
+export interface Report {
+  generated_at: string;
+  since: string | null;
+  definitions: Record<string, string>;
+  totals: {
+    requests: number;
+    by_status: Record<RequestStatus, number>;
+    grants: number;
+    active_now: number;
+    /** Active records past their expiry (the sweep has not recorded them yet). */
+    awaiting_sweep: number;
+    blocked: number;
+    commits: number;
+    skipped_files: number;
+  };
+  grants_by_service: Count[];
+  grants_by_account: Count[];
+  grants_by_requester: Count[];
+  grants_by_risk: Record<RiskTier, number>;
+  active: ActiveRow[];
+  timing: { request_to_approval: Stat; approval_to_grant: Stat; request_to_grant: Stat; request_to_grant_buckets: Count[] };
+  durations: {
+    closed_grants: number;
+    asked_seconds: number;
+    used_seconds: number;
+    /** used / asked over closed grants; null when there are none. */
+    used_ratio: number | null;
+    early_revokes: number;
+    /** Median share of the asked time used by early-revoked grants. */
+    early_revoke_used_ratio: Stat;
+    revoked: RevokeRow[];
+  };
+  blocked: { total: number; by_rule: Array<Count & { label: string }>; recent: BlockedRow[] };
+  riskiest: RiskRow[];
+  skipped: Array<{ file: string; reason: string }>;
+  notes: string[];
+}
+
+export const DEFINITIONS: Record<string, string> = {
+  period: "A request is in the period when requested_at (else granted_at, else closed.at) is on or after --since. Active now covers all records.",
+  requested_at: "Author date of the first commit adding the request file (the PR's propose commit): about when the PR was opened.",
+  approved_at: "Commit date of grant.merge_commit: merging the reviewed PR is the approval.",
+  granted_at: "grant.granted_at in the record: when AWS confirmed the grant.",
+  grants: "Records with a grant (status active, expired or revoked). Per service: once per service named in the request.",
+  durations: "Closed grants only. Asked: the request's duration. Used: until closed.at for revoked grants, until expires_at for expired ones.",
+  blocked: "Records with status failed or rejected, by the rule named in closed.reason. Merges refused only on GitHub (no record commit) are not in git and not counted.",
+  risk: "The tier in the grant commit message, else from the policy's actions (permissions-management or a curated dangerous action: high; write/tagging: medium), else from the access levels asked.",
+  quantiles: "Median and p90 by linear interpolation between closest ranks (numpy's default).",
+  riskiest: "Grants in the period ordered by tier, then dangerous actions, then permissions-management actions, then duration.",
+};
+
+export const RULE_LABELS: Record<string, string> = {
+  "denied-actions": "denied_actions",
+  "dangerous-action": "dangerous action not allowed",
+  "allowed-services": "service not in allowed_services",
+  "resource-scope": "resource wider than the request / wildcard",
+  "policy-size": "policy size quota",
+  "policy-grammar": "policy grammar (NotAction, Principal, unknown action...)",
+  approval: "approval rules",
+  "grant-failed": "AWS grant failed or not recorded",
+  "expired-before-use": "would expire before use",
+  "request-invalid": "request file invalid",
+  "closed-unmerged": "PR closed without merging",
+  other: "other",
+};
+
+const RULES: Array<[string, RegExp]> = [
+  ["denied-actions", /denied_actions/],
+  ["dangerous-action", /allowed_dangerous_actions|privilege.escalation|credentials.exposure|dangerous/i],
+  ["allowed-services", /allowed_services/],
+  ["policy-size", /holds at most|characters once stamped|bytes of UTF-8/i],
+  ["resource-scope", /wider than the request|not within any requested resource|wildcard in the (region|account)|grants every resource|only for actions/i],
+  ["policy-grammar", /NotAction|NotResource|Principal is not allowed|is not an IAM action|does not exist|unknown key|Statement/],
+  ["approval", /^(one-request-file|request-file-status|not-merged|missing-data|unknown-commit-author|blob-changed|self-approval|stale-approval|not-authorized|bot-approval|changes-requested|insufficient-approvals):|approv/i],
+  ["grant-failed", /in AWS failed|rolled back|could not be recorded|revoked again/i],
+  ["expired-before-use", /would expire at/i],
+  ["request-invalid", /duration|account|requester|principal|is not in the merge commit|example|no policy/i],
+];
+
+export function classifyBlock(status: "failed" | "rejected", reason: string): string {
+  for (const [rule, re] of RULES) if (re.test(reason)) return rule;
+  return status === "rejected" ? "closed-unmerged" : "other";
+}
+
+const TIER_RANK: Record<RiskTier, number> = { low: 1, medium: 2, high: 3 };
+const GRANTED: ReadonlySet<RequestStatus> = new Set(["active", "expired", "revoked"]);
+
+interface Indexed {
+  /** First commit adding each path: author date (ms). */
+  addedAt: Map<string, number>;
+  /** Any commit touching each path, earliest author date (ms), as a fallback. */
+  touchedAt: Map<string, number>;
+  commitDate: Map<string, number>;
+  /** Request-Id → risk tier named by its grant commit. */
+  grantRisk: Map<string, RiskTier>;
+}
+
+function ms(iso: string | undefined): number | undefined {
+  if (!iso) return undefined;
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+function indexHistory(commits: readonly HistoryCommit[], mergeDates: ReadonlyMap<string, string> | undefined): Indexed {
+  const addedAt = new Map<string, number>();
+  const touchedAt = new Map<string, number>();
+  const commitDate = new Map<string, number>();
+  const grantRisk = new Map<string, RiskTier>();
+  const earliest = (m: Map<string, number>, k: string, t: number) => {
+    const cur = m.get(k);
+    if (cur === undefined || t < cur) m.set(k, t);
+  };
+  for (const c of commits) {
+    const at = ms(c.authorDate);
+    const cd = ms(c.commitDate);
+    if (cd !== undefined) commitDate.set(c.sha, cd);
+    if (at !== undefined) {
+      for (const f of c.files) {
+        earliest(touchedAt, f.path, at);
+        if (f.status === "A") earliest(addedAt, f.path, at);
+      }
+    }
+    if (c.subject.startsWith("jit-access: grant ")) {
+      const id = c.trailers["Request-Id"]?.[0];
+      const m = /\brisk (low|medium|high)\b/.exec(c.body);
+      if (id && m) grantRisk.set(id, m[1] as RiskTier);
+    }
+  }
+  for (const [sha, iso] of mergeDates ?? []) {
+    const t = ms(iso);
+    if (t !== undefined) commitDate.set(sha, t);
+  }
+  return { addedAt, touchedAt, commitDate, grantRisk };
+}
+
+/** Allow actions of the policy, each with whether any of its statement's resources is unscoped. */
+function allowActions(r: AccessRequest): Array<{ action: string; unscoped: boolean }> {
+  const out: Array<{ action: string; unscoped: boolean }> = [];
+  for (const s of r.policy?.Statement ?? []) {
+    if (s.Effect !== "Allow") continue;
+    const resources = typeof s.Resource === "string" ? [s.Resource] : Array.isArray(s.Resource) ? s.Resource : [];
+    const unscoped = resources.some(isUnscoped);
+    const a = s.Action;
+    if (typeof a === "string") out.push({ action: a, unscoped });
+    else if (Array.isArray(a)) for (const x of a) if (typeof x === "string") out.push({ action: x, unscoped });
+  }
+  return out;
+}
+
+/** `*`, or an ARN whose resource part covers every resource of a type (`*`, `role/*`; in S3 a wildcard bucket). */
+function isUnscoped(resource: unknown): boolean {
+  if (resource === "*") return true;
+  if (typeof resource !== "string") return false;
+  const fields = resource.split(":");
+  const part = fields.slice(5).join(":");
+  // S3 ARNs name the bucket first (bucket/key): only a wildcard bucket is unscoped.
+  if (fields[2] === "s3") return part.startsWith("*");
+  return /^([A-Za-z0-9-]*[/:])?\*(\/\*)?$/.test(part);
+}
+
+/** Dangerous per the curated list: `always` entries by name, `unscoped` ones only on unscoped resources. */
+function isDangerous(action: string, unscoped: boolean): boolean {
+  const d = dangerousAction(action);
+  return d !== undefined && (d.scope === "always" || unscoped);
+}
+
+function riskOf(r: AccessRequest, fromCommit: RiskTier | undefined, levelOf: ReportInput["accessLevelOf"]): { tier: RiskTier; source: RiskRow["risk_source"]; pm: string[]; dangerous: string[] } {
+  const policy = allowActions(r);
+  const actions = policy.map((p) => p.action);
+  const asked = r.request.flatMap((i) => i.actions ?? []);
+  const all = [...new Set([...actions, ...asked])];
+  const dangerous = [...new Set([...policy.filter((p) => isDangerous(p.action, p.unscoped)).map((p) => p.action), ...asked.filter((a) => isDangerous(a, false))])].sort();
+  let pm: string[] = levelOf ? all.filter((a) => levelOf(a) === "permissions-management").sort() : [];
+  const levels = new Set<AccessLevel>(r.request.flatMap((i) => i.access ?? []));
+  if (!pm.length && levels.has("permissions-management")) {
+    pm = r.request.filter((i) => i.access?.includes("permissions-management")).map((i) => `${i.service}:(permissions-management)`);
+  }
+  if (fromCommit) return { tier: fromCommit, source: "grant-commit", pm, dangerous };
+  if (actions.length && levelOf) {
+    const lv = new Set(actions.map((a) => levelOf(a)));
+    const tier: RiskTier = pm.length || dangerous.length ? "high" : lv.has("write") || lv.has("tagging") ? "medium" : "low";
+    return { tier, source: "policy", pm, dangerous };
+  }
+  const tier: RiskTier = levels.has("permissions-management") || dangerous.length ? "high" : levels.has("write") || levels.has("tagging") || (asked.length > 0 && levels.size === 0) ? "medium" : "low";
+  return { tier, source: "request", pm, dangerous };
+}
+
+/** Upper bounds (seconds) of the request→grant histogram; the last bucket is open. */
+export const WAIT_BUCKETS: Array<[string, number]> = [["< 15m", 900], ["15m–1h", 3600], ["1h–4h", 14400], ["4h–1d", 86400], ["≥ 1d", Infinity]];
+
+function buckets(values: readonly number[]): Count[] {
+  const counts = WAIT_BUCKETS.map(([key]) => ({ key, count: 0 }));
+  for (const v of values) {
+    const i = WAIT_BUCKETS.findIndex(([, max]) => v < max);
+    const slot = counts[i < 0 ? counts.length - 1 : i];
+    if (slot) slot.count++;
+  }
+  return counts;
+}
+
+const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+
+export function buildReport(input: ReportInput): Report {
+  const now = input.now.getTime();
+  const since = input.since?.getTime();
+  const top = input.top ?? 10;
+  const idx = indexHistory(input.commits, input.mergeDates);
+
+  const byStatus: Record<RequestStatus, number> = { proposed: 0, active: 0, expired: 0, revoked: 0, rejected: 0, failed: 0 };
+  const byService = new Map<string, number>();
+  const byAccount = new Map<string, number>();
+  const byRequester = new Map<string, number>();
+  const byRisk: Record<RiskTier, number> = { low: 0, medium: 0, high: 0 };
+  const active: ActiveRow[] = [];
+  let awaitingSweep = 0;
+  const reqToApproval: number[] = [];
+  const approvalToGrant: number[] = [];
+  const reqToGrant: number[] = [];
+  let closed = 0;
+  let asked = 0;
+  let used = 0;
+  const revoked: RevokeRow[] = [];
+  const revokeRatios: number[] = [];
+  const blockedRules = new Map<string, number>();
+  const blocked: BlockedRow[] = [];
+  const risky: RiskRow[] = [];
+  let inPeriod = 0;
+  let grants = 0;
+
+  for (const { file, request: r } of input.records) {
+    const status: RequestStatus = r.status ?? "proposed";
+    const g = r.grant;
+    const grantedAt = ms(g?.granted_at);
+    const expiresAt = ms(g?.expires_at);
+    const granted = GRANTED.has(status) && g !== undefined;
+    const risk = granted ? riskOf(r, idx.grantRisk.get(r.id), input.accessLevelOf) : undefined;
+
+    // Active now: every record, whatever the period.
+    if (status === "active" && g && expiresAt !== undefined) {
+      if (expiresAt > now) {
+        active.push({ id: r.id, requester: r.requester, account: r.account, granted_at: g.granted_at, expires_at: g.expires_at, minutes_left: Math.ceil((expiresAt - now) / 60_000), risk: risk?.tier ?? "low" });
+      } else awaitingSweep++;
+    }
+
+    const requestedAt = idx.addedAt.get(file) ?? idx.touchedAt.get(file);
+    const when = requestedAt ?? grantedAt ?? ms(r.closed?.at);
+    if (since !== undefined && (when === undefined || when < since)) continue;
+    inPeriod++;
+    byStatus[status]++;
+
+    if (granted && g && risk) {
+      grants++;
+      for (const s of new Set(r.request.map((i) => i.service))) bump(byService, s);
+      bump(byAccount, r.account);
+      bump(byRequester, r.requester);
+      byRisk[risk.tier]++;
+
+      const approvedAt = idx.commitDate.get(g.merge_commit);
+      if (requestedAt !== undefined && approvedAt !== undefined && approvedAt >= requestedAt) reqToApproval.push((approvedAt - requestedAt) / 1000);
+      if (approvedAt !== undefined && grantedAt !== undefined && grantedAt >= approvedAt) approvalToGrant.push((grantedAt - approvedAt) / 1000);
+      if (requestedAt !== undefined && grantedAt !== undefined && grantedAt >= requestedAt) reqToGrant.push((grantedAt - requestedAt) / 1000);
+
+      const dur = parseDuration(r.duration);
+      const askedS = dur.ok ? dur.seconds : grantedAt !== undefined && expiresAt !== undefined ? (expiresAt - grantedAt) / 1000 : 0;
+      const closedAt = ms(r.closed?.at);
+      if ((status === "expired" || status === "revoked") && grantedAt !== undefined) {
+        const end = status === "revoked" && closedAt !== undefined ? closedAt : (expiresAt ?? closedAt ?? grantedAt);
+        const usedS = Math.max(0, Math.min(askedS, (Math.min(end, expiresAt ?? end) - grantedAt) / 1000));
+        closed++;
+        asked += askedS;
+        used += usedS;
+        if (status === "revoked") {
+          revoked.push({ id: r.id, requester: r.requester, account: r.account, asked_seconds: askedS, used_seconds: usedS, by: r.closed?.by ?? null, reason: r.closed?.reason ?? "" });
+          if (askedS > 0) revokeRatios.push(usedS / askedS);
+        }
+      }
+
+      const score = TIER_RANK[risk.tier] * 1_000_000 + Math.min(risk.dangerous.length, 99) * 10_000 + Math.min(risk.pm.length, 99) * 100 + Math.min(Math.round(askedS / 3600), 99);
+      risky.push({ id: r.id, requester: r.requester, account: r.account, status, risk: risk.tier, risk_source: risk.source, score, permissions_management: risk.pm, dangerous: risk.dangerous, duration_seconds: askedS, granted_at: g.granted_at });
+    }
+
+    if (status === "failed" || status === "rejected") {
+      const reason = r.closed?.reason ?? "";
+      const rule = classifyBlock(status, reason);
+      bump(blockedRules, rule);
+      blocked.push({ id: r.id, requester: r.requester, account: r.account, status, rule, reason, at: r.closed?.at ?? null });
+    }
+  }
+
+  active.sort((a, b) => (a.expires_at < b.expires_at ? -1 : a.expires_at > b.expires_at ? 1 : a.id < b.id ? -1 : 1));
+  revoked.sort((a, b) => b.asked_seconds - b.used_seconds - (a.asked_seconds - a.used_seconds) || (a.id < b.id ? -1 : 1));
+  blocked.sort((a, b) => ((b.at ?? "") < (a.at ?? "") ? -1 : (b.at ?? "") > (a.at ?? "") ? 1 : a.id < b.id ? -1 : 1));
+  risky.sort((a, b) => b.score - a.score || (b.granted_at < a.granted_at ? -1 : b.granted_at > a.granted_at ? 1 : a.id < b.id ? -1 : 1));
+
+  return {
+    generated_at: new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z"),
+    since: input.since ? input.since.toISOString().replace(/\.\d{3}Z$/, "Z") : null,
+    definitions: DEFINITIONS,
+    totals: {
+      requests: inPeriod,
+      by_status: byStatus,
+      grants,
+      active_now: active.length,
+      awaiting_sweep: awaitingSweep,
+      blocked: blocked.length,
+      commits: input.commits.length,
+      skipped_files: input.skipped?.length ?? 0,
+    },
+    grants_by_service: sortedCounts(byService),
+    grants_by_account: sortedCounts(byAccount),
+    grants_by_requester: sortedCounts(byRequester),
+    grants_by_risk: byRisk,
+    active,
+    timing: { request_to_approval: stat(reqToApproval), approval_to_grant: stat(approvalToGrant), request_to_grant: stat(reqToGrant), request_to_grant_buckets: buckets(reqToGrant) },
+    durations: {
+      closed_grants: closed,
+      asked_seconds: asked,
+      used_seconds: used,
+      used_ratio: asked > 0 ? used / asked : null,
+      early_revokes: revoked.length,
+      early_revoke_used_ratio: stat(revokeRatios),
+      revoked: revoked.slice(0, top),
+    },
+    blocked: { total: blocked.length, by_rule: sortedCounts(blockedRules).map((c) => ({ ...c, label: RULE_LABELS[c.key] ?? c.key })), recent: blocked.slice(0, top) },
+    riskiest: risky.slice(0, top),
+    skipped: [...(input.skipped ?? [])],
+    notes: [...(input.notes ?? [])],
+  };
+}

@@ -1,0 +1,200 @@
+// Renders a Report as markdown (GitHub job summary), JSON or one self-contained HTML file
+// (inline CSS and SVG; no scripts, no external fonts, stylesheets or images). Pure.
+// User text (logins, account aliases, reasons) is quoted for the target: github/messages.quote
+// for markdown, HTML escaping for HTML.
+import { quote } from "../github/messages.js";
+import type { Report } from "./aggregate.js";
+import { humanSeconds, type Count, type Stat } from "./stats.js";
+import { RISK_COLOR, barChart, columnChart, escapeHtml, palette, stackedBar, type Bar } from "./svg.js";
+
+export type ReportFormat = "md" | "json" | "html";
+export const REPORT_FORMATS: readonly ReportFormat[] = ["md", "json", "html"];
+
+export function renderReport(report: Report, format: ReportFormat): string {
+  if (format === "json") return renderJson(report);
+  if (format === "html") return renderHtml(report);
+  return renderMarkdown(report);
+}
+
+export function renderJson(report: Report): string {
+  return JSON.stringify(report, null, 2) + "\n";
+}
+
+const pct = (r: number | null) => (r === null ? "—" : `${Math.round(r * 100)}%`);
+const hours = (s: number) => `${(s / 3600).toFixed(1)}h`;
+const STATUSES = ["proposed", "active", "expired", "revoked", "rejected", "failed"] as const;
+
+function statLine(s: Stat): [string, string, string] {
+  return [humanSeconds(s.median), humanSeconds(s.p90), String(s.count)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Markdown
+
+function mdTable(head: string[], rows: string[][]): string {
+  if (!rows.length) return "_none_\n";
+  return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n") + "\n";
+}
+
+function mdCounts(title: string, counts: Count[], max = 10): string {
+  const rows = counts.slice(0, max).map((c) => [quote(c.key, 80), String(c.count)]);
+  const more = counts.length > max ? `\n…and ${counts.length - max} more\n` : "";
+  return `#### ${title}\n\n${mdTable(["", "grants"], rows)}${more}`;
+}
+
+export function renderMarkdown(r: Report): string {
+  const t = r.totals;
+  const out: string[] = [];
+  out.push(`## jit-access report`, "");
+  out.push(`Generated ${r.generated_at}${r.since ? `, requests since ${r.since}` : ", all history"}. ${t.requests} requests, ${t.grants} grants, **${t.active_now} active now**${t.awaiting_sweep ? ` (+${t.awaiting_sweep} past expiry awaiting the sweep)` : ""}, ${t.blocked} blocked.`, "");
+  out.push(mdTable(STATUSES.map((s) => s), [STATUSES.map((s) => String(t.by_status[s]))]));
+  out.push(`### Time to access`, "");
+  out.push(mdTable(["", "median", "p90", "measured"], [
+    ["request → approval", ...statLine(r.timing.request_to_approval)],
+    ["approval → grant", ...statLine(r.timing.approval_to_grant)],
+    ["request → grant", ...statLine(r.timing.request_to_grant)],
+  ]));
+  out.push(`### Grants`, "");
+  out.push(mdCounts("By service", r.grants_by_service), mdCounts("By account", r.grants_by_account), mdCounts("By requester", r.grants_by_requester));
+  out.push(`By risk: low ${r.grants_by_risk.low}, medium ${r.grants_by_risk.medium}, high ${r.grants_by_risk.high}.`, "");
+  out.push(`### Active now (${t.active_now})`, "");
+  out.push(mdTable(["request", "requester", "account", "expires", "left", "risk"], r.active.slice(0, 25).map((a) => [`\`${a.id}\``, quote(a.requester, 40), quote(a.account, 60), a.expires_at, humanSeconds(a.minutes_left * 60), a.risk])));
+  if (r.active.length > 25) out.push(`…and ${r.active.length - 25} more`, "");
+  const d = r.durations;
+  out.push(`### Durations asked vs used`, "");
+  out.push(`${d.closed_grants} closed grants asked for ${hours(d.asked_seconds)} and used ${hours(d.used_seconds)} (${pct(d.used_ratio)}). ${d.early_revokes} revoked early; they used a median ${pct(d.early_revoke_used_ratio.median)} of the time asked.`, "");
+  out.push(mdTable(["request", "requester", "asked", "used", "revoked by", "reason"], d.revoked.map((x) => [`\`${x.id}\``, quote(x.requester, 40), humanSeconds(x.asked_seconds), humanSeconds(x.used_seconds), x.by ? quote(x.by, 40) : "—", quote(x.reason, 120)])));
+  out.push(`### Blocked (${r.blocked.total})`, "");
+  out.push(mdTable(["rule", "requests"], r.blocked.by_rule.map((b) => [quote(b.label, 80), String(b.count)])));
+  if (r.blocked.recent.length) out.push(mdTable(["request", "status", "rule", "reason"], r.blocked.recent.map((b) => [`\`${b.id}\``, b.status, b.rule, quote(b.reason, 160)])));
+  out.push(`### Riskiest grants`, "");
+  out.push(mdTable(["request", "requester", "account", "risk", "dangerous", "permissions-management", "duration", "status"], r.riskiest.map((x) => [
+    `\`${x.id}\``, quote(x.requester, 40), quote(x.account, 60), x.risk, quote(x.dangerous.join(", ") || "—", 120), quote(x.permissions_management.join(", ") || "—", 120), humanSeconds(x.duration_seconds), x.status,
+  ])));
+  if (r.skipped.length || r.notes.length) {
+    out.push(`### Notes`, "");
+    for (const n of r.notes) out.push(`- ${quote(n, 300)}`);
+    for (const s of r.skipped.slice(0, 20)) out.push(`- skipped \`${s.file.replace(/`/g, "'")}\`: ${quote(s.reason, 200)}`);
+    out.push("");
+  }
+  out.push(`<details><summary>What is counted</summary>`, "", ...Object.entries(r.definitions).map(([k, v]) => `- **${k}**: ${v}`), "", `</details>`, "");
+  return out.join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTML
+
+const CSS = `
+:root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#fff;--card:#f6f8fa}
+*{box-sizing:border-box}
+body{margin:0;padding:24px 32px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);background:var(--bg)}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 10px;padding-bottom:4px;border-bottom:1px solid var(--line)}h3{font-size:15px;margin:16px 0 6px}
+.muted{color:var(--muted);fill:#59636e}
+.kpis{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}
+.kpi{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 14px;min-width:140px}
+.kpi b{display:block;font-size:22px}
+.grid{display:flex;flex-wrap:wrap;gap:24px}
+.grid>section{flex:1 1 520px;min-width:0}
+table{border-collapse:collapse;margin:6px 0 12px;width:100%}
+th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
+th{background:var(--card);font-weight:600}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--card);padding:1px 4px;border-radius:4px}
+svg.chart{display:block;max-width:100%;height:auto}
+svg.chart text{font:12px system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;fill:#1f2328}
+.risk-high{color:#b42336;font-weight:600}.risk-medium{color:#9a5a12}.risk-low{color:#17785a}
+details{margin:12px 0}
+`;
+
+function hTable(head: string[], rows: string[][], numeric: number[] = []): string {
+  if (!rows.length) return `<p class="muted">None.</p>`;
+  const th = head.map((h, i) => `<th${numeric.includes(i) ? ` class="num"` : ""}>${escapeHtml(h)}</th>`).join("");
+  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric.includes(i) ? ` class="num"` : ""}>${c}</td>`).join("")}</tr>`).join("\n");
+  return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+const e = escapeHtml;
+const riskCell = (risk: string) => `<span class="risk-${e(risk)}">${e(risk)}</span>`;
+const countBars = (counts: Count[], max = 10, color?: string): Bar[] => counts.slice(0, max).map((c, i) => ({ label: c.key, value: c.count, color: color ?? palette(i) }));
+
+export function renderHtml(r: Report): string {
+  const t = r.totals;
+  const d = r.durations;
+  const kpi = (label: string, value: string) => `<div class="kpi"><span class="muted">${e(label)}</span><b>${e(value)}</b></div>`;
+  const more = (counts: Count[], max = 10) => (counts.length > max ? `<p class="muted">…and ${counts.length - max} more</p>` : "");
+  const html: string[] = [];
+  html.push(`<!doctype html>`, `<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`);
+  html.push(`<title>jit-access report ${e(r.generated_at)}</title><style>${CSS}</style></head><body>`);
+  html.push(`<h1>jit-access report</h1><p class="muted">Generated ${e(r.generated_at)}${r.since ? ` · requests since ${e(r.since)}` : " · all history"} · ${t.commits} commits read</p>`);
+  html.push(`<div class="kpis">${[
+    kpi("requests", String(t.requests)),
+    kpi("grants", String(t.grants)),
+    kpi("active now", String(t.active_now)),
+    kpi("blocked", String(t.blocked)),
+    kpi("request → approval (median)", humanSeconds(r.timing.request_to_approval.median)),
+    kpi("request → approval (p90)", humanSeconds(r.timing.request_to_approval.p90)),
+    kpi("approval → grant (median)", humanSeconds(r.timing.approval_to_grant.median)),
+    kpi("time used of asked", pct(d.used_ratio)),
+  ].join("")}</div>`);
+
+  html.push(`<h2>Requests by status</h2>`);
+  const statusColor: Record<string, string> = { proposed: "#6b7280", active: "#2f6fde", expired: "#1f9d74", revoked: "#8e59c9", rejected: "#d9822b", failed: "#c94a5a" };
+  html.push(stackedBar("Requests by status", STATUSES.map((s) => ({ label: s, value: t.by_status[s], color: statusColor[s] as string })), { width: 720 }));
+
+  html.push(`<h2>Grants</h2><div class="grid">`);
+  html.push(`<section><h3>By service</h3>${barChart("Grants by service", countBars(r.grants_by_service))}${more(r.grants_by_service)}</section>`);
+  html.push(`<section><h3>By account</h3>${barChart("Grants by account", countBars(r.grants_by_account))}${more(r.grants_by_account)}</section>`);
+  html.push(`<section><h3>By requester</h3>${barChart("Grants by requester", countBars(r.grants_by_requester, 10, "#2f6fde"))}${more(r.grants_by_requester)}</section>`);
+  html.push(`<section><h3>By risk tier</h3>${barChart("Grants by risk tier", (["high", "medium", "low"] as const).map((k) => ({ label: k, value: r.grants_by_risk[k], color: RISK_COLOR[k] as string })))}</section>`);
+  html.push(`</div>`);
+
+  html.push(`<h2>Time to access</h2><div class="grid"><section>`);
+  html.push(hTable(["", "median", "p90", "measured"], [
+    ["request → approval", ...statLine(r.timing.request_to_approval)].map(e),
+    ["approval → grant", ...statLine(r.timing.approval_to_grant)].map(e),
+    ["request → grant", ...statLine(r.timing.request_to_grant)].map(e),
+  ], [1, 2, 3]));
+  html.push(`</section><section><h3>Request → grant, distribution</h3>${columnChart("Request to grant wait", r.timing.request_to_grant_buckets.map((b) => ({ label: b.key, value: b.count })))}</section></div>`);
+
+  html.push(`<h2>Active now (${t.active_now})</h2>`);
+  if (t.awaiting_sweep) html.push(`<p class="muted">${t.awaiting_sweep} more are past their expiry and wait for the sweep to record it.</p>`);
+  html.push(hTable(["request", "requester", "account", "expires", "left", "risk"], r.active.slice(0, 50).map((a) => [`<code>${e(a.id)}</code>`, e(a.requester), e(a.account), e(a.expires_at), e(humanSeconds(a.minutes_left * 60)), riskCell(a.risk)]), [4]));
+  if (r.active.length > 50) html.push(`<p class="muted">…and ${r.active.length - 50} more</p>`);
+
+  html.push(`<h2>Durations asked vs used</h2><div class="grid"><section>`);
+  html.push(`<p>${d.closed_grants} closed grants asked for <b>${hours(d.asked_seconds)}</b> and used <b>${hours(d.used_seconds)}</b> (${pct(d.used_ratio)}). <b>${d.early_revokes}</b> were revoked early, using a median ${pct(d.early_revoke_used_ratio.median)} of the time asked (p90 ${pct(d.early_revoke_used_ratio.p90)}).</p>`);
+  html.push(barChart("Hours asked and used", [
+    { label: "asked", value: Math.round(d.asked_seconds / 360) / 10, text: hours(d.asked_seconds), color: "#6b7280" },
+    { label: "used", value: Math.round(d.used_seconds / 360) / 10, text: hours(d.used_seconds), color: "#2f6fde" },
+  ]));
+  html.push(`</section><section><h3>Revoked early</h3>`);
+  html.push(hTable(["request", "requester", "asked", "used", "by", "reason"], d.revoked.map((x) => [`<code>${e(x.id)}</code>`, e(x.requester), e(humanSeconds(x.asked_seconds)), e(humanSeconds(x.used_seconds)), e(x.by ?? "—"), e(cutText(x.reason, 160))]), [2, 3]));
+  html.push(`</section></div>`);
+
+  html.push(`<h2>Blocked (${r.blocked.total})</h2><div class="grid"><section>`);
+  html.push(barChart("Blocked requests by rule", r.blocked.by_rule.map((b) => ({ label: b.label, value: b.count, color: "#c94a5a" })), { labelWidth: 200, width: 560 }));
+  html.push(`</section><section>`);
+  html.push(hTable(["request", "status", "rule", "reason"], r.blocked.recent.map((b) => [`<code>${e(b.id)}</code>`, e(b.status), e(b.rule), e(cutText(b.reason, 200))])));
+  html.push(`</section></div>`);
+
+  html.push(`<h2>Riskiest grants</h2>`);
+  html.push(hTable(["request", "requester", "account", "risk", "dangerous actions", "permissions-management", "duration", "status"], r.riskiest.map((x) => [
+    `<code>${e(x.id)}</code>`, e(x.requester), e(x.account), riskCell(x.risk), e(cutText(x.dangerous.join(", ") || "—", 200)), e(cutText(x.permissions_management.join(", ") || "—", 200)), e(humanSeconds(x.duration_seconds)), e(x.status),
+  ])));
+
+  if (r.notes.length || r.skipped.length) {
+    html.push(`<h2>Notes</h2><ul>`);
+    for (const n of r.notes) html.push(`<li>${e(cutText(n, 300))}</li>`);
+    for (const s of r.skipped.slice(0, 50)) html.push(`<li>skipped <code>${e(s.file)}</code>: ${e(cutText(s.reason, 200))}</li>`);
+    html.push(`</ul>`);
+  }
+  html.push(`<details><summary>What is counted</summary><dl>${Object.entries(r.definitions).map(([k, v]) => `<dt><b>${e(k)}</b></dt><dd>${e(v)}</dd>`).join("")}</dl></details>`);
+  html.push(`</body></html>`, "");
+  return html.join("\n");
+}
+
+function cutText(s: string, max: number): string {
+  const flat = s.replace(/\s+/g, " ").trim();
+  const chars = Array.from(flat);
+  return chars.length > max ? `${chars.slice(0, max - 1).join("")}…` : flat;
+}

@@ -1,0 +1,59 @@
+// Small numeric helpers for the report. Pure.
+
+export interface Stat {
+  /** How many values were measured. */
+  count: number;
+  /** Seconds; null when count is 0. */
+  median: number | null;
+  p90: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+/**
+ * Quantile by linear interpolation between closest ranks (numpy's default, R type 7):
+ * position h = (n − 1)·q over the sorted values; the result lies between values ⌊h⌋ and ⌈h⌉.
+ * The median of [1, 2, 3, 4] is 2.5; the p90 of 1..10 is 9.1.
+ */
+export function quantile(sorted: readonly number[], q: number): number | null {
+  const n = sorted.length;
+  if (n === 0) return null;
+  const h = (n - 1) * q;
+  const lo = Math.floor(h);
+  const a = sorted[lo] as number;
+  const b = sorted[Math.min(lo + 1, n - 1)] as number;
+  return a + (h - lo) * (b - a);
+}
+
+export function stat(values: readonly number[]): Stat {
+  const sorted = Float64Array.from(values).sort();
+  const arr = Array.from(sorted);
+  return { count: arr.length, median: quantile(arr, 0.5), p90: quantile(arr, 0.9), min: arr[0] ?? null, max: arr[arr.length - 1] ?? null };
+}
+
+/** 90 → "1m 30s", 7200 → "2h", 93600 → "1d 2h"; at most two units. */
+export function humanSeconds(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return "—";
+  const neg = s < 0;
+  let v = Math.round(Math.abs(s));
+  if (v === 0) return "0s";
+  const units: Array<[string, number]> = [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]];
+  const parts: string[] = [];
+  for (const [u, size] of units) {
+    if (v >= size && parts.length < 2) {
+      parts.push(`${Math.floor(v / size)}${u}`);
+      v %= size;
+    } else if (parts.length) break;
+  }
+  return `${neg ? "-" : ""}${parts.join(" ")}`;
+}
+
+export interface Count {
+  key: string;
+  count: number;
+}
+
+/** Counts, largest first, ties by key. */
+export function sortedCounts(m: Map<string, number>): Count[] {
+  return [...m].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
