@@ -14,11 +14,14 @@ import { handleClosedUnmerged } from "./github/rejection.js";
 import { loadCatalogue } from "./iam-data.js";
 import { draftForRequest } from "./policy/drafter.js";
 import { resolveAccount } from "./domain/config.js";
+import { createNotifier } from "./notify/index.js";
+import type { Notifier } from "./notify/types.js";
 
 export interface AppDeps {
   grantsFor: (config: Config) => Grants;
   now: () => Date;
   drafter: Drafter;
+  notifierFor: (config: Config) => Notifier;
 }
 
 /** Drafting per the repository's config: Gemini when configured and keyed, else built-in. */
@@ -49,6 +52,7 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
     grantsFor: overrides.grantsFor ?? ((config) => createGrants(config)),
     now: overrides.now ?? (() => new Date()),
     drafter: overrides.drafter ?? defaultDrafter(process.env),
+    notifierFor: overrides.notifierFor ?? ((config) => createNotifier(config, process.env)),
   };
   return (app: Probot) => {
     assertWebhookSecret(process.env);
@@ -61,7 +65,7 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       const issue = readIssue(context.payload);
       if (!repo.ok || !issue.ok) return skip(context, repo.ok ? (issue as { reason: string }).reason : repo.reason);
       if (issue.value.state !== "open") return;
-      const outcome = await handleAccessIssue(context.octokit, repo.value, issue.value, { now: deps.now(), drafter: deps.drafter });
+      const outcome = await handleAccessIssue(context.octokit, repo.value, issue.value, { now: deps.now(), drafter: deps.drafter, notifierFor: deps.notifierFor });
       context.log.info({ issue: issue.value.number, outcome: outcome.kind }, "intake");
     });
 

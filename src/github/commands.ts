@@ -9,6 +9,7 @@ import { dumpRequest } from "../domain/request-file.js";
 import type { AccessRequest, Config } from "../domain/types.js";
 import { revokeTargetOf } from "../aws/plan.js";
 import type { Grants } from "../aws/types.js";
+import type { Notifier } from "../notify/types.js";
 import { updateRecord } from "../store/record-store.js";
 import { LABEL } from "./intake.js";
 import { MARKER, quote } from "./messages.js";
@@ -30,7 +31,7 @@ export async function handleRevokeComment(
   octokit: ProbotOctokit,
   repo: RepoRef,
   comment: { issueNumber: number; body: string; author: { login: string; type: string } },
-  deps: { grantsFor: (config: Config) => Grants; now: () => Date },
+  deps: { grantsFor: (config: Config) => Grants; now: () => Date; notifierFor?: (config: Config) => Notifier },
 ): Promise<CommandOutcome> {
   const cmd = parseRevoke(comment.body);
   if (!cmd || comment.author.type !== "User") return { kind: "ignored" };
@@ -92,6 +93,7 @@ export async function handleRevokeComment(
   }
   await reply(`🔒 Revoked by ${quote(by)} at ${at}: ${quote(cmd.reason)}. The policy is gone from AWS.`);
   await octokit.rest.issues.update({ owner: repo.owner, repo: repo.repo, issue_number: issue, state: "closed", state_reason: "completed" }).catch(() => undefined);
+  await deps.notifierFor?.(config).notify({ kind: "revoked", request, at, by, reason: cmd.reason });
   return { kind: "revoked", id: request.id };
 }
 

@@ -14,6 +14,7 @@ import type { AccessRequest, Config, GrantRecord } from "../domain/types.js";
 import { storedAws } from "../aws/plan.js";
 import type { Grants } from "../aws/types.js";
 import { loadCatalogue } from "../iam-data.js";
+import type { Notifier } from "../notify/types.js";
 import { planRequest } from "../policy/pipeline.js";
 import { updateRecord } from "../store/record-store.js";
 import { LABEL } from "./intake.js";
@@ -35,6 +36,12 @@ export interface MergedPr {
   htmlUrl?: string;
 }
 
+export interface GrantDeps {
+  grantsFor: (config: Config) => Grants;
+  now: () => Date;
+  notifierFor?: (config: Config) => Notifier;
+}
+
 export type GrantOutcome =
   | { kind: "ignored"; reason: string }
   | { kind: "already"; reason: string }
@@ -45,7 +52,7 @@ export type GrantOutcome =
 // One grant per request at a time within this process; the record's compare-and-swap covers the rest.
 const inFlight = new Map<string, Promise<GrantOutcome>>();
 
-export function handleMergedPr(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, deps: { grantsFor: (config: Config) => Grants; now: () => Date }): Promise<GrantOutcome> {
+export function handleMergedPr(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, deps: GrantDeps): Promise<GrantOutcome> {
   const key = `${repo.owner}/${repo.repo}#${pr.number}`;
   const running = inFlight.get(key);
   if (running) return running.then(() => ({ kind: "already", reason: "a concurrent delivery handled this merge" }) as const);
@@ -54,13 +61,16 @@ export function handleMergedPr(octokit: ProbotOctokit, repo: RepoRef, pr: Merged
   return p;
 }
 
-async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, deps: { grantsFor: (config: Config) => Grants; now: () => Date }): Promise<GrantOutcome> {
+async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, deps: GrantDeps): Promise<GrantOutcome> {
   if (!pr.merged || !pr.mergeCommitSha) return { kind: "ignored", reason: "not merged" };
   const { owner, repo: name } = repo;
   const listed = await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo: name, pull_number: pr.number, per_page: 100 });
   if (!listed.some((f) => f.filename.startsWith("access-requests/"))) return { kind: "ignored", reason: "touches no request file" };
 
+  // Filled in once the request is known, so refusals after that point are also notified.
+  const about: { config?: Config; request?: AccessRequest } = {};
   const blocked = async (reasons: string[], issue?: number): Promise<GrantOutcome> => {
+    if (about.config && about.request && deps.notifierFor) await deps.notifierFor(about.config).notify({ kind: "blocked", request: about.request, reasons });
     const body = [MARKER.grant, "⛔ **Not granted.** The merge was not turned into access because:", "", ...reasons.map((r) => `- ${quote(r, 600)}`), "", "Nothing was attached in AWS. Open a new request once this is fixed."].join("\n");
     for (const n of new Set([pr.number, ...(issue ? [issue] : [])])) {
       await upsertComment(octokit, repo, n, MARKER.grant, body);
@@ -87,6 +97,7 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
   const parsed = parseRequestFile(atMerge.text, { file: path, config });
   if (!parsed.ok) return blocked(parsed.problems.map((p) => `${p.path ? `${p.path}: ` : ""}${p.message}`));
   const request = parsed.request;
+  Object.assign(about, { config, request });
   const issueNumber = Number(request.id.split("-")[0]);
   if (parsed.example) return blocked([`${path} is an example; examples are never granted`], issueNumber);
   if ((request.status ?? "proposed") !== "proposed") {
@@ -148,6 +159,7 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     await failed(octokit, repo, [pr.number, issueNumber], `the grant in AWS failed and was rolled back: ${reason}`);
+    await deps.notifierFor?.(config).notify({ kind: "failed", request, reason: "the grant in AWS failed and was rolled back" });
     return { kind: "failed", reason };
   }
 
@@ -185,6 +197,7 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
     await grants.revoke(result);
     const reason = `the grant could not be recorded (${e instanceof Error ? e.message : String(e)}), so it was revoked again`;
     await failed(octokit, repo, [pr.number, issueNumber], reason);
+    await deps.notifierFor?.(config).notify({ kind: "failed", request, reason: "the grant could not be recorded and was revoked" });
     return { kind: "failed", reason };
   }
 
@@ -201,6 +214,7 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
     await removeLabel(octokit, repo, n, LABEL.blocked);
     await addLabels(octokit, repo, n, [LABEL.active]);
   }
+  await deps.notifierFor?.(config).notify({ kind: "granted", request, approvedBy: decision.approvedBy, expiresAt, risk: plan.verdict.risk, ...(pr.htmlUrl ? { links: { pr: pr.htmlUrl } } : {}) });
   return { kind: "granted", id: request.id, expiresAt, resources: result.resources };
 }
 

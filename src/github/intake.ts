@@ -6,6 +6,7 @@ import { checkRequest } from "../domain/request.js";
 import { dumpRequest, requestPath } from "../domain/request-file.js";
 import type { AccessRequest, Config, Problem } from "../domain/types.js";
 import { loadCatalogue } from "../iam-data.js";
+import type { Notifier } from "../notify/types.js";
 import { planRequest, type Plan } from "../policy/pipeline.js";
 import { checkSummary, intakeOpenedComment, intakeProblemsComment, MARKER, prBody, prTitle } from "./messages.js";
 import { addLabels, branchHead, ensureBranch, removeLabel, upsertComment, type RepoRef } from "./octokit-helpers.js";
@@ -32,7 +33,7 @@ export type IntakeOutcome =
   | { kind: "invalid"; problems: Problem[] }
   | { kind: "opened" | "updated"; pr: number; branch: string; file: string; plan: Plan };
 
-export async function handleAccessIssue(octokit: ProbotOctokit, repo: RepoRef, issue: IssueInput, opts: { now: Date; drafter?: Drafter }): Promise<IntakeOutcome> {
+export async function handleAccessIssue(octokit: ProbotOctokit, repo: RepoRef, issue: IssueInput, opts: { now: Date; drafter?: Drafter; notifierFor?: (config: Config) => Notifier }): Promise<IntakeOutcome> {
   if (!issue.labels.includes(ACCESS_REQUEST_LABEL)) return { kind: "ignored", reason: "no access-request label" };
   if (issue.author.type !== "User") return { kind: "ignored", reason: `author is a ${issue.author.type}` };
 
@@ -106,6 +107,10 @@ export async function handleAccessIssue(octokit: ProbotOctokit, repo: RepoRef, i
   await removeLabel(octokit, repo, issue.number, LABEL.invalid);
   await addLabels(octokit, repo, issue.number, [plan.verdict.ok ? LABEL.proposed : LABEL.blocked]);
   if (plan.verdict.ok) await removeLabel(octokit, repo, issue.number, LABEL.blocked);
+  // Approvers hear about a request once, when its pull request is opened (not on every edit).
+  if (!existing && opts.notifierFor) {
+    await opts.notifierFor(config).notify({ kind: "opened", request, approvers: config.approvers, required, risk: plan.verdict.risk });
+  }
   return { kind: existing ? "updated" : "opened", pr, branch, file, plan };
 }
 

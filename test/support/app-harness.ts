@@ -6,6 +6,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { jitAccess } from "../../src/app.js";
+import type { Config } from "../../src/domain/types.js";
+import type { Notifier } from "../../src/notify/types.js";
 import { createFakeAws, type FakeAws } from "./fake-aws/index.js";
 import { fakeGrants, HOME, seed } from "./fake-aws/fixtures.js";
 import { startFakeGitHub, type FakeGitHub } from "./fake-github.js";
@@ -38,7 +40,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { config?: string; files?: Record<string, string> } = {}): Promise<Harness> {
+export async function startHarness(opts: { config?: string; files?: Record<string, string>; notifierFor?: (config: Config) => Notifier } = {}): Promise<Harness> {
   const clock = { now: new Date("2026-11-27T08:00:00Z") };
   const github = await startFakeGitHub({ now: () => clock.now.getTime() });
   github.createRepo({
@@ -57,7 +59,9 @@ export async function startHarness(opts: { config?: string; files?: Record<strin
   const Octokit = ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } }));
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
   const probot = new Probot({ appId: github.app.id, privateKey, secret: SECRET, baseUrl: github.url, Octokit, logLevel: "fatal" });
-  const app = jitAccess({ grantsFor: (config) => fakeGrants(aws, config, { now: () => clock.now }), now: () => clock.now, drafter: async (request) => ({ request, warnings: [] }) });
+  const app = jitAccess({ grantsFor: (config) => fakeGrants(aws, config, { now: () => clock.now }), now: () => clock.now, drafter: async (request) => ({ request, warnings: [] }),
+    notifierFor: opts.notifierFor ?? (() => ({ channels: [], notify: async () => undefined })),
+  });
   const middleware = await createNodeMiddleware(app, { probot });
   const server: Server = createServer((req, res) => {
     void middleware(req, res, () => res.writeHead(404).end());
