@@ -1,7 +1,6 @@
 // The Probot app: webhook events → the handlers in src/github. Dependencies (AWS, clock, model)
 // are injected so scenario tests run the real app against fake GitHub and AWS.
 import type { ApplicationFunction, Context, Probot } from "probot";
-import { createDrafter } from "./ai/gemini.js";
 import { createGrants } from "./aws/grants.js";
 import type { Grants } from "./aws/types.js";
 import type { Config } from "./domain/types.js";
@@ -12,7 +11,7 @@ import { readClosedPr, readComment, readIssue, readPrRef, readRepo } from "./git
 import { checkPullRequest } from "./github/pr-check.js";
 import { handleClosedUnmerged } from "./github/rejection.js";
 import { loadCatalogue } from "./iam-data.js";
-import { draftForRequest } from "./policy/drafter.js";
+import { builtinDrafter, draftForRequest } from "./policy/drafter.js";
 import { resolveAccount } from "./domain/config.js";
 import { createNotifier } from "./notify/index.js";
 import type { Notifier } from "./notify/types.js";
@@ -29,11 +28,14 @@ export function defaultDrafter(env: Readonly<Record<string, string | undefined>>
   return async (request, config) => {
     const account = resolveAccount(config, request.account);
     if (!account) return { request, warnings: [] };
+    // The Gemini SDK is loaded only when a repository asks for it: it is a large share of the
+    // Lambda bundle's cold start.
+    const drafter = config.ai.provider === "gemini" ? (await import("./ai/gemini.js")).createDrafter(config, env) : builtinDrafter;
     const { request: drafted, draft } = await draftForRequest(
       loadCatalogue(),
       request,
       { partition: config.aws.partition, region: config.aws.region, accountId: account.id },
-      createDrafter(config, env),
+      drafter,
     );
     return { request: drafted, warnings: draft?.warnings ?? [] };
   };
