@@ -1,4 +1,4 @@
-// jit-access command line: validate | plan. Exit codes: 0 ok, 1 invalid/blocked, 2 usage.
+// jit-access command line: validate | plan | sweep | list | revoke | report. Exit codes: 0 ok, 1 invalid/blocked, 2 usage.
 import { parseArgs } from "node:util";
 import { relative } from "node:path";
 import { writeFileSync } from "node:fs";
@@ -9,6 +9,8 @@ import { planRequest, riskLabel } from "./policy/pipeline.js";
 import { draftForRequest, type Draft } from "./policy/drafter.js";
 import { createDrafter } from "./ai/gemini.js";
 import type { Problem } from "./domain/types.js";
+import { SWEEP_USAGE, listCommand, revokeCommand, sweepCommand } from "./sweep/commands.js";
+import { REPORT_USAGE, reportCommand } from "./report/command.js";
 import { UsageError, findRepoRoot, formatProblems, loadConfigFile, readBounded, repoPath, requestFiles, type Io } from "./cli-support.js";
 
 const USAGE = `Usage: jit-access <command> [options]
@@ -18,7 +20,7 @@ Commands:
   plan FILE [--config FILE] [--json] [--now ISO] [--write] [--ai builtin|gemini]
                                                 draft and check the policy for one request
                                                 (--ai: who drafts; default: ai.provider of the config)
-  help                                          show this help
+${SWEEP_USAGE}${REPORT_USAGE}  help                                          show this help
 `;
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -29,6 +31,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return validateCommand(rest, io);
       case "plan":
         return await planCommand(rest, io);
+      case "sweep":
+        return await sweepCommand(rest, io);
+      case "list":
+        return await listCommand(rest, io);
+      case "revoke":
+        return await revokeCommand(rest, io);
+      case "report":
+        return await reportCommand(rest, io);
       case undefined:
       case "help":
       case "--help":

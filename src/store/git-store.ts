@@ -1,0 +1,228 @@
+// The record store in a local git checkout (the CLI): request files in the working tree under
+// access-requests/, each write one commit of that one path. The compare-and-swap token is the
+// file's git blob sha — the same value `git hash-object --no-filters <file>` prints and the
+// contents API returns — computed in-process, so listing 10,000 files spawns no processes.
+//
+// A write holds two locks: an in-process one per checkout (two stores or two sweeps in one
+// process serialize) and a lock file in the git directory (two processes on one checkout
+// serialize). Under them it compares the current blob sha with the expected one, writes the
+// file and commits exactly that path (`git commit --only`), so other staged changes stay staged.
+// git runs through execFile with argument arrays — never a shell.
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { REQUESTS_DIR } from "../domain/request.js";
+import { MAX_YAML_BYTES } from "../domain/yaml.js";
+import { ConflictError, type RecordStore, type StoredFile, type WriteResult } from "./record-store.js";
+
+const run = promisify(execFile);
+
+/** git's blob id of `data`: sha1 of "blob <length>\0" + data. */
+export function gitBlobSha(data: Uint8Array): string {
+  return createHash("sha1").update(`blob ${data.byteLength}\0`).update(data).digest("hex");
+}
+
+export interface GitRecordStoreOptions {
+  /** The git executable (default "git" on PATH). */
+  git?: string;
+  /** How long to wait for another process's lock before giving up (ms, default 60 s). */
+  lockTimeoutMs?: number;
+  /** A lock file older than this is taken to be left by a crashed process (ms, default 10 min). */
+  staleLockMs?: number;
+}
+
+const inProcess = new Map<string, Promise<unknown>>();
+
+export class GitRecordStore implements RecordStore {
+  readonly root: string;
+  private readonly git: string;
+  private readonly lockTimeoutMs: number;
+  private readonly staleLockMs: number;
+  private gitDir: string | undefined;
+
+  constructor(root: string, opts: GitRecordStoreOptions = {}) {
+    this.root = resolve(root);
+    this.git = opts.git ?? "git";
+    this.lockTimeoutMs = opts.lockTimeoutMs ?? 60_000;
+    this.staleLockMs = opts.staleLockMs ?? 600_000;
+  }
+
+  async list(): Promise<StoredFile[]> {
+    const out: StoredFile[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(join(this.root, dir), { withFileTypes: true });
+      } catch (e) {
+        if (code(e) === "ENOENT") return;
+        throw e;
+      }
+      for (const e of entries) {
+        const path = `${dir}/${e.name}`;
+        if (e.isDirectory()) await walk(path);
+        // Links are read (and refused) by read(), never followed.
+        else if ((e.isFile() || e.isSymbolicLink()) && e.name.endsWith(".yaml")) {
+          const f = await this.read(path);
+          if (f) out.push(f);
+        }
+      }
+    };
+    await walk(REQUESTS_DIR);
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async read(path: string): Promise<StoredFile | undefined> {
+    const abs = this.resolvePath(path);
+    let info;
+    try {
+      info = await lstat(abs);
+    } catch (e) {
+      if (code(e) === "ENOENT") return undefined;
+      throw e;
+    }
+    if (info.isSymbolicLink()) throw new Error(`${path} is a symbolic link; request files must be regular files`);
+    if (!info.isFile()) throw new Error(`${path} is not a regular file`);
+    if (info.size > MAX_YAML_BYTES) throw new Error(`${path} is ${info.size} bytes, over the ${MAX_YAML_BYTES}-byte limit`);
+    const data = await readFile(abs);
+    return { path, sha: gitBlobSha(data), text: data.toString("utf8") };
+  }
+
+  async write(path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult> {
+    const abs = this.resolvePath(path);
+    return this.locked(async () => {
+      const current = await this.read(path);
+      if (opts.expectedSha === undefined ? current !== undefined : current?.sha !== opts.expectedSha) {
+        throw new ConflictError(`${path} changed since it was read (expected ${opts.expectedSha ?? "no file"}, found ${current?.sha ?? "no file"})`);
+      }
+      const data = Buffer.from(text, "utf8");
+      await mkdir(dirname(abs), { recursive: true });
+      const tmp = `${abs}.jit-access-tmp`;
+      await writeFile(tmp, data);
+      await rename(tmp, abs);
+      try {
+        await this.gitRun(["add", "--", path]);
+        // --no-verify: a record is machine-written; a local pre-commit hook (linters, formatters)
+        // must not turn a revoke into an unrecorded one.
+        await this.gitRun(["commit", "--quiet", "--no-verify", "--only", "-F", "-", "--", path], opts.message);
+      } catch (e) {
+        // Put the file back as it was, so the working tree never shows an unrecorded change.
+        await this.restore(path, abs, current).catch(() => undefined);
+        throw e;
+      }
+      const commit = (await this.gitRun(["rev-parse", "HEAD"])).trim();
+      return { sha: gitBlobSha(data), commit };
+    });
+  }
+
+  /**
+   * Request files whose working-tree content differs from HEAD. A process killed between writing
+   * a record and committing it leaves one; the sweep reports them rather than trusting them.
+   */
+  async uncommitted(): Promise<string[]> {
+    const out = await this.gitRun(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", REQUESTS_DIR]);
+    return out
+      .split("\0")
+      .filter((l) => l.length > 3)
+      .map((l) => l.slice(3))
+      .filter((p) => p.endsWith(".yaml"))
+      .sort();
+  }
+
+  /** Commits that touched `path`, newest first (the audit trail of one request). */
+  async history(path: string): Promise<Array<{ commit: string; message: string }>> {
+    const out = await this.gitRun(["log", "--format=%H%x00%B%x1e", "--", path]);
+    return out
+      .split("\x1e")
+      .map((s) => s.replace(/^\n/, ""))
+      .filter((s) => s.includes("\0"))
+      .map((s) => {
+        const [commit = "", message = ""] = s.split("\0");
+        return { commit, message };
+      });
+  }
+
+  private resolvePath(path: string): string {
+    const parts = path.split("/");
+    if (parts[0] !== REQUESTS_DIR || parts.length < 2 || parts.some((p) => p === "" || p === "." || p === "..") || path.includes("\\") || !path.endsWith(".yaml")) {
+      throw new Error(`${JSON.stringify(path)} is not a request file path under ${REQUESTS_DIR}/`);
+    }
+    return join(this.root, ...parts);
+  }
+
+  private async restore(path: string, abs: string, previous: StoredFile | undefined): Promise<void> {
+    if (previous) await writeFile(abs, previous.text);
+    else await rm(abs, { force: true });
+    await this.gitRun(["reset", "--quiet", "--", path]).catch(() => undefined);
+  }
+
+  private async gitRun(args: string[], input?: string): Promise<string> {
+    // git's own index.lock may be held briefly by a user's git command: retry a few times.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const child = run(this.git, args, { cwd: this.root, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } });
+        if (input !== undefined) {
+          child.child.stdin?.end(input);
+        }
+        const { stdout } = await child;
+        return stdout;
+      } catch (e) {
+        const stderr = String((e as { stderr?: unknown }).stderr ?? "");
+        if (/index\.lock/.test(stderr) && attempt < 20) {
+          await sleep(50 + attempt * 50);
+          continue;
+        }
+        throw new Error(`git ${args[0]} failed: ${stderr.trim() || (e instanceof Error ? e.message : String(e))}`);
+      }
+    }
+  }
+
+  private async locked<T>(task: () => Promise<T>): Promise<T> {
+    const previous = inProcess.get(this.root) ?? Promise.resolve();
+    const result = previous.then(() => this.withLockFile(task));
+    const tail = result.catch(() => undefined);
+    inProcess.set(this.root, tail);
+    try {
+      return await result;
+    } finally {
+      if (inProcess.get(this.root) === tail) inProcess.delete(this.root);
+    }
+  }
+
+  private async withLockFile<T>(task: () => Promise<T>): Promise<T> {
+    this.gitDir ??= (await this.gitRun(["rev-parse", "--absolute-git-dir"])).trim();
+    const lock = join(this.gitDir, "jit-access-records.lock");
+    const deadline = Date.now() + this.lockTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const handle = await open(lock, "wx");
+        await handle.writeFile(`${process.pid}\n`);
+        await handle.close();
+        break;
+      } catch (e) {
+        if (code(e) !== "EEXIST") throw e;
+        const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+        if (age > this.staleLockMs) {
+          await rm(lock, { force: true });
+          continue;
+        }
+        if (Date.now() > deadline) throw new Error(`another process holds ${lock}; if none is running, delete the file`);
+        await sleep(Math.min(200, 10 + attempt * 10));
+      }
+    }
+    try {
+      return await task();
+    } finally {
+      await rm(lock, { force: true });
+    }
+  }
+}
+
+function code(e: unknown): string | undefined {
+  return (e as { code?: string } | null)?.code;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,170 @@
+// CLI commands over the records: sweep, list, revoke. Same conventions as validate and plan:
+// strict options, UsageError → exit 2, --json for machines. Exit 0 ok, 1 something failed.
+import { userInfo } from "node:os";
+import { parseArgs } from "node:util";
+import { commitMessage, recordRevoked } from "../domain/records.js";
+import { parseRequestFile } from "../domain/request.js";
+import { dumpRequest } from "../domain/request-file.js";
+import { ALL_STATUSES } from "../domain/lifecycle.js";
+import type { RequestStatus } from "../domain/types.js";
+import { revokeTargetOf } from "../aws/plan.js";
+import { UsageError, formatProblems, type Io } from "../cli-support.js";
+import { updateRecord } from "../store/record-store.js";
+import { openRecords, type Records } from "./env.js";
+import { DEFAULT_CONCURRENCY, isoSeconds } from "./execute.js";
+import { parseRecords } from "./plan.js";
+import { reportJson, reportText, runSweep } from "./run.js";
+
+type Env = Record<string, string | undefined>;
+
+export const SWEEP_USAGE = `  sweep [--dry-run] [--now ISO] [--concurrency N] [--no-reconcile] [--config FILE] [--json]
+                                                revoke and record grants past their expiry, then
+                                                remove AWS resources without an active request
+  list [--status S] [--config FILE] [--json]    the requests and their state
+  revoke ID --reason TEXT [--config FILE] [--json]
+                                                end an active grant now
+`;
+
+export function parseNow(value: string | undefined): Date {
+  if (value === undefined) return new Date();
+  const now = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(now.getTime())) throw new UsageError(`--now ${JSON.stringify(value)} is not an ISO date-time such as 2026-11-27T09:00:00Z`);
+  return now;
+}
+
+export function parseConcurrency(value: string | undefined): number {
+  if (value === undefined || value === "") return DEFAULT_CONCURRENCY;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64) throw new UsageError(`--concurrency ${JSON.stringify(value)}: give a whole number from 1 to 64`);
+  return Number(value);
+}
+
+async function open(io: Io, env: Env, config: string | undefined): Promise<Records | number> {
+  const opened = await openRecords({ cwd: io.cwd, env, ...(config !== undefined ? { configPath: config } : {}) });
+  if (opened.ok) return opened.records;
+  io.stderr.write(`✗ ${opened.file}\n${formatProblems(opened.problems)}`);
+  return 1;
+}
+
+export async function sweepCommand(args: string[], io: Io, env: Env = process.env): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    allowNegative: true,
+    strict: true,
+    options: {
+      config: { type: "string" },
+      json: { type: "boolean", default: false },
+      now: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      concurrency: { type: "string" },
+      reconcile: { type: "boolean", default: true },
+    },
+  });
+  if (positionals.length) throw new UsageError(`sweep takes no file arguments (got ${positionals.join(" ")})`);
+  const now = parseNow(values.now);
+  const concurrency = parseConcurrency(values.concurrency);
+  const records = await open(io, env, values.config);
+  if (typeof records === "number") return records;
+  const report = await runSweep(records, { now, dryRun: values["dry-run"], reconcile: values.reconcile, concurrency });
+  io.stdout.write(values.json ? JSON.stringify(reportJson(report), null, 2) + "\n" : reportText(report));
+  return report.ok ? 0 : 1;
+}
+
+export async function listCommand(args: string[], io: Io, env: Env = process.env): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { config: { type: "string" }, json: { type: "boolean", default: false }, status: { type: "string" } },
+  });
+  if (positionals.length) throw new UsageError(`list takes no arguments (got ${positionals.join(" ")})`);
+  const status = values.status;
+  if (status !== undefined && !ALL_STATUSES.includes(status as RequestStatus)) throw new UsageError(`--status ${JSON.stringify(status)}: use one of ${ALL_STATUSES.join(", ")}`);
+  const records = await open(io, env, values.config);
+  if (typeof records === "number") return records;
+  const parsed = parseRecords(await records.store.list(), records.config);
+  const rows = parsed
+    .flatMap((r) => ("request" in r ? [{ r: r.request, file: r.path }] : []))
+    .filter(({ r }) => status === undefined || (r.status ?? "proposed") === status)
+    .map(({ r, file }) => ({
+      id: r.id,
+      status: r.status ?? "proposed",
+      requester: r.requester,
+      account: r.account,
+      duration: r.duration,
+      granted_at: r.grant?.granted_at ?? null,
+      expires_at: r.grant?.expires_at ?? null,
+      closed_at: r.closed?.at ?? null,
+      file,
+    }));
+  const errors = parsed.flatMap((r) => ("problems" in r ? [{ file: r.path, problems: r.problems }] : []));
+  if (values.json) io.stdout.write(JSON.stringify({ requests: rows, errors }, null, 2) + "\n");
+  else {
+    for (const row of rows) io.stdout.write(`${row.status.padEnd(8)} ${row.id}  ${row.requester} → ${row.account}${row.expires_at ? `  until ${row.expires_at}` : ""}  ${row.file}\n`);
+    for (const e of errors) io.stdout.write(`✗ ${e.file}\n${formatProblems(e.problems)}`);
+    io.stdout.write(`${rows.length} request(s)${status ? ` ${status}` : ""}${errors.length ? `, ${errors.length} unreadable` : ""}\n`);
+  }
+  return errors.length ? 1 : 0;
+}
+
+export async function revokeCommand(args: string[], io: Io, env: Env = process.env): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { config: { type: "string" }, json: { type: "boolean", default: false }, reason: { type: "string" } },
+  });
+  if (positionals.length !== 1) throw new UsageError("revoke takes exactly one request id, e.g. jit-access revoke 142-financial-reports --reason \"done early\"");
+  const id = positionals[0] as string;
+  const reason = (values.reason ?? "").trim();
+  if (!reason) throw new UsageError("revoke needs --reason TEXT (it goes into the record and the audit trail)");
+  const records = await open(io, env, values.config);
+  if (typeof records === "number") return records;
+  const say = (ok: boolean, fields: Record<string, unknown>, text: string): number => {
+    io.stdout.write(values.json ? JSON.stringify({ id, ok, ...fields }, null, 2) + "\n" : `${ok ? "✓" : "✗"} ${text}\n`);
+    return ok ? 0 : 1;
+  };
+
+  const found = parseRecords(await records.store.list(), records.config).find((r) => ("request" in r ? r.request.id === id : "problems" in r && r.id === id));
+  if (!found) return say(false, { error: "not found" }, `there is no request ${id}`);
+  if ("summary" in found) throw new Error("parseRecords summarized without now"); // cannot happen
+  if ("problems" in found) return say(false, { error: "unreadable", file: found.path }, `${found.path} cannot be read:\n${formatProblems(found.problems)}`);
+  const request = found.request;
+  if (request.status !== "active" || !request.grant) return say(false, { error: `not active`, status: request.status ?? "proposed" }, `${id} is ${request.status ?? "proposed"}, not active; nothing to revoke`);
+
+  const who = env.GITHUB_ACTOR || userInfo().username;
+  const login = env.GITHUB_ACTOR && /^[A-Za-z0-9](-?[A-Za-z0-9]){0,38}$/.test(env.GITHUB_ACTOR) ? env.GITHUB_ACTOR : undefined;
+  const at = isoSeconds(new Date());
+  let removed: string[];
+  try {
+    removed = (await records.grants().revoke(revokeTargetOf(id, request.grant.aws ?? {}, records.config.aws.mode))).removed;
+  } catch (e) {
+    return say(false, { error: "revoke failed", message: String(e instanceof Error ? e.message : e) }, `revoking ${id} in AWS failed: ${e instanceof Error ? e.message : String(e)}. The record stays active; run the command again (the sweep also retries at expiry).`);
+  }
+  const written = await updateRecord(records.store, found.path, (current) => {
+    if (!current) return { kind: "skip", reason: "the request file is gone" };
+    const cur = parseRequestFile(current.text, { file: found.path, config: records.config });
+    if (!cur.ok || cur.request.status !== "active") return { kind: "skip", reason: `no longer active${cur.ok ? ` (${cur.request.status ?? "proposed"})` : ""}` };
+    const next = recordRevoked(cur.request, { at, reason, ...(login ? { by: login } : {}) });
+    if (!next.ok) return { kind: "skip", reason: next.message };
+    return {
+      kind: "write",
+      text: dumpRequest(next.request, "Written by jit-access."),
+      message: commitMessage(`jit-access: revoke ${id}`, `Revoked early by ${who}: ${reason}`, { "Request-Id": id, "Aws-Resource": cur.request.grant?.aws?.resources ?? [], "Closed-By": who }),
+    };
+  });
+  if (written.kind === "skipped") return say(false, { error: "not recorded", message: written.reason, removed }, `${id}: AWS access removed (${removed.join(", ") || "nothing was left"}), but not recorded: ${written.reason}`);
+  let notified: string | undefined;
+  if (records.notifier) {
+    try {
+      await records.notifier.closed({ kind: "revoked", request, at, reason, ...(login ? { by: login } : {}), removed });
+    } catch (e) {
+      notified = e instanceof Error ? e.message : String(e);
+    }
+  }
+  return say(
+    notified === undefined,
+    { status: "revoked", removed, commit: written.result.commit, ...(notified ? { error: "notify failed", message: notified } : {}) },
+    `revoked ${id}: removed ${removed.join(", ") || "nothing (already gone)"}; recorded in ${written.result.commit.slice(0, 12)}${records.kind === "github" ? (notified ? `; GitHub not updated: ${notified}` : "; issue closed") : ""}`,
+  );
+}

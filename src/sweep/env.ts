@@ -1,0 +1,75 @@
+// Where the records are and how to reach AWS, for the CLI commands and the Action: a local git
+// checkout by default; the GitHub contents API when a token and a repository are given (like the
+// app: the Action, or a CLI run with GITHUB_TOKEN and GITHUB_REPOSITORY set).
+import { Octokit } from "@octokit/rest";
+import { CONFIG_PATH, parseConfig } from "../domain/config.js";
+import type { Config, Problem } from "../domain/types.js";
+import { createGrants, type ClientSettings, type Grants } from "../aws/index.js";
+import { findRepoRoot, loadConfigFile } from "../cli-support.js";
+import { GitHubRecordStore } from "../github/store.js";
+import { GitRecordStore } from "../store/git-store.js";
+import type { RecordStore } from "../store/record-store.js";
+import type { Notifier } from "./execute.js";
+import { GitHubNotifier } from "./notify.js";
+
+/**
+ * The sweep's SDK clients retry in "standard" mode (exponential backoff with jitter), not the
+ * app's "adaptive": the sweep is a batch that pushes against AWS's rate limit with bounded
+ * concurrency, and adaptive mode's per-client CUBIC limiter, once throttled, held it to ~70% of
+ * the limit in bench/sweep.ts while standard mode kept ≥ 90% — both with zero failures. The
+ * concurrency bound (default 4) is what keeps the pressure on AWS bounded.
+ */
+export const SWEEP_CLIENT_SETTINGS: ClientSettings = { retryMode: "standard", maxAttempts: 8 };
+
+export interface Records {
+  kind: "git" | "github";
+  /** For messages: the checkout folder or owner/repo@branch. */
+  where: string;
+  store: RecordStore;
+  config: Config;
+  notifier?: Notifier;
+  uncommitted?: () => Promise<string[]>;
+  grants: () => Grants;
+}
+
+export type OpenResult = { ok: true; records: Records } | { ok: false; file: string; problems: Problem[] };
+
+export interface OpenOptions {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** --config: a file in the checkout (git) or a path in the repository (GitHub). */
+  configPath?: string;
+  /** Overrides GITHUB_TOKEN (the Action's github-token input). */
+  token?: string;
+}
+
+export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
+  const token = opts.token || opts.env.GITHUB_TOKEN;
+  const repository = opts.env.GITHUB_REPOSITORY;
+  let lazyGrants: Grants | undefined;
+  const grantsFor = (config: Config) => () => (lazyGrants ??= createGrants(config, { clientSettings: SWEEP_CLIENT_SETTINGS }));
+
+  if (token && repository) {
+    const [owner, repo] = repository.split("/");
+    if (!owner || !repo) throw new Error(`GITHUB_REPOSITORY ${JSON.stringify(repository)} is not owner/repo`);
+    const octokit = new Octokit({ auth: token, userAgent: "jit-access-sweep", ...(opts.env.GITHUB_API_URL ? { baseUrl: opts.env.GITHUB_API_URL } : {}) });
+    const { data } = await octokit.rest.repos.get({ owner, repo });
+    const branch = data.default_branch;
+    const store = new GitHubRecordStore(octokit, { owner, repo, branch });
+    const path = opts.configPath ?? CONFIG_PATH;
+    const file = await store.read(path);
+    if (!file && opts.configPath) return { ok: false, file: path, problems: [{ path: "", message: `${path} does not exist in ${owner}/${repo}@${branch}` }] };
+    const parsed = parseConfig(file?.text);
+    if (!parsed.ok) return { ok: false, file: path, problems: parsed.problems };
+    return {
+      ok: true,
+      records: { kind: "github", where: `${owner}/${repo}@${branch}`, store, config: parsed.config, notifier: new GitHubNotifier(octokit, { owner, repo, defaultBranch: branch }), grants: grantsFor(parsed.config) },
+    };
+  }
+
+  const root = findRepoRoot(opts.cwd);
+  const loaded = loadConfigFile(root, opts.cwd, opts.configPath);
+  if (!loaded.ok) return { ok: false, file: loaded.file, problems: loaded.problems };
+  const store = new GitRecordStore(root);
+  return { ok: true, records: { kind: "git", where: root, store, config: loaded.config, uncommitted: () => store.uncommitted(), grants: grantsFor(loaded.config) } };
+}

@@ -1,0 +1,276 @@
+// The expiry sweep's decisions. Pure: given the request records, what AWS says jit-access
+// manages (or undefined: reconcile skipped) and the time, it says which grants are due, which
+// stay active, which files cannot be read, and which AWS resources are drift. The executor
+// (execute.ts) carries the plan out; `--dry-run` prints it.
+import { LIMITS } from "../aws/naming.js";
+import { revokeTargetOf } from "../aws/plan.js";
+import type { ManagedResource, RevokeTarget } from "../aws/types.js";
+import { parseRequestFile } from "../domain/request.js";
+import type { AccessRequest, AwsMode, Config, Problem, RequestStatus } from "../domain/types.js";
+
+/**
+ * A request file as the sweep sees it: parsed and validated; or the problems that stop it being
+ * read; or only summarized (see `summarize`) — a record the sweep will not act on.
+ */
+export type SweepRecord =
+  | { path: string; request: AccessRequest }
+  | { path: string; problems: Problem[]; id?: string; status?: RequestStatus }
+  | { path: string; summary: RecordSummary };
+
+/** What the top-level lines of a record say, read without YAML: enough to know it is not due. */
+export interface RecordSummary {
+  id: string;
+  status: RequestStatus;
+  /** grant.expires_at, for active records. */
+  expires_at?: string;
+}
+
+export interface DueGrant {
+  id: string;
+  file: string;
+  expires_at: string;
+  request: AccessRequest;
+  /** What to revoke, from the file's grant.aws. */
+  target: RevokeTarget;
+}
+
+export interface ActiveGrant {
+  id: string;
+  file: string;
+  expires_at: string;
+}
+
+export interface RecordError {
+  file: string;
+  id?: string;
+  problems: Problem[];
+}
+
+export type DriftReason =
+  /** No request file has this id. */
+  | "no-record"
+  /** The request is expired, revoked, rejected or failed, yet AWS still holds its resources. */
+  | "not-active"
+  /** The resource's jit-access:expires-at tag has passed (whatever the record says). */
+  | "expiry-tag-passed";
+
+export interface Drift {
+  requestId: string;
+  reason: DriftReason;
+  /** The record's status, when there is a record. */
+  status?: RequestStatus;
+  resources: ManagedResource[];
+  target: RevokeTarget;
+}
+
+/** A resource reconcile cannot attribute to a request: reported, never touched. */
+export interface Unattributed {
+  resource: ManagedResource;
+  message: string;
+}
+
+export interface SweepPlan {
+  now: string;
+  due: DueGrant[];
+  active: ActiveGrant[];
+  errors: RecordError[];
+  /** undefined when reconcile was skipped (no AWS listing). */
+  drift: Drift[] | undefined;
+  unattributed: Unattributed[];
+  /** Grants in flight (record still proposed, expiry tag not passed): left alone. */
+  pending: string[];
+}
+
+export interface PlanOptions {
+  /** aws.mode of the config: the mode of records whose grant.aws has none, and of drift revokes. */
+  mode?: AwsMode;
+  /** Accounts to fall back on when a resource does not say where it lives (IC schedules). */
+  fallbackAccountId?: string;
+}
+
+const ID = /^[1-9][0-9]{0,9}-[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/**
+ * Reads request files into sweep records (pure). Examples are left out.
+ *
+ * With `now`, only the records the sweep may act on are fully parsed and validated (YAML + schema
+ * + rules, ~0.2 ms a file): active grants whose expires_at has passed, and every file whose top
+ * lines are not plain. The others — proposed, final, or active and not yet due — are summarized
+ * from their top-level `id:`, `status:` and `grant.expires_at` lines: the sweep only counts them
+ * and uses their ids to tell drift from live grants. So 10,000 files plan in well under a second;
+ * `jit-access validate` (and the PR check) is what validates every file.
+ */
+export function parseRecords(files: ReadonlyArray<{ path: string; text: string }>, config: Config, opts: { now?: Date } = {}): SweepRecord[] {
+  const out: SweepRecord[] = [];
+  const nowMs = opts.now?.getTime();
+  for (const f of files) {
+    if (nowMs !== undefined && !f.path.startsWith("access-requests/examples/")) {
+      const summary = summarize(f.path, f.text);
+      if (summary && !(summary.status === "active" && !(Date.parse(summary.expires_at ?? "") > nowMs))) {
+        out.push({ path: f.path, summary });
+        continue;
+      }
+    }
+    const r = parseRequestFile(f.text, { file: f.path, config });
+    if (r.ok) {
+      if (!r.example) out.push({ path: f.path, request: r.request });
+      continue;
+    }
+    if (/^access-requests\/examples\//.test(f.path)) continue;
+    const fromName = /([^/]+)\.yaml$/.exec(f.path)?.[1];
+    const id = r.request?.id ?? (fromName && ID.test(fromName) ? fromName : undefined);
+    out.push({ path: f.path, problems: r.problems, ...(id ? { id } : {}), ...(r.request?.status ? { status: r.request.status } : {}) });
+  }
+  return out;
+}
+
+const STATUSES: readonly RequestStatus[] = ["proposed", "active", "expired", "revoked", "rejected", "failed"];
+const TOP_ID = /^id: ?([^\n]*)$/gm;
+const TOP_STATUS = /^status: ?([^\n]*)$/gm;
+const GRANT_EXPIRES = /^ {2}expires_at: '?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)'?$/gm;
+
+/**
+ * The id, status and (for active records) grant.expires_at of a record in the block style that
+ * jit-access writes, or undefined when anything about it is not plain: then the caller parses it
+ * fully. Exactly one top-level line each; the id equals the file name; no document markers, tabs,
+ * anchors, tags or flow mappings at the top level.
+ */
+export function summarize(path: string, text: string): RecordSummary | undefined {
+  if (text.length > 65_536 || text.includes("\t") || text.includes("\r")) return undefined;
+  // Every line at column 0 must be a comment or a simple `key: value` whose value is plain, or
+  // quoted / a flow collection closed on the same line: then no multi-line construct can put a
+  // line that looks like `status: …` at the top level, and only real keys start there.
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith(" ") || line.startsWith("#")) continue;
+    const m = /^[A-Za-z_][A-Za-z0-9_]*:(?: (.*))?$/.exec(line);
+    if (!m) return undefined;
+    const v = (m[1] ?? "").trim();
+    if (/^[&!*%@`]/.test(v)) return undefined; // anchors, tags, aliases, reserved
+    const close: Record<string, string> = { '"': '"', "'": "'", "[": "]", "{": "}" };
+    const want = close[v.charAt(0)];
+    if (want && (v.length < 2 || !v.endsWith(want))) return undefined;
+  }
+  const one = (re: RegExp): string | undefined => {
+    const all = [...text.matchAll(re)];
+    return all.length === 1 ? (all[0]?.[1] ?? "").replace(/ +#.*$/, "").trim() : undefined;
+  };
+  const id = one(TOP_ID);
+  const status = one(TOP_STATUS) ?? (/^status:/m.test(text) ? undefined : "proposed");
+  if (!id || !ID.test(id) || !path.endsWith(`/${id}.yaml`) || !status || !STATUSES.includes(status as RequestStatus)) return undefined;
+  if (status !== "active") return { id, status: status as RequestStatus };
+  const grantAt = text.search(/^grant:$/m);
+  const expires = [...text.matchAll(GRANT_EXPIRES)].filter((m) => (m.index ?? 0) > grantAt && grantAt >= 0);
+  const next = grantAt >= 0 ? text.slice(grantAt + 7).search(/^\S/m) : -1;
+  const inGrant = expires.filter((m) => next < 0 || (m.index ?? 0) < grantAt + 7 + next);
+  if (inGrant.length !== 1) return undefined;
+  return { id, status: "active", expires_at: inGrant[0]?.[1] as string };
+}
+
+export function planSweep(records: readonly SweepRecord[], managed: readonly ManagedResource[] | undefined, now: Date, opts: PlanOptions = {}): SweepPlan {
+  const mode = opts.mode ?? "iam";
+  const nowMs = now.getTime();
+  const due: DueGrant[] = [];
+  const active: ActiveGrant[] = [];
+  const errors: RecordError[] = [];
+  const byId = new Map<string, { status: RequestStatus | "unreadable"; account?: string }>();
+
+  for (const rec of records) {
+    if ("summary" in rec) {
+      const { id, status, expires_at } = rec.summary;
+      const previous = byId.get(id);
+      if (!previous || rank(status) > rank(previous.status)) byId.set(id, { status });
+      if (status === "active" && expires_at) active.push({ id, file: rec.path, expires_at });
+      continue;
+    }
+    if ("problems" in rec) {
+      errors.push({ file: rec.path, ...(rec.id ? { id: rec.id } : {}), problems: rec.problems });
+      // An unreadable record may be an active grant: its resources are never drift by absence.
+      if (rec.id) byId.set(rec.id, { status: "unreadable" });
+      continue;
+    }
+    const r = rec.request;
+    const status = r.status ?? "proposed";
+    const previous = byId.get(r.id);
+    // Two files with one id: the more alive one protects the resources (active > proposed > rest).
+    if (!previous || rank(status) > rank(previous.status)) byId.set(r.id, { status, ...(r.grant?.aws?.account_id ? { account: r.grant.aws.account_id } : {}) });
+    if (status !== "active" || !r.grant) continue;
+    const expiresMs = Date.parse(r.grant.expires_at);
+    if (Number.isNaN(expiresMs)) {
+      errors.push({ file: rec.path, id: r.id, problems: [{ path: "grant.expires_at", message: `grant.expires_at ${JSON.stringify(r.grant.expires_at)} is not a timestamp` }] });
+      continue;
+    }
+    if (expiresMs > nowMs) {
+      active.push({ id: r.id, file: rec.path, expires_at: r.grant.expires_at });
+      continue;
+    }
+    try {
+      due.push({ id: r.id, file: rec.path, expires_at: r.grant.expires_at, request: r, target: revokeTargetOf(r.id, r.grant.aws ?? {}, mode) });
+    } catch (e) {
+      errors.push({ file: rec.path, id: r.id, problems: [{ path: "grant.aws", message: e instanceof Error ? e.message : String(e) }] });
+    }
+  }
+  const byExpiry = (a: { expires_at: string; id: string }, b: { expires_at: string; id: string }) => a.expires_at.localeCompare(b.expires_at) || a.id.localeCompare(b.id);
+  due.sort(byExpiry);
+  active.sort(byExpiry);
+  errors.sort((a, b) => a.file.localeCompare(b.file));
+
+  const plan: SweepPlan = { now: now.toISOString(), due, active, errors, drift: undefined, unattributed: [], pending: [] };
+  if (!managed) return plan;
+
+  // Reconcile: group AWS resources by request, then decide per request.
+  const dueIds = new Set(due.map((d) => d.id));
+  const groups = new Map<string, ManagedResource[]>();
+  for (const res of managed) {
+    const id = res.requestId ?? idFromName(res.name, res.kind);
+    if (!id) {
+      plan.unattributed.push({ resource: res, message: `${res.kind} ${res.arn} carries no jit-access:request tag and its name does not name a request; remove it by hand if it is not needed` });
+      continue;
+    }
+    const list = groups.get(id) ?? [];
+    list.push(res);
+    groups.set(id, list);
+  }
+  const drift: Drift[] = [];
+  for (const [id, resources] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
+    if (dueIds.has(id)) continue; // revoked as a due grant above
+    const record = byId.get(id);
+    const tagPassed = resources.some((r) => r.expiresAt !== undefined && !(Date.parse(r.expiresAt) > nowMs));
+    let reason: DriftReason | undefined;
+    if (tagPassed) reason = "expiry-tag-passed";
+    else if (!record) reason = "no-record";
+    else if (record.status === "proposed") plan.pending.push(id); // a grant in flight: its record follows
+    else if (record.status !== "active" && record.status !== "unreadable") reason = "not-active";
+    if (!reason) continue;
+    const accountId = resources.flatMap((r) => r.accountIds)[0] ?? record?.account ?? opts.fallbackAccountId;
+    if (!accountId) {
+      for (const resource of resources) plan.unattributed.push({ resource, message: `${resource.kind} ${resource.arn} (request ${id}) does not say which account it belongs to; remove it by hand` });
+      continue;
+    }
+    const arns = resources.filter((r) => r.kind !== "schedule").map((r) => r.arn);
+    const schedules = resources.filter((r) => r.kind === "schedule").map((r) => r.name);
+    drift.push({
+      requestId: id,
+      reason,
+      ...(record && record.status !== "unreadable" ? { status: record.status } : {}),
+      resources,
+      target: { requestId: id, mode, accountId, ...(arns.length ? { resources: arns } : {}), ...(schedules.length ? { schedules } : {}) },
+    });
+  }
+  plan.drift = drift;
+  return plan;
+}
+
+function rank(status: RequestStatus | "unreadable"): number {
+  return status === "active" || status === "unreadable" ? 2 : status === "proposed" ? 1 : 0;
+}
+
+/** `jit-<id>` (and `jit-<id>-delete` for schedules) back to the id, when the name was not shortened. */
+export function idFromName(name: string, kind: ManagedResource["kind"]): string | undefined {
+  if (!name.startsWith("jit-")) return undefined;
+  // A name at its length limit may have been shortened with a hash: it no longer spells the id.
+  const limit = kind === "schedule" ? LIMITS.scheduleName : kind === "permission-set" ? LIMITS.permissionSetName : LIMITS.iamPolicyName;
+  if (name.length >= limit) return undefined;
+  let id = name.slice(4);
+  if (kind === "schedule" && id.endsWith("-delete")) id = id.slice(0, -"-delete".length);
+  return ID.test(id) ? id : undefined;
+}

@@ -1,0 +1,156 @@
+// One sweep, start to finish, for the CLI and the Action: list the records, ask AWS what it holds
+// (unless reconcile is off), plan, and — unless it is a dry run — execute. Plus the renderings:
+// the JSON of the dry run and of the report, text lines, and the Action's job summary.
+import { accountEntry } from "../domain/config.js";
+import type { Config } from "../domain/types.js";
+import type { Grants, ManagedResource } from "../aws/types.js";
+import type { RecordStore } from "../store/record-store.js";
+import { executeSweep, type Notifier, type SweepOutcome } from "./execute.js";
+import { parseRecords, planSweep, type SweepPlan } from "./plan.js";
+
+export interface SweepEnv {
+  store: RecordStore;
+  config: Config;
+  /** Made only when AWS is needed (not for `--dry-run --no-reconcile`). */
+  grants: () => Grants;
+  notifier?: Notifier;
+  /** Local checkouts: request files with uncommitted changes (reported as warnings). */
+  uncommitted?: () => Promise<string[]>;
+}
+
+export interface SweepOptions {
+  now: Date;
+  dryRun: boolean;
+  reconcile: boolean;
+  concurrency: number;
+}
+
+export interface SweepReport {
+  plan: SweepPlan;
+  /** undefined for a dry run. */
+  outcome: SweepOutcome | undefined;
+  dryRun: boolean;
+  /** Things that went wrong outside a single request (e.g. listing AWS for reconcile). */
+  failures: string[];
+  warnings: string[];
+  ok: boolean;
+}
+
+export async function runSweep(env: SweepEnv, opts: SweepOptions): Promise<SweepReport> {
+  const failures: string[] = [];
+  const warnings: string[] = [];
+  const files = await env.store.list();
+  const records = parseRecords(files, env.config, { now: opts.now });
+  if (env.uncommitted) {
+    for (const f of await env.uncommitted()) {
+      warnings.push(`${f} has uncommitted changes; the sweep reads the working tree — commit them, or restore the file with git checkout if a sweep was interrupted while writing it`);
+    }
+  }
+  let managed: ManagedResource[] | undefined;
+  if (opts.reconcile) {
+    try {
+      managed = await env.grants().listManaged();
+    } catch (e) {
+      // Never read a failed listing as "nothing there": reconcile is skipped and the run fails.
+      failures.push(`reconcile skipped: listing the AWS resources of jit-access failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const first = Object.values(env.config.aws.accounts)[0];
+  const plan = planSweep(records, managed, opts.now, { mode: env.config.aws.mode, ...(first !== undefined ? { fallbackAccountId: accountEntry(first).id } : {}) });
+  for (const u of plan.unattributed) warnings.push(u.message);
+  let outcome: SweepOutcome | undefined;
+  if (!opts.dryRun && (plan.due.length || plan.drift?.length)) {
+    outcome = await executeSweep(plan, { store: env.store, config: env.config, grants: env.grants(), concurrency: opts.concurrency, ...(env.notifier ? { notifier: env.notifier } : {}) });
+  } else if (!opts.dryRun) outcome = { due: [], drift: [], failures: 0 };
+  const ok = failures.length === 0 && plan.errors.length === 0 && (outcome?.failures ?? 0) === 0;
+  return { plan, outcome, dryRun: opts.dryRun, failures, warnings, ok };
+}
+
+/**
+ * The dry run's JSON: `{ now, due: [{ id, expires_at, file }], active, errors }`, plus `drift`
+ * when reconcile ran. `active` is the number of active grants that are not yet due (the list is
+ * `jit-access list --status active --json`): it stays small at 10,000 requests.
+ */
+export function dryRunJson(report: SweepReport): Record<string, unknown> {
+  const { plan } = report;
+  return {
+    now: plan.now,
+    due: plan.due.map((d) => ({ id: d.id, expires_at: d.expires_at, file: d.file })),
+    active: plan.active.length,
+    errors: plan.errors.map((e) => ({ file: e.file, problems: e.problems })),
+    ...(plan.drift ? { drift: plan.drift.map(driftJson) } : {}),
+  };
+}
+
+export function reportJson(report: SweepReport): Record<string, unknown> {
+  if (report.dryRun) return dryRunJson(report);
+  const { plan, outcome } = report;
+  return {
+    now: plan.now,
+    due: (outcome?.due ?? []).map((o) => {
+      const d = plan.due.find((x) => x.id === o.id && x.file === o.file);
+      return { id: o.id, expires_at: d?.expires_at, file: o.file, result: o.result, removed: o.removed, commit: o.commit ?? null, notified: o.notified, ...(o.step ? { failed_step: o.step } : {}), ...(o.message ? { message: o.message } : {}) };
+    }),
+    active: plan.active.length,
+    errors: plan.errors.map((e) => ({ file: e.file, problems: e.problems })),
+    drift: plan.drift ? (outcome?.drift ?? []).map((o) => ({ request_id: o.requestId, reason: o.reason, result: o.result, removed: o.removed, ...(o.message ? { message: o.message } : {}) })) : null,
+    failures: report.failures,
+    warnings: report.warnings,
+    ok: report.ok,
+  };
+}
+
+function driftJson(d: NonNullable<SweepPlan["drift"]>[number]): Record<string, unknown> {
+  return { request_id: d.requestId, reason: d.reason, ...(d.status ? { status: d.status } : {}), account_id: d.target.accountId, resources: d.resources.map((r) => ({ kind: r.kind, arn: r.arn, ...(r.expiresAt ? { expires_at: r.expiresAt } : {}) })) };
+}
+
+/** Human lines, one per decision. */
+export function reportText(report: SweepReport): string {
+  const { plan, outcome } = report;
+  const out: string[] = [];
+  const verb = report.dryRun ? "would expire" : "expire";
+  out.push(`Sweep at ${plan.now}${report.dryRun ? " (dry run: nothing changed)" : ""}: ${plan.due.length} due, ${plan.active.length} active, ${plan.errors.length} unreadable${plan.drift ? `, ${plan.drift.length} drift` : ", reconcile skipped"}.`);
+  if (report.dryRun) {
+    for (const d of plan.due) out.push(`  ${verb} ${d.id} (expired at ${d.expires_at}) — ${d.file}`);
+    for (const d of plan.drift ?? []) out.push(`  would remove drift of ${d.requestId} (${reasonText(d.reason, d.status)}): ${d.resources.map((r) => r.arn).join(", ")}`);
+  } else {
+    for (const o of outcome?.due ?? []) {
+      const what = o.result === "expired" ? `✓ expired ${o.id}${o.removed.length ? `; removed ${o.removed.join(", ")}` : "; nothing was left in AWS"}` : o.result === "skipped" ? `- skipped ${o.id}: ${o.message ?? ""}` : `✗ ${o.id}: ${o.step} failed: ${o.message ?? ""}`;
+      out.push(`  ${what}${o.result === "expired" && o.step === "notify" ? ` (GitHub not updated: ${o.message ?? ""})` : ""}`);
+    }
+    for (const o of outcome?.drift ?? []) {
+      out.push(o.result === "removed" ? `  ✓ drift of ${o.requestId} (${reasonText(o.reason)}): removed ${o.removed.join(", ") || "nothing (already gone)"}` : `  ✗ drift of ${o.requestId}: ${o.message ?? ""}`);
+    }
+  }
+  for (const p of plan.pending) out.push(`  · ${p}: grant in progress (record still proposed); left alone`);
+  for (const e of plan.errors) out.push(`  ✗ cannot read ${e.file}: ${e.problems.map((p) => p.message).join("; ")}`);
+  for (const f of report.failures) out.push(`  ✗ ${f}`);
+  for (const w of report.warnings) out.push(`  ! ${w}`);
+  if (!report.dryRun) out.push(report.ok ? "Sweep complete." : "Sweep finished with failures; they are retried on the next run.");
+  return out.join("\n") + "\n";
+}
+
+/** Markdown for $GITHUB_STEP_SUMMARY. */
+export function reportMarkdown(report: SweepReport): string {
+  const { plan, outcome } = report;
+  const md = (s: string) => s.replace(/[|`<>]/g, (c) => `\\${c}`);
+  const lines = [`### jit-access expiry sweep${report.dryRun ? " (dry run)" : ""}`, "", `At ${plan.now}: **${plan.due.length}** due, **${plan.active.length}** active, **${plan.errors.length}** unreadable, ${plan.drift ? `**${plan.drift.length}** drift` : "reconcile skipped"}.`, ""];
+  if (plan.due.length) {
+    lines.push("| request | expired at | result |", "|---|---|---|");
+    for (const d of plan.due) {
+      const o = outcome?.due.find((x) => x.id === d.id && x.file === d.file);
+      lines.push(`| ${md(d.id)} | ${d.expires_at} | ${o ? `${o.result}${o.step ? ` (${o.step} failed: ${md(o.message ?? "")})` : ""}` : "would expire"} |`);
+    }
+    lines.push("");
+  }
+  for (const d of outcome?.drift ?? []) lines.push(`- drift ${md(d.requestId)} (${reasonText(d.reason)}): ${d.result}${d.message ? ` — ${md(d.message)}` : ""}`);
+  if (report.dryRun) for (const d of plan.drift ?? []) lines.push(`- drift ${md(d.requestId)} (${reasonText(d.reason, d.status)}): would remove ${d.resources.length} resource(s)`);
+  for (const e of plan.errors) lines.push(`- ✗ cannot read \`${md(e.file)}\`: ${md(e.problems.map((p) => p.message).join("; "))}`);
+  for (const f of report.failures) lines.push(`- ✗ ${md(f)}`);
+  for (const w of report.warnings) lines.push(`- ⚠️ ${md(w)}`);
+  return lines.join("\n") + "\n";
+}
+
+function reasonText(reason: string, status?: string): string {
+  return reason === "no-record" ? "no request file" : reason === "not-active" ? `request is ${status ?? "not active"}` : "its expiry tag has passed";
+}

@@ -1,0 +1,115 @@
+// GitRecordStore over a real temporary repository: blob shas equal git's, compare-and-swap,
+// one commit per write touching one path, serialized writers, locks, and no shell.
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ConflictError, updateRecord } from "../src/store/record-store.js";
+import { GitRecordStore, gitBlobSha } from "../src/store/git-store.js";
+import { createGitRepo, type GitRepo } from "./support/git-repo.js";
+
+const A = "access-requests/prod/2026/1-a.yaml";
+const B = "access-requests/prod/2026/2-b.yaml";
+let repo: GitRepo;
+
+beforeEach(() => {
+  repo = createGitRepo("jit-store-");
+  repo.write(A, "id: 1-a\n");
+  repo.write("README.md", "hello\n");
+  repo.commitAll("seed");
+});
+afterEach(() => repo.cleanup());
+
+describe("GitRecordStore", () => {
+  it("lists request files with git's own blob shas, sorted, and reads one", async () => {
+    repo.write(B, "id: 2-b\n");
+    repo.write("access-requests/README.md", "not a record\n");
+    const store = new GitRecordStore(repo.dir);
+    const files = await store.list();
+    expect(files.map((f) => f.path)).toEqual([A, B]);
+    for (const f of files) expect(f.sha).toBe(repo.git("hash-object", "--no-filters", f.path).trim());
+    expect(gitBlobSha(Buffer.from(""))).toBe("e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+    expect(await store.read(A)).toMatchObject({ path: A, text: "id: 1-a\n" });
+    expect(await store.read("access-requests/prod/2026/9-none.yaml")).toBeUndefined();
+  });
+
+  it("writes with compare-and-swap: one commit of that one path with the message; stale or unexpected shas conflict", async () => {
+    const store = new GitRecordStore(repo.dir);
+    const before = (await store.read(A))!;
+    repo.write("README.md", "staged by the user\n");
+    repo.git("add", "README.md");
+    const r = await store.write(A, "id: 1-a\nstatus: x\n", { message: "jit-access: expire 1-a\n\nRequest-Id: 1-a\n", expectedSha: before.sha });
+    expect(r.commit).toBe(repo.head());
+    expect(r.sha).toBe(repo.git("rev-parse", `HEAD:${A}`).trim());
+    expect(repo.git("show", "--name-only", "--format=%B", "HEAD")).toBe(`jit-access: expire 1-a\n\nRequest-Id: 1-a\n\n\n${A}\n`);
+    // The user's staged change stays staged, not committed.
+    expect(repo.git("diff", "--cached", "--name-only").trim()).toBe("README.md");
+
+    await expect(store.write(A, "x\n", { message: "m", expectedSha: before.sha })).rejects.toBeInstanceOf(ConflictError);
+    await expect(store.write(A, "x\n", { message: "m", expectedSha: undefined })).rejects.toBeInstanceOf(ConflictError);
+    await expect(store.write(B, "x\n", { message: "m", expectedSha: before.sha })).rejects.toBeInstanceOf(ConflictError);
+    const created = await store.write(B, "id: 2-b\n", { message: "create", expectedSha: undefined });
+    expect(repo.git("log", "-1", "--format=%s").trim()).toBe("create");
+    expect(created.sha).toBe(gitBlobSha(Buffer.from("id: 2-b\n")));
+    expect(repo.commitsTouching(A)).toHaveLength(2);
+  });
+
+  it("refuses paths outside access-requests/, traversal, links and oversize files", async () => {
+    const store = new GitRecordStore(repo.dir);
+    for (const p of ["README.md", "access-requests/../README.md", "/etc/passwd.yaml", "access-requests/a\\b.yaml", "access-requests/x.txt"]) {
+      await expect(store.write(p, "x", { message: "m", expectedSha: undefined })).rejects.toThrow(/not a request file path/);
+    }
+    execFileSync("ln", ["-s", "../../../README.md", join(repo.dir, "access-requests/prod/2026/3-link.yaml")]);
+    await expect(store.read("access-requests/prod/2026/3-link.yaml")).rejects.toThrow(/symbolic link/);
+    repo.write(B, "x".repeat(70_000));
+    await expect(store.read(B)).rejects.toThrow(/over the/);
+  });
+
+  it("serializes writers in one process: concurrent updateRecord calls on one file each land once, in turn", async () => {
+    const stores = [new GitRecordStore(repo.dir), new GitRecordStore(repo.dir)];
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        updateRecord(stores[i % 2]!, A, (cur) => ({ kind: "write", text: `${cur?.text ?? ""}line ${i}\n`, message: `add ${i}` }), 10),
+      ),
+    );
+    const text = readFileSync(join(repo.dir, A), "utf8");
+    expect(text.split("\n").filter((l) => l.startsWith("line"))).toHaveLength(6);
+    expect(repo.commitsTouching(A)).toHaveLength(7);
+    expect(await stores[0]!.uncommitted()).toEqual([]);
+  });
+
+  it("waits for another process's lock file, takes over a stale one, and restores the file when the commit fails", async () => {
+    const gitDir = repo.git("rev-parse", "--absolute-git-dir").trim();
+    const lock = join(gitDir, "jit-access-records.lock");
+    writeFileSync(lock, "12345\n");
+    const store = new GitRecordStore(repo.dir, { lockTimeoutMs: 5_000 });
+    const cur = (await store.read(A))!;
+    let done = false;
+    const p = store.write(A, "id: 1-a\nv: 2\n", { message: "after lock", expectedSha: cur.sha }).then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(done).toBe(false);
+    execFileSync("rm", [lock]);
+    await p;
+    expect(existsSync(lock)).toBe(false);
+
+    writeFileSync(lock, "stale\n");
+    const stale = new GitRecordStore(repo.dir, { staleLockMs: 0 });
+    const now = (await stale.read(A))!;
+    await stale.write(A, "id: 1-a\nv: 3\n", { message: "stale lock taken", expectedSha: now.sha });
+    expect(repo.git("log", "-1", "--format=%s").trim()).toBe("stale lock taken");
+
+    // A commit that cannot happen (no git at that path) leaves the working tree as it was.
+    const broken = new GitRecordStore(repo.dir, { git: join(repo.dir, "no-such-git") });
+    const latest = (await store.read(A))!;
+    await expect(broken.write(A, "changed\n", { message: "m", expectedSha: latest.sha })).rejects.toThrow();
+    expect(readFileSync(join(repo.dir, A), "utf8")).toBe(latest.text);
+  });
+
+  it("reports request files with uncommitted changes (an interrupted write or a hand edit)", async () => {
+    const store = new GitRecordStore(repo.dir);
+    repo.write(A, "id: 1-a\nedited: true\n");
+    repo.write(B, "new\n");
+    expect(await store.uncommitted()).toEqual([A, B]);
+    expect((await store.history(A)).map((h) => h.message.trim())).toEqual(["seed"]);
+  });
+});
