@@ -146,4 +146,24 @@ describe("jit-access revoke", () => {
     const none = await runCli(["revoke", "99-none", "--reason", "x"], repo.dir);
     expect(none.code).toBe(1);
   });
+
+  it("--all (break-glass) revokes every active grant, each with its record, and removes orphans", async () => {
+    repo.git("rm", "--quiet", "access-requests/prod/2026/10-broken.yaml");
+    repo.commitAll("drop broken");
+    const aws = useFakeAws();
+    const grants = fakeGrants(aws, configOf(sweepConfigYaml("iam")));
+    await grants.grant(testRequest({ id: "7-due" }), testPolicy("bucket-7-due"), T("10:00"));
+    await grants.grant(testRequest({ id: "8-later", requester: "carol" }), testPolicy("bucket-8-later"), T("16:00"));
+    // An orphan: a jit-access policy in AWS with no record at all.
+    await grants.grant(testRequest({ id: "77-orphan" }), testPolicy("bucket-orphan"), T("16:00"));
+    const r = await runCli(["revoke", "--all", "--reason", "incident 42: break glass", "--json"], repo.dir);
+    const out = JSON.parse(r.stdout) as { ok: boolean; revoked: Array<{ id: string; ok: boolean }>; drift: Array<{ requestId: string }> };
+    expect(out.revoked.map((x) => [x.id, x.ok])).toEqual([["7-due", true], ["8-later", true]]);
+    expect(out.drift.map((d) => d.requestId)).toContain("77-orphan");
+    expect(out.ok).toBe(true);
+    expect(r.code).toBe(0);
+    expect(aws.state.accounts.get(HOME)!.iam.policies.size).toBe(0);
+    for (const id of ["7-due", "8-later"]) expect(readFileSync(join(repo.dir, recordPath(id)), "utf8")).toMatch(/^status: revoked$/m);
+    expect((await runCli(["revoke", "--all", "7-due", "--reason", "x"], repo.dir)).code).toBe(2);
+  });
 });

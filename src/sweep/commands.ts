@@ -21,7 +21,7 @@ export const SWEEP_USAGE = `  sweep [--dry-run] [--now ISO] [--concurrency N] [-
                                                 revoke and record grants past their expiry, then
                                                 remove AWS resources without an active request
   list [--status S] [--config FILE] [--json]    the requests and their state
-  revoke ID --reason TEXT [--config FILE] [--json]
+  revoke ID|--all --reason TEXT [--config FILE] [--json]
                                                 end an active grant now
 `;
 
@@ -112,28 +112,57 @@ export async function revokeCommand(args: string[], io: Io, env: Env = process.e
     args,
     allowPositionals: true,
     strict: true,
-    options: { config: { type: "string" }, json: { type: "boolean", default: false }, reason: { type: "string" } },
+    options: { config: { type: "string" }, json: { type: "boolean", default: false }, reason: { type: "string" }, all: { type: "boolean", default: false } },
   });
-  if (positionals.length !== 1) throw new UsageError("revoke takes exactly one request id, e.g. jit-access revoke 142-financial-reports --reason \"done early\"");
-  const id = positionals[0] as string;
+  if (values.all ? positionals.length !== 0 : positionals.length !== 1) {
+    throw new UsageError("revoke takes exactly one request id, e.g. jit-access revoke 142-financial-reports --reason \"done early\", or --all (break-glass: every active grant)");
+  }
   const reason = (values.reason ?? "").trim();
   if (!reason) throw new UsageError("revoke needs --reason TEXT (it goes into the record and the audit trail)");
   const records = await open(io, env, values.config);
   if (typeof records === "number") return records;
-  const say = (ok: boolean, fields: Record<string, unknown>, text: string): number => {
-    io.stdout.write(values.json ? JSON.stringify({ id, ok, ...fields }, null, 2) + "\n" : `${ok ? "✓" : "✗"} ${text}\n`);
-    return ok ? 0 : 1;
-  };
+  const who = env.GITHUB_ACTOR || userInfo().username;
+  const login = env.GITHUB_ACTOR && /^[A-Za-z0-9](-?[A-Za-z0-9]){0,38}$/.test(env.GITHUB_ACTOR) ? env.GITHUB_ACTOR : undefined;
+  const parsed = parseRecords(await records.store.list(), records.config);
 
-  const found = parseRecords(await records.store.list(), records.config).find((r) => ("request" in r ? r.request.id === id : "problems" in r && r.id === id));
+  if (!values.all) {
+    const id = positionals[0] as string;
+    const r = await revokeOne(records, parsed, id, reason, who, login);
+    io.stdout.write(values.json ? JSON.stringify({ id, ok: r.ok, ...r.fields }, null, 2) + "\n" : `${r.ok ? "✓" : "✗"} ${r.text}\n`);
+    return r.ok ? 0 : 1;
+  }
+
+  // Break-glass: every active grant, one at a time so each gets its own record commit; a failure
+  // never stops the rest. Then a reconcile pass removes jit-access resources without a record.
+  const ids = parsed.flatMap((r) => ("request" in r && r.request.status === "active" ? [r.request.id] : []));
+  const results: Array<{ id: string; ok: boolean } & Record<string, unknown>> = [];
+  for (const id of ids) {
+    const r = await revokeOne(records, parsed, id, reason, who, login);
+    results.push({ id, ok: r.ok, ...r.fields });
+    if (!values.json) io.stdout.write(`${r.ok ? "✓" : "✗"} ${r.text}\n`);
+  }
+  const swept = await runSweep(records, { now: new Date(), dryRun: false, reconcile: true, concurrency: DEFAULT_CONCURRENCY });
+  const drift = swept.outcome?.drift ?? [];
+  const ok = results.every((r) => r.ok) && swept.ok;
+  if (values.json) io.stdout.write(JSON.stringify({ all: true, ok, revoked: results, drift, failures: swept.failures }, null, 2) + "\n");
+  else {
+    io.stdout.write(reportText(swept));
+    io.stdout.write(`${ok ? "✓" : "✗"} revoke --all: ${results.filter((r) => r.ok).length} of ${results.length} active grants revoked; ${drift.length} resources without a record handled\n`);
+  }
+  return ok ? 0 : 1;
+}
+
+type Parsed = ReturnType<typeof parseRecords>;
+
+async function revokeOne(records: Records, parsed: Parsed, id: string, reason: string, who: string, login: string | undefined): Promise<{ ok: boolean; fields: Record<string, unknown>; text: string }> {
+  const say = (ok: boolean, fields: Record<string, unknown>, text: string) => ({ ok, fields, text });
+  const found = parsed.find((r) => ("request" in r ? r.request.id === id : "problems" in r && r.id === id));
   if (!found) return say(false, { error: "not found" }, `there is no request ${id}`);
   if ("summary" in found) throw new Error("parseRecords summarized without now"); // cannot happen
   if ("problems" in found) return say(false, { error: "unreadable", file: found.path }, `${found.path} cannot be read:\n${formatProblems(found.problems)}`);
   const request = found.request;
   if (request.status !== "active" || !request.grant) return say(false, { error: `not active`, status: request.status ?? "proposed" }, `${id} is ${request.status ?? "proposed"}, not active; nothing to revoke`);
 
-  const who = env.GITHUB_ACTOR || userInfo().username;
-  const login = env.GITHUB_ACTOR && /^[A-Za-z0-9](-?[A-Za-z0-9]){0,38}$/.test(env.GITHUB_ACTOR) ? env.GITHUB_ACTOR : undefined;
   const at = isoSeconds(new Date());
   let removed: string[];
   try {
