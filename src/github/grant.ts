@@ -90,6 +90,35 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
   const cfg = await loadRepoConfig(baseStore);
   if (!cfg.ok) return blocked(cfg.problems.map((p) => p.message));
   const config = cfg.config;
+  const mainStore = new GitHubRecordStore(octokit, { owner, repo: name, branch: repo.defaultBranch });
+
+  // Issue 10 (attack suite): a pull request that edits a request file which was already a record
+  // (active, expired, revoked, …) before the merge rewrites the audit trail — e.g. someone strips
+  // status/grant from another user's active request and widens it, or pushes a later expires_at
+  // while keeping status: active. Records are written by the app only: refuse, and put the record
+  // as it was before the merge back on the default branch (compare-and-swap: only if nothing has
+  // changed it since the merge), so records and AWS agree again.
+  const before = await recordBeforeMerge(octokit, repo, pr.mergeCommitSha, path);
+  if (before && before.status !== "proposed") {
+    const restored = await updateRecord(mainStore, path, (current) => {
+      if (current?.text === before.text) return { kind: "skip", reason: "already restored" };
+      if (!current || current.sha !== atMergeSha(listed)) return { kind: "skip", reason: "the file changed again after the merge" };
+      return { kind: "write", text: before.text, message: commitMessage(`jit-access: restore the record of ${before.id ?? path}`, `Pull request #${pr.number} changed the ${before.status} record; records are written by jit-access only.`, { "Request-Id": before.id ?? path }) };
+    }).catch((e: unknown) => ({ kind: "skipped" as const, reason: e instanceof Error ? e.message : String(e) }));
+    const what = restored.kind === "written" || restored.reason === "already restored" ? "The record was restored on the default branch." : `Restore the record by hand (${restored.reason}).`;
+    return blocked([`this pull request changes ${path}, the record of a request that is already ${before.status}; status, grant and closed are written by jit-access only, and a record is never re-proposed. ${what} To extend or change access, open a new request.`]); // said on this PR only: the owner's issue keeps its Granted comment
+  }
+
+  // Issue 10 (attack suite): a replayed merge delivery of a request the app already granted must
+  // not be judged again (checked after the record-rewrite guard above, so that a PR cannot claim
+  // a merge). Judging it again after the expiry, or after an approver left their team, replaced the "✅ Granted" comment with "⛔ Not granted … nothing was attached" and labelled
+  // the request jit:blocked while the access was (or had been) live. The record on the default
+  // branch names the merge it was granted from: that merge is done.
+  const recorded = await mainStore.read(path);
+  const recordedReq = recorded ? parseRequestFile(recorded.text, { file: path, config }) : undefined;
+  if (recordedReq?.ok && (recordedReq.request.status ?? "proposed") !== "proposed" && recordedReq.request.grant?.merge_commit === pr.mergeCommitSha) {
+    return { kind: "already", reason: `${recordedReq.request.id} is already ${recordedReq.request.status}` };
+  }
 
   const mergeStore = new GitHubRecordStore(octokit, { owner, repo: name, branch: pr.mergeCommitSha });
   const atMerge = await mergeStore.read(path);
@@ -148,7 +177,6 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
   if (Date.parse(expiresAt) <= now.getTime() + 60_000) return blocked([`the request would expire at ${expiresAt}, before it could be used; open a new request`], issueNumber);
 
   // Duplicate delivery: the record on the default branch already says what happened.
-  const mainStore = new GitHubRecordStore(octokit, { owner, repo: name, branch: repo.defaultBranch });
   const onMain = await mainStore.read(path);
   if (onMain && parseStatus(onMain.text) !== "proposed") return { kind: "already", reason: `${request.id} is already ${parseStatus(onMain.text)}` };
 
@@ -193,8 +221,11 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
       if (o.kind === "skipped" && !o.reason.startsWith("already")) throw new Error(o.reason);
     });
   } catch (e) {
-    // No record, no access: take the grant back before saying anything.
-    await grants.revoke(result);
+    // No record, no access: take the grant back before saying anything. Issue 10 (fault
+    // injection): a single failed revoke (e.g. a throttling burst outlasting the SDK's retries)
+    // left the policy attached with the record still `proposed` — access without a record until
+    // the sweep saw its expiry tag pass. The rollback is retried before the delivery gives up.
+    await retried(() => grants.revoke(result), 3);
     const reason = `the grant could not be recorded (${e instanceof Error ? e.message : String(e)}), so it was revoked again`;
     await failed(octokit, repo, [pr.number, issueNumber], reason);
     await deps.notifierFor?.(config).notify({ kind: "failed", request, reason: "the grant could not be recorded and was revoked" });
@@ -243,6 +274,33 @@ async function fetchTeamMembers(octokit: ProbotOctokit, teams: string[], reviews
     }
   }
   return out;
+}
+
+async function retried<T>(fn: () => Promise<T>, attempts: number): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, 50 * i));
+    }
+  }
+}
+
+/** The request file as it was on the default branch just before the merge (the merge commit's first parent). */
+async function recordBeforeMerge(octokit: ProbotOctokit, repo: RepoRef, mergeSha: string, path: string): Promise<{ text: string; status: string; id?: string } | undefined> {
+  const { data } = await octokit.rest.git.getCommit({ owner: repo.owner, repo: repo.repo, commit_sha: mergeSha });
+  const parent = data.parents[0]?.sha;
+  if (!parent) return undefined;
+  const file = await new GitHubRecordStore(octokit, { owner: repo.owner, repo: repo.repo, branch: parent }).read(path);
+  if (!file) return undefined;
+  const id = /^id:\s*'?([0-9]+-[a-z0-9-]+)'?\s*$/m.exec(file.text)?.[1];
+  return { text: file.text, status: parseStatus(file.text), ...(id ? { id } : {}) };
+}
+
+/** The blob sha of the PR's one request file at its head (equal at the merge when nothing slipped in). */
+function atMergeSha(listed: Array<{ sha: string | null }>): string | undefined {
+  return listed[0]?.sha ?? undefined;
 }
 
 function parseStatus(text: string): string {

@@ -64,6 +64,15 @@ export async function handleAccessIssue(octokit: ProbotOctokit, repo: RepoRef, i
   const file = requestPath(request, new Date(issue.createdAt));
   const checked = checkRequest(structuredClone(request), { file, config });
   if (!checked.ok) return invalid(checked.problems);
+  // Issue 10 (attack suite): an issue edited or reopened after its request was merged must not
+  // propose the file again — that pull request would rewrite the record (active, expired, …)
+  // on the default branch. The merge handler refuses such a PR too; here it is never opened.
+  const onMain = existing ? undefined : await store.read(file);
+  const recordedStatus = onMain ? /^status:\s*([a-z-]+)\s*$/m.exec(onMain.text)?.[1] : undefined;
+  if (recordedStatus && recordedStatus !== "proposed") {
+    await upsertComment(octokit, repo, issue.number, MARKER.intake, `${MARKER.intake}\nRequest ${request.id} is already ${recordedStatus}; its record is not changed by editing or reopening this issue. Open a new issue to ask for access again.`);
+    return { kind: "ignored", reason: `${request.id} is already ${recordedStatus}` };
+  }
 
   let warnings: Problem[] = [];
   if (opts.drafter) ({ request, warnings } = await opts.drafter(request, config));

@@ -39,13 +39,11 @@ export interface SweepReport {
 export async function runSweep(env: SweepEnv, opts: SweepOptions): Promise<SweepReport> {
   const failures: string[] = [];
   const warnings: string[] = [];
-  const files = await env.store.list();
-  const records = parseRecords(files, env.config, { now: opts.now });
-  if (env.uncommitted) {
-    for (const f of await env.uncommitted()) {
-      warnings.push(`${f} has uncommitted changes; the sweep reads the working tree — commit them, or restore the file with git checkout if a sweep was interrupted while writing it`);
-    }
-  }
+  // AWS first, then the records (issue 10, fault injection): a grant's file is on the default
+  // branch (merged, `proposed`) before the app creates anything in AWS, so every resource in this
+  // listing has its file in the records read after it. Read the other way round, a merge granted
+  // between the two reads was in AWS but not in the records, and reconcile revoked the live grant
+  // as "no-record" drift.
   let managed: ManagedResource[] | undefined;
   if (opts.reconcile) {
     try {
@@ -53,6 +51,13 @@ export async function runSweep(env: SweepEnv, opts: SweepOptions): Promise<Sweep
     } catch (e) {
       // Never read a failed listing as "nothing there": reconcile is skipped and the run fails.
       failures.push(`reconcile skipped: listing the AWS resources of jit-access failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const files = await env.store.list();
+  const records = parseRecords(files, env.config, { now: opts.now });
+  if (env.uncommitted) {
+    for (const f of await env.uncommitted()) {
+      warnings.push(`${f} has uncommitted changes; the sweep reads the working tree — commit them, or restore the file with git checkout if a sweep was interrupted while writing it`);
     }
   }
   const first = Object.values(env.config.aws.accounts)[0];
