@@ -9,7 +9,9 @@ import { findRepoRoot, loadConfigFile } from "../cli-support.js";
 import { GitHubRecordStore } from "../github/store.js";
 import { GitRecordStore } from "../store/git-store.js";
 import type { RecordStore } from "../store/record-store.js";
-import type { Notifier } from "./execute.js";
+import type { Alerts, Notifier } from "./execute.js";
+import { createNotifier } from "../notify/index.js";
+import type { AccessRequest } from "../domain/types.js";
 import { GitHubNotifier } from "./notify.js";
 
 /**
@@ -28,6 +30,8 @@ export interface Records {
   store: RecordStore;
   config: Config;
   notifier?: Notifier;
+  alerts?: Alerts;
+  remindOnce?: (request: AccessRequest) => Promise<boolean>;
   uncommitted?: () => Promise<string[]>;
   grants: () => Grants;
 }
@@ -61,9 +65,19 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
     if (!file && opts.configPath) return { ok: false, file: path, problems: [{ path: "", message: `${path} does not exist in ${owner}/${repo}@${branch}` }] };
     const parsed = parseConfig(file?.text);
     if (!parsed.ok) return { ok: false, file: path, problems: parsed.problems };
+    const notifier = new GitHubNotifier(octokit, { owner, repo, defaultBranch: branch });
     return {
       ok: true,
-      records: { kind: "github", where: `${owner}/${repo}@${branch}`, store, config: parsed.config, notifier: new GitHubNotifier(octokit, { owner, repo, defaultBranch: branch }), grants: grantsFor(parsed.config) },
+      records: {
+        kind: "github",
+        where: `${owner}/${repo}@${branch}`,
+        store,
+        config: parsed.config,
+        notifier,
+        alerts: createNotifier(parsed.config, opts.env),
+        remindOnce: (request) => notifier.remindOnce(request),
+        grants: grantsFor(parsed.config),
+      },
     };
   }
 
@@ -71,5 +85,6 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
   const loaded = loadConfigFile(root, opts.cwd, opts.configPath);
   if (!loaded.ok) return { ok: false, file: loaded.file, problems: loaded.problems };
   const store = new GitRecordStore(root);
-  return { ok: true, records: { kind: "git", where: root, store, config: loaded.config, uncommitted: () => store.uncommitted(), grants: grantsFor(loaded.config) } };
+  // A local checkout has no place to remember reminders, so it sends none; expiries are still told.
+  return { ok: true, records: { kind: "git", where: root, store, config: loaded.config, alerts: createNotifier(loaded.config, opts.env), uncommitted: () => store.uncommitted(), grants: grantsFor(loaded.config) } };
 }

@@ -34,6 +34,9 @@ export interface ClosedEvent {
   removed: string[];
 }
 
+export type { Notifier as Alerts } from "../notify/types.js";
+import type { Notifier as Alerts } from "../notify/types.js";
+
 /** The GitHub side of a grant ending: comment, close the issue, labels. Must be idempotent. */
 export interface Notifier {
   closed(event: ClosedEvent): Promise<void>;
@@ -45,6 +48,8 @@ export interface ExecuteDeps {
   grants: Grants;
   /** Absent in a local checkout: nothing is said on GitHub. */
   notifier?: Notifier;
+  /** Slack and other channels (src/notify): told once a grant is recorded as expired. Never throws. */
+  alerts?: Alerts;
   concurrency?: number;
 }
 
@@ -121,6 +126,8 @@ export async function executeSweep(plan: SweepPlan, deps: ExecuteDeps): Promise<
       if (written.kind === "skipped") return { ...outcome, result: "skipped", message: `revoked; not recorded here: ${written.reason}` };
       outcome.result = "expired";
       outcome.commit = written.result.commit;
+      // Said once: only the sweep whose compare-and-swap wrote the record gets here.
+      await deps.alerts?.notify({ kind: "expired", request: d.request, expiresAt: d.expires_at });
 
       if (deps.notifier) {
         step = "notify";

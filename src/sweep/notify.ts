@@ -3,6 +3,7 @@
 // jit:expired / jit:revoked (on the issue and on the pull request that granted it).
 // Idempotent: the comment carries a marker and is updated in place; labels and closing repeat safely.
 import type { ProbotOctokit } from "probot";
+import { EXPIRING_LABEL } from "../notify/expiring.js";
 import { quote } from "../github/messages.js";
 import { addLabels, removeLabel, upsertComment, type RepoRef } from "../github/octokit-helpers.js";
 import type { ClosedEvent, Notifier } from "./execute.js";
@@ -48,5 +49,18 @@ export class GitHubNotifier implements Notifier {
       await addLabels(octokit, this.repo, n, [label]);
     }
     await octokit.rest.issues.update({ owner: this.repo.owner, repo: this.repo.repo, issue_number: issue, state: "closed", state_reason: "completed" });
+  }
+
+  /**
+   * true once per grant: marks the request's issue with the expiring-soon label, so the next
+   * sweep (or a concurrent one that reads the label afterwards) does not remind again.
+   */
+  async remindOnce(request: { id: string }): Promise<boolean> {
+    const issue = Number(request.id.split("-")[0]);
+    const octokit = this.octokit as unknown as ProbotOctokit;
+    const { data } = await octokit.rest.issues.listLabelsOnIssue({ owner: this.repo.owner, repo: this.repo.repo, issue_number: issue, per_page: 100 });
+    if (data.some((l) => l.name === EXPIRING_LABEL)) return false;
+    await addLabels(octokit, this.repo, issue, [EXPIRING_LABEL]);
+    return true;
   }
 }

@@ -2,10 +2,12 @@
 // (unless reconcile is off), plan, and — unless it is a dry run — execute. Plus the renderings:
 // the JSON of the dry run and of the report, text lines, and the Action's job summary.
 import { accountEntry } from "../domain/config.js";
-import type { Config } from "../domain/types.js";
+import { parseRequestFile } from "../domain/request.js";
+import type { AccessRequest, Config } from "../domain/types.js";
+import { EXPIRING_WINDOW_MS } from "../notify/expiring.js";
 import type { Grants, ManagedResource } from "../aws/types.js";
 import type { RecordStore } from "../store/record-store.js";
-import { executeSweep, type Notifier, type SweepOutcome } from "./execute.js";
+import { executeSweep, type Alerts, type Notifier, type SweepOutcome } from "./execute.js";
 import { parseRecords, planSweep, type SweepPlan } from "./plan.js";
 
 export interface SweepEnv {
@@ -14,6 +16,10 @@ export interface SweepEnv {
   /** Made only when AWS is needed (not for `--dry-run --no-reconcile`). */
   grants: () => Grants;
   notifier?: Notifier;
+  /** Slack and other channels: expired grants, and a reminder 15 minutes before the end. */
+  alerts?: Alerts;
+  /** true the first time it is asked about a grant (GitHub mode: a label on the issue). */
+  remindOnce?: (request: AccessRequest) => Promise<boolean>;
   /** Local checkouts: request files with uncommitted changes (reported as warnings). */
   uncommitted?: () => Promise<string[]>;
 }
@@ -65,10 +71,29 @@ export async function runSweep(env: SweepEnv, opts: SweepOptions): Promise<Sweep
   for (const u of plan.unattributed) warnings.push(u.message);
   let outcome: SweepOutcome | undefined;
   if (!opts.dryRun && (plan.due.length || plan.drift?.length)) {
-    outcome = await executeSweep(plan, { store: env.store, config: env.config, grants: env.grants(), concurrency: opts.concurrency, ...(env.notifier ? { notifier: env.notifier } : {}) });
+    outcome = await executeSweep(plan, { store: env.store, config: env.config, grants: env.grants(), concurrency: opts.concurrency, ...(env.notifier ? { notifier: env.notifier } : {}), ...(env.alerts ? { alerts: env.alerts } : {}) });
   } else if (!opts.dryRun) outcome = { due: [], drift: [], failures: 0 };
+  if (!opts.dryRun && env.alerts && env.remindOnce) await remind(env, plan, opts.now, warnings);
   const ok = failures.length === 0 && plan.errors.length === 0 && (outcome?.failures ?? 0) === 0;
   return { plan, outcome, dryRun: opts.dryRun, failures, warnings, ok };
+}
+
+/** "Expiring in 15 minutes", once per grant; a failed reminder is a warning, never a failure. */
+async function remind(env: SweepEnv, plan: SweepPlan, now: Date, warnings: string[]): Promise<void> {
+  const soon = plan.active.filter((a) => {
+    const left = Date.parse(a.expires_at) - now.getTime();
+    return left > 0 && left <= EXPIRING_WINDOW_MS;
+  });
+  for (const a of soon) {
+    try {
+      const file = await env.store.read(a.file);
+      const parsed = file ? parseRequestFile(file.text, { file: a.file, config: env.config }) : undefined;
+      if (!parsed?.ok || parsed.request.status !== "active") continue;
+      if (await env.remindOnce!(parsed.request)) await env.alerts!.notify({ kind: "expiring", request: parsed.request, expiresAt: a.expires_at });
+    } catch (e) {
+      warnings.push(`could not send the expiry reminder for ${a.id}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
 }
 
 /**
