@@ -112,3 +112,17 @@ describe("simulation samples", () => {
     expect(p.simulation.ok).toBe(true);
   });
 });
+
+describe("wildcards in resource names", () => {
+  it("are allowed but always reported to the reviewer", () => {
+    const ctx = { partition: "aws", region: "us-east-1", accountId: "111122223333" };
+    const p = planRequest(catalogue, {
+      request: requestOf([{ service: "s3", access: ["read"], resources: ["financial-*"] }]),
+      config: configFor(ctx),
+      accountId: ctx.accountId,
+      now: NOW,
+      durationSeconds: 3600,
+    });
+    expect(p.verdict.warnings).toContainEqual(expect.objectContaining({ path: "request[0].resources[0]", message: expect.stringContaining("is a pattern") }));
+  });
+});

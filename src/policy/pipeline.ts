@@ -48,6 +48,14 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
 
   const errors: Problem[] = [...gen.problems, ...guard.errors];
   const warnings: Problem[] = [...guard.warnings];
+  // A wildcard inside a name is allowed (the approver sees it) but must not pass unnoticed.
+  request.request.forEach((item, i) =>
+    item.resources.forEach((r, j) => {
+      if (/[*?]/.test(r)) {
+        warnings.push({ path: `request[${i}].resources[${j}]`, message: `${show(r)} is a pattern: it covers every ${item.service} resource whose name matches it, including ones created later; name the resources instead if you can` });
+      }
+    }),
+  );
   if (!generated && gen.problems.length === 0) errors.push(...outsideEnvelope(catalogue, policy, gen.resources));
 
   const expiresAt = new Date(input.now.getTime() + input.durationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
