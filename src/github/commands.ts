@@ -1,5 +1,6 @@
 // `/revoke [reason]` in a comment on a request's issue or pull request: ends an active grant now.
 // Only the requester or an authorized approver may do it; anyone else gets a polite refusal.
+import { isoSeconds } from "../domain/time.js";
 import type { ProbotOctokit } from "probot";
 import { normalizeLogin } from "../domain/approvals.js";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
@@ -68,7 +69,7 @@ export async function handleRevokeComment(
     await reply(`⚠️ Revoking failed: ${quote(reason, 500)}. The grant stays active and is retried by the expiry sweep; try \`/revoke\` again.`);
     return { kind: "failed", reason };
   }
-  const at = deps.now().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const at = isoSeconds(deps.now());
   const by = comment.author.login;
   await updateRecord(store, path, (current) => {
     if (!current) return { kind: "skip", reason: "gone" };

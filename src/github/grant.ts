@@ -3,6 +3,7 @@
 // (branch protection is not trusted alone). The grant is recorded as a commit on the default
 // branch; if the record cannot be written the grant is rolled back, so no access exists in AWS
 // without a record in git.
+import { isoSeconds } from "../domain/time.js";
 import type { ProbotOctokit } from "probot";
 import { candidateTeams, checkChangedFiles, verifyApproval, type ChangedFile, type Review, type TeamMember } from "../domain/approvals.js";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
@@ -308,6 +309,4 @@ function parseStatus(text: string): string {
   return m?.[1] ?? "proposed";
 }
 
-export function isoSeconds(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
+

@@ -3,6 +3,7 @@
 // that the stamped policy allows what it says until the expiry and nothing else. Pure.
 import type { AccessRequest, Config, PolicyDocument, Problem, RiskTier } from "../domain/types.js";
 import { show } from "../domain/text.js";
+import { isoSeconds } from "../domain/time.js";
 import { wildcardToRegExp, type Catalogue } from "./catalogue.js";
 import { simulate, type ActionResource, type SimulationReport } from "./evaluator.js";
 import { explainPolicy, type Explanation } from "./explain.js";
@@ -58,7 +59,7 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
   );
   if (!generated && gen.problems.length === 0) errors.push(...outsideEnvelope(catalogue, policy, gen.resources));
 
-  const expiresAt = new Date(input.now.getTime() + input.durationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const expiresAt = isoSeconds(input.now.getTime() + input.durationSeconds * 1000);
   const simulation = errors.length === 0 ? simulatePlan(catalogue, policy, expiresAt, input.now, gen.resources) : emptySimulation();
   for (const f of simulation.failures) {
     const problem = {

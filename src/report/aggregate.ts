@@ -15,6 +15,7 @@
 // - risk: the tier in the grant commit ("risk high."), else derived from the policy actions
 //   (catalogue levels when given, and the curated dangerous-action list), else from the access
 //   levels asked.
+import { isoSeconds } from "../domain/time.js";
 import { parseDuration } from "../domain/duration.js";
 import type { AccessLevel, AccessRequest, RequestStatus, RiskTier } from "../domain/types.js";
 import { dangerousAction } from "../policy/dangerous.js";
@@ -382,8 +383,8 @@ export function buildReport(input: ReportInput): Report {
   risky.sort((a, b) => b.score - a.score || (b.granted_at < a.granted_at ? -1 : b.granted_at > a.granted_at ? 1 : a.id < b.id ? -1 : 1));
 
   return {
-    generated_at: new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z"),
-    since: input.since ? input.since.toISOString().replace(/\.\d{3}Z$/, "Z") : null,
+    generated_at: isoSeconds(now),
+    since: input.since ? isoSeconds(input.since) : null,
     definitions: DEFINITIONS,
     totals: {
       requests: inPeriod,

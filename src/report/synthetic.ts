@@ -1,6 +1,7 @@
 // A synthetic history for the bench and the browser check: `n` requests with their records and
 // the commits the app would have written (propose, merge, grant, expire/revoke). Deterministic
 // (a seeded generator), in memory, no I/O.
+import { isoSeconds } from "../domain/time.js";
 import type { AccessLevel, AccessRequest, RequestStatus } from "../domain/types.js";
 import { commitMessage } from "../domain/records.js";
 import type { ReportRecord } from "./aggregate.js";
@@ -29,7 +30,7 @@ function rng(seed: number): () => number {
   };
 }
 
-const iso = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, "Z");
+const iso = (t: number) => isoSeconds(t);
 const hex = (r: () => number) => Array.from({ length: 40 }, () => "0123456789abcdef"[Math.floor(r() * 16)]).join("");
 
 export interface Synthetic {

@@ -11,7 +11,8 @@ import { revokeTargetOf } from "../aws/plan.js";
 import { UsageError, formatProblems, type Io } from "../cli-support.js";
 import { updateRecord } from "../store/record-store.js";
 import { openRecords, type Records } from "./env.js";
-import { DEFAULT_CONCURRENCY, isoSeconds } from "./execute.js";
+import { isoSeconds } from "../domain/time.js";
+import { DEFAULT_CONCURRENCY } from "./execute.js";
 import { parseRecords } from "./plan.js";
 import { reportJson, reportText, runSweep } from "./run.js";
 

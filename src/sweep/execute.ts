@@ -11,6 +11,7 @@
 // one sweep write `expired` — the other re-reads, sees it is no longer active and skips (without
 // notifying again). Safe to crash anywhere: until the record says `expired` the grant stays due,
 // and the next run revokes (finding nothing or what is left) and records it.
+import { isoSeconds } from "../domain/time.js";
 import { commitMessage, recordExpired } from "../domain/records.js";
 import { parseRequestFile } from "../domain/request.js";
 import { dumpRequest } from "../domain/request-file.js";
@@ -169,10 +170,6 @@ function dueState(text: string, file: string, config: Config, now: Date): true |
   return true;
 }
 
-/** 2026-11-27T16:00:00Z: whole seconds, like the grant's own timestamps. */
-export function isoSeconds(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
 
 function errorText(e: unknown): string {
   return e instanceof Error ? `${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${e.message}` : String(e);
