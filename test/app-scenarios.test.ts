@@ -69,6 +69,22 @@ describe("Alice asks, Bob approves", () => {
     expect(attachedTo(h.aws, "alice")).toHaveLength(1);
   });
 
+  it("a merge delivery that fails after the record is written says Granted when redelivered", async () => {
+    const { issue, pr, file } = await openRequest();
+    h.github.addReview(REPO, pr, { user: "bob", state: "APPROVED" });
+    h.github.mergePull(REPO, pr, { user: "bob" });
+    // The first comment write after the record fails: the delivery errors out.
+    h.github.faults.failNext("POST", /\/issues\/\d+\/comments$/, 502, 1);
+    const event = pullRequestEvent(h.github, REPO, pr, "closed");
+    expect(await h.deliver(event)).toBeGreaterThanOrEqual(500);
+    expect(h.github.readFile(REPO, file, "main")).toContain("status: active");
+    expect(await h.deliver(event)).toBe(200);
+    expect(h.github.comments(REPO, issue).some((c) => c.body.includes("Granted"))).toBe(true);
+    expect(h.github.comments(REPO, pr).some((c) => c.body.includes("Granted"))).toBe(true);
+    expect(h.github.commits(REPO, { path: file, ref: "main" }).filter((c) => c.message.startsWith("jit-access: grant"))).toHaveLength(1);
+    expect(attachedTo(h.aws, "alice")).toHaveLength(1);
+  });
+
   it("/revoke by a stranger is refused; by the requester it revokes and closes the issue", async () => {
     const { issue, pr, file } = await openRequest();
     await approveAndMerge(pr);

@@ -118,7 +118,22 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
   const recorded = await mainStore.read(path);
   const recordedReq = recorded ? parseRequestFile(recorded.text, { file: path, config }) : undefined;
   if (recordedReq?.ok && (recordedReq.request.status ?? "proposed") !== "proposed" && recordedReq.request.grant?.merge_commit === pr.mergeCommitSha) {
-    return { kind: "already", reason: `${recordedReq.request.id} is already ${recordedReq.request.status}` };
+    const r = recordedReq.request;
+    const g = r.grant!;
+    // A delivery that failed after the record was written (e.g. a 5xx on the comment) is
+    // redelivered: say "Granted" now, from the record, if the grant is still active.
+    if (r.status === "active") {
+      const schedule = g.aws?.schedule;
+      await announceGrant(octokit, repo, [pr.number, Number(r.id.split("-")[0])], {
+        requester: r.requester,
+        account: r.account,
+        expiresAt: g.expires_at,
+        approvedBy: g.approved_by,
+        resources: g.aws?.resources ?? [],
+        ...(schedule && !schedule.startsWith("jit-access/") ? { scheduleNote: schedule } : {}),
+      });
+    }
+    return { kind: "already", reason: `${r.id} is already ${r.status}` };
   }
 
   const mergeStore = new GitHubRecordStore(octokit, { owner, repo: name, branch: pr.mergeCommitSha });
@@ -233,21 +248,38 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
     return { kind: "failed", reason };
   }
 
+  await announceGrant(octokit, repo, [pr.number, issueNumber], {
+    requester: request.requester,
+    account: parsed.account.alias ?? parsed.account.id,
+    expiresAt,
+    approvedBy: decision.approvedBy,
+    resources: result.resources,
+    ...(result.scheduleNote ? { scheduleNote: result.scheduleNote } : {}),
+  });
+  await deps.notifierFor?.(config).notify({ kind: "granted", request, approvedBy: decision.approvedBy, expiresAt, risk: plan.verdict.risk, ...(pr.htmlUrl ? { links: { pr: pr.htmlUrl } } : {}) });
+  return { kind: "granted", id: request.id, expiresAt, resources: result.resources };
+}
+
+/** The "Granted" comment and labels on the PR and the issue; idempotent (upserted by marker). */
+async function announceGrant(
+  octokit: ProbotOctokit,
+  repo: RepoRef,
+  numbers: number[],
+  g: { requester: string; account: string; expiresAt: string; approvedBy: string[]; resources: string[]; scheduleNote?: string },
+): Promise<void> {
   const body = [
     MARKER.grant,
-    `✅ **Granted** to ${quote(request.requester)} in account ${parsed.account.alias ?? parsed.account.id} until **${expiresAt}** (approved by ${decision.approvedBy.map((a) => quote(a)).join(", ")}).`,
+    `✅ **Granted** to ${quote(g.requester)} in account ${g.account} until **${g.expiresAt}** (approved by ${g.approvedBy.map((a) => quote(a)).join(", ")}).`,
     "",
-    `AWS resources: ${result.resources.map((r) => `\`${r}\``).join(", ")}.`,
-    result.scheduleNote ? `\nNote: ${quote(result.scheduleNote, 500)}` : `\nAn EventBridge Scheduler schedule removes it at the expiry; \`/revoke\` ends it earlier.`,
+    `AWS resources: ${g.resources.map((r) => `\`${r}\``).join(", ")}.`,
+    g.scheduleNote ? `\nNote: ${quote(g.scheduleNote, 500)}` : `\nAn EventBridge Scheduler schedule removes it at the expiry; \`/revoke\` ends it earlier.`,
   ].join("\n");
-  for (const n of new Set([pr.number, issueNumber])) {
+  for (const n of new Set(numbers)) {
     await upsertComment(octokit, repo, n, MARKER.grant, body);
     await removeLabel(octokit, repo, n, LABEL.proposed);
     await removeLabel(octokit, repo, n, LABEL.blocked);
     await addLabels(octokit, repo, n, [LABEL.active]);
   }
-  await deps.notifierFor?.(config).notify({ kind: "granted", request, approvedBy: decision.approvedBy, expiresAt, risk: plan.verdict.risk, ...(pr.htmlUrl ? { links: { pr: pr.htmlUrl } } : {}) });
-  return { kind: "granted", id: request.id, expiresAt, resources: result.resources };
 }
 
 async function failed(octokit: ProbotOctokit, repo: RepoRef, numbers: number[], reason: string): Promise<void> {
