@@ -57,14 +57,23 @@ export async function userIdOf(store: IdentitystoreClient, identityStoreId: stri
 
 /** The ARN of the permission set with this exact name, or undefined. Scans the instance. */
 export async function findPermissionSet(ctx: IcContext, name: string): Promise<string | undefined> {
+  return firstNamed(ctx, name, (NextToken) => ctx.sso.send(new ListPermissionSetsCommand({ InstanceArn: ctx.instanceArn, ...(NextToken ? { NextToken } : {}) })));
+}
+
+/** Pages through permission set ARNs and returns the first whose name is `name`. */
+async function firstNamed(
+  ctx: IcContext,
+  name: string,
+  page: (token: string | undefined) => Promise<{ PermissionSets?: string[]; NextToken?: string }>,
+): Promise<string | undefined> {
   let NextToken: string | undefined;
   do {
-    const page = await ctx.sso.send(new ListPermissionSetsCommand({ InstanceArn: ctx.instanceArn, ...(NextToken ? { NextToken } : {}) }));
-    for (const arn of page.PermissionSets ?? []) {
+    const p = await page(NextToken);
+    for (const arn of p.PermissionSets ?? []) {
       const d = await ctx.sso.send(new DescribePermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: arn }));
       if (d.PermissionSet?.Name === name) return arn;
     }
-    NextToken = page.NextToken;
+    NextToken = p.NextToken;
   } while (NextToken);
   return undefined;
 }
@@ -82,16 +91,9 @@ async function tagsOf(ctx: IcContext, arn: string): Promise<Record<string, strin
 
 /** The ARN of the permission set of this name provisioned to the account, or undefined. */
 async function findProvisioned(ctx: IcContext, accountId: string, name: string): Promise<string | undefined> {
-  let NextToken: string | undefined;
-  do {
-    const page = await ctx.sso.send(new ListPermissionSetsProvisionedToAccountCommand({ InstanceArn: ctx.instanceArn, AccountId: accountId, ...(NextToken ? { NextToken } : {}) }));
-    for (const arn of page.PermissionSets ?? []) {
-      const d = await ctx.sso.send(new DescribePermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: arn }));
-      if (d.PermissionSet?.Name === name) return arn;
-    }
-    NextToken = page.NextToken;
-  } while (NextToken);
-  return undefined;
+  return firstNamed(ctx, name, (NextToken) =>
+    ctx.sso.send(new ListPermissionSetsProvisionedToAccountCommand({ InstanceArn: ctx.instanceArn, AccountId: accountId, ...(NextToken ? { NextToken } : {}) })),
+  );
 }
 
 /**

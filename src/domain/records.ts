@@ -66,3 +66,11 @@ export function parseTrailers(message: string): Record<string, string[]> {
   }
   return out;
 }
+
+/**
+ * The status a record's text declares at the top level ("proposed" when it has none), read
+ * without a full parse: enough to tell "already handled" from "still to do".
+ */
+export function recordStatus(text: string): string {
+  return /^status:\s*([a-z-]+)\s*$/m.exec(text)?.[1] ?? "proposed";
+}

@@ -8,7 +8,7 @@ import type { ProbotOctokit } from "probot";
 import { candidateTeams, checkChangedFiles, verifyApproval, type ChangedFile, type Review, type TeamMember } from "../domain/approvals.js";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { parseDuration } from "../domain/duration.js";
-import { commitMessage, recordGrant } from "../domain/records.js";
+import { commitMessage, recordGrant, recordStatus } from "../domain/records.js";
 import { parseRequestFile } from "../domain/request.js";
 import { dumpRequest } from "../domain/request-file.js";
 import type { AccessRequest, Config, GrantRecord } from "../domain/types.js";
@@ -194,7 +194,7 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
 
   // Duplicate delivery: the record on the default branch already says what happened.
   const onMain = await mainStore.read(path);
-  if (onMain && parseStatus(onMain.text) !== "proposed") return { kind: "already", reason: `${request.id} is already ${parseStatus(onMain.text)}` };
+  if (onMain && recordStatus(onMain.text) !== "proposed") return { kind: "already", reason: `${request.id} is already ${recordStatus(onMain.text)}` };
 
   const grants = deps.grantsFor(config);
   let result;
@@ -328,7 +328,7 @@ async function recordBeforeMerge(octokit: ProbotOctokit, repo: RepoRef, mergeSha
   const file = await new GitHubRecordStore(octokit, { owner: repo.owner, repo: repo.repo, branch: parent }).read(path);
   if (!file) return undefined;
   const id = /^id:\s*'?([0-9]+-[a-z0-9-]+)'?\s*$/m.exec(file.text)?.[1];
-  return { text: file.text, status: parseStatus(file.text), ...(id ? { id } : {}) };
+  return { text: file.text, status: recordStatus(file.text), ...(id ? { id } : {}) };
 }
 
 /** The blob sha of the PR's one request file at its head (equal at the merge when nothing slipped in). */
@@ -336,9 +336,5 @@ function atMergeSha(listed: Array<{ sha: string | null }>): string | undefined {
   return listed[0]?.sha ?? undefined;
 }
 
-function parseStatus(text: string): string {
-  const m = /^status:\s*([a-z-]+)\s*$/m.exec(text);
-  return m?.[1] ?? "proposed";
-}
 
 

@@ -2,6 +2,7 @@
 // request showing the drafted policy. Edits to the issue update the same branch and PR.
 import type { ProbotOctokit } from "probot";
 import { ACCESS_REQUEST_LABEL, parseIssueForm } from "../domain/issue-form.js";
+import { recordStatus } from "../domain/records.js";
 import { checkRequest } from "../domain/request.js";
 import { dumpRequest, requestPath } from "../domain/request-file.js";
 import type { AccessRequest, Config, Problem } from "../domain/types.js";
@@ -68,7 +69,7 @@ export async function handleAccessIssue(octokit: ProbotOctokit, repo: RepoRef, i
   // propose the file again — that pull request would rewrite the record (active, expired, …)
   // on the default branch. The merge handler refuses such a PR too; here it is never opened.
   const onMain = existing ? undefined : await store.read(file);
-  const recordedStatus = onMain ? /^status:\s*([a-z-]+)\s*$/m.exec(onMain.text)?.[1] : undefined;
+  const recordedStatus = onMain ? recordStatus(onMain.text) : undefined;
   if (recordedStatus && recordedStatus !== "proposed") {
     await upsertComment(octokit, repo, issue.number, MARKER.intake, `${MARKER.intake}\nRequest ${request.id} is already ${recordedStatus}; its record is not changed by editing or reopening this issue. Open a new issue to ask for access again.`);
     return { kind: "ignored", reason: `${request.id} is already ${recordedStatus}` };
