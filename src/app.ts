@@ -41,6 +41,9 @@ export function defaultDrafter(env: Readonly<Record<string, string | undefined>>
   };
 }
 
+/** GitHub caps webhook payloads at 25 MB and does not deliver larger ones; both entries refuse more. */
+export const MAX_WEBHOOK_BODY_BYTES = 25 * 1024 * 1024;
+
 /** The environment variable that allows Probot's "development" webhook secret on a loopback address. */
 export const INSECURE_DEV_FLAG = "JIT_ACCESS_INSECURE_DEV";
 

@@ -6,10 +6,9 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createNodeMiddleware, createProbot, type ApplicationFunction, type Probot } from "probot";
-import { assertWebhookSecret, jitAccess } from "./app.js";
+import { assertWebhookSecret, jitAccess, MAX_WEBHOOK_BODY_BYTES } from "./app.js";
 
-/** GitHub caps webhook payloads at 25 MB and does not deliver larger ones. */
-export const MAX_WEBHOOK_BODY_BYTES = 25 * 1024 * 1024;
+export { MAX_WEBHOOK_BODY_BYTES };
 
 export const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
 

@@ -7,6 +7,7 @@ import { request as httpRequest } from "node:http";
 import fc from "fast-check";
 import { Probot, type ApplicationFunction } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLambdaHandler, type LambdaHttpEvent } from "../src/lambda.js";
 import { MAX_WEBHOOK_BODY_BYTES, startWebhookServer, type WebhookServer } from "../src/server.js";
 
 const SECRET = "a-webhook-secret-for-deploy-attacks";
@@ -174,6 +175,55 @@ describe("body cap family: every size and framing around the limit", () => {
         expect(r.status).toBe(413);
       }),
       { numRuns: 15 },
+    );
+  });
+});
+
+describe("the Lambda replay protection keys on the unsigned delivery id", () => {
+  function lambda() {
+    const seen: Array<{ id: string; n: unknown }> = [];
+    const handler = createLambdaHandler({
+      secrets: { load: async () => ({ appId: "1", privateKey, webhookSecret: SECRET }) },
+      app: () => (probot) => void probot.onAny(async (context) => void seen.push({ id: context.id, n: (context.payload as { n?: unknown }).n })),
+      probot: { logLevel: "fatal" },
+      recentDeliveries: 1000,
+      env: {},
+    });
+    return { handler, seen };
+  }
+  const delivery = (body: string, id: string, name = "issues"): LambdaHttpEvent => ({
+    headers: { "content-type": "application/json", "x-github-event": name, "x-github-delivery": id, "x-hub-signature-256": sign(SECRET, body) },
+    body,
+    requestContext: { http: { method: "POST" } },
+  });
+
+  it("processes two different signed bodies that reuse one delivery id", async () => {
+    const { handler, seen } = lambda();
+    expect((await handler(delivery(JSON.stringify({ action: "opened", n: 1 }), "same-id"))).body).toBe(JSON.stringify({ ok: true }));
+    expect((await handler(delivery(JSON.stringify({ action: "opened", n: 2 }), "same-id"))).body).toBe(JSON.stringify({ ok: true }));
+    expect(seen.map((s) => s.n)).toEqual([1, 2]);
+  });
+
+  it("refuses a captured signed body replayed under a new delivery id or another event name", async () => {
+    const { handler, seen } = lambda();
+    const body = JSON.stringify({ action: "opened", n: 1 });
+    expect((await handler(delivery(body, "original"))).statusCode).toBe(200);
+    for (const replay of [delivery(body, randomUUID()), delivery(body, "original"), delivery(body, randomUUID(), "pull_request")]) {
+      const res = await handler(replay);
+      expect(res.statusCode).toBe(200);
+      expect(JSON.parse(res.body)).toEqual({ ok: true, duplicate: true });
+    }
+    expect(seen).toHaveLength(1);
+  });
+
+  it("property: over any interleaving of bodies and delivery ids, each signed body runs the app exactly once", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.constantFrom("a", "b", "c", "d")), { minLength: 1, maxLength: 25 }), async (sequence) => {
+        const { handler, seen } = lambda();
+        for (const [n, id] of sequence) expect((await handler(delivery(JSON.stringify({ n }), id))).statusCode).toBe(200);
+        expect(seen.map((s) => s.n).sort()).toEqual([...new Set(sequence.map(([n]) => n))].sort());
+      }),
+      { numRuns: 30 },
     );
   });
 });
