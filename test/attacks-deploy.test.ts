@@ -3,8 +3,12 @@
 // anyone who can push a branch (workflow secrets, AWS roles, unpinned actions). Each test is named
 // after the finding; each has a table or property test over its family.
 import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
+import * as yaml from "js-yaml";
 import { Probot, type ApplicationFunction } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLambdaHandler, type LambdaHttpEvent } from "../src/lambda.js";
@@ -225,5 +229,189 @@ describe("the Lambda replay protection keys on the unsigned delivery id", () => 
       }),
       { numRuns: 30 },
     );
+  });
+});
+
+// ---- workflows: anyone who can push a branch ---------------------------------------------------
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const WORKFLOW_DIR = join(ROOT, ".github", "workflows");
+const WORKFLOW_FILES = readdirSync(WORKFLOW_DIR).filter((f) => /\.ya?ml$/.test(f));
+
+interface Step {
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, unknown>;
+  name?: string;
+}
+interface Job {
+  environment?: string | { name?: string };
+  permissions?: Record<string, string> | string;
+  steps?: Step[];
+  env?: Record<string, unknown>;
+  if?: string;
+  needs?: string | string[];
+}
+interface Workflow {
+  permissions?: Record<string, string> | string;
+  env?: Record<string, unknown>;
+  jobs: Record<string, Job>;
+}
+const workflows = new Map(WORKFLOW_FILES.map((f) => [f, yaml.load(readFileSync(join(WORKFLOW_DIR, f), "utf8"), { schema: yaml.CORE_SCHEMA }) as Workflow]));
+const jobs = [...workflows].flatMap(([file, wf]) => Object.entries(wf.jobs).map(([name, job]) => ({ file, name, job, wf })));
+
+const json = (x: unknown) => JSON.stringify(x ?? null);
+/** Secrets a job can read: any `secrets.X` but the per-run GITHUB_TOKEN. */
+const readsSecret = (wf: Workflow, job: Job) => [...`${json(job)}${json(wf.env)}`.matchAll(/secrets\.([A-Za-z0-9_]+)/g)].some((m) => m[1] !== "GITHUB_TOKEN");
+const permissionOf = (p: Workflow["permissions"], key: string) => (typeof p === "string" ? (p === "write-all" ? "write" : p === "read-all" ? "read" : undefined) : p?.[key]);
+/** The job can get AWS credentials: an OIDC token, or the AWS credentials action. */
+const holdsAws = (wf: Workflow, job: Job) => permissionOf(job.permissions ?? wf.permissions, "id-token") === "write" || (job.steps ?? []).some((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials"));
+const environmentOf = (job: Job) => (typeof job.environment === "string" ? job.environment : job.environment?.name);
+
+const TEMPLATE = yaml.load(readFileSync(join(ROOT, "deploy", "template.yaml"), "utf8").replace(/!(\w+)/g, ""), { schema: yaml.CORE_SCHEMA }) as {
+  Parameters: Record<string, { Default?: string }>;
+  Resources: Record<string, { Properties: { AssumeRolePolicyDocument: { Statement: Array<{ Condition: { StringEquals: Record<string, string> } }> } } }>;
+};
+
+describe("the GitHub App private key is readable by every repository writer", () => {
+  const privileged = jobs.filter(({ wf, job }) => readsSecret(wf, job) || holdsAws(wf, job));
+
+  it("finds the sweep among the jobs that read a secret or assume an AWS role (the table below is not empty)", () => {
+    expect(privileged.map((j) => `${j.file}:${j.name}`)).toContain("expire.yml:sweep");
+  });
+
+  it.each(jobs.map((j) => [`${j.file}:${j.name}`, j] as const))("%s: a job that reads a secret or assumes an AWS role runs in the sweep environment", (_label, { wf, job }) => {
+    if (!readsSecret(wf, job) && !holdsAws(wf, job)) return;
+    expect(environmentOf(job)).toBe(TEMPLATE.Parameters.GitHubEnvironment?.Default);
+  });
+
+  it("the AWS role trusts only that environment's OIDC subject, and no branch subject", () => {
+    const env = TEMPLATE.Parameters.GitHubEnvironment?.Default;
+    expect(env).toBe("jit-access-sweep");
+    const sub = TEMPLATE.Resources.SweepRole?.Properties.AssumeRolePolicyDocument.Statement[0]?.Condition.StringEquals["token.actions.githubusercontent.com:sub"];
+    expect(sub).toBe("repo:${GitHubOrg}/${GitHubRepo}:environment:${GitHubEnvironment}");
+  });
+
+  it.each([...workflows].map(([f, wf]) => [f, wf] as const))("%s: no workflow-wide id-token or write permission (each job asks for its own)", (_f, wf) => {
+    for (const key of ["id-token", "contents", "issues", "pull-requests", "checks", "actions"]) expect(permissionOf(wf.permissions, key), key).not.toBe("write");
+    expect(wf.permissions).not.toBe("write-all");
+  });
+
+  // What the sweep bundle (scripts/build-sweep.mjs: src/sweep/action.ts and its imports) calls on
+  // GitHub, mapped to the app permission each REST group needs.
+  const PERMISSION_OF_GROUP: Record<string, string> = { repos: "contents", git: "contents", issues: "issues", pulls: "pull-requests", checks: "checks", actions: "actions" };
+  function sweepRestGroups(): Set<string> {
+    const seen = new Set<string>();
+    const groups = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const src = readFileSync(file, "utf8");
+      for (const m of src.matchAll(/\.rest\.(\w+)\.\w+/g)) groups.add(m[1] ?? "");
+      for (const m of src.matchAll(/\.request\(\s*["'`](?:GET|POST|PUT|PATCH|DELETE) \/repos\/\{owner\}\/\{repo\}\/(\w+)/g)) groups.add(m[1] === "contents" ? "repos" : (m[1] ?? ""));
+      for (const m of src.matchAll(/from\s+"(\.{1,2}\/[^"]+)\.js"/g)) {
+        const next = resolve(dirname(file), `${m[1]}.ts`);
+        if (existsSync(next)) visit(next);
+      }
+    };
+    visit(join(ROOT, "src", "sweep", "action.ts"));
+    return groups;
+  }
+
+  it("requests the sweep's app token with exactly the permissions the sweep's code uses", () => {
+    const groups = sweepRestGroups();
+    expect(groups.size).toBeGreaterThan(0);
+    for (const g of groups) expect(PERMISSION_OF_GROUP[g], `REST group ${g} has no known permission`).toBeDefined();
+    const needed = new Set([...groups].map((g) => PERMISSION_OF_GROUP[g]));
+    const tokenSteps = jobs.flatMap(({ file, name, job }) => (job.steps ?? []).filter((st) => st.uses?.startsWith("actions/create-github-app-token")).map((st) => ({ where: `${file}:${name}`, step: st })));
+    expect(tokenSteps.map((t) => t.where)).toEqual(["expire.yml:sweep"]);
+    for (const { step } of tokenSteps) {
+      const asked = Object.entries(step.with ?? {}).filter(([k]) => k.startsWith("permission-"));
+      // Without permission-* inputs the token gets every permission of the installation.
+      expect(asked.length).toBeGreaterThan(0);
+      expect(Object.fromEntries(asked)).toEqual(Object.fromEntries([...needed].sort().map((p) => [`permission-${p}`, "write"])));
+    }
+  });
+});
+
+describe("expire.yml runs npm ci and the report with the sweep role's AWS credentials", () => {
+  const INSTALL = /\b(npm\s+(ci|install|i|add|exec)|npx\s+(-y|--yes|--package)|yarn(\s+install)?|pnpm\s+(install|i|add|dlx))\b/;
+
+  it.each(jobs.map((j) => [`${j.file}:${j.name}`, j] as const))("%s: where AWS credentials or secrets exist, nothing installs with package scripts and no report runs", (_label, { wf, job }) => {
+    if (!holdsAws(wf, job) && !readsSecret(wf, job)) return;
+    for (const step of job.steps ?? []) {
+      const run = step.run ?? "";
+      for (const line of run.split("\n")) {
+        if (INSTALL.test(line)) expect(line, "an install in a job with credentials").toMatch(/--ignore-scripts/);
+        expect(line, "the report belongs in a job without credentials").not.toMatch(/jit-access\s+report/);
+      }
+      expect(step.uses ?? "", "setup-node's cache restores files written by other runs").not.toMatch(/^actions\/setup-node/);
+    }
+  });
+
+  it("runs the access report in a job of its own, after the sweep, with a read-only token and no AWS or secret", () => {
+    const reportJobs = jobs.filter(({ job }) => (job.steps ?? []).some((st) => /jit-access\s+report/.test(st.run ?? "")));
+    expect(reportJobs.map((j) => `${j.file}:${j.name}`)).toEqual(["expire.yml:report"]);
+    const [{ wf, job }] = reportJobs as [(typeof reportJobs)[number]];
+    expect(holdsAws(wf, job)).toBe(false);
+    expect(readsSecret(wf, job)).toBe(false);
+    expect(job.environment).toBeUndefined();
+    expect(job.permissions).toEqual({ contents: "read" });
+    expect(job.needs).toBe("sweep");
+  });
+
+  it("classifies the old expire.yml shape as unsafe (the checks above can fail)", () => {
+    const old: Workflow = { permissions: { "id-token": "write", contents: "read" }, jobs: { sweep: { steps: [{ uses: "aws-actions/configure-aws-credentials@v4" }, { run: "npm ci --no-audit --no-fund\nnpx jit-access report --format md" }] } } };
+    const job = old.jobs.sweep as Job;
+    expect(holdsAws(old, job)).toBe(true);
+    expect(environmentOf(job)).toBeUndefined();
+    expect((job.steps?.[1]?.run ?? "").split("\n").some((l) => INSTALL.test(l) && !/--ignore-scripts/.test(l))).toBe(true);
+    expect(readsSecret(old, { steps: [{ with: { "private-key": "${{ secrets.JIT_ACCESS_APP_PRIVATE_KEY }}" } }] })).toBe(true);
+    expect(readsSecret(old, { steps: [{ with: { token: "${{ secrets.GITHUB_TOKEN }}" } }] })).toBe(false);
+  });
+});
+
+describe("GitHub Actions are used by mutable tags", () => {
+  const usesLines = WORKFLOW_FILES.flatMap((f) =>
+    readFileSync(join(WORKFLOW_DIR, f), "utf8")
+      .split("\n")
+      .map((line, i) => ({ where: `${f}:${i + 1}`, line }))
+      .filter(({ line }) => /^\s*(-\s+)?uses:/.test(line)),
+  );
+
+  it("finds every uses: line the parser sees", () => {
+    const parsed = jobs.flatMap(({ job }) => (job.steps ?? []).filter((st) => st.uses).map((st) => st.uses));
+    expect(usesLines).toHaveLength(parsed.length);
+    expect(parsed.length).toBeGreaterThan(5);
+  });
+
+  it.each(usesLines.map((u) => [u.where, u.line.trim()] as const))("%s: %s is local or pinned to a full commit SHA with its version", (_where, line) => {
+    const m = /uses:\s*(\S+)(.*)$/.exec(line);
+    const target = m?.[1] ?? "";
+    if (target.startsWith("./")) return;
+    expect(target).toMatch(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+(\/[^@\s]+)?@[0-9a-f]{40}$/);
+    expect(m?.[2] ?? "").toMatch(/^\s+# v\d+\.\d+\.\d+$/);
+  });
+
+  it("uses one SHA per action across workflows (a Dependabot group moves them together)", () => {
+    const byAction = new Map<string, Set<string>>();
+    for (const { line } of usesLines) {
+      const m = /uses:\s*([^@\s]+)@(\S+)/.exec(line);
+      if (!m?.[1] || m[1].startsWith("./")) continue;
+      byAction.set(m[1], (byAction.get(m[1]) ?? new Set()).add(m[2] ?? ""));
+    }
+    for (const [action, shas] of byAction) expect(shas.size, action).toBe(1);
+  });
+
+  it("keeps a Dependabot config for npm and GitHub Actions, weekly and grouped", () => {
+    const cfg = yaml.load(readFileSync(join(ROOT, ".github", "dependabot.yml"), "utf8"), { schema: yaml.CORE_SCHEMA }) as { version: number; updates: Array<{ "package-ecosystem": string; directory: string; schedule: { interval: string }; groups?: Record<string, unknown> }> };
+    expect(cfg.version).toBe(2);
+    expect(cfg.updates.map((u) => u["package-ecosystem"]).sort()).toEqual(["github-actions", "npm"]);
+    for (const u of cfg.updates) {
+      expect(u.directory).toBe("/");
+      expect(u.schedule.interval).toBe("weekly");
+      expect(Object.keys(u.groups ?? {}).length).toBeGreaterThan(0);
+    }
   });
 });
