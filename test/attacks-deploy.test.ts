@@ -11,8 +11,10 @@ import fc from "fast-check";
 import * as yaml from "js-yaml";
 import { Probot, type ApplicationFunction } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { createLambdaHandler, type LambdaHttpEvent } from "../src/lambda.js";
 import { MAX_WEBHOOK_BODY_BYTES, startWebhookServer, type WebhookServer } from "../src/server.js";
+import { loadTemplate, resolveTemplate, type Obj } from "./support/cfn-template.js";
 
 const SECRET = "a-webhook-secret-for-deploy-attacks";
 let privateKey = "";
@@ -137,6 +139,39 @@ describe("the self-hosted server buffers the whole body before checking the sign
     expect(r.status).toBe(400);
     const other = await post(server.url.replace(/\/api\/github\/webhooks$/, "/elsewhere"), { body: "{}" });
     expect(other.status).toBe(404);
+  });
+});
+
+describe("the webhook secret fails open outside production", () => {
+  const probot = () => new Probot({ appId: 1, privateKey, logLevel: "fatal" });
+
+  it.each([
+    [{}],
+    [{ NODE_ENV: "development" }],
+    [{ NODE_ENV: "test", WEBHOOK_SECRET: "development" }],
+    [{ WEBHOOK_SECRET: "short-secret" }],
+    [{ JIT_ACCESS_INSECURE_DEV: "1", HOST: "0.0.0.0" }],
+    [{ JIT_ACCESS_INSECURE_DEV: "1", HOST: "::" }],
+    [{ JIT_ACCESS_INSECURE_DEV: "1", NODE_ENV: "production" }],
+  ] as const)("npm start's server refuses to start with %j, before it listens", async (env) => {
+    await expect(startWebhookServer({ env: { PORT: "0", ...env }, probot: probot(), app: () => undefined })).rejects.toThrow(/WEBHOOK_SECRET|JIT_ACCESS_INSECURE_DEV/);
+  });
+
+  it("starts with the explicit development flag on loopback, warns, and then accepts Probot's default secret", async () => {
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(" "));
+    let server: WebhookServer | undefined;
+    try {
+      server = await startWebhookServer({ env: { PORT: "0", HOST: "127.0.0.1", JIT_ACCESS_INSECURE_DEV: "1" }, probot: new Probot({ appId: 1, privateKey, secret: "development", logLevel: "fatal" }), app: () => undefined });
+      expect(warnings.join("\n")).toMatch(/INSECURE DEVELOPMENT MODE/);
+      const body = JSON.stringify({ zen: "dev" });
+      const r = await post(server.url, { headers: { "x-github-event": "ping", "x-github-delivery": randomUUID(), "x-hub-signature-256": sign("development", body) }, body });
+      expect(r.status).toBe(200);
+    } finally {
+      console.warn = warn;
+      await server?.close();
+    }
   });
 });
 
@@ -413,5 +448,114 @@ describe("GitHub Actions are used by mutable tags", () => {
       expect(u.schedule.interval).toBe("weekly");
       expect(Object.keys(u.groups ?? {}).length).toBeGreaterThan(0);
     }
+  });
+});
+
+// ---- the deploy template, evaluated by an independent IAM simulator ------------------------------
+
+const ACCOUNT = "111122223333";
+const INSTANCE = "ssoins-0123456789abcdef";
+const CONFIGURED = ["444455556666", "777788889999"];
+const IC_PARAMS = {
+  AppSecretArn: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:jit-AbCdEf`,
+  GitHubOrg: "acme",
+  GitHubRepo: "access",
+  AccessMode: "identity-center",
+  IdentityCenterInstanceId: INSTANCE,
+  IdentityStoreId: "d-0123456789",
+  IdentityCenterAccountIds: CONFIGURED.join(","),
+};
+const IAM_PARAMS = { AppSecretArn: IC_PARAMS.AppSecretArn, GitHubOrg: "acme", GitHubRepo: "access" };
+
+type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
+
+/** The decision for one resource of a request, under a role's policies (and its boundary, if any). */
+async function decide(deployed: Obj, role: string, action: string, resource: string, context: Record<string, string | string[]> = {}): Promise<Decision> {
+  const resources = deployed.Resources as Record<string, { Properties: Obj }>;
+  const props = resources[role]?.Properties ?? {};
+  const identityPolicies = (props.Policies as Array<{ PolicyName: string; PolicyDocument: unknown }>).map((p) => ({ name: p.PolicyName, policy: p.PolicyDocument }));
+  const boundaryName = typeof props.PermissionsBoundary === "string" ? /policy\/jit-access-deploy\/(\w+)$/.exec(props.PermissionsBoundary)?.[1] : undefined;
+  const simulation: Simulation = {
+    identityPolicies,
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...(boundaryName ? { permissionBoundaryPolicies: [{ name: boundaryName, policy: resources[boundaryName]?.Properties.PolicyDocument }] } : {}),
+    request: { principal: `arn:aws:iam::${ACCOUNT}:role/jit-access-deploy/${role}`, action, resource: { resource, accountId: ACCOUNT }, contextVariables: context },
+  };
+  const result = await runSimulation(simulation, {});
+  if (result.resultType !== "single") throw new Error(`simulation did not run: ${JSON.stringify(result)}`);
+  return result.overallResult as Decision;
+}
+
+const permissionSet = (id: string, partition = "aws") => `arn:${partition}:sso:::permissionSet/${INSTANCE}/${id}`;
+const instance = (partition = "aws") => `arn:${partition}:sso:::instance/${INSTANCE}`;
+const account = (id: string, partition = "aws") => `arn:${partition}:sso:::account/${id}`;
+const JIT_TAG = { "aws:ResourceTag/jit-access:request": "req-1" };
+
+describe("the deploy template lets the app take over permission sets, act in any account and attach to anyone", () => {
+  const template = loadTemplate();
+  const ic = resolveTemplate(template, IC_PARAMS, { accountId: ACCOUNT });
+  const iam = resolveTemplate(template, IAM_PARAMS, { accountId: ACCOUNT });
+
+  it("refuses sso:TagResource that would put the jit tag on an existing (administrator) permission set", async () => {
+    const tagAdmin = await decide(ic, "AppRole", "sso:TagResource", permissionSet("ps-admin0000000000"), { "aws:RequestTag/jit-access:request": "req-1", "aws:TagKeys": ["jit-access:request"] });
+    expect(tagAdmin).not.toBe("Allowed");
+    // ...so the admin set never "carries" the tag the change actions need.
+    expect(await decide(ic, "AppRole", "sso:CreateAccountAssignment", permissionSet("ps-admin0000000000"))).not.toBe("Allowed");
+    // A set the app created (tagged at creation) stays manageable.
+    expect(await decide(ic, "AppRole", "sso:TagResource", permissionSet("ps-jit00000000000"), { ...JIT_TAG, "aws:RequestTag/jit-access:request": "req-1", "aws:TagKeys": ["jit-access:request"] })).toBe("Allowed");
+    expect(await decide(ic, "AppRole", "sso:CreateAccountAssignment", permissionSet("ps-jit00000000000"), JIT_TAG)).toBe("Allowed");
+    expect(await decide(ic, "AppRole", "sso:CreatePermissionSet", permissionSet("ps-new00000000000"), { "aws:RequestTag/jit-access:request": "req-1", "aws:TagKeys": ["jit-access:request"] })).toBe("Allowed");
+    expect(await decide(ic, "AppRole", "sso:CreatePermissionSet", permissionSet("ps-new00000000000"))).not.toBe("Allowed");
+  });
+
+  it.each(["aws", "aws-cn", "aws-us-gov"])("reaches only the configured accounts in partition %s (app, scheduler and sweep)", async (partition) => {
+    const deployed = resolveTemplate(template, IC_PARAMS, { accountId: ACCOUNT, partition });
+    const cases: Array<[string, string]> = [
+      ["AppRole", "sso:CreateAccountAssignment"],
+      ["AppRole", "sso:ProvisionPermissionSet"],
+      ["AppRole", "sso:ListAccountAssignments"],
+      ["SchedulerRole", "sso:DeleteAccountAssignment"],
+      ["SweepRole", "sso:DeleteAccountAssignment"],
+      ["SweepRole", "sso:ListAccountAssignments"],
+    ];
+    for (const [role, action] of cases) {
+      for (const id of CONFIGURED) expect(await decide(deployed, role, action, account(id, partition)), `${role} ${action} ${id}`).toBe("Allowed");
+      expect(await decide(deployed, role, action, account("999999999999", partition)), `${role} ${action} unconfigured`).not.toBe("Allowed");
+      expect(await decide(deployed, role, action, instance(partition)), `${role} ${action} instance`).toBe("Allowed");
+    }
+  });
+
+  it("property: an Identity Center account is reachable exactly when it is configured", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(fc.stringMatching(/^[0-9]{12}$/), { minLength: 1, maxLength: 4 }), fc.stringMatching(/^[0-9]{12}$/), async (configured, probe) => {
+        const deployed = resolveTemplate(template, { ...IC_PARAMS, IdentityCenterAccountIds: configured.join(",") }, { accountId: ACCOUNT });
+        const decision = await decide(deployed, "AppRole", "sso:CreateAccountAssignment", account(probe));
+        expect(decision === "Allowed").toBe(configured.includes(probe));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it.each([
+    ["user/alice", false],
+    ["role/Admin", false],
+    ["user/people/alice", false],
+    ["role/jit-access-deploy/AppRole", false],
+    ["user/jit-access-grantees/alice", true],
+    ["role/jit-access-grantees/team/bob", true],
+  ] as const)("iam mode, default path: attaching a jit policy to %s is allowed: %s", async (principal, allowed) => {
+    const action = principal.startsWith("user/") ? "iam:AttachUserPolicy" : "iam:AttachRolePolicy";
+    const decision = await decide(iam, "AppRole", action, `arn:aws:iam::${ACCOUNT}:${principal}`, { "iam:PolicyARN": `arn:aws:iam::${ACCOUNT}:policy/jit-access/jit-req-1` });
+    expect(decision === "Allowed").toBe(allowed);
+  });
+
+  it("iam mode: a deployer's explicit GrantablePrincipalPath is honoured, by the role and its boundary", async () => {
+    const deployed = resolveTemplate(template, { ...IAM_PARAMS, GrantablePrincipalPath: "/people/" }, { accountId: ACCOUNT });
+    const ctx = { "iam:PolicyARN": `arn:aws:iam::${ACCOUNT}:policy/jit-access/jit-req-1` };
+    expect(await decide(deployed, "AppRole", "iam:AttachUserPolicy", `arn:aws:iam::${ACCOUNT}:user/people/alice`, ctx)).toBe("Allowed");
+    expect(await decide(deployed, "AppRole", "iam:AttachUserPolicy", `arn:aws:iam::${ACCOUNT}:user/jit-access-grantees/alice`, ctx)).not.toBe("Allowed");
+    // Detach (revoke) still reaches whoever holds a jit policy.
+    expect(await decide(deployed, "AppRole", "iam:DetachUserPolicy", `arn:aws:iam::${ACCOUNT}:user/alice`, ctx)).toBe("Allowed");
   });
 });

@@ -10,47 +10,10 @@ import { join } from "node:path";
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { iamDataDir } from "../src/iam-data.js";
+import { cfnSchema, type Json, type Obj } from "./support/cfn-template.js";
 
 // ---- CloudFormation YAML ------------------------------------------------------------------------
 
-const FN_TAGS = ["Sub", "GetAtt", "If", "Equals", "Not", "And", "Or", "Join", "Select", "Split", "FindInMap", "ImportValue", "GetAZs", "Base64", "Cidr"];
-
-/** !Ref, !Condition and every !Fn form, in scalar, sequence and mapping form, as their JSON shapes. */
-function cfnSchema(): yaml.Schema {
-  const tags = [];
-  const kinds: Array<[string, string]> = [["Ref", "Ref"], ["Condition", "Condition"], ...FN_TAGS.map((t): [string, string] => [t, `Fn::${t}`])];
-  for (const [tag, key] of kinds) {
-    tags.push(yaml.defineScalarTag(`!${tag}`, { resolve: (s: string) => ({ [key]: tag === "GetAtt" ? s.split(".") : s }), identify: () => false }));
-    tags.push(
-      yaml.defineSequenceTag<unknown[], Obj>(`!${tag}`, {
-        create: () => [],
-        addItem: (c, item) => {
-          c.push(item);
-        },
-        finalize: (c) => ({ [key]: c }),
-        identify: () => false,
-      }),
-    );
-    tags.push(
-      yaml.defineMappingTag<Record<string, unknown>, Obj>(`!${tag}`, {
-        create: () => ({}),
-        addPair: (c, k, v) => {
-          c[String(k)] = v;
-          return "";
-        },
-        has: (c, k) => String(k) in c,
-        keys: (r) => Object.keys(r),
-        get: (r, k) => r[String(k)],
-        finalize: (c) => ({ [key]: c }),
-        identify: () => false,
-      }),
-    );
-  }
-  return yaml.CORE_SCHEMA.withTags(...tags);
-}
-
-type Json = unknown;
-type Obj = Record<string, Json>;
 const TEMPLATE_TEXT = readFileSync(new URL("../deploy/template.yaml", import.meta.url), "utf8");
 const template = yaml.load(TEMPLATE_TEXT, { schema: cfnSchema() }) as Obj;
 const resources = template.Resources as Record<string, { Type: string; Condition?: string; Properties: Obj }>;
