@@ -439,6 +439,12 @@ describe("GitHub Actions are used by mutable tags", () => {
     for (const [action, shas] of byAction) expect(shas.size, action).toBe(1);
   });
 
+  it("action.yml (the sweep) is a Node 24 action that uses no other action", () => {
+    const action = yaml.load(readFileSync(join(ROOT, "action.yml"), "utf8"), { schema: yaml.CORE_SCHEMA }) as { runs: { using: string; main: string; steps?: unknown } };
+    expect(action.runs).toMatchObject({ using: "node24", main: "dist/sweep.js" });
+    expect(action.runs.steps).toBeUndefined();
+  });
+
   it("keeps a Dependabot config for npm and GitHub Actions, weekly and grouped", () => {
     const cfg = yaml.load(readFileSync(join(ROOT, ".github", "dependabot.yml"), "utf8"), { schema: yaml.CORE_SCHEMA }) as { version: number; updates: Array<{ "package-ecosystem": string; directory: string; schedule: { interval: string }; groups?: Record<string, unknown> }> };
     expect(cfg.version).toBe(2);
