@@ -224,8 +224,8 @@ export const MAX_PR_COMMITS = 250;
  *   committer, so every replay keeps its original's author (name, e-mail, date) and message.
  *   `merge_commit_sha` is the last replay, so the pre-merge tip is the parent of the N-th commit
  *   back along first parents (N = the PR's commits), not the merge commit's parent.
- * A single-parent merge commit that does not carry the PR's last commit's author and message is
- * not a replay, so it is a squash. One that does is taken as a rebase only if the N commits back
+ * A single-parent merge commit that carries no PR commit's author and message is not a replay,
+ * so it is a squash. One that does is taken as a rebase only if the N commits back
  * are replays of the PR's commits in order; otherwise (or if the PR has merge commits, which a
  * rebase drops, or too many commits to list) the tip is unknown. A squash commit can be made to
  * look like a replay (its message is chosen by whoever merges), so for a rebase both the
@@ -248,9 +248,10 @@ export function preMergeTips(input: { mergeSha: string; headSha: string; prCommi
   }
   if (m.parents.length !== 1) return unknown(`merge commit ${short(mergeSha)} has ${m.parents.length} parents`);
   const squashTip = m.parents[0] as string;
-  const last = prCommits[prCommits.length - 1] as CommitFacts;
-  if (!replays(m, last)) return { kind: "tips", method: "squash", tips: [squashTip] };
+  // Not a replay of any PR commit → not a rebase → a squash.
+  if (!prCommits.some((c) => replays(m, c))) return { kind: "tips", method: "squash", tips: [squashTip] };
   if (prCommits.some((c) => c.parents.length !== 1)) return unknown(`the merge commit looks like a rebase of a pull request that contains merge commits, and a rebase drops those`);
+  if (!replays(m, prCommits[prCommits.length - 1] as CommitFacts)) return unknown(`merge commit ${short(mergeSha)} repeats an earlier commit of the pull request, not its last`);
   const n = prCommits.length;
   if (firstParents.length < n) return { kind: "more", need: n };
   for (let i = 0; i < n; i++) {
