@@ -868,6 +868,12 @@ describe("preMergeTips: the default branch's commit before the merge", () => {
     expect(r.tips.slice(1)).toEqual(method === "rebase" && n > 1 ? [sha(`r${n - 1}`)] : []);
   });
 
+  it("a rebase whose replays got new author dates is still a rebase, never read at the merge commit's parent alone", () => {
+    const pr = prOf(3);
+    const chain = merged("rebase", pr).map((c, k) => (k < 3 ? { ...c, author: { ...c.author!, date: "2026-06-01T00:00:00Z" } } : c));
+    expect(run("rebase", pr, chain)).toMatchObject({ kind: "tips", method: "rebase", tips: [sha(TIP), sha("r2")] });
+  });
+
   it("asks for exactly as much first-parent history as a rebase needs", () => {
     const pr = prOf(3);
     const chain = merged("rebase", pr);

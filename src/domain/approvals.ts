@@ -221,7 +221,8 @@ export const MAX_PR_COMMITS = 250;
  *   approved head → the first parent. Any other commit with several parents → unknown.
  * - squash: one new commit whose only parent is the pre-merge tip.
  * - rebase: each PR commit is replayed in order onto the pre-merge tip; GitHub changes only the
- *   committer, so every replay keeps its original's author (name, e-mail, date) and message.
+ *   committer ("Rebase and merge on GitHub will always update the committer information and
+ *   create new commit SHAs"), so every replay keeps its original's author and message.
  *   `merge_commit_sha` is the last replay, so the pre-merge tip is the parent of the N-th commit
  *   back along first parents (N = the PR's commits), not the merge commit's parent.
  * A single-parent merge commit that carries no PR commit's author and message is not a replay,
@@ -265,10 +266,12 @@ export function preMergeTips(input: { mergeSha: string; headSha: string; prCommi
   return { kind: "tips", method: "rebase", tips: [...new Set([rebaseTip, squashTip])] };
 }
 
+/** Whether `a` can be GitHub's replay of `b`: same author and message. The author date is not
+ *  compared, so that a rebase which restamped it would still be recognised (and not be taken
+ *  for a squash, whose parent is not the pre-merge tip then). */
 function replays(a: CommitFacts, b: CommitFacts): boolean {
   if (!a.author || !b.author) return false;
-  const at = Date.parse(a.author.date);
-  return a.author.name === b.author.name && a.author.email === b.author.email && !Number.isNaN(at) && at === Date.parse(b.author.date) && a.message === b.message;
+  return a.author.name === b.author.name && a.author.email === b.author.email && a.message === b.message;
 }
 
 type Reason = "bot-approval" | "self-approval" | "not-authorized" | "stale-approval";
