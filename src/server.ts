@@ -31,7 +31,7 @@ export interface WebhookServer {
 
 type NodeMiddleware = Awaited<ReturnType<typeof createNodeMiddleware>>;
 
-type ReadResult = { ok: true; body: string } | { ok: false; received: number };
+type ReadResult = { ok: true; body: string } | { ok: false; received: number } | { ok: false; aborted: true };
 
 /** Reads the body, stopping (paused, nothing more buffered) once it passes `max` bytes. */
 export function readBodyCapped(req: IncomingMessage, max: number): Promise<ReadResult> {
@@ -50,10 +50,20 @@ export function readBodyCapped(req: IncomingMessage, max: number): Promise<ReadR
       }
       chunks.push(chunk);
     };
-    const onEnd = () => resolve({ ok: true, body: Buffer.concat(chunks).toString("utf8") });
+    let ended = false;
+    const onEnd = () => {
+      ended = true;
+      resolve({ ok: true, body: Buffer.concat(chunks).toString("utf8") });
+    };
     req.on("data", onData);
     req.on("end", onEnd);
     req.on("error", reject);
+    // A sender that hangs up mid-body: drop what was read (resolve is a no-op once settled).
+    req.on("close", () => {
+      if (ended) return;
+      chunks.length = 0;
+      resolve({ ok: false, aborted: true });
+    });
   });
 }
 
@@ -88,7 +98,10 @@ export function webhookListener(middleware: NodeMiddleware, maxBodyBytes: number
         if (!res.headersSent) res.writeHead(400).end();
         return;
       }
-      if (!read.ok) return tooLarge(req, res, maxBodyBytes);
+      if (!read.ok) {
+        if ("aborted" in read) return;
+        return tooLarge(req, res, maxBodyBytes);
+      }
       // @octokit/webhooks' getPayload takes a string body as the payload and reads no stream.
       (req as IncomingMessage & { body?: string }).body = read.body;
     }

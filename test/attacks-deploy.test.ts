@@ -133,6 +133,21 @@ describe("the self-hosted server buffers the whole body before checking the sign
     expect(seen.find((s) => s.id === bigId)?.bytes).toBe(big.length);
   });
 
+  it("survives senders that hang up mid-body, and keeps serving", async () => {
+    for (let i = 0; i < 5; i++) {
+      await new Promise<void>((done) => {
+        const req = httpRequest(server.url, { method: "POST", headers: { "content-type": "application/json", "content-length": String(1 << 20), ...headers("{}") } });
+        req.on("error", () => done());
+        req.write(Buffer.alloc(64 * 1024, 0x20), () => {
+          req.destroy();
+          done();
+        });
+      });
+    }
+    const body = JSON.stringify({ zen: "after aborts" });
+    expect((await post(server.url, { headers: headers(body), body })).status).toBe(200);
+  });
+
   it("refuses a forged signature (the cap does not bypass Probot's check) and answers ping and 404", async () => {
     const body = JSON.stringify({ zen: "forged" });
     const r = await post(server.url, { headers: { ...headers(body), "x-hub-signature-256": sign("development", body) }, body });

@@ -509,9 +509,10 @@ describe("deploy/template.yaml", () => {
   // AWS's own linter (resource schemas, SAM transform, deprecated runtimes) when it is installed;
   // skipped where it is not (CI installs no Python tools).
   const cfnLint = spawnSync("cfn-lint", ["--version"], { encoding: "utf8" }).status === 0;
+  // cfn-lint (Python, with its SAM transform) takes ~15 s alone and longer on a loaded machine.
   it.skipIf(!cfnLint)("passes cfn-lint", () => {
-    const r = spawnSync("cfn-lint", [fileURLToPath(new URL("../deploy/template.yaml", import.meta.url))], { encoding: "utf8", timeout: 60000 });
+    const r = spawnSync("cfn-lint", [fileURLToPath(new URL("../deploy/template.yaml", import.meta.url))], { encoding: "utf8", timeout: 110_000 });
     expect(r.stdout + r.stderr).toBe("");
     expect(r.status).toBe(0);
-  });
+  }, 120_000);
 });
