@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import type { Config } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
-import { checkPolicy, globCovers, policySize, resourceWithin, POLICY_LIMITS, type Verdict } from "../src/policy/guardrails.js";
+import { checkPolicy, globCovers, namesUnscoped, policySize, resourceWithin, POLICY_LIMITS, type Verdict } from "../src/policy/guardrails.js";
 import { DANGEROUS_ACTIONS, DANGEROUS_COMBINATIONS, dangerousAction } from "../src/policy/dangerous.js";
 
 const catalogue = loadCatalogue();
@@ -624,5 +624,70 @@ describe("speed", () => {
     const t = performance.now();
     for (let i = 0; i < 2000; i++) checkPolicy(catalogue, p, ctx);
     expect(performance.now() - t).toBeLessThan(2000);
+  });
+});
+
+describe("wildcard names that cover every resource are unscoped (a decision, not a sample)", () => {
+  const SECRET_FORMAT = "arn:${Partition}:secretsmanager:${Region}:${Account}:secret:${SecretId}";
+  const FIELDS = { partition: "aws", region: "us-east-1", account: ACCOUNT };
+  const SECRETS = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:`;
+  const wildName = fc.array(fc.constantFrom("*", "?"), { minLength: 1, maxLength: 8 }).map((a) => a.join(""));
+  const literal = fc.constantFrom("a", "p", "Z", "0", "-", "_", "/", ".");
+  const anyTail = fc.array(fc.constantFrom("a", "/", "-", "*", "?"), { maxLength: 8 }).map((a) => a.join(""));
+
+  it.each([
+    ["secret:???*", SECRETS + "???*", SECRET_FORMAT, true],
+    ["secret:*", SECRETS + "*", SECRET_FORMAT, true],
+    ["secret:prod/*", SECRETS + "prod/*", SECRET_FORMAT, false],
+    ["parameter/???*", `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/???*`, "arn:${Partition}:ssm:${Region}:${Account}:parameter/${ParameterNameWithoutLeadingSlash}", true],
+    ["key/???*", `arn:aws:kms:us-east-1:${ACCOUNT}:key/???*`, "arn:${Partition}:kms:${Region}:${Account}:key/${KeyId}", true],
+    ["role/???*", `arn:aws:iam::${ACCOUNT}:role/???*`, "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}", true],
+    ["role/*", `arn:aws:iam::${ACCOUNT}:role/*`, "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}", true],
+    ["role/app-*", `arn:aws:iam::${ACCOUNT}:role/app-*`, "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}", false],
+    ["s3 object *", "arn:aws:s3:::*", "arn:${Partition}:s3:::${BucketName}/${ObjectName}", true],
+    ["s3 object */*", "arn:aws:s3:::*/*", "arn:${Partition}:s3:::${BucketName}/${ObjectName}", true],
+    ["s3 object ???*", "arn:aws:s3:::???*", "arn:${Partition}:s3:::${BucketName}/${ObjectName}", true],
+    ["s3 object reports/*", "arn:aws:s3:::reports/*", "arn:${Partition}:s3:::${BucketName}/${ObjectName}", false],
+    ["s3 bucket ???*", "arn:aws:s3:::???*", "arn:${Partition}:s3:::${BucketName}", true],
+    ["s3 bucket reports", "arn:aws:s3:::reports", "arn:${Partition}:s3:::${BucketName}", false],
+  ])("%s", (_, pattern, format, unscoped) => {
+    const region = format.includes("${Region}") ? "us-east-1" : "";
+    const account = format.includes("${Account}") ? ACCOUNT : "";
+    expect(namesUnscoped(pattern, format, { partition: "aws", region, account })).toBe(unscoped);
+  });
+
+  it("a name part of only * and ? is unscoped, whatever its shape (property)", () => {
+    fc.assert(
+      fc.property(wildName, (name) => {
+        expect(namesUnscoped(SECRETS + name, SECRET_FORMAT, FIELDS)).toBe(true);
+      }),
+    );
+  });
+
+  it("a name part that starts with a literal character is scoped (property)", () => {
+    fc.assert(
+      fc.property(literal, anyTail, (first, tail) => {
+        expect(namesUnscoped(SECRETS + first + tail, SECRET_FORMAT, FIELDS)).toBe(false);
+      }),
+    );
+  });
+
+  it("an unscoped name gets the verdict of `*` (property over actions and generated names)", () => {
+    const cases = [
+      { action: "secretsmanager:GetSecretValue", base: SECRETS, config: testConfig() },
+      { action: "ssm:GetParameter", base: `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/`, config: testConfig() },
+      { action: "kms:PutKeyPolicy", base: `arn:aws:kms:us-east-1:${ACCOUNT}:key/`, config: testConfig() },
+      { action: "iam:PassRole", base: `arn:aws:iam::${ACCOUNT}:role/`, config: WITH_IAM },
+    ];
+    fc.assert(
+      fc.property(fc.constantFrom(...cases), wildName, (c, name) => {
+        const star = check(policy(allow(c.action, `${c.base}*`)), { config: c.config });
+        const wild = check(policy(allow(c.action, c.base + name)), { config: c.config });
+        expect(star.ok).toBe(false);
+        expect({ ok: wild.ok, risk: wild.risk }).toEqual({ ok: star.ok, risk: star.risk });
+        expect(wild.errors.map((e) => e.message).join("\n")).toMatch(/is a dangerous action/);
+      }),
+      { numRuns: 60 },
+    );
   });
 });

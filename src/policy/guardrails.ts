@@ -316,11 +316,76 @@ function expansionOf(catalogue: Catalogue, pattern: string): Expansion {
   });
 }
 
-/** Literal ARN format → the ARN of a resource whose names nobody wrote (control characters). */
-function probeArn(format: string, arn: Arn): string {
-  return format.replace(/\$\{([A-Za-z0-9]+)\}/g, (_, name: string) =>
-    name === "Partition" ? arn.partition : name === "Region" ? arn.region : name === "Account" ? arn.account : "\u0001\u0002",
-  );
+/**
+ * Does the ARN pattern `pattern` leave the name unscoped for resource type `format` (an ARN format
+ * such as `arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}`)? It does when the pattern
+ * can be lined up with the format so that every literal character of the pattern falls on a
+ * literal character of the format, and every name placeholder is covered by wildcards only
+ * (`role/*`, `secret:???*`, `arn:aws:s3:::*` for an object). A decision, not a sample: `???*`
+ * covers every name but the shortest, so it is as wide as `*`. Partition, region and account are
+ * filled from `fields` (they are checked to be wildcard-free elsewhere). Literal characters are
+ * compared case-insensitively, so a doubtful case counts as unscoped. O(|pattern|·|format|).
+ */
+export function namesUnscoped(pattern: string, format: string, fields: { partition: string; region: string; account: string }): boolean {
+  // The format as tokens: a literal character, or PH (a name placeholder).
+  const PH = null;
+  const tokens: Array<string | null> = [];
+  let last = 0;
+  for (const m of format.matchAll(/\$\{([A-Za-z0-9]+)\}/g)) {
+    for (const ch of format.slice(last, m.index).toLowerCase()) tokens.push(ch);
+    const name = m[1] ?? "";
+    const fixed = name === "Partition" ? fields.partition : name === "Region" ? fields.region : name === "Account" ? fields.account : undefined;
+    if (fixed === undefined) tokens.push(PH);
+    else for (const ch of fixed.toLowerCase()) tokens.push(ch);
+    last = (m.index ?? 0) + m[0].length;
+  }
+  for (const ch of format.slice(last).toLowerCase()) tokens.push(ch);
+  if (!tokens.includes(PH)) return false; // a singleton type (e.g. the account's settings): nothing to scope
+  const p = pattern.toLowerCase();
+  const n = p.length;
+  const m = tokens.length;
+  // State (i, j, k): pattern[0..i) lined up with tokens[0..j); k = 1 when token j is a placeholder
+  // already partly covered by wildcards. Forward reachability, one pattern position at a time.
+  let cur = new Uint8Array(2 * (m + 1));
+  let next = new Uint8Array(2 * (m + 1));
+  cur[0] = 1;
+  for (let i = 0; i <= n; i++) {
+    const c = p[i];
+    // A `*` may also cover whole tokens without moving on in the pattern (closure over j).
+    if (c === "*") {
+      for (let j = 0; j < m; j++) {
+        if (cur[2 * j] || cur[2 * j + 1]) cur[2 * (j + 1)] = 1;
+      }
+    }
+    if (i === n) return cur[2 * m] === 1;
+    next.fill(0);
+    let any = false;
+    for (let j = 0; j <= m; j++) {
+      const t = tokens[j];
+      for (let k = 0; k < 2; k++) {
+        if (!cur[2 * j + k]) continue;
+        if (c === "*") {
+          next[2 * j + k] = 1; // the star ends here, covering nothing more
+          any = true;
+        } else if (c === "?") {
+          if (j < m && t === PH) {
+            next[2 * j + 1] = 1; // part of the name, more may follow
+            next[2 * (j + 1)] = 1; // the rest of the name
+            any = true;
+          } else if (j < m && k === 0) {
+            next[2 * (j + 1)] = 1;
+            any = true;
+          }
+        } else if (k === 0 && j < m && t !== PH && t === c) {
+          next[2 * (j + 1)] = 1;
+          any = true;
+        }
+      }
+    }
+    if (!any) return false;
+    [cur, next] = [next, cur];
+  }
+  return false;
 }
 
 function formatToGlob(format: string): string {
@@ -972,7 +1037,7 @@ class Run {
     }
   }
 
-  /** Does `r` cover a resource of `action`'s types with a name nobody wrote (e.g. `role/*`)? */
+  /** Does `r` leave the name of a resource of `action`'s types unscoped (e.g. `role/*`, `role/???*`)? */
   private unscoped(action: ActionInfo, r: ParsedResource): boolean {
     if (r.star) return true;
     if (action.resourceTypes.length === 0) return true;
@@ -981,7 +1046,7 @@ class Run {
     return remember(cacheOf(this.catalogue).unscoped, `${action.full}\n${r.raw}`, () => {
       for (const t of action.resourceTypes) {
         const rt = this.catalogue.resourceType(action.service, t.name.toLowerCase());
-        if (rt && globCovers(r.raw, probeArn(rt.arnFormat, arn))) return true;
+        if (rt && namesUnscoped(r.raw, rt.arnFormat, arn)) return true;
       }
       // Unknown types: fall back to "the resource part is only wildcards".
       return /^[*?/:]+$/.test(arn.resource);

@@ -1,0 +1,57 @@
+// Security regressions of the policy engine: policies and requests that once slipped past the
+// guardrails. Each runs the whole pure pipeline (generate, envelope, guardrails, simulate) the way
+// `jit-access plan` and the PR check do, with the default repository config.
+import { describe, expect, it } from "vitest";
+import { defaultConfig } from "../src/domain/config.js";
+import type { AccessRequest, Config, PolicyDocument, RequestItem } from "../src/domain/types.js";
+import { loadCatalogue } from "../src/iam-data.js";
+import { planRequest, type Plan } from "../src/policy/pipeline.js";
+
+const catalogue = loadCatalogue();
+const ACCOUNT = "123456789012";
+
+function config(extra: Partial<Config> = {}): Config {
+  const base = defaultConfig();
+  return { ...base, aws: { ...base.aws, region: "us-east-1", accounts: { prod: ACCOUNT } }, ...extra };
+}
+
+function plan(request: RequestItem[], policy?: PolicyDocument, cfg: Config = config()): Plan {
+  const req: AccessRequest = { version: 1, id: "7-attack", requester: "mallory", account: "prod", duration: "2h", reason: "attack regression", request };
+  if (policy) req.policy = policy;
+  return planRequest(catalogue, { request: req, config: cfg, accountId: ACCOUNT, now: new Date("2026-12-01T09:00:00Z"), durationSeconds: 7200 });
+}
+
+function allowPolicy(...statements: Array<{ Action: string | string[]; Resource: string | string[] }>): PolicyDocument {
+  return { Version: "2012-10-17", Statement: statements.map((s) => ({ Effect: "Allow" as const, ...s })) };
+}
+
+const messages = (p: Plan) => p.verdict.errors.map((e) => `${e.path}: ${e.message}`).join("\n");
+
+describe("wildcard names that cover every resource", () => {
+  it("GetSecretValue on secret:???* is not low risk: it reads every secret", () => {
+    const secrets = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:???*`;
+    const p = plan([{ service: "secretsmanager", actions: ["secretsmanager:GetSecretValue"], resources: [secrets] }]);
+    expect(p.verdict.ok).toBe(false);
+    expect(p.verdict.risk).toBe("high");
+    expect(messages(p)).toMatch(/GetSecretValue" on ".*secret:\?\?\?\*" is a dangerous action \(data exposure when unscoped\)/);
+  });
+
+  it("PassRole on role/???* is refused like role/*", () => {
+    const cfg = config({ allowed_services: [...config().allowed_services, "iam"] });
+    for (const name of ["*", "???*", "?*?"]) {
+      const role = `arn:aws:iam::${ACCOUNT}:role/${name}`;
+      const p = plan([{ service: "iam", actions: ["iam:PassRole"], resources: [role] }], allowPolicy({ Action: "iam:PassRole", Resource: role }), cfg);
+      expect(p.verdict.ok, name).toBe(false);
+      expect(messages(p)).toMatch(/"iam:PassRole" on ".*role\/.*" is a dangerous action \(privilege escalation\)/);
+    }
+  });
+
+  it("GetParameter on parameter/???* and kms:PutKeyPolicy on key/???* are unscoped", () => {
+    const params = `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/???*`;
+    const p = plan([{ service: "ssm", actions: ["ssm:GetParameter"], resources: [params] }]);
+    expect(messages(p)).toMatch(/"ssm:GetParameter" on .* is a dangerous action/);
+    const keys = `arn:aws:kms:us-east-1:${ACCOUNT}:key/???*`;
+    const k = plan([{ service: "kms", actions: ["kms:PutKeyPolicy"], resources: [keys] }]);
+    expect(messages(k)).toMatch(/"kms:PutKeyPolicy" on .* is a dangerous action \(resource exposure\)/);
+  });
+});
