@@ -55,3 +55,41 @@ describe("wildcard names that cover every resource", () => {
     expect(messages(k)).toMatch(/"kms:PutKeyPolicy" on .* is a dangerous action \(resource exposure\)/);
   });
 });
+
+describe("a hand-written policy is checked per (action, resource) pair", () => {
+  it("read on one bucket + write on another does not allow writes on the first", () => {
+    const request: RequestItem[] = [
+      { service: "s3", access: ["read"], resources: ["reports-bucket"] },
+      { service: "s3", access: ["write"], resources: ["scratch-bucket/tmp/"] },
+    ];
+    const p = plan(request, allowPolicy({ Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: ["arn:aws:s3:::reports-bucket/*"] }));
+    expect(p.verdict.ok).toBe(false);
+    const e = p.verdict.errors.find((x) => /the pair s3:PutObject on "arn:aws:s3:::reports-bucket\/\*"/.test(x.message));
+    expect(e, messages(p)).toBeDefined();
+    expect(e?.path).toBe("policy.Statement[0].Resource[0]");
+    expect(e?.message).toMatch(/request\[1\] \(s3 write on "scratch-bucket\/tmp\/"\) grants s3:PutObject only on "arn:aws:s3:::scratch-bucket\/tmp\/\*"/);
+    expect(e?.message).toMatch(/request\[0\] \(s3 read on "reports-bucket"\) names that resource but not s3:PutObject/);
+    expect(messages(p)).toMatch(/the pair s3:DeleteObject on "arn:aws:s3:::reports-bucket\/\*" is beyond the request/);
+    expect(messages(p)).not.toMatch(/the pair s3:GetObject/);
+    // A wildcard names the first offending action and counts the others.
+    const wild = plan(request, allowPolicy({ Action: ["s3:GetObject", "s3:*Object"], Resource: ["arn:aws:s3:::reports-bucket/*"] }));
+    expect(messages(wild)).toMatch(/the pair s3:\w+Object on "arn:aws:s3:::reports-bucket\/\*" \(and \d+ more of the statement's actions: /);
+    // The same actions split onto the resources their items grant are accepted.
+    const ok = plan(
+      request,
+      allowPolicy({ Action: "s3:GetObject", Resource: "arn:aws:s3:::reports-bucket/*" }, { Action: ["s3:PutObject", "s3:DeleteObject"], Resource: "arn:aws:s3:::scratch-bucket/tmp/*" }),
+    );
+    expect(ok.verdict.errors).toEqual([]);
+  });
+
+  it("read on one table + write on another does not allow writes on the first", () => {
+    const request: RequestItem[] = [
+      { service: "dynamodb", access: ["read"], resources: ["orders"] },
+      { service: "dynamodb", access: ["write"], resources: ["scratch"] },
+    ];
+    const orders = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/orders`;
+    const p = plan(request, allowPolicy({ Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: orders }));
+    expect(p.verdict.ok).toBe(false);
+    expect(messages(p)).toMatch(/the pair dynamodb:PutItem on ".*table\/orders" .*is beyond the request: request\[1\] \(dynamodb write on "scratch"\) grants dynamodb:PutItem only on/);
+  });
+});
