@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../src/domain/config.js";
 import type { AccessRequest, Config, PolicyDocument, RequestItem } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
+import { explainPolicy } from "../src/policy/explain.js";
+import { checkPolicy } from "../src/policy/guardrails.js";
 import { planRequest, type Plan } from "../src/policy/pipeline.js";
 
 const catalogue = loadCatalogue();
@@ -91,5 +93,48 @@ describe("a hand-written policy is checked per (action, resource) pair", () => {
     const p = plan(request, allowPolicy({ Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: orders }));
     expect(p.verdict.ok).toBe(false);
     expect(messages(p)).toMatch(/the pair dynamodb:PutItem on ".*table\/orders" .*is beyond the request: request\[1\] \(dynamodb write on "scratch"\) grants dynamodb:PutItem only on/);
+  });
+});
+
+describe("code execution and session actions are dangerous in the default services", () => {
+  const R = `us-east-1:${ACCOUNT}`;
+  const cases: Array<[string, string[]]> = [
+    ["ssm:SendCommand", [`arn:aws:ssm:${R}:document/AWS-RunShellScript`, `arn:aws:ec2:${R}:instance/i-0123456789abcdef0`]],
+    ["ssm:StartSession", [`arn:aws:ec2:${R}:instance/i-0123456789abcdef0`]],
+    ["ecs:ExecuteCommand", [`arn:aws:ecs:${R}:task/default/0123456789abcdef0123456789abcdef`]],
+    ["lambda:UpdateFunctionConfiguration", [`arn:aws:lambda:${R}:function:resize-images`]],
+    ["states:UpdateStateMachine", [`arn:aws:states:${R}:stateMachine:nightly-export`]],
+    ["rds:ModifyDBInstance", [`arn:aws:rds:${R}:db:orders`]],
+  ];
+
+  it.each(cases)("%s on one named resource is refused by default, with its source", (action, resources) => {
+    const v = checkPolicy(catalogue, allowPolicy({ Action: action, Resource: resources }), { config: config(), mode: "iam" });
+    expect(v.ok).toBe(false);
+    expect(v.risk).toBe("high");
+    const e = v.errors.find((x) => x.message.includes(`"${action}" is a dangerous action (privilege escalation)`));
+    expect(e?.message, v.errors.map((x) => x.message).join("\n")).toMatch(/Source: \S/);
+  });
+
+  it("ecs:ExecuteCommand is refused on its own, without ecs:DescribeTasks", () => {
+    const v = checkPolicy(catalogue, allowPolicy({ Action: "ecs:ExecuteCommand", Resource: `arn:aws:ecs:${R}:task/default/*` }), { config: config(), mode: "iam" });
+    expect(v.errors.map((x) => x.message).join("\n")).toMatch(/"ecs:ExecuteCommand" is a dangerous action/);
+  });
+
+  it("sts:AssumeRole on one named role is high risk and said to reviewers; on every role it is refused", () => {
+    const cfg = config({ allowed_services: [...config().allowed_services, "sts"] });
+    const named = checkPolicy(catalogue, allowPolicy({ Action: "sts:AssumeRole", Resource: `arn:aws:iam::${ACCOUNT}:role/deploy` }), { config: cfg, mode: "iam" });
+    expect(named.ok).toBe(true);
+    expect(named.risk).toBe("high");
+    expect(named.warnings.map((w) => w.message).join("\n")).toMatch(/"sts:AssumeRole" on named resources makes the request risk high: the holder receives the named role's credentials/);
+    const every = checkPolicy(catalogue, allowPolicy({ Action: "sts:AssumeRole", Resource: `arn:aws:iam::${ACCOUNT}:role/???*` }), { config: cfg, mode: "iam" });
+    expect(every.ok).toBe(false);
+  });
+
+  it("the explanation says that sessions and commands outlive the expiry and that the sweep does not end them", () => {
+    const p = allowPolicy({ Action: ["ssm:StartSession", "ecs:ExecuteCommand"], Resource: `arn:aws:ec2:${R}:instance/i-0123456789abcdef0` });
+    const summary = explainPolicy(catalogue, p).summary;
+    expect(summary).toMatch(/A session or command started with ecs:ExecuteCommand and ssm:StartSession before the expiry keeps running after it/);
+    expect(summary).toMatch(/neither the scheduled revocation nor the sweep ends sessions or commands/);
+    expect(explainPolicy(catalogue, allowPolicy({ Action: "ssm:GetParameter", Resource: `arn:aws:ssm:${R}:parameter/app` })).summary).not.toMatch(/keeps running/);
   });
 });

@@ -595,6 +595,27 @@ describe("the dangerous list", () => {
     for (const d of DANGEROUS_ACTIONS) expect(catalogue.action(d.action)?.full).toBe(d.action); // spelled as AWS does
   });
 
+  it("covers code execution and session actions of the default services, each accepted only by allowed_dangerous_actions (table)", () => {
+    const table: Array<[string, string]> = [
+      ["ssm:SendCommand", `arn:aws:ssm:us-east-1:${ACCOUNT}:document/AWS-RunShellScript`],
+      ["ssm:StartSession", `arn:aws:ssm:us-east-1:${ACCOUNT}:document/SSM-SessionManagerRunShell`],
+      ["ecs:ExecuteCommand", `arn:aws:ecs:us-east-1:${ACCOUNT}:task/default/abc`],
+      ["lambda:UpdateFunctionConfiguration", `arn:aws:lambda:us-east-1:${ACCOUNT}:function:f`],
+      ["states:UpdateStateMachine", `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:m`],
+      ["rds:ModifyDBInstance", `arn:aws:rds:us-east-1:${ACCOUNT}:db:orders`],
+      ["rds:ModifyDBCluster", `arn:aws:rds:us-east-1:${ACCOUNT}:cluster:orders`],
+    ];
+    for (const [action, resource] of table) {
+      expect(dangerousAction(action)?.scope, action).toBe("always");
+      expect(testConfig().allowed_services).toContain(action.split(":")[0]);
+      const refused = check(policy(allow(action, resource)));
+      errorMatching(refused, new RegExp(`"${action}" is a dangerous action \\(privilege escalation\\)`));
+      const accepted = check(policy(allow(action, resource)), { config: testConfig({ allowed_dangerous_actions: [action] }) });
+      expect(accepted.errors, action).toEqual([]);
+      expect(accepted.risk, action).toBe("high");
+    }
+  });
+
   it("covers the actions of POLICY-NOTES.md", () => {
     for (const a of [
       "iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:AddUserToGroup", "iam:CreatePolicyVersion",

@@ -3,6 +3,7 @@
 // whoever wrote it, so action names and ARNs are treated as untrusted text and escaped.
 import type { AccessLevel, PolicyDocument, Statement } from "../domain/types.js";
 import type { Catalogue } from "./catalogue.js";
+import { OUTLIVING_ACTIONS } from "./dangerous.js";
 import { COARSE_LEVEL_EXCLUSIONS } from "./generator.js";
 
 export interface Explanation {
@@ -134,6 +135,12 @@ function summarize(catalogue: Catalogue, rows: Row[], risk: string | undefined):
     const count = new Set(deny.flatMap((r) => r.fullActions)).size;
     sentences.push(`It explicitly denies ${count} action${count === 1 ? "" : "s"}.`);
   }
+  const outliving = outlivingGranted(catalogue, allow);
+  if (outliving.length > 0) {
+    sentences.push(
+      `A session or command started with ${listText(outliving, 3)} before the expiry keeps running after it: AWS checks the time condition when it starts, and neither the scheduled revocation nor the sweep ends sessions or commands (they only remove the policy) — end them with aws ssm terminate-session (ECS Exec sessions are Session Manager sessions too).`,
+    );
+  }
   if (risk) sentences.push(`Risk tier: ${escapeMarkdown(risk)}.`);
   // The exclusions that matter here: of a service and level the policy grants, and not granted.
   const levelsGranted = new Set(allow.flatMap((r) => r.levels.map((l) => `${r.service}:${l}`)));
@@ -148,6 +155,17 @@ function summarize(catalogue: Catalogue, rows: Row[], risk: string | undefined):
     );
   }
   return sentences.join(" ");
+}
+
+/** The granted actions (wildcards expanded) whose sessions or commands outlive the grant. */
+function outlivingGranted(catalogue: Catalogue, allow: Row[]): string[] {
+  const wanted = new Set(OUTLIVING_ACTIONS.map((a) => a.toLowerCase()));
+  const found = new Set<string>();
+  for (const a of allow.flatMap((r) => r.fullActions)) {
+    const infos = /[*?]/.test(a) ? catalogue.expand(a) : [catalogue.action(a)].filter((x) => x !== undefined);
+    for (const info of infos) if (wanted.has(info.full.toLowerCase())) found.add(info.full);
+  }
+  return [...found].sort(compare);
 }
 
 function listText(items: string[], max: number): string {

@@ -6,6 +6,7 @@
 import { ACCESS_LEVELS } from "../domain/types.js";
 import type { AccessLevel, PolicyDocument, Problem, RequestItem, Statement } from "../domain/types.js";
 import type { ActionInfo, Catalogue } from "./catalogue.js";
+import { leftOutOfLevels } from "./destructive.js";
 
 export const GENERATOR_VERSION = "builtin/1";
 
@@ -546,13 +547,13 @@ export function generatePolicy(
           for (const t of targets) {
             if (!allowed(t, level)) continue;
             for (const type of t.types) {
-              for (const info of byType.get(type) ?? []) if (!EXCLUDED.has(info.full.toLowerCase())) grant(info, t);
+              for (const info of byType.get(type) ?? []) if (!EXCLUDED.has(info.full.toLowerCase()) && !leftOutOfLevels(info)) grant(info, t);
             }
           }
         }
         if (level === "list") {
           for (const info of index.unscoped.get("list") ?? []) {
-            if (!EXCLUDED.has(info.full.toLowerCase())) itemUnscoped.set(info.full, info);
+            if (!EXCLUDED.has(info.full.toLowerCase()) && !leftOutOfLevels(info)) itemUnscoped.set(info.full, info);
           }
         }
       }

@@ -8,6 +8,7 @@ import type { AccessLevel, Config, PolicyDocument, Problem, RiskTier, Statement 
 import { joinPath, show } from "../domain/text.js";
 import type { ActionInfo, Catalogue } from "./catalogue.js";
 import { CATEGORY_LABEL, DANGEROUS_COMBINATIONS, dangerousAction, type DangerousAction } from "./dangerous.js";
+import { destructiveReason } from "./destructive.js";
 import { stampExpiry } from "./stamp.js";
 
 export interface Verdict {
@@ -436,6 +437,7 @@ class Run {
   private dropped = { errors: 0, warnings: 0 };
   private maxLevel: AccessLevel | undefined;
   private dangerous = false;
+  private destructive = false;
   private readonly granted = new Map<string, Granted>(); // lower-case action → first grant
   private readonly sids = new Map<string, string>();
   private readonly cfg: CompiledConfig;
@@ -483,7 +485,7 @@ class Run {
     if (this.dropped.errors) errors.push({ path: "", message: `… and ${plural(this.dropped.errors, "more error")} not shown` });
     if (this.dropped.warnings) warnings.push({ path: "", message: `… and ${plural(this.dropped.warnings, "more warning")} not shown` });
     const risk: RiskTier =
-      this.dangerous || this.maxLevel === "permissions-management"
+      this.dangerous || this.destructive || this.maxLevel === "permissions-management"
         ? "high"
         : this.maxLevel === "write" || this.maxLevel === "tagging"
           ? "medium"
@@ -975,16 +977,22 @@ class Run {
 
     // Dangerous actions, and the set of everything granted (for combinations).
     for (const a of actions) {
+      const destructive: string[] = [];
       for (const info of a.expansion.actions) {
         const lower = info.full.toLowerCase();
         if (!this.granted.has(lower)) this.granted.set(lower, { path: a.path, full: info.full });
+        const reason = destructiveReason(info);
+        if (reason !== undefined) destructive.push(`${info.full} (${reason})`);
         const entry = dangerousAction(info.full);
         const needsScope = entry?.scope === "unscoped" || (!entry && info.level === "permissions-management");
         if (!entry && !needsScope) continue;
         let wide: ParsedResource | undefined;
         if (needsScope) {
           wide = resources.find((r) => this.unscoped(info, r));
-          if (!wide) continue;
+          if (!wide) {
+            if (entry?.scopedWhy) this.scopedDanger(a, info, entry.scopedWhy);
+            continue;
+          }
         }
         const danger: DangerousAction = entry ?? {
           action: info.full,
@@ -994,6 +1002,12 @@ class Run {
           source: "cloudsplaining ResourceExposure: Permissions-management actions without resource constraints",
         };
         this.dangerFinding(a, info, danger, wide);
+      }
+      if (destructive.length > 0) {
+        this.destructive = true;
+        const one = destructive.length === 1;
+        const what = one && a.expansion.actions.length === 1 ? `${destructive[0]} is a destructive or administrative write: it is` : `${q(a.raw)} grants destructive or administrative writes: ${listSome(destructive, 3)}; they are`;
+        this.warn(a.path, `${what} left out of the write access level and make${one ? "s" : ""} the request risk high; reviewers: make sure the task needs ${one ? "it" : "them"}.`);
       }
     }
   }
@@ -1010,6 +1024,13 @@ class Run {
     }
     const scopeFix = wide ? `name the specific resources instead of ${q(wide.raw)}, or ` : "";
     this.error(a.path, `${what} Remove it, ${scopeFix}if this repository accepts the risk add "${info.full}" to allowed_dangerous_actions in ${CONFIG_FILE} (approval then needs the high-risk number of approvers).`);
+  }
+
+  /** An action that is needed on named resources but is risk high there: a warning for reviewers. */
+  private scopedDanger(a: ParsedAction, info: ActionInfo, why: string): void {
+    this.dangerous = true;
+    const subject = a.raw.toLowerCase() === info.full.toLowerCase() ? q(info.full) : `${q(a.raw)} grants ${info.full}, which`;
+    this.warn(a.path, `${subject} on named resources makes the request risk high: the holder ${why}.`);
   }
 
   private combinations(): void {
