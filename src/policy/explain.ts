@@ -2,7 +2,7 @@
 // statement and service) and a one-paragraph summary. Pure. Every policy is explained the same way,
 // whoever wrote it, so action names and ARNs are treated as untrusted text and escaped.
 import type { AccessLevel, PolicyDocument, Statement } from "../domain/types.js";
-import type { Catalogue } from "./catalogue.js";
+import { authorizedOnlyOnStar, type Catalogue } from "./catalogue.js";
 import { OUTLIVING_ACTIONS } from "./dangerous.js";
 import { COARSE_LEVEL_EXCLUSIONS } from "./generator.js";
 
@@ -129,6 +129,12 @@ function summarize(catalogue: Catalogue, rows: Row[], risk: string | undefined):
       sentences.push(
         "Actions on all resources are ones AWS cannot limit to a resource (mostly listing what exists in the account).",
       );
+      const optional = optionalOnStar(catalogue, allow);
+      if (optional.length > 0) {
+        sentences.push(
+          `AWS authorizes ${listText(optional, 4)} only on all resources: ${optional.length === 1 ? "its resource types are" : "their resource types are"} optional and not named in everyday calls (e.g. CloudWatch metrics have no ARN).`,
+        );
+      }
     }
   }
   if (deny.length > 0) {
@@ -155,6 +161,19 @@ function summarize(catalogue: Catalogue, rows: Row[], risk: string | undefined):
     );
   }
   return sentences.join(" ");
+}
+
+/** Actions granted on "*" that the data lists with (optional) resource types: said, so nobody wonders. */
+function optionalOnStar(catalogue: Catalogue, allow: Row[]): string[] {
+  const found = new Set<string>();
+  for (const r of allow) {
+    if (!r.resources.includes("*")) continue;
+    for (const a of r.fullActions) {
+      const info = /[*?]/.test(a) ? undefined : catalogue.action(a);
+      if (info && info.resourceTypes.length > 0 && authorizedOnlyOnStar(info)) found.add(info.full);
+    }
+  }
+  return [...found].sort(compare);
 }
 
 /** The granted actions (wildcards expanded) whose sessions or commands outlive the grant. */

@@ -5,7 +5,7 @@
 // (or when named exactly in `actions:`). Pure: the catalogue is handed in.
 import { ACCESS_LEVELS } from "../domain/types.js";
 import type { AccessLevel, PolicyDocument, Problem, RequestItem, Statement } from "../domain/types.js";
-import type { ActionInfo, Catalogue } from "./catalogue.js";
+import { authorizedOnlyOnStar, type ActionInfo, type Catalogue } from "./catalogue.js";
 import { leftOutOfLevels } from "./destructive.js";
 
 export const GENERATOR_VERSION = "builtin/1";
@@ -405,7 +405,7 @@ function serviceIndex(catalogue: Catalogue, service: string): ServiceIndex {
   const typesOf = new Map<string, ReadonlySet<string>>();
   const actions = catalogue.actionsOf(service).sort((a, b) => compare(a.name, b.name));
   for (const a of actions) {
-    const types = new Set(a.resourceTypes.map((r) => r.name.toLowerCase()));
+    const types = authorizedOnlyOnStar(a) ? new Set<string>() : new Set(a.resourceTypes.map((r) => r.name.toLowerCase()));
     typesOf.set(a.full.toLowerCase(), types);
     if (types.size === 0) {
       push(unscoped, a.level, a);

@@ -6,7 +6,7 @@
 
 import type { AccessLevel, Config, PolicyDocument, Problem, RiskTier, Statement } from "../domain/types.js";
 import { joinPath, show } from "../domain/text.js";
-import type { ActionInfo, Catalogue } from "./catalogue.js";
+import { authorizedOnlyOnStar, type ActionInfo, type Catalogue } from "./catalogue.js";
 import { CATEGORY_LABEL, DANGEROUS_COMBINATIONS, dangerousAction, type DangerousAction } from "./dangerous.js";
 import { destructiveReason } from "./destructive.js";
 import { stampExpiry } from "./stamp.js";
@@ -925,7 +925,7 @@ class Run {
     // "*" only for actions that cannot be scoped to resources.
     if (star) {
       const scopable: ActionInfo[] = [];
-      for (const a of actions) for (const info of a.expansion.actions) if (info.resourceTypes.length > 0) scopable.push(info);
+      for (const a of actions) for (const info of a.expansion.actions) if (!authorizedOnlyOnStar(info)) scopable.push(info);
       if (scopable.length > 0) {
         const names = [...new Set(scopable.map((a) => a.full))];
         const first = scopable[0];
@@ -963,7 +963,7 @@ class Run {
       const useless: string[] = [];
       for (const a of actions) {
         for (const info of a.expansion.actions) {
-          if (info.resourceTypes.length === 0) continue;
+          if (authorizedOnlyOnStar(info)) continue;
           if (!arns.some((r) => this.applies(info, r.raw))) useless.push(info.full);
         }
       }
@@ -1061,7 +1061,7 @@ class Run {
   /** Does `r` leave the name of a resource of `action`'s types unscoped (e.g. `role/*`, `role/???*`)? */
   private unscoped(action: ActionInfo, r: ParsedResource): boolean {
     if (r.star) return true;
-    if (action.resourceTypes.length === 0) return true;
+    if (authorizedOnlyOnStar(action)) return true;
     const arn = r.arn;
     if (!arn) return false; // already an error
     return remember(cacheOf(this.catalogue).unscoped, `${action.full}\n${r.raw}`, () => {
