@@ -8,6 +8,7 @@ import { loadCatalogue } from "../src/iam-data.js";
 import { dangerousAction } from "../src/policy/dangerous.js";
 import { DESTRUCTIVE_ACTIONS, destructiveReason, leftOutOfLevels } from "../src/policy/destructive.js";
 import { generatePolicy } from "../src/policy/generator.js";
+import { explainPolicy } from "../src/policy/explain.js";
 import { checkPolicy } from "../src/policy/guardrails.js";
 
 const catalogue = loadCatalogue();
@@ -80,5 +81,14 @@ describe("destructive and administrative writes", () => {
       expect(v.risk, a.full).toBe("high");
       if (!dangerousAction(a.full)) expect(v.warnings.map((w) => w.message).join("\n"), a.full).toMatch(/destructive or administrative write/);
     }
+  });
+});
+
+describe("the explanation of a write grant", () => {
+  it("says the write level leaves out destructive actions, and that naming them makes the request risk high", () => {
+    const gen = generatePolicy(catalogue, [{ service: "s3", access: ["write"], resources: ["scratch/tmp/"] }, { service: "sqs", access: ["write"], resources: ["jobs"] }], CTX);
+    const summary = explainPolicy(catalogue, gen.policy).summary;
+    expect(summary).toMatch(/The write level leaves out destructive and administrative actions \(such as .*s3:DeleteBucket.*sqs:(DeleteQueue|PurgeQueue)/);
+    expect(summary).toMatch(/named under actions: they make the request risk high/);
   });
 });

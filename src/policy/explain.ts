@@ -4,6 +4,7 @@
 import type { AccessLevel, PolicyDocument, Statement } from "../domain/types.js";
 import { authorizedOnlyOnStar, type Catalogue } from "./catalogue.js";
 import { OUTLIVING_ACTIONS } from "./dangerous.js";
+import { destructiveActionsOf } from "./destructive.js";
 import { COARSE_LEVEL_EXCLUSIONS } from "./generator.js";
 
 export interface Explanation {
@@ -158,6 +159,21 @@ function summarize(catalogue: Catalogue, rows: Row[], risk: string | undefined):
   if (left.length > 0) {
     sentences.push(
       `Access levels leave out rarely needed sensitive actions (${listText(left, 6)}); name them under actions: if you need them.`,
+    );
+  }
+  // Destructive writes of a service whose write actions the policy grants, and that it leaves out.
+  const writeServices = [...new Set(allow.filter((r) => r.levels.includes("write")).map((r) => r.service))];
+  // The shortest names first: they are the headline ones (s3:DeleteBucket, sqs:PurgeQueue).
+  const byLength = (a: string, b: string) => a.length - b.length || compare(a, b);
+  const destructiveLeft = writeServices.flatMap((service) =>
+    destructiveActionsOf(catalogue, service)
+      .filter((a) => !granted.has(a.toLowerCase()))
+      .sort(byLength)
+      .slice(0, 2),
+  );
+  if (destructiveLeft.length > 0) {
+    sentences.push(
+      `The write level leaves out destructive and administrative actions (such as ${listText(destructiveLeft, 4)}); named under actions: they make the request risk high.`,
     );
   }
   return sentences.join(" ");

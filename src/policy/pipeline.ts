@@ -156,5 +156,5 @@ function simulatePlan(catalogue: Catalogue, policy: PolicyDocument, expiresAt: s
 }
 
 export function riskLabel(risk: RiskTier): string {
-  return { low: "low (read/list only)", medium: "medium (changes data)", high: "high (permissions or escalation-capable actions)" }[risk];
+  return { low: "low (read/list only)", medium: "medium (changes data)", high: "high (permissions, destructive, or escalation-capable actions)" }[risk];
 }
