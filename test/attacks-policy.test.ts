@@ -38,6 +38,13 @@ describe("wildcard names that cover every resource", () => {
     expect(messages(p)).toMatch(/GetSecretValue" on ".*secret:\?\?\?\*" is a dangerous action \(data exposure when unscoped\)/);
   });
 
+  it("GetSecretValue on secret:*-?????? (every secret's shape) is not low risk", () => {
+    const secrets = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:*-??????`;
+    const p = plan([{ service: "secretsmanager", actions: ["secretsmanager:GetSecretValue"], resources: [secrets] }]);
+    expect(p.verdict.risk).toBe("high");
+    expect(messages(p)).toMatch(/is a dangerous action \(data exposure when unscoped\)/);
+  });
+
   it("PassRole on role/???* is refused like role/*", () => {
     const cfg = config({ allowed_services: [...config().allowed_services, "iam"] });
     for (const name of ["*", "???*", "?*?"]) {

@@ -653,13 +653,17 @@ describe("wildcard names that cover every resource are unscoped (a decision, not
   const FIELDS = { partition: "aws", region: "us-east-1", account: ACCOUNT };
   const SECRETS = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:`;
   const wildName = fc.array(fc.constantFrom("*", "?"), { minLength: 1, maxLength: 8 }).map((a) => a.join(""));
-  const literal = fc.constantFrom("a", "p", "Z", "0", "-", "_", "/", ".");
+  const literal = fc.constantFrom("a", "p", "Z", "0", "9");
+  const separators = fc.array(fc.constantFrom("*", "?", "-", "/", ".", "_"), { minLength: 1, maxLength: 8 }).map((a) => a.join(""));
   const anyTail = fc.array(fc.constantFrom("a", "/", "-", "*", "?"), { maxLength: 8 }).map((a) => a.join(""));
 
   it.each([
     ["secret:???*", SECRETS + "???*", SECRET_FORMAT, true],
     ["secret:*", SECRETS + "*", SECRET_FORMAT, true],
     ["secret:prod/*", SECRETS + "prod/*", SECRET_FORMAT, false],
+    ["secret:*-?????? (every secret: AWS adds a dash and six characters)", SECRETS + "*-??????", SECRET_FORMAT, true],
+    ["secret:prod-??????", SECRETS + "prod-??????", SECRET_FORMAT, false],
+    ["a literal ARN", SECRETS + "-", SECRET_FORMAT, false],
     ["parameter/???*", `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/???*`, "arn:${Partition}:ssm:${Region}:${Account}:parameter/${ParameterNameWithoutLeadingSlash}", true],
     ["key/???*", `arn:aws:kms:us-east-1:${ACCOUNT}:key/???*`, "arn:${Partition}:kms:${Region}:${Account}:key/${KeyId}", true],
     ["role/???*", `arn:aws:iam::${ACCOUNT}:role/???*`, "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}", true],
@@ -685,7 +689,15 @@ describe("wildcard names that cover every resource are unscoped (a decision, not
     );
   });
 
-  it("a name part that starts with a literal character is scoped (property)", () => {
+  it("a name part of wildcards and separators only (*-??????, */*) is unscoped (property)", () => {
+    fc.assert(
+      fc.property(separators, (name) => {
+        expect(namesUnscoped(SECRETS + name, SECRET_FORMAT, FIELDS)).toBe(/[*?]/.test(name));
+      }),
+    );
+  });
+
+  it("a name part that starts with a letter or digit is scoped (property)", () => {
     fc.assert(
       fc.property(literal, anyTail, (first, tail) => {
         expect(namesUnscoped(SECRETS + first + tail, SECRET_FORMAT, FIELDS)).toBe(false);

@@ -317,13 +317,19 @@ function expansionOf(catalogue: Catalogue, pattern: string): Expansion {
   });
 }
 
+/** Characters that separate the parts of a name (paths, suffixes): no narrowing on their own. */
+const SEPARATOR = new Set(["-", "/", ".", "_", ":"]);
+
 /**
  * Does the ARN pattern `pattern` leave the name unscoped for resource type `format` (an ARN format
  * such as `arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}`)? It does when the pattern
  * can be lined up with the format so that every literal character of the pattern falls on a
- * literal character of the format, and every name placeholder is covered by wildcards only
- * (`role/*`, `secret:???*`, `arn:aws:s3:::*` for an object). A decision, not a sample: `???*`
- * covers every name but the shortest, so it is as wide as `*`. Partition, region and account are
+ * literal character of the format, and every name placeholder is covered by wildcards and
+ * separators only (`role/*`, `secret:???*`, `secret:*-??????`, `arn:aws:s3:::*` for an object). A
+ * decision, not a sample: `???*` covers every name but the shortest, and a name of wildcards and
+ * separators (`-`, `/`, `.`, `_`, `:`) fits the usual shape of every name (a secret's ARN ends
+ * in `-` and six characters), so each is as wide as `*`. A letter or digit in the name scopes it.
+ * A pattern without wildcards names one resource. Partition, region and account are
  * filled from `fields` (they are checked to be wildcard-free elsewhere). Literal characters are
  * compared case-insensitively, so a doubtful case counts as unscoped. O(|pattern|·|format|).
  */
@@ -342,6 +348,7 @@ export function namesUnscoped(pattern: string, format: string, fields: { partiti
   }
   for (const ch of format.slice(last).toLowerCase()) tokens.push(ch);
   if (!tokens.includes(PH)) return false; // a singleton type (e.g. the account's settings): nothing to scope
+  if (!/[*?]/.test(pattern)) return false; // a literal ARN
   const p = pattern.toLowerCase();
   const n = p.length;
   const m = tokens.length;
@@ -368,12 +375,17 @@ export function namesUnscoped(pattern: string, format: string, fields: { partiti
         if (c === "*") {
           next[2 * j + k] = 1; // the star ends here, covering nothing more
           any = true;
-        } else if (c === "?") {
+        } else if (c === "?" || SEPARATOR.has(c ?? "")) {
+          // A separator is a literal: it covers itself, or a character inside a name.
+          if (SEPARATOR.has(c ?? "") && k === 0 && j < m && t !== PH && t === c) {
+            next[2 * (j + 1)] = 1;
+            any = true;
+          }
           if (j < m && t === PH) {
             next[2 * j + 1] = 1; // part of the name, more may follow
             next[2 * (j + 1)] = 1; // the rest of the name
             any = true;
-          } else if (j < m && k === 0) {
+          } else if (c === "?" && j < m && k === 0) {
             next[2 * (j + 1)] = 1;
             any = true;
           }
