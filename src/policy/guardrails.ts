@@ -317,6 +317,28 @@ function expansionOf(catalogue: Catalogue, pattern: string): Expansion {
   });
 }
 
+/**
+ * Does granting `action` on `resource` reach every resource of its types (`*`, `role/*`,
+ * `secret:???*`)? The same decision the guardrails make, for readers outside a policy check (the
+ * access report). An action AWS authorizes only on `*` is unscoped by nature; an unknown action or
+ * a resource that is not an ARN counts as unscoped, so a doubtful case is never shown as narrow.
+ */
+export function grantUnscoped(catalogue: Catalogue, action: string, resource: string): boolean {
+  if (resource === "*") return true;
+  const info = catalogue.action(action);
+  const parts = resource.split(":");
+  if (!info || !resource.startsWith("arn:") || parts.length < 6) return true;
+  if (authorizedOnlyOnStar(info)) return true;
+  const fields = { partition: parts[1] ?? "", region: parts[3] ?? "", account: parts[4] ?? "" };
+  return remember(cacheOf(catalogue).unscoped, `${info.full}\n${resource}`, () => {
+    for (const t of info.resourceTypes) {
+      const rt = catalogue.resourceType(info.service, t.name.toLowerCase());
+      if (rt && namesUnscoped(resource, rt.arnFormat, fields)) return true;
+    }
+    return /^[*?/:]+$/.test(parts.slice(5).join(":"));
+  });
+}
+
 /** Characters that separate the parts of a name (paths, suffixes): no narrowing on their own. */
 const SEPARATOR = new Set(["-", "/", ".", "_", ":"]);
 
@@ -1072,18 +1094,9 @@ class Run {
 
   /** Does `r` leave the name of a resource of `action`'s types unscoped (e.g. `role/*`, `role/???*`)? */
   private unscoped(action: ActionInfo, r: ParsedResource): boolean {
-    if (r.star) return true;
-    if (authorizedOnlyOnStar(action)) return true;
-    const arn = r.arn;
-    if (!arn) return false; // already an error
-    return remember(cacheOf(this.catalogue).unscoped, `${action.full}\n${r.raw}`, () => {
-      for (const t of action.resourceTypes) {
-        const rt = this.catalogue.resourceType(action.service, t.name.toLowerCase());
-        if (rt && namesUnscoped(r.raw, rt.arnFormat, arn)) return true;
-      }
-      // Unknown types: fall back to "the resource part is only wildcards".
-      return /^[*?/:]+$/.test(arn.resource);
-    });
+    if (r.star || authorizedOnlyOnStar(action)) return true;
+    if (!r.arn) return false; // already an error
+    return grantUnscoped(this.catalogue, action.full, r.raw);
   }
 
   private applies(action: ActionInfo, raw: string): boolean {
