@@ -199,6 +199,23 @@ describe("the record before the merge is read at the real pre-merge tip, for eve
 });
 
 describe("when the pre-merge tip is ambiguous, nothing is granted", () => {
+  it("a rebase merge of a PR that merged the default branch in (a rebase drops merge commits) → refused, the tip is unknown", async () => {
+    const hh = await start();
+    const { pr } = await openRequest(hh, "alice", issueBody());
+    const branch = hh.github.pullState(REPO, pr!).pull.headRef;
+    const main = onMain(hh, { "README.md": "moved on\n" });
+    // "Update branch": a merge commit of main into the PR's head, by alice
+    tick(hh);
+    const repo = hh.github.repo(REPO);
+    const tree = new Map(repo.git.filesAt(hh.github.branchSha(REPO, branch)));
+    tree.set("README.md", repo.git.filesAt(main).get("README.md")!);
+    hh.github.setBranch(repo, branch, hh.github.writeCommit(repo, tree, [hh.github.branchSha(REPO, branch), main], "Merge branch 'main'", "alice"));
+    await hh.deliver(pullRequestEvent(hh.github, REPO, pr!, "synchronize"));
+    await approveAndMergeWith(hh, pr!, "rebase");
+    expectNothingGranted(hh);
+    expect(lastComment(hh, pr!)).toMatch(/commit before the merge cannot be determined: .*contains merge commits/);
+  });
+
   it("a rebase whose own commits change the config and change it back leaves two candidate tips with different rules → refused", async () => {
     const hh = await start();
     const { pr } = await openRequest(hh, "alice", issueBody());

@@ -118,7 +118,7 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
   // pre-merge tip: a multi-commit rebase must not hide the record behind its own earlier commits.
   const befores = await Promise.all(tipStores.map((st) => recordAt(st, path)));
   const before = befores.find((b) => b !== undefined && b.status !== "proposed");
-  if (before && before.status !== "proposed") {
+  if (before) {
     const restored = await updateRecord(mainStore, path, (current) => {
       if (current?.text === before.text) return { kind: "skip", reason: "already restored" };
       if (!current || current.sha !== atMergeSha(listed)) return { kind: "skip", reason: "the file changed again after the merge" };
