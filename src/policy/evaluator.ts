@@ -354,9 +354,9 @@ function compileActions(patterns: string[], where: string): RegExp {
 }
 
 /**
- * Reads ${...} in a Resource entry or condition value (policy language 2012-10-17 only): a variable filled from the
- * request context, optionally with a default (${aws:username, 'none'}), or one of the escapes
- * ${*} ${?} ${$} for a literal *, ? or $.
+ * Reads ${...} in a Resource entry or a condition value (policy language 2012-10-17 only): a
+ * variable filled from the request context, optionally with a default (${aws:username, 'none'}),
+ * or one of the escapes ${*} ${?} ${$} for a literal *, ? or $.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
  */
 function readPattern(entry: string, variables: boolean, where: string): Piece[] {
@@ -568,6 +568,8 @@ function resourcesMatch(r: CompiledResources, req: RequestFacts): EntryMatch {
   return { match: true };
 }
 
+// An explicit Deny in any matching statement wins; otherwise an Allow; otherwise implicit deny.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 function decide(compiled: CompiledPolicy, req: RequestFacts): EvaluationResult {
   if ("invalid" in compiled) return { decision: "Unknown", reason: `the policy is not valid IAM: ${compiled.invalid}` };
   const { action, resource } = req;
