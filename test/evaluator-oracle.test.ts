@@ -517,7 +517,7 @@ const caseArb = fc.array(statementArb, { minLength: 1, maxLength: 4 }).chain((st
 const RUNS = Number(process.env.ORACLE_RUNS ?? 300);
 
 describe("evaluator vs iam-simulate: random policies", () => {
-  it("agree on Allow / ExplicitDeny / ImplicitDeny", { timeout: Math.max(20_000, RUNS * 50) }, async () => {
+  it("agree on Allow / ExplicitDeny / ImplicitDeny", { timeout: Math.max(60_000, RUNS * 200) }, async () => {
     let allows = 0;
     let explicit = 0;
     let total = 0;
@@ -643,7 +643,7 @@ const CORRUPTIONS: Array<(st: Record<string, unknown>) => Record<string, unknown
 ];
 
 describe("evaluator vs iam-simulate: NotAction/NotResource, variables, escapes, rejected policies", () => {
-  it("agree on random policies with NotAction, NotResource, variables, escapes and String conditions", { timeout: Math.max(20_000, RUNS * 50) }, async () => {
+  it("agree on random policies with NotAction, NotResource, variables, escapes and String conditions", { timeout: Math.max(60_000, RUNS * 200) }, async () => {
     let allows = 0;
     let total = 0;
     let negated = 0;
