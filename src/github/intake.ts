@@ -12,7 +12,7 @@ import type { Notifier } from "../notify/types.js";
 import { planRequest, type Plan } from "../policy/pipeline.js";
 import { intakeOpenedComment, intakeProblemsComment, intakeRefusedComment, MARKER, prTitle, quote } from "./messages.js";
 import { addLabels, branchHead, removeLabel, upsertComment, type RepoRef } from "./octokit-helpers.js";
-import { checkPullRequest } from "./pr-check.js";
+import { checkPullRequest, sameLogin } from "./pr-check.js";
 import { branchTip, loadRepoConfig, loadRepoForm } from "./repo-config.js";
 import { GitHubRecordStore, status } from "./store.js";
 
@@ -169,8 +169,6 @@ export interface IssueEvent {
   bodyChanged: boolean;
 }
 
-const sameLogin = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
-
 /**
  * Someone other than the author who wrote the issue's current text, if anyone: the sender of an
  * edit of the body, or the last editor of the body that GitHub reports. Checked on every event —
@@ -251,7 +249,7 @@ async function prepareBranch(octokit: ProbotOctokit, repo: RepoRef, branch: stri
 async function vetBranch(octokit: ProbotOctokit, repo: RepoRef, branch: string, own: { appLogin: string; file: string; id: string }): Promise<Prepared> {
   const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ owner: repo.owner, repo: repo.repo, basehead: `${repo.defaultBranch}...${branch}`, per_page: 100 });
   if (data.commits.length < data.ahead_by) return { ok: false, reason: `it is ${data.ahead_by} commits ahead of ${repo.defaultBranch}, more than jit-access can check` };
-  const byApp = (login: string | undefined) => !!login && sameLogin(login, own.appLogin);
+  const byApp = (login: string | undefined) => sameLogin(login, own.appLogin);
   const foreign = data.commits.filter((c) => !byApp(c.author?.login) || !(c.committer?.login === "web-flow" || byApp(c.committer?.login)));
   if (foreign.length) {
     const named = foreign.slice(0, 5).map((c) => `${c.sha.slice(0, 7)} by ${quote(c.author?.login ?? c.commit.author?.name ?? "an unknown author")}`);

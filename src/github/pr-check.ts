@@ -34,7 +34,8 @@ export interface PrRef {
 
 export type CheckOutcome = { kind: "ignored" } | { kind: "checked"; ok: boolean } | { kind: "policy-added"; commit: string };
 
-const sameLogin = (a: string | undefined, b: string): boolean => !!a && a.toLowerCase() === b.toLowerCase();
+/** GitHub logins compare case-insensitively. */
+export const sameLogin = (a: string | undefined, b: string): boolean => !!a && a.toLowerCase() === b.toLowerCase();
 
 /**
  * A request PR of the app's own: opened by the app (its bot login — no one else can open a PR
