@@ -8,7 +8,7 @@ import { handleRevokeComment } from "./github/commands.js";
 import { handleMergedPr } from "./github/grant.js";
 import { handleAccessIssue, type Drafter } from "./github/intake.js";
 import { bodyChanged, readClosedPr, readComment, readIssue, readPrRef, readRepo, readSender } from "./github/payloads.js";
-import { checkPullRequest } from "./github/pr-check.js";
+import { checkPullRequest, isAppRequestPr } from "./github/pr-check.js";
 import { handleClosedUnmerged } from "./github/rejection.js";
 import { loadCatalogue } from "./iam-data.js";
 import { builtinDrafter, draftForRequest } from "./policy/drafter.js";
@@ -106,6 +106,9 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       const pr = readClosedPr(context.payload);
       if (!repo.ok || !pr.ok) return skip(context, repo.ok ? (pr as { reason: string }).reason : repo.reason);
       if (!pr.value.merged) {
+        // Closing a request PR rejects (and closes) its issue: only the app's own request PRs
+        // count, or anyone could close someone's request by opening and closing a PR from jit/<n>-….
+        if (!isAppRequestPr(pr.value, repo.value, await appLogin())) return;
         const outcome = await handleClosedUnmerged(context.octokit, repo.value, pr.value);
         context.log.info({ pr: pr.value.number, outcome: outcome.kind }, "closed");
         return;

@@ -254,6 +254,21 @@ describe("intake adopts branches and PRs it did not create", () => {
     expect(hh.github.readFile(REPO, ".github/jit-access.yml", "main")).toBe(CONFIG);
   });
 
+  it("an attacker PR from jit/<alice's issue>-x, closed unmerged, does not reject alice's request", async () => {
+    const hh = await start();
+    const r = await openRequest(hh, "alice", issueBody());
+    hh.github.commitFiles(REPO, `jit/${r.issue}-x`, { "README.md": "x\n" }, { author: "mallory", message: "x" });
+    const evil = hh.github.openPull(REPO, { user: "mallory", head: `jit/${r.issue}-x`, title: "x" });
+    hh.github.setIssueState(REPO, evil, "closed", { user: "mallory" });
+    expect(await hh.deliver(pullRequestEvent(hh.github, REPO, evil, "closed"))).toBe(200);
+    expect(hh.github.issueState(REPO, r.issue).state).toBe("open");
+    expect(hh.github.labels(REPO, r.issue)).not.toContain("jit:rejected");
+    // control: the app's own PR closed unmerged does reject it
+    hh.github.setIssueState(REPO, r.pr!, "closed", { user: "bob" });
+    await hh.deliver(pullRequestEvent(hh.github, REPO, r.pr!, "closed"));
+    expect(hh.github.labels(REPO, r.issue)).toContain("jit:rejected");
+  });
+
   it("an app PR with an extra attacker commit: the edit is refused and no check at that head passes", async () => {
     const hh = await start();
     const r = await openRequest(hh, "alice", issueBody());
