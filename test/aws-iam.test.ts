@@ -293,11 +293,22 @@ describe("iam mode", () => {
     ]);
   });
 
-  it("creates the schedule group when it is missing", async () => {
-    fake.state.accounts.get(HOME)!.scheduler.groups.clear();
-    const grants = fakeGrants(fake, testConfig("iam"));
-    const result = await grants.grant(testRequest(), testPolicy(), EXPIRES);
-    expect(result.schedules).toHaveLength(2);
-    expect(fake.state.accounts.get(HOME)!.scheduler.groups.has("jit-access")).toBe(true);
+  it("fails clearly when the jit-access schedule group is missing: names it and how to create it; nothing is attached or left", async () => {
+    // Both modes keep their schedules in the group; neither makes it (the deployment does).
+    for (const mode of ["iam", "identity-center"] as const) {
+      fake.reset();
+      seed(fake);
+      fake.state.accounts.get(HOME)!.scheduler.groups.clear();
+      const before = fake.snapshot();
+      const grants = fakeGrants(fake, testConfig(mode));
+      const failed = grants.grant(testRequest(), testPolicy(), EXPIRES);
+      await expect(failed).rejects.toThrow(
+        /the EventBridge Scheduler schedule group jit-access does not exist \(region us-east-1, in the account that runs the schedules\); create it once — aws scheduler create-schedule-group --name jit-access --region us-east-1, or deploy deploy\/template.yaml, which makes it — then retry; AWS said: Schedule group jit-access does not exist\.; rolled back, nothing is attached/,
+      );
+      await expect(failed).rejects.toMatchObject({ cause: { name: "ScheduleGroupMissingError" } });
+      expect(fake.calls.filter((c) => c.op === "CreateScheduleGroup" || /^(Attach|CreateAccountAssignment)/.test(c.op))).toEqual([]);
+      fake.settle();
+      expect(fake.snapshot()).toEqual(before);
+    }
   });
 });
