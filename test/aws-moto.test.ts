@@ -43,6 +43,7 @@
 //    is already there" (repeated grants) cannot be shown.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
 import {
   AttachUserPolicyCommand,
   CreatePolicyCommand,
@@ -55,7 +56,7 @@ import {
   ListPoliciesCommand,
   ListPolicyTagsCommand,
 } from "@aws-sdk/client-iam";
-import { CreateUserCommand as CreateIdentityStoreUserCommand, IdentitystoreClient, type IdentitystoreClientConfig } from "@aws-sdk/client-identitystore";
+import { CreateUserCommand as CreateIdentityStoreUserCommand, IdentitystoreClient, ListUsersCommand, type IdentitystoreClientConfig } from "@aws-sdk/client-identitystore";
 import { CreateScheduleGroupCommand, GetScheduleCommand, ListSchedulesCommand, SchedulerClient, type SchedulerClientConfig } from "@aws-sdk/client-scheduler";
 import { DescribePermissionSetCommand, GetInlinePolicyForPermissionSetCommand, ListPermissionSetsCommand, SSOAdminClient, type SSOAdminClientConfig } from "@aws-sdk/client-sso-admin";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -157,13 +158,21 @@ beforeAll(async () => {
   for (;;) {
     try {
       await reset();
-      return;
+      break;
     } catch (e) {
       if (Date.now() > until || server.exitCode !== null) throw new Error(`moto did not start on ${endpoint}: ${String(e)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-}, 30_000);
+  // moto loads each service on its first call (seconds for Scheduler and STS): once, here.
+  await Promise.all([
+    new STSClient(settings as STSClientConfig).send(new GetCallerIdentityCommand({})),
+    iam().send(new ListPoliciesCommand({ Scope: "Local", MaxItems: 1 })),
+    scheduler().send(new ListSchedulesCommand({ MaxResults: 1 })),
+    new SSOAdminClient(settings as SSOAdminClientConfig).send(new ListPermissionSetsCommand({ InstanceArn: INSTANCE })),
+    new IdentitystoreClient(settings as IdentitystoreClientConfig).send(new ListUsersCommand({ IdentityStoreId: STORE })),
+  ]);
+}, 40_000);
 
 afterAll(() => {
   server?.kill();
