@@ -31,6 +31,9 @@
 //     functions, never through a record.
 //  8. CreatePermissionSet of a name that exists: AWS answers ConflictException (the fake agrees;
 //     the adapter relies on it to find a leftover permission set); moto creates a second one.
+//  9. GetPolicyVersion's Document: AWS documents it URL-encoded (RFC 3986), as the fake returns it;
+//     moto returns plain JSON. moto is wrong; the adapter decodes, which leaves plain JSON without
+//     "%" unchanged, so it works with both.
 //
 // Identity Center: what moto 5.2.1 does not implement, so those paths stay on the fake
 // (test/aws-identity-center.test.ts, test/attacks-revoke.test.ts):
