@@ -1,6 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { GrantError } from "../src/aws/grants.js";
 import { iamPolicyArn } from "../src/aws/naming.js";
+import { policyDocumentText } from "../src/aws/iam.js";
 import { revokeTargetOf, storedAws } from "../src/aws/plan.js";
 import { expiryOf } from "../src/policy/stamp.js";
 import { createFakeAws } from "./support/fake-aws/index.js";
@@ -310,5 +311,16 @@ describe("iam mode", () => {
       fake.settle();
       expect(fake.snapshot()).toEqual(before);
     }
+  });
+});
+
+describe("policyDocumentText", () => {
+  it.each([
+    ["IAM's URL-encoded JSON", encodeURIComponent('{"a":"100%/*"}'), '{"a":"100%/*"}'],
+    ["plain JSON with a %, as moto returns it", '{"a":"100%/*"}', '{"a":"100%/*"}'],
+    ["plain JSON with what looks like an escape", '{"a":"%41"}', '{"a":"%41"}'],
+    ["encoded JSON with an encoded escape", encodeURIComponent('{"a":"%41"}'), '{"a":"%41"}'],
+  ])("%s", (_label, given, want) => {
+    expect(policyDocumentText(given)).toBe(want);
   });
 });

@@ -66,8 +66,7 @@ export async function ensurePolicy(
       if (!got) throw new Error(`IAM policy ${arn} was reported to exist and then not found; rerun the grant`);
     }
     const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: got.DefaultVersionId ?? "v1" }));
-    // IAM returns documents URL-encoded.
-    const existing = decodeURIComponent(version.PolicyVersion?.Document ?? "");
+    const existing = policyDocumentText(version.PolicyVersion?.Document ?? "");
     const owner = tagMap(got.Tags)[TAG_REQUEST];
     if (owner !== args.requestId || !sameJson(existing, args.document)) {
       throw new ExistingDifferentError(
@@ -76,6 +75,14 @@ export async function ensurePolicy(
     }
     return { arn, existed: entry.outcome === "existed" };
   });
+}
+
+/**
+ * IAM returns policy documents URL-encoded (RFC 3986), so an encoded JSON object starts "%7B".
+ * Emulators such as moto return the JSON itself; decoding that would break on any "%" in it.
+ */
+export function policyDocumentText(document: string): string {
+  return document.trimStart().startsWith("{") ? document : decodeURIComponent(document);
 }
 
 async function getPolicy(iam: IAMClient, arn: string) {
