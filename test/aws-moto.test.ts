@@ -1,7 +1,7 @@
 // The real AWS adapter (src/aws) and the real sweep (src/sweep) against moto, an emulator of AWS
 // written independently of this project: one moto server per file on a free loopback port, reset
 // through /moto-api/reset before each test, reached by the real SDK clients through
-// AWS_ENDPOINT_URL with fake credentials. Skipped, with a notice, where python3 has no moto
+// AWS_ENDPOINT_URL with fake credentials (another account through moto's AssumeRole). Skipped, with a notice, where python3 has no moto
 // (install: pip install 'moto[server]').
 //
 // Where moto, our fake (test/support/fake-aws) and AWS's documentation disagree — found while
@@ -47,7 +47,7 @@
 //    is already there" (repeated grants) cannot be shown.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
-import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
 import {
   AttachUserPolicyCommand,
   CreatePolicyCommand,
@@ -255,6 +255,31 @@ describe.skipIf(motoMissing)("the AWS adapter against moto: IAM mode, Scheduler,
     }
     expect(await leftovers()).toEqual([]);
     expect(await grants.listManaged()).toEqual([]);
+  });
+
+  it("grants in another account through its role_arn (moto's STS maps the assumed role's keys to that account), and refuses an account the credentials are not in", async () => {
+    const OTHER = "222222222222";
+    const roleArn = `arn:aws:iam::${OTHER}:role/jit-access`;
+    const assumed = await new STSClient(settings as STSClientConfig).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "setup" }));
+    const otherIam = new IAMClient({ ...settings, credentials: { accessKeyId: assumed.Credentials!.AccessKeyId!, secretAccessKey: assumed.Credentials!.SecretAccessKey!, sessionToken: assumed.Credentials!.SessionToken! } });
+    await otherIam.send(new CreateUserCommand({ UserName: "alice" }));
+    const base = config("iam");
+    const c: Config = { ...base, aws: { ...base.aws, accounts: { ...base.aws.accounts, other: { id: OTHER, role_arn: roleArn }, wrong: "333333333333" } } };
+    const grants = grantsFor(c);
+
+    const r = await grants.grant(testRequest({ id: "10-cross", account: "other" }), testPolicy(), inAnHour());
+    const arn = iamPolicyArn("aws", OTHER, "10-cross");
+    expect([r.accountId, r.resources, r.schedules]).toEqual([OTHER, [arn], []]);
+    expect(r.scheduleNote).toMatch(/not scheduled: aws.scheduler_role_arn is in account 123456789012, not 222222222222/);
+    expect((await otherIam.send(new ListAttachedUserPoliciesCommand({ UserName: "alice" }))).AttachedPolicies?.map((p) => p.PolicyArn)).toEqual([arn]);
+    expect(await leftovers()).toEqual([]); // nothing in the home account
+    expect((await grants.revoke({ requestId: "10-cross", mode: "iam", accountId: OTHER })).removed).toEqual(expect.arrayContaining([arn]));
+    expect((await otherIam.send(new ListAttachedUserPoliciesCommand({ UserName: "alice" }))).AttachedPolicies).toEqual([]);
+
+    await expect(grants.grant(testRequest({ id: "11-wrong", account: "wrong" }), testPolicy(), inAnHour())).rejects.toThrow(
+      /the AWS credentials for account 333333333333 are in account 123456789012 .*refusing to act/,
+    );
+    expect(await leftovers()).toEqual([]);
   });
 
   it("the sweep expires a due grant and reconciles an orphan; nothing is left behind", async () => {
