@@ -224,6 +224,14 @@ describe("iam mode", () => {
     expect(fake.snapshot()).toEqual(before);
   });
 
+  it("cross-account: a role_arn that cannot be assumed (no such role) is denied, and nothing is created anywhere", async () => {
+    fake.state.accounts.get(OTHER)!.iam.roles.delete("jit-access");
+    const before = fake.snapshot();
+    const grants = fakeGrants(fake, testConfig("iam"));
+    await expect(grants.grant(testRequest({ id: "9-cross", account: "other" }), testPolicy(), EXPIRES)).rejects.toThrow(/not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::222222222222:role\/jit-access/);
+    expect(fake.snapshot()).toEqual(before);
+  });
+
   it("cross-account without a scheduler role in that account: no schedule, and the record says why", async () => {
     const grants = fakeGrants(fake, testConfig("iam"));
     const result = await grants.grant(testRequest({ id: "9-cross", account: "other" }), testPolicy(), EXPIRES);

@@ -1,8 +1,8 @@
 // The real AWS adapter (src/aws) and the real sweep (src/sweep) against moto, an emulator of AWS
 // written independently of this project: one moto server per file on a free loopback port, reset
 // through /moto-api/reset before each test, reached by the real SDK clients through
-// AWS_ENDPOINT_URL with fake credentials (another account through moto's AssumeRole). Skipped, with a notice, where python3 has no moto
-// (install: pip install 'moto[server]').
+// AWS_ENDPOINT_URL with fake credentials (another account through moto's AssumeRole). Skipped,
+// with a notice, where python3 has no moto (install: pip install 'moto[server]').
 //
 // Where moto, our fake (test/support/fake-aws) and AWS's documentation disagree — found while
 // writing this suite against moto 5.2.1; the documentation decides:
@@ -35,6 +35,9 @@
 //     moto returns plain JSON. moto is wrong; decoding moto's JSON broke a repeated grant whose
 //     policy contains "%" (URIError). Workaround: a document that already starts with "{" is
 //     taken as it is (an encoded one starts "%7B") — tested below with a "%" in a condition.
+// 10. AssumeRole of a role that does not exist: AWS denies it (AccessDenied); the fake does too;
+//     moto hands out credentials for any role ARN. moto is lax; nothing here relies on the denial
+//     (test/aws-iam.test.ts shows the denial on the fake).
 //
 // Identity Center: what moto 5.2.1 does not implement, so those paths stay on the fake
 // (test/aws-identity-center.test.ts, test/attacks-revoke.test.ts):
