@@ -1,6 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { GrantError } from "../src/aws/grants.js";
 import { iamPolicyArn } from "../src/aws/naming.js";
+import { policyDocumentText } from "../src/aws/iam.js";
 import { revokeTargetOf, storedAws } from "../src/aws/plan.js";
 import { expiryOf } from "../src/policy/stamp.js";
 import { createFakeAws } from "./support/fake-aws/index.js";
@@ -223,6 +224,14 @@ describe("iam mode", () => {
     expect(fake.snapshot()).toEqual(before);
   });
 
+  it("cross-account: a role_arn that cannot be assumed (no such role) is denied, and nothing is created anywhere", async () => {
+    fake.state.accounts.get(OTHER)!.iam.roles.delete("jit-access");
+    const before = fake.snapshot();
+    const grants = fakeGrants(fake, testConfig("iam"));
+    await expect(grants.grant(testRequest({ id: "9-cross", account: "other" }), testPolicy(), EXPIRES)).rejects.toThrow(/not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::222222222222:role\/jit-access/);
+    expect(fake.snapshot()).toEqual(before);
+  });
+
   it("cross-account without a scheduler role in that account: no schedule, and the record says why", async () => {
     const grants = fakeGrants(fake, testConfig("iam"));
     const result = await grants.grant(testRequest({ id: "9-cross", account: "other" }), testPolicy(), EXPIRES);
@@ -293,11 +302,33 @@ describe("iam mode", () => {
     ]);
   });
 
-  it("creates the schedule group when it is missing", async () => {
-    fake.state.accounts.get(HOME)!.scheduler.groups.clear();
-    const grants = fakeGrants(fake, testConfig("iam"));
-    const result = await grants.grant(testRequest(), testPolicy(), EXPIRES);
-    expect(result.schedules).toHaveLength(2);
-    expect(fake.state.accounts.get(HOME)!.scheduler.groups.has("jit-access")).toBe(true);
+  it("fails clearly when the jit-access schedule group is missing: names it and how to create it; nothing is attached or left", async () => {
+    // Both modes keep their schedules in the group; neither makes it (the deployment does).
+    for (const mode of ["iam", "identity-center"] as const) {
+      fake.reset();
+      seed(fake);
+      fake.state.accounts.get(HOME)!.scheduler.groups.clear();
+      const before = fake.snapshot();
+      const grants = fakeGrants(fake, testConfig(mode));
+      const failed = grants.grant(testRequest(), testPolicy(), EXPIRES);
+      await expect(failed).rejects.toThrow(
+        /the EventBridge Scheduler schedule group jit-access does not exist \(region us-east-1, in the account that runs the schedules\); create it once — aws scheduler create-schedule-group --name jit-access --region us-east-1, or deploy deploy\/template.yaml, which makes it — then retry; AWS said: Schedule group jit-access does not exist\.; rolled back, nothing is attached/,
+      );
+      await expect(failed).rejects.toMatchObject({ cause: { name: "ScheduleGroupMissingError" } });
+      expect(fake.calls.filter((c) => c.op === "CreateScheduleGroup" || /^(Attach|CreateAccountAssignment)/.test(c.op))).toEqual([]);
+      fake.settle();
+      expect(fake.snapshot()).toEqual(before);
+    }
+  });
+});
+
+describe("policyDocumentText", () => {
+  it.each([
+    ["IAM's URL-encoded JSON", encodeURIComponent('{"a":"100%/*"}'), '{"a":"100%/*"}'],
+    ["plain JSON with a %, as moto returns it", '{"a":"100%/*"}', '{"a":"100%/*"}'],
+    ["plain JSON with what looks like an escape", '{"a":"%41"}', '{"a":"%41"}'],
+    ["encoded JSON with an encoded escape", encodeURIComponent('{"a":"%41"}'), '{"a":"%41"}'],
+  ])("%s", (_label, given, want) => {
+    expect(policyDocumentText(given)).toBe(want);
   });
 });

@@ -159,8 +159,8 @@ function adapterCalls(): Map<string, string[]> {
 
 // Only the sweep lists everything the app manages (Grants.listManaged); the webhook never does.
 const SWEEP_ONLY = new Set(["iam:ListPolicies", "iam:ListPolicyTags", "scheduler:ListSchedules"]);
-// Never granted: GetCallerIdentity needs no permission; the app creates no group when the stack
-// made it — except as a fallback, which it is allowed (scheduler:CreateScheduleGroup on the group).
+// Never granted: GetCallerIdentity needs no permission. (The app never creates the schedule group:
+// the stack makes it, so scheduler:CreateScheduleGroup is not granted either.)
 const NEEDS_NO_PERMISSION = new Set(["sts:GetCallerIdentity"]);
 // Permissions an API call needs besides its own action.
 const IMPLIED = ["iam:TagPolicy", "sso:TagResource", "iam:PassRole", "secretsmanager:GetSecretValue", "kms:Decrypt", "logs:CreateLogStream", "logs:PutLogEvents"];

@@ -147,13 +147,23 @@ describe("planSweep (pure)", () => {
     expect(plan.drift).toBeUndefined();
   });
 
-  it("never calls a due or unreadable request's resources drift; attributes untagged jit-<id> names; groups by request", () => {
+  it("never calls a due or unreadable request's resources drift; leaves untagged or misnamed policies alone; groups by request", () => {
     const records: SweepRecord[] = [active("1-a", T("10:00")), { path: "access-requests/prod/2026/2-b.yaml", id: "2-b", problems: [{ path: "", message: "bad" }] }];
-    const managed = [policy("1-a", "jit-1-a"), policy("2-b", "jit-2-b"), policy(undefined, "jit-3-c"), { kind: "schedule" as const, arn: "arn:s/jit-3-c-delete", name: "jit-3-c-delete", accountIds: [HOME] }, policy(undefined, "other")];
+    const managed = [
+      policy("1-a", "jit-1-a"),
+      policy("2-b", "jit-2-b"),
+      policy("3-c", "jit-3-c"),
+      { kind: "schedule" as const, arn: "arn:s/jit-3-c-delete", name: "jit-3-c-delete", accountIds: [HOME] },
+      policy(undefined, "jit-4-d"), // untagged look-alike: not made by jit-access
+      policy("5-e", "jit-6-f"), // tagged for one request, named for another
+      policy(undefined, "other"),
+    ];
     const plan = planSweep(records, managed, new Date(T("11:00")));
     expect(plan.due.map((d) => d.id)).toEqual(["1-a"]);
     expect(plan.drift?.map((d) => [d.requestId, d.reason, d.target.schedules ?? [], d.target.resources ?? []])).toEqual([["3-c", "no-record", ["jit-3-c-delete"], [`arn:aws:iam::${HOME}:policy/jit-access/jit-3-c`]]]);
-    expect(plan.unattributed.map((u) => u.resource.name)).toEqual(["other"]);
+    expect(plan.unattributed.map((u) => u.resource.name)).toEqual(["jit-4-d", "jit-6-f", "other"]);
+    expect(plan.unattributed[0]?.message).toMatch(/carries no jit-access:request tag; jit-access did not create it, so reconcile leaves it alone/);
+    expect(plan.unattributed[1]?.message).toMatch(/is tagged for request "5-e" but is not named jit-5-e/);
     expect(plan.errors.map((e) => e.id)).toEqual(["2-b"]);
   });
 });

@@ -5,13 +5,14 @@ import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
 import type { AccessRequest, Config, PolicyDocument } from "../domain/types.js";
 import { expiryOf, stampExpiry } from "../policy/stamp.js";
 import { accountClients, assertAccount, defaultClientSettings, lazyClients, type AwsClients, type ClientSettings } from "./clients.js";
-import { ensureAttached, ensurePolicy, listPolicies, removePolicy, detach } from "./iam.js";
+import { ensureAttached, ensurePolicy, listPolicies, ownedPolicy, removePolicy, detach } from "./iam.js";
 import {
   deleteAssignment,
   ensureAssignment,
   ensurePermissionSet,
   findPermissionSet,
   listPermissionSets,
+  ownedPermissionSet,
   provision,
   removePermissionSet,
   userIdOf,
@@ -21,11 +22,12 @@ import { assertRequestId, grantTags, iamPolicyArn, permissionSetName } from "./n
 import {
   assertFutureExpiry,
   buildSchedules,
+  NotOwnedError,
+  ownedTarget,
   planRollback,
   policySizeProblem,
   policyText,
   resolveTarget,
-  scheduleNames,
   schedulePlacement,
   sessionDuration,
   type RevokeAction,
@@ -206,12 +208,16 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
   async function revoke(target: RevokeTarget): Promise<RevokeResult> {
     assertRequestId(target.requestId);
     const account = resolveAccount(config, target.accountId) ?? { id: target.accountId };
+    // Only what a grant of this request creates, checked by name before any call and by tag in
+    // AWS before anything is removed: a record is text, and its names are not trusted.
+    const owned = ownedTarget(config, target, account.id);
+    if (!owned.ok) throw new NotOwnedError(owned.message);
+    const { schedules } = owned.value;
     const removed: string[] = [];
-    const schedules = target.schedules?.length ? target.schedules : scheduleNames(target.requestId, target.mode);
     if (target.mode === "iam") {
       const clients = await clientsFor(account, target.requestId);
-      const policyArn = target.resources?.find((r) => r.includes(":policy/")) ?? iamPolicyArn(config.aws.partition, account.id, target.requestId);
-      removed.push(...(await removePolicy(clients.iam, policyArn)));
+      const policyArn = owned.value.policyArn ?? iamPolicyArn(config.aws.partition, account.id, target.requestId);
+      if (await ownedPolicy(clients.iam, policyArn, target.requestId)) removed.push(...(await removePolicy(clients.iam, policyArn)));
       // Schedules last: while access remains, its scheduled revocation stays too.
       if (target.schedules?.length || schedulePlacement(config, "iam", account.id).ok) {
         for (const name of schedules) if (await deleteSchedule(clients.scheduler, name)) removed.push(`schedule:${name}`);
@@ -219,8 +225,8 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     } else {
       const ic = icContext();
       await mutex.run(account.id, async () => {
-        const arn = target.resources?.find((r) => r.includes(":permissionSet/")) ?? (await findPermissionSet(ic, permissionSetName(target.requestId)));
-        if (arn) removed.push(...(await removePermissionSet(ic, arn, account.id)));
+        const arn = owned.value.permissionSetArn ?? (await findPermissionSet(ic, permissionSetName(target.requestId)));
+        if (arn && (await ownedPermissionSet(ic, arn, target.requestId))) removed.push(...(await removePermissionSet(ic, arn, account.id)));
       });
       if (target.schedules?.length || config.aws.scheduler_role_arn) {
         for (const name of schedules) if (await deleteSchedule(home.scheduler, name)) removed.push(`schedule:${name}`);

@@ -19,7 +19,7 @@ import {
 } from "@aws-sdk/client-iam";
 import type { AwsClients } from "./clients.js";
 import { IAM_POLICY_PATH, iamPolicyArn, iamPolicyName, tagMap, TAG_EXPIRES_AT, TAG_PR, TAG_REQUEST, type Tag } from "./naming.js";
-import { attachQuotaMessage, sameJson } from "./plan.js";
+import { attachQuotaMessage, NotOwnedError, sameJson } from "./plan.js";
 import { isError, type Journal } from "./runtime.js";
 import { ExistingDifferentError } from "./scheduler.js";
 import type { ManagedResource } from "./types.js";
@@ -66,8 +66,7 @@ export async function ensurePolicy(
       if (!got) throw new Error(`IAM policy ${arn} was reported to exist and then not found; rerun the grant`);
     }
     const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: got.DefaultVersionId ?? "v1" }));
-    // IAM returns documents URL-encoded.
-    const existing = decodeURIComponent(version.PolicyVersion?.Document ?? "");
+    const existing = policyDocumentText(version.PolicyVersion?.Document ?? "");
     const owner = tagMap(got.Tags)[TAG_REQUEST];
     if (owner !== args.requestId || !sameJson(existing, args.document)) {
       throw new ExistingDifferentError(
@@ -76,6 +75,14 @@ export async function ensurePolicy(
     }
     return { arn, existed: entry.outcome === "existed" };
   });
+}
+
+/**
+ * IAM returns policy documents URL-encoded (RFC 3986), so an encoded JSON object starts "%7B".
+ * Emulators such as moto return the JSON itself; decoding that would break on any "%" in it.
+ */
+export function policyDocumentText(document: string): string {
+  return document.trimStart().startsWith("{") ? document : decodeURIComponent(document);
 }
 
 async function getPolicy(iam: IAMClient, arn: string) {
@@ -147,6 +154,32 @@ export async function detach(iam: IAMClient, policyArn: string, principal: IamPr
     if (isError(error, "NoSuchEntityException")) return false;
     throw error;
   }
+}
+
+/**
+ * Whether the policy is there (false: already gone) — and, when it is, that jit-access created it
+ * for this request: under the jit-access path, named for the request, tagged with its id. The
+ * ARN alone is not proof: anyone who can create policies can create one of that name. Throws
+ * NotOwnedError otherwise, before anything is detached.
+ */
+export async function ownedPolicy(iam: IAMClient, policyArn: string, requestId: string): Promise<boolean> {
+  const got = await getPolicy(iam, policyArn);
+  if (!got) return false;
+  let tags: Record<string, string>;
+  try {
+    tags = await listAllPolicyTags(iam, policyArn);
+  } catch (error) {
+    // Deleted between the two reads (a concurrent revoke): gone is gone.
+    if (isError(error, "NoSuchEntityException")) return false;
+    throw error;
+  }
+  const owner = tags[TAG_REQUEST];
+  if (got.Path !== IAM_POLICY_PATH || got.PolicyName !== iamPolicyName(requestId) || owner !== requestId) {
+    throw new NotOwnedError(
+      `refusing to revoke ${requestId}: IAM policy ${policyArn} ${owner === undefined ? "carries no jit-access:request tag" : owner !== requestId ? `is tagged for request ${JSON.stringify(owner)}` : `has path ${got.Path ?? "?"} and name ${got.PolicyName ?? "?"}`}, so jit-access did not create it for this request; nothing was detached or deleted — find out who made it, and remove it by hand if it must go`,
+    );
+  }
+  return true;
 }
 
 /**

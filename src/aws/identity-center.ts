@@ -22,7 +22,7 @@ import {
   type SSOAdminClient,
 } from "@aws-sdk/client-sso-admin";
 import { NAME_PREFIX, permissionSetName, tagMap, TAG_EXPIRES_AT, TAG_PR, TAG_REQUEST, type Tag } from "./naming.js";
-import { sameJson } from "./plan.js";
+import { NotOwnedError, sameJson } from "./plan.js";
 import { isError, pollUntil, retryOn, type Backoff, type Journal, type Sleep } from "./runtime.js";
 import { ExistingDifferentError } from "./scheduler.js";
 import type { ManagedResource } from "./types.js";
@@ -87,6 +87,30 @@ async function tagsOf(ctx: IcContext, arn: string): Promise<Record<string, strin
     NextToken = page.NextToken;
   } while (NextToken);
   return tags;
+}
+
+/**
+ * Whether the permission set is there (false: already gone) — and, when it is, that jit-access
+ * created it for this request: named for the request and tagged with its id. Throws
+ * NotOwnedError otherwise, before any assignment is removed.
+ */
+export async function ownedPermissionSet(ctx: IcContext, arn: string, requestId: string): Promise<boolean> {
+  let name: string | undefined;
+  let owner: string | undefined;
+  try {
+    name = (await ctx.sso.send(new DescribePermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: arn }))).PermissionSet?.Name;
+    owner = (await tagsOf(ctx, arn))[TAG_REQUEST];
+  } catch (error) {
+    // Gone, or deleted between the two reads (a concurrent revoke): gone is gone.
+    if (isError(error, "ResourceNotFoundException")) return false;
+    throw error;
+  }
+  if (name !== permissionSetName(requestId) || owner !== requestId) {
+    throw new NotOwnedError(
+      `refusing to revoke ${requestId}: permission set ${arn} (${name ?? "no name"}) ${owner === undefined ? "carries no jit-access:request tag" : owner !== requestId ? `is tagged for request ${JSON.stringify(owner)}` : `is not named ${permissionSetName(requestId)}`}, so jit-access did not create it for this request; nothing was unassigned or deleted — find out who made it, and remove it by hand if it must go`,
+    );
+  }
+  return true;
 }
 
 /** The ARN of the permission set of this name provisioned to the account, or undefined. */

@@ -3,7 +3,7 @@
 export { createGrants, GrantError, DEFAULT_CONFLICT, DEFAULT_POLL, type GrantsDeps } from "./grants.js";
 export { defaultClientSettings, lazyClients, DEFAULT_MAX_ATTEMPTS, type AwsClients, type ClientSettings } from "./clients.js";
 export { QuotaError } from "./iam.js";
-export { ExistingDifferentError } from "./scheduler.js";
+export { ExistingDifferentError, ScheduleGroupMissingError } from "./scheduler.js";
 export * from "./naming.js";
 export * from "./plan.js";
 export type { Backoff, Sleep } from "./runtime.js";

@@ -2,7 +2,6 @@
 
 import {
   CreateScheduleCommand,
-  CreateScheduleGroupCommand,
   DeleteScheduleCommand,
   GetScheduleCommand,
   ListSchedulesCommand,
@@ -27,6 +26,7 @@ export async function ensureSchedule(client: SchedulerClient, input: ScheduleInp
       entry.outcome = "created";
       return;
     } catch (error) {
+      if (error instanceof ScheduleGroupMissingError) entry.outcome = "none";
       // After "not found", a conflict is most likely our own create answered late: stays "unknown".
       if (!isError(error, "ConflictException")) throw error;
     }
@@ -52,15 +52,16 @@ async function createWithGroup(client: SchedulerClient, input: ScheduleInput): P
   try {
     await client.send(new CreateScheduleCommand(input));
   } catch (error) {
-    // A missing group is the only ResourceNotFound CreateSchedule reports; make it and go on.
+    // The only resource CreateSchedule refers to is its group. The app does not make the group
+    // itself (that would need scheduler:CreateScheduleGroup, and an untagged group nobody owns):
+    // the deployment does, and its absence is a setup fault to be fixed once, said plainly.
     if (!isError(error, "ResourceNotFoundException")) throw error;
-    try {
-      // No tags: tagging would need scheduler:TagResource too. The deployment normally makes it.
-      await client.send(new CreateScheduleGroupCommand({ Name: SCHEDULE_GROUP }));
-    } catch (groupError) {
-      if (!isError(groupError, "ConflictException")) throw groupError;
-    }
-    await client.send(new CreateScheduleCommand(input));
+    const region = await client.config.region().catch(() => "?");
+    throw new ScheduleGroupMissingError(
+      `the EventBridge Scheduler schedule group ${input.GroupName} does not exist (region ${region}, in the account that runs the schedules); ` +
+        `create it once — aws scheduler create-schedule-group --name ${input.GroupName} --region ${region}, or deploy deploy/template.yaml, which makes it — then retry; ` +
+        `AWS said: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -104,6 +105,11 @@ export async function listSchedules(client: SchedulerClient, accountIds: string[
     NextToken = page.NextToken;
   } while (NextToken);
   return out;
+}
+
+/** The schedule group the revocations live in is missing: the grant stops before attaching. */
+export class ScheduleGroupMissingError extends Error {
+  override name = "ScheduleGroupMissingError";
 }
 
 /** An existing resource of the request's name that is not what this grant would create. */

@@ -97,6 +97,7 @@ export function checkRequest(value: unknown, ctx: RequestContext, earlier: Probl
   });
 
   problems.push(...statusProblems(request, example));
+  problems.push(...grantResourceProblems(request));
   if (problems.length) return { ok: false, problems: capProblems(problems), request };
   return { ok: true, request, account: account as ResolvedAccount, durationSeconds, example };
 }
@@ -176,6 +177,28 @@ function statusProblems(r: AccessRequest, example: boolean): Problem[] {
     const e = Date.parse(r.grant.expires_at);
     if (!(e > g)) out.push({ path: "grant.expires_at", message: `grant.expires_at ${show(r.grant.expires_at)} must be after grant.granted_at ${show(r.grant.granted_at)}` });
   }
+  return out;
+}
+
+/**
+ * grant.aws.resources must name what a grant of this very request creates: revoke and the sweep
+ * act on these names, so a record edited to name another request's policy (or one of the same
+ * shape in another account) must not be read at all. The schema fixes the shape; this, the id
+ * in the name, the account and the mode.
+ */
+function grantResourceProblems(r: AccessRequest): Problem[] {
+  const aws = r.grant?.aws;
+  const out: Problem[] = [];
+  const fix = "jit-access removes only what it created for this request; restore grant.aws from the git history of this file";
+  (aws?.resources ?? []).forEach((arn, i) => {
+    const path = `grant.aws.resources[${i}]`;
+    const policy = /^arn:[^:]+:iam::(\d{12}):policy\/jit-access\/jit-(.+)$/.exec(arn);
+    if (policy) {
+      if (policy[2] !== r.id) out.push({ path, message: `${path} ${show(arn)} is the policy of request ${show(policy[2])}, not of this request ${show(r.id)}; ${fix}` });
+      else if (aws?.account_id !== undefined && policy[1] !== aws.account_id) out.push({ path, message: `${path} ${show(arn)} is in account ${policy[1]}, not grant.aws.account_id ${aws.account_id}; ${fix}` });
+      else if (aws?.mode === "identity-center") out.push({ path, message: `${path} ${show(arn)} is an IAM policy but grant.aws.mode is identity-center; ${fix}` });
+    } else if (aws?.mode === "iam") out.push({ path, message: `${path} ${show(arn)} is a permission set but grant.aws.mode is iam; ${fix}` });
+  });
   return out;
 }
 

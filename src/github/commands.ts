@@ -8,7 +8,7 @@ import { commitMessage, recordRevoked } from "../domain/records.js";
 import { parseRequestFile } from "../domain/request.js";
 import { dumpRequest } from "../domain/request-file.js";
 import type { AccessRequest, Config } from "../domain/types.js";
-import { revokeTargetOf } from "../aws/plan.js";
+import { NotOwnedError, revokeTargetOf } from "../aws/plan.js";
 import type { Grants } from "../aws/types.js";
 import type { Notifier } from "../notify/types.js";
 import { updateRecord } from "../store/record-store.js";
@@ -46,10 +46,19 @@ export async function handleRevokeComment(
   }
   const config = cfg.config;
   const files = await store.list();
-  const found = files
-    .map((f) => ({ f, r: parseRequestFile(f.text, { file: f.path, config }) }))
-    .find(({ r }) => r.ok && r.request.status === "active" && (Number(r.request.id.split("-")[0]) === comment.issueNumber || r.request.grant?.pr === comment.issueNumber));
+  const parsed = files.map((f) => ({ f, r: parseRequestFile(f.text, { file: f.path, config }) }));
+  const found = parsed.find(({ r }) => r.ok && r.request.status === "active" && (Number(r.request.id.split("-")[0]) === comment.issueNumber || r.request.grant?.pr === comment.issueNumber));
   if (!found || !found.r.ok) {
+    // A record of this issue that cannot be read (e.g. grant.aws edited to name a policy that
+    // jit-access did not create) is never acted on: say so, rather than "no active grant".
+    const broken = parsed.find(({ f, r }) => !r.ok && Number(/\/([1-9][0-9]*)-[^/]*\.yaml$/.exec(f.path)?.[1]) === comment.issueNumber);
+    if (broken && !broken.r.ok) {
+      const problems = broken.r.problems.slice(0, 5).map((p) => `- ${quote(p.message, 400)}`).join("\n");
+      await reply(
+        `🛑 Cannot revoke: the record ${quote(broken.f.path)} cannot be read, so nothing was removed. jit-access acts only on records it can check, and only on AWS resources it created for the request:\n${problems}\n\nAn admin must restore the record from its git history; the grant's own expiry still applies.`,
+      );
+      return { kind: "refused", reason: "unreadable record" };
+    }
     await reply(`There is no active grant for #${comment.issueNumber}, so there is nothing to revoke.`);
     return { kind: "refused", reason: "no active grant" };
   }
@@ -66,6 +75,10 @@ export async function handleRevokeComment(
     await grants.revoke(revokeTargetOf(request.id, request.grant?.aws ?? {}, config.aws.mode));
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
+    if (e instanceof NotOwnedError) {
+      await reply(`🛑 Not revoked: ${quote(reason, 600)}. Trying again will not change this; an admin must look at the resource named above.`);
+      return { kind: "refused", reason };
+    }
     await reply(`⚠️ Revoking failed: ${quote(reason, 500)}. The grant stays active and is retried by the expiry sweep; try \`/revoke\` again.`);
     return { kind: "failed", reason };
   }

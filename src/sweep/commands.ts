@@ -7,7 +7,7 @@ import { parseRequestFile } from "../domain/request.js";
 import { dumpRequest } from "../domain/request-file.js";
 import { ALL_STATUSES } from "../domain/lifecycle.js";
 import type { RequestStatus } from "../domain/types.js";
-import { revokeTargetOf } from "../aws/plan.js";
+import { NotOwnedError, revokeTargetOf } from "../aws/plan.js";
 import { UsageError, formatProblems, type Io } from "../cli-support.js";
 import { updateRecord } from "../store/record-store.js";
 import { openRecords, type Records } from "./env.js";
@@ -160,7 +160,7 @@ async function revokeOne(records: Records, parsed: Parsed, id: string, reason: s
   const found = parsed.find((r) => ("request" in r ? r.request.id === id : "problems" in r && r.id === id));
   if (!found) return say(false, { error: "not found" }, `there is no request ${id}`);
   if ("summary" in found) throw new Error("parseRecords summarized without now"); // cannot happen
-  if ("problems" in found) return say(false, { error: "unreadable", file: found.path }, `${found.path} cannot be read:\n${formatProblems(found.problems)}`);
+  if ("problems" in found) return say(false, { error: "unreadable", file: found.path, problems: found.problems }, `refusing to revoke ${id}: ${found.path} cannot be read, so nothing was removed:\n${formatProblems(found.problems)}`);
   const request = found.request;
   if (request.status !== "active" || !request.grant) return say(false, { error: `not active`, status: request.status ?? "proposed" }, `${id} is ${request.status ?? "proposed"}, not active; nothing to revoke`);
 
@@ -169,6 +169,7 @@ async function revokeOne(records: Records, parsed: Parsed, id: string, reason: s
   try {
     removed = (await records.grants().revoke(revokeTargetOf(id, request.grant.aws ?? {}, records.config.aws.mode))).removed;
   } catch (e) {
+    if (e instanceof NotOwnedError) return say(false, { error: "refused", message: e.message }, `${e.message}. The record stays active; running the command again will not change this.`);
     return say(false, { error: "revoke failed", message: String(e instanceof Error ? e.message : e) }, `revoking ${id} in AWS failed: ${e instanceof Error ? e.message : String(e)}. The record stays active; run the command again (the sweep also retries at expiry).`);
   }
   const written = await updateRecord(records.store, found.path, (current) => {

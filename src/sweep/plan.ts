@@ -2,7 +2,7 @@
 // manages (or undefined: reconcile skipped) and the time, it says which grants are due, which
 // stay active, which files cannot be read, and which AWS resources are drift. The executor
 // (execute.ts) carries the plan out; `--dry-run` prints it.
-import { LIMITS } from "../aws/naming.js";
+import { iamPolicyName, LIMITS, permissionSetName, scheduleName } from "../aws/naming.js";
 import { revokeTargetOf } from "../aws/plan.js";
 import type { ManagedResource, RevokeTarget } from "../aws/types.js";
 import { parseRequestFile } from "../domain/request.js";
@@ -221,11 +221,12 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
   const dueIds = new Set(due.map((d) => d.id));
   const groups = new Map<string, ManagedResource[]>();
   for (const res of managed) {
-    const id = res.requestId ?? idFromName(res.name, res.kind);
-    if (!id) {
-      plan.unattributed.push({ resource: res, message: `${res.kind} ${res.arn} carries no jit-access:request tag and its name does not name a request; remove it by hand if it is not needed` });
+    const owner = ownerOf(res);
+    if (!owner.ok) {
+      plan.unattributed.push({ resource: res, message: owner.message });
       continue;
     }
+    const id = owner.id;
     const list = groups.get(id) ?? [];
     list.push(res);
     groups.set(id, list);
@@ -262,6 +263,30 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
 
 function rank(status: RequestStatus | "unreadable"): number {
   return status === "active" || status === "unreadable" ? 2 : status === "proposed" ? 1 : 0;
+}
+
+/**
+ * The request a listed resource belongs to, when jit-access made it: policies and permission sets
+ * carry the jit-access:request tag (set atomically at creation) and the name derived from it;
+ * schedules carry no tags, so their id comes from the description or the name, and the name must
+ * be one a grant of that id creates. Anything else — untagged, or named for another request — is
+ * reported and never touched.
+ */
+function ownerOf(res: ManagedResource): { ok: true; id: string } | { ok: false; message: string } {
+  const leave = "jit-access did not create it, so reconcile leaves it alone; find out who made it and remove it by hand if it is not needed";
+  if (res.kind === "schedule") {
+    const id = res.requestId ?? idFromName(res.name, res.kind);
+    if (!id) return { ok: false, message: `schedule ${res.arn} names no request in its description or name; ${leave}` };
+    if (scheduleName(id, "revoke") !== res.name && scheduleName(id, "delete-policy") !== res.name) {
+      return { ok: false, message: `schedule ${res.arn} says it is request ${id}'s but is not named ${scheduleName(id, "revoke")}; ${leave}` };
+    }
+    return { ok: true, id };
+  }
+  const id = res.requestId;
+  if (!id) return { ok: false, message: `${res.kind} ${res.arn} carries no jit-access:request tag; ${leave}` };
+  const expected = res.kind === "iam-policy" ? iamPolicyName(id) : permissionSetName(id);
+  if (!ID.test(id) || res.name !== expected) return { ok: false, message: `${res.kind} ${res.arn} is tagged for request ${JSON.stringify(id)} but is not named ${expected}; ${leave}` };
+  return { ok: true, id };
 }
 
 /** `jit-<id>` (and `jit-<id>-delete` for schedules) back to the id, when the name was not shortened. */

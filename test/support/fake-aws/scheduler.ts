@@ -35,6 +35,10 @@ function page<T>(items: T[], input: Input): { items: T[]; NextToken?: string } {
 
 export function handleScheduler(state: SchedulerState, account: string, op: string, input: Input, clientToken: string | undefined): Record<string, unknown> {
   const groupOf = (input: Input) => (typeof input.GroupName === "string" ? input.GroupName : "default");
+  // Scheduler (and moto) name the group when it is the group that is missing.
+  const missingGroup = (group: string) => {
+    if (group !== "default" && !state.groups.has(group)) fail("ResourceNotFoundException", `Schedule group ${group} does not exist.`);
+  };
   switch (op) {
     case "CreateScheduleGroup": {
       const name = str(input, "Name");
@@ -52,7 +56,7 @@ export function handleScheduler(state: SchedulerState, account: string, op: stri
       const name = str(input, "Name");
       if (!NAME.test(name)) fail("ValidationException", `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 64 and satisfy regular expression pattern: ^[0-9a-zA-Z-_.]+$`);
       const group = groupOf(input);
-      if (group !== "default" && !state.groups.has(group)) fail("ResourceNotFoundException", `Schedule group ${group} does not exist.`);
+      missingGroup(group);
       const key = `${group}/${name}`;
       const existing = state.schedules.get(key);
       if (existing) {
@@ -105,6 +109,7 @@ export function handleScheduler(state: SchedulerState, account: string, op: stri
     }
     case "GetSchedule": {
       const name = str(input, "Name");
+      missingGroup(groupOf(input));
       const s = state.schedules.get(`${groupOf(input)}/${name}`);
       if (!s) fail("ResourceNotFoundException", `Schedule ${name} does not exist.`);
       const { ClientToken: _token, ...view } = structuredClone(s);
@@ -112,6 +117,7 @@ export function handleScheduler(state: SchedulerState, account: string, op: stri
     }
     case "DeleteSchedule": {
       const name = str(input, "Name");
+      missingGroup(groupOf(input));
       const key = `${groupOf(input)}/${name}`;
       if (!state.schedules.delete(key)) fail("ResourceNotFoundException", `Schedule ${name} does not exist.`);
       return {};
