@@ -329,7 +329,9 @@ describe("generatePolicy", () => {
 
     it("an ARN that is no resource type of the service", () => {
       const p = problemsOf([{ service: "s3", access: ["read"], resources: [`arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/t`] }]);
-      expect(p).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining("is not a s3 resource type") }]);
+      expect(p).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining("is a dynamodb table, and no s3 action authorizes on it; move it to a request item with service: dynamodb") }]);
+      const o = problemsOf([{ service: "s3", access: ["read"], resources: [`arn:aws:nosuch:eu-west-1:${ACCOUNT}:thing/t`] }]);
+      expect(o).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining("is not a s3 resource type") }]);
       const q = problemsOf([{ service: "s3", access: ["read"], resources: ["arn:aws:s3"] }]);
       expect(q[0]?.message).toContain("not a valid ARN");
     });
@@ -360,7 +362,8 @@ describe("generatePolicy", () => {
       const q = problemsOf([{ service: "sqs", actions: ["sqs:SendMessage", "sns:Publish"], resources: ["q"] }]);
       expect(q.map((x) => x.path)).toEqual(["request[0].actions[1]"]);
       const r = problemsOf([{ service: "ecs", actions: ["ecs:StopTask"], resources: ["task-definition/api"] }]);
-      expect(r.map((x) => x.path)).toEqual(["request[0].actions[0]", "request[0]"]);
+      // The item-level "yields no actions" would only repeat the action's fault.
+      expect(r.map((x) => x.path)).toEqual(["request[0].actions[0]"]);
       expect(r[0]?.message).toContain("ecs:StopTask applies to task resources");
     });
 
@@ -406,6 +409,53 @@ describe("generatePolicy", () => {
     for (let i = 0; i < rounds; i++) for (const r of requests) generatePolicy(catalogue, r.request, r.ctx);
     const perRequest = (performance.now() - start) / (rounds * requests.length);
     expect(perRequest).toBeLessThan(5);
+  });
+});
+
+describe("ARNs of another service's namespace", () => {
+  const instance = `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0abc1234def567890`;
+  // Everyday tasks whose resource lives in another namespace than the action's service.
+  it.each([
+    ["Session Manager on an instance", { service: "ssm", actions: ["ssm:StartSession"], resources: [instance, `arn:aws:ssm:eu-west-1:${ACCOUNT}:document/SSM-SessionManagerRunShell`] }, "ssm:StartSession", [instance, `arn:aws:ssm:eu-west-1:${ACCOUNT}:document/SSM-SessionManagerRunShell`]],
+    ["EC2 Instance Connect", { service: "ec2-instance-connect", actions: ["ec2-instance-connect:SendSSHPublicKey"], resources: [instance] }, "ec2-instance-connect:SendSSHPublicKey", [instance]],
+    ["the RDS Data API on a cluster", { service: "rds-data", actions: ["rds-data:ExecuteStatement"], resources: [`arn:aws:rds:eu-west-1:${ACCOUNT}:cluster:orders`] }, "rds-data:ExecuteStatement", [`arn:aws:rds:eu-west-1:${ACCOUNT}:cluster:orders`]],
+    ["sts:AssumeRole on a role", { service: "sts", actions: ["sts:AssumeRole"], resources: [`arn:aws:iam::${ACCOUNT}:role/deploy`] }, "sts:AssumeRole", [`arn:aws:iam::${ACCOUNT}:role/deploy`]],
+  ] as const)("%s", (_name, item, action, arns) => {
+    const r = gen([item as unknown as RequestItem]);
+    expect(r.problems).toEqual([]);
+    const granted = r.policy.Statement.filter((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]).includes(action)).flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]));
+    expect([...granted].sort()).toEqual([...arns].sort());
+  });
+
+  // The family: every resource type a service lists under another namespace, named with an
+  // action of that service that authorizes on it, is accepted by the generator.
+  it("accepts every foreign-namespace resource type some action of the service authorizes on", () => {
+    const fill = (format: string) =>
+      format.replace(/\$\{([A-Za-z0-9]+)\}/g, (_, k: string) => (k === "Partition" ? "aws" : k === "Region" ? "eu-west-1" : k === "Account" ? ACCOUNT : "x1"));
+    let checked = 0;
+    for (const service of ["ssm", "ec2-instance-connect", "rds-data", "sts", "ecs", "lambda", "states", "logs", "cloudwatch", "kms", "secretsmanager", "iam", "glue", "athena"]) {
+      for (const rt of catalogue.resourceTypesOf(service)) {
+        const namespace = rt.arnFormat.split(":")[2];
+        if (namespace === service) continue;
+        const arn = fill(rt.arnFormat);
+        // Another resource type of the same service may match the same ARN more specifically.
+        if (!catalogue.matchResourceTypes(service, arn).some((m) => m.key === rt.key)) continue;
+        const action = catalogue.actionsOf(service).find((a) => a.resourceTypes.some((t) => t.name === rt.key));
+        if (!action) continue;
+        const r = gen([{ service, actions: [action.full], resources: [arn] }]);
+        expect(r.problems, `${service} ${rt.key} ${arn} ${action.full}`).toEqual([]);
+        expect(JSON.stringify(r.policy), `${service} ${rt.key}`).toContain(arn);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(8);
+  });
+
+  it("refuses a foreign ARN that no asked action can use, naming the item and the fix", () => {
+    const p = gen([{ service: "ec2-instance-connect", access: ["read"], resources: [instance] }]).problems;
+    expect(p).toEqual([{ path: "request[0]", message: expect.stringContaining("read access on these ec2-instance-connect resources yields no actions") }]);
+    const q = gen([{ service: "sts", actions: ["sts:AssumeRole"], resources: [`arn:aws:s3:::reports`] }]).problems;
+    expect(q).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining("is a s3 bucket, and no sts action authorizes on it; move it to a request item with service: s3") }]);
   });
 });
 

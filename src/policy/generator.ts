@@ -6,6 +6,7 @@
 import { ACCESS_LEVELS } from "../domain/types.js";
 import type { AccessLevel, PolicyDocument, Problem, RequestItem, Statement } from "../domain/types.js";
 import type { ActionInfo, Catalogue } from "./catalogue.js";
+import { closest } from "./guardrails.js";
 
 export const GENERATOR_VERSION = "builtin/1";
 
@@ -473,6 +474,7 @@ export function generatePolicy(
       return;
     }
     const index = serviceIndex(catalogue, service);
+    const itemProblems = problems.length;
 
     // Access levels.
     const levels: AccessLevel[] = [];
@@ -562,7 +564,9 @@ export function generatePolicy(
     out.unscopedActions = uniqueSorted([...itemUnscoped.keys()]);
 
     const asked = item.actions !== undefined || item.access !== undefined;
-    if (asked && out.actions.length === 0 && targets.length > 0) {
+    // "yields no actions" only when nothing else about the item was wrong: after an unknown
+    // action it would just repeat the same fault.
+    if (asked && out.actions.length === 0 && targets.length > 0 && problems.length === itemProblems) {
       const what = item.actions !== undefined ? "the listed actions" : `${levels.join(", ")} access`;
       problems.push({
         path,
@@ -616,9 +620,13 @@ function checkExplicitAction(
   }
   const info = catalogue.action(name);
   if (!info) {
+    const colon = name.indexOf(":");
+    const guess = colon > 0 && name.slice(0, colon).toLowerCase() === service ? closest(name.slice(colon + 1), catalogue.actionsOf(service).map((a) => a.name)) : undefined;
     problems.push({
       path,
-      message: `unknown action "${name}"; use the IAM name as in the AWS Service Authorization Reference, e.g. ${service}:${exampleAction(catalogue, service)}`,
+      message: guess
+        ? `unknown action "${name}"; did you mean "${service}:${guess}"?`
+        : `unknown action "${name}"; use the IAM name as in the AWS Service Authorization Reference, e.g. ${service}:${exampleAction(catalogue, service)}`,
     });
     return undefined;
   }
@@ -723,6 +731,13 @@ function checkArn(
   }
   const matched = catalogue.matchResourceTypes(service, arn);
   if (matched.length === 0) {
+    // Resource types are per service, whatever the ARN's namespace (ssm lists ec2 instances,
+    // sts lists IAM roles); an ARN none of them matches belongs in another item.
+    const namespace = parts[2] ?? "";
+    const own = namespace !== service && catalogue.hasService(namespace) ? catalogue.matchResourceTypes(namespace, arn) : [];
+    if (own.length > 0) {
+      return `ARN "${arn}" is a ${namespace} ${own.map((rt) => rt.key).sort(compare).join("/")}, and no ${service} action authorizes on it; move it to a request item with service: ${namespace}`;
+    }
     const formats = catalogue
       .resourceTypesOf(service)
       .map((rt) => rt.key)
@@ -741,10 +756,9 @@ function checkArn(
 }
 
 function unknownServiceMessage(catalogue: Catalogue, service: unknown): string {
-  const s = String(service ?? "").toLowerCase();
-  const close = s.length >= 2 ? catalogue.services().filter((k) => k.startsWith(s.slice(0, 3)) || (s.length >= 3 && k.includes(s))) : [];
-  const hint = close.length > 0 ? `; did you mean ${close.slice(0, 5).join(", ")}?` : "";
-  return `unknown AWS service "${String(service)}"; use the IAM service prefix as in actions (s3, dynamodb, ec2, …)${hint}`;
+  const guess = closest(String(service ?? ""), catalogue.services());
+  const hint = guess ? `; did you mean "${guess}"?` : "";
+  return `unknown AWS service "${String(service)}"${hint} — use the IAM service prefix as in actions (s3, dynamodb, ec2, …)`;
 }
 
 function describeTargets(targets: Target[]): string {

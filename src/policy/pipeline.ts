@@ -1,6 +1,8 @@
 // The policy pipeline for one request: generate (when the file has no policy), hold the policy to
 // the envelope of what was asked, run the guardrails, stamp the expiry and prove by simulation
 // that the stamped policy allows what it says until the expiry and nothing else. Pure.
+import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
+import { capProblems, parseRequestFile, type RequestContext } from "../domain/request.js";
 import type { AccessRequest, Config, PolicyDocument, Problem, RiskTier } from "../domain/types.js";
 import { show } from "../domain/text.js";
 import { isoSeconds } from "../domain/time.js";
@@ -47,7 +49,10 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
   const allowedResources = gen.problems.length ? [] : gen.resources.flatMap((r) => r.resources);
   const guard = checkPolicy(catalogue, policy, { config, allowedResources, mode: config.aws.mode });
 
-  const errors: Problem[] = [...gen.problems, ...guard.errors];
+  // A generated policy left empty by the request's own faults has nothing for the guardrails to
+  // judge; their "no statements" would only repeat those faults.
+  const emptyFromFaults = generated && gen.problems.length > 0 && policy.Statement.length === 0;
+  const errors: Problem[] = [...gen.problems, ...(emptyFromFaults ? [] : guard.errors)];
   const warnings: Problem[] = [...guard.warnings];
   // A wildcard inside a name is allowed (the approver sees it) but must not pass unnoticed.
   request.request.forEach((item, i) =>
@@ -83,6 +88,42 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
     simulation,
     envelope: gen.resources,
   };
+}
+
+export interface FileVerdict {
+  /** Whether the file passes the file rules and the pipeline: what validate and the PR check say. */
+  ok: boolean;
+  /** Every error, file rules first. */
+  problems: Problem[];
+  /** The file as read, when the file rules pass (the pipeline may still block it). */
+  parsed?: { request: AccessRequest; account: ResolvedAccount; durationSeconds: number };
+  /** The pipeline's plan, whenever the items and the account were usable. */
+  plan?: Plan;
+}
+
+/** Duration used to plan a file whose own duration is invalid (only the expiry depends on it). */
+const FALLBACK_PLAN_SECONDS = 3600;
+
+/**
+ * The one validator of a request file, used by `validate` and `plan`: the file rules (schema,
+ * path, account, duration, status) and then the whole policy pipeline, so a file passes
+ * validation exactly when plan would accept it. Every problem is reported at once: the pipeline
+ * runs even when a file rule failed, as long as the items and the account are usable.
+ */
+export function validateRequestFile(catalogue: Catalogue, input: string | Uint8Array, ctx: RequestContext & { now: Date }): FileVerdict {
+  const read = parseRequestFile(input, ctx);
+  if (read.ok) {
+    const parsed = { request: read.request, account: read.account, durationSeconds: read.durationSeconds };
+    const plan = planRequest(catalogue, { request: read.request, config: ctx.config, accountId: read.account.id, now: ctx.now, durationSeconds: read.durationSeconds });
+    return { ok: plan.verdict.ok, problems: capProblems(plan.verdict.errors), parsed, plan };
+  }
+  const account = read.request ? resolveAccount(ctx.config, read.request.account) : undefined;
+  if (!read.request || !account) return { ok: false, problems: read.problems };
+  const plan = planRequest(catalogue, { request: read.request, config: ctx.config, accountId: account.id, now: ctx.now, durationSeconds: FALLBACK_PLAN_SECONDS });
+  // The file rules and the generator may both catch the same field; the file rule's words win.
+  const flagged = new Set(read.problems.map((p) => p.path));
+  const more = plan.verdict.errors.filter((p) => !flagged.has(p.path));
+  return { ok: false, problems: capProblems([...read.problems, ...more]), plan };
 }
 
 /**
