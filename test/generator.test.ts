@@ -181,6 +181,36 @@ describe("generatePolicy", () => {
     }
   });
 
+  // Names people write for everyday resources that had no form: each maps to the resource type
+  // AWS authorizes on, and the ARN reads back as that type.
+  it.each([
+    ["rds", "snapshot:rds:orders-db-2026-11-27-03-10", `arn:aws:rds:eu-west-1:${ACCOUNT}:snapshot:rds:orders-db-2026-11-27-03-10`, "snapshot"],
+    ["rds", "cluster-snapshot:rds:aurora-2026-11-27-03-10", `arn:aws:rds:eu-west-1:${ACCOUNT}:cluster-snapshot:rds:aurora-2026-11-27-03-10`, "cluster-snapshot"],
+    ["lambda", "resize:prod", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:resize:prod`, "function alias"],
+    ["lambda", "resize:7", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:resize:7`, "function version"],
+    ["lambda", "resize:$LATEST", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:resize:$LATEST`, "function version"],
+    ["ecs", "api:7", `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/api:7`, "task-definition"],
+    ["ecs", "task-definition/api", `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/api:*`, "task-definition"],
+    ["ssm", "i-0abc1234def567890", `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0abc1234def567890`, "instance"],
+    ["ssm", "mi-0123456789abcdef0", `arn:aws:ssm:eu-west-1:${ACCOUNT}:managed-instance/mi-0123456789abcdef0`, "managed-instance"],
+  ])("names %s %s", (service, name, arn, type) => {
+    const r = gen([{ service, access: ["read", "write"], resources: [name] }]);
+    expect(r.problems).toEqual([]);
+    expect(r.resources[0]?.resources).toEqual([arn]);
+    expect(catalogue.matchResourceTypes(service, arn).map((t) => t.key)).toContain(type);
+  });
+
+  it("a parameter named like an instance id is written with its leading slash", () => {
+    const r = gen([{ service: "ssm", access: ["read"], resources: ["/i-0abc1234def567890"] }]);
+    expect(r.resources[0]?.resources).toEqual([`arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/i-0abc1234def567890`]);
+  });
+
+  it("Session Manager on a bare instance id grants the session on the instance", () => {
+    const r = gen([{ service: "ssm", actions: ["ssm:StartSession"], resources: ["i-0abc1234def567890"] }]);
+    expect(r.problems).toEqual([]);
+    expect(r.policy.Statement).toEqual([{ Sid: "SSMWriteInstance", Effect: "Allow", Action: ["ssm:StartSession"], Resource: [`arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0abc1234def567890`] }]);
+  });
+
   it("names only resource types that exist in the data", () => {
     for (const { service, forms } of resourceNaming()) {
       expect(catalogue.hasService(service), service).toBe(true);

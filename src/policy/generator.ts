@@ -196,12 +196,13 @@ const NAMING: Readonly<Record<string, ServiceNaming>> = {
   },
   rds: {
     label: "RDS",
-    hint: "a DB instance identifier (`orders-db`), `cluster:NAME`, `snapshot:NAME` or `cluster-snapshot:NAME`",
+    hint: "a DB instance identifier (`orders-db`), `cluster:NAME`, `snapshot:NAME` or `cluster-snapshot:NAME` (automated snapshots: `snapshot:rds:NAME`, `cluster-snapshot:rds:NAME`)",
     forms: [
       { match: /^cluster:(?<DbClusterInstanceName>[a-z*?][a-z0-9*?-]*)$/, types: [{ type: "cluster" }] },
-      { match: /^snapshot:(?<SnapshotName>[a-z*?][a-z0-9*?-]*)$/, types: [{ type: "snapshot" }] },
+      // Automated snapshots are named rds:<db>-<timestamp> by RDS itself.
+      { match: /^snapshot:(?<SnapshotName>(?:rds:)?[a-z*?][a-z0-9*?-]*)$/, types: [{ type: "snapshot" }] },
       {
-        match: /^cluster-snapshot:(?<ClusterSnapshotName>[a-z*?][a-z0-9*?-]*)$/,
+        match: /^cluster-snapshot:(?<ClusterSnapshotName>(?:rds:)?[a-z*?][a-z0-9*?-]*)$/,
         types: [{ type: "cluster-snapshot" }],
       },
       { match: /^(?:db:)?(?<DbInstanceName>[a-z*?][a-z0-9*?-]*)$/, types: [{ type: "db" }] },
@@ -209,8 +210,19 @@ const NAMING: Readonly<Record<string, ServiceNaming>> = {
   },
   lambda: {
     label: "Lambda",
-    hint: "a function name (`resize-images`)",
+    hint: "a function name (`resize-images`), or `NAME:ALIAS` / `NAME:VERSION` for one alias or version",
     forms: [
+      {
+        // A qualified function: calls made with that qualifier (invoking an alias) are authorized
+        // on this ARN, and function actions accept a version or alias ARN too
+        // (https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html).
+        match: /^(?<FunctionName>[A-Za-z0-9_*?-]{1,64}):(?<Version>[0-9]+|\$LATEST)$/,
+        types: [{ type: "function version", also: ["function"] }],
+      },
+      {
+        match: /^(?<FunctionName>[A-Za-z0-9_*?-]{1,64}):(?<Alias>[A-Za-z0-9_*?-]{1,128})$/,
+        types: [{ type: "function alias", also: ["function"] }],
+      },
       {
         match: /^(?<FunctionName>[A-Za-z0-9_*?-]{1,64})$/,
         // The function, and its versions and aliases (a policy on the bare ARN does not cover
@@ -280,8 +292,12 @@ const NAMING: Readonly<Record<string, ServiceNaming>> = {
   },
   ssm: {
     label: "SSM",
-    hint: "a parameter name (`/app/db-url`), or a path ending in `/` for every parameter under it",
+    hint: "a parameter name (`/app/db-url`), a path ending in `/` for every parameter under it, or an instance id (`i-…`, managed `mi-…`) for Session Manager and Run Command",
     forms: [
+      // An instance id is never taken for a parameter name: name such a parameter with its
+      // leading slash (`/i-0abc…`).
+      { match: /^(?<InstanceId>i-[0-9a-f]{8,17})$/, types: [{ type: "instance" }] },
+      { match: /^(?<InstanceId>mi-[0-9a-f]{17})$/, types: [{ type: "managed-instance" }] },
       {
         match: /^\/?(?<Path>[A-Za-z0-9_.\-/*?]+)\/$/,
         types: [
@@ -302,7 +318,7 @@ const NAMING: Readonly<Record<string, ServiceNaming>> = {
   },
   ecs: {
     label: "ECS",
-    hint: "a cluster name (`prod` or `cluster/prod`), `service/CLUSTER/NAME` (`service/NAME` in the default cluster) or `task-definition/FAMILY[:REVISION]`",
+    hint: "a cluster name (`prod` or `cluster/prod`), `service/CLUSTER/NAME` (`service/NAME` in the default cluster), `task-definition/FAMILY[:REVISION]` or `FAMILY:REVISION`",
     forms: [
       {
         match: /^service\/(?<ClusterName>[A-Za-z0-9_*?-]{1,255})\/(?<ServiceName>[A-Za-z0-9_*?-]{1,255})$/,
@@ -321,7 +337,8 @@ const NAMING: Readonly<Record<string, ServiceNaming>> = {
         ],
       },
       {
-        match: /^task-definition\/(?<TaskDefinitionFamilyName>[A-Za-z0-9_*?-]{1,255}):(?<TaskDefinitionRevisionNumber>[0-9]+)$/,
+        // Cluster names have no colon, so FAMILY:REVISION is always a task definition.
+        match: /^(?:task-definition\/)?(?<TaskDefinitionFamilyName>[A-Za-z0-9_*?-]{1,255}):(?<TaskDefinitionRevisionNumber>[0-9]+)$/,
         types: [{ type: "task-definition" }],
       },
       {
