@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { RequestItem, Statement } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
@@ -119,11 +120,13 @@ describe("generatePolicy", () => {
     // A prefix or key never lets anyone reconfigure or delete the bucket itself.
     expect(statement(r.policy, "S3WriteBucket").Resource).toEqual(["arn:aws:s3:::a-bucket"]);
     expect(statement(r.policy, "S3ReadBucket").Resource).toEqual(["arn:aws:s3:::a-bucket"]);
-    expect(statement(r.policy, "S3ListBucket").Resource).toEqual([
-      "arn:aws:s3:::a-bucket",
-      "arn:aws:s3:::b-bucket",
-      "arn:aws:s3:::c-bucket",
+    // Every bucket can be listed, but listing keys is limited to the prefix or key asked for; the whole bucket lists freely.
+    expect(r.policy.Statement.filter((st) => st.Condition)).toEqual([
+      { Sid: "S3ListBucketPrefix", Effect: "Allow", Action: ["s3:ListBucket", "s3:ListBucketVersions"], Resource: ["arn:aws:s3:::b-bucket"], Condition: { StringLike: { "s3:prefix": ["in/", "in/*"] } } },
+      { Sid: "S3ListBucketPrefix2", Effect: "Allow", Action: ["s3:ListBucket", "s3:ListBucketVersions"], Resource: ["arn:aws:s3:::c-bucket"], Condition: { StringLike: { "s3:prefix": ["k.csv"] } } },
     ]);
+    const unconditioned = r.policy.Statement.filter((st) => !st.Condition && (st.Action as string[]).includes("s3:ListBucket"));
+    expect(unconditioned.flatMap((st) => st.Resource)).toEqual(["arn:aws:s3:::a-bucket"]);
   });
 
   it("expands names of every service in the table to ARNs of the intended resource types", () => {
@@ -486,6 +489,76 @@ describe("ARNs of another service's namespace", () => {
     expect(p).toEqual([{ path: "request[0]", message: expect.stringContaining("read access on these ec2-instance-connect resources yields no actions") }]);
     const q = gen([{ service: "sts", actions: ["sts:AssumeRole"], resources: [`arn:aws:s3:::reports`] }]).problems;
     expect(q).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining("is a s3 bucket, and no sts action authorizes on it; move it to a request item with service: s3") }]);
+  });
+});
+
+describe("prefix requests list only under the prefix", () => {
+  const LISTS = ["s3:ListBucket", "s3:ListBucketVersions"];
+  const listGrants = (policy: { Statement: Statement[] }, bucket: string) => {
+    const arn = `arn:aws:s3:::${bucket}`;
+    return policy.Statement.filter((st) => (st.Action as string[]).some((a) => LISTS.includes(a)) && (st.Resource as string[]).includes(arn));
+  };
+
+  it("a prefix request gets StringLike s3:prefix on ListBucket", () => {
+    const r = gen([{ service: "s3", access: ["read", "list"], resources: ["data-lake/incoming/2026/"] }]);
+    expect(listGrants(r.policy, "data-lake")).toEqual([
+      { Sid: "S3ListBucketPrefix", Effect: "Allow", Action: LISTS, Resource: ["arn:aws:s3:::data-lake"], Condition: { StringLike: { "s3:prefix": ["incoming/2026/", "incoming/2026/*"] } } },
+    ]);
+  });
+
+  it("the whole bucket named anywhere in the request lists without a condition", () => {
+    const r = gen([
+      { service: "s3", access: ["list"], resources: ["data-lake/incoming/"] },
+      { service: "s3", access: ["read", "list"], resources: ["data-lake"] },
+    ]);
+    const grants = listGrants(r.policy, "data-lake");
+    expect(grants.map((g) => g.Condition)).toEqual([undefined]);
+  });
+
+  it("`bucket/` and `bucket/*` mean every key: no condition", () => {
+    for (const name of ["data-lake/", "data-lake/*"]) {
+      expect(listGrants(gen([{ service: "s3", access: ["list"], resources: [name] }]).policy, "data-lake").map((g) => g.Condition)).toEqual([undefined]);
+    }
+  });
+
+  // The family: any mix of whole buckets, prefixes and keys over a few buckets. Listing a bucket
+  // is unconditioned exactly when the whole bucket was asked for; otherwise it is conditioned on
+  // exactly the asked prefixes and keys, and the other actions are as without conditions.
+  it("property: list conditions are exactly the asked prefixes and keys", () => {
+    const arbResource = fc.tuple(
+      fc.constantFrom("alpha", "beta", "gamma"),
+      fc.oneof(
+        fc.constant({ kind: "bucket" as const, path: "" }),
+        fc.array(fc.constantFrom("a", "b", "2026", "x-y"), { minLength: 1, maxLength: 3 }).map((parts) => ({ kind: "prefix" as const, path: `${parts.join("/")}/` })),
+        fc.array(fc.constantFrom("a", "b", "k.csv"), { minLength: 1, maxLength: 3 }).map((parts) => ({ kind: "key" as const, path: parts.join("/") })),
+      ),
+    );
+    fc.assert(
+      fc.property(fc.array(arbResource, { minLength: 1, maxLength: 6 }), fc.subarray(["read", "list", "write"] as const, { minLength: 1 }), (resources, access) => {
+        const names = resources.map(([b, r]) => (r.kind === "bucket" ? b : `${b}/${r.path}`));
+        const r = gen([{ service: "s3", access: [...access], resources: names }]);
+        expect(r.problems).toEqual([]);
+        for (const bucket of new Set(resources.map(([b]) => b))) {
+          const mine = resources.filter(([b]) => b === bucket).map(([, x]) => x);
+          const grants = listGrants(r.policy, bucket);
+          if (!access.includes("list")) {
+            expect(grants).toEqual([]);
+            continue;
+          }
+          if (mine.some((x) => x.kind === "bucket")) {
+            expect(grants.map((g) => g.Condition)).toEqual([undefined]);
+          } else {
+            const expected = [...new Set(mine.flatMap((x) => (x.kind === "prefix" ? [x.path, `${x.path}*`] : [x.path])))].sort();
+            expect(grants).toHaveLength(1);
+            expect(grants[0]?.Condition).toEqual({ StringLike: { "s3:prefix": expected } });
+            expect(grants[0]?.Action).toEqual(LISTS);
+          }
+        }
+        // Only the listing actions ever carry the condition.
+        for (const st of r.policy.Statement.filter((x) => x.Condition)) expect(st.Action).toEqual(LISTS);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
 

@@ -49,6 +49,17 @@ describe("policy pipeline on the golden set", () => {
   });
 });
 
+describe("prefix requests", () => {
+  const ctx = { partition: "aws", region: "us-east-1", accountId: "111122223333" };
+  it("plan the s3:prefix condition without simulation warnings, proving expiry and neighbours", () => {
+    const p = planRequest(catalogue, { request: requestOf([{ service: "s3", access: ["read", "list"], resources: ["data-lake/incoming/"] }]), config: configFor(ctx), accountId: ctx.accountId, now: NOW, durationSeconds: 3600 });
+    expect(p.verdict.errors).toEqual([]);
+    expect(p.verdict.warnings.filter((w) => w.message.startsWith("simulation"))).toEqual([]);
+    expect(p.simulation.ok).toBe(true);
+    expect(p.policy.Statement.find((st) => st.Condition)?.Condition).toEqual({ StringLike: { "s3:prefix": ["incoming/", "incoming/*"] } });
+  });
+});
+
 describe("hand-written policies are held to the request", () => {
   const ctx = { partition: "aws", region: "us-east-1", accountId: "111122223333" };
   const items: AccessRequest["request"] = [{ service: "s3", access: ["read"], resources: ["reports"] }];

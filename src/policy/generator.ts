@@ -111,6 +111,11 @@ interface TypeRef {
   fill?: Readonly<Record<string, string>>;
   /** Use this ARN only for these levels (e.g. DynamoDB streams only for read). */
   levels?: readonly AccessLevel[];
+  /**
+   * Listing this ARN is limited to keys under these `s3:prefix` patterns (templates like
+   * `fill`), for the actions in PREFIX_CONDITIONED.
+   */
+  listPrefixes?: readonly string[];
 }
 
 interface NameForm {
@@ -128,6 +133,17 @@ interface ServiceNaming {
   forms: readonly NameForm[];
 }
 
+/**
+ * The actions that take the `s3:prefix` condition key (Service Authorization Reference, Amazon
+ * S3: ListBucket and ListBucketVersions). A request for `bucket/prefix/` lists only under the
+ * prefix: `StringLike s3:prefix ["prefix/", "prefix/*"]`, as in AWS's examples
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_s3_home-directory-console.html).
+ * A listing without a prefix, or with a prefix outside, is then denied. The other list actions
+ * on a bucket (ListBucketMultipartUploads, ListTagsForResource) have no such key and stay as they are.
+ */
+const PREFIX_CONDITIONED: ReadonlySet<string> = new Set(["s3:listbucket", "s3:listbucketversions"]);
+
 const ec2Id = (prefix: string, type: string, placeholder: string): NameForm => ({
   match: new RegExp(`^(?<${placeholder}>${prefix}-[0-9a-f]{8,17})$`),
   types: [{ type }],
@@ -144,15 +160,19 @@ const NAMING: Readonly<Record<string, ServiceNaming>> = {
         match: /^(?<BucketName>[a-z0-9*?][a-z0-9.*?-]*)$/,
         types: [{ type: "bucket" }, { type: "object", fill: { ObjectName: "*" } }],
       },
-      // A prefix: its objects; the bucket only to list them, never to reconfigure the bucket.
+      // A prefix: its objects; the bucket only to list them (only under the prefix), never to
+      // reconfigure the bucket.
       {
         match: /^(?<BucketName>[a-z0-9*?][a-z0-9.*?-]*)\/(?<Prefix>(?:[^/]+\/)*)$/,
-        types: [{ type: "bucket", levels: ["list"] }, { type: "object", fill: { ObjectName: "{Prefix}*" } }],
+        types: [
+          { type: "bucket", levels: ["list"], listPrefixes: ["{Prefix}", "{Prefix}*"] },
+          { type: "object", fill: { ObjectName: "{Prefix}*" } },
+        ],
       },
-      // One object (or a pattern the user wrote).
+      // One object (or a pattern the user wrote): listing only that key.
       {
         match: /^(?<BucketName>[a-z0-9*?][a-z0-9.*?-]*)\/(?<ObjectName>.*[^/])$/,
-        types: [{ type: "bucket", levels: ["list"] }, { type: "object" }],
+        types: [{ type: "bucket", levels: ["list"], listPrefixes: ["{ObjectName}"] }, { type: "object" }],
       },
     ],
   },
@@ -456,11 +476,16 @@ interface Target {
   /** Index of the resource in the item. */
   input: number;
   levels?: readonly AccessLevel[];
+  /** `s3:prefix` patterns listing is limited to (see PREFIX_CONDITIONED). */
+  listPrefixes?: readonly string[];
 }
 
 interface Grant {
   info: ActionInfo;
+  /** ARNs granted without a condition. */
   arns: Set<string>;
+  /** ARNs granted only for listings under these `s3:prefix` patterns (unless also in `arns`). */
+  prefixes: Map<string, Set<string>>;
 }
 
 const WILDCARD_ONLY = /^[*?]*$/;
@@ -526,8 +551,9 @@ export function generatePolicy(
     const itemUnscoped = new Map<string, ActionInfo>();
     const grant = (info: ActionInfo, t: Target): void => {
       let g = itemGrants.get(info.full);
-      if (!g) itemGrants.set(info.full, (g = { info, arns: new Set() }));
-      g.arns.add(t.arn);
+      if (!g) itemGrants.set(info.full, (g = { info, arns: new Set(), prefixes: new Map() }));
+      if (t.listPrefixes && PREFIX_CONDITIONED.has(info.full.toLowerCase())) addPrefixes(g, t.arn, t.listPrefixes);
+      else g.arns.add(t.arn);
     };
     const allowed = (t: Target, level: AccessLevel): boolean => !t.levels || t.levels.includes(level);
 
@@ -591,7 +617,7 @@ export function generatePolicy(
       });
     } else if (out.actions.length > 0) {
       const used = new Set<string>();
-      for (const g of itemGrants.values()) for (const arn of g.arns) used.add(arn);
+      for (const g of itemGrants.values()) for (const arn of [...g.arns, ...g.prefixes.keys()]) used.add(arn);
       resources.forEach((resource, j) => {
         const mine = targets.filter((t) => t.input === j);
         if (mine.length > 0 && !mine.some((t) => used.has(t.arn))) {
@@ -610,14 +636,21 @@ export function generatePolicy(
       set.add(t.label);
     }
     for (const [full, g] of itemGrants) {
-      const all = grants.get(full);
-      if (all) for (const arn of g.arns) all.arns.add(arn);
-      else grants.set(full, { info: g.info, arns: new Set(g.arns) });
+      let all = grants.get(full);
+      if (!all) grants.set(full, (all = { info: g.info, arns: new Set(), prefixes: new Map() }));
+      for (const arn of g.arns) all.arns.add(arn);
+      for (const [arn, values] of g.prefixes) addPrefixes(all, arn, [...values]);
     }
     for (const [full, info] of itemUnscoped) unscoped.set(full, info);
   });
 
   return { policy: buildPolicy(grants, unscoped, labels), problems, resources: expanded };
+}
+
+function addPrefixes(g: Grant, arn: string, values: readonly string[]): void {
+  let set = g.prefixes.get(arn);
+  if (!set) g.prefixes.set(arn, (set = new Set()));
+  for (const v of values) set.add(v);
 }
 
 function checkExplicitAction(
@@ -719,6 +752,11 @@ function expandResource(
       const types = new Set([ref.type, ...(ref.also ?? [])].map((t) => t.toLowerCase()));
       const target: Target = { arn, types, label: ref.type, input };
       if (ref.levels) target.levels = ref.levels;
+      if (ref.listPrefixes) {
+        const prefixes = ref.listPrefixes.map((template) => template.replace(/\{([A-Za-z0-9]+)\}/g, (_, g: string) => groups[g] ?? ""));
+        // `bucket/` or `bucket/*` asks for every key: a condition would only break plain listings.
+        if (!prefixes.some((v) => WILDCARD_ONLY.test(v))) target.listPrefixes = prefixes;
+      }
       targets.push(target);
     }
     return targets;
@@ -809,19 +847,34 @@ function buildPolicy(
     actions: string[];
     resources: string[] | "*";
     sortKey: string;
+    prefixes?: string[];
   }
   const groups = new Map<string, Group>();
+  const typeSid = (resources: string[]): string =>
+    uniqueSorted(resources.map((arn) => [...(labels.get(arn) ?? [])].sort(compare)[0] ?? "resource")).map(pascal).join("");
   for (const g of grants.values()) {
     const resources = [...g.arns].sort(compare);
-    const key = `${g.info.service}\u0000${g.info.level}\u0000${resources.join("\u0001")}`;
-    let group = groups.get(key);
-    if (!group) {
-      const types = uniqueSorted(resources.map((arn) => [...(labels.get(arn) ?? [])].sort(compare)[0] ?? "resource"));
-      const sid = sidOf(g.info.service, g.info.level, types.map(pascal).join(""));
-      group = { sid, actions: [], resources, sortKey: resources.join("\u0001") };
-      groups.set(key, group);
+    if (resources.length > 0) {
+      const key = `${g.info.service}\u0000${g.info.level}\u0000${resources.join("\u0001")}`;
+      let group = groups.get(key);
+      if (!group) {
+        group = { sid: sidOf(g.info.service, g.info.level, typeSid(resources)), actions: [], resources, sortKey: resources.join("\u0001") };
+        groups.set(key, group);
+      }
+      group.actions.push(g.info.full);
     }
-    group.actions.push(g.info.full);
+    // An unconditioned grant on the same ARN already covers every listing.
+    for (const [arn, values] of g.prefixes) {
+      if (g.arns.has(arn)) continue;
+      const prefixes = uniqueSorted(values);
+      const key = `${g.info.service}\u0000${g.info.level}\u0000${arn}\u0000${prefixes.join("\u0001")}`;
+      let group = groups.get(key);
+      if (!group) {
+        group = { sid: sidOf(g.info.service, g.info.level, `${typeSid([arn])}Prefix`), actions: [], resources: [arn], sortKey: `${arn}\u0000${prefixes.join("\u0001")}`, prefixes };
+        groups.set(key, group);
+      }
+      group.actions.push(g.info.full);
+    }
   }
   for (const info of unscoped.values()) {
     const key = `${info.service}\u0000${info.level}\u0000*`;
@@ -837,12 +890,14 @@ function buildPolicy(
   const statements: Statement[] = ordered.map((g) => {
     const n = (seen.get(g.sid) ?? 0) + 1;
     seen.set(g.sid, n);
-    return {
+    const st: Statement = {
       Sid: n === 1 ? g.sid : `${g.sid}${n}`,
       Effect: "Allow",
       Action: uniqueSorted(g.actions),
       Resource: g.resources,
     };
+    if (g.prefixes) st.Condition = { StringLike: { "s3:prefix": g.prefixes } };
+    return st;
   });
   return { Version: "2012-10-17", Statement: statements };
 }

@@ -198,9 +198,32 @@ function simulatePlan(catalogue: Catalogue, policy: PolicyDocument, expiresAt: s
   }
   const before = now.toISOString();
   const after = new Date(Date.parse(expiresAt) + 1000).toISOString();
-  const stamped = stampExpiry(policy, expiresAt);
+  const stamped = stampExpiry(withoutListPrefixes(policy), expiresAt);
   const report = simulate(stamped, checks, { before, after }, outside);
   return { ...report, checked: checks.length, outside: outside.length };
+}
+
+const LIST_PREFIX_KEYS = new Set(["s3:prefix", "s3:delimiter"]);
+
+/**
+ * The policy with `s3:prefix`/`s3:delimiter` conditions taken off its Allow statements, for the
+ * simulation only: the evaluator has no request context for them. Dropping a condition from an
+ * Allow only widens it, so every "denied" the simulation proves holds for the real policy too,
+ * and every "allowed" holds for listings under the granted prefixes.
+ */
+function withoutListPrefixes(policy: PolicyDocument): PolicyDocument {
+  if (!policy.Statement.some((st) => st.Effect === "Allow" && st.Condition)) return policy;
+  const out = structuredClone(policy);
+  for (const st of out.Statement) {
+    if (st.Effect !== "Allow" || !st.Condition) continue;
+    for (const [operator, keys] of Object.entries(st.Condition)) {
+      if (operator !== "StringLike" && operator !== "StringEquals") continue;
+      for (const key of Object.keys(keys)) if (LIST_PREFIX_KEYS.has(key.toLowerCase())) delete keys[key];
+      if (Object.keys(keys).length === 0) delete st.Condition[operator];
+    }
+    if (Object.keys(st.Condition).length === 0) delete st.Condition;
+  }
+  return out;
 }
 
 export function riskLabel(risk: RiskTier): string {
