@@ -8,6 +8,7 @@ import { loadCatalogue } from "../src/iam-data.js";
 import {
   COARSE_LEVEL_EXCLUSIONS,
   GENERATOR_VERSION,
+  compressActions,
   generatePolicy,
   isCoarseLevelExclusion,
   resourceNaming,
@@ -558,6 +559,54 @@ describe("prefix requests list only under the prefix", () => {
         for (const st of r.policy.Statement.filter((x) => x.Condition)) expect(st.Action).toEqual(LISTS);
       }),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe("compressActions", () => {
+  const grantsOf = (actions: readonly string[]): string[] =>
+    [...new Set(actions.flatMap((a) => (/[*?]/.test(a) ? catalogue.expand(a).map((x) => x.full.toLowerCase()) : [a.toLowerCase()])))].sort();
+  const doc = (actions: string[]) => ({ Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: actions, Resource: "*" }] });
+
+  it("writes EC2's list level on * with wildcards that match exactly the same actions", () => {
+    const r = gen([{ service: "ec2", access: ["list"], resources: ["vol-0abc1234"] }]);
+    const all = statement(r.policy, "EC2ListAllResources").Action as string[];
+    expect(all.length).toBeGreaterThan(150);
+    const compressed = compressActions(catalogue, r.policy);
+    const after = statement(compressed, "EC2ListAllResources").Action as string[];
+    expect(after.length).toBeLessThan(all.length / 1.5);
+    expect(grantsOf(after)).toEqual(grantsOf(all));
+    // ec2:Describe* alone would also grant Describe actions of other levels and resource types.
+    expect(after).not.toContain("ec2:Describe*");
+    expect(JSON.stringify(compressed).length).toBeLessThan(JSON.stringify(r.policy).length);
+  });
+
+  it("keeps statements with wildcards, Deny statements and short lists as they are", () => {
+    expect(compressActions(catalogue, doc(["s3:GetObject", "s3:PutObject"]))).toEqual(doc(["s3:GetObject", "s3:PutObject"]));
+    const deny = { Version: "2012-10-17" as const, Statement: [{ Effect: "Deny" as const, Action: catalogue.expand("ec2:DescribeVpn*").map((a) => a.full), Resource: "*" }] };
+    expect(compressActions(catalogue, deny)).toEqual(deny);
+  });
+
+  // The family: any set of actions of a service (random, or whole access levels, which is where
+  // wildcards fit) compresses to entries that grant exactly the same actions over the whole
+  // catalogue, and never to a service-wide `svc:*`.
+  it("property: the compressed policy grants exactly the same actions", () => {
+    const services = ["ec2", "s3", "iam", "dynamodb", "lambda", "ssm", "kms", "rds", "ecs", "logs", "cloudwatch", "sqs"];
+    const arb = fc.constantFrom(...services).chain((service) => {
+      const actions = catalogue.actionsOf(service);
+      const byLevel = fc.subarray(["read", "list", "write", "tagging", "permissions-management"]).map((levels) => actions.filter((a) => levels.includes(a.level)).map((a) => a.full));
+      return fc.tuple(fc.constant(service), fc.oneof(fc.subarray(actions.map((a) => a.full)), byLevel, byLevel.chain((xs) => fc.subarray(xs, { minLength: Math.floor(xs.length * 0.8) }))));
+    });
+    fc.assert(
+      fc.property(arb, ([service, actions]) => {
+        fc.pre(actions.length > 0);
+        const out = compressActions(catalogue, doc([...actions]));
+        const after = out.Statement[0]?.Action as string[];
+        expect(grantsOf(after)).toEqual(grantsOf(actions));
+        expect(after).not.toContain(`${service}:*`);
+        expect(after.length).toBeLessThanOrEqual(actions.length);
+      }),
+      { numRuns: 200 },
     );
   });
 });

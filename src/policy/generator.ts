@@ -827,6 +827,90 @@ function describeTargets(targets: Target[]): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Compression: safe action wildcards for policies over the size quota
+
+/**
+ * The policy with each statement's action list shortened by `service:Prefix*` wildcards, where
+ * a wildcard is used only when everything it matches in the whole catalogue is already in that
+ * statement's list (e.g. EC2's 189 list actions on `*` are exactly `ec2:Describe*` plus a few):
+ * the compressed policy grants exactly the same actions today. Actions AWS adds later under the
+ * prefix would be granted too, which is why the pipeline compresses only a policy that does not
+ * fit the quota otherwise. Statements with wildcards already, or a non-Allow effect, are kept.
+ */
+export function compressActions(catalogue: Catalogue, policy: PolicyDocument): PolicyDocument {
+  return {
+    ...policy,
+    Statement: policy.Statement.map((st) => {
+      const actions = typeof st.Action === "string" ? [st.Action] : st.Action;
+      if (st.Effect !== "Allow" || actions.some((a) => /[*?]/.test(a))) return st;
+      const compressed = compressActionList(catalogue, actions);
+      return compressed.length < actions.length ? { ...st, Action: compressed } : st;
+    }),
+  };
+}
+
+function compressActionList(catalogue: Catalogue, actions: readonly string[]): string[] {
+  const byService = new Map<string, Set<string>>(); // service → lower-case names
+  for (const a of actions) {
+    const colon = a.indexOf(":");
+    const service = a.slice(0, colon).toLowerCase();
+    let set = byService.get(service);
+    if (!set) byService.set(service, (set = new Set()));
+    set.add(a.slice(colon + 1).toLowerCase());
+  }
+  const replaced = new Set<string>(); // lower-case full names now covered by a wildcard
+  const out: string[] = [];
+  for (const [service, names] of byService) {
+    // The names a prefix matches are one run of the sorted names; `held` counts, per position,
+    // how many names before it are in the list, so "all of the run are in it" is one subtraction.
+    const all = catalogue.actionsOf(service).sort((x, y) => compare(x.name.toLowerCase(), y.name.toLowerCase()));
+    const lower = all.map((x) => x.name.toLowerCase());
+    const held = [0];
+    lower.forEach((n, i) => held.push((held[i] ?? 0) + (names.has(n) ? 1 : 0)));
+    const run = (prefix: string): [number, number] => [lowerBound(lower, prefix), lowerBound(lower, `${prefix}\uffff`)];
+    // Every prefix of a listed name, cut where a word starts (`ec2:DescribeVpn*`, never
+    // `ec2:DescribeV*`), whose whole run is listed; never the empty prefix (`ec2:*`).
+    const valid = new Map<string, string>(); // lower-case prefix → as AWS spells it
+    all.forEach((x, k) => {
+      if (!names.has(lower[k] ?? "")) return;
+      for (let n = 1; n < x.name.length; n++) {
+        if (!/[A-Z0-9]/.test(x.name.charAt(n))) continue;
+        const prefix = x.name.slice(0, n);
+        const [from, to] = run(prefix.toLowerCase());
+        if (to - from >= 2 && to - from < all.length && (held[to] ?? 0) - (held[from] ?? 0) === to - from) valid.set(prefix.toLowerCase(), prefix);
+      }
+    });
+    // The shortest ones: two prefixes neither of which starts the other match disjoint runs.
+    const shortest = [...valid.keys()].sort((x, y) => x.length - y.length || compare(x, y));
+    const chosen: string[] = [];
+    for (const p of shortest) if (!chosen.some((c) => p.startsWith(c))) chosen.push(p);
+    for (const p of chosen) {
+      const [from, to] = run(p);
+      const covered = all.slice(from, to);
+      const pattern = `${service}:${valid.get(p) ?? p}*`;
+      // Only where it is shorter than the names it stands for.
+      if (pattern.length >= covered.reduce((n, x) => n + x.full.length + 3, 0)) continue;
+      for (const x of covered) replaced.add(x.full.toLowerCase());
+      out.push(pattern);
+    }
+  }
+  for (const a of actions) if (!replaced.has(a.toLowerCase())) out.push(a);
+  return uniqueSorted(out);
+}
+
+/** First index in sorted `list` whose value is not below `value`. */
+function lowerBound(list: readonly string[], value: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((list[mid] ?? "") < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Canonical output
 
 const LEVEL_LABEL: Readonly<Record<AccessLevel, string>> = {

@@ -9,8 +9,8 @@ import { isoSeconds } from "../domain/time.js";
 import { wildcardToRegExp, type Catalogue } from "./catalogue.js";
 import { simulate, type ActionResource, type SimulationReport } from "./evaluator.js";
 import { explainPolicy, type Explanation } from "./explain.js";
-import { GENERATOR_VERSION, generatePolicy, type ExpandedItem } from "./generator.js";
-import { checkPolicy, type Verdict } from "./guardrails.js";
+import { GENERATOR_VERSION, compressActions, generatePolicy, type ExpandedItem } from "./generator.js";
+import { POLICY_LIMITS, checkPolicy, policySize, type Verdict } from "./guardrails.js";
 import { stampExpiry } from "./stamp.js";
 
 export interface PlanInput {
@@ -43,7 +43,12 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
     accountId: input.accountId,
   });
   const generated = request.policy === undefined;
-  const policy = request.policy ?? gen.policy;
+  const expiresAt = isoSeconds(input.now.getTime() + input.durationSeconds * 1000);
+  let policy = request.policy ?? gen.policy;
+  // A generated policy that does not fit the quota once stamped is written with wildcards that
+  // match exactly its actions today; the guardrails still measure the result after stamping.
+  const compressed = generated && !fitsQuota(policy, expiresAt, config.aws.mode) ? compressActions(catalogue, policy) : undefined;
+  if (compressed) policy = compressed;
   // When the request itself cannot be expanded, nothing is "within the request": every resource
   // of a hand-written policy is then refused rather than waved through.
   const allowedResources = gen.problems.length ? [] : gen.resources.flatMap((r) => r.resources);
@@ -64,7 +69,12 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
   );
   if (!generated && gen.problems.length === 0) errors.push(...outsideEnvelope(catalogue, policy, gen.resources));
 
-  const expiresAt = isoSeconds(input.now.getTime() + input.durationSeconds * 1000);
+  if (compressed) {
+    const wildcards = policy.Statement.flatMap((st) => (typeof st.Action === "string" ? [st.Action] : st.Action)).filter((a) => /[*?]/.test(a));
+    if (wildcards.length > 0) {
+      warnings.push({ path: "policy", message: `the exact action list does not fit the policy size quota, so ${wildcards.join(", ")} stand for exactly the actions asked for (each matches nothing else today; actions AWS adds later under these names would match too)` });
+    }
+  }
   const simulation = errors.length === 0 ? simulatePlan(catalogue, policy, expiresAt, input.now, gen.resources) : emptySimulation();
   for (const f of simulation.failures) {
     const problem = {
@@ -168,7 +178,8 @@ function simulatePlan(catalogue: Catalogue, policy: PolicyDocument, expiresAt: s
     .map((r) => wildcardToRegExp(r));
   for (const st of policy.Statement) {
     if (st.Effect !== "Allow") continue;
-    const actions = (typeof st.Action === "string" ? [st.Action] : st.Action).filter((a) => !/[*?]/.test(a));
+    // A wildcard stands for the actions it matches today; each is checked by name.
+    const actions = (typeof st.Action === "string" ? [st.Action] : st.Action).flatMap((a) => (/[*?]/.test(a) ? catalogue.expand(a).map((x) => x.full) : [a]));
     const resources = typeof st.Resource === "string" ? [st.Resource] : st.Resource;
     for (const a of actions) {
       inPolicy.add(a.toLowerCase());
@@ -201,6 +212,12 @@ function simulatePlan(catalogue: Catalogue, policy: PolicyDocument, expiresAt: s
   const stamped = stampExpiry(withoutListPrefixes(policy), expiresAt);
   const report = simulate(stamped, checks, { before, after }, outside);
   return { ...report, checked: checks.length, outside: outside.length };
+}
+
+function fitsQuota(policy: PolicyDocument, expiresAt: string, mode: Config["aws"]["mode"]): boolean {
+  const size = policySize(stampExpiry(policy, expiresAt));
+  if (mode === "iam") return size.chars <= POLICY_LIMITS.iamManagedPolicyChars;
+  return size.chars <= POLICY_LIMITS.identityCenterInlineChars && size.bytes <= POLICY_LIMITS.identityCenterInlineBytes;
 }
 
 const LIST_PREFIX_KEYS = new Set(["s3:prefix", "s3:delimiter"]);
