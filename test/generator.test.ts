@@ -16,6 +16,10 @@ import {
   type GeneratorContext,
 } from "../src/policy/generator.js";
 import { explainPolicy } from "../src/policy/explain.js";
+import { COMPANIONS } from "../src/policy/companions.js";
+import { planRequest } from "../src/policy/pipeline.js";
+import { defaultConfig } from "../src/domain/config.js";
+import * as yaml from "js-yaml";
 
 const catalogue = loadCatalogue();
 const GOLDEN = join(fileURLToPath(new URL(".", import.meta.url)), "golden");
@@ -609,6 +613,101 @@ describe("compressActions", () => {
       { numRuns: 200 },
     );
   });
+});
+
+describe("companion permissions", () => {
+  const config = { ...defaultConfig(), aws: { ...defaultConfig().aws, accounts: { main: ACCOUNT }, region: "eu-west-1" } };
+  const plan = (items: RequestItem[]) =>
+    planRequest(catalogue, { request: { version: 1, id: "1-t", requester: "alice", account: "main", duration: "1h", reason: "testing companions", request: items }, config, accountId: ACCOUNT, now: new Date("2026-11-27T09:00:00Z"), durationSeconds: 3600 });
+  const KEY = "1234abcd-12ab-34cd-56ef-1234567890ab";
+  const grantedOn = (policy: { Statement: Statement[] }, action: string) =>
+    policy.Statement.filter((st) => (st.Action as string[]).includes(action)).flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]));
+
+  it("an ECR pull includes ecr:GetAuthorizationToken, and it is no credentials risk", () => {
+    const p = plan([{ service: "ecr", actions: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], resources: ["team/api"] }]);
+    expect(p.verdict.errors).toEqual([]);
+    expect(p.verdict.risk).toBe("low");
+    expect(grantedOn(p.policy, "ecr:GetAuthorizationToken")).toEqual(["*"]);
+  });
+
+  it("a log read includes logs:DescribeLogStreams on the same log group only", () => {
+    const r = gen([{ service: "logs", access: ["read"], resources: ["/aws/lambda/resize"] }]);
+    expect(grantedOn(r.policy, "logs:DescribeLogStreams")).toEqual([`arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/lambda/resize`, `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/lambda/resize:*`]);
+  });
+
+  it("a named ECS service warns with the exact line, cluster filled in", () => {
+    const r = gen([{ service: "ecs", access: ["read"], resources: ["service/prod/web"] }]);
+    expect(r.notes).toEqual([{ path: "request[0]", message: expect.stringContaining("add to request: - { service: ecs, actions: [ecs:ListTasks, ecs:DescribeTasks, ecs:DescribeTaskDefinition], resources: [prod] }") }]);
+    expect(grantedOn(r.policy, "ecs:DescribeTasks")).toEqual([]);
+  });
+
+  it("SSE-KMS writes, encrypted queues and topics warn with the kms line (the key is not known)", () => {
+    for (const item of [
+      { service: "s3", access: ["write"], resources: ["reports"] },
+      { service: "sqs", actions: ["sqs:SendMessage"], resources: ["jobs"] },
+      { service: "sns", actions: ["sns:Publish"], resources: ["alerts"] },
+    ] as RequestItem[]) {
+      const r = gen([item]);
+      expect(r.notes.map((n) => n.message).join("\n"), item.service).toContain("add to request: - { service: kms, actions: [kms:GenerateDataKey, kms:Decrypt], resources: [KEY_ID] } — KEY_ID is the key's id");
+      expect(grantedOn(r.policy, "kms:GenerateDataKey")).toEqual([]);
+    }
+  });
+
+  it("says nothing once the request grants the companion itself", () => {
+    const r = gen([
+      { service: "s3", actions: ["s3:PutObject"], resources: ["reports"] },
+      { service: "kms", actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [KEY] },
+    ]);
+    expect(r.notes).toEqual([]);
+  });
+
+  // The family: every companion in the table. An included one never reaches a resource the item
+  // does not already act on (only "*" for an action AWS authorizes only there); a warned one's
+  // line, with its placeholders filled in, is a request item that plans without errors and grants
+  // exactly the companion's actions.
+  const triggers: Record<string, RequestItem> = {
+    "pull an image from ECR (docker login, then docker pull)": { service: "ecr", actions: ["ecr:BatchGetImage"], resources: ["team/api"] },
+    "read a log group's events": { service: "logs", access: ["read"], resources: ["/app/api"] },
+    "look into a named ECS service's tasks": { service: "ecs", access: ["read"], resources: ["service/prod/web"] },
+    "write objects to a bucket encrypted with SSE-KMS": { service: "s3", actions: ["s3:PutObject"], resources: ["reports"] },
+    "send to an encrypted SQS queue": { service: "sqs", actions: ["sqs:SendMessage"], resources: ["jobs"] },
+    "receive from an encrypted SQS queue": { service: "sqs", actions: ["sqs:ReceiveMessage"], resources: ["jobs"] },
+    "publish to an encrypted SNS topic": { service: "sns", actions: ["sns:Publish"], resources: ["alerts"] },
+  };
+  it("covers every companion of the table", () => {
+    expect(Object.keys(triggers).sort()).toEqual(COMPANIONS.map((c) => c.task).sort());
+  });
+  for (const c of COMPANIONS) {
+    it(`${c.kind}: ${c.task}`, () => {
+      for (const a of [...c.when, ...c.actions]) expect(catalogue.action(a), a).toBeDefined();
+      const item = triggers[c.task] as RequestItem;
+      const r = gen([item]);
+      expect(r.problems).toEqual([]);
+      if (c.kind === "include") {
+        const itemArns = new Set(r.policy.Statement.filter((st) => !(st.Action as string[]).some((a) => c.actions.includes(a))).flatMap((st) => st.Resource));
+        for (const a of c.actions) {
+          const on = grantedOn(r.policy, a);
+          expect(on.length, a).toBeGreaterThan(0);
+          const info = catalogue.action(a);
+          for (const arn of on) {
+            if (arn === "*") expect(info?.resourceTypes ?? [], `${a} on *`).toEqual([]);
+            else expect(itemArns.has(arn), `${a} on ${arn}`).toBe(true);
+          }
+          expect(["read", "list"]).toContain(info?.level);
+        }
+        expect(r.notes).toEqual([]);
+      } else {
+        const note = r.notes.find((n) => n.message.includes(`to ${c.task}:`));
+        expect(note).toBeDefined();
+        const line = (note?.message ?? "").split("add to request: ")[1]?.split(" — ")[0] ?? "";
+        const added = (yaml.load(line.replace(/\bKEY_ID\b/g, KEY)) as RequestItem[])[0] as RequestItem;
+        const p = plan([item, added]);
+        expect(p.verdict.errors, line).toEqual([]);
+        for (const a of c.actions) expect(grantedOn(p.policy, a).length, a).toBeGreaterThan(0);
+        expect(p.verdict.warnings.filter((w) => w.message.includes(`to ${c.task}:`))).toEqual([]);
+      }
+    });
+  }
 });
 
 describe("explainPolicy", () => {

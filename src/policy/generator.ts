@@ -5,7 +5,8 @@
 // (or when named exactly in `actions:`). Pure: the catalogue is handed in.
 import { ACCESS_LEVELS } from "../domain/types.js";
 import type { AccessLevel, PolicyDocument, Problem, RequestItem, Statement } from "../domain/types.js";
-import type { ActionInfo, Catalogue } from "./catalogue.js";
+import { escapeRegExp, type ActionInfo, type Catalogue } from "./catalogue.js";
+import { companionsFor, type Companion } from "./companions.js";
 import { closest } from "./guardrails.js";
 
 export const GENERATOR_VERSION = "builtin/1";
@@ -34,6 +35,8 @@ export interface ExpandedItem {
 export interface GeneratedPolicy {
   policy: PolicyDocument;
   problems: Problem[];
+  /** What the request may still lack (companion permissions to add by hand), as warnings. */
+  notes: Problem[];
   resources: ExpandedItem[];
 }
 
@@ -501,6 +504,7 @@ export function generatePolicy(
   const grants = new Map<string, Grant>(); // by action full name
   const unscoped = new Map<string, ActionInfo>();
   const labels = new Map<string, Set<string>>(); // arn → type labels
+  const pending: Array<{ path: string; companion: Companion; line: string }> = [];
 
   if (!/^[0-9]{12}$/.test(ctx.accountId)) {
     problems.push({ path: "account", message: `account id "${ctx.accountId}" is not 12 digits; use the account's id or a configured alias` });
@@ -603,6 +607,24 @@ export function generatePolicy(
       }
     }
 
+    // Companion permissions of what was granted (src/policy/companions.ts).
+    const granted = new Set([...itemGrants.keys(), ...itemUnscoped.keys()].map((a) => a.toLowerCase()));
+    for (const c of companionsFor(service, granted)) {
+      const named = c.whenType ? targets.filter((t) => t.types.has(c.whenType as string)) : targets;
+      if (named.length === 0) continue;
+      if (c.kind === "warn") {
+        for (const line of new Set(named.map((t) => fillLine(catalogue, service, c, t.arn)))) pending.push({ path, companion: c, line });
+        continue;
+      }
+      for (const name of c.actions) {
+        const info = catalogue.action(name);
+        if (!info) throw new Error(`companion table: unknown action ${name}`);
+        const types = index.typesOf.get(info.full.toLowerCase()) ?? new Set<string>();
+        if (types.size === 0) itemUnscoped.set(info.full, info);
+        else for (const t of targets) if (t.types.has(c.onType ?? "") && intersects(types, t.types)) grant(info, t);
+      }
+    }
+
     out.actions = uniqueSorted([...itemGrants.keys(), ...itemUnscoped.keys()]);
     out.unscopedActions = uniqueSorted([...itemUnscoped.keys()]);
 
@@ -644,7 +666,35 @@ export function generatePolicy(
     for (const [full, info] of itemUnscoped) unscoped.set(full, info);
   });
 
-  return { policy: buildPolicy(grants, unscoped, labels), problems, resources: expanded };
+  // A warned companion the request already grants elsewhere (its own kms item) needs no word.
+  const all = new Set([...grants.keys(), ...unscoped.keys()].map((a) => a.toLowerCase()));
+  const notes: Problem[] = [];
+  const said = new Set<string>();
+  for (const { path, companion: c, line } of pending) {
+    if (c.actions.every((a) => all.has(a.toLowerCase())) || said.has(`${path}\u0000${line}`)) continue;
+    said.add(`${path}\u0000${line}`);
+    const filled = /\bKEY_ID\b/.test(line) ? " — KEY_ID is the key's id" : "";
+    notes.push({ path, message: `to ${c.task}: ${c.why}; if that applies, add to request: ${line}${filled}` });
+  }
+
+  return { policy: buildPolicy(grants, unscoped, labels), problems, notes, resources: expanded };
+}
+
+/** A companion's line with the `${Placeholder}`s of its resource type filled from `arn`. */
+function fillLine(catalogue: Catalogue, service: string, c: Companion, arn: string): string {
+  const line = c.line ?? "";
+  const format = c.whenType ? catalogue.resourceType(service, c.whenType)?.arnFormat : undefined;
+  if (!format) return line;
+  const names: string[] = [];
+  const source = format
+    .split(PLACEHOLDER)
+    .map((part, k) => (k % 2 === 1 ? (names.push(part), part === "Partition" || part === "Region" || part === "Account" ? "([^:]*)" : "(.+?)") : escapeRegExp(part)))
+    .join("");
+  const m = new RegExp(`^${source}$`).exec(arn);
+  return line.replace(PLACEHOLDER, (whole, k: string) => {
+    const at = names.indexOf(k);
+    return m && at >= 0 ? (m[at + 1] ?? whole) : whole;
+  });
 }
 
 function addPrefixes(g: Grant, arn: string, values: readonly string[]): void {

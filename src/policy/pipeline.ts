@@ -58,7 +58,7 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
   // judge; their "no statements" would only repeat those faults.
   const emptyFromFaults = generated && gen.problems.length > 0 && policy.Statement.length === 0;
   const errors: Problem[] = [...gen.problems, ...(emptyFromFaults ? [] : guard.errors)];
-  const warnings: Problem[] = [...guard.warnings];
+  const warnings: Problem[] = [...guard.warnings, ...gen.notes];
   // A wildcard inside a name is allowed (the approver sees it) but must not pass unnoticed.
   request.request.forEach((item, i) =>
     item.resources.forEach((r, j) => {
