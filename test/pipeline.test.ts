@@ -87,6 +87,35 @@ describe("prefix requests", () => {
     expect(p.simulation.ok).toBe(true);
     expect(p.policy.Statement.find((st) => st.Condition)?.Condition).toEqual({ StringLike: { "s3:prefix": ["incoming/", "incoming/*"] } });
   });
+
+  // A hand-written policy may not drop or widen the prefix limit of the listing.
+  const handWritten = (resource: string, condition?: Record<string, Record<string, string[]>>) =>
+    planRequest(catalogue, {
+      request: requestOf([{ service: "s3", access: ["read", "list"], resources: [resource] }], {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::data-lake"], ...(condition ? { Condition: condition } : {}) }],
+      }),
+      config: configFor(ctx),
+      accountId: ctx.accountId,
+      now: NOW,
+      durationSeconds: 3600,
+    });
+  it.each([
+    ["no condition", undefined, false],
+    ["a wider prefix", { StringLike: { "s3:prefix": ["*"] } }, false],
+    ["another prefix", { StringLike: { "s3:prefix": ["outgoing/*"] } }, false],
+    ["the request's prefix", { StringLike: { "s3:prefix": ["incoming/*"] } }, true],
+    ["a narrower prefix, StringEquals", { StringEquals: { "s3:prefix": ["incoming/2026/"] } }, true],
+  ])("a hand-written ListBucket on a prefix request with %s", (_name, condition, ok) => {
+    const p = handWritten("data-lake/incoming/", condition);
+    const refused = p.verdict.errors.filter((e) => e.message.includes("beyond the prefixes the request names"));
+    expect(refused.length === 0).toBe(ok);
+    if (!ok) expect(refused[0]?.message).toContain('add Condition StringLike s3:prefix ["incoming/","incoming/*"]');
+  });
+
+  it("a hand-written ListBucket without condition is fine when the whole bucket is asked for", () => {
+    expect(handWritten("data-lake").verdict.errors).toEqual([]);
+  });
 });
 
 describe("hand-written policies are held to the request", () => {

@@ -10,7 +10,7 @@ import { wildcardToRegExp, type Catalogue } from "./catalogue.js";
 import { simulate, type ActionResource, type SimulationReport } from "./evaluator.js";
 import { explainPolicy, type Explanation } from "./explain.js";
 import { GENERATOR_VERSION, compressActions, generatePolicy, type ExpandedItem } from "./generator.js";
-import { POLICY_LIMITS, checkPolicy, policySize, type Verdict } from "./guardrails.js";
+import { POLICY_LIMITS, checkPolicy, globCovers, policySize, type Verdict } from "./guardrails.js";
 import { stampExpiry } from "./stamp.js";
 
 export interface PlanInput {
@@ -67,7 +67,9 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
       }
     }),
   );
-  if (!generated && gen.problems.length === 0) errors.push(...outsideEnvelope(catalogue, policy, gen.resources));
+  if (!generated && gen.problems.length === 0) {
+    errors.push(...outsideEnvelope(catalogue, policy, gen.resources), ...listPrefixProblems(catalogue, policy, gen.policy));
+  }
 
   if (compressed) {
     const wildcards = policy.Statement.flatMap((st) => (typeof st.Action === "string" ? [st.Action] : st.Action)).filter((a) => /[*?]/.test(a));
@@ -158,6 +160,58 @@ function outsideEnvelope(catalogue: Catalogue, policy: PolicyDocument, envelope:
     });
   });
   return out;
+}
+
+/**
+ * Where the request lists a bucket only under prefixes (the generated policy puts `s3:prefix`
+ * on the listing), a hand-written policy must keep that limit: a statement granting such a
+ * listing on that bucket needs an `s3:prefix` condition (StringLike or StringEquals) whose every
+ * value lies within the request's prefixes.
+ */
+function listPrefixProblems(catalogue: Catalogue, policy: PolicyDocument, generated: PolicyDocument): Problem[] {
+  const limits = new Map<string, { action: string; arn: string; prefixes: string[] | null }>();
+  for (const st of generated.Statement) {
+    if (st.Effect !== "Allow") continue;
+    const values = prefixValues(st.Condition);
+    for (const a of typeof st.Action === "string" ? [st.Action] : st.Action) {
+      for (const arn of typeof st.Resource === "string" ? [st.Resource] : st.Resource) {
+        const key = `${a.toLowerCase()}\u0000${arn}`;
+        const known = limits.get(key);
+        if (!values) limits.set(key, { action: a, arn, prefixes: null });
+        else if (!known) limits.set(key, { action: a, arn, prefixes: [...values] });
+        else if (known.prefixes) known.prefixes.push(...values);
+      }
+    }
+  }
+  const limited = [...limits.values()].filter((l) => l.prefixes !== null);
+  if (limited.length === 0) return [];
+  const out: Problem[] = [];
+  policy.Statement.forEach((st, i) => {
+    if (st.Effect !== "Allow") return;
+    const actions = new Set((typeof st.Action === "string" ? [st.Action] : st.Action).flatMap((a) => (/[*?]/.test(a) ? catalogue.expand(a).map((x) => x.full) : [a])).map((a) => a.toLowerCase()));
+    const resources = typeof st.Resource === "string" ? [st.Resource] : st.Resource;
+    const values = prefixValues(st.Condition);
+    for (const l of limited) {
+      if (!actions.has(l.action.toLowerCase()) || !resources.some((r) => globCovers(r, l.arn))) continue;
+      const allowed = l.prefixes ?? [];
+      if (values && values.length > 0 && values.every((v) => allowed.some((g) => globCovers(g, v, true)))) continue;
+      out.push({
+        path: `policy.Statement[${i}]`,
+        message: `grants ${l.action} on ${l.arn} beyond the prefixes the request names; add Condition StringLike s3:prefix ${JSON.stringify([...new Set(allowed)].sort())} (or values within them)`,
+      });
+    }
+  });
+  return out;
+}
+
+/** The `s3:prefix` values of a StringLike or StringEquals condition, if any. */
+function prefixValues(condition: PolicyDocument["Statement"][number]["Condition"]): string[] | undefined {
+  for (const operator of ["StringLike", "StringEquals"]) {
+    for (const [key, raw] of Object.entries(condition?.[operator] ?? {})) {
+      if (key.toLowerCase() === "s3:prefix") return (Array.isArray(raw) ? raw : [raw]).map(String);
+    }
+  }
+  return undefined;
 }
 
 function emptySimulation(): SimulationReport & { checked: number; outside: number } {
