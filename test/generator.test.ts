@@ -455,6 +455,7 @@ describe("ARNs of another service's namespace", () => {
   // Everyday tasks whose resource lives in another namespace than the action's service.
   it.each([
     ["Session Manager on an instance", { service: "ssm", actions: ["ssm:StartSession"], resources: [instance, `arn:aws:ssm:eu-west-1:${ACCOUNT}:document/SSM-SessionManagerRunShell`] }, "ssm:StartSession", [instance, `arn:aws:ssm:eu-west-1:${ACCOUNT}:document/SSM-SessionManagerRunShell`]],
+    ["Session Manager port forwarding with an AWS-owned document", { service: "ssm", actions: ["ssm:StartSession"], resources: [instance, "arn:aws:ssm:eu-west-1::document/AWS-StartPortForwardingSession"] }, "ssm:StartSession", [instance, "arn:aws:ssm:eu-west-1::document/AWS-StartPortForwardingSession"]],
     ["EC2 Instance Connect", { service: "ec2-instance-connect", actions: ["ec2-instance-connect:SendSSHPublicKey"], resources: [instance] }, "ec2-instance-connect:SendSSHPublicKey", [instance]],
     ["the RDS Data API on a cluster", { service: "rds-data", actions: ["rds-data:ExecuteStatement"], resources: [`arn:aws:rds:eu-west-1:${ACCOUNT}:cluster:orders`] }, "rds-data:ExecuteStatement", [`arn:aws:rds:eu-west-1:${ACCOUNT}:cluster:orders`]],
     ["sts:AssumeRole on a role", { service: "sts", actions: ["sts:AssumeRole"], resources: [`arn:aws:iam::${ACCOUNT}:role/deploy`] }, "sts:AssumeRole", [`arn:aws:iam::${ACCOUNT}:role/deploy`]],

@@ -852,7 +852,9 @@ function checkArn(
   }
   for (const rt of matched) {
     const formatAccount = rt.arnFormat.split(":")[4] ?? "";
-    if (formatAccount.includes("${Account}") && account !== ctx.accountId) {
+    // An empty account names only AWS-owned resources (the SSM document
+    // arn:aws:ssm:REGION::document/AWS-StartPortForwardingSession), never another account's.
+    if (formatAccount.includes("${Account}") && account !== ctx.accountId && account !== "") {
       return `ARN "${arn}" belongs to account "${account}", not the request's account ${ctx.accountId}; request access in that account separately`;
     }
   }
