@@ -41,12 +41,68 @@ export function defaultDrafter(env: Readonly<Record<string, string | undefined>>
   };
 }
 
-/** Refuses to run in production with Probot's fallback webhook secret. */
-export function assertWebhookSecret(env: Readonly<Record<string, string | undefined>>): void {
-  const secret = env.WEBHOOK_SECRET;
-  if (env.NODE_ENV === "production" && (!secret || secret === "development" || secret.length < 16)) {
-    throw new Error("WEBHOOK_SECRET must be set to a random secret of at least 16 characters in production (Probot would otherwise accept webhooks signed with \"development\")");
+/** GitHub caps webhook payloads at 25 MB and does not deliver larger ones; both entries refuse more. */
+export const MAX_WEBHOOK_BODY_BYTES = 25 * 1024 * 1024;
+
+/** The environment variable that allows Probot's "development" webhook secret on a loopback address. */
+export const INSECURE_DEV_FLAG = "JIT_ACCESS_INSECURE_DEV";
+
+/** Probot's own fallback when WEBHOOK_SECRET is unset: anyone who knows it can sign deliveries. */
+const PROBOT_DEFAULT_SECRET = "development";
+
+/**
+ * Whether HOST (as Probot's server reads it) binds to the loopback interface only. Unset or empty
+ * means "localhost" in Probot 14 (its Server's default); "0.0.0.0", "::" and any other name or
+ * address may be reachable from elsewhere.
+ */
+export function bindsToLoopback(host: string | undefined): boolean {
+  const h = (host ?? "").trim().toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  if (h === "" || h === "localhost" || h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
+  return /^127\.(?:\d{1,3})\.(?:\d{1,3})\.(?:\d{1,3})$/.test(h) && h.split(".").every((part) => Number(part) <= 255);
+}
+
+/** Why a webhook secret is unfit, or undefined when it is fit. */
+function secretWeakness(secret: string | undefined): string | undefined {
+  if (secret === undefined || secret === "") return "it is not set";
+  if (secret.toLowerCase() === PROBOT_DEFAULT_SECRET) return `it is Probot's public default "${PROBOT_DEFAULT_SECRET}"`;
+  if (secret.length < 16) return `it has ${secret.length} characters, fewer than 16`;
+  if (new Set(secret).size < 4) return "it repeats fewer than 4 distinct characters";
+  return undefined;
+}
+
+export interface WebhookSecretCheck {
+  /** True only when the insecure development flag is in effect; the caller must log `warning`. */
+  insecureDevelopment: boolean;
+  warning?: string;
+}
+
+/**
+ * Refuses to receive webhooks without a real secret, whatever NODE_ENV says: a missing or weak
+ * WEBHOOK_SECRET makes Probot accept deliveries signed with "development", i.e. by anyone who can
+ * reach the URL. The one exception is an explicit JIT_ACCESS_INSECURE_DEV=1 outside production on a
+ * server bound to loopback (HOST unset, localhost, 127.x.x.x or ::1), and it comes with a warning.
+ */
+export function assertWebhookSecret(env: Readonly<Record<string, string | undefined>>): WebhookSecretCheck {
+  const weakness = secretWeakness(env.WEBHOOK_SECRET);
+  const flag = env[INSECURE_DEV_FLAG];
+  if (flag !== undefined && flag !== "" && flag !== "1" && flag !== "0") {
+    throw new Error(`${INSECURE_DEV_FLAG} is "${flag}"; set it to 1 (insecure local development only) or leave it unset`);
   }
+  if (weakness === undefined) return { insecureDevelopment: false };
+  const fix = "set WEBHOOK_SECRET to a random secret of at least 16 characters (openssl rand -hex 32) and the same value in the GitHub App's webhook settings";
+  if (flag !== "1") {
+    throw new Error(`WEBHOOK_SECRET is unfit: ${weakness}, so anyone who can reach the webhook URL could sign deliveries; ${fix}. For local development only, ${INSECURE_DEV_FLAG}=1 allows it on a server bound to localhost`);
+  }
+  if (env.NODE_ENV === "production") {
+    throw new Error(`${INSECURE_DEV_FLAG}=1 is refused with NODE_ENV=production; ${fix}`);
+  }
+  if (!bindsToLoopback(env.HOST)) {
+    throw new Error(`${INSECURE_DEV_FLAG}=1 is refused because HOST is "${env.HOST}", which is reachable from other machines; unset HOST (localhost), set it to 127.0.0.1 or ::1, or ${fix}`);
+  }
+  return {
+    insecureDevelopment: true,
+    warning: `INSECURE DEVELOPMENT MODE (${INSECURE_DEV_FLAG}=1): WEBHOOK_SECRET is unfit (${weakness}); deliveries signed with a guessable secret are accepted on ${env.HOST || "localhost"}. Never use this where anyone else can reach the server.`,
+  };
 }
 
 export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction {
@@ -56,9 +112,9 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
     drafter: overrides.drafter ?? defaultDrafter(process.env),
     notifierFor: overrides.notifierFor ?? ((config) => createNotifier(config, process.env)),
   };
+  // The webhook secret is checked by the entries that own it (src/server.ts, src/index.ts for
+  // `probot run`, src/lambda.ts); scenario tests load this function with their own secret.
   return (app: Probot) => {
-    assertWebhookSecret(process.env);
-
     // Malformed payloads are answered (200) and logged, never thrown on: see payloads.ts.
     const skip = (context: Context, reason: string) => context.log.warn({ event: context.name, reason }, "ignored malformed webhook payload");
 

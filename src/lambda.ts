@@ -3,17 +3,19 @@
 // Probot's Lambda adapter targets Probot 13 (CommonJS), so this is the thin handler on Probot 14's
 // own `webhooks.verifyAndReceive`. One Probot instance per container, made at cold start with the
 // secrets from Secrets Manager (src/secrets.ts). Status codes:
-//   200 handled (or a duplicate delivery already handled by this container)
+//   200 handled (or a replay of a signed body already handled by this container)
+//   413 a body over 25 MB (GitHub's own cap; Function URLs stop at 6 MB before this runs)
 //   401 missing or wrong x-hub-signature-256 — no handler runs
 //   400 missing x-github-event / x-github-delivery, or a signed body that is not JSON
 //   405 not POST · 415 not application/json
 //   500 a handler failed (GitHub shows the delivery as failed; "Redeliver" retries it)
 //   503 the app could not start (secret unreadable, weak webhook secret) — see the logs
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Probot, type ApplicationFunction, type Options as ProbotOptions } from "probot";
-import { assertWebhookSecret, defaultDrafter, jitAccess } from "./app.js";
+import { assertWebhookSecret, defaultDrafter, jitAccess, MAX_WEBHOOK_BODY_BYTES } from "./app.js";
 import { secretSourceFromEnv, type AppSecrets, type SecretSource } from "./secrets.js";
 
 /** The parts of an API Gateway v2 / Function URL event we read. */
@@ -38,7 +40,7 @@ export interface LambdaHandlerOptions {
   app?: (secrets: AppSecrets) => ApplicationFunction;
   /** Extra Probot options (tests: baseUrl, Octokit, log). */
   probot?: Partial<ProbotOptions>;
-  /** Delivery ids remembered per container to drop replays (0 turns it off). */
+  /** Signed bodies (by hash) remembered per container to drop replays (0 turns it off). */
   recentDeliveries?: number;
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -90,7 +92,7 @@ function defaultApp(env: Readonly<Record<string, string | undefined>>): (secrets
 export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandler {
   const env = options.env ?? process.env;
   const makeApp = options.app ?? defaultApp(env);
-  // Handled (200) delivery ids; in flight ones are refused as duplicates too.
+  // Hashes of handled (200) signed bodies; in flight ones are refused as duplicates too.
   const done = new RecentIds(options.recentDeliveries ?? 1000);
   const inFlight = new Set<string>();
   let starting: Promise<Probot> | undefined;
@@ -138,6 +140,9 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandle
     if (!signature) return reply(401, { error: "missing x-hub-signature-256" });
     if (!name || !id) return reply(400, { error: `missing ${[!name && "x-github-event", !id && "x-github-delivery"].filter(Boolean).join(", ")}` });
 
+    const payload = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body) : "";
+    if (Buffer.byteLength(payload) > MAX_WEBHOOK_BODY_BYTES) return reply(413, { error: `body larger than ${MAX_WEBHOOK_BODY_BYTES} bytes (GitHub sends at most 25 MB)` });
+
     let probot: Probot;
     try {
       probot = await ready();
@@ -146,7 +151,6 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandle
       return reply(503, { error: "jit-access could not start; see the function's logs" });
     }
 
-    const payload = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body) : "";
     // Checked here first only to answer 401 rather than the 400 verifyAndReceive gives both for a
     // bad signature and for bad JSON; verifyAndReceive checks again and stays the authority.
     if (!(await probot.webhooks.verify(payload, signature).catch(() => false))) {
@@ -159,17 +163,20 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandle
       return reply(400, { error: "body is not JSON" });
     }
     // GitHub does not sign a timestamp, so a captured delivery could be replayed; Probot does not
-    // dedupe. Each container remembers the ids it handled. Best effort (containers do not share
-    // it): the grant path is idempotent anyway (same request id → same resources, "existed").
-    if (done.has(id) || inFlight.has(id)) {
-      probot.log.info({ id, name }, "duplicate delivery; ignored");
+    // dedupe. Replays are recognised by what the signature covers — the body — never by the
+    // delivery id or event name, which anyone can change on a copy. Each container remembers the
+    // bodies it handled. Best effort (containers do not share it): the grant path is idempotent
+    // anyway (same request id → same resources, "existed").
+    const key = createHash("sha256").update(payload, "utf8").digest("hex");
+    if (done.has(key) || inFlight.has(key)) {
+      probot.log.info({ id, name }, "replayed delivery (a signed body already handled); ignored");
       return reply(200, { ok: true, duplicate: true });
     }
 
-    inFlight.add(id);
+    inFlight.add(key);
     try {
       await probot.webhooks.verifyAndReceive({ id, name, payload, signature });
-      done.add(id);
+      done.add(key);
       return reply(200, { ok: true });
     } catch (error) {
       // Signature and JSON were checked above: what fails now is a handler (its errors may carry
@@ -181,7 +188,7 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandle
       probot.log.error({ id, name, err: error }, "webhook handler failed");
       return reply(500, { error: "handler failed; see the function's logs", delivery: id });
     } finally {
-      inFlight.delete(id);
+      inFlight.delete(key);
     }
   };
   return Object.assign(handler, { ready });

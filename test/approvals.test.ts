@@ -3,9 +3,12 @@ import { describe, expect, it } from "vitest";
 import {
   candidateTeams,
   checkChangedFiles,
+  MAX_PR_COMMITS,
   normalizeLogin,
+  preMergeTips,
   verifyApproval,
   type ApprovalInput,
+  type CommitFacts,
   type ApprovalRule,
   type ChangedFile,
   type Review,
@@ -39,7 +42,7 @@ function base(): ApprovalInput {
     files: [{ path: FILE, status: "added" }],
     requestFile: { path: FILE, headBlobSha: BLOB, mergeBlobSha: BLOB },
     request: { requester: "alice", risk: "low" },
-    lastCommit: { sha: HEAD, author: { login: "jit-access[bot]", isBot: true }, committer: { login: "jit-access[bot]", isBot: true } },
+    commits: [{ sha: HEAD, author: { login: "jit-access[bot]", isBot: true }, committer: { login: "jit-access[bot]", isBot: true } }],
     reviews: [review("bob", "APPROVED")],
     config: { approvers: ["bob", "@acme/security"], required_approvals: { low: 1, medium: 1, high: 2 } },
     codeowners: { owners: ["@acme/prod-approvers"], line: 6, source: ".github/CODEOWNERS" },
@@ -101,20 +104,29 @@ const CASES: Case[] = [
   {
     name: "the author of the last commit approves",
     change: (i) => {
-      i.lastCommit.author = { login: "bob" };
+      i.commits = [{ ...i.commits[0]!, author: { login: "bob" } }];
     },
     ok: false,
     rules: ["self-approval", "insufficient-approvals"],
-    says: ["the author of the last commit 1111111"],
+    says: ["the author of commit 1111111"],
   },
   {
     name: "the committer of the last commit approves",
     change: (i) => {
-      i.lastCommit.committer = { login: "Bob" };
+      i.commits = [{ ...i.commits[0]!, committer: { login: "Bob" } }];
     },
     ok: false,
     rules: ["self-approval", "insufficient-approvals"],
-    says: ["the committer of the last commit"],
+    says: ["the committer of commit 1111111"],
+  },
+  {
+    name: "the author of an earlier commit approves (the app's later commit hides nobody)",
+    change: (i) => {
+      i.commits = [{ sha: OLD, author: { login: "bob" }, committer: { login: "web-flow" } }, ...i.commits];
+    },
+    ok: false,
+    rules: ["self-approval", "insufficient-approvals"],
+    says: ["bob approved but is the author of commit"],
   },
   {
     name: "a known pusher approves",
@@ -607,19 +619,36 @@ const CASES: Case[] = [
   {
     name: "the last commit's author is not linked to an account",
     change: (i) => {
-      i.lastCommit.author = { login: null };
+      i.commits = [{ ...i.commits[0]!, author: { login: null } }];
     },
     ok: false,
     rules: ["unknown-commit-author"],
-    says: ["author of the last commit 1111111"],
+    says: ["author of commit 1111111"],
   },
   {
-    name: "no last commit data at all",
+    name: "an earlier commit's committer is not linked to an account",
     change: (i) => {
-      i.lastCommit = { author: null, committer: null };
+      i.commits = [{ sha: OLD, author: { login: "jit-access[bot]", isBot: true }, committer: { login: null } }, ...i.commits];
+    },
+    ok: false,
+    rules: ["unknown-commit-author"],
+    says: ["committer of commit"],
+  },
+  {
+    name: "no author or committer data on the commit",
+    change: (i) => {
+      i.commits = [{ author: null, committer: null }];
     },
     ok: false,
     rules: ["unknown-commit-author", "unknown-commit-author"],
+  },
+  {
+    name: "no commits listed at all",
+    change: (i) => {
+      i.commits = [];
+    },
+    ok: false,
+    rules: ["missing-data"],
   },
   {
     name: "an unknown PR author",
@@ -763,6 +792,123 @@ describe("verifyApproval", () => {
         expect(d.approvedBy).not.toContain("alice");
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe("every commit's author and committer are excluded from approving", () => {
+  // Who may appear on a commit: approvers, the requester, strangers, bots and the GitHub web-flow
+  // committer, in any mix and order (the app's own policy commit last or not).
+  const people = ["bob", "Bob", "carol", "erin", "alice", "mallory", "web-flow"];
+  const arbIdentity = fc.oneof(
+    fc.constantFrom(...people).map((login) => ({ login })),
+    fc.constant({ login: "jit-access[bot]", isBot: true }),
+  );
+  const arbCommit = fc.record({ author: arbIdentity, committer: arbIdentity });
+
+  it("property: an approver who authored or committed any commit never counts; the others still do", () => {
+    fc.assert(
+      fc.property(fc.array(arbCommit, { minLength: 1, maxLength: 8 }), fc.subarray(["bob", "carol", "erin"], { minLength: 1 }), (commits, approvers) => {
+        const input = base();
+        input.commits = commits.map((c, k) => ({ sha: k.toString(16).padStart(40, "a"), ...c }));
+        input.reviews = approvers.map((a) => review(a, "APPROVED"));
+        const d = verifyApproval(input);
+        const touched = new Set(commits.flatMap((c) => [c.author, c.committer]).filter((x) => !("isBot" in x)).map((x) => x.login.toLowerCase()));
+        for (const a of approvers) expect(d.approvedBy.map((l) => l.toLowerCase()).includes(a)).toBe(!touched.has(a));
+        expect(d.ok).toBe(approvers.some((a) => !touched.has(a)));
+        if (approvers.some((a) => touched.has(a)) && !d.ok) expect(d.failures.map((f) => f.rule)).toContain("self-approval");
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("property: wherever a human's commit sits among the app's commits, that human's approval is discounted", () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 6 }), fc.nat({ max: 6 }), fc.constantFrom("author", "committer") as fc.Arbitrary<"author" | "committer">, (before, after, role) => {
+        const app = { author: { login: "jit-access[bot]", isBot: true }, committer: { login: "web-flow" } };
+        const human = { ...app, [role]: { login: "bob" } };
+        const input = base();
+        input.commits = [...Array(before).fill(app), human, ...Array(after).fill(app)].map((c, k) => ({ sha: k.toString(16).padStart(40, "b"), ...c }));
+        const d = verifyApproval(input);
+        expect(d.ok).toBe(false);
+        expect(d.approvedBy).toEqual([]);
+        expect(d.failures.map((f) => f.message).join(" ")).toContain(`bob approved but is the ${role} of commit`);
+      }),
+    );
+  });
+});
+
+describe("preMergeTips: the default branch's commit before the merge", () => {
+  const sha = (tag: string): string => (tag.length === 40 ? tag : Buffer.from(tag).toString("hex").padEnd(40, "0"));
+  const who = (name: string, minute: number) => ({ name, email: `${name}@users.noreply.github.com`, date: new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString() });
+  const commit = (tag: string, parents: string[], message: string, author: CommitFacts["author"]): CommitFacts => ({ sha: sha(tag), parents: parents.map(sha), message, author });
+  const TIP = "e";
+  // A PR of n commits c1..cn on top of merge base "b"; the default branch moved on to TIP.
+  const prOf = (n: number): CommitFacts[] => Array.from({ length: n }, (_, k) => commit(`c${k + 1}`, [k === 0 ? "b" : `c${k}`], `commit ${k + 1}`, who("alice", k)));
+  /** The default branch after merging with `method`: [merge commit, its first parents...]. */
+  function merged(method: "merge" | "squash" | "rebase", pr: CommitFacts[]): CommitFacts[] {
+    const head = pr[pr.length - 1]!;
+    if (method === "merge") return [commit("m", [TIP, head.sha], "Merge pull request #7", who("bob", 59)), commit(TIP, ["d"], "earlier", who("admin", 30))];
+    if (method === "squash") return [commit("s", [TIP], "Request (#7)", who("bob", 59)), commit(TIP, ["d"], "earlier", who("admin", 30))];
+    const out: CommitFacts[] = [];
+    pr.forEach((c, k) => out.unshift({ ...c, sha: sha(`r${k + 1}`), parents: [k === 0 ? sha(TIP) : sha(`r${k}`)] }));
+    return [...out, commit(TIP, ["d"], "earlier", who("admin", 30))];
+  }
+  const run = (method: "merge" | "squash" | "rebase", pr: CommitFacts[], chain = merged(method, pr)) =>
+    preMergeTips({ mergeSha: chain[0]!.sha, headSha: pr[pr.length - 1]!.sha, prCommits: pr, firstParents: chain });
+
+  const TABLE: Array<[string, "merge" | "squash" | "rebase", number]> = [];
+  for (const method of ["merge", "squash", "rebase"] as const) for (const n of [1, 2, 3, 7]) TABLE.push([`${method} of ${n} commit(s)`, method, n]);
+  it.each(TABLE)("%s → the tip before the merge, never a replayed commit", (_name, method, n) => {
+    const r = run(method, prOf(n));
+    expect(r).toMatchObject({ kind: "tips" });
+    if (r.kind !== "tips") return;
+    expect(r.tips[0]).toBe(sha(TIP));
+    // the only other candidate a rebase leaves is the squash reading (the merge commit's parent)
+    expect(r.tips.slice(1)).toEqual(method === "rebase" && n > 1 ? [sha(`r${n - 1}`)] : []);
+  });
+
+  it("a rebase whose replays got new author dates is still a rebase, never read at the merge commit's parent alone", () => {
+    const pr = prOf(3);
+    const chain = merged("rebase", pr).map((c, k) => (k < 3 ? { ...c, author: { ...c.author!, date: "2026-06-01T00:00:00Z" } } : c));
+    expect(run("rebase", pr, chain)).toMatchObject({ kind: "tips", method: "rebase", tips: [sha(TIP), sha("r2")] });
+  });
+
+  it("asks for exactly as much first-parent history as a rebase needs", () => {
+    const pr = prOf(3);
+    const chain = merged("rebase", pr);
+    expect(preMergeTips({ mergeSha: chain[0]!.sha, headSha: pr[2]!.sha, prCommits: pr, firstParents: [] })).toEqual({ kind: "more", need: 1 });
+    expect(preMergeTips({ mergeSha: chain[0]!.sha, headSha: pr[2]!.sha, prCommits: pr, firstParents: chain.slice(0, 1) })).toEqual({ kind: "more", need: 3 });
+  });
+
+  const UNKNOWN: Array<[string, () => ReturnType<typeof preMergeTips>, RegExp]> = [
+    ["a merge commit whose second parent is not the approved head", () => { const pr = prOf(2); const ch = merged("merge", pr); ch[0] = { ...ch[0]!, parents: [sha(TIP), sha("x")] }; return run("merge", pr, ch); }, /second is not the approved head/],
+    ["an octopus merge", () => { const pr = prOf(1); const ch = merged("merge", pr); ch[0] = { ...ch[0]!, parents: [sha(TIP), pr[0]!.sha, sha("x")] }; return run("merge", pr, ch); }, /3 parents/],
+    ["a rebase whose earlier replay does not match", () => { const pr = prOf(3); const ch = merged("rebase", pr); ch[1] = { ...ch[1]!, message: "something else" }; return run("rebase", pr, ch); }, /is not a replay of/],
+    ["a rebase-looking merge of a PR with a merge commit", () => { const pr = prOf(3); pr[1] = { ...pr[1]!, parents: [pr[0]!.sha, sha("d")] }; return run("rebase", pr); }, /contains merge commits/],
+    ["a rebase of a PR whose last commit is a merge commit (dropped by the rebase)", () => { const pr = prOf(3); const mergeIn = commit("u", [pr[2]!.sha, sha("d")], "Merge branch 'main'", who("alice", 9)); return run("rebase", [...pr, mergeIn], merged("rebase", pr)); }, /contains merge commits/],
+    ["a merge commit that repeats an earlier PR commit, not the last", () => { const pr = prOf(3); const ch = merged("squash", pr); ch[0] = { ...ch[0]!, message: pr[0]!.message, author: pr[0]!.author }; return run("squash", pr, ch); }, /not its last/],
+    ["a PR listing no commits", () => preMergeTips({ mergeSha: sha("s"), headSha: sha("h"), prCommits: [], firstParents: [commit("s", [TIP], "x", who("bob", 1))] }), /lists no commits/],
+    ["a PR with as many commits as GitHub lists at most", () => { const pr = prOf(MAX_PR_COMMITS); return run("squash", pr); }, /more than GitHub lists/],
+    ["a chain that is not the merge commit's first parents", () => { const pr = prOf(2); const ch = merged("rebase", pr); ch[1] = { ...ch[1]!, sha: sha("z") }; return run("rebase", pr, ch); }, /not the first parent expected/],
+  ];
+  it.each(UNKNOWN)("%s → unknown, nothing granted", (_name, f, says) => {
+    const r = f();
+    expect(r.kind).toBe("unknown");
+    if (r.kind === "unknown") expect(r.reason).toMatch(says);
+  });
+
+  it("property: for any PR and any method, the true pre-merge tip is always among the tips (or the answer is unknown)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.constantFrom("merge", "squash", "rebase") as fc.Arbitrary<"merge" | "squash" | "rebase">, fc.array(fc.constantFrom("alice", "bob", "jit-access[bot]"), { minLength: 12, maxLength: 12 }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 12, maxLength: 12 }), (n, method, authors, minutes) => {
+        // Commits whose metadata repeat (same author, minute and message) must not confuse it.
+        const pr = Array.from({ length: n }, (_, k) => commit(`c${k + 1}`, [k === 0 ? "b" : `c${k}`], `commit ${minutes[k]! % 2}`, who(authors[k]!, minutes[k]!)));
+        const r = run(method, pr);
+        if (r.kind === "tips") expect(r.tips).toContain(sha(TIP));
+        else expect(r.kind).toBe("unknown");
+        if (method !== "rebase") expect(r).toMatchObject({ kind: "tips", tips: [sha(TIP)] });
+      }),
+      { numRuns: 1000 },
     );
   });
 });

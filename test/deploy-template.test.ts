@@ -10,47 +10,10 @@ import { join } from "node:path";
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { iamDataDir } from "../src/iam-data.js";
+import { cfnSchema, type Json, type Obj } from "./support/cfn-template.js";
 
 // ---- CloudFormation YAML ------------------------------------------------------------------------
 
-const FN_TAGS = ["Sub", "GetAtt", "If", "Equals", "Not", "And", "Or", "Join", "Select", "Split", "FindInMap", "ImportValue", "GetAZs", "Base64", "Cidr"];
-
-/** !Ref, !Condition and every !Fn form, in scalar, sequence and mapping form, as their JSON shapes. */
-function cfnSchema(): yaml.Schema {
-  const tags = [];
-  const kinds: Array<[string, string]> = [["Ref", "Ref"], ["Condition", "Condition"], ...FN_TAGS.map((t): [string, string] => [t, `Fn::${t}`])];
-  for (const [tag, key] of kinds) {
-    tags.push(yaml.defineScalarTag(`!${tag}`, { resolve: (s: string) => ({ [key]: tag === "GetAtt" ? s.split(".") : s }), identify: () => false }));
-    tags.push(
-      yaml.defineSequenceTag<unknown[], Obj>(`!${tag}`, {
-        create: () => [],
-        addItem: (c, item) => {
-          c.push(item);
-        },
-        finalize: (c) => ({ [key]: c }),
-        identify: () => false,
-      }),
-    );
-    tags.push(
-      yaml.defineMappingTag<Record<string, unknown>, Obj>(`!${tag}`, {
-        create: () => ({}),
-        addPair: (c, k, v) => {
-          c[String(k)] = v;
-          return "";
-        },
-        has: (c, k) => String(k) in c,
-        keys: (r) => Object.keys(r),
-        get: (r, k) => r[String(k)],
-        finalize: (c) => ({ [key]: c }),
-        identify: () => false,
-      }),
-    );
-  }
-  return yaml.CORE_SCHEMA.withTags(...tags);
-}
-
-type Json = unknown;
-type Obj = Record<string, Json>;
 const TEMPLATE_TEXT = readFileSync(new URL("../deploy/template.yaml", import.meta.url), "utf8");
 const template = yaml.load(TEMPLATE_TEXT, { schema: cfnSchema() }) as Obj;
 const resources = template.Resources as Record<string, { Type: string; Condition?: string; Properties: Obj }>;
@@ -59,9 +22,34 @@ const parameters = template.Parameters as Record<string, Obj>;
 const isObj = (x: Json): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
 const list = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
 
+/** The configured Identity Center accounts, as the template spells them out per partition. */
+const CONFIGURED_ACCOUNTS = "arn:${AWS::Partition}:sso:::account/${IdentityCenterAccountIds}";
+const PARTITION_BRANCHES: Array<[string | undefined, string]> = [["InChinaPartition", "aws-cn"], ["InGovCloudPartition", "aws-us-gov"], [undefined, "aws"]];
+
+/** CONFIGURED_ACCOUNTS when x is exactly the per-partition list of account ARNs, else undefined. */
+function configuredAccounts(x: Json): string | undefined {
+  let node: Json = x;
+  for (const [condition, partition] of PARTITION_BRANCHES) {
+    let branch: Json = node;
+    if (condition !== undefined) {
+      if (!isObj(node) || !("Fn::If" in node)) return undefined;
+      const [c, then, otherwise] = node["Fn::If"] as Json[];
+      if (c !== condition) return undefined;
+      branch = then;
+      node = otherwise;
+    }
+    const prefix = `arn:${partition}:sso:::account/`;
+    const expected = { "Fn::Split": [",", { "Fn::Join": ["", [prefix, { "Fn::Join": [`,${prefix}`, { Ref: "IdentityCenterAccountIds" }] }]] }] };
+    if (JSON.stringify(branch) !== JSON.stringify(expected)) return undefined;
+  }
+  return CONFIGURED_ACCOUNTS;
+}
+
 /** Readable text of a value for pattern checks: !Sub text, ${Ref}, ${Res.Attr}. */
 function text(x: Json): string {
   if (typeof x === "string") return x;
+  const accounts = configuredAccounts(x);
+  if (accounts) return accounts;
   if (isObj(x)) {
     if ("Fn::Sub" in x) return text(Array.isArray(x["Fn::Sub"]) ? x["Fn::Sub"][0] : x["Fn::Sub"]);
     if ("Ref" in x) return `\${${String(x.Ref)}}`;
@@ -97,7 +85,7 @@ function statements(doc: Json): Statement[] {
 }
 
 /** Resources of a statement, each as text; a Resource that is a parameter list (!Ref list) counts as its parameter. */
-const resourcesOf = (s: Statement) => list(s.Resource as Json).map(text);
+const resourcesOf = (s: Statement) => (configuredAccounts(s.Resource as Json) ? [CONFIGURED_ACCOUNTS] : list(s.Resource as Json).map(text));
 const actionsOf = (s: Statement) => list(s.Action);
 
 interface Doc {
@@ -298,7 +286,7 @@ describe("deploy/template.yaml", () => {
     let seen = 0;
     for (const d of policyDocs().filter((x) => x.where !== "AppPermissionsBoundary")) {
       for (const s of d.statements.filter((x) => x.Effect === "Allow" && actionsOf(x).some((a) => a.startsWith("sso:") || a.startsWith("identitystore:")))) {
-        for (const r of resourcesOf(s)) expect(r, `${d.where}/${s.Sid}`).toMatch(/^arn:\$\{AWS::Partition\}:(sso:::(instance\/\$\{IdentityCenterInstanceId\}|permissionSet\/\$\{IdentityCenterInstanceId\}\/\*|account\/\*)|identitystore:)/);
+        for (const r of resourcesOf(s)) expect(r, `${d.where}/${s.Sid}`).toMatch(/^arn:\$\{AWS::Partition\}:(sso:::(instance\/\$\{IdentityCenterInstanceId\}|permissionSet\/\$\{IdentityCenterInstanceId\}\/\*|account\/\$\{IdentityCenterAccountIds\})|identitystore:)/);
         if (actionsOf(s).some((a) => mutating.includes(a)) && resourcesOf(s).some((r) => r.includes(":permissionSet/"))) {
           seen++;
           expect(s.Condition?.Null?.["aws:ResourceTag/jit-access:request"], `${d.where}/${s.Sid}`).toBe("false");
@@ -311,6 +299,82 @@ describe("deploy/template.yaml", () => {
     for (const sid of ["IdentityCenterRead", "IdentityCenterChangeJitPermissionSetsOnly", "DeleteAssignmentsOfJitPermissionSets", "IdentityCenterDeleteJitPermissionSetsOnly", "IdentityStoreUserLookup"]) {
       expect(raw).toMatch(new RegExp(`"Fn::If":\\["IsIdentityCenterMode",\\{"Sid":"${sid}"`));
     }
+  });
+
+  it("tags only permission sets that already carry the jit-access:request tag, and creates them only with it", () => {
+    let tagging = 0;
+    for (const d of policyDocs()) {
+      for (const s of d.statements.filter((x) => x.Effect === "Allow")) {
+        if (actionsOf(s).includes("sso:TagResource")) {
+          tagging++;
+          // Alone in its statement, so its conditions cannot be loosened by a sibling action's needs.
+          expect(actionsOf(s), `${d.where}/${s.Sid}`).toEqual(["sso:TagResource"]);
+          expect(resourcesOf(s), `${d.where}/${s.Sid}`).toEqual(["arn:${AWS::Partition}:sso:::permissionSet/${IdentityCenterInstanceId}/*"]);
+          expect(s.Condition, `${d.where}/${s.Sid}`).toEqual({ Null: { "aws:ResourceTag/jit-access:request": "false", "aws:RequestTag/jit-access:request": "false" } });
+        }
+        if (actionsOf(s).includes("sso:CreatePermissionSet") && d.where !== "AppPermissionsBoundary") {
+          expect(s.Condition?.Null?.["aws:RequestTag/jit-access:request"], `${d.where}/${s.Sid}`).toBe("false");
+        }
+      }
+    }
+    expect(tagging).toBe(2); // the app role and its boundary
+    // The service data backs the condition: TagResource acts on PermissionSet, which has aws:ResourceTag.
+    const sso = JSON.parse(readFileSync(join(iamDataDir(), "resourceTypes", "sso.json"), "utf8")) as Record<string, { conditionKeys?: string[] }>;
+    expect(actionInfo("sso:TagResource")?.resourceTypes.map((t) => t.name)).toContain("PermissionSet");
+    expect(sso.permissionset?.conditionKeys).toContain("aws:ResourceTag/${TagKey}");
+  });
+
+  it("reaches only the configured Identity Center accounts: no sso:::account/* anywhere", () => {
+    expect(TEMPLATE_TEXT).not.toMatch(/sso:::account\/\*/);
+    expect(parameters.IdentityCenterAccountIds?.Type).toBe("CommaDelimitedList");
+    const rules = JSON.stringify(template.Rules);
+    expect(rules).toContain('"Ref":"IdentityCenterAccountIds"');
+    let accountStatements = 0;
+    for (const d of policyDocs()) {
+      for (const s of d.statements.filter((x) => x.Effect === "Allow")) {
+        const accountResources = resourcesOf(s).filter((r) => r.includes(":account/"));
+        if (!accountResources.length) continue;
+        accountStatements++;
+        // The per-partition list, exactly (configuredAccounts checks every branch), and nothing else.
+        expect(resourcesOf(s), `${d.where}/${s.Sid}`).toEqual([CONFIGURED_ACCOUNTS]);
+        for (const a of actionsOf(s)) expect(actionInfo(a)?.resourceTypes.some((t) => t.name === "Account"), `${d.where}/${s.Sid}: ${a} has no Account resource`).toBe(true);
+      }
+    }
+    expect(accountStatements).toBe(4); // app, its boundary, scheduler, sweep
+  });
+
+  // Family: splitting statements by resource must leave every action with all the resources it
+  // needs, or AWS denies it (a multi-resource action is allowed only if each resource is).
+  const RESOURCE_PATTERN: Record<string, RegExp> = { Instance: /:sso:::instance\//, PermissionSet: /:sso:::permissionSet\//, Account: /:sso:::account\// };
+  it.each(["AppRole", "AppPermissionsBoundary", "SchedulerRole", "SweepRole"])("%s: every Identity Center action is allowed on each resource type AWS requires for it", (where) => {
+    const docs = policyDocs().filter((d) => d.where === where || d.where.startsWith(`${where}/`));
+    const allows = docs.flatMap((d) => d.statements.filter((s) => s.Effect === "Allow"));
+    const ssoActions = new Set(allows.flatMap(actionsOf).filter((a) => a.startsWith("sso:")));
+    expect(ssoActions.size).toBeGreaterThan(0);
+    for (const a of ssoActions) {
+      for (const type of actionInfo(a)?.resourceTypes.filter((t) => (t as { required?: boolean }).required) ?? []) {
+        const pattern = RESOURCE_PATTERN[type.name];
+        expect(pattern, `${a}: unexpected resource type ${type.name}`).toBeDefined();
+        const covered = allows.some((s) => actionsOf(s).includes(a) && resourcesOf(s).some((r) => pattern?.test(r)));
+        expect(covered, `${where}: ${a} needs ${type.name}`).toBe(true);
+      }
+    }
+  });
+
+  it("lets grants reach only principals under a dedicated path by default, never / by default", () => {
+    expect(parameters.GrantablePrincipalPath?.Default).toBe("/jit-access-grantees/");
+    const re = new RegExp(String(parameters.GrantablePrincipalPath?.AllowedPattern));
+    for (const ok of ["/jit-access-grantees/", "/people/engineers/"]) expect(re.test(ok), ok).toBe(true);
+    for (const bad of ["*", "/people/*", "people/", "/a b/", ""]) expect(re.test(bad), bad).toBe(false);
+    let attaches = 0;
+    for (const d of policyDocs()) {
+      for (const s of d.statements.filter((x) => x.Effect === "Allow" && actionsOf(x).some((a) => /^iam:Attach(User|Role)Policy$/.test(a)))) {
+        attaches++;
+        expect(actionsOf(s).filter((a) => !/^iam:Attach(User|Role)Policy$/.test(a)), `${d.where}/${s.Sid} mixes attach with other actions`).toEqual([]);
+        expect(resourcesOf(s), `${d.where}/${s.Sid}`).toEqual(["arn:${AWS::Partition}:iam::${AWS::AccountId}:user${GrantablePrincipalPath}*", "arn:${AWS::Partition}:iam::${AWS::AccountId}:role${GrantablePrincipalPath}*"]);
+      }
+    }
+    expect(attaches).toBe(2); // the app role and its boundary
   });
 
   it("bounds the app role with a boundary that denies the ways out and still allows the app's actions", () => {
@@ -377,7 +441,7 @@ describe("deploy/template.yaml", () => {
     expect(text(trust[0]?.Condition?.ArnEquals?.["aws:SourceArn"])).toMatch(/:schedule-group\/jit-access$/);
   });
 
-  it("pins the GitHub OIDC trust to the repository and branch", () => {
+  it("pins the GitHub OIDC trust to the repository's sweep environment", () => {
     const trust = statements(resources.SweepRole?.Properties.AssumeRolePolicyDocument);
     expect(trust).toHaveLength(1);
     const t = trust[0];
@@ -388,14 +452,15 @@ describe("deploy/template.yaml", () => {
     expect(Object.keys(t?.Condition ?? {})).toEqual(["StringEquals"]); // StringEquals, never StringLike
     expect(t?.Condition?.StringEquals?.["token.actions.githubusercontent.com:aud"]).toBe("sts.amazonaws.com");
     const sub = text(t?.Condition?.StringEquals?.["token.actions.githubusercontent.com:sub"]);
-    expect(sub).toBe("repo:${GitHubOrg}/${GitHubRepo}:ref:refs/heads/${GitHubBranch}");
+    expect(sub).toBe("repo:${GitHubOrg}/${GitHubRepo}:environment:${GitHubEnvironment}");
     expect(sub).not.toMatch(/[*?]/);
-    // ...and the parameters cannot smuggle a wildcard in.
-    for (const p of ["GitHubOrg", "GitHubRepo", "GitHubBranch"]) {
+    expect(parameters.GitHubBranch, "a branch subject would trust any workflow pushed to that branch, outside the environment").toBeUndefined();
+    // ...and the parameters cannot smuggle a wildcard (or another claim) in.
+    for (const p of ["GitHubOrg", "GitHubRepo", "GitHubEnvironment"]) {
       const re = new RegExp(String(parameters[p]?.AllowedPattern));
-      for (const v of ["*", "acme*", "feature/*", "ma?n", "a:b"]) expect(re.test(v), `${p} accepts ${v}`).toBe(false);
+      for (const v of ["*", "acme*", "feature/*", "ma?n", "a:b", "x:ref:refs/heads/main"]) expect(re.test(v), `${p} accepts ${v}`).toBe(false);
     }
-    expect(new RegExp(String(parameters.GitHubBranch?.AllowedPattern)).test("release/2026.11")).toBe(true);
+    expect(parameters.GitHubEnvironment?.Default).toBe("jit-access-sweep");
     const provider = resources.GitHubOidcProvider;
     expect(provider?.Condition).toBe("CreateOidcProvider");
     expect(provider?.Properties.Url).toBe("https://token.actions.githubusercontent.com");
@@ -444,9 +509,10 @@ describe("deploy/template.yaml", () => {
   // AWS's own linter (resource schemas, SAM transform, deprecated runtimes) when it is installed;
   // skipped where it is not (CI installs no Python tools).
   const cfnLint = spawnSync("cfn-lint", ["--version"], { encoding: "utf8" }).status === 0;
+  // cfn-lint (Python, with its SAM transform) takes ~15 s alone and longer on a loaded machine.
   it.skipIf(!cfnLint)("passes cfn-lint", () => {
-    const r = spawnSync("cfn-lint", [fileURLToPath(new URL("../deploy/template.yaml", import.meta.url))], { encoding: "utf8", timeout: 60000 });
+    const r = spawnSync("cfn-lint", [fileURLToPath(new URL("../deploy/template.yaml", import.meta.url))], { encoding: "utf8", timeout: 110_000 });
     expect(r.stdout + r.stderr).toBe("");
     expect(r.status).toBe(0);
-  });
+  }, 120_000);
 });

@@ -1,4 +1,5 @@
 import { describe, it, expect } from "vitest";
+import fc from "fast-check";
 import type { Condition, PolicyDocument, Statement } from "../src/domain/types.js";
 import { evaluate, parseIamDate, simulate } from "../src/policy/evaluator.js";
 import { stampExpiry } from "../src/policy/stamp.js";
@@ -55,10 +56,12 @@ describe("evaluate: actions", () => {
     );
   });
 
-  it("accepts an array of actions (any may match) and matches nothing for an empty array", () => {
+  it("accepts an array of actions (any may match); an empty list is not valid (Unknown)", () => {
     const p = policy(allow(["s3:PutObject", "s3:GetObject"], OBJ));
     expect(decide(p, "s3:GetObject", OBJ)).toBe("Allow");
-    expect(decide(policy(allow([], OBJ)), "s3:GetObject", OBJ)).toBe("ImplicitDeny");
+    // As NotAction, an empty list would match every action: no reading of it is safe.
+    expect(decide(policy(allow([], OBJ)), "s3:GetObject", OBJ)).toBe("Unknown");
+    expect(decide(policy(deny([], OBJ)), "s3:GetObject", OBJ)).toBe("Unknown");
   });
 });
 
@@ -188,10 +191,11 @@ describe("evaluate: date conditions on aws:CurrentTime", () => {
     expect(decide(p, "s3:GetObject", OBJ, AFTER)).toBe("ExplicitDeny");
   });
 
-  it("rejects a request time that is not an ISO date-time with a zone", () => {
+  it("a request time that is not an ISO date-time with a zone gives Unknown, naming currentTime", () => {
     const p = policy(allow("*", "*"));
-    for (const bad of ["2026-11-27T10:00:00", "1795000000", "yesterday", ""]) {
-      expect(() => decide(p, "s3:GetObject", OBJ, bad)).toThrow(/currentTime/);
+    for (const bad of ["2026-11-27T10:00:00", "1795000000", "yesterday", "", 1795000000, null]) {
+      const r = evaluate(p, { action: "s3:GetObject", resource: OBJ, currentTime: bad as string });
+      expect(r).toEqual({ decision: "Unknown", reason: expect.stringContaining("currentTime") });
     }
   });
 });
@@ -332,5 +336,189 @@ describe("simulate", () => {
     const start = performance.now();
     for (let i = 0; i < 10_000; i++) simulate(stamped, checks, times, outside);
     expect(performance.now() - start).toBeLessThan(2000);
+  });
+});
+
+describe("evaluate: NotAction and NotResource", () => {
+  it("NotAction with Allow grants every action but the listed ones, on the Resource", () => {
+    const p = policy({ Effect: "Allow", NotAction: ["s3:DeleteBucket", "iam:*"], Resource: "*" } as unknown as Statement);
+    expect(decide(p, "s3:GetObject", OBJ)).toBe("Allow");
+    expect(decide(p, "dynamodb:GetItem", TABLE)).toBe("Allow");
+    expect(decide(p, "s3:DeleteBucket", BUCKET)).toBe("ImplicitDeny");
+    expect(decide(p, "s3:deletebucket", BUCKET)).toBe("ImplicitDeny");
+    expect(decide(p, "iam:CreateUser", "arn:aws:iam::111122223333:user/x")).toBe("ImplicitDeny");
+  });
+
+  it("NotAction with Deny denies everything but the listed actions", () => {
+    const p = policy(allow("*", "*"), { Effect: "Deny", NotAction: "s3:Get*", Resource: "*" } as unknown as Statement);
+    expect(decide(p, "s3:GetObject", OBJ)).toBe("Allow");
+    expect(decide(p, "s3:PutObject", OBJ)).toBe("ExplicitDeny");
+  });
+
+  it("NotResource with Allow and with Deny", () => {
+    const p = policy({ Effect: "Allow", Action: "s3:*", NotResource: ["arn:aws:s3:::secret", "arn:aws:s3:::secret/*"] } as unknown as Statement);
+    expect(decide(p, "s3:GetObject", OBJ)).toBe("Allow");
+    expect(decide(p, "s3:GetObject", "arn:aws:s3:::secret/k")).toBe("ImplicitDeny");
+    const d = policy(allow("s3:*", "*"), { Effect: "Deny", Action: "s3:*", NotResource: "arn:aws:s3:::bucket/*" } as unknown as Statement);
+    expect(decide(d, "s3:GetObject", OBJ)).toBe("Allow");
+    expect(decide(d, "s3:GetObject", "arn:aws:s3:::other/k")).toBe("ExplicitDeny");
+  });
+
+  it("NotAction and NotResource together, with a condition", () => {
+    const p = policy({
+      Effect: "Deny",
+      NotAction: "s3:GetObject",
+      NotResource: "arn:aws:s3:::public/*",
+      Condition: { DateGreaterThan: { "aws:CurrentTime": EXPIRES } },
+    } as unknown as Statement, allow("*", "*"));
+    expect(decide(p, "s3:PutObject", OBJ, "2026-11-27T11:00:00Z")).toBe("ExplicitDeny");
+    expect(decide(p, "s3:PutObject", OBJ, NOW)).toBe("Allow");
+    expect(decide(p, "s3:GetObject", OBJ, "2026-11-27T11:00:00Z")).toBe("Allow");
+    expect(decide(p, "s3:PutObject", "arn:aws:s3:::public/k", "2026-11-27T11:00:00Z")).toBe("Allow");
+  });
+});
+
+describe("evaluate: policies IAM would reject give Unknown for every request", () => {
+  const bad: Array<[string, unknown]> = [
+    ["a lower-case Deny", { Effect: "deny", Action: "s3:*", Resource: "*" }],
+    ["an upper-case ALLOW", { Effect: "ALLOW", Action: "s3:*", Resource: "*" }],
+    ["no Effect", { Action: "s3:*", Resource: "*" }],
+    ["an action without a colon", { Effect: "Allow", Action: "s3*", Resource: "*" }],
+    ["a bare action name", { Effect: "Deny", Action: "GetObject", Resource: "*" }],
+    ["a wildcard in the service prefix", { Effect: "Allow", Action: "s*:GetObject", Resource: "*" }],
+    ["an empty action name", { Effect: "Allow", Action: "s3:", Resource: "*" }],
+    ["whitespace in an action", { Effect: "Allow", Action: "s3:Get Object", Resource: "*" }],
+    ["Action and NotAction", { Effect: "Allow", Action: "s3:*", NotAction: "s3:Delete*", Resource: "*" }],
+    ["neither Action nor NotAction", { Effect: "Allow", Resource: "*" }],
+    ["Resource and NotResource", { Effect: "Allow", Action: "s3:*", Resource: "*", NotResource: OBJ }],
+    ["no Resource", { Effect: "Allow", Action: "s3:*" }],
+    ["a resource that is not an ARN", { Effect: "Allow", Action: "s3:*", Resource: "bucket/*" }],
+    ["a non-string action", { Effect: "Allow", Action: ["s3:GetObject", 7], Resource: "*" }],
+    ["an empty NotResource", { Effect: "Deny", Action: "s3:*", NotResource: [] }],
+    ["a Principal", { Effect: "Allow", Principal: "*", Action: "s3:*", Resource: "*" }],
+    ["an unknown element", { Effect: "Allow", Action: "s3:*", Resource: "*", Resources: OBJ }],
+    ["an unclosed variable", { Effect: "Deny", Action: "s3:*", Resource: "arn:aws:s3:::${aws:username/*" }],
+    ["an unreadable variable", { Effect: "Deny", Action: "s3:*", Resource: "arn:aws:s3:::${}/*" }],
+  ];
+  it.each(bad)("%s", (_name, st) => {
+    // Beside a plain Allow: an invalid policy is not "the valid part of it".
+    const p = { Version: "2012-10-17", Statement: [allow("*", "*"), st] } as unknown as PolicyDocument;
+    for (const [action, resource] of [["s3:GetObject", OBJ], ["dynamodb:GetItem", TABLE]] as const) {
+      const r = evaluate(p, { action, resource, currentTime: NOW });
+      expect(r.decision).toBe("Unknown");
+      expect(r.reason).toContain("Statement[1]");
+    }
+  });
+
+  it.each([
+    ["not an object", null],
+    ["an unknown Version", { Version: "2012-10-18", Statement: [allow("*", "*")] }],
+    ["no Statement", { Version: "2012-10-17" }],
+    ["an unknown top-level element", { Version: "2012-10-17", Statement: [allow("*", "*")], Statements: [] }],
+    ["a statement that is not an object", { Version: "2012-10-17", Statement: ["Allow"] }],
+  ])("a policy with %s", (_name, p) => {
+    expect(decide(p as unknown as PolicyDocument, "s3:GetObject", OBJ)).toBe("Unknown");
+  });
+
+  it("accepts a single statement object, as IAM does", () => {
+    const p = { Version: "2012-10-17", Statement: allow("s3:GetObject", OBJ) } as unknown as PolicyDocument;
+    expect(decide(p, "s3:GetObject", OBJ)).toBe("Allow");
+  });
+
+  it("a request action that is not service:Action, or a malformed context, gives Unknown", () => {
+    const p = policy(allow("*", "*"));
+    for (const a of ["GetObject", "s3:", "s3:Get*", ""]) expect(decide(p, a, OBJ)).toBe("Unknown");
+    const r = evaluate(p, { action: "s3:GetObject", resource: OBJ, currentTime: NOW, context: { "aws:username": 7 } as never });
+    expect(r).toEqual({ decision: "Unknown", reason: expect.stringContaining("aws:username") });
+  });
+
+  it("never throws and never allows under an invalid Deny (property over generated statements)", () => {
+    const junk = fc.oneof(fc.constant(undefined), fc.string({ maxLength: 6 }), fc.constantFrom("*", "s3:*", "arn:aws:s3:::bucket/*", "${aws:username}", "deny", "Allow", "Deny"), fc.array(fc.string({ maxLength: 4 }), { maxLength: 2 }), fc.integer(), fc.constant(null));
+    const statementArb = fc.record(
+      { Effect: junk, Action: junk, NotAction: junk, Resource: junk, NotResource: junk, Condition: fc.oneof(fc.constant(undefined), fc.object({ maxDepth: 2 })) },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.array(statementArb, { maxLength: 3 }), fc.constantFrom("2012-10-17", "2008-10-17", undefined, "x"), (statements, Version) => {
+        const p = { Version, Statement: statements } as unknown as PolicyDocument;
+        const r = evaluate(p, { action: "s3:GetObject", resource: OBJ, currentTime: NOW, context: { "aws:username": "alice" } });
+        expect(["Allow", "ImplicitDeny", "ExplicitDeny", "Unknown"]).toContain(r.decision);
+        // Adding a Deny of everything can only move the answer to ExplicitDeny or Unknown.
+        const withDeny = { Version, Statement: [...statements, deny("*", "*")] } as unknown as PolicyDocument;
+        expect(["ExplicitDeny", "Unknown"]).toContain(decide(withDeny, "s3:GetObject", OBJ));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("evaluate: policy variables", () => {
+  const HOME = "arn:aws:s3:::home/${aws:username}/*";
+  const ctx = { "aws:username": "alice", "aws:PrincipalTag/team": "blue", "aws:SourceVpce": ["a", "b"] };
+  const at = (p: PolicyDocument, resource: string, context?: Record<string, string | string[]>): string =>
+    evaluate(p, context ? { action: "s3:GetObject", resource, currentTime: NOW, context } : { action: "s3:GetObject", resource, currentTime: NOW }).decision;
+
+  it("fills a variable from the request context (key case-insensitive)", () => {
+    const p = policy(allow("s3:GetObject", HOME));
+    expect(at(p, "arn:aws:s3:::home/alice/x", ctx)).toBe("Allow");
+    expect(at(p, "arn:aws:s3:::home/bob/x", ctx)).toBe("ImplicitDeny");
+    expect(at(p, "arn:aws:s3:::home/${aws:username}/x", ctx)).toBe("ImplicitDeny");
+    expect(at(policy(allow("s3:GetObject", "arn:aws:s3:::t/${AWS:PrincipalTag/Team}/*")), "arn:aws:s3:::t/blue/x", ctx)).toBe("Allow");
+  });
+
+  it("a Deny with a variable is not skipped: it applies to the filled-in resource", () => {
+    const p = policy(allow("s3:*", "*"), deny("s3:*", HOME));
+    expect(at(p, "arn:aws:s3:::home/alice/x", ctx)).toBe("ExplicitDeny");
+    expect(at(p, "arn:aws:s3:::home/bob/x", ctx)).toBe("Allow");
+  });
+
+  it("a key with no value (absent or multivalued) makes that Resource entry match nothing; a default fills it", () => {
+    expect(at(policy(allow("s3:GetObject", HOME)), "arn:aws:s3:::home/alice/x", {})).toBe("ImplicitDeny");
+    expect(at(policy(allow("s3:*", "*"), deny("s3:*", HOME)), "arn:aws:s3:::home/alice/x", {})).toBe("Allow");
+    expect(at(policy(allow("s3:GetObject", "arn:aws:s3:::v/${aws:SourceVpce}/*")), "arn:aws:s3:::v/a/x", ctx)).toBe("ImplicitDeny");
+    const withDefault = policy(allow("s3:GetObject", "arn:aws:s3:::home/${aws:username, 'shared'}/*"));
+    expect(at(withDefault, "arn:aws:s3:::home/shared/x", {})).toBe("Allow");
+    expect(at(withDefault, "arn:aws:s3:::home/alice/x", ctx)).toBe("Allow");
+    expect(at(withDefault, "arn:aws:s3:::home/shared/x", ctx)).toBe("ImplicitDeny");
+  });
+
+  it("without a context a variable cannot be decided: Unknown, for Deny and Allow alike", () => {
+    expect(at(policy(allow("s3:*", "*"), deny("s3:*", HOME)), "arn:aws:s3:::home/alice/x")).toBe("Unknown");
+    expect(at(policy(allow("s3:GetObject", HOME)), "arn:aws:s3:::home/alice/x")).toBe("Unknown");
+    // A certain Allow elsewhere still decides, and a Deny that cannot match is no obstacle.
+    expect(at(policy(allow("s3:GetObject", HOME), allow("s3:*", "*")), "arn:aws:s3:::home/alice/x")).toBe("Allow");
+  });
+
+  it("a variable with no value in a Deny's NotResource is Unknown (the exclusion cannot be read)", () => {
+    const p = policy(allow("s3:*", "*"), { Effect: "Deny", Action: "s3:*", NotResource: HOME } as unknown as Statement);
+    expect(at(p, "arn:aws:s3:::home/alice/x", {})).toBe("Unknown");
+    expect(at(p, "arn:aws:s3:::home/alice/x", ctx)).toBe("Allow");
+    expect(at(p, "arn:aws:s3:::home/bob/x", ctx)).toBe("ExplicitDeny");
+  });
+
+  it("a filled-in value with a wildcard character is Unknown rather than read either way", () => {
+    const p = policy(allow("s3:*", "*"), deny("s3:*", HOME));
+    expect(at(p, "arn:aws:s3:::home/bob/x", { "aws:username": "*" })).toBe("Unknown");
+  });
+
+  it("${*} ${?} ${$} are a literal *, ? and $", () => {
+    const p = policy(allow("s3:*", "*"), deny("s3:*", "arn:aws:s3:::b/${*}${?}${$}"));
+    expect(at(p, "arn:aws:s3:::b/*?$", ctx)).toBe("ExplicitDeny");
+    expect(at(p, "arn:aws:s3:::b/ab$", ctx)).toBe("Allow");
+    // The escapes need no context.
+    expect(at(p, "arn:aws:s3:::b/*?$")).toBe("ExplicitDeny");
+  });
+
+  it("in a 2008-10-17 policy (or one without Version) variables and escapes are literal text", () => {
+    for (const Version of ["2008-10-17", undefined]) {
+      const p = { Version, Statement: [allow("s3:*", "*"), deny("s3:*", HOME)] } as unknown as PolicyDocument;
+      expect(at(p, "arn:aws:s3:::home/alice/x", ctx)).toBe("Allow");
+      expect(at(p, "arn:aws:s3:::home/${aws:username}/x", ctx)).toBe("ExplicitDeny");
+    }
+  });
+
+  it("${aws:CurrentTime} is always filled, from currentTime", () => {
+    const p = policy(allow("s3:GetObject", "arn:aws:s3:::b/${aws:CurrentTime}"));
+    expect(at(p, `arn:aws:s3:::b/${NOW}`)).toBe("Allow");
   });
 });

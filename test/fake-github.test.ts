@@ -281,6 +281,92 @@ describe("branches, pull requests, reviews, merge", () => {
   });
 });
 
+describe("base.sha and merge methods, as GitHub reports them", () => {
+  const pr = async (n: number) => (await gh.rest.pulls.get({ owner: OWNER, repo: NAME, pull_number: n })).data;
+  const gitCommit = async (sha: string) => (await gh.rest.git.getCommit({ owner: OWNER, repo: NAME, commit_sha: sha })).data;
+
+  it("base.sha stays at the PR's last update when only the base moves; a head push or base change refreshes it", async () => {
+    fake.commitFiles(REPO, "f", { "f.txt": "1" }, { author: "alice" });
+    const opened = fake.branchSha(REPO, "main");
+    const n = fake.openPull(REPO, { user: "alice", head: "f", title: "f" });
+    const moved = fake.commitFiles(REPO, "main", { "other.txt": "x" }, { author: "bob" });
+    expect((await pr(n)).base.sha).toBe(opened);
+    expect(pullRequestEvent(fake, REPO, n, "closed").payload).toMatchObject({ pull_request: { base: { sha: opened } } });
+    // files and commits are still against the base branch's actual tip
+    expect((await gh.rest.pulls.listFiles({ owner: OWNER, repo: NAME, pull_number: n })).data.map((f) => f.filename)).toEqual(["f.txt"]);
+    fake.commitFiles(REPO, "f", { "f.txt": "2" }, { author: "alice" });
+    expect((await pr(n)).base.sha).toBe(moved);
+    const later = fake.commitFiles(REPO, "main", { "other.txt": "y" }, { author: "bob" });
+    fake.createBranch(REPO, "rel", "main");
+    await gh.rest.pulls.update({ owner: OWNER, repo: NAME, pull_number: n, base: "rel" });
+    expect((await pr(n)).base.sha).toBe(later);
+  });
+
+  it("merge: a merge commit onto the actual tip with parents [tip, head]; base.sha stays stale", async () => {
+    fake.commitFiles(REPO, "f", { "f.txt": "1" }, { author: "alice" });
+    const n = fake.openPull(REPO, { user: "alice", head: "f", title: "f" });
+    const opened = (await pr(n)).base.sha;
+    const tip = fake.commitFiles(REPO, "main", { "other.txt": "x" }, { author: "bob" });
+    const head = fake.branchSha(REPO, "f");
+    const { data } = await asBob.rest.pulls.merge({ owner: OWNER, repo: NAME, pull_number: n, merge_method: "merge" });
+    const after = await pr(n);
+    expect(after).toMatchObject({ merged: true, merge_commit_sha: data.sha, base: { sha: opened } });
+    expect((await gitCommit(data.sha)).parents.map((p) => p.sha)).toEqual([tip, head]);
+    expect(fake.branchSha(REPO, "main")).toBe(data.sha);
+  });
+
+  it("squash: one commit whose only parent is the actual tip", async () => {
+    fake.commitFiles(REPO, "f", { "f.txt": "1" }, { author: "alice", message: "one" });
+    fake.commitFiles(REPO, "f", { "f.txt": "2" }, { author: "alice", message: "two" });
+    const n = fake.openPull(REPO, { user: "alice", head: "f", title: "f" });
+    const tip = fake.commitFiles(REPO, "main", { "other.txt": "x" }, { author: "bob" });
+    const { data } = await asBob.rest.pulls.merge({ owner: OWNER, repo: NAME, pull_number: n, merge_method: "squash" });
+    expect((await gitCommit(data.sha)).parents.map((p) => p.sha)).toEqual([tip]);
+    expect((await pr(n)).merge_commit_sha).toBe(data.sha);
+  });
+
+  it("rebase: each commit replayed onto the actual tip with its author and message, committed by GitHub; merge_commit_sha is the last", async () => {
+    const t0 = Date.parse("2026-01-01T00:00:00Z");
+    let now = t0;
+    const timed = await startFakeGitHub({ now: () => now });
+    try {
+      timed.createRepo({ owner: OWNER, name: NAME, files: { "README.md": "r\n" } });
+      const c1 = timed.commitFiles(REPO, "f", { "f.txt": "1" }, { author: "alice", message: "one" });
+      now += 60_000;
+      const c2 = timed.commitFiles(REPO, "f", { "f.txt": "2", "g.txt": "g" }, { author: "carol", message: "two" });
+      const n = timed.openPull(REPO, { user: "alice", head: "f", title: "f" });
+      now += 60_000;
+      const tip = timed.commitFiles(REPO, "main", { "other.txt": "x" }, { author: "bob" });
+      now += 60_000;
+      const merged = timed.mergePull(REPO, n, { user: "bob", method: "rebase" });
+      const git = timed.repo(REPO).git;
+      const last = git.commit(merged)!;
+      const first = git.commit(last.parents[0]!)!;
+      expect(first.parents).toEqual([tip]);
+      for (const [replayed, original] of [[first, git.commit(c1)!], [last, git.commit(c2)!]] as const) {
+        expect(replayed.sha).not.toBe(original.sha);
+        expect(replayed.author).toEqual(original.author);
+        expect(replayed.message).toBe(original.message);
+        expect(replayed.committer).toMatchObject({ name: "GitHub", date: "2026-01-01T00:03:00Z" });
+      }
+      expect(timed.pullState(REPO, n).pull.merge_commit_sha).toBe(merged);
+      expect(timed.readFile(REPO, "f.txt")).toBe("2");
+    } finally {
+      await timed.close();
+    }
+  });
+
+  it("rebase refuses a PR whose replay would give another tree than a merge", async () => {
+    fake.commitFiles(REPO, "f", { "f.txt": "1" }, { author: "alice", message: "add" });
+    fake.commitFiles(REPO, "f", { "f.txt": null }, { author: "alice", message: "remove" });
+    fake.commitFiles(REPO, "f", { "g.txt": "g" }, { author: "alice", message: "other" });
+    const n = fake.openPull(REPO, { user: "alice", head: "f", title: "f" });
+    fake.commitFiles(REPO, "main", { "f.txt": "main's" }, { author: "bob" });
+    // merging keeps main's f.txt (the PR's net change does not touch it); replaying "remove" would delete it
+    expect(() => fake.mergePull(REPO, n, { user: "bob", method: "rebase" })).toThrow(/can't be rebased/);
+  });
+});
+
 describe("issues, comments, labels", () => {
   it("comments, labels and closes with a state reason", async () => {
     const n = fake.openIssue(REPO, { user: "alice", title: "Access request", body: "### Account\n\nprod", labels: ["access-request"] });

@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import type { Config } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
-import { checkPolicy, globCovers, policySize, resourceWithin, POLICY_LIMITS, type Verdict } from "../src/policy/guardrails.js";
+import { checkPolicy, globCovers, namesUnscoped, policySize, resourceWithin, POLICY_LIMITS, type Verdict } from "../src/policy/guardrails.js";
 import { DANGEROUS_ACTIONS, DANGEROUS_COMBINATIONS, dangerousAction } from "../src/policy/dangerous.js";
 
 const catalogue = loadCatalogue();
@@ -600,6 +600,27 @@ describe("the dangerous list", () => {
     for (const d of DANGEROUS_ACTIONS) expect(catalogue.action(d.action)?.full).toBe(d.action); // spelled as AWS does
   });
 
+  it("covers code execution and session actions of the default services, each accepted only by allowed_dangerous_actions (table)", () => {
+    const table: Array<[string, string]> = [
+      ["ssm:SendCommand", `arn:aws:ssm:us-east-1:${ACCOUNT}:document/AWS-RunShellScript`],
+      ["ssm:StartSession", `arn:aws:ssm:us-east-1:${ACCOUNT}:document/SSM-SessionManagerRunShell`],
+      ["ecs:ExecuteCommand", `arn:aws:ecs:us-east-1:${ACCOUNT}:task/default/abc`],
+      ["lambda:UpdateFunctionConfiguration", `arn:aws:lambda:us-east-1:${ACCOUNT}:function:f`],
+      ["states:UpdateStateMachine", `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:m`],
+      ["rds:ModifyDBInstance", `arn:aws:rds:us-east-1:${ACCOUNT}:db:orders`],
+      ["rds:ModifyDBCluster", `arn:aws:rds:us-east-1:${ACCOUNT}:cluster:orders`],
+    ];
+    for (const [action, resource] of table) {
+      expect(dangerousAction(action)?.scope, action).toBe("always");
+      expect(testConfig().allowed_services).toContain(action.split(":")[0]);
+      const refused = check(policy(allow(action, resource)));
+      errorMatching(refused, new RegExp(`"${action}" is a dangerous action \\(privilege escalation\\)`));
+      const accepted = check(policy(allow(action, resource)), { config: testConfig({ allowed_dangerous_actions: [action] }) });
+      expect(accepted.errors, action).toEqual([]);
+      expect(accepted.risk, action).toBe("high");
+    }
+  });
+
   it("covers the actions of POLICY-NOTES.md", () => {
     for (const a of [
       "iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:AddUserToGroup", "iam:CreatePolicyVersion",
@@ -629,5 +650,82 @@ describe("speed", () => {
     const t = performance.now();
     for (let i = 0; i < 2000; i++) checkPolicy(catalogue, p, ctx);
     expect(performance.now() - t).toBeLessThan(2000);
+  });
+});
+
+describe("wildcard names that cover every resource are unscoped (a decision, not a sample)", () => {
+  const SECRET_FORMAT = "arn:${Partition}:secretsmanager:${Region}:${Account}:secret:${SecretId}";
+  const FIELDS = { partition: "aws", region: "us-east-1", account: ACCOUNT };
+  const SECRETS = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:`;
+  const wildName = fc.array(fc.constantFrom("*", "?"), { minLength: 1, maxLength: 8 }).map((a) => a.join(""));
+  const literal = fc.constantFrom("a", "p", "Z", "0", "9");
+  const separators = fc.array(fc.constantFrom("*", "?", "-", "/", ".", "_"), { minLength: 1, maxLength: 8 }).map((a) => a.join(""));
+  const anyTail = fc.array(fc.constantFrom("a", "/", "-", "*", "?"), { maxLength: 8 }).map((a) => a.join(""));
+
+  it.each([
+    ["secret:???*", SECRETS + "???*", SECRET_FORMAT, true],
+    ["secret:*", SECRETS + "*", SECRET_FORMAT, true],
+    ["secret:prod/*", SECRETS + "prod/*", SECRET_FORMAT, false],
+    ["secret:*-?????? (every secret: AWS adds a dash and six characters)", SECRETS + "*-??????", SECRET_FORMAT, true],
+    ["secret:prod-??????", SECRETS + "prod-??????", SECRET_FORMAT, false],
+    ["a literal ARN", SECRETS + "-", SECRET_FORMAT, false],
+    ["parameter/???*", `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/???*`, "arn:${Partition}:ssm:${Region}:${Account}:parameter/${ParameterNameWithoutLeadingSlash}", true],
+    ["key/???*", `arn:aws:kms:us-east-1:${ACCOUNT}:key/???*`, "arn:${Partition}:kms:${Region}:${Account}:key/${KeyId}", true],
+    ["role/???*", `arn:aws:iam::${ACCOUNT}:role/???*`, "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}", true],
+    ["role/*", `arn:aws:iam::${ACCOUNT}:role/*`, "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}", true],
+    ["role/app-*", `arn:aws:iam::${ACCOUNT}:role/app-*`, "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}", false],
+    ["s3 object *", "arn:aws:s3:::*", "arn:${Partition}:s3:::${BucketName}/${ObjectName}", true],
+    ["s3 object */*", "arn:aws:s3:::*/*", "arn:${Partition}:s3:::${BucketName}/${ObjectName}", true],
+    ["s3 object ???*", "arn:aws:s3:::???*", "arn:${Partition}:s3:::${BucketName}/${ObjectName}", true],
+    ["s3 object reports/*", "arn:aws:s3:::reports/*", "arn:${Partition}:s3:::${BucketName}/${ObjectName}", false],
+    ["s3 bucket ???*", "arn:aws:s3:::???*", "arn:${Partition}:s3:::${BucketName}", true],
+    ["s3 bucket reports", "arn:aws:s3:::reports", "arn:${Partition}:s3:::${BucketName}", false],
+  ])("%s", (_, pattern, format, unscoped) => {
+    const region = format.includes("${Region}") ? "us-east-1" : "";
+    const account = format.includes("${Account}") ? ACCOUNT : "";
+    expect(namesUnscoped(pattern, format, { partition: "aws", region, account })).toBe(unscoped);
+  });
+
+  it("a name part of only * and ? is unscoped, whatever its shape (property)", () => {
+    fc.assert(
+      fc.property(wildName, (name) => {
+        expect(namesUnscoped(SECRETS + name, SECRET_FORMAT, FIELDS)).toBe(true);
+      }),
+    );
+  });
+
+  it("a name part of wildcards and separators only (*-??????, */*) is unscoped (property)", () => {
+    fc.assert(
+      fc.property(separators, (name) => {
+        expect(namesUnscoped(SECRETS + name, SECRET_FORMAT, FIELDS)).toBe(/[*?]/.test(name));
+      }),
+    );
+  });
+
+  it("a name part that starts with a letter or digit is scoped (property)", () => {
+    fc.assert(
+      fc.property(literal, anyTail, (first, tail) => {
+        expect(namesUnscoped(SECRETS + first + tail, SECRET_FORMAT, FIELDS)).toBe(false);
+      }),
+    );
+  });
+
+  it("an unscoped name gets the verdict of `*` (property over actions and generated names)", () => {
+    const cases = [
+      { action: "secretsmanager:GetSecretValue", base: SECRETS, config: testConfig() },
+      { action: "ssm:GetParameter", base: `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/`, config: testConfig() },
+      { action: "kms:PutKeyPolicy", base: `arn:aws:kms:us-east-1:${ACCOUNT}:key/`, config: testConfig() },
+      { action: "iam:PassRole", base: `arn:aws:iam::${ACCOUNT}:role/`, config: WITH_IAM },
+    ];
+    fc.assert(
+      fc.property(fc.constantFrom(...cases), wildName, (c, name) => {
+        const star = check(policy(allow(c.action, `${c.base}*`)), { config: c.config });
+        const wild = check(policy(allow(c.action, c.base + name)), { config: c.config });
+        expect(star.ok).toBe(false);
+        expect({ ok: wild.ok, risk: wild.risk }).toEqual({ ok: star.ok, risk: star.risk });
+        expect(wild.errors.map((e) => e.message).join("\n")).toMatch(/is a dangerous action/);
+      }),
+      { numRuns: 60 },
+    );
   });
 });

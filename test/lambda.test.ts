@@ -51,7 +51,8 @@ interface Delivery {
 }
 
 function event(d: Delivery = {}): LambdaHttpEvent {
-  const body = d.body ?? JSON.stringify(d.payload ?? { action: "opened", issue: { number: 7 }, installation: { id: 1 } });
+  // Distinct deliveries carry distinct bodies, as GitHub's do (replays are recognised by the body).
+  const body = d.body ?? JSON.stringify(d.payload ?? { action: "opened", issue: { number: 7 }, installation: { id: 1 }, test_nonce: randomUUID() });
   const hc = d.headerCase ?? ((h: string) => h);
   const headers: Record<string, string> = {
     [hc("content-type")]: d.contentType ?? "application/json",
@@ -151,7 +152,7 @@ describe("Lambda webhook handler", () => {
     expect(JSON.parse(res.body)).toMatchObject({ delivery: "fails" });
   });
 
-  it("drops a replay of a handled delivery id, but lets a failed one be redelivered", async () => {
+  it("drops a replay of a handled signed body, but lets a failed one be redelivered", async () => {
     const { handler, stub } = makeHandler();
     const first = event({ id: "same" });
     expect((await handler(first)).statusCode).toBe(200);
@@ -161,9 +162,10 @@ describe("Lambda webhook handler", () => {
     expect(stub.seen).toHaveLength(1);
 
     stub.state.fail = new Error("boom");
-    expect((await handler(event({ id: "retry-me" }))).statusCode).toBe(500);
+    const failing = event({ id: "retry-me" });
+    expect((await handler(failing)).statusCode).toBe(500);
     stub.state.fail = undefined;
-    expect((await handler(event({ id: "retry-me" }))).statusCode).toBe(200);
+    expect((await handler(failing)).statusCode).toBe(200);
     expect(stub.seen.map((s) => s.id)).toEqual(["same", "retry-me"]);
 
     // A forged copy of a known id is still a 401, not a "duplicate" 200.
@@ -183,6 +185,17 @@ describe("Lambda webhook handler", () => {
     await Promise.all([handler(event()), handler(event()), handler(event())]);
     await handler(event());
     expect(src.loads).toBe(1);
+  });
+
+  it("answers 413 to a body over GitHub's 25 MB cap without starting the app", async () => {
+    const { handler, stub, src } = makeHandler();
+    const big = JSON.stringify({ action: "opened", issue: { number: 7 }, pad: "x".repeat(25 * 1024 * 1024) });
+    for (const base64 of [false, true]) {
+      const res = await handler(event({ body: big, base64 }));
+      expect(res.statusCode).toBe(413);
+    }
+    expect(src.loads).toBe(0);
+    expect(stub.seen).toEqual([]);
   });
 
   it("refuses to start with a weak webhook secret (503, nothing runs)", async () => {

@@ -7,7 +7,7 @@ import { loadCatalogue } from "../src/iam-data.js";
 import { evaluate } from "../src/policy/evaluator.js";
 import { generatePolicy } from "../src/policy/generator.js";
 import { resourceWithin } from "../src/policy/guardrails.js";
-import { narrowToEnvelope } from "../src/policy/narrow.js";
+import { narrowToEnvelope, pairsOutsideEnvelope } from "../src/policy/narrow.js";
 import { planRequest } from "../src/policy/pipeline.js";
 
 const catalogue = loadCatalogue();
@@ -324,5 +324,56 @@ describe("property: the narrowed policy never allows what the envelope does not"
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe("pairsOutsideEnvelope: hand-written policies are held to the request pair by pair", () => {
+  const POOL: RequestItem[] = [
+    { service: "s3", access: ["read"], resources: ["reports-bucket"] },
+    { service: "s3", access: ["write"], resources: ["scratch-bucket/tmp/"] },
+    { service: "s3", access: ["list"], resources: ["logs-bucket"] },
+    { service: "dynamodb", access: ["read"], resources: ["orders"] },
+    { service: "dynamodb", access: ["write"], resources: ["scratch"] },
+    { service: "dynamodb", actions: ["dynamodb:PutItem"], resources: ["audit"] },
+  ];
+  const itemPolicies = POOL.map((item) => generatePolicy(catalogue, [item], CTX).policy);
+  // An action granted on "*" (no resource-level support) is within the request on "*" only: an
+  // ARN there grants nothing in AWS. So the oracle asks the evaluator about ARNs without those.
+  const withoutStar = (p: PolicyDocument): PolicyDocument => ({ ...p, Statement: p.Statement.filter((s) => ![s.Resource].flat().includes("*")) });
+  const allowsOf = (p: PolicyDocument) => p.Statement.filter((s) => s.Effect === "Allow");
+
+  it("accepted ⇔ every pair lies inside some request item's own policy (property; the evaluator as oracle)", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: POOL.length - 1 }), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), fc.array(fc.nat(), { minLength: 1, maxLength: 2 })), { minLength: 1, maxLength: 3 }),
+        (chosen, picks) => {
+          const items = chosen.map((k) => ({ label: `request[${k}]`, policy: itemPolicies[k] as PolicyDocument }));
+          const actions = [...new Set(items.flatMap((it) => allowsOf(it.policy).flatMap((s) => [s.Action].flat())))].sort();
+          const resources = [...new Set(items.flatMap((it) => allowsOf(it.policy).flatMap((s) => [s.Resource].flat())))].sort();
+          const statements: Statement[] = picks.map(([as, rs]) => ({
+            Effect: "Allow",
+            Action: [...new Set(as.map((n) => actions[n % actions.length] as string))],
+            Resource: [...new Set(rs.map((n) => resources[n % resources.length] as string))],
+          }));
+          const policy: PolicyDocument = { Version: "2012-10-17", Statement: statements };
+          const inside = statements.every((s) =>
+            [s.Action].flat().every((a) =>
+              [s.Resource].flat().every((r) => items.some((it) => evaluate(r === "*" ? it.policy : withoutStar(it.policy), { action: a, resource: r, currentTime: NOW }).decision === "Allow")),
+            ),
+          );
+          expect(pairsOutsideEnvelope(catalogue, items, policy).length === 0).toBe(inside);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("a conditional grant of an item counts only for a statement with the same condition", () => {
+    const item = { label: "request[0]", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: BUCKET, Condition: { StringLike: { "s3:prefix": ["tmp/*"] } } }] } as PolicyDocument };
+    const bare: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: BUCKET }] };
+    expect(pairsOutsideEnvelope(catalogue, [item], bare)[0]?.message).toMatch(/with a Condition this statement lacks/);
+    const same: PolicyDocument = { Version: "2012-10-17", Statement: [{ ...bare.Statement[0], Condition: { StringLike: { "s3:prefix": "tmp/*" } } } as Statement] };
+    expect(pairsOutsideEnvelope(catalogue, [item], same)).toEqual([]);
   });
 });

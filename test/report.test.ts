@@ -16,6 +16,8 @@ import { parseGitLog, parseMergeDates } from "../src/report/history.js";
 import { renderReport } from "../src/report/render.js";
 import { humanSeconds, quantile, stat } from "../src/report/stats.js";
 import { toGitLogText } from "../src/report/synthetic.js";
+import { loadCatalogue } from "../src/iam-data.js";
+import { grantUnscoped } from "../src/policy/guardrails.js";
 
 const NOW = new Date("2026-11-27T12:00:00Z");
 const sha = (n: number) => n.toString(16).padStart(40, "0");
@@ -228,5 +230,35 @@ describe("renderers", () => {
     expect(tags.filter((t) => /https?:/.test(t))).toEqual([]);
     expect(html).toContain("see https://example.com/docs &lt;script&gt;alert(1)&lt;/script&gt;");
     expect(html).toContain("done &lt;!channel&gt; | @team");
+  });
+});
+
+describe("unscoped grants in the report", () => {
+  // The report must call a grant on every secret dangerous whichever way the wildcard is written;
+  // with the catalogue it uses the guardrails' own decision, without it a shape rule that errs wide.
+  const catalogue = loadCatalogue();
+  const secret = (name: string) => `arn:aws:secretsmanager:us-east-1:111122223333:secret:${name}`;
+  const cases: Array<[resource: string, unscoped: boolean]> = [
+    ["*", true],
+    [secret("*"), true],
+    [secret("???*"), true],
+    [secret("*-??????"), true],
+    [secret("prod/*"), false],
+    [secret("db-??????"), false],
+  ];
+  const oneGrant = (resource: string): ReportRecord => ({
+    file: "access-requests/prod/2026/9-s.yaml",
+    request: req("9-s", "alice", "prod", "1h", [{ service: "secretsmanager", access: ["read"], resources: ["x"] }], {
+      status: "active",
+      grant: grant(109, "2026-11-27T11:00:00Z", "2026-11-27T13:00:00Z"),
+      policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [resource] }] },
+    }),
+  });
+  it.each(cases)("%s → unscoped %s, with the catalogue and by shape alone", (resource, unscoped) => {
+    for (const grantUnscopedFn of [(a: string, r: string) => grantUnscoped(catalogue, a, r), undefined]) {
+      const r = buildReport({ records: [oneGrant(resource)], commits: [], mergeDates: new Map(), now: NOW, accessLevelOf: () => "read", grantUnscoped: grantUnscopedFn });
+      expect(r.riskiest[0]?.dangerous).toEqual(unscoped ? ["secretsmanager:GetSecretValue"] : []);
+      expect(r.riskiest[0]?.risk).toBe(unscoped ? "high" : "low");
+    }
   });
 });

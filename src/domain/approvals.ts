@@ -1,6 +1,6 @@
 // Approval verification: may this merged pull request grant access? Pure — the app fetches the
-// pull request, its files, reviews, the last commit, CODEOWNERS (at the base SHA) and team
-// memberships, and passes them in. Every rule that fails is reported with what to do about it;
+// pull request, its files, reviews, all its commits, CODEOWNERS (at the default branch's tip just
+// before the merge, see preMergeTips) and team memberships, and passes them in. Every rule that fails is reported with what to do about it;
 // missing or ambiguous data never approves.
 import { REQUESTS_DIR, checkPathShape } from "./request.js";
 import { show } from "./text.js";
@@ -72,7 +72,7 @@ export interface ApprovalInput {
     headSha: string;
     merged: boolean;
     mergeCommitSha: string | null;
-    /** The SHA CODEOWNERS was read at (shown in notes). */
+    /** The SHA CODEOWNERS was read at: the pre-merge tip of the default branch. */
     baseSha: string;
     /** The PR's `changed_files` count, when known: a file list shorter than it is incomplete. */
     changedFiles?: number;
@@ -87,8 +87,9 @@ export interface ApprovalInput {
   };
   /** From the policy pipeline: who asks, and the risk tier of the policy. */
   request: { requester: string; risk: RiskTier };
-  /** The last commit on the head branch. */
-  lastCommit: { sha?: string; author: CommitIdentity | null; committer: CommitIdentity | null };
+  /** Every commit of the pull request (pulls.listCommits), not only the last: whoever wrote or
+   *  committed any of them never approves, and a later commit (e.g. the app's) hides nobody. */
+  commits: ReadonlyArray<{ sha?: string; author: CommitIdentity | null; committer: CommitIdentity | null }>;
   /** Logins that pushed to the head branch (e.g. `synchronize` senders), when the app knows them. */
   pushedBy?: string[];
   reviews: Review[];
@@ -186,6 +187,93 @@ export function checkChangedFiles(files: readonly ChangedFile[], expectedCount?:
   return undefined;
 }
 
+// --- where the default branch stood just before the merge -----------------------------------------
+
+/** A commit as git.getCommit or pulls.listCommits describes it: its git author, not the account. */
+export interface CommitFacts {
+  sha: string;
+  parents: string[];
+  message: string;
+  author: { name: string; email: string; date: string } | null;
+}
+
+/**
+ * `tips`: the default branch's tip just before the merge is one of these (first: the most likely);
+ * the caller judges at every one and acts only if they agree. `more`: pass the first `need`
+ * commits of the merge commit's first-parent chain. `unknown`: it cannot be told; grant nothing.
+ */
+export type PreMergeTips =
+  | { kind: "tips"; method: "merge commit" | "squash" | "rebase"; tips: string[] }
+  | { kind: "more"; need: number }
+  | { kind: "unknown"; reason: string };
+
+/** pulls.listCommits answers at most this many commits; a list this long may be cut short. */
+export const MAX_PR_COMMITS = 250;
+
+/**
+ * The pre-merge tip of the default branch, from the merge commit GitHub recorded. Never from the
+ * payload's `base.sha`: GitHub sets that when the PR was opened or last updated, not at the merge.
+ *
+ * Why this is right for every merge method (GitHub's "Get a pull request" documents
+ * `merge_commit_sha` as the merge commit, the squashed commit, or for a rebase "the commit that
+ * the base branch was updated to"):
+ * - merge commit (`--no-ff`): parents are [pre-merge tip, head]; two parents whose second is the
+ *   approved head → the first parent. Any other commit with several parents → unknown.
+ * - squash: one new commit whose only parent is the pre-merge tip.
+ * - rebase: each PR commit is replayed in order onto the pre-merge tip; GitHub changes only the
+ *   committer ("Rebase and merge on GitHub will always update the committer information and
+ *   create new commit SHAs"), so every replay keeps its original's author and message.
+ *   `merge_commit_sha` is the last replay, so the pre-merge tip is the parent of the N-th commit
+ *   back along first parents (N = the PR's commits), not the merge commit's parent.
+ * A single-parent merge commit that carries no PR commit's author and message is not a replay,
+ * so it is a squash. One that does is taken as a rebase only if the N commits back
+ * are replays of the PR's commits in order; otherwise (or if the PR has merge commits, which a
+ * rebase drops, or too many commits to list) the tip is unknown. A squash commit can be made to
+ * look like a replay (its message is chosen by whoever merges), so for a rebase both the
+ * rebase reading and the squash reading are returned and must agree.
+ */
+export function preMergeTips(input: { mergeSha: string; headSha: string; prCommits: readonly CommitFacts[]; firstParents: readonly CommitFacts[] }): PreMergeTips {
+  const { mergeSha, headSha, prCommits, firstParents } = input;
+  const unknown = (why: string): PreMergeTips => ({ kind: "unknown", reason: `the default branch's commit before the merge cannot be determined: ${why}; nothing is granted — open a new pull request and merge it with a merge commit or squash` });
+  if (firstParents.length === 0) return { kind: "more", need: 1 };
+  for (let i = 0; i < firstParents.length; i++) {
+    const expected = i === 0 ? mergeSha : firstParents[i - 1]?.parents[0];
+    if (firstParents[i]?.sha !== expected) return unknown(`commit ${short(validSha(firstParents[i]?.sha))} is not the first parent expected (${short(validSha(expected))})`);
+  }
+  const m = firstParents[0] as CommitFacts;
+  if (prCommits.length === 0) return unknown(`the pull request lists no commits`);
+  if (prCommits.length >= MAX_PR_COMMITS) return unknown(`the pull request has ${prCommits.length} or more commits, more than GitHub lists`);
+  if (m.parents.length === 2) {
+    if (m.parents[1] === headSha) return { kind: "tips", method: "merge commit", tips: [m.parents[0] as string] };
+    return unknown(`merge commit ${short(mergeSha)} has parents ${m.parents.map((p) => short(p)).join(", ")}, and the second is not the approved head ${short(headSha)}`);
+  }
+  if (m.parents.length !== 1) return unknown(`merge commit ${short(mergeSha)} has ${m.parents.length} parents`);
+  const squashTip = m.parents[0] as string;
+  // Not a replay of any PR commit → not a rebase → a squash.
+  if (!prCommits.some((c) => replays(m, c))) return { kind: "tips", method: "squash", tips: [squashTip] };
+  if (prCommits.some((c) => c.parents.length !== 1)) return unknown(`the merge commit looks like a rebase of a pull request that contains merge commits, and a rebase drops those`);
+  if (!replays(m, prCommits[prCommits.length - 1] as CommitFacts)) return unknown(`merge commit ${short(mergeSha)} repeats an earlier commit of the pull request, not its last`);
+  const n = prCommits.length;
+  if (firstParents.length < n) return { kind: "more", need: n };
+  for (let i = 0; i < n; i++) {
+    const replayed = firstParents[i] as CommitFacts;
+    const original = prCommits[n - 1 - i] as CommitFacts;
+    if (replayed.parents.length !== 1 || !replays(replayed, original)) {
+      return unknown(`the merge looks like a rebase of ${n} commits, but commit ${short(validSha(replayed.sha))} on the default branch is not a replay of ${short(validSha(original.sha))}`);
+    }
+  }
+  const rebaseTip = (firstParents[n - 1] as CommitFacts).parents[0] as string;
+  return { kind: "tips", method: "rebase", tips: [...new Set([rebaseTip, squashTip])] };
+}
+
+/** Whether `a` can be GitHub's replay of `b`: same author and message. The author date is not
+ *  compared, so that a rebase which restamped it would still be recognised (and not be taken
+ *  for a squash, whose parent is not the pre-merge tip then). */
+function replays(a: CommitFacts, b: CommitFacts): boolean {
+  if (!a.author || !b.author) return false;
+  return a.author.name === b.author.name && a.author.email === b.author.email && a.message === b.message;
+}
+
 type Reason = "bot-approval" | "self-approval" | "not-authorized" | "stale-approval";
 
 interface Discounted {
@@ -247,14 +335,32 @@ export function verifyApproval(input: ApprovalInput): ApprovalDecision {
   else if (pr?.author?.type === "Bot" && typeof pr.author.login === "string" && /\[bot\]$/i.test(pr.author.login)) {
     notes.push(`the pull request was opened by ${pr.author.login}; bots never approve`);
   } else fail("missing-data", `the author of pull request #${pr?.number} is unknown (${quote(String(pr?.author?.login))}), so a self-approval cannot be ruled out`);
-  const commitSha = short(validSha(input.lastCommit?.sha));
-  for (const [role, who] of [["author", input.lastCommit?.author], ["committer", input.lastCommit?.committer]] as const) {
-    const login = normalizeLogin(who?.login);
-    if (login) exclude(login, `the ${role} of the last commit ${commitSha}`);
-    else if (who?.isBot === true && typeof who.login === "string" && who.login !== "") {
-      // Bot accounts ("app[bot]") never approve anyway.
-    } else {
-      fail("unknown-commit-author", `the ${role} of the last commit ${commitSha} is not linked to a GitHub account, so the app cannot tell whether an approver wrote it; push the last commit from an account whose e-mail is verified on GitHub (or amend it), then get approval again`);
+  const commits = Array.isArray(input.commits) ? input.commits : [];
+  if (commits.length === 0) fail("missing-data", `the commits of pull request #${pr?.number} are unknown, so the app cannot tell who wrote them; retry once GitHub lists them`);
+  const wrote = new Map<string, { author: string[]; committer: string[] }>();
+  const unlinked = { author: [] as string[], committer: [] as string[] };
+  for (const c of commits) {
+    const sha = short(validSha(c?.sha));
+    for (const role of ["author", "committer"] as const) {
+      const who = c?.[role];
+      const login = normalizeLogin(who?.login);
+      if (login) {
+        const w = wrote.get(login) ?? { author: [], committer: [] };
+        if (!w[role].includes(sha)) w[role].push(sha);
+        wrote.set(login, w);
+      } else if (who?.isBot === true && typeof who.login === "string" && who.login !== "") {
+        // Bot accounts ("app[bot]") never approve anyway.
+      } else if (!unlinked[role].includes(sha)) unlinked[role].push(sha);
+    }
+  }
+  const commitList = (shas: string[]) => `commit${shas.length === 1 ? "" : "s"} ${shas.slice(0, 3).join(", ")}${shas.length > 3 ? ` and ${shas.length - 3} more` : ""}`;
+  for (const [login, w] of wrote) {
+    if (w.author.length) exclude(login, `the author of ${commitList(w.author)}`);
+    if (w.committer.length) exclude(login, `the committer of ${commitList(w.committer)}`);
+  }
+  for (const role of ["author", "committer"] as const) {
+    if (unlinked[role].length) {
+      fail("unknown-commit-author", `the ${role} of ${commitList(unlinked[role])} in the pull request is not linked to a GitHub account, so the app cannot tell whether an approver wrote it; push from an account whose e-mail is verified on GitHub (or amend those commits), then get approval again`);
     }
   }
   for (const p of input.pushedBy ?? []) {

@@ -5,7 +5,8 @@
 // without a record in git.
 import { isoSeconds } from "../domain/time.js";
 import type { ProbotOctokit } from "probot";
-import { candidateTeams, checkChangedFiles, verifyApproval, type ChangedFile, type Review, type TeamMember } from "../domain/approvals.js";
+import { candidateTeams, checkChangedFiles, preMergeTips, verifyApproval, type ChangedFile, type CommitFacts, type PreMergeTips, type Review, type TeamMember } from "../domain/approvals.js";
+import { CONFIG_PATH } from "../domain/config.js";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { parseDuration } from "../domain/duration.js";
 import { commitMessage, recordGrant, recordStatus } from "../domain/records.js";
@@ -31,6 +32,7 @@ export interface MergedPr {
   mergedAt: string | null;
   headSha: string;
   headRef: string;
+  /** As the payload says it: the base tip when the PR was last updated. Never used to judge. */
   baseSha: string;
   author: { login: string; type: string } | null;
   changedFiles?: number;
@@ -86,21 +88,37 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
   const path = files[0]!.path;
   const headBlobSha = listed[0]!.sha;
 
-  // Config and CODEOWNERS as they were before the merge: the PR cannot change its own rules.
-  const baseStore = new GitHubRecordStore(octokit, { owner, repo: name, branch: pr.baseSha });
+  // The rules (config, CODEOWNERS) and the record are judged as the default branch stood just
+  // before the merge — never at the payload's base.sha, which GitHub sets when the PR was opened or
+  // last updated, so rules tightened since (an approver removed, denied_actions added) would be
+  // missed. preMergeTips says where that was for every merge method; when it cannot tell, or
+  // names more than one candidate and they disagree, nothing is granted.
+  const prCommits = await octokit.paginate(octokit.rest.pulls.listCommits, { owner, repo: name, pull_number: pr.number, per_page: 100 });
+  const located = await locatePreMergeTips(octokit, repo, pr.mergeCommitSha, pr.headSha, prCommits);
+  if (located.kind !== "tips") return blocked([located.kind === "unknown" ? located.reason : "the default branch's commit before the merge cannot be determined"]);
+  const tips = located.tips;
+  const tipStores = tips.map((sha) => new GitHubRecordStore(octokit, { owner, repo: name, branch: sha }));
+  const fingerprints = await Promise.all(tipStores.map((st) => rulesFingerprint(st)));
+  if (new Set(fingerprints).size > 1) {
+    return blocked([`the merge (${located.method}) leaves ${tips.length} candidates for the default branch's commit before it (${tips.map((t) => t.slice(0, 7)).join(", ")}), and ${CONFIG_PATH} or CODEOWNERS differ between them, so the rules to judge by are ambiguous; nothing is granted — open a new pull request and merge it with a merge commit or squash`]);
+  }
+  const baseSha = tips[0] as string;
+  const baseStore = tipStores[0] as GitHubRecordStore;
   const cfg = await loadRepoConfig(baseStore);
   if (!cfg.ok) return blocked(cfg.problems.map((p) => p.message));
   const config = cfg.config;
   const mainStore = new GitHubRecordStore(octokit, { owner, repo: name, branch: repo.defaultBranch });
 
-  // Issue 10 (attack suite): a pull request that edits a request file which was already a record
+  // A pull request that edits a request file which was already a record
   // (active, expired, revoked, …) before the merge rewrites the audit trail — e.g. someone strips
   // status/grant from another user's active request and widens it, or pushes a later expires_at
   // while keeping status: active. Records are written by the app only: refuse, and put the record
   // as it was before the merge back on the default branch (compare-and-swap: only if nothing has
-  // changed it since the merge), so records and AWS agree again.
-  const before = await recordBeforeMerge(octokit, repo, pr.mergeCommitSha, path);
-  if (before && before.status !== "proposed") {
+  // changed it since the merge), so records and AWS agree again. Read at every candidate
+  // pre-merge tip: a multi-commit rebase must not hide the record behind its own earlier commits.
+  const befores = await Promise.all(tipStores.map((st) => recordAt(st, path)));
+  const before = befores.find((b) => b !== undefined && b.status !== "proposed");
+  if (before) {
     const restored = await updateRecord(mainStore, path, (current) => {
       if (current?.text === before.text) return { kind: "skip", reason: "already restored" };
       if (!current || current.sha !== atMergeSha(listed)) return { kind: "skip", reason: "the file changed again after the merge" };
@@ -163,21 +181,20 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
 
   // Approvals, with the data fetched here and the decision made in src/domain/approvals.ts.
   const reviews = (await octokit.paginate(octokit.rest.pulls.listReviews, { owner, repo: name, pull_number: pr.number, per_page: 100 })) as unknown as Review[];
-  const { data: commit } = await octokit.rest.repos.getCommit({ owner, repo: name, ref: pr.headSha });
   const codeownersFiles = await Promise.all(CODEOWNERS_LOCATIONS.map(async (p) => ({ path: p, text: (await baseStore.read(p))?.text })));
   const picked = pickCodeowners(codeownersFiles);
   const codeowners = picked ? { ...ownersOf(parseCodeowners(picked.text, picked.path), path), source: picked.path } : undefined;
   const teamMembers = await fetchTeamMembers(octokit, candidateTeams(config, codeowners), reviews);
   const decision = verifyApproval({
-    pr: { number: pr.number, author: pr.author, headSha: pr.headSha, merged: pr.merged, mergeCommitSha: pr.mergeCommitSha, baseSha: pr.baseSha, ...(pr.changedFiles !== undefined ? { changedFiles: pr.changedFiles } : {}) },
+    pr: { number: pr.number, author: pr.author, headSha: pr.headSha, merged: pr.merged, mergeCommitSha: pr.mergeCommitSha, baseSha, ...(pr.changedFiles !== undefined ? { changedFiles: pr.changedFiles } : {}) },
     files,
     requestFile: { path, headBlobSha, mergeBlobSha: atMerge.sha },
     request: { requester: request.requester, risk: plan.verdict.risk },
-    lastCommit: {
-      sha: commit.sha,
-      author: commit.author ? { login: commit.author.login, isBot: commit.author.type === "Bot" } : null,
-      committer: commit.committer ? { login: commit.committer.login, isBot: commit.committer.type === "Bot" } : null,
-    },
+    commits: prCommits.map((c) => ({
+      sha: c.sha,
+      author: c.author && "login" in c.author ? { login: c.author.login, isBot: c.author.type === "Bot" } : null,
+      committer: c.committer && "login" in c.committer ? { login: c.committer.login, isBot: c.committer.type === "Bot" } : null,
+    })),
     reviews,
     config,
     codeowners,
@@ -320,15 +337,42 @@ async function retried<T>(fn: () => Promise<T>, attempts: number): Promise<T> {
   }
 }
 
-/** The request file as it was on the default branch just before the merge (the merge commit's first parent). */
-async function recordBeforeMerge(octokit: ProbotOctokit, repo: RepoRef, mergeSha: string, path: string): Promise<{ text: string; status: string; id?: string } | undefined> {
-  const { data } = await octokit.rest.git.getCommit({ owner: repo.owner, repo: repo.repo, commit_sha: mergeSha });
-  const parent = data.parents[0]?.sha;
-  if (!parent) return undefined;
-  const file = await new GitHubRecordStore(octokit, { owner: repo.owner, repo: repo.repo, branch: parent }).read(path);
+/** The request file at a commit, with its status and id (undefined when absent). */
+async function recordAt(store: GitHubRecordStore, path: string): Promise<{ text: string; status: string; id?: string } | undefined> {
+  const file = await store.read(path);
   if (!file) return undefined;
   const id = /^id:\s*'?([0-9]+-[a-z0-9-]+)'?\s*$/m.exec(file.text)?.[1];
   return { text: file.text, status: recordStatus(file.text), ...(id ? { id } : {}) };
+}
+
+/** Blob shas of the config and every CODEOWNERS location at a commit: equal means the same rules. */
+async function rulesFingerprint(store: GitHubRecordStore): Promise<string> {
+  const files = await Promise.all([CONFIG_PATH, ...CODEOWNERS_LOCATIONS].map(async (p) => (await store.read(p))?.sha ?? "-"));
+  return files.join(" ");
+}
+
+/** Fetches what {@link preMergeTips} asks for: the merge commit, then first parents as needed. */
+async function locatePreMergeTips(octokit: ProbotOctokit, repo: RepoRef, mergeSha: string, headSha: string, listed: Array<{ sha: string; parents: Array<{ sha: string }>; commit: { message: string; author: { name?: string; email?: string; date?: string } | null } }>): Promise<PreMergeTips> {
+  const facts = (c: { sha: string; parents: Array<{ sha: string }>; message: string; author: { name?: string; email?: string; date?: string } | null }): CommitFacts => ({
+    sha: c.sha,
+    parents: c.parents.map((p) => p.sha),
+    message: c.message,
+    author: c.author?.name !== undefined && c.author.email !== undefined && c.author.date !== undefined ? { name: c.author.name, email: c.author.email, date: c.author.date } : null,
+  });
+  const prCommits = listed.map((c) => facts({ sha: c.sha, parents: c.parents, message: c.commit.message, author: c.commit.author }));
+  const chain: CommitFacts[] = [];
+  for (;;) {
+    const r = preMergeTips({ mergeSha, headSha, prCommits, firstParents: chain });
+    if (r.kind !== "more") return r;
+    const had = chain.length;
+    while (chain.length < r.need) {
+      const next = chain.length === 0 ? mergeSha : chain[chain.length - 1]?.parents[0];
+      if (!next) break;
+      const { data } = await octokit.rest.git.getCommit({ owner: repo.owner, repo: repo.repo, commit_sha: next });
+      chain.push(facts(data));
+    }
+    if (chain.length === had) return { kind: "unknown", reason: `the default branch's history before merge commit ${mergeSha.slice(0, 7)} ends too early to find the commit before the merge; nothing is granted` };
+  }
 }
 
 /** The blob sha of the PR's one request file at its head (equal at the merge when nothing slipped in). */

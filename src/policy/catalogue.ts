@@ -55,6 +55,35 @@ export function classifyLevel(raw: string): AccessLevel | undefined {
   return undefined;
 }
 
+/**
+ * Actions AWS authorizes on "*" although the data lists a resource type for them: every listed
+ * type is optional (the data's `required: false`), and the call names no such resource in the
+ * everyday case (CloudWatch metrics have no ARN; `dataset` is only for OTLP datasets; the list
+ * calls take the table or detector only as a filter). "All types optional" alone is not enough:
+ * the data marks s3:GetObject's `object`, sns:Unsubscribe's `topic` and ec2:ReleaseAddress's
+ * `elastic-ip` optional too, and those must stay scoped. So the list is reviewed by hand, and a
+ * test checks each entry still has only optional types in the data.
+ */
+export const OPTIONAL_RESOURCE_ON_STAR: readonly string[] = [
+  "cloudwatch:GetMetricData",
+  "cloudwatch:ListMetrics",
+  "cloudwatch:PutMetricData",
+  "dynamodb:ListExports",
+  "dynamodb:ListImports",
+  "logs:ListAnomalies",
+  "logs:ListLogAnomalyDetectors",
+];
+const OPTIONAL_ON_STAR = new Set(OPTIONAL_RESOURCE_ON_STAR.map((a) => a.toLowerCase()));
+
+/**
+ * Does AWS authorize this action only on "*" — no resource types at all, or only optional ones
+ * of a reviewed action (see OPTIONAL_RESOURCE_ON_STAR)? Such an action is granted on "*".
+ */
+export function authorizedOnlyOnStar(action: Pick<ActionInfo, "full" | "resourceTypes">): boolean {
+  if (action.resourceTypes.length === 0) return true;
+  return OPTIONAL_ON_STAR.has(action.full.toLowerCase()) && action.resourceTypes.every((r) => !r.required);
+}
+
 const PLACEHOLDER = /\$\{([A-Za-z0-9]+)\}/g;
 
 /** ARN format → anchored regex: partition/region/account stay within one ARN field. */

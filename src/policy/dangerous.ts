@@ -16,6 +16,11 @@
 //   https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html
 // - cloudsplaining's ResourceExposure finding (Permissions-management actions without resource
 //   constraints) and the resource types IAM Access Analyzer reports external access for.
+// - Code execution and interactive sessions: AWS's own warnings (Systems Manager user guide,
+//   "Restricting access to root-level commands through SSM Agent"; ECS developer guide, "Monitor
+//   Amazon ECS containers with ECS Exec"; Step Functions API reference, UpdateStateMachine), the
+//   pathfinding.cloud paths ssm-001, ssm-002 and ecs-006, Stratus Red Team's Lambda extension
+//   technique, and the master-password detection rules of Elastic and HackTricks' RDS page.
 //
 // Every action named here exists in the AWS service authorization data (a test checks it), so a
 // rename upstream shows up as a failing test instead of a silently dead entry.
@@ -42,6 +47,12 @@ export interface DangerousAction {
   /** One sentence: what the holder can do with it. */
   why: string;
   source: string;
+  /**
+   * For an `unscoped` entry: even on named resources the request is risk high, and reviewers are
+   * told this (what the holder can do there). Such an action is needed for real tasks, so it is
+   * not refused on named resources; on unscoped ones it is, like any `unscoped` entry.
+   */
+  scopedWhy?: string;
 }
 
 /** Actions that are dangerous only together, in the same policy (any statements). */
@@ -61,9 +72,10 @@ const CREDS = "cloudsplaining/Parliament credentials-exposure list (gist kmcquad
 const CHATBOT = "AWS Chatbot ReadonlyCommands deny list (aws-cdk aws-chatbot): read-only actions that return credentials";
 const ANALYZER_PASSROLE = "IAM Access Analyzer security warning: PassRole with star in resource";
 const EXPOSURE = "cloudsplaining ResourceExposure; IAM Access Analyzer external-access resource types";
+const SSM_ROOT = "AWS Systems Manager user guide, Restricting access to root-level commands through SSM Agent (SendCommand and StartSession run as root/SYSTEM)";
 
-function d(action: string, category: DangerCategory, scope: DangerScope, why: string, source: string): DangerousAction {
-  return { action, category, scope, why, source };
+function d(action: string, category: DangerCategory, scope: DangerScope, why: string, source: string, extra: Partial<DangerousAction> = {}): DangerousAction {
+  return { action, category, scope, why, source, ...extra };
 }
 
 export const DANGEROUS_ACTIONS: readonly DangerousAction[] = [
@@ -90,6 +102,14 @@ export const DANGEROUS_ACTIONS: readonly DangerousAction[] = [
   d("glue:UpdateDevEndpoint", "privilege-escalation", "always", "adds an SSH key to an existing Glue dev endpoint and uses its role's credentials", RHINO),
   d("lambda:UpdateFunctionCode", "privilege-escalation", "always", "replaces the code of an existing function, which then runs with the function's role", RHINO),
   d("sagemaker:CreatePresignedNotebookInstanceUrl", "privilege-escalation", "always", "opens a Jupyter session on an existing notebook instance and uses its role's credentials", PATHFINDING),
+  // Code execution on existing compute, which then acts with its role (and its data)
+  d("ssm:SendCommand", "privilege-escalation", "always", "runs any command as root/SYSTEM on an instance and reads its instance role's credentials; commands keep running after the grant ends", `${SSM_ROOT}; pathfinding.cloud ssm-002`),
+  d("ssm:StartSession", "privilege-escalation", "always", "opens a root shell (or port forwarding) on an instance and reads its instance role's credentials; a session opened before expiry stays open after it", `${SSM_ROOT}; pathfinding.cloud ssm-001`),
+  d("ecs:ExecuteCommand", "privilege-escalation", "always", "opens a shell in a running container and reads its task role's credentials; a session opened before expiry stays open after it", "AWS ECS developer guide, ECS Exec (IAM permissions for ECS Exec); pathfinding.cloud ecs-006 (paired there with ecs:DescribeTasks, which only looks up a task id that ListTasks or the console also give)"),
+  d("lambda:UpdateFunctionConfiguration", "privilege-escalation", "always", "adds a layer or extension, or an AWS_LAMBDA_EXEC_WRAPPER environment variable, so own code runs in an existing function with its role; the change outlives the grant", "Stratus Red Team aws.persistence.lambda-layer-extension (Datadog); AWS Lambda developer guide, execution environment wrapper scripts"),
+  d("states:UpdateStateMachine", "privilege-escalation", "always", "rewrites an existing state machine's definition to call any AWS API through SDK integrations with the state machine's role; the change outlives the grant", "AWS Step Functions API reference, UpdateStateMachine (definition and roleArn); Step Functions AWS SDK service integrations"),
+  d("rds:ModifyDBInstance", "privilege-escalation", "always", "resets the master user password of a database instance (MasterUserPassword) and signs in to every database on it as the administrator", "AWS RDS API reference, ModifyDBInstance MasterUserPassword; Elastic detection rule AWS RDS DB Instance or Cluster Password Modified; HackTricks aws-rds-privesc (rds:ModifyDBInstance)"),
+  d("rds:ModifyDBCluster", "privilege-escalation", "always", "resets the master user password of a database cluster (MasterUserPassword) and signs in to every database on it as the administrator", "AWS RDS API reference, ModifyDBCluster MasterUserPassword; Elastic detection rule AWS RDS DB Instance or Cluster Password Modified"),
 
   // --- Credentials exposure: the API response is (or mints) a credential
   d("iam:CreateServiceSpecificCredential", "credentials-exposure", "always", "creates a CodeCommit/Keyspaces password for an IAM user", CREDS),
@@ -97,7 +117,9 @@ export const DANGEROUS_ACTIONS: readonly DangerousAction[] = [
   d("iam:UpdateAccessKey", "credentials-exposure", "always", "re-activates a disabled (possibly leaked) access key", CREDS),
   d("sts:GetFederationToken", "credentials-exposure", "always", "mints federated-user credentials that outlive this grant's session", CREDS),
   d("sts:GetSessionToken", "credentials-exposure", "always", "mints session credentials for the caller", CREDS),
-  d("sts:AssumeRole", "credentials-exposure", "unscoped", "returns credentials of every role whose trust policy allows the caller", `${CREDS}; DESIGN.md (sts:AssumeRole on *)`),
+  d("sts:AssumeRole", "credentials-exposure", "unscoped", "returns credentials of every role whose trust policy allows the caller", `${CREDS}; DESIGN.md (sts:AssumeRole on *)`, {
+    scopedWhy: "receives the named role's credentials and acts with all of that role's permissions, which this policy does not show — check them before approving",
+  }),
   // Not ecr:GetAuthorizationToken: the token "can be used to access any Amazon ECR registry that
   // your IAM principal has access to" (ECR API reference), i.e. it carries only the caller's own
   // ECR permissions; an ECR pull needs it (src/policy/companions.ts).
@@ -196,9 +218,16 @@ export const DANGEROUS_COMBINATIONS: readonly DangerousCombination[] = [
   c("ModifyEC2InstanceUserDataThenRestart", ["ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:StartInstances"], "replaces an instance's user data and restarts it to run own code with its role", PATHFINDING),
   c("ModifyExistingEC2LaunchTemplate", ["ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"], "makes new instances of a launch template run own code with its role", PATHFINDING),
   c("EC2InstanceConnectSendSSHPublicKey", ["ec2-instance-connect:SendSSHPublicKey", "ec2:DescribeInstances"], "logs in to an instance and uses its role's credentials", PATHFINDING),
-  c("ECSExecuteCommandOnRunningTask", ["ecs:ExecuteCommand", "ecs:DescribeTasks"], "opens a shell in a running container and uses its task role's credentials", PATHFINDING),
   c("UpdateSageMakerNotebookLifecycleConfig", ["sagemaker:CreateNotebookInstanceLifecycleConfig", "sagemaker:StopNotebookInstance", "sagemaker:UpdateNotebookInstance", "sagemaker:StartNotebookInstance"], "makes a notebook instance run own code with its role at start", PATHFINDING),
 ];
+
+/**
+ * Actions whose effect is not cut off by the grant's time condition: AWS authorizes a session or a
+ * command when it starts, and it then runs on its own (Session Manager sessions until they end or
+ * idle out, ECS Exec uses the same sessions, Run Command until the command finishes). The sweep
+ * and the scheduled revocation only remove the policy; neither ends such sessions or commands.
+ */
+export const OUTLIVING_ACTIONS: readonly string[] = ["ssm:StartSession", "ssm:SendCommand", "ecs:ExecuteCommand"];
 
 const BY_ACTION = new Map(DANGEROUS_ACTIONS.map((e) => [e.action.toLowerCase(), e]));
 

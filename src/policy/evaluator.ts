@@ -1,11 +1,16 @@
 // The project's own identity-policy evaluator. Pure: the pipeline uses it to check a stamped
 // policy without the AGPL simulator that the differential tests use (tests only, never src/).
-// It evaluates a subset of IAM (Action/Resource wildcards and date conditions on
-// aws:CurrentTime); anything else comes back "Unknown" so it never guesses "Allow".
+// It evaluates a subset of IAM: Action/NotAction, Resource/NotResource (wildcards, policy
+// variables and their escapes) and date conditions on aws:CurrentTime. A policy IAM would
+// reject, and anything it does not model, comes back "Unknown": it never guesses "Allow", and a
+// Deny it cannot rule out leaves the answer open rather than ignored.
 
-import type { Condition, PolicyDocument, Statement } from "../domain/types.js";
+import type { Condition, PolicyDocument } from "../domain/types.js";
 
 export type Decision = "Allow" | "ImplicitDeny" | "ExplicitDeny" | "Unknown";
+
+/** Values of request context keys: a string, or several for a multivalued key. */
+export type RequestContext = Record<string, string | string[]>;
 
 export interface EvaluationRequest {
   /** e.g. "s3:GetObject" */
@@ -14,6 +19,13 @@ export interface EvaluationRequest {
   resource: string;
   /** ISO-8601 with a time zone, e.g. 2026-11-27T10:00:00Z */
   currentTime: string;
+  /**
+   * Every context key the request carries (names compare case-insensitively); policy variables
+   * such as ${aws:username} are filled from it. A key it lacks has no value. Without a context,
+   * a statement that uses a variable cannot be decided (Unknown). aws:CurrentTime is always
+   * present (from currentTime).
+   */
+  context?: RequestContext;
 }
 
 export interface EvaluationResult {
@@ -101,35 +113,56 @@ interface CompiledCondition {
   tests: Array<(now: number) => boolean>;
 }
 
+/** A Resource entry as IAM reads it: literal text, wildcards and policy variables. */
+type Piece =
+  | { kind: "text"; text: string }
+  | { kind: "star" }
+  | { kind: "one" }
+  | { kind: "variable"; key: string; name: string; fallback?: string };
+
+interface CompiledResources {
+  /** NotResource: the statement applies to resources that match none of the entries. */
+  negated: boolean;
+  /** The entries without variables, as one anchored alternation (undefined when there are none). */
+  fixed?: RegExp;
+  /** Entries with variables, resolved per request. */
+  variable: Piece[][];
+}
+
 interface CompiledStatement {
-  index: number;
   label: string;
   effect: "Allow" | "Deny";
+  /** NotAction: the statement applies to actions that match none of the patterns. */
+  actionNegated: boolean;
   action: RegExp;
-  resource: RegExp;
+  resources: CompiledResources;
   condition: CompiledCondition;
 }
 
-const cache = new WeakMap<PolicyDocument, CompiledStatement[]>();
+type CompiledPolicy = { statements: CompiledStatement[] } | { invalid: string };
+
+const cache = new WeakMap<object, CompiledPolicy>();
+
+const REGEX_SPECIAL = /[.*+?^${}()|[\]\\/]/g;
 
 function globToRegexSource(pattern: string): string {
   let out = "";
   for (const ch of pattern) {
     if (ch === "*") out += ".*";
     else if (ch === "?") out += ".";
-    else out += ch.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    else out += ch.replace(REGEX_SPECIAL, "\\$&");
   }
   return out;
 }
 
-function toList(value: string | string[]): string[] {
-  return Array.isArray(value) ? value : [value];
-}
-
-// One anchored alternation per element: a single RegExp test per statement per request.
-function compilePatterns(patterns: string[], flags: string): RegExp {
-  if (patterns.length === 0) return /(?!)/;
-  return new RegExp(`^(?:${patterns.map(globToRegexSource).join("|")})$`, flags);
+function piecesToRegexSource(pieces: Piece[], resolve: (p: Extract<Piece, { kind: "variable" }>) => string): string {
+  let out = "";
+  for (const p of pieces) {
+    if (p.kind === "star") out += ".*";
+    else if (p.kind === "one") out += ".";
+    else out += (p.kind === "text" ? p.text : resolve(p)).replace(REGEX_SPECIAL, "\\$&");
+  }
+  return out;
 }
 
 const DATE_OPERATORS: Record<string, { compare: (now: number, value: number) => boolean; negated: boolean }> = {
@@ -167,6 +200,7 @@ function compileCondition(condition: Condition | undefined): CompiledCondition {
         unknown ??= `condition key ${key} (${operatorName}) is not supported by this evaluator`;
         continue;
       }
+      // A policy variable (${...}) in a date value is not a date either: Unknown, not literal.
       const values = Array.isArray(raw) ? raw : [raw];
       const parsed = values.map(parseIamDate);
       const bad = parsed.findIndex((t) => t === undefined);
@@ -188,23 +222,160 @@ function compileCondition(condition: Condition | undefined): CompiledCondition {
   return unknown === undefined ? { tests } : { tests, unknown };
 }
 
-function compileStatement(statement: Statement, index: number): CompiledStatement {
+class InvalidPolicy extends Error {}
+
+const invalid = (message: string): never => {
+  throw new InvalidPolicy(message);
+};
+
+/** A string or a non-empty array of strings; anything else makes the policy invalid. */
+function stringList(value: unknown, where: string): string[] {
+  const list = Array.isArray(value) ? (value as unknown[]) : [value];
+  // An empty list would make NotAction/NotResource match everything; IAM has no use for it.
+  if (list.length === 0) invalid(`${where} is an empty list`);
+  list.forEach((v, i) => {
+    if (typeof v !== "string" || v === "") invalid(`${where}${Array.isArray(value) ? `[${i}]` : ""} is ${JSON.stringify(v)}, not a non-empty string`);
+  });
+  return list as string[];
+}
+
+// IAM's grammar: "*" or <service>:<action>, wildcards only in the action part. A pattern without
+// a colon ("s3*", "GetObject") is rejected by IAM; reading it as a glob could match every service.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html
+const ACTION_PATTERN = /^(?:\*|[A-Za-z0-9-]+:[A-Za-z0-9_.*?-]+)$/;
+/** An action as a request names it (no wildcards). */
+const REQUEST_ACTION = /^[A-Za-z0-9-]+:[A-Za-z0-9_.-]+$/;
+
+function compileActions(patterns: string[], where: string): RegExp {
+  patterns.forEach((a, i) => {
+    if (!ACTION_PATTERN.test(a)) {
+      invalid(`${where}${patterns.length > 1 ? `[${i}]` : ""} ${JSON.stringify(a)} is not "*" or service:Action (e.g. s3:GetObject)`);
+    }
+  });
+  // Actions are case-insensitive in IAM (service prefix included).
+  return new RegExp(`^(?:${patterns.map(globToRegexSource).join("|")})$`, "i");
+}
+
+/**
+ * Reads ${...} in a Resource entry (policy language 2012-10-17 only): a variable filled from the
+ * request context, optionally with a default (${aws:username, 'none'}), or one of the escapes
+ * ${*} ${?} ${$} for a literal *, ? or $.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+ */
+function readResource(entry: string, variables: boolean, where: string): Piece[] {
+  const pieces: Piece[] = [];
+  let text = "";
+  const flush = (): void => {
+    if (text !== "") pieces.push({ kind: "text", text });
+    text = "";
+  };
+  for (let i = 0; i < entry.length; i++) {
+    const ch = entry.charAt(i);
+    if (ch === "*" || ch === "?") {
+      flush();
+      pieces.push(ch === "*" ? { kind: "star" } : { kind: "one" });
+    } else if (variables && ch === "$" && entry.charAt(i + 1) === "{") {
+      const close = entry.indexOf("}", i + 2);
+      if (close === -1) invalid(`${where} ${JSON.stringify(entry)} opens a policy variable with "\${" but never closes it with "}"`);
+      const inner = entry.slice(i + 2, close);
+      if (inner === "*" || inner === "?" || inner === "$") text += inner;
+      else {
+        const m = /^\s*([^\s,'{}$*?]+)\s*(?:,\s*'([^']*)'\s*)?$/.exec(inner);
+        if (!m) invalid(`${where} ${JSON.stringify(entry)} has a policy variable \${${inner}} this evaluator cannot read`);
+        const [, name = "", fallback] = m as RegExpExecArray;
+        flush();
+        pieces.push(fallback === undefined ? { kind: "variable", key: name.toLowerCase(), name } : { kind: "variable", key: name.toLowerCase(), name, fallback });
+      }
+      i = close;
+    } else text += ch;
+  }
+  flush();
+  return pieces;
+}
+
+function compileResources(entries: string[], negated: boolean, variables: boolean, where: string): CompiledResources {
+  const fixed: string[] = [];
+  const variable: Piece[][] = [];
+  entries.forEach((entry, i) => {
+    const at = entries.length > 1 ? `${where}[${i}]` : where;
+    // IAM takes "*" or an ARN; a bare name is rejected ("Resource must be in ARN format or *").
+    if (entry !== "*" && !entry.startsWith("arn:")) invalid(`${at} ${JSON.stringify(entry)} is not "*" or an ARN`);
+    const pieces = readResource(entry, variables, at);
+    if (pieces.some((p) => p.kind === "variable")) variable.push(pieces);
+    else fixed.push(piecesToRegexSource(pieces, () => ""));
+  });
+  // Resources are case-sensitive; "s" lets * span a newline like any other character.
+  const out: CompiledResources = { negated, variable };
+  if (fixed.length) out.fixed = new RegExp(`^(?:${fixed.join("|")})$`, "s");
+  return out;
+}
+
+const STATEMENT_KEYS = new Set(["Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"]);
+const POLICY_KEYS = new Set(["Version", "Id", "Statement"]);
+
+function compileStatement(raw: unknown, index: number, variables: boolean): CompiledStatement {
+  const at = `Statement[${index}]`;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return invalid(`${at} is not an object`);
+  const st = raw as Record<string, unknown>;
+  for (const key of Object.keys(st)) {
+    if (key === "Principal" || key === "NotPrincipal") invalid(`${at}.${key}: an identity policy cannot name a principal`);
+    if (!STATEMENT_KEYS.has(key)) invalid(`${at} has an element ${JSON.stringify(key)} that IAM does not know`);
+  }
+  // "The Effect value is case sensitive": "deny" is not a Deny, and not an Allow either.
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_effect.html
+  const effect = st.Effect;
+  if (effect !== "Allow" && effect !== "Deny") return invalid(`${at}.Effect ${JSON.stringify(effect)} is not "Allow" or "Deny" (the value is case-sensitive)`);
+  if (st.Sid !== undefined && typeof st.Sid !== "string") invalid(`${at}.Sid is not a string`);
+  // Exactly one of Action/NotAction and one of Resource/NotResource.
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
+  const pick = (a: string, b: string): string => {
+    const has = [a, b].filter((k) => st[k] !== undefined);
+    if (has.length !== 1) invalid(`${at} must have exactly one of ${a} or ${b}${has.length ? `, not both` : ""}`);
+    return has[0] as string;
+  };
+  const actionKey = pick("Action", "NotAction");
+  const resourceKey = pick("Resource", "NotResource");
+  const label = typeof st.Sid === "string" && st.Sid ? `statement ${index} (${st.Sid})` : `statement ${index}`;
   return {
-    index,
-    label: statement.Sid ? `statement ${index} (${statement.Sid})` : `statement ${index}`,
-    effect: statement.Effect,
-    // Actions are case-insensitive in IAM (service prefix included); resources are not.
-    action: compilePatterns(toList(statement.Action), "i"),
-    resource: compilePatterns(toList(statement.Resource), "s"),
-    condition: compileCondition(statement.Condition),
+    label,
+    effect,
+    // NotAction/NotResource match what the list does not: with Allow that grants everything
+    // else the Resource allows, with Deny it denies everything else.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notresource.html
+    actionNegated: actionKey === "NotAction",
+    action: compileActions(stringList(st[actionKey], `${at}.${actionKey}`), `${at}.${actionKey}`),
+    resources: compileResources(stringList(st[resourceKey], `${at}.${resourceKey}`), resourceKey === "NotResource", variables, `${at}.${resourceKey}`),
+    condition: compileCondition(st.Condition as Condition | undefined),
   };
 }
 
+function compileUncached(policy: Record<string, unknown>): CompiledPolicy {
+  try {
+    for (const key of Object.keys(policy)) if (!POLICY_KEYS.has(key)) invalid(`the policy has an element ${JSON.stringify(key)} that IAM does not know`);
+    // Without a Version, IAM reads the policy as 2008-10-17, where ${aws:username} is literal text.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html
+    const version = policy.Version;
+    if (version !== undefined && version !== "2012-10-17" && version !== "2008-10-17") {
+      invalid(`Version ${JSON.stringify(version)} is not "2012-10-17"`);
+    }
+    const raw = policy.Statement;
+    if (raw === undefined) invalid("the policy has no Statement");
+    // IAM accepts a single statement object as well as a list.
+    const list = Array.isArray(raw) ? (raw as unknown[]) : [raw];
+    return { statements: list.map((st, i) => compileStatement(st, i, version === "2012-10-17")) };
+  } catch (e) {
+    if (e instanceof InvalidPolicy) return { invalid: e.message };
+    throw e;
+  }
+}
+
 // Policies are treated as immutable once evaluated: the cache is keyed by object identity.
-function compile(policy: PolicyDocument): CompiledStatement[] {
+function compile(policy: unknown): CompiledPolicy {
+  if (typeof policy !== "object" || policy === null || Array.isArray(policy)) return { invalid: "the policy is not a JSON object" };
   let compiled = cache.get(policy);
   if (compiled === undefined) {
-    compiled = policy.Statement.map(compileStatement);
+    compiled = compileUncached(policy as Record<string, unknown>);
     cache.set(policy, compiled);
   }
   return compiled;
@@ -213,60 +384,151 @@ function compile(policy: PolicyDocument): CompiledStatement[] {
 // ---------------------------------------------------------------------------------------------
 // Evaluation
 
+interface RequestFacts {
+  action: string;
+  resource: string;
+  now: number;
+  /** Lower-cased keys; undefined when the caller gave no context. */
+  context?: Map<string, string | string[]>;
+  currentTime: string;
+}
+
 function conditionHolds(condition: CompiledCondition, now: number): Tri {
   // A known test that fails makes the statement inapplicable whatever the unknown part says.
   for (const test of condition.tests) if (!test(now)) return false;
   return condition.unknown === undefined ? true : "unknown";
 }
 
-function parseRequestTime(currentTime: string): number {
-  const now = typeof currentTime === "string" && !/^-?\d+$/.test(currentTime) ? parseIamDate(currentTime) : undefined;
-  if (now === undefined) {
-    throw new Error(`currentTime must be an ISO-8601 date-time with a zone (e.g. 2026-11-27T10:00:00Z), got ${JSON.stringify(currentTime)}`);
-  }
-  return now;
+type EntryMatch = { match: Tri; why?: string; noValue?: string };
+
+/**
+ * One Resource entry with variables. A key with no value (absent, or multivalued, which cannot
+ * fill a variable) and no default makes the entry match nothing.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value
+ */
+function variableEntryMatches(pieces: Piece[], req: RequestFacts): EntryMatch {
+  let missing: string | undefined;
+  let unknown: string | undefined;
+  const source = piecesToRegexSource(pieces, (v) => {
+    const value = v.key === "aws:currenttime" ? req.currentTime : req.context?.get(v.key);
+    if (req.context === undefined && v.key !== "aws:currenttime") {
+      unknown ??= `it uses \${${v.name}} and the request has no context to fill it from`;
+      return "";
+    }
+    const filled = typeof value === "string" ? value : v.fallback;
+    if (filled === undefined) {
+      missing ??= v.name;
+      return "";
+    }
+    // Whether IAM reads a wildcard inside a filled-in value as a wildcard is not documented.
+    if (/[*?]/.test(filled)) unknown ??= `\${${v.name}} is ${JSON.stringify(filled)}, which contains a wildcard character`;
+    return filled;
+  });
+  if (unknown !== undefined) return { match: "unknown", why: unknown };
+  if (missing !== undefined) return { match: false, noValue: missing };
+  return { match: new RegExp(`^(?:${source})$`, "s").test(req.resource) };
 }
 
-function evaluateAt(policy: PolicyDocument, action: string, resource: string, now: number): EvaluationResult {
+function resourcesMatch(r: CompiledResources, req: RequestFacts): EntryMatch {
+  let any = r.fixed?.test(req.resource) ?? false;
+  let why: string | undefined;
+  let noValue: string | undefined;
+  for (const pieces of r.variable) {
+    if (any) break;
+    const m = variableEntryMatches(pieces, req);
+    if (m.match === true) any = true;
+    else if (m.match === "unknown") why ??= m.why;
+    else if (m.noValue !== undefined) noValue ??= m.noValue;
+  }
+  if (!r.negated) {
+    if (any) return { match: true };
+    return why === undefined ? { match: false } : { match: "unknown", why };
+  }
+  if (any) return { match: false };
+  if (why !== undefined) return { match: "unknown", why };
+  // AWS documents what a variable with no value does in Resource (no match), not what it does
+  // in NotResource, where "excluded nothing" would widen the statement: undecided.
+  if (noValue !== undefined) return { match: "unknown", why: `NotResource uses \${${noValue}}, which has no value in this request` };
+  return { match: true };
+}
+
+function decide(compiled: CompiledPolicy, req: RequestFacts): EvaluationResult {
+  if ("invalid" in compiled) return { decision: "Unknown", reason: `the policy is not valid IAM: ${compiled.invalid}` };
+  const { action, resource, now } = req;
   let allow: CompiledStatement | undefined;
-  let unknownAllow: CompiledStatement | undefined;
-  let unknownDeny: CompiledStatement | undefined;
-  for (const s of compile(policy)) {
-    if (!s.action.test(action) || !s.resource.test(resource)) continue;
+  let unknownAllow: { s: CompiledStatement; why: string } | undefined;
+  let unknownDeny: { s: CompiledStatement; why: string } | undefined;
+  for (const s of compiled.statements) {
+    if (s.action.test(action) === s.actionNegated) continue;
+    const res = resourcesMatch(s.resources, req);
+    if (res.match === false) continue;
     const holds = conditionHolds(s.condition, now);
     if (holds === false) continue;
+    const why = res.match === "unknown" ? res.why : holds === "unknown" ? s.condition.unknown : undefined;
     if (s.effect === "Deny") {
-      if (holds === true) {
+      if (why === undefined) {
         return { decision: "ExplicitDeny", reason: `${s.label} denies ${action} on ${resource}` };
       }
-      unknownDeny ??= s;
-    } else if (holds === true) {
+      unknownDeny ??= { s, why };
+    } else if (why === undefined) {
       allow ??= s;
     } else {
-      unknownAllow ??= s;
+      unknownAllow ??= { s, why };
     }
   }
   // A Deny that might apply leaves the outcome open: explicit deny or whatever the Allows say.
   if (unknownDeny !== undefined) {
-    return { decision: "Unknown", reason: `${unknownDeny.label} (Deny) matches but ${unknownDeny.condition.unknown}` };
+    return { decision: "Unknown", reason: `${unknownDeny.s.label} (Deny) matches but ${unknownDeny.why}` };
   }
   if (allow !== undefined) {
     return { decision: "Allow", reason: `${allow.label} allows ${action} on ${resource}` };
   }
   if (unknownAllow !== undefined) {
-    return { decision: "Unknown", reason: `${unknownAllow.label} (Allow) matches but ${unknownAllow.condition.unknown}` };
+    return { decision: "Unknown", reason: `${unknownAllow.s.label} (Allow) matches but ${unknownAllow.why}` };
   }
   return { decision: "ImplicitDeny", reason: `no statement allows ${action} on ${resource}` };
 }
 
-/** Decide one request against an identity policy. Throws if currentTime is not an ISO date-time. */
+function parseRequestTime(currentTime: unknown): number | undefined {
+  return typeof currentTime === "string" && !/^-?\d+$/.test(currentTime) ? parseIamDate(currentTime) : undefined;
+}
+
+const BAD_TIME = (currentTime: unknown): string =>
+  `currentTime must be an ISO-8601 date-time with a zone (e.g. 2026-11-27T10:00:00Z), got ${JSON.stringify(currentTime)}`;
+
+function readContext(context: unknown): Map<string, string | string[]> | string | undefined {
+  if (context === undefined) return undefined;
+  if (typeof context !== "object" || context === null || Array.isArray(context)) return "context must be an object of key → string or string[]";
+  const out = new Map<string, string | string[]>();
+  for (const [key, value] of Object.entries(context)) {
+    const ok = typeof value === "string" || (Array.isArray(value) && value.every((v) => typeof v === "string"));
+    if (!ok) return `context key ${key} must be a string or a list of strings, got ${JSON.stringify(value)}`;
+    out.set(key.toLowerCase(), value as string | string[]);
+  }
+  return out;
+}
+
+/**
+ * Decide one request against an identity policy. Never throws: a policy IAM would reject, a
+ * malformed request or an unreadable time gives Unknown with the reason.
+ */
 export function evaluate(policy: PolicyDocument, req: EvaluationRequest): EvaluationResult {
-  return evaluateAt(policy, req.action, req.resource, parseRequestTime(req.currentTime));
+  const { action, resource, currentTime } = req;
+  const now = parseRequestTime(currentTime);
+  if (now === undefined) return { decision: "Unknown", reason: BAD_TIME(currentTime) };
+  if (typeof action !== "string" || !REQUEST_ACTION.test(action)) {
+    return { decision: "Unknown", reason: `action ${JSON.stringify(action)} is not service:Action (e.g. s3:GetObject)` };
+  }
+  if (typeof resource !== "string") return { decision: "Unknown", reason: `resource ${JSON.stringify(resource)} is not a string` };
+  const context = readContext(req.context);
+  if (typeof context === "string") return { decision: "Unknown", reason: context };
+  return decide(compile(policy), context === undefined ? { action, resource, now, currentTime } : { action, resource, now, currentTime, context });
 }
 
 /**
  * Check a stamped policy: each `checks` pair is allowed at `times.before` and not allowed at
  * `times.after`; each `outside` pair is not allowed at `times.before`. Unknown is a failure.
+ * Throws if a time is not an ISO date-time: the times come from the caller, not from input.
  */
 export function simulate(
   policy: PolicyDocument,
@@ -274,18 +536,17 @@ export function simulate(
   times: { before: string; after: string },
   outside: ActionResource[],
 ): SimulationReport {
-  const before = parseRequestTime(times.before);
-  const after = parseRequestTime(times.after);
+  for (const t of [times.before, times.after]) if (parseRequestTime(t) === undefined) throw new Error(BAD_TIME(t));
   const failures: SimulationFailure[] = [];
-  const expect = (pair: ActionResource, time: string, now: number, expected: "Allow" | "Deny"): void => {
-    const { decision, reason } = evaluateAt(policy, pair.action, pair.resource, now);
+  const expect = (pair: ActionResource, time: string, expected: "Allow" | "Deny"): void => {
+    const { decision, reason } = evaluate(policy, { action: pair.action, resource: pair.resource, currentTime: time });
     const ok = expected === "Allow" ? decision === "Allow" : decision === "ImplicitDeny" || decision === "ExplicitDeny";
     if (!ok) failures.push({ action: pair.action, resource: pair.resource, time, expected, got: decision, reason });
   };
   for (const pair of checks) {
-    expect(pair, times.before, before, "Allow");
-    expect(pair, times.after, after, "Deny");
+    expect(pair, times.before, "Allow");
+    expect(pair, times.after, "Deny");
   }
-  for (const pair of outside) expect(pair, times.before, before, "Deny");
+  for (const pair of outside) expect(pair, times.before, "Deny");
   return { ok: failures.length === 0, failures };
 }

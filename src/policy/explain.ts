@@ -2,7 +2,9 @@
 // statement and service) and a one-paragraph summary. Pure. Every policy is explained the same way,
 // whoever wrote it, so action names and ARNs are treated as untrusted text and escaped.
 import type { AccessLevel, PolicyDocument, Statement } from "../domain/types.js";
-import type { Catalogue } from "./catalogue.js";
+import { authorizedOnlyOnStar, type Catalogue } from "./catalogue.js";
+import { OUTLIVING_ACTIONS } from "./dangerous.js";
+import { destructiveActionsOf } from "./destructive.js";
 import { COARSE_LEVEL_EXCLUSIONS } from "./generator.js";
 
 export interface Explanation {
@@ -128,11 +130,23 @@ function summarize(catalogue: Catalogue, rows: Row[], risk: string | undefined):
       sentences.push(
         "Actions on all resources are ones AWS cannot limit to a resource (mostly listing what exists in the account).",
       );
+      const optional = optionalOnStar(catalogue, allow);
+      if (optional.length > 0) {
+        sentences.push(
+          `AWS authorizes ${listText(optional, 4)} only on all resources: ${optional.length === 1 ? "its resource types are" : "their resource types are"} optional and not named in everyday calls (e.g. CloudWatch metrics have no ARN).`,
+        );
+      }
     }
   }
   if (deny.length > 0) {
     const count = new Set(deny.flatMap((r) => r.fullActions)).size;
     sentences.push(`It explicitly denies ${count} action${count === 1 ? "" : "s"}.`);
+  }
+  const outliving = outlivingGranted(catalogue, allow);
+  if (outliving.length > 0) {
+    sentences.push(
+      `A session or command started with ${listText(outliving, 3)} before the expiry keeps running after it: AWS checks the time condition when it starts, and neither the scheduled revocation nor the sweep ends sessions or commands (they only remove the policy) — end them with aws ssm terminate-session (ECS Exec sessions are Session Manager sessions too).`,
+    );
   }
   if (risk) sentences.push(`Risk tier: ${escapeMarkdown(risk)}.`);
   // The exclusions that matter here: of a service and level the policy grants, and not granted.
@@ -147,7 +161,46 @@ function summarize(catalogue: Catalogue, rows: Row[], risk: string | undefined):
       `Access levels leave out rarely needed sensitive actions (${listText(left, 6)}); name them under actions: if you need them.`,
     );
   }
+  // Destructive writes of a service whose write actions the policy grants, and that it leaves out.
+  const writeServices = [...new Set(allow.filter((r) => r.levels.includes("write")).map((r) => r.service))];
+  // The shortest names first: they are the headline ones (s3:DeleteBucket, sqs:PurgeQueue).
+  const byLength = (a: string, b: string) => a.length - b.length || compare(a, b);
+  const destructiveLeft = writeServices.flatMap((service) =>
+    destructiveActionsOf(catalogue, service)
+      .filter((a) => !granted.has(a.toLowerCase()))
+      .sort(byLength)
+      .slice(0, 2),
+  );
+  if (destructiveLeft.length > 0) {
+    sentences.push(
+      `The write level leaves out destructive and administrative actions (such as ${listText(destructiveLeft, 4)}); named under actions: they make the request risk high.`,
+    );
+  }
   return sentences.join(" ");
+}
+
+/** Actions granted on "*" that the data lists with (optional) resource types: said, so nobody wonders. */
+function optionalOnStar(catalogue: Catalogue, allow: Row[]): string[] {
+  const found = new Set<string>();
+  for (const r of allow) {
+    if (!r.resources.includes("*")) continue;
+    for (const a of r.fullActions) {
+      const info = /[*?]/.test(a) ? undefined : catalogue.action(a);
+      if (info && info.resourceTypes.length > 0 && authorizedOnlyOnStar(info)) found.add(info.full);
+    }
+  }
+  return [...found].sort(compare);
+}
+
+/** The granted actions (wildcards expanded) whose sessions or commands outlive the grant. */
+function outlivingGranted(catalogue: Catalogue, allow: Row[]): string[] {
+  const wanted = new Set(OUTLIVING_ACTIONS.map((a) => a.toLowerCase()));
+  const found = new Set<string>();
+  for (const a of allow.flatMap((r) => r.fullActions)) {
+    const infos = /[*?]/.test(a) ? catalogue.expand(a) : [catalogue.action(a)].filter((x) => x !== undefined);
+    for (const info of infos) if (wanted.has(info.full.toLowerCase())) found.add(info.full);
+  }
+  return [...found].sort(compare);
 }
 
 function listText(items: string[], max: number): string {

@@ -5,8 +5,9 @@
 // (or when named exactly in `actions:`). Pure: the catalogue is handed in.
 import { ACCESS_LEVELS } from "../domain/types.js";
 import type { AccessLevel, PolicyDocument, Problem, RequestItem, Statement } from "../domain/types.js";
-import { escapeRegExp, type ActionInfo, type Catalogue } from "./catalogue.js";
+import { authorizedOnlyOnStar, escapeRegExp, type ActionInfo, type Catalogue } from "./catalogue.js";
 import { companionsFor, type Companion } from "./companions.js";
+import { leftOutOfLevels } from "./destructive.js";
 import { closest } from "./guardrails.js";
 
 export const GENERATOR_VERSION = "builtin/1";
@@ -445,7 +446,7 @@ function serviceIndex(catalogue: Catalogue, service: string): ServiceIndex {
   const typesOf = new Map<string, ReadonlySet<string>>();
   const actions = catalogue.actionsOf(service).sort((a, b) => compare(a.name, b.name));
   for (const a of actions) {
-    const types = new Set(a.resourceTypes.map((r) => r.name.toLowerCase()));
+    const types = authorizedOnlyOnStar(a) ? new Set<string>() : new Set(a.resourceTypes.map((r) => r.name.toLowerCase()));
     typesOf.set(a.full.toLowerCase(), types);
     if (types.size === 0) {
       push(unscoped, a.level, a);
@@ -595,13 +596,13 @@ export function generatePolicy(
           for (const t of targets) {
             if (!allowed(t, level)) continue;
             for (const type of t.types) {
-              for (const info of byType.get(type) ?? []) if (!EXCLUDED.has(info.full.toLowerCase())) grant(info, t);
+              for (const info of byType.get(type) ?? []) if (!EXCLUDED.has(info.full.toLowerCase()) && !leftOutOfLevels(info)) grant(info, t);
             }
           }
         }
         if (level === "list") {
           for (const info of index.unscoped.get("list") ?? []) {
-            if (!EXCLUDED.has(info.full.toLowerCase())) itemUnscoped.set(info.full, info);
+            if (!EXCLUDED.has(info.full.toLowerCase()) && !leftOutOfLevels(info)) itemUnscoped.set(info.full, info);
           }
         }
       }

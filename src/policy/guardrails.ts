@@ -6,8 +6,9 @@
 
 import type { AccessLevel, Config, PolicyDocument, Problem, RiskTier, Statement } from "../domain/types.js";
 import { joinPath, show } from "../domain/text.js";
-import type { ActionInfo, Catalogue } from "./catalogue.js";
+import { authorizedOnlyOnStar, type ActionInfo, type Catalogue } from "./catalogue.js";
 import { CATEGORY_LABEL, DANGEROUS_COMBINATIONS, dangerousAction, type DangerousAction } from "./dangerous.js";
+import { destructiveReason } from "./destructive.js";
 import { stampExpiry } from "./stamp.js";
 
 export interface Verdict {
@@ -317,11 +318,110 @@ function expansionOf(catalogue: Catalogue, pattern: string): Expansion {
   });
 }
 
-/** Literal ARN format → the ARN of a resource whose names nobody wrote (control characters). */
-function probeArn(format: string, arn: Arn): string {
-  return format.replace(/\$\{([A-Za-z0-9]+)\}/g, (_, name: string) =>
-    name === "Partition" ? arn.partition : name === "Region" ? arn.region : name === "Account" ? arn.account : "\u0001\u0002",
-  );
+/**
+ * Does granting `action` on `resource` reach every resource of its types (`*`, `role/*`,
+ * `secret:???*`)? The same decision the guardrails make, for readers outside a policy check (the
+ * access report). An action AWS authorizes only on `*` is unscoped by nature; an unknown action or
+ * a resource that is not an ARN counts as unscoped, so a doubtful case is never shown as narrow.
+ */
+export function grantUnscoped(catalogue: Catalogue, action: string, resource: string): boolean {
+  if (resource === "*") return true;
+  const info = catalogue.action(action);
+  const parts = resource.split(":");
+  if (!info || !resource.startsWith("arn:") || parts.length < 6) return true;
+  if (authorizedOnlyOnStar(info)) return true;
+  const fields = { partition: parts[1] ?? "", region: parts[3] ?? "", account: parts[4] ?? "" };
+  return remember(cacheOf(catalogue).unscoped, `${info.full}\n${resource}`, () => {
+    for (const t of info.resourceTypes) {
+      const rt = catalogue.resourceType(info.service, t.name.toLowerCase());
+      if (rt && namesUnscoped(resource, rt.arnFormat, fields)) return true;
+    }
+    return /^[*?/:]+$/.test(parts.slice(5).join(":"));
+  });
+}
+
+/** Characters that separate the parts of a name (paths, suffixes): no narrowing on their own. */
+const SEPARATOR = new Set(["-", "/", ".", "_", ":"]);
+
+/**
+ * Does the ARN pattern `pattern` leave the name unscoped for resource type `format` (an ARN format
+ * such as `arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}`)? It does when the pattern
+ * can be lined up with the format so that every literal character of the pattern falls on a
+ * literal character of the format, and every name placeholder is covered by wildcards and
+ * separators only (`role/*`, `secret:???*`, `secret:*-??????`, `arn:aws:s3:::*` for an object). A
+ * decision, not a sample: `???*` covers every name but the shortest, and a name of wildcards and
+ * separators (`-`, `/`, `.`, `_`, `:`) fits the usual shape of every name (a secret's ARN ends
+ * in `-` and six characters), so each is as wide as `*`. A letter or digit in the name scopes it.
+ * A pattern without wildcards names one resource. Partition, region and account are
+ * filled from `fields` (they are checked to be wildcard-free elsewhere). Literal characters are
+ * compared case-insensitively, so a doubtful case counts as unscoped. O(|pattern|·|format|).
+ */
+export function namesUnscoped(pattern: string, format: string, fields: { partition: string; region: string; account: string }): boolean {
+  // The format as tokens: a literal character, or PH (a name placeholder).
+  const PH = null;
+  const tokens: Array<string | null> = [];
+  let last = 0;
+  for (const m of format.matchAll(/\$\{([A-Za-z0-9]+)\}/g)) {
+    for (const ch of format.slice(last, m.index).toLowerCase()) tokens.push(ch);
+    const name = m[1] ?? "";
+    const fixed = name === "Partition" ? fields.partition : name === "Region" ? fields.region : name === "Account" ? fields.account : undefined;
+    if (fixed === undefined) tokens.push(PH);
+    else for (const ch of fixed.toLowerCase()) tokens.push(ch);
+    last = (m.index ?? 0) + m[0].length;
+  }
+  for (const ch of format.slice(last).toLowerCase()) tokens.push(ch);
+  if (!tokens.includes(PH)) return false; // a singleton type (e.g. the account's settings): nothing to scope
+  if (!/[*?]/.test(pattern)) return false; // a literal ARN
+  const p = pattern.toLowerCase();
+  const n = p.length;
+  const m = tokens.length;
+  // State (i, j, k): pattern[0..i) lined up with tokens[0..j); k = 1 when token j is a placeholder
+  // already partly covered by wildcards. Forward reachability, one pattern position at a time.
+  let cur = new Uint8Array(2 * (m + 1));
+  let next = new Uint8Array(2 * (m + 1));
+  cur[0] = 1;
+  for (let i = 0; i <= n; i++) {
+    const c = p[i];
+    // A `*` may also cover whole tokens without moving on in the pattern (closure over j).
+    if (c === "*") {
+      for (let j = 0; j < m; j++) {
+        if (cur[2 * j] || cur[2 * j + 1]) cur[2 * (j + 1)] = 1;
+      }
+    }
+    if (i === n) return cur[2 * m] === 1;
+    next.fill(0);
+    let any = false;
+    for (let j = 0; j <= m; j++) {
+      const t = tokens[j];
+      for (let k = 0; k < 2; k++) {
+        if (!cur[2 * j + k]) continue;
+        if (c === "*") {
+          next[2 * j + k] = 1; // the star ends here, covering nothing more
+          any = true;
+        } else if (c === "?" || SEPARATOR.has(c ?? "")) {
+          // A separator is a literal: it covers itself, or a character inside a name.
+          if (SEPARATOR.has(c ?? "") && k === 0 && j < m && t !== PH && t === c) {
+            next[2 * (j + 1)] = 1;
+            any = true;
+          }
+          if (j < m && t === PH) {
+            next[2 * j + 1] = 1; // part of the name, more may follow
+            next[2 * (j + 1)] = 1; // the rest of the name
+            any = true;
+          } else if (c === "?" && j < m && k === 0) {
+            next[2 * (j + 1)] = 1;
+            any = true;
+          }
+        } else if (k === 0 && j < m && t !== PH && t === c) {
+          next[2 * (j + 1)] = 1;
+          any = true;
+        }
+      }
+    }
+    if (!any) return false;
+    [cur, next] = [next, cur];
+  }
+  return false;
 }
 
 function formatToGlob(format: string): string {
@@ -372,6 +472,7 @@ class Run {
   private dropped = { errors: 0, warnings: 0 };
   private maxLevel: AccessLevel | undefined;
   private dangerous = false;
+  private destructive = false;
   private readonly granted = new Map<string, Granted>(); // lower-case action → first grant
   private readonly sids = new Map<string, string>();
   private readonly cfg: CompiledConfig;
@@ -419,7 +520,7 @@ class Run {
     if (this.dropped.errors) errors.push({ path: "", message: `… and ${plural(this.dropped.errors, "more error")} not shown` });
     if (this.dropped.warnings) warnings.push({ path: "", message: `… and ${plural(this.dropped.warnings, "more warning")} not shown` });
     const risk: RiskTier =
-      this.dangerous || this.maxLevel === "permissions-management"
+      this.dangerous || this.destructive || this.maxLevel === "permissions-management"
         ? "high"
         : this.maxLevel === "write" || this.maxLevel === "tagging"
           ? "medium"
@@ -859,7 +960,7 @@ class Run {
     // "*" only for actions that cannot be scoped to resources.
     if (star) {
       const scopable: ActionInfo[] = [];
-      for (const a of actions) for (const info of a.expansion.actions) if (info.resourceTypes.length > 0) scopable.push(info);
+      for (const a of actions) for (const info of a.expansion.actions) if (!authorizedOnlyOnStar(info)) scopable.push(info);
       if (scopable.length > 0) {
         const names = [...new Set(scopable.map((a) => a.full))];
         const first = scopable[0];
@@ -897,7 +998,7 @@ class Run {
       const useless: string[] = [];
       for (const a of actions) {
         for (const info of a.expansion.actions) {
-          if (info.resourceTypes.length === 0) continue;
+          if (authorizedOnlyOnStar(info)) continue;
           if (!arns.some((r) => this.applies(info, r.raw))) useless.push(info.full);
         }
       }
@@ -911,16 +1012,22 @@ class Run {
 
     // Dangerous actions, and the set of everything granted (for combinations).
     for (const a of actions) {
+      const destructive: string[] = [];
       for (const info of a.expansion.actions) {
         const lower = info.full.toLowerCase();
         if (!this.granted.has(lower)) this.granted.set(lower, { path: a.path, full: info.full });
+        const reason = destructiveReason(info);
+        if (reason !== undefined) destructive.push(`${info.full} (${reason})`);
         const entry = dangerousAction(info.full);
         const needsScope = entry?.scope === "unscoped" || (!entry && info.level === "permissions-management");
         if (!entry && !needsScope) continue;
         let wide: ParsedResource | undefined;
         if (needsScope) {
           wide = resources.find((r) => this.unscoped(info, r));
-          if (!wide) continue;
+          if (!wide) {
+            if (entry?.scopedWhy) this.scopedDanger(a, info, entry.scopedWhy);
+            continue;
+          }
         }
         const danger: DangerousAction = entry ?? {
           action: info.full,
@@ -930,6 +1037,12 @@ class Run {
           source: "cloudsplaining ResourceExposure: Permissions-management actions without resource constraints",
         };
         this.dangerFinding(a, info, danger, wide);
+      }
+      if (destructive.length > 0) {
+        this.destructive = true;
+        const one = destructive.length === 1;
+        const what = one && a.expansion.actions.length === 1 ? `${destructive[0]} is a destructive or administrative write: it is` : `${q(a.raw)} grants destructive or administrative writes: ${listSome(destructive, 3)}; they are`;
+        this.warn(a.path, `${what} left out of the write access level and make${one ? "s" : ""} the request risk high; reviewers: make sure the task needs ${one ? "it" : "them"}.`);
       }
     }
   }
@@ -946,6 +1059,13 @@ class Run {
     }
     const scopeFix = wide ? `name the specific resources instead of ${q(wide.raw)}, or ` : "";
     this.error(a.path, `${what} Remove it, ${scopeFix}if this repository accepts the risk add "${info.full}" to allowed_dangerous_actions in ${CONFIG_FILE} (approval then needs the high-risk number of approvers).`);
+  }
+
+  /** An action that is needed on named resources but is risk high there: a warning for reviewers. */
+  private scopedDanger(a: ParsedAction, info: ActionInfo, why: string): void {
+    this.dangerous = true;
+    const subject = a.raw.toLowerCase() === info.full.toLowerCase() ? q(info.full) : `${q(a.raw)} grants ${info.full}, which`;
+    this.warn(a.path, `${subject} on named resources makes the request risk high: the holder ${why}.`);
   }
 
   private combinations(): void {
@@ -973,20 +1093,11 @@ class Run {
     }
   }
 
-  /** Does `r` cover a resource of `action`'s types with a name nobody wrote (e.g. `role/*`)? */
+  /** Does `r` leave the name of a resource of `action`'s types unscoped (e.g. `role/*`, `role/???*`)? */
   private unscoped(action: ActionInfo, r: ParsedResource): boolean {
-    if (r.star) return true;
-    if (action.resourceTypes.length === 0) return true;
-    const arn = r.arn;
-    if (!arn) return false; // already an error
-    return remember(cacheOf(this.catalogue).unscoped, `${action.full}\n${r.raw}`, () => {
-      for (const t of action.resourceTypes) {
-        const rt = this.catalogue.resourceType(action.service, t.name.toLowerCase());
-        if (rt && globCovers(r.raw, probeArn(rt.arnFormat, arn))) return true;
-      }
-      // Unknown types: fall back to "the resource part is only wildcards".
-      return /^[*?/:]+$/.test(arn.resource);
-    });
+    if (r.star || authorizedOnlyOnStar(action)) return true;
+    if (!r.arn) return false; // already an error
+    return grantUnscoped(this.catalogue, action.full, r.raw);
   }
 
   private applies(action: ActionInfo, raw: string): boolean {

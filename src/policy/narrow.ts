@@ -41,15 +41,24 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** One envelope grant of an action: resource patterns, and the condition it carries (if any). */
+interface EnvelopeGrant {
+  resources: string[];
+  condition?: Statement["Condition"];
+}
+
 /** What the envelope allows: lower-case action → its canonical name and the resource patterns. */
 interface EnvelopeIndex {
   grants: Map<string, { full: string; resources: string[] }>;
+  /** Every grant, conditional ones included (the pair check below honours their conditions). */
+  all: Map<string, { full: string; grants: EnvelopeGrant[] }>;
   denies: Statement[];
   services: Set<string>;
 }
 
 function indexEnvelope(catalogue: Catalogue, envelope: PolicyDocument): EnvelopeIndex {
   const grants = new Map<string, { full: string; resources: string[] }>();
+  const all = new Map<string, { full: string; grants: EnvelopeGrant[] }>();
   const denies: Statement[] = [];
   const services = new Set<string>();
   for (const st of envelope.Statement) {
@@ -57,19 +66,22 @@ function indexEnvelope(catalogue: Catalogue, envelope: PolicyDocument): Envelope
       denies.push(st);
       continue;
     }
-    // A conditional grant of the envelope could only be reproduced with its condition; the
-    // model's statements carry none, so such grants are not offered (narrower, never wider).
-    if (st.Condition !== undefined) continue;
     const actions = list(st.Action).flatMap((a) => (/[*?]/.test(a) ? catalogue.expand(a).map((x) => x.full) : [catalogue.action(a)?.full ?? a]));
     for (const full of actions) {
       const key = full.toLowerCase();
+      let every = all.get(key);
+      if (!every) all.set(key, (every = { full, grants: [] }));
+      every.grants.push(st.Condition === undefined ? { resources: list(st.Resource) } : { resources: list(st.Resource), condition: st.Condition });
+      // A conditional grant of the envelope could only be reproduced with its condition; the
+      // model's statements carry none, so such grants are not offered (narrower, never wider).
+      if (st.Condition !== undefined) continue;
       let g = grants.get(key);
       if (!g) grants.set(key, (g = { full, resources: [] }));
       for (const r of list(st.Resource)) if (!g.resources.includes(r)) g.resources.push(r);
       services.add(key.split(":")[0] ?? "");
     }
   }
-  return { grants, denies, services };
+  return { grants, all, denies, services };
 }
 
 /** Strings of a `string | string[]` field, or a reason why it is not one. */
@@ -243,4 +255,100 @@ export function narrowToEnvelope(catalogue: Catalogue, envelope: PolicyDocument,
     justifications,
     allowStatements: allows.length,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same intersection as a check: a hand-written or stored policy against the request
+
+/** One request item and the policy the built-in generator makes for it alone. */
+export interface EnvelopeItem {
+  /** How messages name the item, e.g. `request[1] (s3 write on "scratch/tmp/")`. */
+  label: string;
+  policy: PolicyDocument;
+}
+
+const MAX_PAIR_PROBLEMS = 50;
+
+/** Does `outer` hold every operator, key and value of `inner`? (Then it is at least as narrow.) */
+function conditionIncludes(outer: unknown, inner: Statement["Condition"]): boolean {
+  if (inner === undefined) return true;
+  if (typeof outer !== "object" || outer === null) return false;
+  for (const [op, block] of Object.entries(inner)) {
+    const theirs = own(outer as Record<string, unknown>, op);
+    if (typeof theirs !== "object" || theirs === null) return false;
+    for (const [key, value] of Object.entries(block)) {
+      const mine = list(value as string | string[]).map(String);
+      const got = own(theirs as Record<string, unknown>, key);
+      const values = (Array.isArray(got) ? got : got === undefined ? [] : [got]).map(String);
+      // Fewer values under one key narrows too (every operator here is "any of these values").
+      if (values.length === 0 || !values.every((v) => mine.includes(v))) return false;
+    }
+  }
+  return true;
+}
+
+function grantsPair(grant: { grants: EnvelopeGrant[] } | undefined, resource: string, condition: unknown): boolean {
+  return grant !== undefined && grant.grants.some((g) => within(resource, g.resources) && conditionIncludes(condition, g.condition));
+}
+
+/**
+ * Every (action, resource) pair an Allow statement of `policy` grants must be granted by one of
+ * the request's items (its own built-in policy), with the item's conditions. Checking actions and
+ * resources separately is not enough: `s3 read reports` + `s3 write scratch/tmp/` must not accept
+ * PutObject on `reports/*`. A wildcard action is expanded; `*` is within only where the item
+ * grants the action on `*`. Returns one problem per offending (action entry, resource entry).
+ */
+export function pairsOutsideEnvelope(catalogue: Catalogue, items: readonly EnvelopeItem[], policy: PolicyDocument): Problem[] {
+  const indexes = items.map((it) => ({ label: it.label, index: indexEnvelope(catalogue, it.policy) }));
+  const out: Problem[] = [];
+  let more = 0;
+  const push = (path: string, message: string) => {
+    if (out.length < MAX_PAIR_PROBLEMS) out.push({ path, message });
+    else more++;
+  };
+  const statements: unknown[] = Array.isArray(policy.Statement) ? policy.Statement : [];
+  statements.forEach((raw, i) => {
+    if (typeof raw !== "object" || raw === null || own(raw as Record<string, unknown>, "Effect") !== "Allow") return;
+    const st = raw as Record<string, unknown>;
+    const actionField = own(st, "Action");
+    const resourceField = own(st, "Resource");
+    const actions = strings(actionField, "Action");
+    const resources = strings(resourceField, "Resource");
+    if (typeof actions === "string" || typeof resources === "string") return; // the guardrails say why
+    const condition = own(st, "Condition");
+    const at = (field: string, value: unknown, k: number) => `policy.Statement[${i}].${field}${typeof value === "string" ? "" : `[${k}]`}`;
+    actions.forEach((a, j) => {
+      const expanded = /[*?]/.test(a) ? catalogue.expand(a).map((x) => x.full) : [catalogue.action(a)?.full ?? a];
+      const asked = expanded.filter((x) => indexes.some((e) => e.index.all.has(x.toLowerCase())));
+      const extra = expanded.filter((x) => !asked.includes(x));
+      if (extra.length > 0) {
+        push(
+          at("Action", actionField, j),
+          `${show(a)} grants ${extra.slice(0, 3).join(", ")}${extra.length > 3 ? ` and ${extra.length - 3} more` : ""}, beyond the access the request asks for; remove it or add the access level / action to request`,
+        );
+      }
+      resources.forEach((r, k) => {
+        const failing = asked.filter((x) => !indexes.some((e) => grantsPair(e.index.all.get(x.toLowerCase()), r, condition)));
+        const first = failing[0];
+        if (first === undefined) return;
+        const key = first.toLowerCase();
+        const granting = indexes
+          .filter((e) => e.index.all.has(key))
+          .map((e) => {
+            const g = e.index.all.get(key);
+            const where = [...new Set(g?.grants.flatMap((x) => x.resources) ?? [])];
+            const conditional = g?.grants.some((x) => x.condition !== undefined && within(r, x.resources)) ? " (with a Condition this statement lacks)" : "";
+            return `${e.label} grants ${first} only on ${where.slice(0, 3).map((w) => show(w, 100)).join(", ")}${where.length > 3 ? ` and ${where.length - 3} more` : ""}${conditional}`;
+          });
+        const naming = indexes.filter((e) => !e.index.all.has(key) && [...e.index.all.values()].some((g) => g.grants.some((x) => within(r, x.resources)))).map((e) => e.label);
+        const also = failing.length > 1 ? ` (and ${failing.length - 1} more of the statement's actions: ${failing.slice(1, 4).join(", ")}${failing.length > 4 ? ", …" : ""})` : "";
+        push(
+          at("Resource", resourceField, k),
+          `the pair ${first} on ${show(r, 100)}${also} is beyond the request: ${granting.join("; ")}${naming.length > 0 ? `; ${naming.join(", ")} ${naming.length === 1 ? "names" : "name"} that resource but not ${first}` : ""} — split the statement so each action has only the resources its request item grants, or ask for that access on that resource in the request`,
+        );
+      });
+    });
+  });
+  if (more > 0) out.push({ path: "policy", message: `… and ${more} more (action, resource) pairs beyond the request` });
+  return out;
 }

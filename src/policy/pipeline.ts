@@ -3,14 +3,15 @@
 // that the stamped policy allows what it says until the expiry and nothing else. Pure.
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
 import { capProblems, parseRequestFile, type RequestContext } from "../domain/request.js";
-import type { AccessRequest, Config, PolicyDocument, Problem, RiskTier } from "../domain/types.js";
+import type { AccessRequest, Config, PolicyDocument, Problem, RequestItem, RiskTier } from "../domain/types.js";
 import { show } from "../domain/text.js";
 import { isoSeconds } from "../domain/time.js";
 import { wildcardToRegExp, type Catalogue } from "./catalogue.js";
 import { simulate, type ActionResource, type SimulationReport } from "./evaluator.js";
 import { explainPolicy, type Explanation } from "./explain.js";
-import { GENERATOR_VERSION, compressActions, generatePolicy, type ExpandedItem } from "./generator.js";
+import { GENERATOR_VERSION, compressActions, generatePolicy, type ExpandedItem, type GeneratorContext } from "./generator.js";
 import { POLICY_LIMITS, checkPolicy, globCovers, policySize, type Verdict } from "./guardrails.js";
+import { pairsOutsideEnvelope, type EnvelopeItem } from "./narrow.js";
 import { stampExpiry } from "./stamp.js";
 
 export interface PlanInput {
@@ -37,11 +38,8 @@ export interface Plan {
 
 export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
   const { request, config } = input;
-  const gen = generatePolicy(catalogue, request.request, {
-    partition: config.aws.partition,
-    region: config.aws.region,
-    accountId: input.accountId,
-  });
+  const genCtx: GeneratorContext = { partition: config.aws.partition, region: config.aws.region, accountId: input.accountId };
+  const gen = generatePolicy(catalogue, request.request, genCtx);
   const generated = request.policy === undefined;
   const expiresAt = isoSeconds(input.now.getTime() + input.durationSeconds * 1000);
   let policy = request.policy ?? gen.policy;
@@ -68,7 +66,7 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
     }),
   );
   if (!generated && gen.problems.length === 0) {
-    errors.push(...outsideEnvelope(catalogue, policy, gen.resources), ...listPrefixProblems(catalogue, policy, gen.policy));
+    errors.push(...outsideEnvelope(catalogue, policy, request, genCtx), ...listPrefixProblems(catalogue, policy, gen.policy));
   }
 
   if (compressed) {
@@ -140,26 +138,21 @@ export function validateRequestFile(catalogue: Catalogue, input: string | Uint8A
 
 /**
  * A policy written by hand (or edited in the PR) may be narrower than what the built-in generator
- * would grant for the same request, never wider: every action must be in the envelope.
+ * would grant for the same request, never wider: every (action, resource) pair must be one that
+ * some request item grants on its own.
  */
-function outsideEnvelope(catalogue: Catalogue, policy: PolicyDocument, envelope: ExpandedItem[]): Problem[] {
-  const allowed = new Set(envelope.flatMap((e) => e.actions.map((a) => a.toLowerCase())));
-  const out: Problem[] = [];
-  policy.Statement.forEach((st, i) => {
-    if (st.Effect !== "Allow") return;
-    const actions = typeof st.Action === "string" ? [st.Action] : st.Action;
-    actions.forEach((a, j) => {
-      const expanded = /[*?]/.test(a) ? catalogue.expand(a).map((x) => x.full) : [a];
-      const extra = expanded.filter((x) => !allowed.has(x.toLowerCase()));
-      if (extra.length) {
-        out.push({
-          path: `policy.Statement[${i}].Action${typeof st.Action === "string" ? "" : `[${j}]`}`,
-          message: `${show(a)} grants ${extra.slice(0, 3).join(", ")}${extra.length > 3 ? ` and ${extra.length - 3} more` : ""}, beyond the access the request asks for; remove it or add the access level / action to request`,
-        });
-      }
-    });
-  });
-  return out;
+function outsideEnvelope(catalogue: Catalogue, policy: PolicyDocument, request: AccessRequest, ctx: GeneratorContext): Problem[] {
+  const items: EnvelopeItem[] = request.request.map((item, i) => ({
+    label: itemLabel(item, i),
+    policy: generatePolicy(catalogue, [item], ctx).policy,
+  }));
+  return pairsOutsideEnvelope(catalogue, items, policy);
+}
+
+function itemLabel(item: RequestItem, i: number): string {
+  const what = [item.access?.join("/"), item.actions ? `${item.actions.length} named action${item.actions.length === 1 ? "" : "s"}` : undefined].filter(Boolean).join(" + ");
+  const on = (item.resources ?? []).slice(0, 3).map((r) => show(r, 60)).join(", ");
+  return `request[${i}] (${show(item.service, 30).replace(/^"|"$/g, "")} ${what} on ${on}${(item.resources ?? []).length > 3 ? ", …" : ""})`;
 }
 
 /**
@@ -298,5 +291,5 @@ function withoutListPrefixes(policy: PolicyDocument): PolicyDocument {
 }
 
 export function riskLabel(risk: RiskTier): string {
-  return { low: "low (read/list only)", medium: "medium (changes data)", high: "high (permissions or escalation-capable actions)" }[risk];
+  return { low: "low (read/list only)", medium: "medium (changes data)", high: "high (permissions, destructive, or escalation-capable actions)" }[risk];
 }

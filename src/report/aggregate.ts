@@ -37,6 +37,8 @@ export interface ReportInput {
   since?: Date;
   /** The AWS access level of an action (the CLI passes the catalogue's); optional. */
   accessLevelOf?: (action: string) => AccessLevel | undefined;
+  /** Does granting the action on the resource reach every resource of its type? (the guardrails' decision) */
+  grantUnscoped?: (action: string, resource: string) => boolean;
   /** Files that could not be read, reported as such. */
   skipped?: ReadonlyArray<{ file: string; reason: string }>;
   notes?: string[];
@@ -223,29 +225,30 @@ function indexHistory(commits: readonly HistoryCommit[], mergeDates: ReadonlyMap
   return { addedAt, touchedAt, commitDate, grantRisk };
 }
 
-/** Allow actions of the policy, each with whether any of its statement's resources is unscoped. */
-function allowActions(r: AccessRequest): Array<{ action: string; unscoped: boolean }> {
+/** Allow actions of the policy, each with whether it is granted on an unscoped resource. */
+function allowActions(r: AccessRequest, unscopedFor: (action: string, resource: string) => boolean): Array<{ action: string; unscoped: boolean }> {
   const out: Array<{ action: string; unscoped: boolean }> = [];
   for (const s of r.policy?.Statement ?? []) {
     if (s.Effect !== "Allow") continue;
-    const resources = typeof s.Resource === "string" ? [s.Resource] : Array.isArray(s.Resource) ? s.Resource : [];
-    const unscoped = resources.some(isUnscoped);
+    const resources = (typeof s.Resource === "string" ? [s.Resource] : Array.isArray(s.Resource) ? s.Resource : []).filter((x): x is string => typeof x === "string");
     const a = s.Action;
-    if (typeof a === "string") out.push({ action: a, unscoped });
-    else if (Array.isArray(a)) for (const x of a) if (typeof x === "string") out.push({ action: x, unscoped });
+    const actions = typeof a === "string" ? [a] : Array.isArray(a) ? a.filter((x): x is string => typeof x === "string") : [];
+    for (const action of actions) out.push({ action, unscoped: resources.some((res) => unscopedFor(action, res)) });
   }
   return out;
 }
 
-/** `*`, or an ARN whose resource part covers every resource of a type (`*`, `role/*`; in S3 a wildcard bucket). */
-function isUnscoped(resource: unknown): boolean {
+/**
+ * Without the catalogue: `*`, or a resource part whose name (after a type keyword such as `role/`
+ * or `secret:`) has no letter or digit (`role/*`, `secret:???*`; in S3 a wildcard bucket).
+ */
+function unscopedByShape(_action: string, resource: string): boolean {
   if (resource === "*") return true;
-  if (typeof resource !== "string") return false;
   const fields = resource.split(":");
   const part = fields.slice(5).join(":");
-  // S3 ARNs name the bucket first (bucket/key): only a wildcard bucket is unscoped.
-  if (fields[2] === "s3") return part.startsWith("*");
-  return /^([A-Za-z0-9-]*[/:])?\*(\/\*)?$/.test(part);
+  if (fields[2] === "s3") return !/^[A-Za-z0-9]/.test(part) && /[*?]/.test(part.split("/")[0] ?? "");
+  const name = part.replace(/^[A-Za-z0-9-]+[/:]/, "");
+  return /[*?]/.test(name) && !/[A-Za-z0-9]/.test(name);
 }
 
 /** Dangerous per the curated list: `always` entries by name, `unscoped` ones only on unscoped resources. */
@@ -254,8 +257,8 @@ function isDangerous(action: string, unscoped: boolean): boolean {
   return d !== undefined && (d.scope === "always" || unscoped);
 }
 
-function riskOf(r: AccessRequest, fromCommit: RiskTier | undefined, levelOf: ReportInput["accessLevelOf"]): { tier: RiskTier; source: RiskRow["risk_source"]; pm: string[]; dangerous: string[] } {
-  const policy = allowActions(r);
+function riskOf(r: AccessRequest, fromCommit: RiskTier | undefined, levelOf: ReportInput["accessLevelOf"], unscopedFor: ReportInput["grantUnscoped"]): { tier: RiskTier; source: RiskRow["risk_source"]; pm: string[]; dangerous: string[] } {
+  const policy = allowActions(r, unscopedFor ?? unscopedByShape);
   const actions = policy.map((p) => p.action);
   const asked = r.request.flatMap((i) => i.actions ?? []);
   const all = [...new Set([...actions, ...asked])];
@@ -323,7 +326,7 @@ export function buildReport(input: ReportInput): Report {
     const grantedAt = ms(g?.granted_at);
     const expiresAt = ms(g?.expires_at);
     const granted = GRANTED.has(status) && g !== undefined;
-    const risk = granted ? riskOf(r, idx.grantRisk.get(r.id), input.accessLevelOf) : undefined;
+    const risk = granted ? riskOf(r, idx.grantRisk.get(r.id), input.accessLevelOf, input.grantUnscoped) : undefined;
 
     // Active now: every record, whatever the period.
     if (status === "active" && g && expiresAt !== undefined) {

@@ -6,6 +6,7 @@ import { relative, resolve } from "node:path";
 import { parseRequestFile } from "../domain/request.js";
 import { UsageError, findRepoRoot, loadConfigFile, readBounded, repoPath, requestFiles, type Io } from "../cli-support.js";
 import { loadCatalogue } from "../iam-data.js";
+import { grantUnscoped } from "../policy/guardrails.js";
 import { buildReport, type ReportRecord } from "./aggregate.js";
 import { readHistory } from "./git.js";
 import { REPORT_FORMATS, renderReport, type ReportFormat } from "./render.js";
@@ -68,6 +69,7 @@ export async function reportCommand(args: string[], io: Io, deps: { now?: () => 
     now: deps.now?.() ?? new Date(),
     ...(since ? { since } : {}),
     accessLevelOf: (a) => catalogue.action(a)?.level,
+    grantUnscoped: (a, r) => grantUnscoped(catalogue, a, r),
     skipped,
     notes: notes.slice(0, 50).concat(notes.length > 50 ? [`and ${notes.length - 50} more files that do not validate today`] : []),
   });

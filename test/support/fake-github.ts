@@ -19,10 +19,19 @@
  *   the head), get/list (`state`, `head=owner:branch`, `base`), update, files (head vs merge base,
  *   status added/modified/removed/renamed, `previous_filename`, `sha` = blob sha, line counts and a
  *   rough patch), commits, reviews (list/get/create/dismiss; PENDING visible to its author only;
- *   self-approval → 422), requested reviewers (author or non-collaborator → 422), merge (merge
- *   commit with both parents, squash, rebase; 405 when closed/conflicting, 405 draft, 409 when
- *   `sha` is not the head). `mergeable` is computed synchronously (GitHub computes it lazily and
- *   may answer null first). A PR's head/base follow their branches while open and freeze on close.
+ *   self-approval → 422), requested reviewers (author or non-collaborator → 422), merge (405
+ *   when closed/conflicting, 405 draft, 409 when `sha` is not the head). `mergeable` is computed
+ *   synchronously (GitHub computes it lazily and may answer null first).
+ * - `pull_request.base.sha` as GitHub sends it: the base tip at the PR's last update (opened, head
+ *   pushed, base changed, reopened) — NOT the base branch's current tip, which moves on without
+ *   the PR. Files, commits, mergeability and merges use the base branch's actual tip; the head
+ *   follows its branch while open; both freeze when the PR closes.
+ * - Merge methods and `merge_commit_sha` as documented for "Get a pull request": merge → a merge
+ *   commit with parents [base tip, head]; squash → one commit whose only parent is the base tip;
+ *   rebase → each PR commit replayed onto the base tip with its author (name, e-mail, date) and
+ *   message kept, committer GitHub, new SHAs; `merge_commit_sha` is the last replayed commit, so
+ *   its first parent is the previous replayed commit and only the first replayed commit's parent
+ *   is the pre-merge tip. A rebase that would give another tree than a merge is refused (405).
  *   Merging into the default branch closes issues named with closing keywords ("Closes #3") in
  *   the PR body, as GitHub does.
  * - Issues: create/get/list/update with `state_reason` (completed | not_planned | reopened),
@@ -58,6 +67,12 @@
  * rate limits and secondary rate limits; ETags / conditional requests; GraphQL; line-level
  * merges (conflicts are per file) and similarity-based renames; files > 1 MB; review comments,
  * reactions, assignee validation, locking, milestones; timestamps have second precision.
+ * Merges, not modelled: the test merge commit (`merge_commit_sha` of an open PR is null here,
+ * GitHub fills it with refs/pull/N/merge); merge queues; the squash commit's author (here the
+ * merger; GitHub may credit the PR author with Co-authored-by trailers); commit signing; which
+ * exact events refresh `base.sha` is not documented by GitHub (modelled: open, head push, base
+ * change, reopen); a rebase of a PR containing merge commits drops them like `git rebase` (GitHub's
+ * exact behaviour was not verified); "Update branch"; the commit → pull requests association API.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";

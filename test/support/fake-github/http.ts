@@ -714,7 +714,8 @@ export class FakeGitHubHttp {
         const p = issue.pull;
         if (p) {
           p.baseRef = ctx.body.base;
-          p.baseSha = repo.git.refs.get(`heads/${p.baseRef}`) ?? p.baseSha;
+          p.baseTip = repo.git.refs.get(`heads/${p.baseRef}`) ?? p.baseTip;
+          p.baseSha = p.baseTip; // a base change is an update of the PR
         }
       }
       if (ctx.body.state === "open" || ctx.body.state === "closed") s.setIssueState(this.full(repo), issue.number, ctx.body.state, { user });

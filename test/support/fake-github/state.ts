@@ -33,9 +33,17 @@ export interface ReviewState {
 export interface PullState {
   headRef: string;
   baseRef: string;
-  /** Frozen when the PR closes; while open the head/base follow their branches. */
+  /** Follows the head branch while open; frozen when the PR closes. */
   headSha: string;
+  /**
+   * `base.sha` as GitHub reports it in payloads and API answers: the base branch's tip when the
+   * PR was last updated (opened, head pushed, base changed, reopened). It does NOT follow the
+   * base branch when only the base moves, so it is stale by the time of a merge.
+   */
   baseSha: string;
+  /** The base branch's actual tip: what files, commits, mergeability and merges use. Follows
+   *  the base branch while open; frozen when the PR closes (for a merged PR: the pre-merge tip). */
+  baseTip: string;
   merged: boolean;
   merged_at: string | null;
   merge_commit_sha: string | null;
@@ -292,14 +300,21 @@ export class FakeGitHubState {
     return sha;
   }
 
-  /** Moves a branch; open pull requests with that head/base follow it. */
+  /**
+   * Moves a branch; open pull requests with that head/base follow it. A push to a PR's head is
+   * an update of the PR, so its reported `base.sha` becomes the base tip at that moment; a push
+   * to the base alone leaves `base.sha` where it was (as GitHub does).
+   */
   setBranch(repo: RepoState, branch: string, sha: string): void {
     repo.git.refs.set(`heads/${branch}`, sha);
     for (const issue of repo.issues.values()) {
       const p = issue.pull;
       if (!p || issue.state !== "open") continue;
-      if (p.headRef === branch) p.headSha = sha;
-      if (p.baseRef === branch) p.baseSha = sha;
+      if (p.baseRef === branch) p.baseTip = sha;
+      if (p.headRef === branch) {
+        p.headSha = sha;
+        p.baseSha = p.baseTip;
+      }
     }
   }
 
@@ -452,6 +467,7 @@ export class FakeGitHubState {
       baseRef: base,
       headSha,
       baseSha,
+      baseTip: baseSha,
       merged: false,
       merged_at: null,
       merge_commit_sha: null,
@@ -468,14 +484,14 @@ export class FakeGitHubState {
   pullFiles(fullName: string, number: number): FileChange[] {
     const repo = this.repo(fullName);
     const p = this.pullState(fullName, number).pull;
-    const base = repo.git.mergeBase(p.baseSha, p.headSha);
+    const base = repo.git.mergeBase(p.baseTip, p.headSha);
     return repo.git.diff(base ? repo.git.filesAt(base) : new Map(), repo.git.filesAt(p.headSha));
   }
 
   pullCommits(fullName: string, number: number): CommitObject[] {
     const repo = this.repo(fullName);
     const p = this.pullState(fullName, number).pull;
-    return repo.git.range(p.baseSha, p.headSha);
+    return repo.git.range(p.baseTip, p.headSha);
   }
 
   mergeability(fullName: string, number: number): { mergeable: boolean; conflicts: string[] } {
@@ -483,7 +499,7 @@ export class FakeGitHubState {
     const issue = this.pullState(fullName, number);
     if (issue.state !== "open") return { mergeable: false, conflicts: [] };
     const p = issue.pull;
-    const { conflicts } = repo.git.merge(repo.git.mergeBase(p.baseSha, p.headSha), p.baseSha, p.headSha);
+    const { conflicts } = repo.git.merge(repo.git.mergeBase(p.baseTip, p.headSha), p.baseTip, p.headSha);
     return { mergeable: conflicts.length === 0, conflicts };
   }
 
@@ -521,9 +537,18 @@ export class FakeGitHubState {
   }
 
   /**
-   * Helper (and the merge endpoint): merge a PR as `user`. "merge" makes a commit with both parents,
-   * "squash" one with the base as only parent, "rebase" replays the head's changes as one commit
-   * per PR commit. Closes issues referenced with closing keywords when merged into the default branch.
+   * Helper (and the merge endpoint): merge a PR as `user`, always onto the base branch's actual
+   * tip (never the reported `base.sha`), as GitHub documents the three methods:
+   * - "merge": a merge commit (`--no-ff`) with parents [base tip, head];
+   * - "squash": one commit with the base tip as only parent;
+   * - "rebase": each PR commit replayed onto the base tip, keeping its author (name, e-mail,
+   *   date) and message, committed by GitHub with new SHAs ("Rebase and merge on GitHub will always
+   *   update the committer information and create new commit SHAs"); merge commits in the PR are
+   *   dropped as `git rebase` does, and a rebase whose result differs from what a merge would give
+   *   is refused as GitHub refuses an "unsafe" rebase. `merge_commit_sha` is the last replayed
+   *   commit: "the commit that the base branch was updated to", whose first parent is the previous
+   *   replayed commit, not the pre-merge tip.
+   * Closes issues referenced with closing keywords when merged into the default branch.
    */
   mergePull(fullName: string, number: number, opts: { user: string; method?: "merge" | "squash" | "rebase"; title?: string; message?: string; sha?: string }): string {
     const repo = this.repo(fullName);
@@ -532,20 +557,23 @@ export class FakeGitHubState {
     if (issue.state !== "open") throw new GitHubError(405, "Pull Request is not mergeable");
     if (p.draft) throw new GitHubError(405, "Pull Request is still a draft");
     if (opts.sha && opts.sha !== p.headSha) throw new GitHubError(409, "Head branch was modified. Review and try the merge again.");
-    const base = repo.git.mergeBase(p.baseSha, p.headSha);
-    const { files, conflicts } = repo.git.merge(base, p.baseSha, p.headSha);
+    const tip = p.baseTip;
+    const base = repo.git.mergeBase(tip, p.headSha);
+    const { files, conflicts } = repo.git.merge(base, tip, p.headSha);
     if (conflicts.length) throw new GitHubError(405, "Pull Request is not mergeable");
     const method = opts.method ?? "merge";
     let sha: string;
     if (method === "merge") {
       const msg = `${opts.title ?? `Merge pull request #${number} from ${repo.owner}/${p.headRef}`}\n\n${opts.message ?? issue.title}`;
-      sha = this.writeCommit(repo, files, [p.baseSha, p.headSha], msg, opts.user);
+      sha = this.writeCommit(repo, files, [tip, p.headSha], msg, opts.user);
     } else if (method === "squash") {
       const msg = `${opts.title ?? `${issue.title} (#${number})`}\n\n${opts.message ?? this.pullCommits(fullName, number).map((c) => `* ${c.message}`).join("\n\n")}`;
-      sha = this.writeCommit(repo, files, [p.baseSha], msg.trimEnd(), opts.user);
+      sha = this.writeCommit(repo, files, [tip], msg.trimEnd(), opts.user);
     } else {
-      sha = p.baseSha;
+      sha = tip;
+      const committer: Signature = { name: "GitHub", email: "noreply@github.com", date: this.time() };
       for (const c of this.pullCommits(fullName, number)) {
+        if (c.parents.length > 1) continue;
         const parent = c.parents[0];
         const change = repo.git.diff(parent ? repo.git.filesAt(parent) : new Map(), repo.git.flatten(c.tree));
         const tree = new Map(repo.git.filesAt(sha));
@@ -554,14 +582,15 @@ export class FakeGitHubState {
           if (ch.new) tree.set(ch.filename, ch.new);
           else tree.delete(ch.filename);
         }
-        sha = this.writeCommit(repo, tree, [sha], c.message, c.authorLogin ?? opts.user);
+        sha = repo.git.writeCommit({ tree: repo.git.writeTree(tree), parents: [sha], message: c.message, author: c.author, committer, authorLogin: c.authorLogin, committerLogin: "web-flow" });
       }
+      if (repo.git.commit(sha)?.tree !== repo.git.writeTree(files)) throw new GitHubError(405, "This branch can't be rebased");
     }
     const now = this.time();
-    // The PR's base stays where it was when merged (its files still show the PR's own diff).
-    const frozenBase = p.baseSha;
+    // The PR freezes at the pre-merge tip (its files still show the PR's own diff); its reported
+    // base.sha stays at its last update.
     this.setBranch(repo, p.baseRef, sha);
-    p.baseSha = frozenBase;
+    p.baseTip = tip;
     Object.assign(p, { merged: true, merged_at: now, merge_commit_sha: sha, merged_by: opts.user });
     Object.assign(issue, { state: "closed", closed_at: now, updated_at: now, closed_by: opts.user });
     if (p.baseRef === repo.defaultBranch) {
@@ -593,6 +622,7 @@ export class FakeGitHubState {
         if (!head || !base) throw new GitHubError(422, "Validation Failed", { errors: [{ resource: "PullRequest", code: "custom", message: "state cannot be changed. The head branch was deleted." }] });
         issue.pull.headSha = head;
         issue.pull.baseSha = base;
+        issue.pull.baseTip = base;
       }
       Object.assign(issue, { state, closed_at: null, closed_by: null, updated_at: now, state_reason: issue.pull ? null : "reopened" });
     }
