@@ -56,7 +56,9 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
   // judge; their "no statements" would only repeat those faults.
   const emptyFromFaults = generated && gen.problems.length > 0 && policy.Statement.length === 0;
   const errors: Problem[] = [...gen.problems, ...(emptyFromFaults ? [] : guard.errors)];
-  const warnings: Problem[] = [...guard.warnings, ...gen.notes];
+  // The compression's own wildcards are announced once below, not once per wildcard.
+  const ours = compressed ? wildcardPaths(compressed) : new Set<string>();
+  const warnings: Problem[] = [...guard.warnings.filter((w) => !(ours.has(w.path) && w.message.includes("AWS actions added later"))), ...gen.notes];
   // A wildcard inside a name is allowed (the approver sees it) but must not pass unnoticed.
   request.request.forEach((item, i) =>
     item.resources.forEach((r, j) => {
@@ -259,6 +261,17 @@ function simulatePlan(catalogue: Catalogue, policy: PolicyDocument, expiresAt: s
   const stamped = stampExpiry(withoutListPrefixes(policy), expiresAt);
   const report = simulate(stamped, checks, { before, after }, outside);
   return { ...report, checked: checks.length, outside: outside.length };
+}
+
+/** The paths (`policy.Statement[i].Action[j]`) of the wildcard actions of a policy. */
+function wildcardPaths(policy: PolicyDocument): Set<string> {
+  const out = new Set<string>();
+  policy.Statement.forEach((st, i) => {
+    if (typeof st.Action === "string") {
+      if (/[*?]/.test(st.Action)) out.add(`policy.Statement[${i}].Action`);
+    } else st.Action.forEach((a, j) => /[*?]/.test(a) && out.add(`policy.Statement[${i}].Action[${j}]`));
+  });
+  return out;
 }
 
 function fitsQuota(policy: PolicyDocument, expiresAt: string, mode: Config["aws"]["mode"]): boolean {
