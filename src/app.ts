@@ -7,8 +7,8 @@ import type { Config } from "./domain/types.js";
 import { handleRevokeComment } from "./github/commands.js";
 import { handleMergedPr } from "./github/grant.js";
 import { handleAccessIssue, type Drafter } from "./github/intake.js";
-import { readClosedPr, readComment, readIssue, readPrRef, readRepo } from "./github/payloads.js";
-import { checkPullRequest } from "./github/pr-check.js";
+import { bodyChanged, readClosedPr, readComment, readIssue, readPrRef, readRepo, readSender } from "./github/payloads.js";
+import { checkPullRequest, isAppRequestPr } from "./github/pr-check.js";
 import { handleClosedUnmerged } from "./github/rejection.js";
 import { loadCatalogue } from "./iam-data.js";
 import { builtinDrafter, draftForRequest } from "./policy/drafter.js";
@@ -115,6 +115,22 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
   // The webhook secret is checked by the entries that own it (src/server.ts, src/index.ts for
   // `probot run`, src/lambda.ts); scenario tests load this function with their own secret.
   return (app: Probot) => {
+    // The app's bot login ("<slug>[bot]"): what it wrote (branches, commits, PRs) is told apart
+    // from what others wrote by it. Asked once (with the app's JWT); a failure is retried next time.
+    let login: Promise<string> | undefined;
+    const appLogin = (): Promise<string> =>
+      (login ??= app
+        .auth()
+        .then((gh) => gh.rest.apps.getAuthenticated())
+        .then(({ data }) => {
+          if (!data?.slug) throw new Error("GET /app answered without the app's slug");
+          return `${data.slug}[bot]`;
+        })
+        .catch((e: unknown) => {
+          login = undefined;
+          throw e;
+        }));
+
     // Malformed payloads are answered (200) and logged, never thrown on: see payloads.ts.
     const skip = (context: Context, reason: string) => context.log.warn({ event: context.name, reason }, "ignored malformed webhook payload");
 
@@ -123,15 +139,21 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       const issue = readIssue(context.payload);
       if (!repo.ok || !issue.ok) return skip(context, repo.ok ? (issue as { reason: string }).reason : repo.reason);
       if (issue.value.state !== "open") return;
-      const outcome = await handleAccessIssue(context.octokit, repo.value, issue.value, { now: deps.now(), drafter: deps.drafter, notifierFor: deps.notifierFor });
+      const event = { action: String(context.payload.action), sender: readSender(context.payload), bodyChanged: bodyChanged(context.payload) };
+      const outcome = await handleAccessIssue(context.octokit, repo.value, issue.value, { now: deps.now(), appLogin: await appLogin(), event, drafter: deps.drafter, notifierFor: deps.notifierFor });
       context.log.info({ issue: issue.value.number, outcome: outcome.kind }, "intake");
     });
 
-    app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"], async (context) => {
+    // Every change to what a PR proposes or where it goes (a push, a new base, a reopen) is
+    // checked again at its head, and the app's own request PRs get their description rewritten.
+    app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened", "pull_request.edited"], async (context) => {
       const repo = readRepo(context.payload);
       const pr = readPrRef(context.payload);
       if (!repo.ok || !pr.ok) return skip(context, repo.ok ? (pr as { reason: string }).reason : repo.reason);
-      const outcome = await checkPullRequest(context.octokit, repo.value, pr.value, { now: deps.now() });
+      const self = await appLogin();
+      // The app's own edits of a description come back as pull_request.edited: nothing to redo.
+      if (context.payload.action === "edited" && readSender(context.payload)?.login.toLowerCase() === self.toLowerCase()) return;
+      const outcome = await checkPullRequest(context.octokit, repo.value, pr.value, { now: deps.now(), appLogin: self });
       context.log.info({ pr: pr.value.number, outcome: outcome.kind }, "check");
     });
 
@@ -140,6 +162,9 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       const pr = readClosedPr(context.payload);
       if (!repo.ok || !pr.ok) return skip(context, repo.ok ? (pr as { reason: string }).reason : repo.reason);
       if (!pr.value.merged) {
+        // Closing a request PR rejects (and closes) its issue: only the app's own request PRs
+        // count, or anyone could close someone's request by opening and closing a PR from jit/<n>-….
+        if (!isAppRequestPr(pr.value, repo.value, await appLogin())) return;
         const outcome = await handleClosedUnmerged(context.octokit, repo.value, pr.value);
         context.log.info({ pr: pr.value.number, outcome: outcome.kind }, "closed");
         return;

@@ -2,6 +2,7 @@
 import * as yaml from "js-yaml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { attachedTo, issueBody, pulls, REPO, startHarness, type Harness } from "./support/app-harness.js";
+import { withPolicy } from "./support/request-files.js";
 import { issuesEdited, issuesOpened, pullRequestEvent } from "./support/webhooks.js";
 
 let h: Harness;
@@ -21,20 +22,23 @@ function lastCheck() {
 }
 
 describe("a pull request written by hand", () => {
-  it("gets its policy generated and committed, then passes the check, and is granted after approval", async () => {
+  it("without a policy fails the check and gets no commit from the app; with the policy it passes and is granted after approval", async () => {
     h.github.createBranch(REPO, "carol/orders");
     const next = h.github.repo(REPO).nextNumber;
     const file = `access-requests/prod/2026/${next}-orders-read.yaml`;
     h.github.commitFiles(REPO, "carol/orders", { [file]: handRequest(`${next}-orders-read`) }, { author: "carol", message: "request" });
     const pr = h.github.openPull(REPO, { user: "carol", head: "carol/orders", title: "orders read" });
     expect(pr).toBe(next);
+    const before = h.github.branchSha(REPO, "carol/orders");
     await h.deliver(pullRequestEvent(h.github, REPO, pr, "opened"));
-    expect(lastCheck()?.output?.title).toBe("Policy generated");
-    const text = h.github.readFile(REPO, file, "carol/orders") ?? "";
-    expect(text).toContain("generator: builtin/1");
-    expect(text).toContain("dynamodb:GetItem");
-    await h.deliver(pullRequestEvent(h.github, REPO, pr, "synchronize"));
+    expect(lastCheck()?.conclusion).toBe("failure");
+    expect(lastCheck()?.output?.summary).toContain("plan --write");
+    expect(h.github.branchSha(REPO, "carol/orders")).toBe(before); // the app writes only to its own jit/ branches
+
+    h.github.commitFiles(REPO, "carol/orders", { [file]: withPolicy(handRequest(`${next}-orders-read`), file) }, { author: "carol", message: "plan --write" });
+    await h.deliver(pullRequestEvent(h.github, REPO, pr, "synchronize", { before }));
     expect(lastCheck()?.conclusion).toBe("success");
+    expect(h.github.readFile(REPO, file, "carol/orders")).toContain("dynamodb:GetItem");
 
     h.github.addReview(REPO, pr, { user: "bob", state: "APPROVED" });
     h.github.mergePull(REPO, pr, { user: "bob" });
@@ -69,8 +73,9 @@ describe("a pull request written by hand", () => {
   it("cannot request access for someone else", async () => {
     h.github.createBranch(REPO, "mallory/for-alice");
     const next = h.github.repo(REPO).nextNumber;
-    const text = handRequest(`${next}-orders-read`).replace("requester: carol", "requester: alice");
-    h.github.commitFiles(REPO, "mallory/for-alice", { [`access-requests/prod/2026/${next}-orders-read.yaml`]: text }, { author: "mallory", message: "x" });
+    const file = `access-requests/prod/2026/${next}-orders-read.yaml`;
+    const text = withPolicy(handRequest(`${next}-orders-read`).replace("requester: carol", "requester: alice"), file);
+    h.github.commitFiles(REPO, "mallory/for-alice", { [file]: text }, { author: "mallory", message: "x" });
     const pr = h.github.openPull(REPO, { user: "mallory", head: "mallory/for-alice", title: "x" });
     await h.deliver(pullRequestEvent(h.github, REPO, pr, "opened"));
     await h.deliver(pullRequestEvent(h.github, REPO, pr, "synchronize"));

@@ -8,6 +8,7 @@ import * as yaml from "js-yaml";
 import { afterEach, describe, expect, it } from "vitest";
 import { CONFIG, issueBody, pulls, REPO, SECRET, startHarness, type Harness } from "./support/app-harness.js";
 import { HOME } from "./support/fake-aws/fixtures.js";
+import { withPolicy } from "./support/request-files.js";
 import { approveAndMerge, expectNothingGranted, handPr, jitAttachments, jitResources, lastComment, openRequest, sweepVia } from "./support/scenario.js";
 import { issueCommentCreated, issuesEdited, issuesEvent, pullRequestEvent, sendWebhook } from "./support/webhooks.js";
 
@@ -85,7 +86,7 @@ describe("requesters that are not who they claim", () => {
     const hh = await start();
     const next = hh.github.repo(REPO).nextNumber;
     const file = `access-requests/prod/2026/${next}-orders-read.yaml`;
-    const pr = await handPr(hh, "\u0430lice", "x/lookalike", { [file]: handRequest(`${next}-orders-read`, "alice") });
+    const pr = await handPr(hh, "\u0430lice", "x/lookalike", { [file]: withPolicy(handRequest(`${next}-orders-read`, "alice"), file) });
     await hh.deliver(pullRequestEvent(hh.github, REPO, pr, "synchronize"));
     await approveAndMerge(hh, pr);
     expectNothingGranted(hh);

@@ -522,3 +522,76 @@ describe("evaluate: policy variables", () => {
     expect(at(p, `arn:aws:s3:::b/${NOW}`)).toBe("Allow");
   });
 });
+
+describe("evaluate: String, Bool and Null conditions from the request context", () => {
+  const LIST = (c: Condition): PolicyDocument => policy(allow("s3:ListBucket", BUCKET, c));
+  const list = (p: PolicyDocument, context?: Record<string, string | string[]>): string =>
+    evaluate(p, context ? { action: "s3:ListBucket", resource: BUCKET, currentTime: NOW, context } : { action: "s3:ListBucket", resource: BUCKET, currentTime: NOW }).decision;
+
+  it("StringLike with wildcards; a missing key matches no value", () => {
+    const p = LIST({ StringLike: { "s3:prefix": ["2026/11/*", "shared/"] } });
+    expect(list(p, { "s3:prefix": "2026/11/27/" })).toBe("Allow");
+    expect(list(p, { "s3:prefix": "shared/" })).toBe("Allow");
+    expect(list(p, { "s3:prefix": "2026/10/" })).toBe("ImplicitDeny");
+    expect(list(p, {})).toBe("ImplicitDeny");
+    expect(list(LIST({ StringLikeIfExists: { "s3:prefix": "2026/*" } }), {})).toBe("Allow");
+  });
+
+  it("StringEquals takes * literally, is case-sensitive unless IgnoreCase, and reads the key case-insensitively", () => {
+    expect(list(LIST({ StringEquals: { "s3:prefix": "a*" } }), { "s3:prefix": "abc" })).toBe("ImplicitDeny");
+    expect(list(LIST({ StringEquals: { "s3:prefix": "a*" } }), { "s3:prefix": "a*" })).toBe("Allow");
+    expect(list(LIST({ StringEquals: { "S3:Prefix": "Docs/" } }), { "s3:prefix": "docs/" })).toBe("ImplicitDeny");
+    expect(list(LIST({ StringEqualsIgnoreCase: { "s3:prefix": "Docs/" } }), { "s3:prefix": "docs/" })).toBe("Allow");
+  });
+
+  it("negated operators hold when no value matches, and when the key is missing", () => {
+    const p = LIST({ StringNotEquals: { "aws:PrincipalTag/team": ["red", "blue"] } });
+    expect(list(p, { "aws:PrincipalTag/team": "green" })).toBe("Allow");
+    expect(list(p, { "aws:PrincipalTag/team": "blue" })).toBe("ImplicitDeny");
+    expect(list(p, {})).toBe("Allow");
+    expect(list(LIST({ StringNotLike: { "s3:prefix": "private/*" } }), { "s3:prefix": "private/x" })).toBe("ImplicitDeny");
+  });
+
+  it("a policy variable in a value is filled from the context; one with no value matches nothing", () => {
+    const p = LIST({ StringLike: { "s3:prefix": "home/${aws:username}/*" } });
+    expect(list(p, { "s3:prefix": "home/alice/docs/", "aws:username": "alice" })).toBe("Allow");
+    expect(list(p, { "s3:prefix": "home/bob/docs/", "aws:username": "alice" })).toBe("ImplicitDeny");
+    expect(list(p, { "s3:prefix": "home/alice/docs/" })).toBe("ImplicitDeny");
+    const q = LIST({ StringNotEquals: { "s3:prefix": "${aws:username}" } });
+    expect(list(q, { "s3:prefix": "x" })).toBe("Allow");
+  });
+
+  it("Bool and Null", () => {
+    const secure = LIST({ Bool: { "aws:SecureTransport": "true" } });
+    expect(list(secure, { "aws:SecureTransport": "true" })).toBe("Allow");
+    expect(list(secure, { "aws:SecureTransport": "false" })).toBe("ImplicitDeny");
+    expect(list(secure, {})).toBe("ImplicitDeny");
+    expect(list(LIST({ BoolIfExists: { "aws:MultiFactorAuthPresent": true } } as unknown as Condition), {})).toBe("Allow");
+    expect(list(LIST({ Null: { "aws:TokenIssueTime": "true" } }), {})).toBe("Allow");
+    expect(list(LIST({ Null: { "aws:TokenIssueTime": "true" } }), { "aws:TokenIssueTime": NOW })).toBe("ImplicitDeny");
+    expect(list(LIST({ Null: { "aws:TokenIssueTime": "maybe" } }), {})).toBe("Unknown");
+  });
+
+  it("without a context, or with a multivalued key, the condition is Unknown; a Deny then leaves the answer open", () => {
+    const p = LIST({ StringLike: { "s3:prefix": "2026/*" } });
+    const r = evaluate(p, { action: "s3:ListBucket", resource: BUCKET, currentTime: NOW });
+    expect(r).toEqual({ decision: "Unknown", reason: expect.stringContaining("StringLike on s3:prefix") });
+    expect(list(p, { "s3:prefix": ["2026/", "2025/"] })).toBe("Unknown");
+    const d = policy(allow("s3:*", "*"), deny("s3:*", "*", { StringNotEquals: { "aws:RequestedRegion": "eu-west-1" } }));
+    expect(list(d)).toBe("Unknown");
+    expect(list(d, { "aws:RequestedRegion": "us-east-1" })).toBe("ExplicitDeny");
+    expect(list(d, { "aws:RequestedRegion": "eu-west-1" })).toBe("Allow");
+  });
+
+  it("a non-string value for a String operator is Unknown", () => {
+    expect(list(LIST({ StringEquals: { "s3:prefix": 7 } } as unknown as Condition), { "s3:prefix": "7" })).toBe("Unknown");
+    expect(list(LIST({ StringEquals: { "s3:prefix": [] } } as unknown as Condition), { "s3:prefix": "7" })).toBe("Unknown");
+  });
+
+  it("simulate passes a check's context on", () => {
+    const p = stampExpiry(LIST({ StringLike: { "s3:prefix": "2026/*" } }), EXPIRES);
+    const times = { before: NOW, after: "2026-11-27T10:00:01Z" };
+    expect(simulate(p, [{ action: "s3:ListBucket", resource: BUCKET, context: { "s3:prefix": "2026/11/" } }], times, [{ action: "s3:ListBucket", resource: BUCKET, context: { "s3:prefix": "2025/" } }]).ok).toBe(true);
+    expect(simulate(p, [{ action: "s3:ListBucket", resource: BUCKET }], times, []).failures[0]?.got).toBe("Unknown");
+  });
+});

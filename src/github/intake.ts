@@ -1,5 +1,6 @@
 // Intake: an "AWS access request" issue becomes a request file on branch jit/<id> and a pull
-// request showing the drafted policy. Edits to the issue update the same branch and PR.
+// request showing the drafted policy. Edits to the issue update the same branch and PR. Only the
+// author's own text is proposed, only on a branch the app made, only into a PR the app opened.
 import type { ProbotOctokit } from "probot";
 import { ACCESS_REQUEST_LABEL, parseIssueForm } from "../domain/issue-form.js";
 import { recordStatus } from "../domain/records.js";
@@ -9,10 +10,11 @@ import type { AccessRequest, Config, Problem } from "../domain/types.js";
 import { loadCatalogue } from "../iam-data.js";
 import type { Notifier } from "../notify/types.js";
 import { planRequest, type Plan } from "../policy/pipeline.js";
-import { checkSummary, intakeOpenedComment, intakeProblemsComment, MARKER, prBody, prTitle } from "./messages.js";
-import { addLabels, branchHead, ensureBranch, removeLabel, upsertComment, type RepoRef } from "./octokit-helpers.js";
-import { loadRepoConfig, loadRepoForm } from "./repo-config.js";
-import { GitHubRecordStore } from "./store.js";
+import { intakeOpenedComment, intakeProblemsComment, intakeRefusedComment, MARKER, prTitle, quote } from "./messages.js";
+import { addLabels, branchHead, removeLabel, upsertComment, type RepoRef } from "./octokit-helpers.js";
+import { checkPullRequest, sameLogin } from "./pr-check.js";
+import { branchTip, loadRepoConfig, loadRepoForm } from "./repo-config.js";
+import { GitHubRecordStore, status } from "./store.js";
 
 export const CHECK_NAME = "jit-access/validate";
 export const LABEL = { invalid: "jit:invalid", proposed: "jit:proposed", blocked: "jit:blocked", active: "jit:active", failed: "jit:failed", rejected: "jit:rejected" } as const;
@@ -32,9 +34,15 @@ export type Drafter = (request: AccessRequest, config: Config) => Promise<{ requ
 export type IntakeOutcome =
   | { kind: "ignored"; reason: string }
   | { kind: "invalid"; problems: Problem[] }
+  | { kind: "refused"; reason: string }
   | { kind: "opened" | "updated"; pr: number; branch: string; file: string; plan: Plan };
 
-export async function handleAccessIssue(octokit: ProbotOctokit, repo: RepoRef, issue: IssueInput, opts: { now: Date; drafter?: Drafter; notifierFor?: (config: Config) => Notifier }): Promise<IntakeOutcome> {
+export async function handleAccessIssue(
+  octokit: ProbotOctokit,
+  repo: RepoRef,
+  issue: IssueInput,
+  opts: { now: Date; appLogin: string; event: IssueEvent; drafter?: Drafter; notifierFor?: (config: Config) => Notifier },
+): Promise<IntakeOutcome> {
   if (!issue.labels.includes(ACCESS_REQUEST_LABEL)) return { kind: "ignored", reason: "no access-request label" };
   if (issue.author.type !== "User") return { kind: "ignored", reason: `author is a ${issue.author.type}` };
 
@@ -44,6 +52,24 @@ export async function handleAccessIssue(octokit: ProbotOctokit, repo: RepoRef, i
     await addLabels(octokit, repo, issue.number, [LABEL.invalid]);
     return { kind: "invalid", problems };
   };
+  const refuse = async (reason: string): Promise<IntakeOutcome> => {
+    await upsertComment(octokit, repo, issue.number, MARKER.intake, intakeRefusedComment(reason));
+    await addLabels(octokit, repo, issue.number, [LABEL.invalid]);
+    return { kind: "refused", reason };
+  };
+
+  // The requester is the issue's author, so the text must be theirs too.
+  const text = await readIssueText(octokit, repo, issue.number);
+  if (!text) return { kind: "ignored", reason: `issue #${issue.number} was not found` };
+  // The event's text is used only while it is still the issue's text, whose editor was just
+  // checked; a later edit has its own event, which is judged by who made it.
+  if ((issue.body ?? "") !== text.body) return { kind: "ignored", reason: "the issue's text changed after this event" };
+  const editor = otherAuthor(issue.author.login, opts.event, text.editor);
+  if (editor) {
+    return refuse(
+      `The text of this issue was last edited by ${quote(editor)}, not by ${quote(issue.author.login)} who opened it. A request is proposed only as its requester wrote it, so nothing was proposed or changed. ${quote(issue.author.login)}: check the text and save it yourself (edit the issue), or open a new issue.`,
+    );
+  }
 
   const cfg = await loadRepoConfig(store);
   if (!cfg.ok) return invalid(cfg.problems);
@@ -59,7 +85,8 @@ export async function handleAccessIssue(octokit: ProbotOctokit, repo: RepoRef, i
   if (!parsed.ok) return invalid(parsed.problems);
 
   // An edited issue keeps its first id (and so its branch and PR), even if the title changed.
-  const existing = await findRequestPr(octokit, repo, issue.number);
+  const open = await openPulls(octokit, repo);
+  const existing = requestPrOf(open, repo, issue.number, opts.appLogin);
   let request: AccessRequest = parsed.request;
   if (existing) request = { ...request, id: existing.id };
   const file = requestPath(request, new Date(issue.createdAt));
@@ -79,57 +106,164 @@ export async function handleAccessIssue(octokit: ProbotOctokit, repo: RepoRef, i
   if (opts.drafter) ({ request, warnings } = await opts.drafter(request, config));
   const plan = planRequest(loadCatalogue(), { request, config, accountId: checked.account.id, now: opts.now, durationSeconds: checked.durationSeconds });
   const stored: AccessRequest = { ...request, generator: plan.generator, policy: plan.policy };
-  const text = dumpRequest(stored, `Written by jit-access from issue #${issue.number}. Merging this file's pull request grants the policy below.`);
+  const fileText = dumpRequest(stored, `Written by jit-access from issue #${issue.number}. Merging this file's pull request grants the policy below.`);
 
+  // The branch is the app's alone: made here from the default branch, or made earlier by the app
+  // and holding only this request's file. Anything else was pushed by someone else — a pull
+  // request from it would carry their changes to the default branch under this request's name.
   const branch = `jit/${request.id}`;
-  await ensureBranch(octokit, repo, branch, repo.defaultBranch);
+  const foreignPr = open.find((p) => p.head.ref === branch && !isAppPull(p, opts.appLogin));
+  if (foreignPr) return refuse(branchRefusal(branch, `pull request #${foreignPr.number}, which jit-access did not open, is already open from it`, repo.defaultBranch));
+  const prepared = await prepareBranch(octokit, repo, branch, { appLogin: opts.appLogin, file, id: request.id });
+  if (!prepared.ok) return refuse(branchRefusal(branch, prepared.reason, repo.defaultBranch));
   const branchStore = new GitHubRecordStore(octokit, { owner: repo.owner, repo: repo.repo, branch });
+  // An earlier version of this request in another account's folder (the issue's account was
+  // edited): the PR must hold one request file.
+  for (const old of prepared.stale) {
+    await octokit.rest.repos.deleteFile({ owner: repo.owner, repo: repo.repo, path: old.path, sha: old.sha, branch, message: `jit-access: move ${request.id} to ${file}` });
+  }
   const current = await branchStore.read(file);
-  if (current?.text !== text) {
-    await branchStore.write(file, text, { message: `jit-access: propose ${request.id} (issue #${issue.number})`, expectedSha: current?.sha });
+  if (current?.text !== fileText) {
+    await branchStore.write(file, fileText, { message: `jit-access: propose ${request.id} (issue #${issue.number})`, expectedSha: current?.sha });
   }
 
-  const required = config.required_approvals[plan.verdict.risk];
-  const body = prBody({ issueNumber: issue.number, request, plan, file, approvers: config.approvers, required, warnings });
   const title = prTitle(issue.number, request);
-  let pr: number;
+  let pr: { number: number; title: string; body: string | null };
   if (existing) {
-    pr = existing.number;
-    await octokit.rest.pulls.update({ owner: repo.owner, repo: repo.repo, pull_number: pr, title, body });
+    pr = existing;
   } else {
+    // The check below writes the description from the file at the head commit.
+    const body = `${MARKER.intake}\nRefs issue #${issue.number}. Checking the request…`;
     const { data } = await octokit.rest.pulls.create({ owner: repo.owner, repo: repo.repo, head: branch, base: repo.defaultBranch, title, body });
-    pr = data.number;
-    await requestReviews(octokit, repo, pr, config, request.requester);
+    pr = { number: data.number, title, body };
+    await requestReviews(octokit, repo, pr.number, config, request.requester);
   }
 
+  // The same check as every push: the changed-files rule, the file at the head, the rules on the
+  // default branch now. Nothing is reported as passing without it.
   const head = await branchHead(octokit, repo, branch);
-  const summary = checkSummary(plan);
-  await octokit.rest.checks.create({
-    owner: repo.owner,
-    repo: repo.repo,
-    name: CHECK_NAME,
-    head_sha: head,
-    status: "completed",
-    conclusion: plan.verdict.ok ? "success" : "failure",
-    output: summary,
-  });
-  await upsertComment(octokit, repo, issue.number, MARKER.intake, intakeOpenedComment(pr, !plan.verdict.ok));
+  const outcome = await checkPullRequest(
+    octokit,
+    repo,
+    { number: pr.number, headSha: head, headRef: branch, baseRef: repo.defaultBranch, sameRepo: true, author: { login: opts.appLogin, type: "Bot" }, title: pr.title, body: pr.body },
+    { now: opts.now, appLogin: opts.appLogin, warnings },
+  );
+  const ok = outcome.kind === "checked" && outcome.ok;
+  await upsertComment(octokit, repo, issue.number, MARKER.intake, intakeOpenedComment(pr.number, !ok));
   await removeLabel(octokit, repo, issue.number, LABEL.invalid);
-  await addLabels(octokit, repo, issue.number, [plan.verdict.ok ? LABEL.proposed : LABEL.blocked]);
-  if (plan.verdict.ok) await removeLabel(octokit, repo, issue.number, LABEL.blocked);
+  await addLabels(octokit, repo, issue.number, [ok ? LABEL.proposed : LABEL.blocked]);
+  if (ok) await removeLabel(octokit, repo, issue.number, LABEL.blocked);
   // Approvers hear about a request once, when its pull request is opened (not on every edit).
+  const required = config.required_approvals[plan.verdict.risk];
   if (!existing && opts.notifierFor) {
     await opts.notifierFor(config).notify({ kind: "opened", request, approvers: config.approvers, required, risk: plan.verdict.risk });
   }
-  return { kind: existing ? "updated" : "opened", pr, branch, file, plan };
+  return { kind: existing ? "updated" : "opened", pr: pr.number, branch, file, plan };
 }
 
-/** The open PR on a jit/<number>-… branch of this repository, if any. */
-export async function findRequestPr(octokit: ProbotOctokit, repo: RepoRef, issueNumber: number): Promise<{ number: number; id: string } | undefined> {
-  const pulls = await octokit.paginate(octokit.rest.pulls.list, { owner: repo.owner, repo: repo.repo, state: "open", per_page: 100 });
+/** What an issues event says about who changed the issue. */
+export interface IssueEvent {
+  action: string;
+  sender?: { login: string; type: string } | undefined;
+  /** issues.edited with `changes.body`. */
+  bodyChanged: boolean;
+}
+
+/**
+ * Someone other than the author who wrote the issue's current text, if anyone: the sender of an
+ * edit of the body, or the last editor of the body that GitHub reports. Checked on every event —
+ * an issue labelled or reopened by someone else, or retitled by its author, still carries the
+ * body as it was last edited.
+ */
+export function otherAuthor(author: string, event: IssueEvent, lastEditor: string | null): string | undefined {
+  if (event.action === "edited" && event.bodyChanged && event.sender && !sameLogin(event.sender.login, author)) return event.sender.login;
+  if (lastEditor !== null && !sameLogin(lastEditor, author)) return lastEditor;
+  return undefined;
+}
+
+const ISSUE_TEXT = `query($owner: String!, $name: String!, $number: Int!) {
+  repository(owner: $owner, name: $name) { issue(number: $number) { body editor { login } } }
+}`;
+
+/**
+ * The issue's body now and who last edited it (null: never edited). GraphQL, because the REST
+ * issue does not say who last edited the body; body and editor come from one read, so the text
+ * that is parsed is the text whose editor was checked.
+ */
+async function readIssueText(octokit: ProbotOctokit, repo: RepoRef, number: number): Promise<{ body: string; editor: string | null } | undefined> {
+  const data = await octokit.graphql<{ repository: { issue: { body: string; editor: { login: string } | null } | null } | null }>(ISSUE_TEXT, { owner: repo.owner, name: repo.repo, number });
+  const i = data.repository?.issue;
+  return i ? { body: i.body, editor: i.editor?.login ?? null } : undefined;
+}
+
+type OpenPull = { number: number; title: string; body: string | null; user: { login: string; type: string } | null; head: { ref: string; repo: { full_name: string } | null } };
+
+async function openPulls(octokit: ProbotOctokit, repo: RepoRef): Promise<OpenPull[]> {
+  return (await octokit.paginate(octokit.rest.pulls.list, { owner: repo.owner, repo: repo.repo, state: "open", per_page: 100 })) as OpenPull[];
+}
+
+const isAppPull = (p: OpenPull, appLogin: string): boolean => p.user?.type === "Bot" && sameLogin(p.user.login, appLogin);
+
+/**
+ * The open request PR of an issue: opened by the app, from a jit/<number>-… branch of this
+ * repository. A PR someone else opened from such a branch is never adopted.
+ */
+function requestPrOf(pulls: OpenPull[], repo: RepoRef, issueNumber: number, appLogin: string): { number: number; id: string; title: string; body: string | null } | undefined {
   const prefix = `jit/${issueNumber}-`;
-  const pr = pulls.find((p) => p.head.ref.startsWith(prefix) && p.head.repo?.full_name === `${repo.owner}/${repo.repo}`);
-  return pr ? { number: pr.number, id: pr.head.ref.slice("jit/".length) } : undefined;
+  const pr = pulls.find((p) => p.head.ref.startsWith(prefix) && p.head.repo?.full_name === `${repo.owner}/${repo.repo}` && isAppPull(p, appLogin));
+  return pr ? { number: pr.number, id: pr.head.ref.slice("jit/".length), title: pr.title, body: pr.body } : undefined;
+}
+
+/** The open PR of an issue's request that the app opened, if any. */
+export async function findRequestPr(octokit: ProbotOctokit, repo: RepoRef, issueNumber: number, appLogin: string): Promise<{ number: number; id: string } | undefined> {
+  const pr = requestPrOf(await openPulls(octokit, repo), repo, issueNumber, appLogin);
+  return pr ? { number: pr.number, id: pr.id } : undefined;
+}
+
+type Prepared = { ok: true; stale: Array<{ path: string; sha: string }> } | { ok: false; reason: string };
+
+/** Creates the branch from the default branch's tip, or vets the one that exists (see {@link vetBranch}). */
+async function prepareBranch(octokit: ProbotOctokit, repo: RepoRef, branch: string, own: { appLogin: string; file: string; id: string }): Promise<Prepared> {
+  try {
+    await octokit.rest.git.getRef({ owner: repo.owner, repo: repo.repo, ref: `heads/${branch}` });
+    return vetBranch(octokit, repo, branch, own);
+  } catch (e) {
+    if (status(e) !== 404) throw e;
+  }
+  const tip = await branchTip(octokit, repo, repo.defaultBranch);
+  try {
+    await octokit.rest.git.createRef({ owner: repo.owner, repo: repo.repo, ref: `refs/heads/${branch}`, sha: tip });
+    return { ok: true, stale: [] };
+  } catch (e) {
+    if (status(e) !== 422) throw e;
+    return vetBranch(octokit, repo, branch, own); // created meanwhile: by a concurrent delivery, or by someone else
+  }
+}
+
+/**
+ * An existing branch is the app's when every commit on it (beyond the default branch) was made by
+ * the app and it changes only this request's file (in any account folder: an edited issue may
+ * have moved it). Authorship is what GitHub reports, which a pusher can spoof with the app's
+ * noreply email; the file rule cannot be spoofed, and the check applies it again at every head.
+ */
+async function vetBranch(octokit: ProbotOctokit, repo: RepoRef, branch: string, own: { appLogin: string; file: string; id: string }): Promise<Prepared> {
+  const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ owner: repo.owner, repo: repo.repo, basehead: `${repo.defaultBranch}...${branch}`, per_page: 100 });
+  if (data.commits.length < data.ahead_by) return { ok: false, reason: `it is ${data.ahead_by} commits ahead of ${repo.defaultBranch}, more than jit-access can check` };
+  const byApp = (login: string | undefined) => sameLogin(login, own.appLogin);
+  const foreign = data.commits.filter((c) => !byApp(c.author?.login) || !(c.committer?.login === "web-flow" || byApp(c.committer?.login)));
+  if (foreign.length) {
+    const named = foreign.slice(0, 5).map((c) => `${c.sha.slice(0, 7)} by ${quote(c.author?.login ?? c.commit.author?.name ?? "an unknown author")}`);
+    return { ok: false, reason: `it has ${foreign.length} commit(s) that jit-access did not make (${named.join(", ")}${foreign.length > 5 ? ", …" : ""})` };
+  }
+  const mine = (p: string | undefined) => !!p && p.startsWith("access-requests/") && p.endsWith(`/${own.id}.yaml`);
+  const files = data.files ?? [];
+  const others = files.filter((f) => !mine(f.filename) || (f.previous_filename !== undefined && !mine(f.previous_filename)));
+  if (others.length) return { ok: false, reason: `it changes files other than this request's (${others.slice(0, 5).map((f) => quote(f.filename)).join(", ")})` };
+  return { ok: true, stale: files.flatMap((f) => (f.filename !== own.file && f.status !== "removed" && f.sha ? [{ path: f.filename, sha: f.sha }] : [])) };
+}
+
+function branchRefusal(branch: string, reason: string, defaultBranch: string): string {
+  return `Branch \`${branch}\` already exists and ${reason}. jit-access proposes a request only on a branch it made itself from ${defaultBranch}, so nothing was proposed. An admin can delete that branch (which closes any pull request from it); then edit this issue to propose the request again.`;
 }
 
 async function requestReviews(octokit: ProbotOctokit, repo: RepoRef, pr: number, config: Config, requester: string): Promise<void> {

@@ -43,6 +43,16 @@ export interface PrBodyInput {
   approvers: string[];
   required: number;
   warnings?: Problem[];
+  /** CODEOWNERS owners of the request file (they may approve too). */
+  codeowners?: string[];
+  /** The head commit the body describes. */
+  headSha?: string;
+}
+
+/** Who may approve: the configured approvers and the file's code owners, as the merge check counts them. */
+export function approverList(approvers: readonly string[], codeowners: readonly string[] = []): string {
+  const all = [...new Set([...approvers, ...codeowners].map((a) => a.replace(/^@(?=[^/]+$)/, "")))];
+  return all.length ? all.map((a) => `\`${a.replace(/`/g, "'")}\``).join(", ") : "nobody yet (add approvers to .github/jit-access.yml or a CODEOWNERS line for the file)";
 }
 
 export function prBody(i: PrBodyInput): string {
@@ -55,7 +65,7 @@ export function prBody(i: PrBodyInput): string {
     `> ${quote(request.reason, 1000)}`,
     "",
     // "Refs" (not "Closes"/"Fixes"): merging must not close the issue — the grant does that.
-    `Refs issue #${i.issueNumber}. Request file: \`${i.file}\`.`,
+    `Refs issue #${i.issueNumber}. Request file: \`${i.file}\`${i.headSha ? ` at ${i.headSha.slice(0, 7)}` : ""}.`,
     "",
     `### What the policy allows`,
     "",
@@ -67,13 +77,25 @@ export function prBody(i: PrBodyInput): string {
     "",
     `**Expiry:** the grant ends ${request.duration} after the merge: the policy carries \`DateLessThan aws:CurrentTime\` at that time, an EventBridge Scheduler schedule removes it in AWS, and the expiry sweep removes anything left.`,
     "",
-    `**Approval:** ${i.required} approval(s) on the final commit from ${i.approvers.length ? i.approvers.map((a) => `\`${a}\``).join(", ") : "the CODEOWNERS of the request file"} — not from the requester, the PR author or the last committer. Merging is the approval; the app checks it again before granting.`,
+    `**Approval:** ${i.required} approval(s) on the final commit from ${approverList(i.approvers, i.codeowners)} — not from the requester, the PR author or the last committer. Merging is the approval; the app checks it again before granting.`,
   ];
   if (v.errors.length) lines.push("", "### Why it is blocked", "", problemList(v.errors));
   const warnings = [...v.warnings, ...(i.warnings ?? [])];
   if (warnings.length) lines.push("", "### Warnings", "", problemList(warnings));
   lines.push("", "<details><summary>Policy JSON</summary>", "", "```json", JSON.stringify(plan.policy, null, 2), "```", "", "</details>");
   return lines.join("\n").slice(0, 65_000);
+}
+
+/** The body of the app's pull request when the file at its head cannot be planned. */
+export function prBodyInvalid(i: { issueNumber: number; headSha: string; problems: Problem[] }): string {
+  return [
+    MARKER.intake,
+    `Refs issue #${i.issueNumber}. The request at head ${i.headSha.slice(0, 7)} is **not valid**, so there is no policy to show and nothing can be granted:`,
+    "",
+    problemList(i.problems),
+    "",
+    "Fix the request (edit the issue, or push a corrected request file); this description is rewritten on every push.",
+  ].join("\n");
 }
 
 export function intakeProblemsComment(problems: Problem[]): string {
@@ -87,6 +109,10 @@ export function intakeProblemsComment(problems: Problem[]): string {
   ].join("\n");
 }
 
+export function intakeRefusedComment(reason: string): string {
+  return [MARKER.intake, `⛔ ${reason}`].join("\n");
+}
+
 export function intakeOpenedComment(prNumber: number, blocked: boolean): string {
   return [
     MARKER.intake,
@@ -96,10 +122,22 @@ export function intakeOpenedComment(prNumber: number, blocked: boolean): string 
   ].join("\n");
 }
 
-export function checkSummary(plan: Plan): { title: string; summary: string } {
+/** Where the rules came from and who may approve, as the check summary states them. */
+export interface RulesNote {
+  branch: string;
+  sha: string;
+  required: number;
+  approvers: readonly string[];
+  codeowners?: readonly string[];
+}
+
+export function checkSummary(plan: Plan, rules?: RulesNote): { title: string; summary: string } {
   const v = plan.verdict;
   const title = v.ok ? `Passes the guardrails (risk ${v.risk})` : `Blocked: ${v.errors.length} problem(s)`;
   const parts = [plan.explanation.summary, "", plan.explanation.table];
+  if (rules) {
+    parts.push("", `Judged by the rules of \`${rules.branch.replace(/`/g, "'")}\` at ${rules.sha.slice(0, 7)}: risk ${v.risk} needs ${rules.required} approval(s) from ${approverList(rules.approvers, rules.codeowners)}.`);
+  }
   if (v.errors.length) parts.push("", "**Errors**", "", problemList(v.errors));
   if (v.warnings.length) parts.push("", "**Warnings**", "", problemList(v.warnings));
   return { title, summary: parts.join("\n").slice(0, 65_000) };

@@ -66,11 +66,41 @@ function readPrCore(payload: unknown): Read<{ p: Obj; number: number; headSha: s
   return { ok: true, value: { p, number, headSha, headRef, baseSha, baseRef, sameRepo, ...(changed !== undefined ? { changedFiles: changed } : {}) } };
 }
 
+/**
+ * What the PR check needs. The payload's `base.sha` is left out on purpose: GitHub sets it when
+ * the pull request is opened or pushed, not when the base branch moves, so rules read there
+ * are stale. The check resolves the base branch by name instead.
+ */
 export function readPrRef(payload: unknown): Read<PrRef> {
   const r = readPrCore(payload);
   if (!r.ok) return r;
-  const { number, headSha, headRef, baseSha, sameRepo, changedFiles } = r.value;
-  return { ok: true, value: { number, headSha, headRef, baseSha, sameRepo, ...(changedFiles !== undefined ? { changedFiles } : {}) } };
+  const { p, number, headSha, headRef, baseRef, sameRepo, changedFiles } = r.value;
+  const title = typeof p.title === "string" ? p.title : undefined;
+  const body = typeof p.body === "string" || p.body === null ? (p.body as string | null) : undefined;
+  return {
+    ok: true,
+    value: {
+      number,
+      headSha,
+      headRef,
+      baseRef,
+      sameRepo,
+      author: readUser(p.user) ?? null,
+      ...(title !== undefined ? { title } : {}),
+      ...(body !== undefined ? { body } : {}),
+      ...(changedFiles !== undefined ? { changedFiles } : {}),
+    },
+  };
+}
+
+/** The login that caused the event (`sender`), if the payload names one. */
+export function readSender(payload: unknown): { login: string; type: string } | undefined {
+  return readUser(obj(payload)?.sender);
+}
+
+/** Whether an issues.edited payload says the body changed (`changes.body`). */
+export function bodyChanged(payload: unknown): boolean {
+  return obj(obj(obj(payload)?.changes)?.body) !== undefined;
 }
 
 export function readClosedPr(payload: unknown): Read<MergedPr & { baseRef: string; sameRepo: boolean }> {

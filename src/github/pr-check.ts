@@ -1,6 +1,9 @@
-// The pull request check `jit-access/validate`: on every push to a PR touching access-requests/,
-// validate the one request file and judge its policy. A same-repository PR whose file has no
-// policy gets one generated and committed to its branch (that push re-runs the check).
+// The pull request check `jit-access/validate`: on every push to (or edit of) a PR touching
+// access-requests/, validate the one request file at the head commit and judge its policy by the
+// rules on the base branch as it is now. On the app's own request PRs the description is
+// rewritten from the same head commit, so what reviewers read is what a merge would grant; a
+// request file there without a policy gets one generated and committed (that push re-runs the
+// check). The app writes to no other branch.
 import type { ProbotOctokit } from "probot";
 import { checkChangedFiles, type ChangedFile } from "../domain/approvals.js";
 import { parseRequestFile } from "../domain/request.js";
@@ -9,53 +12,103 @@ import type { Problem } from "../domain/types.js";
 import { loadCatalogue } from "../iam-data.js";
 import { planRequest } from "../policy/pipeline.js";
 import { CHECK_NAME } from "./intake.js";
-import { checkSummary, problemList } from "./messages.js";
+import { checkSummary, prBody, prBodyInvalid, problemList, prTitle } from "./messages.js";
 import type { RepoRef } from "./octokit-helpers.js";
-import { loadRepoConfig } from "./repo-config.js";
+import { branchTip, loadCodeowners, loadRepoConfig } from "./repo-config.js";
 import { GitHubRecordStore } from "./store.js";
 
 export interface PrRef {
   number: number;
   headSha: string;
   headRef: string;
-  baseSha: string;
+  /** The base branch by name; its current tip holds the rules (never the payload's stale `base.sha`). */
+  baseRef: string;
   sameRepo: boolean;
+  /** Who opened the pull request. */
+  author: { login: string; type: string } | null;
+  /** Title and body as the event saw them: rewritten only when they differ. */
+  title?: string;
+  body?: string | null;
   changedFiles?: number;
 }
 
 export type CheckOutcome = { kind: "ignored" } | { kind: "checked"; ok: boolean } | { kind: "policy-added"; commit: string };
 
-export async function checkPullRequest(octokit: ProbotOctokit, repo: RepoRef, pr: PrRef, opts: { now: Date }): Promise<CheckOutcome> {
+/** GitHub logins compare case-insensitively. */
+export const sameLogin = (a: string | undefined, b: string): boolean => !!a && a.toLowerCase() === b.toLowerCase();
+
+/**
+ * A request PR of the app's own: opened by the app (its bot login — no one else can open a PR
+ * as the app), from a `jit/` branch of this repository (not a fork) into the default branch.
+ * Only these get their description rewritten and a generated policy committed: the app never
+ * writes to a branch someone else made, such as main in a PR from main into an older branch.
+ */
+export function isAppRequestPr(pr: Pick<PrRef, "headRef" | "baseRef" | "sameRepo" | "author">, repo: Pick<RepoRef, "defaultBranch">, appLogin: string): boolean {
+  return pr.sameRepo && pr.headRef.startsWith("jit/") && pr.baseRef === repo.defaultBranch && pr.author?.type === "Bot" && sameLogin(pr.author.login, appLogin);
+}
+
+/** The issue number a request id starts with ("12-reports" → 12), if any. */
+function issueOf(id: string | undefined): number | undefined {
+  const m = /^([1-9][0-9]{0,9})-/.exec(id ?? "");
+  return m ? Number(m[1]) : undefined;
+}
+
+export async function checkPullRequest(
+  octokit: ProbotOctokit,
+  repo: RepoRef,
+  pr: PrRef,
+  opts: { now: Date; appLogin: string; warnings?: Problem[] },
+): Promise<CheckOutcome> {
   const { owner, repo: name } = repo;
+  const mine = isAppRequestPr(pr, repo, opts.appLogin);
   const listed = await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo: name, pull_number: pr.number, per_page: 100 });
-  if (!listed.some((f) => f.filename.startsWith("access-requests/"))) return { kind: "ignored" };
+  // The app's own request PRs are always judged: a push that drops the request file and changes
+  // something else must fail the check, not go unchecked.
+  if (!mine && !listed.some((f) => f.filename.startsWith("access-requests/"))) return { kind: "ignored" };
+
+  const describe = async (body: string, title?: string): Promise<void> => {
+    if (!mine) return;
+    const update = { ...(body !== pr.body ? { body } : {}), ...(title !== undefined && title !== pr.title ? { title } : {}) };
+    if (Object.keys(update).length) await octokit.rest.pulls.update({ owner, repo: name, pull_number: pr.number, ...update });
+  };
   const report = async (ok: boolean, title: string, summary: string): Promise<CheckOutcome> => {
     await octokit.rest.checks.create({ owner, repo: name, name: CHECK_NAME, head_sha: pr.headSha, status: "completed", conclusion: ok ? "success" : "failure", output: { title, summary: summary.slice(0, 65_000) } });
     return { kind: "checked", ok };
   };
-  const invalid = (problems: Problem[]) => report(false, `Invalid request: ${problems.length} problem(s)`, problemList(problems));
+  const issueFromBranch = issueOf(pr.headRef.slice("jit/".length));
+  const invalid = async (problems: Problem[]): Promise<CheckOutcome> => {
+    if (issueFromBranch) await describe(prBodyInvalid({ issueNumber: issueFromBranch, headSha: pr.headSha, problems }));
+    return report(false, `Invalid request: ${problems.length} problem(s)`, problemList(problems));
+  };
 
   const files: ChangedFile[] = listed.map((f) => ({ path: f.filename, status: f.status as ChangedFile["status"], previousPath: f.previous_filename ?? null }));
   const fileProblem = checkChangedFiles(files, pr.changedFiles);
   if (fileProblem) return invalid([{ path: "", message: fileProblem.message }]);
   const path = files[0]!.path;
 
-  // The rules come from the base branch: a PR cannot relax the config it is judged by.
-  const cfg = await loadRepoConfig(new GitHubRecordStore(octokit, { owner, repo: name, branch: pr.baseSha }));
+  // The rules come from the base branch as it is now: a PR cannot relax the config it is judged
+  // by, and rules tightened after the PR was opened apply to it.
+  const rulesSha = await branchTip(octokit, repo, pr.baseRef);
+  const rulesStore = new GitHubRecordStore(octokit, { owner, repo: name, branch: rulesSha });
+  const cfg = await loadRepoConfig(rulesStore);
   if (!cfg.ok) return invalid(cfg.problems);
+  const config = cfg.config;
   const headStore = new GitHubRecordStore(octokit, { owner, repo: name, branch: pr.headSha });
   const file = await headStore.read(path);
   if (!file) return invalid([{ path: "", message: `${path} is not in the head commit` }]);
-  const parsed = parseRequestFile(file.text, { file: path, config: cfg.config });
+  const parsed = parseRequestFile(file.text, { file: path, config });
   if (!parsed.ok) return invalid(parsed.problems);
   if ((parsed.request.status ?? "proposed") !== "proposed") {
     return invalid([{ path: "status", message: `status ${parsed.request.status}: a pull request may only propose a request; status, grant and closed are written by the app` }]);
   }
   if (parsed.example) return invalid([{ path: "", message: `${path} is an example; examples are never granted — put the request under access-requests/<account>/<YYYY>/` }]);
+  if (mine && issueOf(parsed.request.id) !== issueFromBranch) {
+    return invalid([{ path: "id", message: `the request id ${parsed.request.id} does not belong to branch ${pr.headRef}; the request of issue #${issueFromBranch} must keep its id` }]);
+  }
 
-  const plan = planRequest(loadCatalogue(), { request: parsed.request, config: cfg.config, accountId: parsed.account.id, now: opts.now, durationSeconds: parsed.durationSeconds });
-  if (plan.generated && plan.verdict.ok && pr.sameRepo) {
-    // Commit the generated policy to the PR branch so reviewers approve exactly what is granted.
+  const plan = planRequest(loadCatalogue(), { request: parsed.request, config, accountId: parsed.account.id, now: opts.now, durationSeconds: parsed.durationSeconds });
+  if (plan.generated && plan.verdict.ok && mine) {
+    // Commit the generated policy to the app's own branch so reviewers approve exactly what is granted.
     const branchStore = new GitHubRecordStore(octokit, { owner, repo: name, branch: pr.headRef });
     const current = await branchStore.read(path);
     if (current && current.sha === file.sha) {
@@ -68,6 +121,15 @@ export async function checkPullRequest(octokit: ProbotOctokit, repo: RepoRef, pr
   if (plan.generated) {
     return invalid([{ path: "policy", message: "the request file has no policy; run `npx jit-access plan --write` on it and push, so reviewers approve the exact policy" }]);
   }
-  const s = checkSummary(plan);
+
+  const required = config.required_approvals[plan.verdict.risk];
+  const codeowners = (await loadCodeowners(rulesStore, path))?.owners ?? [];
+  if (mine && issueFromBranch) {
+    await describe(
+      prBody({ issueNumber: issueFromBranch, request: parsed.request, plan, file: path, approvers: config.approvers, required, codeowners, headSha: pr.headSha, ...(opts.warnings ? { warnings: opts.warnings } : {}) }),
+      prTitle(issueFromBranch, parsed.request),
+    );
+  }
+  const s = checkSummary(plan, { branch: pr.baseRef, sha: rulesSha, required, approvers: config.approvers, codeowners });
   return report(plan.verdict.ok, s.title, s.summary);
 }

@@ -1,12 +1,15 @@
-// Reads an access repository's own files from its default branch: the config and the issue form.
-// Read raw and parsed by our safe loader (not Probot's config loader, which follows `_extends`
-// into other repositories and uses a permissive YAML parser).
+// Reads an access repository's own files: the config, CODEOWNERS and the issue form. Read raw and
+// parsed by our safe loader (not Probot's config loader, which follows `_extends` into other
+// repositories and uses a permissive YAML parser).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { ProbotOctokit } from "probot";
+import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { CONFIG_PATH, parseConfig, type ConfigResult } from "../domain/config.js";
 import { loadFormTemplate, type FormTemplate } from "../domain/issue-form.js";
 import type { Problem } from "../domain/types.js";
 import { packageRoot } from "../package-root.js";
+import type { RepoRef } from "./octokit-helpers.js";
 import { status, type GitHubRecordStore } from "./store.js";
 
 export const FORM_PATH = ".github/ISSUE_TEMPLATE/access-request.yml";
@@ -37,4 +40,21 @@ export async function loadRepoForm(store: GitHubRecordStore): Promise<{ ok: true
   const file = await store.read(FORM_PATH).catch((e: unknown) => (status(e) === undefined ? undefined : Promise.reject(e)));
   bundledForm ??= readFileSync(join(packageRoot(), FORM_PATH), "utf8");
   return loadFormTemplate(file?.text ?? bundledForm);
+}
+
+/**
+ * The commit a branch points at now. Rules are read there: a webhook payload's shas are as old
+ * as the event (a pull request's `base.sha` is from its last push), and rules tightened since then
+ * must apply. Resolved once, so the config and CODEOWNERS come from the same commit.
+ */
+export async function branchTip(octokit: ProbotOctokit, repo: RepoRef, branch: string): Promise<string> {
+  const { data } = await octokit.rest.git.getRef({ owner: repo.owner, repo: repo.repo, ref: `heads/${branch}` });
+  return data.object.sha;
+}
+
+/** The owners of `path` in the CODEOWNERS file GitHub would use at the store's ref; undefined when there is none. */
+export async function loadCodeowners(store: GitHubRecordStore, path: string): Promise<{ owners: string[]; line?: number; source: string } | undefined> {
+  // A failed read throws (never "absent"): falling back to a lower-priority file would use owners GitHub does not use.
+  const picked = pickCodeowners(await Promise.all(CODEOWNERS_LOCATIONS.map(async (p) => ({ path: p, text: (await store.read(p))?.text }))));
+  return picked ? { ...ownersOf(parseCodeowners(picked.text, picked.path), path), source: picked.path } : undefined;
 }

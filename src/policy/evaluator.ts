@@ -1,11 +1,12 @@
 // The project's own identity-policy evaluator. Pure: the pipeline uses it to check a stamped
 // policy without the AGPL simulator that the differential tests use (tests only, never src/).
 // It evaluates a subset of IAM: Action/NotAction, Resource/NotResource (wildcards, policy
-// variables and their escapes) and date conditions on aws:CurrentTime. A policy IAM would
+// variables and their escapes), date conditions on aws:CurrentTime and, given the request
+// context, String*, Bool and Null conditions on any key. A policy IAM would
 // reject, and anything it does not model, comes back "Unknown": it never guesses "Allow", and a
 // Deny it cannot rule out leaves the answer open rather than ignored.
 
-import type { Condition, PolicyDocument } from "../domain/types.js";
+import type { PolicyDocument } from "../domain/types.js";
 
 export type Decision = "Allow" | "ImplicitDeny" | "ExplicitDeny" | "Unknown";
 
@@ -36,6 +37,8 @@ export interface EvaluationResult {
 export interface ActionResource {
   action: string;
   resource: string;
+  /** The request context for this call (e.g. s3:prefix for ListBucket); see EvaluationRequest. */
+  context?: RequestContext;
 }
 
 export interface SimulationFailure {
@@ -106,11 +109,14 @@ export function parseIamDate(value: unknown): number | undefined {
 
 type Tri = true | false | "unknown";
 
+/** A condition test: true, false, or why it cannot be decided for this request. */
+type ConditionTest = (req: RequestFacts) => boolean | string;
+
 interface CompiledCondition {
   /** undefined when the statement has no condition it cannot evaluate */
   unknown?: string;
   /** every test must hold (operators and keys are AND'ed) */
-  tests: Array<(now: number) => boolean>;
+  tests: ConditionTest[];
 }
 
 /** A Resource entry as IAM reads it: literal text, wildcards and policy variables. */
@@ -155,12 +161,14 @@ function globToRegexSource(pattern: string): string {
   return out;
 }
 
-function piecesToRegexSource(pieces: Piece[], resolve: (p: Extract<Piece, { kind: "variable" }>) => string): string {
+/** `wildcards` false: * and ? are plain characters (StringEquals). */
+function piecesToRegexSource(pieces: Piece[], resolve: (p: Extract<Piece, { kind: "variable" }>) => string, wildcards = true): string {
   let out = "";
   for (const p of pieces) {
-    if (p.kind === "star") out += ".*";
-    else if (p.kind === "one") out += ".";
-    else out += (p.kind === "text" ? p.text : resolve(p)).replace(REGEX_SPECIAL, "\\$&");
+    const text = p.kind === "star" ? "*" : p.kind === "one" ? "?" : p.kind === "text" ? p.text : resolve(p);
+    if (wildcards && p.kind === "star") out += ".*";
+    else if (wildcards && p.kind === "one") out += ".";
+    else out += text.replace(REGEX_SPECIAL, "\\$&");
   }
   return out;
 }
@@ -176,47 +184,136 @@ const DATE_OPERATORS: Record<string, { compare: (now: number, value: number) => 
   DateNotEquals: { compare: (now, v) => now !== v, negated: true },
 };
 
-function compileCondition(condition: Condition | undefined): CompiledCondition {
-  const tests: CompiledCondition["tests"] = [];
+// String operators: *Like take the * and ? wildcards, the others compare whole strings.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String
+const STRING_OPERATORS: Record<string, { negated: boolean; ignoreCase: boolean; wildcards: boolean }> = {
+  StringEquals: { negated: false, ignoreCase: false, wildcards: false },
+  StringNotEquals: { negated: true, ignoreCase: false, wildcards: false },
+  StringEqualsIgnoreCase: { negated: false, ignoreCase: true, wildcards: false },
+  StringNotEqualsIgnoreCase: { negated: true, ignoreCase: true, wildcards: false },
+  StringLike: { negated: false, ignoreCase: false, wildcards: true },
+  StringNotLike: { negated: true, ignoreCase: false, wildcards: true },
+};
+
+const CURRENT_TIME_KEY = "aws:currenttime";
+
+/** The value of a context key in this request: a string, several, absent, or not known at all. */
+function contextValue(req: RequestFacts, key: string): string | string[] | undefined | { unknown: string } {
+  if (key === CURRENT_TIME_KEY) return req.currentTime;
+  if (req.context === undefined) return { unknown: `the request has no context to read ${key} from` };
+  return req.context.get(key);
+}
+
+function compileDateTest(operatorName: string, base: string, key: string, raw: unknown): ConditionTest | string {
+  const operator = DATE_OPERATORS[base] as (typeof DATE_OPERATORS)[string];
+  if (key.toLowerCase() !== CURRENT_TIME_KEY) return `condition key ${key} (${operatorName}) is not supported by this evaluator`;
+  // A policy variable (${...}) in a date value is not a date either: Unknown, not literal.
+  const values = Array.isArray(raw) ? (raw as unknown[]) : [raw];
+  const parsed = values.map(parseIamDate);
+  const bad = parsed.findIndex((t) => t === undefined);
+  if (parsed.length === 0) return `${operatorName} ${key} has no values`;
+  if (bad !== -1) return `${operatorName} value ${JSON.stringify(values[bad])} for ${key} is not a date`;
+  const times = parsed as number[];
+  const { compare, negated } = operator;
+  return negated ? (req) => times.every((v) => compare(req.now, v)) : (req) => times.some((v) => compare(req.now, v));
+}
+
+/**
+ * A string operator on one key. A key the request lacks matches no value (so a negated operator
+ * holds) unless ...IfExists, which then holds; a multivalued key needs ForAnyValue/ForAllValues,
+ * which this evaluator leaves Unknown. A value whose policy variable has no value matches nothing.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value
+ */
+function compileStringTest(operatorName: string, base: string, ifExists: boolean, key: string, raw: unknown, variables: boolean, where: string): ConditionTest | string {
+  const { negated, ignoreCase, wildcards } = STRING_OPERATORS[base] as (typeof STRING_OPERATORS)[string];
+  const values = Array.isArray(raw) ? (raw as unknown[]) : [raw];
+  if (values.length === 0) return `${operatorName} ${key} has no values`;
+  const bad = values.find((v) => typeof v !== "string");
+  if (bad !== undefined) return `${operatorName} value ${JSON.stringify(bad)} for ${key} is not a string`;
+  const patterns = (values as string[]).map((v) => readPattern(v, variables, where));
+  const lower = key.toLowerCase();
+  return (req) => {
+    const value = contextValue(req, lower);
+    if (typeof value === "object" && !Array.isArray(value)) return `${operatorName} on ${key}: ${value.unknown}`;
+    if (value === undefined) return ifExists || negated;
+    if (Array.isArray(value)) return `${operatorName} on ${key}: the request has several values for it (a set operator would be needed)`;
+    let any = false;
+    for (const pieces of patterns) {
+      const m = variablePatternMatches(pieces, value, req, wildcards, ignoreCase ? "is" : "s");
+      if (typeof m === "string") return `${operatorName} on ${key}: ${m}`;
+      if (m === true) any = true;
+    }
+    return negated ? !any : any;
+  };
+}
+
+/** Null: "true" holds when the key is absent, "false" when it is present. */
+function compileNullTest(key: string, raw: unknown): ConditionTest | string {
+  const values = (Array.isArray(raw) ? (raw as unknown[]) : [raw]).map((v) => String(v).toLowerCase());
+  if (values.length === 0 || values.some((v) => v !== "true" && v !== "false")) return `Null ${key} takes "true" or "false", got ${JSON.stringify(raw)}`;
+  const lower = key.toLowerCase();
+  return (req) => {
+    const value = contextValue(req, lower);
+    if (typeof value === "object" && !Array.isArray(value)) return `Null on ${key}: ${value.unknown}`;
+    return values.includes(value === undefined ? "true" : "false");
+  };
+}
+
+/** Bool compares "true"/"false" case-insensitively with a single-valued key. */
+function compileBoolTest(ifExists: boolean, key: string, raw: unknown): ConditionTest | string {
+  const values = (Array.isArray(raw) ? (raw as unknown[]) : [raw]).map((v) => String(v).toLowerCase());
+  if (values.length === 0 || values.some((v) => v !== "true" && v !== "false")) return `Bool ${key} takes "true" or "false", got ${JSON.stringify(raw)}`;
+  const lower = key.toLowerCase();
+  return (req) => {
+    const value = contextValue(req, lower);
+    if (typeof value === "object" && !Array.isArray(value)) return `Bool on ${key}: ${value.unknown}`;
+    if (value === undefined) return ifExists;
+    if (Array.isArray(value)) return `Bool on ${key}: the request has several values for it`;
+    return values.includes(value.toLowerCase());
+  };
+}
+
+function compileCondition(condition: unknown, variables: boolean, where: string): CompiledCondition {
+  const tests: ConditionTest[] = [];
   let unknown: string | undefined;
   if (condition === undefined) return { tests };
   // Malformed JSON (null, a string) never reaches IAM; do not read it as "no condition".
-  if (typeof condition !== "object" || condition === null) return { tests, unknown: "Condition is not an object" };
+  if (typeof condition !== "object" || condition === null || Array.isArray(condition)) return { tests, unknown: "Condition is not an object" };
   // Keep compiling past an unknown part: a known test that fails still rules the statement out.
   for (const [operatorName, keys] of Object.entries(condition)) {
-    // aws:CurrentTime is always present in a request, so an IfExists variant acts as the base.
-    const base = operatorName.endsWith("IfExists") ? operatorName.slice(0, -"IfExists".length) : operatorName;
-    const operator = Object.hasOwn(DATE_OPERATORS, base) ? DATE_OPERATORS[base] : undefined;
-    if (operator === undefined) {
+    const ifExists = operatorName.endsWith("IfExists");
+    const base = ifExists ? operatorName.slice(0, -"IfExists".length) : operatorName;
+    const kind = Object.hasOwn(DATE_OPERATORS, base)
+      ? "date"
+      : Object.hasOwn(STRING_OPERATORS, base)
+        ? "string"
+        : base === "Bool"
+          ? "bool"
+          : operatorName === "Null"
+            ? "null"
+            : undefined;
+    if (kind === undefined) {
       unknown ??= `condition operator ${operatorName} is not supported by this evaluator`;
       continue;
     }
-    if (typeof keys !== "object" || keys === null) {
+    if (typeof keys !== "object" || keys === null || Array.isArray(keys)) {
       unknown ??= `condition operator ${operatorName} does not hold an object of keys`;
       continue;
     }
-    for (const [key, raw] of Object.entries(keys)) {
-      if (key.toLowerCase() !== "aws:currenttime") {
-        unknown ??= `condition key ${key} (${operatorName}) is not supported by this evaluator`;
-        continue;
-      }
-      // A policy variable (${...}) in a date value is not a date either: Unknown, not literal.
-      const values = Array.isArray(raw) ? raw : [raw];
-      const parsed = values.map(parseIamDate);
-      const bad = parsed.findIndex((t) => t === undefined);
-      if (parsed.length === 0) {
-        unknown ??= `${operatorName} ${key} has no values`;
-        continue;
-      }
-      if (bad !== -1) {
-        unknown ??= `${operatorName} value ${JSON.stringify(values[bad])} for ${key} is not a date`;
-        continue;
-      }
-      const times = parsed as number[];
-      const { compare, negated } = operator;
-      tests.push(
-        negated ? (now) => times.every((v) => compare(now, v)) : (now) => times.some((v) => compare(now, v)),
-      );
+    for (const [key, raw] of Object.entries(keys as Record<string, unknown>)) {
+      const at = `${where}.${operatorName}.${key}`;
+      // aws:CurrentTime is always present in a request, so a date IfExists acts as the base.
+      const test =
+        kind === "date"
+          ? compileDateTest(operatorName, base, key, raw)
+          : kind === "string"
+            ? compileStringTest(operatorName, base, ifExists, key, raw, variables, at)
+            : kind === "bool"
+              ? compileBoolTest(ifExists, key, raw)
+              : compileNullTest(key, raw);
+      if (typeof test === "string") unknown ??= test;
+      else tests.push(test);
     }
   }
   return unknown === undefined ? { tests } : { tests, unknown };
@@ -257,12 +354,12 @@ function compileActions(patterns: string[], where: string): RegExp {
 }
 
 /**
- * Reads ${...} in a Resource entry (policy language 2012-10-17 only): a variable filled from the
- * request context, optionally with a default (${aws:username, 'none'}), or one of the escapes
- * ${*} ${?} ${$} for a literal *, ? or $.
+ * Reads ${...} in a Resource entry or a condition value (policy language 2012-10-17 only): a
+ * variable filled from the request context, optionally with a default (${aws:username, 'none'}),
+ * or one of the escapes ${*} ${?} ${$} for a literal *, ? or $.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
  */
-function readResource(entry: string, variables: boolean, where: string): Piece[] {
+function readPattern(entry: string, variables: boolean, where: string): Piece[] {
   const pieces: Piece[] = [];
   let text = "";
   const flush = (): void => {
@@ -300,7 +397,7 @@ function compileResources(entries: string[], negated: boolean, variables: boolea
     const at = entries.length > 1 ? `${where}[${i}]` : where;
     // IAM takes "*" or an ARN; a bare name is rejected ("Resource must be in ARN format or *").
     if (entry !== "*" && !entry.startsWith("arn:")) invalid(`${at} ${JSON.stringify(entry)} is not "*" or an ARN`);
-    const pieces = readResource(entry, variables, at);
+    const pieces = readPattern(entry, variables, at);
     if (pieces.some((p) => p.kind === "variable")) variable.push(pieces);
     else fixed.push(piecesToRegexSource(pieces, () => ""));
   });
@@ -346,7 +443,7 @@ function compileStatement(raw: unknown, index: number, variables: boolean): Comp
     actionNegated: actionKey === "NotAction",
     action: compileActions(stringList(st[actionKey], `${at}.${actionKey}`), `${at}.${actionKey}`),
     resources: compileResources(stringList(st[resourceKey], `${at}.${resourceKey}`), resourceKey === "NotResource", variables, `${at}.${resourceKey}`),
-    condition: compileCondition(st.Condition as Condition | undefined),
+    condition: compileCondition(st.Condition, variables, `${at}.Condition`),
   };
 }
 
@@ -393,40 +490,59 @@ interface RequestFacts {
   currentTime: string;
 }
 
-function conditionHolds(condition: CompiledCondition, now: number): Tri {
+/** Whether the condition holds; "unknown" with the reason when some part cannot be decided. */
+function conditionHolds(condition: CompiledCondition, req: RequestFacts): { holds: Tri; why?: string } {
   // A known test that fails makes the statement inapplicable whatever the unknown part says.
-  for (const test of condition.tests) if (!test(now)) return false;
-  return condition.unknown === undefined ? true : "unknown";
+  let why = condition.unknown;
+  for (const test of condition.tests) {
+    const r = test(req);
+    if (r === false) return { holds: false };
+    if (typeof r === "string") why ??= r;
+  }
+  return why === undefined ? { holds: true } : { holds: "unknown", why };
 }
 
 type EntryMatch = { match: Tri; why?: string; noValue?: string };
 
 /**
- * One Resource entry with variables. A key with no value (absent, or multivalued, which cannot
- * fill a variable) and no default makes the entry match nothing.
+ * Matches `subject` against a pattern with its variables filled in from the request. A key with
+ * no value (absent, or multivalued, which cannot fill a variable) and no default makes the
+ * pattern match nothing ({ noValue }); a string says why it cannot be decided.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value
  */
-function variableEntryMatches(pieces: Piece[], req: RequestFacts): EntryMatch {
+function variablePatternMatches(pieces: Piece[], subject: string, req: RequestFacts, wildcards: boolean, flags: string): boolean | string | { noValue: string } {
   let missing: string | undefined;
   let unknown: string | undefined;
-  const source = piecesToRegexSource(pieces, (v) => {
-    const value = v.key === "aws:currenttime" ? req.currentTime : req.context?.get(v.key);
-    if (req.context === undefined && v.key !== "aws:currenttime") {
-      unknown ??= `it uses \${${v.name}} and the request has no context to fill it from`;
-      return "";
-    }
-    const filled = typeof value === "string" ? value : v.fallback;
-    if (filled === undefined) {
-      missing ??= v.name;
-      return "";
-    }
-    // Whether IAM reads a wildcard inside a filled-in value as a wildcard is not documented.
-    if (/[*?]/.test(filled)) unknown ??= `\${${v.name}} is ${JSON.stringify(filled)}, which contains a wildcard character`;
-    return filled;
-  });
-  if (unknown !== undefined) return { match: "unknown", why: unknown };
-  if (missing !== undefined) return { match: false, noValue: missing };
-  return { match: new RegExp(`^(?:${source})$`, "s").test(req.resource) };
+  const source = piecesToRegexSource(
+    pieces,
+    (v) => {
+      const value = contextValue(req, v.key);
+      if (typeof value === "object" && !Array.isArray(value)) {
+        unknown ??= `it uses \${${v.name}} and ${value.unknown}`;
+        return "";
+      }
+      const filled = typeof value === "string" ? value : v.fallback;
+      if (filled === undefined) {
+        missing ??= v.name;
+        return "";
+      }
+      // Whether IAM reads a wildcard inside a filled-in value as a wildcard is not documented.
+      if (wildcards && /[*?]/.test(filled)) unknown ??= `\${${v.name}} is ${JSON.stringify(filled)}, which contains a wildcard character`;
+      return filled;
+    },
+    wildcards,
+  );
+  if (unknown !== undefined) return unknown;
+  if (missing !== undefined) return { noValue: missing };
+  return new RegExp(`^(?:${source})$`, flags).test(subject);
+}
+
+/** One Resource entry with variables. */
+function variableEntryMatches(pieces: Piece[], req: RequestFacts): EntryMatch {
+  const m = variablePatternMatches(pieces, req.resource, req, true, "s");
+  if (typeof m === "string") return { match: "unknown", why: m };
+  if (typeof m === "object") return { match: false, noValue: m.noValue };
+  return { match: m };
 }
 
 function resourcesMatch(r: CompiledResources, req: RequestFacts): EntryMatch {
@@ -452,9 +568,11 @@ function resourcesMatch(r: CompiledResources, req: RequestFacts): EntryMatch {
   return { match: true };
 }
 
+// An explicit Deny in any matching statement wins; otherwise an Allow; otherwise implicit deny.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 function decide(compiled: CompiledPolicy, req: RequestFacts): EvaluationResult {
   if ("invalid" in compiled) return { decision: "Unknown", reason: `the policy is not valid IAM: ${compiled.invalid}` };
-  const { action, resource, now } = req;
+  const { action, resource } = req;
   let allow: CompiledStatement | undefined;
   let unknownAllow: { s: CompiledStatement; why: string } | undefined;
   let unknownDeny: { s: CompiledStatement; why: string } | undefined;
@@ -462,9 +580,9 @@ function decide(compiled: CompiledPolicy, req: RequestFacts): EvaluationResult {
     if (s.action.test(action) === s.actionNegated) continue;
     const res = resourcesMatch(s.resources, req);
     if (res.match === false) continue;
-    const holds = conditionHolds(s.condition, now);
-    if (holds === false) continue;
-    const why = res.match === "unknown" ? res.why : holds === "unknown" ? s.condition.unknown : undefined;
+    const cond = conditionHolds(s.condition, req);
+    if (cond.holds === false) continue;
+    const why = res.match === "unknown" ? res.why : cond.why;
     if (s.effect === "Deny") {
       if (why === undefined) {
         return { decision: "ExplicitDeny", reason: `${s.label} denies ${action} on ${resource}` };
@@ -539,7 +657,9 @@ export function simulate(
   for (const t of [times.before, times.after]) if (parseRequestTime(t) === undefined) throw new Error(BAD_TIME(t));
   const failures: SimulationFailure[] = [];
   const expect = (pair: ActionResource, time: string, expected: "Allow" | "Deny"): void => {
-    const { decision, reason } = evaluate(policy, { action: pair.action, resource: pair.resource, currentTime: time });
+    const req: EvaluationRequest = { action: pair.action, resource: pair.resource, currentTime: time };
+    if (pair.context !== undefined) req.context = pair.context;
+    const { decision, reason } = evaluate(policy, req);
     const ok = expected === "Allow" ? decision === "Allow" : decision === "ImplicitDeny" || decision === "ExplicitDeny";
     if (!ok) failures.push({ action: pair.action, resource: pair.resource, time, expected, got: decision, reason });
   };

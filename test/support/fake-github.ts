@@ -64,7 +64,9 @@
  * allowed when clean — the app must verify approvals itself, which is the point); CODEOWNERS
  * auto-review requests; "dismiss stale approvals" (use `dismissReview`); webhooks are not sent
  * automatically (build them with ./webhooks.ts); permissions of the installation token;
- * rate limits and secondary rate limits; ETags / conditional requests; GraphQL; line-level
+ * rate limits and secondary rate limits; ETags / conditional requests; GraphQL other than the
+ * one issue query intake makes (body and `editor`, the last editor of the body: set by PATCH or
+ * `editIssue(..., { body, by })`; userContentEdits are not modelled); line-level
  * merges (conflicts are per file) and similarity-based renames; files > 1 MB; review comments,
  * reactions, assignee validation, locking, milestones; timestamps have second precision.
  * Merges, not modelled: the test merge commit (`merge_commit_sha` of an open PR is null here,

@@ -330,6 +330,21 @@ export class FakeGitHubHttp {
   private register(): void {
     const s = this.s;
 
+    // --- GraphQL: only the one query jit-access makes (an issue's body and its last editor) ---
+    this.on("POST", "/graphql", (ctx) => {
+      if (!ctx.actor || ctx.actor === "app") fail(401, "This endpoint requires you to be authenticated.");
+      const query = typeof ctx.body.query === "string" ? ctx.body.query : "";
+      const v = (ctx.body.variables ?? {}) as Record<string, unknown>;
+      if (!/repository\(owner: \$owner, name: \$name\)\s*\{\s*issue\(number: \$number\)/.test(query)) {
+        return { body: { errors: [{ message: "fake-github models only repository(owner, name) { issue(number) { body editor { login } } }" }] } };
+      }
+      const repo = this.s.repos.get(`${String(v.owner)}/${String(v.name)}`.toLowerCase());
+      if (!repo) return { body: { data: { repository: null }, errors: [{ type: "NOT_FOUND", path: ["repository"], message: `Could not resolve to a Repository with the name '${String(v.owner)}/${String(v.name)}'.` }] } };
+      const issue = repo.issues.get(Number(v.number));
+      if (!issue || issue.pull) return { body: { data: { repository: { issue: null } }, errors: [{ type: "NOT_FOUND", path: ["repository", "issue"], message: `Could not resolve to an Issue with the number of ${String(v.number)}.` }] } };
+      return { body: { data: { repository: { issue: { body: issue.body ?? "", editor: issue.editor ? { login: issue.editor } : null } } } } };
+    });
+
     // --- app auth ---
     this.on("GET", "/app", () => ({ body: s.appJson() }));
     this.on("GET", "/app/installations", (ctx) => this.paginate(ctx, [s.installationJson()]));
@@ -852,7 +867,10 @@ export class FakeGitHubHttp {
       const user = this.writer(ctx);
       const b = ctx.body;
       if (typeof b.title === "string") issue.title = b.title;
-      if (typeof b.body === "string" || b.body === null) issue.body = b.body as string | null;
+      if ((typeof b.body === "string" || b.body === null) && b.body !== issue.body) {
+        issue.body = b.body as string | null;
+        issue.editor = user;
+      }
       if (b.labels !== undefined) {
         issue.labels = [];
         s.addLabels(this.full(repo), issue.number, labelNames(b.labels));

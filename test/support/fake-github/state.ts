@@ -70,6 +70,8 @@ export interface IssueState {
   closed_at: string | null;
   closed_by: string | null;
   pull?: PullState;
+  /** Who last edited the body (GraphQL `editor`); absent while it was never edited. */
+  editor?: string;
 }
 
 export interface LabelState {
@@ -429,11 +431,12 @@ export class FakeGitHubState {
   }
 
   /**
-   * Helper: edit an issue's title/body (as its author would). Returns the webhook `changes`
+   * Helper: edit an issue's title/body (as its author would, or as `by`). Returns the webhook `changes`
    * object for issues.edited ({ body: { from }, title: { from } }).
    */
-  editIssue(fullName: string, number: number, edit: { title?: string; body?: string | null }): { title?: { from: string }; body?: { from: string } } {
+  editIssue(fullName: string, number: number, edit: { title?: string; body?: string | null; by?: string }): { title?: { from: string }; body?: { from: string } } {
     const issue = this.issueState(fullName, number);
+    if (edit.body !== undefined && edit.body !== issue.body) issue.editor = this.ensureUser(edit.by ?? issue.user).login;
     const changes: { title?: { from: string }; body?: { from: string } } = {};
     if (edit.title !== undefined && edit.title !== issue.title) {
       changes.title = { from: issue.title };
