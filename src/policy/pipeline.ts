@@ -230,9 +230,16 @@ function simulatePlan(catalogue: Catalogue, policy: PolicyDocument, expiresAt: s
     // A wildcard stands for the actions it matches today; each is checked by name.
     const actions = (typeof st.Action === "string" ? [st.Action] : st.Action).flatMap((a) => (/[*?]/.test(a) ? catalogue.expand(a).map((x) => x.full) : [a]));
     const resources = typeof st.Resource === "string" ? [st.Resource] : st.Resource;
+    // A listing limited to prefixes is checked with a prefix it allows, and a listing of the
+    // bucket root is denied unless another statement grants it unconditioned.
+    const prefixes = prefixValues(st.Condition);
+    const context = prefixes?.[0] !== undefined ? { context: { "s3:prefix": sample(prefixes[0]) } } : {};
     for (const a of actions) {
       inPolicy.add(a.toLowerCase());
-      for (const r of resources) checks.push({ action: a, resource: sample(r) });
+      for (const r of resources) {
+        checks.push({ action: a, resource: sample(r), ...context });
+        if (prefixes && !/[*?]/.test(r) && !grantsUnconditioned(policy, a, r)) outside.push({ action: a, resource: r, context: { "s3:prefix": "" } });
+      }
     }
     // The same actions on a neighbouring resource (another bucket, table, queue...) are denied,
     // unless some resource pattern of the policy itself covers that neighbour.
@@ -258,7 +265,7 @@ function simulatePlan(catalogue: Catalogue, policy: PolicyDocument, expiresAt: s
   }
   const before = now.toISOString();
   const after = new Date(Date.parse(expiresAt) + 1000).toISOString();
-  const stamped = stampExpiry(withoutListPrefixes(policy), expiresAt);
+  const stamped = stampExpiry(policy, expiresAt);
   const report = simulate(stamped, checks, { before, after }, outside);
   return { ...report, checked: checks.length, outside: outside.length };
 }
@@ -280,27 +287,14 @@ function fitsQuota(policy: PolicyDocument, expiresAt: string, mode: Config["aws"
   return size.chars <= POLICY_LIMITS.identityCenterInlineChars && size.bytes <= POLICY_LIMITS.identityCenterInlineBytes;
 }
 
-const LIST_PREFIX_KEYS = new Set(["s3:prefix", "s3:delimiter"]);
-
-/**
- * The policy with `s3:prefix`/`s3:delimiter` conditions taken off its Allow statements, for the
- * simulation only: the evaluator has no request context for them. Dropping a condition from an
- * Allow only widens it, so every "denied" the simulation proves holds for the real policy too,
- * and every "allowed" holds for listings under the granted prefixes.
- */
-function withoutListPrefixes(policy: PolicyDocument): PolicyDocument {
-  if (!policy.Statement.some((st) => st.Effect === "Allow" && st.Condition)) return policy;
-  const out = structuredClone(policy);
-  for (const st of out.Statement) {
-    if (st.Effect !== "Allow" || !st.Condition) continue;
-    for (const [operator, keys] of Object.entries(st.Condition)) {
-      if (operator !== "StringLike" && operator !== "StringEquals") continue;
-      for (const key of Object.keys(keys)) if (LIST_PREFIX_KEYS.has(key.toLowerCase())) delete keys[key];
-      if (Object.keys(keys).length === 0) delete st.Condition[operator];
-    }
-    if (Object.keys(st.Condition).length === 0) delete st.Condition;
-  }
-  return out;
+/** Whether an Allow statement without an `s3:prefix` condition grants `action` on `resource`. */
+function grantsUnconditioned(policy: PolicyDocument, action: string, resource: string): boolean {
+  return policy.Statement.some((st) => {
+    if (st.Effect !== "Allow" || prefixValues(st.Condition)) return false;
+    const actions = typeof st.Action === "string" ? [st.Action] : st.Action;
+    const resources = typeof st.Resource === "string" ? [st.Resource] : st.Resource;
+    return actions.some((x) => globCovers(x.toLowerCase(), action.toLowerCase())) && resources.some((r) => globCovers(r, resource));
+  });
 }
 
 export function riskLabel(risk: RiskTier): string {

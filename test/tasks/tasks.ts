@@ -155,7 +155,6 @@ export const TASKS: Task[] = [
       call("s3:ListBucket", s3("logs-archive"), { "s3:prefix": "2026/10/" }),
       call("s3:ListBucket", s3("logs-archive"), { "s3:prefix": "" }),
     ],
-    pending: { item: "8 (evaluator): the policy carries StringLike s3:prefix and iam-simulate confirms it, but src/policy/evaluator.ts does not evaluate StringLike", fails: /evaluator Unknown.*StringLike is not supported/ },
   },
   {
     name: "s3: tag objects",
