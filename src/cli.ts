@@ -2,10 +2,9 @@
 import { parseArgs } from "node:util";
 import { relative } from "node:path";
 import { writeFileSync } from "node:fs";
-import { parseRequestFile } from "./domain/request.js";
 import { setTopLevelFields } from "./domain/request-file.js";
 import { loadCatalogue } from "./iam-data.js";
-import { planRequest, riskLabel } from "./policy/pipeline.js";
+import { planRequest, riskLabel, validateRequestFile } from "./policy/pipeline.js";
 import { draftForRequest, type Draft } from "./policy/drafter.js";
 import { createDrafter } from "./ai/gemini.js";
 import type { Problem } from "./domain/types.js";
@@ -78,6 +77,8 @@ function validateCommand(args: string[], io: Io): number {
   const results: FileResult[] = [];
   if (!loaded.ok) results.push({ file: loaded.file, ok: false, errors: loaded.problems });
   else {
+    const catalogue = loadCatalogue();
+    const now = new Date();
     for (const abs of files) {
       const shown = relative(io.cwd, abs) || abs;
       const bytes = readBounded(abs);
@@ -85,7 +86,8 @@ function validateCommand(args: string[], io: Io): number {
         results.push({ file: shown, ok: false, errors: bytes.problems });
         continue;
       }
-      const r = parseRequestFile(bytes.data, { file: repoPath(root, abs), config: loaded.config });
+      // The same validator as plan: a file is valid exactly when plan would accept it.
+      const r = validateRequestFile(catalogue, bytes.data, { file: repoPath(root, abs), config: loaded.config, now });
       results.push({ file: shown, ok: r.ok, errors: r.ok ? [] : r.problems });
     }
   }
@@ -134,27 +136,30 @@ async function planCommand(args: string[], io: Io): Promise<number> {
   if (!loaded.ok) return fail(loaded.problems, loaded.file);
   const bytes = readBounded(abs);
   if (!bytes.ok) return fail(bytes.problems, shown);
-  const parsed = parseRequestFile(bytes.data, { file: repoPath(root, abs), config: loaded.config });
-  if (!parsed.ok) return fail(parsed.problems, shown);
+  const catalogue = loadCatalogue();
+  const checked = validateRequestFile(catalogue, bytes.data, { file: repoPath(root, abs), config: loaded.config, now });
+  // A file the file rules refuse has no plan to show (every error is listed); one that only the
+  // pipeline blocks is planned and shown below, with the same errors.
+  if (!checked.parsed) return fail(checked.problems, shown);
+  const file = checked.parsed;
 
   // Step 2 (optional): a model drafts a narrowing of the built-in envelope; the pipeline below
   // judges the draft like any policy. A file that already has a policy is judged as it is.
-  const catalogue = loadCatalogue();
-  let request = parsed.request;
+  let request = file.request;
   let draft: Draft | undefined;
   const ai = values.ai ?? loaded.config.ai.provider;
   if (ai === "gemini") {
     const drafter = createDrafter({ ...loaded.config, ai: { ...loaded.config.ai, provider: "gemini" } }, process.env);
-    ({ request, draft } = await draftForRequest(catalogue, request, { partition: loaded.config.aws.partition, region: loaded.config.aws.region, accountId: parsed.account.id }, drafter));
+    ({ request, draft } = await draftForRequest(catalogue, request, { partition: loaded.config.aws.partition, region: loaded.config.aws.region, accountId: file.account.id }, drafter));
   }
   const drafted = draft !== undefined && draft.fellBack === undefined;
 
-  const plan = planRequest(catalogue, {
+  const plan = !draft && checked.plan ? checked.plan : planRequest(catalogue, {
     request,
     config: loaded.config,
-    accountId: parsed.account.id,
+    accountId: file.account.id,
     now,
-    durationSeconds: parsed.durationSeconds,
+    durationSeconds: file.durationSeconds,
   });
   const { verdict } = plan;
 

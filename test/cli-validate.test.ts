@@ -205,3 +205,89 @@ describe("validate in a scratch access repository", () => {
     });
   });
 });
+
+// `validate` is what the PR workflow runs; `plan` is what the grant runs. They share one
+// validator, so a file passes validate exactly when plan accepts it.
+describe("validate and plan agree", () => {
+  let dir = "";
+  const header = (id: string, account = "prod") => `version: 1\nid: ${id}\nrequester: alice\naccount: ${account}\nduration: 2h\nreason: testing the validator\n`;
+  const files: Record<string, string> = {
+    "access-requests/prod/2026/201-unknown-service.yaml": `${header("201-unknown-service")}request:\n  - service: s4\n    access: [read]\n    resources: [reports]\n`,
+    "access-requests/prod/2026/202-misspelt-action.yaml": `${header("202-misspelt-action")}request:\n  - service: s3\n    actions: [s3:GetObjekt]\n    resources: [reports]\n`,
+    "access-requests/prod/2026/203-many-faults.yaml": `${header("203-many-faults").replace("duration: 2h", "duration: 3d")}request:\n  - service: s4\n    access: [read]\n    resources: [reports]\n  - service: s3\n    actions: [s3:GetObjekt]\n    resources: [reports]\n  - service: dynamodb\n    access: [read]\n    resources: ["arn:aws:s3:::reports"]\n`,
+    "access-requests/prod/2026/204-good.yaml": `${header("204-good")}request:\n  - service: s3\n    access: [read]\n    resources: [reports]\n`,
+    "access-requests/prod/2026/205-dangerous.yaml": `${header("205-dangerous")}request:\n  - service: iam\n    actions: [iam:PassRole]\n    resources: ["arn:aws:iam::111122223333:role/*"]\n`,
+    "access-requests/prod/2026/206-policy-too-wide.yaml": `${header("206-policy-too-wide")}request:\n  - service: s3\n    access: [read]\n    resources: [reports]\npolicy:\n  Version: "2012-10-17"\n  Statement:\n    - Effect: Allow\n      Action: [s3:DeleteObject]\n      Resource: ["arn:aws:s3:::reports/*"]\n`,
+  };
+  const corpusCases = (JSON.parse(readFileSync(join(repoRoot, "test/corpus/expected.json"), "utf8")) as Array<{ file: string; virtualPath?: string; cli?: boolean; padTo?: number }>).filter(
+    (c) => c.file.startsWith("requests/") && c.cli !== false && c.virtualPath && !c.padTo,
+  );
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "jit-agree-"));
+    mkdirSync(join(dir, ".github"), { recursive: true });
+    cpSync(join(repoRoot, ".github/jit-access.yml"), join(dir, ".github/jit-access.yml"));
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function place(rel: string, data: string | Buffer): void {
+    mkdirSync(join(dir, rel, ".."), { recursive: true });
+    writeFileSync(join(dir, rel), data);
+  }
+
+  type PlanJson = { verdict: { ok: boolean; errors: Array<{ path: string; message: string }> } };
+  async function both(rel: string): Promise<{ v: JsonResult; p: PlanJson; vCode: number; pCode: number }> {
+    const vr = await cli(["validate", rel, "--json"], dir);
+    const pr = await cli(["plan", rel, "--json", "--now", "2026-11-27T09:00:00Z"], dir);
+    expect(vr.stderr + pr.stderr).toBe("");
+    const [v] = json(vr);
+    if (!v) throw new Error("no validate result");
+    return { v, p: JSON.parse(pr.stdout) as PlanJson, vCode: vr.code, pCode: pr.code };
+  }
+
+  it("refuses an unknown service, suggesting the nearest", async () => {
+    const rel = "access-requests/prod/2026/201-unknown-service.yaml";
+    place(rel, files[rel] as string);
+    const { v, vCode } = await both(rel);
+    expect(vCode).toBe(1);
+    expect(v.errors).toContainEqual({ path: "request[0].service", message: expect.stringMatching(/unknown AWS service "s4"; did you mean "s3"\?/) });
+  });
+
+  it("refuses a misspelt action, suggesting the nearest", async () => {
+    const rel = "access-requests/prod/2026/202-misspelt-action.yaml";
+    place(rel, files[rel] as string);
+    const { v, vCode } = await both(rel);
+    expect(vCode).toBe(1);
+    expect(v.errors).toContainEqual({ path: "request[0].actions[0]", message: expect.stringMatching(/unknown action "s3:GetObjekt"; did you mean "s3:GetObject"\?/) });
+  });
+
+  it("reports every error of a file at once: file rules and pipeline", async () => {
+    const rel = "access-requests/prod/2026/203-many-faults.yaml";
+    place(rel, files[rel] as string);
+    const { v } = await both(rel);
+    expect(v.errors.map((e) => e.path).sort()).toEqual(["duration", "request[0].service", "request[1].actions[0]", "request[2].resources[0]"]);
+    expect(v.errors.find((e) => e.path === "request[2].resources[0]")?.message).toMatch(/is a s3 bucket, and no dynamodb action authorizes on it; move it to a request item with service: s3/);
+  });
+
+  it.each(Object.keys(files))("%s: same verdict and errors", async (rel) => {
+    place(rel, files[rel] as string);
+    const { v, p, vCode, pCode } = await both(rel);
+    expect(v.ok).toBe(p.verdict.ok);
+    expect(vCode).toBe(pCode);
+    expect(v.errors).toEqual(p.verdict.errors);
+  });
+
+  it("same verdict for every file of the bad-input corpus", async () => {
+    expect(corpusCases.length).toBeGreaterThan(40);
+    for (const c of corpusCases) {
+      const rel = c.virtualPath as string;
+      place(rel, readFileSync(join(repoRoot, "test/corpus", c.file)));
+      const { v, p, vCode, pCode } = await both(rel);
+      expect([c.file, v.ok, vCode]).toEqual([c.file, p.verdict.ok, pCode]);
+      expect(v.errors, c.file).toEqual(p.verdict.errors);
+      rmSync(join(dir, rel), { force: true });
+    }
+  });
+});

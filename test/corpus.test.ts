@@ -1,6 +1,7 @@
 // The bad-input corpus (test/corpus/): malformed request files, configs and issue bodies, each
 // with the exact problem path and a message substring it must produce (test/corpus/expected.json).
-// Every case is run through the domain parser, and every request/config case through the CLI too.
+// Every case is run through the domain parser (requests: through the one validator, file rules and
+// policy pipeline), and every request/config case through the CLI too.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -9,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli.js";
 import { parseConfig } from "../src/domain/config.js";
 import { loadFormTemplate, parseIssueForm, type FormTemplate } from "../src/domain/issue-form.js";
-import { checkRequest, parseRequestFile } from "../src/domain/request.js";
+import { checkRequest } from "../src/domain/request.js";
+import { loadCatalogue } from "../src/iam-data.js";
+import { validateRequestFile } from "../src/policy/pipeline.js";
 import type { Config, Problem } from "../src/domain/types.js";
 
 interface Case {
@@ -83,7 +86,7 @@ function run(c: Case): { result: Outcome; ms: number } {
   let result: Outcome;
   switch (kind(c)) {
     case "request":
-      result = parseRequestFile(yamlBytes(c), { file: c.virtualPath ?? "", config });
+      result = validateRequestFile(loadCatalogue(), yamlBytes(c), { file: c.virtualPath ?? "", config, now: new Date("2026-11-27T09:00:00Z") });
       break;
     case "config":
       result = parseConfig(yamlBytes(c));

@@ -1,12 +1,14 @@
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { RequestItem, Statement } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import {
   COARSE_LEVEL_EXCLUSIONS,
   GENERATOR_VERSION,
+  compressActions,
   generatePolicy,
   isCoarseLevelExclusion,
   resourceNaming,
@@ -14,6 +16,10 @@ import {
   type GeneratorContext,
 } from "../src/policy/generator.js";
 import { explainPolicy } from "../src/policy/explain.js";
+import { COMPANIONS } from "../src/policy/companions.js";
+import { planRequest } from "../src/policy/pipeline.js";
+import { defaultConfig } from "../src/domain/config.js";
+import * as yaml from "js-yaml";
 
 const catalogue = loadCatalogue();
 const GOLDEN = join(fileURLToPath(new URL(".", import.meta.url)), "golden");
@@ -119,11 +125,13 @@ describe("generatePolicy", () => {
     // A prefix or key never lets anyone reconfigure or delete the bucket itself.
     expect(statement(r.policy, "S3WriteBucket").Resource).toEqual(["arn:aws:s3:::a-bucket"]);
     expect(statement(r.policy, "S3ReadBucket").Resource).toEqual(["arn:aws:s3:::a-bucket"]);
-    expect(statement(r.policy, "S3ListBucket").Resource).toEqual([
-      "arn:aws:s3:::a-bucket",
-      "arn:aws:s3:::b-bucket",
-      "arn:aws:s3:::c-bucket",
+    // Every bucket can be listed, but listing keys is limited to the prefix or key asked for; the whole bucket lists freely.
+    expect(r.policy.Statement.filter((st) => st.Condition)).toEqual([
+      { Sid: "S3ListBucketPrefix", Effect: "Allow", Action: ["s3:ListBucket", "s3:ListBucketVersions"], Resource: ["arn:aws:s3:::b-bucket"], Condition: { StringLike: { "s3:prefix": ["in/", "in/*"] } } },
+      { Sid: "S3ListBucketPrefix2", Effect: "Allow", Action: ["s3:ListBucket", "s3:ListBucketVersions"], Resource: ["arn:aws:s3:::c-bucket"], Condition: { StringLike: { "s3:prefix": ["k.csv"] } } },
     ]);
+    const unconditioned = r.policy.Statement.filter((st) => !st.Condition && (st.Action as string[]).includes("s3:ListBucket"));
+    expect(unconditioned.flatMap((st) => st.Resource)).toEqual(["arn:aws:s3:::a-bucket"]);
   });
 
   it("expands names of every service in the table to ARNs of the intended resource types", () => {
@@ -179,6 +187,36 @@ describe("generatePolicy", () => {
       // Each generated ARN really is of a resource type of the service.
       for (const arn of arns) expect(catalogue.matchResourceTypes(service, arn).length, arn).toBeGreaterThan(0);
     }
+  });
+
+  // Names people write for everyday resources that had no form: each maps to the resource type
+  // AWS authorizes on, and the ARN reads back as that type.
+  it.each([
+    ["rds", "snapshot:rds:orders-db-2026-11-27-03-10", `arn:aws:rds:eu-west-1:${ACCOUNT}:snapshot:rds:orders-db-2026-11-27-03-10`, "snapshot"],
+    ["rds", "cluster-snapshot:rds:aurora-2026-11-27-03-10", `arn:aws:rds:eu-west-1:${ACCOUNT}:cluster-snapshot:rds:aurora-2026-11-27-03-10`, "cluster-snapshot"],
+    ["lambda", "resize:prod", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:resize:prod`, "function alias"],
+    ["lambda", "resize:7", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:resize:7`, "function version"],
+    ["lambda", "resize:$LATEST", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:resize:$LATEST`, "function version"],
+    ["ecs", "api:7", `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/api:7`, "task-definition"],
+    ["ecs", "task-definition/api", `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/api:*`, "task-definition"],
+    ["ssm", "i-0abc1234def567890", `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0abc1234def567890`, "instance"],
+    ["ssm", "mi-0123456789abcdef0", `arn:aws:ssm:eu-west-1:${ACCOUNT}:managed-instance/mi-0123456789abcdef0`, "managed-instance"],
+  ])("names %s %s", (service, name, arn, type) => {
+    const r = gen([{ service, access: ["read", "write"], resources: [name] }]);
+    expect(r.problems).toEqual([]);
+    expect(r.resources[0]?.resources).toEqual([arn]);
+    expect(catalogue.matchResourceTypes(service, arn).map((t) => t.key)).toContain(type);
+  });
+
+  it("a parameter named like an instance id is written with its leading slash", () => {
+    const r = gen([{ service: "ssm", access: ["read"], resources: ["/i-0abc1234def567890"] }]);
+    expect(r.resources[0]?.resources).toEqual([`arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/i-0abc1234def567890`]);
+  });
+
+  it("Session Manager on a bare instance id grants the session on the instance", () => {
+    const r = gen([{ service: "ssm", actions: ["ssm:StartSession"], resources: ["i-0abc1234def567890"] }]);
+    expect(r.problems).toEqual([]);
+    expect(r.policy.Statement).toEqual([{ Sid: "SSMWriteInstance", Effect: "Allow", Action: ["ssm:StartSession"], Resource: [`arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0abc1234def567890`] }]);
   });
 
   it("names only resource types that exist in the data", () => {
@@ -329,7 +367,9 @@ describe("generatePolicy", () => {
 
     it("an ARN that is no resource type of the service", () => {
       const p = problemsOf([{ service: "s3", access: ["read"], resources: [`arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/t`] }]);
-      expect(p).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining("is not a s3 resource type") }]);
+      expect(p).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining("is a dynamodb table, and no s3 action authorizes on it; move it to a request item with service: dynamodb") }]);
+      const o = problemsOf([{ service: "s3", access: ["read"], resources: [`arn:aws:nosuch:eu-west-1:${ACCOUNT}:thing/t`] }]);
+      expect(o).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining("is not a s3 resource type") }]);
       const q = problemsOf([{ service: "s3", access: ["read"], resources: ["arn:aws:s3"] }]);
       expect(q[0]?.message).toContain("not a valid ARN");
     });
@@ -360,7 +400,8 @@ describe("generatePolicy", () => {
       const q = problemsOf([{ service: "sqs", actions: ["sqs:SendMessage", "sns:Publish"], resources: ["q"] }]);
       expect(q.map((x) => x.path)).toEqual(["request[0].actions[1]"]);
       const r = problemsOf([{ service: "ecs", actions: ["ecs:StopTask"], resources: ["task-definition/api"] }]);
-      expect(r.map((x) => x.path)).toEqual(["request[0].actions[0]", "request[0]"]);
+      // The item-level "yields no actions" would only repeat the action's fault.
+      expect(r.map((x) => x.path)).toEqual(["request[0].actions[0]"]);
       expect(r[0]?.message).toContain("ecs:StopTask applies to task resources");
     });
 
@@ -407,6 +448,267 @@ describe("generatePolicy", () => {
     const perRequest = (performance.now() - start) / (rounds * requests.length);
     expect(perRequest).toBeLessThan(5);
   });
+});
+
+describe("ARNs of another service's namespace", () => {
+  const instance = `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0abc1234def567890`;
+  // Everyday tasks whose resource lives in another namespace than the action's service.
+  it.each([
+    ["Session Manager on an instance", { service: "ssm", actions: ["ssm:StartSession"], resources: [instance, `arn:aws:ssm:eu-west-1:${ACCOUNT}:document/SSM-SessionManagerRunShell`] }, "ssm:StartSession", [instance, `arn:aws:ssm:eu-west-1:${ACCOUNT}:document/SSM-SessionManagerRunShell`]],
+    ["Session Manager port forwarding with an AWS-owned document", { service: "ssm", actions: ["ssm:StartSession"], resources: [instance, "arn:aws:ssm:eu-west-1::document/AWS-StartPortForwardingSession"] }, "ssm:StartSession", [instance, "arn:aws:ssm:eu-west-1::document/AWS-StartPortForwardingSession"]],
+    ["EC2 Instance Connect", { service: "ec2-instance-connect", actions: ["ec2-instance-connect:SendSSHPublicKey"], resources: [instance] }, "ec2-instance-connect:SendSSHPublicKey", [instance]],
+    ["the RDS Data API on a cluster", { service: "rds-data", actions: ["rds-data:ExecuteStatement"], resources: [`arn:aws:rds:eu-west-1:${ACCOUNT}:cluster:orders`] }, "rds-data:ExecuteStatement", [`arn:aws:rds:eu-west-1:${ACCOUNT}:cluster:orders`]],
+    ["sts:AssumeRole on a role", { service: "sts", actions: ["sts:AssumeRole"], resources: [`arn:aws:iam::${ACCOUNT}:role/deploy`] }, "sts:AssumeRole", [`arn:aws:iam::${ACCOUNT}:role/deploy`]],
+  ] as const)("%s", (_name, item, action, arns) => {
+    const r = gen([item as unknown as RequestItem]);
+    expect(r.problems).toEqual([]);
+    const granted = r.policy.Statement.filter((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]).includes(action)).flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]));
+    expect([...granted].sort()).toEqual([...arns].sort());
+  });
+
+  // The family: every resource type a service lists under another namespace, named with an
+  // action of that service that authorizes on it, is accepted by the generator.
+  it("accepts every foreign-namespace resource type some action of the service authorizes on", () => {
+    const fill = (format: string) =>
+      format.replace(/\$\{([A-Za-z0-9]+)\}/g, (_, k: string) => (k === "Partition" ? "aws" : k === "Region" ? "eu-west-1" : k === "Account" ? ACCOUNT : "x1"));
+    let checked = 0;
+    for (const service of ["ssm", "ec2-instance-connect", "rds-data", "sts", "ecs", "lambda", "states", "logs", "cloudwatch", "kms", "secretsmanager", "iam", "glue", "athena"]) {
+      for (const rt of catalogue.resourceTypesOf(service)) {
+        const namespace = rt.arnFormat.split(":")[2];
+        if (namespace === service) continue;
+        const arn = fill(rt.arnFormat);
+        // Another resource type of the same service may match the same ARN more specifically.
+        if (!catalogue.matchResourceTypes(service, arn).some((m) => m.key === rt.key)) continue;
+        const action = catalogue.actionsOf(service).find((a) => a.resourceTypes.some((t) => t.name === rt.key));
+        if (!action) continue;
+        const r = gen([{ service, actions: [action.full], resources: [arn] }]);
+        expect(r.problems, `${service} ${rt.key} ${arn} ${action.full}`).toEqual([]);
+        expect(JSON.stringify(r.policy), `${service} ${rt.key}`).toContain(arn);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(8);
+  });
+
+  it("refuses a foreign ARN that no asked action can use, naming the item and the fix", () => {
+    const p = gen([{ service: "ec2-instance-connect", access: ["read"], resources: [instance] }]).problems;
+    expect(p).toEqual([{ path: "request[0]", message: expect.stringContaining("read access on these ec2-instance-connect resources yields no actions") }]);
+    const q = gen([{ service: "sts", actions: ["sts:AssumeRole"], resources: [`arn:aws:s3:::reports`] }]).problems;
+    expect(q).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining("is a s3 bucket, and no sts action authorizes on it; move it to a request item with service: s3") }]);
+  });
+});
+
+describe("prefix requests list only under the prefix", () => {
+  const LISTS = ["s3:ListBucket", "s3:ListBucketVersions"];
+  const listGrants = (policy: { Statement: Statement[] }, bucket: string) => {
+    const arn = `arn:aws:s3:::${bucket}`;
+    return policy.Statement.filter((st) => (st.Action as string[]).some((a) => LISTS.includes(a)) && (st.Resource as string[]).includes(arn));
+  };
+
+  it("a prefix request gets StringLike s3:prefix on ListBucket", () => {
+    const r = gen([{ service: "s3", access: ["read", "list"], resources: ["data-lake/incoming/2026/"] }]);
+    expect(listGrants(r.policy, "data-lake")).toEqual([
+      { Sid: "S3ListBucketPrefix", Effect: "Allow", Action: LISTS, Resource: ["arn:aws:s3:::data-lake"], Condition: { StringLike: { "s3:prefix": ["incoming/2026/", "incoming/2026/*"] } } },
+    ]);
+  });
+
+  it("the whole bucket named anywhere in the request lists without a condition", () => {
+    const r = gen([
+      { service: "s3", access: ["list"], resources: ["data-lake/incoming/"] },
+      { service: "s3", access: ["read", "list"], resources: ["data-lake"] },
+    ]);
+    const grants = listGrants(r.policy, "data-lake");
+    expect(grants.map((g) => g.Condition)).toEqual([undefined]);
+  });
+
+  it("`bucket/` and `bucket/*` mean every key: no condition", () => {
+    for (const name of ["data-lake/", "data-lake/*"]) {
+      expect(listGrants(gen([{ service: "s3", access: ["list"], resources: [name] }]).policy, "data-lake").map((g) => g.Condition)).toEqual([undefined]);
+    }
+  });
+
+  // The family: any mix of whole buckets, prefixes and keys over a few buckets. Listing a bucket
+  // is unconditioned exactly when the whole bucket was asked for; otherwise it is conditioned on
+  // exactly the asked prefixes and keys, and the other actions are as without conditions.
+  it("property: list conditions are exactly the asked prefixes and keys", () => {
+    const arbResource = fc.tuple(
+      fc.constantFrom("alpha", "beta", "gamma"),
+      fc.oneof(
+        fc.constant({ kind: "bucket" as const, path: "" }),
+        fc.array(fc.constantFrom("a", "b", "2026", "x-y"), { minLength: 1, maxLength: 3 }).map((parts) => ({ kind: "prefix" as const, path: `${parts.join("/")}/` })),
+        fc.array(fc.constantFrom("a", "b", "k.csv"), { minLength: 1, maxLength: 3 }).map((parts) => ({ kind: "key" as const, path: parts.join("/") })),
+      ),
+    );
+    fc.assert(
+      fc.property(fc.array(arbResource, { minLength: 1, maxLength: 6 }), fc.subarray(["read", "list", "write"] as const, { minLength: 1 }), (resources, access) => {
+        const names = resources.map(([b, r]) => (r.kind === "bucket" ? b : `${b}/${r.path}`));
+        const r = gen([{ service: "s3", access: [...access], resources: names }]);
+        expect(r.problems).toEqual([]);
+        for (const bucket of new Set(resources.map(([b]) => b))) {
+          const mine = resources.filter(([b]) => b === bucket).map(([, x]) => x);
+          const grants = listGrants(r.policy, bucket);
+          if (!access.includes("list")) {
+            expect(grants).toEqual([]);
+            continue;
+          }
+          if (mine.some((x) => x.kind === "bucket")) {
+            expect(grants.map((g) => g.Condition)).toEqual([undefined]);
+          } else {
+            const expected = [...new Set(mine.flatMap((x) => (x.kind === "prefix" ? [x.path, `${x.path}*`] : [x.path])))].sort();
+            expect(grants).toHaveLength(1);
+            expect(grants[0]?.Condition).toEqual({ StringLike: { "s3:prefix": expected } });
+            expect(grants[0]?.Action).toEqual(LISTS);
+          }
+        }
+        // Only the listing actions ever carry the condition.
+        for (const st of r.policy.Statement.filter((x) => x.Condition)) expect(st.Action).toEqual(LISTS);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe("compressActions", () => {
+  const grantsOf = (actions: readonly string[]): string[] =>
+    [...new Set(actions.flatMap((a) => (/[*?]/.test(a) ? catalogue.expand(a).map((x) => x.full.toLowerCase()) : [a.toLowerCase()])))].sort();
+  const doc = (actions: string[]) => ({ Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: actions, Resource: "*" }] });
+
+  it("writes EC2's list level on * with wildcards that match exactly the same actions", () => {
+    const r = gen([{ service: "ec2", access: ["list"], resources: ["vol-0abc1234"] }]);
+    const all = statement(r.policy, "EC2ListAllResources").Action as string[];
+    expect(all.length).toBeGreaterThan(150);
+    const compressed = compressActions(catalogue, r.policy);
+    const after = statement(compressed, "EC2ListAllResources").Action as string[];
+    expect(after.length).toBeLessThan(all.length / 1.5);
+    expect(grantsOf(after)).toEqual(grantsOf(all));
+    // ec2:Describe* alone would also grant Describe actions of other levels and resource types.
+    expect(after).not.toContain("ec2:Describe*");
+    expect(JSON.stringify(compressed).length).toBeLessThan(JSON.stringify(r.policy).length);
+  });
+
+  it("keeps statements with wildcards, Deny statements and short lists as they are", () => {
+    expect(compressActions(catalogue, doc(["s3:GetObject", "s3:PutObject"]))).toEqual(doc(["s3:GetObject", "s3:PutObject"]));
+    const deny = { Version: "2012-10-17" as const, Statement: [{ Effect: "Deny" as const, Action: catalogue.expand("ec2:DescribeVpn*").map((a) => a.full), Resource: "*" }] };
+    expect(compressActions(catalogue, deny)).toEqual(deny);
+  });
+
+  // The family: any set of actions of a service (random, or whole access levels, which is where
+  // wildcards fit) compresses to entries that grant exactly the same actions over the whole
+  // catalogue, and never to a service-wide `svc:*`.
+  it("property: the compressed policy grants exactly the same actions", () => {
+    const services = ["ec2", "s3", "iam", "dynamodb", "lambda", "ssm", "kms", "rds", "ecs", "logs", "cloudwatch", "sqs"];
+    const arb = fc.constantFrom(...services).chain((service) => {
+      const actions = catalogue.actionsOf(service);
+      const byLevel = fc.subarray(["read", "list", "write", "tagging", "permissions-management"]).map((levels) => actions.filter((a) => levels.includes(a.level)).map((a) => a.full));
+      return fc.tuple(fc.constant(service), fc.oneof(fc.subarray(actions.map((a) => a.full)), byLevel, byLevel.chain((xs) => fc.subarray(xs, { minLength: Math.floor(xs.length * 0.8) }))));
+    });
+    fc.assert(
+      fc.property(arb, ([service, actions]) => {
+        fc.pre(actions.length > 0);
+        const out = compressActions(catalogue, doc([...actions]));
+        const after = out.Statement[0]?.Action as string[];
+        expect(grantsOf(after)).toEqual(grantsOf(actions));
+        expect(after).not.toContain(`${service}:*`);
+        expect(after.length).toBeLessThanOrEqual(actions.length);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("companion permissions", () => {
+  const config = { ...defaultConfig(), aws: { ...defaultConfig().aws, accounts: { main: ACCOUNT }, region: "eu-west-1" } };
+  const plan = (items: RequestItem[]) =>
+    planRequest(catalogue, { request: { version: 1, id: "1-t", requester: "alice", account: "main", duration: "1h", reason: "testing companions", request: items }, config, accountId: ACCOUNT, now: new Date("2026-11-27T09:00:00Z"), durationSeconds: 3600 });
+  const KEY = "1234abcd-12ab-34cd-56ef-1234567890ab";
+  const grantedOn = (policy: { Statement: Statement[] }, action: string) =>
+    policy.Statement.filter((st) => (st.Action as string[]).includes(action)).flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]));
+
+  it("an ECR pull includes ecr:GetAuthorizationToken, and it is no credentials risk", () => {
+    const p = plan([{ service: "ecr", actions: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], resources: ["team/api"] }]);
+    expect(p.verdict.errors).toEqual([]);
+    expect(p.verdict.risk).toBe("low");
+    expect(grantedOn(p.policy, "ecr:GetAuthorizationToken")).toEqual(["*"]);
+  });
+
+  it("a log read includes logs:DescribeLogStreams on the same log group only", () => {
+    const r = gen([{ service: "logs", access: ["read"], resources: ["/aws/lambda/resize"] }]);
+    expect(grantedOn(r.policy, "logs:DescribeLogStreams")).toEqual([`arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/lambda/resize`, `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/lambda/resize:*`]);
+  });
+
+  it("a named ECS service warns with the exact line, cluster filled in", () => {
+    const r = gen([{ service: "ecs", access: ["read"], resources: ["service/prod/web"] }]);
+    expect(r.notes).toEqual([{ path: "request[0]", message: expect.stringContaining("add to request: - { service: ecs, actions: [ecs:ListTasks, ecs:DescribeTasks, ecs:DescribeTaskDefinition], resources: [prod] }") }]);
+    expect(grantedOn(r.policy, "ecs:DescribeTasks")).toEqual([]);
+  });
+
+  it("SSE-KMS writes, encrypted queues and topics warn with the kms line (the key is not known)", () => {
+    for (const item of [
+      { service: "s3", access: ["write"], resources: ["reports"] },
+      { service: "sqs", actions: ["sqs:SendMessage"], resources: ["jobs"] },
+      { service: "sns", actions: ["sns:Publish"], resources: ["alerts"] },
+    ] as RequestItem[]) {
+      const r = gen([item]);
+      expect(r.notes.map((n) => n.message).join("\n"), item.service).toContain("add to request: - { service: kms, actions: [kms:GenerateDataKey, kms:Decrypt], resources: [KEY_ID] } — KEY_ID is the key's id");
+      expect(grantedOn(r.policy, "kms:GenerateDataKey")).toEqual([]);
+    }
+  });
+
+  it("says nothing once the request grants the companion itself", () => {
+    const r = gen([
+      { service: "s3", actions: ["s3:PutObject"], resources: ["reports"] },
+      { service: "kms", actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [KEY] },
+    ]);
+    expect(r.notes).toEqual([]);
+  });
+
+  // The family: every companion in the table. An included one never reaches a resource the item
+  // does not already act on (only "*" for an action AWS authorizes only there); a warned one's
+  // line, with its placeholders filled in, is a request item that plans without errors and grants
+  // exactly the companion's actions.
+  const triggers: Record<string, RequestItem> = {
+    "pull an image from ECR (docker login, then docker pull)": { service: "ecr", actions: ["ecr:BatchGetImage"], resources: ["team/api"] },
+    "read a log group's events": { service: "logs", access: ["read"], resources: ["/app/api"] },
+    "look into a named ECS service's tasks": { service: "ecs", access: ["read"], resources: ["service/prod/web"] },
+    "write objects to a bucket encrypted with SSE-KMS": { service: "s3", actions: ["s3:PutObject"], resources: ["reports"] },
+    "send to an encrypted SQS queue": { service: "sqs", actions: ["sqs:SendMessage"], resources: ["jobs"] },
+    "receive from an encrypted SQS queue": { service: "sqs", actions: ["sqs:ReceiveMessage"], resources: ["jobs"] },
+    "publish to an encrypted SNS topic": { service: "sns", actions: ["sns:Publish"], resources: ["alerts"] },
+  };
+  it("covers every companion of the table", () => {
+    expect(Object.keys(triggers).sort()).toEqual(COMPANIONS.map((c) => c.task).sort());
+  });
+  for (const c of COMPANIONS) {
+    it(`${c.kind}: ${c.task}`, () => {
+      for (const a of [...c.when, ...c.actions]) expect(catalogue.action(a), a).toBeDefined();
+      const item = triggers[c.task] as RequestItem;
+      const r = gen([item]);
+      expect(r.problems).toEqual([]);
+      if (c.kind === "include") {
+        const itemArns = new Set(r.policy.Statement.filter((st) => !(st.Action as string[]).some((a) => c.actions.includes(a))).flatMap((st) => st.Resource));
+        for (const a of c.actions) {
+          const on = grantedOn(r.policy, a);
+          expect(on.length, a).toBeGreaterThan(0);
+          const info = catalogue.action(a);
+          for (const arn of on) {
+            if (arn === "*") expect(info?.resourceTypes ?? [], `${a} on *`).toEqual([]);
+            else expect(itemArns.has(arn), `${a} on ${arn}`).toBe(true);
+          }
+          expect(["read", "list"]).toContain(info?.level);
+        }
+        expect(r.notes).toEqual([]);
+      } else {
+        const note = r.notes.find((n) => n.message.includes(`to ${c.task}:`));
+        expect(note).toBeDefined();
+        const line = (note?.message ?? "").split("add to request: ")[1]?.split(" — ")[0] ?? "";
+        const added = (yaml.load(line.replace(/\bKEY_ID\b/g, KEY)) as RequestItem[])[0] as RequestItem;
+        const p = plan([item, added]);
+        expect(p.verdict.errors, line).toEqual([]);
+        for (const a of c.actions) expect(grantedOn(p.policy, a).length, a).toBeGreaterThan(0);
+        expect(p.verdict.warnings.filter((w) => w.message.includes(`to ${c.task}:`))).toEqual([]);
+      }
+    });
+  }
 });
 
 describe("explainPolicy", () => {

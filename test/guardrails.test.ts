@@ -280,8 +280,13 @@ describe("dangerous actions", () => {
   });
 
   it("refuses credentials-exposure actions", () => {
-    const v = check(policy(allow("ecr:GetAuthorizationToken", "*")));
-    errorMatching(v, /"ecr:GetAuthorizationToken" is a dangerous action \(credentials exposure\)/);
+    const v = check(policy(allow("sts:GetSessionToken", "*")));
+    errorMatching(v, /"sts:GetSessionToken" is a dangerous action \(credentials exposure\)/);
+  });
+
+  // The ECR token carries only the caller's own ECR permissions: no exposure beyond the grant.
+  it("does not flag ecr:GetAuthorizationToken as a credentials risk", () => {
+    expect(dangerousAction("ecr:GetAuthorizationToken")).toBeUndefined();
   });
 
   it("refuses a permissions-management action on every resource (resource exposure)", () => {
@@ -622,7 +627,7 @@ describe("the dangerous list", () => {
       "iam:SetDefaultPolicyVersion", "iam:AttachUserPolicy", "iam:AttachGroupPolicy", "iam:AttachRolePolicy", "iam:PutUserPolicy",
       "iam:PutGroupPolicy", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "glue:UpdateDevEndpoint", "lambda:UpdateFunctionCode",
       "iam:PassRole", "s3:GetObject", "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "secretsmanager:GetSecretValue",
-      "sts:GetFederationToken", "ecr:GetAuthorizationToken", "redshift:GetClusterCredentials", "rds-db:connect",
+      "sts:GetFederationToken", "redshift:GetClusterCredentials", "rds-db:connect",
     ]) {
       expect(dangerousAction(a), a).toBeDefined();
     }

@@ -41,4 +41,21 @@ describe("request files", () => {
     const back = parseRequestFile(text, { file: "access-requests/examples/142-financial-reports.yaml", config });
     expect(back.ok && back.request).toEqual(r.request);
   });
+
+  it("accepts ARNs of another service's namespace; the generator judges them", () => {
+    const text = (service: string, arn: string) =>
+      `version: 1\nid: 9-cross\nrequester: alice\naccount: prod\nduration: 1h\nreason: Connect to the batch host for incident INC-7\nrequest:\n  - service: ${service}\n    access: [write]\n    resources: ["${arn}"]\n`;
+    for (const [service, arn] of [
+      ["ssm", "arn:aws:ec2:us-east-1:111122223333:instance/i-0abc1234def567890"],
+      ["ec2-instance-connect", "arn:aws:ec2:us-east-1:111122223333:instance/i-0abc1234def567890"],
+      ["rds-data", "arn:aws:rds:us-east-1:111122223333:cluster:orders"],
+      ["sts", "arn:aws:iam::111122223333:role/deploy"],
+    ]) {
+      const r = parseRequestFile(text(service as string, arn as string), { file: "access-requests/prod/2026/9-cross.yaml", config });
+      expect(r.ok ? [] : r.problems, `${service} ${arn}`).toEqual([]);
+    }
+    // The ARN rules that do not depend on the namespace still hold.
+    const other = parseRequestFile(text("sts", "arn:aws:iam::999999999999:role/deploy"), { file: "access-requests/prod/2026/9-cross.yaml", config });
+    expect(other.ok ? [] : other.problems).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining("not the request's account 111122223333") }]);
+  });
 });

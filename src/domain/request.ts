@@ -91,7 +91,7 @@ export function checkRequest(value: unknown, ctx: RequestContext, earlier: Probl
     });
     item.resources.forEach((r, j) => {
       const p = `${at}.resources[${j}]`;
-      const m = checkResource(r, item.service, account);
+      const m = checkResource(r, account);
       if (m) problems.push({ path: p, message: `${p} ${show(r)} ${m}` });
     });
   });
@@ -144,8 +144,13 @@ export function checkPathShape(file: string): Problem[] {
 
 const PARTITIONS = new Set(["aws", "aws-cn", "aws-us-gov"]);
 
-/** ARNs must be well-formed and inside the request's account; names are left to the generator. */
-function checkResource(resource: string, itemService: string, account: ResolvedAccount | undefined): string | undefined {
+/**
+ * ARNs must be well-formed and inside the request's account; names are left to the generator.
+ * An ARN of another namespace (an EC2 instance for ssm:StartSession, an IAM role for
+ * sts:AssumeRole) is fine here: the generator accepts it only when an action of the item's
+ * service authorizes on that resource type, and names the right service otherwise.
+ */
+function checkResource(resource: string, account: ResolvedAccount | undefined): string | undefined {
   if (resource === "*") return "grants every resource; name the resources you need";
   if (/\s/.test(resource)) return "contains whitespace; remove it";
   if (!resource.startsWith("arn:")) return undefined;
@@ -154,7 +159,6 @@ function checkResource(resource: string, itemService: string, account: ResolvedA
   const [, partition = "", service = "", region = "", acct = ""] = f;
   if (!PARTITIONS.has(partition)) return `has partition ${show(partition)}; use aws, aws-cn or aws-us-gov`;
   if (!/^[a-z0-9-]+$/.test(service)) return `has service field ${show(service)}, which is not a service name`;
-  if (service !== itemService) return `is a ${service} ARN in a request item for ${itemService}; move it to an item with service: ${service}`;
   if (region !== "" && !/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region)) return `has region ${show(region)}; name one region (no wildcards)`;
   if (acct !== "" && !/^\d{12}$/.test(acct)) return `has account field ${show(acct)}; it must be the 12-digit account id (no wildcards)`;
   if (acct !== "" && account && acct !== account.id) return `is in account ${acct}, not the request's account ${account.id}; ask in a request for that account`;

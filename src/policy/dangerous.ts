@@ -120,7 +120,9 @@ export const DANGEROUS_ACTIONS: readonly DangerousAction[] = [
   d("sts:AssumeRole", "credentials-exposure", "unscoped", "returns credentials of every role whose trust policy allows the caller", `${CREDS}; DESIGN.md (sts:AssumeRole on *)`, {
     scopedWhy: "receives the named role's credentials and acts with all of that role's permissions, which this policy does not show — check them before approving",
   }),
-  d("ecr:GetAuthorizationToken", "credentials-exposure", "always", "returns a registry password valid for 12 hours", `${CREDS}; ${CHATBOT}`),
+  // Not ecr:GetAuthorizationToken: the token "can be used to access any Amazon ECR registry that
+  // your IAM principal has access to" (ECR API reference), i.e. it carries only the caller's own
+  // ECR permissions; an ECR pull needs it (src/policy/companions.ts).
   d("redshift:GetClusterCredentials", "credentials-exposure", "always", "returns a temporary database password for a Redshift user", `${CREDS}; ${CHATBOT}`),
   d("rds-db:connect", "credentials-exposure", "always", "signs in to an RDS database as a database user with IAM authentication", CREDS),
   d("cognito-identity:GetCredentialsForIdentity", "credentials-exposure", "always", "returns AWS credentials for a Cognito identity", CREDS),

@@ -5,8 +5,10 @@
 // (or when named exactly in `actions:`). Pure: the catalogue is handed in.
 import { ACCESS_LEVELS } from "../domain/types.js";
 import type { AccessLevel, PolicyDocument, Problem, RequestItem, Statement } from "../domain/types.js";
-import { authorizedOnlyOnStar, type ActionInfo, type Catalogue } from "./catalogue.js";
+import { authorizedOnlyOnStar, escapeRegExp, type ActionInfo, type Catalogue } from "./catalogue.js";
+import { companionsFor, type Companion } from "./companions.js";
 import { leftOutOfLevels } from "./destructive.js";
+import { closest } from "./guardrails.js";
 
 export const GENERATOR_VERSION = "builtin/1";
 
@@ -34,6 +36,8 @@ export interface ExpandedItem {
 export interface GeneratedPolicy {
   policy: PolicyDocument;
   problems: Problem[];
+  /** What the request may still lack (companion permissions to add by hand), as warnings. */
+  notes: Problem[];
   resources: ExpandedItem[];
 }
 
@@ -111,6 +115,11 @@ interface TypeRef {
   fill?: Readonly<Record<string, string>>;
   /** Use this ARN only for these levels (e.g. DynamoDB streams only for read). */
   levels?: readonly AccessLevel[];
+  /**
+   * Listing this ARN is limited to keys under these `s3:prefix` patterns (templates like
+   * `fill`), for the actions in PREFIX_CONDITIONED.
+   */
+  listPrefixes?: readonly string[];
 }
 
 interface NameForm {
@@ -128,6 +137,17 @@ interface ServiceNaming {
   forms: readonly NameForm[];
 }
 
+/**
+ * The actions that take the `s3:prefix` condition key (Service Authorization Reference, Amazon
+ * S3: ListBucket and ListBucketVersions). A request for `bucket/prefix/` lists only under the
+ * prefix: `StringLike s3:prefix ["prefix/", "prefix/*"]`, as in AWS's examples
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_s3_home-directory-console.html).
+ * A listing without a prefix, or with a prefix outside, is then denied. The other list actions
+ * on a bucket (ListBucketMultipartUploads, ListTagsForResource) have no such key and stay as they are.
+ */
+const PREFIX_CONDITIONED: ReadonlySet<string> = new Set(["s3:listbucket", "s3:listbucketversions"]);
+
 const ec2Id = (prefix: string, type: string, placeholder: string): NameForm => ({
   match: new RegExp(`^(?<${placeholder}>${prefix}-[0-9a-f]{8,17})$`),
   types: [{ type }],
@@ -144,15 +164,19 @@ const NAMING: Readonly<Record<string, ServiceNaming>> = {
         match: /^(?<BucketName>[a-z0-9*?][a-z0-9.*?-]*)$/,
         types: [{ type: "bucket" }, { type: "object", fill: { ObjectName: "*" } }],
       },
-      // A prefix: its objects; the bucket only to list them, never to reconfigure the bucket.
+      // A prefix: its objects; the bucket only to list them (only under the prefix), never to
+      // reconfigure the bucket.
       {
         match: /^(?<BucketName>[a-z0-9*?][a-z0-9.*?-]*)\/(?<Prefix>(?:[^/]+\/)*)$/,
-        types: [{ type: "bucket", levels: ["list"] }, { type: "object", fill: { ObjectName: "{Prefix}*" } }],
+        types: [
+          { type: "bucket", levels: ["list"], listPrefixes: ["{Prefix}", "{Prefix}*"] },
+          { type: "object", fill: { ObjectName: "{Prefix}*" } },
+        ],
       },
-      // One object (or a pattern the user wrote).
+      // One object (or a pattern the user wrote): listing only that key.
       {
         match: /^(?<BucketName>[a-z0-9*?][a-z0-9.*?-]*)\/(?<ObjectName>.*[^/])$/,
-        types: [{ type: "bucket", levels: ["list"] }, { type: "object" }],
+        types: [{ type: "bucket", levels: ["list"], listPrefixes: ["{ObjectName}"] }, { type: "object" }],
       },
     ],
   },
@@ -196,12 +220,13 @@ const NAMING: Readonly<Record<string, ServiceNaming>> = {
   },
   rds: {
     label: "RDS",
-    hint: "a DB instance identifier (`orders-db`), `cluster:NAME`, `snapshot:NAME` or `cluster-snapshot:NAME`",
+    hint: "a DB instance identifier (`orders-db`), `cluster:NAME`, `snapshot:NAME` or `cluster-snapshot:NAME` (automated snapshots: `snapshot:rds:NAME`, `cluster-snapshot:rds:NAME`)",
     forms: [
       { match: /^cluster:(?<DbClusterInstanceName>[a-z*?][a-z0-9*?-]*)$/, types: [{ type: "cluster" }] },
-      { match: /^snapshot:(?<SnapshotName>[a-z*?][a-z0-9*?-]*)$/, types: [{ type: "snapshot" }] },
+      // Automated snapshots are named rds:<db>-<timestamp> by RDS itself.
+      { match: /^snapshot:(?<SnapshotName>(?:rds:)?[a-z*?][a-z0-9*?-]*)$/, types: [{ type: "snapshot" }] },
       {
-        match: /^cluster-snapshot:(?<ClusterSnapshotName>[a-z*?][a-z0-9*?-]*)$/,
+        match: /^cluster-snapshot:(?<ClusterSnapshotName>(?:rds:)?[a-z*?][a-z0-9*?-]*)$/,
         types: [{ type: "cluster-snapshot" }],
       },
       { match: /^(?:db:)?(?<DbInstanceName>[a-z*?][a-z0-9*?-]*)$/, types: [{ type: "db" }] },
@@ -209,8 +234,19 @@ const NAMING: Readonly<Record<string, ServiceNaming>> = {
   },
   lambda: {
     label: "Lambda",
-    hint: "a function name (`resize-images`)",
+    hint: "a function name (`resize-images`), or `NAME:ALIAS` / `NAME:VERSION` for one alias or version",
     forms: [
+      {
+        // A qualified function: calls made with that qualifier (invoking an alias) are authorized
+        // on this ARN, and function actions accept a version or alias ARN too
+        // (https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html).
+        match: /^(?<FunctionName>[A-Za-z0-9_*?-]{1,64}):(?<Version>[0-9]+|\$LATEST)$/,
+        types: [{ type: "function version", also: ["function"] }],
+      },
+      {
+        match: /^(?<FunctionName>[A-Za-z0-9_*?-]{1,64}):(?<Alias>[A-Za-z0-9_*?-]{1,128})$/,
+        types: [{ type: "function alias", also: ["function"] }],
+      },
       {
         match: /^(?<FunctionName>[A-Za-z0-9_*?-]{1,64})$/,
         // The function, and its versions and aliases (a policy on the bare ARN does not cover
@@ -280,8 +316,12 @@ const NAMING: Readonly<Record<string, ServiceNaming>> = {
   },
   ssm: {
     label: "SSM",
-    hint: "a parameter name (`/app/db-url`), or a path ending in `/` for every parameter under it",
+    hint: "a parameter name (`/app/db-url`), a path ending in `/` for every parameter under it, or an instance id (`i-…`, managed `mi-…`) for Session Manager and Run Command",
     forms: [
+      // An instance id is never taken for a parameter name: name such a parameter with its
+      // leading slash (`/i-0abc…`).
+      { match: /^(?<InstanceId>i-[0-9a-f]{8,17})$/, types: [{ type: "instance" }] },
+      { match: /^(?<InstanceId>mi-[0-9a-f]{17})$/, types: [{ type: "managed-instance" }] },
       {
         match: /^\/?(?<Path>[A-Za-z0-9_.\-/*?]+)\/$/,
         types: [
@@ -302,7 +342,7 @@ const NAMING: Readonly<Record<string, ServiceNaming>> = {
   },
   ecs: {
     label: "ECS",
-    hint: "a cluster name (`prod` or `cluster/prod`), `service/CLUSTER/NAME` (`service/NAME` in the default cluster) or `task-definition/FAMILY[:REVISION]`",
+    hint: "a cluster name (`prod` or `cluster/prod`), `service/CLUSTER/NAME` (`service/NAME` in the default cluster), `task-definition/FAMILY[:REVISION]` or `FAMILY:REVISION`",
     forms: [
       {
         match: /^service\/(?<ClusterName>[A-Za-z0-9_*?-]{1,255})\/(?<ServiceName>[A-Za-z0-9_*?-]{1,255})$/,
@@ -321,7 +361,8 @@ const NAMING: Readonly<Record<string, ServiceNaming>> = {
         ],
       },
       {
-        match: /^task-definition\/(?<TaskDefinitionFamilyName>[A-Za-z0-9_*?-]{1,255}):(?<TaskDefinitionRevisionNumber>[0-9]+)$/,
+        // Cluster names have no colon, so FAMILY:REVISION is always a task definition.
+        match: /^(?:task-definition\/)?(?<TaskDefinitionFamilyName>[A-Za-z0-9_*?-]{1,255}):(?<TaskDefinitionRevisionNumber>[0-9]+)$/,
         types: [{ type: "task-definition" }],
       },
       {
@@ -439,11 +480,16 @@ interface Target {
   /** Index of the resource in the item. */
   input: number;
   levels?: readonly AccessLevel[];
+  /** `s3:prefix` patterns listing is limited to (see PREFIX_CONDITIONED). */
+  listPrefixes?: readonly string[];
 }
 
 interface Grant {
   info: ActionInfo;
+  /** ARNs granted without a condition. */
   arns: Set<string>;
+  /** ARNs granted only for listings under these `s3:prefix` patterns (unless also in `arns`). */
+  prefixes: Map<string, Set<string>>;
 }
 
 const WILDCARD_ONLY = /^[*?]*$/;
@@ -459,6 +505,7 @@ export function generatePolicy(
   const grants = new Map<string, Grant>(); // by action full name
   const unscoped = new Map<string, ActionInfo>();
   const labels = new Map<string, Set<string>>(); // arn → type labels
+  const pending: Array<{ path: string; companion: Companion; line: string }> = [];
 
   if (!/^[0-9]{12}$/.test(ctx.accountId)) {
     problems.push({ path: "account", message: `account id "${ctx.accountId}" is not 12 digits; use the account's id or a configured alias` });
@@ -474,6 +521,7 @@ export function generatePolicy(
       return;
     }
     const index = serviceIndex(catalogue, service);
+    const itemProblems = problems.length;
 
     // Access levels.
     const levels: AccessLevel[] = [];
@@ -508,8 +556,9 @@ export function generatePolicy(
     const itemUnscoped = new Map<string, ActionInfo>();
     const grant = (info: ActionInfo, t: Target): void => {
       let g = itemGrants.get(info.full);
-      if (!g) itemGrants.set(info.full, (g = { info, arns: new Set() }));
-      g.arns.add(t.arn);
+      if (!g) itemGrants.set(info.full, (g = { info, arns: new Set(), prefixes: new Map() }));
+      if (t.listPrefixes && PREFIX_CONDITIONED.has(info.full.toLowerCase())) addPrefixes(g, t.arn, t.listPrefixes);
+      else g.arns.add(t.arn);
     };
     const allowed = (t: Target, level: AccessLevel): boolean => !t.levels || t.levels.includes(level);
 
@@ -559,11 +608,31 @@ export function generatePolicy(
       }
     }
 
+    // Companion permissions of what was granted (src/policy/companions.ts).
+    const granted = new Set([...itemGrants.keys(), ...itemUnscoped.keys()].map((a) => a.toLowerCase()));
+    for (const c of companionsFor(service, granted)) {
+      const named = c.whenType ? targets.filter((t) => t.types.has(c.whenType as string)) : targets;
+      if (named.length === 0) continue;
+      if (c.kind === "warn") {
+        for (const line of new Set(named.map((t) => fillLine(catalogue, service, c, t.arn)))) pending.push({ path, companion: c, line });
+        continue;
+      }
+      for (const name of c.actions) {
+        const info = catalogue.action(name);
+        if (!info) throw new Error(`companion table: unknown action ${name}`);
+        const types = index.typesOf.get(info.full.toLowerCase()) ?? new Set<string>();
+        if (types.size === 0) itemUnscoped.set(info.full, info);
+        else for (const t of targets) if (t.types.has(c.onType ?? "") && intersects(types, t.types)) grant(info, t);
+      }
+    }
+
     out.actions = uniqueSorted([...itemGrants.keys(), ...itemUnscoped.keys()]);
     out.unscopedActions = uniqueSorted([...itemUnscoped.keys()]);
 
     const asked = item.actions !== undefined || item.access !== undefined;
-    if (asked && out.actions.length === 0 && targets.length > 0) {
+    // "yields no actions" only when nothing else about the item was wrong: after an unknown
+    // action it would just repeat the same fault.
+    if (asked && out.actions.length === 0 && targets.length > 0 && problems.length === itemProblems) {
       const what = item.actions !== undefined ? "the listed actions" : `${levels.join(", ")} access`;
       problems.push({
         path,
@@ -571,7 +640,7 @@ export function generatePolicy(
       });
     } else if (out.actions.length > 0) {
       const used = new Set<string>();
-      for (const g of itemGrants.values()) for (const arn of g.arns) used.add(arn);
+      for (const g of itemGrants.values()) for (const arn of [...g.arns, ...g.prefixes.keys()]) used.add(arn);
       resources.forEach((resource, j) => {
         const mine = targets.filter((t) => t.input === j);
         if (mine.length > 0 && !mine.some((t) => used.has(t.arn))) {
@@ -590,14 +659,49 @@ export function generatePolicy(
       set.add(t.label);
     }
     for (const [full, g] of itemGrants) {
-      const all = grants.get(full);
-      if (all) for (const arn of g.arns) all.arns.add(arn);
-      else grants.set(full, { info: g.info, arns: new Set(g.arns) });
+      let all = grants.get(full);
+      if (!all) grants.set(full, (all = { info: g.info, arns: new Set(), prefixes: new Map() }));
+      for (const arn of g.arns) all.arns.add(arn);
+      for (const [arn, values] of g.prefixes) addPrefixes(all, arn, [...values]);
     }
     for (const [full, info] of itemUnscoped) unscoped.set(full, info);
   });
 
-  return { policy: buildPolicy(grants, unscoped, labels), problems, resources: expanded };
+  // A warned companion the request already grants elsewhere (its own kms item) needs no word.
+  const all = new Set([...grants.keys(), ...unscoped.keys()].map((a) => a.toLowerCase()));
+  const notes: Problem[] = [];
+  const said = new Set<string>();
+  for (const { path, companion: c, line } of pending) {
+    if (c.actions.every((a) => all.has(a.toLowerCase())) || said.has(`${path}\u0000${line}`)) continue;
+    said.add(`${path}\u0000${line}`);
+    const filled = /\bKEY_ID\b/.test(line) ? " — KEY_ID is the key's id" : "";
+    notes.push({ path, message: `to ${c.task}: ${c.why}; if that applies, add to request: ${line}${filled}` });
+  }
+
+  return { policy: buildPolicy(grants, unscoped, labels), problems, notes, resources: expanded };
+}
+
+/** A companion's line with the `${Placeholder}`s of its resource type filled from `arn`. */
+function fillLine(catalogue: Catalogue, service: string, c: Companion, arn: string): string {
+  const line = c.line ?? "";
+  const format = c.whenType ? catalogue.resourceType(service, c.whenType)?.arnFormat : undefined;
+  if (!format) return line;
+  const names: string[] = [];
+  const source = format
+    .split(PLACEHOLDER)
+    .map((part, k) => (k % 2 === 1 ? (names.push(part), part === "Partition" || part === "Region" || part === "Account" ? "([^:]*)" : "(.+?)") : escapeRegExp(part)))
+    .join("");
+  const m = new RegExp(`^${source}$`).exec(arn);
+  return line.replace(PLACEHOLDER, (whole, k: string) => {
+    const at = names.indexOf(k);
+    return m && at >= 0 ? (m[at + 1] ?? whole) : whole;
+  });
+}
+
+function addPrefixes(g: Grant, arn: string, values: readonly string[]): void {
+  let set = g.prefixes.get(arn);
+  if (!set) g.prefixes.set(arn, (set = new Set()));
+  for (const v of values) set.add(v);
 }
 
 function checkExplicitAction(
@@ -617,9 +721,13 @@ function checkExplicitAction(
   }
   const info = catalogue.action(name);
   if (!info) {
+    const colon = name.indexOf(":");
+    const guess = colon > 0 && name.slice(0, colon).toLowerCase() === service ? closest(name.slice(colon + 1), catalogue.actionsOf(service).map((a) => a.name)) : undefined;
     problems.push({
       path,
-      message: `unknown action "${name}"; use the IAM name as in the AWS Service Authorization Reference, e.g. ${service}:${exampleAction(catalogue, service)}`,
+      message: guess
+        ? `unknown action "${name}"; did you mean "${service}:${guess}"?`
+        : `unknown action "${name}"; use the IAM name as in the AWS Service Authorization Reference, e.g. ${service}:${exampleAction(catalogue, service)}`,
     });
     return undefined;
   }
@@ -695,6 +803,11 @@ function expandResource(
       const types = new Set([ref.type, ...(ref.also ?? [])].map((t) => t.toLowerCase()));
       const target: Target = { arn, types, label: ref.type, input };
       if (ref.levels) target.levels = ref.levels;
+      if (ref.listPrefixes) {
+        const prefixes = ref.listPrefixes.map((template) => template.replace(/\{([A-Za-z0-9]+)\}/g, (_, g: string) => groups[g] ?? ""));
+        // `bucket/` or `bucket/*` asks for every key: a condition would only break plain listings.
+        if (!prefixes.some((v) => WILDCARD_ONLY.test(v))) target.listPrefixes = prefixes;
+      }
       targets.push(target);
     }
     return targets;
@@ -724,6 +837,13 @@ function checkArn(
   }
   const matched = catalogue.matchResourceTypes(service, arn);
   if (matched.length === 0) {
+    // Resource types are per service, whatever the ARN's namespace (ssm lists ec2 instances,
+    // sts lists IAM roles); an ARN none of them matches belongs in another item.
+    const namespace = parts[2] ?? "";
+    const own = namespace !== service && catalogue.hasService(namespace) ? catalogue.matchResourceTypes(namespace, arn) : [];
+    if (own.length > 0) {
+      return `ARN "${arn}" is a ${namespace} ${own.map((rt) => rt.key).sort(compare).join("/")}, and no ${service} action authorizes on it; move it to a request item with service: ${namespace}`;
+    }
     const formats = catalogue
       .resourceTypesOf(service)
       .map((rt) => rt.key)
@@ -733,7 +853,9 @@ function checkArn(
   }
   for (const rt of matched) {
     const formatAccount = rt.arnFormat.split(":")[4] ?? "";
-    if (formatAccount.includes("${Account}") && account !== ctx.accountId) {
+    // An empty account names only AWS-owned resources (the SSM document
+    // arn:aws:ssm:REGION::document/AWS-StartPortForwardingSession), never another account's.
+    if (formatAccount.includes("${Account}") && account !== ctx.accountId && account !== "") {
       return `ARN "${arn}" belongs to account "${account}", not the request's account ${ctx.accountId}; request access in that account separately`;
     }
   }
@@ -742,10 +864,9 @@ function checkArn(
 }
 
 function unknownServiceMessage(catalogue: Catalogue, service: unknown): string {
-  const s = String(service ?? "").toLowerCase();
-  const close = s.length >= 2 ? catalogue.services().filter((k) => k.startsWith(s.slice(0, 3)) || (s.length >= 3 && k.includes(s))) : [];
-  const hint = close.length > 0 ? `; did you mean ${close.slice(0, 5).join(", ")}?` : "";
-  return `unknown AWS service "${String(service)}"; use the IAM service prefix as in actions (s3, dynamodb, ec2, …)${hint}`;
+  const guess = closest(String(service ?? ""), catalogue.services());
+  const hint = guess ? `; did you mean "${guess}"?` : "";
+  return `unknown AWS service "${String(service)}"${hint} — use the IAM service prefix as in actions (s3, dynamodb, ec2, …)`;
 }
 
 function describeTargets(targets: Target[]): string {
@@ -756,6 +877,90 @@ function describeTargets(targets: Target[]): string {
   }
   const list = [...seen.values()];
   return list.slice(0, 4).join(", ") + (list.length > 4 ? `, and ${list.length - 4} more` : "");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compression: safe action wildcards for policies over the size quota
+
+/**
+ * The policy with each statement's action list shortened by `service:Prefix*` wildcards, where
+ * a wildcard is used only when everything it matches in the whole catalogue is already in that
+ * statement's list (e.g. EC2's 189 list actions on `*` are exactly `ec2:Describe*` plus a few):
+ * the compressed policy grants exactly the same actions today. Actions AWS adds later under the
+ * prefix would be granted too, which is why the pipeline compresses only a policy that does not
+ * fit the quota otherwise. Statements with wildcards already, or a non-Allow effect, are kept.
+ */
+export function compressActions(catalogue: Catalogue, policy: PolicyDocument): PolicyDocument {
+  return {
+    ...policy,
+    Statement: policy.Statement.map((st) => {
+      const actions = typeof st.Action === "string" ? [st.Action] : st.Action;
+      if (st.Effect !== "Allow" || actions.some((a) => /[*?]/.test(a))) return st;
+      const compressed = compressActionList(catalogue, actions);
+      return compressed.length < actions.length ? { ...st, Action: compressed } : st;
+    }),
+  };
+}
+
+function compressActionList(catalogue: Catalogue, actions: readonly string[]): string[] {
+  const byService = new Map<string, Set<string>>(); // service → lower-case names
+  for (const a of actions) {
+    const colon = a.indexOf(":");
+    const service = a.slice(0, colon).toLowerCase();
+    let set = byService.get(service);
+    if (!set) byService.set(service, (set = new Set()));
+    set.add(a.slice(colon + 1).toLowerCase());
+  }
+  const replaced = new Set<string>(); // lower-case full names now covered by a wildcard
+  const out: string[] = [];
+  for (const [service, names] of byService) {
+    // The names a prefix matches are one run of the sorted names; `held` counts, per position,
+    // how many names before it are in the list, so "all of the run are in it" is one subtraction.
+    const all = catalogue.actionsOf(service).sort((x, y) => compare(x.name.toLowerCase(), y.name.toLowerCase()));
+    const lower = all.map((x) => x.name.toLowerCase());
+    const held = [0];
+    lower.forEach((n, i) => held.push((held[i] ?? 0) + (names.has(n) ? 1 : 0)));
+    const run = (prefix: string): [number, number] => [lowerBound(lower, prefix), lowerBound(lower, `${prefix}\uffff`)];
+    // Every prefix of a listed name, cut where a word starts (`ec2:DescribeVpn*`, never
+    // `ec2:DescribeV*`), whose whole run is listed; never the empty prefix (`ec2:*`).
+    const valid = new Map<string, string>(); // lower-case prefix → as AWS spells it
+    all.forEach((x, k) => {
+      if (!names.has(lower[k] ?? "")) return;
+      for (let n = 1; n < x.name.length; n++) {
+        if (!/[A-Z0-9]/.test(x.name.charAt(n))) continue;
+        const prefix = x.name.slice(0, n);
+        const [from, to] = run(prefix.toLowerCase());
+        if (to - from >= 2 && to - from < all.length && (held[to] ?? 0) - (held[from] ?? 0) === to - from) valid.set(prefix.toLowerCase(), prefix);
+      }
+    });
+    // The shortest ones: two prefixes neither of which starts the other match disjoint runs.
+    const shortest = [...valid.keys()].sort((x, y) => x.length - y.length || compare(x, y));
+    const chosen: string[] = [];
+    for (const p of shortest) if (!chosen.some((c) => p.startsWith(c))) chosen.push(p);
+    for (const p of chosen) {
+      const [from, to] = run(p);
+      const covered = all.slice(from, to);
+      const pattern = `${service}:${valid.get(p) ?? p}*`;
+      // Only where it is shorter than the names it stands for.
+      if (pattern.length >= covered.reduce((n, x) => n + x.full.length + 3, 0)) continue;
+      for (const x of covered) replaced.add(x.full.toLowerCase());
+      out.push(pattern);
+    }
+  }
+  for (const a of actions) if (!replaced.has(a.toLowerCase())) out.push(a);
+  return uniqueSorted(out);
+}
+
+/** First index in sorted `list` whose value is not below `value`. */
+function lowerBound(list: readonly string[], value: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((list[mid] ?? "") < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -779,19 +984,34 @@ function buildPolicy(
     actions: string[];
     resources: string[] | "*";
     sortKey: string;
+    prefixes?: string[];
   }
   const groups = new Map<string, Group>();
+  const typeSid = (resources: string[]): string =>
+    uniqueSorted(resources.map((arn) => [...(labels.get(arn) ?? [])].sort(compare)[0] ?? "resource")).map(pascal).join("");
   for (const g of grants.values()) {
     const resources = [...g.arns].sort(compare);
-    const key = `${g.info.service}\u0000${g.info.level}\u0000${resources.join("\u0001")}`;
-    let group = groups.get(key);
-    if (!group) {
-      const types = uniqueSorted(resources.map((arn) => [...(labels.get(arn) ?? [])].sort(compare)[0] ?? "resource"));
-      const sid = sidOf(g.info.service, g.info.level, types.map(pascal).join(""));
-      group = { sid, actions: [], resources, sortKey: resources.join("\u0001") };
-      groups.set(key, group);
+    if (resources.length > 0) {
+      const key = `${g.info.service}\u0000${g.info.level}\u0000${resources.join("\u0001")}`;
+      let group = groups.get(key);
+      if (!group) {
+        group = { sid: sidOf(g.info.service, g.info.level, typeSid(resources)), actions: [], resources, sortKey: resources.join("\u0001") };
+        groups.set(key, group);
+      }
+      group.actions.push(g.info.full);
     }
-    group.actions.push(g.info.full);
+    // An unconditioned grant on the same ARN already covers every listing.
+    for (const [arn, values] of g.prefixes) {
+      if (g.arns.has(arn)) continue;
+      const prefixes = uniqueSorted(values);
+      const key = `${g.info.service}\u0000${g.info.level}\u0000${arn}\u0000${prefixes.join("\u0001")}`;
+      let group = groups.get(key);
+      if (!group) {
+        group = { sid: sidOf(g.info.service, g.info.level, `${typeSid([arn])}Prefix`), actions: [], resources: [arn], sortKey: `${arn}\u0000${prefixes.join("\u0001")}`, prefixes };
+        groups.set(key, group);
+      }
+      group.actions.push(g.info.full);
+    }
   }
   for (const info of unscoped.values()) {
     const key = `${info.service}\u0000${info.level}\u0000*`;
@@ -807,12 +1027,14 @@ function buildPolicy(
   const statements: Statement[] = ordered.map((g) => {
     const n = (seen.get(g.sid) ?? 0) + 1;
     seen.set(g.sid, n);
-    return {
+    const st: Statement = {
       Sid: n === 1 ? g.sid : `${g.sid}${n}`,
       Effect: "Allow",
       Action: uniqueSorted(g.actions),
       Resource: g.resources,
     };
+    if (g.prefixes) st.Condition = { StringLike: { "s3:prefix": g.prefixes } };
+    return st;
   });
   return { Version: "2012-10-17", Statement: statements };
 }

@@ -237,7 +237,8 @@ function editDistance(a: string, b: string, limit: number): number {
   return prev[b.length] ?? limit + 1;
 }
 
-function closest(word: string, candidates: readonly string[]): string | undefined {
+/** The candidate nearest to `word` by edit distance (case-insensitive), if any is close enough. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
   if (word.length > 100) return undefined;
   const lower = word.toLowerCase();
   const limit = Math.max(1, Math.min(3, Math.floor(word.length / 4)));

@@ -1,14 +1,16 @@
 // The policy pipeline for one request: generate (when the file has no policy), hold the policy to
 // the envelope of what was asked, run the guardrails, stamp the expiry and prove by simulation
 // that the stamped policy allows what it says until the expiry and nothing else. Pure.
+import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
+import { capProblems, parseRequestFile, type RequestContext } from "../domain/request.js";
 import type { AccessRequest, Config, PolicyDocument, Problem, RequestItem, RiskTier } from "../domain/types.js";
 import { show } from "../domain/text.js";
 import { isoSeconds } from "../domain/time.js";
 import { wildcardToRegExp, type Catalogue } from "./catalogue.js";
 import { simulate, type ActionResource, type SimulationReport } from "./evaluator.js";
 import { explainPolicy, type Explanation } from "./explain.js";
-import { GENERATOR_VERSION, generatePolicy, type ExpandedItem, type GeneratorContext } from "./generator.js";
-import { checkPolicy, type Verdict } from "./guardrails.js";
+import { GENERATOR_VERSION, compressActions, generatePolicy, type ExpandedItem, type GeneratorContext } from "./generator.js";
+import { POLICY_LIMITS, checkPolicy, globCovers, policySize, type Verdict } from "./guardrails.js";
 import { pairsOutsideEnvelope, type EnvelopeItem } from "./narrow.js";
 import { stampExpiry } from "./stamp.js";
 
@@ -39,14 +41,24 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
   const genCtx: GeneratorContext = { partition: config.aws.partition, region: config.aws.region, accountId: input.accountId };
   const gen = generatePolicy(catalogue, request.request, genCtx);
   const generated = request.policy === undefined;
-  const policy = request.policy ?? gen.policy;
+  const expiresAt = isoSeconds(input.now.getTime() + input.durationSeconds * 1000);
+  let policy = request.policy ?? gen.policy;
+  // A generated policy that does not fit the quota once stamped is written with wildcards that
+  // match exactly its actions today; the guardrails still measure the result after stamping.
+  const compressed = generated && !fitsQuota(policy, expiresAt, config.aws.mode) ? compressActions(catalogue, policy) : undefined;
+  if (compressed) policy = compressed;
   // When the request itself cannot be expanded, nothing is "within the request": every resource
   // of a hand-written policy is then refused rather than waved through.
   const allowedResources = gen.problems.length ? [] : gen.resources.flatMap((r) => r.resources);
   const guard = checkPolicy(catalogue, policy, { config, allowedResources, mode: config.aws.mode });
 
-  const errors: Problem[] = [...gen.problems, ...guard.errors];
-  const warnings: Problem[] = [...guard.warnings];
+  // A generated policy left empty by the request's own faults has nothing for the guardrails to
+  // judge; their "no statements" would only repeat those faults.
+  const emptyFromFaults = generated && gen.problems.length > 0 && policy.Statement.length === 0;
+  const errors: Problem[] = [...gen.problems, ...(emptyFromFaults ? [] : guard.errors)];
+  // The compression's own wildcards are announced once below, not once per wildcard.
+  const ours = compressed ? wildcardPaths(compressed) : new Set<string>();
+  const warnings: Problem[] = [...guard.warnings.filter((w) => !(ours.has(w.path) && w.message.includes("AWS actions added later"))), ...gen.notes];
   // A wildcard inside a name is allowed (the approver sees it) but must not pass unnoticed.
   request.request.forEach((item, i) =>
     item.resources.forEach((r, j) => {
@@ -55,9 +67,16 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
       }
     }),
   );
-  if (!generated && gen.problems.length === 0) errors.push(...outsideEnvelope(catalogue, policy, request, genCtx));
+  if (!generated && gen.problems.length === 0) {
+    errors.push(...outsideEnvelope(catalogue, policy, request, genCtx), ...listPrefixProblems(catalogue, policy, gen.policy));
+  }
 
-  const expiresAt = isoSeconds(input.now.getTime() + input.durationSeconds * 1000);
+  if (compressed) {
+    const wildcards = policy.Statement.flatMap((st) => (typeof st.Action === "string" ? [st.Action] : st.Action)).filter((a) => /[*?]/.test(a));
+    if (wildcards.length > 0) {
+      warnings.push({ path: "policy", message: `the exact action list does not fit the policy size quota, so ${wildcards.join(", ")} stand for exactly the actions asked for (each matches nothing else today; actions AWS adds later under these names would match too)` });
+    }
+  }
   const simulation = errors.length === 0 ? simulatePlan(catalogue, policy, expiresAt, input.now, gen.resources) : emptySimulation();
   for (const f of simulation.failures) {
     const problem = {
@@ -83,6 +102,42 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
   };
 }
 
+export interface FileVerdict {
+  /** Whether the file passes the file rules and the pipeline: what validate and the PR check say. */
+  ok: boolean;
+  /** Every error, file rules first. */
+  problems: Problem[];
+  /** The file as read, when the file rules pass (the pipeline may still block it). */
+  parsed?: { request: AccessRequest; account: ResolvedAccount; durationSeconds: number };
+  /** The pipeline's plan, whenever the items and the account were usable. */
+  plan?: Plan;
+}
+
+/** Duration used to plan a file whose own duration is invalid (only the expiry depends on it). */
+const FALLBACK_PLAN_SECONDS = 3600;
+
+/**
+ * The one validator of a request file, used by `validate` and `plan`: the file rules (schema,
+ * path, account, duration, status) and then the whole policy pipeline, so a file passes
+ * validation exactly when plan would accept it. Every problem is reported at once: the pipeline
+ * runs even when a file rule failed, as long as the items and the account are usable.
+ */
+export function validateRequestFile(catalogue: Catalogue, input: string | Uint8Array, ctx: RequestContext & { now: Date }): FileVerdict {
+  const read = parseRequestFile(input, ctx);
+  if (read.ok) {
+    const parsed = { request: read.request, account: read.account, durationSeconds: read.durationSeconds };
+    const plan = planRequest(catalogue, { request: read.request, config: ctx.config, accountId: read.account.id, now: ctx.now, durationSeconds: read.durationSeconds });
+    return { ok: plan.verdict.ok, problems: capProblems(plan.verdict.errors), parsed, plan };
+  }
+  const account = read.request ? resolveAccount(ctx.config, read.request.account) : undefined;
+  if (!read.request || !account) return { ok: false, problems: read.problems };
+  const plan = planRequest(catalogue, { request: read.request, config: ctx.config, accountId: account.id, now: ctx.now, durationSeconds: FALLBACK_PLAN_SECONDS });
+  // The file rules and the generator may both catch the same field; the file rule's words win.
+  const flagged = new Set(read.problems.map((p) => p.path));
+  const more = plan.verdict.errors.filter((p) => !flagged.has(p.path));
+  return { ok: false, problems: capProblems([...read.problems, ...more]), plan };
+}
+
 /**
  * A policy written by hand (or edited in the PR) may be narrower than what the built-in generator
  * would grant for the same request, never wider: every (action, resource) pair must be one that
@@ -100,6 +155,58 @@ function itemLabel(item: RequestItem, i: number): string {
   const what = [item.access?.join("/"), item.actions ? `${item.actions.length} named action${item.actions.length === 1 ? "" : "s"}` : undefined].filter(Boolean).join(" + ");
   const on = (item.resources ?? []).slice(0, 3).map((r) => show(r, 60)).join(", ");
   return `request[${i}] (${show(item.service, 30).replace(/^"|"$/g, "")} ${what} on ${on}${(item.resources ?? []).length > 3 ? ", …" : ""})`;
+}
+
+/**
+ * Where the request lists a bucket only under prefixes (the generated policy puts `s3:prefix`
+ * on the listing), a hand-written policy must keep that limit: a statement granting such a
+ * listing on that bucket needs an `s3:prefix` condition (StringLike or StringEquals) whose every
+ * value lies within the request's prefixes.
+ */
+function listPrefixProblems(catalogue: Catalogue, policy: PolicyDocument, generated: PolicyDocument): Problem[] {
+  const limits = new Map<string, { action: string; arn: string; prefixes: string[] | null }>();
+  for (const st of generated.Statement) {
+    if (st.Effect !== "Allow") continue;
+    const values = prefixValues(st.Condition);
+    for (const a of typeof st.Action === "string" ? [st.Action] : st.Action) {
+      for (const arn of typeof st.Resource === "string" ? [st.Resource] : st.Resource) {
+        const key = `${a.toLowerCase()}\u0000${arn}`;
+        const known = limits.get(key);
+        if (!values) limits.set(key, { action: a, arn, prefixes: null });
+        else if (!known) limits.set(key, { action: a, arn, prefixes: [...values] });
+        else if (known.prefixes) known.prefixes.push(...values);
+      }
+    }
+  }
+  const limited = [...limits.values()].filter((l) => l.prefixes !== null);
+  if (limited.length === 0) return [];
+  const out: Problem[] = [];
+  policy.Statement.forEach((st, i) => {
+    if (st.Effect !== "Allow") return;
+    const actions = new Set((typeof st.Action === "string" ? [st.Action] : st.Action).flatMap((a) => (/[*?]/.test(a) ? catalogue.expand(a).map((x) => x.full) : [a])).map((a) => a.toLowerCase()));
+    const resources = typeof st.Resource === "string" ? [st.Resource] : st.Resource;
+    const values = prefixValues(st.Condition);
+    for (const l of limited) {
+      if (!actions.has(l.action.toLowerCase()) || !resources.some((r) => globCovers(r, l.arn))) continue;
+      const allowed = l.prefixes ?? [];
+      if (values && values.length > 0 && values.every((v) => allowed.some((g) => globCovers(g, v, true)))) continue;
+      out.push({
+        path: `policy.Statement[${i}]`,
+        message: `grants ${l.action} on ${l.arn} beyond the prefixes the request names; add Condition StringLike s3:prefix ${JSON.stringify([...new Set(allowed)].sort())} (or values within them)`,
+      });
+    }
+  });
+  return out;
+}
+
+/** The `s3:prefix` values of a StringLike or StringEquals condition, if any. */
+function prefixValues(condition: PolicyDocument["Statement"][number]["Condition"]): string[] | undefined {
+  for (const operator of ["StringLike", "StringEquals"]) {
+    for (const [key, raw] of Object.entries(condition?.[operator] ?? {})) {
+      if (key.toLowerCase() === "s3:prefix") return (Array.isArray(raw) ? raw : [raw]).map(String);
+    }
+  }
+  return undefined;
 }
 
 function emptySimulation(): SimulationReport & { checked: number; outside: number } {
@@ -120,11 +227,19 @@ function simulatePlan(catalogue: Catalogue, policy: PolicyDocument, expiresAt: s
     .map((r) => wildcardToRegExp(r));
   for (const st of policy.Statement) {
     if (st.Effect !== "Allow") continue;
-    const actions = (typeof st.Action === "string" ? [st.Action] : st.Action).filter((a) => !/[*?]/.test(a));
+    // A wildcard stands for the actions it matches today; each is checked by name.
+    const actions = (typeof st.Action === "string" ? [st.Action] : st.Action).flatMap((a) => (/[*?]/.test(a) ? catalogue.expand(a).map((x) => x.full) : [a]));
     const resources = typeof st.Resource === "string" ? [st.Resource] : st.Resource;
+    // A listing limited to prefixes is checked with a prefix it allows, and a listing of the
+    // bucket root is denied unless another statement grants it unconditioned.
+    const prefixes = prefixValues(st.Condition);
+    const context = prefixes?.[0] !== undefined ? { context: { "s3:prefix": sample(prefixes[0]) } } : {};
     for (const a of actions) {
       inPolicy.add(a.toLowerCase());
-      for (const r of resources) checks.push({ action: a, resource: sample(r) });
+      for (const r of resources) {
+        checks.push({ action: a, resource: sample(r), ...context });
+        if (prefixes && !/[*?]/.test(r) && !grantsUnconditioned(policy, a, r)) outside.push({ action: a, resource: r, context: { "s3:prefix": "" } });
+      }
     }
     // The same actions on a neighbouring resource (another bucket, table, queue...) are denied,
     // unless some resource pattern of the policy itself covers that neighbour.
@@ -153,6 +268,33 @@ function simulatePlan(catalogue: Catalogue, policy: PolicyDocument, expiresAt: s
   const stamped = stampExpiry(policy, expiresAt);
   const report = simulate(stamped, checks, { before, after }, outside);
   return { ...report, checked: checks.length, outside: outside.length };
+}
+
+/** The paths (`policy.Statement[i].Action[j]`) of the wildcard actions of a policy. */
+function wildcardPaths(policy: PolicyDocument): Set<string> {
+  const out = new Set<string>();
+  policy.Statement.forEach((st, i) => {
+    if (typeof st.Action === "string") {
+      if (/[*?]/.test(st.Action)) out.add(`policy.Statement[${i}].Action`);
+    } else st.Action.forEach((a, j) => /[*?]/.test(a) && out.add(`policy.Statement[${i}].Action[${j}]`));
+  });
+  return out;
+}
+
+function fitsQuota(policy: PolicyDocument, expiresAt: string, mode: Config["aws"]["mode"]): boolean {
+  const size = policySize(stampExpiry(policy, expiresAt));
+  if (mode === "iam") return size.chars <= POLICY_LIMITS.iamManagedPolicyChars;
+  return size.chars <= POLICY_LIMITS.identityCenterInlineChars && size.bytes <= POLICY_LIMITS.identityCenterInlineBytes;
+}
+
+/** Whether an Allow statement without an `s3:prefix` condition grants `action` on `resource`. */
+function grantsUnconditioned(policy: PolicyDocument, action: string, resource: string): boolean {
+  return policy.Statement.some((st) => {
+    if (st.Effect !== "Allow" || prefixValues(st.Condition)) return false;
+    const actions = typeof st.Action === "string" ? [st.Action] : st.Action;
+    const resources = typeof st.Resource === "string" ? [st.Resource] : st.Resource;
+    return actions.some((x) => globCovers(x.toLowerCase(), action.toLowerCase())) && resources.some((r) => globCovers(r, resource));
+  });
 }
 
 export function riskLabel(risk: RiskTier): string {

@@ -155,7 +155,6 @@ export const TASKS: Task[] = [
       call("s3:ListBucket", s3("logs-archive"), { "s3:prefix": "2026/10/" }),
       call("s3:ListBucket", s3("logs-archive"), { "s3:prefix": "" }),
     ],
-    pending: { item: "8: ListBucket has no s3:prefix condition", fails: /s3:ListBucket on arn:aws:s3:::logs-archive \{"s3:prefix":"2026\/10\/"\} at .*: evaluator Allow/ },
   },
   {
     name: "s3: tag objects",
@@ -182,7 +181,6 @@ export const TASKS: Task[] = [
       call("s3:PutReplicationConfiguration", s3("scratch-data")),
       call("s3:DeleteObjectVersion", s3("scratch-data/run-6/part-0001.parquet")),
     ],
-    pending: { item: "4: destructive writes are part of write", fails: /s3:DeleteBucket on arn:aws:s3:::scratch-data at .*: evaluator Allow/ },
   },
   {
     name: "s3: read two buckets, a third stays closed",
@@ -213,7 +211,6 @@ export const TASKS: Task[] = [
     allow: [],
     deny: [],
     refused: true,
-    pending: { item: "2: the envelope is checked per action and per resource, not per pair", fails: /plan accepted/ },
   },
   {
     name: "s3: one exact action on a bucket",
@@ -265,7 +262,6 @@ export const TASKS: Task[] = [
       call("dynamodb:ExportTableToPointInTime", arn("dynamodb", "table/sessions")),
       call("dynamodb:PutItem", arn("dynamodb", "table/users")),
     ],
-    pending: { item: "4: DeleteTable and exports are part of write", fails: /dynamodb:DeleteTable on .*table\/sessions at .*: evaluator Allow/ },
   },
   {
     name: "dynamodb: Query by name only",
@@ -296,7 +292,6 @@ export const TASKS: Task[] = [
     allow: [],
     deny: [],
     refused: true,
-    pending: { item: "2: the envelope is checked per action and per resource, not per pair", fails: /plan accepted/ },
   },
   // ------------------------------------------------------------------------------------------ KMS
   {
@@ -329,7 +324,6 @@ export const TASKS: Task[] = [
     resources: [${KEY}]`),
     allow: [call("kms:Encrypt", arn("kms", `key/${KEY}`)), call("kms:GenerateDataKey", arn("kms", `key/${KEY}`)), call("kms:Decrypt", arn("kms", `key/${KEY}`))],
     deny: [call("kms:ScheduleKeyDeletion", arn("kms", `key/${KEY}`)), call("kms:DisableKey", arn("kms", `key/${KEY}`)), call("kms:ImportKeyMaterial", arn("kms", `key/${KEY}`))],
-    pending: { item: "4: ScheduleKeyDeletion, DisableKey, ImportKeyMaterial are part of write", fails: /kms:ScheduleKeyDeletion on .* at .*: evaluator Allow/ },
   },
   // ------------------------------------------------------------------------------ Secrets Manager
   {
@@ -376,7 +370,6 @@ export const TASKS: Task[] = [
     allow: [],
     deny: [],
     refused: true,
-    pending: { item: "1: a wildcard-only name passes as scoped", fails: /plan accepted at risk low/ },
   },
   // -------------------------------------------------------------------------- SSM Parameter Store
   {
@@ -422,7 +415,7 @@ export const TASKS: Task[] = [
     allow: [call("ssm:StartSession", arn("ec2", `instance/${INSTANCE}`)), call("ssm:StartSession", arn("ssm", "document/SSM-SessionManagerRunShell"))],
     deny: [call("ssm:StartSession", arn("ec2", `instance/${OTHER_INSTANCE}`)), call("ssm:SendCommand", arn("ec2", `instance/${INSTANCE}`))],
     risk: "high",
-    pending: { item: "7: an ARN of another service's namespace is refused", fails: /request file: request\[0\]\.resources\[0\]: .*is a ec2 ARN/ },
+    pending: { item: "3 vs 7: the EC2 ARN is accepted now, but ssm:StartSession is refused as dangerous unless allowed_dangerous_actions names it, which the task config does not", fails: /"ssm:StartSession" is a dangerous action/ },
   },
   {
     name: "ssm: SendCommand runs code on instances",
@@ -434,7 +427,6 @@ export const TASKS: Task[] = [
     allow: [],
     deny: [],
     refused: true,
-    pending: { item: "3: ssm:SendCommand is not on the dangerous list", fails: /plan accepted at risk medium/ },
   },
   {
     name: "ssm: read an AWS-owned document (no account in its ARN)",
@@ -445,7 +437,7 @@ export const TASKS: Task[] = [
     resources: [arn:aws:ssm:${REGION}::document/AWS-RunPatchBaseline]`),
     allow: [call("ssm:GetDocument", `arn:aws:ssm:${REGION}::document/AWS-RunPatchBaseline`), call("ssm:DescribeDocument", `arn:aws:ssm:${REGION}::document/AWS-RunPatchBaseline`)],
     deny: [call("ssm:GetDocument", `arn:aws:ssm:${REGION}::document/AWS-RunShellScript`), call("ssm:UpdateDocument", `arn:aws:ssm:${REGION}::document/AWS-RunPatchBaseline`)],
-    pending: { item: "unowned: an ARN without an account (AWS-owned SSM documents) is refused by the guardrails", fails: /belongs to account ""/ },
+    pending: { item: "unowned (oracle): the plan accepts the ARN without an account, but iam-simulate answers no.resource.types for it", fails: /iam-simulate oracle error: \{"message":"no\.resource\.types"\}/ },
   },
   // ------------------------------------------------------------------------------------------ ECS
   {
@@ -504,7 +496,6 @@ export const TASKS: Task[] = [
     allow: [],
     deny: [],
     refused: true,
-    pending: { item: "3: ecs:ExecuteCommand alone is not on the dangerous list", fails: /plan accepted at risk medium/ },
   },
   {
     name: "ecs: a named service with its tasks and task definition",
@@ -515,7 +506,7 @@ export const TASKS: Task[] = [
     resources: [service/prod/web]`),
     allow: [call("ecs:DescribeServices", arn("ecs", "service/prod/web")), call("ecs:DescribeTasks", arn("ecs", "task/prod/0123456789abcdef0123456789abcdef")), call("ecs:DescribeTaskDefinition", "*")],
     deny: [call("ecs:DescribeServices", arn("ecs", "service/prod/worker"))],
-    pending: { item: "5: DescribeTasks/DescribeTaskDefinition are not companions of a named service", fails: /ecs:DescribeTasks on .* evaluator ImplicitDeny/ },
+    pending: { item: "5 (judged otherwise): a named service warns with the line for ListTasks/DescribeTasks/DescribeTaskDefinition instead of granting them, since they reach every task of the cluster and every task definition", fails: /ecs:DescribeTasks on .* evaluator ImplicitDeny/ },
   },
   // ------------------------------------------------------------------------------------------ ECR
   {
@@ -532,7 +523,6 @@ export const TASKS: Task[] = [
       call("ecr:GetAuthorizationToken", "*"),
     ],
     deny: [call("ecr:PutImage", arn("ecr", "repository/team/api")), call("ecr:BatchGetImage", arn("ecr", "repository/team/billing"))],
-    pending: { item: "5: ecr:GetAuthorizationToken is missing (and flagged as a credentials risk)", fails: /plan refused: .*GetAuthorizationToken|ecr:GetAuthorizationToken on \* .*ImplicitDeny/ },
   },
   {
     name: "ecr: push an image",
@@ -609,7 +599,6 @@ export const TASKS: Task[] = [
     resources: [resize-images:canary]`),
     allow: [call("lambda:InvokeFunction", arn("lambda", "function:resize-images:canary"))],
     deny: [call("lambda:InvokeFunction", arn("lambda", "function:resize-images:live")), call("lambda:InvokeFunction", arn("lambda", "function:resize-images"))],
-    pending: { item: "10: a qualified function name (name:alias) is not understood", fails: /request file|plan refused/ },
   },
   {
     name: "lambda: UpdateFunctionConfiguration can swap the role or run other code",
@@ -621,7 +610,6 @@ export const TASKS: Task[] = [
     allow: [],
     deny: [],
     refused: true,
-    pending: { item: "3: lambda:UpdateFunctionConfiguration is not on the dangerous list", fails: /plan accepted at risk medium/ },
   },
   // ------------------------------------------------------------------------------ CloudWatch Logs
   {
@@ -637,7 +625,6 @@ export const TASKS: Task[] = [
       call("logs:DescribeLogStreams", arn("logs", "log-group:/aws/lambda/resize-images")),
     ],
     deny: [call("logs:GetLogEvents", arn("logs", "log-group:/aws/lambda/billing:log-stream:x")), call("logs:DeleteLogGroup", arn("logs", "log-group:/aws/lambda/resize-images"))],
-    pending: { item: "5: logs:DescribeLogStreams is not a companion of read", fails: /logs:DescribeLogStreams on .* evaluator ImplicitDeny/ },
   },
   {
     name: "logs: read and list a log group",
@@ -684,7 +671,7 @@ export const TASKS: Task[] = [
     resources: [orders-high-latency]`),
     allow: [call("cloudwatch:GetMetricData", "*"), call("cloudwatch:ListMetrics", "*"), call("cloudwatch:DescribeAlarms", arn("cloudwatch", "alarm:orders-high-latency"))],
     deny: [call("cloudwatch:PutMetricAlarm", arn("cloudwatch", "alarm:orders-high-latency"))],
-    pending: { item: "6: an action whose only resource type is optional is refused on *", fails: /plan refused|cloudwatch:GetMetricData on \* .*ImplicitDeny/ },
+    pending: { item: "6 (oracle): the plan grants GetMetricData and ListMetrics on *, but iam-simulate answers \"wildcard\" for a request on *", fails: /cloudwatch:GetMetricData on \* .*iam-simulate oracle error: "wildcard"/ },
   },
   {
     name: "cloudwatch: change one alarm",
@@ -746,7 +733,6 @@ export const TASKS: Task[] = [
     resources: [snapshot:rds:orders-db-2026-11-26-03-10]`),
     allow: [call("rds:DescribeDBSnapshots", arn("rds", "snapshot:rds:orders-db-2026-11-26-03-10")), call("rds:CopyDBSnapshot", arn("rds", "snapshot:rds:orders-db-2026-11-26-03-10"))],
     deny: [call("rds:CopyDBSnapshot", arn("rds", "snapshot:rds:billing-db-2026-11-26-03-10"))],
-    pending: { item: "10: an automated snapshot name (rds:…) is not understood", fails: /request file|plan refused/ },
   },
   {
     name: "rds: ModifyDBInstance can reset the master password",
@@ -758,7 +744,6 @@ export const TASKS: Task[] = [
     allow: [],
     deny: [],
     refused: true,
-    pending: { item: "3: rds:ModifyDBInstance is not on the dangerous list", fails: /plan accepted at risk medium/ },
   },
   // ------------------------------------------------------------------------------- Athena and Glue
   {
@@ -862,7 +847,6 @@ export const TASKS: Task[] = [
     allow: [],
     deny: [],
     refused: true,
-    pending: { item: "3: states:UpdateStateMachine is not on the dangerous list", fails: /plan accepted at risk medium/ },
   },
   // ------------------------------------------------------------------------------------------ EC2
   {
@@ -884,7 +868,6 @@ export const TASKS: Task[] = [
     resources: [${INSTANCE}]`),
     allow: [call("ec2:DescribeInstances", "*"), call("ec2:DescribeSecurityGroups", "*"), call("ec2:DescribeVolumes", "*")],
     deny: [call("ec2:StopInstances", arn("ec2", `instance/${INSTANCE}`))],
-    pending: { item: "9: list expands to every Describe action and exceeds the size quota", fails: /plan refused/ },
   },
   {
     name: "ec2: open a port on one security group",
@@ -905,7 +888,6 @@ export const TASKS: Task[] = [
     resources: [arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${INSTANCE}]`),
     allow: [call("ec2-instance-connect:SendSSHPublicKey", arn("ec2", `instance/${INSTANCE}`))],
     deny: [call("ec2-instance-connect:SendSSHPublicKey", arn("ec2", `instance/${OTHER_INSTANCE}`))],
-    pending: { item: "7: an ARN of another service's namespace is refused", fails: /request file: .*is a ec2 ARN/ },
   },
   // ------------------------------------------------------------------------------------------ STS
   {
@@ -918,7 +900,6 @@ export const TASKS: Task[] = [
     allow: [call("sts:AssumeRole", `arn:aws:iam::${ACCOUNT}:role/deploy`)],
     deny: [call("sts:AssumeRole", `arn:aws:iam::${ACCOUNT}:role/admin`), call("sts:AssumeRole", `arn:aws:iam::${ACCOUNT}:role/deploy-admin`)],
     risk: "high",
-    pending: { item: "7: an ARN of another service's namespace is refused", fails: /request file: .*is a iam ARN/ },
   },
   // ------------------------------------------------------------------------------------------ SQS
   {
