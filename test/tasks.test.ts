@@ -25,6 +25,7 @@ const config: Config = (() => {
   if (!r.ok) throw new Error(`task config does not load: ${JSON.stringify(r.problems)}`);
   return r.config;
 })();
+const configOf = (task: Task): Config => (task.allowedDangerous ? { ...config, allowed_dangerous_actions: [...config.allowed_dangerous_actions, ...task.allowedDangerous] } : config);
 
 // A KMS key is usable only if its key policy lets the account's IAM policies decide; the default
 // key policy does. https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
@@ -47,6 +48,11 @@ async function oracle(policy: PolicyDocument, call: Call, currentTime: string): 
     },
   };
   const result = await runSimulation(simulation, {});
+  // A request on "*" for an action AWS authorizes only on "*" comes back as a wildcard result with
+  // at most one simulation (none when no statement matches).
+  if (result.resultType === "wildcard" && call.resource === "*" && result.results.length <= 1) {
+    return ({ Allowed: "Allow", ExplicitlyDenied: "ExplicitDeny", ImplicitlyDenied: "ImplicitDeny" } as const)[result.overallResult];
+  }
   if (result.resultType !== "single") return `oracle error: ${JSON.stringify(result.resultType === "error" ? result.errors : result.resultType).slice(0, 300)}`;
   return ({ Allowed: "Allow", ExplicitlyDenied: "ExplicitDeny", ImplicitlyDenied: "ImplicitDeny" } as const)[result.overallResult];
 }
@@ -58,6 +64,7 @@ const show = (c: Call): string => `${c.action} on ${c.resource}${c.context ? ` $
 async function check(task: Task): Promise<string[]> {
   const idMatch = /^id:\s*(\S+)\s*$/m.exec(task.request);
   const file = `access-requests/prod/2026/${idMatch?.[1] ?? "missing-id"}.yaml`;
+  const config = configOf(task);
   const parsed = parseRequestFile(task.request, { file, config });
   if (!parsed.ok) return parsed.problems.map((p) => `request file: ${p.path}: ${p.message}`);
   const plan = planRequest(catalogue, { request: parsed.request, config, accountId: parsed.account.id, now: NOW, durationSeconds: parsed.durationSeconds });
@@ -79,7 +86,9 @@ async function check(task: Task): Promise<string[]> {
     const theirs = await oracle(stamped, call, time);
     const ok = (d: Decision | string): boolean => (want === "Allow" ? d === "Allow" : isDenied(d));
     if (!ok(mine.decision)) problems.push(`${show(call)} at ${time}: evaluator ${mine.decision}, expected ${want} (${mine.reason})`);
-    if (!ok(theirs)) problems.push(`${show(call)} at ${time}: iam-simulate ${theirs}, expected ${want}`);
+    if (task.oracleBlind) {
+      if (!task.oracleBlind.errors.test(theirs)) problems.push(`${show(call)}: iam-simulate now answers ${theirs}; remove oracleBlind from the task`);
+    } else if (!ok(theirs)) problems.push(`${show(call)} at ${time}: iam-simulate ${theirs}, expected ${want}`);
   };
   for (const call of task.allow) {
     await judge(call, within, "Allow");

@@ -45,6 +45,14 @@ export interface Task {
   refused?: boolean;
   /** "<issue item>: <why it fails today>"; remove once the item is fixed. */
   pending?: { item: string; fails: RegExp };
+  /** Actions this task's repository accepts under allowed_dangerous_actions. */
+  allowedDangerous?: string[];
+  /**
+   * Why iam-simulate cannot judge this task's calls (its error must match `errors`): the calls are
+   * then judged by the project's evaluator alone, and the test fails once iam-simulate can judge
+   * them, so the mark is removed.
+   */
+  oracleBlind?: { why: string; errors: RegExp };
 }
 
 const call = (action: string, resource: string, context?: Call["context"]): Call => (context ? { action, resource, context } : { action, resource });
@@ -415,7 +423,8 @@ export const TASKS: Task[] = [
     allow: [call("ssm:StartSession", arn("ec2", `instance/${INSTANCE}`)), call("ssm:StartSession", arn("ssm", "document/SSM-SessionManagerRunShell"))],
     deny: [call("ssm:StartSession", arn("ec2", `instance/${OTHER_INSTANCE}`)), call("ssm:SendCommand", arn("ec2", `instance/${INSTANCE}`))],
     risk: "high",
-    pending: { item: "3 vs 7: the EC2 ARN is accepted now, but ssm:StartSession is refused as dangerous unless allowed_dangerous_actions names it, which the task config does not", fails: /"ssm:StartSession" is a dangerous action/ },
+    // A shell on an instance: dangerous by default, granted where the repository accepts it.
+    allowedDangerous: ["ssm:StartSession"],
   },
   {
     name: "ssm: SendCommand runs code on instances",
@@ -437,7 +446,7 @@ export const TASKS: Task[] = [
     resources: [arn:aws:ssm:${REGION}::document/AWS-RunPatchBaseline]`),
     allow: [call("ssm:GetDocument", `arn:aws:ssm:${REGION}::document/AWS-RunPatchBaseline`), call("ssm:DescribeDocument", `arn:aws:ssm:${REGION}::document/AWS-RunPatchBaseline`)],
     deny: [call("ssm:GetDocument", `arn:aws:ssm:${REGION}::document/AWS-RunShellScript`), call("ssm:UpdateDocument", `arn:aws:ssm:${REGION}::document/AWS-RunPatchBaseline`)],
-    pending: { item: "unowned (oracle): the plan accepts the ARN without an account, but iam-simulate answers no.resource.types for it", fails: /iam-simulate oracle error: \{"message":"no\.resource\.types"\}/ },
+    oracleBlind: { why: "iam-simulate cannot match an ARN with an empty account (AWS-owned documents)", errors: /no\.resource\.types/ },
   },
   // ------------------------------------------------------------------------------------------ ECS
   {
@@ -503,10 +512,11 @@ export const TASKS: Task[] = [
     request: file("232-ecs-service-read", "Read the web service's state", `
   - service: ecs
     access: [read]
-    resources: [service/prod/web]`),
+    resources: [service/prod/web]
+  # The line the plan's warning gives: the tasks and task definitions reach beyond the service.
+  - { service: ecs, actions: [ecs:ListTasks, ecs:DescribeTasks, ecs:DescribeTaskDefinition], resources: [prod] }`),
     allow: [call("ecs:DescribeServices", arn("ecs", "service/prod/web")), call("ecs:DescribeTasks", arn("ecs", "task/prod/0123456789abcdef0123456789abcdef")), call("ecs:DescribeTaskDefinition", "*")],
     deny: [call("ecs:DescribeServices", arn("ecs", "service/prod/worker"))],
-    pending: { item: "5 (judged otherwise): a named service warns with the line for ListTasks/DescribeTasks/DescribeTaskDefinition instead of granting them, since they reach every task of the cluster and every task definition", fails: /ecs:DescribeTasks on .* evaluator ImplicitDeny/ },
   },
   // ------------------------------------------------------------------------------------------ ECR
   {
@@ -671,7 +681,6 @@ export const TASKS: Task[] = [
     resources: [orders-high-latency]`),
     allow: [call("cloudwatch:GetMetricData", "*"), call("cloudwatch:ListMetrics", "*"), call("cloudwatch:DescribeAlarms", arn("cloudwatch", "alarm:orders-high-latency"))],
     deny: [call("cloudwatch:PutMetricAlarm", arn("cloudwatch", "alarm:orders-high-latency"))],
-    pending: { item: "6 (oracle): the plan grants GetMetricData and ListMetrics on *, but iam-simulate answers \"wildcard\" for a request on *", fails: /cloudwatch:GetMetricData on \* .*iam-simulate oracle error: "wildcard"/ },
   },
   {
     name: "cloudwatch: change one alarm",
