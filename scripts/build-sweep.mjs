@@ -3,7 +3,9 @@
 // so test/sweep-bundle.test.ts can rebuild it and fail when the committed file is stale.
 //
 //   node scripts/build-sweep.mjs [OUTFILE]      (default dist/sweep.js; npm run build:sweep)
+import { Buffer } from "node:buffer";
 import { build } from "esbuild";
+import { noticesComment } from "./third-party-notices.mjs";
 import { writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,7 +22,8 @@ const result = await build({
   target: "node24",
   format: "esm",
   minify: true,
-  legalComments: "none",
+  // Licence comments kept in the code (/*! ... */, @license) go to the end, next to the notices.
+  legalComments: "eof",
   sourcemap: false,
   write: false,
   outfile,
@@ -35,7 +38,7 @@ const result = await build({
 });
 
 const [file] = result.outputFiles;
-writeFileSync(outfile, file.contents);
+writeFileSync(outfile, Buffer.concat([file.contents, Buffer.from(noticesComment(result.metafile, root))]));
 const inputs = Object.keys(result.metafile.inputs);
 if (inputs.some((p) => p.includes("iam-data"))) throw new Error("the sweep bundle pulled in iam-data; keep src/iam-data.ts out of its imports");
 console.log(`${relative(process.cwd(), outfile) || outfile}: ${(file.contents.byteLength / 1024).toFixed(0)} KiB from ${inputs.length} modules`);
