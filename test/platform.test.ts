@@ -84,9 +84,24 @@ describe("packaging", () => {
     for (const needed of ["bin/jit-access.js", "dist/src/index.js", "dist/src/cli.js", "dist/sweep.js", "app.yml", ".github/ISSUE_TEMPLATE/access-request.yml"]) {
       expect(files, `${needed} is not in the package (run npm run build first if it is under dist/src)`).toContain(needed);
     }
-    expect(files.filter((f) => f.startsWith("dist/") && !f.startsWith("dist/src/") && f !== "dist/sweep.js")).toEqual([]);
+    // dist/schemas/: the JSON schemas tsc copies next to dist/src/ (src/domain/schema.ts imports them).
+    expect(files.filter((f) => f.startsWith("dist/") && !f.startsWith("dist/src/") && !f.startsWith("dist/schemas/") && f !== "dist/sweep.js")).toEqual([]);
     // `files` names what ships; a bare "dist" would take whatever a local Lambda build left there.
     expect(pkg.files.filter((f) => f === "dist" || f === "dist/" || f.startsWith("dist/lambda"))).toEqual([]);
+  });
+
+  it("every relative import of the shipped code resolves to a shipped file", () => {
+    const files = packed();
+    const code = files.filter((f) => /^(bin|dist\/src)\/.*\.js$/.test(f));
+    expect(code.length).toBeGreaterThan(20);
+    const missing: string[] = [];
+    for (const file of code) {
+      for (const m of read(file).matchAll(/(?:from\s*|import\s*\(\s*)["'](\.{1,2}\/[^"']+)["']/g)) {
+        const target = posix.normalize(posix.join(posix.dirname(file), m[1]!));
+        if (!files.includes(target)) missing.push(`${file} → ${target}`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 
   it("every source map in the package carries its sources or points at shipped files", () => {
