@@ -23,7 +23,9 @@ const require = createRequire(import.meta.url);
 const PKG = require.resolve("@octokit/openapi/package.json");
 const VERSION = (JSON.parse(readFileSync(PKG, "utf8")) as { version: string }).version;
 const SPEC = join(dirname(PKG), "generated", "api.github.com.json");
-const CACHE = join(dirname(PKG), "..", "..", ".cache", "jit-access-openapi", VERSION);
+// Bump CACHE_FORMAT when buildOperation / toJsonSchema change what they write.
+const CACHE_FORMAT = 1;
+const CACHE = join(dirname(PKG), "..", "..", ".cache", "jit-access-openapi", `${VERSION}-f${CACHE_FORMAT}`);
 
 type Json = Record<string, unknown>;
 interface Parameter {
