@@ -9,7 +9,9 @@
 // fs at run time, so only what src/iam-data.ts reads is copied: services.json, actions/ and
 // resourceTypes/ for every service. Not pruned to a config's allowed_services: the config lives
 // in each access repository and is read per webhook, so a build cannot know it.
+import { Buffer } from "node:buffer";
 import { build } from "esbuild";
+import { noticesComment } from "./third-party-notices.mjs";
 import { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,13 +33,15 @@ const result = await build({
   entryPoints: ["src/lambda.ts"],
   bundle: true,
   platform: "node",
-  // Runs on the nodejs22.x runtime; node20 syntax keeps the bundle loadable by the project's Node 20 too.
-  target: "node20",
+  // The nodejs24.x runtime (deploy/template.yaml). The output is byte-identical to a node22 target
+  // today, which is why the tests can load it under the project's Node 22 floor.
+  target: "node24",
   format: "esm",
   // Probot and the AWS SDK pick "module" / "import" entries; prefer them for tree shaking.
   mainFields: ["module", "main"],
   minify: true,
-  legalComments: "none",
+  // Licence comments kept in the code (/*! ... */, @license) go to the end, next to the notices.
+  legalComments: "eof",
   sourcemap: false,
   write: false,
   outfile: join(outdir, "index.mjs"),
@@ -50,7 +54,7 @@ const result = await build({
 });
 
 const [file] = result.outputFiles;
-writeFileSync(file.path, file.contents);
+writeFileSync(file.path, Buffer.concat([file.contents, Buffer.from(noticesComment(result.metafile, root))]));
 // The metafile (what went in, for size analysis) stays out of the deployed folder.
 writeFileSync(`${outdir}.meta.json`, JSON.stringify(result.metafile));
 
@@ -61,6 +65,13 @@ const dataOut = join(outdir, "iam-data");
 mkdirSync(dataOut, { recursive: true });
 for (const part of ["services.json", "actions", "resourceTypes"]) cpSync(join(pkgDir, "data", part), join(dataOut, part), { recursive: true });
 cpSync(join(pkgDir, "LICENSE.txt"), join(dataOut, "LICENSE.txt"), { force: true, errorOnExist: false });
+
+// The issue form the app falls back to when an access repository has none: src/package-root.ts
+// finds it next to the nearest package.json named jit-access, which the zip must then contain
+// (without it the lookup walks up from /var/task and fails).
+mkdirSync(join(outdir, ".github", "ISSUE_TEMPLATE"), { recursive: true });
+cpSync(join(root, ".github", "ISSUE_TEMPLATE", "access-request.yml"), join(outdir, ".github", "ISSUE_TEMPLATE", "access-request.yml"));
+writeFileSync(join(outdir, "package.json"), `${JSON.stringify({ name: "jit-access", private: true, type: "module" }, null, 2)}\n`);
 
 const inputs = Object.keys(result.metafile.inputs);
 const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;

@@ -3,7 +3,9 @@
 // so test/sweep-bundle.test.ts can rebuild it and fail when the committed file is stale.
 //
 //   node scripts/build-sweep.mjs [OUTFILE]      (default dist/sweep.js; npm run build:sweep)
+import { Buffer } from "node:buffer";
 import { build } from "esbuild";
+import { noticesComment } from "./third-party-notices.mjs";
 import { writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,10 +18,12 @@ const result = await build({
   entryPoints: ["src/sweep/action.ts"],
   bundle: true,
   platform: "node",
-  target: "node20",
+  // action.yml runs it on node24 (byte-identical to a node22 build today; the tests run it on 22).
+  target: "node24",
   format: "esm",
   minify: true,
-  legalComments: "none",
+  // Licence comments kept in the code (/*! ... */, @license) go to the end, next to the notices.
+  legalComments: "eof",
   sourcemap: false,
   write: false,
   outfile,
@@ -34,7 +38,7 @@ const result = await build({
 });
 
 const [file] = result.outputFiles;
-writeFileSync(outfile, file.contents);
+writeFileSync(outfile, Buffer.concat([file.contents, Buffer.from(noticesComment(result.metafile, root))]));
 const inputs = Object.keys(result.metafile.inputs);
 if (inputs.some((p) => p.includes("iam-data"))) throw new Error("the sweep bundle pulled in iam-data; keep src/iam-data.ts out of its imports");
 console.log(`${relative(process.cwd(), outfile) || outfile}: ${(file.contents.byteLength / 1024).toFixed(0)} KiB from ${inputs.length} modules`);

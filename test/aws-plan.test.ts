@@ -214,8 +214,9 @@ describe("runtime", () => {
     const sleep = async (ms: number) => void delays.push(ms);
     let n = 0;
     const conflict = Object.assign(new Error("busy"), { name: "ConflictException" });
-    await expect(retryOn(["ConflictException"], { initialMs: 10, maxMs: 25, attempts: 4 }, sleep, async () => (++n < 3 ? Promise.reject(conflict) : n))).resolves.toBe(3);
-    expect(delays).toEqual([10, 20]);
+    // Full jitter: half of each ceiling (10, 20) with random() = 0.5; see test/backoff.test.ts.
+    await expect(retryOn(["ConflictException"], { initialMs: 10, maxMs: 25, attempts: 4 }, sleep, async () => (++n < 3 ? Promise.reject(conflict) : n), () => 0.5)).resolves.toBe(3);
+    expect(delays).toEqual([5, 10]);
     await expect(retryOn(["ConflictException"], { initialMs: 1, maxMs: 1, attempts: 2 }, sleep, async () => Promise.reject(conflict))).rejects.toThrow("busy");
     await expect(retryOn(["ConflictException"], { initialMs: 1, maxMs: 1, attempts: 5 }, sleep, async () => Promise.reject(new Error("other")))).rejects.toThrow("other");
   });

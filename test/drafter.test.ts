@@ -107,7 +107,8 @@ describe("the request the SDK sends (the prompt contract)", () => {
   it("posts to the model's generateContent with the key header, schema, temperature 0 and JSON output", async () => {
     const { sent } = await draftWith(answer(good));
     expect(sent?.method).toBe("POST");
-    expect(sent?.url).toBe(`/v1beta/models/${MODEL}:generateContent`);
+    // @google/genai 3.x addresses the Gemini API's stable v1 (2.x used v1beta).
+    expect(sent?.url).toBe(`/v1/models/${MODEL}:generateContent`);
     expect(sent?.headers["x-goog-api-key"]).toBe(KEY);
     const body = sent?.json as Record<string, unknown>;
     expect(Object.keys(body).sort()).toEqual(["contents", "generationConfig", "systemInstruction"]);

@@ -185,21 +185,22 @@ describe("delivery to a Slack receiver on 127.0.0.1", () => {
   it("retries a 500 and delivers on the next attempt", async () => {
     rx.script({ status: 500, body: "internal_error" });
     const waits: number[] = [];
-    const n = createNotifier(config, { JIT_SLACK_WEBHOOK: rx.url }, { ...fast, sleep: async (ms) => void waits.push(ms) });
+    // random() pinned at 0.5: half of the 250 ms ceiling (full jitter, test/backoff.test.ts).
+    const n = createNotifier(config, { JIT_SLACK_WEBHOOK: rx.url }, { ...fast, sleep: async (ms) => void waits.push(ms), random: () => 0.5 });
     await n.notify(EVENTS[0] as NotificationEvent);
     expect(rx.received).toHaveLength(2);
     expect(rx.received[1]!.text).toBe(rx.received[0]!.text);
-    expect(waits).toEqual([250]);
+    expect(waits).toEqual([125]);
     expect(logs.join("\n")).toContain("attempt 1/3 failed (HTTP 500");
   });
 
   it("gives up after a bounded number of 500s, logs, and never throws", async () => {
     rx.script({ status: 500 }, { status: 502 }, { status: 503 }, { status: 500 });
     const waits: number[] = [];
-    const n = createNotifier(config, { JIT_SLACK_WEBHOOK: rx.url }, { ...fast, sleep: async (ms) => void waits.push(ms) });
+    const n = createNotifier(config, { JIT_SLACK_WEBHOOK: rx.url }, { ...fast, sleep: async (ms) => void waits.push(ms), random: () => 0.5 });
     await expect(n.notify(EVENTS[2] as NotificationEvent)).resolves.toBeUndefined();
     expect(rx.received).toHaveLength(3);
-    expect(waits).toEqual([250, 500]);
+    expect(waits).toEqual([125, 250]);
     expect(logs.at(-1)).toMatch(/not delivered after 3 attempt\(s\): HTTP 503/);
     // The webhook path is the secret: it is never logged.
     expect(logs.join("\n")).not.toContain("secret-token-xyz");

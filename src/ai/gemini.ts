@@ -1,5 +1,5 @@
 // The Gemini adapter: the only code that does network I/O for drafting. It sends the prompt of
-// src/policy/prompt.ts through @google/genai (2.x: 3.x needs Node 22) with structured output at
+// src/policy/prompt.ts through @google/genai (3.x, the API's v1) with structured output at
 // temperature 0, bounds the call with a timeout, and turns every failure — quota (429), server
 // errors (5xx), a blocked or empty answer, a timeout, no network — into `{ ok: false, reason }`,
 // so the drafter falls back to the built-in policy and says why. It never throws.

@@ -1,6 +1,7 @@
 // Small runtime helpers: error names, a per-key mutex, bounded retries of conflicts and polling.
 
 import type { JournalEntry, Step } from "./plan.js";
+import { backoffCeiling, fullJitter, type Random } from "../backoff.js";
 
 export type Sleep = (ms: number) => Promise<void>;
 
@@ -53,27 +54,32 @@ export interface Backoff {
 }
 
 export function backoffDelay(backoff: Backoff, attempt: number): number {
-  return Math.min(backoff.maxMs, backoff.initialMs * 2 ** attempt);
+  return backoffCeiling(backoff.initialMs, backoff.maxMs, attempt);
 }
 
 /**
  * Retries `task` while it fails with one of `names` (e.g. ConflictException, which the SDK does
- * not retry), with exponential backoff; other errors and the last failure are rethrown.
+ * not retry), with exponential backoff and full jitter (concurrent grants that conflicted must
+ * not retry in step); other errors and the last failure are rethrown.
  */
-export async function retryOn<T>(names: string[], backoff: Backoff, sleep: Sleep, task: () => Promise<T>): Promise<T> {
+export async function retryOn<T>(names: string[], backoff: Backoff, sleep: Sleep, task: () => Promise<T>, random: Random = Math.random): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await task();
     } catch (error) {
       if (!isError(error, ...names) || attempt + 1 >= backoff.attempts) throw error;
-      await sleep(backoffDelay(backoff, attempt));
+      await sleep(fullJitter(backoffDelay(backoff, attempt), random));
     }
   }
 }
 
 export type PollState<T> = { done: true; value: T } | { done: false };
 
-/** Calls `check` until it reports done, sleeping with backoff in between; throws on timeout. */
+/**
+ * Calls `check` until it reports done, sleeping with backoff in between; throws on timeout.
+ * Not jittered: it waits on one operation's status, contends with nobody, and its attempt budget
+ * is sized for the full exponential schedule.
+ */
 export async function pollUntil<T>(what: string, backoff: Backoff, sleep: Sleep, check: () => Promise<PollState<T>>): Promise<T> {
   for (let attempt = 0; attempt < backoff.attempts; attempt++) {
     const state = await check();

@@ -6,6 +6,7 @@
 // The webhook URL is a secret (its path is the credential): it is never logged, only its host.
 import type { Log } from "./types.js";
 import type { SlackPayload } from "./slack-blocks.js";
+import { backoffCeiling, fullJitter, type Random } from "../backoff.js";
 
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
 
@@ -15,8 +16,10 @@ export interface SendOptions {
   log?: Log;
   timeoutMs?: number;
   attempts?: number;
-  /** Base backoff; doubled per retry. */
+  /** Base backoff; doubled per retry, then fully jittered (a random wait below that). */
   backoffMs?: number;
+  /** Uniform in [0, 1), for the jitter (tests pin it). */
+  random?: Random;
   /** Upper bound for everything, retries included. */
   deadlineMs?: number;
   now?: () => number;
@@ -83,7 +86,9 @@ export async function sendSlack(url: URL, payload: SlackPayload, opts: SendOptio
       clearTimeout(timer);
     }
     if (attempt < attempts) {
-      const wait = retryAfterMs ?? backoff * 2 ** (attempt - 1);
+      // Retry-After is Slack's own answer; only our guess is jittered (a burst of notifications
+      // that failed together must not retry together).
+      const wait = retryAfterMs ?? fullJitter(backoffCeiling(backoff, Number.POSITIVE_INFINITY, attempt - 1), opts.random);
       if (now() + wait >= deadline) return fail(attempt, `${reason}; no time left to retry`);
       log(`jit-access notify: ${where} attempt ${attempt}/${attempts} failed (${reason}); retrying in ${wait} ms`);
       await sleep(wait);

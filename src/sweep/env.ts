@@ -1,7 +1,6 @@
 // Where the records are and how to reach AWS, for the CLI commands and the Action: a local git
 // checkout by default; the GitHub contents API when a token and a repository are given (like the
 // app: the Action, or a CLI run with GITHUB_TOKEN and GITHUB_REPOSITORY set).
-import { Octokit } from "@octokit/rest";
 import { CONFIG_PATH, parseConfig } from "../domain/config.js";
 import type { Config, Problem } from "../domain/types.js";
 import { createGrants, type ClientSettings, type Grants } from "../aws/index.js";
@@ -13,6 +12,7 @@ import type { Alerts, Notifier } from "./execute.js";
 import { createNotifier } from "../notify/index.js";
 import type { AccessRequest } from "../domain/types.js";
 import { GitHubNotifier } from "./notify.js";
+import { createSweepOctokit } from "./octokit.js";
 
 /**
  * The sweep's SDK clients retry in "standard" mode (exponential backoff with jitter), not the
@@ -56,7 +56,7 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
   if (token && repository) {
     const [owner, repo] = repository.split("/");
     if (!owner || !repo) throw new Error(`GITHUB_REPOSITORY ${JSON.stringify(repository)} is not owner/repo`);
-    const octokit = new Octokit({ auth: token, userAgent: "jit-access-sweep", ...(opts.env.GITHUB_API_URL ? { baseUrl: opts.env.GITHUB_API_URL } : {}) });
+    const octokit = createSweepOctokit({ token, ...(opts.env.GITHUB_API_URL ? { baseUrl: opts.env.GITHUB_API_URL } : {}) });
     const { data } = await octokit.rest.repos.get({ owner, repo });
     const branch = data.default_branch;
     const store = new GitHubRecordStore(octokit, { owner, repo, branch });

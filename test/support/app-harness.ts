@@ -11,6 +11,7 @@ import type { Notifier } from "../../src/notify/types.js";
 import { createFakeAws, type FakeAws } from "./fake-aws/index.js";
 import { fakeGrants, HOME, seed } from "./fake-aws/fixtures.js";
 import { startFakeGitHub, type FakeGitHub } from "./fake-github.js";
+import { ConformanceChecker } from "./openapi-conformance.js";
 import { WebhookClient, type WebhookEvent } from "./webhooks.js";
 
 export const REPO = "acme/access";
@@ -36,11 +37,13 @@ export interface Harness {
   clock: { now: Date };
   webhooks: WebhookClient;
   url: string;
+  /** The GitHub API conformance checker (undefined when the test opted out). */
+  conformance: ConformanceChecker | undefined;
   deliver(event: WebhookEvent, deliveryId?: string): Promise<number>;
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { config?: string; files?: Record<string, string>; notifierFor?: (config: Config) => Notifier } = {}): Promise<Harness> {
+export async function startHarness(opts: { config?: string; files?: Record<string, string>; notifierFor?: (config: Config) => Notifier; conformance?: boolean } = {}): Promise<Harness> {
   const clock = { now: new Date("2026-11-27T08:00:00Z") };
   const github = await startFakeGitHub({ now: () => clock.now.getTime() });
   github.createRepo({
@@ -56,7 +59,11 @@ export async function startHarness(opts: { config?: string; files?: Record<strin
   });
   const aws = createFakeAws();
   seed(aws);
-  const Octokit = ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } }));
+  // Every request the app sends and every answer of the fake, checked against GitHub's REST API
+  // description unless a test opts out (conformance: false).
+  const conformance = opts.conformance === false ? undefined : new ConformanceChecker();
+  const Base = conformance ? ProbotOctokit.plugin(conformance.plugin) : ProbotOctokit;
+  const Octokit = Base.defaults((o: { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } }));
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
   const probot = new Probot({ appId: github.app.id, privateKey, secret: SECRET, baseUrl: github.url, Octokit, logLevel: "fatal" });
   const app = jitAccess({ grantsFor: (config) => fakeGrants(aws, config, { now: () => clock.now }), now: () => clock.now, drafter: async (request) => ({ request, warnings: [] }),
@@ -75,14 +82,19 @@ export async function startHarness(opts: { config?: string; files?: Record<strin
     clock,
     webhooks,
     url,
+    conformance,
     async deliver(event, deliveryId) {
       const r = await webhooks.send(event, deliveryId);
+      // Fails the delivering test itself, naming the exchanges.
+      conformance?.assertClean(`delivering ${event.name}.${String(event.payload.action ?? "")}`);
       return r.status;
     },
     async close() {
       await new Promise<void>((r) => server.close(() => r()));
       await github.close();
       aws.restore();
+      // What was delivered with webhooks.send directly is checked here.
+      conformance?.assertClean("at the end of the suite");
     },
   };
 }

@@ -473,6 +473,11 @@ export class FakeGitHubHttp {
               git_url: `${s.apiBase}/repos/${this.full(repo)}/git/trees/${treeSha}`,
               html_url: `${s.htmlBase}/${this.full(repo)}/tree/${ref}/${dirPath}`,
               download_url: null,
+              _links: {
+                self: `${s.apiBase}/repos/${this.full(repo)}/contents/${dirPath}?ref=${encodeURIComponent(ref)}`,
+                git: `${s.apiBase}/repos/${this.full(repo)}/git/trees/${treeSha}`,
+                html: `${s.htmlBase}/${this.full(repo)}/tree/${ref}/${dirPath}`,
+              },
             });
           }
         }

@@ -727,7 +727,8 @@ export class FakeGitHubState {
       avatar_url: `https://avatars.githubusercontent.com/u/${u.id}?v=4`,
       gravatar_id: "",
       url: `${this.apiBase}/users/${encodeURIComponent(u.login)}`,
-      html_url: `${this.htmlBase}/${u.type === "Bot" ? `apps/${u.login.replace(/\[bot\]$/, "")}` : u.login}`,
+      html_url: `${this.htmlBase}/${u.type === "Bot" ? `apps/${encodeURIComponent(u.login.replace(/\[bot\]$/, ""))}` : encodeURIComponent(u.login)}`,
+      ...userUrls(`${this.apiBase}/users/${encodeURIComponent(u.login)}`),
       type: u.type,
       site_admin: false,
     };
@@ -747,6 +748,28 @@ export class FakeGitHubState {
       description: null,
       fork: false,
       url: `${this.apiBase}/repos/${full}`,
+      ...repoUrls(`${this.apiBase}/repos/${full}`, `${this.htmlBase}/${full}`),
+      homepage: null,
+      language: null,
+      license: null,
+      mirror_url: null,
+      size: 0,
+      forks: 0,
+      forks_count: 0,
+      stargazers_count: 0,
+      watchers: 0,
+      watchers_count: 0,
+      open_issues: [...repo.issues.values()].filter((i) => i.state === "open").length,
+      open_issues_count: [...repo.issues.values()].filter((i) => i.state === "open").length,
+      has_downloads: true,
+      has_issues: true,
+      has_projects: false,
+      has_wiki: false,
+      has_pages: false,
+      has_discussions: false,
+      // full-repository (GET /repos/{owner}/{repo}) only on GitHub; harmless elsewhere.
+      network_count: 0,
+      subscribers_count: 0,
       default_branch: repo.defaultBranch,
       archived: false,
       disabled: false,
@@ -777,6 +800,8 @@ export class FakeGitHubState {
       url: `${this.apiBase}/repos/${full}/issues/${issue.number}`,
       repository_url: `${this.apiBase}/repos/${full}`,
       comments_url: `${this.apiBase}/repos/${full}/issues/${issue.number}/comments`,
+      events_url: `${this.apiBase}/repos/${full}/issues/${issue.number}/events`,
+      labels_url: `${this.apiBase}/repos/${full}/issues/${issue.number}/labels{/name}`,
       html_url: `${this.htmlBase}/${full}/${issue.pull ? "pull" : "issues"}/${issue.number}`,
       number: issue.number,
       state: issue.state,
@@ -788,6 +813,7 @@ export class FakeGitHubState {
       assignee: this.userJson(issue.assignees[0]),
       assignees: issue.assignees.map((a) => this.userJson(a)),
       locked: false,
+      milestone: null,
       comments: issue.comments.length,
       created_at: issue.created_at,
       updated_at: issue.updated_at,
@@ -840,6 +866,22 @@ export class FakeGitHubState {
       issue_url: `${this.apiBase}/repos/${full}/issues/${issue.number}`,
       html_url: `${this.htmlBase}/${full}/pull/${issue.number}`,
       diff_url: `${this.htmlBase}/${full}/pull/${issue.number}.diff`,
+      patch_url: `${this.htmlBase}/${full}/pull/${issue.number}.patch`,
+      commits_url: `${this.apiBase}/repos/${full}/pulls/${issue.number}/commits`,
+      review_comments_url: `${this.apiBase}/repos/${full}/pulls/${issue.number}/comments`,
+      review_comment_url: `${this.apiBase}/repos/${full}/pulls/comments{/number}`,
+      statuses_url: `${this.apiBase}/repos/${full}/statuses/${p.headSha}`,
+      _links: {
+        self: { href: `${this.apiBase}/repos/${full}/pulls/${issue.number}` },
+        html: { href: `${this.htmlBase}/${full}/pull/${issue.number}` },
+        issue: { href: `${this.apiBase}/repos/${full}/issues/${issue.number}` },
+        comments: { href: `${this.apiBase}/repos/${full}/issues/${issue.number}/comments` },
+        review_comments: { href: `${this.apiBase}/repos/${full}/pulls/${issue.number}/comments` },
+        review_comment: { href: `${this.apiBase}/repos/${full}/pulls/comments{/number}` },
+        commits: { href: `${this.apiBase}/repos/${full}/pulls/${issue.number}/commits` },
+        statuses: { href: `${this.apiBase}/repos/${full}/statuses/${p.headSha}` },
+      },
+      auto_merge: null,
       pull_request: undefined,
       state_reason: undefined,
       closed_by: undefined,
@@ -905,9 +947,9 @@ export class FakeGitHubState {
       additions,
       deletions,
       changes: additions + deletions,
-      blob_url: `${this.htmlBase}/${full}/blob/${ref}/${f.filename}`,
-      raw_url: `${this.htmlBase}/${full}/raw/${ref}/${f.filename}`,
-      contents_url: `${this.apiBase}/repos/${full}/contents/${f.filename}?ref=${ref}`,
+      blob_url: `${this.htmlBase}/${full}/blob/${ref}/${encodePath(f.filename)}`,
+      raw_url: `${this.htmlBase}/${full}/raw/${ref}/${encodePath(f.filename)}`,
+      contents_url: `${this.apiBase}/repos/${full}/contents/${encodePath(f.filename)}?ref=${ref}`,
       patch,
       ...(f.previous_filename ? { previous_filename: f.previous_filename } : {}),
     };
@@ -924,6 +966,7 @@ export class FakeGitHubState {
       html_url: `${this.htmlBase}/${full}/pull/${issue.number}#pullrequestreview-${r.id}`,
       pull_request_url: `${this.apiBase}/repos/${full}/pulls/${issue.number}`,
       commit_id: r.commit_id,
+      _links: { html: { href: `${this.htmlBase}/${full}/pull/${issue.number}#pullrequestreview-${r.id}` }, pull_request: { href: `${this.apiBase}/repos/${full}/pulls/${issue.number}` } },
       author_association: this.association(repo, r.user),
       ...(r.submitted_at ? { submitted_at: r.submitted_at } : {}),
     };
@@ -952,6 +995,7 @@ export class FakeGitHubState {
       node_id: nodeId("C", c.seq),
       url: `${this.apiBase}/repos/${full}/commits/${c.sha}`,
       html_url: `${this.htmlBase}/${full}/commit/${c.sha}`,
+      comments_url: `${this.apiBase}/repos/${full}/commits/${c.sha}/comments`,
       commit: {
         message: c.message,
         author: c.author,
@@ -959,7 +1003,7 @@ export class FakeGitHubState {
         tree: { sha: c.tree, url: `${this.apiBase}/repos/${full}/git/trees/${c.tree}` },
         url: `${this.apiBase}/repos/${full}/git/commits/${c.sha}`,
         comment_count: 0,
-        verification: { verified: false, reason: "unsigned", signature: null, payload: null },
+        verification: { verified: false, reason: "unsigned", signature: null, payload: null, verified_at: null },
       },
       author: this.userJson(c.authorLogin),
       committer: c.committerLogin === "web-flow" ? this.userJson("web-flow") : this.userJson(c.committerLogin),
@@ -987,8 +1031,8 @@ export class FakeGitHubState {
       author: c.author,
       committer: c.committer,
       tree: { sha: c.tree, url: `${this.apiBase}/repos/${full}/git/trees/${c.tree}` },
-      parents: c.parents.map((p) => ({ sha: p, url: `${this.apiBase}/repos/${full}/git/commits/${p}` })),
-      verification: { verified: false, reason: "unsigned", signature: null, payload: null },
+      parents: c.parents.map((p) => ({ sha: p, url: `${this.apiBase}/repos/${full}/git/commits/${p}`, html_url: `${this.htmlBase}/${full}/commit/${p}` })),
+      verification: { verified: false, reason: "unsigned", signature: null, payload: null, verified_at: null },
     };
   }
 
@@ -1012,7 +1056,7 @@ export class FakeGitHubState {
       app: this.appJson(),
       pull_requests: [...repo.issues.values()]
         .filter((i) => i.pull && i.state === "open" && i.pull.headSha === c.head_sha)
-        .map((i) => ({ number: i.number, id: i.id, url: `${this.apiBase}/repos/${full}/pulls/${i.number}`, head: { ref: i.pull?.headRef, sha: i.pull?.headSha }, base: { ref: i.pull?.baseRef, sha: i.pull?.baseSha } })),
+        .map((i) => ({ number: i.number, id: i.id, url: `${this.apiBase}/repos/${full}/pulls/${i.number}`, head: { ref: i.pull?.headRef, sha: i.pull?.headSha, repo: { id: repo.id, url: `${this.apiBase}/repos/${full}`, name: repo.name } }, base: { ref: i.pull?.baseRef, sha: i.pull?.baseSha, repo: { id: repo.id, url: `${this.apiBase}/repos/${full}`, name: repo.name } } })),
     };
   }
 
@@ -1024,6 +1068,11 @@ export class FakeGitHubState {
       slug: t.slug,
       url: `${this.apiBase}/orgs/${t.org}/teams/${t.slug}`,
       html_url: `${this.htmlBase}/orgs/${t.org}/teams/${t.slug}`,
+      members_url: `${this.apiBase}/orgs/${t.org}/teams/${t.slug}/members{/member}`,
+      repositories_url: `${this.apiBase}/orgs/${t.org}/teams/${t.slug}/repos`,
+      description: null,
+      parent: null,
+      type: "organization",
       privacy: "closed",
       permission: "pull",
     };
@@ -1087,4 +1136,71 @@ export function closingReferences(text: string): number[] {
   const re = /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b/gi;
   for (const m of text.matchAll(re)) out.push(Number(m[1]));
   return out;
+}
+
+/** The URL fields GitHub puts in every user object (simple-user). */
+function userUrls(api: string): Record<string, string> {
+  return {
+    followers_url: `${api}/followers`,
+    following_url: `${api}/following{/other_user}`,
+    gists_url: `${api}/gists{/gist_id}`,
+    starred_url: `${api}/starred{/owner}{/repo}`,
+    subscriptions_url: `${api}/subscriptions`,
+    organizations_url: `${api}/orgs`,
+    repos_url: `${api}/repos`,
+    events_url: `${api}/events{/privacy}`,
+    received_events_url: `${api}/received_events`,
+  };
+}
+
+/** The URL fields GitHub puts in every repository object (repository / minimal-repository). */
+function repoUrls(api: string, html: string): Record<string, string> {
+  const t = (path: string) => `${api}/${path}`;
+  return {
+    forks_url: t("forks"),
+    keys_url: t("keys{/key_id}"),
+    collaborators_url: t("collaborators{/collaborator}"),
+    teams_url: t("teams"),
+    hooks_url: t("hooks"),
+    issue_events_url: t("issues/events{/number}"),
+    events_url: t("events"),
+    assignees_url: t("assignees{/user}"),
+    branches_url: t("branches{/branch}"),
+    tags_url: t("tags"),
+    blobs_url: t("git/blobs{/sha}"),
+    git_tags_url: t("git/tags{/sha}"),
+    git_refs_url: t("git/refs{/sha}"),
+    trees_url: t("git/trees{/sha}"),
+    statuses_url: t("statuses/{sha}"),
+    languages_url: t("languages"),
+    stargazers_url: t("stargazers"),
+    contributors_url: t("contributors"),
+    subscribers_url: t("subscribers"),
+    subscription_url: t("subscription"),
+    commits_url: t("commits{/sha}"),
+    git_commits_url: t("git/commits{/sha}"),
+    comments_url: t("comments{/number}"),
+    issue_comment_url: t("issues/comments{/number}"),
+    contents_url: t("contents/{+path}"),
+    compare_url: t("compare/{base}...{head}"),
+    merges_url: t("merges"),
+    archive_url: t("{archive_format}{/ref}"),
+    downloads_url: t("downloads"),
+    issues_url: t("issues{/number}"),
+    pulls_url: t("pulls{/number}"),
+    milestones_url: t("milestones{/number}"),
+    notifications_url: t("notifications{?since,all,participating}"),
+    labels_url: t("labels{/name}"),
+    releases_url: t("releases{/id}"),
+    deployments_url: t("deployments"),
+    git_url: `${html.replace(/^https?:/, "git:")}.git`,
+    ssh_url: `git@${new URL(html).host}:${new URL(html).pathname.slice(1)}.git`,
+    clone_url: `${html}.git`,
+    svn_url: html,
+  };
+}
+
+/** A repository path for a URL: each segment percent-encoded, the slashes kept. */
+function encodePath(path: string): string {
+  return path.split("/").map(encodeURIComponent).join("/");
 }
