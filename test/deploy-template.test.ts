@@ -498,7 +498,10 @@ describe("deploy/template.yaml", () => {
   it("deploys the bundle from scripts/build-lambda.mjs on Node 22 arm64 with its IAM data", () => {
     const fn = resources.WebhookFunction;
     expect(fn?.Type).toBe("AWS::Serverless::Function");
-    expect(fn?.Properties).toMatchObject({ CodeUri: "../dist/lambda", Handler: "index.handler", Runtime: "nodejs22.x", Architectures: ["arm64"] });
+    expect(fn?.Properties).toMatchObject({ CodeUri: "../dist/lambda", Handler: "index.handler", Runtime: "nodejs24.x", Architectures: ["arm64"] });
+    // The runtime is the bundle's target: esbuild may emit syntax only that Node understands.
+    const target = /target:\s*"node(\d+)"/.exec(readFileSync(fileURLToPath(new URL("../scripts/build-lambda.mjs", import.meta.url)), "utf8"))?.[1];
+    expect((fn?.Properties as { Runtime?: string } | undefined)?.Runtime).toBe(`nodejs${target}.x`);
     expect(((fn?.Properties.Environment as Obj).Variables as Obj).JIT_ACCESS_IAM_DATA_DIR).toBe("/var/task/iam-data");
     const build = readFileSync(new URL("../scripts/build-lambda.mjs", import.meta.url), "utf8");
     expect(build).toContain('"index.mjs"');
