@@ -145,7 +145,7 @@ describe("packaging", () => {
       const script = pkg.scripts[hook];
       if (script !== undefined) expect(script, `${hook}: ${script}`).toMatch(/^node scripts\/[\w-]+\.mjs( --[\w-]+)?$/);
     }
-    expect(pkg.scripts.start).toMatch(/^node scripts\/build-app\.mjs --or-shipped && probot run /);
+    expect(pkg.scripts.start).toMatch(/^node scripts\/build-app\.mjs --or-shipped && node dist\/src\/start\.js$/);
   });
 });
 
