@@ -274,6 +274,21 @@ export interface Exchange {
   responseBody: unknown;
 }
 
+/** https://docs.github.com/en/graphql/guides/forming-calls-with-graphql: the request and answer envelopes. */
+function graphqlProblems(x: Exchange): string[] {
+  const out: string[] = [];
+  if (x.method !== "POST") out.push(`GraphQL takes POST, got ${x.method}`);
+  const body = x.requestBody as { query?: unknown; variables?: unknown } | null;
+  if (typeof body !== "object" || body === null || typeof body.query !== "string") out.push("the body must be an object with a query string");
+  else if (body.variables !== undefined && (typeof body.variables !== "object" || body.variables === null || Array.isArray(body.variables))) out.push("variables must be an object");
+  if (x.status === 200) {
+    const answer = x.responseBody as { data?: unknown; errors?: unknown } | null;
+    if (typeof answer !== "object" || answer === null || (!("data" in answer) && !("errors" in answer))) out.push("a 200 answer must carry data or errors");
+    else if (answer.errors !== undefined && !Array.isArray(answer.errors)) out.push("errors must be a list");
+  }
+  return out;
+}
+
 export class ConformanceChecker {
   readonly mismatches: Mismatch[] = [];
   /** Operations seen, for the report ("operationId" → count). */
@@ -290,6 +305,14 @@ export class ConformanceChecker {
     const u = new URL(x.url);
     const path = u.pathname.replace(/^\/api\/v3(?=\/)/, "").split("/").map((s) => decodeURIComponent(s)).join("/");
     const where = `${x.method} ${path}${u.search}`;
+    // GraphQL is outside the REST description: hold it to GraphQL's own envelope (a POST with a
+    // query string and optional variables; an answer with data and/or errors).
+    if (path === "/graphql") {
+      const problems = graphqlProblems(x);
+      if (problems.length) found.push({ operation: "graphql", part: "request", where, problems });
+      this.mismatches.push(...found);
+      return found;
+    }
     const hit = findOperation(x.method, path);
     if (!hit) {
       found.push({ operation: "(none)", part: "request", where, problems: ["no operation in GitHub's REST API description has this method and path"] });

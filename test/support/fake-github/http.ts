@@ -671,8 +671,15 @@ export class FakeGitHubHttp {
       const behind = repo.git.range(head, base);
       const status = ahead.length && behind.length ? "diverged" : ahead.length ? "ahead" : behind.length ? "behind" : "identical";
       const mbCommit = mb ? repo.git.commit(mb) : undefined;
+      const full = this.full(repo);
+      const basehead = ctx.params.basehead ?? "";
       return {
         body: {
+          url: `${s.apiBase}/repos/${full}/compare/${basehead}`,
+          html_url: `${s.htmlBase}/${full}/compare/${basehead}`,
+          permalink_url: `${s.htmlBase}/${full}/compare/${repo.owner}:${base.slice(0, 7)}...${repo.owner}:${head.slice(0, 7)}`,
+          diff_url: `${s.htmlBase}/${full}/compare/${basehead}.diff`,
+          patch_url: `${s.htmlBase}/${full}/compare/${basehead}.patch`,
           status,
           ahead_by: ahead.length,
           behind_by: behind.length,
