@@ -7,6 +7,7 @@ import type { Config } from "./domain/types.js";
 import { handleRevokeComment } from "./github/commands.js";
 import { handleMergedPr } from "./github/grant.js";
 import { handleAccessIssue, type Drafter } from "./github/intake.js";
+import { labelInstalledRepos } from "./github/labels.js";
 import { bodyChanged, readClosedPr, readComment, readIssue, readPrRef, readRepo, readSender } from "./github/payloads.js";
 import { checkPullRequest, isAppRequestPr } from "./github/pr-check.js";
 import { handleClosedUnmerged } from "./github/rejection.js";
@@ -173,6 +174,14 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       if (pr.value.baseRef !== repo.value.defaultBranch) return;
       const outcome = await handleMergedPr(context.octokit, repo.value, pr.value, deps);
       context.log.info({ pr: pr.value.number, outcome }, "merge");
+    });
+
+    // Installed on repositories (a new installation, or repositories added to one): the labels
+    // are created in those that hold the jit-access config, before the first request needs them.
+    // An installation on every repository of an organisation leaves the others untouched.
+    app.on(["installation.created", "installation_repositories.added"], async (context) => {
+      const labelled = await labelInstalledRepos(context.octokit, context.payload);
+      context.log.info({ event: context.name, labelled }, "labels");
     });
 
     app.on("issue_comment.created", async (context) => {

@@ -44,7 +44,10 @@ export function readIssue(payload: unknown): Read<IssueInput & { state: string }
   }
   if (i.body !== null && i.body !== undefined && typeof i.body !== "string") return fail("issue.body is not text");
   if (!Array.isArray(i.labels)) return fail("issue.labels is not a list");
-  const labels = i.labels.map((l) => (typeof l === "string" ? l : (str(obj(l)?.name) ?? ""))).filter(Boolean);
+  // A label entry that names no label makes the payload malformed, not merely unlabelled: an
+  // unlabelled issue may still be taken as a request by the shape of its body.
+  const labels = i.labels.map((l) => (typeof l === "string" ? l : str(obj(l)?.name)));
+  if (!labels.every((l): l is string => typeof l === "string" && l !== "")) return fail("issue.labels has an entry that is not a label");
   return { ok: true, value: { number, title, body: (i.body as string | null | undefined) ?? null, author, createdAt, labels, state: str(i.state) ?? "open" } };
 }
 
