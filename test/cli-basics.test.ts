@@ -100,7 +100,7 @@ describe("a warning when no request files were found", () => {
     ["validate", ["validate"]],
     ["validate a named empty folder", ["validate", "folder"]],
     ["list", ["list"]],
-    // report: see test/report-empty.test.ts
+    // report: see test/cli-report-empty.test.ts
   ])("%s warns on stderr and names where it looked", async (_name, args) => {
     const saved = { t: process.env.GITHUB_TOKEN, r: process.env.GITHUB_REPOSITORY };
     delete process.env.GITHUB_TOKEN;
