@@ -142,3 +142,19 @@ export function readComment(payload: unknown): Read<{ issueNumber: number; body:
   if (!c || !issueNumber || !author || typeof c.body !== "string") return fail("comment.body, comment.user or issue.number is missing or malformed");
   return { ok: true, value: { issueNumber, body: c.body, author } };
 }
+
+/**
+ * A re-run request of a check: check_run.rerequested names the run (and so its check's name),
+ * check_suite.rerequested only the suite; both give the commit.
+ */
+export function readRerequested(event: string, payload: unknown): Read<{ headSha: string; name?: string }> {
+  const root = obj(payload);
+  if (event === "check_run") {
+    const run = obj(root?.check_run);
+    const headSha = sha(run?.head_sha);
+    const name = str(run?.name);
+    return headSha && name ? { ok: true, value: { headSha, name } } : fail("check_run.head_sha or check_run.name is missing or malformed");
+  }
+  const headSha = sha(obj(root?.check_suite)?.head_sha);
+  return headSha ? { ok: true, value: { headSha } } : fail("check_suite.head_sha is missing or malformed");
+}
