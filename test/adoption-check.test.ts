@@ -96,3 +96,18 @@ describe("re-running the check", () => {
     expect(h.github.checkRuns(REPO, { name: CHECK })).toEqual([]);
   });
 });
+
+describe("app.yml subscribes to what the app handles", () => {
+  it("every event src/app.ts registers a handler for is in default_events (installation events are sent unasked)", async () => {
+    const { readFileSync } = await import("node:fs");
+    const yaml = await import("js-yaml");
+    const manifest = yaml.load(readFileSync(new URL("../app.yml", import.meta.url), "utf8")) as { default_events: string[] };
+    const source = readFileSync(new URL("../src/app.ts", import.meta.url), "utf8");
+    const handled = new Set([...source.matchAll(/app\.on\(\s*(\[[^\]]*\]|"[^"]*")/g)].flatMap((m) => [...(m[1] as string).matchAll(/"([a-z_]+)\./g)].map((x) => x[1] as string)));
+    expect(handled).toContain("check_run");
+    expect(handled).toContain("installation");
+    const unasked = new Set(["installation", "installation_repositories"]);
+    for (const event of handled) if (!unasked.has(event)) expect(manifest.default_events).toContain(event);
+    for (const event of unasked) expect(manifest.default_events).not.toContain(event);
+  });
+});
