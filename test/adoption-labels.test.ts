@@ -2,6 +2,7 @@
 // access-request label is dropped. The app makes the labels when installed, and recognises a
 // request by the form's shape — through the same strict parser and author checks as ever.
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadFormTemplate, type FormTemplate } from "../src/domain/issue-form.js";
 import { looksLikeRequestForm } from "../src/github/intake.js";
@@ -149,5 +150,23 @@ describe("looksLikeRequestForm", () => {
     const renamed: FormTemplate = { ...FORM, labels: { ...FORM.labels, account: "AWS account" } };
     expect(looksLikeRequestForm(full, renamed)).toBe(false);
     expect(looksLikeRequestForm(full.replace("### Account", "### AWS account"), renamed)).toBe(true);
+  });
+});
+
+describe("looksLikeRequestForm, property", () => {
+  const required = [FORM.labels.account, FORM.labels.service, FORM.labels.resources, FORM.labels.reason];
+  const filler = fc.array(fc.string({ maxLength: 30 }).filter((s) => !s.includes("\n")), { maxLength: 4 }).map((lines) => lines.join("\n"));
+  it("recognised exactly when every required heading is on a line of its own, whatever surrounds them", () => {
+    fc.assert(
+      fc.property(fc.shuffledSubarray(required, { minLength: 0 }), fc.array(filler, { minLength: 5, maxLength: 5 }), (present, gaps) => {
+        const body = [gaps[0], ...present.flatMap((label, i) => [`### ${label}`, gaps[i + 1] ?? ""])].join("\n");
+        // A filler line could itself be a heading only by starting with "### ": then it may add, never remove.
+        const expected = present.length === required.length;
+        const got = looksLikeRequestForm(body, FORM);
+        if (expected) expect(got).toBe(true);
+        else if (!gaps.some((g) => /^### /m.test(g ?? ""))) expect(got).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
