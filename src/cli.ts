@@ -110,7 +110,8 @@ function validateCommand(args: string[], io: Io): number {
   const root = findRepoRoot(io.cwd);
   const loaded = loadConfigFile(root, io.cwd, values.config);
   const files = requestFiles(root, io.cwd, positionals);
-  if (files.length === 0) io.stderr.write(noRequestFilesWarning(root, io.cwd, positionals, "nothing was validated"));
+  // A broken config is the report then; the warning is for a run that had nothing to check.
+  if (files.length === 0 && loaded.ok) io.stderr.write(noRequestFilesWarning(root, io.cwd, positionals, "nothing was validated"));
   const results: FileResult[] = [];
   if (!loaded.ok) results.push({ file: loaded.file, ok: false, errors: loaded.problems });
   else {
