@@ -6,9 +6,10 @@ import type { Grants } from "./aws/types.js";
 import type { Config } from "./domain/types.js";
 import { handleRevokeComment } from "./github/commands.js";
 import { handleMergedPr } from "./github/grant.js";
-import { handleAccessIssue, type Drafter } from "./github/intake.js";
-import { bodyChanged, readClosedPr, readComment, readIssue, readPrRef, readRepo, readSender } from "./github/payloads.js";
-import { checkPullRequest, isAppRequestPr } from "./github/pr-check.js";
+import { CHECK_NAME, handleAccessIssue, type Drafter } from "./github/intake.js";
+import { labelInstalledRepos } from "./github/labels.js";
+import { bodyChanged, readClosedPr, readComment, readIssue, readPrRef, readRepo, readRerequested, readSender } from "./github/payloads.js";
+import { checkPullRequest, isAppRequestPr, openPullsAt } from "./github/pr-check.js";
 import { handleClosedUnmerged } from "./github/rejection.js";
 import { loadCatalogue } from "./iam-data.js";
 import { builtinDrafter, draftForRequest } from "./policy/drafter.js";
@@ -157,6 +158,21 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       context.log.info({ pr: pr.value.number, outcome: outcome.kind }, "check");
     });
 
+    // "Re-run" on the check (one run, or the whole suite) checks every open PR at that commit
+    // again, exactly as a push would.
+    app.on(["check_run.rerequested", "check_suite.rerequested"], async (context) => {
+      const repo = readRepo(context.payload);
+      if (!repo.ok) return skip(context, repo.reason);
+      const rerun = readRerequested(context.name, context.payload);
+      if (!rerun.ok) return skip(context, rerun.reason);
+      if (rerun.value.name !== undefined && rerun.value.name !== CHECK_NAME) return;
+      const self = await appLogin();
+      for (const pr of await openPullsAt(context.octokit, repo.value, rerun.value.headSha)) {
+        const outcome = await checkPullRequest(context.octokit, repo.value, pr, { now: deps.now(), appLogin: self });
+        context.log.info({ pr: pr.number, outcome: outcome.kind }, "check re-run");
+      }
+    });
+
     app.on("pull_request.closed", async (context) => {
       const repo = readRepo(context.payload);
       const pr = readClosedPr(context.payload);
@@ -173,6 +189,14 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       if (pr.value.baseRef !== repo.value.defaultBranch) return;
       const outcome = await handleMergedPr(context.octokit, repo.value, pr.value, deps);
       context.log.info({ pr: pr.value.number, outcome }, "merge");
+    });
+
+    // Installed on repositories (a new installation, or repositories added to one): the labels
+    // are created in those that hold the jit-access config, before the first request needs them.
+    // An installation on every repository of an organisation leaves the others untouched.
+    app.on(["installation.created", "installation_repositories.added"], async (context) => {
+      const labelled = await labelInstalledRepos(context.octokit, context.payload);
+      context.log.info({ event: context.name, labelled }, "labels");
     });
 
     app.on("issue_comment.created", async (context) => {

@@ -87,3 +87,37 @@ export function formatProblems(problems: Problem[]): string {
   // Messages usually start with the field already; only prefix the path when they do not.
   return problems.map((p) => `  ✗ ${p.path && !p.message.startsWith(p.path) ? `${p.path}: ` : ""}${p.message}`).join("\n") + "\n";
 }
+
+/**
+ * The usage text of each command, cut from a help text whose commands are listed as lines
+ * indented by exactly two spaces (continuation lines are indented further). Keyed by the
+ * command's first word.
+ */
+export function commandUsages(help: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let current: string | undefined;
+  for (const line of help.split("\n")) {
+    const m = /^ {2}([a-z][a-z-]*)\b/.exec(line);
+    if (m) {
+      current = m[1] as string;
+      out.set(current, line.slice(2).trimEnd());
+    } else if (current && /^ {3,}\S/.test(line)) out.set(current, `${out.get(current)}\n${line.trimEnd()}`);
+    else current = undefined;
+  }
+  return out;
+}
+
+/** Whether the arguments ask for help: --help or -h before any "--" (after it, they are operands). */
+export function asksForHelp(args: readonly string[]): boolean {
+  const end = args.indexOf("--");
+  return (end === -1 ? args : args.slice(0, end)).some((a) => a === "--help" || a === "-h");
+}
+
+/**
+ * The warning printed when a command finds no request file to work on: `where` is what was
+ * searched (the folders named, or access-requests/ of the repository found from `cwd`).
+ */
+export function noRequestFilesWarning(root: string, cwd: string, named: readonly string[], what: string): string {
+  const where = named.length ? named.join(", ") : `${relative(cwd, join(root, REQUESTS_DIR)) || REQUESTS_DIR}/`;
+  return `jit-access: warning: no request files (*.yaml, *.yml) found in ${where}; ${what}. Run it in the access repository (or a folder in it), or name the files.\n`;
+}

@@ -1,7 +1,7 @@
 // jit-access command line: validate | plan | sweep | list | revoke | report. Exit codes: 0 ok, 1 invalid/blocked, 2 usage.
 import { parseArgs } from "node:util";
-import { relative } from "node:path";
-import { writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
 import { setTopLevelFields } from "./domain/request-file.js";
 import { loadCatalogue } from "./iam-data.js";
 import { planRequest, riskLabel, validateRequestFile } from "./policy/pipeline.js";
@@ -10,7 +10,8 @@ import { createDrafter } from "./ai/gemini.js";
 import type { Problem } from "./domain/types.js";
 import { SWEEP_USAGE, listCommand, revokeCommand, sweepCommand } from "./sweep/commands.js";
 import { REPORT_USAGE, reportCommand } from "./report/command.js";
-import { UsageError, findRepoRoot, formatProblems, loadConfigFile, readBounded, repoPath, requestFiles, type Io } from "./cli-support.js";
+import { UsageError, asksForHelp, commandUsages, findRepoRoot, formatProblems, loadConfigFile, noRequestFilesWarning, readBounded, repoPath, requestFiles, type Io } from "./cli-support.js";
+import { packageRoot } from "./package-root.js";
 
 const USAGE = `Usage: jit-access <command> [options]
 
@@ -20,11 +21,32 @@ Commands:
                                                 draft and check the policy for one request
                                                 (--ai: who drafts; default: ai.provider of the config)
 ${SWEEP_USAGE}${REPORT_USAGE}  help                                          show this help
+  --version                                     print the version
+
+jit-access <command> --help shows one command's usage.
 `;
+
+/** Each command's own usage, for `<command> --help` and for its usage errors. */
+const COMMAND_USAGE = commandUsages(USAGE);
+
+function usageOf(command: string | undefined): string {
+  const own = command === undefined ? undefined : COMMAND_USAGE.get(command);
+  return own ? `Usage: jit-access ${own}\n` : USAGE;
+}
+
+/** The version in jit-access's package.json. */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version?: unknown };
+  return typeof pkg.version === "string" ? pkg.version : "unknown";
+}
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    if (command !== undefined && COMMAND_USAGE.has(command) && command !== "help" && asksForHelp(rest)) {
+      io.stdout.write(usageOf(command));
+      return 0;
+    }
     switch (command) {
       case "validate":
         return validateCommand(rest, io);
@@ -32,14 +54,27 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await planCommand(rest, io);
       case "sweep":
         return await sweepCommand(rest, io);
-      case "list":
-        return await listCommand(rest, io);
       case "revoke":
         return await revokeCommand(rest, io);
+      case "list": {
+        const code = await listCommand(rest, io);
+        warnIfNoLocalRequests(io, "nothing to list");
+        return code;
+      }
       case "report":
         return await reportCommand(rest, io);
-      case undefined:
+      case "--version":
+      case "-V":
+        io.stdout.write(`${version()}\n`);
+        return 0;
       case "help":
+        if (rest[0] !== undefined && COMMAND_USAGE.has(rest[0]) && rest[0] !== "help") {
+          io.stdout.write(usageOf(rest[0]));
+          return 0;
+        }
+        io.stdout.write(USAGE);
+        return 0;
+      case undefined:
       case "--help":
       case "-h":
         io.stdout.write(USAGE);
@@ -49,7 +84,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError || (e instanceof Error && "code" in e && String(e.code).startsWith("ERR_PARSE_ARGS"))) {
-      io.stderr.write(`jit-access: ${e.message}\n\n${USAGE}`);
+      io.stderr.write(`jit-access: ${e.message}\n\n${usageOf(command)}`);
       return 2;
     }
     // Anything else is our bug: say so briefly, without a stack trace for the user.
@@ -74,6 +109,8 @@ function validateCommand(args: string[], io: Io): number {
   const root = findRepoRoot(io.cwd);
   const loaded = loadConfigFile(root, io.cwd, values.config);
   const files = requestFiles(root, io.cwd, positionals);
+  // A broken config is the report then; the warning is for a run that had nothing to check.
+  if (files.length === 0 && loaded.ok) io.stderr.write(noRequestFilesWarning(root, io.cwd, positionals, "nothing was validated"));
   const results: FileResult[] = [];
   if (!loaded.ok) results.push({ file: loaded.file, ok: false, errors: loaded.problems });
   else {
@@ -186,4 +223,14 @@ async function planCommand(args: string[], io: Io): Promise<number> {
     io.stdout.write(out.join("\n") + "\n");
   }
   return verdict.ok ? 0 : 1;
+}
+
+/**
+ * `list` reads the local checkout's records unless GITHUB_TOKEN and GITHUB_REPOSITORY point it at
+ * the GitHub API; locally, an empty or missing access-requests/ usually means the wrong folder.
+ */
+function warnIfNoLocalRequests(io: Io, what: string): void {
+  if (process.env.GITHUB_TOKEN && process.env.GITHUB_REPOSITORY) return;
+  const root = findRepoRoot(io.cwd);
+  if (requestFiles(root, io.cwd, []).length === 0) io.stderr.write(noRequestFilesWarning(root, io.cwd, [], what));
 }

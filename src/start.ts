@@ -8,6 +8,7 @@ import { parseEnv } from "node:util";
 import { run } from "probot";
 import { jitAccess } from "./app.js";
 import { startWebhookServer } from "./server.js";
+import { setupNotice } from "./setup-notice.js";
 
 function applyDotEnv(): void {
   let text: string;
@@ -27,6 +28,12 @@ if (!process.env.APP_ID || !hasKey) {
     console.error("APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) must be set in production");
     process.exit(1);
   }
+  const notice = setupNotice(process.env);
+  if (!notice.ok) {
+    console.error(notice.error);
+    process.exit(1);
+  }
+  for (const line of notice.lines) console.warn(line);
   await run(jitAccess());
 } else {
   try {

@@ -3,7 +3,7 @@
 // look-alikes) and CLI arguments of validate, plan, sweep, list, revoke and report. Each case
 // names what must happen and the message it must give. Zero crashes (exit 3 = internal error),
 // zero unhandled rejections.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -84,7 +84,8 @@ const CLI: Array<[string[], number, string]> = [
   // top level
   [[], 2, "Usage: jit-access"],
   [["frobnicate"], 2, 'unknown command "frobnicate"'],
-  [["--version"], 2, 'unknown command "--version"'],
+  [["--version"], 0, (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version],
+  [["--versions"], 2, 'unknown command "--versions"'],
   [["VALIDATE"], 2, 'unknown command "VALIDATE"'],
   [["validate\u0000"], 2, "unknown command"],
   [[""], 2, 'unknown command ""'],

@@ -2,7 +2,7 @@
 // request showing the drafted policy. Edits to the issue update the same branch and PR. Only the
 // author's own text is proposed, only on a branch the app made, only into a PR the app opened.
 import type { ProbotOctokit } from "probot";
-import { ACCESS_REQUEST_LABEL, parseIssueForm } from "../domain/issue-form.js";
+import { ACCESS_REQUEST_LABEL, parseIssueForm, type FormTemplate } from "../domain/issue-form.js";
 import { recordStatus } from "../domain/records.js";
 import { checkRequest } from "../domain/request.js";
 import { dumpRequest, requestPath } from "../domain/request-file.js";
@@ -11,6 +11,7 @@ import { loadCatalogue } from "../iam-data.js";
 import type { Notifier } from "../notify/types.js";
 import { planRequest, type Plan } from "../policy/pipeline.js";
 import { intakeOpenedComment, intakeProblemsComment, intakeRefusedComment, MARKER, prTitle, quote } from "./messages.js";
+import { ensureLabels, isAccessRepo } from "./labels.js";
 import { addLabels, branchHead, removeLabel, upsertComment, type RepoRef } from "./octokit-helpers.js";
 import { checkPullRequest, sameLogin } from "./pr-check.js";
 import { branchTip, loadRepoConfig, loadRepoForm } from "./repo-config.js";
@@ -37,16 +38,54 @@ export type IntakeOutcome =
   | { kind: "refused"; reason: string }
   | { kind: "opened" | "updated"; pr: number; branch: string; file: string; plan: Plan };
 
-export async function handleAccessIssue(
-  octokit: ProbotOctokit,
-  repo: RepoRef,
-  issue: IssueInput,
-  opts: { now: Date; appLogin: string; event: IssueEvent; drafter?: Drafter; notifierFor?: (config: Config) => Notifier },
-): Promise<IntakeOutcome> {
-  if (!issue.labels.includes(ACCESS_REQUEST_LABEL)) return { kind: "ignored", reason: "no access-request label" };
+type IntakeOptions = { now: Date; appLogin: string; event: IssueEvent; drafter?: Drafter; notifierFor?: (config: Config) => Notifier };
+
+/**
+ * An issue is a request when it has the access-request label or, in an access repository, when
+ * its body is shaped like the repository's request form: an issue form drops a label the
+ * repository does not have yet, and the first request must not be lost to that. Recognition only
+ * decides whether intake looks at the issue; a recognised issue goes through the same author and
+ * editor checks and the same strict parser as a labelled one, and is then labelled.
+ */
+export async function handleAccessIssue(octokit: ProbotOctokit, repo: RepoRef, issue: IssueInput, opts: IntakeOptions): Promise<IntakeOutcome> {
+  const labelled = issue.labels.some((l) => l.toLowerCase() === ACCESS_REQUEST_LABEL);
+  // Cheap tests first: most issues in a repository are not requests, and cost no API call.
+  if (!labelled && !hasFormHeading(issue.body)) return { kind: "ignored", reason: "no access-request label and not the request form" };
   if (issue.author.type !== "User") return { kind: "ignored", reason: `author is a ${issue.author.type}` };
 
   const store = new GitHubRecordStore(octokit, { owner: repo.owner, repo: repo.repo, branch: repo.defaultBranch });
+  const accessRepo = await isAccessRepo(octokit, repo);
+  if (!labelled) {
+    if (!accessRepo) return { kind: "ignored", reason: "no access-request label and no jit-access config in this repository" };
+    const form = await loadRepoForm(store);
+    if (!form.ok || !looksLikeRequestForm(issue.body, form.template)) return { kind: "ignored", reason: "no access-request label and not the request form" };
+  }
+  // Before any label is added: GitHub would otherwise create it grey and undescribed.
+  if (accessRepo) await ensureLabels(octokit, repo);
+  const outcome = await proposeIssue(octokit, repo, issue, opts, store);
+  if (!labelled && outcome.kind !== "ignored") await addLabels(octokit, repo, issue.number, [ACCESS_REQUEST_LABEL]);
+  return outcome;
+}
+
+/** The form's required fields: a body is form-shaped when it has each one's heading. */
+const REQUIRED_FIELDS = ["account", "service", "resources", "reason"] as const;
+
+function hasFormHeading(body: unknown): boolean {
+  return typeof body === "string" && /^### \S/m.test(body);
+}
+
+/**
+ * Whether a body is shaped like the request form: the heading of each required field
+ * (`### Account`, `### Service`, `### Resources`, `### Reason` in the bundled form) on a line of
+ * its own. Says nothing about whether the body is a valid request — the parser decides that.
+ */
+export function looksLikeRequestForm(body: unknown, template: FormTemplate): boolean {
+  if (typeof body !== "string") return false;
+  const headings = new Set(body.split(/\r\n?|\n/).flatMap((line) => (line.startsWith("### ") ? [line.slice(4).trim()] : [])));
+  return REQUIRED_FIELDS.every((id) => headings.has(template.labels[id]));
+}
+
+async function proposeIssue(octokit: ProbotOctokit, repo: RepoRef, issue: IssueInput, opts: IntakeOptions, store: GitHubRecordStore): Promise<IntakeOutcome> {
   const invalid = async (problems: Problem[]): Promise<IntakeOutcome> => {
     await upsertComment(octokit, repo, issue.number, MARKER.intake, intakeProblemsComment(problems));
     await addLabels(octokit, repo, issue.number, [LABEL.invalid]);

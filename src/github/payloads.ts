@@ -44,7 +44,10 @@ export function readIssue(payload: unknown): Read<IssueInput & { state: string }
   }
   if (i.body !== null && i.body !== undefined && typeof i.body !== "string") return fail("issue.body is not text");
   if (!Array.isArray(i.labels)) return fail("issue.labels is not a list");
-  const labels = i.labels.map((l) => (typeof l === "string" ? l : (str(obj(l)?.name) ?? ""))).filter(Boolean);
+  // A label entry that names no label makes the payload malformed, not merely unlabelled: an
+  // unlabelled issue may still be taken as a request by the shape of its body.
+  const labels = i.labels.map((l) => (typeof l === "string" ? l : str(obj(l)?.name)));
+  if (!labels.every((l): l is string => typeof l === "string" && l !== "")) return fail("issue.labels has an entry that is not a label");
   return { ok: true, value: { number, title, body: (i.body as string | null | undefined) ?? null, author, createdAt, labels, state: str(i.state) ?? "open" } };
 }
 
@@ -138,4 +141,20 @@ export function readComment(payload: unknown): Read<{ issueNumber: number; body:
   const author = readUser(c?.user);
   if (!c || !issueNumber || !author || typeof c.body !== "string") return fail("comment.body, comment.user or issue.number is missing or malformed");
   return { ok: true, value: { issueNumber, body: c.body, author } };
+}
+
+/**
+ * A re-run request of a check: check_run.rerequested names the run (and so its check's name),
+ * check_suite.rerequested only the suite; both give the commit.
+ */
+export function readRerequested(event: string, payload: unknown): Read<{ headSha: string; name?: string }> {
+  const root = obj(payload);
+  if (event === "check_run") {
+    const run = obj(root?.check_run);
+    const headSha = sha(run?.head_sha);
+    const name = str(run?.name);
+    return headSha && name ? { ok: true, value: { headSha, name } } : fail("check_run.head_sha or check_run.name is missing or malformed");
+  }
+  const headSha = sha(obj(root?.check_suite)?.head_sha);
+  return headSha ? { ok: true, value: { headSha } } : fail("check_suite.head_sha is missing or malformed");
 }

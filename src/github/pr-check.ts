@@ -12,6 +12,8 @@ import type { Problem } from "../domain/types.js";
 import { loadCatalogue } from "../iam-data.js";
 import { planRequest } from "../policy/pipeline.js";
 import { CHECK_NAME } from "./intake.js";
+import { isAccessRepo } from "./labels.js";
+import { readPrRef } from "./payloads.js";
 import { checkSummary, prBody, prBodyInvalid, problemList, prTitle } from "./messages.js";
 import type { RepoRef } from "./octokit-helpers.js";
 import { branchTip, loadCodeowners, loadRepoConfig } from "./repo-config.js";
@@ -32,7 +34,7 @@ export interface PrRef {
   changedFiles?: number;
 }
 
-export type CheckOutcome = { kind: "ignored" } | { kind: "checked"; ok: boolean } | { kind: "policy-added"; commit: string };
+export type CheckOutcome = { kind: "ignored" } | { kind: "checked"; ok: boolean } | { kind: "policy-added"; commit: string } | { kind: "no-request" };
 
 /** GitHub logins compare case-insensitively. */
 export const sameLogin = (a: string | undefined, b: string): boolean => !!a && a.toLowerCase() === b.toLowerCase();
@@ -64,7 +66,7 @@ export async function checkPullRequest(
   const listed = await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo: name, pull_number: pr.number, per_page: 100 });
   // The app's own request PRs are always judged: a push that drops the request file and changes
   // something else must fail the check, not go unchecked.
-  if (!mine && !listed.some((f) => f.filename.startsWith("access-requests/"))) return { kind: "ignored" };
+  if (!mine && !touchesRequests(listed, pr.changedFiles)) return reportNoRequest(octokit, repo, pr);
 
   const describe = async (body: string, title?: string): Promise<void> => {
     if (!mine) return;
@@ -132,4 +134,52 @@ export async function checkPullRequest(
   }
   const s = checkSummary(plan, { branch: pr.baseRef, sha: rulesSha, required, approvers: config.approvers, codeowners });
   return report(plan.verdict.ok, s.title, s.summary);
+}
+
+/**
+ * Whether a pull request may touch a request file: a file added, changed, removed or renamed to
+ * or from access-requests/, or a file list shorter than the PR's (GitHub lists at most 3,000
+ * files), which cannot rule it out.
+ */
+export function touchesRequests(listed: ReadonlyArray<{ filename: string; previous_filename?: string }>, changedFiles: number | undefined): boolean {
+  if (changedFiles !== undefined && listed.length < changedFiles) return true;
+  return listed.some((f) => f.filename.startsWith("access-requests/") || (f.previous_filename ?? "").startsWith("access-requests/"));
+}
+
+/**
+ * A pull request that changes no request file still gets the check, as neutral (which passes a
+ * required check), so that requiring `jit-access/validate` on the default branch does not block
+ * every other pull request. Only in an access repository: an app installed on every repository
+ * of an organisation reports nothing elsewhere.
+ */
+async function reportNoRequest(octokit: ProbotOctokit, repo: RepoRef, pr: PrRef): Promise<CheckOutcome> {
+  if (!(await isAccessRepo(octokit, repo))) return { kind: "ignored" };
+  await octokit.rest.checks.create({
+    owner: repo.owner,
+    repo: repo.repo,
+    name: CHECK_NAME,
+    head_sha: pr.headSha,
+    status: "completed",
+    conclusion: "neutral",
+    output: {
+      title: "No access request in this pull request",
+      summary: "This pull request changes no request file (nothing under `access-requests/`), so jit-access has nothing to check. Changes to the config, CODEOWNERS and workflows are reviewed by their code owners, not by this check.",
+    },
+  });
+  return { kind: "no-request" };
+}
+
+/**
+ * The open pull requests whose head is `headSha`, read fresh (a re-run checks the PR as it is
+ * now). Listed rather than taken from the event's `pull_requests`, which omits PRs from forks.
+ */
+export async function openPullsAt(octokit: ProbotOctokit, repo: RepoRef, headSha: string): Promise<PrRef[]> {
+  const open = await octokit.paginate(octokit.rest.pulls.list, { owner: repo.owner, repo: repo.repo, state: "open", per_page: 100 });
+  const out: PrRef[] = [];
+  for (const listed of open.filter((p) => p.head.sha === headSha)) {
+    const { data } = await octokit.rest.pulls.get({ owner: repo.owner, repo: repo.repo, pull_number: listed.number });
+    const pr = readPrRef({ pull_request: data, repository: { full_name: `${repo.owner}/${repo.repo}` } });
+    if (pr.ok && pr.value.headSha === headSha) out.push(pr.value);
+  }
+  return out;
 }

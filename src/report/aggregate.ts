@@ -42,6 +42,8 @@ export interface ReportInput {
   /** Files that could not be read, reported as such. */
   skipped?: ReadonlyArray<{ file: string; reason: string }>;
   notes?: string[];
+  /** Where the request files were looked for, and how many example files were left out. */
+  source?: { dir: string; examplesExcluded: number };
   /** How many rows the lists keep (default 10). */
   top?: number;
 }
@@ -126,6 +128,8 @@ export interface Report {
   riskiest: RiskRow[];
   skipped: Array<{ file: string; reason: string }>;
   notes: string[];
+  /** Why the period has no requests (so the zeros are not read as "nothing happened"); null when it has some. */
+  empty: string | null;
 }
 
 export const DEFINITIONS: Record<string, string> = {
@@ -418,5 +422,19 @@ export function buildReport(input: ReportInput): Report {
     riskiest: risky.slice(0, top),
     skipped: [...(input.skipped ?? [])],
     notes: [...(input.notes ?? [])],
+    empty: inPeriod > 0 ? null : emptyReason(input),
   };
+}
+
+/** Why there is nothing to report: no files, no readable files, or none in the period. */
+export function emptyReason(input: Pick<ReportInput, "records" | "skipped" | "since" | "source">): string {
+  const dir = (input.source?.dir ?? "access-requests").replace(/\/+$/, "");
+  const excluded = input.source?.examplesExcluded ?? 0;
+  if (input.records.length > 0 && input.since) {
+    return `none of the ${input.records.length} recorded request(s) was made since ${isoSeconds(input.since)}; run the report without --since, or with an earlier date`;
+  }
+  const skipped = input.skipped?.length ?? 0;
+  if (skipped > 0) return `none of the ${skipped} request file(s) under ${dir}/ could be read (see the notes)`;
+  const examples = excluded > 0 ? `${excluded} example file(s) in ${dir}/examples/ are excluded` : `${dir}/examples/ is excluded`;
+  return `no request files found under ${dir}/ (${examples}); run the report in the access repository, where requests are recorded as ${dir}/<account>/<year>/<id>.yaml`;
 }

@@ -3,8 +3,8 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { relative, resolve } from "node:path";
-import { parseRequestFile } from "../domain/request.js";
-import { UsageError, findRepoRoot, loadConfigFile, readBounded, repoPath, requestFiles, type Io } from "../cli-support.js";
+import { parseRequestFile, REQUESTS_DIR } from "../domain/request.js";
+import { UsageError, findRepoRoot, loadConfigFile, noRequestFilesWarning, readBounded, repoPath, requestFiles, type Io } from "../cli-support.js";
 import { loadCatalogue } from "../iam-data.js";
 import { grantUnscoped } from "../policy/guardrails.js";
 import { buildReport, type ReportRecord } from "./aggregate.js";
@@ -14,6 +14,9 @@ import { REPORT_FORMATS, renderReport, type ReportFormat } from "./render.js";
 export const REPORT_USAGE = `  report [--since DATE] [--format md|json|html] [--out FILE] [--config FILE]
                                                 access analytics from the request files and git history
 `;
+
+/** Example requests shipped with jit-access: never counted as real requests. */
+const EXAMPLES_DIR = `${REQUESTS_DIR}/examples`;
 
 export function parseSince(value: string): Date {
   const d = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T/.test(value) ? new Date(value) : new Date(NaN);
@@ -41,9 +44,13 @@ export async function reportCommand(args: string[], io: Io, deps: { now?: () => 
   }
   const records: ReportRecord[] = [];
   const skipped: Array<{ file: string; reason: string }> = [];
+  let examplesExcluded = 0;
   for (const abs of requestFiles(root, io.cwd, [])) {
     const file = repoPath(root, abs);
-    if (file.startsWith("access-requests/examples/")) continue;
+    if (file.startsWith(`${EXAMPLES_DIR}/`)) {
+      examplesExcluded++;
+      continue;
+    }
     const bytes = readBounded(abs);
     if (!bytes.ok) {
       skipped.push({ file, reason: bytes.problems[0]?.message ?? "unreadable" });
@@ -71,13 +78,15 @@ export async function reportCommand(args: string[], io: Io, deps: { now?: () => 
     accessLevelOf: (a) => catalogue.action(a)?.level,
     grantUnscoped: (a, r) => grantUnscoped(catalogue, a, r),
     skipped,
+    source: { dir: REQUESTS_DIR, examplesExcluded },
     notes: notes.slice(0, 50).concat(notes.length > 50 ? [`and ${notes.length - 50} more files that do not validate today`] : []),
   });
+  if (records.length === 0 && skipped.length === 0) io.stderr.write(noRequestFilesWarning(root, io.cwd, [], `the report is empty (${EXAMPLES_DIR}/ is excluded)`));
   const text = renderReport(report, format);
   if (values.out) {
     const out = resolve(io.cwd, values.out);
     writeFileSync(out, text);
-    io.stderr.write(`jit-access: wrote the ${format} report (${report.totals.requests} requests, ${report.totals.grants} grants) to ${relative(io.cwd, out) || out}\n`);
+    io.stderr.write(`jit-access: wrote the ${format} report (${report.totals.requests} requests, ${report.totals.grants} grants) to ${relative(io.cwd, out) || out}${report.empty ? `: ${report.empty}` : ""}\n`);
   } else io.stdout.write(text);
   return 0;
 }

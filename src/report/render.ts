@@ -46,6 +46,14 @@ export function renderMarkdown(r: Report): string {
   const t = r.totals;
   const out: string[] = [];
   out.push(`## jit-access report`, "");
+  if (r.empty) {
+    out.push(`Generated ${r.generated_at}${r.since ? `, requests since ${r.since}` : ", all history"}.`, "", `**Nothing to report: ${r.empty}.**`, "");
+    // Grants live now are reported whatever the period.
+    if (t.active_now) out.push(...mdActive(r));
+    if (t.awaiting_sweep) out.push(`${t.awaiting_sweep} grant(s) past their expiry wait for the sweep to record it.`, "");
+    out.push(...mdNotes(r));
+    return out.join("\n");
+  }
   out.push(`Generated ${r.generated_at}${r.since ? `, requests since ${r.since}` : ", all history"}. ${t.requests} requests, ${t.grants} grants, **${t.active_now} active now**${t.awaiting_sweep ? ` (+${t.awaiting_sweep} past expiry awaiting the sweep)` : ""}, ${t.blocked} blocked.`, "");
   out.push(mdTable(STATUSES.map((s) => s), [STATUSES.map((s) => String(t.by_status[s]))]));
   out.push(`### Time to access`, "");
@@ -57,9 +65,7 @@ export function renderMarkdown(r: Report): string {
   out.push(`### Grants`, "");
   out.push(mdCounts("By service", r.grants_by_service), mdCounts("By account", r.grants_by_account), mdCounts("By requester", r.grants_by_requester));
   out.push(`By risk: low ${r.grants_by_risk.low}, medium ${r.grants_by_risk.medium}, high ${r.grants_by_risk.high}.`, "");
-  out.push(`### Active now (${t.active_now})`, "");
-  out.push(mdTable(["request", "requester", "account", "expires", "left", "risk"], r.active.slice(0, 25).map((a) => [`\`${a.id}\``, quote(a.requester, 40), quote(a.account, 60), a.expires_at, humanSeconds(a.minutes_left * 60), a.risk])));
-  if (r.active.length > 25) out.push(`…and ${r.active.length - 25} more`, "");
+  out.push(...mdActive(r));
   const d = r.durations;
   out.push(`### Durations asked vs used`, "");
   out.push(`${d.closed_grants} closed grants asked for ${hours(d.asked_seconds)} and used ${hours(d.used_seconds)} (${pct(d.used_ratio)}). ${d.early_revokes} revoked early; they used a median ${pct(d.early_revoke_used_ratio.median)} of the time asked.`, "");
@@ -71,6 +77,21 @@ export function renderMarkdown(r: Report): string {
   out.push(mdTable(["request", "requester", "account", "risk", "dangerous", "permissions-management", "duration", "status"], r.riskiest.map((x) => [
     `\`${x.id}\``, quote(x.requester, 40), quote(x.account, 60), x.risk, quote(x.dangerous.join(", ") || "—", 120), quote(x.permissions_management.join(", ") || "—", 120), humanSeconds(x.duration_seconds), x.status,
   ])));
+  out.push(...mdNotes(r));
+  return out.join("\n");
+}
+
+function mdActive(r: Report): string[] {
+  const out: string[] = [];
+  out.push(`### Active now (${r.totals.active_now})`, "");
+  out.push(mdTable(["request", "requester", "account", "expires", "left", "risk"], r.active.slice(0, 25).map((a) => [`\`${a.id}\``, quote(a.requester, 40), quote(a.account, 60), a.expires_at, humanSeconds(a.minutes_left * 60), a.risk])));
+  if (r.active.length > 25) out.push(`…and ${r.active.length - 25} more`, "");
+  return out;
+}
+
+/** The notes (skipped files, files that no longer validate) and what is counted. */
+function mdNotes(r: Report): string[] {
+  const out: string[] = [];
   if (r.skipped.length || r.notes.length) {
     out.push(`### Notes`, "");
     for (const n of r.notes) out.push(`- ${quote(n, 300)}`);
@@ -78,7 +99,7 @@ export function renderMarkdown(r: Report): string {
     out.push("");
   }
   out.push(`<details><summary>What is counted</summary>`, "", ...Object.entries(r.definitions).map(([k, v]) => `- **${k}**: ${v}`), "", `</details>`, "");
-  return out.join("\n");
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -126,6 +147,13 @@ export function renderHtml(r: Report): string {
   html.push(`<!doctype html>`, `<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`);
   html.push(`<title>jit-access report ${e(r.generated_at)}</title><style>${CSS}</style></head><body>`);
   html.push(`<h1>jit-access report</h1><p class="muted">Generated ${e(r.generated_at)}${r.since ? ` · requests since ${e(r.since)}` : " · all history"} · ${t.commits} commits read</p>`);
+  if (r.empty) {
+    html.push(`<p class="empty"><b>Nothing to report:</b> ${e(r.empty)}.</p>`);
+    // Grants live now are reported whatever the period.
+    if (t.active_now || t.awaiting_sweep) html.push(...htmlActive(r));
+    html.push(...htmlNotes(r));
+    return html.join("\n");
+  }
   html.push(`<div class="kpis">${[
     kpi("requests", String(t.requests)),
     kpi("grants", String(t.grants)),
@@ -156,10 +184,7 @@ export function renderHtml(r: Report): string {
   ], [1, 2, 3]));
   html.push(`</section><section><h3>Request → grant, distribution</h3>${columnChart("Request to grant wait", r.timing.request_to_grant_buckets.map((b) => ({ label: b.key, value: b.count })))}</section></div>`);
 
-  html.push(`<h2>Active now (${t.active_now})</h2>`);
-  if (t.awaiting_sweep) html.push(`<p class="muted">${t.awaiting_sweep} more are past their expiry and wait for the sweep to record it.</p>`);
-  html.push(hTable(["request", "requester", "account", "expires", "left", "risk"], r.active.slice(0, 50).map((a) => [`<code>${e(a.id)}</code>`, e(a.requester), e(a.account), e(a.expires_at), e(humanSeconds(a.minutes_left * 60)), riskCell(a.risk)]), [4]));
-  if (r.active.length > 50) html.push(`<p class="muted">…and ${r.active.length - 50} more</p>`);
+  html.push(...htmlActive(r));
 
   html.push(`<h2>Durations asked vs used</h2><div class="grid"><section>`);
   html.push(`<p>${d.closed_grants} closed grants asked for <b>${hours(d.asked_seconds)}</b> and used <b>${hours(d.used_seconds)}</b> (${pct(d.used_ratio)}). <b>${d.early_revokes}</b> were revoked early, using a median ${pct(d.early_revoke_used_ratio.median)} of the time asked (p90 ${pct(d.early_revoke_used_ratio.p90)}).</p>`);
@@ -182,6 +207,23 @@ export function renderHtml(r: Report): string {
     `<code>${e(x.id)}</code>`, e(x.requester), e(x.account), riskCell(x.risk), e(cutText(x.dangerous.join(", ") || "—", 200)), e(cutText(x.permissions_management.join(", ") || "—", 200)), e(humanSeconds(x.duration_seconds)), e(x.status),
   ])));
 
+  html.push(...htmlNotes(r));
+  return html.join("\n");
+}
+
+function htmlActive(r: Report): string[] {
+  const t = r.totals;
+  const html: string[] = [];
+  html.push(`<h2>Active now (${t.active_now})</h2>`);
+  if (t.awaiting_sweep) html.push(`<p class="muted">${t.awaiting_sweep} more are past their expiry and wait for the sweep to record it.</p>`);
+  html.push(hTable(["request", "requester", "account", "expires", "left", "risk"], r.active.slice(0, 50).map((a) => [`<code>${e(a.id)}</code>`, e(a.requester), e(a.account), e(a.expires_at), e(humanSeconds(a.minutes_left * 60)), riskCell(a.risk)]), [4]));
+  if (r.active.length > 50) html.push(`<p class="muted">…and ${r.active.length - 50} more</p>`);
+  return html;
+}
+
+/** The notes, what is counted, and the end of the document. */
+function htmlNotes(r: Report): string[] {
+  const html: string[] = [];
   if (r.notes.length || r.skipped.length) {
     html.push(`<h2>Notes</h2><ul>`);
     for (const n of r.notes) html.push(`<li>${e(cutText(n, 300))}</li>`);
@@ -190,7 +232,7 @@ export function renderHtml(r: Report): string {
   }
   html.push(`<details><summary>What is counted</summary><dl>${Object.entries(r.definitions).map(([k, v]) => `<dt><b>${e(k)}</b></dt><dd>${e(v)}</dd>`).join("")}</dl></details>`);
   html.push(`</body></html>`, "");
-  return html.join("\n");
+  return html;
 }
 
 function cutText(s: string, max: number): string {
