@@ -355,6 +355,10 @@ describe("fault injection", () => {
     await runPlan(one({ viaIssue: false, faults: { intake: none, merge: { aws: [{ kind: "throttle", at: 5, times: 5 }], github: [{ method: "PUT", nth: 1, status: 500 }] }, revoke: none } }));
   });
 
+  it("counterexample: a grant whose rollback cannot finish fails the delivery instead of answering 200 with access and no record", async () => {
+    await runPlan(one({ viaIssue: false, requester: "alice", revoke: "stranger", faults: { intake: none, merge: { aws: [{ kind: "lost-response", at: 8, times: 2 }, { kind: "crash", at: 8, times: 5 }], github: [] }, revoke: { aws: [{ kind: "crash", at: 10, times: 4 }], github: [{ method: "PATCH", nth: 12, status: 500 }, { method: "DELETE", nth: 12, status: 500 }] } } }));
+  });
+
   // Found while writing the sweep-during-merge step: the sweep read the records, then listed AWS.
   // A merge granted in between had resources in AWS and no file in the sweep's listing, so
   // reconcile revoked a live grant as "no-record" (its record then said active with nothing in AWS).

@@ -14,6 +14,7 @@ import { parseRequestFile } from "../domain/request.js";
 import { dumpRequest } from "../domain/request-file.js";
 import type { AccessRequest, Config, GrantRecord } from "../domain/types.js";
 import { storedAws } from "../aws/plan.js";
+import { GrantError } from "../aws/grants.js";
 import type { Grants } from "../aws/types.js";
 import { loadCatalogue } from "../iam-data.js";
 import type { Notifier } from "../notify/types.js";
@@ -219,6 +220,13 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
     result = await grants.grant(request, plan.policy, expiresAt, pr.htmlUrl ? { prUrl: pr.htmlUrl } : {});
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
+    if (e instanceof GrantError && e.leftOver.length) {
+      // The rollback could not remove everything: access may exist without a record. Never answer
+      // that as done: the delivery fails, so a redelivery grants and records (or rolls back again),
+      // and meanwhile the policy's own expiry and the sweep's reconcile bound what is left.
+      await failed(octokit, repo, [pr.number, issueNumber], `the grant in AWS failed and its rollback did not finish: ${reason}`);
+      throw new Error(`grant of ${request.id} failed and its rollback left resources in AWS: ${reason}`, { cause: e });
+    }
     await failed(octokit, repo, [pr.number, issueNumber], `the grant in AWS failed and was rolled back: ${reason}`);
     await deps.notifierFor?.(config).notify({ kind: "failed", request, reason: "the grant in AWS failed and was rolled back" });
     return { kind: "failed", reason };
