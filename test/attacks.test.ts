@@ -1,9 +1,42 @@
-// Attack scenarios (issue 10, item 1) that app-scenarios / app-pr-scenarios do not already cover:
-// the real app against the fake GitHub and the fake AWS. Each asserts that nothing was granted in
-// AWS and that the attacker (or the approver they tried to fool) got a clear message.
-// Covered elsewhere: self-approval, stale SHA, non-owner approval, PR touching other files, forged
-// active record via PR, request for another user, forged signature, prompt injection, high risk
-// needs two (test/app-scenarios.test.ts, test/app-pr-scenarios.test.ts).
+// Attack scenarios: the real app against the fake GitHub and the fake AWS. Each asserts that
+// nothing was granted in AWS and that the attacker (or the approver they tried to fool) got a
+// clear message. This file holds the first review's scenarios; the index below names every
+// attack regression by finding, with the file and describe block that holds it and its family
+// (table or property) test.
+//
+// Approvals, intake, webhooks and deployment (the security review):
+//   1  the app's private key readable by every writer   attacks-deploy  "the GitHub App private key is readable by every repository writer"
+//                                                          (table over every job; trust pinned to the environment; token permissions = what the sweep calls)
+//   2  rules judged at a stale commit (merge)            attacks-merge   "rules tightened on the default branch after the PR was opened…" (table: merge methods × rule changes)
+//      rules judged at a stale commit (PR check)         attacks-intake  "rules judged at a stale commit: the PR check reads the base branch as it is now" (table)
+//   3  the PR body goes stale                            attacks-intake  "the PR body goes stale: body and check always describe the file at the head" (table over events)
+//   4  intake adopts branches and PRs it did not make    attacks-intake  "intake adopts branches and PRs it did not create" (table of eight starting states)
+//   5  webhook secret fails open outside production      attacks-deploy  "the webhook secret fails open outside production"; app-start (secrets × NODE_ENV × HOST, property)
+//   6  multi-commit rebase merge past the record guard   attacks-merge   "the record before the merge is read at the real pre-merge tip, for every merge method",
+//                                                                         "when the pre-merge tip is ambiguous, nothing is granted"; approvals (preMergeTips table + property)
+//   7  only the last commit's author excluded            attacks-merge   "nobody who wrote or pushed a commit of the PR approves it"; approvals (property over commit lists)
+//   8  request content from someone else                 attacks-intake  "request content from someone else: the issue's text must be its author's" (table + exhaustive rule)
+//   9  server buffers the whole body                     attacks-deploy  "the self-hosted server buffers the whole body…", "body cap family…" (table + property)
+//  10  Lambda replay keyed on the unsigned delivery id   attacks-deploy  "the Lambda replay protection keys on the unsigned delivery id" (property over interleavings)
+//  11  the PR check commits to any head branch           attacks-intake  "the PR check commits to any head branch: it writes only to jit/ branches the app made" (table)
+//  12  revoke removes whatever a record names            attacks-revoke  "a record that names a policy jit-access did not create (policy/ProdAdmin)", "family: …" (property + table)
+//  13  deploy template: tag takeover, unbounded accounts attacks-deploy / deploy-template (invariants; policies evaluated by iam-simulate in three partitions)
+//  14  report and npm ci next to AWS credentials         attacks-deploy  "expire.yml runs npm ci and the report with the sweep role's AWS credentials" (table over jobs)
+//  +   actions used by mutable tags                      attacks-deploy  "GitHub Actions are used by mutable tags"
+//  +   a stranger's PR from jit/<issue>-x closes a request  attacks-intake "an attacker PR from jit/<alice's issue>-x, closed unmerged, does not reject alice's request"
+//  +   rollback that cannot finish answered as done      fault-injection "counterexample: a grant whose rollback cannot finish fails the delivery…"
+//
+// Policy engine (guardrail holes):
+//   1  wildcard names that cover everything              attacks-policy  "wildcard names that cover every resource"; guardrails (table + fast-check); report (unscoped grants)
+//   2  policies checked per action and per resource      attacks-policy  "a hand-written policy is checked per (action, resource) pair"; narrow (property, evaluator as oracle)
+//   3  code execution and session actions                attacks-policy  "code execution and session actions are dangerous in the default services" (table)
+//   4  destructive writes at medium risk                 destructive (every destructive action of the default services: out of `write`, high when named)
+//  11  evaluator answers Allow on what it cannot read    evaluator, evaluator-oracle (families against iam-simulate)
+//   and the task corpus (test/tasks): 71 tasks, 19 services, allowed and denied calls by our evaluator and iam-simulate.
+//
+// Covered elsewhere by the first review: self-approval, stale SHA, non-owner approval, PR touching
+// other files, forged active record via PR, request for another user, forged signature, prompt
+// injection, high risk needs two (test/app-scenarios.test.ts, test/app-pr-scenarios.test.ts).
 import * as yaml from "js-yaml";
 import { afterEach, describe, expect, it } from "vitest";
 import { CONFIG, issueBody, pulls, REPO, SECRET, startHarness, type Harness } from "./support/app-harness.js";
