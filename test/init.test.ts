@@ -18,6 +18,7 @@ import { CODEOWNERS_PATH, EXPIRE_PATH, FORM_PATH, KEEP_PATH, PINNED, README_PATH
 import { checkInitFlags, InitFlagError, type InitOptions, type RawInitFlags } from "../src/init/options.js";
 import { desiredFiles, planInit } from "../src/init/plan.js";
 import { version } from "../src/cli.js";
+import { INIT_USAGE } from "../src/init/command.js";
 import { issueBody } from "./support/app-harness.js";
 import { runCli } from "./support/cli.js";
 
@@ -365,5 +366,40 @@ describe.each([
     const step = workflows.get(EXPIRE_PATH)!.jobs.sweep!.steps!.find((s) => s.uses?.startsWith(`${o.action}@`))!;
     for (const k of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs)).toContain(k);
     for (const [k, v] of Object.entries(action.inputs)) if (v.required) expect(Object.keys(step.with ?? {})).toContain(k);
+  });
+});
+
+describe("docs/install.md", () => {
+  const doc = readFileSync(join(ROOT, "docs/install.md"), "utf8");
+  const blocks = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!.replace(/^ {2}/gm, ""));
+  const inits = blocks.filter((b) => /npx jit-access init/.test(b));
+  // The doc's placeholders, filled in as a reader would.
+  const fill = (s: string) =>
+    s
+      .replace(/<the SchedulerRoleArn output>/g, "arn:aws:iam::111122223333:role/jit-access-SchedulerRole-ABC")
+      .replace(/ssoins-…/g, "ssoins-1234567890abcdef")
+      .replace(/d-…/g, "d-1234567890");
+  const argv = (block: string) => fill(block).replace(/\\\n/g, " ").trim().split(/\s+/);
+
+  it("shows an init command for each mode", () => {
+    expect(inits.length).toBe(2);
+    expect(inits.some((b) => b.includes("--mode identity-center"))).toBe(true);
+  });
+
+  it.each(inits.map((b, i) => [i, b] as const))("init command %i runs as written and writes a config the app accepts", async (_i, block) => {
+    const args = argv(block);
+    expect(args.slice(0, 3)).toEqual(["npx", "jit-access", "init"]);
+    const parent = freshDir();
+    const r = await runCli(args.slice(2), join(parent, "jit-access"));
+    expect(r.code, r.stderr).toBe(0);
+    const config = parseConfig(readFileSync(join(parent, "access", CONFIG_PATH), "utf8"));
+    expect(config.ok).toBe(true);
+  });
+
+  it("uses only flags init's usage lists, and names every required one", () => {
+    const used = new Set(inits.flatMap((b) => [...b.matchAll(/(--[a-z-]+)/g)].map((m) => m[1]!)));
+    expect(used.size).toBeGreaterThan(5);
+    for (const flag of used) expect(INIT_USAGE, flag).toMatch(new RegExp(`${flag}\\b`));
+    for (const required of ["--account", "--region", "--approver", "--instance-arn", "--identity-store-id"]) expect(doc).toContain(`\`${required}\``);
   });
 });
