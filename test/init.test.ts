@@ -96,6 +96,8 @@ describe("the flags", () => {
     ["an instance ARN in iam mode", { ...BASE, "instance-arn": "arn:aws:sso:::instance/ssoins-1234567890abcdef" }, /--instance-arn is only for --mode identity-center/],
     ["a bad scheduler role", { ...BASE, "scheduler-role-arn": "role/x" }, /--scheduler-role-arn "role\/x"/],
     ["an action ref with a space", { ...BASE, "action-ref": "v1 # x" }, /--action-ref "v1 # x"/],
+    ["a CLI package without a version", { ...BASE, "cli-package": "jit-access" }, /--cli-package "jit-access": give an npm package with an exact version/],
+    ["a CLI package with a range", { ...BASE, "cli-package": "jit-access@^1" }, /--cli-package "jit-access@\^1"/],
   ] as const)("%s: exit 2 naming the flag", async (_name, flags, message) => {
     expect(() => checkInitFlags(flags, VERSION)).toThrow(InitFlagError);
     expect(() => checkInitFlags(flags, VERSION)).toThrow(message);
@@ -285,7 +287,7 @@ const RELEASE_SHA = "0123456789abcdef0123456789abcdef01234567";
 
 describe.each([
   ["default --action-ref", BASE],
-  ["--action-ref pinned to a SHA", { ...BASE, action: "acme/jit-access-fork", "action-ref": RELEASE_SHA }],
+  ["--action-ref pinned to a SHA, and a fork's CLI package", { ...BASE, action: "acme/jit-access-fork", "action-ref": RELEASE_SHA, "cli-package": "@acme/jit-access@1.2.3" }],
 ] as const)("the generated workflows (%s)", (_name, flags) => {
   const o = opts(flags);
   const files = filesOf(o);
@@ -334,11 +336,12 @@ describe.each([
     expect(job.needs).toBe("sweep");
   });
 
-  it("runs the jit-access CLI from the registry at this version with scripts off, never from a checkout", () => {
+  it("runs the jit-access CLI from the registry at the pinned version with scripts off, never from a checkout", () => {
     const runs = jobs.flatMap(({ job }) => (job.steps ?? []).map((s) => s.run ?? "")).join("\n");
     const calls = [...runs.matchAll(/npx .*jit-access\S*/g)].map((m) => m[0]);
     expect(calls.length).toBe(2);
-    for (const c of calls) expect(c).toMatch(new RegExp(`^npx --yes --ignore-scripts jit-access@${VERSION.replace(/\./g, "\\.")}$`));
+    expect(o.cliPackage).toBe(flags["cli-package"] ?? `jit-access@${VERSION}`);
+    for (const c of calls) expect(c).toBe(`npx --yes --ignore-scripts ${o.cliPackage}`);
     expect(runs).not.toMatch(/npm ci|npm install/);
   });
 

@@ -123,8 +123,9 @@ function actionUses(o: InitOptions): string {
 export function validateWorkflowText(o: InitOptions): string {
   return `# Checks request files in pull requests, also before the GitHub App is installed (the app reports
 # the required check jit-access/validate on every pull request once it is). Written by
-# \`jit-access init\`. It runs the jit-access CLI from the npm registry at the version pinned below,
-# with no secret and a read-only token; npm_config_ignore_scripts keeps install scripts from running.
+# \`jit-access init\`. It runs the jit-access CLI ${o.cliPackage} from the npm registry (set by
+# \`jit-access init --cli-package\`), with no secret and a read-only token; --ignore-scripts keeps
+# install scripts from running.
 name: validate access requests
 on:
   pull_request:
@@ -151,7 +152,7 @@ jobs:
           # NUL-separated so that odd file names cannot split into extra arguments.
           git diff -z --name-only --diff-filter=ACMR "$BASE_SHA"...HEAD -- 'access-requests/*.yaml' 'access-requests/**/*.yaml' 'access-requests/*.yml' 'access-requests/**/*.yml' > changed.bin
           if [ ! -s changed.bin ]; then echo "No request files changed."; exit 0; fi
-          xargs -0 npx --yes --ignore-scripts jit-access@${o.cliVersion} validate -- < changed.bin
+          xargs -0 npx --yes --ignore-scripts ${o.cliPackage} validate -- < changed.bin
 `;
 }
 
@@ -234,7 +235,7 @@ jobs:
         continue-on-error: true
         env:
           npm_config_ignore_scripts: "true"
-        run: npx --yes --ignore-scripts jit-access@${o.cliVersion} report --format md >> "$GITHUB_STEP_SUMMARY"
+        run: npx --yes --ignore-scripts ${o.cliPackage} report --format md >> "$GITHUB_STEP_SUMMARY"
 `;
 }
 
@@ -260,7 +261,7 @@ Access is granted as ${identity} and removed when its time is up.
 4. When the pull request is merged, the access is granted and the issue says until when.
 
 You can also open the pull request yourself: add a file under \`access-requests/<account>/\`
-(\`npx jit-access@${o.cliVersion} plan --write FILE\` adds the policy) and open a pull request.
+(\`npx --yes ${o.cliPackage} plan --write FILE\` adds the policy) and open a pull request.
 
 ## Accounts
 

@@ -18,8 +18,10 @@ export interface InitOptions {
   action: string;
   /** Tag, branch or commit SHA of that action (and the npm version the validate workflow runs). */
   actionRef: string;
-  /** The jit-access npm version the workflows run with npx. */
+  /** The jit-access version init belongs to (the comment next to a SHA-pinned action). */
   cliVersion: string;
+  /** name@version of the CLI package the workflows run with npx (a fork may publish its own). */
+  cliPackage: string;
 }
 
 export interface RawInitFlags {
@@ -33,6 +35,7 @@ export interface RawInitFlags {
   "scheduler-role-arn"?: string;
   action?: string;
   "action-ref"?: string;
+  "cli-package"?: string;
 }
 
 export class InitFlagError extends Error {}
@@ -49,6 +52,8 @@ const INSTANCE_ARN = /^arn:aws(-cn|-us-gov)?:sso:::instance\/(sso)?ins-[a-zA-Z0-
 const STORE_ID = /^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
 const REPO = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
+/** An npm package pinned to a version: name@version or @scope/name@version. */
+const PACKAGE_SPEC = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*@[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/;
 /** A git ref usable after `@` in `uses:`: a tag, branch or SHA, no spaces or YAML specials. */
 const REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/;
 
@@ -120,6 +125,9 @@ export function checkInitFlags(flags: RawInitFlags, packageVersion: string): Ini
   const actionRef = flags["action-ref"] ?? `v${packageVersion}`;
   if (!REF.test(actionRef)) throw new InitFlagError(`--action-ref ${q(actionRef)}: give a tag such as v${packageVersion} or a 40-character commit SHA`);
 
+  const cliPackage = flags["cli-package"] ?? `jit-access@${packageVersion}`;
+  if (!PACKAGE_SPEC.test(cliPackage)) throw new InitFlagError(`--cli-package ${q(cliPackage)}: give an npm package with an exact version, e.g. jit-access@${packageVersion} or @your-org/jit-access@1.2.3`);
+
   return {
     mode,
     region: flags.region,
@@ -131,5 +139,6 @@ export function checkInitFlags(flags: RawInitFlags, packageVersion: string): Ini
     action,
     actionRef,
     cliVersion: packageVersion,
+    cliPackage,
   };
 }
