@@ -129,7 +129,7 @@ export function validateWorkflowText(o: InitOptions): string {
 name: validate access requests
 on:
   pull_request:
-    paths: ["access-requests/**", ".github/jit-access.yml"]
+    paths: ["access-requests/**"]
 permissions:
   contents: read
 jobs:
