@@ -76,8 +76,11 @@ export function parseIssueForm(body: unknown, template: FormTemplate, ctx: Issue
 
   const problems: Problem[] = [];
   const str = (id: FieldId): string | undefined => {
-    const v = parsed[id];
+    let v = parsed[id];
     if (v === undefined) return undefined;
+    // A dropdown (the Account field of a form written by `jit-access init`) arrives as the list of
+    // its selected options; a single-choice one has at most one.
+    if (Array.isArray(v) && v.length <= 1 && v.every((x) => typeof x === "string")) v = v[0] ?? "";
     if (typeof v !== "string") {
       problems.push({ path: id, message: `"${template.labels[id]}" has an unexpected format; edit the issue with the form` });
       return undefined;
