@@ -192,6 +192,7 @@ const BROKEN: Broken[] = [
   { name: "config invalid", tweak: (s) => ({ ...s, config: `${s.config}default_duration: 30h\nmax_duration: 8h\n` }), check: "config", message: /default_duration "?30h"? is longer than max_duration/, fix: /fix \.github\/jit-access\.yml.*jit-access validate/ },
   { name: "config missing", tweak: (s) => ({ ...s, config: undefined }), check: "config", message: /\.github\/jit-access\.yml does not exist on the default branch/, fix: /jit-access init/ },
   { name: "principal malformed", tweak: (s) => ({ ...s, config: IAM_CONFIG.replace("alice: { iam_user: alice }", 'alice: { iam_user: "alice smith" }') }), check: "principals", message: /principals/, fix: /<github-login>: \{ iam_user: <name> \}/ },
+  { name: "principal login malformed", tweak: (s) => ({ ...s, config: IAM_CONFIG.replace("alice: { iam_user: alice }", '"not a login!": { iam_user: alice }') }), check: "principals", message: /principals/, fix: /<github-login>/ },
   { name: "sso principal in IAM mode", tweak: (s) => ({ ...s, config: IAM_CONFIG.replace("alice: { iam_user: alice }", "alice: { sso_user: alice }") }), check: "principals", message: /principals\.alice is an sso_user but aws\.mode is iam/, fix: /iam_user/ },
   { name: "CODEOWNERS missing an account", tweak: (s) => ({ ...s, codeowners: "/access-requests/prod/ @acme/approvers\n" }), check: "codeowners", message: /no owner to access-requests\/staging\//, fix: /add `\/access-requests\/staging\/ @<org>\/<approvers-team>`/ },
   { name: "no CODEOWNERS file", tweak: (s) => ({ ...s, codeowners: undefined }), check: "codeowners", message: /no CODEOWNERS file/, fix: /create \.github\/CODEOWNERS with `\/access-requests\/prod\/ .*`\/access-requests\/staging\// },
@@ -355,6 +356,17 @@ describe("doctor's pure parts", () => {
     expect(c?.status).toBe("fail");
     expect(c?.message).toMatch(/^could not read .*: boom$/);
     expect(c?.fix).toEqual(expect.any(String));
+  });
+
+  it("a scheduler role in another account than the credentials is not checked (GetRole would read it as missing)", () => {
+    const facts = base();
+    if (facts.aws) {
+      facts.aws.caller = { ok: true, value: { account: OTHER, arn: `arn:aws:sts::${OTHER}:assumed-role/admin/me` } };
+      facts.aws.schedulerRole = { ok: true, value: undefined };
+    }
+    const results = runChecks(facts);
+    expect(byId(results, "aws-account")?.status).toBe("fail");
+    expect(byId(results, "scheduler-role")).toMatchObject({ status: "warn", message: `not checked: the role is in account ${HOME}, the credentials in ${OTHER}` });
   });
 
   it.each<[string, Record<string, string>, boolean]>([

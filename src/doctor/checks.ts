@@ -233,7 +233,9 @@ function awsChecks(facts: DoctorFacts, config: Config | undefined): CheckResult[
     out.push(warn("schedule-group", "not needed: no aws.scheduler_role_arn", fix));
   } else {
     const r = aws.schedulerRole;
-    if (!r) out.push(notChecked("scheduler-role", "the role was not read", "rerun doctor"));
+    // GetRole looks in the caller's account: a role elsewhere would read as missing.
+    if (callerAccount && roleAccount && roleAccount !== callerAccount) out.push(notChecked("scheduler-role", `the role is in account ${roleAccount}, the credentials in ${callerAccount}`, `run doctor with credentials of account ${roleAccount}`));
+    else if (!r) out.push(notChecked("scheduler-role", "the role was not read", "rerun doctor"));
     else if (!r.ok) out.push(notRead("scheduler-role", `the role ${roleArn} (iam:GetRole)`, r.error, "run doctor with credentials that may call iam:GetRole in the role's account"));
     else if (!r.value) out.push(fail("scheduler-role", `the role ${roleArn} does not exist`, "deploy the stack (deploy/) or fix aws.scheduler_role_arn to the stack's SchedulerRoleArn output"));
     else if (r.value.trust === undefined || !trusts(r.value.trust, SCHEDULER_SERVICE)) out.push(fail("scheduler-role", `the role ${roleArn} does not trust ${SCHEDULER_SERVICE}: schedules cannot use it`, `add ${SCHEDULER_SERVICE} as a trusted service principal in the role's trust policy`));
