@@ -2,9 +2,10 @@
 // one broken wiring per case (the named check fails with its fix, and no other check fails),
 // gatherer failures (a failed check naming what could not be read, never a crash), --json and
 // the exit codes.
+import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { doctorCommand } from "../src/doctor/command.js";
-import { CHECK_IDS, runChecks, trusts, type CheckResult, type DoctorFacts } from "../src/doctor/checks.js";
+import { CHECK_IDS, exitCode, runChecks, trusts, type CheckResult, type DoctorFacts } from "../src/doctor/checks.js";
 import { roleNameOf } from "../src/doctor/aws-facts.js";
 import { appLabels } from "../src/github/labels.js";
 import { createFakeAws, type FakeAws } from "./support/fake-aws/index.js";
@@ -356,6 +357,47 @@ describe("doctor's pure parts", () => {
     expect(c?.status).toBe("fail");
     expect(c?.message).toMatch(/^could not read .*: boom$/);
     expect(c?.fix).toEqual(expect.any(String));
+  });
+
+  it("property: any mix of unreadable facts, configs and Slack states gives every check once, in order, a fix for each non-ok, and exit 1 exactly when one failed", () => {
+    const read = <T>(value: T) => fc.oneof(fc.constant({ ok: true as const, value }), fc.constant({ ok: false as const, error: "boom" }));
+    const configs = [IAM_CONFIG, SSO_CONFIG, `${IAM_CONFIG}max_duration: 1m\n`, "aws: [", "principals: { alice: { iam_user: 'a b' } }\n", undefined, `${IAM_CONFIG}notifications: { slack_webhook_env: S }\n`];
+    const arb = fc.record({
+      config: fc.oneof(fc.constantFrom(...configs).map((value) => ({ ok: true as const, value })), fc.constant({ ok: false as const, error: "boom" })),
+      codeowners: read<{ path: string; text: string } | undefined>({ path: ".github/CODEOWNERS", text: CODEOWNERS }),
+      labels: read(appLabels().map((l) => l.name)),
+      installation: read<{ permissions: Record<string, string>; suspended: boolean; repositories: "all" | "selected" } | undefined>({ permissions: { ...APP_PERMISSIONS }, suspended: false, repositories: "all" }),
+      codeOwnerReview: read({ required: true }),
+      withAws: fc.boolean(),
+      caller: read({ account: HOME, arn: "arn" }),
+      role: fc.option(read<{ arn: string; trust: string | undefined } | undefined>({ arn: SCHEDULER_ROLE, trust: TRUST }), { nil: undefined }),
+      group: fc.option(read<{ state: string } | undefined>({ state: "ACTIVE" }), { nil: undefined }),
+      instances: fc.option(read([{ instanceArn: INSTANCE, identityStoreId: "d-1111111111" }]), { nil: undefined }),
+      store: fc.option(read({ users: { "alice@example.com": true } }), { nil: undefined }),
+      slack: fc.constantFrom<DoctorFacts["slack"]>({}, { envName: "S" }, { envName: "S", value: { set: false } }, { envName: "S", value: { set: true, valid: true } }, { envName: "S", value: { set: true, valid: false, reason: "bad" } }),
+    });
+    fc.assert(
+      fc.property(arb, (a) => {
+        const facts = base();
+        Object.assign(facts.github, { config: a.config, codeowners: a.codeowners, labels: a.labels, installation: a.installation, codeOwnerReview: a.codeOwnerReview });
+        if (a.withAws) {
+          facts.aws = { caller: a.caller };
+          if (a.role) facts.aws.schedulerRole = a.role;
+          if (a.group) facts.aws.scheduleGroup = a.group;
+          if (a.instances) facts.aws.instances = a.instances;
+          if (a.store) facts.aws.identityStore = a.store;
+        } else delete facts.aws;
+        facts.slack = a.slack;
+        const results = runChecks(facts);
+        expect(results.map((r) => r.id)).toEqual([...CHECK_IDS]);
+        for (const r of results) if (r.status !== "ok") expect(r.fix).toMatch(/\S/);
+        for (const [key, id] of [["labels", "labels"], ["installation", "app-installation"], ["codeOwnerReview", "branch-protection"], ["config", "config"]] as const) {
+          if (!a[key].ok) expect(byId(results, id)).toMatchObject({ status: "fail", message: expect.stringMatching(/^could not read /) });
+        }
+        expect(exitCode(results)).toBe(results.some((r) => r.status === "fail") ? 1 : 0);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("a scheduler role in another account than the credentials is not checked (GetRole would read it as missing)", () => {
