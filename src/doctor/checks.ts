@@ -178,7 +178,7 @@ const LEVELS = ["read", "write", "admin"];
 function installationCheck(g: GitHubFacts, wanted: Record<string, string>, slug: string): CheckResult {
   const id = "app-installation";
   const owner = g.repo.split("/")[0] ?? g.repo;
-  if (!g.installation.ok) return notRead(id, `the installations of ${owner}`, g.installation.error, `use a token of an organisation owner (classic scope read:org, or fine-grained "Administration: read" on the organisation), or check the app under ${owner}'s Settings → GitHub Apps`);
+  if (!g.installation.ok) return notRead(id, `the installations of ${owner}`, g.installation.error, `use a token of an organisation owner (classic scope read:org, or fine-grained "Administration: read" on the organisation); a repository owned by a user, not an organisation, cannot be checked this way — check the app under ${owner}'s Settings → Applications → Installed GitHub Apps`);
   const inst = g.installation.value;
   if (!inst) return fail(id, `the app ${show(slug)} is not installed on ${owner}`, `install it: https://github.com/apps/${slug}/installations/new (choose ${g.repo}); pass --app-slug if it has another name`);
   if (inst.suspended) return fail(id, `the app ${show(slug)} is installed on ${owner} but suspended`, `unsuspend it in ${owner}'s Settings → GitHub Apps → ${slug} → Configure`);
