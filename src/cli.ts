@@ -1,4 +1,4 @@
-// jit-access command line: validate | plan | sweep | list | revoke | report | init. Exit codes: 0 ok, 1 invalid/blocked, 2 usage.
+// jit-access command line: validate | plan | sweep | list | revoke | report | init | doctor. Exit codes: 0 ok, 1 invalid/blocked, 2 usage.
 import { parseArgs } from "node:util";
 import { join, relative } from "node:path";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -10,6 +10,7 @@ import { createDrafter } from "./ai/gemini.js";
 import type { Problem } from "./domain/types.js";
 import { SWEEP_USAGE, listCommand, revokeCommand, sweepCommand } from "./sweep/commands.js";
 import { REPORT_USAGE, reportCommand } from "./report/command.js";
+import { DOCTOR_USAGE, doctorCommand } from "./doctor/command.js";
 import { UsageError, asksForHelp, commandUsages, findRepoRoot, formatProblems, loadConfigFile, noRequestFilesWarning, readBounded, repoPath, requestFiles, type Io } from "./cli-support.js";
 import { packageRoot } from "./package-root.js";
 import { INIT_USAGE, initCommand } from "./init/command.js";
@@ -21,7 +22,7 @@ Commands:
   plan FILE [--config FILE] [--json] [--now ISO] [--write] [--ai builtin|gemini]
                                                 draft and check the policy for one request
                                                 (--ai: who drafts; default: ai.provider of the config)
-${SWEEP_USAGE}${REPORT_USAGE}${INIT_USAGE}  help                                          show this help
+${SWEEP_USAGE}${REPORT_USAGE}${INIT_USAGE}${DOCTOR_USAGE}  help                                          show this help
   --version                                     print the version
 
 jit-access <command> --help shows one command's usage.
@@ -66,6 +67,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await reportCommand(rest, io);
       case "init":
         return initCommand(rest, io, version());
+      case "doctor":
+        return await doctorCommand(rest, io);
       case "--version":
       case "-V":
         io.stdout.write(`${version()}\n`);

@@ -43,9 +43,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { config?: string; files?: Record<string, string>; notifierFor?: (config: Config) => Notifier; conformance?: boolean } = {}): Promise<Harness> {
+export async function startHarness(opts: { config?: string; files?: Record<string, string>; notifierFor?: (config: Config) => Notifier; conformance?: boolean; /** The account the app is installed on (default: the fake's "jit-org"). */ appOwner?: string } = {}): Promise<Harness> {
   const clock = { now: new Date("2026-11-27T08:00:00Z") };
-  const github = await startFakeGitHub({ now: () => clock.now.getTime() });
+  const github = await startFakeGitHub({ now: () => clock.now.getTime(), ...(opts.appOwner ? { app: { owner: opts.appOwner } } : {}) });
   github.createRepo({
     owner: "acme",
     name: "access",

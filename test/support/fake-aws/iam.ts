@@ -87,6 +87,11 @@ let policyCounter = 0;
 
 export function handleIam(state: IamState, account: string, op: string, input: Input): Record<string, unknown> {
   switch (op) {
+    case "GetRole": {
+      const name = str(input, "RoleName");
+      const role = entityOf(state, "role", name);
+      return { Role: { RoleName: role.name, Path: "/", Arn: `arn:aws:iam::${account}:role/${role.name}`, RoleId: `AROA${name.toUpperCase().replace(/[^A-Z0-9]/g, "").slice(0, 17)}`, CreateDate: new Date(0), ...(role.trust === undefined ? {} : { AssumeRolePolicyDocument: encodeURIComponent(role.trust) }) } };
+    }
     case "CreatePolicy": {
       const name = str(input, "PolicyName");
       checkName(name, 128, "policyName");

@@ -87,6 +87,8 @@ function page<T>(items: T[], input: Input): { items: T[]; NextToken?: string } {
 
 export function handleSso(state: SsoState, rt: SsoRuntime, op: string, input: Input): Record<string, unknown> {
   if (!op.startsWith("Describe") || !op.endsWith("Status")) settle(rt);
+  // An empty instanceArn models an organisation without Identity Center enabled.
+  if (op === "ListInstances") return { Instances: state.instanceArn ? [{ InstanceArn: state.instanceArn, IdentityStoreId: state.identityStoreId, Status: "ACTIVE" }] : [] };
   if (str(input, "InstanceArn") !== state.instanceArn) fail("ResourceNotFoundException", `Instance ${String(input.InstanceArn)} does not exist`);
   const psOf = (arn: string) => {
     const ps = state.permissionSets.get(arn);
@@ -216,8 +218,12 @@ export function handleSso(state: SsoState, rt: SsoRuntime, op: string, input: In
 }
 
 export function handleIdentityStore(state: SsoState, op: string, input: Input): Record<string, unknown> {
-  if (op !== "GetUserId") fail("UnknownOperationException", `The fake identity store does not implement ${op}`);
+  if (op !== "GetUserId" && op !== "ListUsers") fail("UnknownOperationException", `The fake identity store does not implement ${op}`);
   if (input.IdentityStoreId !== state.identityStoreId) fail("ResourceNotFoundException", `Identity store ${String(input.IdentityStoreId)} does not exist`);
+  if (op === "ListUsers") {
+    const max = typeof input.MaxResults === "number" ? input.MaxResults : 100;
+    return { Users: [...state.users].slice(0, max).map(([UserName, UserId]) => ({ UserName, UserId, IdentityStoreId: state.identityStoreId })) };
+  }
   const alt = input.AlternateIdentifier as { UniqueAttribute?: { AttributePath?: string; AttributeValue?: unknown } } | undefined;
   const path = alt?.UniqueAttribute?.AttributePath;
   if (path?.toLowerCase() !== "username") fail("ValidationException", `Unsupported attribute path ${String(path)}`);

@@ -22,6 +22,8 @@ export interface IamEntity {
   /** ARNs of attached managed policies (AWS managed ones count towards the quota too). */
   attached: string[];
   inline: Map<string, string>;
+  /** Roles: the trust policy (JSON); GetRole answers it URL-encoded, as IAM does. */
+  trust?: string;
 }
 
 export interface IamState {

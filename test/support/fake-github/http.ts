@@ -368,6 +368,27 @@ export class FakeGitHubHttp {
       return { ...page, body: { total_count: repos.length, repositories: page.body } };
     });
 
+    // Installations an organisation's admin sees (a user token; GitHub also requires org admin, not modelled).
+    this.on("GET", "/orgs/:org/installations", (ctx) => {
+      if (!ctx.actor || ctx.actor === "app") fail(401, "Requires authentication");
+      const org = s.user(ctx.params.org ?? "");
+      if (!org || org.type !== "Organization") fail(404, "Not Found");
+      const list = org?.login.toLowerCase() === s.app.owner.toLowerCase() ? [s.installationJson()] : [];
+      const page = this.paginate(ctx, list);
+      return { ...page, body: { total_count: list.length, installations: page.body } };
+    });
+    // Branch protection and rules, as stored by the test (single-segment branch names only).
+    this.on("GET", "/repos/:owner/:repo/branches/:branch/protection", (ctx) => {
+      const repo = this.repoOf(ctx);
+      const got = s.branchProtection.get(`${this.full(repo)}#${ctx.params.branch ?? ""}`.toLowerCase());
+      if (!got) fail(404, "Branch not protected");
+      return { body: got };
+    });
+    this.on("GET", "/repos/:owner/:repo/rules/branches/:branch", (ctx) => {
+      const repo = this.repoOf(ctx);
+      return this.paginate(ctx, s.branchRules.get(`${this.full(repo)}#${ctx.params.branch ?? ""}`.toLowerCase()) ?? []);
+    });
+
     // --- users, repos, branches ---
     this.on("GET", "/users/:username", (ctx) => {
       if (!s.user(ctx.params.username ?? "")) fail(404, "Not Found");

@@ -168,6 +168,16 @@ export class FakeGitHubState {
   readonly htmlBase: string;
   /** Base URL of the HTTP API once started (used in `url` fields). */
   apiBase = "http://127.0.0.1";
+  /** The installation's permissions (default APP_PERMISSIONS): set to model an app registered with fewer. */
+  installationPermissions: Record<string, string> | undefined;
+  /**
+   * Classic branch protection, keyed "owner/repo#branch" (lower case), as GET
+   * /repos/{o}/{r}/branches/{b}/protection answers it; absent → 404 "Branch not protected".
+   * Only reported, never enforced: merges stay allowed (see the header of fake-github.ts).
+   */
+  readonly branchProtection = new Map<string, Record<string, unknown>>();
+  /** Ruleset rules that apply to a branch, keyed like branchProtection (GET /repos/{o}/{r}/rules/branches/{b}). */
+  readonly branchRules = new Map<string, Array<Record<string, unknown>>>();
   private nextId = 1000;
   private readonly now: () => number;
 
@@ -1103,13 +1113,17 @@ export class FakeGitHubState {
       app_slug: this.app.slug,
       target_type: "Organization",
       repository_selection: "all",
-      permissions: APP_PERMISSIONS,
+      permissions: this.installationPermissions ?? APP_PERMISSIONS,
       events: ["issues", "issue_comment", "pull_request", "pull_request_review"],
       access_tokens_url: `${this.apiBase}/app/installations/${this.app.installationId}/access_tokens`,
       repositories_url: `${this.apiBase}/installation/repositories`,
       created_at: "2024-01-01T00:00:00Z",
       updated_at: "2024-01-01T00:00:00Z",
       suspended_at: null,
+      suspended_by: null,
+      target_id: this.user(this.app.owner)?.id ?? 0,
+      single_file_name: null,
+      html_url: `${this.htmlBase}/organizations/${this.app.owner}/settings/installations/${this.app.installationId}`,
     };
   }
 

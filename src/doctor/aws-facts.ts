@@ -1,0 +1,106 @@
+// `jit-access doctor`: what it reads from AWS, with the operator's credentials (the default
+// credential chain), not the app's role — which is why these calls live outside src/aws, whose
+// calls the deploy template's app role is checked against. Read-only calls only; each failure
+// becomes a Read { ok: false } naming the error.
+import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { GetUserIdCommand, IdentitystoreClient, ListUsersCommand, type IdentitystoreClientConfig } from "@aws-sdk/client-identitystore";
+import { GetScheduleGroupCommand, SchedulerClient, type SchedulerClientConfig } from "@aws-sdk/client-scheduler";
+import { ListInstancesCommand, SSOAdminClient, type SSOAdminClientConfig } from "@aws-sdk/client-sso-admin";
+import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
+import type { ClientSettings } from "../aws/clients.js";
+import { SCHEDULE_GROUP } from "../aws/naming.js";
+import type { Config } from "../domain/types.js";
+import type { AwsFacts, Read } from "./checks.js";
+
+/** sso_user principals looked up at most (one GetUserId each). */
+export const MAX_USERS_LOOKED_UP = 50;
+
+function errorName(e: unknown): string | undefined {
+  const n = (e as { name?: unknown } | null)?.name;
+  return typeof n === "string" ? n : undefined;
+}
+
+async function read<T>(f: () => Promise<T>): Promise<Read<T>> {
+  try {
+    return { ok: true, value: await f() };
+  } catch (e) {
+    const name = errorName(e);
+    const message = e instanceof Error ? e.message : String(e);
+    return { ok: false, error: name && name !== "Error" && !message.startsWith(name) ? `${name}: ${message}` : message };
+  }
+}
+
+/** Runs f; a not-found error (the thing does not exist) is the value undefined. */
+async function unlessMissing<T>(f: () => Promise<T>, missing: string[]): Promise<T | undefined> {
+  try {
+    return await f();
+  } catch (e) {
+    if (missing.includes(errorName(e) ?? "")) return undefined;
+    throw e;
+  }
+}
+
+/** Role name of an IAM role ARN (the part after the last "/"), or undefined. */
+export function roleNameOf(arn: string): string | undefined {
+  const m = /^arn:[^:]+:iam::\d{12}:role\/(?:.*\/)?([\w+=,.@-]{1,64})$/.exec(arn);
+  return m?.[1];
+}
+
+export async function gatherAwsFacts(config: Config, settings: ClientSettings): Promise<AwsFacts> {
+  const sts = new STSClient(settings as STSClientConfig);
+  const caller = await read(async () => {
+    const out = await sts.send(new GetCallerIdentityCommand({}));
+    return { account: out.Account ?? "?", arn: out.Arn ?? "?" };
+  });
+  const facts: AwsFacts = { caller };
+
+  const roleArn = config.aws.scheduler_role_arn;
+  if (roleArn) {
+    const name = roleNameOf(roleArn);
+    facts.schedulerRole = name
+      ? await read(() =>
+          unlessMissing(async () => {
+            const out = await new IAMClient(settings).send(new GetRoleCommand({ RoleName: name }));
+            return { arn: out.Role?.Arn ?? roleArn, trust: out.Role?.AssumeRolePolicyDocument };
+          }, ["NoSuchEntityException", "NoSuchEntity"]),
+        )
+      : { ok: false, error: `${roleArn} is not an IAM role ARN` };
+    facts.scheduleGroup = await read(() =>
+      unlessMissing(async () => {
+        const out = await new SchedulerClient(settings as SchedulerClientConfig).send(new GetScheduleGroupCommand({ Name: SCHEDULE_GROUP }));
+        return { state: out.State ?? "UNKNOWN" };
+      }, ["ResourceNotFoundException"]),
+    );
+  }
+
+  const ic = config.aws.identity_center;
+  if (config.aws.mode === "identity-center" && ic) {
+    facts.instances = await read(async () => {
+      const sso = new SSOAdminClient(settings as SSOAdminClientConfig);
+      const out: Array<{ instanceArn: string; identityStoreId: string }> = [];
+      let NextToken: string | undefined;
+      do {
+        const page = await sso.send(new ListInstancesCommand({ ...(NextToken ? { NextToken } : {}) }));
+        for (const i of page.Instances ?? []) if (i.InstanceArn && i.IdentityStoreId) out.push({ instanceArn: i.InstanceArn, identityStoreId: i.IdentityStoreId });
+        NextToken = page.NextToken;
+      } while (NextToken);
+      return out;
+    });
+    const store = new IdentitystoreClient(settings as IdentitystoreClientConfig);
+    facts.identityStore = await read(async () => {
+      // One cheap read proves the store answers even when no principal is an sso_user.
+      await store.send(new ListUsersCommand({ IdentityStoreId: ic.identity_store_id, MaxResults: 1 }));
+      const users: Record<string, boolean> = {};
+      const names = [...new Set(Object.values(config.principals).flatMap((p) => ("sso_user" in p ? [p.sso_user] : [])))].slice(0, MAX_USERS_LOOKED_UP);
+      for (const UserName of names) {
+        const id = await unlessMissing(
+          () => store.send(new GetUserIdCommand({ IdentityStoreId: ic.identity_store_id, AlternateIdentifier: { UniqueAttribute: { AttributePath: "userName", AttributeValue: UserName } } })),
+          ["ResourceNotFoundException"],
+        );
+        users[UserName] = id?.UserId !== undefined;
+      }
+      return { users };
+    });
+  }
+  return facts;
+}
