@@ -1,0 +1,75 @@
+// Red-team regressions: variants of the fixed guardrail classes that the first attack suites did
+// not cover. Each runs the pure pipeline the way `jit-access plan` and the PR check do, with the
+// default repository config (the services an access repository allows out of the box).
+import { describe, expect, it } from "vitest";
+import { defaultConfig } from "../src/domain/config.js";
+import type { AccessRequest, Config, PolicyDocument, RequestItem } from "../src/domain/types.js";
+import { loadCatalogue } from "../src/iam-data.js";
+import { checkPolicy } from "../src/policy/guardrails.js";
+import { planRequest, type Plan } from "../src/policy/pipeline.js";
+
+const catalogue = loadCatalogue();
+const ACCOUNT = "123456789012";
+const R = `us-east-1:${ACCOUNT}`;
+
+function config(extra: Partial<Config> = {}): Config {
+  const base = defaultConfig();
+  return { ...base, aws: { ...base.aws, region: "us-east-1", accounts: { prod: ACCOUNT } }, ...extra };
+}
+
+function plan(request: RequestItem[], policy?: unknown, cfg: Config = config()): Plan {
+  const req: AccessRequest = { version: 1, id: "7-redteam", requester: "mallory", account: "prod", duration: "2h", reason: "red team regression", request };
+  if (policy !== undefined) req.policy = policy as PolicyDocument;
+  return planRequest(catalogue, { request: req, config: cfg, accountId: ACCOUNT, now: new Date("2026-12-01T09:00:00Z"), durationSeconds: 7200 });
+}
+
+function allowPolicy(...statements: Array<{ Action: string | string[]; Resource: string | string[] }>): PolicyDocument {
+  return { Version: "2012-10-17", Statement: statements.map((s) => ({ Effect: "Allow" as const, ...s })) };
+}
+
+const text = (ps: Array<{ message: string }>) => ps.map((p) => p.message).join("\n");
+
+describe("code execution on existing compute that the dangerous list missed", () => {
+  // ssm:SendCommand is refused; a State Manager association runs the same documents
+  // (AWS-RunShellScript) as root on the same instances, and keeps running on its schedule.
+  const instance = `arn:aws:ec2:${R}:instance/i-0123456789abcdef0`;
+  const shell = `arn:aws:ssm:us-east-1::document/AWS-RunShellScript`;
+  it.each(["ssm:CreateAssociation", "ssm:CreateAssociationBatch", "ssm:UpdateAssociation"])(
+    "%s (runs any command as root through an association) is refused like ssm:SendCommand",
+    (action) => {
+      const v = checkPolicy(catalogue, allowPolicy({ Action: action, Resource: [instance, shell] }), { config: config(), mode: "iam" });
+      expect(v.ok).toBe(false);
+      expect(v.risk).toBe("high");
+      expect(text(v.errors)).toMatch(new RegExp(`"${action}" is a dangerous action \\(privilege escalation\\).*Source: \\S`));
+    },
+  );
+
+  it("a request naming ssm:CreateAssociation on an instance is not granted at medium risk", () => {
+    const p = plan([{ service: "ssm", actions: ["ssm:CreateAssociation"], resources: [instance, shell] }]);
+    expect(p.verdict.ok).toBe(false);
+    expect(p.verdict.risk).toBe("high");
+  });
+
+  // RunTask/StartTask take containerOverrides.command: any command runs with the task
+  // definition's task role (only a taskRoleArn override needs iam:PassRole).
+  const taskDef = `arn:aws:ecs:${R}:task-definition/db-migrate:42`;
+  it.each(["ecs:RunTask", "ecs:StartTask"])("%s on a named task definition is risk high and said to reviewers", (action) => {
+    const v = checkPolicy(catalogue, allowPolicy({ Action: action, Resource: taskDef }), { config: config(), mode: "iam" });
+    expect(v.ok).toBe(true);
+    expect(v.risk).toBe("high");
+    expect(text(v.warnings)).toMatch(new RegExp(`"${action}" on named resources makes the request risk high: the holder .*task role`));
+  });
+
+  it.each(["ecs:RunTask", "ecs:StartTask"])("%s on every task definition is refused", (action) => {
+    for (const every of [`arn:aws:ecs:${R}:task-definition/*`, `arn:aws:ecs:${R}:task-definition/*:*`, `arn:aws:ecs:${R}:*`]) {
+      const v = checkPolicy(catalogue, allowPolicy({ Action: action, Resource: every }), { config: config(), mode: "iam" });
+      expect(v.ok, every).toBe(false);
+      expect(text(v.errors), every).toMatch(/is a dangerous action \(privilege escalation\)/);
+    }
+  });
+
+  it("ecs write on a task definition (what a deploy asks for) is risk high, not medium", () => {
+    const p = plan([{ service: "ecs", access: ["write"], resources: ["task-definition/api"] }]);
+    expect(p.verdict.risk).toBe("high");
+  });
+});
