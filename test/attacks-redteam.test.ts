@@ -73,3 +73,36 @@ describe("code execution on existing compute that the dangerous list missed", ()
     expect(p.verdict.risk).toBe("high");
   });
 });
+
+describe("data that leaves the account and stays out after the grant", () => {
+  // ModifyDBSnapshotAttribute restore=all / an external account id copies the whole database out;
+  // AWS files it under Write, so only the unscoped case used to be caught.
+  const cases: Array<[string, string]> = [
+    ["rds:ModifyDBSnapshotAttribute", `arn:aws:rds:${R}:snapshot:orders-2026-12-01`],
+    ["rds:ModifyDBClusterSnapshotAttribute", `arn:aws:rds:${R}:cluster-snapshot:orders-2026-12-01`],
+  ];
+  it.each(cases)("%s on one named snapshot is risk high and said to reviewers", (action, snapshot) => {
+    const v = checkPolicy(catalogue, allowPolicy({ Action: action, Resource: snapshot }), { config: config(), mode: "iam" });
+    expect(v.risk).toBe("high");
+    expect(text(v.warnings)).toMatch(new RegExp(`"${action}" on named resources makes the request risk high: the holder .*another AWS account`));
+  });
+
+  it("rds write on a named snapshot is not medium risk", () => {
+    const p = plan([{ service: "rds", access: ["write"], resources: [`arn:aws:rds:${R}:snapshot:orders-2026-12-01`] }]);
+    expect(p.verdict.risk).toBe("high");
+  });
+
+  // Like logs:PutSubscriptionFilter: a subscription sends every later message to any endpoint
+  // (another account's queue, an HTTPS URL, an email address) long after the grant ends.
+  it("sns write on a topic leaves out sns:Subscribe; named, it is risk high", () => {
+    const topic = `arn:aws:sns:${R}:orders-events`;
+    const level = plan([{ service: "sns", access: ["write"], resources: [topic] }]);
+    const granted = level.policy.Statement.flatMap((s) => (typeof s.Action === "string" ? [s.Action] : s.Action));
+    expect(granted).toContain("sns:Publish");
+    expect(granted).not.toContain("sns:Subscribe");
+    expect(level.verdict.risk).toBe("medium");
+    const named = plan([{ service: "sns", actions: ["sns:Subscribe"], resources: [topic] }]);
+    expect(named.verdict.risk).toBe("high");
+    expect(text(named.verdict.warnings)).toMatch(/sns:Subscribe \(sends every later message .*\) is a destructive or administrative write/);
+  });
+});

@@ -181,8 +181,13 @@ export const DANGEROUS_ACTIONS: readonly DangerousAction[] = [
   d("glacier:SetVaultAccessPolicy", "resource-exposure", "unscoped", "can open any vault to other accounts", EXPOSURE),
   d("ec2:ModifySnapshotAttribute", "resource-exposure", "unscoped", "can make any EBS snapshot public", EXPOSURE),
   d("ec2:ModifyImageAttribute", "resource-exposure", "unscoped", "can make any AMI public", EXPOSURE),
-  d("rds:ModifyDBSnapshotAttribute", "resource-exposure", "unscoped", "can share any database snapshot publicly", EXPOSURE),
-  d("rds:ModifyDBClusterSnapshotAttribute", "resource-exposure", "unscoped", "can share any cluster snapshot publicly", EXPOSURE),
+  // AWS files these under Write: on a named snapshot the whole database can still leave the account.
+  d("rds:ModifyDBSnapshotAttribute", "resource-exposure", "unscoped", "can share any database snapshot publicly", `${EXPOSURE}; AWS RDS API reference, ModifyDBSnapshotAttribute (restore: an account id, or all)`, {
+    scopedWhy: "can share the named snapshot with another AWS account or make it public (restore: all), so the whole database can be restored outside this account; the sharing outlives the grant",
+  }),
+  d("rds:ModifyDBClusterSnapshotAttribute", "resource-exposure", "unscoped", "can share any cluster snapshot publicly", `${EXPOSURE}; AWS RDS API reference, ModifyDBClusterSnapshotAttribute (restore: an account id, or all)`, {
+    scopedWhy: "can share the named cluster snapshot with another AWS account or make it public (restore: all), so the whole database can be restored outside this account; the sharing outlives the grant",
+  }),
   d("ram:CreateResourceShare", "resource-exposure", "unscoped", "can share resources with other accounts", EXPOSURE),
   d("logs:PutResourcePolicy", "resource-exposure", "unscoped", "can let other principals write to log groups", EXPOSURE),
   d("backup:PutBackupVaultAccessPolicy", "resource-exposure", "unscoped", "can open any backup vault to other accounts", EXPOSURE),

@@ -47,6 +47,7 @@ export const DESTRUCTIVE_ACTIONS: Readonly<Record<string, string>> = {
   "kms:UpdatePrimaryRegion": "moves a multi-Region key's primary to another Region",
   "s3:PutEncryptionConfiguration": "changes the bucket's default encryption key",
   "logs:PutSubscriptionFilter": "streams every new log event to another destination",
+  "sns:Subscribe": "sends every later message of the topic to any endpoint (another account's queue, an HTTPS URL, an email address); the subscription outlives the grant",
   "logs:PutLogGroupDeletionProtection": "can switch a log group's deletion protection off",
   "logs:AssociateKmsKey": "re-encrypts the log group under another key",
   "logs:DisassociateKmsKey": "stops encrypting the log group's new data with its customer managed key",
