@@ -1,10 +1,13 @@
 // Red-team regressions: variants of the fixed guardrail classes that the first attack suites did
 // not cover. Each runs the pure pipeline the way `jit-access plan` and the PR check do, with the
 // default repository config (the services an access repository allows out of the box).
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../src/domain/config.js";
 import type { AccessRequest, Config, PolicyDocument, RequestItem } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
+import { leftOutOfLevels } from "../src/policy/destructive.js";
+import { compressActions } from "../src/policy/generator.js";
 import { checkPolicy } from "../src/policy/guardrails.js";
 import { planRequest, type Plan } from "../src/policy/pipeline.js";
 
@@ -104,5 +107,37 @@ describe("data that leaves the account and stays out after the grant", () => {
     const named = plan([{ service: "sns", actions: ["sns:Subscribe"], resources: [topic] }]);
     expect(named.verdict.risk).toBe("high");
     expect(text(named.verdict.warnings)).toMatch(/sns:Subscribe \(sends every later message .*\) is a destructive or administrative write/);
+  });
+});
+
+describe("compression writes wildcards only where a later AWS action is harmless", () => {
+  // `ecs:Update*`, `rds:Create*`, `lambda:Invoke*` match every such action today, but a write AWS
+  // adds later under the prefix (a new code-execution or export action) would be granted without
+  // the dangerous and destructive lists ever seeing it. List and read wildcards stay.
+  const SERVICES = ["ec2", "s3", "rds", "ssm", "lambda", "dynamodb", "ecs", "kms", "logs", "sns", "secretsmanager", "states", "ecr", "cloudwatch"];
+  const levelPolicy = (service: string, level: string): PolicyDocument => ({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: catalogue.actionsOf(service).filter((a) => a.level === level && !leftOutOfLevels(a)).map((a) => a.full), Resource: `arn:aws:${service}:${R}:x` }],
+  });
+  const wildcards = (p: PolicyDocument) => p.Statement.flatMap((s) => (typeof s.Action === "string" ? [s.Action] : s.Action)).filter((a) => /[*?]/.test(a));
+
+  it("a whole write level is never compressed (ecs:Update*, rds:Create* …)", () => {
+    expect(wildcards(compressActions(catalogue, levelPolicy("ecs", "write")))).toEqual([]);
+    expect(wildcards(compressActions(catalogue, levelPolicy("rds", "write")))).toEqual([]);
+  });
+
+  it("property: a statement holding any action above read keeps its exact list; list-only statements still compress", () => {
+    expect(wildcards(compressActions(catalogue, levelPolicy("ec2", "list"))).length).toBeGreaterThan(0);
+    const arb = fc.tuple(fc.constantFrom(...SERVICES), fc.subarray(["list", "read", "write", "tagging", "permissions-management"], { minLength: 1 }));
+    fc.assert(
+      fc.property(arb, ([service, levels]) => {
+        const actions = catalogue.actionsOf(service).filter((a) => levels.includes(a.level) && !leftOutOfLevels(a)).map((a) => a.full);
+        fc.pre(actions.length > 0);
+        const out = compressActions(catalogue, { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: actions, Resource: `arn:aws:${service}:${R}:x` }] });
+        const upper = actions.some((a) => !["list", "read"].includes(catalogue.action(a)?.level ?? ""));
+        if (upper) expect(out.Statement[0]?.Action).toEqual(actions);
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -882,13 +882,16 @@ function describeTargets(targets: Target[]): string {
 // ---------------------------------------------------------------------------------------------
 // Compression: safe action wildcards for policies over the size quota
 
+const COMPRESSIBLE_LEVELS: ReadonlySet<string> = new Set(["list", "read"]);
+
 /**
  * The policy with each statement's action list shortened by `service:Prefix*` wildcards, where
  * a wildcard is used only when everything it matches in the whole catalogue is already in that
  * statement's list (e.g. EC2's 189 list actions on `*` are exactly `ec2:Describe*` plus a few):
  * the compressed policy grants exactly the same actions today. Actions AWS adds later under the
  * prefix would be granted too, which is why the pipeline compresses only a policy that does not
- * fit the quota otherwise. Statements with wildcards already, or a non-Allow effect, are kept.
+ * fit the quota otherwise. Statements with wildcards already, a non-Allow effect, or any action
+ * above the read level are kept.
  */
 export function compressActions(catalogue: Catalogue, policy: PolicyDocument): PolicyDocument {
   return {
@@ -896,6 +899,9 @@ export function compressActions(catalogue: Catalogue, policy: PolicyDocument): P
     Statement: policy.Statement.map((st) => {
       const actions = typeof st.Action === "string" ? [st.Action] : st.Action;
       if (st.Effect !== "Allow" || actions.some((a) => /[*?]/.test(a))) return st;
+      // Only list and read: a write, tagging or permissions action AWS adds later under a prefix
+      // (`ecs:Update*`, `rds:Create*`) would be granted unseen by the dangerous and destructive lists.
+      if (!actions.every((a) => COMPRESSIBLE_LEVELS.has(catalogue.action(a)?.level ?? "unknown"))) return st;
       const compressed = compressActionList(catalogue, actions);
       return compressed.length < actions.length ? { ...st, Action: compressed } : st;
     }),
