@@ -8,7 +8,7 @@ import type { AccessRequest, Config, PolicyDocument, RequestItem } from "../src/
 import { loadCatalogue } from "../src/iam-data.js";
 import { leftOutOfLevels } from "../src/policy/destructive.js";
 import { compressActions } from "../src/policy/generator.js";
-import { checkPolicy } from "../src/policy/guardrails.js";
+import { EC2_ID_PREFIXES, checkPolicy, grantUnscoped } from "../src/policy/guardrails.js";
 import { planRequest, type Plan } from "../src/policy/pipeline.js";
 
 const catalogue = loadCatalogue();
@@ -139,5 +139,37 @@ describe("compression writes wildcards only where a later AWS action is harmless
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe("an EC2 id prefix is part of every name, not a narrowing", () => {
+  // Every snapshot id starts with snap-, every instance id with i-: `snapshot/snap-*` is
+  // `snapshot/*`. A hex digit after the prefix does narrow.
+  const snapshots = (name: string) => `arn:aws:ec2:us-east-1::snapshot/${name}`;
+  it("ec2:ModifySnapshotAttribute on snapshot/snap-* is refused like snapshot/*", () => {
+    for (const name of ["*", "snap-*", "snap*", "s*", "sna?-*", "snap-?*"]) {
+      const v = checkPolicy(catalogue, allowPolicy({ Action: "ec2:ModifySnapshotAttribute", Resource: snapshots(name) }), { config: config(), mode: "iam" });
+      expect(v.ok, name).toBe(false);
+      expect(text(v.errors), name).toMatch(/"ec2:ModifySnapshotAttribute" on .* is a dangerous action \(resource exposure\)/);
+    }
+    expect(grantUnscoped(catalogue, "ec2:ModifySnapshotAttribute", snapshots("snap-0abc*"))).toBe(false);
+    expect(grantUnscoped(catalogue, "ec2:ModifySnapshotAttribute", snapshots("snap-0123456789abcdef0"))).toBe(false);
+  });
+
+  it("table: for every EC2 id type, <prefix>-* is unscoped and <prefix>-0* is not", () => {
+    const formats = new Map(catalogue.resourceTypesOf("ec2").map((t) => [t.key, t.arnFormat]));
+    const checked: string[] = [];
+    for (const [placeholder, prefix] of Object.entries(EC2_ID_PREFIXES)) {
+      const entry = [...formats].find(([, f]) => f.endsWith(`/\${${placeholder}}`) && f.includes(":ec2:"));
+      expect(entry, placeholder).toBeDefined();
+      const [type, format] = entry as [string, string];
+      const action = catalogue.actionsOf("ec2").find((a) => a.resourceTypes.length === 1 && a.resourceTypes[0]?.name.toLowerCase() === type);
+      if (!action) continue;
+      const arn = (name: string) => format.replace("${Partition}", "aws").replace("${Region}", "us-east-1").replace("${Account}", ACCOUNT).replace(`\${${placeholder}}`, name);
+      expect(grantUnscoped(catalogue, action.full, arn(`${prefix}-*`)), `${action.full} ${arn(`${prefix}-*`)}`).toBe(true);
+      expect(grantUnscoped(catalogue, action.full, arn(`${prefix}-0*`)), `${action.full} ${arn(`${prefix}-0*`)}`).toBe(false);
+      checked.push(type);
+    }
+    expect(checked.length).toBeGreaterThan(10);
   });
 });

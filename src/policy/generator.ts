@@ -8,7 +8,7 @@ import type { AccessLevel, PolicyDocument, Problem, RequestItem, Statement } fro
 import { authorizedOnlyOnStar, escapeRegExp, type ActionInfo, type Catalogue } from "./catalogue.js";
 import { companionsFor, type Companion } from "./companions.js";
 import { leftOutOfLevels } from "./destructive.js";
-import { closest } from "./guardrails.js";
+import { EC2_ID_PREFIXES, closest } from "./guardrails.js";
 
 export const GENERATOR_VERSION = "builtin/1";
 
@@ -148,8 +148,8 @@ interface ServiceNaming {
  */
 const PREFIX_CONDITIONED: ReadonlySet<string> = new Set(["s3:listbucket", "s3:listbucketversions"]);
 
-const ec2Id = (prefix: string, type: string, placeholder: string): NameForm => ({
-  match: new RegExp(`^(?<${placeholder}>${prefix}-[0-9a-f]{8,17})$`),
+const ec2Id = (type: string, placeholder: string): NameForm => ({
+  match: new RegExp(`^(?<${placeholder}>${EC2_ID_PREFIXES[placeholder] ?? placeholder}-[0-9a-f]{8,17})$`),
   types: [{ type }],
 });
 
@@ -198,24 +198,24 @@ const NAMING: Readonly<Record<string, ServiceNaming>> = {
     label: "EC2",
     hint: "a resource id: `i-…` instance, `vol-…`, `sg-…`, `vpc-…`, `subnet-…`, `ami-…`, `snap-…`, `eni-…`, `rtb-…`, `igw-…`, `nat-…`, `lt-…`, `acl-…`, `eipalloc-…`, `vpce-…`, `pcx-…`, `tgw-…`, `dopt-…`",
     forms: [
-      ec2Id("i", "instance", "InstanceId"),
-      ec2Id("vol", "volume", "VolumeId"),
-      ec2Id("sg", "security-group", "SecurityGroupId"),
-      ec2Id("vpc", "vpc", "VpcId"),
-      ec2Id("subnet", "subnet", "SubnetId"),
-      ec2Id("ami", "image", "ImageId"),
-      ec2Id("snap", "snapshot", "SnapshotId"),
-      ec2Id("eni", "network-interface", "NetworkInterfaceId"),
-      ec2Id("rtb", "route-table", "RouteTableId"),
-      ec2Id("igw", "internet-gateway", "InternetGatewayId"),
-      ec2Id("nat", "natgateway", "NatGatewayId"),
-      ec2Id("lt", "launch-template", "LaunchTemplateId"),
-      ec2Id("acl", "network-acl", "NaclId"),
-      ec2Id("eipalloc", "elastic-ip", "AllocationId"),
-      ec2Id("vpce", "vpc-endpoint", "VpcEndpointId"),
-      ec2Id("pcx", "vpc-peering-connection", "VpcPeeringConnectionId"),
-      ec2Id("tgw", "transit-gateway", "TransitGatewayId"),
-      ec2Id("dopt", "dhcp-options", "DhcpOptionsId"),
+      ec2Id("instance", "InstanceId"),
+      ec2Id("volume", "VolumeId"),
+      ec2Id("security-group", "SecurityGroupId"),
+      ec2Id("vpc", "VpcId"),
+      ec2Id("subnet", "SubnetId"),
+      ec2Id("image", "ImageId"),
+      ec2Id("snapshot", "SnapshotId"),
+      ec2Id("network-interface", "NetworkInterfaceId"),
+      ec2Id("route-table", "RouteTableId"),
+      ec2Id("internet-gateway", "InternetGatewayId"),
+      ec2Id("natgateway", "NatGatewayId"),
+      ec2Id("launch-template", "LaunchTemplateId"),
+      ec2Id("network-acl", "NaclId"),
+      ec2Id("elastic-ip", "AllocationId"),
+      ec2Id("vpc-endpoint", "VpcEndpointId"),
+      ec2Id("vpc-peering-connection", "VpcPeeringConnectionId"),
+      ec2Id("transit-gateway", "TransitGatewayId"),
+      ec2Id("dhcp-options", "DhcpOptionsId"),
     ],
   },
   rds: {
