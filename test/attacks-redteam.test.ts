@@ -77,6 +77,30 @@ describe("code execution on existing compute that the dangerous list missed", ()
   });
 });
 
+describe("a new launch template version reaches instances without ModifyLaunchTemplate", () => {
+  // An Auto Scaling group (or fleet) that launches `$Latest` uses a new version as soon as it is
+  // created: its user data runs as root with the template's instance profile. The combination
+  // with ModifyLaunchTemplate (switching `$Default`) is only one of the two ways.
+  const template = `arn:aws:ec2:${R}:launch-template/lt-0123456789abcdef0`;
+  it("ec2:CreateLaunchTemplateVersion on a named template is risk high and said to reviewers", () => {
+    const v = checkPolicy(catalogue, allowPolicy({ Action: "ec2:CreateLaunchTemplateVersion", Resource: template }), { config: config(), mode: "iam" });
+    expect(v.risk).toBe("high");
+    expect(text(v.warnings)).toMatch(/"ec2:CreateLaunchTemplateVersion" on named resources makes the request risk high: the holder .*\$Latest/);
+  });
+
+  it("ec2:CreateLaunchTemplateVersion on every launch template is refused", () => {
+    for (const every of [`arn:aws:ec2:${R}:launch-template/*`, `arn:aws:ec2:${R}:launch-template/lt-*`]) {
+      const v = checkPolicy(catalogue, allowPolicy({ Action: "ec2:CreateLaunchTemplateVersion", Resource: every }), { config: config(), mode: "iam" });
+      expect(v.ok, every).toBe(false);
+      expect(text(v.errors), every).toMatch(/"ec2:CreateLaunchTemplateVersion" on .* is a dangerous action \(privilege escalation\)/);
+    }
+  });
+
+  it("ec2 write on a named launch template is not medium risk", () => {
+    expect(plan([{ service: "ec2", access: ["write"], resources: ["lt-0123456789abcdef0"] }]).verdict.risk).toBe("high");
+  });
+});
+
 describe("data that leaves the account and stays out after the grant", () => {
   // ModifyDBSnapshotAttribute restore=all / an external account id copies the whole database out;
   // AWS files it under Write, so only the unscoped case used to be caught.
