@@ -197,3 +197,22 @@ describe("an EC2 id prefix is part of every name, not a narrowing", () => {
     expect(checked.length).toBeGreaterThan(10);
   });
 });
+
+describe("a prefix request lists keys only under its prefix", () => {
+  // ListBucketMultipartUploads returns the keys of in-progress uploads anywhere in the bucket and
+  // takes no s3:prefix condition, so a prefix (or one-object) request must not get it from a level.
+  const actionsOn = (p: Plan, arn: string) =>
+    p.policy.Statement.filter((s) => (typeof s.Resource === "string" ? [s.Resource] : s.Resource).includes(arn)).flatMap((s) => (typeof s.Action === "string" ? [s.Action] : s.Action));
+  it.each([["data-lake/incoming/"], ["data-lake/incoming/2026/"], ["data-lake/reports/summary.csv"]])("%s: no bucket-wide key listing", (resource) => {
+    const p = plan([{ service: "s3", access: ["read", "write", "list"], resources: [resource] }]);
+    expect(p.verdict.ok, text(p.verdict.errors)).toBe(true);
+    const onBucket = actionsOn(p, "arn:aws:s3:::data-lake");
+    expect(onBucket).toContain("s3:ListBucket");
+    expect(onBucket).not.toContain("s3:ListBucketMultipartUploads");
+    expect(p.policy.Statement.filter((s) => (typeof s.Action === "string" ? [s.Action] : s.Action).includes("s3:ListBucket")).every((s) => s.Condition !== undefined)).toBe(true);
+  });
+
+  it("the whole bucket still lists its uploads", () => {
+    expect(actionsOn(plan([{ service: "s3", access: ["list"], resources: ["data-lake"] }]), "arn:aws:s3:::data-lake")).toContain("s3:ListBucketMultipartUploads");
+  });
+});

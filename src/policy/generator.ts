@@ -148,6 +148,13 @@ interface ServiceNaming {
  */
 const PREFIX_CONDITIONED: ReadonlySet<string> = new Set(["s3:listbucket", "s3:listbucketversions"]);
 
+/**
+ * Bucket actions that list keys anywhere in the bucket and take no `s3:prefix` (Service
+ * Authorization Reference, Amazon S3): an access level leaves them out of a prefix or one-object
+ * request, whose listing would otherwise reach beyond what it names.
+ */
+const UNPREFIXABLE_LISTINGS: ReadonlySet<string> = new Set(["s3:listbucketmultipartuploads"]);
+
 const ec2Id = (type: string, placeholder: string): NameForm => ({
   match: new RegExp(`^(?<${placeholder}>${EC2_ID_PREFIXES[placeholder] ?? placeholder}-[0-9a-f]{8,17})$`),
   types: [{ type }],
@@ -596,7 +603,11 @@ export function generatePolicy(
           for (const t of targets) {
             if (!allowed(t, level)) continue;
             for (const type of t.types) {
-              for (const info of byType.get(type) ?? []) if (!EXCLUDED.has(info.full.toLowerCase()) && !leftOutOfLevels(info)) grant(info, t);
+              for (const info of byType.get(type) ?? []) {
+                if (EXCLUDED.has(info.full.toLowerCase()) || leftOutOfLevels(info)) continue;
+                if (t.listPrefixes && UNPREFIXABLE_LISTINGS.has(info.full.toLowerCase())) continue;
+                grant(info, t);
+              }
             }
           }
         }
