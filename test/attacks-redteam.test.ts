@@ -119,6 +119,19 @@ describe("data that leaves the account and stays out after the grant", () => {
     expect(p.verdict.risk).toBe("high");
   });
 
+  // Like logs:AssociateKmsKey and s3:PutEncryptionConfiguration: UpdateSecret's KmsKeyId may name
+  // a key in another account, whose owner can then disable it and lock the secret away.
+  it("secretsmanager write leaves out UpdateSecret (re-encryption under any key) but keeps PutSecretValue", () => {
+    const level = plan([{ service: "secretsmanager", access: ["write"], resources: ["prod-db"] }]);
+    const granted = level.policy.Statement.flatMap((s) => (typeof s.Action === "string" ? [s.Action] : s.Action));
+    expect(granted).toContain("secretsmanager:PutSecretValue");
+    expect(granted).not.toContain("secretsmanager:UpdateSecret");
+    expect(level.verdict.risk).toBe("medium");
+    const named = plan([{ service: "secretsmanager", actions: ["secretsmanager:UpdateSecret"], resources: ["prod-db"] }]);
+    expect(named.verdict.risk).toBe("high");
+    expect(text(named.verdict.warnings)).toMatch(/secretsmanager:UpdateSecret \(.*another account.*\) is a destructive or administrative write/);
+  });
+
   // Like logs:PutSubscriptionFilter: a subscription sends every later message to any endpoint
   // (another account's queue, an HTTPS URL, an email address) long after the grant ends.
   it("sns write on a topic leaves out sns:Subscribe; named, it is risk high", () => {

@@ -54,6 +54,7 @@ export const DESTRUCTIVE_ACTIONS: Readonly<Record<string, string>> = {
   "logs:PutDataProtectionPolicy": "replaces the masking of sensitive data in the log group",
   "sns:PutDataProtectionPolicy": "replaces the masking or blocking of sensitive data in the topic",
   "secretsmanager:StopReplicationToReplica": "turns a replica into a standalone secret",
+  "secretsmanager:UpdateSecret": "can re-encrypt the secret under another KMS key (KmsKeyId), even one in another account whose owner can then disable it",
 };
 
 const NAMED = new Map(Object.entries(DESTRUCTIVE_ACTIONS).map(([k, v]) => [k.toLowerCase(), v]));
