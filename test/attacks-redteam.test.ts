@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../src/domain/config.js";
 import type { AccessRequest, Config, PolicyDocument, RequestItem } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
+import { DANGEROUS_ACTIONS } from "../src/policy/dangerous.js";
 import { leftOutOfLevels } from "../src/policy/destructive.js";
 import { compressActions } from "../src/policy/generator.js";
 import { EC2_ID_PREFIXES, checkPolicy, grantUnscoped } from "../src/policy/guardrails.js";
@@ -227,5 +228,32 @@ describe("a prefix request lists keys only under its prefix", () => {
 
   it("the whole bucket still lists its uploads", () => {
     expect(actionsOn(plan([{ service: "s3", access: ["list"], resources: ["data-lake"] }]), "arn:aws:s3:::data-lake")).toContain("s3:ListBucketMultipartUploads");
+  });
+});
+
+describe("IAM action names are case-insensitive: no spelling escapes the lists", () => {
+  // AWS matches action names without regard to case, so `SSM:sendcommand` is ssm:SendCommand.
+  const always = DANGEROUS_ACTIONS.filter((d) => d.scope === "always" && config().allowed_services.includes(d.action.split(":")[0] ?? ""));
+  const recase = (name: string, flips: boolean[]) => [...name].map((c, i) => (flips[i % flips.length] ? c.toUpperCase() : c.toLowerCase())).join("");
+
+  it("property: every refused-always action of the default services is refused in any letter case", () => {
+    expect(always.length).toBeGreaterThan(8);
+    fc.assert(
+      fc.property(fc.constantFrom(...always), fc.array(fc.boolean(), { minLength: 1, maxLength: 12 }), (d, flips) => {
+        const spelled = recase(d.action, flips);
+        const v = checkPolicy(catalogue, allowPolicy({ Action: spelled, Resource: `arn:aws:ec2:${R}:instance/i-0123456789abcdef0` }), { config: config(), mode: "iam" });
+        expect(v.ok, spelled).toBe(false);
+        expect(v.risk, spelled).toBe("high");
+        expect(text(v.errors), spelled).toMatch(new RegExp(`${d.action.replace(":", ".*")}.* is a dangerous action`, "i"));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("a request naming a dangerous action in odd case is refused, and a destructive one is risk high", () => {
+    const shell = plan([{ service: "ssm", actions: ["SSM:sendCOMMAND"], resources: ["i-0123456789abcdef0"] }]);
+    expect(shell.verdict.ok).toBe(false);
+    const drop = plan([{ service: "dynamodb", actions: ["DynamoDB:deletetable"], resources: ["orders"] }]);
+    expect(drop.verdict.risk).toBe("high");
   });
 });
