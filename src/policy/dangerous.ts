@@ -105,6 +105,22 @@ export const DANGEROUS_ACTIONS: readonly DangerousAction[] = [
   // Code execution on existing compute, which then acts with its role (and its data)
   d("ssm:SendCommand", "privilege-escalation", "always", "runs any command as root/SYSTEM on an instance and reads its instance role's credentials; commands keep running after the grant ends", `${SSM_ROOT}; pathfinding.cloud ssm-002`),
   d("ssm:StartSession", "privilege-escalation", "always", "opens a root shell (or port forwarding) on an instance and reads its instance role's credentials; a session opened before expiry stays open after it", `${SSM_ROOT}; pathfinding.cloud ssm-001`),
+  // A State Manager association runs a document (AWS-RunShellScript …) on its targets like
+  // SendCommand, and again on its schedule after the grant ends.
+  d("ssm:CreateAssociation", "privilege-escalation", "always", "runs any command as root/SYSTEM on an instance through a State Manager association (e.g. the AWS-RunShellScript document) and reads its instance role's credentials; the association keeps running on its schedule after the grant ends", `${SSM_ROOT}; AWS Systems Manager user guide, State Manager associations`),
+  d("ssm:CreateAssociationBatch", "privilege-escalation", "always", "runs any command as root/SYSTEM on instances through State Manager associations and reads their instance roles' credentials; the associations keep running after the grant ends", `${SSM_ROOT}; AWS Systems Manager user guide, State Manager associations`),
+  d("ssm:UpdateAssociation", "privilege-escalation", "always", "changes an existing State Manager association's document, parameters (the commands) or targets, so any command runs as root/SYSTEM on instances with their instance roles", `${SSM_ROOT}; AWS Systems Manager API reference, UpdateAssociation`),
+  // An Auto Scaling group or fleet that launches `$Latest` takes a new version at once.
+  d("ec2:CreateLaunchTemplateVersion", "privilege-escalation", "unscoped", "adds a version with own user data to any launch template; groups that launch $Latest run it as root with the template's instance profile", "Amazon EC2 Auto Scaling user guide, launch template versions ($Latest, $Default); pathfinding.cloud via cloudsplaining (ModifyExistingEC2LaunchTemplate)", {
+    scopedWhy: "adds a version with own user data to the named launch template; an Auto Scaling group or fleet that launches $Latest runs it as root with the template's instance profile, without ec2:ModifyLaunchTemplate",
+  }),
+  // Running a task is an everyday need, but its command can be overridden: named, it is risk high.
+  d("ecs:RunTask", "privilege-escalation", "unscoped", "runs any command (containerOverrides) in a task of any task definition, with that task definition's task role", "AWS ECS API reference, RunTask overrides (a command override needs no iam:PassRole; only a taskRoleArn override does)", {
+    scopedWhy: "can override the container command (containerOverrides) and so runs any code with the named task definition's task role, whose permissions this policy does not show — check them before approving",
+  }),
+  d("ecs:StartTask", "privilege-escalation", "unscoped", "runs any command (containerOverrides) in a task of any task definition, with that task definition's task role", "AWS ECS API reference, StartTask overrides (a command override needs no iam:PassRole; only a taskRoleArn override does)", {
+    scopedWhy: "can override the container command (containerOverrides) and so runs any code with the named task definition's task role, whose permissions this policy does not show — check them before approving",
+  }),
   d("ecs:ExecuteCommand", "privilege-escalation", "always", "opens a shell in a running container and reads its task role's credentials; a session opened before expiry stays open after it", "AWS ECS developer guide, ECS Exec (IAM permissions for ECS Exec); pathfinding.cloud ecs-006 (paired there with ecs:DescribeTasks, which only looks up a task id that ListTasks or the console also give)"),
   d("lambda:UpdateFunctionConfiguration", "privilege-escalation", "always", "adds a layer or extension, or an AWS_LAMBDA_EXEC_WRAPPER environment variable, so own code runs in an existing function with its role; the change outlives the grant", "Stratus Red Team aws.persistence.lambda-layer-extension (Datadog); AWS Lambda developer guide, execution environment wrapper scripts"),
   d("states:UpdateStateMachine", "privilege-escalation", "always", "rewrites an existing state machine's definition to call any AWS API through SDK integrations with the state machine's role; the change outlives the grant", "AWS Step Functions API reference, UpdateStateMachine (definition and roleArn); Step Functions AWS SDK service integrations"),
@@ -169,8 +185,13 @@ export const DANGEROUS_ACTIONS: readonly DangerousAction[] = [
   d("glacier:SetVaultAccessPolicy", "resource-exposure", "unscoped", "can open any vault to other accounts", EXPOSURE),
   d("ec2:ModifySnapshotAttribute", "resource-exposure", "unscoped", "can make any EBS snapshot public", EXPOSURE),
   d("ec2:ModifyImageAttribute", "resource-exposure", "unscoped", "can make any AMI public", EXPOSURE),
-  d("rds:ModifyDBSnapshotAttribute", "resource-exposure", "unscoped", "can share any database snapshot publicly", EXPOSURE),
-  d("rds:ModifyDBClusterSnapshotAttribute", "resource-exposure", "unscoped", "can share any cluster snapshot publicly", EXPOSURE),
+  // AWS files these under Write: on a named snapshot the whole database can still leave the account.
+  d("rds:ModifyDBSnapshotAttribute", "resource-exposure", "unscoped", "can share any database snapshot publicly", `${EXPOSURE}; AWS RDS API reference, ModifyDBSnapshotAttribute (restore: an account id, or all)`, {
+    scopedWhy: "can share the named snapshot with another AWS account or make it public (restore: all), so the whole database can be restored outside this account; the sharing outlives the grant",
+  }),
+  d("rds:ModifyDBClusterSnapshotAttribute", "resource-exposure", "unscoped", "can share any cluster snapshot publicly", `${EXPOSURE}; AWS RDS API reference, ModifyDBClusterSnapshotAttribute (restore: an account id, or all)`, {
+    scopedWhy: "can share the named cluster snapshot with another AWS account or make it public (restore: all), so the whole database can be restored outside this account; the sharing outlives the grant",
+  }),
   d("ram:CreateResourceShare", "resource-exposure", "unscoped", "can share resources with other accounts", EXPOSURE),
   d("logs:PutResourcePolicy", "resource-exposure", "unscoped", "can let other principals write to log groups", EXPOSURE),
   d("backup:PutBackupVaultAccessPolicy", "resource-exposure", "unscoped", "can open any backup vault to other accounts", EXPOSURE),

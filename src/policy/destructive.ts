@@ -47,12 +47,14 @@ export const DESTRUCTIVE_ACTIONS: Readonly<Record<string, string>> = {
   "kms:UpdatePrimaryRegion": "moves a multi-Region key's primary to another Region",
   "s3:PutEncryptionConfiguration": "changes the bucket's default encryption key",
   "logs:PutSubscriptionFilter": "streams every new log event to another destination",
+  "sns:Subscribe": "sends every later message of the topic to any endpoint (another account's queue, an HTTPS URL, an email address); the subscription outlives the grant",
   "logs:PutLogGroupDeletionProtection": "can switch a log group's deletion protection off",
   "logs:AssociateKmsKey": "re-encrypts the log group under another key",
   "logs:DisassociateKmsKey": "stops encrypting the log group's new data with its customer managed key",
   "logs:PutDataProtectionPolicy": "replaces the masking of sensitive data in the log group",
   "sns:PutDataProtectionPolicy": "replaces the masking or blocking of sensitive data in the topic",
   "secretsmanager:StopReplicationToReplica": "turns a replica into a standalone secret",
+  "secretsmanager:UpdateSecret": "can re-encrypt the secret under another KMS key (KmsKeyId), even one in another account whose owner can then disable it",
 };
 
 const NAMED = new Map(Object.entries(DESTRUCTIVE_ACTIONS).map(([k, v]) => [k.toLowerCase(), v]));

@@ -8,7 +8,7 @@ import type { AccessLevel, PolicyDocument, Problem, RequestItem, Statement } fro
 import { authorizedOnlyOnStar, escapeRegExp, type ActionInfo, type Catalogue } from "./catalogue.js";
 import { companionsFor, type Companion } from "./companions.js";
 import { leftOutOfLevels } from "./destructive.js";
-import { closest } from "./guardrails.js";
+import { EC2_ID_PREFIXES, closest } from "./guardrails.js";
 
 export const GENERATOR_VERSION = "builtin/1";
 
@@ -148,8 +148,15 @@ interface ServiceNaming {
  */
 const PREFIX_CONDITIONED: ReadonlySet<string> = new Set(["s3:listbucket", "s3:listbucketversions"]);
 
-const ec2Id = (prefix: string, type: string, placeholder: string): NameForm => ({
-  match: new RegExp(`^(?<${placeholder}>${prefix}-[0-9a-f]{8,17})$`),
+/**
+ * Bucket actions that list keys anywhere in the bucket and take no `s3:prefix` (Service
+ * Authorization Reference, Amazon S3): an access level leaves them out of a prefix or one-object
+ * request, whose listing would otherwise reach beyond what it names.
+ */
+const UNPREFIXABLE_LISTINGS: ReadonlySet<string> = new Set(["s3:listbucketmultipartuploads"]);
+
+const ec2Id = (type: string, placeholder: string): NameForm => ({
+  match: new RegExp(`^(?<${placeholder}>${EC2_ID_PREFIXES[placeholder] ?? placeholder}-[0-9a-f]{8,17})$`),
   types: [{ type }],
 });
 
@@ -198,24 +205,24 @@ const NAMING: Readonly<Record<string, ServiceNaming>> = {
     label: "EC2",
     hint: "a resource id: `i-…` instance, `vol-…`, `sg-…`, `vpc-…`, `subnet-…`, `ami-…`, `snap-…`, `eni-…`, `rtb-…`, `igw-…`, `nat-…`, `lt-…`, `acl-…`, `eipalloc-…`, `vpce-…`, `pcx-…`, `tgw-…`, `dopt-…`",
     forms: [
-      ec2Id("i", "instance", "InstanceId"),
-      ec2Id("vol", "volume", "VolumeId"),
-      ec2Id("sg", "security-group", "SecurityGroupId"),
-      ec2Id("vpc", "vpc", "VpcId"),
-      ec2Id("subnet", "subnet", "SubnetId"),
-      ec2Id("ami", "image", "ImageId"),
-      ec2Id("snap", "snapshot", "SnapshotId"),
-      ec2Id("eni", "network-interface", "NetworkInterfaceId"),
-      ec2Id("rtb", "route-table", "RouteTableId"),
-      ec2Id("igw", "internet-gateway", "InternetGatewayId"),
-      ec2Id("nat", "natgateway", "NatGatewayId"),
-      ec2Id("lt", "launch-template", "LaunchTemplateId"),
-      ec2Id("acl", "network-acl", "NaclId"),
-      ec2Id("eipalloc", "elastic-ip", "AllocationId"),
-      ec2Id("vpce", "vpc-endpoint", "VpcEndpointId"),
-      ec2Id("pcx", "vpc-peering-connection", "VpcPeeringConnectionId"),
-      ec2Id("tgw", "transit-gateway", "TransitGatewayId"),
-      ec2Id("dopt", "dhcp-options", "DhcpOptionsId"),
+      ec2Id("instance", "InstanceId"),
+      ec2Id("volume", "VolumeId"),
+      ec2Id("security-group", "SecurityGroupId"),
+      ec2Id("vpc", "VpcId"),
+      ec2Id("subnet", "SubnetId"),
+      ec2Id("image", "ImageId"),
+      ec2Id("snapshot", "SnapshotId"),
+      ec2Id("network-interface", "NetworkInterfaceId"),
+      ec2Id("route-table", "RouteTableId"),
+      ec2Id("internet-gateway", "InternetGatewayId"),
+      ec2Id("natgateway", "NatGatewayId"),
+      ec2Id("launch-template", "LaunchTemplateId"),
+      ec2Id("network-acl", "NaclId"),
+      ec2Id("elastic-ip", "AllocationId"),
+      ec2Id("vpc-endpoint", "VpcEndpointId"),
+      ec2Id("vpc-peering-connection", "VpcPeeringConnectionId"),
+      ec2Id("transit-gateway", "TransitGatewayId"),
+      ec2Id("dhcp-options", "DhcpOptionsId"),
     ],
   },
   rds: {
@@ -596,7 +603,11 @@ export function generatePolicy(
           for (const t of targets) {
             if (!allowed(t, level)) continue;
             for (const type of t.types) {
-              for (const info of byType.get(type) ?? []) if (!EXCLUDED.has(info.full.toLowerCase()) && !leftOutOfLevels(info)) grant(info, t);
+              for (const info of byType.get(type) ?? []) {
+                if (EXCLUDED.has(info.full.toLowerCase()) || leftOutOfLevels(info)) continue;
+                if (t.listPrefixes && UNPREFIXABLE_LISTINGS.has(info.full.toLowerCase())) continue;
+                grant(info, t);
+              }
             }
           }
         }
@@ -882,13 +893,16 @@ function describeTargets(targets: Target[]): string {
 // ---------------------------------------------------------------------------------------------
 // Compression: safe action wildcards for policies over the size quota
 
+const COMPRESSIBLE_LEVELS: ReadonlySet<string> = new Set(["list", "read"]);
+
 /**
  * The policy with each statement's action list shortened by `service:Prefix*` wildcards, where
  * a wildcard is used only when everything it matches in the whole catalogue is already in that
  * statement's list (e.g. EC2's 189 list actions on `*` are exactly `ec2:Describe*` plus a few):
  * the compressed policy grants exactly the same actions today. Actions AWS adds later under the
  * prefix would be granted too, which is why the pipeline compresses only a policy that does not
- * fit the quota otherwise. Statements with wildcards already, or a non-Allow effect, are kept.
+ * fit the quota otherwise. Statements with wildcards already, a non-Allow effect, or any action
+ * above the read level are kept.
  */
 export function compressActions(catalogue: Catalogue, policy: PolicyDocument): PolicyDocument {
   return {
@@ -896,6 +910,9 @@ export function compressActions(catalogue: Catalogue, policy: PolicyDocument): P
     Statement: policy.Statement.map((st) => {
       const actions = typeof st.Action === "string" ? [st.Action] : st.Action;
       if (st.Effect !== "Allow" || actions.some((a) => /[*?]/.test(a))) return st;
+      // Only list and read: a write, tagging or permissions action AWS adds later under a prefix
+      // (`ecs:Update*`, `rds:Create*`) would be granted unseen by the dangerous and destructive lists.
+      if (!actions.every((a) => COMPRESSIBLE_LEVELS.has(catalogue.action(a)?.level ?? "unknown"))) return st;
       const compressed = compressActionList(catalogue, actions);
       return compressed.length < actions.length ? { ...st, Action: compressed } : st;
     }),

@@ -340,6 +340,32 @@ export function grantUnscoped(catalogue: Catalogue, action: string, resource: st
   });
 }
 
+/**
+ * EC2 resource ids begin with a fixed prefix and a dash (`i-`, `snap-`): placeholder of the EC2
+ * ARN format → prefix. The prefix is part of every name, so `snapshot/snap-*` covers every
+ * snapshot; the generator reads bare ids with the same table.
+ */
+export const EC2_ID_PREFIXES: Readonly<Record<string, string>> = {
+  InstanceId: "i",
+  VolumeId: "vol",
+  SecurityGroupId: "sg",
+  VpcId: "vpc",
+  SubnetId: "subnet",
+  ImageId: "ami",
+  SnapshotId: "snap",
+  NetworkInterfaceId: "eni",
+  RouteTableId: "rtb",
+  InternetGatewayId: "igw",
+  NatGatewayId: "nat",
+  LaunchTemplateId: "lt",
+  NaclId: "acl",
+  AllocationId: "eipalloc",
+  VpcEndpointId: "vpce",
+  VpcPeeringConnectionId: "pcx",
+  TransitGatewayId: "tgw",
+  DhcpOptionsId: "dopt",
+};
+
 /** Characters that separate the parts of a name (paths, suffixes): no narrowing on their own. */
 const SEPARATOR = new Set(["-", "/", ".", "_", ":"]);
 
@@ -351,7 +377,8 @@ const SEPARATOR = new Set(["-", "/", ".", "_", ":"]);
  * separators only (`role/*`, `secret:???*`, `secret:*-??????`, `arn:aws:s3:::*` for an object). A
  * decision, not a sample: `???*` covers every name but the shortest, and a name of wildcards and
  * separators (`-`, `/`, `.`, `_`, `:`) fits the usual shape of every name (a secret's ARN ends
- * in `-` and six characters), so each is as wide as `*`. A letter or digit in the name scopes it.
+ * in `-` and six characters), so each is as wide as `*`. A letter or digit in the name scopes it,
+ * except an EC2 id's own prefix (`snap-*` is every snapshot: EC2_ID_PREFIXES).
  * A pattern without wildcards names one resource. Partition, region and account are
  * filled from `fields` (they are checked to be wildcard-free elsewhere). Literal characters are
  * compared case-insensitively, so a doubtful case counts as unscoped. O(|pattern|·|format|).
@@ -360,11 +387,14 @@ export function namesUnscoped(pattern: string, format: string, fields: { partiti
   // The format as tokens: a literal character, or PH (a name placeholder).
   const PH = null;
   const tokens: Array<string | null> = [];
+  const ec2 = format.startsWith("arn:${Partition}:ec2:");
   let last = 0;
   for (const m of format.matchAll(/\$\{([A-Za-z0-9]+)\}/g)) {
     for (const ch of format.slice(last, m.index).toLowerCase()) tokens.push(ch);
     const name = m[1] ?? "";
     const fixed = name === "Partition" ? fields.partition : name === "Region" ? fields.region : name === "Account" ? fields.account : undefined;
+    const idPrefix = ec2 ? EC2_ID_PREFIXES[name] : undefined;
+    if (idPrefix !== undefined) for (const ch of `${idPrefix}-`) tokens.push(ch);
     if (fixed === undefined) tokens.push(PH);
     else for (const ch of fixed.toLowerCase()) tokens.push(ch);
     last = (m.index ?? 0) + m[0].length;
