@@ -235,10 +235,23 @@ describe("delivery to a Slack receiver on 127.0.0.1", () => {
   it("stays within the overall deadline when answers are slow", async () => {
     rx.script({ status: 500, delayMs: 100 }, { status: 500, delayMs: 100 }, { status: 500, delayMs: 100 });
     const t0 = Date.now();
-    const r = await sendSlack(new URL(rx.url), buildSlackMessage(EVENTS[6] as NotificationEvent), { log: (l) => logs.push(l), deadlineMs: 250, backoffMs: 100 });
+    // The jittered wait at its longest (just under 100 ms): two slow answers and the wait leave
+    // no time for a third attempt.
+    const r = await sendSlack(new URL(rx.url), buildSlackMessage(EVENTS[6] as NotificationEvent), { log: (l) => logs.push(l), deadlineMs: 250, backoffMs: 100, random: () => 0.99 });
     expect(r.ok).toBe(false);
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(r.attempts).toBeLessThanOrEqual(2);
+  });
+
+  it("stays within the overall deadline whatever the jitter draws", async () => {
+    for (const draw of [0, 0.5]) {
+      rx.script({ status: 500, delayMs: 100 }, { status: 500, delayMs: 100 }, { status: 500, delayMs: 100 });
+      const t0 = Date.now();
+      const r = await sendSlack(new URL(rx.url), buildSlackMessage(EVENTS[6] as NotificationEvent), { log: (l) => logs.push(l), deadlineMs: 250, backoffMs: 100, random: () => draw });
+      expect(r.ok).toBe(false);
+      expect(Date.now() - t0).toBeLessThan(1000);
+      expect(r.attempts).toBeLessThanOrEqual(3);
+    }
   });
 
   it("retries a refused connection a bounded number of times", async () => {
