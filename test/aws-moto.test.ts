@@ -48,8 +48,6 @@
 //  - provisioning state: ListPermissionSetsProvisionedToAccount and
 //    ListAccountsForProvisionedPermissionSet are always empty, so "an earlier grant of the request
 //    is already there" (repeated grants) cannot be shown.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
 import {
   AttachUserPolicyCommand,
@@ -80,49 +78,18 @@ import { GitRecordStore } from "../src/store/git-store.js";
 import { runSweep } from "../src/sweep/run.js";
 import { testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
 import { createGitRepo, seedActive, writeConfig } from "./support/git-repo.js";
+import { MOTO_ACCOUNT, motoMissing as isMotoMissing, motoSettings, startMoto, type Moto } from "./support/moto.js";
 
-/** moto's default account: what GetCallerIdentity says for any access key. */
-const ACCOUNT = "123456789012";
+const ACCOUNT = MOTO_ACCOUNT;
 const REGION = "us-east-1";
 const INSTANCE = "arn:aws:sso:::instance/ssoins-1111111111111111";
 const STORE = "d-1111111111";
 const SCHEDULER_ROLE = `arn:aws:iam::${ACCOUNT}:role/jit-access-scheduler`;
 
-const MOTO = spawnSync("python3", ["-c", "import moto, moto.server, flask"], { encoding: "utf8", timeout: 20_000 });
-const motoMissing = MOTO.status !== 0;
-if (motoMissing) {
-  console.warn(
-    `test/aws-moto.test.ts SKIPPED: python3 with moto's server is not available (${(MOTO.error?.message ?? MOTO.stderr ?? "").trim().split("\n").at(-1) ?? "?"}); install it with: pip install 'moto[server]'`,
-  );
-}
-
-const settings: ClientSettings = {
-  region: REGION,
-  credentials: { accessKeyId: "AKIAMOTOTESTING00000", secretAccessKey: "moto-secret" },
-  // Few, quick retries: moto answers at once, and its 500s for unimplemented calls are final.
-  retryMode: "standard",
-  maxAttempts: 2,
-};
-
-let server: ChildProcess | undefined;
-let endpoint = "";
-const savedEndpoint = process.env.AWS_ENDPOINT_URL;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const address = s.address();
-      s.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-async function reset(): Promise<void> {
-  const r = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
-  if (!r.ok) throw new Error(`moto reset answered ${r.status}`);
-}
+const motoMissing = isMotoMissing("test/aws-moto.test.ts");
+const settings: ClientSettings = motoSettings(REGION);
+let moto: Moto | undefined;
+const reset = async (): Promise<void> => moto?.reset();
 
 function config(mode: "iam" | "identity-center"): Config {
   const r = configFromObject({
@@ -156,21 +123,7 @@ async function leftovers(): Promise<string[]> {
 
 beforeAll(async () => {
   if (motoMissing) return;
-  const port = await freePort();
-  endpoint = `http://127.0.0.1:${port}`;
-  server = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-  // The SDK's own endpoint override, as a deployment against an emulator would set it.
-  process.env.AWS_ENDPOINT_URL = endpoint;
-  const until = Date.now() + 20_000;
-  for (;;) {
-    try {
-      await reset();
-      break;
-    } catch (e) {
-      if (Date.now() > until || server.exitCode !== null) throw new Error(`moto did not start on ${endpoint}: ${String(e)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  moto = await startMoto();
   // moto loads each service on its first call (seconds for Scheduler and STS): once, here.
   await Promise.all([
     new STSClient(settings as STSClientConfig).send(new GetCallerIdentityCommand({})),
@@ -182,9 +135,7 @@ beforeAll(async () => {
 }, 40_000);
 
 afterAll(() => {
-  server?.kill();
-  if (savedEndpoint === undefined) delete process.env.AWS_ENDPOINT_URL;
-  else process.env.AWS_ENDPOINT_URL = savedEndpoint;
+  moto?.stop();
 });
 
 describe.skipIf(motoMissing)("the AWS adapter against moto: IAM mode, Scheduler, the sweep", () => {

@@ -8,8 +8,6 @@
 //    the documentation); the identity store's answers are tested on the fake only.
 //  - identitystore ListUsers answers an empty list for any IdentityStoreId; AWS (and the fake)
 //    refuse a store that does not exist.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { ListInstancesCommand, SSOAdminClient, type SSOAdminClientConfig } from "@aws-sdk/client-sso-admin";
 import { CreateScheduleGroupCommand, SchedulerClient, type SchedulerClientConfig } from "@aws-sdk/client-scheduler";
@@ -19,61 +17,25 @@ import { configFromObject } from "../src/domain/config.js";
 import type { Config } from "../src/domain/types.js";
 import { gatherAwsFacts } from "../src/doctor/aws-facts.js";
 import { runChecks, type DoctorFacts } from "../src/doctor/checks.js";
+import { MOTO_ACCOUNT, motoMissing as isMotoMissing, motoSettings, startMoto, type Moto } from "./support/moto.js";
 
-/** moto's default account: what GetCallerIdentity says for any access key. */
-const ACCOUNT = "123456789012";
+const ACCOUNT = MOTO_ACCOUNT;
 const REGION = "us-east-1";
 const SCHEDULER_ROLE = `arn:aws:iam::${ACCOUNT}:role/jit-access-scheduler`;
 const TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole" }] });
 
-const MOTO = spawnSync("python3", ["-c", "import moto, moto.server, flask"], { encoding: "utf8", timeout: 20_000 });
-const motoMissing = MOTO.status !== 0;
-if (motoMissing) console.warn("test/doctor-moto.test.ts SKIPPED: python3 with moto's server is not available; install it with: pip install 'moto[server]'");
-
-const settings: ClientSettings = { region: REGION, credentials: { accessKeyId: "AKIAMOTOTESTING00000", secretAccessKey: "moto-secret" }, retryMode: "standard", maxAttempts: 2 };
-
-let server: ChildProcess | undefined;
-let endpoint = "";
-const savedEndpoint = process.env.AWS_ENDPOINT_URL;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const address = s.address();
-      s.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-async function reset(): Promise<void> {
-  const r = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
-  if (!r.ok) throw new Error(`moto reset answered ${r.status}`);
-}
+const motoMissing = isMotoMissing("test/doctor-moto.test.ts");
+const settings: ClientSettings = motoSettings(REGION);
+let moto: Moto | undefined;
+const reset = async (): Promise<void> => moto?.reset();
 
 beforeAll(async () => {
   if (motoMissing) return;
-  const port = await freePort();
-  endpoint = `http://127.0.0.1:${port}`;
-  server = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-  process.env.AWS_ENDPOINT_URL = endpoint;
-  const until = Date.now() + 20_000;
-  for (;;) {
-    try {
-      await reset();
-      break;
-    } catch (e) {
-      if (Date.now() > until || server.exitCode !== null) throw new Error(`moto did not start on ${endpoint}: ${String(e)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  moto = await startMoto();
 }, 40_000);
 
 afterAll(() => {
-  server?.kill();
-  if (savedEndpoint === undefined) delete process.env.AWS_ENDPOINT_URL;
-  else process.env.AWS_ENDPOINT_URL = savedEndpoint;
+  moto?.stop();
 });
 
 beforeEach(async () => {
