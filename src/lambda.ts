@@ -16,7 +16,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Probot, type ApplicationFunction, type Options as ProbotOptions } from "probot";
 import { assertWebhookSecret, defaultDrafter, jitAccess, MAX_WEBHOOK_BODY_BYTES } from "./app.js";
-import { secretSourceFromEnv, type AppSecrets, type SecretSource } from "./secrets.js";
+import { createNotifier } from "./notify/index.js";
+import { SLACK_WEBHOOK_VARIABLE, secretSourceFromEnv, type AppSecrets, type SecretSource } from "./secrets.js";
 
 /** The parts of an API Gateway v2 / Function URL event we read. */
 export interface LambdaHttpEvent {
@@ -84,9 +85,17 @@ export class RecentIds {
   }
 }
 
-/** The production app: Gemini's key comes from the secret, not from the environment. */
+/** The notifier's environment: the function's, with the Slack secret's URL (if any) as JIT_SLACK_WEBHOOK. */
+export function notifierEnv(env: Readonly<Record<string, string | undefined>>, secrets: AppSecrets): Readonly<Record<string, string | undefined>> {
+  return secrets.slackWebhookUrl ? { ...env, [SLACK_WEBHOOK_VARIABLE]: secrets.slackWebhookUrl } : env;
+}
+
+/** The production app: Gemini's key and the Slack webhook come from the secrets, not from the environment. */
 function defaultApp(env: Readonly<Record<string, string | undefined>>): (secrets: AppSecrets) => ApplicationFunction {
-  return (secrets) => jitAccess({ drafter: defaultDrafter({ ...env, GEMINI_API_KEY: secrets.geminiApiKey }) });
+  return (secrets) => {
+    const notify = notifierEnv(env, secrets);
+    return jitAccess({ drafter: defaultDrafter({ ...env, GEMINI_API_KEY: secrets.geminiApiKey }), notifierFor: (config) => createNotifier(config, notify) });
+  };
 }
 
 export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandler {

@@ -4,6 +4,9 @@
 //   { "APP_ID": "123456", "PRIVATE_KEY": "-----BEGIN RSA PRIVATE KEY-----\n…",
 //     "WEBHOOK_SECRET": "…", "GEMINI_API_KEY": "…" }          (GEMINI_API_KEY optional)
 // The function's environment names the secret (JIT_SECRET_ID), never its values.
+// Optionally a second secret (JIT_SLACK_SECRET_ID) holds the Slack incoming-webhook URL, as plain
+// text or as {"JIT_SLACK_WEBHOOK": "https://hooks.slack.com/..."}; the app sees it as the variable
+// JIT_SLACK_WEBHOOK (SLACK_WEBHOOK_VARIABLE), which the config names in notifications.slack_webhook_env.
 // Credentials come from the Lambda execution role through the SDK's default provider chain.
 import { GetSecretValueCommand, SecretsManagerClient, type SecretsManagerClientConfig } from "@aws-sdk/client-secrets-manager";
 
@@ -12,7 +15,12 @@ export interface AppSecrets {
   privateKey: string;
   webhookSecret: string;
   geminiApiKey?: string;
+  /** From the Slack secret, when the deployment names one; checked by the notifier, not here. */
+  slackWebhookUrl?: string;
 }
+
+/** The variable under which the Lambda offers the Slack secret's URL to the notifier. */
+export const SLACK_WEBHOOK_VARIABLE = "JIT_SLACK_WEBHOOK";
 
 /** Where the secrets come from: Secrets Manager in Lambda, a stub in tests. */
 export interface SecretSource {
@@ -66,10 +74,32 @@ export function parseAppSecrets(secretString: string, env: Env = {}): AppSecrets
   return { appId, privateKey: normalizePrivateKey(privateKey), webhookSecret, ...(geminiApiKey ? { geminiApiKey } : {}) };
 }
 
-/** SHA-256 / HMAC-SHA256 for the signer, from node:crypto. */
+/**
+ * The Slack secret's value → the webhook URL: the text itself, or the JIT_SLACK_WEBHOOK string of
+ * a JSON object. Errors name the shape expected, never the value.
+ */
+export function parseSlackSecret(secretString: string): string {
+  const text = secretString.trim();
+  if (!text.startsWith("{")) {
+    if (!text) throw new SecretConfigError("the Slack secret is empty; store the webhook URL (https://hooks.slack.com/...) as its value");
+    return text;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new SecretConfigError(`the Slack secret starts with "{" but is not JSON; store the webhook URL as plain text or as {"${SLACK_WEBHOOK_VARIABLE}": "https://hooks.slack.com/..."}`);
+  }
+  const v = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>)[SLACK_WEBHOOK_VARIABLE] : undefined;
+  if (typeof v !== "string" || !v.trim()) throw new SecretConfigError(`the Slack secret is a JSON object without a string ${SLACK_WEBHOOK_VARIABLE}; store {"${SLACK_WEBHOOK_VARIABLE}": "https://hooks.slack.com/..."} or the URL as plain text`);
+  return v.trim();
+}
+
 export interface SecretsManagerOptions {
   /** Name or ARN of the secret. */
   secretId: string;
+  /** Name or ARN of the Slack webhook's secret (optional). */
+  slackSecretId?: string;
   region: string;
   /** Default https://secretsmanager.<region>.amazonaws.com (".com.cn" in China regions). */
   endpoint?: string;
@@ -89,28 +119,35 @@ export function secretsManagerSource(options: SecretsManagerOptions): SecretSour
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   });
+  async function read(secretId: string): Promise<string> {
+    let out;
+    try {
+      out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    } catch (e) {
+      // AWS errors carry a name and a message, never the secret.
+      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      throw new SecretConfigError(`GetSecretValue ${secretId} failed${status ? ` with HTTP ${status}` : ""}: ${(e as Error).name} ${(e as Error).message}`.trim());
+    }
+    const secretString = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString("utf8") : undefined);
+    if (!secretString) throw new SecretConfigError(`secret ${secretId} has no value`);
+    return secretString;
+  }
   return {
     async load() {
-      let out;
-      try {
-        out = await client.send(new GetSecretValueCommand({ SecretId: options.secretId }));
-      } catch (e) {
-        // AWS errors carry a name and a message, never the secret.
-        const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        throw new SecretConfigError(`GetSecretValue ${options.secretId} failed${status ? ` with HTTP ${status}` : ""}: ${(e as Error).name} ${(e as Error).message}`.trim());
-      }
-      const secretString = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString("utf8") : undefined);
-      if (!secretString) throw new SecretConfigError(`secret ${options.secretId} has no value`);
-      return parseAppSecrets(secretString, options.env ?? {});
+      // A named Slack secret that cannot be read fails the start like the app's own secret: the
+      // deployment asked for it, and the next invocation retries (a throttled read, say).
+      const [app, slack] = await Promise.all([read(options.secretId), options.slackSecretId ? read(options.slackSecretId) : undefined]);
+      const secrets = parseAppSecrets(app, options.env ?? {});
+      return slack === undefined ? secrets : { ...secrets, slackWebhookUrl: parseSlackSecret(slack) };
     },
   };
 }
 
-/** The deployed configuration: JIT_SECRET_ID names the secret; AWS_REGION is set by Lambda. */
+/** The deployed configuration: JIT_SECRET_ID (and optionally JIT_SLACK_SECRET_ID) name the secrets; AWS_REGION is set by Lambda. */
 export function secretSourceFromEnv(env: Env = process.env): SecretSource {
   const secretId = env.JIT_SECRET_ID;
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!secretId) throw new SecretConfigError("JIT_SECRET_ID is not set; it names the Secrets Manager secret with APP_ID, PRIVATE_KEY and WEBHOOK_SECRET");
   if (!region) throw new SecretConfigError("AWS_REGION is not set");
-  return secretsManagerSource({ secretId, region, env, ...(env.JIT_SECRETS_ENDPOINT ? { endpoint: env.JIT_SECRETS_ENDPOINT } : {}) });
+  return secretsManagerSource({ secretId, region, env, ...(env.JIT_SLACK_SECRET_ID ? { slackSecretId: env.JIT_SLACK_SECRET_ID } : {}), ...(env.JIT_SECRETS_ENDPOINT ? { endpoint: env.JIT_SECRETS_ENDPOINT } : {}) });
 }

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { createLambdaHandler, type LambdaHttpEvent } from "../src/lambda.js";
 import { MAX_WEBHOOK_BODY_BYTES, startWebhookServer, type WebhookServer } from "../src/server.js";
+import { SLACK_WEBHOOK_VARIABLE } from "../src/secrets.js";
 import { loadTemplate, resolveTemplate, type Obj } from "./support/cfn-template.js";
 
 const SECRET = "a-webhook-secret-for-deploy-attacks";
@@ -578,5 +579,37 @@ describe("the deploy template lets the app take over permission sets, act in any
     expect(await decide(deployed, "AppRole", "iam:AttachUserPolicy", `arn:aws:iam::${ACCOUNT}:user/jit-access-grantees/alice`, ctx)).not.toBe("Allowed");
     // Detach (revoke) still reaches whoever holds a jit policy.
     expect(await decide(deployed, "AppRole", "iam:DetachUserPolicy", `arn:aws:iam::${ACCOUNT}:user/alice`, ctx)).toBe("Allowed");
+  });
+});
+
+describe("the deploy template's optional Slack secret opens no other secret", () => {
+  // SlackSecretArn adds one GetSecretValue grant (and its boundary ceiling); the simulator checks
+  // that it reaches exactly that secret, only when given, and that the app's secret stays readable.
+  const template = loadTemplate();
+  const SLACK = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:jit-access/slack-AbCdEf`;
+  const OTHER = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:prod/db-password-AbCdEf`;
+  const withSlack = resolveTemplate(template, { ...IAM_PARAMS, SlackSecretArn: SLACK }, { accountId: ACCOUNT });
+  const without = resolveTemplate(template, IAM_PARAMS, { accountId: ACCOUNT });
+
+  it("lets the app read the Slack secret only when the stack names it, and never another secret", async () => {
+    expect(await decide(withSlack, "AppRole", "secretsmanager:GetSecretValue", SLACK)).toBe("Allowed");
+    expect(await decide(withSlack, "AppRole", "secretsmanager:GetSecretValue", IAM_PARAMS.AppSecretArn)).toBe("Allowed");
+    expect(await decide(withSlack, "AppRole", "secretsmanager:GetSecretValue", OTHER)).not.toBe("Allowed");
+    expect(await decide(without, "AppRole", "secretsmanager:GetSecretValue", SLACK)).not.toBe("Allowed");
+    for (const action of ["secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret", "secretsmanager:UpdateSecret"]) expect(await decide(withSlack, "AppRole", action, SLACK), action).not.toBe("Allowed");
+    expect(await decide(withSlack, "SweepRole", "secretsmanager:GetSecretValue", SLACK)).not.toBe("Allowed");
+  });
+});
+
+describe("the Slack webhook secret in the workflows", () => {
+  it("reaches only the sweep action's step, in the sweep environment, under the Lambda's variable name", () => {
+    const steps = jobs.flatMap(({ file, name, job }) => (job.steps ?? []).map((step) => ({ where: `${file}:${name}`, job, step })));
+    const slack = steps.filter(({ step }) => json(step).includes("secrets.JIT_SLACK_WEBHOOK"));
+    expect(slack.map((x) => x.where)).toEqual(["expire.yml:sweep"]);
+    const [{ job, step }] = slack as [(typeof slack)[number]];
+    expect(step.uses).toBe("./");
+    // The same name as the Lambda gives the Slack secret's URL, so one config line serves both.
+    expect(step.env).toEqual({ [SLACK_WEBHOOK_VARIABLE]: "${{ secrets.JIT_SLACK_WEBHOOK }}" });
+    expect(environmentOf(job)).toBe(TEMPLATE.Parameters.GitHubEnvironment?.Default);
   });
 });

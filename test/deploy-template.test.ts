@@ -276,7 +276,8 @@ describe("deploy/template.yaml", () => {
           expect(s.Condition?.StringEquals?.["iam:PassedToService"]).toBe("scheduler.amazonaws.com");
         }
         if (actionsOf(s).includes("sts:AssumeRole")) expect(resourcesOf(s)).toEqual(["${CrossAccountRoleArns}"]);
-        if (actionsOf(s).includes("secretsmanager:GetSecretValue")) expect(resourcesOf(s)).toEqual(["${AppSecretArn}"]);
+        // The app's secret, or the optional Slack webhook secret (only under HasSlackSecret; checked below).
+        if (actionsOf(s).includes("secretsmanager:GetSecretValue")) expect(resourcesOf(s), `${d.where}/${s.Sid}`).toEqual([/Slack/.test(String(s.Sid)) ? "${SlackSecretArn}" : "${AppSecretArn}"]);
       }
     }
   });
@@ -478,6 +479,23 @@ describe("deploy/template.yaml", () => {
     }
     expect(TEMPLATE_TEXT).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY|ghp_|ghs_|github_pat_|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}/);
     expect(fn.Environment).not.toHaveProperty("Variables.NODE_ENV");
+  });
+
+  it("reads the Slack webhook secret only when SlackSecretArn is given, and only that secret", () => {
+    const p = parameters.SlackSecretArn ?? {};
+    expect(p.Default).toBe("");
+    const re = new RegExp(String(p.AllowedPattern));
+    for (const ok of ["", "arn:aws:secretsmanager:eu-west-1:111122223333:secret:jit-access/slack-AbCdEf"]) expect(re.test(ok), ok).toBe(true);
+    for (const bad of ["*", "arn:aws:secretsmanager:eu-west-1:111122223333:secret:*", "jit-access/slack", "arn:aws:secretsmanager:*:111122223333:secret:x"]) expect(re.test(bad), bad).toBe(false);
+    expect((template.Conditions as Obj).HasSlackSecret).toEqual({ "Fn::Not": [{ "Fn::Equals": [{ Ref: "SlackSecretArn" }, ""] }] });
+    // Both the role's grant and the boundary's ceiling exist only under HasSlackSecret.
+    const raw = JSON.stringify(resources);
+    for (const sid of ["ReadTheSlackSecret", "CeilingSlackSecret"]) expect(raw).toMatch(new RegExp(`"Fn::If":\\["HasSlackSecret",\\{"Sid":"${sid}"`));
+    const slackStatements = policyDocs().flatMap((d) => d.statements.filter((s) => resourcesOf(s).includes("${SlackSecretArn}")));
+    expect(slackStatements.map((s) => s.Sid).sort()).toEqual(["CeilingSlackSecret", "ReadTheSlackSecret"]);
+    for (const s of slackStatements) expect(actionsOf(s)).toEqual(["secretsmanager:GetSecretValue"]);
+    const vars = (((resources.WebhookFunction?.Properties ?? {}).Environment as Obj).Variables ?? {}) as Obj;
+    expect(vars.JIT_SLACK_SECRET_ID).toEqual({ "Fn::If": ["HasSlackSecret", { Ref: "SlackSecretArn" }, { Ref: "AWS::NoValue" }] });
   });
 
   it("exposes the function through a public Function URL with both invoke permissions", () => {

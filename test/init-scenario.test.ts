@@ -1,33 +1,23 @@
 // From `jit-access init` to an expired grant: the files init writes are the whole access
 // repository in the fake GitHub (no config, form or CODEOWNERS of the test harness), the app is
 // installed, and a request from the generated form is proposed, approved, granted and expired.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONFIG_PATH } from "../src/domain/config.js";
 import { HOME, SCHEDULER_ROLE } from "./support/fake-aws/fixtures.js";
-import { attachedTo, issueBody, pulls, REPO, startHarness, type Harness } from "./support/app-harness.js";
-import { runCli } from "./support/cli.js";
-import { approveAndMerge, jitAttachments, sweepVia } from "./support/scenario.js";
+import { issueBody, pulls, REPO, startHarness, type Harness } from "./support/app-harness.js";
+import { expectGrantedThenExpired, initAccessRepo, installationCreated } from "./support/adoption.js";
 import { issuesOpened } from "./support/webhooks.js";
 
 let dir: string;
 let files: Record<string, string>;
 let h: Harness;
 
-function walk(root: string, at = root): string[] {
-  return readdirSync(at).flatMap((name) => {
-    const abs = join(at, name);
-    return statSync(abs).isDirectory() ? walk(root, abs) : [relative(root, abs)];
-  });
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "jit-init-scenario-"));
-  const r = await runCli(["init", ".", "--account", `prod=${HOME}`, "--region", "us-east-1", "--approver", "bob", "--approver", "dave", "--principal", "alice=alice", "--scheduler-role-arn", SCHEDULER_ROLE], dir);
-  expect(r.code, r.stderr).toBe(0);
-  files = Object.fromEntries(walk(dir).map((p) => [p, readFileSync(join(dir, p), "utf8")]));
+  files = await initAccessRepo(dir, ["--account", `prod=${HOME}`, "--region", "us-east-1", "--approver", "bob", "--approver", "dave", "--principal", "alice=alice", "--scheduler-role-arn", SCHEDULER_ROLE]);
   h = await startHarness({ config: files[CONFIG_PATH], files });
 });
 afterAll(async () => {
@@ -45,8 +35,7 @@ describe("an access repository made by jit-access init", () => {
 
     // Installing the app makes the labels the form and the app use.
     const repo = h.github.repo(REPO);
-    const repositories = [{ id: repo.id, node_id: `R_${repo.id}`, name: repo.name, full_name: REPO, private: repo.private }];
-    expect(await h.deliver({ name: "installation", payload: { action: "created", installation: h.github.installationJson(), repositories, sender: h.github.userJson("acme-admin") } })).toBe(200);
+    expect(await h.deliver(installationCreated(h))).toBe(200);
     expect([...repo.labels.keys()]).toEqual(expect.arrayContaining(["access-request", "jit:proposed", "jit:active", "jit:expired"]));
 
     // Opened without the label, as when a form's label is dropped: recognised by its shape.
@@ -60,14 +49,7 @@ describe("an access repository made by jit-access init", () => {
     expect(h.github.checkRuns(REPO, { name: "jit-access/validate" }).at(-1)?.conclusion).toBe("success");
 
     // bob is a code owner of access-requests/prod/ (init's CODEOWNERS) and an approver (init's config).
-    expect(await approveAndMerge(h, pr!.number, ["bob"], "bob")).toBe(200);
-    expect(attachedTo(h.aws, "alice").some((arn) => arn.includes(":policy/jit-access/"))).toBe(true);
-    expect(h.github.labels(REPO, issue)).toContain("jit:active");
-
-    h.clock.now = new Date(h.clock.now.getTime() + 9 * 3600_000);
-    const report = await sweepVia(h, files[CONFIG_PATH]!);
-    expect(report.ok).toBe(true);
-    expect(jitAttachments(h.aws)).toEqual([]);
-    expect(h.github.labels(REPO, issue)).toContain("jit:expired");
+    // Approved and merged, granted; at its expiry the sweep (step 7's workflow) ends it.
+    await expectGrantedThenExpired(h, pr!.number, issue, files[CONFIG_PATH]!);
   });
 });

@@ -14,7 +14,8 @@ import { checkRequest } from "../src/domain/request.js";
 import { requestPath } from "../src/domain/request-file.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import { planRequest } from "../src/policy/pipeline.js";
-import { CODEOWNERS_PATH, EXPIRE_PATH, FORM_PATH, KEEP_PATH, PINNED, README_PATH, VALIDATE_PATH } from "../src/init/files.js";
+import { CODEOWNERS_PATH, EXPIRE_PATH, FORM_PATH, KEEP_PATH, PINNED, README_PATH, SLACK_VARIABLE, VALIDATE_PATH } from "../src/init/files.js";
+import { SLACK_WEBHOOK_VARIABLE } from "../src/secrets.js";
 import { checkInitFlags, InitFlagError, type InitOptions, type RawInitFlags } from "../src/init/options.js";
 import { desiredFiles, planInit } from "../src/init/plan.js";
 import { version } from "../src/cli.js";
@@ -288,6 +289,7 @@ const RELEASE_SHA = "0123456789abcdef0123456789abcdef01234567";
 describe.each([
   ["default --action-ref", BASE],
   ["--action-ref pinned to a SHA, and a fork's CLI package", { ...BASE, action: "acme/jit-access-fork", "action-ref": RELEASE_SHA, "cli-package": "@acme/jit-access@1.2.3" }],
+  ["--slack", { ...BASE, slack: true }],
 ] as const)("the generated workflows (%s)", (_name, flags) => {
   const o = opts(flags);
   const files = filesOf(o);
@@ -369,6 +371,41 @@ describe.each([
     const step = workflows.get(EXPIRE_PATH)!.jobs.sweep!.steps!.find((s) => s.uses?.startsWith(`${o.action}@`))!;
     for (const k of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs)).toContain(k);
     for (const [k, v] of Object.entries(action.inputs)) if (v.required) expect(Object.keys(step.with ?? {})).toContain(k);
+  });
+});
+
+describe("init --slack", () => {
+  // The Lambda offers its Slack secret under this name; the sweep gets the environment secret of the same name.
+  const stepEnv = (o: InitOptions) => (yaml.load(filesOf(o).get(EXPIRE_PATH)!, { schema: yaml.CORE_SCHEMA }) as Workflow).jobs.sweep!.steps!.find((st) => st.uses?.startsWith(`${o.action}@`))!.env;
+
+  it.each([
+    ["iam", BASE],
+    ["identity-center", IC],
+  ] as const)("%s: names JIT_SLACK_WEBHOOK in the config and passes the environment secret to the sweep step only", (_mode, flags) => {
+    const o = opts({ ...flags, slack: true });
+    const config = parseConfig(filesOf(o).get(CONFIG_PATH)!);
+    if (!config.ok) throw new Error(JSON.stringify(config.problems));
+    expect(config.config.notifications.slack_webhook_env).toBe(SLACK_WEBHOOK_VARIABLE);
+    expect(stepEnv(o)).toEqual({ [SLACK_WEBHOOK_VARIABLE]: `\${{ secrets.${SLACK_WEBHOOK_VARIABLE} }}` });
+    expect(SLACK_VARIABLE).toBe(SLACK_WEBHOOK_VARIABLE);
+  });
+
+  it("without --slack, neither the config nor the workflows mention Slack", () => {
+    const o = opts();
+    expect(o.slack).toBe(false);
+    const config = parseConfig(filesOf(o).get(CONFIG_PATH)!);
+    if (!config.ok) throw new Error(JSON.stringify(config.problems));
+    expect(config.config.notifications.slack_webhook_env).toBeUndefined();
+    expect(stepEnv(o)).toBeUndefined();
+    for (const [p, text] of filesOf(o)) if (p !== README_PATH) expect(text, p).not.toMatch(/slack/i);
+  });
+
+  it("is a flag of the command, listed in its usage", async () => {
+    const dir = freshDir();
+    const r = await runCli(["init", ".", ...flagArgs(BASE), "--slack"], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, CONFIG_PATH), "utf8")).toMatch(/^notifications:\n {2}slack_webhook_env: JIT_SLACK_WEBHOOK/m);
+    expect(INIT_USAGE).toContain("[--slack]");
   });
 });
 

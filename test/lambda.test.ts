@@ -10,8 +10,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ApplicationFunction } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLambdaHandler, RecentIds, type LambdaHttpEvent } from "../src/lambda.js";
-import { normalizePrivateKey, parseAppSecrets, SecretConfigError, secretsManagerSource, type AppSecrets, type SecretSource } from "../src/secrets.js";
+import fc from "fast-check";
+import { createLambdaHandler, notifierEnv, RecentIds, type LambdaHttpEvent } from "../src/lambda.js";
+import { createNotifier } from "../src/notify/index.js";
+import { normalizePrivateKey, parseAppSecrets, parseSlackSecret, SecretConfigError, secretsManagerSource, SLACK_WEBHOOK_VARIABLE, type AppSecrets, type SecretSource } from "../src/secrets.js";
 
 const SECRET = "a-webhook-secret-for-lambda-tests";
 let privateKey = "";
@@ -260,11 +262,63 @@ describe("app secrets", () => {
   });
 });
 
+describe("the Slack webhook secret", () => {
+  const HOOK = "https://hooks.slack.com/services/T000/B000/XXXXXXXX";
+
+  it("is the URL as plain text or as the JIT_SLACK_WEBHOOK of a JSON object", () => {
+    const table: Array<[string, string]> = [
+      [HOOK, HOOK],
+      [`  ${HOOK}\n`, HOOK],
+      [JSON.stringify({ JIT_SLACK_WEBHOOK: HOOK }), HOOK],
+      [JSON.stringify({ JIT_SLACK_WEBHOOK: HOOK, other: 1 }), HOOK],
+    ];
+    for (const [stored, url] of table) expect(parseSlackSecret(stored), stored).toBe(url);
+  });
+
+  it("refuses an empty value or a JSON object without the key, naming the shape and never the value", () => {
+    for (const bad of ["", "  ", "{not json hunter2", JSON.stringify({ SLACK: "hunter2" }), JSON.stringify({ JIT_SLACK_WEBHOOK: 7 }), '{"hunter2"]']) {
+      let error: unknown;
+      try {
+        parseSlackSecret(bad);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, bad).toBeInstanceOf(SecretConfigError);
+      expect(String(error)).not.toContain("hunter2");
+      expect(String(error)).toMatch(/Slack secret/);
+    }
+    fc.assert(
+      fc.property(fc.string({ minLength: 8 }).filter((x) => x.trim().startsWith("{")), (junk) => {
+        try {
+          parseSlackSecret(junk);
+        } catch (e) {
+          expect(e).toBeInstanceOf(SecretConfigError);
+          expect(String(e)).not.toContain(junk.trim());
+        }
+      }),
+    );
+  });
+
+  it("switches the notifier's Slack channel on only for a config naming JIT_SLACK_WEBHOOK, when the deployment has the secret", () => {
+    const logs: string[] = [];
+    const log = (l: string) => logs.push(l);
+    const named = { notifications: { slack_webhook_env: SLACK_WEBHOOK_VARIABLE } };
+    expect(createNotifier(named, notifierEnv({}, secrets({ slackWebhookUrl: HOOK })), { log }).channels).toEqual(["slack"]);
+    // No Slack secret: off, and the log says which variable is missing.
+    expect(createNotifier(named, notifierEnv({}, secrets()), { log }).channels).toEqual([]);
+    expect(logs.join("\n")).toContain(`the environment variable ${SLACK_WEBHOOK_VARIABLE} is not set`);
+    // The secret does not turn Slack on for a config that does not ask for it.
+    expect(createNotifier({ notifications: {} }, notifierEnv({}, secrets({ slackWebhookUrl: HOOK })), { log }).channels).toEqual([]);
+    // The secret wins over a variable of the same name in the function's environment.
+    expect(notifierEnv({ [SLACK_WEBHOOK_VARIABLE]: "https://hooks.slack.com/services/old" }, secrets({ slackWebhookUrl: HOOK }))[SLACK_WEBHOOK_VARIABLE]).toBe(HOOK);
+  });
+});
+
 describe("Secrets Manager source", () => {
   let server: Server;
   let url = "";
   const seen: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
-  let respond: () => { status: number; body: unknown } = () => ({ status: 200, body: {} });
+  let respond: (body: string) => { status: number; body: unknown } = () => ({ status: 200, body: {} });
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -272,7 +326,7 @@ describe("Secrets Manager source", () => {
       req.on("data", (c: Buffer) => (body += c.toString("utf8")));
       req.on("end", () => {
         seen.push({ headers: req.headers, body });
-        const r = respond();
+        const r = respond(body);
         res.writeHead(r.status, { "content-type": "application/x-amz-json-1.1" }).end(JSON.stringify(r.body));
       });
     });
@@ -294,6 +348,22 @@ describe("Secrets Manager source", () => {
     expect(req?.headers["x-amz-security-token"]).toBe("session-token");
     expect(req?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/secretsmanager\/aws4_request, SignedHeaders=[a-z0-9;-]*x-amz-target[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);
     expect(JSON.parse(req?.body ?? "")).toEqual({ SecretId: "jit-access/app" });
+  });
+
+  it("reads the Slack secret named by JIT_SLACK_SECRET_ID next to the app's, and fails the start when it cannot", async () => {
+    const HOOK = "https://hooks.slack.com/services/T1/B1/Y";
+    const app = { SecretString: JSON.stringify({ APP_ID: "9", PRIVATE_KEY: "k", WEBHOOK_SECRET: SECRET }) };
+    seen.length = 0;
+    respond = (body) => ({ status: 200, body: (JSON.parse(body) as { SecretId: string }).SecretId === "jit-access/slack" ? { SecretString: HOOK } : app });
+    const withSlack = await secretsManagerSource({ secretId: "jit-access/app", slackSecretId: "jit-access/slack", region: "eu-west-1", endpoint: url, credentials }).load();
+    expect(withSlack).toMatchObject({ appId: "9", slackWebhookUrl: HOOK });
+    expect(seen.map((r) => (JSON.parse(r.body) as { SecretId: string }).SecretId).sort()).toEqual(["jit-access/app", "jit-access/slack"]);
+    // Without JIT_SLACK_SECRET_ID only the app's secret is read.
+    seen.length = 0;
+    expect(await secretsManagerSource({ secretId: "jit-access/app", region: "eu-west-1", endpoint: url, credentials }).load()).not.toHaveProperty("slackWebhookUrl");
+    expect(seen).toHaveLength(1);
+    respond = (body) => ((JSON.parse(body) as { SecretId: string }).SecretId === "jit-access/slack" ? { status: 400, body: { __type: "AccessDeniedException", message: "not allowed" } } : { status: 200, body: app });
+    await expect(secretsManagerSource({ secretId: "jit-access/app", slackSecretId: "jit-access/slack", region: "eu-west-1", endpoint: url, credentials }).load()).rejects.toThrow(/GetSecretValue jit-access\/slack failed with HTTP 400: AccessDeniedException/);
   });
 
   it("reports AWS errors by type, retrying throttling", async () => {

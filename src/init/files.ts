@@ -27,6 +27,9 @@ const q = (s: string) => JSON.stringify(s);
 const key = (s: string) => (/^[A-Za-z][A-Za-z0-9-]*$/.test(s) && !/^(true|false|null)$/i.test(s) ? s : q(s));
 const owner = (approver: string) => (approver.startsWith("@") ? approver : `@${approver}`);
 
+/** The variable the Lambda gives the Slack secret's URL (src/secrets.ts SLACK_WEBHOOK_VARIABLE; a test keeps them equal). */
+export const SLACK_VARIABLE = "JIT_SLACK_WEBHOOK";
+
 export function configText(o: InitOptions): string {
   const width = Math.max(...o.accounts.map((a) => key(a.alias).length));
   const lines = [
@@ -65,8 +68,14 @@ export function configText(o: InitOptions): string {
     "max_duration: 24h",
     "ai:",
     "  provider: builtin             # builtin | gemini (needs GEMINI_API_KEY in the app's environment)",
-    "",
   );
+  if (o.slack) {
+    lines.push(
+      "notifications:",
+      `  slack_webhook_env: ${SLACK_VARIABLE}   # the app: stack parameter SlackSecretArn; the sweep: environment secret ${SLACK_VARIABLE}`,
+    );
+  }
+  lines.push("");
   return lines.join("\n");
 }
 
@@ -206,7 +215,14 @@ jobs:
           role-to-assume: \${{ vars.JIT_ACCESS_SWEEP_ROLE_ARN }}
           role-session-name: jit-access-sweep-\${{ github.run_id }}
           aws-region: \${{ vars.AWS_REGION || '${o.region}' }}
-      - uses: ${actionUses(o)}
+      - uses: ${actionUses(o)}${
+        o.slack
+          ? `
+        env:
+          # The Slack webhook URL, from the environment secret of that name (config: notifications).
+          ${SLACK_VARIABLE}: \${{ secrets.${SLACK_VARIABLE} }}`
+          : ""
+      }
         with:
           github-token: \${{ steps.app-token.outputs.token }}
           config-path: ${CONFIG_PATH}

@@ -22,6 +22,8 @@ export interface InitOptions {
   cliVersion: string;
   /** name@version of the CLI package the workflows run with npx (a fork may publish its own). */
   cliPackage: string;
+  /** Slack on: the config names JIT_SLACK_WEBHOOK and expire.yml passes the environment secret of that name. */
+  slack: boolean;
 }
 
 export interface RawInitFlags {
@@ -36,6 +38,7 @@ export interface RawInitFlags {
   action?: string;
   "action-ref"?: string;
   "cli-package"?: string;
+  slack?: boolean;
 }
 
 export class InitFlagError extends Error {}
@@ -140,5 +143,6 @@ export function checkInitFlags(flags: RawInitFlags, packageVersion: string): Ini
     actionRef,
     cliVersion: packageVersion,
     cliPackage,
+    slack: flags.slack === true,
   };
 }
