@@ -1,4 +1,4 @@
-// Fault injection (issue 10, item 3): fast-check generates request lifecycles and fault schedules
+// Fault injection: fast-check generates request lifecycles and fault schedules
 // and runs them against the real app (fake GitHub + fake AWS) and the real sweep (through the
 // contents API, as the Action runs it). After every step the invariants below must hold.
 //

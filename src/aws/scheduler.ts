@@ -94,10 +94,10 @@ export async function listSchedules(client: SchedulerClient, accountIds: string[
       // The request id is in the description: hashed names cannot be turned back into ids.
       const full = await client.send(new GetScheduleCommand({ Name: s.Name, GroupName: SCHEDULE_GROUP }));
       const id = DESCRIPTION_ID.exec(full.Description ?? "")?.[1];
-      // Issue 10 (fault injection): schedules carry no tags, so a schedule left behind by a grant
-      // whose rollback failed (record still `proposed`) was "in flight" to reconcile forever. Its
-      // one-time at() (UTC) is its expiry: once that has passed and the schedule is still there,
-      // it is drift like a policy whose jit-access:expires-at tag has passed.
+      // Schedules carry no tags, so a schedule left behind by a grant whose rollback failed (record
+      // still `proposed`) would look in flight to reconcile forever. Its one-time at() (UTC) is its
+      // expiry: once that has passed and the schedule is still there, it is drift like a policy
+      // whose jit-access:expires-at tag has passed.
       const at = /^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$/.exec(full.ScheduleExpression ?? "")?.[1];
       const expiresAt = at && (full.ScheduleExpressionTimezone ?? "UTC") === "UTC" ? `${at}Z` : undefined;
       out.push({ kind: "schedule", arn: s.Arn, name: s.Name, accountIds, ...(id ? { requestId: id } : {}), ...(expiresAt ? { expiresAt } : {}) });

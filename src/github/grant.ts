@@ -129,11 +129,10 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
     return blocked([`this pull request changes ${path}, the record of a request that is already ${before.status}; status, grant and closed are written by jit-access only, and a record is never re-proposed. ${what} To extend or change access, open a new request.`]); // said on this PR only: the owner's issue keeps its Granted comment
   }
 
-  // Issue 10 (attack suite): a replayed merge delivery of a request the app already granted must
-  // not be judged again (checked after the record-rewrite guard above, so that a PR cannot claim
-  // a merge). Judging it again after the expiry, or after an approver left their team, replaced the "✅ Granted" comment with "⛔ Not granted … nothing was attached" and labelled
-  // the request jit:blocked while the access was (or had been) live. The record on the default
-  // branch names the merge it was granted from: that merge is done.
+  // A replayed merge delivery of a request the app already granted is not judged again (checked
+  // after the record-rewrite guard above, so that a PR cannot claim a merge): judged after the
+  // expiry, or after an approver left their team, it would say "Not granted" about access that
+  // is (or was) live. The record on the default branch names the merge it was granted from.
   const recorded = await mainStore.read(path);
   const recordedReq = recorded ? parseRequestFile(recorded.text, { file: path, config }) : undefined;
   if (recordedReq?.ok && (recordedReq.request.status ?? "proposed") !== "proposed" && recordedReq.request.grant?.merge_commit === pr.mergeCommitSha) {
@@ -262,10 +261,9 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
       if (o.kind === "skipped" && !o.reason.startsWith("already")) throw new Error(o.reason);
     });
   } catch (e) {
-    // No record, no access: take the grant back before saying anything. Issue 10 (fault
-    // injection): a single failed revoke (e.g. a throttling burst outlasting the SDK's retries)
-    // left the policy attached with the record still `proposed` — access without a record until
-    // the sweep saw its expiry tag pass. The rollback is retried before the delivery gives up.
+    // No record, no access: take the grant back before saying anything. The revoke is retried, so
+    // one throttling burst outlasting the SDK's retries does not leave the policy attached with the
+    // record still `proposed`.
     await retried(() => grants.revoke(result), 3);
     const reason = `the grant could not be recorded (${e instanceof Error ? e.message : String(e)}), so it was revoked again`;
     await failed(octokit, repo, [pr.number, issueNumber], reason);

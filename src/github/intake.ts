@@ -131,9 +131,9 @@ async function proposeIssue(octokit: ProbotOctokit, repo: RepoRef, issue: IssueI
   const file = requestPath(request, new Date(issue.createdAt));
   const checked = checkRequest(structuredClone(request), { file, config });
   if (!checked.ok) return invalid(checked.problems);
-  // Issue 10 (attack suite): an issue edited or reopened after its request was merged must not
-  // propose the file again — that pull request would rewrite the record (active, expired, …)
-  // on the default branch. The merge handler refuses such a PR too; here it is never opened.
+  // An issue edited or reopened after its request was merged does not propose the file again:
+  // that pull request would rewrite the record (active, expired, …) on the default branch. The
+  // merge handler refuses such a PR too; here it is never opened.
   const onMain = existing ? undefined : await store.read(file);
   const recordedStatus = onMain ? recordStatus(onMain.text) : undefined;
   if (recordedStatus && recordedStatus !== "proposed") {

@@ -45,11 +45,11 @@ export interface SweepReport {
 export async function runSweep(env: SweepEnv, opts: SweepOptions): Promise<SweepReport> {
   const failures: string[] = [];
   const warnings: string[] = [];
-  // AWS first, then the records (issue 10, fault injection): a grant's file is on the default
+  // AWS first, then the records: a grant's file is on the default
   // branch (merged, `proposed`) before the app creates anything in AWS, so every resource in this
   // listing has its file in the records read after it. Read the other way round, a merge granted
-  // between the two reads was in AWS but not in the records, and reconcile revoked the live grant
-  // as "no-record" drift.
+  // between the two reads would be in AWS but not in the records, and reconcile would revoke the
+  // live grant as "no-record" drift.
   let managed: ManagedResource[] | undefined;
   if (opts.reconcile) {
     try {
