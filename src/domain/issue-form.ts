@@ -7,6 +7,9 @@ import { show } from "./text.js";
 import type { AccessLevel, AccessRequest, Problem, RequestItem } from "./types.js";
 import { ACCESS_LEVELS } from "./types.js";
 
+/** Where an access repository keeps its request form (the package ships one at the same path). */
+export const FORM_PATH = ".github/ISSUE_TEMPLATE/access-request.yml";
+
 export const ACCESS_REQUEST_LABEL = "access-request";
 /** GitHub caps issue bodies at 65,536 characters. */
 export const MAX_ISSUE_BODY = 65_536;

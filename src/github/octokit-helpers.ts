@@ -32,23 +32,6 @@ export async function removeLabel(octokit: ProbotOctokit, repo: RepoRef, issueNu
   }
 }
 
-/** The branch's head sha, creating the branch from `from` when it does not exist. */
-export async function ensureBranch(octokit: ProbotOctokit, repo: RepoRef, branch: string, from: string): Promise<string> {
-  try {
-    const { data } = await octokit.rest.git.getRef({ owner: repo.owner, repo: repo.repo, ref: `heads/${branch}` });
-    return data.object.sha;
-  } catch (e) {
-    if (status(e) !== 404) throw e;
-  }
-  const { data: base } = await octokit.rest.git.getRef({ owner: repo.owner, repo: repo.repo, ref: `heads/${from}` });
-  try {
-    await octokit.rest.git.createRef({ owner: repo.owner, repo: repo.repo, ref: `refs/heads/${branch}`, sha: base.object.sha });
-  } catch (e) {
-    if (status(e) !== 422) throw e; // created meanwhile by a concurrent delivery
-  }
-  return base.object.sha;
-}
-
 export async function branchHead(octokit: ProbotOctokit, repo: RepoRef, branch: string): Promise<string> {
   const { data } = await octokit.rest.git.getRef({ owner: repo.owner, repo: repo.repo, ref: `heads/${branch}` });
   return data.object.sha;

@@ -6,22 +6,20 @@ import { join } from "node:path";
 import type { ProbotOctokit } from "probot";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { CONFIG_PATH, parseConfig, type ConfigResult } from "../domain/config.js";
-import { loadFormTemplate, type FormTemplate } from "../domain/issue-form.js";
+import { FORM_PATH, loadFormTemplate, type FormTemplate } from "../domain/issue-form.js";
 import type { Problem } from "../domain/types.js";
 import { packageRoot } from "../package-root.js";
 import type { RepoRef } from "./octokit-helpers.js";
 import { status, type GitHubRecordStore } from "./store.js";
 
-export const FORM_PATH = ".github/ISSUE_TEMPLATE/access-request.yml";
 
 export async function loadRepoConfig(store: GitHubRecordStore): Promise<ConfigResult> {
   let file;
   try {
     file = await store.read(CONFIG_PATH);
   } catch (e) {
-    // Issue 10 (fault injection): a GitHub error (502, 409, …) is not a broken config. Reported
-    // as one, the delivery answered 200 and the requester was told to fix the issue (jit:invalid),
-    // an approved merge was "Not granted" (jit:blocked), /revoke refused — none of it retried.
+    // A GitHub error (502, 409, …) is not a broken config: reported as one, the requester would be
+    // told to fix the issue and an approved merge would be "Not granted", with nothing retried.
     // Thrown, the delivery fails and can be redelivered. A file that is not a readable file
     // (a directory, over the size limit) is still the config's problem.
     if (status(e) !== undefined) throw e;
@@ -36,7 +34,7 @@ let bundledForm: string | undefined;
 
 /** The repository's form, or the one shipped with jit-access when the repository has none. */
 export async function loadRepoForm(store: GitHubRecordStore): Promise<{ ok: true; template: FormTemplate } | { ok: false; problems: Problem[] }> {
-  // A GitHub error must not silently swap the repository's form for the bundled one (issue 10).
+  // A GitHub error must not silently swap the repository's form for the bundled one.
   const file = await store.read(FORM_PATH).catch((e: unknown) => (status(e) === undefined ? undefined : Promise.reject(e)));
   bundledForm ??= readFileSync(join(packageRoot(), FORM_PATH), "utf8");
   return loadFormTemplate(file?.text ?? bundledForm);

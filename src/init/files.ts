@@ -2,9 +2,10 @@
 // issue form comes in as a string.
 import * as yaml from "js-yaml";
 import { CONFIG_PATH } from "../domain/config.js";
+import { FORM_PATH } from "../domain/issue-form.js";
 import type { InitOptions } from "./options.js";
 
-export const FORM_PATH = ".github/ISSUE_TEMPLATE/access-request.yml";
+export { FORM_PATH };
 export const CODEOWNERS_PATH = ".github/CODEOWNERS";
 export const VALIDATE_PATH = ".github/workflows/validate.yml";
 export const EXPIRE_PATH = ".github/workflows/expire.yml";
