@@ -1,6 +1,6 @@
 // Record changes to request files. Every state change is one commit whose message is the audit
-// log: a stable subject and trailers (Request-Id, Approved-By, Expires-At, Aws-Resource) that
-// `git log --format=%(trailers)` and the report read back. Pure.
+// log: a stable subject and trailers (Request-Id, Approved-By, Expires-At, Aws-Resource, Risk,
+// Rule, Closed-By) that `git log --format=%(trailers)` and the report read back. Pure.
 import { transition, type LifecycleEvent } from "./lifecycle.js";
 import type { AccessRequest, ClosedRecord, GrantRecord, RequestStatus } from "./types.js";
 
@@ -39,6 +39,10 @@ export interface Trailers {
   "Expires-At"?: string;
   "Aws-Resource"?: string[];
   "Closed-By"?: string;
+  /** The risk tier the request was judged at (low, medium, high). */
+  Risk?: string;
+  /** The codes of the rules that refused or closed it (ProblemCode), one trailer each. */
+  Rule?: string[];
 }
 
 /** One line per trailer value; newlines in values are flattened so trailers cannot be forged. */
@@ -49,6 +53,8 @@ export function commitMessage(subject: string, body: string | undefined, trailer
   if (trailers["Expires-At"]) lines.push(`Expires-At: ${flat(trailers["Expires-At"])}`);
   for (const r of trailers["Aws-Resource"] ?? []) lines.push(`Aws-Resource: ${flat(r)}`);
   if (trailers["Closed-By"]) lines.push(`Closed-By: ${flat(trailers["Closed-By"])}`);
+  if (trailers.Risk) lines.push(`Risk: ${flat(trailers.Risk)}`);
+  for (const r of trailers.Rule ?? []) lines.push(`Rule: ${flat(r)}`);
   const text = body ? `\n\n${body.replace(/\r/g, "").replace(/^([A-Za-z-]+):/gm, "$1 -")}` : "";
   return `${flat(subject).slice(0, 100)}${text}\n\n${lines.join("\n")}\n`;
 }

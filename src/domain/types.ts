@@ -47,6 +47,8 @@ export interface ClosedRecord {
   at: string;
   reason: string;
   by?: string;
+  /** The stable code of what closed it (a ProblemCode for refusals), read by the report. */
+  code?: string;
 }
 
 /** A request file as stored under access-requests/. */
@@ -103,8 +105,18 @@ export type RiskTier = "low" | "medium" | "high";
 
 /** One thing wrong with an input, said so a person can fix it. */
 export interface Problem {
+  /**
+   * Stable, machine-readable: `<area>.<rule>` (see src/domain/problems.ts). Tests, the report and
+   * record commits use the code; the message is for people and may be reworded.
+   */
+  code?: ProblemCode;
   /** Field path in the input, e.g. `request[0].duration`; "" for the whole input. */
   path: string;
   /** What is wrong, naming the value, and how to fix it. */
   message: string;
 }
+
+/** `<area>.<rule>`, lower-case kebab parts: `approval.self`, `guardrail.dangerous-action`. */
+export type ProblemCode = `${ProblemArea}.${string}`;
+
+export type ProblemArea = "yaml" | "schema" | "config" | "request" | "form" | "guardrail" | "approval" | "merge" | "record" | "aws" | "github" | "cli";
