@@ -9,10 +9,11 @@ import { candidateTeams, checkChangedFiles, preMergeTips, verifyApproval, type C
 import { CONFIG_PATH } from "../domain/config.js";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { parseDuration } from "../domain/duration.js";
-import { commitMessage, recordGrant, recordStatus } from "../domain/records.js";
+import { commitMessage, recordGrant, recordGrantFailed, recordRejected as recordRejectedRecord, recordStatus } from "../domain/records.js";
+import { codesOf, describeProblem, problem } from "../domain/problems.js";
 import { parseRequestFile } from "../domain/request.js";
 import { dumpRequest } from "../domain/request-file.js";
-import type { AccessRequest, Config, GrantRecord } from "../domain/types.js";
+import type { AccessRequest, Config, GrantRecord, Problem, ProblemCode } from "../domain/types.js";
 import { storedAws } from "../aws/plan.js";
 import { GrantError } from "../aws/grants.js";
 import type { Grants } from "../aws/types.js";
@@ -20,9 +21,8 @@ import { loadCatalogue } from "../iam-data.js";
 import type { Notifier } from "../notify/types.js";
 import { planRequest } from "../policy/pipeline.js";
 import { updateRecord } from "../store/record-store.js";
-import { LABEL } from "./intake.js";
 import { MARKER, quote } from "./messages.js";
-import { addLabels, removeLabel, upsertComment, type RepoRef } from "./octokit-helpers.js";
+import { setState, upsertComment, type RepoRef } from "./octokit-helpers.js";
 import { loadRepoConfig } from "./repo-config.js";
 import { GitHubRecordStore, status } from "./store.js";
 
@@ -49,8 +49,8 @@ export interface GrantDeps {
 export type GrantOutcome =
   | { kind: "ignored"; reason: string }
   | { kind: "already"; reason: string }
-  | { kind: "blocked"; reasons: string[] }
-  | { kind: "failed"; reason: string }
+  | { kind: "blocked"; reasons: string[]; codes: ProblemCode[]; recorded?: string }
+  | { kind: "failed"; reason: string; recorded?: string }
   | { kind: "granted"; id: string; expiresAt: string; resources: string[] };
 
 // One grant per request at a time within this process; the record's compare-and-swap covers the rest.
@@ -71,21 +71,27 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
   const listed = await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo: name, pull_number: pr.number, per_page: 100 });
   if (!listed.some((f) => f.filename.startsWith("access-requests/"))) return { kind: "ignored", reason: "touches no request file" };
 
-  // Filled in once the request is known, so refusals after that point are also notified.
-  const about: { config?: Config; request?: AccessRequest } = {};
-  const blocked = async (reasons: string[], issue?: number): Promise<GrantOutcome> => {
+  // Filled in as the merge is judged: the config, so that a refused merge can be recorded, and
+  // the request, so that refusals after that point are also notified.
+  const about: { config?: Config; request?: AccessRequest; path?: string; record?: boolean } = {};
+  const blocked = async (problems: Problem[], issue?: number): Promise<GrantOutcome> => {
+    const reasons = problems.map(describeProblem);
+    const codes = codesOf(problems);
+    // The refusal goes into the record (rejected, with its rule codes) when the request file
+    // reached the default branch as a proposal: otherwise it would stay `proposed` there forever.
+    const recorded = about.record && about.config && about.path ? await recordRejected(octokit, repo, pr, { config: about.config, path: about.path, at: isoSeconds(deps.now()), reasons, codes }) : undefined;
     if (about.config && about.request && deps.notifierFor) await deps.notifierFor(about.config).notify({ kind: "blocked", request: about.request, reasons });
     const body = [MARKER.grant, "⛔ **Not granted.** The merge was not turned into access because:", "", ...reasons.map((r) => `- ${quote(r, 600)}`), "", "Nothing was attached in AWS. Open a new request once this is fixed."].join("\n");
     for (const n of new Set([pr.number, ...(issue ? [issue] : [])])) {
       await upsertComment(octokit, repo, n, MARKER.grant, body);
-      await addLabels(octokit, repo, n, [LABEL.blocked]);
+      await setState(octokit, repo, n, "blocked");
     }
-    return { kind: "blocked", reasons };
+    return { kind: "blocked", reasons, codes, ...(recorded ? { recorded } : {}) };
   };
 
   const files: ChangedFile[] = listed.map((f) => ({ path: f.filename, status: f.status as ChangedFile["status"], previousPath: f.previous_filename ?? null }));
   const fileProblem = checkChangedFiles(files, pr.changedFiles);
-  if (fileProblem) return blocked([fileProblem.message]);
+  if (fileProblem) return blocked([approvalProblem(fileProblem)]);
   const path = files[0]!.path;
   const headBlobSha = listed[0]!.sha;
 
@@ -96,18 +102,20 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
   // names more than one candidate and they disagree, nothing is granted.
   const prCommits = await octokit.paginate(octokit.rest.pulls.listCommits, { owner, repo: name, pull_number: pr.number, per_page: 100 });
   const located = await locatePreMergeTips(octokit, repo, pr.mergeCommitSha, pr.headSha, prCommits);
-  if (located.kind !== "tips") return blocked([located.kind === "unknown" ? located.reason : "the default branch's commit before the merge cannot be determined"]);
+  if (located.kind !== "tips") return blocked([problem("merge.base-unknown", located.kind === "unknown" ? located.reason : "the default branch's commit before the merge cannot be determined")]);
   const tips = located.tips;
   const tipStores = tips.map((sha) => new GitHubRecordStore(octokit, { owner, repo: name, branch: sha }));
   const fingerprints = await Promise.all(tipStores.map((st) => rulesFingerprint(st)));
   if (new Set(fingerprints).size > 1) {
-    return blocked([`the merge (${located.method}) leaves ${tips.length} candidates for the default branch's commit before it (${tips.map((t) => t.slice(0, 7)).join(", ")}), and ${CONFIG_PATH} or CODEOWNERS differ between them, so the rules to judge by are ambiguous; nothing is granted — open a new pull request and merge it with a merge commit or squash`]);
+    return blocked([problem("merge.rules-ambiguous", `the merge (${located.method}) leaves ${tips.length} candidates for the default branch's commit before it (${tips.map((t) => t.slice(0, 7)).join(", ")}), and ${CONFIG_PATH} or CODEOWNERS differ between them, so the rules to judge by are ambiguous; nothing is granted — open a new pull request and merge it with a merge commit or squash`)]);
   }
   const baseSha = tips[0] as string;
   const baseStore = tipStores[0] as GitHubRecordStore;
   const cfg = await loadRepoConfig(baseStore);
-  if (!cfg.ok) return blocked(cfg.problems.map((p) => p.message));
+  if (!cfg.ok) return blocked(cfg.problems.map((p) => ({ ...p, code: p.code ?? "config.invalid", path: "" })));
   const config = cfg.config;
+  about.config = config;
+  about.path = path;
   const mainStore = new GitHubRecordStore(octokit, { owner, repo: name, branch: repo.defaultBranch });
 
   // A pull request that edits a request file which was already a record
@@ -126,7 +134,7 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
       return { kind: "write", text: before.text, message: commitMessage(`jit-access: restore the record of ${before.id ?? path}`, `Pull request #${pr.number} changed the ${before.status} record; records are written by jit-access only.`, { "Request-Id": before.id ?? path }) };
     }).catch((e: unknown) => ({ kind: "skipped" as const, reason: e instanceof Error ? e.message : String(e) }));
     const what = restored.kind === "written" || restored.reason === "already restored" ? "The record was restored on the default branch." : `Restore the record by hand (${restored.reason}).`;
-    return blocked([`this pull request changes ${path}, the record of a request that is already ${before.status}; status, grant and closed are written by jit-access only, and a record is never re-proposed. ${what} To extend or change access, open a new request.`]); // said on this PR only: the owner's issue keeps its Granted comment
+    return blocked([problem("record.rewritten", `this pull request changes ${path}, the record of a request that is already ${before.status}; status, grant and closed are written by jit-access only, and a record is never re-proposed. ${what} To extend or change access, open a new request.`)]); // said on this PR only: the owner's issue keeps its Granted comment
   }
 
   // A replayed merge delivery of a request the app already granted is not judged again (checked
@@ -154,30 +162,33 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
     return { kind: "already", reason: `${r.id} is already ${r.status}` };
   }
 
+  // From here on the file on the default branch is a proposal that arrived with this merge (a
+  // record rewritten by the PR was restored above): a refusal is recorded in it.
+  about.record = true;
   const mergeStore = new GitHubRecordStore(octokit, { owner, repo: name, branch: pr.mergeCommitSha });
   const atMerge = await mergeStore.read(path);
-  if (!atMerge) return blocked([`${path} is not in the merge commit ${pr.mergeCommitSha.slice(0, 7)}`]);
+  if (!atMerge) return blocked([problem("merge.file-missing", `${path} is not in the merge commit ${pr.mergeCommitSha.slice(0, 7)}`)]);
   const parsed = parseRequestFile(atMerge.text, { file: path, config });
-  if (!parsed.ok) return blocked(parsed.problems.map((p) => `${p.path ? `${p.path}: ` : ""}${p.message}`));
+  if (!parsed.ok) return blocked(parsed.problems.map((p) => ({ ...p, code: p.code ?? "request.invalid" })));
   const request = parsed.request;
   Object.assign(about, { config, request });
   const issueNumber = Number(request.id.split("-")[0]);
-  if (parsed.example) return blocked([`${path} is an example; examples are never granted`], issueNumber);
+  if (parsed.example) return blocked([problem("request.example", `${path} is an example; examples are never granted`)], issueNumber);
   if ((request.status ?? "proposed") !== "proposed") {
-    return blocked([`${path} has status ${request.status}; only a proposed request can be granted (status and grant are written by the app)`], issueNumber);
+    return blocked([problem("record.not-proposed", `${path} has status ${request.status}; only a proposed request can be granted (status and grant are written by the app)`)], issueNumber);
   }
-  if (!request.policy) return blocked([`${path} has no policy; the pull request check adds one before review`], issueNumber);
+  if (!request.policy) return blocked([problem("request.no-policy", `${path} has no policy; the pull request check adds one before review`)], issueNumber);
 
   // The request's number names the issue (or PR) it came from; its human author is the requester.
   const origin = await octokit.rest.issues.get({ owner, repo: name, issue_number: issueNumber }).catch((e: unknown) => (status(e) === 404 ? undefined : Promise.reject(e)));
   const originAuthor = origin?.data.user;
   if (!origin || originAuthor?.type !== "User" || originAuthor.login.toLowerCase() !== request.requester.toLowerCase()) {
-    return blocked([`request ${request.id} names requester ${request.requester}, but #${issueNumber} was opened by ${originAuthor?.login ?? "nobody"}; a request is granted only to the person who asked`], issueNumber);
+    return blocked([problem("merge.requester-mismatch", `request ${request.id} names requester ${request.requester}, but #${issueNumber} was opened by ${originAuthor?.login ?? "nobody"}; a request is granted only to the person who asked`)], issueNumber);
   }
 
   const now = deps.now();
   const plan = planRequest(loadCatalogue(), { request, config, accountId: parsed.account.id, now, durationSeconds: parsed.durationSeconds });
-  if (!plan.verdict.ok) return blocked(plan.verdict.errors.map((e) => `${e.path ? `${e.path}: ` : ""}${e.message}`), issueNumber);
+  if (!plan.verdict.ok) return blocked(plan.verdict.errors.map((e) => ({ ...e, code: e.code ?? "guardrail.refused" })), issueNumber);
 
   // Approvals, with the data fetched here and the decision made in src/domain/approvals.ts.
   const reviews = (await octokit.paginate(octokit.rest.pulls.listReviews, { owner, repo: name, pull_number: pr.number, per_page: 100 })) as unknown as Review[];
@@ -200,14 +211,14 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
     codeowners,
     teamMembers,
   });
-  if (!decision.ok) return blocked(decision.failures.map((f) => f.message), issueNumber);
+  if (!decision.ok) return blocked(decision.failures.map(approvalProblem), issueNumber);
 
   // Deterministic across duplicate deliveries: the expiry counts from the merge, never later.
   const start = pr.mergedAt ? new Date(pr.mergedAt) : now;
   const duration = parseDuration(request.duration);
-  if (!duration.ok) return blocked([duration.message], issueNumber);
+  if (!duration.ok) return blocked([problem("request.duration", duration.message)], issueNumber);
   const expiresAt = isoSeconds(new Date(start.getTime() + duration.seconds * 1000));
-  if (Date.parse(expiresAt) <= now.getTime() + 60_000) return blocked([`the request would expire at ${expiresAt}, before it could be used; open a new request`], issueNumber);
+  if (Date.parse(expiresAt) <= now.getTime() + 60_000) return blocked([problem("merge.too-late", `the request would expire at ${expiresAt}, before it could be used; open a new request`)], issueNumber);
 
   // Duplicate delivery: the record on the default branch already says what happened.
   const onMain = await mainStore.read(path);
@@ -226,9 +237,15 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
       await failed(octokit, repo, [pr.number, issueNumber], `the grant in AWS failed and its rollback did not finish: ${reason}`);
       throw new Error(`grant of ${request.id} failed and its rollback left resources in AWS: ${reason}`, { cause: e });
     }
+    // Rolled back cleanly: nothing is attached, and the record says `failed`, final. A redelivery
+    // of this merge then answers "already failed" instead of granting: the approvals were given
+    // for a grant at the merge, and a failed record that a later delivery could still turn active
+    // would let access be attached long after, under rules that may have changed. Once the cause
+    // is fixed, a new request (and new approvals) grants it.
+    const recorded = await recordFailure(octokit, repo, pr, { config, path, at: isoSeconds(now), reason: `the grant in AWS failed and was rolled back: ${reason}`, code: "aws.grant-failed", risk: plan.verdict.risk });
     await failed(octokit, repo, [pr.number, issueNumber], `the grant in AWS failed and was rolled back: ${reason}`);
     await deps.notifierFor?.(config).notify({ kind: "failed", request, reason: "the grant in AWS failed and was rolled back" });
-    return { kind: "failed", reason };
+    return { kind: "failed", reason, ...(recorded ? { recorded } : {}) };
   }
 
   const grant: GrantRecord = {
@@ -255,6 +272,7 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
           "Approved-By": decision.approvedBy,
           "Expires-At": expiresAt,
           "Aws-Resource": result.resources,
+          Risk: plan.verdict.risk,
         }),
       };
     }).then((o) => {
@@ -266,9 +284,11 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
     // record still `proposed`.
     await retried(() => grants.revoke(result), 3);
     const reason = `the grant could not be recorded (${e instanceof Error ? e.message : String(e)}), so it was revoked again`;
+    // Best effort: the store that refused the grant's record may accept this one.
+    const recorded = await recordFailure(octokit, repo, pr, { config, path, at: isoSeconds(now), reason, code: "record.write-failed", risk: plan.verdict.risk });
     await failed(octokit, repo, [pr.number, issueNumber], reason);
     await deps.notifierFor?.(config).notify({ kind: "failed", request, reason: "the grant could not be recorded and was revoked" });
-    return { kind: "failed", reason };
+    return { kind: "failed", reason, ...(recorded ? { recorded } : {}) };
   }
 
   await announceGrant(octokit, repo, [pr.number, issueNumber], {
@@ -299,17 +319,15 @@ async function announceGrant(
   ].join("\n");
   for (const n of new Set(numbers)) {
     await upsertComment(octokit, repo, n, MARKER.grant, body);
-    await removeLabel(octokit, repo, n, LABEL.proposed);
-    await removeLabel(octokit, repo, n, LABEL.blocked);
-    await addLabels(octokit, repo, n, [LABEL.active]);
+    await setState(octokit, repo, n, "active");
   }
 }
 
 async function failed(octokit: ProbotOctokit, repo: RepoRef, numbers: number[], reason: string): Promise<void> {
-  const body = [MARKER.grant, `⚠️ **Grant failed.** ${quote(reason, 800)}`, "", "No access is attached. An admin can fix the cause and re-run the merge delivery from the app's settings."].join("\n");
+  const body = [MARKER.grant, `⚠️ **Grant failed.** ${quote(reason, 800)}`, "", "No access is attached. Fix the cause and open a new request; this one is recorded as failed."].join("\n");
   for (const n of new Set(numbers)) {
     await upsertComment(octokit, repo, n, MARKER.grant, body);
-    await addLabels(octokit, repo, n, [LABEL.failed]);
+    await setState(octokit, repo, n, "failed");
   }
 }
 
@@ -388,3 +406,60 @@ function atMergeSha(listed: Array<{ sha: string | null }>): string | undefined {
 
 
 
+
+/** An approval failure as a Problem: its own code when it has one, else approval.<rule>. */
+function approvalProblem(f: { rule: string; message: string; code?: ProblemCode }): Problem {
+  return problem(f.code ?? (`approval.${f.rule}` as ProblemCode), f.message);
+}
+
+/**
+ * Records a refused merge: the proposal on the default branch becomes `rejected`, with the
+ * reasons and the first rule's code in `closed`, and one `Rule:` trailer per code. Only a
+ * proposed, readable file is changed (compare-and-swap); anything else is left as it is. Returns
+ * the commit, or undefined when nothing was written (a failure to write is not the refusal's
+ * business: the comment and the label still say "Not granted").
+ */
+async function recordRejected(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, r: { config: Config; path: string; at: string; reasons: string[]; codes: ProblemCode[] }): Promise<string | undefined> {
+  const reason = shorten(`Pull request #${pr.number} was merged but not granted: ${r.reasons.join("; ")}`);
+  return closeProposal(octokit, repo, r.config, r.path, (request) => {
+    const next = recordRejectedRecord(request, { at: r.at, reason, ...(r.codes[0] ? { code: r.codes[0] } : {}) });
+    if (!next.ok) return next;
+    return { ok: true, request: next.request, message: commitMessage(`jit-access: reject ${request.id}`, reason, { "Request-Id": request.id, "Closed-By": "jit-access", Rule: r.codes }) };
+  });
+}
+
+/** Records a grant that failed and was rolled back: `failed`, with the code of the failure. */
+async function recordFailure(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, r: { config: Config; path: string; at: string; reason: string; code: ProblemCode; risk: string }): Promise<string | undefined> {
+  const reason = shorten(r.reason);
+  return closeProposal(octokit, repo, r.config, r.path, (request) => {
+    const next = recordGrantFailed(request, { at: r.at, reason, code: r.code });
+    if (!next.ok) return next;
+    return { ok: true, request: next.request, message: commitMessage(`jit-access: fail ${request.id}`, `Merged in ${pr.mergeCommitSha}. ${reason}`, { "Request-Id": request.id, "Closed-By": "jit-access", Risk: r.risk, Rule: [r.code] }) };
+  });
+}
+
+async function closeProposal(
+  octokit: ProbotOctokit,
+  repo: RepoRef,
+  config: Config,
+  path: string,
+  close: (request: AccessRequest) => { ok: true; request: AccessRequest; message: string } | { ok: false; message: string },
+): Promise<string | undefined> {
+  const store = new GitHubRecordStore(octokit, { owner: repo.owner, repo: repo.repo, branch: repo.defaultBranch });
+  const written = await updateRecord(store, path, (current) => {
+    if (!current) return { kind: "skip", reason: "the request file is not on the default branch" };
+    const cur = parseRequestFile(current.text, { file: path, config });
+    if (!cur.ok || cur.example) return { kind: "skip", reason: "the request file on the default branch is not a readable request" };
+    if ((cur.request.status ?? "proposed") !== "proposed") return { kind: "skip", reason: `already ${cur.request.status}` };
+    const next = close(cur.request);
+    if (!next.ok) return { kind: "skip", reason: next.message };
+    return { kind: "write", text: dumpRequest(next.request, "Written by jit-access."), message: next.message };
+  }).catch(() => undefined);
+  return written?.kind === "written" ? written.result.commit : undefined;
+}
+
+/** closed.reason holds at most 1000 characters (the schema's limit). */
+function shorten(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 1000 ? `${flat.slice(0, 999)}…` : flat;
+}

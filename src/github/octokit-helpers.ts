@@ -1,5 +1,6 @@
 // Small idempotent building blocks over the GitHub API used by the handlers.
 import type { ProbotOctokit } from "probot";
+import { applyState, type IssueState } from "../domain/lifecycle.js";
 import { status } from "./store.js";
 
 export interface RepoRef {
@@ -35,4 +36,15 @@ export async function removeLabel(octokit: ProbotOctokit, repo: RepoRef, issueNu
 export async function branchHead(octokit: ProbotOctokit, repo: RepoRef, branch: string): Promise<string> {
   const { data } = await octokit.rest.git.getRef({ owner: repo.owner, repo: repo.repo, ref: `heads/${branch}` });
   return data.object.sha;
+}
+
+/**
+ * Puts an issue or pull request in `state`: adds the state's label and removes every other state
+ * label (the table is STATE_LABEL), leaving other labels alone. See applyState for `onlyFrom`.
+ */
+export async function setState(octokit: ProbotOctokit, repo: Pick<RepoRef, "owner" | "repo">, issueNumber: number, state: IssueState, onlyFrom?: readonly IssueState[]): Promise<void> {
+  const labels = (await octokit.paginate(octokit.rest.issues.listLabelsOnIssue, { owner: repo.owner, repo: repo.repo, issue_number: issueNumber, per_page: 100 })) as Array<{ name: string }>;
+  const { add, remove } = applyState(labels.map((l) => l.name), state, onlyFrom);
+  for (const name of remove) await removeLabel(octokit, repo as RepoRef, issueNumber, name);
+  if (add.length) await addLabels(octokit, repo as RepoRef, issueNumber, add);
 }

@@ -1,15 +1,17 @@
 // The GitHub side of a grant ending, for the sweep and `jit-access revoke` in API mode: a comment
-// on the request's issue, the issue closed as completed, label jit:active swapped for
-// jit:expired / jit:revoked (on the issue and on the pull request that granted it).
+// on the request's issue, the issue closed as completed, the state set to expired / revoked (one
+// state label, on the issue and on the pull request that granted it).
 // Idempotent: the comment carries a marker and is updated in place; labels and closing repeat safely.
 import type { ProbotOctokit } from "probot";
 import { EXPIRING_LABEL } from "../notify/expiring.js";
 import { quote } from "../github/messages.js";
-import { addLabels, removeLabel, upsertComment, type RepoRef } from "../github/octokit-helpers.js";
+import { STATE_LABEL } from "../domain/lifecycle.js";
+import { addLabels, setState, upsertComment, type RepoRef } from "../github/octokit-helpers.js";
 import type { ClosedEvent, Notifier } from "./execute.js";
 
 export const SWEEP_MARKER = "<!-- jit-access:expiry -->";
-export const LABELS = { active: "jit:active", expired: "jit:expired", revoked: "jit:revoked" } as const;
+/** The state labels the end of a grant moves between, from the one table (STATE_LABEL). */
+export const LABELS = { active: STATE_LABEL.active, expired: STATE_LABEL.expired, revoked: STATE_LABEL.revoked } as const;
 
 /**
  * ProbotOctokit or @octokit/rest's Octokit. Their endpoint-method types come from different
@@ -31,7 +33,6 @@ export class GitHubNotifier implements Notifier {
     const { request } = event;
     const issue = Number(request.id.split("-")[0]);
     const octokit = this.octokit as unknown as ProbotOctokit; // see NotifierOctokit
-    const label = event.kind === "expired" ? LABELS.expired : LABELS.revoked;
     const body = [
       SWEEP_MARKER,
       event.kind === "expired"
@@ -44,10 +45,7 @@ export class GitHubNotifier implements Notifier {
     ].join("\n");
     await upsertComment(octokit, this.repo, issue, SWEEP_MARKER, body);
     const numbers = new Set([issue, ...(request.grant?.pr ? [request.grant.pr] : [])]);
-    for (const n of numbers) {
-      await removeLabel(octokit, this.repo, n, LABELS.active);
-      await addLabels(octokit, this.repo, n, [label]);
-    }
+    for (const n of numbers) await setState(octokit, this.repo, n, event.kind);
     await octokit.rest.issues.update({ owner: this.repo.owner, repo: this.repo.repo, issue_number: issue, state: "closed", state_reason: "completed" });
   }
 
