@@ -20,7 +20,11 @@ import { parseRecords } from "../src/sweep/plan.js";
 import { runSweep } from "../src/sweep/run.js";
 import { HOME, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
 import { configOf, recordPath, sweepConfigYaml } from "./support/git-repo.js";
-import { MemoryRecordStore } from "./support/memory-repo.js";
+import { MemoryAccessRepo } from "./support/memory-repo.js";
+import { announceClosed } from "../src/sweep/notify.js";
+import { ALL_STATES, STATE_LABEL } from "../src/domain/lifecycle.js";
+
+const stateLabels = (labels: string[]) => labels.filter((l) => ALL_STATES.some((s) => STATE_LABEL[s] === l));
 
 const CONFIG_TEXT = sweepConfigYaml("iam");
 const config = configOf(CONFIG_TEXT);
@@ -43,20 +47,21 @@ type Outcome = "closed" | "already closed" | "not owned" | "aws failure" | "cas 
 type Caller = "sweep" | "cli revoke" | "/revoke";
 
 interface World {
-  store: MemoryRecordStore;
+  store: MemoryAccessRepo;
   grants: Grants;
   revokes: RevokeTarget[];
   alerts: NotificationEvent[];
-  github: ClosedEvent[];
   alertsPort: Notifier;
+  /** The GitHub closer the sweep and the CLI get; /revoke makes its own on the same repository. */
   closer: { closed(e: ClosedEvent): Promise<void> };
 }
 
 function world(outcome: Outcome): World {
-  const store = new MemoryRecordStore({ [CONFIG_PATH]: CONFIG_TEXT, [FILE]: record(outcome === "already closed" ? "revoked" : "active") });
+  const store = new MemoryAccessRepo({ [CONFIG_PATH]: CONFIG_TEXT, [FILE]: record(outcome === "already closed" ? "revoked" : "active") });
+  store.issueLabels.set(142, ["access-request", "jit:active"]);
+  store.issueLabels.set(143, ["jit:active"]);
   const revokes: RevokeTarget[] = [];
   const alerts: NotificationEvent[] = [];
-  const github: ClosedEvent[] = [];
   const grants: Grants = {
     grant: () => Promise.reject(new Error("not used")),
     listManaged: () => Promise.resolve([]),
@@ -65,7 +70,7 @@ function world(outcome: Outcome): World {
       if (outcome === "not owned") throw new NotOwnedError(`refusing to revoke ${ID}: the record names a policy jit-access did not create`);
       if (outcome === "aws failure") throw new Error("Throttling: Rate exceeded");
       // Someone else (a second sweep, a /revoke) records the end between this revoke and our write.
-      if (outcome === "cas conflict") store.beforeNextWrite = (s) => s.commit(FILE, record("revoked"), "jit-access: revoke by someone else");
+      if (outcome === "cas conflict") store.beforeNextWrite = (s) => s.commitFile(FILE, record("revoked"), "jit-access: revoke by someone else");
       return { requestId: ID, removed: [ARN], alreadyGone: false };
     },
   };
@@ -74,9 +79,8 @@ function world(outcome: Outcome): World {
     grants,
     revokes,
     alerts,
-    github,
     alertsPort: { channels: ["test"], notify: async (e) => void alerts.push(e) },
-    closer: { closed: async (e) => void github.push(e) },
+    closer: { closed: (e) => announceClosed(store, e) },
   };
 }
 
@@ -87,9 +91,8 @@ async function call(caller: Caller, w: World): Promise<void> {
     const records: Records = { kind: "github", where: "acme/access@main", store: w.store, config, notifier: w.closer, alerts: w.alertsPort, grants: () => w.grants };
     await revokeOne(records, parseRecords(await w.store.list(), config), ID, "done early", "alice", "alice");
   } else {
-    const replies: string[] = [];
     await revokeByComment(
-      { store: w.store, reply: async (_n, t) => void replies.push(t), isTeamMember: async () => false, closer: w.closer },
+      w.store,
       { issueNumber: 142, body: "/revoke done early", author: { login: "alice", type: "User" } },
       { grantsFor: () => w.grants, now: () => NOW, notifierFor: () => w.alertsPort },
     );
@@ -117,7 +120,9 @@ describe("closeGrant: the same effects for the sweep, CLI revoke and /revoke", (
         expect(recordStatus(w.store.files.get(FILE)!)).toBe(e.status);
         expect(w.revokes).toHaveLength(e.revokes);
         expect(w.alerts.map((a) => a.kind)).toEqual(e.alerts);
-        expect(w.github.map((g) => g.kind)).toEqual(e.github);
+        // GitHub: the issue closed once, and issue and PR each carry exactly the state's label.
+        expect(w.store.closedIssues).toEqual(e.github.map(() => ({ issue: 142, reason: "completed" })));
+        for (const n of [142, 143]) expect(stateLabels(w.store.issueLabels.get(n) ?? [])).toEqual([`jit:${e.github[0] ?? "active"}`]);
         expect(w.store.commits).toHaveLength(e.commits);
       });
     }
@@ -160,7 +165,7 @@ describe("closeGrant: the same effects for the sweep, CLI revoke and /revoke", (
         await Promise.all(callers.map((c) => call(c, w)));
         expect(w.store.commits).toHaveLength(1);
         expect(w.alerts).toHaveLength(1);
-        expect(w.github).toHaveLength(1);
+        expect(w.store.closedIssues).toHaveLength(1);
         expect(w.alerts[0]!.kind).toBe(recordStatus(w.store.files.get(FILE)!));
       }),
       { numRuns: 40 },

@@ -7,14 +7,14 @@ import { parseRequestFile } from "../domain/request.js";
 import { isoSeconds } from "../domain/time.js";
 import type { AccessRequest, Config } from "../domain/types.js";
 import type { Grants } from "../aws/types.js";
-import { closeGrant, type GrantCloser } from "../lifecycle/close-grant.js";
+import { closeGrant } from "../lifecycle/close-grant.js";
+import type { AccessRepo } from "../lifecycle/ports.js";
 import type { Notifier } from "../notify/types.js";
-import type { RecordStore } from "../store/record-store.js";
-import { GitHubNotifier } from "../sweep/notify.js";
+import { announceClosed } from "../sweep/notify.js";
+import { OctokitAccessRepo } from "./access-repo.js";
 import { MARKER, quote } from "./messages.js";
-import { upsertComment, type RepoRef } from "./octokit-helpers.js";
+import type { RepoRef } from "./octokit-helpers.js";
 import { loadRepoConfig } from "./repo-config.js";
-import { GitHubRecordStore, status } from "./store.js";
 
 export type CommandOutcome = { kind: "ignored" } | { kind: "refused"; reason: string } | { kind: "revoked"; id: string } | { kind: "failed"; reason: string };
 
@@ -24,18 +24,6 @@ export function parseRevoke(body: string): { reason: string } | undefined {
   const m = /^\/revoke(?:\s+(.*))?$/.exec(first);
   if (!m) return undefined;
   return { reason: (m[1] ?? "").trim().slice(0, 500) || "revoked on request" };
-}
-
-/** What `/revoke` needs from GitHub, besides the record store. */
-export interface RevokePorts {
-  /** The records on the default branch (config and CODEOWNERS are read from it too). */
-  store: RecordStore;
-  /** The app's answer to the command, upserted by marker on the thread it was asked in. */
-  reply(issueNumber: number, body: string): Promise<void>;
-  /** Whether `login` is an active member of org/team. */
-  isTeamMember(org: string, team: string, login: string): Promise<boolean>;
-  /** The GitHub side of the grant ending (comment, state label, issue closed). */
-  closer: GrantCloser;
 }
 
 export interface RevokeDeps {
@@ -50,29 +38,15 @@ export async function handleRevokeComment(
   comment: { issueNumber: number; body: string; author: { login: string; type: string } },
   deps: RevokeDeps,
 ): Promise<CommandOutcome> {
-  if (!parseRevoke(comment.body) || comment.author.type !== "User") return { kind: "ignored" };
-  const ports: RevokePorts = {
-    store: new GitHubRecordStore(octokit, { owner: repo.owner, repo: repo.repo, branch: repo.defaultBranch }),
-    reply: (n, text) => upsertComment(octokit, repo, n, MARKER.revoke, `${MARKER.revoke}\n${text}`),
-    isTeamMember: async (org, team, login) => {
-      try {
-        const { data } = await octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: team, username: login });
-        return data.state === "active";
-      } catch (e) {
-        if (status(e) === 404) return false;
-        throw e;
-      }
-    },
-    closer: new GitHubNotifier(octokit, repo),
-  };
-  return revokeByComment(ports, comment, deps);
+  return revokeByComment(new OctokitAccessRepo(octokit, repo), comment, deps);
 }
 
-export async function revokeByComment(ports: RevokePorts, comment: { issueNumber: number; body: string; author: { login: string; type: string } }, deps: RevokeDeps): Promise<CommandOutcome> {
+/** `/revoke` against any AccessRepo: find the active grant of the thread, check who asks, closeGrant. */
+export async function revokeByComment(access: AccessRepo, comment: { issueNumber: number; body: string; author: { login: string; type: string } }, deps: RevokeDeps): Promise<CommandOutcome> {
   const cmd = parseRevoke(comment.body);
   if (!cmd || comment.author.type !== "User") return { kind: "ignored" };
-  const { store } = ports;
-  const reply = (text: string) => ports.reply(comment.issueNumber, text);
+  const store = access;
+  const reply = (text: string) => access.upsertComment(comment.issueNumber, MARKER.revoke, `${MARKER.revoke}\n${text}`);
 
   const cfg = await loadRepoConfig(store);
   if (!cfg.ok) {
@@ -100,14 +74,14 @@ export async function revokeByComment(ports: RevokePorts, comment: { issueNumber
   const request = found.r.request;
   const path = found.f.path;
 
-  if (!(await mayRevoke(ports, config, path, request, comment.author.login))) {
+  if (!(await mayRevoke(access, config, path, request, comment.author.login))) {
     await reply(`Sorry @${quote(comment.author.login)}, only the requester or an approver of this request can revoke it.`);
     return { kind: "refused", reason: "not authorized" };
   }
 
   const by = comment.author.login;
   const r = await closeGrant(
-    { store, config, grants: deps.grantsFor(config), github: ports.closer, ...(deps.notifierFor ? { alerts: deps.notifierFor(config) } : {}) },
+    { store, config, grants: deps.grantsFor(config), github: { closed: (e) => announceClosed(access, e) }, ...(deps.notifierFor ? { alerts: deps.notifierFor(config) } : {}) },
     { kind: "revoked", file: path, id: request.id, at: deps.now(), reason: cmd.reason, by, closedBy: by },
   );
   switch (r.kind) {
@@ -131,12 +105,12 @@ export async function revokeByComment(ports: RevokePorts, comment: { issueNumber
   }
 }
 
-async function mayRevoke(ports: RevokePorts, config: Config, path: string, request: AccessRequest, login: string): Promise<boolean> {
+async function mayRevoke(access: AccessRepo, config: Config, path: string, request: AccessRequest, login: string): Promise<boolean> {
   const who = normalizeLogin(login);
   if (!who) return false;
   if (who === normalizeLogin(request.requester)) return true;
   const owners = [...config.approvers];
-  const picked = pickCodeowners(await Promise.all(CODEOWNERS_LOCATIONS.map(async (p) => ({ path: p, text: (await ports.store.read(p))?.text }))));
+  const picked = pickCodeowners(await Promise.all(CODEOWNERS_LOCATIONS.map(async (p) => ({ path: p, text: (await access.read(p))?.text }))));
   if (picked) owners.push(...ownersOf(parseCodeowners(picked.text, picked.path), path).owners);
   for (const o of owners) {
     const bare = o.replace(/^@/, "");
@@ -145,7 +119,7 @@ async function mayRevoke(ports: RevokePorts, config: Config, path: string, reque
       continue;
     }
     const [org, team] = bare.split("/") as [string, string];
-    if (await ports.isTeamMember(org, team, login)) return true;
+    if ((await access.teamMembership(org, team, login)) === "active") return true;
   }
   return false;
 }
