@@ -90,7 +90,7 @@ const CASES: Case[] = [
     },
     ok: true,
     approvedBy: ["bob"],
-    says: ["not counted (self-approval): alice approved but is the requester"],
+    says: ["not counted (approval.self): alice approved but is the requester"],
   },
   {
     name: "the PR author approves (a hand-made PR)",
@@ -713,9 +713,9 @@ describe("verifyApproval", () => {
     const d = verifyApproval(input);
     expect(d.ok).toBe(true);
     const notes = d.notes.join("\n");
-    expect(notes).toContain("not counted (not-authorized): mallory");
-    expect(notes).toContain("not counted (stale-approval): carol approved 2222222");
-    expect(notes).toContain("not counted (bot-approval): x[bot]");
+    expect(notes).toContain("not counted (approval.not-authorized): mallory");
+    expect(notes).toContain("not counted (approval.stale-review): carol approved 2222222");
+    expect(notes).toContain("not counted (approval.bot): x[bot]");
   });
 
   it("several failures are reported together", () => {
