@@ -110,8 +110,11 @@ const noObjection: ApprovalRuleSpec = {
       }),
 };
 
+/** The codes of approvals that were given but do not count. */
+type DiscountCode = "approval.self" | "approval.stale-review" | "approval.not-authorized" | "approval.membership-pending" | "approval.bot";
+
 /** Why an approval did not count, for each verdict that discounts one. */
-export const DISCOUNTS: ReadonlyArray<{ verdict: Verdict; code: ApprovalCode & ("approval.self" | "approval.stale-review" | "approval.not-authorized" | "approval.membership-pending" | "approval.bot"); detail: (r: Reviewer, f: ApprovalFacts) => string }> = [
+export const DISCOUNTS: ReadonlyArray<{ verdict: Verdict; code: DiscountCode; detail: (r: Reviewer, f: ApprovalFacts) => string }> = [
   { verdict: "self", code: "approval.self", detail: (r) => `${display(r.login)} approved but is ${r.roles.join(" and ")}; nobody approves their own access or their own change` },
   {
     verdict: "stale",
@@ -134,7 +137,7 @@ export const DISCOUNTS: ReadonlyArray<{ verdict: Verdict; code: ApprovalCode & (
   },
 ];
 
-function discountRule(name: string, code: (typeof DISCOUNTS)[number]["code"]): ApprovalRuleSpec {
+function discountRule(name: string, code: DiscountCode): ApprovalRuleSpec {
   const kinds = DISCOUNTS.filter((d) => d.code === code);
   return {
     name,
