@@ -1004,16 +1004,25 @@ describe("approval codes: one fact set per code", () => {
     expect([...ROWS.map((r) => r[0]), "merge.tip-unknown"].sort()).toEqual(Object.keys(APPROVAL_CODES).sort());
   });
 
-  it("codes are well formed, and each rule declares the codes it can produce", () => {
+  it("codes are well formed; each rule declares the codes it can produce and only reads the facts", () => {
     for (const code of Object.keys(APPROVAL_CODES)) expect(code).toMatch(PROBLEM_CODE);
     const declared = APPROVAL_RULES.flatMap((r) => r.codes);
     expect(new Set(declared).size).toBe(declared.length); // no code belongs to two rules
     expect([...declared, "merge.tip-unknown"].sort()).toEqual(Object.keys(APPROVAL_CODES).sort());
+    const freeze = (x: unknown): void => {
+      if (x === null || typeof x !== "object" || Object.isFrozen(x)) return;
+      Object.freeze(x);
+      for (const v of x instanceof Map || x instanceof Set ? [...x.values(), ...(x instanceof Map ? x.keys() : [])] : Object.values(x)) freeze(v);
+    };
     for (const [, change] of ROWS) {
       const input = base();
       change(input);
       const facts = gatherFacts(input);
+      freeze(facts); // a rule writing to the facts' objects or arrays would throw here (Sets and Maps are read-only by type)
       for (const rule of APPROVAL_RULES) for (const f of rule.check(facts)) expect(rule.codes, rule.name).toContain(f.code);
+      const d = verifyApproval(input);
+      expect(d.rules.map((r) => r.name)).toEqual(APPROVAL_RULES.map((r) => r.name));
+      expect(d.rules.filter((r) => !r.passed).map((r) => r.name)).toEqual(APPROVAL_RULES.filter((r) => r.check(gatherFacts(input)).length > 0).map((r) => r.name));
     }
   });
 });

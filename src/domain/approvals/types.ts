@@ -83,6 +83,8 @@ export interface ApprovalDecision {
   required: number;
   /** Every rule that failed, in rule order; empty exactly when `ok`. */
   failures: ApprovalFailure[];
+  /** Every rule in order and whether it passed, to show how the decision was reached. */
+  rules: Array<{ name: string; passed: boolean }>;
   /** What was discounted and why, who may approve, and anything ignored. */
   notes: string[];
 }

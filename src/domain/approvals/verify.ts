@@ -11,8 +11,10 @@ import type { ApprovalDecision, ApprovalInput } from "./types.js";
 /** Decide whether a merged pull request's approvals allow the grant. Never throws on bad data. */
 export function verifyApproval(input: ApprovalInput): ApprovalDecision {
   const facts = gatherFacts(input);
-  const failures: ApprovalFailure[] = APPROVAL_RULES.flatMap((rule) => rule.check(facts));
-  return { ok: failures.length === 0, approvedBy: facts.approvedBy, required: facts.required, failures, notes: explain(facts) };
+  const results = APPROVAL_RULES.map((rule) => ({ name: rule.name, failures: rule.check(facts) }));
+  const failures: ApprovalFailure[] = results.flatMap((r) => r.failures);
+  const rules = results.map((r) => ({ name: r.name, passed: r.failures.length === 0 }));
+  return { ok: failures.length === 0, approvedBy: facts.approvedBy, required: facts.required, failures, rules, notes: explain(facts) };
 }
 
 /** What the decision rests on, for people: reviews that did not count and why, and who may approve. */
