@@ -13,7 +13,9 @@ export interface CommitFacts {
 /**
  * `tips`: the default branch's tip just before the merge is one of these (first: the most likely);
  * the caller judges at every one and acts only if they agree. `more`: pass the first `need`
- * commits of the merge commit's first-parent chain. `unknown`: it cannot be told; grant nothing.
+ * commits of the merge commit's first-parent chain. `unknown`: it cannot be told; grant nothing
+ * (preMergeTips always sets `code`; it is optional so that an adapter's own `unknown`, such as a
+ * history that ends too early, still fits the type).
  */
 export type PreMergeTips =
   | { kind: "tips"; method: "merge commit" | "squash" | "rebase"; tips: string[] }
