@@ -4,7 +4,7 @@
 // every problem comes back as an error naming the place (`policy.Statement[2].Action[0]`), the
 // value and the fix.
 
-import type { AccessLevel, Config, PolicyDocument, Problem, RiskTier, Statement } from "../domain/types.js";
+import type { AccessLevel, Config, PolicyDocument, Problem, ProblemCode, RiskTier, Statement } from "../domain/types.js";
 import { joinPath, show } from "../domain/text.js";
 import { authorizedOnlyOnStar, type ActionInfo, type Catalogue } from "./catalogue.js";
 import { CATEGORY_LABEL, DANGEROUS_COMBINATIONS, dangerousAction, type DangerousAction } from "./dangerous.js";
@@ -63,7 +63,7 @@ export function checkPolicy(catalogue: Catalogue, policy: unknown, ctx: Guardrai
     run.check(policy);
   } catch (e) {
     // A bug or a hostile object (a throwing getter, a Proxy): never a pass.
-    run.error("", `the policy could not be checked (${describeError(e)}); it is refused — write it as plain JSON`);
+    run.error("guardrail.unreadable", "", `the policy could not be checked (${describeError(e)}); it is refused — write it as plain JSON`);
   }
   return run.verdict();
 }
@@ -525,15 +525,15 @@ class Run {
     this.mode = isRecord(ctx) && ctx.mode === "identity-center" ? "identity-center" : "iam";
   }
 
-  error(path: string, message: string): void {
-    this.push(this.errors, "errors", path, message);
+  error(code: ProblemCode, path: string, message: string): void {
+    this.push(this.errors, "errors", code, path, message);
   }
 
-  warn(path: string, message: string): void {
-    this.push(this.warnings, "warnings", path, message);
+  warn(code: ProblemCode, path: string, message: string): void {
+    this.push(this.warnings, "warnings", code, path, message);
   }
 
-  private push(list: Problem[], kind: "errors" | "warnings", path: string, message: string): void {
+  private push(list: Problem[], kind: "errors" | "warnings", code: ProblemCode, path: string, message: string): void {
     const key = `${kind}\n${path}\n${message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
@@ -541,14 +541,14 @@ class Run {
       this.dropped[kind]++;
       return;
     }
-    list.push({ path, message });
+    list.push({ code, path, message });
   }
 
   verdict(): Verdict {
     const errors = [...this.errors];
     const warnings = [...this.warnings];
-    if (this.dropped.errors) errors.push({ path: "", message: `… and ${plural(this.dropped.errors, "more error")} not shown` });
-    if (this.dropped.warnings) warnings.push({ path: "", message: `… and ${plural(this.dropped.warnings, "more warning")} not shown` });
+    if (this.dropped.errors) errors.push({ code: "guardrail.too-many-problems", path: "", message: `… and ${plural(this.dropped.errors, "more error")} not shown` });
+    if (this.dropped.warnings) warnings.push({ code: "guardrail.too-many-problems", path: "", message: `… and ${plural(this.dropped.warnings, "more warning")} not shown` });
     const risk: RiskTier =
       this.dangerous || this.destructive || this.maxLevel === "permissions-management"
         ? "high"
@@ -567,39 +567,40 @@ class Run {
   check(policy: unknown): void {
     if (!isRecord(policy)) {
       const what = policy === null ? "null" : Array.isArray(policy) ? "an array" : `a ${typeof policy}`;
-      this.error(ROOT, `the policy must be a JSON object { "Version": "2012-10-17", "Statement": [...] }, got ${what}`);
+      this.error("guardrail.policy-shape", ROOT, `the policy must be a JSON object { "Version": "2012-10-17", "Statement": [...] }, got ${what}`);
       return;
     }
     const keys = Object.keys(policy);
     const unknown = keys.filter((k) => !POLICY_KEYS.includes(k));
     for (const k of unknown.slice(0, 10)) {
-      this.error(joinPath(ROOT, k), `unknown key ${q(k)} in the policy; allowed keys are Version, Id and Statement — remove it`);
+      this.error("guardrail.unknown-key", joinPath(ROOT, k), `unknown key ${q(k)} in the policy; allowed keys are Version, Id and Statement — remove it`);
     }
-    if (unknown.length > 10) this.error(ROOT, `the policy has ${plural(unknown.length, "unknown key")}; allowed keys are Version, Id and Statement`);
+    if (unknown.length > 10) this.error("guardrail.unknown-key", ROOT, `the policy has ${plural(unknown.length, "unknown key")}; allowed keys are Version, Id and Statement`);
 
     const version = own(policy, "Version");
-    if (version === undefined) this.error(`${ROOT}.Version`, `Version is missing; add "Version": "2012-10-17"`);
+    if (version === undefined) this.error("guardrail.version", `${ROOT}.Version`, `Version is missing; add "Version": "2012-10-17"`);
     else if (version !== "2012-10-17") {
-      this.error(`${ROOT}.Version`, `Version ${q(version)} is not accepted; use "2012-10-17" (the current policy language version)`);
+      this.error("guardrail.version", `${ROOT}.Version`, `Version ${q(version)} is not accepted; use "2012-10-17" (the current policy language version)`);
     }
     const id = own(policy, "Id");
     if (id !== undefined && (typeof id !== "string" || id.length > 128)) {
-      this.error(`${ROOT}.Id`, `Id must be a string of at most 128 characters, got ${q(id)}; remove it or shorten it`);
+      this.error("guardrail.id-invalid", `${ROOT}.Id`, `Id must be a string of at most 128 characters, got ${q(id)}; remove it or shorten it`);
     }
 
     const raw = own(policy, "Statement");
     const base = `${ROOT}.Statement`;
     let items: Array<{ value: unknown; path: string }>;
     if (raw === undefined) {
-      this.error(base, `Statement is missing; add a list of statements such as [{ "Effect": "Allow", "Action": [...], "Resource": [...] }]`);
+      this.error("guardrail.statement-shape", base, `Statement is missing; add a list of statements such as [{ "Effect": "Allow", "Action": [...], "Resource": [...] }]`);
       return;
     } else if (Array.isArray(raw)) {
       if (raw.length === 0) {
-        this.error(base, `Statement is an empty list; a policy needs at least one statement`);
+        this.error("guardrail.statement-shape", base, `Statement is an empty list; a policy needs at least one statement`);
         return;
       }
       if (raw.length > POLICY_LIMITS.maxStatements) {
         this.error(
+          "guardrail.too-many-statements",
           base,
           `the policy has ${plural(raw.length, "statement")}; at most ${POLICY_LIMITS.maxStatements} are accepted — merge statements that share resources, or split the request`,
         );
@@ -609,7 +610,7 @@ class Run {
     } else if (isRecord(raw)) {
       items = [{ value: raw, path: base }];
     } else {
-      this.error(base, `Statement must be a list of statement objects, got ${q(raw)}`);
+      this.error("guardrail.statement-shape", base, `Statement must be a list of statement objects, got ${q(raw)}`);
       return;
     }
 
@@ -626,7 +627,7 @@ class Run {
 
   private statement(value: unknown, path: string): Statement | undefined {
     if (!isRecord(value)) {
-      this.error(path, `a statement must be an object with Effect, Action and Resource, got ${q(value)}`);
+      this.error("guardrail.statement-shape", path, `a statement must be an object with Effect, Action and Resource, got ${q(value)}`);
       return undefined;
     }
     const keys = Object.keys(value);
@@ -636,17 +637,17 @@ class Run {
       if (++extra > 10) continue;
       const p = joinPath(path, k);
       if (k === "Principal" || k === "NotPrincipal") {
-        this.error(p, `${k} is not allowed: this is an identity policy, attached to the requester's principal — remove ${k}`);
+        this.error("guardrail.principal-element", p, `${k} is not allowed: this is an identity policy, attached to the requester's principal — remove ${k}`);
       } else if (k === "NotAction") {
-        this.error(p, `NotAction is not allowed: it grants every action not listed (thousands, including future ones); list the actions in Action instead`);
+        this.error("guardrail.not-action", p, `NotAction is not allowed: it grants every action not listed (thousands, including future ones); list the actions in Action instead`);
       } else if (k === "NotResource") {
-        this.error(p, `NotResource is not allowed: it grants every resource not listed; list the resources in Resource instead`);
+        this.error("guardrail.not-resource", p, `NotResource is not allowed: it grants every resource not listed; list the resources in Resource instead`);
       } else {
         const hint = STATEMENT_KEYS.find((s) => s.toLowerCase() === k.toLowerCase());
-        this.error(p, `unknown key ${q(k)} in a statement${hint ? `; did you mean ${hint}? (keys are case-sensitive)` : ""}; allowed keys are ${STATEMENT_KEYS.join(", ")}`);
+        this.error("guardrail.unknown-key", p, `unknown key ${q(k)} in a statement${hint ? `; did you mean ${hint}? (keys are case-sensitive)` : ""}; allowed keys are ${STATEMENT_KEYS.join(", ")}`);
       }
     }
-    if (extra > 10) this.error(path, `the statement has ${plural(extra, "unknown key")}; allowed keys are ${STATEMENT_KEYS.join(", ")}`);
+    if (extra > 10) this.error("guardrail.unknown-key", path, `the statement has ${plural(extra, "unknown key")}; allowed keys are ${STATEMENT_KEYS.join(", ")}`);
 
     // Sid
     const sid = own(value, "Sid");
@@ -654,10 +655,10 @@ class Run {
       if (typeof sid !== "string" || !/^[A-Za-z0-9]{1,128}$/.test(sid)) {
         const bad = typeof sid === "string" ? sid.split("").findIndex((c) => !/[A-Za-z0-9]/.test(c)) : -1;
         const detail = typeof sid === "string" && bad >= 0 ? ` (character ${codePoint(sid, bad)} at position ${bad + 1})` : "";
-        this.error(`${path}.Sid`, `Sid ${q(sid)} must be 1-128 letters and digits only${detail}; e.g. "ReadReports"`);
+        this.error("guardrail.sid-invalid", `${path}.Sid`, `Sid ${q(sid)} must be 1-128 letters and digits only${detail}; e.g. "ReadReports"`);
       } else {
         const other = this.sids.get(sid);
-        if (other) this.error(`${path}.Sid`, `Sid ${q(sid)} is also used by ${other}; Sids must be unique within a policy`);
+        if (other) this.error("guardrail.sid-duplicate", `${path}.Sid`, `Sid ${q(sid)} is also used by ${other}; Sids must be unique within a policy`);
         else this.sids.set(sid, path);
       }
     }
@@ -666,10 +667,10 @@ class Run {
     const effectRaw = own(value, "Effect");
     let effect: "Allow" | "Deny" | undefined;
     if (effectRaw === "Allow" || effectRaw === "Deny") effect = effectRaw;
-    else if (effectRaw === undefined) this.error(`${path}.Effect`, `Effect is missing; add "Effect": "Allow" (or "Deny")`);
+    else if (effectRaw === undefined) this.error("guardrail.effect-invalid", `${path}.Effect`, `Effect is missing; add "Effect": "Allow" (or "Deny")`);
     else {
       const hint = typeof effectRaw === "string" && /^(allow|deny)$/i.test(effectRaw) ? ` (it is case-sensitive)` : "";
-      this.error(`${path}.Effect`, `Effect ${q(effectRaw)} must be "Allow" or "Deny"${hint}`);
+      this.error("guardrail.effect-invalid", `${path}.Effect`, `Effect ${q(effectRaw)} must be "Allow" or "Deny"${hint}`);
     }
 
     const condition = this.condition(own(value, "Condition"), `${path}.Condition`);
@@ -708,20 +709,20 @@ class Run {
     const p = `${path}.${key}`;
     if (value === undefined) {
       // NotAction / NotResource already got their own error; still say what is missing.
-      this.error(p, `${key} is missing; add ${example}`);
+      this.error("guardrail.element-missing", p, `${key} is missing; add ${example}`);
       return undefined;
     }
     if (typeof value === "string") return { entries: [{ value, path: p }], original: value };
     if (!Array.isArray(value)) {
-      this.error(p, `${key} must be a string or a list of strings (${example}), got ${q(value)}`);
+      this.error("guardrail.element-invalid", p, `${key} must be a string or a list of strings (${example}), got ${q(value)}`);
       return undefined;
     }
     if (value.length === 0) {
-      this.error(p, `${key} is an empty list; add ${example}`);
+      this.error("guardrail.element-invalid", p, `${key} is an empty list; add ${example}`);
       return undefined;
     }
     if (value.length > POLICY_LIMITS.maxEntriesPerElement) {
-      this.error(p, `${key} has ${plural(value.length, "entry")}; at most ${POLICY_LIMITS.maxEntriesPerElement} are accepted in one statement`);
+      this.error("guardrail.too-many-entries", p, `${key} has ${plural(value.length, "entry")}; at most ${POLICY_LIMITS.maxEntriesPerElement} are accepted in one statement`);
       return undefined;
     }
     const entries = value.map((v, i) => ({ value: v as unknown, path: `${p}[${i}]` }));
@@ -732,49 +733,49 @@ class Run {
   private condition(value: unknown, path: string): Statement["Condition"] | undefined {
     if (value === undefined) return undefined;
     if (!isRecord(value)) {
-      this.error(path, `Condition must be an object { "<operator>": { "<key>": <value or values> } }, got ${q(value)}`);
+      this.error("guardrail.condition-invalid", path, `Condition must be an object { "<operator>": { "<key>": <value or values> } }, got ${q(value)}`);
       return undefined;
     }
     const operators = Object.keys(value);
     if (operators.length === 0) {
-      this.error(path, `Condition is empty; remove it or add an operator such as "StringEquals"`);
+      this.error("guardrail.condition-invalid", path, `Condition is empty; remove it or add an operator such as "StringEquals"`);
       return undefined;
     }
     if (operators.length > POLICY_LIMITS.maxConditionOperators) {
-      this.error(path, `Condition has ${plural(operators.length, "operator")}; at most ${POLICY_LIMITS.maxConditionOperators} are accepted`);
+      this.error("guardrail.condition-too-large", path, `Condition has ${plural(operators.length, "operator")}; at most ${POLICY_LIMITS.maxConditionOperators} are accepted`);
       return undefined;
     }
     let ok = true;
     for (const op of operators) {
       const opPath = joinPath(path, op);
       if (!CONDITION_OPERATOR.test(op)) {
-        this.error(opPath, `${q(op)} is not an IAM condition operator; use e.g. StringEquals, StringLike, ArnLike, DateLessThan, Bool, IpAddress (optionally ForAnyValue:/ForAllValues: and …IfExists)`);
+        this.error("guardrail.condition-operator", opPath, `${q(op)} is not an IAM condition operator; use e.g. StringEquals, StringLike, ArnLike, DateLessThan, Bool, IpAddress (optionally ForAnyValue:/ForAllValues: and …IfExists)`);
         ok = false;
         continue;
       }
       const block = own(value, op);
       if (!isRecord(block)) {
-        this.error(opPath, `${op} must map condition keys to values, e.g. { "aws:ResourceTag/team": "data" }, got ${q(block)}`);
+        this.error("guardrail.condition-invalid", opPath, `${op} must map condition keys to values, e.g. { "aws:ResourceTag/team": "data" }, got ${q(block)}`);
         ok = false;
         continue;
       }
       const keys = Object.keys(block);
       if (keys.length === 0 || keys.length > POLICY_LIMITS.maxConditionKeys) {
-        this.error(opPath, `${op} must name 1-${POLICY_LIMITS.maxConditionKeys} condition keys, got ${keys.length}`);
+        this.error(keys.length === 0 ? "guardrail.condition-invalid" : "guardrail.condition-too-large", opPath, `${op} must name 1-${POLICY_LIMITS.maxConditionKeys} condition keys, got ${keys.length}`);
         ok = false;
         continue;
       }
       for (const key of keys) {
         const keyPath = joinPath(opPath, key);
         if (key.length === 0 || key.length > 256 || !key.includes(":") || INVISIBLE_OR_CONTROL.test(key)) {
-          this.error(keyPath, `${q(key)} is not a condition key; keys look like "aws:SourceIp" or "s3:prefix"`);
+          this.error("guardrail.condition-key", keyPath, `${q(key)} is not a condition key; keys look like "aws:SourceIp" or "s3:prefix"`);
           ok = false;
           continue;
         }
         const v = own(block, key);
         const values = Array.isArray(v) ? v : [v];
         if (values.length === 0 || values.length > POLICY_LIMITS.maxConditionValues) {
-          this.error(keyPath, `${key} needs 1-${POLICY_LIMITS.maxConditionValues} values, got ${values.length}`);
+          this.error(values.length === 0 ? "guardrail.condition-invalid" : "guardrail.condition-too-large", keyPath, `${key} needs 1-${POLICY_LIMITS.maxConditionValues} values, got ${values.length}`);
           ok = false;
           continue;
         }
@@ -782,7 +783,7 @@ class Run {
           (x) => !(typeof x === "string" || typeof x === "boolean" || (typeof x === "number" && Number.isFinite(x))),
         );
         if (bad >= 0) {
-          this.error(Array.isArray(v) ? `${keyPath}[${bad}]` : keyPath, `condition values must be strings, numbers or booleans, got ${q(values[bad])}`);
+          this.error("guardrail.condition-value", Array.isArray(v) ? `${keyPath}[${bad}]` : keyPath, `condition values must be strings, numbers or booleans, got ${q(values[bad])}`);
           ok = false;
         }
       }
@@ -794,15 +795,15 @@ class Run {
 
   private action(value: unknown, path: string, isAllow: boolean): ParsedAction | undefined {
     if (typeof value !== "string") {
-      this.error(path, `an action must be a string such as "s3:GetObject", got ${q(value)}`);
+      this.error("guardrail.action-syntax", path, `an action must be a string such as "s3:GetObject", got ${q(value)}`);
       return undefined;
     }
     if (value.length === 0) {
-      this.error(path, `the action is an empty string; write one such as "s3:GetObject"`);
+      this.error("guardrail.action-syntax", path, `the action is an empty string; write one such as "s3:GetObject"`);
       return undefined;
     }
     if (value.length > POLICY_LIMITS.maxActionLength) {
-      this.error(path, `the action ${q(value)} is ${value.length} characters long; AWS action names are far shorter — check it`);
+      this.error("guardrail.action-syntax", path, `the action ${q(value)} is ${value.length} characters long; AWS action names are far shorter — check it`);
       return undefined;
     }
     const odd = firstOddChar(value);
@@ -812,11 +813,12 @@ class Run {
         const folded = foldLookalikes(value);
         const meant = folded !== value && /^[\x21-\x7e]+$/.test(folded) ? expansionOf(this.catalogue, folded).actions[0]?.full : undefined;
         this.error(
+          "guardrail.lookalike-character",
           path,
           `the action ${q(value)} contains non-ASCII character ${cp} at position ${odd + 1}; AWS action names are plain ASCII, so this is a look-alike or invisible character — retype the name${meant ? ` (did you mean "${meant}"?)` : ""}`,
         );
       } else {
-        this.error(path, `the action ${q(value)} contains whitespace or a control character (${cp}) at position ${odd + 1}; remove it`);
+        this.error("guardrail.control-character", path, `the action ${q(value)} contains whitespace or a control character (${cp}) at position ${odd + 1}; remove it`);
       }
       return undefined;
     }
@@ -826,6 +828,7 @@ class Run {
       this.noteLevel(all.maxLevel);
       this.dangerous = true;
       this.error(
+        "guardrail.wildcard-action",
         path,
         `"*" grants every AWS action: the wildcard grants ${plural(all.actions.length, "action")} incl. ${sampleOf(all)}; list only the actions you need`,
       );
@@ -833,23 +836,24 @@ class Run {
     }
     const m = /^([A-Za-z0-9*?-]+):([A-Za-z0-9*?]+)$/.exec(value);
     if (!m) {
-      this.error(path, `${q(value)} is not an IAM action; write service:ActionName, e.g. "s3:GetObject" (letters and digits; the wildcards * and ? are allowed in the name)`);
+      this.error("guardrail.action-syntax", path, `${q(value)} is not an IAM action; write service:ActionName, e.g. "s3:GetObject" (letters and digits; the wildcards * and ? are allowed in the name)`);
       return undefined;
     }
     const service = (m[1] ?? "").toLowerCase();
     if (/[*?]/.test(service)) {
-      this.error(path, `${q(value)} has a wildcard in the service prefix; name the service in full, e.g. "s3:GetObject"`);
+      this.error("guardrail.wildcard-service", path, `${q(value)} has a wildcard in the service prefix; name the service in full, e.g. "s3:GetObject"`);
       return undefined;
     }
     if (!this.catalogue.hasService(service)) {
       const cache = cacheOf(this.catalogue);
       cache.serviceNames ??= this.catalogue.services();
       const guess = closest(service, cache.serviceNames);
-      (isAllow ? this.error : this.warn).call(this, path, `unknown service ${q(service)} in ${q(value)}${guess ? `; did you mean "${guess}"?` : ""} — use a service prefix from the AWS Service Authorization Reference`);
+      (isAllow ? this.error : this.warn).call(this, "guardrail.unknown-service", path, `unknown service ${q(service)} in ${q(value)}${guess ? `; did you mean "${guess}"?` : ""} — use a service prefix from the AWS Service Authorization Reference`);
       return undefined;
     }
     if (isAllow && !this.cfg.services.has(service)) {
       this.error(
+        "guardrail.service-not-allowed",
         path,
         `${q(value)}: service "${service}" is not in allowed_services (${listSome([...this.cfg.services], 20) || "none"}); remove the action, or ask an admin to add "${service}" to allowed_services in ${CONFIG_FILE}`,
       );
@@ -861,8 +865,8 @@ class Run {
       const msg = wildcard
         ? `the wildcard ${q(value)} matches no action of ${service}; check the spelling`
         : `unknown action ${q(value)}: ${service} has no action named ${q(m[2])}${guess ? `; did you mean "${service}:${guess}"?` : ""}`;
-      if (isAllow) this.error(path, msg);
-      else this.warn(path, `${msg} (this Deny has no effect for it)`);
+      if (isAllow) this.error("guardrail.unknown-action", path, msg);
+      else this.warn("guardrail.unknown-action", path, `${msg} (this Deny has no effect for it)`);
       return undefined;
     }
     if (!isAllow) return { path, raw: value, expansion };
@@ -870,6 +874,7 @@ class Run {
     if (expansion.serviceWide) {
       if (expansion.actions.some((a) => dangerousAction(a.full))) this.dangerous = true;
       this.error(
+        "guardrail.wildcard-action",
         path,
         `${q(value)} grants every ${service} action: the wildcard grants ${plural(expansion.actions.length, "action")} incl. ${sampleOf(expansion)}; list only the actions you need`,
       );
@@ -877,6 +882,7 @@ class Run {
     }
     if (wildcard) {
       this.warn(
+        "guardrail.wildcard-expands",
         path,
         `${q(value)} expands to ${plural(expansion.actions.length, "action")} (${listSome(expansion.actions.map((a) => a.full), 6)}); AWS actions added later that match it would be granted too — prefer listing the actions`,
       );
@@ -899,45 +905,45 @@ class Run {
     }
     if (hits.length === 0) return;
     const what = hits.length === 1 && hits[0]?.toLowerCase() === raw.toLowerCase() ? q(raw) : `${q(raw)} grants ${listSome(hits)}, which`;
-    this.error(path, `${what} is forbidden by denied_actions (${[...patterns].map((p) => q(p)).join(", ")}) in ${CONFIG_FILE}; remove it`);
+    this.error("guardrail.denied-action", path, `${what} is forbidden by denied_actions (${[...patterns].map((p) => q(p)).join(", ")}) in ${CONFIG_FILE}; remove it`);
   }
 
   // --- resources ---------------------------------------------------------------------------
 
   private resource(value: unknown, path: string, isAllow: boolean): ParsedResource | undefined {
     if (typeof value !== "string") {
-      this.error(path, `a resource must be an ARN string such as "arn:aws:s3:::my-bucket/*", got ${q(value)}`);
+      this.error("guardrail.resource-syntax", path, `a resource must be an ARN string such as "arn:aws:s3:::my-bucket/*", got ${q(value)}`);
       return undefined;
     }
     if (value.length === 0) {
-      this.error(path, `the resource is an empty string; write an ARN such as "arn:aws:s3:::my-bucket/*"`);
+      this.error("guardrail.resource-syntax", path, `the resource is an empty string; write an ARN such as "arn:aws:s3:::my-bucket/*"`);
       return undefined;
     }
     if (value.length > POLICY_LIMITS.maxResourceLength) {
-      this.error(path, `the resource ${q(value)} is ${value.length} characters long; ARNs are at most ${POLICY_LIMITS.maxResourceLength}`);
+      this.error("guardrail.resource-syntax", path, `the resource ${q(value)} is ${value.length} characters long; ARNs are at most ${POLICY_LIMITS.maxResourceLength}`);
       return undefined;
     }
     const inv = INVISIBLE_OR_CONTROL.exec(value);
     if (inv) {
-      this.error(path, `the resource ${q(value)} contains an invisible or control character ${codePoint(value, inv.index)} at position ${inv.index + 1}; retype it`);
+      this.error("guardrail.control-character", path, `the resource ${q(value)} contains an invisible or control character ${codePoint(value, inv.index)} at position ${inv.index + 1}; retype it`);
       return undefined;
     }
     if (value.trim() !== value) {
-      this.error(path, `the resource ${q(value)} has leading or trailing spaces; remove them`);
+      this.error("guardrail.resource-syntax", path, `the resource ${q(value)} has leading or trailing spaces; remove them`);
       return undefined;
     }
     if (value.includes("${")) {
-      this.error(path, `the resource ${q(value)} uses a policy variable; variables are not supported here — write the ARN literally`);
+      this.error("guardrail.policy-variable", path, `the resource ${q(value)} uses a policy variable; variables are not supported here — write the ARN literally`);
       return undefined;
     }
     if (value === "*") return { path, raw: value, star: true };
     if (!value.startsWith("arn:")) {
-      this.error(path, `the resource ${q(value)} is not an ARN; write arn:<partition>:<service>:<region>:<account>:<resource>, e.g. "arn:aws:s3:::my-bucket/*"`);
+      this.error("guardrail.resource-syntax", path, `the resource ${q(value)} is not an ARN; write arn:<partition>:<service>:<region>:<account>:<resource>, e.g. "arn:aws:s3:::my-bucket/*"`);
       return undefined;
     }
     const parts = value.split(":");
     if (parts.length < 6 || (parts.slice(5).join(":") === "")) {
-      this.error(path, `the resource ${q(value)} is not a complete ARN; it needs six fields, arn:<partition>:<service>:<region>:<account>:<resource>`);
+      this.error("guardrail.resource-syntax", path, `the resource ${q(value)} is not a complete ARN; it needs six fields, arn:<partition>:<service>:<region>:<account>:<resource>`);
       return undefined;
     }
     const arn: Arn = {
@@ -950,34 +956,34 @@ class Run {
     const head = parts.slice(0, 5).join(":");
     const odd = firstOddChar(head);
     if (odd >= 0) {
-      this.error(path, `the resource ${q(value)} contains character ${codePoint(head, odd)} at position ${odd + 1}, in a field that is plain ASCII; a look-alike character names a different resource — retype it`);
+      this.error("guardrail.lookalike-character", path, `the resource ${q(value)} contains character ${codePoint(head, odd)} at position ${odd + 1}, in a field that is plain ASCII; a look-alike character names a different resource — retype it`);
       return undefined;
     }
     const oddTail = /[^\x20-\x7e]/.exec(arn.resource);
     if (oddTail) {
-      this.warn(path, `the resource ${q(value)} contains non-ASCII character ${codePoint(arn.resource, oddTail.index)}; make sure it is intended (look-alike characters can disguise a different resource)`);
+      this.warn("guardrail.non-ascii-resource", path, `the resource ${q(value)} contains non-ASCII character ${codePoint(arn.resource, oddTail.index)}; make sure it is intended (look-alike characters can disguise a different resource)`);
     }
     if (!isAllow) return { path, raw: value, star: false, arn };
 
     const wild = (s: string) => /[*?]/.test(s);
     let ok = true;
     if (wild(arn.partition) || arn.partition !== this.cfg.partition) {
-      this.error(path, `the resource ${q(value)} has partition ${q(arn.partition)}; this repository's AWS partition is "${this.cfg.partition}" — write arn:${this.cfg.partition}:…`);
+      this.error("guardrail.resource-partition", path, `the resource ${q(value)} has partition ${q(arn.partition)}; this repository's AWS partition is "${this.cfg.partition}" — write arn:${this.cfg.partition}:…`);
       ok = false;
     }
     if (arn.service === "" || wild(arn.service)) {
-      this.error(path, `the resource ${q(value)} has ${arn.service === "" ? "no service" : `a wildcard in the service field (${q(arn.service)})`}; name the service, e.g. arn:aws:s3:::my-bucket`);
+      this.error("guardrail.resource-wildcard-field", path, `the resource ${q(value)} has ${arn.service === "" ? "no service" : `a wildcard in the service field (${q(arn.service)})`}; name the service, e.g. arn:aws:s3:::my-bucket`);
       ok = false;
     }
     if (wild(arn.region)) {
-      this.error(path, `the resource ${q(value)} has a wildcard in the region field (${q(arn.region)}), which covers every region; name the region (e.g. "us-east-1"), or leave the field empty where the ARN format has none (S3 buckets, IAM)`);
+      this.error("guardrail.resource-wildcard-field", path, `the resource ${q(value)} has a wildcard in the region field (${q(arn.region)}), which covers every region; name the region (e.g. "us-east-1"), or leave the field empty where the ARN format has none (S3 buckets, IAM)`);
       ok = false;
     }
     if (wild(arn.account)) {
-      this.error(path, `the resource ${q(value)} has a wildcard in the account field (${q(arn.account)}), which covers every AWS account, including other organisations'; write the 12-digit account id`);
+      this.error("guardrail.resource-wildcard-field", path, `the resource ${q(value)} has a wildcard in the account field (${q(arn.account)}), which covers every AWS account, including other organisations'; write the 12-digit account id`);
       ok = false;
     } else if (arn.account !== "" && arn.account !== "aws" && !/^\d{12}$/.test(arn.account)) {
-      this.warn(path, `the resource ${q(value)} has account ${q(arn.account)}; account ids are 12 digits`);
+      this.warn("guardrail.resource-account", path, `the resource ${q(value)} has account ${q(arn.account)}; account ids are 12 digits`);
     }
     return ok ? { path, raw: value, star: false, arn } : { path, raw: value, star: false };
   }
@@ -1003,6 +1009,7 @@ class Run {
         const example = rt ? ` (e.g. ${rt.arnFormat.replace("${Partition}", this.cfg.partition)} for ${first?.full})` : "";
         const hint = scopable.length < actions.reduce((n, a) => n + a.expansion.actions.length, 0) ? `; keep the actions without resource-level support in a statement of their own on "*"` : "";
         this.error(
+          "guardrail.unscoped-resource",
           star.path,
           `Resource "*" is used with ${names.length === 1 ? "an action that supports" : `${plural(names.length, "action")} that support`} resource-level permissions: ${listSome(names)}; name the resources instead${example}${hint}`,
         );
@@ -1015,6 +1022,7 @@ class Run {
         if (r.star) continue; // only reachable for actions without resource-level support (checked above)
         if (!resourceWithin(r.raw, this.allowed)) {
           this.error(
+            "guardrail.resource-outside-request",
             r.path,
             `the resource ${q(r.raw)} is wider than the request: it is not within any requested resource (${listSome(this.allowed.map((a) => q(a)), 4) || "none"}); narrow it, or ask for it in the request`,
           );
@@ -1034,6 +1042,7 @@ class Run {
       }
       if (useless.length > 0) {
         this.warn(
+          "guardrail.action-resource-mismatch",
           `${path}.Resource`,
           `${listSome([...new Set(useless)])} ${useless.length === 1 ? "applies" : "apply"} to none of this statement's resources (${listSome(arns.map((r) => q(r.raw)), 3)}), so ${useless.length === 1 ? "it grants" : "they grant"} nothing here; move them to a statement with matching ARNs or drop them`,
         );
@@ -1072,7 +1081,7 @@ class Run {
         this.destructive = true;
         const one = destructive.length === 1;
         const what = one && a.expansion.actions.length === 1 ? `${destructive[0]} is a destructive or administrative write: it is` : `${q(a.raw)} grants destructive or administrative writes: ${listSome(destructive, 3)}; they are`;
-        this.warn(a.path, `${what} left out of the write access level and make${one ? "s" : ""} the request risk high; reviewers: make sure the task needs ${one ? "it" : "them"}.`);
+        this.warn("guardrail.destructive-action", a.path, `${what} left out of the write access level and make${one ? "s" : ""} the request risk high; reviewers: make sure the task needs ${one ? "it" : "them"}.`);
       }
     }
   }
@@ -1084,18 +1093,18 @@ class Run {
     const what = `${subject}${where} is a dangerous action (${CATEGORY_LABEL[danger.category]}): the holder ${danger.why}. Source: ${danger.source}.`;
     const accepted = this.cfg.allowedDangerous.find(([, p]) => globCovers(p, info.full.toLowerCase()));
     if (accepted !== undefined) {
-      this.warn(a.path, `${what} Accepted by allowed_dangerous_actions ${q(accepted[0])} in ${CONFIG_FILE}; the request is risk high.`);
+      this.warn("guardrail.dangerous-accepted", a.path, `${what} Accepted by allowed_dangerous_actions ${q(accepted[0])} in ${CONFIG_FILE}; the request is risk high.`);
       return;
     }
     const scopeFix = wide ? `name the specific resources instead of ${q(wide.raw)}, or ` : "";
-    this.error(a.path, `${what} Remove it, ${scopeFix}if this repository accepts the risk add "${info.full}" to allowed_dangerous_actions in ${CONFIG_FILE} (approval then needs the high-risk number of approvers).`);
+    this.error("guardrail.dangerous-action", a.path, `${what} Remove it, ${scopeFix}if this repository accepts the risk add "${info.full}" to allowed_dangerous_actions in ${CONFIG_FILE} (approval then needs the high-risk number of approvers).`);
   }
 
   /** An action that is needed on named resources but is risk high there: a warning for reviewers. */
   private scopedDanger(a: ParsedAction, info: ActionInfo, why: string): void {
     this.dangerous = true;
     const subject = a.raw.toLowerCase() === info.full.toLowerCase() ? q(info.full) : `${q(a.raw)} grants ${info.full}, which`;
-    this.warn(a.path, `${subject} on named resources makes the request risk high: the holder ${why}.`);
+    this.warn("guardrail.dangerous-scoped", a.path, `${subject} on named resources makes the request risk high: the holder ${why}.`);
   }
 
   private combinations(): void {
@@ -1113,9 +1122,10 @@ class Run {
       const where = grants.map((g) => `${g.full} at ${g.path}`).join(", ");
       const what = `${names.join(" + ")} in the same policy (${where}) is a dangerous combination (${CATEGORY_LABEL[combo.category]}, ${combo.name}): the holder ${combo.why}. Source: ${combo.source}.`;
       const allAccepted = names.every((n) => this.cfg.allowedDangerous.some(([, p]) => globCovers(p, n.toLowerCase())));
-      if (allAccepted) this.warn(first.path, `${what} Accepted by allowed_dangerous_actions in ${CONFIG_FILE}; the request is risk high.`);
+      if (allAccepted) this.warn("guardrail.dangerous-combination-accepted", first.path, `${what} Accepted by allowed_dangerous_actions in ${CONFIG_FILE}; the request is risk high.`);
       else {
         this.error(
+          "guardrail.dangerous-combination",
           first.path,
           `${what} Remove one of them; if this repository accepts the risk add ${names.map((n) => `"${n}"`).join(" and ")} to allowed_dangerous_actions in ${CONFIG_FILE}.`,
         );
@@ -1169,14 +1179,14 @@ class Run {
     const fix = "drop actions or resources, merge statements, or split the request into smaller ones";
     if (this.mode === "iam") {
       if (stamped.chars > POLICY_LIMITS.iamManagedPolicyChars) {
-        this.error(ROOT, `${measured}; an IAM managed policy holds at most ${POLICY_LIMITS.iamManagedPolicyChars.toLocaleString("en-US")} — ${fix}`);
+        this.error("guardrail.policy-too-large", ROOT, `${measured}; an IAM managed policy holds at most ${POLICY_LIMITS.iamManagedPolicyChars.toLocaleString("en-US")} — ${fix}`);
       }
     } else {
       if (stamped.chars > POLICY_LIMITS.identityCenterInlineChars) {
-        this.error(ROOT, `${measured}; an Identity Center permission set's inline policy holds at most ${POLICY_LIMITS.identityCenterInlineChars.toLocaleString("en-US")} — ${fix}`);
+        this.error("guardrail.policy-too-large", ROOT, `${measured}; an Identity Center permission set's inline policy holds at most ${POLICY_LIMITS.identityCenterInlineChars.toLocaleString("en-US")} — ${fix}`);
       }
       if (stamped.bytes > POLICY_LIMITS.identityCenterInlineBytes) {
-        this.error(ROOT, `the policy is ${plural(stamped.bytes, "byte")} of UTF-8 once stamped; an Identity Center inline policy holds at most ${POLICY_LIMITS.identityCenterInlineBytes.toLocaleString("en-US")} bytes — ${fix}`);
+        this.error("guardrail.policy-too-large", ROOT, `the policy is ${plural(stamped.bytes, "byte")} of UTF-8 once stamped; an Identity Center inline policy holds at most ${POLICY_LIMITS.identityCenterInlineBytes.toLocaleString("en-US")} bytes — ${fix}`);
       }
     }
   }

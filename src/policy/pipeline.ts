@@ -58,12 +58,12 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
   const errors: Problem[] = [...gen.problems, ...(emptyFromFaults ? [] : guard.errors)];
   // The compression's own wildcards are announced once below, not once per wildcard.
   const ours = compressed ? wildcardPaths(compressed) : new Set<string>();
-  const warnings: Problem[] = [...guard.warnings.filter((w) => !(ours.has(w.path) && w.message.includes("AWS actions added later"))), ...gen.notes];
+  const warnings: Problem[] = [...guard.warnings.filter((w) => !(ours.has(w.path) && w.code === "guardrail.wildcard-expands")), ...gen.notes];
   // A wildcard inside a name is allowed (the approver sees it) but must not pass unnoticed.
   request.request.forEach((item, i) =>
     item.resources.forEach((r, j) => {
       if (/[*?]/.test(r)) {
-        warnings.push({ path: `request[${i}].resources[${j}]`, message: `${show(r)} is a pattern: it covers every ${item.service} resource whose name matches it, including ones created later; name the resources instead if you can` });
+        warnings.push({ code: "request.resource-pattern", path: `request[${i}].resources[${j}]`, message: `${show(r)} is a pattern: it covers every ${item.service} resource whose name matches it, including ones created later; name the resources instead if you can` });
       }
     }),
   );
@@ -74,12 +74,13 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
   if (compressed) {
     const wildcards = policy.Statement.flatMap((st) => (typeof st.Action === "string" ? [st.Action] : st.Action)).filter((a) => /[*?]/.test(a));
     if (wildcards.length > 0) {
-      warnings.push({ path: "policy", message: `the exact action list does not fit the policy size quota, so ${wildcards.join(", ")} stand for exactly the actions asked for (each matches nothing else today; actions AWS adds later under these names would match too)` });
+      warnings.push({ code: "guardrail.wildcard-compacted", path: "policy", message: `the exact action list does not fit the policy size quota, so ${wildcards.join(", ")} stand for exactly the actions asked for (each matches nothing else today; actions AWS adds later under these names would match too)` });
     }
   }
   const simulation = errors.length === 0 ? simulatePlan(catalogue, policy, expiresAt, input.now, gen.resources) : emptySimulation();
   for (const f of simulation.failures) {
-    const problem = {
+    const problem: Problem = {
+      code: f.got === "Unknown" ? "guardrail.simulation-unknown" : "guardrail.simulation-mismatch",
       path: "policy",
       message: `simulation: ${f.action} on ${f.resource} at ${f.time} was ${f.got}, expected ${f.expected} (${f.reason})`,
     };
@@ -191,6 +192,7 @@ function listPrefixProblems(catalogue: Catalogue, policy: PolicyDocument, genera
       const allowed = l.prefixes ?? [];
       if (values && values.length > 0 && values.every((v) => allowed.some((g) => globCovers(g, v, true)))) continue;
       out.push({
+        code: "guardrail.prefix-outside-request",
         path: `policy.Statement[${i}]`,
         message: `grants ${l.action} on ${l.arn} beyond the prefixes the request names; add Condition StringLike s3:prefix ${JSON.stringify([...new Set(allowed)].sort())} (or values within them)`,
       });
