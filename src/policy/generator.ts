@@ -8,7 +8,8 @@ import type { AccessLevel, PolicyDocument, Problem, ProblemCode, RequestItem, St
 import { authorizedOnlyOnStar, escapeRegExp, type ActionInfo, type Catalogue } from "./catalogue.js";
 import { companionsFor, type Companion } from "./companions.js";
 import { leftOutOfLevels } from "./destructive.js";
-import { EC2_ID_PREFIXES, closest } from "./guardrails.js";
+import { EC2_ID_PREFIXES } from "./scope.js";
+import { closest } from "./wording.js";
 
 export const GENERATOR_VERSION = "builtin/1";
 

@@ -7,7 +7,7 @@
 import type { PolicyDocument, Problem, ProblemCode, Statement } from "../domain/types.js";
 import { show } from "../domain/text.js";
 import type { Catalogue } from "./catalogue.js";
-import { resourceWithin } from "./guardrails.js";
+import { resourceWithin } from "./glob.js";
 
 export interface Justification {
   sid: string;

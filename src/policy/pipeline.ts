@@ -3,14 +3,16 @@
 // that the stamped policy allows what it says until the expiry and nothing else. Pure.
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
 import { capProblems, parseRequestFile, type RequestContext } from "../domain/request.js";
-import type { AccessRequest, Config, PolicyDocument, Problem, RequestItem, RiskTier } from "../domain/types.js";
+import type { AccessRequest, Config, PolicyDocument, Problem, RequestItem } from "../domain/types.js";
 import { show } from "../domain/text.js";
 import { isoSeconds } from "../domain/time.js";
 import { wildcardToRegExp, type Catalogue } from "./catalogue.js";
 import { simulate, type ActionResource, type SimulationReport } from "./evaluator.js";
 import { explainPolicy, type Explanation } from "./explain.js";
 import { GENERATOR_VERSION, compressActions, generatePolicy, type ExpandedItem, type GeneratorContext } from "./generator.js";
-import { POLICY_LIMITS, checkPolicy, globCovers, policySize, type Verdict } from "./guardrails.js";
+import { checkPolicy, type Verdict } from "./guardrails.js";
+import { globCovers } from "./glob.js";
+import { policySize, quotaBreaches } from "./limits.js";
 import { pairsOutsideEnvelope, type EnvelopeItem } from "./narrow.js";
 import { stampExpiry } from "./stamp.js";
 
@@ -284,9 +286,7 @@ function wildcardPaths(policy: PolicyDocument): Set<string> {
 }
 
 function fitsQuota(policy: PolicyDocument, expiresAt: string, mode: Config["aws"]["mode"]): boolean {
-  const size = policySize(stampExpiry(policy, expiresAt));
-  if (mode === "iam") return size.chars <= POLICY_LIMITS.iamManagedPolicyChars;
-  return size.chars <= POLICY_LIMITS.identityCenterInlineChars && size.bytes <= POLICY_LIMITS.identityCenterInlineBytes;
+  return quotaBreaches(policySize(stampExpiry(policy, expiresAt)), mode).length === 0;
 }
 
 /** Whether an Allow statement without an `s3:prefix` condition grants `action` on `resource`. */
@@ -299,6 +299,4 @@ function grantsUnconditioned(policy: PolicyDocument, action: string, resource: s
   });
 }
 
-export function riskLabel(risk: RiskTier): string {
-  return { low: "low (read/list only)", medium: "medium (changes data)", high: "high (permissions, destructive, or escalation-capable actions)" }[risk];
-}
+export { riskLabel } from "./risk.js";
