@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commandUsages, asksForHelp } from "../src/cli-support.js";
+import { commandUsages, asksForHelp } from "../src/cli/support.js";
 import { runCli } from "./support/cli.js";
 
 const COMMANDS = ["validate", "plan", "sweep", "list", "revoke", "report", "init", "doctor"] as const;
