@@ -126,9 +126,9 @@ describe("jit-access report on records with codes", () => {
   const outcomes: Array<{ id: string; status: "failed" | "rejected"; code?: string; rules: string[] }> = [
     { id: "30-a", status: "failed", code: "guardrail.dangerous-action", rules: ["guardrail.dangerous-action"] },
     { id: "31-b", status: "failed", code: "guardrail.dangerous-action", rules: ["guardrail.dangerous-action"] },
-    { id: "32-c", status: "rejected", code: "approval.self", rules: ["approval.self", "approval.stale"] },
+    { id: "32-c", status: "rejected", code: "approval.self", rules: ["approval.self", "approval.stale-review"] },
     { id: "33-d", status: "failed", code: "aws.grant-failed", rules: ["aws.grant-failed"] },
-    { id: "34-e", status: "rejected", code: "merge.closed-unmerged", rules: ["merge.closed-unmerged"] },
+    { id: "34-e", status: "rejected", code: "merge.not-merged", rules: ["merge.not-merged"] },
     // No code in the record, but its commit names the rule.
     { id: "35-f", status: "failed", rules: ["approval.insufficient"] },
     // An older record: no code anywhere, and a reason that names a guardrail in English.
@@ -173,7 +173,7 @@ describe("jit-access report on records with codes", () => {
       ["approval.insufficient", 1],
       ["approval.self", 1],
       ["aws.grant-failed", 1],
-      ["merge.closed-unmerged", 1],
+      ["merge.not-merged", 1],
       ["unclassified", 1],
     ]);
     expect(report.blocked.by_area.map((b: { key: string; count: number }) => [b.key, b.count])).toEqual([
@@ -183,7 +183,7 @@ describe("jit-access report on records with codes", () => {
       ["merge", 1],
       ["unclassified", 1],
     ]);
-    expect(report.blocked.recent.find((b: { id: string }) => b.id === "32-c")).toMatchObject({ rule: "approval.self", rule_source: "record", rules: ["approval.self", "approval.stale"] });
+    expect(report.blocked.recent.find((b: { id: string }) => b.id === "32-c")).toMatchObject({ rule: "approval.self", rule_source: "record", rules: ["approval.self", "approval.stale-review"] });
     expect(report.blocked.recent.find((b: { id: string }) => b.id === "35-f")).toMatchObject({ rule: "approval.insufficient", rule_source: "commit" });
     expect(report.riskiest).toEqual([expect.objectContaining({ id: "37-h", risk: "high", risk_source: "grant-commit" })]);
   });

@@ -223,22 +223,22 @@ describe("blocked panel reads codes, never English", () => {
 
   it("takes the code from the record's commit (Rule: trailers) when the record has none, and lists every code", () => {
     const r = blockedReq("20-a", "failed");
-    const b = run([r], [commit(file(r), { "Request-Id": ["20-a"], Rule: ["approval.self", "approval.stale"] })]);
+    const b = run([r], [commit(file(r), { "Request-Id": ["20-a"], Rule: ["approval.self", "approval.stale-review"] })]);
     expect(b.by_rule).toEqual([{ key: "approval.self", count: 1, label: "approval rules: self" }]);
-    expect(b.recent[0]).toMatchObject({ rule: "approval.self", rule_source: "commit", rules: ["approval.self", "approval.stale"] });
+    expect(b.recent[0]).toMatchObject({ rule: "approval.self", rule_source: "commit", rules: ["approval.self", "approval.stale-review"] });
   });
 
   it("the record's own code wins over its commit's trailers", () => {
     const r = blockedReq("21-a", "failed", { code: "aws.grant-failed" });
-    const b = run([r], [commit(file(r), { "Request-Id": ["21-a"], Rule: ["guardrail.quota"] })]);
+    const b = run([r], [commit(file(r), { "Request-Id": ["21-a"], Rule: ["guardrail.denied-action"] })]);
     expect(b.by_rule.map((x) => x.key)).toEqual(["aws.grant-failed"]);
-    expect(b.recent[0]).toMatchObject({ rule_source: "record", rules: ["guardrail.quota"] });
+    expect(b.recent[0]).toMatchObject({ rule_source: "record", rules: ["guardrail.denied-action"] });
   });
 
   it("the newest commit with Rule: trailers counts (git log lists newest first)", () => {
     const r = blockedReq("22-a", "rejected");
-    const b = run([r], [commit(file(r), { "Request-Id": ["22-a"], Rule: ["merge.closed-unmerged"] }), commit(file(r), { "Request-Id": ["22-a"], Rule: ["approval.self"] })]);
-    expect(b.by_rule.map((x) => x.key)).toEqual(["merge.closed-unmerged"]);
+    const b = run([r], [commit(file(r), { "Request-Id": ["22-a"], Rule: ["merge.not-merged"] }), commit(file(r), { "Request-Id": ["22-a"], Rule: ["approval.self"] })]);
+    expect(b.by_rule.map((x) => x.key)).toEqual(["merge.not-merged"]);
   });
 
   it.each([

@@ -21,7 +21,7 @@ const FAILURES: Array<[string, string]> = [
   ["guardrail.denied-action", "s3:DeleteBucket is forbidden by denied_actions"],
   ["guardrail.dangerous-action", "iam:PassRole on * is a dangerous action; add it to allowed_dangerous_actions"],
   ["approval.insufficient", "1 of 2 approvals"],
-  ["aws.grant-failed", "the grant in AWS failed and was rolled back: throttled"],
+  ["approval.self", "the requester approved their own request"],
 ];
 const ACCOUNTS = ["prod", "staging", "dev", "data", "security"];
 
@@ -88,7 +88,7 @@ export function syntheticHistory(n: number, seed = 42, now = new Date("2026-11-2
       // trailer per code on the commit; every fifth one is an older record without a code.
       const failed = roll < 0.06;
       status = failed ? "failed" : "rejected";
-      const [code, reason] = failed ? (FAILURES[i % FAILURES.length] as [string, string]) : ["merge.closed-unmerged", "pull request closed without merging"];
+      const [code, reason] = failed ? (FAILURES[i % FAILURES.length] as [string, string]) : ["merge.not-merged", "pull request closed without merging"];
       const at = requestedAt + (failed ? 3600_000 : 7200_000);
       const coded = i % 5 !== 0;
       request.closed = { at: iso(at), reason, ...(coded ? { code } : {}) };
