@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../src/cli.js";
+import { main } from "../src/cli/main.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const example142 = readFileSync(join(repoRoot, "access-requests/examples/142-financial-reports.yaml"), "utf8");
@@ -252,7 +252,7 @@ describe("validate and plan agree", () => {
     place(rel, files[rel] as string);
     const { v, vCode } = await both(rel);
     expect(vCode).toBe(1);
-    expect(v.errors).toContainEqual({ path: "request[0].service", message: expect.stringMatching(/unknown AWS service "s4"; did you mean "s3"\?/) });
+    expect(v.errors).toContainEqual({ code: "request.unknown-service", path: "request[0].service", message: expect.stringMatching(/unknown AWS service "s4"; did you mean "s3"\?/) });
   });
 
   it("refuses a misspelt action, suggesting the nearest", async () => {
@@ -260,7 +260,7 @@ describe("validate and plan agree", () => {
     place(rel, files[rel] as string);
     const { v, vCode } = await both(rel);
     expect(vCode).toBe(1);
-    expect(v.errors).toContainEqual({ path: "request[0].actions[0]", message: expect.stringMatching(/unknown action "s3:GetObjekt"; did you mean "s3:GetObject"\?/) });
+    expect(v.errors).toContainEqual({ code: "request.unknown-action", path: "request[0].actions[0]", message: expect.stringMatching(/unknown action "s3:GetObjekt"; did you mean "s3:GetObject"\?/) });
   });
 
   it("reports every error of a file at once: file rules and pipeline", async () => {

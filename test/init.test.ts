@@ -18,8 +18,8 @@ import { CODEOWNERS_PATH, EXPIRE_PATH, FORM_PATH, KEEP_PATH, PINNED, README_PATH
 import { SLACK_WEBHOOK_VARIABLE } from "../src/secrets.js";
 import { checkInitFlags, InitFlagError, type InitOptions, type RawInitFlags } from "../src/init/options.js";
 import { desiredFiles, planInit } from "../src/init/plan.js";
-import { version } from "../src/cli.js";
-import { INIT_USAGE } from "../src/init/command.js";
+import { version } from "../src/cli/main.js";
+import { INIT_USAGE } from "../src/cli/init.js";
 import { issueBody } from "./support/app-harness.js";
 import { runCli } from "./support/cli.js";
 

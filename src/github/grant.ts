@@ -112,7 +112,7 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
   // names more than one candidate and they disagree, nothing is granted.
   const prCommits = await access.prCommits(pr.number);
   const located = await locatePreMergeTips(access, mergeSha, pr.headSha, prCommits);
-  if (located.kind !== "tips") return blocked([problem("merge.base-unknown", located.kind === "unknown" ? located.reason : "the default branch's commit before the merge cannot be determined")]);
+  if (located.kind !== "tips") return blocked([problem(located.kind === "unknown" ? (located.code ?? "merge.tip-unknown") : "merge.tip-unknown", located.kind === "unknown" ? located.reason : "the default branch's commit before the merge cannot be determined")]);
   const tips = located.tips;
   const tipStores = tips.map((sha): FileReader => ({ read: (p) => access.readAt(p, sha) }));
   const fingerprints = await Promise.all(tipStores.map((st) => rulesFingerprint(st)));

@@ -4,7 +4,7 @@ import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { ALL_STATUSES } from "../domain/lifecycle.js";
 import type { RequestStatus } from "../domain/types.js";
-import { UsageError, formatProblems, type Io } from "../cli-support.js";
+import { UsageError, formatProblems, type Io } from "../cli/support.js";
 import { closeGrant } from "../lifecycle/close-grant.js";
 import { openRecords, type Records } from "./env.js";
 import { DEFAULT_CONCURRENCY } from "./execute.js";
