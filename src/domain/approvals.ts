@@ -290,7 +290,7 @@ export function verifyApproval(input: ApprovalInput): ApprovalDecision {
 
   // --- required count -------------------------------------------------------------------------
   const tier = input.request?.risk;
-  const configured = input.config?.required_approvals?.[tier as RiskTier];
+  const configured = input.config?.required_approvals?.[tier];
   let required = 1;
   if (tier !== "low" && tier !== "medium" && tier !== "high") {
     required = Math.max(1, input.config?.required_approvals?.high ?? 2);
