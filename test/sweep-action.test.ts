@@ -11,7 +11,7 @@ import { parseTrailers } from "../src/domain/records.js";
 import { dumpRequest } from "../src/domain/request-file.js";
 import type { AccessRequest } from "../src/domain/types.js";
 import { runAction } from "../src/sweep/action.js";
-import { SWEEP_MARKER } from "../src/sweep/notify.js";
+import { SWEEP_MARKER } from "../src/github/closer.js";
 import { createFakeAws, type FakeAws } from "./support/fake-aws/index.js";
 import { fakeGrants, HOME, seed, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
 import { startFakeGitHub, type FakeGitHub } from "./support/fake-github.js";

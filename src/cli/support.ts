@@ -99,7 +99,7 @@ export function commandUsages(help: string): Map<string, string> {
   for (const line of help.split("\n")) {
     const m = /^ {2}([a-z][a-z-]*)\b/.exec(line);
     if (m) {
-      current = m[1] as string;
+      current = m[1] ?? "";
       out.set(current, line.slice(2).trimEnd());
     } else if (current && /^ {3,}\S/.test(line)) out.set(current, `${out.get(current)}\n${line.trimEnd()}`);
     else current = undefined;

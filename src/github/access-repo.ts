@@ -73,7 +73,7 @@ export class OctokitAccessRepo implements AccessRepo {
   }
 
   async reviews(pr: number): Promise<Review[]> {
-    return (await this.octokit.paginate(this.octokit.rest.pulls.listReviews, { ...this.at, pull_number: pr, per_page: 100 })) as unknown as Review[];
+    return await this.octokit.paginate(this.octokit.rest.pulls.listReviews, { ...this.at, pull_number: pr, per_page: 100 });
   }
 
   async commit(sha: string): Promise<CommitInfo> {
