@@ -22,6 +22,7 @@ import type { Notifier } from "../notify/types.js";
 import { planRequest } from "../policy/pipeline.js";
 import { updateRecord } from "../store/record-store.js";
 import { MARKER, quote } from "./messages.js";
+import { runEffects, type Effect, type EffectPorts } from "../lifecycle/effects.js";
 import type { AccessRepo, PrCommit } from "../lifecycle/ports.js";
 import type { StoredFile } from "../store/record-store.js";
 import { OctokitAccessRepo } from "./access-repo.js";
@@ -84,19 +85,10 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
   // Filled in as the merge is judged: the config, so that a refused merge can be recorded, and
   // the request, so that refusals after that point are also notified.
   const about: { config?: Config; request?: AccessRequest; path?: string; record?: boolean } = {};
+  const ports = (config?: Config): EffectPorts => ({ access, ...(config && deps.notifierFor ? { alerts: deps.notifierFor(config) } : {}) });
   const blocked = async (problems: Problem[], issue?: number): Promise<GrantOutcome> => {
-    const reasons = problems.map(describeProblem);
-    const codes = codesOf(problems);
-    // The refusal goes into the record (rejected, with its rule codes) when the request file
-    // reached the default branch as a proposal: otherwise it would stay `proposed` there forever.
-    const recorded = about.record && about.config && about.path ? await recordRejected(access, pr, { config: about.config, path: about.path, at: isoSeconds(deps.now()), reasons, codes }) : undefined;
-    if (about.config && about.request && deps.notifierFor) await deps.notifierFor(about.config).notify({ kind: "blocked", request: about.request, reasons });
-    const body = [MARKER.grant, "⛔ **Not granted.** The merge was not turned into access because:", "", ...reasons.map((r) => `- ${quote(r, 600)}`), "", "Nothing was attached in AWS. Open a new request once this is fixed."].join("\n");
-    for (const n of new Set([pr.number, ...(issue ? [issue] : [])])) {
-      await access.upsertComment(n, MARKER.grant, body);
-      await access.setState(n, "blocked");
-    }
-    return { kind: "blocked", reasons, codes, ...(recorded ? { recorded } : {}) };
+    const done = await runEffects(refusalEffects({ pr, problems, at: isoSeconds(deps.now()), ...(issue ? { issue } : {}), ...about }), ports(about.config));
+    return { kind: "blocked", reasons: problems.map(describeProblem), codes: codesOf(problems), ...(done.commits[0] ? { recorded: done.commits[0] } : {}) };
   };
 
   const files: ChangedFile[] = listed.map((f) => ({ path: f.path, status: f.status, previousPath: f.previousPath }));
@@ -160,14 +152,14 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
     // redelivered: say "Granted" now, from the record, if the grant is still active.
     if (r.status === "active") {
       const schedule = g.aws?.schedule;
-      await announceGrant(access, [pr.number, Number(r.id.split("-")[0])], {
+      await runEffects(grantedEffects([pr.number, Number(r.id.split("-")[0])], {
         requester: r.requester,
         account: r.account,
         expiresAt: g.expires_at,
         approvedBy: g.approved_by,
         resources: g.aws?.resources ?? [],
         ...(schedule && !schedule.startsWith("jit-access/") ? { scheduleNote: schedule } : {}),
-      });
+      }), ports());
     }
     return { kind: "already", reason: `${r.id} is already ${r.status}` };
   }
@@ -243,7 +235,7 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
       // The rollback could not remove everything: access may exist without a record. Never answer
       // that as done: the delivery fails, so a redelivery grants and records (or rolls back again),
       // and meanwhile the policy's own expiry and the sweep's reconcile bound what is left.
-      await failed(access, [pr.number, issueNumber], `the grant in AWS failed and its rollback did not finish: ${reason}`);
+      await runEffects(failedEffects([pr.number, issueNumber], `the grant in AWS failed and its rollback did not finish: ${reason}`), ports());
       throw new Error(`grant of ${request.id} failed and its rollback left resources in AWS: ${reason}`, { cause: e });
     }
     // Rolled back cleanly: the record says `failed`, final. A redelivery of this merge then
@@ -258,13 +250,18 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
     try {
       await retried(() => grants.revoke({ requestId: request.id, mode: config.aws.mode, accountId: parsed.account.id }), 3);
     } catch (cleanup) {
-      await failed(access, [pr.number, issueNumber], `the grant in AWS failed and removing what earlier attempts left did not finish: ${reason}`);
+      await runEffects(failedEffects([pr.number, issueNumber], `the grant in AWS failed and removing what earlier attempts left did not finish: ${reason}`), ports());
       throw new Error(`grant of ${request.id} failed and what earlier attempts left in AWS could not be removed: ${reason}`, { cause: cleanup });
     }
-    const recorded = await recordFailure(access, pr, { config, path, at: isoSeconds(now), reason: `the grant in AWS failed and was rolled back: ${reason}`, code: "aws.grant-failed", risk: plan.verdict.risk });
-    await failed(access, [pr.number, issueNumber], `the grant in AWS failed and was rolled back: ${reason}`);
-    await deps.notifierFor?.(config).notify({ kind: "failed", request, reason: "the grant in AWS failed and was rolled back" });
-    return { kind: "failed", reason, ...(recorded ? { recorded } : {}) };
+    const done = await runEffects(
+      [
+        failedRecord(pr, { config, path, at: isoSeconds(now), reason: `the grant in AWS failed and was rolled back: ${reason}`, code: "aws.grant-failed", risk: plan.verdict.risk }),
+        ...failedEffects([pr.number, issueNumber], `the grant in AWS failed and was rolled back: ${reason}`),
+        { kind: "notify", event: { kind: "failed", request, reason: "the grant in AWS failed and was rolled back" } },
+      ],
+      ports(config),
+    );
+    return { kind: "failed", reason, ...(done.commits[0] ? { recorded: done.commits[0] } : {}) };
   }
 
   const grant: GrantRecord = {
@@ -304,30 +301,36 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
     await retried(() => grants.revoke(result), 3);
     const reason = `the grant could not be recorded (${e instanceof Error ? e.message : String(e)}), so it was revoked again`;
     // Best effort: the store that refused the grant's record may accept this one.
-    const recorded = await recordFailure(access, pr, { config, path, at: isoSeconds(now), reason, code: "record.write-failed", risk: plan.verdict.risk });
-    await failed(access, [pr.number, issueNumber], reason);
-    await deps.notifierFor?.(config).notify({ kind: "failed", request, reason: "the grant could not be recorded and was revoked" });
-    return { kind: "failed", reason, ...(recorded ? { recorded } : {}) };
+    const done = await runEffects(
+      [
+        failedRecord(pr, { config, path, at: isoSeconds(now), reason, code: "record.write-failed", risk: plan.verdict.risk }),
+        ...failedEffects([pr.number, issueNumber], reason),
+        { kind: "notify", event: { kind: "failed", request, reason: "the grant could not be recorded and was revoked" } },
+      ],
+      ports(config),
+    );
+    return { kind: "failed", reason, ...(done.commits[0] ? { recorded: done.commits[0] } : {}) };
   }
 
-  await announceGrant(access, [pr.number, issueNumber], {
-    requester: request.requester,
-    account: parsed.account.alias ?? parsed.account.id,
-    expiresAt,
-    approvedBy: decision.approvedBy,
-    resources: result.resources,
-    ...(result.scheduleNote ? { scheduleNote: result.scheduleNote } : {}),
-  });
-  await deps.notifierFor?.(config).notify({ kind: "granted", request, approvedBy: decision.approvedBy, expiresAt, risk: plan.verdict.risk, ...(pr.htmlUrl ? { links: { pr: pr.htmlUrl } } : {}) });
+  await runEffects(
+    [
+      ...grantedEffects([pr.number, issueNumber], {
+        requester: request.requester,
+        account: parsed.account.alias ?? parsed.account.id,
+        expiresAt,
+        approvedBy: decision.approvedBy,
+        resources: result.resources,
+        ...(result.scheduleNote ? { scheduleNote: result.scheduleNote } : {}),
+      }),
+      { kind: "notify", event: { kind: "granted", request, approvedBy: decision.approvedBy, expiresAt, risk: plan.verdict.risk, ...(pr.htmlUrl ? { links: { pr: pr.htmlUrl } } : {}) } },
+    ],
+    ports(config),
+  );
   return { kind: "granted", id: request.id, expiresAt, resources: result.resources };
 }
 
-/** The "Granted" comment and labels on the PR and the issue; idempotent (upserted by marker). */
-async function announceGrant(
-  access: AccessRepo,
-  numbers: number[],
-  g: { requester: string; account: string; expiresAt: string; approvedBy: string[]; resources: string[]; scheduleNote?: string },
-): Promise<void> {
+/** The "Granted" comment and state on the PR and the issue; idempotent (upserted by marker). */
+function grantedEffects(numbers: number[], g: { requester: string; account: string; expiresAt: string; approvedBy: string[]; resources: string[]; scheduleNote?: string }): Effect[] {
   const body = [
     MARKER.grant,
     `✅ **Granted** to ${quote(g.requester)} in account ${g.account} until **${g.expiresAt}** (approved by ${g.approvedBy.map((a) => quote(a)).join(", ")}).`,
@@ -335,18 +338,37 @@ async function announceGrant(
     `AWS resources: ${g.resources.map((r) => `\`${r}\``).join(", ")}.`,
     g.scheduleNote ? `\nNote: ${quote(g.scheduleNote, 500)}` : `\nAn EventBridge Scheduler schedule removes it at the expiry; \`/revoke\` ends it earlier.`,
   ].join("\n");
-  for (const n of new Set(numbers)) {
-    await access.upsertComment(n, MARKER.grant, body);
-    await access.setState(n, "active");
-  }
+  return [...new Set(numbers)].flatMap((n): Effect[] => [
+    { kind: "comment", issue: n, marker: MARKER.grant, body },
+    { kind: "state", issue: n, state: "active" },
+  ]);
 }
 
-async function failed(access: AccessRepo, numbers: number[], reason: string): Promise<void> {
+/** The "Grant failed" comment and state on the PR and the issue. */
+function failedEffects(numbers: number[], reason: string): Effect[] {
   const body = [MARKER.grant, `⚠️ **Grant failed.** ${quote(reason, 800)}`, "", "No access is attached. Fix the cause and open a new request; this one is recorded as failed."].join("\n");
-  for (const n of new Set(numbers)) {
-    await access.upsertComment(n, MARKER.grant, body);
-    await access.setState(n, "failed");
+  return [...new Set(numbers)].flatMap((n): Effect[] => [
+    { kind: "comment", issue: n, marker: MARKER.grant, body },
+    { kind: "state", issue: n, state: "failed" },
+  ]);
+}
+
+/**
+ * A refused merge, decided: the proposal on the default branch recorded `rejected` (when it reached
+ * it as a proposal: otherwise it would stay `proposed` there forever), the channels told (once the
+ * request is known), and "Not granted" with the state `blocked` on the PR and the issue. Pure.
+ */
+export function refusalEffects(r: { pr: Pick<MergedPr, "number">; problems: Problem[]; issue?: number; at: string; config?: Config; request?: AccessRequest; path?: string; record?: boolean }): Effect[] {
+  const reasons = r.problems.map(describeProblem);
+  const codes = codesOf(r.problems);
+  const out: Effect[] = [];
+  if (r.record && r.config && r.path) out.push(rejectedRecord(r.pr, { config: r.config, path: r.path, at: r.at, reasons, codes }));
+  if (r.config && r.request) out.push({ kind: "notify", event: { kind: "blocked", request: r.request, reasons } });
+  const body = [MARKER.grant, "⛔ **Not granted.** The merge was not turned into access because:", "", ...reasons.map((x) => `- ${quote(x, 600)}`), "", "Nothing was attached in AWS. Open a new request once this is fixed."].join("\n");
+  for (const n of new Set([r.pr.number, ...(r.issue ? [r.issue] : [])])) {
+    out.push({ kind: "comment", issue: n, marker: MARKER.grant, body }, { kind: "state", issue: n, state: "blocked" });
   }
+  return out;
 }
 
 /** Team memberships for the reviewers only: that is all verifyApproval needs to know. */
@@ -420,47 +442,45 @@ function approvalProblem(f: { rule: string; message: string; code?: ProblemCode 
 }
 
 /**
- * Records a refused merge: the proposal on the default branch becomes `rejected`, with the
- * reasons and the first rule's code in `closed`, and one `Rule:` trailer per code. Only a
- * proposed, readable file is changed (compare-and-swap); anything else is left as it is. Returns
- * the commit, or undefined when nothing was written (a failure to write is not the refusal's
- * business: the comment and the label still say "Not granted").
+ * A refused merge's record: the proposal becomes `rejected`, with the reasons and the first
+ * rule's code in `closed`, and one `Rule:` trailer per code. Only a proposed, readable file is
+ * changed; a failure to write does not stop the refusal being said (best effort).
  */
-async function recordRejected(access: AccessRepo, pr: MergedPr, r: { config: Config; path: string; at: string; reasons: string[]; codes: ProblemCode[] }): Promise<string | undefined> {
+function rejectedRecord(pr: Pick<MergedPr, "number">, r: { config: Config; path: string; at: string; reasons: string[]; codes: ProblemCode[] }): Effect {
   const reason = shorten(`Pull request #${pr.number} was merged but not granted: ${r.reasons.join("; ")}`);
-  return closeProposal(access, r.config, r.path, (request) => {
+  return closeProposal(r.config, r.path, `reject (${r.codes.join(", ") || "no code"})`, (request) => {
     const next = recordRejectedRecord(request, { at: r.at, reason, ...(r.codes[0] ? { code: r.codes[0] } : {}) });
     if (!next.ok) return next;
     return { ok: true, request: next.request, message: commitMessage(`jit-access: reject ${request.id}`, reason, { "Request-Id": request.id, "Closed-By": "jit-access", Rule: r.codes }) };
   });
 }
 
-/** Records a grant that failed and was rolled back: `failed`, with the code of the failure. */
-async function recordFailure(access: AccessRepo, pr: MergedPr, r: { config: Config; path: string; at: string; reason: string; code: ProblemCode; risk: string }): Promise<string | undefined> {
+/** A grant that failed and was rolled back: `failed`, with the code of the failure. */
+function failedRecord(pr: Pick<MergedPr, "mergeCommitSha">, r: { config: Config; path: string; at: string; reason: string; code: ProblemCode; risk: string }): Effect {
   const reason = shorten(r.reason);
-  return closeProposal(access, r.config, r.path, (request) => {
+  return closeProposal(r.config, r.path, `fail (${r.code})`, (request) => {
     const next = recordGrantFailed(request, { at: r.at, reason, code: r.code });
     if (!next.ok) return next;
     return { ok: true, request: next.request, message: commitMessage(`jit-access: fail ${request.id}`, `Merged in ${pr.mergeCommitSha}. ${reason}`, { "Request-Id": request.id, "Closed-By": "jit-access", Risk: r.risk, Rule: [r.code] }) };
   });
 }
 
-async function closeProposal(
-  access: AccessRepo,
-  config: Config,
-  path: string,
-  close: (request: AccessRequest) => { ok: true; request: AccessRequest; message: string } | { ok: false; message: string },
-): Promise<string | undefined> {
-  const written = await updateRecord(access, path, (current) => {
-    if (!current) return { kind: "skip", reason: "the request file is not on the default branch" };
-    const cur = parseRequestFile(current.text, { file: path, config });
-    if (!cur.ok || cur.example) return { kind: "skip", reason: "the request file on the default branch is not a readable request" };
-    if ((cur.request.status ?? "proposed") !== "proposed") return { kind: "skip", reason: `already ${cur.request.status}` };
-    const next = close(cur.request);
-    if (!next.ok) return { kind: "skip", reason: next.message };
-    return { kind: "write", text: dumpRequest(next.request, "Written by jit-access."), message: next.message };
-  }).catch(() => undefined);
-  return written?.kind === "written" ? written.result.commit : undefined;
+function closeProposal(config: Config, path: string, summary: string, close: (request: AccessRequest) => { ok: true; request: AccessRequest; message: string } | { ok: false; message: string }): Effect {
+  return {
+    kind: "record",
+    path,
+    summary,
+    bestEffort: true,
+    update: (current) => {
+      if (!current) return { kind: "skip", reason: "the request file is not on the default branch" };
+      const cur = parseRequestFile(current.text, { file: path, config });
+      if (!cur.ok || cur.example) return { kind: "skip", reason: "the request file on the default branch is not a readable request" };
+      if ((cur.request.status ?? "proposed") !== "proposed") return { kind: "skip", reason: `already ${cur.request.status}` };
+      const next = close(cur.request);
+      if (!next.ok) return { kind: "skip", reason: next.message };
+      return { kind: "write", text: dumpRequest(next.request, "Written by jit-access."), message: next.message };
+    },
+  };
 }
 
 /** closed.reason holds at most 1000 characters (the schema's limit). */
