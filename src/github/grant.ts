@@ -13,7 +13,7 @@ import { commitMessage, recordGrant, recordGrantFailed, recordRejected as record
 import { codesOf, describeProblem, problem } from "../domain/problems.js";
 import { parseRequestFile } from "../domain/request.js";
 import { dumpRequest } from "../domain/request-file.js";
-import type { AccessRequest, Config, GrantRecord, Problem, ProblemCode } from "../domain/types.js";
+import type { AccessRequest, Config, GrantRecord, Problem, ProblemCode, RiskTier } from "../domain/types.js";
 import { storedAws } from "../aws/plan.js";
 import { GrantError } from "../aws/grants.js";
 import type { Grants } from "../aws/types.js";
@@ -76,7 +76,34 @@ export function grantMergedOnce(access: AccessRepo, pr: MergedPr, deps: GrantDep
   return p;
 }
 
+/** A merge judged grantable: everything the grant, its record and its announcement need. */
+interface ApprovedGrant {
+  config: Config;
+  request: AccessRequest;
+  path: string;
+  issueNumber: number;
+  account: { id: string; alias?: string };
+  policy: NonNullable<AccessRequest["policy"]>;
+  risk: RiskTier;
+  approvedBy: string[];
+  expiresAt: string;
+  now: Date;
+  mergeSha: string;
+}
+
+/** Gather the facts, decide (src/domain, src/policy), execute the grant, announce it. */
 async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Promise<GrantOutcome> {
+  const judged = await judgeMerge(access, pr, deps);
+  return judged.kind === "approved" ? executeGrant(access, pr, deps, judged.grant) : judged;
+}
+
+const portsFor = (access: AccessRepo, deps: GrantDeps, config?: Config): EffectPorts => ({ access, ...(config && deps.notifierFor ? { alerts: deps.notifierFor(config) } : {}) });
+
+/**
+ * Gathers the facts of a merge through the port and decides with the pure core; a refusal (or a
+ * replay) is said and recorded here, through effects. "approved" carries what the grant needs.
+ */
+async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Promise<GrantOutcome | { kind: "approved"; grant: ApprovedGrant }> {
   if (!pr.merged || !pr.mergeCommitSha) return { kind: "ignored", reason: "not merged" };
   const mergeSha = pr.mergeCommitSha;
   const listed = await access.prFiles(pr.number);
@@ -85,7 +112,7 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
   // Filled in as the merge is judged: the config, so that a refused merge can be recorded, and
   // the request, so that refusals after that point are also notified.
   const about: { config?: Config; request?: AccessRequest; path?: string; record?: boolean } = {};
-  const ports = (config?: Config): EffectPorts => ({ access, ...(config && deps.notifierFor ? { alerts: deps.notifierFor(config) } : {}) });
+  const ports = (config?: Config): EffectPorts => portsFor(access, deps, config);
   const blocked = async (problems: Problem[], issue?: number): Promise<GrantOutcome> => {
     const done = await runEffects(refusalEffects({ pr, problems, at: isoSeconds(deps.now()), ...(issue ? { issue } : {}), ...about }), ports(about.config));
     return { kind: "blocked", reasons: problems.map(describeProblem), codes: codesOf(problems), ...(done.commits[0] ? { recorded: done.commits[0] } : {}) };
@@ -224,11 +251,23 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
   // Duplicate delivery: the record on the default branch already says what happened.
   const onMain = await mainStore.read(path);
   if (onMain && recordStatus(onMain.text) !== "proposed") return { kind: "already", reason: `${request.id} is already ${recordStatus(onMain.text)}` };
+  const policy = plan.policy;
+  if (!policy) return blocked([problem("request.no-policy", `${path} has no policy to grant`)], issueNumber);
+  return { kind: "approved", grant: { config, request, path, issueNumber, account: { id: parsed.account.id, ...(parsed.account.alias ? { alias: parsed.account.alias } : {}) }, policy, risk: plan.verdict.risk, approvedBy: decision.approvedBy, expiresAt, now, mergeSha } };
+}
 
+/**
+ * The grant, one transaction: attach in AWS, then record `active` with compare-and-swap; if the
+ * record cannot be written, take the grant back. Then the announcement, as effects.
+ */
+async function executeGrant(access: AccessRepo, pr: MergedPr, deps: GrantDeps, g: ApprovedGrant): Promise<GrantOutcome> {
+  const { config, request, path, issueNumber, expiresAt, now } = g;
+  const mainStore = access;
+  const ports = (c?: Config): EffectPorts => portsFor(access, deps, c);
   const grants = deps.grantsFor(config);
   let result;
   try {
-    result = await grants.grant(request, plan.policy, expiresAt, pr.htmlUrl ? { prUrl: pr.htmlUrl } : {});
+    result = await grants.grant(request, g.policy, expiresAt, pr.htmlUrl ? { prUrl: pr.htmlUrl } : {});
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     if (e instanceof GrantError && e.leftOver.length) {
@@ -248,14 +287,14 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
     // everything of this request is removed first — and if that fails, nothing is recorded and the
     // delivery fails, to be redelivered (as when the rollback itself did not finish).
     try {
-      await retried(() => grants.revoke({ requestId: request.id, mode: config.aws.mode, accountId: parsed.account.id }), 3);
+      await retried(() => grants.revoke({ requestId: request.id, mode: config.aws.mode, accountId: g.account.id }), 3);
     } catch (cleanup) {
       await runEffects(failedEffects([pr.number, issueNumber], `the grant in AWS failed and removing what earlier attempts left did not finish: ${reason}`), ports());
       throw new Error(`grant of ${request.id} failed and what earlier attempts left in AWS could not be removed: ${reason}`, { cause: cleanup });
     }
     const done = await runEffects(
       [
-        failedRecord(pr, { config, path, at: isoSeconds(now), reason: `the grant in AWS failed and was rolled back: ${reason}`, code: "aws.grant-failed", risk: plan.verdict.risk }),
+        failedRecord(pr, { config, path, at: isoSeconds(now), reason: `the grant in AWS failed and was rolled back: ${reason}`, code: "aws.grant-failed", risk: g.risk }),
         ...failedEffects([pr.number, issueNumber], `the grant in AWS failed and was rolled back: ${reason}`),
         { kind: "notify", event: { kind: "failed", request, reason: "the grant in AWS failed and was rolled back" } },
       ],
@@ -265,8 +304,8 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
   }
 
   const grant: GrantRecord = {
-    approved_by: decision.approvedBy,
-    merge_commit: pr.mergeCommitSha,
+    approved_by: g.approvedBy,
+    merge_commit: g.mergeSha,
     pr: pr.number,
     granted_at: result.grantedAt,
     expires_at: expiresAt,
@@ -283,12 +322,12 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
       return {
         kind: "write",
         text: dumpRequest(next.request, `Written by jit-access. Granted from pull request #${pr.number}.`),
-        message: commitMessage(`jit-access: grant ${request.id} until ${expiresAt}`, `Merged in ${pr.mergeCommitSha}; risk ${plan.verdict.risk}.`, {
+        message: commitMessage(`jit-access: grant ${request.id} until ${expiresAt}`, `Merged in ${pr.mergeCommitSha}; risk ${g.risk}.`, {
           "Request-Id": request.id,
-          "Approved-By": decision.approvedBy,
+          "Approved-By": g.approvedBy,
           "Expires-At": expiresAt,
           "Aws-Resource": result.resources,
-          Risk: plan.verdict.risk,
+          Risk: g.risk,
         }),
       };
     }).then((o) => {
@@ -303,7 +342,7 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
     // Best effort: the store that refused the grant's record may accept this one.
     const done = await runEffects(
       [
-        failedRecord(pr, { config, path, at: isoSeconds(now), reason, code: "record.write-failed", risk: plan.verdict.risk }),
+        failedRecord(pr, { config, path, at: isoSeconds(now), reason, code: "record.write-failed", risk: g.risk }),
         ...failedEffects([pr.number, issueNumber], reason),
         { kind: "notify", event: { kind: "failed", request, reason: "the grant could not be recorded and was revoked" } },
       ],
@@ -316,13 +355,13 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
     [
       ...grantedEffects([pr.number, issueNumber], {
         requester: request.requester,
-        account: parsed.account.alias ?? parsed.account.id,
+        account: g.account.alias ?? g.account.id,
         expiresAt,
-        approvedBy: decision.approvedBy,
+        approvedBy: g.approvedBy,
         resources: result.resources,
         ...(result.scheduleNote ? { scheduleNote: result.scheduleNote } : {}),
       }),
-      { kind: "notify", event: { kind: "granted", request, approvedBy: decision.approvedBy, expiresAt, risk: plan.verdict.risk, ...(pr.htmlUrl ? { links: { pr: pr.htmlUrl } } : {}) } },
+      { kind: "notify", event: { kind: "granted", request, approvedBy: g.approvedBy, expiresAt, risk: g.risk, ...(pr.htmlUrl ? { links: { pr: pr.htmlUrl } } : {}) } },
     ],
     ports(config),
   );
