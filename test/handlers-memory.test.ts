@@ -74,6 +74,10 @@ describe("handlers on the in-memory AccessRepo", () => {
     expect(repo.comments.get(7)?.get(MARKER.grant)).toContain("Granted");
     expect(repo.issueLabels.get(7)).toEqual(["access-request", "jit:active"]);
 
+    // Refusals carry codes: a stranger, then the PR number of a grant that is not there.
+    expect(await revokeByComment(repo, { issueNumber: 7, body: "/revoke", author: { login: "mallory", type: "User" } }, deps)).toMatchObject({ kind: "refused", code: "github.revoke-not-authorized" });
+    expect(await revokeByComment(repo, { issueNumber: 99, body: "/revoke", author: { login: "alice", type: "User" } }, deps)).toMatchObject({ kind: "refused", code: "record.not-active" });
+    expect(recordStatus(repo.files.get(FILE)!)).toBe("active");
     const revoked = await revokeByComment(repo, { issueNumber: 7, body: "/revoke done", author: { login: "alice", type: "User" } }, deps);
     expect(revoked).toEqual({ kind: "revoked", id: ID });
     expect(recordStatus(repo.files.get(FILE)!)).toBe("revoked");

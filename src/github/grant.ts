@@ -141,7 +141,7 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   const baseSha = tips[0] as string;
   const baseStore = tipStores[0] as FileReader;
   const cfg = await loadRepoConfig(baseStore);
-  if (!cfg.ok) return blocked(cfg.problems.map((p) => ({ ...p, code: p.code ?? "config.invalid", path: "" })));
+  if (!cfg.ok) return blocked(cfg.problems.map((p) => ({ ...p, code: p.code ?? "merge.config-invalid", path: "" })));
   const config = cfg.config;
   about.config = config;
   about.path = path;
@@ -197,15 +197,15 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   const atMerge = await access.readAt(path, mergeSha);
   if (!atMerge) return blocked([problem("merge.file-missing", `${path} is not in the merge commit ${pr.mergeCommitSha.slice(0, 7)}`)]);
   const parsed = parseRequestFile(atMerge.text, { file: path, config });
-  if (!parsed.ok) return blocked(parsed.problems.map((p) => ({ ...p, code: p.code ?? "request.invalid" })));
+  if (!parsed.ok) return blocked(parsed.problems.map((p) => ({ ...p, code: p.code ?? "merge.request-invalid" })));
   const request = parsed.request;
   Object.assign(about, { config, request });
   const issueNumber = Number(request.id.split("-")[0]);
-  if (parsed.example) return blocked([problem("request.example", `${path} is an example; examples are never granted`)], issueNumber);
+  if (parsed.example) return blocked([problem("merge.example", `${path} is an example; examples are never granted`)], issueNumber);
   if ((request.status ?? "proposed") !== "proposed") {
     return blocked([problem("record.not-proposed", `${path} has status ${request.status}; only a proposed request can be granted (status and grant are written by the app)`)], issueNumber);
   }
-  if (!request.policy) return blocked([problem("request.no-policy", `${path} has no policy; the pull request check adds one before review`)], issueNumber);
+  if (!request.policy) return blocked([problem("merge.no-policy", `${path} has no policy; the pull request check adds one before review`)], issueNumber);
 
   // The request's number names the issue (or PR) it came from; its human author is the requester.
   const origin = await access.issue(issueNumber);
@@ -216,7 +216,7 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
 
   const now = deps.now();
   const plan = planRequest(loadCatalogue(), { request, config, accountId: parsed.account.id, now, durationSeconds: parsed.durationSeconds });
-  if (!plan.verdict.ok) return blocked(plan.verdict.errors.map((e) => ({ ...e, code: e.code ?? "guardrail.refused" })), issueNumber);
+  if (!plan.verdict.ok) return blocked(plan.verdict.errors.map((e) => ({ ...e, code: e.code ?? "merge.policy-refused" })), issueNumber);
 
   // Approvals, with the data fetched here and the decision made in src/domain/approvals.ts.
   const reviews = await access.reviews(pr.number);
@@ -244,7 +244,7 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   // Deterministic across duplicate deliveries: the expiry counts from the merge, never later.
   const start = pr.mergedAt ? new Date(pr.mergedAt) : now;
   const duration = parseDuration(request.duration);
-  if (!duration.ok) return blocked([problem("request.duration", duration.message)], issueNumber);
+  if (!duration.ok) return blocked([problem("merge.duration-invalid", duration.message)], issueNumber);
   const expiresAt = isoSeconds(new Date(start.getTime() + duration.seconds * 1000));
   if (Date.parse(expiresAt) <= now.getTime() + 60_000) return blocked([problem("merge.too-late", `the request would expire at ${expiresAt}, before it could be used; open a new request`)], issueNumber);
 
@@ -252,7 +252,7 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   const onMain = await mainStore.read(path);
   if (onMain && recordStatus(onMain.text) !== "proposed") return { kind: "already", reason: `${request.id} is already ${recordStatus(onMain.text)}` };
   const policy = plan.policy;
-  if (!policy) return blocked([problem("request.no-policy", `${path} has no policy to grant`)], issueNumber);
+  if (!policy) return blocked([problem("merge.no-policy", `${path} has no policy to grant`)], issueNumber);
   return { kind: "approved", grant: { config, request, path, issueNumber, account: { id: parsed.account.id, ...(parsed.account.alias ? { alias: parsed.account.alias } : {}) }, policy, risk: plan.verdict.risk, approvedBy: decision.approvedBy, expiresAt, now, mergeSha } };
 }
 
