@@ -105,7 +105,7 @@ interface FileResult {
   errors: Problem[];
 }
 
-function validateCommand(args: string[], io: Io): number {
+export function validateCommand(args: string[], io: Io): number {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,

@@ -16,12 +16,10 @@ export interface InitOptions {
   schedulerRoleArn?: string;
   /** The jit-access action repository, owner/name. */
   action: string;
-  /** Tag, branch or commit SHA of that action (and the npm version the validate workflow runs). */
+  /** Tag or commit SHA of that action. */
   actionRef: string;
   /** The jit-access version init belongs to (the comment next to a SHA-pinned action). */
   cliVersion: string;
-  /** name@version of the CLI package the workflows run with npx (a fork may publish its own). */
-  cliPackage: string;
   /** Slack on: the config names JIT_SLACK_WEBHOOK and expire.yml passes the environment secret of that name. */
   slack: boolean;
 }
@@ -37,7 +35,6 @@ export interface RawInitFlags {
   "scheduler-role-arn"?: string;
   action?: string;
   "action-ref"?: string;
-  "cli-package"?: string;
   slack?: boolean;
 }
 
@@ -55,8 +52,6 @@ const INSTANCE_ARN = /^arn:aws(-cn|-us-gov)?:sso:::instance\/(sso)?ins-[a-zA-Z0-
 const STORE_ID = /^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
 const REPO = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
-/** An npm package pinned to a version: name@version or @scope/name@version. */
-const PACKAGE_SPEC = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*@[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/;
 /** A git ref usable after `@` in `uses:`: a tag, branch or SHA, no spaces or YAML specials. */
 const REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/;
 
@@ -128,9 +123,6 @@ export function checkInitFlags(flags: RawInitFlags, packageVersion: string): Ini
   const actionRef = flags["action-ref"] ?? `v${packageVersion}`;
   if (!REF.test(actionRef)) throw new InitFlagError(`--action-ref ${q(actionRef)}: give a tag such as v${packageVersion} or a 40-character commit SHA`);
 
-  const cliPackage = flags["cli-package"] ?? `jit-access@${packageVersion}`;
-  if (!PACKAGE_SPEC.test(cliPackage)) throw new InitFlagError(`--cli-package ${q(cliPackage)}: give an npm package with an exact version, e.g. jit-access@${packageVersion} or @your-org/jit-access@1.2.3`);
-
   return {
     mode,
     region: flags.region,
@@ -142,7 +134,6 @@ export function checkInitFlags(flags: RawInitFlags, packageVersion: string): Ini
     action,
     actionRef,
     cliVersion: packageVersion,
-    cliPackage,
     slack: flags.slack === true,
   };
 }
