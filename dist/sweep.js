@@ -334,10 +334,11 @@ ${s}${m}`}else return`${f}${i}${d.join(" ")}${i}${m}`}function R1({indent:e,opti
        [--action OWNER/REPO] [--action-ref REF] [--slack] [--force] [--dry-run]
                                                 write an access repository into DIR (default .):
                                                 config, issue form, CODEOWNERS, workflows, README
-                                                (--action default ${e3e}, --action-ref
-                                                default v<this version>; --slack: Slack through
-                                                JIT_SLACK_WEBHOOK; changed files are kept unless
-                                                --force)
+                                                (--action default ${e3e}; --action-ref:
+                                                a 40-character commit SHA or a tag vN[.N[.N]],
+                                                or OWNER/REPO@REF, default v<this version>;
+                                                --slack: Slack through JIT_SLACK_WEBHOOK; changed
+                                                files are kept unless --force)
 `;var x5t=`Usage: jit-access <command> [options]
 
 Commands:

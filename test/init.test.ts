@@ -16,7 +16,7 @@ import { loadCatalogue } from "../src/iam-data.js";
 import { planRequest } from "../src/policy/pipeline.js";
 import { CODEOWNERS_PATH, EXPIRE_PATH, FORM_PATH, KEEP_PATH, PINNED, README_PATH, SLACK_VARIABLE, VALIDATE_PATH } from "../src/init/files.js";
 import { SLACK_WEBHOOK_VARIABLE } from "../src/secrets.js";
-import { checkInitFlags, InitFlagError, type InitOptions, type RawInitFlags } from "../src/init/options.js";
+import { checkInitFlags, DEFAULT_ACTION, InitFlagError, type InitOptions, type RawInitFlags } from "../src/init/options.js";
 import { desiredFiles, planInit } from "../src/init/plan.js";
 import { version } from "../src/cli.js";
 import { INIT_USAGE } from "../src/init/command.js";
@@ -97,7 +97,16 @@ describe("the flags", () => {
     ["an sso principal in iam mode", { ...BASE, principal: ["alice=sso_user:alice"] }, /sso_user does not fit --mode iam/],
     ["an instance ARN in iam mode", { ...BASE, "instance-arn": "arn:aws:sso:::instance/ssoins-1234567890abcdef" }, /--instance-arn is only for --mode identity-center/],
     ["a bad scheduler role", { ...BASE, "scheduler-role-arn": "role/x" }, /--scheduler-role-arn "role\/x"/],
-    ["an action ref with a space", { ...BASE, "action-ref": "v1 # x" }, /--action-ref "v1 # x"/],
+    ["an action ref with a space", { ...BASE, "action-ref": "v1 # x" }, /--action-ref "v1 # x": give a 40-character commit SHA or a release tag/],
+    ["an action ref that is a branch", { ...BASE, "action-ref": "main" }, /--action-ref "main": give a 40-character commit SHA or a release tag such as v\d+\.\d+\.\d+, optionally as owner\/repo@REF \(a branch is refused: it moves\)/],
+    ["an action ref that is a short SHA", { ...BASE, "action-ref": "0123456" }, /--action-ref "0123456": give a 40-character commit SHA/],
+    ["an upper-case SHA", { ...BASE, "action-ref": "0123456789ABCDEF0123456789ABCDEF01234567" }, /--action-ref "0123456789ABCDEF/],
+    ["a pre-release tag", { ...BASE, "action-ref": "v1.2.3-rc.1" }, /--action-ref "v1.2.3-rc.1"/],
+    ["a tag without v", { ...BASE, "action-ref": "1.2.3" }, /--action-ref "1.2.3"/],
+    ["a repository that is not owner/name", { ...BASE, "action-ref": "jit-access@v1" }, /--action-ref "jit-access@v1": "jit-access" is not a repository owner\/name/],
+    ["a repository and a ref that is a branch", { ...BASE, "action-ref": "acme/jit-access@main" }, /--action-ref "acme\/jit-access@main": give a 40-character/],
+    ["two different repositories", { ...BASE, action: "acme/fork", "action-ref": "other/fork@v1" }, /--action-ref "other\/fork@v1" names other\/fork but --action names acme\/fork; give the repository once/],
+    ["a bad --action", { ...BASE, action: "not a repo" }, /--action "not a repo": give the action's repository as owner\/name/],
   ] as const)("%s: exit 2 naming the flag", async (_name, flags, message) => {
     expect(() => checkInitFlags(flags, VERSION)).toThrow(InitFlagError);
     expect(() => checkInitFlags(flags, VERSION)).toThrow(message);
@@ -107,6 +116,44 @@ describe("the flags", () => {
     expect(r.stderr).toMatch(message);
     expect(r.stderr).toMatch(/Usage: jit-access init/);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe("--action-ref", () => {
+  const SHA40 = "0123456789abcdef0123456789abcdef01234567";
+  it.each([
+    ["nothing: the release tag of this version", {}, DEFAULT_ACTION, `v${VERSION}`],
+    ["a commit SHA", { "action-ref": SHA40 }, DEFAULT_ACTION, SHA40],
+    ["a major tag", { "action-ref": "v1" }, DEFAULT_ACTION, "v1"],
+    ["a minor tag", { "action-ref": "v1.2" }, DEFAULT_ACTION, "v1.2"],
+    ["a release tag", { "action-ref": "v1.2.3" }, DEFAULT_ACTION, "v1.2.3"],
+    ["@ and a tag", { "action-ref": "@v2" }, DEFAULT_ACTION, "v2"],
+    ["owner/repo@SHA", { "action-ref": `acme/jit-access-fork@${SHA40}` }, "acme/jit-access-fork", SHA40],
+    ["owner/repo@tag with the same --action", { action: "acme/fork", "action-ref": "acme/fork@v3" }, "acme/fork", "v3"],
+    ["--action alone keeps the default tag", { action: "acme/fork" }, "acme/fork", `v${VERSION}`],
+  ] as const)("accepts %s", (_name, flags, action, ref) => {
+    const o = opts({ ...BASE, ...flags });
+    expect({ action: o.action, actionRef: o.actionRef }).toEqual({ action, actionRef: ref });
+    // Every workflow step of the action names exactly that.
+    for (const p of [VALIDATE_PATH, EXPIRE_PATH]) for (const line of filesOf(o).get(p)!.split("\n").filter((l) => l.includes(`${action}@`) && /uses:/.test(l))) expect(line).toMatch(new RegExp(`uses: ${action}@${ref}( # v${VERSION})?$`));
+  });
+
+  it("property: a ref is accepted exactly when it is a 40-character lower-case SHA or vN[.N[.N]], and never breaks the uses: line", () => {
+    const ref = fc.oneof(fc.stringMatching(/^[0-9a-f]{40}$/), fc.stringMatching(/^v[0-9]{1,3}(\.[0-9]{1,3}){0,2}$/), fc.string({ maxLength: 45 }), fc.stringMatching(/^[0-9a-fA-F]{38,42}$/), fc.constantFrom("main", "v1.x", "v1 ", "v1\n", "refs/tags/v1", "v1.2.3.4"));
+    fc.assert(
+      fc.property(ref, (r) => {
+        const good = /^[0-9a-f]{40}$/.test(r) || /^v[0-9]+(\.[0-9]+){0,2}$/.test(r);
+        let accepted: InitOptions | undefined;
+        try {
+          accepted = checkInitFlags({ ...BASE, "action-ref": r }, VERSION);
+        } catch (e) {
+          if (!(e instanceof InitFlagError)) throw e;
+          if (!e.message.startsWith(`--action-ref ${JSON.stringify(r)}`)) return false;
+        }
+        if (r.includes("@")) return true; // owner/repo@REF: the table above
+        return (accepted !== undefined) === good && (!accepted || accepted.actionRef === r);
+      }),
+    );
   });
 });
 

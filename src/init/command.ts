@@ -14,10 +14,11 @@ export const INIT_USAGE = `  init [DIR] --account ALIAS=ID... --region REGION --
        [--action OWNER/REPO] [--action-ref REF] [--slack] [--force] [--dry-run]
                                                 write an access repository into DIR (default .):
                                                 config, issue form, CODEOWNERS, workflows, README
-                                                (--action default ${DEFAULT_ACTION}, --action-ref
-                                                default v<this version>; --slack: Slack through
-                                                JIT_SLACK_WEBHOOK; changed files are kept unless
-                                                --force)
+                                                (--action default ${DEFAULT_ACTION}; --action-ref:
+                                                a 40-character commit SHA or a tag vN[.N[.N]],
+                                                or OWNER/REPO@REF, default v<this version>;
+                                                --slack: Slack through JIT_SLACK_WEBHOOK; changed
+                                                files are kept unless --force)
 `;
 
 const SAID: Record<FileAction, [string, string]> = {

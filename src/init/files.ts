@@ -175,8 +175,9 @@ export function expireWorkflowText(o: InitOptions): string {
 # AWS_REGION. The role trusts only repo:<owner>/<repo>:environment:jit-access-sweep.
 #
 # The sweep and the report are the jit-access action at ${o.action}@${o.actionRef}: its committed
-# bundle (dist/sweep.js) runs as is, with nothing installed. Pin it to a release's commit SHA with
-# \`jit-access init --force --action-ref <40-character SHA>\` (or edit the uses: lines).
+# bundle (dist/sweep.js) runs as is, with nothing installed. init's default ref is the release tag
+# of the jit-access that ran it (v${o.cliVersion}); a tag can be moved, so pin the release's commit
+# SHA with \`jit-access init --force --action-ref <40-character SHA>\` (or edit the uses: lines).
 name: expire
 on:
   schedule:
