@@ -366,8 +366,8 @@ ${Gu(l.errors)}`);let c=a.filter(l=>!l.ok).length;t.stdout.write(`${a.length-c} 
 `),2;throw r}}function A3e(e){return e.GITHUB_WORKSPACE||process.cwd()}function b3e(e){let t=rf(e,"config-path");return t?["--config",t]:[]}async function T8t(e,t){let n=m=>(t.write(`::error::${js(`jit-access validate: ${m}`)}
 `),1),r=rf(e,"files-from");if(!r)return n("input files-from is empty; give the file the workflow wrote with git diff -z --name-only (NUL-separated request file paths)");let s=A3e(e),o=S8t(s,r),i;try{let m=m8t(o);if(!m.isFile())return n(`files-from ${JSON.stringify(r)} is not a regular file`);if(m.size>v3e)return n(`files-from ${JSON.stringify(r)} is ${m.size} bytes; the limit is ${v3e}`);i=h8t(o)}catch{return n(`files-from ${JSON.stringify(r)} does not exist; write it before this step (git diff -z --name-only \u2026 > "$RUNNER_TEMP/changed")`)}let a=b8t(i);if(!a.ok){for(let m of a.problems)t.write(`::error::${js(m.message)}
 `);return 1}if(a.files.length===0)return t.write(`No request files changed; nothing to validate.
-`),0;let c=G1(),l=G1(),u=await w3e(S3e,[...b3e(e),"--json","--",...a.files],{stdout:c.io,stderr:l.io,cwd:s});if(l.text()&&t.write(l.text()),u!==0&&u!==1)return n(l.text().split(`
-`)[0]?.replace(/^jit-access: /,"")||`exit ${u}`);let d=JSON.parse(c.text());for(let m of d)t.write(m.ok?`\u2713 ${m.file}
+`),0;let c=G1(),l=G1(),u=await w3e(S3e,[...b3e(e),"--json","--",...a.files],{stdout:c.io,stderr:l.io,cwd:s});if(u!==0&&u!==1)return n(l.text().split(`
+`)[0]?.replace(/^jit-access: /,"")||`exit ${u}`);l.text()&&t.write(l.text());let d=JSON.parse(c.text());for(let m of d)t.write(m.ok?`\u2713 ${m.file}
 `:`\u2717 ${m.file}
 ${Gu(m.errors)}`),m.ok||t.write(`::error file=${A8t(m.file)}::${js(m.errors.map(h=>h.message).join("; "))}
 `);let f=d.filter(m=>!m.ok).length;return t.write(`${d.length-f} valid, ${f} invalid

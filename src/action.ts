@@ -126,8 +126,9 @@ async function validateAction(env: Env, out: Out): Promise<number> {
   const stdout = captured();
   const stderr = captured();
   const code = await cli(validateCommand, [...configArgs(env), "--json", "--", ...listed.files], { stdout: stdout.io, stderr: stderr.io, cwd });
-  if (stderr.text()) out.write(stderr.text());
+  // A usage error (a listed file gone, no config) is the whole message: one ::error:: line.
   if (code !== 0 && code !== 1) return fail(stderr.text().split("\n")[0]?.replace(/^jit-access: /, "") || `exit ${code}`);
+  if (stderr.text()) out.write(stderr.text());
   const results = JSON.parse(stdout.text()) as ValidateResult[];
   for (const r of results) {
     out.write(r.ok ? `✓ ${r.file}\n` : `✗ ${r.file}\n${formatProblems(r.errors)}`);

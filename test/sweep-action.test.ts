@@ -2,7 +2,7 @@
 // through the contents API, GitHub notified) against the fake GitHub on 127.0.0.1 and the fake
 // AWS: the due grant's issue is commented on and closed as completed, its labels swapped; the
 // record is committed on the default branch; the job summary is written; a dry run changes nothing.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, normalize } from "node:path";
 import fc from "fast-check";
@@ -11,7 +11,8 @@ import { storedAws } from "../src/aws/plan.js";
 import { parseTrailers } from "../src/domain/records.js";
 import { dumpRequest } from "../src/domain/request-file.js";
 import type { AccessRequest } from "../src/domain/types.js";
-import { changedRequestFiles } from "../src/action.js";
+import { changedRequestFiles, runActionCommand } from "../src/action.js";
+import { runCli } from "./support/cli.js";
 import { runAction } from "../src/sweep/action.js";
 import { SWEEP_MARKER } from "../src/sweep/notify.js";
 import { createFakeAws, type FakeAws } from "./support/fake-aws/index.js";
@@ -186,5 +187,28 @@ describe("changedRequestFiles: the files-from list of command validate", () => {
         return r.ok === entries.every(good) && (!r.ok || r.files.every((f) => !isAbsolute(f) && !normalize(f).startsWith("..") && normalize(f).startsWith("access-requests/")));
       }),
     );
+  });
+});
+
+describe("command validate, in-process: what the CLI refuses becomes one ::error:: line", () => {
+  it.each([
+    ["a listed file that is not there", [".github/jit-access.yml"], "access-requests/prod/2026/9-gone.yaml", /^::error::jit-access validate: access-requests\/prod\/2026\/9-gone\.yaml: no such file or folder\n$/],
+    ["no config at config-path", [], "access-requests/prod/2026/1-x.yaml", /^::error::jit-access validate: config file \.github\/jit-access\.yml does not exist\n$/],
+  ])("%s: exit 1", async (_name, keep, listed, message) => {
+    const repo = mkdtempSync(join(tmpdir(), "jit-action-validate-"));
+    try {
+      const r = await runCli(["init", ".", "--account", "prod=111122223333", "--region", "us-east-1", "--approver", "bob"], repo);
+      expect(r.code, r.stderr).toBe(0);
+      if (!keep.includes(".github/jit-access.yml")) rmSync(join(repo, ".github/jit-access.yml"));
+      mkdirSync(join(repo, "access-requests/prod/2026"), { recursive: true });
+      writeFileSync(join(repo, "access-requests/prod/2026/1-x.yaml"), "version: 1\n");
+      writeFileSync(join(repo, "list"), `${listed}\0`);
+      let out = "";
+      const code = await runActionCommand({ INPUT_COMMAND: "validate", "INPUT_FILES-FROM": "list", "INPUT_CONFIG-PATH": ".github/jit-access.yml", GITHUB_WORKSPACE: repo }, { write: (s: string) => (out += s) });
+      expect(code).toBe(1);
+      expect(out).toMatch(message);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 });
