@@ -34,9 +34,13 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Every double-quoted literal in src/ of the form `<area>.<rule>`. */
+/**
+ * Every double-quoted literal in src/ of the form `<area>.<rule>`, except field paths that share
+ * the shape (`request.risk`): those after `path:`, or right after a code in an argument list.
+ */
 function codesInSource(): Set<string> {
-  const literal = new RegExp(`"((?:${AREAS.join("|")})\\.[a-z0-9][a-z0-9.-]*)"`, "g");
+  const code = `(?:${AREAS.join("|")})\\.[a-z0-9][a-z0-9.-]*`;
+  const literal = new RegExp(`(?<!path:\\s*)(?<!"${code}",\\s*)"(${code})"`, "g");
   const out = new Set<string>();
   for (const file of sourceFiles(join(ROOT, "src"))) {
     for (const m of readFileSync(file, "utf8").matchAll(literal)) if (!NOT_CODES.has(m[1] ?? "")) out.add(m[1] ?? "");
