@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import type { Config, ProblemCode } from "../src/domain/types.js";
@@ -6,6 +7,7 @@ import { checkPolicy, globCovers, namesUnscoped, policySize, resourceWithin, POL
 import { DANGEROUS_ACTIONS, DANGEROUS_COMBINATIONS, dangerousAction } from "../src/policy/dangerous.js";
 
 const catalogue = loadCatalogue();
+const GUARDRAIL_CODES = [...readFileSync(new URL("../docs/problem-codes.md", import.meta.url), "utf8").matchAll(/^\| `(guardrail\.[a-z-]+)` \|/gm)].map((m) => m[1]);
 const ACCOUNT = "123456789012";
 const BUCKET = "arn:aws:s3:::reports";
 const OBJECTS = "arn:aws:s3:::reports/*";
@@ -549,6 +551,7 @@ describe("never throws", () => {
     expect(v?.errors.length).toBeGreaterThan(0);
     expect(v?.errors.length).toBeLessThanOrEqual(POLICY_LIMITS.maxProblems + 1);
     for (const e of v?.errors ?? []) expect(typeof e.message).toBe("string");
+    for (const e of v?.errors ?? []) expect(e.code).toMatch(/^guardrail\./);
     expect(performance.now() - t).toBeLessThan(3000);
   });
 
@@ -584,6 +587,8 @@ describe("never throws", () => {
         const v = check({ Version: "2012-10-17", Statement: s }, { allowedResources: [OBJECTS] });
         expect(["low", "medium", "high"]).toContain(v.risk);
         expect(v.ok).toBe(v.errors.length === 0);
+        // Every finding names its rule, one of the documented guardrail codes.
+        for (const p of [...v.errors, ...v.warnings]) expect(GUARDRAIL_CODES).toContain(p.code);
       }),
       { numRuns: 300 },
     );
