@@ -116,7 +116,7 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
     region,
     credentials,
     maxAttempts: options.maxAttempts ?? 4,
-    retryStrategy: fastRetryStrategy(options.maxAttempts ?? 4) as unknown as ClientSettings["retryStrategy"],
+    retryStrategy: fastRetryStrategy(options.maxAttempts ?? 4),
   };
 
   const state: FakeState = {
@@ -188,7 +188,9 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
         return internalError(service);
       case "conflict":
         return awsError(service, "ConflictException", "Another operation is in progress; try again");
-      default:
+      case "crash":
+      case "crash-after":
+      case "latency":
         return awsError(service, "InjectedCrash", `injected crash (${kind})`);
     }
   }
