@@ -39,9 +39,8 @@ export const ALLOWED = {
   github: ["domain", "policy", "iam-data", "package-root", "lifecycle"],
   notify: ["domain", "policy", "backoff"],
   store: ["domain"],
-  // The lifecycle use cases: decisions over ports, no adapter.
-  lifecycle: ["domain", "policy"],
   // Use cases that drive adapters through ports.
+  lifecycle: ["domain", "policy"],
   report: ["domain", "policy", "iam-data"],
   sweep: ["domain", "policy", "lifecycle"],
 };
@@ -51,27 +50,18 @@ export const ALLOWED = {
  * an adapter's folder; moving them into domain/policy removes the exception.
  */
 export const EXCEPTIONS = {
-  "github/commands.ts": { "sweep/notify.ts": "the GitHub side of a closed grant is written once, with the sweep's notices" },
+  "github/closer.ts": { "notify/expiring.ts": "EXPIRING_LABEL is a label name kept with the expiry notice" },
   "github/grant.ts": {
     "aws/plan.ts": "storedAws is pure planning kept in aws/plan.ts",
     "aws/grants.ts": "GrantError is the Grants port's error type, defined next to the adapter",
   },
-  "github/labels.ts": {
-    "notify/expiring.ts": "EXPIRING_LABEL is a label name kept with the expiry notice",
-    "sweep/notify.ts": "the sweep's label names are declared with the sweep's notices",
-  },
+  "github/labels.ts": { "notify/expiring.ts": "EXPIRING_LABEL is a label name kept with the expiry notice" },
+  "lifecycle/close-grant.ts": { "aws/plan.ts": "NotOwnedError and revokeTargetOf are pure revoke planning kept in aws/plan.ts" },
   "notify/github.ts": { "github/messages.ts": "quote() is pure Markdown quoting kept in github/messages.ts" },
   "report/render.ts": { "github/messages.ts": "quote() is pure Markdown quoting kept in github/messages.ts" },
-  "lifecycle/close-grant.ts": { "aws/plan.ts": "NotOwnedError and revokeTargetOf are pure revoke planning kept in aws/plan.ts" },
   "sweep/plan.ts": {
     "aws/naming.ts": "resource names and their limits are pure, kept in aws/naming.ts",
     "aws/plan.ts": "revokeTargetOf is pure revoke planning kept in aws/plan.ts",
-  },
-  "sweep/notify.ts": {
-    "github/messages.ts": "quote() is pure Markdown quoting kept in github/messages.ts",
-    "github/octokit-helpers.ts": "RepoRef, the repository's name, is declared with the GitHub helpers",
-    "github/access-repo.ts": "the sweep's GitHub side builds the Octokit AccessRepo adapter it talks through",
-    "notify/expiring.ts": "EXPIRING_LABEL is a label name kept with the expiry notice",
   },
   "sweep/run.ts": { "notify/expiring.ts": "EXPIRING_WINDOW_MS is a constant kept with the expiry notice" },
 };

@@ -21,7 +21,7 @@ import { runSweep } from "../src/sweep/run.js";
 import { HOME, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
 import { configOf, recordPath, sweepConfigYaml } from "./support/git-repo.js";
 import { MemoryAccessRepo } from "./support/memory-repo.js";
-import { announceClosed } from "../src/sweep/notify.js";
+import { announceClosed } from "../src/github/closer.js";
 import { ALL_STATES, STATE_LABEL } from "../src/domain/lifecycle.js";
 
 const stateLabels = (labels: string[]) => labels.filter((l) => ALL_STATES.some((s) => STATE_LABEL[s] === l));

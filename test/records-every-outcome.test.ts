@@ -113,6 +113,25 @@ describe("a merge's outcome is recorded on the default branch", () => {
     expect(appCommits(file, "grant")).toHaveLength(0);
   });
 
+  it("a failed grant is recorded only with nothing left in AWS, even what an earlier crashed delivery attached", async () => {
+    const { pr, file } = await openRequest();
+    h.github.addReview(REPO, pr, { user: "bob", state: "APPROVED" });
+    h.github.mergePull(REPO, pr, { user: "bob" });
+    const event = pullRequestEvent(h.github, REPO, pr, "closed");
+    // First delivery: attached, then the call fails and the rollback cannot detach → 500, left over.
+    h.aws.faults.add({ kind: "crash-after", service: "iam", op: "AttachUserPolicy" });
+    h.aws.faults.add({ kind: "crash", service: "iam", op: "DetachUserPolicy", times: 20 });
+    expect(await h.deliver(event)).toBe(500);
+    expect(attachedTo(h.aws, "alice")).toHaveLength(1);
+    expect(recordStatus(h.github.readFile(REPO, file, "main")!)).toBe("proposed");
+    // Redelivery: this grant fails cleanly (the schedules cannot be made).
+    h.aws.faults.clear();
+    h.aws.faults.add({ kind: "crash", service: "scheduler", op: "CreateSchedule" });
+    expect(await h.deliver(event)).toBe(200);
+    expect(recordStatus(h.github.readFile(REPO, file, "main")!)).toBe("failed");
+    expect(attachedTo(h.aws, "alice")).toEqual([]);
+  });
+
   it("a grant's record commit carries its risk tier; the issue and the PR show only jit:active", async () => {
     const { issue, pr, file } = await openRequest();
     h.github.addReview(REPO, pr, { user: "bob", state: "APPROVED" });

@@ -246,11 +246,21 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
       await failed(access, [pr.number, issueNumber], `the grant in AWS failed and its rollback did not finish: ${reason}`);
       throw new Error(`grant of ${request.id} failed and its rollback left resources in AWS: ${reason}`, { cause: e });
     }
-    // Rolled back cleanly: nothing is attached, and the record says `failed`, final. A redelivery
-    // of this merge then answers "already failed" instead of granting: the approvals were given
-    // for a grant at the merge, and a failed record that a later delivery could still turn active
-    // would let access be attached long after, under rules that may have changed. Once the cause
-    // is fixed, a new request (and new approvals) grants it.
+    // Rolled back cleanly: the record says `failed`, final. A redelivery of this merge then
+    // answers "already failed" instead of granting: the approvals were given for a grant at the
+    // merge, and a failed record that a later delivery could still turn active would let access be
+    // attached long after, under rules that may have changed. Once the cause is fixed, a new
+    // request (and new approvals) grants it.
+    // The rollback undoes only what this call created; an earlier delivery that crashed midway
+    // may have left the request's policy attached. A final `failed` must mean nothing in AWS, so
+    // everything of this request is removed first — and if that fails, nothing is recorded and the
+    // delivery fails, to be redelivered (as when the rollback itself did not finish).
+    try {
+      await retried(() => grants.revoke({ requestId: request.id, mode: config.aws.mode, accountId: parsed.account.id }), 3);
+    } catch (cleanup) {
+      await failed(access, [pr.number, issueNumber], `the grant in AWS failed and removing what earlier attempts left did not finish: ${reason}`);
+      throw new Error(`grant of ${request.id} failed and what earlier attempts left in AWS could not be removed: ${reason}`, { cause: cleanup });
+    }
     const recorded = await recordFailure(access, pr, { config, path, at: isoSeconds(now), reason: `the grant in AWS failed and was rolled back: ${reason}`, code: "aws.grant-failed", risk: plan.verdict.risk });
     await failed(access, [pr.number, issueNumber], `the grant in AWS failed and was rolled back: ${reason}`);
     await deps.notifierFor?.(config).notify({ kind: "failed", request, reason: "the grant in AWS failed and was rolled back" });

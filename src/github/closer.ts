@@ -1,14 +1,15 @@
-// The GitHub side of a grant ending, for the sweep and `jit-access revoke` in API mode: a comment
+// The GitHub side of a grant ending, for closeGrant's callers (the sweep, `/revoke`, `jit-access
+// revoke` in API mode): a comment
 // on the request's issue, the issue closed as completed, the state set to expired / revoked (one
 // state label, on the issue and on the pull request that granted it).
 // Idempotent: the comment carries a marker and is updated in place; labels and closing repeat safely.
 import { EXPIRING_LABEL } from "../notify/expiring.js";
-import { quote } from "../github/messages.js";
+import { quote } from "./messages.js";
 import { STATE_LABEL } from "../domain/lifecycle.js";
-import { OctokitAccessRepo, type AnyOctokit } from "../github/access-repo.js";
-import type { RepoRef } from "../github/octokit-helpers.js";
+import type { ClosedEvent, GrantCloser } from "../lifecycle/close-grant.js";
+import { OctokitAccessRepo, type AnyOctokit } from "./access-repo.js";
+import type { RepoRef } from "./octokit-helpers.js";
 import type { AccessRepo } from "../lifecycle/ports.js";
-import type { ClosedEvent, Notifier } from "./execute.js";
 
 export const SWEEP_MARKER = "<!-- jit-access:expiry -->";
 /** The state labels the end of a grant moves between, from the one table (STATE_LABEL). */
@@ -36,7 +37,7 @@ export async function announceClosed(access: AccessRepo, event: ClosedEvent): Pr
   await access.closeIssue(issue, "completed");
 }
 
-export class GitHubNotifier implements Notifier {
+export class GitHubNotifier implements GrantCloser {
   private readonly access: AccessRepo;
 
   constructor(octokit: NotifierOctokit, repo: RepoRef) {
