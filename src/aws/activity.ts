@@ -1,0 +1,264 @@
+// What the holder of a grant did during it, from CloudTrail's Event history (LookupEvents):
+// management events of the grant's principal in the grant's window, for src/domain/activity.ts to
+// summarise. Read-only (cloudtrail:LookupEvents), and it never throws into the caller: a close-out
+// must complete whatever CloudTrail says, so every failure is a Result with a problem code.
+//
+// Who the principal is in CloudTrail, per mode:
+// - IAM user: Event history's Username is the user name; events of other identities that share
+//   the name (a role session called the same) are dropped by userIdentity.
+// - IAM role: the grant's policy is on the role, so every session of the role that was alive in
+//   the window had it. AssumeRole events of the role (from 12 hours before the window, the longest
+//   a session lives) give the sessions' access keys; each session is then looked up by key.
+// - Identity Center: the user signs in through the `AWSReservedSSO_<permission set>_<suffix>` role
+//   with their user name as the session name; Username finds the user's sessions and the role name
+//   keeps only those of this grant's permission set.
+//
+// Limits that are AWS's: 2 LookupEvents requests per second per account and region (a limiter
+// here spaces requests, the SDK retries a ThrottlingException), 50 events a page, and only the
+// last 90 days (an older window is reported as such, not queried).
+import { CloudTrailClient, type CloudTrailClientConfig, LookupEventsCommand, type LookupAttributeKey, type LookupEventsCommandInput, type LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
+import type { ActivityEvent } from "../domain/activity.js";
+import { fail, ok, problem, type Result } from "../domain/problems.js";
+import type { ResolvedAccount } from "../domain/config.js";
+import type { Config } from "../domain/types.js";
+import { escapeRegExp } from "../policy/catalogue.js";
+import { assumeRoleCredentials, type AwsClients, type ClientSettings } from "./clients.js";
+import { accountOfArn, permissionSetName } from "./naming.js";
+import type { PrincipalRef } from "./types.js";
+
+/** The part of a CloudTrailClient this module uses (a real client, or a test double). */
+export interface LookupClient {
+  send(command: LookupEventsCommand): Promise<LookupEventsCommandOutput>;
+}
+
+export interface ActivityTarget {
+  requestId: string;
+  accountId: string;
+  region: string;
+  partition: Config["aws"]["partition"];
+  principal: PrincipalRef;
+  /** The grant's window (ISO): granted_at .. closed.at. */
+  from: string;
+  to: string;
+}
+
+export interface ActivityOptions {
+  /** Added before `from` and after `to` (clock skew, CloudTrail's delivery delay). */
+  paddingMs?: number;
+  /** Stop after this many events of the principal (the summary says the lookup was cut short). */
+  maxEvents?: number;
+  /** Role mode: at most this many sessions are looked up. */
+  maxSessions?: number;
+  limiter?: RateLimiter;
+  now?: () => number;
+}
+
+export interface ActivityLookup {
+  /** The window actually looked up (ISO), padding included. */
+  window: { from: string; to: string };
+  events: ActivityEvent[];
+  /** LookupEvents requests made. */
+  requests: number;
+  /** Why the list may be incomplete; absent when it is complete. */
+  truncated?: "max-events" | "max-sessions" | "horizon";
+  /** Role mode: sessions found in the window. */
+  sessions?: number;
+  /** How to find the same events in the CloudTrail console (attribute and value). */
+  query: { key: LookupAttributeKey; value: string };
+}
+
+/**
+ * A CloudTrail client acting in `account`: the app's own credentials, or the account's role_arn.
+ * Throws (as accountClients does) when the role_arn is in another account.
+ */
+export function activityClient(home: Pick<AwsClients, "sts">, settings: ClientSettings, account: ResolvedAccount, requestId: string): CloudTrailClient {
+  if (account.roleArn && accountOfArn(account.roleArn) !== account.id) {
+    throw new Error(`the role_arn ${account.roleArn} configured for account ${account.id} is in another account; fix aws.accounts`);
+  }
+  const config = (account.roleArn ? { ...settings, credentials: assumeRoleCredentials(home.sts, account.roleArn, requestId) } : settings) as CloudTrailClientConfig;
+  return new CloudTrailClient(config);
+}
+
+/** Event history keeps 90 days. */
+export const HORIZON_MS = 90 * 24 * 3600_000;
+/** The longest an IAM role session lives (a role's MaxSessionDuration is at most 12 hours). */
+export const MAX_SESSION_MS = 12 * 3600_000;
+export const DEFAULT_MAX_EVENTS = 2000;
+export const DEFAULT_MAX_SESSIONS = 10;
+/** LookupEvents: 2 requests per second per account and region. */
+export const LOOKUP_RATE_PER_SECOND = 2;
+
+/**
+ * Spaces requests per key (account/region) at a fixed rate, across every lookup of the process,
+ * so two grants closing together share the account's 2 requests per second.
+ */
+export interface RateLimiter {
+  take(key: string): Promise<void>;
+}
+
+export function createRateLimiter(perSecond: number, clock: { now: () => number; sleep: (ms: number) => Promise<void> } = realClock): RateLimiter {
+  const next = new Map<string, number>();
+  const gap = 1000 / perSecond;
+  return {
+    async take(key) {
+      const now = clock.now();
+      const at = Math.max(now, next.get(key) ?? 0);
+      next.set(key, at + gap);
+      if (at > now) await clock.sleep(at - now);
+    },
+  };
+}
+
+const realClock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+const sharedLimiter = createRateLimiter(LOOKUP_RATE_PER_SECOND);
+
+interface Detail {
+  eventTime?: string;
+  eventSource?: string;
+  eventName?: string;
+  errorCode?: string;
+  readOnly?: boolean;
+  userIdentity?: { type?: string; arn?: string; userName?: string; accessKeyId?: string };
+  requestParameters?: { roleArn?: string } | null;
+  responseElements?: { credentials?: { accessKeyId?: string } } | null;
+}
+
+function parseDetail(text: string | undefined): Detail {
+  if (!text) return {};
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === "object" ? (v as Detail) : {};
+  } catch {
+    return {};
+  }
+}
+
+type Page = NonNullable<LookupEventsCommandOutput["Events"]>[number];
+
+function toActivityEvent(e: Page, d: Detail): ActivityEvent {
+  const out: ActivityEvent = {
+    eventTime: e.EventTime ? e.EventTime.toISOString() : (d.eventTime ?? ""),
+    eventSource: e.EventSource ?? d.eventSource ?? "",
+    eventName: e.EventName ?? d.eventName ?? "",
+    resources: (e.Resources ?? []).map((r) => r.ResourceName ?? "").filter((r) => r !== ""),
+  };
+  if (d.errorCode) out.errorCode = d.errorCode;
+  const ro = e.ReadOnly ?? (d.readOnly === undefined ? undefined : String(d.readOnly));
+  if (ro !== undefined) out.readOnly = ro === "true";
+  return out;
+}
+
+function describeError(error: unknown): { name: string; message: string } {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: "Error", message: String(error) };
+}
+
+/** The console's Event history filtered like the lookup (the full log, beyond the summary). */
+export function consoleEventsUrl(partition: Config["aws"]["partition"], region: string, query: { key: string; value: string }, window: { from: string; to: string }): string {
+  const host = partition === "aws-cn" ? "console.amazonaws.cn" : partition === "aws-us-gov" ? "console.amazonaws-us-gov.com" : "console.aws.amazon.com";
+  const params = new URLSearchParams({ [query.key]: query.value, StartTime: window.from, EndTime: window.to });
+  return `https://${host}/cloudtrailv2/home?region=${encodeURIComponent(region)}#/events?${params.toString()}`;
+}
+
+/**
+ * Looks up the principal's events in the grant's window. Never throws: an outage, a missing
+ * permission or a window past the horizon is a failed Result with an `aws.activity-*` code.
+ */
+export async function lookupActivity(client: LookupClient, target: ActivityTarget, options: ActivityOptions = {}): Promise<Result<ActivityLookup>> {
+  try {
+    return await lookup(client, target, options);
+  } catch (error) {
+    const e = describeError(error);
+    if (/AccessDenied|UnauthorizedOperation|NotAuthorized/.test(e.name)) {
+      return fail(problem("aws.activity-denied", `CloudTrail refused LookupEvents in account ${target.accountId} (${e.name}: ${e.message}); grant cloudtrail:LookupEvents to the role that closes grants (deploy/template.yaml does)`));
+    }
+    return fail(problem("aws.activity-unavailable", `CloudTrail LookupEvents failed in account ${target.accountId}, ${target.region} (${e.name}: ${e.message}); the grant was closed all the same — see the CloudTrail console for its activity`));
+  }
+}
+
+async function lookup(client: LookupClient, target: ActivityTarget, options: ActivityOptions): Promise<Result<ActivityLookup>> {
+  const now = (options.now ?? Date.now)();
+  const padding = options.paddingMs ?? 0;
+  const fromMs = Date.parse(target.from);
+  const toMs = Date.parse(target.to);
+  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || fromMs > toMs) {
+    return fail(problem("aws.activity-window", `the grant's window ${JSON.stringify(target.from)} .. ${JSON.stringify(target.to)} is not a time range; check grant.granted_at and closed.at in the request file`));
+  }
+  const horizon = now - HORIZON_MS;
+  let start = fromMs - padding;
+  const end = Math.min(toMs + padding, now);
+  let truncated: ActivityLookup["truncated"];
+  if (end < horizon) {
+    return fail(problem("aws.activity-beyond-horizon", `the grant ended ${target.to}, older than the 90 days CloudTrail's Event history keeps; its activity can only be read from a trail`));
+  }
+  if (start < horizon) {
+    start = horizon;
+    truncated = "horizon";
+  }
+  const window = { from: new Date(start).toISOString(), to: new Date(end).toISOString() };
+  const limiter = options.limiter ?? sharedLimiter;
+  const key = `${target.accountId}/${target.region}`;
+  const maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
+  let requests = 0;
+
+  /** Pages through one attribute's events; `keep` filters, `stop` says how many kept are enough. */
+  async function pages(attr: { key: LookupAttributeKey; value: string }, s: number, e: number, keep: (p: Page, d: Detail) => boolean, limit: number): Promise<{ kept: Array<[Page, Detail]>; full: boolean }> {
+    const kept: Array<[Page, Detail]> = [];
+    let token: string | undefined;
+    do {
+      await limiter.take(key);
+      requests++;
+      const input: LookupEventsCommandInput = {
+        LookupAttributes: [{ AttributeKey: attr.key, AttributeValue: attr.value }],
+        StartTime: new Date(s),
+        EndTime: new Date(e),
+        MaxResults: 50,
+        ...(token ? { NextToken: token } : {}),
+      };
+      const out = await client.send(new LookupEventsCommand(input));
+      for (const ev of out.Events ?? []) {
+        const d = parseDetail(ev.CloudTrailEvent);
+        if (!keep(ev, d)) continue;
+        kept.push([ev, d]);
+        if (kept.length >= limit) return { kept, full: true };
+      }
+      token = out.NextToken;
+    } while (token);
+    return { kept, full: false };
+  }
+
+  const p = target.principal;
+  let found: Array<[Page, Detail]> = [];
+  let sessions: number | undefined;
+  let query: ActivityLookup["query"];
+  if (p.kind === "iam_user") {
+    query = { key: "Username", value: p.name };
+    const r = await pages(query, start, end, (_e, d) => d.userIdentity?.type === "IAMUser" && d.userIdentity.userName === p.name, maxEvents);
+    found = r.kept;
+    if (r.full) truncated = "max-events";
+  } else if (p.kind === "sso_user") {
+    query = { key: "Username", value: p.name };
+    const role = new RegExp(`:assumed-role/AWSReservedSSO_${escapeRegExp(permissionSetName(target.requestId))}_[0-9a-fA-F]+/`);
+    const r = await pages(query, start, end, (_e, d) => role.test(d.userIdentity?.arn ?? ""), maxEvents);
+    found = r.kept;
+    if (r.full) truncated = "max-events";
+  } else {
+    query = { key: "EventName", value: "AssumeRole" };
+    const roleArn = new RegExp(`^arn:[a-z-]+:iam::${target.accountId}:role/(?:[^:]*/)?${escapeRegExp(p.name)}$`);
+    const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+    const assumed = await pages(query, Math.max(start - MAX_SESSION_MS, horizon), end, (_e, d) => !d.errorCode && roleArn.test(d.requestParameters?.roleArn ?? "") && !!d.responseElements?.credentials?.accessKeyId, 10_000);
+    const keys = [...new Set(assumed.kept.map(([, d]) => d.responseElements?.credentials?.accessKeyId ?? ""))];
+    sessions = keys.length;
+    if (keys.length > maxSessions) truncated = "max-sessions";
+    for (const accessKey of keys.slice(0, maxSessions)) {
+      const r = await pages({ key: "AccessKeyId", value: accessKey }, start, end, () => true, maxEvents - found.length);
+      found.push(...r.kept);
+      if (r.full) {
+        truncated = "max-events";
+        break;
+      }
+    }
+  }
+  const events = found.map(([e, d]) => toActivityEvent(e, d)).sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
+  return ok({ window, events, requests, query, ...(truncated ? { truncated } : {}), ...(sessions !== undefined ? { sessions } : {}) });
+}
