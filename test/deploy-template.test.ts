@@ -129,11 +129,12 @@ const UNSCOPABLE = new Set([
   "scheduler:ListSchedules", // the sweep lists the jit-access group
   "sso:ListInstances", // not used today; listed because it has no resource either
   "sts:GetCallerIdentity", // needs no permission at all; the adapter's account check
+  "cloudtrail:LookupEvents", // a grant's activity at close-out (read-only)
 ]);
 
 // ---- What src/aws calls ------------------------------------------------------------------------
 
-const SERVICE_OF_CLIENT: Record<string, string> = { iam: "iam", scheduler: "scheduler", "sso-admin": "sso", identitystore: "identitystore", sts: "sts" };
+const SERVICE_OF_CLIENT: Record<string, string> = { iam: "iam", scheduler: "scheduler", "sso-admin": "sso", identitystore: "identitystore", sts: "sts", cloudtrail: "cloudtrail" };
 
 /** service:Action for every `new XCommand(` in src/aws, by the client package it is imported from. */
 function adapterCalls(): Map<string, string[]> {
@@ -422,13 +423,27 @@ describe("deploy/template.yaml", () => {
 
   it("gives the sweep role revoke and list only", () => {
     const sweep = allowedActions("SweepRole");
-    const revokeAndList = /^(iam:(List\w+|Get\w+|DeletePolicyVersion|DeletePolicy|Detach(User|Role|Group)Policy)|scheduler:(ListSchedules|GetSchedule|DeleteSchedule)|sso:(List\w+|Describe\w+|DeleteAccountAssignment|DeletePermissionSet)|sts:AssumeRole)$/;
+    const revokeAndList = /^(iam:(List\w+|Get\w+|DeletePolicyVersion|DeletePolicy|Detach(User|Role|Group)Policy)|scheduler:(ListSchedules|GetSchedule|DeleteSchedule)|sso:(List\w+|Describe\w+|DeleteAccountAssignment|DeletePermissionSet)|sts:AssumeRole|cloudtrail:LookupEvents)$/;
     for (const a of sweep) expect(a).toMatch(revokeAndList);
     const calls = adapterCalls();
     // Everything a revoke or a listing calls (the sweep's paths) is allowed.
     for (const a of ["iam:ListPolicies", "iam:ListPolicyTags", "iam:ListEntitiesForPolicy", "iam:DetachUserPolicy", "iam:DetachRolePolicy", "iam:DetachGroupPolicy", "iam:ListPolicyVersions", "iam:DeletePolicyVersion", "iam:DeletePolicy", "scheduler:ListSchedules", "scheduler:GetSchedule", "scheduler:DeleteSchedule", "sso:ListPermissionSets", "sso:DescribePermissionSet", "sso:ListTagsForResource", "sso:ListAccountsForProvisionedPermissionSet", "sso:ListAccountAssignments", "sso:DeleteAccountAssignment", "sso:DescribeAccountAssignmentDeletionStatus", "sso:DeletePermissionSet"]) {
       expect(calls.has(a), `${a} is called by src/aws`).toBe(true);
       expect(sweep, a).toContain(a);
+    }
+  });
+
+  it("lets the roles that close grants read CloudTrail Event history, read-only, and no other role", () => {
+    const readers = ["AppRole", "AppPermissionsBoundary", "SweepRole"];
+    for (const where of readers) expect(allowedActions(where), where).toContain("cloudtrail:LookupEvents");
+    expect(allowedActions("SchedulerRole").has("cloudtrail:LookupEvents")).toBe(false);
+    const calls = adapterCalls();
+    expect(calls.get("cloudtrail:LookupEvents")).toEqual(["activity.ts"]);
+    // The only CloudTrail action anywhere in the template: nothing that stops or edits a trail.
+    for (const d of policyDocs()) {
+      for (const s of d.statements.filter((x) => x.Effect === "Allow")) {
+        for (const a of actionsOf(s).filter((x) => x.startsWith("cloudtrail:"))) expect(a, d.where).toBe("cloudtrail:LookupEvents");
+      }
     }
   });
 

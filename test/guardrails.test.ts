@@ -24,6 +24,7 @@ function testConfig(overrides: Partial<Config> = {}): Config {
     max_duration: "24h",
     ai: { provider: "builtin", model: "gemini-2.5-flash", timeout_seconds: 20 },
     notifications: {},
+    activity: { enabled: true, lookback_padding: "5m" },
     ...overrides,
   };
 }

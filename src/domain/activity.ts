@@ -10,7 +10,9 @@
 // an event whose action cannot be found in the catalogue is reported as unmapped, never guessed.
 import type { Catalogue } from "../policy/catalogue.js";
 import { companionsFor } from "../policy/companions.js";
-import type { PolicyDocument } from "./types.js";
+import { parseDuration } from "./duration.js";
+import { fail, ok, problem, type Result } from "./problems.js";
+import type { ActivityRecord, Config, PolicyDocument, Problem, ProblemCode } from "./types.js";
 
 /** One CloudTrail event as the summary needs it (a subset of LookupEvents' Event + CloudTrailEvent). */
 export interface ActivityEvent {
@@ -317,4 +319,61 @@ export function narrowerSuggestion(used: readonly string[], granted: ReadonlyMap
     out[service] = [...actions].sort(compare);
   }
   return out;
+}
+
+// --- The compact record (`activity:` in the request file) ----------------------------------
+
+/** Caps of the record: the comment and the console link carry the rest. */
+export const RECORD_DENIED_MAX = 20;
+export const RECORD_UNUSED_MAX = 50;
+export const RECORD_USED_MAX = 200;
+export const RECORD_SERVICES_MAX = 100;
+export const MAX_PADDING_SECONDS = 24 * 3600;
+
+export interface LookupFacts {
+  lookedUpAt: string;
+  window: { from: string; to: string };
+  truncated?: ActivityRecord["truncated"];
+}
+
+/** The summary as the request file stores it: totals, per-service counts, capped lists. */
+export function activityRecord(summary: ActivitySummary, facts: LookupFacts): ActivityRecord {
+  const services: Record<string, number> = {};
+  for (const s of summary.services.slice(0, RECORD_SERVICES_MAX)) services[s.service] = s.calls;
+  const record: ActivityRecord = {
+    status: "summarised",
+    looked_up_at: facts.lookedUpAt,
+    window: facts.window,
+    total: summary.total,
+    denied_total: summary.deniedTotal,
+    services,
+    denied: summary.denied.slice(0, RECORD_DENIED_MAX).map((d) => ({ at: d.at, action: d.action.slice(0, 200), error: d.errorCode.slice(0, 100), ...(d.resource !== undefined ? { resource: d.resource.slice(0, 2048) } : {}) })),
+    used: summary.used.slice(0, RECORD_USED_MAX),
+    unused: summary.unused.slice(0, RECORD_UNUSED_MAX),
+    unused_total: summary.unused.length,
+    data_events_visible: false,
+  };
+  if (facts.truncated) record.truncated = facts.truncated;
+  return record;
+}
+
+/** The record when there is no summary: the lookup failed, or the window is past the horizon. */
+export function activityUnavailable(code: ProblemCode, lookedUpAt: string): ActivityRecord {
+  return { status: code === "aws.activity-beyond-horizon" ? "beyond-horizon" : "unavailable", code, looked_up_at: lookedUpAt, data_events_visible: false };
+}
+
+/** `activity.lookback_padding` in milliseconds ("0" is none), or a problem naming the field. */
+export function paddingMs(text: string): Result<number> {
+  if (text === "0") return ok(0);
+  const d = parseDuration(text);
+  if (!d.ok) return fail(problem("config.activity-padding", `activity.lookback_padding ${JSON.stringify(text)}: ${d.message}`, "activity.lookback_padding"));
+  if (d.seconds > MAX_PADDING_SECONDS) {
+    return fail(problem("config.activity-padding", `activity.lookback_padding ${JSON.stringify(text)} is longer than 24h; CloudTrail delivers events within minutes, so 5m to 15m is enough`, "activity.lookback_padding"));
+  }
+  return ok(d.seconds * 1000);
+}
+
+export function activityConfigProblems(config: Pick<Config, "activity">): Problem[] {
+  const r = paddingMs(config.activity.lookback_padding);
+  return r.ok ? [] : r.problems;
 }

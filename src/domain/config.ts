@@ -1,4 +1,5 @@
 // The repository config (.github/jit-access.yml): parsed, validated, defaults applied.
+import { activityConfigProblems } from "./activity.js";
 import { parseDuration } from "./duration.js";
 import { validateConfigShape } from "./schema.js";
 import { show } from "./text.js";
@@ -58,6 +59,7 @@ function semanticProblems(config: Config): Problem[] {
   }
   if (def.ok && def.seconds < 15 * 60) out.push({ path: "default_duration", message: `default_duration ${show(config.default_duration)} is shorter than the 15m minimum` });
   if (max.ok && max.seconds < 15 * 60) out.push({ path: "max_duration", message: `max_duration ${show(config.max_duration)} is shorter than the 15m minimum` });
+  out.push(...activityConfigProblems(config));
   for (const alias of Object.keys(config.aws.accounts)) {
     if (RESERVED_FOLDERS.includes(alias)) out.push({ path: `aws.accounts.${alias}`, message: `account alias ${show(alias)} is reserved (access-requests/${alias}/ holds examples); pick another alias` });
   }
