@@ -233,44 +233,71 @@ function byCallsThenName<T extends { calls: number }>(name: (t: T) => string): (
 export function summariseActivity(catalogue: Catalogue, policy: PolicyDocument, events: readonly ActivityEvent[]): ActivitySummary {
   const granted = grantedActions(catalogue, policy);
   const grantedLower = new Map(granted.map((a) => [a.toLowerCase(), a]));
-  const mapping = new Map<string, { service: string; actions: string[] | undefined }>();
+  // One entry per distinct operation, holding its counters: the loop below does two map look-ups
+  // per event and no string building.
+  interface Op {
+    service: string;
+    actions: string[] | undefined;
+    label: string;
+    svc: { calls: number; denied: number; actions: Map<string, ActionCount> };
+    count: ActionCount;
+    source: string;
+    name: string;
+  }
+  const ops = new Map<string, Map<string, Op>>();
   const services = new Map<string, { calls: number; denied: number; actions: Map<string, ActionCount> }>();
   const resources = new Map<string, number>();
   const denied: DeniedCall[] = [];
-  const called = new Set<string>();
-  const unmapped = new Set<string>();
   let deniedTotal = 0;
   let failedTotal = 0;
 
-  for (const e of events) {
-    const key = `${e.eventSource}\u0000${e.eventName}`;
-    let m = mapping.get(key);
-    if (!m) mapping.set(key, (m = { service: serviceOfSource(e.eventSource), actions: actionsOfEvent(catalogue, e.eventSource, e.eventName) }));
-    const isDeniedCall = isDenied(e.errorCode);
-    if (isDeniedCall) deniedTotal++;
-    else if (e.errorCode) failedTotal++;
-    let svc = services.get(m.service);
-    if (!svc) services.set(m.service, (svc = { calls: 0, denied: 0, actions: new Map() }));
-    svc.calls++;
-    if (isDeniedCall) svc.denied++;
+  const opOf = (source: string, name: string): Op => {
+    let byName = ops.get(source);
+    if (!byName) ops.set(source, (byName = new Map()));
+    let op = byName.get(name);
+    if (op) return op;
+    const service = serviceOfSource(source);
+    const actions = actionsOfEvent(catalogue, source, name);
     // A call that needs several actions is counted once, under its first (the table lists the
     // one the operation is named for first); every action it needed counts as used.
-    const label = m.actions?.[0] ?? `${m.service}:${e.eventName}`;
-    let ac = svc.actions.get(label);
-    if (!ac) svc.actions.set(label, (ac = { action: label, calls: 0, denied: 0, mapped: m.actions !== undefined }));
-    ac.calls++;
-    if (isDeniedCall) ac.denied++;
-    if (m.actions) for (const a of m.actions) called.add(a);
-    else unmapped.add(`${e.eventSource} ${e.eventName}`);
-    for (const r of e.resources ?? []) resources.set(r, (resources.get(r) ?? 0) + 1);
-    if (isDeniedCall) {
-      const d: DeniedCall = { at: e.eventTime, action: m.actions ? m.actions.join("+") : label, errorCode: e.errorCode ?? "" };
-      const first = e.resources?.[0];
-      if (first !== undefined) d.resource = first;
-      denied.push(d);
+    const label = actions?.[0] ?? `${service}:${name}`;
+    let svc = services.get(service);
+    if (!svc) services.set(service, (svc = { calls: 0, denied: 0, actions: new Map() }));
+    let count = svc.actions.get(label);
+    if (!count) svc.actions.set(label, (count = { action: label, calls: 0, denied: 0, mapped: actions !== undefined }));
+    op = { service, actions, label, svc, count, source, name };
+    byName.set(name, op);
+    return op;
+  };
+
+  for (const e of events) {
+    const op = opOf(e.eventSource, e.eventName);
+    op.svc.calls++;
+    op.count.calls++;
+    const code = e.errorCode;
+    if (code !== undefined && code !== "") {
+      if (DENIED_ERROR_CODES.has(code)) {
+        deniedTotal++;
+        op.svc.denied++;
+        op.count.denied++;
+        const d: DeniedCall = { at: e.eventTime, action: op.actions ? op.actions.join("+") : op.label, errorCode: code };
+        const first = e.resources?.[0];
+        if (first !== undefined) d.resource = first;
+        denied.push(d);
+      } else failedTotal++;
     }
+    const rs = e.resources;
+    if (rs) for (const r of rs) resources.set(r, (resources.get(r) ?? 0) + 1);
   }
 
+  const called = new Set<string>();
+  const unmapped = new Set<string>();
+  for (const byName of ops.values()) {
+    for (const op of byName.values()) {
+      if (op.actions) for (const a of op.actions) called.add(a);
+      else unmapped.add(`${op.source} ${op.name}`);
+    }
+  }
   const used = new Set<string>();
   const outside = new Set<string>();
   for (const a of called) {
