@@ -3,11 +3,11 @@
 // the API reference; the first block checks the fake itself against it.
 import { CloudTrailClient, LookupEventsCommand, type CloudTrailClientConfig, type LookupEventsCommandInput } from "@aws-sdk/client-cloudtrail";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { activityClient, consoleEventsUrl, createRateLimiter, lookupActivity, type ActivityTarget, type RateLimiter } from "../src/aws/activity.js";
+import { activityClient, activityClients, consoleEventsUrl, createRateLimiter, lookupActivity, type ActivityTarget, type RateLimiter } from "../src/aws/activity.js";
 import { permissionSetName } from "../src/aws/naming.js";
 import { codesOf } from "../src/domain/problems.js";
 import { createFakeAws } from "./support/fake-aws/index.js";
-import { CROSS_ROLE, HOME, OTHER } from "./support/fake-aws/fixtures.js";
+import { CROSS_ROLE, HOME, OTHER, testConfig } from "./support/fake-aws/fixtures.js";
 
 const fake = createFakeAws();
 afterAll(() => fake.restore());
@@ -212,6 +212,19 @@ describe("lookupActivity", () => {
     const c = activityClient(fake.clients, fake.clientSettings, { id: OTHER, roleArn: CROSS_ROLE }, "142-financial-reports");
     const r = await lookupActivity(c, target({ accountId: OTHER }), { limiter, now: clock.now });
     expect(r.ok && r.value.events.length).toBe(2);
+  });
+
+  it("activityClients: each account read with credentials checked to be in it", async () => {
+    fake.addRole(OTHER, "jit-access");
+    userCalls(1, "alice", T0 + 1000, HOME);
+    userCalls(2, "alice", T0 + 1000, OTHER);
+    const clients = activityClients(testConfig("iam", { aws: { allow_any_account: true } }), fake.clientSettings);
+    const home = await lookupActivity(await clients(HOME, "142-financial-reports"), target(), { limiter, now: clock.now });
+    const other = await lookupActivity(await clients(OTHER, "142-financial-reports"), target({ accountId: OTHER }), { limiter, now: clock.now });
+    expect(home.ok && home.value.events.length).toBe(1);
+    expect(other.ok && other.value.events.length).toBe(2);
+    // An account without a role_arn that the app's credentials are not in: refused, not misread.
+    await expect(clients("333333333333", "142-financial-reports")).rejects.toThrow(/add a role_arn for 333333333333/);
   });
 
   it("an unparseable window is aws.activity-window, not a crash", async () => {

@@ -22,8 +22,8 @@ export interface CloseoutDeps {
   config: Config;
   catalogue: Catalogue;
   store: RecordStore;
-  /** A CloudTrail client for the grant's account (see activityClient). */
-  clientFor: (accountId: string, request: AccessRequest) => LookupClient;
+  /** A CloudTrail client for the grant's account (see activityClients); may throw. */
+  clientFor: (accountId: string, requestId: string) => LookupClient | Promise<LookupClient>;
   /** Posts the comment on the request's issue; its failure is reported, not thrown. */
   post?: (issueNumber: number, body: string) => Promise<void>;
   now: () => Date;
@@ -82,7 +82,7 @@ async function run(deps: CloseoutDeps, path: string, request: AccessRequest): Pr
   } else {
     const t = target.value;
     const padding = paddingMs(config.activity.lookback_padding);
-    const looked = await lookup(deps, t, request, padding.ok ? padding.value : 0);
+    const looked = await lookup(deps, t, padding.ok ? padding.value : 0);
     const query = looked.ok ? looked.value.query : undefined;
     const consoleUrl = consoleEventsUrl(config.aws.partition, t.region, query ?? queryOf(t.principal), looked.ok ? looked.value.window : { from: t.from, to: t.to });
     const base = { request, principal: t.principal, accountId: t.accountId, region: t.region, consoleUrl };
@@ -140,10 +140,10 @@ function queryOf(p: PrincipalRef): { key: string; value: string } {
   return p.kind === "iam_role" ? { key: "EventName", value: "AssumeRole" } : { key: "Username", value: p.name };
 }
 
-async function lookup(deps: CloseoutDeps, t: ActivityTarget, request: AccessRequest, padding: number) {
+async function lookup(deps: CloseoutDeps, t: ActivityTarget, padding: number) {
   let client: LookupClient;
   try {
-    client = deps.clientFor(t.accountId, request);
+    client = await deps.clientFor(t.accountId, t.requestId);
   } catch (e) {
     return fail<ActivityLookup>(problem("aws.activity-unavailable", `no CloudTrail client for account ${t.accountId}: ${errorText(e)}`));
   }

@@ -19,10 +19,11 @@
 import { CloudTrailClient, type CloudTrailClientConfig, LookupEventsCommand, type LookupAttributeKey, type LookupEventsCommandInput, type LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
 import type { ActivityEvent } from "../domain/activity.js";
 import { fail, ok, problem, type Result } from "../domain/problems.js";
-import type { ResolvedAccount } from "../domain/config.js";
+import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
+import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
 import type { Config } from "../domain/types.js";
 import { escapeRegExp } from "../policy/catalogue.js";
-import { assumeRoleCredentials, type AwsClients, type ClientSettings } from "./clients.js";
+import { assumeRoleCredentials, lazyClients, type AwsClients, type ClientSettings } from "./clients.js";
 import { accountOfArn, permissionSetName } from "./naming.js";
 import type { PrincipalRef } from "./types.js";
 
@@ -72,11 +73,33 @@ export interface ActivityLookup {
  * Throws (as accountClients does) when the role_arn is in another account.
  */
 export function activityClient(home: Pick<AwsClients, "sts">, settings: ClientSettings, account: ResolvedAccount, requestId: string): CloudTrailClient {
-  if (account.roleArn && accountOfArn(account.roleArn) !== account.id) {
+  return new CloudTrailClient(accountSettings(home, settings, account, requestId) as CloudTrailClientConfig);
+}
+
+function accountSettings(home: Pick<AwsClients, "sts">, settings: ClientSettings, account: ResolvedAccount, requestId: string): ClientSettings {
+  if (!account.roleArn) return settings;
+  if (accountOfArn(account.roleArn) !== account.id) {
     throw new Error(`the role_arn ${account.roleArn} configured for account ${account.id} is in another account; fix aws.accounts`);
   }
-  const config = (account.roleArn ? { ...settings, credentials: assumeRoleCredentials(home.sts, account.roleArn, requestId) } : settings) as CloudTrailClientConfig;
-  return new CloudTrailClient(config);
+  return { ...settings, credentials: assumeRoleCredentials(home.sts, account.roleArn, requestId) };
+}
+
+/**
+ * CloudTrail clients for the accounts of `config`, checked to be in the account asked for: an
+ * account without a role_arn is read with the app's own credentials only when they are in it
+ * (Identity Center grants land in member accounts, whose Event history the app's account cannot
+ * read), so a lookup never reports another account's events.
+ */
+export function activityClients(config: Config, settings: ClientSettings, home: Pick<AwsClients, "sts"> = lazyClients(settings)): (accountId: string, requestId: string) => Promise<LookupClient> {
+  return async (accountId, requestId) => {
+    const account = resolveAccount(config, accountId) ?? { id: accountId };
+    const s = accountSettings(home, settings, account, requestId);
+    const who = await new STSClient(s as STSClientConfig).send(new GetCallerIdentityCommand({}));
+    if (who.Account !== accountId) {
+      throw new Error(`the credentials for account ${accountId} are in account ${who.Account ?? "?"}; add a role_arn for ${accountId} under aws.accounts (with cloudtrail:LookupEvents) to see its activity`);
+    }
+    return new CloudTrailClient(s as CloudTrailClientConfig);
+  };
 }
 
 /** Event history keeps 90 days. */
