@@ -168,6 +168,13 @@ describe("lookupActivity", () => {
     expect(r.ok && r.value.truncated).toBe("max-events");
   });
 
+  it("a time limit stops paging and says so", async () => {
+    userCalls(200);
+    const r = await lookupActivity(client(), target(), { limiter, now: clock.now, timeLimitMs: 1200 });
+    expect(r.ok && r.value.truncated).toBe("time-limit");
+    expect(r.ok && r.value.events.length).toBe(150); // pages at t+0, +0.5 s, +1 s; none after 1.2 s
+  });
+
   it("identity center: only the user's sessions of this grant's permission set", async () => {
     const ps = permissionSetName("142-financial-reports");
     const at = (i: number) => new Date(T0 + i * 1000);

@@ -21,6 +21,7 @@ afterAll(() => fake.restore());
 const catalogue = loadCatalogue();
 const clock = { t: 0, now: () => clock.t, sleep: async (ms: number) => void (clock.t += ms) };
 const PATH = "access-requests/prod/2026/142-financial-reports.yaml";
+const ID = "142-financial-reports";
 
 class MemoryStore implements RecordStore {
   files = new Map<string, string>();
@@ -113,7 +114,7 @@ const recorded = () => {
 describe("closeoutActivity", () => {
   it("3 of 25 actions used and one AccessDenied: the record's activity and the closing comment", async () => {
     holderUsed();
-    const out = await closeoutActivity(deps(), PATH, closed());
+    const out = await closeoutActivity(deps(), PATH, ID);
     expect(out.kind).toBe("done");
     const a = recorded().activity;
     expect(a).toMatchObject({
@@ -143,7 +144,7 @@ describe("closeoutActivity", () => {
   it("a CloudTrail outage: recorded and said as unavailable; the closed record stays closed", async () => {
     holderUsed();
     fake.faults.add({ kind: "server-error", service: "cloudtrail", times: 1000 });
-    const out = await closeoutActivity(deps(), PATH, closed());
+    const out = await closeoutActivity(deps(), PATH, ID);
     expect(out.kind).toBe("done");
     expect(recorded()).toMatchObject({ status: "revoked", activity: { status: "unavailable", code: "aws.activity-unavailable" } });
     expect(store.commits[0]).toContain("Rule: aws.activity-unavailable");
@@ -154,14 +155,14 @@ describe("closeoutActivity", () => {
   it("throttling during the lookup is absorbed (limiter + SDK retry)", async () => {
     holderUsed();
     fake.faults.add({ kind: "throttle", service: "cloudtrail", times: 2 });
-    await closeoutActivity(deps(), PATH, closed());
+    await closeoutActivity(deps(), PATH, ID);
     expect(recorded().activity?.status).toBe("summarised");
   });
 
   it("a conflicting commit is retried on the new content (compare-and-swap)", async () => {
     holderUsed();
     store.conflictsLeft = 1;
-    const out = await closeoutActivity(deps(), PATH, closed());
+    const out = await closeoutActivity(deps(), PATH, ID);
     expect(out.kind === "done" && out.commit).toBe("c1");
     expect(store.files.get(PATH)?.startsWith("# touched\n")).toBe(false);
     expect(recorded().activity?.status).toBe("summarised");
@@ -169,15 +170,16 @@ describe("closeoutActivity", () => {
 
   it("never writes onto a record that is no longer the closed grant", async () => {
     store.files.set(PATH, dumpRequest({ ...closed(), status: "active", closed: undefined } as unknown as AccessRequest));
-    const out = await closeoutActivity(deps(), PATH, closed());
-    expect(out.kind === "done" && out.notRecorded).toMatch(/not the closed grant/);
+    const out = await closeoutActivity(deps(), PATH, ID);
+    expect(out).toEqual({ kind: "skipped", reason: "142-financial-reports is active, not closed" });
     expect(store.commits).toEqual([]);
+    expect(fake.calls.filter((c) => c.service === "cloudtrail")).toEqual([]);
   });
 
   it("a second run does not record or post again", async () => {
     holderUsed();
-    await closeoutActivity(deps(), PATH, closed());
-    await closeoutActivity(deps(), PATH, closed());
+    await closeoutActivity(deps(), PATH, ID);
+    await closeoutActivity(deps(), PATH, ID);
     expect(store.commits).toHaveLength(1);
     expect(posted).toHaveLength(1);
   });
@@ -186,26 +188,40 @@ describe("closeoutActivity", () => {
     const r = configFromObject({ ...JSON.parse(JSON.stringify(config)), activity: { enabled: false } });
     if (!r.ok) throw new Error("config");
     config = r.config;
-    expect(await closeoutActivity(deps(), PATH, closed())).toEqual({ kind: "disabled" });
+    expect(await closeoutActivity(deps(), PATH, ID)).toEqual({ kind: "disabled" });
     expect(fake.calls.filter((c) => c.service === "cloudtrail")).toEqual([]);
     expect(store.commits).toEqual([]);
   });
 
-  it("a failing post or store is reported, never thrown", async () => {
+  it("a store that cannot be read is a skipped close-out, never thrown", async () => {
+    const out = await closeoutActivity(deps({ store: { read: async () => Promise.reject(new Error("git is down")), list: store.list.bind(store), write: store.write.bind(store) } }), PATH, ID);
+    expect(out).toEqual({ kind: "skipped", reason: "activity look-up failed unexpectedly: git is down" });
+    expect(posted).toEqual([]);
+  });
+
+  it("a failing post or store write is reported, never thrown", async () => {
     holderUsed();
     const out = await closeoutActivity(
       deps({
         post: async () => Promise.reject(new Error("GitHub is down")),
-        store: { ...store, read: async () => Promise.reject(new Error("git is down")), list: store.list.bind(store), write: store.write.bind(store) },
+        store: { read: store.read.bind(store), list: store.list.bind(store), write: async () => Promise.reject(new Error("git is down")) },
       }),
       PATH,
-      closed(),
+      ID,
     );
     expect(out).toMatchObject({ kind: "done", notRecorded: "git is down", notPosted: "GitHub is down" });
   });
 
   it("a client that cannot be made is an unavailable activity, not a crash", async () => {
-    const out = await closeoutActivity(deps({ clientFor: () => { throw new Error("role_arn in another account"); } }), PATH, closed());
+    const out = await closeoutActivity(
+      deps({
+        clientFor: () => {
+          throw new Error("role_arn in another account");
+        },
+      }),
+      PATH,
+      ID,
+    );
     expect(out.kind === "done" && out.record).toMatchObject({ status: "unavailable", code: "aws.activity-unavailable" });
   });
 });

@@ -78,6 +78,7 @@ describe("activityComment", () => {
     ["max-events", "event limit"],
     ["max-sessions", "more sessions"],
     ["horizon", "last 90 days"],
+    ["time-limit", "time limit"],
   ] as const)("truncated %s is said", (truncated, words) => {
     expect(activityComment(base({ ok: true, summary: summariseActivity(catalogue, policy, events), window, truncated }))).toContain(words);
   });

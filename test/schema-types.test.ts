@@ -132,7 +132,7 @@ describe("types.ts and the schemas have the same fields", () => {
     expect(enumOf(node(req, ["status"]))).toEqual(listed(statuses));
     expect(enumOf(node(cfg, ["aws", "mode"]))).toEqual(listed(modes));
     const activityStatuses: Record<ActivityRecord["status"], true> = { summarised: true, unavailable: true, "beyond-horizon": true };
-    const truncations: Record<NonNullable<ActivityRecord["truncated"]>, true> = { "max-events": true, "max-sessions": true, horizon: true };
+    const truncations: Record<NonNullable<ActivityRecord["truncated"]>, true> = { "max-events": true, "max-sessions": true, horizon: true, "time-limit": true };
     expect(enumOf(node(req, ["activity", "status"]))).toEqual(listed(activityStatuses));
     expect(enumOf(node(req, ["activity", "truncated"]))).toEqual(listed(truncations));
   });

@@ -56,21 +56,28 @@ function targetOf(config: Config, request: AccessRequest): Result<ActivityTarget
 }
 
 /**
- * Looks up, records and posts a closed grant's activity. `path` is the record; `request` its
- * closed content (what the close-out just wrote). Never throws.
+ * Looks up, records and posts the activity of the closed grant recorded at `path` (which must
+ * still hold request `id`, expired or revoked). Never throws.
  */
-export async function closeoutActivity(deps: CloseoutDeps, path: string, request: AccessRequest): Promise<CloseoutOutcome> {
+export async function closeoutActivity(deps: CloseoutDeps, path: string, id: string): Promise<CloseoutOutcome> {
   try {
-    return await run(deps, path, request);
+    return await run(deps, path, id);
   } catch (e) {
     return { kind: "skipped", reason: `activity look-up failed unexpectedly: ${errorText(e)}` };
   }
 }
 
-async function run(deps: CloseoutDeps, path: string, request: AccessRequest): Promise<CloseoutOutcome> {
+async function run(deps: CloseoutDeps, path: string, id: string): Promise<CloseoutOutcome> {
   const { config } = deps;
   if (!config.activity.enabled) return { kind: "disabled" };
+  const file = await deps.store.read(path);
+  if (!file) return { kind: "skipped", reason: `${path} is gone` };
+  const parsed = parseRequestFile(file.text, { file: path, config });
+  if (!parsed.ok) return { kind: "skipped", reason: `${path} is not a valid request file` };
+  const request = parsed.request;
+  if (request.id !== id) return { kind: "skipped", reason: `${path} holds ${request.id}, not ${id}` };
   if (!CLOSED.has(request.status ?? "")) return { kind: "skipped", reason: `${request.id} is ${request.status ?? "proposed"}, not closed` };
+  if (request.activity?.status === "summarised") return { kind: "skipped", reason: "its activity is already recorded" };
   const lookedUpAt = isoSeconds(deps.now());
   const target = targetOf(config, request);
   let record: ActivityRecord;

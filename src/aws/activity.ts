@@ -50,6 +50,11 @@ export interface ActivityOptions {
   maxEvents?: number;
   /** Role mode: at most this many sessions are looked up. */
   maxSessions?: number;
+  /**
+   * Stop paging once this much time has passed since the lookup started (a webhook must answer
+   * GitHub within 10 seconds); the summary says the lookup was cut short.
+   */
+  timeLimitMs?: number;
   limiter?: RateLimiter;
   now?: () => number;
 }
@@ -61,7 +66,7 @@ export interface ActivityLookup {
   /** LookupEvents requests made. */
   requests: number;
   /** Why the list may be incomplete; absent when it is complete. */
-  truncated?: "max-events" | "max-sessions" | "horizon";
+  truncated?: "max-events" | "max-sessions" | "horizon" | "time-limit";
   /** Role mode: sessions found in the window. */
   sessions?: number;
   /** How to find the same events in the CloudTrail console (attribute and value). */
@@ -200,7 +205,9 @@ export async function lookupActivity(client: LookupClient, target: ActivityTarge
 }
 
 async function lookup(client: LookupClient, target: ActivityTarget, options: ActivityOptions): Promise<Result<ActivityLookup>> {
-  const now = (options.now ?? Date.now)();
+  const clock = options.now ?? Date.now;
+  const now = clock();
+  const deadline = options.timeLimitMs === undefined ? Infinity : now + options.timeLimitMs;
   const padding = options.paddingMs ?? 0;
   const fromMs = Date.parse(target.from);
   const toMs = Date.parse(target.to);
@@ -224,12 +231,16 @@ async function lookup(client: LookupClient, target: ActivityTarget, options: Act
   const maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
   let requests = 0;
 
-  /** Pages through one attribute's events; `keep` filters, `stop` says how many kept are enough. */
-  async function pages(attr: { key: LookupAttributeKey; value: string }, s: number, e: number, keep: (p: Page, d: Detail) => boolean, limit: number): Promise<{ kept: Array<[Page, Detail]>; full: boolean }> {
+  /**
+   * Pages through one attribute's events; `keep` filters, `limit` says how many kept are enough.
+   * `cut` says why it stopped before the last page.
+   */
+  async function pages(attr: { key: LookupAttributeKey; value: string }, s: number, e: number, keep: (p: Page, d: Detail) => boolean, limit: number): Promise<{ kept: Array<[Page, Detail]>; cut?: "max-events" | "time-limit" }> {
     const kept: Array<[Page, Detail]> = [];
     let token: string | undefined;
     do {
       await limiter.take(key);
+      if (clock() > deadline) return { kept, cut: "time-limit" };
       requests++;
       const input: LookupEventsCommandInput = {
         LookupAttributes: [{ AttributeKey: attr.key, AttributeValue: attr.value }],
@@ -243,11 +254,11 @@ async function lookup(client: LookupClient, target: ActivityTarget, options: Act
         const d = parseDetail(ev.CloudTrailEvent);
         if (!keep(ev, d)) continue;
         kept.push([ev, d]);
-        if (kept.length >= limit) return { kept, full: true };
+        if (kept.length >= limit) return { kept, cut: "max-events" };
       }
       token = out.NextToken;
     } while (token);
-    return { kept, full: false };
+    return { kept };
   }
 
   const p = target.principal;
@@ -258,13 +269,13 @@ async function lookup(client: LookupClient, target: ActivityTarget, options: Act
     query = { key: "Username", value: p.name };
     const r = await pages(query, start, end, (_e, d) => d.userIdentity?.type === "IAMUser" && d.userIdentity.userName === p.name, maxEvents);
     found = r.kept;
-    if (r.full) truncated = "max-events";
+    truncated = r.cut ?? truncated;
   } else if (p.kind === "sso_user") {
     query = { key: "Username", value: p.name };
     const role = new RegExp(`:assumed-role/AWSReservedSSO_${escapeRegExp(permissionSetName(target.requestId))}_[0-9a-fA-F]+/`);
     const r = await pages(query, start, end, (_e, d) => role.test(d.userIdentity?.arn ?? ""), maxEvents);
     found = r.kept;
-    if (r.full) truncated = "max-events";
+    truncated = r.cut ?? truncated;
   } else {
     query = { key: "EventName", value: "AssumeRole" };
     const roleArn = new RegExp(`^arn:[a-z-]+:iam::${target.accountId}:role/(?:[^:]*/)?${escapeRegExp(p.name)}$`);
@@ -272,12 +283,13 @@ async function lookup(client: LookupClient, target: ActivityTarget, options: Act
     const assumed = await pages(query, Math.max(start - MAX_SESSION_MS, horizon), end, (_e, d) => !d.errorCode && roleArn.test(d.requestParameters?.roleArn ?? "") && !!d.responseElements?.credentials?.accessKeyId, 10_000);
     const keys = [...new Set(assumed.kept.map(([, d]) => d.responseElements?.credentials?.accessKeyId ?? ""))];
     sessions = keys.length;
+    truncated = assumed.cut ?? truncated;
     if (keys.length > maxSessions) truncated = "max-sessions";
     for (const accessKey of keys.slice(0, maxSessions)) {
       const r = await pages({ key: "AccessKeyId", value: accessKey }, start, end, () => true, maxEvents - found.length);
       found.push(...r.kept);
-      if (r.full) {
-        truncated = "max-events";
+      if (r.cut) {
+        truncated = r.cut;
         break;
       }
     }

@@ -139,7 +139,7 @@ export interface ActivityRecord {
   code?: string;
   looked_up_at: string;
   window?: { from: string; to: string };
-  truncated?: "max-events" | "max-sessions" | "horizon";
+  truncated?: "max-events" | "max-sessions" | "horizon" | "time-limit";
   total?: number;
   denied_total?: number;
   /** Calls per service prefix. */

@@ -29,7 +29,7 @@ export interface ActivityCommentInput {
         ok: true;
         summary: ActivitySummary;
         window: { from: string; to: string };
-        truncated?: "max-events" | "max-sessions" | "horizon";
+        truncated?: "max-events" | "max-sessions" | "horizon" | "time-limit";
         /** Role mode: the sessions found. */
         sessions?: number;
       }
@@ -96,6 +96,7 @@ export function activityComment(i: ActivityCommentInput): string {
   if (i.outcome.truncated === "max-events") lines.push("", "The lookup stopped at its event limit: the counts below are a lower bound.");
   if (i.outcome.truncated === "max-sessions") lines.push("", "The role had more sessions than are looked up: the counts below are a lower bound.");
   if (i.outcome.truncated === "horizon") lines.push("", "The grant started more than 90 days ago: only its last 90 days are counted.");
+  if (i.outcome.truncated === "time-limit") lines.push("", "The lookup stopped at its time limit: the counts below are a lower bound; the console has the rest.");
 
   if (s.services.length) {
     lines.push("", "| Service | Calls | Denied | Most called |", "| --- | ---: | ---: | --- |");
