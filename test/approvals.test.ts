@@ -1,19 +1,24 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  APPROVAL_CODES,
+  APPROVAL_RULES,
   candidateTeams,
+  changedFileProblems,
   checkChangedFiles,
   MAX_PR_COMMITS,
   normalizeLogin,
   preMergeTips,
+  gatherFacts,
   verifyApproval,
   type ApprovalInput,
   type CommitFacts,
-  type ApprovalRule,
+  type ApprovalCode,
   type ChangedFile,
   type Review,
 } from "../src/domain/approvals.js";
 import { ownersOf, parseCodeowners } from "../src/domain/codeowners.js";
+import { codesOf, PROBLEM_CODE } from "../src/domain/problems.js";
 
 const HEAD = "1111111111111111111111111111111111111111";
 const OLD = "2222222222222222222222222222222222222222";
@@ -63,7 +68,8 @@ interface Case {
   name: string;
   change: (i: ApprovalInput) => void;
   ok: boolean;
-  rules?: ApprovalRule[];
+  /** Exactly the distinct codes of the failures (any order). */
+  codes?: ApprovalCode[];
   approvedBy?: string[];
   /** Text every failure message (or, when ok, some note) must contain. */
   says?: string[];
@@ -79,7 +85,7 @@ const CASES: Case[] = [
       i.reviews = [review("alice", "APPROVED")];
     },
     ok: false,
-    rules: ["self-approval", "insufficient-approvals"],
+    codes: ["approval.self", "approval.insufficient"],
     says: ["alice", "the requester"],
   },
   {
@@ -90,7 +96,7 @@ const CASES: Case[] = [
     },
     ok: true,
     approvedBy: ["bob"],
-    says: ["not counted (self-approval): alice approved but is the requester"],
+    says: ["not counted (approval.self): alice approved but is the requester"],
   },
   {
     name: "the PR author approves (a hand-made PR)",
@@ -98,7 +104,7 @@ const CASES: Case[] = [
       i.pr.author = { login: "bob", type: "User" };
     },
     ok: false,
-    rules: ["self-approval", "insufficient-approvals"],
+    codes: ["approval.self", "approval.insufficient"],
     says: ["bob", "the pull request author"],
   },
   {
@@ -107,7 +113,7 @@ const CASES: Case[] = [
       i.commits = [{ ...i.commits[0]!, author: { login: "bob" } }];
     },
     ok: false,
-    rules: ["self-approval", "insufficient-approvals"],
+    codes: ["approval.self", "approval.insufficient"],
     says: ["the author of commit 1111111"],
   },
   {
@@ -116,7 +122,7 @@ const CASES: Case[] = [
       i.commits = [{ ...i.commits[0]!, committer: { login: "Bob" } }];
     },
     ok: false,
-    rules: ["self-approval", "insufficient-approvals"],
+    codes: ["approval.self", "approval.insufficient"],
     says: ["the committer of commit 1111111"],
   },
   {
@@ -125,7 +131,7 @@ const CASES: Case[] = [
       i.commits = [{ sha: OLD, author: { login: "bob" }, committer: { login: "web-flow" } }, ...i.commits];
     },
     ok: false,
-    rules: ["self-approval", "insufficient-approvals"],
+    codes: ["approval.self", "approval.insufficient"],
     says: ["bob approved but is the author of commit"],
   },
   {
@@ -134,7 +140,7 @@ const CASES: Case[] = [
       i.pushedBy = ["bob"];
     },
     ok: false,
-    rules: ["self-approval", "insufficient-approvals"],
+    codes: ["approval.self", "approval.insufficient"],
     says: ["a pusher"],
   },
   {
@@ -145,7 +151,7 @@ const CASES: Case[] = [
       i.reviews = [review("alice", "COMMENTED"), review("bob", "APPROVED"), review("alice", "APPROVED")];
     },
     ok: false,
-    rules: ["self-approval", "insufficient-approvals"],
+    codes: ["approval.self", "approval.insufficient"],
     approvedBy: ["bob"],
   },
   {
@@ -154,7 +160,7 @@ const CASES: Case[] = [
       i.request.requester = "Bob";
     },
     ok: false,
-    rules: ["self-approval", "insufficient-approvals"],
+    codes: ["approval.self", "approval.insufficient"],
   },
   // --- stale approvals
   {
@@ -163,7 +169,7 @@ const CASES: Case[] = [
       i.reviews = [review("bob", "APPROVED", OLD)];
     },
     ok: false,
-    rules: ["stale-approval", "insufficient-approvals"],
+    codes: ["approval.stale-review", "approval.insufficient"],
     says: ["2222222"],
   },
   {
@@ -180,7 +186,7 @@ const CASES: Case[] = [
       i.reviews = [review("bob", "APPROVED", HEAD), review("bob", "APPROVED", OLD)];
     },
     ok: false,
-    rules: ["stale-approval", "insufficient-approvals"],
+    codes: ["approval.stale-review", "approval.insufficient"],
   },
   {
     name: "an approval without commit_id never counts",
@@ -188,7 +194,7 @@ const CASES: Case[] = [
       i.reviews = [review("bob", "APPROVED", null)];
     },
     ok: false,
-    rules: ["stale-approval", "insufficient-approvals"],
+    codes: ["approval.stale-review", "approval.insufficient"],
     says: ["names no commit"],
   },
   {
@@ -197,7 +203,7 @@ const CASES: Case[] = [
       i.reviews = [review("bob", "APPROVED", "1111111")];
     },
     ok: false,
-    rules: ["stale-approval", "insufficient-approvals"],
+    codes: ["approval.stale-review", "approval.insufficient"],
   },
   {
     name: "an upper-case head SHA still matches",
@@ -213,7 +219,7 @@ const CASES: Case[] = [
       i.reviews = [review("mallory", "APPROVED")];
     },
     ok: false,
-    rules: ["not-authorized", "insufficient-approvals"],
+    codes: ["approval.not-authorized", "approval.insufficient"],
     says: ["mallory"],
   },
   {
@@ -247,7 +253,7 @@ const CASES: Case[] = [
       i.reviews = [review("dave", "APPROVED")];
     },
     ok: false,
-    rules: ["not-authorized", "insufficient-approvals"],
+    codes: ["approval.membership-pending", "approval.insufficient"],
     says: ["pending"],
   },
   {
@@ -256,7 +262,7 @@ const CASES: Case[] = [
       i.reviews = [review("frank", "APPROVED")];
     },
     ok: false,
-    rules: ["not-authorized", "insufficient-approvals"],
+    codes: ["approval.membership-pending", "approval.insufficient"],
     says: ["@acme/prod-approvers"],
   },
   {
@@ -266,7 +272,7 @@ const CASES: Case[] = [
       i.reviews = [review("carol", "APPROVED")];
     },
     ok: false,
-    rules: ["not-authorized", "insufficient-approvals"],
+    codes: ["approval.not-authorized", "approval.insufficient"],
   },
   {
     name: "team memberships not provided: nobody counts through the team",
@@ -275,7 +281,7 @@ const CASES: Case[] = [
       i.reviews = [review("carol", "APPROVED")];
     },
     ok: false,
-    rules: ["not-authorized", "insufficient-approvals"],
+    codes: ["approval.not-authorized", "approval.insufficient"],
   },
   {
     name: "team keys match case-insensitively",
@@ -293,7 +299,7 @@ const CASES: Case[] = [
       i.reviews = [review("erin", "APPROVED")];
     },
     ok: false,
-    rules: ["not-authorized", "insufficient-approvals"],
+    codes: ["approval.not-authorized", "approval.insufficient"],
   },
   {
     name: "an e-mail CODEOWNERS owner is ignored",
@@ -302,7 +308,7 @@ const CASES: Case[] = [
       i.reviews = [review("erin", "APPROVED")];
     },
     ok: false,
-    rules: ["not-authorized", "insufficient-approvals"],
+    codes: ["approval.not-authorized", "approval.insufficient"],
   },
   {
     name: "login comparison is case-insensitive (review BOB, config bob)",
@@ -326,7 +332,7 @@ const CASES: Case[] = [
       i.reviews = [review("b\u043eb", "APPROVED")];
     },
     ok: false,
-    rules: ["not-authorized", "insufficient-approvals"],
+    codes: ["approval.not-authorized", "approval.insufficient"],
     says: ["U+043E"],
   },
   {
@@ -335,7 +341,7 @@ const CASES: Case[] = [
       i.config.approvers = ["b\u043eb"];
     },
     ok: false,
-    rules: ["not-authorized", "insufficient-approvals"],
+    codes: ["approval.not-authorized", "approval.insufficient"],
   },
   {
     name: "a fullwidth look-alike login does not match",
@@ -343,7 +349,7 @@ const CASES: Case[] = [
       i.reviews = [review("\uff42\uff4f\uff42", "APPROVED")];
     },
     ok: false,
-    rules: ["not-authorized", "insufficient-approvals"],
+    codes: ["approval.not-authorized", "approval.insufficient"],
   },
   // --- bots
   {
@@ -352,7 +358,7 @@ const CASES: Case[] = [
       i.reviews = [review("dependabot[bot]", "APPROVED", HEAD, { type: "Bot" })];
     },
     ok: false,
-    rules: ["bot-approval", "insufficient-approvals"],
+    codes: ["approval.bot", "approval.insufficient"],
     says: ["dependabot[bot]", "bots never approve"],
   },
   {
@@ -362,7 +368,7 @@ const CASES: Case[] = [
       i.reviews = [review("ci-robot", "APPROVED", HEAD, { type: "Bot" })];
     },
     ok: false,
-    rules: ["bot-approval", "insufficient-approvals"],
+    codes: ["approval.bot", "approval.insufficient"],
   },
   {
     name: "an Organization-type reviewer never approves",
@@ -370,7 +376,7 @@ const CASES: Case[] = [
       i.reviews = [review("bob", "APPROVED", HEAD, { type: "Organization" })];
     },
     ok: false,
-    rules: ["bot-approval", "insufficient-approvals"],
+    codes: ["approval.bot", "approval.insufficient"],
   },
   // --- latest review wins
   {
@@ -379,7 +385,7 @@ const CASES: Case[] = [
       i.reviews = [review("bob", "APPROVED"), review("bob", "CHANGES_REQUESTED")];
     },
     ok: false,
-    rules: ["changes-requested", "insufficient-approvals"],
+    codes: ["approval.changes-requested", "approval.insufficient"],
     says: ["bob"],
   },
   {
@@ -404,7 +410,7 @@ const CASES: Case[] = [
       i.reviews = [review("bob", "DISMISSED")];
     },
     ok: false,
-    rules: ["insufficient-approvals"],
+    codes: ["approval.insufficient"],
   },
   {
     name: "approval then a later dismissed review cancels it",
@@ -412,7 +418,7 @@ const CASES: Case[] = [
       i.reviews = [review("bob", "APPROVED"), review("bob", "DISMISSED")];
     },
     ok: false,
-    rules: ["insufficient-approvals"],
+    codes: ["approval.insufficient"],
   },
   {
     name: "order is by submitted_at, not by list order",
@@ -420,7 +426,7 @@ const CASES: Case[] = [
       i.reviews = [review("bob", "CHANGES_REQUESTED", HEAD, { at: "2026-01-02T00:00:00Z" }), review("bob", "APPROVED", HEAD, { at: "2026-01-01T00:00:00Z" })];
     },
     ok: false,
-    rules: ["changes-requested", "insufficient-approvals"],
+    codes: ["approval.changes-requested", "approval.insufficient"],
   },
   {
     name: "an approval without submitted_at is not counted",
@@ -428,7 +434,7 @@ const CASES: Case[] = [
       i.reviews = [review("bob", "APPROVED", HEAD, { at: null })];
     },
     ok: false,
-    rules: ["insufficient-approvals"],
+    codes: ["approval.insufficient"],
   },
   {
     name: "changes requested without submitted_at is taken as the latest word",
@@ -436,7 +442,7 @@ const CASES: Case[] = [
       i.reviews = [review("bob", "APPROVED"), review("bob", "CHANGES_REQUESTED", HEAD, { at: null, id: 0 })];
     },
     ok: false,
-    rules: ["changes-requested", "insufficient-approvals"],
+    codes: ["approval.changes-requested", "approval.insufficient"],
   },
   {
     name: "an outstanding objection by another authorized approver blocks",
@@ -444,7 +450,7 @@ const CASES: Case[] = [
       i.reviews = [review("bob", "APPROVED"), review("carol", "CHANGES_REQUESTED", OLD)];
     },
     ok: false,
-    rules: ["changes-requested"],
+    codes: ["approval.changes-requested"],
     approvedBy: ["bob"],
     says: ["carol"],
   },
@@ -469,7 +475,7 @@ const CASES: Case[] = [
       i.reviews = [review(null, "APPROVED")];
     },
     ok: false,
-    rules: ["insufficient-approvals"],
+    codes: ["approval.insufficient"],
   },
   // --- counts per risk tier
   {
@@ -488,7 +494,7 @@ const CASES: Case[] = [
       i.reviews = [review("bob", "APPROVED"), review("bob", "APPROVED"), review("BOB", "APPROVED")];
     },
     ok: false,
-    rules: ["insufficient-approvals"],
+    codes: ["approval.insufficient"],
     approvedBy: ["BOB"], // one person, shown as their latest review spells the login
     says: ["needs 2 approvals", "it has 1 (BOB)"],
   },
@@ -500,7 +506,7 @@ const CASES: Case[] = [
       i.reviews = [review("carol", "APPROVED")];
     },
     ok: false,
-    rules: ["insufficient-approvals"],
+    codes: ["approval.insufficient"],
   },
   {
     name: "medium risk uses its own count",
@@ -519,7 +525,7 @@ const CASES: Case[] = [
       i.reviews = [];
     },
     ok: false,
-    rules: ["insufficient-approvals"],
+    codes: ["approval.insufficient"],
   },
   // --- files
   {
@@ -529,7 +535,7 @@ const CASES: Case[] = [
       i.pr.changedFiles = 2;
     },
     ok: false,
-    rules: ["one-request-file"],
+    codes: ["merge.extra-files"],
     says: ["README.md"],
   },
   {
@@ -538,7 +544,7 @@ const CASES: Case[] = [
       i.files = [{ path: FILE, status: "renamed", previousPath: "access-requests/sandbox/2026/142-financial-reports.yaml" }];
     },
     ok: false,
-    rules: ["request-file-status"],
+    codes: ["merge.renamed"],
     says: ["renames", "access-requests/sandbox/2026/142-financial-reports.yaml"],
   },
   {
@@ -554,7 +560,7 @@ const CASES: Case[] = [
       i.pr.changedFiles = 3001;
     },
     ok: false,
-    rules: ["one-request-file"],
+    codes: ["merge.files-incomplete"],
   },
   {
     name: "the verified file is not the changed file",
@@ -562,7 +568,7 @@ const CASES: Case[] = [
       i.requestFile.path = "access-requests/prod/2026/143-other.yaml";
     },
     ok: false,
-    rules: ["one-request-file"],
+    codes: ["merge.file-mismatch"],
   },
   // --- merge and blobs
   {
@@ -571,7 +577,7 @@ const CASES: Case[] = [
       i.requestFile.mergeBlobSha = OTHER_BLOB;
     },
     ok: false,
-    rules: ["blob-changed"],
+    codes: ["merge.blob-changed"],
     says: ["3333333", "1111111", "5555555", "4444444"],
   },
   {
@@ -580,7 +586,7 @@ const CASES: Case[] = [
       i.requestFile.mergeBlobSha = undefined;
     },
     ok: false,
-    rules: ["missing-data"],
+    codes: ["merge.unknown-blob"],
     says: ["at the merge commit 3333333"],
   },
   {
@@ -589,7 +595,7 @@ const CASES: Case[] = [
       i.requestFile.headBlobSha = null;
     },
     ok: false,
-    rules: ["missing-data"],
+    codes: ["merge.unknown-blob"],
   },
   {
     name: "not merged",
@@ -597,7 +603,7 @@ const CASES: Case[] = [
       i.pr.merged = false;
     },
     ok: false,
-    rules: ["not-merged"],
+    codes: ["merge.not-merged"],
   },
   {
     name: "merged without a merge commit sha",
@@ -605,7 +611,7 @@ const CASES: Case[] = [
       i.pr.mergeCommitSha = null;
     },
     ok: false,
-    rules: ["not-merged"],
+    codes: ["merge.not-merged"],
   },
   {
     name: "a malformed head SHA",
@@ -613,7 +619,7 @@ const CASES: Case[] = [
       i.pr.headSha = "HEAD";
     },
     ok: false,
-    rules: ["missing-data", "stale-approval", "insufficient-approvals"],
+    codes: ["merge.unknown-head", "approval.stale-review", "approval.insufficient"],
   },
   // --- identities
   {
@@ -622,7 +628,7 @@ const CASES: Case[] = [
       i.commits = [{ ...i.commits[0]!, author: { login: null } }];
     },
     ok: false,
-    rules: ["unknown-commit-author"],
+    codes: ["approval.unlinked-commit"],
     says: ["author of commit 1111111"],
   },
   {
@@ -631,7 +637,7 @@ const CASES: Case[] = [
       i.commits = [{ sha: OLD, author: { login: "jit-access[bot]", isBot: true }, committer: { login: null } }, ...i.commits];
     },
     ok: false,
-    rules: ["unknown-commit-author"],
+    codes: ["approval.unlinked-commit"],
     says: ["committer of commit"],
   },
   {
@@ -640,7 +646,7 @@ const CASES: Case[] = [
       i.commits = [{ author: null, committer: null }];
     },
     ok: false,
-    rules: ["unknown-commit-author", "unknown-commit-author"],
+    codes: ["approval.unlinked-commit"],
   },
   {
     name: "no commits listed at all",
@@ -648,7 +654,7 @@ const CASES: Case[] = [
       i.commits = [];
     },
     ok: false,
-    rules: ["missing-data"],
+    codes: ["approval.unknown-commits"],
   },
   {
     name: "an unknown PR author",
@@ -656,7 +662,7 @@ const CASES: Case[] = [
       i.pr.author = null;
     },
     ok: false,
-    rules: ["missing-data"],
+    codes: ["approval.unknown-author"],
   },
   {
     name: "an unknown risk tier",
@@ -664,22 +670,22 @@ const CASES: Case[] = [
       i.request.risk = "extreme" as never;
     },
     ok: false,
-    rules: ["missing-data", "insufficient-approvals"],
+    codes: ["approval.unknown-risk", "approval.insufficient"],
   },
 ];
 
 describe("verifyApproval", () => {
-  it.each(CASES)("$name", ({ change, ok, rules, approvedBy, says }) => {
+  it.each(CASES)("$name", ({ change, ok, codes, approvedBy, says }) => {
     const input = base();
     change(input);
     const d = verifyApproval(input);
     expect(d.ok, JSON.stringify(d.failures, null, 2)).toBe(ok);
-    if (rules) expect(d.failures.map((f) => f.rule).sort()).toEqual([...rules].sort());
+    if (codes) expect(codesOf(d.failures).sort()).toEqual([...codes].sort());
     if (ok) expect(d.failures).toEqual([]);
     if (approvedBy) expect(d.approvedBy).toEqual(approvedBy);
     for (const f of d.failures) expect(f.message.startsWith(`${f.rule}: `)).toBe(true);
     for (const text of says ?? []) {
-      const where = ok ? d.notes : d.failures.filter((f) => f.rule !== "insufficient-approvals").map((f) => f.message);
+      const where = ok ? d.notes : d.failures.filter((f) => f.code !== "approval.insufficient").map((f) => f.message);
       const all = where.length ? where : d.failures.map((f) => f.message);
       expect(all.join("\n")).toContain(text);
     }
@@ -691,7 +697,7 @@ describe("verifyApproval", () => {
     input.reviews = [];
     const d = verifyApproval(input);
     expect(d.required).toBe(2);
-    const msg = d.failures.find((f) => f.rule === "insufficient-approvals")?.message ?? "";
+    const msg = d.failures.find((f) => f.code === "approval.insufficient")?.message ?? "";
     expect(msg).toContain("a high-risk request needs 2 approvals");
     expect(msg).toContain("on head 1111111");
     expect(msg).toContain("it has none");
@@ -713,9 +719,9 @@ describe("verifyApproval", () => {
     const d = verifyApproval(input);
     expect(d.ok).toBe(true);
     const notes = d.notes.join("\n");
-    expect(notes).toContain("not counted (not-authorized): mallory");
-    expect(notes).toContain("not counted (stale-approval): carol approved 2222222");
-    expect(notes).toContain("not counted (bot-approval): x[bot]");
+    expect(notes).toContain("not counted (approval.not-authorized): mallory");
+    expect(notes).toContain("not counted (approval.stale-review): carol approved 2222222");
+    expect(notes).toContain("not counted (approval.bot): x[bot]");
   });
 
   it("several failures are reported together", () => {
@@ -725,8 +731,7 @@ describe("verifyApproval", () => {
     input.pr.changedFiles = 2;
     input.requestFile.mergeBlobSha = OTHER_BLOB;
     input.reviews = [review("alice", "APPROVED")];
-    const rules = verifyApproval(input).failures.map((f) => f.rule);
-    expect(rules).toEqual(expect.arrayContaining(["not-merged", "one-request-file", "blob-changed", "insufficient-approvals"]));
+    expect(codesOf(verifyApproval(input).failures).sort()).toEqual(["approval.insufficient", "approval.self", "merge.blob-changed", "merge.extra-files", "merge.not-merged"]);
   });
 
   it("works with codeowners.ts output end to end", () => {
@@ -816,7 +821,7 @@ describe("every commit's author and committer are excluded from approving", () =
         const touched = new Set(commits.flatMap((c) => [c.author, c.committer]).filter((x) => !("isBot" in x)).map((x) => x.login.toLowerCase()));
         for (const a of approvers) expect(d.approvedBy.map((l) => l.toLowerCase()).includes(a)).toBe(!touched.has(a));
         expect(d.ok).toBe(approvers.some((a) => !touched.has(a)));
-        if (approvers.some((a) => touched.has(a)) && !d.ok) expect(d.failures.map((f) => f.rule)).toContain("self-approval");
+        if (approvers.some((a) => touched.has(a)) && !d.ok) expect(codesOf(d.failures)).toContain("approval.self");
       }),
       { numRuns: 2000 },
     );
@@ -894,7 +899,7 @@ describe("preMergeTips: the default branch's commit before the merge", () => {
   ];
   it.each(UNKNOWN)("%s → unknown, nothing granted", (_name, f, says) => {
     const r = f();
-    expect(r.kind).toBe("unknown");
+    expect(r).toMatchObject({ kind: "unknown", code: "merge.tip-unknown" });
     if (r.kind === "unknown") expect(r.reason).toMatch(says);
   });
 
@@ -915,32 +920,183 @@ describe("preMergeTips: the default branch's commit before the merge", () => {
 
 describe("checkChangedFiles", () => {
   const f = (path: string, status: ChangedFile["status"] = "added", previousPath?: string): ChangedFile => ({ path, status, ...(previousPath ? { previousPath } : {}) });
-  const TABLE: Array<[string, ChangedFile[], ApprovalRule | undefined, string?]> = [
+  const TABLE: Array<[string, ChangedFile[], ApprovalCode | undefined, string?]> = [
     ["one added request file", [f(FILE)], undefined],
     ["one modified request file", [f(FILE, "modified")], undefined],
     ["an example request file", [f("access-requests/examples/142-financial-reports.yaml", "modified")], undefined],
-    ["no files", [], "one-request-file", "changes no files"],
-    ["a removed request file", [f(FILE, "removed")], "request-file-status", "deletes"],
-    ["a renamed request file", [f(FILE, "renamed", "access-requests/dev/2026/142-financial-reports.yaml")], "request-file-status", "access-requests/dev/2026"],
-    ["a copied request file", [f(FILE, "copied", "access-requests/dev/2026/142-financial-reports.yaml")], "request-file-status", "copied"],
-    ["a request file plus another file", [f(FILE), f("src/index.ts", "modified")], "one-request-file", "src/index.ts"],
-    ["two request files", [f(FILE), f("access-requests/prod/2026/143-b.yaml")], "one-request-file", "one pull request per request"],
-    ["only a non-request file", [f("README.md", "modified")], "one-request-file", "README.md"],
-    ["the access-requests README", [f("access-requests/README.md", "modified")], "one-request-file", "is not a request file"],
-    ["a request file with a bad name", [f("access-requests/prod/2026/Reports.yaml")], "one-request-file", "<number>-<slug>.yaml"],
-    ["path traversal", [f("access-requests/../src/x.yaml")], "one-request-file"],
-    ["a look-alike folder", [f("access-requests/pr\u043ed/2026/1-a.yaml")], "one-request-file"],
+    ["no files", [], "merge.no-files", "changes no files"],
+    ["a removed request file", [f(FILE, "removed")], "merge.deleted", "deletes"],
+    ["a renamed request file", [f(FILE, "renamed", "access-requests/dev/2026/142-financial-reports.yaml")], "merge.renamed", "access-requests/dev/2026"],
+    ["a copied request file", [f(FILE, "copied", "access-requests/dev/2026/142-financial-reports.yaml")], "merge.file-status", "copied"],
+    ["a request file plus another file", [f(FILE), f("src/index.ts", "modified")], "merge.extra-files", "src/index.ts"],
+    ["two request files", [f(FILE), f("access-requests/prod/2026/143-b.yaml")], "merge.extra-files", "one pull request per request"],
+    ["only a non-request file", [f("README.md", "modified")], "merge.not-request-file", "README.md"],
+    ["the access-requests README", [f("access-requests/README.md", "modified")], "merge.not-request-file", "is not a request file"],
+    ["a request file with a bad name", [f("access-requests/prod/2026/Reports.yaml")], "merge.not-request-file", "<number>-<slug>.yaml"],
+    ["path traversal", [f("access-requests/../src/x.yaml")], "merge.not-request-file"],
+    ["a look-alike folder", [f("access-requests/pr\u043ed/2026/1-a.yaml")], "merge.not-request-file"],
   ];
-  it.each(TABLE)("%s", (_name, files, rule, text) => {
+  it.each(TABLE)("%s", (_name, files, code, text) => {
     const r = checkChangedFiles(files);
-    expect(r?.rule).toBe(rule);
+    expect(r?.code).toBe(code);
     if (text) expect(r?.message).toContain(text);
   });
 
   it("a list shorter than changed_files fails; many others are listed with a count", () => {
+    expect(checkChangedFiles([f(FILE)], 2)).toMatchObject({ code: "merge.files-incomplete", path: "pr.changedFiles" });
     expect(checkChangedFiles([f(FILE)], 2)?.message).toContain("changes 2 files but 1 were listed");
     const many = [f(FILE), ...Array.from({ length: 30 }, (_, k) => f(`src/f${k}.ts`))];
     expect(checkChangedFiles(many)?.message).toContain("and 20 more");
+  });
+
+  it("changedFileProblems reports every way the files fail, checkChangedFiles the first", () => {
+    const files = [f(FILE), f("src/index.ts", "modified")];
+    expect(codesOf(changedFileProblems(files, 3))).toEqual(["merge.files-incomplete", "merge.extra-files"]);
+    expect(checkChangedFiles(files, 3)?.code).toBe("merge.files-incomplete");
+    expect(changedFileProblems([f(FILE)], 1)).toEqual([]);
+  });
+});
+
+describe("approval codes: one fact set per code", () => {
+  // Each row changes the passing input so that exactly its code fails, plus the codes that
+  // necessarily follow (a discounted approval fails only when approvals are then too few).
+  const ROWS: Array<[ApprovalCode, (i: ApprovalInput) => void, ApprovalCode[]]> = [
+    ["merge.not-merged", (i) => void (i.pr.merged = false), []],
+    ["merge.unknown-head", (i) => void (i.pr.headSha = "HEAD"), ["approval.stale-review", "approval.insufficient"]],
+    ["merge.no-files", (i) => void (i.files = []), []],
+    ["merge.files-incomplete", (i) => void (i.pr.changedFiles = 2), []],
+    ["merge.extra-files", (i) => void ((i.files = [...i.files, { path: "README.md", status: "modified" }]), (i.pr.changedFiles = 2)), []],
+    ["merge.not-request-file", (i) => void ((i.files = [{ path: "README.md", status: "modified" }]), (i.requestFile.path = "README.md")), []],
+    ["merge.renamed", (i) => void (i.files = [{ path: FILE, status: "renamed", previousPath: "access-requests/dev/2026/142-financial-reports.yaml" }]), []],
+    ["merge.deleted", (i) => void (i.files = [{ path: FILE, status: "removed" }]), []],
+    ["merge.file-status", (i) => void (i.files = [{ path: FILE, status: "unchanged" }]), []],
+    ["merge.file-mismatch", (i) => void (i.requestFile.path = "access-requests/prod/2026/143-other.yaml"), []],
+    ["merge.unknown-blob", (i) => void (i.requestFile.headBlobSha = undefined), []],
+    ["merge.blob-changed", (i) => void (i.requestFile.mergeBlobSha = OTHER_BLOB), []],
+    ["approval.unknown-risk", (i) => void ((i.request.risk = "extreme" as never), (i.reviews = [review("bob", "APPROVED"), review("carol", "APPROVED")])), []],
+    ["approval.unknown-requester", (i) => void (i.request.requester = "al\u0456ce"), []],
+    ["approval.unknown-author", (i) => void (i.pr.author = null), []],
+    ["approval.unknown-commits", (i) => void (i.commits = []), []],
+    ["approval.unlinked-commit", (i) => void (i.commits = [{ sha: HEAD, author: { login: null }, committer: { login: "jit-access[bot]", isBot: true } }]), []],
+    ["approval.self", (i) => void ((i.config.approvers = [...i.config.approvers, "alice"]), (i.reviews = [review("alice", "APPROVED")])), ["approval.insufficient"]],
+    ["approval.stale-review", (i) => void (i.reviews = [review("bob", "APPROVED", OLD)]), ["approval.insufficient"]],
+    ["approval.not-authorized", (i) => void (i.reviews = [review("mallory", "APPROVED")]), ["approval.insufficient"]],
+    ["approval.membership-pending", (i) => void (i.reviews = [review("dave", "APPROVED")]), ["approval.insufficient"]],
+    ["approval.bot", (i) => void (i.reviews = [review("renovate[bot]", "APPROVED", HEAD, { type: "Bot" })]), ["approval.insufficient"]],
+    ["approval.changes-requested", (i) => void (i.reviews = [review("bob", "APPROVED"), review("carol", "CHANGES_REQUESTED")]), []],
+    ["approval.insufficient", (i) => void (i.reviews = []), []],
+  ];
+
+  it.each(ROWS)("%s", (code, change, follow) => {
+    const input = base();
+    change(input);
+    const d = verifyApproval(input);
+    expect(d.ok).toBe(false);
+    expect(codesOf(d.failures).sort()).toEqual([code, ...follow].sort());
+    for (const f of d.failures) {
+      expect(f.path, f.code).not.toBe("");
+      expect(f.message.startsWith(`${f.rule}: `)).toBe(true);
+    }
+  });
+
+  it("every code has a row (merge.tip-unknown comes from preMergeTips) and the base input passes", () => {
+    expect(verifyApproval(base())).toMatchObject({ ok: true, failures: [] });
+    expect([...ROWS.map((r) => r[0]), "merge.tip-unknown"].sort()).toEqual(Object.keys(APPROVAL_CODES).sort());
+  });
+
+  it("codes are well formed; each rule declares the codes it can produce and only reads the facts", () => {
+    for (const code of Object.keys(APPROVAL_CODES)) expect(code).toMatch(PROBLEM_CODE);
+    const declared = APPROVAL_RULES.flatMap((r) => r.codes);
+    expect(new Set(declared).size).toBe(declared.length); // no code belongs to two rules
+    expect([...declared, "merge.tip-unknown"].sort()).toEqual(Object.keys(APPROVAL_CODES).sort());
+    const freeze = (x: unknown): void => {
+      if (x === null || typeof x !== "object" || Object.isFrozen(x)) return;
+      Object.freeze(x);
+      for (const v of x instanceof Map || x instanceof Set ? [...x.values(), ...(x instanceof Map ? x.keys() : [])] : Object.values(x)) freeze(v);
+    };
+    for (const [, change] of ROWS) {
+      const input = base();
+      change(input);
+      const facts = gatherFacts(input);
+      freeze(facts); // a rule writing to the facts' objects or arrays would throw here (Sets and Maps are read-only by type)
+      for (const rule of APPROVAL_RULES) for (const f of rule.check(facts)) expect(rule.codes, rule.name).toContain(f.code);
+      const d = verifyApproval(input);
+      expect(d.rules.map((r) => r.name)).toEqual(APPROVAL_RULES.map((r) => r.name));
+      expect(d.rules.filter((r) => !r.passed).map((r) => r.name)).toEqual(APPROVAL_RULES.filter((r) => r.check(gatherFacts(input)).length > 0).map((r) => r.name));
+    }
+  });
+});
+
+describe("approval rules: monotone in approvals, blind to review order", () => {
+  // A small world: approvers bob (config), carol (config team), erin (CODEOWNERS team) and grace
+  // (CODEOWNERS user); dave pending; alice the requester; mallory nobody; a look-alike; a bot.
+  const people = ["bob", "BOB", "carol", "dave", "erin", "grace", "alice", "mallory", "b\u043eb", "ci[bot]"];
+  const arbReview = fc.record({
+    login: fc.oneof(fc.constantFrom(...people), fc.constant(null)),
+    state: fc.constantFrom("APPROVED", "APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING", "WEIRD"),
+    commit: fc.constantFrom(HEAD, HEAD, OLD, null),
+    minute: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constant(null)),
+  });
+  const arbWorld = fc.record({
+    reviews: fc.array(arbReview, { maxLength: 8 }),
+    risk: fc.constantFrom("low", "medium", "high") as fc.Arbitrary<"low" | "medium" | "high">,
+    writers: fc.subarray(["bob", "carol", "erin", "grace", "mallory"]),
+    pushedBy: fc.subarray(["bob", "erin", "grace"]),
+  });
+  /** The reviews get distinct ids in list order; times come from `minute` (null: none). */
+  function world(w: { reviews: Array<{ login: string | null; state: string; commit: string | null; minute: number | null }>; risk: "low" | "medium" | "high"; writers: string[]; pushedBy: string[] }): ApprovalInput {
+    const input = base();
+    input.request.risk = w.risk;
+    input.codeowners = { owners: ["@acme/prod-approvers", "@grace"], line: 6, source: ".github/CODEOWNERS" };
+    input.commits = [...w.writers.map((login, k) => ({ sha: k.toString(16).padStart(40, "c"), author: { login }, committer: { login: "web-flow" } })), ...input.commits];
+    input.pushedBy = w.pushedBy;
+    input.reviews = w.reviews.map((r, k) => ({
+      id: 100 + k,
+      user: r.login === null ? null : { login: r.login, type: r.login.endsWith("[bot]") ? "Bot" : "User" },
+      state: r.state,
+      commit_id: r.commit,
+      submitted_at: r.minute === null ? null : new Date(Date.UTC(2026, 0, 1, 0, r.minute)).toISOString(),
+    }));
+    return input;
+  }
+
+  it("property: an approval on the head by a code owner who wrote nothing never adds a failure; removing it never removes one", () => {
+    fc.assert(
+      fc.property(arbWorld, fc.constantFrom("erin", "grace", "Erin"), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 20 }), (w, owner, minute, id) => {
+        const touched = new Set([...w.writers, ...w.pushedBy]);
+        fc.pre(!touched.has(owner.toLowerCase()));
+        const without = world(w);
+        const withIt = world(w);
+        withIt.reviews = [...withIt.reviews, { id: 200 + id, user: { login: owner, type: "User" }, state: "APPROVED", commit_id: HEAD, submitted_at: new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString() }];
+        const a = verifyApproval(without);
+        const b = verifyApproval(withIt);
+        for (const code of codesOf(b.failures)) expect(codesOf(a.failures)).toContain(code);
+        if (a.ok) expect(b.ok).toBe(true);
+        for (const login of a.approvedBy) expect(b.approvedBy.map((l) => l.toLowerCase())).toContain(login.toLowerCase());
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it("property: the decision, its failures and its notes do not depend on the order of the reviews", () => {
+    const arbShuffled = arbWorld.chain((w) => fc.tuple(fc.constant(w), fc.shuffledSubarray(w.reviews.map((r, k) => ({ ...r, k })), { minLength: w.reviews.length })));
+    fc.assert(
+      fc.property(arbShuffled, ([w, shuffled]) => {
+        const inOrder = world(w);
+        const reordered = world(w);
+        // the same reviews (same ids), listed in another order
+        reordered.reviews = shuffled.map(({ k }) => inOrder.reviews[k] as Review);
+        const a = verifyApproval(inOrder);
+        const b = verifyApproval(reordered);
+        expect(b.ok).toBe(a.ok);
+        expect(b.approvedBy).toEqual(a.approvedBy);
+        expect(b.required).toBe(a.required);
+        const sorted = (xs: unknown[]) => xs.map((x) => JSON.stringify(x)).sort();
+        expect(sorted(b.failures)).toEqual(sorted(a.failures));
+        expect([...b.notes].sort()).toEqual([...a.notes].sort());
+      }),
+      { numRuns: 1500 },
+    );
   });
 });
 

@@ -3,6 +3,7 @@
 // `jit-access plan` and the PR check do, with the default repository config.
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../src/domain/config.js";
+import { codesOf } from "../src/domain/problems.js";
 import type { AccessRequest, Config, PolicyDocument, RequestItem } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import { explainPolicy } from "../src/policy/explain.js";
@@ -36,6 +37,7 @@ describe("wildcard names that cover every resource", () => {
     expect(p.verdict.ok).toBe(false);
     expect(p.verdict.risk).toBe("high");
     expect(messages(p)).toMatch(/GetSecretValue" on ".*secret:\?\?\?\*" is a dangerous action \(data exposure when unscoped\)/);
+    expect(codesOf(p.verdict.errors)).toContain("guardrail.dangerous-action");
   });
 
   it("GetSecretValue on secret:*-?????? (every secret's shape) is not low risk", () => {
@@ -43,6 +45,7 @@ describe("wildcard names that cover every resource", () => {
     const p = plan([{ service: "secretsmanager", actions: ["secretsmanager:GetSecretValue"], resources: [secrets] }]);
     expect(p.verdict.risk).toBe("high");
     expect(messages(p)).toMatch(/is a dangerous action \(data exposure when unscoped\)/);
+    expect(codesOf(p.verdict.errors)).toContain("guardrail.dangerous-action");
   });
 
   it("PassRole on role/???* is refused like role/*", () => {
@@ -52,6 +55,7 @@ describe("wildcard names that cover every resource", () => {
       const p = plan([{ service: "iam", actions: ["iam:PassRole"], resources: [role] }], allowPolicy({ Action: "iam:PassRole", Resource: role }), cfg);
       expect(p.verdict.ok, name).toBe(false);
       expect(messages(p)).toMatch(/"iam:PassRole" on ".*role\/.*" is a dangerous action \(privilege escalation\)/);
+      expect(codesOf(p.verdict.errors)).toContain("guardrail.dangerous-action");
     }
   });
 
@@ -59,9 +63,11 @@ describe("wildcard names that cover every resource", () => {
     const params = `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/???*`;
     const p = plan([{ service: "ssm", actions: ["ssm:GetParameter"], resources: [params] }]);
     expect(messages(p)).toMatch(/"ssm:GetParameter" on .* is a dangerous action/);
+    expect(codesOf(p.verdict.errors)).toContain("guardrail.dangerous-action");
     const keys = `arn:aws:kms:us-east-1:${ACCOUNT}:key/???*`;
     const k = plan([{ service: "kms", actions: ["kms:PutKeyPolicy"], resources: [keys] }]);
     expect(messages(k)).toMatch(/"kms:PutKeyPolicy" on .* is a dangerous action \(resource exposure\)/);
+    expect(codesOf(k.verdict.errors)).toContain("guardrail.dangerous-action");
   });
 });
 
@@ -79,10 +85,12 @@ describe("a hand-written policy is checked per (action, resource) pair", () => {
     expect(e?.message).toMatch(/request\[1\] \(s3 write on "scratch-bucket\/tmp\/"\) grants s3:PutObject only on "arn:aws:s3:::scratch-bucket\/tmp\/\*"/);
     expect(e?.message).toMatch(/request\[0\] \(s3 read on "reports-bucket"\) names that resource but not s3:PutObject/);
     expect(messages(p)).toMatch(/the pair s3:DeleteObject on "arn:aws:s3:::reports-bucket\/\*" is beyond the request/);
+    expect(codesOf(p.verdict.errors)).toContain("guardrail.pair-outside-request");
     expect(messages(p)).not.toMatch(/the pair s3:GetObject/);
     // A wildcard names the first offending action and counts the others.
     const wild = plan(request, allowPolicy({ Action: ["s3:GetObject", "s3:*Object"], Resource: ["arn:aws:s3:::reports-bucket/*"] }));
     expect(messages(wild)).toMatch(/the pair s3:\w+Object on "arn:aws:s3:::reports-bucket\/\*" \(and \d+ more of the statement's actions: /);
+    expect(codesOf(wild.verdict.errors)).toContain("guardrail.pair-outside-request");
     // The same actions split onto the resources their items grant are accepted.
     const ok = plan(
       request,
@@ -100,6 +108,7 @@ describe("a hand-written policy is checked per (action, resource) pair", () => {
     const p = plan(request, allowPolicy({ Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: orders }));
     expect(p.verdict.ok).toBe(false);
     expect(messages(p)).toMatch(/the pair dynamodb:PutItem on ".*table\/orders" .*is beyond the request: request\[1\] \(dynamodb write on "scratch"\) grants dynamodb:PutItem only on/);
+    expect(codesOf(p.verdict.errors)).toContain("guardrail.pair-outside-request");
   });
 });
 

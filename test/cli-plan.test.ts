@@ -25,7 +25,7 @@ describe("plan on the examples", () => {
     const out = JSON.parse(r.stdout) as PlanJson;
     expect(out.id).toBe("142-financial-reports");
     // The only warning: the KMS line to add should the bucket use SSE-KMS (the key is not known).
-    expect(out.verdict).toEqual({ ok: true, risk: "medium", errors: [], warnings: [{ path: "request[0]", message: expect.stringContaining("to write objects to a bucket encrypted with SSE-KMS") }] });
+    expect(out.verdict).toEqual({ ok: true, risk: "medium", errors: [], warnings: [{ code: "request.companion-suggested", path: "request[0]", message: expect.stringContaining("to write objects to a bucket encrypted with SSE-KMS") }] });
     expect(out.policy?.Statement.flatMap((s) => s.Action).sort()).toEqual(["s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
     expect(out.policy?.Statement.flatMap((s) => s.Resource).sort()).toEqual(["arn:aws:s3:::financial-reports", "arn:aws:s3:::financial-reports/*", "arn:aws:s3:::financial-reports/*"]);
     expect(out.explanation?.table).toContain("| s3 |");

@@ -252,7 +252,7 @@ describe("validate and plan agree", () => {
     place(rel, files[rel] as string);
     const { v, vCode } = await both(rel);
     expect(vCode).toBe(1);
-    expect(v.errors).toContainEqual({ path: "request[0].service", message: expect.stringMatching(/unknown AWS service "s4"; did you mean "s3"\?/) });
+    expect(v.errors).toContainEqual({ code: "request.unknown-service", path: "request[0].service", message: expect.stringMatching(/unknown AWS service "s4"; did you mean "s3"\?/) });
   });
 
   it("refuses a misspelt action, suggesting the nearest", async () => {
@@ -260,7 +260,7 @@ describe("validate and plan agree", () => {
     place(rel, files[rel] as string);
     const { v, vCode } = await both(rel);
     expect(vCode).toBe(1);
-    expect(v.errors).toContainEqual({ path: "request[0].actions[0]", message: expect.stringMatching(/unknown action "s3:GetObjekt"; did you mean "s3:GetObject"\?/) });
+    expect(v.errors).toContainEqual({ code: "request.unknown-action", path: "request[0].actions[0]", message: expect.stringMatching(/unknown action "s3:GetObjekt"; did you mean "s3:GetObject"\?/) });
   });
 
   it("reports every error of a file at once: file rules and pipeline", async () => {

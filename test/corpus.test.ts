@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli.js";
 import { parseConfig } from "../src/domain/config.js";
+import { PROBLEM_CODE } from "../src/domain/problems.js";
 import { loadFormTemplate, parseIssueForm, type FormTemplate } from "../src/domain/issue-form.js";
 import { checkRequest } from "../src/domain/request.js";
 import { loadCatalogue } from "../src/iam-data.js";
@@ -185,7 +186,10 @@ describe("corpus through the CLI (jit-access validate --json)", () => {
     const [r] = results;
     expect(r).toMatchObject({ file, ok: false });
     expect(Object.keys(r ?? {}).sort()).toEqual(["errors", "file", "ok"]);
-    for (const e of r?.errors ?? []) expect(Object.keys(e).sort()).toEqual(["message", "path"]);
+    for (const e of r?.errors ?? []) {
+      expect(Object.keys(e).sort()).toEqual(["code", "message", "path"]);
+      expect((e as Problem).code).toMatch(PROBLEM_CODE);
+    }
     const errors = (r?.errors ?? []) as Problem[];
     // For a known (not yet fixed) message bug, the CLI half only insists on the path.
     if (c.bug) expect(errors.map((e) => e.path)).toContain(c.path);

@@ -92,7 +92,7 @@ function expectFallback(draft: Draft, reason: RegExp): void {
   expect(draft.generator).toBe(GENERATOR_VERSION);
   expect(draft.policy).toBe(envelope);
   expect(draft.fellBack).toMatch(reason);
-  expect(draft.warnings.at(-1)).toEqual({ path: "draft", message: expect.stringContaining("the built-in policy (builtin/1) is used instead") });
+  expect(draft.warnings.at(-1)).toEqual({ code: "draft.fallback", path: "draft", message: expect.stringContaining("the built-in policy (builtin/1) is used instead") });
   judge(draft);
 }
 
@@ -196,7 +196,7 @@ describe("answers that are used (narrowed)", () => {
     const { draft } = await draftWith(answer(withPassRole));
     expect(draft.generator).toBe(`gemini/${MODEL}`);
     expect(JSON.stringify(draft.policy)).not.toContain("iam:");
-    expect(draft.warnings).toContainEqual({ path: "answer.Statement[2].Action[0]", message: expect.stringMatching(/iam:PassRole is in another service/) });
+    expect(draft.warnings).toContainEqual({ code: "draft.dropped", path: "answer.Statement[2].Action[0]", message: expect.stringMatching(/iam:PassRole is in another service/) });
     judge(draft);
   });
 

@@ -324,7 +324,7 @@ describe("generatePolicy", () => {
 
     it("unknown service", () => {
       const p = problemsOf([{ service: "s4", access: ["read"], resources: ["b"] }]);
-      expect(p).toEqual([{ path: "request[0].service", message: expect.stringContaining('unknown AWS service "s4"') }]);
+      expect(p).toEqual([{ code: "request.unknown-service", path: "request[0].service", message: expect.stringContaining('unknown AWS service "s4"') }]);
     });
 
     it("a name that cannot be mapped, with the accepted forms", () => {
@@ -337,7 +337,7 @@ describe("generatePolicy", () => {
 
     it("a name for a service without name rules", () => {
       const p = problemsOf([{ service: "events", access: ["read"], resources: ["nightly"] }]);
-      expect(p).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining("give the full ARN") }]);
+      expect(p).toEqual([{ code: "request.resource-unmapped", path: "request[0].resources[0]", message: expect.stringContaining("give the full ARN") }]);
     });
 
     it("* as a resource, and wildcard-only names", () => {
@@ -349,7 +349,7 @@ describe("generatePolicy", () => {
 
     it("an ARN with a wildcard account", () => {
       const p = problemsOf([{ service: "sqs", access: ["write"], resources: ["arn:aws:sqs:eu-west-1:*:q"] }]);
-      expect(p).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining("wildcard account") }]);
+      expect(p).toEqual([{ code: "request.resource-too-wide", path: "request[0].resources[0]", message: expect.stringContaining("wildcard account") }]);
     });
 
     it("an ARN of another account", () => {
@@ -362,36 +362,36 @@ describe("generatePolicy", () => {
 
     it("an ARN of another partition", () => {
       const p = problemsOf([{ service: "s3", access: ["read"], resources: ["arn:aws-cn:s3:::b"] }]);
-      expect(p).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining('partition "aws-cn"') }]);
+      expect(p).toEqual([{ code: "request.resource-invalid", path: "request[0].resources[0]", message: expect.stringContaining('partition "aws-cn"') }]);
     });
 
     it("an ARN that is no resource type of the service", () => {
       const p = problemsOf([{ service: "s3", access: ["read"], resources: [`arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/t`] }]);
-      expect(p).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining("is a dynamodb table, and no s3 action authorizes on it; move it to a request item with service: dynamodb") }]);
+      expect(p).toEqual([{ code: "request.resource-wrong-service", path: "request[0].resources[0]", message: expect.stringContaining("is a dynamodb table, and no s3 action authorizes on it; move it to a request item with service: dynamodb") }]);
       const o = problemsOf([{ service: "s3", access: ["read"], resources: [`arn:aws:nosuch:eu-west-1:${ACCOUNT}:thing/t`] }]);
-      expect(o).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining("is not a s3 resource type") }]);
+      expect(o).toEqual([{ code: "request.resource-wrong-service", path: "request[0].resources[0]", message: expect.stringContaining("is not a s3 resource type") }]);
       const q = problemsOf([{ service: "s3", access: ["read"], resources: ["arn:aws:s3"] }]);
       expect(q[0]?.message).toContain("not a valid ARN");
     });
 
     it("an action with a wildcard", () => {
       const p = problemsOf([{ service: "s3", actions: ["s3:Get*"], resources: ["b"] }]);
-      expect(p[0]).toEqual({ path: "request[0].actions[0]", message: expect.stringContaining("wildcard") });
+      expect(p[0]).toEqual({ code: "request.action-wildcard", path: "request[0].actions[0]", message: expect.stringContaining("wildcard") });
     });
 
     it("an unknown action", () => {
       const p = problemsOf([{ service: "s3", actions: ["s3:GetObjekt", "s3:GetObject"], resources: ["b"] }]);
-      expect(p).toEqual([{ path: "request[0].actions[0]", message: expect.stringContaining('unknown action "s3:GetObjekt"') }]);
+      expect(p).toEqual([{ code: "request.unknown-action", path: "request[0].actions[0]", message: expect.stringContaining('unknown action "s3:GetObjekt"') }]);
     });
 
     it("an action of another service", () => {
       const p = problemsOf([{ service: "s3", actions: ["s3:GetObject", "dynamodb:GetItem"], resources: ["b"] }]);
-      expect(p).toEqual([{ path: "request[0].actions[1]", message: expect.stringContaining("belongs to dynamodb, not s3") }]);
+      expect(p).toEqual([{ code: "request.action-service-mismatch", path: "request[0].actions[1]", message: expect.stringContaining("belongs to dynamodb, not s3") }]);
     });
 
     it("an action outside the asked levels", () => {
       const p = problemsOf([{ service: "s3", access: ["read"], actions: ["s3:GetObject", "s3:PutObject"], resources: ["b"] }]);
-      expect(p).toEqual([{ path: "request[0].actions[1]", message: expect.stringContaining("s3:PutObject is a write action") }]);
+      expect(p).toEqual([{ code: "request.action-level-mismatch", path: "request[0].actions[1]", message: expect.stringContaining("s3:PutObject is a write action") }]);
     });
 
     it("an action that applies to none of the resources", () => {
@@ -407,22 +407,22 @@ describe("generatePolicy", () => {
 
     it("an item yielding no actions", () => {
       const p = problemsOf([{ service: "kms", access: ["read"], resources: ["alias/app"] }]);
-      expect(p).toEqual([{ path: "request[0]", message: expect.stringContaining("yields no actions") }]);
+      expect(p).toEqual([{ code: "request.no-actions", path: "request[0]", message: expect.stringContaining("yields no actions") }]);
     });
 
     it("a resource no asked action applies to", () => {
       const p = problemsOf([{ service: "kms", access: ["read"], resources: ["1234abcd-12ab-34cd-56ef-1234567890ab", "alias/app"] }]);
-      expect(p).toEqual([{ path: "request[0].resources[1]", message: expect.stringContaining('"alias/app"') }]);
+      expect(p).toEqual([{ code: "request.resource-unused", path: "request[0].resources[1]", message: expect.stringContaining('"alias/app"') }]);
     });
 
     it("neither access nor actions", () => {
       const p = problemsOf([{ service: "s3", resources: ["b"] }]);
-      expect(p).toEqual([{ path: "request[0]", message: expect.stringContaining('give "access"') }]);
+      expect(p).toEqual([{ code: "request.no-access", path: "request[0]", message: expect.stringContaining('give "access"') }]);
     });
 
     it("an unknown access level", () => {
       const p = problemsOf([{ service: "s3", access: ["read", "admin" as never], resources: ["b"] }]);
-      expect(p).toEqual([{ path: "request[0].access[1]", message: expect.stringContaining('unknown access level "admin"') }]);
+      expect(p).toEqual([{ code: "request.unknown-access-level", path: "request[0].access[1]", message: expect.stringContaining('unknown access level "admin"') }]);
     });
 
     it("keeps going after a problem, and paths name the item", () => {
@@ -492,9 +492,9 @@ describe("ARNs of another service's namespace", () => {
 
   it("refuses a foreign ARN that no asked action can use, naming the item and the fix", () => {
     const p = gen([{ service: "ec2-instance-connect", access: ["read"], resources: [instance] }]).problems;
-    expect(p).toEqual([{ path: "request[0]", message: expect.stringContaining("read access on these ec2-instance-connect resources yields no actions") }]);
+    expect(p).toEqual([{ code: "request.no-actions", path: "request[0]", message: expect.stringContaining("read access on these ec2-instance-connect resources yields no actions") }]);
     const q = gen([{ service: "sts", actions: ["sts:AssumeRole"], resources: [`arn:aws:s3:::reports`] }]).problems;
-    expect(q).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining("is a s3 bucket, and no sts action authorizes on it; move it to a request item with service: s3") }]);
+    expect(q).toEqual([{ code: "request.resource-wrong-service", path: "request[0].resources[0]", message: expect.stringContaining("is a s3 bucket, and no sts action authorizes on it; move it to a request item with service: s3") }]);
   });
 });
 
@@ -638,7 +638,7 @@ describe("companion permissions", () => {
 
   it("a named ECS service warns with the exact line, cluster filled in", () => {
     const r = gen([{ service: "ecs", access: ["read"], resources: ["service/prod/web"] }]);
-    expect(r.notes).toEqual([{ path: "request[0]", message: expect.stringContaining("add to request: - { service: ecs, actions: [ecs:ListTasks, ecs:DescribeTasks, ecs:DescribeTaskDefinition], resources: [prod] }") }]);
+    expect(r.notes).toEqual([{ code: "request.companion-suggested", path: "request[0]", message: expect.stringContaining("add to request: - { service: ecs, actions: [ecs:ListTasks, ecs:DescribeTasks, ecs:DescribeTaskDefinition], resources: [prod] }") }]);
     expect(grantedOn(r.policy, "ecs:DescribeTasks")).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import type { Config } from "../src/domain/types.js";
+import type { Config, ProblemCode } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import { checkPolicy, globCovers, namesUnscoped, policySize, resourceWithin, POLICY_LIMITS, type Verdict } from "../src/policy/guardrails.js";
 import { DANGEROUS_ACTIONS, DANGEROUS_COMBINATIONS, dangerousAction } from "../src/policy/dangerous.js";
@@ -48,10 +48,10 @@ function check(p: unknown, opts: Opts = {}): Verdict {
   return checkPolicy(catalogue, p, { config: opts.config ?? testConfig(), allowedResources: opts.allowedResources, mode: opts.mode ?? "iam" });
 }
 
-/** The one error whose message matches, with its path. */
-function errorMatching(v: Verdict, re: RegExp): { path: string; message: string } {
-  const hits = v.errors.filter((e) => re.test(e.message));
-  expect(hits, `expected an error matching ${re}; got:\n${v.errors.map((e) => `${e.path}: ${e.message}`).join("\n")}`).not.toHaveLength(0);
+/** The error of `code` whose message matches, with its path. */
+function errorMatching(v: Verdict, re: RegExp, code: ProblemCode): { path: string; message: string } {
+  const hits = v.errors.filter((e) => e.code === code && re.test(e.message));
+  expect(hits, `expected a ${code} error matching ${re}; got:\n${v.errors.map((e) => `${e.code} ${e.path}: ${e.message}`).join("\n")}`).not.toHaveLength(0);
   return hits[0] as { path: string; message: string };
 }
 
@@ -73,63 +73,63 @@ describe("IAM grammar", () => {
   ])("refuses %s as the policy", (_, input, re) => {
     const v = check(input);
     expect(v.ok).toBe(false);
-    expect(errorMatching(v, re).path).toBe("policy");
+    expect(errorMatching(v, re, "guardrail.policy-shape").path).toBe("policy");
   });
 
   it("requires Version 2012-10-17", () => {
-    expect(errorMatching(check({ Statement: [allow("s3:GetObject", OBJECTS)] }), /Version is missing/).path).toBe("policy.Version");
+    expect(errorMatching(check({ Statement: [allow("s3:GetObject", OBJECTS)] }), /Version is missing/, "guardrail.version").path).toBe("policy.Version");
     const old = check({ Version: "2008-10-17", Statement: [allow("s3:GetObject", OBJECTS)] });
-    expect(errorMatching(old, /"2008-10-17" is not accepted; use "2012-10-17"/).path).toBe("policy.Version");
+    expect(errorMatching(old, /"2008-10-17" is not accepted; use "2012-10-17"/, "guardrail.version").path).toBe("policy.Version");
   });
 
   it("refuses unknown top-level keys and accepts Id", () => {
     const v = check({ ...READ_REPORTS, Extra: 1 });
-    expect(errorMatching(v, /unknown key "Extra"/).path).toBe("policy.Extra");
+    expect(errorMatching(v, /unknown key "Extra"/, "guardrail.unknown-key").path).toBe("policy.Extra");
     expect(check({ ...READ_REPORTS, Id: "grant-142" }).ok).toBe(true);
   });
 
   it("accepts a single statement object and refuses an empty list", () => {
     expect(check({ Version: "2012-10-17", Statement: allow("s3:GetObject", OBJECTS) }).ok).toBe(true);
-    expect(errorMatching(check(policy()), /empty list/).path).toBe("policy.Statement");
+    expect(errorMatching(check(policy()), /empty list/, "guardrail.statement-shape").path).toBe("policy.Statement");
   });
 
   it("requires Effect Allow or Deny, case-sensitive", () => {
     const v = check(policy({ Effect: "allow", Action: "s3:GetObject", Resource: OBJECTS }));
-    expect(errorMatching(v, /Effect "allow" must be "Allow" or "Deny" \(it is case-sensitive\)/).path).toBe("policy.Statement[0].Effect");
+    expect(errorMatching(v, /Effect "allow" must be "Allow" or "Deny" \(it is case-sensitive\)/, "guardrail.effect-invalid").path).toBe("policy.Statement[0].Effect");
   });
 
   it("requires Action and Resource to be strings or non-empty lists of strings", () => {
-    expect(errorMatching(check(policy(allow([], OBJECTS))), /Action is an empty list/).path).toBe("policy.Statement[0].Action");
-    expect(errorMatching(check(policy(allow("s3:GetObject", { arn: 1 }))), /Resource must be a string or a list/).path).toBe("policy.Statement[0].Resource");
-    expect(errorMatching(check(policy(allow(["s3:GetObject", 7], OBJECTS))), /must be a string.*got 7/).path).toBe("policy.Statement[0].Action[1]");
-    expect(errorMatching(check(policy({ Effect: "Allow", Action: "s3:GetObject" })), /Resource is missing/).path).toBe("policy.Statement[0].Resource");
+    expect(errorMatching(check(policy(allow([], OBJECTS))), /Action is an empty list/, "guardrail.element-invalid").path).toBe("policy.Statement[0].Action");
+    expect(errorMatching(check(policy(allow("s3:GetObject", { arn: 1 }))), /Resource must be a string or a list/, "guardrail.element-invalid").path).toBe("policy.Statement[0].Resource");
+    expect(errorMatching(check(policy(allow(["s3:GetObject", 7], OBJECTS))), /must be a string.*got 7/, "guardrail.action-syntax").path).toBe("policy.Statement[0].Action[1]");
+    expect(errorMatching(check(policy({ Effect: "Allow", Action: "s3:GetObject" })), /Resource is missing/, "guardrail.element-missing").path).toBe("policy.Statement[0].Resource");
   });
 
   it("checks Sid: letters and digits, unique", () => {
     expect(check(policy(allow("s3:GetObject", OBJECTS, { Sid: "ReadReports1" }))).ok).toBe(true);
     const spaced = check(policy(allow("s3:GetObject", OBJECTS, { Sid: "Read reports" })));
-    expect(errorMatching(spaced, /Sid "Read reports" must be 1-128 letters and digits only \(character U\+0020/).path).toBe("policy.Statement[0].Sid");
+    expect(errorMatching(spaced, /Sid "Read reports" must be 1-128 letters and digits only \(character U\+0020/, "guardrail.sid-invalid").path).toBe("policy.Statement[0].Sid");
     const dup = check(policy(allow("s3:GetObject", OBJECTS, { Sid: "A" }), allow("s3:ListBucket", BUCKET, { Sid: "A" })));
-    expect(errorMatching(dup, /also used by policy.Statement\[0\]/).path).toBe("policy.Statement[1].Sid");
+    expect(errorMatching(dup, /also used by policy.Statement\[0\]/, "guardrail.sid-duplicate").path).toBe("policy.Statement[1].Sid");
   });
 
   it("refuses unknown statement keys, with a hint for wrong case", () => {
     const v = check(policy({ Effect: "Allow", action: "s3:GetObject", Action: "s3:GetObject", Resource: OBJECTS }));
-    expect(errorMatching(v, /unknown key "action".*did you mean Action\?/).path).toBe("policy.Statement[0].action");
+    expect(errorMatching(v, /unknown key "action".*did you mean Action\?/, "guardrail.unknown-key").path).toBe("policy.Statement[0].action");
   });
 
   it("refuses Principal and NotPrincipal (identity policy)", () => {
     const v = check(policy(allow("s3:GetObject", OBJECTS, { Principal: { AWS: "*" } })));
-    expect(errorMatching(v, /Principal is not allowed: this is an identity policy/).path).toBe("policy.Statement[0].Principal");
+    expect(errorMatching(v, /Principal is not allowed: this is an identity policy/, "guardrail.principal-element").path).toBe("policy.Statement[0].Principal");
     const n = check(policy(allow("s3:GetObject", OBJECTS, { NotPrincipal: { AWS: ACCOUNT } })));
-    expect(errorMatching(n, /NotPrincipal is not allowed/).path).toBe("policy.Statement[0].NotPrincipal");
+    expect(errorMatching(n, /NotPrincipal is not allowed/, "guardrail.principal-element").path).toBe("policy.Statement[0].NotPrincipal");
   });
 
   it("refuses NotAction and NotResource", () => {
     const v = check(policy({ Effect: "Allow", NotAction: "iam:*", Resource: "*" }));
-    expect(errorMatching(v, /NotAction is not allowed: it grants every action not listed/).path).toBe("policy.Statement[0].NotAction");
+    expect(errorMatching(v, /NotAction is not allowed: it grants every action not listed/, "guardrail.not-action").path).toBe("policy.Statement[0].NotAction");
     const r = check(policy({ Effect: "Allow", Action: "s3:GetObject", NotResource: OBJECTS }));
-    expect(errorMatching(r, /NotResource is not allowed/).path).toBe("policy.Statement[0].NotResource");
+    expect(errorMatching(r, /NotResource is not allowed/, "guardrail.not-resource").path).toBe("policy.Statement[0].NotResource");
   });
 
   it("accepts well-formed conditions and refuses malformed ones", () => {
@@ -138,9 +138,9 @@ describe("IAM grammar", () => {
     });
     expect(check(policy(good)).ok).toBe(true);
     const badOp = check(policy(allow("s3:GetObject", OBJECTS, { Condition: { StringEqualz: { "aws:SourceIp": "x" } } })));
-    expect(errorMatching(badOp, /"StringEqualz" is not an IAM condition operator/).path).toBe("policy.Statement[0].Condition.StringEqualz");
+    expect(errorMatching(badOp, /"StringEqualz" is not an IAM condition operator/, "guardrail.condition-operator").path).toBe("policy.Statement[0].Condition.StringEqualz");
     const nested = check(policy(allow("s3:GetObject", OBJECTS, { Condition: { StringEquals: { "aws:SourceVpc": { deep: 1 } } } })));
-    expect(errorMatching(nested, /condition values must be strings, numbers or booleans/).path).toBe('policy.Statement[0].Condition.StringEquals["aws:SourceVpc"]');
+    expect(errorMatching(nested, /condition values must be strings, numbers or booleans/, "guardrail.condition-value").path).toBe('policy.Statement[0].Condition.StringEquals["aws:SourceVpc"]');
   });
 
   it("grammar-checks Deny statements too, but lets them be broad", () => {
@@ -149,7 +149,7 @@ describe("IAM grammar", () => {
     const deniedIam = policy(allow("s3:GetObject", OBJECTS), { Effect: "Deny", Action: "iam:*", Resource: "*" });
     expect(check(deniedIam).ok).toBe(true); // iam is not in allowed_services, but a Deny only narrows
     const bad = check(policy(allow("s3:GetObject", OBJECTS), { Effect: "Deny", NotAction: "s3:GetObject", Resource: "*" }));
-    expect(errorMatching(bad, /NotAction is not allowed/).path).toBe("policy.Statement[1].NotAction");
+    expect(errorMatching(bad, /NotAction is not allowed/, "guardrail.not-action").path).toBe("policy.Statement[1].NotAction");
     const typo = check(policy(allow("s3:GetObject", OBJECTS), { Effect: "Deny", Action: "s3:DeleteObjekt", Resource: OBJECTS }));
     expect(typo.ok).toBe(true);
     expect(typo.warnings.some((w) => /unknown action "s3:DeleteObjekt".*this Deny has no effect/.test(w.message))).toBe(true);
@@ -159,12 +159,12 @@ describe("IAM grammar", () => {
 describe("every action exists", () => {
   it("refuses an unknown action and suggests the right one", () => {
     const v = check(policy(allow("s3:GetObjet", OBJECTS)));
-    expect(errorMatching(v, /unknown action "s3:GetObjet".*did you mean "s3:GetObject"\?/).path).toBe("policy.Statement[0].Action");
+    expect(errorMatching(v, /unknown action "s3:GetObjet".*did you mean "s3:GetObject"\?/, "guardrail.unknown-action").path).toBe("policy.Statement[0].Action");
   });
 
   it("refuses an unknown service", () => {
     const v = check(policy(allow("s4:GetObject", OBJECTS)));
-    expect(errorMatching(v, /unknown service "s4".*did you mean "s3"\?/).path).toBe("policy.Statement[0].Action");
+    expect(errorMatching(v, /unknown service "s4".*did you mean "s3"\?/, "guardrail.unknown-service").path).toBe("policy.Statement[0].Action");
   });
 
   it("accepts action names in any case", () => {
@@ -172,26 +172,26 @@ describe("every action exists", () => {
   });
 
   it("refuses a wildcard that matches nothing", () => {
-    expect(errorMatching(check(policy(allow("s3:Frobnicate*", OBJECTS))), /matches no action of s3/).path).toBe("policy.Statement[0].Action");
+    expect(errorMatching(check(policy(allow("s3:Frobnicate*", OBJECTS))), /matches no action of s3/, "guardrail.unknown-action").path).toBe("policy.Statement[0].Action");
   });
 
   it('refuses Action "*" with the number of actions it grants', () => {
     const v = check(policy(allow("*", "*")));
     expect(v.ok).toBe(false);
     expect(v.risk).toBe("high");
-    const e = errorMatching(v, /"\*" grants every AWS action: the wildcard grants [\d,]+ actions incl\. iam:/);
+    const e = errorMatching(v, /"\*" grants every AWS action: the wildcard grants [\d,]+ actions incl\. iam:/, "guardrail.wildcard-action");
     expect(e.path).toBe("policy.Statement[0].Action");
   });
 
   it("refuses iam:* (service wildcard)", () => {
     const v = check(policy(allow(["iam:*"], "*")), { config: WITH_IAM });
-    expect(errorMatching(v, /"iam:\*" grants every iam action: the wildcard grants 1\d\d actions incl\. iam:/).path).toBe("policy.Statement[0].Action[0]");
+    expect(errorMatching(v, /"iam:\*" grants every iam action: the wildcard grants 1\d\d actions incl\. iam:/, "guardrail.wildcard-action").path).toBe("policy.Statement[0].Action[0]");
     expect(v.risk).toBe("high");
   });
 
   it("refuses s3:* on *", () => {
     const v = check(policy(allow("s3:*", "*")));
-    expect(errorMatching(v, /"s3:\*" grants every s3 action: the wildcard grants \d+ actions incl\./).path).toBe("policy.Statement[0].Action");
+    expect(errorMatching(v, /"s3:\*" grants every s3 action: the wildcard grants \d+ actions incl\./, "guardrail.wildcard-action").path).toBe("policy.Statement[0].Action");
   });
 
   it("judges a narrower wildcard by what it expands to, with a warning", () => {
@@ -200,31 +200,31 @@ describe("every action exists", () => {
     expect(v.warnings[0]?.message).toMatch(/"s3:GetObjectV\*" expands to \d+ actions \(s3:GetObjectVersion/);
     // ...and its expansion is what the other rules see
     const w = check(policy(allow("s3:Delete*", OBJECTS)), { config: testConfig({ denied_actions: ["s3:DeleteObject"] }) });
-    expect(errorMatching(w, /"s3:Delete\*" grants s3:DeleteObject, which is forbidden by denied_actions/).path).toBe("policy.Statement[0].Action");
+    expect(errorMatching(w, /"s3:Delete\*" grants s3:DeleteObject, which is forbidden by denied_actions/, "guardrail.denied-action").path).toBe("policy.Statement[0].Action");
   });
 
   it("names a Cyrillic look-alike character (s3:GetObjеct)", () => {
     const v = check(policy(allow(["s3:GetObj\u0435ct"], OBJECTS)));
-    const e = errorMatching(v, /contains non-ASCII character U\+0435 at position 10.*look-alike.*did you mean "s3:GetObject"\?/);
+    const e = errorMatching(v, /contains non-ASCII character U\+0435 at position 10.*look-alike.*did you mean "s3:GetObject"\?/, "guardrail.lookalike-character");
     expect(e.path).toBe("policy.Statement[0].Action[0]");
   });
 
   it("names a zero-width character", () => {
     const v = check(policy(allow("s3:Get\u200bObject", OBJECTS)));
-    expect(errorMatching(v, /non-ASCII character U\+200B at position 7/).message).toContain("\\u200b");
+    expect(errorMatching(v, /non-ASCII character U\+200B at position 7/, "guardrail.lookalike-character").message).toContain("\\u200b");
   });
 
   it("refuses whitespace, a wildcard service and malformed names", () => {
-    expect(errorMatching(check(policy(allow("s3:GetObject ", OBJECTS))), /whitespace or a control character \(U\+0020\)/).path).toBe("policy.Statement[0].Action");
-    expect(errorMatching(check(policy(allow("s*:GetObject", OBJECTS))), /wildcard in the service prefix/).path).toBe("policy.Statement[0].Action");
-    expect(errorMatching(check(policy(allow("GetObject", OBJECTS))), /is not an IAM action; write service:ActionName/).path).toBe("policy.Statement[0].Action");
+    expect(errorMatching(check(policy(allow("s3:GetObject ", OBJECTS))), /whitespace or a control character \(U\+0020\)/, "guardrail.control-character").path).toBe("policy.Statement[0].Action");
+    expect(errorMatching(check(policy(allow("s*:GetObject", OBJECTS))), /wildcard in the service prefix/, "guardrail.wildcard-service").path).toBe("policy.Statement[0].Action");
+    expect(errorMatching(check(policy(allow("GetObject", OBJECTS))), /is not an IAM action; write service:ActionName/, "guardrail.action-syntax").path).toBe("policy.Statement[0].Action");
   });
 });
 
 describe("allowed_services", () => {
   it("refuses a service outside allowed_services", () => {
     const v = check(policy(allow("iam:GetRole", ROLE)));
-    expect(errorMatching(v, /service "iam" is not in allowed_services.*add "iam" to allowed_services/).path).toBe("policy.Statement[0].Action");
+    expect(errorMatching(v, /service "iam" is not in allowed_services.*add "iam" to allowed_services/, "guardrail.service-not-allowed").path).toBe("policy.Statement[0].Action");
   });
 
   it("accepts it once the config allows the service", () => {
@@ -238,12 +238,12 @@ describe("denied_actions", () => {
 
   it("refuses an action the config denies", () => {
     const v = check(policy(allow(["s3:GetObject", "s3:DeleteBucket"], [BUCKET, OBJECTS])), { config });
-    expect(errorMatching(v, /"s3:DeleteBucket" is forbidden by denied_actions \("s3:DeleteBucket"\)/).path).toBe("policy.Statement[0].Action[1]");
+    expect(errorMatching(v, /"s3:DeleteBucket" is forbidden by denied_actions \("s3:DeleteBucket"\)/, "guardrail.denied-action").path).toBe("policy.Statement[0].Action[1]");
   });
 
   it("matches denied patterns after expansion", () => {
     const v = check(policy(allow("s3:PutLifecycleConfiguration", BUCKET)), { config });
-    expect(errorMatching(v, /forbidden by denied_actions \("s3:PutLifecycle\*"\)/).path).toBe("policy.Statement[0].Action");
+    expect(errorMatching(v, /forbidden by denied_actions \("s3:PutLifecycle\*"\)/, "guardrail.denied-action").path).toBe("policy.Statement[0].Action");
   });
 
   it("accepts actions that are not denied", () => {
@@ -254,7 +254,7 @@ describe("denied_actions", () => {
 describe("dangerous actions", () => {
   it("refuses iam:PassRole on *", () => {
     const v = check(policy(allow("iam:PassRole", "*")), { config: WITH_IAM });
-    const e = errorMatching(v, /"iam:PassRole" on "\*" is a dangerous action \(privilege escalation\).*Access Analyzer/);
+    const e = errorMatching(v, /"iam:PassRole" on "\*" is a dangerous action \(privilege escalation\).*Access Analyzer/, "guardrail.dangerous-action");
     expect(e.path).toBe("policy.Statement[0].Action");
     expect(e.message).toMatch(/add "iam:PassRole" to allowed_dangerous_actions/);
     expect(v.risk).toBe("high");
@@ -262,27 +262,27 @@ describe("dangerous actions", () => {
 
   it("refuses iam:PassRole on every role (role/*) but accepts it on one role", () => {
     const wide = check(policy(allow("iam:PassRole", `arn:aws:iam::${ACCOUNT}:role/*`)), { config: WITH_IAM });
-    errorMatching(wide, /"iam:PassRole" on "arn:aws:iam::123456789012:role\/\*" is a dangerous action/);
+    errorMatching(wide, /"iam:PassRole" on "arn:aws:iam::123456789012:role\/\*" is a dangerous action/, "guardrail.dangerous-action");
     expect(check(policy(allow("iam:PassRole", ROLE)), { config: WITH_IAM })).toMatchObject({ ok: true, risk: "medium" });
   });
 
   it("refuses escalation actions whatever the resource", () => {
     const v = check(policy(allow(["iam:AttachUserPolicy"], `arn:aws:iam::${ACCOUNT}:user/alice`)), { config: WITH_IAM });
-    expect(errorMatching(v, /"iam:AttachUserPolicy" is a dangerous action \(privilege escalation\).*Rhino/).path).toBe("policy.Statement[0].Action[0]");
+    expect(errorMatching(v, /"iam:AttachUserPolicy" is a dangerous action \(privilege escalation\).*Rhino/, "guardrail.dangerous-action").path).toBe("policy.Statement[0].Action[0]");
     const w = check(policy(allow("iam:Attach*Policy", `arn:aws:iam::${ACCOUNT}:user/alice`)), { config: WITH_IAM });
-    errorMatching(w, /"iam:Attach\*Policy" grants iam:AttachUserPolicy, which is a dangerous action/);
+    errorMatching(w, /"iam:Attach\*Policy" grants iam:AttachUserPolicy, which is a dangerous action/, "guardrail.dangerous-action");
   });
 
   it("refuses unscoped data reads and accepts scoped ones", () => {
-    errorMatching(check(policy(allow("s3:GetObject", "arn:aws:s3:::*/*"))), /"s3:GetObject" on "arn:aws:s3:::\*\/\*" is a dangerous action \(data exposure when unscoped\)/);
-    errorMatching(check(policy(allow("secretsmanager:GetSecretValue", `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:*`))), /GetSecretValue" on .* \(data exposure when unscoped\)/);
+    errorMatching(check(policy(allow("s3:GetObject", "arn:aws:s3:::*/*"))), /"s3:GetObject" on "arn:aws:s3:::\*\/\*" is a dangerous action \(data exposure when unscoped\)/, "guardrail.dangerous-action");
+    errorMatching(check(policy(allow("secretsmanager:GetSecretValue", `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:*`))), /GetSecretValue" on .* \(data exposure when unscoped\)/, "guardrail.dangerous-action");
     expect(check(policy(allow("secretsmanager:GetSecretValue", `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:prod/db-AbCdEf`))).ok).toBe(true);
     expect(check(policy(allow("ssm:GetParameter", `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/app/*`))).ok).toBe(true);
   });
 
   it("refuses credentials-exposure actions", () => {
     const v = check(policy(allow("sts:GetSessionToken", "*")));
-    errorMatching(v, /"sts:GetSessionToken" is a dangerous action \(credentials exposure\)/);
+    errorMatching(v, /"sts:GetSessionToken" is a dangerous action \(credentials exposure\)/, "guardrail.dangerous-action");
   });
 
   // The ECR token carries only the caller's own ECR permissions: no exposure beyond the grant.
@@ -291,14 +291,14 @@ describe("dangerous actions", () => {
   });
 
   it("refuses a permissions-management action on every resource (resource exposure)", () => {
-    errorMatching(check(policy(allow("s3:PutBucketPolicy", "arn:aws:s3:::*"))), /"s3:PutBucketPolicy" on "arn:aws:s3:::\*" is a dangerous action \(resource exposure\)/);
+    errorMatching(check(policy(allow("s3:PutBucketPolicy", "arn:aws:s3:::*"))), /"s3:PutBucketPolicy" on "arn:aws:s3:::\*" is a dangerous action \(resource exposure\)/, "guardrail.dangerous-action");
     expect(check(policy(allow("s3:PutBucketPolicy", BUCKET)))).toMatchObject({ ok: true, risk: "high" });
   });
 
   it("refuses iam:PassRole + ec2:RunInstances in the same policy", () => {
     const p = policy(allow(["iam:PassRole"], ROLE), allow("ec2:RunInstances", `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/*`));
     const v = check(p, { config: WITH_IAM });
-    const e = errorMatching(v, /iam:PassRole \+ ec2:RunInstances in the same policy \(iam:PassRole at policy.Statement\[0\].Action\[0\], ec2:RunInstances at policy.Statement\[1\].Action\) is a dangerous combination/);
+    const e = errorMatching(v, /iam:PassRole \+ ec2:RunInstances in the same policy \(iam:PassRole at policy.Statement\[0\].Action\[0\], ec2:RunInstances at policy.Statement\[1\].Action\) is a dangerous combination/, "guardrail.dangerous-combination");
     expect(e.path).toBe("policy.Statement[0].Action[0]");
     expect(e.message).toMatch(/add "iam:PassRole" and "ec2:RunInstances" to allowed_dangerous_actions/);
     expect(v.risk).toBe("high");
@@ -309,7 +309,7 @@ describe("dangerous actions", () => {
   it("accepts a combination only when every member is allowed", () => {
     const p = policy(allow(["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"], [ROLE, `arn:aws:lambda:us-east-1:${ACCOUNT}:function:f`]));
     const half = check(p, { config: { ...WITH_IAM, allowed_dangerous_actions: ["iam:PassRole"] } });
-    errorMatching(half, /dangerous combination \(privilege escalation, PassExistingRoleToNewLambdaThenInvoke\)/);
+    errorMatching(half, /dangerous combination \(privilege escalation, PassExistingRoleToNewLambdaThenInvoke\)/, "guardrail.dangerous-combination");
     const all = check(p, { config: { ...WITH_IAM, allowed_dangerous_actions: ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"] } });
     expect(all.ok).toBe(true);
     expect(all.risk).toBe("high");
@@ -331,20 +331,20 @@ describe("dangerous actions", () => {
   it("does not let allowed_dangerous_actions excuse a resource rule", () => {
     const v = check(policy(allow("iam:PassRole", "*")), { config: { ...WITH_IAM, allowed_dangerous_actions: ["iam:PassRole"] } });
     expect(v.ok).toBe(false);
-    errorMatching(v, /Resource "\*" is used with an action that supports resource-level permissions: iam:PassRole/);
+    errorMatching(v, /Resource "\*" is used with an action that supports resource-level permissions: iam:PassRole/, "guardrail.unscoped-resource");
   });
 });
 
 describe("resources", () => {
   it("refuses values that are not ARNs", () => {
-    expect(errorMatching(check(policy(allow("s3:GetObject", "reports/*"))), /"reports\/\*" is not an ARN/).path).toBe("policy.Statement[0].Resource");
-    errorMatching(check(policy(allow("s3:GetObject", "arn:aws:s3"))), /not a complete ARN/);
-    errorMatching(check(policy(allow("s3:GetObject", "arn:aws:s3:::reports/${aws:username}"))), /policy variable/);
+    expect(errorMatching(check(policy(allow("s3:GetObject", "reports/*"))), /"reports\/\*" is not an ARN/, "guardrail.resource-syntax").path).toBe("policy.Statement[0].Resource");
+    errorMatching(check(policy(allow("s3:GetObject", "arn:aws:s3"))), /not a complete ARN/, "guardrail.resource-syntax");
+    errorMatching(check(policy(allow("s3:GetObject", "arn:aws:s3:::reports/${aws:username}"))), /policy variable/, "guardrail.policy-variable");
   });
 
   it('refuses "*" for actions with resource-level support, naming them and an ARN format', () => {
     const v = check(policy(allow(["s3:GetObject", "s3:ListAllMyBuckets"], "*")));
-    const e = errorMatching(v, /Resource "\*" is used with an action that supports resource-level permissions: s3:GetObject; name the resources instead \(e\.g\. arn:aws:s3:::\$\{BucketName\}\/\$\{ObjectName\}/);
+    const e = errorMatching(v, /Resource "\*" is used with an action that supports resource-level permissions: s3:GetObject; name the resources instead \(e\.g\. arn:aws:s3:::\$\{BucketName\}\/\$\{ObjectName\}/, "guardrail.unscoped-resource");
     expect(e.path).toBe("policy.Statement[0].Resource");
     expect(e.message).toMatch(/statement of their own/);
   });
@@ -355,15 +355,15 @@ describe("resources", () => {
 
   it("refuses a wildcard account or region", () => {
     const v = check(policy(allow("s3:GetObject", "arn:aws:s3:*:*:reports/*")));
-    errorMatching(v, /wildcard in the region field/);
-    expect(errorMatching(v, /wildcard in the account field \("\*"\), which covers every AWS account/).path).toBe("policy.Statement[0].Resource");
+    errorMatching(v, /wildcard in the region field/, "guardrail.resource-wildcard-field");
+    expect(errorMatching(v, /wildcard in the account field \("\*"\), which covers every AWS account/, "guardrail.resource-wildcard-field").path).toBe("policy.Statement[0].Resource");
     const table = `arn:aws:dynamodb:us-east-1:*:table/orders`;
-    errorMatching(check(policy(allow("dynamodb:GetItem", table))), /wildcard in the account field/);
+    errorMatching(check(policy(allow("dynamodb:GetItem", table))), /wildcard in the account field/, "guardrail.resource-wildcard-field");
     expect(check(policy(allow("dynamodb:GetItem", `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/orders`))).ok).toBe(true);
   });
 
   it("refuses another partition", () => {
-    errorMatching(check(policy(allow("s3:GetObject", "arn:aws-cn:s3:::reports/*"))), /partition "aws-cn"; this repository's AWS partition is "aws"/);
+    errorMatching(check(policy(allow("s3:GetObject", "arn:aws-cn:s3:::reports/*"))), /partition "aws-cn"; this repository's AWS partition is "aws"/, "guardrail.resource-partition");
   });
 
   it("warns about actions that apply to none of the statement's resources", () => {
@@ -380,12 +380,12 @@ describe("resources", () => {
 
     it("refuses a resource wider than the request", () => {
       const v = check(policy(allow("s3:GetObject", ["arn:aws:s3:::reports/*", "arn:aws:s3:::*"])), { allowedResources: asked });
-      expect(errorMatching(v, /"arn:aws:s3:::\*" is wider than the request/).path).toBe("policy.Statement[0].Resource[1]");
+      expect(errorMatching(v, /"arn:aws:s3:::\*" is wider than the request/, "guardrail.resource-outside-request").path).toBe("policy.Statement[0].Resource[1]");
     });
 
     it("refuses another resource", () => {
       const v = check(policy(allow("s3:GetObject", "arn:aws:s3:::payroll/*")), { allowedResources: asked });
-      errorMatching(v, /wider than the request: it is not within any requested resource \("arn:aws:s3:::reports"/);
+      errorMatching(v, /wider than the request: it is not within any requested resource \("arn:aws:s3:::reports"/, "guardrail.resource-outside-request");
     });
 
     it("skips containment when no resources are given, and refuses everything for an empty list", () => {
@@ -455,12 +455,12 @@ describe("size within AWS quotas", () => {
     const p = bigPolicy(7000);
     expect(policySize(p).chars).toBeGreaterThan(6900);
     const v = check(p);
-    expect(errorMatching(v, /the policy is [\d,]+ characters without whitespace .* an IAM managed policy holds at most 6,144/).path).toBe("policy");
+    expect(errorMatching(v, /the policy is [\d,]+ characters without whitespace .* an IAM managed policy holds at most 6,144/, "guardrail.policy-too-large").path).toBe("policy");
   });
 
   it("accepts the same policy in Identity Center mode (10,240), and refuses a bigger one", () => {
     expect(check(bigPolicy(7000), { mode: "identity-center" }).ok).toBe(true);
-    errorMatching(check(bigPolicy(11000), { mode: "identity-center" }), /Identity Center permission set's inline policy holds at most 10,240/);
+    errorMatching(check(bigPolicy(11000), { mode: "identity-center" }), /Identity Center permission set's inline policy holds at most 10,240/, "guardrail.policy-too-large");
   });
 
   it("counts the expiry condition added at grant", () => {
@@ -469,16 +469,16 @@ describe("size within AWS quotas", () => {
     for (let i = 0; policySize(policy(...statements)).chars < 6144 - 140; i++) statements.push(allow("s3:GetObject", `arn:aws:s3:::reports/k${i}`));
     const p = policy(...statements);
     expect(policySize(p).chars).toBeLessThanOrEqual(6144);
-    errorMatching(check(p), /once the expiry condition is added at grant\); an IAM managed policy holds at most 6,144/);
+    errorMatching(check(p), /once the expiry condition is added at grant\); an IAM managed policy holds at most 6,144/, "guardrail.policy-too-large");
   });
 
   it("refuses a policy with 500 statements, and one with 101 small ones", () => {
     const many = policy(...Array.from({ length: 500 }, (_, i) => allow("s3:GetObject", `arn:aws:s3:::reports/${i}`)));
     const v = check(many);
     expect(v.errors).toEqual([
-      { path: "policy.Statement", message: expect.stringMatching(/the policy has 500 statements; at most 100 are accepted/) },
+      { code: "guardrail.too-many-statements", path: "policy.Statement", message: expect.stringMatching(/the policy has 500 statements; at most 100 are accepted/) },
     ]);
-    errorMatching(check(policy(...Array.from({ length: 101 }, () => allow("s3:GetObject", OBJECTS)))), /101 statements/);
+    errorMatching(check(policy(...Array.from({ length: 101 }, () => allow("s3:GetObject", OBJECTS)))), /101 statements/, "guardrail.too-many-statements");
   });
 
   it("accepts a small policy", () => {
@@ -615,7 +615,7 @@ describe("the dangerous list", () => {
       expect(dangerousAction(action)?.scope, action).toBe("always");
       expect(testConfig().allowed_services).toContain(action.split(":")[0]);
       const refused = check(policy(allow(action, resource)));
-      errorMatching(refused, new RegExp(`"${action}" is a dangerous action \\(privilege escalation\\)`));
+      errorMatching(refused, new RegExp(`"${action}" is a dangerous action \\(privilege escalation\\)`), "guardrail.dangerous-action");
       const accepted = check(policy(allow(action, resource)), { config: testConfig({ allowed_dangerous_actions: [action] }) });
       expect(accepted.errors, action).toEqual([]);
       expect(accepted.risk, action).toBe("high");

@@ -93,8 +93,8 @@ describe("narrowToEnvelope", () => {
   it("drops an action of another service (iam:PassRole) and says so", () => {
     const r = narrow(allow(["s3:GetObject", "iam:PassRole"], [OBJECTS, "arn:aws:iam::111122223333:role/admin"]));
     expect(pairs(r.policy)).toEqual([`s3:GetObject ${OBJECTS}`]);
-    expect(r.warnings).toContainEqual({ path: "answer.Statement[0].Action[1]", message: expect.stringMatching(/iam:PassRole is in another service \(iam\)/) });
-    expect(r.warnings).toContainEqual({ path: "answer.Statement[0].Resource[1]", message: expect.stringMatching(/wider than \(or outside\) the envelope/) });
+    expect(r.warnings).toContainEqual({ code: "draft.dropped", path: "answer.Statement[0].Action[1]", message: expect.stringMatching(/iam:PassRole is in another service \(iam\)/) });
+    expect(r.warnings).toContainEqual({ code: "draft.dropped", path: "answer.Statement[0].Resource[1]", message: expect.stringMatching(/wider than \(or outside\) the envelope/) });
   });
 
   it("drops a new action of the same service", () => {
@@ -119,7 +119,7 @@ describe("narrowToEnvelope", () => {
   ])("drops the resource %s", (resource, message) => {
     const r = narrow(allow(["s3:GetObject"], [resource]));
     expect(r.allowStatements).toBe(0);
-    expect(r.warnings).toContainEqual({ path: "answer.Statement[0].Resource[0]", message: expect.stringMatching(message) });
+    expect(r.warnings).toContainEqual({ code: "draft.dropped", path: "answer.Statement[0].Resource[0]", message: expect.stringMatching(message) });
   });
 
   it("keeps a narrower resource, drops the wider one beside it", () => {
@@ -163,20 +163,20 @@ describe("narrowToEnvelope", () => {
     const r = narrow(allow(["*"], ["*"]), allow(["iam:*"], [OBJECTS]));
     // "*" on "*": only the envelope's unscoped list actions can be on "*".
     for (const st of r.policy.Statement) expect(st.Resource).toEqual("*" === st.Resource ? "*" : ["*"]);
-    expect(r.warnings).toContainEqual({ path: "answer.Statement[1].Action[0]", message: expect.stringMatching(/covers none of the envelope's actions/) });
+    expect(r.warnings).toContainEqual({ code: "draft.dropped", path: "answer.Statement[1].Action[0]", message: expect.stringMatching(/covers none of the envelope's actions/) });
     expectWithinEnvelope(r.policy);
   });
 
   it.each(["Principal", "NotPrincipal", "NotAction", "NotResource"])("drops a statement with %s", (key) => {
     const r = narrow(allow(["s3:GetObject"], [OBJECTS], { [key]: key === "Principal" || key === "NotPrincipal" ? { AWS: "*" } : ["s3:GetObject"] }));
     expect(r.allowStatements).toBe(0);
-    expect(r.warnings[0]).toEqual({ path: `answer.Statement[0].${key}`, message: expect.stringMatching(new RegExp(`uses ${key}`)) });
+    expect(r.warnings[0]).toEqual({ code: "draft.dropped", path: `answer.Statement[0].${key}`, message: expect.stringMatching(new RegExp(`uses ${key}`)) });
   });
 
   it("drops a model Condition (keeping the statement) and warns", () => {
     const r = narrow(allow(["s3:GetObject"], [OBJECTS], { Condition: { StringLike: { "s3:prefix": "2026/*" } } }));
     expect(r.policy.Statement).toEqual([{ Sid: "Drafted", Effect: "Allow", Action: ["s3:GetObject"], Resource: [OBJECTS] }]);
-    expect(r.warnings).toEqual([{ path: "answer.Statement[0].Condition", message: expect.stringMatching(/dropped the model's Condition/) }]);
+    expect(r.warnings).toEqual([{ code: "draft.condition-dropped", path: "answer.Statement[0].Condition", message: expect.stringMatching(/dropped the model's Condition/) }]);
   });
 
   it("drops Deny statements of the model, and never removes the envelope's Deny statements", () => {
@@ -187,7 +187,7 @@ describe("narrowToEnvelope", () => {
     });
     expect(r.policy.Statement[0]).toEqual(deny);
     expect(r.policy.Statement).toHaveLength(2);
-    expect(r.warnings).toContainEqual({ path: "answer.Statement[1].Effect", message: expect.stringMatching(/not add Deny statements/) });
+    expect(r.warnings).toContainEqual({ code: "draft.dropped", path: "answer.Statement[1].Effect", message: expect.stringMatching(/not add Deny statements/) });
     // An answer that leaves the Deny out still gets it.
     expect(narrowToEnvelope(catalogue, envelope, { Statement: [allow(["s3:PutObject"], [OBJECTS])] }).policy.Statement[0]).toEqual(deny);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../src/domain/config.js";
+import { codesOf } from "../src/domain/problems.js";
 import type { AccessRequest, Config, PolicyDocument } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import { planRequest } from "../src/policy/pipeline.js";
@@ -59,9 +60,9 @@ describe("policies over the size quota", () => {
     expect(p.verdict.ok).toBe(true);
     const actions = p.policy.Statement.flatMap((st) => st.Action as string[]);
     expect(actions.some((a) => a.endsWith("*"))).toBe(true);
-    expect(p.verdict.warnings).toContainEqual({ path: "policy", message: expect.stringContaining("the exact action list does not fit the policy size quota") });
+    expect(p.verdict.warnings).toContainEqual({ code: "guardrail.wildcard-compacted", path: "policy", message: expect.stringContaining("the exact action list does not fit the policy size quota") });
     // One warning for the compression, not one per wildcard.
-    expect(p.verdict.warnings.filter((w) => w.message.includes("AWS actions added later"))).toEqual([]);
+    expect(codesOf(p.verdict.warnings)).not.toContain("guardrail.wildcard-expands");
     expect(JSON.stringify(stampExpiry(p.policy, p.expiresAt)).length).toBeLessThanOrEqual(6144);
     expect(p.simulation.checked).toBeGreaterThan(150);
     expect(p.simulation.ok).toBe(true);
@@ -76,7 +77,7 @@ describe("policies over the size quota", () => {
     const ids = Array.from({ length: 60 }, (_, k) => `i-0abc1234def5${String(k).padStart(5, "0")}`);
     const p = planOf([{ service: "ec2", access: ["list", "read", "write", "tagging"], resources: ids }]);
     expect(p.verdict.ok).toBe(false);
-    expect(p.verdict.errors).toContainEqual({ path: expect.any(String), message: expect.stringMatching(/once the expiry condition is added at grant.*an IAM managed policy holds at most 6,144/) });
+    expect(p.verdict.errors).toContainEqual({ code: "guardrail.policy-too-large", path: expect.any(String), message: expect.stringMatching(/once the expiry condition is added at grant.*an IAM managed policy holds at most 6,144/) });
   });
 });
 
@@ -137,7 +138,7 @@ describe("hand-written policies are held to the request", () => {
   it("refuses an action beyond the asked access levels", () => {
     const p = plan({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject", "s3:DeleteObject"], Resource: ["arn:aws:s3:::reports/*"] }] });
     expect(p.verdict.ok).toBe(false);
-    expect(p.verdict.errors).toContainEqual(expect.objectContaining({ path: "policy.Statement[0].Action[1]", message: expect.stringContaining("beyond the access the request asks for") }));
+    expect(p.verdict.errors).toContainEqual(expect.objectContaining({ code: "guardrail.pair-outside-request", path: "policy.Statement[0].Action[1]", message: expect.stringContaining("beyond the access the request asks for") }));
   });
 
   it("refuses a resource beyond the named ones", () => {
@@ -194,6 +195,6 @@ describe("wildcards in resource names", () => {
       now: NOW,
       durationSeconds: 3600,
     });
-    expect(p.verdict.warnings).toContainEqual(expect.objectContaining({ path: "request[0].resources[0]", message: expect.stringContaining("is a pattern") }));
+    expect(p.verdict.warnings).toContainEqual(expect.objectContaining({ code: "request.resource-pattern", path: "request[0].resources[0]", message: expect.stringContaining("is a pattern") }));
   });
 });

@@ -56,6 +56,6 @@ describe("request files", () => {
     }
     // The ARN rules that do not depend on the namespace still hold.
     const other = parseRequestFile(text("sts", "arn:aws:iam::999999999999:role/deploy"), { file: "access-requests/prod/2026/9-cross.yaml", config });
-    expect(other.ok ? [] : other.problems).toEqual([{ path: "request[0].resources[0]", message: expect.stringContaining("not the request's account 111122223333") }]);
+    expect(other.ok ? [] : other.problems).toEqual([{ code: "request.resource-other-account", path: "request[0].resources[0]", message: expect.stringContaining("not the request's account 111122223333") }]);
   });
 });

@@ -3,6 +3,7 @@
 
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
 import type { AccessRequest, AwsMode, Config, GrantRecord, PolicyDocument } from "../domain/types.js";
+import { POLICY_LIMITS } from "../policy/limits.js";
 import { accountOfArn, iamPolicyArn, SCHEDULE_GROUP, scheduleName } from "./naming.js";
 import type { GrantResult, PrincipalRef, RevokeTarget } from "./types.js";
 
@@ -191,9 +192,10 @@ export function sameSchedule(
 // ---------------------------------------------------------------------------------------------
 // Policy documents
 
-export const MANAGED_POLICY_MAX_CHARS = 6144;
-export const PERMISSION_SET_INLINE_MAX_CHARS = 10_240;
-export const PERMISSION_SET_INLINE_MAX_BYTES = 32_768;
+// The quotas are defined once, in src/policy/limits.ts.
+export const MANAGED_POLICY_MAX_CHARS = POLICY_LIMITS.iamManagedPolicyChars;
+export const PERMISSION_SET_INLINE_MAX_CHARS = POLICY_LIMITS.identityCenterInlineChars;
+export const PERMISSION_SET_INLINE_MAX_BYTES = POLICY_LIMITS.identityCenterInlineBytes;
 
 export function nonWhitespaceLength(text: string): number {
   return text.replace(/\s/g, "").length;

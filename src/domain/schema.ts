@@ -5,7 +5,7 @@ import addFormatsImport from "ajv-formats";
 import requestSchema from "../../schemas/access-request.schema.json" with { type: "json" };
 import configSchema from "../../schemas/config.schema.json" with { type: "json" };
 import { joinPath, pointerToPath, show } from "./text.js";
-import type { Problem } from "./types.js";
+import type { Problem, ProblemCode } from "./types.js";
 
 export { requestSchema, configSchema };
 
@@ -34,6 +34,31 @@ export function validateConfigShape(value: unknown): Problem[] {
   return configValidator(value) ? [] : humanize(configValidator.errors ?? [], value);
 }
 
+const SCHEMA_INVALID: ProblemCode = "schema.invalid";
+
+/** One code per ajv keyword, so a refusal says which schema rule the value broke. */
+const SCHEMA_CODES: Readonly<Record<string, ProblemCode>> = {
+  additionalProperties: "schema.unknown-field",
+  required: "schema.required",
+  type: "schema.type",
+  pattern: "schema.pattern",
+  format: "schema.format",
+  enum: "schema.enum",
+  const: "schema.const",
+  minItems: "schema.too-few-items",
+  maxItems: "schema.too-many-items",
+  minLength: "schema.too-short",
+  maxLength: "schema.too-long",
+  minimum: "schema.too-small",
+  maximum: "schema.too-large",
+  uniqueItems: "schema.duplicate-item",
+  minProperties: "schema.exactly-one",
+  maxProperties: "schema.exactly-one",
+  propertyNames: "schema.key-not-allowed",
+  oneOf: "schema.shape",
+  anyOf: "schema.shape",
+};
+
 function humanize(errors: ErrorObject[], _root: unknown): Problem[] {
   // oneOf/anyOf report every branch's failure too; keep one message per alternative set.
   const alternatives = errors.filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf");
@@ -46,7 +71,7 @@ function humanize(errors: ErrorObject[], _root: unknown): Problem[] {
   const out: Problem[] = [];
   const seen = new Set<string>();
   for (const e of kept) {
-    const p = bounded(describe(e));
+    const p = bounded(describeSchemaError(e));
     const key = `${p.path}\u0000${p.message}`;
     if (!seen.has(key)) {
       seen.add(key);
@@ -61,10 +86,15 @@ function bounded(p: Problem): Problem {
   const path = p.path.length > 120 ? `${p.path.slice(0, 120)}…` : p.path;
   let message = p.path.length > 120 ? p.message.split(p.path).join(path) : p.message;
   if (message.length > 360) message = `${message.slice(0, 360)}…`;
-  return { path, message };
+  return { code: p.code ?? SCHEMA_INVALID, path, message };
 }
 
-function describe(e: ErrorObject): Problem {
+/** One ajv error as a Problem: the keyword's code, the field path, the value and the fix. */
+export function describeSchemaError(e: ErrorObject): Problem {
+  return { code: SCHEMA_CODES[e.keyword] ?? SCHEMA_INVALID, ...describeText(e) };
+}
+
+function describeText(e: ErrorObject): Omit<Problem, "code"> {
   const path = pointerToPath(e.instancePath);
   const field = path === "" ? "the file" : path;
   const hint = typeof e.parentSchema?.description === "string" ? ` (${e.parentSchema.description})` : "";

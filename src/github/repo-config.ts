@@ -7,6 +7,7 @@ import type { ProbotOctokit } from "probot";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { CONFIG_PATH, parseConfig, type ConfigResult } from "../domain/config.js";
 import { FORM_PATH, loadFormTemplate, type FormTemplate } from "../domain/issue-form.js";
+import { problem } from "../domain/problems.js";
 import type { Problem } from "../domain/types.js";
 import { packageRoot } from "../package-root.js";
 import type { RepoRef } from "./octokit-helpers.js";
@@ -23,10 +24,10 @@ export async function loadRepoConfig(store: GitHubRecordStore): Promise<ConfigRe
     // Thrown, the delivery fails and can be redelivered. A file that is not a readable file
     // (a directory, over the size limit) is still the config's problem.
     if (status(e) !== undefined) throw e;
-    return { ok: false, problems: [{ path: "", message: `${CONFIG_PATH} could not be read: ${e instanceof Error ? e.message : String(e)}` }] };
+    return { ok: false, problems: [problem("config.unreadable", `${CONFIG_PATH} could not be read: ${e instanceof Error ? e.message : String(e)}`)] };
   }
   const result = parseConfig(file?.text);
-  if (!result.ok) return { ok: false, problems: result.problems.map((p) => ({ path: p.path, message: `${CONFIG_PATH}: ${p.message}` })) };
+  if (!result.ok) return { ok: false, problems: result.problems.map((p) => ({ ...p, message: `${CONFIG_PATH}: ${p.message}` })) };
   return result;
 }
 

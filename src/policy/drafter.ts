@@ -55,7 +55,7 @@ export function fallback(envelope: PolicyDocument, reason: string, warnings: Pro
   return {
     policy: envelope,
     generator: GENERATOR_VERSION,
-    warnings: [...warnings, { path: "draft", message: `${reason}; the built-in policy (${GENERATOR_VERSION}) is used instead` }],
+    warnings: [...warnings, { code: "draft.fallback", path: "draft", message: `${reason}; the built-in policy (${GENERATOR_VERSION}) is used instead` }],
     fellBack: reason,
   };
 }

@@ -4,11 +4,12 @@
 // types match those ARNs. Actions without resource-level support go on "*" only for `list`
 // (or when named exactly in `actions:`). Pure: the catalogue is handed in.
 import { ACCESS_LEVELS } from "../domain/types.js";
-import type { AccessLevel, PolicyDocument, Problem, RequestItem, Statement } from "../domain/types.js";
+import type { AccessLevel, PolicyDocument, Problem, ProblemCode, RequestItem, Statement } from "../domain/types.js";
 import { authorizedOnlyOnStar, escapeRegExp, type ActionInfo, type Catalogue } from "./catalogue.js";
 import { companionsFor, type Companion } from "./companions.js";
 import { leftOutOfLevels } from "./destructive.js";
-import { EC2_ID_PREFIXES, closest } from "./guardrails.js";
+import { EC2_ID_PREFIXES } from "./scope.js";
+import { closest } from "./wording.js";
 
 export const GENERATOR_VERSION = "builtin/1";
 
@@ -515,7 +516,7 @@ export function generatePolicy(
   const pending: Array<{ path: string; companion: Companion; line: string }> = [];
 
   if (!/^[0-9]{12}$/.test(ctx.accountId)) {
-    problems.push({ path: "account", message: `account id "${ctx.accountId}" is not 12 digits; use the account's id or a configured alias` });
+    problems.push({ code: "request.account-id", path: "account", message: `account id "${ctx.accountId}" is not 12 digits; use the account's id or a configured alias` });
   }
 
   items.forEach((item, i) => {
@@ -524,7 +525,7 @@ export function generatePolicy(
     const out: ExpandedItem = { item: i, service, resources: [], byResource: [], actions: [], unscopedActions: [] };
     expanded.push(out);
     if (!catalogue.hasService(service)) {
-      problems.push({ path: `${path}.service`, message: unknownServiceMessage(catalogue, item.service) });
+      problems.push({ code: "request.unknown-service", path: `${path}.service`, message: unknownServiceMessage(catalogue, item.service) });
       return;
     }
     const index = serviceIndex(catalogue, service);
@@ -535,6 +536,7 @@ export function generatePolicy(
     (item.access ?? []).forEach((level, k) => {
       if (!ACCESS_LEVELS.includes(level)) {
         problems.push({
+          code: "request.unknown-access-level",
           path: `${path}.access[${k}]`,
           message: `unknown access level "${level}"; use one of ${ACCESS_LEVELS.join(", ")}`,
         });
@@ -545,12 +547,12 @@ export function generatePolicy(
     const targets: Target[] = [];
     const resources = item.resources ?? [];
     if (resources.length === 0) {
-      problems.push({ path: `${path}.resources`, message: `no resources given for ${service}; name at least one resource or ARN` });
+      problems.push({ code: "request.no-resources", path: `${path}.resources`, message: `no resources given for ${service}; name at least one resource or ARN` });
     }
     resources.forEach((resource, j) => {
       const found = expandResource(catalogue, service, String(resource), j, ctx);
-      if (typeof found === "string") {
-        problems.push({ path: `${path}.resources[${j}]`, message: found });
+      if (!Array.isArray(found)) {
+        problems.push({ ...found, path: `${path}.resources[${j}]` });
         return;
       }
       out.byResource.push({ input: String(resource), arns: uniqueSorted(found.map((t) => t.arn)) });
@@ -586,6 +588,7 @@ export function generatePolicy(
         }
         if (!matched && targets.length > 0) {
           problems.push({
+            code: "request.action-no-resource",
             path: `${path}.actions[${k}]`,
             message: `${info.full} applies to ${[...types].sort().join(", ")} resources, and none of this item's resources can take it (they are: ${describeTargets(targets)}); add a matching resource or drop the action`,
           });
@@ -593,6 +596,7 @@ export function generatePolicy(
       });
     } else if (item.access === undefined || item.access.length === 0) {
       problems.push({
+        code: "request.no-access",
         path,
         message: `give "access" (read, list, write, tagging, permissions-management) or exact "actions" for ${service}`,
       });
@@ -646,6 +650,7 @@ export function generatePolicy(
     if (asked && out.actions.length === 0 && targets.length > 0 && problems.length === itemProblems) {
       const what = item.actions !== undefined ? "the listed actions" : `${levels.join(", ")} access`;
       problems.push({
+        code: "request.no-actions",
         path,
         message: `${what} on these ${service} resources yields no actions (resource types: ${describeTargets(targets)}); ask for another access level, name actions, or check the resource form: ${NAMING[service]?.hint ?? "full ARNs"}`,
       });
@@ -656,6 +661,7 @@ export function generatePolicy(
         const mine = targets.filter((t) => t.input === j);
         if (mine.length > 0 && !mine.some((t) => used.has(t.arn))) {
           problems.push({
+            code: "request.resource-unused",
             path: `${path}.resources[${j}]`,
             message: `none of the asked ${service} actions applies to "${resource}" (${describeTargets(mine)}); remove it or ask for an access level or action that applies to it`,
           });
@@ -686,7 +692,7 @@ export function generatePolicy(
     if (c.actions.every((a) => all.has(a.toLowerCase())) || said.has(`${path}\u0000${line}`)) continue;
     said.add(`${path}\u0000${line}`);
     const filled = /\bKEY_ID\b/.test(line) ? " — KEY_ID is the key's id" : "";
-    notes.push({ path, message: `to ${c.task}: ${c.why}; if that applies, add to request: ${line}${filled}` });
+    notes.push({ code: "request.companion-suggested", path, message: `to ${c.task}: ${c.why}; if that applies, add to request: ${line}${filled}` });
   }
 
   return { policy: buildPolicy(grants, unscoped, labels), problems, notes, resources: expanded };
@@ -725,6 +731,7 @@ function checkExplicitAction(
 ): ActionInfo | undefined {
   if (/[*?]/.test(name)) {
     problems.push({
+      code: "request.action-wildcard",
       path,
       message: `"${name}" uses a wildcard; name each action exactly (a wildcard also grants actions AWS adds later)`,
     });
@@ -735,6 +742,7 @@ function checkExplicitAction(
     const colon = name.indexOf(":");
     const guess = colon > 0 && name.slice(0, colon).toLowerCase() === service ? closest(name.slice(colon + 1), catalogue.actionsOf(service).map((a) => a.name)) : undefined;
     problems.push({
+      code: "request.unknown-action",
       path,
       message: guess
         ? `unknown action "${name}"; did you mean "${service}:${guess}"?`
@@ -744,6 +752,7 @@ function checkExplicitAction(
   }
   if (info.service !== service) {
     problems.push({
+      code: "request.action-service-mismatch",
       path,
       message: `${info.full} belongs to ${info.service}, not ${service}; put it in its own request item with service: ${info.service}`,
     });
@@ -751,6 +760,7 @@ function checkExplicitAction(
   }
   if (levels && !levels.includes(info.level)) {
     problems.push({
+      code: "request.action-level-mismatch",
       path,
       message: `${info.full} is a ${info.level} action, but this item asks for ${levels.join(", ") || "no valid level"}; add ${info.level} to access or remove the action`,
     });
@@ -764,26 +774,36 @@ function exampleAction(catalogue: Catalogue, service: string): string {
   return first ?? "Action";
 }
 
-/** Targets for one resource, or a message saying why there are none. */
+/** Why a resource yields no targets. */
+interface Miss {
+  code: ProblemCode;
+  message: string;
+}
+
+function miss(code: ProblemCode, message: string): Miss {
+  return { code, message };
+}
+
+/** Targets for one resource, or the problem saying why there are none. */
 function expandResource(
   catalogue: Catalogue,
   service: string,
   resource: string,
   input: number,
   ctx: GeneratorContext,
-): Target[] | string {
+): Target[] | Miss {
   const trimmed = resource.trim();
   if (trimmed !== resource || trimmed === "") {
-    return `resource "${resource}" is empty or has surrounding spaces; write the name or ARN alone`;
+    return miss("request.resource-invalid", `resource "${resource}" is empty or has surrounding spaces; write the name or ARN alone`);
   }
   if (WILDCARD_ONLY.test(resource)) {
-    return `"${resource}" would mean every ${service} resource; name the resources (or ARNs) you need`;
+    return miss("request.resource-too-wide", `"${resource}" would mean every ${service} resource; name the resources (or ARNs) you need`);
   }
   if (resource.startsWith("arn:")) return checkArn(catalogue, service, resource, input, ctx);
 
   const naming = NAMING[service];
   if (!naming) {
-    return `"${resource}" is a name, and the generator only maps names to ARNs for ${servicesWithNames().join(", ")}; give the full ARN`;
+    return miss("request.resource-unmapped", `"${resource}" is a name, and the generator only maps names to ARNs for ${servicesWithNames().join(", ")}; give the full ARN`);
   }
   for (const form of naming.forms) {
     const m = form.match.exec(resource);
@@ -791,7 +811,7 @@ function expandResource(
     const groups = m.groups ?? {};
     const primary = Object.values(groups).find((v) => v !== undefined) ?? "";
     if (WILDCARD_ONLY.test(primary)) {
-      return `"${resource}" names every ${service} resource of its kind; give the name (wildcards only within a name)`;
+      return miss("request.resource-too-wide", `"${resource}" names every ${service} resource of its kind; give the name (wildcards only within a name)`);
     }
     const targets: Target[] = [];
     for (const ref of form.types) {
@@ -823,7 +843,7 @@ function expandResource(
     }
     return targets;
   }
-  return `cannot map "${resource}" to a ${service} resource; use ${naming.hint}, or a full ARN`;
+  return miss("request.resource-unmapped", `cannot map "${resource}" to a ${service} resource; use ${naming.hint}, or a full ARN`);
 }
 
 function checkArn(
@@ -832,19 +852,19 @@ function checkArn(
   arn: string,
   input: number,
   ctx: GeneratorContext,
-): Target[] | string {
+): Target[] | Miss {
   const parts = arn.split(":");
-  if (parts.length < 6) return `"${arn}" is not a valid ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)`;
+  if (parts.length < 6) return miss("request.resource-invalid", `"${arn}" is not a valid ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)`);
   const [, partition = "", , , account = ""] = parts;
   const rest = parts.slice(5).join(":");
   if (partition !== ctx.partition) {
-    return `ARN "${arn}" is in partition "${partition}", but the request's account is in "${ctx.partition}"; use arn:${ctx.partition}:…`;
+    return miss("request.resource-invalid", `ARN "${arn}" is in partition "${partition}", but the request's account is in "${ctx.partition}"; use arn:${ctx.partition}:…`);
   }
   if (/[*?]/.test(account)) {
-    return `ARN "${arn}" has a wildcard account; use the request's account id ${ctx.accountId}`;
+    return miss("request.resource-too-wide", `ARN "${arn}" has a wildcard account; use the request's account id ${ctx.accountId}`);
   }
   if (rest === "" || WILDCARD_ONLY.test(rest)) {
-    return `ARN "${arn}" names every resource; name the resources you need`;
+    return miss("request.resource-too-wide", `ARN "${arn}" names every resource; name the resources you need`);
   }
   const matched = catalogue.matchResourceTypes(service, arn);
   if (matched.length === 0) {
@@ -853,21 +873,21 @@ function checkArn(
     const namespace = parts[2] ?? "";
     const own = namespace !== service && catalogue.hasService(namespace) ? catalogue.matchResourceTypes(namespace, arn) : [];
     if (own.length > 0) {
-      return `ARN "${arn}" is a ${namespace} ${own.map((rt) => rt.key).sort(compare).join("/")}, and no ${service} action authorizes on it; move it to a request item with service: ${namespace}`;
+      return miss("request.resource-wrong-service", `ARN "${arn}" is a ${namespace} ${own.map((rt) => rt.key).sort(compare).join("/")}, and no ${service} action authorizes on it; move it to a request item with service: ${namespace}`);
     }
     const formats = catalogue
       .resourceTypesOf(service)
       .map((rt) => rt.key)
       .sort(compare);
     const shown = formats.slice(0, 8).join(", ") + (formats.length > 8 ? `, and ${formats.length - 8} more` : "");
-    return `ARN "${arn}" is not a ${service} resource type (${shown}); check the ARN or the item's service`;
+    return miss("request.resource-wrong-service", `ARN "${arn}" is not a ${service} resource type (${shown}); check the ARN or the item's service`);
   }
   for (const rt of matched) {
     const formatAccount = rt.arnFormat.split(":")[4] ?? "";
     // An empty account names only AWS-owned resources (the SSM document
     // arn:aws:ssm:REGION::document/AWS-StartPortForwardingSession), never another account's.
     if (formatAccount.includes("${Account}") && account !== ctx.accountId && account !== "") {
-      return `ARN "${arn}" belongs to account "${account}", not the request's account ${ctx.accountId}; request access in that account separately`;
+      return miss("request.resource-other-account", `ARN "${arn}" belongs to account "${account}", not the request's account ${ctx.accountId}; request access in that account separately`);
     }
   }
   const keys = matched.map((rt) => rt.key).sort(compare);

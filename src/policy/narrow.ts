@@ -4,10 +4,10 @@
 // a resource survives, for that action, only if it lies within one of the envelope's resources
 // for that action (`resourceWithin`, the guardrails' own matcher). Everything else is dropped
 // and reported. Pure; the answer is treated as hostile input and nothing here throws on it.
-import type { PolicyDocument, Problem, Statement } from "../domain/types.js";
+import type { PolicyDocument, Problem, ProblemCode, Statement } from "../domain/types.js";
 import { show } from "../domain/text.js";
 import type { Catalogue } from "./catalogue.js";
-import { resourceWithin } from "./guardrails.js";
+import { resourceWithin } from "./glob.js";
 
 export interface Justification {
   sid: string;
@@ -128,7 +128,7 @@ export function narrowToEnvelope(catalogue: Catalogue, envelope: PolicyDocument,
   const justifications: Justification[] = [];
   const allows: Statement[] = [];
   const sids = new Set<string>(env.denies.map((d) => d.Sid ?? "").filter(Boolean));
-  const warn = (path: string, message: string) => warnings.push({ path, message });
+  const warn = (code: ProblemCode, path: string, message: string) => warnings.push({ code, path, message });
   const uniqueSid = (base: string): string => {
     let sid = base;
     for (let n = 2; sids.has(sid); n++) sid = `${base}${n}`;
@@ -139,13 +139,14 @@ export function narrowToEnvelope(catalogue: Catalogue, envelope: PolicyDocument,
   answer.Statement.forEach((raw, i) => {
     const path = `answer.Statement[${i}]`;
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-      warn(path, `dropped: the statement is ${show(raw, 40)}, not an object`);
+      warn("draft.dropped", path, `dropped: the statement is ${show(raw, 40)}, not an object`);
       return;
     }
     const st = raw as Record<string, unknown>;
     const effect = own(st, "Effect");
     if (effect !== "Allow") {
       warn(
+        "draft.dropped",
         `${path}.Effect`,
         effect === "Deny"
           ? "dropped: the model may only choose among the envelope's Allow statements, not add Deny statements (the envelope's own Deny statements are always kept)"
@@ -155,19 +156,19 @@ export function narrowToEnvelope(catalogue: Catalogue, envelope: PolicyDocument,
     }
     const inverting = INVERTING_KEYS.filter((k) => own(st, k) !== undefined);
     if (inverting.length > 0) {
-      warn(`${path}.${inverting[0]}`, `dropped: the statement uses ${inverting.join(", ")}, which the drafter never accepts (a Principal does not belong in an identity policy; Not* elements grant everything else)`);
+      warn("draft.dropped", `${path}.${inverting[0]}`, `dropped: the statement uses ${inverting.join(", ")}, which the drafter never accepts (a Principal does not belong in an identity policy; Not* elements grant everything else)`);
       return;
     }
     for (const key of Object.keys(st)) {
-      if (!KNOWN_KEYS.has(key) && !INVERTING_KEYS.includes(key)) warn(`${path}`, `ignored: unknown element ${show(key, 40)}`);
+      if (!KNOWN_KEYS.has(key) && !INVERTING_KEYS.includes(key)) warn("draft.unknown-element", `${path}`, `ignored: unknown element ${show(key, 40)}`);
     }
     if (own(st, "Condition") !== undefined) {
-      warn(`${path}.Condition`, `dropped the model's Condition ${show(own(st, "Condition"), 60)}: conditions cannot be verified as a narrowing; the expiry condition is added at grant`);
+      warn("draft.condition-dropped", `${path}.Condition`, `dropped the model's Condition ${show(own(st, "Condition"), 60)}: conditions cannot be verified as a narrowing; the expiry condition is added at grant`);
     }
     const actions = strings(own(st, "Action"), "Action");
     const resources = strings(own(st, "Resource"), "Resource");
     if (typeof actions === "string" || typeof resources === "string") {
-      warn(path, `dropped: ${typeof actions === "string" ? actions : resources}`);
+      warn("draft.dropped", path, `dropped: ${typeof actions === "string" ? actions : resources}`);
       return;
     }
 
@@ -180,11 +181,11 @@ export function narrowToEnvelope(catalogue: Catalogue, envelope: PolicyDocument,
         const covered = a === "*" ? [...env.grants.keys()] : catalogue.expand(a).map((x) => x.full.toLowerCase()).filter((x) => env.grants.has(x));
         const total = a === "*" ? Infinity : catalogue.expand(a).length;
         if (covered.length === 0) {
-          warn(apath, `dropped: the wildcard ${show(a, 60)} covers none of the envelope's actions`);
+          warn("draft.dropped", apath, `dropped: the wildcard ${show(a, 60)} covers none of the envelope's actions`);
           return;
         }
         for (const c of covered) kept.set(c, env.grants.get(c) as { full: string; resources: string[] });
-        warn(apath, `the wildcard ${show(a, 60)} was replaced by the ${covered.length} envelope action(s) it covers${total > covered.length ? "; everything else it covers was dropped" : ""}`);
+        warn("draft.wildcard-replaced", apath, `the wildcard ${show(a, 60)} was replaced by the ${covered.length} envelope action(s) it covers${total > covered.length ? "; everything else it covers was dropped" : ""}`);
         return;
       }
       const info = catalogue.action(a);
@@ -193,9 +194,9 @@ export function narrowToEnvelope(catalogue: Catalogue, envelope: PolicyDocument,
         kept.set(grant.full.toLowerCase(), grant);
         return;
       }
-      if (!info) warn(apath, `dropped: ${show(a, 60)} is not a known IAM action`);
-      else if (!env.services.has(service)) warn(apath, `dropped: ${info.full} is in another service (${info.service}) than the request asks for (${[...env.services].sort(compare).join(", ") || "none"})`);
-      else warn(apath, `dropped: ${info.full} is a new action, not in the built-in policy for this request`);
+      if (!info) warn("draft.dropped", apath, `dropped: ${show(a, 60)} is not a known IAM action`);
+      else if (!env.services.has(service)) warn("draft.dropped", apath, `dropped: ${info.full} is in another service (${info.service}) than the request asks for (${[...env.services].sort(compare).join(", ") || "none"})`);
+      else warn("draft.dropped", apath, `dropped: ${info.full} is a new action, not in the built-in policy for this request`);
     });
 
     // Resources, per action: within one of the envelope's resources for that action.
@@ -217,17 +218,17 @@ export function narrowToEnvelope(catalogue: Catalogue, envelope: PolicyDocument,
     resources.forEach((r, k) => {
       if (usedResource.has(k)) return;
       const rpath = `${path}.Resource[${k}]`;
-      if (r.includes("${")) warn(rpath, `dropped: ${show(r, 80)} uses a policy variable; resources must be literal ARNs`);
+      if (r.includes("${")) warn("draft.dropped", rpath, `dropped: ${show(r, 80)} uses a policy variable; resources must be literal ARNs`);
       else if (kept.size === 0) return; // said already: no action left
-      else if (r === "*") warn(rpath, `dropped: "*" is wider than the envelope, which names the resources for these actions`);
-      else warn(rpath, `dropped: ${show(r, 80)} is wider than (or outside) the envelope's resources for these actions`);
+      else if (r === "*") warn("draft.dropped", rpath, `dropped: "*" is wider than the envelope, which names the resources for these actions`);
+      else warn("draft.dropped", rpath, `dropped: ${show(r, 80)} is wider than (or outside) the envelope's resources for these actions`);
     });
     const lost = [...kept.values()].filter((g) => !byAction.has(g.full)).map((g) => g.full);
     if (lost.length > 0 && usedResource.size > 0) {
-      warn(`${path}.Action`, `dropped: ${lost.slice(0, 5).join(", ")}${lost.length > 5 ? ` and ${lost.length - 5} more` : ""} — none of the statement's resources lies within the envelope's resources for ${lost.length === 1 ? "it" : "them"}`);
+      warn("draft.dropped", `${path}.Action`, `dropped: ${lost.slice(0, 5).join(", ")}${lost.length > 5 ? ` and ${lost.length - 5} more` : ""} — none of the statement's resources lies within the envelope's resources for ${lost.length === 1 ? "it" : "them"}`);
     }
     if (byAction.size === 0) {
-      if (kept.size > 0 || actions.length === 0) warn(path, "dropped: nothing in the statement lies within the envelope");
+      if (kept.size > 0 || actions.length === 0) warn("draft.dropped", path, "dropped: nothing in the statement lies within the envelope");
       return;
     }
 
@@ -303,7 +304,7 @@ export function pairsOutsideEnvelope(catalogue: Catalogue, items: readonly Envel
   const out: Problem[] = [];
   let more = 0;
   const push = (path: string, message: string) => {
-    if (out.length < MAX_PAIR_PROBLEMS) out.push({ path, message });
+    if (out.length < MAX_PAIR_PROBLEMS) out.push({ code: "guardrail.pair-outside-request", path, message });
     else more++;
   };
   const statements: unknown[] = Array.isArray(policy.Statement) ? policy.Statement : [];
@@ -349,6 +350,6 @@ export function pairsOutsideEnvelope(catalogue: Catalogue, items: readonly Envel
       });
     });
   });
-  if (more > 0) out.push({ path: "policy", message: `… and ${more} more (action, resource) pairs beyond the request` });
+  if (more > 0) out.push({ code: "guardrail.too-many-problems", path: "policy", message: `… and ${more} more (action, resource) pairs beyond the request` });
   return out;
 }

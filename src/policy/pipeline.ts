@@ -3,14 +3,16 @@
 // that the stamped policy allows what it says until the expiry and nothing else. Pure.
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
 import { capProblems, parseRequestFile, type RequestContext } from "../domain/request.js";
-import type { AccessRequest, Config, PolicyDocument, Problem, RequestItem, RiskTier } from "../domain/types.js";
+import type { AccessRequest, Config, PolicyDocument, Problem, RequestItem } from "../domain/types.js";
 import { show } from "../domain/text.js";
 import { isoSeconds } from "../domain/time.js";
 import { wildcardToRegExp, type Catalogue } from "./catalogue.js";
 import { simulate, type ActionResource, type SimulationReport } from "./evaluator.js";
 import { explainPolicy, type Explanation } from "./explain.js";
 import { GENERATOR_VERSION, compressActions, generatePolicy, type ExpandedItem, type GeneratorContext } from "./generator.js";
-import { POLICY_LIMITS, checkPolicy, globCovers, policySize, type Verdict } from "./guardrails.js";
+import { checkPolicy, type Verdict } from "./guardrails.js";
+import { globCovers } from "./glob.js";
+import { policySize, quotaBreaches } from "./limits.js";
 import { pairsOutsideEnvelope, type EnvelopeItem } from "./narrow.js";
 import { stampExpiry } from "./stamp.js";
 
@@ -58,12 +60,12 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
   const errors: Problem[] = [...gen.problems, ...(emptyFromFaults ? [] : guard.errors)];
   // The compression's own wildcards are announced once below, not once per wildcard.
   const ours = compressed ? wildcardPaths(compressed) : new Set<string>();
-  const warnings: Problem[] = [...guard.warnings.filter((w) => !(ours.has(w.path) && w.message.includes("AWS actions added later"))), ...gen.notes];
+  const warnings: Problem[] = [...guard.warnings.filter((w) => !(ours.has(w.path) && w.code === "guardrail.wildcard-expands")), ...gen.notes];
   // A wildcard inside a name is allowed (the approver sees it) but must not pass unnoticed.
   request.request.forEach((item, i) =>
     item.resources.forEach((r, j) => {
       if (/[*?]/.test(r)) {
-        warnings.push({ path: `request[${i}].resources[${j}]`, message: `${show(r)} is a pattern: it covers every ${item.service} resource whose name matches it, including ones created later; name the resources instead if you can` });
+        warnings.push({ code: "request.resource-pattern", path: `request[${i}].resources[${j}]`, message: `${show(r)} is a pattern: it covers every ${item.service} resource whose name matches it, including ones created later; name the resources instead if you can` });
       }
     }),
   );
@@ -74,12 +76,13 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
   if (compressed) {
     const wildcards = policy.Statement.flatMap((st) => (typeof st.Action === "string" ? [st.Action] : st.Action)).filter((a) => /[*?]/.test(a));
     if (wildcards.length > 0) {
-      warnings.push({ path: "policy", message: `the exact action list does not fit the policy size quota, so ${wildcards.join(", ")} stand for exactly the actions asked for (each matches nothing else today; actions AWS adds later under these names would match too)` });
+      warnings.push({ code: "guardrail.wildcard-compacted", path: "policy", message: `the exact action list does not fit the policy size quota, so ${wildcards.join(", ")} stand for exactly the actions asked for (each matches nothing else today; actions AWS adds later under these names would match too)` });
     }
   }
   const simulation = errors.length === 0 ? simulatePlan(catalogue, policy, expiresAt, input.now, gen.resources) : emptySimulation();
   for (const f of simulation.failures) {
-    const problem = {
+    const problem: Problem = {
+      code: f.got === "Unknown" ? "guardrail.simulation-unknown" : "guardrail.simulation-mismatch",
       path: "policy",
       message: `simulation: ${f.action} on ${f.resource} at ${f.time} was ${f.got}, expected ${f.expected} (${f.reason})`,
     };
@@ -191,6 +194,7 @@ function listPrefixProblems(catalogue: Catalogue, policy: PolicyDocument, genera
       const allowed = l.prefixes ?? [];
       if (values && values.length > 0 && values.every((v) => allowed.some((g) => globCovers(g, v, true)))) continue;
       out.push({
+        code: "guardrail.prefix-outside-request",
         path: `policy.Statement[${i}]`,
         message: `grants ${l.action} on ${l.arn} beyond the prefixes the request names; add Condition StringLike s3:prefix ${JSON.stringify([...new Set(allowed)].sort())} (or values within them)`,
       });
@@ -282,9 +286,7 @@ function wildcardPaths(policy: PolicyDocument): Set<string> {
 }
 
 function fitsQuota(policy: PolicyDocument, expiresAt: string, mode: Config["aws"]["mode"]): boolean {
-  const size = policySize(stampExpiry(policy, expiresAt));
-  if (mode === "iam") return size.chars <= POLICY_LIMITS.iamManagedPolicyChars;
-  return size.chars <= POLICY_LIMITS.identityCenterInlineChars && size.bytes <= POLICY_LIMITS.identityCenterInlineBytes;
+  return quotaBreaches(policySize(stampExpiry(policy, expiresAt)), mode).length === 0;
 }
 
 /** Whether an Allow statement without an `s3:prefix` condition grants `action` on `resource`. */
@@ -297,6 +299,4 @@ function grantsUnconditioned(policy: PolicyDocument, action: string, resource: s
   });
 }
 
-export function riskLabel(risk: RiskTier): string {
-  return { low: "low (read/list only)", medium: "medium (changes data)", high: "high (permissions, destructive, or escalation-capable actions)" }[risk];
-}
+export { riskLabel } from "./risk.js";
