@@ -1,9 +1,81 @@
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+
+// Test tiers. A file's tier follows from what it does (test/test-tiers.test.ts checks it):
+// - unit: in-process only: the pure core, adapters over in-memory fakes, the CLI in-process on
+//   temporary folders. No server, subprocess, git, moto or fake HTTP service. Runs in seconds.
+// - e2e: the app and the CLI against the fake GitHub/AWS/Slack/Gemini HTTP services, moto, git,
+//   subprocesses and bundles; the live suites (skipped without credentials).
+// - faults: fault injection into the fakes, the app and the sweep (throttles, crashes, lost
+//   responses, conflicts).
+// Every test file not listed under e2e or faults is a unit test.
+const E2E = [
+  "test/adoption-check.test.ts",
+  "test/adoption-labels.test.ts",
+  "test/app-notify.test.ts",
+  "test/app-pr-scenarios.test.ts",
+  "test/app-scenarios.test.ts",
+  "test/attacks-deploy.test.ts",
+  "test/attacks-intake.test.ts",
+  "test/attacks-merge.test.ts",
+  "test/attacks-revoke.test.ts",
+  "test/attacks.test.ts",
+  "test/aws-moto.test.ts",
+  "test/demo.test.ts",
+  "test/deploy-template.test.ts",
+  "test/doctor-moto.test.ts",
+  "test/doctor-scenario.test.ts",
+  "test/doctor.test.ts",
+  "test/drafter-cli.test.ts",
+  "test/drafter.test.ts",
+  "test/fake-github.test.ts",
+  "test/init-scenario.test.ts",
+  "test/init.test.ts",
+  "test/install-scenario.test.ts",
+  "test/lambda.test.ts",
+  "test/live/aws-live.test.ts",
+  "test/live/gemini-live.test.ts",
+  "test/notify.test.ts",
+  "test/openapi-conformance.test.ts",
+  "test/platform.test.ts",
+  "test/report-cli.test.ts",
+  "test/store-git.test.ts",
+  "test/sweep-action.test.ts",
+  "test/sweep-alerts.test.ts",
+  "test/sweep-bundle.test.ts",
+  "test/sweep-cli.test.ts",
+  "test/sweep-octokit.test.ts",
+  "test/sweep-reconcile.test.ts",
+  "test/sweep.test.ts",
+  "test/webhook-corpus.test.ts",
+  "test/webhook-examples.test.ts",
+];
+
+const FAULTS = ["test/aws-faults.test.ts", "test/fault-injection.test.ts"];
+
+const allTestFiles = (readdirSync(fileURLToPath(new URL("test", import.meta.url)), { recursive: true, encoding: "utf8" }))
+  .map((f) => `test/${f.split("\\").join("/")}`)
+  .filter((f) => f.endsWith(".test.ts"))
+  .sort();
+
+export const TIERS = {
+  unit: allTestFiles.filter((f) => !E2E.includes(f) && !FAULTS.includes(f)),
+  e2e: E2E,
+  faults: FAULTS,
+};
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     pool: "threads",
     testTimeout: 20000,
+    projects: [
+      // Unit files share a worker's module cache (isolate: false): they hold no global state, and
+      // loading the IAM catalogue and the SDK once per worker instead of once per file halves the
+      // tier's CPU time.
+      { extends: true, test: { name: "unit", include: TIERS.unit, isolate: false } },
+      { extends: true, test: { name: "e2e", include: TIERS.e2e } },
+      { extends: true, test: { name: "faults", include: TIERS.faults } },
+    ],
   },
 });

@@ -122,7 +122,7 @@ export function webhookListener(middleware: NodeMiddleware, maxBodyBytes: number
 export async function startWebhookServer(options: WebhookServerOptions = {}): Promise<WebhookServer> {
   const env = options.env ?? process.env;
   const check = assertWebhookSecret(env);
-  const probot = options.probot ?? createProbot({ env: { ...env } as Record<string, string | undefined> as NodeJS.ProcessEnv });
+  const probot = options.probot ?? createProbot({ env: { ...env } });
   await probot.ready(); // Probot creates its logger here
   if (check.warning) {
     probot.log.warn(check.warning);
@@ -131,7 +131,9 @@ export async function startWebhookServer(options: WebhookServerOptions = {}): Pr
   const webhooksPath = env.WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH;
   const middleware = await createNodeMiddleware(options.app ?? jitAccess(), { probot, webhooksPath });
   const server = createHttpServer();
-  server.on("request", webhookListener(middleware, options.maxBodyBytes ?? MAX_WEBHOOK_BODY_BYTES));
+  const listener = webhookListener(middleware, options.maxBodyBytes ?? MAX_WEBHOOK_BODY_BYTES);
+  // The listener answers its own errors; one that escapes still ends the response, never unhandled.
+  server.on("request", (req, res) => void listener(req, res).catch(() => res.headersSent || res.writeHead(500).end()));
   const host = env.HOST || "localhost";
   const port = env.PORT === undefined || env.PORT === "" ? 3000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT is "${env.PORT}"; set it to a port number (0–65535)`);

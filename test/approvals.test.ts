@@ -772,7 +772,7 @@ describe("verifyApproval", () => {
       minute: fc.integer({ min: 0, max: 5 }),
     });
     fc.assert(
-      fc.property(fc.array(arbReview, { maxLength: 8 }), fc.constantFrom("low", "high") as fc.Arbitrary<"low" | "high">, (rs, risk) => {
+      fc.property(fc.array(arbReview, { maxLength: 8 }), fc.constantFrom<"low" | "high">("low", "high"), (rs, risk) => {
         const input = base();
         input.request.risk = risk;
         input.reviews = rs.map((r, k) => ({
@@ -829,7 +829,7 @@ describe("every commit's author and committer are excluded from approving", () =
 
   it("property: wherever a human's commit sits among the app's commits, that human's approval is discounted", () => {
     fc.assert(
-      fc.property(fc.nat({ max: 6 }), fc.nat({ max: 6 }), fc.constantFrom("author", "committer") as fc.Arbitrary<"author" | "committer">, (before, after, role) => {
+      fc.property(fc.nat({ max: 6 }), fc.nat({ max: 6 }), fc.constantFrom<"author" | "committer">("author", "committer"), (before, after, role) => {
         const app = { author: { login: "jit-access[bot]", isBot: true }, committer: { login: "web-flow" } };
         const human = { ...app, [role]: { login: "bob" } };
         const input = base();
@@ -905,7 +905,7 @@ describe("preMergeTips: the default branch's commit before the merge", () => {
 
   it("property: for any PR and any method, the true pre-merge tip is always among the tips (or the answer is unknown)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 12 }), fc.constantFrom("merge", "squash", "rebase") as fc.Arbitrary<"merge" | "squash" | "rebase">, fc.array(fc.constantFrom("alice", "bob", "jit-access[bot]"), { minLength: 12, maxLength: 12 }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 12, maxLength: 12 }), (n, method, authors, minutes) => {
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.constantFrom<"merge" | "squash" | "rebase">("merge", "squash", "rebase"), fc.array(fc.constantFrom("alice", "bob", "jit-access[bot]"), { minLength: 12, maxLength: 12 }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 12, maxLength: 12 }), (n, method, authors, minutes) => {
         // Commits whose metadata repeat (same author, minute and message) must not confuse it.
         const pr = Array.from({ length: n }, (_, k) => commit(`c${k + 1}`, [k === 0 ? "b" : `c${k}`], `commit ${minutes[k]! % 2}`, who(authors[k]!, minutes[k]!)));
         const r = run(method, pr);
@@ -1039,7 +1039,7 @@ describe("approval rules: monotone in approvals, blind to review order", () => {
   });
   const arbWorld = fc.record({
     reviews: fc.array(arbReview, { maxLength: 8 }),
-    risk: fc.constantFrom("low", "medium", "high") as fc.Arbitrary<"low" | "medium" | "high">,
+    risk: fc.constantFrom<"low" | "medium" | "high">("low", "medium", "high"),
     writers: fc.subarray(["bob", "carol", "erin", "grace", "mallory"]),
     pushedBy: fc.subarray(["bob", "erin", "grace"]),
   });

@@ -506,7 +506,7 @@ async function decide(deployed: Obj, role: string, action: string, resource: str
   };
   const result = await runSimulation(simulation, {});
   if (result.resultType !== "single") throw new Error(`simulation did not run: ${JSON.stringify(result)}`);
-  return result.overallResult as Decision;
+  return result.overallResult;
 }
 
 const permissionSet = (id: string, partition = "aws") => `arn:${partition}:sso:::permissionSet/${INSTANCE}/${id}`;

@@ -88,7 +88,7 @@ describe("rules judged at a stale commit: the PR check reads the base branch as 
 describe("the PR body goes stale: body and check always describe the file at the head", () => {
   /** The requester's own push of a wider request (write access) onto the app's jit/ branch. */
   function pushWider(hh: Harness, r: { branch?: string; file?: string }, opts: { keepPolicy?: boolean } = {}): string {
-    const doc = yaml.load(hh.github.readFile(REPO, r.file!, r.branch!)!) as Record<string, unknown>;
+    const doc = yaml.load(hh.github.readFile(REPO, r.file!, r.branch)!) as Record<string, unknown>;
     doc.request = [{ service: "s3", access: ["read", "list", "write"], resources: ["financial-reports"] }];
     if (!opts.keepPolicy) {
       delete doc.policy;
@@ -135,7 +135,7 @@ describe("the PR body goes stale: body and check always describe the file at the
   const events: Array<[string, (hh: Harness, r: { pr?: number; branch?: string; file?: string }) => Promise<void>]> = [
     ["synchronize (policy written by hand with plan --write)", async (hh, r) => {
       const before = pushWider(hh, r);
-      const text = hh.github.readFile(REPO, r.file!, r.branch!)!;
+      const text = hh.github.readFile(REPO, r.file!, r.branch)!;
       hh.github.commitFiles(REPO, r.branch!, { [r.file!]: withPolicy(text, r.file!) }, { author: "alice", message: "plan --write" });
       await hh.deliver(pullRequestEvent(hh.github, REPO, r.pr!, "synchronize", { before }));
     }],
@@ -294,18 +294,18 @@ describe("request content from someone else: the issue's text must be its author
   it("an issue body rewritten by someone else (wider access) is refused and the PR keeps the author's request", async () => {
     const hh = await start();
     const r = await openRequest(hh, "alice", issueBody());
-    const text = hh.github.readFile(REPO, r.file!, r.branch!);
+    const text = hh.github.readFile(REPO, r.file!, r.branch);
     const changes = hh.github.editIssue(REPO, r.issue, { body: issueBody({ access: "read,list,write", duration: "24h" }), by: "mallory" });
     expect(await hh.deliver(issuesEdited(hh.github, REPO, r.issue, { changes, sender: "mallory" }))).toBe(200);
     expect(lastComment(hh, r.issue)).toContain("last edited by mallory, not by alice");
-    expect(hh.github.readFile(REPO, r.file!, r.branch!)).toBe(text);
+    expect(hh.github.readFile(REPO, r.file!, r.branch)).toBe(text);
     // labelled again by a triager: still the other person's text, still refused
     expect(await hh.deliver(issuesEvent(hh.github, REPO, r.issue, "labeled", { sender: "bob", label: "access-request" }))).toBe(200);
-    expect(hh.github.readFile(REPO, r.file!, r.branch!)).toBe(text);
+    expect(hh.github.readFile(REPO, r.file!, r.branch)).toBe(text);
     // alice saves the text herself: now it is her request
     const mine = hh.github.editIssue(REPO, r.issue, { body: issueBody({ access: "read,list,write", duration: "12h" }), by: "alice" });
     await hh.deliver(issuesEdited(hh.github, REPO, r.issue, { changes: mine }));
-    expect(hh.github.readFile(REPO, r.file!, r.branch!)).toContain("duration: 12h");
+    expect(hh.github.readFile(REPO, r.file!, r.branch)).toContain("duration: 12h");
   });
 
   type Who = "author" | "other";
@@ -379,7 +379,7 @@ describe("the PR check commits to any head branch: it writes only to jit/ branch
     }],
     ["jit/… made by the app, from a fork", async (hh) => {
       const r = await openRequest(hh, "alice", issueBody());
-      const doc = yaml.load(hh.github.readFile(REPO, r.file!, r.branch!)!) as Record<string, unknown>;
+      const doc = yaml.load(hh.github.readFile(REPO, r.file!, r.branch)!) as Record<string, unknown>;
       delete doc.policy;
       hh.github.commitFiles(REPO, r.branch!, { [r.file!]: yaml.dump(doc) }, { author: "alice", message: "regenerate please" });
       const fork = (e: WebhookEvent): WebhookEvent => {
@@ -391,7 +391,7 @@ describe("the PR check commits to any head branch: it writes only to jit/ branch
     }],
     ["jit/… made by the app", async (hh) => {
       const r = await openRequest(hh, "alice", issueBody());
-      const doc = yaml.load(hh.github.readFile(REPO, r.file!, r.branch!)!) as Record<string, unknown>;
+      const doc = yaml.load(hh.github.readFile(REPO, r.file!, r.branch)!) as Record<string, unknown>;
       delete doc.policy;
       delete doc.generator;
       hh.github.commitFiles(REPO, r.branch!, { [r.file!]: yaml.dump(doc) }, { author: "alice", message: "regenerate please" });

@@ -62,7 +62,7 @@ import {
   ListPolicyTagsCommand,
 } from "@aws-sdk/client-iam";
 import { CreateUserCommand as CreateIdentityStoreUserCommand, IdentitystoreClient, ListUsersCommand, type IdentitystoreClientConfig } from "@aws-sdk/client-identitystore";
-import { CreateScheduleGroupCommand, GetScheduleCommand, ListSchedulesCommand, SchedulerClient, type SchedulerClientConfig } from "@aws-sdk/client-scheduler";
+import { CreateScheduleGroupCommand, GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { DescribePermissionSetCommand, GetInlinePolicyForPermissionSetCommand, ListPermissionSetsCommand, SSOAdminClient, type SSOAdminClientConfig } from "@aws-sdk/client-sso-admin";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ClientSettings } from "../src/aws/clients.js";
@@ -107,7 +107,7 @@ function config(mode: "iam" | "identity-center"): Config {
 }
 
 const iam = () => new IAMClient(settings);
-const scheduler = () => new SchedulerClient(settings as SchedulerClientConfig);
+const scheduler = () => new SchedulerClient(settings);
 const grantsFor = (c: Config): Grants => createGrants(c, { clientSettings: settings, sleep: async () => undefined, poll: { initialMs: 1, maxMs: 1, attempts: 5 }, conflict: { initialMs: 1, maxMs: 1, attempts: 2 } });
 const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
 
@@ -294,8 +294,8 @@ describe.skipIf(motoMissing)("the AWS adapter against moto: IAM mode, Scheduler,
 });
 
 describe.skipIf(motoMissing)("Identity Center against moto: what moto implements", () => {
-  const ctx = (): IcContext => ({ sso: new SSOAdminClient(settings as SSOAdminClientConfig), instanceArn: INSTANCE, sleep: async () => undefined, poll: { initialMs: 1, maxMs: 1, attempts: 5 }, conflict: { initialMs: 1, maxMs: 1, attempts: 2 } });
-  const ids = () => new IdentitystoreClient(settings as IdentitystoreClientConfig);
+  const ctx = (): IcContext => ({ sso: new SSOAdminClient(settings), instanceArn: INSTANCE, sleep: async () => undefined, poll: { initialMs: 1, maxMs: 1, attempts: 5 }, conflict: { initialMs: 1, maxMs: 1, attempts: 2 } });
+  const ids = () => new IdentitystoreClient(settings);
   beforeEach(reset);
 
   it("finds the user in the identity store by userName, and says clearly when there is none", async () => {

@@ -1,19 +1,23 @@
 // The AWS adapter's pure decisions: names, times, schedule inputs, rollback planning, records.
 
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { defaultClientSettings } from "../src/aws/clients.js";
 import { createGrants } from "../src/aws/grants.js";
-import { iamPolicyName, LIMITS, permissionSetName, roleSessionName, scheduleName, shorten, grantTags, accountOfArn } from "../src/aws/naming.js";
+import * as plan from "../src/aws/plan.js";
+import { iamPolicyArn, iamPolicyName, LIMITS, permissionSetName, roleSessionName, scheduleName, shorten, grantTags, accountOfArn } from "../src/aws/naming.js";
 import {
   atExpression,
   buildSchedules,
   planRollback,
+  ownedTarget,
   policySizeProblem,
   resolveTarget,
   revokeTargetOf,
   sameJson,
   schedulePlacement,
+  scheduleNames,
   sessionDuration,
   storedAws,
   type JournalEntry,
@@ -189,6 +193,56 @@ describe("records", () => {
     expect(resolveTarget(testConfig("iam"), testRequest())).toMatchObject({ ok: true, value: { account: { id: HOME }, principal: { kind: "iam_user", name: "alice" } } });
     expect(resolveTarget(testConfig("iam"), testRequest({ account: "nope" }))).toMatchObject({ ok: false });
     expect(resolveTarget(testConfig("identity-center"), testRequest())).toMatchObject({ ok: true, value: { principal: { kind: "sso_user", name: "alice@example.com" } } });
+  });
+});
+
+describe("grant.aws written by one module, trusted by another", () => {
+  const id = fc.tuple(fc.integer({ min: 1, max: 999_999 }), fc.stringMatching(/^[a-z0-9]{1,20}(-[a-z0-9]{1,8}){0,3}$/)).map(([n, slug]) => `${n}-${slug}`);
+  const resultOf = (requestId: string, scheduled: boolean) => ({
+    mode: "iam" as const,
+    requestId,
+    accountId: HOME,
+    resources: [iamPolicyArn("aws", HOME, requestId)],
+    schedules: scheduled ? scheduleNames(requestId, "iam") : [],
+    ...(scheduled ? {} : { scheduleNote: "not scheduled: aws.scheduler_role_arn is not configured" }),
+    principal: { kind: "iam_user" as const, name: "alice" },
+    grantedAt: "2026-11-27T08:00:00.000Z",
+    expiresAt: "2026-11-27T16:00:00Z",
+    changed: true,
+  });
+
+  it("property: what storedAws records of a grant, ownedTarget lets that request's revoke remove — and no other request's", () => {
+    const config = testConfig("iam");
+    fc.assert(
+      fc.property(id, id, fc.boolean(), (a, b, scheduled) => {
+        const stored = storedAws(resultOf(a, scheduled));
+        const own = ownedTarget(config, revokeTargetOf(a, stored, "iam"), HOME);
+        expect(own).toEqual({ ok: true, value: { policyArn: iamPolicyArn("aws", HOME, a), schedules: scheduleNames(a, "iam") } });
+        if (iamPolicyName(a) !== iamPolicyName(b)) expect(ownedTarget(config, revokeTargetOf(b, stored, "iam"), HOME).ok).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("module layout", () => {
+  const CONCERNS = ["target", "expiry", "schedules", "limits", "policy-text", "ownership", "rollback", "stored"];
+
+  it("plan.ts gathers every export of the concern modules, and nothing else (a name two modules export would vanish from it)", async () => {
+    const barrel = readFileSync(new URL("../src/aws/plan.ts", import.meta.url), "utf8");
+    expect([...barrel.matchAll(/^export \* from "\.\/([a-z-]+)\.js";$/gm)].map((x) => x[1])).toEqual(CONCERNS);
+    const modules = await Promise.all(CONCERNS.map((m) => import(`../src/aws/${m}.ts`) as Promise<Record<string, unknown>>));
+    const union = modules.flatMap((m) => Object.keys(m)).sort();
+    expect(new Set(union).size).toBe(union.length);
+    expect(Object.keys(plan).sort()).toEqual(union);
+  });
+
+  it.each(CONCERNS)("src/aws/%s.ts is a pure decision: no node: I/O, no AWS SDK, no adapter", (m) => {
+    const text = readFileSync(new URL(`../src/aws/${m}.ts`, import.meta.url), "utf8");
+    const specifiers = [...text.matchAll(/^import\b[^;]*?from\s+"([^"]+)"/gms)].map((x) => x[1] as string);
+    expect(specifiers.length, "every import line was read").toBe(text.match(/^import\b/gm)?.length ?? 0);
+    const adapters = ["./iam.js", "./identity-center.js", "./scheduler.js", "./grants.js", "./clients.js", "./runtime.js", "./index.js", "./plan.js"];
+    expect(specifiers.filter((x) => x.startsWith("node:") || x.startsWith("@aws-sdk/") || adapters.includes(x))).toEqual([]);
   });
 });
 

@@ -1,10 +1,10 @@
 // CLI basics: --version, `<command> --help` for every command, usage errors that show only the
 // failing command's usage, and a warning when a command finds no request file.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commandUsages, asksForHelp } from "../src/cli-support.js";
+import { commandUsages, asksForHelp } from "../src/cli/support.js";
 import { runCli } from "./support/cli.js";
 
 const COMMANDS = ["validate", "plan", "sweep", "list", "revoke", "report", "init", "doctor"] as const;
@@ -65,6 +65,13 @@ describe("every command × --help and a bad flag", () => {
   it("the usage lists every command the CLI dispatches", async () => {
     const usage = (await runCli(["help"], dir)).stdout;
     expect([...commandUsages(usage).keys()].sort()).toEqual([...COMMANDS, "help"].sort());
+  });
+
+  it("each module of src/cli/ besides main and support is a command the usage lists", async () => {
+    const modules = readdirSync(new URL("../src/cli/", import.meta.url)).map((f) => f.replace(/\.ts$/, "")).filter((m) => m !== "main" && m !== "support");
+    const listed = commandUsages((await runCli(["help"], dir)).stdout);
+    expect(modules.filter((m) => !listed.has(m))).toEqual([]);
+    expect(modules.length).toBeGreaterThanOrEqual(6);
   });
 });
 

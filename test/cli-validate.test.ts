@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../src/cli.js";
+import { main } from "../src/cli/main.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const example142 = readFileSync(join(repoRoot, "access-requests/examples/142-financial-reports.yaml"), "utf8");

@@ -229,7 +229,7 @@ describe("parseCodeowners / ownersOf", () => {
     const nul = parseCodeowners("* @a\u0000");
     expect(nul.error).toContain("NUL");
     expect(ownersOf(nul, "x")).toEqual({ owners: [] });
-    expect(parseCodeowners(42 as unknown as string).error).toContain("not text");
+    expect(parseCodeowners(42).error).toContain("not text");
   });
 
   it("many owners on one line → not used; many warnings are capped", () => {

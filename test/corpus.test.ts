@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../src/cli.js";
+import { main } from "../src/cli/main.js";
 import { parseConfig } from "../src/domain/config.js";
 import { PROBLEM_CODE } from "../src/domain/problems.js";
 import { loadFormTemplate, parseIssueForm, type FormTemplate } from "../src/domain/issue-form.js";

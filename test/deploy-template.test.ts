@@ -85,7 +85,7 @@ function statements(doc: Json): Statement[] {
 }
 
 /** Resources of a statement, each as text; a Resource that is a parameter list (!Ref list) counts as its parameter. */
-const resourcesOf = (s: Statement) => (configuredAccounts(s.Resource as Json) ? [CONFIGURED_ACCOUNTS] : list(s.Resource as Json).map(text));
+const resourcesOf = (s: Statement) => (configuredAccounts(s.Resource) ? [CONFIGURED_ACCOUNTS] : list(s.Resource).map(text));
 const actionsOf = (s: Statement) => list(s.Action);
 
 interface Doc {

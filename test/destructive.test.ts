@@ -2,7 +2,6 @@
 // level, risk high when named. The table below is the reviewed outcome of the rule for the
 // default services; a change in the AWS data or in the rule shows up here as a diff to review.
 import { describe, expect, it } from "vitest";
-import { defaultConfig } from "../src/domain/config.js";
 import type { Config, PolicyDocument } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import { dangerousAction } from "../src/policy/dangerous.js";
@@ -11,15 +10,15 @@ import { generatePolicy } from "../src/policy/generator.js";
 import { explainPolicy } from "../src/policy/explain.js";
 import { codesOf } from "../src/domain/problems.js";
 import { checkPolicy } from "../src/policy/guardrails.js";
+import { TEST_ACCOUNT, testConfig } from "./support/config-fixtures.js";
 
 const catalogue = loadCatalogue();
-const ACCOUNT = "123456789012";
+const ACCOUNT = TEST_ACCOUNT;
 const CTX = { partition: "aws", region: "us-east-1", accountId: ACCOUNT };
-const SERVICES = defaultConfig().allowed_services;
+const SERVICES = testConfig().allowed_services;
 
 function config(): Config {
-  const c = defaultConfig();
-  return { ...c, aws: { ...c.aws, region: "us-east-1", accounts: { prod: ACCOUNT } } };
+  return testConfig();
 }
 
 /** An ARN of each of the service's resource types, placeholders filled with plain names. */

@@ -4,7 +4,7 @@
 // the exit codes.
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { doctorCommand } from "../src/doctor/command.js";
+import { doctorCommand } from "../src/cli/doctor.js";
 import { CHECK_IDS, exitCode, runChecks, trusts, type CheckResult, type DoctorFacts } from "../src/doctor/checks.js";
 import { roleNameOf } from "../src/doctor/aws-facts.js";
 import { appLabels } from "../src/github/labels.js";

@@ -4,7 +4,6 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDrafter } from "../src/ai/gemini.js";
-import { defaultConfig } from "../src/domain/config.js";
 import type { AccessRequest, Config, PolicyDocument } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import { builtinDrafter, type Draft } from "../src/policy/drafter.js";
@@ -13,6 +12,7 @@ import { GENERATOR_VERSION, generatePolicy } from "../src/policy/generator.js";
 import { PROMPT_VERSION, RESPONSE_SCHEMA, SYSTEM_INSTRUCTION, quoteData } from "../src/policy/prompt.js";
 import { planRequest } from "../src/policy/pipeline.js";
 import { answer, apiError, promptText, startFakeGemini, type FakeGemini, type FakeReply, type RecordedRequest, type Responder } from "./support/fake-gemini.js";
+import { testConfig } from "./support/config-fixtures.js";
 
 const catalogue = loadCatalogue();
 const ACCOUNT = "111122223333";
@@ -37,8 +37,7 @@ const generated = generatePolicy(catalogue, baseRequest.request, { partition: "a
 const envelope = generated.policy;
 
 function config(timeoutSeconds = 5): Config {
-  const c = defaultConfig();
-  return { ...c, aws: { ...c.aws, accounts: { prod: ACCOUNT } }, ai: { provider: "gemini", model: MODEL, timeout_seconds: timeoutSeconds } };
+  return testConfig({ aws: { accounts: { prod: ACCOUNT } }, ai: { provider: "gemini", model: MODEL, timeout_seconds: timeoutSeconds } });
 }
 
 let fake: FakeGemini;

@@ -489,7 +489,7 @@ const statementArb: fc.Arbitrary<{ statement: Statement; base: [string, string] 
   .chain((base) =>
     fc
       .record({
-        Effect: fc.constantFrom("Allow", "Allow", "Deny") as fc.Arbitrary<"Allow" | "Deny">,
+        Effect: fc.constantFrom<"Allow" | "Deny">("Allow", "Allow", "Deny"),
         action: actionFrom(base[0]),
         moreActions: fc.array(actionPatternArb, { maxLength: 2 }),
         resource: resourceFrom(base[1]),
@@ -668,7 +668,7 @@ describe("evaluator vs iam-simulate: NotAction/NotResource, variables, escapes, 
   it("both refuse a policy with a mis-cased Effect, an action without a colon, Action with NotAction or a Principal", async () => {
     await fc.assert(
       fc.asyncProperty(caseArb, fc.nat(), fc.constantFrom(...CORRUPTIONS), async ([p, requests], which, corrupt) => {
-        const statements = p.Statement.map((st) => ({ ...st }) as Record<string, unknown>);
+        const statements = p.Statement.map((st): Record<string, unknown> => ({ ...st }));
         const i = which % statements.length;
         statements[i] = corrupt(statements[i] as Record<string, unknown>);
         const bad = raw(...statements);

@@ -67,7 +67,7 @@ beforeEach(async () => {
   fake.setPermission(REPO, "bob", "write");
   fake.setPermission(REPO, "alice", "write");
   probot = new Probot({ appId: fake.app.id, privateKey, secret: "s3cret", baseUrl: fake.url, Octokit: TestOctokit, logLevel: "fatal" });
-  gh = (await probot.auth(fake.app.installationId)) as unknown as Gh;
+  gh = await probot.auth(fake.app.installationId);
   asBob = new Octokit({ auth: fake.tokenFor("bob"), baseUrl: fake.url, log: quiet });
   asAlice = new Octokit({ auth: fake.tokenFor("alice"), baseUrl: fake.url, log: quiet });
 });

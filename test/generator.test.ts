@@ -18,8 +18,8 @@ import {
 import { explainPolicy } from "../src/policy/explain.js";
 import { COMPANIONS } from "../src/policy/companions.js";
 import { planRequest } from "../src/policy/pipeline.js";
-import { defaultConfig } from "../src/domain/config.js";
 import * as yaml from "js-yaml";
+import { testConfig } from "./support/config-fixtures.js";
 
 const catalogue = loadCatalogue();
 const GOLDEN = join(fileURLToPath(new URL(".", import.meta.url)), "golden");
@@ -617,7 +617,7 @@ describe("compressActions", () => {
 });
 
 describe("companion permissions", () => {
-  const config = { ...defaultConfig(), aws: { ...defaultConfig().aws, accounts: { main: ACCOUNT }, region: "eu-west-1" } };
+  const config = testConfig({ aws: { accounts: { main: ACCOUNT }, region: "eu-west-1" } });
   const plan = (items: RequestItem[]) =>
     planRequest(catalogue, { request: { version: 1, id: "1-t", requester: "alice", account: "main", duration: "1h", reason: "testing companions", request: items }, config, accountId: ACCOUNT, now: new Date("2026-11-27T09:00:00Z"), durationSeconds: 3600 });
   const KEY = "1234abcd-12ab-34cd-56ef-1234567890ab";

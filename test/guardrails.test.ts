@@ -4,32 +4,15 @@ import type { Config, ProblemCode } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import { checkPolicy, globCovers, namesUnscoped, policySize, resourceWithin, POLICY_LIMITS, type Verdict } from "../src/policy/guardrails.js";
 import { DANGEROUS_ACTIONS, DANGEROUS_COMBINATIONS, dangerousAction } from "../src/policy/dangerous.js";
+import { TEST_ACCOUNT, testConfig, withServices } from "./support/config-fixtures.js";
 
 const catalogue = loadCatalogue();
-const ACCOUNT = "123456789012";
+const ACCOUNT = TEST_ACCOUNT;
 const BUCKET = "arn:aws:s3:::reports";
 const OBJECTS = "arn:aws:s3:::reports/*";
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/app-runner`;
 
-function testConfig(overrides: Partial<Config> = {}): Config {
-  return {
-    aws: { mode: "iam", region: "us-east-1", partition: "aws", accounts: { prod: ACCOUNT }, allow_any_account: false },
-    principals: {},
-    approvers: [],
-    required_approvals: { low: 1, medium: 1, high: 2 },
-    allowed_services: ["cloudwatch", "dynamodb", "ec2", "ecr", "ecs", "kms", "lambda", "logs", "rds", "s3", "secretsmanager", "sns", "sqs", "ssm", "states"],
-    denied_actions: [],
-    allowed_dangerous_actions: [],
-    default_duration: "8h",
-    max_duration: "24h",
-    ai: { provider: "builtin", model: "gemini-2.5-flash", timeout_seconds: 20 },
-    notifications: {},
-    activity: { enabled: true, lookback_padding: "5m" },
-    ...overrides,
-  };
-}
-
-const WITH_IAM = testConfig({ allowed_services: [...testConfig().allowed_services, "iam", "sts"] });
+const WITH_IAM = testConfig(withServices("iam", "sts"));
 
 type Stmt = Record<string, unknown>;
 function policy(...Statement: Stmt[]): Record<string, unknown> {

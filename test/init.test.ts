@@ -18,8 +18,8 @@ import { CODEOWNERS_PATH, EXPIRE_PATH, FORM_PATH, KEEP_PATH, PINNED, README_PATH
 import { SLACK_WEBHOOK_VARIABLE } from "../src/secrets.js";
 import { checkInitFlags, InitFlagError, type InitOptions, type RawInitFlags } from "../src/init/options.js";
 import { desiredFiles, planInit } from "../src/init/plan.js";
-import { version } from "../src/cli.js";
-import { INIT_USAGE } from "../src/init/command.js";
+import { version } from "../src/cli/main.js";
+import { INIT_USAGE } from "../src/cli/init.js";
 import { issueBody } from "./support/app-harness.js";
 import { runCli } from "./support/cli.js";
 
@@ -383,7 +383,7 @@ describe("init --slack", () => {
     ["identity-center", IC],
   ] as const)("%s: names JIT_SLACK_WEBHOOK in the config and passes the environment secret to the sweep step only", (_mode, flags) => {
     const o = opts({ ...flags, slack: true });
-    const config = parseConfig(filesOf(o).get(CONFIG_PATH)!);
+    const config = parseConfig(filesOf(o).get(CONFIG_PATH));
     if (!config.ok) throw new Error(JSON.stringify(config.problems));
     expect(config.config.notifications.slack_webhook_env).toBe(SLACK_WEBHOOK_VARIABLE);
     expect(stepEnv(o)).toEqual({ [SLACK_WEBHOOK_VARIABLE]: `\${{ secrets.${SLACK_WEBHOOK_VARIABLE} }}` });
@@ -393,7 +393,7 @@ describe("init --slack", () => {
   it("without --slack, neither the config nor the workflows mention Slack", () => {
     const o = opts();
     expect(o.slack).toBe(false);
-    const config = parseConfig(filesOf(o).get(CONFIG_PATH)!);
+    const config = parseConfig(filesOf(o).get(CONFIG_PATH));
     if (!config.ok) throw new Error(JSON.stringify(config.problems));
     expect(config.config.notifications.slack_webhook_env).toBeUndefined();
     expect(stepEnv(o)).toBeUndefined();

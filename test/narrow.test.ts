@@ -1,7 +1,6 @@
 // Narrowing only: a model's policy intersected with the built-in envelope (src/policy/narrow.ts).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { defaultConfig } from "../src/domain/config.js";
 import type { AccessRequest, Config, PolicyDocument, RequestItem, Statement } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import { evaluate } from "../src/policy/evaluator.js";
@@ -9,6 +8,7 @@ import { generatePolicy } from "../src/policy/generator.js";
 import { resourceWithin } from "../src/policy/guardrails.js";
 import { narrowToEnvelope, pairsOutsideEnvelope } from "../src/policy/narrow.js";
 import { planRequest } from "../src/policy/pipeline.js";
+import { testConfig } from "./support/config-fixtures.js";
 
 const catalogue = loadCatalogue();
 const ACCOUNT = "111122223333";
@@ -26,8 +26,7 @@ const generated = generatePolicy(catalogue, ITEMS, CTX);
 const ENVELOPE = generated.policy;
 
 function config(): Config {
-  const c = defaultConfig();
-  return { ...c, aws: { ...c.aws, accounts: { prod: ACCOUNT } } };
+  return testConfig({ aws: { accounts: { prod: ACCOUNT } } });
 }
 
 function allow(Action: string[], Resource: string[], extra: Record<string, unknown> = {}): Record<string, unknown> {

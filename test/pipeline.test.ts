@@ -1,23 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { defaultConfig } from "../src/domain/config.js";
 import { codesOf } from "../src/domain/problems.js";
 import type { AccessRequest, Config, PolicyDocument } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import { planRequest } from "../src/policy/pipeline.js";
 import { stampExpiry } from "../src/policy/stamp.js";
 import { goldenCases, type GoldenCase } from "./support/golden.js";
+import { testConfig, withServices } from "./support/config-fixtures.js";
 
 const catalogue = loadCatalogue();
 const NOW = new Date("2026-11-27T09:00:00Z");
 
 function configFor(c: GoldenCase["ctx"], extra: Partial<Config> = {}): Config {
-  const base = defaultConfig();
-  return {
-    ...base,
+  return testConfig({
     ...extra,
-    aws: { ...base.aws, partition: c.partition as Config["aws"]["partition"], region: c.region, accounts: { main: c.accountId } },
-    allowed_services: [...base.allowed_services, "events"],
-  };
+    ...withServices("events"),
+    aws: { partition: c.partition as Config["aws"]["partition"], region: c.region, accounts: { main: c.accountId } },
+  });
 }
 
 function requestOf(items: AccessRequest["request"], policy?: PolicyDocument): AccessRequest {

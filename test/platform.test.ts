@@ -81,7 +81,7 @@ describe("packaging", () => {
 
   it("ships the app, the CLI, the sweep and what they read at run time — no Lambda build output", () => {
     const files = packed();
-    for (const needed of ["bin/jit-access.js", "dist/src/index.js", "dist/src/cli.js", "dist/sweep.js", "app.yml", ".github/ISSUE_TEMPLATE/access-request.yml"]) {
+    for (const needed of ["bin/jit-access.js", "dist/src/index.js", "dist/src/cli/main.js", "dist/sweep.js", "app.yml", ".github/ISSUE_TEMPLATE/access-request.yml"]) {
       expect(files, `${needed} is not in the package (run npm run build first if it is under dist/src)`).toContain(needed);
     }
     // dist/schemas/: the JSON schemas tsc copies next to dist/src/ (src/domain/schema.ts imports them).

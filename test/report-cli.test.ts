@@ -6,10 +6,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commitMessage } from "../src/domain/records.js";
+import { commitMessage, recordGrant, recordGrantFailed, recordRejected } from "../src/domain/records.js";
 import { dumpRequest } from "../src/domain/request-file.js";
 import type { AccessRequest } from "../src/domain/types.js";
+import { GitRecordStore } from "../src/store/git-store.js";
 import { runCli } from "./support/cli.js";
+import { createGitRepo, recordPath, type GitRepo } from "./support/git-repo.js";
 
 let dir: string;
 const FILE = "access-requests/prod/2026/12-logs.yaml";
@@ -113,5 +115,84 @@ describe("jit-access report", () => {
     } finally {
       rmSync(plain, { recursive: true, force: true });
     }
+  });
+});
+
+// Outcomes written the way the app writes them: a proposed record, then one commit per outcome
+// through the git record store — closed.code in the record, one Rule: trailer per code, and the
+// grant commit's Risk: trailer.
+describe("jit-access report on records with codes", () => {
+  let repo: GitRepo;
+  const outcomes: Array<{ id: string; status: "failed" | "rejected"; code?: string; rules: string[] }> = [
+    { id: "30-a", status: "failed", code: "guardrail.dangerous-action", rules: ["guardrail.dangerous-action"] },
+    { id: "31-b", status: "failed", code: "guardrail.dangerous-action", rules: ["guardrail.dangerous-action"] },
+    { id: "32-c", status: "rejected", code: "approval.self", rules: ["approval.self", "approval.stale-review"] },
+    { id: "33-d", status: "failed", code: "aws.grant-failed", rules: ["aws.grant-failed"] },
+    { id: "34-e", status: "rejected", code: "merge.not-merged", rules: ["merge.not-merged"] },
+    // No code in the record, but its commit names the rule.
+    { id: "35-f", status: "failed", rules: ["approval.insufficient"] },
+    // An older record: no code anywhere, and a reason that names a guardrail in English.
+    { id: "36-g", status: "rejected", rules: [] },
+  ];
+
+  beforeAll(async () => {
+    repo = createGitRepo("jit-report-codes-");
+    repo.write(".github/jit-access.yml", 'aws:\n  accounts:\n    prod: "111122223333"\n');
+    repo.commitAll("init");
+    const store = new GitRecordStore(repo.dir);
+    const propose = async (id: string) => {
+      const request: AccessRequest = { ...base, id };
+      const path = recordPath(id);
+      const w = await store.write(path, dumpRequest(request), { message: `jit-access: propose ${id} (issue #${id.split("-")[0]})`, expectedSha: undefined });
+      return { request, path, sha: w.sha };
+    };
+    for (const o of outcomes) {
+      const { request, path, sha } = await propose(o.id);
+      const closed = { at: "2026-11-20T10:00:00Z", reason: "s3:DeleteBucket is forbidden by denied_actions", ...(o.code ? { code: o.code } : {}) };
+      const moved = o.status === "failed" ? recordGrantFailed(request, closed) : recordRejected(request, closed);
+      if (!moved.ok) throw new Error(moved.message);
+      await store.write(path, dumpRequest(moved.request), { message: commitMessage(`jit-access: ${o.status === "failed" ? "fail" : "reject"} ${o.id}`, closed.reason, { "Request-Id": o.id, ...(o.rules.length ? { Rule: o.rules } : {}) }), expectedSha: sha });
+    }
+    // A read-only grant the app judged high risk: the trailer, not the policy, gives the tier.
+    const { request, path, sha } = await propose("37-h");
+    const granted = recordGrant(request, { approved_by: ["bob"], merge_commit: "b".repeat(40), granted_at: "2026-11-20T10:00:00Z", expires_at: "2099-01-01T00:00:00Z" });
+    if (!granted.ok) throw new Error(granted.message);
+    await store.write(path, dumpRequest(granted.request), { message: commitMessage("jit-access: grant 37-h until 2099-01-01T00:00:00Z", `Merged in ${"b".repeat(40)}.`, { "Request-Id": "37-h", Risk: "high" }), expectedSha: sha });
+  });
+
+  afterAll(() => repo.cleanup());
+
+  it("the blocked-by-rule panel shows the real counts from the records", async () => {
+    const r = await runCli(["report", "--format", "json"], repo.dir);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.totals).toMatchObject({ requests: 8, blocked: 7, by_status: { failed: 4, rejected: 3, active: 1 } });
+    expect(report.blocked.by_rule.map((b: { key: string; count: number }) => [b.key, b.count])).toEqual([
+      ["guardrail.dangerous-action", 2],
+      ["approval.insufficient", 1],
+      ["approval.self", 1],
+      ["aws.grant-failed", 1],
+      ["merge.not-merged", 1],
+      ["unclassified", 1],
+    ]);
+    expect(report.blocked.by_area.map((b: { key: string; count: number }) => [b.key, b.count])).toEqual([
+      ["approval", 2],
+      ["guardrail", 2],
+      ["aws", 1],
+      ["merge", 1],
+      ["unclassified", 1],
+    ]);
+    expect(report.blocked.recent.find((b: { id: string }) => b.id === "32-c")).toMatchObject({ rule: "approval.self", rule_source: "record", rules: ["approval.self", "approval.stale-review"] });
+    expect(report.blocked.recent.find((b: { id: string }) => b.id === "35-f")).toMatchObject({ rule: "approval.insufficient", rule_source: "commit" });
+    expect(report.riskiest).toEqual([expect.objectContaining({ id: "37-h", risk: "high", risk_source: "grant-commit" })]);
+  });
+
+  it("prints the panel in markdown with a label per code area", async () => {
+    const r = await runCli(["report"], repo.dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("### Blocked (7)");
+    expect(r.stdout).toContain("| policy guardrails: dangerous-action | guardrail.dangerous-action | 2 |");
+    expect(r.stdout).toContain("| unclassified: no code recorded | unclassified | 1 |");
   });
 });

@@ -4,14 +4,16 @@
 //   2-beta   bob   prod    dynamodb write    4h revoked  requested 11-21 10:00, merged 11:00, granted 11:00:20, revoked 12:00:20
 //   3-gamma  alice staging iam pm + s3 read  2h active   requested 11-27 10:00, merged 10:10, granted 10:10:30 (ends 12:10)
 //   4-delta  carol prod    s3 write          1h active   requested 11-27 09:00, merged 09:05, granted 09:05:05 (ended 10:05: awaiting sweep)
-//   5-eps    dave  prod    failed (denied_actions)       requested 11-22
-//   6-zeta   erin  staging rejected (closed unmerged)    requested 11-23
+//   5-eps    dave  prod    failed, code guardrail.denied-action (record and Rule: trailer)  requested 11-22
+//   6-zeta   erin  staging rejected, no code (an older record)                         requested 11-23
 //   7-eta    bob   prod    proposed                      requested 11-26
 //   8-theta  alice prod    lambda read       8h expired  requested 2025-06-01 00:00, merged 02:00, granted 02:01
 import { describe, expect, it } from "vitest";
 import { commitMessage } from "../src/domain/records.js";
 import type { AccessRequest } from "../src/domain/types.js";
-import { buildReport, classifyBlock, type ReportRecord } from "../src/report/aggregate.js";
+import fc from "fast-check";
+import { AREA_LABELS, buildReport, codeLabel, UNCLASSIFIED, type ReportRecord } from "../src/report/aggregate.js";
+import type { HistoryCommit } from "../src/report/history.js";
 import { parseGitLog, parseMergeDates } from "../src/report/history.js";
 import { renderReport } from "../src/report/render.js";
 import { humanSeconds, quantile, stat } from "../src/report/stats.js";
@@ -43,7 +45,7 @@ const records: AccessRequest[] = [
   }),
   req("4-delta", "carol", "prod", "1h", [{ service: "s3", access: ["write"], resources: ["b"] }], { status: "active", grant: grant(104, "2026-11-27T09:05:05Z", "2026-11-27T10:05:00Z") }),
   req("5-eps", "dave", "prod", "1h", [{ service: "s3", access: ["write"], resources: ["b"] }], {
-    status: "failed", closed: { at: "2026-11-22T10:00:00Z", reason: "policy.Statement[0].Action[1]: s3:DeleteBucket is forbidden by denied_actions (\"s3:Delete*\") in .github/jit-access.yml; remove it" },
+    status: "failed", closed: { at: "2026-11-22T10:00:00Z", code: "guardrail.denied-action", reason: "policy.Statement[0].Action[1]: s3:DeleteBucket is forbidden by denied_actions (\"s3:Delete*\") in .github/jit-access.yml; remove it" },
   }),
   req("6-zeta", "erin", "staging", "1h", [{ service: "sqs", access: ["write"], resources: ["q"] }], { status: "rejected", closed: { at: "2026-11-23T10:00:00Z", reason: "pull request closed without merging" } }),
   req("7-eta", "bob", "prod", "1h", [{ service: "s3", access: ["read"], resources: ["b"] }]),
@@ -77,6 +79,7 @@ function history() {
     if (r.grant) {
       commits.push(c(r.grant.granted_at, commitMessage(`jit-access: grant ${r.id} until ${r.grant.expires_at}`, `Merged in ${r.grant.merge_commit}; risk ${RISK[r.id]}.`, { "Request-Id": r.id, "Approved-By": ["zed"], "Expires-At": r.grant.expires_at }), [{ status: "M", path: file(r) }]));
     }
+    if (r.closed?.code) commits.push(c(r.closed.at, commitMessage(`jit-access: fail ${r.id}`, r.closed.reason, { "Request-Id": r.id, Rule: [r.closed.code] }), [{ status: "M", path: file(r) }]));
   }
   const text = toGitLogText(commits);
   const merges = Object.entries(MERGED).map(([k, d]) => `${sha(Number(k))}\0${d}\0`).join("\n");
@@ -118,7 +121,7 @@ describe("git log parsing", () => {
 describe("report numbers on a hand-built history", () => {
   it("counts requests, grants and active grants", () => {
     const r = buildReport(input());
-    expect(r.totals).toEqual({ requests: 8, by_status: { proposed: 1, active: 2, expired: 2, revoked: 1, rejected: 1, failed: 1 }, grants: 5, active_now: 1, awaiting_sweep: 1, blocked: 2, commits: 13, skipped_files: 0 });
+    expect(r.totals).toEqual({ requests: 8, by_status: { proposed: 1, active: 2, expired: 2, revoked: 1, rejected: 1, failed: 1 }, grants: 5, active_now: 1, awaiting_sweep: 1, blocked: 2, commits: 14, skipped_files: 0 });
     // Per service once per request: s3 in 1, 3, 4; dynamodb 2; iam 3; lambda 8. Ties by name.
     expect(r.grants_by_service).toEqual([{ key: "s3", count: 3 }, { key: "dynamodb", count: 1 }, { key: "iam", count: 1 }, { key: "lambda", count: 1 }]);
     expect(r.grants_by_account).toEqual([{ key: "prod", count: 4 }, { key: "staging", count: 1 }]);
@@ -166,16 +169,23 @@ describe("report numbers on a hand-built history", () => {
     expect(d.revoked).toEqual([{ id: "2-beta", requester: "bob", account: "prod", asked_seconds: 14400, used_seconds: 3600, by: "bob", reason: "done <!channel> | @team" }]);
   });
 
-  it("counts blocked requests by rule", () => {
+  it("counts blocked requests by the code in the record; a record without one is unclassified, whatever its reason says", () => {
     const b = buildReport(input()).blocked;
     expect(b.total).toBe(2);
-    expect(b.by_rule).toEqual([{ key: "closed-unmerged", count: 1, label: "PR closed without merging" }, { key: "denied-actions", count: 1, label: "denied_actions" }]);
-    expect(classifyBlock("failed", "insufficient-approvals: 1 of 2 approvals from authorized approvers")).toBe("approval");
-    expect(classifyBlock("failed", "the grant in AWS failed and was rolled back: throttled")).toBe("grant-failed");
-    expect(classifyBlock("failed", 'iam:PassRole is a privilege-escalation action; add "iam:PassRole" to allowed_dangerous_actions')).toBe("dangerous-action");
-    expect(classifyBlock("failed", "the resource \"arn:aws:s3:::x\" is wider than the request")).toBe("resource-scope");
-    expect(classifyBlock("failed", "something new")).toBe("other");
+    expect(b.by_rule).toEqual([
+      { key: "guardrail.denied-action", count: 1, label: "policy guardrails: denied-action" },
+      { key: UNCLASSIFIED, count: 1, label: "unclassified: no code recorded" },
+    ]);
+    expect(b.by_area).toEqual([
+      { key: "guardrail", count: 1, label: "policy guardrails" },
+      { key: UNCLASSIFIED, count: 1, label: "unclassified: no code recorded" },
+    ]);
+    expect(b.recent.map((x) => [x.id, x.rule, x.rule_source, x.rules])).toEqual([
+      ["6-zeta", UNCLASSIFIED, "none", []],
+      ["5-eps", "guardrail.denied-action", "record", ["guardrail.denied-action"]],
+    ]);
   });
+
 
   it("ranks the riskiest grants", () => {
     const top = buildReport(input()).riskiest;
@@ -201,6 +211,103 @@ describe("report numbers on a hand-built history", () => {
       ["8-theta", "low", "request"],
     ]);
     expect(r.timing.request_to_approval.count).toBe(0);
+  });
+});
+
+describe("blocked panel reads codes, never English", () => {
+  const blockedReq = (id: string, status: "failed" | "rejected", closed: Partial<NonNullable<AccessRequest["closed"]>> = {}): AccessRequest =>
+    req(id, "dave", "prod", "1h", [{ service: "s3", access: ["read"], resources: ["b"] }], { status, closed: { at: "2026-11-22T10:00:00Z", reason: "s3:DeleteBucket is forbidden by denied_actions", ...closed } });
+  let n = 5000;
+  const commit = (path: string, trailers: Record<string, string[]>): HistoryCommit => ({ sha: sha(n++), parents: [], authorDate: "2026-11-22T10:00:00Z", commitDate: "2026-11-22T10:00:00Z", subject: "jit-access: fail x", body: "", trailers, files: [{ status: "M", path }] });
+  const run = (reqs: AccessRequest[], commits: HistoryCommit[] = []) => buildReport({ records: reqs.map((r) => ({ file: file(r), request: r })), commits, now: NOW }).blocked;
+
+  it("takes the code from the record's commit (Rule: trailers) when the record has none, and lists every code", () => {
+    const r = blockedReq("20-a", "failed");
+    const b = run([r], [commit(file(r), { "Request-Id": ["20-a"], Rule: ["approval.self", "approval.stale-review"] })]);
+    expect(b.by_rule).toEqual([{ key: "approval.self", count: 1, label: "approval rules: self" }]);
+    expect(b.recent[0]).toMatchObject({ rule: "approval.self", rule_source: "commit", rules: ["approval.self", "approval.stale-review"] });
+  });
+
+  it("the record's own code wins over its commit's trailers", () => {
+    const r = blockedReq("21-a", "failed", { code: "aws.grant-failed" });
+    const b = run([r], [commit(file(r), { "Request-Id": ["21-a"], Rule: ["guardrail.denied-action"] })]);
+    expect(b.by_rule.map((x) => x.key)).toEqual(["aws.grant-failed"]);
+    expect(b.recent[0]).toMatchObject({ rule_source: "record", rules: ["guardrail.denied-action"] });
+  });
+
+  it("the newest commit with Rule: trailers counts (git log lists newest first)", () => {
+    const r = blockedReq("22-a", "rejected");
+    const b = run([r], [commit(file(r), { "Request-Id": ["22-a"], Rule: ["merge.not-merged"] }), commit(file(r), { "Request-Id": ["22-a"], Rule: ["approval.self"] })]);
+    expect(b.by_rule.map((x) => x.key)).toEqual(["merge.not-merged"]);
+  });
+
+  it.each([
+    ["a commit naming another request", (path: string) => commit(path, { "Request-Id": ["99-other"], Rule: ["approval.self"] })],
+    ["a commit that did not write the file", () => commit("access-requests/prod/2026/99-other.yaml", { "Request-Id": ["23-a"], Rule: ["approval.self"] })],
+    ["a commit without Request-Id", (path: string) => commit(path, { Rule: ["approval.self"] })],
+    ["a malformed Rule: trailer", (path: string) => commit(path, { "Request-Id": ["23-a"], Rule: ["Approval.Self", "approval", "approval.self; rm -rf"] })],
+    ["a Rule: trailer of an unknown area", (path: string) => commit(path, { "Request-Id": ["23-a"], Rule: ["bogus.rule"] })],
+  ])("%s does not classify the record", (_name, make) => {
+    const r = blockedReq("23-a", "failed");
+    const b = run([r], [make(file(r))]);
+    expect(b.by_rule.map((x) => x.key)).toEqual([UNCLASSIFIED]);
+    expect(b.recent[0]?.rule_source).toBe("none");
+  });
+
+  it.each(["Guardrail.dangerous-action", "guardrail", "guardrail.", "unknown-area.rule", `guardrail.${"x".repeat(80)}`, "guardrail.a b"])("a record code %j that is not <known area>.<rule> is unclassified", (code) => {
+    const b = run([blockedReq("24-a", "failed", { code })]);
+    expect(b.by_rule.map((x) => x.key)).toEqual([UNCLASSIFIED]);
+  });
+
+  it("labels every code area", () => {
+    for (const area of Object.keys(AREA_LABELS)) expect(codeLabel(`${area}.some-rule`)).toBe(`${AREA_LABELS[area as keyof typeof AREA_LABELS]}: some-rule`);
+    expect(codeLabel(UNCLASSIFIED)).toBe("unclassified: no code recorded");
+  });
+
+  it("property: the panel counts each rejected or failed record exactly once, by rule and by area", () => {
+    const areas = [...Object.keys(AREA_LABELS), "bogus", "Guardrail"];
+    const code = fc.tuple(fc.constantFrom(...areas), fc.constantFrom("self", "stale", "dangerous-action", "x.y", "", "A b")).map(([a, r]) => `${a}.${r}`);
+    const status = fc.constantFrom<NonNullable<AccessRequest["status"]>>("proposed", "active", "expired", "revoked", "rejected", "failed");
+    const item = fc.record({ status, code: fc.option(code, { nil: undefined }), trailer: fc.array(code, { maxLength: 3 }), trailerId: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 40 }), (items) => {
+        const reqs: AccessRequest[] = [];
+        const commits: HistoryCommit[] = [];
+        items.forEach((it, i) => {
+          const id = `${i + 1}-p`;
+          const closed = it.status === "proposed" || it.status === "active" ? undefined : { at: "2026-11-22T10:00:00Z", reason: "denied_actions approval dangerous", ...(it.code ? { code: it.code } : {}) };
+          const granted = it.status === "active" || it.status === "expired" || it.status === "revoked";
+          const r = req(id, "u", "prod", "1h", [{ service: "s3", access: ["read"], resources: ["b"] }], { status: it.status, ...(closed ? { closed } : {}), ...(granted ? { grant: grant(1, "2026-11-22T09:00:00Z", "2026-11-22T10:00:00Z") } : {}) });
+          reqs.push(r);
+          if (it.trailer.length) commits.push(commit(file(r), { "Request-Id": [it.trailerId ? id : "0-x"], Rule: it.trailer }));
+        });
+        const b = run(reqs, commits);
+        const expected = reqs.filter((r) => r.status === "rejected" || r.status === "failed").length;
+        const sum = (xs: Array<{ count: number }>) => xs.reduce((a, x) => a + x.count, 0);
+        expect(b.total).toBe(expected);
+        expect(sum(b.by_rule)).toBe(expected);
+        expect(sum(b.by_area)).toBe(expected);
+        // Every key is a code of a known area or the unclassified bucket.
+        for (const x of b.by_rule) expect(x.key === UNCLASSIFIED || Object.hasOwn(AREA_LABELS, x.key.split(".")[0] ?? "")).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("risk from the grant commit's Risk: trailer", () => {
+  const r = records.find((x) => x.id === "1-alpha") as AccessRequest;
+  const grantCommit = (trailers: Record<string, string[]>, body: string): HistoryCommit => ({ sha: sha(7000), parents: [], authorDate: "2026-11-20T09:30:10Z", commitDate: "2026-11-20T09:30:10Z", subject: `jit-access: grant ${r.id} until x`, body, trailers, files: [{ status: "M", path: file(r) }] });
+  const riskOf = (c: HistoryCommit) => buildReport({ records: [{ file: file(r), request: r }], commits: [c], now: NOW, accessLevelOf: (a) => LEVELS[a] }).riskiest[0];
+
+  it.each([
+    ["the trailer over the sentence", { "Request-Id": [r.id], Risk: ["high"] }, "risk low.", "high", "grant-commit"],
+    ["the trailer alone", { "Request-Id": [r.id], Risk: ["medium"] }, "", "medium", "grant-commit"],
+    ["the sentence of an older commit", { "Request-Id": [r.id] }, "risk medium.", "medium", "grant-commit"],
+    ["not an unknown tier", { "Request-Id": [r.id], Risk: ["extreme"] }, "", "low", "policy"],
+    ["not another request's trailer", { "Request-Id": ["9-other"], Risk: ["high"] }, "", "low", "policy"],
+  ])("takes %s", (_name, trailers, body, tier, source) => {
+    expect(riskOf(grantCommit(trailers, body))).toMatchObject({ risk: tier, risk_source: source });
   });
 });
 

@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { defaultConfig } from "../src/domain/config.js";
 import { parseRequestFile } from "../src/domain/request.js";
 import { dumpRequest, requestPath, setTopLevelFields } from "../src/domain/request-file.js";
 import type { AccessRequest } from "../src/domain/types.js";
+import { testConfig } from "./support/config-fixtures.js";
 
 const example = readFileSync(new URL("../access-requests/examples/142-financial-reports.yaml", import.meta.url), "utf8");
-const config = { ...defaultConfig(), aws: { ...defaultConfig().aws, accounts: { prod: "111122223333" } } };
+const config = testConfig({ aws: { accounts: { prod: "111122223333" } } });
 const policy = { Version: "2012-10-17" as const, Statement: [{ Sid: "S3Read", Effect: "Allow" as const, Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::financial-reports/*"] }] };
 
 describe("request files", () => {

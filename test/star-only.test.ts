@@ -2,21 +2,20 @@
 // "*" by the generator and the guardrails alike, and explained as such; everything else the data
 // marks with only optional resource types stays scoped.
 import { describe, expect, it } from "vitest";
-import { defaultConfig } from "../src/domain/config.js";
 import type { AccessRequest, Config, PolicyDocument, RequestItem } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import { authorizedOnlyOnStar, OPTIONAL_RESOURCE_ON_STAR } from "../src/policy/catalogue.js";
 import { codesOf } from "../src/domain/problems.js";
 import { checkPolicy } from "../src/policy/guardrails.js";
 import { planRequest } from "../src/policy/pipeline.js";
+import { TEST_ACCOUNT, testConfig } from "./support/config-fixtures.js";
 
 const catalogue = loadCatalogue();
-const ACCOUNT = "123456789012";
-const SERVICES = defaultConfig().allowed_services;
+const ACCOUNT = TEST_ACCOUNT;
+const SERVICES = testConfig().allowed_services;
 
 function config(): Config {
-  const c = defaultConfig();
-  return { ...c, aws: { ...c.aws, region: "us-east-1", accounts: { prod: ACCOUNT } } };
+  return testConfig();
 }
 function plan(request: RequestItem[]) {
   const req: AccessRequest = { version: 1, id: "9-metrics", requester: "alice", account: "prod", duration: "2h", reason: "dashboards", request };

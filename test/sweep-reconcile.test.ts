@@ -5,7 +5,7 @@ import { CreatePolicyCommand, IAMClient } from "@aws-sdk/client-iam";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Grants, ManagedResource } from "../src/aws/types.js";
 import { dumpRequest } from "../src/domain/request-file.js";
-import type { AccessRequest, Config } from "../src/domain/types.js";
+import type { Config } from "../src/domain/types.js";
 import { GitRecordStore } from "../src/store/git-store.js";
 import { planSweep, type SweepRecord } from "../src/sweep/plan.js";
 import { runSweep } from "../src/sweep/run.js";
@@ -46,10 +46,10 @@ describe("drift reconcile (iam)", () => {
     await grants.grant(testRequest({ id: "101-orphan" }), testPolicy("a"), T("16:00"));
     // 102: revoked in git, but AWS still holds it (a /revoke whose AWS call half failed).
     const revoked = await seedActive(repo, grants, { id: "102-revoked", expiresAt: T("16:00"), requester: "carol" });
-    repo.write(revoked.path, dumpRequest({ ...revoked.request, status: "revoked", closed: { at: T("09:00"), reason: "done" } } as AccessRequest));
+    repo.write(revoked.path, dumpRequest({ ...revoked.request, status: "revoked", closed: { at: T("09:00"), reason: "done" } }));
     // 103: expired in git; its policy is gone but its schedules are left.
     const leftover = await seedActive(repo, grants, { id: "103-schedules", expiresAt: T("16:00"), requester: "bob" });
-    repo.write(leftover.path, dumpRequest({ ...leftover.request, status: "expired", closed: { at: T("09:00"), reason: "expired" } } as AccessRequest));
+    repo.write(leftover.path, dumpRequest({ ...leftover.request, status: "expired", closed: { at: T("09:00"), reason: "expired" } }));
     iam().policies.delete(leftover.resources[0]!);
     iam().roles.get("bob-role")!.attached = [];
     // 104: merged and being granted: the record is still proposed.

@@ -115,7 +115,7 @@ describe("malformed webhook payloads", () => {
     try {
       for (const [name, build, [, mutate]] of cases()) {
         const event = build();
-        const payload = structuredClone(event.payload) as Record<string, unknown>;
+        const payload = structuredClone<Record<string, unknown>>(event.payload);
         mutate(payload);
         const awsBefore = h.aws.calls.length;
         const writesBefore = h.github.writes().length;

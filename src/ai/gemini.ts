@@ -86,7 +86,7 @@ function seconds(ms: number): string {
 function describe(e: unknown): string {
   if (!(e instanceof Error)) return "unknown error";
   const cause = (e as { cause?: unknown }).cause;
-  const code = cause && typeof cause === "object" && "code" in cause ? ` ${String((cause as { code: unknown }).code)}` : "";
+  const code = cause && typeof cause === "object" && "code" in cause ? ` ${String(cause.code)}` : "";
   return `${e.message.slice(0, 200)}${code}`;
 }
 

@@ -19,20 +19,13 @@ import {
   type IcContext,
 } from "./identity-center.js";
 import { assertRequestId, grantTags, iamPolicyArn, permissionSetName } from "./naming.js";
-import {
-  assertFutureExpiry,
-  buildSchedules,
-  NotOwnedError,
-  ownedTarget,
-  planRollback,
-  policySizeProblem,
-  policyText,
-  resolveTarget,
-  schedulePlacement,
-  sessionDuration,
-  type RevokeAction,
-  type Step,
-} from "./plan.js";
+import { assertFutureExpiry, sessionDuration } from "./expiry.js";
+import { policySizeProblem } from "./limits.js";
+import { NotOwnedError, ownedTarget } from "./ownership.js";
+import { policyText } from "./policy-text.js";
+import { planRollback, type Step } from "./rollback.js";
+import { buildSchedules, type RevokeAction } from "./schedules.js";
+import { resolveTarget, schedulePlacement } from "./target.js";
 import { Journal, KeyedMutex, messageOf, realSleep, type Backoff, type Sleep } from "./runtime.js";
 import { deleteSchedule, ensureSchedule, listSchedules } from "./scheduler.js";
 import type { GrantMeta, GrantResult, Grants, ManagedResource, RevokeResult, RevokeTarget } from "./types.js";

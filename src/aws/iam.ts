@@ -19,7 +19,9 @@ import {
 } from "@aws-sdk/client-iam";
 import type { AwsClients } from "./clients.js";
 import { IAM_POLICY_PATH, iamPolicyArn, iamPolicyName, tagMap, TAG_EXPIRES_AT, TAG_PR, TAG_REQUEST, type Tag } from "./naming.js";
-import { attachQuotaMessage, NotOwnedError, sameJson } from "./plan.js";
+import { attachQuotaMessage } from "./limits.js";
+import { NotOwnedError } from "./ownership.js";
+import { sameJson } from "./policy-text.js";
 import { isError, type Journal } from "./runtime.js";
 import { ExistingDifferentError } from "./scheduler.js";
 import type { ManagedResource } from "./types.js";

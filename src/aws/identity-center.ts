@@ -22,7 +22,8 @@ import {
   type SSOAdminClient,
 } from "@aws-sdk/client-sso-admin";
 import { NAME_PREFIX, permissionSetName, tagMap, TAG_EXPIRES_AT, TAG_PR, TAG_REQUEST, type Tag } from "./naming.js";
-import { NotOwnedError, sameJson } from "./plan.js";
+import { NotOwnedError } from "./ownership.js";
+import { sameJson } from "./policy-text.js";
 import { isError, pollUntil, retryOn, type Backoff, type Journal, type Sleep } from "./runtime.js";
 import { ExistingDifferentError } from "./scheduler.js";
 import type { ManagedResource } from "./types.js";

@@ -1,6 +1,6 @@
 // Small runtime helpers: error names, a per-key mutex, bounded retries of conflicts and polling.
 
-import type { JournalEntry, Step } from "./plan.js";
+import type { JournalEntry, Step } from "./rollback.js";
 import { backoffCeiling, fullJitter, type Random } from "../backoff.js";
 
 export type Sleep = (ms: number) => Promise<void>;

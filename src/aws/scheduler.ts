@@ -8,7 +8,8 @@ import {
   type SchedulerClient,
 } from "@aws-sdk/client-scheduler";
 import { SCHEDULE_GROUP } from "./naming.js";
-import { sameSchedule, type JournalEntry, type ScheduleInput } from "./plan.js";
+import type { JournalEntry } from "./rollback.js";
+import { sameSchedule, type ScheduleInput } from "./schedules.js";
 import { isError } from "./runtime.js";
 import type { ManagedResource } from "./types.js";
 

@@ -3,10 +3,10 @@
 // calls the deploy template's app role is checked against. Read-only calls only; each failure
 // becomes a Read { ok: false } naming the error.
 import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
-import { GetUserIdCommand, IdentitystoreClient, ListUsersCommand, type IdentitystoreClientConfig } from "@aws-sdk/client-identitystore";
+import { GetUserIdCommand, IdentitystoreClient, ListUsersCommand } from "@aws-sdk/client-identitystore";
 import { GetScheduleGroupCommand, SchedulerClient, type SchedulerClientConfig } from "@aws-sdk/client-scheduler";
-import { ListInstancesCommand, SSOAdminClient, type SSOAdminClientConfig } from "@aws-sdk/client-sso-admin";
-import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
+import { ListInstancesCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { ClientSettings } from "../aws/clients.js";
 import { SCHEDULE_GROUP } from "../aws/naming.js";
 import type { Config } from "../domain/types.js";
@@ -47,7 +47,7 @@ export function roleNameOf(arn: string): string | undefined {
 }
 
 export async function gatherAwsFacts(config: Config, settings: ClientSettings): Promise<AwsFacts> {
-  const sts = new STSClient(settings as STSClientConfig);
+  const sts = new STSClient(settings);
   const caller = await read(async () => {
     const out = await sts.send(new GetCallerIdentityCommand({}));
     return { account: out.Account ?? "?", arn: out.Arn ?? "?" };
@@ -76,7 +76,7 @@ export async function gatherAwsFacts(config: Config, settings: ClientSettings): 
   const ic = config.aws.identity_center;
   if (config.aws.mode === "identity-center" && ic) {
     facts.instances = await read(async () => {
-      const sso = new SSOAdminClient(settings as SSOAdminClientConfig);
+      const sso = new SSOAdminClient(settings);
       const out: Array<{ instanceArn: string; identityStoreId: string }> = [];
       let NextToken: string | undefined;
       do {
@@ -86,7 +86,7 @@ export async function gatherAwsFacts(config: Config, settings: ClientSettings): 
       } while (NextToken);
       return out;
     });
-    const store = new IdentitystoreClient(settings as IdentitystoreClientConfig);
+    const store = new IdentitystoreClient(settings);
     facts.identityStore = await read(async () => {
       // One cheap read proves the store answers even when no principal is an sso_user.
       await store.send(new ListUsersCommand({ IdentityStoreId: ic.identity_store_id, MaxResults: 1 }));

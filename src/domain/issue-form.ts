@@ -72,7 +72,7 @@ export function parseIssueForm(body: unknown, template: FormTemplate, ctx: Issue
 
   let parsed: Record<string, unknown>;
   try {
-    parsed = parseIssue(text, template.text) as Record<string, unknown>;
+    parsed = parseIssue(text, template.text);
   } catch {
     return fail("form.unreadable", "the issue body could not be read as the access request form; re-open it with the form");
   }

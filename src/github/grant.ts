@@ -83,7 +83,7 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
     return { kind: "blocked", reasons };
   };
 
-  const files: ChangedFile[] = listed.map((f) => ({ path: f.filename, status: f.status as ChangedFile["status"], previousPath: f.previous_filename ?? null }));
+  const files: ChangedFile[] = listed.map((f) => ({ path: f.filename, status: f.status, previousPath: f.previous_filename ?? null }));
   const fileProblem = checkChangedFiles(files, pr.changedFiles);
   if (fileProblem) return blocked([fileProblem.message]);
   const path = files[0]!.path;
@@ -249,7 +249,7 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
       if (!next.ok) return { kind: "skip", reason: next.message };
       return {
         kind: "write",
-        text: dumpRequest(next.request as AccessRequest, `Written by jit-access. Granted from pull request #${pr.number}.`),
+        text: dumpRequest(next.request, `Written by jit-access. Granted from pull request #${pr.number}.`),
         message: commitMessage(`jit-access: grant ${request.id} until ${expiresAt}`, `Merged in ${pr.mergeCommitSha}; risk ${plan.verdict.risk}.`, {
           "Request-Id": request.id,
           "Approved-By": decision.approvedBy,

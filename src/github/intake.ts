@@ -238,7 +238,7 @@ async function readIssueText(octokit: ProbotOctokit, repo: RepoRef, number: numb
 type OpenPull = { number: number; title: string; body: string | null; user: { login: string; type: string } | null; head: { ref: string; repo: { full_name: string } | null } };
 
 async function openPulls(octokit: ProbotOctokit, repo: RepoRef): Promise<OpenPull[]> {
-  return (await octokit.paginate(octokit.rest.pulls.list, { owner: repo.owner, repo: repo.repo, state: "open", per_page: 100 })) as OpenPull[];
+  return await octokit.paginate(octokit.rest.pulls.list, { owner: repo.owner, repo: repo.repo, state: "open", per_page: 100 });
 }
 
 const isAppPull = (p: OpenPull, appLogin: string): boolean => p.user?.type === "Bot" && sameLogin(p.user.login, appLogin);

@@ -48,7 +48,7 @@ export function readIssue(payload: unknown): Read<IssueInput & { state: string }
   // unlabelled issue may still be taken as a request by the shape of its body.
   const labels = i.labels.map((l) => (typeof l === "string" ? l : str(obj(l)?.name)));
   if (!labels.every((l): l is string => typeof l === "string" && l !== "")) return fail("issue.labels has an entry that is not a label");
-  return { ok: true, value: { number, title, body: (i.body as string | null | undefined) ?? null, author, createdAt, labels, state: str(i.state) ?? "open" } };
+  return { ok: true, value: { number, title, body: i.body ?? null, author, createdAt, labels, state: str(i.state) ?? "open" } };
 }
 
 function readPrCore(payload: unknown): Read<{ p: Obj; number: number; headSha: string; headRef: string; baseSha: string; baseRef: string; sameRepo: boolean; changedFiles?: number }> {
@@ -79,7 +79,7 @@ export function readPrRef(payload: unknown): Read<PrRef> {
   if (!r.ok) return r;
   const { p, number, headSha, headRef, baseRef, sameRepo, changedFiles } = r.value;
   const title = typeof p.title === "string" ? p.title : undefined;
-  const body = typeof p.body === "string" || p.body === null ? (p.body as string | null) : undefined;
+  const body = typeof p.body === "string" || p.body === null ? p.body : undefined;
   return {
     ok: true,
     value: {
@@ -129,7 +129,7 @@ export function readClosedPr(payload: unknown): Read<MergedPr & { baseRef: strin
       sameRepo,
       author: readUser(p.user) ?? null,
       ...(changedFiles !== undefined ? { changedFiles } : {}),
-      ...(str(p.html_url) ? { htmlUrl: str(p.html_url) as string } : {}),
+      ...(str(p.html_url) ? { htmlUrl: str(p.html_url) } : {}),
     },
   };
 }

@@ -83,7 +83,7 @@ export async function checkPullRequest(
     return report(false, `Invalid request: ${problems.length} problem(s)`, problemList(problems));
   };
 
-  const files: ChangedFile[] = listed.map((f) => ({ path: f.filename, status: f.status as ChangedFile["status"], previousPath: f.previous_filename ?? null }));
+  const files: ChangedFile[] = listed.map((f) => ({ path: f.filename, status: f.status, previousPath: f.previous_filename ?? null }));
   const fileProblem = checkChangedFiles(files, pr.changedFiles);
   if (fileProblem) return invalid([{ path: "", message: fileProblem.message }]);
   const path = files[0]!.path;

@@ -1,5 +1,5 @@
 // What `jit-access init` writes, given its options and what the directory already holds. Pure:
-// the caller reads the existing files and writes the planned ones (src/init/command.ts).
+// the caller reads the existing files and writes the planned ones (src/cli/init.ts).
 import { parseConfig } from "../domain/config.js";
 import { loadFormTemplate } from "../domain/issue-form.js";
 import type { Problem } from "../domain/types.js";

@@ -36,7 +36,7 @@ export function expiringSoon(
   const t = now.getTime();
   const out: ExpiringGrant[] = [];
   for (const rec of records) {
-    const request = "version" in rec ? (rec as AccessRequest) : (rec as { request?: AccessRequest }).request;
+    const request = "version" in rec ? rec : (rec as { request?: AccessRequest }).request;
     if (!request || request.status !== "active" || !request.grant) continue;
     const exp = Date.parse(request.grant.expires_at);
     if (!Number.isFinite(exp) || exp <= t || exp > t + windowMs) continue;

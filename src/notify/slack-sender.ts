@@ -52,7 +52,7 @@ export function checkWebhookUrl(raw: string | undefined, opts: { allowLoopbackHt
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function sendSlack(url: URL, payload: SlackPayload, opts: SendOptions = {}): Promise<SendResult> {
-  const doFetch = opts.fetch ?? (globalThis.fetch as unknown as FetchLike);
+  const doFetch = opts.fetch ?? globalThis.fetch;
   const sleep = opts.sleep ?? realSleep;
   const now = opts.now ?? Date.now;
   const log = opts.log ?? ((l: string) => console.warn(l));

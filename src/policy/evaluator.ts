@@ -621,7 +621,7 @@ function readContext(context: unknown): Map<string, string | string[]> | string 
   for (const [key, value] of Object.entries(context)) {
     const ok = typeof value === "string" || (Array.isArray(value) && value.every((v) => typeof v === "string"));
     if (!ok) return `context key ${key} must be a string or a list of strings, got ${JSON.stringify(value)}`;
-    out.set(key.toLowerCase(), value as string | string[]);
+    out.set(key.toLowerCase(), value);
   }
   return out;
 }

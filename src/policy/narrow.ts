@@ -168,7 +168,7 @@ export function narrowToEnvelope(catalogue: Catalogue, envelope: PolicyDocument,
     const actions = strings(own(st, "Action"), "Action");
     const resources = strings(own(st, "Resource"), "Resource");
     if (typeof actions === "string" || typeof resources === "string") {
-      warn("draft.dropped", path, `dropped: ${typeof actions === "string" ? actions : resources}`);
+      warn("draft.dropped", path, `dropped: ${typeof actions === "string" ? actions : String(resources)}`);
       return;
     }
 

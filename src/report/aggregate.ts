@@ -9,15 +9,16 @@
 // - granted_at: grant.granted_at from the record (when AWS returned).
 // - the period (--since): a request belongs to it when requested_at (else granted_at, else
 //   closed.at) is on or after since; "active now" always covers every record.
-// - blocked: records with status failed or rejected; their closed.reason is classified into a
-//   guardrail or approval rule. Merges the app refused only on GitHub (comment and label, no
-//   record written) are not in git and so not counted.
-// - risk: the tier in the grant commit ("risk high."), else derived from the policy actions
-//   (catalogue levels when given, and the curated dangerous-action list), else from the access
-//   levels asked.
+// - blocked: records with status failed or rejected, grouped by the code of the rule that closed
+//   them: closed.code in the record, else the first `Rule:` trailer of the newest commit that
+//   wrote the record, else `unclassified`. The English closed.reason is shown, never parsed.
+// - risk: the grant commit's `Risk:` trailer (older grant commits say "risk high." in the body),
+//   else derived from the policy actions (catalogue levels when given, and the curated
+//   dangerous-action list), else from the access levels asked.
 import { isoSeconds } from "../domain/time.js";
 import { parseDuration } from "../domain/duration.js";
-import type { AccessLevel, AccessRequest, RequestStatus, RiskTier } from "../domain/types.js";
+import { PROBLEM_CODE } from "../domain/problems.js";
+import type { AccessLevel, AccessRequest, ProblemArea, RequestStatus, RiskTier } from "../domain/types.js";
 import { dangerousAction } from "../policy/dangerous.js";
 import type { HistoryCommit } from "./history.js";
 import { sortedCounts, stat, type Count, type Stat } from "./stats.js";
@@ -73,7 +74,12 @@ export interface BlockedRow {
   requester: string;
   account: string;
   status: "failed" | "rejected";
+  /** The code it is counted under (`<area>.<rule>`), or `unclassified`. */
   rule: string;
+  /** Where the code came from: the record's closed.code, a `Rule:` trailer, or nowhere. */
+  rule_source: "record" | "commit" | "none";
+  /** Every code the record's commit names (its `Rule:` trailers), else the record's code. */
+  rules: string[];
   reason: string;
   at: string | null;
 }
@@ -124,7 +130,8 @@ export interface Report {
     early_revoke_used_ratio: Stat;
     revoked: RevokeRow[];
   };
-  blocked: { total: number; by_rule: Array<Count & { label: string }>; recent: BlockedRow[] };
+  /** by_rule: one row per code; by_area: the same records per code area. Both total `total`. */
+  blocked: { total: number; by_rule: Array<Count & { label: string }>; by_area: Array<Count & { label: string }>; recent: BlockedRow[] };
   riskiest: RiskRow[];
   skipped: Array<{ file: string; reason: string }>;
   notes: string[];
@@ -139,43 +146,53 @@ export const DEFINITIONS: Record<string, string> = {
   granted_at: "grant.granted_at in the record: when AWS confirmed the grant.",
   grants: "Records with a grant (status active, expired or revoked). Per service: once per service named in the request.",
   durations: "Closed grants only. Asked: the request's duration. Used: until closed.at for revoked grants, until expires_at for expired ones.",
-  blocked: "Records with status failed or rejected, by the rule named in closed.reason. Merges refused only on GitHub (no record commit) are not in git and not counted.",
-  risk: "The tier in the grant commit message, else from the policy's actions (permissions-management or a curated dangerous action: high; write/tagging: medium), else from the access levels asked.",
+  blocked: "Records with status failed or rejected, by the code of the rule that closed them: closed.code in the record, else the first Rule: trailer of the newest commit writing the record, else unclassified (records written before codes). Merges refused only on GitHub (no record commit) are not in git and not counted.",
+  risk: "The Risk: trailer of the grant commit (older grant commits: the tier named in its message), else from the policy's actions (permissions-management or a curated dangerous action: high; write/tagging: medium), else from the access levels asked.",
   quantiles: "Median and p90 by linear interpolation between closest ranks (numpy's default).",
   riskiest: "Grants in the period ordered by tier, then dangerous actions, then permissions-management actions, then duration.",
 };
 
-export const RULE_LABELS: Record<string, string> = {
-  "denied-actions": "denied_actions",
-  "dangerous-action": "dangerous action not allowed",
-  "allowed-services": "service not in allowed_services",
-  "resource-scope": "resource wider than the request / wildcard",
-  "policy-size": "policy size quota",
-  "policy-grammar": "policy grammar (NotAction, Principal, unknown action...)",
+/** What each code area means to a reader of the report; codes are `<area>.<rule>`. */
+export const AREA_LABELS: Record<ProblemArea, string> = {
+  yaml: "request file not valid YAML",
+  schema: "request file schema",
+  config: "configuration",
+  request: "request rules (account, duration, requester)",
+  form: "issue form",
+  guardrail: "policy guardrails",
+  draft: "policy draft (model output)",
   approval: "approval rules",
-  "grant-failed": "AWS grant failed or not recorded",
-  "expired-before-use": "would expire before use",
-  "request-invalid": "request file invalid",
-  "closed-unmerged": "PR closed without merging",
-  other: "other",
+  merge: "merge checks",
+  record: "record integrity",
+  aws: "AWS grant",
+  github: "GitHub",
+  cli: "command line",
 };
 
-const RULES: Array<[string, RegExp]> = [
-  ["denied-actions", /denied_actions/],
-  ["dangerous-action", /allowed_dangerous_actions|privilege.escalation|credentials.exposure|dangerous/i],
-  ["allowed-services", /allowed_services/],
-  ["policy-size", /holds at most|characters once stamped|bytes of UTF-8/i],
-  ["resource-scope", /wider than the request|not within any requested resource|wildcard in the (region|account)|grants every resource|only for actions/i],
-  ["policy-grammar", /NotAction|NotResource|Principal is not allowed|is not an IAM action|does not exist|unknown key|Statement/],
-  ["approval", /^(one-request-file|request-file-status|not-merged|missing-data|unknown-commit-author|blob-changed|self-approval|stale-approval|not-authorized|bot-approval|changes-requested|insufficient-approvals):|approv/i],
-  ["grant-failed", /in AWS failed|rolled back|could not be recorded|revoked again/i],
-  ["expired-before-use", /would expire at/i],
-  ["request-invalid", /duration|account|requester|principal|is not in the merge commit|example|no policy/i],
-];
+/** The bucket of blocked records that carry no code (written before records had codes). */
+export const UNCLASSIFIED = "unclassified";
+const UNCLASSIFIED_LABEL = "unclassified: no code recorded";
 
-export function classifyBlock(status: "failed" | "rejected", reason: string): string {
-  for (const [rule, re] of RULES) if (re.test(reason)) return rule;
-  return status === "rejected" ? "closed-unmerged" : "other";
+/** The area of a well-formed code with a known area; undefined otherwise. */
+function areaOf(code: string): ProblemArea | undefined {
+  if (code.length > 80 || !PROBLEM_CODE.test(code)) return undefined;
+  const area = code.slice(0, code.indexOf("."));
+  return Object.hasOwn(AREA_LABELS, area) ? (area as ProblemArea) : undefined;
+}
+
+/** A code the report counts under its own name: well formed, of a known area. */
+export function isReportableCode(code: unknown): code is string {
+  return typeof code === "string" && areaOf(code) !== undefined;
+}
+
+/** `policy guardrails: dangerous-action` for `guardrail.dangerous-action`. */
+export function codeLabel(code: string): string {
+  const area = areaOf(code);
+  return area ? `${AREA_LABELS[area]}: ${code.slice(area.length + 1)}` : UNCLASSIFIED_LABEL;
+}
+
+function areaLabel(key: string): string {
+  return Object.hasOwn(AREA_LABELS, key) ? AREA_LABELS[key as ProblemArea] : UNCLASSIFIED_LABEL;
 }
 
 const TIER_RANK: Record<RiskTier, number> = { low: 1, medium: 2, high: 3 };
@@ -189,7 +206,13 @@ interface Indexed {
   commitDate: Map<string, number>;
   /** Request-Id → risk tier named by its grant commit. */
   grantRisk: Map<string, RiskTier>;
+  /** `path NUL Request-Id` → the `Rule:` codes of the newest commit writing that record with any. */
+  rules: Map<string, string[]>;
 }
+
+const TIERS: ReadonlySet<string> = new Set<RiskTier>(["low", "medium", "high"]);
+/** More codes than this on one commit is not something the app writes; the rest are ignored. */
+const MAX_RULES = 20;
 
 function ms(iso: string | undefined): number | undefined {
   if (!iso) return undefined;
@@ -202,6 +225,8 @@ function indexHistory(commits: readonly HistoryCommit[], mergeDates: ReadonlyMap
   const touchedAt = new Map<string, number>();
   const commitDate = new Map<string, number>();
   const grantRisk = new Map<string, RiskTier>();
+  const trailerRisk = new Map<string, RiskTier>();
+  const rules = new Map<string, string[]>();
   const earliest = (m: Map<string, number>, k: string, t: number) => {
     const cur = m.get(k);
     if (cur === undefined || t < cur) m.set(k, t);
@@ -216,17 +241,24 @@ function indexHistory(commits: readonly HistoryCommit[], mergeDates: ReadonlyMap
         if (f.status === "A") earliest(addedAt, f.path, at);
       }
     }
+    const id = c.trailers["Request-Id"]?.[0];
+    if (!id) continue;
     if (c.subject.startsWith("jit-access: grant ")) {
-      const id = c.trailers["Request-Id"]?.[0];
+      // Newest first: the first grant commit seen for an id is its latest grant.
+      const tier = c.trailers["Risk"]?.[0];
+      if (tier !== undefined && TIERS.has(tier) && !trailerRisk.has(id)) trailerRisk.set(id, tier as RiskTier);
       const m = /\brisk (low|medium|high)\b/.exec(c.body);
-      if (id && m) grantRisk.set(id, m[1] as RiskTier);
+      if (m && !grantRisk.has(id)) grantRisk.set(id, m[1] as RiskTier);
     }
+    const codes = (c.trailers["Rule"] ?? []).slice(0, MAX_RULES).filter(isReportableCode);
+    if (codes.length) for (const f of c.files) if (!rules.has(`${f.path}\0${id}`)) rules.set(`${f.path}\0${id}`, codes);
   }
+  for (const [id, tier] of trailerRisk) grantRisk.set(id, tier);
   for (const [sha, iso] of mergeDates ?? []) {
     const t = ms(iso);
     if (t !== undefined) commitDate.set(sha, t);
   }
-  return { addedAt, touchedAt, commitDate, grantRisk };
+  return { addedAt, touchedAt, commitDate, grantRisk, rules };
 }
 
 /** Allow actions of the policy, each with whether it is granted on an unscoped resource. */
@@ -295,6 +327,19 @@ function buckets(values: readonly number[]): Count[] {
   return counts;
 }
 
+/**
+ * The code a blocked record is counted under. The record is the source of truth; the `Rule:`
+ * trailers count from a commit that wrote this file and names this request. Nothing is read from
+ * the English reason.
+ */
+function blockedRule(r: AccessRequest, commitCodes: readonly string[]): { rule: string; source: BlockedRow["rule_source"]; rules: string[] } {
+  const own = r.closed?.code;
+  if (isReportableCode(own)) return { rule: own, source: "record", rules: commitCodes.length ? [...commitCodes] : [own] };
+  const first = commitCodes[0];
+  if (first !== undefined) return { rule: first, source: "commit", rules: [...commitCodes] };
+  return { rule: UNCLASSIFIED, source: "none", rules: [] };
+}
+
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
 export function buildReport(input: ReportInput): Report {
@@ -319,6 +364,7 @@ export function buildReport(input: ReportInput): Report {
   const revoked: RevokeRow[] = [];
   const revokeRatios: number[] = [];
   const blockedRules = new Map<string, number>();
+  const blockedAreas = new Map<string, number>();
   const blocked: BlockedRow[] = [];
   const risky: RiskRow[] = [];
   let inPeriod = 0;
@@ -377,10 +423,10 @@ export function buildReport(input: ReportInput): Report {
     }
 
     if (status === "failed" || status === "rejected") {
-      const reason = r.closed?.reason ?? "";
-      const rule = classifyBlock(status, reason);
+      const { rule, source, rules } = blockedRule(r, idx.rules.get(`${file}\0${r.id}`) ?? []);
       bump(blockedRules, rule);
-      blocked.push({ id: r.id, requester: r.requester, account: r.account, status, rule, reason, at: r.closed?.at ?? null });
+      bump(blockedAreas, areaOf(rule) ?? UNCLASSIFIED);
+      blocked.push({ id: r.id, requester: r.requester, account: r.account, status, rule, rule_source: source, rules, reason: r.closed?.reason ?? "", at: r.closed?.at ?? null });
     }
   }
 
@@ -418,7 +464,9 @@ export function buildReport(input: ReportInput): Report {
       early_revoke_used_ratio: stat(revokeRatios),
       revoked: revoked.slice(0, top),
     },
-    blocked: { total: blocked.length, by_rule: sortedCounts(blockedRules).map((c) => ({ ...c, label: RULE_LABELS[c.key] ?? c.key })), recent: blocked.slice(0, top) },
+    blocked: { total: blocked.length, by_rule: sortedCounts(blockedRules).map((c) => ({ ...c, label: codeLabel(c.key) })),
+      by_area: sortedCounts(blockedAreas).map((c) => ({ ...c, label: areaLabel(c.key) })),
+      recent: blocked.slice(0, top) },
     riskiest: risky.slice(0, top),
     skipped: [...(input.skipped ?? [])],
     notes: [...(input.notes ?? [])],

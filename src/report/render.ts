@@ -71,7 +71,8 @@ export function renderMarkdown(r: Report): string {
   out.push(`${d.closed_grants} closed grants asked for ${hours(d.asked_seconds)} and used ${hours(d.used_seconds)} (${pct(d.used_ratio)}). ${d.early_revokes} revoked early; they used a median ${pct(d.early_revoke_used_ratio.median)} of the time asked.`, "");
   out.push(mdTable(["request", "requester", "asked", "used", "revoked by", "reason"], d.revoked.map((x) => [`\`${x.id}\``, quote(x.requester, 40), humanSeconds(x.asked_seconds), humanSeconds(x.used_seconds), x.by ? quote(x.by, 40) : "—", quote(x.reason, 120)])));
   out.push(`### Blocked (${r.blocked.total})`, "");
-  out.push(mdTable(["rule", "requests"], r.blocked.by_rule.map((b) => [quote(b.label, 80), String(b.count)])));
+  if (r.blocked.by_area.length) out.push(`By area: ${r.blocked.by_area.map((a) => `${quote(a.label, 80)} ${a.count}`).join(", ")}.`, "");
+  out.push(mdTable(["rule", "code", "requests"], r.blocked.by_rule.map((b) => [quote(b.label, 80), quote(b.key, 80), String(b.count)])));
   if (r.blocked.recent.length) out.push(mdTable(["request", "status", "rule", "reason"], r.blocked.recent.map((b) => [`\`${b.id}\``, b.status, b.rule, quote(b.reason, 160)])));
   out.push(`### Riskiest grants`, "");
   out.push(mdTable(["request", "requester", "account", "risk", "dangerous", "permissions-management", "duration", "status"], r.riskiest.map((x) => [
@@ -197,6 +198,7 @@ export function renderHtml(r: Report): string {
   html.push(`</section></div>`);
 
   html.push(`<h2>Blocked (${r.blocked.total})</h2><div class="grid"><section>`);
+  html.push(barChart("Blocked requests by area", r.blocked.by_area.map((b) => ({ label: b.label, value: b.count, color: "#c94a5a" })), { labelWidth: 200, width: 560 }));
   html.push(barChart("Blocked requests by rule", r.blocked.by_rule.map((b) => ({ label: b.label, value: b.count, color: "#c94a5a" })), { labelWidth: 200, width: 560 }));
   html.push(`</section><section>`);
   html.push(hTable(["request", "status", "rule", "reason"], r.blocked.recent.map((b) => [`<code>${e(b.id)}</code>`, e(b.status), e(b.rule), e(cutText(b.reason, 200))])));

@@ -17,6 +17,12 @@ const SERVICES: Array<[string, AccessLevel[], string[]]> = [
   ["kms", ["read"], ["kms:Decrypt"]],
   ["ec2", ["list", "tagging"], ["ec2:DescribeInstances", "ec2:CreateTags"]],
 ];
+const FAILURES: Array<[string, string]> = [
+  ["guardrail.denied-action", "s3:DeleteBucket is forbidden by denied_actions"],
+  ["guardrail.dangerous-action", "iam:PassRole on * is a dangerous action; add it to allowed_dangerous_actions"],
+  ["approval.insufficient", "1 of 2 approvals"],
+  ["approval.self", "the requester approved their own request"],
+];
 const ACCOUNTS = ["prod", "staging", "dev", "data", "security"];
 
 function rng(seed: number): () => number {
@@ -77,12 +83,16 @@ export function syntheticHistory(n: number, seed = 42, now = new Date("2026-11-2
     };
     commits.push(commit(requestedAt, `jit-access: propose ${id} (issue #${i + 1})`, [{ status: "A", path: file }]));
     let status: RequestStatus = "proposed";
-    if (roll < 0.06) {
-      status = "failed";
-      request.closed = { at: iso(requestedAt + 3600_000), reason: ["s3:DeleteBucket is forbidden by denied_actions", "iam:PassRole on * is a dangerous action; add it to allowed_dangerous_actions", "insufficient-approvals: 1 of 2 approvals", "the grant in AWS failed and was rolled back: throttled"][i % 4] as string };
-    } else if (roll < 0.1) {
-      status = "rejected";
-      request.closed = { at: iso(requestedAt + 7200_000), reason: "pull request closed without merging" };
+    if (roll < 0.1) {
+      // Refusals are recorded the way the app records them: the code in closed.code and one Rule:
+      // trailer per code on the commit; every fifth one is an older record without a code.
+      const failed = roll < 0.06;
+      status = failed ? "failed" : "rejected";
+      const [code, reason] = failed ? (FAILURES[i % FAILURES.length] as [string, string]) : ["merge.not-merged", "pull request closed without merging"];
+      const at = requestedAt + (failed ? 3600_000 : 7200_000);
+      const coded = i % 5 !== 0;
+      request.closed = { at: iso(at), reason, ...(coded ? { code } : {}) };
+      commits.push(commit(at, commitMessage(`jit-access: ${failed ? "fail" : "reject"} ${id}`, reason, { "Request-Id": id, ...(coded ? { Rule: [code] } : {}) }), [{ status: "M", path: file }]));
     } else if (roll > 0.12) {
       const mergedAt = requestedAt + Math.floor(r() * 6 * 3600_000);
       const grantedAt = mergedAt + 2000 + Math.floor(r() * 60_000);
@@ -91,7 +101,7 @@ export function syntheticHistory(n: number, seed = 42, now = new Date("2026-11-2
       mergeDates.set(mergeSha, iso(mergedAt));
       request.grant = { approved_by: ["approver1"], merge_commit: mergeSha, pr: i + 1, granted_at: iso(grantedAt), expires_at: iso(expiresAt), aws: { mode: "iam", resources: [`arn:aws:iam::123456789012:policy/jit-${id}`] } };
       const risk = access.includes("permissions-management") ? "high" : access.includes("write") || access.includes("tagging") ? "medium" : "low";
-      commits.push(commit(grantedAt, commitMessage(`jit-access: grant ${id} until ${iso(expiresAt)}`, `Merged in ${mergeSha}; risk ${risk}.`, { "Request-Id": id, "Approved-By": ["approver1"], "Expires-At": iso(expiresAt) }), [{ status: "M", path: file }]));
+      commits.push(commit(grantedAt, commitMessage(`jit-access: grant ${id} until ${iso(expiresAt)}`, `Merged in ${mergeSha}; risk ${risk}.`, { "Request-Id": id, "Approved-By": ["approver1"], "Expires-At": iso(expiresAt), Risk: risk }), [{ status: "M", path: file }]));
       if (expiresAt > now.getTime()) status = "active";
       else if (r() < 0.2) {
         status = "revoked";

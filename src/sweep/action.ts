@@ -4,7 +4,7 @@
 // contents API with the given token; AWS credentials come from the environment (OIDC, set up by
 // aws-actions/configure-aws-credentials before this step).
 import { appendFileSync } from "node:fs";
-import { formatProblems } from "../cli-support.js";
+import { formatProblems } from "../cli/support.js";
 import { openRecords } from "./env.js";
 import { DEFAULT_CONCURRENCY } from "./execute.js";
 import { reportMarkdown, reportText, runSweep } from "./run.js";

@@ -8,7 +8,7 @@ import { dumpRequest } from "../domain/request-file.js";
 import { ALL_STATUSES } from "../domain/lifecycle.js";
 import type { RequestStatus } from "../domain/types.js";
 import { NotOwnedError, revokeTargetOf } from "../aws/plan.js";
-import { UsageError, formatProblems, type Io } from "../cli-support.js";
+import { UsageError, formatProblems, type Io } from "../cli/support.js";
 import { updateRecord } from "../store/record-store.js";
 import { openRecords, type Records } from "./env.js";
 import { isoSeconds } from "../domain/time.js";

@@ -4,7 +4,7 @@
 import { CONFIG_PATH, parseConfig } from "../domain/config.js";
 import type { Config, Problem } from "../domain/types.js";
 import { createGrants, type ClientSettings, type Grants } from "../aws/index.js";
-import { findRepoRoot, loadConfigFile } from "../cli-support.js";
+import { findRepoRoot, loadConfigFile } from "../cli/support.js";
 import { GitHubRecordStore } from "../github/store.js";
 import { GitRecordStore } from "../store/git-store.js";
 import type { RecordStore } from "../store/record-store.js";

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { expect } from "vitest";
-import { doctorCommand } from "../../src/doctor/command.js";
+import { doctorCommand } from "../../src/cli/doctor.js";
 import type { CheckResult } from "../../src/doctor/checks.js";
 import { attachedTo, REPO, type Harness } from "./app-harness.js";
 import { runCli } from "./cli.js";

@@ -1,5 +1,5 @@
 // Runs the CLI in-process and captures what it prints.
-import { main } from "../../src/cli.js";
+import { main } from "../../src/cli/main.js";
 
 export interface CliRun {
   code: number;

@@ -87,7 +87,7 @@ function buildIndex(): IndexEntry[] {
     for (const method of METHODS) {
       const op = item[method];
       if (!op) continue;
-      const params = [...((item.parameters as unknown as Json[]) ?? []), ...((op.parameters as unknown as Json[]) ?? [])].map((p) => resolveRef(p) as unknown as Parameter & { "x-multi-segment"?: boolean });
+      const params = [...((item.parameters as unknown as Json[]) ?? []), ...((op.parameters as Json[]) ?? [])].map((p) => resolveRef(p) as unknown as Parameter & { "x-multi-segment"?: boolean });
       const multi = params.filter((p) => p.in === "path" && p["x-multi-segment"]).map((p) => p.name);
       // Git refs ("heads/main") span segments too, though the description does not mark them.
       if (/\/git\/(ref|refs|matching-refs)\/\{ref\}$/.test(template)) multi.push("ref");
@@ -100,7 +100,7 @@ function buildIndex(): IndexEntry[] {
 function resolveRef(node: Json): Json {
   let n = node;
   for (let i = 0; typeof n.$ref === "string" && i < 10; i++) {
-    const [, kind, name] = /^#\/components\/([^/]+)\/(.+)$/.exec(n.$ref as string) ?? [];
+    const [, kind, name] = /^#\/components\/([^/]+)\/(.+)$/.exec(n.$ref) ?? [];
     n = ((loadSpec().components as Json)[kind!] as Json)[name!] as Json;
   }
   return n;
@@ -140,7 +140,7 @@ function buildOperation(entry: IndexEntry): Operation {
   const item = (loadSpec().paths as Record<string, Json>)[entry.template]!;
   const op = item[entry.method.toLowerCase()] as Json;
   const used = new Set<string>();
-  const parameters = [...((item.parameters as unknown as Json[]) ?? []), ...((op.parameters as unknown as Json[]) ?? [])].map((p) => {
+  const parameters = [...((item.parameters as Json[]) ?? []), ...((op.parameters as Json[]) ?? [])].map((p) => {
     const r = resolveRef(p) as unknown as Parameter;
     return { name: r.name, in: r.in, required: r.required === true, ...(r.schema ? { schema: toJsonSchema(r.schema, used) as Json } : {}) };
   });

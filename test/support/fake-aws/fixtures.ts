@@ -1,9 +1,9 @@
 // Config, requests and a Grants wired to the fake, for the AWS tests and scenario tests.
 
-import { configFromObject } from "../../../src/domain/config.js";
 import type { AccessRequest, Config, PolicyDocument } from "../../../src/domain/types.js";
 import { createGrants, type GrantsDeps } from "../../../src/aws/grants.js";
 import type { FakeAws } from "./index.js";
+import { testConfig as sharedTestConfig } from "../config-fixtures.js";
 
 export const HOME = "111111111111";
 export const OTHER = "222222222222";
@@ -17,19 +17,18 @@ export function testConfig(mode: "iam" | "identity-center", extra: { aws?: Recor
     mode === "iam"
       ? { alice: { iam_user: "alice" }, bob: { iam_role: "bob-role" }, carol: { iam_user: "carol" } }
       : { alice: { sso_user: "alice@example.com" }, bob: { sso_user: "bob@example.com" } };
-  const result = configFromObject({
+  return sharedTestConfig({
     aws: {
       mode,
       region: "us-east-1",
       accounts: { prod: HOME, other: { id: OTHER, role_arn: CROSS_ROLE } },
       scheduler_role_arn: SCHEDULER_ROLE,
       ...(mode === "identity-center" ? { identity_center: { instance_arn: "arn:aws:sso:::instance/ssoins-1111111111111111", identity_store_id: "d-1111111111" } } : {}),
-      ...extra.aws,
+      ...(extra.aws as Partial<Config["aws"]>),
     },
-    principals: { ...principals, ...extra.principals },
+    // `extra` is loosely typed; the loader validates the result.
+    principals: { ...principals, ...extra.principals } as Config["principals"],
   });
-  if (!result.ok) throw new Error(`test config does not validate: ${JSON.stringify(result.problems)}`);
-  return result.config;
 }
 
 export function testPolicy(bucket = "financial-reports"): PolicyDocument {

@@ -118,7 +118,7 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
     region,
     credentials,
     maxAttempts: options.maxAttempts ?? 4,
-    retryStrategy: fastRetryStrategy(options.maxAttempts ?? 4) as unknown as ClientSettings["retryStrategy"],
+    retryStrategy: fastRetryStrategy(options.maxAttempts ?? 4),
   };
 
   const state: FakeState = {
@@ -191,7 +191,9 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
         return internalError(service);
       case "conflict":
         return awsError(service, "ConflictException", "Another operation is in progress; try again");
-      default:
+      case "crash":
+      case "crash-after":
+      case "latency":
         return awsError(service, "InjectedCrash", `injected crash (${kind})`);
     }
   }

@@ -312,7 +312,7 @@ export class FakeGitHubHttp {
     if (!parent) fail(404, `Branch ${branch} not found`);
     const files = new Map(repo.git.filesAt(parent as string));
     const { status, entry } = mutate(files, path);
-    const sig = (v: unknown): { name?: string; email?: string } | undefined => (v && typeof v === "object" ? (v as { name?: string; email?: string }) : undefined);
+    const sig = (v: unknown): { name?: string; email?: string } | undefined => (v && typeof v === "object" ? v : undefined);
     const sha = this.s.writeCommit(repo, files, [parent as string], message as string, login, sig(ctx.body.author) ?? sig(ctx.body.committer));
     this.s.setBranch(repo, branch, sha);
     const commit = repo.git.commit(sha);
@@ -756,7 +756,7 @@ export class FakeGitHubHttp {
       const { repo, issue } = this.pull(ctx);
       const user = this.writer(ctx);
       if (typeof ctx.body.title === "string") issue.title = ctx.body.title;
-      if (typeof ctx.body.body === "string" || ctx.body.body === null) issue.body = ctx.body.body as string | null;
+      if (typeof ctx.body.body === "string" || ctx.body.body === null) issue.body = ctx.body.body;
       if (typeof ctx.body.base === "string") {
         if (!repo.git.refs.has(`heads/${ctx.body.base}`)) fail(422, "Validation Failed", { errors: [{ resource: "PullRequest", field: "base", code: "invalid" }] });
         const p = issue.pull;
@@ -815,7 +815,7 @@ export class FakeGitHubHttp {
       const event = ctx.body.event;
       const state = event === "APPROVE" ? "APPROVED" : event === "REQUEST_CHANGES" ? "CHANGES_REQUESTED" : event === "COMMENT" ? "COMMENTED" : "PENDING";
       if ((state === "CHANGES_REQUESTED" || state === "COMMENTED") && !ctx.body.body)
-        fail(422, "Unprocessable Entity", { errors: [`Review body is required for ${event}`] });
+        fail(422, "Unprocessable Entity", { errors: [`Review body is required for ${String(event)}`] });
       const id = s.addReview(this.full(repo), issue.number, {
         user,
         state,
@@ -901,7 +901,7 @@ export class FakeGitHubHttp {
       const b = ctx.body;
       if (typeof b.title === "string") issue.title = b.title;
       if ((typeof b.body === "string" || b.body === null) && b.body !== issue.body) {
-        issue.body = b.body as string | null;
+        issue.body = b.body;
         issue.editor = user;
       }
       if (b.labels !== undefined) {
@@ -1038,7 +1038,7 @@ export class FakeGitHubHttp {
       const b = ctx.body;
       if (typeof b.name !== "string" || !b.name) fail(422, "Invalid request.\n\n\"name\" wasn't supplied.");
       if (typeof b.head_sha !== "string") fail(422, "Invalid request.\n\n\"head_sha\" wasn't supplied.");
-      if (!repo.git.commit(b.head_sha as string)) fail(422, `No commit found for SHA: ${b.head_sha}`);
+      if (!repo.git.commit(b.head_sha as string)) fail(422, `No commit found for SHA: ${String(b.head_sha)}`);
       const run: CheckRunState = {
         id: s.id(),
         name: b.name as string,

@@ -1,18 +1,18 @@
 // `jit-access doctor`: reads a live installation (GitHub with a token, AWS with the default
-// credential chain), runs the checks of ./checks.ts and prints one line per check.
+// credential chain), runs the checks of src/doctor/checks.ts and prints one line per check.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as yaml from "js-yaml";
 import { defaultClientSettings, type ClientSettings } from "../aws/clients.js";
-import { UsageError, type Io } from "../cli-support.js";
+import { UsageError, type Io } from "./support.js";
 import { appLabels } from "../github/labels.js";
 import { checkWebhookUrl } from "../notify/slack-sender.js";
 import { packageRoot } from "../package-root.js";
 import { createSweepOctokit, type SweepOctokit } from "../sweep/octokit.js";
-import { configOf, exitCode, formatResults, runChecks, type SlackFacts } from "./checks.js";
-import { gatherAwsFacts } from "./aws-facts.js";
-import { gatherGitHubFacts } from "./github-facts.js";
+import { configOf, exitCode, formatResults, runChecks, type SlackFacts } from "../doctor/checks.js";
+import { gatherAwsFacts } from "../doctor/aws-facts.js";
+import { gatherGitHubFacts } from "../doctor/github-facts.js";
 
 export const DOCTOR_USAGE = `  doctor --repo OWNER/NAME [--github-token TOKEN] [--app-slug SLUG] [--aws-account ID] [--json]
                                                 check a live installation: config, CODEOWNERS, labels,

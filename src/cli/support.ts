@@ -1,10 +1,10 @@
 // Shared plumbing of the CLI commands: locating the repository, the config and request files.
 import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { CONFIG_PATH, parseConfig } from "./domain/config.js";
-import { REQUESTS_DIR } from "./domain/request.js";
-import { MAX_YAML_BYTES } from "./domain/yaml.js";
-import type { Config, Problem } from "./domain/types.js";
+import { CONFIG_PATH, parseConfig } from "../domain/config.js";
+import { REQUESTS_DIR } from "../domain/request.js";
+import { MAX_YAML_BYTES } from "../domain/yaml.js";
+import type { Config, Problem } from "../domain/types.js";
 
 export interface Io {
   stdout: { write(s: string): unknown };
@@ -99,7 +99,7 @@ export function commandUsages(help: string): Map<string, string> {
   for (const line of help.split("\n")) {
     const m = /^ {2}([a-z][a-z-]*)\b/.exec(line);
     if (m) {
-      current = m[1] as string;
+      current = m[1] ?? "";
       out.set(current, line.slice(2).trimEnd());
     } else if (current && /^ {3,}\S/.test(line)) out.set(current, `${out.get(current)}\n${line.trimEnd()}`);
     else current = undefined;

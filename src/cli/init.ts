@@ -2,11 +2,11 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { UsageError, formatProblems, type Io } from "../cli-support.js";
+import { UsageError, formatProblems, type Io } from "./support.js";
 import { packageRoot } from "../package-root.js";
-import { FORM_PATH } from "./files.js";
-import { InitFlagError, checkInitFlags, DEFAULT_ACTION } from "./options.js";
-import { planInit, type FileAction } from "./plan.js";
+import { FORM_PATH } from "../init/files.js";
+import { InitFlagError, checkInitFlags, DEFAULT_ACTION } from "../init/options.js";
+import { planInit, type FileAction } from "../init/plan.js";
 
 export const INIT_USAGE = `  init [DIR] --account ALIAS=ID... --region REGION --approver LOGIN|@ORG/TEAM...
        [--mode iam|identity-center] [--instance-arn ARN --identity-store-id ID]

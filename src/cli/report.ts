@@ -4,12 +4,12 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { relative, resolve } from "node:path";
 import { parseRequestFile, REQUESTS_DIR } from "../domain/request.js";
-import { UsageError, findRepoRoot, loadConfigFile, noRequestFilesWarning, readBounded, repoPath, requestFiles, type Io } from "../cli-support.js";
+import { UsageError, findRepoRoot, loadConfigFile, noRequestFilesWarning, readBounded, repoPath, requestFiles, type Io } from "./support.js";
 import { loadCatalogue } from "../iam-data.js";
 import { grantUnscoped } from "../policy/guardrails.js";
-import { buildReport, type ReportRecord } from "./aggregate.js";
-import { readHistory } from "./git.js";
-import { REPORT_FORMATS, renderReport, type ReportFormat } from "./render.js";
+import { buildReport, type ReportRecord } from "../report/aggregate.js";
+import { readHistory } from "../report/git.js";
+import { REPORT_FORMATS, renderReport, type ReportFormat } from "../report/render.js";
 
 export const REPORT_USAGE = `  report [--since DATE] [--format md|json|html] [--out FILE] [--config FILE]
                                                 access analytics from the request files and git history

@@ -1,0 +1,64 @@
+// What a revoke may touch: only the names a grant of that request creates, decided from the
+// record and the config before any AWS call. Pure.
+import type { Config } from "../domain/types.js";
+import { iamPolicyArn, SCHEDULE_GROUP } from "./naming.js";
+import { scheduleNames } from "./schedules.js";
+import type { Resolved } from "./target.js";
+import type { RevokeTarget } from "./types.js";
+
+/**
+ * A revoke or reconcile refused because the target names something jit-access did not create
+ * (another policy, another request's permission set, an untagged look-alike). Nothing was removed.
+ */
+export class NotOwnedError extends Error {
+  override name = "NotOwnedError";
+}
+
+/** arn:<partition>:sso:::permissionSet/<instance id>/<permission set id>, as AWS documents it. */
+const PERMISSION_SET_ARN = /^arn:(aws|aws-cn|aws-us-gov):sso:::permissionSet\/((?:sso)?ins-[a-zA-Z0-9-.]{16})\/ps-[a-zA-Z0-9-./]{16}$/;
+
+export interface OwnedTarget {
+  /** iam mode: the request's own policy ARN (derived, or the record's when it is exactly that). */
+  policyArn?: string;
+  /** identity-center mode: the record's permission set ARN, when it names one. */
+  permissionSetArn?: string;
+  /** Schedule names in the jit-access group, all of them this request's. */
+  schedules: string[];
+}
+
+/**
+ * What a revoke of `target` may touch, decided before any AWS call: only the names a grant of
+ * this request creates. A record is text anyone with write access can change; a revoke that
+ * deleted whatever it names would delete any policy the app can reach. Anything else is refused
+ * with the name, what would be accepted, and the fix. (The AWS-side tag check follows in the
+ * adapter: a right name is not enough.)
+ */
+export function ownedTarget(config: Config, target: RevokeTarget, accountId: string): Resolved<OwnedTarget> {
+  const id = target.requestId;
+  const refuse = (what: string, value: string, expected: string): Resolved<OwnedTarget> => ({
+    ok: false,
+    message:
+      `refusing to revoke ${id}: the record names ${what} ${JSON.stringify(value)}, which jit-access did not create for this request ` +
+      `(it removes only ${expected}); nothing was removed — correct grant.aws in the record, and remove that resource by hand if it really must go`,
+  });
+  const resources = target.resources ?? [];
+  const out: OwnedTarget = { schedules: [] };
+  if (target.mode === "iam") {
+    const expected = iamPolicyArn(config.aws.partition, accountId, id);
+    for (const r of resources) if (r !== expected) return refuse("the resource", r, expected);
+    out.policyArn = expected;
+  } else {
+    const instance = config.aws.identity_center?.instance_arn.split("/")[1];
+    const expected = `a permission set arn:${config.aws.partition}:sso:::permissionSet/${instance ?? "<instance>"}/ps-… named jit-${id}`;
+    if (resources.length > 1) return refuse("more than one resource:", resources.join(" "), expected);
+    for (const r of resources) {
+      const m = PERMISSION_SET_ARN.exec(r);
+      if (!m || m[1] !== config.aws.partition || m[2] !== instance) return refuse("the resource", r, expected);
+      out.permissionSetArn = r;
+    }
+  }
+  const allowed = scheduleNames(id, target.mode);
+  for (const name of target.schedules ?? []) if (!allowed.includes(name)) return refuse("the schedule", `${SCHEDULE_GROUP}/${name}`, allowed.map((n) => `${SCHEDULE_GROUP}/${n}`).join(" and "));
+  out.schedules = target.schedules?.length ? [...target.schedules] : allowed;
+  return { ok: true, value: out };
+}

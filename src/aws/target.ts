@@ -1,0 +1,41 @@
+// Who and where a grant goes: the configured account and the principal of the requester, and
+// whether EventBridge Scheduler can act there. Pure.
+import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
+import type { AccessRequest, AwsMode, Config } from "../domain/types.js";
+import { accountOfArn } from "./naming.js";
+import type { PrincipalRef } from "./types.js";
+
+export type Resolved<T> = { ok: true; value: T } | { ok: false; message: string };
+
+export function resolveTarget(config: Config, request: AccessRequest): Resolved<{ account: ResolvedAccount; principal: PrincipalRef }> {
+  const account = resolveAccount(config, request.account);
+  if (!account) return { ok: false, message: `account ${JSON.stringify(request.account)} is not configured under aws.accounts; nothing was granted` };
+  const login = request.principal ?? request.requester;
+  const entry = Object.hasOwn(config.principals, login) ? config.principals[login] : undefined;
+  if (!entry) return { ok: false, message: `principals.${login} is not configured, so there is no AWS identity to grant to; nothing was granted` };
+  const mode = config.aws.mode;
+  if (mode === "iam") {
+    if ("iam_user" in entry) return { ok: true, value: { account, principal: { kind: "iam_user", name: entry.iam_user } } };
+    if ("iam_role" in entry) return { ok: true, value: { account, principal: { kind: "iam_role", name: entry.iam_role } } };
+    return { ok: false, message: `principals.${login} is an sso_user but aws.mode is iam; nothing was granted` };
+  }
+  if ("sso_user" in entry) return { ok: true, value: { account, principal: { kind: "sso_user", name: entry.sso_user } } };
+  return { ok: false, message: `principals.${login} must be an sso_user in identity-center mode; nothing was granted` };
+}
+
+export type SchedulePlacement = { ok: true; roleArn: string } | { ok: false; note: string };
+
+/**
+ * Whether Scheduler can revoke this grant. A universal target acts with the scheduler role's
+ * credentials, in that role's account: in iam mode the role must live in the account whose
+ * policy it detaches. In identity-center mode it calls the Identity Center instance, which the
+ * app's own account administers.
+ */
+export function schedulePlacement(config: Config, mode: AwsMode, accountId: string): SchedulePlacement {
+  const roleArn = config.aws.scheduler_role_arn;
+  if (!roleArn) return { ok: false, note: "not scheduled: aws.scheduler_role_arn is not configured; the policy's time condition and the sweep end this grant" };
+  if (mode === "iam" && accountOfArn(roleArn) !== accountId) {
+    return { ok: false, note: `not scheduled: aws.scheduler_role_arn is in account ${accountOfArn(roleArn) ?? "?"}, not ${accountId}, so it cannot detach there; the policy's time condition and the sweep end this grant` };
+  }
+  return { ok: true, roleArn };
+}
