@@ -6,7 +6,7 @@
 // once per process); the figure is the median of ROUNDS runs. Target: < 200 ms.
 //
 // Environment: BENCH_ACTIVITY_EVENTS (10000), BENCH_ACTIVITY_ROUNDS (5).
-import { summariseActivity, type ActivityEvent } from "../src/domain/activity.js";
+import { summariseActivity, type ActivityEvent } from "../src/policy/activity.js";
 import type { PolicyDocument } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
 

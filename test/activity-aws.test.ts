@@ -25,7 +25,7 @@ beforeEach(() => {
   limiter = createRateLimiter(2, clock);
 });
 
-const client = () => new CloudTrailClient(fake.clientSettings as CloudTrailClientConfig);
+const client = () => new CloudTrailClient(fake.clientSettings);
 
 const target = (over: Partial<ActivityTarget> = {}): ActivityTarget => ({
   requestId: "142-financial-reports",

@@ -2,11 +2,11 @@
 // record with compare-and-swap, post. moto does not implement LookupEvents; the fake follows the
 // API reference (test/support/fake-aws/cloudtrail.ts).
 import { createHash } from "node:crypto";
-import { CloudTrailClient, type CloudTrailClientConfig } from "@aws-sdk/client-cloudtrail";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { closeoutActivity, type CloseoutDeps } from "../src/activity/closeout.js";
-import { createRateLimiter } from "../src/aws/activity.js";
-import { grantedActions } from "../src/domain/activity.js";
+import { closeoutActivity, type CloseoutDeps } from "../src/github/activity-closeout.js";
+import { activityLookups, createRateLimiter, type ActivityLookupsOptions } from "../src/aws/activity.js";
+import { grantedActions } from "../src/policy/activity.js";
 import { configFromObject } from "../src/domain/config.js";
 import { parseRequestFile } from "../src/domain/request.js";
 import { dumpRequest } from "../src/domain/request-file.js";
@@ -72,14 +72,18 @@ function closed(status: "expired" | "revoked" = "revoked"): AccessRequest {
 let store: MemoryStore;
 let posted: Array<{ issue: number; body: string }>;
 let config: Config;
-const deps = (over: Partial<CloseoutDeps> = {}): CloseoutDeps => ({
+type ClientFor = NonNullable<ActivityLookupsOptions["clientFor"]>;
+const deps = ({ clientFor, ...over }: Partial<CloseoutDeps> & { clientFor?: ClientFor } = {}): CloseoutDeps => ({
   config,
   catalogue,
   store,
-  clientFor: () => new CloudTrailClient(fake.clientSettings as CloudTrailClientConfig),
+  lookup: activityLookups(config, fake.clientSettings, {
+    now: () => new Date(clock.t),
+    limiter: createRateLimiter(2, clock),
+    clientFor: clientFor ?? (() => new CloudTrailClient(fake.clientSettings)),
+  }),
   post: async (issue, body) => void posted.push({ issue, body }),
   now: () => new Date(clock.t),
-  lookupOptions: { limiter: createRateLimiter(2, clock) },
   ...over,
 });
 

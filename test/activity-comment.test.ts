@@ -2,11 +2,11 @@
 // properties every variant must keep (blind spot stated, link present, CloudTrail text quoted).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { summariseActivity, type ActivityEvent } from "../src/domain/activity.js";
+import { summariseActivity, type ActivityEvent } from "../src/policy/activity.js";
 import { problem } from "../src/domain/problems.js";
 import type { PolicyDocument } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
-import { ACTIVITY_MARKER, activityComment, type ActivityCommentInput } from "../src/notify/activity-comment.js";
+import { ACTIVITY_MARKER, activityComment, type ActivityCommentInput } from "../src/github/activity-comment.js";
 
 const catalogue = loadCatalogue();
 const URL_ = "https://console.aws.amazon.com/cloudtrailv2/home?region=us-east-1#/events?Username=alice";

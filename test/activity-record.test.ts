@@ -1,7 +1,8 @@
 // `activity:` in the request file and `activity:` in the config: shape, caps, defaults, and who may write it.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { activityRecord, activityUnavailable, paddingMs, RECORD_DENIED_MAX, RECORD_UNUSED_MAX, summariseActivity, type ActivityEvent } from "../src/domain/activity.js";
+import { activityUnavailable, paddingMs, RECORD_DENIED_MAX, RECORD_UNUSED_MAX } from "../src/domain/activity.js";
+import { activityRecord, summariseActivity, type ActivityEvent } from "../src/policy/activity.js";
 import { configFromObject, defaultConfig } from "../src/domain/config.js";
 import { codesOf } from "../src/domain/problems.js";
 import { checkRequest, parseRequestFile } from "../src/domain/request.js";

@@ -1,8 +1,8 @@
 // Right-sizing the next request from the last grant's recorded activity.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { activityRecord, grantedActions, summariseActivity, type ActivityEvent } from "../src/domain/activity.js";
-import { rightSize } from "../src/domain/right-size.js";
+import { activityRecord, grantedActions, summariseActivity, type ActivityEvent } from "../src/policy/activity.js";
+import { rightSize } from "../src/policy/right-size.js";
 import type { AccessRequest, PolicyDocument } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import { HOME, testRequest } from "./support/fake-aws/fixtures.js";

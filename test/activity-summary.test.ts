@@ -1,7 +1,7 @@
 // The pure activity summary: CloudTrail events against the grant's policy.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { actionsOfEvent, EVENT_ACTIONS, grantedActions, isDenied, serviceOfSource, summariseActivity, type ActivityEvent } from "../src/domain/activity.js";
+import { actionsOfEvent, EVENT_ACTIONS, grantedActions, isDenied, serviceOfSource, summariseActivity, type ActivityEvent } from "../src/policy/activity.js";
 import type { PolicyDocument } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
 

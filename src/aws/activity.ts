@@ -16,15 +16,16 @@
 // Limits that are AWS's: 2 LookupEvents requests per second per account and region (a limiter
 // here spaces requests, the SDK retries a ThrottlingException), 50 events a page, and only the
 // last 90 days (an older window is reported as such, not queried).
-import { CloudTrailClient, type CloudTrailClientConfig, LookupEventsCommand, type LookupAttributeKey, type LookupEventsCommandInput, type LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
-import type { ActivityEvent } from "../domain/activity.js";
-import { fail, ok, problem, type Result } from "../domain/problems.js";
+import { CloudTrailClient, LookupEventsCommand, type LookupAttributeKey, type LookupEventsCommandInput, type LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
 import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
+import type { ActivityEvent, ActivityLookup, ActivityScope } from "../domain/activity.js";
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
-import type { Config } from "../domain/types.js";
+import { fail, ok, problem, type Result } from "../domain/problems.js";
+import type { AccessRequest, Config } from "../domain/types.js";
 import { escapeRegExp } from "../policy/catalogue.js";
 import { assumeRoleCredentials, lazyClients, type AwsClients, type ClientSettings } from "./clients.js";
 import { accountOfArn, permissionSetName } from "./naming.js";
+import { resolveTarget } from "./target.js";
 import type { PrincipalRef } from "./types.js";
 
 /** The part of a CloudTrailClient this module uses (a real client, or a test double). */
@@ -59,26 +60,14 @@ export interface ActivityOptions {
   now?: () => number;
 }
 
-export interface ActivityLookup {
-  /** The window actually looked up (ISO), padding included. */
-  window: { from: string; to: string };
-  events: ActivityEvent[];
-  /** LookupEvents requests made. */
-  requests: number;
-  /** Why the list may be incomplete; absent when it is complete. */
-  truncated?: "max-events" | "max-sessions" | "horizon" | "time-limit";
-  /** Role mode: sessions found in the window. */
-  sessions?: number;
-  /** How to find the same events in the CloudTrail console (attribute and value). */
-  query: { key: LookupAttributeKey; value: string };
-}
+export type { ActivityLookup } from "../domain/activity.js";
 
 /**
  * A CloudTrail client acting in `account`: the app's own credentials, or the account's role_arn.
  * Throws (as accountClients does) when the role_arn is in another account.
  */
 export function activityClient(home: Pick<AwsClients, "sts">, settings: ClientSettings, account: ResolvedAccount, requestId: string): CloudTrailClient {
-  return new CloudTrailClient(accountSettings(home, settings, account, requestId) as CloudTrailClientConfig);
+  return new CloudTrailClient(accountSettings(home, settings, account, requestId));
 }
 
 function accountSettings(home: Pick<AwsClients, "sts">, settings: ClientSettings, account: ResolvedAccount, requestId: string): ClientSettings {
@@ -103,7 +92,7 @@ export function activityClients(config: Config, settings: ClientSettings, home: 
     if (who.Account !== accountId) {
       throw new Error(`the credentials for account ${accountId} are in account ${who.Account ?? "?"}; add a role_arn for ${accountId} under aws.accounts (with cloudtrail:LookupEvents) to see its activity`);
     }
-    return new CloudTrailClient(s as CloudTrailClientConfig);
+    return new CloudTrailClient(s);
   };
 }
 
@@ -155,7 +144,7 @@ function parseDetail(text: string | undefined): Detail {
   if (!text) return {};
   try {
     const v = JSON.parse(text) as unknown;
-    return v && typeof v === "object" ? (v as Detail) : {};
+    return v && typeof v === "object" ? (v) : {};
   } catch {
     return {};
   }
@@ -264,7 +253,7 @@ async function lookup(client: LookupClient, target: ActivityTarget, options: Act
   const p = target.principal;
   let found: Array<[Page, Detail]> = [];
   let sessions: number | undefined;
-  let query: ActivityLookup["query"];
+  let query: { key: LookupAttributeKey; value: string };
   if (p.kind === "iam_user") {
     query = { key: "Username", value: p.name };
     const r = await pages(query, start, end, (_e, d) => d.userIdentity?.type === "IAMUser" && d.userIdentity.userName === p.name, maxEvents);
@@ -296,4 +285,46 @@ async function lookup(client: LookupClient, target: ActivityTarget, options: Act
   }
   const events = found.map(([e, d]) => toActivityEvent(e, d)).sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
   return ok({ window, events, requests, query, ...(truncated ? { truncated } : {}), ...(sessions !== undefined ? { sessions } : {}) });
+}
+
+export interface ActivityLookupsOptions extends Omit<ActivityOptions, "paddingMs" | "now"> {
+  now: () => Date;
+  /** Defaults to activityClients(config, settings). */
+  clientFor?: (accountId: string, requestId: string) => LookupClient | Promise<LookupClient>;
+}
+
+/**
+ * The lookup a close-out needs, for one config: the closed request's principal and account (as
+ * the grant resolved them), a client checked to be in that account, the lookup, and the console
+ * link. Never throws.
+ */
+export function activityLookups(config: Config, settings: ClientSettings, options: ActivityLookupsOptions): (request: AccessRequest, paddingMs: number) => Promise<{ scope?: ActivityScope; result: Result<ActivityLookup> }> {
+  const { now, clientFor: given, ...lookupOptions } = options;
+  const clientFor = given ?? activityClients(config, settings);
+  return async (request, paddingMs) => {
+    const grant = request.grant;
+    const closed = request.closed;
+    if (!grant || !closed) return { result: fail(problem("aws.activity-window", `${request.id} has no grant and closed record, so there is no window to look up`)) };
+    const resolved = resolveTarget(config, request);
+    if (!resolved.ok) return { result: fail(problem("aws.activity-principal", `${request.id}: ${resolved.message.replace(/; nothing was granted$/, "")}; its activity cannot be looked up`)) };
+    const accountId = grant.aws?.account_id ?? resolved.value.account.id;
+    const principal = resolved.value.principal;
+    const target: ActivityTarget = { requestId: request.id, accountId, region: config.aws.region, partition: config.aws.partition, principal, from: grant.granted_at, to: closed.at };
+    const scope: ActivityScope = { principal: { kind: principal.kind, name: principal.name }, accountId, region: config.aws.region };
+    let client: LookupClient;
+    try {
+      client = await clientFor(accountId, request.id);
+    } catch (e) {
+      scope.consoleUrl = consoleEventsUrl(config.aws.partition, config.aws.region, consoleQuery(principal), { from: target.from, to: target.to });
+      return { scope, result: fail(problem("aws.activity-unavailable", `no CloudTrail access in account ${accountId}: ${describeError(e).message}`)) };
+    }
+    const result = await lookupActivity(client, target, { ...lookupOptions, paddingMs, now: () => now().getTime() });
+    scope.consoleUrl = consoleEventsUrl(config.aws.partition, config.aws.region, result.ok ? result.value.query : consoleQuery(principal), result.ok ? result.value.window : { from: target.from, to: target.to });
+    return { scope, result };
+  };
+}
+
+/** The console filter for a principal when no lookup result says which one was used. */
+function consoleQuery(p: PrincipalRef): { key: string; value: string } {
+  return p.kind === "iam_role" ? { key: "EventName", value: "AssumeRole" } : { key: "Username", value: p.name };
 }

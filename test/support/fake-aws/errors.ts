@@ -49,13 +49,13 @@ const CLASSES: Record<Service, Record<string, Ctor>> = {
   },
   sts: {},
   cloudtrail: {
-    ThrottlingException: cloudtrail.ThrottlingException as unknown as Ctor,
-    InvalidLookupAttributesException: cloudtrail.InvalidLookupAttributesException as unknown as Ctor,
-    InvalidTimeRangeException: cloudtrail.InvalidTimeRangeException as unknown as Ctor,
-    InvalidMaxResultsException: cloudtrail.InvalidMaxResultsException as unknown as Ctor,
-    InvalidNextTokenException: cloudtrail.InvalidNextTokenException as unknown as Ctor,
-    UnsupportedOperationException: cloudtrail.UnsupportedOperationException as unknown as Ctor,
-    OperationNotPermittedException: cloudtrail.OperationNotPermittedException as unknown as Ctor,
+    ThrottlingException: cloudtrail.ThrottlingException,
+    InvalidLookupAttributesException: cloudtrail.InvalidLookupAttributesException,
+    InvalidTimeRangeException: cloudtrail.InvalidTimeRangeException,
+    InvalidMaxResultsException: cloudtrail.InvalidMaxResultsException,
+    InvalidNextTokenException: cloudtrail.InvalidNextTokenException,
+    UnsupportedOperationException: cloudtrail.UnsupportedOperationException,
+    OperationNotPermittedException: cloudtrail.OperationNotPermittedException,
   },
 };
 

@@ -4,9 +4,10 @@
 // actions used plus the companions they need, within what that grant had). Pure; the records are
 // read by the caller. Only app-written `activity:` on closed records is used (the schema and the
 // request checks keep it off anything else).
-import type { Catalogue } from "../policy/catalogue.js";
-import { grantedActions, narrowerSuggestion, RECORD_USED_MAX } from "./activity.js";
-import type { AccessRequest, RequestItem } from "./types.js";
+import { RECORD_USED_MAX } from "../domain/activity.js";
+import type { AccessRequest, RequestItem } from "../domain/types.js";
+import { grantedActions, narrowerSuggestion } from "./activity.js";
+import type { Catalogue } from "./catalogue.js";
 
 export interface RightSizing {
   service: string;

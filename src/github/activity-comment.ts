@@ -3,10 +3,11 @@
 // the full log in the CloudTrail console, and what Event history cannot show. Pure. Everything
 // that came from CloudTrail (event names, resource names, error codes) is quoted: a resource name
 // is chosen by whoever created the resource.
-import type { ActivitySummary } from "../domain/activity.js";
+import type { ActivityPrincipal } from "../domain/activity.js";
 import { describeProblem } from "../domain/problems.js";
 import type { AccessRequest, Problem } from "../domain/types.js";
-import { quote } from "../github/messages.js";
+import type { ActivitySummary } from "../policy/activity.js";
+import { quote } from "./messages.js";
 
 export const ACTIVITY_MARKER = "<!-- jit-access:activity -->";
 
@@ -19,7 +20,7 @@ const LISTED_SHOWN = 10;
 
 export interface ActivityCommentInput {
   request: Pick<AccessRequest, "request">;
-  principal: { kind: "iam_user" | "iam_role" | "sso_user"; name: string };
+  principal: ActivityPrincipal;
   accountId: string;
   region: string;
   /** The CloudTrail console's Event history, filtered like the lookup. */
@@ -29,7 +30,7 @@ export interface ActivityCommentInput {
         ok: true;
         summary: ActivitySummary;
         window: { from: string; to: string };
-        truncated?: "max-events" | "max-sessions" | "horizon" | "time-limit";
+        truncated?: NonNullable<AccessRequest["activity"]>["truncated"];
         /** Role mode: the sessions found. */
         sessions?: number;
       }
