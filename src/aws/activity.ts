@@ -1,5 +1,5 @@
 // What the holder of a grant did during it, from CloudTrail's Event history (LookupEvents):
-// management events of the grant's principal in the grant's window, for src/domain/activity.ts to
+// management events of the grant's principal in the grant's window, for src/policy/activity.ts to
 // summarise. Read-only (cloudtrail:LookupEvents), and it never throws into the caller: a close-out
 // must complete whatever CloudTrail says, so every failure is a Result with a problem code.
 //

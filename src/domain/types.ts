@@ -132,7 +132,7 @@ export interface ActivityConfig {
   lookback_padding: string;
 }
 
-/** `activity:` in a request file: the compact summary src/domain/activity.ts computes. */
+/** `activity:` in a request file: the compact summary src/policy/activity.ts computes. */
 export interface ActivityRecord {
   status: "summarised" | "unavailable" | "beyond-horizon";
   /** Why there is no summary (a ProblemCode). */
