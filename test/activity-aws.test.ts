@@ -3,11 +3,11 @@
 // the API reference; the first block checks the fake itself against it.
 import { CloudTrailClient, LookupEventsCommand, type CloudTrailClientConfig, type LookupEventsCommandInput } from "@aws-sdk/client-cloudtrail";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { activityClient, activityClients, consoleEventsUrl, createRateLimiter, lookupActivity, type ActivityTarget, type RateLimiter } from "../src/aws/activity.js";
+import { activityClient, activityClients, activityLookups, consoleEventsUrl, dataEventTrails, createRateLimiter, lookupActivity, type ActivityTarget, type RateLimiter } from "../src/aws/activity.js";
 import { permissionSetName } from "../src/aws/naming.js";
 import { codesOf } from "../src/domain/problems.js";
 import { createFakeAws } from "./support/fake-aws/index.js";
-import { CROSS_ROLE, HOME, OTHER, testConfig } from "./support/fake-aws/fixtures.js";
+import { CROSS_ROLE, HOME, OTHER, testConfig, testRequest } from "./support/fake-aws/fixtures.js";
 
 const fake = createFakeAws();
 afterAll(() => fake.restore());
@@ -232,6 +232,31 @@ describe("lookupActivity", () => {
     expect(other.ok && other.value.events.length).toBe(2);
     // An account without a role_arn that the app's credentials are not in: refused, not misread.
     await expect(clients("333333333333", "142-financial-reports")).rejects.toThrow(/add a role_arn for 333333333333/);
+  });
+
+  it.each([
+    ["no trail", [], []],
+    ["a management-only trail", [{ Name: "mgmt", TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/mgmt`, EventSelectors: [{ ReadWriteType: "All", IncludeManagementEvents: true, DataResources: [] }] }], []],
+    ["a trail with S3 data events", [{ Name: "objects", TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/objects`, EventSelectors: [{ DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3"] }] }] }], ["objects"]],
+    ["an advanced data selector", [{ Name: "adv", TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/adv`, AdvancedEventSelectors: [{ FieldSelectors: [{ Field: "eventCategory", Equals: ["Data"] }, { Field: "resources.type", Equals: ["AWS::S3::Object"] }] }] }], ["adv"]],
+    ["an organization trail it may not read", [{ Name: "org", TrailARN: `arn:aws:cloudtrail:us-east-1:999999999999:trail/org` }], undefined],
+    ["more trails than it asks about", Array.from({ length: 6 }, (_, i) => ({ Name: `t${i}`, TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/t${i}` })), undefined],
+  ])("data-event trails with %s", async (_name, trails, expected) => {
+    fake.cloudtrail.trails.set(HOME, trails);
+    expect(await dataEventTrails(client())).toEqual(expected);
+  });
+
+  it("activityLookups: the closed request's principal, account, window and trails, and a console link", async () => {
+    userCalls(3);
+    fake.cloudtrail.trails.set(HOME, [{ Name: "objects", TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/objects`, EventSelectors: [{ DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3"] }] }] }]);
+    const lookups = activityLookups(testConfig("iam"), fake.clientSettings, { now: () => new Date(clock.t), limiter, clientFor: () => client() });
+    const request = { ...testRequest(), status: "revoked" as const, grant: { approved_by: ["bob"], merge_commit: "a".repeat(40), granted_at: "2026-11-30T08:00:00Z", expires_at: "2026-11-30T16:00:00Z", aws: { mode: "iam" as const, account_id: HOME } }, closed: { at: "2026-11-30T16:00:00Z", reason: "done" } };
+    const { scope, result } = await lookups(request, 0);
+    expect(result.ok && result.value.events.length).toBe(3);
+    expect(scope).toMatchObject({ principal: { kind: "iam_user", name: "alice" }, accountId: HOME, region: "us-east-1", dataEventTrails: ["objects"] });
+    expect(scope?.consoleUrl).toContain("#/events?Username=alice&StartTime=2026-11-30T08");
+    const unknown = await lookups({ ...request, requester: "nobody" }, 0);
+    expect(unknown.result.ok ? [] : codesOf(unknown.result.problems)).toEqual(["aws.activity-principal"]);
   });
 
   it("an unparseable window is aws.activity-window, not a crash", async () => {

@@ -118,6 +118,7 @@ const recorded = () => {
 describe("closeoutActivity", () => {
   it("3 of 25 actions used and one AccessDenied: the record's activity and the closing comment", async () => {
     holderUsed();
+    fake.cloudtrail.trails.set(HOME, [{ Name: "objects", TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/objects`, EventSelectors: [{ DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3"] }] }] }]);
     const out = await closeoutActivity(deps(), PATH, ID);
     expect(out.kind).toBe("done");
     const a = recorded().activity;
@@ -143,6 +144,7 @@ describe("closeoutActivity", () => {
     expect(body).toContain("- { service: s3, actions: [s3:GetBucketPolicy, s3:ListBucket], resources: [financial-reports] }");
     expect(body).toContain("- { service: ecr, actions: [ecr:GetAuthorizationToken], resources: [");
     expect(body).toContain("management events only");
+    expect(body).toContain("The trail `objects` records data events");
   });
 
   it("a CloudTrail outage: recorded and said as unavailable; the closed record stays closed", async () => {

@@ -83,6 +83,16 @@ describe("activityComment", () => {
     expect(activityComment(base({ ok: true, summary: summariseActivity(catalogue, policy, events), window, truncated }))).toContain(words);
   });
 
+  it.each([
+    [undefined, "could not be read"],
+    [[], "No trail of this account records data events"],
+    [["objects"], "The trail `objects` records data events"],
+    [["a", "b"], "The trails `a`, `b` record data events"],
+  ])("data-event trails %j are said", (trails, words) => {
+    const text = activityComment({ ...base({ ok: true, summary: summariseActivity(catalogue, policy, events), window }), ...(trails ? { dataEventTrails: trails } : {}) });
+    expect(text).toContain(words);
+  });
+
   it("property: CloudTrail text cannot mention people, break out of code spans or add HTML", () => {
     const hostile = fc.constantFrom("@octocat", "<img src=x>", "a`b`c", "#1 closes #2", "x\ny", "[link](http://e)", "](x)");
     fc.assert(

@@ -130,6 +130,7 @@ const UNSCOPABLE = new Set([
   "sso:ListInstances", // not used today; listed because it has no resource either
   "sts:GetCallerIdentity", // needs no permission at all; the adapter's account check
   "cloudtrail:LookupEvents", // a grant's activity at close-out (read-only)
+  "cloudtrail:DescribeTrails", // whether a trail records data events, said with the activity
 ]);
 
 // ---- What src/aws calls ------------------------------------------------------------------------
@@ -423,7 +424,7 @@ describe("deploy/template.yaml", () => {
 
   it("gives the sweep role revoke and list only", () => {
     const sweep = allowedActions("SweepRole");
-    const revokeAndList = /^(iam:(List\w+|Get\w+|DeletePolicyVersion|DeletePolicy|Detach(User|Role|Group)Policy)|scheduler:(ListSchedules|GetSchedule|DeleteSchedule)|sso:(List\w+|Describe\w+|DeleteAccountAssignment|DeletePermissionSet)|sts:AssumeRole|cloudtrail:LookupEvents)$/;
+    const revokeAndList = /^(iam:(List\w+|Get\w+|DeletePolicyVersion|DeletePolicy|Detach(User|Role|Group)Policy)|scheduler:(ListSchedules|GetSchedule|DeleteSchedule)|sso:(List\w+|Describe\w+|DeleteAccountAssignment|DeletePermissionSet)|sts:AssumeRole|cloudtrail:(LookupEvents|DescribeTrails|GetEventSelectors))$/;
     for (const a of sweep) expect(a).toMatch(revokeAndList);
     const calls = adapterCalls();
     // Everything a revoke or a listing calls (the sweep's paths) is allowed.
@@ -433,16 +434,19 @@ describe("deploy/template.yaml", () => {
     }
   });
 
-  it("lets the roles that close grants read CloudTrail Event history, read-only, and no other role", () => {
-    const readers = ["AppRole", "AppPermissionsBoundary", "SweepRole"];
-    for (const where of readers) expect(allowedActions(where), where).toContain("cloudtrail:LookupEvents");
-    expect(allowedActions("SchedulerRole").has("cloudtrail:LookupEvents")).toBe(false);
+  it("lets the roles that close grants read CloudTrail Event history and trail settings, read-only, and no other role", () => {
+    const READ = ["cloudtrail:LookupEvents", "cloudtrail:DescribeTrails", "cloudtrail:GetEventSelectors"];
+    for (const where of ["AppRole", "AppPermissionsBoundary", "SweepRole"]) for (const a of READ) expect(allowedActions(where), `${where} ${a}`).toContain(a);
+    for (const a of READ) expect(allowedActions("SchedulerRole").has(a)).toBe(false);
     const calls = adapterCalls();
-    expect(calls.get("cloudtrail:LookupEvents")).toEqual(["activity.ts"]);
-    // The only CloudTrail action anywhere in the template: nothing that stops or edits a trail.
+    for (const a of READ) expect(calls.get(a), a).toEqual(["activity.ts"]);
+    // Only these read-only CloudTrail actions anywhere: nothing that stops, edits or deletes a trail.
     for (const d of policyDocs()) {
       for (const s of d.statements.filter((x) => x.Effect === "Allow")) {
-        for (const a of actionsOf(s).filter((x) => x.startsWith("cloudtrail:"))) expect(a, d.where).toBe("cloudtrail:LookupEvents");
+        for (const a of actionsOf(s).filter((x) => x.startsWith("cloudtrail:"))) {
+          expect(READ, `${d.where}/${s.Sid}`).toContain(a);
+          if (a === "cloudtrail:GetEventSelectors") expect(resourcesOf(s)).toEqual(["arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*"]);
+        }
       }
     }
   });

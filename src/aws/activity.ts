@@ -16,7 +16,7 @@
 // Limits that are AWS's: 2 LookupEvents requests per second per account and region (a limiter
 // here spaces requests, the SDK retries a ThrottlingException), 50 events a page, and only the
 // last 90 days (an older window is reported as such, not queried).
-import { CloudTrailClient, LookupEventsCommand, type LookupAttributeKey, type LookupEventsCommandInput, type LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
+import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, LookupEventsCommand, type LookupAttributeKey, type DescribeTrailsCommandOutput, type GetEventSelectorsCommandOutput, type LookupEventsCommandInput, type LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
 import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
 import type { ActivityEvent, ActivityLookup, ActivityScope } from "../domain/activity.js";
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
@@ -31,6 +31,12 @@ import type { PrincipalRef } from "./types.js";
 /** The part of a CloudTrailClient this module uses (a real client, or a test double). */
 export interface LookupClient {
   send(command: LookupEventsCommand): Promise<LookupEventsCommandOutput>;
+}
+
+/** What trailFacts needs of a CloudTrailClient. */
+export interface TrailClient {
+  send(command: DescribeTrailsCommand): Promise<DescribeTrailsCommandOutput>;
+  send(command: GetEventSelectorsCommand): Promise<GetEventSelectorsCommandOutput>;
 }
 
 export interface ActivityTarget {
@@ -319,6 +325,10 @@ export function activityLookups(config: Config, settings: ClientSettings, option
       return { scope, result: fail(problem("aws.activity-unavailable", `no CloudTrail access in account ${accountId}: ${describeError(e).message}`)) };
     }
     const result = await lookupActivity(client, target, { ...lookupOptions, paddingMs, now: () => now().getTime() });
+    if (result.ok && isTrailClient(client)) {
+      const trails = await dataEventTrails(client);
+      if (trails) scope.dataEventTrails = trails;
+    }
     scope.consoleUrl = consoleEventsUrl(config.aws.partition, config.aws.region, result.ok ? result.value.query : consoleQuery(principal), result.ok ? result.value.window : { from: target.from, to: target.to });
     return { scope, result };
   };
@@ -327,4 +337,34 @@ export function activityLookups(config: Config, settings: ClientSettings, option
 /** The console filter for a principal when no lookup result says which one was used. */
 function consoleQuery(p: PrincipalRef): { key: string; value: string } {
   return p.kind === "iam_role" ? { key: "EventName", value: "AssumeRole" } : { key: "Username", value: p.name };
+}
+
+function isTrailClient(c: LookupClient): c is LookupClient & TrailClient {
+  return c instanceof CloudTrailClient;
+}
+
+/** At most this many trails are asked for their event selectors. */
+const MAX_TRAILS = 5;
+
+/**
+ * The names of the account's trails (in the region, organization trails included) that log data
+ * events, so the comment can say where object reads and the like were recorded. Undefined when it
+ * cannot tell (no permission, an organization trail it may not read): never guessed as "none".
+ */
+export async function dataEventTrails(client: TrailClient): Promise<string[] | undefined> {
+  try {
+    const { trailList = [] } = await client.send(new DescribeTrailsCommand({ includeShadowTrails: true }));
+    if (trailList.length > MAX_TRAILS) return undefined;
+    const out: string[] = [];
+    for (const t of trailList) {
+      if (!t.TrailARN) return undefined;
+      const sel = await client.send(new GetEventSelectorsCommand({ TrailName: t.TrailARN }));
+      const classic = (sel.EventSelectors ?? []).some((e) => (e.DataResources ?? []).some((d) => (d.Values ?? []).length > 0));
+      const advanced = (sel.AdvancedEventSelectors ?? []).some((a) => (a.FieldSelectors ?? []).some((f) => f.Field === "eventCategory" && (f.Equals ?? []).includes("Data")));
+      if (classic || advanced) out.push(t.Name ?? t.TrailARN);
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
 }

@@ -49,6 +49,8 @@ export interface ActivityScope {
   region: string;
   /** The CloudTrail console's Event history, filtered like the lookup. */
   consoleUrl?: string;
+  /** Trails of the account that log data events (by name); undefined when that could not be read. */
+  dataEventTrails?: string[];
 }
 
 // --- The compact record (`activity:` in the request file) ----------------------------------

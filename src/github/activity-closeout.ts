@@ -68,7 +68,14 @@ async function run(deps: CloseoutDeps, path: string, id: string): Promise<Closeo
   const padding = paddingMs(config.activity.lookback_padding);
   const { scope, result } = await deps.lookup(request, padding.ok ? padding.value : 0);
   const where = scope ?? { principal: { kind: "iam_user" as const, name: request.principal ?? request.requester }, accountId: request.grant?.aws?.account_id ?? request.account, region: config.aws.region };
-  const base = { request, principal: where.principal, accountId: where.accountId, region: where.region, ...(where.consoleUrl ? { consoleUrl: where.consoleUrl } : {}) };
+  const base = {
+    request,
+    principal: where.principal,
+    accountId: where.accountId,
+    region: where.region,
+    ...(where.consoleUrl ? { consoleUrl: where.consoleUrl } : {}),
+    ...("dataEventTrails" in where && where.dataEventTrails ? { dataEventTrails: where.dataEventTrails } : {}),
+  };
   let record: ActivityRecord;
   let comment: string;
   if (!result.ok) {

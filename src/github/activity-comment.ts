@@ -25,6 +25,8 @@ export interface ActivityCommentInput {
   region: string;
   /** The CloudTrail console's Event history, filtered like the lookup. */
   consoleUrl?: string;
+  /** Trails of the account that log data events; undefined when not known. */
+  dataEventTrails?: string[];
   outcome:
     | {
         ok: true;
@@ -68,6 +70,12 @@ function narrowerLine(service: string, actions: readonly string[], request: Acti
 
 const BLIND_SPOT =
   "Event history holds **management events only**: data events — S3 object reads and writes (GetObject, PutObject), Lambda Invoke, DynamoDB item reads — are not in these counts; they are recorded only by a trail with data events. Events reach Event history within about 15 minutes, so the last minutes of the grant may be missing.";
+
+function trailSentence(trails: readonly string[] | undefined): string {
+  if (trails === undefined) return "Whether a trail of this account records data events could not be read.";
+  if (trails.length === 0) return "No trail of this account records data events: such calls during the grant were not recorded anywhere.";
+  return `${trails.length === 1 ? "The trail" : "The trails"} ${listOf(trails, 5)} ${trails.length === 1 ? "records" : "record"} data events: the object-level calls are in ${trails.length === 1 ? "its" : "their"} logs.`;
+}
 
 export function activityComment(i: ActivityCommentInput): string {
   const lines: string[] = [ACTIVITY_MARKER, "### What happened during this grant", ""];
@@ -125,6 +133,6 @@ export function activityComment(i: ActivityCommentInput): string {
   } else if (!services.length && s.granted.length) {
     lines.push("", "No granted action was used: was this access needed?");
   }
-  lines.push("", `The full log: ${link}.`, "", BLIND_SPOT);
+  lines.push("", `The full log: ${link}.`, "", BLIND_SPOT, "", trailSentence(i.dataEventTrails));
   return `${lines.join("\n")}\n`;
 }

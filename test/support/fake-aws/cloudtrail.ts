@@ -11,6 +11,8 @@
 // - Most recent first.
 // - 2 requests per second per account and region; over that, ThrottlingException.
 // Events are put here by the test (`record`), as CloudTrail would have recorded the holder's calls.
+// DescribeTrails and GetEventSelectors answer from the trails a test adds (`trails`): a trail of
+// another account (an organization trail) cannot be read, as GetEventSelectors refuses it.
 import { fail } from "./errors.js";
 
 export interface TrailEvent {
@@ -50,13 +52,22 @@ export interface CloudTrailState {
   /** Requests per second per account (AWS: 2). */
   rate: number;
   counter: number;
+  /** Per account: its trails, as DescribeTrails lists them, with their selectors. */
+  trails: Map<string, FakeTrail[]>;
+}
+
+export interface FakeTrail {
+  Name: string;
+  TrailARN: string;
+  EventSelectors?: Array<{ ReadWriteType?: string; IncludeManagementEvents?: boolean; DataResources?: Array<{ Type: string; Values: string[] }> }>;
+  AdvancedEventSelectors?: Array<{ Name?: string; FieldSelectors: Array<{ Field: string; Equals?: string[] }> }>;
 }
 
 export const HORIZON_MS = 90 * 24 * 3600_000;
 const KEYS = ["EventId", "EventName", "ReadOnly", "Username", "ResourceType", "ResourceName", "EventSource", "AccessKeyId"];
 
 export function emptyCloudTrail(): CloudTrailState {
-  return { events: new Map(), accepted: new Map(), now: () => Date.now(), rate: 2, counter: 0 };
+  return { events: new Map(), accepted: new Map(), now: () => Date.now(), rate: 2, counter: 0, trails: new Map() };
 }
 
 /** Records one event as CloudTrail would (the identity as userIdentity, Username as Event history shows it). */
@@ -143,6 +154,14 @@ function time(value: unknown, field: string): number | undefined {
 }
 
 export function handleCloudTrail(state: CloudTrailState, account: string, op: string, input: Record<string, unknown>): Record<string, unknown> {
+  if (op === "DescribeTrails") return { trailList: (state.trails.get(account) ?? []).map((t) => ({ Name: t.Name, TrailARN: t.TrailARN })) };
+  if (op === "GetEventSelectors") {
+    const name = String(input.TrailName ?? "");
+    const trail = (state.trails.get(account) ?? []).find((t) => t.TrailARN === name || t.Name === name);
+    if (!trail) fail("TrailNotFoundException", `Unknown trail: ${name} for the user`);
+    if (trail.TrailARN.split(":")[4] !== account) fail("AccessDeniedException", `${trail.TrailARN} belongs to another account`);
+    return { TrailARN: trail.TrailARN, ...(trail.EventSelectors ? { EventSelectors: trail.EventSelectors } : {}), ...(trail.AdvancedEventSelectors ? { AdvancedEventSelectors: trail.AdvancedEventSelectors } : {}) };
+  }
   if (op !== "LookupEvents") fail("UnsupportedOperationException", `The fake CloudTrail does not implement ${op}`);
   // The rate limit counts requests before they are validated, as a front door does.
   const now = state.now();

@@ -56,6 +56,7 @@ const CLASSES: Record<Service, Record<string, Ctor>> = {
     InvalidNextTokenException: cloudtrail.InvalidNextTokenException,
     UnsupportedOperationException: cloudtrail.UnsupportedOperationException,
     OperationNotPermittedException: cloudtrail.OperationNotPermittedException,
+    TrailNotFoundException: cloudtrail.TrailNotFoundException,
   },
 };
 

@@ -357,6 +357,7 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
       state.sso.assignments.clear();
       state.sso.users.clear();
       cloudtrail.events.clear();
+      cloudtrail.trails.clear();
       account(homeAccount);
       fake.resetLogs();
       sso.polls = options.asyncPolls ?? 2;
