@@ -220,6 +220,7 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "config.duplicate-account": () => configOf({ aws: { accounts: { prod: ACCOUNT, live: ACCOUNT } } }),
   "config.identity-center-missing": () => configOf({ aws: { mode: "identity-center" } }),
   "config.principal-mode": () => configOf({ principals: { alice: { sso_user: "alice" } } }),
+  "config.activity-padding": () => configOf({ activity: { lookback_padding: "25h" } }),
   // request: the file rules
   "request.path-invalid": () => file({}, { path: "access-requests/../x/1-test.yaml" }),
   "request.path-location": () => file({}, { path: "elsewhere/prod/2026/1-test.yaml" }),
