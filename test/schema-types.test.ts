@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { configFromObject, defaultConfig, parseConfig } from "../src/domain/config.js";
 import { parseRequestFile } from "../src/domain/request.js";
 import { configSchema, requestSchema } from "../src/domain/schema.js";
-import type { AccessRequest, ClosedRecord, Config, GrantRecord, PolicyDocument, RequestItem, Statement } from "../src/domain/types.js";
+import type { AccessRequest, ActivityRecord, ClosedRecord, Config, GrantRecord, PolicyDocument, RequestItem, Statement } from "../src/domain/types.js";
 
 type Schema = { properties?: Record<string, Schema>; $defs?: Record<string, Schema>; $ref?: string };
 const req = requestSchema as Schema;
@@ -41,6 +41,7 @@ const accessRequestKeys: Record<keyof AccessRequest, true> = {
   status: true,
   grant: true,
   closed: true,
+  activity: true,
 };
 const requestItemKeys: Record<keyof RequestItem, true> = { service: true, access: true, resources: true, actions: true };
 const grantKeys: Record<keyof GrantRecord, true> = { approved_by: true, merge_commit: true, pr: true, granted_at: true, expires_at: true, aws: true };
@@ -61,6 +62,7 @@ const configKeys: Record<keyof Config, true> = {
   max_duration: true,
   ai: true,
   notifications: true,
+  activity: true,
 };
 const configAwsKeys: Record<keyof Config["aws"], true> = {
   mode: true,
@@ -75,6 +77,23 @@ const identityCenterKeys: Record<keyof NonNullable<Config["aws"]["identity_cente
 const approvalsKeys: Record<keyof Config["required_approvals"], true> = { low: true, medium: true, high: true };
 const aiKeys: Record<keyof Config["ai"], true> = { provider: true, model: true, timeout_seconds: true };
 const notificationsKeys: Record<keyof Config["notifications"], true> = { slack_webhook_env: true };
+const activityConfigKeys: Record<keyof Config["activity"], true> = { enabled: true, lookback_padding: true };
+const activityKeys: Record<keyof ActivityRecord, true> = {
+  status: true,
+  code: true,
+  looked_up_at: true,
+  window: true,
+  truncated: true,
+  total: true,
+  denied_total: true,
+  services: true,
+  denied: true,
+  used: true,
+  unused: true,
+  unused_total: true,
+  data_events_visible: true,
+};
+const activityDeniedKeys: Record<keyof NonNullable<ActivityRecord["denied"]>[number], true> = { at: true, action: true, error: true, resource: true };
 
 describe("types.ts and the schemas have the same fields", () => {
   it.each([
@@ -91,6 +110,9 @@ describe("types.ts and the schemas have the same fields", () => {
     ["Config.required_approvals", approvalsKeys, node(cfg, ["required_approvals"])],
     ["Config.ai", aiKeys, node(cfg, ["ai"])],
     ["Config.notifications", notificationsKeys, node(cfg, ["notifications"])],
+    ["Config.activity", activityConfigKeys, node(cfg, ["activity"])],
+    ["ActivityRecord", activityKeys, node(req, ["activity"])],
+    ["ActivityRecord.denied[]", activityDeniedKeys, (node(req, ["activity", "denied"]) as { items: Schema }).items],
   ] as const)("%s", (_name, keys, schema) => {
     expect(listed(keys)).toEqual(propertyKeys(schema));
   });
@@ -109,6 +131,10 @@ describe("types.ts and the schemas have the same fields", () => {
     expect(enumOf(node(req, ["accessLevel"]))).toEqual(listed(levels));
     expect(enumOf(node(req, ["status"]))).toEqual(listed(statuses));
     expect(enumOf(node(cfg, ["aws", "mode"]))).toEqual(listed(modes));
+    const activityStatuses: Record<ActivityRecord["status"], true> = { summarised: true, unavailable: true, "beyond-horizon": true };
+    const truncations: Record<NonNullable<ActivityRecord["truncated"]>, true> = { "max-events": true, "max-sessions": true, horizon: true, "time-limit": true };
+    expect(enumOf(node(req, ["activity", "status"]))).toEqual(listed(activityStatuses));
+    expect(enumOf(node(req, ["activity", "truncated"]))).toEqual(listed(truncations));
   });
 });
 

@@ -2,14 +2,17 @@
 // through the contents API, GitHub notified) against the fake GitHub on 127.0.0.1 and the fake
 // AWS: the due grant's issue is commented on and closed as completed, its labels swapped; the
 // record is committed on the default branch; the job summary is written; a dry run changes nothing.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join, normalize } from "node:path";
+import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { storedAws } from "../src/aws/plan.js";
 import { parseTrailers } from "../src/domain/records.js";
 import { dumpRequest } from "../src/domain/request-file.js";
 import type { AccessRequest } from "../src/domain/types.js";
+import { changedRequestFiles, runActionCommand } from "../src/action.js";
+import { runCli } from "./support/cli.js";
 import { runAction } from "../src/sweep/action.js";
 import { SWEEP_MARKER } from "../src/github/closer.js";
 import { createFakeAws, type FakeAws } from "./support/fake-aws/index.js";
@@ -143,5 +146,69 @@ describe("the sweep Action", () => {
     expect(out).toMatch(/^::error::.*concurrency/m);
     expect(await runAction(actionEnv({ "INPUT_GITHUB-TOKEN": "" }), { write: (s: string) => (out += s) })).toBe(1);
     expect(out).toMatch(/github-token is empty/);
+  });
+});
+
+describe("changedRequestFiles: the files-from list of command validate", () => {
+  const list = (...entries: string[]) => Buffer.from(entries.map((e) => `${e}\0`).join(""));
+
+  it.each([
+    ["a path out of the repository", "../../etc/passwd.yaml"],
+    ["a .. segment inside access-requests/", "access-requests/../.github/x.yaml"],
+    ["an absolute path", "/etc/hosts.yaml"],
+    ["a flag as a file name", "--config=/tmp/x.yaml"],
+    ["a file outside access-requests/", ".github/jit-access.yml"],
+    ["a request folder, not a file", "access-requests/prod"],
+    ["a non-YAML file", "access-requests/prod/2026/1-x.json"],
+    ["a backslash path", "access-requests\\prod\\2026\\1-x.yaml"],
+    ["an empty segment", "access-requests//prod/1-x.yaml"],
+    ["a ./ segment", "access-requests/./prod/1-x.yaml"],
+  ])("refuses %s, naming files-from and the entry", (_name, entry) => {
+    const r = changedRequestFiles(list("access-requests/prod/2026/1-ok.yaml", entry));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toHaveLength(1);
+    expect(r.problems[0]!.message).toContain(`files-from: entry ${JSON.stringify(entry)}`);
+  });
+
+  it("accepts request paths with odd characters (a newline, spaces, a leading dash in the name), once each", () => {
+    const odd = ["access-requests/prod/2026/1-a b.yaml", "access-requests/prod/2026/-2-x.yml", "access-requests/prod/2026/3-new\nline.yaml"];
+    expect(changedRequestFiles(list(...odd, odd[0]!))).toEqual({ ok: true, files: odd });
+    expect(changedRequestFiles(Buffer.alloc(0))).toEqual({ ok: true, files: [] });
+  });
+
+  it("property: a list is accepted exactly when every entry is a relative .yaml/.yml path under access-requests/ without . or .. segments", () => {
+    const segment = fc.oneof(fc.constantFrom("..", ".", "", "prod", "2026", "-x", "a b"), fc.string({ minLength: 1, maxLength: 6 }).filter((x) => !x.includes("/") && !x.includes("\0")));
+    const entry = fc.tuple(fc.constantFrom("access-requests", "", "/access-requests", ".github", ".."), fc.array(segment, { maxLength: 3 }), fc.constantFrom(".yaml", ".yml", ".json", "")).map(([head, mid, ext]) => `${[head, ...mid].join("/")}/f${ext}`);
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 5 }), (entries) => {
+        const r = changedRequestFiles(list(...entries));
+        const good = (e: string) => e.split("/")[0] === "access-requests" && !e.split("/").some((x) => x === "." || x === ".." || x === "") && !e.includes("\\") && /\.ya?ml$/.test(e);
+        return r.ok === entries.every(good) && (!r.ok || r.files.every((f) => !isAbsolute(f) && !normalize(f).startsWith("..") && normalize(f).startsWith("access-requests/")));
+      }),
+    );
+  });
+});
+
+describe("command validate, in-process: what the CLI refuses becomes one ::error:: line", () => {
+  it.each([
+    ["a listed file that is not there", [".github/jit-access.yml"], "access-requests/prod/2026/9-gone.yaml", /^::error::jit-access validate: access-requests\/prod\/2026\/9-gone\.yaml: no such file or folder\n$/],
+    ["no config at config-path", [], "access-requests/prod/2026/1-x.yaml", /^::error::jit-access validate: config file \.github\/jit-access\.yml does not exist\n$/],
+  ])("%s: exit 1", async (_name, keep, listed, message) => {
+    const repo = mkdtempSync(join(tmpdir(), "jit-action-validate-"));
+    try {
+      const r = await runCli(["init", ".", "--account", "prod=111122223333", "--region", "us-east-1", "--approver", "bob"], repo);
+      expect(r.code, r.stderr).toBe(0);
+      if (!keep.includes(".github/jit-access.yml")) rmSync(join(repo, ".github/jit-access.yml"));
+      mkdirSync(join(repo, "access-requests/prod/2026"), { recursive: true });
+      writeFileSync(join(repo, "access-requests/prod/2026/1-x.yaml"), "version: 1\n");
+      writeFileSync(join(repo, "list"), `${listed}\0`);
+      let out = "";
+      const code = await runActionCommand({ INPUT_COMMAND: "validate", "INPUT_FILES-FROM": "list", "INPUT_CONFIG-PATH": ".github/jit-access.yml", GITHUB_WORKSPACE: repo }, { write: (s: string) => (out += s) });
+      expect(code).toBe(1);
+      expect(out).toMatch(message);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 });

@@ -11,14 +11,14 @@ import { planInit, type FileAction } from "../init/plan.js";
 export const INIT_USAGE = `  init [DIR] --account ALIAS=ID... --region REGION --approver LOGIN|@ORG/TEAM...
        [--mode iam|identity-center] [--instance-arn ARN --identity-store-id ID]
        [--principal LOGIN=[iam_user:|iam_role:|sso_user:]NAME...] [--scheduler-role-arn ARN]
-       [--action OWNER/REPO] [--action-ref REF] [--cli-package NAME@VERSION] [--slack] [--force] [--dry-run]
+       [--action OWNER/REPO] [--action-ref REF] [--slack] [--force] [--dry-run]
                                                 write an access repository into DIR (default .):
                                                 config, issue form, CODEOWNERS, workflows, README
-                                                (--action default ${DEFAULT_ACTION}, --action-ref
-                                                default v<this version>, --cli-package default
-                                                jit-access@<this version>; --slack: Slack through
-                                                JIT_SLACK_WEBHOOK; changed files are kept unless
-                                                --force)
+                                                (--action default ${DEFAULT_ACTION}; --action-ref:
+                                                a 40-character commit SHA or a tag vN[.N[.N]],
+                                                or OWNER/REPO@REF, default v<this version>;
+                                                --slack: Slack through JIT_SLACK_WEBHOOK; changed
+                                                files are kept unless --force)
 `;
 
 const SAID: Record<FileAction, [string, string]> = {
@@ -44,7 +44,6 @@ export function initCommand(args: string[], io: Io, packageVersion: string): num
       "scheduler-role-arn": { type: "string" },
       action: { type: "string" },
       "action-ref": { type: "string" },
-      "cli-package": { type: "string" },
       slack: { type: "boolean", default: false },
       force: { type: "boolean", default: false },
       "dry-run": { type: "boolean", default: false },

@@ -1,4 +1,5 @@
 // The repository config (.github/jit-access.yml): parsed, validated, defaults applied.
+import { activityConfigProblems } from "./activity.js";
 import { parseDuration } from "./duration.js";
 import { validateConfigShape } from "./schema.js";
 import { problem } from "./problems.js";
@@ -59,6 +60,7 @@ function semanticProblems(config: Config): Problem[] {
   }
   if (def.ok && def.seconds < 15 * 60) out.push(problem("config.duration-too-short", `default_duration ${show(config.default_duration)} is shorter than the 15m minimum`, "default_duration"));
   if (max.ok && max.seconds < 15 * 60) out.push(problem("config.duration-too-short", `max_duration ${show(config.max_duration)} is shorter than the 15m minimum`, "max_duration"));
+  out.push(...activityConfigProblems(config));
   for (const alias of Object.keys(config.aws.accounts)) {
     if (RESERVED_FOLDERS.includes(alias)) out.push(problem("config.reserved-alias", `account alias ${show(alias)} is reserved (access-requests/${alias}/ holds examples); pick another alias`, `aws.accounts.${alias}`));
   }

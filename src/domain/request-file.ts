@@ -10,7 +10,7 @@ export function requestPath(request: Pick<AccessRequest, "account" | "id">, crea
 
 const KEY_ORDER: Array<keyof AccessRequest> = [
   "version", "id", "requester", "account", "principal", "duration", "reason", "request",
-  "description", "generator", "policy", "status", "grant", "closed",
+  "description", "generator", "policy", "status", "grant", "closed", "activity",
 ];
 
 /** The canonical text of a request file: fixed key order, so diffs show only real changes. */

@@ -178,6 +178,7 @@ function statusProblems(r: AccessRequest, example: boolean): Problem[] {
   const closedStates = ["expired", "revoked", "rejected"];
   if (closedStates.includes(status) && !r.closed) out.push({ code: "request.status-closed", path: "closed", message: `status ${status} needs closed: { at, reason }` });
   if (!closedStates.includes(status) && status !== "failed" && r.closed) out.push({ code: "request.status-closed", path: "closed", message: `a ${status} request cannot be closed; remove closed` });
+  if (r.activity && status !== "expired" && status !== "revoked") out.push({ code: "record.activity-not-closed", path: "activity", message: `a ${status} request cannot carry activity; remove activity (it is written by the app when a grant closes)` });
   if (r.grant) {
     const g = Date.parse(r.grant.granted_at);
     const e = Date.parse(r.grant.expires_at);

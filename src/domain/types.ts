@@ -67,6 +67,7 @@ export interface AccessRequest {
   status?: RequestStatus;
   grant?: GrantRecord;
   closed?: ClosedRecord;
+  activity?: ActivityRecord;
 }
 
 export type AwsMode = "iam" | "identity-center";
@@ -99,6 +100,7 @@ export interface Config {
   max_duration: string;
   ai: { provider: "builtin" | "gemini"; model: string; timeout_seconds: number };
   notifications: { slack_webhook_env?: string };
+  activity: ActivityConfig;
 }
 
 export type RiskTier = "low" | "medium" | "high";
@@ -120,3 +122,32 @@ export interface Problem {
 export type ProblemCode = `${ProblemArea}.${string}`;
 
 export type ProblemArea = "yaml" | "schema" | "config" | "request" | "form" | "guardrail" | "draft" | "approval" | "merge" | "record" | "aws" | "github" | "cli";
+
+// --- Activity during a grant (CloudTrail Event history, summarised at close-out) -------------
+
+/** `activity:` in the config. */
+export interface ActivityConfig {
+  enabled: boolean;
+  /** A duration (5m, 1h) or "0": added before granted_at and after closed.at. */
+  lookback_padding: string;
+}
+
+/** `activity:` in a request file: the compact summary src/policy/activity.ts computes. */
+export interface ActivityRecord {
+  status: "summarised" | "unavailable" | "beyond-horizon";
+  /** Why there is no summary (a ProblemCode). */
+  code?: string;
+  looked_up_at: string;
+  window?: { from: string; to: string };
+  truncated?: "max-events" | "max-sessions" | "horizon" | "time-limit";
+  total?: number;
+  denied_total?: number;
+  /** Calls per service prefix. */
+  services?: Record<string, number>;
+  denied?: Array<{ at: string; action: string; error: string; resource?: string }>;
+  used?: string[];
+  unused?: string[];
+  unused_total?: number;
+  /** Always false: Event history has management events only (no S3 GetObject and the like). */
+  data_events_visible: false;
+}

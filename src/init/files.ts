@@ -20,7 +20,6 @@ export const PINNED = {
   checkout: "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1",
   appToken: "actions/create-github-app-token@1b10c78c7865c340bc4f6099eb2f838309f1e8c3 # v3.1.1",
   awsCredentials: "aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3",
-  setupNode: "actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0",
 } as const;
 
 const q = (s: string) => JSON.stringify(s);
@@ -133,9 +132,8 @@ function actionUses(o: InitOptions): string {
 export function validateWorkflowText(o: InitOptions): string {
   return `# Checks request files in pull requests, also before the GitHub App is installed (the app reports
 # the required check jit-access/validate on every pull request once it is). Written by
-# \`jit-access init\`. It runs the jit-access CLI ${o.cliPackage} from the npm registry (set by
-# \`jit-access init --cli-package\`), with no secret and a read-only token; --ignore-scripts keeps
-# install scripts from running.
+# \`jit-access init\`. It runs the jit-access action ${o.action}@${o.actionRef} (command: validate,
+# its committed bundle: nothing is installed), with no secret and a read-only token.
 name: validate access requests
 on:
   pull_request:
@@ -151,18 +149,18 @@ jobs:
         with:
           fetch-depth: 0
           persist-credentials: false
-      - uses: ${PINNED.setupNode}
-        with:
-          node-version: 22
-      - name: Validate the changed request files
+      - name: List the changed request files
         env:
           BASE_SHA: \${{ github.event.pull_request.base.sha }}
-          npm_config_ignore_scripts: "true"
         run: |
-          # NUL-separated so that odd file names cannot split into extra arguments.
-          git diff -z --name-only --diff-filter=ACMR "$BASE_SHA"...HEAD -- 'access-requests/*.yaml' 'access-requests/**/*.yaml' 'access-requests/*.yml' 'access-requests/**/*.yml' > changed.bin
-          if [ ! -s changed.bin ]; then echo "No request files changed."; exit 0; fi
-          xargs -0 npx --yes --ignore-scripts ${o.cliPackage} validate -- < changed.bin
+          # NUL-separated so that odd file names cannot split into extra arguments; the action
+          # refuses any entry that is not a .yaml or .yml under access-requests/.
+          git diff -z --name-only --diff-filter=ACMR "$BASE_SHA"...HEAD -- 'access-requests/*.yaml' 'access-requests/*.yml' > "$RUNNER_TEMP/changed-requests"
+      - uses: ${actionUses(o)}
+        with:
+          command: validate
+          files-from: \${{ runner.temp }}/changed-requests
+          config-path: ${CONFIG_PATH}
 `;
 }
 
@@ -176,9 +174,10 @@ export function expireWorkflowText(o: InitOptions): string {
 # variables JIT_ACCESS_APP_CLIENT_ID, JIT_ACCESS_SWEEP_ROLE_ARN (the stack output SweepRoleArn) and
 # AWS_REGION. The role trusts only repo:<owner>/<repo>:environment:jit-access-sweep.
 #
-# The sweep is the jit-access action at ${o.action}@${o.actionRef}: its committed bundle
-# (dist/sweep.js) runs as is, with nothing installed. Pin it to a release's commit SHA with
-# \`jit-access init --force --action-ref <40-character SHA>\` (or edit the uses: line).
+# The sweep and the report are the jit-access action at ${o.action}@${o.actionRef}: its committed
+# bundle (dist/sweep.js) runs as is, with nothing installed. init's default ref is the release tag
+# of the jit-access that ran it (v${o.cliVersion}); a tag can be moved, so pin the release's commit
+# SHA with \`jit-access init --force --action-ref <40-character SHA>\` (or edit the uses: lines).
 name: expire
 on:
   schedule:
@@ -225,6 +224,7 @@ jobs:
           : ""
       }
         with:
+          command: sweep
           github-token: \${{ steps.app-token.outputs.token }}
           config-path: ${CONFIG_PATH}
           dry-run: \${{ inputs.dry-run || false }}
@@ -245,14 +245,12 @@ jobs:
           ref: \${{ github.event.repository.default_branch }} # the tip, with the records the sweep just wrote
           fetch-depth: 0 # the report reads the records' history
           persist-credentials: false
-      - uses: ${PINNED.setupNode}
-        with:
-          node-version: 22
       - name: Access report
         continue-on-error: true
-        env:
-          npm_config_ignore_scripts: "true"
-        run: npx --yes --ignore-scripts ${o.cliPackage} report --format md >> "$GITHUB_STEP_SUMMARY"
+        uses: ${actionUses(o)}
+        with:
+          command: report
+          config-path: ${CONFIG_PATH}
 `;
 }
 
@@ -278,7 +276,8 @@ Access is granted as ${identity} and removed when its time is up.
 4. When the pull request is merged, the access is granted and the issue says until when.
 
 You can also open the pull request yourself: add a file under \`access-requests/<account>/\`
-(\`npx --yes ${o.cliPackage} plan --write FILE\` adds the policy) and open a pull request.
+(\`jit-access plan --write FILE\` of the [jit-access CLI](https://github.com/${o.action}/blob/${o.actionRef}/docs/cli.md)
+adds the policy) and open a pull request.
 
 ## Accounts
 

@@ -16,12 +16,10 @@ export interface InitOptions {
   schedulerRoleArn?: string;
   /** The jit-access action repository, owner/name. */
   action: string;
-  /** Tag, branch or commit SHA of that action (and the npm version the validate workflow runs). */
+  /** Tag or commit SHA of that action. */
   actionRef: string;
   /** The jit-access version init belongs to (the comment next to a SHA-pinned action). */
   cliVersion: string;
-  /** name@version of the CLI package the workflows run with npx (a fork may publish its own). */
-  cliPackage: string;
   /** Slack on: the config names JIT_SLACK_WEBHOOK and expire.yml passes the environment secret of that name. */
   slack: boolean;
 }
@@ -37,7 +35,6 @@ export interface RawInitFlags {
   "scheduler-role-arn"?: string;
   action?: string;
   "action-ref"?: string;
-  "cli-package"?: string;
   slack?: boolean;
 }
 
@@ -55,10 +52,12 @@ const INSTANCE_ARN = /^arn:aws(-cn|-us-gov)?:sso:::instance\/(sso)?ins-[a-zA-Z0-
 const STORE_ID = /^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
 const REPO = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
-/** An npm package pinned to a version: name@version or @scope/name@version. */
-const PACKAGE_SPEC = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*@[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/;
-/** A git ref usable after `@` in `uses:`: a tag, branch or SHA, no spaces or YAML specials. */
-const REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/;
+/**
+ * What `uses:` may name the action at: a full commit SHA, or a release tag vN, vN.N or vN.N.N. A
+ * branch (or anything else) is refused: it moves, so the code that runs would change unreviewed.
+ */
+const SHA = /^[0-9a-f]{40}$/;
+const TAG = /^v[0-9]+(\.[0-9]+){0,2}$/;
 
 const q = (s: string) => JSON.stringify(s);
 
@@ -123,13 +122,7 @@ export function checkInitFlags(flags: RawInitFlags, packageVersion: string): Ini
   const schedulerRoleArn = flags["scheduler-role-arn"];
   if (schedulerRoleArn !== undefined && !ROLE_ARN.test(schedulerRoleArn)) throw new InitFlagError(`--scheduler-role-arn ${q(schedulerRoleArn)} is not an IAM role ARN such as arn:aws:iam::123456789012:role/jit-access-scheduler`);
 
-  const action = flags.action ?? DEFAULT_ACTION;
-  if (!REPO.test(action)) throw new InitFlagError(`--action ${q(action)}: give the action's repository as owner/name, e.g. ${DEFAULT_ACTION}`);
-  const actionRef = flags["action-ref"] ?? `v${packageVersion}`;
-  if (!REF.test(actionRef)) throw new InitFlagError(`--action-ref ${q(actionRef)}: give a tag such as v${packageVersion} or a 40-character commit SHA`);
-
-  const cliPackage = flags["cli-package"] ?? `jit-access@${packageVersion}`;
-  if (!PACKAGE_SPEC.test(cliPackage)) throw new InitFlagError(`--cli-package ${q(cliPackage)}: give an npm package with an exact version, e.g. jit-access@${packageVersion} or @your-org/jit-access@1.2.3`);
+  const { action, actionRef } = checkActionRef(flags.action, flags["action-ref"], packageVersion);
 
   return {
     mode,
@@ -142,7 +135,24 @@ export function checkInitFlags(flags: RawInitFlags, packageVersion: string): Ini
     action,
     actionRef,
     cliVersion: packageVersion,
-    cliPackage,
     slack: flags.slack === true,
   };
+}
+
+/**
+ * The action's repository and ref from --action and --action-ref. --action-ref is a 40-character
+ * commit SHA or a release tag (v1, v1.2, v1.2.3), optionally as owner/repo@REF (or @REF); the
+ * default is the tag of this release, v<package version>.
+ */
+export function checkActionRef(actionFlag: string | undefined, refFlag: string | undefined, packageVersion: string): { action: string; actionRef: string } {
+  if (actionFlag !== undefined && !REPO.test(actionFlag)) throw new InitFlagError(`--action ${q(actionFlag)}: give the action's repository as owner/name, e.g. ${DEFAULT_ACTION}`);
+  if (refFlag === undefined) return { action: actionFlag ?? DEFAULT_ACTION, actionRef: `v${packageVersion}` };
+  const fix = `give a 40-character commit SHA or a release tag such as v${packageVersion}, optionally as owner/repo@REF (a branch is refused: it moves)`;
+  const at = refFlag.lastIndexOf("@");
+  const repo = at > 0 ? refFlag.slice(0, at) : undefined;
+  const ref = at >= 0 ? refFlag.slice(at + 1) : refFlag;
+  if (repo !== undefined && !REPO.test(repo)) throw new InitFlagError(`--action-ref ${q(refFlag)}: ${q(repo)} is not a repository owner/name; ${fix}`);
+  if (repo !== undefined && actionFlag !== undefined && repo !== actionFlag) throw new InitFlagError(`--action-ref ${q(refFlag)} names ${repo} but --action names ${actionFlag}; give the repository once`);
+  if (!SHA.test(ref) && !TAG.test(ref)) throw new InitFlagError(`--action-ref ${q(refFlag)}: ${fix}`);
+  return { action: repo ?? actionFlag ?? DEFAULT_ACTION, actionRef: ref };
 }

@@ -1,8 +1,8 @@
-// The expiry sweep as a GitHub Action (action.yml → dist/sweep.js, bundled by
-// scripts/build-sweep.mjs). Inputs arrive as INPUT_<NAME> environment variables (GitHub upper-
-// cases the name and keeps its hyphens), so no @actions/core is needed. Records go through the
-// contents API with the given token; AWS credentials come from the environment (OIDC, set up by
-// aws-actions/configure-aws-credentials before this step).
+// The expiry sweep of the jit-access GitHub Action (command: sweep; src/action.ts dispatches, and
+// scripts/build-sweep.mjs bundles it into dist/sweep.js). Inputs arrive as INPUT_<NAME> environment
+// variables (GitHub upper-cases the name and keeps its hyphens), so no @actions/core is needed.
+// Records go through the contents API with the given token; AWS credentials come from the
+// environment (OIDC, set up by aws-actions/configure-aws-credentials before this step).
 import { appendFileSync } from "node:fs";
 import { formatProblems } from "../cli/support.js";
 import { openRecords } from "./env.js";
@@ -23,7 +23,7 @@ function bool(env: Env, name: string): boolean {
 }
 
 /** Escapes for workflow commands (::error::), as @actions/core does. */
-function command(s: string): string {
+export function escape(s: string): string {
   return s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }
 
@@ -39,26 +39,20 @@ export async function runAction(env: Env = process.env, out: { write(s: string):
     if (!env.GITHUB_REPOSITORY) throw new Error("GITHUB_REPOSITORY is not set; this runs inside GitHub Actions");
     const opened = await openRecords({ cwd: env.GITHUB_WORKSPACE ?? process.cwd(), env, token, ...(configPath ? { configPath } : {}) });
     if (!opened.ok) {
-      out.write(`::error::${command(`${opened.file}: ${formatProblems(opened.problems)}`)}\n`);
+      out.write(`::error::${escape(`${opened.file}: ${formatProblems(opened.problems)}`)}\n`);
       return 1;
     }
     const report = await runSweep(opened.records, { now: new Date(), dryRun, reconcile: true, concurrency });
     out.write(reportText(report));
-    for (const o of report.outcome?.due ?? []) if (o.step) out.write(`::error::${command(`${o.id}: ${o.step} failed: ${o.message ?? ""}`)}\n`);
-    for (const o of report.outcome?.drift ?? []) if (o.result === "failed") out.write(`::error::${command(`drift of ${o.requestId}: ${o.message ?? ""}`)}\n`);
-    for (const e of report.plan.errors) out.write(`::error file=${command(e.file)}::${command(e.problems.map((p) => p.message).join("; "))}\n`);
-    for (const f of report.failures) out.write(`::error::${command(f)}\n`);
-    for (const w of report.warnings) out.write(`::warning::${command(w)}\n`);
+    for (const o of report.outcome?.due ?? []) if (o.step) out.write(`::error::${escape(`${o.id}: ${o.step} failed: ${o.message ?? ""}`)}\n`);
+    for (const o of report.outcome?.drift ?? []) if (o.result === "failed") out.write(`::error::${escape(`drift of ${o.requestId}: ${o.message ?? ""}`)}\n`);
+    for (const e of report.plan.errors) out.write(`::error file=${escape(e.file)}::${escape(e.problems.map((p) => p.message).join("; "))}\n`);
+    for (const f of report.failures) out.write(`::error::${escape(f)}\n`);
+    for (const w of report.warnings) out.write(`::warning::${escape(w)}\n`);
     if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, reportMarkdown(report));
     return report.ok ? 0 : 1;
   } catch (e) {
-    out.write(`::error::${command(`jit-access sweep: ${e instanceof Error ? e.message : String(e)}`)}\n`);
+    out.write(`::error::${escape(`jit-access sweep: ${e instanceof Error ? e.message : String(e)}`)}\n`);
     return 1;
   }
-}
-
-// The bundle (dist/sweep.js) defines this as "1" at build time, so it runs; importing this module
-// (tests) runs nothing unless the variable is set.
-if (process.env.JIT_ACCESS_ACTION_MAIN === "1") {
-  process.exitCode = await runAction();
 }

@@ -2,13 +2,14 @@
 // AWS error code as SDK v3 names it), with $metadata.httpStatusCode so the SDK's retry
 // middleware classifies them as it would a real response.
 
+import * as cloudtrail from "@aws-sdk/client-cloudtrail";
 import * as iam from "@aws-sdk/client-iam";
 import * as ids from "@aws-sdk/client-identitystore";
 import * as scheduler from "@aws-sdk/client-scheduler";
 import * as sso from "@aws-sdk/client-sso-admin";
 import * as sts from "@aws-sdk/client-sts";
 
-export type Service = "iam" | "sso" | "identitystore" | "scheduler" | "sts";
+export type Service = "iam" | "sso" | "identitystore" | "scheduler" | "sts" | "cloudtrail";
 
 type Ctor = new (opts: { message: string; $metadata: { httpStatusCode?: number; requestId?: string } }) => Error;
 
@@ -47,6 +48,16 @@ const CLASSES: Record<Service, Record<string, Ctor>> = {
     ServiceQuotaExceededException: scheduler.ServiceQuotaExceededException as unknown as Ctor,
   },
   sts: {},
+  cloudtrail: {
+    ThrottlingException: cloudtrail.ThrottlingException,
+    InvalidLookupAttributesException: cloudtrail.InvalidLookupAttributesException,
+    InvalidTimeRangeException: cloudtrail.InvalidTimeRangeException,
+    InvalidMaxResultsException: cloudtrail.InvalidMaxResultsException,
+    InvalidNextTokenException: cloudtrail.InvalidNextTokenException,
+    UnsupportedOperationException: cloudtrail.UnsupportedOperationException,
+    OperationNotPermittedException: cloudtrail.OperationNotPermittedException,
+    TrailNotFoundException: cloudtrail.TrailNotFoundException,
+  },
 };
 
 const BASES: Record<Service, new (opts: { name: string; $fault: "client" | "server"; message: string; $metadata: { httpStatusCode?: number } }) => Error> = {
@@ -55,6 +66,7 @@ const BASES: Record<Service, new (opts: { name: string; $fault: "client" | "serv
   identitystore: ids.IdentitystoreServiceException,
   scheduler: scheduler.SchedulerServiceException,
   sts: sts.STSServiceException,
+  cloudtrail: cloudtrail.CloudTrailServiceException,
 };
 
 const STATUS: Record<string, number> = {

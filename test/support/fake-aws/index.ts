@@ -1,5 +1,5 @@
-// A stateful in-memory AWS (IAM, STS, Identity Center admin + identity store, Scheduler) under
-// the real SDK clients.
+// A stateful in-memory AWS (IAM, STS, Identity Center admin + identity store, Scheduler, CloudTrail
+// LookupEvents) under the real SDK clients.
 //
 // Why not aws-sdk-client-mock: it stubs Client#send, which skips the whole middleware stack —
 // serialization, signing and, above all, the SDK's retry middleware. Then a throttle injected by
@@ -10,12 +10,14 @@
 // tells the fake which account and which assumed role is calling), errors go through the SDK's
 // real retry strategy, and the fake answers instead of the network.
 
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { IdentitystoreClient } from "@aws-sdk/client-identitystore";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { STSClient } from "@aws-sdk/client-sts";
 import { lazyClients, type AwsClients, type ClientSettings } from "../../../src/aws/clients.js";
+import { emptyCloudTrail, handleCloudTrail, recordEvent, type RecordInput } from "./cloudtrail.js";
 import { awsError, FakeError, internalError, throttlingError, type Service } from "./errors.js";
 import { handleIam } from "./iam.js";
 import { atMs, handleScheduler, UNIVERSAL } from "./scheduler.js";
@@ -129,6 +131,7 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
       users: new Map(),
     },
   };
+  const cloudtrail = emptyCloudTrail();
   const sso: SsoRuntime = { ops: new Map(), polls: options.asyncPolls ?? 2, failNext: new Map(), counter: 0 };
   const keys = new Map<string, Caller>([[credentials.accessKeyId, { account: homeAccount, arn: `arn:aws:sts::${homeAccount}:assumed-role/jit-access-app/app` }]]);
   const calls: Call[] = [];
@@ -253,6 +256,8 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
         return handleScheduler(account(caller.account).scheduler, caller.account, op, input, clientToken);
       case "sts":
         return handleSts(caller, op, input, accessKeyId);
+      case "cloudtrail":
+        return handleCloudTrail(cloudtrail, caller.account, op, input);
       case "sso":
       case "identitystore":
         // Identity Center is administered from its own (here: the home) account only.
@@ -269,6 +274,7 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
     [IdentitystoreClient, "identitystore"],
     [SchedulerClient, "scheduler"],
     [STSClient, "sts"],
+    [CloudTrailClient, "cloudtrail"],
   ];
   type Send = (this: unknown, ...args: unknown[]) => unknown;
   const saved: Array<{ proto: { send: unknown }; own: boolean; previous: unknown }> = [];
@@ -308,6 +314,12 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
     calls,
     assumeRoleCalls,
     sso,
+    /** LookupEvents' event store, rate limit and clock (see cloudtrail.ts). */
+    cloudtrail,
+    /** Puts one event into `input.account`'s Event history, as if the holder had made the call. */
+    recordEvent(input: RecordInput) {
+      return recordEvent(cloudtrail, region, input);
+    },
     dispatch,
     restore,
     account,
@@ -344,6 +356,8 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
       state.sso.permissionSets.clear();
       state.sso.assignments.clear();
       state.sso.users.clear();
+      cloudtrail.events.clear();
+      cloudtrail.trails.clear();
       account(homeAccount);
       fake.resetLogs();
       sso.polls = options.asyncPolls ?? 2;
@@ -356,6 +370,7 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
       faultList = [];
       sso.ops.clear();
       sso.failNext.clear();
+      cloudtrail.accepted.clear();
     },
     /**
      * Runs every enabled at() schedule due by `now` the way Scheduler would: its universal target
