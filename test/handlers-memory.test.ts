@@ -14,6 +14,7 @@ import { problem } from "../src/domain/problems.js";
 import { configOf } from "./support/git-repo.js";
 import { MARKER } from "../src/github/messages.js";
 import { rejectUnmerged } from "../src/github/rejection.js";
+import { checkPull } from "../src/github/pr-check.js";
 import { CONFIG } from "./support/app-harness.js";
 import { HOME, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
 import { blobSha, MemoryAccessRepo } from "./support/memory-repo.js";
@@ -135,5 +136,19 @@ describe("handlers on the in-memory AccessRepo", () => {
     const again = await runEffects(effects, { access: repo });
     expect(again).toEqual({ commits: [], skipped: [expect.stringMatching(/already rejected/)] });
     expect(repo.issueLabels.get(7)).toEqual(["access-request", "jit:blocked"]);
+  });
+
+  it("the PR check on the app's own PR: passes at the head, describes the PR; a status written by hand fails it", async () => {
+    const repo = repoWithMerge([]);
+    repo.branches.set("main", BASE);
+    repo.setRef(HEAD, { [FILE]: PROPOSED });
+    const pr = { number: 8, headSha: HEAD, headRef: `jit/${ID}`, baseRef: "main", sameRepo: true, author: { login: "jit-access[bot]", type: "Bot" }, title: "", body: "" };
+    expect(await checkPull(repo, pr, { now: NOW, appLogin: "jit-access[bot]" })).toEqual({ kind: "checked", ok: true });
+    expect(repo.checks.at(-1)).toMatchObject({ name: "jit-access/validate", headSha: HEAD, conclusion: "success" });
+    expect(repo.pullUpdates.at(-1)?.body).toContain("Refs issue #7");
+
+    repo.setRef(HEAD, { [FILE]: PROPOSED.replace(/^id: /m, "status: active\nid: ") });
+    expect(await checkPull(repo, pr, { now: NOW, appLogin: "jit-access[bot]" })).toEqual({ kind: "checked", ok: false });
+    expect(repo.checks.at(-1)).toMatchObject({ conclusion: "failure" });
   });
 });
