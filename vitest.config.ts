@@ -39,6 +39,7 @@ const E2E = [
   "test/notify.test.ts",
   "test/openapi-conformance.test.ts",
   "test/platform.test.ts",
+  "test/records-every-outcome.test.ts",
   "test/report-cli.test.ts",
   "test/store-git.test.ts",
   "test/sweep-action.test.ts",

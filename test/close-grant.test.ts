@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { iamPolicyArn } from "../src/aws/naming.js";
 import { NotOwnedError } from "../src/aws/plan.js";
 import type { Grants, RevokeTarget } from "../src/aws/types.js";
-import { CONFIG_PATH } from "../src/domain/config.js";
+import { CONFIG_PATH, parseConfig } from "../src/domain/config.js";
 import { codesOf } from "../src/domain/problems.js";
 import { recordStatus } from "../src/domain/records.js";
 import { dumpRequest } from "../src/domain/request-file.js";
@@ -19,17 +19,25 @@ import type { Records } from "../src/sweep/env.js";
 import { parseRecords } from "../src/sweep/plan.js";
 import { runSweep } from "../src/sweep/run.js";
 import { HOME, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
-import { configOf, recordPath, sweepConfigYaml } from "./support/git-repo.js";
 import { MemoryAccessRepo } from "./support/memory-repo.js";
 import { announceClosed } from "../src/github/closer.js";
 import { ALL_STATES, STATE_LABEL } from "../src/domain/lifecycle.js";
 
 const stateLabels = (labels: string[]) => labels.filter((l) => ALL_STATES.some((s) => STATE_LABEL[s] === l));
 
-const CONFIG_TEXT = sweepConfigYaml("iam");
-const config = configOf(CONFIG_TEXT);
+const CONFIG_TEXT = `aws:
+  mode: iam
+  region: us-east-1
+  accounts:
+    prod: "${HOME}"
+principals:
+  alice: { iam_user: alice }
+`;
+const parsedConfig = parseConfig(CONFIG_TEXT);
+if (!parsedConfig.ok) throw new Error(JSON.stringify(parsedConfig.problems));
+const config = parsedConfig.config;
 const ID = "142-financial-reports";
-const FILE = recordPath(ID);
+const FILE = `access-requests/prod/2026/${ID}.yaml`;
 const ARN = iamPolicyArn("aws", HOME, ID);
 const NOW = new Date("2026-11-27T12:00:00Z");
 

@@ -4,21 +4,29 @@
 import { describe, expect, it } from "vitest";
 import { iamPolicyArn } from "../src/aws/naming.js";
 import type { Grants, GrantResult } from "../src/aws/types.js";
-import { CONFIG_PATH } from "../src/domain/config.js";
+import { CONFIG_PATH, parseConfig } from "../src/domain/config.js";
 import { parseTrailers, recordStatus } from "../src/domain/records.js";
 import { dumpRequest } from "../src/domain/request-file.js";
 import { revokeByComment } from "../src/github/commands.js";
 import { grantMergedOnce, refusalEffects, type MergedPr } from "../src/github/grant.js";
 import { describeEffects, runEffects } from "../src/lifecycle/effects.js";
 import { problem } from "../src/domain/problems.js";
-import { configOf } from "./support/git-repo.js";
 import { MARKER } from "../src/github/messages.js";
 import { rejectUnmerged } from "../src/github/rejection.js";
 import { checkPull } from "../src/github/pr-check.js";
-import { CONFIG } from "./support/app-harness.js";
 import { HOME, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
 import { blobSha, MemoryAccessRepo } from "./support/memory-repo.js";
 
+const CONFIG = `aws:
+  mode: iam
+  region: us-east-1
+  accounts:
+    prod: "${HOME}"
+principals:
+  alice: { iam_user: alice }
+approvers: [bob, dave]
+required_approvals: { low: 1, medium: 1, high: 2 }
+`;
 const ID = "7-financial-reports";
 const FILE = `access-requests/prod/2026/${ID}.yaml`;
 const BASE = "b".repeat(40);
@@ -110,7 +118,9 @@ describe("handlers on the in-memory AccessRepo", () => {
   });
 
   it("a refusal is decided as effects: a dry run lists them, the executor carries them out in order", async () => {
-    const config = configOf(CONFIG);
+    const parsed = parseConfig(CONFIG);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    const config = parsed.config;
     const request = testRequest({ id: ID });
     const problems = [problem("approval.self", "alice approved her own request"), problem("approval.insufficient", "0 of 1 approvals")];
     const at = "2026-11-27T10:00:00Z";

@@ -4,24 +4,19 @@
 import type { ProbotOctokit } from "probot";
 import type { Review } from "../domain/approvals.js";
 import { CONFIG_PATH } from "../domain/config.js";
-import { applyState, type IssueState } from "../domain/lifecycle.js";
+import type { IssueState } from "../domain/lifecycle.js";
 import type { AccessRepo, CommitInfo, IssueFacts, PrCommit, PrFile } from "../lifecycle/ports.js";
 import type { StoredFile, WriteResult } from "../store/record-store.js";
+import { OctokitIssueSide } from "./issue-side.js";
 import { GitHubRecordStore, status } from "./store.js";
 
-/**
- * ProbotOctokit or @octokit/rest's Octokit (the sweep's). Their endpoint-method types come from
- * different plugin versions and do not unify; both have the same REST shape for the calls made
- * here, so the client is taken loosely and cast once.
- */
-export interface AnyOctokit {
-  paginate: unknown;
-  rest: object;
-}
+export type { AnyOctokit } from "./issue-side.js";
+import type { AnyOctokit } from "./issue-side.js";
 
 export class OctokitAccessRepo implements AccessRepo {
   private readonly octokit: ProbotOctokit;
   private readonly main: GitHubRecordStore;
+  private readonly issues: OctokitIssueSide;
   readonly fullName: string;
   readonly defaultBranch: string;
 
@@ -30,6 +25,7 @@ export class OctokitAccessRepo implements AccessRepo {
     private readonly repo: { owner: string; repo: string; defaultBranch: string },
   ) {
     this.octokit = octokit as unknown as ProbotOctokit;
+    this.issues = new OctokitIssueSide(octokit, repo);
     this.main = new GitHubRecordStore(this.octokit, { owner: repo.owner, repo: repo.repo, branch: repo.defaultBranch });
     this.fullName = `${repo.owner}/${repo.repo}`;
     this.defaultBranch = repo.defaultBranch;
@@ -102,42 +98,24 @@ export class OctokitAccessRepo implements AccessRepo {
     }
   }
 
-  async upsertComment(issue: number, marker: string, body: string): Promise<void> {
-    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, { ...this.at, issue_number: issue, per_page: 100 });
-    // Only bot comments count: a user pasting the marker must not redirect our updates.
-    const mine = comments.find((c) => c.user?.type === "Bot" && (c.body ?? "").startsWith(marker));
-    if (mine) {
-      if (mine.body !== body) await this.octokit.rest.issues.updateComment({ ...this.at, comment_id: mine.id, body });
-    } else {
-      await this.octokit.rest.issues.createComment({ ...this.at, issue_number: issue, body });
-    }
+  upsertComment(issue: number, marker: string, body: string): Promise<void> {
+    return this.issues.upsertComment(issue, marker, body);
   }
 
-  async labels(issue: number): Promise<string[]> {
-    const labels = (await this.octokit.paginate(this.octokit.rest.issues.listLabelsOnIssue, { ...this.at, issue_number: issue, per_page: 100 })) as Array<{ name: string }>;
-    return labels.map((l) => l.name);
+  labels(issue: number): Promise<string[]> {
+    return this.issues.labels(issue);
   }
 
-  async addLabels(issue: number, labels: string[]): Promise<void> {
-    await this.octokit.rest.issues.addLabels({ ...this.at, issue_number: issue, labels });
+  addLabels(issue: number, labels: string[]): Promise<void> {
+    return this.issues.addLabels(issue, labels);
   }
 
-  async removeLabel(issue: number, label: string): Promise<void> {
-    try {
-      await this.octokit.rest.issues.removeLabel({ ...this.at, issue_number: issue, name: label });
-    } catch (e) {
-      if (status(e) !== 404) throw e; // already gone
-    }
+  setState(issue: number, state: IssueState, onlyFrom?: readonly IssueState[]): Promise<void> {
+    return this.issues.setState(issue, state, onlyFrom);
   }
 
-  async setState(issue: number, state: IssueState, onlyFrom?: readonly IssueState[]): Promise<void> {
-    const { add, remove } = applyState(await this.labels(issue), state, onlyFrom);
-    for (const name of remove) await this.removeLabel(issue, name);
-    if (add.length) await this.addLabels(issue, add);
-  }
-
-  async closeIssue(issue: number, reason: "completed" | "not_planned"): Promise<void> {
-    await this.octokit.rest.issues.update({ ...this.at, issue_number: issue, state: "closed", state_reason: reason });
+  closeIssue(issue: number, reason: "completed" | "not_planned"): Promise<void> {
+    return this.issues.closeIssue(issue, reason);
   }
 
   async branchTip(branch: string): Promise<string> {

@@ -7,9 +7,9 @@ import { EXPIRING_LABEL } from "../notify/expiring.js";
 import { quote } from "./messages.js";
 import { STATE_LABEL } from "../domain/lifecycle.js";
 import type { ClosedEvent, GrantCloser } from "../lifecycle/close-grant.js";
-import { OctokitAccessRepo, type AnyOctokit } from "./access-repo.js";
+import { OctokitIssueSide, type AnyOctokit } from "./issue-side.js";
 import type { RepoRef } from "./octokit-helpers.js";
-import type { AccessRepo } from "../lifecycle/ports.js";
+import type { IssueSide } from "../lifecycle/ports.js";
 
 export const SWEEP_MARKER = "<!-- jit-access:expiry -->";
 /** The state labels the end of a grant moves between, from the one table (STATE_LABEL). */
@@ -18,8 +18,8 @@ export const LABELS = { active: STATE_LABEL.active, expired: STATE_LABEL.expired
 /** ProbotOctokit or @octokit/rest's Octokit (see AnyOctokit). */
 export type NotifierOctokit = AnyOctokit;
 
-/** The GitHub side of a grant ending, on any AccessRepo. Idempotent. */
-export async function announceClosed(access: AccessRepo, event: ClosedEvent): Promise<void> {
+/** The GitHub side of a grant ending, on any repository's issue side. Idempotent. */
+export async function announceClosed(access: IssueSide, event: ClosedEvent): Promise<void> {
   const { request } = event;
   const issue = Number(request.id.split("-")[0]);
   const body = [
@@ -38,10 +38,10 @@ export async function announceClosed(access: AccessRepo, event: ClosedEvent): Pr
 }
 
 export class GitHubNotifier implements GrantCloser {
-  private readonly access: AccessRepo;
+  private readonly access: IssueSide;
 
   constructor(octokit: NotifierOctokit, repo: RepoRef) {
-    this.access = new OctokitAccessRepo(octokit, repo);
+    this.access = new OctokitIssueSide(octokit, repo);
   }
 
   closed(event: ClosedEvent): Promise<void> {

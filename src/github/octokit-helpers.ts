@@ -1,8 +1,8 @@
 // Small idempotent building blocks over the GitHub API for the handlers not yet written against
-// AccessRepo (intake, the PR check); each one is the adapter's (src/github/access-repo.ts).
+// AccessRepo (intake); each one is the adapter's (src/github/issue-side.ts).
 import type { ProbotOctokit } from "probot";
 import type { IssueState } from "../domain/lifecycle.js";
-import { OctokitAccessRepo } from "./access-repo.js";
+import { OctokitIssueSide } from "./issue-side.js";
 
 export interface RepoRef {
   owner: string;
@@ -10,7 +10,7 @@ export interface RepoRef {
   defaultBranch: string;
 }
 
-const on = (octokit: ProbotOctokit, repo: Pick<RepoRef, "owner" | "repo">) => new OctokitAccessRepo(octokit, { owner: repo.owner, repo: repo.repo, defaultBranch: "" });
+const on = (octokit: ProbotOctokit, repo: Pick<RepoRef, "owner" | "repo">) => new OctokitIssueSide(octokit, repo);
 
 /** Creates or updates the app's own comment carrying `marker`, so reruns do not pile up comments. */
 export function upsertComment(octokit: ProbotOctokit, repo: RepoRef, issueNumber: number, marker: string, body: string): Promise<void> {

@@ -51,6 +51,9 @@ export interface IssueFacts {
   isPull: boolean;
 }
 
+/** The issue side of the repository: what telling an issue or PR about an outcome needs. */
+export type IssueSide = Pick<AccessRepo, "upsertComment" | "labels" | "addLabels" | "setState" | "closeIssue">;
+
 export interface AccessRepo extends RecordStore {
   /** "owner/name", for messages and keys. */
   readonly fullName: string;
