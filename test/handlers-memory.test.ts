@@ -14,6 +14,7 @@ import { problem } from "../src/domain/problems.js";
 import { MARKER } from "../src/github/messages.js";
 import { rejectUnmerged } from "../src/github/rejection.js";
 import { checkPull } from "../src/github/pr-check.js";
+import { proposeFromIssue } from "../src/github/intake.js";
 import { HOME, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
 import { blobSha, MemoryAccessRepo } from "./support/memory-repo.js";
 
@@ -160,5 +161,36 @@ describe("handlers on the in-memory AccessRepo", () => {
     repo.setRef(HEAD, { [FILE]: PROPOSED.replace(/^id: /m, "status: active\nid: ") });
     expect(await checkPull(repo, pr, { now: NOW, appLogin: "jit-access[bot]" })).toEqual({ kind: "checked", ok: false });
     expect(repo.checks.at(-1)).toMatchObject({ conclusion: "failure" });
+  });
+
+  it("intake: an issue becomes a branch with the request file and the app's PR, checked, the issue proposed", async () => {
+    const repo = new MemoryAccessRepo({ [CONFIG_PATH]: CONFIG });
+    repo.branches.set("main", BASE);
+    repo.setRef(BASE, { [CONFIG_PATH]: CONFIG });
+    const body = [
+      "### Account\n\nprod",
+      "### Service\n\ns3",
+      "### Resources\n\nfinancial-reports",
+      "### Access levels\n\n- [X] read\n- [X] list\n- [ ] write\n- [ ] tagging\n- [ ] permissions-management",
+      "### Exact actions (optional)\n\n_No response_",
+      "### Duration\n\n2h",
+      "### Reason\n\nQuarter-end reconciliation",
+      "### Description (optional)\n\n_No response_",
+    ].join("\n\n");
+    repo.issueTexts.set(12, { body, editor: null });
+    repo.issueLabels.set(12, ["access-request", "jit:invalid"]);
+    const issue = { number: 12, title: "Access request: reports", body, author: { login: "alice", type: "User" }, createdAt: "2026-11-27T09:00:00Z", labels: ["access-request"] };
+    const out = await proposeFromIssue(repo, issue, { now: NOW, appLogin: "jit-access[bot]", event: { action: "opened", bodyChanged: false } });
+    expect(out).toMatchObject({ kind: "opened", pr: 100, branch: "jit/12-reports" });
+    const file = out.kind === "opened" ? out.file : "";
+    expect(repo.refs.get("jit/12-reports")?.get(file)).toContain("generator: builtin/1");
+    expect(repo.createdPulls).toEqual([expect.objectContaining({ head: "jit/12-reports", base: "main" })]);
+    expect(repo.reviewRequests).toEqual([{ pr: 100, reviewers: ["bob", "dave"], teams: [] }]);
+    expect(repo.issueLabels.get(12)).toEqual(["access-request", "jit:proposed"]);
+
+    // Someone else's edit of the text is refused; a granted issue would keep its state.
+    repo.issueTexts.set(12, { body, editor: "mallory" });
+    expect(await proposeFromIssue(repo, issue, { now: NOW, appLogin: "jit-access[bot]", event: { action: "edited", bodyChanged: true, sender: { login: "mallory", type: "User" } } })).toMatchObject({ kind: "refused" });
+    expect(repo.issueLabels.get(12)).toEqual(["access-request", "jit:invalid"]);
   });
 });

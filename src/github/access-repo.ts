@@ -5,13 +5,18 @@ import type { ProbotOctokit } from "probot";
 import type { Review } from "../domain/approvals.js";
 import { CONFIG_PATH } from "../domain/config.js";
 import type { IssueState } from "../domain/lifecycle.js";
-import type { AccessRepo, CommitInfo, IssueFacts, PrCommit, PrFile } from "../lifecycle/ports.js";
+import type { AccessRepo, CommitInfo, Comparison, IssueFacts, OpenPull, PrCommit, PrFile } from "../lifecycle/ports.js";
 import type { StoredFile, WriteResult } from "../store/record-store.js";
 import { OctokitIssueSide } from "./issue-side.js";
+import { ensureLabels } from "./labels.js";
 import { GitHubRecordStore, status } from "./store.js";
 
 export type { AnyOctokit } from "./issue-side.js";
 import type { AnyOctokit } from "./issue-side.js";
+
+const ISSUE_TEXT = `query($owner: String!, $name: String!, $number: Int!) {
+  repository(owner: $owner, name: $name) { issue(number: $number) { body editor { login } } }
+}`;
 
 export class OctokitAccessRepo implements AccessRepo {
   private readonly octokit: ProbotOctokit;
@@ -118,6 +123,11 @@ export class OctokitAccessRepo implements AccessRepo {
     return this.issues.closeIssue(issue, reason);
   }
 
+  /**
+   * The commit a branch points at now. Rules are read there: a webhook payload's shas are as old
+   * as the event (a pull request's `base.sha` is from its last push), and rules tightened since
+   * then must apply. Resolved once, so the config and CODEOWNERS come from the same commit.
+   */
   async branchTip(branch: string): Promise<string> {
     const { data } = await this.octokit.rest.git.getRef({ ...this.at, ref: `heads/${branch}` });
     return data.object.sha;
@@ -133,6 +143,58 @@ export class OctokitAccessRepo implements AccessRepo {
 
   async createCheck(check: { name: string; headSha: string; conclusion: "success" | "failure" | "neutral"; title: string; summary: string }): Promise<void> {
     await this.octokit.rest.checks.create({ ...this.at, name: check.name, head_sha: check.headSha, status: "completed", conclusion: check.conclusion, output: { title: check.title, summary: check.summary.slice(0, 65_000) } });
+  }
+
+  ensureLabels(): Promise<string[]> {
+    return ensureLabels(this.octokit, this.repo);
+  }
+
+  async issueText(issue: number): Promise<{ body: string; editor: string | null } | undefined> {
+    const data = await this.octokit.graphql<{ repository: { issue: { body: string; editor: { login: string } | null } | null } | null }>(ISSUE_TEXT, { owner: this.repo.owner, name: this.repo.repo, number: issue });
+    const i = data.repository?.issue;
+    return i ? { body: i.body, editor: i.editor?.login ?? null } : undefined;
+  }
+
+  async openPulls(): Promise<OpenPull[]> {
+    const open = await this.octokit.paginate(this.octokit.rest.pulls.list, { ...this.at, state: "open", per_page: 100 });
+    return open.map((p) => ({ number: p.number, title: p.title, body: p.body, user: p.user ? { login: p.user.login, type: p.user.type } : null, head: { ref: p.head.ref, sha: p.head.sha, repoFullName: p.head.repo?.full_name ?? null } }));
+  }
+
+  async createBranch(branch: string, sha: string): Promise<boolean> {
+    try {
+      await this.octokit.rest.git.createRef({ ...this.at, ref: `refs/heads/${branch}`, sha });
+      return true;
+    } catch (e) {
+      if (status(e) === 422) return false;
+      throw e;
+    }
+  }
+
+  async compare(base: string, head: string): Promise<Comparison> {
+    const { data } = await this.octokit.rest.repos.compareCommitsWithBasehead({ ...this.at, basehead: `${base}...${head}`, per_page: 100 });
+    return {
+      aheadBy: data.ahead_by,
+      commits: data.commits.map((c) => ({ sha: c.sha, author: c.author?.login, committer: c.committer?.login, authorName: c.commit.author?.name })),
+      files: (data.files ?? []).map((f) => ({ filename: f.filename, ...(f.previous_filename !== undefined ? { previousFilename: f.previous_filename } : {}), status: f.status, ...(f.sha ? { sha: f.sha } : {}) })),
+    };
+  }
+
+  async deleteFileAt(branch: string, path: string, sha: string, message: string): Promise<void> {
+    await this.octokit.rest.repos.deleteFile({ ...this.at, path, sha, branch, message });
+  }
+
+  async createPull(pull: { head: string; base: string; title: string; body: string }): Promise<number> {
+    const { data } = await this.octokit.rest.pulls.create({ ...this.at, ...pull });
+    return data.number;
+  }
+
+  async requestReviewers(pr: number, reviewers: string[], teams: string[]): Promise<void> {
+    try {
+      await this.octokit.rest.pulls.requestReviewers({ ...this.at, pull_number: pr, reviewers, team_reviewers: teams });
+    } catch {
+      // A reviewer who is not a collaborator makes GitHub refuse the whole call; CODEOWNERS review
+      // requests still apply, and the PR body names the approvers. Not worth failing intake for.
+    }
   }
 
   async hasConfig(): Promise<boolean> {

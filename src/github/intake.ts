@@ -12,11 +12,12 @@ import { loadCatalogue } from "../iam-data.js";
 import type { Notifier } from "../notify/types.js";
 import { planRequest, type Plan } from "../policy/pipeline.js";
 import { intakeOpenedComment, intakeProblemsComment, intakeRefusedComment, MARKER, prTitle, quote } from "./messages.js";
-import { ensureLabels, isAccessRepo } from "./labels.js";
-import { addLabels, branchHead, setState, upsertComment, type RepoRef } from "./octokit-helpers.js";
-import { checkPullRequest, sameLogin } from "./pr-check.js";
-import { branchTip, loadRepoConfig, loadRepoForm } from "./repo-config.js";
-import { GitHubRecordStore, status } from "./store.js";
+import type { AccessRepo, OpenPull } from "../lifecycle/ports.js";
+import { OctokitAccessRepo } from "./access-repo.js";
+import type { RepoRef } from "./octokit-helpers.js";
+import { checkPull, sameLogin } from "./pr-check.js";
+import { loadRepoConfig, loadRepoForm } from "./repo-config.js";
+import { status } from "./store.js";
 
 export const CHECK_NAME = "jit-access/validate";
 /** The state labels intake and the merge use, from the one table (STATE_LABEL). */
@@ -49,23 +50,28 @@ type IntakeOptions = { now: Date; appLogin: string; event: IssueEvent; drafter?:
  * decides whether intake looks at the issue; a recognised issue goes through the same author and
  * editor checks and the same strict parser as a labelled one, and is then labelled.
  */
-export async function handleAccessIssue(octokit: ProbotOctokit, repo: RepoRef, issue: IssueInput, opts: IntakeOptions): Promise<IntakeOutcome> {
+export function handleAccessIssue(octokit: ProbotOctokit, repo: RepoRef, issue: IssueInput, opts: IntakeOptions): Promise<IntakeOutcome> {
+  return proposeFromIssue(new OctokitAccessRepo(octokit, repo), issue, opts);
+}
+
+/** Intake against any AccessRepo. */
+export async function proposeFromIssue(access: AccessRepo, issue: IssueInput, opts: IntakeOptions): Promise<IntakeOutcome> {
   const labelled = issue.labels.some((l) => l.toLowerCase() === ACCESS_REQUEST_LABEL);
   // Cheap tests first: most issues in a repository are not requests, and cost no API call.
   if (!labelled && !hasFormHeading(issue.body)) return { kind: "ignored", reason: "no access-request label and not the request form" };
   if (issue.author.type !== "User") return { kind: "ignored", reason: `author is a ${issue.author.type}` };
 
-  const store = new GitHubRecordStore(octokit, { owner: repo.owner, repo: repo.repo, branch: repo.defaultBranch });
-  const accessRepo = await isAccessRepo(octokit, repo);
+  const store = access;
+  const accessRepo = await access.hasConfig();
   if (!labelled) {
     if (!accessRepo) return { kind: "ignored", reason: "no access-request label and no jit-access config in this repository" };
     const form = await loadRepoForm(store);
     if (!form.ok || !looksLikeRequestForm(issue.body, form.template)) return { kind: "ignored", reason: "no access-request label and not the request form" };
   }
   // Before any label is added: GitHub would otherwise create it grey and undescribed.
-  if (accessRepo) await ensureLabels(octokit, repo);
-  const outcome = await proposeIssue(octokit, repo, issue, opts, store);
-  if (!labelled && outcome.kind !== "ignored") await addLabels(octokit, repo, issue.number, [ACCESS_REQUEST_LABEL]);
+  if (accessRepo) await access.ensureLabels();
+  const outcome = await proposeIssue(access, issue, opts);
+  if (!labelled && outcome.kind !== "ignored") await access.addLabels(issue.number, [ACCESS_REQUEST_LABEL]);
   return outcome;
 }
 
@@ -87,20 +93,22 @@ export function looksLikeRequestForm(body: unknown, template: FormTemplate): boo
   return REQUIRED_FIELDS.every((id) => headings.has(template.labels[id]));
 }
 
-async function proposeIssue(octokit: ProbotOctokit, repo: RepoRef, issue: IssueInput, opts: IntakeOptions, store: GitHubRecordStore): Promise<IntakeOutcome> {
+async function proposeIssue(access: AccessRepo, issue: IssueInput, opts: IntakeOptions): Promise<IntakeOutcome> {
+  const store = access;
+  const repo = { owner: access.fullName.split("/")[0] ?? "", repo: access.fullName.split("/")[1] ?? "", defaultBranch: access.defaultBranch };
   const invalid = async (problems: Problem[]): Promise<IntakeOutcome> => {
-    await upsertComment(octokit, repo, issue.number, MARKER.intake, intakeProblemsComment(problems));
-    await setState(octokit, repo, issue.number, "invalid", PRE_RECORD_STATES);
+    await access.upsertComment(issue.number, MARKER.intake, intakeProblemsComment(problems));
+    await access.setState(issue.number, "invalid", PRE_RECORD_STATES);
     return { kind: "invalid", problems };
   };
   const refuse = async (reason: string): Promise<IntakeOutcome> => {
-    await upsertComment(octokit, repo, issue.number, MARKER.intake, intakeRefusedComment(reason));
-    await setState(octokit, repo, issue.number, "invalid", PRE_RECORD_STATES);
+    await access.upsertComment(issue.number, MARKER.intake, intakeRefusedComment(reason));
+    await access.setState(issue.number, "invalid", PRE_RECORD_STATES);
     return { kind: "refused", reason };
   };
 
   // The requester is the issue's author, so the text must be theirs too.
-  const text = await readIssueText(octokit, repo, issue.number);
+  const text = await access.issueText(issue.number);
   if (!text) return { kind: "ignored", reason: `issue #${issue.number} was not found` };
   // The event's text is used only while it is still the issue's text, whose editor was just
   // checked; a later edit has its own event, which is judged by who made it.
@@ -126,7 +134,7 @@ async function proposeIssue(octokit: ProbotOctokit, repo: RepoRef, issue: IssueI
   if (!parsed.ok) return invalid(parsed.problems);
 
   // An edited issue keeps its first id (and so its branch and PR), even if the title changed.
-  const open = await openPulls(octokit, repo);
+  const open = await access.openPulls();
   const existing = requestPrOf(open, repo, issue.number, opts.appLogin);
   let request: AccessRequest = parsed.request;
   if (existing) request = { ...request, id: existing.id };
@@ -139,7 +147,7 @@ async function proposeIssue(octokit: ProbotOctokit, repo: RepoRef, issue: IssueI
   const onMain = existing ? undefined : await store.read(file);
   const recordedStatus = onMain ? recordStatus(onMain.text) : undefined;
   if (recordedStatus && recordedStatus !== "proposed") {
-    await upsertComment(octokit, repo, issue.number, MARKER.intake, `${MARKER.intake}\nRequest ${request.id} is already ${recordedStatus}; its record is not changed by editing or reopening this issue. Open a new issue to ask for access again.`);
+    await access.upsertComment(issue.number, MARKER.intake, `${MARKER.intake}\nRequest ${request.id} is already ${recordedStatus}; its record is not changed by editing or reopening this issue. Open a new issue to ask for access again.`);
     return { kind: "ignored", reason: `${request.id} is already ${recordedStatus}` };
   }
 
@@ -155,17 +163,16 @@ async function proposeIssue(octokit: ProbotOctokit, repo: RepoRef, issue: IssueI
   const branch = `jit/${request.id}`;
   const foreignPr = open.find((p) => p.head.ref === branch && !isAppPull(p, opts.appLogin));
   if (foreignPr) return refuse(branchRefusal(branch, `pull request #${foreignPr.number}, which jit-access did not open, is already open from it`, repo.defaultBranch));
-  const prepared = await prepareBranch(octokit, repo, branch, { appLogin: opts.appLogin, file, id: request.id });
+  const prepared = await prepareBranch(access, branch, { appLogin: opts.appLogin, file, id: request.id });
   if (!prepared.ok) return refuse(branchRefusal(branch, prepared.reason, repo.defaultBranch));
-  const branchStore = new GitHubRecordStore(octokit, { owner: repo.owner, repo: repo.repo, branch });
   // An earlier version of this request in another account's folder (the issue's account was
   // edited): the PR must hold one request file.
   for (const old of prepared.stale) {
-    await octokit.rest.repos.deleteFile({ owner: repo.owner, repo: repo.repo, path: old.path, sha: old.sha, branch, message: `jit-access: move ${request.id} to ${file}` });
+    await access.deleteFileAt(branch, old.path, old.sha, `jit-access: move ${request.id} to ${file}`);
   }
-  const current = await branchStore.read(file);
+  const current = await access.readAt(file, branch);
   if (current?.text !== fileText) {
-    await branchStore.write(file, fileText, { message: `jit-access: propose ${request.id} (issue #${issue.number})`, expectedSha: current?.sha });
+    await access.writeAt(branch, file, fileText, { message: `jit-access: propose ${request.id} (issue #${issue.number})`, expectedSha: current?.sha });
   }
 
   const title = prTitle(issue.number, request);
@@ -175,23 +182,21 @@ async function proposeIssue(octokit: ProbotOctokit, repo: RepoRef, issue: IssueI
   } else {
     // The check below writes the description from the file at the head commit.
     const body = `${MARKER.intake}\nRefs issue #${issue.number}. Checking the request…`;
-    const { data } = await octokit.rest.pulls.create({ owner: repo.owner, repo: repo.repo, head: branch, base: repo.defaultBranch, title, body });
-    pr = { number: data.number, title, body };
-    await requestReviews(octokit, repo, pr.number, config, request.requester);
+    pr = { number: await access.createPull({ head: branch, base: repo.defaultBranch, title, body }), title, body };
+    await requestReviews(access, repo, pr.number, config, request.requester);
   }
 
   // The same check as every push: the changed-files rule, the file at the head, the rules on the
   // default branch now. Nothing is reported as passing without it.
-  const head = await branchHead(octokit, repo, branch);
-  const outcome = await checkPullRequest(
-    octokit,
-    repo,
+  const head = await access.branchTip(branch);
+  const outcome = await checkPull(
+    access,
     { number: pr.number, headSha: head, headRef: branch, baseRef: repo.defaultBranch, sameRepo: true, author: { login: opts.appLogin, type: "Bot" }, title: pr.title, body: pr.body },
     { now: opts.now, appLogin: opts.appLogin, warnings },
   );
   const ok = outcome.kind === "checked" && outcome.ok;
-  await upsertComment(octokit, repo, issue.number, MARKER.intake, intakeOpenedComment(pr.number, !ok));
-  await setState(octokit, repo, issue.number, ok ? "proposed" : "blocked", PRE_RECORD_STATES);
+  await access.upsertComment(issue.number, MARKER.intake, intakeOpenedComment(pr.number, !ok));
+  await access.setState(issue.number, ok ? "proposed" : "blocked", PRE_RECORD_STATES);
   // Approvers hear about a request once, when its pull request is opened (not on every edit).
   const required = config.required_approvals[plan.verdict.risk];
   if (!existing && opts.notifierFor) {
@@ -220,26 +225,6 @@ export function otherAuthor(author: string, event: IssueEvent, lastEditor: strin
   return undefined;
 }
 
-const ISSUE_TEXT = `query($owner: String!, $name: String!, $number: Int!) {
-  repository(owner: $owner, name: $name) { issue(number: $number) { body editor { login } } }
-}`;
-
-/**
- * The issue's body now and who last edited it (null: never edited). GraphQL, because the REST
- * issue does not say who last edited the body; body and editor come from one read, so the text
- * that is parsed is the text whose editor was checked.
- */
-async function readIssueText(octokit: ProbotOctokit, repo: RepoRef, number: number): Promise<{ body: string; editor: string | null } | undefined> {
-  const data = await octokit.graphql<{ repository: { issue: { body: string; editor: { login: string } | null } | null } | null }>(ISSUE_TEXT, { owner: repo.owner, name: repo.repo, number });
-  const i = data.repository?.issue;
-  return i ? { body: i.body, editor: i.editor?.login ?? null } : undefined;
-}
-
-type OpenPull = { number: number; title: string; body: string | null; user: { login: string; type: string } | null; head: { ref: string; repo: { full_name: string } | null } };
-
-async function openPulls(octokit: ProbotOctokit, repo: RepoRef): Promise<OpenPull[]> {
-  return await octokit.paginate(octokit.rest.pulls.list, { owner: repo.owner, repo: repo.repo, state: "open", per_page: 100 });
-}
 
 const isAppPull = (p: OpenPull, appLogin: string): boolean => p.user?.type === "Bot" && sameLogin(p.user.login, appLogin);
 
@@ -249,34 +234,23 @@ const isAppPull = (p: OpenPull, appLogin: string): boolean => p.user?.type === "
  */
 function requestPrOf(pulls: OpenPull[], repo: RepoRef, issueNumber: number, appLogin: string): { number: number; id: string; title: string; body: string | null } | undefined {
   const prefix = `jit/${issueNumber}-`;
-  const pr = pulls.find((p) => p.head.ref.startsWith(prefix) && p.head.repo?.full_name === `${repo.owner}/${repo.repo}` && isAppPull(p, appLogin));
+  const pr = pulls.find((p) => p.head.ref.startsWith(prefix) && p.head.repoFullName === `${repo.owner}/${repo.repo}` && isAppPull(p, appLogin));
   return pr ? { number: pr.number, id: pr.head.ref.slice("jit/".length), title: pr.title, body: pr.body } : undefined;
-}
-
-/** The open PR of an issue's request that the app opened, if any. */
-export async function findRequestPr(octokit: ProbotOctokit, repo: RepoRef, issueNumber: number, appLogin: string): Promise<{ number: number; id: string } | undefined> {
-  const pr = requestPrOf(await openPulls(octokit, repo), repo, issueNumber, appLogin);
-  return pr ? { number: pr.number, id: pr.id } : undefined;
 }
 
 type Prepared = { ok: true; stale: Array<{ path: string; sha: string }> } | { ok: false; reason: string };
 
 /** Creates the branch from the default branch's tip, or vets the one that exists (see {@link vetBranch}). */
-async function prepareBranch(octokit: ProbotOctokit, repo: RepoRef, branch: string, own: { appLogin: string; file: string; id: string }): Promise<Prepared> {
+async function prepareBranch(access: AccessRepo, branch: string, own: { appLogin: string; file: string; id: string }): Promise<Prepared> {
   try {
-    await octokit.rest.git.getRef({ owner: repo.owner, repo: repo.repo, ref: `heads/${branch}` });
-    return vetBranch(octokit, repo, branch, own);
+    await access.branchTip(branch);
+    return vetBranch(access, branch, own);
   } catch (e) {
     if (status(e) !== 404) throw e;
   }
-  const tip = await branchTip(octokit, repo, repo.defaultBranch);
-  try {
-    await octokit.rest.git.createRef({ owner: repo.owner, repo: repo.repo, ref: `refs/heads/${branch}`, sha: tip });
-    return { ok: true, stale: [] };
-  } catch (e) {
-    if (status(e) !== 422) throw e;
-    return vetBranch(octokit, repo, branch, own); // created meanwhile: by a concurrent delivery, or by someone else
-  }
+  const tip = await access.branchTip(access.defaultBranch);
+  if (await access.createBranch(branch, tip)) return { ok: true, stale: [] };
+  return vetBranch(access, branch, own); // created meanwhile: by a concurrent delivery, or by someone else
 }
 
 /**
@@ -285,18 +259,18 @@ async function prepareBranch(octokit: ProbotOctokit, repo: RepoRef, branch: stri
  * have moved it). Authorship is what GitHub reports, which a pusher can spoof with the app's
  * noreply email; the file rule cannot be spoofed, and the check applies it again at every head.
  */
-async function vetBranch(octokit: ProbotOctokit, repo: RepoRef, branch: string, own: { appLogin: string; file: string; id: string }): Promise<Prepared> {
-  const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ owner: repo.owner, repo: repo.repo, basehead: `${repo.defaultBranch}...${branch}`, per_page: 100 });
-  if (data.commits.length < data.ahead_by) return { ok: false, reason: `it is ${data.ahead_by} commits ahead of ${repo.defaultBranch}, more than jit-access can check` };
+async function vetBranch(access: AccessRepo, branch: string, own: { appLogin: string; file: string; id: string }): Promise<Prepared> {
+  const data = await access.compare(access.defaultBranch, branch);
+  if (data.commits.length < data.aheadBy) return { ok: false, reason: `it is ${data.aheadBy} commits ahead of ${access.defaultBranch}, more than jit-access can check` };
   const byApp = (login: string | undefined) => sameLogin(login, own.appLogin);
-  const foreign = data.commits.filter((c) => !byApp(c.author?.login) || !(c.committer?.login === "web-flow" || byApp(c.committer?.login)));
+  const foreign = data.commits.filter((c) => !byApp(c.author) || !(c.committer === "web-flow" || byApp(c.committer)));
   if (foreign.length) {
-    const named = foreign.slice(0, 5).map((c) => `${c.sha.slice(0, 7)} by ${quote(c.author?.login ?? c.commit.author?.name ?? "an unknown author")}`);
+    const named = foreign.slice(0, 5).map((c) => `${c.sha.slice(0, 7)} by ${quote(c.author ?? c.authorName ?? "an unknown author")}`);
     return { ok: false, reason: `it has ${foreign.length} commit(s) that jit-access did not make (${named.join(", ")}${foreign.length > 5 ? ", …" : ""})` };
   }
   const mine = (p: string | undefined) => !!p && p.startsWith("access-requests/") && p.endsWith(`/${own.id}.yaml`);
-  const files = data.files ?? [];
-  const others = files.filter((f) => !mine(f.filename) || (f.previous_filename !== undefined && !mine(f.previous_filename)));
+  const files = data.files;
+  const others = files.filter((f) => !mine(f.filename) || (f.previousFilename !== undefined && !mine(f.previousFilename)));
   if (others.length) return { ok: false, reason: `it changes files other than this request's (${others.slice(0, 5).map((f) => quote(f.filename)).join(", ")})` };
   return { ok: true, stale: files.flatMap((f) => (f.filename !== own.file && f.status !== "removed" && f.sha ? [{ path: f.filename, sha: f.sha }] : [])) };
 }
@@ -305,14 +279,9 @@ function branchRefusal(branch: string, reason: string, defaultBranch: string): s
   return `Branch \`${branch}\` already exists and ${reason}. jit-access proposes a request only on a branch it made itself from ${defaultBranch}, so nothing was proposed. An admin can delete that branch (which closes any pull request from it); then edit this issue to propose the request again.`;
 }
 
-async function requestReviews(octokit: ProbotOctokit, repo: RepoRef, pr: number, config: Config, requester: string): Promise<void> {
+async function requestReviews(access: AccessRepo, repo: RepoRef, pr: number, config: Config, requester: string): Promise<void> {
   const reviewers = config.approvers.filter((a) => !a.startsWith("@") && a.toLowerCase() !== requester.toLowerCase());
   const teams = config.approvers.filter((a) => a.startsWith(`@${repo.owner}/`)).map((a) => a.split("/")[1] as string);
   if (!reviewers.length && !teams.length) return;
-  try {
-    await octokit.rest.pulls.requestReviewers({ owner: repo.owner, repo: repo.repo, pull_number: pr, reviewers, team_reviewers: teams });
-  } catch {
-    // A reviewer who is not a collaborator makes GitHub refuse the whole call; CODEOWNERS review
-    // requests still apply, and the PR body names the approvers. Not worth failing intake for.
-  }
+  await access.requestReviewers(pr, reviewers, teams);
 }

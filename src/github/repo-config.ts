@@ -3,14 +3,12 @@
 // repositories and uses a permissive YAML parser).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ProbotOctokit } from "probot";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { CONFIG_PATH, parseConfig, type ConfigResult } from "../domain/config.js";
 import { FORM_PATH, loadFormTemplate, type FormTemplate } from "../domain/issue-form.js";
 import { problem } from "../domain/problems.js";
 import type { Problem } from "../domain/types.js";
 import { packageRoot } from "../package-root.js";
-import type { RepoRef } from "./octokit-helpers.js";
 import { status, type GitHubRecordStore } from "./store.js";
 
 
@@ -34,21 +32,11 @@ export async function loadRepoConfig(store: Pick<GitHubRecordStore, "read">): Pr
 let bundledForm: string | undefined;
 
 /** The repository's form, or the one shipped with jit-access when the repository has none. */
-export async function loadRepoForm(store: GitHubRecordStore): Promise<{ ok: true; template: FormTemplate } | { ok: false; problems: Problem[] }> {
+export async function loadRepoForm(store: Pick<GitHubRecordStore, "read">): Promise<{ ok: true; template: FormTemplate } | { ok: false; problems: Problem[] }> {
   // A GitHub error must not silently swap the repository's form for the bundled one.
   const file = await store.read(FORM_PATH).catch((e: unknown) => (status(e) === undefined ? undefined : Promise.reject(e)));
   bundledForm ??= readFileSync(join(packageRoot(), FORM_PATH), "utf8");
   return loadFormTemplate(file?.text ?? bundledForm);
-}
-
-/**
- * The commit a branch points at now. Rules are read there: a webhook payload's shas are as old
- * as the event (a pull request's `base.sha` is from its last push), and rules tightened since then
- * must apply. Resolved once, so the config and CODEOWNERS come from the same commit.
- */
-export async function branchTip(octokit: ProbotOctokit, repo: RepoRef, branch: string): Promise<string> {
-  const { data } = await octokit.rest.git.getRef({ owner: repo.owner, repo: repo.repo, ref: `heads/${branch}` });
-  return data.object.sha;
 }
 
 /** The owners of `path` in the CODEOWNERS file GitHub would use at the store's ref; undefined when there is none. */

@@ -84,4 +84,31 @@ export interface AccessRepo extends RecordStore {
   createCheck(check: { name: string; headSha: string; conclusion: "success" | "failure" | "neutral"; title: string; summary: string }): Promise<void>;
   /** Whether the repository has the jit-access config on its default branch (an access repository). */
   hasConfig(): Promise<boolean>;
+  /** Creates whichever of the app's labels the repository lacks; returns their names. */
+  ensureLabels(): Promise<string[]>;
+  /** An issue's body now and who last edited it (null: never edited); undefined when there is no such issue. */
+  issueText(issue: number): Promise<{ body: string; editor: string | null } | undefined>;
+  openPulls(): Promise<OpenPull[]>;
+  /** Creates a branch at a commit; false when it exists already. */
+  createBranch(branch: string, sha: string): Promise<boolean>;
+  /** What `head` has beyond `base` (compare base...head). */
+  compare(base: string, head: string): Promise<Comparison>;
+  deleteFileAt(branch: string, path: string, sha: string, message: string): Promise<void>;
+  createPull(pull: { head: string; base: string; title: string; body: string }): Promise<number>;
+  /** Asks for reviews; a refusal (e.g. a reviewer who is not a collaborator) is not an error. */
+  requestReviewers(pr: number, reviewers: string[], teams: string[]): Promise<void>;
+}
+
+export interface OpenPull {
+  number: number;
+  title: string;
+  body: string | null;
+  user: Actor | null;
+  head: { ref: string; sha: string; repoFullName: string | null };
+}
+
+export interface Comparison {
+  aheadBy: number;
+  commits: Array<{ sha: string; author: string | undefined; committer: string | undefined; authorName: string | undefined }>;
+  files: Array<{ filename: string; previousFilename?: string; status: string; sha?: string }>;
 }

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import type { Review } from "../../src/domain/approvals.js";
 import { applyState, type IssueState } from "../../src/domain/lifecycle.js";
 import { REQUESTS_DIR } from "../../src/domain/request.js";
-import type { AccessRepo, CommitInfo, IssueFacts, PrCommit, PrFile } from "../../src/lifecycle/ports.js";
+import type { AccessRepo, CommitInfo, Comparison, IssueFacts, OpenPull, PrCommit, PrFile } from "../../src/lifecycle/ports.js";
 import { ConflictError, type RecordStore, type StoredFile, type WriteResult } from "../../src/store/record-store.js";
 
 export interface MemoryCommit {
@@ -169,7 +169,10 @@ export class MemoryAccessRepo extends MemoryRecordStore implements AccessRepo {
     if ((current === undefined ? undefined : blobSha(current)) !== opts.expectedSha) throw new ConflictError(`${path} changed since it was read`);
     files.set(path, text);
     this.refs.set(branch, files);
-    const commit = createHash("sha1").update(`${branch} ${path} ${opts.message}`).digest("hex");
+    // A new commit on the branch: its tip moves, and the files are readable at the commit too.
+    const commit = createHash("sha1").update(`${branch} ${path} ${opts.message} ${text}`).digest("hex");
+    this.branches.set(branch, commit);
+    this.refs.set(commit, new Map(files));
     return { sha: blobSha(text), commit };
   }
 
@@ -183,6 +186,54 @@ export class MemoryAccessRepo extends MemoryRecordStore implements AccessRepo {
 
   async hasConfig(): Promise<boolean> {
     return this.files.has(".github/jit-access.yml");
+  }
+
+  readonly issueTexts = new Map<number, { body: string; editor: string | null }>();
+  readonly openPullList: OpenPull[] = [];
+  readonly comparisons = new Map<string, Comparison>();
+  readonly createdPulls: Array<{ number: number; head: string; base: string; title: string; body: string }> = [];
+  readonly reviewRequests: Array<{ pr: number; reviewers: string[]; teams: string[] }> = [];
+
+  async ensureLabels(): Promise<string[]> {
+    return [];
+  }
+
+  async issueText(issue: number): Promise<{ body: string; editor: string | null } | undefined> {
+    return this.issueTexts.get(issue);
+  }
+
+  async openPulls(): Promise<OpenPull[]> {
+    return [...this.openPullList];
+  }
+
+  async createBranch(branch: string, sha: string): Promise<boolean> {
+    if (this.branches.has(branch)) return false;
+    this.branches.set(branch, sha);
+    this.refs.set(branch, new Map(this.files));
+    return true;
+  }
+
+  async compare(base: string, head: string): Promise<Comparison> {
+    return this.comparisons.get(`${base}...${head}`) ?? { aheadBy: 0, commits: [], files: [] };
+  }
+
+  async deleteFileAt(branch: string, path: string): Promise<void> {
+    this.refs.get(branch)?.delete(path);
+  }
+
+  async createPull(pull: { head: string; base: string; title: string; body: string }): Promise<number> {
+    const number = 100 + this.createdPulls.length;
+    this.createdPulls.push({ number, ...pull });
+    // Its files: what the head branch adds or changes against the default branch.
+    const files: PrFile[] = [...(this.refs.get(pull.head) ?? new Map<string, string>())]
+      .filter(([path, text]) => this.files.get(path) !== text)
+      .map(([path, text]) => ({ path, status: this.files.has(path) ? "modified" : "added", previousPath: null, sha: blobSha(text) }));
+    this.pulls.set(number, { number, files, commits: [], reviews: [] });
+    return number;
+  }
+
+  async requestReviewers(pr: number, reviewers: string[], teams: string[]): Promise<void> {
+    this.reviewRequests.push({ pr, reviewers, teams });
   }
 
   /** Sets files at a ref (a sha or a branch other than the default). */
