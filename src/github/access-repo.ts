@@ -160,6 +160,11 @@ export class OctokitAccessRepo implements AccessRepo {
     return open.map((p) => ({ number: p.number, title: p.title, body: p.body, user: p.user ? { login: p.user.login, type: p.user.type } : null, head: { ref: p.head.ref, sha: p.head.sha, repoFullName: p.head.repo?.full_name ?? null } }));
   }
 
+  async pullPayload(pr: number): Promise<unknown> {
+    const { data } = await this.octokit.rest.pulls.get({ ...this.at, pull_number: pr });
+    return data;
+  }
+
   async createBranch(branch: string, sha: string): Promise<boolean> {
     try {
       await this.octokit.rest.git.createRef({ ...this.at, ref: `refs/heads/${branch}`, sha });

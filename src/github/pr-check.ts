@@ -167,11 +167,10 @@ async function reportNoRequest(access: AccessRepo, pr: PrRef): Promise<CheckOutc
  * now). Listed rather than taken from the event's `pull_requests`, which omits PRs from forks.
  */
 export async function openPullsAt(octokit: ProbotOctokit, repo: RepoRef, headSha: string): Promise<PrRef[]> {
-  const open = await octokit.paginate(octokit.rest.pulls.list, { owner: repo.owner, repo: repo.repo, state: "open", per_page: 100 });
+  const access = new OctokitAccessRepo(octokit, repo);
   const out: PrRef[] = [];
-  for (const listed of open.filter((p) => p.head.sha === headSha)) {
-    const { data } = await octokit.rest.pulls.get({ owner: repo.owner, repo: repo.repo, pull_number: listed.number });
-    const pr = readPrRef({ pull_request: data, repository: { full_name: `${repo.owner}/${repo.repo}` } });
+  for (const listed of (await access.openPulls()).filter((p) => p.head.sha === headSha)) {
+    const pr = readPrRef({ pull_request: await access.pullPayload(listed.number), repository: { full_name: access.fullName } });
     if (pr.ok && pr.value.headSha === headSha) out.push(pr.value);
   }
   return out;

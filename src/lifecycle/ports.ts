@@ -89,6 +89,8 @@ export interface AccessRepo extends RecordStore {
   /** An issue's body now and who last edited it (null: never edited); undefined when there is no such issue. */
   issueText(issue: number): Promise<{ body: string; editor: string | null } | undefined>;
   openPulls(): Promise<OpenPull[]>;
+  /** A pull request as the REST API returns it, read fresh (for the payload reader). */
+  pullPayload(pr: number): Promise<unknown>;
   /** Creates a branch at a commit; false when it exists already. */
   createBranch(branch: string, sha: string): Promise<boolean>;
   /** What `head` has beyond `base` (compare base...head). */

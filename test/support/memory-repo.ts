@@ -206,6 +206,10 @@ export class MemoryAccessRepo extends MemoryRecordStore implements AccessRepo {
     return [...this.openPullList];
   }
 
+  async pullPayload(pr: number): Promise<unknown> {
+    return this.openPullList.find((p) => p.number === pr);
+  }
+
   async createBranch(branch: string, sha: string): Promise<boolean> {
     if (this.branches.has(branch)) return false;
     this.branches.set(branch, sha);
