@@ -3,7 +3,7 @@
 import { Octokit } from "@octokit/rest";
 import { parseConfig } from "../src/domain/config.js";
 import { GitHubRecordStore } from "../src/github/store.js";
-import { GitHubNotifier } from "../src/sweep/notify.js";
+import { GitHubNotifier } from "../src/github/closer.js";
 import { reportText, runSweep } from "../src/sweep/run.js";
 import { fakeGrants } from "../test/support/fake-aws/fixtures.js";
 import { attachedTo, CONFIG, REPO, type Harness } from "../test/support/app-harness.js";

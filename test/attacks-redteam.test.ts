@@ -3,6 +3,7 @@
 // default repository config (the services an access repository allows out of the box).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { codesOf } from "../src/domain/problems.js";
 import { defaultConfig } from "../src/domain/config.js";
 import type { AccessRequest, Config, PolicyDocument, RequestItem } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
@@ -45,6 +46,7 @@ describe("code execution on existing compute that the dangerous list missed", ()
       expect(v.ok).toBe(false);
       expect(v.risk).toBe("high");
       expect(text(v.errors)).toMatch(new RegExp(`"${action}" is a dangerous action \\(privilege escalation\\).*Source: \\S`));
+      expect(codesOf(v.errors)).toContain("guardrail.dangerous-action");
     },
   );
 
@@ -62,6 +64,7 @@ describe("code execution on existing compute that the dangerous list missed", ()
     expect(v.ok).toBe(true);
     expect(v.risk).toBe("high");
     expect(text(v.warnings)).toMatch(new RegExp(`"${action}" on named resources makes the request risk high: the holder .*task role`));
+    expect(codesOf(v.warnings)).toContain("guardrail.dangerous-scoped");
   });
 
   it.each(["ecs:RunTask", "ecs:StartTask"])("%s on every task definition is refused", (action) => {
@@ -69,6 +72,7 @@ describe("code execution on existing compute that the dangerous list missed", ()
       const v = checkPolicy(catalogue, allowPolicy({ Action: action, Resource: every }), { config: config(), mode: "iam" });
       expect(v.ok, every).toBe(false);
       expect(text(v.errors), every).toMatch(/is a dangerous action \(privilege escalation\)/);
+      expect(codesOf(v.errors), every).toContain("guardrail.dangerous-action");
     }
   });
 
@@ -87,6 +91,7 @@ describe("a new launch template version reaches instances without ModifyLaunchTe
     const v = checkPolicy(catalogue, allowPolicy({ Action: "ec2:CreateLaunchTemplateVersion", Resource: template }), { config: config(), mode: "iam" });
     expect(v.risk).toBe("high");
     expect(text(v.warnings)).toMatch(/"ec2:CreateLaunchTemplateVersion" on named resources makes the request risk high: the holder .*\$Latest/);
+    expect(codesOf(v.warnings)).toContain("guardrail.dangerous-scoped");
   });
 
   it("ec2:CreateLaunchTemplateVersion on every launch template is refused", () => {
@@ -94,6 +99,7 @@ describe("a new launch template version reaches instances without ModifyLaunchTe
       const v = checkPolicy(catalogue, allowPolicy({ Action: "ec2:CreateLaunchTemplateVersion", Resource: every }), { config: config(), mode: "iam" });
       expect(v.ok, every).toBe(false);
       expect(text(v.errors), every).toMatch(/"ec2:CreateLaunchTemplateVersion" on .* is a dangerous action \(privilege escalation\)/);
+      expect(codesOf(v.errors), every).toContain("guardrail.dangerous-action");
     }
   });
 
@@ -113,6 +119,7 @@ describe("data that leaves the account and stays out after the grant", () => {
     const v = checkPolicy(catalogue, allowPolicy({ Action: action, Resource: snapshot }), { config: config(), mode: "iam" });
     expect(v.risk).toBe("high");
     expect(text(v.warnings)).toMatch(new RegExp(`"${action}" on named resources makes the request risk high: the holder .*another AWS account`));
+    expect(codesOf(v.warnings)).toContain("guardrail.dangerous-scoped");
   });
 
   it("rds write on a named snapshot is not medium risk", () => {
@@ -131,6 +138,7 @@ describe("data that leaves the account and stays out after the grant", () => {
     const named = plan([{ service: "secretsmanager", actions: ["secretsmanager:UpdateSecret"], resources: ["prod-db"] }]);
     expect(named.verdict.risk).toBe("high");
     expect(text(named.verdict.warnings)).toMatch(/secretsmanager:UpdateSecret \(.*another account.*\) is a destructive or administrative write/);
+    expect(codesOf(named.verdict.warnings)).toContain("guardrail.destructive-action");
   });
 
   // Like logs:PutSubscriptionFilter: a subscription sends every later message to any endpoint
@@ -145,6 +153,7 @@ describe("data that leaves the account and stays out after the grant", () => {
     const named = plan([{ service: "sns", actions: ["sns:Subscribe"], resources: [topic] }]);
     expect(named.verdict.risk).toBe("high");
     expect(text(named.verdict.warnings)).toMatch(/sns:Subscribe \(sends every later message .*\) is a destructive or administrative write/);
+    expect(codesOf(named.verdict.warnings)).toContain("guardrail.destructive-action");
   });
 });
 
@@ -189,6 +198,7 @@ describe("an EC2 id prefix is part of every name, not a narrowing", () => {
       const v = checkPolicy(catalogue, allowPolicy({ Action: "ec2:ModifySnapshotAttribute", Resource: snapshots(name) }), { config: config(), mode: "iam" });
       expect(v.ok, name).toBe(false);
       expect(text(v.errors), name).toMatch(/"ec2:ModifySnapshotAttribute" on .* is a dangerous action \(resource exposure\)/);
+      expect(codesOf(v.errors), name).toContain("guardrail.dangerous-action");
     }
     expect(grantUnscoped(catalogue, "ec2:ModifySnapshotAttribute", snapshots("snap-0abc*"))).toBe(false);
     expect(grantUnscoped(catalogue, "ec2:ModifySnapshotAttribute", snapshots("snap-0123456789abcdef0"))).toBe(false);
@@ -245,6 +255,7 @@ describe("IAM action names are case-insensitive: no spelling escapes the lists",
         expect(v.ok, spelled).toBe(false);
         expect(v.risk, spelled).toBe("high");
         expect(text(v.errors), spelled).toMatch(new RegExp(`${d.action.replace(":", ".*")}.* is a dangerous action`, "i"));
+        expect(codesOf(v.errors), spelled).toContain("guardrail.dangerous-action");
       }),
       { numRuns: 100 },
     );

@@ -1,5 +1,5 @@
 // The bad-input corpus (test/corpus/): malformed request files, configs and issue bodies, each
-// with the exact problem path and a message substring it must produce (test/corpus/expected.json).
+// with the exact problem path and code and a message substring it must produce (test/corpus/expected.json).
 // Every case is run through the domain parser (requests: through the one validator, file rules and
 // policy pipeline), and every request/config case through the CLI too.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,6 +21,8 @@ interface Case {
   file: string;
   /** Expected Problem.path (exact). */
   path: string;
+  /** Expected Problem.code of that problem (exact): the rule, whatever the wording. */
+  code: string;
   /** Substring expected in that problem's message. */
   message: string;
   /** Requests: the repository path the file is judged at. Issues: check the parsed draft as this file. */
@@ -111,8 +113,9 @@ function expectUsefulProblems(problems: readonly Problem[], c: Case): void {
     expect(p.message.length, `message too long: ${p.message.slice(0, 80)}…`).toBeLessThan(400);
     if (c.notMessage) expect(p.message).not.toContain(c.notMessage);
   }
-  const hit = problems.find((p) => p.path === c.path && p.message.includes(c.message));
-  expect(hit, `no problem at ${JSON.stringify(c.path)} containing ${JSON.stringify(c.message)}; got ${JSON.stringify(problems, null, 1)}`).toBeDefined();
+  for (const p of problems) expect(p.code, `a problem without a code: ${p.message.slice(0, 80)}`).toMatch(PROBLEM_CODE);
+  const hit = problems.find((p) => p.path === c.path && p.code === c.code && p.message.includes(c.message));
+  expect(hit, `no ${c.code} problem at ${JSON.stringify(c.path)} containing ${JSON.stringify(c.message)}; got ${JSON.stringify(problems, null, 1)}`).toBeDefined();
 }
 
 describe("corpus manifest", () => {
@@ -125,6 +128,7 @@ describe("corpus manifest", () => {
       expect(seen.has(c.file), `duplicate entry ${c.file}`).toBe(false);
       seen.add(c.file);
       expect(typeof c.path).toBe("string");
+      expect(c.code, `${c.file} needs the code of its problem`).toMatch(PROBLEM_CODE);
       expect(c.message.length).toBeGreaterThan(0);
       if (kind(c) === "request") expect(c.virtualPath, `${c.file} needs a virtualPath`).toBeTypeOf("string");
     }

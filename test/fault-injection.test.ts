@@ -192,16 +192,19 @@ function checkInvariants(tracked: Tracked[], interrupted: Set<string>, step: str
     const app = commits.filter((m) => /^jit-access: (?!propose )/.test(m));
     const grants = app.filter((m) => m.startsWith("jit-access: grant ")).length;
     const closes = app.filter((m) => /^jit-access: (expire|revoke) /.test(m)).length;
+    // A merge refused or a grant rolled back is recorded too (rejected / failed), once, instead of a grant.
+    const refusals = app.filter((m) => /^jit-access: (reject|fail) /.test(m)).length;
     const status = statusOnMain(file);
     const ctx = `after ${step}: ${id} (${status}) commits ${JSON.stringify(commits)}`;
-    if (app.length !== grants + closes) throw new Error(`${ctx}: unexpected app commit`);
-    if (grants > 1 || closes > 1) throw new Error(`${ctx}: granted or closed twice`);
+    if (app.length !== grants + closes + refusals) throw new Error(`${ctx}: unexpected app commit`);
+    if (grants > 1 || closes > 1 || refusals > 1) throw new Error(`${ctx}: granted, closed or refused twice`);
+    if (refusals && grants) throw new Error(`${ctx}: both granted and refused`);
     if (status === undefined) {
       if (commits.length) throw new Error(`${ctx}: commits without a file`);
       continue;
     }
-    if (commits.length !== 1 + grants + closes) throw new Error(`${ctx}: ${commits.length} commits for ${grants} grant(s) and ${closes} close(s) plus the proposal`);
-    const expected = closes ? ["expired", "revoked"] : grants ? ["active"] : ["proposed"];
+    if (commits.length !== 1 + grants + closes + refusals) throw new Error(`${ctx}: ${commits.length} commits for ${grants} grant(s), ${closes} close(s) and ${refusals} refusal(s) plus the proposal`);
+    const expected = closes ? ["expired", "revoked"] : grants ? ["active"] : refusals ? ["rejected", "failed"] : ["proposed"];
     if (!expected.includes(status)) throw new Error(`${ctx}: status ${status} does not match its commits`);
     if (closes && grants !== 1) throw new Error(`${ctx}: closed without a grant`);
   }

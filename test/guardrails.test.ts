@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import type { Config, ProblemCode } from "../src/domain/types.js";
@@ -7,6 +8,7 @@ import { DANGEROUS_ACTIONS, DANGEROUS_COMBINATIONS, dangerousAction } from "../s
 import { TEST_ACCOUNT, testConfig, withServices } from "./support/config-fixtures.js";
 
 const catalogue = loadCatalogue();
+const GUARDRAIL_CODES = [...readFileSync(new URL("../docs/problem-codes.md", import.meta.url), "utf8").matchAll(/^\| `(guardrail\.[a-z-]+)` \|/gm)].map((m) => m[1]);
 const ACCOUNT = TEST_ACCOUNT;
 const BUCKET = "arn:aws:s3:::reports";
 const OBJECTS = "arn:aws:s3:::reports/*";
@@ -533,6 +535,7 @@ describe("never throws", () => {
     expect(v?.errors.length).toBeGreaterThan(0);
     expect(v?.errors.length).toBeLessThanOrEqual(POLICY_LIMITS.maxProblems + 1);
     for (const e of v?.errors ?? []) expect(typeof e.message).toBe("string");
+    for (const e of v?.errors ?? []) expect(e.code).toMatch(/^guardrail\./);
     expect(performance.now() - t).toBeLessThan(3000);
   });
 
@@ -568,6 +571,8 @@ describe("never throws", () => {
         const v = check({ Version: "2012-10-17", Statement: s }, { allowedResources: [OBJECTS] });
         expect(["low", "medium", "high"]).toContain(v.risk);
         expect(v.ok).toBe(v.errors.length === 0);
+        // Every finding names its rule, one of the documented guardrail codes.
+        for (const p of [...v.errors, ...v.warnings]) expect(GUARDRAIL_CODES).toContain(p.code);
       }),
       { numRuns: 300 },
     );

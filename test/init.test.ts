@@ -63,6 +63,11 @@ describe("the planner", () => {
     for (const f of plan.files) expect(f.content).toBe(want.get(f.path));
   });
 
+  it("a form it would write that the app cannot read is refused, with the form's own code", () => {
+    const plan = planInit(o, BUNDLED_FORM.replace("id: reason", "id: why"), () => undefined, false);
+    expect(plan.ok ? [] : plan.problems.map((p) => [p.code, p.path])).toEqual([["form.template-field-missing", "reason"]]);
+  });
+
   it("property: whatever exists, a file is written or overwritten exactly when it differs and (it is absent or --force)", () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom<"absent" | "same" | "other">("absent", "same", "other"), { minLength: ALL_PATHS.length, maxLength: ALL_PATHS.length }), fc.boolean(), (states, force) => {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadFormTemplate, parseIssueForm, requestId, type FormTemplate } from "../src/domain/issue-form.js";
+import { codesOf } from "../src/domain/problems.js";
 
 const templateText = readFileSync(new URL("../.github/ISSUE_TEMPLATE/access-request.yml", import.meta.url), "utf8");
 const loaded = loadFormTemplate(templateText);
@@ -61,22 +62,26 @@ describe("issue form", () => {
   it("refuses a second ### Account injected into the description", () => {
     const r = parseIssueForm(body({ "Description (optional)": "please\n\n### Account\n\nother-prod" }), template, ctx);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.problems.map((p) => p.message).join("\n")).toMatch(/"### Account" appears 2 times/);
+    if (!r.ok) expect(codesOf(r.problems)).toEqual(["form.heading-repeated"]);
   });
 
   it("refuses headings that are not the form's", () => {
     const r = parseIssueForm(body({ Reason: "x ### y\n\n### Notes\n\nz" }), template, ctx);
     expect(r.ok).toBe(false);
     if (!r.ok) {
-      expect(r.problems.length).toBe(2);
-      expect(r.problems[0]?.message).toMatch(/only the form's own headings/);
+      expect(r.problems.map((p) => p.code)).toEqual(["form.heading-forged", "form.heading-forged"]);
+      // The wording names the line, so the author can find it.
+      expect(r.problems[0]?.message).toMatch(/^line \d+ .*only the form's own headings/);
     }
   });
 
   it("lists every missing field at once", () => {
     const r = parseIssueForm(body({ Account: "_No response_", Resources: "_No response_", "Access levels": "- [ ] read", Reason: "_No response_" }), template, ctx);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.problems.map((p) => p.path).sort()).toEqual(["access", "account", "reason", "resources"]);
+    if (!r.ok) {
+      expect(r.problems.map((p) => p.path).sort()).toEqual(["access", "account", "reason", "resources"]);
+      expect(codesOf(r.problems).sort()).toEqual(["form.field-empty", "form.no-access"]);
+    }
   });
 
   it("takes the requester from the issue author, never from the body", () => {
@@ -85,9 +90,9 @@ describe("issue form", () => {
   });
 
   it("refuses empty, non-string and oversized bodies", () => {
-    for (const b of ["", "   ", null, 42, "x".repeat(70_000)]) {
+    for (const [b, code] of [["", "form.body-empty"], ["   ", "form.body-empty"], [null, "form.body-empty"], [42, "form.body-empty"], ["x".repeat(70_000), "form.body-too-large"]] as const) {
       const r = parseIssueForm(b, template, ctx);
-      expect(r.ok).toBe(false);
+      expect(r.ok ? [] : codesOf(r.problems), String(b).slice(0, 10)).toEqual([code]);
     }
   });
 
@@ -108,6 +113,6 @@ describe("issue form", () => {
 
   it("reports a template missing a field", () => {
     const r = loadFormTemplate(templateText.replace("id: account", "id: acct"));
-    expect(r.ok).toBe(false);
+    expect(r.ok ? [] : r.problems.map((p) => [p.code, p.path])).toEqual([["form.template-field-missing", "account"]]);
   });
 });

@@ -1,10 +1,12 @@
 // Problem codes: every code the source can produce is documented in docs/problem-codes.md, every
 // documented code is produced somewhere, and for each code of the input and policy layers one
 // input produces it (the table below is also the regression family of the codes).
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ErrorObject } from "ajv";
+import { readBounded } from "../src/cli/support.js";
 import { configFromObject, defaultConfig, parseConfig } from "../src/domain/config.js";
 import { loadFormTemplate, parseIssueForm, type FormTemplate } from "../src/domain/issue-form.js";
 import { PROBLEM_CODE, codesOf } from "../src/domain/problems.js";
@@ -34,9 +36,13 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Every double-quoted literal in src/ of the form `<area>.<rule>`. */
+/**
+ * Every double-quoted literal in src/ of the form `<area>.<rule>`, except field paths that share
+ * the shape (`request.risk`): those after `path:`, or right after a code in an argument list.
+ */
 function codesInSource(): Set<string> {
-  const literal = new RegExp(`"((?:${AREAS.join("|")})\\.[a-z0-9][a-z0-9.-]*)"`, "g");
+  const code = `(?:${AREAS.join("|")})\\.[a-z0-9][a-z0-9.-]*`;
+  const literal = new RegExp(`(?<!path:\\s*)(?<!"${code}",\\s*)"(${code})"`, "g");
   const out = new Set<string>();
   for (const file of sourceFiles(join(ROOT, "src"))) {
     for (const m of readFileSync(file, "utf8").matchAll(literal)) if (!NOT_CODES.has(m[1] ?? "")) out.add(m[1] ?? "");
@@ -158,6 +164,14 @@ const ROLE = `arn:aws:iam::${ACCOUNT}:role/app`;
 /** Codes that guard against a library failing in a way no known input triggers. */
 const DEFENSIVE: Record<string, string> = {
   "form.unreadable": "@github/issue-parser throwing on a body whose headings already passed our own check",
+  // Judged only when a merged request file is granted (src/github/grant.ts), after the same file
+  // passed the PR check: the merge suites drive them.
+  "request.example": "a merged file that is an example (the PR check refuses it first)",
+  "request.no-policy": "a merged file without a policy (the PR check adds one before review)",
+  "request.duration": "a merged file whose duration no longer parses (the PR check refuses it first)",
+  "config.invalid": "the merge handler's label for a config problem that carries no code of its own",
+  "request.invalid": "the merge handler's label for a request problem that carries no code of its own",
+  "guardrail.refused": "the merge handler's label for a verdict error that carries no code of its own",
 };
 
 const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
@@ -350,6 +364,29 @@ describe("each code has an input that produces it", () => {
     expect(codesOf(problems), JSON.stringify(problems.map((p) => [p.code, p.path, p.message.slice(0, 120)]), null, 1)).toContain(code);
     // A problem always names what is wrong; the code never stands alone.
     for (const p of problems) expect(p.message.length).toBeGreaterThan(0);
+  });
+});
+
+describe("the command line's own codes", () => {
+  it.each([
+    ["cli.symlink", (dir: string) => {
+      writeFileSync(join(dir, "real.yaml"), "a: 1\n");
+      symlinkSync(join(dir, "real.yaml"), join(dir, "link.yaml"));
+      return join(dir, "link.yaml");
+    }],
+    ["cli.not-a-file", (dir: string) => dir],
+    ["yaml.too-large", (dir: string) => {
+      writeFileSync(join(dir, "big.yaml"), `a: "${"x".repeat(70_000)}"\n`);
+      return join(dir, "big.yaml");
+    }],
+  ] as const)("%s", (code, make) => {
+    const dir = mkdtempSync(join(tmpdir(), "jit-codes-"));
+    try {
+      const r = readBounded(make(dir));
+      expect(r.ok ? [] : codesOf(r.problems)).toEqual([code]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -14,7 +14,7 @@ import type { AccessRequest } from "../src/domain/types.js";
 import { changedRequestFiles, runActionCommand } from "../src/action.js";
 import { runCli } from "./support/cli.js";
 import { runAction } from "../src/sweep/action.js";
-import { SWEEP_MARKER } from "../src/sweep/notify.js";
+import { SWEEP_MARKER } from "../src/github/closer.js";
 import { createFakeAws, type FakeAws } from "./support/fake-aws/index.js";
 import { fakeGrants, HOME, seed, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
 import { startFakeGitHub, type FakeGitHub } from "./support/fake-github.js";

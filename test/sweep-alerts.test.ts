@@ -8,7 +8,7 @@ import type { AccessRequest } from "../src/domain/types.js";
 import { GitHubRecordStore } from "../src/github/store.js";
 import { EXPIRING_LABEL } from "../src/notify/expiring.js";
 import { createNotifier } from "../src/notify/index.js";
-import { GitHubNotifier } from "../src/sweep/notify.js";
+import { GitHubNotifier } from "../src/github/closer.js";
 import { runSweep } from "../src/sweep/run.js";
 import { createFakeAws, type FakeAws } from "./support/fake-aws/index.js";
 import { fakeGrants, seed, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";

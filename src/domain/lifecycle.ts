@@ -31,3 +31,44 @@ export function isFinal(status: RequestStatus): boolean {
 
 export const ALL_STATUSES = Object.keys(TRANSITIONS) as RequestStatus[];
 export const ALL_EVENTS: LifecycleEvent[] = ["approve-and-grant", "grant-failed", "reject", "expire", "revoke"];
+
+/**
+ * The state an issue or a request pull request shows: a record's status, or one of the states
+ * before a record exists — `invalid` (the issue cannot be read) and `blocked` (the check or the
+ * merge said no; a merge refused is recorded `rejected` with its rule codes, and shows `blocked`).
+ */
+export type IssueState = RequestStatus | "invalid" | "blocked";
+
+/** One label per state; an issue carries exactly one of them (see applyState). */
+export const STATE_LABEL: Readonly<Record<IssueState, string>> = {
+  invalid: "jit:invalid",
+  proposed: "jit:proposed",
+  blocked: "jit:blocked",
+  active: "jit:active",
+  failed: "jit:failed",
+  rejected: "jit:rejected",
+  expired: "jit:expired",
+  revoked: "jit:revoked",
+};
+
+export const ALL_STATES = Object.keys(STATE_LABEL) as IssueState[];
+
+/** The states an issue is in before its request is recorded on the default branch. */
+export const PRE_RECORD_STATES: readonly IssueState[] = ["invalid", "proposed", "blocked"];
+
+/**
+ * The label changes that put an issue carrying `labels` in `state`: its label added unless
+ * present, every other state label removed, other labels untouched (names compare
+ * case-insensitively, as GitHub's do). With `onlyFrom`, nothing changes unless the issue is in one
+ * of those states or in none: an edit to a granted request's issue must not relabel it `invalid`.
+ */
+export function applyState(labels: readonly string[], state: IssueState, onlyFrom?: readonly IssueState[]): { add: string[]; remove: string[] } {
+  const byLabel = new Map(ALL_STATES.map((s) => [STATE_LABEL[s].toLowerCase(), s]));
+  const current = labels.filter((l) => byLabel.has(l.toLowerCase()));
+  if (onlyFrom && current.length && !current.some((l) => onlyFrom.includes(byLabel.get(l.toLowerCase())!))) return { add: [], remove: [] };
+  const want = STATE_LABEL[state].toLowerCase();
+  return {
+    add: current.some((l) => l.toLowerCase() === want) ? [] : [STATE_LABEL[state]],
+    remove: current.filter((l) => l.toLowerCase() !== want),
+  };
+}

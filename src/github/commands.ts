@@ -1,22 +1,20 @@
 // `/revoke [reason]` in a comment on a request's issue or pull request: ends an active grant now.
 // Only the requester or an authorized approver may do it; anyone else gets a polite refusal.
-import { isoSeconds } from "../domain/time.js";
 import type { ProbotOctokit } from "probot";
 import { normalizeLogin } from "../domain/approvals.js";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
-import { commitMessage, recordRevoked } from "../domain/records.js";
 import { parseRequestFile } from "../domain/request.js";
-import { dumpRequest } from "../domain/request-file.js";
+import { isoSeconds } from "../domain/time.js";
 import type { AccessRequest, Config } from "../domain/types.js";
-import { NotOwnedError, revokeTargetOf } from "../aws/plan.js";
 import type { Grants } from "../aws/types.js";
+import { closeGrant } from "../lifecycle/close-grant.js";
+import type { AccessRepo } from "../lifecycle/ports.js";
 import type { Notifier } from "../notify/types.js";
-import { updateRecord } from "../store/record-store.js";
-import { LABEL } from "./intake.js";
+import { OctokitAccessRepo } from "./access-repo.js";
+import { announceClosed } from "./closer.js";
 import { MARKER, quote } from "./messages.js";
-import { addLabels, removeLabel, upsertComment, type RepoRef } from "./octokit-helpers.js";
+import type { RepoRef } from "./octokit-helpers.js";
 import { loadRepoConfig } from "./repo-config.js";
-import { GitHubRecordStore, status } from "./store.js";
 
 export type CommandOutcome = { kind: "ignored" } | { kind: "refused"; reason: string } | { kind: "revoked"; id: string } | { kind: "failed"; reason: string };
 
@@ -28,16 +26,27 @@ export function parseRevoke(body: string): { reason: string } | undefined {
   return { reason: (m[1] ?? "").trim().slice(0, 500) || "revoked on request" };
 }
 
+export interface RevokeDeps {
+  grantsFor: (config: Config) => Grants;
+  now: () => Date;
+  notifierFor?: (config: Config) => Notifier;
+}
+
 export async function handleRevokeComment(
   octokit: ProbotOctokit,
   repo: RepoRef,
   comment: { issueNumber: number; body: string; author: { login: string; type: string } },
-  deps: { grantsFor: (config: Config) => Grants; now: () => Date; notifierFor?: (config: Config) => Notifier },
+  deps: RevokeDeps,
 ): Promise<CommandOutcome> {
+  return revokeByComment(new OctokitAccessRepo(octokit, repo), comment, deps);
+}
+
+/** `/revoke` against any AccessRepo: find the active grant of the thread, check who asks, closeGrant. */
+export async function revokeByComment(access: AccessRepo, comment: { issueNumber: number; body: string; author: { login: string; type: string } }, deps: RevokeDeps): Promise<CommandOutcome> {
   const cmd = parseRevoke(comment.body);
   if (!cmd || comment.author.type !== "User") return { kind: "ignored" };
-  const store = new GitHubRecordStore(octokit, { owner: repo.owner, repo: repo.repo, branch: repo.defaultBranch });
-  const reply = (text: string) => upsertComment(octokit, repo, comment.issueNumber, MARKER.revoke, `${MARKER.revoke}\n${text}`);
+  const store = access;
+  const reply = (text: string) => access.upsertComment(comment.issueNumber, MARKER.revoke, `${MARKER.revoke}\n${text}`);
 
   const cfg = await loadRepoConfig(store);
   if (!cfg.ok) {
@@ -65,58 +74,43 @@ export async function handleRevokeComment(
   const request = found.r.request;
   const path = found.f.path;
 
-  if (!(await mayRevoke(octokit, repo, store, config, path, request, comment.author.login))) {
+  if (!(await mayRevoke(access, config, path, request, comment.author.login))) {
     await reply(`Sorry @${quote(comment.author.login)}, only the requester or an approver of this request can revoke it.`);
     return { kind: "refused", reason: "not authorized" };
   }
 
-  const grants = deps.grantsFor(config);
-  try {
-    await grants.revoke(revokeTargetOf(request.id, request.grant?.aws ?? {}, config.aws.mode));
-  } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
-    if (e instanceof NotOwnedError) {
-      await reply(`🛑 Not revoked: ${quote(reason, 600)}. Trying again will not change this; an admin must look at the resource named above.`);
-      return { kind: "refused", reason };
-    }
-    await reply(`⚠️ Revoking failed: ${quote(reason, 500)}. The grant stays active and is retried by the expiry sweep; try \`/revoke\` again.`);
-    return { kind: "failed", reason };
-  }
-  const at = isoSeconds(deps.now());
   const by = comment.author.login;
-  await updateRecord(store, path, (current) => {
-    if (!current) return { kind: "skip", reason: "gone" };
-    const cur = parseRequestFile(current.text, { file: path, config });
-    if (!cur.ok || cur.request.status !== "active") return { kind: "skip", reason: "no longer active" };
-    const next = recordRevoked(cur.request, { at, reason: cmd.reason, by });
-    if (!next.ok) return { kind: "skip", reason: next.message };
-    return {
-      kind: "write",
-      text: dumpRequest(next.request, "Written by jit-access."),
-      message: commitMessage(`jit-access: revoke ${request.id}`, `Revoked early by ${by}: ${cmd.reason}`, {
-        "Request-Id": request.id,
-        "Aws-Resource": request.grant?.aws?.resources ?? [],
-        "Closed-By": by,
-      }),
-    };
-  });
-  const issue = Number(request.id.split("-")[0]);
-  for (const n of new Set([issue, comment.issueNumber, ...(request.grant?.pr ? [request.grant.pr] : [])])) {
-    await removeLabel(octokit, repo, n, LABEL.active);
-    await addLabels(octokit, repo, n, ["jit:revoked"]);
+  const r = await closeGrant(
+    { store, config, grants: deps.grantsFor(config), github: { closed: (e) => announceClosed(access, e) }, ...(deps.notifierFor ? { alerts: deps.notifierFor(config) } : {}) },
+    { kind: "revoked", file: path, id: request.id, at: deps.now(), reason: cmd.reason, by, closedBy: by },
+  );
+  switch (r.kind) {
+    case "refused":
+      await reply(`🛑 Not revoked: ${quote(r.problem.message, 600)}. Trying again will not change this; an admin must look at the resource named above.`);
+      return { kind: "refused", reason: r.problem.message };
+    case "failed":
+      if (r.step === "revoke") {
+        await reply(`⚠️ Revoking failed: ${quote(r.problem.message, 500)}. The grant stays active and is retried by the expiry sweep; try \`/revoke\` again.`);
+      } else {
+        await reply(`⚠️ Revoking did not finish (${r.step}): ${quote(r.problem.message, 500)}. The grant stays active until it is recorded; try \`/revoke\` again.`);
+      }
+      return { kind: "failed", reason: r.problem.message };
+    case "skipped":
+      // Someone (the sweep, another /revoke) closed it meanwhile; they announced it.
+      await reply(`Nothing to revoke: ${quote(r.problem.message, 300)}.`);
+      return { kind: "refused", reason: r.problem.message };
+    case "closed":
+      await reply(`🔒 Revoked by ${quote(by)} at ${isoSeconds(deps.now())}: ${quote(cmd.reason)}. The policy is gone from AWS.${r.githubError ? ` (The issue could not be updated: ${quote(r.githubError, 200)}.)` : ""}`);
+      return { kind: "revoked", id: request.id };
   }
-  await reply(`🔒 Revoked by ${quote(by)} at ${at}: ${quote(cmd.reason)}. The policy is gone from AWS.`);
-  await octokit.rest.issues.update({ owner: repo.owner, repo: repo.repo, issue_number: issue, state: "closed", state_reason: "completed" }).catch(() => undefined);
-  await deps.notifierFor?.(config).notify({ kind: "revoked", request, at, by, reason: cmd.reason });
-  return { kind: "revoked", id: request.id };
 }
 
-async function mayRevoke(octokit: ProbotOctokit, repo: RepoRef, store: GitHubRecordStore, config: Config, path: string, request: AccessRequest, login: string): Promise<boolean> {
+async function mayRevoke(access: AccessRepo, config: Config, path: string, request: AccessRequest, login: string): Promise<boolean> {
   const who = normalizeLogin(login);
   if (!who) return false;
   if (who === normalizeLogin(request.requester)) return true;
   const owners = [...config.approvers];
-  const picked = pickCodeowners(await Promise.all(CODEOWNERS_LOCATIONS.map(async (p) => ({ path: p, text: (await store.read(p))?.text }))));
+  const picked = pickCodeowners(await Promise.all(CODEOWNERS_LOCATIONS.map(async (p) => ({ path: p, text: (await access.read(p))?.text }))));
   if (picked) owners.push(...ownersOf(parseCodeowners(picked.text, picked.path), path).owners);
   for (const o of owners) {
     const bare = o.replace(/^@/, "");
@@ -125,12 +119,7 @@ async function mayRevoke(octokit: ProbotOctokit, repo: RepoRef, store: GitHubRec
       continue;
     }
     const [org, team] = bare.split("/") as [string, string];
-    try {
-      const { data } = await octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: team, username: login });
-      if (data.state === "active") return true;
-    } catch (e) {
-      if (status(e) !== 404) throw e;
-    }
+    if ((await access.teamMembership(org, team, login)) === "active") return true;
   }
   return false;
 }

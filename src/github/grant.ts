@@ -9,10 +9,11 @@ import { candidateTeams, checkChangedFiles, preMergeTips, verifyApproval, type C
 import { CONFIG_PATH } from "../domain/config.js";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { parseDuration } from "../domain/duration.js";
-import { commitMessage, recordGrant, recordStatus } from "../domain/records.js";
+import { commitMessage, recordGrant, recordGrantFailed, recordRejected as recordRejectedRecord, recordStatus } from "../domain/records.js";
+import { codesOf, describeProblem, problem } from "../domain/problems.js";
 import { parseRequestFile } from "../domain/request.js";
 import { dumpRequest } from "../domain/request-file.js";
-import type { AccessRequest, Config, GrantRecord } from "../domain/types.js";
+import type { AccessRequest, Config, GrantRecord, Problem, ProblemCode } from "../domain/types.js";
 import { storedAws } from "../aws/plan.js";
 import { GrantError } from "../aws/grants.js";
 import type { Grants } from "../aws/types.js";
@@ -20,11 +21,12 @@ import { loadCatalogue } from "../iam-data.js";
 import type { Notifier } from "../notify/types.js";
 import { planRequest } from "../policy/pipeline.js";
 import { updateRecord } from "../store/record-store.js";
-import { LABEL } from "./intake.js";
 import { MARKER, quote } from "./messages.js";
-import { addLabels, removeLabel, upsertComment, type RepoRef } from "./octokit-helpers.js";
+import type { AccessRepo, PrCommit } from "../lifecycle/ports.js";
+import type { StoredFile } from "../store/record-store.js";
+import { OctokitAccessRepo } from "./access-repo.js";
+import type { RepoRef } from "./octokit-helpers.js";
 import { loadRepoConfig } from "./repo-config.js";
-import { GitHubRecordStore, status } from "./store.js";
 
 export interface MergedPr {
   number: number;
@@ -49,66 +51,82 @@ export interface GrantDeps {
 export type GrantOutcome =
   | { kind: "ignored"; reason: string }
   | { kind: "already"; reason: string }
-  | { kind: "blocked"; reasons: string[] }
-  | { kind: "failed"; reason: string }
+  | { kind: "blocked"; reasons: string[]; codes: ProblemCode[]; recorded?: string }
+  | { kind: "failed"; reason: string; recorded?: string }
   | { kind: "granted"; id: string; expiresAt: string; resources: string[] };
+
+/** Reads files at one commit. */
+type FileReader = { read(path: string): Promise<StoredFile | undefined> };
 
 // One grant per request at a time within this process; the record's compare-and-swap covers the rest.
 const inFlight = new Map<string, Promise<GrantOutcome>>();
 
 export function handleMergedPr(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, deps: GrantDeps): Promise<GrantOutcome> {
-  const key = `${repo.owner}/${repo.repo}#${pr.number}`;
+  return grantMergedOnce(new OctokitAccessRepo(octokit, repo), pr, deps);
+}
+
+/** The merge → grant use case against any AccessRepo, one at a time per pull request. */
+export function grantMergedOnce(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Promise<GrantOutcome> {
+  const key = `${access.fullName}#${pr.number}`;
   const running = inFlight.get(key);
   if (running) return running.then(() => ({ kind: "already", reason: "a concurrent delivery handled this merge" }) as const);
-  const p = grantMerged(octokit, repo, pr, deps).finally(() => inFlight.delete(key));
+  const p = grantMerged(access, pr, deps).finally(() => inFlight.delete(key));
   inFlight.set(key, p);
   return p;
 }
 
-async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, deps: GrantDeps): Promise<GrantOutcome> {
+async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Promise<GrantOutcome> {
   if (!pr.merged || !pr.mergeCommitSha) return { kind: "ignored", reason: "not merged" };
-  const { owner, repo: name } = repo;
-  const listed = await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo: name, pull_number: pr.number, per_page: 100 });
-  if (!listed.some((f) => f.filename.startsWith("access-requests/"))) return { kind: "ignored", reason: "touches no request file" };
+  const mergeSha = pr.mergeCommitSha;
+  const listed = await access.prFiles(pr.number);
+  if (!listed.some((f) => f.path.startsWith("access-requests/"))) return { kind: "ignored", reason: "touches no request file" };
 
-  // Filled in once the request is known, so refusals after that point are also notified.
-  const about: { config?: Config; request?: AccessRequest } = {};
-  const blocked = async (reasons: string[], issue?: number): Promise<GrantOutcome> => {
+  // Filled in as the merge is judged: the config, so that a refused merge can be recorded, and
+  // the request, so that refusals after that point are also notified.
+  const about: { config?: Config; request?: AccessRequest; path?: string; record?: boolean } = {};
+  const blocked = async (problems: Problem[], issue?: number): Promise<GrantOutcome> => {
+    const reasons = problems.map(describeProblem);
+    const codes = codesOf(problems);
+    // The refusal goes into the record (rejected, with its rule codes) when the request file
+    // reached the default branch as a proposal: otherwise it would stay `proposed` there forever.
+    const recorded = about.record && about.config && about.path ? await recordRejected(access, pr, { config: about.config, path: about.path, at: isoSeconds(deps.now()), reasons, codes }) : undefined;
     if (about.config && about.request && deps.notifierFor) await deps.notifierFor(about.config).notify({ kind: "blocked", request: about.request, reasons });
     const body = [MARKER.grant, "⛔ **Not granted.** The merge was not turned into access because:", "", ...reasons.map((r) => `- ${quote(r, 600)}`), "", "Nothing was attached in AWS. Open a new request once this is fixed."].join("\n");
     for (const n of new Set([pr.number, ...(issue ? [issue] : [])])) {
-      await upsertComment(octokit, repo, n, MARKER.grant, body);
-      await addLabels(octokit, repo, n, [LABEL.blocked]);
+      await access.upsertComment(n, MARKER.grant, body);
+      await access.setState(n, "blocked");
     }
-    return { kind: "blocked", reasons };
+    return { kind: "blocked", reasons, codes, ...(recorded ? { recorded } : {}) };
   };
 
-  const files: ChangedFile[] = listed.map((f) => ({ path: f.filename, status: f.status, previousPath: f.previous_filename ?? null }));
+  const files: ChangedFile[] = listed.map((f) => ({ path: f.path, status: f.status, previousPath: f.previousPath }));
   const fileProblem = checkChangedFiles(files, pr.changedFiles);
-  if (fileProblem) return blocked([fileProblem.message]);
+  if (fileProblem) return blocked([approvalProblem(fileProblem)]);
   const path = files[0]!.path;
-  const headBlobSha = listed[0]!.sha;
+  const headBlobSha = listed[0]!.sha ?? "";
 
   // The rules (config, CODEOWNERS) and the record are judged as the default branch stood just
   // before the merge — never at the payload's base.sha, which GitHub sets when the PR was opened or
   // last updated, so rules tightened since (an approver removed, denied_actions added) would be
   // missed. preMergeTips says where that was for every merge method; when it cannot tell, or
   // names more than one candidate and they disagree, nothing is granted.
-  const prCommits = await octokit.paginate(octokit.rest.pulls.listCommits, { owner, repo: name, pull_number: pr.number, per_page: 100 });
-  const located = await locatePreMergeTips(octokit, repo, pr.mergeCommitSha, pr.headSha, prCommits);
-  if (located.kind !== "tips") return blocked([located.kind === "unknown" ? located.reason : "the default branch's commit before the merge cannot be determined"]);
+  const prCommits = await access.prCommits(pr.number);
+  const located = await locatePreMergeTips(access, mergeSha, pr.headSha, prCommits);
+  if (located.kind !== "tips") return blocked([problem(located.kind === "unknown" ? (located.code ?? "merge.tip-unknown") : "merge.tip-unknown", located.kind === "unknown" ? located.reason : "the default branch's commit before the merge cannot be determined")]);
   const tips = located.tips;
-  const tipStores = tips.map((sha) => new GitHubRecordStore(octokit, { owner, repo: name, branch: sha }));
+  const tipStores = tips.map((sha): FileReader => ({ read: (p) => access.readAt(p, sha) }));
   const fingerprints = await Promise.all(tipStores.map((st) => rulesFingerprint(st)));
   if (new Set(fingerprints).size > 1) {
-    return blocked([`the merge (${located.method}) leaves ${tips.length} candidates for the default branch's commit before it (${tips.map((t) => t.slice(0, 7)).join(", ")}), and ${CONFIG_PATH} or CODEOWNERS differ between them, so the rules to judge by are ambiguous; nothing is granted — open a new pull request and merge it with a merge commit or squash`]);
+    return blocked([problem("merge.rules-ambiguous", `the merge (${located.method}) leaves ${tips.length} candidates for the default branch's commit before it (${tips.map((t) => t.slice(0, 7)).join(", ")}), and ${CONFIG_PATH} or CODEOWNERS differ between them, so the rules to judge by are ambiguous; nothing is granted — open a new pull request and merge it with a merge commit or squash`)]);
   }
   const baseSha = tips[0] as string;
-  const baseStore = tipStores[0] as GitHubRecordStore;
+  const baseStore = tipStores[0] as FileReader;
   const cfg = await loadRepoConfig(baseStore);
-  if (!cfg.ok) return blocked(cfg.problems.map((p) => p.message));
+  if (!cfg.ok) return blocked(cfg.problems.map((p) => ({ ...p, code: p.code ?? "config.invalid", path: "" })));
   const config = cfg.config;
-  const mainStore = new GitHubRecordStore(octokit, { owner, repo: name, branch: repo.defaultBranch });
+  about.config = config;
+  about.path = path;
+  const mainStore = access;
 
   // A pull request that edits a request file which was already a record
   // (active, expired, revoked, …) before the merge rewrites the audit trail — e.g. someone strips
@@ -126,7 +144,7 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
       return { kind: "write", text: before.text, message: commitMessage(`jit-access: restore the record of ${before.id ?? path}`, `Pull request #${pr.number} changed the ${before.status} record; records are written by jit-access only.`, { "Request-Id": before.id ?? path }) };
     }).catch((e: unknown) => ({ kind: "skipped" as const, reason: e instanceof Error ? e.message : String(e) }));
     const what = restored.kind === "written" || restored.reason === "already restored" ? "The record was restored on the default branch." : `Restore the record by hand (${restored.reason}).`;
-    return blocked([`this pull request changes ${path}, the record of a request that is already ${before.status}; status, grant and closed are written by jit-access only, and a record is never re-proposed. ${what} To extend or change access, open a new request.`]); // said on this PR only: the owner's issue keeps its Granted comment
+    return blocked([problem("record.rewritten", `this pull request changes ${path}, the record of a request that is already ${before.status}; status, grant and closed are written by jit-access only, and a record is never re-proposed. ${what} To extend or change access, open a new request.`)]); // said on this PR only: the owner's issue keeps its Granted comment
   }
 
   // A replayed merge delivery of a request the app already granted is not judged again (checked
@@ -142,7 +160,7 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
     // redelivered: say "Granted" now, from the record, if the grant is still active.
     if (r.status === "active") {
       const schedule = g.aws?.schedule;
-      await announceGrant(octokit, repo, [pr.number, Number(r.id.split("-")[0])], {
+      await announceGrant(access, [pr.number, Number(r.id.split("-")[0])], {
         requester: r.requester,
         account: r.account,
         expiresAt: g.expires_at,
@@ -154,37 +172,39 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
     return { kind: "already", reason: `${r.id} is already ${r.status}` };
   }
 
-  const mergeStore = new GitHubRecordStore(octokit, { owner, repo: name, branch: pr.mergeCommitSha });
-  const atMerge = await mergeStore.read(path);
-  if (!atMerge) return blocked([`${path} is not in the merge commit ${pr.mergeCommitSha.slice(0, 7)}`]);
+  // From here on the file on the default branch is a proposal that arrived with this merge (a
+  // record rewritten by the PR was restored above): a refusal is recorded in it.
+  about.record = true;
+  const atMerge = await access.readAt(path, mergeSha);
+  if (!atMerge) return blocked([problem("merge.file-missing", `${path} is not in the merge commit ${pr.mergeCommitSha.slice(0, 7)}`)]);
   const parsed = parseRequestFile(atMerge.text, { file: path, config });
-  if (!parsed.ok) return blocked(parsed.problems.map((p) => `${p.path ? `${p.path}: ` : ""}${p.message}`));
+  if (!parsed.ok) return blocked(parsed.problems.map((p) => ({ ...p, code: p.code ?? "request.invalid" })));
   const request = parsed.request;
   Object.assign(about, { config, request });
   const issueNumber = Number(request.id.split("-")[0]);
-  if (parsed.example) return blocked([`${path} is an example; examples are never granted`], issueNumber);
+  if (parsed.example) return blocked([problem("request.example", `${path} is an example; examples are never granted`)], issueNumber);
   if ((request.status ?? "proposed") !== "proposed") {
-    return blocked([`${path} has status ${request.status}; only a proposed request can be granted (status and grant are written by the app)`], issueNumber);
+    return blocked([problem("record.not-proposed", `${path} has status ${request.status}; only a proposed request can be granted (status and grant are written by the app)`)], issueNumber);
   }
-  if (!request.policy) return blocked([`${path} has no policy; the pull request check adds one before review`], issueNumber);
+  if (!request.policy) return blocked([problem("request.no-policy", `${path} has no policy; the pull request check adds one before review`)], issueNumber);
 
   // The request's number names the issue (or PR) it came from; its human author is the requester.
-  const origin = await octokit.rest.issues.get({ owner, repo: name, issue_number: issueNumber }).catch((e: unknown) => (status(e) === 404 ? undefined : Promise.reject(e)));
-  const originAuthor = origin?.data.user;
+  const origin = await access.issue(issueNumber);
+  const originAuthor = origin?.author;
   if (!origin || originAuthor?.type !== "User" || originAuthor.login.toLowerCase() !== request.requester.toLowerCase()) {
-    return blocked([`request ${request.id} names requester ${request.requester}, but #${issueNumber} was opened by ${originAuthor?.login ?? "nobody"}; a request is granted only to the person who asked`], issueNumber);
+    return blocked([problem("merge.requester-mismatch", `request ${request.id} names requester ${request.requester}, but #${issueNumber} was opened by ${originAuthor?.login ?? "nobody"}; a request is granted only to the person who asked`)], issueNumber);
   }
 
   const now = deps.now();
   const plan = planRequest(loadCatalogue(), { request, config, accountId: parsed.account.id, now, durationSeconds: parsed.durationSeconds });
-  if (!plan.verdict.ok) return blocked(plan.verdict.errors.map((e) => `${e.path ? `${e.path}: ` : ""}${e.message}`), issueNumber);
+  if (!plan.verdict.ok) return blocked(plan.verdict.errors.map((e) => ({ ...e, code: e.code ?? "guardrail.refused" })), issueNumber);
 
   // Approvals, with the data fetched here and the decision made in src/domain/approvals.ts.
-  const reviews = (await octokit.paginate(octokit.rest.pulls.listReviews, { owner, repo: name, pull_number: pr.number, per_page: 100 })) as unknown as Review[];
+  const reviews = await access.reviews(pr.number);
   const codeownersFiles = await Promise.all(CODEOWNERS_LOCATIONS.map(async (p) => ({ path: p, text: (await baseStore.read(p))?.text })));
   const picked = pickCodeowners(codeownersFiles);
   const codeowners = picked ? { ...ownersOf(parseCodeowners(picked.text, picked.path), path), source: picked.path } : undefined;
-  const teamMembers = await fetchTeamMembers(octokit, candidateTeams(config, codeowners), reviews);
+  const teamMembers = await fetchTeamMembers(access, candidateTeams(config, codeowners), reviews);
   const decision = verifyApproval({
     pr: { number: pr.number, author: pr.author, headSha: pr.headSha, merged: pr.merged, mergeCommitSha: pr.mergeCommitSha, baseSha, ...(pr.changedFiles !== undefined ? { changedFiles: pr.changedFiles } : {}) },
     files,
@@ -192,22 +212,22 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
     request: { requester: request.requester, risk: plan.verdict.risk },
     commits: prCommits.map((c) => ({
       sha: c.sha,
-      author: c.author && "login" in c.author ? { login: c.author.login, isBot: c.author.type === "Bot" } : null,
-      committer: c.committer && "login" in c.committer ? { login: c.committer.login, isBot: c.committer.type === "Bot" } : null,
+      author: c.author ? { login: c.author.login, isBot: c.author.type === "Bot" } : null,
+      committer: c.committer ? { login: c.committer.login, isBot: c.committer.type === "Bot" } : null,
     })),
     reviews,
     config,
     codeowners,
     teamMembers,
   });
-  if (!decision.ok) return blocked(decision.failures.map((f) => f.message), issueNumber);
+  if (!decision.ok) return blocked(decision.failures.map(approvalProblem), issueNumber);
 
   // Deterministic across duplicate deliveries: the expiry counts from the merge, never later.
   const start = pr.mergedAt ? new Date(pr.mergedAt) : now;
   const duration = parseDuration(request.duration);
-  if (!duration.ok) return blocked([duration.message], issueNumber);
+  if (!duration.ok) return blocked([problem("request.duration", duration.message)], issueNumber);
   const expiresAt = isoSeconds(new Date(start.getTime() + duration.seconds * 1000));
-  if (Date.parse(expiresAt) <= now.getTime() + 60_000) return blocked([`the request would expire at ${expiresAt}, before it could be used; open a new request`], issueNumber);
+  if (Date.parse(expiresAt) <= now.getTime() + 60_000) return blocked([problem("merge.too-late", `the request would expire at ${expiresAt}, before it could be used; open a new request`)], issueNumber);
 
   // Duplicate delivery: the record on the default branch already says what happened.
   const onMain = await mainStore.read(path);
@@ -223,12 +243,28 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
       // The rollback could not remove everything: access may exist without a record. Never answer
       // that as done: the delivery fails, so a redelivery grants and records (or rolls back again),
       // and meanwhile the policy's own expiry and the sweep's reconcile bound what is left.
-      await failed(octokit, repo, [pr.number, issueNumber], `the grant in AWS failed and its rollback did not finish: ${reason}`);
+      await failed(access, [pr.number, issueNumber], `the grant in AWS failed and its rollback did not finish: ${reason}`);
       throw new Error(`grant of ${request.id} failed and its rollback left resources in AWS: ${reason}`, { cause: e });
     }
-    await failed(octokit, repo, [pr.number, issueNumber], `the grant in AWS failed and was rolled back: ${reason}`);
+    // Rolled back cleanly: the record says `failed`, final. A redelivery of this merge then
+    // answers "already failed" instead of granting: the approvals were given for a grant at the
+    // merge, and a failed record that a later delivery could still turn active would let access be
+    // attached long after, under rules that may have changed. Once the cause is fixed, a new
+    // request (and new approvals) grants it.
+    // The rollback undoes only what this call created; an earlier delivery that crashed midway
+    // may have left the request's policy attached. A final `failed` must mean nothing in AWS, so
+    // everything of this request is removed first — and if that fails, nothing is recorded and the
+    // delivery fails, to be redelivered (as when the rollback itself did not finish).
+    try {
+      await retried(() => grants.revoke({ requestId: request.id, mode: config.aws.mode, accountId: parsed.account.id }), 3);
+    } catch (cleanup) {
+      await failed(access, [pr.number, issueNumber], `the grant in AWS failed and removing what earlier attempts left did not finish: ${reason}`);
+      throw new Error(`grant of ${request.id} failed and what earlier attempts left in AWS could not be removed: ${reason}`, { cause: cleanup });
+    }
+    const recorded = await recordFailure(access, pr, { config, path, at: isoSeconds(now), reason: `the grant in AWS failed and was rolled back: ${reason}`, code: "aws.grant-failed", risk: plan.verdict.risk });
+    await failed(access, [pr.number, issueNumber], `the grant in AWS failed and was rolled back: ${reason}`);
     await deps.notifierFor?.(config).notify({ kind: "failed", request, reason: "the grant in AWS failed and was rolled back" });
-    return { kind: "failed", reason };
+    return { kind: "failed", reason, ...(recorded ? { recorded } : {}) };
   }
 
   const grant: GrantRecord = {
@@ -255,6 +291,7 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
           "Approved-By": decision.approvedBy,
           "Expires-At": expiresAt,
           "Aws-Resource": result.resources,
+          Risk: plan.verdict.risk,
         }),
       };
     }).then((o) => {
@@ -266,12 +303,14 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
     // record still `proposed`.
     await retried(() => grants.revoke(result), 3);
     const reason = `the grant could not be recorded (${e instanceof Error ? e.message : String(e)}), so it was revoked again`;
-    await failed(octokit, repo, [pr.number, issueNumber], reason);
+    // Best effort: the store that refused the grant's record may accept this one.
+    const recorded = await recordFailure(access, pr, { config, path, at: isoSeconds(now), reason, code: "record.write-failed", risk: plan.verdict.risk });
+    await failed(access, [pr.number, issueNumber], reason);
     await deps.notifierFor?.(config).notify({ kind: "failed", request, reason: "the grant could not be recorded and was revoked" });
-    return { kind: "failed", reason };
+    return { kind: "failed", reason, ...(recorded ? { recorded } : {}) };
   }
 
-  await announceGrant(octokit, repo, [pr.number, issueNumber], {
+  await announceGrant(access, [pr.number, issueNumber], {
     requester: request.requester,
     account: parsed.account.alias ?? parsed.account.id,
     expiresAt,
@@ -285,8 +324,7 @@ async function grantMerged(octokit: ProbotOctokit, repo: RepoRef, pr: MergedPr, 
 
 /** The "Granted" comment and labels on the PR and the issue; idempotent (upserted by marker). */
 async function announceGrant(
-  octokit: ProbotOctokit,
-  repo: RepoRef,
+  access: AccessRepo,
   numbers: number[],
   g: { requester: string; account: string; expiresAt: string; approvedBy: string[]; resources: string[]; scheduleNote?: string },
 ): Promise<void> {
@@ -298,35 +336,29 @@ async function announceGrant(
     g.scheduleNote ? `\nNote: ${quote(g.scheduleNote, 500)}` : `\nAn EventBridge Scheduler schedule removes it at the expiry; \`/revoke\` ends it earlier.`,
   ].join("\n");
   for (const n of new Set(numbers)) {
-    await upsertComment(octokit, repo, n, MARKER.grant, body);
-    await removeLabel(octokit, repo, n, LABEL.proposed);
-    await removeLabel(octokit, repo, n, LABEL.blocked);
-    await addLabels(octokit, repo, n, [LABEL.active]);
+    await access.upsertComment(n, MARKER.grant, body);
+    await access.setState(n, "active");
   }
 }
 
-async function failed(octokit: ProbotOctokit, repo: RepoRef, numbers: number[], reason: string): Promise<void> {
-  const body = [MARKER.grant, `⚠️ **Grant failed.** ${quote(reason, 800)}`, "", "No access is attached. An admin can fix the cause and re-run the merge delivery from the app's settings."].join("\n");
+async function failed(access: AccessRepo, numbers: number[], reason: string): Promise<void> {
+  const body = [MARKER.grant, `⚠️ **Grant failed.** ${quote(reason, 800)}`, "", "No access is attached. Fix the cause and open a new request; this one is recorded as failed."].join("\n");
   for (const n of new Set(numbers)) {
-    await upsertComment(octokit, repo, n, MARKER.grant, body);
-    await addLabels(octokit, repo, n, [LABEL.failed]);
+    await access.upsertComment(n, MARKER.grant, body);
+    await access.setState(n, "failed");
   }
 }
 
 /** Team memberships for the reviewers only: that is all verifyApproval needs to know. */
-async function fetchTeamMembers(octokit: ProbotOctokit, teams: string[], reviews: Review[]): Promise<Record<string, TeamMember[]>> {
+async function fetchTeamMembers(access: AccessRepo, teams: string[], reviews: Review[]): Promise<Record<string, TeamMember[]>> {
   const reviewers = [...new Set(reviews.filter((r) => r.state === "APPROVED" && r.user?.login).map((r) => r.user!.login))];
   const out: Record<string, TeamMember[]> = {};
   for (const team of teams) {
     const [org, slug] = team.slice(1).split("/") as [string, string];
     out[team] = [];
     for (const login of reviewers) {
-      try {
-        const { data } = await octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: slug, username: login });
-        out[team].push({ login, state: data.state === "active" ? "active" : "pending" });
-      } catch (e) {
-        if (status(e) !== 404) throw e; // not a member
-      }
+      const state = await access.teamMembership(org, slug, login);
+      if (state) out[team].push({ login, state });
     }
   }
   return out;
@@ -344,7 +376,7 @@ async function retried<T>(fn: () => Promise<T>, attempts: number): Promise<T> {
 }
 
 /** The request file at a commit, with its status and id (undefined when absent). */
-async function recordAt(store: GitHubRecordStore, path: string): Promise<{ text: string; status: string; id?: string } | undefined> {
+async function recordAt(store: FileReader, path: string): Promise<{ text: string; status: string; id?: string } | undefined> {
   const file = await store.read(path);
   if (!file) return undefined;
   const id = /^id:\s*'?([0-9]+-[a-z0-9-]+)'?\s*$/m.exec(file.text)?.[1];
@@ -352,20 +384,14 @@ async function recordAt(store: GitHubRecordStore, path: string): Promise<{ text:
 }
 
 /** Blob shas of the config and every CODEOWNERS location at a commit: equal means the same rules. */
-async function rulesFingerprint(store: GitHubRecordStore): Promise<string> {
+async function rulesFingerprint(store: FileReader): Promise<string> {
   const files = await Promise.all([CONFIG_PATH, ...CODEOWNERS_LOCATIONS].map(async (p) => (await store.read(p))?.sha ?? "-"));
   return files.join(" ");
 }
 
 /** Fetches what {@link preMergeTips} asks for: the merge commit, then first parents as needed. */
-async function locatePreMergeTips(octokit: ProbotOctokit, repo: RepoRef, mergeSha: string, headSha: string, listed: Array<{ sha: string; parents: Array<{ sha: string }>; commit: { message: string; author: { name?: string; email?: string; date?: string } | null } }>): Promise<PreMergeTips> {
-  const facts = (c: { sha: string; parents: Array<{ sha: string }>; message: string; author: { name?: string; email?: string; date?: string } | null }): CommitFacts => ({
-    sha: c.sha,
-    parents: c.parents.map((p) => p.sha),
-    message: c.message,
-    author: c.author?.name !== undefined && c.author.email !== undefined && c.author.date !== undefined ? { name: c.author.name, email: c.author.email, date: c.author.date } : null,
-  });
-  const prCommits = listed.map((c) => facts({ sha: c.sha, parents: c.parents, message: c.commit.message, author: c.commit.author }));
+async function locatePreMergeTips(access: AccessRepo, mergeSha: string, headSha: string, listed: PrCommit[]): Promise<PreMergeTips> {
+  const prCommits: CommitFacts[] = listed.map((c) => ({ sha: c.sha, parents: c.parents, message: c.message, author: c.gitAuthor }));
   const chain: CommitFacts[] = [];
   for (;;) {
     const r = preMergeTips({ mergeSha, headSha, prCommits, firstParents: chain });
@@ -374,17 +400,71 @@ async function locatePreMergeTips(octokit: ProbotOctokit, repo: RepoRef, mergeSh
     while (chain.length < r.need) {
       const next = chain.length === 0 ? mergeSha : chain[chain.length - 1]?.parents[0];
       if (!next) break;
-      const { data } = await octokit.rest.git.getCommit({ owner: repo.owner, repo: repo.repo, commit_sha: next });
-      chain.push(facts(data));
+      chain.push(await access.commit(next));
     }
     if (chain.length === had) return { kind: "unknown", reason: `the default branch's history before merge commit ${mergeSha.slice(0, 7)} ends too early to find the commit before the merge; nothing is granted` };
   }
 }
 
 /** The blob sha of the PR's one request file at its head (equal at the merge when nothing slipped in). */
-function atMergeSha(listed: Array<{ sha: string | null }>): string | undefined {
+function atMergeSha(listed: ReadonlyArray<{ sha: string | null }>): string | undefined {
   return listed[0]?.sha ?? undefined;
 }
 
 
 
+
+/** An approval failure as a Problem: its own code when it has one, else approval.<rule>. */
+function approvalProblem(f: { rule: string; message: string; code?: ProblemCode }): Problem {
+  return problem(f.code ?? (`approval.${f.rule}` as ProblemCode), f.message);
+}
+
+/**
+ * Records a refused merge: the proposal on the default branch becomes `rejected`, with the
+ * reasons and the first rule's code in `closed`, and one `Rule:` trailer per code. Only a
+ * proposed, readable file is changed (compare-and-swap); anything else is left as it is. Returns
+ * the commit, or undefined when nothing was written (a failure to write is not the refusal's
+ * business: the comment and the label still say "Not granted").
+ */
+async function recordRejected(access: AccessRepo, pr: MergedPr, r: { config: Config; path: string; at: string; reasons: string[]; codes: ProblemCode[] }): Promise<string | undefined> {
+  const reason = shorten(`Pull request #${pr.number} was merged but not granted: ${r.reasons.join("; ")}`);
+  return closeProposal(access, r.config, r.path, (request) => {
+    const next = recordRejectedRecord(request, { at: r.at, reason, ...(r.codes[0] ? { code: r.codes[0] } : {}) });
+    if (!next.ok) return next;
+    return { ok: true, request: next.request, message: commitMessage(`jit-access: reject ${request.id}`, reason, { "Request-Id": request.id, "Closed-By": "jit-access", Rule: r.codes }) };
+  });
+}
+
+/** Records a grant that failed and was rolled back: `failed`, with the code of the failure. */
+async function recordFailure(access: AccessRepo, pr: MergedPr, r: { config: Config; path: string; at: string; reason: string; code: ProblemCode; risk: string }): Promise<string | undefined> {
+  const reason = shorten(r.reason);
+  return closeProposal(access, r.config, r.path, (request) => {
+    const next = recordGrantFailed(request, { at: r.at, reason, code: r.code });
+    if (!next.ok) return next;
+    return { ok: true, request: next.request, message: commitMessage(`jit-access: fail ${request.id}`, `Merged in ${pr.mergeCommitSha}. ${reason}`, { "Request-Id": request.id, "Closed-By": "jit-access", Risk: r.risk, Rule: [r.code] }) };
+  });
+}
+
+async function closeProposal(
+  access: AccessRepo,
+  config: Config,
+  path: string,
+  close: (request: AccessRequest) => { ok: true; request: AccessRequest; message: string } | { ok: false; message: string },
+): Promise<string | undefined> {
+  const written = await updateRecord(access, path, (current) => {
+    if (!current) return { kind: "skip", reason: "the request file is not on the default branch" };
+    const cur = parseRequestFile(current.text, { file: path, config });
+    if (!cur.ok || cur.example) return { kind: "skip", reason: "the request file on the default branch is not a readable request" };
+    if ((cur.request.status ?? "proposed") !== "proposed") return { kind: "skip", reason: `already ${cur.request.status}` };
+    const next = close(cur.request);
+    if (!next.ok) return { kind: "skip", reason: next.message };
+    return { kind: "write", text: dumpRequest(next.request, "Written by jit-access."), message: next.message };
+  }).catch(() => undefined);
+  return written?.kind === "written" ? written.result.commit : undefined;
+}
+
+/** closed.reason holds at most 1000 characters (the schema's limit). */
+function shorten(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 1000 ? `${flat.slice(0, 999)}…` : flat;
+}

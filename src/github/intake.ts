@@ -3,6 +3,7 @@
 // author's own text is proposed, only on a branch the app made, only into a PR the app opened.
 import type { ProbotOctokit } from "probot";
 import { ACCESS_REQUEST_LABEL, parseIssueForm, type FormTemplate } from "../domain/issue-form.js";
+import { PRE_RECORD_STATES, STATE_LABEL } from "../domain/lifecycle.js";
 import { recordStatus } from "../domain/records.js";
 import { checkRequest } from "../domain/request.js";
 import { dumpRequest, requestPath } from "../domain/request-file.js";
@@ -12,13 +13,14 @@ import type { Notifier } from "../notify/types.js";
 import { planRequest, type Plan } from "../policy/pipeline.js";
 import { intakeOpenedComment, intakeProblemsComment, intakeRefusedComment, MARKER, prTitle, quote } from "./messages.js";
 import { ensureLabels, isAccessRepo } from "./labels.js";
-import { addLabels, branchHead, removeLabel, upsertComment, type RepoRef } from "./octokit-helpers.js";
+import { addLabels, branchHead, setState, upsertComment, type RepoRef } from "./octokit-helpers.js";
 import { checkPullRequest, sameLogin } from "./pr-check.js";
 import { branchTip, loadRepoConfig, loadRepoForm } from "./repo-config.js";
 import { GitHubRecordStore, status } from "./store.js";
 
 export const CHECK_NAME = "jit-access/validate";
-export const LABEL = { invalid: "jit:invalid", proposed: "jit:proposed", blocked: "jit:blocked", active: "jit:active", failed: "jit:failed", rejected: "jit:rejected" } as const;
+/** The state labels intake and the merge use, from the one table (STATE_LABEL). */
+export const LABEL = { invalid: STATE_LABEL.invalid, proposed: STATE_LABEL.proposed, blocked: STATE_LABEL.blocked, active: STATE_LABEL.active, failed: STATE_LABEL.failed, rejected: STATE_LABEL.rejected } as const;
 
 export interface IssueInput {
   number: number;
@@ -88,12 +90,12 @@ export function looksLikeRequestForm(body: unknown, template: FormTemplate): boo
 async function proposeIssue(octokit: ProbotOctokit, repo: RepoRef, issue: IssueInput, opts: IntakeOptions, store: GitHubRecordStore): Promise<IntakeOutcome> {
   const invalid = async (problems: Problem[]): Promise<IntakeOutcome> => {
     await upsertComment(octokit, repo, issue.number, MARKER.intake, intakeProblemsComment(problems));
-    await addLabels(octokit, repo, issue.number, [LABEL.invalid]);
+    await setState(octokit, repo, issue.number, "invalid", PRE_RECORD_STATES);
     return { kind: "invalid", problems };
   };
   const refuse = async (reason: string): Promise<IntakeOutcome> => {
     await upsertComment(octokit, repo, issue.number, MARKER.intake, intakeRefusedComment(reason));
-    await addLabels(octokit, repo, issue.number, [LABEL.invalid]);
+    await setState(octokit, repo, issue.number, "invalid", PRE_RECORD_STATES);
     return { kind: "refused", reason };
   };
 
@@ -189,9 +191,7 @@ async function proposeIssue(octokit: ProbotOctokit, repo: RepoRef, issue: IssueI
   );
   const ok = outcome.kind === "checked" && outcome.ok;
   await upsertComment(octokit, repo, issue.number, MARKER.intake, intakeOpenedComment(pr.number, !ok));
-  await removeLabel(octokit, repo, issue.number, LABEL.invalid);
-  await addLabels(octokit, repo, issue.number, [ok ? LABEL.proposed : LABEL.blocked]);
-  if (ok) await removeLabel(octokit, repo, issue.number, LABEL.blocked);
+  await setState(octokit, repo, issue.number, ok ? "proposed" : "blocked", PRE_RECORD_STATES);
   // Approvers hear about a request once, when its pull request is opened (not on every edit).
   const required = config.required_approvals[plan.verdict.risk];
   if (!existing && opts.notifierFor) {

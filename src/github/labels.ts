@@ -6,7 +6,7 @@ import type { ProbotOctokit } from "probot";
 import { CONFIG_PATH } from "../domain/config.js";
 import { ACCESS_REQUEST_LABEL } from "../domain/issue-form.js";
 import { EXPIRING_LABEL } from "../notify/expiring.js";
-import { LABELS as SWEEP_LABELS } from "../sweep/notify.js";
+import { STATE_LABEL } from "../domain/lifecycle.js";
 import { LABEL } from "./intake.js";
 import type { RepoRef } from "./octokit-helpers.js";
 import { status } from "./store.js";
@@ -31,8 +31,8 @@ export const appLabels = (): LabelSpec[] => [
   { name: LABEL.active, color: "5319e7", description: "jit-access: access granted and live" },
   { name: LABEL.failed, color: "d93f0b", description: "jit-access: the grant failed; see the comment" },
   { name: LABEL.rejected, color: "cfd3d7", description: "jit-access: the request pull request was closed without merging" },
-  { name: SWEEP_LABELS.expired, color: "c5def5", description: "jit-access: access expired and removed" },
-  { name: SWEEP_LABELS.revoked, color: "f9d0c4", description: "jit-access: access revoked before it expired" },
+  { name: STATE_LABEL.expired, color: "c5def5", description: "jit-access: access expired and removed" },
+  { name: STATE_LABEL.revoked, color: "f9d0c4", description: "jit-access: access revoked before it expired" },
   { name: EXPIRING_LABEL, color: "fbca04", description: "jit-access: access expires soon" },
 ];
 

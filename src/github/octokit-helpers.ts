@@ -1,6 +1,8 @@
-// Small idempotent building blocks over the GitHub API used by the handlers.
+// Small idempotent building blocks over the GitHub API for the handlers not yet written against
+// AccessRepo (intake, the PR check); each one is the adapter's (src/github/access-repo.ts).
 import type { ProbotOctokit } from "probot";
-import { status } from "./store.js";
+import type { IssueState } from "../domain/lifecycle.js";
+import { OctokitAccessRepo } from "./access-repo.js";
 
 export interface RepoRef {
   owner: string;
@@ -8,28 +10,23 @@ export interface RepoRef {
   defaultBranch: string;
 }
 
+const on = (octokit: ProbotOctokit, repo: Pick<RepoRef, "owner" | "repo">) => new OctokitAccessRepo(octokit, { owner: repo.owner, repo: repo.repo, defaultBranch: "" });
+
 /** Creates or updates the app's own comment carrying `marker`, so reruns do not pile up comments. */
-export async function upsertComment(octokit: ProbotOctokit, repo: RepoRef, issueNumber: number, marker: string, body: string): Promise<void> {
-  const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner: repo.owner, repo: repo.repo, issue_number: issueNumber, per_page: 100 });
-  // Only bot comments count: a user pasting the marker must not redirect our updates.
-  const mine = comments.find((c) => c.user?.type === "Bot" && (c.body ?? "").startsWith(marker));
-  if (mine) {
-    if (mine.body !== body) await octokit.rest.issues.updateComment({ owner: repo.owner, repo: repo.repo, comment_id: mine.id, body });
-  } else {
-    await octokit.rest.issues.createComment({ owner: repo.owner, repo: repo.repo, issue_number: issueNumber, body });
-  }
+export function upsertComment(octokit: ProbotOctokit, repo: RepoRef, issueNumber: number, marker: string, body: string): Promise<void> {
+  return on(octokit, repo).upsertComment(issueNumber, marker, body);
 }
 
-export async function addLabels(octokit: ProbotOctokit, repo: RepoRef, issueNumber: number, labels: string[]): Promise<void> {
-  await octokit.rest.issues.addLabels({ owner: repo.owner, repo: repo.repo, issue_number: issueNumber, labels });
+export function addLabels(octokit: ProbotOctokit, repo: RepoRef, issueNumber: number, labels: string[]): Promise<void> {
+  return on(octokit, repo).addLabels(issueNumber, labels);
 }
 
-export async function removeLabel(octokit: ProbotOctokit, repo: RepoRef, issueNumber: number, label: string): Promise<void> {
-  try {
-    await octokit.rest.issues.removeLabel({ owner: repo.owner, repo: repo.repo, issue_number: issueNumber, name: label });
-  } catch (e) {
-    if (status(e) !== 404) throw e; // already gone
-  }
+/**
+ * Puts an issue or pull request in `state`: adds the state's label and removes every other state
+ * label (the table is STATE_LABEL), leaving other labels alone. See applyState for `onlyFrom`.
+ */
+export function setState(octokit: ProbotOctokit, repo: Pick<RepoRef, "owner" | "repo">, issueNumber: number, state: IssueState, onlyFrom?: readonly IssueState[]): Promise<void> {
+  return on(octokit, repo).setState(issueNumber, state, onlyFrom);
 }
 
 export async function branchHead(octokit: ProbotOctokit, repo: RepoRef, branch: string): Promise<string> {

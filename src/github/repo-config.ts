@@ -14,7 +14,7 @@ import type { RepoRef } from "./octokit-helpers.js";
 import { status, type GitHubRecordStore } from "./store.js";
 
 
-export async function loadRepoConfig(store: GitHubRecordStore): Promise<ConfigResult> {
+export async function loadRepoConfig(store: Pick<GitHubRecordStore, "read">): Promise<ConfigResult> {
   let file;
   try {
     file = await store.read(CONFIG_PATH);

@@ -43,9 +43,9 @@ export function planInit(o: InitOptions, bundledForm: string, existing: (path: s
   const files = desiredFiles(o, bundledForm);
   const problems: Problem[] = [];
   const config = parseConfig(files[0]!.content);
-  if (!config.ok) problems.push(...config.problems.map((p) => ({ path: p.path, message: `${CONFIG_PATH}: ${p.message}` })));
+  if (!config.ok) problems.push(...config.problems.map((p) => ({ ...p, message: `${CONFIG_PATH}: ${p.message}` })));
   const form = loadFormTemplate(files[1]!.content);
-  if (!form.ok) problems.push(...form.problems.map((p) => ({ path: p.path, message: `${FORM_PATH}: ${p.message}` })));
+  if (!form.ok) problems.push(...form.problems.map((p) => ({ ...p, message: `${FORM_PATH}: ${p.message}` })));
   if (problems.length) return { ok: false, problems };
   return {
     ok: true,

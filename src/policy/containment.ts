@@ -2,8 +2,7 @@
 // wildcard in the service, region or account, name resources instead of `*` where the actions
 // allow it, and stay within what the request names. Pure.
 
-import type { ActionInfo } from "./catalogue.js";
-import { authorizedOnlyOnStar, type Catalogue } from "./catalogue.js";
+import { authorizedOnlyOnStar, type ActionInfo, type Catalogue } from "./catalogue.js";
 import { cacheOf, remember } from "./expansion.js";
 import type { Arn, Check, ParsedAction, ParsedResource } from "./findings.js";
 import { formatToGlob, globsIntersect, resourceWithin } from "./glob.js";

@@ -1,6 +1,7 @@
-// How the guardrails quote values and count things in their messages. Pure.
+// How the policy checks quote values, count things and suggest names in their messages. Pure.
 import { show } from "../domain/text.js";
 
+/** A value quoted for a message: long strings cut, and never a throw (a hostile object prints as a placeholder). */
 export function q(value: unknown, max = 80): string {
   try {
     return show(typeof value === "string" && value.length > 400 ? value.slice(0, 400) : value, max);
@@ -9,6 +10,7 @@ export function q(value: unknown, max = 80): string {
   }
 }
 
+/** An error's name and message, bounded, for a message that says why a check could not run. */
 export function describeError(e: unknown): string {
   try {
     return e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 200) : "unknown error";
@@ -17,14 +19,17 @@ export function describeError(e: unknown): string {
   }
 }
 
+/** The character at `index` as `U+XXXX`, so an invisible or look-alike character can be named. */
 export function codePoint(s: string, index: number): string {
   return `U+${(s.codePointAt(index) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
 }
 
+/** `1 action`, `1,234 actions`. */
 export function plural(n: number, word: string): string {
   return `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
 }
 
+/** The first `max` items, and how many more there are. */
 export function listSome(items: readonly string[], max = 5): string {
   const head = items.slice(0, max).join(", ");
   return items.length > max ? `${head} (+${items.length - max} more)` : head;

@@ -2,16 +2,11 @@
 // strict options, UsageError → exit 2, --json for machines. Exit 0 ok, 1 something failed.
 import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
-import { commitMessage, recordRevoked } from "../domain/records.js";
-import { parseRequestFile } from "../domain/request.js";
-import { dumpRequest } from "../domain/request-file.js";
 import { ALL_STATUSES } from "../domain/lifecycle.js";
 import type { RequestStatus } from "../domain/types.js";
-import { NotOwnedError, revokeTargetOf } from "../aws/plan.js";
 import { UsageError, formatProblems, type Io } from "../cli/support.js";
-import { updateRecord } from "../store/record-store.js";
+import { closeGrant } from "../lifecycle/close-grant.js";
 import { openRecords, type Records } from "./env.js";
-import { isoSeconds } from "../domain/time.js";
 import { DEFAULT_CONCURRENCY } from "./execute.js";
 import { parseRecords } from "./plan.js";
 import { reportJson, reportText, runSweep } from "./run.js";
@@ -153,9 +148,9 @@ export async function revokeCommand(args: string[], io: Io, env: Env = process.e
   return ok ? 0 : 1;
 }
 
-type Parsed = ReturnType<typeof parseRecords>;
+export type Parsed = ReturnType<typeof parseRecords>;
 
-async function revokeOne(records: Records, parsed: Parsed, id: string, reason: string, who: string, login: string | undefined): Promise<{ ok: boolean; fields: Record<string, unknown>; text: string }> {
+export async function revokeOne(records: Records, parsed: Parsed, id: string, reason: string, who: string, login: string | undefined): Promise<{ ok: boolean; fields: Record<string, unknown>; text: string }> {
   const say = (ok: boolean, fields: Record<string, unknown>, text: string) => ({ ok, fields, text });
   const found = parsed.find((r) => ("request" in r ? r.request.id === id : "problems" in r && r.id === id));
   if (!found) return say(false, { error: "not found" }, `there is no request ${id}`);
@@ -164,38 +159,26 @@ async function revokeOne(records: Records, parsed: Parsed, id: string, reason: s
   const request = found.request;
   if (request.status !== "active" || !request.grant) return say(false, { error: `not active`, status: request.status ?? "proposed" }, `${id} is ${request.status ?? "proposed"}, not active; nothing to revoke`);
 
-  const at = isoSeconds(new Date());
-  let removed: string[];
-  try {
-    removed = (await records.grants().revoke(revokeTargetOf(id, request.grant.aws ?? {}, records.config.aws.mode))).removed;
-  } catch (e) {
-    if (e instanceof NotOwnedError) return say(false, { error: "refused", message: e.message }, `${e.message}. The record stays active; running the command again will not change this.`);
-    return say(false, { error: "revoke failed", message: String(e instanceof Error ? e.message : e) }, `revoking ${id} in AWS failed: ${e instanceof Error ? e.message : String(e)}. The record stays active; run the command again (the sweep also retries at expiry).`);
-  }
-  const written = await updateRecord(records.store, found.path, (current) => {
-    if (!current) return { kind: "skip", reason: "the request file is gone" };
-    const cur = parseRequestFile(current.text, { file: found.path, config: records.config });
-    if (!cur.ok || cur.request.status !== "active") return { kind: "skip", reason: `no longer active${cur.ok ? ` (${cur.request.status ?? "proposed"})` : ""}` };
-    const next = recordRevoked(cur.request, { at, reason, ...(login ? { by: login } : {}) });
-    if (!next.ok) return { kind: "skip", reason: next.message };
-    return {
-      kind: "write",
-      text: dumpRequest(next.request, "Written by jit-access."),
-      message: commitMessage(`jit-access: revoke ${id}`, `Revoked early by ${who}: ${reason}`, { "Request-Id": id, "Aws-Resource": cur.request.grant?.aws?.resources ?? [], "Closed-By": who }),
-    };
-  });
-  if (written.kind === "skipped") return say(false, { error: "not recorded", message: written.reason, removed }, `${id}: AWS access removed (${removed.join(", ") || "nothing was left"}), but not recorded: ${written.reason}`);
-  let notified: string | undefined;
-  if (records.notifier) {
-    try {
-      await records.notifier.closed({ kind: "revoked", request, at, reason, ...(login ? { by: login } : {}), removed });
-    } catch (e) {
-      notified = e instanceof Error ? e.message : String(e);
+  const r = await closeGrant(
+    { store: records.store, config: records.config, grants: records.grants(), ...(records.notifier ? { github: records.notifier } : {}), ...(records.alerts ? { alerts: records.alerts } : {}) },
+    { kind: "revoked", file: found.path, id, at: new Date(), reason, ...(login ? { by: login } : {}), closedBy: who },
+  );
+  switch (r.kind) {
+    case "refused":
+      return say(false, { error: "refused", code: r.problem.code, message: r.problem.message }, `${r.problem.message}. The record stays active; running the command again will not change this.`);
+    case "failed":
+      if (r.step === "revoke") return say(false, { error: "revoke failed", code: r.problem.code, message: r.problem.message }, `revoking ${id} in AWS failed: ${r.problem.message}. The record stays active; run the command again (the sweep also retries at expiry).`);
+      return say(false, { error: `${r.step} failed`, code: r.problem.code, message: r.problem.message, removed: r.removed }, `${id}: ${r.step} failed: ${r.problem.message}${r.removed.length ? ` (AWS access removed: ${r.removed.join(", ")})` : ""}`);
+    case "skipped":
+      if (r.problem.code !== "record.conflict") return say(false, { error: "not active", code: r.problem.code, message: r.problem.message }, `${id}: nothing revoked: ${r.problem.message}`);
+      return say(false, { error: "not recorded", code: r.problem.code, message: r.problem.message, removed: r.removed }, `${id}: AWS access removed (${r.removed.join(", ") || "nothing was left"}), but not recorded: ${r.problem.message}`);
+    case "closed": {
+      const notified = r.githubError;
+      return say(
+        notified === undefined,
+        { status: "revoked", removed: r.removed, commit: r.commit, ...(notified ? { error: "notify failed", message: notified } : {}) },
+        `revoked ${id}: removed ${r.removed.join(", ") || "nothing (already gone)"}; recorded in ${r.commit.slice(0, 12)}${records.kind === "github" ? (notified ? `; GitHub not updated: ${notified}` : "; issue closed") : ""}`,
+      );
     }
   }
-  return say(
-    notified === undefined,
-    { status: "revoked", removed, commit: written.result.commit, ...(notified ? { error: "notify failed", message: notified } : {}) },
-    `revoked ${id}: removed ${removed.join(", ") || "nothing (already gone)"}; recorded in ${written.result.commit.slice(0, 12)}${records.kind === "github" ? (notified ? `; GitHub not updated: ${notified}` : "; issue closed") : ""}`,
-  );
 }

@@ -11,7 +11,7 @@ import type { RecordStore } from "../store/record-store.js";
 import type { Alerts, Notifier } from "./execute.js";
 import { createNotifier } from "../notify/index.js";
 import type { AccessRequest } from "../domain/types.js";
-import { GitHubNotifier } from "./notify.js";
+import { GitHubNotifier } from "../github/closer.js";
 import { createSweepOctokit } from "./octokit.js";
 
 /**

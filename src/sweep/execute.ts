@@ -1,5 +1,5 @@
-// Carries out a sweep plan. Per due grant: re-read the record (still active and due?), revoke in
-// AWS, record `expired` with compare-and-swap, tell GitHub. Then remove the drift. Bounded
+// Carries out a sweep plan. Per due grant: closeGrant (re-read the record — still active and due? —
+// revoke in AWS, record `expired` with compare-and-swap, alert, tell GitHub). Then remove the drift. Bounded
 // concurrency; one failure never stops the others; every outcome is reported.
 //
 // One commit per request, not one per batch: each record changes by its own compare-and-swap
@@ -11,37 +11,19 @@
 // one sweep write `expired` — the other re-reads, sees it is no longer active and skips (without
 // notifying again). Safe to crash anywhere: until the record says `expired` the grant stays due,
 // and the next run revokes (finding nothing or what is left) and records it.
-import { isoSeconds } from "../domain/time.js";
-import { commitMessage, recordExpired } from "../domain/records.js";
-import { parseRequestFile } from "../domain/request.js";
-import { dumpRequest } from "../domain/request-file.js";
-import type { AccessRequest, Config } from "../domain/types.js";
+import type { Config } from "../domain/types.js";
 import type { Grants } from "../aws/types.js";
-import { updateRecord, type RecordStore } from "../store/record-store.js";
+import { closeGrant, errorText, type Alerts, type GrantCloser } from "../lifecycle/close-grant.js";
+import type { RecordStore } from "../store/record-store.js";
 import type { DriftReason, SweepPlan } from "./plan.js";
 import { runPool } from "./pool.js";
 
+export type { Alerts, ClosedEvent } from "../lifecycle/close-grant.js";
+/** The GitHub side of a grant ending (see GrantCloser). */
+export type Notifier = GrantCloser;
+
 export const DEFAULT_CONCURRENCY = 4;
 export const SWEEPER = "jit-access sweep";
-
-export interface ClosedEvent {
-  kind: "expired" | "revoked";
-  request: AccessRequest;
-  at: string;
-  reason: string;
-  /** Who revoked (a GitHub login), for revocations. */
-  by?: string;
-  /** What AWS still held and was removed now. */
-  removed: string[];
-}
-
-export type { Notifier as Alerts } from "../notify/types.js";
-import type { Notifier as Alerts } from "../notify/types.js";
-
-/** The GitHub side of a grant ending: comment, close the issue, labels. Must be idempotent. */
-export interface Notifier {
-  closed(event: ClosedEvent): Promise<void>;
-}
 
 export interface ExecuteDeps {
   store: RecordStore;
@@ -86,58 +68,22 @@ export interface SweepOutcome {
 export async function executeSweep(plan: SweepPlan, deps: ExecuteDeps): Promise<SweepOutcome> {
   const concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
   const now = new Date(plan.now);
-  const at = isoSeconds(now);
 
   const dueResults = await runPool(plan.due, concurrency, async (d): Promise<DueOutcome> => {
     const outcome: DueOutcome = { id: d.id, file: d.file, result: "failed", removed: [], notified: false };
-    let step: Step = "check";
-    try {
-      // The plan may be minutes old: another sweep, /revoke or an extension may have moved on.
-      const current = await deps.store.read(d.file);
-      const stillDue = current ? dueState(current.text, d.file, deps.config, now) : "the request file is gone";
-      if (stillDue !== true) return { ...outcome, result: "skipped", message: stillDue };
-
-      step = "revoke";
-      outcome.removed = (await deps.grants.revoke(d.target)).removed;
-
-      step = "record";
-      const written = await updateRecord(deps.store, d.file, (file) => {
-        if (!file) return { kind: "skip", reason: "the request file is gone" };
-        const state = dueState(file.text, d.file, deps.config, now);
-        if (state !== true) return { kind: "skip", reason: state };
-        const parsed = parseRequestFile(file.text, { file: d.file, config: deps.config });
-        if (!parsed.ok) return { kind: "skip", reason: "the request file is invalid" };
-        const next = recordExpired(parsed.request, { at, reason: `expired at ${d.expires_at}` });
-        if (!next.ok) return { kind: "skip", reason: next.message };
-        return {
-          kind: "write",
-          text: dumpRequest(next.request, "Written by jit-access."),
-          message: commitMessage(
-            `jit-access: expire ${d.id}`,
-            `The grant expired at ${d.expires_at}. The sweep at ${at} ${outcome.removed.length ? `removed what AWS still held: ${outcome.removed.join(", ")}` : "found nothing left in AWS"}.`,
-            {
-              "Request-Id": d.id,
-              "Expires-At": d.expires_at,
-              "Aws-Resource": parsed.request.grant?.aws?.resources ?? d.target.resources ?? [],
-              "Closed-By": SWEEPER,
-            },
-          ),
-        };
-      });
-      if (written.kind === "skipped") return { ...outcome, result: "skipped", message: `revoked; not recorded here: ${written.reason}` };
-      outcome.result = "expired";
-      outcome.commit = written.result.commit;
-      // Said once: only the sweep whose compare-and-swap wrote the record gets here.
-      await deps.alerts?.notify({ kind: "expired", request: d.request, expiresAt: d.expires_at });
-
-      if (deps.notifier) {
-        step = "notify";
-        await deps.notifier.closed({ kind: "expired", request: d.request, at, reason: `expired at ${d.expires_at}`, removed: outcome.removed });
-        outcome.notified = true;
-      }
-      return outcome;
-    } catch (e) {
-      return { ...outcome, step, message: errorText(e), result: step === "notify" ? "expired" : "failed" };
+    const r = await closeGrant(
+      { store: deps.store, config: deps.config, grants: deps.grants, ...(deps.notifier ? { github: deps.notifier } : {}), ...(deps.alerts ? { alerts: deps.alerts } : {}) },
+      { kind: "expired", file: d.file, id: d.id, at: now, reason: `expired at ${d.expires_at}`, closedBy: SWEEPER },
+    );
+    switch (r.kind) {
+      case "closed":
+        return { ...outcome, result: "expired", removed: r.removed, commit: r.commit, notified: r.told, ...(r.githubError !== undefined ? { step: "notify" as const, message: r.githubError } : {}) };
+      case "skipped":
+        return { ...outcome, result: "skipped", removed: r.removed, message: r.problem.message };
+      case "refused":
+        return { ...outcome, step: "revoke", message: r.problem.message };
+      case "failed":
+        return { ...outcome, removed: r.removed, step: r.step, message: r.problem.message };
     }
   });
 
@@ -158,19 +104,4 @@ export async function executeSweep(plan: SweepPlan, deps: ExecuteDeps): Promise<
   });
   const failures = due.filter((o) => o.step !== undefined).length + drift.filter((o) => o.result === "failed").length;
   return { due, drift, failures };
-}
-
-/** true when the record text is still an active grant due by `now`; otherwise why not. */
-function dueState(text: string, file: string, config: Config, now: Date): true | string {
-  const parsed = parseRequestFile(text, { file, config });
-  if (!parsed.ok) return "the request file is no longer valid";
-  const r = parsed.request;
-  if (r.status !== "active" || !r.grant) return `already ${r.status ?? "proposed"}`;
-  if (Date.parse(r.grant.expires_at) > now.getTime()) return `extended to ${r.grant.expires_at}`;
-  return true;
-}
-
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? `${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${e.message}` : String(e);
 }

@@ -6,7 +6,7 @@ import { expect } from "vitest";
 import { parseConfig } from "../../src/domain/config.js";
 import type { Config } from "../../src/domain/types.js";
 import { GitHubRecordStore } from "../../src/github/store.js";
-import { GitHubNotifier } from "../../src/sweep/notify.js";
+import { GitHubNotifier } from "../../src/github/closer.js";
 import { runSweep, type SweepReport } from "../../src/sweep/run.js";
 import { REPO, pulls, type Harness } from "./app-harness.js";
 import type { FakeAws } from "./fake-aws/index.js";

@@ -1,0 +1,61 @@
+// The GitHub side of a grant ending, for closeGrant's callers (the sweep, `/revoke`, `jit-access
+// revoke` in API mode): a comment
+// on the request's issue, the issue closed as completed, the state set to expired / revoked (one
+// state label, on the issue and on the pull request that granted it).
+// Idempotent: the comment carries a marker and is updated in place; labels and closing repeat safely.
+import { EXPIRING_LABEL } from "../notify/expiring.js";
+import { quote } from "./messages.js";
+import { STATE_LABEL } from "../domain/lifecycle.js";
+import type { ClosedEvent, GrantCloser } from "../lifecycle/close-grant.js";
+import { OctokitAccessRepo, type AnyOctokit } from "./access-repo.js";
+import type { RepoRef } from "./octokit-helpers.js";
+import type { AccessRepo } from "../lifecycle/ports.js";
+
+export const SWEEP_MARKER = "<!-- jit-access:expiry -->";
+/** The state labels the end of a grant moves between, from the one table (STATE_LABEL). */
+export const LABELS = { active: STATE_LABEL.active, expired: STATE_LABEL.expired, revoked: STATE_LABEL.revoked } as const;
+
+/** ProbotOctokit or @octokit/rest's Octokit (see AnyOctokit). */
+export type NotifierOctokit = AnyOctokit;
+
+/** The GitHub side of a grant ending, on any AccessRepo. Idempotent. */
+export async function announceClosed(access: AccessRepo, event: ClosedEvent): Promise<void> {
+  const { request } = event;
+  const issue = Number(request.id.split("-")[0]);
+  const body = [
+    SWEEP_MARKER,
+    event.kind === "expired"
+      ? `⌛ **Expired.** The access of ${quote(request.requester)} to account ${quote(request.account)} ended at ${quote(request.grant?.expires_at ?? event.at)}; the expiry sweep recorded it at ${event.at}.`
+      : `🔒 **Revoked** at ${event.at}${event.by ? ` by ${quote(event.by)}` : ""}: ${quote(event.reason, 500)}.`,
+    "",
+    event.removed.length
+      ? `Removed from AWS now: ${event.removed.map((r) => `\`${r.replace(/`/g, "'")}\``).join(", ")}.`
+      : "Nothing was left in AWS to remove (the policy's time condition and the AWS schedule had already ended it).",
+  ].join("\n");
+  await access.upsertComment(issue, SWEEP_MARKER, body);
+  for (const n of new Set([issue, ...(request.grant?.pr ? [request.grant.pr] : [])])) await access.setState(n, event.kind);
+  await access.closeIssue(issue, "completed");
+}
+
+export class GitHubNotifier implements GrantCloser {
+  private readonly access: AccessRepo;
+
+  constructor(octokit: NotifierOctokit, repo: RepoRef) {
+    this.access = new OctokitAccessRepo(octokit, repo);
+  }
+
+  closed(event: ClosedEvent): Promise<void> {
+    return announceClosed(this.access, event);
+  }
+
+  /**
+   * true once per grant: marks the request's issue with the expiring-soon label, so the next
+   * sweep (or a concurrent one that reads the label afterwards) does not remind again.
+   */
+  async remindOnce(request: { id: string }): Promise<boolean> {
+    const issue = Number(request.id.split("-")[0]);
+    if ((await this.access.labels(issue)).includes(EXPIRING_LABEL)) return false;
+    await this.access.addLabels(issue, [EXPIRING_LABEL]);
+    return true;
+  }
+}

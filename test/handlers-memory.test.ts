@@ -1,0 +1,103 @@
+// The merge, closed-unmerged and /revoke handlers against the in-memory AccessRepo: no HTTP, no
+// Probot — the use case, its ports and nothing else. (The HTTP fake GitHub drives the same
+// handlers end to end in app-scenarios and the attack suites.)
+import { describe, expect, it } from "vitest";
+import { iamPolicyArn } from "../src/aws/naming.js";
+import type { Grants, GrantResult } from "../src/aws/types.js";
+import { CONFIG_PATH } from "../src/domain/config.js";
+import { parseTrailers, recordStatus } from "../src/domain/records.js";
+import { dumpRequest } from "../src/domain/request-file.js";
+import { revokeByComment } from "../src/github/commands.js";
+import { grantMergedOnce, type MergedPr } from "../src/github/grant.js";
+import { MARKER } from "../src/github/messages.js";
+import { rejectUnmerged } from "../src/github/rejection.js";
+import { CONFIG } from "./support/app-harness.js";
+import { HOME, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
+import { blobSha, MemoryAccessRepo } from "./support/memory-repo.js";
+
+const ID = "7-financial-reports";
+const FILE = `access-requests/prod/2026/${ID}.yaml`;
+const BASE = "b".repeat(40);
+const HEAD = "c".repeat(40);
+const MERGE = "d".repeat(40);
+const NOW = new Date("2026-11-27T10:00:00Z");
+const PROPOSED = dumpRequest(testRequest({ id: ID, duration: "2h", policy: testPolicy() }), "proposed");
+
+/** Issue #7 by alice, PR #8 adding her request file, merged with a merge commit. */
+function repoWithMerge(reviews: Array<{ user: string; commit?: string }>): MemoryAccessRepo {
+  const repo = new MemoryAccessRepo({ [CONFIG_PATH]: CONFIG, [FILE]: PROPOSED });
+  repo.setRef(BASE, { [CONFIG_PATH]: CONFIG });
+  repo.setRef(MERGE, { [CONFIG_PATH]: CONFIG, [FILE]: PROPOSED });
+  repo.issues.set(7, { number: 7, author: { login: "alice", type: "User" }, state: "open", isPull: false });
+  repo.issueLabels.set(7, ["access-request", "jit:proposed"]);
+  repo.issueLabels.set(8, ["jit:proposed"]);
+  repo.commitsBySha.set(MERGE, { sha: MERGE, parents: [BASE, HEAD], message: "Merge pull request #8", author: { name: "bob", email: "bob@example.com", date: "2026-11-27T09:59:00Z" } });
+  repo.pulls.set(8, {
+    number: 8,
+    files: [{ path: FILE, status: "added", previousPath: null, sha: blobSha(PROPOSED) }],
+    commits: [{ sha: HEAD, parents: [BASE], message: "jit-access: propose", gitAuthor: { name: "jit", email: "jit@example.com", date: "2026-11-27T09:00:00Z" }, author: { login: "jit-access[bot]", type: "Bot" }, committer: { login: "jit-access[bot]", type: "Bot" } }],
+    reviews: reviews.map((r, i) => ({ id: i + 1, user: { login: r.user, type: "User" }, state: "APPROVED", commit_id: r.commit ?? HEAD, submitted_at: "2026-11-27T09:30:00Z" })),
+  });
+  return repo;
+}
+
+const merged: MergedPr = { number: 8, merged: true, mergeCommitSha: MERGE, mergedAt: "2026-11-27T09:59:00Z", headSha: HEAD, headRef: `jit/${ID}`, baseSha: BASE, author: { login: "jit-access[bot]", type: "Bot" }, changedFiles: 1 };
+
+function stubGrants(calls: string[]): Grants {
+  const arn = iamPolicyArn("aws", HOME, ID);
+  return {
+    grant: async (request, _policy, expiresAt): Promise<GrantResult> => {
+      calls.push(`grant ${request.id}`);
+      return { requestId: request.id, mode: "iam", accountId: HOME, resources: [arn], schedules: [], scheduleNote: "not scheduled in this test", principal: { kind: "iam_user", name: "alice" } as unknown as GrantResult["principal"], grantedAt: NOW.toISOString(), expiresAt, changed: true };
+    },
+    revoke: async (target) => {
+      calls.push(`revoke ${target.requestId}`);
+      return { requestId: target.requestId, removed: [arn], alreadyGone: false };
+    },
+    listManaged: async () => [],
+  };
+}
+
+describe("handlers on the in-memory AccessRepo", () => {
+  it("merge → grant: record active with trailers, Granted comment, one state label; /revoke by alice ends it", async () => {
+    const repo = repoWithMerge([{ user: "bob" }]);
+    const calls: string[] = [];
+    const deps = { grantsFor: () => stubGrants(calls), now: () => NOW };
+    const out = await grantMergedOnce(repo, merged, deps);
+    expect(out, JSON.stringify(out)).toMatchObject({ kind: "granted", id: ID });
+    expect(calls).toEqual([`grant ${ID}`]);
+    expect(recordStatus(repo.files.get(FILE)!)).toBe("active");
+    expect(parseTrailers(repo.commits.at(-1)!.message)).toMatchObject({ "Request-Id": [ID], "Approved-By": ["bob"], Risk: [expect.any(String)] });
+    expect(repo.comments.get(7)?.get(MARKER.grant)).toContain("Granted");
+    expect(repo.issueLabels.get(7)).toEqual(["access-request", "jit:active"]);
+
+    const revoked = await revokeByComment(repo, { issueNumber: 7, body: "/revoke done", author: { login: "alice", type: "User" } }, deps);
+    expect(revoked).toEqual({ kind: "revoked", id: ID });
+    expect(recordStatus(repo.files.get(FILE)!)).toBe("revoked");
+    expect(repo.issueLabels.get(7)).toEqual(["access-request", "jit:revoked"]);
+    expect(repo.closedIssues).toEqual([{ issue: 7, reason: "completed" }]);
+  });
+
+  it("merge refused (an approval on an older commit): nothing granted, record rejected with its code, state blocked", async () => {
+    const repo = repoWithMerge([{ user: "bob", commit: "e".repeat(40) }]);
+    const calls: string[] = [];
+    const out = await grantMergedOnce(repo, merged, { grantsFor: () => stubGrants(calls), now: () => NOW });
+    expect(out.kind).toBe("blocked");
+    expect(out.kind === "blocked" && out.codes.every((c) => c.startsWith("approval."))).toBe(true);
+    expect(calls).toEqual([]);
+    expect(recordStatus(repo.files.get(FILE)!)).toBe("rejected");
+    expect(parseTrailers(repo.commits.at(-1)!.message).Rule).toEqual(out.kind === "blocked" ? out.codes : []);
+    expect(repo.issueLabels.get(7)).toEqual(["access-request", "jit:blocked"]);
+    expect(repo.issueLabels.get(8)).toEqual(["jit:blocked"]);
+  });
+
+  it("a request PR closed unmerged: the issue is rejected (one state label) and closed as not planned", async () => {
+    const repo = repoWithMerge([]);
+    expect(await rejectUnmerged(repo, { number: 8, headRef: `jit/${ID}`, sameRepo: true })).toEqual({ kind: "rejected", issue: 7 });
+    expect(repo.issueLabels.get(7)).toEqual(["access-request", "jit:rejected"]);
+    expect(repo.closedIssues).toEqual([{ issue: 7, reason: "not_planned" }]);
+    // A fork's branch of the same name, or the closed issue again, changes nothing.
+    expect(await rejectUnmerged(repo, { number: 9, headRef: `jit/${ID}`, sameRepo: false })).toEqual({ kind: "ignored" });
+    expect(await rejectUnmerged(repo, { number: 8, headRef: `jit/${ID}`, sameRepo: true })).toEqual({ kind: "ignored" });
+  });
+});

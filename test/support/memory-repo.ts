@@ -1,0 +1,165 @@
+// In-memory stand-ins for the GitHub side, for fast use-case and handler tests: a record store
+// with real compare-and-swap (a write carrying a stale blob sha is a ConflictError) and a hook to
+// let a "concurrent writer" in between a read and a write; and an AccessRepo on top of it. The HTTP fake GitHub stays the stand-in
+// for the end-to-end suites.
+import { createHash } from "node:crypto";
+import type { Review } from "../../src/domain/approvals.js";
+import { applyState, type IssueState } from "../../src/domain/lifecycle.js";
+import { REQUESTS_DIR } from "../../src/domain/request.js";
+import type { AccessRepo, CommitInfo, IssueFacts, PrCommit, PrFile } from "../../src/lifecycle/ports.js";
+import { ConflictError, type RecordStore, type StoredFile, type WriteResult } from "../../src/store/record-store.js";
+
+export interface MemoryCommit {
+  sha: string;
+  path: string;
+  message: string;
+}
+
+export const blobSha = (text: string) => createHash("sha1").update(`blob ${Buffer.byteLength(text)}\0${text}`).digest("hex");
+/** Yields to other promises, so concurrent callers interleave as they do against a server. */
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+export class MemoryRecordStore implements RecordStore {
+  readonly files = new Map<string, string>();
+  readonly commits: MemoryCommit[] = [];
+  /** Runs once before the next write is checked: a concurrent writer's chance to get in first. */
+  beforeNextWrite: ((store: MemoryRecordStore) => void) | undefined;
+
+  constructor(files: Record<string, string> = {}) {
+    for (const [p, t] of Object.entries(files)) this.files.set(p, t);
+  }
+
+  async read(path: string): Promise<StoredFile | undefined> {
+    await tick();
+    const text = this.files.get(path);
+    return text === undefined ? undefined : { path, sha: blobSha(text), text };
+  }
+
+  async list(): Promise<StoredFile[]> {
+    await tick();
+    return [...this.files.keys()]
+      .filter((p) => p.startsWith(`${REQUESTS_DIR}/`) && p.endsWith(".yaml"))
+      .sort()
+      .map((p) => ({ path: p, sha: blobSha(this.files.get(p)!), text: this.files.get(p)! }));
+  }
+
+  async write(path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult> {
+    await tick();
+    const hook = this.beforeNextWrite;
+    this.beforeNextWrite = undefined;
+    hook?.(this);
+    const current = this.files.get(path);
+    if ((current === undefined ? undefined : blobSha(current)) !== opts.expectedSha) throw new ConflictError(`${path} changed since it was read`);
+    return this.commitFile(path, text, opts.message);
+  }
+
+  /** A write that bypasses compare-and-swap: what another writer committed. */
+  commitFile(path: string, text: string, message: string): WriteResult {
+    this.files.set(path, text);
+    const sha = createHash("sha1").update(`${this.commits.length} ${path} ${message}`).digest("hex");
+    this.commits.push({ sha, path, message });
+    return { sha: blobSha(text), commit: sha };
+  }
+}
+
+export interface MemoryPull {
+  number: number;
+  files: PrFile[];
+  commits: PrCommit[];
+  reviews: Review[];
+  /** Files at the merge commit (path → text), for readAt(path, mergeSha). */
+  atMerge?: { sha: string; files: Record<string, string> };
+}
+
+/**
+ * AccessRepo in memory: the default branch is the record store above; other refs, pull requests,
+ * issues, comments, labels and teams are plain maps a test fills in and reads back.
+ */
+export class MemoryAccessRepo extends MemoryRecordStore implements AccessRepo {
+  readonly fullName = "acme/access";
+  readonly defaultBranch = "main";
+  /** ref (sha or branch) → path → text. */
+  readonly refs = new Map<string, Map<string, string>>();
+  readonly pulls = new Map<number, MemoryPull>();
+  readonly commitsBySha = new Map<string, CommitInfo>();
+  readonly issues = new Map<number, IssueFacts>();
+  /** issue → marker → body (the app's own comments). */
+  readonly comments = new Map<number, Map<string, string>>();
+  readonly issueLabels = new Map<number, string[]>();
+  /** "org/team" → login → state. */
+  readonly teams = new Map<string, Map<string, "active" | "pending">>();
+  readonly closedIssues: Array<{ issue: number; reason: string }> = [];
+
+  async readAt(path: string, ref: string): Promise<StoredFile | undefined> {
+    if (ref === this.defaultBranch) return this.read(path);
+    await tick();
+    const text = this.refs.get(ref)?.get(path);
+    return text === undefined ? undefined : { path, sha: blobSha(text), text };
+  }
+
+  async prFiles(pr: number): Promise<PrFile[]> {
+    return this.pull(pr).files;
+  }
+
+  async prCommits(pr: number): Promise<PrCommit[]> {
+    return this.pull(pr).commits;
+  }
+
+  async reviews(pr: number): Promise<Review[]> {
+    return this.pull(pr).reviews;
+  }
+
+  async commit(sha: string): Promise<CommitInfo> {
+    const c = this.commitsBySha.get(sha);
+    if (!c) throw Object.assign(new Error(`no commit ${sha}`), { status: 404 });
+    return c;
+  }
+
+  async issue(number: number): Promise<IssueFacts | undefined> {
+    return this.issues.get(number);
+  }
+
+  async teamMembership(org: string, team: string, login: string): Promise<"active" | "pending" | undefined> {
+    return this.teams.get(`${org}/${team}`)?.get(login);
+  }
+
+  async upsertComment(issue: number, marker: string, body: string): Promise<void> {
+    await tick();
+    const byMarker = this.comments.get(issue) ?? new Map<string, string>();
+    byMarker.set(marker, body);
+    this.comments.set(issue, byMarker);
+  }
+
+  async labels(issue: number): Promise<string[]> {
+    return [...(this.issueLabels.get(issue) ?? [])];
+  }
+
+  async addLabels(issue: number, labels: string[]): Promise<void> {
+    const have = this.issueLabels.get(issue) ?? [];
+    this.issueLabels.set(issue, [...have, ...labels.filter((l) => !have.includes(l))]);
+  }
+
+  async setState(issue: number, state: IssueState, onlyFrom?: readonly IssueState[]): Promise<void> {
+    await tick();
+    const { add, remove } = applyState(await this.labels(issue), state, onlyFrom);
+    this.issueLabels.set(issue, [...(this.issueLabels.get(issue) ?? []).filter((l) => !remove.includes(l)), ...add]);
+  }
+
+  async closeIssue(issue: number, reason: "completed" | "not_planned"): Promise<void> {
+    await tick();
+    this.closedIssues.push({ issue, reason });
+    const facts = this.issues.get(issue);
+    if (facts) this.issues.set(issue, { ...facts, state: "closed" });
+  }
+
+  /** Sets files at a ref (a sha or a branch other than the default). */
+  setRef(ref: string, files: Record<string, string>): void {
+    this.refs.set(ref, new Map(Object.entries(files)));
+  }
+
+  private pull(pr: number): MemoryPull {
+    const p = this.pulls.get(pr);
+    if (!p) throw Object.assign(new Error(`no pull request #${pr}`), { status: 404 });
+    return p;
+  }
+}
