@@ -13,8 +13,10 @@ import { isoSeconds } from "../domain/time.js";
 import type { AccessRequest, ActivityRecord, Config } from "../domain/types.js";
 import { activityRecord, summariseActivity } from "../policy/activity.js";
 import type { Catalogue } from "../policy/catalogue.js";
+import { loadCatalogue } from "../iam-data.js";
+import type { AccessRepo } from "../lifecycle/ports.js";
 import { updateRecord, type RecordStore } from "../store/record-store.js";
-import { activityComment } from "./activity-comment.js";
+import { ACTIVITY_MARKER, activityComment } from "./activity-comment.js";
 
 /** Looks up a closed request's activity; `scope` says where, when that is known. Never throws. */
 export type ActivityLookupFn = (request: AccessRequest, paddingMs: number) => Promise<{ scope?: ActivityScope; result: Result<ActivityLookup> }>;
@@ -126,4 +128,22 @@ async function run(deps: CloseoutDeps, path: string, id: string): Promise<Closeo
     }
   }
   return outcome;
+}
+
+/**
+ * closeGrant's `activity` port: the close-out on `store`, its comment upserted on the request's
+ * issue through `github` (absent in a local checkout). Undefined when the config turns it off.
+ */
+export function activityPort(o: { config: Config; store: RecordStore; lookup: ActivityLookupFn; now: () => Date; github?: Pick<AccessRepo, "upsertComment"> }): ((file: string, id: string) => Promise<CloseoutOutcome>) | undefined {
+  if (!o.config.activity.enabled) return undefined;
+  const github = o.github;
+  const deps: CloseoutDeps = {
+    config: o.config,
+    catalogue: loadCatalogue(),
+    store: o.store,
+    lookup: o.lookup,
+    now: o.now,
+    ...(github ? { post: (issue: number, body: string) => github.upsertComment(issue, ACTIVITY_MARKER, body) } : {}),
+  };
+  return (file, id) => closeoutActivity(deps, file, id);
 }
