@@ -4,7 +4,8 @@
 import { createHash } from "node:crypto";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { closeoutActivity, type CloseoutDeps } from "../src/github/activity-closeout.js";
+import { activityPort, closeoutActivity, type CloseoutDeps } from "../src/github/activity-closeout.js";
+import { closeGrant } from "../src/lifecycle/close-grant.js";
 import { activityLookups, createRateLimiter, type ActivityLookupsOptions } from "../src/aws/activity.js";
 import { grantedActions } from "../src/policy/activity.js";
 import { configFromObject } from "../src/domain/config.js";
@@ -14,7 +15,7 @@ import type { AccessRequest, Config, PolicyDocument } from "../src/domain/types.
 import { loadCatalogue } from "../src/iam-data.js";
 import { ConflictError, type RecordStore, type StoredFile } from "../src/store/record-store.js";
 import { createFakeAws } from "./support/fake-aws/index.js";
-import { HOME, testConfig, testRequest } from "./support/fake-aws/fixtures.js";
+import { fakeGrants, HOME, seed, testConfig, testRequest } from "./support/fake-aws/fixtures.js";
 
 const fake = createFakeAws();
 afterAll(() => fake.restore());
@@ -229,5 +230,54 @@ describe("closeoutActivity", () => {
       ID,
     );
     expect(out.kind === "done" && out.record).toMatchObject({ status: "unavailable", code: "aws.activity-unavailable" });
+  });
+});
+
+describe("closeGrant's activity port", () => {
+  function active(): void {
+    const r = closed();
+    store.files.set(PATH, dumpRequest({ ...r, status: "active", closed: undefined } as unknown as AccessRequest, "Written by jit-access."));
+  }
+
+  it("runs after the record is written and GitHub told, on the closed record", async () => {
+    seed(fake);
+    active();
+    holderUsed();
+    const order: string[] = [];
+    const port = activityPort({ config, store, lookup: deps().lookup, now: () => new Date(clock.t) });
+    const r = await closeGrant(
+      {
+        store,
+        config,
+        grants: fakeGrants(fake, config),
+        github: { closed: async () => void order.push("github") },
+        activity: async (file, id) => {
+          order.push(`activity ${id}`);
+          return port?.(file, id);
+        },
+      },
+      { kind: "revoked", file: PATH, id: ID, at: new Date(clock.t), reason: "done", by: "alice", closedBy: "alice" },
+    );
+    expect(r.kind).toBe("closed");
+    expect(order).toEqual(["github", `activity ${ID}`]);
+    expect(recorded()).toMatchObject({ status: "revoked", activity: { status: "summarised", total: 7 } });
+    expect(store.commits.map((m) => m.split("\n")[0])).toEqual([`jit-access: revoke ${ID}`, `jit-access: activity of ${ID}`]);
+  });
+
+  it("an activity port that throws does not change the close's outcome", async () => {
+    seed(fake);
+    active();
+    const r = await closeGrant(
+      { store, config, grants: fakeGrants(fake, config), activity: async () => Promise.reject(new Error("boom")) },
+      { kind: "revoked", file: PATH, id: ID, at: new Date(clock.t), reason: "done", closedBy: "alice" },
+    );
+    expect(r.kind).toBe("closed");
+    expect(recorded().status).toBe("revoked");
+  });
+
+  it("no port when the config turns activity off", () => {
+    const r = configFromObject({ ...JSON.parse(JSON.stringify(config)), activity: { enabled: false } });
+    if (!r.ok) throw new Error("config");
+    expect(activityPort({ config: r.config, store, lookup: deps().lookup, now: () => new Date(clock.t) })).toBeUndefined();
   });
 });
