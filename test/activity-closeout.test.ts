@@ -52,7 +52,9 @@ class MemoryStore implements RecordStore {
 }
 
 /** 25 granted actions: 21 ecr actions, GetAuthorizationToken, and three s3 ones. */
-const ECR = grantedActions(catalogue, { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "ecr:*", Resource: "*" }] }).filter((a) => a !== "ecr:GetAuthorizationToken").slice(0, 21);
+const ECR = grantedActions(catalogue, { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "ecr:*", Resource: "*" }] })
+  .filter((a) => a !== "ecr:GetAuthorizationToken")
+  .slice(0, 21);
 const POLICY: PolicyDocument = {
   Version: "2012-10-17",
   Statement: [
@@ -65,7 +67,13 @@ function closed(status: "expired" | "revoked" = "revoked"): AccessRequest {
   return {
     ...testRequest({ policy: POLICY }),
     status,
-    grant: { approved_by: ["bob"], merge_commit: "a".repeat(40), granted_at: "2026-11-30T08:00:00Z", expires_at: "2026-11-30T16:00:00Z", aws: { mode: "iam", account_id: HOME } },
+    grant: {
+      approved_by: ["bob"],
+      merge_commit: "a".repeat(40),
+      granted_at: "2026-11-30T08:00:00Z",
+      expires_at: "2026-11-30T16:00:00Z",
+      aws: { mode: "iam", account_id: HOME },
+    },
     closed: { at: "2026-11-30T12:00:00Z", reason: "done", by: "alice" },
   };
 }
@@ -102,11 +110,40 @@ function holderUsed(): void {
   const alice = { type: "IAMUser" as const, userName: "alice" };
   const at = (m: number) => new Date(Date.parse("2026-11-30T08:00:00Z") + m * 60_000);
   fake.recordEvent({ account: HOME, eventName: "GetAuthorizationToken", eventSource: "ecr.amazonaws.com", eventTime: at(5), identity: alice });
-  for (let i = 0; i < 4; i++) fake.recordEvent({ account: HOME, eventName: "ListObjectsV2", eventSource: "s3.amazonaws.com", eventTime: at(10 + i), identity: alice, resources: [{ ResourceType: "AWS::S3::Bucket", ResourceName: "financial-reports" }] });
-  fake.recordEvent({ account: HOME, eventName: "GetBucketPolicy", eventSource: "s3.amazonaws.com", eventTime: at(20), identity: alice, resources: [{ ResourceType: "AWS::S3::Bucket", ResourceName: "financial-reports" }] });
-  fake.recordEvent({ account: HOME, eventName: "PutBucketPolicy", eventSource: "s3.amazonaws.com", eventTime: at(30), identity: alice, errorCode: "AccessDenied", resources: [{ ResourceType: "AWS::S3::Bucket", ResourceName: "financial-reports" }] });
+  for (let i = 0; i < 4; i++)
+    fake.recordEvent({
+      account: HOME,
+      eventName: "ListObjectsV2",
+      eventSource: "s3.amazonaws.com",
+      eventTime: at(10 + i),
+      identity: alice,
+      resources: [{ ResourceType: "AWS::S3::Bucket", ResourceName: "financial-reports" }],
+    });
+  fake.recordEvent({
+    account: HOME,
+    eventName: "GetBucketPolicy",
+    eventSource: "s3.amazonaws.com",
+    eventTime: at(20),
+    identity: alice,
+    resources: [{ ResourceType: "AWS::S3::Bucket", ResourceName: "financial-reports" }],
+  });
+  fake.recordEvent({
+    account: HOME,
+    eventName: "PutBucketPolicy",
+    eventSource: "s3.amazonaws.com",
+    eventTime: at(30),
+    identity: alice,
+    errorCode: "AccessDenied",
+    resources: [{ ResourceType: "AWS::S3::Bucket", ResourceName: "financial-reports" }],
+  });
   // Not the holder, and outside the window: neither counts.
-  fake.recordEvent({ account: HOME, eventName: "ListBuckets", eventSource: "s3.amazonaws.com", eventTime: at(40), identity: { type: "IAMUser", userName: "carol" } });
+  fake.recordEvent({
+    account: HOME,
+    eventName: "ListBuckets",
+    eventSource: "s3.amazonaws.com",
+    eventTime: at(40),
+    identity: { type: "IAMUser", userName: "carol" },
+  });
   fake.recordEvent({ account: HOME, eventName: "ListBuckets", eventSource: "s3.amazonaws.com", eventTime: at(-60), identity: alice });
 }
 
@@ -119,7 +156,13 @@ const recorded = () => {
 describe("closeoutActivity", () => {
   it("3 of 25 actions used and one AccessDenied: the record's activity and the closing comment", async () => {
     holderUsed();
-    fake.cloudtrail.trails.set(HOME, [{ Name: "objects", TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/objects`, EventSelectors: [{ DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3"] }] }] }]);
+    fake.cloudtrail.trails.set(HOME, [
+      {
+        Name: "objects",
+        TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/objects`,
+        EventSelectors: [{ DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3"] }] }],
+      },
+    ]);
     const out = await closeoutActivity(deps(), PATH, ID);
     expect(out.kind).toBe("done");
     const a = recorded().activity;
@@ -201,7 +244,11 @@ describe("closeoutActivity", () => {
   });
 
   it("a store that cannot be read is a skipped close-out, never thrown", async () => {
-    const out = await closeoutActivity(deps({ store: { read: async () => Promise.reject(new Error("git is down")), list: store.list.bind(store), write: store.write.bind(store) } }), PATH, ID);
+    const out = await closeoutActivity(
+      deps({ store: { read: async () => Promise.reject(new Error("git is down")), list: store.list.bind(store), write: store.write.bind(store) } }),
+      PATH,
+      ID,
+    );
     expect(out).toEqual({ kind: "skipped", reason: "activity look-up failed unexpectedly: git is down" });
     expect(posted).toEqual([]);
   });

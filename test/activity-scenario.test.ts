@@ -30,7 +30,15 @@ async function grantAndUse(): Promise<{ issue: number; file: string }> {
   h.aws.recordEvent({ account: HOME, eventName: "ListObjectsV2", eventSource: "s3.amazonaws.com", eventTime: at(6), identity: alice, resources: bucket });
   h.aws.recordEvent({ account: HOME, eventName: "GetBucketLocation", eventSource: "s3.amazonaws.com", eventTime: at(7), identity: alice, resources: bucket });
   h.aws.recordEvent({ account: HOME, eventName: "GetBucketTagging", eventSource: "s3.amazonaws.com", eventTime: at(8), identity: alice, resources: bucket });
-  h.aws.recordEvent({ account: HOME, eventName: "DeleteBucket", eventSource: "s3.amazonaws.com", eventTime: at(9), identity: alice, errorCode: "AccessDenied", resources: bucket });
+  h.aws.recordEvent({
+    account: HOME,
+    eventName: "DeleteBucket",
+    eventSource: "s3.amazonaws.com",
+    eventTime: at(9),
+    identity: alice,
+    errorCode: "AccessDenied",
+    resources: bucket,
+  });
   h.clock.now = at(60);
   return { issue: opened.issue, file: opened.file };
 }
@@ -50,8 +58,17 @@ describe("/revoke with activity", () => {
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
     const r = parsed.request;
     expect(r.status).toBe("revoked");
-    expect(r.activity).toMatchObject({ status: "summarised", total: 5, denied_total: 1, services: { s3: 5 }, used: ["s3:GetBucketLocation", "s3:GetBucketTagging", "s3:ListBucket"], data_events_visible: false });
-    expect(r.activity?.denied).toEqual([{ at: expect.stringMatching(/^2026-11-27T08:09/), action: "s3:DeleteBucket", error: "AccessDenied", resource: "financial-reports" }]);
+    expect(r.activity).toMatchObject({
+      status: "summarised",
+      total: 5,
+      denied_total: 1,
+      services: { s3: 5 },
+      used: ["s3:GetBucketLocation", "s3:GetBucketTagging", "s3:ListBucket"],
+      data_events_visible: false,
+    });
+    expect(r.activity?.denied).toEqual([
+      { at: expect.stringMatching(/^2026-11-27T08:09/), action: "s3:DeleteBucket", error: "AccessDenied", resource: "financial-reports" },
+    ]);
     const granted = (r.activity?.used?.length ?? 0) + (r.activity?.unused_total ?? 0);
     expect(granted).toBeGreaterThan(3);
     const commits = h.github.commits(REPO, { path: file, ref: "main" }).map((c) => c.message.split("\n")[0]);
