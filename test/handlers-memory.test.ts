@@ -8,9 +8,13 @@ import { CONFIG_PATH } from "../src/domain/config.js";
 import { parseTrailers, recordStatus } from "../src/domain/records.js";
 import { dumpRequest } from "../src/domain/request-file.js";
 import { revokeByComment } from "../src/github/commands.js";
-import { grantMergedOnce, type MergedPr } from "../src/github/grant.js";
+import { grantMergedOnce, refusalEffects, type MergedPr } from "../src/github/grant.js";
+import { describeEffects, runEffects } from "../src/lifecycle/effects.js";
+import { problem } from "../src/domain/problems.js";
+import { configOf } from "./support/git-repo.js";
 import { MARKER } from "../src/github/messages.js";
 import { rejectUnmerged } from "../src/github/rejection.js";
+import { checkPull } from "../src/github/pr-check.js";
 import { CONFIG } from "./support/app-harness.js";
 import { HOME, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
 import { blobSha, MemoryAccessRepo } from "./support/memory-repo.js";
@@ -71,6 +75,10 @@ describe("handlers on the in-memory AccessRepo", () => {
     expect(repo.comments.get(7)?.get(MARKER.grant)).toContain("Granted");
     expect(repo.issueLabels.get(7)).toEqual(["access-request", "jit:active"]);
 
+    // Refusals carry codes: a stranger, then the PR number of a grant that is not there.
+    expect(await revokeByComment(repo, { issueNumber: 7, body: "/revoke", author: { login: "mallory", type: "User" } }, deps)).toMatchObject({ kind: "refused", code: "github.revoke-not-authorized" });
+    expect(await revokeByComment(repo, { issueNumber: 99, body: "/revoke", author: { login: "alice", type: "User" } }, deps)).toMatchObject({ kind: "refused", code: "record.not-active" });
+    expect(recordStatus(repo.files.get(FILE)!)).toBe("active");
     const revoked = await revokeByComment(repo, { issueNumber: 7, body: "/revoke done", author: { login: "alice", type: "User" } }, deps);
     expect(revoked).toEqual({ kind: "revoked", id: ID });
     expect(recordStatus(repo.files.get(FILE)!)).toBe("revoked");
@@ -99,5 +107,48 @@ describe("handlers on the in-memory AccessRepo", () => {
     // A fork's branch of the same name, or the closed issue again, changes nothing.
     expect(await rejectUnmerged(repo, { number: 9, headRef: `jit/${ID}`, sameRepo: false })).toEqual({ kind: "ignored" });
     expect(await rejectUnmerged(repo, { number: 8, headRef: `jit/${ID}`, sameRepo: true })).toEqual({ kind: "ignored" });
+  });
+
+  it("a refusal is decided as effects: a dry run lists them, the executor carries them out in order", async () => {
+    const config = configOf(CONFIG);
+    const request = testRequest({ id: ID });
+    const problems = [problem("approval.self", "alice approved her own request"), problem("approval.insufficient", "0 of 1 approvals")];
+    const at = "2026-11-27T10:00:00Z";
+    const before = refusalEffects({ pr: { number: 8 }, problems, at });
+    expect(describeEffects(before)).toEqual([`comment on #8 (${MARKER.grant})`, "state of #8 → blocked"]);
+    const effects = refusalEffects({ pr: { number: 8 }, problems, issue: 7, at, config, request, path: FILE, record: true });
+    expect(describeEffects(effects)).toEqual([
+      `record ${FILE}: reject (approval.self, approval.insufficient)`,
+      `notify: blocked ${ID}`,
+      `comment on #8 (${MARKER.grant})`,
+      "state of #8 → blocked",
+      `comment on #7 (${MARKER.grant})`,
+      "state of #7 → blocked",
+    ]);
+    const repo = repoWithMerge([]);
+    const sent: string[] = [];
+    const done = await runEffects(effects, { access: repo, alerts: { channels: ["t"], notify: async (e) => void sent.push(e.kind) } });
+    expect(done.commits).toHaveLength(1);
+    expect(parseTrailers(repo.commits[0]!.message).Rule).toEqual(["approval.self", "approval.insufficient"]);
+    expect(repo.files.get(FILE)).toMatch(/^ {2}code: approval\.self$/m);
+    expect(sent).toEqual(["blocked"]);
+    // Run again: the record has moved on, so it is skipped (said, not thrown); the rest repeats idempotently.
+    const again = await runEffects(effects, { access: repo });
+    expect(again).toEqual({ commits: [], skipped: [expect.stringMatching(/already rejected/)] });
+    expect(repo.issueLabels.get(7)).toEqual(["access-request", "jit:blocked"]);
+  });
+
+  it("the PR check on the app's own PR: passes at the head, describes the PR; a status written by hand fails it", async () => {
+    const repo = repoWithMerge([]);
+    repo.branches.set("main", BASE);
+    repo.setRef(HEAD, { [FILE]: PROPOSED });
+    const pr = { number: 8, headSha: HEAD, headRef: `jit/${ID}`, baseRef: "main", sameRepo: true, author: { login: "jit-access[bot]", type: "Bot" }, title: "", body: "" };
+    expect(await checkPull(repo, pr, { now: NOW, appLogin: "jit-access[bot]" })).toEqual({ kind: "checked", ok: true });
+    expect(repo.checks.at(-1)).toMatchObject({ name: "jit-access/validate", headSha: HEAD, conclusion: "success" });
+    expect(repo.pullUpdates.at(-1)?.body).toContain("Refs issue #7");
+
+    repo.setRef(HEAD, { [FILE]: PROPOSED.replace(/^id: /m, "status: active\nid: ") });
+    expect(await checkPull(repo, pr, { now: NOW, appLogin: "jit-access[bot]" })).toEqual({ kind: "checked", ok: false });
+    expect(repo.checks.at(-1)).toMatchObject({ conclusion: "failure" });
   });
 });

@@ -3,6 +3,7 @@
 // GitHubRecordStore (the contents API with compare-and-swap on the blob sha).
 import type { ProbotOctokit } from "probot";
 import type { Review } from "../domain/approvals.js";
+import { CONFIG_PATH } from "../domain/config.js";
 import { applyState, type IssueState } from "../domain/lifecycle.js";
 import type { AccessRepo, CommitInfo, IssueFacts, PrCommit, PrFile } from "../lifecycle/ports.js";
 import type { StoredFile, WriteResult } from "../store/record-store.js";
@@ -137,6 +138,33 @@ export class OctokitAccessRepo implements AccessRepo {
 
   async closeIssue(issue: number, reason: "completed" | "not_planned"): Promise<void> {
     await this.octokit.rest.issues.update({ ...this.at, issue_number: issue, state: "closed", state_reason: reason });
+  }
+
+  async branchTip(branch: string): Promise<string> {
+    const { data } = await this.octokit.rest.git.getRef({ ...this.at, ref: `heads/${branch}` });
+    return data.object.sha;
+  }
+
+  writeAt(branch: string, path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult> {
+    return new GitHubRecordStore(this.octokit, { ...this.at, branch }).write(path, text, opts);
+  }
+
+  async updatePull(pr: number, update: { title?: string; body?: string }): Promise<void> {
+    await this.octokit.rest.pulls.update({ ...this.at, pull_number: pr, ...update });
+  }
+
+  async createCheck(check: { name: string; headSha: string; conclusion: "success" | "failure" | "neutral"; title: string; summary: string }): Promise<void> {
+    await this.octokit.rest.checks.create({ ...this.at, name: check.name, head_sha: check.headSha, status: "completed", conclusion: check.conclusion, output: { title: check.title, summary: check.summary.slice(0, 65_000) } });
+  }
+
+  async hasConfig(): Promise<boolean> {
+    try {
+      await this.octokit.rest.repos.getContent({ ...this.at, path: CONFIG_PATH });
+      return true;
+    } catch (e) {
+      if (status(e) === 404) return false;
+      throw e;
+    }
   }
 }
 

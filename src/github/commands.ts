@@ -5,7 +5,7 @@ import { normalizeLogin } from "../domain/approvals.js";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { parseRequestFile } from "../domain/request.js";
 import { isoSeconds } from "../domain/time.js";
-import type { AccessRequest, Config } from "../domain/types.js";
+import type { AccessRequest, Config, ProblemCode } from "../domain/types.js";
 import type { Grants } from "../aws/types.js";
 import { closeGrant } from "../lifecycle/close-grant.js";
 import type { AccessRepo } from "../lifecycle/ports.js";
@@ -17,7 +17,7 @@ import { MARKER, quote } from "./messages.js";
 import type { RepoRef } from "./octokit-helpers.js";
 import { loadRepoConfig } from "./repo-config.js";
 
-export type CommandOutcome = { kind: "ignored" } | { kind: "refused"; reason: string } | { kind: "revoked"; id: string } | { kind: "failed"; reason: string };
+export type CommandOutcome = { kind: "ignored" } | { kind: "refused"; code: ProblemCode; reason: string } | { kind: "revoked"; id: string } | { kind: "failed"; code: ProblemCode; reason: string };
 
 /** `/revoke` alone on the first line, optionally followed by a reason. */
 export function parseRevoke(body: string): { reason: string } | undefined {
@@ -54,7 +54,7 @@ export async function revokeByComment(access: AccessRepo, comment: { issueNumber
   const cfg = await loadRepoConfig(store);
   if (!cfg.ok) {
     await reply(`Cannot revoke: the repository config is invalid.`);
-    return { kind: "failed", reason: "invalid config" };
+    return { kind: "failed", code: "github.config-invalid", reason: "invalid config" };
   }
   const config = cfg.config;
   const files = await store.list();
@@ -69,17 +69,17 @@ export async function revokeByComment(access: AccessRepo, comment: { issueNumber
       await reply(
         `🛑 Cannot revoke: the record ${quote(broken.f.path)} cannot be read, so nothing was removed. jit-access acts only on records it can check, and only on AWS resources it created for the request:\n${problems}\n\nAn admin must restore the record from its git history; the grant's own expiry still applies.`,
       );
-      return { kind: "refused", reason: "unreadable record" };
+      return { kind: "refused", code: "record.invalid", reason: "unreadable record" };
     }
     await reply(`There is no active grant for #${comment.issueNumber}, so there is nothing to revoke.`);
-    return { kind: "refused", reason: "no active grant" };
+    return { kind: "refused", code: "record.not-active", reason: "no active grant" };
   }
   const request = found.r.request;
   const path = found.f.path;
 
   if (!(await mayRevoke(access, config, path, request, comment.author.login))) {
     await reply(`Sorry @${quote(comment.author.login)}, only the requester or an approver of this request can revoke it.`);
-    return { kind: "refused", reason: "not authorized" };
+    return { kind: "refused", code: "github.revoke-not-authorized", reason: "not authorized" };
   }
 
   const by = comment.author.login;
@@ -97,18 +97,18 @@ export async function revokeByComment(access: AccessRepo, comment: { issueNumber
   switch (r.kind) {
     case "refused":
       await reply(`🛑 Not revoked: ${quote(r.problem.message, 600)}. Trying again will not change this; an admin must look at the resource named above.`);
-      return { kind: "refused", reason: r.problem.message };
+      return { kind: "refused", code: r.problem.code ?? "aws.not-owned", reason: r.problem.message };
     case "failed":
       if (r.step === "revoke") {
         await reply(`⚠️ Revoking failed: ${quote(r.problem.message, 500)}. The grant stays active and is retried by the expiry sweep; try \`/revoke\` again.`);
       } else {
         await reply(`⚠️ Revoking did not finish (${r.step}): ${quote(r.problem.message, 500)}. The grant stays active until it is recorded; try \`/revoke\` again.`);
       }
-      return { kind: "failed", reason: r.problem.message };
+      return { kind: "failed", code: r.problem.code ?? "aws.revoke-failed", reason: r.problem.message };
     case "skipped":
       // Someone (the sweep, another /revoke) closed it meanwhile; they announced it.
       await reply(`Nothing to revoke: ${quote(r.problem.message, 300)}.`);
-      return { kind: "refused", reason: r.problem.message };
+      return { kind: "refused", code: r.problem.code ?? "record.not-active", reason: r.problem.message };
     case "closed":
       await reply(`🔒 Revoked by ${quote(by)} at ${isoSeconds(deps.now())}: ${quote(cmd.reason)}. The policy is gone from AWS.${r.githubError ? ` (The issue could not be updated: ${quote(r.githubError, 200)}.)` : ""}`);
       return { kind: "revoked", id: request.id };

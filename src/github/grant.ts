@@ -13,7 +13,7 @@ import { commitMessage, recordGrant, recordGrantFailed, recordRejected as record
 import { codesOf, describeProblem, problem } from "../domain/problems.js";
 import { parseRequestFile } from "../domain/request.js";
 import { dumpRequest } from "../domain/request-file.js";
-import type { AccessRequest, Config, GrantRecord, Problem, ProblemCode } from "../domain/types.js";
+import type { AccessRequest, Config, GrantRecord, Problem, ProblemCode, RiskTier } from "../domain/types.js";
 import { storedAws } from "../aws/plan.js";
 import { GrantError } from "../aws/grants.js";
 import type { Grants } from "../aws/types.js";
@@ -22,6 +22,7 @@ import type { Notifier } from "../notify/types.js";
 import { planRequest } from "../policy/pipeline.js";
 import { updateRecord } from "../store/record-store.js";
 import { MARKER, quote } from "./messages.js";
+import { runEffects, type Effect, type EffectPorts } from "../lifecycle/effects.js";
 import type { AccessRepo, PrCommit } from "../lifecycle/ports.js";
 import type { StoredFile } from "../store/record-store.js";
 import { OctokitAccessRepo } from "./access-repo.js";
@@ -75,7 +76,34 @@ export function grantMergedOnce(access: AccessRepo, pr: MergedPr, deps: GrantDep
   return p;
 }
 
+/** A merge judged grantable: everything the grant, its record and its announcement need. */
+interface ApprovedGrant {
+  config: Config;
+  request: AccessRequest;
+  path: string;
+  issueNumber: number;
+  account: { id: string; alias?: string };
+  policy: NonNullable<AccessRequest["policy"]>;
+  risk: RiskTier;
+  approvedBy: string[];
+  expiresAt: string;
+  now: Date;
+  mergeSha: string;
+}
+
+/** Gather the facts, decide (src/domain, src/policy), execute the grant, announce it. */
 async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Promise<GrantOutcome> {
+  const judged = await judgeMerge(access, pr, deps);
+  return judged.kind === "approved" ? executeGrant(access, pr, deps, judged.grant) : judged;
+}
+
+const portsFor = (access: AccessRepo, deps: GrantDeps, config?: Config): EffectPorts => ({ access, ...(config && deps.notifierFor ? { alerts: deps.notifierFor(config) } : {}) });
+
+/**
+ * Gathers the facts of a merge through the port and decides with the pure core; a refusal (or a
+ * replay) is said and recorded here, through effects. "approved" carries what the grant needs.
+ */
+async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Promise<GrantOutcome | { kind: "approved"; grant: ApprovedGrant }> {
   if (!pr.merged || !pr.mergeCommitSha) return { kind: "ignored", reason: "not merged" };
   const mergeSha = pr.mergeCommitSha;
   const listed = await access.prFiles(pr.number);
@@ -84,19 +112,10 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
   // Filled in as the merge is judged: the config, so that a refused merge can be recorded, and
   // the request, so that refusals after that point are also notified.
   const about: { config?: Config; request?: AccessRequest; path?: string; record?: boolean } = {};
+  const ports = (config?: Config): EffectPorts => portsFor(access, deps, config);
   const blocked = async (problems: Problem[], issue?: number): Promise<GrantOutcome> => {
-    const reasons = problems.map(describeProblem);
-    const codes = codesOf(problems);
-    // The refusal goes into the record (rejected, with its rule codes) when the request file
-    // reached the default branch as a proposal: otherwise it would stay `proposed` there forever.
-    const recorded = about.record && about.config && about.path ? await recordRejected(access, pr, { config: about.config, path: about.path, at: isoSeconds(deps.now()), reasons, codes }) : undefined;
-    if (about.config && about.request && deps.notifierFor) await deps.notifierFor(about.config).notify({ kind: "blocked", request: about.request, reasons });
-    const body = [MARKER.grant, "⛔ **Not granted.** The merge was not turned into access because:", "", ...reasons.map((r) => `- ${quote(r, 600)}`), "", "Nothing was attached in AWS. Open a new request once this is fixed."].join("\n");
-    for (const n of new Set([pr.number, ...(issue ? [issue] : [])])) {
-      await access.upsertComment(n, MARKER.grant, body);
-      await access.setState(n, "blocked");
-    }
-    return { kind: "blocked", reasons, codes, ...(recorded ? { recorded } : {}) };
+    const done = await runEffects(refusalEffects({ pr, problems, at: isoSeconds(deps.now()), ...(issue ? { issue } : {}), ...about }), ports(about.config));
+    return { kind: "blocked", reasons: problems.map(describeProblem), codes: codesOf(problems), ...(done.commits[0] ? { recorded: done.commits[0] } : {}) };
   };
 
   const files: ChangedFile[] = listed.map((f) => ({ path: f.path, status: f.status, previousPath: f.previousPath }));
@@ -122,7 +141,7 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
   const baseSha = tips[0] as string;
   const baseStore = tipStores[0] as FileReader;
   const cfg = await loadRepoConfig(baseStore);
-  if (!cfg.ok) return blocked(cfg.problems.map((p) => ({ ...p, code: p.code ?? "config.invalid", path: "" })));
+  if (!cfg.ok) return blocked(cfg.problems.map((p) => ({ ...p, code: p.code ?? "merge.config-invalid", path: "" })));
   const config = cfg.config;
   about.config = config;
   about.path = path;
@@ -160,14 +179,14 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
     // redelivered: say "Granted" now, from the record, if the grant is still active.
     if (r.status === "active") {
       const schedule = g.aws?.schedule;
-      await announceGrant(access, [pr.number, Number(r.id.split("-")[0])], {
+      await runEffects(grantedEffects([pr.number, Number(r.id.split("-")[0])], {
         requester: r.requester,
         account: r.account,
         expiresAt: g.expires_at,
         approvedBy: g.approved_by,
         resources: g.aws?.resources ?? [],
         ...(schedule && !schedule.startsWith("jit-access/") ? { scheduleNote: schedule } : {}),
-      });
+      }), ports());
     }
     return { kind: "already", reason: `${r.id} is already ${r.status}` };
   }
@@ -178,15 +197,15 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
   const atMerge = await access.readAt(path, mergeSha);
   if (!atMerge) return blocked([problem("merge.file-missing", `${path} is not in the merge commit ${pr.mergeCommitSha.slice(0, 7)}`)]);
   const parsed = parseRequestFile(atMerge.text, { file: path, config });
-  if (!parsed.ok) return blocked(parsed.problems.map((p) => ({ ...p, code: p.code ?? "request.invalid" })));
+  if (!parsed.ok) return blocked(parsed.problems.map((p) => ({ ...p, code: p.code ?? "merge.request-invalid" })));
   const request = parsed.request;
   Object.assign(about, { config, request });
   const issueNumber = Number(request.id.split("-")[0]);
-  if (parsed.example) return blocked([problem("request.example", `${path} is an example; examples are never granted`)], issueNumber);
+  if (parsed.example) return blocked([problem("merge.example", `${path} is an example; examples are never granted`)], issueNumber);
   if ((request.status ?? "proposed") !== "proposed") {
     return blocked([problem("record.not-proposed", `${path} has status ${request.status}; only a proposed request can be granted (status and grant are written by the app)`)], issueNumber);
   }
-  if (!request.policy) return blocked([problem("request.no-policy", `${path} has no policy; the pull request check adds one before review`)], issueNumber);
+  if (!request.policy) return blocked([problem("merge.no-policy", `${path} has no policy; the pull request check adds one before review`)], issueNumber);
 
   // The request's number names the issue (or PR) it came from; its human author is the requester.
   const origin = await access.issue(issueNumber);
@@ -197,7 +216,7 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
 
   const now = deps.now();
   const plan = planRequest(loadCatalogue(), { request, config, accountId: parsed.account.id, now, durationSeconds: parsed.durationSeconds });
-  if (!plan.verdict.ok) return blocked(plan.verdict.errors.map((e) => ({ ...e, code: e.code ?? "guardrail.refused" })), issueNumber);
+  if (!plan.verdict.ok) return blocked(plan.verdict.errors.map((e) => ({ ...e, code: e.code ?? "merge.policy-refused" })), issueNumber);
 
   // Approvals, with the data fetched here and the decision made in src/domain/approvals.ts.
   const reviews = await access.reviews(pr.number);
@@ -225,25 +244,37 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
   // Deterministic across duplicate deliveries: the expiry counts from the merge, never later.
   const start = pr.mergedAt ? new Date(pr.mergedAt) : now;
   const duration = parseDuration(request.duration);
-  if (!duration.ok) return blocked([problem("request.duration", duration.message)], issueNumber);
+  if (!duration.ok) return blocked([problem("merge.duration-invalid", duration.message)], issueNumber);
   const expiresAt = isoSeconds(new Date(start.getTime() + duration.seconds * 1000));
   if (Date.parse(expiresAt) <= now.getTime() + 60_000) return blocked([problem("merge.too-late", `the request would expire at ${expiresAt}, before it could be used; open a new request`)], issueNumber);
 
   // Duplicate delivery: the record on the default branch already says what happened.
   const onMain = await mainStore.read(path);
   if (onMain && recordStatus(onMain.text) !== "proposed") return { kind: "already", reason: `${request.id} is already ${recordStatus(onMain.text)}` };
+  const policy = plan.policy;
+  if (!policy) return blocked([problem("merge.no-policy", `${path} has no policy to grant`)], issueNumber);
+  return { kind: "approved", grant: { config, request, path, issueNumber, account: { id: parsed.account.id, ...(parsed.account.alias ? { alias: parsed.account.alias } : {}) }, policy, risk: plan.verdict.risk, approvedBy: decision.approvedBy, expiresAt, now, mergeSha } };
+}
 
+/**
+ * The grant, one transaction: attach in AWS, then record `active` with compare-and-swap; if the
+ * record cannot be written, take the grant back. Then the announcement, as effects.
+ */
+async function executeGrant(access: AccessRepo, pr: MergedPr, deps: GrantDeps, g: ApprovedGrant): Promise<GrantOutcome> {
+  const { config, request, path, issueNumber, expiresAt, now } = g;
+  const mainStore = access;
+  const ports = (c?: Config): EffectPorts => portsFor(access, deps, c);
   const grants = deps.grantsFor(config);
   let result;
   try {
-    result = await grants.grant(request, plan.policy, expiresAt, pr.htmlUrl ? { prUrl: pr.htmlUrl } : {});
+    result = await grants.grant(request, g.policy, expiresAt, pr.htmlUrl ? { prUrl: pr.htmlUrl } : {});
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     if (e instanceof GrantError && e.leftOver.length) {
       // The rollback could not remove everything: access may exist without a record. Never answer
       // that as done: the delivery fails, so a redelivery grants and records (or rolls back again),
       // and meanwhile the policy's own expiry and the sweep's reconcile bound what is left.
-      await failed(access, [pr.number, issueNumber], `the grant in AWS failed and its rollback did not finish: ${reason}`);
+      await runEffects(failedEffects([pr.number, issueNumber], `the grant in AWS failed and its rollback did not finish: ${reason}`), ports());
       throw new Error(`grant of ${request.id} failed and its rollback left resources in AWS: ${reason}`, { cause: e });
     }
     // Rolled back cleanly: the record says `failed`, final. A redelivery of this merge then
@@ -256,20 +287,25 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
     // everything of this request is removed first — and if that fails, nothing is recorded and the
     // delivery fails, to be redelivered (as when the rollback itself did not finish).
     try {
-      await retried(() => grants.revoke({ requestId: request.id, mode: config.aws.mode, accountId: parsed.account.id }), 3);
+      await retried(() => grants.revoke({ requestId: request.id, mode: config.aws.mode, accountId: g.account.id }), 3);
     } catch (cleanup) {
-      await failed(access, [pr.number, issueNumber], `the grant in AWS failed and removing what earlier attempts left did not finish: ${reason}`);
+      await runEffects(failedEffects([pr.number, issueNumber], `the grant in AWS failed and removing what earlier attempts left did not finish: ${reason}`), ports());
       throw new Error(`grant of ${request.id} failed and what earlier attempts left in AWS could not be removed: ${reason}`, { cause: cleanup });
     }
-    const recorded = await recordFailure(access, pr, { config, path, at: isoSeconds(now), reason: `the grant in AWS failed and was rolled back: ${reason}`, code: "aws.grant-failed", risk: plan.verdict.risk });
-    await failed(access, [pr.number, issueNumber], `the grant in AWS failed and was rolled back: ${reason}`);
-    await deps.notifierFor?.(config).notify({ kind: "failed", request, reason: "the grant in AWS failed and was rolled back" });
-    return { kind: "failed", reason, ...(recorded ? { recorded } : {}) };
+    const done = await runEffects(
+      [
+        failedRecord(pr, { config, path, at: isoSeconds(now), reason: `the grant in AWS failed and was rolled back: ${reason}`, code: "aws.grant-failed", risk: g.risk }),
+        ...failedEffects([pr.number, issueNumber], `the grant in AWS failed and was rolled back: ${reason}`),
+        { kind: "notify", event: { kind: "failed", request, reason: "the grant in AWS failed and was rolled back" } },
+      ],
+      ports(config),
+    );
+    return { kind: "failed", reason, ...(done.commits[0] ? { recorded: done.commits[0] } : {}) };
   }
 
   const grant: GrantRecord = {
-    approved_by: decision.approvedBy,
-    merge_commit: pr.mergeCommitSha,
+    approved_by: g.approvedBy,
+    merge_commit: g.mergeSha,
     pr: pr.number,
     granted_at: result.grantedAt,
     expires_at: expiresAt,
@@ -286,12 +322,12 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
       return {
         kind: "write",
         text: dumpRequest(next.request, `Written by jit-access. Granted from pull request #${pr.number}.`),
-        message: commitMessage(`jit-access: grant ${request.id} until ${expiresAt}`, `Merged in ${pr.mergeCommitSha}; risk ${plan.verdict.risk}.`, {
+        message: commitMessage(`jit-access: grant ${request.id} until ${expiresAt}`, `Merged in ${pr.mergeCommitSha}; risk ${g.risk}.`, {
           "Request-Id": request.id,
-          "Approved-By": decision.approvedBy,
+          "Approved-By": g.approvedBy,
           "Expires-At": expiresAt,
           "Aws-Resource": result.resources,
-          Risk: plan.verdict.risk,
+          Risk: g.risk,
         }),
       };
     }).then((o) => {
@@ -304,30 +340,36 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
     await retried(() => grants.revoke(result), 3);
     const reason = `the grant could not be recorded (${e instanceof Error ? e.message : String(e)}), so it was revoked again`;
     // Best effort: the store that refused the grant's record may accept this one.
-    const recorded = await recordFailure(access, pr, { config, path, at: isoSeconds(now), reason, code: "record.write-failed", risk: plan.verdict.risk });
-    await failed(access, [pr.number, issueNumber], reason);
-    await deps.notifierFor?.(config).notify({ kind: "failed", request, reason: "the grant could not be recorded and was revoked" });
-    return { kind: "failed", reason, ...(recorded ? { recorded } : {}) };
+    const done = await runEffects(
+      [
+        failedRecord(pr, { config, path, at: isoSeconds(now), reason, code: "record.write-failed", risk: g.risk }),
+        ...failedEffects([pr.number, issueNumber], reason),
+        { kind: "notify", event: { kind: "failed", request, reason: "the grant could not be recorded and was revoked" } },
+      ],
+      ports(config),
+    );
+    return { kind: "failed", reason, ...(done.commits[0] ? { recorded: done.commits[0] } : {}) };
   }
 
-  await announceGrant(access, [pr.number, issueNumber], {
-    requester: request.requester,
-    account: parsed.account.alias ?? parsed.account.id,
-    expiresAt,
-    approvedBy: decision.approvedBy,
-    resources: result.resources,
-    ...(result.scheduleNote ? { scheduleNote: result.scheduleNote } : {}),
-  });
-  await deps.notifierFor?.(config).notify({ kind: "granted", request, approvedBy: decision.approvedBy, expiresAt, risk: plan.verdict.risk, ...(pr.htmlUrl ? { links: { pr: pr.htmlUrl } } : {}) });
+  await runEffects(
+    [
+      ...grantedEffects([pr.number, issueNumber], {
+        requester: request.requester,
+        account: g.account.alias ?? g.account.id,
+        expiresAt,
+        approvedBy: g.approvedBy,
+        resources: result.resources,
+        ...(result.scheduleNote ? { scheduleNote: result.scheduleNote } : {}),
+      }),
+      { kind: "notify", event: { kind: "granted", request, approvedBy: g.approvedBy, expiresAt, risk: g.risk, ...(pr.htmlUrl ? { links: { pr: pr.htmlUrl } } : {}) } },
+    ],
+    ports(config),
+  );
   return { kind: "granted", id: request.id, expiresAt, resources: result.resources };
 }
 
-/** The "Granted" comment and labels on the PR and the issue; idempotent (upserted by marker). */
-async function announceGrant(
-  access: AccessRepo,
-  numbers: number[],
-  g: { requester: string; account: string; expiresAt: string; approvedBy: string[]; resources: string[]; scheduleNote?: string },
-): Promise<void> {
+/** The "Granted" comment and state on the PR and the issue; idempotent (upserted by marker). */
+function grantedEffects(numbers: number[], g: { requester: string; account: string; expiresAt: string; approvedBy: string[]; resources: string[]; scheduleNote?: string }): Effect[] {
   const body = [
     MARKER.grant,
     `✅ **Granted** to ${quote(g.requester)} in account ${g.account} until **${g.expiresAt}** (approved by ${g.approvedBy.map((a) => quote(a)).join(", ")}).`,
@@ -335,18 +377,37 @@ async function announceGrant(
     `AWS resources: ${g.resources.map((r) => `\`${r}\``).join(", ")}.`,
     g.scheduleNote ? `\nNote: ${quote(g.scheduleNote, 500)}` : `\nAn EventBridge Scheduler schedule removes it at the expiry; \`/revoke\` ends it earlier.`,
   ].join("\n");
-  for (const n of new Set(numbers)) {
-    await access.upsertComment(n, MARKER.grant, body);
-    await access.setState(n, "active");
-  }
+  return [...new Set(numbers)].flatMap((n): Effect[] => [
+    { kind: "comment", issue: n, marker: MARKER.grant, body },
+    { kind: "state", issue: n, state: "active" },
+  ]);
 }
 
-async function failed(access: AccessRepo, numbers: number[], reason: string): Promise<void> {
+/** The "Grant failed" comment and state on the PR and the issue. */
+function failedEffects(numbers: number[], reason: string): Effect[] {
   const body = [MARKER.grant, `⚠️ **Grant failed.** ${quote(reason, 800)}`, "", "No access is attached. Fix the cause and open a new request; this one is recorded as failed."].join("\n");
-  for (const n of new Set(numbers)) {
-    await access.upsertComment(n, MARKER.grant, body);
-    await access.setState(n, "failed");
+  return [...new Set(numbers)].flatMap((n): Effect[] => [
+    { kind: "comment", issue: n, marker: MARKER.grant, body },
+    { kind: "state", issue: n, state: "failed" },
+  ]);
+}
+
+/**
+ * A refused merge, decided: the proposal on the default branch recorded `rejected` (when it reached
+ * it as a proposal: otherwise it would stay `proposed` there forever), the channels told (once the
+ * request is known), and "Not granted" with the state `blocked` on the PR and the issue. Pure.
+ */
+export function refusalEffects(r: { pr: Pick<MergedPr, "number">; problems: Problem[]; issue?: number; at: string; config?: Config; request?: AccessRequest; path?: string; record?: boolean }): Effect[] {
+  const reasons = r.problems.map(describeProblem);
+  const codes = codesOf(r.problems);
+  const out: Effect[] = [];
+  if (r.record && r.config && r.path) out.push(rejectedRecord(r.pr, { config: r.config, path: r.path, at: r.at, reasons, codes }));
+  if (r.config && r.request) out.push({ kind: "notify", event: { kind: "blocked", request: r.request, reasons } });
+  const body = [MARKER.grant, "⛔ **Not granted.** The merge was not turned into access because:", "", ...reasons.map((x) => `- ${quote(x, 600)}`), "", "Nothing was attached in AWS. Open a new request once this is fixed."].join("\n");
+  for (const n of new Set([r.pr.number, ...(r.issue ? [r.issue] : [])])) {
+    out.push({ kind: "comment", issue: n, marker: MARKER.grant, body }, { kind: "state", issue: n, state: "blocked" });
   }
+  return out;
 }
 
 /** Team memberships for the reviewers only: that is all verifyApproval needs to know. */
@@ -420,47 +481,45 @@ function approvalProblem(f: { rule: string; message: string; code?: ProblemCode 
 }
 
 /**
- * Records a refused merge: the proposal on the default branch becomes `rejected`, with the
- * reasons and the first rule's code in `closed`, and one `Rule:` trailer per code. Only a
- * proposed, readable file is changed (compare-and-swap); anything else is left as it is. Returns
- * the commit, or undefined when nothing was written (a failure to write is not the refusal's
- * business: the comment and the label still say "Not granted").
+ * A refused merge's record: the proposal becomes `rejected`, with the reasons and the first
+ * rule's code in `closed`, and one `Rule:` trailer per code. Only a proposed, readable file is
+ * changed; a failure to write does not stop the refusal being said (best effort).
  */
-async function recordRejected(access: AccessRepo, pr: MergedPr, r: { config: Config; path: string; at: string; reasons: string[]; codes: ProblemCode[] }): Promise<string | undefined> {
+function rejectedRecord(pr: Pick<MergedPr, "number">, r: { config: Config; path: string; at: string; reasons: string[]; codes: ProblemCode[] }): Effect {
   const reason = shorten(`Pull request #${pr.number} was merged but not granted: ${r.reasons.join("; ")}`);
-  return closeProposal(access, r.config, r.path, (request) => {
+  return closeProposal(r.config, r.path, `reject (${r.codes.join(", ") || "no code"})`, (request) => {
     const next = recordRejectedRecord(request, { at: r.at, reason, ...(r.codes[0] ? { code: r.codes[0] } : {}) });
     if (!next.ok) return next;
     return { ok: true, request: next.request, message: commitMessage(`jit-access: reject ${request.id}`, reason, { "Request-Id": request.id, "Closed-By": "jit-access", Rule: r.codes }) };
   });
 }
 
-/** Records a grant that failed and was rolled back: `failed`, with the code of the failure. */
-async function recordFailure(access: AccessRepo, pr: MergedPr, r: { config: Config; path: string; at: string; reason: string; code: ProblemCode; risk: string }): Promise<string | undefined> {
+/** A grant that failed and was rolled back: `failed`, with the code of the failure. */
+function failedRecord(pr: Pick<MergedPr, "mergeCommitSha">, r: { config: Config; path: string; at: string; reason: string; code: ProblemCode; risk: string }): Effect {
   const reason = shorten(r.reason);
-  return closeProposal(access, r.config, r.path, (request) => {
+  return closeProposal(r.config, r.path, `fail (${r.code})`, (request) => {
     const next = recordGrantFailed(request, { at: r.at, reason, code: r.code });
     if (!next.ok) return next;
     return { ok: true, request: next.request, message: commitMessage(`jit-access: fail ${request.id}`, `Merged in ${pr.mergeCommitSha}. ${reason}`, { "Request-Id": request.id, "Closed-By": "jit-access", Risk: r.risk, Rule: [r.code] }) };
   });
 }
 
-async function closeProposal(
-  access: AccessRepo,
-  config: Config,
-  path: string,
-  close: (request: AccessRequest) => { ok: true; request: AccessRequest; message: string } | { ok: false; message: string },
-): Promise<string | undefined> {
-  const written = await updateRecord(access, path, (current) => {
-    if (!current) return { kind: "skip", reason: "the request file is not on the default branch" };
-    const cur = parseRequestFile(current.text, { file: path, config });
-    if (!cur.ok || cur.example) return { kind: "skip", reason: "the request file on the default branch is not a readable request" };
-    if ((cur.request.status ?? "proposed") !== "proposed") return { kind: "skip", reason: `already ${cur.request.status}` };
-    const next = close(cur.request);
-    if (!next.ok) return { kind: "skip", reason: next.message };
-    return { kind: "write", text: dumpRequest(next.request, "Written by jit-access."), message: next.message };
-  }).catch(() => undefined);
-  return written?.kind === "written" ? written.result.commit : undefined;
+function closeProposal(config: Config, path: string, summary: string, close: (request: AccessRequest) => { ok: true; request: AccessRequest; message: string } | { ok: false; message: string }): Effect {
+  return {
+    kind: "record",
+    path,
+    summary,
+    bestEffort: true,
+    update: (current) => {
+      if (!current) return { kind: "skip", reason: "the request file is not on the default branch" };
+      const cur = parseRequestFile(current.text, { file: path, config });
+      if (!cur.ok || cur.example) return { kind: "skip", reason: "the request file on the default branch is not a readable request" };
+      if ((cur.request.status ?? "proposed") !== "proposed") return { kind: "skip", reason: `already ${cur.request.status}` };
+      const next = close(cur.request);
+      if (!next.ok) return { kind: "skip", reason: next.message };
+      return { kind: "write", text: dumpRequest(next.request, "Written by jit-access."), message: next.message };
+    },
+  };
 }
 
 /** closed.reason holds at most 1000 characters (the schema's limit). */

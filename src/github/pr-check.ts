@@ -12,12 +12,13 @@ import type { Problem } from "../domain/types.js";
 import { loadCatalogue } from "../iam-data.js";
 import { planRequest } from "../policy/pipeline.js";
 import { CHECK_NAME } from "./intake.js";
-import { isAccessRepo } from "./labels.js";
 import { readPrRef } from "./payloads.js";
 import { checkSummary, prBody, prBodyInvalid, problemList, prTitle } from "./messages.js";
 import type { RepoRef } from "./octokit-helpers.js";
-import { branchTip, loadCodeowners, loadRepoConfig } from "./repo-config.js";
-import { GitHubRecordStore } from "./store.js";
+import { loadCodeowners, loadRepoConfig } from "./repo-config.js";
+import { problem } from "../domain/problems.js";
+import type { AccessRepo } from "../lifecycle/ports.js";
+import { OctokitAccessRepo } from "./access-repo.js";
 
 export interface PrRef {
   number: number;
@@ -55,26 +56,25 @@ function issueOf(id: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export async function checkPullRequest(
-  octokit: ProbotOctokit,
-  repo: RepoRef,
-  pr: PrRef,
-  opts: { now: Date; appLogin: string; warnings?: Problem[] },
-): Promise<CheckOutcome> {
-  const { owner, repo: name } = repo;
-  const mine = isAppRequestPr(pr, repo, opts.appLogin);
-  const listed = await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo: name, pull_number: pr.number, per_page: 100 });
+export function checkPullRequest(octokit: ProbotOctokit, repo: RepoRef, pr: PrRef, opts: { now: Date; appLogin: string; warnings?: Problem[] }): Promise<CheckOutcome> {
+  return checkPull(new OctokitAccessRepo(octokit, repo), pr, opts);
+}
+
+/** The check against any AccessRepo. */
+export async function checkPull(access: AccessRepo, pr: PrRef, opts: { now: Date; appLogin: string; warnings?: Problem[] }): Promise<CheckOutcome> {
+  const mine = isAppRequestPr(pr, access, opts.appLogin);
+  const listed = await access.prFiles(pr.number);
   // The app's own request PRs are always judged: a push that drops the request file and changes
   // something else must fail the check, not go unchecked.
-  if (!mine && !touchesRequests(listed, pr.changedFiles)) return reportNoRequest(octokit, repo, pr);
+  if (!mine && !touchesRequests(listed.map((f) => ({ filename: f.path, ...(f.previousPath ? { previous_filename: f.previousPath } : {}) })), pr.changedFiles)) return reportNoRequest(access, pr);
 
   const describe = async (body: string, title?: string): Promise<void> => {
     if (!mine) return;
     const update = { ...(body !== pr.body ? { body } : {}), ...(title !== undefined && title !== pr.title ? { title } : {}) };
-    if (Object.keys(update).length) await octokit.rest.pulls.update({ owner, repo: name, pull_number: pr.number, ...update });
+    if (Object.keys(update).length) await access.updatePull(pr.number, update);
   };
   const report = async (ok: boolean, title: string, summary: string): Promise<CheckOutcome> => {
-    await octokit.rest.checks.create({ owner, repo: name, name: CHECK_NAME, head_sha: pr.headSha, status: "completed", conclusion: ok ? "success" : "failure", output: { title, summary: summary.slice(0, 65_000) } });
+    await access.createCheck({ name: CHECK_NAME, headSha: pr.headSha, conclusion: ok ? "success" : "failure", title, summary });
     return { kind: "checked", ok };
   };
   const issueFromBranch = issueOf(pr.headRef.slice("jit/".length));
@@ -83,45 +83,43 @@ export async function checkPullRequest(
     return report(false, `Invalid request: ${problems.length} problem(s)`, problemList(problems));
   };
 
-  const files: ChangedFile[] = listed.map((f) => ({ path: f.filename, status: f.status, previousPath: f.previous_filename ?? null }));
+  const files: ChangedFile[] = listed.map((f) => ({ path: f.path, status: f.status, previousPath: f.previousPath }));
   const fileProblem = checkChangedFiles(files, pr.changedFiles);
-  if (fileProblem) return invalid([{ path: "", message: fileProblem.message }]);
+  if (fileProblem) return invalid([problem(fileProblem.code, fileProblem.message)]);
   const path = files[0]!.path;
 
   // The rules come from the base branch as it is now: a PR cannot relax the config it is judged
   // by, and rules tightened after the PR was opened apply to it.
-  const rulesSha = await branchTip(octokit, repo, pr.baseRef);
-  const rulesStore = new GitHubRecordStore(octokit, { owner, repo: name, branch: rulesSha });
+  const rulesSha = await access.branchTip(pr.baseRef);
+  const rulesStore = { read: (p: string) => access.readAt(p, rulesSha) };
   const cfg = await loadRepoConfig(rulesStore);
   if (!cfg.ok) return invalid(cfg.problems);
   const config = cfg.config;
-  const headStore = new GitHubRecordStore(octokit, { owner, repo: name, branch: pr.headSha });
-  const file = await headStore.read(path);
-  if (!file) return invalid([{ path: "", message: `${path} is not in the head commit` }]);
+  const file = await access.readAt(path, pr.headSha);
+  if (!file) return invalid([problem("merge.file-missing", `${path} is not in the head commit`)]);
   const parsed = parseRequestFile(file.text, { file: path, config });
   if (!parsed.ok) return invalid(parsed.problems);
   if ((parsed.request.status ?? "proposed") !== "proposed") {
-    return invalid([{ path: "status", message: `status ${parsed.request.status}: a pull request may only propose a request; status, grant and closed are written by the app` }]);
+    return invalid([problem("record.not-proposed", `status ${parsed.request.status}: a pull request may only propose a request; status, grant and closed are written by the app`, "status")]);
   }
-  if (parsed.example) return invalid([{ path: "", message: `${path} is an example; examples are never granted — put the request under access-requests/<account>/<YYYY>/` }]);
+  if (parsed.example) return invalid([problem("merge.example", `${path} is an example; examples are never granted — put the request under access-requests/<account>/<YYYY>/`)]);
   if (mine && issueOf(parsed.request.id) !== issueFromBranch) {
-    return invalid([{ path: "id", message: `the request id ${parsed.request.id} does not belong to branch ${pr.headRef}; the request of issue #${issueFromBranch} must keep its id` }]);
+    return invalid([problem("github.branch-id-mismatch", `the request id ${parsed.request.id} does not belong to branch ${pr.headRef}; the request of issue #${issueFromBranch} must keep its id`, "id")]);
   }
 
   const plan = planRequest(loadCatalogue(), { request: parsed.request, config, accountId: parsed.account.id, now: opts.now, durationSeconds: parsed.durationSeconds });
   if (plan.generated && plan.verdict.ok && mine) {
     // Commit the generated policy to the app's own branch so reviewers approve exactly what is granted.
-    const branchStore = new GitHubRecordStore(octokit, { owner, repo: name, branch: pr.headRef });
-    const current = await branchStore.read(path);
+    const current = await access.readAt(path, pr.headRef);
     if (current && current.sha === file.sha) {
       const text = setTopLevelFields(current.text, { generator: plan.generator, policy: plan.policy });
-      const written = await branchStore.write(path, text, { message: `jit-access: add the generated policy to ${parsed.request.id}`, expectedSha: current.sha });
+      const written = await access.writeAt(pr.headRef, path, text, { message: `jit-access: add the generated policy to ${parsed.request.id}`, expectedSha: current.sha });
       await report(false, "Policy generated", "The app added the generated policy to the request file; the check runs again on that commit.");
       return { kind: "policy-added", commit: written.commit };
     }
   }
   if (plan.generated) {
-    return invalid([{ path: "policy", message: "the request file has no policy; run `npx jit-access plan --write` on it and push, so reviewers approve the exact policy" }]);
+    return invalid([problem("merge.no-policy", "the request file has no policy; run `npx jit-access plan --write` on it and push, so reviewers approve the exact policy", "policy")]);
   }
 
   const required = config.required_approvals[plan.verdict.risk];
@@ -152,19 +150,14 @@ export function touchesRequests(listed: ReadonlyArray<{ filename: string; previo
  * every other pull request. Only in an access repository: an app installed on every repository
  * of an organisation reports nothing elsewhere.
  */
-async function reportNoRequest(octokit: ProbotOctokit, repo: RepoRef, pr: PrRef): Promise<CheckOutcome> {
-  if (!(await isAccessRepo(octokit, repo))) return { kind: "ignored" };
-  await octokit.rest.checks.create({
-    owner: repo.owner,
-    repo: repo.repo,
+async function reportNoRequest(access: AccessRepo, pr: PrRef): Promise<CheckOutcome> {
+  if (!(await access.hasConfig())) return { kind: "ignored" };
+  await access.createCheck({
     name: CHECK_NAME,
-    head_sha: pr.headSha,
-    status: "completed",
+    headSha: pr.headSha,
     conclusion: "neutral",
-    output: {
-      title: "No access request in this pull request",
-      summary: "This pull request changes no request file (nothing under `access-requests/`), so jit-access has nothing to check. Changes to the config, CODEOWNERS and workflows are reviewed by their code owners, not by this check.",
-    },
+    title: "No access request in this pull request",
+    summary: "This pull request changes no request file (nothing under `access-requests/`), so jit-access has nothing to check. Changes to the config, CODEOWNERS and workflows are reviewed by their code owners, not by this check.",
   });
   return { kind: "no-request" };
 }

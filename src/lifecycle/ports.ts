@@ -6,7 +6,7 @@
 // spell out owner, repo or pagination.
 import type { Review } from "../domain/approvals.js";
 import type { IssueState } from "../domain/lifecycle.js";
-import type { RecordStore, StoredFile } from "../store/record-store.js";
+import type { RecordStore, StoredFile, WriteResult } from "../store/record-store.js";
 
 /** A file a pull request changes (pulls.listFiles). */
 export interface PrFile {
@@ -72,4 +72,13 @@ export interface AccessRepo extends RecordStore {
   /** Puts the issue in `state`: one state label (see applyState). */
   setState(issue: number, state: IssueState, onlyFrom?: readonly IssueState[]): Promise<void>;
   closeIssue(issue: number, reason: "completed" | "not_planned"): Promise<void>;
+  /** The commit a branch points at now. */
+  branchTip(branch: string): Promise<string>;
+  /** A write on another branch than the default (compare-and-swap on the blob sha, as `write`). */
+  writeAt(branch: string, path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult>;
+  updatePull(pr: number, update: { title?: string; body?: string }): Promise<void>;
+  /** A completed check run on a commit. */
+  createCheck(check: { name: string; headSha: string; conclusion: "success" | "failure" | "neutral"; title: string; summary: string }): Promise<void>;
+  /** Whether the repository has the jit-access config on its default branch (an access repository). */
+  hasConfig(): Promise<boolean>;
 }

@@ -152,6 +152,39 @@ export class MemoryAccessRepo extends MemoryRecordStore implements AccessRepo {
     if (facts) this.issues.set(issue, { ...facts, state: "closed" });
   }
 
+  readonly branches = new Map<string, string>();
+  readonly checks: Array<{ name: string; headSha: string; conclusion: string; title: string; summary: string }> = [];
+  readonly pullUpdates: Array<{ pr: number; title?: string; body?: string }> = [];
+
+  async branchTip(branch: string): Promise<string> {
+    const sha = this.branches.get(branch);
+    if (!sha) throw Object.assign(new Error(`no branch ${branch}`), { status: 404 });
+    return sha;
+  }
+
+  async writeAt(branch: string, path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult> {
+    if (branch === this.defaultBranch) return this.write(path, text, opts);
+    const files = this.refs.get(branch) ?? new Map<string, string>();
+    const current = files.get(path);
+    if ((current === undefined ? undefined : blobSha(current)) !== opts.expectedSha) throw new ConflictError(`${path} changed since it was read`);
+    files.set(path, text);
+    this.refs.set(branch, files);
+    const commit = createHash("sha1").update(`${branch} ${path} ${opts.message}`).digest("hex");
+    return { sha: blobSha(text), commit };
+  }
+
+  async updatePull(pr: number, update: { title?: string; body?: string }): Promise<void> {
+    this.pullUpdates.push({ pr, ...update });
+  }
+
+  async createCheck(check: { name: string; headSha: string; conclusion: "success" | "failure" | "neutral"; title: string; summary: string }): Promise<void> {
+    this.checks.push(check);
+  }
+
+  async hasConfig(): Promise<boolean> {
+    return this.files.has(".github/jit-access.yml");
+  }
+
   /** Sets files at a ref (a sha or a branch other than the default). */
   setRef(ref: string, files: Record<string, string>): void {
     this.refs.set(ref, new Map(Object.entries(files)));
