@@ -11,6 +11,7 @@ import { defineConfig } from "vitest/config";
 //   responses, conflicts).
 // Every test file not listed under e2e or faults is a unit test.
 const E2E = [
+  "test/activity-scenario.test.ts",
   "test/adoption-check.test.ts",
   "test/adoption-labels.test.ts",
   "test/app-notify.test.ts",
@@ -24,6 +25,7 @@ const E2E = [
   "test/aws-moto.test.ts",
   "test/demo.test.ts",
   "test/deploy-template.test.ts",
+  "test/docs-runnable.test.ts",
   "test/doctor-moto.test.ts",
   "test/doctor-scenario.test.ts",
   "test/doctor.test.ts",

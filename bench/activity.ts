@@ -62,5 +62,7 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)] ?? 0;
-console.log(`activity summary over ${EVENTS} events × ${ROUNDS} rounds (Node ${process.version}): ${last.granted.length} granted, ${last.used.length} used, ${last.deniedTotal} denied`);
+console.log(
+  `activity summary over ${EVENTS} events × ${ROUNDS} rounds (Node ${process.version}): ${last.granted.length} granted, ${last.used.length} used, ${last.deniedTotal} denied`,
+);
 console.log(`bench activity-summary events=${EVENTS} ms=${median.toFixed(1)} max_ms=${(times[times.length - 1] ?? 0).toFixed(1)}`);

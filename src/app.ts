@@ -1,9 +1,12 @@
 // The Probot app: webhook events → the handlers in src/github. Dependencies (AWS, clock, model)
 // are injected so scenario tests run the real app against fake GitHub and AWS.
 import type { ApplicationFunction, Context, Probot } from "probot";
+import { activityLookups } from "./aws/activity.js";
+import { defaultClientSettings } from "./aws/clients.js";
 import { createGrants } from "./aws/grants.js";
 import type { Grants } from "./aws/types.js";
 import type { Config } from "./domain/types.js";
+import type { ActivityLookupFn } from "./github/activity-closeout.js";
 import { handleRevokeComment } from "./github/commands.js";
 import { handleMergedPr } from "./github/grant.js";
 import { CHECK_NAME, handleAccessIssue, type Drafter } from "./github/intake.js";
@@ -22,7 +25,16 @@ export interface AppDeps {
   now: () => Date;
   drafter: Drafter;
   notifierFor: (config: Config) => Notifier;
+  /** The CloudTrail lookup for a revoked grant's activity; null: none (tests that do not look). */
+  activityFor: ((config: Config) => ActivityLookupFn) | null;
 }
+
+/**
+ * A webhook must answer GitHub within 10 seconds, and the activity runs after the revoke in the
+ * same delivery: a few pages at most, stopped after 5 seconds (the comment says so; the sweep and
+ * the console have no such limit).
+ */
+const WEBHOOK_ACTIVITY = { timeLimitMs: 5000, maxEvents: 500 };
 
 /** Drafting per the repository's config: Gemini when configured and keyed, else built-in. */
 export function defaultDrafter(env: Readonly<Record<string, string | undefined>>): Drafter {
@@ -112,6 +124,7 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
     now: overrides.now ?? (() => new Date()),
     drafter: overrides.drafter ?? defaultDrafter(process.env),
     notifierFor: overrides.notifierFor ?? ((config) => createNotifier(config, process.env)),
+    activityFor: overrides.activityFor !== undefined ? overrides.activityFor : (config) => activityLookups(config, defaultClientSettings(config.aws.region), { now: () => deps.now(), ...WEBHOOK_ACTIVITY }),
   };
   // The webhook secret is checked by the entries that own it (src/server.ts, src/index.ts for
   // `probot run`, src/lambda.ts); scenario tests load this function with their own secret.

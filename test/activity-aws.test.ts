@@ -3,7 +3,17 @@
 // the API reference; the first block checks the fake itself against it.
 import { CloudTrailClient, LookupEventsCommand, type CloudTrailClientConfig, type LookupEventsCommandInput } from "@aws-sdk/client-cloudtrail";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { activityClient, activityClients, activityLookups, consoleEventsUrl, dataEventTrails, createRateLimiter, lookupActivity, type ActivityTarget, type RateLimiter } from "../src/aws/activity.js";
+import {
+  activityClient,
+  activityClients,
+  activityLookups,
+  consoleEventsUrl,
+  dataEventTrails,
+  createRateLimiter,
+  lookupActivity,
+  type ActivityTarget,
+  type RateLimiter,
+} from "../src/aws/activity.js";
 import { permissionSetName } from "../src/aws/naming.js";
 import { codesOf } from "../src/domain/problems.js";
 import { createFakeAws } from "./support/fake-aws/index.js";
@@ -40,7 +50,13 @@ const target = (over: Partial<ActivityTarget> = {}): ActivityTarget => ({
 
 function userCalls(n: number, name = "alice", startMs = T0 + 60_000, account = HOME): void {
   for (let i = 0; i < n; i++) {
-    fake.recordEvent({ account, eventName: i % 2 ? "ListBuckets" : "GetBucketPolicy", eventSource: "s3.amazonaws.com", eventTime: new Date(startMs + i * 1000), identity: { type: "IAMUser", userName: name } });
+    fake.recordEvent({
+      account,
+      eventName: i % 2 ? "ListBuckets" : "GetBucketPolicy",
+      eventSource: "s3.amazonaws.com",
+      eventTime: new Date(startMs + i * 1000),
+      identity: { type: "IAMUser", userName: name },
+    });
   }
 }
 
@@ -49,7 +65,12 @@ describe("the fake's LookupEvents follows the API reference", () => {
 
   it("more than one lookup attribute is InvalidLookupAttributesException", async () => {
     await expect(
-      send({ LookupAttributes: [{ AttributeKey: "Username", AttributeValue: "a" }, { AttributeKey: "EventName", AttributeValue: "b" }] }),
+      send({
+        LookupAttributes: [
+          { AttributeKey: "Username", AttributeValue: "a" },
+          { AttributeKey: "EventName", AttributeValue: "b" },
+        ],
+      }),
     ).rejects.toMatchObject({ name: "InvalidLookupAttributesException" });
   });
 
@@ -69,7 +90,9 @@ describe("the fake's LookupEvents follows the API reference", () => {
     expect([...times].sort((a, b) => b - a)).toEqual(times);
     expect(first.NextToken).toBeDefined();
     clock.t += 1000;
-    await expect(send({ LookupAttributes: [{ AttributeKey: "Username", AttributeValue: "bob" }], NextToken: first.NextToken })).rejects.toMatchObject({ name: "InvalidNextTokenException" });
+    await expect(send({ LookupAttributes: [{ AttributeKey: "Username", AttributeValue: "bob" }], NextToken: first.NextToken })).rejects.toMatchObject({
+      name: "InvalidNextTokenException",
+    });
     clock.t += 1000;
     const second = await send({ LookupAttributes: [{ AttributeKey: "Username", AttributeValue: "alice" }], MaxResults: 50, NextToken: first.NextToken });
     expect(second.Events).toHaveLength(10);
@@ -91,7 +114,13 @@ describe("lookupActivity", () => {
   it("iam user: pages through every event of the window, at most 2 requests a second, none throttled", async () => {
     userCalls(120);
     userCalls(5, "alice", T0 - 3 * 3600_000); // before the grant
-    fake.recordEvent({ account: HOME, eventName: "ListBuckets", eventSource: "s3.amazonaws.com", eventTime: new Date(T0 + 5000), identity: { type: "AssumedRole", roleName: "other", sessionName: "alice" } });
+    fake.recordEvent({
+      account: HOME,
+      eventName: "ListBuckets",
+      eventSource: "s3.amazonaws.com",
+      eventTime: new Date(T0 + 5000),
+      identity: { type: "AssumedRole", roleName: "other", sessionName: "alice" },
+    });
     const start = clock.t;
     const r = await lookupActivity(client(), target(), { limiter, now: clock.now });
     expect(r.ok).toBe(true);
@@ -132,7 +161,10 @@ describe("lookupActivity", () => {
   });
 
   it("no permission is aws.activity-denied, naming cloudtrail:LookupEvents", async () => {
-    const denying = { send: async () => Promise.reject(Object.assign(new Error("User is not authorized to perform: cloudtrail:LookupEvents"), { name: "AccessDeniedException" })) };
+    const denying = {
+      send: async () =>
+        Promise.reject(Object.assign(new Error("User is not authorized to perform: cloudtrail:LookupEvents"), { name: "AccessDeniedException" })),
+    };
     const r = await lookupActivity(denying, target(), { limiter, now: clock.now });
     expect(r.ok).toBe(false);
     if (r.ok) return;
@@ -178,9 +210,27 @@ describe("lookupActivity", () => {
   it("identity center: only the user's sessions of this grant's permission set", async () => {
     const ps = permissionSetName("142-financial-reports");
     const at = (i: number) => new Date(T0 + i * 1000);
-    fake.recordEvent({ account: HOME, eventName: "DescribeInstances", eventSource: "ec2.amazonaws.com", eventTime: at(1), identity: { type: "AssumedRole", roleName: `AWSReservedSSO_${ps}_0123456789abcdef`, sessionName: "alice@example.com" } });
-    fake.recordEvent({ account: HOME, eventName: "DescribeVpcs", eventSource: "ec2.amazonaws.com", eventTime: at(2), identity: { type: "AssumedRole", roleName: "AWSReservedSSO_ReadOnly_0123456789abcdef", sessionName: "alice@example.com" } });
-    fake.recordEvent({ account: HOME, eventName: "DescribeVpcs", eventSource: "ec2.amazonaws.com", eventTime: at(3), identity: { type: "AssumedRole", roleName: `AWSReservedSSO_${ps}_0123456789abcdef`, sessionName: "bob@example.com" } });
+    fake.recordEvent({
+      account: HOME,
+      eventName: "DescribeInstances",
+      eventSource: "ec2.amazonaws.com",
+      eventTime: at(1),
+      identity: { type: "AssumedRole", roleName: `AWSReservedSSO_${ps}_0123456789abcdef`, sessionName: "alice@example.com" },
+    });
+    fake.recordEvent({
+      account: HOME,
+      eventName: "DescribeVpcs",
+      eventSource: "ec2.amazonaws.com",
+      eventTime: at(2),
+      identity: { type: "AssumedRole", roleName: "AWSReservedSSO_ReadOnly_0123456789abcdef", sessionName: "alice@example.com" },
+    });
+    fake.recordEvent({
+      account: HOME,
+      eventName: "DescribeVpcs",
+      eventSource: "ec2.amazonaws.com",
+      eventTime: at(3),
+      identity: { type: "AssumedRole", roleName: `AWSReservedSSO_${ps}_0123456789abcdef`, sessionName: "bob@example.com" },
+    });
     const r = await lookupActivity(client(), target({ principal: { kind: "sso_user", name: "alice@example.com" } }), { limiter, now: clock.now });
     expect(r.ok && r.value.events.map((e) => e.eventName)).toEqual(["DescribeInstances"]);
   });
@@ -200,7 +250,14 @@ describe("lookupActivity", () => {
     assume("ASIADURING", "bob-role", T0 + 3600_000);
     assume("ASIAOTHER", "other-role", T0 + 3600_000);
     const call = (key: string, atMs: number, name: string) =>
-      fake.recordEvent({ account: HOME, eventName: name, eventSource: "ec2.amazonaws.com", eventTime: new Date(atMs), accessKeyId: key, identity: { type: "AssumedRole", roleName: "bob-role", sessionName: "s" } });
+      fake.recordEvent({
+        account: HOME,
+        eventName: name,
+        eventSource: "ec2.amazonaws.com",
+        eventTime: new Date(atMs),
+        accessKeyId: key,
+        identity: { type: "AssumedRole", roleName: "bob-role", sessionName: "s" },
+      });
     call("ASIAEARLY", T0 - 3600_000, "DescribeRegions"); // before the window: not counted
     call("ASIAEARLY", T0 + 60_000, "DescribeInstances");
     call("ASIADURING", T0 + 2 * 3600_000, "StopInstances");
@@ -236,11 +293,52 @@ describe("lookupActivity", () => {
 
   it.each([
     ["no trail", [], []],
-    ["a management-only trail", [{ Name: "mgmt", TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/mgmt`, EventSelectors: [{ ReadWriteType: "All", IncludeManagementEvents: true, DataResources: [] }] }], []],
-    ["a trail with S3 data events", [{ Name: "objects", TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/objects`, EventSelectors: [{ DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3"] }] }] }], ["objects"]],
-    ["an advanced data selector", [{ Name: "adv", TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/adv`, AdvancedEventSelectors: [{ FieldSelectors: [{ Field: "eventCategory", Equals: ["Data"] }, { Field: "resources.type", Equals: ["AWS::S3::Object"] }] }] }], ["adv"]],
+    [
+      "a management-only trail",
+      [
+        {
+          Name: "mgmt",
+          TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/mgmt`,
+          EventSelectors: [{ ReadWriteType: "All", IncludeManagementEvents: true, DataResources: [] }],
+        },
+      ],
+      [],
+    ],
+    [
+      "a trail with S3 data events",
+      [
+        {
+          Name: "objects",
+          TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/objects`,
+          EventSelectors: [{ DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3"] }] }],
+        },
+      ],
+      ["objects"],
+    ],
+    [
+      "an advanced data selector",
+      [
+        {
+          Name: "adv",
+          TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/adv`,
+          AdvancedEventSelectors: [
+            {
+              FieldSelectors: [
+                { Field: "eventCategory", Equals: ["Data"] },
+                { Field: "resources.type", Equals: ["AWS::S3::Object"] },
+              ],
+            },
+          ],
+        },
+      ],
+      ["adv"],
+    ],
     ["an organization trail it may not read", [{ Name: "org", TrailARN: `arn:aws:cloudtrail:us-east-1:999999999999:trail/org` }], undefined],
-    ["more trails than it asks about", Array.from({ length: 6 }, (_, i) => ({ Name: `t${i}`, TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/t${i}` })), undefined],
+    [
+      "more trails than it asks about",
+      Array.from({ length: 6 }, (_, i) => ({ Name: `t${i}`, TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/t${i}` })),
+      undefined,
+    ],
   ])("data-event trails with %s", async (_name, trails, expected) => {
     fake.cloudtrail.trails.set(HOME, trails);
     expect(await dataEventTrails(client())).toEqual(expected);
@@ -248,9 +346,26 @@ describe("lookupActivity", () => {
 
   it("activityLookups: the closed request's principal, account, window and trails, and a console link", async () => {
     userCalls(3);
-    fake.cloudtrail.trails.set(HOME, [{ Name: "objects", TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/objects`, EventSelectors: [{ DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3"] }] }] }]);
+    fake.cloudtrail.trails.set(HOME, [
+      {
+        Name: "objects",
+        TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/objects`,
+        EventSelectors: [{ DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3"] }] }],
+      },
+    ]);
     const lookups = activityLookups(testConfig("iam"), fake.clientSettings, { now: () => new Date(clock.t), limiter, clientFor: () => client() });
-    const request = { ...testRequest(), status: "revoked" as const, grant: { approved_by: ["bob"], merge_commit: "a".repeat(40), granted_at: "2026-11-30T08:00:00Z", expires_at: "2026-11-30T16:00:00Z", aws: { mode: "iam" as const, account_id: HOME } }, closed: { at: "2026-11-30T16:00:00Z", reason: "done" } };
+    const request = {
+      ...testRequest(),
+      status: "revoked" as const,
+      grant: {
+        approved_by: ["bob"],
+        merge_commit: "a".repeat(40),
+        granted_at: "2026-11-30T08:00:00Z",
+        expires_at: "2026-11-30T16:00:00Z",
+        aws: { mode: "iam" as const, account_id: HOME },
+      },
+      closed: { at: "2026-11-30T16:00:00Z", reason: "done" },
+    };
     const { scope, result } = await lookups(request, 0);
     expect(result.ok && result.value.events.length).toBe(3);
     expect(scope).toMatchObject({ principal: { kind: "iam_user", name: "alice" }, accountId: HOME, region: "us-east-1", dataEventTrails: ["objects"] });
@@ -265,8 +380,15 @@ describe("lookupActivity", () => {
   });
 
   it("the console link filters like the lookup", () => {
-    const url = consoleEventsUrl("aws", "eu-west-1", { key: "Username", value: "alice@example.com" }, { from: "2026-11-30T08:00:00.000Z", to: "2026-11-30T16:00:00.000Z" });
-    expect(url).toBe("https://console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events?Username=alice%40example.com&StartTime=2026-11-30T08%3A00%3A00.000Z&EndTime=2026-11-30T16%3A00%3A00.000Z");
+    const url = consoleEventsUrl(
+      "aws",
+      "eu-west-1",
+      { key: "Username", value: "alice@example.com" },
+      { from: "2026-11-30T08:00:00.000Z", to: "2026-11-30T16:00:00.000Z" },
+    );
+    expect(url).toBe(
+      "https://console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events?Username=alice%40example.com&StartTime=2026-11-30T08%3A00%3A00.000Z&EndTime=2026-11-30T16%3A00%3A00.000Z",
+    );
     expect(consoleEventsUrl("aws-cn", "cn-north-1", { key: "Username", value: "a" }, { from: "x", to: "y" })).toMatch(/^https:\/\/console\.amazonaws\.cn\//);
   });
 });

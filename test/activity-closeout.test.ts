@@ -4,7 +4,8 @@
 import { createHash } from "node:crypto";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { closeoutActivity, type CloseoutDeps } from "../src/github/activity-closeout.js";
+import { activityPort, closeoutActivity, type CloseoutDeps } from "../src/github/activity-closeout.js";
+import { closeGrant } from "../src/lifecycle/close-grant.js";
 import { activityLookups, createRateLimiter, type ActivityLookupsOptions } from "../src/aws/activity.js";
 import { grantedActions } from "../src/policy/activity.js";
 import { configFromObject } from "../src/domain/config.js";
@@ -14,7 +15,7 @@ import type { AccessRequest, Config, PolicyDocument } from "../src/domain/types.
 import { loadCatalogue } from "../src/iam-data.js";
 import { ConflictError, type RecordStore, type StoredFile } from "../src/store/record-store.js";
 import { createFakeAws } from "./support/fake-aws/index.js";
-import { HOME, testConfig, testRequest } from "./support/fake-aws/fixtures.js";
+import { fakeGrants, HOME, seed, testConfig, testRequest } from "./support/fake-aws/fixtures.js";
 
 const fake = createFakeAws();
 afterAll(() => fake.restore());
@@ -51,7 +52,9 @@ class MemoryStore implements RecordStore {
 }
 
 /** 25 granted actions: 21 ecr actions, GetAuthorizationToken, and three s3 ones. */
-const ECR = grantedActions(catalogue, { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "ecr:*", Resource: "*" }] }).filter((a) => a !== "ecr:GetAuthorizationToken").slice(0, 21);
+const ECR = grantedActions(catalogue, { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "ecr:*", Resource: "*" }] })
+  .filter((a) => a !== "ecr:GetAuthorizationToken")
+  .slice(0, 21);
 const POLICY: PolicyDocument = {
   Version: "2012-10-17",
   Statement: [
@@ -64,7 +67,13 @@ function closed(status: "expired" | "revoked" = "revoked"): AccessRequest {
   return {
     ...testRequest({ policy: POLICY }),
     status,
-    grant: { approved_by: ["bob"], merge_commit: "a".repeat(40), granted_at: "2026-11-30T08:00:00Z", expires_at: "2026-11-30T16:00:00Z", aws: { mode: "iam", account_id: HOME } },
+    grant: {
+      approved_by: ["bob"],
+      merge_commit: "a".repeat(40),
+      granted_at: "2026-11-30T08:00:00Z",
+      expires_at: "2026-11-30T16:00:00Z",
+      aws: { mode: "iam", account_id: HOME },
+    },
     closed: { at: "2026-11-30T12:00:00Z", reason: "done", by: "alice" },
   };
 }
@@ -101,11 +110,40 @@ function holderUsed(): void {
   const alice = { type: "IAMUser" as const, userName: "alice" };
   const at = (m: number) => new Date(Date.parse("2026-11-30T08:00:00Z") + m * 60_000);
   fake.recordEvent({ account: HOME, eventName: "GetAuthorizationToken", eventSource: "ecr.amazonaws.com", eventTime: at(5), identity: alice });
-  for (let i = 0; i < 4; i++) fake.recordEvent({ account: HOME, eventName: "ListObjectsV2", eventSource: "s3.amazonaws.com", eventTime: at(10 + i), identity: alice, resources: [{ ResourceType: "AWS::S3::Bucket", ResourceName: "financial-reports" }] });
-  fake.recordEvent({ account: HOME, eventName: "GetBucketPolicy", eventSource: "s3.amazonaws.com", eventTime: at(20), identity: alice, resources: [{ ResourceType: "AWS::S3::Bucket", ResourceName: "financial-reports" }] });
-  fake.recordEvent({ account: HOME, eventName: "PutBucketPolicy", eventSource: "s3.amazonaws.com", eventTime: at(30), identity: alice, errorCode: "AccessDenied", resources: [{ ResourceType: "AWS::S3::Bucket", ResourceName: "financial-reports" }] });
+  for (let i = 0; i < 4; i++)
+    fake.recordEvent({
+      account: HOME,
+      eventName: "ListObjectsV2",
+      eventSource: "s3.amazonaws.com",
+      eventTime: at(10 + i),
+      identity: alice,
+      resources: [{ ResourceType: "AWS::S3::Bucket", ResourceName: "financial-reports" }],
+    });
+  fake.recordEvent({
+    account: HOME,
+    eventName: "GetBucketPolicy",
+    eventSource: "s3.amazonaws.com",
+    eventTime: at(20),
+    identity: alice,
+    resources: [{ ResourceType: "AWS::S3::Bucket", ResourceName: "financial-reports" }],
+  });
+  fake.recordEvent({
+    account: HOME,
+    eventName: "PutBucketPolicy",
+    eventSource: "s3.amazonaws.com",
+    eventTime: at(30),
+    identity: alice,
+    errorCode: "AccessDenied",
+    resources: [{ ResourceType: "AWS::S3::Bucket", ResourceName: "financial-reports" }],
+  });
   // Not the holder, and outside the window: neither counts.
-  fake.recordEvent({ account: HOME, eventName: "ListBuckets", eventSource: "s3.amazonaws.com", eventTime: at(40), identity: { type: "IAMUser", userName: "carol" } });
+  fake.recordEvent({
+    account: HOME,
+    eventName: "ListBuckets",
+    eventSource: "s3.amazonaws.com",
+    eventTime: at(40),
+    identity: { type: "IAMUser", userName: "carol" },
+  });
   fake.recordEvent({ account: HOME, eventName: "ListBuckets", eventSource: "s3.amazonaws.com", eventTime: at(-60), identity: alice });
 }
 
@@ -118,7 +156,13 @@ const recorded = () => {
 describe("closeoutActivity", () => {
   it("3 of 25 actions used and one AccessDenied: the record's activity and the closing comment", async () => {
     holderUsed();
-    fake.cloudtrail.trails.set(HOME, [{ Name: "objects", TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/objects`, EventSelectors: [{ DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3"] }] }] }]);
+    fake.cloudtrail.trails.set(HOME, [
+      {
+        Name: "objects",
+        TrailARN: `arn:aws:cloudtrail:us-east-1:${HOME}:trail/objects`,
+        EventSelectors: [{ DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3"] }] }],
+      },
+    ]);
     const out = await closeoutActivity(deps(), PATH, ID);
     expect(out.kind).toBe("done");
     const a = recorded().activity;
@@ -200,7 +244,11 @@ describe("closeoutActivity", () => {
   });
 
   it("a store that cannot be read is a skipped close-out, never thrown", async () => {
-    const out = await closeoutActivity(deps({ store: { read: async () => Promise.reject(new Error("git is down")), list: store.list.bind(store), write: store.write.bind(store) } }), PATH, ID);
+    const out = await closeoutActivity(
+      deps({ store: { read: async () => Promise.reject(new Error("git is down")), list: store.list.bind(store), write: store.write.bind(store) } }),
+      PATH,
+      ID,
+    );
     expect(out).toEqual({ kind: "skipped", reason: "activity look-up failed unexpectedly: git is down" });
     expect(posted).toEqual([]);
   });
@@ -229,5 +277,54 @@ describe("closeoutActivity", () => {
       ID,
     );
     expect(out.kind === "done" && out.record).toMatchObject({ status: "unavailable", code: "aws.activity-unavailable" });
+  });
+});
+
+describe("closeGrant's activity port", () => {
+  function active(): void {
+    const r = closed();
+    store.files.set(PATH, dumpRequest({ ...r, status: "active", closed: undefined } as unknown as AccessRequest, "Written by jit-access."));
+  }
+
+  it("runs after the record is written and GitHub told, on the closed record", async () => {
+    seed(fake);
+    active();
+    holderUsed();
+    const order: string[] = [];
+    const port = activityPort({ config, store, lookup: deps().lookup, now: () => new Date(clock.t) });
+    const r = await closeGrant(
+      {
+        store,
+        config,
+        grants: fakeGrants(fake, config),
+        github: { closed: async () => void order.push("github") },
+        activity: async (file, id) => {
+          order.push(`activity ${id}`);
+          return port?.(file, id);
+        },
+      },
+      { kind: "revoked", file: PATH, id: ID, at: new Date(clock.t), reason: "done", by: "alice", closedBy: "alice" },
+    );
+    expect(r.kind).toBe("closed");
+    expect(order).toEqual(["github", `activity ${ID}`]);
+    expect(recorded()).toMatchObject({ status: "revoked", activity: { status: "summarised", total: 7 } });
+    expect(store.commits.map((m) => m.split("\n")[0])).toEqual([`jit-access: revoke ${ID}`, `jit-access: activity of ${ID}`]);
+  });
+
+  it("an activity port that throws does not change the close's outcome", async () => {
+    seed(fake);
+    active();
+    const r = await closeGrant(
+      { store, config, grants: fakeGrants(fake, config), activity: async () => Promise.reject(new Error("boom")) },
+      { kind: "revoked", file: PATH, id: ID, at: new Date(clock.t), reason: "done", closedBy: "alice" },
+    );
+    expect(r.kind).toBe("closed");
+    expect(recorded().status).toBe("revoked");
+  });
+
+  it("no port when the config turns activity off", () => {
+    const r = configFromObject({ ...JSON.parse(JSON.stringify(config)), activity: { enabled: false } });
+    if (!r.ok) throw new Error("config");
+    expect(activityPort({ config: r.config, store, lookup: deps().lookup, now: () => new Date(clock.t) })).toBeUndefined();
   });
 });

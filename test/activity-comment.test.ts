@@ -13,8 +13,16 @@ const URL_ = "https://console.aws.amazon.com/cloudtrailv2/home?region=us-east-1#
 const policy: PolicyDocument = {
   Version: "2012-10-17",
   Statement: [
-    { Effect: "Allow", Action: ["s3:GetObject", "s3:ListBucket", "s3:GetBucketPolicy", "s3:GetBucketTagging"], Resource: ["arn:aws:s3:::financial-reports", "arn:aws:s3:::financial-reports/*"] },
-    { Effect: "Allow", Action: ["logs:GetLogEvents", "logs:DescribeLogStreams", "logs:FilterLogEvents"], Resource: "arn:aws:logs:us-east-1:111111111111:log-group:app:*" },
+    {
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:ListBucket", "s3:GetBucketPolicy", "s3:GetBucketTagging"],
+      Resource: ["arn:aws:s3:::financial-reports", "arn:aws:s3:::financial-reports/*"],
+    },
+    {
+      Effect: "Allow",
+      Action: ["logs:GetLogEvents", "logs:DescribeLogStreams", "logs:FilterLogEvents"],
+      Resource: "arn:aws:logs:us-east-1:111111111111:log-group:app:*",
+    },
   ],
 };
 const request = {
@@ -28,10 +36,23 @@ const events: ActivityEvent[] = [
   { eventTime: at(1), eventSource: "s3.amazonaws.com", eventName: "ListObjectsV2", resources: ["arn:aws:s3:::financial-reports"] },
   { eventTime: at(2), eventSource: "s3.amazonaws.com", eventName: "ListObjectsV2", resources: ["arn:aws:s3:::financial-reports"] },
   { eventTime: at(3), eventSource: "logs.amazonaws.com", eventName: "GetLogEvents", resources: ["app"] },
-  { eventTime: at(7), eventSource: "s3.amazonaws.com", eventName: "PutObject", errorCode: "AccessDenied", resources: ["arn:aws:s3:::financial-reports/q4.csv"] },
+  {
+    eventTime: at(7),
+    eventSource: "s3.amazonaws.com",
+    eventName: "PutObject",
+    errorCode: "AccessDenied",
+    resources: ["arn:aws:s3:::financial-reports/q4.csv"],
+  },
   { eventTime: at(0), eventSource: "signin.amazonaws.com", eventName: "ConsoleLogin" },
 ];
-const base = (outcome: ActivityCommentInput["outcome"]): ActivityCommentInput => ({ request, principal: { kind: "iam_user", name: "alice" }, accountId: "111111111111", region: "us-east-1", consoleUrl: URL_, outcome });
+const base = (outcome: ActivityCommentInput["outcome"]): ActivityCommentInput => ({
+  request,
+  principal: { kind: "iam_user", name: "alice" },
+  accountId: "111111111111",
+  region: "us-east-1",
+  consoleUrl: URL_,
+  outcome,
+});
 const window = { from: "2026-11-30T08:55:00.000Z", to: "2026-11-30T17:05:00.000Z" };
 
 describe("activityComment", () => {
@@ -49,7 +70,12 @@ describe("activityComment", () => {
   });
 
   it("an outage: says activity is unavailable, that the grant was closed, and links the console", () => {
-    const text = activityComment(base({ ok: false, problems: [problem("aws.activity-unavailable", "CloudTrail LookupEvents failed in account 111111111111 (InternalServerException: boom)")] }));
+    const text = activityComment(
+      base({
+        ok: false,
+        problems: [problem("aws.activity-unavailable", "CloudTrail LookupEvents failed in account 111111111111 (InternalServerException: boom)")],
+      }),
+    );
     expect(text).toContain("**Activity unavailable**");
     expect(text).toContain("The grant was closed all the same.");
     expect(text).toContain("`aws.activity-unavailable`");
@@ -70,7 +96,10 @@ describe("activityComment", () => {
   });
 
   it("role mode names the sessions and says whoever opened them is counted", () => {
-    const text = activityComment({ ...base({ ok: true, summary: summariseActivity(catalogue, policy, events), window, sessions: 2 }), principal: { kind: "iam_role", name: "bob-role" } });
+    const text = activityComment({
+      ...base({ ok: true, summary: summariseActivity(catalogue, policy, events), window, sessions: 2 }),
+      principal: { kind: "iam_role", name: "bob-role" },
+    });
     expect(text).toContain("sessions of IAM role `bob-role` — 2 sessions, whoever opened them");
   });
 
@@ -89,7 +118,10 @@ describe("activityComment", () => {
     [["objects"], "The trail `objects` records data events"],
     [["a", "b"], "The trails `a`, `b` record data events"],
   ])("data-event trails %j are said", (trails, words) => {
-    const text = activityComment({ ...base({ ok: true, summary: summariseActivity(catalogue, policy, events), window }), ...(trails ? { dataEventTrails: trails } : {}) });
+    const text = activityComment({
+      ...base({ ok: true, summary: summariseActivity(catalogue, policy, events), window }),
+      ...(trails ? { dataEventTrails: trails } : {}),
+    });
     expect(text).toContain(words);
   });
 
@@ -97,7 +129,10 @@ describe("activityComment", () => {
     const hostile = fc.constantFrom("@octocat", "<img src=x>", "a`b`c", "#1 closes #2", "x\ny", "[link](http://e)", "](x)");
     fc.assert(
       fc.property(hostile, hostile, hostile, (resource, errorCode, name) => {
-        const evs: ActivityEvent[] = [{ eventTime: at(1), eventSource: "s3.amazonaws.com", eventName: name, errorCode: `AccessDenied${errorCode}`, resources: [resource] }, { eventTime: at(2), eventSource: "s3.amazonaws.com", eventName: "GetObject", errorCode: "AccessDenied", resources: [resource] }];
+        const evs: ActivityEvent[] = [
+          { eventTime: at(1), eventSource: "s3.amazonaws.com", eventName: name, errorCode: `AccessDenied${errorCode}`, resources: [resource] },
+          { eventTime: at(2), eventSource: "s3.amazonaws.com", eventName: "GetObject", errorCode: "AccessDenied", resources: [resource] },
+        ];
         const text = activityComment(base({ ok: true, summary: summariseActivity(catalogue, policy, evs), window }));
         const body = text.split("\n").filter((l) => !l.startsWith(ACTIVITY_MARKER));
         for (const line of body) {

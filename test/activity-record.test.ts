@@ -19,7 +19,13 @@ function closedRequest(activity?: ActivityRecord, status: AccessRequest["status"
   return {
     ...testRequest(),
     status,
-    grant: { approved_by: ["bob"], merge_commit: "a".repeat(40), granted_at: "2026-11-30T08:00:00Z", expires_at: "2026-11-30T16:00:00Z", aws: { mode: "iam", account_id: HOME } },
+    grant: {
+      approved_by: ["bob"],
+      merge_commit: "a".repeat(40),
+      granted_at: "2026-11-30T08:00:00Z",
+      expires_at: "2026-11-30T16:00:00Z",
+      aws: { mode: "iam", account_id: HOME },
+    },
     ...(status === "expired" || status === "revoked" ? { closed: { at: "2026-11-30T16:00:00Z", reason: "expired" } } : {}),
     ...(activity ? { activity } : {}),
   };
@@ -36,7 +42,12 @@ describe("the activity record", () => {
     ["signin.amazonaws.com", "ConsoleLogin"],
   ];
   const events = fc.array(
-    fc.record({ op: fc.constantFrom(...ops), denied: fc.boolean(), second: fc.integer({ min: 0, max: 28_000 }), resource: fc.option(fc.constantFrom("arn:aws:s3:::financial-reports", "i-0123"), { nil: undefined }) }),
+    fc.record({
+      op: fc.constantFrom(...ops),
+      denied: fc.boolean(),
+      second: fc.integer({ min: 0, max: 28_000 }),
+      resource: fc.option(fc.constantFrom("arn:aws:s3:::financial-reports", "i-0123"), { nil: undefined }),
+    }),
     { maxLength: 80 },
   );
 
@@ -50,7 +61,9 @@ describe("the activity record", () => {
           ...(r.denied ? { errorCode: "AccessDenied" } : {}),
           ...(r.resource ? { resources: [r.resource] } : {}),
         }));
-        const policy = wide ? { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: ["s3:*", "ec2:Describe*"], Resource: "*" }] } : testPolicy();
+        const policy = wide
+          ? { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: ["s3:*", "ec2:Describe*"], Resource: "*" }] }
+          : testPolicy();
         const summary = summariseActivity(catalogue, policy, evs);
         const record = activityRecord(summary, facts);
         expect(validateRequestShape(closedRequest(record))).toEqual([]);
@@ -88,7 +101,9 @@ describe("the activity record", () => {
   });
 
   it("dumpRequest keeps activity (after closed) and the file parses back", () => {
-    const summary = summariseActivity(catalogue, testPolicy(), [{ eventTime: "2026-11-30T09:00:00.000Z", eventSource: "s3.amazonaws.com", eventName: "ListObjectsV2" }]);
+    const summary = summariseActivity(catalogue, testPolicy(), [
+      { eventTime: "2026-11-30T09:00:00.000Z", eventSource: "s3.amazonaws.com", eventName: "ListObjectsV2" },
+    ]);
     const request = closedRequest(activityRecord(summary, facts));
     const text = dumpRequest(request);
     expect(text.indexOf("\nactivity:")).toBeGreaterThan(text.indexOf("\nclosed:"));

@@ -11,8 +11,16 @@ const catalogue = loadCatalogue();
 const POLICY: PolicyDocument = {
   Version: "2012-10-17",
   Statement: [
-    { Effect: "Allow", Action: ["s3:GetObject", "s3:ListBucket", "s3:GetBucketPolicy", "s3:GetBucketTagging", "s3:GetBucketAcl"], Resource: ["arn:aws:s3:::financial-reports", "arn:aws:s3:::financial-reports/*"] },
-    { Effect: "Allow", Action: ["logs:GetLogEvents", "logs:DescribeLogStreams", "logs:FilterLogEvents"], Resource: "arn:aws:logs:us-east-1:111111111111:log-group:app:*" },
+    {
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:ListBucket", "s3:GetBucketPolicy", "s3:GetBucketTagging", "s3:GetBucketAcl"],
+      Resource: ["arn:aws:s3:::financial-reports", "arn:aws:s3:::financial-reports/*"],
+    },
+    {
+      Effect: "Allow",
+      Action: ["logs:GetLogEvents", "logs:DescribeLogStreams", "logs:FilterLogEvents"],
+      Resource: "arn:aws:logs:us-east-1:111111111111:log-group:app:*",
+    },
   ],
 };
 const ev = (eventSource: string, eventName: string): ActivityEvent => ({ eventTime: "2026-11-30T09:00:00.000Z", eventSource, eventName });
@@ -20,9 +28,22 @@ const ev = (eventSource: string, eventName: string): ActivityEvent => ({ eventTi
 function past(id: string, events: ActivityEvent[], over: Partial<AccessRequest> = {}, closedAt = "2026-11-30T16:00:00Z"): AccessRequest {
   const summary = summariseActivity(catalogue, POLICY, events);
   return {
-    ...testRequest({ id, policy: POLICY, request: [{ service: "s3", access: ["read", "list"], resources: ["financial-reports"] }, { service: "logs", access: ["read"], resources: ["app"] }] }),
+    ...testRequest({
+      id,
+      policy: POLICY,
+      request: [
+        { service: "s3", access: ["read", "list"], resources: ["financial-reports"] },
+        { service: "logs", access: ["read"], resources: ["app"] },
+      ],
+    }),
     status: "expired",
-    grant: { approved_by: ["bob"], merge_commit: "a".repeat(40), granted_at: "2026-11-30T08:00:00Z", expires_at: closedAt, aws: { mode: "iam", account_id: HOME } },
+    grant: {
+      approved_by: ["bob"],
+      merge_commit: "a".repeat(40),
+      granted_at: "2026-11-30T08:00:00Z",
+      expires_at: closedAt,
+      aws: { mode: "iam", account_id: HOME },
+    },
     closed: { at: closedAt, reason: "expired" },
     activity: activityRecord(summary, { lookedUpAt: closedAt, window: { from: "2026-11-30T08:00:00Z", to: closedAt } }),
     ...over,
@@ -56,7 +77,17 @@ describe("rightSize", () => {
     ["another requester", { requester: "carol" }],
     ["another account", { account: "other" }],
     ["other resources", { request: [{ service: "s3", access: ["read" as const], resources: ["other-bucket"] }] }],
-    ["no summarised activity", { activity: { status: "unavailable" as const, code: "aws.activity-unavailable", looked_up_at: "2026-11-30T16:00:00Z", data_events_visible: false as const } }],
+    [
+      "no summarised activity",
+      {
+        activity: {
+          status: "unavailable" as const,
+          code: "aws.activity-unavailable",
+          looked_up_at: "2026-11-30T16:00:00Z",
+          data_events_visible: false as const,
+        },
+      },
+    ],
   ])("no suggestion from a grant with %s", (_name, over) => {
     expect(rightSize(catalogue, [past("140-financial-reports", [ev("s3.amazonaws.com", "ListObjectsV2")], over as Partial<AccessRequest>)], next)).toEqual([]);
   });
@@ -74,7 +105,9 @@ describe("rightSize", () => {
   });
 
   it("property: the suggestion lies within the last grant and, for s3 (no companions), names only used actions", () => {
-    const ops = fc.constantFrom(...["ListObjectsV2", "GetObject", "GetBucketPolicy", "GetBucketTagging", "GetBucketAcl", "PutObject"].map((n) => ev("s3.amazonaws.com", n)));
+    const ops = fc.constantFrom(
+      ...["ListObjectsV2", "GetObject", "GetBucketPolicy", "GetBucketTagging", "GetBucketAcl", "PutObject"].map((n) => ev("s3.amazonaws.com", n)),
+    );
     const granted = new Set(grantedActions(catalogue, POLICY));
     fc.assert(
       fc.property(fc.array(ops, { maxLength: 12 }), (events) => {

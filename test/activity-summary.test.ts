@@ -86,10 +86,13 @@ describe("granted actions", () => {
   it("an unconditional Deny on * takes actions away; a conditional one does not", () => {
     const g = grantedActions(
       catalogue,
-      policy(["s3:GetObject", "s3:PutObject", "s3:ListBucket"], [
-        { Effect: "Deny", Action: "s3:PutObject", Resource: "*" },
-        { Effect: "Deny", Action: "s3:ListBucket", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } },
-      ]),
+      policy(
+        ["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
+        [
+          { Effect: "Deny", Action: "s3:PutObject", Resource: "*" },
+          { Effect: "Deny", Action: "s3:ListBucket", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } },
+        ],
+      ),
     );
     expect(g).toEqual(["s3:GetObject", "s3:ListBucket"]);
   });
@@ -152,7 +155,19 @@ describe("summariseActivity", () => {
     ["signin.amazonaws.com", "ConsoleLogin"],
     ["sts.amazonaws.com", "GetCallerIdentity"],
   ];
-  const grantable = ["s3:ListAllMyBuckets", "s3:GetBucketPolicy", "s3:GetObject", "s3:PutObject", "s3:ListBucket", "ec2:DescribeInstances", "ec2:StartInstances", "logs:GetLogEvents", "logs:DescribeLogStreams", "lambda:GetFunction", "ecr:GetAuthorizationToken"];
+  const grantable = [
+    "s3:ListAllMyBuckets",
+    "s3:GetBucketPolicy",
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:ListBucket",
+    "ec2:DescribeInstances",
+    "ec2:StartInstances",
+    "logs:GetLogEvents",
+    "logs:DescribeLogStreams",
+    "lambda:GetFunction",
+    "ecr:GetAuthorizationToken",
+  ];
   const event = fc.record({
     op: fc.constantFrom(...known),
     errorCode: fc.option(fc.constantFrom("AccessDenied", "Client.UnauthorizedOperation", "NoSuchBucket"), { nil: undefined }),

@@ -164,14 +164,6 @@ const ROLE = `arn:aws:iam::${ACCOUNT}:role/app`;
 /** Codes that guard against a library failing in a way no known input triggers. */
 const DEFENSIVE: Record<string, string> = {
   "form.unreadable": "@github/issue-parser throwing on a body whose headings already passed our own check",
-  // Judged only when a merged request file is granted (src/github/grant.ts), after the same file
-  // passed the PR check: the merge suites drive them.
-  "request.example": "a merged file that is an example (the PR check refuses it first)",
-  "request.no-policy": "a merged file without a policy (the PR check adds one before review)",
-  "request.duration": "a merged file whose duration no longer parses (the PR check refuses it first)",
-  "config.invalid": "the merge handler's label for a config problem that carries no code of its own",
-  "request.invalid": "the merge handler's label for a request problem that carries no code of its own",
-  "guardrail.refused": "the merge handler's label for a verdict error that carries no code of its own",
 };
 
 const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {

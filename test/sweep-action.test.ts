@@ -2,6 +2,7 @@
 // through the contents API, GitHub notified) against the fake GitHub on 127.0.0.1 and the fake
 // AWS: the due grant's issue is commented on and closed as completed, its labels swapped; the
 // record is committed on the default branch; the job summary is written; a dry run changes nothing.
+import { ACTIVITY_MARKER } from "../src/github/activity-comment.js";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, normalize } from "node:path";
@@ -120,14 +121,19 @@ describe("the sweep Action", () => {
     const path = recordPath(due.id);
     expect(gh.readFile(REPO, path)).toMatch(/^status: expired$/m);
     const commits = gh.commits(REPO, { path });
-    expect(commits).toHaveLength(2);
-    expect(commits[0]!.author).toBe("jit-access[bot]");
-    expect(parseTrailers(commits[0]!.message)).toMatchObject({ "Request-Id": [due.id], "Closed-By": ["jit-access sweep"] });
+    // Newest first: the grant's activity, then the expiry.
+    expect(commits).toHaveLength(3);
+    expect(commits[0]!.message).toMatch(new RegExp(`^jit-access: activity of ${due.id}\n`));
+    expect(commits[1]!.author).toBe("jit-access[bot]");
+    expect(parseTrailers(commits[1]!.message)).toMatchObject({ "Request-Id": [due.id], "Closed-By": ["jit-access sweep"] });
 
     const issue = gh.issueState(REPO, 1);
     expect([issue.state, issue.state_reason]).toEqual(["closed", "completed"]);
     expect(issue.labels).toEqual(["jit:expired"]);
-    expect(issue.comments.map((c) => [c.user, c.body.split("\n")[0]])).toEqual([["jit-access[bot]", SWEEP_MARKER]]);
+    expect(issue.comments.map((c) => [c.user, c.body.split("\n")[0]])).toEqual([
+      ["jit-access[bot]", SWEEP_MARKER],
+      ["jit-access[bot]", ACTIVITY_MARKER],
+    ]);
     expect(issue.comments[0]!.body).toContain("**Expired.**");
     expect(gh.issueState(REPO, pr).labels).toEqual(["jit:expired"]);
     expect(gh.issueState(REPO, 2)).toMatchObject({ state: "open", labels: ["jit:active"] });
@@ -136,8 +142,8 @@ describe("the sweep Action", () => {
     // A rerun has nothing to do and says nothing twice.
     const again = await runAction(actionEnv(), { write: () => undefined });
     expect(again).toBe(0);
-    expect(gh.issueState(REPO, 1).comments).toHaveLength(1);
-    expect(gh.commits(REPO, { path })).toHaveLength(2);
+    expect(gh.issueState(REPO, 1).comments).toHaveLength(2);
+    expect(gh.commits(REPO, { path })).toHaveLength(3);
   });
 
   it("bad inputs fail with an ::error:: line", async () => {

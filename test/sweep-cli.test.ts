@@ -91,7 +91,9 @@ describe("jit-access sweep", () => {
     expect(r.stderr).toBe("");
     const out = JSON.parse(r.stdout) as { due: Array<Record<string, unknown>>; drift: unknown[]; ok: boolean; active: number };
     expect(out.ok).toBe(true);
-    expect(out.due).toEqual([expect.objectContaining({ id: "7-due", result: "expired", notified: false, commit: repo.head() })]);
+    // The expiry's commit, then the grant's activity on top of it.
+    expect(out.due).toEqual([expect.objectContaining({ id: "7-due", result: "expired", notified: false, commit: repo.git("rev-parse", "HEAD~1").trim() })]);
+    expect(repo.git("log", "-1", "--format=%s").trim()).toBe("jit-access: activity of 7-due");
     expect(out.drift).toEqual([]);
     expect(out.active).toBe(1);
     expect(r.code).toBe(0);
@@ -139,7 +141,8 @@ describe("jit-access revoke", () => {
     const text = readFileSync(join(repo.dir, recordPath("8-later")), "utf8");
     expect(text).toMatch(/^status: revoked$/m);
     expect(text).toMatch(/reason: done early\n {2}by: bob/);
-    expect(parseTrailers(repo.git("log", "-1", "--format=%B"))).toMatchObject({ "Request-Id": ["8-later"], "Closed-By": ["bob"] });
+    expect(parseTrailers(repo.git("log", "-1", "--skip=1", "--format=%B"))).toMatchObject({ "Request-Id": ["8-later"], "Closed-By": ["bob"] });
+    expect(text).toMatch(/^activity:\n {2}status: summarised$/m);
 
     const twice = await runCli(["revoke", "8-later", "--reason", "again"], repo.dir);
     expect([twice.code, twice.stdout]).toEqual([1, "✗ 8-later is revoked, not active; nothing to revoke\n"]);

@@ -16,7 +16,17 @@
 // Limits that are AWS's: 2 LookupEvents requests per second per account and region (a limiter
 // here spaces requests, the SDK retries a ThrottlingException), 50 events a page, and only the
 // last 90 days (an older window is reported as such, not queried).
-import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, LookupEventsCommand, type LookupAttributeKey, type DescribeTrailsCommandOutput, type GetEventSelectorsCommandOutput, type LookupEventsCommandInput, type LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
+import {
+  CloudTrailClient,
+  DescribeTrailsCommand,
+  GetEventSelectorsCommand,
+  LookupEventsCommand,
+  type LookupAttributeKey,
+  type DescribeTrailsCommandOutput,
+  type GetEventSelectorsCommandOutput,
+  type LookupEventsCommandInput,
+  type LookupEventsCommandOutput,
+} from "@aws-sdk/client-cloudtrail";
 import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
 import type { ActivityEvent, ActivityLookup, ActivityScope } from "../domain/activity.js";
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
@@ -90,13 +100,19 @@ function accountSettings(home: Pick<AwsClients, "sts">, settings: ClientSettings
  * (Identity Center grants land in member accounts, whose Event history the app's account cannot
  * read), so a lookup never reports another account's events.
  */
-export function activityClients(config: Config, settings: ClientSettings, home: Pick<AwsClients, "sts"> = lazyClients(settings)): (accountId: string, requestId: string) => Promise<LookupClient> {
+export function activityClients(
+  config: Config,
+  settings: ClientSettings,
+  home: Pick<AwsClients, "sts"> = lazyClients(settings),
+): (accountId: string, requestId: string) => Promise<LookupClient> {
   return async (accountId, requestId) => {
     const account = resolveAccount(config, accountId) ?? { id: accountId };
     const s = accountSettings(home, settings, account, requestId);
     const who = await new STSClient(s as STSClientConfig).send(new GetCallerIdentityCommand({}));
     if (who.Account !== accountId) {
-      throw new Error(`the credentials for account ${accountId} are in account ${who.Account ?? "?"}; add a role_arn for ${accountId} under aws.accounts (with cloudtrail:LookupEvents) to see its activity`);
+      throw new Error(
+        `the credentials for account ${accountId} are in account ${who.Account ?? "?"}; add a role_arn for ${accountId} under aws.accounts (with cloudtrail:LookupEvents) to see its activity`,
+      );
     }
     return new CloudTrailClient(s);
   };
@@ -150,7 +166,7 @@ function parseDetail(text: string | undefined): Detail {
   if (!text) return {};
   try {
     const v = JSON.parse(text) as unknown;
-    return v && typeof v === "object" ? (v) : {};
+    return v && typeof v === "object" ? v : {};
   } catch {
     return {};
   }
@@ -177,7 +193,12 @@ function describeError(error: unknown): { name: string; message: string } {
 }
 
 /** The console's Event history filtered like the lookup (the full log, beyond the summary). */
-export function consoleEventsUrl(partition: Config["aws"]["partition"], region: string, query: { key: string; value: string }, window: { from: string; to: string }): string {
+export function consoleEventsUrl(
+  partition: Config["aws"]["partition"],
+  region: string,
+  query: { key: string; value: string },
+  window: { from: string; to: string },
+): string {
   const host = partition === "aws-cn" ? "console.amazonaws.cn" : partition === "aws-us-gov" ? "console.amazonaws-us-gov.com" : "console.aws.amazon.com";
   const params = new URLSearchParams({ [query.key]: query.value, StartTime: window.from, EndTime: window.to });
   return `https://${host}/cloudtrailv2/home?region=${encodeURIComponent(region)}#/events?${params.toString()}`;
@@ -193,9 +214,19 @@ export async function lookupActivity(client: LookupClient, target: ActivityTarge
   } catch (error) {
     const e = describeError(error);
     if (/AccessDenied|UnauthorizedOperation|NotAuthorized/.test(e.name)) {
-      return fail(problem("aws.activity-denied", `CloudTrail refused LookupEvents in account ${target.accountId} (${e.name}: ${e.message}); grant cloudtrail:LookupEvents to the role that closes grants (deploy/template.yaml does)`));
+      return fail(
+        problem(
+          "aws.activity-denied",
+          `CloudTrail refused LookupEvents in account ${target.accountId} (${e.name}: ${e.message}); grant cloudtrail:LookupEvents to the role that closes grants (deploy/template.yaml does)`,
+        ),
+      );
     }
-    return fail(problem("aws.activity-unavailable", `CloudTrail LookupEvents failed in account ${target.accountId}, ${target.region} (${e.name}: ${e.message}); the grant was closed all the same — see the CloudTrail console for its activity`));
+    return fail(
+      problem(
+        "aws.activity-unavailable",
+        `CloudTrail LookupEvents failed in account ${target.accountId}, ${target.region} (${e.name}: ${e.message}); the grant was closed all the same — see the CloudTrail console for its activity`,
+      ),
+    );
   }
 }
 
@@ -207,14 +238,24 @@ async function lookup(client: LookupClient, target: ActivityTarget, options: Act
   const fromMs = Date.parse(target.from);
   const toMs = Date.parse(target.to);
   if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || fromMs > toMs) {
-    return fail(problem("aws.activity-window", `the grant's window ${JSON.stringify(target.from)} .. ${JSON.stringify(target.to)} is not a time range; check grant.granted_at and closed.at in the request file`));
+    return fail(
+      problem(
+        "aws.activity-window",
+        `the grant's window ${JSON.stringify(target.from)} .. ${JSON.stringify(target.to)} is not a time range; check grant.granted_at and closed.at in the request file`,
+      ),
+    );
   }
   const horizon = now - HORIZON_MS;
   let start = fromMs - padding;
   const end = Math.min(toMs + padding, now);
   let truncated: ActivityLookup["truncated"];
   if (end < horizon) {
-    return fail(problem("aws.activity-beyond-horizon", `the grant ended ${target.to}, older than the 90 days CloudTrail's Event history keeps; its activity can only be read from a trail`));
+    return fail(
+      problem(
+        "aws.activity-beyond-horizon",
+        `the grant ended ${target.to}, older than the 90 days CloudTrail's Event history keeps; its activity can only be read from a trail`,
+      ),
+    );
   }
   if (start < horizon) {
     start = horizon;
@@ -230,7 +271,13 @@ async function lookup(client: LookupClient, target: ActivityTarget, options: Act
    * Pages through one attribute's events; `keep` filters, `limit` says how many kept are enough.
    * `cut` says why it stopped before the last page.
    */
-  async function pages(attr: { key: LookupAttributeKey; value: string }, s: number, e: number, keep: (p: Page, d: Detail) => boolean, limit: number): Promise<{ kept: Array<[Page, Detail]>; cut?: "max-events" | "time-limit" }> {
+  async function pages(
+    attr: { key: LookupAttributeKey; value: string },
+    s: number,
+    e: number,
+    keep: (p: Page, d: Detail) => boolean,
+    limit: number,
+  ): Promise<{ kept: Array<[Page, Detail]>; cut?: "max-events" | "time-limit" }> {
     const kept: Array<[Page, Detail]> = [];
     let token: string | undefined;
     do {
@@ -275,7 +322,13 @@ async function lookup(client: LookupClient, target: ActivityTarget, options: Act
     query = { key: "EventName", value: "AssumeRole" };
     const roleArn = new RegExp(`^arn:[a-z-]+:iam::${target.accountId}:role/(?:[^:]*/)?${escapeRegExp(p.name)}$`);
     const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
-    const assumed = await pages(query, Math.max(start - MAX_SESSION_MS, horizon), end, (_e, d) => !d.errorCode && roleArn.test(d.requestParameters?.roleArn ?? "") && !!d.responseElements?.credentials?.accessKeyId, 10_000);
+    const assumed = await pages(
+      query,
+      Math.max(start - MAX_SESSION_MS, horizon),
+      end,
+      (_e, d) => !d.errorCode && roleArn.test(d.requestParameters?.roleArn ?? "") && !!d.responseElements?.credentials?.accessKeyId,
+      10_000,
+    );
     const keys = [...new Set(assumed.kept.map(([, d]) => d.responseElements?.credentials?.accessKeyId ?? ""))];
     sessions = keys.length;
     truncated = assumed.cut ?? truncated;
@@ -304,18 +357,36 @@ export interface ActivityLookupsOptions extends Omit<ActivityOptions, "paddingMs
  * the grant resolved them), a client checked to be in that account, the lookup, and the console
  * link. Never throws.
  */
-export function activityLookups(config: Config, settings: ClientSettings, options: ActivityLookupsOptions): (request: AccessRequest, paddingMs: number) => Promise<{ scope?: ActivityScope; result: Result<ActivityLookup> }> {
+export function activityLookups(
+  config: Config,
+  settings: ClientSettings,
+  options: ActivityLookupsOptions,
+): (request: AccessRequest, paddingMs: number) => Promise<{ scope?: ActivityScope; result: Result<ActivityLookup> }> {
   const { now, clientFor: given, ...lookupOptions } = options;
   const clientFor = given ?? activityClients(config, settings);
   return async (request, paddingMs) => {
     const grant = request.grant;
     const closed = request.closed;
-    if (!grant || !closed) return { result: fail(problem("aws.activity-window", `${request.id} has no grant and closed record, so there is no window to look up`)) };
+    if (!grant || !closed)
+      return { result: fail(problem("aws.activity-window", `${request.id} has no grant and closed record, so there is no window to look up`)) };
     const resolved = resolveTarget(config, request);
-    if (!resolved.ok) return { result: fail(problem("aws.activity-principal", `${request.id}: ${resolved.message.replace(/; nothing was granted$/, "")}; its activity cannot be looked up`)) };
+    if (!resolved.ok)
+      return {
+        result: fail(
+          problem("aws.activity-principal", `${request.id}: ${resolved.message.replace(/; nothing was granted$/, "")}; its activity cannot be looked up`),
+        ),
+      };
     const accountId = grant.aws?.account_id ?? resolved.value.account.id;
     const principal = resolved.value.principal;
-    const target: ActivityTarget = { requestId: request.id, accountId, region: config.aws.region, partition: config.aws.partition, principal, from: grant.granted_at, to: closed.at };
+    const target: ActivityTarget = {
+      requestId: request.id,
+      accountId,
+      region: config.aws.region,
+      partition: config.aws.partition,
+      principal,
+      from: grant.granted_at,
+      to: closed.at,
+    };
     const scope: ActivityScope = { principal: { kind: principal.kind, name: principal.name }, accountId, region: config.aws.region };
     let client: LookupClient;
     try {
@@ -329,7 +400,12 @@ export function activityLookups(config: Config, settings: ClientSettings, option
       const trails = await dataEventTrails(client);
       if (trails) scope.dataEventTrails = trails;
     }
-    scope.consoleUrl = consoleEventsUrl(config.aws.partition, config.aws.region, result.ok ? result.value.query : consoleQuery(principal), result.ok ? result.value.window : { from: target.from, to: target.to });
+    scope.consoleUrl = consoleEventsUrl(
+      config.aws.partition,
+      config.aws.region,
+      result.ok ? result.value.query : consoleQuery(principal),
+      result.ok ? result.value.window : { from: target.from, to: target.to },
+    );
     return { scope, result };
   };
 }
@@ -360,7 +436,9 @@ export async function dataEventTrails(client: TrailClient): Promise<string[] | u
       if (!t.TrailARN) return undefined;
       const sel = await client.send(new GetEventSelectorsCommand({ TrailName: t.TrailARN }));
       const classic = (sel.EventSelectors ?? []).some((e) => (e.DataResources ?? []).some((d) => (d.Values ?? []).length > 0));
-      const advanced = (sel.AdvancedEventSelectors ?? []).some((a) => (a.FieldSelectors ?? []).some((f) => f.Field === "eventCategory" && (f.Equals ?? []).includes("Data")));
+      const advanced = (sel.AdvancedEventSelectors ?? []).some((a) =>
+        (a.FieldSelectors ?? []).some((f) => f.Field === "eventCategory" && (f.Equals ?? []).includes("Data")),
+      );
       if (classic || advanced) out.push(t.Name ?? t.TrailARN);
     }
     return out;

@@ -73,7 +73,13 @@ export function paddingMs(text: string): Result<number> {
   const d = parseDuration(text);
   if (!d.ok) return fail(problem("config.activity-padding", `activity.lookback_padding ${JSON.stringify(text)}: ${d.message}`, "activity.lookback_padding"));
   if (d.seconds > MAX_PADDING_SECONDS) {
-    return fail(problem("config.activity-padding", `activity.lookback_padding ${JSON.stringify(text)} is longer than 24h; CloudTrail delivers events within minutes, so 5m to 15m is enough`, "activity.lookback_padding"));
+    return fail(
+      problem(
+        "config.activity-padding",
+        `activity.lookback_padding ${JSON.stringify(text)} is longer than 24h; CloudTrail delivers events within minutes, so 5m to 15m is enough`,
+        "activity.lookback_padding",
+      ),
+    );
   }
   return ok(d.seconds * 1000);
 }

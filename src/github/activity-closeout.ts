@@ -13,8 +13,10 @@ import { isoSeconds } from "../domain/time.js";
 import type { AccessRequest, ActivityRecord, Config } from "../domain/types.js";
 import { activityRecord, summariseActivity } from "../policy/activity.js";
 import type { Catalogue } from "../policy/catalogue.js";
+import { loadCatalogue } from "../iam-data.js";
+import type { AccessRepo } from "../lifecycle/ports.js";
 import { updateRecord, type RecordStore } from "../store/record-store.js";
-import { activityComment } from "./activity-comment.js";
+import { ACTIVITY_MARKER, activityComment } from "./activity-comment.js";
 
 /** Looks up a closed request's activity; `scope` says where, when that is known. Never throws. */
 export type ActivityLookupFn = (request: AccessRequest, paddingMs: number) => Promise<{ scope?: ActivityScope; result: Result<ActivityLookup> }>;
@@ -67,7 +69,11 @@ async function run(deps: CloseoutDeps, path: string, id: string): Promise<Closeo
   const lookedUpAt = isoSeconds(deps.now());
   const padding = paddingMs(config.activity.lookback_padding);
   const { scope, result } = await deps.lookup(request, padding.ok ? padding.value : 0);
-  const where = scope ?? { principal: { kind: "iam_user" as const, name: request.principal ?? request.requester }, accountId: request.grant?.aws?.account_id ?? request.account, region: config.aws.region };
+  const where = scope ?? {
+    principal: { kind: "iam_user" as const, name: request.principal ?? request.requester },
+    accountId: request.grant?.aws?.account_id ?? request.account,
+    region: config.aws.region,
+  };
   const base = {
     request,
     principal: where.principal,
@@ -83,12 +89,27 @@ async function run(deps: CloseoutDeps, path: string, id: string): Promise<Closeo
     comment = activityComment({ ...base, outcome: { ok: false, problems: result.problems } });
   } else if (!request.policy) {
     record = activityUnavailable("aws.activity-no-policy", lookedUpAt);
-    comment = activityComment({ ...base, outcome: { ok: false, problems: [problem("aws.activity-no-policy", `${request.id} has no policy in its record, so its activity cannot be compared with what was granted`)] } });
+    comment = activityComment({
+      ...base,
+      outcome: {
+        ok: false,
+        problems: [problem("aws.activity-no-policy", `${request.id} has no policy in its record, so its activity cannot be compared with what was granted`)],
+      },
+    });
   } else {
     const l = result.value;
     const summary = summariseActivity(deps.catalogue, request.policy, l.events);
     record = activityRecord(summary, { lookedUpAt, window: l.window, ...(l.truncated ? { truncated: l.truncated } : {}) });
-    comment = activityComment({ ...base, outcome: { ok: true, summary, window: l.window, ...(l.truncated ? { truncated: l.truncated } : {}), ...(l.sessions !== undefined ? { sessions: l.sessions } : {}) } });
+    comment = activityComment({
+      ...base,
+      outcome: {
+        ok: true,
+        summary,
+        window: l.window,
+        ...(l.truncated ? { truncated: l.truncated } : {}),
+        ...(l.sessions !== undefined ? { sessions: l.sessions } : {}),
+      },
+    });
   }
 
   const outcome: Extract<CloseoutOutcome, { kind: "done" }> = { kind: "done", record, comment };
@@ -97,7 +118,8 @@ async function run(deps: CloseoutDeps, path: string, id: string): Promise<Closeo
       if (!current) return { kind: "skip", reason: "the request file is gone" };
       const cur = parseRequestFile(current.text, { file: path, config });
       if (!cur.ok) return { kind: "skip", reason: "the request file is no longer valid" };
-      if (cur.request.id !== request.id || !CLOSED.has(cur.request.status ?? "")) return { kind: "skip", reason: `the record is ${cur.request.status ?? "proposed"}, not the closed grant looked up` };
+      if (cur.request.id !== request.id || !CLOSED.has(cur.request.status ?? ""))
+        return { kind: "skip", reason: `the record is ${cur.request.status ?? "proposed"}, not the closed grant looked up` };
       if (cur.request.activity?.status === "summarised") return { kind: "skip", reason: "its activity is already recorded" };
       return {
         kind: "write",
@@ -126,4 +148,28 @@ async function run(deps: CloseoutDeps, path: string, id: string): Promise<Closeo
     }
   }
   return outcome;
+}
+
+/**
+ * closeGrant's `activity` port: the close-out on `store`, its comment upserted on the request's
+ * issue through `github` (absent in a local checkout). Undefined when the config turns it off.
+ */
+export function activityPort(o: {
+  config: Config;
+  store: RecordStore;
+  lookup: ActivityLookupFn;
+  now: () => Date;
+  github?: Pick<AccessRepo, "upsertComment">;
+}): ((file: string, id: string) => Promise<CloseoutOutcome>) | undefined {
+  if (!o.config.activity.enabled) return undefined;
+  const github = o.github;
+  const deps: CloseoutDeps = {
+    config: o.config,
+    catalogue: loadCatalogue(),
+    store: o.store,
+    lookup: o.lookup,
+    now: o.now,
+    ...(github ? { post: (issue: number, body: string) => github.upsertComment(issue, ACTIVITY_MARKER, body) } : {}),
+  };
+  return (file, id) => closeoutActivity(deps, file, id);
 }

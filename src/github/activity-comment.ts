@@ -105,31 +105,52 @@ export function activityComment(i: ActivityCommentInput): string {
   if (i.outcome.truncated === "max-events") lines.push("", "The lookup stopped at its event limit: the counts below are a lower bound.");
   if (i.outcome.truncated === "max-sessions") lines.push("", "The role had more sessions than are looked up: the counts below are a lower bound.");
   if (i.outcome.truncated === "horizon") lines.push("", "The grant started more than 90 days ago: only its last 90 days are counted.");
-  if (i.outcome.truncated === "time-limit") lines.push("", "The lookup stopped at its time limit: the counts below are a lower bound; the console has the rest.");
+  if (i.outcome.truncated === "time-limit")
+    lines.push("", "The lookup stopped at its time limit: the counts below are a lower bound; the console has the rest.");
 
   if (s.services.length) {
     lines.push("", "| Service | Calls | Denied | Most called |", "| --- | ---: | ---: | --- |");
     for (const svc of s.services.slice(0, SERVICES_SHOWN)) {
-      const top = svc.actions.slice(0, ACTIONS_PER_SERVICE).map((a) => `${code(a.action)} ×${a.calls}`).join(", ");
+      const top = svc.actions
+        .slice(0, ACTIONS_PER_SERVICE)
+        .map((a) => `${code(a.action)} ×${a.calls}`)
+        .join(", ");
       lines.push(`| ${quote(svc.service, 60)} | ${svc.calls} | ${svc.denied} | ${top}${svc.actions.length > ACTIONS_PER_SERVICE ? ", …" : ""} |`);
     }
     if (s.services.length > SERVICES_SHOWN) lines.push(`| … ${s.services.length - SERVICES_SHOWN} more | | | |`);
   }
   if (s.denied.length) {
     lines.push("", `**Denied calls** — the grant did not allow them; if they were needed, the next request should ask for them:`);
-    for (const d of s.denied.slice(0, DENIED_SHOWN)) lines.push(`- ${minute(d.at)} ${code(d.action)}${d.resource ? ` on ${code(d.resource)}` : ""} (${quote(d.errorCode, 60)})`);
+    for (const d of s.denied.slice(0, DENIED_SHOWN))
+      lines.push(`- ${minute(d.at)} ${code(d.action)}${d.resource ? ` on ${code(d.resource)}` : ""} (${quote(d.errorCode, 60)})`);
     if (s.denied.length > DENIED_SHOWN) lines.push(`- … and ${s.denied.length - DENIED_SHOWN} more`);
   }
-  if (s.resources.length) lines.push("", `**Resources touched**: ${s.resources.slice(0, RESOURCES_SHOWN).map((r) => `${code(r.resource)} ×${r.calls}`).join(", ")}${s.resources.length > RESOURCES_SHOWN ? ` and ${s.resources.length - RESOURCES_SHOWN} more` : ""}.`);
-  if (s.outside.length) lines.push("", `**Called outside this grant** (allowed by the principal's other permissions, or denied): ${listOf(s.outside, LISTED_SHOWN)}.`);
-  if (s.unmapped.length) lines.push("", `**Not matched to an IAM action** (sign-ins and operations the catalogue does not name): ${listOf(s.unmapped, LISTED_SHOWN)}.`);
+  if (s.resources.length)
+    lines.push(
+      "",
+      `**Resources touched**: ${s.resources
+        .slice(0, RESOURCES_SHOWN)
+        .map((r) => `${code(r.resource)} ×${r.calls}`)
+        .join(", ")}${s.resources.length > RESOURCES_SHOWN ? ` and ${s.resources.length - RESOURCES_SHOWN} more` : ""}.`,
+    );
+  if (s.outside.length)
+    lines.push("", `**Called outside this grant** (allowed by the principal's other permissions, or denied): ${listOf(s.outside, LISTED_SHOWN)}.`);
+  if (s.unmapped.length)
+    lines.push("", `**Not matched to an IAM action** (sign-ins and operations the catalogue does not name): ${listOf(s.unmapped, LISTED_SHOWN)}.`);
 
   lines.push("");
   if (s.unused.length === 0) lines.push(`**Every granted action was used** (${plural(s.granted.length, "action")}).`);
   else lines.push(`**Granted but never used**: ${s.unused.length} of ${s.granted.length} actions — ${listOf(s.unused, UNUSED_SHOWN)}.`);
   const services = Object.keys(s.suggestion);
   if (services.length && s.unused.length) {
-    lines.push("", "**Narrower next time** — the actions used (and the companions they need), on the same resources:", "", "```yaml", ...services.map((svc) => narrowerLine(svc, s.suggestion[svc] ?? [], i.request)), "```");
+    lines.push(
+      "",
+      "**Narrower next time** — the actions used (and the companions they need), on the same resources:",
+      "",
+      "```yaml",
+      ...services.map((svc) => narrowerLine(svc, s.suggestion[svc] ?? [], i.request)),
+      "```",
+    );
   } else if (!services.length && s.granted.length) {
     lines.push("", "No granted action was used: was this access needed?");
   }

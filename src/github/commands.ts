@@ -11,6 +11,7 @@ import { closeGrant } from "../lifecycle/close-grant.js";
 import type { AccessRepo } from "../lifecycle/ports.js";
 import type { Notifier } from "../notify/types.js";
 import { OctokitAccessRepo } from "./access-repo.js";
+import { activityPort, type ActivityLookupFn } from "./activity-closeout.js";
 import { announceClosed } from "./closer.js";
 import { MARKER, quote } from "./messages.js";
 import type { RepoRef } from "./octokit-helpers.js";
@@ -30,6 +31,8 @@ export interface RevokeDeps {
   grantsFor: (config: Config) => Grants;
   now: () => Date;
   notifierFor?: (config: Config) => Notifier;
+  /** The CloudTrail lookup for the revoked grant's activity; absent: none. */
+  activityFor?: ((config: Config) => ActivityLookupFn) | null;
 }
 
 export async function handleRevokeComment(
@@ -81,7 +84,14 @@ export async function revokeByComment(access: AccessRepo, comment: { issueNumber
 
   const by = comment.author.login;
   const r = await closeGrant(
-    { store, config, grants: deps.grantsFor(config), github: { closed: (e) => announceClosed(access, e) }, ...(deps.notifierFor ? { alerts: deps.notifierFor(config) } : {}) },
+    {
+      store,
+      config,
+      grants: deps.grantsFor(config),
+      github: { closed: (e) => announceClosed(access, e) },
+      ...(deps.notifierFor ? { alerts: deps.notifierFor(config) } : {}),
+      ...activityOf(deps, config, access),
+    },
     { kind: "revoked", file: path, id: request.id, at: deps.now(), reason: cmd.reason, by, closedBy: by },
   );
   switch (r.kind) {
@@ -122,4 +132,9 @@ async function mayRevoke(access: AccessRepo, config: Config, path: string, reque
     if ((await access.teamMembership(org, team, login)) === "active") return true;
   }
   return false;
+}
+
+function activityOf(deps: RevokeDeps, config: Config, access: AccessRepo): { activity?: (file: string, id: string) => Promise<unknown> } {
+  const port = deps.activityFor ? activityPort({ config, store: access, lookup: deps.activityFor(config), now: deps.now, github: access }) : undefined;
+  return port ? { activity: port } : {};
 }

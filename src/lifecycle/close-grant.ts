@@ -45,6 +45,11 @@ export interface CloseGrantPorts {
   github?: GrantCloser;
   /** Slack and other channels; never throws (src/notify). */
   alerts?: Alerts;
+  /**
+   * After the record is written and GitHub told: what the holder did during the grant
+   * (src/github/activity-closeout.ts). Never fails the close: its errors are its own to report.
+   */
+  activity?: (file: string, id: string) => Promise<unknown>;
 }
 
 export interface CloseGrant {
@@ -132,6 +137,7 @@ export async function closeGrant(ports: CloseGrantPorts, input: CloseGrant): Pro
         outcome.githubError = errorText(e);
       }
     }
+    if (ports.activity) await ports.activity(input.file, request.id).catch(() => undefined);
     return outcome;
   } catch (e) {
     const code: ProblemCode = step === "revoke" ? "aws.revoke-failed" : step === "record" ? "record.write-failed" : "record.read-failed";

@@ -39,7 +39,9 @@ export function rightSize(catalogue: Catalogue, previous: readonly AccessRequest
   for (const service of services) {
     const resources = [...new Set(itemsOf(next, service).flatMap((i) => i.resources))];
     const candidates = previous
-      .filter((p) => p.id !== next.id && p.requester === next.requester && p.account === next.account && p.activity?.status === "summarised" && p.closed && p.policy)
+      .filter(
+        (p) => p.id !== next.id && p.requester === next.requester && p.account === next.account && p.activity?.status === "summarised" && p.closed && p.policy,
+      )
       .filter((p) => sameSet([...new Set(itemsOf(p, service).flatMap((i) => i.resources))], resources))
       .sort((a, b) => (a.closed?.at ?? "").localeCompare(b.closed?.at ?? ""));
     const last = candidates[candidates.length - 1];

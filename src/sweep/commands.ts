@@ -160,7 +160,7 @@ export async function revokeOne(records: Records, parsed: Parsed, id: string, re
   if (request.status !== "active" || !request.grant) return say(false, { error: `not active`, status: request.status ?? "proposed" }, `${id} is ${request.status ?? "proposed"}, not active; nothing to revoke`);
 
   const r = await closeGrant(
-    { store: records.store, config: records.config, grants: records.grants(), ...(records.notifier ? { github: records.notifier } : {}), ...(records.alerts ? { alerts: records.alerts } : {}) },
+    { store: records.store, config: records.config, grants: records.grants(), ...(records.notifier ? { github: records.notifier } : {}), ...(records.alerts ? { alerts: records.alerts } : {}), ...(records.activity ? { activity: records.activity } : {}) },
     { kind: "revoked", file: found.path, id, at: new Date(), reason, ...(login ? { by: login } : {}), closedBy: who },
   );
   switch (r.kind) {

@@ -12,6 +12,10 @@ import type { Alerts, Notifier } from "./execute.js";
 import { createNotifier } from "../notify/index.js";
 import type { AccessRequest } from "../domain/types.js";
 import { GitHubNotifier } from "../github/closer.js";
+import { activityLookups } from "../aws/activity.js";
+import { defaultClientSettings } from "../aws/clients.js";
+import { OctokitIssueSide } from "../github/issue-side.js";
+import { activityPort } from "../github/activity-closeout.js";
 import { createSweepOctokit } from "./octokit.js";
 
 /**
@@ -34,6 +38,8 @@ export interface Records {
   remindOnce?: (request: AccessRequest) => Promise<boolean>;
   uncommitted?: () => Promise<string[]>;
   grants: () => Grants;
+  /** A closed grant's activity (closeGrant's port); absent when the config turns it off. */
+  activity?: (file: string, id: string) => Promise<unknown>;
 }
 
 export type OpenResult = { ok: true; records: Records } | { ok: false; file: string; problems: Problem[] };
@@ -77,6 +83,7 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
         alerts: createNotifier(parsed.config, opts.env),
         remindOnce: (request) => notifier.remindOnce(request),
         grants: grantsFor(parsed.config),
+        ...activityOf(parsed.config, store, new OctokitIssueSide(octokit, { owner, repo })),
       },
     };
   }
@@ -86,5 +93,16 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
   if (!loaded.ok) return { ok: false, file: loaded.file, problems: loaded.problems };
   const store = new GitRecordStore(root);
   // A local checkout has no place to remember reminders, so it sends none; expiries are still told.
-  return { ok: true, records: { kind: "git", where: root, store, config: loaded.config, alerts: createNotifier(loaded.config, opts.env), uncommitted: () => store.uncommitted(), grants: grantsFor(loaded.config) } };
+  return { ok: true, records: { kind: "git", where: root, store, config: loaded.config, alerts: createNotifier(loaded.config, opts.env), uncommitted: () => store.uncommitted(), grants: grantsFor(loaded.config), ...activityOf(loaded.config, store) } };
+}
+
+/**
+ * The activity of what the sweep or `revoke` closes: looked up with the sweep's AWS settings, the
+ * comment upserted on the issue when the records are on GitHub (a local checkout only commits it).
+ */
+function activityOf(config: Config, store: RecordStore, github?: OctokitIssueSide): { activity?: (file: string, id: string) => Promise<unknown> } {
+  const now = () => new Date();
+  const lookup = activityLookups(config, { ...defaultClientSettings(config.aws.region), ...SWEEP_CLIENT_SETTINGS }, { now });
+  const port = activityPort({ config, store, lookup, now, ...(github ? { github } : {}) });
+  return port ? { activity: port } : {};
 }

@@ -33,6 +33,8 @@ export interface ExecuteDeps {
   notifier?: Notifier;
   /** Slack and other channels (src/notify): told once a grant is recorded as expired. Never throws. */
   alerts?: Alerts;
+  /** A closed grant's activity (closeGrant's port); absent: not looked up. */
+  activity?: (file: string, id: string) => Promise<unknown>;
   concurrency?: number;
 }
 
@@ -72,7 +74,7 @@ export async function executeSweep(plan: SweepPlan, deps: ExecuteDeps): Promise<
   const dueResults = await runPool(plan.due, concurrency, async (d): Promise<DueOutcome> => {
     const outcome: DueOutcome = { id: d.id, file: d.file, result: "failed", removed: [], notified: false };
     const r = await closeGrant(
-      { store: deps.store, config: deps.config, grants: deps.grants, ...(deps.notifier ? { github: deps.notifier } : {}), ...(deps.alerts ? { alerts: deps.alerts } : {}) },
+      { store: deps.store, config: deps.config, grants: deps.grants, ...(deps.notifier ? { github: deps.notifier } : {}), ...(deps.alerts ? { alerts: deps.alerts } : {}), ...(deps.activity ? { activity: deps.activity } : {}) },
       { kind: "expired", file: d.file, id: d.id, at: now, reason: `expired at ${d.expires_at}`, closedBy: SWEEPER },
     );
     switch (r.kind) {

@@ -22,6 +22,8 @@ export interface SweepEnv {
   remindOnce?: (request: AccessRequest) => Promise<boolean>;
   /** Local checkouts: request files with uncommitted changes (reported as warnings). */
   uncommitted?: () => Promise<string[]>;
+  /** A closed grant's activity (closeGrant's port); absent: not looked up. */
+  activity?: (file: string, id: string) => Promise<unknown>;
 }
 
 export interface SweepOptions {
@@ -71,7 +73,7 @@ export async function runSweep(env: SweepEnv, opts: SweepOptions): Promise<Sweep
   for (const u of plan.unattributed) warnings.push(u.message);
   let outcome: SweepOutcome | undefined;
   if (!opts.dryRun && (plan.due.length || plan.drift?.length)) {
-    outcome = await executeSweep(plan, { store: env.store, config: env.config, grants: env.grants(), concurrency: opts.concurrency, ...(env.notifier ? { notifier: env.notifier } : {}), ...(env.alerts ? { alerts: env.alerts } : {}) });
+    outcome = await executeSweep(plan, { store: env.store, config: env.config, grants: env.grants(), concurrency: opts.concurrency, ...(env.notifier ? { notifier: env.notifier } : {}), ...(env.alerts ? { alerts: env.alerts } : {}), ...(env.activity ? { activity: env.activity } : {}) });
   } else if (!opts.dryRun) outcome = { due: [], drift: [], failures: 0 };
   if (!opts.dryRun && env.alerts && env.remindOnce) await remind(env, plan, opts.now, warnings);
   const ok = failures.length === 0 && plan.errors.length === 0 && (outcome?.failures ?? 0) === 0;

@@ -1,5 +1,6 @@
 // The real jit-access Probot app on 127.0.0.1, wired to the fake GitHub and the fake AWS, with a
 // controllable clock. Scenario tests deliver signed webhooks and look at both fakes afterwards.
+import { activityLookups } from "../../src/aws/activity.js";
 import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -43,7 +44,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { config?: string; files?: Record<string, string>; notifierFor?: (config: Config) => Notifier; conformance?: boolean; /** The account the app is installed on (default: the fake's "jit-org"). */ appOwner?: string } = {}): Promise<Harness> {
+export async function startHarness(opts: { /** Look up revoked grants' CloudTrail activity (fake LookupEvents). */ activity?: boolean; config?: string; files?: Record<string, string>; notifierFor?: (config: Config) => Notifier; conformance?: boolean; /** The account the app is installed on (default: the fake's "jit-org"). */ appOwner?: string } = {}): Promise<Harness> {
   const clock = { now: new Date("2026-11-27T08:00:00Z") };
   const github = await startFakeGitHub({ now: () => clock.now.getTime(), ...(opts.appOwner ? { app: { owner: opts.appOwner } } : {}) });
   github.createRepo({
@@ -67,6 +68,8 @@ export async function startHarness(opts: { config?: string; files?: Record<strin
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
   const probot = new Probot({ appId: github.app.id, privateKey, secret: SECRET, baseUrl: github.url, Octokit, logLevel: "fatal" });
   const app = jitAccess({ grantsFor: (config) => fakeGrants(aws, config, { now: () => clock.now }), now: () => clock.now, drafter: async (request) => ({ request, warnings: [] }),
+    // A revoke's CloudTrail activity, against the fake's LookupEvents, only where a test asks for it.
+    activityFor: opts.activity ? (config) => activityLookups(config, aws.clientSettings, { now: () => clock.now }) : null,
     notifierFor: opts.notifierFor ?? (() => ({ channels: [], notify: async () => undefined })),
   });
   const middleware = await createNodeMiddleware(app, { probot });

@@ -77,14 +77,23 @@ export function recordEvent(state: CloudTrailState, region: string, input: Recor
   const accessKeyId = input.accessKeyId ?? (input.identity.type === "IAMUser" ? "AKIAFAKEUSER0000000" : "ASIAFAKESESSION0000");
   const userIdentity =
     input.identity.type === "IAMUser"
-      ? { type: "IAMUser", principalId: "AIDAFAKE", arn: `arn:aws:iam::${input.account}:user/${input.identity.userName}`, accountId: input.account, accessKeyId, userName: input.identity.userName }
+      ? {
+          type: "IAMUser",
+          principalId: "AIDAFAKE",
+          arn: `arn:aws:iam::${input.account}:user/${input.identity.userName}`,
+          accountId: input.account,
+          accessKeyId,
+          userName: input.identity.userName,
+        }
       : {
           type: "AssumedRole",
           principalId: `AROAFAKE:${input.identity.sessionName}`,
           arn: `arn:aws:sts::${input.account}:assumed-role/${input.identity.roleName}/${input.identity.sessionName}`,
           accountId: input.account,
           accessKeyId,
-          sessionContext: { sessionIssuer: { type: "Role", arn: `arn:aws:iam::${input.account}:role/${input.identity.roleName}`, userName: input.identity.roleName } },
+          sessionContext: {
+            sessionIssuer: { type: "Role", arn: `arn:aws:iam::${input.account}:role/${input.identity.roleName}`, userName: input.identity.roleName },
+          },
         };
   const readOnly = input.readOnly ?? /^(Get|List|Describe|Head|Lookup)/.test(input.eventName);
   const detail: Record<string, unknown> = {
@@ -160,7 +169,11 @@ export function handleCloudTrail(state: CloudTrailState, account: string, op: st
     const trail = (state.trails.get(account) ?? []).find((t) => t.TrailARN === name || t.Name === name);
     if (!trail) fail("TrailNotFoundException", `Unknown trail: ${name} for the user`);
     if (trail.TrailARN.split(":")[4] !== account) fail("AccessDeniedException", `${trail.TrailARN} belongs to another account`);
-    return { TrailARN: trail.TrailARN, ...(trail.EventSelectors ? { EventSelectors: trail.EventSelectors } : {}), ...(trail.AdvancedEventSelectors ? { AdvancedEventSelectors: trail.AdvancedEventSelectors } : {}) };
+    return {
+      TrailARN: trail.TrailARN,
+      ...(trail.EventSelectors ? { EventSelectors: trail.EventSelectors } : {}),
+      ...(trail.AdvancedEventSelectors ? { AdvancedEventSelectors: trail.AdvancedEventSelectors } : {}),
+    };
   }
   if (op !== "LookupEvents") fail("UnsupportedOperationException", `The fake CloudTrail does not implement ${op}`);
   // The rate limit counts requests before they are validated, as a front door does.
@@ -200,7 +213,9 @@ export function handleCloudTrail(state: CloudTrailState, account: string, op: st
   }
   const floor = Math.max(start ?? 0, now - HORIZON_MS);
   const found = (state.events.get(account) ?? [])
-    .filter((e) => e.EventTime.getTime() >= floor && e.EventTime.getTime() <= end && (!attr || matches(e, String(attr.AttributeKey), String(attr.AttributeValue))))
+    .filter(
+      (e) => e.EventTime.getTime() >= floor && e.EventTime.getTime() <= end && (!attr || matches(e, String(attr.AttributeKey), String(attr.AttributeValue))),
+    )
     .sort((a, b) => b.EventTime.getTime() - a.EventTime.getTime() || (a.EventId < b.EventId ? 1 : -1));
   const page = found.slice(offset, offset + max);
   const out: Record<string, unknown> = { Events: page };
