@@ -52,7 +52,7 @@ export function changedRequestFiles(list: Uint8Array): { ok: true; files: string
   for (const e of entries) {
     const segments = e.split("/");
     if (isAbsolute(e) || e.includes("\\") || segments.some((x) => x === ".." || x === "." || x === "") || segments[0] !== REQUESTS_DIR || !/\.ya?ml$/.test(e)) {
-      problems.push({ path: "files-from", message: `files-from: entry ${JSON.stringify(e)} is not a request file path: list only paths under ${REQUESTS_DIR}/ ending in .yaml or .yml, relative to the repository root and NUL-separated (git diff -z --name-only)` });
+      problems.push({ code: "cli.files-from", path: "files-from", message: `files-from: entry ${JSON.stringify(e)} is not a request file path: list only paths under ${REQUESTS_DIR}/ ending in .yaml or .yml, relative to the repository root and NUL-separated (git diff -z --name-only)` });
     }
   }
   return problems.length ? { ok: false, problems } : { ok: true, files: [...new Set(entries)] };

@@ -148,7 +148,7 @@ describe("planSweep (pure)", () => {
   });
 
   it("never calls a due or unreadable request's resources drift; leaves untagged or misnamed policies alone; groups by request", () => {
-    const records: SweepRecord[] = [active("1-a", T("10:00")), { path: "access-requests/prod/2026/2-b.yaml", id: "2-b", problems: [{ path: "", message: "bad" }] }];
+    const records: SweepRecord[] = [active("1-a", T("10:00")), { path: "access-requests/prod/2026/2-b.yaml", id: "2-b", problems: [{ code: "schema.type", path: "", message: "bad" }] }];
     const managed = [
       policy("1-a", "jit-1-a"),
       policy("2-b", "jit-2-b"),

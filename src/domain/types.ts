@@ -111,7 +111,7 @@ export interface Problem {
    * Stable, machine-readable: `<area>.<rule>` (see src/domain/problems.ts). Tests, the report and
    * record commits use the code; the message is for people and may be reworded.
    */
-  code?: ProblemCode;
+  code: ProblemCode;
   /** Field path in the input, e.g. `request[0].duration`; "" for the whole input. */
   path: string;
   /** What is wrong, naming the value, and how to fix it. */

@@ -97,18 +97,18 @@ export async function revokeByComment(access: AccessRepo, comment: { issueNumber
   switch (r.kind) {
     case "refused":
       await reply(`🛑 Not revoked: ${quote(r.problem.message, 600)}. Trying again will not change this; an admin must look at the resource named above.`);
-      return { kind: "refused", code: r.problem.code ?? "aws.not-owned", reason: r.problem.message };
+      return { kind: "refused", code: r.problem.code, reason: r.problem.message };
     case "failed":
       if (r.step === "revoke") {
         await reply(`⚠️ Revoking failed: ${quote(r.problem.message, 500)}. The grant stays active and is retried by the expiry sweep; try \`/revoke\` again.`);
       } else {
         await reply(`⚠️ Revoking did not finish (${r.step}): ${quote(r.problem.message, 500)}. The grant stays active until it is recorded; try \`/revoke\` again.`);
       }
-      return { kind: "failed", code: r.problem.code ?? "aws.revoke-failed", reason: r.problem.message };
+      return { kind: "failed", code: r.problem.code, reason: r.problem.message };
     case "skipped":
       // Someone (the sweep, another /revoke) closed it meanwhile; they announced it.
       await reply(`Nothing to revoke: ${quote(r.problem.message, 300)}.`);
-      return { kind: "refused", code: r.problem.code ?? "record.not-active", reason: r.problem.message };
+      return { kind: "refused", code: r.problem.code, reason: r.problem.message };
     case "closed":
       await reply(`🔒 Revoked by ${quote(by)} at ${isoSeconds(deps.now())}: ${quote(cmd.reason)}. The policy is gone from AWS.${r.githubError ? ` (The issue could not be updated: ${quote(r.githubError, 200)}.)` : ""}`);
       return { kind: "revoked", id: request.id };

@@ -120,7 +120,7 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
 
   const files: ChangedFile[] = listed.map((f) => ({ path: f.path, status: f.status, previousPath: f.previousPath }));
   const fileProblem = checkChangedFiles(files, pr.changedFiles);
-  if (fileProblem) return blocked([approvalProblem(fileProblem)]);
+  if (fileProblem) return blocked([fileProblem]);
   const path = files[0]!.path;
   const headBlobSha = listed[0]!.sha ?? "";
 
@@ -141,7 +141,7 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   const baseSha = tips[0] as string;
   const baseStore = tipStores[0] as FileReader;
   const cfg = await loadRepoConfig(baseStore);
-  if (!cfg.ok) return blocked(cfg.problems.map((p) => ({ ...p, code: p.code ?? "merge.config-invalid", path: "" })));
+  if (!cfg.ok) return blocked(cfg.problems.map((p) => ({ ...p, path: "" })));
   const config = cfg.config;
   about.config = config;
   about.path = path;
@@ -197,7 +197,7 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   const atMerge = await access.readAt(path, mergeSha);
   if (!atMerge) return blocked([problem("merge.file-missing", `${path} is not in the merge commit ${pr.mergeCommitSha.slice(0, 7)}`)]);
   const parsed = parseRequestFile(atMerge.text, { file: path, config });
-  if (!parsed.ok) return blocked(parsed.problems.map((p) => ({ ...p, code: p.code ?? "merge.request-invalid" })));
+  if (!parsed.ok) return blocked(parsed.problems);
   const request = parsed.request;
   Object.assign(about, { config, request });
   const issueNumber = Number(request.id.split("-")[0]);
@@ -216,7 +216,7 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
 
   const now = deps.now();
   const plan = planRequest(loadCatalogue(), { request, config, accountId: parsed.account.id, now, durationSeconds: parsed.durationSeconds });
-  if (!plan.verdict.ok) return blocked(plan.verdict.errors.map((e) => ({ ...e, code: e.code ?? "merge.policy-refused" })), issueNumber);
+  if (!plan.verdict.ok) return blocked(plan.verdict.errors, issueNumber);
 
   // Approvals, with the data fetched here and the decision made in src/domain/approvals.ts.
   const reviews = await access.reviews(pr.number);
@@ -239,7 +239,7 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
     codeowners,
     teamMembers,
   });
-  if (!decision.ok) return blocked(decision.failures.map(approvalProblem), issueNumber);
+  if (!decision.ok) return blocked(decision.failures, issueNumber);
 
   // Deterministic across duplicate deliveries: the expiry counts from the merge, never later.
   const start = pr.mergedAt ? new Date(pr.mergedAt) : now;
@@ -470,14 +470,6 @@ async function locatePreMergeTips(access: AccessRepo, mergeSha: string, headSha:
 /** The blob sha of the PR's one request file at its head (equal at the merge when nothing slipped in). */
 function atMergeSha(listed: ReadonlyArray<{ sha: string | null }>): string | undefined {
   return listed[0]?.sha ?? undefined;
-}
-
-
-
-
-/** An approval failure as a Problem: its own code when it has one, else approval.<rule>. */
-function approvalProblem(f: { rule: string; message: string; code?: ProblemCode }): Problem {
-  return problem(f.code ?? (`approval.${f.rule}` as ProblemCode), f.message);
 }
 
 /**

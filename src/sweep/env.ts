@@ -68,7 +68,7 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
     const store = new GitHubRecordStore(octokit, { owner, repo, branch });
     const path = opts.configPath ?? CONFIG_PATH;
     const file = await store.read(path);
-    if (!file && opts.configPath) return { ok: false, file: path, problems: [{ path: "", message: `${path} does not exist in ${owner}/${repo}@${branch}` }] };
+    if (!file && opts.configPath) return { ok: false, file: path, problems: [{ code: "cli.config-missing", path: "", message: `${path} does not exist in ${owner}/${repo}@${branch}` }] };
     const parsed = parseConfig(file?.text);
     if (!parsed.ok) return { ok: false, file: path, problems: parsed.problems };
     const notifier = new GitHubNotifier(octokit, { owner, repo, defaultBranch: branch });

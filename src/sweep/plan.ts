@@ -196,7 +196,7 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
     if (status !== "active" || !r.grant) continue;
     const expiresMs = Date.parse(r.grant.expires_at);
     if (Number.isNaN(expiresMs)) {
-      errors.push({ file: rec.path, id: r.id, problems: [{ path: "grant.expires_at", message: `grant.expires_at ${JSON.stringify(r.grant.expires_at)} is not a timestamp` }] });
+      errors.push({ file: rec.path, id: r.id, problems: [{ code: "record.expiry-invalid", path: "grant.expires_at", message: `grant.expires_at ${JSON.stringify(r.grant.expires_at)} is not a timestamp` }] });
       continue;
     }
     if (expiresMs > nowMs) {
@@ -206,7 +206,7 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
     try {
       due.push({ id: r.id, file: rec.path, expires_at: r.grant.expires_at, request: r, target: revokeTargetOf(r.id, r.grant.aws ?? {}, mode) });
     } catch (e) {
-      errors.push({ file: rec.path, id: r.id, problems: [{ path: "grant.aws", message: e instanceof Error ? e.message : String(e) }] });
+      errors.push({ file: rec.path, id: r.id, problems: [{ code: "record.aws-invalid", path: "grant.aws", message: e instanceof Error ? e.message : String(e) }] });
     }
   }
   const byExpiry = (a: { expires_at: string; id: string }, b: { expires_at: string; id: string }) => a.expires_at.localeCompare(b.expires_at) || a.id.localeCompare(b.id);
