@@ -57,7 +57,7 @@ const E2E = [
 
 const FAULTS = ["test/aws-faults.test.ts", "test/fault-injection.test.ts"];
 
-const allTestFiles = (readdirSync(fileURLToPath(new URL("test", import.meta.url)), { recursive: true, encoding: "utf8" }))
+const allTestFiles = readdirSync(fileURLToPath(new URL("test", import.meta.url)), { recursive: true, encoding: "utf8" })
   .map((f) => `test/${f.split("\\").join("/")}`)
   .filter((f) => f.endsWith(".test.ts"))
   .sort();

@@ -67,7 +67,11 @@ const dir = process.env.JIT_ACCESS_IAM_DATA_DIR;
 if (!dir || !(await import("node:fs")).existsSync(dir + "/services.json")) throw new Error("JIT_ACCESS_IAM_DATA_DIR not set to the bundled data: " + dir);
 console.log(JSON.stringify({ import: tImport - t0, first: performance.now() - t0 }));
 `;
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
 
 // Warm the OS file cache once, then interleave so both series see the same machine state.
 wallMs(["--input-type=module", "-e", importScript]);
@@ -78,7 +82,10 @@ const first: number[] = [];
 for (let i = 0; i < ROUNDS; i++) {
   base.push(wallMs(["-e", "0"]));
   imp.push(wallMs(["--input-type=module", "-e", importScript]));
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", firstEventScript], { env: { PATH: process.env.PATH, BENCH_KEY: privateKey }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", firstEventScript], {
+    env: { PATH: process.env.PATH, BENCH_KEY: privateKey },
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`first-event run failed: ${r.stderr}`);
   const m = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { import: number; first: number };
   inImport.push(m.import);
@@ -88,8 +95,14 @@ for (let i = 0; i < ROUNDS; i++) {
 const kb = bundleBytes / 1024;
 const dataMb = dataBytes / 1024 / 1024;
 const fmt = (x: number) => x.toFixed(0);
-console.log(`Lambda bundle: index.mjs ${fmt(kb)} KiB (${bundleBytes} bytes); iam-data/ ${dataMb.toFixed(1)} MiB in ${dataFiles.length} files; zip ≈ ${(zippedBytes / 1024 / 1024).toFixed(1)} MiB`);
-console.log(`Cold import (fresh node, median of ${ROUNDS}): ${fmt(median(imp))} ms wall vs node -e 0 ${fmt(median(base))} ms (import inside the process ${fmt(median(inImport))} ms)`);
+console.log(
+  `Lambda bundle: index.mjs ${fmt(kb)} KiB (${bundleBytes} bytes); iam-data/ ${dataMb.toFixed(1)} MiB in ${dataFiles.length} files; zip ≈ ${(zippedBytes / 1024 / 1024).toFixed(1)} MiB`,
+);
+console.log(
+  `Cold import (fresh node, median of ${ROUNDS}): ${fmt(median(imp))} ms wall vs node -e 0 ${fmt(median(base))} ms (import inside the process ${fmt(median(inImport))} ms)`,
+);
 console.log(`First event (import + Probot start with stub secrets + signed ping, in-process, median): ${fmt(median(first))} ms`);
 console.log(`bench lambda-bundle size_kb=${fmt(kb)} data_mb=${dataMb.toFixed(1)} zip_mb=${(zippedBytes / 1024 / 1024).toFixed(1)}`);
-console.log(`bench lambda-cold-start import_ms=${fmt(median(imp))} baseline_ms=${fmt(median(base))} ratio=${(median(imp) / median(base)).toFixed(2)} first_event_ms=${fmt(median(first))}`);
+console.log(
+  `bench lambda-cold-start import_ms=${fmt(median(imp))} baseline_ms=${fmt(median(base))} ratio=${(median(imp) / median(base)).toFixed(2)} first_event_ms=${fmt(median(first))}`,
+);

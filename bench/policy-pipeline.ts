@@ -24,7 +24,13 @@ const cases = goldenCases().map((g) => {
 });
 
 function pipelineOnce(c: (typeof cases)[number]): boolean {
-  return planRequest(catalogue, { request: c.request, config: c.config, accountId: c.g.ctx.accountId, now: new Date("2026-11-27T09:00:00Z"), durationSeconds: 28800 }).verdict.ok;
+  return planRequest(catalogue, {
+    request: c.request,
+    config: c.config,
+    accountId: c.g.ctx.accountId,
+    now: new Date("2026-11-27T09:00:00Z"),
+    durationSeconds: 28800,
+  }).verdict.ok;
 }
 function generateOnce(c: (typeof cases)[number]): number {
   return generatePolicy(catalogue, c.request.request, c.g.ctx).policy.Statement.length;
@@ -57,8 +63,12 @@ const fmt = (n: number) => n.toFixed(3);
 console.log(`policy pipeline over ${cases.length} golden requests × ${ROUNDS} rounds (Node ${process.version})`);
 console.log(`  first pass (loads each service's data once): ${coldMs.toFixed(1)} ms total, ${loadMs.toFixed(1)} ms incl. catalogue index`);
 console.log(`  generate only (baseline):  p50 ${fmt(pct(base, 50))} ms  p95 ${fmt(pct(base, 95))} ms`);
-console.log(`  whole pipeline:            p50 ${fmt(pct(full, 50))} ms  p95 ${fmt(pct(full, 95))} ms  ${(full.length / (sum(full) / 1000)).toFixed(0)} requests/s`);
+console.log(
+  `  whole pipeline:            p50 ${fmt(pct(full, 50))} ms  p95 ${fmt(pct(full, 95))} ms  ${(full.length / (sum(full) / 1000)).toFixed(0)} requests/s`,
+);
 console.log(`  ratio pipeline/generate:   p50 ×${(pct(full, 50) / pct(base, 50)).toFixed(1)}  mean ×${(sum(full) / sum(base)).toFixed(1)}`);
 console.log(`bench policy-generate p50_ms=${fmt(pct(base, 50))} p95_ms=${fmt(pct(base, 95))} rps=${(base.length / (sum(base) / 1000)).toFixed(0)}`);
-console.log(`bench policy-pipeline p50_ms=${fmt(pct(full, 50))} p95_ms=${fmt(pct(full, 95))} rps=${(full.length / (sum(full) / 1000)).toFixed(0)} ratio_p50=${(pct(full, 50) / pct(base, 50)).toFixed(2)}`);
+console.log(
+  `bench policy-pipeline p50_ms=${fmt(pct(full, 50))} p95_ms=${fmt(pct(full, 95))} rps=${(full.length / (sum(full) / 1000)).toFixed(0)} ratio_p50=${(pct(full, 50) / pct(base, 50)).toFixed(2)}`,
+);
 console.log(`bench policy-pipeline-cold total_ms=${coldMs.toFixed(1)} requests=${cases.length}`);

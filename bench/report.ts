@@ -42,9 +42,13 @@ for (const format of REPORT_FORMATS) {
   results.push({ format, ms: median(total), aggMs: median(agg), bytes });
 }
 for (const r of results) {
-  console.log(`bench report-10k render_ms=${r.ms.toFixed(1)} aggregate_ms=${r.aggMs.toFixed(1)} format=${r.format} bytes=${r.bytes} requests=${N} commits=${data.commits.length}`);
+  console.log(
+    `bench report-10k render_ms=${r.ms.toFixed(1)} aggregate_ms=${r.aggMs.toFixed(1)} format=${r.format} bytes=${r.bytes} requests=${N} commits=${data.commits.length}`,
+  );
 }
 console.log(`bench report-10k parse_git_log_ms=${median(parseRuns).toFixed(1)} commits=${parsedCount} bytes=${Buffer.byteLength(logText)}`);
 const worst = Math.max(...results.map((r) => r.ms));
-console.log(`report over ${N.toLocaleString("en-US")} requests (${data.commits.length.toLocaleString("en-US")} commits, generated in ${genMs.toFixed(0)} ms): ${results.map((r) => `${r.format} ${r.ms.toFixed(0)} ms`).join(", ")} (median of ${RUNS}; budget 2000 ms) — ${worst < 2000 ? "ok" : "TOO SLOW"}`);
+console.log(
+  `report over ${N.toLocaleString("en-US")} requests (${data.commits.length.toLocaleString("en-US")} commits, generated in ${genMs.toFixed(0)} ms): ${results.map((r) => `${r.format} ${r.ms.toFixed(0)} ms`).join(", ")} (median of ${RUNS}; budget 2000 ms) — ${worst < 2000 ? "ok" : "TOO SLOW"}`,
+);
 if (worst >= 2000) process.exitCode = 1;

@@ -43,7 +43,10 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z")
 function makeConfig(): Config {
   const principals: Record<string, unknown> = {};
   for (let i = 1; i <= USERS; i++) principals[`u${i}`] = { iam_user: `u${i}` };
-  const r = configFromObject({ aws: { mode: "iam", region: "us-east-1", accounts: { prod: HOME, other: OTHER }, scheduler_role_arn: SCHEDULER_ROLE }, principals });
+  const r = configFromObject({
+    aws: { mode: "iam", region: "us-east-1", accounts: { prod: HOME, other: OTHER }, scheduler_role_arn: SCHEDULER_ROLE },
+    principals,
+  });
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
   return r.config;
 }
@@ -57,21 +60,44 @@ function generateFiles(n: number): Array<{ path: string; text: string }> {
   const hour = 3_600_000;
   for (let i = 0; i < n; i++) {
     const id = `${1000 + i}-request-${i % 97}`;
-    const base = testRequest({ id, requester: `u${(i % USERS) + 1}`, reason: `Benchmark request ${i}: quarter-end reconciliation`, policy: testPolicy(`bucket-${i % 500}`), generator: "builtin/1" });
+    const base = testRequest({
+      id,
+      requester: `u${(i % USERS) + 1}`,
+      reason: `Benchmark request ${i}: quarter-end reconciliation`,
+      policy: testPolicy(`bucket-${i % 500}`),
+      generator: "builtin/1",
+    });
     const kind = i % 100 === 0 ? "due" : i % 4 === 1 ? "active" : i % 4 === 2 ? "expired" : i % 4 === 3 ? "revoked" : "proposed";
     let request: AccessRequest = base;
     if (kind !== "proposed") {
-      const expires = kind === "due" ? NOW.getTime() - ((i % 7) + 1) * 60_000 : kind === "active" ? NOW.getTime() + ((i % 20) + 1) * hour : NOW.getTime() - ((i % 48) + 1) * hour;
+      const expires =
+        kind === "due"
+          ? NOW.getTime() - ((i % 7) + 1) * 60_000
+          : kind === "active"
+            ? NOW.getTime() + ((i % 20) + 1) * hour
+            : NOW.getTime() - ((i % 48) + 1) * hour;
       const grant = {
         approved_by: ["bob"],
         merge_commit: (i.toString(16) + "a".repeat(40)).slice(0, 40),
         pr: 20_000 + i,
         granted_at: iso(expires - 8 * hour),
         expires_at: iso(expires),
-        aws: { mode: "iam" as const, account_id: HOME, resources: [`arn:aws:iam::${HOME}:policy/jit-access/jit-${id}`], schedule: `jit-access/jit-${id} jit-access/jit-${id}-delete` },
+        aws: {
+          mode: "iam" as const,
+          account_id: HOME,
+          resources: [`arn:aws:iam::${HOME}:policy/jit-access/jit-${id}`],
+          schedule: `jit-access/jit-${id} jit-access/jit-${id}-delete`,
+        },
       };
       const status = kind === "due" || kind === "active" ? "active" : kind;
-      request = { ...base, status, grant, ...(status === "expired" || status === "revoked" ? { closed: { at: iso(expires), reason: status === "expired" ? `expired at ${iso(expires)}` : "done early" } } : {}) };
+      request = {
+        ...base,
+        status,
+        grant,
+        ...(status === "expired" || status === "revoked"
+          ? { closed: { at: iso(expires), reason: status === "expired" ? `expired at ${iso(expires)}` : "done early" } }
+          : {}),
+      };
     }
     files.push({ path: `access-requests/prod/${2026 - (i % 2)}/${id}.yaml`, text: dumpRequest(request, "Written by jit-access.") });
   }
@@ -89,7 +115,8 @@ function benchPlan(): { wallMs: number; rssMb: number; fullMs: number; due: numb
   const t1 = performance.now();
   const full = planSweep(parseRecords(files, config), undefined, NOW, { mode: "iam" });
   const fullMs = performance.now() - t1;
-  if (full.due.length !== plan.due.length || full.active.length !== plan.active.length) throw new Error("the summarized plan differs from the fully parsed one");
+  if (full.due.length !== plan.due.length || full.active.length !== plan.active.length)
+    throw new Error("the summarized plan differs from the fully parsed one");
   return { wallMs, rssMb, fullMs, due: plan.due.length, active: plan.active.length, errors: plan.errors.length };
 }
 
@@ -128,7 +155,11 @@ function rateLimit(fake: ReturnType<typeof createFakeAws>, rate: number, latency
     last = now;
     if (tokens < 1) {
       stats.throttled++;
-      const e = Object.assign(new Error("Rate exceeded"), { name: service === "iam" || service === "sts" ? "Throttling" : "ThrottlingException", $fault: "client", $metadata: { httpStatusCode: 400 } });
+      const e = Object.assign(new Error("Rate exceeded"), {
+        name: service === "iam" || service === "sts" ? "Throttling" : "ThrottlingException",
+        $fault: "client",
+        $metadata: { httpStatusCode: 400 },
+      });
       throw e;
     }
     tokens -= 1;
@@ -148,14 +179,23 @@ async function benchRevoke(): Promise<{ ratio: number; rate: number; failures: n
     const retry = process.env.BENCH_SWEEP_RETRY === "adaptive" ? { retryMode: "adaptive", maxAttempts: DEFAULT_MAX_ATTEMPTS } : SWEEP_CLIENT_SETTINGS;
     const clientSettings = { region: "us-east-1", credentials: fake.credentials, ...retry };
     const grantedAt = NOW.getTime() - 9 * 3_600_000;
-    const seeding = createGrants(config, { clients: fake.clients, clientSettings: fake.clientSettings, now: () => new Date(grantedAt), sleep: async () => undefined });
+    const seeding = createGrants(config, {
+      clients: fake.clients,
+      clientSettings: fake.clientSettings,
+      now: () => new Date(grantedAt),
+      sleep: async () => undefined,
+    });
     const store = new MemoryStore();
     const expiresAt = iso(NOW.getTime() - 3_600_000);
     for (let i = 0; i < GRANTS; i++) {
       const id = `${5000 + i}-bench`;
       const request = testRequest({ id, requester: `u${(i % USERS) + 1}`, policy: testPolicy(`b-${i}`) });
       const result = await seeding.grant(request, request.policy!, expiresAt);
-      const active: AccessRequest = { ...request, status: "active", grant: { approved_by: ["bob"], merge_commit: "c".repeat(40), granted_at: iso(grantedAt), expires_at: expiresAt, aws: storedAws(result) } };
+      const active: AccessRequest = {
+        ...request,
+        status: "active",
+        grant: { approved_by: ["bob"], merge_commit: "c".repeat(40), granted_at: iso(grantedAt), expires_at: expiresAt, aws: storedAws(result) },
+      };
       store.files.set(`access-requests/prod/2026/${id}.yaml`, dumpRequest(active));
     }
     // The sweep's own clients: fresh SDK clients with the real adaptive retry, as in production.
@@ -177,7 +217,9 @@ async function benchRevoke(): Promise<{ ratio: number; rate: number; failures: n
 }
 
 const a = benchPlan();
-console.log(`sweep plan over ${FILES} request files (${a.due} due, ${a.active} active, ${a.errors} unreadable): ${a.wallMs.toFixed(0)} ms, peak RSS ${a.rssMb.toFixed(0)} MB (targets ≤ 1000 ms, ≤ 200 MB); validating every file fully instead: ${a.fullMs.toFixed(0)} ms`);
+console.log(
+  `sweep plan over ${FILES} request files (${a.due} due, ${a.active} active, ${a.errors} unreadable): ${a.wallMs.toFixed(0)} ms, peak RSS ${a.rssMb.toFixed(0)} MB (targets ≤ 1000 ms, ≤ 200 MB); validating every file fully instead: ${a.fullMs.toFixed(0)} ms`,
+);
 const b = await benchRevoke();
 console.log(
   `sweep revoke of ${GRANTS} due grants at R=${RATE} calls/s, ${LATENCY_MS} ms latency, concurrency ${CONCURRENCY}, ${process.env.BENCH_SWEEP_RETRY === "adaptive" ? "adaptive" : "standard"} retry: ${b.calls} calls in ${b.seconds.toFixed(2)} s = ${b.rate.toFixed(0)} calls/s = ${(b.ratio * 100).toFixed(1)}% of R (${b.throttled} throttled and retried), ${b.failures} failures (target ≥ 90%, 0 failures)`,

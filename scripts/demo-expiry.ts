@@ -21,7 +21,11 @@ export async function runDemoExpiry(
   io.step(7, `${h.clock.now.toISOString()} The scheduled expiry sweep (expire.yml) runs`);
   const parsed = parseConfig(CONFIG);
   if (!parsed.ok) throw new Error("demo config is invalid");
-  const octokit = new Octokit({ baseUrl: h.github.url, auth: h.github.issueInstallationToken().token, log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} } });
+  const octokit = new Octokit({
+    baseUrl: h.github.url,
+    auth: h.github.issueInstallationToken().token,
+    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+  });
   const repo = { owner: "acme", repo: "access", defaultBranch: "main" };
   const report = await runSweep(
     {
@@ -34,6 +38,8 @@ export async function runDemoExpiry(
   );
   console.log(io.indent(reportText(report).trimEnd(), 20));
   const record = h.github.readFile(REPO, io.file, "main") ?? "";
-  console.log(`   record: ${record.match(/^status: .*$/m)?.[0] ?? "?"}; issue #${io.issue}: ${h.github.issueState(REPO, io.issue).state} (${h.github.issueState(REPO, io.issue).state_reason ?? ""})`);
+  console.log(
+    `   record: ${record.match(/^status: .*$/m)?.[0] ?? "?"}; issue #${io.issue}: ${h.github.issueState(REPO, io.issue).state} (${h.github.issueState(REPO, io.issue).state_reason ?? ""})`,
+  );
   console.log(`   jit-access resources left in AWS: ${h.aws.state.accounts.get("111111111111")?.iam.policies.size ?? 0} policies`);
 }

@@ -24,7 +24,12 @@ const h = await startHarness();
 try {
   h.clock.now = new Date("2026-11-27T09:00:00Z");
   step(1, `${h.clock.now.toISOString()} Alice opens an "AWS access request" issue`);
-  const body = issueBody({ resources: "financial-reports", access: "read,list,write", actions: "s3:GetObject\ns3:PutObject\ns3:ListBucket", reason: "Quarter-end reconciliation of the financial reports" });
+  const body = issueBody({
+    resources: "financial-reports",
+    access: "read,list,write",
+    actions: "s3:GetObject\ns3:PutObject\ns3:ListBucket",
+    reason: "Quarter-end reconciliation of the financial reports",
+  });
   const issue = h.github.openIssue(REPO, { user: "alice", title: "Access request: financial reports", body, labels: ["access-request"] });
   console.log(indent(body, 30));
   await h.deliver(issuesOpened(h.github, REPO, issue));
@@ -46,10 +51,21 @@ try {
   h.github.mergePull(REPO, pr.number, { user: "bob" });
   const callsBefore = h.aws.calls.length;
   await h.deliver(pullRequestEvent(h.github, REPO, pr.number, "closed"));
-  console.log(indent(h.github.comments(REPO, pr.number).at(-1)?.body.replace(/<!--.*?-->\n?/g, "") ?? "", 12));
+  console.log(
+    indent(
+      h.github
+        .comments(REPO, pr.number)
+        .at(-1)
+        ?.body.replace(/<!--.*?-->\n?/g, "") ?? "",
+      12,
+    ),
+  );
 
   step(4, "AWS calls made by the grant (fake AWS, real SDK clients)");
-  for (const c of h.aws.calls.slice(callsBefore)) console.log(`   ${c.service}:${c.op}${c.input.PolicyName ? ` ${String(c.input.PolicyName)}` : ""}${c.input.UserName ? ` user=${String(c.input.UserName)}` : ""}${c.input.Name ? ` ${String(c.input.Name)}` : ""}`);
+  for (const c of h.aws.calls.slice(callsBefore))
+    console.log(
+      `   ${c.service}:${c.op}${c.input.PolicyName ? ` ${String(c.input.PolicyName)}` : ""}${c.input.UserName ? ` user=${String(c.input.UserName)}` : ""}${c.input.Name ? ` ${String(c.input.Name)}` : ""}`,
+    );
   console.log(`   → policies attached to IAM user alice: ${attachedTo(h.aws, "alice").join(", ") || "none"}`);
 
   step(5, "The grant is recorded on main: the commit is the audit log");
@@ -59,7 +75,8 @@ try {
   await runDemoExpiry(h, { file, issue, step, indent });
 
   step(8, "git log access-requests/ on main");
-  for (const c of h.github.commits(REPO, { path: "access-requests", ref: "main" })) console.log(`   ${c.sha.slice(0, 7)} ${c.date} ${c.message.split("\n")[0]}`);
+  for (const c of h.github.commits(REPO, { path: "access-requests", ref: "main" }))
+    console.log(`   ${c.sha.slice(0, 7)} ${c.date} ${c.message.split("\n")[0]}`);
   console.log(`\n${bold(`Done in ${((performance.now() - t0) / 1000).toFixed(1)} s (simulated 8 h 20 min).`)}`);
 } finally {
   await h.close();

@@ -22,8 +22,18 @@ export function bundledPackages(metafile, root) {
   const packages = [];
   for (const dir of packageDirs(metafile)) {
     const pkg = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8"));
-    const files = existsSync(join(root, dir)) ? readdirSync(join(root, dir)).filter((f) => LICENCE_FILE.test(f)).sort() : [];
-    const text = files.map((f) => readFileSync(join(root, dir, f), "utf8").replace(/\r\n/g, "\n").trim()).join("\n\n");
+    const files = existsSync(join(root, dir))
+      ? readdirSync(join(root, dir))
+          .filter((f) => LICENCE_FILE.test(f))
+          .sort()
+      : [];
+    const text = files
+      .map((f) =>
+        readFileSync(join(root, dir, f), "utf8")
+          .replace(/\r\n/g, "\n")
+          .trim(),
+      )
+      .join("\n\n");
     const license = typeof pkg.license === "string" ? pkg.license : (pkg.license?.type ?? "UNKNOWN");
     packages.push({ name: pkg.name, version: pkg.version, license, text });
   }

@@ -27,7 +27,9 @@ export async function runActionCommand(env: Env = process.env, out: Out = proces
     case "report":
       return reportAction(env, out);
     default:
-      out.write(`::error::${escape(`jit-access: input command ${JSON.stringify(command)} is not one of ${ACTION_COMMANDS.join(", ")}; set command: sweep, validate or report`)}\n`);
+      out.write(
+        `::error::${escape(`jit-access: input command ${JSON.stringify(command)} is not one of ${ACTION_COMMANDS.join(", ")}; set command: sweep, validate or report`)}\n`,
+      );
       return 1;
   }
 }
@@ -47,12 +49,19 @@ export const MAX_FILE_LIST_BYTES = 1024 * 1024;
  * rather than skipped, so a list that is not what the workflow meant fails the check.
  */
 export function changedRequestFiles(list: Uint8Array): { ok: true; files: string[] } | { ok: false; problems: Problem[] } {
-  const entries = Buffer.from(list).toString("utf8").split("\0").filter((e) => e !== "");
+  const entries = Buffer.from(list)
+    .toString("utf8")
+    .split("\0")
+    .filter((e) => e !== "");
   const problems: Problem[] = [];
   for (const e of entries) {
     const segments = e.split("/");
     if (isAbsolute(e) || e.includes("\\") || segments.some((x) => x === ".." || x === "." || x === "") || segments[0] !== REQUESTS_DIR || !/\.ya?ml$/.test(e)) {
-      problems.push({ code: "cli.files-from", path: "files-from", message: `files-from: entry ${JSON.stringify(e)} is not a request file path: list only paths under ${REQUESTS_DIR}/ ending in .yaml or .yml, relative to the repository root and NUL-separated (git diff -z --name-only)` });
+      problems.push({
+        code: "cli.files-from",
+        path: "files-from",
+        message: `files-from: entry ${JSON.stringify(e)} is not a request file path: list only paths under ${REQUESTS_DIR}/ ending in .yaml or .yml, relative to the repository root and NUL-separated (git diff -z --name-only)`,
+      });
     }
   }
   return problems.length ? { ok: false, problems } : { ok: true, files: [...new Set(entries)] };
@@ -127,7 +136,13 @@ async function validateAction(env: Env, out: Out): Promise<number> {
   const stderr = captured();
   const code = await cli(validateCommand, [...configArgs(env), "--json", "--", ...listed.files], { stdout: stdout.io, stderr: stderr.io, cwd });
   // A usage error (a listed file gone, no config) is the whole message: one ::error:: line.
-  if (code !== 0 && code !== 1) return fail(stderr.text().split("\n")[0]?.replace(/^jit-access: /, "") || `exit ${code}`);
+  if (code !== 0 && code !== 1)
+    return fail(
+      stderr
+        .text()
+        .split("\n")[0]
+        ?.replace(/^jit-access: /, "") || `exit ${code}`,
+    );
   if (stderr.text()) out.write(stderr.text());
   const results = JSON.parse(stdout.text()) as ValidateResult[];
   for (const r of results) {

@@ -69,7 +69,10 @@ const PROBOT_DEFAULT_SECRET = "development";
  * address may be reachable from elsewhere.
  */
 export function bindsToLoopback(host: string | undefined): boolean {
-  const h = (host ?? "").trim().toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  const h = (host ?? "")
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1");
   if (h === "" || h === "localhost" || h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
   return /^127\.(?:\d{1,3})\.(?:\d{1,3})\.(?:\d{1,3})$/.test(h) && h.split(".").every((part) => Number(part) <= 255);
 }
@@ -104,13 +107,17 @@ export function assertWebhookSecret(env: Readonly<Record<string, string | undefi
   if (weakness === undefined) return { insecureDevelopment: false };
   const fix = "set WEBHOOK_SECRET to a random secret of at least 16 characters (openssl rand -hex 32) and the same value in the GitHub App's webhook settings";
   if (flag !== "1") {
-    throw new Error(`WEBHOOK_SECRET is unfit: ${weakness}, so anyone who can reach the webhook URL could sign deliveries; ${fix}. For local development only, ${INSECURE_DEV_FLAG}=1 allows it on a server bound to localhost`);
+    throw new Error(
+      `WEBHOOK_SECRET is unfit: ${weakness}, so anyone who can reach the webhook URL could sign deliveries; ${fix}. For local development only, ${INSECURE_DEV_FLAG}=1 allows it on a server bound to localhost`,
+    );
   }
   if (env.NODE_ENV === "production") {
     throw new Error(`${INSECURE_DEV_FLAG}=1 is refused with NODE_ENV=production; ${fix}`);
   }
   if (!bindsToLoopback(env.HOST)) {
-    throw new Error(`${INSECURE_DEV_FLAG}=1 is refused because HOST is "${env.HOST}", which is reachable from other machines; unset HOST (localhost), set it to 127.0.0.1 or ::1, or ${fix}`);
+    throw new Error(
+      `${INSECURE_DEV_FLAG}=1 is refused because HOST is "${env.HOST}", which is reachable from other machines; unset HOST (localhost), set it to 127.0.0.1 or ::1, or ${fix}`,
+    );
   }
   return {
     insecureDevelopment: true,
@@ -124,7 +131,10 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
     now: overrides.now ?? (() => new Date()),
     drafter: overrides.drafter ?? defaultDrafter(process.env),
     notifierFor: overrides.notifierFor ?? ((config) => createNotifier(config, process.env)),
-    activityFor: overrides.activityFor !== undefined ? overrides.activityFor : (config) => activityLookups(config, defaultClientSettings(config.aws.region), { now: () => deps.now(), ...WEBHOOK_ACTIVITY }),
+    activityFor:
+      overrides.activityFor !== undefined
+        ? overrides.activityFor
+        : (config) => activityLookups(config, defaultClientSettings(config.aws.region), { now: () => deps.now(), ...WEBHOOK_ACTIVITY }),
   };
   // The webhook secret is checked by the entries that own it (src/server.ts, src/index.ts for
   // `probot run`, src/lambda.ts); scenario tests load this function with their own secret.
@@ -154,7 +164,13 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       if (!repo.ok || !issue.ok) return skip(context, repo.ok ? (issue as { reason: string }).reason : repo.reason);
       if (issue.value.state !== "open") return;
       const event = { action: String(context.payload.action), sender: readSender(context.payload), bodyChanged: bodyChanged(context.payload) };
-      const outcome = await handleAccessIssue(context.octokit, repo.value, issue.value, { now: deps.now(), appLogin: await appLogin(), event, drafter: deps.drafter, notifierFor: deps.notifierFor });
+      const outcome = await handleAccessIssue(context.octokit, repo.value, issue.value, {
+        now: deps.now(),
+        appLogin: await appLogin(),
+        event,
+        drafter: deps.drafter,
+        notifierFor: deps.notifierFor,
+      });
       context.log.info({ issue: issue.value.number, outcome: outcome.kind }, "intake");
     });
 

@@ -142,7 +142,8 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandle
 
     const headers = lowerCaseHeaders(event.headers);
     const contentType = headers["content-type"];
-    if (contentType !== undefined && !JSON_TYPE.test(contentType)) return reply(415, { error: 'content type must be "application/json" (set the webhook content type to JSON)' });
+    if (contentType !== undefined && !JSON_TYPE.test(contentType))
+      return reply(415, { error: 'content type must be "application/json" (set the webhook content type to JSON)' });
     const name = headers["x-github-event"];
     const id = headers["x-github-delivery"];
     const signature = headers["x-hub-signature-256"];
@@ -150,7 +151,8 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandle
     if (!name || !id) return reply(400, { error: `missing ${[!name && "x-github-event", !id && "x-github-delivery"].filter(Boolean).join(", ")}` });
 
     const payload = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body) : "";
-    if (Buffer.byteLength(payload) > MAX_WEBHOOK_BODY_BYTES) return reply(413, { error: `body larger than ${MAX_WEBHOOK_BODY_BYTES} bytes (GitHub sends at most 25 MB)` });
+    if (Buffer.byteLength(payload) > MAX_WEBHOOK_BODY_BYTES)
+      return reply(413, { error: `body larger than ${MAX_WEBHOOK_BODY_BYTES} bytes (GitHub sends at most 25 MB)` });
 
     let probot: Probot;
     try {
@@ -226,4 +228,7 @@ export const handler = (event: LambdaHttpEvent): Promise<LambdaHttpResult> => de
 
 // In Lambda, start during the init phase (module load) so the secret read and Probot's setup
 // overlap with the runtime's start; a failure is retried by the first invocation (503 if again).
-if (process.env.AWS_LAMBDA_FUNCTION_NAME) deployedHandler().ready().catch(() => undefined);
+if (process.env.AWS_LAMBDA_FUNCTION_NAME)
+  deployedHandler()
+    .ready()
+    .catch(() => undefined);

@@ -88,10 +88,15 @@ export function parseSlackSecret(secretString: string): string {
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new SecretConfigError(`the Slack secret starts with "{" but is not JSON; store the webhook URL as plain text or as {"${SLACK_WEBHOOK_VARIABLE}": "https://hooks.slack.com/..."}`);
+    throw new SecretConfigError(
+      `the Slack secret starts with "{" but is not JSON; store the webhook URL as plain text or as {"${SLACK_WEBHOOK_VARIABLE}": "https://hooks.slack.com/..."}`,
+    );
   }
   const v = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>)[SLACK_WEBHOOK_VARIABLE] : undefined;
-  if (typeof v !== "string" || !v.trim()) throw new SecretConfigError(`the Slack secret is a JSON object without a string ${SLACK_WEBHOOK_VARIABLE}; store {"${SLACK_WEBHOOK_VARIABLE}": "https://hooks.slack.com/..."} or the URL as plain text`);
+  if (typeof v !== "string" || !v.trim())
+    throw new SecretConfigError(
+      `the Slack secret is a JSON object without a string ${SLACK_WEBHOOK_VARIABLE}; store {"${SLACK_WEBHOOK_VARIABLE}": "https://hooks.slack.com/..."} or the URL as plain text`,
+    );
   return v.trim();
 }
 
@@ -126,7 +131,9 @@ export function secretsManagerSource(options: SecretsManagerOptions): SecretSour
     } catch (e) {
       // AWS errors carry a name and a message, never the secret.
       const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      throw new SecretConfigError(`GetSecretValue ${secretId} failed${status ? ` with HTTP ${status}` : ""}: ${(e as Error).name} ${(e as Error).message}`.trim());
+      throw new SecretConfigError(
+        `GetSecretValue ${secretId} failed${status ? ` with HTTP ${status}` : ""}: ${(e as Error).name} ${(e as Error).message}`.trim(),
+      );
     }
     const secretString = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString("utf8") : undefined);
     if (!secretString) throw new SecretConfigError(`secret ${secretId} has no value`);
@@ -149,5 +156,11 @@ export function secretSourceFromEnv(env: Env = process.env): SecretSource {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!secretId) throw new SecretConfigError("JIT_SECRET_ID is not set; it names the Secrets Manager secret with APP_ID, PRIVATE_KEY and WEBHOOK_SECRET");
   if (!region) throw new SecretConfigError("AWS_REGION is not set");
-  return secretsManagerSource({ secretId, region, env, ...(env.JIT_SLACK_SECRET_ID ? { slackSecretId: env.JIT_SLACK_SECRET_ID } : {}), ...(env.JIT_SECRETS_ENDPOINT ? { endpoint: env.JIT_SECRETS_ENDPOINT } : {}) });
+  return secretsManagerSource({
+    secretId,
+    region,
+    env,
+    ...(env.JIT_SLACK_SECRET_ID ? { slackSecretId: env.JIT_SLACK_SECRET_ID } : {}),
+    ...(env.JIT_SECRETS_ENDPOINT ? { endpoint: env.JIT_SECRETS_ENDPOINT } : {}),
+  });
 }

@@ -27,8 +27,14 @@ export function setupNotice(env: Readonly<Record<string, string | undefined>>): 
     };
   }
   if (!ORG_LOGIN.test(org)) {
-    return { ok: false, error: `GH_ORG is ${JSON.stringify(env.GH_ORG)}, which is not a GitHub organisation login (letters, digits and single inner hyphens, at most 39); set it to the organisation's login as in https://github.com/<login>, or unset it to register the app under your own account` };
+    return {
+      ok: false,
+      error: `GH_ORG is ${JSON.stringify(env.GH_ORG)}, which is not a GitHub organisation login (letters, digits and single inner hyphens, at most 39); set it to the organisation's login as in https://github.com/<login>, or unset it to register the app under your own account`,
+    };
   }
   const host = env.GHE_HOST?.trim() || "github.com";
-  return { ok: true, lines: [`Registering the GitHub App for the organisation ${org} (GH_ORG): https://${host}/organizations/${org}/settings/apps/new`, ...production] };
+  return {
+    ok: true,
+    lines: [`Registering the GitHub App for the organisation ${org} (GH_ORG): https://${host}/organizations/${org}/settings/apps/new`, ...production],
+  };
 }

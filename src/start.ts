@@ -38,7 +38,11 @@ if (!process.env.APP_ID || !hasKey) {
 } else {
   try {
     const started = await startWebhookServer({ env: process.env });
-    const stop = () => void started.close().then(() => process.exit(0), () => process.exit(1));
+    const stop = () =>
+      void started.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   } catch (error) {

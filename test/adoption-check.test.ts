@@ -22,8 +22,18 @@ function rerequested(kind: "check_run" | "check_suite", sha: string, full = REPO
   const repo = h.github.repo(full);
   const envelope = { repository: h.github.repoJson(repo), sender: h.github.userJson("bob"), installation: { id: h.github.app.installationId } };
   return kind === "check_run"
-    ? { name: "check_run", payload: { action: "rerequested", check_run: { id: 1, name, head_sha: sha, status: "completed", conclusion: "failure", pull_requests: [] }, ...envelope } }
-    : { name: "check_suite", payload: { action: "rerequested", check_suite: { id: 1, head_sha: sha, status: "completed", conclusion: "failure", pull_requests: [] }, ...envelope } };
+    ? {
+        name: "check_run",
+        payload: {
+          action: "rerequested",
+          check_run: { id: 1, name, head_sha: sha, status: "completed", conclusion: "failure", pull_requests: [] },
+          ...envelope,
+        },
+      }
+    : {
+        name: "check_suite",
+        payload: { action: "rerequested", check_suite: { id: 1, head_sha: sha, status: "completed", conclusion: "failure", pull_requests: [] }, ...envelope },
+      };
 }
 
 describe("the check on pull requests without a request file", () => {
@@ -36,7 +46,10 @@ describe("the check on pull requests without a request file", () => {
   });
 
   it("a PR touching a request file is still judged in full (a request without its policy fails)", async () => {
-    const pr = await handPr(h, "carol", "req", { "access-requests/prod/2026/9-x.yaml": "version: 1\nid: 9-x\nrequester: carol\naccount: prod\nduration: 1h\nreason: r\nrequest:\n  - service: s3\n    access: [read]\n    resources: [b]\n" });
+    const pr = await handPr(h, "carol", "req", {
+      "access-requests/prod/2026/9-x.yaml":
+        "version: 1\nid: 9-x\nrequester: carol\naccount: prod\nduration: 1h\nreason: r\nrequest:\n  - service: s3\n    access: [read]\n    resources: [b]\n",
+    });
     expect(runsAt(headOf(pr)).at(-1)?.conclusion).toBe("failure");
   });
 
@@ -68,7 +81,12 @@ describe("re-running the check", () => {
     const sha = headOf(pr!);
     expect(runsAt(sha).at(-1)?.conclusion).toBe("success");
     // The rules change on main: alice loses her principal, so her request can no longer be granted.
-    h.github.commitFiles(REPO, "main", { ".github/jit-access.yml": CONFIG.replace("  alice: { iam_user: alice }\n", "") }, { author: "bob", message: "tighten" });
+    h.github.commitFiles(
+      REPO,
+      "main",
+      { ".github/jit-access.yml": CONFIG.replace("  alice: { iam_user: alice }\n", "") },
+      { author: "bob", message: "tighten" },
+    );
     expect(await h.deliver(rerequested("check_run", sha))).toBe(200);
     expect(runsAt(sha)).toHaveLength(2);
     expect(runsAt(sha).at(-1)?.conclusion).toBe("failure");
@@ -103,7 +121,9 @@ describe("app.yml subscribes to what the app handles", () => {
     const yaml = await import("js-yaml");
     const manifest = yaml.load(readFileSync(new URL("../app.yml", import.meta.url), "utf8")) as { default_events: string[] };
     const source = readFileSync(new URL("../src/app.ts", import.meta.url), "utf8");
-    const handled = new Set([...source.matchAll(/app\.on\(\s*(\[[^\]]*\]|"[^"]*")/g)].flatMap((m) => [...(m[1] as string).matchAll(/"([a-z_]+)\./g)].map((x) => x[1] as string)));
+    const handled = new Set(
+      [...source.matchAll(/app\.on\(\s*(\[[^\]]*\]|"[^"]*")/g)].flatMap((m) => [...(m[1] as string).matchAll(/"([a-z_]+)\./g)].map((x) => x[1] as string)),
+    );
     expect(handled).toContain("check_run");
     expect(handled).toContain("installation");
     const unasked = new Set(["installation", "installation_repositories"]);

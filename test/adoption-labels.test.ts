@@ -32,7 +32,10 @@ function installation(action: "created" | "added", repos: string[]): WebhookEven
   const sender = h.github.userJson("acme-admin");
   return action === "created"
     ? { name: "installation", payload: { action, installation: installationJson, repositories: list, sender } }
-    : { name: "installation_repositories", payload: { action, installation: installationJson, repository_selection: "selected", repositories_added: list, repositories_removed: [], sender } };
+    : {
+        name: "installation_repositories",
+        payload: { action, installation: installationJson, repository_selection: "selected", repositories_added: list, repositories_removed: [], sender },
+      };
 }
 
 const repoLabels = (full: string) => [...h.github.repo(full).labels.values()];
@@ -44,7 +47,11 @@ describe("labels on installation", () => {
     const event = installation("created", [REPO, "acme/website"]);
     expect(await h.deliver(event)).toBe(200);
     const made = repoLabels(REPO);
-    expect(made.map((l) => l.name).sort()).toEqual(appLabels().map((l) => l.name).sort());
+    expect(made.map((l) => l.name).sort()).toEqual(
+      appLabels()
+        .map((l) => l.name)
+        .sort(),
+    );
     for (const spec of appLabels()) {
       expect(made.find((l) => l.name === spec.name)).toMatchObject({ color: spec.color, description: spec.description });
     }
@@ -64,7 +71,18 @@ describe("labels on installation", () => {
   it("every label the code uses is in the list, and every colour and description is one GitHub accepts", () => {
     const names = appLabels().map((l) => l.name);
     expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(names.length);
-    for (const used of ["access-request", "jit:invalid", "jit:proposed", "jit:blocked", "jit:active", "jit:failed", "jit:rejected", "jit:expired", "jit:revoked", "jit:expiring-soon"]) {
+    for (const used of [
+      "access-request",
+      "jit:invalid",
+      "jit:proposed",
+      "jit:blocked",
+      "jit:active",
+      "jit:failed",
+      "jit:rejected",
+      "jit:expired",
+      "jit:revoked",
+      "jit:expiring-soon",
+    ]) {
       expect(names).toContain(used);
     }
     for (const l of appLabels()) {
@@ -94,7 +112,12 @@ describe("the first request, when the form's label did not exist", () => {
   });
 
   it("an unrelated issue does nothing: no comment, no label, no PR, no labels made", async () => {
-    const issue = h.github.openIssue(REPO, { user: "alice", title: "The README has a typo", body: "### Steps\n\nRead it.\n\n### Expected\n\nNo typo.", labels: [] });
+    const issue = h.github.openIssue(REPO, {
+      user: "alice",
+      title: "The README has a typo",
+      body: "### Steps\n\nRead it.\n\n### Expected\n\nNo typo.",
+      labels: [],
+    });
     expect(await h.deliver(issuesOpened(h.github, REPO, issue))).toBe(200);
     expect(pulls(h.github)).toEqual([]);
     expect(h.github.comments(REPO, issue)).toEqual([]);
@@ -155,7 +178,12 @@ describe("looksLikeRequestForm", () => {
 
 describe("looksLikeRequestForm, property", () => {
   const required = [FORM.labels.account, FORM.labels.service, FORM.labels.resources, FORM.labels.reason];
-  const filler = fc.array(fc.string({ maxLength: 30 }).filter((s) => !s.includes("\n")), { maxLength: 4 }).map((lines) => lines.join("\n"));
+  const filler = fc
+    .array(
+      fc.string({ maxLength: 30 }).filter((s) => !s.includes("\n")),
+      { maxLength: 4 },
+    )
+    .map((lines) => lines.join("\n"));
   it("recognised exactly when every required heading is on a line of its own, whatever surrounds them", () => {
     fc.assert(
       fc.property(fc.shuffledSubarray(required, { minLength: 0 }), fc.array(filler, { minLength: 5, maxLength: 5 }), (present, gaps) => {

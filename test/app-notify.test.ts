@@ -12,7 +12,11 @@ beforeAll(async () => {
   slack = await startSlackReceiver();
   h = await startHarness({
     notifierFor: (config) =>
-      createNotifier({ ...config, notifications: { slack_webhook_env: "SLACK_URL" } }, { SLACK_URL: slack.url }, { allowLoopbackHttp: true, sleep: async () => undefined, log: () => undefined }),
+      createNotifier(
+        { ...config, notifications: { slack_webhook_env: "SLACK_URL" } },
+        { SLACK_URL: slack.url },
+        { allowLoopbackHttp: true, sleep: async () => undefined, log: () => undefined },
+      ),
   });
 });
 afterAll(async () => {
@@ -21,7 +25,12 @@ afterAll(async () => {
 });
 
 it("sends opened, granted and revoked, with user text neutralised", async () => {
-  const issue = h.github.openIssue(REPO, { user: "alice", title: "Access request: reports", body: issueBody({ reason: "close <!channel> now" }), labels: ["access-request"] });
+  const issue = h.github.openIssue(REPO, {
+    user: "alice",
+    title: "Access request: reports",
+    body: issueBody({ reason: "close <!channel> now" }),
+    labels: ["access-request"],
+  });
   await h.deliver(issuesOpened(h.github, REPO, issue));
   const pr = pulls(h.github)[0]!.number;
   h.github.addReview(REPO, pr, { user: "bob", state: "APPROVED" });

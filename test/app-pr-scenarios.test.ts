@@ -14,7 +14,19 @@ afterEach(async () => {
 });
 
 function handRequest(id: string, extra = ""): string {
-  return ["version: 1", `id: ${id}`, "requester: carol", "account: prod", "duration: 2h", "reason: Debug the nightly export", "request:", "  - service: dynamodb", "    access: [read]", "    resources: [orders]", extra].join("\n");
+  return [
+    "version: 1",
+    `id: ${id}`,
+    "requester: carol",
+    "account: prod",
+    "duration: 2h",
+    "reason: Debug the nightly export",
+    "request:",
+    "  - service: dynamodb",
+    "    access: [read]",
+    "    resources: [orders]",
+    extra,
+  ].join("\n");
 }
 
 function lastCheck() {
@@ -49,7 +61,12 @@ describe("a pull request written by hand", () => {
   it("fails the check when it changes anything besides one request file", async () => {
     h.github.createBranch(REPO, "carol/two");
     const next = h.github.repo(REPO).nextNumber;
-    h.github.commitFiles(REPO, "carol/two", { [`access-requests/prod/2026/${next}-orders-read.yaml`]: handRequest(`${next}-orders-read`), "README.md": "x\n" }, { author: "carol", message: "two" });
+    h.github.commitFiles(
+      REPO,
+      "carol/two",
+      { [`access-requests/prod/2026/${next}-orders-read.yaml`]: handRequest(`${next}-orders-read`), "README.md": "x\n" },
+      { author: "carol", message: "two" },
+    );
     const pr = h.github.openPull(REPO, { user: "carol", head: "carol/two", title: "two" });
     await h.deliver(pullRequestEvent(h.github, REPO, pr, "opened"));
     expect(lastCheck()?.conclusion).toBe("failure");
@@ -59,7 +76,11 @@ describe("a pull request written by hand", () => {
   it("fails the check when it writes an active record itself, and merging it grants nothing", async () => {
     h.github.createBranch(REPO, "carol/forged");
     const next = h.github.repo(REPO).nextNumber;
-    const forged = handRequest(`${next}-orders-read`) + "\nstatus: active\ngrant: { approved_by: [bob], merge_commit: " + "a".repeat(40) + ", granted_at: '2026-11-27T08:00:00Z', expires_at: '2026-11-28T08:00:00Z' }\n";
+    const forged =
+      handRequest(`${next}-orders-read`) +
+      "\nstatus: active\ngrant: { approved_by: [bob], merge_commit: " +
+      "a".repeat(40) +
+      ", granted_at: '2026-11-27T08:00:00Z', expires_at: '2026-11-28T08:00:00Z' }\n";
     h.github.commitFiles(REPO, "carol/forged", { [`access-requests/prod/2026/${next}-orders-read.yaml`]: forged }, { author: "carol", message: "forged" });
     const pr = h.github.openPull(REPO, { user: "carol", head: "carol/forged", title: "forged" });
     await h.deliver(pullRequestEvent(h.github, REPO, pr, "opened"));

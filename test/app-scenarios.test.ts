@@ -13,7 +13,11 @@ afterEach(async () => {
   await h.close();
 });
 
-async function openRequest(user = "alice", body = issueBody(), title = "Access request: financial reports"): Promise<{ issue: number; pr: number; branch: string; file: string }> {
+async function openRequest(
+  user = "alice",
+  body = issueBody(),
+  title = "Access request: financial reports",
+): Promise<{ issue: number; pr: number; branch: string; file: string }> {
   const issue = h.github.openIssue(REPO, { user, title, body, labels: ["access-request"] });
   expect(await h.deliver(issuesOpened(h.github, REPO, issue))).toBe(200);
   const pr = pulls(h.github).find((p) => p.head.startsWith(`jit/${issue}-`));
@@ -112,7 +116,12 @@ describe("Alice asks, Bob approves", () => {
 
 describe("refusals: nothing is granted", () => {
   it("invalid issue input gets a comment listing every problem and no PR", async () => {
-    const issue = h.github.openIssue(REPO, { user: "alice", title: "Access request: x", body: issueBody({ account: "nope", duration: "8 hours" }), labels: ["access-request"] });
+    const issue = h.github.openIssue(REPO, {
+      user: "alice",
+      title: "Access request: x",
+      body: issueBody({ account: "nope", duration: "8 hours" }),
+      labels: ["access-request"],
+    });
     await h.deliver(issuesOpened(h.github, REPO, issue));
     expect(pulls(h.github)).toHaveLength(0);
     const body = h.github.comments(REPO, issue).at(-1)?.body ?? "";
@@ -134,7 +143,12 @@ describe("refusals: nothing is granted", () => {
     const { pr, branch, file } = await openRequest();
     h.github.addReview(REPO, pr, { user: "bob", state: "APPROVED" });
     const text = h.github.readFile(REPO, file, branch) ?? "";
-    h.github.commitFiles(REPO, branch, { [file]: text.replace("reason: Quarter-end reconciliation", "reason: Quarter-end reconciliation (edited)") }, { author: "carol", message: "edit" });
+    h.github.commitFiles(
+      REPO,
+      branch,
+      { [file]: text.replace("reason: Quarter-end reconciliation", "reason: Quarter-end reconciliation (edited)") },
+      { author: "carol", message: "edit" },
+    );
     h.github.mergePull(REPO, pr, { user: "bob" });
     await h.deliver(pullRequestEvent(h.github, REPO, pr, "closed"));
     expect(attachedTo(h.aws, "alice")).toEqual([]);

@@ -29,7 +29,12 @@ const OTHER_BLOB = "5555555555555555555555555555555555555555";
 const FILE = "access-requests/prod/2026/142-financial-reports.yaml";
 
 let nextId = 1;
-function review(login: string | null, state: Review["state"], commit: string | null = HEAD, opts: { type?: string; at?: string | null; id?: number } = {}): Review {
+function review(
+  login: string | null,
+  state: Review["state"],
+  commit: string | null = HEAD,
+  opts: { type?: string; at?: string | null; id?: number } = {},
+): Review {
   const id = opts.id ?? nextId++;
   return {
     id,
@@ -715,7 +720,12 @@ describe("verifyApproval", () => {
 
   it("every discounted approval is explained in notes when enough others count", () => {
     const input = base();
-    input.reviews = [review("bob", "APPROVED"), review("mallory", "APPROVED"), review("carol", "APPROVED", OLD), review("x[bot]", "APPROVED", HEAD, { type: "Bot" })];
+    input.reviews = [
+      review("bob", "APPROVED"),
+      review("mallory", "APPROVED"),
+      review("carol", "APPROVED", OLD),
+      review("x[bot]", "APPROVED", HEAD, { type: "Bot" }),
+    ];
     const d = verifyApproval(input);
     expect(d.ok).toBe(true);
     const notes = d.notes.join("\n");
@@ -731,7 +741,13 @@ describe("verifyApproval", () => {
     input.pr.changedFiles = 2;
     input.requestFile.mergeBlobSha = OTHER_BLOB;
     input.reviews = [review("alice", "APPROVED")];
-    expect(codesOf(verifyApproval(input).failures).sort()).toEqual(["approval.insufficient", "approval.self", "merge.blob-changed", "merge.extra-files", "merge.not-merged"]);
+    expect(codesOf(verifyApproval(input).failures).sort()).toEqual([
+      "approval.insufficient",
+      "approval.self",
+      "merge.blob-changed",
+      "merge.extra-files",
+      "merge.not-merged",
+    ]);
   });
 
   it("works with codeowners.ts output end to end", () => {
@@ -818,7 +834,12 @@ describe("every commit's author and committer are excluded from approving", () =
         input.commits = commits.map((c, k) => ({ sha: k.toString(16).padStart(40, "a"), ...c }));
         input.reviews = approvers.map((a) => review(a, "APPROVED"));
         const d = verifyApproval(input);
-        const touched = new Set(commits.flatMap((c) => [c.author, c.committer]).filter((x) => !("isBot" in x)).map((x) => x.login.toLowerCase()));
+        const touched = new Set(
+          commits
+            .flatMap((c) => [c.author, c.committer])
+            .filter((x) => !("isBot" in x))
+            .map((x) => x.login.toLowerCase()),
+        );
         for (const a of approvers) expect(d.approvedBy.map((l) => l.toLowerCase()).includes(a)).toBe(!touched.has(a));
         expect(d.ok).toBe(approvers.some((a) => !touched.has(a)));
         if (approvers.some((a) => touched.has(a)) && !d.ok) expect(codesOf(d.failures)).toContain("approval.self");
@@ -845,11 +866,21 @@ describe("every commit's author and committer are excluded from approving", () =
 
 describe("preMergeTips: the default branch's commit before the merge", () => {
   const sha = (tag: string): string => (tag.length === 40 ? tag : Buffer.from(tag).toString("hex").padEnd(40, "0"));
-  const who = (name: string, minute: number) => ({ name, email: `${name}@users.noreply.github.com`, date: new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString() });
-  const commit = (tag: string, parents: string[], message: string, author: CommitFacts["author"]): CommitFacts => ({ sha: sha(tag), parents: parents.map(sha), message, author });
+  const who = (name: string, minute: number) => ({
+    name,
+    email: `${name}@users.noreply.github.com`,
+    date: new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString(),
+  });
+  const commit = (tag: string, parents: string[], message: string, author: CommitFacts["author"]): CommitFacts => ({
+    sha: sha(tag),
+    parents: parents.map(sha),
+    message,
+    author,
+  });
   const TIP = "e";
   // A PR of n commits c1..cn on top of merge base "b"; the default branch moved on to TIP.
-  const prOf = (n: number): CommitFacts[] => Array.from({ length: n }, (_, k) => commit(`c${k + 1}`, [k === 0 ? "b" : `c${k}`], `commit ${k + 1}`, who("alice", k)));
+  const prOf = (n: number): CommitFacts[] =>
+    Array.from({ length: n }, (_, k) => commit(`c${k + 1}`, [k === 0 ? "b" : `c${k}`], `commit ${k + 1}`, who("alice", k)));
   /** The default branch after merging with `method`: [merge commit, its first parents...]. */
   function merged(method: "merge" | "squash" | "rebase", pr: CommitFacts[]): CommitFacts[] {
     const head = pr[pr.length - 1]!;
@@ -887,15 +918,87 @@ describe("preMergeTips: the default branch's commit before the merge", () => {
   });
 
   const UNKNOWN: Array<[string, () => ReturnType<typeof preMergeTips>, RegExp]> = [
-    ["a merge commit whose second parent is not the approved head", () => { const pr = prOf(2); const ch = merged("merge", pr); ch[0] = { ...ch[0]!, parents: [sha(TIP), sha("x")] }; return run("merge", pr, ch); }, /second is not the approved head/],
-    ["an octopus merge", () => { const pr = prOf(1); const ch = merged("merge", pr); ch[0] = { ...ch[0]!, parents: [sha(TIP), pr[0]!.sha, sha("x")] }; return run("merge", pr, ch); }, /3 parents/],
-    ["a rebase whose earlier replay does not match", () => { const pr = prOf(3); const ch = merged("rebase", pr); ch[1] = { ...ch[1]!, message: "something else" }; return run("rebase", pr, ch); }, /is not a replay of/],
-    ["a rebase-looking merge of a PR with a merge commit", () => { const pr = prOf(3); pr[1] = { ...pr[1]!, parents: [pr[0]!.sha, sha("d")] }; return run("rebase", pr); }, /contains merge commits/],
-    ["a rebase of a PR whose last commit is a merge commit (dropped by the rebase)", () => { const pr = prOf(3); const mergeIn = commit("u", [pr[2]!.sha, sha("d")], "Merge branch 'main'", who("alice", 9)); return run("rebase", [...pr, mergeIn], merged("rebase", pr)); }, /contains merge commits/],
-    ["a merge commit that repeats an earlier PR commit, not the last", () => { const pr = prOf(3); const ch = merged("squash", pr); ch[0] = { ...ch[0]!, message: pr[0]!.message, author: pr[0]!.author }; return run("squash", pr, ch); }, /not its last/],
-    ["a PR listing no commits", () => preMergeTips({ mergeSha: sha("s"), headSha: sha("h"), prCommits: [], firstParents: [commit("s", [TIP], "x", who("bob", 1))] }), /lists no commits/],
-    ["a PR with as many commits as GitHub lists at most", () => { const pr = prOf(MAX_PR_COMMITS); return run("squash", pr); }, /more than GitHub lists/],
-    ["a chain that is not the merge commit's first parents", () => { const pr = prOf(2); const ch = merged("rebase", pr); ch[1] = { ...ch[1]!, sha: sha("z") }; return run("rebase", pr, ch); }, /not the first parent expected/],
+    [
+      "a merge commit whose second parent is not the approved head",
+      () => {
+        const pr = prOf(2);
+        const ch = merged("merge", pr);
+        ch[0] = { ...ch[0]!, parents: [sha(TIP), sha("x")] };
+        return run("merge", pr, ch);
+      },
+      /second is not the approved head/,
+    ],
+    [
+      "an octopus merge",
+      () => {
+        const pr = prOf(1);
+        const ch = merged("merge", pr);
+        ch[0] = { ...ch[0]!, parents: [sha(TIP), pr[0]!.sha, sha("x")] };
+        return run("merge", pr, ch);
+      },
+      /3 parents/,
+    ],
+    [
+      "a rebase whose earlier replay does not match",
+      () => {
+        const pr = prOf(3);
+        const ch = merged("rebase", pr);
+        ch[1] = { ...ch[1]!, message: "something else" };
+        return run("rebase", pr, ch);
+      },
+      /is not a replay of/,
+    ],
+    [
+      "a rebase-looking merge of a PR with a merge commit",
+      () => {
+        const pr = prOf(3);
+        pr[1] = { ...pr[1]!, parents: [pr[0]!.sha, sha("d")] };
+        return run("rebase", pr);
+      },
+      /contains merge commits/,
+    ],
+    [
+      "a rebase of a PR whose last commit is a merge commit (dropped by the rebase)",
+      () => {
+        const pr = prOf(3);
+        const mergeIn = commit("u", [pr[2]!.sha, sha("d")], "Merge branch 'main'", who("alice", 9));
+        return run("rebase", [...pr, mergeIn], merged("rebase", pr));
+      },
+      /contains merge commits/,
+    ],
+    [
+      "a merge commit that repeats an earlier PR commit, not the last",
+      () => {
+        const pr = prOf(3);
+        const ch = merged("squash", pr);
+        ch[0] = { ...ch[0]!, message: pr[0]!.message, author: pr[0]!.author };
+        return run("squash", pr, ch);
+      },
+      /not its last/,
+    ],
+    [
+      "a PR listing no commits",
+      () => preMergeTips({ mergeSha: sha("s"), headSha: sha("h"), prCommits: [], firstParents: [commit("s", [TIP], "x", who("bob", 1))] }),
+      /lists no commits/,
+    ],
+    [
+      "a PR with as many commits as GitHub lists at most",
+      () => {
+        const pr = prOf(MAX_PR_COMMITS);
+        return run("squash", pr);
+      },
+      /more than GitHub lists/,
+    ],
+    [
+      "a chain that is not the merge commit's first parents",
+      () => {
+        const pr = prOf(2);
+        const ch = merged("rebase", pr);
+        ch[1] = { ...ch[1]!, sha: sha("z") };
+        return run("rebase", pr, ch);
+      },
+      /not the first parent expected/,
+    ],
   ];
   it.each(UNKNOWN)("%s → unknown, nothing granted", (_name, f, says) => {
     const r = f();
@@ -905,21 +1008,33 @@ describe("preMergeTips: the default branch's commit before the merge", () => {
 
   it("property: for any PR and any method, the true pre-merge tip is always among the tips (or the answer is unknown)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 12 }), fc.constantFrom<"merge" | "squash" | "rebase">("merge", "squash", "rebase"), fc.array(fc.constantFrom("alice", "bob", "jit-access[bot]"), { minLength: 12, maxLength: 12 }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 12, maxLength: 12 }), (n, method, authors, minutes) => {
-        // Commits whose metadata repeat (same author, minute and message) must not confuse it.
-        const pr = Array.from({ length: n }, (_, k) => commit(`c${k + 1}`, [k === 0 ? "b" : `c${k}`], `commit ${minutes[k]! % 2}`, who(authors[k]!, minutes[k]!)));
-        const r = run(method, pr);
-        if (r.kind === "tips") expect(r.tips).toContain(sha(TIP));
-        else expect(r.kind).toBe("unknown");
-        if (method !== "rebase") expect(r).toMatchObject({ kind: "tips", tips: [sha(TIP)] });
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.constantFrom<"merge" | "squash" | "rebase">("merge", "squash", "rebase"),
+        fc.array(fc.constantFrom("alice", "bob", "jit-access[bot]"), { minLength: 12, maxLength: 12 }),
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 12, maxLength: 12 }),
+        (n, method, authors, minutes) => {
+          // Commits whose metadata repeat (same author, minute and message) must not confuse it.
+          const pr = Array.from({ length: n }, (_, k) =>
+            commit(`c${k + 1}`, [k === 0 ? "b" : `c${k}`], `commit ${minutes[k]! % 2}`, who(authors[k]!, minutes[k]!)),
+          );
+          const r = run(method, pr);
+          if (r.kind === "tips") expect(r.tips).toContain(sha(TIP));
+          else expect(r.kind).toBe("unknown");
+          if (method !== "rebase") expect(r).toMatchObject({ kind: "tips", tips: [sha(TIP)] });
+        },
+      ),
       { numRuns: 1000 },
     );
   });
 });
 
 describe("checkChangedFiles", () => {
-  const f = (path: string, status: ChangedFile["status"] = "added", previousPath?: string): ChangedFile => ({ path, status, ...(previousPath ? { previousPath } : {}) });
+  const f = (path: string, status: ChangedFile["status"] = "added", previousPath?: string): ChangedFile => ({
+    path,
+    status,
+    ...(previousPath ? { previousPath } : {}),
+  });
   const TABLE: Array<[string, ChangedFile[], ApprovalCode | undefined, string?]> = [
     ["one added request file", [f(FILE)], undefined],
     ["one modified request file", [f(FILE, "modified")], undefined],
@@ -978,7 +1093,11 @@ describe("approval codes: one fact set per code", () => {
     ["approval.unknown-author", (i) => void (i.pr.author = null), []],
     ["approval.unknown-commits", (i) => void (i.commits = []), []],
     ["approval.unlinked-commit", (i) => void (i.commits = [{ sha: HEAD, author: { login: null }, committer: { login: "jit-access[bot]", isBot: true } }]), []],
-    ["approval.self", (i) => void ((i.config.approvers = [...i.config.approvers, "alice"]), (i.reviews = [review("alice", "APPROVED")])), ["approval.insufficient"]],
+    [
+      "approval.self",
+      (i) => void ((i.config.approvers = [...i.config.approvers, "alice"]), (i.reviews = [review("alice", "APPROVED")])),
+      ["approval.insufficient"],
+    ],
     ["approval.stale-review", (i) => void (i.reviews = [review("bob", "APPROVED", OLD)]), ["approval.insufficient"]],
     ["approval.not-authorized", (i) => void (i.reviews = [review("mallory", "APPROVED")]), ["approval.insufficient"]],
     ["approval.membership-pending", (i) => void (i.reviews = [review("dave", "APPROVED")]), ["approval.insufficient"]],
@@ -1022,7 +1141,9 @@ describe("approval codes: one fact set per code", () => {
       for (const rule of APPROVAL_RULES) for (const f of rule.check(facts)) expect(rule.codes, rule.name).toContain(f.code);
       const d = verifyApproval(input);
       expect(d.rules.map((r) => r.name)).toEqual(APPROVAL_RULES.map((r) => r.name));
-      expect(d.rules.filter((r) => !r.passed).map((r) => r.name)).toEqual(APPROVAL_RULES.filter((r) => r.check(gatherFacts(input)).length > 0).map((r) => r.name));
+      expect(d.rules.filter((r) => !r.passed).map((r) => r.name)).toEqual(
+        APPROVAL_RULES.filter((r) => r.check(gatherFacts(input)).length > 0).map((r) => r.name),
+      );
     }
   });
 });
@@ -1044,11 +1165,19 @@ describe("approval rules: monotone in approvals, blind to review order", () => {
     pushedBy: fc.subarray(["bob", "erin", "grace"]),
   });
   /** The reviews get distinct ids in list order; times come from `minute` (null: none). */
-  function world(w: { reviews: Array<{ login: string | null; state: string; commit: string | null; minute: number | null }>; risk: "low" | "medium" | "high"; writers: string[]; pushedBy: string[] }): ApprovalInput {
+  function world(w: {
+    reviews: Array<{ login: string | null; state: string; commit: string | null; minute: number | null }>;
+    risk: "low" | "medium" | "high";
+    writers: string[];
+    pushedBy: string[];
+  }): ApprovalInput {
     const input = base();
     input.request.risk = w.risk;
     input.codeowners = { owners: ["@acme/prod-approvers", "@grace"], line: 6, source: ".github/CODEOWNERS" };
-    input.commits = [...w.writers.map((login, k) => ({ sha: k.toString(16).padStart(40, "c"), author: { login }, committer: { login: "web-flow" } })), ...input.commits];
+    input.commits = [
+      ...w.writers.map((login, k) => ({ sha: k.toString(16).padStart(40, "c"), author: { login }, committer: { login: "web-flow" } })),
+      ...input.commits,
+    ];
     input.pushedBy = w.pushedBy;
     input.reviews = w.reviews.map((r, k) => ({
       id: 100 + k,
@@ -1062,24 +1191,47 @@ describe("approval rules: monotone in approvals, blind to review order", () => {
 
   it("property: an approval on the head by a code owner who wrote nothing never adds a failure; removing it never removes one", () => {
     fc.assert(
-      fc.property(arbWorld, fc.constantFrom("erin", "grace", "Erin"), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 20 }), (w, owner, minute, id) => {
-        const touched = new Set([...w.writers, ...w.pushedBy]);
-        fc.pre(!touched.has(owner.toLowerCase()));
-        const without = world(w);
-        const withIt = world(w);
-        withIt.reviews = [...withIt.reviews, { id: 200 + id, user: { login: owner, type: "User" }, state: "APPROVED", commit_id: HEAD, submitted_at: new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString() }];
-        const a = verifyApproval(without);
-        const b = verifyApproval(withIt);
-        for (const code of codesOf(b.failures)) expect(codesOf(a.failures)).toContain(code);
-        if (a.ok) expect(b.ok).toBe(true);
-        for (const login of a.approvedBy) expect(b.approvedBy.map((l) => l.toLowerCase())).toContain(login.toLowerCase());
-      }),
+      fc.property(
+        arbWorld,
+        fc.constantFrom("erin", "grace", "Erin"),
+        fc.integer({ min: 0, max: 6 }),
+        fc.integer({ min: 0, max: 20 }),
+        (w, owner, minute, id) => {
+          const touched = new Set([...w.writers, ...w.pushedBy]);
+          fc.pre(!touched.has(owner.toLowerCase()));
+          const without = world(w);
+          const withIt = world(w);
+          withIt.reviews = [
+            ...withIt.reviews,
+            {
+              id: 200 + id,
+              user: { login: owner, type: "User" },
+              state: "APPROVED",
+              commit_id: HEAD,
+              submitted_at: new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString(),
+            },
+          ];
+          const a = verifyApproval(without);
+          const b = verifyApproval(withIt);
+          for (const code of codesOf(b.failures)) expect(codesOf(a.failures)).toContain(code);
+          if (a.ok) expect(b.ok).toBe(true);
+          for (const login of a.approvedBy) expect(b.approvedBy.map((l) => l.toLowerCase())).toContain(login.toLowerCase());
+        },
+      ),
       { numRuns: 1500 },
     );
   });
 
   it("property: the decision, its failures and its notes do not depend on the order of the reviews", () => {
-    const arbShuffled = arbWorld.chain((w) => fc.tuple(fc.constant(w), fc.shuffledSubarray(w.reviews.map((r, k) => ({ ...r, k })), { minLength: w.reviews.length })));
+    const arbShuffled = arbWorld.chain((w) =>
+      fc.tuple(
+        fc.constant(w),
+        fc.shuffledSubarray(
+          w.reviews.map((r, k) => ({ ...r, k })),
+          { minLength: w.reviews.length },
+        ),
+      ),
+    );
     fc.assert(
       fc.property(arbShuffled, ([w, shuffled]) => {
         const inOrder = world(w);
@@ -1107,7 +1259,10 @@ describe("helpers", () => {
   });
 
   it("candidateTeams lists configured and CODEOWNERS teams, distinct and lower-cased", () => {
-    expect(candidateTeams({ approvers: ["bob", "@Acme/Security"] }, { owners: ["@acme/security", "@acme/prod", "@grace", "x@example.com"] })).toEqual(["@acme/prod", "@acme/security"]);
+    expect(candidateTeams({ approvers: ["bob", "@Acme/Security"] }, { owners: ["@acme/security", "@acme/prod", "@grace", "x@example.com"] })).toEqual([
+      "@acme/prod",
+      "@acme/security",
+    ]);
     expect(candidateTeams({ approvers: [] })).toEqual([]);
   });
 });

@@ -21,7 +21,11 @@ const SECRET = "a-webhook-secret-for-deploy-attacks";
 let privateKey = "";
 
 beforeAll(() => {
-  privateKey = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
+  privateKey = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  }).privateKey;
 });
 
 const sign = (secret: string, body: string) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
@@ -137,7 +141,10 @@ describe("the self-hosted server buffers the whole body before checking the sign
   it("survives senders that hang up mid-body, and keeps serving", async () => {
     for (let i = 0; i < 5; i++) {
       await new Promise<void>((done) => {
-        const req = httpRequest(server.url, { method: "POST", headers: { "content-type": "application/json", "content-length": String(1 << 20), ...headers("{}") } });
+        const req = httpRequest(server.url, {
+          method: "POST",
+          headers: { "content-type": "application/json", "content-length": String(1 << 20), ...headers("{}") },
+        });
         req.on("error", () => done());
         req.write(Buffer.alloc(64 * 1024, 0x20), () => {
           req.destroy();
@@ -170,7 +177,9 @@ describe("the webhook secret fails open outside production", () => {
     [{ JIT_ACCESS_INSECURE_DEV: "1", HOST: "::" }],
     [{ JIT_ACCESS_INSECURE_DEV: "1", NODE_ENV: "production" }],
   ] as const)("npm start's server refuses to start with %j, before it listens", async (env) => {
-    await expect(startWebhookServer({ env: { PORT: "0", ...env }, probot: probot(), app: () => undefined })).rejects.toThrow(/WEBHOOK_SECRET|JIT_ACCESS_INSECURE_DEV/);
+    await expect(startWebhookServer({ env: { PORT: "0", ...env }, probot: probot(), app: () => undefined })).rejects.toThrow(
+      /WEBHOOK_SECRET|JIT_ACCESS_INSECURE_DEV/,
+    );
   });
 
   it("starts with the explicit development flag on loopback, warns, and then accepts Probot's default secret", async () => {
@@ -179,10 +188,17 @@ describe("the webhook secret fails open outside production", () => {
     console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(" "));
     let server: WebhookServer | undefined;
     try {
-      server = await startWebhookServer({ env: { PORT: "0", HOST: "127.0.0.1", JIT_ACCESS_INSECURE_DEV: "1" }, probot: new Probot({ appId: 1, privateKey, secret: "development", logLevel: "fatal" }), app: () => undefined });
+      server = await startWebhookServer({
+        env: { PORT: "0", HOST: "127.0.0.1", JIT_ACCESS_INSECURE_DEV: "1" },
+        probot: new Probot({ appId: 1, privateKey, secret: "development", logLevel: "fatal" }),
+        app: () => undefined,
+      });
       expect(warnings.join("\n")).toMatch(/INSECURE DEVELOPMENT MODE/);
       const body = JSON.stringify({ zen: "dev" });
-      const r = await post(server.url, { headers: { "x-github-event": "ping", "x-github-delivery": randomUUID(), "x-hub-signature-256": sign("development", body) }, body });
+      const r = await post(server.url, {
+        headers: { "x-github-event": "ping", "x-github-delivery": randomUUID(), "x-hub-signature-256": sign("development", body) },
+        body,
+      });
       expect(r.status).toBe(200);
     } finally {
       console.warn = warn;
@@ -198,7 +214,12 @@ describe("body cap family: every size and framing around the limit", () => {
 
   beforeAll(async () => {
     const probot = new Probot({ appId: 1, privateKey, secret: SECRET, logLevel: "fatal" });
-    server = await startWebhookServer({ env: { WEBHOOK_SECRET: SECRET, HOST: "127.0.0.1", PORT: "0" }, probot, app: (p) => void p.onAny(async () => void delivered++), maxBodyBytes: CAP });
+    server = await startWebhookServer({
+      env: { WEBHOOK_SECRET: SECRET, HOST: "127.0.0.1", PORT: "0" },
+      probot,
+      app: (p) => void p.onAny(async () => void delivered++),
+      maxBodyBytes: CAP,
+    });
   });
   afterAll(() => server?.close());
 
@@ -226,7 +247,11 @@ describe("body cap family: every size and framing around the limit", () => {
   it("property: a declared length over the cap is refused whatever is actually sent", async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: CAP + 1, max: CAP * 1000 }), fc.integer({ min: 0, max: CAP }), async (declared, actual) => {
-        const r = await post(server.url, { headers: { "x-github-event": "ping", "x-github-delivery": randomUUID(), "x-hub-signature-256": "sha256=00", "content-length": String(declared) }, total: actual, end: false });
+        const r = await post(server.url, {
+          headers: { "x-github-event": "ping", "x-github-delivery": randomUUID(), "x-hub-signature-256": "sha256=00", "content-length": String(declared) },
+          total: actual,
+          end: false,
+        });
         expect(r.status).toBe(413);
       }),
       { numRuns: 15 },
@@ -273,11 +298,14 @@ describe("the Lambda replay protection keys on the unsigned delivery id", () => 
 
   it("property: over any interleaving of bodies and delivery ids, each signed body runs the app exactly once", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.constantFrom("a", "b", "c", "d")), { minLength: 1, maxLength: 25 }), async (sequence) => {
-        const { handler, seen } = lambda();
-        for (const [n, id] of sequence) expect((await handler(delivery(JSON.stringify({ n }), id))).statusCode).toBe(200);
-        expect(seen.map((s) => s.n).sort()).toEqual([...new Set(sequence.map(([n]) => n))].sort());
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.constantFrom("a", "b", "c", "d")), { minLength: 1, maxLength: 25 }),
+        async (sequence) => {
+          const { handler, seen } = lambda();
+          for (const [n, id] of sequence) expect((await handler(delivery(JSON.stringify({ n }), id))).statusCode).toBe(200);
+          expect(seen.map((s) => s.n).sort()).toEqual([...new Set(sequence.map(([n]) => n))].sort());
+        },
+      ),
       { numRuns: 30 },
     );
   });
@@ -315,9 +343,12 @@ const jobs = [...workflows].flatMap(([file, wf]) => Object.entries(wf.jobs).map(
 const json = (x: unknown) => JSON.stringify(x ?? null);
 /** Secrets a job can read: any `secrets.X` but the per-run GITHUB_TOKEN. */
 const readsSecret = (wf: Workflow, job: Job) => [...`${json(job)}${json(wf.env)}`.matchAll(/secrets\.([A-Za-z0-9_]+)/g)].some((m) => m[1] !== "GITHUB_TOKEN");
-const permissionOf = (p: Workflow["permissions"], key: string) => (typeof p === "string" ? (p === "write-all" ? "write" : p === "read-all" ? "read" : undefined) : p?.[key]);
+const permissionOf = (p: Workflow["permissions"], key: string) =>
+  typeof p === "string" ? (p === "write-all" ? "write" : p === "read-all" ? "read" : undefined) : p?.[key];
 /** The job can get AWS credentials: an OIDC token, or the AWS credentials action. */
-const holdsAws = (wf: Workflow, job: Job) => permissionOf(job.permissions ?? wf.permissions, "id-token") === "write" || (job.steps ?? []).some((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials"));
+const holdsAws = (wf: Workflow, job: Job) =>
+  permissionOf(job.permissions ?? wf.permissions, "id-token") === "write" ||
+  (job.steps ?? []).some((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials"));
 const environmentOf = (job: Job) => (typeof job.environment === "string" ? job.environment : job.environment?.name);
 
 const TEMPLATE = yaml.load(readFileSync(join(ROOT, "deploy", "template.yaml"), "utf8").replace(/!(\w+)/g, ""), { schema: yaml.CORE_SCHEMA }) as {
@@ -332,26 +363,38 @@ describe("the GitHub App private key is readable by every repository writer", ()
     expect(privileged.map((j) => `${j.file}:${j.name}`)).toContain("expire.yml:sweep");
   });
 
-  it.each(jobs.map((j) => [`${j.file}:${j.name}`, j] as const))("%s: a job that reads a secret or assumes an AWS role runs in the sweep environment", (_label, { wf, job }) => {
-    if (!readsSecret(wf, job) && !holdsAws(wf, job)) return;
-    expect(environmentOf(job)).toBe(TEMPLATE.Parameters.GitHubEnvironment?.Default);
-  });
+  it.each(jobs.map((j) => [`${j.file}:${j.name}`, j] as const))(
+    "%s: a job that reads a secret or assumes an AWS role runs in the sweep environment",
+    (_label, { wf, job }) => {
+      if (!readsSecret(wf, job) && !holdsAws(wf, job)) return;
+      expect(environmentOf(job)).toBe(TEMPLATE.Parameters.GitHubEnvironment?.Default);
+    },
+  );
 
   it("the AWS role trusts only that environment's OIDC subject, and no branch subject", () => {
     const env = TEMPLATE.Parameters.GitHubEnvironment?.Default;
     expect(env).toBe("jit-access-sweep");
-    const sub = TEMPLATE.Resources.SweepRole?.Properties.AssumeRolePolicyDocument.Statement[0]?.Condition.StringEquals["token.actions.githubusercontent.com:sub"];
+    const sub =
+      TEMPLATE.Resources.SweepRole?.Properties.AssumeRolePolicyDocument.Statement[0]?.Condition.StringEquals["token.actions.githubusercontent.com:sub"];
     expect(sub).toBe("repo:${GitHubOrg}/${GitHubRepo}:environment:${GitHubEnvironment}");
   });
 
   it.each([...workflows].map(([f, wf]) => [f, wf] as const))("%s: no workflow-wide id-token or write permission (each job asks for its own)", (_f, wf) => {
-    for (const key of ["id-token", "contents", "issues", "pull-requests", "checks", "actions"]) expect(permissionOf(wf.permissions, key), key).not.toBe("write");
+    for (const key of ["id-token", "contents", "issues", "pull-requests", "checks", "actions"])
+      expect(permissionOf(wf.permissions, key), key).not.toBe("write");
     expect(wf.permissions).not.toBe("write-all");
   });
 
   // What the sweep bundle (scripts/build-sweep.mjs: src/sweep/action.ts and its imports) calls on
   // GitHub, mapped to the app permission each REST group needs.
-  const PERMISSION_OF_GROUP: Record<string, string> = { repos: "contents", git: "contents", issues: "issues", pulls: "pull-requests", checks: "checks", actions: "actions" };
+  const PERMISSION_OF_GROUP: Record<string, string> = {
+    repos: "contents",
+    git: "contents",
+    issues: "issues",
+    pulls: "pull-requests",
+    checks: "checks",
+    actions: "actions",
+  };
   function sweepRestGroups(): Set<string> {
     const seen = new Set<string>();
     const groups = new Set<string>();
@@ -360,7 +403,8 @@ describe("the GitHub App private key is readable by every repository writer", ()
       seen.add(file);
       const src = readFileSync(file, "utf8");
       for (const m of src.matchAll(/\.rest\.(\w+)\.\w+/g)) groups.add(m[1] ?? "");
-      for (const m of src.matchAll(/\.request\(\s*["'`](?:GET|POST|PUT|PATCH|DELETE) \/repos\/\{owner\}\/\{repo\}\/(\w+)/g)) groups.add(m[1] === "contents" ? "repos" : (m[1] ?? ""));
+      for (const m of src.matchAll(/\.request\(\s*["'`](?:GET|POST|PUT|PATCH|DELETE) \/repos\/\{owner\}\/\{repo\}\/(\w+)/g))
+        groups.add(m[1] === "contents" ? "repos" : (m[1] ?? ""));
       for (const m of src.matchAll(/from\s+"(\.{1,2}\/[^"]+)\.js"/g)) {
         const next = resolve(dirname(file), `${m[1]}.ts`);
         if (existsSync(next)) visit(next);
@@ -375,7 +419,9 @@ describe("the GitHub App private key is readable by every repository writer", ()
     expect(groups.size).toBeGreaterThan(0);
     for (const g of groups) expect(PERMISSION_OF_GROUP[g], `REST group ${g} has no known permission`).toBeDefined();
     const needed = new Set([...groups].map((g) => PERMISSION_OF_GROUP[g]));
-    const tokenSteps = jobs.flatMap(({ file, name, job }) => (job.steps ?? []).filter((st) => st.uses?.startsWith("actions/create-github-app-token")).map((st) => ({ where: `${file}:${name}`, step: st })));
+    const tokenSteps = jobs.flatMap(({ file, name, job }) =>
+      (job.steps ?? []).filter((st) => st.uses?.startsWith("actions/create-github-app-token")).map((st) => ({ where: `${file}:${name}`, step: st })),
+    );
     expect(tokenSteps.map((t) => t.where)).toEqual(["expire.yml:sweep"]);
     for (const { step } of tokenSteps) {
       const asked = Object.entries(step.with ?? {}).filter(([k]) => k.startsWith("permission-"));
@@ -389,17 +435,20 @@ describe("the GitHub App private key is readable by every repository writer", ()
 describe("expire.yml runs npm ci and the report with the sweep role's AWS credentials", () => {
   const INSTALL = /\b(npm\s+(ci|install|i|add|exec)|npx\s+(-y|--yes|--package)|yarn(\s+install)?|pnpm\s+(install|i|add|dlx))\b/;
 
-  it.each(jobs.map((j) => [`${j.file}:${j.name}`, j] as const))("%s: where AWS credentials or secrets exist, nothing installs with package scripts and no report runs", (_label, { wf, job }) => {
-    if (!holdsAws(wf, job) && !readsSecret(wf, job)) return;
-    for (const step of job.steps ?? []) {
-      const run = step.run ?? "";
-      for (const line of run.split("\n")) {
-        if (INSTALL.test(line)) expect(line, "an install in a job with credentials").toMatch(/--ignore-scripts/);
-        expect(line, "the report belongs in a job without credentials").not.toMatch(/jit-access\s+report/);
+  it.each(jobs.map((j) => [`${j.file}:${j.name}`, j] as const))(
+    "%s: where AWS credentials or secrets exist, nothing installs with package scripts and no report runs",
+    (_label, { wf, job }) => {
+      if (!holdsAws(wf, job) && !readsSecret(wf, job)) return;
+      for (const step of job.steps ?? []) {
+        const run = step.run ?? "";
+        for (const line of run.split("\n")) {
+          if (INSTALL.test(line)) expect(line, "an install in a job with credentials").toMatch(/--ignore-scripts/);
+          expect(line, "the report belongs in a job without credentials").not.toMatch(/jit-access\s+report/);
+        }
+        expect(step.uses ?? "", "setup-node's cache restores files written by other runs").not.toMatch(/^actions\/setup-node/);
       }
-      expect(step.uses ?? "", "setup-node's cache restores files written by other runs").not.toMatch(/^actions\/setup-node/);
-    }
-  });
+    },
+  );
 
   it("runs the access report in a job of its own, after the sweep, with a read-only token and no AWS or secret", () => {
     const reportJobs = jobs.filter(({ job }) => (job.steps ?? []).some((st) => /jit-access\s+report/.test(st.run ?? "")));
@@ -413,7 +462,12 @@ describe("expire.yml runs npm ci and the report with the sweep role's AWS creden
   });
 
   it("classifies the old expire.yml shape as unsafe (the checks above can fail)", () => {
-    const old: Workflow = { permissions: { "id-token": "write", contents: "read" }, jobs: { sweep: { steps: [{ uses: "aws-actions/configure-aws-credentials@v4" }, { run: "npm ci --no-audit --no-fund\nnpx jit-access report --format md" }] } } };
+    const old: Workflow = {
+      permissions: { "id-token": "write", contents: "read" },
+      jobs: {
+        sweep: { steps: [{ uses: "aws-actions/configure-aws-credentials@v4" }, { run: "npm ci --no-audit --no-fund\nnpx jit-access report --format md" }] },
+      },
+    };
     const job = old.jobs.sweep as Job;
     expect(holdsAws(old, job)).toBe(true);
     expect(environmentOf(job)).toBeUndefined();
@@ -456,13 +510,18 @@ describe("GitHub Actions are used by mutable tags", () => {
   });
 
   it("action.yml (the sweep) is a Node 24 action that uses no other action", () => {
-    const action = yaml.load(readFileSync(join(ROOT, "action.yml"), "utf8"), { schema: yaml.CORE_SCHEMA }) as { runs: { using: string; main: string; steps?: unknown } };
+    const action = yaml.load(readFileSync(join(ROOT, "action.yml"), "utf8"), { schema: yaml.CORE_SCHEMA }) as {
+      runs: { using: string; main: string; steps?: unknown };
+    };
     expect(action.runs).toMatchObject({ using: "node24", main: "dist/sweep.js" });
     expect(action.runs.steps).toBeUndefined();
   });
 
   it("keeps a Dependabot config for npm and GitHub Actions, weekly and grouped", () => {
-    const cfg = yaml.load(readFileSync(join(ROOT, ".github", "dependabot.yml"), "utf8"), { schema: yaml.CORE_SCHEMA }) as { version: number; updates: Array<{ "package-ecosystem": string; directory: string; schedule: { interval: string }; groups?: Record<string, unknown> }> };
+    const cfg = yaml.load(readFileSync(join(ROOT, ".github", "dependabot.yml"), "utf8"), { schema: yaml.CORE_SCHEMA }) as {
+      version: number;
+      updates: Array<{ "package-ecosystem": string; directory: string; schedule: { interval: string }; groups?: Record<string, unknown> }>;
+    };
     expect(cfg.version).toBe(2);
     expect(cfg.updates.map((u) => u["package-ecosystem"]).sort()).toEqual(["github-actions", "npm"]);
     for (const u of cfg.updates) {
@@ -495,14 +554,22 @@ type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
 async function decide(deployed: Obj, role: string, action: string, resource: string, context: Record<string, string | string[]> = {}): Promise<Decision> {
   const resources = deployed.Resources as Record<string, { Properties: Obj }>;
   const props = resources[role]?.Properties ?? {};
-  const identityPolicies = (props.Policies as Array<{ PolicyName: string; PolicyDocument: unknown }>).map((p) => ({ name: p.PolicyName, policy: p.PolicyDocument }));
+  const identityPolicies = (props.Policies as Array<{ PolicyName: string; PolicyDocument: unknown }>).map((p) => ({
+    name: p.PolicyName,
+    policy: p.PolicyDocument,
+  }));
   const boundaryName = typeof props.PermissionsBoundary === "string" ? /policy\/jit-access-deploy\/(\w+)$/.exec(props.PermissionsBoundary)?.[1] : undefined;
   const simulation: Simulation = {
     identityPolicies,
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     ...(boundaryName ? { permissionBoundaryPolicies: [{ name: boundaryName, policy: resources[boundaryName]?.Properties.PolicyDocument }] } : {}),
-    request: { principal: `arn:aws:iam::${ACCOUNT}:role/jit-access-deploy/${role}`, action, resource: { resource, accountId: ACCOUNT }, contextVariables: context },
+    request: {
+      principal: `arn:aws:iam::${ACCOUNT}:role/jit-access-deploy/${role}`,
+      action,
+      resource: { resource, accountId: ACCOUNT },
+      contextVariables: context,
+    },
   };
   const result = await runSimulation(simulation, {});
   if (result.resultType !== "single") throw new Error(`simulation did not run: ${JSON.stringify(result)}`);
@@ -520,14 +587,28 @@ describe("the deploy template lets the app take over permission sets, act in any
   const iam = resolveTemplate(template, IAM_PARAMS, { accountId: ACCOUNT });
 
   it("refuses sso:TagResource that would put the jit tag on an existing (administrator) permission set", async () => {
-    const tagAdmin = await decide(ic, "AppRole", "sso:TagResource", permissionSet("ps-admin0000000000"), { "aws:RequestTag/jit-access:request": "req-1", "aws:TagKeys": ["jit-access:request"] });
+    const tagAdmin = await decide(ic, "AppRole", "sso:TagResource", permissionSet("ps-admin0000000000"), {
+      "aws:RequestTag/jit-access:request": "req-1",
+      "aws:TagKeys": ["jit-access:request"],
+    });
     expect(tagAdmin).not.toBe("Allowed");
     // ...so the admin set never "carries" the tag the change actions need.
     expect(await decide(ic, "AppRole", "sso:CreateAccountAssignment", permissionSet("ps-admin0000000000"))).not.toBe("Allowed");
     // A set the app created (tagged at creation) stays manageable.
-    expect(await decide(ic, "AppRole", "sso:TagResource", permissionSet("ps-jit00000000000"), { ...JIT_TAG, "aws:RequestTag/jit-access:request": "req-1", "aws:TagKeys": ["jit-access:request"] })).toBe("Allowed");
+    expect(
+      await decide(ic, "AppRole", "sso:TagResource", permissionSet("ps-jit00000000000"), {
+        ...JIT_TAG,
+        "aws:RequestTag/jit-access:request": "req-1",
+        "aws:TagKeys": ["jit-access:request"],
+      }),
+    ).toBe("Allowed");
     expect(await decide(ic, "AppRole", "sso:CreateAccountAssignment", permissionSet("ps-jit00000000000"), JIT_TAG)).toBe("Allowed");
-    expect(await decide(ic, "AppRole", "sso:CreatePermissionSet", permissionSet("ps-new00000000000"), { "aws:RequestTag/jit-access:request": "req-1", "aws:TagKeys": ["jit-access:request"] })).toBe("Allowed");
+    expect(
+      await decide(ic, "AppRole", "sso:CreatePermissionSet", permissionSet("ps-new00000000000"), {
+        "aws:RequestTag/jit-access:request": "req-1",
+        "aws:TagKeys": ["jit-access:request"],
+      }),
+    ).toBe("Allowed");
     expect(await decide(ic, "AppRole", "sso:CreatePermissionSet", permissionSet("ps-new00000000000"))).not.toBe("Allowed");
   });
 
@@ -550,11 +631,15 @@ describe("the deploy template lets the app take over permission sets, act in any
 
   it("property: an Identity Center account is reachable exactly when it is configured", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.stringMatching(/^[0-9]{12}$/), { minLength: 1, maxLength: 4 }), fc.stringMatching(/^[0-9]{12}$/), async (configured, probe) => {
-        const deployed = resolveTemplate(template, { ...IC_PARAMS, IdentityCenterAccountIds: configured.join(",") }, { accountId: ACCOUNT });
-        const decision = await decide(deployed, "AppRole", "sso:CreateAccountAssignment", account(probe));
-        expect(decision === "Allowed").toBe(configured.includes(probe));
-      }),
+      fc.asyncProperty(
+        fc.uniqueArray(fc.stringMatching(/^[0-9]{12}$/), { minLength: 1, maxLength: 4 }),
+        fc.stringMatching(/^[0-9]{12}$/),
+        async (configured, probe) => {
+          const deployed = resolveTemplate(template, { ...IC_PARAMS, IdentityCenterAccountIds: configured.join(",") }, { accountId: ACCOUNT });
+          const decision = await decide(deployed, "AppRole", "sso:CreateAccountAssignment", account(probe));
+          expect(decision === "Allowed").toBe(configured.includes(probe));
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -568,7 +653,9 @@ describe("the deploy template lets the app take over permission sets, act in any
     ["role/jit-access-grantees/team/bob", true],
   ] as const)("iam mode, default path: attaching a jit policy to %s is allowed: %s", async (principal, allowed) => {
     const action = principal.startsWith("user/") ? "iam:AttachUserPolicy" : "iam:AttachRolePolicy";
-    const decision = await decide(iam, "AppRole", action, `arn:aws:iam::${ACCOUNT}:${principal}`, { "iam:PolicyARN": `arn:aws:iam::${ACCOUNT}:policy/jit-access/jit-req-1` });
+    const decision = await decide(iam, "AppRole", action, `arn:aws:iam::${ACCOUNT}:${principal}`, {
+      "iam:PolicyARN": `arn:aws:iam::${ACCOUNT}:policy/jit-access/jit-req-1`,
+    });
     expect(decision === "Allowed").toBe(allowed);
   });
 
@@ -596,7 +683,8 @@ describe("the deploy template's optional Slack secret opens no other secret", ()
     expect(await decide(withSlack, "AppRole", "secretsmanager:GetSecretValue", IAM_PARAMS.AppSecretArn)).toBe("Allowed");
     expect(await decide(withSlack, "AppRole", "secretsmanager:GetSecretValue", OTHER)).not.toBe("Allowed");
     expect(await decide(without, "AppRole", "secretsmanager:GetSecretValue", SLACK)).not.toBe("Allowed");
-    for (const action of ["secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret", "secretsmanager:UpdateSecret"]) expect(await decide(withSlack, "AppRole", action, SLACK), action).not.toBe("Allowed");
+    for (const action of ["secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret", "secretsmanager:UpdateSecret"])
+      expect(await decide(withSlack, "AppRole", action, SLACK), action).not.toBe("Allowed");
     expect(await decide(withSlack, "SweepRole", "secretsmanager:GetSecretValue", SLACK)).not.toBe("Allowed");
   });
 });

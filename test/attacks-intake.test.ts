@@ -65,8 +65,18 @@ describe("rules judged at a stale commit: the PR check reads the base branch as 
     ["max_duration tightened", { ".github/jit-access.yml": `${CONFIG}max_duration: 4h\n` }, "failure", /max_duration|4h/],
     ["s3:GetObject denied", { ".github/jit-access.yml": `${CONFIG}denied_actions: ["s3:GetObject"]\n` }, "failure", /s3:GetObject/],
     ["s3 no longer an allowed service", { ".github/jit-access.yml": `${CONFIG}allowed_services: [dynamodb]\n` }, "failure", /s3/],
-    ["dave removed from approvers and CODEOWNERS", { ".github/jit-access.yml": CONFIG.replace("approvers: [bob, dave]", "approvers: [bob]"), ".github/CODEOWNERS": "access-requests/ @bob\n" }, "success", /from `bob`\.$/m],
-    ["erin added as the only approver", { ".github/jit-access.yml": CONFIG.replace("approvers: [bob, dave]", "approvers: [erin]"), ".github/CODEOWNERS": "access-requests/ @erin\n" }, "success", /from `erin`\.$/m],
+    [
+      "dave removed from approvers and CODEOWNERS",
+      { ".github/jit-access.yml": CONFIG.replace("approvers: [bob, dave]", "approvers: [bob]"), ".github/CODEOWNERS": "access-requests/ @bob\n" },
+      "success",
+      /from `bob`\.$/m,
+    ],
+    [
+      "erin added as the only approver",
+      { ".github/jit-access.yml": CONFIG.replace("approvers: [bob, dave]", "approvers: [erin]"), ".github/CODEOWNERS": "access-requests/ @erin\n" },
+      "success",
+      /from `erin`\.$/m,
+    ],
   ];
   it.each(rows)("%s: the check and the PR body follow main's tip", async (_name, change, conclusion, said) => {
     const hh = await start();
@@ -133,26 +143,35 @@ describe("the PR body goes stale: body and check always describe the file at the
 
   // The events that can change what a PR proposes; each must leave body and check at the head.
   const events: Array<[string, (hh: Harness, r: { pr?: number; branch?: string; file?: string }) => Promise<void>]> = [
-    ["synchronize (policy written by hand with plan --write)", async (hh, r) => {
-      const before = pushWider(hh, r);
-      const text = hh.github.readFile(REPO, r.file!, r.branch)!;
-      hh.github.commitFiles(REPO, r.branch!, { [r.file!]: withPolicy(text, r.file!) }, { author: "alice", message: "plan --write" });
-      await hh.deliver(pullRequestEvent(hh.github, REPO, r.pr!, "synchronize", { before }));
-    }],
-    ["edited (someone rewrote the description)", async (hh, r) => {
-      pushWider(hh, r);
-      await hh.deliver(pullRequestEvent(hh.github, REPO, r.pr!, "synchronize")); // the app commits the generated policy
-      hh.github.issueState(REPO, r.pr!).body = "**Risk tier:** low. Nothing to see here, just approve.";
-      await hh.deliver(pullRequestEvent(hh.github, REPO, r.pr!, "edited", { sender: "mallory" }));
-    }],
-    ["reopened after a push", async (hh, r) => {
-      pushWider(hh, r);
-      await hh.deliver(pullRequestEvent(hh.github, REPO, r.pr!, "synchronize"));
-      hh.github.setIssueState(REPO, r.pr!, "closed", { user: "alice" });
-      hh.github.setIssueState(REPO, r.pr!, "open", { user: "alice" });
-      hh.github.issueState(REPO, r.pr!).body = "stale";
-      await hh.deliver(pullRequestEvent(hh.github, REPO, r.pr!, "reopened"));
-    }],
+    [
+      "synchronize (policy written by hand with plan --write)",
+      async (hh, r) => {
+        const before = pushWider(hh, r);
+        const text = hh.github.readFile(REPO, r.file!, r.branch)!;
+        hh.github.commitFiles(REPO, r.branch!, { [r.file!]: withPolicy(text, r.file!) }, { author: "alice", message: "plan --write" });
+        await hh.deliver(pullRequestEvent(hh.github, REPO, r.pr!, "synchronize", { before }));
+      },
+    ],
+    [
+      "edited (someone rewrote the description)",
+      async (hh, r) => {
+        pushWider(hh, r);
+        await hh.deliver(pullRequestEvent(hh.github, REPO, r.pr!, "synchronize")); // the app commits the generated policy
+        hh.github.issueState(REPO, r.pr!).body = "**Risk tier:** low. Nothing to see here, just approve.";
+        await hh.deliver(pullRequestEvent(hh.github, REPO, r.pr!, "edited", { sender: "mallory" }));
+      },
+    ],
+    [
+      "reopened after a push",
+      async (hh, r) => {
+        pushWider(hh, r);
+        await hh.deliver(pullRequestEvent(hh.github, REPO, r.pr!, "synchronize"));
+        hh.github.setIssueState(REPO, r.pr!, "closed", { user: "alice" });
+        hh.github.setIssueState(REPO, r.pr!, "open", { user: "alice" });
+        hh.github.issueState(REPO, r.pr!).body = "stale";
+        await hh.deliver(pullRequestEvent(hh.github, REPO, r.pr!, "reopened"));
+      },
+    ],
   ];
   it.each(events)("%s", async (_name, act) => {
     const hh = await start();
@@ -190,7 +209,9 @@ describe("intake adopts branches and PRs it did not create", () => {
     expect(r.issue).toBe(next);
     expect(r.pr).toBeUndefined();
     expect(pulls(hh.github)).toEqual([]);
-    expect(lastComment(hh, r.issue)).toMatch(/Branch `jit\/\d+-reports` already exists and it has 1 commit\(s\) that jit-access did not make \([0-9a-f]{7} by mallory\)/);
+    expect(lastComment(hh, r.issue)).toMatch(
+      /Branch `jit\/\d+-reports` already exists and it has 1 commit\(s\) that jit-access did not make \([0-9a-f]{7} by mallory\)/,
+    );
     expect(hh.github.checkRuns(REPO, { name: CHECK })).toEqual([]);
     expect(hh.github.readFile(REPO, ".github/jit-access.yml", branch)).toBe(EVIL_CONFIG); // not written to either
     expect(hh.github.branchSha(REPO, "main")).toBe(mainBefore);
@@ -201,34 +222,93 @@ describe("intake adopts branches and PRs it did not create", () => {
   //  is set up, expected: the app's own PR opened | refused, and what the refusal says]
   const states: Array<[string, boolean, Setup, "opened" | "refused", RegExp?]> = [
     ["no branch, no PR", false, () => undefined, "opened"],
-    ["a branch the app made earlier (its PR was closed)", false, (hh, n) => {
-      hh.github.commitFiles(REPO, `jit/${n}-reports`, { [`access-requests/prod/2026/${n}-reports.yaml`]: "old: proposal\n" }, { author: bot(hh), message: "jit-access: propose" });
-      return undefined;
-    }, "opened"],
-    ["a branch the app made, in another account's folder (issue edited)", false, (hh, n) => {
-      hh.github.commitFiles(REPO, `jit/${n}-reports`, { [`access-requests/dev/2026/${n}-reports.yaml`]: "old: proposal\n" }, { author: bot(hh), message: "jit-access: propose" });
-      return undefined;
-    }, "opened"],
-    ["a branch the app made holding another request's file", false, (hh, n) => {
-      hh.github.commitFiles(REPO, `jit/${n}-reports`, { "access-requests/prod/2026/1-other.yaml": "x: 1\n" }, { author: bot(hh), message: "jit-access: propose" });
-      return undefined;
-    }, "refused", /changes files other than this request's/],
-    ["a branch with attacker commits", false, (hh, n) => {
-      hh.github.commitFiles(REPO, `jit/${n}-reports`, { ".github/jit-access.yml": EVIL_CONFIG }, { author: "mallory", message: "tidy" });
-      return undefined;
-    }, "refused", /did not make/],
-    ["a branch with an attacker commit that only touches the request file", false, (hh, n) => {
-      hh.github.commitFiles(REPO, `jit/${n}-reports`, { [`access-requests/prod/2026/${n}-reports.yaml`]: "x: 1\n" }, { author: "mallory", message: "prefill" });
-      return undefined;
-    }, "refused", /did not make/],
-    ["an attacker PR from jit/<n>-<other slug>", true, (hh, n) => {
-      hh.github.commitFiles(REPO, `jit/${n}-x`, { ".github/jit-access.yml": EVIL_CONFIG }, { author: "mallory", message: "tidy" });
-      return hh.github.openPull(REPO, { user: "mallory", head: `jit/${n}-x`, title: "Access request" });
-    }, "opened"],
-    ["an attacker PR from the very branch the app would use", true, (hh, n) => {
-      hh.github.commitFiles(REPO, `jit/${n}-reports`, { ".github/jit-access.yml": EVIL_CONFIG }, { author: "mallory", message: "tidy" });
-      return hh.github.openPull(REPO, { user: "mallory", head: `jit/${n}-reports`, title: "Access request" });
-    }, "refused", /jit-access did not open|did not make/],
+    [
+      "a branch the app made earlier (its PR was closed)",
+      false,
+      (hh, n) => {
+        hh.github.commitFiles(
+          REPO,
+          `jit/${n}-reports`,
+          { [`access-requests/prod/2026/${n}-reports.yaml`]: "old: proposal\n" },
+          { author: bot(hh), message: "jit-access: propose" },
+        );
+        return undefined;
+      },
+      "opened",
+    ],
+    [
+      "a branch the app made, in another account's folder (issue edited)",
+      false,
+      (hh, n) => {
+        hh.github.commitFiles(
+          REPO,
+          `jit/${n}-reports`,
+          { [`access-requests/dev/2026/${n}-reports.yaml`]: "old: proposal\n" },
+          { author: bot(hh), message: "jit-access: propose" },
+        );
+        return undefined;
+      },
+      "opened",
+    ],
+    [
+      "a branch the app made holding another request's file",
+      false,
+      (hh, n) => {
+        hh.github.commitFiles(
+          REPO,
+          `jit/${n}-reports`,
+          { "access-requests/prod/2026/1-other.yaml": "x: 1\n" },
+          { author: bot(hh), message: "jit-access: propose" },
+        );
+        return undefined;
+      },
+      "refused",
+      /changes files other than this request's/,
+    ],
+    [
+      "a branch with attacker commits",
+      false,
+      (hh, n) => {
+        hh.github.commitFiles(REPO, `jit/${n}-reports`, { ".github/jit-access.yml": EVIL_CONFIG }, { author: "mallory", message: "tidy" });
+        return undefined;
+      },
+      "refused",
+      /did not make/,
+    ],
+    [
+      "a branch with an attacker commit that only touches the request file",
+      false,
+      (hh, n) => {
+        hh.github.commitFiles(
+          REPO,
+          `jit/${n}-reports`,
+          { [`access-requests/prod/2026/${n}-reports.yaml`]: "x: 1\n" },
+          { author: "mallory", message: "prefill" },
+        );
+        return undefined;
+      },
+      "refused",
+      /did not make/,
+    ],
+    [
+      "an attacker PR from jit/<n>-<other slug>",
+      true,
+      (hh, n) => {
+        hh.github.commitFiles(REPO, `jit/${n}-x`, { ".github/jit-access.yml": EVIL_CONFIG }, { author: "mallory", message: "tidy" });
+        return hh.github.openPull(REPO, { user: "mallory", head: `jit/${n}-x`, title: "Access request" });
+      },
+      "opened",
+    ],
+    [
+      "an attacker PR from the very branch the app would use",
+      true,
+      (hh, n) => {
+        hh.github.commitFiles(REPO, `jit/${n}-reports`, { ".github/jit-access.yml": EVIL_CONFIG }, { author: "mallory", message: "tidy" });
+        return hh.github.openPull(REPO, { user: "mallory", head: `jit/${n}-reports`, title: "Access request" });
+      },
+      "refused",
+      /jit-access did not open|did not make/,
+    ],
   ];
   it.each(states)("%s → %s", async (_name, opensPr, setup, expected, said) => {
     const hh = await start();
@@ -310,11 +390,17 @@ describe("request content from someone else: the issue's text must be its author
 
   type Who = "author" | "other";
   const cases: Array<[string, Who, "none" | Who]> = [];
-  for (const event of ["opened", "edited", "labeled"]) for (const sender of ["author", "other"] as const) for (const editedBy of ["none", "author", "other"] as const) cases.push([event, sender, editedBy]);
+  for (const event of ["opened", "edited", "labeled"])
+    for (const sender of ["author", "other"] as const) for (const editedBy of ["none", "author", "other"] as const) cases.push([event, sender, editedBy]);
   it.each(cases)("%s by %s, body last edited by %s", async (event, sender, editedBy) => {
     const hh = await start();
     const login = (w: Who) => (w === "author" ? "alice" : "mallory");
-    const issue = hh.github.openIssue(REPO, { user: "alice", title: "Access request: reports", body: issueBody(), labels: event === "labeled" ? [] : ["access-request"] });
+    const issue = hh.github.openIssue(REPO, {
+      user: "alice",
+      title: "Access request: reports",
+      body: issueBody(),
+      labels: event === "labeled" ? [] : ["access-request"],
+    });
     let changes: ReturnType<typeof hh.github.editIssue> = {};
     if (editedBy !== "none") changes = hh.github.editIssue(REPO, issue, { body: issueBody({ duration: "4h" }), by: login(editedBy) });
     let payload: WebhookEvent;
@@ -357,46 +443,88 @@ describe("request content from someone else: the issue's text must be its author
 describe("the PR check commits to any head branch: it writes only to jit/ branches the app made", () => {
   /** A request file as a person writes it, without a policy: the case where the check would generate one. */
   const policyless = (id: string, requester = "carol") =>
-    ["version: 1", `id: ${id}`, `requester: ${requester}`, "account: prod", "duration: 2h", "reason: Debug the nightly export", "request:", "  - service: dynamodb", "    access: [read]", "    resources: [orders]", ""].join("\n");
+    [
+      "version: 1",
+      `id: ${id}`,
+      `requester: ${requester}`,
+      "account: prod",
+      "duration: 2h",
+      "reason: Debug the nightly export",
+      "request:",
+      "  - service: dynamodb",
+      "    access: [read]",
+      "    resources: [orders]",
+      "",
+    ].join("\n");
 
   type Case = (hh: Harness) => Promise<{ pr: number; head: string; event?: (e: WebhookEvent) => WebhookEvent }>;
   const heads: Array<[string, Case]> = [
-    ["main, in a PR from main into an older branch", async (hh) => {
-      hh.github.createBranch(REPO, "release/1");
-      const n = hh.github.repo(REPO).nextNumber;
-      hh.github.commitFiles(REPO, "main", { [`access-requests/prod/2026/${n}-orders-read.yaml`]: policyless(`${n}-orders-read`) }, { author: "carol", message: "request" });
-      return { pr: hh.github.openPull(REPO, { user: "carol", head: "main", base: "release/1", title: "backport" }), head: "main" };
-    }],
-    ["release/x", async (hh) => {
-      const n = hh.github.repo(REPO).nextNumber;
-      hh.github.commitFiles(REPO, "release/x", { [`access-requests/prod/2026/${n}-orders-read.yaml`]: policyless(`${n}-orders-read`) }, { author: "carol", message: "request" });
-      return { pr: hh.github.openPull(REPO, { user: "carol", head: "release/x", title: "request" }), head: "release/x" };
-    }],
-    ["jit/… made by someone else", async (hh) => {
-      const n = hh.github.repo(REPO).nextNumber;
-      hh.github.commitFiles(REPO, `jit/${n}-orders-read`, { [`access-requests/prod/2026/${n}-orders-read.yaml`]: policyless(`${n}-orders-read`) }, { author: "carol", message: "request" });
-      return { pr: hh.github.openPull(REPO, { user: "carol", head: `jit/${n}-orders-read`, title: "request" }), head: `jit/${n}-orders-read` };
-    }],
-    ["jit/… made by the app, from a fork", async (hh) => {
-      const r = await openRequest(hh, "alice", issueBody());
-      const doc = yaml.load(hh.github.readFile(REPO, r.file!, r.branch)!) as Record<string, unknown>;
-      delete doc.policy;
-      hh.github.commitFiles(REPO, r.branch!, { [r.file!]: yaml.dump(doc) }, { author: "alice", message: "regenerate please" });
-      const fork = (e: WebhookEvent): WebhookEvent => {
-        const payload = structuredClone(e.payload) as { pull_request: { head: { repo: { full_name: string } } } };
-        payload.pull_request.head.repo.full_name = "mallory/access";
-        return { name: e.name, payload };
-      };
-      return { pr: r.pr!, head: r.branch!, event: fork };
-    }],
-    ["jit/… made by the app", async (hh) => {
-      const r = await openRequest(hh, "alice", issueBody());
-      const doc = yaml.load(hh.github.readFile(REPO, r.file!, r.branch)!) as Record<string, unknown>;
-      delete doc.policy;
-      delete doc.generator;
-      hh.github.commitFiles(REPO, r.branch!, { [r.file!]: yaml.dump(doc) }, { author: "alice", message: "regenerate please" });
-      return { pr: r.pr!, head: r.branch! };
-    }],
+    [
+      "main, in a PR from main into an older branch",
+      async (hh) => {
+        hh.github.createBranch(REPO, "release/1");
+        const n = hh.github.repo(REPO).nextNumber;
+        hh.github.commitFiles(
+          REPO,
+          "main",
+          { [`access-requests/prod/2026/${n}-orders-read.yaml`]: policyless(`${n}-orders-read`) },
+          { author: "carol", message: "request" },
+        );
+        return { pr: hh.github.openPull(REPO, { user: "carol", head: "main", base: "release/1", title: "backport" }), head: "main" };
+      },
+    ],
+    [
+      "release/x",
+      async (hh) => {
+        const n = hh.github.repo(REPO).nextNumber;
+        hh.github.commitFiles(
+          REPO,
+          "release/x",
+          { [`access-requests/prod/2026/${n}-orders-read.yaml`]: policyless(`${n}-orders-read`) },
+          { author: "carol", message: "request" },
+        );
+        return { pr: hh.github.openPull(REPO, { user: "carol", head: "release/x", title: "request" }), head: "release/x" };
+      },
+    ],
+    [
+      "jit/… made by someone else",
+      async (hh) => {
+        const n = hh.github.repo(REPO).nextNumber;
+        hh.github.commitFiles(
+          REPO,
+          `jit/${n}-orders-read`,
+          { [`access-requests/prod/2026/${n}-orders-read.yaml`]: policyless(`${n}-orders-read`) },
+          { author: "carol", message: "request" },
+        );
+        return { pr: hh.github.openPull(REPO, { user: "carol", head: `jit/${n}-orders-read`, title: "request" }), head: `jit/${n}-orders-read` };
+      },
+    ],
+    [
+      "jit/… made by the app, from a fork",
+      async (hh) => {
+        const r = await openRequest(hh, "alice", issueBody());
+        const doc = yaml.load(hh.github.readFile(REPO, r.file!, r.branch)!) as Record<string, unknown>;
+        delete doc.policy;
+        hh.github.commitFiles(REPO, r.branch!, { [r.file!]: yaml.dump(doc) }, { author: "alice", message: "regenerate please" });
+        const fork = (e: WebhookEvent): WebhookEvent => {
+          const payload = structuredClone(e.payload) as { pull_request: { head: { repo: { full_name: string } } } };
+          payload.pull_request.head.repo.full_name = "mallory/access";
+          return { name: e.name, payload };
+        };
+        return { pr: r.pr!, head: r.branch!, event: fork };
+      },
+    ],
+    [
+      "jit/… made by the app",
+      async (hh) => {
+        const r = await openRequest(hh, "alice", issueBody());
+        const doc = yaml.load(hh.github.readFile(REPO, r.file!, r.branch)!) as Record<string, unknown>;
+        delete doc.policy;
+        delete doc.generator;
+        hh.github.commitFiles(REPO, r.branch!, { [r.file!]: yaml.dump(doc) }, { author: "alice", message: "regenerate please" });
+        return { pr: r.pr!, head: r.branch! };
+      },
+    ],
   ];
   it.each(heads.map(([name, setup]) => [name, setup, name === "jit/… made by the app"] as const))("%s", async (_name, setup, appWrites) => {
     const hh = await start();

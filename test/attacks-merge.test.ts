@@ -75,7 +75,9 @@ describe("rules tightened on the default branch after the PR was opened are the 
   it("required_approvals raised: one approval no longer suffices", async () => {
     const hh = await start();
     const { pr } = await openRequest(hh, "alice", issueBody());
-    onMain(hh, { ".github/jit-access.yml": CONFIG.replace("required_approvals: { low: 1, medium: 1, high: 2 }", "required_approvals: { low: 2, medium: 2, high: 2 }") });
+    onMain(hh, {
+      ".github/jit-access.yml": CONFIG.replace("required_approvals: { low: 1, medium: 1, high: 2 }", "required_approvals: { low: 2, medium: 2, high: 2 }"),
+    });
     await approveAndMergeWith(hh, pr!, "merge");
     expectNothingGranted(hh);
     expect(lastComment(hh, pr!)).toMatch(/needs 2 approvals/);
@@ -106,7 +108,11 @@ describe("rules tightened on the default branch after the PR was opened are the 
     ["approver removed", (hh) => void onMain(hh, APPROVER_REMOVED), /bob approved but is not an authorized approver/],
     ["max_duration lowered", (hh) => void onMain(hh, { ".github/jit-access.yml": `${CONFIG}default_duration: 1h\nmax_duration: 4h\n` }), /max\\?_duration/],
     ["required_approvals raised", (hh) => void onMain(hh, { ".github/jit-access.yml": CONFIG.replace("low: 1", "low: 2") }), /needs 2 approvals/],
-    ["denied_actions added", (hh) => void onMain(hh, { ".github/jit-access.yml": `${CONFIG}denied_actions: ["s3:GetObject"]\n` }), /forbidden by denied\\?_actions/],
+    [
+      "denied_actions added",
+      (hh) => void onMain(hh, { ".github/jit-access.yml": `${CONFIG}denied_actions: ["s3:GetObject"]\n` }),
+      /forbidden by denied\\?_actions/,
+    ],
     ["allowed_services narrowed", (hh) => void onMain(hh, { ".github/jit-access.yml": `${CONFIG}allowed_services: [dynamodb]\n` }), /allowed\\?_services/],
   ];
   const TABLE = (["merge", "squash", "rebase"] as const).flatMap((m) => CHANGES.map(([name, change, says]) => [m, name, change, says] as const));
@@ -117,7 +123,12 @@ describe("rules tightened on the default branch after the PR was opened are the 
     tick(hh);
     const branch = hh.github.pullState(REPO, pr!).pull.headRef;
     const file = hh.github.pullFiles(REPO, pr!)[0]!.filename;
-    hh.github.commitFiles(REPO, branch, { [file]: hh.github.readFile(REPO, file, branch)!.replace(/^reason: .*$/m, "reason: Quarter-end reconciliation, ledger export") }, { author: "alice", message: "reason" });
+    hh.github.commitFiles(
+      REPO,
+      branch,
+      { [file]: hh.github.readFile(REPO, file, branch)!.replace(/^reason: .*$/m, "reason: Quarter-end reconciliation, ledger export") },
+      { author: "alice", message: "reason" },
+    );
     await hh.deliver(pullRequestEvent(hh.github, REPO, pr!, "synchronize"));
     change(hh);
     await approveAndMergeWith(hh, pr!, method);
@@ -146,7 +157,13 @@ describe("the record before the merge is read at the real pre-merge tip, for eve
   }
 
   /** A two-commit PR by `user` that turns `record` back into a proposal (then touches it again). */
-  async function reproposePr(hh: Harness, user: string, file: string, record: string, edit: (doc: Record<string, unknown>) => void = () => undefined): Promise<number> {
+  async function reproposePr(
+    hh: Harness,
+    user: string,
+    file: string,
+    record: string,
+    edit: (doc: Record<string, unknown>) => void = () => undefined,
+  ): Promise<number> {
     const doc = yaml.load(record) as Record<string, unknown>;
     delete doc.status;
     delete doc.grant;
@@ -221,7 +238,12 @@ describe("when the pre-merge tip is ambiguous, nothing is granted", () => {
     const { pr } = await openRequest(hh, "alice", issueBody());
     const branch = hh.github.pullState(REPO, pr!).pull.headRef;
     tick(hh);
-    hh.github.commitFiles(REPO, branch, { ".github/jit-access.yml": CONFIG.replace("approvers: [bob, dave]", "approvers: [bob, dave, mallory]") }, { author: "alice", message: "widen" });
+    hh.github.commitFiles(
+      REPO,
+      branch,
+      { ".github/jit-access.yml": CONFIG.replace("approvers: [bob, dave]", "approvers: [bob, dave, mallory]") },
+      { author: "alice", message: "widen" },
+    );
     tick(hh);
     hh.github.commitFiles(REPO, branch, { ".github/jit-access.yml": CONFIG }, { author: "alice", message: "undo" });
     await hh.deliver(pullRequestEvent(hh.github, REPO, pr!, "synchronize"));
@@ -241,9 +263,19 @@ describe("nobody who wrote or pushed a commit of the PR approves it", () => {
     // bob (an approver) widens the request on alice's branch; the PR check then re-plans and
     // commits the policy as the app, so bob's commit is no longer the last one.
     tick(hh);
-    hh.github.commitFiles(REPO, branch, { [file]: hh.github.readFile(REPO, file, branch)!.replace(/^reason: .*$/m, "reason: bob was here") }, { author: "bob", message: "tweak" });
+    hh.github.commitFiles(
+      REPO,
+      branch,
+      { [file]: hh.github.readFile(REPO, file, branch)!.replace(/^reason: .*$/m, "reason: bob was here") },
+      { author: "bob", message: "tweak" },
+    );
     tick(hh);
-    hh.github.commitFiles(REPO, branch, { [file]: `${hh.github.readFile(REPO, file, branch)!}# reviewed\n` }, { author: hh.github.app.botLogin, message: "jit-access: policy" });
+    hh.github.commitFiles(
+      REPO,
+      branch,
+      { [file]: `${hh.github.readFile(REPO, file, branch)!}# reviewed\n` },
+      { author: hh.github.app.botLogin, message: "jit-access: policy" },
+    );
     await hh.deliver(pullRequestEvent(hh.github, REPO, pr!, "synchronize"));
     await approveAndMergeWith(hh, pr!, "merge", ["bob"], "bob");
     expectNothingGranted(hh);

@@ -94,7 +94,10 @@ describe("a hand-written policy is checked per (action, resource) pair", () => {
     // The same actions split onto the resources their items grant are accepted.
     const ok = plan(
       request,
-      allowPolicy({ Action: "s3:GetObject", Resource: "arn:aws:s3:::reports-bucket/*" }, { Action: ["s3:PutObject", "s3:DeleteObject"], Resource: "arn:aws:s3:::scratch-bucket/tmp/*" }),
+      allowPolicy(
+        { Action: "s3:GetObject", Resource: "arn:aws:s3:::reports-bucket/*" },
+        { Action: ["s3:PutObject", "s3:DeleteObject"], Resource: "arn:aws:s3:::scratch-bucket/tmp/*" },
+      ),
     );
     expect(ok.verdict.errors).toEqual([]);
   });
@@ -107,7 +110,9 @@ describe("a hand-written policy is checked per (action, resource) pair", () => {
     const orders = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/orders`;
     const p = plan(request, allowPolicy({ Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: orders }));
     expect(p.verdict.ok).toBe(false);
-    expect(messages(p)).toMatch(/the pair dynamodb:PutItem on ".*table\/orders" .*is beyond the request: request\[1\] \(dynamodb write on "scratch"\) grants dynamodb:PutItem only on/);
+    expect(messages(p)).toMatch(
+      /the pair dynamodb:PutItem on ".*table\/orders" .*is beyond the request: request\[1\] \(dynamodb write on "scratch"\) grants dynamodb:PutItem only on/,
+    );
     expect(codesOf(p.verdict.errors)).toContain("guardrail.pair-outside-request");
   });
 });
@@ -132,17 +137,28 @@ describe("code execution and session actions are dangerous in the default servic
   });
 
   it("ecs:ExecuteCommand is refused on its own, without ecs:DescribeTasks", () => {
-    const v = checkPolicy(catalogue, allowPolicy({ Action: "ecs:ExecuteCommand", Resource: `arn:aws:ecs:${R}:task/default/*` }), { config: config(), mode: "iam" });
+    const v = checkPolicy(catalogue, allowPolicy({ Action: "ecs:ExecuteCommand", Resource: `arn:aws:ecs:${R}:task/default/*` }), {
+      config: config(),
+      mode: "iam",
+    });
     expect(v.errors.map((x) => x.message).join("\n")).toMatch(/"ecs:ExecuteCommand" is a dangerous action/);
   });
 
   it("sts:AssumeRole on one named role is high risk and said to reviewers; on every role it is refused", () => {
     const cfg = config({ allowed_services: [...config().allowed_services, "sts"] });
-    const named = checkPolicy(catalogue, allowPolicy({ Action: "sts:AssumeRole", Resource: `arn:aws:iam::${ACCOUNT}:role/deploy` }), { config: cfg, mode: "iam" });
+    const named = checkPolicy(catalogue, allowPolicy({ Action: "sts:AssumeRole", Resource: `arn:aws:iam::${ACCOUNT}:role/deploy` }), {
+      config: cfg,
+      mode: "iam",
+    });
     expect(named.ok).toBe(true);
     expect(named.risk).toBe("high");
-    expect(named.warnings.map((w) => w.message).join("\n")).toMatch(/"sts:AssumeRole" on named resources makes the request risk high: the holder receives the named role's credentials/);
-    const every = checkPolicy(catalogue, allowPolicy({ Action: "sts:AssumeRole", Resource: `arn:aws:iam::${ACCOUNT}:role/???*` }), { config: cfg, mode: "iam" });
+    expect(named.warnings.map((w) => w.message).join("\n")).toMatch(
+      /"sts:AssumeRole" on named resources makes the request risk high: the holder receives the named role's credentials/,
+    );
+    const every = checkPolicy(catalogue, allowPolicy({ Action: "sts:AssumeRole", Resource: `arn:aws:iam::${ACCOUNT}:role/???*` }), {
+      config: cfg,
+      mode: "iam",
+    });
     expect(every.ok).toBe(false);
   });
 
@@ -151,6 +167,8 @@ describe("code execution and session actions are dangerous in the default servic
     const summary = explainPolicy(catalogue, p).summary;
     expect(summary).toMatch(/A session or command started with ecs:ExecuteCommand and ssm:StartSession before the expiry keeps running after it/);
     expect(summary).toMatch(/neither the scheduled revocation nor the sweep ends sessions or commands/);
-    expect(explainPolicy(catalogue, allowPolicy({ Action: "ssm:GetParameter", Resource: `arn:aws:ssm:${R}:parameter/app` })).summary).not.toMatch(/keeps running/);
+    expect(explainPolicy(catalogue, allowPolicy({ Action: "ssm:GetParameter", Resource: `arn:aws:ssm:${R}:parameter/app` })).summary).not.toMatch(
+      /keeps running/,
+    );
   });
 });

@@ -164,7 +164,16 @@ describe("compression writes wildcards only where a later AWS action is harmless
   const SERVICES = ["ec2", "s3", "rds", "ssm", "lambda", "dynamodb", "ecs", "kms", "logs", "sns", "secretsmanager", "states", "ecr", "cloudwatch"];
   const levelPolicy = (service: string, level: string): PolicyDocument => ({
     Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Action: catalogue.actionsOf(service).filter((a) => a.level === level && !leftOutOfLevels(a)).map((a) => a.full), Resource: `arn:aws:${service}:${R}:x` }],
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: catalogue
+          .actionsOf(service)
+          .filter((a) => a.level === level && !leftOutOfLevels(a))
+          .map((a) => a.full),
+        Resource: `arn:aws:${service}:${R}:x`,
+      },
+    ],
   });
   const wildcards = (p: PolicyDocument) => p.Statement.flatMap((s) => (typeof s.Action === "string" ? [s.Action] : s.Action)).filter((a) => /[*?]/.test(a));
 
@@ -178,9 +187,15 @@ describe("compression writes wildcards only where a later AWS action is harmless
     const arb = fc.tuple(fc.constantFrom(...SERVICES), fc.subarray(["list", "read", "write", "tagging", "permissions-management"], { minLength: 1 }));
     fc.assert(
       fc.property(arb, ([service, levels]) => {
-        const actions = catalogue.actionsOf(service).filter((a) => levels.includes(a.level) && !leftOutOfLevels(a)).map((a) => a.full);
+        const actions = catalogue
+          .actionsOf(service)
+          .filter((a) => levels.includes(a.level) && !leftOutOfLevels(a))
+          .map((a) => a.full);
         fc.pre(actions.length > 0);
-        const out = compressActions(catalogue, { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: actions, Resource: `arn:aws:${service}:${R}:x` }] });
+        const out = compressActions(catalogue, {
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: actions, Resource: `arn:aws:${service}:${R}:x` }],
+        });
         const upper = actions.some((a) => !["list", "read"].includes(catalogue.action(a)?.level ?? ""));
         if (upper) expect(out.Statement[0]?.Action).toEqual(actions);
       }),
@@ -213,7 +228,8 @@ describe("an EC2 id prefix is part of every name, not a narrowing", () => {
       const [type, format] = entry as [string, string];
       const action = catalogue.actionsOf("ec2").find((a) => a.resourceTypes.length === 1 && a.resourceTypes[0]?.name.toLowerCase() === type);
       if (!action) continue;
-      const arn = (name: string) => format.replace("${Partition}", "aws").replace("${Region}", "us-east-1").replace("${Account}", ACCOUNT).replace(`\${${placeholder}}`, name);
+      const arn = (name: string) =>
+        format.replace("${Partition}", "aws").replace("${Region}", "us-east-1").replace("${Account}", ACCOUNT).replace(`\${${placeholder}}`, name);
       expect(grantUnscoped(catalogue, action.full, arn(`${prefix}-*`)), `${action.full} ${arn(`${prefix}-*`)}`).toBe(true);
       expect(grantUnscoped(catalogue, action.full, arn(`${prefix}-0*`)), `${action.full} ${arn(`${prefix}-0*`)}`).toBe(false);
       checked.push(type);
@@ -226,18 +242,26 @@ describe("a prefix request lists keys only under its prefix", () => {
   // ListBucketMultipartUploads returns the keys of in-progress uploads anywhere in the bucket and
   // takes no s3:prefix condition, so a prefix (or one-object) request must not get it from a level.
   const actionsOn = (p: Plan, arn: string) =>
-    p.policy.Statement.filter((s) => (typeof s.Resource === "string" ? [s.Resource] : s.Resource).includes(arn)).flatMap((s) => (typeof s.Action === "string" ? [s.Action] : s.Action));
+    p.policy.Statement.filter((s) => (typeof s.Resource === "string" ? [s.Resource] : s.Resource).includes(arn)).flatMap((s) =>
+      typeof s.Action === "string" ? [s.Action] : s.Action,
+    );
   it.each([["data-lake/incoming/"], ["data-lake/incoming/2026/"], ["data-lake/reports/summary.csv"]])("%s: no bucket-wide key listing", (resource) => {
     const p = plan([{ service: "s3", access: ["read", "write", "list"], resources: [resource] }]);
     expect(p.verdict.ok, text(p.verdict.errors)).toBe(true);
     const onBucket = actionsOn(p, "arn:aws:s3:::data-lake");
     expect(onBucket).toContain("s3:ListBucket");
     expect(onBucket).not.toContain("s3:ListBucketMultipartUploads");
-    expect(p.policy.Statement.filter((s) => (typeof s.Action === "string" ? [s.Action] : s.Action).includes("s3:ListBucket")).every((s) => s.Condition !== undefined)).toBe(true);
+    expect(
+      p.policy.Statement.filter((s) => (typeof s.Action === "string" ? [s.Action] : s.Action).includes("s3:ListBucket")).every(
+        (s) => s.Condition !== undefined,
+      ),
+    ).toBe(true);
   });
 
   it("the whole bucket still lists its uploads", () => {
-    expect(actionsOn(plan([{ service: "s3", access: ["list"], resources: ["data-lake"] }]), "arn:aws:s3:::data-lake")).toContain("s3:ListBucketMultipartUploads");
+    expect(actionsOn(plan([{ service: "s3", access: ["list"], resources: ["data-lake"] }]), "arn:aws:s3:::data-lake")).toContain(
+      "s3:ListBucketMultipartUploads",
+    );
   });
 });
 
@@ -251,7 +275,10 @@ describe("IAM action names are case-insensitive: no spelling escapes the lists",
     fc.assert(
       fc.property(fc.constantFrom(...always), fc.array(fc.boolean(), { minLength: 1, maxLength: 12 }), (d, flips) => {
         const spelled = recase(d.action, flips);
-        const v = checkPolicy(catalogue, allowPolicy({ Action: spelled, Resource: `arn:aws:ec2:${R}:instance/i-0123456789abcdef0` }), { config: config(), mode: "iam" });
+        const v = checkPolicy(catalogue, allowPolicy({ Action: spelled, Resource: `arn:aws:ec2:${R}:instance/i-0123456789abcdef0` }), {
+          config: config(),
+          mode: "iam",
+        });
         expect(v.ok, spelled).toBe(false);
         expect(v.risk, spelled).toBe("high");
         expect(text(v.errors), spelled).toMatch(new RegExp(`${d.action.replace(":", ".*")}.* is a dangerous action`, "i"));

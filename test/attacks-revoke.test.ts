@@ -44,7 +44,9 @@ function activeRecord(aws: NonNullable<GrantRecord["aws"]>, id = ID, expiresAt =
 
 /** A customer managed policy made by someone else, attached to alice. */
 async function handMadePolicy(fake: FakeAws, name: string, path = "/", tags: Tag[] = []): Promise<string> {
-  const out = await fake.clients.iam.send(new CreatePolicyCommand({ PolicyName: name, Path: path, PolicyDocument: DOC, ...(tags.length ? { Tags: tags } : {}) }));
+  const out = await fake.clients.iam.send(
+    new CreatePolicyCommand({ PolicyName: name, Path: path, PolicyDocument: DOC, ...(tags.length ? { Tags: tags } : {}) }),
+  );
   const arn = out.Policy!.Arn!;
   await fake.clients.iam.send(new AttachUserPolicyCommand({ UserName: "alice", PolicyArn: arn }));
   return arn;
@@ -54,7 +56,9 @@ async function handMadePolicy(fake: FakeAws, name: string, path = "/", tags: Tag
 async function handMadePermissionSet(fake: FakeAws, name: string, tags: Array<{ Key: string; Value: string }> = []): Promise<string> {
   const out = await fake.clients.ssoAdmin.send(new CreatePermissionSetCommand({ InstanceArn: INSTANCE, Name: name, ...(tags.length ? { Tags: tags } : {}) }));
   const arn = out.PermissionSet!.PermissionSetArn!;
-  await fake.clients.ssoAdmin.send(new ProvisionPermissionSetCommand({ InstanceArn: INSTANCE, PermissionSetArn: arn, TargetType: "AWS_ACCOUNT", TargetId: HOME }));
+  await fake.clients.ssoAdmin.send(
+    new ProvisionPermissionSetCommand({ InstanceArn: INSTANCE, PermissionSetArn: arn, TargetType: "AWS_ACCOUNT", TargetId: HOME }),
+  );
   fake.settle();
   return arn;
 }
@@ -75,7 +79,15 @@ function useFake(): FakeAws {
 }
 
 describe("a record that names a policy jit-access did not create (policy/ProdAdmin)", () => {
-  const ENV_KEYS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_EC2_METADATA_DISABLED", "GITHUB_ACTOR", "GITHUB_TOKEN", "GITHUB_REPOSITORY"];
+  const ENV_KEYS = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_REGION",
+    "AWS_EC2_METADATA_DISABLED",
+    "GITHUB_ACTOR",
+    "GITHUB_TOKEN",
+    "GITHUB_REPOSITORY",
+  ];
   const saved: Record<string, string | undefined> = {};
   let repo: GitRepo;
   let config: Config;
@@ -133,7 +145,10 @@ describe("a record that names a policy jit-access did not create (policy/ProdAdm
     const grants = fakeGrants(aws, config);
     aws.resetLogs();
     for (const reconcile of [true, false]) {
-      const report = await runSweep({ store: new GitRecordStore(repo.dir), config, grants: () => grants }, { now: new Date("2026-11-27T11:00:00Z"), dryRun: false, reconcile, concurrency: 2 });
+      const report = await runSweep(
+        { store: new GitRecordStore(repo.dir), config, grants: () => grants },
+        { now: new Date("2026-11-27T11:00:00Z"), dryRun: false, reconcile, concurrency: 2 },
+      );
       expect(report.ok).toBe(false);
       expect(report.plan.due).toEqual([]);
       expect(report.plan.errors.map((e) => [e.file, e.problems.some((p) => p.path === "grant.aws.resources[0]")])).toEqual([[recordPath(ID), true]]);
@@ -170,7 +185,9 @@ describe("a permission set jit-access did not create", () => {
       /refusing to revoke 142-financial-reports: permission set .*ps-\S+ \(AdministratorAccess\) carries no jit-access:request tag, so jit-access did not create it for this request; nothing was unassigned or deleted/,
     );
     // Found by name (the record names nothing): the name alone is not enough.
-    await expect(grants.revoke({ requestId: ID, mode: "identity-center", accountId: HOME })).rejects.toThrow(/\(jit-142-financial-reports\) carries no jit-access:request tag/);
+    await expect(grants.revoke({ requestId: ID, mode: "identity-center", accountId: HOME })).rejects.toThrow(
+      /\(jit-142-financial-reports\) carries no jit-access:request tag/,
+    );
     expect(mutatingCalls(aws)).toEqual([]);
     expect([...aws.state.sso.permissionSets.keys()].sort()).toEqual([admin, lookAlike].sort());
   });
@@ -201,7 +218,9 @@ describe("the AWS side: the right name is not enough", () => {
       expect(arn).toBe(iamPolicyArn("aws", HOME, ID));
       aws.resetLogs();
       await expect(grants.revoke({ requestId: ID, mode: "iam", accountId: HOME, resources: [arn] })).rejects.toThrow(
-        tags.length ? /IAM policy .* is tagged for request "7-other", so jit-access did not create it for this request; nothing was detached or deleted/ : /IAM policy .* carries no jit-access:request tag/,
+        tags.length
+          ? /IAM policy .* is tagged for request "7-other", so jit-access did not create it for this request; nothing was detached or deleted/
+          : /IAM policy .* carries no jit-access:request tag/,
       );
       expect(mutatingCalls(aws)).toEqual([]);
       expect(policyThere(aws, arn) && aliceHolds(aws, arn)).toBe(true);
@@ -219,7 +238,12 @@ describe("the AWS side: the right name is not enough", () => {
       const arn = await handMadePolicy(aws, `jit-${ID}`, "/jit-access/");
       repo.write(recordPath(ID), dumpRequest(activeRecord({ mode: "iam", account_id: HOME, resources: [arn] }, ID, "2026-12-31T00:00:00Z")));
       repo.commitAll("record");
-      Object.assign(process.env, { AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: aws.credentials.secretAccessKey, AWS_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true" });
+      Object.assign(process.env, {
+        AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: aws.credentials.secretAccessKey,
+        AWS_REGION: "us-east-1",
+        AWS_EC2_METADATA_DISABLED: "true",
+      });
       const r = await runCli(["revoke", ID, "--reason", "done", "--json"], repo.dir);
       expect(r.code).toBe(1);
       expect(JSON.parse(r.stdout)).toMatchObject({ id: ID, ok: false, error: "refused", message: expect.stringMatching(/carries no jit-access:request tag/) });
@@ -295,7 +319,13 @@ describe("family: IAM policy names × tags (property)", () => {
     );
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ partition: fc.constantFrom(...PARTITIONS), account: fc.constantFrom(HOME, OTHER, "333333333333"), path: fc.constantFrom(...PATHS), name, tag: fc.constantFrom(...TAGS) }),
+        fc.record({
+          partition: fc.constantFrom(...PARTITIONS),
+          account: fc.constantFrom(HOME, OTHER, "333333333333"),
+          path: fc.constantFrom(...PATHS),
+          name,
+          tag: fc.constantFrom(...TAGS),
+        }),
         async ({ partition, account, path, name, tag }) => {
           aws.reset();
           seed(aws);
@@ -337,7 +367,11 @@ describe("family: Identity Center and schedules (table)", () => {
     ["not a permission set ARN", () => ({ resources: [PROD_ADMIN] }), /did not create for this request/],
     ["two permission sets", (mine) => ({ resources: [mine, mine.replace(/.$/, "9")] }), /more than one resource/],
     ["a schedule of another request", () => ({ schedules: ["jit-7-other"] }), /the schedule "jit-access\/jit-7-other"/],
-    ["a schedule not named for the request", () => ({ schedules: ["ProdSchedule"] }), /the schedule "jit-access\/ProdSchedule".*it removes only jit-access\/jit-142-financial-reports\)/],
+    [
+      "a schedule not named for the request",
+      () => ({ schedules: ["ProdSchedule"] }),
+      /the schedule "jit-access\/ProdSchedule".*it removes only jit-access\/jit-142-financial-reports\)/,
+    ],
   ];
   it.each(rows)("%s", async (_label, target, expected) => {
     const aws = useFake();

@@ -55,7 +55,20 @@ const start = async (opts: Parameters<typeof startHarness>[0] = {}): Promise<Har
 
 /** A request file as a person writes it by hand (no policy: the PR check adds it). */
 function handRequest(id: string, requester = "carol", extra: string[] = []): string {
-  return ["version: 1", `id: ${id}`, `requester: ${requester}`, "account: prod", "duration: 2h", "reason: Debug the nightly export", "request:", "  - service: dynamodb", "    access: [read]", "    resources: [orders]", ...extra, ""].join("\n");
+  return [
+    "version: 1",
+    `id: ${id}`,
+    `requester: ${requester}`,
+    "account: prod",
+    "duration: 2h",
+    "reason: Debug the nightly export",
+    "request:",
+    "  - service: dynamodb",
+    "    access: [read]",
+    "    resources: [orders]",
+    ...extra,
+    "",
+  ].join("\n");
 }
 
 const successfulAttaches = (hh: Harness) => hh.aws.calls.filter((c) => c.op === "AttachUserPolicy" && !c.fault).length;
@@ -195,7 +208,14 @@ describe("records that only the app may write", () => {
     const sha = hh.github.commitFiles(REPO, "main", { [file]: record }, { author: "mallory", message: "grant myself" });
     // Whatever GitHub would send next: the push itself (not subscribed), an edit of the issue,
     // a comment, and a merged-looking close of an unrelated PR.
-    const push = { ref: "refs/heads/main", after: sha, commits: [{ id: sha, added: [file] }], repository: hh.github.repoJson(hh.github.repo(REPO)), sender: hh.github.userJson("mallory"), installation: { id: hh.github.app.installationId } };
+    const push = {
+      ref: "refs/heads/main",
+      after: sha,
+      commits: [{ id: sha, added: [file] }],
+      repository: hh.github.repoJson(hh.github.repo(REPO)),
+      sender: hh.github.userJson("mallory"),
+      installation: { id: hh.github.app.installationId },
+    };
     expect((await sendWebhook(hh.url, SECRET, "push", push)).status).toBe(200);
     await hh.deliver(issuesEvent(hh.github, REPO, issue, "labeled", { label: "access-request" }));
     const c = hh.github.addComment(REPO, issue, { user: "mallory", body: "/revoke" });
@@ -244,7 +264,10 @@ describe("deliveries", () => {
 describe("what the issue form may ask for", () => {
   it.each([
     ["iam:PassRole", { service: "iam", resources: `arn:aws:iam::${HOME}:role/admin`, access: "write", actions: "iam:PassRole" }],
-    ["iam:CreatePolicyVersion", { service: "iam", resources: `arn:aws:iam::${HOME}:policy/any`, access: "permissions-management", actions: "iam:CreatePolicyVersion" }],
+    [
+      "iam:CreatePolicyVersion",
+      { service: "iam", resources: `arn:aws:iam::${HOME}:policy/any`, access: "permissions-management", actions: "iam:CreatePolicyVersion" },
+    ],
     ["s3 wildcard resource *", { service: "s3", resources: "*", access: "read,list" }],
     ["a full-ARN wildcard", { service: "s3", resources: "arn:aws:s3:::*", access: "read" }],
     ["a disallowed account", { account: "staging" }],

@@ -19,7 +19,10 @@ function setUp(scenario: Scenario): { grants: Grants; grant: () => Promise<Grant
   fake.reset();
   seed(fake);
   const cross = scenario === "iam-cross";
-  const config = testConfig(scenario === "identity-center" ? "identity-center" : "iam", cross ? { aws: { scheduler_role_arn: `arn:aws:iam::${OTHER}:role/s` } } : {});
+  const config = testConfig(
+    scenario === "identity-center" ? "identity-center" : "iam",
+    cross ? { aws: { scheduler_role_arn: `arn:aws:iam::${OTHER}:role/s` } } : {},
+  );
   const grants = fakeGrants(fake, config);
   const request = testRequest({ requester: scenario === "iam-role" ? "bob" : "alice", account: cross ? "other" : "prod" });
   return { grants, grant: () => grants.grant(request, testPolicy(), EXPIRES) };

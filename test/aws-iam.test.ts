@@ -48,12 +48,7 @@ describe("iam mode", () => {
 
     const revoked = await grants.revoke(result);
     expect(revoked.alreadyGone).toBe(false);
-    expect(revoked.removed).toEqual([
-      "attachment:user/alice",
-      POLICY_ARN,
-      "schedule:jit-142-financial-reports",
-      "schedule:jit-142-financial-reports-delete",
-    ]);
+    expect(revoked.removed).toEqual(["attachment:user/alice", POLICY_ARN, "schedule:jit-142-financial-reports", "schedule:jit-142-financial-reports-delete"]);
     expect(fake.snapshot()).toEqual(before);
   });
 
@@ -164,7 +159,11 @@ describe("iam mode", () => {
   it("refuses a policy of the request's name that someone else made (no owner tag)", async () => {
     const before = fake.snapshot();
     await fake.clients.iam.send(
-      new (await import("@aws-sdk/client-iam")).CreatePolicyCommand({ PolicyName: "jit-142-financial-reports", Path: "/jit-access/", PolicyDocument: JSON.stringify(testPolicy()) }),
+      new (await import("@aws-sdk/client-iam")).CreatePolicyCommand({
+        PolicyName: "jit-142-financial-reports",
+        Path: "/jit-access/",
+        PolicyDocument: JSON.stringify(testPolicy()),
+      }),
     );
     const grants = fakeGrants(fake, testConfig("iam"));
     await expect(grants.grant(testRequest(), testPolicy(), EXPIRES)).rejects.toThrow(/different owner tag/);
@@ -178,7 +177,10 @@ describe("iam mode", () => {
     fake.addUser(HOME, "alice", managed);
     const before = fake.snapshot();
     const grants = fakeGrants(fake, testConfig("iam"));
-    const error = await grants.grant(testRequest(), testPolicy(), EXPIRES).then(() => new Error("granted"), (e: unknown) => e as Error);
+    const error = await grants.grant(testRequest(), testPolicy(), EXPIRES).then(
+      () => new Error("granted"),
+      (e: unknown) => e as Error,
+    );
     expect(error).toBeInstanceOf(GrantError);
     expect(error.message).toContain('IAM quota "Managed policies per user"');
     expect(error.message).toContain("Cannot exceed quota for PoliciesPerUser: 10");
@@ -193,9 +195,14 @@ describe("iam mode", () => {
     fake.faults.add({ kind: "crash-after", service: "iam", op: "AttachUserPolicy" });
     fake.faults.add({ kind: "crash", service: "iam", op: "DeletePolicy", times: 100 });
     const grants = fakeGrants(fake, testConfig("iam"));
-    const error = await grants.grant(testRequest(), testPolicy(), EXPIRES).then(() => new Error("granted"), (e: unknown) => e as GrantError);
+    const error = await grants.grant(testRequest(), testPolicy(), EXPIRES).then(
+      () => new Error("granted"),
+      (e: unknown) => e as GrantError,
+    );
     expect(error).toBeInstanceOf(GrantError);
-    expect(error.message).toMatch(/rollback left policy arn:aws:iam::111111111111:policy\/jit-access\/jit-142-financial-reports \(its policy still expires at 2026-11-27T16:00:00Z/);
+    expect(error.message).toMatch(
+      /rollback left policy arn:aws:iam::111111111111:policy\/jit-access\/jit-142-financial-reports \(its policy still expires at 2026-11-27T16:00:00Z/,
+    );
     expect((error as GrantError).leftOver).toEqual([{ kind: "iam-policy", arn: POLICY_ARN }]);
     expect(fake.state.accounts.get(HOME)!.iam.users.get("alice")!.attached).toEqual([]);
     expect(fake.state.accounts.get(HOME)!.scheduler.schedules.size).toBe(0);
@@ -228,7 +235,9 @@ describe("iam mode", () => {
     fake.state.accounts.get(OTHER)!.iam.roles.delete("jit-access");
     const before = fake.snapshot();
     const grants = fakeGrants(fake, testConfig("iam"));
-    await expect(grants.grant(testRequest({ id: "9-cross", account: "other" }), testPolicy(), EXPIRES)).rejects.toThrow(/not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::222222222222:role\/jit-access/);
+    await expect(grants.grant(testRequest({ id: "9-cross", account: "other" }), testPolicy(), EXPIRES)).rejects.toThrow(
+      /not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::222222222222:role\/jit-access/,
+    );
     expect(fake.snapshot()).toEqual(before);
   });
 
@@ -251,7 +260,9 @@ describe("iam mode", () => {
 
   it("refuses to act when the credentials are in another account than the configured id", async () => {
     const grants = fakeGrants(fake, testConfig("iam", { aws: { accounts: { prod: "333333333333" } } }));
-    await expect(grants.grant(testRequest(), testPolicy(), EXPIRES)).rejects.toThrow(/credentials for account 333333333333 are in account 111111111111 .*; refusing to act/);
+    await expect(grants.grant(testRequest(), testPolicy(), EXPIRES)).rejects.toThrow(
+      /credentials for account 333333333333 are in account 111111111111 .*; refusing to act/,
+    );
     expect(fake.calls.map((c) => c.op)).toEqual(["GetCallerIdentity"]);
   });
 
@@ -276,7 +287,9 @@ describe("iam mode", () => {
     const result = await grants.grant(testRequest(), testPolicy(), EXPIRES);
     const iam = await import("@aws-sdk/client-iam");
     await fake.clients.iam.send(new iam.AttachUserPolicyCommand({ UserName: "carol", PolicyArn: POLICY_ARN }));
-    await fake.clients.iam.send(new iam.CreatePolicyVersionCommand({ PolicyArn: POLICY_ARN, PolicyDocument: JSON.stringify(testPolicy("x")), SetAsDefault: false }));
+    await fake.clients.iam.send(
+      new iam.CreatePolicyVersionCommand({ PolicyArn: POLICY_ARN, PolicyDocument: JSON.stringify(testPolicy("x")), SetAsDefault: false }),
+    );
     const revoked = await grants.revoke(result);
     expect(revoked.removed).toContain("attachment:user/carol");
     expect(fake.snapshot()).toEqual(before);

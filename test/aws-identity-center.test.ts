@@ -65,7 +65,14 @@ describe("identity-center mode", () => {
         Target: {
           Arn: "arn:aws:scheduler:::aws-sdk:ssoadmin:deleteAccountAssignment",
           RoleArn: SCHEDULER_ROLE,
-          Input: JSON.stringify({ InstanceArn: INSTANCE, TargetId: OTHER, TargetType: "AWS_ACCOUNT", PermissionSetArn: result.resources[0], PrincipalType: "USER", PrincipalId: aliceId }),
+          Input: JSON.stringify({
+            InstanceArn: INSTANCE,
+            TargetId: OTHER,
+            TargetType: "AWS_ACCOUNT",
+            PermissionSetArn: result.resources[0],
+            PrincipalType: "USER",
+            PrincipalId: aliceId,
+          }),
         },
       },
     ]);
@@ -116,7 +123,10 @@ describe("identity-center mode", () => {
     const before = fake.snapshot();
     fake.sso.failNext.set("create-assignment", "Received a 404 status error: Not supported account");
     const grants = fakeGrants(fake, testConfig("identity-center"));
-    const error = await grants.grant(testRequest(), testPolicy(), EXPIRES).then(() => new Error("granted"), (e: unknown) => e as Error);
+    const error = await grants.grant(testRequest(), testPolicy(), EXPIRES).then(
+      () => new Error("granted"),
+      (e: unknown) => e as Error,
+    );
     expect(error).toBeInstanceOf(GrantError);
     expect(error.message).toMatch(/assigning .* failed: Received a 404 status error: Not supported account; rolled back, nothing is attached/);
     expect(fake.snapshot()).toEqual(before);
@@ -144,9 +154,7 @@ describe("identity-center mode", () => {
     const ids = ["11-a", "12-b", "13-c"];
     await Promise.all(ids.map((id) => grants.grant(testRequest({ id }), testPolicy(), EXPIRES)));
     // Each grant's SSO calls form one contiguous run: the next grant starts after the previous ended.
-    const order = fake.calls
-      .filter((c) => c.service === "sso" && c.op === "CreatePermissionSet")
-      .map((c) => c.index);
+    const order = fake.calls.filter((c) => c.service === "sso" && c.op === "CreatePermissionSet").map((c) => c.index);
     const assigns = fake.calls.filter((c) => c.op === "DescribeAccountAssignmentCreationStatus").map((c) => c.index);
     expect(order).toHaveLength(3);
     for (let i = 1; i < order.length; i++) expect(order[i]!).toBeGreaterThan(assigns[(i - 1) * 2 + 1] ?? assigns[i - 1]!);
@@ -157,7 +165,9 @@ describe("identity-center mode", () => {
     const grants = fakeGrants(fake, testConfig("identity-center"));
     await grants.grant(testRequest(), testPolicy(), EXPIRES);
     const before = fake.snapshot();
-    await expect(grants.grant(testRequest(), testPolicy("other-bucket"), EXPIRES)).rejects.toThrow(/already exists with a different inline policy; refusing to reuse it/);
+    await expect(grants.grant(testRequest(), testPolicy("other-bucket"), EXPIRES)).rejects.toThrow(
+      /already exists with a different inline policy; refusing to reuse it/,
+    );
     expect(fake.snapshot()).toEqual(before);
   });
 
@@ -173,7 +183,14 @@ describe("identity-center mode", () => {
     const result = await grants.grant(testRequest({ account: "other" }), testPolicy(), EXPIRES);
     const managed = await grants.listManaged();
     expect(managed).toEqual([
-      { kind: "permission-set", arn: result.resources[0], name: "jit-142-financial-reports", accountIds: [OTHER], requestId: "142-financial-reports", expiresAt: EXPIRES },
+      {
+        kind: "permission-set",
+        arn: result.resources[0],
+        name: "jit-142-financial-reports",
+        accountIds: [OTHER],
+        requestId: "142-financial-reports",
+        expiresAt: EXPIRES,
+      },
       expect.objectContaining({ kind: "schedule", name: "jit-142-financial-reports", requestId: "142-financial-reports" }),
     ]);
   });

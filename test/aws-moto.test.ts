@@ -61,9 +61,20 @@ import {
   ListPoliciesCommand,
   ListPolicyTagsCommand,
 } from "@aws-sdk/client-iam";
-import { CreateUserCommand as CreateIdentityStoreUserCommand, IdentitystoreClient, ListUsersCommand, type IdentitystoreClientConfig } from "@aws-sdk/client-identitystore";
+import {
+  CreateUserCommand as CreateIdentityStoreUserCommand,
+  IdentitystoreClient,
+  ListUsersCommand,
+  type IdentitystoreClientConfig,
+} from "@aws-sdk/client-identitystore";
 import { CreateScheduleGroupCommand, GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
-import { DescribePermissionSetCommand, GetInlinePolicyForPermissionSetCommand, ListPermissionSetsCommand, SSOAdminClient, type SSOAdminClientConfig } from "@aws-sdk/client-sso-admin";
+import {
+  DescribePermissionSetCommand,
+  GetInlinePolicyForPermissionSetCommand,
+  ListPermissionSetsCommand,
+  SSOAdminClient,
+  type SSOAdminClientConfig,
+} from "@aws-sdk/client-sso-admin";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ClientSettings } from "../src/aws/clients.js";
 import { createGrants } from "../src/aws/grants.js";
@@ -108,7 +119,13 @@ function config(mode: "iam" | "identity-center"): Config {
 
 const iam = () => new IAMClient(settings);
 const scheduler = () => new SchedulerClient(settings);
-const grantsFor = (c: Config): Grants => createGrants(c, { clientSettings: settings, sleep: async () => undefined, poll: { initialMs: 1, maxMs: 1, attempts: 5 }, conflict: { initialMs: 1, maxMs: 1, attempts: 2 } });
+const grantsFor = (c: Config): Grants =>
+  createGrants(c, {
+    clientSettings: settings,
+    sleep: async () => undefined,
+    poll: { initialMs: 1, maxMs: 1, attempts: 5 },
+    conflict: { initialMs: 1, maxMs: 1, attempts: 2 },
+  });
 const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /** Everything jit-access could have left in moto: policies under its path, schedules in its group, attachments. */
@@ -142,7 +159,10 @@ describe.skipIf(motoMissing)("the AWS adapter against moto: IAM mode, Scheduler,
   beforeEach(async () => {
     await reset();
     await iam().send(new CreateUserCommand({ UserName: "alice" }));
-    const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "sts:AssumeRole" }] });
+    const trust = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "sts:AssumeRole" }],
+    });
     await iam().send(new CreateRoleCommand({ RoleName: "bob-role", AssumeRolePolicyDocument: trust }));
     await scheduler().send(new CreateScheduleGroupCommand({ Name: "jit-access" }));
   });
@@ -153,7 +173,13 @@ describe.skipIf(motoMissing)("the AWS adapter against moto: IAM mode, Scheduler,
     const request = testRequest({ id: "142-financial-reports" });
     const first = await grants.grant(request, testPolicy(), expiresAt, { prUrl: "https://github.com/acme/access/pull/7" });
     const arn = iamPolicyArn("aws", ACCOUNT, request.id);
-    expect(first).toMatchObject({ mode: "iam", accountId: ACCOUNT, resources: [arn], schedules: ["jit-142-financial-reports", "jit-142-financial-reports-delete"], changed: true });
+    expect(first).toMatchObject({
+      mode: "iam",
+      accountId: ACCOUNT,
+      resources: [arn],
+      schedules: ["jit-142-financial-reports", "jit-142-financial-reports-delete"],
+      changed: true,
+    });
 
     const policy = (await iam().send(new GetPolicyCommand({ PolicyArn: arn }))).Policy;
     expect([policy?.Path, policy?.PolicyName]).toEqual(["/jit-access/", "jit-142-financial-reports"]);
@@ -173,7 +199,7 @@ describe.skipIf(motoMissing)("the AWS adapter against moto: IAM mode, Scheduler,
     expect((await leftovers()).length).toBe(4); // one policy, two schedules, one attachment
   });
 
-  it("a repeated grant of a policy with a \"%\" in it is still recognised as the same (moto returns documents unencoded)", async () => {
+  it('a repeated grant of a policy with a "%" in it is still recognised as the same (moto returns documents unencoded)', async () => {
     const grants = grantsFor(config("iam"));
     const expiresAt = inAnHour();
     const policy = testPolicy();
@@ -188,7 +214,9 @@ describe.skipIf(motoMissing)("the AWS adapter against moto: IAM mode, Scheduler,
     const expiresAt = inAnHour();
     await grants.grant(testRequest({ id: "1-alice" }), testPolicy("a"), expiresAt);
     await grants.grant(testRequest({ id: "2-bob", requester: "bob" }), testPolicy("b"), expiresAt);
-    expect((await iam().send(new ListAttachedRolePoliciesCommand({ RoleName: "bob-role" }))).AttachedPolicies?.map((p) => p.PolicyArn)).toEqual([iamPolicyArn("aws", ACCOUNT, "2-bob")]);
+    expect((await iam().send(new ListAttachedRolePoliciesCommand({ RoleName: "bob-role" }))).AttachedPolicies?.map((p) => p.PolicyArn)).toEqual([
+      iamPolicyArn("aws", ACCOUNT, "2-bob"),
+    ]);
 
     const managed = await grants.listManaged();
     expect(managed.map((m) => [m.kind, m.name, m.requestId, m.expiresAt]).sort()).toEqual(
@@ -215,7 +243,14 @@ describe.skipIf(motoMissing)("the AWS adapter against moto: IAM mode, Scheduler,
     const OTHER = "222222222222";
     const roleArn = `arn:aws:iam::${OTHER}:role/jit-access`;
     const assumed = await new STSClient(settings as STSClientConfig).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "setup" }));
-    const otherIam = new IAMClient({ ...settings, credentials: { accessKeyId: assumed.Credentials!.AccessKeyId!, secretAccessKey: assumed.Credentials!.SecretAccessKey!, sessionToken: assumed.Credentials!.SessionToken! } });
+    const otherIam = new IAMClient({
+      ...settings,
+      credentials: {
+        accessKeyId: assumed.Credentials!.AccessKeyId!,
+        secretAccessKey: assumed.Credentials!.SecretAccessKey!,
+        sessionToken: assumed.Credentials!.SessionToken!,
+      },
+    });
     await otherIam.send(new CreateUserCommand({ UserName: "alice" }));
     const base = config("iam");
     const c: Config = { ...base, aws: { ...base.aws, accounts: { ...base.aws.accounts, other: { id: OTHER, role_arn: roleArn }, wrong: "333333333333" } } };
@@ -241,7 +276,10 @@ describe.skipIf(motoMissing)("the AWS adapter against moto: IAM mode, Scheduler,
     const grants = grantsFor(c);
     const repo = createGitRepo("jit-moto-");
     try {
-      writeConfig(repo, `aws:\n  mode: iam\n  region: ${REGION}\n  accounts: { prod: "${ACCOUNT}" }\n  scheduler_role_arn: ${SCHEDULER_ROLE}\nprincipals:\n  alice: { iam_user: alice }\n  bob: { iam_role: bob-role }\n`);
+      writeConfig(
+        repo,
+        `aws:\n  mode: iam\n  region: ${REGION}\n  accounts: { prod: "${ACCOUNT}" }\n  scheduler_role_arn: ${SCHEDULER_ROLE}\nprincipals:\n  alice: { iam_user: alice }\n  bob: { iam_role: bob-role }\n`,
+      );
       const expiresAt = inAnHour();
       const due = await seedActive(repo, grants, { id: "7-due", expiresAt });
       repo.commitAll("seed");
@@ -250,7 +288,10 @@ describe.skipIf(motoMissing)("the AWS adapter against moto: IAM mode, Scheduler,
       await grants.grant(testRequest({ id: "8-orphan", requester: "bob" }), testPolicy("o"), new Date(Date.parse(expiresAt) + 3_600_000).toISOString());
       const later = new Date(Date.parse(expiresAt) + 60_000);
 
-      const report = await runSweep({ store: new GitRecordStore(repo.dir), config: c, grants: () => grants }, { now: later, dryRun: false, reconcile: true, concurrency: 2 });
+      const report = await runSweep(
+        { store: new GitRecordStore(repo.dir), config: c, grants: () => grants },
+        { now: later, dryRun: false, reconcile: true, concurrency: 2 },
+      );
       expect(report.failures).toEqual([]);
       expect(report.outcome?.due.map((d) => [d.id, d.result])).toEqual([["7-due", "expired"]]);
       expect(report.outcome?.due[0]?.removed).toEqual(expect.arrayContaining([due.resources[0], "attachment:user/alice"]));
@@ -259,7 +300,10 @@ describe.skipIf(motoMissing)("the AWS adapter against moto: IAM mode, Scheduler,
       expect(repo.git("show", `HEAD:${due.path}`)).toMatch(/^status: expired$/m);
       expect(await leftovers()).toEqual([]);
 
-      const rerun = await runSweep({ store: new GitRecordStore(repo.dir), config: c, grants: () => grants }, { now: later, dryRun: false, reconcile: true, concurrency: 2 });
+      const rerun = await runSweep(
+        { store: new GitRecordStore(repo.dir), config: c, grants: () => grants },
+        { now: later, dryRun: false, reconcile: true, concurrency: 2 },
+      );
       expect([rerun.ok, rerun.plan.due.length, rerun.plan.drift?.length]).toEqual([true, 0, 0]);
     } finally {
       repo.cleanup();
@@ -273,11 +317,22 @@ describe.skipIf(motoMissing)("the AWS adapter against moto: IAM mode, Scheduler,
     const lookAlike = (await iam().send(new CreatePolicyCommand({ PolicyName: "jit-5-look-alike", Path: "/jit-access/", PolicyDocument: doc }))).Policy!.Arn!;
     for (const arn of [prodAdmin, lookAlike]) await iam().send(new AttachUserPolicyCommand({ UserName: "alice", PolicyArn: arn }));
 
-    await expect(grants.revoke({ requestId: "5-look-alike", mode: "iam", accountId: ACCOUNT, resources: [prodAdmin] })).rejects.toThrow(/the record names the resource .*ProdAdmin.*nothing was removed/);
+    await expect(grants.revoke({ requestId: "5-look-alike", mode: "iam", accountId: ACCOUNT, resources: [prodAdmin] })).rejects.toThrow(
+      /the record names the resource .*ProdAdmin.*nothing was removed/,
+    );
     await expect(grants.revoke({ requestId: "5-look-alike", mode: "iam", accountId: ACCOUNT })).rejects.toThrow(NotOwnedError);
-    expect((await iam().send(new ListAttachedUserPoliciesCommand({ UserName: "alice" }))).AttachedPolicies?.map((p) => p.PolicyArn).sort()).toEqual([lookAlike, prodAdmin].sort());
+    expect((await iam().send(new ListAttachedUserPoliciesCommand({ UserName: "alice" }))).AttachedPolicies?.map((p) => p.PolicyArn).sort()).toEqual(
+      [lookAlike, prodAdmin].sort(),
+    );
     // Reconcile reports the untagged look-alike and leaves it.
-    const report = await runSweep({ store: { list: async () => [], read: async () => undefined, write: async () => Promise.reject(new Error("no writes")) }, config: config("iam"), grants: () => grants }, { now: new Date(), dryRun: false, reconcile: true, concurrency: 1 });
+    const report = await runSweep(
+      {
+        store: { list: async () => [], read: async () => undefined, write: async () => Promise.reject(new Error("no writes")) },
+        config: config("iam"),
+        grants: () => grants,
+      },
+      { now: new Date(), dryRun: false, reconcile: true, concurrency: 1 },
+    );
     expect(report.plan.drift).toEqual([]);
     expect(report.warnings).toEqual([expect.stringContaining(`iam-policy ${lookAlike} carries no jit-access:request tag; jit-access did not create it`)]);
     expect((await iam().send(new GetPolicyCommand({ PolicyArn: lookAlike }))).Policy?.Arn).toBe(lookAlike);
@@ -288,31 +343,58 @@ describe.skipIf(motoMissing)("the AWS adapter against moto: IAM mode, Scheduler,
     await iam().send(new CreateUserCommand({ UserName: "alice" }));
     await iam().send(new CreateRoleCommand({ RoleName: "bob-role", AssumeRolePolicyDocument: "{}" }));
     const grants = grantsFor(config("iam"));
-    await expect(grants.grant(testRequest({ id: "9-no-group" }), testPolicy(), inAnHour())).rejects.toThrow(/^grant of 9-no-group failed: .*; rolled back, nothing is attached$/s);
-    expect(await leftovers().catch(async () => (await iam().send(new ListPoliciesCommand({ Scope: "Local", PathPrefix: "/jit-access/" }))).Policies ?? [])).toEqual([]);
+    await expect(grants.grant(testRequest({ id: "9-no-group" }), testPolicy(), inAnHour())).rejects.toThrow(
+      /^grant of 9-no-group failed: .*; rolled back, nothing is attached$/s,
+    );
+    expect(
+      await leftovers().catch(async () => (await iam().send(new ListPoliciesCommand({ Scope: "Local", PathPrefix: "/jit-access/" }))).Policies ?? []),
+    ).toEqual([]);
   });
 });
 
 describe.skipIf(motoMissing)("Identity Center against moto: what moto implements", () => {
-  const ctx = (): IcContext => ({ sso: new SSOAdminClient(settings), instanceArn: INSTANCE, sleep: async () => undefined, poll: { initialMs: 1, maxMs: 1, attempts: 5 }, conflict: { initialMs: 1, maxMs: 1, attempts: 2 } });
+  const ctx = (): IcContext => ({
+    sso: new SSOAdminClient(settings),
+    instanceArn: INSTANCE,
+    sleep: async () => undefined,
+    poll: { initialMs: 1, maxMs: 1, attempts: 5 },
+    conflict: { initialMs: 1, maxMs: 1, attempts: 2 },
+  });
   const ids = () => new IdentitystoreClient(settings);
   beforeEach(reset);
 
   it("finds the user in the identity store by userName, and says clearly when there is none", async () => {
-    const made = await ids().send(new CreateIdentityStoreUserCommand({ IdentityStoreId: STORE, UserName: "alice@example.com", DisplayName: "Alice", Name: { GivenName: "Alice", FamilyName: "A" } }));
+    const made = await ids().send(
+      new CreateIdentityStoreUserCommand({
+        IdentityStoreId: STORE,
+        UserName: "alice@example.com",
+        DisplayName: "Alice",
+        Name: { GivenName: "Alice", FamilyName: "A" },
+      }),
+    );
     expect(await userIdOf(ids(), STORE, "alice@example.com")).toBe(made.UserId);
-    await expect(userIdOf(ids(), STORE, "nobody@example.com")).rejects.toThrow(`there is no user named "nobody@example.com" in identity store ${STORE}; fix principals in the config`);
+    await expect(userIdOf(ids(), STORE, "nobody@example.com")).rejects.toThrow(
+      `there is no user named "nobody@example.com" in identity store ${STORE}; fix principals in the config`,
+    );
   });
 
   it("creates the request's permission set with its inline policy, assigns and unassigns it, and removes it", async () => {
     const c = ctx();
     const journal = new Journal();
     const document = policyText(testPolicy());
-    const ps = await ensurePermissionSet(c, journal, { requestId: "3-ic", accountId: ACCOUNT, document, sessionDuration: "PT2H", tags: grantTags("3-ic", inAnHour()) });
+    const ps = await ensurePermissionSet(c, journal, {
+      requestId: "3-ic",
+      accountId: ACCOUNT,
+      document,
+      sessionDuration: "PT2H",
+      tags: grantTags("3-ic", inAnHour()),
+    });
     expect([ps.existed, journal.entries.map((e) => e.outcome)]).toEqual([false, ["created"]]);
     const described = (await c.sso.send(new DescribePermissionSetCommand({ InstanceArn: INSTANCE, PermissionSetArn: ps.arn }))).PermissionSet;
     expect([described?.Name, described?.SessionDuration]).toEqual([permissionSetName("3-ic"), "PT2H"]);
-    expect(JSON.parse((await c.sso.send(new GetInlinePolicyForPermissionSetCommand({ InstanceArn: INSTANCE, PermissionSetArn: ps.arn }))).InlinePolicy ?? "")).toEqual(testPolicy());
+    expect(
+      JSON.parse((await c.sso.send(new GetInlinePolicyForPermissionSetCommand({ InstanceArn: INSTANCE, PermissionSetArn: ps.arn }))).InlinePolicy ?? ""),
+    ).toEqual(testPolicy());
 
     const userId = "90671234-aaaa-bbbb-cccc-dddddddddddd";
     expect(await ensureAssignment(c, journal, ps.arn, ACCOUNT, userId, false)).toBe(true);
@@ -322,10 +404,19 @@ describe.skipIf(motoMissing)("Identity Center against moto: what moto implements
   });
 
   it("a whole grant fails at provisioning (moto does not implement it) and rolls back: no permission set is left", async () => {
-    await ids().send(new CreateIdentityStoreUserCommand({ IdentityStoreId: STORE, UserName: "alice@example.com", DisplayName: "Alice", Name: { GivenName: "Alice", FamilyName: "A" } }));
+    await ids().send(
+      new CreateIdentityStoreUserCommand({
+        IdentityStoreId: STORE,
+        UserName: "alice@example.com",
+        DisplayName: "Alice",
+        Name: { GivenName: "Alice", FamilyName: "A" },
+      }),
+    );
     await scheduler().send(new CreateScheduleGroupCommand({ Name: "jit-access" }));
     const grants = grantsFor(config("identity-center"));
-    await expect(grants.grant(testRequest({ id: "4-ic" }), testPolicy(), inAnHour())).rejects.toThrow(/^grant of 4-ic failed: .*; rolled back, nothing is attached$/s);
+    await expect(grants.grant(testRequest({ id: "4-ic" }), testPolicy(), inAnHour())).rejects.toThrow(
+      /^grant of 4-ic failed: .*; rolled back, nothing is attached$/s,
+    );
     expect((await ctx().sso.send(new ListPermissionSetsCommand({ InstanceArn: INSTANCE }))).PermissionSets ?? []).toEqual([]);
   });
 });

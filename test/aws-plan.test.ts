@@ -27,7 +27,9 @@ import { HOME, OTHER, SCHEDULER_ROLE, testConfig, testRequest } from "./support/
 
 const T0 = Date.parse("2026-11-27T08:00:00Z");
 const H = 3_600_000;
-const ID = fc.tuple(fc.integer({ min: 1, max: 9_999_999_999 }), fc.array(fc.stringMatching(/^[a-z0-9]{1,12}$/), { minLength: 1, maxLength: 8 })).map(([n, parts]) => `${n}-${parts.join("-")}`.slice(0, 64).replace(/-$/, ""));
+const ID = fc
+  .tuple(fc.integer({ min: 1, max: 9_999_999_999 }), fc.array(fc.stringMatching(/^[a-z0-9]{1,12}$/), { minLength: 1, maxLength: 8 }))
+  .map(([n, parts]) => `${n}-${parts.join("-")}`.slice(0, 64).replace(/-$/, ""));
 
 describe("names", () => {
   it("keep short ids readable and shorten long ones deterministically within AWS's limits", () => {
@@ -109,10 +111,20 @@ describe("schedules", () => {
       roleArn: SCHEDULER_ROLE,
       action: { kind: "iam-detach", principal: { kind: "iam_user", name: "alice" }, policyArn: "arn:aws:iam::111111111111:policy/jit-access/jit-1-a" },
     });
-    expect(detach?.Target).toEqual({ Arn: "arn:aws:scheduler:::aws-sdk:iam:detachUserPolicy", RoleArn: SCHEDULER_ROLE, Input: '{"UserName":"alice","PolicyArn":"arn:aws:iam::111111111111:policy/jit-access/jit-1-a"}' });
+    expect(detach?.Target).toEqual({
+      Arn: "arn:aws:scheduler:::aws-sdk:iam:detachUserPolicy",
+      RoleArn: SCHEDULER_ROLE,
+      Input: '{"UserName":"alice","PolicyArn":"arn:aws:iam::111111111111:policy/jit-access/jit-1-a"}',
+    });
     expect(del?.ScheduleExpression).toBe("at(2026-11-27T16:10:00)");
     expect(del?.Target.Arn).toBe("arn:aws:scheduler:::aws-sdk:iam:deletePolicy");
-    for (const s of [detach, del]) expect(s).toMatchObject({ GroupName: "jit-access", ScheduleExpressionTimezone: "UTC", FlexibleTimeWindow: { Mode: "OFF" }, ActionAfterCompletion: "DELETE" });
+    for (const s of [detach, del])
+      expect(s).toMatchObject({
+        GroupName: "jit-access",
+        ScheduleExpressionTimezone: "UTC",
+        FlexibleTimeWindow: { Mode: "OFF" },
+        ActionAfterCompletion: "DELETE",
+      });
   });
 
   it("other partitions get their own universal target ARNs", () => {
@@ -182,7 +194,13 @@ describe("records", () => {
       changed: true,
     };
     const stored = storedAws(result);
-    expect(revokeTargetOf("1-a", stored, "iam")).toEqual({ requestId: "1-a", mode: "iam", accountId: HOME, resources: result.resources, schedules: result.schedules });
+    expect(revokeTargetOf("1-a", stored, "iam")).toEqual({
+      requestId: "1-a",
+      mode: "iam",
+      accountId: HOME,
+      resources: result.resources,
+      schedules: result.schedules,
+    });
     const unscheduled = storedAws({ ...result, schedules: [], scheduleNote: "not scheduled: because" });
     expect(unscheduled.schedule).toBe("not scheduled: because");
     expect(revokeTargetOf("1-a", unscheduled, "iam").schedules).toBeUndefined();
@@ -190,9 +208,15 @@ describe("records", () => {
   });
 
   it("resolveTarget: the principal comes from config and must suit the mode", () => {
-    expect(resolveTarget(testConfig("iam"), testRequest())).toMatchObject({ ok: true, value: { account: { id: HOME }, principal: { kind: "iam_user", name: "alice" } } });
+    expect(resolveTarget(testConfig("iam"), testRequest())).toMatchObject({
+      ok: true,
+      value: { account: { id: HOME }, principal: { kind: "iam_user", name: "alice" } },
+    });
     expect(resolveTarget(testConfig("iam"), testRequest({ account: "nope" }))).toMatchObject({ ok: false });
-    expect(resolveTarget(testConfig("identity-center"), testRequest())).toMatchObject({ ok: true, value: { principal: { kind: "sso_user", name: "alice@example.com" } } });
+    expect(resolveTarget(testConfig("identity-center"), testRequest())).toMatchObject({
+      ok: true,
+      value: { principal: { kind: "sso_user", name: "alice@example.com" } },
+    });
   });
 });
 
@@ -269,14 +293,31 @@ describe("runtime", () => {
     let n = 0;
     const conflict = Object.assign(new Error("busy"), { name: "ConflictException" });
     // Full jitter: half of each ceiling (10, 20) with random() = 0.5; see test/backoff.test.ts.
-    await expect(retryOn(["ConflictException"], { initialMs: 10, maxMs: 25, attempts: 4 }, sleep, async () => (++n < 3 ? Promise.reject(conflict) : n), () => 0.5)).resolves.toBe(3);
+    await expect(
+      retryOn(
+        ["ConflictException"],
+        { initialMs: 10, maxMs: 25, attempts: 4 },
+        sleep,
+        async () => (++n < 3 ? Promise.reject(conflict) : n),
+        () => 0.5,
+      ),
+    ).resolves.toBe(3);
     expect(delays).toEqual([5, 10]);
     await expect(retryOn(["ConflictException"], { initialMs: 1, maxMs: 1, attempts: 2 }, sleep, async () => Promise.reject(conflict))).rejects.toThrow("busy");
-    await expect(retryOn(["ConflictException"], { initialMs: 1, maxMs: 1, attempts: 5 }, sleep, async () => Promise.reject(new Error("other")))).rejects.toThrow("other");
+    await expect(
+      retryOn(["ConflictException"], { initialMs: 1, maxMs: 1, attempts: 5 }, sleep, async () => Promise.reject(new Error("other"))),
+    ).rejects.toThrow("other");
   });
 
   it("pollUntil gives up with a message that says to rerun", async () => {
-    await expect(pollUntil("thing", { initialMs: 1, maxMs: 1, attempts: 3 }, async () => undefined, async () => ({ done: false }))).rejects.toThrow(/thing did not finish after 3 status checks.*rerun/);
+    await expect(
+      pollUntil(
+        "thing",
+        { initialMs: 1, maxMs: 1, attempts: 3 },
+        async () => undefined,
+        async () => ({ done: false }),
+      ),
+    ).rejects.toThrow(/thing did not finish after 3 status checks.*rerun/);
   });
 
   it("clients made by createGrants use the SDK's adaptive retry with bounded attempts", async () => {

@@ -50,7 +50,13 @@ describe("retryOn (AWS conflicts)", () => {
     const delays: number[] = [];
     const draws = [0.25, 0.75, 0.5];
     let n = 0;
-    await retryOn(["ConflictException"], { initialMs: 1000, maxMs: 15_000, attempts: 5 }, async (ms) => void delays.push(ms), async () => (++n < 4 ? Promise.reject(conflict) : n), () => draws.shift()!);
+    await retryOn(
+      ["ConflictException"],
+      { initialMs: 1000, maxMs: 15_000, attempts: 5 },
+      async (ms) => void delays.push(ms),
+      async () => (++n < 4 ? Promise.reject(conflict) : n),
+      () => draws.shift()!,
+    );
     expect(delays).toEqual([250, 1500, 2000]);
   });
 
@@ -59,7 +65,15 @@ describe("retryOn (AWS conflicts)", () => {
       fc.asyncProperty(fc.array(unit, { minLength: 7, maxLength: 7 }), async (rs) => {
         const delays: number[] = [];
         const backoff = { initialMs: 1000, maxMs: 15_000, attempts: 8 };
-        await expect(retryOn(["ConflictException"], backoff, async (ms) => void delays.push(ms), async () => Promise.reject(conflict), () => rs[delays.length]!)).rejects.toThrow("busy");
+        await expect(
+          retryOn(
+            ["ConflictException"],
+            backoff,
+            async (ms) => void delays.push(ms),
+            async () => Promise.reject(conflict),
+            () => rs[delays.length]!,
+          ),
+        ).rejects.toThrow("busy");
         expect(delays).toHaveLength(7);
         delays.forEach((d, i) => expect(d).toBeLessThan(backoffCeiling(1000, 15_000, i)));
       }),
@@ -74,7 +88,13 @@ describe("sendSlack", () => {
 
   it("jitters its own backoff", async () => {
     const waits: number[] = [];
-    const r = await sendSlack(new URL("https://hooks.slack.com/services/x"), payload, { fetch: fetch500, sleep: async (ms) => void waits.push(ms), log: () => undefined, backoffMs: 100, random: () => 0.5 });
+    const r = await sendSlack(new URL("https://hooks.slack.com/services/x"), payload, {
+      fetch: fetch500,
+      sleep: async (ms) => void waits.push(ms),
+      log: () => undefined,
+      backoffMs: 100,
+      random: () => 0.5,
+    });
     expect(r).toMatchObject({ ok: false, attempts: 3 });
     expect(waits).toEqual([50, 100]);
   });
@@ -82,7 +102,12 @@ describe("sendSlack", () => {
   it("waits exactly what Retry-After says (not jittered, capped)", async () => {
     const waits: number[] = [];
     const fetch429: FetchLike = async () => ({ status: 429, headers: { get: (h) => (h === "retry-after" ? "1" : null) }, text: async () => "" });
-    await sendSlack(new URL("https://hooks.slack.com/services/x"), payload, { fetch: fetch429, sleep: async (ms) => void waits.push(ms), log: () => undefined, random: () => 0 });
+    await sendSlack(new URL("https://hooks.slack.com/services/x"), payload, {
+      fetch: fetch429,
+      sleep: async (ms) => void waits.push(ms),
+      log: () => undefined,
+      random: () => 0,
+    });
     expect(waits).toEqual([1000, 1000]);
   });
 });

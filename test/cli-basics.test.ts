@@ -26,14 +26,17 @@ describe("--version", () => {
 
 describe("every command × --help and a bad flag", () => {
   const others = (c: string) => COMMANDS.filter((o) => o !== c);
-  const cases = COMMANDS.flatMap((c) => [
-    [c, [c, "--help"], 0, "stdout"],
-    [c, [c, "-h"], 0, "stdout"],
-    [c, ["help", c], 0, "stdout"],
-    // Help wins over anything else on the line, even arguments that would be refused.
-    [c, [c, "--no-such-flag", "--help"], 0, "stdout"],
-    [c, [c, "--no-such-flag"], 2, "stderr"],
-  ] as const);
+  const cases = COMMANDS.flatMap(
+    (c) =>
+      [
+        [c, [c, "--help"], 0, "stdout"],
+        [c, [c, "-h"], 0, "stdout"],
+        [c, ["help", c], 0, "stdout"],
+        // Help wins over anything else on the line, even arguments that would be refused.
+        [c, [c, "--no-such-flag", "--help"], 0, "stdout"],
+        [c, [c, "--no-such-flag"], 2, "stderr"],
+      ] as const,
+  );
   it.each(cases)("%s: jit-access %j → exit %i, that command's usage only on %s", async (command, args, code, stream) => {
     const r = await runCli([...args], dir);
     expect(r.code).toBe(code);
@@ -68,7 +71,9 @@ describe("every command × --help and a bad flag", () => {
   });
 
   it("each module of src/cli/ besides main and support is a command the usage lists", async () => {
-    const modules = readdirSync(new URL("../src/cli/", import.meta.url)).map((f) => f.replace(/\.ts$/, "")).filter((m) => m !== "main" && m !== "support");
+    const modules = readdirSync(new URL("../src/cli/", import.meta.url))
+      .map((f) => f.replace(/\.ts$/, ""))
+      .filter((m) => m !== "main" && m !== "support");
     const listed = commandUsages((await runCli(["help"], dir)).stdout);
     expect(modules.filter((m) => !listed.has(m))).toEqual([]);
     expect(modules.length).toBeGreaterThanOrEqual(6);
@@ -92,7 +97,8 @@ describe("commandUsages and asksForHelp", () => {
 });
 
 describe("a warning when no request files were found", () => {
-  const config = "aws:\n  mode: iam\n  region: us-east-1\n  accounts:\n    prod: \"111111111111\"\n  scheduler_role_arn: arn:aws:iam::111111111111:role/s\nprincipals: {}\napprovers: [bob]\n";
+  const config =
+    'aws:\n  mode: iam\n  region: us-east-1\n  accounts:\n    prod: "111111111111"\n  scheduler_role_arn: arn:aws:iam::111111111111:role/s\nprincipals: {}\napprovers: [bob]\n';
   let empty: string;
   beforeAll(() => {
     empty = mkdtempSync(join(tmpdir(), "jit-cli-empty-"));

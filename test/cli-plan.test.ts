@@ -25,9 +25,20 @@ describe("plan on the examples", () => {
     const out = JSON.parse(r.stdout) as PlanJson;
     expect(out.id).toBe("142-financial-reports");
     // The only warning: the KMS line to add should the bucket use SSE-KMS (the key is not known).
-    expect(out.verdict).toEqual({ ok: true, risk: "medium", errors: [], warnings: [{ code: "request.companion-suggested", path: "request[0]", message: expect.stringContaining("to write objects to a bucket encrypted with SSE-KMS") }] });
+    expect(out.verdict).toEqual({
+      ok: true,
+      risk: "medium",
+      errors: [],
+      warnings: [
+        { code: "request.companion-suggested", path: "request[0]", message: expect.stringContaining("to write objects to a bucket encrypted with SSE-KMS") },
+      ],
+    });
     expect(out.policy?.Statement.flatMap((s) => s.Action).sort()).toEqual(["s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
-    expect(out.policy?.Statement.flatMap((s) => s.Resource).sort()).toEqual(["arn:aws:s3:::financial-reports", "arn:aws:s3:::financial-reports/*", "arn:aws:s3:::financial-reports/*"]);
+    expect(out.policy?.Statement.flatMap((s) => s.Resource).sort()).toEqual([
+      "arn:aws:s3:::financial-reports",
+      "arn:aws:s3:::financial-reports/*",
+      "arn:aws:s3:::financial-reports/*",
+    ]);
     expect(out.explanation?.table).toContain("| s3 |");
     expect(out.expires_at).toBe("2026-11-27T17:00:00Z");
   });
@@ -100,7 +111,15 @@ describe("plan in a scratch access repository", () => {
   it("a hand-written policy wider than the request is blocked (exit 1)", async () => {
     write(
       base +
-        ["policy:", "  Version: '2012-10-17'", "  Statement:", "    - Effect: Allow", "      Action: ['s3:GetObject', 's3:DeleteObject']", "      Resource: ['arn:aws:s3:::reports/*']", ""].join("\n"),
+        [
+          "policy:",
+          "  Version: '2012-10-17'",
+          "  Statement:",
+          "    - Effect: Allow",
+          "      Action: ['s3:GetObject', 's3:DeleteObject']",
+          "      Resource: ['arn:aws:s3:::reports/*']",
+          "",
+        ].join("\n"),
     );
     const r = await runCli(["plan", file, "--json"], dir);
     expect(r.code).toBe(1);
@@ -110,14 +129,21 @@ describe("plan in a scratch access repository", () => {
   });
 
   it("permissions management on a named bucket is allowed at risk high", async () => {
-    write(base.replace("service: s3\n    access: [read]\n    resources: [reports]", "service: s3\n    actions: [s3:PutBucketPolicy]\n    resources: [reports]"));
+    write(
+      base.replace("service: s3\n    access: [read]\n    resources: [reports]", "service: s3\n    actions: [s3:PutBucketPolicy]\n    resources: [reports]"),
+    );
     const r = await runCli(["plan", file], dir);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/ok, risk high/);
   });
 
   it("a service outside allowed_services is blocked with the fix", async () => {
-    write(base.replace("service: s3\n    access: [read]\n    resources: [reports]", 'service: iam\n    actions: [iam:PassRole]\n    resources: ["arn:aws:iam::111122223333:role/deploy"]'));
+    write(
+      base.replace(
+        "service: s3\n    access: [read]\n    resources: [reports]",
+        'service: iam\n    actions: [iam:PassRole]\n    resources: ["arn:aws:iam::111122223333:role/deploy"]',
+      ),
+    );
     const r = await runCli(["plan", file, "--json"], dir);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout) as PlanJson;

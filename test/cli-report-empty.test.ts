@@ -12,18 +12,40 @@ import { runCli } from "./support/cli.js";
 
 const NOW = new Date("2026-11-27T12:00:00Z");
 const active: AccessRequest = {
-  version: 1, id: "3-gamma", requester: "alice", account: "prod", duration: "2h", reason: "r",
+  version: 1,
+  id: "3-gamma",
+  requester: "alice",
+  account: "prod",
+  duration: "2h",
+  reason: "r",
   request: [{ service: "s3", access: ["read"], resources: ["b"] }],
-  status: "active", grant: { approved_by: ["bob"], merge_commit: "a".repeat(40), granted_at: "2026-11-27T10:10:30Z", expires_at: "2026-11-27T12:10:00Z" },
+  status: "active",
+  grant: { approved_by: ["bob"], merge_commit: "a".repeat(40), granted_at: "2026-11-27T10:10:30Z", expires_at: "2026-11-27T12:10:00Z" },
 };
 const base: ReportInput = { records: [], commits: [], now: NOW };
 
 describe("the empty state names its cause", () => {
   it.each<[string, Partial<ReportInput>, RegExp]>([
-    ["no files at all", { source: { dir: "access-requests", examplesExcluded: 0 } }, /^no request files found under access-requests\/ \(access-requests\/examples\/ is excluded\)/],
-    ["only examples", { source: { dir: "access-requests", examplesExcluded: 2 } }, /^no request files found under access-requests\/ \(2 example file\(s\) in access-requests\/examples\/ are excluded\)/],
-    ["every file unreadable", { skipped: [{ file: "access-requests/prod/x.yaml", reason: "bad" }] }, /^none of the 1 request file\(s\) under access-requests\/ could be read/],
-    ["nothing since --since", { records: [{ file: "access-requests/prod/2026/3-gamma.yaml", request: active }], since: new Date("2026-12-01T00:00:00Z") }, /^none of the 1 recorded request\(s\) was made since 2026-12-01T00:00:00Z; run the report without --since/],
+    [
+      "no files at all",
+      { source: { dir: "access-requests", examplesExcluded: 0 } },
+      /^no request files found under access-requests\/ \(access-requests\/examples\/ is excluded\)/,
+    ],
+    [
+      "only examples",
+      { source: { dir: "access-requests", examplesExcluded: 2 } },
+      /^no request files found under access-requests\/ \(2 example file\(s\) in access-requests\/examples\/ are excluded\)/,
+    ],
+    [
+      "every file unreadable",
+      { skipped: [{ file: "access-requests/prod/x.yaml", reason: "bad" }] },
+      /^none of the 1 request file\(s\) under access-requests\/ could be read/,
+    ],
+    [
+      "nothing since --since",
+      { records: [{ file: "access-requests/prod/2026/3-gamma.yaml", request: active }], since: new Date("2026-12-01T00:00:00Z") },
+      /^none of the 1 recorded request\(s\) was made since 2026-12-01T00:00:00Z; run the report without --since/,
+    ],
   ])("%s", (_name, input, reason) => {
     const report = buildReport({ ...base, ...input });
     expect(report.totals.requests).toBe(0);
@@ -41,7 +63,11 @@ describe("the empty state names its cause", () => {
   });
 
   it("a grant live now is shown even when the period is empty", () => {
-    const report = buildReport({ ...base, records: [{ file: "access-requests/prod/2026/3-gamma.yaml", request: active }], since: new Date("2026-12-01T00:00:00Z") });
+    const report = buildReport({
+      ...base,
+      records: [{ file: "access-requests/prod/2026/3-gamma.yaml", request: active }],
+      since: new Date("2026-12-01T00:00:00Z"),
+    });
     expect(report.empty).not.toBeNull();
     expect(renderReport(report, "md")).toContain("`3-gamma`");
     expect(renderReport(report, "html")).toContain("<code>3-gamma</code>");
@@ -62,7 +88,10 @@ describe("jit-access report in a repository without requests", () => {
     dir = mkdtempSync(join(tmpdir(), "jit-report-empty-"));
     mkdirSync(join(dir, ".git"));
     mkdirSync(join(dir, ".github"));
-    writeFileSync(join(dir, ".github/jit-access.yml"), 'aws:\n  mode: iam\n  region: us-east-1\n  accounts:\n    prod: "111111111111"\n  scheduler_role_arn: arn:aws:iam::111111111111:role/s\nprincipals: {}\napprovers: [bob]\n');
+    writeFileSync(
+      join(dir, ".github/jit-access.yml"),
+      'aws:\n  mode: iam\n  region: us-east-1\n  accounts:\n    prod: "111111111111"\n  scheduler_role_arn: arn:aws:iam::111111111111:role/s\nprincipals: {}\napprovers: [bob]\n',
+    );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

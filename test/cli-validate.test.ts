@@ -88,10 +88,16 @@ describe("validate in a scratch access repository", () => {
     mkdirSync(join(dir, "access-requests/staging/2026"), { recursive: true });
     cpSync(join(repoRoot, "access-requests/examples"), join(dir, "access-requests/examples"), { recursive: true });
     writeFileSync(join(dir, "access-requests/prod/2026/142-financial-reports.yaml"), example142);
-    writeFileSync(join(dir, "access-requests/staging/2026/150-too-long.yaml"), example142.replace("id: 142-financial-reports", "id: 150-too-long").replace("account: prod", "account: staging").replace("duration: 8h", "duration: 3d"));
+    writeFileSync(
+      join(dir, "access-requests/staging/2026/150-too-long.yaml"),
+      example142.replace("id: 142-financial-reports", "id: 150-too-long").replace("account: prod", "account: staging").replace("duration: 8h", "duration: 3d"),
+    );
     mkdirSync(join(dir, "configs"), { recursive: true });
     writeFileSync(join(dir, "configs/bad.yml"), "aws:\n  accounts:\n    prod: 111122223333\nmax_duration: 24 hours\n");
-    writeFileSync(join(dir, "configs/short.yml"), "aws:\n  accounts:\n    prod: \"111122223333\"\n    staging: \"444455556666\"\nprincipals:\n  alice: { iam_user: alice }\ndefault_duration: 2h\nmax_duration: 4h\n");
+    writeFileSync(
+      join(dir, "configs/short.yml"),
+      'aws:\n  accounts:\n    prod: "111122223333"\n    staging: "444455556666"\nprincipals:\n  alice: { iam_user: alice }\ndefault_duration: 2h\nmax_duration: 4h\n',
+    );
   });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -210,7 +216,8 @@ describe("validate in a scratch access repository", () => {
 // validator, so a file passes validate exactly when plan accepts it.
 describe("validate and plan agree", () => {
   let dir = "";
-  const header = (id: string, account = "prod") => `version: 1\nid: ${id}\nrequester: alice\naccount: ${account}\nduration: 2h\nreason: testing the validator\n`;
+  const header = (id: string, account = "prod") =>
+    `version: 1\nid: ${id}\nrequester: alice\naccount: ${account}\nduration: 2h\nreason: testing the validator\n`;
   const files: Record<string, string> = {
     "access-requests/prod/2026/201-unknown-service.yaml": `${header("201-unknown-service")}request:\n  - service: s4\n    access: [read]\n    resources: [reports]\n`,
     "access-requests/prod/2026/202-misspelt-action.yaml": `${header("202-misspelt-action")}request:\n  - service: s3\n    actions: [s3:GetObjekt]\n    resources: [reports]\n`,
@@ -219,9 +226,14 @@ describe("validate and plan agree", () => {
     "access-requests/prod/2026/205-dangerous.yaml": `${header("205-dangerous")}request:\n  - service: iam\n    actions: [iam:PassRole]\n    resources: ["arn:aws:iam::111122223333:role/*"]\n`,
     "access-requests/prod/2026/206-policy-too-wide.yaml": `${header("206-policy-too-wide")}request:\n  - service: s3\n    access: [read]\n    resources: [reports]\npolicy:\n  Version: "2012-10-17"\n  Statement:\n    - Effect: Allow\n      Action: [s3:DeleteObject]\n      Resource: ["arn:aws:s3:::reports/*"]\n`,
   };
-  const corpusCases = (JSON.parse(readFileSync(join(repoRoot, "test/corpus/expected.json"), "utf8")) as Array<{ file: string; virtualPath?: string; cli?: boolean; padTo?: number }>).filter(
-    (c) => c.file.startsWith("requests/") && c.cli !== false && c.virtualPath && !c.padTo,
-  );
+  const corpusCases = (
+    JSON.parse(readFileSync(join(repoRoot, "test/corpus/expected.json"), "utf8")) as Array<{
+      file: string;
+      virtualPath?: string;
+      cli?: boolean;
+      padTo?: number;
+    }>
+  ).filter((c) => c.file.startsWith("requests/") && c.cli !== false && c.virtualPath && !c.padTo);
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "jit-agree-"));
@@ -252,7 +264,11 @@ describe("validate and plan agree", () => {
     place(rel, files[rel] as string);
     const { v, vCode } = await both(rel);
     expect(vCode).toBe(1);
-    expect(v.errors).toContainEqual({ code: "request.unknown-service", path: "request[0].service", message: expect.stringMatching(/unknown AWS service "s4"; did you mean "s3"\?/) });
+    expect(v.errors).toContainEqual({
+      code: "request.unknown-service",
+      path: "request[0].service",
+      message: expect.stringMatching(/unknown AWS service "s4"; did you mean "s3"\?/),
+    });
   });
 
   it("refuses a misspelt action, suggesting the nearest", async () => {
@@ -260,7 +276,11 @@ describe("validate and plan agree", () => {
     place(rel, files[rel] as string);
     const { v, vCode } = await both(rel);
     expect(vCode).toBe(1);
-    expect(v.errors).toContainEqual({ code: "request.unknown-action", path: "request[0].actions[0]", message: expect.stringMatching(/unknown action "s3:GetObjekt"; did you mean "s3:GetObject"\?/) });
+    expect(v.errors).toContainEqual({
+      code: "request.unknown-action",
+      path: "request[0].actions[0]",
+      message: expect.stringMatching(/unknown action "s3:GetObjekt"; did you mean "s3:GetObject"\?/),
+    });
   });
 
   it("reports every error of a file at once: file rules and pipeline", async () => {
@@ -268,7 +288,9 @@ describe("validate and plan agree", () => {
     place(rel, files[rel] as string);
     const { v } = await both(rel);
     expect(v.errors.map((e) => e.path).sort()).toEqual(["duration", "request[0].service", "request[1].actions[0]", "request[2].resources[0]"]);
-    expect(v.errors.find((e) => e.path === "request[2].resources[0]")?.message).toMatch(/is a s3 bucket, and no dynamodb action authorizes on it; move it to a request item with service: s3/);
+    expect(v.errors.find((e) => e.path === "request[2].resources[0]")?.message).toMatch(
+      /is a s3 bucket, and no dynamodb action authorizes on it; move it to a request item with service: s3/,
+    );
   });
 
   it.each(Object.keys(files))("%s: same verdict and errors", async (rel) => {

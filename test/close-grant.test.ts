@@ -45,7 +45,14 @@ function record(status: "active" | "revoked" = "active"): string {
   const request: AccessRequest = {
     ...testRequest({ id: ID, policy: testPolicy() }),
     status,
-    grant: { approved_by: ["bob"], merge_commit: "a".repeat(40), pr: 143, granted_at: "2026-11-27T02:00:00Z", expires_at: "2026-11-27T10:00:00Z", aws: { mode: "iam", account_id: HOME, resources: [ARN], schedule: "not scheduled" } },
+    grant: {
+      approved_by: ["bob"],
+      merge_commit: "a".repeat(40),
+      pr: 143,
+      granted_at: "2026-11-27T02:00:00Z",
+      expires_at: "2026-11-27T10:00:00Z",
+      aws: { mode: "iam", account_id: HOME, resources: [ARN], schedule: "not scheduled" },
+    },
     ...(status === "revoked" ? { closed: { at: "2026-11-27T09:00:00Z", reason: "done", by: "alice" } } : {}),
   };
   return dumpRequest(request, "Written by jit-access.");
@@ -94,9 +101,20 @@ function world(outcome: Outcome): World {
 
 async function call(caller: Caller, w: World): Promise<void> {
   if (caller === "sweep") {
-    await runSweep({ store: w.store, config, grants: () => w.grants, notifier: w.closer, alerts: w.alertsPort }, { now: NOW, dryRun: false, reconcile: false, concurrency: 1 });
+    await runSweep(
+      { store: w.store, config, grants: () => w.grants, notifier: w.closer, alerts: w.alertsPort },
+      { now: NOW, dryRun: false, reconcile: false, concurrency: 1 },
+    );
   } else if (caller === "cli revoke") {
-    const records: Records = { kind: "github", where: "acme/access@main", store: w.store, config, notifier: w.closer, alerts: w.alertsPort, grants: () => w.grants };
+    const records: Records = {
+      kind: "github",
+      where: "acme/access@main",
+      store: w.store,
+      config,
+      notifier: w.closer,
+      alerts: w.alertsPort,
+      grants: () => w.grants,
+    };
     await revokeOne(records, parseRecords(await w.store.list(), config), ID, "done early", "alice", "alice");
   } else {
     await revokeByComment(
@@ -144,7 +162,10 @@ describe("closeGrant: the same effects for the sweep, CLI revoke and /revoke", (
 
   it("the record commit carries the closer and the resources; the outcome carries codes", async () => {
     const w = world("closed");
-    const r = await closeGrant({ store: w.store, config, grants: w.grants }, { kind: "revoked", file: FILE, id: ID, at: NOW, reason: "done", by: "alice", closedBy: "alice" });
+    const r = await closeGrant(
+      { store: w.store, config, grants: w.grants },
+      { kind: "revoked", file: FILE, id: ID, at: NOW, reason: "done", by: "alice", closedBy: "alice" },
+    );
     expect(r.kind).toBe("closed");
     expect(w.store.commits[0]!.message).toMatch(/^jit-access: revoke 142-financial-reports\n/);
     expect(w.store.commits[0]!.message).toContain(`Aws-Resource: ${ARN}\nClosed-By: alice\n`);
@@ -153,14 +174,20 @@ describe("closeGrant: the same effects for the sweep, CLI revoke and /revoke", (
     const again = await closeGrant({ store: w.store, config, grants: w.grants }, { kind: "revoked", file: FILE, at: NOW, reason: "x", closedBy: "bob" });
     expect(again.kind === "skipped" && codesOf([again.problem])).toEqual(["record.not-active"]);
     const early = world("closed");
-    const notDue = await closeGrant({ store: early.store, config, grants: early.grants }, { kind: "expired", file: FILE, at: new Date("2026-11-27T09:00:00Z"), reason: "x", closedBy: "sweep" });
+    const notDue = await closeGrant(
+      { store: early.store, config, grants: early.grants },
+      { kind: "expired", file: FILE, at: new Date("2026-11-27T09:00:00Z"), reason: "x", closedBy: "sweep" },
+    );
     expect(notDue.kind === "skipped" && codesOf([notDue.problem])).toEqual(["record.not-due"]);
     expect(early.revokes).toHaveLength(0);
   });
 
   it("a GitHub failure after the record is written is reported, never undoes the record", async () => {
     const w = world("closed");
-    const r = await closeGrant({ store: w.store, config, grants: w.grants, alerts: w.alertsPort, github: { closed: () => Promise.reject(new Error("502")) } }, { kind: "revoked", file: FILE, at: NOW, reason: "done", closedBy: "alice" });
+    const r = await closeGrant(
+      { store: w.store, config, grants: w.grants, alerts: w.alertsPort, github: { closed: () => Promise.reject(new Error("502")) } },
+      { kind: "revoked", file: FILE, at: NOW, reason: "done", closedBy: "alice" },
+    );
     expect(r).toMatchObject({ kind: "closed", told: false, githubError: "502" });
     expect(recordStatus(w.store.files.get(FILE)!)).toBe("revoked");
     expect(w.alerts).toHaveLength(1);

@@ -1,13 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  CODEOWNERS_LOCATIONS,
-  MAX_CODEOWNERS_LINES,
-  compilePattern,
-  ownersOf,
-  parseCodeowners,
-  pickCodeowners,
-} from "../src/domain/codeowners.js";
+import { CODEOWNERS_LOCATIONS, MAX_CODEOWNERS_LINES, compilePattern, ownersOf, parseCodeowners, pickCodeowners } from "../src/domain/codeowners.js";
 
 const matches = (pattern: string, path: string): boolean => {
   const c = compilePattern(pattern);
@@ -17,40 +10,291 @@ const matches = (pattern: string, path: string): boolean => {
 
 // pattern → [path, expected] — GitHub's documented examples and the gitignore rules it keeps.
 const PATTERNS: Array<[string, Array<[string, boolean]>]> = [
-  ["foo", [["foo", true], ["foo.txt", false], ["foo/bar", true], ["bar/foo", true], ["bar/foo.txt", false], ["bar/foo/baz", true]]],
-  ["/foo", [["foo", true], ["foo/bar", true], ["foo/bar/baz", true], ["bar/foo", false], ["fool", false]]],
-  ["foo/", [["foo", false], ["foo/bar", true], ["bar/foo/baz", true], ["bar/foo", false]]],
-  ["/foo/", [["foo", false], ["foo/bar", true], ["foo/bar/baz", true], ["bar/foo/baz", false]]],
-  ["foo/bar", [["foo/bar", true], ["foo/bar/baz", true], ["foo/bart", false], ["baz/foo/bar", false]]],
-  ["foo/bar/", [["foo/bar", false], ["foo/bar/baz", true], ["baz/foo/bar/qux", false]]],
-  ["*", [["foo", true], ["foo/bar", true], ["a/b/c/d", true]]],
-  ["*.js", [["app.js", true], ["src/app.js", true], ["src/app.jsx", false], ["js", false]]],
-  ["f*", [["foo", true], ["foo/bar", true], ["bar/foo", true], ["bar/baz", false], ["xfoo", false]]],
-  ["/*", [["foo", true], ["foo/bar", false]]],
-  ["/f*", [["foo", true], ["foo/bar/baz", true], ["bar/foo", false]]],
-  ["f*/", [["foo", false], ["foo/bar", true], ["bar/foo/baz", true]]],
-  ["/*/", [["foo", false], ["foo/bar", true], ["foo/bar/baz", true]]],
-  ["docs/*", [["docs/getting-started.md", true], ["docs/build-app/troubleshooting.md", false], ["docs", false], ["x/docs/a.md", false]]],
-  ["foo/*.txt", [["foo/bar.txt", true], ["foo/bar/baz.txt", false], ["qux/foo/bar.txt", false]]],
-  ["foo/*/baz", [["foo/bar/baz", true], ["foo/bar/baz/qux", true], ["foo/baz", false], ["foo/a/b/baz", false]]],
-  ["f?o", [["foo", true], ["fo", false], ["fooo", false], ["f/o", false]]],
-  ["f\\*o", [["f*o", true], ["foo", false]]],
-  ["f\\?o", [["f?o", true], ["foo", false]]],
-  ["my\\ file.txt", [["my file.txt", true], ["a/my file.txt", true], ["myxfile.txt", false]]],
-  ["**/logs", [["logs", true], ["build/logs", true], ["deeply/nested/logs/x.log", true], ["logsx", false]]],
-  ["**/foo/bar", [["foo/bar", true], ["qux/foo/bar/baz", true], ["foo/baz/bar", false]]],
-  ["**/*bar*", [["bar", true], ["foo/rebar", true], ["foo/barrio", true], ["foo/qux/bar", true], ["foo/baz", false]]],
-  ["foo/bar/**", [["foo/bar", false], ["foo/bar/baz", true], ["foo/bar/baz/qux", true], ["qux/foo/bar/baz", false]]],
-  ["foo/**/bar", [["foo/bar", true], ["foo/qux/bar/baz", true], ["foo/qux/quux/bar/baz", true], ["qux/foo/bar", false]]],
-  ["foo/**/", [["foo", false], ["foo/bar", true], ["foo/bar/baz", true]]],
-  ["foo/**/bar/b*", [["foo/bar/baz", true], ["foo/qux/bar/baz", true], ["foo/bar/qux", false], ["foo/bar", false]]],
-  ["**", [["a", true], ["a/b/c", true]]],
-  ["/", [["a", false], ["a/b", false]]],
-  ["a**b", [["ab", true], ["axxb", true], ["a/b", false]]],
-  ["/access-requests/", [["access-requests/prod/2026/1-x.yaml", true], ["x/access-requests/prod/1.yaml", false]]],
-  ["access-requests/prod/", [["access-requests/prod/2026/1-x.yaml", true], ["access-requests/production/2026/1-x.yaml", false], ["access-requests/prod", false]]],
-  ["ünïcode/", [["ünïcode/a", true], ["unicode/a", false]]],
-  ["?.md", [["é.md", true], ["😀.md", true], ["ab.md", false]]],
+  [
+    "foo",
+    [
+      ["foo", true],
+      ["foo.txt", false],
+      ["foo/bar", true],
+      ["bar/foo", true],
+      ["bar/foo.txt", false],
+      ["bar/foo/baz", true],
+    ],
+  ],
+  [
+    "/foo",
+    [
+      ["foo", true],
+      ["foo/bar", true],
+      ["foo/bar/baz", true],
+      ["bar/foo", false],
+      ["fool", false],
+    ],
+  ],
+  [
+    "foo/",
+    [
+      ["foo", false],
+      ["foo/bar", true],
+      ["bar/foo/baz", true],
+      ["bar/foo", false],
+    ],
+  ],
+  [
+    "/foo/",
+    [
+      ["foo", false],
+      ["foo/bar", true],
+      ["foo/bar/baz", true],
+      ["bar/foo/baz", false],
+    ],
+  ],
+  [
+    "foo/bar",
+    [
+      ["foo/bar", true],
+      ["foo/bar/baz", true],
+      ["foo/bart", false],
+      ["baz/foo/bar", false],
+    ],
+  ],
+  [
+    "foo/bar/",
+    [
+      ["foo/bar", false],
+      ["foo/bar/baz", true],
+      ["baz/foo/bar/qux", false],
+    ],
+  ],
+  [
+    "*",
+    [
+      ["foo", true],
+      ["foo/bar", true],
+      ["a/b/c/d", true],
+    ],
+  ],
+  [
+    "*.js",
+    [
+      ["app.js", true],
+      ["src/app.js", true],
+      ["src/app.jsx", false],
+      ["js", false],
+    ],
+  ],
+  [
+    "f*",
+    [
+      ["foo", true],
+      ["foo/bar", true],
+      ["bar/foo", true],
+      ["bar/baz", false],
+      ["xfoo", false],
+    ],
+  ],
+  [
+    "/*",
+    [
+      ["foo", true],
+      ["foo/bar", false],
+    ],
+  ],
+  [
+    "/f*",
+    [
+      ["foo", true],
+      ["foo/bar/baz", true],
+      ["bar/foo", false],
+    ],
+  ],
+  [
+    "f*/",
+    [
+      ["foo", false],
+      ["foo/bar", true],
+      ["bar/foo/baz", true],
+    ],
+  ],
+  [
+    "/*/",
+    [
+      ["foo", false],
+      ["foo/bar", true],
+      ["foo/bar/baz", true],
+    ],
+  ],
+  [
+    "docs/*",
+    [
+      ["docs/getting-started.md", true],
+      ["docs/build-app/troubleshooting.md", false],
+      ["docs", false],
+      ["x/docs/a.md", false],
+    ],
+  ],
+  [
+    "foo/*.txt",
+    [
+      ["foo/bar.txt", true],
+      ["foo/bar/baz.txt", false],
+      ["qux/foo/bar.txt", false],
+    ],
+  ],
+  [
+    "foo/*/baz",
+    [
+      ["foo/bar/baz", true],
+      ["foo/bar/baz/qux", true],
+      ["foo/baz", false],
+      ["foo/a/b/baz", false],
+    ],
+  ],
+  [
+    "f?o",
+    [
+      ["foo", true],
+      ["fo", false],
+      ["fooo", false],
+      ["f/o", false],
+    ],
+  ],
+  [
+    "f\\*o",
+    [
+      ["f*o", true],
+      ["foo", false],
+    ],
+  ],
+  [
+    "f\\?o",
+    [
+      ["f?o", true],
+      ["foo", false],
+    ],
+  ],
+  [
+    "my\\ file.txt",
+    [
+      ["my file.txt", true],
+      ["a/my file.txt", true],
+      ["myxfile.txt", false],
+    ],
+  ],
+  [
+    "**/logs",
+    [
+      ["logs", true],
+      ["build/logs", true],
+      ["deeply/nested/logs/x.log", true],
+      ["logsx", false],
+    ],
+  ],
+  [
+    "**/foo/bar",
+    [
+      ["foo/bar", true],
+      ["qux/foo/bar/baz", true],
+      ["foo/baz/bar", false],
+    ],
+  ],
+  [
+    "**/*bar*",
+    [
+      ["bar", true],
+      ["foo/rebar", true],
+      ["foo/barrio", true],
+      ["foo/qux/bar", true],
+      ["foo/baz", false],
+    ],
+  ],
+  [
+    "foo/bar/**",
+    [
+      ["foo/bar", false],
+      ["foo/bar/baz", true],
+      ["foo/bar/baz/qux", true],
+      ["qux/foo/bar/baz", false],
+    ],
+  ],
+  [
+    "foo/**/bar",
+    [
+      ["foo/bar", true],
+      ["foo/qux/bar/baz", true],
+      ["foo/qux/quux/bar/baz", true],
+      ["qux/foo/bar", false],
+    ],
+  ],
+  [
+    "foo/**/",
+    [
+      ["foo", false],
+      ["foo/bar", true],
+      ["foo/bar/baz", true],
+    ],
+  ],
+  [
+    "foo/**/bar/b*",
+    [
+      ["foo/bar/baz", true],
+      ["foo/qux/bar/baz", true],
+      ["foo/bar/qux", false],
+      ["foo/bar", false],
+    ],
+  ],
+  [
+    "**",
+    [
+      ["a", true],
+      ["a/b/c", true],
+    ],
+  ],
+  [
+    "/",
+    [
+      ["a", false],
+      ["a/b", false],
+    ],
+  ],
+  [
+    "a**b",
+    [
+      ["ab", true],
+      ["axxb", true],
+      ["a/b", false],
+    ],
+  ],
+  [
+    "/access-requests/",
+    [
+      ["access-requests/prod/2026/1-x.yaml", true],
+      ["x/access-requests/prod/1.yaml", false],
+    ],
+  ],
+  [
+    "access-requests/prod/",
+    [
+      ["access-requests/prod/2026/1-x.yaml", true],
+      ["access-requests/production/2026/1-x.yaml", false],
+      ["access-requests/prod", false],
+    ],
+  ],
+  [
+    "ünïcode/",
+    [
+      ["ünïcode/a", true],
+      ["unicode/a", false],
+    ],
+  ],
+  [
+    "?.md",
+    [
+      ["é.md", true],
+      ["😀.md", true],
+      ["ab.md", false],
+    ],
+  ],
 ];
 
 describe("CODEOWNERS patterns", () => {
@@ -298,8 +542,18 @@ describe("pickCodeowners", () => {
   });
 
   it("an empty file exists and wins; other paths never count; none → undefined", () => {
-    expect(pickCodeowners([{ path: ".github/CODEOWNERS", text: "" }, { path: "CODEOWNERS", text: "* @a" }])).toEqual({ path: ".github/CODEOWNERS", text: "" });
-    expect(pickCodeowners([{ path: "src/CODEOWNERS", text: "* @a" }, { path: ".github/codeowners", text: "* @a" }])).toBeUndefined();
+    expect(
+      pickCodeowners([
+        { path: ".github/CODEOWNERS", text: "" },
+        { path: "CODEOWNERS", text: "* @a" },
+      ]),
+    ).toEqual({ path: ".github/CODEOWNERS", text: "" });
+    expect(
+      pickCodeowners([
+        { path: "src/CODEOWNERS", text: "* @a" },
+        { path: ".github/codeowners", text: "* @a" },
+      ]),
+    ).toBeUndefined();
     expect(pickCodeowners([])).toBeUndefined();
   });
 });

@@ -72,7 +72,10 @@ beforeAll(() => {
   mkdirSync(join(dir, "access-requests/prod/2026"), { recursive: true });
   mkdirSync(join(dir, ".github"), { recursive: true });
   writeFileSync(join(dir, ".github/jit-access.yml"), 'aws:\n  accounts:\n    prod: "111111111111"\nprincipals:\n  alice: { iam_user: alice }\n');
-  writeFileSync(join(dir, "access-requests/prod/2026/7-ok.yaml"), "version: 1\nid: 7-ok\nrequester: alice\naccount: prod\nduration: 1h\nreason: test\nrequest:\n  - service: s3\n    access: [read]\n    resources: [b]\n");
+  writeFileSync(
+    join(dir, "access-requests/prod/2026/7-ok.yaml"),
+    "version: 1\nid: 7-ok\nrequester: alice\naccount: prod\nduration: 1h\nreason: test\nrequest:\n  - service: s3\n    access: [read]\n    resources: [b]\n",
+  );
   writeFileSync(join(dir, "not-yaml.txt"), "x");
 });
 afterAll(() => {
@@ -153,29 +156,33 @@ const CLI: Array<[string[], number, string]> = [
 
 describe("CLI arguments", () => {
   it("has a broad corpus across every command", () => {
-    for (const cmd of ["validate", "plan", "sweep", "list", "revoke", "report"]) expect(CLI.filter(([a]) => a[0] === cmd).length, cmd).toBeGreaterThanOrEqual(5);
+    for (const cmd of ["validate", "plan", "sweep", "list", "revoke", "report"])
+      expect(CLI.filter(([a]) => a[0] === cmd).length, cmd).toBeGreaterThanOrEqual(5);
   });
 
-  it.each(CLI.map(([argv, code, msg], i) => [i, argv.join(" ").slice(0, 60), argv, code, msg] as const))("#%i jit-access %s", async (_i, _shown, argv, code, msg) => {
-    const rejections: unknown[] = [];
-    const onRejection = (e: unknown) => rejections.push(e);
-    process.on("unhandledRejection", onRejection);
-    const env = { ...process.env };
-    // Records from the checkout (never the GitHub API), whatever the environment says.
-    delete process.env.GITHUB_TOKEN;
-    delete process.env.GITHUB_REPOSITORY;
-    try {
-      const r = await runCli(argv, dir);
-      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(code);
-      expect(r.stdout + r.stderr).toContain(msg);
-      expect(r.stderr).not.toContain("internal error");
-      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack traces
-    } finally {
-      process.env = env;
-      process.off("unhandledRejection", onRejection);
-    }
-    expect(rejections).toEqual([]);
-  });
+  it.each(CLI.map(([argv, code, msg], i) => [i, argv.join(" ").slice(0, 60), argv, code, msg] as const))(
+    "#%i jit-access %s",
+    async (_i, _shown, argv, code, msg) => {
+      const rejections: unknown[] = [];
+      const onRejection = (e: unknown) => rejections.push(e);
+      process.on("unhandledRejection", onRejection);
+      const env = { ...process.env };
+      // Records from the checkout (never the GitHub API), whatever the environment says.
+      delete process.env.GITHUB_TOKEN;
+      delete process.env.GITHUB_REPOSITORY;
+      try {
+        const r = await runCli(argv, dir);
+        expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(code);
+        expect(r.stdout + r.stderr).toContain(msg);
+        expect(r.stderr).not.toContain("internal error");
+        expect(r.stderr).not.toMatch(/\n\s+at /); // no stack traces
+      } finally {
+        process.env = env;
+        process.off("unhandledRejection", onRejection);
+      }
+      expect(rejections).toEqual([]);
+    },
+  );
 });
 
 describe("corpus size", () => {

@@ -115,7 +115,10 @@ function expectUsefulProblems(problems: readonly Problem[], c: Case): void {
   }
   for (const p of problems) expect(p.code, `a problem without a code: ${p.message.slice(0, 80)}`).toMatch(PROBLEM_CODE);
   const hit = problems.find((p) => p.path === c.path && p.code === c.code && p.message.includes(c.message));
-  expect(hit, `no ${c.code} problem at ${JSON.stringify(c.path)} containing ${JSON.stringify(c.message)}; got ${JSON.stringify(problems, null, 1)}`).toBeDefined();
+  expect(
+    hit,
+    `no ${c.code} problem at ${JSON.stringify(c.path)} containing ${JSON.stringify(c.message)}; got ${JSON.stringify(problems, null, 1)}`,
+  ).toBeDefined();
 }
 
 describe("corpus manifest", () => {

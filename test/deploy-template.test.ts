@@ -24,7 +24,11 @@ const list = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.i
 
 /** The configured Identity Center accounts, as the template spells them out per partition. */
 const CONFIGURED_ACCOUNTS = "arn:${AWS::Partition}:sso:::account/${IdentityCenterAccountIds}";
-const PARTITION_BRANCHES: Array<[string | undefined, string]> = [["InChinaPartition", "aws-cn"], ["InGovCloudPartition", "aws-us-gov"], [undefined, "aws"]];
+const PARTITION_BRANCHES: Array<[string | undefined, string]> = [
+  ["InChinaPartition", "aws-cn"],
+  ["InGovCloudPartition", "aws-us-gov"],
+  [undefined, "aws"],
+];
 
 /** CONFIGURED_ACCOUNTS when x is exactly the per-partition list of account ARNs, else undefined. */
 function configuredAccounts(x: Json): string | undefined {
@@ -100,7 +104,8 @@ function policyDocs(): Doc[] {
     if (r.Type === "AWS::IAM::Role") {
       for (const p of list(r.Properties.Policies as Obj[])) docs.push({ where: `${name}/${String(p.PolicyName)}`, statements: statements(p.PolicyDocument) });
     }
-    if (r.Type === "AWS::IAM::ManagedPolicy" || r.Type === "AWS::IAM::Policy" || r.Type === "AWS::IAM::RolePolicy") docs.push({ where: name, statements: statements(r.Properties.PolicyDocument) });
+    if (r.Type === "AWS::IAM::ManagedPolicy" || r.Type === "AWS::IAM::Policy" || r.Type === "AWS::IAM::RolePolicy")
+      docs.push({ where: name, statements: statements(r.Properties.PolicyDocument) });
   }
   return docs;
 }
@@ -135,7 +140,14 @@ const UNSCOPABLE = new Set([
 
 // ---- What src/aws calls ------------------------------------------------------------------------
 
-const SERVICE_OF_CLIENT: Record<string, string> = { iam: "iam", scheduler: "scheduler", "sso-admin": "sso", identitystore: "identitystore", sts: "sts", cloudtrail: "cloudtrail" };
+const SERVICE_OF_CLIENT: Record<string, string> = {
+  iam: "iam",
+  scheduler: "scheduler",
+  "sso-admin": "sso",
+  identitystore: "identitystore",
+  sts: "sts",
+  cloudtrail: "cloudtrail",
+};
 
 /** service:Action for every `new XCommand(` in src/aws, by the client package it is imported from. */
 function adapterCalls(): Map<string, string[]> {
@@ -165,14 +177,27 @@ const SWEEP_ONLY = new Set(["iam:ListPolicies", "iam:ListPolicyTags", "scheduler
 // the stack makes it, so scheduler:CreateScheduleGroup is not granted either.)
 const NEEDS_NO_PERMISSION = new Set(["sts:GetCallerIdentity"]);
 // Permissions an API call needs besides its own action.
-const IMPLIED = ["iam:TagPolicy", "sso:TagResource", "iam:PassRole", "secretsmanager:GetSecretValue", "kms:Decrypt", "logs:CreateLogStream", "logs:PutLogEvents"];
+const IMPLIED = [
+  "iam:TagPolicy",
+  "sso:TagResource",
+  "iam:PassRole",
+  "secretsmanager:GetSecretValue",
+  "kms:Decrypt",
+  "logs:CreateLogStream",
+  "logs:PutLogEvents",
+];
 
 // ---- the invariants ---------------------------------------------------------------------------
 
 describe("deploy/template.yaml", () => {
   it("parses with the CloudFormation tags in all three forms", () => {
     const s = cfnSchema();
-    expect(yaml.load("a: !Ref X\nb: !GetAtt R.Arn\nc: !Sub [ 'x${A}', { A: !Ref B } ]\nd: !If [C, 1, !Ref AWS::NoValue]\ne: !Condition C\nf: !Base64 { 'Fn::Sub': x }\ng: !Cidr [ '10.0.0.0/16', 6, 5 ]\nh: !GetAZs ''\n", { schema: s })).toEqual({
+    expect(
+      yaml.load(
+        "a: !Ref X\nb: !GetAtt R.Arn\nc: !Sub [ 'x${A}', { A: !Ref B } ]\nd: !If [C, 1, !Ref AWS::NoValue]\ne: !Condition C\nf: !Base64 { 'Fn::Sub': x }\ng: !Cidr [ '10.0.0.0/16', 6, 5 ]\nh: !GetAZs ''\n",
+        { schema: s },
+      ),
+    ).toEqual({
       a: { Ref: "X" },
       b: { "Fn::GetAtt": ["R", "Arn"] },
       c: { "Fn::Sub": ["x${A}", { A: { Ref: "B" } }] },
@@ -224,7 +249,7 @@ describe("deploy/template.yaml", () => {
     expect(bad).toEqual([]);
   });
 
-  it("allows Resource \"*\" only for actions AWS cannot scope", () => {
+  it('allows Resource "*" only for actions AWS cannot scope', () => {
     const bad: string[] = [];
     for (const d of policyDocs()) {
       for (const s of d.statements.filter((x) => x.Effect === "Allow")) {
@@ -243,7 +268,8 @@ describe("deploy/template.yaml", () => {
       for (const s of d.statements) {
         for (const a of actionsOf(s)) if (!a.includes("*") && !actionInfo(a)) bad.push(`${d.where}/${s.Sid}: unknown action ${a}`);
         if (s.Effect !== "Allow") continue;
-        for (const r of resourcesOf(s)) if (r !== "*" && !/^arn:\$\{AWS::Partition\}:/.test(r) && !/^\$\{[A-Za-z.]+\}$/.test(r)) bad.push(`${d.where}/${s.Sid}: resource ${r}`);
+        for (const r of resourcesOf(s))
+          if (r !== "*" && !/^arn:\$\{AWS::Partition\}:/.test(r) && !/^\$\{[A-Za-z.]+\}$/.test(r)) bad.push(`${d.where}/${s.Sid}: resource ${r}`);
       }
     }
     expect(bad).toEqual([]);
@@ -279,17 +305,27 @@ describe("deploy/template.yaml", () => {
         }
         if (actionsOf(s).includes("sts:AssumeRole")) expect(resourcesOf(s)).toEqual(["${CrossAccountRoleArns}"]);
         // The app's secret, or the optional Slack webhook secret (only under HasSlackSecret; checked below).
-        if (actionsOf(s).includes("secretsmanager:GetSecretValue")) expect(resourcesOf(s), `${d.where}/${s.Sid}`).toEqual([/Slack/.test(String(s.Sid)) ? "${SlackSecretArn}" : "${AppSecretArn}"]);
+        if (actionsOf(s).includes("secretsmanager:GetSecretValue"))
+          expect(resourcesOf(s), `${d.where}/${s.Sid}`).toEqual([/Slack/.test(String(s.Sid)) ? "${SlackSecretArn}" : "${AppSecretArn}"]);
       }
     }
   });
 
   it("changes Identity Center permission sets only when they carry the jit-access:request tag, and only in that mode", () => {
-    const mutating = ["sso:PutInlinePolicyToPermissionSet", "sso:ProvisionPermissionSet", "sso:CreateAccountAssignment", "sso:DeleteAccountAssignment", "sso:DeletePermissionSet"];
+    const mutating = [
+      "sso:PutInlinePolicyToPermissionSet",
+      "sso:ProvisionPermissionSet",
+      "sso:CreateAccountAssignment",
+      "sso:DeleteAccountAssignment",
+      "sso:DeletePermissionSet",
+    ];
     let seen = 0;
     for (const d of policyDocs().filter((x) => x.where !== "AppPermissionsBoundary")) {
       for (const s of d.statements.filter((x) => x.Effect === "Allow" && actionsOf(x).some((a) => a.startsWith("sso:") || a.startsWith("identitystore:")))) {
-        for (const r of resourcesOf(s)) expect(r, `${d.where}/${s.Sid}`).toMatch(/^arn:\$\{AWS::Partition\}:(sso:::(instance\/\$\{IdentityCenterInstanceId\}|permissionSet\/\$\{IdentityCenterInstanceId\}\/\*|account\/\$\{IdentityCenterAccountIds\})|identitystore:)/);
+        for (const r of resourcesOf(s))
+          expect(r, `${d.where}/${s.Sid}`).toMatch(
+            /^arn:\$\{AWS::Partition\}:(sso:::(instance\/\$\{IdentityCenterInstanceId\}|permissionSet\/\$\{IdentityCenterInstanceId\}\/\*|account\/\$\{IdentityCenterAccountIds\})|identitystore:)/,
+          );
         if (actionsOf(s).some((a) => mutating.includes(a)) && resourcesOf(s).some((r) => r.includes(":permissionSet/"))) {
           seen++;
           expect(s.Condition?.Null?.["aws:ResourceTag/jit-access:request"], `${d.where}/${s.Sid}`).toBe("false");
@@ -299,7 +335,13 @@ describe("deploy/template.yaml", () => {
     expect(seen).toBeGreaterThanOrEqual(3); // app, scheduler, sweep
     // Every Identity Center statement sits in the identity-center branch of an !If.
     const raw = JSON.stringify(template.Resources);
-    for (const sid of ["IdentityCenterRead", "IdentityCenterChangeJitPermissionSetsOnly", "DeleteAssignmentsOfJitPermissionSets", "IdentityCenterDeleteJitPermissionSetsOnly", "IdentityStoreUserLookup"]) {
+    for (const sid of [
+      "IdentityCenterRead",
+      "IdentityCenterChangeJitPermissionSetsOnly",
+      "DeleteAssignmentsOfJitPermissionSets",
+      "IdentityCenterDeleteJitPermissionSetsOnly",
+      "IdentityStoreUserLookup",
+    ]) {
       expect(raw).toMatch(new RegExp(`"Fn::If":\\["IsIdentityCenterMode",\\{"Sid":"${sid}"`));
     }
   });
@@ -313,7 +355,9 @@ describe("deploy/template.yaml", () => {
           // Alone in its statement, so its conditions cannot be loosened by a sibling action's needs.
           expect(actionsOf(s), `${d.where}/${s.Sid}`).toEqual(["sso:TagResource"]);
           expect(resourcesOf(s), `${d.where}/${s.Sid}`).toEqual(["arn:${AWS::Partition}:sso:::permissionSet/${IdentityCenterInstanceId}/*"]);
-          expect(s.Condition, `${d.where}/${s.Sid}`).toEqual({ Null: { "aws:ResourceTag/jit-access:request": "false", "aws:RequestTag/jit-access:request": "false" } });
+          expect(s.Condition, `${d.where}/${s.Sid}`).toEqual({
+            Null: { "aws:ResourceTag/jit-access:request": "false", "aws:RequestTag/jit-access:request": "false" },
+          });
         }
         if (actionsOf(s).includes("sso:CreatePermissionSet") && d.where !== "AppPermissionsBoundary") {
           expect(s.Condition?.Null?.["aws:RequestTag/jit-access:request"], `${d.where}/${s.Sid}`).toBe("false");
@@ -340,7 +384,11 @@ describe("deploy/template.yaml", () => {
         accountStatements++;
         // The per-partition list, exactly (configuredAccounts checks every branch), and nothing else.
         expect(resourcesOf(s), `${d.where}/${s.Sid}`).toEqual([CONFIGURED_ACCOUNTS]);
-        for (const a of actionsOf(s)) expect(actionInfo(a)?.resourceTypes.some((t) => t.name === "Account"), `${d.where}/${s.Sid}: ${a} has no Account resource`).toBe(true);
+        for (const a of actionsOf(s))
+          expect(
+            actionInfo(a)?.resourceTypes.some((t) => t.name === "Account"),
+            `${d.where}/${s.Sid}: ${a} has no Account resource`,
+          ).toBe(true);
       }
     }
     expect(accountStatements).toBe(4); // app, its boundary, scheduler, sweep
@@ -349,20 +397,23 @@ describe("deploy/template.yaml", () => {
   // Family: splitting statements by resource must leave every action with all the resources it
   // needs, or AWS denies it (a multi-resource action is allowed only if each resource is).
   const RESOURCE_PATTERN: Record<string, RegExp> = { Instance: /:sso:::instance\//, PermissionSet: /:sso:::permissionSet\//, Account: /:sso:::account\// };
-  it.each(["AppRole", "AppPermissionsBoundary", "SchedulerRole", "SweepRole"])("%s: every Identity Center action is allowed on each resource type AWS requires for it", (where) => {
-    const docs = policyDocs().filter((d) => d.where === where || d.where.startsWith(`${where}/`));
-    const allows = docs.flatMap((d) => d.statements.filter((s) => s.Effect === "Allow"));
-    const ssoActions = new Set(allows.flatMap(actionsOf).filter((a) => a.startsWith("sso:")));
-    expect(ssoActions.size).toBeGreaterThan(0);
-    for (const a of ssoActions) {
-      for (const type of actionInfo(a)?.resourceTypes.filter((t) => (t as { required?: boolean }).required) ?? []) {
-        const pattern = RESOURCE_PATTERN[type.name];
-        expect(pattern, `${a}: unexpected resource type ${type.name}`).toBeDefined();
-        const covered = allows.some((s) => actionsOf(s).includes(a) && resourcesOf(s).some((r) => pattern?.test(r)));
-        expect(covered, `${where}: ${a} needs ${type.name}`).toBe(true);
+  it.each(["AppRole", "AppPermissionsBoundary", "SchedulerRole", "SweepRole"])(
+    "%s: every Identity Center action is allowed on each resource type AWS requires for it",
+    (where) => {
+      const docs = policyDocs().filter((d) => d.where === where || d.where.startsWith(`${where}/`));
+      const allows = docs.flatMap((d) => d.statements.filter((s) => s.Effect === "Allow"));
+      const ssoActions = new Set(allows.flatMap(actionsOf).filter((a) => a.startsWith("sso:")));
+      expect(ssoActions.size).toBeGreaterThan(0);
+      for (const a of ssoActions) {
+        for (const type of actionInfo(a)?.resourceTypes.filter((t) => (t as { required?: boolean }).required) ?? []) {
+          const pattern = RESOURCE_PATTERN[type.name];
+          expect(pattern, `${a}: unexpected resource type ${type.name}`).toBeDefined();
+          const covered = allows.some((s) => actionsOf(s).includes(a) && resourcesOf(s).some((r) => pattern?.test(r)));
+          expect(covered, `${where}: ${a} needs ${type.name}`).toBe(true);
+        }
       }
-    }
-  });
+    },
+  );
 
   it("lets grants reach only principals under a dedicated path by default, never / by default", () => {
     expect(parameters.GrantablePrincipalPath?.Default).toBe("/jit-access-grantees/");
@@ -373,8 +424,14 @@ describe("deploy/template.yaml", () => {
     for (const d of policyDocs()) {
       for (const s of d.statements.filter((x) => x.Effect === "Allow" && actionsOf(x).some((a) => /^iam:Attach(User|Role)Policy$/.test(a)))) {
         attaches++;
-        expect(actionsOf(s).filter((a) => !/^iam:Attach(User|Role)Policy$/.test(a)), `${d.where}/${s.Sid} mixes attach with other actions`).toEqual([]);
-        expect(resourcesOf(s), `${d.where}/${s.Sid}`).toEqual(["arn:${AWS::Partition}:iam::${AWS::AccountId}:user${GrantablePrincipalPath}*", "arn:${AWS::Partition}:iam::${AWS::AccountId}:role${GrantablePrincipalPath}*"]);
+        expect(
+          actionsOf(s).filter((a) => !/^iam:Attach(User|Role)Policy$/.test(a)),
+          `${d.where}/${s.Sid} mixes attach with other actions`,
+        ).toEqual([]);
+        expect(resourcesOf(s), `${d.where}/${s.Sid}`).toEqual([
+          "arn:${AWS::Partition}:iam::${AWS::AccountId}:user${GrantablePrincipalPath}*",
+          "arn:${AWS::Partition}:iam::${AWS::AccountId}:role${GrantablePrincipalPath}*",
+        ]);
       }
     }
     expect(attaches).toBe(2); // the app role and its boundary
@@ -389,13 +446,26 @@ describe("deploy/template.yaml", () => {
 
     const boundary = statements(resources.AppPermissionsBoundary?.Properties.PolicyDocument);
     const denied = new Set(boundary.filter((s) => s.Effect === "Deny" && resourcesOf(s).includes("*") && !s.Condition).flatMap(actionsOf));
-    for (const a of ["iam:*Boundary*", "iam:CreateUser", "iam:CreateRole", "iam:PutRolePolicy", "iam:PutUserPolicy", "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:AttachGroupPolicy", "iam:CreateAccessKey", "iam:UpdateAssumeRolePolicy"]) {
+    for (const a of [
+      "iam:*Boundary*",
+      "iam:CreateUser",
+      "iam:CreateRole",
+      "iam:PutRolePolicy",
+      "iam:PutUserPolicy",
+      "iam:CreatePolicyVersion",
+      "iam:SetDefaultPolicyVersion",
+      "iam:AttachGroupPolicy",
+      "iam:CreateAccessKey",
+      "iam:UpdateAssumeRolePolicy",
+    ]) {
       expect(denied, a).toContain(a);
     }
     const attachDeny = boundary.find((s) => s.Effect === "Deny" && actionsOf(s).includes("iam:AttachRolePolicy") && s.Condition?.ArnNotLike);
     expect(text(attachDeny?.Condition?.ArnNotLike?.["iam:PolicyARN"])).toBe("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/jit-access/*");
     const ownRoles = boundary.find((s) => s.Effect === "Deny" && resourcesOf(s).some((r) => r.endsWith(":role/jit-access-deploy/*")));
-    expect(actionsOf(ownRoles ?? { Effect: "Deny" })).toEqual(expect.arrayContaining(["iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"]));
+    expect(actionsOf(ownRoles ?? { Effect: "Deny" })).toEqual(
+      expect.arrayContaining(["iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"]),
+    );
     for (const name of ["AppRole", "SchedulerRole", "SweepRole"]) expect(resources[name]?.Properties.Path, name).toBe("/jit-access-deploy/");
     expect(resources.AppPermissionsBoundary?.Properties.Path).toBe("/jit-access-deploy/");
 
@@ -424,11 +494,33 @@ describe("deploy/template.yaml", () => {
 
   it("gives the sweep role revoke and list only", () => {
     const sweep = allowedActions("SweepRole");
-    const revokeAndList = /^(iam:(List\w+|Get\w+|DeletePolicyVersion|DeletePolicy|Detach(User|Role|Group)Policy)|scheduler:(ListSchedules|GetSchedule|DeleteSchedule)|sso:(List\w+|Describe\w+|DeleteAccountAssignment|DeletePermissionSet)|sts:AssumeRole|cloudtrail:(LookupEvents|DescribeTrails|GetEventSelectors))$/;
+    const revokeAndList =
+      /^(iam:(List\w+|Get\w+|DeletePolicyVersion|DeletePolicy|Detach(User|Role|Group)Policy)|scheduler:(ListSchedules|GetSchedule|DeleteSchedule)|sso:(List\w+|Describe\w+|DeleteAccountAssignment|DeletePermissionSet)|sts:AssumeRole|cloudtrail:(LookupEvents|DescribeTrails|GetEventSelectors))$/;
     for (const a of sweep) expect(a).toMatch(revokeAndList);
     const calls = adapterCalls();
     // Everything a revoke or a listing calls (the sweep's paths) is allowed.
-    for (const a of ["iam:ListPolicies", "iam:ListPolicyTags", "iam:ListEntitiesForPolicy", "iam:DetachUserPolicy", "iam:DetachRolePolicy", "iam:DetachGroupPolicy", "iam:ListPolicyVersions", "iam:DeletePolicyVersion", "iam:DeletePolicy", "scheduler:ListSchedules", "scheduler:GetSchedule", "scheduler:DeleteSchedule", "sso:ListPermissionSets", "sso:DescribePermissionSet", "sso:ListTagsForResource", "sso:ListAccountsForProvisionedPermissionSet", "sso:ListAccountAssignments", "sso:DeleteAccountAssignment", "sso:DescribeAccountAssignmentDeletionStatus", "sso:DeletePermissionSet"]) {
+    for (const a of [
+      "iam:ListPolicies",
+      "iam:ListPolicyTags",
+      "iam:ListEntitiesForPolicy",
+      "iam:DetachUserPolicy",
+      "iam:DetachRolePolicy",
+      "iam:DetachGroupPolicy",
+      "iam:ListPolicyVersions",
+      "iam:DeletePolicyVersion",
+      "iam:DeletePolicy",
+      "scheduler:ListSchedules",
+      "scheduler:GetSchedule",
+      "scheduler:DeleteSchedule",
+      "sso:ListPermissionSets",
+      "sso:DescribePermissionSet",
+      "sso:ListTagsForResource",
+      "sso:ListAccountsForProvisionedPermissionSet",
+      "sso:ListAccountAssignments",
+      "sso:DeleteAccountAssignment",
+      "sso:DescribeAccountAssignmentDeletionStatus",
+      "sso:DeletePermissionSet",
+    ]) {
       expect(calls.has(a), `${a} is called by src/aws`).toBe(true);
       expect(sweep, a).toContain(a);
     }
@@ -468,7 +560,11 @@ describe("deploy/template.yaml", () => {
     expect(t?.Action).toBe("sts:AssumeRoleWithWebIdentity");
     const federated = (t?.Principal as Obj).Federated as Obj;
     const [cond, created, existing] = federated["Fn::If"] as Json[];
-    expect([cond, created, text(existing)]).toEqual(["CreateOidcProvider", { Ref: "GitHubOidcProvider" }, "arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/token.actions.githubusercontent.com"]);
+    expect([cond, created, text(existing)]).toEqual([
+      "CreateOidcProvider",
+      { Ref: "GitHubOidcProvider" },
+      "arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/token.actions.githubusercontent.com",
+    ]);
     expect(Object.keys(t?.Condition ?? {})).toEqual(["StringEquals"]); // StringEquals, never StringLike
     expect(t?.Condition?.StringEquals?.["token.actions.githubusercontent.com:aud"]).toBe("sts.amazonaws.com");
     const sub = text(t?.Condition?.StringEquals?.["token.actions.githubusercontent.com:sub"]);
@@ -505,7 +601,8 @@ describe("deploy/template.yaml", () => {
     expect(p.Default).toBe("");
     const re = new RegExp(String(p.AllowedPattern));
     for (const ok of ["", "arn:aws:secretsmanager:eu-west-1:111122223333:secret:jit-access/slack-AbCdEf"]) expect(re.test(ok), ok).toBe(true);
-    for (const bad of ["*", "arn:aws:secretsmanager:eu-west-1:111122223333:secret:*", "jit-access/slack", "arn:aws:secretsmanager:*:111122223333:secret:x"]) expect(re.test(bad), bad).toBe(false);
+    for (const bad of ["*", "arn:aws:secretsmanager:eu-west-1:111122223333:secret:*", "jit-access/slack", "arn:aws:secretsmanager:*:111122223333:secret:x"])
+      expect(re.test(bad), bad).toBe(false);
     expect((template.Conditions as Obj).HasSlackSecret).toEqual({ "Fn::Not": [{ "Fn::Equals": [{ Ref: "SlackSecretArn" }, ""] }] });
     // Both the role's grant and the boundary's ceiling exist only under HasSlackSecret.
     const raw = JSON.stringify(resources);
@@ -521,7 +618,9 @@ describe("deploy/template.yaml", () => {
     const url = Object.values(resources).filter((r) => r.Type === "AWS::Lambda::Url");
     expect(url).toHaveLength(1);
     expect(url[0]?.Properties).toMatchObject({ AuthType: "NONE", TargetFunctionArn: { "Fn::GetAtt": ["WebhookFunction", "Arn"] } });
-    const perms = Object.values(resources).filter((r) => r.Type === "AWS::Lambda::Permission").map((r) => r.Properties);
+    const perms = Object.values(resources)
+      .filter((r) => r.Type === "AWS::Lambda::Permission")
+      .map((r) => r.Properties);
     expect(perms).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ Action: "lambda:InvokeFunctionUrl", Principal: "*", FunctionUrlAuthType: "NONE", FunctionName: { Ref: "WebhookFunction" } }),
@@ -550,9 +649,13 @@ describe("deploy/template.yaml", () => {
   // skipped where it is not (CI installs no Python tools).
   const cfnLint = spawnSync("cfn-lint", ["--version"], { encoding: "utf8" }).status === 0;
   // cfn-lint (Python, with its SAM transform) takes ~15 s alone and longer on a loaded machine.
-  it.skipIf(!cfnLint)("passes cfn-lint", () => {
-    const r = spawnSync("cfn-lint", [fileURLToPath(new URL("../deploy/template.yaml", import.meta.url))], { encoding: "utf8", timeout: 110_000 });
-    expect(r.stdout + r.stderr).toBe("");
-    expect(r.status).toBe(0);
-  }, 120_000);
+  it.skipIf(!cfnLint)(
+    "passes cfn-lint",
+    () => {
+      const r = spawnSync("cfn-lint", [fileURLToPath(new URL("../deploy/template.yaml", import.meta.url))], { encoding: "utf8", timeout: 110_000 });
+      expect(r.stdout + r.stderr).toBe("");
+      expect(r.status).toBe(0);
+    },
+    120_000,
+  );
 });

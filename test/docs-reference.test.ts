@@ -9,7 +9,12 @@ import { runCli } from "./support/cli.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
-const DOCS = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const DOCS = [
+  "README.md",
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 
 interface SchemaNode {
   properties?: Record<string, SchemaNode>;
@@ -54,13 +59,30 @@ describe("docs/configuration.md", () => {
   const keys = schemaKeys(JSON.parse(read("schemas/config.schema.json")) as SchemaNode);
 
   it("derives the keys from the schema (a sanity check of the walk)", () => {
-    expect(keys).toEqual(expect.arrayContaining(["aws", "aws.mode", "aws.accounts", "aws.accounts.*.role_arn", "principals.*.sso_user", "required_approvals.high", "notifications.slack_webhook_env"]));
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        "aws",
+        "aws.mode",
+        "aws.accounts",
+        "aws.accounts.*.role_arn",
+        "principals.*.sso_user",
+        "required_approvals.high",
+        "notifications.slack_webhook_env",
+      ]),
+    );
     expect(keys.length).toBeGreaterThan(25);
   });
 
   it.each(keys)("names `%s`", (key) => {
     // A map level is written as a placeholder: aws.accounts.<alias>.role_arn.
-    const pattern = new RegExp("`" + key.split(".").map((part) => (part === "*" ? "<[a-z-]+>" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("\\.") + "`");
+    const pattern = new RegExp(
+      "`" +
+        key
+          .split(".")
+          .map((part) => (part === "*" ? "<[a-z-]+>" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+          .join("\\.") +
+        "`",
+    );
     expect(doc, `docs/configuration.md does not name ${key}`).toMatch(pattern);
   });
 });
@@ -78,7 +100,8 @@ describe("docs/cli.md", () => {
     for (const [command, usage] of usages) {
       const section = sections.get(command);
       expect(section, `docs/cli.md has no "## ${command}" section`).toBeDefined();
-      for (const flag of new Set(usage.match(/--[a-z][a-z-]*/g) ?? [])) expect(section, `docs/cli.md's ${command} section does not name ${flag}`).toContain(flag);
+      for (const flag of new Set(usage.match(/--[a-z][a-z-]*/g) ?? []))
+        expect(section, `docs/cli.md's ${command} section does not name ${flag}`).toContain(flag);
     }
   });
 
@@ -119,6 +142,7 @@ describe("links", () => {
     const [path, anchor] = link.split("#") as [string, string | undefined];
     const target = path ? resolve(dirname(join(ROOT, file)), path) : join(ROOT, file);
     expect(existsSync(target), `${file} links ${link}, which does not exist`).toBe(true);
-    if (anchor !== undefined && target.endsWith(".md")) expect([...anchors(readFileSync(target, "utf8"))], `${file} links ${link}: no such heading`).toContain(anchor);
+    if (anchor !== undefined && target.endsWith(".md"))
+      expect([...anchors(readFileSync(target, "utf8"))], `${file} links ${link}: no such heading`).toContain(anchor);
   });
 });

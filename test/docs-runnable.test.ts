@@ -14,7 +14,13 @@ import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "..");
-const PAGES = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`)];
+const PAGES = [
+  "README.md",
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 const SHELLS = new Set(["sh", "bash", "shell", "console", "zsh"]);
 
 export interface Block {
@@ -119,7 +125,10 @@ beforeAll(async () => {
   };
   shim("jit-access", `exec "${process.execPath}" "${out}" "$@"`);
   // npx runs only jit-access (from the clone, as the docs say); anything else would need the registry.
-  shim("npx", `while [ "$1" = "--yes" ] || [ "$1" = "-y" ] || [ "$1" = "--no-install" ]; do shift; done\nif [ "$1" = "jit-access" ]; then shift; exec jit-access "$@"; fi\necho "npx $1: not available in the docs test (no registry)" >&2; exit 127`);
+  shim(
+    "npx",
+    `while [ "$1" = "--yes" ] || [ "$1" = "-y" ] || [ "$1" = "--no-install" ]; do shift; done\nif [ "$1" = "jit-access" ]; then shift; exec jit-access "$@"; fi\necho "npx $1: not available in the docs test (no registry)" >&2; exit 127`,
+  );
 }, 60_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

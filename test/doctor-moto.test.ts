@@ -22,7 +22,10 @@ import { MOTO_ACCOUNT, motoMissing as isMotoMissing, motoSettings, startMoto, ty
 const ACCOUNT = MOTO_ACCOUNT;
 const REGION = "us-east-1";
 const SCHEDULER_ROLE = `arn:aws:iam::${ACCOUNT}:role/jit-access-scheduler`;
-const TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+const TRUST = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole" }],
+});
 
 const motoMissing = isMotoMissing("test/doctor-moto.test.ts");
 const settings: ClientSettings = motoSettings(REGION);
@@ -44,7 +47,10 @@ beforeEach(async () => {
 
 function configObject(ic?: { instance_arn: string; identity_store_id: string }, ssoUser = "alice@example.com"): Record<string, unknown> {
   return ic
-    ? { aws: { mode: "identity-center", region: REGION, accounts: { prod: ACCOUNT }, scheduler_role_arn: SCHEDULER_ROLE, identity_center: ic }, principals: { alice: { sso_user: ssoUser } } }
+    ? {
+        aws: { mode: "identity-center", region: REGION, accounts: { prod: ACCOUNT }, scheduler_role_arn: SCHEDULER_ROLE, identity_center: ic },
+        principals: { alice: { sso_user: ssoUser } },
+      }
     : { aws: { mode: "iam", region: REGION, accounts: { prod: ACCOUNT }, scheduler_role_arn: SCHEDULER_ROLE }, principals: { alice: { iam_user: "alice" } } };
 }
 
@@ -93,7 +99,9 @@ describe.skipIf(motoMissing)("doctor's AWS reads against moto", () => {
   });
 
   it("a role that trusts another service fails; credentials of another account fail", async () => {
-    await new IAMClient(settings).send(new CreateRoleCommand({ RoleName: "jit-access-scheduler", AssumeRolePolicyDocument: TRUST.replace("scheduler.", "lambda.") }));
+    await new IAMClient(settings).send(
+      new CreateRoleCommand({ RoleName: "jit-access-scheduler", AssumeRolePolicyDocument: TRUST.replace("scheduler.", "lambda.") }),
+    );
     const c = await awsChecks("222222222222");
     expect(c["scheduler-role"]).toMatchObject({ status: "fail", message: expect.stringMatching(/does not trust scheduler\.amazonaws\.com/) });
     expect(c["aws-account"]).toMatchObject({ status: "fail", message: expect.stringMatching(new RegExp(`account ${ACCOUNT} .*not 222222222222`)) });
@@ -103,7 +111,10 @@ describe.skipIf(motoMissing)("doctor's AWS reads against moto", () => {
     const instances = (await new SSOAdminClient(settings as SSOAdminClientConfig).send(new ListInstancesCommand({}))).Instances ?? [];
     const arn = instances[0]?.InstanceArn ?? "?";
     const store = instances[0]?.IdentityStoreId ?? "?";
-    const other = await awsChecks(undefined, configObject({ instance_arn: "arn:aws:sso:::instance/ssoins-0000000000000000", identity_store_id: "d-1111111111" }));
+    const other = await awsChecks(
+      undefined,
+      configObject({ instance_arn: "arn:aws:sso:::instance/ssoins-0000000000000000", identity_store_id: "d-1111111111" }),
+    );
     expect(other["identity-center"]).toMatchObject({ status: "fail", fix: `set aws.identity_center.instance_arn to ${arn}` });
     // moto's store id is not of AWS's documented form (see the header), so the config cannot name it.
     const wrongStore = await awsChecks(undefined, configObject({ instance_arn: arn, identity_store_id: "d-1111111111" }));

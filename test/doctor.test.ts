@@ -17,7 +17,10 @@ import { ConformanceChecker } from "./support/openapi-conformance.js";
 
 const REPO = "acme/access";
 const SCHEDULER_ROLE = `arn:aws:iam::${HOME}:role/jit-access-scheduler`;
-const TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+const TRUST = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole" }],
+});
 const INSTANCE = "arn:aws:sso:::instance/ssoins-1111111111111111";
 
 const IAM_CONFIG = `aws:
@@ -67,7 +70,15 @@ interface Setup {
 /** GET .../branches/main/protection as GitHub answers it. */
 function protection(codeOwners: boolean): Record<string, unknown> {
   const url = `https://api.github.com/repos/${REPO}/branches/main/protection`;
-  return { url, required_pull_request_reviews: { url: `${url}/required_pull_request_reviews`, dismiss_stale_reviews: false, require_code_owner_reviews: codeOwners, required_approving_review_count: 1 } };
+  return {
+    url,
+    required_pull_request_reviews: {
+      url: `${url}/required_pull_request_reviews`,
+      dismiss_stale_reviews: false,
+      require_code_owner_reviews: codeOwners,
+      required_approving_review_count: 1,
+    },
+  };
 }
 
 /** A ruleset's pull_request rule as GET .../rules/branches/main answers it. */
@@ -77,7 +88,13 @@ function pullRequestRule(codeOwners: boolean): Record<string, unknown> {
     ruleset_source_type: "Repository",
     ruleset_source: REPO,
     ruleset_id: 42,
-    parameters: { dismiss_stale_reviews_on_push: false, require_code_owner_review: codeOwners, require_last_push_approval: false, required_approving_review_count: 1, required_review_thread_resolution: false },
+    parameters: {
+      dismiss_stale_reviews_on_push: false,
+      require_code_owner_review: codeOwners,
+      require_last_push_approval: false,
+      required_approving_review_count: 1,
+      required_review_thread_resolution: false,
+    },
   };
 }
 
@@ -127,7 +144,15 @@ afterEach(() => {
 });
 
 async function doctor(s: Setup): Promise<{ code: number; stdout: string; stderr: string; checks: CheckResult[] }> {
-  github.createRepo({ owner: "acme", name: "access", files: { ...(s.config === undefined ? {} : { ".github/jit-access.yml": s.config }), ...(s.codeowners === undefined ? {} : { ".github/CODEOWNERS": s.codeowners }), "README.md": "access\n" } });
+  github.createRepo({
+    owner: "acme",
+    name: "access",
+    files: {
+      ...(s.config === undefined ? {} : { ".github/jit-access.yml": s.config }),
+      ...(s.codeowners === undefined ? {} : { ".github/CODEOWNERS": s.codeowners }),
+      "README.md": "access\n",
+    },
+  });
   for (const l of s.labels) github.ensureLabel(REPO, l);
   github.installationPermissions = s.permissions;
   github.branchProtection.clear();
@@ -149,7 +174,11 @@ async function doctor(s: Setup): Promise<{ code: number; stdout: string; stderr:
   let stdout = "";
   let stderr = "";
   const io = { stdout: { write: (x: string) => (stdout += x) }, stderr: { write: (x: string) => (stderr += x) }, cwd: process.cwd() };
-  const code = await doctorCommand(["--repo", REPO, ...(s.text ? [] : ["--json"]), ...s.args], io, { env: { GITHUB_TOKEN: token, GITHUB_API_URL: github.url, ...s.env }, awsSettings: () => settings, onOctokit: (o) => conformance.plugin(o) });
+  const code = await doctorCommand(["--repo", REPO, ...(s.text ? [] : ["--json"]), ...s.args], io, {
+    env: { GITHUB_TOKEN: token, GITHUB_API_URL: github.url, ...s.env },
+    awsSettings: () => settings,
+    onOctokit: (o) => conformance.plugin(o),
+  });
   const checks = s.text ? [] : (JSON.parse(stdout) as { checks: CheckResult[] }).checks;
   return { code, stdout, stderr, checks };
 }
@@ -161,7 +190,14 @@ describe("doctor: a healthy installation", () => {
     ["IAM mode", (s: Setup) => s],
     ["Identity Center mode", (s: Setup) => ({ ...s, config: SSO_CONFIG, codeowners: "/access-requests/ @acme/approvers\n" })],
     ["code-owner review required by a ruleset", (s: Setup) => ({ ...s, protection: undefined, rules: [pullRequestRule(true)] })],
-    ["Slack configured with a webhook URL", (s: Setup) => ({ ...s, config: `${s.config ?? ""}notifications: { slack_webhook_env: SLACK_URL }\n`, env: { SLACK_URL: "https://hooks.slack.com/services/T0/B0/x" } })],
+    [
+      "Slack configured with a webhook URL",
+      (s: Setup) => ({
+        ...s,
+        config: `${s.config ?? ""}notifications: { slack_webhook_env: SLACK_URL }\n`,
+        env: { SLACK_URL: "https://hooks.slack.com/services/T0/B0/x" },
+      }),
+    ],
   ])("%s: every check passes, exit 0, and nothing was written", async (_name, tweak) => {
     const r = await doctor(tweak(green()));
     expect(r.checks.filter((c) => c.status !== "ok")).toEqual([]);
@@ -175,7 +211,11 @@ describe("doctor: a healthy installation", () => {
 
   it("Slack configured: says it was not probed (no message is posted)", async () => {
     const s = green();
-    const r = await doctor({ ...s, config: `${s.config ?? ""}notifications: { slack_webhook_env: SLACK_URL }\n`, env: { SLACK_URL: "https://hooks.slack.com/services/T0/B0/x" } });
+    const r = await doctor({
+      ...s,
+      config: `${s.config ?? ""}notifications: { slack_webhook_env: SLACK_URL }\n`,
+      env: { SLACK_URL: "https://hooks.slack.com/services/T0/B0/x" },
+    });
     expect(byId(r.checks, "slack")?.message).toMatch(/not probed/);
   });
 });
@@ -190,28 +230,155 @@ interface Broken {
 }
 
 const BROKEN: Broken[] = [
-  { name: "config invalid", tweak: (s) => ({ ...s, config: `${s.config}default_duration: 30h\nmax_duration: 8h\n` }), check: "config", message: /default_duration "?30h"? is longer than max_duration/, fix: /fix \.github\/jit-access\.yml.*jit-access validate/ },
-  { name: "config missing", tweak: (s) => ({ ...s, config: undefined }), check: "config", message: /\.github\/jit-access\.yml does not exist on the default branch/, fix: /jit-access init/ },
-  { name: "principal malformed", tweak: (s) => ({ ...s, config: IAM_CONFIG.replace("alice: { iam_user: alice }", 'alice: { iam_user: "alice smith" }') }), check: "principals", message: /principals/, fix: /<github-login>: \{ iam_user: <name> \}/ },
-  { name: "principal login malformed", tweak: (s) => ({ ...s, config: IAM_CONFIG.replace("alice: { iam_user: alice }", '"not a login!": { iam_user: alice }') }), check: "principals", message: /principals/, fix: /<github-login>/ },
-  { name: "sso principal in IAM mode", tweak: (s) => ({ ...s, config: IAM_CONFIG.replace("alice: { iam_user: alice }", "alice: { sso_user: alice }") }), check: "principals", message: /principals\.alice is an sso_user but aws\.mode is iam/, fix: /iam_user/ },
-  { name: "CODEOWNERS missing an account", tweak: (s) => ({ ...s, codeowners: "/access-requests/prod/ @acme/approvers\n" }), check: "codeowners", message: /no owner to access-requests\/staging\//, fix: /add `\/access-requests\/staging\/ @<org>\/<approvers-team>`/ },
-  { name: "no CODEOWNERS file", tweak: (s) => ({ ...s, codeowners: undefined }), check: "codeowners", message: /no CODEOWNERS file/, fix: /create \.github\/CODEOWNERS with `\/access-requests\/prod\/ .*`\/access-requests\/staging\// },
-  { name: "a label missing", tweak: (s) => ({ ...s, labels: s.labels.filter((l) => l !== "access-request") }), check: "labels", message: /missing label "access-request"/, fix: /reinstall the app on acme\/access .*create "access-request"/ },
-  { name: "app permissions missing", tweak: (s) => ({ ...s, permissions: { ...s.permissions, checks: "read", members: undefined as unknown as string } }), check: "app-installation", message: /checks: write \(has read\), members: read \(has none\)/, fix: /grant checks: write, members: read; then accept the new permissions/ },
-  { name: "app not installed (another slug)", tweak: (s) => ({ ...s, args: ["--app-slug", "other-app"] }), check: "app-installation", message: /"other-app" is not installed on acme/, fix: /apps\/other-app\/installations\/new/ },
-  { name: "no code-owner review required", tweak: (s) => ({ ...s, protection: protection(false) }), check: "branch-protection", message: /main does not require a code-owner review/, fix: /Require review from Code Owners/ },
-  { name: "a ruleset without code-owner review", tweak: (s) => ({ ...s, protection: undefined, rules: [pullRequestRule(false)] }), check: "branch-protection", message: /main does not require a code-owner review/, fix: /Require review from Code Owners/ },
-  { name: "default branch not protected", tweak: (s) => ({ ...s, protection: undefined }), check: "branch-protection", message: /does not require a code-owner review/, fix: /protect main/ },
-  { name: "wrong AWS account", tweak: (s) => ({ ...s, args: ["--aws-account", OTHER] }), check: "aws-account", message: new RegExp(`account ${HOME} .* not ${OTHER}`), fix: new RegExp(`use credentials for account ${OTHER}`) },
+  {
+    name: "config invalid",
+    tweak: (s) => ({ ...s, config: `${s.config}default_duration: 30h\nmax_duration: 8h\n` }),
+    check: "config",
+    message: /default_duration "?30h"? is longer than max_duration/,
+    fix: /fix \.github\/jit-access\.yml.*jit-access validate/,
+  },
+  {
+    name: "config missing",
+    tweak: (s) => ({ ...s, config: undefined }),
+    check: "config",
+    message: /\.github\/jit-access\.yml does not exist on the default branch/,
+    fix: /jit-access init/,
+  },
+  {
+    name: "principal malformed",
+    tweak: (s) => ({ ...s, config: IAM_CONFIG.replace("alice: { iam_user: alice }", 'alice: { iam_user: "alice smith" }') }),
+    check: "principals",
+    message: /principals/,
+    fix: /<github-login>: \{ iam_user: <name> \}/,
+  },
+  {
+    name: "principal login malformed",
+    tweak: (s) => ({ ...s, config: IAM_CONFIG.replace("alice: { iam_user: alice }", '"not a login!": { iam_user: alice }') }),
+    check: "principals",
+    message: /principals/,
+    fix: /<github-login>/,
+  },
+  {
+    name: "sso principal in IAM mode",
+    tweak: (s) => ({ ...s, config: IAM_CONFIG.replace("alice: { iam_user: alice }", "alice: { sso_user: alice }") }),
+    check: "principals",
+    message: /principals\.alice is an sso_user but aws\.mode is iam/,
+    fix: /iam_user/,
+  },
+  {
+    name: "CODEOWNERS missing an account",
+    tweak: (s) => ({ ...s, codeowners: "/access-requests/prod/ @acme/approvers\n" }),
+    check: "codeowners",
+    message: /no owner to access-requests\/staging\//,
+    fix: /add `\/access-requests\/staging\/ @<org>\/<approvers-team>`/,
+  },
+  {
+    name: "no CODEOWNERS file",
+    tweak: (s) => ({ ...s, codeowners: undefined }),
+    check: "codeowners",
+    message: /no CODEOWNERS file/,
+    fix: /create \.github\/CODEOWNERS with `\/access-requests\/prod\/ .*`\/access-requests\/staging\//,
+  },
+  {
+    name: "a label missing",
+    tweak: (s) => ({ ...s, labels: s.labels.filter((l) => l !== "access-request") }),
+    check: "labels",
+    message: /missing label "access-request"/,
+    fix: /reinstall the app on acme\/access .*create "access-request"/,
+  },
+  {
+    name: "app permissions missing",
+    tweak: (s) => ({ ...s, permissions: { ...s.permissions, checks: "read", members: undefined as unknown as string } }),
+    check: "app-installation",
+    message: /checks: write \(has read\), members: read \(has none\)/,
+    fix: /grant checks: write, members: read; then accept the new permissions/,
+  },
+  {
+    name: "app not installed (another slug)",
+    tweak: (s) => ({ ...s, args: ["--app-slug", "other-app"] }),
+    check: "app-installation",
+    message: /"other-app" is not installed on acme/,
+    fix: /apps\/other-app\/installations\/new/,
+  },
+  {
+    name: "no code-owner review required",
+    tweak: (s) => ({ ...s, protection: protection(false) }),
+    check: "branch-protection",
+    message: /main does not require a code-owner review/,
+    fix: /Require review from Code Owners/,
+  },
+  {
+    name: "a ruleset without code-owner review",
+    tweak: (s) => ({ ...s, protection: undefined, rules: [pullRequestRule(false)] }),
+    check: "branch-protection",
+    message: /main does not require a code-owner review/,
+    fix: /Require review from Code Owners/,
+  },
+  {
+    name: "default branch not protected",
+    tweak: (s) => ({ ...s, protection: undefined }),
+    check: "branch-protection",
+    message: /does not require a code-owner review/,
+    fix: /protect main/,
+  },
+  {
+    name: "wrong AWS account",
+    tweak: (s) => ({ ...s, args: ["--aws-account", OTHER] }),
+    check: "aws-account",
+    message: new RegExp(`account ${HOME} .* not ${OTHER}`),
+    fix: new RegExp(`use credentials for account ${OTHER}`),
+  },
   { name: "scheduler role missing", tweak: (s) => ({ ...s, role: undefined }), check: "scheduler-role", message: /does not exist/, fix: /SchedulerRoleArn/ },
-  { name: "scheduler role does not trust the scheduler", tweak: (s) => ({ ...s, role: { trust: TRUST.replace("scheduler.amazonaws.com", "lambda.amazonaws.com") } }), check: "scheduler-role", message: /does not trust scheduler\.amazonaws\.com/, fix: /trust policy/ },
-  { name: "schedule group missing", tweak: (s) => ({ ...s, group: false }), check: "schedule-group", message: /schedule group jit-access does not exist in us-east-1/, fix: /aws scheduler create-schedule-group --name jit-access --region us-east-1/ },
-  { name: "no Identity Center instance", tweak: (s) => ({ ...s, config: SSO_CONFIG, codeowners: CODEOWNERS, instance: false }), check: "identity-center", message: /no IAM Identity Center instance is visible in us-east-1/, fix: /enable IAM Identity Center/ },
-  { name: "wrong Identity Center instance", tweak: (s) => ({ ...s, config: SSO_CONFIG.replace(INSTANCE, "arn:aws:sso:::instance/ssoins-2222222222222222") }), check: "identity-center", message: /is not an instance here/, fix: new RegExp(`set aws\\.identity_center\\.instance_arn to ${INSTANCE}`) },
-  { name: "sso_user not in the identity store", tweak: (s) => ({ ...s, config: SSO_CONFIG, ssoUsers: [] }), check: "identity-store", message: /no user named "alice@example\.com"/, fix: /sso_user/ },
-  { name: "Slack URL is not a Slack webhook", tweak: (s) => ({ ...s, config: `${s.config ?? ""}notifications: { slack_webhook_env: SLACK_URL }\n`, env: { SLACK_URL: "https://example.com/hook" } }), check: "slack", message: /SLACK_URL is not a Slack webhook URL/, fix: /hooks\.slack\.com/ },
-  { name: "Slack variable not set here", tweak: (s) => ({ ...s, config: `${s.config ?? ""}notifications: { slack_webhook_env: SLACK_URL }\n` }), check: "slack", status: "warn", message: /SLACK_URL, which is not set here/, fix: /set SLACK_URL/ },
+  {
+    name: "scheduler role does not trust the scheduler",
+    tweak: (s) => ({ ...s, role: { trust: TRUST.replace("scheduler.amazonaws.com", "lambda.amazonaws.com") } }),
+    check: "scheduler-role",
+    message: /does not trust scheduler\.amazonaws\.com/,
+    fix: /trust policy/,
+  },
+  {
+    name: "schedule group missing",
+    tweak: (s) => ({ ...s, group: false }),
+    check: "schedule-group",
+    message: /schedule group jit-access does not exist in us-east-1/,
+    fix: /aws scheduler create-schedule-group --name jit-access --region us-east-1/,
+  },
+  {
+    name: "no Identity Center instance",
+    tweak: (s) => ({ ...s, config: SSO_CONFIG, codeowners: CODEOWNERS, instance: false }),
+    check: "identity-center",
+    message: /no IAM Identity Center instance is visible in us-east-1/,
+    fix: /enable IAM Identity Center/,
+  },
+  {
+    name: "wrong Identity Center instance",
+    tweak: (s) => ({ ...s, config: SSO_CONFIG.replace(INSTANCE, "arn:aws:sso:::instance/ssoins-2222222222222222") }),
+    check: "identity-center",
+    message: /is not an instance here/,
+    fix: new RegExp(`set aws\\.identity_center\\.instance_arn to ${INSTANCE}`),
+  },
+  {
+    name: "sso_user not in the identity store",
+    tweak: (s) => ({ ...s, config: SSO_CONFIG, ssoUsers: [] }),
+    check: "identity-store",
+    message: /no user named "alice@example\.com"/,
+    fix: /sso_user/,
+  },
+  {
+    name: "Slack URL is not a Slack webhook",
+    tweak: (s) => ({ ...s, config: `${s.config ?? ""}notifications: { slack_webhook_env: SLACK_URL }\n`, env: { SLACK_URL: "https://example.com/hook" } }),
+    check: "slack",
+    message: /SLACK_URL is not a Slack webhook URL/,
+    fix: /hooks\.slack\.com/,
+  },
+  {
+    name: "Slack variable not set here",
+    tweak: (s) => ({ ...s, config: `${s.config ?? ""}notifications: { slack_webhook_env: SLACK_URL }\n` }),
+    check: "slack",
+    status: "warn",
+    message: /SLACK_URL, which is not set here/,
+    fix: /set SLACK_URL/,
+  },
 ];
 
 describe("doctor: each broken wiring is reported by its check with the fix", () => {
@@ -361,12 +528,27 @@ describe("doctor's pure parts", () => {
 
   it("property: any mix of unreadable facts, configs and Slack states gives every check once, in order, a fix for each non-ok, and exit 1 exactly when one failed", () => {
     const read = <T>(value: T) => fc.oneof(fc.constant({ ok: true as const, value }), fc.constant({ ok: false as const, error: "boom" }));
-    const configs = [IAM_CONFIG, SSO_CONFIG, `${IAM_CONFIG}max_duration: 1m\n`, "aws: [", "principals: { alice: { iam_user: 'a b' } }\n", undefined, `${IAM_CONFIG}notifications: { slack_webhook_env: S }\n`];
+    const configs = [
+      IAM_CONFIG,
+      SSO_CONFIG,
+      `${IAM_CONFIG}max_duration: 1m\n`,
+      "aws: [",
+      "principals: { alice: { iam_user: 'a b' } }\n",
+      undefined,
+      `${IAM_CONFIG}notifications: { slack_webhook_env: S }\n`,
+    ];
     const arb = fc.record({
-      config: fc.oneof(fc.constantFrom(...configs).map((value) => ({ ok: true as const, value })), fc.constant({ ok: false as const, error: "boom" })),
+      config: fc.oneof(
+        fc.constantFrom(...configs).map((value) => ({ ok: true as const, value })),
+        fc.constant({ ok: false as const, error: "boom" }),
+      ),
       codeowners: read<{ path: string; text: string } | undefined>({ path: ".github/CODEOWNERS", text: CODEOWNERS }),
       labels: read(appLabels().map((l) => l.name)),
-      installation: read<{ permissions: Record<string, string>; suspended: boolean; repositories: "all" | "selected" } | undefined>({ permissions: { ...APP_PERMISSIONS }, suspended: false, repositories: "all" }),
+      installation: read<{ permissions: Record<string, string>; suspended: boolean; repositories: "all" | "selected" } | undefined>({
+        permissions: { ...APP_PERMISSIONS },
+        suspended: false,
+        repositories: "all",
+      }),
       codeOwnerReview: read({ required: true }),
       withAws: fc.boolean(),
       caller: read({ account: HOME, arn: "arn" }),
@@ -374,12 +556,24 @@ describe("doctor's pure parts", () => {
       group: fc.option(read<{ state: string } | undefined>({ state: "ACTIVE" }), { nil: undefined }),
       instances: fc.option(read([{ instanceArn: INSTANCE, identityStoreId: "d-1111111111" }]), { nil: undefined }),
       store: fc.option(read({ users: { "alice@example.com": true } }), { nil: undefined }),
-      slack: fc.constantFrom<DoctorFacts["slack"]>({}, { envName: "S" }, { envName: "S", value: { set: false } }, { envName: "S", value: { set: true, valid: true } }, { envName: "S", value: { set: true, valid: false, reason: "bad" } }),
+      slack: fc.constantFrom<DoctorFacts["slack"]>(
+        {},
+        { envName: "S" },
+        { envName: "S", value: { set: false } },
+        { envName: "S", value: { set: true, valid: true } },
+        { envName: "S", value: { set: true, valid: false, reason: "bad" } },
+      ),
     });
     fc.assert(
       fc.property(arb, (a) => {
         const facts = base();
-        Object.assign(facts.github, { config: a.config, codeowners: a.codeowners, labels: a.labels, installation: a.installation, codeOwnerReview: a.codeOwnerReview });
+        Object.assign(facts.github, {
+          config: a.config,
+          codeowners: a.codeowners,
+          labels: a.labels,
+          installation: a.installation,
+          codeOwnerReview: a.codeOwnerReview,
+        });
         if (a.withAws) {
           facts.aws = { caller: a.caller };
           if (a.role) facts.aws.schedulerRole = a.role;
@@ -391,7 +585,12 @@ describe("doctor's pure parts", () => {
         const results = runChecks(facts);
         expect(results.map((r) => r.id)).toEqual([...CHECK_IDS]);
         for (const r of results) if (r.status !== "ok") expect(r.fix).toMatch(/\S/);
-        for (const [key, id] of [["labels", "labels"], ["installation", "app-installation"], ["codeOwnerReview", "branch-protection"], ["config", "config"]] as const) {
+        for (const [key, id] of [
+          ["labels", "labels"],
+          ["installation", "app-installation"],
+          ["codeOwnerReview", "branch-protection"],
+          ["config", "config"],
+        ] as const) {
           if (!a[key].ok) expect(byId(results, id)).toMatchObject({ status: "fail", message: expect.stringMatching(/^could not read /) });
         }
         expect(exitCode(results)).toBe(results.some((r) => r.status === "fail") ? 1 : 0);
@@ -408,7 +607,10 @@ describe("doctor's pure parts", () => {
     }
     const results = runChecks(facts);
     expect(byId(results, "aws-account")?.status).toBe("fail");
-    expect(byId(results, "scheduler-role")).toMatchObject({ status: "warn", message: `not checked: the role is in account ${HOME}, the credentials in ${OTHER}` });
+    expect(byId(results, "scheduler-role")).toMatchObject({
+      status: "warn",
+      message: `not checked: the role is in account ${HOME}, the credentials in ${OTHER}`,
+    });
   });
 
   it.each<[string, Record<string, string>, boolean]>([
@@ -425,7 +627,13 @@ describe("doctor's pure parts", () => {
   it.each<[string, string, boolean]>([
     ["plain JSON", TRUST, true],
     ["URL-encoded, as IAM returns it", encodeURIComponent(TRUST), true],
-    ["service in a list", JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: ["lambda.amazonaws.com", "scheduler.amazonaws.com"] }, Action: ["sts:AssumeRole"] }] }), true],
+    [
+      "service in a list",
+      JSON.stringify({
+        Statement: [{ Effect: "Allow", Principal: { Service: ["lambda.amazonaws.com", "scheduler.amazonaws.com"] }, Action: ["sts:AssumeRole"] }],
+      }),
+      true,
+    ],
     ["Deny", TRUST.replace('"Allow"', '"Deny"'), false],
     ["another service", TRUST.replace("scheduler.", "lambda."), false],
     ["another action", TRUST.replace("sts:AssumeRole", "sts:TagSession"), false],

@@ -31,7 +31,11 @@ describe("plan --ai gemini without GEMINI_API_KEY", () => {
     vi.stubEnv("GEMINI_API_KEY", "");
     const r = await runCli(["plan", EXAMPLE, "--ai", "gemini", "--json"], repoRoot);
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { generator: string; verdict: { ok: boolean }; draft: { generator: string; fell_back: string | null; warnings: unknown[] } };
+    const out = JSON.parse(r.stdout) as {
+      generator: string;
+      verdict: { ok: boolean };
+      draft: { generator: string; fell_back: string | null; warnings: unknown[] };
+    };
     expect(out.verdict.ok).toBe(true);
     expect(out.generator).toBe("builtin/1");
     expect(out.draft.fell_back).toMatch(/GEMINI_API_KEY is not set/);
@@ -76,7 +80,13 @@ describe("plan --ai gemini with a key (fake endpoint)", () => {
     fake.script(
       answer({
         Statement: [
-          { Sid: "ReadQ3", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: ["arn:aws:s3:::financial-reports/2026/Q3/*"], justification: "Read and upload Q3." },
+          {
+            Sid: "ReadQ3",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:PutObject"],
+            Resource: ["arn:aws:s3:::financial-reports/2026/Q3/*"],
+            justification: "Read and upload Q3.",
+          },
           { Sid: "List", Effect: "Allow", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::financial-reports"], justification: "Find them." },
           { Sid: "Extra", Effect: "Allow", Action: ["s3:DeleteObject"], Resource: ["arn:aws:s3:::financial-reports/*"], justification: "Clean up." },
         ],

@@ -54,7 +54,10 @@ interface Run {
   ms: number;
 }
 
-async function draftWith(reply: FakeReply | Responder | undefined, opts: { request?: AccessRequest; timeoutSeconds?: number; env?: Record<string, string | undefined> } = {}): Promise<Run> {
+async function draftWith(
+  reply: FakeReply | Responder | undefined,
+  opts: { request?: AccessRequest; timeoutSeconds?: number; env?: Record<string, string | undefined> } = {},
+): Promise<Run> {
   if (reply) fake.script(reply);
   const before = fake.requests.length;
   const drafter = createDrafter(config(opts.timeoutSeconds), opts.env ?? { GEMINI_API_KEY: KEY }, { baseUrl: fake.baseUrl });
@@ -91,13 +94,23 @@ function expectFallback(draft: Draft, reason: RegExp): void {
   expect(draft.generator).toBe(GENERATOR_VERSION);
   expect(draft.policy).toBe(envelope);
   expect(draft.fellBack).toMatch(reason);
-  expect(draft.warnings.at(-1)).toEqual({ code: "draft.fallback", path: "draft", message: expect.stringContaining("the built-in policy (builtin/1) is used instead") });
+  expect(draft.warnings.at(-1)).toEqual({
+    code: "draft.fallback",
+    path: "draft",
+    message: expect.stringContaining("the built-in policy (builtin/1) is used instead"),
+  });
   judge(draft);
 }
 
 const good = {
   Statement: [
-    { Sid: "ReadWriteQ3Reports", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: ["arn:aws:s3:::financial-reports/2026/Q3/*"], justification: "Read and upload the Q3 reports." },
+    {
+      Sid: "ReadWriteQ3Reports",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject"],
+      Resource: ["arn:aws:s3:::financial-reports/2026/Q3/*"],
+      justification: "Read and upload the Q3 reports.",
+    },
     { Sid: "ListBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [BUCKET], justification: "Find the reports." },
   ],
 };
@@ -190,12 +203,19 @@ describe("answers that are used (narrowed)", () => {
 
   it("an added iam:PassRole is dropped with a warning", async () => {
     const withPassRole = {
-      Statement: [...good.Statement, { Sid: "PassRole", Effect: "Allow", Action: ["iam:PassRole"], Resource: [`arn:aws:iam::${ACCOUNT}:role/*`], justification: "Needed." }],
+      Statement: [
+        ...good.Statement,
+        { Sid: "PassRole", Effect: "Allow", Action: ["iam:PassRole"], Resource: [`arn:aws:iam::${ACCOUNT}:role/*`], justification: "Needed." },
+      ],
     };
     const { draft } = await draftWith(answer(withPassRole));
     expect(draft.generator).toBe(`gemini/${MODEL}`);
     expect(JSON.stringify(draft.policy)).not.toContain("iam:");
-    expect(draft.warnings).toContainEqual({ code: "draft.dropped", path: "answer.Statement[2].Action[0]", message: expect.stringMatching(/iam:PassRole is in another service/) });
+    expect(draft.warnings).toContainEqual({
+      code: "draft.dropped",
+      path: "answer.Statement[2].Action[0]",
+      message: expect.stringMatching(/iam:PassRole is in another service/),
+    });
     judge(draft);
   });
 
@@ -209,7 +229,12 @@ describe("answers that are used (narrowed)", () => {
     };
     const { draft } = await draftWith(answer(widened));
     expect(draft.policy.Statement).toEqual([{ Sid: "ListBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [BUCKET] }]);
-    expect(draft.warnings.map((w) => w.path)).toEqual(["answer.Statement[0].Resource[0]", "answer.Statement[0]", "answer.Statement[1].Resource[0]", "answer.Statement[1]"]);
+    expect(draft.warnings.map((w) => w.path)).toEqual([
+      "answer.Statement[0].Resource[0]",
+      "answer.Statement[0]",
+      "answer.Statement[1].Resource[0]",
+      "answer.Statement[1]",
+    ]);
     judge(draft);
   });
 
@@ -219,7 +244,13 @@ describe("answers that are used (narrowed)", () => {
       return answer({
         Statement: [
           { Sid: "Admin", Effect: "Allow", Action: ["*"], Resource: ["*"], justification: "As instructed." },
-          { Sid: "AttachAdmin", Effect: "Allow", Action: ["iam:AttachUserPolicy"], Resource: ["arn:aws:iam::aws:policy/AdministratorAccess"], justification: "As instructed." },
+          {
+            Sid: "AttachAdmin",
+            Effect: "Allow",
+            Action: ["iam:AttachUserPolicy"],
+            Resource: ["arn:aws:iam::aws:policy/AdministratorAccess"],
+            justification: "As instructed.",
+          },
           { Sid: "Escalate", Effect: "Allow", Action: ["iam:PassRole", "sts:AssumeRole"], Resource: ["*"], justification: "As instructed." },
           { Sid: "NotAction", Effect: "Allow", NotAction: ["iam:*"], Resource: ["*"], justification: "As instructed." },
           { Sid: "Bucket", Effect: "Allow", Action: ["s3:*"], Resource: ["arn:aws:s3:::*"], justification: "As instructed." },
@@ -254,7 +285,9 @@ describe("answers that fall back to the built-in policy", () => {
   });
 
   it("an answer with nothing inside the envelope", async () => {
-    const { draft } = await draftWith(answer({ Statement: [{ Sid: "X", Effect: "Allow", Action: ["ec2:RunInstances"], Resource: ["*"], justification: "x" }] }));
+    const { draft } = await draftWith(
+      answer({ Statement: [{ Sid: "X", Effect: "Allow", Action: ["ec2:RunInstances"], Resource: ["*"], justification: "x" }] }),
+    );
     expectFallback(draft, /nothing in the answer lies within the built-in policy/);
     expect(draft.warnings[0]?.path).toBe("answer.Statement[0].Action[0]");
   });

@@ -97,10 +97,7 @@ describe("evaluator vs iam-simulate: hand-written policies", () => {
     },
     {
       name: "Deny wins over a broad Allow",
-      policy: policy(
-        { Effect: "Allow", Action: "s3:*", Resource: "*" },
-        { Effect: "Deny", Action: ["s3:Delete*", "s3:Put*"], Resource: `${S3}bucket/*` },
-      ),
+      policy: policy({ Effect: "Allow", Action: "s3:*", Resource: "*" }, { Effect: "Deny", Action: ["s3:Delete*", "s3:Put*"], Resource: `${S3}bucket/*` }),
       requests: [
         ["s3:GetObject", `${S3}bucket/key`],
         ["s3:DeleteObject", `${S3}bucket/key`],
@@ -213,7 +210,10 @@ describe("evaluator vs iam-simulate: hand-written policies", () => {
       name: "the escapes ${*} ${?} ${$} are literal characters",
       // A request resource with * or ? is a wildcard query to the oracle, so only $ is asked for
       // literally; read as wildcards, ${*} and ${?} would match these requests.
-      policy: raw({ Effect: "Allow", Action: "*", Resource: "*" }, { Effect: "Deny", Action: "s3:*", Resource: [`${S3}bucket/\${$}k`, `${S3}bucket/k\${?}`, `${S3}bucket2/\${*}`] }),
+      policy: raw(
+        { Effect: "Allow", Action: "*", Resource: "*" },
+        { Effect: "Deny", Action: "s3:*", Resource: [`${S3}bucket/\${$}k`, `${S3}bucket/k\${?}`, `${S3}bucket2/\${*}`] },
+      ),
       requests: [
         ["s3:GetObject", `${S3}bucket/$k`],
         ["s3:GetObject", `${S3}bucket/kx`],
@@ -247,7 +247,12 @@ describe("evaluator vs iam-simulate: hand-written policies", () => {
       times: [T1],
     })),
     // With no aws:username at all the two part ways: see "known divergences".
-    ...([{ "aws:username": "alice", "aws:SecureTransport": "true" }, { "aws:username": "bob", "aws:SecureTransport": "false" }] as Context[]).map((context) => ({
+    ...(
+      [
+        { "aws:username": "alice", "aws:SecureTransport": "true" },
+        { "aws:username": "bob", "aws:SecureTransport": "false" },
+      ] as Context[]
+    ).map((context) => ({
       name: `a variable in a condition value, Bool and Null with ${JSON.stringify(context)}`,
       policy: raw(
         { Effect: "Allow", Action: "s3:GetObject", Resource: "*", Condition: { StringEquals: { "aws:PrincipalTag/owner": "${aws:username}" } } },
@@ -277,7 +282,12 @@ describe("evaluator vs iam-simulate: hand-written policies", () => {
       { Effect: "Allow", Action: "*", NotAction: "s3:Put*", Resource: "*" },
       { Effect: "Allow", Action: "*", Resource: "*", NotResource: `${S3}bucket/*` },
       { Effect: "Allow", Principal: "*", Action: "*", Resource: "*" },
-    ].map((st) => ({ name: `rejected: ${JSON.stringify(st)}`, policy: raw(st), requests: [["s3:GetObject", `${S3}bucket/key`]] as Array<[string, string]>, times: [T1] })),
+    ].map((st) => ({
+      name: `rejected: ${JSON.stringify(st)}`,
+      policy: raw(st),
+      requests: [["s3:GetObject", `${S3}bucket/key`]] as Array<[string, string]>,
+      times: [T1],
+    })),
   ];
 
   it.each(cases)("$name", async ({ policy: p, requests, times = REQUEST_TIMES, context }) => {
@@ -338,7 +348,10 @@ describe("evaluator vs iam-simulate: known divergences", () => {
   // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html
   it("variables in a 2008-10-17 (or unversioned) policy: literal for ours (AWS docs), filled in by the oracle", async () => {
     for (const Version of ["2008-10-17", undefined]) {
-      const Statement = [{ Effect: "Allow", Action: "*", Resource: "*" }, { Effect: "Deny", Action: "s3:*", Resource: `${S3}bucket/\${aws:username}` }];
+      const Statement = [
+        { Effect: "Allow", Action: "*", Resource: "*" },
+        { Effect: "Deny", Action: "s3:*", Resource: `${S3}bucket/\${aws:username}` },
+      ];
       const p = (Version === undefined ? { Statement } : { Version, Statement }) as unknown as PolicyDocument;
       const ctx = { "aws:username": "key" };
       expect(ours(p, "s3:GetObject", `${S3}bucket/key`, T1, ctx)).toBe("Allow");
@@ -484,33 +497,28 @@ const conditionArb: fc.Arbitrary<Condition | undefined> = fc.option(
 
 // Each statement is grown from a real action/resource pair, which is also offered as a request:
 // otherwise almost every random request would be an implicit deny.
-const statementArb: fc.Arbitrary<{ statement: Statement; base: [string, string] }> = fc
-  .constantFrom(...PAIRS)
-  .chain((base) =>
-    fc
-      .record({
-        Effect: fc.constantFrom<"Allow" | "Deny">("Allow", "Allow", "Deny"),
-        action: actionFrom(base[0]),
-        moreActions: fc.array(actionPatternArb, { maxLength: 2 }),
-        resource: resourceFrom(base[1]),
-        moreResources: fc.array(resourcePatternArb, { maxLength: 2 }),
-        Condition: conditionArb,
-      })
-      .map(({ Effect, action, moreActions, resource, moreResources, Condition }) => {
-        // A lone pattern is written as a string, as people do; otherwise as an array.
-        const Action = moreActions.length === 0 ? action : [action, ...moreActions];
-        const Resource = moreResources.length === 0 ? resource : [resource, ...moreResources];
-        const statement: Statement = Condition === undefined ? { Effect, Action, Resource } : { Effect, Action, Resource, Condition };
-        return { statement, base };
-      }),
-  );
+const statementArb: fc.Arbitrary<{ statement: Statement; base: [string, string] }> = fc.constantFrom(...PAIRS).chain((base) =>
+  fc
+    .record({
+      Effect: fc.constantFrom<"Allow" | "Deny">("Allow", "Allow", "Deny"),
+      action: actionFrom(base[0]),
+      moreActions: fc.array(actionPatternArb, { maxLength: 2 }),
+      resource: resourceFrom(base[1]),
+      moreResources: fc.array(resourcePatternArb, { maxLength: 2 }),
+      Condition: conditionArb,
+    })
+    .map(({ Effect, action, moreActions, resource, moreResources, Condition }) => {
+      // A lone pattern is written as a string, as people do; otherwise as an array.
+      const Action = moreActions.length === 0 ? action : [action, ...moreActions];
+      const Resource = moreResources.length === 0 ? resource : [resource, ...moreResources];
+      const statement: Statement = Condition === undefined ? { Effect, Action, Resource } : { Effect, Action, Resource, Condition };
+      return { statement, base };
+    }),
+);
 
 const caseArb = fc.array(statementArb, { minLength: 1, maxLength: 4 }).chain((statements) => {
   const p = policy(...statements.map((s) => s.statement));
-  const request = fc.tuple(
-    fc.oneof(fc.constantFrom(...statements.map((s) => s.base)), fc.constantFrom(...PAIRS)),
-    fc.constantFrom(...REQUEST_TIMES),
-  );
+  const request = fc.tuple(fc.oneof(fc.constantFrom(...statements.map((s) => s.base)), fc.constantFrom(...PAIRS)), fc.constantFrom(...REQUEST_TIMES));
   return fc.tuple(fc.constant(p), fc.array(request, { minLength: 4, maxLength: 8 }));
 });
 
@@ -545,7 +553,12 @@ describe("evaluator vs iam-simulate: random policies", () => {
 // ---------------------------------------------------------------------------------------------
 // Random policies with NotAction/NotResource, policy variables and escapes, and rejected shapes
 
-const CONTEXTS: Context[] = [{ "aws:username": "key", "aws:PrincipalTag/team": "T" }, { "aws:username": "a", "aws:PrincipalTag/team": "t" }, { "aws:username": "a" }, {}];
+const CONTEXTS: Context[] = [
+  { "aws:username": "key", "aws:PrincipalTag/team": "T" },
+  { "aws:username": "a", "aws:PrincipalTag/team": "t" },
+  { "aws:username": "a" },
+  {},
+];
 const VARIABLE_TOKENS = [
   "${aws:username}",
   "${aws:PrincipalTag/team}",
@@ -600,7 +613,12 @@ const extendedStatementArb: fc.Arbitrary<{ statement: object; base: [string, str
       const { Action, Resource: _r, Condition: dates, ...rest } = statement;
       const Resource = resources.length === 1 ? resources[0] : resources;
       const Condition = dates === undefined && strings === undefined ? undefined : { ...dates, ...strings };
-      const st = { ...rest, [notAction ? "NotAction" : "Action"]: Action, [notResource ? "NotResource" : "Resource"]: Resource, ...(Condition ? { Condition } : {}) };
+      const st = {
+        ...rest,
+        [notAction ? "NotAction" : "Action"]: Action,
+        [notResource ? "NotResource" : "Resource"]: Resource,
+        ...(Condition ? { Condition } : {}),
+      };
       return { statement: st, base };
     }),
 );
@@ -609,22 +627,30 @@ const extendedStatementArb: fc.Arbitrary<{ statement: object; base: [string, str
 function notResourceLacksValue(statements: object[], context: Context): boolean {
   const keys = new Set(Object.keys(context).map((k) => k.toLowerCase()));
   return statements.some((st) =>
-    [(st as { NotResource?: string | string[] }).NotResource ?? []].flat().some((r) =>
-      [...r.matchAll(/\$\{([^},']+)\}/g)].some((m) => !["*", "?", "$"].includes(m[1] as string) && !keys.has((m[1] as string).trim().toLowerCase())),
-    ),
+    [(st as { NotResource?: string | string[] }).NotResource ?? []]
+      .flat()
+      .some((r) =>
+        [...r.matchAll(/\$\{([^},']+)\}/g)].some((m) => !["*", "?", "$"].includes(m[1] as string) && !keys.has((m[1] as string).trim().toLowerCase())),
+      ),
   );
 }
 
-const DOLLAR_PAIRS: Array<[string, string]> = [["s3:GetObject", `${S3}bucket/$key`], ["s3:PutObject", `${S3}bucket/k$y`], ["dynamodb:GetItem", `${DDB}table/$T`]];
+const DOLLAR_PAIRS: Array<[string, string]> = [
+  ["s3:GetObject", `${S3}bucket/$key`],
+  ["s3:PutObject", `${S3}bucket/k$y`],
+  ["dynamodb:GetItem", `${DDB}table/$T`],
+];
 
-const extendedCaseArb = fc.tuple(fc.array(extendedStatementArb, { minLength: 1, maxLength: 4 }), fc.constantFrom(...CONTEXTS)).chain(([statements, context]) => {
-  const p = raw(...statements.map((s) => s.statement));
-  const request = fc.tuple(
-    fc.oneof(fc.constantFrom(...statements.map((s) => s.base)), fc.constantFrom(...PAIRS, ...DOLLAR_PAIRS)),
-    fc.constantFrom(...REQUEST_TIMES),
-  );
-  return fc.tuple(fc.constant(p), fc.constant(context), fc.array(request, { minLength: 4, maxLength: 8 }));
-});
+const extendedCaseArb = fc
+  .tuple(fc.array(extendedStatementArb, { minLength: 1, maxLength: 4 }), fc.constantFrom(...CONTEXTS))
+  .chain(([statements, context]) => {
+    const p = raw(...statements.map((s) => s.statement));
+    const request = fc.tuple(
+      fc.oneof(fc.constantFrom(...statements.map((s) => s.base)), fc.constantFrom(...PAIRS, ...DOLLAR_PAIRS)),
+      fc.constantFrom(...REQUEST_TIMES),
+    );
+    return fc.tuple(fc.constant(p), fc.constant(context), fc.array(request, { minLength: 4, maxLength: 8 }));
+  });
 
 // Shapes IAM rejects, each applied to one statement of an otherwise valid policy.
 const CORRUPTIONS: Array<(st: Record<string, unknown>) => Record<string, unknown>> = [

@@ -48,12 +48,8 @@ describe("evaluate: actions", () => {
 
   it("treats regex metacharacters in patterns literally", () => {
     expect(decide(policy(allow("s3:Get.bject", OBJ)), "s3:GetObject", OBJ)).toBe("ImplicitDeny");
-    expect(decide(policy(allow("s3:GetObject", "arn:aws:s3:::b.cket/(k)+")), "s3:GetObject", "arn:aws:s3:::bucket/kk")).toBe(
-      "ImplicitDeny",
-    );
-    expect(decide(policy(allow("s3:GetObject", "arn:aws:s3:::b.cket/(k)+")), "s3:GetObject", "arn:aws:s3:::b.cket/(k)+")).toBe(
-      "Allow",
-    );
+    expect(decide(policy(allow("s3:GetObject", "arn:aws:s3:::b.cket/(k)+")), "s3:GetObject", "arn:aws:s3:::bucket/kk")).toBe("ImplicitDeny");
+    expect(decide(policy(allow("s3:GetObject", "arn:aws:s3:::b.cket/(k)+")), "s3:GetObject", "arn:aws:s3:::b.cket/(k)+")).toBe("Allow");
   });
 
   it("accepts an array of actions (any may match); an empty list is not valid (Unknown)", () => {
@@ -74,16 +70,10 @@ describe("evaluate: resources", () => {
   });
 
   it("lets * span / and :, and ? match exactly one character", () => {
-    expect(decide(policy(allow("s3:GetObject", "arn:aws:s3:::bucket/*")), "s3:GetObject", "arn:aws:s3:::bucket/a/b:c")).toBe(
-      "Allow",
-    );
+    expect(decide(policy(allow("s3:GetObject", "arn:aws:s3:::bucket/*")), "s3:GetObject", "arn:aws:s3:::bucket/a/b:c")).toBe("Allow");
     expect(decide(policy(allow("dynamodb:GetItem", "arn:aws:dynamodb:*")), "dynamodb:GetItem", TABLE)).toBe("Allow");
-    expect(decide(policy(allow("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:*:table/?")), "dynamodb:GetItem", TABLE)).toBe(
-      "Allow",
-    );
-    expect(decide(policy(allow("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:*:table/?")), "dynamodb:GetItem", `${TABLE}2`)).toBe(
-      "ImplicitDeny",
-    );
+    expect(decide(policy(allow("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:*:table/?")), "dynamodb:GetItem", TABLE)).toBe("Allow");
+    expect(decide(policy(allow("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:*:table/?")), "dynamodb:GetItem", `${TABLE}2`)).toBe("ImplicitDeny");
     expect(decide(policy(allow("s3:GetObject", "*")), "s3:GetObject", OBJ)).toBe("Allow");
   });
 
@@ -247,9 +237,7 @@ describe("evaluate: conditions it cannot evaluate", () => {
   });
 
   it("does not matter when a known date test in the same statement already fails", () => {
-    const p = policy(
-      allow("s3:GetObject", OBJ, { Bool: { "aws:SecureTransport": "true" }, DateLessThan: { "aws:CurrentTime": EXPIRES } }),
-    );
+    const p = policy(allow("s3:GetObject", OBJ, { Bool: { "aws:SecureTransport": "true" }, DateLessThan: { "aws:CurrentTime": EXPIRES } }));
     expect(decide(p, "s3:GetObject", OBJ, NOW)).toBe("Unknown");
     expect(decide(p, "s3:GetObject", OBJ, "2026-11-27T11:00:00Z")).toBe("ImplicitDeny");
   });
@@ -274,12 +262,9 @@ describe("parseIamDate", () => {
     expect(parseIamDate(value)).toBe(ms);
   });
 
-  it.each(["2026-02-29", "2026-13-01T00:00:00Z", "2026-11-27T10:00:00", "2026-11-27T10:60:00Z", "x", "", true, 1.5])(
-    "rejects %j",
-    (value) => {
-      expect(parseIamDate(value)).toBeUndefined();
-    },
-  );
+  it.each(["2026-02-29", "2026-13-01T00:00:00Z", "2026-11-27T10:00:00", "2026-11-27T10:60:00Z", "x", "", true, 1.5])("rejects %j", (value) => {
+    expect(parseIamDate(value)).toBeUndefined();
+  });
 });
 
 describe("simulate", () => {
@@ -322,9 +307,7 @@ describe("simulate", () => {
 
   it("accepts an explicit Deny as denied", () => {
     const p = stampExpiry(policy(allow("s3:*", "*"), deny("s3:PutObject", "*")), EXPIRES);
-    expect(simulate(p, [{ action: "s3:GetObject", resource: OBJ }], times, [{ action: "s3:PutObject", resource: OBJ }]).ok).toBe(
-      true,
-    );
+    expect(simulate(p, [{ action: "s3:GetObject", resource: OBJ }], times, [{ action: "s3:PutObject", resource: OBJ }]).ok).toBe(true);
   });
 
   it("rejects bad times", () => {
@@ -365,12 +348,15 @@ describe("evaluate: NotAction and NotResource", () => {
   });
 
   it("NotAction and NotResource together, with a condition", () => {
-    const p = policy({
-      Effect: "Deny",
-      NotAction: "s3:GetObject",
-      NotResource: "arn:aws:s3:::public/*",
-      Condition: { DateGreaterThan: { "aws:CurrentTime": EXPIRES } },
-    } as unknown as Statement, allow("*", "*"));
+    const p = policy(
+      {
+        Effect: "Deny",
+        NotAction: "s3:GetObject",
+        NotResource: "arn:aws:s3:::public/*",
+        Condition: { DateGreaterThan: { "aws:CurrentTime": EXPIRES } },
+      } as unknown as Statement,
+      allow("*", "*"),
+    );
     expect(decide(p, "s3:PutObject", OBJ, "2026-11-27T11:00:00Z")).toBe("ExplicitDeny");
     expect(decide(p, "s3:PutObject", OBJ, NOW)).toBe("Allow");
     expect(decide(p, "s3:GetObject", OBJ, "2026-11-27T11:00:00Z")).toBe("Allow");
@@ -403,7 +389,10 @@ describe("evaluate: policies IAM would reject give Unknown for every request", (
   it.each(bad)("%s", (_name, st) => {
     // Beside a plain Allow: an invalid policy is not "the valid part of it".
     const p = { Version: "2012-10-17", Statement: [allow("*", "*"), st] } as unknown as PolicyDocument;
-    for (const [action, resource] of [["s3:GetObject", OBJ], ["dynamodb:GetItem", TABLE]] as const) {
+    for (const [action, resource] of [
+      ["s3:GetObject", OBJ],
+      ["dynamodb:GetItem", TABLE],
+    ] as const) {
       const r = evaluate(p, { action, resource, currentTime: NOW });
       expect(r.decision).toBe("Unknown");
       expect(r.reason).toContain("Statement[1]");
@@ -433,9 +422,23 @@ describe("evaluate: policies IAM would reject give Unknown for every request", (
   });
 
   it("never throws and never allows under an invalid Deny (property over generated statements)", () => {
-    const junk = fc.oneof(fc.constant(undefined), fc.string({ maxLength: 6 }), fc.constantFrom("*", "s3:*", "arn:aws:s3:::bucket/*", "${aws:username}", "deny", "Allow", "Deny"), fc.array(fc.string({ maxLength: 4 }), { maxLength: 2 }), fc.integer(), fc.constant(null));
+    const junk = fc.oneof(
+      fc.constant(undefined),
+      fc.string({ maxLength: 6 }),
+      fc.constantFrom("*", "s3:*", "arn:aws:s3:::bucket/*", "${aws:username}", "deny", "Allow", "Deny"),
+      fc.array(fc.string({ maxLength: 4 }), { maxLength: 2 }),
+      fc.integer(),
+      fc.constant(null),
+    );
     const statementArb = fc.record(
-      { Effect: junk, Action: junk, NotAction: junk, Resource: junk, NotResource: junk, Condition: fc.oneof(fc.constant(undefined), fc.object({ maxDepth: 2 })) },
+      {
+        Effect: junk,
+        Action: junk,
+        NotAction: junk,
+        Resource: junk,
+        NotResource: junk,
+        Condition: fc.oneof(fc.constant(undefined), fc.object({ maxDepth: 2 })),
+      },
       { requiredKeys: [] },
     );
     fc.assert(
@@ -526,7 +529,10 @@ describe("evaluate: policy variables", () => {
 describe("evaluate: String, Bool and Null conditions from the request context", () => {
   const LIST = (c: Condition): PolicyDocument => policy(allow("s3:ListBucket", BUCKET, c));
   const list = (p: PolicyDocument, context?: Record<string, string | string[]>): string =>
-    evaluate(p, context ? { action: "s3:ListBucket", resource: BUCKET, currentTime: NOW, context } : { action: "s3:ListBucket", resource: BUCKET, currentTime: NOW }).decision;
+    evaluate(
+      p,
+      context ? { action: "s3:ListBucket", resource: BUCKET, currentTime: NOW, context } : { action: "s3:ListBucket", resource: BUCKET, currentTime: NOW },
+    ).decision;
 
   it("StringLike with wildcards; a missing key matches no value", () => {
     const p = LIST({ StringLike: { "s3:prefix": ["2026/11/*", "shared/"] } });
@@ -591,7 +597,11 @@ describe("evaluate: String, Bool and Null conditions from the request context", 
   it("simulate passes a check's context on", () => {
     const p = stampExpiry(LIST({ StringLike: { "s3:prefix": "2026/*" } }), EXPIRES);
     const times = { before: NOW, after: "2026-11-27T10:00:01Z" };
-    expect(simulate(p, [{ action: "s3:ListBucket", resource: BUCKET, context: { "s3:prefix": "2026/11/" } }], times, [{ action: "s3:ListBucket", resource: BUCKET, context: { "s3:prefix": "2025/" } }]).ok).toBe(true);
+    expect(
+      simulate(p, [{ action: "s3:ListBucket", resource: BUCKET, context: { "s3:prefix": "2026/11/" } }], times, [
+        { action: "s3:ListBucket", resource: BUCKET, context: { "s3:prefix": "2025/" } },
+      ]).ok,
+    ).toBe(true);
     expect(simulate(p, [{ action: "s3:ListBucket", resource: BUCKET }], times, []).failures[0]?.got).toBe("Unknown");
   });
 });

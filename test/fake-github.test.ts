@@ -8,7 +8,16 @@ import { Octokit } from "@octokit/rest";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFakeGitHub, type FakeGitHub } from "./support/fake-github.js";
-import { issueCommentCreated, issuesEdited, issuesOpened, pullRequestEvent, pullRequestReviewSubmitted, sendWebhook, sign, WebhookClient } from "./support/webhooks.js";
+import {
+  issueCommentCreated,
+  issuesEdited,
+  issuesOpened,
+  pullRequestEvent,
+  pullRequestReviewSubmitted,
+  sendWebhook,
+  sign,
+  WebhookClient,
+} from "./support/webhooks.js";
 
 // STACK.md: the object form of ProbotOctokit.defaults loses `throttle.enabled` (probot#2039);
 // the function form keeps it, so requests are not spaced out by the throttling plugin.
@@ -109,7 +118,12 @@ describe("contents", () => {
       ["link.md", "symlink"],
     ]);
     const { data: root } = await gh.rest.repos.getContent({ owner: OWNER, repo: NAME, path: "" });
-    expect((root as { name: string; type: string }[]).map((e) => `${e.type}:${e.name}`)).toEqual(["dir:.github", "file:README.md", "dir:access-requests", "dir:docs"]);
+    expect((root as { name: string; type: string }[]).map((e) => `${e.type}:${e.name}`)).toEqual([
+      "dir:.github",
+      "file:README.md",
+      "dir:access-requests",
+      "dir:docs",
+    ]);
     // a link to a file in the repo answers with the file; any other link with the link itself
     const { data: viaLink } = await gh.rest.repos.getContent({ owner: OWNER, repo: NAME, path: "docs/link.md" });
     expect((viaLink as { path: string; type: string }).path).toBe("README.md");
@@ -125,7 +139,13 @@ describe("contents", () => {
 
   it("writes with compare-and-swap on the blob sha: 422 without sha, 409 on a stale sha", async () => {
     const path = "access-requests/prod/2026/1-x.yaml";
-    const created = await gh.rest.repos.createOrUpdateFileContents({ owner: OWNER, repo: NAME, path, message: "Create 1-x\n\nRequest-Id: 1-x", content: b64("status: proposed\n") });
+    const created = await gh.rest.repos.createOrUpdateFileContents({
+      owner: OWNER,
+      repo: NAME,
+      path,
+      message: "Create 1-x\n\nRequest-Id: 1-x",
+      content: b64("status: proposed\n"),
+    });
     expect(created.status).toBe(201);
     const sha1 = created.data.content?.sha as string;
     expect(fake.readFile(REPO, path)).toBe("status: proposed\n");
@@ -135,7 +155,14 @@ describe("contents", () => {
     expect(missing.status).toBe(422);
     expect(missing.message).toMatch(/"sha" wasn't supplied/);
 
-    const updated = await gh.rest.repos.createOrUpdateFileContents({ owner: OWNER, repo: NAME, path, message: "Activate 1-x\n\nRequest-Id: 1-x\nApproved-By: bob", content: b64("status: active\n"), sha: sha1 });
+    const updated = await gh.rest.repos.createOrUpdateFileContents({
+      owner: OWNER,
+      repo: NAME,
+      path,
+      message: "Activate 1-x\n\nRequest-Id: 1-x\nApproved-By: bob",
+      content: b64("status: active\n"),
+      sha: sha1,
+    });
     expect(updated.status).toBe(200);
     const stale = await status(gh.rest.repos.createOrUpdateFileContents({ owner: OWNER, repo: NAME, path, message: "m", content: b64("x"), sha: sha1 }));
     expect(stale.status).toBe(409);
@@ -151,16 +178,21 @@ describe("contents", () => {
     expect(del.status).toBe(409);
     await gh.rest.repos.deleteFile({ owner: OWNER, repo: NAME, path, message: "rm", sha: updated.data.content?.sha as string });
     expect(fake.readFile(REPO, path)).toBeUndefined();
-    expect((await status(gh.rest.repos.createOrUpdateFileContents({ owner: OWNER, repo: NAME, path, message: "m", content: b64("x"), branch: "ghost" }))).status).toBe(404);
+    expect(
+      (await status(gh.rest.repos.createOrUpdateFileContents({ owner: OWNER, repo: NAME, path, message: "m", content: b64("x"), branch: "ghost" }))).status,
+    ).toBe(404);
     // GitHub ignores a sha for a path that does not exist
-    expect((await gh.rest.repos.createOrUpdateFileContents({ owner: OWNER, repo: NAME, path, message: "again", content: b64("y"), sha: sha1 })).status).toBe(201);
+    expect((await gh.rest.repos.createOrUpdateFileContents({ owner: OWNER, repo: NAME, path, message: "again", content: b64("y"), sha: sha1 })).status).toBe(
+      201,
+    );
   });
 });
 
 describe("concurrency and time", () => {
   it("lets exactly one of two concurrent writers with the same sha win", async () => {
     const sha = fake.fileSha(REPO, "README.md") as string;
-    const write = (text: string) => gh.rest.repos.createOrUpdateFileContents({ owner: OWNER, repo: NAME, path: "README.md", message: text, content: b64(text), sha });
+    const write = (text: string) =>
+      gh.rest.repos.createOrUpdateFileContents({ owner: OWNER, repo: NAME, path: "README.md", message: text, content: b64(text), sha });
     const results = await Promise.allSettled([write("one"), write("two")]);
     expect(results.map((r) => (r.status === "fulfilled" ? r.value.status : (r.reason as { status: number }).status)).sort()).toEqual([200, 409]);
     expect(fake.commits(REPO, { path: "README.md" })).toHaveLength(2);
@@ -180,7 +212,11 @@ describe("concurrency and time", () => {
       const changes = timed.editIssue("o/r", n, { body: "new" });
       expect(changes).toEqual({ body: { from: "old" } });
       const edited = issuesEdited(timed, "o/r", n, { changes });
-      expect(edited.payload).toMatchObject({ action: "edited", changes: { body: { from: "old" } }, issue: { body: "new", updated_at: "2026-03-01T10:00:00Z" } });
+      expect(edited.payload).toMatchObject({
+        action: "edited",
+        changes: { body: { from: "old" } },
+        issue: { body: "new", updated_at: "2026-03-01T10:00:00Z" },
+      });
     } finally {
       await timed.close();
     }
@@ -196,13 +232,38 @@ describe("branches, pull requests, reviews, merge", () => {
     expect((await gh.rest.git.getRef({ owner: OWNER, repo: NAME, ref: "heads/jit/1-x" })).data.object.sha).toBe(main);
 
     const reqPath = "access-requests/prod/2026/1-x.yaml";
-    await gh.rest.repos.createOrUpdateFileContents({ owner: OWNER, repo: NAME, path: reqPath, branch: "jit/1-x", message: "Propose 1-x", content: b64("v: 1\n") });
-    fake.commitFiles(REPO, "jit/1-x", { "README.md": "# access (edited)\n", "docs/dangling": null, "access-requests/NOTES.md": "requests live here\n", "access-requests/README.md": null }, { author: "mallory", message: "sneak" });
+    await gh.rest.repos.createOrUpdateFileContents({
+      owner: OWNER,
+      repo: NAME,
+      path: reqPath,
+      branch: "jit/1-x",
+      message: "Propose 1-x",
+      content: b64("v: 1\n"),
+    });
+    fake.commitFiles(
+      REPO,
+      "jit/1-x",
+      { "README.md": "# access (edited)\n", "docs/dangling": null, "access-requests/NOTES.md": "requests live here\n", "access-requests/README.md": null },
+      { author: "mallory", message: "sneak" },
+    );
     const issueNo = fake.openIssue(REPO, { user: "alice", title: "Access please" });
 
-    const { data: pr } = await gh.rest.pulls.create({ owner: OWNER, repo: NAME, head: "jit/1-x", base: "main", title: "Access request #1", body: `For #${issueNo} (not closing it)\n\nCloses #${issueNo}` });
+    const { data: pr } = await gh.rest.pulls.create({
+      owner: OWNER,
+      repo: NAME,
+      head: "jit/1-x",
+      base: "main",
+      title: "Access request #1",
+      body: `For #${issueNo} (not closing it)\n\nCloses #${issueNo}`,
+    });
     expect(pr.number).toBe(issueNo + 1); // issues and PRs share the number sequence
-    expect(pr).toMatchObject({ state: "open", merged: false, mergeable: true, head: { ref: "jit/1-x", sha: fake.branchSha(REPO, "jit/1-x") }, base: { ref: "main", sha: main } });
+    expect(pr).toMatchObject({
+      state: "open",
+      merged: false,
+      mergeable: true,
+      head: { ref: "jit/1-x", sha: fake.branchSha(REPO, "jit/1-x") },
+      base: { ref: "main", sha: main },
+    });
     const dup = await status(gh.rest.pulls.create({ owner: OWNER, repo: NAME, head: "jit/1-x", base: "main", title: "again" }));
     expect(dup.status).toBe(422);
     expect(dup.message).toMatch(/A pull request already exists for acme:jit\/1-x/);
@@ -219,7 +280,9 @@ describe("branches, pull requests, reviews, merge", () => {
     expect(files.find((f) => f.status === "added")?.sha).toBe(fake.fileSha(REPO, reqPath, "jit/1-x"));
 
     await gh.rest.pulls.requestReviewers({ owner: OWNER, repo: NAME, pull_number: pr.number, reviewers: ["bob"] });
-    expect((await status(gh.rest.pulls.requestReviewers({ owner: OWNER, repo: NAME, pull_number: pr.number, reviewers: ["jit-access[bot]"] }))).status).toBe(422);
+    expect((await status(gh.rest.pulls.requestReviewers({ owner: OWNER, repo: NAME, pull_number: pr.number, reviewers: ["jit-access[bot]"] }))).status).toBe(
+      422,
+    );
     const oldHead = pr.head.sha;
     await asBob.rest.pulls.createReview({ owner: OWNER, repo: NAME, pull_number: pr.number, event: "APPROVE" });
     fake.commitFiles(REPO, "jit/1-x", { [reqPath]: "v: 2\n" }, { author: "alice", message: "widen" });
@@ -343,7 +406,10 @@ describe("base.sha and merge methods, as GitHub reports them", () => {
       const last = git.commit(merged)!;
       const first = git.commit(last.parents[0]!)!;
       expect(first.parents).toEqual([tip]);
-      for (const [replayed, original] of [[first, git.commit(c1)!], [last, git.commit(c2)!]] as const) {
+      for (const [replayed, original] of [
+        [first, git.commit(c1)!],
+        [last, git.commit(c2)!],
+      ] as const) {
         expect(replayed.sha).not.toBe(original.sha);
         expect(replayed.author).toEqual(original.author);
         expect(replayed.message).toBe(original.message);
@@ -405,10 +471,21 @@ describe("check runs, teams, permissions", () => {
     const head = fake.branchSha(REPO, "main");
     const { data: run } = await gh.rest.checks.create({ owner: OWNER, repo: NAME, name: "jit-access/validate", head_sha: head, status: "in_progress" });
     expect(run).toMatchObject({ status: "in_progress", conclusion: null, app: { slug: "jit-access" } });
-    await gh.rest.checks.update({ owner: OWNER, repo: NAME, check_run_id: run.id, conclusion: "failure", output: { title: "Blocked", summary: "iam:PassRole on *", text: "details" } });
+    await gh.rest.checks.update({
+      owner: OWNER,
+      repo: NAME,
+      check_run_id: run.id,
+      conclusion: "failure",
+      output: { title: "Blocked", summary: "iam:PassRole on *", text: "details" },
+    });
     const { data: list } = await gh.rest.checks.listForRef({ owner: OWNER, repo: NAME, ref: "main" });
     expect(list.total_count).toBe(1);
-    expect(list.check_runs[0]).toMatchObject({ name: "jit-access/validate", status: "completed", conclusion: "failure", output: { title: "Blocked", summary: "iam:PassRole on *", text: "details" } });
+    expect(list.check_runs[0]).toMatchObject({
+      name: "jit-access/validate",
+      status: "completed",
+      conclusion: "failure",
+      output: { title: "Blocked", summary: "iam:PassRole on *", text: "details" },
+    });
     expect(fake.checkRuns(REPO, { ref: head })[0]?.conclusion).toBe("failure");
     expect((await status(gh.rest.checks.create({ owner: OWNER, repo: NAME, name: "x", head_sha: "0".repeat(40) }))).status).toBe(422);
     expect((await status(asBob.rest.checks.create({ owner: OWNER, repo: NAME, name: "x", head_sha: head }))).status).toBe(403);
@@ -508,13 +585,27 @@ describe("webhooks into a real Probot server", () => {
     const pr = fake.openPull(REPO, { user: "jit-access[bot]", head: "jit/2-y", title: "Access request #1" });
     const reviewId = fake.addReview(REPO, pr, { user: "bob", state: "APPROVED" });
     const review = pullRequestReviewSubmitted(fake, REPO, pr, reviewId);
-    expect(review.payload).toMatchObject({ action: "submitted", review: { state: "approved", user: { login: "bob" } }, installation: { id: fake.app.installationId }, sender: { login: "bob" } });
+    expect(review.payload).toMatchObject({
+      action: "submitted",
+      review: { state: "approved", user: { login: "bob" } },
+      installation: { id: fake.app.installationId },
+      sender: { login: "bob" },
+    });
     const mergeSha = fake.mergePull(REPO, pr, { user: "bob" });
     const closed = pullRequestEvent(fake, REPO, pr, "closed");
-    expect(closed.payload).toMatchObject({ action: "closed", number: pr, pull_request: { merged: true, merge_commit_sha: mergeSha, head: { ref: "jit/2-y" } }, sender: { login: "bob" }, organization: { login: OWNER } });
+    expect(closed.payload).toMatchObject({
+      action: "closed",
+      number: pr,
+      pull_request: { merged: true, merge_commit_sha: mergeSha, head: { ref: "jit/2-y" } },
+      sender: { login: "bob" },
+      organization: { login: OWNER },
+    });
     const commentId = fake.addComment(REPO, pr, { user: "alice", body: "/revoke" });
     const comment = issueCommentCreated(fake, REPO, pr, commentId);
-    expect(comment.payload).toMatchObject({ issue: { number: pr, pull_request: { merged_at: expect.any(String) } }, comment: { body: "/revoke", user: { login: "alice" } } });
+    expect(comment.payload).toMatchObject({
+      issue: { number: pr, pull_request: { merged_at: expect.any(String) } },
+      comment: { body: "/revoke", user: { login: "alice" } },
+    });
     const hooks = new WebhookClient(url, "s3cret");
     for (const e of [review, closed, comment]) expect((await hooks.send(e)).status).toBe(200);
     expect(handled).toEqual(["pull_request_review:true", "pull_request:true", "issue_comment:true"]);

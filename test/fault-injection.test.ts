@@ -182,7 +182,8 @@ function checkInvariants(tracked: Tracked[], interrupted: Set<string>, step: str
     if (statusOnMain(file) !== "active" || ending.has(id)) continue;
     const expires = /^ {2}expires_at: '?([^'\n]+)'?$/m.exec(h.github.readFile(REPO, file, "main") ?? "")?.[1];
     if (expires && Date.parse(expires) <= h.clock.now.getTime()) continue;
-    if (!jitAttachments(h.aws).some((l) => l.endsWith(`/jit-${id}`))) throw new Error(`after ${step}: the record of ${id} is active until ${expires} but AWS holds no attachment`);
+    if (!jitAttachments(h.aws).some((l) => l.endsWith(`/jit-${id}`)))
+      throw new Error(`after ${step}: the record of ${id} is active until ${expires} but AWS holds no attachment`);
   }
   // 2 + 3. one record commit per state change
   for (const [id, file] of byId) {
@@ -203,7 +204,8 @@ function checkInvariants(tracked: Tracked[], interrupted: Set<string>, step: str
       if (commits.length) throw new Error(`${ctx}: commits without a file`);
       continue;
     }
-    if (commits.length !== 1 + grants + closes + refusals) throw new Error(`${ctx}: ${commits.length} commits for ${grants} grant(s), ${closes} close(s) and ${refusals} refusal(s) plus the proposal`);
+    if (commits.length !== 1 + grants + closes + refusals)
+      throw new Error(`${ctx}: ${commits.length} commits for ${grants} grant(s), ${closes} close(s) and ${refusals} refusal(s) plus the proposal`);
     const expected = closes ? ["expired", "revoked"] : grants ? ["active"] : refusals ? ["rejected", "failed"] : ["proposed"];
     if (!expected.includes(status)) throw new Error(`${ctx}: status ${status} does not match its commits`);
     if (closes && grants !== 1) throw new Error(`${ctx}: closed without a grant`);
@@ -249,7 +251,10 @@ async function runPlan(p: Plan): Promise<void> {
         const issue = h.github.openIssue(REPO, { user: l.requester, title, body: issueBody({ duration: "1h" }), labels: ["access-request"] });
         const id = `${issue}-reports`;
         const file = `access-requests/prod/2026/${id}.yaml`;
-        const text = proposedText.replace("id: 1-reports", `id: ${id}`).replace("requester: alice", `requester: ${l.requester}`).replace("from issue #1.", `from issue #${issue}.`);
+        const text = proposedText
+          .replace("id: 1-reports", `id: ${id}`)
+          .replace("requester: alice", `requester: ${l.requester}`)
+          .replace("from issue #1.", `from issue #${issue}.`);
         h.github.commitFiles(REPO, `jit/${id}`, { [file]: text }, { author: l.requester, message: `propose ${id}` });
         const pr = h.github.openPull(REPO, { user: l.requester, head: `jit/${id}`, title });
         t = { issue, pr, file, id };
@@ -317,7 +322,10 @@ async function runPlan(p: Plan): Promise<void> {
     const final = await sweepVia(h, CONFIG);
     checkInvariants(tracked, new Set(), "the final sweep");
     expect(final.failures, "final sweep failures").toEqual([]);
-    expect(jitResources(h.aws), `AWS after the final sweep (${JSON.stringify({ drift: final.plan.drift, pending: final.plan.pending, unattributed: final.plan.unattributed.map((u) => u.message), due: final.outcome?.due })})`).toEqual([]);
+    expect(
+      jitResources(h.aws),
+      `AWS after the final sweep (${JSON.stringify({ drift: final.plan.drift, pending: final.plan.pending, unattributed: final.plan.unattributed.map((u) => u.message), due: final.outcome?.due })})`,
+    ).toEqual([]);
     for (const t of tracked) if (t.file) expect(statusOnMain(t.file), `${t.id} after the final sweep`).not.toBe("active");
     expect(unhandled).toEqual([]);
   } finally {
@@ -342,7 +350,19 @@ describe("fault injection", () => {
   // Shrunk counterexamples of the properties above, kept as regular tests.
   const none = { aws: [], github: [] };
   const one = (l: Partial<Lifecycle>, rest: Partial<Plan> = {}): Plan => ({
-    requests: [{ viaIssue: true, requester: "carol", end: "merge", delivery: "once", redeliver: false, sweepDuringMerge: false, revoke: "no", faults: { intake: none, merge: none, revoke: none }, ...l }],
+    requests: [
+      {
+        viaIssue: true,
+        requester: "carol",
+        end: "merge",
+        delivery: "once",
+        redeliver: false,
+        sweepDuringMerge: false,
+        revoke: "no",
+        faults: { intake: none, merge: none, revoke: none },
+        ...l,
+      },
+    ],
     advance: "after",
     sweeps: 1,
     sweepFaults: none,
@@ -352,14 +372,65 @@ describe("fault injection", () => {
     await runPlan(one({ faults: { intake: { aws: [], github: [{ method: "*", nth: 1, status: 502 }] }, merge: none, revoke: none } }));
   });
   it("counterexample: a schedule left by a grant whose rollback failed is removed by the sweep once its time has passed", async () => {
-    await runPlan(one({ viaIssue: false, delivery: "concurrent", redeliver: true, faults: { intake: none, merge: { aws: [{ kind: "crash-after", at: 6, times: 1 }, { kind: "server-error", at: 7, times: 5 }], github: [{ method: "DELETE", nth: 5, status: 500 }, { method: "PUT", nth: 1, status: 500 }] }, revoke: none } }, { advance: "before", sweeps: 2 }));
+    await runPlan(
+      one(
+        {
+          viaIssue: false,
+          delivery: "concurrent",
+          redeliver: true,
+          faults: {
+            intake: none,
+            merge: {
+              aws: [
+                { kind: "crash-after", at: 6, times: 1 },
+                { kind: "server-error", at: 7, times: 5 },
+              ],
+              github: [
+                { method: "DELETE", nth: 5, status: 500 },
+                { method: "PUT", nth: 1, status: 500 },
+              ],
+            },
+            revoke: none,
+          },
+        },
+        { advance: "before", sweeps: 2 },
+      ),
+    );
   });
   it("counterexample: a rollback that meets a throttling burst is retried, so no access is left without a record", async () => {
-    await runPlan(one({ viaIssue: false, faults: { intake: none, merge: { aws: [{ kind: "throttle", at: 5, times: 5 }], github: [{ method: "PUT", nth: 1, status: 500 }] }, revoke: none } }));
+    await runPlan(
+      one({
+        viaIssue: false,
+        faults: { intake: none, merge: { aws: [{ kind: "throttle", at: 5, times: 5 }], github: [{ method: "PUT", nth: 1, status: 500 }] }, revoke: none },
+      }),
+    );
   });
 
   it("counterexample: a grant whose rollback cannot finish fails the delivery instead of answering 200 with access and no record", async () => {
-    await runPlan(one({ viaIssue: false, requester: "alice", revoke: "stranger", faults: { intake: none, merge: { aws: [{ kind: "lost-response", at: 8, times: 2 }, { kind: "crash", at: 8, times: 5 }], github: [] }, revoke: { aws: [{ kind: "crash", at: 10, times: 4 }], github: [{ method: "PATCH", nth: 12, status: 500 }, { method: "DELETE", nth: 12, status: 500 }] } } }));
+    await runPlan(
+      one({
+        viaIssue: false,
+        requester: "alice",
+        revoke: "stranger",
+        faults: {
+          intake: none,
+          merge: {
+            aws: [
+              { kind: "lost-response", at: 8, times: 2 },
+              { kind: "crash", at: 8, times: 5 },
+            ],
+            github: [],
+          },
+          revoke: {
+            aws: [{ kind: "crash", at: 10, times: 4 }],
+            github: [
+              { method: "PATCH", nth: 12, status: 500 },
+              { method: "DELETE", nth: 12, status: 500 },
+            ],
+          },
+        },
+      }),
+    );
   });
 
   // Found while writing the sweep-during-merge step: the sweep read the records, then listed AWS.
@@ -368,7 +439,12 @@ describe("fault injection", () => {
   it("a merge granted while a sweep is between reading records and listing AWS is not revoked as drift", async () => {
     reset();
     endingIds.clear();
-    const issue = h.github.openIssue(REPO, { user: "alice", title: "Access request: reports", body: issueBody({ duration: "1h" }), labels: ["access-request"] });
+    const issue = h.github.openIssue(REPO, {
+      user: "alice",
+      title: "Access request: reports",
+      body: issueBody({ duration: "1h" }),
+      labels: ["access-request"],
+    });
     const id = `${issue}-reports`;
     const file = `access-requests/prod/2026/${id}.yaml`;
     h.github.commitFiles(REPO, `jit/${id}`, { [file]: proposedText.replace("id: 1-reports", `id: ${id}`) }, { author: "alice", message: `propose ${id}` });
@@ -398,7 +474,18 @@ describe("fault injection", () => {
       },
     };
     const report = await runSweep(
-      { store: racing, config, grants: () => ({ ...grants, listManaged: async () => { const out = await grants.listManaged(); await mergeNow(); return out; } }) },
+      {
+        store: racing,
+        config,
+        grants: () => ({
+          ...grants,
+          listManaged: async () => {
+            const out = await grants.listManaged();
+            await mergeNow();
+            return out;
+          },
+        }),
+      },
       { now: h.clock.now, dryRun: false, reconcile: true, concurrency: 2 },
     );
     expect(report.outcome?.drift ?? []).toEqual([]);

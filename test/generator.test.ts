@@ -127,8 +127,20 @@ describe("generatePolicy", () => {
     expect(statement(r.policy, "S3ReadBucket").Resource).toEqual(["arn:aws:s3:::a-bucket"]);
     // Every bucket can be listed, but listing keys is limited to the prefix or key asked for; the whole bucket lists freely.
     expect(r.policy.Statement.filter((st) => st.Condition)).toEqual([
-      { Sid: "S3ListBucketPrefix", Effect: "Allow", Action: ["s3:ListBucket", "s3:ListBucketVersions"], Resource: ["arn:aws:s3:::b-bucket"], Condition: { StringLike: { "s3:prefix": ["in/", "in/*"] } } },
-      { Sid: "S3ListBucketPrefix2", Effect: "Allow", Action: ["s3:ListBucket", "s3:ListBucketVersions"], Resource: ["arn:aws:s3:::c-bucket"], Condition: { StringLike: { "s3:prefix": ["k.csv"] } } },
+      {
+        Sid: "S3ListBucketPrefix",
+        Effect: "Allow",
+        Action: ["s3:ListBucket", "s3:ListBucketVersions"],
+        Resource: ["arn:aws:s3:::b-bucket"],
+        Condition: { StringLike: { "s3:prefix": ["in/", "in/*"] } },
+      },
+      {
+        Sid: "S3ListBucketPrefix2",
+        Effect: "Allow",
+        Action: ["s3:ListBucket", "s3:ListBucketVersions"],
+        Resource: ["arn:aws:s3:::c-bucket"],
+        Condition: { StringLike: { "s3:prefix": ["k.csv"] } },
+      },
     ]);
     const unconditioned = r.policy.Statement.filter((st) => !st.Condition && (st.Action as string[]).includes("s3:ListBucket"));
     expect(unconditioned.flatMap((st) => st.Resource)).toEqual(["arn:aws:s3:::a-bucket"]);
@@ -136,11 +148,15 @@ describe("generatePolicy", () => {
 
   it("expands names of every service in the table to ARNs of the intended resource types", () => {
     const cases: Array<[string, string, string[]]> = [
-      ["dynamodb", "orders", [
-        `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/orders`,
-        `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/orders/index/*`,
-        `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/orders/stream/*`,
-      ]],
+      [
+        "dynamodb",
+        "orders",
+        [
+          `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/orders`,
+          `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/orders/index/*`,
+          `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/orders/stream/*`,
+        ],
+      ],
       ["ec2", "i-0abc1234def567890", [`arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0abc1234def567890`]],
       ["ec2", "ami-0abc1234", ["arn:aws:ec2:eu-west-1::image/ami-0abc1234"]],
       ["ec2", "vpce-0abc1234", [`arn:aws:ec2:eu-west-1:${ACCOUNT}:vpc-endpoint/vpce-0abc1234`]],
@@ -149,11 +165,15 @@ describe("generatePolicy", () => {
       ["lambda", "fn", [`arn:aws:lambda:eu-west-1:${ACCOUNT}:function:fn`, `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:fn:*`]],
       ["sqs", "q.fifo", [`arn:aws:sqs:eu-west-1:${ACCOUNT}:q.fifo`]],
       ["sns", "t", [`arn:aws:sns:eu-west-1:${ACCOUNT}:t`]],
-      ["logs", "/aws/x", [
-        `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/x`,
-        `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/x:*`,
-        `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/x:log-stream:*`,
-      ]],
+      [
+        "logs",
+        "/aws/x",
+        [
+          `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/x`,
+          `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/x:*`,
+          `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/x:log-stream:*`,
+        ],
+      ],
       ["cloudwatch", "dashboard/ops", [`arn:aws:cloudwatch::${ACCOUNT}:dashboard/ops`]],
       ["cloudwatch", "cpu", [`arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:cpu`]],
       ["kms", "alias/app", [`arn:aws:kms:eu-west-1:${ACCOUNT}:alias/app`]],
@@ -162,23 +182,35 @@ describe("generatePolicy", () => {
       ["ssm", "/a/b/", [`arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/a/b`, `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/a/b/*`]],
       ["ssm", "plain", [`arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/plain`]],
       ["ecr", "team/api", [`arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/team/api`]],
-      ["ecs", "service/web", [
-        `arn:aws:ecs:eu-west-1:${ACCOUNT}:service-deployment/default/web/*`,
-        `arn:aws:ecs:eu-west-1:${ACCOUNT}:service-revision/default/web/*`,
-        `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/default/web`,
-      ]],
+      [
+        "ecs",
+        "service/web",
+        [
+          `arn:aws:ecs:eu-west-1:${ACCOUNT}:service-deployment/default/web/*`,
+          `arn:aws:ecs:eu-west-1:${ACCOUNT}:service-revision/default/web/*`,
+          `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/default/web`,
+        ],
+      ],
       ["ecs", "task-definition/api:7", [`arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/api:7`]],
-      ["ecs", "cluster/prod", [
-        `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/prod`,
-        `arn:aws:ecs:eu-west-1:${ACCOUNT}:container-instance/prod/*`,
-        `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/prod/*`,
-        `arn:aws:ecs:eu-west-1:${ACCOUNT}:task/prod/*`,
-      ]],
-      ["states", "etl", [
-        `arn:aws:states:eu-west-1:${ACCOUNT}:execution:etl:*`,
-        `arn:aws:states:eu-west-1:${ACCOUNT}:express:etl:*:*`,
-        `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:etl`,
-      ]],
+      [
+        "ecs",
+        "cluster/prod",
+        [
+          `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/prod`,
+          `arn:aws:ecs:eu-west-1:${ACCOUNT}:container-instance/prod/*`,
+          `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/prod/*`,
+          `arn:aws:ecs:eu-west-1:${ACCOUNT}:task/prod/*`,
+        ],
+      ],
+      [
+        "states",
+        "etl",
+        [
+          `arn:aws:states:eu-west-1:${ACCOUNT}:execution:etl:*`,
+          `arn:aws:states:eu-west-1:${ACCOUNT}:express:etl:*:*`,
+          `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:etl`,
+        ],
+      ],
       ["states", "activity:approve", [`arn:aws:states:eu-west-1:${ACCOUNT}:activity:approve`]],
     ];
     for (const [service, name, arns] of cases) {
@@ -193,7 +225,12 @@ describe("generatePolicy", () => {
   // AWS authorizes on, and the ARN reads back as that type.
   it.each([
     ["rds", "snapshot:rds:orders-db-2026-11-27-03-10", `arn:aws:rds:eu-west-1:${ACCOUNT}:snapshot:rds:orders-db-2026-11-27-03-10`, "snapshot"],
-    ["rds", "cluster-snapshot:rds:aurora-2026-11-27-03-10", `arn:aws:rds:eu-west-1:${ACCOUNT}:cluster-snapshot:rds:aurora-2026-11-27-03-10`, "cluster-snapshot"],
+    [
+      "rds",
+      "cluster-snapshot:rds:aurora-2026-11-27-03-10",
+      `arn:aws:rds:eu-west-1:${ACCOUNT}:cluster-snapshot:rds:aurora-2026-11-27-03-10`,
+      "cluster-snapshot",
+    ],
     ["lambda", "resize:prod", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:resize:prod`, "function alias"],
     ["lambda", "resize:7", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:resize:7`, "function version"],
     ["lambda", "resize:$LATEST", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:resize:$LATEST`, "function version"],
@@ -216,7 +253,9 @@ describe("generatePolicy", () => {
   it("Session Manager on a bare instance id grants the session on the instance", () => {
     const r = gen([{ service: "ssm", actions: ["ssm:StartSession"], resources: ["i-0abc1234def567890"] }]);
     expect(r.problems).toEqual([]);
-    expect(r.policy.Statement).toEqual([{ Sid: "SSMWriteInstance", Effect: "Allow", Action: ["ssm:StartSession"], Resource: [`arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0abc1234def567890`] }]);
+    expect(r.policy.Statement).toEqual([
+      { Sid: "SSMWriteInstance", Effect: "Allow", Action: ["ssm:StartSession"], Resource: [`arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0abc1234def567890`] },
+    ]);
   });
 
   it("names only resource types that exist in the data", () => {
@@ -245,7 +284,10 @@ describe("generatePolicy", () => {
 
     for (const level of ["read", "write", "tagging", "permissions-management"] as const) {
       const r = gen([{ service: "s3", access: [level], resources: ["b"] }]);
-      expect(r.policy.Statement.filter((s) => s.Resource === "*"), level).toEqual([]);
+      expect(
+        r.policy.Statement.filter((s) => s.Resource === "*"),
+        level,
+      ).toEqual([]);
     }
   });
 
@@ -367,9 +409,17 @@ describe("generatePolicy", () => {
 
     it("an ARN that is no resource type of the service", () => {
       const p = problemsOf([{ service: "s3", access: ["read"], resources: [`arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/t`] }]);
-      expect(p).toEqual([{ code: "request.resource-wrong-service", path: "request[0].resources[0]", message: expect.stringContaining("is a dynamodb table, and no s3 action authorizes on it; move it to a request item with service: dynamodb") }]);
+      expect(p).toEqual([
+        {
+          code: "request.resource-wrong-service",
+          path: "request[0].resources[0]",
+          message: expect.stringContaining("is a dynamodb table, and no s3 action authorizes on it; move it to a request item with service: dynamodb"),
+        },
+      ]);
       const o = problemsOf([{ service: "s3", access: ["read"], resources: [`arn:aws:nosuch:eu-west-1:${ACCOUNT}:thing/t`] }]);
-      expect(o).toEqual([{ code: "request.resource-wrong-service", path: "request[0].resources[0]", message: expect.stringContaining("is not a s3 resource type") }]);
+      expect(o).toEqual([
+        { code: "request.resource-wrong-service", path: "request[0].resources[0]", message: expect.stringContaining("is not a s3 resource type") },
+      ]);
       const q = problemsOf([{ service: "s3", access: ["read"], resources: ["arn:aws:s3"] }]);
       expect(q[0]?.message).toContain("not a valid ARN");
     });
@@ -386,12 +436,16 @@ describe("generatePolicy", () => {
 
     it("an action of another service", () => {
       const p = problemsOf([{ service: "s3", actions: ["s3:GetObject", "dynamodb:GetItem"], resources: ["b"] }]);
-      expect(p).toEqual([{ code: "request.action-service-mismatch", path: "request[0].actions[1]", message: expect.stringContaining("belongs to dynamodb, not s3") }]);
+      expect(p).toEqual([
+        { code: "request.action-service-mismatch", path: "request[0].actions[1]", message: expect.stringContaining("belongs to dynamodb, not s3") },
+      ]);
     });
 
     it("an action outside the asked levels", () => {
       const p = problemsOf([{ service: "s3", access: ["read"], actions: ["s3:GetObject", "s3:PutObject"], resources: ["b"] }]);
-      expect(p).toEqual([{ code: "request.action-level-mismatch", path: "request[0].actions[1]", message: expect.stringContaining("s3:PutObject is a write action") }]);
+      expect(p).toEqual([
+        { code: "request.action-level-mismatch", path: "request[0].actions[1]", message: expect.stringContaining("s3:PutObject is a write action") },
+      ]);
     });
 
     it("an action that applies to none of the resources", () => {
@@ -422,7 +476,9 @@ describe("generatePolicy", () => {
 
     it("an unknown access level", () => {
       const p = problemsOf([{ service: "s3", access: ["read", "admin" as never], resources: ["b"] }]);
-      expect(p).toEqual([{ code: "request.unknown-access-level", path: "request[0].access[1]", message: expect.stringContaining('unknown access level "admin"') }]);
+      expect(p).toEqual([
+        { code: "request.unknown-access-level", path: "request[0].access[1]", message: expect.stringContaining('unknown access level "admin"') },
+      ]);
     });
 
     it("keeps going after a problem, and paths name the item", () => {
@@ -438,9 +494,7 @@ describe("generatePolicy", () => {
   });
 
   it("is fast after warm-up", () => {
-    const requests = goldenNames.map(
-      (name) => JSON.parse(readFileSync(join(GOLDEN, `${name}.request.json`), "utf8")) as GoldenRequest,
-    );
+    const requests = goldenNames.map((name) => JSON.parse(readFileSync(join(GOLDEN, `${name}.request.json`), "utf8")) as GoldenRequest);
     for (const r of requests) generatePolicy(catalogue, r.request, r.ctx);
     const rounds = 20;
     const start = performance.now();
@@ -454,15 +508,42 @@ describe("ARNs of another service's namespace", () => {
   const instance = `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0abc1234def567890`;
   // Everyday tasks whose resource lives in another namespace than the action's service.
   it.each([
-    ["Session Manager on an instance", { service: "ssm", actions: ["ssm:StartSession"], resources: [instance, `arn:aws:ssm:eu-west-1:${ACCOUNT}:document/SSM-SessionManagerRunShell`] }, "ssm:StartSession", [instance, `arn:aws:ssm:eu-west-1:${ACCOUNT}:document/SSM-SessionManagerRunShell`]],
-    ["Session Manager port forwarding with an AWS-owned document", { service: "ssm", actions: ["ssm:StartSession"], resources: [instance, "arn:aws:ssm:eu-west-1::document/AWS-StartPortForwardingSession"] }, "ssm:StartSession", [instance, "arn:aws:ssm:eu-west-1::document/AWS-StartPortForwardingSession"]],
-    ["EC2 Instance Connect", { service: "ec2-instance-connect", actions: ["ec2-instance-connect:SendSSHPublicKey"], resources: [instance] }, "ec2-instance-connect:SendSSHPublicKey", [instance]],
-    ["the RDS Data API on a cluster", { service: "rds-data", actions: ["rds-data:ExecuteStatement"], resources: [`arn:aws:rds:eu-west-1:${ACCOUNT}:cluster:orders`] }, "rds-data:ExecuteStatement", [`arn:aws:rds:eu-west-1:${ACCOUNT}:cluster:orders`]],
-    ["sts:AssumeRole on a role", { service: "sts", actions: ["sts:AssumeRole"], resources: [`arn:aws:iam::${ACCOUNT}:role/deploy`] }, "sts:AssumeRole", [`arn:aws:iam::${ACCOUNT}:role/deploy`]],
+    [
+      "Session Manager on an instance",
+      { service: "ssm", actions: ["ssm:StartSession"], resources: [instance, `arn:aws:ssm:eu-west-1:${ACCOUNT}:document/SSM-SessionManagerRunShell`] },
+      "ssm:StartSession",
+      [instance, `arn:aws:ssm:eu-west-1:${ACCOUNT}:document/SSM-SessionManagerRunShell`],
+    ],
+    [
+      "Session Manager port forwarding with an AWS-owned document",
+      { service: "ssm", actions: ["ssm:StartSession"], resources: [instance, "arn:aws:ssm:eu-west-1::document/AWS-StartPortForwardingSession"] },
+      "ssm:StartSession",
+      [instance, "arn:aws:ssm:eu-west-1::document/AWS-StartPortForwardingSession"],
+    ],
+    [
+      "EC2 Instance Connect",
+      { service: "ec2-instance-connect", actions: ["ec2-instance-connect:SendSSHPublicKey"], resources: [instance] },
+      "ec2-instance-connect:SendSSHPublicKey",
+      [instance],
+    ],
+    [
+      "the RDS Data API on a cluster",
+      { service: "rds-data", actions: ["rds-data:ExecuteStatement"], resources: [`arn:aws:rds:eu-west-1:${ACCOUNT}:cluster:orders`] },
+      "rds-data:ExecuteStatement",
+      [`arn:aws:rds:eu-west-1:${ACCOUNT}:cluster:orders`],
+    ],
+    [
+      "sts:AssumeRole on a role",
+      { service: "sts", actions: ["sts:AssumeRole"], resources: [`arn:aws:iam::${ACCOUNT}:role/deploy`] },
+      "sts:AssumeRole",
+      [`arn:aws:iam::${ACCOUNT}:role/deploy`],
+    ],
   ] as const)("%s", (_name, item, action, arns) => {
     const r = gen([item as unknown as RequestItem]);
     expect(r.problems).toEqual([]);
-    const granted = r.policy.Statement.filter((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]).includes(action)).flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]));
+    const granted = r.policy.Statement.filter((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]).includes(action)).flatMap((st) =>
+      Array.isArray(st.Resource) ? st.Resource : [st.Resource],
+    );
     expect([...granted].sort()).toEqual([...arns].sort());
   });
 
@@ -472,7 +553,22 @@ describe("ARNs of another service's namespace", () => {
     const fill = (format: string) =>
       format.replace(/\$\{([A-Za-z0-9]+)\}/g, (_, k: string) => (k === "Partition" ? "aws" : k === "Region" ? "eu-west-1" : k === "Account" ? ACCOUNT : "x1"));
     let checked = 0;
-    for (const service of ["ssm", "ec2-instance-connect", "rds-data", "sts", "ecs", "lambda", "states", "logs", "cloudwatch", "kms", "secretsmanager", "iam", "glue", "athena"]) {
+    for (const service of [
+      "ssm",
+      "ec2-instance-connect",
+      "rds-data",
+      "sts",
+      "ecs",
+      "lambda",
+      "states",
+      "logs",
+      "cloudwatch",
+      "kms",
+      "secretsmanager",
+      "iam",
+      "glue",
+      "athena",
+    ]) {
       for (const rt of catalogue.resourceTypesOf(service)) {
         const namespace = rt.arnFormat.split(":")[2];
         if (namespace === service) continue;
@@ -492,9 +588,21 @@ describe("ARNs of another service's namespace", () => {
 
   it("refuses a foreign ARN that no asked action can use, naming the item and the fix", () => {
     const p = gen([{ service: "ec2-instance-connect", access: ["read"], resources: [instance] }]).problems;
-    expect(p).toEqual([{ code: "request.no-actions", path: "request[0]", message: expect.stringContaining("read access on these ec2-instance-connect resources yields no actions") }]);
+    expect(p).toEqual([
+      {
+        code: "request.no-actions",
+        path: "request[0]",
+        message: expect.stringContaining("read access on these ec2-instance-connect resources yields no actions"),
+      },
+    ]);
     const q = gen([{ service: "sts", actions: ["sts:AssumeRole"], resources: [`arn:aws:s3:::reports`] }]).problems;
-    expect(q).toEqual([{ code: "request.resource-wrong-service", path: "request[0].resources[0]", message: expect.stringContaining("is a s3 bucket, and no sts action authorizes on it; move it to a request item with service: s3") }]);
+    expect(q).toEqual([
+      {
+        code: "request.resource-wrong-service",
+        path: "request[0].resources[0]",
+        message: expect.stringContaining("is a s3 bucket, and no sts action authorizes on it; move it to a request item with service: s3"),
+      },
+    ]);
   });
 });
 
@@ -508,7 +616,13 @@ describe("prefix requests list only under the prefix", () => {
   it("a prefix request gets StringLike s3:prefix on ListBucket", () => {
     const r = gen([{ service: "s3", access: ["read", "list"], resources: ["data-lake/incoming/2026/"] }]);
     expect(listGrants(r.policy, "data-lake")).toEqual([
-      { Sid: "S3ListBucketPrefix", Effect: "Allow", Action: LISTS, Resource: ["arn:aws:s3:::data-lake"], Condition: { StringLike: { "s3:prefix": ["incoming/2026/", "incoming/2026/*"] } } },
+      {
+        Sid: "S3ListBucketPrefix",
+        Effect: "Allow",
+        Action: LISTS,
+        Resource: ["arn:aws:s3:::data-lake"],
+        Condition: { StringLike: { "s3:prefix": ["incoming/2026/", "incoming/2026/*"] } },
+      },
     ]);
   });
 
@@ -535,34 +649,40 @@ describe("prefix requests list only under the prefix", () => {
       fc.constantFrom("alpha", "beta", "gamma"),
       fc.oneof(
         fc.constant({ kind: "bucket" as const, path: "" }),
-        fc.array(fc.constantFrom("a", "b", "2026", "x-y"), { minLength: 1, maxLength: 3 }).map((parts) => ({ kind: "prefix" as const, path: `${parts.join("/")}/` })),
+        fc
+          .array(fc.constantFrom("a", "b", "2026", "x-y"), { minLength: 1, maxLength: 3 })
+          .map((parts) => ({ kind: "prefix" as const, path: `${parts.join("/")}/` })),
         fc.array(fc.constantFrom("a", "b", "k.csv"), { minLength: 1, maxLength: 3 }).map((parts) => ({ kind: "key" as const, path: parts.join("/") })),
       ),
     );
     fc.assert(
-      fc.property(fc.array(arbResource, { minLength: 1, maxLength: 6 }), fc.subarray(["read", "list", "write"] as const, { minLength: 1 }), (resources, access) => {
-        const names = resources.map(([b, r]) => (r.kind === "bucket" ? b : `${b}/${r.path}`));
-        const r = gen([{ service: "s3", access: [...access], resources: names }]);
-        expect(r.problems).toEqual([]);
-        for (const bucket of new Set(resources.map(([b]) => b))) {
-          const mine = resources.filter(([b]) => b === bucket).map(([, x]) => x);
-          const grants = listGrants(r.policy, bucket);
-          if (!access.includes("list")) {
-            expect(grants).toEqual([]);
-            continue;
+      fc.property(
+        fc.array(arbResource, { minLength: 1, maxLength: 6 }),
+        fc.subarray(["read", "list", "write"] as const, { minLength: 1 }),
+        (resources, access) => {
+          const names = resources.map(([b, r]) => (r.kind === "bucket" ? b : `${b}/${r.path}`));
+          const r = gen([{ service: "s3", access: [...access], resources: names }]);
+          expect(r.problems).toEqual([]);
+          for (const bucket of new Set(resources.map(([b]) => b))) {
+            const mine = resources.filter(([b]) => b === bucket).map(([, x]) => x);
+            const grants = listGrants(r.policy, bucket);
+            if (!access.includes("list")) {
+              expect(grants).toEqual([]);
+              continue;
+            }
+            if (mine.some((x) => x.kind === "bucket")) {
+              expect(grants.map((g) => g.Condition)).toEqual([undefined]);
+            } else {
+              const expected = [...new Set(mine.flatMap((x) => (x.kind === "prefix" ? [x.path, `${x.path}*`] : [x.path])))].sort();
+              expect(grants).toHaveLength(1);
+              expect(grants[0]?.Condition).toEqual({ StringLike: { "s3:prefix": expected } });
+              expect(grants[0]?.Action).toEqual(LISTS);
+            }
           }
-          if (mine.some((x) => x.kind === "bucket")) {
-            expect(grants.map((g) => g.Condition)).toEqual([undefined]);
-          } else {
-            const expected = [...new Set(mine.flatMap((x) => (x.kind === "prefix" ? [x.path, `${x.path}*`] : [x.path])))].sort();
-            expect(grants).toHaveLength(1);
-            expect(grants[0]?.Condition).toEqual({ StringLike: { "s3:prefix": expected } });
-            expect(grants[0]?.Action).toEqual(LISTS);
-          }
-        }
-        // Only the listing actions ever carry the condition.
-        for (const st of r.policy.Statement.filter((x) => x.Condition)) expect(st.Action).toEqual(LISTS);
-      }),
+          // Only the listing actions ever carry the condition.
+          for (const st of r.policy.Statement.filter((x) => x.Condition)) expect(st.Action).toEqual(LISTS);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -588,7 +708,10 @@ describe("compressActions", () => {
 
   it("keeps statements with wildcards, Deny statements and short lists as they are", () => {
     expect(compressActions(catalogue, doc(["s3:GetObject", "s3:PutObject"]))).toEqual(doc(["s3:GetObject", "s3:PutObject"]));
-    const deny = { Version: "2012-10-17" as const, Statement: [{ Effect: "Deny" as const, Action: catalogue.expand("ec2:DescribeVpn*").map((a) => a.full), Resource: "*" }] };
+    const deny = {
+      Version: "2012-10-17" as const,
+      Statement: [{ Effect: "Deny" as const, Action: catalogue.expand("ec2:DescribeVpn*").map((a) => a.full), Resource: "*" }],
+    };
     expect(compressActions(catalogue, deny)).toEqual(deny);
   });
 
@@ -599,8 +722,17 @@ describe("compressActions", () => {
     const services = ["ec2", "s3", "iam", "dynamodb", "lambda", "ssm", "kms", "rds", "ecs", "logs", "cloudwatch", "sqs"];
     const arb = fc.constantFrom(...services).chain((service) => {
       const actions = catalogue.actionsOf(service);
-      const byLevel = fc.subarray(["read", "list", "write", "tagging", "permissions-management"]).map((levels) => actions.filter((a) => levels.includes(a.level)).map((a) => a.full));
-      return fc.tuple(fc.constant(service), fc.oneof(fc.subarray(actions.map((a) => a.full)), byLevel, byLevel.chain((xs) => fc.subarray(xs, { minLength: Math.floor(xs.length * 0.8) }))));
+      const byLevel = fc
+        .subarray(["read", "list", "write", "tagging", "permissions-management"])
+        .map((levels) => actions.filter((a) => levels.includes(a.level)).map((a) => a.full));
+      return fc.tuple(
+        fc.constant(service),
+        fc.oneof(
+          fc.subarray(actions.map((a) => a.full)),
+          byLevel,
+          byLevel.chain((xs) => fc.subarray(xs, { minLength: Math.floor(xs.length * 0.8) })),
+        ),
+      );
     });
     fc.assert(
       fc.property(arb, ([service, actions]) => {
@@ -619,13 +751,21 @@ describe("compressActions", () => {
 describe("companion permissions", () => {
   const config = testConfig({ aws: { accounts: { main: ACCOUNT }, region: "eu-west-1" } });
   const plan = (items: RequestItem[]) =>
-    planRequest(catalogue, { request: { version: 1, id: "1-t", requester: "alice", account: "main", duration: "1h", reason: "testing companions", request: items }, config, accountId: ACCOUNT, now: new Date("2026-11-27T09:00:00Z"), durationSeconds: 3600 });
+    planRequest(catalogue, {
+      request: { version: 1, id: "1-t", requester: "alice", account: "main", duration: "1h", reason: "testing companions", request: items },
+      config,
+      accountId: ACCOUNT,
+      now: new Date("2026-11-27T09:00:00Z"),
+      durationSeconds: 3600,
+    });
   const KEY = "1234abcd-12ab-34cd-56ef-1234567890ab";
   const grantedOn = (policy: { Statement: Statement[] }, action: string) =>
     policy.Statement.filter((st) => (st.Action as string[]).includes(action)).flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]));
 
   it("an ECR pull includes ecr:GetAuthorizationToken, and it is no credentials risk", () => {
-    const p = plan([{ service: "ecr", actions: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], resources: ["team/api"] }]);
+    const p = plan([
+      { service: "ecr", actions: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], resources: ["team/api"] },
+    ]);
     expect(p.verdict.errors).toEqual([]);
     expect(p.verdict.risk).toBe("low");
     expect(grantedOn(p.policy, "ecr:GetAuthorizationToken")).toEqual(["*"]);
@@ -633,12 +773,23 @@ describe("companion permissions", () => {
 
   it("a log read includes logs:DescribeLogStreams on the same log group only", () => {
     const r = gen([{ service: "logs", access: ["read"], resources: ["/aws/lambda/resize"] }]);
-    expect(grantedOn(r.policy, "logs:DescribeLogStreams")).toEqual([`arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/lambda/resize`, `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/lambda/resize:*`]);
+    expect(grantedOn(r.policy, "logs:DescribeLogStreams")).toEqual([
+      `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/lambda/resize`,
+      `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/lambda/resize:*`,
+    ]);
   });
 
   it("a named ECS service warns with the exact line, cluster filled in", () => {
     const r = gen([{ service: "ecs", access: ["read"], resources: ["service/prod/web"] }]);
-    expect(r.notes).toEqual([{ code: "request.companion-suggested", path: "request[0]", message: expect.stringContaining("add to request: - { service: ecs, actions: [ecs:ListTasks, ecs:DescribeTasks, ecs:DescribeTaskDefinition], resources: [prod] }") }]);
+    expect(r.notes).toEqual([
+      {
+        code: "request.companion-suggested",
+        path: "request[0]",
+        message: expect.stringContaining(
+          "add to request: - { service: ecs, actions: [ecs:ListTasks, ecs:DescribeTasks, ecs:DescribeTaskDefinition], resources: [prod] }",
+        ),
+      },
+    ]);
     expect(grantedOn(r.policy, "ecs:DescribeTasks")).toEqual([]);
   });
 
@@ -649,7 +800,9 @@ describe("companion permissions", () => {
       { service: "sns", actions: ["sns:Publish"], resources: ["alerts"] },
     ] as RequestItem[]) {
       const r = gen([item]);
-      expect(r.notes.map((n) => n.message).join("\n"), item.service).toContain("add to request: - { service: kms, actions: [kms:GenerateDataKey, kms:Decrypt], resources: [KEY_ID] } — KEY_ID is the key's id");
+      expect(r.notes.map((n) => n.message).join("\n"), item.service).toContain(
+        "add to request: - { service: kms, actions: [kms:GenerateDataKey, kms:Decrypt], resources: [KEY_ID] } — KEY_ID is the key's id",
+      );
       expect(grantedOn(r.policy, "kms:GenerateDataKey")).toEqual([]);
     }
   });

@@ -8,7 +8,9 @@ import { DANGEROUS_ACTIONS, DANGEROUS_COMBINATIONS, dangerousAction } from "../s
 import { TEST_ACCOUNT, testConfig, withServices } from "./support/config-fixtures.js";
 
 const catalogue = loadCatalogue();
-const GUARDRAIL_CODES = [...readFileSync(new URL("../docs/problem-codes.md", import.meta.url), "utf8").matchAll(/^\| `(guardrail\.[a-z-]+)` \|/gm)].map((m) => m[1]);
+const GUARDRAIL_CODES = [...readFileSync(new URL("../docs/problem-codes.md", import.meta.url), "utf8").matchAll(/^\| `(guardrail\.[a-z-]+)` \|/gm)].map(
+  (m) => m[1],
+);
 const ACCOUNT = TEST_ACCOUNT;
 const BUCKET = "arn:aws:s3:::reports";
 const OBJECTS = "arn:aws:s3:::reports/*";
@@ -80,20 +82,30 @@ describe("IAM grammar", () => {
 
   it("requires Effect Allow or Deny, case-sensitive", () => {
     const v = check(policy({ Effect: "allow", Action: "s3:GetObject", Resource: OBJECTS }));
-    expect(errorMatching(v, /Effect "allow" must be "Allow" or "Deny" \(it is case-sensitive\)/, "guardrail.effect-invalid").path).toBe("policy.Statement[0].Effect");
+    expect(errorMatching(v, /Effect "allow" must be "Allow" or "Deny" \(it is case-sensitive\)/, "guardrail.effect-invalid").path).toBe(
+      "policy.Statement[0].Effect",
+    );
   });
 
   it("requires Action and Resource to be strings or non-empty lists of strings", () => {
     expect(errorMatching(check(policy(allow([], OBJECTS))), /Action is an empty list/, "guardrail.element-invalid").path).toBe("policy.Statement[0].Action");
-    expect(errorMatching(check(policy(allow("s3:GetObject", { arn: 1 }))), /Resource must be a string or a list/, "guardrail.element-invalid").path).toBe("policy.Statement[0].Resource");
-    expect(errorMatching(check(policy(allow(["s3:GetObject", 7], OBJECTS))), /must be a string.*got 7/, "guardrail.action-syntax").path).toBe("policy.Statement[0].Action[1]");
-    expect(errorMatching(check(policy({ Effect: "Allow", Action: "s3:GetObject" })), /Resource is missing/, "guardrail.element-missing").path).toBe("policy.Statement[0].Resource");
+    expect(errorMatching(check(policy(allow("s3:GetObject", { arn: 1 }))), /Resource must be a string or a list/, "guardrail.element-invalid").path).toBe(
+      "policy.Statement[0].Resource",
+    );
+    expect(errorMatching(check(policy(allow(["s3:GetObject", 7], OBJECTS))), /must be a string.*got 7/, "guardrail.action-syntax").path).toBe(
+      "policy.Statement[0].Action[1]",
+    );
+    expect(errorMatching(check(policy({ Effect: "Allow", Action: "s3:GetObject" })), /Resource is missing/, "guardrail.element-missing").path).toBe(
+      "policy.Statement[0].Resource",
+    );
   });
 
   it("checks Sid: letters and digits, unique", () => {
     expect(check(policy(allow("s3:GetObject", OBJECTS, { Sid: "ReadReports1" }))).ok).toBe(true);
     const spaced = check(policy(allow("s3:GetObject", OBJECTS, { Sid: "Read reports" })));
-    expect(errorMatching(spaced, /Sid "Read reports" must be 1-128 letters and digits only \(character U\+0020/, "guardrail.sid-invalid").path).toBe("policy.Statement[0].Sid");
+    expect(errorMatching(spaced, /Sid "Read reports" must be 1-128 letters and digits only \(character U\+0020/, "guardrail.sid-invalid").path).toBe(
+      "policy.Statement[0].Sid",
+    );
     const dup = check(policy(allow("s3:GetObject", OBJECTS, { Sid: "A" }), allow("s3:ListBucket", BUCKET, { Sid: "A" })));
     expect(errorMatching(dup, /also used by policy.Statement\[0\]/, "guardrail.sid-duplicate").path).toBe("policy.Statement[1].Sid");
   });
@@ -119,17 +131,30 @@ describe("IAM grammar", () => {
 
   it("accepts well-formed conditions and refuses malformed ones", () => {
     const good = allow("s3:GetObject", OBJECTS, {
-      Condition: { "ForAnyValue:StringLike": { "s3:prefix": ["a/*", "b/*"] }, Bool: { "aws:SecureTransport": true }, DateLessThanIfExists: { "aws:CurrentTime": "2030-01-01T00:00:00Z" } },
+      Condition: {
+        "ForAnyValue:StringLike": { "s3:prefix": ["a/*", "b/*"] },
+        Bool: { "aws:SecureTransport": true },
+        DateLessThanIfExists: { "aws:CurrentTime": "2030-01-01T00:00:00Z" },
+      },
     });
     expect(check(policy(good)).ok).toBe(true);
     const badOp = check(policy(allow("s3:GetObject", OBJECTS, { Condition: { StringEqualz: { "aws:SourceIp": "x" } } })));
-    expect(errorMatching(badOp, /"StringEqualz" is not an IAM condition operator/, "guardrail.condition-operator").path).toBe("policy.Statement[0].Condition.StringEqualz");
+    expect(errorMatching(badOp, /"StringEqualz" is not an IAM condition operator/, "guardrail.condition-operator").path).toBe(
+      "policy.Statement[0].Condition.StringEqualz",
+    );
     const nested = check(policy(allow("s3:GetObject", OBJECTS, { Condition: { StringEquals: { "aws:SourceVpc": { deep: 1 } } } })));
-    expect(errorMatching(nested, /condition values must be strings, numbers or booleans/, "guardrail.condition-value").path).toBe('policy.Statement[0].Condition.StringEquals["aws:SourceVpc"]');
+    expect(errorMatching(nested, /condition values must be strings, numbers or booleans/, "guardrail.condition-value").path).toBe(
+      'policy.Statement[0].Condition.StringEquals["aws:SourceVpc"]',
+    );
   });
 
   it("grammar-checks Deny statements too, but lets them be broad", () => {
-    const broadDeny = policy(allow("s3:GetObject", OBJECTS), { Effect: "Deny", Action: "*", Resource: "arn:aws:s3:*:*:*", Condition: { Bool: { "aws:SecureTransport": false } } });
+    const broadDeny = policy(allow("s3:GetObject", OBJECTS), {
+      Effect: "Deny",
+      Action: "*",
+      Resource: "arn:aws:s3:*:*:*",
+      Condition: { Bool: { "aws:SecureTransport": false } },
+    });
     expect(check(broadDeny).ok).toBe(true);
     const deniedIam = policy(allow("s3:GetObject", OBJECTS), { Effect: "Deny", Action: "iam:*", Resource: "*" });
     expect(check(deniedIam).ok).toBe(true); // iam is not in allowed_services, but a Deny only narrows
@@ -157,7 +182,9 @@ describe("every action exists", () => {
   });
 
   it("refuses a wildcard that matches nothing", () => {
-    expect(errorMatching(check(policy(allow("s3:Frobnicate*", OBJECTS))), /matches no action of s3/, "guardrail.unknown-action").path).toBe("policy.Statement[0].Action");
+    expect(errorMatching(check(policy(allow("s3:Frobnicate*", OBJECTS))), /matches no action of s3/, "guardrail.unknown-action").path).toBe(
+      "policy.Statement[0].Action",
+    );
   });
 
   it('refuses Action "*" with the number of actions it grants', () => {
@@ -170,13 +197,17 @@ describe("every action exists", () => {
 
   it("refuses iam:* (service wildcard)", () => {
     const v = check(policy(allow(["iam:*"], "*")), { config: WITH_IAM });
-    expect(errorMatching(v, /"iam:\*" grants every iam action: the wildcard grants 1\d\d actions incl\. iam:/, "guardrail.wildcard-action").path).toBe("policy.Statement[0].Action[0]");
+    expect(errorMatching(v, /"iam:\*" grants every iam action: the wildcard grants 1\d\d actions incl\. iam:/, "guardrail.wildcard-action").path).toBe(
+      "policy.Statement[0].Action[0]",
+    );
     expect(v.risk).toBe("high");
   });
 
   it("refuses s3:* on *", () => {
     const v = check(policy(allow("s3:*", "*")));
-    expect(errorMatching(v, /"s3:\*" grants every s3 action: the wildcard grants \d+ actions incl\./, "guardrail.wildcard-action").path).toBe("policy.Statement[0].Action");
+    expect(errorMatching(v, /"s3:\*" grants every s3 action: the wildcard grants \d+ actions incl\./, "guardrail.wildcard-action").path).toBe(
+      "policy.Statement[0].Action",
+    );
   });
 
   it("judges a narrower wildcard by what it expands to, with a warning", () => {
@@ -185,12 +216,18 @@ describe("every action exists", () => {
     expect(v.warnings[0]?.message).toMatch(/"s3:GetObjectV\*" expands to \d+ actions \(s3:GetObjectVersion/);
     // ...and its expansion is what the other rules see
     const w = check(policy(allow("s3:Delete*", OBJECTS)), { config: testConfig({ denied_actions: ["s3:DeleteObject"] }) });
-    expect(errorMatching(w, /"s3:Delete\*" grants s3:DeleteObject, which is forbidden by denied_actions/, "guardrail.denied-action").path).toBe("policy.Statement[0].Action");
+    expect(errorMatching(w, /"s3:Delete\*" grants s3:DeleteObject, which is forbidden by denied_actions/, "guardrail.denied-action").path).toBe(
+      "policy.Statement[0].Action",
+    );
   });
 
   it("names a Cyrillic look-alike character (s3:GetObjеct)", () => {
     const v = check(policy(allow(["s3:GetObj\u0435ct"], OBJECTS)));
-    const e = errorMatching(v, /contains non-ASCII character U\+0435 at position 10.*look-alike.*did you mean "s3:GetObject"\?/, "guardrail.lookalike-character");
+    const e = errorMatching(
+      v,
+      /contains non-ASCII character U\+0435 at position 10.*look-alike.*did you mean "s3:GetObject"\?/,
+      "guardrail.lookalike-character",
+    );
     expect(e.path).toBe("policy.Statement[0].Action[0]");
   });
 
@@ -200,16 +237,24 @@ describe("every action exists", () => {
   });
 
   it("refuses whitespace, a wildcard service and malformed names", () => {
-    expect(errorMatching(check(policy(allow("s3:GetObject ", OBJECTS))), /whitespace or a control character \(U\+0020\)/, "guardrail.control-character").path).toBe("policy.Statement[0].Action");
-    expect(errorMatching(check(policy(allow("s*:GetObject", OBJECTS))), /wildcard in the service prefix/, "guardrail.wildcard-service").path).toBe("policy.Statement[0].Action");
-    expect(errorMatching(check(policy(allow("GetObject", OBJECTS))), /is not an IAM action; write service:ActionName/, "guardrail.action-syntax").path).toBe("policy.Statement[0].Action");
+    expect(
+      errorMatching(check(policy(allow("s3:GetObject ", OBJECTS))), /whitespace or a control character \(U\+0020\)/, "guardrail.control-character").path,
+    ).toBe("policy.Statement[0].Action");
+    expect(errorMatching(check(policy(allow("s*:GetObject", OBJECTS))), /wildcard in the service prefix/, "guardrail.wildcard-service").path).toBe(
+      "policy.Statement[0].Action",
+    );
+    expect(errorMatching(check(policy(allow("GetObject", OBJECTS))), /is not an IAM action; write service:ActionName/, "guardrail.action-syntax").path).toBe(
+      "policy.Statement[0].Action",
+    );
   });
 });
 
 describe("allowed_services", () => {
   it("refuses a service outside allowed_services", () => {
     const v = check(policy(allow("iam:GetRole", ROLE)));
-    expect(errorMatching(v, /service "iam" is not in allowed_services.*add "iam" to allowed_services/, "guardrail.service-not-allowed").path).toBe("policy.Statement[0].Action");
+    expect(errorMatching(v, /service "iam" is not in allowed_services.*add "iam" to allowed_services/, "guardrail.service-not-allowed").path).toBe(
+      "policy.Statement[0].Action",
+    );
   });
 
   it("accepts it once the config allows the service", () => {
@@ -223,7 +268,9 @@ describe("denied_actions", () => {
 
   it("refuses an action the config denies", () => {
     const v = check(policy(allow(["s3:GetObject", "s3:DeleteBucket"], [BUCKET, OBJECTS])), { config });
-    expect(errorMatching(v, /"s3:DeleteBucket" is forbidden by denied_actions \("s3:DeleteBucket"\)/, "guardrail.denied-action").path).toBe("policy.Statement[0].Action[1]");
+    expect(errorMatching(v, /"s3:DeleteBucket" is forbidden by denied_actions \("s3:DeleteBucket"\)/, "guardrail.denied-action").path).toBe(
+      "policy.Statement[0].Action[1]",
+    );
   });
 
   it("matches denied patterns after expansion", () => {
@@ -253,14 +300,24 @@ describe("dangerous actions", () => {
 
   it("refuses escalation actions whatever the resource", () => {
     const v = check(policy(allow(["iam:AttachUserPolicy"], `arn:aws:iam::${ACCOUNT}:user/alice`)), { config: WITH_IAM });
-    expect(errorMatching(v, /"iam:AttachUserPolicy" is a dangerous action \(privilege escalation\).*Rhino/, "guardrail.dangerous-action").path).toBe("policy.Statement[0].Action[0]");
+    expect(errorMatching(v, /"iam:AttachUserPolicy" is a dangerous action \(privilege escalation\).*Rhino/, "guardrail.dangerous-action").path).toBe(
+      "policy.Statement[0].Action[0]",
+    );
     const w = check(policy(allow("iam:Attach*Policy", `arn:aws:iam::${ACCOUNT}:user/alice`)), { config: WITH_IAM });
     errorMatching(w, /"iam:Attach\*Policy" grants iam:AttachUserPolicy, which is a dangerous action/, "guardrail.dangerous-action");
   });
 
   it("refuses unscoped data reads and accepts scoped ones", () => {
-    errorMatching(check(policy(allow("s3:GetObject", "arn:aws:s3:::*/*"))), /"s3:GetObject" on "arn:aws:s3:::\*\/\*" is a dangerous action \(data exposure when unscoped\)/, "guardrail.dangerous-action");
-    errorMatching(check(policy(allow("secretsmanager:GetSecretValue", `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:*`))), /GetSecretValue" on .* \(data exposure when unscoped\)/, "guardrail.dangerous-action");
+    errorMatching(
+      check(policy(allow("s3:GetObject", "arn:aws:s3:::*/*"))),
+      /"s3:GetObject" on "arn:aws:s3:::\*\/\*" is a dangerous action \(data exposure when unscoped\)/,
+      "guardrail.dangerous-action",
+    );
+    errorMatching(
+      check(policy(allow("secretsmanager:GetSecretValue", `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:*`))),
+      /GetSecretValue" on .* \(data exposure when unscoped\)/,
+      "guardrail.dangerous-action",
+    );
     expect(check(policy(allow("secretsmanager:GetSecretValue", `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:prod/db-AbCdEf`))).ok).toBe(true);
     expect(check(policy(allow("ssm:GetParameter", `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/app/*`))).ok).toBe(true);
   });
@@ -276,14 +333,22 @@ describe("dangerous actions", () => {
   });
 
   it("refuses a permissions-management action on every resource (resource exposure)", () => {
-    errorMatching(check(policy(allow("s3:PutBucketPolicy", "arn:aws:s3:::*"))), /"s3:PutBucketPolicy" on "arn:aws:s3:::\*" is a dangerous action \(resource exposure\)/, "guardrail.dangerous-action");
+    errorMatching(
+      check(policy(allow("s3:PutBucketPolicy", "arn:aws:s3:::*"))),
+      /"s3:PutBucketPolicy" on "arn:aws:s3:::\*" is a dangerous action \(resource exposure\)/,
+      "guardrail.dangerous-action",
+    );
     expect(check(policy(allow("s3:PutBucketPolicy", BUCKET)))).toMatchObject({ ok: true, risk: "high" });
   });
 
   it("refuses iam:PassRole + ec2:RunInstances in the same policy", () => {
     const p = policy(allow(["iam:PassRole"], ROLE), allow("ec2:RunInstances", `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/*`));
     const v = check(p, { config: WITH_IAM });
-    const e = errorMatching(v, /iam:PassRole \+ ec2:RunInstances in the same policy \(iam:PassRole at policy.Statement\[0\].Action\[0\], ec2:RunInstances at policy.Statement\[1\].Action\) is a dangerous combination/, "guardrail.dangerous-combination");
+    const e = errorMatching(
+      v,
+      /iam:PassRole \+ ec2:RunInstances in the same policy \(iam:PassRole at policy.Statement\[0\].Action\[0\], ec2:RunInstances at policy.Statement\[1\].Action\) is a dangerous combination/,
+      "guardrail.dangerous-combination",
+    );
     expect(e.path).toBe("policy.Statement[0].Action[0]");
     expect(e.message).toMatch(/add "iam:PassRole" and "ec2:RunInstances" to allowed_dangerous_actions/);
     expect(v.risk).toBe("high");
@@ -310,7 +375,9 @@ describe("dangerous actions", () => {
     expect(allowed.risk).toBe("high");
     expect(allowed.warnings).toHaveLength(1);
     expect(allowed.warnings[0]).toMatchObject({ path: "policy.Statement[0].Action" });
-    expect(allowed.warnings[0]?.message).toMatch(/"iam:CreateAccessKey" is a dangerous action.*Accepted by allowed_dangerous_actions "iam:CreateAccessKey".*risk high/);
+    expect(allowed.warnings[0]?.message).toMatch(
+      /"iam:CreateAccessKey" is a dangerous action.*Accepted by allowed_dangerous_actions "iam:CreateAccessKey".*risk high/,
+    );
   });
 
   it("does not let allowed_dangerous_actions excuse a resource rule", () => {
@@ -322,14 +389,20 @@ describe("dangerous actions", () => {
 
 describe("resources", () => {
   it("refuses values that are not ARNs", () => {
-    expect(errorMatching(check(policy(allow("s3:GetObject", "reports/*"))), /"reports\/\*" is not an ARN/, "guardrail.resource-syntax").path).toBe("policy.Statement[0].Resource");
+    expect(errorMatching(check(policy(allow("s3:GetObject", "reports/*"))), /"reports\/\*" is not an ARN/, "guardrail.resource-syntax").path).toBe(
+      "policy.Statement[0].Resource",
+    );
     errorMatching(check(policy(allow("s3:GetObject", "arn:aws:s3"))), /not a complete ARN/, "guardrail.resource-syntax");
     errorMatching(check(policy(allow("s3:GetObject", "arn:aws:s3:::reports/${aws:username}"))), /policy variable/, "guardrail.policy-variable");
   });
 
   it('refuses "*" for actions with resource-level support, naming them and an ARN format', () => {
     const v = check(policy(allow(["s3:GetObject", "s3:ListAllMyBuckets"], "*")));
-    const e = errorMatching(v, /Resource "\*" is used with an action that supports resource-level permissions: s3:GetObject; name the resources instead \(e\.g\. arn:aws:s3:::\$\{BucketName\}\/\$\{ObjectName\}/, "guardrail.unscoped-resource");
+    const e = errorMatching(
+      v,
+      /Resource "\*" is used with an action that supports resource-level permissions: s3:GetObject; name the resources instead \(e\.g\. arn:aws:s3:::\$\{BucketName\}\/\$\{ObjectName\}/,
+      "guardrail.unscoped-resource",
+    );
     expect(e.path).toBe("policy.Statement[0].Resource");
     expect(e.message).toMatch(/statement of their own/);
   });
@@ -341,14 +414,20 @@ describe("resources", () => {
   it("refuses a wildcard account or region", () => {
     const v = check(policy(allow("s3:GetObject", "arn:aws:s3:*:*:reports/*")));
     errorMatching(v, /wildcard in the region field/, "guardrail.resource-wildcard-field");
-    expect(errorMatching(v, /wildcard in the account field \("\*"\), which covers every AWS account/, "guardrail.resource-wildcard-field").path).toBe("policy.Statement[0].Resource");
+    expect(errorMatching(v, /wildcard in the account field \("\*"\), which covers every AWS account/, "guardrail.resource-wildcard-field").path).toBe(
+      "policy.Statement[0].Resource",
+    );
     const table = `arn:aws:dynamodb:us-east-1:*:table/orders`;
     errorMatching(check(policy(allow("dynamodb:GetItem", table))), /wildcard in the account field/, "guardrail.resource-wildcard-field");
     expect(check(policy(allow("dynamodb:GetItem", `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/orders`))).ok).toBe(true);
   });
 
   it("refuses another partition", () => {
-    errorMatching(check(policy(allow("s3:GetObject", "arn:aws-cn:s3:::reports/*"))), /partition "aws-cn"; this repository's AWS partition is "aws"/, "guardrail.resource-partition");
+    errorMatching(
+      check(policy(allow("s3:GetObject", "arn:aws-cn:s3:::reports/*"))),
+      /partition "aws-cn"; this repository's AWS partition is "aws"/,
+      "guardrail.resource-partition",
+    );
   });
 
   it("warns about actions that apply to none of the statement's resources", () => {
@@ -360,12 +439,16 @@ describe("resources", () => {
   describe("containment in the request", () => {
     const asked = [BUCKET, OBJECTS];
     it("accepts equal and narrower resources", () => {
-      expect(check(policy(allow("s3:GetObject", ["arn:aws:s3:::reports/2026/q3.csv", "arn:aws:s3:::reports/2026/*"])), { allowedResources: asked }).ok).toBe(true);
+      expect(check(policy(allow("s3:GetObject", ["arn:aws:s3:::reports/2026/q3.csv", "arn:aws:s3:::reports/2026/*"])), { allowedResources: asked }).ok).toBe(
+        true,
+      );
     });
 
     it("refuses a resource wider than the request", () => {
       const v = check(policy(allow("s3:GetObject", ["arn:aws:s3:::reports/*", "arn:aws:s3:::*"])), { allowedResources: asked });
-      expect(errorMatching(v, /"arn:aws:s3:::\*" is wider than the request/, "guardrail.resource-outside-request").path).toBe("policy.Statement[0].Resource[1]");
+      expect(errorMatching(v, /"arn:aws:s3:::\*" is wider than the request/, "guardrail.resource-outside-request").path).toBe(
+        "policy.Statement[0].Resource[1]",
+      );
     });
 
     it("refuses another resource", () => {
@@ -408,14 +491,19 @@ describe("resources", () => {
     it("is sound on patterns: whatever it accepts, every instance is covered", () => {
       const chars = fc.constantFrom("a", "b", "*", "?");
       fc.assert(
-        fc.property(fc.array(chars, { maxLength: 5 }), fc.array(chars, { maxLength: 5 }), fc.array(fc.constantFrom("", "a", "b", "ab", "ba"), { minLength: 5, maxLength: 5 }), (a, r, fills) => {
-          const allowed = a.join("");
-          const resource = r.join("");
-          if (!globCovers(allowed, resource, true)) return;
-          let k = 0;
-          const instance = resource.replace(/[*?]/g, (c) => (c === "?" ? "a" : (fills[k++ % fills.length] ?? "")));
-          expect(globCovers(allowed, instance)).toBe(true);
-        }),
+        fc.property(
+          fc.array(chars, { maxLength: 5 }),
+          fc.array(chars, { maxLength: 5 }),
+          fc.array(fc.constantFrom("", "a", "b", "ab", "ba"), { minLength: 5, maxLength: 5 }),
+          (a, r, fills) => {
+            const allowed = a.join("");
+            const resource = r.join("");
+            if (!globCovers(allowed, resource, true)) return;
+            let k = 0;
+            const instance = resource.replace(/[*?]/g, (c) => (c === "?" ? "a" : (fills[k++ % fills.length] ?? "")));
+            expect(globCovers(allowed, instance)).toBe(true);
+          },
+        ),
       );
     });
 
@@ -440,12 +528,18 @@ describe("size within AWS quotas", () => {
     const p = bigPolicy(7000);
     expect(policySize(p).chars).toBeGreaterThan(6900);
     const v = check(p);
-    expect(errorMatching(v, /the policy is [\d,]+ characters without whitespace .* an IAM managed policy holds at most 6,144/, "guardrail.policy-too-large").path).toBe("policy");
+    expect(
+      errorMatching(v, /the policy is [\d,]+ characters without whitespace .* an IAM managed policy holds at most 6,144/, "guardrail.policy-too-large").path,
+    ).toBe("policy");
   });
 
   it("accepts the same policy in Identity Center mode (10,240), and refuses a bigger one", () => {
     expect(check(bigPolicy(7000), { mode: "identity-center" }).ok).toBe(true);
-    errorMatching(check(bigPolicy(11000), { mode: "identity-center" }), /Identity Center permission set's inline policy holds at most 10,240/, "guardrail.policy-too-large");
+    errorMatching(
+      check(bigPolicy(11000), { mode: "identity-center" }),
+      /Identity Center permission set's inline policy holds at most 10,240/,
+      "guardrail.policy-too-large",
+    );
   });
 
   it("counts the expiry condition added at grant", () => {
@@ -461,7 +555,11 @@ describe("size within AWS quotas", () => {
     const many = policy(...Array.from({ length: 500 }, (_, i) => allow("s3:GetObject", `arn:aws:s3:::reports/${i}`)));
     const v = check(many);
     expect(v.errors).toEqual([
-      { code: "guardrail.too-many-statements", path: "policy.Statement", message: expect.stringMatching(/the policy has 500 statements; at most 100 are accepted/) },
+      {
+        code: "guardrail.too-many-statements",
+        path: "policy.Statement",
+        message: expect.stringMatching(/the policy has 500 statements; at most 100 are accepted/),
+      },
     ]);
     errorMatching(check(policy(...Array.from({ length: 101 }, () => allow("s3:GetObject", OBJECTS)))), /101 statements/, "guardrail.too-many-statements");
   });
@@ -513,8 +611,16 @@ describe("never throws", () => {
     ["a symbol", Symbol("x")],
     ["a function", () => 1],
     ["a Date", new Date()],
-    ["__proto__ keys", JSON.parse('{"__proto__": {"Statement": []}, "Version": "2012-10-17", "Statement": [{"__proto__": {"Effect": "Allow"}, "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}')],
-    ["constructor keys", { Version: "2012-10-17", constructor: 1, Statement: [{ constructor: { prototype: 1 }, Effect: "Allow", Action: "s3:GetObject", Resource: OBJECTS }] }],
+    [
+      "__proto__ keys",
+      JSON.parse(
+        '{"__proto__": {"Statement": []}, "Version": "2012-10-17", "Statement": [{"__proto__": {"Effect": "Allow"}, "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}',
+      ),
+    ],
+    [
+      "constructor keys",
+      { Version: "2012-10-17", constructor: 1, Statement: [{ constructor: { prototype: 1 }, Effect: "Allow", Action: "s3:GetObject", Resource: OBJECTS }] },
+    ],
     ["no Statement but a prototype with one", Object.create({ Version: "2012-10-17", Statement: [allow("s3:GetObject", OBJECTS)] })],
     ["deep nesting in a condition", policy(allow("s3:GetObject", OBJECTS, { Condition: { StringEquals: { "aws:x": deep(100000) } } }))],
     ["deep nesting as a statement", { Version: "2012-10-17", Statement: [deep(100000)] }],
@@ -612,16 +718,42 @@ describe("the dangerous list", () => {
 
   it("covers the actions of POLICY-NOTES.md", () => {
     for (const a of [
-      "iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:AddUserToGroup", "iam:CreatePolicyVersion",
-      "iam:SetDefaultPolicyVersion", "iam:AttachUserPolicy", "iam:AttachGroupPolicy", "iam:AttachRolePolicy", "iam:PutUserPolicy",
-      "iam:PutGroupPolicy", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "glue:UpdateDevEndpoint", "lambda:UpdateFunctionCode",
-      "iam:PassRole", "s3:GetObject", "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "secretsmanager:GetSecretValue",
-      "sts:GetFederationToken", "redshift:GetClusterCredentials", "rds-db:connect",
+      "iam:CreateAccessKey",
+      "iam:CreateLoginProfile",
+      "iam:UpdateLoginProfile",
+      "iam:AddUserToGroup",
+      "iam:CreatePolicyVersion",
+      "iam:SetDefaultPolicyVersion",
+      "iam:AttachUserPolicy",
+      "iam:AttachGroupPolicy",
+      "iam:AttachRolePolicy",
+      "iam:PutUserPolicy",
+      "iam:PutGroupPolicy",
+      "iam:PutRolePolicy",
+      "iam:UpdateAssumeRolePolicy",
+      "glue:UpdateDevEndpoint",
+      "lambda:UpdateFunctionCode",
+      "iam:PassRole",
+      "s3:GetObject",
+      "ssm:GetParameter",
+      "ssm:GetParameters",
+      "ssm:GetParametersByPath",
+      "secretsmanager:GetSecretValue",
+      "sts:GetFederationToken",
+      "redshift:GetClusterCredentials",
+      "rds-db:connect",
     ]) {
       expect(dangerousAction(a), a).toBeDefined();
     }
     const combos = DANGEROUS_COMBINATIONS.map((c) => c.actions.join("+"));
-    for (const c of ["iam:PassRole+ec2:RunInstances", "iam:PassRole+lambda:CreateFunction+lambda:InvokeFunction", "iam:PassRole+lambda:CreateFunction+lambda:CreateEventSourceMapping", "iam:PassRole+glue:CreateDevEndpoint", "iam:PassRole+cloudformation:CreateStack", "iam:PassRole+datapipeline:CreatePipeline"]) {
+    for (const c of [
+      "iam:PassRole+ec2:RunInstances",
+      "iam:PassRole+lambda:CreateFunction+lambda:InvokeFunction",
+      "iam:PassRole+lambda:CreateFunction+lambda:CreateEventSourceMapping",
+      "iam:PassRole+glue:CreateDevEndpoint",
+      "iam:PassRole+cloudformation:CreateStack",
+      "iam:PassRole+datapipeline:CreatePipeline",
+    ]) {
       expect(combos).toContain(c);
     }
   });
@@ -658,7 +790,12 @@ describe("wildcard names that cover every resource are unscoped (a decision, not
     ["secret:*-?????? (every secret: AWS adds a dash and six characters)", SECRETS + "*-??????", SECRET_FORMAT, true],
     ["secret:prod-??????", SECRETS + "prod-??????", SECRET_FORMAT, false],
     ["a literal ARN", SECRETS + "-", SECRET_FORMAT, false],
-    ["parameter/???*", `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/???*`, "arn:${Partition}:ssm:${Region}:${Account}:parameter/${ParameterNameWithoutLeadingSlash}", true],
+    [
+      "parameter/???*",
+      `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/???*`,
+      "arn:${Partition}:ssm:${Region}:${Account}:parameter/${ParameterNameWithoutLeadingSlash}",
+      true,
+    ],
     ["key/???*", `arn:aws:kms:us-east-1:${ACCOUNT}:key/???*`, "arn:${Partition}:kms:${Region}:${Account}:key/${KeyId}", true],
     ["role/???*", `arn:aws:iam::${ACCOUNT}:role/???*`, "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}", true],
     ["role/*", `arn:aws:iam::${ACCOUNT}:role/*`, "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}", true],

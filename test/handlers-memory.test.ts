@@ -44,24 +44,65 @@ function repoWithMerge(reviews: Array<{ user: string; commit?: string }>): Memor
   repo.issues.set(7, { number: 7, author: { login: "alice", type: "User" }, state: "open", isPull: false });
   repo.issueLabels.set(7, ["access-request", "jit:proposed"]);
   repo.issueLabels.set(8, ["jit:proposed"]);
-  repo.commitsBySha.set(MERGE, { sha: MERGE, parents: [BASE, HEAD], message: "Merge pull request #8", author: { name: "bob", email: "bob@example.com", date: "2026-11-27T09:59:00Z" } });
+  repo.commitsBySha.set(MERGE, {
+    sha: MERGE,
+    parents: [BASE, HEAD],
+    message: "Merge pull request #8",
+    author: { name: "bob", email: "bob@example.com", date: "2026-11-27T09:59:00Z" },
+  });
   repo.pulls.set(8, {
     number: 8,
     files: [{ path: FILE, status: "added", previousPath: null, sha: blobSha(PROPOSED) }],
-    commits: [{ sha: HEAD, parents: [BASE], message: "jit-access: propose", gitAuthor: { name: "jit", email: "jit@example.com", date: "2026-11-27T09:00:00Z" }, author: { login: "jit-access[bot]", type: "Bot" }, committer: { login: "jit-access[bot]", type: "Bot" } }],
-    reviews: reviews.map((r, i) => ({ id: i + 1, user: { login: r.user, type: "User" }, state: "APPROVED", commit_id: r.commit ?? HEAD, submitted_at: "2026-11-27T09:30:00Z" })),
+    commits: [
+      {
+        sha: HEAD,
+        parents: [BASE],
+        message: "jit-access: propose",
+        gitAuthor: { name: "jit", email: "jit@example.com", date: "2026-11-27T09:00:00Z" },
+        author: { login: "jit-access[bot]", type: "Bot" },
+        committer: { login: "jit-access[bot]", type: "Bot" },
+      },
+    ],
+    reviews: reviews.map((r, i) => ({
+      id: i + 1,
+      user: { login: r.user, type: "User" },
+      state: "APPROVED",
+      commit_id: r.commit ?? HEAD,
+      submitted_at: "2026-11-27T09:30:00Z",
+    })),
   });
   return repo;
 }
 
-const merged: MergedPr = { number: 8, merged: true, mergeCommitSha: MERGE, mergedAt: "2026-11-27T09:59:00Z", headSha: HEAD, headRef: `jit/${ID}`, baseSha: BASE, author: { login: "jit-access[bot]", type: "Bot" }, changedFiles: 1 };
+const merged: MergedPr = {
+  number: 8,
+  merged: true,
+  mergeCommitSha: MERGE,
+  mergedAt: "2026-11-27T09:59:00Z",
+  headSha: HEAD,
+  headRef: `jit/${ID}`,
+  baseSha: BASE,
+  author: { login: "jit-access[bot]", type: "Bot" },
+  changedFiles: 1,
+};
 
 function stubGrants(calls: string[]): Grants {
   const arn = iamPolicyArn("aws", HOME, ID);
   return {
     grant: async (request, _policy, expiresAt): Promise<GrantResult> => {
       calls.push(`grant ${request.id}`);
-      return { requestId: request.id, mode: "iam", accountId: HOME, resources: [arn], schedules: [], scheduleNote: "not scheduled in this test", principal: { kind: "iam_user", name: "alice" } as unknown as GrantResult["principal"], grantedAt: NOW.toISOString(), expiresAt, changed: true };
+      return {
+        requestId: request.id,
+        mode: "iam",
+        accountId: HOME,
+        resources: [arn],
+        schedules: [],
+        scheduleNote: "not scheduled in this test",
+        principal: { kind: "iam_user", name: "alice" } as unknown as GrantResult["principal"],
+        grantedAt: NOW.toISOString(),
+        expiresAt,
+        changed: true,
+      };
     },
     revoke: async (target) => {
       calls.push(`revoke ${target.requestId}`);
@@ -85,8 +126,14 @@ describe("handlers on the in-memory AccessRepo", () => {
     expect(repo.issueLabels.get(7)).toEqual(["access-request", "jit:active"]);
 
     // Refusals carry codes: a stranger, then the PR number of a grant that is not there.
-    expect(await revokeByComment(repo, { issueNumber: 7, body: "/revoke", author: { login: "mallory", type: "User" } }, deps)).toMatchObject({ kind: "refused", code: "github.revoke-not-authorized" });
-    expect(await revokeByComment(repo, { issueNumber: 99, body: "/revoke", author: { login: "alice", type: "User" } }, deps)).toMatchObject({ kind: "refused", code: "record.not-active" });
+    expect(await revokeByComment(repo, { issueNumber: 7, body: "/revoke", author: { login: "mallory", type: "User" } }, deps)).toMatchObject({
+      kind: "refused",
+      code: "github.revoke-not-authorized",
+    });
+    expect(await revokeByComment(repo, { issueNumber: 99, body: "/revoke", author: { login: "alice", type: "User" } }, deps)).toMatchObject({
+      kind: "refused",
+      code: "record.not-active",
+    });
     expect(recordStatus(repo.files.get(FILE)!)).toBe("active");
     const revoked = await revokeByComment(repo, { issueNumber: 7, body: "/revoke done", author: { login: "alice", type: "User" } }, deps);
     expect(revoked).toEqual({ kind: "revoked", id: ID });
@@ -153,7 +200,16 @@ describe("handlers on the in-memory AccessRepo", () => {
     const repo = repoWithMerge([]);
     repo.branches.set("main", BASE);
     repo.setRef(HEAD, { [FILE]: PROPOSED });
-    const pr = { number: 8, headSha: HEAD, headRef: `jit/${ID}`, baseRef: "main", sameRepo: true, author: { login: "jit-access[bot]", type: "Bot" }, title: "", body: "" };
+    const pr = {
+      number: 8,
+      headSha: HEAD,
+      headRef: `jit/${ID}`,
+      baseRef: "main",
+      sameRepo: true,
+      author: { login: "jit-access[bot]", type: "Bot" },
+      title: "",
+      body: "",
+    };
     expect(await checkPull(repo, pr, { now: NOW, appLogin: "jit-access[bot]" })).toEqual({ kind: "checked", ok: true });
     expect(repo.checks.at(-1)).toMatchObject({ name: "jit-access/validate", headSha: HEAD, conclusion: "success" });
     expect(repo.pullUpdates.at(-1)?.body).toContain("Refs issue #7");
@@ -179,7 +235,14 @@ describe("handlers on the in-memory AccessRepo", () => {
     ].join("\n\n");
     repo.issueTexts.set(12, { body, editor: null });
     repo.issueLabels.set(12, ["access-request", "jit:invalid"]);
-    const issue = { number: 12, title: "Access request: reports", body, author: { login: "alice", type: "User" }, createdAt: "2026-11-27T09:00:00Z", labels: ["access-request"] };
+    const issue = {
+      number: 12,
+      title: "Access request: reports",
+      body,
+      author: { login: "alice", type: "User" },
+      createdAt: "2026-11-27T09:00:00Z",
+      labels: ["access-request"],
+    };
     const out = await proposeFromIssue(repo, issue, { now: NOW, appLogin: "jit-access[bot]", event: { action: "opened", bodyChanged: false } });
     expect(out).toMatchObject({ kind: "opened", pr: 100, branch: "jit/12-reports" });
     const file = out.kind === "opened" ? out.file : "";
@@ -190,7 +253,13 @@ describe("handlers on the in-memory AccessRepo", () => {
 
     // Someone else's edit of the text is refused; a granted issue would keep its state.
     repo.issueTexts.set(12, { body, editor: "mallory" });
-    expect(await proposeFromIssue(repo, issue, { now: NOW, appLogin: "jit-access[bot]", event: { action: "edited", bodyChanged: true, sender: { login: "mallory", type: "User" } } })).toMatchObject({ kind: "refused" });
+    expect(
+      await proposeFromIssue(repo, issue, {
+        now: NOW,
+        appLogin: "jit-access[bot]",
+        event: { action: "edited", bodyChanged: true, sender: { login: "mallory", type: "User" } },
+      }),
+    ).toMatchObject({ kind: "refused" });
     expect(repo.issueLabels.get(12)).toEqual(["access-request", "jit:invalid"]);
   });
 });

@@ -17,7 +17,20 @@ let h: Harness;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "jit-init-scenario-"));
-  files = await initAccessRepo(dir, ["--account", `prod=${HOME}`, "--region", "us-east-1", "--approver", "bob", "--approver", "dave", "--principal", "alice=alice", "--scheduler-role-arn", SCHEDULER_ROLE]);
+  files = await initAccessRepo(dir, [
+    "--account",
+    `prod=${HOME}`,
+    "--region",
+    "us-east-1",
+    "--approver",
+    "bob",
+    "--approver",
+    "dave",
+    "--principal",
+    "alice=alice",
+    "--scheduler-role-arn",
+    SCHEDULER_ROLE,
+  ]);
   h = await startHarness({ config: files[CONFIG_PATH], files });
 });
 afterAll(async () => {
@@ -29,7 +42,15 @@ describe("an access repository made by jit-access init", () => {
   it("holds exactly init's files, and the app grants and the sweep expires a request from its form", async () => {
     // The harness's own README is replaced; everything else in the repository came from init.
     const inRepo = Object.keys(files).sort();
-    expect(inRepo).toEqual([".github/CODEOWNERS", ".github/ISSUE_TEMPLATE/access-request.yml", ".github/jit-access.yml", ".github/workflows/expire.yml", ".github/workflows/validate.yml", "README.md", "access-requests/.gitkeep"]);
+    expect(inRepo).toEqual([
+      ".github/CODEOWNERS",
+      ".github/ISSUE_TEMPLATE/access-request.yml",
+      ".github/jit-access.yml",
+      ".github/workflows/expire.yml",
+      ".github/workflows/validate.yml",
+      "README.md",
+      "access-requests/.gitkeep",
+    ]);
     expect(h.github.listFiles(REPO, "main").sort()).toEqual(inRepo);
     for (const [p, text] of Object.entries(files)) expect(h.github.readFile(REPO, p, "main"), p).toBe(text);
 

@@ -29,7 +29,13 @@ const BUNDLED_FORM = readFileSync(join(ROOT, ".github/ISSUE_TEMPLATE/access-requ
 const VERSION = version();
 
 const BASE: RawInitFlags = { account: ["prod=111122223333", "staging=444455556666"], region: "eu-west-1", approver: ["bob", "@acme/aws-approvers"] };
-const IC: RawInitFlags = { ...BASE, mode: "identity-center", "instance-arn": "arn:aws:sso:::instance/ssoins-1234567890abcdef", "identity-store-id": "d-1234567890", principal: ["alice=alice@example.com"] };
+const IC: RawInitFlags = {
+  ...BASE,
+  mode: "identity-center",
+  "instance-arn": "arn:aws:sso:::instance/ssoins-1234567890abcdef",
+  "identity-store-id": "d-1234567890",
+  principal: ["alice=alice@example.com"],
+};
 const opts = (f: RawInitFlags = BASE) => checkInitFlags(f, VERSION);
 const filesOf = (o: InitOptions) => new Map(desiredFiles(o, BUNDLED_FORM).map((f) => [f.path, f.content]));
 const ALL_PATHS = [CONFIG_PATH, FORM_PATH, CODEOWNERS_PATH, VALIDATE_PATH, EXPIRE_PATH, README_PATH, KEEP_PATH];
@@ -42,7 +48,9 @@ const freshDir = () => {
   return d;
 };
 const flagArgs = (f: RawInitFlags) =>
-  Object.entries(f).filter(([, v]) => v !== undefined).flatMap(([k, v]) => (Array.isArray(v) ? v.flatMap((x) => [`--${k}`, String(x)]) : [`--${k}`, String(v)]));
+  Object.entries(f)
+    .filter(([, v]) => v !== undefined)
+    .flatMap(([k, v]) => (Array.isArray(v) ? v.flatMap((x) => [`--${k}`, String(x)]) : [`--${k}`, String(v)]));
 
 describe("the planner", () => {
   const o = opts();
@@ -52,9 +60,24 @@ describe("the planner", () => {
   it.each([
     ["a fresh directory: every file is written", () => undefined, false, Object.fromEntries(ALL_PATHS.map((p) => [p, "write"]))],
     ["a re-run over its own output: nothing written", (p: string) => want.get(p), false, Object.fromEntries(ALL_PATHS.map((p) => [p, "unchanged"]))],
-    ["a changed config without --force: kept, the rest unchanged", changed(CONFIG_PATH), false, { ...Object.fromEntries(ALL_PATHS.map((p) => [p, "unchanged"])), [CONFIG_PATH]: "keep" }],
-    ["a changed config with --force: overwritten", changed(CONFIG_PATH), true, { ...Object.fromEntries(ALL_PATHS.map((p) => [p, "unchanged"])), [CONFIG_PATH]: "overwrite" }],
-    ["a README of the repository's own, no --force: kept, the rest written", (p: string) => (p === README_PATH ? "# our repo\n" : undefined), false, { ...Object.fromEntries(ALL_PATHS.map((p) => [p, "write"])), [README_PATH]: "keep" }],
+    [
+      "a changed config without --force: kept, the rest unchanged",
+      changed(CONFIG_PATH),
+      false,
+      { ...Object.fromEntries(ALL_PATHS.map((p) => [p, "unchanged"])), [CONFIG_PATH]: "keep" },
+    ],
+    [
+      "a changed config with --force: overwritten",
+      changed(CONFIG_PATH),
+      true,
+      { ...Object.fromEntries(ALL_PATHS.map((p) => [p, "unchanged"])), [CONFIG_PATH]: "overwrite" },
+    ],
+    [
+      "a README of the repository's own, no --force: kept, the rest written",
+      (p: string) => (p === README_PATH ? "# our repo\n" : undefined),
+      false,
+      { ...Object.fromEntries(ALL_PATHS.map((p) => [p, "write"])), [README_PATH]: "keep" },
+    ],
     ["--force over identical files writes nothing", (p: string) => want.get(p), true, Object.fromEntries(ALL_PATHS.map((p) => [p, "unchanged"]))],
   ] as const)("%s", (_name, existing, force, expected) => {
     const plan = planInit(o, BUNDLED_FORM, existing, force);
@@ -70,16 +93,20 @@ describe("the planner", () => {
 
   it("property: whatever exists, a file is written or overwritten exactly when it differs and (it is absent or --force)", () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom<"absent" | "same" | "other">("absent", "same", "other"), { minLength: ALL_PATHS.length, maxLength: ALL_PATHS.length }), fc.boolean(), (states, force) => {
-        const state = new Map(ALL_PATHS.map((p, i) => [p, states[i]!]));
-        const plan = planInit(o, BUNDLED_FORM, (p) => (state.get(p) === "absent" ? undefined : state.get(p) === "same" ? want.get(p) : "other\n"), force);
-        if (!plan.ok) return false;
-        return plan.files.every((f) => {
-          const s = state.get(f.path);
-          const writes = f.action === "write" || f.action === "overwrite";
-          return writes === (s === "absent" || (s === "other" && force)) && (s !== "same" || f.action === "unchanged");
-        });
-      }),
+      fc.property(
+        fc.array(fc.constantFrom<"absent" | "same" | "other">("absent", "same", "other"), { minLength: ALL_PATHS.length, maxLength: ALL_PATHS.length }),
+        fc.boolean(),
+        (states, force) => {
+          const state = new Map(ALL_PATHS.map((p, i) => [p, states[i]!]));
+          const plan = planInit(o, BUNDLED_FORM, (p) => (state.get(p) === "absent" ? undefined : state.get(p) === "same" ? want.get(p) : "other\n"), force);
+          if (!plan.ok) return false;
+          return plan.files.every((f) => {
+            const s = state.get(f.path);
+            const writes = f.action === "write" || f.action === "overwrite";
+            return writes === (s === "absent" || (s === "other" && force)) && (s !== "same" || f.action === "unchanged");
+          });
+        },
+      ),
     );
   });
 });
@@ -100,17 +127,33 @@ describe("the flags", () => {
     ["an approver with a space", { ...BASE, approver: ["bob smith"] }, /--approver "bob smith"/],
     ["a bad region", { ...BASE, region: "Europe" }, /--region "Europe" is not an AWS region/],
     ["an sso principal in iam mode", { ...BASE, principal: ["alice=sso_user:alice"] }, /sso_user does not fit --mode iam/],
-    ["an instance ARN in iam mode", { ...BASE, "instance-arn": "arn:aws:sso:::instance/ssoins-1234567890abcdef" }, /--instance-arn is only for --mode identity-center/],
+    [
+      "an instance ARN in iam mode",
+      { ...BASE, "instance-arn": "arn:aws:sso:::instance/ssoins-1234567890abcdef" },
+      /--instance-arn is only for --mode identity-center/,
+    ],
     ["a bad scheduler role", { ...BASE, "scheduler-role-arn": "role/x" }, /--scheduler-role-arn "role\/x"/],
     ["an action ref with a space", { ...BASE, "action-ref": "v1 # x" }, /--action-ref "v1 # x": give a 40-character commit SHA or a release tag/],
-    ["an action ref that is a branch", { ...BASE, "action-ref": "main" }, /--action-ref "main": give a 40-character commit SHA or a release tag such as v\d+\.\d+\.\d+, optionally as owner\/repo@REF \(a branch is refused: it moves\)/],
+    [
+      "an action ref that is a branch",
+      { ...BASE, "action-ref": "main" },
+      /--action-ref "main": give a 40-character commit SHA or a release tag such as v\d+\.\d+\.\d+, optionally as owner\/repo@REF \(a branch is refused: it moves\)/,
+    ],
     ["an action ref that is a short SHA", { ...BASE, "action-ref": "0123456" }, /--action-ref "0123456": give a 40-character commit SHA/],
     ["an upper-case SHA", { ...BASE, "action-ref": "0123456789ABCDEF0123456789ABCDEF01234567" }, /--action-ref "0123456789ABCDEF/],
     ["a pre-release tag", { ...BASE, "action-ref": "v1.2.3-rc.1" }, /--action-ref "v1.2.3-rc.1"/],
     ["a tag without v", { ...BASE, "action-ref": "1.2.3" }, /--action-ref "1.2.3"/],
-    ["a repository that is not owner/name", { ...BASE, "action-ref": "jit-access@v1" }, /--action-ref "jit-access@v1": "jit-access" is not a repository owner\/name/],
+    [
+      "a repository that is not owner/name",
+      { ...BASE, "action-ref": "jit-access@v1" },
+      /--action-ref "jit-access@v1": "jit-access" is not a repository owner\/name/,
+    ],
     ["a repository and a ref that is a branch", { ...BASE, "action-ref": "acme/jit-access@main" }, /--action-ref "acme\/jit-access@main": give a 40-character/],
-    ["two different repositories", { ...BASE, action: "acme/fork", "action-ref": "other/fork@v1" }, /--action-ref "other\/fork@v1" names other\/fork but --action names acme\/fork; give the repository once/],
+    [
+      "two different repositories",
+      { ...BASE, action: "acme/fork", "action-ref": "other/fork@v1" },
+      /--action-ref "other\/fork@v1" names other\/fork but --action names acme\/fork; give the repository once/,
+    ],
     ["a bad --action", { ...BASE, action: "not a repo" }, /--action "not a repo": give the action's repository as owner\/name/],
   ] as const)("%s: exit 2 naming the flag", async (_name, flags, message) => {
     expect(() => checkInitFlags(flags, VERSION)).toThrow(InitFlagError);
@@ -140,11 +183,22 @@ describe("--action-ref", () => {
     const o = opts({ ...BASE, ...flags });
     expect({ action: o.action, actionRef: o.actionRef }).toEqual({ action, actionRef: ref });
     // Every workflow step of the action names exactly that.
-    for (const p of [VALIDATE_PATH, EXPIRE_PATH]) for (const line of filesOf(o).get(p)!.split("\n").filter((l) => l.includes(`${action}@`) && /uses:/.test(l))) expect(line).toMatch(new RegExp(`uses: ${action}@${ref}( # v${VERSION})?$`));
+    for (const p of [VALIDATE_PATH, EXPIRE_PATH])
+      for (const line of filesOf(o)
+        .get(p)!
+        .split("\n")
+        .filter((l) => l.includes(`${action}@`) && /uses:/.test(l)))
+        expect(line).toMatch(new RegExp(`uses: ${action}@${ref}( # v${VERSION})?$`));
   });
 
   it("property: a ref is accepted exactly when it is a 40-character lower-case SHA or vN[.N[.N]], and never breaks the uses: line", () => {
-    const ref = fc.oneof(fc.stringMatching(/^[0-9a-f]{40}$/), fc.stringMatching(/^v[0-9]{1,3}(\.[0-9]{1,3}){0,2}$/), fc.string({ maxLength: 45 }), fc.stringMatching(/^[0-9a-fA-F]{38,42}$/), fc.constantFrom("main", "v1.x", "v1 ", "v1\n", "refs/tags/v1", "v1.2.3.4"));
+    const ref = fc.oneof(
+      fc.stringMatching(/^[0-9a-f]{40}$/),
+      fc.stringMatching(/^v[0-9]{1,3}(\.[0-9]{1,3}){0,2}$/),
+      fc.string({ maxLength: 45 }),
+      fc.stringMatching(/^[0-9a-fA-F]{38,42}$/),
+      fc.constantFrom("main", "v1.x", "v1 ", "v1\n", "refs/tags/v1", "v1.2.3.4"),
+    );
     fc.assert(
       fc.property(ref, (r) => {
         const good = /^[0-9a-f]{40}$/.test(r) || /^v[0-9]+(\.[0-9]+){0,2}$/.test(r);
@@ -204,7 +258,10 @@ describe("the generated config", () => {
   it.each([
     ["iam", BASE],
     ["identity-center", IC],
-    ["iam with principals and a scheduler role", { ...BASE, principal: ["alice=alice", "carol=iam_role:carol-dev"], "scheduler-role-arn": "arn:aws:iam::111122223333:role/jit-access-scheduler" }],
+    [
+      "iam with principals and a scheduler role",
+      { ...BASE, principal: ["alice=alice", "carol=iam_role:carol-dev"], "scheduler-role-arn": "arn:aws:iam::111122223333:role/jit-access-scheduler" },
+    ],
   ] as const)("%s: passes the project's config validation with the values of the flags", (_name, flags) => {
     const o = opts(flags);
     const r = parseConfig(filesOf(o).get(CONFIG_PATH));
@@ -214,7 +271,8 @@ describe("the generated config", () => {
     expect(r.config.aws.accounts).toEqual(Object.fromEntries(o.accounts.map((a) => [a.alias, a.id])));
     expect(r.config.approvers).toEqual(o.approvers);
     expect(Object.keys(r.config.principals)).toEqual(o.principals.map((p) => p.login));
-    if (o.identityCenter) expect(r.config.aws.identity_center).toEqual({ instance_arn: o.identityCenter.instanceArn, identity_store_id: o.identityCenter.identityStoreId });
+    if (o.identityCenter)
+      expect(r.config.aws.identity_center).toEqual({ instance_arn: o.identityCenter.instanceArn, identity_store_id: o.identityCenter.identityStoreId });
     if (o.schedulerRoleArn) expect(r.config.aws.scheduler_role_arn).toBe(o.schedulerRoleArn);
   });
 
@@ -237,7 +295,9 @@ describe("the generated config", () => {
     const team = fc.tuple(login, fc.stringMatching(/^[A-Za-z0-9._-]{1,20}$/)).map(([o, t]) => `@${o}/${t}`);
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.tuple(alias, fc.stringMatching(/^[0-9]{12}$/)), { minLength: 1, maxLength: 6, selector: ([a]) => a }).filter((xs) => new Set(xs.map(([, id]) => id)).size === xs.length),
+        fc
+          .uniqueArray(fc.tuple(alias, fc.stringMatching(/^[0-9]{12}$/)), { minLength: 1, maxLength: 6, selector: ([a]) => a })
+          .filter((xs) => new Set(xs.map(([, id]) => id)).size === xs.length),
         fc.array(fc.oneof(login, team), { minLength: 1, maxLength: 4 }),
         fc.constantFrom("us-east-1", "eu-central-1", "us-gov-west-1"),
         (accounts, approvers, region) => {
@@ -268,7 +328,10 @@ describe("the generated issue form", () => {
   const ctx = { number: 7, title: "Access request: reports", author: "alice", defaultDuration: config.config.default_duration };
 
   it("offers the configured accounts in a required dropdown, and keeps every other field of the bundled form", () => {
-    const form = yaml.load(files.get(FORM_PATH)!) as { labels: string[]; body: Array<{ type: string; id?: string; attributes: { label?: string; options?: string[] }; validations?: { required?: boolean } }> };
+    const form = yaml.load(files.get(FORM_PATH)!) as {
+      labels: string[];
+      body: Array<{ type: string; id?: string; attributes: { label?: string; options?: string[] }; validations?: { required?: boolean } }>;
+    };
     const account = form.body.find((f) => f.id === "account");
     expect(account).toMatchObject({ type: "dropdown", attributes: { label: "Account", options: ["prod", "staging"] }, validations: { required: true } });
     const bundled = yaml.load(BUNDLED_FORM) as typeof form;
@@ -283,7 +346,13 @@ describe("the generated issue form", () => {
     expect(resolveAccount(config.config, alias)?.id).toBe(o.accounts.find((a) => a.alias === alias)?.id);
     const checked = checkRequest(structuredClone(r.request), { file: requestPath(r.request, new Date("2026-11-27T08:00:00Z")), config: config.config });
     if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
-    const plan = planRequest(loadCatalogue(), { request: r.request, config: config.config, accountId: checked.account.id, now: new Date("2026-11-27T08:00:00Z"), durationSeconds: checked.durationSeconds });
+    const plan = planRequest(loadCatalogue(), {
+      request: r.request,
+      config: config.config,
+      accountId: checked.account.id,
+      now: new Date("2026-11-27T08:00:00Z"),
+      durationSeconds: checked.durationSeconds,
+    });
     expect(plan.verdict.ok).toBe(true);
   });
 
@@ -330,8 +399,11 @@ interface Workflow {
 }
 const json = (x: unknown) => JSON.stringify(x ?? null);
 const readsSecret = (wf: Workflow, job: Job) => [...`${json(job)}${json(wf.env)}`.matchAll(/secrets\.([A-Za-z0-9_]+)/g)].some((m) => m[1] !== "GITHUB_TOKEN");
-const permissionOf = (p: Workflow["permissions"], key: string) => (typeof p === "string" ? (p === "write-all" ? "write" : p === "read-all" ? "read" : undefined) : p?.[key]);
-const holdsAws = (wf: Workflow, job: Job) => permissionOf(job.permissions ?? wf.permissions, "id-token") === "write" || (job.steps ?? []).some((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials"));
+const permissionOf = (p: Workflow["permissions"], key: string) =>
+  typeof p === "string" ? (p === "write-all" ? "write" : p === "read-all" ? "read" : undefined) : p?.[key];
+const holdsAws = (wf: Workflow, job: Job) =>
+  permissionOf(job.permissions ?? wf.permissions, "id-token") === "write" ||
+  (job.steps ?? []).some((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials"));
 const environmentOf = (job: Job) => (typeof job.environment === "string" ? job.environment : job.environment?.name);
 const INSTALL = /\b(npm\s+(ci|install|i|add|exec)|npx\s+(-y|--yes|--package)|yarn(\s+install)?|pnpm\s+(install|i|add|dlx))\b/;
 const SHA_PIN = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+(\/[^@\s]+)?@[0-9a-f]{40}$/;
@@ -355,13 +427,19 @@ describe.each([
 
   it.each([VALIDATE_PATH, EXPIRE_PATH])("%s: no workflow-wide id-token or write permission", (p) => {
     const wf = workflows.get(p)!;
-    for (const key of ["id-token", "contents", "issues", "pull-requests", "checks", "actions"]) expect(permissionOf(wf.permissions, key), key).not.toBe("write");
+    for (const key of ["id-token", "contents", "issues", "pull-requests", "checks", "actions"])
+      expect(permissionOf(wf.permissions, key), key).not.toBe("write");
     expect(wf.permissions).not.toBe("write-all");
   });
 
   it("asks the app token for exactly what this repository's sweep asks for, and the same environment", () => {
     const own = yaml.load(readFileSync(join(ROOT, ".github/workflows/expire.yml"), "utf8"), { schema: yaml.CORE_SCHEMA }) as Workflow;
-    const tokenWith = (wf: Workflow) => Object.fromEntries(Object.entries(wf.jobs.sweep?.steps?.find((s) => s.uses?.startsWith("actions/create-github-app-token"))?.with ?? {}).filter(([k]) => k.startsWith("permission-")));
+    const tokenWith = (wf: Workflow) =>
+      Object.fromEntries(
+        Object.entries(wf.jobs.sweep?.steps?.find((s) => s.uses?.startsWith("actions/create-github-app-token"))?.with ?? {}).filter(([k]) =>
+          k.startsWith("permission-"),
+        ),
+      );
     expect(tokenWith(workflows.get(EXPIRE_PATH)!)).toEqual({ "permission-contents": "write", "permission-issues": "write" });
     expect(tokenWith(workflows.get(EXPIRE_PATH)!)).toEqual(tokenWith(own));
     expect(environmentOf(workflows.get(EXPIRE_PATH)!.jobs.sweep!)).toBe(environmentOf(own.jobs.sweep!));
@@ -369,7 +447,9 @@ describe.each([
     expect(workflows.get(EXPIRE_PATH)!.jobs.sweep!.permissions).toEqual({ "id-token": "write" });
   });
 
-  const ownSteps = jobs.flatMap(({ file, name, job, wf }) => (job.steps ?? []).filter((st) => st.uses?.startsWith(`${o.action}@`)).map((step) => ({ file, name, job, wf, step })));
+  const ownSteps = jobs.flatMap(({ file, name, job, wf }) =>
+    (job.steps ?? []).filter((st) => st.uses?.startsWith(`${o.action}@`)).map((step) => ({ file, name, job, wf, step })),
+  );
   const commandOf = (step: Step) => String(step.with?.command ?? "sweep");
 
   it("installs nothing where credentials exist, and reports in a job of its own without them", () => {
@@ -390,7 +470,11 @@ describe.each([
   });
 
   it("runs jit-access only as the versioned action, one command per job: sweep, validate, report", () => {
-    expect(ownSteps.map(({ file, name, step }) => `${file}:${name}:${commandOf(step)}`).sort()).toEqual([`${EXPIRE_PATH}:report:report`, `${EXPIRE_PATH}:sweep:sweep`, `${VALIDATE_PATH}:validate:validate`]);
+    expect(ownSteps.map(({ file, name, step }) => `${file}:${name}:${commandOf(step)}`).sort()).toEqual([
+      `${EXPIRE_PATH}:report:report`,
+      `${EXPIRE_PATH}:sweep:sweep`,
+      `${VALIDATE_PATH}:validate:validate`,
+    ]);
     // The validate step reads the list the step before it wrote, NUL-separated, from outside the checkout.
     const validate = workflows.get(VALIDATE_PATH)!.jobs.validate!.steps!;
     const at = validate.findIndex((st) => st.uses?.startsWith(`${o.action}@`));
@@ -401,19 +485,37 @@ describe.each([
   it.each([VALIDATE_PATH, EXPIRE_PATH])("%s: no npx, npm, node, setup-node or path into a jit-access source tree", (p) => {
     const text = files.get(p)!;
     const wf = workflows.get(p)!;
-    const runs = Object.values(wf.jobs).flatMap((job) => (job.steps ?? []).map((st) => st.run ?? "")).join("\n");
-    for (const bad of [/\bnpx\b/, /\bnpm\b/, /\bnode\b/, /\btsx\b/, /\byarn\b/, /\bpnpm\b/, /bin\/jit-access/, /\bsrc\//, /dist\//, /scripts\//]) expect(runs, `${p} runs ${bad}`).not.toMatch(bad);
+    const runs = Object.values(wf.jobs)
+      .flatMap((job) => (job.steps ?? []).map((st) => st.run ?? ""))
+      .join("\n");
+    for (const bad of [/\bnpx\b/, /\bnpm\b/, /\bnode\b/, /\btsx\b/, /\byarn\b/, /\bpnpm\b/, /bin\/jit-access/, /\bsrc\//, /dist\//, /scripts\//])
+      expect(runs, `${p} runs ${bad}`).not.toMatch(bad);
     expect(text).not.toMatch(/setup-node|uses:\s*\.\/|npx/);
   });
 
   it("uses the versioned jit-access action, not uses: ./, and pins every third-party action to this repository's SHAs", () => {
-    const lines = [...files.entries()].filter(([p]) => p.startsWith(".github/workflows/")).flatMap(([p, text]) => text.split("\n").filter((l) => /^\s*(-\s+)?uses:/.test(l)).map((l) => ({ p, l: l.trim() })));
+    const lines = [...files.entries()]
+      .filter(([p]) => p.startsWith(".github/workflows/"))
+      .flatMap(([p, text]) =>
+        text
+          .split("\n")
+          .filter((l) => /^\s*(-\s+)?uses:/.test(l))
+          .map((l) => ({ p, l: l.trim() })),
+      );
     const parsed = jobs.flatMap(({ job }) => (job.steps ?? []).filter((s) => s.uses).map((s) => s.uses));
     expect(lines).toHaveLength(parsed.length);
     const ours = lines.filter(({ l }) => l.includes(`${o.action}@`));
     expect(ours).toHaveLength(3);
-    for (const { l } of ours) expect(l.replace(/^- /, "")).toBe(`uses: ${o.action}@${o.actionRef}${/^[0-9a-f]{40}$/.test(o.actionRef) ? ` # v${VERSION}` : ""}`);
-    if (/^[0-9a-f]{40}$/.test(o.actionRef)) for (const { l } of ours) expect(l.replace(/^- /, "").replace(/^uses:\s*/, "").split(" ")[0]).toMatch(SHA_PIN);
+    for (const { l } of ours)
+      expect(l.replace(/^- /, "")).toBe(`uses: ${o.action}@${o.actionRef}${/^[0-9a-f]{40}$/.test(o.actionRef) ? ` # v${VERSION}` : ""}`);
+    if (/^[0-9a-f]{40}$/.test(o.actionRef))
+      for (const { l } of ours)
+        expect(
+          l
+            .replace(/^- /, "")
+            .replace(/^uses:\s*/, "")
+            .split(" ")[0],
+        ).toMatch(SHA_PIN);
     for (const { l } of lines) expect(l).not.toMatch(/uses:\s*\.\//);
     const ownText = ["expire.yml", "validate.yml", "ci.yml"].map((f) => readFileSync(join(ROOT, ".github/workflows", f), "utf8")).join("\n");
     for (const { l } of lines.filter((x) => !x.l.includes(`${o.action}@`))) {
@@ -427,7 +529,9 @@ describe.each([
   });
 
   it("passes to the action only the inputs action.yml declares, with a command it knows", () => {
-    const action = yaml.load(readFileSync(join(ROOT, "action.yml"), "utf8"), { schema: yaml.CORE_SCHEMA }) as { inputs: Record<string, { required?: boolean }> };
+    const action = yaml.load(readFileSync(join(ROOT, "action.yml"), "utf8"), { schema: yaml.CORE_SCHEMA }) as {
+      inputs: Record<string, { required?: boolean }>;
+    };
     expect(ownSteps.length).toBe(3);
     for (const { step } of ownSteps) {
       for (const k of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs)).toContain(k);
@@ -439,7 +543,9 @@ describe.each([
 
 describe("init --slack", () => {
   // The Lambda offers its Slack secret under this name; the sweep gets the environment secret of the same name.
-  const stepEnv = (o: InitOptions) => (yaml.load(filesOf(o).get(EXPIRE_PATH)!, { schema: yaml.CORE_SCHEMA }) as Workflow).jobs.sweep!.steps!.find((st) => st.uses?.startsWith(`${o.action}@`))!.env;
+  const stepEnv = (o: InitOptions) =>
+    (yaml.load(filesOf(o).get(EXPIRE_PATH)!, { schema: yaml.CORE_SCHEMA }) as Workflow).jobs.sweep!.steps!.find((st) => st.uses?.startsWith(`${o.action}@`))!
+      .env;
 
   it.each([
     ["iam", BASE],

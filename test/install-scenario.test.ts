@@ -9,7 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONFIG_PATH } from "../src/domain/config.js";
 import { HOME, SCHEDULER_ROLE } from "./support/fake-aws/fixtures.js";
 import { issueBody, pulls, REPO, startHarness, type Harness } from "./support/app-harness.js";
-import { deploySchedulerRole, failingChecks, expectGrantedThenExpired, initAccessRepo, installationCreated, protectDefaultBranch, runDoctor } from "./support/adoption.js";
+import {
+  deploySchedulerRole,
+  failingChecks,
+  expectGrantedThenExpired,
+  initAccessRepo,
+  installationCreated,
+  protectDefaultBranch,
+  runDoctor,
+} from "./support/adoption.js";
 import { issuesOpened } from "./support/webhooks.js";
 
 let dir: string;
@@ -33,7 +41,20 @@ describe("docs/install.md against the fake GitHub and the fake AWS", () => {
     // (The harness seeds a repository; emptying it stands for creating a new one.)
     h.github.commitFiles(REPO, "main", Object.fromEntries(h.github.listFiles(REPO, "main").map((p) => [p, null])), { author: "acme-admin", message: "empty" });
     expect(h.github.listFiles(REPO, "main")).toEqual([]);
-    const files = await initAccessRepo(dir, ["--account", `prod=${HOME}`, "--region", "us-east-1", "--approver", "bob", "--approver", "dave", "--principal", "alice=alice", "--scheduler-role-arn", SCHEDULER_ROLE]);
+    const files = await initAccessRepo(dir, [
+      "--account",
+      `prod=${HOME}`,
+      "--region",
+      "us-east-1",
+      "--approver",
+      "bob",
+      "--approver",
+      "dave",
+      "--principal",
+      "alice=alice",
+      "--scheduler-role-arn",
+      SCHEDULER_ROLE,
+    ]);
     h.github.commitFiles(REPO, "main", files, { author: "acme-admin", message: "jit-access init" });
     expect(h.github.listFiles(REPO, "main").sort()).toEqual(Object.keys(files).sort());
 
@@ -50,7 +71,12 @@ describe("docs/install.md against the fake GitHub and the fake AWS", () => {
     expect(doctor.code).toBe(0);
 
     // Step 10: the first request from the issue form: proposed, approved, merged, granted.
-    const issue = h.github.openIssue(REPO, { user: "alice", title: "Access request: reports", body: issueBody({ account: "prod" }), labels: ["access-request"] });
+    const issue = h.github.openIssue(REPO, {
+      user: "alice",
+      title: "Access request: reports",
+      body: issueBody({ account: "prod" }),
+      labels: ["access-request"],
+    });
     expect(await h.deliver(issuesOpened(h.github, REPO, issue))).toBe(200);
     const pr = pulls(h.github).find((p) => p.head.startsWith(`jit/${issue}-`));
     expect(pr, "the app opened no pull request").toBeDefined();

@@ -46,12 +46,22 @@ describe("issue form", () => {
 
   it("takes lists one per line, with bullets, backticks and commas, and actions", () => {
     const r = parseIssueForm(
-      body({ Resources: "- `orders`\n- invoices, refunds\n\n", "Exact actions (optional)": "dynamodb:GetItem\ndynamodb:Query", Service: "DynamoDB", "Access levels": "- [ ] read" }),
+      body({
+        Resources: "- `orders`\n- invoices, refunds\n\n",
+        "Exact actions (optional)": "dynamodb:GetItem\ndynamodb:Query",
+        Service: "DynamoDB",
+        "Access levels": "- [ ] read",
+      }),
       template,
       ctx,
     );
     expect(r.ok).toBe(true);
-    if (r.ok) expect(r.request.request[0]).toEqual({ service: "dynamodb", resources: ["orders", "invoices", "refunds"], actions: ["dynamodb:GetItem", "dynamodb:Query"] });
+    if (r.ok)
+      expect(r.request.request[0]).toEqual({
+        service: "dynamodb",
+        resources: ["orders", "invoices", "refunds"],
+        actions: ["dynamodb:GetItem", "dynamodb:Query"],
+      });
   });
 
   it("uses the default duration when none is given", () => {
@@ -76,7 +86,11 @@ describe("issue form", () => {
   });
 
   it("lists every missing field at once", () => {
-    const r = parseIssueForm(body({ Account: "_No response_", Resources: "_No response_", "Access levels": "- [ ] read", Reason: "_No response_" }), template, ctx);
+    const r = parseIssueForm(
+      body({ Account: "_No response_", Resources: "_No response_", "Access levels": "- [ ] read", Reason: "_No response_" }),
+      template,
+      ctx,
+    );
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.problems.map((p) => p.path).sort()).toEqual(["access", "account", "reason", "resources"]);
@@ -90,7 +104,13 @@ describe("issue form", () => {
   });
 
   it("refuses empty, non-string and oversized bodies", () => {
-    for (const [b, code] of [["", "form.body-empty"], ["   ", "form.body-empty"], [null, "form.body-empty"], [42, "form.body-empty"], ["x".repeat(70_000), "form.body-too-large"]] as const) {
+    for (const [b, code] of [
+      ["", "form.body-empty"],
+      ["   ", "form.body-empty"],
+      [null, "form.body-empty"],
+      [42, "form.body-empty"],
+      ["x".repeat(70_000), "form.body-too-large"],
+    ] as const) {
       const r = parseIssueForm(b, template, ctx);
       expect(r.ok ? [] : codesOf(r.problems), String(b).slice(0, 10)).toEqual([code]);
     }

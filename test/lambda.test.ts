@@ -13,13 +13,26 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { createLambdaHandler, notifierEnv, RecentIds, type LambdaHttpEvent } from "../src/lambda.js";
 import { createNotifier } from "../src/notify/index.js";
-import { normalizePrivateKey, parseAppSecrets, parseSlackSecret, SecretConfigError, secretsManagerSource, SLACK_WEBHOOK_VARIABLE, type AppSecrets, type SecretSource } from "../src/secrets.js";
+import {
+  normalizePrivateKey,
+  parseAppSecrets,
+  parseSlackSecret,
+  SecretConfigError,
+  secretsManagerSource,
+  SLACK_WEBHOOK_VARIABLE,
+  type AppSecrets,
+  type SecretSource,
+} from "../src/secrets.js";
 
 const SECRET = "a-webhook-secret-for-lambda-tests";
 let privateKey = "";
 
 beforeAll(() => {
-  privateKey = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
+  privateKey = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  }).privateKey;
 });
 
 function secrets(over: Partial<AppSecrets> = {}): AppSecrets {
@@ -87,7 +100,13 @@ function stubApp() {
 function makeHandler(over: { secrets?: SecretSource; recentDeliveries?: number } = {}) {
   const stub = stubApp();
   const src = source(() => secrets());
-  const handler = createLambdaHandler({ secrets: over.secrets ?? src, app: stub.app, probot: { logLevel: "fatal" }, recentDeliveries: over.recentDeliveries ?? 100, env: {} });
+  const handler = createLambdaHandler({
+    secrets: over.secrets ?? src,
+    app: stub.app,
+    probot: { logLevel: "fatal" },
+    recentDeliveries: over.recentDeliveries ?? 100,
+    env: {},
+  });
   return { handler, stub, src };
 }
 
@@ -107,7 +126,10 @@ describe("Lambda webhook handler", () => {
     const sha1 = await handler(event({ signature: "sha1=abc" }));
     const missing = await handler(event({ signature: null }));
     // A signature over another body does not cover this one.
-    const swapped = event({ body: JSON.stringify({ action: "opened", issue: { number: 8 } }), signature: sign(SECRET, '{"action":"opened","issue":{"number":7}}') });
+    const swapped = event({
+      body: JSON.stringify({ action: "opened", issue: { number: 8 } }),
+      signature: sign(SECRET, '{"action":"opened","issue":{"number":7}}'),
+    });
     const tampered = await handler(swapped);
     for (const r of [forged, garbage, sha1, missing, tampered]) expect(r.statusCode).toBe(401);
     expect(stub.seen).toEqual([]);
@@ -120,7 +142,9 @@ describe("Lambda webhook handler", () => {
     expect((await handler(event({ headerCase: upper, id: "Upper" }))).statusCode).toBe(200);
     expect((await handler(event({ headerCase: (h) => h.toUpperCase(), base64: true, id: "UPPER-B64" }))).statusCode).toBe(200);
     // Non-ASCII survives base64 → UTF-8 → HMAC.
-    expect((await handler(event({ base64: true, payload: { action: "opened", issue: { number: 9, title: "Zugriff für Jörg ✓" } }, id: "utf8" }))).statusCode).toBe(200);
+    expect(
+      (await handler(event({ base64: true, payload: { action: "opened", issue: { number: 9, title: "Zugriff für Jörg ✓" } }, id: "utf8" }))).statusCode,
+    ).toBe(200);
     expect(stub.seen.map((s) => s.id)).toEqual(["b64", "Upper", "UPPER-B64", "utf8"]);
   });
 
@@ -245,9 +269,16 @@ describe("Lambda webhook handler", () => {
 describe("app secrets", () => {
   it("parses the secret's JSON, with the key's newlines escaped or base64", () => {
     const pem = "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----";
-    expect(parseAppSecrets(JSON.stringify({ APP_ID: 42, PRIVATE_KEY: pem.replace(/\n/g, "\\n"), WEBHOOK_SECRET: SECRET }))).toEqual({ appId: "42", privateKey: pem, webhookSecret: SECRET });
+    expect(parseAppSecrets(JSON.stringify({ APP_ID: 42, PRIVATE_KEY: pem.replace(/\n/g, "\\n"), WEBHOOK_SECRET: SECRET }))).toEqual({
+      appId: "42",
+      privateKey: pem,
+      webhookSecret: SECRET,
+    });
     expect(normalizePrivateKey(Buffer.from(pem).toString("base64"))).toBe(pem);
-    expect(parseAppSecrets(JSON.stringify({ PRIVATE_KEY: pem, WEBHOOK_SECRET: SECRET, GEMINI_API_KEY: "g" }), { APP_ID: "7" })).toMatchObject({ appId: "7", geminiApiKey: "g" });
+    expect(parseAppSecrets(JSON.stringify({ PRIVATE_KEY: pem, WEBHOOK_SECRET: SECRET, GEMINI_API_KEY: "g" }), { APP_ID: "7" })).toMatchObject({
+      appId: "7",
+      geminiApiKey: "g",
+    });
   });
 
   it("names missing keys without echoing any value", () => {
@@ -288,14 +319,17 @@ describe("the Slack webhook secret", () => {
       expect(String(error)).toMatch(/Slack secret/);
     }
     fc.assert(
-      fc.property(fc.string({ minLength: 8 }).filter((x) => x.trim().startsWith("{")), (junk) => {
-        try {
-          parseSlackSecret(junk);
-        } catch (e) {
-          expect(e).toBeInstanceOf(SecretConfigError);
-          expect(String(e)).not.toContain(junk.trim());
-        }
-      }),
+      fc.property(
+        fc.string({ minLength: 8 }).filter((x) => x.trim().startsWith("{")),
+        (junk) => {
+          try {
+            parseSlackSecret(junk);
+          } catch (e) {
+            expect(e).toBeInstanceOf(SecretConfigError);
+            expect(String(e)).not.toContain(junk.trim());
+          }
+        },
+      ),
     );
   });
 
@@ -310,7 +344,9 @@ describe("the Slack webhook secret", () => {
     // The secret does not turn Slack on for a config that does not ask for it.
     expect(createNotifier({ notifications: {} }, notifierEnv({}, secrets({ slackWebhookUrl: HOOK })), { log }).channels).toEqual([]);
     // The secret wins over a variable of the same name in the function's environment.
-    expect(notifierEnv({ [SLACK_WEBHOOK_VARIABLE]: "https://hooks.slack.com/services/old" }, secrets({ slackWebhookUrl: HOOK }))[SLACK_WEBHOOK_VARIABLE]).toBe(HOOK);
+    expect(notifierEnv({ [SLACK_WEBHOOK_VARIABLE]: "https://hooks.slack.com/services/old" }, secrets({ slackWebhookUrl: HOOK }))[SLACK_WEBHOOK_VARIABLE]).toBe(
+      HOOK,
+    );
   });
 });
 
@@ -339,14 +375,22 @@ describe("Secrets Manager source", () => {
 
   it("sends a signed GetSecretValue through the SDK client and parses the JSON secret", async () => {
     seen.length = 0;
-    respond = () => ({ status: 200, body: { ARN: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:jit-abc", SecretString: JSON.stringify({ APP_ID: "9", PRIVATE_KEY: "-----BEGIN X-----\\nk\\n-----END X-----", WEBHOOK_SECRET: SECRET }) } });
+    respond = () => ({
+      status: 200,
+      body: {
+        ARN: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:jit-abc",
+        SecretString: JSON.stringify({ APP_ID: "9", PRIVATE_KEY: "-----BEGIN X-----\\nk\\n-----END X-----", WEBHOOK_SECRET: SECRET }),
+      },
+    });
     const got = await secretsManagerSource({ secretId: "jit-access/app", region: "eu-west-1", endpoint: url, credentials }).load();
     expect(got).toEqual({ appId: "9", privateKey: "-----BEGIN X-----\nk\n-----END X-----", webhookSecret: SECRET });
     const req = seen[0];
     expect(req?.headers["x-amz-target"]).toBe("secretsmanager.GetSecretValue");
     expect(req?.headers["content-type"]).toBe("application/x-amz-json-1.1");
     expect(req?.headers["x-amz-security-token"]).toBe("session-token");
-    expect(req?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/secretsmanager\/aws4_request, SignedHeaders=[a-z0-9;-]*x-amz-target[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);
+    expect(req?.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/secretsmanager\/aws4_request, SignedHeaders=[a-z0-9;-]*x-amz-target[a-z0-9;-]*, Signature=[0-9a-f]{64}$/,
+    );
     expect(JSON.parse(req?.body ?? "")).toEqual({ SecretId: "jit-access/app" });
   });
 
@@ -355,25 +399,43 @@ describe("Secrets Manager source", () => {
     const app = { SecretString: JSON.stringify({ APP_ID: "9", PRIVATE_KEY: "k", WEBHOOK_SECRET: SECRET }) };
     seen.length = 0;
     respond = (body) => ({ status: 200, body: (JSON.parse(body) as { SecretId: string }).SecretId === "jit-access/slack" ? { SecretString: HOOK } : app });
-    const withSlack = await secretsManagerSource({ secretId: "jit-access/app", slackSecretId: "jit-access/slack", region: "eu-west-1", endpoint: url, credentials }).load();
+    const withSlack = await secretsManagerSource({
+      secretId: "jit-access/app",
+      slackSecretId: "jit-access/slack",
+      region: "eu-west-1",
+      endpoint: url,
+      credentials,
+    }).load();
     expect(withSlack).toMatchObject({ appId: "9", slackWebhookUrl: HOOK });
     expect(seen.map((r) => (JSON.parse(r.body) as { SecretId: string }).SecretId).sort()).toEqual(["jit-access/app", "jit-access/slack"]);
     // Without JIT_SLACK_SECRET_ID only the app's secret is read.
     seen.length = 0;
-    expect(await secretsManagerSource({ secretId: "jit-access/app", region: "eu-west-1", endpoint: url, credentials }).load()).not.toHaveProperty("slackWebhookUrl");
+    expect(await secretsManagerSource({ secretId: "jit-access/app", region: "eu-west-1", endpoint: url, credentials }).load()).not.toHaveProperty(
+      "slackWebhookUrl",
+    );
     expect(seen).toHaveLength(1);
-    respond = (body) => ((JSON.parse(body) as { SecretId: string }).SecretId === "jit-access/slack" ? { status: 400, body: { __type: "AccessDeniedException", message: "not allowed" } } : { status: 200, body: app });
-    await expect(secretsManagerSource({ secretId: "jit-access/app", slackSecretId: "jit-access/slack", region: "eu-west-1", endpoint: url, credentials }).load()).rejects.toThrow(/GetSecretValue jit-access\/slack failed with HTTP 400: AccessDeniedException/);
+    respond = (body) =>
+      (JSON.parse(body) as { SecretId: string }).SecretId === "jit-access/slack"
+        ? { status: 400, body: { __type: "AccessDeniedException", message: "not allowed" } }
+        : { status: 200, body: app };
+    await expect(
+      secretsManagerSource({ secretId: "jit-access/app", slackSecretId: "jit-access/slack", region: "eu-west-1", endpoint: url, credentials }).load(),
+    ).rejects.toThrow(/GetSecretValue jit-access\/slack failed with HTTP 400: AccessDeniedException/);
   });
 
   it("reports AWS errors by type, retrying throttling", async () => {
     seen.length = 0;
     respond = () => ({ status: 400, body: { __type: "ResourceNotFoundException", message: "Secrets Manager can't find the specified secret." } });
-    await expect(secretsManagerSource({ secretId: "missing", region: "eu-west-1", endpoint: url, credentials }).load()).rejects.toThrow(/HTTP 400: ResourceNotFoundException/);
+    await expect(secretsManagerSource({ secretId: "missing", region: "eu-west-1", endpoint: url, credentials }).load()).rejects.toThrow(
+      /HTTP 400: ResourceNotFoundException/,
+    );
     expect(seen).toHaveLength(1);
     seen.length = 0;
     let n = 0;
-    respond = () => (++n < 2 ? { status: 400, body: { __type: "ThrottlingException", message: "Rate exceeded" } } : { status: 200, body: { SecretString: JSON.stringify({ APP_ID: "1", PRIVATE_KEY: "k", WEBHOOK_SECRET: SECRET }) } });
+    respond = () =>
+      ++n < 2
+        ? { status: 400, body: { __type: "ThrottlingException", message: "Rate exceeded" } }
+        : { status: 200, body: { SecretString: JSON.stringify({ APP_ID: "1", PRIVATE_KEY: "k", WEBHOOK_SECRET: SECRET }) } };
     await expect(secretsManagerSource({ secretId: "x", region: "eu-west-1", endpoint: url, credentials }).load()).resolves.toMatchObject({ appId: "1" });
     expect(seen).toHaveLength(2);
   });
@@ -398,7 +460,11 @@ describe("the esbuild bundle (scripts/build-lambda.mjs)", () => {
         const deployed = await m.handler({ requestContext: { http: { method: "GET" } } });
         console.log(JSON.stringify({ ok: ok.statusCode, forged: forged.statusCode, get: deployed.statusCode, data: process.env.JIT_ACCESS_IAM_DATA_DIR }));
       `;
-      const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH, KEY: privateKey }, encoding: "utf8", timeout: 20000 });
+      const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+        env: { PATH: process.env.PATH, KEY: privateKey },
+        encoding: "utf8",
+        timeout: 20000,
+      });
       expect(r.stderr).toBe("");
       expect(JSON.parse(r.stdout.trim())).toEqual({ ok: 200, forged: 401, get: 405, data: join(out, "iam-data") });
     } finally {

@@ -15,9 +15,7 @@ describe("lifecycle", () => {
     expect(transition(from, event as never)).toEqual({ ok: true, to });
   });
 
-  const illegal = ALL_STATUSES.flatMap((from) =>
-    ALL_EVENTS.filter((ev) => !LEGAL.some(([f, e]) => f === from && e === ev)).map((ev) => [from, ev] as const),
-  );
+  const illegal = ALL_STATUSES.flatMap((from) => ALL_EVENTS.filter((ev) => !LEGAL.some(([f, e]) => f === from && e === ev)).map((ev) => [from, ev] as const));
   it.each(illegal)("%s cannot %s", (from, event) => {
     const r = transition(from, event);
     expect(r.ok).toBe(false);

@@ -12,17 +12,21 @@ const PROBES = join(ROOT, "test/fixtures/lint");
 describe("type-aware lint", () => {
   const files = readdirSync(PROBES).filter((f) => f.endsWith(".ts"));
 
-  it.each(files)("%s: exactly the marked lines are reported, by the marked rule", async (name) => {
-    const path = join(PROBES, name);
-    const expected = readFileSync(path, "utf8")
-      .split("\n")
-      .flatMap((line, i) => [...line.matchAll(/\/\/ fires: (@\S+)$/g)].map((m) => `${i + 1} ${m[1]}`));
-    const eslint = new ESLint({ cwd: ROOT, ignore: false });
-    const [result] = await eslint.lintFiles([path]);
-    const fatal = (result?.messages ?? []).filter((m) => m.fatal);
-    expect(fatal).toEqual([]);
-    const found = (result?.messages ?? []).map((m) => `${m.line} ${m.ruleId}`);
-    expect(found.sort()).toEqual(expected.sort());
-    expect(expected.length).toBeGreaterThan(5);
-  }, 60_000);
+  it.each(files)(
+    "%s: exactly the marked lines are reported, by the marked rule",
+    async (name) => {
+      const path = join(PROBES, name);
+      const expected = readFileSync(path, "utf8")
+        .split("\n")
+        .flatMap((line, i) => [...line.matchAll(/\/\/ fires: (@\S+)$/g)].map((m) => `${i + 1} ${m[1]}`));
+      const eslint = new ESLint({ cwd: ROOT, ignore: false });
+      const [result] = await eslint.lintFiles([path]);
+      const fatal = (result?.messages ?? []).filter((m) => m.fatal);
+      expect(fatal).toEqual([]);
+      const found = (result?.messages ?? []).map((m) => `${m.line} ${m.ruleId}`);
+      expect(found.sort()).toEqual(expected.sort());
+      expect(expected.length).toBeGreaterThan(5);
+    },
+    60_000,
+  );
 });

@@ -68,7 +68,10 @@ describe("narrowToEnvelope", () => {
 
   it("keeps an exact subset as it is, with its justification and a clean Sid", () => {
     const r = narrow(
-      allow(["s3:GetObject", "s3:PutObject"], ["arn:aws:s3:::financial-reports/2026/Q3/*"], { Sid: "Read & write Q3!", justification: "Reconcile\nQ3\u202e reports" }),
+      allow(["s3:GetObject", "s3:PutObject"], ["arn:aws:s3:::financial-reports/2026/Q3/*"], {
+        Sid: "Read & write Q3!",
+        justification: "Reconcile\nQ3\u202e reports",
+      }),
       allow(["s3:ListBucket"], [BUCKET], { Sid: "List" }),
     );
     expect(r.warnings).toEqual([]);
@@ -92,8 +95,16 @@ describe("narrowToEnvelope", () => {
   it("drops an action of another service (iam:PassRole) and says so", () => {
     const r = narrow(allow(["s3:GetObject", "iam:PassRole"], [OBJECTS, "arn:aws:iam::111122223333:role/admin"]));
     expect(pairs(r.policy)).toEqual([`s3:GetObject ${OBJECTS}`]);
-    expect(r.warnings).toContainEqual({ code: "draft.dropped", path: "answer.Statement[0].Action[1]", message: expect.stringMatching(/iam:PassRole is in another service \(iam\)/) });
-    expect(r.warnings).toContainEqual({ code: "draft.dropped", path: "answer.Statement[0].Resource[1]", message: expect.stringMatching(/wider than \(or outside\) the envelope/) });
+    expect(r.warnings).toContainEqual({
+      code: "draft.dropped",
+      path: "answer.Statement[0].Action[1]",
+      message: expect.stringMatching(/iam:PassRole is in another service \(iam\)/),
+    });
+    expect(r.warnings).toContainEqual({
+      code: "draft.dropped",
+      path: "answer.Statement[0].Resource[1]",
+      message: expect.stringMatching(/wider than \(or outside\) the envelope/),
+    });
   });
 
   it("drops a new action of the same service", () => {
@@ -141,7 +152,7 @@ describe("narrowToEnvelope", () => {
     expectWithinEnvelope(r.policy);
   });
 
-  it("actions without resource-level permissions stay on \"*\" only", () => {
+  it('actions without resource-level permissions stay on "*" only', () => {
     const unscoped = [ENVELOPE.Statement.find((s) => s.Resource === "*")?.Action].flat()[0] as string;
     expect(pairs(narrow(allow([unscoped], ["*"])).policy)).toEqual([`${unscoped} *`]);
     const r = narrow(allow([unscoped], ["arn:aws:s3:::*", BUCKET]));
@@ -154,7 +165,9 @@ describe("narrowToEnvelope", () => {
     expect(actions).toContain("s3:GetObject");
     expect(actions).toContain("s3:GetObjectTagging");
     expect(actions).not.toContain("s3:GetObjectAcl"); // a coarse-level exclusion: not in the envelope
-    expect(r.warnings[0]?.message).toMatch(/wildcard "s3:GetObject\*" was replaced by the \d+ envelope action\(s\) it covers; everything else it covers was dropped/);
+    expect(r.warnings[0]?.message).toMatch(
+      /wildcard "s3:GetObject\*" was replaced by the \d+ envelope action\(s\) it covers; everything else it covers was dropped/,
+    );
     expectWithinEnvelope(r.policy);
   });
 
@@ -162,7 +175,11 @@ describe("narrowToEnvelope", () => {
     const r = narrow(allow(["*"], ["*"]), allow(["iam:*"], [OBJECTS]));
     // "*" on "*": only the envelope's unscoped list actions can be on "*".
     for (const st of r.policy.Statement) expect(st.Resource).toEqual("*" === st.Resource ? "*" : ["*"]);
-    expect(r.warnings).toContainEqual({ code: "draft.dropped", path: "answer.Statement[1].Action[0]", message: expect.stringMatching(/covers none of the envelope's actions/) });
+    expect(r.warnings).toContainEqual({
+      code: "draft.dropped",
+      path: "answer.Statement[1].Action[0]",
+      message: expect.stringMatching(/covers none of the envelope's actions/),
+    });
     expectWithinEnvelope(r.policy);
   });
 
@@ -175,7 +192,9 @@ describe("narrowToEnvelope", () => {
   it("drops a model Condition (keeping the statement) and warns", () => {
     const r = narrow(allow(["s3:GetObject"], [OBJECTS], { Condition: { StringLike: { "s3:prefix": "2026/*" } } }));
     expect(r.policy.Statement).toEqual([{ Sid: "Drafted", Effect: "Allow", Action: ["s3:GetObject"], Resource: [OBJECTS] }]);
-    expect(r.warnings).toEqual([{ code: "draft.condition-dropped", path: "answer.Statement[0].Condition", message: expect.stringMatching(/dropped the model's Condition/) }]);
+    expect(r.warnings).toEqual([
+      { code: "draft.condition-dropped", path: "answer.Statement[0].Condition", message: expect.stringMatching(/dropped the model's Condition/) },
+    ]);
   });
 
   it("drops Deny statements of the model, and never removes the envelope's Deny statements", () => {
@@ -235,7 +254,17 @@ describe("narrowToEnvelope", () => {
       allow(["s3:ListBucket"], [BUCKET]),
       allow(["dynamodb:GetItem", "dynamodb:Query"], [TABLE]),
     );
-    const request: AccessRequest = { version: 1, id: "1-x", requester: "alice", account: "prod", duration: "8h", reason: "r", request: ITEMS, policy: r.policy, generator: "gemini/test" };
+    const request: AccessRequest = {
+      version: 1,
+      id: "1-x",
+      requester: "alice",
+      account: "prod",
+      duration: "8h",
+      reason: "r",
+      request: ITEMS,
+      policy: r.policy,
+      generator: "gemini/test",
+    };
     const plan = planRequest(catalogue, { request, config: config(), accountId: ACCOUNT, now: new Date(NOW), durationSeconds: 3600 });
     expect(plan.verdict.errors).toEqual([]);
     expect(plan.verdict.ok).toBe(true);
@@ -246,7 +275,22 @@ describe("narrowToEnvelope", () => {
 describe("property: the narrowed policy never allows what the envelope does not", () => {
   const envActions = [...new Set(ENVELOPE.Statement.flatMap((s) => [s.Action].flat()))];
   const envResources = [...new Set(ENVELOPE.Statement.flatMap((s) => [s.Resource].flat()))];
-  const foreignActions = ["iam:PassRole", "iam:AttachUserPolicy", "s3:DeleteBucket", "s3:PutBucketPolicy", "s3:GetObjectAcl", "ec2:RunInstances", "sts:AssumeRole", "*", "s3:*", "s3:Get*", "dynamodb:*", "iam:*", "S3:GETOBJECT", "s3:Put*"];
+  const foreignActions = [
+    "iam:PassRole",
+    "iam:AttachUserPolicy",
+    "s3:DeleteBucket",
+    "s3:PutBucketPolicy",
+    "s3:GetObjectAcl",
+    "ec2:RunInstances",
+    "sts:AssumeRole",
+    "*",
+    "s3:*",
+    "s3:Get*",
+    "dynamodb:*",
+    "iam:*",
+    "S3:GETOBJECT",
+    "s3:Put*",
+  ];
   const foreignResources = [
     "*",
     "arn:aws:s3:::*",
@@ -296,7 +340,16 @@ describe("property: the narrowed policy never allows what the envelope does not"
       fc.property(fc.array(statement, { maxLength: 4 }), (statements) => {
         const r = narrow(...statements);
         if (r.allowStatements === 0) return;
-        const request: AccessRequest = { version: 1, id: "1-x", requester: "alice", account: "prod", duration: "8h", reason: "r", request: ITEMS, policy: r.policy };
+        const request: AccessRequest = {
+          version: 1,
+          id: "1-x",
+          requester: "alice",
+          account: "prod",
+          duration: "8h",
+          reason: "r",
+          request: ITEMS,
+          policy: r.policy,
+        };
         const plan = planRequest(catalogue, { request, config: config(), accountId: ACCOUNT, now: new Date(NOW), durationSeconds: 3600 });
         expect(plan.verdict.errors).toEqual([]);
       }),
@@ -314,7 +367,9 @@ describe("property: the narrowed policy never allows what the envelope does not"
             if (/[*?]/.test(a)) continue;
             for (const res of st.Resource) {
               if (res.includes("*") || evaluate(ENVELOPE, { action: a, resource: res, currentTime: NOW }).decision !== "Allow") continue;
-              const exact = ENVELOPE.Statement.some((e) => [e.Action].flat().some((x) => x.toLowerCase() === a.toLowerCase()) && [e.Resource].flat().includes(res));
+              const exact = ENVELOPE.Statement.some(
+                (e) => [e.Action].flat().some((x) => x.toLowerCase() === a.toLowerCase()) && [e.Resource].flat().includes(res),
+              );
               if (!exact) continue;
               expect(evaluate(r.policy, { action: a, resource: res, currentTime: NOW }).decision, `${a} ${res}`).toBe("Allow");
             }
@@ -345,7 +400,10 @@ describe("pairsOutsideEnvelope: hand-written policies are held to the request pa
     fc.assert(
       fc.property(
         fc.uniqueArray(fc.integer({ min: 0, max: POOL.length - 1 }), { minLength: 1, maxLength: 3 }),
-        fc.array(fc.tuple(fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), fc.array(fc.nat(), { minLength: 1, maxLength: 2 })), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), fc.array(fc.nat(), { minLength: 1, maxLength: 2 })), {
+          minLength: 1,
+          maxLength: 3,
+        }),
         (chosen, picks) => {
           const items = chosen.map((k) => ({ label: `request[${k}]`, policy: itemPolicies[k] as PolicyDocument }));
           const actions = [...new Set(items.flatMap((it) => allowsOf(it.policy).flatMap((s) => [s.Action].flat())))].sort();
@@ -357,9 +415,17 @@ describe("pairsOutsideEnvelope: hand-written policies are held to the request pa
           }));
           const policy: PolicyDocument = { Version: "2012-10-17", Statement: statements };
           const inside = statements.every((s) =>
-            [s.Action].flat().every((a) =>
-              [s.Resource].flat().every((r) => items.some((it) => evaluate(r === "*" ? it.policy : withoutStar(it.policy), { action: a, resource: r, currentTime: NOW }).decision === "Allow")),
-            ),
+            [s.Action]
+              .flat()
+              .every((a) =>
+                [s.Resource]
+                  .flat()
+                  .every((r) =>
+                    items.some(
+                      (it) => evaluate(r === "*" ? it.policy : withoutStar(it.policy), { action: a, resource: r, currentTime: NOW }).decision === "Allow",
+                    ),
+                  ),
+              ),
           );
           expect(pairsOutsideEnvelope(catalogue, items, policy).length === 0).toBe(inside);
         },
@@ -369,10 +435,19 @@ describe("pairsOutsideEnvelope: hand-written policies are held to the request pa
   });
 
   it("a conditional grant of an item counts only for a statement with the same condition", () => {
-    const item = { label: "request[0]", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: BUCKET, Condition: { StringLike: { "s3:prefix": ["tmp/*"] } } }] } as PolicyDocument };
+    const item = {
+      label: "request[0]",
+      policy: {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: BUCKET, Condition: { StringLike: { "s3:prefix": ["tmp/*"] } } }],
+      } as PolicyDocument,
+    };
     const bare: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: BUCKET }] };
     expect(pairsOutsideEnvelope(catalogue, [item], bare)[0]?.message).toMatch(/with a Condition this statement lacks/);
-    const same: PolicyDocument = { Version: "2012-10-17", Statement: [{ ...bare.Statement[0], Condition: { StringLike: { "s3:prefix": "tmp/*" } } } as Statement] };
+    const same: PolicyDocument = {
+      Version: "2012-10-17",
+      Statement: [{ ...bare.Statement[0], Condition: { StringLike: { "s3:prefix": "tmp/*" } } } as Statement],
+    };
     expect(pairsOutsideEnvelope(catalogue, [item], same)).toEqual([]);
   });
 });

@@ -33,7 +33,14 @@ const request: AccessRequest = {
 };
 
 const EVENTS: NotificationEvent[] = [
-  { kind: "opened", request, approvers: ["bob", "@acme/prod-approvers"], required: 1, risk: "medium", links: { pr: "https://github.com/acme/access/pull/143" } },
+  {
+    kind: "opened",
+    request,
+    approvers: ["bob", "@acme/prod-approvers"],
+    required: 1,
+    risk: "medium",
+    links: { pr: "https://github.com/acme/access/pull/143" },
+  },
   { kind: "granted", request, approvedBy: ["bob"], expiresAt: "2026-11-27T17:00:00Z", risk: "medium" },
   { kind: "blocked", request, reasons: ["insufficient-approvals: 0 of 1", "s3:DeleteBucket is forbidden by denied_actions"] },
   { kind: "failed", request, reason: "the grant in AWS failed and was rolled back: AccessDenied" },
@@ -118,7 +125,9 @@ describe("Slack messages (pure)", () => {
 
   it("escapes exactly &, < and > and fences formatting and control characters", () => {
     expect(escapeSlack("a & b < c > d")).toBe("a &amp; b &lt; c &gt; d");
-    expect(slackQuote("*bold* _it_ ~s~ `code`")).toBe("\u200b*\u200bbold\u200b*\u200b \u200b_\u200bit\u200b_\u200b \u200b~\u200bs\u200b~\u200b \u200b`\u200bcode\u200b`\u200b");
+    expect(slackQuote("*bold* _it_ ~s~ `code`")).toBe(
+      "\u200b*\u200bbold\u200b*\u200b \u200b_\u200bit\u200b_\u200b \u200b~\u200bs\u200b~\u200b \u200b`\u200bcode\u200b`\u200b",
+    );
     expect(slackQuote("line1\nline2\u202e\u0000x")).toBe("line1 line2x");
     expect(slackQuote("> quoted", 50, true)).toBe("\u200b&gt; quoted");
   });
@@ -140,7 +149,17 @@ describe("Slack messages (pure)", () => {
 describe("webhook URL rules", () => {
   it("accepts only https://hooks.slack.com by default", () => {
     expect(checkWebhookUrl("https://hooks.slack.com/services/T0/B0/abc").ok).toBe(true);
-    for (const bad of ["http://hooks.slack.com/services/x", "https://hooks.slack.com.evil.com/x", "https://evil.com/hooks.slack.com", "https://user:pw@hooks.slack.com/x", "https://hooks.slack.com:8443/x", "http://127.0.0.1:9/x", "not a url", "", undefined]) {
+    for (const bad of [
+      "http://hooks.slack.com/services/x",
+      "https://hooks.slack.com.evil.com/x",
+      "https://evil.com/hooks.slack.com",
+      "https://user:pw@hooks.slack.com/x",
+      "https://hooks.slack.com:8443/x",
+      "http://127.0.0.1:9/x",
+      "not a url",
+      "",
+      undefined,
+    ]) {
       expect(checkWebhookUrl(bad).ok, String(bad)).toBe(false);
     }
   });
@@ -237,7 +256,12 @@ describe("delivery to a Slack receiver on 127.0.0.1", () => {
     const t0 = Date.now();
     // The jittered wait at its longest (just under 100 ms): two slow answers and the wait leave
     // no time for a third attempt.
-    const r = await sendSlack(new URL(rx.url), buildSlackMessage(EVENTS[6] as NotificationEvent), { log: (l) => logs.push(l), deadlineMs: 250, backoffMs: 100, random: () => 0.99 });
+    const r = await sendSlack(new URL(rx.url), buildSlackMessage(EVENTS[6] as NotificationEvent), {
+      log: (l) => logs.push(l),
+      deadlineMs: 250,
+      backoffMs: 100,
+      random: () => 0.99,
+    });
     expect(r.ok).toBe(false);
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(r.attempts).toBeLessThanOrEqual(2);
@@ -247,7 +271,12 @@ describe("delivery to a Slack receiver on 127.0.0.1", () => {
     for (const draw of [0, 0.5]) {
       rx.script({ status: 500, delayMs: 100 }, { status: 500, delayMs: 100 }, { status: 500, delayMs: 100 });
       const t0 = Date.now();
-      const r = await sendSlack(new URL(rx.url), buildSlackMessage(EVENTS[6] as NotificationEvent), { log: (l) => logs.push(l), deadlineMs: 250, backoffMs: 100, random: () => draw });
+      const r = await sendSlack(new URL(rx.url), buildSlackMessage(EVENTS[6] as NotificationEvent), {
+        log: (l) => logs.push(l),
+        deadlineMs: 250,
+        backoffMs: 100,
+        random: () => draw,
+      });
       expect(r.ok).toBe(false);
       expect(Date.now() - t0).toBeLessThan(1000);
       expect(r.attempts).toBeLessThanOrEqual(3);
@@ -281,14 +310,18 @@ describe("delivery to a Slack receiver on 127.0.0.1", () => {
   });
 
   it("contains a channel that throws or hangs", async () => {
-    const n = createNotifier(config, { JIT_SLACK_WEBHOOK: rx.url }, {
-      ...fast,
-      deadlineMs: 100,
-      channels: [
-        { name: "boom", send: async () => Promise.reject(new Error("kaboom")) },
-        { name: "stuck", send: () => new Promise<void>(() => {}) },
-      ],
-    });
+    const n = createNotifier(
+      config,
+      { JIT_SLACK_WEBHOOK: rx.url },
+      {
+        ...fast,
+        deadlineMs: 100,
+        channels: [
+          { name: "boom", send: async () => Promise.reject(new Error("kaboom")) },
+          { name: "stuck", send: () => new Promise<void>(() => {}) },
+        ],
+      },
+    );
     const t0 = Date.now();
     await n.notify(EVENTS[0] as NotificationEvent);
     expect(Date.now() - t0).toBeLessThan(2000);
@@ -318,7 +351,11 @@ describe("expiring-soon reminders", () => {
 
   it("picks active grants ending within 15 minutes, soonest first", () => {
     const got = expiringSoon(records, now, new Set());
-    expect(got.map((g) => [g.id, g.minutesLeft])).toEqual([["6-soonest", 1], ["1-in-window", 10], ["2-edge", 15]]);
+    expect(got.map((g) => [g.id, g.minutesLeft])).toEqual([
+      ["6-soonest", 1],
+      ["1-in-window", 10],
+      ["2-edge", 15],
+    ]);
     expect(got[0]?.key).toBe("6-soonest@2026-11-27T12:01:00Z");
   });
 
@@ -333,7 +370,11 @@ describe("expiring-soon reminders", () => {
   });
 
   it("accepts { file, request } records as the sweep holds them", () => {
-    const got = expiringSoon([{ path: "access-requests/prod/2026/1-in-window.yaml", request: records[0] as AccessRequest }, { path: "x", problems: [] } as never], now, new Set());
+    const got = expiringSoon(
+      [{ path: "access-requests/prod/2026/1-in-window.yaml", request: records[0] as AccessRequest }, { path: "x", problems: [] } as never],
+      now,
+      new Set(),
+    );
     expect(got).toHaveLength(1);
     expect(got[0]?.file).toBe("access-requests/prod/2026/1-in-window.yaml");
   });
@@ -341,7 +382,13 @@ describe("expiring-soon reminders", () => {
 
 describe("GitHub channel", () => {
   it("quotes user text with the markdown-safe quote and mentions only the requester", () => {
-    const md = githubMessage({ kind: "revoked", request: { ...request, account: "@acme/admins" }, at: "2026-11-27T12:00:00Z", by: "@evil", reason: "closes #1 <script>" });
+    const md = githubMessage({
+      kind: "revoked",
+      request: { ...request, account: "@acme/admins" },
+      at: "2026-11-27T12:00:00Z",
+      by: "@evil",
+      reason: "closes #1 <script>",
+    });
     expect(md).toContain("@\u200bevil");
     expect(md).toContain("\\#1 \\<script\\>");
     expect(githubMessage({ kind: "expiring", request, expiresAt: "2026-11-27T12:15:00Z" })).toContain("@alice: your access");

@@ -6,7 +6,14 @@ import { ConformanceChecker, findOperation, type Exchange } from "./support/open
 import { startFakeGitHub } from "./support/fake-github.js";
 
 const API = "http://127.0.0.1:1";
-const base: Exchange = { method: "GET", url: `${API}/repos/acme/access/issues/1/comments`, requestBody: undefined, status: 200, contentType: "application/json; charset=utf-8", responseBody: [] };
+const base: Exchange = {
+  method: "GET",
+  url: `${API}/repos/acme/access/issues/1/comments`,
+  requestBody: undefined,
+  status: 200,
+  contentType: "application/json; charset=utf-8",
+  responseBody: [],
+};
 const label = { id: 1, node_id: "LA_1", url: `${API}/repos/acme/access/labels/x`, name: "x", color: "ededed", default: false, description: null };
 
 describe("route matching", () => {
@@ -32,17 +39,47 @@ describe("route matching", () => {
 describe("the checker", () => {
   it.each<[string, Partial<Exchange>, RegExp | null]>([
     ["a conforming list", {}, null],
-    ["a conforming label set", { method: "POST", url: `${API}/repos/acme/access/issues/1/labels`, requestBody: { labels: ["x"] }, responseBody: [label] }, null],
-    ["an answer missing a required field", { method: "POST", url: `${API}/repos/acme/access/issues/1/labels`, requestBody: { labels: ["x"] }, responseBody: [{ ...label, name: undefined }] }, /response 200[\s\S]*\/0 must have required property 'name'/],
+    [
+      "a conforming label set",
+      { method: "POST", url: `${API}/repos/acme/access/issues/1/labels`, requestBody: { labels: ["x"] }, responseBody: [label] },
+      null,
+    ],
+    [
+      "an answer missing a required field",
+      { method: "POST", url: `${API}/repos/acme/access/issues/1/labels`, requestBody: { labels: ["x"] }, responseBody: [{ ...label, name: undefined }] },
+      /response 200[\s\S]*\/0 must have required property 'name'/,
+    ],
     ["an answer of the wrong type", { responseBody: { not: "a list" } }, /response 200[\s\S]*\(root\) must be array/],
-    ["a request body of the wrong type", { method: "POST", url: `${API}/repos/acme/access/issues/1/comments`, requestBody: { body: 42 }, status: 422, responseBody: { message: "Validation Failed" } }, /request[\s\S]*body \/body must be string/],
-    ["a required request field left out", { method: "POST", url: `${API}/repos/acme/access/check-runs`, requestBody: { name: "x" }, status: 422, responseBody: { message: "Validation Failed" } }, /body \(root\) must have required property 'head_sha'/],
-    ["a query parameter of the wrong type", { url: `${API}/repos/acme/access/issues/1/comments?per_page=many` }, /query parameter per_page="many": .*must be integer/],
+    [
+      "a request body of the wrong type",
+      {
+        method: "POST",
+        url: `${API}/repos/acme/access/issues/1/comments`,
+        requestBody: { body: 42 },
+        status: 422,
+        responseBody: { message: "Validation Failed" },
+      },
+      /request[\s\S]*body \/body must be string/,
+    ],
+    [
+      "a required request field left out",
+      { method: "POST", url: `${API}/repos/acme/access/check-runs`, requestBody: { name: "x" }, status: 422, responseBody: { message: "Validation Failed" } },
+      /body \(root\) must have required property 'head_sha'/,
+    ],
+    [
+      "a query parameter of the wrong type",
+      { url: `${API}/repos/acme/access/issues/1/comments?per_page=many` },
+      /query parameter per_page="many": .*must be integer/,
+    ],
     ["an undocumented query parameter", { url: `${API}/repos/acme/access/issues/1/comments?colour=red` }, /query parameter colour is not documented/],
     ["a status the operation does not list", { status: 418, responseBody: { message: "teapot" } }, /status 418 is not documented/],
     ["a path GitHub does not have", { url: `${API}/repos/acme/access/no-such-thing` }, /no operation in GitHub's REST API description/],
     ["a 404 on any operation is GitHub's own answer", { status: 404, responseBody: { message: "Not Found" } }, null],
-    ["a raw (non-JSON) answer is not checked as JSON", { url: `${API}/repos/acme/access/contents/README.md`, contentType: "application/vnd.github.raw; charset=utf-8", responseBody: "text" }, null],
+    [
+      "a raw (non-JSON) answer is not checked as JSON",
+      { url: `${API}/repos/acme/access/contents/README.md`, contentType: "application/vnd.github.raw; charset=utf-8", responseBody: "text" },
+      null,
+    ],
   ])("%s", (_name, change, expected) => {
     const checker = new ConformanceChecker();
     checker.check({ ...base, ...change });
@@ -53,7 +90,9 @@ describe("the checker", () => {
   it("assertClean names each exchange and forgets what it reported", () => {
     const checker = new ConformanceChecker();
     checker.check({ ...base, responseBody: { not: "a list" } });
-    expect(() => checker.assertClean("delivering issues.opened")).toThrow(/^delivering issues\.opened: 1 exchange\(s\) do not conform .*\n- GET \/repos\/acme\/access\/issues\/1\/comments \(issues\/list-comments, response 200\)/);
+    expect(() => checker.assertClean("delivering issues.opened")).toThrow(
+      /^delivering issues\.opened: 1 exchange\(s\) do not conform .*\n- GET \/repos\/acme\/access\/issues\/1\/comments \(issues\/list-comments, response 200\)/,
+    );
     expect(() => checker.assertClean()).not.toThrow();
   });
 
@@ -67,7 +106,9 @@ describe("the checker", () => {
       await octokit.rest.repos.get({ owner: "acme", repo: "access" });
       await octokit.request("GET /repos/{owner}/{repo}/issues", { owner: "acme", repo: "access", colour: "red" });
       expect(checker.seen.get("repos/get")).toBe(1);
-      expect(checker.mismatches.map((m) => `${m.operation} ${m.part}: ${m.problems.join()}`)).toEqual(["issues/list-for-repo request: query parameter colour is not documented"]);
+      expect(checker.mismatches.map((m) => `${m.operation} ${m.part}: ${m.problems.join()}`)).toEqual([
+        "issues/list-for-repo request: query parameter colour is not documented",
+      ]);
     } finally {
       await gh.close();
     }

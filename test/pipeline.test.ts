@@ -25,7 +25,13 @@ function requestOf(items: AccessRequest["request"], policy?: PolicyDocument): Ac
 describe("policy pipeline on the golden set", () => {
   for (const g of goldenCases()) {
     it(`${g.name}: simulation proves it before and after expiry`, () => {
-      const plan = planRequest(catalogue, { request: requestOf(g.request), config: configFor(g.ctx), accountId: g.ctx.accountId, now: NOW, durationSeconds: 8 * 3600 });
+      const plan = planRequest(catalogue, {
+        request: requestOf(g.request),
+        config: configFor(g.ctx),
+        accountId: g.ctx.accountId,
+        now: NOW,
+        durationSeconds: 8 * 3600,
+      });
       // Some goldens are deliberately blocked by a guardrail (size, dangerous actions); the
       // simulation must still hold for every one that is not.
       if (plan.verdict.ok) {
@@ -41,7 +47,9 @@ describe("policy pipeline on the golden set", () => {
 
   it("no golden is blocked (EC2 list fits once compressed; an ECR pull's token is no credentials risk)", () => {
     const blocked = goldenCases().filter(
-      (g) => !planRequest(catalogue, { request: requestOf(g.request), config: configFor(g.ctx), accountId: g.ctx.accountId, now: NOW, durationSeconds: 3600 }).verdict.ok,
+      (g) =>
+        !planRequest(catalogue, { request: requestOf(g.request), config: configFor(g.ctx), accountId: g.ctx.accountId, now: NOW, durationSeconds: 3600 })
+          .verdict.ok,
     );
     expect(blocked.map((g) => g.name)).toEqual([]);
   });
@@ -58,7 +66,11 @@ describe("policies over the size quota", () => {
     expect(p.verdict.ok).toBe(true);
     const actions = p.policy.Statement.flatMap((st) => st.Action as string[]);
     expect(actions.some((a) => a.endsWith("*"))).toBe(true);
-    expect(p.verdict.warnings).toContainEqual({ code: "guardrail.wildcard-compacted", path: "policy", message: expect.stringContaining("the exact action list does not fit the policy size quota") });
+    expect(p.verdict.warnings).toContainEqual({
+      code: "guardrail.wildcard-compacted",
+      path: "policy",
+      message: expect.stringContaining("the exact action list does not fit the policy size quota"),
+    });
     // One warning for the compression, not one per wildcard.
     expect(codesOf(p.verdict.warnings)).not.toContain("guardrail.wildcard-expands");
     expect(JSON.stringify(stampExpiry(p.policy, p.expiresAt)).length).toBeLessThanOrEqual(6144);
@@ -75,14 +87,24 @@ describe("policies over the size quota", () => {
     const ids = Array.from({ length: 60 }, (_, k) => `i-0abc1234def5${String(k).padStart(5, "0")}`);
     const p = planOf([{ service: "ec2", access: ["list", "read", "write", "tagging"], resources: ids }]);
     expect(p.verdict.ok).toBe(false);
-    expect(p.verdict.errors).toContainEqual({ code: "guardrail.policy-too-large", path: expect.any(String), message: expect.stringMatching(/once the expiry condition is added at grant.*an IAM managed policy holds at most 6,144/) });
+    expect(p.verdict.errors).toContainEqual({
+      code: "guardrail.policy-too-large",
+      path: expect.any(String),
+      message: expect.stringMatching(/once the expiry condition is added at grant.*an IAM managed policy holds at most 6,144/),
+    });
   });
 });
 
 describe("prefix requests", () => {
   const ctx = { partition: "aws", region: "us-east-1", accountId: "111122223333" };
   it("plan the s3:prefix condition without simulation warnings, proving expiry and neighbours", () => {
-    const p = planRequest(catalogue, { request: requestOf([{ service: "s3", access: ["read", "list"], resources: ["data-lake/incoming/"] }]), config: configFor(ctx), accountId: ctx.accountId, now: NOW, durationSeconds: 3600 });
+    const p = planRequest(catalogue, {
+      request: requestOf([{ service: "s3", access: ["read", "list"], resources: ["data-lake/incoming/"] }]),
+      config: configFor(ctx),
+      accountId: ctx.accountId,
+      now: NOW,
+      durationSeconds: 3600,
+    });
     expect(p.verdict.errors).toEqual([]);
     expect(p.verdict.warnings.filter((w) => w.message.startsWith("simulation"))).toEqual([]);
     expect(p.simulation.ok).toBe(true);
@@ -134,9 +156,18 @@ describe("hand-written policies are held to the request", () => {
   });
 
   it("refuses an action beyond the asked access levels", () => {
-    const p = plan({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject", "s3:DeleteObject"], Resource: ["arn:aws:s3:::reports/*"] }] });
+    const p = plan({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: ["s3:GetObject", "s3:DeleteObject"], Resource: ["arn:aws:s3:::reports/*"] }],
+    });
     expect(p.verdict.ok).toBe(false);
-    expect(p.verdict.errors).toContainEqual(expect.objectContaining({ code: "guardrail.pair-outside-request", path: "policy.Statement[0].Action[1]", message: expect.stringContaining("beyond the access the request asks for") }));
+    expect(p.verdict.errors).toContainEqual(
+      expect.objectContaining({
+        code: "guardrail.pair-outside-request",
+        path: "policy.Statement[0].Action[1]",
+        message: expect.stringContaining("beyond the access the request asks for"),
+      }),
+    );
   });
 
   it("refuses a resource beyond the named ones", () => {
@@ -147,14 +178,24 @@ describe("hand-written policies are held to the request", () => {
   it("reports conditions it cannot evaluate as warnings, never as allowed", () => {
     const p = plan({
       Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::reports/*"], Condition: { StringEquals: { "aws:PrincipalTag/team": "finance" } } }],
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: ["s3:GetObject"],
+          Resource: ["arn:aws:s3:::reports/*"],
+          Condition: { StringEquals: { "aws:PrincipalTag/team": "finance" } },
+        },
+      ],
     });
     expect(p.verdict.warnings.some((w) => w.message.includes("Unknown"))).toBe(true);
   });
 
   it("refuses everything when the request itself cannot be expanded", () => {
     const p = planRequest(catalogue, {
-      request: requestOf([{ service: "nosuchservice", access: ["read"], resources: ["x"] }], { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::x/*" }] }),
+      request: requestOf([{ service: "nosuchservice", access: ["read"], resources: ["x"] }], {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::x/*" }],
+      }),
       config: configFor(ctx),
       accountId: ctx.accountId,
       now: NOW,
@@ -193,6 +234,8 @@ describe("wildcards in resource names", () => {
       now: NOW,
       durationSeconds: 3600,
     });
-    expect(p.verdict.warnings).toContainEqual(expect.objectContaining({ code: "request.resource-pattern", path: "request[0].resources[0]", message: expect.stringContaining("is a pattern") }));
+    expect(p.verdict.warnings).toContainEqual(
+      expect.objectContaining({ code: "request.resource-pattern", path: "request[0].resources[0]", message: expect.stringContaining("is a pattern") }),
+    );
   });
 });

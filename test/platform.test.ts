@@ -81,7 +81,14 @@ describe("packaging", () => {
 
   it("ships the app, the CLI, the sweep and what they read at run time — no Lambda build output", () => {
     const files = packed();
-    for (const needed of ["bin/jit-access.js", "dist/src/index.js", "dist/src/cli/main.js", "dist/sweep.js", "app.yml", ".github/ISSUE_TEMPLATE/access-request.yml"]) {
+    for (const needed of [
+      "bin/jit-access.js",
+      "dist/src/index.js",
+      "dist/src/cli/main.js",
+      "dist/sweep.js",
+      "app.yml",
+      ".github/ISSUE_TEMPLATE/access-request.yml",
+    ]) {
       expect(files, `${needed} is not in the package (run npm run build first if it is under dist/src)`).toContain(needed);
     }
     // dist/schemas/: the JSON schemas tsc copies next to dist/src/ (src/domain/schema.ts imports them).
@@ -150,15 +157,20 @@ describe("packaging", () => {
 });
 
 describe("third-party licence notices in the bundles", () => {
-  const listed = (bundle: string) => [...bundle.matchAll(/^((?:@[^/\s]+\/)?[^@\s]+)@(\d[^\s]*) \(([^)]+)\)$/gm)].map((m) => ({ name: m[1]!, version: m[2]!, license: m[3]! }));
+  const listed = (bundle: string) =>
+    [...bundle.matchAll(/^((?:@[^/\s]+\/)?[^@\s]+)@(\d[^\s]*) \(([^)]+)\)$/gm)].map((m) => ({ name: m[1]!, version: m[2]!, license: m[3]! }));
 
   it("dist/sweep.js ends with the notices of the packages it bundles, at their installed versions", () => {
     const bundle = read("dist/sweep.js");
     const notices = bundle.slice(bundle.lastIndexOf("/*! Third-party software in this bundle"));
     const entries = listed(notices);
-    expect(entries.map((e) => e.name)).toEqual(expect.arrayContaining(["@octokit/core", "@octokit/plugin-retry", "@octokit/plugin-throttling", "js-yaml", "@aws-sdk/client-iam"]));
+    expect(entries.map((e) => e.name)).toEqual(
+      expect.arrayContaining(["@octokit/core", "@octokit/plugin-retry", "@octokit/plugin-throttling", "js-yaml", "@aws-sdk/client-iam"]),
+    );
     for (const e of entries) {
-      const installed = Object.entries(lock.packages).filter(([p]) => p.endsWith(`node_modules/${e.name}`)).map(([, v]) => v.version);
+      const installed = Object.entries(lock.packages)
+        .filter(([p]) => p.endsWith(`node_modules/${e.name}`))
+        .map(([, v]) => v.version);
       expect(installed, `${e.name}@${e.version}`).toContain(e.version);
     }
     expect(notices).toMatch(/Permission is hereby granted, free of charge/);
@@ -171,7 +183,9 @@ describe("third-party licence notices in the bundles", () => {
       const out = join(dir, "lambda");
       execFileSync(process.execPath, [join(root, "scripts/build-lambda.mjs"), out], { cwd: root, stdio: "pipe" });
       const bundle = readFileSync(join(out, "index.mjs"), "utf8");
-      expect(listed(bundle.slice(bundle.lastIndexOf("/*! Third-party software"))).map((e) => e.name)).toEqual(expect.arrayContaining(["probot", "@octokit/core", "@aws-sdk/client-iam"]));
+      expect(listed(bundle.slice(bundle.lastIndexOf("/*! Third-party software"))).map((e) => e.name)).toEqual(
+        expect.arrayContaining(["probot", "@octokit/core", "@aws-sdk/client-iam"]),
+      );
       // src/package-root.ts walks up to the nearest package.json named jit-access; in Lambda that
       // must be the function's own folder, which holds the fallback issue form.
       expect(JSON.parse(readFileSync(join(out, "package.json"), "utf8"))).toMatchObject({ name: "jit-access" });
@@ -184,8 +198,19 @@ describe("third-party licence notices in the bundles", () => {
 
 describe("dependencies", () => {
   it("one copy of each Octokit core package (the app's and the sweep's clients share plugins)", () => {
-    for (const name of ["@octokit/core", "@octokit/request", "@octokit/plugin-paginate-rest", "@octokit/plugin-rest-endpoint-methods", "@octokit/plugin-retry", "@octokit/plugin-throttling"]) {
-      const versions = new Set(Object.entries(lock.packages).filter(([p]) => p.endsWith(`node_modules/${name}`)).map(([, v]) => v.version));
+    for (const name of [
+      "@octokit/core",
+      "@octokit/request",
+      "@octokit/plugin-paginate-rest",
+      "@octokit/plugin-rest-endpoint-methods",
+      "@octokit/plugin-retry",
+      "@octokit/plugin-throttling",
+    ]) {
+      const versions = new Set(
+        Object.entries(lock.packages)
+          .filter(([p]) => p.endsWith(`node_modules/${name}`))
+          .map(([, v]) => v.version),
+      );
       expect([...versions], name).toHaveLength(1);
     }
   });
@@ -193,12 +218,17 @@ describe("dependencies", () => {
   it("every dev dependency is used", () => {
     // Used without an import: type packages, vitest's peer, tools run by their command.
     const why: Record<string, string> = { "@types/node": "tsconfig types", "@types/semver": "types of semver", vite: "vitest's peer dependency" };
-    const code = ["src", "test", "bench", "scripts"].flatMap((d) => listFiles(join(root, d))).filter((f) => /\.(ts|mjs|js)$/.test(f)).map((f) => readFileSync(f, "utf8"));
+    const code = ["src", "test", "bench", "scripts"]
+      .flatMap((d) => listFiles(join(root, d)))
+      .filter((f) => /\.(ts|mjs|js)$/.test(f))
+      .map((f) => readFileSync(f, "utf8"));
     code.push(read("eslint.config.js"), read("vitest.config.ts"));
     const scripts = Object.values(pkg.scripts).join("\n");
     const unused = Object.keys(pkg.devDependencies).filter((name) => {
       if (why[name]) return false;
-      const imported = code.some((c) => c.includes(`from "${name}"`) || c.includes(`from "${name}/`) || c.includes(`import("${name}`) || c.includes(`"${name}/`));
+      const imported = code.some(
+        (c) => c.includes(`from "${name}"`) || c.includes(`from "${name}/`) || c.includes(`import("${name}`) || c.includes(`"${name}/`),
+      );
       const command = new RegExp(`(^|[\\s&|])(npx )?${{ typescript: "tsc" }[name] ?? name}\\b`, "m").test(scripts);
       return !imported && !command;
     });

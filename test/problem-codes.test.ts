@@ -94,7 +94,16 @@ function config(overrides: Partial<Config> = {}): Config {
 }
 
 function request(overrides: Partial<AccessRequest> = {}): AccessRequest {
-  return { version: 1, id: "1-test", requester: "alice", account: "prod", duration: "8h", reason: "testing", request: [{ service: "s3", access: ["read"], resources: ["reports"] }], ...overrides };
+  return {
+    version: 1,
+    id: "1-test",
+    requester: "alice",
+    account: "prod",
+    duration: "8h",
+    reason: "testing",
+    request: [{ service: "s3", access: ["read"], resources: ["reports"] }],
+    ...overrides,
+  };
 }
 
 /** A request file through the file rules and the whole pipeline, as `validate` runs it. */
@@ -109,7 +118,13 @@ function items(...request: RequestItem[]): Problem[] {
 
 /** A hand-written policy for a request, through the pipeline. */
 function plan(requestItems: RequestItem[], policy?: PolicyDocument): Problem[] {
-  const v = planRequest(catalogue, { request: request({ request: requestItems, ...(policy ? { policy } : {}) }), config: config(), accountId: ACCOUNT, now: NOW, durationSeconds: 3600 }).verdict;
+  const v = planRequest(catalogue, {
+    request: request({ request: requestItems, ...(policy ? { policy } : {}) }),
+    config: config(),
+    accountId: ACCOUNT,
+    now: NOW,
+    durationSeconds: 3600,
+  }).verdict;
   return [...v.errors, ...v.warnings];
 }
 
@@ -149,7 +164,12 @@ function issue(fields: Record<string, string | undefined> = {}, raw?: string): P
     "Description (optional)": "_No response_",
     ...fields,
   };
-  const body = raw ?? Object.entries(f).filter(([, v]) => v !== undefined).map(([k, v]) => `### ${k}\n\n${v}`).join("\n\n");
+  const body =
+    raw ??
+    Object.entries(f)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `### ${k}\n\n${v}`)
+      .join("\n\n");
   const r = parseIssueForm(body, form, { number: 1, title: "Access request: reports", author: "alice", defaultDuration: "8h" });
   return r.ok ? [] : r.problems;
 }
@@ -157,8 +177,15 @@ function issue(fields: Record<string, string | undefined> = {}, raw?: string): P
 const ENVELOPE: PolicyDocument = { Version: "2012-10-17", Statement: [{ Sid: "Read", Effect: "Allow", Action: ["s3:GetObject"], Resource: [OBJECTS] }] };
 const narrowed = (...Statement: unknown[]) => narrowToEnvelope(catalogue, ENVELOPE, { Statement }).warnings;
 
-const hostile = new Proxy({}, { ownKeys: () => { throw new Error("boom"); } });
-const many = <T,>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
+const hostile = new Proxy(
+  {},
+  {
+    ownKeys: () => {
+      throw new Error("boom");
+    },
+  },
+);
+const many = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/app`;
 
 /** Codes that guard against a library failing in a way no known input triggers. */
@@ -219,7 +246,8 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "request.file-name": () => file({}, { path: "access-requests/prod/2026/Test.yaml" }),
   "request.id-mismatch": () => file({ id: "2-other" }),
   "request.unknown-account": () => file({ account: "staging" }),
-  "request.account-folder": () => file({}, { path: "access-requests/dev/2026/1-test.yaml", config: config({ aws: { ...config().aws, accounts: { prod: ACCOUNT, dev: "444455556666" } } }) }),
+  "request.account-folder": () =>
+    file({}, { path: "access-requests/dev/2026/1-test.yaml", config: config({ aws: { ...config().aws, accounts: { prod: ACCOUNT, dev: "444455556666" } } }) }),
   "request.duration-invalid": () => file({ duration: "1h1h" }),
   "request.duration-too-short": () => file({ duration: "5m" }),
   "request.duration-too-long": () => file({ duration: "30d" }),
@@ -230,15 +258,36 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "request.resource-invalid": () => items({ service: "s3", access: ["read"], resources: ["arn:aws:s3"] }),
   "request.resource-too-wide": () => items({ service: "s3", access: ["read"], resources: ["*"] }),
   "request.resource-other-account": () => items({ service: "sqs", access: ["read"], resources: ["arn:aws:sqs:us-east-1:999999999999:q"] }),
-  "request.example-status": () => file({ status: "active", grant: { approved_by: ["bob"], merge_commit: "a".repeat(40), granted_at: "2026-11-27T09:00:00Z", expires_at: "2026-11-27T17:00:00Z" } }, { path: "access-requests/examples/1-test.yaml" }),
+  "request.example-status": () =>
+    file(
+      {
+        status: "active",
+        grant: { approved_by: ["bob"], merge_commit: "a".repeat(40), granted_at: "2026-11-27T09:00:00Z", expires_at: "2026-11-27T17:00:00Z" },
+      },
+      { path: "access-requests/examples/1-test.yaml" },
+    ),
   "request.status-grant": () => file({ status: "active" }),
   "request.status-closed": () => file({ status: "rejected" }),
-  "request.grant-times": () => file({ status: "active", grant: { approved_by: ["bob"], merge_commit: "a".repeat(40), granted_at: "2026-11-27T09:00:00Z", expires_at: "2026-11-27T08:00:00Z" } }),
+  "request.grant-times": () =>
+    file({
+      status: "active",
+      grant: { approved_by: ["bob"], merge_commit: "a".repeat(40), granted_at: "2026-11-27T09:00:00Z", expires_at: "2026-11-27T08:00:00Z" },
+    }),
   "request.grant-resource": () =>
-    file({ status: "active", grant: { approved_by: ["bob"], merge_commit: "a".repeat(40), granted_at: "2026-11-27T09:00:00Z", expires_at: "2026-11-27T17:00:00Z", aws: { mode: "iam", account_id: ACCOUNT, resources: [`arn:aws:iam::${ACCOUNT}:policy/jit-access/jit-2-other`] } } }),
+    file({
+      status: "active",
+      grant: {
+        approved_by: ["bob"],
+        merge_commit: "a".repeat(40),
+        granted_at: "2026-11-27T09:00:00Z",
+        expires_at: "2026-11-27T17:00:00Z",
+        aws: { mode: "iam", account_id: ACCOUNT, resources: [`arn:aws:iam::${ACCOUNT}:policy/jit-access/jit-2-other`] },
+      },
+    }),
   "request.too-many-problems": () => capProblems(many(60, (i) => ({ code: "request.no-access", path: `request[${i}]`, message: "x" }))),
   // request: what the generator makes of the items
-  "request.account-id": () => planRequest(catalogue, { request: request(), config: config(), accountId: "12345", now: NOW, durationSeconds: 3600 }).verdict.errors,
+  "request.account-id": () =>
+    planRequest(catalogue, { request: request(), config: config(), accountId: "12345", now: NOW, durationSeconds: 3600 }).verdict.errors,
   "request.unknown-service": () => items({ service: "s4", access: ["read"], resources: ["reports"] }),
   "request.unknown-access-level": () => plan([{ service: "s3", access: ["admin" as "read"], resources: ["reports"] }]),
   "request.no-resources": () => plan([{ service: "s3", access: ["read"], resources: [] }]),
@@ -267,7 +316,10 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "form.heading-repeated": () => issue({}, `### Account\n\nprod\n\n### Account\n\nstaging`),
   "form.field-format": () => {
     // A dropdown that allows several choices gives a list where one value is needed.
-    const text = formText.replace("  - type: input\n    id: account\n    attributes:", "  - type: dropdown\n    id: account\n    attributes:\n      multiple: true\n      options: [prod, dev]");
+    const text = formText.replace(
+      "  - type: input\n    id: account\n    attributes:",
+      "  - type: dropdown\n    id: account\n    attributes:\n      multiple: true\n      options: [prod, dev]",
+    );
     const t = loadFormTemplate(text);
     if (!t.ok) return t.problems;
     const r = parseIssueForm("### Account\n\nprod, dev\n\n### Service\n\ns3", t.template, { number: 1, title: "x", author: "alice", defaultDuration: "8h" });
@@ -305,7 +357,8 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   // guardrail: catalogue and configuration
   "guardrail.unknown-service": () => guard(doc(allow("s4:GetObject", OBJECTS))),
   "guardrail.unknown-action": () => guard(doc(allow("s3:GetObjekt", OBJECTS))),
-  "guardrail.service-not-allowed": () => guard(doc(allow("dynamodb:GetItem", `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/t`)), { config: config({ allowed_services: ["s3"] }) }),
+  "guardrail.service-not-allowed": () =>
+    guard(doc(allow("dynamodb:GetItem", `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/t`)), { config: config({ allowed_services: ["s3"] }) }),
   "guardrail.denied-action": () => guard(doc(allow("s3:DeleteObject", OBJECTS)), { config: config({ denied_actions: ["s3:Delete*"] }) }),
   "guardrail.wildcard-action": () => guard(doc(allow("s3:*", OBJECTS))),
   "guardrail.wildcard-expands": () => guard(doc(allow("s3:GetObjectV*", OBJECTS))),
@@ -317,25 +370,61 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "guardrail.resource-account": () => guard(doc(allow("sqs:ReceiveMessage", "arn:aws:sqs:us-east-1:12345:q"))),
   "guardrail.unscoped-resource": () => guard(doc(allow("s3:GetObject", "*"))),
   "guardrail.resource-outside-request": () => guard(doc(allow("s3:GetObject", "arn:aws:s3:::other/*")), { allowedResources: [OBJECTS] }),
-  "guardrail.pair-outside-request": () => plan([{ service: "s3", access: ["read"], resources: ["reports"] }], doc(allow(["s3:PutObject"], OBJECTS)) as unknown as PolicyDocument),
-  "guardrail.prefix-outside-request": () => plan([{ service: "s3", access: ["read", "list"], resources: ["reports/q3/"] }], doc(allow(["s3:ListBucket"], BUCKET)) as unknown as PolicyDocument),
+  "guardrail.pair-outside-request": () =>
+    plan([{ service: "s3", access: ["read"], resources: ["reports"] }], doc(allow(["s3:PutObject"], OBJECTS)) as unknown as PolicyDocument),
+  "guardrail.prefix-outside-request": () =>
+    plan([{ service: "s3", access: ["read", "list"], resources: ["reports/q3/"] }], doc(allow(["s3:ListBucket"], BUCKET)) as unknown as PolicyDocument),
   // guardrail: dangerous and destructive actions
   "guardrail.dangerous-action": () => guard(doc(allow("iam:CreateAccessKey", `arn:aws:iam::${ACCOUNT}:user/ci`))),
-  "guardrail.dangerous-accepted": () => guard(doc(allow("iam:CreateAccessKey", `arn:aws:iam::${ACCOUNT}:user/ci`)), { config: config({ allowed_dangerous_actions: ["iam:CreateAccessKey"] }) }),
+  "guardrail.dangerous-accepted": () =>
+    guard(doc(allow("iam:CreateAccessKey", `arn:aws:iam::${ACCOUNT}:user/ci`)), { config: config({ allowed_dangerous_actions: ["iam:CreateAccessKey"] }) }),
   "guardrail.dangerous-scoped": () => guard(doc(allow("ecs:RunTask", `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/app:1`))),
   "guardrail.dangerous-combination": () => guard(doc(allow("iam:PassRole", ROLE), allow("ec2:RunInstances", `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/*`))),
   "guardrail.dangerous-combination-accepted": () =>
-    guard(doc(allow("iam:PassRole", ROLE), allow("ec2:RunInstances", `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/*`)), { config: config({ allowed_dangerous_actions: ["iam:PassRole", "ec2:RunInstances"] }) }),
+    guard(doc(allow("iam:PassRole", ROLE), allow("ec2:RunInstances", `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/*`)), {
+      config: config({ allowed_dangerous_actions: ["iam:PassRole", "ec2:RunInstances"] }),
+    }),
   "guardrail.destructive-action": () => guard(doc(allow("dynamodb:UpdateTable", `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/t`))),
   // guardrail: quotas and simulation
-  "guardrail.policy-too-large": () => guard(doc(allow("s3:GetObject", many(150, (i) => `arn:aws:s3:::reports/a-fairly-long-prefix-for-the-size-test-${i}/*`)))),
+  "guardrail.policy-too-large": () =>
+    guard(
+      doc(
+        allow(
+          "s3:GetObject",
+          many(150, (i) => `arn:aws:s3:::reports/a-fairly-long-prefix-for-the-size-test-${i}/*`),
+        ),
+      ),
+    ),
   "guardrail.too-many-statements": () => guard(doc(...many(101, () => allow("s3:GetObject", OBJECTS)))),
-  "guardrail.too-many-entries": () => guard(doc(allow(many(501, () => "s3:GetObject"), OBJECTS))),
+  "guardrail.too-many-entries": () =>
+    guard(
+      doc(
+        allow(
+          many(501, () => "s3:GetObject"),
+          OBJECTS,
+        ),
+      ),
+    ),
   "guardrail.condition-too-large": () => guard(doc(allow("s3:GetObject", OBJECTS, { Condition: Object.fromEntries(many(51, (i) => [`Op${i}`, {}])) }))),
-  "guardrail.too-many-problems": () => guard(doc(allow(many(150, (i) => `s3:Nope${i}`), OBJECTS))),
-  "guardrail.simulation-mismatch": () => plan([{ service: "s3", access: ["read"], resources: ["reports/"] }], doc(allow("s3:GetObject", OBJECTS), { Effect: "Deny", Action: "s3:GetObject", Resource: OBJECTS }) as unknown as PolicyDocument),
+  "guardrail.too-many-problems": () =>
+    guard(
+      doc(
+        allow(
+          many(150, (i) => `s3:Nope${i}`),
+          OBJECTS,
+        ),
+      ),
+    ),
+  "guardrail.simulation-mismatch": () =>
+    plan(
+      [{ service: "s3", access: ["read"], resources: ["reports/"] }],
+      doc(allow("s3:GetObject", OBJECTS), { Effect: "Deny", Action: "s3:GetObject", Resource: OBJECTS }) as unknown as PolicyDocument,
+    ),
   "guardrail.simulation-unknown": () =>
-    plan([{ service: "s3", access: ["read"], resources: ["reports/"] }], doc(allow("s3:GetObject", OBJECTS, { Condition: { StringEquals: { "aws:ResourceTag/team": "data" } } })) as unknown as PolicyDocument),
+    plan(
+      [{ service: "s3", access: ["read"], resources: ["reports/"] }],
+      doc(allow("s3:GetObject", OBJECTS, { Condition: { StringEquals: { "aws:ResourceTag/team": "data" } } })) as unknown as PolicyDocument,
+    ),
   // draft
   "draft.dropped": () => narrowed(allow("iam:PassRole", "*")),
   "draft.unknown-element": () => narrowed(allow("s3:GetObject", OBJECTS, { Colour: "blue" })),
@@ -353,7 +442,14 @@ describe("each code has an input that produces it", () => {
 
   it.each(Object.entries(CASES))("%s", async (code, produce) => {
     const problems = await produce();
-    expect(codesOf(problems), JSON.stringify(problems.map((p) => [p.code, p.path, p.message.slice(0, 120)]), null, 1)).toContain(code);
+    expect(
+      codesOf(problems),
+      JSON.stringify(
+        problems.map((p) => [p.code, p.path, p.message.slice(0, 120)]),
+        null,
+        1,
+      ),
+    ).toContain(code);
     // A problem always names what is wrong; the code never stands alone.
     for (const p of problems) expect(p.message.length).toBeGreaterThan(0);
   });
@@ -361,16 +457,22 @@ describe("each code has an input that produces it", () => {
 
 describe("the command line's own codes", () => {
   it.each([
-    ["cli.symlink", (dir: string) => {
-      writeFileSync(join(dir, "real.yaml"), "a: 1\n");
-      symlinkSync(join(dir, "real.yaml"), join(dir, "link.yaml"));
-      return join(dir, "link.yaml");
-    }],
+    [
+      "cli.symlink",
+      (dir: string) => {
+        writeFileSync(join(dir, "real.yaml"), "a: 1\n");
+        symlinkSync(join(dir, "real.yaml"), join(dir, "link.yaml"));
+        return join(dir, "link.yaml");
+      },
+    ],
     ["cli.not-a-file", (dir: string) => dir],
-    ["yaml.too-large", (dir: string) => {
-      writeFileSync(join(dir, "big.yaml"), `a: "${"x".repeat(70_000)}"\n`);
-      return join(dir, "big.yaml");
-    }],
+    [
+      "yaml.too-large",
+      (dir: string) => {
+        writeFileSync(join(dir, "big.yaml"), `a: "${"x".repeat(70_000)}"\n`);
+        return join(dir, "big.yaml");
+      },
+    ],
   ] as const)("%s", (code, make) => {
     const dir = mkdtempSync(join(tmpdir(), "jit-codes-"));
     try {
@@ -384,7 +486,10 @@ describe("the command line's own codes", () => {
 
 describe("parsers and checks give every problem a code", () => {
   it("request files, config files and policies", () => {
-    const all = [...Object.values(CASES)].map((f) => f()).filter((r): r is Problem[] => Array.isArray(r)).flat();
+    const all = [...Object.values(CASES)]
+      .map((f) => f())
+      .filter((r): r is Problem[] => Array.isArray(r))
+      .flat();
     expect(all.length).toBeGreaterThan(100);
     expect(all.filter((p) => p.code === undefined)).toEqual([]);
   });

@@ -54,7 +54,8 @@ describe("a merge's outcome is recorded on the default branch", () => {
     const pr = pulls(h.github).find((p) => p.head.startsWith(`jit/${issue}-`))!;
     return { issue, pr: pr.number, file: h.github.pullFiles(REPO, pr.number)[0]!.filename };
   }
-  const appCommits = (file: string, verb: string) => h.github.commits(REPO, { path: file, ref: "main" }).filter((c) => c.message.startsWith(`jit-access: ${verb} `));
+  const appCommits = (file: string, verb: string) =>
+    h.github.commits(REPO, { path: file, ref: "main" }).filter((c) => c.message.startsWith(`jit-access: ${verb} `));
 
   it("a refused merge (self-approval) is recorded rejected with its rule codes; the issue is blocked, not also proposed; list and the sweep agree", async () => {
     const { issue, pr, file } = await openRequest();
@@ -82,7 +83,11 @@ describe("a merge's outcome is recorded on the default branch", () => {
     // `jit-access list` (GitHub mode) shows it rejected; the sweep neither expires nor reconciles it.
     let out = "";
     const io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => true }, cwd: process.cwd() };
-    const code = await listCommand(["--json"], io, { GITHUB_TOKEN: h.github.issueInstallationToken().token, GITHUB_REPOSITORY: REPO, GITHUB_API_URL: h.github.url });
+    const code = await listCommand(["--json"], io, {
+      GITHUB_TOKEN: h.github.issueInstallationToken().token,
+      GITHUB_REPOSITORY: REPO,
+      GITHUB_API_URL: h.github.url,
+    });
     expect(code).toBe(0);
     expect((JSON.parse(out) as { requests: Array<{ id: string; status: string }> }).requests.map((r) => r.status)).toEqual(["rejected"]);
     const config = parseConfig(CONFIG);

@@ -2,7 +2,15 @@ import { describe, expect, it } from "vitest";
 import { commitMessage, parseTrailers, recordExpired, recordGrant, recordRevoked } from "../src/domain/records.js";
 import type { AccessRequest } from "../src/domain/types.js";
 
-const request: AccessRequest = { version: 1, id: "142-reports", requester: "alice", account: "prod", duration: "8h", reason: "close", request: [{ service: "s3", access: ["read"], resources: ["r"] }] };
+const request: AccessRequest = {
+  version: 1,
+  id: "142-reports",
+  requester: "alice",
+  account: "prod",
+  duration: "8h",
+  reason: "close",
+  request: [{ service: "s3", access: ["read"], resources: ["r"] }],
+};
 const grant = { approved_by: ["bob"], merge_commit: "a".repeat(40), granted_at: "2026-11-27T09:00:00Z", expires_at: "2026-11-27T17:00:00Z" };
 
 describe("records", () => {

@@ -52,13 +52,32 @@ beforeAll(() => {
   git(["checkout", "--quiet", "main"]);
   git(["merge", "--quiet", "--no-ff", "-m", "Merge pull request #13 from acme/jit/12-logs", "jit/12-logs"], "2026-11-20T09:45:00Z");
   const merge = git(["rev-parse", "HEAD"]).trim();
-  const granted: AccessRequest = { ...base, status: "active", grant: { approved_by: ["bob"], merge_commit: merge, pr: 13, granted_at: "2026-11-20T09:45:30Z", expires_at: "2026-11-20T11:45:00Z" } };
+  const granted: AccessRequest = {
+    ...base,
+    status: "active",
+    grant: { approved_by: ["bob"], merge_commit: merge, pr: 13, granted_at: "2026-11-20T09:45:30Z", expires_at: "2026-11-20T11:45:00Z" },
+  };
   write(FILE, dumpRequest(granted, "granted"));
   git(["add", "-A"]);
-  git(["commit", "--quiet", "-m", commitMessage("jit-access: grant 12-logs until 2026-11-20T11:45:00Z", `Merged in ${merge}; risk low.`, { "Request-Id": "12-logs", "Approved-By": ["bob"], "Expires-At": "2026-11-20T11:45:00Z" })], "2026-11-20T09:45:31Z");
+  git(
+    [
+      "commit",
+      "--quiet",
+      "-m",
+      commitMessage("jit-access: grant 12-logs until 2026-11-20T11:45:00Z", `Merged in ${merge}; risk low.`, {
+        "Request-Id": "12-logs",
+        "Approved-By": ["bob"],
+        "Expires-At": "2026-11-20T11:45:00Z",
+      }),
+    ],
+    "2026-11-20T09:45:31Z",
+  );
   write(FILE, dumpRequest({ ...granted, status: "revoked", closed: { at: "2026-11-20T10:15:30Z", reason: "done", by: "alice" } }, "revoked"));
   git(["add", "-A"]);
-  git(["commit", "--quiet", "-m", commitMessage("jit-access: revoke 12-logs", "Revoked early by alice: done", { "Request-Id": "12-logs", "Closed-By": "alice" })], "2026-11-20T10:15:31Z");
+  git(
+    ["commit", "--quiet", "-m", commitMessage("jit-access: revoke 12-logs", "Revoked early by alice: done", { "Request-Id": "12-logs", "Closed-By": "alice" })],
+    "2026-11-20T10:15:31Z",
+  );
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -95,7 +114,12 @@ describe("jit-access report", () => {
   });
 
   it("rejects bad options with exit 2", async () => {
-    for (const args of [["report", "--format", "pdf"], ["report", "--since", "yesterday"], ["report", "--bogus"], ["report", "extra"]]) {
+    for (const args of [
+      ["report", "--format", "pdf"],
+      ["report", "--since", "yesterday"],
+      ["report", "--bogus"],
+      ["report", "extra"],
+    ]) {
       const r = await runCli(args, dir);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr).toContain("Usage: jit-access");
@@ -151,13 +175,27 @@ describe("jit-access report on records with codes", () => {
       const closed = { at: "2026-11-20T10:00:00Z", reason: "s3:DeleteBucket is forbidden by denied_actions", ...(o.code ? { code: o.code } : {}) };
       const moved = o.status === "failed" ? recordGrantFailed(request, closed) : recordRejected(request, closed);
       if (!moved.ok) throw new Error(moved.message);
-      await store.write(path, dumpRequest(moved.request), { message: commitMessage(`jit-access: ${o.status === "failed" ? "fail" : "reject"} ${o.id}`, closed.reason, { "Request-Id": o.id, ...(o.rules.length ? { Rule: o.rules } : {}) }), expectedSha: sha });
+      await store.write(path, dumpRequest(moved.request), {
+        message: commitMessage(`jit-access: ${o.status === "failed" ? "fail" : "reject"} ${o.id}`, closed.reason, {
+          "Request-Id": o.id,
+          ...(o.rules.length ? { Rule: o.rules } : {}),
+        }),
+        expectedSha: sha,
+      });
     }
     // A read-only grant the app judged high risk: the trailer, not the policy, gives the tier.
     const { request, path, sha } = await propose("37-h");
-    const granted = recordGrant(request, { approved_by: ["bob"], merge_commit: "b".repeat(40), granted_at: "2026-11-20T10:00:00Z", expires_at: "2099-01-01T00:00:00Z" });
+    const granted = recordGrant(request, {
+      approved_by: ["bob"],
+      merge_commit: "b".repeat(40),
+      granted_at: "2026-11-20T10:00:00Z",
+      expires_at: "2099-01-01T00:00:00Z",
+    });
     if (!granted.ok) throw new Error(granted.message);
-    await store.write(path, dumpRequest(granted.request), { message: commitMessage("jit-access: grant 37-h until 2099-01-01T00:00:00Z", `Merged in ${"b".repeat(40)}.`, { "Request-Id": "37-h", Risk: "high" }), expectedSha: sha });
+    await store.write(path, dumpRequest(granted.request), {
+      message: commitMessage("jit-access: grant 37-h until 2099-01-01T00:00:00Z", `Merged in ${"b".repeat(40)}.`, { "Request-Id": "37-h", Risk: "high" }),
+      expectedSha: sha,
+    });
   });
 
   afterAll(() => repo.cleanup());
@@ -183,7 +221,11 @@ describe("jit-access report on records with codes", () => {
       ["merge", 1],
       ["unclassified", 1],
     ]);
-    expect(report.blocked.recent.find((b: { id: string }) => b.id === "32-c")).toMatchObject({ rule: "approval.self", rule_source: "record", rules: ["approval.self", "approval.stale-review"] });
+    expect(report.blocked.recent.find((b: { id: string }) => b.id === "32-c")).toMatchObject({
+      rule: "approval.self",
+      rule_source: "record",
+      rules: ["approval.self", "approval.stale-review"],
+    });
     expect(report.blocked.recent.find((b: { id: string }) => b.id === "35-f")).toMatchObject({ rule: "approval.insufficient", rule_source: "commit" });
     expect(report.riskiest).toEqual([expect.objectContaining({ id: "37-h", risk: "high", risk_source: "grant-commit" })]);
   });

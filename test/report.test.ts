@@ -25,32 +25,71 @@ const NOW = new Date("2026-11-27T12:00:00Z");
 const sha = (n: number) => n.toString(16).padStart(40, "0");
 const file = (r: AccessRequest) => `access-requests/${r.account}/${r.id.startsWith("8-") ? 2025 : 2026}/${r.id}.yaml`;
 
-function req(id: string, requester: string, account: string, duration: string, items: AccessRequest["request"], extra: Partial<AccessRequest> = {}): AccessRequest {
+function req(
+  id: string,
+  requester: string,
+  account: string,
+  duration: string,
+  items: AccessRequest["request"],
+  extra: Partial<AccessRequest> = {},
+): AccessRequest {
   return { version: 1, id, requester, account, duration, reason: `reason for ${id}`, request: items, ...extra };
 }
-const grant = (merge: number, granted: string, expires: string) => ({ approved_by: ["zed"], merge_commit: sha(merge), granted_at: granted, expires_at: expires });
+const grant = (merge: number, granted: string, expires: string) => ({
+  approved_by: ["zed"],
+  merge_commit: sha(merge),
+  granted_at: granted,
+  expires_at: expires,
+});
 
 const records: AccessRequest[] = [
   req("1-alpha", "alice", "prod", "8h", [{ service: "s3", access: ["read"], resources: ["b"] }], {
     policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::b/*"] }] },
-    status: "expired", grant: grant(101, "2026-11-20T09:30:10Z", "2026-11-20T17:30:00Z"), closed: { at: "2026-11-20T17:35:00Z", reason: "expired" },
+    status: "expired",
+    grant: grant(101, "2026-11-20T09:30:10Z", "2026-11-20T17:30:00Z"),
+    closed: { at: "2026-11-20T17:35:00Z", reason: "expired" },
   }),
   req("2-beta", "bob", "prod", "4h", [{ service: "dynamodb", access: ["write"], resources: ["t"] }], {
-    status: "revoked", grant: grant(102, "2026-11-21T11:00:20Z", "2026-11-21T15:00:00Z"), closed: { at: "2026-11-21T12:00:20Z", reason: "done <!channel> | @team", by: "bob" },
+    status: "revoked",
+    grant: grant(102, "2026-11-21T11:00:20Z", "2026-11-21T15:00:00Z"),
+    closed: { at: "2026-11-21T12:00:20Z", reason: "done <!channel> | @team", by: "bob" },
   }),
-  req("3-gamma", "alice", "staging", "2h", [{ service: "iam", access: ["permissions-management"], resources: ["r"] }, { service: "s3", access: ["read"], resources: ["b"] }], {
+  req(
+    "3-gamma",
+    "alice",
+    "staging",
+    "2h",
+    [
+      { service: "iam", access: ["permissions-management"], resources: ["r"] },
+      { service: "s3", access: ["read"], resources: ["b"] },
+    ],
+    {
+      status: "active",
+      grant: grant(103, "2026-11-27T10:10:30Z", "2026-11-27T12:10:00Z"),
+      policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["iam:PutRolePolicy", "s3:GetObject"], Resource: ["*"] }] },
+    },
+  ),
+  req("4-delta", "carol", "prod", "1h", [{ service: "s3", access: ["write"], resources: ["b"] }], {
     status: "active",
-    grant: grant(103, "2026-11-27T10:10:30Z", "2026-11-27T12:10:00Z"),
-    policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["iam:PutRolePolicy", "s3:GetObject"], Resource: ["*"] }] },
+    grant: grant(104, "2026-11-27T09:05:05Z", "2026-11-27T10:05:00Z"),
   }),
-  req("4-delta", "carol", "prod", "1h", [{ service: "s3", access: ["write"], resources: ["b"] }], { status: "active", grant: grant(104, "2026-11-27T09:05:05Z", "2026-11-27T10:05:00Z") }),
   req("5-eps", "dave", "prod", "1h", [{ service: "s3", access: ["write"], resources: ["b"] }], {
-    status: "failed", closed: { at: "2026-11-22T10:00:00Z", code: "guardrail.denied-action", reason: "policy.Statement[0].Action[1]: s3:DeleteBucket is forbidden by denied_actions (\"s3:Delete*\") in .github/jit-access.yml; remove it" },
+    status: "failed",
+    closed: {
+      at: "2026-11-22T10:00:00Z",
+      code: "guardrail.denied-action",
+      reason: 'policy.Statement[0].Action[1]: s3:DeleteBucket is forbidden by denied_actions ("s3:Delete*") in .github/jit-access.yml; remove it',
+    },
   }),
-  req("6-zeta", "erin", "staging", "1h", [{ service: "sqs", access: ["write"], resources: ["q"] }], { status: "rejected", closed: { at: "2026-11-23T10:00:00Z", reason: "pull request closed without merging" } }),
+  req("6-zeta", "erin", "staging", "1h", [{ service: "sqs", access: ["write"], resources: ["q"] }], {
+    status: "rejected",
+    closed: { at: "2026-11-23T10:00:00Z", reason: "pull request closed without merging" },
+  }),
   req("7-eta", "bob", "prod", "1h", [{ service: "s3", access: ["read"], resources: ["b"] }]),
   req("8-theta", "alice", "prod", "8h", [{ service: "lambda", access: ["read"], resources: ["f"] }], {
-    status: "expired", grant: grant(108, "2025-06-01T02:01:00Z", "2025-06-01T10:00:00Z"), closed: { at: "2025-06-01T10:05:00Z", reason: "expired" },
+    status: "expired",
+    grant: grant(108, "2025-06-01T02:01:00Z", "2025-06-01T10:00:00Z"),
+    closed: { at: "2025-06-01T10:05:00Z", reason: "expired" },
   }),
 ];
 const REQUESTED: Record<string, string> = {
@@ -63,7 +102,13 @@ const REQUESTED: Record<string, string> = {
   "7-eta": "2026-11-26T09:00:00Z",
   "8-theta": "2025-06-01T00:00:00Z",
 };
-const MERGED: Record<number, string> = { 101: "2026-11-20T09:30:00Z", 102: "2026-11-21T11:00:00Z", 103: "2026-11-27T10:10:00Z", 104: "2026-11-27T09:05:00Z", 108: "2025-06-01T02:00:00Z" };
+const MERGED: Record<number, string> = {
+  101: "2026-11-20T09:30:00Z",
+  102: "2026-11-21T11:00:00Z",
+  103: "2026-11-27T10:10:00Z",
+  104: "2026-11-27T09:05:00Z",
+  108: "2025-06-01T02:00:00Z",
+};
 const RISK: Record<string, string> = { "1-alpha": "low", "2-beta": "medium", "3-gamma": "high", "4-delta": "medium", "8-theta": "low" };
 
 /** The history as git prints it, parsed by the real parser. */
@@ -77,12 +122,29 @@ function history() {
   for (const r of records) {
     commits.push(c(REQUESTED[r.id] as string, `jit-access: propose ${r.id} (issue #${r.id.split("-")[0]})`, [{ status: "A", path: file(r) }]));
     if (r.grant) {
-      commits.push(c(r.grant.granted_at, commitMessage(`jit-access: grant ${r.id} until ${r.grant.expires_at}`, `Merged in ${r.grant.merge_commit}; risk ${RISK[r.id]}.`, { "Request-Id": r.id, "Approved-By": ["zed"], "Expires-At": r.grant.expires_at }), [{ status: "M", path: file(r) }]));
+      commits.push(
+        c(
+          r.grant.granted_at,
+          commitMessage(`jit-access: grant ${r.id} until ${r.grant.expires_at}`, `Merged in ${r.grant.merge_commit}; risk ${RISK[r.id]}.`, {
+            "Request-Id": r.id,
+            "Approved-By": ["zed"],
+            "Expires-At": r.grant.expires_at,
+          }),
+          [{ status: "M", path: file(r) }],
+        ),
+      );
     }
-    if (r.closed?.code) commits.push(c(r.closed.at, commitMessage(`jit-access: fail ${r.id}`, r.closed.reason, { "Request-Id": r.id, Rule: [r.closed.code] }), [{ status: "M", path: file(r) }]));
+    if (r.closed?.code)
+      commits.push(
+        c(r.closed.at, commitMessage(`jit-access: fail ${r.id}`, r.closed.reason, { "Request-Id": r.id, Rule: [r.closed.code] }), [
+          { status: "M", path: file(r) },
+        ]),
+      );
   }
   const text = toGitLogText(commits);
-  const merges = Object.entries(MERGED).map(([k, d]) => `${sha(Number(k))}\0${d}\0`).join("\n");
+  const merges = Object.entries(MERGED)
+    .map(([k, d]) => `${sha(Number(k))}\0${d}\0`)
+    .join("\n");
   return { commits: parseGitLog(text), mergeDates: parseMergeDates(merges) };
 }
 
@@ -112,8 +174,17 @@ describe("git log parsing", () => {
     const text = `\x1e${sha(1)}\0${sha(2)} ${sha(3)}\0${"2026-01-01T00:00:00Z"}\0${"2026-01-02T00:00:00Z"}\0${hostile}\n\0\nA\0access-requests/prod/2026/1-a.yaml\0M\0access-requests/prod/2026/2-b.yaml\0`;
     const [c, ...rest] = parseGitLog(text);
     expect(rest).toEqual([]);
-    expect(c).toMatchObject({ sha: sha(1), parents: [sha(2), sha(3)], authorDate: "2026-01-01T00:00:00Z", commitDate: "2026-01-02T00:00:00Z", subject: "jit-access: grant x" });
-    expect(c?.files).toEqual([{ status: "A", path: "access-requests/prod/2026/1-a.yaml" }, { status: "M", path: "access-requests/prod/2026/2-b.yaml" }]);
+    expect(c).toMatchObject({
+      sha: sha(1),
+      parents: [sha(2), sha(3)],
+      authorDate: "2026-01-01T00:00:00Z",
+      commitDate: "2026-01-02T00:00:00Z",
+      subject: "jit-access: grant x",
+    });
+    expect(c?.files).toEqual([
+      { status: "A", path: "access-requests/prod/2026/1-a.yaml" },
+      { status: "M", path: "access-requests/prod/2026/2-b.yaml" },
+    ]);
     expect(history().commits.find((x) => x.subject.startsWith("jit-access: grant 2-beta"))?.trailers["Request-Id"]).toEqual(["2-beta"]);
   });
 });
@@ -121,13 +192,44 @@ describe("git log parsing", () => {
 describe("report numbers on a hand-built history", () => {
   it("counts requests, grants and active grants", () => {
     const r = buildReport(input());
-    expect(r.totals).toEqual({ requests: 8, by_status: { proposed: 1, active: 2, expired: 2, revoked: 1, rejected: 1, failed: 1 }, grants: 5, active_now: 1, awaiting_sweep: 1, blocked: 2, commits: 14, skipped_files: 0 });
+    expect(r.totals).toEqual({
+      requests: 8,
+      by_status: { proposed: 1, active: 2, expired: 2, revoked: 1, rejected: 1, failed: 1 },
+      grants: 5,
+      active_now: 1,
+      awaiting_sweep: 1,
+      blocked: 2,
+      commits: 14,
+      skipped_files: 0,
+    });
     // Per service once per request: s3 in 1, 3, 4; dynamodb 2; iam 3; lambda 8. Ties by name.
-    expect(r.grants_by_service).toEqual([{ key: "s3", count: 3 }, { key: "dynamodb", count: 1 }, { key: "iam", count: 1 }, { key: "lambda", count: 1 }]);
-    expect(r.grants_by_account).toEqual([{ key: "prod", count: 4 }, { key: "staging", count: 1 }]);
-    expect(r.grants_by_requester).toEqual([{ key: "alice", count: 3 }, { key: "bob", count: 1 }, { key: "carol", count: 1 }]);
+    expect(r.grants_by_service).toEqual([
+      { key: "s3", count: 3 },
+      { key: "dynamodb", count: 1 },
+      { key: "iam", count: 1 },
+      { key: "lambda", count: 1 },
+    ]);
+    expect(r.grants_by_account).toEqual([
+      { key: "prod", count: 4 },
+      { key: "staging", count: 1 },
+    ]);
+    expect(r.grants_by_requester).toEqual([
+      { key: "alice", count: 3 },
+      { key: "bob", count: 1 },
+      { key: "carol", count: 1 },
+    ]);
     expect(r.grants_by_risk).toEqual({ low: 2, medium: 2, high: 1 });
-    expect(r.active).toEqual([{ id: "3-gamma", requester: "alice", account: "staging", granted_at: "2026-11-27T10:10:30Z", expires_at: "2026-11-27T12:10:00Z", minutes_left: 10, risk: "high" }]);
+    expect(r.active).toEqual([
+      {
+        id: "3-gamma",
+        requester: "alice",
+        account: "staging",
+        granted_at: "2026-11-27T10:10:30Z",
+        expires_at: "2026-11-27T12:10:00Z",
+        minutes_left: 10,
+        risk: "high",
+      },
+    ]);
   });
 
   it("measures request → approval and approval → grant (median, p90)", () => {
@@ -166,7 +268,9 @@ describe("report numbers on a hand-built history", () => {
     expect(d.used_ratio).toBeCloseTo(61130 / 72000);
     expect(d.early_revokes).toBe(1);
     expect(d.early_revoke_used_ratio.median).toBe(0.25);
-    expect(d.revoked).toEqual([{ id: "2-beta", requester: "bob", account: "prod", asked_seconds: 14400, used_seconds: 3600, by: "bob", reason: "done <!channel> | @team" }]);
+    expect(d.revoked).toEqual([
+      { id: "2-beta", requester: "bob", account: "prod", asked_seconds: 14400, used_seconds: 3600, by: "bob", reason: "done <!channel> | @team" },
+    ]);
   });
 
   it("counts blocked requests by the code in the record; a record without one is unclassified, whatever its reason says", () => {
@@ -185,7 +289,6 @@ describe("report numbers on a hand-built history", () => {
       ["5-eps", "guardrail.denied-action", "record", ["guardrail.denied-action"]],
     ]);
   });
-
 
   it("ranks the riskiest grants", () => {
     const top = buildReport(input()).riskiest;
@@ -216,10 +319,23 @@ describe("report numbers on a hand-built history", () => {
 
 describe("blocked panel reads codes, never English", () => {
   const blockedReq = (id: string, status: "failed" | "rejected", closed: Partial<NonNullable<AccessRequest["closed"]>> = {}): AccessRequest =>
-    req(id, "dave", "prod", "1h", [{ service: "s3", access: ["read"], resources: ["b"] }], { status, closed: { at: "2026-11-22T10:00:00Z", reason: "s3:DeleteBucket is forbidden by denied_actions", ...closed } });
+    req(id, "dave", "prod", "1h", [{ service: "s3", access: ["read"], resources: ["b"] }], {
+      status,
+      closed: { at: "2026-11-22T10:00:00Z", reason: "s3:DeleteBucket is forbidden by denied_actions", ...closed },
+    });
   let n = 5000;
-  const commit = (path: string, trailers: Record<string, string[]>): HistoryCommit => ({ sha: sha(n++), parents: [], authorDate: "2026-11-22T10:00:00Z", commitDate: "2026-11-22T10:00:00Z", subject: "jit-access: fail x", body: "", trailers, files: [{ status: "M", path }] });
-  const run = (reqs: AccessRequest[], commits: HistoryCommit[] = []) => buildReport({ records: reqs.map((r) => ({ file: file(r), request: r })), commits, now: NOW }).blocked;
+  const commit = (path: string, trailers: Record<string, string[]>): HistoryCommit => ({
+    sha: sha(n++),
+    parents: [],
+    authorDate: "2026-11-22T10:00:00Z",
+    commitDate: "2026-11-22T10:00:00Z",
+    subject: "jit-access: fail x",
+    body: "",
+    trailers,
+    files: [{ status: "M", path }],
+  });
+  const run = (reqs: AccessRequest[], commits: HistoryCommit[] = []) =>
+    buildReport({ records: reqs.map((r) => ({ file: file(r), request: r })), commits, now: NOW }).blocked;
 
   it("takes the code from the record's commit (Rule: trailers) when the record has none, and lists every code", () => {
     const r = blockedReq("20-a", "failed");
@@ -237,7 +353,10 @@ describe("blocked panel reads codes, never English", () => {
 
   it("the newest commit with Rule: trailers counts (git log lists newest first)", () => {
     const r = blockedReq("22-a", "rejected");
-    const b = run([r], [commit(file(r), { "Request-Id": ["22-a"], Rule: ["merge.not-merged"] }), commit(file(r), { "Request-Id": ["22-a"], Rule: ["approval.self"] })]);
+    const b = run(
+      [r],
+      [commit(file(r), { "Request-Id": ["22-a"], Rule: ["merge.not-merged"] }), commit(file(r), { "Request-Id": ["22-a"], Rule: ["approval.self"] })],
+    );
     expect(b.by_rule.map((x) => x.key)).toEqual(["merge.not-merged"]);
   });
 
@@ -254,10 +373,13 @@ describe("blocked panel reads codes, never English", () => {
     expect(b.recent[0]?.rule_source).toBe("none");
   });
 
-  it.each(["Guardrail.dangerous-action", "guardrail", "guardrail.", "unknown-area.rule", `guardrail.${"x".repeat(80)}`, "guardrail.a b"])("a record code %j that is not <known area>.<rule> is unclassified", (code) => {
-    const b = run([blockedReq("24-a", "failed", { code })]);
-    expect(b.by_rule.map((x) => x.key)).toEqual([UNCLASSIFIED]);
-  });
+  it.each(["Guardrail.dangerous-action", "guardrail", "guardrail.", "unknown-area.rule", `guardrail.${"x".repeat(80)}`, "guardrail.a b"])(
+    "a record code %j that is not <known area>.<rule> is unclassified",
+    (code) => {
+      const b = run([blockedReq("24-a", "failed", { code })]);
+      expect(b.by_rule.map((x) => x.key)).toEqual([UNCLASSIFIED]);
+    },
+  );
 
   it("labels every code area", () => {
     for (const area of Object.keys(AREA_LABELS)) expect(codeLabel(`${area}.some-rule`)).toBe(`${AREA_LABELS[area as keyof typeof AREA_LABELS]}: some-rule`);
@@ -275,9 +397,16 @@ describe("blocked panel reads codes, never English", () => {
         const commits: HistoryCommit[] = [];
         items.forEach((it, i) => {
           const id = `${i + 1}-p`;
-          const closed = it.status === "proposed" || it.status === "active" ? undefined : { at: "2026-11-22T10:00:00Z", reason: "denied_actions approval dangerous", ...(it.code ? { code: it.code } : {}) };
+          const closed =
+            it.status === "proposed" || it.status === "active"
+              ? undefined
+              : { at: "2026-11-22T10:00:00Z", reason: "denied_actions approval dangerous", ...(it.code ? { code: it.code } : {}) };
           const granted = it.status === "active" || it.status === "expired" || it.status === "revoked";
-          const r = req(id, "u", "prod", "1h", [{ service: "s3", access: ["read"], resources: ["b"] }], { status: it.status, ...(closed ? { closed } : {}), ...(granted ? { grant: grant(1, "2026-11-22T09:00:00Z", "2026-11-22T10:00:00Z") } : {}) });
+          const r = req(id, "u", "prod", "1h", [{ service: "s3", access: ["read"], resources: ["b"] }], {
+            status: it.status,
+            ...(closed ? { closed } : {}),
+            ...(granted ? { grant: grant(1, "2026-11-22T09:00:00Z", "2026-11-22T10:00:00Z") } : {}),
+          });
           reqs.push(r);
           if (it.trailer.length) commits.push(commit(file(r), { "Request-Id": [it.trailerId ? id : "0-x"], Rule: it.trailer }));
         });
@@ -297,8 +426,18 @@ describe("blocked panel reads codes, never English", () => {
 
 describe("risk from the grant commit's Risk: trailer", () => {
   const r = records.find((x) => x.id === "1-alpha") as AccessRequest;
-  const grantCommit = (trailers: Record<string, string[]>, body: string): HistoryCommit => ({ sha: sha(7000), parents: [], authorDate: "2026-11-20T09:30:10Z", commitDate: "2026-11-20T09:30:10Z", subject: `jit-access: grant ${r.id} until x`, body, trailers, files: [{ status: "M", path: file(r) }] });
-  const riskOf = (c: HistoryCommit) => buildReport({ records: [{ file: file(r), request: r }], commits: [c], now: NOW, accessLevelOf: (a) => LEVELS[a] }).riskiest[0];
+  const grantCommit = (trailers: Record<string, string[]>, body: string): HistoryCommit => ({
+    sha: sha(7000),
+    parents: [],
+    authorDate: "2026-11-20T09:30:10Z",
+    commitDate: "2026-11-20T09:30:10Z",
+    subject: `jit-access: grant ${r.id} until x`,
+    body,
+    trailers,
+    files: [{ status: "M", path: file(r) }],
+  });
+  const riskOf = (c: HistoryCommit) =>
+    buildReport({ records: [{ file: file(r), request: r }], commits: [c], now: NOW, accessLevelOf: (a) => LEVELS[a] }).riskiest[0];
 
   it.each([
     ["the trailer over the sentence", { "Request-Id": [r.id], Risk: ["high"] }, "risk low.", "high", "grant-commit"],
@@ -363,7 +502,14 @@ describe("unscoped grants in the report", () => {
   });
   it.each(cases)("%s → unscoped %s, with the catalogue and by shape alone", (resource, unscoped) => {
     for (const grantUnscopedFn of [(a: string, r: string) => grantUnscoped(catalogue, a, r), undefined]) {
-      const r = buildReport({ records: [oneGrant(resource)], commits: [], mergeDates: new Map(), now: NOW, accessLevelOf: () => "read", grantUnscoped: grantUnscopedFn });
+      const r = buildReport({
+        records: [oneGrant(resource)],
+        commits: [],
+        mergeDates: new Map(),
+        now: NOW,
+        accessLevelOf: () => "read",
+        grantUnscoped: grantUnscopedFn,
+      });
       expect(r.riskiest[0]?.dangerous).toEqual(unscoped ? ["secretsmanager:GetSecretValue"] : []);
       expect(r.riskiest[0]?.risk).toBe(unscoped ? "high" : "low");
     }

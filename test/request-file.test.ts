@@ -7,7 +7,10 @@ import { testConfig } from "./support/config-fixtures.js";
 
 const example = readFileSync(new URL("../access-requests/examples/142-financial-reports.yaml", import.meta.url), "utf8");
 const config = testConfig({ aws: { accounts: { prod: "111122223333" } } });
-const policy = { Version: "2012-10-17" as const, Statement: [{ Sid: "S3Read", Effect: "Allow" as const, Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::financial-reports/*"] }] };
+const policy = {
+  Version: "2012-10-17" as const,
+  Statement: [{ Sid: "S3Read", Effect: "Allow" as const, Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::financial-reports/*"] }],
+};
 
 describe("request files", () => {
   it("places a request under its account and year", () => {
@@ -56,6 +59,8 @@ describe("request files", () => {
     }
     // The ARN rules that do not depend on the namespace still hold.
     const other = parseRequestFile(text("sts", "arn:aws:iam::999999999999:role/deploy"), { file: "access-requests/prod/2026/9-cross.yaml", config });
-    expect(other.ok ? [] : other.problems).toEqual([{ code: "request.resource-other-account", path: "request[0].resources[0]", message: expect.stringContaining("not the request's account 111122223333") }]);
+    expect(other.ok ? [] : other.problems).toEqual([
+      { code: "request.resource-other-account", path: "request[0].resources[0]", message: expect.stringContaining("not the request's account 111122223333") },
+    ]);
   });
 });

@@ -72,7 +72,8 @@ describe("the risk tier", () => {
     const catalogue = loadCatalogue();
     const config = { ...defaultConfig(), allowed_services: [...defaultConfig().allowed_services, "dynamodb"] };
     const table = "arn:aws:dynamodb:us-east-1:111122223333:table/t";
-    const tier = (action: string) => checkPolicy(catalogue, { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: action, Resource: table }] }, { config, mode: "iam" }).risk;
+    const tier = (action: string) =>
+      checkPolicy(catalogue, { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: action, Resource: table }] }, { config, mode: "iam" }).risk;
     expect(tier("dynamodb:GetItem")).toBe("low");
     expect(tier("dynamodb:PutItem")).toBe("medium");
     expect(tier("dynamodb:UpdateTable")).toBe("high");
@@ -110,7 +111,15 @@ describe("policy limits", () => {
     ["identity-center", 10240, 32768, []],
     ["identity-center", 10241, 10241, [["identity-center-inline", "characters"]]],
     ["identity-center", 10000, 32769, [["identity-center-inline", "bytes"]]],
-    ["identity-center", 10241, 32769, [["identity-center-inline", "characters"], ["identity-center-inline", "bytes"]]],
+    [
+      "identity-center",
+      10241,
+      32769,
+      [
+        ["identity-center-inline", "characters"],
+        ["identity-center-inline", "bytes"],
+      ],
+    ],
   ] as const)("%s, %i characters and %i bytes: breaches %j", (mode, chars, bytes, expected) => {
     expect(quotaBreaches({ chars, bytes }, mode).map((b) => [b.quota, b.unit])).toEqual(expected);
   });

@@ -124,8 +124,21 @@ describe("types.ts and the schemas have the same fields", () => {
   });
 
   it("the schema enums match the type unions", () => {
-    const levels: Record<NonNullable<RequestItem["access"]>[number], true> = { read: true, list: true, write: true, tagging: true, "permissions-management": true };
-    const statuses: Record<NonNullable<AccessRequest["status"]>, true> = { proposed: true, active: true, expired: true, revoked: true, rejected: true, failed: true };
+    const levels: Record<NonNullable<RequestItem["access"]>[number], true> = {
+      read: true,
+      list: true,
+      write: true,
+      tagging: true,
+      "permissions-management": true,
+    };
+    const statuses: Record<NonNullable<AccessRequest["status"]>, true> = {
+      proposed: true,
+      active: true,
+      expired: true,
+      revoked: true,
+      rejected: true,
+      failed: true,
+    };
     const modes: Record<Config["aws"]["mode"], true> = { iam: true, "identity-center": true };
     const enumOf = (s: Schema): string[] => [...((s as { enum?: string[] }).enum ?? [])].sort();
     expect(enumOf(node(req, ["accessLevel"]))).toEqual(listed(levels));

@@ -167,9 +167,7 @@ describe("expiryOf", () => {
   });
 
   it("is undefined when an expiry is not a date, or there is no Allow statement", () => {
-    expect(
-      expiryOf(policy({ Effect: "Allow", Action: "a:b", Resource: "*", Condition: { DateLessThan: { "aws:CurrentTime": "x" } } })),
-    ).toBeUndefined();
+    expect(expiryOf(policy({ Effect: "Allow", Action: "a:b", Resource: "*", Condition: { DateLessThan: { "aws:CurrentTime": "x" } } }))).toBeUndefined();
     expect(expiryOf(policy({ Effect: "Deny", Action: "a:b", Resource: "*" }))).toBeUndefined();
   });
 

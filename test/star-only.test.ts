@@ -30,7 +30,10 @@ describe("actions AWS authorizes only on *", () => {
       expect(info?.full, a).toBe(a);
       expect(SERVICES).toContain(a.split(":")[0]);
       expect(info?.resourceTypes.length, a).toBeGreaterThan(0);
-      expect(info?.resourceTypes.every((r) => !r.required), a).toBe(true);
+      expect(
+        info?.resourceTypes.every((r) => !r.required),
+        a,
+      ).toBe(true);
       expect(authorizedOnlyOnStar(info!), a).toBe(true);
     }
   });
@@ -44,7 +47,10 @@ describe("actions AWS authorizes only on *", () => {
     const optionalOnly = SERVICES.flatMap((s) => catalogue.actionsOf(s)).filter((a) => a.resourceTypes.length > 0 && a.resourceTypes.every((r) => !r.required));
     expect(optionalOnly.length).toBeGreaterThan(OPTIONAL_RESOURCE_ON_STAR.length);
     for (const a of ["s3:GetObject", "s3:PutObject", "sns:Unsubscribe", "ec2:ReleaseAddress", "rds:DescribeDBInstances", "ssm:StartSession"]) {
-      expect(optionalOnly.map((x) => x.full), a).toContain(a);
+      expect(
+        optionalOnly.map((x) => x.full),
+        a,
+      ).toContain(a);
       const v = checkPolicy(catalogue, onStar(a), { config: config(), mode: "iam" });
       expect(codesOf(v.errors), a).toContain("guardrail.unscoped-resource");
     }
@@ -52,7 +58,13 @@ describe("actions AWS authorizes only on *", () => {
   });
 
   it("cloudwatch:GetMetricData, ListMetrics and PutMetricData can be requested: granted on * and explained as such", () => {
-    const p = plan([{ service: "cloudwatch", actions: ["cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "cloudwatch:PutMetricData"], resources: ["high-cpu"] }]);
+    const p = plan([
+      {
+        service: "cloudwatch",
+        actions: ["cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "cloudwatch:PutMetricData"],
+        resources: ["high-cpu"],
+      },
+    ]);
     expect(p.verdict.errors).toEqual([]);
     const onAll = p.policy.Statement.filter((s) => [s.Resource].flat().includes("*")).flatMap((s) => [s.Action].flat());
     expect(onAll.sort()).toEqual(["cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "cloudwatch:PutMetricData"]);

@@ -69,7 +69,18 @@ async function setup(): Promise<{ due: AccessRequest; later: AccessRequest; pr: 
   const make = async (id: string, requester: string, expiresAt: string, prNumber?: number): Promise<AccessRequest> => {
     const request = testRequest({ id, requester, policy: testPolicy(`b-${id}`) });
     const result = await grants.grant(request, request.policy!, expiresAt);
-    const active: AccessRequest = { ...request, status: "active", grant: { approved_by: ["bob"], merge_commit: "b".repeat(40), ...(prNumber ? { pr: prNumber } : {}), granted_at: iso(3 * 3600_000), expires_at: expiresAt, aws: storedAws(result) } };
+    const active: AccessRequest = {
+      ...request,
+      status: "active",
+      grant: {
+        approved_by: ["bob"],
+        merge_commit: "b".repeat(40),
+        ...(prNumber ? { pr: prNumber } : {}),
+        granted_at: iso(3 * 3600_000),
+        expires_at: expiresAt,
+        aws: storedAws(result),
+      },
+    };
     files[recordPath(id)] = dumpRequest(active, "Written by jit-access.");
     return active;
   };
@@ -184,13 +195,26 @@ describe("changedRequestFiles: the files-from list of command validate", () => {
   });
 
   it("property: a list is accepted exactly when every entry is a relative .yaml/.yml path under access-requests/ without . or .. segments", () => {
-    const segment = fc.oneof(fc.constantFrom("..", ".", "", "prod", "2026", "-x", "a b"), fc.string({ minLength: 1, maxLength: 6 }).filter((x) => !x.includes("/") && !x.includes("\0")));
-    const entry = fc.tuple(fc.constantFrom("access-requests", "", "/access-requests", ".github", ".."), fc.array(segment, { maxLength: 3 }), fc.constantFrom(".yaml", ".yml", ".json", "")).map(([head, mid, ext]) => `${[head, ...mid].join("/")}/f${ext}`);
+    const segment = fc.oneof(
+      fc.constantFrom("..", ".", "", "prod", "2026", "-x", "a b"),
+      fc.string({ minLength: 1, maxLength: 6 }).filter((x) => !x.includes("/") && !x.includes("\0")),
+    );
+    const entry = fc
+      .tuple(
+        fc.constantFrom("access-requests", "", "/access-requests", ".github", ".."),
+        fc.array(segment, { maxLength: 3 }),
+        fc.constantFrom(".yaml", ".yml", ".json", ""),
+      )
+      .map(([head, mid, ext]) => `${[head, ...mid].join("/")}/f${ext}`);
     fc.assert(
       fc.property(fc.array(entry, { maxLength: 5 }), (entries) => {
         const r = changedRequestFiles(list(...entries));
-        const good = (e: string) => e.split("/")[0] === "access-requests" && !e.split("/").some((x) => x === "." || x === ".." || x === "") && !e.includes("\\") && /\.ya?ml$/.test(e);
-        return r.ok === entries.every(good) && (!r.ok || r.files.every((f) => !isAbsolute(f) && !normalize(f).startsWith("..") && normalize(f).startsWith("access-requests/")));
+        const good = (e: string) =>
+          e.split("/")[0] === "access-requests" && !e.split("/").some((x) => x === "." || x === ".." || x === "") && !e.includes("\\") && /\.ya?ml$/.test(e);
+        return (
+          r.ok === entries.every(good) &&
+          (!r.ok || r.files.every((f) => !isAbsolute(f) && !normalize(f).startsWith("..") && normalize(f).startsWith("access-requests/")))
+        );
       }),
     );
   });
@@ -198,8 +222,18 @@ describe("changedRequestFiles: the files-from list of command validate", () => {
 
 describe("command validate, in-process: what the CLI refuses becomes one ::error:: line", () => {
   it.each([
-    ["a listed file that is not there", [".github/jit-access.yml"], "access-requests/prod/2026/9-gone.yaml", /^::error::jit-access validate: access-requests\/prod\/2026\/9-gone\.yaml: no such file or folder\n$/],
-    ["no config at config-path", [], "access-requests/prod/2026/1-x.yaml", /^::error::jit-access validate: config file \.github\/jit-access\.yml does not exist\n$/],
+    [
+      "a listed file that is not there",
+      [".github/jit-access.yml"],
+      "access-requests/prod/2026/9-gone.yaml",
+      /^::error::jit-access validate: access-requests\/prod\/2026\/9-gone\.yaml: no such file or folder\n$/,
+    ],
+    [
+      "no config at config-path",
+      [],
+      "access-requests/prod/2026/1-x.yaml",
+      /^::error::jit-access validate: config file \.github\/jit-access\.yml does not exist\n$/,
+    ],
   ])("%s: exit 1", async (_name, keep, listed, message) => {
     const repo = mkdtempSync(join(tmpdir(), "jit-action-validate-"));
     try {
@@ -210,7 +244,10 @@ describe("command validate, in-process: what the CLI refuses becomes one ::error
       writeFileSync(join(repo, "access-requests/prod/2026/1-x.yaml"), "version: 1\n");
       writeFileSync(join(repo, "list"), `${listed}\0`);
       let out = "";
-      const code = await runActionCommand({ INPUT_COMMAND: "validate", "INPUT_FILES-FROM": "list", "INPUT_CONFIG-PATH": ".github/jit-access.yml", GITHUB_WORKSPACE: repo }, { write: (s: string) => (out += s) });
+      const code = await runActionCommand(
+        { INPUT_COMMAND: "validate", "INPUT_FILES-FROM": "list", "INPUT_CONFIG-PATH": ".github/jit-access.yml", GITHUB_WORKSPACE: repo },
+        { write: (s: string) => (out += s) },
+      );
       expect(code).toBe(1);
       expect(out).toMatch(message);
     } finally {

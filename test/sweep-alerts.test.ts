@@ -43,7 +43,11 @@ it("sends expired once and the 15-minute reminder once, across two sweeps", asyn
     const id = `${issue}-reports`;
     const request = testRequest({ id, requester, policy: testPolicy(`b-${id}`) });
     const result = await grants.grant(request, request.policy!, expiresAt);
-    const active: AccessRequest = { ...request, status: "active", grant: { approved_by: ["bob"], merge_commit: "b".repeat(40), granted_at: "2026-11-27T04:00:00Z", expires_at: expiresAt, aws: storedAws(result) } };
+    const active: AccessRequest = {
+      ...request,
+      status: "active",
+      grant: { approved_by: ["bob"], merge_commit: "b".repeat(40), granted_at: "2026-11-27T04:00:00Z", expires_at: expiresAt, aws: storedAws(result) },
+    };
     files[recordPath(id)] = dumpRequest(active, "Written by jit-access.");
   };
   const due = gh.openIssue(REPO, { user: "alice", title: "due", labels: ["jit:active"] });
@@ -54,7 +58,11 @@ it("sends expired once and the 15-minute reminder once, across two sweeps", asyn
   await make(later, "carol", "2026-11-27T15:00:00Z");
   gh.commitFiles(REPO, "main", files, { author: "acme", message: "seed" });
 
-  const octokit = new Octokit({ baseUrl: gh.url, auth: gh.issueInstallationToken().token, log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} } });
+  const octokit = new Octokit({
+    baseUrl: gh.url,
+    auth: gh.issueInstallationToken().token,
+    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+  });
   const repo = { owner: "acme", repo: "access", defaultBranch: "main" };
   const notifier = new GitHubNotifier(octokit, repo);
   const env = {
@@ -62,7 +70,11 @@ it("sends expired once and the 15-minute reminder once, across two sweeps", asyn
     config,
     grants: () => grants,
     notifier,
-    alerts: createNotifier({ notifications: { slack_webhook_env: "SLACK" } }, { SLACK: slack.url }, { allowLoopbackHttp: true, sleep: async () => undefined, log: () => undefined }),
+    alerts: createNotifier(
+      { notifications: { slack_webhook_env: "SLACK" } },
+      { SLACK: slack.url },
+      { allowLoopbackHttp: true, sleep: async () => undefined, log: () => undefined },
+    ),
     remindOnce: (r: AccessRequest) => notifier.remindOnce(r),
   };
   const first = await runSweep(env, { now: NOW, dryRun: false, reconcile: false, concurrency: 2 });

@@ -78,7 +78,10 @@ describe("dist/sweep.js and dist/iam-data/", () => {
   });
 
   it("action.yml runs it on node24 and documents every input the entry reads", () => {
-    const action = yaml.load(readFileSync(join(root, "action.yml"), "utf8")) as { runs: { using: string; main: string }; inputs: Record<string, { description?: string; default?: string }> };
+    const action = yaml.load(readFileSync(join(root, "action.yml"), "utf8")) as {
+      runs: { using: string; main: string };
+      inputs: Record<string, { description?: string; default?: string }>;
+    };
     expect(action.runs).toEqual({ using: "node24", main: "dist/sweep.js" });
     expect(Object.keys(action.inputs).sort()).toEqual(["command", "concurrency", "config-path", "dry-run", "files-from", "github-token"]);
     expect(action.inputs.command?.default).toBe("sweep");
@@ -124,7 +127,12 @@ describe("the bundle as the Action: command validate and report", () => {
   /** Runs dist/sweep.js with the inputs as the runner passes them, the list of paths NUL-separated. */
   async function action(inputs: Record<string, string>, files?: string[]): Promise<{ code: number; stdout: string; stderr: string; summary: string }> {
     const id = Math.random().toString(36).slice(2);
-    const env: Record<string, string> = { PATH: process.env.PATH ?? "", GITHUB_WORKSPACE: repo, GITHUB_STEP_SUMMARY: join(lists, `${id}.md`), RUNNER_TEMP: lists };
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? "",
+      GITHUB_WORKSPACE: repo,
+      GITHUB_STEP_SUMMARY: join(lists, `${id}.md`),
+      RUNNER_TEMP: lists,
+    };
     for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
     if (files) {
       writeFileSync(join(lists, id), files.map((f) => `${f}\0`).join(""));

@@ -11,7 +11,17 @@ import { runCli } from "./support/cli.js";
 import { configOf, createGitRepo, recordPath, seedActive, sweepConfigYaml, writeConfig, writeRecord, type GitRepo } from "./support/git-repo.js";
 
 const T = (hhmm: string) => `2026-11-27T${hhmm}:00Z`;
-const ENV_KEYS = ["GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_ACTOR", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_PROFILE", "AWS_EC2_METADATA_DISABLED"];
+const ENV_KEYS = [
+  "GITHUB_TOKEN",
+  "GITHUB_REPOSITORY",
+  "GITHUB_ACTOR",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_REGION",
+  "AWS_PROFILE",
+  "AWS_EC2_METADATA_DISABLED",
+];
 const saved: Record<string, string | undefined> = {};
 let repo: GitRepo;
 let fake: FakeAws | undefined;
@@ -38,7 +48,7 @@ beforeEach(async () => {
   await seedActive(repo, grants, { id: "7-due", expiresAt: T("10:00") });
   await seedActive(repo, grants, { id: "8-later", expiresAt: T("16:00"), requester: "carol" });
   writeRecord(repo, testRequest({ id: "9-proposed" }));
-  repo.write("access-requests/prod/2026/10-broken.yaml", "version: 1\nid: 10-broken\nreason: \"never closed\n");
+  repo.write("access-requests/prod/2026/10-broken.yaml", 'version: 1\nid: 10-broken\nreason: "never closed\n');
   repo.commitAll("seed");
   seeding.restore();
 });
@@ -67,7 +77,9 @@ describe("jit-access sweep", () => {
       now: "2026-11-27T11:00:00.000Z",
       due: [{ id: "7-due", expires_at: T("10:00"), file: recordPath("7-due") }],
       active: 1,
-      errors: [{ file: "access-requests/prod/2026/10-broken.yaml", problems: expect.arrayContaining([expect.objectContaining({ message: expect.any(String) })]) }],
+      errors: [
+        { file: "access-requests/prod/2026/10-broken.yaml", problems: expect.arrayContaining([expect.objectContaining({ message: expect.any(String) })]) },
+      ],
     });
     expect(r.code).toBe(1); // an unreadable record is a failure to look at
     expect(repo.head()).toBe(head);
@@ -104,7 +116,15 @@ describe("jit-access sweep", () => {
   });
 
   it("usage errors exit 2", async () => {
-    for (const args of [["sweep", "--concurrency", "0"], ["sweep", "--now", "yesterday"], ["sweep", "--bogus"], ["sweep", "extra"], ["list", "--status", "gone"], ["revoke", "7-due"], ["revoke", "--reason", "x"]]) {
+    for (const args of [
+      ["sweep", "--concurrency", "0"],
+      ["sweep", "--now", "yesterday"],
+      ["sweep", "--bogus"],
+      ["sweep", "extra"],
+      ["list", "--status", "gone"],
+      ["revoke", "7-due"],
+      ["revoke", "--reason", "x"],
+    ]) {
       const r = await runCli(args, repo.dir);
       expect([args, r.code]).toEqual([args, 2]);
     }
@@ -161,7 +181,10 @@ describe("jit-access revoke", () => {
     await grants.grant(testRequest({ id: "77-orphan" }), testPolicy("bucket-orphan"), T("16:00"));
     const r = await runCli(["revoke", "--all", "--reason", "incident 42: break glass", "--json"], repo.dir);
     const out = JSON.parse(r.stdout) as { ok: boolean; revoked: Array<{ id: string; ok: boolean }>; drift: Array<{ requestId: string }> };
-    expect(out.revoked.map((x) => [x.id, x.ok])).toEqual([["7-due", true], ["8-later", true]]);
+    expect(out.revoked.map((x) => [x.id, x.ok])).toEqual([
+      ["7-due", true],
+      ["8-later", true],
+    ]);
     expect(out.drift.map((d) => d.requestId)).toContain("77-orphan");
     expect(out.ok).toBe(true);
     expect(r.code).toBe(0);

@@ -51,12 +51,21 @@ describe("the sweep's Octokit", () => {
     let calls = 0;
     const server: Server = createServer((_req, res) => {
       calls++;
-      res.writeHead(403, { "content-type": "application/json", "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600) });
+      res.writeHead(403, {
+        "content-type": "application/json",
+        "x-ratelimit-remaining": "0",
+        "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
+      });
       res.end(JSON.stringify({ message: "API rate limit exceeded for installation ID 1." }));
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     try {
-      const octokit = createSweepOctokit({ token: "t", baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, msPerSecond: 1, warn: (m) => warnings.push(m) });
+      const octokit = createSweepOctokit({
+        token: "t",
+        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        msPerSecond: 1,
+        warn: (m) => warnings.push(m),
+      });
       await expect(octokit.rest.repos.get({ owner: "acme", repo: "access" })).rejects.toMatchObject({ status: 403 });
       expect(calls).toBe(1);
       expect(warnings.join("\n")).toMatch(/primary rate limit on GET .*giving up/);

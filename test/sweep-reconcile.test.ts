@@ -61,11 +61,22 @@ describe("drift reconcile (iam)", () => {
     // 106: live.
     const live = await seedActive(repo, grants, { id: "106-live", expiresAt: T("16:00") });
     // A policy under /jit-access/ that names no request: reported, never touched.
-    await new IAMClient(fake.clientSettings).send(new CreatePolicyCommand({ PolicyName: "hand-made", Path: "/jit-access/", PolicyDocument: JSON.stringify(testPolicy("c")) }));
+    await new IAMClient(fake.clientSettings).send(
+      new CreatePolicyCommand({ PolicyName: "hand-made", Path: "/jit-access/", PolicyDocument: JSON.stringify(testPolicy("c")) }),
+    );
     repo.commitAll("seed");
 
     const dry = await sweep(config, grants, T("11:00"), true);
-    expect(dry.plan.drift?.map((d) => [d.requestId, d.reason, d.resources.map((r) => r.kind).sort().join("+")])).toEqual([
+    expect(
+      dry.plan.drift?.map((d) => [
+        d.requestId,
+        d.reason,
+        d.resources
+          .map((r) => r.kind)
+          .sort()
+          .join("+"),
+      ]),
+    ).toEqual([
       ["101-orphan", "no-record", "iam-policy+schedule+schedule"],
       ["102-revoked", "not-active", "iam-policy+schedule+schedule"],
       ["103-schedules", "not-active", "schedule+schedule"],
@@ -135,20 +146,47 @@ describe("planSweep (pure)", () => {
   const base = testRequest({ id: "1-a" });
   const active = (id: string, expires: string, account = HOME): SweepRecord => ({
     path: `access-requests/prod/2026/${id}.yaml`,
-    request: { ...base, id, status: "active", grant: { approved_by: ["bob"], merge_commit: "a".repeat(40), granted_at: T("08:00"), expires_at: expires, aws: { mode: "iam", account_id: account, resources: [`arn:aws:iam::${account}:policy/jit-access/jit-${id}`], schedule: `jit-access/jit-${id}` } } },
+    request: {
+      ...base,
+      id,
+      status: "active",
+      grant: {
+        approved_by: ["bob"],
+        merge_commit: "a".repeat(40),
+        granted_at: T("08:00"),
+        expires_at: expires,
+        aws: { mode: "iam", account_id: account, resources: [`arn:aws:iam::${account}:policy/jit-access/jit-${id}`], schedule: `jit-access/jit-${id}` },
+      },
+    },
   });
-  const policy = (id: string | undefined, name: string, expiresAt?: string): ManagedResource => ({ kind: "iam-policy", arn: `arn:aws:iam::${HOME}:policy/jit-access/${name}`, name, accountIds: [HOME], ...(id ? { requestId: id } : {}), ...(expiresAt ? { expiresAt } : {}) });
+  const policy = (id: string | undefined, name: string, expiresAt?: string): ManagedResource => ({
+    kind: "iam-policy",
+    arn: `arn:aws:iam::${HOME}:policy/jit-access/${name}`,
+    name,
+    accountIds: [HOME],
+    ...(id ? { requestId: id } : {}),
+    ...(expiresAt ? { expiresAt } : {}),
+  });
 
   it("selects active grants with expires_at <= now, sorted by expiry; skips reconcile without a listing", () => {
     const plan = planSweep([active("3-c", T("12:00")), active("1-a", T("10:00")), active("2-b", T("12:01"))], undefined, new Date(T("12:00")));
     expect(plan.due.map((d) => d.id)).toEqual(["1-a", "3-c"]);
-    expect(plan.due[0]?.target).toEqual({ requestId: "1-a", mode: "iam", accountId: HOME, resources: [`arn:aws:iam::${HOME}:policy/jit-access/jit-1-a`], schedules: ["jit-1-a"] });
+    expect(plan.due[0]?.target).toEqual({
+      requestId: "1-a",
+      mode: "iam",
+      accountId: HOME,
+      resources: [`arn:aws:iam::${HOME}:policy/jit-access/jit-1-a`],
+      schedules: ["jit-1-a"],
+    });
     expect(plan.active.map((a) => a.id)).toEqual(["2-b"]);
     expect(plan.drift).toBeUndefined();
   });
 
   it("never calls a due or unreadable request's resources drift; leaves untagged or misnamed policies alone; groups by request", () => {
-    const records: SweepRecord[] = [active("1-a", T("10:00")), { path: "access-requests/prod/2026/2-b.yaml", id: "2-b", problems: [{ code: "schema.type", path: "", message: "bad" }] }];
+    const records: SweepRecord[] = [
+      active("1-a", T("10:00")),
+      { path: "access-requests/prod/2026/2-b.yaml", id: "2-b", problems: [{ code: "schema.type", path: "", message: "bad" }] },
+    ];
     const managed = [
       policy("1-a", "jit-1-a"),
       policy("2-b", "jit-2-b"),
@@ -160,7 +198,9 @@ describe("planSweep (pure)", () => {
     ];
     const plan = planSweep(records, managed, new Date(T("11:00")));
     expect(plan.due.map((d) => d.id)).toEqual(["1-a"]);
-    expect(plan.drift?.map((d) => [d.requestId, d.reason, d.target.schedules ?? [], d.target.resources ?? []])).toEqual([["3-c", "no-record", ["jit-3-c-delete"], [`arn:aws:iam::${HOME}:policy/jit-access/jit-3-c`]]]);
+    expect(plan.drift?.map((d) => [d.requestId, d.reason, d.target.schedules ?? [], d.target.resources ?? []])).toEqual([
+      ["3-c", "no-record", ["jit-3-c-delete"], [`arn:aws:iam::${HOME}:policy/jit-access/jit-3-c`]],
+    ]);
     expect(plan.unattributed.map((u) => u.resource.name)).toEqual(["jit-4-d", "jit-6-f", "other"]);
     expect(plan.unattributed[0]?.message).toMatch(/carries no jit-access:request tag; jit-access did not create it, so reconcile leaves it alone/);
     expect(plan.unattributed[1]?.message).toMatch(/is tagged for request "5-e" but is not named jit-5-e/);

@@ -30,10 +30,21 @@ function schedules(): string[] {
   return [...(fake.state.accounts.get(HOME)?.scheduler.schedules.keys() ?? [])].sort();
 }
 function env(store: RecordStore = new GitRecordStore(repo.dir), notifier?: Notifier): SweepEnv {
-  return { store, config, grants: () => grants, ...(notifier ? { notifier } : {}), ...(store instanceof GitRecordStore ? { uncommitted: () => store.uncommitted() } : {}) };
+  return {
+    store,
+    config,
+    grants: () => grants,
+    ...(notifier ? { notifier } : {}),
+    ...(store instanceof GitRecordStore ? { uncommitted: () => store.uncommitted() } : {}),
+  };
 }
 const sweep = (now: string, opts: { dryRun?: boolean; reconcile?: boolean; concurrency?: number; store?: RecordStore; notifier?: Notifier } = {}) =>
-  runSweep(env(opts.store, opts.notifier), { now: new Date(now), dryRun: opts.dryRun ?? false, reconcile: opts.reconcile ?? true, concurrency: opts.concurrency ?? 4 });
+  runSweep(env(opts.store, opts.notifier), {
+    now: new Date(now),
+    dryRun: opts.dryRun ?? false,
+    reconcile: opts.reconcile ?? true,
+    concurrency: opts.concurrency ?? 4,
+  });
 const statusOf = (s: Seeded) => /^status: (\w+)$/m.exec(readFileSync(join(repo.dir, s.path), "utf8"))?.[1];
 
 async function seedMany(specs: Array<{ id: string; expiresAt: string; requester?: string }>): Promise<Seeded[]> {
@@ -74,7 +85,10 @@ describe("expiry sweep", () => {
 
     const r = await sweep(T("12:00"));
     expect(r.ok).toBe(true);
-    expect(r.outcome?.due.map((o) => [o.id, o.result])).toEqual([["11-early", "expired"], ["12-exact", "expired"]]);
+    expect(r.outcome?.due.map((o) => [o.id, o.result])).toEqual([
+      ["11-early", "expired"],
+      ["12-exact", "expired"],
+    ]);
     expect(r.outcome?.due[0]?.removed).toEqual(expect.arrayContaining([a!.resources[0], "attachment:user/alice", "schedule:jit-11-early"]));
     expect(r.plan.active.map((x) => x.id)).toEqual(["13-later"]);
     expect(r.plan.drift).toEqual([]);
@@ -84,7 +98,12 @@ describe("expiry sweep", () => {
     expect([statusOf(a!), statusOf(b!), statusOf(c!)]).toEqual(["expired", "expired", "active"]);
 
     const log = repo.git("log", "-1", "--format=%B", "--", a!.path);
-    expect(parseTrailers(log)).toEqual({ "Request-Id": ["11-early"], "Expires-At": [T("10:00")], "Aws-Resource": [a!.resources[0]], "Closed-By": ["jit-access sweep"] });
+    expect(parseTrailers(log)).toEqual({
+      "Request-Id": ["11-early"],
+      "Expires-At": [T("10:00")],
+      "Aws-Resource": [a!.resources[0]],
+      "Closed-By": ["jit-access sweep"],
+    });
     expect(readFileSync(join(repo.dir, a!.path), "utf8")).toMatch(/closed:\n {2}at: '?2026-11-27T12:00:00Z'?\n {2}reason: expired at 2026-11-27T10:00:00Z/);
 
     const again = await sweep(T("12:30"));
@@ -173,7 +192,10 @@ describe("expiry sweep", () => {
   });
 
   it("dry run: plans, prints the due list and drift, and changes nothing in git or AWS", async () => {
-    await seedMany([{ id: "71-due", expiresAt: T("10:00") }, { id: "72-not", expiresAt: T("16:00") }]);
+    await seedMany([
+      { id: "71-due", expiresAt: T("10:00") },
+      { id: "72-not", expiresAt: T("16:00") },
+    ]);
     await grants.grant(testRequest({ id: "73-orphan", requester: "carol" }), testPolicy("o"), T("16:00"));
     const head = repo.head();
     const before = fake.snapshot();
@@ -187,7 +209,10 @@ describe("expiry sweep", () => {
   });
 
   it("notifies through the port once per expiry, never for a skipped one; a notify failure fails the run but keeps the record", async () => {
-    await seedMany([{ id: "81-n", expiresAt: T("10:00") }, { id: "82-n", expiresAt: T("10:00"), requester: "carol" }]);
+    await seedMany([
+      { id: "81-n", expiresAt: T("10:00") },
+      { id: "82-n", expiresAt: T("10:00"), requester: "carol" },
+    ]);
     const events: ClosedEvent[] = [];
     const notifier: Notifier = {
       closed: async (e) => {
@@ -205,14 +230,20 @@ describe("expiry sweep", () => {
   });
 
   it("an unreadable record is reported and fails the run; its live AWS resources are not drift, expired ones are", async () => {
-    const [a, b] = await seedMany([{ id: "91-broken", expiresAt: T("16:00") }, { id: "92-due-invalid", expiresAt: T("10:00"), requester: "carol" }]);
+    const [a, b] = await seedMany([
+      { id: "91-broken", expiresAt: T("16:00") },
+      { id: "92-due-invalid", expiresAt: T("10:00"), requester: "carol" },
+    ]);
     repo.write(a!.path, readFileSync(join(repo.dir, a!.path), "utf8").replace("reason: Quarter-end reconciliation", "reason: 'never closed"));
     // Schema-invalid but plainly due: due candidates are always validated in full, never acted on blindly.
     repo.write(b!.path, readFileSync(join(repo.dir, b!.path), "utf8").replace("requester: carol", "requester: 5"));
     repo.commitAll("break them");
     const r = await sweep(T("11:00"));
     expect(r.ok).toBe(false);
-    expect(r.plan.errors.map((e) => [e.file, e.id])).toEqual([[a!.path, "91-broken"], [b!.path, "92-due-invalid"]]);
+    expect(r.plan.errors.map((e) => [e.file, e.id])).toEqual([
+      [a!.path, "91-broken"],
+      [b!.path, "92-due-invalid"],
+    ]);
     expect(r.plan.due).toEqual([]);
     // The live grant behind the unreadable record is not drift; the one whose AWS expiry tag has
     // passed is removed anyway — a broken record never keeps expired access alive.
@@ -232,7 +263,13 @@ describe("expiry sweep", () => {
     const { summarize } = await import("../src/sweep/plan.js");
     const text = readFileSync(join(repo.dir, a!.path), "utf8");
     expect(summarize(a!.path, text)).toEqual({ id: "95-later", status: "active", expires_at: T("16:00") });
-    for (const bad of [text.replace("status: active", "status: active\nstatus: expired"), text.replace("reason: ", "reason: &x "), text.replace("reason: Quarter-end reconciliation", "reason: 'a\nstatus: expired'"), `${text}---\n`, text.replace(/^id: .*$/m, "id: 96-other")]) {
+    for (const bad of [
+      text.replace("status: active", "status: active\nstatus: expired"),
+      text.replace("reason: ", "reason: &x "),
+      text.replace("reason: Quarter-end reconciliation", "reason: 'a\nstatus: expired'"),
+      `${text}---\n`,
+      text.replace(/^id: .*$/m, "id: 96-other"),
+    ]) {
       expect(summarize(a!.path, bad)).toBeUndefined();
     }
   });

@@ -25,7 +25,8 @@ const config: Config = (() => {
   if (!r.ok) throw new Error(`task config does not load: ${JSON.stringify(r.problems)}`);
   return r.config;
 })();
-const configOf = (task: Task): Config => (task.allowedDangerous ? { ...config, allowed_dangerous_actions: [...config.allowed_dangerous_actions, ...task.allowedDangerous] } : config);
+const configOf = (task: Task): Config =>
+  task.allowedDangerous ? { ...config, allowed_dangerous_actions: [...config.allowed_dangerous_actions, ...task.allowedDangerous] } : config;
 
 // A KMS key is usable only if its key policy lets the account's IAM policies decide; the default
 // key policy does. https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
@@ -121,7 +122,10 @@ describe("task corpus", () => {
         const problems = await check(task);
         // When this fails, the gap is closed: remove `pending` from the task.
         expect(problems.length, `the task now passes: remove pending (item ${item}) from ${task.name}`).toBeGreaterThan(0);
-        expect(problems.some((p) => fails.test(p)), `fails differently than recorded: ${JSON.stringify(problems.slice(0, 4))}`).toBe(true);
+        expect(
+          problems.some((p) => fails.test(p)),
+          `fails differently than recorded: ${JSON.stringify(problems.slice(0, 4))}`,
+        ).toBe(true);
       });
     }
   }

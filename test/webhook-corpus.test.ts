@@ -97,9 +97,13 @@ function cases(): Array<[string, () => WebhookEvent, Mutation]> {
   return [
     ...ISSUE_MUTATIONS.map((m) => [`issues.opened ${m[0]}`, () => issuesOpened(h.github, REPO, issue), m] as [string, () => WebhookEvent, Mutation]),
     ...PR_MUTATIONS.flatMap((m) =>
-      (["opened", "synchronize", "closed"] as const).map((a) => [`pull_request.${a} ${m[0]}`, () => pullRequestEvent(h.github, REPO, pr, a), m] as [string, () => WebhookEvent, Mutation]),
+      (["opened", "synchronize", "closed"] as const).map(
+        (a) => [`pull_request.${a} ${m[0]}`, () => pullRequestEvent(h.github, REPO, pr, a), m] as [string, () => WebhookEvent, Mutation],
+      ),
     ),
-    ...COMMENT_MUTATIONS.map((m) => [`issue_comment.created ${m[0]}`, () => issueCommentCreated(h.github, REPO, issue, comment), m] as [string, () => WebhookEvent, Mutation]),
+    ...COMMENT_MUTATIONS.map(
+      (m) => [`issue_comment.created ${m[0]}`, () => issueCommentCreated(h.github, REPO, issue, comment), m] as [string, () => WebhookEvent, Mutation],
+    ),
   ];
 }
 
@@ -124,7 +128,10 @@ describe("malformed webhook payloads", () => {
         expect(h.aws.calls.length, name).toBe(awsBefore);
         // Writes that only add the app's own explanatory comment/label on a real issue are fine;
         // nothing may create branches, files, PRs or records.
-        const newWrites = h.github.writes().slice(writesBefore).filter((w) => /contents|git\/refs|\/pulls$/.test(w));
+        const newWrites = h.github
+          .writes()
+          .slice(writesBefore)
+          .filter((w) => /contents|git\/refs|\/pulls$/.test(w));
         expect(newWrites, name).toEqual([]);
       }
     } finally {

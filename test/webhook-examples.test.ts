@@ -29,7 +29,22 @@ const definitions = examples as unknown as Definition[];
 const app = yaml.load(readFileSync(new URL("../app.yml", import.meta.url), "utf8")) as { default_events: string[] };
 const SUBSCRIBED = new Set(app.default_events);
 // What src/app.ts registers (app.on): everything else must be ignored without a GitHub call.
-const HANDLED = new Set(["issues.opened", "issues.edited", "issues.labeled", "issues.reopened", "pull_request.opened", "pull_request.synchronize", "pull_request.reopened", "pull_request.closed", "issue_comment.created", "pull_request.edited", "check_run.rerequested", "check_suite.rerequested", "installation.created", "installation_repositories.added"]);
+const HANDLED = new Set([
+  "issues.opened",
+  "issues.edited",
+  "issues.labeled",
+  "issues.reopened",
+  "pull_request.opened",
+  "pull_request.synchronize",
+  "pull_request.reopened",
+  "pull_request.closed",
+  "issue_comment.created",
+  "pull_request.edited",
+  "check_run.rerequested",
+  "check_suite.rerequested",
+  "installation.created",
+  "installation_repositories.added",
+]);
 
 /** Handled actions @octokit/webhooks-examples has no example of (their handling is tested in the scenario suites). */
 const NO_EXAMPLE = new Set(["pull_request.edited"]);
@@ -76,11 +91,17 @@ describe("GitHub's example payloads", () => {
     for (const k of HANDLED) if (!k.startsWith("installation")) expect(SUBSCRIBED, k).toContain(k.split(".")[0]);
   });
 
-  const subscribed = definitions.filter((d) => SUBSCRIBED.has(d.name)).flatMap((d) => d.examples.map((p, i) => [`${key(d.name, p)} #${i}`, d.name, p] as const));
+  const subscribed = definitions
+    .filter((d) => SUBSCRIBED.has(d.name))
+    .flatMap((d) => d.examples.map((p, i) => [`${key(d.name, p)} #${i}`, d.name, p] as const));
   it.each(subscribed)("%s as GitHub sent it", async (label, name, payload) => {
     const d = await deliver(name, payload);
     expectAnswered(d, label);
-    if (!HANDLED.has(key(name, payload)) || !hasInstallation(payload)) expect(d.calls.map((c) => `${c.method} ${c.path}`), label).toEqual([]);
+    if (!HANDLED.has(key(name, payload)) || !hasInstallation(payload))
+      expect(
+        d.calls.map((c) => `${c.method} ${c.path}`),
+        label,
+      ).toEqual([]);
   });
 
   const others = definitions.filter((d) => !SUBSCRIBED.has(d.name) && d.examples.length > 0).map((d) => [d.name, d.examples[0]!] as const);
@@ -89,7 +110,10 @@ describe("GitHub's example payloads", () => {
     for (const [name, payload] of others) {
       const d = await deliver(name, payload);
       expect(d.status, `${name}: ${d.body.slice(0, 200)}`).toBe(200);
-      expect(d.calls.map((c) => `${c.method} ${c.path}`), name).toEqual([]);
+      expect(
+        d.calls.map((c) => `${c.method} ${c.path}`),
+        name,
+      ).toEqual([]);
     }
   });
 });
@@ -114,7 +138,14 @@ describe("GitHub's example payloads, re-homed onto the fake's repository", () =>
   it("the same issue payloads with the label, a request body and a known number open a pull request", async () => {
     for (const [name, payload] of issueExamples.filter(([, p]) => p.action === "opened" || p.action === "labeled")) {
       const number = h.github.openIssue(REPO, { user: "alice", title: "AWS access", body: issueBody(), labels: ["access-request"] });
-      const issue = { ...(payload.issue as Payload), number, body: issueBody(), state: "open", labels: [{ id: 1, node_id: "L", url: "", name: "access-request", color: "ededed", default: false, description: null }], user: { ...((payload.issue as Payload).user as Payload), login: "alice", type: "User" } };
+      const issue = {
+        ...(payload.issue as Payload),
+        number,
+        body: issueBody(),
+        state: "open",
+        labels: [{ id: 1, node_id: "L", url: "", name: "access-request", color: "ededed", default: false, description: null }],
+        user: { ...((payload.issue as Payload).user as Payload), login: "alice", type: "User" },
+      };
       const d = await deliver(name, { ...rehome(payload), issue });
       expect(d.status, d.body).toBe(200);
       expect(d.calls.map((c) => `${c.method} ${c.path}`)).toContain("POST /repos/acme/access/pulls");

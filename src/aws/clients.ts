@@ -73,7 +73,12 @@ export function assumeRoleCredentials(sts: STSClient, roleArn: string, requestId
         const out = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: roleSessionName(requestId), DurationSeconds: 3600 }));
         const c = out.Credentials;
         if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
-        cached = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}), ...(c.Expiration ? { expiration: c.Expiration } : {}) };
+        cached = {
+          accessKeyId: c.AccessKeyId,
+          secretAccessKey: c.SecretAccessKey,
+          ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
+          ...(c.Expiration ? { expiration: c.Expiration } : {}),
+        };
         return cached;
       } finally {
         pending = undefined;
@@ -99,6 +104,8 @@ export function accountClients(home: AwsClients, settings: ClientSettings, accou
 export async function assertAccount(clients: AwsClients, accountId: string): Promise<void> {
   const who = await clients.sts.send(new GetCallerIdentityCommand({}));
   if (who.Account !== accountId) {
-    throw new Error(`the AWS credentials for account ${accountId} are in account ${who.Account ?? "?"} (${who.Arn ?? "?"}); refusing to act — add a role_arn for this account or fix its id`);
+    throw new Error(
+      `the AWS credentials for account ${accountId} are in account ${who.Account ?? "?"} (${who.Arn ?? "?"}); refusing to act — add a role_arn for this account or fix its id`,
+    );
   }
 }

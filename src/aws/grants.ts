@@ -94,7 +94,8 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     // Stamp here, and check, so that nothing without its expiry is ever attached.
     const stamped = stampExpiry(policy, expiresAt);
     const stampedExpiry = expiryOf(stamped);
-    if (stampedExpiry === undefined || Date.parse(stampedExpiry) > expiresMs) throw new Error(`the policy of ${request.id} does not expire by ${expiresAt} after stamping; nothing was granted`);
+    if (stampedExpiry === undefined || Date.parse(stampedExpiry) > expiresMs)
+      throw new Error(`the policy of ${request.id} does not expire by ${expiresAt} after stamping; nothing was granted`);
     const document = policyText(stamped);
     const sizeProblem = policySizeProblem(document, mode);
     if (sizeProblem) throw new Error(`${request.id}: ${sizeProblem}; nothing was granted`);
@@ -119,20 +120,43 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
 
     const grantIam = async (): Promise<GrantResult> => {
       if (principal.kind === "sso_user") throw new Error("an sso_user cannot be granted in iam mode");
-      const policyResult = await ensurePolicy(clients.iam, journal, { partition: config.aws.partition, accountId: account.id, requestId: request.id, document, tags });
+      const policyResult = await ensurePolicy(clients.iam, journal, {
+        partition: config.aws.partition,
+        accountId: account.id,
+        requestId: request.id,
+        document,
+        tags,
+      });
       const schedules = placement.ok
         ? await createSchedules(clients, journal, request.id, expiresAt, placement.roleArn, { kind: "iam-detach", principal, policyArn: policyResult.arn })
         : [];
       // Attach last: access exists only once its revocation is in place.
       await ensureAttached(clients.iam, journal, policyResult.arn, principal, account.id, policyResult.existed);
-      return result({ mode, requestId: request.id, accountId: account.id, resources: [policyResult.arn], schedules, principal, grantedAt, expiresAt, journal, note });
+      return result({
+        mode,
+        requestId: request.id,
+        accountId: account.id,
+        resources: [policyResult.arn],
+        schedules,
+        principal,
+        grantedAt,
+        expiresAt,
+        journal,
+        note,
+      });
     };
 
     const grantIdentityCenter = async (): Promise<GrantResult> => {
       const ic = icContext();
       const identityStoreId = config.aws.identity_center?.identity_store_id ?? "";
       const userId = await userIdOf(home.identityStore, identityStoreId, principal.name);
-      const ps = await ensurePermissionSet(ic, journal, { requestId: request.id, accountId: account.id, document, sessionDuration: sessionDuration(nowMs, expiresMs), tags });
+      const ps = await ensurePermissionSet(ic, journal, {
+        requestId: request.id,
+        accountId: account.id,
+        document,
+        sessionDuration: sessionDuration(nowMs, expiresMs),
+        tags,
+      });
       await provision(ic, ps.arn, account.id);
       const schedules = placement.ok
         ? await createSchedules(home, journal, request.id, expiresAt, placement.roleArn, {
@@ -146,14 +170,33 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
       // Assign last: access exists only once its revocation is in place.
       await ensureAssignment(ic, journal, ps.arn, account.id, userId, ps.existed);
       const who = { kind: "sso_user" as const, name: principal.name, id: userId };
-      return result({ mode, requestId: request.id, accountId: account.id, resources: [ps.arn], schedules, principal: who, grantedAt, expiresAt, journal, note, instanceArn: ic.instanceArn });
+      return result({
+        mode,
+        requestId: request.id,
+        accountId: account.id,
+        resources: [ps.arn],
+        schedules,
+        principal: who,
+        grantedAt,
+        expiresAt,
+        journal,
+        note,
+        instanceArn: ic.instanceArn,
+      });
     };
 
     // Identity Center: the whole grant, rollback included, holds the account's lock.
     return mode === "iam" ? attempt() : mutex.run(account.id, attempt);
   }
 
-  async function createSchedules(clients: AwsClients, journal: Journal, requestId: string, expiresAt: string, roleArn: string, action: RevokeAction): Promise<string[]> {
+  async function createSchedules(
+    clients: AwsClients,
+    journal: Journal,
+    requestId: string,
+    expiresAt: string,
+    roleArn: string,
+    action: RevokeAction,
+  ): Promise<string[]> {
     const names: string[] = [];
     for (const input of buildSchedules({ partition: config.aws.partition, requestId, expiresAt, roleArn, action })) {
       await journal.record({ kind: "schedule", name: input.Name }, (entry) => ensureSchedule(schedulerFor(config.aws.mode, clients), input, entry));

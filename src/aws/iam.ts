@@ -97,7 +97,14 @@ async function getPolicy(iam: IAMClient, arn: string) {
 }
 
 /** Attaches the policy unless it is already attached to the principal. */
-export async function ensureAttached(iam: IAMClient, journal: Journal, policyArn: string, principal: IamPrincipal, accountId: string, policyExisted: boolean): Promise<boolean> {
+export async function ensureAttached(
+  iam: IAMClient,
+  journal: Journal,
+  policyArn: string,
+  principal: IamPrincipal,
+  accountId: string,
+  policyExisted: boolean,
+): Promise<boolean> {
   return journal.record({ kind: "iam-attachment", policyArn, principal }, async (entry) => {
     if (policyExisted) {
       const attached = await attachedEntities(iam, policyArn);
@@ -107,7 +114,9 @@ export async function ensureAttached(iam: IAMClient, journal: Journal, policyArn
       );
       if (others.length) {
         entry.outcome = "none";
-        throw new ExistingDifferentError(`IAM policy ${policyArn} is also attached to ${others.join(", ")}; refusing to continue — revoke the request to clean up`);
+        throw new ExistingDifferentError(
+          `IAM policy ${policyArn} is also attached to ${others.join(", ")}; refusing to continue — revoke the request to clean up`,
+        );
       }
       if (mine.includes(principal.name)) {
         entry.outcome = "existed";
@@ -125,7 +134,9 @@ export async function ensureAttached(iam: IAMClient, journal: Journal, policyArn
       }
       if (isError(error, "NoSuchEntityException")) {
         entry.outcome = "none";
-        throw new Error(`IAM ${principal.kind === "iam_user" ? "user" : "role"} ${principal.name} does not exist in account ${accountId} (${error instanceof Error ? error.message : ""}); fix principals in the config`);
+        throw new Error(
+          `IAM ${principal.kind === "iam_user" ? "user" : "role"} ${principal.name} does not exist in account ${accountId} (${error instanceof Error ? error.message : ""}); fix principals in the config`,
+        );
       }
       throw error;
     }

@@ -44,7 +44,10 @@ function withConflictRetry<T>(ctx: IcContext, task: () => Promise<T>): Promise<T
 export async function userIdOf(store: IdentitystoreClient, identityStoreId: string, userName: string): Promise<string> {
   try {
     const out = await store.send(
-      new GetUserIdCommand({ IdentityStoreId: identityStoreId, AlternateIdentifier: { UniqueAttribute: { AttributePath: "userName", AttributeValue: userName } } }),
+      new GetUserIdCommand({
+        IdentityStoreId: identityStoreId,
+        AlternateIdentifier: { UniqueAttribute: { AttributePath: "userName", AttributeValue: userName } },
+      }),
     );
     if (!out.UserId) throw new Error(`identity store ${identityStoreId} returned no UserId for ${userName}`);
     return out.UserId;
@@ -58,7 +61,9 @@ export async function userIdOf(store: IdentitystoreClient, identityStoreId: stri
 
 /** The ARN of the permission set with this exact name, or undefined. Scans the instance. */
 export async function findPermissionSet(ctx: IcContext, name: string): Promise<string | undefined> {
-  return firstNamed(ctx, name, (NextToken) => ctx.sso.send(new ListPermissionSetsCommand({ InstanceArn: ctx.instanceArn, ...(NextToken ? { NextToken } : {}) })));
+  return firstNamed(ctx, name, (NextToken) =>
+    ctx.sso.send(new ListPermissionSetsCommand({ InstanceArn: ctx.instanceArn, ...(NextToken ? { NextToken } : {}) })),
+  );
 }
 
 /** Pages through permission set ARNs and returns the first whose name is `name`. */
@@ -117,7 +122,9 @@ export async function ownedPermissionSet(ctx: IcContext, arn: string, requestId:
 /** The ARN of the permission set of this name provisioned to the account, or undefined. */
 async function findProvisioned(ctx: IcContext, accountId: string, name: string): Promise<string | undefined> {
   return firstNamed(ctx, name, (NextToken) =>
-    ctx.sso.send(new ListPermissionSetsProvisionedToAccountCommand({ InstanceArn: ctx.instanceArn, AccountId: accountId, ...(NextToken ? { NextToken } : {}) })),
+    ctx.sso.send(
+      new ListPermissionSetsProvisionedToAccountCommand({ InstanceArn: ctx.instanceArn, AccountId: accountId, ...(NextToken ? { NextToken } : {}) }),
+    ),
   );
 }
 
@@ -178,7 +185,9 @@ export async function ensurePermissionSet(
     }
     const psArn = arn;
     if (inline === "") {
-      await withConflictRetry(ctx, () => ctx.sso.send(new PutInlinePolicyToPermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: psArn, InlinePolicy: args.document })));
+      await withConflictRetry(ctx, () =>
+        ctx.sso.send(new PutInlinePolicyToPermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: psArn, InlinePolicy: args.document })),
+      );
     }
     return { arn, existed: entry.outcome === "existed" };
   });
@@ -186,18 +195,23 @@ export async function ensurePermissionSet(
 
 export async function provision(ctx: IcContext, permissionSetArn: string, accountId: string): Promise<void> {
   const started = await withConflictRetry(ctx, () =>
-    ctx.sso.send(new ProvisionPermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: permissionSetArn, TargetType: "AWS_ACCOUNT", TargetId: accountId })),
+    ctx.sso.send(
+      new ProvisionPermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: permissionSetArn, TargetType: "AWS_ACCOUNT", TargetId: accountId }),
+    ),
   );
   let status = started.PermissionSetProvisioningStatus;
   const requestId = status?.RequestId;
   if (!requestId) throw new Error(`ProvisionPermissionSet ${permissionSetArn} returned no request id`);
   status = await pollUntil(`provisioning ${permissionSetArn} to ${accountId}`, ctx.poll, ctx.sleep, async () => {
     if (status?.Status && status.Status !== "IN_PROGRESS") return { done: true, value: status };
-    const out = await ctx.sso.send(new DescribePermissionSetProvisioningStatusCommand({ InstanceArn: ctx.instanceArn, ProvisionPermissionSetRequestId: requestId }));
+    const out = await ctx.sso.send(
+      new DescribePermissionSetProvisioningStatusCommand({ InstanceArn: ctx.instanceArn, ProvisionPermissionSetRequestId: requestId }),
+    );
     status = out.PermissionSetProvisioningStatus;
     return status?.Status && status.Status !== "IN_PROGRESS" ? { done: true, value: status } : { done: false };
   });
-  if (status?.Status !== "SUCCEEDED") throw new Error(`provisioning ${permissionSetArn} to account ${accountId} failed: ${status?.FailureReason ?? "no reason given"}`);
+  if (status?.Status !== "SUCCEEDED")
+    throw new Error(`provisioning ${permissionSetArn} to account ${accountId} failed: ${status?.FailureReason ?? "no reason given"}`);
 }
 
 async function hasAssignment(ctx: IcContext, permissionSetArn: string, accountId: string, principalId: string): Promise<boolean> {
@@ -208,14 +222,28 @@ async function assignmentsOf(ctx: IcContext, permissionSetArn: string, accountId
   const out: string[] = [];
   let NextToken: string | undefined;
   do {
-    const page = await ctx.sso.send(new ListAccountAssignmentsCommand({ InstanceArn: ctx.instanceArn, AccountId: accountId, PermissionSetArn: permissionSetArn, ...(NextToken ? { NextToken } : {}) }));
+    const page = await ctx.sso.send(
+      new ListAccountAssignmentsCommand({
+        InstanceArn: ctx.instanceArn,
+        AccountId: accountId,
+        PermissionSetArn: permissionSetArn,
+        ...(NextToken ? { NextToken } : {}),
+      }),
+    );
     for (const a of page.AccountAssignments ?? []) if (a.PrincipalType === "USER" && a.PrincipalId) out.push(a.PrincipalId);
     NextToken = page.NextToken;
   } while (NextToken);
   return out;
 }
 
-export async function ensureAssignment(ctx: IcContext, journal: Journal, permissionSetArn: string, accountId: string, principalId: string, permissionSetExisted: boolean): Promise<boolean> {
+export async function ensureAssignment(
+  ctx: IcContext,
+  journal: Journal,
+  permissionSetArn: string,
+  accountId: string,
+  principalId: string,
+  permissionSetExisted: boolean,
+): Promise<boolean> {
   return journal.record({ kind: "assignment", permissionSetArn, accountId, principalId }, async (entry) => {
     if (permissionSetExisted && (await hasAssignment(ctx, permissionSetArn, accountId, principalId))) {
       entry.outcome = "existed";
@@ -224,11 +252,19 @@ export async function ensureAssignment(ctx: IcContext, journal: Journal, permiss
     entry.outcome = "unknown";
     const started = await withConflictRetry(ctx, () =>
       ctx.sso.send(
-        new CreateAccountAssignmentCommand({ InstanceArn: ctx.instanceArn, TargetId: accountId, TargetType: "AWS_ACCOUNT", PermissionSetArn: permissionSetArn, PrincipalType: "USER", PrincipalId: principalId }),
+        new CreateAccountAssignmentCommand({
+          InstanceArn: ctx.instanceArn,
+          TargetId: accountId,
+          TargetType: "AWS_ACCOUNT",
+          PermissionSetArn: permissionSetArn,
+          PrincipalType: "USER",
+          PrincipalId: principalId,
+        }),
       ),
     );
     const status = await pollAssignment(ctx, "creation", started.AccountAssignmentCreationStatus);
-    if (status.Status !== "SUCCEEDED") throw new Error(`assigning ${permissionSetArn} in account ${accountId} failed: ${status.FailureReason ?? "no reason given"}`);
+    if (status.Status !== "SUCCEEDED")
+      throw new Error(`assigning ${permissionSetArn} in account ${accountId} failed: ${status.FailureReason ?? "no reason given"}`);
     entry.outcome = "created";
     return true;
   });
@@ -244,8 +280,16 @@ async function pollAssignment(ctx: IcContext, kind: "creation" | "deletion", fir
     if (status?.Status && status.Status !== "IN_PROGRESS") return { done: true, value: status };
     status =
       kind === "creation"
-        ? (await ctx.sso.send(new DescribeAccountAssignmentCreationStatusCommand({ InstanceArn: ctx.instanceArn, AccountAssignmentCreationRequestId: requestId }))).AccountAssignmentCreationStatus
-        : (await ctx.sso.send(new DescribeAccountAssignmentDeletionStatusCommand({ InstanceArn: ctx.instanceArn, AccountAssignmentDeletionRequestId: requestId }))).AccountAssignmentDeletionStatus;
+        ? (
+            await ctx.sso.send(
+              new DescribeAccountAssignmentCreationStatusCommand({ InstanceArn: ctx.instanceArn, AccountAssignmentCreationRequestId: requestId }),
+            )
+          ).AccountAssignmentCreationStatus
+        : (
+            await ctx.sso.send(
+              new DescribeAccountAssignmentDeletionStatusCommand({ InstanceArn: ctx.instanceArn, AccountAssignmentDeletionRequestId: requestId }),
+            )
+          ).AccountAssignmentDeletionStatus;
     const now = status;
     return now?.Status && now.Status !== "IN_PROGRESS" ? { done: true, value: now } : { done: false };
   });
@@ -256,7 +300,14 @@ export async function deleteAssignment(ctx: IcContext, permissionSetArn: string,
   try {
     started = await withConflictRetry(ctx, () =>
       ctx.sso.send(
-        new DeleteAccountAssignmentCommand({ InstanceArn: ctx.instanceArn, TargetId: accountId, TargetType: "AWS_ACCOUNT", PermissionSetArn: permissionSetArn, PrincipalType: "USER", PrincipalId: principalId }),
+        new DeleteAccountAssignmentCommand({
+          InstanceArn: ctx.instanceArn,
+          TargetId: accountId,
+          TargetType: "AWS_ACCOUNT",
+          PermissionSetArn: permissionSetArn,
+          PrincipalType: "USER",
+          PrincipalId: principalId,
+        }),
       ),
     );
   } catch (error) {
@@ -264,7 +315,10 @@ export async function deleteAssignment(ctx: IcContext, permissionSetArn: string,
     throw error;
   }
   const status = await pollAssignment(ctx, "deletion", started.AccountAssignmentDeletionStatus);
-  if (status.Status !== "SUCCEEDED") throw new Error(`removing the assignment of ${permissionSetArn} in account ${accountId} failed: ${status.FailureReason ?? "no reason given"}; rerun revoke`);
+  if (status.Status !== "SUCCEEDED")
+    throw new Error(
+      `removing the assignment of ${permissionSetArn} in account ${accountId} failed: ${status.FailureReason ?? "no reason given"}; rerun revoke`,
+    );
   return true;
 }
 
@@ -279,7 +333,13 @@ export async function removePermissionSet(ctx: IcContext, permissionSetArn: stri
     accounts = [accountId];
     let NextToken: string | undefined;
     do {
-      const page = await ctx.sso.send(new ListAccountsForProvisionedPermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: permissionSetArn, ...(NextToken ? { NextToken } : {}) }));
+      const page = await ctx.sso.send(
+        new ListAccountsForProvisionedPermissionSetCommand({
+          InstanceArn: ctx.instanceArn,
+          PermissionSetArn: permissionSetArn,
+          ...(NextToken ? { NextToken } : {}),
+        }),
+      );
       for (const a of page.AccountIds ?? []) if (!accounts.includes(a)) accounts.push(a);
       NextToken = page.NextToken;
     } while (NextToken);

@@ -20,9 +20,11 @@ export function policySizeProblem(document: string, mode: AwsMode): string | und
     return `the stamped policy has ${chars} characters without whitespace; IAM allows ${MANAGED_POLICY_MAX_CHARS} per managed policy — narrow the request or split it`;
   }
   if (mode === "identity-center") {
-    if (chars > PERMISSION_SET_INLINE_MAX_CHARS) return `the stamped policy has ${chars} characters without whitespace; a permission set's inline policy allows ${PERMISSION_SET_INLINE_MAX_CHARS} — narrow the request or split it`;
+    if (chars > PERMISSION_SET_INLINE_MAX_CHARS)
+      return `the stamped policy has ${chars} characters without whitespace; a permission set's inline policy allows ${PERMISSION_SET_INLINE_MAX_CHARS} — narrow the request or split it`;
     const bytes = Buffer.byteLength(document, "utf8");
-    if (bytes > PERMISSION_SET_INLINE_MAX_BYTES) return `the stamped policy is ${bytes} bytes; a permission set's inline policy allows ${PERMISSION_SET_INLINE_MAX_BYTES}`;
+    if (bytes > PERMISSION_SET_INLINE_MAX_BYTES)
+      return `the stamped policy is ${bytes} bytes; a permission set's inline policy allows ${PERMISSION_SET_INLINE_MAX_BYTES}`;
   }
   return undefined;
 }

@@ -58,7 +58,8 @@ export function ownedTarget(config: Config, target: RevokeTarget, accountId: str
     }
   }
   const allowed = scheduleNames(id, target.mode);
-  for (const name of target.schedules ?? []) if (!allowed.includes(name)) return refuse("the schedule", `${SCHEDULE_GROUP}/${name}`, allowed.map((n) => `${SCHEDULE_GROUP}/${n}`).join(" and "));
+  for (const name of target.schedules ?? [])
+    if (!allowed.includes(name)) return refuse("the schedule", `${SCHEDULE_GROUP}/${name}`, allowed.map((n) => `${SCHEDULE_GROUP}/${n}`).join(" and "));
   out.schedules = target.schedules?.length ? [...target.schedules] : allowed;
   return { ok: true, value: out };
 }

@@ -25,5 +25,8 @@ export interface JournalEntry {
  * the same request, and taking it away would turn a retried grant into a revoke.
  */
 export function planRollback(journal: readonly JournalEntry[]): Step[] {
-  return journal.filter((e) => e.outcome === "created" || e.outcome === "unknown").map((e) => e.step).reverse();
+  return journal
+    .filter((e) => e.outcome === "created" || e.outcome === "unknown")
+    .map((e) => e.step)
+    .reverse();
 }

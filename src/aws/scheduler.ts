@@ -1,12 +1,6 @@
 // EventBridge Scheduler: the one-time schedules that revoke in AWS even when GitHub is late.
 
-import {
-  CreateScheduleCommand,
-  DeleteScheduleCommand,
-  GetScheduleCommand,
-  ListSchedulesCommand,
-  type SchedulerClient,
-} from "@aws-sdk/client-scheduler";
+import { CreateScheduleCommand, DeleteScheduleCommand, GetScheduleCommand, ListSchedulesCommand, type SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SCHEDULE_GROUP } from "./naming.js";
 import type { JournalEntry } from "./rollback.js";
 import { sameSchedule, type ScheduleInput } from "./schedules.js";

@@ -50,9 +50,7 @@ export function buildSchedules(args: {
   };
   if (action.kind === "iam-detach") {
     const isUser = action.principal.kind === "iam_user";
-    const input = isUser
-      ? { UserName: action.principal.name, PolicyArn: action.policyArn }
-      : { RoleName: action.principal.name, PolicyArn: action.policyArn };
+    const input = isUser ? { UserName: action.principal.name, PolicyArn: action.policyArn } : { RoleName: action.principal.name, PolicyArn: action.policyArn };
     const deleteAt = new Date(Date.parse(expiresAt) + DELETE_POLICY_DELAY_MS).toISOString();
     return [
       {
@@ -98,7 +96,11 @@ export function scheduleNames(requestId: string, mode: AwsMode): string[] {
 /** Two schedules are the same when everything they would do is the same. */
 export function sameSchedule(
   want: ScheduleInput,
-  have: { ScheduleExpression?: string | undefined; ScheduleExpressionTimezone?: string | undefined; Target?: { Arn?: string | undefined; RoleArn?: string | undefined; Input?: string | undefined } | undefined },
+  have: {
+    ScheduleExpression?: string | undefined;
+    ScheduleExpressionTimezone?: string | undefined;
+    Target?: { Arn?: string | undefined; RoleArn?: string | undefined; Input?: string | undefined } | undefined;
+  },
 ): boolean {
   return (
     have.ScheduleExpression === want.ScheduleExpression &&

@@ -14,9 +14,7 @@ export function storedAws(result: GrantResult): NonNullable<GrantRecord["aws"]> 
 /** What revoke needs, from a request file (id + grant.aws). */
 export function revokeTargetOf(requestId: string, aws: NonNullable<GrantRecord["aws"]>, fallbackMode: AwsMode): RevokeTarget {
   if (!aws.account_id) throw new Error(`request ${requestId}: grant.aws.account_id is missing; cannot tell which account to revoke in`);
-  const schedules = aws.schedule?.startsWith(`${SCHEDULE_GROUP}/`)
-    ? aws.schedule.split(" ").map((s) => s.slice(SCHEDULE_GROUP.length + 1))
-    : undefined;
+  const schedules = aws.schedule?.startsWith(`${SCHEDULE_GROUP}/`) ? aws.schedule.split(" ").map((s) => s.slice(SCHEDULE_GROUP.length + 1)) : undefined;
   return {
     requestId,
     mode: aws.mode ?? fallbackMode,

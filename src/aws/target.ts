@@ -35,7 +35,10 @@ export function schedulePlacement(config: Config, mode: AwsMode, accountId: stri
   const roleArn = config.aws.scheduler_role_arn;
   if (!roleArn) return { ok: false, note: "not scheduled: aws.scheduler_role_arn is not configured; the policy's time condition and the sweep end this grant" };
   if (mode === "iam" && accountOfArn(roleArn) !== accountId) {
-    return { ok: false, note: `not scheduled: aws.scheduler_role_arn is in account ${accountOfArn(roleArn) ?? "?"}, not ${accountId}, so it cannot detach there; the policy's time condition and the sweep end this grant` };
+    return {
+      ok: false,
+      note: `not scheduled: aws.scheduler_role_arn is in account ${accountOfArn(roleArn) ?? "?"}, not ${accountId}, so it cannot detach there; the policy's time condition and the sweep end this grant`,
+    };
   }
   return { ok: true, roleArn };
 }

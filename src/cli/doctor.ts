@@ -60,7 +60,11 @@ export async function doctorCommand(args: string[], io: Io, opts: DoctorOptions 
   const slug = values["app-slug"];
   if (!/^[a-z0-9][a-z0-9-]{0,33}$/i.test(slug)) throw new UsageError(`--app-slug ${JSON.stringify(slug)} is not a GitHub App slug such as jit-access`);
 
-  const octokit = createSweepOctokit({ token, ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}), warn: (m) => io.stderr.write(`jit-access: ${m}\n`) });
+  const octokit = createSweepOctokit({
+    token,
+    ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}),
+    warn: (m) => io.stderr.write(`jit-access: ${m}\n`),
+  });
   opts.onOctokit?.(octokit);
   const github = await gatherGitHubFacts(octokit, repo, slug);
   const config = configOf(github);

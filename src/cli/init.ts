@@ -77,7 +77,9 @@ export function initCommand(args: string[], io: Io, packageVersion: string): num
     return 1;
   }
   if (notFiles.length) {
-    io.stderr.write(`jit-access init: ${notFiles.join(", ")} ${notFiles.length === 1 ? "is" : "are"} not a file; move ${notFiles.length === 1 ? "it" : "them"} away and run init again\n`);
+    io.stderr.write(
+      `jit-access init: ${notFiles.join(", ")} ${notFiles.length === 1 ? "is" : "are"} not a file; move ${notFiles.length === 1 ? "it" : "them"} away and run init again\n`,
+    );
     return 1;
   }
   const dry = values["dry-run"];

@@ -81,12 +81,15 @@ export async function reportCommand(args: string[], io: Io, deps: { now?: () => 
     source: { dir: REQUESTS_DIR, examplesExcluded },
     notes: notes.slice(0, 50).concat(notes.length > 50 ? [`and ${notes.length - 50} more files that do not validate today`] : []),
   });
-  if (records.length === 0 && skipped.length === 0) io.stderr.write(noRequestFilesWarning(root, io.cwd, [], `the report is empty (${EXAMPLES_DIR}/ is excluded)`));
+  if (records.length === 0 && skipped.length === 0)
+    io.stderr.write(noRequestFilesWarning(root, io.cwd, [], `the report is empty (${EXAMPLES_DIR}/ is excluded)`));
   const text = renderReport(report, format);
   if (values.out) {
     const out = resolve(io.cwd, values.out);
     writeFileSync(out, text);
-    io.stderr.write(`jit-access: wrote the ${format} report (${report.totals.requests} requests, ${report.totals.grants} grants) to ${relative(io.cwd, out) || out}${report.empty ? `: ${report.empty}` : ""}\n`);
+    io.stderr.write(
+      `jit-access: wrote the ${format} report (${report.totals.requests} requests, ${report.totals.grants} grants) to ${relative(io.cwd, out) || out}${report.empty ? `: ${report.empty}` : ""}\n`,
+    );
   } else io.stdout.write(text);
   return 0;
 }

@@ -46,7 +46,13 @@ export type Bounded = { ok: true; data: Uint8Array } | { ok: false; problems: Pr
 export function readBounded(file: string, max = MAX_YAML_BYTES): Bounded {
   // Never follow links: a pull request could point one at a file outside the repository.
   const st = lstatSync(file);
-  if (st.isSymbolicLink()) return { ok: false, problems: [{ code: "cli.symlink", path: "", message: `the file is a symbolic link; request files must be regular files — replace the link with the file itself` }] };
+  if (st.isSymbolicLink())
+    return {
+      ok: false,
+      problems: [
+        { code: "cli.symlink", path: "", message: `the file is a symbolic link; request files must be regular files — replace the link with the file itself` },
+      ],
+    };
   if (!st.isFile()) return { ok: false, problems: [{ code: "cli.not-a-file", path: "", message: `${file} is not a regular file` }] };
   if (st.size > max) return { ok: false, problems: [{ code: "yaml.too-large", path: "", message: `the file is ${st.size} bytes; the limit is ${max} bytes` }] };
   return { ok: true, data: readFileSync(file) };

@@ -81,7 +81,8 @@ export async function gatherAwsFacts(config: Config, settings: ClientSettings): 
       let NextToken: string | undefined;
       do {
         const page = await sso.send(new ListInstancesCommand({ ...(NextToken ? { NextToken } : {}) }));
-        for (const i of page.Instances ?? []) if (i.InstanceArn && i.IdentityStoreId) out.push({ instanceArn: i.InstanceArn, identityStoreId: i.IdentityStoreId });
+        for (const i of page.Instances ?? [])
+          if (i.InstanceArn && i.IdentityStoreId) out.push({ instanceArn: i.InstanceArn, identityStoreId: i.IdentityStoreId });
         NextToken = page.NextToken;
       } while (NextToken);
       return out;
@@ -94,7 +95,13 @@ export async function gatherAwsFacts(config: Config, settings: ClientSettings): 
       const names = [...new Set(Object.values(config.principals).flatMap((p) => ("sso_user" in p ? [p.sso_user] : [])))].slice(0, MAX_USERS_LOOKED_UP);
       for (const UserName of names) {
         const id = await unlessMissing(
-          () => store.send(new GetUserIdCommand({ IdentityStoreId: ic.identity_store_id, AlternateIdentifier: { UniqueAttribute: { AttributePath: "userName", AttributeValue: UserName } } })),
+          () =>
+            store.send(
+              new GetUserIdCommand({
+                IdentityStoreId: ic.identity_store_id,
+                AlternateIdentifier: { UniqueAttribute: { AttributePath: "userName", AttributeValue: UserName } },
+              }),
+            ),
           ["ResourceNotFoundException"],
         );
         users[UserName] = id?.UserId !== undefined;

@@ -60,23 +60,37 @@ export async function gatherGitHubFacts(octokit: Octokit, fullName: string, appS
     return list.map((l) => l.name);
   });
   const installation = await read(async () => {
-    const list = (await octokit.paginate("GET /orgs/{org}/installations", { org: owner, per_page: 100 })) as Array<{ app_slug?: string; permissions?: Record<string, string>; suspended_at?: string | null; repository_selection?: string }>;
+    const list = (await octokit.paginate("GET /orgs/{org}/installations", { org: owner, per_page: 100 })) as Array<{
+      app_slug?: string;
+      permissions?: Record<string, string>;
+      suspended_at?: string | null;
+      repository_selection?: string;
+    }>;
     const found = list.find((i) => i.app_slug?.toLowerCase() === appSlug.toLowerCase());
     if (!found) return undefined;
-    return { permissions: found.permissions ?? {}, suspended: Boolean(found.suspended_at), repositories: found.repository_selection === "selected" ? ("selected" as const) : ("all" as const) };
+    return {
+      permissions: found.permissions ?? {},
+      suspended: Boolean(found.suspended_at),
+      repositories: found.repository_selection === "selected" ? ("selected" as const) : ("all" as const),
+    };
   });
   const codeOwnerReview = await onBranch(async (branch) => {
     let classic = false;
     try {
       const p = await octokit.request("GET /repos/{owner}/{repo}/branches/{branch}/protection", { owner, repo, branch });
-      classic = (p.data as { required_pull_request_reviews?: { require_code_owner_reviews?: boolean } }).required_pull_request_reviews?.require_code_owner_reviews === true;
+      classic =
+        (p.data as { required_pull_request_reviews?: { require_code_owner_reviews?: boolean } }).required_pull_request_reviews?.require_code_owner_reviews ===
+        true;
     } catch (e) {
       // 404 "Branch not protected" is an answer; any other error is not — a token without admin
       // rights gets 403, or on a private repository 404 "Not Found".
       if (!(status(e) === 404 && /Branch not protected/i.test(e instanceof Error ? e.message : ""))) throw e;
     }
     if (classic) return { required: true, by: "branch protection" };
-    const rules = (await octokit.paginate("GET /repos/{owner}/{repo}/rules/branches/{branch}", { owner, repo, branch, per_page: 100 })) as Array<{ type?: string; parameters?: { require_code_owner_review?: boolean } }>;
+    const rules = (await octokit.paginate("GET /repos/{owner}/{repo}/rules/branches/{branch}", { owner, repo, branch, per_page: 100 })) as Array<{
+      type?: string;
+      parameters?: { require_code_owner_review?: boolean };
+    }>;
     const byRule = rules.some((r) => r.type === "pull_request" && r.parameters?.require_code_owner_review === true);
     return byRule ? { required: true, by: "a ruleset" } : { required: false };
   });

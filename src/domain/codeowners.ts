@@ -115,7 +115,9 @@ export function parseCodeowners(text: unknown, source?: string): ParsedCodeowner
     const raw = (lines[i] ?? "").replace(/\r$/, "");
     if (raw.length > MAX_CODEOWNERS_LINE_CHARS) {
       // Skipping an over-long line could hand its paths to an earlier, wider line; refuse the file instead.
-      return unusable(`CODEOWNERS line ${lineNo} is ${raw.length} characters, more than the ${MAX_CODEOWNERS_LINE_CHARS} this app reads; no code owners apply — shorten it`);
+      return unusable(
+        `CODEOWNERS line ${lineNo} is ${raw.length} characters, more than the ${MAX_CODEOWNERS_LINE_CHARS} this app reads; no code owners apply — shorten it`,
+      );
     }
     const parsed = parseLine(raw);
     if (parsed.kind === "skip") continue;
@@ -124,7 +126,9 @@ export function parseCodeowners(text: unknown, source?: string): ParsedCodeowner
       continue;
     }
     if (parsed.owners.length > MAX_OWNERS_PER_LINE) {
-      return unusable(`CODEOWNERS line ${lineNo} names ${parsed.owners.length} owners, more than the ${MAX_OWNERS_PER_LINE} this app reads; no code owners apply — use a team`);
+      return unusable(
+        `CODEOWNERS line ${lineNo} names ${parsed.owners.length} owners, more than the ${MAX_OWNERS_PER_LINE} this app reads; no code owners apply — use a team`,
+      );
     }
     const owners: string[] = [];
     const emails: string[] = [];
@@ -138,7 +142,10 @@ export function parseCodeowners(text: unknown, source?: string): ParsedCodeowner
       }
     }
     if (badOwner !== undefined) {
-      warnings.push({ line: lineNo, message: `line ${lineNo} skipped (GitHub ignores invalid lines): owner ${quote(badOwner)} is not @login, @org/team or an e-mail address` });
+      warnings.push({
+        line: lineNo,
+        message: `line ${lineNo} skipped (GitHub ignores invalid lines): owner ${quote(badOwner)} is not @login, @org/team or an e-mail address`,
+      });
       continue;
     }
     const compiled = compilePattern(parsed.pattern);
@@ -147,10 +154,16 @@ export function parseCodeowners(text: unknown, source?: string): ParsedCodeowner
       continue;
     }
     if (emails.length) {
-      warnings.push({ line: lineNo, message: `line ${lineNo}: e-mail owner${emails.length > 1 ? "s" : ""} ${emails.join(", ")} ignored — an e-mail cannot be tied to a reviewing account; use @login or @org/team` });
+      warnings.push({
+        line: lineNo,
+        message: `line ${lineNo}: e-mail owner${emails.length > 1 ? "s" : ""} ${emails.join(", ")} ignored — an e-mail cannot be tied to a reviewing account; use @login or @org/team`,
+      });
     }
     if (parsed.comment) {
-      warnings.push({ line: lineNo, message: `line ${lineNo}: the trailing comment was ignored; GitHub documents comments only on their own line, so move it to a line starting with #` });
+      warnings.push({
+        line: lineNo,
+        message: `line ${lineNo}: the trailing comment was ignored; GitHub documents comments only on their own line, so move it to a line starting with #`,
+      });
     }
     rules.push({ line: lineNo, pattern: parsed.pattern, owners, emails, matches: compiled.matches });
   }
@@ -171,10 +184,7 @@ export function ownersOf(parsed: ParsedCodeowners, path: string): Ownership {
   return { owners: [] };
 }
 
-type LineResult =
-  | { kind: "skip" }
-  | { kind: "invalid"; message: string }
-  | { kind: "rule"; pattern: string; owners: string[]; comment: boolean };
+type LineResult = { kind: "skip" } | { kind: "invalid"; message: string } | { kind: "rule"; pattern: string; owners: string[]; comment: boolean };
 
 function parseLine(line: string): LineResult {
   const trimmed = line.replace(/^[ \t]+/, "");
@@ -271,7 +281,8 @@ export function compilePattern(pattern: string): CompiledPattern {
       return;
     }
     tokens.push(segmentToken(seg));
-    if (last && trailingSlash) tokens.push(anySegment(), { kind: "globstar" }); // only inside the directory
+    if (last && trailingSlash)
+      tokens.push(anySegment(), { kind: "globstar" }); // only inside the directory
     else if (last && seg !== "*") tokens.push({ kind: "globstar" }); // the file, or anything below the directory
   });
   const compact = collapseGlobstars(tokens);

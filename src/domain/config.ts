@@ -56,31 +56,67 @@ function semanticProblems(config: Config): Problem[] {
   if (!def.ok) out.push(problem("config.duration-invalid", `default_duration: ${def.message}`, "default_duration"));
   if (!max.ok) out.push(problem("config.duration-invalid", `max_duration: ${max.message}`, "max_duration"));
   if (def.ok && max.ok && def.seconds > max.seconds) {
-    out.push(problem("config.default-exceeds-max", `default_duration ${show(config.default_duration)} is longer than max_duration ${show(config.max_duration)}; lower it or raise max_duration`, "default_duration"));
+    out.push(
+      problem(
+        "config.default-exceeds-max",
+        `default_duration ${show(config.default_duration)} is longer than max_duration ${show(config.max_duration)}; lower it or raise max_duration`,
+        "default_duration",
+      ),
+    );
   }
-  if (def.ok && def.seconds < 15 * 60) out.push(problem("config.duration-too-short", `default_duration ${show(config.default_duration)} is shorter than the 15m minimum`, "default_duration"));
-  if (max.ok && max.seconds < 15 * 60) out.push(problem("config.duration-too-short", `max_duration ${show(config.max_duration)} is shorter than the 15m minimum`, "max_duration"));
+  if (def.ok && def.seconds < 15 * 60)
+    out.push(problem("config.duration-too-short", `default_duration ${show(config.default_duration)} is shorter than the 15m minimum`, "default_duration"));
+  if (max.ok && max.seconds < 15 * 60)
+    out.push(problem("config.duration-too-short", `max_duration ${show(config.max_duration)} is shorter than the 15m minimum`, "max_duration"));
   out.push(...activityConfigProblems(config));
   for (const alias of Object.keys(config.aws.accounts)) {
-    if (RESERVED_FOLDERS.includes(alias)) out.push(problem("config.reserved-alias", `account alias ${show(alias)} is reserved (access-requests/${alias}/ holds examples); pick another alias`, `aws.accounts.${alias}`));
+    if (RESERVED_FOLDERS.includes(alias))
+      out.push(
+        problem(
+          "config.reserved-alias",
+          `account alias ${show(alias)} is reserved (access-requests/${alias}/ holds examples); pick another alias`,
+          `aws.accounts.${alias}`,
+        ),
+      );
   }
   const seenIds = new Map<string, string>();
   for (const [alias, entry] of Object.entries(config.aws.accounts)) {
     const id = accountEntry(entry).id;
     const other = seenIds.get(id);
-    if (other) out.push(problem("config.duplicate-account", `account id ${id} is listed twice (as ${show(other)} and ${show(alias)}); keep one alias per account`, `aws.accounts.${alias}`));
+    if (other)
+      out.push(
+        problem(
+          "config.duplicate-account",
+          `account id ${id} is listed twice (as ${show(other)} and ${show(alias)}); keep one alias per account`,
+          `aws.accounts.${alias}`,
+        ),
+      );
     seenIds.set(id, alias);
   }
   if (config.aws.mode === "identity-center") {
     if (!config.aws.identity_center) {
-      out.push(problem("config.identity-center-missing", `aws.mode is identity-center but aws.identity_center is missing; add instance_arn and identity_store_id`, "aws.identity_center"));
+      out.push(
+        problem(
+          "config.identity-center-missing",
+          `aws.mode is identity-center but aws.identity_center is missing; add instance_arn and identity_store_id`,
+          "aws.identity_center",
+        ),
+      );
     }
     for (const [login, p] of Object.entries(config.principals)) {
-      if (!("sso_user" in p)) out.push(problem("config.principal-mode", `principals.${login} must be { sso_user: <user name> } in identity-center mode`, `principals.${login}`));
+      if (!("sso_user" in p))
+        out.push(problem("config.principal-mode", `principals.${login} must be { sso_user: <user name> } in identity-center mode`, `principals.${login}`));
     }
   } else {
     for (const [login, p] of Object.entries(config.principals)) {
-      if ("sso_user" in p) out.push(problem("config.principal-mode", `principals.${login} is an sso_user but aws.mode is iam; use iam_user or iam_role, or set aws.mode: identity-center`, `principals.${login}`));
+      if ("sso_user" in p)
+        out.push(
+          problem(
+            "config.principal-mode",
+            `principals.${login} is an sso_user but aws.mode is iam; use iam_user or iam_role, or set aws.mode: identity-center`,
+            `principals.${login}`,
+          ),
+        );
     }
   }
   return out;

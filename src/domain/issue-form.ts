@@ -48,13 +48,27 @@ export function loadFormTemplate(text: string): { ok: true; template: FormTempla
   try {
     fields = parseTemplate(text);
   } catch (e) {
-    return { ok: false, problems: [{ code: "form.template-invalid", path: "", message: `the issue form template is not valid YAML: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}` }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          code: "form.template-invalid",
+          path: "",
+          message: `the issue form template is not valid YAML: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`,
+        },
+      ],
+    };
   }
   const labels: Partial<Record<FieldId, string>> = {};
   const problems: Problem[] = [];
   for (const id of Object.keys(FIELDS) as FieldId[]) {
     const f = fields[id];
-    if (!f) problems.push({ code: "form.template-field-missing", path: id, message: `the issue form template has no field with id ${show(id)}; restore it from the jit-access template` });
+    if (!f)
+      problems.push({
+        code: "form.template-field-missing",
+        path: id,
+        message: `the issue form template has no field with id ${show(id)}; restore it from the jit-access template`,
+      });
     else labels[id] = f.label;
   }
   return problems.length ? { ok: false, problems } : { ok: true, template: { text, labels: labels as Record<FieldId, string> } };
@@ -62,7 +76,7 @@ export function loadFormTemplate(text: string): { ok: true; template: FormTempla
 
 export function parseIssueForm(body: unknown, template: FormTemplate, ctx: IssueContext): IssueFormResult {
   if (typeof body !== "string" || body.trim() === "") {
-    return fail("form.body-empty", "the issue body is empty; open the issue with the \"AWS access request\" form");
+    return fail("form.body-empty", 'the issue body is empty; open the issue with the "AWS access request" form');
   }
   if (body.length > MAX_ISSUE_BODY) return fail("form.body-too-large", `the issue body is ${body.length} characters; the limit is ${MAX_ISSUE_BODY}`);
   const text = body.replace(/\r\n?/g, "\n");
@@ -104,9 +118,14 @@ export function parseIssueForm(body: unknown, template: FormTemplate, ctx: Issue
   for (const id of ["account", "service", "reason"] as const) {
     if (!str(id)) problems.push({ code: "form.field-empty", path: id, message: `"${template.labels[id]}" is empty; fill it in (edit the issue)` });
   }
-  if (resources.length === 0) problems.push({ code: "form.field-empty", path: "resources", message: `"${template.labels.resources}" is empty; list one resource name or ARN per line` });
+  if (resources.length === 0)
+    problems.push({ code: "form.field-empty", path: "resources", message: `"${template.labels.resources}" is empty; list one resource name or ARN per line` });
   if (access.length === 0 && actions.length === 0) {
-    problems.push({ code: "form.no-access", path: "access", message: `tick at least one box under "${template.labels.access}" or list "${template.labels.actions}"` });
+    problems.push({
+      code: "form.no-access",
+      path: "access",
+      message: `tick at least one box under "${template.labels.access}" or list "${template.labels.actions}"`,
+    });
   }
   if (problems.length) return { ok: false, problems };
 
@@ -136,13 +155,22 @@ function checkHeadings(text: string, template: FormTemplate): Problem[] {
     const m = /^### (.+?)\s*$/.exec(line);
     const label = m?.[1];
     if (!label || !labels.has(label)) {
-      problems.push({ code: "form.heading-forged", path: "", message: `line ${i + 1} ${show(line, 50)} contains "###", which only the form's own headings may use; remove it (use **bold** for emphasis)` });
+      problems.push({
+        code: "form.heading-forged",
+        path: "",
+        message: `line ${i + 1} ${show(line, 50)} contains "###", which only the form's own headings may use; remove it (use **bold** for emphasis)`,
+      });
       return;
     }
     seen.set(label, (seen.get(label) ?? 0) + 1);
   });
   for (const [label, n] of seen) {
-    if (n > 1) problems.push({ code: "form.heading-repeated", path: "", message: `the heading "### ${label}" appears ${n} times; each form field may appear once — edit the issue and remove the extra one` });
+    if (n > 1)
+      problems.push({
+        code: "form.heading-repeated",
+        path: "",
+        message: `the heading "### ${label}" appears ${n} times; each form field may appear once — edit the issue and remove the extra one`,
+      });
   }
   return problems;
 }
@@ -155,7 +183,11 @@ function checkedLevels(value: unknown, label: string, problems: Problem[]): Acce
   for (const s of selected) {
     const level = String(s).trim() as AccessLevel;
     if (!ACCESS_LEVELS.includes(level)) {
-      problems.push({ code: "form.unknown-option", path: "access", message: `"${label}" has an unknown option ${show(s)}; tick only: ${ACCESS_LEVELS.join(", ")}` });
+      problems.push({
+        code: "form.unknown-option",
+        path: "access",
+        message: `"${label}" has an unknown option ${show(s)}; tick only: ${ACCESS_LEVELS.join(", ")}`,
+      });
     } else if (!out.includes(level)) out.push(level);
   }
   return out;
@@ -166,7 +198,11 @@ function splitList(value: string | undefined): string[] {
   if (!value) return [];
   const out: string[] = [];
   for (const raw of value.split(/[\n,]/)) {
-    const v = raw.trim().replace(/^[-*]\s+/, "").replace(/^`+|`+$/g, "").trim();
+    const v = raw
+      .trim()
+      .replace(/^[-*]\s+/, "")
+      .replace(/^`+|`+$/g, "")
+      .trim();
     if (v && !out.includes(v)) out.push(v);
   }
   return out;

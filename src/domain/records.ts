@@ -61,7 +61,10 @@ export function commitMessage(subject: string, body: string | undefined, trailer
 
 /** The trailer block of a commit message (the last paragraph of `Key: value` lines). */
 export function parseTrailers(message: string): Record<string, string[]> {
-  const paragraphs = message.replace(/\r/g, "").trim().split(/\n\s*\n/);
+  const paragraphs = message
+    .replace(/\r/g, "")
+    .trim()
+    .split(/\n\s*\n/);
   const last = paragraphs[paragraphs.length - 1] ?? "";
   const out: Record<string, string[]> = {};
   for (const line of last.split("\n")) {

@@ -9,8 +9,21 @@ export function requestPath(request: Pick<AccessRequest, "account" | "id">, crea
 }
 
 const KEY_ORDER: Array<keyof AccessRequest> = [
-  "version", "id", "requester", "account", "principal", "duration", "reason", "request",
-  "description", "generator", "policy", "status", "grant", "closed", "activity",
+  "version",
+  "id",
+  "requester",
+  "account",
+  "principal",
+  "duration",
+  "reason",
+  "request",
+  "description",
+  "generator",
+  "policy",
+  "status",
+  "grant",
+  "closed",
+  "activity",
 ];
 
 /** The canonical text of a request file: fixed key order, so diffs show only real changes. */
@@ -18,7 +31,12 @@ export function dumpRequest(request: AccessRequest, header?: string): string {
   const ordered: Record<string, unknown> = {};
   for (const k of KEY_ORDER) if (request[k] !== undefined) ordered[k] = request[k];
   const body = yaml.dump(ordered, { schema: yaml.CORE_SCHEMA, lineWidth: 100, noRefs: true, sortKeys: false });
-  return header ? `${header.split("\n").map((l) => `# ${l}`.trimEnd()).join("\n")}\n${body}` : body;
+  return header
+    ? `${header
+        .split("\n")
+        .map((l) => `# ${l}`.trimEnd())
+        .join("\n")}\n${body}`
+    : body;
 }
 
 /**

@@ -39,7 +39,11 @@ export function checkRequest(value: unknown, ctx: RequestContext, earlier: Probl
   const example = parts.length === 3 && parts[1] === "examples";
   const fileName = (parts[parts.length - 1] ?? "").replace(/\.yaml$/, "");
   if (earlier.length === 0 && fileName !== request.id) {
-    problems.push({ code: "request.id-mismatch", path: "id", message: `id ${show(request.id)} does not match the file name ${show(fileName + ".yaml")}; rename the file to ${request.id}.yaml or set id: ${fileName}` });
+    problems.push({
+      code: "request.id-mismatch",
+      path: "id",
+      message: `id ${show(request.id)} does not match the file name ${show(fileName + ".yaml")}; rename the file to ${request.id}.yaml or set id: ${fileName}`,
+    });
   }
 
   const account = resolveAccount(config, request.account);
@@ -56,7 +60,11 @@ export function checkRequest(value: unknown, ctx: RequestContext, earlier: Probl
     const folder = parts[1] ?? "";
     const folderAccount = resolveAccount(config, folder);
     if (!folderAccount || folderAccount.id !== account.id) {
-      problems.push({ code: "request.account-folder", path: "account", message: `the file is under access-requests/${folder}/ but account is ${show(request.account)}; move it to access-requests/${account.alias ?? account.id}/ or fix account` });
+      problems.push({
+        code: "request.account-folder",
+        path: "account",
+        message: `the file is under access-requests/${folder}/ but account is ${show(request.account)}; move it to access-requests/${account.alias ?? account.id}/ or fix account`,
+      });
     }
   }
 
@@ -66,28 +74,53 @@ export function checkRequest(value: unknown, ctx: RequestContext, earlier: Probl
   else {
     durationSeconds = dur.seconds;
     const max = parseDuration(config.max_duration);
-    if (dur.seconds < MIN_DURATION_SECONDS) problems.push({ code: "request.duration-too-short", path: "duration", message: `duration ${show(request.duration)} is shorter than the 15m minimum; ask for at least 15m` });
+    if (dur.seconds < MIN_DURATION_SECONDS)
+      problems.push({
+        code: "request.duration-too-short",
+        path: "duration",
+        message: `duration ${show(request.duration)} is shorter than the 15m minimum; ask for at least 15m`,
+      });
     else if (max.ok && dur.seconds > max.seconds) {
-      problems.push({ code: "request.duration-too-long", path: "duration", message: `duration ${show(request.duration)} is longer than max_duration ${config.max_duration}; ask for ${config.max_duration} or less` });
+      problems.push({
+        code: "request.duration-too-long",
+        path: "duration",
+        message: `duration ${show(request.duration)} is longer than max_duration ${config.max_duration}; ask for ${config.max_duration} or less`,
+      });
     }
   }
 
   if (request.principal !== undefined && request.principal !== request.requester) {
-    problems.push({ code: "request.principal-not-requester", path: "principal", message: `principal ${show(request.principal)} is not the requester ${show(request.requester)}; access is granted only to the person who asks — ${request.principal} should open their own request` });
+    problems.push({
+      code: "request.principal-not-requester",
+      path: "principal",
+      message: `principal ${show(request.principal)} is not the requester ${show(request.requester)}; access is granted only to the person who asks — ${request.principal} should open their own request`,
+    });
   }
 
   if (Object.keys(config.principals).length > 0 && !Object.hasOwn(config.principals, request.requester)) {
-    problems.push({ code: "request.no-principal", path: "requester", message: `requester ${show(request.requester)} has no entry under principals in .github/jit-access.yml, so there is no AWS identity to grant to; ask an admin to add one` });
+    problems.push({
+      code: "request.no-principal",
+      path: "requester",
+      message: `requester ${show(request.requester)} has no entry under principals in .github/jit-access.yml, so there is no AWS identity to grant to; ask an admin to add one`,
+    });
   }
 
   request.request.forEach((item, i) => {
     const at = `request[${i}]`;
     if (!item.access && !item.actions) {
-      problems.push({ code: "request.no-access", path: at, message: `${at} names neither access nor actions; add access: [read] (read, list, write, tagging, permissions-management) or exact actions: [${item.service}:...]` });
+      problems.push({
+        code: "request.no-access",
+        path: at,
+        message: `${at} names neither access nor actions; add access: [read] (read, list, write, tagging, permissions-management) or exact actions: [${item.service}:...]`,
+      });
     }
     item.actions?.forEach((a, j) => {
       if (a.split(":")[0] !== item.service) {
-        problems.push({ code: "request.action-service-mismatch", path: `${at}.actions[${j}]`, message: `${at}.actions[${j}] ${show(a)} belongs to another service than ${show(item.service)}; move it to a request item with service: ${a.split(":")[0]}` });
+        problems.push({
+          code: "request.action-service-mismatch",
+          path: `${at}.actions[${j}]`,
+          message: `${at}.actions[${j}] ${show(a)} belongs to another service than ${show(item.service)}; move it to a request item with service: ${a.split(":")[0]}`,
+        });
       }
     });
     item.resources.forEach((r, j) => {
@@ -113,7 +146,11 @@ function partialChecks(value: unknown, config: Config, shape: Problem[]): Proble
   const flagged = new Set(shape.map((p) => p.path));
   const out: Problem[] = [];
   if (typeof v.account === "string" && !flagged.has("account") && !resolveAccount(config, v.account)) {
-    out.push({ code: "request.unknown-account", path: "account", message: `account ${show(v.account)} is not a known alias; use one of: ${knownAccountsText(config)} (or a listed 12-digit id)` });
+    out.push({
+      code: "request.unknown-account",
+      path: "account",
+      message: `account ${show(v.account)} is not a known alias; use one of: ${knownAccountsText(config)} (or a listed 12-digit id)`,
+    });
   }
   if (typeof v.duration === "string" && !flagged.has("duration")) {
     const d = parseDuration(v.duration);
@@ -125,20 +162,31 @@ function partialChecks(value: unknown, config: Config, shape: Problem[]): Proble
 /** The path rules that hold before the file is even read (also stops path traversal). */
 export function checkPathShape(file: string): Problem[] {
   const bad = (code: ProblemCode, message: string): Problem[] => [{ code, path: "", message }];
-  if (!/^[\x21-\x7e]+$/.test(file)) return bad("request.path-invalid", `file path ${show(file)} must be plain ASCII without spaces; rename it to <number>-<slug>.yaml`);
+  if (!/^[\x21-\x7e]+$/.test(file))
+    return bad("request.path-invalid", `file path ${show(file)} must be plain ASCII without spaces; rename it to <number>-<slug>.yaml`);
   if (file.startsWith("/") || file.includes("\\") || file.split("/").some((s) => s === ".." || s === "." || s === "")) {
     return bad("request.path-invalid", `file path ${show(file)} must be a plain relative path under ${REQUESTS_DIR}/`);
   }
   const parts = file.split("/");
-  if (parts[0] !== REQUESTS_DIR) return bad("request.path-location", `file ${show(file)} is not under ${REQUESTS_DIR}/; request files live at ${REQUESTS_DIR}/<account>/<YYYY>/<number>-<slug>.yaml`);
+  if (parts[0] !== REQUESTS_DIR)
+    return bad(
+      "request.path-location",
+      `file ${show(file)} is not under ${REQUESTS_DIR}/; request files live at ${REQUESTS_DIR}/<account>/<YYYY>/<number>-<slug>.yaml`,
+    );
   const name = parts[parts.length - 1] ?? "";
   if (!name.endsWith(".yaml")) return bad("request.file-name", `file ${show(file)} must end in .yaml`);
   if (!/^[1-9][0-9]{0,9}-[a-z0-9]+(-[a-z0-9]+)*\.yaml$/.test(name)) {
-    return bad("request.file-name", `file name ${show(name)} must be <number>-<slug>.yaml (lower-case letters, digits and single hyphens), e.g. 142-financial-reports.yaml`);
+    return bad(
+      "request.file-name",
+      `file name ${show(name)} must be <number>-<slug>.yaml (lower-case letters, digits and single hyphens), e.g. 142-financial-reports.yaml`,
+    );
   }
   if (parts.length === 3 && RESERVED_FOLDERS.includes(parts[1] ?? "")) return [];
   if (parts.length !== 4 || !/^[a-z0-9][a-z0-9-]{0,62}$|^\d{12}$/.test(parts[1] ?? "") || !/^20\d\d$/.test(parts[2] ?? "")) {
-    return bad("request.path-location", `file ${show(file)} must be at ${REQUESTS_DIR}/<account>/<YYYY>/<number>-<slug>.yaml, e.g. ${REQUESTS_DIR}/prod/2026/${name}`);
+    return bad(
+      "request.path-location",
+      `file ${show(file)} must be at ${REQUESTS_DIR}/<account>/<YYYY>/<number>-<slug>.yaml, e.g. ${REQUESTS_DIR}/prod/2026/${name}`,
+    );
   }
   return [];
 }
@@ -163,7 +211,8 @@ function checkResource(resource: string, account: ResolvedAccount | undefined): 
   if (!/^[a-z0-9-]+$/.test(service)) return invalid(`has service field ${show(service)}, which is not a service name`);
   if (region !== "" && !/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region)) return invalid(`has region ${show(region)}; name one region (no wildcards)`);
   if (acct !== "" && !/^\d{12}$/.test(acct)) return invalid(`has account field ${show(acct)}; it must be the 12-digit account id (no wildcards)`);
-  if (acct !== "" && account && acct !== account.id) return ["request.resource-other-account", `is in account ${acct}, not the request's account ${account.id}; ask in a request for that account`];
+  if (acct !== "" && account && acct !== account.id)
+    return ["request.resource-other-account", `is in account ${acct}, not the request's account ${account.id}; ask in a request for that account`];
   if (f.slice(5).join(":") === "") return invalid("has an empty resource part");
   return undefined;
 }
@@ -171,18 +220,37 @@ function checkResource(resource: string, account: ResolvedAccount | undefined): 
 function statusProblems(r: AccessRequest, example: boolean): Problem[] {
   const out: Problem[] = [];
   const status = r.status ?? "proposed";
-  if (example && status !== "proposed") out.push({ code: "request.example-status", path: "status", message: `examples must stay proposed; remove status ${show(status)}` });
+  if (example && status !== "proposed")
+    out.push({ code: "request.example-status", path: "status", message: `examples must stay proposed; remove status ${show(status)}` });
   const needsGrant = status === "active" || status === "expired" || status === "revoked";
-  if (needsGrant && !r.grant) out.push({ code: "request.status-grant", path: "grant", message: `status ${status} needs a grant record; status and grant are written by the app — do not edit them by hand` });
-  if (!needsGrant && status !== "failed" && r.grant) out.push({ code: "request.status-grant", path: "grant", message: `a ${status} request cannot carry a grant; remove grant (it is written by the app)` });
+  if (needsGrant && !r.grant)
+    out.push({
+      code: "request.status-grant",
+      path: "grant",
+      message: `status ${status} needs a grant record; status and grant are written by the app — do not edit them by hand`,
+    });
+  if (!needsGrant && status !== "failed" && r.grant)
+    out.push({ code: "request.status-grant", path: "grant", message: `a ${status} request cannot carry a grant; remove grant (it is written by the app)` });
   const closedStates = ["expired", "revoked", "rejected"];
-  if (closedStates.includes(status) && !r.closed) out.push({ code: "request.status-closed", path: "closed", message: `status ${status} needs closed: { at, reason }` });
-  if (!closedStates.includes(status) && status !== "failed" && r.closed) out.push({ code: "request.status-closed", path: "closed", message: `a ${status} request cannot be closed; remove closed` });
-  if (r.activity && status !== "expired" && status !== "revoked") out.push({ code: "record.activity-not-closed", path: "activity", message: `a ${status} request cannot carry activity; remove activity (it is written by the app when a grant closes)` });
+  if (closedStates.includes(status) && !r.closed)
+    out.push({ code: "request.status-closed", path: "closed", message: `status ${status} needs closed: { at, reason }` });
+  if (!closedStates.includes(status) && status !== "failed" && r.closed)
+    out.push({ code: "request.status-closed", path: "closed", message: `a ${status} request cannot be closed; remove closed` });
+  if (r.activity && status !== "expired" && status !== "revoked")
+    out.push({
+      code: "record.activity-not-closed",
+      path: "activity",
+      message: `a ${status} request cannot carry activity; remove activity (it is written by the app when a grant closes)`,
+    });
   if (r.grant) {
     const g = Date.parse(r.grant.granted_at);
     const e = Date.parse(r.grant.expires_at);
-    if (!(e > g)) out.push({ code: "request.grant-times", path: "grant.expires_at", message: `grant.expires_at ${show(r.grant.expires_at)} must be after grant.granted_at ${show(r.grant.granted_at)}` });
+    if (!(e > g))
+      out.push({
+        code: "request.grant-times",
+        path: "grant.expires_at",
+        message: `grant.expires_at ${show(r.grant.expires_at)} must be after grant.granted_at ${show(r.grant.granted_at)}`,
+      });
   }
   return out;
 }
@@ -201,10 +269,22 @@ function grantResourceProblems(r: AccessRequest): Problem[] {
     const path = `grant.aws.resources[${i}]`;
     const policy = /^arn:[^:]+:iam::(\d{12}):policy\/jit-access\/jit-(.+)$/.exec(arn);
     if (policy) {
-      if (policy[2] !== r.id) out.push({ code: "request.grant-resource", path, message: `${path} ${show(arn)} is the policy of request ${show(policy[2])}, not of this request ${show(r.id)}; ${fix}` });
-      else if (aws?.account_id !== undefined && policy[1] !== aws.account_id) out.push({ code: "request.grant-resource", path, message: `${path} ${show(arn)} is in account ${policy[1]}, not grant.aws.account_id ${aws.account_id}; ${fix}` });
-      else if (aws?.mode === "identity-center") out.push({ code: "request.grant-resource", path, message: `${path} ${show(arn)} is an IAM policy but grant.aws.mode is identity-center; ${fix}` });
-    } else if (aws?.mode === "iam") out.push({ code: "request.grant-resource", path, message: `${path} ${show(arn)} is a permission set but grant.aws.mode is iam; ${fix}` });
+      if (policy[2] !== r.id)
+        out.push({
+          code: "request.grant-resource",
+          path,
+          message: `${path} ${show(arn)} is the policy of request ${show(policy[2])}, not of this request ${show(r.id)}; ${fix}`,
+        });
+      else if (aws?.account_id !== undefined && policy[1] !== aws.account_id)
+        out.push({
+          code: "request.grant-resource",
+          path,
+          message: `${path} ${show(arn)} is in account ${policy[1]}, not grant.aws.account_id ${aws.account_id}; ${fix}`,
+        });
+      else if (aws?.mode === "identity-center")
+        out.push({ code: "request.grant-resource", path, message: `${path} ${show(arn)} is an IAM policy but grant.aws.mode is identity-center; ${fix}` });
+    } else if (aws?.mode === "iam")
+      out.push({ code: "request.grant-resource", path, message: `${path} ${show(arn)} is a permission set but grant.aws.mode is iam; ${fix}` });
   });
   return out;
 }
@@ -214,5 +294,8 @@ export const MAX_PROBLEMS = 50;
 /** A hostile file can have thousands of faults; the first fifty say enough. */
 export function capProblems(problems: Problem[]): Problem[] {
   if (problems.length <= MAX_PROBLEMS) return problems;
-  return [...problems.slice(0, MAX_PROBLEMS), { code: "request.too-many-problems", path: "", message: `and ${problems.length - MAX_PROBLEMS} more problems; fix these first` }];
+  return [
+    ...problems.slice(0, MAX_PROBLEMS),
+    { code: "request.too-many-problems", path: "", message: `and ${problems.length - MAX_PROBLEMS} more problems; fix these first` },
+  ];
 }

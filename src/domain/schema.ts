@@ -10,9 +10,7 @@ import type { Problem, ProblemCode } from "./types.js";
 export { requestSchema, configSchema };
 
 // ajv-formats is CommonJS: its default export arrives as the module object under NodeNext.
-const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as unknown as (
-  ajv: Ajv2020,
-) => void;
+const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as unknown as (ajv: Ajv2020) => void;
 
 function makeAjv(useDefaults: boolean): Ajv2020 {
   const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true, useDefaults, allowUnionTypes: true });
@@ -109,7 +107,10 @@ function describeText(e: ErrorObject): Omit<Problem, "code"> {
       };
     }
     case "required":
-      return { path: joinPath(path, String(params.missingProperty)), message: `missing required field ${show(params.missingProperty)}${path ? ` in ${path}` : ""}; add it` };
+      return {
+        path: joinPath(path, String(params.missingProperty)),
+        message: `missing required field ${show(params.missingProperty)}${path ? ` in ${path}` : ""}; add it`,
+      };
     case "type": {
       const expected = String(params.type);
       const got = e.data === null ? "null" : Array.isArray(e.data) ? "a list" : typeof e.data;
@@ -120,7 +121,10 @@ function describeText(e: ErrorObject): Omit<Problem, "code"> {
     }
     case "pattern":
     case "format":
-      return { path, message: `${field} ${show(e.data)} is not valid${hint || ` (expected ${e.keyword === "format" ? `a ${String(params.format)}, e.g. 2026-01-31T09:00:00Z` : `to match ${String(params.pattern)}`})`}` };
+      return {
+        path,
+        message: `${field} ${show(e.data)} is not valid${hint || ` (expected ${e.keyword === "format" ? `a ${String(params.format)}, e.g. 2026-01-31T09:00:00Z` : `to match ${String(params.pattern)}`})`}`,
+      };
     case "enum":
       return { path, message: `${field} ${show(e.data)} is not allowed; use one of: ${(params.allowedValues as unknown[]).map((v) => String(v)).join(", ")}` };
     case "const":

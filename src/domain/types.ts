@@ -121,7 +121,8 @@ export interface Problem {
 /** `<area>.<rule>`, lower-case kebab parts: `approval.self`, `guardrail.dangerous-action`. */
 export type ProblemCode = `${ProblemArea}.${string}`;
 
-export type ProblemArea = "yaml" | "schema" | "config" | "request" | "form" | "guardrail" | "draft" | "approval" | "merge" | "record" | "aws" | "github" | "cli";
+export type ProblemArea =
+  "yaml" | "schema" | "config" | "request" | "form" | "guardrail" | "draft" | "approval" | "merge" | "record" | "aws" | "github" | "cli";
 
 // --- Activity during a grant (CloudTrail Event history, summarised at close-out) -------------
 

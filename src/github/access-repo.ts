@@ -63,7 +63,8 @@ export class OctokitAccessRepo implements AccessRepo {
 
   async prCommits(pr: number): Promise<PrCommit[]> {
     const listed = await this.octokit.paginate(this.octokit.rest.pulls.listCommits, { ...this.at, pull_number: pr, per_page: 100 });
-    const actor = (a: unknown) => (a && typeof a === "object" && "login" in a && typeof a.login === "string" ? { login: a.login, type: String((a as { type?: unknown }).type ?? "") } : null);
+    const actor = (a: unknown) =>
+      a && typeof a === "object" && "login" in a && typeof a.login === "string" ? { login: a.login, type: String((a as { type?: unknown }).type ?? "") } : null;
     return listed.map((c) => ({
       sha: c.sha,
       parents: c.parents.map((p) => p.sha),
@@ -86,7 +87,12 @@ export class OctokitAccessRepo implements AccessRepo {
   async issue(number: number): Promise<IssueFacts | undefined> {
     try {
       const { data } = await this.octokit.rest.issues.get({ ...this.at, issue_number: number });
-      return { number, author: data.user ? { login: data.user.login, type: data.user.type } : null, state: data.state === "closed" ? "closed" : "open", isPull: Boolean(data.pull_request) };
+      return {
+        number,
+        author: data.user ? { login: data.user.login, type: data.user.type } : null,
+        state: data.state === "closed" ? "closed" : "open",
+        isPull: Boolean(data.pull_request),
+      };
     } catch (e) {
       if (status(e) === 404) return undefined;
       throw e;
@@ -142,7 +148,14 @@ export class OctokitAccessRepo implements AccessRepo {
   }
 
   async createCheck(check: { name: string; headSha: string; conclusion: "success" | "failure" | "neutral"; title: string; summary: string }): Promise<void> {
-    await this.octokit.rest.checks.create({ ...this.at, name: check.name, head_sha: check.headSha, status: "completed", conclusion: check.conclusion, output: { title: check.title, summary: check.summary.slice(0, 65_000) } });
+    await this.octokit.rest.checks.create({
+      ...this.at,
+      name: check.name,
+      head_sha: check.headSha,
+      status: "completed",
+      conclusion: check.conclusion,
+      output: { title: check.title, summary: check.summary.slice(0, 65_000) },
+    });
   }
 
   ensureLabels(): Promise<string[]> {
@@ -150,14 +163,24 @@ export class OctokitAccessRepo implements AccessRepo {
   }
 
   async issueText(issue: number): Promise<{ body: string; editor: string | null } | undefined> {
-    const data = await this.octokit.graphql<{ repository: { issue: { body: string; editor: { login: string } | null } | null } | null }>(ISSUE_TEXT, { owner: this.repo.owner, name: this.repo.repo, number: issue });
+    const data = await this.octokit.graphql<{ repository: { issue: { body: string; editor: { login: string } | null } | null } | null }>(ISSUE_TEXT, {
+      owner: this.repo.owner,
+      name: this.repo.repo,
+      number: issue,
+    });
     const i = data.repository?.issue;
     return i ? { body: i.body, editor: i.editor?.login ?? null } : undefined;
   }
 
   async openPulls(): Promise<OpenPull[]> {
     const open = await this.octokit.paginate(this.octokit.rest.pulls.list, { ...this.at, state: "open", per_page: 100 });
-    return open.map((p) => ({ number: p.number, title: p.title, body: p.body, user: p.user ? { login: p.user.login, type: p.user.type } : null, head: { ref: p.head.ref, sha: p.head.sha, repoFullName: p.head.repo?.full_name ?? null } }));
+    return open.map((p) => ({
+      number: p.number,
+      title: p.title,
+      body: p.body,
+      user: p.user ? { login: p.user.login, type: p.user.type } : null,
+      head: { ref: p.head.ref, sha: p.head.sha, repoFullName: p.head.repo?.full_name ?? null },
+    }));
   }
 
   async pullPayload(pr: number): Promise<unknown> {
@@ -180,7 +203,12 @@ export class OctokitAccessRepo implements AccessRepo {
     return {
       aheadBy: data.ahead_by,
       commits: data.commits.map((c) => ({ sha: c.sha, author: c.author?.login, committer: c.committer?.login, authorName: c.commit.author?.name })),
-      files: (data.files ?? []).map((f) => ({ filename: f.filename, ...(f.previous_filename !== undefined ? { previousFilename: f.previous_filename } : {}), status: f.status, ...(f.sha ? { sha: f.sha } : {}) })),
+      files: (data.files ?? []).map((f) => ({
+        filename: f.filename,
+        ...(f.previous_filename !== undefined ? { previousFilename: f.previous_filename } : {}),
+        status: f.status,
+        ...(f.sha ? { sha: f.sha } : {}),
+      })),
     };
   }
 

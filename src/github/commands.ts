@@ -17,7 +17,11 @@ import { MARKER, quote } from "./messages.js";
 import type { RepoRef } from "./octokit-helpers.js";
 import { loadRepoConfig } from "./repo-config.js";
 
-export type CommandOutcome = { kind: "ignored" } | { kind: "refused"; code: ProblemCode; reason: string } | { kind: "revoked"; id: string } | { kind: "failed"; code: ProblemCode; reason: string };
+export type CommandOutcome =
+  | { kind: "ignored" }
+  | { kind: "refused"; code: ProblemCode; reason: string }
+  | { kind: "revoked"; id: string }
+  | { kind: "failed"; code: ProblemCode; reason: string };
 
 /** `/revoke` alone on the first line, optionally followed by a reason. */
 export function parseRevoke(body: string): { reason: string } | undefined {
@@ -45,7 +49,11 @@ export async function handleRevokeComment(
 }
 
 /** `/revoke` against any AccessRepo: find the active grant of the thread, check who asks, closeGrant. */
-export async function revokeByComment(access: AccessRepo, comment: { issueNumber: number; body: string; author: { login: string; type: string } }, deps: RevokeDeps): Promise<CommandOutcome> {
+export async function revokeByComment(
+  access: AccessRepo,
+  comment: { issueNumber: number; body: string; author: { login: string; type: string } },
+  deps: RevokeDeps,
+): Promise<CommandOutcome> {
   const cmd = parseRevoke(comment.body);
   if (!cmd || comment.author.type !== "User") return { kind: "ignored" };
   const store = access;
@@ -59,13 +67,19 @@ export async function revokeByComment(access: AccessRepo, comment: { issueNumber
   const config = cfg.config;
   const files = await store.list();
   const parsed = files.map((f) => ({ f, r: parseRequestFile(f.text, { file: f.path, config }) }));
-  const found = parsed.find(({ r }) => r.ok && r.request.status === "active" && (Number(r.request.id.split("-")[0]) === comment.issueNumber || r.request.grant?.pr === comment.issueNumber));
+  const found = parsed.find(
+    ({ r }) =>
+      r.ok && r.request.status === "active" && (Number(r.request.id.split("-")[0]) === comment.issueNumber || r.request.grant?.pr === comment.issueNumber),
+  );
   if (!found || !found.r.ok) {
     // A record of this issue that cannot be read (e.g. grant.aws edited to name a policy that
     // jit-access did not create) is never acted on: say so, rather than "no active grant".
     const broken = parsed.find(({ f, r }) => !r.ok && Number(/\/([1-9][0-9]*)-[^/]*\.yaml$/.exec(f.path)?.[1]) === comment.issueNumber);
     if (broken && !broken.r.ok) {
-      const problems = broken.r.problems.slice(0, 5).map((p) => `- ${quote(p.message, 400)}`).join("\n");
+      const problems = broken.r.problems
+        .slice(0, 5)
+        .map((p) => `- ${quote(p.message, 400)}`)
+        .join("\n");
       await reply(
         `🛑 Cannot revoke: the record ${quote(broken.f.path)} cannot be read, so nothing was removed. jit-access acts only on records it can check, and only on AWS resources it created for the request:\n${problems}\n\nAn admin must restore the record from its git history; the grant's own expiry still applies.`,
       );
@@ -102,7 +116,9 @@ export async function revokeByComment(access: AccessRepo, comment: { issueNumber
       if (r.step === "revoke") {
         await reply(`⚠️ Revoking failed: ${quote(r.problem.message, 500)}. The grant stays active and is retried by the expiry sweep; try \`/revoke\` again.`);
       } else {
-        await reply(`⚠️ Revoking did not finish (${r.step}): ${quote(r.problem.message, 500)}. The grant stays active until it is recorded; try \`/revoke\` again.`);
+        await reply(
+          `⚠️ Revoking did not finish (${r.step}): ${quote(r.problem.message, 500)}. The grant stays active until it is recorded; try \`/revoke\` again.`,
+        );
       }
       return { kind: "failed", code: r.problem.code, reason: r.problem.message };
     case "skipped":
@@ -110,7 +126,9 @@ export async function revokeByComment(access: AccessRepo, comment: { issueNumber
       await reply(`Nothing to revoke: ${quote(r.problem.message, 300)}.`);
       return { kind: "refused", code: r.problem.code, reason: r.problem.message };
     case "closed":
-      await reply(`🔒 Revoked by ${quote(by)} at ${isoSeconds(deps.now())}: ${quote(cmd.reason)}. The policy is gone from AWS.${r.githubError ? ` (The issue could not be updated: ${quote(r.githubError, 200)}.)` : ""}`);
+      await reply(
+        `🔒 Revoked by ${quote(by)} at ${isoSeconds(deps.now())}: ${quote(cmd.reason)}. The policy is gone from AWS.${r.githubError ? ` (The issue could not be updated: ${quote(r.githubError, 200)}.)` : ""}`,
+      );
       return { kind: "revoked", id: request.id };
   }
 }

@@ -5,7 +5,17 @@
 // without a record in git.
 import { isoSeconds } from "../domain/time.js";
 import type { ProbotOctokit } from "probot";
-import { candidateTeams, checkChangedFiles, preMergeTips, verifyApproval, type ChangedFile, type CommitFacts, type PreMergeTips, type Review, type TeamMember } from "../domain/approvals.js";
+import {
+  candidateTeams,
+  checkChangedFiles,
+  preMergeTips,
+  verifyApproval,
+  type ChangedFile,
+  type CommitFacts,
+  type PreMergeTips,
+  type Review,
+  type TeamMember,
+} from "../domain/approvals.js";
 import { CONFIG_PATH } from "../domain/config.js";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { parseDuration } from "../domain/duration.js";
@@ -97,7 +107,10 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
   return judged.kind === "approved" ? executeGrant(access, pr, deps, judged.grant) : judged;
 }
 
-const portsFor = (access: AccessRepo, deps: GrantDeps, config?: Config): EffectPorts => ({ access, ...(config && deps.notifierFor ? { alerts: deps.notifierFor(config) } : {}) });
+const portsFor = (access: AccessRepo, deps: GrantDeps, config?: Config): EffectPorts => ({
+  access,
+  ...(config && deps.notifierFor ? { alerts: deps.notifierFor(config) } : {}),
+});
 
 /**
  * Gathers the facts of a merge through the port and decides with the pure core; a refusal (or a
@@ -131,12 +144,23 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   // names more than one candidate and they disagree, nothing is granted.
   const prCommits = await access.prCommits(pr.number);
   const located = await locatePreMergeTips(access, mergeSha, pr.headSha, prCommits);
-  if (located.kind !== "tips") return blocked([problem(located.kind === "unknown" ? (located.code ?? "merge.tip-unknown") : "merge.tip-unknown", located.kind === "unknown" ? located.reason : "the default branch's commit before the merge cannot be determined")]);
+  if (located.kind !== "tips")
+    return blocked([
+      problem(
+        located.kind === "unknown" ? (located.code ?? "merge.tip-unknown") : "merge.tip-unknown",
+        located.kind === "unknown" ? located.reason : "the default branch's commit before the merge cannot be determined",
+      ),
+    ]);
   const tips = located.tips;
   const tipStores = tips.map((sha): FileReader => ({ read: (p) => access.readAt(p, sha) }));
   const fingerprints = await Promise.all(tipStores.map((st) => rulesFingerprint(st)));
   if (new Set(fingerprints).size > 1) {
-    return blocked([problem("merge.rules-ambiguous", `the merge (${located.method}) leaves ${tips.length} candidates for the default branch's commit before it (${tips.map((t) => t.slice(0, 7)).join(", ")}), and ${CONFIG_PATH} or CODEOWNERS differ between them, so the rules to judge by are ambiguous; nothing is granted — open a new pull request and merge it with a merge commit or squash`)]);
+    return blocked([
+      problem(
+        "merge.rules-ambiguous",
+        `the merge (${located.method}) leaves ${tips.length} candidates for the default branch's commit before it (${tips.map((t) => t.slice(0, 7)).join(", ")}), and ${CONFIG_PATH} or CODEOWNERS differ between them, so the rules to judge by are ambiguous; nothing is granted — open a new pull request and merge it with a merge commit or squash`,
+      ),
+    ]);
   }
   const baseSha = tips[0] as string;
   const baseStore = tipStores[0] as FileReader;
@@ -160,10 +184,26 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
     const restored = await updateRecord(mainStore, path, (current) => {
       if (current?.text === before.text) return { kind: "skip", reason: "already restored" };
       if (!current || current.sha !== atMergeSha(listed)) return { kind: "skip", reason: "the file changed again after the merge" };
-      return { kind: "write", text: before.text, message: commitMessage(`jit-access: restore the record of ${before.id ?? path}`, `Pull request #${pr.number} changed the ${before.status} record; records are written by jit-access only.`, { "Request-Id": before.id ?? path }) };
+      return {
+        kind: "write",
+        text: before.text,
+        message: commitMessage(
+          `jit-access: restore the record of ${before.id ?? path}`,
+          `Pull request #${pr.number} changed the ${before.status} record; records are written by jit-access only.`,
+          { "Request-Id": before.id ?? path },
+        ),
+      };
     }).catch((e: unknown) => ({ kind: "skipped" as const, reason: e instanceof Error ? e.message : String(e) }));
-    const what = restored.kind === "written" || restored.reason === "already restored" ? "The record was restored on the default branch." : `Restore the record by hand (${restored.reason}).`;
-    return blocked([problem("record.rewritten", `this pull request changes ${path}, the record of a request that is already ${before.status}; status, grant and closed are written by jit-access only, and a record is never re-proposed. ${what} To extend or change access, open a new request.`)]); // said on this PR only: the owner's issue keeps its Granted comment
+    const what =
+      restored.kind === "written" || restored.reason === "already restored"
+        ? "The record was restored on the default branch."
+        : `Restore the record by hand (${restored.reason}).`;
+    return blocked([
+      problem(
+        "record.rewritten",
+        `this pull request changes ${path}, the record of a request that is already ${before.status}; status, grant and closed are written by jit-access only, and a record is never re-proposed. ${what} To extend or change access, open a new request.`,
+      ),
+    ]); // said on this PR only: the owner's issue keeps its Granted comment
   }
 
   // A replayed merge delivery of a request the app already granted is not judged again (checked
@@ -179,14 +219,17 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
     // redelivered: say "Granted" now, from the record, if the grant is still active.
     if (r.status === "active") {
       const schedule = g.aws?.schedule;
-      await runEffects(grantedEffects([pr.number, Number(r.id.split("-")[0])], {
-        requester: r.requester,
-        account: r.account,
-        expiresAt: g.expires_at,
-        approvedBy: g.approved_by,
-        resources: g.aws?.resources ?? [],
-        ...(schedule && !schedule.startsWith("jit-access/") ? { scheduleNote: schedule } : {}),
-      }), ports());
+      await runEffects(
+        grantedEffects([pr.number, Number(r.id.split("-")[0])], {
+          requester: r.requester,
+          account: r.account,
+          expiresAt: g.expires_at,
+          approvedBy: g.approved_by,
+          resources: g.aws?.resources ?? [],
+          ...(schedule && !schedule.startsWith("jit-access/") ? { scheduleNote: schedule } : {}),
+        }),
+        ports(),
+      );
     }
     return { kind: "already", reason: `${r.id} is already ${r.status}` };
   }
@@ -203,7 +246,15 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   const issueNumber = Number(request.id.split("-")[0]);
   if (parsed.example) return blocked([problem("merge.example", `${path} is an example; examples are never granted`)], issueNumber);
   if ((request.status ?? "proposed") !== "proposed") {
-    return blocked([problem("record.not-proposed", `${path} has status ${request.status}; only a proposed request can be granted (status and grant are written by the app)`)], issueNumber);
+    return blocked(
+      [
+        problem(
+          "record.not-proposed",
+          `${path} has status ${request.status}; only a proposed request can be granted (status and grant are written by the app)`,
+        ),
+      ],
+      issueNumber,
+    );
   }
   if (!request.policy) return blocked([problem("merge.no-policy", `${path} has no policy; the pull request check adds one before review`)], issueNumber);
 
@@ -211,7 +262,15 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   const origin = await access.issue(issueNumber);
   const originAuthor = origin?.author;
   if (!origin || originAuthor?.type !== "User" || originAuthor.login.toLowerCase() !== request.requester.toLowerCase()) {
-    return blocked([problem("merge.requester-mismatch", `request ${request.id} names requester ${request.requester}, but #${issueNumber} was opened by ${originAuthor?.login ?? "nobody"}; a request is granted only to the person who asked`)], issueNumber);
+    return blocked(
+      [
+        problem(
+          "merge.requester-mismatch",
+          `request ${request.id} names requester ${request.requester}, but #${issueNumber} was opened by ${originAuthor?.login ?? "nobody"}; a request is granted only to the person who asked`,
+        ),
+      ],
+      issueNumber,
+    );
   }
 
   const now = deps.now();
@@ -225,7 +284,15 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   const codeowners = picked ? { ...ownersOf(parseCodeowners(picked.text, picked.path), path), source: picked.path } : undefined;
   const teamMembers = await fetchTeamMembers(access, candidateTeams(config, codeowners), reviews);
   const decision = verifyApproval({
-    pr: { number: pr.number, author: pr.author, headSha: pr.headSha, merged: pr.merged, mergeCommitSha: pr.mergeCommitSha, baseSha, ...(pr.changedFiles !== undefined ? { changedFiles: pr.changedFiles } : {}) },
+    pr: {
+      number: pr.number,
+      author: pr.author,
+      headSha: pr.headSha,
+      merged: pr.merged,
+      mergeCommitSha: pr.mergeCommitSha,
+      baseSha,
+      ...(pr.changedFiles !== undefined ? { changedFiles: pr.changedFiles } : {}),
+    },
     files,
     requestFile: { path, headBlobSha, mergeBlobSha: atMerge.sha },
     request: { requester: request.requester, risk: plan.verdict.risk },
@@ -246,14 +313,30 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   const duration = parseDuration(request.duration);
   if (!duration.ok) return blocked([problem("merge.duration-invalid", duration.message)], issueNumber);
   const expiresAt = isoSeconds(new Date(start.getTime() + duration.seconds * 1000));
-  if (Date.parse(expiresAt) <= now.getTime() + 60_000) return blocked([problem("merge.too-late", `the request would expire at ${expiresAt}, before it could be used; open a new request`)], issueNumber);
+  if (Date.parse(expiresAt) <= now.getTime() + 60_000)
+    return blocked([problem("merge.too-late", `the request would expire at ${expiresAt}, before it could be used; open a new request`)], issueNumber);
 
   // Duplicate delivery: the record on the default branch already says what happened.
   const onMain = await mainStore.read(path);
   if (onMain && recordStatus(onMain.text) !== "proposed") return { kind: "already", reason: `${request.id} is already ${recordStatus(onMain.text)}` };
   const policy = plan.policy;
   if (!policy) return blocked([problem("merge.no-policy", `${path} has no policy to grant`)], issueNumber);
-  return { kind: "approved", grant: { config, request, path, issueNumber, account: { id: parsed.account.id, ...(parsed.account.alias ? { alias: parsed.account.alias } : {}) }, policy, risk: plan.verdict.risk, approvedBy: decision.approvedBy, expiresAt, now, mergeSha } };
+  return {
+    kind: "approved",
+    grant: {
+      config,
+      request,
+      path,
+      issueNumber,
+      account: { id: parsed.account.id, ...(parsed.account.alias ? { alias: parsed.account.alias } : {}) },
+      policy,
+      risk: plan.verdict.risk,
+      approvedBy: decision.approvedBy,
+      expiresAt,
+      now,
+      mergeSha,
+    },
+  };
 }
 
 /**
@@ -289,12 +372,22 @@ async function executeGrant(access: AccessRepo, pr: MergedPr, deps: GrantDeps, g
     try {
       await retried(() => grants.revoke({ requestId: request.id, mode: config.aws.mode, accountId: g.account.id }), 3);
     } catch (cleanup) {
-      await runEffects(failedEffects([pr.number, issueNumber], `the grant in AWS failed and removing what earlier attempts left did not finish: ${reason}`), ports());
+      await runEffects(
+        failedEffects([pr.number, issueNumber], `the grant in AWS failed and removing what earlier attempts left did not finish: ${reason}`),
+        ports(),
+      );
       throw new Error(`grant of ${request.id} failed and what earlier attempts left in AWS could not be removed: ${reason}`, { cause: cleanup });
     }
     const done = await runEffects(
       [
-        failedRecord(pr, { config, path, at: isoSeconds(now), reason: `the grant in AWS failed and was rolled back: ${reason}`, code: "aws.grant-failed", risk: g.risk }),
+        failedRecord(pr, {
+          config,
+          path,
+          at: isoSeconds(now),
+          reason: `the grant in AWS failed and was rolled back: ${reason}`,
+          code: "aws.grant-failed",
+          risk: g.risk,
+        }),
         ...failedEffects([pr.number, issueNumber], `the grant in AWS failed and was rolled back: ${reason}`),
         { kind: "notify", event: { kind: "failed", request, reason: "the grant in AWS failed and was rolled back" } },
       ],
@@ -361,7 +454,10 @@ async function executeGrant(access: AccessRepo, pr: MergedPr, deps: GrantDeps, g
         resources: result.resources,
         ...(result.scheduleNote ? { scheduleNote: result.scheduleNote } : {}),
       }),
-      { kind: "notify", event: { kind: "granted", request, approvedBy: g.approvedBy, expiresAt, risk: g.risk, ...(pr.htmlUrl ? { links: { pr: pr.htmlUrl } } : {}) } },
+      {
+        kind: "notify",
+        event: { kind: "granted", request, approvedBy: g.approvedBy, expiresAt, risk: g.risk, ...(pr.htmlUrl ? { links: { pr: pr.htmlUrl } } : {}) },
+      },
     ],
     ports(config),
   );
@@ -369,7 +465,10 @@ async function executeGrant(access: AccessRepo, pr: MergedPr, deps: GrantDeps, g
 }
 
 /** The "Granted" comment and state on the PR and the issue; idempotent (upserted by marker). */
-function grantedEffects(numbers: number[], g: { requester: string; account: string; expiresAt: string; approvedBy: string[]; resources: string[]; scheduleNote?: string }): Effect[] {
+function grantedEffects(
+  numbers: number[],
+  g: { requester: string; account: string; expiresAt: string; approvedBy: string[]; resources: string[]; scheduleNote?: string },
+): Effect[] {
   const body = [
     MARKER.grant,
     `✅ **Granted** to ${quote(g.requester)} in account ${g.account} until **${g.expiresAt}** (approved by ${g.approvedBy.map((a) => quote(a)).join(", ")}).`,
@@ -385,7 +484,12 @@ function grantedEffects(numbers: number[], g: { requester: string; account: stri
 
 /** The "Grant failed" comment and state on the PR and the issue. */
 function failedEffects(numbers: number[], reason: string): Effect[] {
-  const body = [MARKER.grant, `⚠️ **Grant failed.** ${quote(reason, 800)}`, "", "No access is attached. Fix the cause and open a new request; this one is recorded as failed."].join("\n");
+  const body = [
+    MARKER.grant,
+    `⚠️ **Grant failed.** ${quote(reason, 800)}`,
+    "",
+    "No access is attached. Fix the cause and open a new request; this one is recorded as failed.",
+  ].join("\n");
   return [...new Set(numbers)].flatMap((n): Effect[] => [
     { kind: "comment", issue: n, marker: MARKER.grant, body },
     { kind: "state", issue: n, state: "failed" },
@@ -397,13 +501,29 @@ function failedEffects(numbers: number[], reason: string): Effect[] {
  * it as a proposal: otherwise it would stay `proposed` there forever), the channels told (once the
  * request is known), and "Not granted" with the state `blocked` on the PR and the issue. Pure.
  */
-export function refusalEffects(r: { pr: Pick<MergedPr, "number">; problems: Problem[]; issue?: number; at: string; config?: Config; request?: AccessRequest; path?: string; record?: boolean }): Effect[] {
+export function refusalEffects(r: {
+  pr: Pick<MergedPr, "number">;
+  problems: Problem[];
+  issue?: number;
+  at: string;
+  config?: Config;
+  request?: AccessRequest;
+  path?: string;
+  record?: boolean;
+}): Effect[] {
   const reasons = r.problems.map(describeProblem);
   const codes = codesOf(r.problems);
   const out: Effect[] = [];
   if (r.record && r.config && r.path) out.push(rejectedRecord(r.pr, { config: r.config, path: r.path, at: r.at, reasons, codes }));
   if (r.config && r.request) out.push({ kind: "notify", event: { kind: "blocked", request: r.request, reasons } });
-  const body = [MARKER.grant, "⛔ **Not granted.** The merge was not turned into access because:", "", ...reasons.map((x) => `- ${quote(x, 600)}`), "", "Nothing was attached in AWS. Open a new request once this is fixed."].join("\n");
+  const body = [
+    MARKER.grant,
+    "⛔ **Not granted.** The merge was not turned into access because:",
+    "",
+    ...reasons.map((x) => `- ${quote(x, 600)}`),
+    "",
+    "Nothing was attached in AWS. Open a new request once this is fixed.",
+  ].join("\n");
   for (const n of new Set([r.pr.number, ...(r.issue ? [r.issue] : [])])) {
     out.push({ kind: "comment", issue: n, marker: MARKER.grant, body }, { kind: "state", issue: n, state: "blocked" });
   }
@@ -463,7 +583,11 @@ async function locatePreMergeTips(access: AccessRepo, mergeSha: string, headSha:
       if (!next) break;
       chain.push(await access.commit(next));
     }
-    if (chain.length === had) return { kind: "unknown", reason: `the default branch's history before merge commit ${mergeSha.slice(0, 7)} ends too early to find the commit before the merge; nothing is granted` };
+    if (chain.length === had)
+      return {
+        kind: "unknown",
+        reason: `the default branch's history before merge commit ${mergeSha.slice(0, 7)} ends too early to find the commit before the merge; nothing is granted`,
+      };
   }
 }
 
@@ -482,21 +606,42 @@ function rejectedRecord(pr: Pick<MergedPr, "number">, r: { config: Config; path:
   return closeProposal(r.config, r.path, `reject (${r.codes.join(", ") || "no code"})`, (request) => {
     const next = recordRejectedRecord(request, { at: r.at, reason, ...(r.codes[0] ? { code: r.codes[0] } : {}) });
     if (!next.ok) return next;
-    return { ok: true, request: next.request, message: commitMessage(`jit-access: reject ${request.id}`, reason, { "Request-Id": request.id, "Closed-By": "jit-access", Rule: r.codes }) };
+    return {
+      ok: true,
+      request: next.request,
+      message: commitMessage(`jit-access: reject ${request.id}`, reason, { "Request-Id": request.id, "Closed-By": "jit-access", Rule: r.codes }),
+    };
   });
 }
 
 /** A grant that failed and was rolled back: `failed`, with the code of the failure. */
-function failedRecord(pr: Pick<MergedPr, "mergeCommitSha">, r: { config: Config; path: string; at: string; reason: string; code: ProblemCode; risk: string }): Effect {
+function failedRecord(
+  pr: Pick<MergedPr, "mergeCommitSha">,
+  r: { config: Config; path: string; at: string; reason: string; code: ProblemCode; risk: string },
+): Effect {
   const reason = shorten(r.reason);
   return closeProposal(r.config, r.path, `fail (${r.code})`, (request) => {
     const next = recordGrantFailed(request, { at: r.at, reason, code: r.code });
     if (!next.ok) return next;
-    return { ok: true, request: next.request, message: commitMessage(`jit-access: fail ${request.id}`, `Merged in ${pr.mergeCommitSha}. ${reason}`, { "Request-Id": request.id, "Closed-By": "jit-access", Risk: r.risk, Rule: [r.code] }) };
+    return {
+      ok: true,
+      request: next.request,
+      message: commitMessage(`jit-access: fail ${request.id}`, `Merged in ${pr.mergeCommitSha}. ${reason}`, {
+        "Request-Id": request.id,
+        "Closed-By": "jit-access",
+        Risk: r.risk,
+        Rule: [r.code],
+      }),
+    };
   });
 }
 
-function closeProposal(config: Config, path: string, summary: string, close: (request: AccessRequest) => { ok: true; request: AccessRequest; message: string } | { ok: false; message: string }): Effect {
+function closeProposal(
+  config: Config,
+  path: string,
+  summary: string,
+  close: (request: AccessRequest) => { ok: true; request: AccessRequest; message: string } | { ok: false; message: string },
+): Effect {
   return {
     kind: "record",
     path,

@@ -21,7 +21,14 @@ import { status } from "./store.js";
 
 export const CHECK_NAME = "jit-access/validate";
 /** The state labels intake and the merge use, from the one table (STATE_LABEL). */
-export const LABEL = { invalid: STATE_LABEL.invalid, proposed: STATE_LABEL.proposed, blocked: STATE_LABEL.blocked, active: STATE_LABEL.active, failed: STATE_LABEL.failed, rejected: STATE_LABEL.rejected } as const;
+export const LABEL = {
+  invalid: STATE_LABEL.invalid,
+  proposed: STATE_LABEL.proposed,
+  blocked: STATE_LABEL.blocked,
+  active: STATE_LABEL.active,
+  failed: STATE_LABEL.failed,
+  rejected: STATE_LABEL.rejected,
+} as const;
 
 export interface IssueInput {
   number: number;
@@ -147,7 +154,11 @@ async function proposeIssue(access: AccessRepo, issue: IssueInput, opts: IntakeO
   const onMain = existing ? undefined : await store.read(file);
   const recordedStatus = onMain ? recordStatus(onMain.text) : undefined;
   if (recordedStatus && recordedStatus !== "proposed") {
-    await access.upsertComment(issue.number, MARKER.intake, `${MARKER.intake}\nRequest ${request.id} is already ${recordedStatus}; its record is not changed by editing or reopening this issue. Open a new issue to ask for access again.`);
+    await access.upsertComment(
+      issue.number,
+      MARKER.intake,
+      `${MARKER.intake}\nRequest ${request.id} is already ${recordedStatus}; its record is not changed by editing or reopening this issue. Open a new issue to ask for access again.`,
+    );
     return { kind: "ignored", reason: `${request.id} is already ${recordedStatus}` };
   }
 
@@ -162,7 +173,8 @@ async function proposeIssue(access: AccessRepo, issue: IssueInput, opts: IntakeO
   // request from it would carry their changes to the default branch under this request's name.
   const branch = `jit/${request.id}`;
   const foreignPr = open.find((p) => p.head.ref === branch && !isAppPull(p, opts.appLogin));
-  if (foreignPr) return refuse(branchRefusal(branch, `pull request #${foreignPr.number}, which jit-access did not open, is already open from it`, repo.defaultBranch));
+  if (foreignPr)
+    return refuse(branchRefusal(branch, `pull request #${foreignPr.number}, which jit-access did not open, is already open from it`, repo.defaultBranch));
   const prepared = await prepareBranch(access, branch, { appLogin: opts.appLogin, file, id: request.id });
   if (!prepared.ok) return refuse(branchRefusal(branch, prepared.reason, repo.defaultBranch));
   // An earlier version of this request in another account's folder (the issue's account was
@@ -191,7 +203,16 @@ async function proposeIssue(access: AccessRepo, issue: IssueInput, opts: IntakeO
   const head = await access.branchTip(branch);
   const outcome = await checkPull(
     access,
-    { number: pr.number, headSha: head, headRef: branch, baseRef: repo.defaultBranch, sameRepo: true, author: { login: opts.appLogin, type: "Bot" }, title: pr.title, body: pr.body },
+    {
+      number: pr.number,
+      headSha: head,
+      headRef: branch,
+      baseRef: repo.defaultBranch,
+      sameRepo: true,
+      author: { login: opts.appLogin, type: "Bot" },
+      title: pr.title,
+      body: pr.body,
+    },
     { now: opts.now, appLogin: opts.appLogin, warnings },
   );
   const ok = outcome.kind === "checked" && outcome.ok;
@@ -225,14 +246,18 @@ export function otherAuthor(author: string, event: IssueEvent, lastEditor: strin
   return undefined;
 }
 
-
 const isAppPull = (p: OpenPull, appLogin: string): boolean => p.user?.type === "Bot" && sameLogin(p.user.login, appLogin);
 
 /**
  * The open request PR of an issue: opened by the app, from a jit/<number>-… branch of this
  * repository. A PR someone else opened from such a branch is never adopted.
  */
-function requestPrOf(pulls: OpenPull[], repo: RepoRef, issueNumber: number, appLogin: string): { number: number; id: string; title: string; body: string | null } | undefined {
+function requestPrOf(
+  pulls: OpenPull[],
+  repo: RepoRef,
+  issueNumber: number,
+  appLogin: string,
+): { number: number; id: string; title: string; body: string | null } | undefined {
   const prefix = `jit/${issueNumber}-`;
   const pr = pulls.find((p) => p.head.ref.startsWith(prefix) && p.head.repoFullName === `${repo.owner}/${repo.repo}` && isAppPull(p, appLogin));
   return pr ? { number: pr.number, id: pr.head.ref.slice("jit/".length), title: pr.title, body: pr.body } : undefined;
@@ -261,7 +286,8 @@ async function prepareBranch(access: AccessRepo, branch: string, own: { appLogin
  */
 async function vetBranch(access: AccessRepo, branch: string, own: { appLogin: string; file: string; id: string }): Promise<Prepared> {
   const data = await access.compare(access.defaultBranch, branch);
-  if (data.commits.length < data.aheadBy) return { ok: false, reason: `it is ${data.aheadBy} commits ahead of ${access.defaultBranch}, more than jit-access can check` };
+  if (data.commits.length < data.aheadBy)
+    return { ok: false, reason: `it is ${data.aheadBy} commits ahead of ${access.defaultBranch}, more than jit-access can check` };
   const byApp = (login: string | undefined) => sameLogin(login, own.appLogin);
   const foreign = data.commits.filter((c) => !byApp(c.author) || !(c.committer === "web-flow" || byApp(c.committer)));
   if (foreign.length) {
@@ -271,7 +297,14 @@ async function vetBranch(access: AccessRepo, branch: string, own: { appLogin: st
   const mine = (p: string | undefined) => !!p && p.startsWith("access-requests/") && p.endsWith(`/${own.id}.yaml`);
   const files = data.files;
   const others = files.filter((f) => !mine(f.filename) || (f.previousFilename !== undefined && !mine(f.previousFilename)));
-  if (others.length) return { ok: false, reason: `it changes files other than this request's (${others.slice(0, 5).map((f) => quote(f.filename)).join(", ")})` };
+  if (others.length)
+    return {
+      ok: false,
+      reason: `it changes files other than this request's (${others
+        .slice(0, 5)
+        .map((f) => quote(f.filename))
+        .join(", ")})`,
+    };
   return { ok: true, stale: files.flatMap((f) => (f.filename !== own.file && f.status !== "removed" && f.sha ? [{ path: f.filename, sha: f.sha }] : [])) };
 }
 

@@ -42,7 +42,9 @@ export class OctokitIssueSide implements IssueSide {
   }
 
   async labels(issue: number): Promise<string[]> {
-    const labels = (await this.octokit.paginate(this.octokit.rest.issues.listLabelsOnIssue, { ...this.at, issue_number: issue, per_page: 100 })) as Array<{ name: string }>;
+    const labels = (await this.octokit.paginate(this.octokit.rest.issues.listLabelsOnIssue, { ...this.at, issue_number: issue, per_page: 100 })) as Array<{
+      name: string;
+    }>;
     return labels.map((l) => l.name);
   }
 

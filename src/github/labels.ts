@@ -43,7 +43,9 @@ export const appLabels = (): LabelSpec[] => [
  * Returns the names it created.
  */
 export async function ensureLabels(octokit: ProbotOctokit, repo: Pick<RepoRef, "owner" | "repo">): Promise<string[]> {
-  const existing = (await octokit.paginate(octokit.rest.issues.listLabelsForRepo, { owner: repo.owner, repo: repo.repo, per_page: 100 })) as Array<{ name: string }>;
+  const existing = (await octokit.paginate(octokit.rest.issues.listLabelsForRepo, { owner: repo.owner, repo: repo.repo, per_page: 100 })) as Array<{
+    name: string;
+  }>;
   const have = new Set(existing.map((l) => l.name.toLowerCase()));
   const created: string[] = [];
   for (const spec of appLabels()) {

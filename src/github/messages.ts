@@ -52,7 +52,9 @@ export interface PrBodyInput {
 /** Who may approve: the configured approvers and the file's code owners, as the merge check counts them. */
 export function approverList(approvers: readonly string[], codeowners: readonly string[] = []): string {
   const all = [...new Set([...approvers, ...codeowners].map((a) => a.replace(/^@(?=[^/]+$)/, "")))];
-  return all.length ? all.map((a) => `\`${a.replace(/`/g, "'")}\``).join(", ") : "nobody yet (add approvers to .github/jit-access.yml or a CODEOWNERS line for the file)";
+  return all.length
+    ? all.map((a) => `\`${a.replace(/`/g, "'")}\``).join(", ")
+    : "nobody yet (add approvers to .github/jit-access.yml or a CODEOWNERS line for the file)";
 }
 
 export function prBody(i: PrBodyInput): string {
@@ -136,7 +138,10 @@ export function checkSummary(plan: Plan, rules?: RulesNote): { title: string; su
   const title = v.ok ? `Passes the guardrails (risk ${v.risk})` : `Blocked: ${v.errors.length} problem(s)`;
   const parts = [plan.explanation.summary, "", plan.explanation.table];
   if (rules) {
-    parts.push("", `Judged by the rules of \`${rules.branch.replace(/`/g, "'")}\` at ${rules.sha.slice(0, 7)}: risk ${v.risk} needs ${rules.required} approval(s) from ${approverList(rules.approvers, rules.codeowners)}.`);
+    parts.push(
+      "",
+      `Judged by the rules of \`${rules.branch.replace(/`/g, "'")}\` at ${rules.sha.slice(0, 7)}: risk ${v.risk} needs ${rules.required} approval(s) from ${approverList(rules.approvers, rules.codeowners)}.`,
+    );
   }
   if (v.errors.length) parts.push("", "**Errors**", "", problemList(v.errors));
   if (v.warnings.length) parts.push("", "**Warnings**", "", problemList(v.warnings));

@@ -51,7 +51,9 @@ export function readIssue(payload: unknown): Read<IssueInput & { state: string }
   return { ok: true, value: { number, title, body: i.body ?? null, author, createdAt, labels, state: str(i.state) ?? "open" } };
 }
 
-function readPrCore(payload: unknown): Read<{ p: Obj; number: number; headSha: string; headRef: string; baseSha: string; baseRef: string; sameRepo: boolean; changedFiles?: number }> {
+function readPrCore(
+  payload: unknown,
+): Read<{ p: Obj; number: number; headSha: string; headRef: string; baseSha: string; baseRef: string; sameRepo: boolean; changedFiles?: number }> {
   const root = obj(payload);
   const p = obj(root?.pull_request);
   if (!p) return fail("pull_request is missing");

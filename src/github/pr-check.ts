@@ -46,7 +46,11 @@ export const sameLogin = (a: string | undefined, b: string): boolean => !!a && a
  * Only these get their description rewritten and a generated policy committed: the app never
  * writes to a branch someone else made, such as main in a PR from main into an older branch.
  */
-export function isAppRequestPr(pr: Pick<PrRef, "headRef" | "baseRef" | "sameRepo" | "author">, repo: Pick<RepoRef, "defaultBranch">, appLogin: string): boolean {
+export function isAppRequestPr(
+  pr: Pick<PrRef, "headRef" | "baseRef" | "sameRepo" | "author">,
+  repo: Pick<RepoRef, "defaultBranch">,
+  appLogin: string,
+): boolean {
   return pr.sameRepo && pr.headRef.startsWith("jit/") && pr.baseRef === repo.defaultBranch && pr.author?.type === "Bot" && sameLogin(pr.author.login, appLogin);
 }
 
@@ -56,7 +60,12 @@ function issueOf(id: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export function checkPullRequest(octokit: ProbotOctokit, repo: RepoRef, pr: PrRef, opts: { now: Date; appLogin: string; warnings?: Problem[] }): Promise<CheckOutcome> {
+export function checkPullRequest(
+  octokit: ProbotOctokit,
+  repo: RepoRef,
+  pr: PrRef,
+  opts: { now: Date; appLogin: string; warnings?: Problem[] },
+): Promise<CheckOutcome> {
   return checkPull(new OctokitAccessRepo(octokit, repo), pr, opts);
 }
 
@@ -66,7 +75,14 @@ export async function checkPull(access: AccessRepo, pr: PrRef, opts: { now: Date
   const listed = await access.prFiles(pr.number);
   // The app's own request PRs are always judged: a push that drops the request file and changes
   // something else must fail the check, not go unchecked.
-  if (!mine && !touchesRequests(listed.map((f) => ({ filename: f.path, ...(f.previousPath ? { previous_filename: f.previousPath } : {}) })), pr.changedFiles)) return reportNoRequest(access, pr);
+  if (
+    !mine &&
+    !touchesRequests(
+      listed.map((f) => ({ filename: f.path, ...(f.previousPath ? { previous_filename: f.previousPath } : {}) })),
+      pr.changedFiles,
+    )
+  )
+    return reportNoRequest(access, pr);
 
   const describe = async (body: string, title?: string): Promise<void> => {
     if (!mine) return;
@@ -100,33 +116,71 @@ export async function checkPull(access: AccessRepo, pr: PrRef, opts: { now: Date
   const parsed = parseRequestFile(file.text, { file: path, config });
   if (!parsed.ok) return invalid(parsed.problems);
   if ((parsed.request.status ?? "proposed") !== "proposed") {
-    return invalid([problem("record.not-proposed", `status ${parsed.request.status}: a pull request may only propose a request; status, grant and closed are written by the app`, "status")]);
+    return invalid([
+      problem(
+        "record.not-proposed",
+        `status ${parsed.request.status}: a pull request may only propose a request; status, grant and closed are written by the app`,
+        "status",
+      ),
+    ]);
   }
-  if (parsed.example) return invalid([problem("merge.example", `${path} is an example; examples are never granted — put the request under access-requests/<account>/<YYYY>/`)]);
+  if (parsed.example)
+    return invalid([problem("merge.example", `${path} is an example; examples are never granted — put the request under access-requests/<account>/<YYYY>/`)]);
   if (mine && issueOf(parsed.request.id) !== issueFromBranch) {
-    return invalid([problem("github.branch-id-mismatch", `the request id ${parsed.request.id} does not belong to branch ${pr.headRef}; the request of issue #${issueFromBranch} must keep its id`, "id")]);
+    return invalid([
+      problem(
+        "github.branch-id-mismatch",
+        `the request id ${parsed.request.id} does not belong to branch ${pr.headRef}; the request of issue #${issueFromBranch} must keep its id`,
+        "id",
+      ),
+    ]);
   }
 
-  const plan = planRequest(loadCatalogue(), { request: parsed.request, config, accountId: parsed.account.id, now: opts.now, durationSeconds: parsed.durationSeconds });
+  const plan = planRequest(loadCatalogue(), {
+    request: parsed.request,
+    config,
+    accountId: parsed.account.id,
+    now: opts.now,
+    durationSeconds: parsed.durationSeconds,
+  });
   if (plan.generated && plan.verdict.ok && mine) {
     // Commit the generated policy to the app's own branch so reviewers approve exactly what is granted.
     const current = await access.readAt(path, pr.headRef);
     if (current && current.sha === file.sha) {
       const text = setTopLevelFields(current.text, { generator: plan.generator, policy: plan.policy });
-      const written = await access.writeAt(pr.headRef, path, text, { message: `jit-access: add the generated policy to ${parsed.request.id}`, expectedSha: current.sha });
+      const written = await access.writeAt(pr.headRef, path, text, {
+        message: `jit-access: add the generated policy to ${parsed.request.id}`,
+        expectedSha: current.sha,
+      });
       await report(false, "Policy generated", "The app added the generated policy to the request file; the check runs again on that commit.");
       return { kind: "policy-added", commit: written.commit };
     }
   }
   if (plan.generated) {
-    return invalid([problem("merge.no-policy", "the request file has no policy; run `npx jit-access plan --write` on it and push, so reviewers approve the exact policy", "policy")]);
+    return invalid([
+      problem(
+        "merge.no-policy",
+        "the request file has no policy; run `npx jit-access plan --write` on it and push, so reviewers approve the exact policy",
+        "policy",
+      ),
+    ]);
   }
 
   const required = config.required_approvals[plan.verdict.risk];
   const codeowners = (await loadCodeowners(rulesStore, path))?.owners ?? [];
   if (mine && issueFromBranch) {
     await describe(
-      prBody({ issueNumber: issueFromBranch, request: parsed.request, plan, file: path, approvers: config.approvers, required, codeowners, headSha: pr.headSha, ...(opts.warnings ? { warnings: opts.warnings } : {}) }),
+      prBody({
+        issueNumber: issueFromBranch,
+        request: parsed.request,
+        plan,
+        file: path,
+        approvers: config.approvers,
+        required,
+        codeowners,
+        headSha: pr.headSha,
+        ...(opts.warnings ? { warnings: opts.warnings } : {}),
+      }),
       prTitle(issueFromBranch, parsed.request),
     );
   }
@@ -157,7 +211,8 @@ async function reportNoRequest(access: AccessRepo, pr: PrRef): Promise<CheckOutc
     headSha: pr.headSha,
     conclusion: "neutral",
     title: "No access request in this pull request",
-    summary: "This pull request changes no request file (nothing under `access-requests/`), so jit-access has nothing to check. Changes to the config, CODEOWNERS and workflows are reviewed by their code owners, not by this check.",
+    summary:
+      "This pull request changes no request file (nothing under `access-requests/`), so jit-access has nothing to check. Changes to the config, CODEOWNERS and workflows are reviewed by their code owners, not by this check.",
   });
   return { kind: "no-request" };
 }

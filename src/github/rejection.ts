@@ -9,7 +9,11 @@ import type { RepoRef } from "./octokit-helpers.js";
 
 export type RejectOutcome = { kind: "ignored" } | { kind: "rejected"; issue: number };
 
-export function handleClosedUnmerged(octokit: ProbotOctokit, repo: RepoRef, pr: { number: number; headRef: string; sameRepo: boolean }): Promise<RejectOutcome> {
+export function handleClosedUnmerged(
+  octokit: ProbotOctokit,
+  repo: RepoRef,
+  pr: { number: number; headRef: string; sameRepo: boolean },
+): Promise<RejectOutcome> {
   return rejectUnmerged(new OctokitAccessRepo(octokit, repo), pr);
 }
 
@@ -26,7 +30,12 @@ export async function rejectUnmerged(access: AccessRepo, pr: { number: number; h
 /** What closing a request PR unmerged does to its open issue. Pure. */
 export function rejectionEffects(issue: number, pr: number): Effect[] {
   return [
-    { kind: "comment", issue, marker: MARKER.grant, body: `${MARKER.grant}\nPull request #${pr} was closed without merging, so this request was **not granted**. Open a new request if access is still needed.` },
+    {
+      kind: "comment",
+      issue,
+      marker: MARKER.grant,
+      body: `${MARKER.grant}\nPull request #${pr} was closed without merging, so this request was **not granted**. Open a new request if access is still needed.`,
+    },
     { kind: "state", issue, state: "rejected" },
     { kind: "close-issue", issue, reason: "not_planned" },
   ];

@@ -11,7 +11,6 @@ import type { Problem } from "../domain/types.js";
 import { packageRoot } from "../package-root.js";
 import { status, type GitHubRecordStore } from "./store.js";
 
-
 export async function loadRepoConfig(store: Pick<GitHubRecordStore, "read">): Promise<ConfigResult> {
   let file;
   try {
@@ -40,7 +39,10 @@ export async function loadRepoForm(store: Pick<GitHubRecordStore, "read">): Prom
 }
 
 /** The owners of `path` in the CODEOWNERS file GitHub would use at the store's ref; undefined when there is none. */
-export async function loadCodeowners(store: Pick<GitHubRecordStore, "read">, path: string): Promise<{ owners: string[]; line?: number; source: string } | undefined> {
+export async function loadCodeowners(
+  store: Pick<GitHubRecordStore, "read">,
+  path: string,
+): Promise<{ owners: string[]; line?: number; source: string } | undefined> {
   // A failed read throws (never "absent"): falling back to a lower-priority file would use owners GitHub does not use.
   const picked = pickCodeowners(await Promise.all(CODEOWNERS_LOCATIONS.map(async (p) => ({ path: p, text: (await store.read(p))?.text }))));
   return picked ? { ...ownersOf(parseCodeowners(picked.text, picked.path), path), source: picked.path } : undefined;

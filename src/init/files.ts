@@ -107,14 +107,15 @@ export function issueFormText(bundled: string, o: InitOptions): string {
     },
     validations: { required: true },
   };
-  const header = "# The access request form, written by `jit-access init`: the Account options are the aliases of\n# .github/jit-access.yml. Field ids and labels are what the app reads; keep them.\n";
+  const header =
+    "# The access request form, written by `jit-access init`: the Account options are the aliases of\n# .github/jit-access.yml. Field ids and labels are what the app reads; keep them.\n";
   return header + yaml.dump(form, { schema: yaml.CORE_SCHEMA, lineWidth: 100, noRefs: true });
 }
 
 export function codeownersText(o: InitOptions): string {
   const owners = o.approvers.map(owner).join(" ");
   return [
-    "# Written by `jit-access init`. With branch protection's \"Require review from Code Owners\", a",
+    '# Written by `jit-access init`. With branch protection\'s "Require review from Code Owners", a',
     "# request under access-requests/<alias>/ needs a review from that account's owners, and the",
     "# config, form, workflows and this file need one from the owners of .github/.",
     "# The last matching line wins: give an account its own approvers on its line.",

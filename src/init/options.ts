@@ -80,7 +80,8 @@ export function checkInitFlags(flags: RawInitFlags, packageVersion: string): Ini
     if (alias === "examples") throw new InitFlagError(`--account ${q(a)}: the alias "examples" is reserved (access-requests/examples/); pick another`);
     if (!ACCOUNT_ID.test(id)) throw new InitFlagError(`--account ${q(a)}: the account id ${q(id)} must be 12 digits`);
     const twice = accounts.find((x) => x.alias === alias || x.id === id);
-    if (twice) throw new InitFlagError(`--account ${q(a)}: ${twice.alias === alias ? `alias ${q(alias)}` : `account ${id}`} is given twice; give each account once`);
+    if (twice)
+      throw new InitFlagError(`--account ${q(a)}: ${twice.alias === alias ? `alias ${q(alias)}` : `account ${id}`} is given twice; give each account once`);
     accounts.push({ alias, id });
   }
 
@@ -98,8 +99,12 @@ export function checkInitFlags(flags: RawInitFlags, packageVersion: string): Ini
     if (!m || !LOGIN.test(login)) throw new InitFlagError(`--principal ${q(p)}: write github-login=aws-name (or login=iam_role:name), e.g. alice=alice`);
     const kind = (m[2] ?? (mode === "iam" ? "iam_user" : "sso_user")) as PrincipalKind;
     const name = (m[3] ?? "").trim();
-    if ((mode === "iam") !== (kind !== "sso_user")) throw new InitFlagError(`--principal ${q(p)}: ${kind} does not fit --mode ${mode}; use ${mode === "iam" ? "iam_user or iam_role" : "sso_user (the default)"}`);
-    if (kind === "sso_user" ? name.length < 1 || name.length > 128 : !IAM_NAME.test(name)) throw new InitFlagError(`--principal ${q(p)}: ${q(name)} is not a valid ${kind} name`);
+    if ((mode === "iam") !== (kind !== "sso_user"))
+      throw new InitFlagError(
+        `--principal ${q(p)}: ${kind} does not fit --mode ${mode}; use ${mode === "iam" ? "iam_user or iam_role" : "sso_user (the default)"}`,
+      );
+    if (kind === "sso_user" ? name.length < 1 || name.length > 128 : !IAM_NAME.test(name))
+      throw new InitFlagError(`--principal ${q(p)}: ${q(name)} is not a valid ${kind} name`);
     if (principals.some((x) => x.login === login)) throw new InitFlagError(`--principal ${q(p)}: ${login} is given twice`);
     principals.push({ login, kind, name });
   }
@@ -110,7 +115,8 @@ export function checkInitFlags(flags: RawInitFlags, packageVersion: string): Ini
     const identityStoreId = flags["identity-store-id"];
     if (instanceArn === undefined) throw missing("--instance-arn", "arn:aws:sso:::instance/ssoins-1234567890abcdef (aws sso-admin list-instances)");
     if (identityStoreId === undefined) throw missing("--identity-store-id", "d-1234567890 (aws sso-admin list-instances)");
-    if (!INSTANCE_ARN.test(instanceArn)) throw new InitFlagError(`--instance-arn ${q(instanceArn)} is not an Identity Center instance ARN such as arn:aws:sso:::instance/ssoins-1234567890abcdef`);
+    if (!INSTANCE_ARN.test(instanceArn))
+      throw new InitFlagError(`--instance-arn ${q(instanceArn)} is not an Identity Center instance ARN such as arn:aws:sso:::instance/ssoins-1234567890abcdef`);
     if (!STORE_ID.test(identityStoreId)) throw new InitFlagError(`--identity-store-id ${q(identityStoreId)} is not an identity store id such as d-1234567890`);
     identityCenter = { instanceArn, identityStoreId };
   } else {
@@ -120,7 +126,8 @@ export function checkInitFlags(flags: RawInitFlags, packageVersion: string): Ini
   }
 
   const schedulerRoleArn = flags["scheduler-role-arn"];
-  if (schedulerRoleArn !== undefined && !ROLE_ARN.test(schedulerRoleArn)) throw new InitFlagError(`--scheduler-role-arn ${q(schedulerRoleArn)} is not an IAM role ARN such as arn:aws:iam::123456789012:role/jit-access-scheduler`);
+  if (schedulerRoleArn !== undefined && !ROLE_ARN.test(schedulerRoleArn))
+    throw new InitFlagError(`--scheduler-role-arn ${q(schedulerRoleArn)} is not an IAM role ARN such as arn:aws:iam::123456789012:role/jit-access-scheduler`);
 
   const { action, actionRef } = checkActionRef(flags.action, flags["action-ref"], packageVersion);
 
@@ -145,14 +152,16 @@ export function checkInitFlags(flags: RawInitFlags, packageVersion: string): Ini
  * default is the tag of this release, v<package version>.
  */
 export function checkActionRef(actionFlag: string | undefined, refFlag: string | undefined, packageVersion: string): { action: string; actionRef: string } {
-  if (actionFlag !== undefined && !REPO.test(actionFlag)) throw new InitFlagError(`--action ${q(actionFlag)}: give the action's repository as owner/name, e.g. ${DEFAULT_ACTION}`);
+  if (actionFlag !== undefined && !REPO.test(actionFlag))
+    throw new InitFlagError(`--action ${q(actionFlag)}: give the action's repository as owner/name, e.g. ${DEFAULT_ACTION}`);
   if (refFlag === undefined) return { action: actionFlag ?? DEFAULT_ACTION, actionRef: `v${packageVersion}` };
   const fix = `give a 40-character commit SHA or a release tag such as v${packageVersion}, optionally as owner/repo@REF (a branch is refused: it moves)`;
   const at = refFlag.lastIndexOf("@");
   const repo = at > 0 ? refFlag.slice(0, at) : undefined;
   const ref = at >= 0 ? refFlag.slice(at + 1) : refFlag;
   if (repo !== undefined && !REPO.test(repo)) throw new InitFlagError(`--action-ref ${q(refFlag)}: ${q(repo)} is not a repository owner/name; ${fix}`);
-  if (repo !== undefined && actionFlag !== undefined && repo !== actionFlag) throw new InitFlagError(`--action-ref ${q(refFlag)} names ${repo} but --action names ${actionFlag}; give the repository once`);
+  if (repo !== undefined && actionFlag !== undefined && repo !== actionFlag)
+    throw new InitFlagError(`--action-ref ${q(refFlag)} names ${repo} but --action names ${actionFlag}; give the repository once`);
   if (!SHA.test(ref) && !TAG.test(ref)) throw new InitFlagError(`--action-ref ${q(refFlag)}: ${fix}`);
   return { action: repo ?? actionFlag ?? DEFAULT_ACTION, actionRef: ref };
 }

@@ -4,7 +4,20 @@ import { parseConfig } from "../domain/config.js";
 import { loadFormTemplate } from "../domain/issue-form.js";
 import type { Problem } from "../domain/types.js";
 import { CONFIG_PATH } from "../domain/config.js";
-import { CODEOWNERS_PATH, EXPIRE_PATH, FORM_PATH, KEEP_PATH, README_PATH, VALIDATE_PATH, codeownersText, configText, expireWorkflowText, issueFormText, readmeText, validateWorkflowText } from "./files.js";
+import {
+  CODEOWNERS_PATH,
+  EXPIRE_PATH,
+  FORM_PATH,
+  KEEP_PATH,
+  README_PATH,
+  VALIDATE_PATH,
+  codeownersText,
+  configText,
+  expireWorkflowText,
+  issueFormText,
+  readmeText,
+  validateWorkflowText,
+} from "./files.js";
 import type { InitOptions } from "./options.js";
 
 /**

@@ -81,11 +81,14 @@ export type CloseOutcome =
 /** true when the record is an active grant (due by `at`, for an expiry); otherwise why not. */
 function closable(text: string, input: CloseGrant, config: Config): { ok: true; request: AccessRequest } | { ok: false; problem: Problem } {
   const parsed = parseRequestFile(text, { file: input.file, config });
-  if (!parsed.ok) return { ok: false, problem: problem("record.invalid", `${input.file} is no longer valid: ${parsed.problems.map((p) => p.message).join("; ")}`) };
+  if (!parsed.ok)
+    return { ok: false, problem: problem("record.invalid", `${input.file} is no longer valid: ${parsed.problems.map((p) => p.message).join("; ")}`) };
   const r = parsed.request;
-  if (input.id !== undefined && r.id !== input.id) return { ok: false, problem: problem("record.id-mismatch", `${input.file} now holds ${r.id}, not ${input.id}`) };
+  if (input.id !== undefined && r.id !== input.id)
+    return { ok: false, problem: problem("record.id-mismatch", `${input.file} now holds ${r.id}, not ${input.id}`) };
   if (r.status !== "active" || !r.grant) return { ok: false, problem: problem("record.not-active", `already ${r.status ?? "proposed"}`) };
-  if (input.kind === "expired" && Date.parse(r.grant.expires_at) > input.at.getTime()) return { ok: false, problem: problem("record.not-due", `extended to ${r.grant.expires_at}`) };
+  if (input.kind === "expired" && Date.parse(r.grant.expires_at) > input.at.getTime())
+    return { ok: false, problem: problem("record.not-due", `extended to ${r.grant.expires_at}`) };
   return { ok: true, request: r };
 }
 
@@ -119,12 +122,17 @@ export async function closeGrant(ports: CloseGrantPorts, input: CloseGrant): Pro
       if (!next.ok) return { kind: "skip", reason: next.message };
       return { kind: "write", text: dumpRequest(next.request, "Written by jit-access."), message: closeMessage(input, now.request, at, removed) };
     });
-    if (written.kind === "skipped") return { kind: "skipped", problem: problem("record.conflict", `revoked in AWS; recorded by someone else: ${written.reason}`), removed };
+    if (written.kind === "skipped")
+      return { kind: "skipped", problem: problem("record.conflict", `revoked in AWS; recorded by someone else: ${written.reason}`), removed };
 
     // Said once: only the caller whose compare-and-swap wrote the record gets here.
     let alerted = false;
     if (ports.alerts) {
-      await ports.alerts.notify(input.kind === "expired" ? { kind: "expired", request, expiresAt: request.grant!.expires_at } : { kind: "revoked", request, at, reason: input.reason, ...(input.by ? { by: input.by } : {}) });
+      await ports.alerts.notify(
+        input.kind === "expired"
+          ? { kind: "expired", request, expiresAt: request.grant!.expires_at }
+          : { kind: "revoked", request, at, reason: input.reason, ...(input.by ? { by: input.by } : {}) },
+      );
       alerted = true;
     }
     const outcome: CloseOutcome = { kind: "closed", request, removed, commit: written.result.commit, alerted, told: false };
@@ -155,7 +163,11 @@ function closeMessage(input: CloseGrant, request: AccessRequest, at: string, rem
       { "Request-Id": request.id, "Expires-At": expiresAt, "Aws-Resource": resources, "Closed-By": input.closedBy },
     );
   }
-  return commitMessage(`jit-access: revoke ${request.id}`, `Revoked early by ${input.closedBy}: ${input.reason}`, { "Request-Id": request.id, "Aws-Resource": resources, "Closed-By": input.closedBy });
+  return commitMessage(`jit-access: revoke ${request.id}`, `Revoked early by ${input.closedBy}: ${input.reason}`, {
+    "Request-Id": request.id,
+    "Aws-Resource": resources,
+    "Closed-By": input.closedBy,
+  });
 }
 
 export function errorText(e: unknown): string {

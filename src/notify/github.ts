@@ -22,7 +22,10 @@ export function githubMessage(event: NotificationEvent): string {
       text = `✅ ${mention}: access to account ${account} granted until **${quote(event.expiresAt)}**.`;
       break;
     case "blocked":
-      text = `⛔ Not granted:\n\n${event.reasons.slice(0, 20).map((x) => `- ${quote(x, 600)}`).join("\n")}`;
+      text = `⛔ Not granted:\n\n${event.reasons
+        .slice(0, 20)
+        .map((x) => `- ${quote(x, 600)}`)
+        .join("\n")}`;
       break;
     case "failed":
       text = `⚠️ The grant failed and was rolled back: ${quote(event.reason, 800)}`;
@@ -41,7 +44,10 @@ export function githubMessage(event: NotificationEvent): string {
 }
 
 /** post(issueNumber, body): the issue number is the request id's number. */
-export function githubChannel(post: (issue: number, body: string, event: NotificationEvent) => Promise<void>, kinds: readonly NotificationKind[] = ["expiring"]): NotificationChannel {
+export function githubChannel(
+  post: (issue: number, body: string, event: NotificationEvent) => Promise<void>,
+  kinds: readonly NotificationKind[] = ["expiring"],
+): NotificationChannel {
   return {
     name: "github",
     async send(event) {

@@ -40,7 +40,10 @@ export function createNotifier(config: Pick<Config, "notifications">, env: Reado
     const checked = checkWebhookUrl(raw, { allowLoopbackHttp: opts.allowLoopbackHttp === true });
     // The variable's value is never printed: only its name and why it is not used.
     if (checked.ok) channels.push(slackChannel(checked.url, { ...opts, log }));
-    else log(`jit-access notify: Slack notifications are off: ${raw ? `${envName} is not usable (${checked.reason})` : `the environment variable ${envName} is not set`}`);
+    else
+      log(
+        `jit-access notify: Slack notifications are off: ${raw ? `${envName} is not usable (${checked.reason})` : `the environment variable ${envName} is not set`}`,
+      );
   }
   channels.push(...(opts.channels ?? []));
   const guardMs = (opts.deadlineMs ?? SEND_DEFAULTS.deadlineMs) + 1000;

@@ -56,7 +56,9 @@ export function describeItems(items: RequestItem[] | undefined, maxItems = 5): s
   if (!items?.length) return "—";
   const lines = items.slice(0, maxItems).map((i) => {
     const levels = i.access?.length ? i.access.join(", ") : "exact actions";
-    const actions = i.actions?.length ? ` (${i.actions.length} action${i.actions.length === 1 ? "" : "s"}: ${i.actions.slice(0, 4).join(", ")}${i.actions.length > 4 ? ", …" : ""})` : "";
+    const actions = i.actions?.length
+      ? ` (${i.actions.length} action${i.actions.length === 1 ? "" : "s"}: ${i.actions.slice(0, 4).join(", ")}${i.actions.length > 4 ? ", …" : ""})`
+      : "";
     return `• ${slackQuote(`${i.service}: ${levels}${actions}`, 200)}`;
   });
   if (items.length > maxItems) lines.push(`• … and ${items.length - maxItems} more`);
@@ -65,7 +67,10 @@ export function describeItems(items: RequestItem[] | undefined, maxItems = 5): s
 
 function logins(list: string[], max = 10): string {
   if (!list.length) return "—";
-  const shown = list.slice(0, max).map((l) => slackQuote(l, 60)).join(", ");
+  const shown = list
+    .slice(0, max)
+    .map((l) => slackQuote(l, 60))
+    .join(", ");
   return list.length > max ? `${shown} and ${list.length - max} more` : shown;
 }
 
@@ -122,7 +127,9 @@ export function buildSlackMessage(event: NotificationEvent): SlackPayload {
   blocks.push({ type: "section", fields: fields.slice(0, SLACK_LIMITS.fields) });
   if (event.kind === "opened" || event.kind === "granted") blocks.push({ type: "section", text: md(`*Access asked*\n${describeItems(r.request)}`) });
   blocks.push(...extra);
-  const links = [event.links?.pr ? slackLink(event.links.pr, "pull request") : "", event.links?.issue ? slackLink(event.links.issue, "issue") : ""].filter((l) => l.startsWith("<"));
+  const links = [event.links?.pr ? slackLink(event.links.pr, "pull request") : "", event.links?.issue ? slackLink(event.links.issue, "issue") : ""].filter(
+    (l) => l.startsWith("<"),
+  );
   blocks.push({ type: "context", elements: [md(`jit-access · ${slackQuote(r.id, 64)}${links.length ? ` · ${links.join(" · ")}` : ""}`)] });
 
   return {

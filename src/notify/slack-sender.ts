@@ -8,7 +8,10 @@ import type { Log } from "./types.js";
 import type { SlackPayload } from "./slack-blocks.js";
 import { backoffCeiling, fullJitter, type Random } from "../backoff.js";
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal },
+) => Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
 
 export interface SendOptions {
   fetch?: FetchLike;
@@ -44,7 +47,8 @@ export function checkWebhookUrl(raw: string | undefined, opts: { allowLoopbackHt
     return { ok: false, reason: "the webhook URL is not a URL" };
   }
   if (u.username || u.password) return { ok: false, reason: "the webhook URL must not carry credentials" };
-  if (u.protocol === "https:" && u.hostname === "hooks.slack.com" && (u.port === "" || u.port === "443") && u.pathname.startsWith("/")) return { ok: true, url: u };
+  if (u.protocol === "https:" && u.hostname === "hooks.slack.com" && (u.port === "" || u.port === "443") && u.pathname.startsWith("/"))
+    return { ok: true, url: u };
   if (opts.allowLoopbackHttp && u.protocol === "http:" && u.hostname === "127.0.0.1") return { ok: true, url: u };
   return { ok: false, reason: `webhook URLs must be https://hooks.slack.com/... (got host ${JSON.stringify(u.host)}, scheme ${u.protocol.replace(":", "")})` };
 }

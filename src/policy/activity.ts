@@ -354,14 +354,12 @@ export function activityRecord(summary: ActivitySummary, facts: LookupFacts): Ac
     total: summary.total,
     denied_total: summary.deniedTotal,
     services,
-    denied: summary.denied
-      .slice(0, RECORD_DENIED_MAX)
-      .map((d) => ({
-        at: d.at,
-        action: d.action.slice(0, 200),
-        error: d.errorCode.slice(0, 100),
-        ...(d.resource !== undefined ? { resource: d.resource.slice(0, 2048) } : {}),
-      })),
+    denied: summary.denied.slice(0, RECORD_DENIED_MAX).map((d) => ({
+      at: d.at,
+      action: d.action.slice(0, 200),
+      error: d.errorCode.slice(0, 100),
+      ...(d.resource !== undefined ? { resource: d.resource.slice(0, 2048) } : {}),
+    })),
     used: summary.used.slice(0, RECORD_USED_MAX),
     unused: summary.unused.slice(0, RECORD_UNUSED_MAX),
     unused_total: summary.unused.length,

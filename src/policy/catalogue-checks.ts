@@ -33,7 +33,12 @@ export function catalogueAction(check: Check, name: ActionName, path: string, is
     const cache = cacheOf(check.catalogue);
     cache.serviceNames ??= check.catalogue.services();
     const guess = closest(service, cache.serviceNames);
-    (isAllow ? check.error : check.warn).call(check, "guardrail.unknown-service", path, `unknown service ${q(service)} in ${q(value)}${guess ? `; did you mean "${guess}"?` : ""} — use a service prefix from the AWS Service Authorization Reference`);
+    (isAllow ? check.error : check.warn).call(
+      check,
+      "guardrail.unknown-service",
+      path,
+      `unknown service ${q(service)} in ${q(value)}${guess ? `; did you mean "${guess}"?` : ""} — use a service prefix from the AWS Service Authorization Reference`,
+    );
     return undefined;
   }
   if (isAllow && !check.cfg.services.has(service)) {
@@ -46,7 +51,12 @@ export function catalogueAction(check: Check, name: ActionName, path: string, is
   const expansion = expansionOf(check.catalogue, value);
   const wildcard = /[*?]/.test(value);
   if (expansion.actions.length === 0) {
-    const guess = wildcard ? undefined : closest(name.name ?? "", check.catalogue.actionsOf(service).map((a) => a.name));
+    const guess = wildcard
+      ? undefined
+      : closest(
+          name.name ?? "",
+          check.catalogue.actionsOf(service).map((a) => a.name),
+        );
     const msg = wildcard
       ? `the wildcard ${q(value)} matches no action of ${service}; check the spelling`
       : `unknown action ${q(value)}: ${service} has no action named ${q(name.name)}${guess ? `; did you mean "${service}:${guess}"?` : ""}`;
@@ -69,7 +79,10 @@ export function catalogueAction(check: Check, name: ActionName, path: string, is
     check.warn(
       "guardrail.wildcard-expands",
       path,
-      `${q(value)} expands to ${plural(expansion.actions.length, "action")} (${listSome(expansion.actions.map((a) => a.full), 6)}); AWS actions added later that match it would be granted too — prefer listing the actions`,
+      `${q(value)} expands to ${plural(expansion.actions.length, "action")} (${listSome(
+        expansion.actions.map((a) => a.full),
+        6,
+      )}); AWS actions added later that match it would be granted too — prefer listing the actions`,
     );
   }
   denied(check, path, value, expansion);
@@ -90,5 +103,9 @@ function denied(check: Check, path: string, raw: string, expansion: Expansion): 
   }
   if (hits.length === 0) return;
   const what = hits.length === 1 && hits[0]?.toLowerCase() === raw.toLowerCase() ? q(raw) : `${q(raw)} grants ${listSome(hits)}, which`;
-  check.error("guardrail.denied-action", path, `${what} is forbidden by denied_actions (${[...patterns].map((p) => q(p)).join(", ")}) in ${CONFIG_PATH}; remove it`);
+  check.error(
+    "guardrail.denied-action",
+    path,
+    `${what} is forbidden by denied_actions (${[...patterns].map((p) => q(p)).join(", ")}) in ${CONFIG_PATH}; remove it`,
+  );
 }

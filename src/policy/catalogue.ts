@@ -168,9 +168,7 @@ export class Catalogue {
     if (colon <= 0) return [];
     const servicePart = pattern.slice(0, colon).toLowerCase();
     const namePart = pattern.slice(colon + 1);
-    const services = /[*?]/.test(servicePart)
-      ? this.services().filter((s) => wildcardToRegExp(servicePart).test(s))
-      : [servicePart];
+    const services = /[*?]/.test(servicePart) ? this.services().filter((s) => wildcardToRegExp(servicePart).test(s)) : [servicePart];
     const nameRe = wildcardToRegExp(namePart.toLowerCase());
     const out: ActionInfo[] = [];
     for (const s of services) {

@@ -60,7 +60,8 @@ export const COMPANIONS: readonly Companion[] = [
     actions: ["ecs:ListTasks", "ecs:DescribeTasks", "ecs:DescribeTaskDefinition"],
     line: "- { service: ecs, actions: [ecs:ListTasks, ecs:DescribeTasks, ecs:DescribeTaskDefinition], resources: [${ClusterName}] }",
     why: "the service's tasks are listed and described per cluster (task/CLUSTER/*), and AWS authorizes DescribeTaskDefinition only on *, which reads every task definition's environment: both reach beyond the named service",
-    source: "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html; https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html",
+    source:
+      "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html; https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html",
   },
   {
     task: "write objects to a bucket encrypted with SSE-KMS",

@@ -14,19 +14,35 @@ export function checkArnFields(check: Check, r: ParsedResource & { arn: Arn }): 
   const wild = (s: string) => /[*?]/.test(s);
   let ok = true;
   if (wild(arn.partition) || arn.partition !== check.cfg.partition) {
-    check.error("guardrail.resource-partition", path, `the resource ${q(value)} has partition ${q(arn.partition)}; this repository's AWS partition is "${check.cfg.partition}" — write arn:${check.cfg.partition}:…`);
+    check.error(
+      "guardrail.resource-partition",
+      path,
+      `the resource ${q(value)} has partition ${q(arn.partition)}; this repository's AWS partition is "${check.cfg.partition}" — write arn:${check.cfg.partition}:…`,
+    );
     ok = false;
   }
   if (arn.service === "" || wild(arn.service)) {
-    check.error("guardrail.resource-wildcard-field", path, `the resource ${q(value)} has ${arn.service === "" ? "no service" : `a wildcard in the service field (${q(arn.service)})`}; name the service, e.g. arn:aws:s3:::my-bucket`);
+    check.error(
+      "guardrail.resource-wildcard-field",
+      path,
+      `the resource ${q(value)} has ${arn.service === "" ? "no service" : `a wildcard in the service field (${q(arn.service)})`}; name the service, e.g. arn:aws:s3:::my-bucket`,
+    );
     ok = false;
   }
   if (wild(arn.region)) {
-    check.error("guardrail.resource-wildcard-field", path, `the resource ${q(value)} has a wildcard in the region field (${q(arn.region)}), which covers every region; name the region (e.g. "us-east-1"), or leave the field empty where the ARN format has none (S3 buckets, IAM)`);
+    check.error(
+      "guardrail.resource-wildcard-field",
+      path,
+      `the resource ${q(value)} has a wildcard in the region field (${q(arn.region)}), which covers every region; name the region (e.g. "us-east-1"), or leave the field empty where the ARN format has none (S3 buckets, IAM)`,
+    );
     ok = false;
   }
   if (wild(arn.account)) {
-    check.error("guardrail.resource-wildcard-field", path, `the resource ${q(value)} has a wildcard in the account field (${q(arn.account)}), which covers every AWS account, including other organisations'; write the 12-digit account id`);
+    check.error(
+      "guardrail.resource-wildcard-field",
+      path,
+      `the resource ${q(value)} has a wildcard in the account field (${q(arn.account)}), which covers every AWS account, including other organisations'; write the 12-digit account id`,
+    );
     ok = false;
   } else if (arn.account !== "" && arn.account !== "aws" && !/^\d{12}$/.test(arn.account)) {
     check.warn("guardrail.resource-account", path, `the resource ${q(value)} has account ${q(arn.account)}; account ids are 12 digits`);
@@ -55,7 +71,10 @@ export function checkContainment(check: Check, path: string, actions: ParsedActi
         if (candidate && (!rt || candidate.arnFormat.length < rt.arnFormat.length)) rt = candidate;
       }
       const example = rt ? ` (e.g. ${rt.arnFormat.replace("${Partition}", check.cfg.partition)} for ${first?.full})` : "";
-      const hint = scopable.length < actions.reduce((n, a) => n + a.expansion.actions.length, 0) ? `; keep the actions without resource-level support in a statement of their own on "*"` : "";
+      const hint =
+        scopable.length < actions.reduce((n, a) => n + a.expansion.actions.length, 0)
+          ? `; keep the actions without resource-level support in a statement of their own on "*"`
+          : "";
       check.error(
         "guardrail.unscoped-resource",
         star.path,
@@ -72,7 +91,12 @@ export function checkContainment(check: Check, path: string, actions: ParsedActi
         check.error(
           "guardrail.resource-outside-request",
           r.path,
-          `the resource ${q(r.raw)} is wider than the request: it is not within any requested resource (${listSome(check.allowed.map((a) => q(a)), 4) || "none"}); narrow it, or ask for it in the request`,
+          `the resource ${q(r.raw)} is wider than the request: it is not within any requested resource (${
+            listSome(
+              check.allowed.map((a) => q(a)),
+              4,
+            ) || "none"
+          }); narrow it, or ask for it in the request`,
         );
       }
     }
@@ -92,7 +116,10 @@ export function checkContainment(check: Check, path: string, actions: ParsedActi
       check.warn(
         "guardrail.action-resource-mismatch",
         `${path}.Resource`,
-        `${listSome([...new Set(useless)])} ${useless.length === 1 ? "applies" : "apply"} to none of this statement's resources (${listSome(arns.map((r) => q(r.raw)), 3)}), so ${useless.length === 1 ? "it grants" : "they grant"} nothing here; move them to a statement with matching ARNs or drop them`,
+        `${listSome([...new Set(useless)])} ${useless.length === 1 ? "applies" : "apply"} to none of this statement's resources (${listSome(
+          arns.map((r) => q(r.raw)),
+          3,
+        )}), so ${useless.length === 1 ? "it grants" : "they grant"} nothing here; move them to a statement with matching ARNs or drop them`,
       );
     }
   }

@@ -44,8 +44,15 @@ export function checkDanger(check: Check, actions: ParsedAction[], resources: Pa
     if (destructive.length > 0) {
       check.destructive = true;
       const one = destructive.length === 1;
-      const what = one && a.expansion.actions.length === 1 ? `${destructive[0]} is a destructive or administrative write: it is` : `${q(a.raw)} grants destructive or administrative writes: ${listSome(destructive, 3)}; they are`;
-      check.warn("guardrail.destructive-action", a.path, `${what} left out of the write access level and make${one ? "s" : ""} the request risk high; reviewers: make sure the task needs ${one ? "it" : "them"}.`);
+      const what =
+        one && a.expansion.actions.length === 1
+          ? `${destructive[0]} is a destructive or administrative write: it is`
+          : `${q(a.raw)} grants destructive or administrative writes: ${listSome(destructive, 3)}; they are`;
+      check.warn(
+        "guardrail.destructive-action",
+        a.path,
+        `${what} left out of the write access level and make${one ? "s" : ""} the request risk high; reviewers: make sure the task needs ${one ? "it" : "them"}.`,
+      );
     }
   }
 }
@@ -57,11 +64,19 @@ function dangerFinding(check: Check, a: ParsedAction, info: ActionInfo, danger: 
   const what = `${subject}${where} is a dangerous action (${CATEGORY_LABEL[danger.category]}): the holder ${danger.why}. Source: ${danger.source}.`;
   const accepted = check.cfg.allowedDangerous.find(([, p]) => globCovers(p, info.full.toLowerCase()));
   if (accepted !== undefined) {
-    check.warn("guardrail.dangerous-accepted", a.path, `${what} Accepted by allowed_dangerous_actions ${q(accepted[0])} in ${CONFIG_PATH}; the request is risk high.`);
+    check.warn(
+      "guardrail.dangerous-accepted",
+      a.path,
+      `${what} Accepted by allowed_dangerous_actions ${q(accepted[0])} in ${CONFIG_PATH}; the request is risk high.`,
+    );
     return;
   }
   const scopeFix = wide ? `name the specific resources instead of ${q(wide.raw)}, or ` : "";
-  check.error("guardrail.dangerous-action", a.path, `${what} Remove it, ${scopeFix}if this repository accepts the risk add "${info.full}" to allowed_dangerous_actions in ${CONFIG_PATH} (approval then needs the high-risk number of approvers).`);
+  check.error(
+    "guardrail.dangerous-action",
+    a.path,
+    `${what} Remove it, ${scopeFix}if this repository accepts the risk add "${info.full}" to allowed_dangerous_actions in ${CONFIG_PATH} (approval then needs the high-risk number of approvers).`,
+  );
 }
 
 /** An action that is needed on named resources but is risk high there: a warning for reviewers. */
@@ -87,7 +102,12 @@ export function combinations(check: Check): void {
     const where = grants.map((g) => `${g.full} at ${g.path}`).join(", ");
     const what = `${names.join(" + ")} in the same policy (${where}) is a dangerous combination (${CATEGORY_LABEL[combo.category]}, ${combo.name}): the holder ${combo.why}. Source: ${combo.source}.`;
     const allAccepted = names.every((n) => check.cfg.allowedDangerous.some(([, p]) => globCovers(p, n.toLowerCase())));
-    if (allAccepted) check.warn("guardrail.dangerous-combination-accepted", first.path, `${what} Accepted by allowed_dangerous_actions in ${CONFIG_PATH}; the request is risk high.`);
+    if (allAccepted)
+      check.warn(
+        "guardrail.dangerous-combination-accepted",
+        first.path,
+        `${what} Accepted by allowed_dangerous_actions in ${CONFIG_PATH}; the request is risk high.`,
+      );
     else {
       check.error(
         "guardrail.dangerous-combination",

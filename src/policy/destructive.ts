@@ -24,7 +24,14 @@ export const DESTRUCTIVE_RULES: readonly DestructiveRule[] = [
     match: /^Delete/,
     reason: "deletes a whole resource, its configuration, backups or past versions",
     // Deleting data items inside a resource is what "write" means.
-    except: ["s3:DeleteObject", "s3:DeleteObjectAnnotation", "s3:DeleteObjectVersionAnnotation", "dynamodb:DeleteItem", "dynamodb:PartiQLDelete", "sqs:DeleteMessage"],
+    except: [
+      "s3:DeleteObject",
+      "s3:DeleteObjectAnnotation",
+      "s3:DeleteObjectVersionAnnotation",
+      "dynamodb:DeleteItem",
+      "dynamodb:PartiQLDelete",
+      "sqs:DeleteMessage",
+    ],
   },
   { match: /^Schedule\w*Deletion$/, reason: "schedules the resource for deletion" },
   { match: /^(Disable|Deregister|Terminate|Purge|Remove)/, reason: "disables, deregisters, terminates or empties a resource, or removes it from a group" },
@@ -47,7 +54,8 @@ export const DESTRUCTIVE_ACTIONS: Readonly<Record<string, string>> = {
   "kms:UpdatePrimaryRegion": "moves a multi-Region key's primary to another Region",
   "s3:PutEncryptionConfiguration": "changes the bucket's default encryption key",
   "logs:PutSubscriptionFilter": "streams every new log event to another destination",
-  "sns:Subscribe": "sends every later message of the topic to any endpoint (another account's queue, an HTTPS URL, an email address); the subscription outlives the grant",
+  "sns:Subscribe":
+    "sends every later message of the topic to any endpoint (another account's queue, an HTTPS URL, an email address); the subscription outlives the grant",
   "logs:PutLogGroupDeletionProtection": "can switch a log group's deletion protection off",
   "logs:AssociateKmsKey": "re-encrypts the log group under another key",
   "logs:DisassociateKmsKey": "stops encrypting the log group's new data with its customer managed key",

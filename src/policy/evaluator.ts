@@ -60,8 +60,7 @@ export interface SimulationReport {
 
 // W3C profile of ISO 8601 (what IAM documents): a date, or a date and time with a zone.
 // A time without a zone is rejected rather than read in the host's local zone.
-const ISO_DATE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 /**
  * Milliseconds since the epoch for an IAM date value: a W3C ISO-8601 date/time or epoch seconds
@@ -120,11 +119,7 @@ interface CompiledCondition {
 }
 
 /** A Resource entry as IAM reads it: literal text, wildcards and policy variables. */
-type Piece =
-  | { kind: "text"; text: string }
-  | { kind: "star" }
-  | { kind: "one" }
-  | { kind: "variable"; key: string; name: string; fallback?: string };
+type Piece = { kind: "text"; text: string } | { kind: "star" } | { kind: "one" } | { kind: "variable"; key: string; name: string; fallback?: string };
 
 interface CompiledResources {
   /** NotResource: the statement applies to resources that match none of the entries. */
@@ -225,7 +220,15 @@ function compileDateTest(operatorName: string, base: string, key: string, raw: u
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value
  */
-function compileStringTest(operatorName: string, base: string, ifExists: boolean, key: string, raw: unknown, variables: boolean, where: string): ConditionTest | string {
+function compileStringTest(
+  operatorName: string,
+  base: string,
+  ifExists: boolean,
+  key: string,
+  raw: unknown,
+  variables: boolean,
+  where: string,
+): ConditionTest | string {
   const { negated, ignoreCase, wildcards } = STRING_OPERATORS[base] as (typeof STRING_OPERATORS)[string];
   const values = Array.isArray(raw) ? (raw as unknown[]) : [raw];
   if (values.length === 0) return `${operatorName} ${key} has no values`;
@@ -381,7 +384,9 @@ function readPattern(entry: string, variables: boolean, where: string): Piece[] 
         if (!m) invalid(`${where} ${JSON.stringify(entry)} has a policy variable \${${inner}} this evaluator cannot read`);
         const [, name = "", fallback] = m as RegExpExecArray;
         flush();
-        pieces.push(fallback === undefined ? { kind: "variable", key: name.toLowerCase(), name } : { kind: "variable", key: name.toLowerCase(), name, fallback });
+        pieces.push(
+          fallback === undefined ? { kind: "variable", key: name.toLowerCase(), name } : { kind: "variable", key: name.toLowerCase(), name, fallback },
+        );
       }
       i = close;
     } else text += ch;
@@ -510,7 +515,13 @@ type EntryMatch = { match: Tri; why?: string; noValue?: string };
  * pattern match nothing ({ noValue }); a string says why it cannot be decided.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value
  */
-function variablePatternMatches(pieces: Piece[], subject: string, req: RequestFacts, wildcards: boolean, flags: string): boolean | string | { noValue: string } {
+function variablePatternMatches(
+  pieces: Piece[],
+  subject: string,
+  req: RequestFacts,
+  wildcards: boolean,
+  flags: string,
+): boolean | string | { noValue: string } {
   let missing: string | undefined;
   let unknown: string | undefined;
   const source = piecesToRegexSource(

@@ -60,8 +60,7 @@ export function expansionOf(catalogue: Catalogue, pattern: string): Expansion {
       const colon = pattern.indexOf(":");
       const name = pattern.slice(colon + 1);
       serviceWide =
-        (/^[*?]+$/.test(name) && name.includes("*")) ||
-        (actions.length > 1 && actions.length === catalogue.actionsOf(pattern.slice(0, colon)).length);
+        (/^[*?]+$/.test(name) && name.includes("*")) || (actions.length > 1 && actions.length === catalogue.actionsOf(pattern.slice(0, colon)).length);
     }
     return { actions, maxLevel, serviceWide };
   });

@@ -35,17 +35,10 @@ interface Row {
   resources: string[];
 }
 
-export function explainPolicy(
-  catalogue: Catalogue,
-  policy: PolicyDocument,
-  opts: { risk?: string } = {},
-): Explanation {
+export function explainPolicy(catalogue: Catalogue, policy: PolicyDocument, opts: { risk?: string } = {}): Explanation {
   const rows = policy.Statement.flatMap((s) => rowsOf(catalogue, s));
   const header = ["| Service | Access level | Actions | Resources |", "|---|---|---|---|"];
-  const body = rows.map(
-    (r) =>
-      `| ${escapeMarkdown(r.service)} | ${levelCell(r)} | ${actionsCell(r.actions)} | ${resourcesCell(r.resources)} |`,
-  );
+  const body = rows.map((r) => `| ${escapeMarkdown(r.service)} | ${levelCell(r)} | ${actionsCell(r.actions)} | ${resourcesCell(r.resources)} |`);
   return { table: [...header, ...body].join("\n"), summary: summarize(catalogue, rows, opts.risk) };
 }
 
@@ -109,9 +102,7 @@ function summarize(catalogue: Catalogue, rows: Row[], risk: string | undefined):
     const services = [...new Set(allow.map((r) => r.service))];
     const parts = services.map((service) => {
       const mine = allow.filter((r) => r.service === service);
-      const levels = LEVEL_ORDER.filter((l) => mine.some((r) => r.levels.includes(l))).map((l) =>
-        LEVEL_TEXT[l].toLowerCase(),
-      );
+      const levels = LEVEL_ORDER.filter((l) => mine.some((r) => r.levels.includes(l))).map((l) => LEVEL_TEXT[l].toLowerCase());
       if (mine.some((r) => r.levels.includes("unknown"))) levels.push("unrecognised");
       const scoped = [...new Set(mine.flatMap((r) => r.resources.filter((x) => x !== "*")))];
       const unscoped = mine.some((r) => r.resources.includes("*"));
@@ -127,9 +118,7 @@ function summarize(catalogue: Catalogue, rows: Row[], risk: string | undefined):
       `This policy allows ${count} action${count === 1 ? "" : "s"} in ${services.length} service${services.length === 1 ? "" : "s"}: ${parts.join("; ")}.`,
     );
     if (allow.some((r) => r.resources.includes("*"))) {
-      sentences.push(
-        "Actions on all resources are ones AWS cannot limit to a resource (mostly listing what exists in the account).",
-      );
+      sentences.push("Actions on all resources are ones AWS cannot limit to a resource (mostly listing what exists in the account).");
       const optional = optionalOnStar(catalogue, allow);
       if (optional.length > 0) {
         sentences.push(
@@ -157,9 +146,7 @@ function summarize(catalogue: Catalogue, rows: Row[], risk: string | undefined):
     return level !== undefined && levelsGranted.has(`${a.slice(0, a.indexOf(":"))}:${level}`) && !granted.has(a.toLowerCase());
   });
   if (left.length > 0) {
-    sentences.push(
-      `Access levels leave out rarely needed sensitive actions (${listText(left, 6)}); name them under actions: if you need them.`,
-    );
+    sentences.push(`Access levels leave out rarely needed sensitive actions (${listText(left, 6)}); name them under actions: if you need them.`);
   }
   // Destructive writes of a service whose write actions the policy grants, and that it leaves out.
   const writeServices = [...new Set(allow.filter((r) => r.levels.includes("write")).map((r) => r.service))];

@@ -130,8 +130,10 @@ export class Check {
   verdict(): Verdict {
     const errors = [...this.errors];
     const warnings = [...this.warnings];
-    if (this.dropped.errors) errors.push({ code: "guardrail.too-many-problems", path: "", message: `… and ${plural(this.dropped.errors, "more error")} not shown` });
-    if (this.dropped.warnings) warnings.push({ code: "guardrail.too-many-problems", path: "", message: `… and ${plural(this.dropped.warnings, "more warning")} not shown` });
+    if (this.dropped.errors)
+      errors.push({ code: "guardrail.too-many-problems", path: "", message: `… and ${plural(this.dropped.errors, "more error")} not shown` });
+    if (this.dropped.warnings)
+      warnings.push({ code: "guardrail.too-many-problems", path: "", message: `… and ${plural(this.dropped.warnings, "more warning")} not shown` });
     const risk = riskTier({ maxLevel: this.maxLevel, dangerous: this.dangerous, destructive: this.destructive });
     return { ok: errors.length === 0, risk, errors, warnings };
   }

@@ -95,9 +95,7 @@ export const COARSE_LEVEL_EXCLUSIONS: ReadonlyArray<{ reason: string; actions: r
   },
 ];
 
-const EXCLUDED: ReadonlySet<string> = new Set(
-  COARSE_LEVEL_EXCLUSIONS.flatMap((e) => e.actions.map((a) => a.toLowerCase())),
-);
+const EXCLUDED: ReadonlySet<string> = new Set(COARSE_LEVEL_EXCLUSIONS.flatMap((e) => e.actions.map((a) => a.toLowerCase())));
 
 /** Whether an access level alone leaves this action out (see COARSE_LEVEL_EXCLUSIONS). */
 export function isCoarseLevelExclusion(action: string): boolean {
@@ -194,11 +192,7 @@ const NAMING: Readonly<Record<string, ServiceNaming>> = {
     forms: [
       {
         match: /^(?<TableName>[A-Za-z0-9_.*?-]{1,255})$/,
-        types: [
-          { type: "table" },
-          { type: "index", fill: { IndexName: "*" } },
-          { type: "stream", fill: { StreamLabel: "*" }, levels: ["read"] },
-        ],
+        types: [{ type: "table" }, { type: "index", fill: { IndexName: "*" } }, { type: "stream", fill: { StreamLabel: "*" }, levels: ["read"] }],
       },
     ],
   },
@@ -259,10 +253,7 @@ const NAMING: Readonly<Record<string, ServiceNaming>> = {
         match: /^(?<FunctionName>[A-Za-z0-9_*?-]{1,64})$/,
         // The function, and its versions and aliases (a policy on the bare ARN does not cover
         // qualified calls such as invoking an alias).
-        types: [
-          { type: "function" },
-          { type: "function version", also: ["function alias", "function"], fill: { Version: "*" } },
-        ],
+        types: [{ type: "function" }, { type: "function version", also: ["function alias", "function"], fill: { Version: "*" } }],
       },
     ],
   },
@@ -282,11 +273,7 @@ const NAMING: Readonly<Record<string, ServiceNaming>> = {
     forms: [
       {
         match: /^(?<LogGroupName>[A-Za-z0-9_./#*?-]{1,512})(?::\*)?$/,
-        types: [
-          { type: "log-group" },
-          { type: "log-group", fill: { LogGroupName: "{LogGroupName}:*" } },
-          { type: "log-stream", fill: { LogStreamName: "*" } },
-        ],
+        types: [{ type: "log-group" }, { type: "log-group", fill: { LogGroupName: "{LogGroupName}:*" } }, { type: "log-stream", fill: { LogStreamName: "*" } }],
       },
     ],
   },
@@ -303,8 +290,7 @@ const NAMING: Readonly<Record<string, ServiceNaming>> = {
     hint: "a key id (`1234abcd-12ab-34cd-56ef-1234567890ab`, `mrk-…`) or `alias/NAME` (an alias ARN only governs the alias itself, not use of the key)",
     forms: [
       {
-        match:
-          /^(?:key\/)?(?<KeyId>mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
+        match: /^(?:key\/)?(?<KeyId>mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
         types: [{ type: "key" }],
       },
       { match: /^alias\/(?<Alias>[A-Za-z0-9/_*?-]{1,250})$/, types: [{ type: "alias" }] },
@@ -397,11 +383,7 @@ const NAMING: Readonly<Record<string, ServiceNaming>> = {
       {
         // The state machine and its executions (standard and express).
         match: /^(?:stateMachine:)?(?<StateMachineName>[A-Za-z0-9_*?-]{1,80})$/,
-        types: [
-          { type: "statemachine" },
-          { type: "execution", fill: { ExecutionId: "*" } },
-          { type: "express", fill: { ExecutionId: "*", ExpressId: "*" } },
-        ],
+        types: [{ type: "statemachine" }, { type: "execution", fill: { ExecutionId: "*" } }, { type: "express", fill: { ExecutionId: "*", ExpressId: "*" } }],
       },
     ],
   },
@@ -503,11 +485,7 @@ interface Grant {
 const WILDCARD_ONLY = /^[*?]*$/;
 const PLACEHOLDER = /\$\{([A-Za-z0-9]+)\}/g;
 
-export function generatePolicy(
-  catalogue: Catalogue,
-  items: RequestItem[],
-  ctx: GeneratorContext,
-): GeneratedPolicy {
+export function generatePolicy(catalogue: Catalogue, items: RequestItem[], ctx: GeneratorContext): GeneratedPolicy {
   const problems: Problem[] = [];
   const expanded: ExpandedItem[] = [];
   const grants = new Map<string, Grant>(); // by action full name
@@ -516,7 +494,11 @@ export function generatePolicy(
   const pending: Array<{ path: string; companion: Companion; line: string }> = [];
 
   if (!/^[0-9]{12}$/.test(ctx.accountId)) {
-    problems.push({ code: "request.account-id", path: "account", message: `account id "${ctx.accountId}" is not 12 digits; use the account's id or a configured alias` });
+    problems.push({
+      code: "request.account-id",
+      path: "account",
+      message: `account id "${ctx.accountId}" is not 12 digits; use the account's id or a configured alias`,
+    });
   }
 
   items.forEach((item, i) => {
@@ -547,7 +529,11 @@ export function generatePolicy(
     const targets: Target[] = [];
     const resources = item.resources ?? [];
     if (resources.length === 0) {
-      problems.push({ code: "request.no-resources", path: `${path}.resources`, message: `no resources given for ${service}; name at least one resource or ARN` });
+      problems.push({
+        code: "request.no-resources",
+        path: `${path}.resources`,
+        message: `no resources given for ${service}; name at least one resource or ARN`,
+      });
     }
     resources.forEach((resource, j) => {
       const found = expandResource(catalogue, service, String(resource), j, ctx);
@@ -706,7 +692,9 @@ function fillLine(catalogue: Catalogue, service: string, c: Companion, arn: stri
   const names: string[] = [];
   const source = format
     .split(PLACEHOLDER)
-    .map((part, k) => (k % 2 === 1 ? (names.push(part), part === "Partition" || part === "Region" || part === "Account" ? "([^:]*)" : "(.+?)") : escapeRegExp(part)))
+    .map((part, k) =>
+      k % 2 === 1 ? (names.push(part), part === "Partition" || part === "Region" || part === "Account" ? "([^:]*)" : "(.+?)") : escapeRegExp(part),
+    )
     .join("");
   const m = new RegExp(`^${source}$`).exec(arn);
   return line.replace(PLACEHOLDER, (whole, k: string) => {
@@ -740,7 +728,13 @@ function checkExplicitAction(
   const info = catalogue.action(name);
   if (!info) {
     const colon = name.indexOf(":");
-    const guess = colon > 0 && name.slice(0, colon).toLowerCase() === service ? closest(name.slice(colon + 1), catalogue.actionsOf(service).map((a) => a.name)) : undefined;
+    const guess =
+      colon > 0 && name.slice(0, colon).toLowerCase() === service
+        ? closest(
+            name.slice(colon + 1),
+            catalogue.actionsOf(service).map((a) => a.name),
+          )
+        : undefined;
     problems.push({
       code: "request.unknown-action",
       path,
@@ -770,7 +764,10 @@ function checkExplicitAction(
 }
 
 function exampleAction(catalogue: Catalogue, service: string): string {
-  const first = catalogue.actionsOf(service).map((a) => a.name).sort(compare)[0];
+  const first = catalogue
+    .actionsOf(service)
+    .map((a) => a.name)
+    .sort(compare)[0];
   return first ?? "Action";
 }
 
@@ -785,13 +782,7 @@ function miss(code: ProblemCode, message: string): Miss {
 }
 
 /** Targets for one resource, or the problem saying why there are none. */
-function expandResource(
-  catalogue: Catalogue,
-  service: string,
-  resource: string,
-  input: number,
-  ctx: GeneratorContext,
-): Target[] | Miss {
+function expandResource(catalogue: Catalogue, service: string, resource: string, input: number, ctx: GeneratorContext): Target[] | Miss {
   const trimmed = resource.trim();
   if (trimmed !== resource || trimmed === "") {
     return miss("request.resource-invalid", `resource "${resource}" is empty or has surrounding spaces; write the name or ARN alone`);
@@ -803,7 +794,10 @@ function expandResource(
 
   const naming = NAMING[service];
   if (!naming) {
-    return miss("request.resource-unmapped", `"${resource}" is a name, and the generator only maps names to ARNs for ${servicesWithNames().join(", ")}; give the full ARN`);
+    return miss(
+      "request.resource-unmapped",
+      `"${resource}" is a name, and the generator only maps names to ARNs for ${servicesWithNames().join(", ")}; give the full ARN`,
+    );
   }
   for (const form of naming.forms) {
     const m = form.match.exec(resource);
@@ -846,19 +840,16 @@ function expandResource(
   return miss("request.resource-unmapped", `cannot map "${resource}" to a ${service} resource; use ${naming.hint}, or a full ARN`);
 }
 
-function checkArn(
-  catalogue: Catalogue,
-  service: string,
-  arn: string,
-  input: number,
-  ctx: GeneratorContext,
-): Target[] | Miss {
+function checkArn(catalogue: Catalogue, service: string, arn: string, input: number, ctx: GeneratorContext): Target[] | Miss {
   const parts = arn.split(":");
   if (parts.length < 6) return miss("request.resource-invalid", `"${arn}" is not a valid ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)`);
   const [, partition = "", , , account = ""] = parts;
   const rest = parts.slice(5).join(":");
   if (partition !== ctx.partition) {
-    return miss("request.resource-invalid", `ARN "${arn}" is in partition "${partition}", but the request's account is in "${ctx.partition}"; use arn:${ctx.partition}:…`);
+    return miss(
+      "request.resource-invalid",
+      `ARN "${arn}" is in partition "${partition}", but the request's account is in "${ctx.partition}"; use arn:${ctx.partition}:…`,
+    );
   }
   if (/[*?]/.test(account)) {
     return miss("request.resource-too-wide", `ARN "${arn}" has a wildcard account; use the request's account id ${ctx.accountId}`);
@@ -873,7 +864,13 @@ function checkArn(
     const namespace = parts[2] ?? "";
     const own = namespace !== service && catalogue.hasService(namespace) ? catalogue.matchResourceTypes(namespace, arn) : [];
     if (own.length > 0) {
-      return miss("request.resource-wrong-service", `ARN "${arn}" is a ${namespace} ${own.map((rt) => rt.key).sort(compare).join("/")}, and no ${service} action authorizes on it; move it to a request item with service: ${namespace}`);
+      return miss(
+        "request.resource-wrong-service",
+        `ARN "${arn}" is a ${namespace} ${own
+          .map((rt) => rt.key)
+          .sort(compare)
+          .join("/")}, and no ${service} action authorizes on it; move it to a request item with service: ${namespace}`,
+      );
     }
     const formats = catalogue
       .resourceTypesOf(service)
@@ -887,7 +884,10 @@ function checkArn(
     // An empty account names only AWS-owned resources (the SSM document
     // arn:aws:ssm:REGION::document/AWS-StartPortForwardingSession), never another account's.
     if (formatAccount.includes("${Account}") && account !== ctx.accountId && account !== "") {
-      return miss("request.resource-other-account", `ARN "${arn}" belongs to account "${account}", not the request's account ${ctx.accountId}; request access in that account separately`);
+      return miss(
+        "request.resource-other-account",
+        `ARN "${arn}" belongs to account "${account}", not the request's account ${ctx.accountId}; request access in that account separately`,
+      );
     }
   }
   const keys = matched.map((rt) => rt.key).sort(compare);
@@ -1011,11 +1011,7 @@ const LEVEL_LABEL: Readonly<Record<AccessLevel, string>> = {
   "permissions-management": "PermissionsManagement",
 };
 
-function buildPolicy(
-  grants: Map<string, Grant>,
-  unscoped: Map<string, ActionInfo>,
-  labels: Map<string, Set<string>>,
-): PolicyDocument {
+function buildPolicy(grants: Map<string, Grant>, unscoped: Map<string, ActionInfo>, labels: Map<string, Set<string>>): PolicyDocument {
   interface Group {
     sid: string;
     actions: string[];
@@ -1025,7 +1021,9 @@ function buildPolicy(
   }
   const groups = new Map<string, Group>();
   const typeSid = (resources: string[]): string =>
-    uniqueSorted(resources.map((arn) => [...(labels.get(arn) ?? [])].sort(compare)[0] ?? "resource")).map(pascal).join("");
+    uniqueSorted(resources.map((arn) => [...(labels.get(arn) ?? [])].sort(compare)[0] ?? "resource"))
+      .map(pascal)
+      .join("");
   for (const g of grants.values()) {
     const resources = [...g.arns].sort(compare);
     if (resources.length > 0) {
@@ -1044,7 +1042,13 @@ function buildPolicy(
       const key = `${g.info.service}\u0000${g.info.level}\u0000${arn}\u0000${prefixes.join("\u0001")}`;
       let group = groups.get(key);
       if (!group) {
-        group = { sid: sidOf(g.info.service, g.info.level, `${typeSid([arn])}Prefix`), actions: [], resources: [arn], sortKey: `${arn}\u0000${prefixes.join("\u0001")}`, prefixes };
+        group = {
+          sid: sidOf(g.info.service, g.info.level, `${typeSid([arn])}Prefix`),
+          actions: [],
+          resources: [arn],
+          sortKey: `${arn}\u0000${prefixes.join("\u0001")}`,
+          prefixes,
+        };
         groups.set(key, group);
       }
       group.actions.push(g.info.full);

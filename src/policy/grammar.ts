@@ -20,12 +20,60 @@ const CONDITION_OPERATOR =
 
 // Characters that look like ASCII letters, and invisible ones: used to suggest what was meant.
 const LOOKALIKES: Record<string, string> = {
-  а: "a", е: "e", к: "k", о: "o", р: "p", с: "c", у: "y", х: "x",
-  і: "i", ј: "j", ѕ: "s", ԁ: "d", ԛ: "q", ԝ: "w", һ: "h", ӏ: "l", ɡ: "g",
-  А: "A", В: "B", Е: "E", К: "K", М: "M", Н: "H", О: "O", Р: "P", С: "C", Т: "T", Х: "X", У: "Y",
-  Ѕ: "S", І: "I", Ј: "J",
-  α: "a", ο: "o", ν: "v", ρ: "p", ι: "i", κ: "k", τ: "t", υ: "u",
-  Α: "A", Β: "B", Ε: "E", Ζ: "Z", Η: "H", Ι: "I", Κ: "K", Μ: "M", Ν: "N", Ο: "O", Ρ: "P", Τ: "T", Υ: "Y", Χ: "X",
+  а: "a",
+  е: "e",
+  к: "k",
+  о: "o",
+  р: "p",
+  с: "c",
+  у: "y",
+  х: "x",
+  і: "i",
+  ј: "j",
+  ѕ: "s",
+  ԁ: "d",
+  ԛ: "q",
+  ԝ: "w",
+  һ: "h",
+  ӏ: "l",
+  ɡ: "g",
+  А: "A",
+  В: "B",
+  Е: "E",
+  К: "K",
+  М: "M",
+  Н: "H",
+  О: "O",
+  Р: "P",
+  С: "C",
+  Т: "T",
+  Х: "X",
+  У: "Y",
+  Ѕ: "S",
+  І: "I",
+  Ј: "J",
+  α: "a",
+  ο: "o",
+  ν: "v",
+  ρ: "p",
+  ι: "i",
+  κ: "k",
+  τ: "t",
+  υ: "u",
+  Α: "A",
+  Β: "B",
+  Ε: "E",
+  Ζ: "Z",
+  Η: "H",
+  Ι: "I",
+  Κ: "K",
+  Μ: "M",
+  Ν: "N",
+  Ο: "O",
+  Ρ: "P",
+  Τ: "T",
+  Υ: "Y",
+  Χ: "X",
 };
 const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g;
 
@@ -60,7 +108,8 @@ export function readDocument(check: Check, policy: unknown): { items: Array<{ va
   for (const k of unknown.slice(0, 10)) {
     check.error("guardrail.unknown-key", joinPath(ROOT, k), `unknown key ${q(k)} in the policy; allowed keys are Version, Id and Statement — remove it`);
   }
-  if (unknown.length > 10) check.error("guardrail.unknown-key", ROOT, `the policy has ${plural(unknown.length, "unknown key")}; allowed keys are Version, Id and Statement`);
+  if (unknown.length > 10)
+    check.error("guardrail.unknown-key", ROOT, `the policy has ${plural(unknown.length, "unknown key")}; allowed keys are Version, Id and Statement`);
 
   const version = own(policy, "Version");
   if (version === undefined) check.error("guardrail.version", `${ROOT}.Version`, `Version is missing; add "Version": "2012-10-17"`);
@@ -76,7 +125,11 @@ export function readDocument(check: Check, policy: unknown): { items: Array<{ va
   const base = `${ROOT}.Statement`;
   let items: Array<{ value: unknown; path: string }>;
   if (raw === undefined) {
-    check.error("guardrail.statement-shape", base, `Statement is missing; add a list of statements such as [{ "Effect": "Allow", "Action": [...], "Resource": [...] }]`);
+    check.error(
+      "guardrail.statement-shape",
+      base,
+      `Statement is missing; add a list of statements such as [{ "Effect": "Allow", "Action": [...], "Resource": [...] }]`,
+    );
     return undefined;
   } else if (Array.isArray(raw)) {
     if (raw.length === 0) {
@@ -126,15 +179,24 @@ export function readStatement(check: Check, value: unknown, path: string): State
     if (k === "Principal" || k === "NotPrincipal") {
       check.error("guardrail.principal-element", p, `${k} is not allowed: this is an identity policy, attached to the requester's principal — remove ${k}`);
     } else if (k === "NotAction") {
-      check.error("guardrail.not-action", p, `NotAction is not allowed: it grants every action not listed (thousands, including future ones); list the actions in Action instead`);
+      check.error(
+        "guardrail.not-action",
+        p,
+        `NotAction is not allowed: it grants every action not listed (thousands, including future ones); list the actions in Action instead`,
+      );
     } else if (k === "NotResource") {
       check.error("guardrail.not-resource", p, `NotResource is not allowed: it grants every resource not listed; list the resources in Resource instead`);
     } else {
       const hint = STATEMENT_KEYS.find((s) => s.toLowerCase() === k.toLowerCase());
-      check.error("guardrail.unknown-key", p, `unknown key ${q(k)} in a statement${hint ? `; did you mean ${hint}? (keys are case-sensitive)` : ""}; allowed keys are ${STATEMENT_KEYS.join(", ")}`);
+      check.error(
+        "guardrail.unknown-key",
+        p,
+        `unknown key ${q(k)} in a statement${hint ? `; did you mean ${hint}? (keys are case-sensitive)` : ""}; allowed keys are ${STATEMENT_KEYS.join(", ")}`,
+      );
     }
   }
-  if (extra > 10) check.error("guardrail.unknown-key", path, `the statement has ${plural(extra, "unknown key")}; allowed keys are ${STATEMENT_KEYS.join(", ")}`);
+  if (extra > 10)
+    check.error("guardrail.unknown-key", path, `the statement has ${plural(extra, "unknown key")}; allowed keys are ${STATEMENT_KEYS.join(", ")}`);
 
   // Sid
   const sid = own(value, "Sid");
@@ -161,10 +223,11 @@ export function readStatement(check: Check, value: unknown, path: string): State
   }
 
   const condition = readCondition(check, own(value, "Condition"), `${path}.Condition`);
-  const actionList = readList(check, value, "Action", path, "an action such as \"s3:GetObject\"");
-  const resourceList = readList(check, value, "Resource", path, "an ARN such as \"arn:aws:s3:::my-bucket/*\", or \"*\"");
+  const actionList = readList(check, value, "Action", path, 'an action such as "s3:GetObject"');
+  const resourceList = readList(check, value, "Resource", path, 'an ARN such as "arn:aws:s3:::my-bucket/*", or "*"');
 
-  const normalized: Statement | undefined = effect && actionList && resourceList ? { Effect: effect, Action: actionList.original, Resource: resourceList.original } : undefined;
+  const normalized: Statement | undefined =
+    effect && actionList && resourceList ? { Effect: effect, Action: actionList.original, Resource: resourceList.original } : undefined;
   if (normalized && typeof sid === "string") normalized.Sid = sid;
   if (normalized && condition) normalized.Condition = condition;
   return { path, isAllow: effect === "Allow", actions: actionList?.entries ?? [], resources: resourceList?.entries ?? [], normalized };
@@ -195,7 +258,11 @@ function readList(
     return undefined;
   }
   if (value.length > POLICY_LIMITS.maxEntriesPerElement) {
-    check.error("guardrail.too-many-entries", p, `${key} has ${plural(value.length, "entry")}; at most ${POLICY_LIMITS.maxEntriesPerElement} are accepted in one statement`);
+    check.error(
+      "guardrail.too-many-entries",
+      p,
+      `${key} has ${plural(value.length, "entry")}; at most ${POLICY_LIMITS.maxEntriesPerElement} are accepted in one statement`,
+    );
     return undefined;
   }
   const entries = value.map((v, i) => ({ value: v as unknown, path: `${p}[${i}]` }));
@@ -215,14 +282,22 @@ function readCondition(check: Check, value: unknown, path: string): Statement["C
     return undefined;
   }
   if (operators.length > POLICY_LIMITS.maxConditionOperators) {
-    check.error("guardrail.condition-too-large", path, `Condition has ${plural(operators.length, "operator")}; at most ${POLICY_LIMITS.maxConditionOperators} are accepted`);
+    check.error(
+      "guardrail.condition-too-large",
+      path,
+      `Condition has ${plural(operators.length, "operator")}; at most ${POLICY_LIMITS.maxConditionOperators} are accepted`,
+    );
     return undefined;
   }
   let ok = true;
   for (const op of operators) {
     const opPath = joinPath(path, op);
     if (!CONDITION_OPERATOR.test(op)) {
-      check.error("guardrail.condition-operator", opPath, `${q(op)} is not an IAM condition operator; use e.g. StringEquals, StringLike, ArnLike, DateLessThan, Bool, IpAddress (optionally ForAnyValue:/ForAllValues: and …IfExists)`);
+      check.error(
+        "guardrail.condition-operator",
+        opPath,
+        `${q(op)} is not an IAM condition operator; use e.g. StringEquals, StringLike, ArnLike, DateLessThan, Bool, IpAddress (optionally ForAnyValue:/ForAllValues: and …IfExists)`,
+      );
       ok = false;
       continue;
     }
@@ -234,7 +309,11 @@ function readCondition(check: Check, value: unknown, path: string): Statement["C
     }
     const keys = Object.keys(block);
     if (keys.length === 0 || keys.length > POLICY_LIMITS.maxConditionKeys) {
-      check.error(keys.length === 0 ? "guardrail.condition-invalid" : "guardrail.condition-too-large", opPath, `${op} must name 1-${POLICY_LIMITS.maxConditionKeys} condition keys, got ${keys.length}`);
+      check.error(
+        keys.length === 0 ? "guardrail.condition-invalid" : "guardrail.condition-too-large",
+        opPath,
+        `${op} must name 1-${POLICY_LIMITS.maxConditionKeys} condition keys, got ${keys.length}`,
+      );
       ok = false;
       continue;
     }
@@ -248,15 +327,21 @@ function readCondition(check: Check, value: unknown, path: string): Statement["C
       const v = own(block, key);
       const values = Array.isArray(v) ? v : [v];
       if (values.length === 0 || values.length > POLICY_LIMITS.maxConditionValues) {
-        check.error(values.length === 0 ? "guardrail.condition-invalid" : "guardrail.condition-too-large", keyPath, `${key} needs 1-${POLICY_LIMITS.maxConditionValues} values, got ${values.length}`);
+        check.error(
+          values.length === 0 ? "guardrail.condition-invalid" : "guardrail.condition-too-large",
+          keyPath,
+          `${key} needs 1-${POLICY_LIMITS.maxConditionValues} values, got ${values.length}`,
+        );
         ok = false;
         continue;
       }
-      const bad = values.findIndex(
-        (x) => !(typeof x === "string" || typeof x === "boolean" || (typeof x === "number" && Number.isFinite(x))),
-      );
+      const bad = values.findIndex((x) => !(typeof x === "string" || typeof x === "boolean" || (typeof x === "number" && Number.isFinite(x))));
       if (bad >= 0) {
-        check.error("guardrail.condition-value", Array.isArray(v) ? `${keyPath}[${bad}]` : keyPath, `condition values must be strings, numbers or booleans, got ${q(values[bad])}`);
+        check.error(
+          "guardrail.condition-value",
+          Array.isArray(v) ? `${keyPath}[${bad}]` : keyPath,
+          `condition values must be strings, numbers or booleans, got ${q(values[bad])}`,
+        );
         ok = false;
       }
     }
@@ -298,14 +383,22 @@ export function actionSyntax(check: Check, value: unknown, path: string): Action
         `the action ${q(value)} contains non-ASCII character ${cp} at position ${odd + 1}; AWS action names are plain ASCII, so this is a look-alike or invisible character — retype the name${meant ? ` (did you mean "${meant}"?)` : ""}`,
       );
     } else {
-      check.error("guardrail.control-character", path, `the action ${q(value)} contains whitespace or a control character (${cp}) at position ${odd + 1}; remove it`);
+      check.error(
+        "guardrail.control-character",
+        path,
+        `the action ${q(value)} contains whitespace or a control character (${cp}) at position ${odd + 1}; remove it`,
+      );
     }
     return undefined;
   }
   if (value === "*") return { raw: value, service: "*", name: "*" };
   const m = /^([A-Za-z0-9*?-]+):([A-Za-z0-9*?]+)$/.exec(value);
   if (!m) {
-    check.error("guardrail.action-syntax", path, `${q(value)} is not an IAM action; write service:ActionName, e.g. "s3:GetObject" (letters and digits; the wildcards * and ? are allowed in the name)`);
+    check.error(
+      "guardrail.action-syntax",
+      path,
+      `${q(value)} is not an IAM action; write service:ActionName, e.g. "s3:GetObject" (letters and digits; the wildcards * and ? are allowed in the name)`,
+    );
     return undefined;
   }
   const service = (m[1] ?? "").toLowerCase();
@@ -327,12 +420,20 @@ export function resourceSyntax(check: Check, value: unknown, path: string): Pars
     return undefined;
   }
   if (value.length > POLICY_LIMITS.maxResourceLength) {
-    check.error("guardrail.resource-syntax", path, `the resource ${q(value)} is ${value.length} characters long; ARNs are at most ${POLICY_LIMITS.maxResourceLength}`);
+    check.error(
+      "guardrail.resource-syntax",
+      path,
+      `the resource ${q(value)} is ${value.length} characters long; ARNs are at most ${POLICY_LIMITS.maxResourceLength}`,
+    );
     return undefined;
   }
   const inv = INVISIBLE_OR_CONTROL.exec(value);
   if (inv) {
-    check.error("guardrail.control-character", path, `the resource ${q(value)} contains an invisible or control character ${codePoint(value, inv.index)} at position ${inv.index + 1}; retype it`);
+    check.error(
+      "guardrail.control-character",
+      path,
+      `the resource ${q(value)} contains an invisible or control character ${codePoint(value, inv.index)} at position ${inv.index + 1}; retype it`,
+    );
     return undefined;
   }
   if (value.trim() !== value) {
@@ -340,17 +441,29 @@ export function resourceSyntax(check: Check, value: unknown, path: string): Pars
     return undefined;
   }
   if (value.includes("${")) {
-    check.error("guardrail.policy-variable", path, `the resource ${q(value)} uses a policy variable; variables are not supported here — write the ARN literally`);
+    check.error(
+      "guardrail.policy-variable",
+      path,
+      `the resource ${q(value)} uses a policy variable; variables are not supported here — write the ARN literally`,
+    );
     return undefined;
   }
   if (value === "*") return { path, raw: value, star: true };
   if (!value.startsWith("arn:")) {
-    check.error("guardrail.resource-syntax", path, `the resource ${q(value)} is not an ARN; write arn:<partition>:<service>:<region>:<account>:<resource>, e.g. "arn:aws:s3:::my-bucket/*"`);
+    check.error(
+      "guardrail.resource-syntax",
+      path,
+      `the resource ${q(value)} is not an ARN; write arn:<partition>:<service>:<region>:<account>:<resource>, e.g. "arn:aws:s3:::my-bucket/*"`,
+    );
     return undefined;
   }
   const parts = value.split(":");
-  if (parts.length < 6 || (parts.slice(5).join(":") === "")) {
-    check.error("guardrail.resource-syntax", path, `the resource ${q(value)} is not a complete ARN; it needs six fields, arn:<partition>:<service>:<region>:<account>:<resource>`);
+  if (parts.length < 6 || parts.slice(5).join(":") === "") {
+    check.error(
+      "guardrail.resource-syntax",
+      path,
+      `the resource ${q(value)} is not a complete ARN; it needs six fields, arn:<partition>:<service>:<region>:<account>:<resource>`,
+    );
     return undefined;
   }
   const arn: Arn = {
@@ -363,12 +476,20 @@ export function resourceSyntax(check: Check, value: unknown, path: string): Pars
   const head = parts.slice(0, 5).join(":");
   const odd = firstOddChar(head);
   if (odd >= 0) {
-    check.error("guardrail.lookalike-character", path, `the resource ${q(value)} contains character ${codePoint(head, odd)} at position ${odd + 1}, in a field that is plain ASCII; a look-alike character names a different resource — retype it`);
+    check.error(
+      "guardrail.lookalike-character",
+      path,
+      `the resource ${q(value)} contains character ${codePoint(head, odd)} at position ${odd + 1}, in a field that is plain ASCII; a look-alike character names a different resource — retype it`,
+    );
     return undefined;
   }
   const oddTail = /[^\x20-\x7e]/.exec(arn.resource);
   if (oddTail) {
-    check.warn("guardrail.non-ascii-resource", path, `the resource ${q(value)} contains non-ASCII character ${codePoint(arn.resource, oddTail.index)}; make sure it is intended (look-alike characters can disguise a different resource)`);
+    check.warn(
+      "guardrail.non-ascii-resource",
+      path,
+      `the resource ${q(value)} contains non-ASCII character ${codePoint(arn.resource, oddTail.index)}; make sure it is intended (look-alike characters can disguise a different resource)`,
+    );
   }
   return { path, raw: value, star: false, arn };
 }

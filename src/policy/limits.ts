@@ -52,10 +52,13 @@ export interface QuotaBreach {
 export function quotaBreaches(size: { chars: number; bytes: number }, mode: AwsMode): QuotaBreach[] {
   const out: QuotaBreach[] = [];
   if (mode === "iam") {
-    if (size.chars > POLICY_LIMITS.iamManagedPolicyChars) out.push({ quota: "iam-managed-policy", unit: "characters", limit: POLICY_LIMITS.iamManagedPolicyChars, size: size.chars });
+    if (size.chars > POLICY_LIMITS.iamManagedPolicyChars)
+      out.push({ quota: "iam-managed-policy", unit: "characters", limit: POLICY_LIMITS.iamManagedPolicyChars, size: size.chars });
     return out;
   }
-  if (size.chars > POLICY_LIMITS.identityCenterInlineChars) out.push({ quota: "identity-center-inline", unit: "characters", limit: POLICY_LIMITS.identityCenterInlineChars, size: size.chars });
-  if (size.bytes > POLICY_LIMITS.identityCenterInlineBytes) out.push({ quota: "identity-center-inline", unit: "bytes", limit: POLICY_LIMITS.identityCenterInlineBytes, size: size.bytes });
+  if (size.chars > POLICY_LIMITS.identityCenterInlineChars)
+    out.push({ quota: "identity-center-inline", unit: "characters", limit: POLICY_LIMITS.identityCenterInlineChars, size: size.chars });
+  if (size.bytes > POLICY_LIMITS.identityCenterInlineBytes)
+    out.push({ quota: "identity-center-inline", unit: "bytes", limit: POLICY_LIMITS.identityCenterInlineBytes, size: size.bytes });
   return out;
 }

@@ -102,8 +102,11 @@ function cleanSid(raw: unknown, fallback: string): string {
 function cleanText(raw: unknown): string {
   if (typeof raw !== "string") return "";
   // One line of plain text: it ends up in PR bodies; control and bidi characters are removed.
-  // eslint-disable-next-line no-control-regex -- stripping control characters is the point
-  const flat = raw.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]+/g, " ").replace(/\s+/g, " ").trim();
+  const flat = raw
+    // eslint-disable-next-line no-control-regex -- stripping control characters is the point
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   return flat.length > MAX_JUSTIFICATION ? `${flat.slice(0, MAX_JUSTIFICATION)}…` : flat;
 }
 
@@ -114,7 +117,10 @@ function cleanText(raw: unknown): string {
  */
 function within(resource: string, envelopeResources: readonly string[]): boolean {
   if (resource === "*") return envelopeResources.includes("*");
-  return resourceWithin(resource, envelopeResources.filter((r) => r !== "*"));
+  return resourceWithin(
+    resource,
+    envelopeResources.filter((r) => r !== "*"),
+  );
 }
 
 /**
@@ -156,14 +162,22 @@ export function narrowToEnvelope(catalogue: Catalogue, envelope: PolicyDocument,
     }
     const inverting = INVERTING_KEYS.filter((k) => own(st, k) !== undefined);
     if (inverting.length > 0) {
-      warn("draft.dropped", `${path}.${inverting[0]}`, `dropped: the statement uses ${inverting.join(", ")}, which the drafter never accepts (a Principal does not belong in an identity policy; Not* elements grant everything else)`);
+      warn(
+        "draft.dropped",
+        `${path}.${inverting[0]}`,
+        `dropped: the statement uses ${inverting.join(", ")}, which the drafter never accepts (a Principal does not belong in an identity policy; Not* elements grant everything else)`,
+      );
       return;
     }
     for (const key of Object.keys(st)) {
       if (!KNOWN_KEYS.has(key) && !INVERTING_KEYS.includes(key)) warn("draft.unknown-element", `${path}`, `ignored: unknown element ${show(key, 40)}`);
     }
     if (own(st, "Condition") !== undefined) {
-      warn("draft.condition-dropped", `${path}.Condition`, `dropped the model's Condition ${show(own(st, "Condition"), 60)}: conditions cannot be verified as a narrowing; the expiry condition is added at grant`);
+      warn(
+        "draft.condition-dropped",
+        `${path}.Condition`,
+        `dropped the model's Condition ${show(own(st, "Condition"), 60)}: conditions cannot be verified as a narrowing; the expiry condition is added at grant`,
+      );
     }
     const actions = strings(own(st, "Action"), "Action");
     const resources = strings(own(st, "Resource"), "Resource");
@@ -178,14 +192,24 @@ export function narrowToEnvelope(catalogue: Catalogue, envelope: PolicyDocument,
       const apath = `${path}.Action[${j}]`;
       const service = a.includes(":") ? (a.split(":")[0] ?? "").toLowerCase() : "";
       if (/[*?]/.test(a)) {
-        const covered = a === "*" ? [...env.grants.keys()] : catalogue.expand(a).map((x) => x.full.toLowerCase()).filter((x) => env.grants.has(x));
+        const covered =
+          a === "*"
+            ? [...env.grants.keys()]
+            : catalogue
+                .expand(a)
+                .map((x) => x.full.toLowerCase())
+                .filter((x) => env.grants.has(x));
         const total = a === "*" ? Infinity : catalogue.expand(a).length;
         if (covered.length === 0) {
           warn("draft.dropped", apath, `dropped: the wildcard ${show(a, 60)} covers none of the envelope's actions`);
           return;
         }
         for (const c of covered) kept.set(c, env.grants.get(c) as { full: string; resources: string[] });
-        warn("draft.wildcard-replaced", apath, `the wildcard ${show(a, 60)} was replaced by the ${covered.length} envelope action(s) it covers${total > covered.length ? "; everything else it covers was dropped" : ""}`);
+        warn(
+          "draft.wildcard-replaced",
+          apath,
+          `the wildcard ${show(a, 60)} was replaced by the ${covered.length} envelope action(s) it covers${total > covered.length ? "; everything else it covers was dropped" : ""}`,
+        );
         return;
       }
       const info = catalogue.action(a);
@@ -195,7 +219,12 @@ export function narrowToEnvelope(catalogue: Catalogue, envelope: PolicyDocument,
         return;
       }
       if (!info) warn("draft.dropped", apath, `dropped: ${show(a, 60)} is not a known IAM action`);
-      else if (!env.services.has(service)) warn("draft.dropped", apath, `dropped: ${info.full} is in another service (${info.service}) than the request asks for (${[...env.services].sort(compare).join(", ") || "none"})`);
+      else if (!env.services.has(service))
+        warn(
+          "draft.dropped",
+          apath,
+          `dropped: ${info.full} is in another service (${info.service}) than the request asks for (${[...env.services].sort(compare).join(", ") || "none"})`,
+        );
       else warn("draft.dropped", apath, `dropped: ${info.full} is a new action, not in the built-in policy for this request`);
     });
 
@@ -212,20 +241,31 @@ export function narrowToEnvelope(catalogue: Catalogue, envelope: PolicyDocument,
         }
       });
       // A resource inside another kept one grants nothing more: keep the wider one only.
-      const minimal = mine.filter((r) => !resourceWithin(r, mine.filter((o) => o !== r)));
+      const minimal = mine.filter(
+        (r) =>
+          !resourceWithin(
+            r,
+            mine.filter((o) => o !== r),
+          ),
+      );
       if (minimal.length > 0) byAction.set(grant.full, minimal);
     }
     resources.forEach((r, k) => {
       if (usedResource.has(k)) return;
       const rpath = `${path}.Resource[${k}]`;
       if (r.includes("${")) warn("draft.dropped", rpath, `dropped: ${show(r, 80)} uses a policy variable; resources must be literal ARNs`);
-      else if (kept.size === 0) return; // said already: no action left
+      else if (kept.size === 0)
+        return; // said already: no action left
       else if (r === "*") warn("draft.dropped", rpath, `dropped: "*" is wider than the envelope, which names the resources for these actions`);
       else warn("draft.dropped", rpath, `dropped: ${show(r, 80)} is wider than (or outside) the envelope's resources for these actions`);
     });
     const lost = [...kept.values()].filter((g) => !byAction.has(g.full)).map((g) => g.full);
     if (lost.length > 0 && usedResource.size > 0) {
-      warn("draft.dropped", `${path}.Action`, `dropped: ${lost.slice(0, 5).join(", ")}${lost.length > 5 ? ` and ${lost.length - 5} more` : ""} — none of the statement's resources lies within the envelope's resources for ${lost.length === 1 ? "it" : "them"}`);
+      warn(
+        "draft.dropped",
+        `${path}.Action`,
+        `dropped: ${lost.slice(0, 5).join(", ")}${lost.length > 5 ? ` and ${lost.length - 5} more` : ""} — none of the statement's resources lies within the envelope's resources for ${lost.length === 1 ? "it" : "them"}`,
+      );
     }
     if (byAction.size === 0) {
       if (kept.size > 0 || actions.length === 0) warn("draft.dropped", path, "dropped: nothing in the statement lies within the envelope");
@@ -339,10 +379,18 @@ export function pairsOutsideEnvelope(catalogue: Catalogue, items: readonly Envel
             const g = e.index.all.get(key);
             const where = [...new Set(g?.grants.flatMap((x) => x.resources) ?? [])];
             const conditional = g?.grants.some((x) => x.condition !== undefined && within(r, x.resources)) ? " (with a Condition this statement lacks)" : "";
-            return `${e.label} grants ${first} only on ${where.slice(0, 3).map((w) => show(w, 100)).join(", ")}${where.length > 3 ? ` and ${where.length - 3} more` : ""}${conditional}`;
+            return `${e.label} grants ${first} only on ${where
+              .slice(0, 3)
+              .map((w) => show(w, 100))
+              .join(", ")}${where.length > 3 ? ` and ${where.length - 3} more` : ""}${conditional}`;
           });
-        const naming = indexes.filter((e) => !e.index.all.has(key) && [...e.index.all.values()].some((g) => g.grants.some((x) => within(r, x.resources)))).map((e) => e.label);
-        const also = failing.length > 1 ? ` (and ${failing.length - 1} more of the statement's actions: ${failing.slice(1, 4).join(", ")}${failing.length > 4 ? ", …" : ""})` : "";
+        const naming = indexes
+          .filter((e) => !e.index.all.has(key) && [...e.index.all.values()].some((g) => g.grants.some((x) => within(r, x.resources))))
+          .map((e) => e.label);
+        const also =
+          failing.length > 1
+            ? ` (and ${failing.length - 1} more of the statement's actions: ${failing.slice(1, 4).join(", ")}${failing.length > 4 ? ", …" : ""})`
+            : "";
         push(
           at("Resource", resourceField, k),
           `the pair ${first} on ${show(r, 100)}${also} is beyond the request: ${granting.join("; ")}${naming.length > 0 ? `; ${naming.join(", ")} ${naming.length === 1 ? "names" : "name"} that resource but not ${first}` : ""} — split the statement so each action has only the resources its request item grants, or ask for that access on that resource in the request`,

@@ -65,7 +65,11 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
   request.request.forEach((item, i) =>
     item.resources.forEach((r, j) => {
       if (/[*?]/.test(r)) {
-        warnings.push({ code: "request.resource-pattern", path: `request[${i}].resources[${j}]`, message: `${show(r)} is a pattern: it covers every ${item.service} resource whose name matches it, including ones created later; name the resources instead if you can` });
+        warnings.push({
+          code: "request.resource-pattern",
+          path: `request[${i}].resources[${j}]`,
+          message: `${show(r)} is a pattern: it covers every ${item.service} resource whose name matches it, including ones created later; name the resources instead if you can`,
+        });
       }
     }),
   );
@@ -76,7 +80,11 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
   if (compressed) {
     const wildcards = policy.Statement.flatMap((st) => (typeof st.Action === "string" ? [st.Action] : st.Action)).filter((a) => /[*?]/.test(a));
     if (wildcards.length > 0) {
-      warnings.push({ code: "guardrail.wildcard-compacted", path: "policy", message: `the exact action list does not fit the policy size quota, so ${wildcards.join(", ")} stand for exactly the actions asked for (each matches nothing else today; actions AWS adds later under these names would match too)` });
+      warnings.push({
+        code: "guardrail.wildcard-compacted",
+        path: "policy",
+        message: `the exact action list does not fit the policy size quota, so ${wildcards.join(", ")} stand for exactly the actions asked for (each matches nothing else today; actions AWS adds later under these names would match too)`,
+      });
     }
   }
   const simulation = errors.length === 0 ? simulatePlan(catalogue, policy, expiresAt, input.now, gen.resources) : emptySimulation();
@@ -129,12 +137,24 @@ export function validateRequestFile(catalogue: Catalogue, input: string | Uint8A
   const read = parseRequestFile(input, ctx);
   if (read.ok) {
     const parsed = { request: read.request, account: read.account, durationSeconds: read.durationSeconds };
-    const plan = planRequest(catalogue, { request: read.request, config: ctx.config, accountId: read.account.id, now: ctx.now, durationSeconds: read.durationSeconds });
+    const plan = planRequest(catalogue, {
+      request: read.request,
+      config: ctx.config,
+      accountId: read.account.id,
+      now: ctx.now,
+      durationSeconds: read.durationSeconds,
+    });
     return { ok: plan.verdict.ok, problems: capProblems(plan.verdict.errors), parsed, plan };
   }
   const account = read.request ? resolveAccount(ctx.config, read.request.account) : undefined;
   if (!read.request || !account) return { ok: false, problems: read.problems };
-  const plan = planRequest(catalogue, { request: read.request, config: ctx.config, accountId: account.id, now: ctx.now, durationSeconds: FALLBACK_PLAN_SECONDS });
+  const plan = planRequest(catalogue, {
+    request: read.request,
+    config: ctx.config,
+    accountId: account.id,
+    now: ctx.now,
+    durationSeconds: FALLBACK_PLAN_SECONDS,
+  });
   // The file rules and the generator may both catch the same field; the file rule's words win.
   const flagged = new Set(read.problems.map((p) => p.path));
   const more = plan.verdict.errors.filter((p) => !flagged.has(p.path));
@@ -155,8 +175,13 @@ function outsideEnvelope(catalogue: Catalogue, policy: PolicyDocument, request: 
 }
 
 function itemLabel(item: RequestItem, i: number): string {
-  const what = [item.access?.join("/"), item.actions ? `${item.actions.length} named action${item.actions.length === 1 ? "" : "s"}` : undefined].filter(Boolean).join(" + ");
-  const on = (item.resources ?? []).slice(0, 3).map((r) => show(r, 60)).join(", ");
+  const what = [item.access?.join("/"), item.actions ? `${item.actions.length} named action${item.actions.length === 1 ? "" : "s"}` : undefined]
+    .filter(Boolean)
+    .join(" + ");
+  const on = (item.resources ?? [])
+    .slice(0, 3)
+    .map((r) => show(r, 60))
+    .join(", ");
   return `request[${i}] (${show(item.service, 30).replace(/^"|"$/g, "")} ${what} on ${on}${(item.resources ?? []).length > 3 ? ", …" : ""})`;
 }
 
@@ -186,7 +211,11 @@ function listPrefixProblems(catalogue: Catalogue, policy: PolicyDocument, genera
   const out: Problem[] = [];
   policy.Statement.forEach((st, i) => {
     if (st.Effect !== "Allow") return;
-    const actions = new Set((typeof st.Action === "string" ? [st.Action] : st.Action).flatMap((a) => (/[*?]/.test(a) ? catalogue.expand(a).map((x) => x.full) : [a])).map((a) => a.toLowerCase()));
+    const actions = new Set(
+      (typeof st.Action === "string" ? [st.Action] : st.Action)
+        .flatMap((a) => (/[*?]/.test(a) ? catalogue.expand(a).map((x) => x.full) : [a]))
+        .map((a) => a.toLowerCase()),
+    );
     const resources = typeof st.Resource === "string" ? [st.Resource] : st.Resource;
     const values = prefixValues(st.Condition);
     for (const l of limited) {

@@ -30,7 +30,11 @@ export function checkSize(check: Check, statements: Statement[], id: unknown): v
   for (const breach of quotaBreaches(stamped, check.mode)) {
     const limit = breach.limit.toLocaleString("en-US");
     if (breach.unit === "bytes") {
-      check.error("guardrail.policy-too-large", ROOT, `the policy is ${plural(breach.size, "byte")} of UTF-8 once stamped; an Identity Center inline policy holds at most ${limit} bytes — ${fix}`);
+      check.error(
+        "guardrail.policy-too-large",
+        ROOT,
+        `the policy is ${plural(breach.size, "byte")} of UTF-8 once stamped; an Identity Center inline policy holds at most ${limit} bytes — ${fix}`,
+      );
     } else {
       const holder = breach.quota === "iam-managed-policy" ? "an IAM managed policy" : "an Identity Center permission set's inline policy";
       check.error("guardrail.policy-too-large", ROOT, `${measured}; ${holder} holds at most ${limit} — ${fix}`);

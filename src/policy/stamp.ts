@@ -56,9 +56,7 @@ function statementLabel(statement: Statement, index: number): string {
 function parseExpiry(expiresAt: string): number {
   const ms = typeof expiresAt === "string" && UTC_TIMESTAMP.test(expiresAt) ? parseIamDate(expiresAt) : undefined;
   if (ms === undefined) {
-    throw new Error(
-      `expiresAt must be a UTC ISO-8601 timestamp such as 2026-11-27T10:00:00Z, got ${JSON.stringify(expiresAt)}`,
-    );
+    throw new Error(`expiresAt must be a UTC ISO-8601 timestamp such as 2026-11-27T10:00:00Z, got ${JSON.stringify(expiresAt)}`);
   }
   return ms;
 }

@@ -146,7 +146,8 @@ export const DEFINITIONS: Record<string, string> = {
   granted_at: "grant.granted_at in the record: when AWS confirmed the grant.",
   grants: "Records with a grant (status active, expired or revoked). Per service: once per service named in the request.",
   durations: "Closed grants only. Asked: the request's duration. Used: until closed.at for revoked grants, until expires_at for expired ones.",
-  blocked: "Records with status failed or rejected, by the code of the rule that closed them: closed.code in the record, else the first Rule: trailer of the newest commit writing the record, else unclassified (records written before codes). Merges refused only on GitHub (no record commit) are not in git and not counted.",
+  blocked:
+    "Records with status failed or rejected, by the code of the rule that closed them: closed.code in the record, else the first Rule: trailer of the newest commit writing the record, else unclassified (records written before codes). Merges refused only on GitHub (no record commit) are not in git and not counted.",
   risk: "The Risk: trailer of the grant commit (older grant commits: the tier named in its message), else from the policy's actions (permissions-management or a curated dangerous action: high; write/tagging: medium), else from the access levels asked.",
   quantiles: "Median and p90 by linear interpolation between closest ranks (numpy's default).",
   riskiest: "Grants in the period ordered by tier, then dangerous actions, then permissions-management actions, then duration.",
@@ -266,7 +267,9 @@ function allowActions(r: AccessRequest, unscopedFor: (action: string, resource: 
   const out: Array<{ action: string; unscoped: boolean }> = [];
   for (const s of r.policy?.Statement ?? []) {
     if (s.Effect !== "Allow") continue;
-    const resources = (typeof s.Resource === "string" ? [s.Resource] : Array.isArray(s.Resource) ? s.Resource : []).filter((x): x is string => typeof x === "string");
+    const resources = (typeof s.Resource === "string" ? [s.Resource] : Array.isArray(s.Resource) ? s.Resource : []).filter(
+      (x): x is string => typeof x === "string",
+    );
     const a = s.Action;
     const actions = typeof a === "string" ? [a] : Array.isArray(a) ? a.filter((x): x is string => typeof x === "string") : [];
     for (const action of actions) out.push({ action, unscoped: resources.some((res) => unscopedFor(action, res)) });
@@ -293,12 +296,19 @@ function isDangerous(action: string, unscoped: boolean): boolean {
   return d !== undefined && (d.scope === "always" || unscoped);
 }
 
-function riskOf(r: AccessRequest, fromCommit: RiskTier | undefined, levelOf: ReportInput["accessLevelOf"], unscopedFor: ReportInput["grantUnscoped"]): { tier: RiskTier; source: RiskRow["risk_source"]; pm: string[]; dangerous: string[] } {
+function riskOf(
+  r: AccessRequest,
+  fromCommit: RiskTier | undefined,
+  levelOf: ReportInput["accessLevelOf"],
+  unscopedFor: ReportInput["grantUnscoped"],
+): { tier: RiskTier; source: RiskRow["risk_source"]; pm: string[]; dangerous: string[] } {
   const policy = allowActions(r, unscopedFor ?? unscopedByShape);
   const actions = policy.map((p) => p.action);
   const asked = r.request.flatMap((i) => i.actions ?? []);
   const all = [...new Set([...actions, ...asked])];
-  const dangerous = [...new Set([...policy.filter((p) => isDangerous(p.action, p.unscoped)).map((p) => p.action), ...asked.filter((a) => isDangerous(a, false))])].sort();
+  const dangerous = [
+    ...new Set([...policy.filter((p) => isDangerous(p.action, p.unscoped)).map((p) => p.action), ...asked.filter((a) => isDangerous(a, false))]),
+  ].sort();
   let pm: string[] = levelOf ? all.filter((a) => levelOf(a) === "permissions-management").sort() : [];
   const levels = new Set<AccessLevel>(r.request.flatMap((i) => i.access ?? []));
   if (!pm.length && levels.has("permissions-management")) {
@@ -310,12 +320,23 @@ function riskOf(r: AccessRequest, fromCommit: RiskTier | undefined, levelOf: Rep
     const tier: RiskTier = pm.length || dangerous.length ? "high" : lv.has("write") || lv.has("tagging") ? "medium" : "low";
     return { tier, source: "policy", pm, dangerous };
   }
-  const tier: RiskTier = levels.has("permissions-management") || dangerous.length ? "high" : levels.has("write") || levels.has("tagging") || (asked.length > 0 && levels.size === 0) ? "medium" : "low";
+  const tier: RiskTier =
+    levels.has("permissions-management") || dangerous.length
+      ? "high"
+      : levels.has("write") || levels.has("tagging") || (asked.length > 0 && levels.size === 0)
+        ? "medium"
+        : "low";
   return { tier, source: "request", pm, dangerous };
 }
 
 /** Upper bounds (seconds) of the request→grant histogram; the last bucket is open. */
-export const WAIT_BUCKETS: Array<[string, number]> = [["< 15m", 900], ["15m–1h", 3600], ["1h–4h", 14400], ["4h–1d", 86400], ["≥ 1d", Infinity]];
+export const WAIT_BUCKETS: Array<[string, number]> = [
+  ["< 15m", 900],
+  ["15m–1h", 3600],
+  ["1h–4h", 14400],
+  ["4h–1d", 86400],
+  ["≥ 1d", Infinity],
+];
 
 function buckets(values: readonly number[]): Count[] {
   const counts = WAIT_BUCKETS.map(([key]) => ({ key, count: 0 }));
@@ -381,7 +402,15 @@ export function buildReport(input: ReportInput): Report {
     // Active now: every record, whatever the period.
     if (status === "active" && g && expiresAt !== undefined) {
       if (expiresAt > now) {
-        active.push({ id: r.id, requester: r.requester, account: r.account, granted_at: g.granted_at, expires_at: g.expires_at, minutes_left: Math.ceil((expiresAt - now) / 60_000), risk: risk?.tier ?? "low" });
+        active.push({
+          id: r.id,
+          requester: r.requester,
+          account: r.account,
+          granted_at: g.granted_at,
+          expires_at: g.expires_at,
+          minutes_left: Math.ceil((expiresAt - now) / 60_000),
+          risk: risk?.tier ?? "low",
+        });
       } else awaitingSweep++;
     }
 
@@ -413,20 +442,54 @@ export function buildReport(input: ReportInput): Report {
         asked += askedS;
         used += usedS;
         if (status === "revoked") {
-          revoked.push({ id: r.id, requester: r.requester, account: r.account, asked_seconds: askedS, used_seconds: usedS, by: r.closed?.by ?? null, reason: r.closed?.reason ?? "" });
+          revoked.push({
+            id: r.id,
+            requester: r.requester,
+            account: r.account,
+            asked_seconds: askedS,
+            used_seconds: usedS,
+            by: r.closed?.by ?? null,
+            reason: r.closed?.reason ?? "",
+          });
           if (askedS > 0) revokeRatios.push(usedS / askedS);
         }
       }
 
-      const score = TIER_RANK[risk.tier] * 1_000_000 + Math.min(risk.dangerous.length, 99) * 10_000 + Math.min(risk.pm.length, 99) * 100 + Math.min(Math.round(askedS / 3600), 99);
-      risky.push({ id: r.id, requester: r.requester, account: r.account, status, risk: risk.tier, risk_source: risk.source, score, permissions_management: risk.pm, dangerous: risk.dangerous, duration_seconds: askedS, granted_at: g.granted_at });
+      const score =
+        TIER_RANK[risk.tier] * 1_000_000 +
+        Math.min(risk.dangerous.length, 99) * 10_000 +
+        Math.min(risk.pm.length, 99) * 100 +
+        Math.min(Math.round(askedS / 3600), 99);
+      risky.push({
+        id: r.id,
+        requester: r.requester,
+        account: r.account,
+        status,
+        risk: risk.tier,
+        risk_source: risk.source,
+        score,
+        permissions_management: risk.pm,
+        dangerous: risk.dangerous,
+        duration_seconds: askedS,
+        granted_at: g.granted_at,
+      });
     }
 
     if (status === "failed" || status === "rejected") {
       const { rule, source, rules } = blockedRule(r, idx.rules.get(`${file}\0${r.id}`) ?? []);
       bump(blockedRules, rule);
       bump(blockedAreas, areaOf(rule) ?? UNCLASSIFIED);
-      blocked.push({ id: r.id, requester: r.requester, account: r.account, status, rule, rule_source: source, rules, reason: r.closed?.reason ?? "", at: r.closed?.at ?? null });
+      blocked.push({
+        id: r.id,
+        requester: r.requester,
+        account: r.account,
+        status,
+        rule,
+        rule_source: source,
+        rules,
+        reason: r.closed?.reason ?? "",
+        at: r.closed?.at ?? null,
+      });
     }
   }
 
@@ -454,7 +517,12 @@ export function buildReport(input: ReportInput): Report {
     grants_by_requester: sortedCounts(byRequester),
     grants_by_risk: byRisk,
     active,
-    timing: { request_to_approval: stat(reqToApproval), approval_to_grant: stat(approvalToGrant), request_to_grant: stat(reqToGrant), request_to_grant_buckets: buckets(reqToGrant) },
+    timing: {
+      request_to_approval: stat(reqToApproval),
+      approval_to_grant: stat(approvalToGrant),
+      request_to_grant: stat(reqToGrant),
+      request_to_grant_buckets: buckets(reqToGrant),
+    },
     durations: {
       closed_grants: closed,
       asked_seconds: asked,
@@ -464,9 +532,12 @@ export function buildReport(input: ReportInput): Report {
       early_revoke_used_ratio: stat(revokeRatios),
       revoked: revoked.slice(0, top),
     },
-    blocked: { total: blocked.length, by_rule: sortedCounts(blockedRules).map((c) => ({ ...c, label: codeLabel(c.key) })),
+    blocked: {
+      total: blocked.length,
+      by_rule: sortedCounts(blockedRules).map((c) => ({ ...c, label: codeLabel(c.key) })),
       by_area: sortedCounts(blockedAreas).map((c) => ({ ...c, label: areaLabel(c.key) })),
-      recent: blocked.slice(0, top) },
+      recent: blocked.slice(0, top),
+    },
     riskiest: risky.slice(0, top),
     skipped: [...(input.skipped ?? [])],
     notes: [...(input.notes ?? [])],

@@ -54,30 +54,81 @@ export function renderMarkdown(r: Report): string {
     out.push(...mdNotes(r));
     return out.join("\n");
   }
-  out.push(`Generated ${r.generated_at}${r.since ? `, requests since ${r.since}` : ", all history"}. ${t.requests} requests, ${t.grants} grants, **${t.active_now} active now**${t.awaiting_sweep ? ` (+${t.awaiting_sweep} past expiry awaiting the sweep)` : ""}, ${t.blocked} blocked.`, "");
-  out.push(mdTable(STATUSES.map((s) => s), [STATUSES.map((s) => String(t.by_status[s]))]));
+  out.push(
+    `Generated ${r.generated_at}${r.since ? `, requests since ${r.since}` : ", all history"}. ${t.requests} requests, ${t.grants} grants, **${t.active_now} active now**${t.awaiting_sweep ? ` (+${t.awaiting_sweep} past expiry awaiting the sweep)` : ""}, ${t.blocked} blocked.`,
+    "",
+  );
+  out.push(
+    mdTable(
+      STATUSES.map((s) => s),
+      [STATUSES.map((s) => String(t.by_status[s]))],
+    ),
+  );
   out.push(`### Time to access`, "");
-  out.push(mdTable(["", "median", "p90", "measured"], [
-    ["request → approval", ...statLine(r.timing.request_to_approval)],
-    ["approval → grant", ...statLine(r.timing.approval_to_grant)],
-    ["request → grant", ...statLine(r.timing.request_to_grant)],
-  ]));
+  out.push(
+    mdTable(
+      ["", "median", "p90", "measured"],
+      [
+        ["request → approval", ...statLine(r.timing.request_to_approval)],
+        ["approval → grant", ...statLine(r.timing.approval_to_grant)],
+        ["request → grant", ...statLine(r.timing.request_to_grant)],
+      ],
+    ),
+  );
   out.push(`### Grants`, "");
   out.push(mdCounts("By service", r.grants_by_service), mdCounts("By account", r.grants_by_account), mdCounts("By requester", r.grants_by_requester));
   out.push(`By risk: low ${r.grants_by_risk.low}, medium ${r.grants_by_risk.medium}, high ${r.grants_by_risk.high}.`, "");
   out.push(...mdActive(r));
   const d = r.durations;
   out.push(`### Durations asked vs used`, "");
-  out.push(`${d.closed_grants} closed grants asked for ${hours(d.asked_seconds)} and used ${hours(d.used_seconds)} (${pct(d.used_ratio)}). ${d.early_revokes} revoked early; they used a median ${pct(d.early_revoke_used_ratio.median)} of the time asked.`, "");
-  out.push(mdTable(["request", "requester", "asked", "used", "revoked by", "reason"], d.revoked.map((x) => [`\`${x.id}\``, quote(x.requester, 40), humanSeconds(x.asked_seconds), humanSeconds(x.used_seconds), x.by ? quote(x.by, 40) : "—", quote(x.reason, 120)])));
+  out.push(
+    `${d.closed_grants} closed grants asked for ${hours(d.asked_seconds)} and used ${hours(d.used_seconds)} (${pct(d.used_ratio)}). ${d.early_revokes} revoked early; they used a median ${pct(d.early_revoke_used_ratio.median)} of the time asked.`,
+    "",
+  );
+  out.push(
+    mdTable(
+      ["request", "requester", "asked", "used", "revoked by", "reason"],
+      d.revoked.map((x) => [
+        `\`${x.id}\``,
+        quote(x.requester, 40),
+        humanSeconds(x.asked_seconds),
+        humanSeconds(x.used_seconds),
+        x.by ? quote(x.by, 40) : "—",
+        quote(x.reason, 120),
+      ]),
+    ),
+  );
   out.push(`### Blocked (${r.blocked.total})`, "");
   if (r.blocked.by_area.length) out.push(`By area: ${r.blocked.by_area.map((a) => `${quote(a.label, 80)} ${a.count}`).join(", ")}.`, "");
-  out.push(mdTable(["rule", "code", "requests"], r.blocked.by_rule.map((b) => [quote(b.label, 80), quote(b.key, 80), String(b.count)])));
-  if (r.blocked.recent.length) out.push(mdTable(["request", "status", "rule", "reason"], r.blocked.recent.map((b) => [`\`${b.id}\``, b.status, b.rule, quote(b.reason, 160)])));
+  out.push(
+    mdTable(
+      ["rule", "code", "requests"],
+      r.blocked.by_rule.map((b) => [quote(b.label, 80), quote(b.key, 80), String(b.count)]),
+    ),
+  );
+  if (r.blocked.recent.length)
+    out.push(
+      mdTable(
+        ["request", "status", "rule", "reason"],
+        r.blocked.recent.map((b) => [`\`${b.id}\``, b.status, b.rule, quote(b.reason, 160)]),
+      ),
+    );
   out.push(`### Riskiest grants`, "");
-  out.push(mdTable(["request", "requester", "account", "risk", "dangerous", "permissions-management", "duration", "status"], r.riskiest.map((x) => [
-    `\`${x.id}\``, quote(x.requester, 40), quote(x.account, 60), x.risk, quote(x.dangerous.join(", ") || "—", 120), quote(x.permissions_management.join(", ") || "—", 120), humanSeconds(x.duration_seconds), x.status,
-  ])));
+  out.push(
+    mdTable(
+      ["request", "requester", "account", "risk", "dangerous", "permissions-management", "duration", "status"],
+      r.riskiest.map((x) => [
+        `\`${x.id}\``,
+        quote(x.requester, 40),
+        quote(x.account, 60),
+        x.risk,
+        quote(x.dangerous.join(", ") || "—", 120),
+        quote(x.permissions_management.join(", ") || "—", 120),
+        humanSeconds(x.duration_seconds),
+        x.status,
+      ]),
+    ),
+  );
   out.push(...mdNotes(r));
   return out.join("\n");
 }
@@ -85,7 +136,12 @@ export function renderMarkdown(r: Report): string {
 function mdActive(r: Report): string[] {
   const out: string[] = [];
   out.push(`### Active now (${r.totals.active_now})`, "");
-  out.push(mdTable(["request", "requester", "account", "expires", "left", "risk"], r.active.slice(0, 25).map((a) => [`\`${a.id}\``, quote(a.requester, 40), quote(a.account, 60), a.expires_at, humanSeconds(a.minutes_left * 60), a.risk])));
+  out.push(
+    mdTable(
+      ["request", "requester", "account", "expires", "left", "risk"],
+      r.active.slice(0, 25).map((a) => [`\`${a.id}\``, quote(a.requester, 40), quote(a.account, 60), a.expires_at, humanSeconds(a.minutes_left * 60), a.risk]),
+    ),
+  );
   if (r.active.length > 25) out.push(`…and ${r.active.length - 25} more`, "");
   return out;
 }
@@ -137,7 +193,8 @@ function hTable(head: string[], rows: string[][], numeric: number[] = []): strin
 
 const e = escapeHtml;
 const riskCell = (risk: string) => `<span class="risk-${e(risk)}">${e(risk)}</span>`;
-const countBars = (counts: Count[], max = 10, color?: string): Bar[] => counts.slice(0, max).map((c, i) => ({ label: c.key, value: c.count, color: color ?? palette(i) }));
+const countBars = (counts: Count[], max = 10, color?: string): Bar[] =>
+  counts.slice(0, max).map((c, i) => ({ label: c.key, value: c.count, color: color ?? palette(i) }));
 
 export function renderHtml(r: Report): string {
   const t = r.totals;
@@ -147,7 +204,9 @@ export function renderHtml(r: Report): string {
   const html: string[] = [];
   html.push(`<!doctype html>`, `<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`);
   html.push(`<title>jit-access report ${e(r.generated_at)}</title><style>${CSS}</style></head><body>`);
-  html.push(`<h1>jit-access report</h1><p class="muted">Generated ${e(r.generated_at)}${r.since ? ` · requests since ${e(r.since)}` : " · all history"} · ${t.commits} commits read</p>`);
+  html.push(
+    `<h1>jit-access report</h1><p class="muted">Generated ${e(r.generated_at)}${r.since ? ` · requests since ${e(r.since)}` : " · all history"} · ${t.commits} commits read</p>`,
+  );
   if (r.empty) {
     html.push(`<p class="empty"><b>Nothing to report:</b> ${e(r.empty)}.</p>`);
     // Grants live now are reported whatever the period.
@@ -155,59 +214,138 @@ export function renderHtml(r: Report): string {
     html.push(...htmlNotes(r));
     return html.join("\n");
   }
-  html.push(`<div class="kpis">${[
-    kpi("requests", String(t.requests)),
-    kpi("grants", String(t.grants)),
-    kpi("active now", String(t.active_now)),
-    kpi("blocked", String(t.blocked)),
-    kpi("request → approval (median)", humanSeconds(r.timing.request_to_approval.median)),
-    kpi("request → approval (p90)", humanSeconds(r.timing.request_to_approval.p90)),
-    kpi("approval → grant (median)", humanSeconds(r.timing.approval_to_grant.median)),
-    kpi("time used of asked", pct(d.used_ratio)),
-  ].join("")}</div>`);
+  html.push(
+    `<div class="kpis">${[
+      kpi("requests", String(t.requests)),
+      kpi("grants", String(t.grants)),
+      kpi("active now", String(t.active_now)),
+      kpi("blocked", String(t.blocked)),
+      kpi("request → approval (median)", humanSeconds(r.timing.request_to_approval.median)),
+      kpi("request → approval (p90)", humanSeconds(r.timing.request_to_approval.p90)),
+      kpi("approval → grant (median)", humanSeconds(r.timing.approval_to_grant.median)),
+      kpi("time used of asked", pct(d.used_ratio)),
+    ].join("")}</div>`,
+  );
 
   html.push(`<h2>Requests by status</h2>`);
-  const statusColor: Record<string, string> = { proposed: "#6b7280", active: "#2f6fde", expired: "#1f9d74", revoked: "#8e59c9", rejected: "#d9822b", failed: "#c94a5a" };
-  html.push(stackedBar("Requests by status", STATUSES.map((s) => ({ label: s, value: t.by_status[s], color: statusColor[s] as string })), { width: 720 }));
+  const statusColor: Record<string, string> = {
+    proposed: "#6b7280",
+    active: "#2f6fde",
+    expired: "#1f9d74",
+    revoked: "#8e59c9",
+    rejected: "#d9822b",
+    failed: "#c94a5a",
+  };
+  html.push(
+    stackedBar(
+      "Requests by status",
+      STATUSES.map((s) => ({ label: s, value: t.by_status[s], color: statusColor[s] as string })),
+      { width: 720 },
+    ),
+  );
 
   html.push(`<h2>Grants</h2><div class="grid">`);
   html.push(`<section><h3>By service</h3>${barChart("Grants by service", countBars(r.grants_by_service))}${more(r.grants_by_service)}</section>`);
   html.push(`<section><h3>By account</h3>${barChart("Grants by account", countBars(r.grants_by_account))}${more(r.grants_by_account)}</section>`);
-  html.push(`<section><h3>By requester</h3>${barChart("Grants by requester", countBars(r.grants_by_requester, 10, "#2f6fde"))}${more(r.grants_by_requester)}</section>`);
-  html.push(`<section><h3>By risk tier</h3>${barChart("Grants by risk tier", (["high", "medium", "low"] as const).map((k) => ({ label: k, value: r.grants_by_risk[k], color: RISK_COLOR[k] as string })))}</section>`);
+  html.push(
+    `<section><h3>By requester</h3>${barChart("Grants by requester", countBars(r.grants_by_requester, 10, "#2f6fde"))}${more(r.grants_by_requester)}</section>`,
+  );
+  html.push(
+    `<section><h3>By risk tier</h3>${barChart(
+      "Grants by risk tier",
+      (["high", "medium", "low"] as const).map((k) => ({ label: k, value: r.grants_by_risk[k], color: RISK_COLOR[k] as string })),
+    )}</section>`,
+  );
   html.push(`</div>`);
 
   html.push(`<h2>Time to access</h2><div class="grid"><section>`);
-  html.push(hTable(["", "median", "p90", "measured"], [
-    ["request → approval", ...statLine(r.timing.request_to_approval)].map(e),
-    ["approval → grant", ...statLine(r.timing.approval_to_grant)].map(e),
-    ["request → grant", ...statLine(r.timing.request_to_grant)].map(e),
-  ], [1, 2, 3]));
-  html.push(`</section><section><h3>Request → grant, distribution</h3>${columnChart("Request to grant wait", r.timing.request_to_grant_buckets.map((b) => ({ label: b.key, value: b.count })))}</section></div>`);
+  html.push(
+    hTable(
+      ["", "median", "p90", "measured"],
+      [
+        ["request → approval", ...statLine(r.timing.request_to_approval)].map(e),
+        ["approval → grant", ...statLine(r.timing.approval_to_grant)].map(e),
+        ["request → grant", ...statLine(r.timing.request_to_grant)].map(e),
+      ],
+      [1, 2, 3],
+    ),
+  );
+  html.push(
+    `</section><section><h3>Request → grant, distribution</h3>${columnChart(
+      "Request to grant wait",
+      r.timing.request_to_grant_buckets.map((b) => ({ label: b.key, value: b.count })),
+    )}</section></div>`,
+  );
 
   html.push(...htmlActive(r));
 
   html.push(`<h2>Durations asked vs used</h2><div class="grid"><section>`);
-  html.push(`<p>${d.closed_grants} closed grants asked for <b>${hours(d.asked_seconds)}</b> and used <b>${hours(d.used_seconds)}</b> (${pct(d.used_ratio)}). <b>${d.early_revokes}</b> were revoked early, using a median ${pct(d.early_revoke_used_ratio.median)} of the time asked (p90 ${pct(d.early_revoke_used_ratio.p90)}).</p>`);
-  html.push(barChart("Hours asked and used", [
-    { label: "asked", value: Math.round(d.asked_seconds / 360) / 10, text: hours(d.asked_seconds), color: "#6b7280" },
-    { label: "used", value: Math.round(d.used_seconds / 360) / 10, text: hours(d.used_seconds), color: "#2f6fde" },
-  ]));
+  html.push(
+    `<p>${d.closed_grants} closed grants asked for <b>${hours(d.asked_seconds)}</b> and used <b>${hours(d.used_seconds)}</b> (${pct(d.used_ratio)}). <b>${d.early_revokes}</b> were revoked early, using a median ${pct(d.early_revoke_used_ratio.median)} of the time asked (p90 ${pct(d.early_revoke_used_ratio.p90)}).</p>`,
+  );
+  html.push(
+    barChart("Hours asked and used", [
+      { label: "asked", value: Math.round(d.asked_seconds / 360) / 10, text: hours(d.asked_seconds), color: "#6b7280" },
+      { label: "used", value: Math.round(d.used_seconds / 360) / 10, text: hours(d.used_seconds), color: "#2f6fde" },
+    ]),
+  );
   html.push(`</section><section><h3>Revoked early</h3>`);
-  html.push(hTable(["request", "requester", "asked", "used", "by", "reason"], d.revoked.map((x) => [`<code>${e(x.id)}</code>`, e(x.requester), e(humanSeconds(x.asked_seconds)), e(humanSeconds(x.used_seconds)), e(x.by ?? "—"), e(cutText(x.reason, 160))]), [2, 3]));
+  html.push(
+    hTable(
+      ["request", "requester", "asked", "used", "by", "reason"],
+      d.revoked.map((x) => [
+        `<code>${e(x.id)}</code>`,
+        e(x.requester),
+        e(humanSeconds(x.asked_seconds)),
+        e(humanSeconds(x.used_seconds)),
+        e(x.by ?? "—"),
+        e(cutText(x.reason, 160)),
+      ]),
+      [2, 3],
+    ),
+  );
   html.push(`</section></div>`);
 
   html.push(`<h2>Blocked (${r.blocked.total})</h2><div class="grid"><section>`);
-  html.push(barChart("Blocked requests by area", r.blocked.by_area.map((b) => ({ label: b.label, value: b.count, color: "#c94a5a" })), { labelWidth: 200, width: 560 }));
-  html.push(barChart("Blocked requests by rule", r.blocked.by_rule.map((b) => ({ label: b.label, value: b.count, color: "#c94a5a" })), { labelWidth: 200, width: 560 }));
+  html.push(
+    barChart(
+      "Blocked requests by area",
+      r.blocked.by_area.map((b) => ({ label: b.label, value: b.count, color: "#c94a5a" })),
+      { labelWidth: 200, width: 560 },
+    ),
+  );
+  html.push(
+    barChart(
+      "Blocked requests by rule",
+      r.blocked.by_rule.map((b) => ({ label: b.label, value: b.count, color: "#c94a5a" })),
+      { labelWidth: 200, width: 560 },
+    ),
+  );
   html.push(`</section><section>`);
-  html.push(hTable(["request", "status", "rule", "reason"], r.blocked.recent.map((b) => [`<code>${e(b.id)}</code>`, e(b.status), e(b.rule), e(cutText(b.reason, 200))])));
+  html.push(
+    hTable(
+      ["request", "status", "rule", "reason"],
+      r.blocked.recent.map((b) => [`<code>${e(b.id)}</code>`, e(b.status), e(b.rule), e(cutText(b.reason, 200))]),
+    ),
+  );
   html.push(`</section></div>`);
 
   html.push(`<h2>Riskiest grants</h2>`);
-  html.push(hTable(["request", "requester", "account", "risk", "dangerous actions", "permissions-management", "duration", "status"], r.riskiest.map((x) => [
-    `<code>${e(x.id)}</code>`, e(x.requester), e(x.account), riskCell(x.risk), e(cutText(x.dangerous.join(", ") || "—", 200)), e(cutText(x.permissions_management.join(", ") || "—", 200)), e(humanSeconds(x.duration_seconds)), e(x.status),
-  ])));
+  html.push(
+    hTable(
+      ["request", "requester", "account", "risk", "dangerous actions", "permissions-management", "duration", "status"],
+      r.riskiest.map((x) => [
+        `<code>${e(x.id)}</code>`,
+        e(x.requester),
+        e(x.account),
+        riskCell(x.risk),
+        e(cutText(x.dangerous.join(", ") || "—", 200)),
+        e(cutText(x.permissions_management.join(", ") || "—", 200)),
+        e(humanSeconds(x.duration_seconds)),
+        e(x.status),
+      ]),
+    ),
+  );
 
   html.push(...htmlNotes(r));
   return html.join("\n");
@@ -218,7 +356,15 @@ function htmlActive(r: Report): string[] {
   const html: string[] = [];
   html.push(`<h2>Active now (${t.active_now})</h2>`);
   if (t.awaiting_sweep) html.push(`<p class="muted">${t.awaiting_sweep} more are past their expiry and wait for the sweep to record it.</p>`);
-  html.push(hTable(["request", "requester", "account", "expires", "left", "risk"], r.active.slice(0, 50).map((a) => [`<code>${e(a.id)}</code>`, e(a.requester), e(a.account), e(a.expires_at), e(humanSeconds(a.minutes_left * 60)), riskCell(a.risk)]), [4]));
+  html.push(
+    hTable(
+      ["request", "requester", "account", "expires", "left", "risk"],
+      r.active
+        .slice(0, 50)
+        .map((a) => [`<code>${e(a.id)}</code>`, e(a.requester), e(a.account), e(a.expires_at), e(humanSeconds(a.minutes_left * 60)), riskCell(a.risk)]),
+      [4],
+    ),
+  );
   if (r.active.length > 50) html.push(`<p class="muted">…and ${r.active.length - 50} more</p>`);
   return html;
 }
@@ -232,7 +378,11 @@ function htmlNotes(r: Report): string[] {
     for (const s of r.skipped.slice(0, 50)) html.push(`<li>skipped <code>${e(s.file)}</code>: ${e(cutText(s.reason, 200))}</li>`);
     html.push(`</ul>`);
   }
-  html.push(`<details><summary>What is counted</summary><dl>${Object.entries(r.definitions).map(([k, v]) => `<dt><b>${e(k)}</b></dt><dd>${e(v)}</dd>`).join("")}</dl></details>`);
+  html.push(
+    `<details><summary>What is counted</summary><dl>${Object.entries(r.definitions)
+      .map(([k, v]) => `<dt><b>${e(k)}</b></dt><dd>${e(v)}</dd>`)
+      .join("")}</dl></details>`,
+  );
   html.push(`</body></html>`, "");
   return html;
 }

@@ -37,7 +37,12 @@ export function humanSeconds(s: number | null): string {
   const neg = s < 0;
   let v = Math.round(Math.abs(s));
   if (v === 0) return "0s";
-  const units: Array<[string, number]> = [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]];
+  const units: Array<[string, number]> = [
+    ["d", 86400],
+    ["h", 3600],
+    ["m", 60],
+    ["s", 1],
+  ];
   const parts: string[] = [];
   for (const [u, size] of units) {
     if (v >= size && parts.length < 2) {

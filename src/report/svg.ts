@@ -30,7 +30,9 @@ export function barChart(title: string, bars: readonly Bar[], opts: { width?: nu
   const plotW = width - labelW - valueW - 10;
   const max = Math.max(1, ...bars.map((b) => b.value));
   const height = Math.max(1, bars.length) * row + 8;
-  const parts = [`<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}"><title>${escapeHtml(title)}</title>`];
+  const parts = [
+    `<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}"><title>${escapeHtml(title)}</title>`,
+  ];
   if (!bars.length) parts.push(`<text x="4" y="16" class="muted">no data</text>`);
   bars.forEach((b, i) => {
     const y = 4 + i * row;
@@ -55,7 +57,9 @@ export function columnChart(title: string, bars: readonly Bar[], opts: { width?:
   const n = Math.max(1, bars.length);
   const slot = width / n;
   const max = Math.max(1, ...bars.map((b) => b.value));
-  const parts = [`<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}"><title>${escapeHtml(title)}</title>`];
+  const parts = [
+    `<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}"><title>${escapeHtml(title)}</title>`,
+  ];
   parts.push(`<line x1="0" y1="${height - bottom}" x2="${width}" y2="${height - bottom}" stroke="#c8ccd2"/>`);
   bars.forEach((b, i) => {
     const h = Math.max(b.value > 0 ? 2 : 0, Math.round((b.value / max) * (height - bottom - top)));
@@ -90,7 +94,9 @@ export function stackedBar(title: string, parts: readonly Bar[], opts: { width?:
     lx += w;
   });
   const height = ly + 16;
-  const out = [`<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}"><title>${escapeHtml(title)}</title>`];
+  const out = [
+    `<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}"><title>${escapeHtml(title)}</title>`,
+  ];
   if (total === 0) out.push(`<rect x="0" y="4" width="${width}" height="20" rx="4" fill="#e5e7eb"/>`);
   let x = 0;
   parts.forEach((p, i) => {

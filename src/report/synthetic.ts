@@ -92,26 +92,56 @@ export function syntheticHistory(n: number, seed = 42, now = new Date("2026-11-2
       const at = requestedAt + (failed ? 3600_000 : 7200_000);
       const coded = i % 5 !== 0;
       request.closed = { at: iso(at), reason, ...(coded ? { code } : {}) };
-      commits.push(commit(at, commitMessage(`jit-access: ${failed ? "fail" : "reject"} ${id}`, reason, { "Request-Id": id, ...(coded ? { Rule: [code] } : {}) }), [{ status: "M", path: file }]));
+      commits.push(
+        commit(at, commitMessage(`jit-access: ${failed ? "fail" : "reject"} ${id}`, reason, { "Request-Id": id, ...(coded ? { Rule: [code] } : {}) }), [
+          { status: "M", path: file },
+        ]),
+      );
     } else if (roll > 0.12) {
       const mergedAt = requestedAt + Math.floor(r() * 6 * 3600_000);
       const grantedAt = mergedAt + 2000 + Math.floor(r() * 60_000);
       const expiresAt = mergedAt + hours * 3600_000;
       const mergeSha = hex(r);
       mergeDates.set(mergeSha, iso(mergedAt));
-      request.grant = { approved_by: ["approver1"], merge_commit: mergeSha, pr: i + 1, granted_at: iso(grantedAt), expires_at: iso(expiresAt), aws: { mode: "iam", resources: [`arn:aws:iam::123456789012:policy/jit-${id}`] } };
+      request.grant = {
+        approved_by: ["approver1"],
+        merge_commit: mergeSha,
+        pr: i + 1,
+        granted_at: iso(grantedAt),
+        expires_at: iso(expiresAt),
+        aws: { mode: "iam", resources: [`arn:aws:iam::123456789012:policy/jit-${id}`] },
+      };
       const risk = access.includes("permissions-management") ? "high" : access.includes("write") || access.includes("tagging") ? "medium" : "low";
-      commits.push(commit(grantedAt, commitMessage(`jit-access: grant ${id} until ${iso(expiresAt)}`, `Merged in ${mergeSha}; risk ${risk}.`, { "Request-Id": id, "Approved-By": ["approver1"], "Expires-At": iso(expiresAt), Risk: risk }), [{ status: "M", path: file }]));
+      commits.push(
+        commit(
+          grantedAt,
+          commitMessage(`jit-access: grant ${id} until ${iso(expiresAt)}`, `Merged in ${mergeSha}; risk ${risk}.`, {
+            "Request-Id": id,
+            "Approved-By": ["approver1"],
+            "Expires-At": iso(expiresAt),
+            Risk: risk,
+          }),
+          [{ status: "M", path: file }],
+        ),
+      );
       if (expiresAt > now.getTime()) status = "active";
       else if (r() < 0.2) {
         status = "revoked";
         const at = grantedAt + Math.floor(r() * (expiresAt - grantedAt));
         request.closed = { at: iso(at), reason: "done early", by: requester };
-        commits.push(commit(at, commitMessage(`jit-access: revoke ${id}`, `Revoked early by ${requester}: done early`, { "Request-Id": id, "Closed-By": requester }), [{ status: "M", path: file }]));
+        commits.push(
+          commit(at, commitMessage(`jit-access: revoke ${id}`, `Revoked early by ${requester}: done early`, { "Request-Id": id, "Closed-By": requester }), [
+            { status: "M", path: file },
+          ]),
+        );
       } else {
         status = "expired";
         request.closed = { at: iso(expiresAt + 300_000), reason: `expired at ${iso(expiresAt)}` };
-        commits.push(commit(expiresAt + 300_000, commitMessage(`jit-access: expire ${id}`, "The grant expired.", { "Request-Id": id, "Closed-By": "jit-access sweep" }), [{ status: "M", path: file }]));
+        commits.push(
+          commit(expiresAt + 300_000, commitMessage(`jit-access: expire ${id}`, "The grant expired.", { "Request-Id": id, "Closed-By": "jit-access sweep" }), [
+            { status: "M", path: file },
+          ]),
+        );
       }
     }
     if (status !== "proposed") request.status = status;
@@ -124,6 +154,9 @@ export function syntheticHistory(n: number, seed = 42, now = new Date("2026-11-2
 /** The commits as `git log -z --name-status --format=LOG_FORMAT` would print them. */
 export function toGitLogText(commits: readonly HistoryCommit[]): string {
   return commits
-    .map((c) => `\x1e${c.sha}\0${c.parents.join(" ")}\0${c.authorDate}\0${c.commitDate}\0${c.body}\n\0${c.files.map((f, i) => `${i === 0 ? "\n" : ""}${f.status}\0${f.path}\0`).join("")}`)
+    .map(
+      (c) =>
+        `\x1e${c.sha}\0${c.parents.join(" ")}\0${c.authorDate}\0${c.commitDate}\0${c.body}\n\0${c.files.map((f, i) => `${i === 0 ? "\n" : ""}${f.status}\0${f.path}\0`).join("")}`,
+    )
     .join("");
 }

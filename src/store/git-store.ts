@@ -145,7 +145,13 @@ export class GitRecordStore implements RecordStore {
 
   private resolvePath(path: string): string {
     const parts = path.split("/");
-    if (parts[0] !== REQUESTS_DIR || parts.length < 2 || parts.some((p) => p === "" || p === "." || p === "..") || path.includes("\\") || !path.endsWith(".yaml")) {
+    if (
+      parts[0] !== REQUESTS_DIR ||
+      parts.length < 2 ||
+      parts.some((p) => p === "" || p === "." || p === "..") ||
+      path.includes("\\") ||
+      !path.endsWith(".yaml")
+    ) {
       throw new Error(`${JSON.stringify(path)} is not a request file path under ${REQUESTS_DIR}/`);
     }
     return join(this.root, ...parts);
@@ -202,7 +208,10 @@ export class GitRecordStore implements RecordStore {
         break;
       } catch (e) {
         if (code(e) !== "EEXIST") throw e;
-        const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+        const age = await stat(lock).then(
+          (s) => Date.now() - s.mtimeMs,
+          () => 0,
+        );
         if (age > this.staleLockMs) {
           await rm(lock, { force: true });
           continue;

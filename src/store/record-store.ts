@@ -27,9 +27,7 @@ export interface RecordStore {
   write(path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult>;
 }
 
-export type Update =
-  | { kind: "write"; text: string; message: string }
-  | { kind: "skip"; reason: string };
+export type Update = { kind: "write"; text: string; message: string } | { kind: "skip"; reason: string };
 
 export type UpdateOutcome = { kind: "written"; result: WriteResult; attempts: number } | { kind: "skipped"; reason: string; attempts: number };
 

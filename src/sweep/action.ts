@@ -32,7 +32,8 @@ export async function runAction(env: Env = process.env, out: { write(s: string):
     const dryRun = bool(env, "dry-run");
     const concurrencyText = input(env, "concurrency");
     const concurrency = concurrencyText ? Number(concurrencyText) : DEFAULT_CONCURRENCY;
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new Error(`input concurrency must be a whole number from 1 to 64, not ${JSON.stringify(concurrencyText)}`);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+      throw new Error(`input concurrency must be a whole number from 1 to 64, not ${JSON.stringify(concurrencyText)}`);
     const token = input(env, "github-token");
     const configPath = input(env, "config-path");
     if (!token) throw new Error("input github-token is empty; pass the app's token from actions/create-github-app-token");

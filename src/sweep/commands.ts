@@ -24,13 +24,15 @@ export const SWEEP_USAGE = `  sweep [--dry-run] [--now ISO] [--concurrency N] [-
 export function parseNow(value: string | undefined): Date {
   if (value === undefined) return new Date();
   const now = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(now.getTime())) throw new UsageError(`--now ${JSON.stringify(value)} is not an ISO date-time such as 2026-11-27T09:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(now.getTime()))
+    throw new UsageError(`--now ${JSON.stringify(value)} is not an ISO date-time such as 2026-11-27T09:00:00Z`);
   return now;
 }
 
 export function parseConcurrency(value: string | undefined): number {
   if (value === undefined || value === "") return DEFAULT_CONCURRENCY;
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64) throw new UsageError(`--concurrency ${JSON.stringify(value)}: give a whole number from 1 to 64`);
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64)
+    throw new UsageError(`--concurrency ${JSON.stringify(value)}: give a whole number from 1 to 64`);
   return Number(value);
 }
 
@@ -75,7 +77,8 @@ export async function listCommand(args: string[], io: Io, env: Env = process.env
   });
   if (positionals.length) throw new UsageError(`list takes no arguments (got ${positionals.join(" ")})`);
   const status = values.status;
-  if (status !== undefined && !ALL_STATUSES.includes(status as RequestStatus)) throw new UsageError(`--status ${JSON.stringify(status)}: use one of ${ALL_STATUSES.join(", ")}`);
+  if (status !== undefined && !ALL_STATUSES.includes(status as RequestStatus))
+    throw new UsageError(`--status ${JSON.stringify(status)}: use one of ${ALL_STATUSES.join(", ")}`);
   const records = await open(io, env, values.config);
   if (typeof records === "number") return records;
   const parsed = parseRecords(await records.store.list(), records.config);
@@ -96,7 +99,10 @@ export async function listCommand(args: string[], io: Io, env: Env = process.env
   const errors = parsed.flatMap((r) => ("problems" in r ? [{ file: r.path, problems: r.problems }] : []));
   if (values.json) io.stdout.write(JSON.stringify({ requests: rows, errors }, null, 2) + "\n");
   else {
-    for (const row of rows) io.stdout.write(`${row.status.padEnd(8)} ${row.id}  ${row.requester} → ${row.account}${row.expires_at ? `  until ${row.expires_at}` : ""}  ${row.file}\n`);
+    for (const row of rows)
+      io.stdout.write(
+        `${row.status.padEnd(8)} ${row.id}  ${row.requester} → ${row.account}${row.expires_at ? `  until ${row.expires_at}` : ""}  ${row.file}\n`,
+      );
     for (const e of errors) io.stdout.write(`✗ ${e.file}\n${formatProblems(e.problems)}`);
     io.stdout.write(`${rows.length} request(s)${status ? ` ${status}` : ""}${errors.length ? `, ${errors.length} unreadable` : ""}\n`);
   }
@@ -111,7 +117,9 @@ export async function revokeCommand(args: string[], io: Io, env: Env = process.e
     options: { config: { type: "string" }, json: { type: "boolean", default: false }, reason: { type: "string" }, all: { type: "boolean", default: false } },
   });
   if (values.all ? positionals.length !== 0 : positionals.length !== 1) {
-    throw new UsageError("revoke takes exactly one request id, e.g. jit-access revoke 142-financial-reports --reason \"done early\", or --all (break-glass: every active grant)");
+    throw new UsageError(
+      'revoke takes exactly one request id, e.g. jit-access revoke 142-financial-reports --reason "done early", or --all (break-glass: every active grant)',
+    );
   }
   const reason = (values.reason ?? "").trim();
   if (!reason) throw new UsageError("revoke needs --reason TEXT (it goes into the record and the audit trail)");
@@ -143,35 +151,75 @@ export async function revokeCommand(args: string[], io: Io, env: Env = process.e
   if (values.json) io.stdout.write(JSON.stringify({ all: true, ok, revoked: results, drift, failures: swept.failures }, null, 2) + "\n");
   else {
     io.stdout.write(reportText(swept));
-    io.stdout.write(`${ok ? "✓" : "✗"} revoke --all: ${results.filter((r) => r.ok).length} of ${results.length} active grants revoked; ${drift.length} resources without a record handled\n`);
+    io.stdout.write(
+      `${ok ? "✓" : "✗"} revoke --all: ${results.filter((r) => r.ok).length} of ${results.length} active grants revoked; ${drift.length} resources without a record handled\n`,
+    );
   }
   return ok ? 0 : 1;
 }
 
 export type Parsed = ReturnType<typeof parseRecords>;
 
-export async function revokeOne(records: Records, parsed: Parsed, id: string, reason: string, who: string, login: string | undefined): Promise<{ ok: boolean; fields: Record<string, unknown>; text: string }> {
+export async function revokeOne(
+  records: Records,
+  parsed: Parsed,
+  id: string,
+  reason: string,
+  who: string,
+  login: string | undefined,
+): Promise<{ ok: boolean; fields: Record<string, unknown>; text: string }> {
   const say = (ok: boolean, fields: Record<string, unknown>, text: string) => ({ ok, fields, text });
   const found = parsed.find((r) => ("request" in r ? r.request.id === id : "problems" in r && r.id === id));
   if (!found) return say(false, { error: "not found" }, `there is no request ${id}`);
   if ("summary" in found) throw new Error("parseRecords summarized without now"); // cannot happen
-  if ("problems" in found) return say(false, { error: "unreadable", file: found.path, problems: found.problems }, `refusing to revoke ${id}: ${found.path} cannot be read, so nothing was removed:\n${formatProblems(found.problems)}`);
+  if ("problems" in found)
+    return say(
+      false,
+      { error: "unreadable", file: found.path, problems: found.problems },
+      `refusing to revoke ${id}: ${found.path} cannot be read, so nothing was removed:\n${formatProblems(found.problems)}`,
+    );
   const request = found.request;
-  if (request.status !== "active" || !request.grant) return say(false, { error: `not active`, status: request.status ?? "proposed" }, `${id} is ${request.status ?? "proposed"}, not active; nothing to revoke`);
+  if (request.status !== "active" || !request.grant)
+    return say(false, { error: `not active`, status: request.status ?? "proposed" }, `${id} is ${request.status ?? "proposed"}, not active; nothing to revoke`);
 
   const r = await closeGrant(
-    { store: records.store, config: records.config, grants: records.grants(), ...(records.notifier ? { github: records.notifier } : {}), ...(records.alerts ? { alerts: records.alerts } : {}), ...(records.activity ? { activity: records.activity } : {}) },
+    {
+      store: records.store,
+      config: records.config,
+      grants: records.grants(),
+      ...(records.notifier ? { github: records.notifier } : {}),
+      ...(records.alerts ? { alerts: records.alerts } : {}),
+      ...(records.activity ? { activity: records.activity } : {}),
+    },
     { kind: "revoked", file: found.path, id, at: new Date(), reason, ...(login ? { by: login } : {}), closedBy: who },
   );
   switch (r.kind) {
     case "refused":
-      return say(false, { error: "refused", code: r.problem.code, message: r.problem.message }, `${r.problem.message}. The record stays active; running the command again will not change this.`);
+      return say(
+        false,
+        { error: "refused", code: r.problem.code, message: r.problem.message },
+        `${r.problem.message}. The record stays active; running the command again will not change this.`,
+      );
     case "failed":
-      if (r.step === "revoke") return say(false, { error: "revoke failed", code: r.problem.code, message: r.problem.message }, `revoking ${id} in AWS failed: ${r.problem.message}. The record stays active; run the command again (the sweep also retries at expiry).`);
-      return say(false, { error: `${r.step} failed`, code: r.problem.code, message: r.problem.message, removed: r.removed }, `${id}: ${r.step} failed: ${r.problem.message}${r.removed.length ? ` (AWS access removed: ${r.removed.join(", ")})` : ""}`);
+      if (r.step === "revoke")
+        return say(
+          false,
+          { error: "revoke failed", code: r.problem.code, message: r.problem.message },
+          `revoking ${id} in AWS failed: ${r.problem.message}. The record stays active; run the command again (the sweep also retries at expiry).`,
+        );
+      return say(
+        false,
+        { error: `${r.step} failed`, code: r.problem.code, message: r.problem.message, removed: r.removed },
+        `${id}: ${r.step} failed: ${r.problem.message}${r.removed.length ? ` (AWS access removed: ${r.removed.join(", ")})` : ""}`,
+      );
     case "skipped":
-      if (r.problem.code !== "record.conflict") return say(false, { error: "not active", code: r.problem.code, message: r.problem.message }, `${id}: nothing revoked: ${r.problem.message}`);
-      return say(false, { error: "not recorded", code: r.problem.code, message: r.problem.message, removed: r.removed }, `${id}: AWS access removed (${r.removed.join(", ") || "nothing was left"}), but not recorded: ${r.problem.message}`);
+      if (r.problem.code !== "record.conflict")
+        return say(false, { error: "not active", code: r.problem.code, message: r.problem.message }, `${id}: nothing revoked: ${r.problem.message}`);
+      return say(
+        false,
+        { error: "not recorded", code: r.problem.code, message: r.problem.message, removed: r.removed },
+        `${id}: AWS access removed (${r.removed.join(", ") || "nothing was left"}), but not recorded: ${r.problem.message}`,
+      );
     case "closed": {
       const notified = r.githubError;
       return say(

@@ -68,7 +68,8 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
     const store = new GitHubRecordStore(octokit, { owner, repo, branch });
     const path = opts.configPath ?? CONFIG_PATH;
     const file = await store.read(path);
-    if (!file && opts.configPath) return { ok: false, file: path, problems: [{ code: "cli.config-missing", path: "", message: `${path} does not exist in ${owner}/${repo}@${branch}` }] };
+    if (!file && opts.configPath)
+      return { ok: false, file: path, problems: [{ code: "cli.config-missing", path: "", message: `${path} does not exist in ${owner}/${repo}@${branch}` }] };
     const parsed = parseConfig(file?.text);
     if (!parsed.ok) return { ok: false, file: path, problems: parsed.problems };
     const notifier = new GitHubNotifier(octokit, { owner, repo, defaultBranch: branch });
@@ -93,7 +94,19 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
   if (!loaded.ok) return { ok: false, file: loaded.file, problems: loaded.problems };
   const store = new GitRecordStore(root);
   // A local checkout has no place to remember reminders, so it sends none; expiries are still told.
-  return { ok: true, records: { kind: "git", where: root, store, config: loaded.config, alerts: createNotifier(loaded.config, opts.env), uncommitted: () => store.uncommitted(), grants: grantsFor(loaded.config), ...activityOf(loaded.config, store) } };
+  return {
+    ok: true,
+    records: {
+      kind: "git",
+      where: root,
+      store,
+      config: loaded.config,
+      alerts: createNotifier(loaded.config, opts.env),
+      uncommitted: () => store.uncommitted(),
+      grants: grantsFor(loaded.config),
+      ...activityOf(loaded.config, store),
+    },
+  };
 }
 
 /**

@@ -74,12 +74,26 @@ export async function executeSweep(plan: SweepPlan, deps: ExecuteDeps): Promise<
   const dueResults = await runPool(plan.due, concurrency, async (d): Promise<DueOutcome> => {
     const outcome: DueOutcome = { id: d.id, file: d.file, result: "failed", removed: [], notified: false };
     const r = await closeGrant(
-      { store: deps.store, config: deps.config, grants: deps.grants, ...(deps.notifier ? { github: deps.notifier } : {}), ...(deps.alerts ? { alerts: deps.alerts } : {}), ...(deps.activity ? { activity: deps.activity } : {}) },
+      {
+        store: deps.store,
+        config: deps.config,
+        grants: deps.grants,
+        ...(deps.notifier ? { github: deps.notifier } : {}),
+        ...(deps.alerts ? { alerts: deps.alerts } : {}),
+        ...(deps.activity ? { activity: deps.activity } : {}),
+      },
       { kind: "expired", file: d.file, id: d.id, at: now, reason: `expired at ${d.expires_at}`, closedBy: SWEEPER },
     );
     switch (r.kind) {
       case "closed":
-        return { ...outcome, result: "expired", removed: r.removed, commit: r.commit, notified: r.told, ...(r.githubError !== undefined ? { step: "notify" as const, message: r.githubError } : {}) };
+        return {
+          ...outcome,
+          result: "expired",
+          removed: r.removed,
+          commit: r.commit,
+          notified: r.told,
+          ...(r.githubError !== undefined ? { step: "notify" as const, message: r.githubError } : {}),
+        };
       case "skipped":
         return { ...outcome, result: "skipped", removed: r.removed, message: r.problem.message };
       case "refused":
@@ -99,10 +113,16 @@ export async function executeSweep(plan: SweepPlan, deps: ExecuteDeps): Promise<
   });
 
   // runPool catches, and the tasks above catch too: every slot is { ok: true }.
-  const due = dueResults.map((r, i) => (r.ok ? r.value : { id: plan.due[i]?.id ?? "?", file: plan.due[i]?.file ?? "?", result: "failed" as const, removed: [], notified: false, message: errorText(r.error) }));
+  const due = dueResults.map((r, i) =>
+    r.ok
+      ? r.value
+      : { id: plan.due[i]?.id ?? "?", file: plan.due[i]?.file ?? "?", result: "failed" as const, removed: [], notified: false, message: errorText(r.error) },
+  );
   const drift = driftResults.map((r, i) => {
     const d = plan.drift?.[i];
-    return r.ok ? r.value : { requestId: d?.requestId ?? "?", reason: d?.reason ?? ("no-record" as const), result: "failed" as const, removed: [], message: errorText(r.error) };
+    return r.ok
+      ? r.value
+      : { requestId: d?.requestId ?? "?", reason: d?.reason ?? ("no-record" as const), result: "failed" as const, removed: [], message: errorText(r.error) };
   });
   const failures = due.filter((o) => o.step !== undefined).length + drift.filter((o) => o.result === "failed").length;
   return { due, drift, failures };

@@ -196,7 +196,13 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
     if (status !== "active" || !r.grant) continue;
     const expiresMs = Date.parse(r.grant.expires_at);
     if (Number.isNaN(expiresMs)) {
-      errors.push({ file: rec.path, id: r.id, problems: [{ code: "record.expiry-invalid", path: "grant.expires_at", message: `grant.expires_at ${JSON.stringify(r.grant.expires_at)} is not a timestamp` }] });
+      errors.push({
+        file: rec.path,
+        id: r.id,
+        problems: [
+          { code: "record.expiry-invalid", path: "grant.expires_at", message: `grant.expires_at ${JSON.stringify(r.grant.expires_at)} is not a timestamp` },
+        ],
+      });
       continue;
     }
     if (expiresMs > nowMs) {
@@ -206,10 +212,15 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
     try {
       due.push({ id: r.id, file: rec.path, expires_at: r.grant.expires_at, request: r, target: revokeTargetOf(r.id, r.grant.aws ?? {}, mode) });
     } catch (e) {
-      errors.push({ file: rec.path, id: r.id, problems: [{ code: "record.aws-invalid", path: "grant.aws", message: e instanceof Error ? e.message : String(e) }] });
+      errors.push({
+        file: rec.path,
+        id: r.id,
+        problems: [{ code: "record.aws-invalid", path: "grant.aws", message: e instanceof Error ? e.message : String(e) }],
+      });
     }
   }
-  const byExpiry = (a: { expires_at: string; id: string }, b: { expires_at: string; id: string }) => a.expires_at.localeCompare(b.expires_at) || a.id.localeCompare(b.id);
+  const byExpiry = (a: { expires_at: string; id: string }, b: { expires_at: string; id: string }) =>
+    a.expires_at.localeCompare(b.expires_at) || a.id.localeCompare(b.id);
   due.sort(byExpiry);
   active.sort(byExpiry);
   errors.sort((a, b) => a.file.localeCompare(b.file));
@@ -239,12 +250,17 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
     let reason: DriftReason | undefined;
     if (tagPassed) reason = "expiry-tag-passed";
     else if (!record) reason = "no-record";
-    else if (record.status === "proposed") plan.pending.push(id); // a grant in flight: its record follows
+    else if (record.status === "proposed")
+      plan.pending.push(id); // a grant in flight: its record follows
     else if (record.status !== "active" && record.status !== "unreadable") reason = "not-active";
     if (!reason) continue;
     const accountId = resources.flatMap((r) => r.accountIds)[0] ?? record?.account ?? opts.fallbackAccountId;
     if (!accountId) {
-      for (const resource of resources) plan.unattributed.push({ resource, message: `${resource.kind} ${resource.arn} (request ${id}) does not say which account it belongs to; remove it by hand` });
+      for (const resource of resources)
+        plan.unattributed.push({
+          resource,
+          message: `${resource.kind} ${resource.arn} (request ${id}) does not say which account it belongs to; remove it by hand`,
+        });
       continue;
     }
     const arns = resources.filter((r) => r.kind !== "schedule").map((r) => r.arn);
@@ -285,7 +301,8 @@ function ownerOf(res: ManagedResource): { ok: true; id: string } | { ok: false; 
   const id = res.requestId;
   if (!id) return { ok: false, message: `${res.kind} ${res.arn} carries no jit-access:request tag; ${leave}` };
   const expected = res.kind === "iam-policy" ? iamPolicyName(id) : permissionSetName(id);
-  if (!ID.test(id) || res.name !== expected) return { ok: false, message: `${res.kind} ${res.arn} is tagged for request ${JSON.stringify(id)} but is not named ${expected}; ${leave}` };
+  if (!ID.test(id) || res.name !== expected)
+    return { ok: false, message: `${res.kind} ${res.arn} is tagged for request ${JSON.stringify(id)} but is not named ${expected}; ${leave}` };
   return { ok: true, id };
 }
 

@@ -65,15 +65,28 @@ export async function runSweep(env: SweepEnv, opts: SweepOptions): Promise<Sweep
   const records = parseRecords(files, env.config, { now: opts.now });
   if (env.uncommitted) {
     for (const f of await env.uncommitted()) {
-      warnings.push(`${f} has uncommitted changes; the sweep reads the working tree — commit them, or restore the file with git checkout if a sweep was interrupted while writing it`);
+      warnings.push(
+        `${f} has uncommitted changes; the sweep reads the working tree — commit them, or restore the file with git checkout if a sweep was interrupted while writing it`,
+      );
     }
   }
   const first = Object.values(env.config.aws.accounts)[0];
-  const plan = planSweep(records, managed, opts.now, { mode: env.config.aws.mode, ...(first !== undefined ? { fallbackAccountId: accountEntry(first).id } : {}) });
+  const plan = planSweep(records, managed, opts.now, {
+    mode: env.config.aws.mode,
+    ...(first !== undefined ? { fallbackAccountId: accountEntry(first).id } : {}),
+  });
   for (const u of plan.unattributed) warnings.push(u.message);
   let outcome: SweepOutcome | undefined;
   if (!opts.dryRun && (plan.due.length || plan.drift?.length)) {
-    outcome = await executeSweep(plan, { store: env.store, config: env.config, grants: env.grants(), concurrency: opts.concurrency, ...(env.notifier ? { notifier: env.notifier } : {}), ...(env.alerts ? { alerts: env.alerts } : {}), ...(env.activity ? { activity: env.activity } : {}) });
+    outcome = await executeSweep(plan, {
+      store: env.store,
+      config: env.config,
+      grants: env.grants(),
+      concurrency: opts.concurrency,
+      ...(env.notifier ? { notifier: env.notifier } : {}),
+      ...(env.alerts ? { alerts: env.alerts } : {}),
+      ...(env.activity ? { activity: env.activity } : {}),
+    });
   } else if (!opts.dryRun) outcome = { due: [], drift: [], failures: 0 };
   if (!opts.dryRun && env.alerts && env.remindOnce) await remind(env, plan, opts.now, warnings);
   const ok = failures.length === 0 && plan.errors.length === 0 && (outcome?.failures ?? 0) === 0;
@@ -121,11 +134,29 @@ export function reportJson(report: SweepReport): Record<string, unknown> {
     now: plan.now,
     due: (outcome?.due ?? []).map((o) => {
       const d = plan.due.find((x) => x.id === o.id && x.file === o.file);
-      return { id: o.id, expires_at: d?.expires_at, file: o.file, result: o.result, removed: o.removed, commit: o.commit ?? null, notified: o.notified, ...(o.step ? { failed_step: o.step } : {}), ...(o.message ? { message: o.message } : {}) };
+      return {
+        id: o.id,
+        expires_at: d?.expires_at,
+        file: o.file,
+        result: o.result,
+        removed: o.removed,
+        commit: o.commit ?? null,
+        notified: o.notified,
+        ...(o.step ? { failed_step: o.step } : {}),
+        ...(o.message ? { message: o.message } : {}),
+      };
     }),
     active: plan.active.length,
     errors: plan.errors.map((e) => ({ file: e.file, problems: e.problems })),
-    drift: plan.drift ? (outcome?.drift ?? []).map((o) => ({ request_id: o.requestId, reason: o.reason, result: o.result, removed: o.removed, ...(o.message ? { message: o.message } : {}) })) : null,
+    drift: plan.drift
+      ? (outcome?.drift ?? []).map((o) => ({
+          request_id: o.requestId,
+          reason: o.reason,
+          result: o.result,
+          removed: o.removed,
+          ...(o.message ? { message: o.message } : {}),
+        }))
+      : null,
     failures: report.failures,
     warnings: report.warnings,
     ok: report.ok,
@@ -133,7 +164,13 @@ export function reportJson(report: SweepReport): Record<string, unknown> {
 }
 
 function driftJson(d: NonNullable<SweepPlan["drift"]>[number]): Record<string, unknown> {
-  return { request_id: d.requestId, reason: d.reason, ...(d.status ? { status: d.status } : {}), account_id: d.target.accountId, resources: d.resources.map((r) => ({ kind: r.kind, arn: r.arn, ...(r.expiresAt ? { expires_at: r.expiresAt } : {}) })) };
+  return {
+    request_id: d.requestId,
+    reason: d.reason,
+    ...(d.status ? { status: d.status } : {}),
+    account_id: d.target.accountId,
+    resources: d.resources.map((r) => ({ kind: r.kind, arn: r.arn, ...(r.expiresAt ? { expires_at: r.expiresAt } : {}) })),
+  };
 }
 
 /** Human lines, one per decision. */
@@ -141,17 +178,29 @@ export function reportText(report: SweepReport): string {
   const { plan, outcome } = report;
   const out: string[] = [];
   const verb = report.dryRun ? "would expire" : "expire";
-  out.push(`Sweep at ${plan.now}${report.dryRun ? " (dry run: nothing changed)" : ""}: ${plan.due.length} due, ${plan.active.length} active, ${plan.errors.length} unreadable${plan.drift ? `, ${plan.drift.length} drift` : ", reconcile skipped"}.`);
+  out.push(
+    `Sweep at ${plan.now}${report.dryRun ? " (dry run: nothing changed)" : ""}: ${plan.due.length} due, ${plan.active.length} active, ${plan.errors.length} unreadable${plan.drift ? `, ${plan.drift.length} drift` : ", reconcile skipped"}.`,
+  );
   if (report.dryRun) {
     for (const d of plan.due) out.push(`  ${verb} ${d.id} (expired at ${d.expires_at}) — ${d.file}`);
-    for (const d of plan.drift ?? []) out.push(`  would remove drift of ${d.requestId} (${reasonText(d.reason, d.status)}): ${d.resources.map((r) => r.arn).join(", ")}`);
+    for (const d of plan.drift ?? [])
+      out.push(`  would remove drift of ${d.requestId} (${reasonText(d.reason, d.status)}): ${d.resources.map((r) => r.arn).join(", ")}`);
   } else {
     for (const o of outcome?.due ?? []) {
-      const what = o.result === "expired" ? `✓ expired ${o.id}${o.removed.length ? `; removed ${o.removed.join(", ")}` : "; nothing was left in AWS"}` : o.result === "skipped" ? `- skipped ${o.id}: ${o.message ?? ""}` : `✗ ${o.id}: ${o.step} failed: ${o.message ?? ""}`;
+      const what =
+        o.result === "expired"
+          ? `✓ expired ${o.id}${o.removed.length ? `; removed ${o.removed.join(", ")}` : "; nothing was left in AWS"}`
+          : o.result === "skipped"
+            ? `- skipped ${o.id}: ${o.message ?? ""}`
+            : `✗ ${o.id}: ${o.step} failed: ${o.message ?? ""}`;
       out.push(`  ${what}${o.result === "expired" && o.step === "notify" ? ` (GitHub not updated: ${o.message ?? ""})` : ""}`);
     }
     for (const o of outcome?.drift ?? []) {
-      out.push(o.result === "removed" ? `  ✓ drift of ${o.requestId} (${reasonText(o.reason)}): removed ${o.removed.join(", ") || "nothing (already gone)"}` : `  ✗ drift of ${o.requestId}: ${o.message ?? ""}`);
+      out.push(
+        o.result === "removed"
+          ? `  ✓ drift of ${o.requestId} (${reasonText(o.reason)}): removed ${o.removed.join(", ") || "nothing (already gone)"}`
+          : `  ✗ drift of ${o.requestId}: ${o.message ?? ""}`,
+      );
     }
   }
   for (const p of plan.pending) out.push(`  · ${p}: grant in progress (record still proposed); left alone`);
@@ -166,7 +215,12 @@ export function reportText(report: SweepReport): string {
 export function reportMarkdown(report: SweepReport): string {
   const { plan, outcome } = report;
   const md = (s: string) => s.replace(/[|`<>]/g, (c) => `\\${c}`);
-  const lines = [`### jit-access expiry sweep${report.dryRun ? " (dry run)" : ""}`, "", `At ${plan.now}: **${plan.due.length}** due, **${plan.active.length}** active, **${plan.errors.length}** unreadable, ${plan.drift ? `**${plan.drift.length}** drift` : "reconcile skipped"}.`, ""];
+  const lines = [
+    `### jit-access expiry sweep${report.dryRun ? " (dry run)" : ""}`,
+    "",
+    `At ${plan.now}: **${plan.due.length}** due, **${plan.active.length}** active, **${plan.errors.length}** unreadable, ${plan.drift ? `**${plan.drift.length}** drift` : "reconcile skipped"}.`,
+    "",
+  ];
   if (plan.due.length) {
     lines.push("| request | expired at | result |", "|---|---|---|");
     for (const d of plan.due) {
@@ -175,8 +229,11 @@ export function reportMarkdown(report: SweepReport): string {
     }
     lines.push("");
   }
-  for (const d of outcome?.drift ?? []) lines.push(`- drift ${md(d.requestId)} (${reasonText(d.reason)}): ${d.result}${d.message ? ` — ${md(d.message)}` : ""}`);
-  if (report.dryRun) for (const d of plan.drift ?? []) lines.push(`- drift ${md(d.requestId)} (${reasonText(d.reason, d.status)}): would remove ${d.resources.length} resource(s)`);
+  for (const d of outcome?.drift ?? [])
+    lines.push(`- drift ${md(d.requestId)} (${reasonText(d.reason)}): ${d.result}${d.message ? ` — ${md(d.message)}` : ""}`);
+  if (report.dryRun)
+    for (const d of plan.drift ?? [])
+      lines.push(`- drift ${md(d.requestId)} (${reasonText(d.reason, d.status)}): would remove ${d.resources.length} resource(s)`);
   for (const e of plan.errors) lines.push(`- ✗ cannot read \`${md(e.file)}\`: ${md(e.problems.map((p) => p.message).join("; "))}`);
   for (const f of report.failures) lines.push(`- ✗ ${md(f)}`);
   for (const w of report.warnings) lines.push(`- ⚠️ ${md(w)}`);

@@ -31,7 +31,16 @@ async function main(): Promise<number> {
   const png = join(out, "report.png");
   writeFileSync(html, renderHtml(report));
   const url = pathToFileURL(html).href;
-  const common = ["--headless", "--disable-gpu", "--no-sandbox", "--no-first-run", "--disable-extensions", "--window-size=1200,2000", "--enable-logging=stderr", "--v=0"];
+  const common = [
+    "--headless",
+    "--disable-gpu",
+    "--no-sandbox",
+    "--no-first-run",
+    "--disable-extensions",
+    "--window-size=1200,2000",
+    "--enable-logging=stderr",
+    "--v=0",
+  ];
   const failures: string[] = [];
 
   const shot = await run(chromium, [...common, `--screenshot=${png}`, url], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });

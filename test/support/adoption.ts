@@ -11,13 +11,19 @@ import { runCli } from "./cli.js";
 import { approveAndMerge, jitAttachments, sweepVia } from "./scenario.js";
 import type { WebhookEvent } from "./webhooks.js";
 
-const SCHEDULER_TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+const SCHEDULER_TRUST = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole" }],
+});
 
 /** Step 6: the `installation` event GitHub sends when the app is installed on the access repository. */
 export function installationCreated(h: Harness): WebhookEvent {
   const repo = h.github.repo(REPO);
   const list = [{ id: repo.id, node_id: `R_${repo.id}`, name: repo.name, full_name: REPO, private: repo.private }];
-  return { name: "installation", payload: { action: "created", installation: h.github.installationJson(), repositories: list, sender: h.github.userJson("acme-admin") } };
+  return {
+    name: "installation",
+    payload: { action: "created", installation: h.github.installationJson(), repositories: list, sender: h.github.userJson("acme-admin") },
+  };
 }
 
 /** Step 8: branch protection on main requiring a code-owner review and dismissing stale approvals. */
@@ -25,7 +31,12 @@ export function protectDefaultBranch(h: Harness): void {
   const base = `https://api.github.com/repos/${REPO}/branches/main/protection`;
   h.github.branchProtection.set(`${REPO}#main`.toLowerCase(), {
     url: base,
-    required_pull_request_reviews: { url: `${base}/required_pull_request_reviews`, dismiss_stale_reviews: true, require_code_owner_reviews: true, required_approving_review_count: 1 },
+    required_pull_request_reviews: {
+      url: `${base}/required_pull_request_reviews`,
+      dismiss_stale_reviews: true,
+      require_code_owner_reviews: true,
+      required_approving_review_count: 1,
+    },
   });
 }
 
@@ -41,7 +52,10 @@ export async function runDoctor(h: Harness): Promise<{ code: number; checks: Che
   let out = "";
   const io = { stdout: { write: (x: string) => (out += x) }, stderr: { write: () => true }, cwd: process.cwd() };
   const settings = h.aws.clientSettings;
-  const code = await doctorCommand(["--repo", REPO, "--json"], io, { env: { GITHUB_TOKEN: h.github.tokenFor("acme-admin"), GITHUB_API_URL: h.github.url }, awsSettings: () => settings });
+  const code = await doctorCommand(["--repo", REPO, "--json"], io, {
+    env: { GITHUB_TOKEN: h.github.tokenFor("acme-admin"), GITHUB_API_URL: h.github.url },
+    awsSettings: () => settings,
+  });
   return { code, checks: (JSON.parse(out) as { checks: CheckResult[] }).checks };
 }
 

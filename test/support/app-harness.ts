@@ -44,7 +44,16 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { /** Look up revoked grants' CloudTrail activity (fake LookupEvents). */ activity?: boolean; config?: string; files?: Record<string, string>; notifierFor?: (config: Config) => Notifier; conformance?: boolean; /** The account the app is installed on (default: the fake's "jit-org"). */ appOwner?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: {
+    /** Look up revoked grants' CloudTrail activity (fake LookupEvents). */ activity?: boolean;
+    config?: string;
+    files?: Record<string, string>;
+    notifierFor?: (config: Config) => Notifier;
+    conformance?: boolean;
+    /** The account the app is installed on (default: the fake's "jit-org"). */ appOwner?: string;
+  } = {},
+): Promise<Harness> {
   const clock = { now: new Date("2026-11-27T08:00:00Z") };
   const github = await startFakeGitHub({ now: () => clock.now.getTime(), ...(opts.appOwner ? { app: { owner: opts.appOwner } } : {}) });
   github.createRepo({
@@ -65,9 +74,16 @@ export async function startHarness(opts: { /** Look up revoked grants' CloudTrai
   const conformance = opts.conformance === false ? undefined : new ConformanceChecker();
   const Base = conformance ? ProbotOctokit.plugin(conformance.plugin) : ProbotOctokit;
   const Octokit = Base.defaults((o: { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } }));
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  });
   const probot = new Probot({ appId: github.app.id, privateKey, secret: SECRET, baseUrl: github.url, Octokit, logLevel: "fatal" });
-  const app = jitAccess({ grantsFor: (config) => fakeGrants(aws, config, { now: () => clock.now }), now: () => clock.now, drafter: async (request) => ({ request, warnings: [] }),
+  const app = jitAccess({
+    grantsFor: (config) => fakeGrants(aws, config, { now: () => clock.now }),
+    now: () => clock.now,
+    drafter: async (request) => ({ request, warnings: [] }),
     // A revoke's CloudTrail activity, against the fake's LookupEvents, only where a test asks for it.
     activityFor: opts.activity ? (config) => activityLookups(config, aws.clientSettings, { now: () => clock.now }) : null,
     notifierFor: opts.notifierFor ?? (() => ({ channels: [], notify: async () => undefined })),
@@ -103,7 +119,9 @@ export async function startHarness(opts: { /** Look up revoked grants' CloudTrai
 }
 
 /** The rendered issue-form body GitHub produces for an access request. */
-export function issueBody(f: Partial<Record<"account" | "service" | "resources" | "access" | "actions" | "duration" | "reason" | "description", string>> = {}): string {
+export function issueBody(
+  f: Partial<Record<"account" | "service" | "resources" | "access" | "actions" | "duration" | "reason" | "description", string>> = {},
+): string {
   const levels = (f.access ?? "read,list").split(",");
   const box = (l: string) => `- [${levels.includes(l) ? "X" : " "}] ${l}`;
   return [
@@ -125,7 +143,5 @@ export function attachedTo(aws: FakeAws, user: string, account = HOME): string[]
 
 /** Every pull request of the repository, with its head branch. */
 export function pulls(github: FakeGitHub): Array<{ number: number; head: string; body: string | null; state: string }> {
-  return [...github.repo(REPO).issues.values()]
-    .filter((i) => i.pull)
-    .map((i) => ({ number: i.number, head: i.pull!.headRef, body: i.body, state: i.state }));
+  return [...github.repo(REPO).issues.values()].filter((i) => i.pull).map((i) => ({ number: i.number, head: i.pull!.headRef, body: i.body, state: i.state }));
 }

@@ -76,7 +76,12 @@ export function resolveTemplate(template: Obj, params: Record<string, string> = 
     if (raw === undefined) throw new Error(`parameter ${name} has no default; pass it`);
     value.set(name, String(p.Type).startsWith("CommaDelimitedList") || String(p.Type).startsWith("List<") ? raw.split(",").map((v) => v.trim()) : raw);
   }
-  value.set("AWS::Partition", partition).set("AWS::AccountId", accountId).set("AWS::Region", region).set("AWS::StackName", "jit").set("AWS::URLSuffix", "amazonaws.com");
+  value
+    .set("AWS::Partition", partition)
+    .set("AWS::AccountId", accountId)
+    .set("AWS::Region", region)
+    .set("AWS::StackName", "jit")
+    .set("AWS::URLSuffix", "amazonaws.com");
   const resourceRef = (name: string, attr = "Arn") => {
     const r = resources[name];
     if (!r) throw new Error(`no resource ${name}`);

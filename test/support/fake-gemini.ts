@@ -108,5 +108,8 @@ export async function startFakeGemini(): Promise<FakeGemini> {
 /** The text of the user turn the SDK sent (the prompt), or "" if the body has another shape. */
 export function promptText(req: RecordedRequest): string {
   const body = req.json as { contents?: Array<{ parts?: Array<{ text?: string }> }> } | undefined;
-  return (body?.contents ?? []).flatMap((c) => c.parts ?? []).map((p) => p.text ?? "").join("");
+  return (body?.contents ?? [])
+    .flatMap((c) => c.parts ?? [])
+    .map((p) => p.text ?? "")
+    .join("");
 }

@@ -58,7 +58,9 @@ export function createGitRepo(prefix = "jit-sweep-"): GitRepo {
 /** Users u1..un (iam_user) besides alice/bob/carol, so many grants stay under IAM's 10-per-user quota. */
 export function sweepConfigYaml(mode: "iam" | "identity-center" = "iam", users = 0): string {
   const principals: Record<string, unknown> =
-    mode === "iam" ? { alice: { iam_user: "alice" }, bob: { iam_role: "bob-role" }, carol: { iam_user: "carol" } } : { alice: { sso_user: "alice@example.com" }, bob: { sso_user: "bob@example.com" } };
+    mode === "iam"
+      ? { alice: { iam_user: "alice" }, bob: { iam_role: "bob-role" }, carol: { iam_user: "carol" } }
+      : { alice: { sso_user: "alice@example.com" }, bob: { sso_user: "bob@example.com" } };
   for (let i = 1; i <= users; i++) principals[`u${i}`] = mode === "iam" ? { iam_user: `u${i}` } : { sso_user: `u${i}@example.com` };
   return yaml.dump({
     aws: {
@@ -66,7 +68,9 @@ export function sweepConfigYaml(mode: "iam" | "identity-center" = "iam", users =
       region: "us-east-1",
       accounts: { prod: HOME, other: { id: OTHER, role_arn: CROSS_ROLE } },
       scheduler_role_arn: SCHEDULER_ROLE,
-      ...(mode === "identity-center" ? { identity_center: { instance_arn: "arn:aws:sso:::instance/ssoins-1111111111111111", identity_store_id: "d-1111111111" } } : {}),
+      ...(mode === "identity-center"
+        ? { identity_center: { instance_arn: "arn:aws:sso:::instance/ssoins-1111111111111111", identity_store_id: "d-1111111111" } }
+        : {}),
     },
     principals,
   });
@@ -90,7 +94,11 @@ export interface Seeded {
 }
 
 /** Grants in AWS (the fake) and writes the active record; the caller commits. */
-export async function seedActive(repo: GitRepo, grants: Grants, args: { id: string; requester?: string; expiresAt: string; grantedAt?: string; pr?: number; account?: string }): Promise<Seeded> {
+export async function seedActive(
+  repo: GitRepo,
+  grants: Grants,
+  args: { id: string; requester?: string; expiresAt: string; grantedAt?: string; pr?: number; account?: string },
+): Promise<Seeded> {
   const request = testRequest({ id: args.id, requester: args.requester ?? "alice", account: args.account ?? "prod", policy: testPolicy(`bucket-${args.id}`) });
   const result = await grants.grant(request, request.policy!, args.expiresAt);
   const active: AccessRequest = {

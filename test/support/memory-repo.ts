@@ -15,7 +15,10 @@ export interface MemoryCommit {
   message: string;
 }
 
-export const blobSha = (text: string) => createHash("sha1").update(`blob ${Buffer.byteLength(text)}\0${text}`).digest("hex");
+export const blobSha = (text: string) =>
+  createHash("sha1")
+    .update(`blob ${Buffer.byteLength(text)}\0${text}`)
+    .digest("hex");
 /** Yields to other promises, so concurrent callers interleave as they do against a server. */
 const tick = () => new Promise<void>((r) => setImmediate(r));
 

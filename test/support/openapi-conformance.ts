@@ -87,7 +87,9 @@ function buildIndex(): IndexEntry[] {
     for (const method of METHODS) {
       const op = item[method];
       if (!op) continue;
-      const params = [...((item.parameters as unknown as Json[]) ?? []), ...((op.parameters as Json[]) ?? [])].map((p) => resolveRef(p) as unknown as Parameter & { "x-multi-segment"?: boolean });
+      const params = [...((item.parameters as unknown as Json[]) ?? []), ...((op.parameters as Json[]) ?? [])].map(
+        (p) => resolveRef(p) as unknown as Parameter & { "x-multi-segment"?: boolean },
+      );
       const multi = params.filter((p) => p.in === "path" && p["x-multi-segment"]).map((p) => p.name);
       // Git refs ("heads/main") span segments too, though the description does not mark them.
       if (/\/git\/(ref|refs|matching-refs)\/\{ref\}$/.test(template)) multi.push("ref");
@@ -121,7 +123,10 @@ function toJsonSchema(node: unknown, used: Set<string>): unknown {
       out.$ref = v;
       continue;
     }
-    out[k] = k === "properties" || k === "patternProperties" ? Object.fromEntries(Object.entries(v as Json).map(([p, s]) => [p, toJsonSchema(s, used)])) : toJsonSchema(v, used);
+    out[k] =
+      k === "properties" || k === "patternProperties"
+        ? Object.fromEntries(Object.entries(v as Json).map(([p, s]) => [p, toJsonSchema(s, used)]))
+        : toJsonSchema(v, used);
   }
   if (out.nullable === true) {
     delete out.nullable;
@@ -167,7 +172,15 @@ function buildOperation(entry: IndexEntry): Operation {
     schemas[name] = toJsonSchema(all[name], more);
     for (const m of more) if (!(m in schemas)) queue.push(m);
   }
-  return { id: entry.id, method: entry.method, template: entry.template, parameters, ...(requestBody ? { requestBody } : {}), responses, components: { schemas } };
+  return {
+    id: entry.id,
+    method: entry.method,
+    template: entry.template,
+    parameters,
+    ...(requestBody ? { requestBody } : {}),
+    responses,
+    components: { schemas },
+  };
 }
 
 interface Route {
@@ -253,7 +266,9 @@ function validate(op: Operation, part: string, schema: Json, data: unknown, para
 function describe(v: ValidateFunction, max = 12): string[] {
   const errs = v.errors ?? [];
   // anyOf/oneOf failures repeat each branch's errors; the first few say enough.
-  return errs.slice(0, max).map((e) => `${e.instancePath || "(root)"} ${e.message ?? ""}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ""}`);
+  return errs
+    .slice(0, max)
+    .map((e) => `${e.instancePath || "(root)"} ${e.message ?? ""}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ""}`);
 }
 
 /** The documented response key for a status: exact, then "4XX", then "default". */
@@ -280,7 +295,8 @@ function graphqlProblems(x: Exchange): string[] {
   if (x.method !== "POST") out.push(`GraphQL takes POST, got ${x.method}`);
   const body = x.requestBody as { query?: unknown; variables?: unknown } | null;
   if (typeof body !== "object" || body === null || typeof body.query !== "string") out.push("the body must be an object with a query string");
-  else if (body.variables !== undefined && (typeof body.variables !== "object" || body.variables === null || Array.isArray(body.variables))) out.push("variables must be an object");
+  else if (body.variables !== undefined && (typeof body.variables !== "object" || body.variables === null || Array.isArray(body.variables)))
+    out.push("variables must be an object");
   if (x.status === 200) {
     const answer = x.responseBody as { data?: unknown; errors?: unknown } | null;
     if (typeof answer !== "object" || answer === null || (!("data" in answer) && !("errors" in answer))) out.push("a 200 answer must carry data or errors");
@@ -303,7 +319,11 @@ export class ConformanceChecker {
   check(x: Exchange): Mismatch[] {
     const found: Mismatch[] = [];
     const u = new URL(x.url);
-    const path = u.pathname.replace(/^\/api\/v3(?=\/)/, "").split("/").map((s) => decodeURIComponent(s)).join("/");
+    const path = u.pathname
+      .replace(/^\/api\/v3(?=\/)/, "")
+      .split("/")
+      .map((s) => decodeURIComponent(s))
+      .join("/");
     const where = `${x.method} ${path}${u.search}`;
     // GraphQL is outside the REST description: hold it to GraphQL's own envelope (a POST with a
     // query string and optional variables; an answer with data and/or errors).
@@ -355,7 +375,12 @@ export class ConformanceChecker {
     if (!this.ignoreStatuses.has(x.status)) {
       const key = responseKey(op, x.status);
       if (!key) {
-        found.push({ operation: op.id, part: `response ${x.status}`, where, problems: [`status ${x.status} is not documented (documented: ${Object.keys(op.responses).join(", ")})`] });
+        found.push({
+          operation: op.id,
+          part: `response ${x.status}`,
+          where,
+          problems: [`status ${x.status} is not documented (documented: ${Object.keys(op.responses).join(", ")})`],
+        });
       } else {
         const schema = op.responses[key];
         if (schema && /json/.test(x.contentType) && x.responseBody !== undefined && x.responseBody !== "") {
@@ -379,9 +404,21 @@ export class ConformanceChecker {
       const record = (status: number, headers: Record<string, unknown>, data: unknown) => {
         // Never let the checker change what the app sees: its own failures become mismatches.
         try {
-          this.check({ method: endpoint.method, url: endpoint.url, requestBody: body, status, contentType: String(headers["content-type"] ?? ""), responseBody: data });
+          this.check({
+            method: endpoint.method,
+            url: endpoint.url,
+            requestBody: body,
+            status,
+            contentType: String(headers["content-type"] ?? ""),
+            responseBody: data,
+          });
         } catch (e) {
-          this.mismatches.push({ operation: "(checker)", part: "error", where: `${endpoint.method} ${endpoint.url}`, problems: [e instanceof Error ? (e.stack ?? e.message) : String(e)] });
+          this.mismatches.push({
+            operation: "(checker)",
+            part: "error",
+            where: `${endpoint.method} ${endpoint.url}`,
+            problems: [e instanceof Error ? (e.stack ?? e.message) : String(e)],
+          });
         }
       };
       try {
@@ -402,7 +439,9 @@ export class ConformanceChecker {
     if (this.mismatches.length === 0) return;
     const lines = this.mismatches.map((m) => `- ${m.where} (${m.operation}, ${m.part}):\n    ${m.problems.join("\n    ")}`);
     this.mismatches.length = 0;
-    throw new Error(`${context}: ${lines.length} exchange(s) do not conform to GitHub's REST API description (@octokit/openapi ${VERSION}):\n${lines.join("\n")}`);
+    throw new Error(
+      `${context}: ${lines.length} exchange(s) do not conform to GitHub's REST API description (@octokit/openapi ${VERSION}):\n${lines.join("\n")}`,
+    );
   }
 }
 

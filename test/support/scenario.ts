@@ -19,7 +19,11 @@ export const JIT_PATH = ":policy/jit-access/";
 export function jitAttachments(aws: FakeAws): string[] {
   const out: string[] = [];
   for (const [account, a] of aws.state.accounts) {
-    for (const [kind, map] of [["user", a.iam.users], ["role", a.iam.roles], ["group", a.iam.groups]] as const) {
+    for (const [kind, map] of [
+      ["user", a.iam.users],
+      ["role", a.iam.roles],
+      ["group", a.iam.groups],
+    ] as const) {
       for (const e of map.values()) for (const arn of e.attached) if (arn.includes(JIT_PATH)) out.push(`${account}:${kind}/${e.name} → ${arn}`);
     }
   }
@@ -49,7 +53,12 @@ export function configOfText(text: string): Config {
 }
 
 /** Opens an access-request issue and delivers issues.opened; returns the PR the app opened. */
-export async function openRequest(h: Harness, user: string, body: string, title = "Access request: reports"): Promise<{ issue: number; pr?: number; branch?: string; file?: string; status: number }> {
+export async function openRequest(
+  h: Harness,
+  user: string,
+  body: string,
+  title = "Access request: reports",
+): Promise<{ issue: number; pr?: number; branch?: string; file?: string; status: number }> {
   const issue = h.github.openIssue(REPO, { user, title, body, labels: ["access-request"] });
   const status = await h.deliver(issuesOpened(h.github, REPO, issue));
   const pr = pulls(h.github).find((p) => p.head.startsWith(`jit/${issue}-`));
@@ -85,7 +94,12 @@ export function lastComment(h: Harness, n: number): string {
  */
 export async function sweepVia(h: Harness, configText: string, opts: { now?: Date; reconcile?: boolean; concurrency?: number } = {}): Promise<SweepReport> {
   const config = configOfText(configText);
-  const octokit = new Octokit({ auth: h.github.issueInstallationToken().token, baseUrl: h.github.url, request: { retries: 0 }, log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } });
+  const octokit = new Octokit({
+    auth: h.github.issueInstallationToken().token,
+    baseUrl: h.github.url,
+    request: { retries: 0 },
+    log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+  });
   const [owner, repo] = REPO.split("/") as [string, string];
   const now = opts.now ?? h.clock.now;
   const store = new GitHubRecordStore(octokit, { owner, repo, branch: "main" });

@@ -47,7 +47,12 @@ export function issuesEdited(
   const issue = fake.issueState(repo, number);
   return {
     name: "issues",
-    payload: { action: "edited", issue: fake.issueJson(fake.repo(repo), issue), changes: opts.changes ?? {}, ...envelope(fake, repo, opts.sender ?? issue.user) },
+    payload: {
+      action: "edited",
+      issue: fake.issueJson(fake.repo(repo), issue),
+      changes: opts.changes ?? {},
+      ...envelope(fake, repo, opts.sender ?? issue.user),
+    },
   };
 }
 
@@ -57,7 +62,12 @@ export function issuesEvent(fake: FakeGitHub, repo: string, number: number, acti
   const issue = fake.issueState(repo, number);
   return {
     name: "issues",
-    payload: { action, issue: fake.issueJson(r, issue), ...(opts.label ? { label: fake.labelJson(r, opts.label) } : {}), ...envelope(fake, repo, opts.sender ?? issue.user) },
+    payload: {
+      action,
+      issue: fake.issueJson(r, issue),
+      ...(opts.label ? { label: fake.labelJson(r, opts.label) } : {}),
+      ...envelope(fake, repo, opts.sender ?? issue.user),
+    },
   };
 }
 
@@ -91,7 +101,13 @@ export function pullRequestEvent(
 }
 
 /** pull_request_review.submitted for a review in the fake (sender = the reviewer). */
-export function pullRequestReviewSubmitted(fake: FakeGitHub, repo: string, number: number, reviewId: number, opts: { sender?: string; action?: "submitted" | "dismissed" | "edited" } = {}): WebhookEvent {
+export function pullRequestReviewSubmitted(
+  fake: FakeGitHub,
+  repo: string,
+  number: number,
+  reviewId: number,
+  opts: { sender?: string; action?: "submitted" | "dismissed" | "edited" } = {},
+): WebhookEvent {
   const r = fake.repo(repo);
   const issue = fake.pullState(repo, number);
   const review = issue.pull.reviews.find((x) => x.id === reviewId);
@@ -117,7 +133,12 @@ export function issueCommentCreated(fake: FakeGitHub, repo: string, number: numb
   if (!comment) throw new Error(`no comment ${commentId} on ${repo}#${number}`);
   return {
     name: "issue_comment",
-    payload: { action: "created", issue: fake.issueJson(r, issue), comment: fake.commentJson(r, issue, comment), ...envelope(fake, repo, opts.sender ?? comment.user) },
+    payload: {
+      action: "created",
+      issue: fake.issueJson(r, issue),
+      comment: fake.commentJson(r, issue, comment),
+      ...envelope(fake, repo, opts.sender ?? comment.user),
+    },
   };
 }
 

@@ -21,17 +21,7 @@ export interface Authorized {
  * other approval verdict names the one reason it does not (checked in this order: bot, invalid
  * login, self, not authorized or pending, stale).
  */
-export type Verdict =
-  | "counted"
-  | "bot"
-  | "invalid-login"
-  | "self"
-  | "pending"
-  | "not-authorized"
-  | "stale"
-  | "dismissed"
-  | "objects"
-  | "objection-ignored";
+export type Verdict = "counted" | "bot" | "invalid-login" | "self" | "pending" | "not-authorized" | "stale" | "dismissed" | "objects" | "objection-ignored";
 
 export interface Reviewer {
   /** Lower-cased login, or `invalid:<login>` for one that is not a GitHub login. */
@@ -185,7 +175,11 @@ interface Entry {
 }
 
 /** Each reviewer's latest decisive review (approve, request changes, dismissed) and its verdict. */
-function judgeReviewers(input: ApprovalInput, ctx: { headSha: string | undefined; excluded: ReadonlyMap<string, string[]>; authorized: Authorized }, notes: string[]): Reviewer[] {
+function judgeReviewers(
+  input: ApprovalInput,
+  ctx: { headSha: string | undefined; excluded: ReadonlyMap<string, string[]>; authorized: Authorized },
+  notes: string[],
+): Reviewer[] {
   const byReviewer = new Map<string, { bot: boolean; entries: Entry[] }>();
   (Array.isArray(input?.reviews) ? input.reviews : []).forEach((review, order) => {
     const login = review?.user?.login;
@@ -228,11 +222,19 @@ function judgeReviewers(input: ApprovalInput, ctx: { headSha: string | undefined
     const latest = entries[entries.length - 1];
     if (!latest) continue;
     const login = latest.review.user?.login ?? key;
-    const reviewer: Reviewer = { key, login, latest: latest.review, earlierApproval: entries.slice(0, -1).some((e) => e.review.state === "APPROVED"), verdict: "counted", roles: [] };
+    const reviewer: Reviewer = {
+      key,
+      login,
+      latest: latest.review,
+      earlierApproval: entries.slice(0, -1).some((e) => e.review.state === "APPROVED"),
+      verdict: "counted",
+      roles: [],
+    };
     const invalid = key.startsWith("invalid:");
     const { authorized, excluded, headSha } = ctx;
     if (latest.review.state === "DISMISSED") reviewer.verdict = "dismissed";
-    else if (latest.review.state === "CHANGES_REQUESTED") reviewer.verdict = !slot.bot && !invalid && authorized.users.has(key) ? "objects" : "objection-ignored";
+    else if (latest.review.state === "CHANGES_REQUESTED")
+      reviewer.verdict = !slot.bot && !invalid && authorized.users.has(key) ? "objects" : "objection-ignored";
     else if (slot.bot) reviewer.verdict = "bot";
     else if (invalid) reviewer.verdict = "invalid-login";
     else if (excluded.has(key)) {
@@ -277,7 +279,8 @@ function authorizedApprovers(input: ApprovalInput, notes: string[]): Authorized 
   const filePath = String(input?.requestFile?.path ?? "?");
   if (!co) notes.push(`no CODEOWNERS file; only configured approvers may approve`);
   else if (co.line === undefined) notes.push(`no line of ${co.source ?? "CODEOWNERS"} matches ${quote(filePath)}; only configured approvers may approve`);
-  else if (!co.owners.length) notes.push(`${co.source ?? "CODEOWNERS"} line ${co.line} gives ${quote(filePath)} no owners; only configured approvers may approve`);
+  else if (!co.owners.length)
+    notes.push(`${co.source ?? "CODEOWNERS"} line ${co.line} gives ${quote(filePath)} no owners; only configured approvers may approve`);
   for (const o of co?.owners ?? []) {
     if (typeof o === "string" && o.includes("/")) {
       const t = normalizeTeam(o);
@@ -316,6 +319,8 @@ function authorizedApprovers(input: ApprovalInput, notes: string[]): Authorized 
     }
   }
   for (const login of users) pending.delete(login);
-  const summary = named.length ? named.slice(0, MAX_LISTED).join(", ") + (named.length > MAX_LISTED ? ` and ${named.length - MAX_LISTED} more` : "") : "nobody (add approvers to .github/jit-access.yml or a CODEOWNERS line for access-requests/)";
+  const summary = named.length
+    ? named.slice(0, MAX_LISTED).join(", ") + (named.length > MAX_LISTED ? ` and ${named.length - MAX_LISTED} more` : "")
+    : "nobody (add approvers to .github/jit-access.yml or a CODEOWNERS line for access-requests/)";
   return { users, pending, summary };
 }

@@ -47,34 +47,50 @@ export const MAX_PR_COMMITS = 250;
  * look like a replay (its message is chosen by whoever merges), so for a rebase both the
  * rebase reading and the squash reading are returned and must agree.
  */
-export function preMergeTips(input: { mergeSha: string; headSha: string; prCommits: readonly CommitFacts[]; firstParents: readonly CommitFacts[] }): PreMergeTips {
+export function preMergeTips(input: {
+  mergeSha: string;
+  headSha: string;
+  prCommits: readonly CommitFacts[];
+  firstParents: readonly CommitFacts[];
+}): PreMergeTips {
   const { mergeSha, headSha, prCommits, firstParents } = input;
-  const unknown = (why: string): PreMergeTips => ({ kind: "unknown", code: "merge.tip-unknown", reason: `the default branch's commit before the merge cannot be determined: ${why}; nothing is granted — open a new pull request and merge it with a merge commit or squash` });
+  const unknown = (why: string): PreMergeTips => ({
+    kind: "unknown",
+    code: "merge.tip-unknown",
+    reason: `the default branch's commit before the merge cannot be determined: ${why}; nothing is granted — open a new pull request and merge it with a merge commit or squash`,
+  });
   if (firstParents.length === 0) return { kind: "more", need: 1 };
   for (let i = 0; i < firstParents.length; i++) {
     const expected = i === 0 ? mergeSha : firstParents[i - 1]?.parents[0];
-    if (firstParents[i]?.sha !== expected) return unknown(`commit ${short(validSha(firstParents[i]?.sha))} is not the first parent expected (${short(validSha(expected))})`);
+    if (firstParents[i]?.sha !== expected)
+      return unknown(`commit ${short(validSha(firstParents[i]?.sha))} is not the first parent expected (${short(validSha(expected))})`);
   }
   const m = firstParents[0] as CommitFacts;
   if (prCommits.length === 0) return unknown(`the pull request lists no commits`);
   if (prCommits.length >= MAX_PR_COMMITS) return unknown(`the pull request has ${prCommits.length} or more commits, more than GitHub lists`);
   if (m.parents.length === 2) {
     if (m.parents[1] === headSha) return { kind: "tips", method: "merge commit", tips: [m.parents[0] as string] };
-    return unknown(`merge commit ${short(mergeSha)} has parents ${m.parents.map((p) => short(p)).join(", ")}, and the second is not the approved head ${short(headSha)}`);
+    return unknown(
+      `merge commit ${short(mergeSha)} has parents ${m.parents.map((p) => short(p)).join(", ")}, and the second is not the approved head ${short(headSha)}`,
+    );
   }
   if (m.parents.length !== 1) return unknown(`merge commit ${short(mergeSha)} has ${m.parents.length} parents`);
   const squashTip = m.parents[0] as string;
   // Not a replay of any PR commit → not a rebase → a squash.
   if (!prCommits.some((c) => replays(m, c))) return { kind: "tips", method: "squash", tips: [squashTip] };
-  if (prCommits.some((c) => c.parents.length !== 1)) return unknown(`the merge commit looks like a rebase of a pull request that contains merge commits, and a rebase drops those`);
-  if (!replays(m, prCommits[prCommits.length - 1] as CommitFacts)) return unknown(`merge commit ${short(mergeSha)} repeats an earlier commit of the pull request, not its last`);
+  if (prCommits.some((c) => c.parents.length !== 1))
+    return unknown(`the merge commit looks like a rebase of a pull request that contains merge commits, and a rebase drops those`);
+  if (!replays(m, prCommits[prCommits.length - 1] as CommitFacts))
+    return unknown(`merge commit ${short(mergeSha)} repeats an earlier commit of the pull request, not its last`);
   const n = prCommits.length;
   if (firstParents.length < n) return { kind: "more", need: n };
   for (let i = 0; i < n; i++) {
     const replayed = firstParents[i] as CommitFacts;
     const original = prCommits[n - 1 - i] as CommitFacts;
     if (replayed.parents.length !== 1 || !replays(replayed, original)) {
-      return unknown(`the merge looks like a rebase of ${n} commits, but commit ${short(validSha(replayed.sha))} on the default branch is not a replay of ${short(validSha(original.sha))}`);
+      return unknown(
+        `the merge looks like a rebase of ${n} commits, but commit ${short(validSha(replayed.sha))} on the default branch is not a replay of ${short(validSha(original.sha))}`,
+      );
     }
   }
   const rebaseTip = (firstParents[n - 1] as CommitFacts).parents[0] as string;

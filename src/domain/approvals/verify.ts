@@ -22,7 +22,8 @@ function explain(f: ApprovalFacts): string[] {
   const notes = [...f.notes];
   for (const r of f.reviewers) {
     const who = display(r.login);
-    if (r.verdict === "dismissed") notes.push(`${who}'s latest review (${r.latest.id}) was dismissed; ${r.earlierApproval ? "their earlier approval" : "it"} does not count`);
+    if (r.verdict === "dismissed")
+      notes.push(`${who}'s latest review (${r.latest.id}) was dismissed; ${r.earlierApproval ? "their earlier approval" : "it"} does not count`);
     if (r.verdict === "objection-ignored") notes.push(`${who} requested changes but is not an authorized approver; that review does not block`);
   }
   if (enoughApprovals(f)) {

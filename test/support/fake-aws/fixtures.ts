@@ -23,7 +23,9 @@ export function testConfig(mode: "iam" | "identity-center", extra: { aws?: Recor
       region: "us-east-1",
       accounts: { prod: HOME, other: { id: OTHER, role_arn: CROSS_ROLE } },
       scheduler_role_arn: SCHEDULER_ROLE,
-      ...(mode === "identity-center" ? { identity_center: { instance_arn: "arn:aws:sso:::instance/ssoins-1111111111111111", identity_store_id: "d-1111111111" } } : {}),
+      ...(mode === "identity-center"
+        ? { identity_center: { instance_arn: "arn:aws:sso:::instance/ssoins-1111111111111111", identity_store_id: "d-1111111111" } }
+        : {}),
       ...(extra.aws as Partial<Config["aws"]>),
     },
     // `extra` is loosely typed; the loader validates the result.

@@ -16,7 +16,8 @@ const MAX_VERSIONS = 5;
 
 export function str(input: Input, key: string, code = "InvalidInputException"): string {
   const v = input[key];
-  if (typeof v !== "string" || v === "") fail(code, `1 validation error detected: Value at '${key[0]?.toLowerCase()}${key.slice(1)}' failed to satisfy constraint: Member must not be null`);
+  if (typeof v !== "string" || v === "")
+    fail(code, `1 validation error detected: Value at '${key[0]?.toLowerCase()}${key.slice(1)}' failed to satisfy constraint: Member must not be null`);
   return v;
 }
 
@@ -33,13 +34,22 @@ export function checkPolicyDocument(doc: string, limit = POLICY_SIZE): void {
   }
   const p = parsed as { Version?: unknown; Statement?: unknown };
   if (!p || typeof p !== "object" || p.Statement === undefined) fail("MalformedPolicyDocumentException", "Policy document should have a Statement.");
-  if (p.Version !== undefined && p.Version !== "2012-10-17" && p.Version !== "2008-10-17") fail("MalformedPolicyDocumentException", "The policy failed legacy parsing");
+  if (p.Version !== undefined && p.Version !== "2012-10-17" && p.Version !== "2008-10-17")
+    fail("MalformedPolicyDocumentException", "The policy failed legacy parsing");
   if (nonWhitespace(doc) > limit) fail("LimitExceededException", `Cannot exceed quota for PolicySize: ${limit}`);
 }
 
 function checkName(value: string, max: number, what: string): void {
-  if (value.length > max) fail("InvalidInputException", `1 validation error detected: Value '${value}' at '${what}' failed to satisfy constraint: Member must have length less than or equal to ${max}`);
-  if (!NAME.test(value)) fail("InvalidInputException", `1 validation error detected: Value '${value}' at '${what}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`);
+  if (value.length > max)
+    fail(
+      "InvalidInputException",
+      `1 validation error detected: Value '${value}' at '${what}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+    );
+  if (!NAME.test(value))
+    fail(
+      "InvalidInputException",
+      `1 validation error detected: Value '${value}' at '${what}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`,
+    );
 }
 
 export function checkTags(tags: unknown): Array<{ Key: string; Value: string }> {
@@ -90,21 +100,47 @@ export function handleIam(state: IamState, account: string, op: string, input: I
     case "GetRole": {
       const name = str(input, "RoleName");
       const role = entityOf(state, "role", name);
-      return { Role: { RoleName: role.name, Path: "/", Arn: `arn:aws:iam::${account}:role/${role.name}`, RoleId: `AROA${name.toUpperCase().replace(/[^A-Z0-9]/g, "").slice(0, 17)}`, CreateDate: new Date(0), ...(role.trust === undefined ? {} : { AssumeRolePolicyDocument: encodeURIComponent(role.trust) }) } };
+      return {
+        Role: {
+          RoleName: role.name,
+          Path: "/",
+          Arn: `arn:aws:iam::${account}:role/${role.name}`,
+          RoleId: `AROA${name
+            .toUpperCase()
+            .replace(/[^A-Z0-9]/g, "")
+            .slice(0, 17)}`,
+          CreateDate: new Date(0),
+          ...(role.trust === undefined ? {} : { AssumeRolePolicyDocument: encodeURIComponent(role.trust) }),
+        },
+      };
     }
     case "CreatePolicy": {
       const name = str(input, "PolicyName");
       checkName(name, 128, "policyName");
       const path = typeof input.Path === "string" ? input.Path : "/";
-      if (path.length > 512 || !PATH.test(path)) fail("InvalidInputException", `The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`);
+      if (path.length > 512 || !PATH.test(path))
+        fail(
+          "InvalidInputException",
+          `The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`,
+        );
       const doc = str(input, "PolicyDocument", "MalformedPolicyDocumentException");
       const description = typeof input.Description === "string" ? input.Description : "";
       if (description.length > 1000) fail("InvalidInputException", "Description too long");
       const tags = checkTags(input.Tags);
-      for (const p of state.policies.values()) if (p.name === name) fail("EntityAlreadyExistsException", `A policy called ${name} already exists. Duplicate names are not allowed.`);
+      for (const p of state.policies.values())
+        if (p.name === name) fail("EntityAlreadyExistsException", `A policy called ${name} already exists. Duplicate names are not allowed.`);
       checkPolicyDocument(doc);
       const arn = `arn:aws:iam::${account}:policy${path}${name}`;
-      const policy: ManagedPolicy = { name, path, arn, id: `ANPA${String(++policyCounter).padStart(17, "0")}`, description, tags, versions: new Map([["v1", { document: doc, isDefault: true }]]), nextVersion: 2 };
+      const policy: ManagedPolicy = {
+        name,
+        path,
+        arn,
+        id: `ANPA${String(++policyCounter).padStart(17, "0")}`,
+        description,
+        tags,
+        versions: new Map([["v1", { document: doc, isDefault: true }]]),
+        nextVersion: 2,
+      };
       state.policies.set(arn, policy);
       return { Policy: describe(state, policy) };
     }
@@ -122,7 +158,11 @@ export function handleIam(state: IamState, account: string, op: string, input: I
       const p = policyOf(state, str(input, "PolicyArn"));
       const doc = str(input, "PolicyDocument", "MalformedPolicyDocumentException");
       checkPolicyDocument(doc);
-      if (p.versions.size >= MAX_VERSIONS) fail("LimitExceededException", `A managed policy can have up to ${MAX_VERSIONS} versions. Before you create a new version, you must delete an existing version.`);
+      if (p.versions.size >= MAX_VERSIONS)
+        fail(
+          "LimitExceededException",
+          `A managed policy can have up to ${MAX_VERSIONS} versions. Before you create a new version, you must delete an existing version.`,
+        );
       const vid = `v${p.nextVersion++}`;
       if (input.SetAsDefault === true) for (const v of p.versions.values()) v.isDefault = false;
       p.versions.set(vid, { document: doc, isDefault: input.SetAsDefault === true });
@@ -144,7 +184,11 @@ export function handleIam(state: IamState, account: string, op: string, input: I
     case "DeletePolicy": {
       const p = policyOf(state, str(input, "PolicyArn"));
       if (attachmentCount(state, p.arn) > 0) fail("DeleteConflictException", "Cannot delete a policy attached to entities.");
-      if (p.versions.size > 1) fail("DeleteConflictException", "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.");
+      if (p.versions.size > 1)
+        fail(
+          "DeleteConflictException",
+          "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.",
+        );
       state.policies.delete(p.arn);
       return {};
     }
@@ -177,7 +221,8 @@ export function handleIam(state: IamState, account: string, op: string, input: I
       if (!state.policies.has(arn) && !arn.includes(":iam::aws:policy/")) fail("NoSuchEntityException", `Policy ${arn} does not exist or is not attachable.`);
       if (entity.attached.includes(arn)) return {};
       const quota = kind === "user" ? state.quotas.policiesPerUser : kind === "role" ? state.quotas.policiesPerRole : 10;
-      if (entity.attached.length >= quota) fail("LimitExceededException", `Cannot exceed quota for PoliciesPer${kind === "user" ? "User" : kind === "role" ? "Role" : "Group"}: ${quota}`);
+      if (entity.attached.length >= quota)
+        fail("LimitExceededException", `Cannot exceed quota for PoliciesPer${kind === "user" ? "User" : kind === "role" ? "Role" : "Group"}: ${quota}`);
       entity.attached.push(arn);
       return {};
     }

@@ -133,7 +133,9 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
   };
   const cloudtrail = emptyCloudTrail();
   const sso: SsoRuntime = { ops: new Map(), polls: options.asyncPolls ?? 2, failNext: new Map(), counter: 0 };
-  const keys = new Map<string, Caller>([[credentials.accessKeyId, { account: homeAccount, arn: `arn:aws:sts::${homeAccount}:assumed-role/jit-access-app/app` }]]);
+  const keys = new Map<string, Caller>([
+    [credentials.accessKeyId, { account: homeAccount, arn: `arn:aws:sts::${homeAccount}:assumed-role/jit-access-app/app` }],
+  ]);
   const calls: Call[] = [];
   const assumeRoleCalls: Array<{ RoleArn: string; RoleSessionName: string; caller: string; accessKeyId: string }> = [];
   let faultList: Array<Fault & { seen: number; left: number }> = [];
@@ -222,12 +224,23 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
     };
   }
 
-  async function dispatch(service: Service, op: string, input: Record<string, unknown>, accessKeyId: string, clientToken: string | undefined): Promise<Record<string, unknown>> {
+  async function dispatch(
+    service: Service,
+    op: string,
+    input: Record<string, unknown>,
+    accessKeyId: string,
+    clientToken: string | undefined,
+  ): Promise<Record<string, unknown>> {
     const index = calls.length + 1;
     const caller = keys.get(accessKeyId);
     const call: Call = { index, service, op, input: structuredClone(input), account: caller?.account ?? "?", accessKeyId };
     calls.push(call);
-    if (!caller) throw awsError(service, service === "iam" || service === "sts" ? "InvalidClientTokenId" : "UnrecognizedClientException", "The security token included in the request is invalid.");
+    if (!caller)
+      throw awsError(
+        service,
+        service === "iam" || service === "sts" ? "InvalidClientTokenId" : "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
+      );
     const fault = matchFault(service, op, index);
     if (fault) {
       call.fault = fault.kind;
@@ -248,7 +261,14 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
     return structuredClone(out);
   }
 
-  function run(service: Service, op: string, input: Record<string, unknown>, caller: Caller, accessKeyId: string, clientToken: string | undefined): Record<string, unknown> {
+  function run(
+    service: Service,
+    op: string,
+    input: Record<string, unknown>,
+    caller: Caller,
+    accessKeyId: string,
+    clientToken: string | undefined,
+  ): Record<string, unknown> {
     switch (service) {
       case "iam":
         return handleIam(account(caller.account).iam, caller.account, op, input);
@@ -414,15 +434,16 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
     if (plugged.has(client)) return;
     plugged.add(client);
     client.middlewareStack.addRelativeTo(
-      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: Record<string, unknown>; request?: { headers?: Record<string, string>; body?: unknown } }) => {
-        const current = active;
-        if (!current) return next(args); // restored: behave like a plain client
-        const auth = args.request?.headers?.authorization ?? "";
-        const accessKeyId = /Credential=([^/]+)\//.exec(auth)?.[1] ?? "";
-        const op = (context.commandName ?? "").replace(/Command$/, "");
-        const output = await current.dispatch(service, op, args.input, accessKeyId, clientTokenOf(args.request?.body));
-        return { output: { ...output, $metadata: { httpStatusCode: 200, requestId: "fake" } }, response: { statusCode: 200, headers: {} } };
-      },
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+        async (args: { input: Record<string, unknown>; request?: { headers?: Record<string, string>; body?: unknown } }) => {
+          const current = active;
+          if (!current) return next(args); // restored: behave like a plain client
+          const auth = args.request?.headers?.authorization ?? "";
+          const accessKeyId = /Credential=([^/]+)\//.exec(auth)?.[1] ?? "";
+          const op = (context.commandName ?? "").replace(/Command$/, "");
+          const output = await current.dispatch(service, op, args.input, accessKeyId, clientTokenOf(args.request?.body));
+          return { output: { ...output, $metadata: { httpStatusCode: 200, requestId: "fake" } }, response: { statusCode: 200, headers: {} } };
+        },
       { relation: "after", toMiddleware: "httpSigningMiddleware", name: "fakeAwsMiddleware" },
     );
   }

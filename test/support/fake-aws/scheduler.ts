@@ -54,7 +54,11 @@ export function handleScheduler(state: SchedulerState, account: string, op: stri
     }
     case "CreateSchedule": {
       const name = str(input, "Name");
-      if (!NAME.test(name)) fail("ValidationException", `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 64 and satisfy regular expression pattern: ^[0-9a-zA-Z-_.]+$`);
+      if (!NAME.test(name))
+        fail(
+          "ValidationException",
+          `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 64 and satisfy regular expression pattern: ^[0-9a-zA-Z-_.]+$`,
+        );
       const group = groupOf(input);
       missingGroup(group);
       const key = `${group}/${name}`;
@@ -82,7 +86,8 @@ export function handleScheduler(state: SchedulerState, account: string, op: stri
       if (target.Arn.includes(":aws-sdk:")) {
         if (!universal) fail("ValidationException", `Invalid universal target ARN ${target.Arn}`);
         // Universal targets refuse read-only API actions.
-        if (READ_ONLY.test(universal[3] ?? "")) fail("ValidationException", `Target ${target.Arn} is a read-only API action; universal targets do not allow it`);
+        if (READ_ONLY.test(universal[3] ?? ""))
+          fail("ValidationException", `Target ${target.Arn} is a read-only API action; universal targets do not allow it`);
         try {
           JSON.parse(target.Input ?? "{}");
         } catch {

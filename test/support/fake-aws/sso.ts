@@ -36,7 +36,8 @@ export interface SsoRuntime {
 
 function str(input: Input, key: string): string {
   const v = input[key];
-  if (typeof v !== "string" || v === "") fail("ValidationException", `1 validation error detected: Value at '${key}' failed to satisfy constraint: Member must not be null`);
+  if (typeof v !== "string" || v === "")
+    fail("ValidationException", `1 validation error detected: Value at '${key}' failed to satisfy constraint: Member must not be null`);
   return v;
 }
 
@@ -88,7 +89,8 @@ function page<T>(items: T[], input: Input): { items: T[]; NextToken?: string } {
 export function handleSso(state: SsoState, rt: SsoRuntime, op: string, input: Input): Record<string, unknown> {
   if (!op.startsWith("Describe") || !op.endsWith("Status")) settle(rt);
   // An empty instanceArn models an organisation without Identity Center enabled.
-  if (op === "ListInstances") return { Instances: state.instanceArn ? [{ InstanceArn: state.instanceArn, IdentityStoreId: state.identityStoreId, Status: "ACTIVE" }] : [] };
+  if (op === "ListInstances")
+    return { Instances: state.instanceArn ? [{ InstanceArn: state.instanceArn, IdentityStoreId: state.identityStoreId, Status: "ACTIVE" }] : [] };
   if (str(input, "InstanceArn") !== state.instanceArn) fail("ResourceNotFoundException", `Instance ${String(input.InstanceArn)} does not exist`);
   const psOf = (arn: string) => {
     const ps = state.permissionSets.get(arn);
@@ -111,21 +113,36 @@ export function handleSso(state: SsoState, rt: SsoRuntime, op: string, input: In
   switch (op) {
     case "CreatePermissionSet": {
       const name = str(input, "Name");
-      if (!PS_NAME.test(name)) fail("ValidationException", `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 32 and satisfy regular expression pattern: [\\w+=,.@-]+`);
+      if (!PS_NAME.test(name))
+        fail(
+          "ValidationException",
+          `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 32 and satisfy regular expression pattern: [\\w+=,.@-]+`,
+        );
       const duration = typeof input.SessionDuration === "string" ? input.SessionDuration : "PT1H";
       const s = seconds(duration);
-      if (s === undefined || s < 3600 || s > 12 * 3600) fail("ValidationException", `SessionDuration ${duration} must be an ISO-8601 duration between PT1H and PT12H`);
+      if (s === undefined || s < 3600 || s > 12 * 3600)
+        fail("ValidationException", `SessionDuration ${duration} must be an ISO-8601 duration between PT1H and PT12H`);
       const tags = checkTags(input.Tags);
       for (const ps of state.permissionSets.values()) if (ps.name === name) fail("ConflictException", `PermissionSet with name ${name} already exists.`);
       if (state.permissionSets.size >= MAX_PERMISSION_SETS) fail("ServiceQuotaExceededException", "The number of permission sets exceeds the quota");
       const suffix = String(++rt.counter).padStart(16, "0");
       const arn = `${state.instanceArn.replace(":instance/", ":permissionSet/")}/ps-${suffix}`;
-      state.permissionSets.set(arn, { name, arn, ...(typeof input.Description === "string" ? { description: input.Description } : {}), sessionDuration: duration, inlinePolicy: "", tags, provisionedTo: new Set() });
+      state.permissionSets.set(arn, {
+        name,
+        arn,
+        ...(typeof input.Description === "string" ? { description: input.Description } : {}),
+        sessionDuration: duration,
+        inlinePolicy: "",
+        tags,
+        provisionedTo: new Set(),
+      });
       return { PermissionSet: { Name: name, PermissionSetArn: arn, SessionDuration: duration, CreatedDate: new Date(0) } };
     }
     case "DescribePermissionSet": {
       const ps = psOf(str(input, "PermissionSetArn"));
-      return { PermissionSet: { Name: ps.name, PermissionSetArn: ps.arn, SessionDuration: ps.sessionDuration, Description: ps.description, CreatedDate: new Date(0) } };
+      return {
+        PermissionSet: { Name: ps.name, PermissionSetArn: ps.arn, SessionDuration: ps.sessionDuration, Description: ps.description, CreatedDate: new Date(0) },
+      };
     }
     case "ListPermissionSets": {
       const { items, NextToken } = page([...state.permissionSets.keys()], input);
@@ -169,16 +186,22 @@ export function handleSso(state: SsoState, rt: SsoRuntime, op: string, input: In
       const a: Assignment = { accountId, permissionSetArn: ps.arn, principalType, principalId };
       const view = { TargetId: accountId, TargetType: "AWS_ACCOUNT", PermissionSetArn: ps.arn, PrincipalType: principalType, PrincipalId: principalId };
       if (op === "CreateAccountAssignment") {
-        if (principalType === "USER" && ![...state.users.values()].includes(principalId)) fail("ResourceNotFoundException", `Principal ${principalId} does not exist in the identity store`);
+        if (principalType === "USER" && ![...state.users.values()].includes(principalId))
+          fail("ResourceNotFoundException", `Principal ${principalId} does not exist in the identity store`);
         const inFlight = [...rt.ops.values()].filter((o) => o.kind === "create-assignment" && o.status === "IN_PROGRESS").length;
         if (inFlight >= MAX_PENDING_CREATIONS) fail("ThrottlingException", "Too many account assignment creations in progress");
-        const pending = startOp("create-assignment", () => {
-          state.assignments.set(assignmentKey(a), a);
-          ps.provisionedTo.add(accountId);
-        }, view);
+        const pending = startOp(
+          "create-assignment",
+          () => {
+            state.assignments.set(assignmentKey(a), a);
+            ps.provisionedTo.add(accountId);
+          },
+          view,
+        );
         return { AccountAssignmentCreationStatus: statusView(pending) };
       }
-      if (!state.assignments.has(assignmentKey(a))) fail("ResourceNotFoundException", `Account assignment for ${principalId} with ${ps.arn} in ${accountId} does not exist`);
+      if (!state.assignments.has(assignmentKey(a)))
+        fail("ResourceNotFoundException", `Account assignment for ${principalId} with ${ps.arn} in ${accountId} does not exist`);
       const pending = startOp("delete-assignment", () => void state.assignments.delete(assignmentKey(a)), view);
       return { AccountAssignmentDeletionStatus: statusView(pending) };
     }

@@ -49,7 +49,9 @@ export interface FileChange {
 }
 
 export function gitHash(type: "blob" | "tree" | "commit", body: Buffer): string {
-  return createHash("sha1").update(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body])).digest("hex");
+  return createHash("sha1")
+    .update(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]))
+    .digest("hex");
 }
 
 export const isSha = (s: string): boolean => /^[0-9a-f]{40}$/.test(s);

@@ -107,7 +107,10 @@ export class FakeGitHubHttp {
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
     const query = Object.fromEntries(url.searchParams);
-    const rawSegments = url.pathname.replace(/^\/api\/v3(?=\/)/, "").split("/").slice(1);
+    const rawSegments = url.pathname
+      .replace(/^\/api\/v3(?=\/)/, "")
+      .split("/")
+      .slice(1);
     const decodedPath = `/${rawSegments.map(safeDecode).join("/")}`;
     let rawBody: unknown = undefined;
     const record: RecordedRequest = { method, path: decodedPath, query, body: undefined, status: 0, actor: undefined };
@@ -127,8 +130,7 @@ export class FakeGitHubHttp {
       });
       res.end(payload);
     };
-    const error = (e: GitHubError): void =>
-      send(e.status, { message: e.message, ...e.extra, documentation_url: DOCS, status: String(e.status) });
+    const error = (e: GitHubError): void => send(e.status, { message: e.message, ...e.extra, documentation_url: DOCS, status: String(e.status) });
     try {
       if (text) {
         try {
@@ -339,9 +341,23 @@ export class FakeGitHubHttp {
         return { body: { errors: [{ message: "fake-github models only repository(owner, name) { issue(number) { body editor { login } } }" }] } };
       }
       const repo = this.s.repos.get(`${String(v.owner)}/${String(v.name)}`.toLowerCase());
-      if (!repo) return { body: { data: { repository: null }, errors: [{ type: "NOT_FOUND", path: ["repository"], message: `Could not resolve to a Repository with the name '${String(v.owner)}/${String(v.name)}'.` }] } };
+      if (!repo)
+        return {
+          body: {
+            data: { repository: null },
+            errors: [
+              { type: "NOT_FOUND", path: ["repository"], message: `Could not resolve to a Repository with the name '${String(v.owner)}/${String(v.name)}'.` },
+            ],
+          },
+        };
       const issue = repo.issues.get(Number(v.number));
-      if (!issue || issue.pull) return { body: { data: { repository: { issue: null } }, errors: [{ type: "NOT_FOUND", path: ["repository", "issue"], message: `Could not resolve to an Issue with the number of ${String(v.number)}.` }] } };
+      if (!issue || issue.pull)
+        return {
+          body: {
+            data: { repository: { issue: null } },
+            errors: [{ type: "NOT_FOUND", path: ["repository", "issue"], message: `Could not resolve to an Issue with the number of ${String(v.number)}.` }],
+          },
+        };
       return { body: { data: { repository: { issue: { body: issue.body ?? "", editor: issue.editor ? { login: issue.editor } : null } } } } };
     });
 
@@ -409,7 +425,14 @@ export class FakeGitHubHttp {
       const sha = repo.git.refs.get(`heads/${name}`);
       const c = sha ? repo.git.commit(sha) : undefined;
       if (!c) return fail(404, "Branch not found");
-      return { body: { name, commit: s.commitJson(repo, c), protected: false, _links: { self: `${s.apiBase}/repos/${this.full(repo)}/branches/${name}`, html: `${s.htmlBase}/${this.full(repo)}/tree/${name}` } } };
+      return {
+        body: {
+          name,
+          commit: s.commitJson(repo, c),
+          protected: false,
+          _links: { self: `${s.apiBase}/repos/${this.full(repo)}/branches/${name}`, html: `${s.htmlBase}/${this.full(repo)}/tree/${name}` },
+        },
+      };
     });
     this.on("GET", "/repos/:owner/:repo/collaborators/:username/permission", (ctx) => {
       const repo = this.repoOf(ctx);
@@ -468,7 +491,8 @@ export class FakeGitHubHttp {
         }
       }
       if (e) {
-        if (raw && e.mode !== "120000") return { raw: repo.git.readBlob(e.sha) ?? Buffer.alloc(0), headers: { "content-type": "application/vnd.github.raw; charset=utf-8" } };
+        if (raw && e.mode !== "120000")
+          return { raw: repo.git.readBlob(e.sha) ?? Buffer.alloc(0), headers: { "content-type": "application/vnd.github.raw; charset=utf-8" } };
         return { body: this.contentEntry(repo, shownPath, e, ref, true) };
       }
       const prefix = path ? `${path}/` : "";
@@ -548,7 +572,10 @@ export class FakeGitHubHttp {
     this.on("GET", "/repos/:owner/:repo/git/matching-refs/*ref", (ctx) => {
       const repo = this.repoOf(ctx);
       const prefix = refName(ctx);
-      const list = [...repo.git.refs].filter(([n]) => n.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, sha]) => this.refJson(repo, n, sha));
+      const list = [...repo.git.refs]
+        .filter(([n]) => n.startsWith(prefix))
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([n, sha]) => this.refJson(repo, n, sha));
       return this.paginate(ctx, list);
     });
     this.on("POST", "/repos/:owner/:repo/git/refs", (ctx) => {
@@ -595,12 +622,21 @@ export class FakeGitHubHttp {
       const repo = this.repoOf(ctx);
       const b = repo.git.readBlob(ctx.params.sha ?? "");
       if (!b) return fail(404, "Not Found");
-      return { body: { sha: ctx.params.sha, node_id: `B_${ctx.params.sha}`, size: b.length, url: `${s.apiBase}/repos/${this.full(repo)}/git/blobs/${ctx.params.sha}`, content: wrap64(b.toString("base64")), encoding: "base64" } };
+      return {
+        body: {
+          sha: ctx.params.sha,
+          node_id: `B_${ctx.params.sha}`,
+          size: b.length,
+          url: `${s.apiBase}/repos/${this.full(repo)}/git/blobs/${ctx.params.sha}`,
+          content: wrap64(b.toString("base64")),
+          encoding: "base64",
+        },
+      };
     });
     this.on("POST", "/repos/:owner/:repo/git/blobs", (ctx) => {
       const repo = this.repoOf(ctx);
       this.writer(ctx);
-      if (typeof ctx.body.content !== "string") fail(422, "Invalid request.\n\n\"content\" wasn't supplied.");
+      if (typeof ctx.body.content !== "string") fail(422, 'Invalid request.\n\n"content" wasn\'t supplied.');
       const sha = repo.git.writeBlob(Buffer.from(ctx.body.content as string, ctx.body.encoding === "base64" ? "base64" : "utf8"));
       return { status: 201, body: { sha, url: `${s.apiBase}/repos/${this.full(repo)}/git/blobs/${sha}` } };
     });
@@ -616,7 +652,14 @@ export class FakeGitHubHttp {
       const walk = (treeSha: string, prefix: string): void => {
         for (const e of repo.git.treeEntries(treeSha) ?? []) {
           const path = `${prefix}${e.name}`;
-          entries.push({ path, mode: e.mode === "40000" ? "040000" : e.mode, type: e.type, sha: e.sha, ...(e.type === "blob" ? { size: repo.git.readBlob(e.sha)?.length ?? 0 } : {}), url: url(e.type, e.sha) });
+          entries.push({
+            path,
+            mode: e.mode === "40000" ? "040000" : e.mode,
+            type: e.type,
+            sha: e.sha,
+            ...(e.type === "blob" ? { size: repo.git.readBlob(e.sha)?.length ?? 0 } : {}),
+            url: url(e.type, e.sha),
+          });
           if (e.type === "tree" && ctx.query.recursive) walk(e.sha, `${path}/`);
         }
       };
@@ -629,7 +672,7 @@ export class FakeGitHubHttp {
       const baseTree = typeof ctx.body.base_tree === "string" ? ctx.body.base_tree : undefined;
       if (baseTree && !repo.git.trees.has(baseTree)) fail(422, "Invalid request.\n\nbase_tree is not a valid tree");
       const files = new Map(baseTree ? repo.git.flatten(baseTree) : []);
-      const tree = Array.isArray(ctx.body.tree) ? (ctx.body.tree as Record<string, unknown>[]) : fail(422, "Invalid request.\n\n\"tree\" wasn't supplied.");
+      const tree = Array.isArray(ctx.body.tree) ? (ctx.body.tree as Record<string, unknown>[]) : fail(422, 'Invalid request.\n\n"tree" wasn\'t supplied.');
       for (const t of tree) {
         const path = normalizePath(String(t.path ?? ""));
         const mode = String(t.mode ?? "100644");
@@ -644,7 +687,15 @@ export class FakeGitHubHttp {
       }
       const sha = repo.git.writeTree(files);
       ctx.query.recursive = "1";
-      return { status: 201, body: { sha, url: `${s.apiBase}/repos/${this.full(repo)}/git/trees/${sha}`, tree: [...files].map(([path, e]) => ({ path, mode: e.mode, type: "blob", sha: e.sha })), truncated: false } };
+      return {
+        status: 201,
+        body: {
+          sha,
+          url: `${s.apiBase}/repos/${this.full(repo)}/git/trees/${sha}`,
+          tree: [...files].map(([path, e]) => ({ path, mode: e.mode, type: "blob", sha: e.sha })),
+          truncated: false,
+        },
+      };
     });
     this.on("POST", "/repos/:owner/:repo/git/commits", (ctx) => {
       const repo = this.repoOf(ctx);
@@ -670,7 +721,10 @@ export class FakeGitHubHttp {
       if (author) list = list.filter((c) => c.authorLogin?.toLowerCase() === author || c.author.email.toLowerCase() === author);
       if (ctx.query.since) list = list.filter((c) => Date.parse(c.committer.date) >= Date.parse(ctx.query.since ?? ""));
       if (ctx.query.until) list = list.filter((c) => Date.parse(c.committer.date) <= Date.parse(ctx.query.until ?? ""));
-      return this.paginate(ctx, list.map((c) => s.commitJson(repo, c)));
+      return this.paginate(
+        ctx,
+        list.map((c) => s.commitJson(repo, c)),
+      );
     });
     this.on("GET", "/repos/:owner/:repo/commits/*ref", (ctx) => {
       const repo = this.repoOf(ctx);
@@ -720,8 +774,8 @@ export class FakeGitHubHttp {
       const title = ctx.body.title;
       const head = ctx.body.head;
       const base = ctx.body.base;
-      if (typeof head !== "string" || typeof base !== "string") return fail(422, "Invalid request.\n\n\"head\" and \"base\" weren't supplied.");
-      if (typeof title !== "string" && ctx.body.issue === undefined) fail(422, "Invalid request.\n\n\"title\" wasn't supplied.");
+      if (typeof head !== "string" || typeof base !== "string") return fail(422, 'Invalid request.\n\n"head" and "base" weren\'t supplied.');
+      if (typeof title !== "string" && ctx.body.issue === undefined) fail(422, 'Invalid request.\n\n"title" wasn\'t supplied.');
       if (head.includes(":") && head.split(":")[0]?.toLowerCase() !== repo.owner.toLowerCase())
         fail(422, "Validation Failed", { errors: [{ resource: "PullRequest", field: "head", code: "invalid" }] });
       const n = s.openPull(this.full(repo), {
@@ -746,7 +800,10 @@ export class FakeGitHubHttp {
       if (ctx.query.base) list = list.filter((i) => i.pull?.baseRef === ctx.query.base);
       const asc = ctx.query.direction === "asc";
       list.sort((a, b) => (asc ? a.number - b.number : b.number - a.number));
-      return this.paginate(ctx, list.map((i) => s.pullJson(repo, i)));
+      return this.paginate(
+        ctx,
+        list.map((i) => s.pullJson(repo, i)),
+      );
     });
     this.on("GET", "/repos/:owner/:repo/pulls/:number", (ctx) => {
       const { repo, issue } = this.pull(ctx);
@@ -758,7 +815,8 @@ export class FakeGitHubHttp {
       if (typeof ctx.body.title === "string") issue.title = ctx.body.title;
       if (typeof ctx.body.body === "string" || ctx.body.body === null) issue.body = ctx.body.body;
       if (typeof ctx.body.base === "string") {
-        if (!repo.git.refs.has(`heads/${ctx.body.base}`)) fail(422, "Validation Failed", { errors: [{ resource: "PullRequest", field: "base", code: "invalid" }] });
+        if (!repo.git.refs.has(`heads/${ctx.body.base}`))
+          fail(422, "Validation Failed", { errors: [{ resource: "PullRequest", field: "base", code: "invalid" }] });
         const p = issue.pull;
         if (p) {
           p.baseRef = ctx.body.base;
@@ -772,11 +830,17 @@ export class FakeGitHubHttp {
     });
     this.on("GET", "/repos/:owner/:repo/pulls/:number/files", (ctx) => {
       const { repo, issue } = this.pull(ctx);
-      return this.paginate(ctx, s.pullFiles(this.full(repo), issue.number).map((f) => s.fileChangeJson(repo, f, issue.pull?.headSha ?? "")));
+      return this.paginate(
+        ctx,
+        s.pullFiles(this.full(repo), issue.number).map((f) => s.fileChangeJson(repo, f, issue.pull?.headSha ?? "")),
+      );
     });
     this.on("GET", "/repos/:owner/:repo/pulls/:number/commits", (ctx) => {
       const { repo, issue } = this.pull(ctx);
-      return this.paginate(ctx, s.pullCommits(this.full(repo), issue.number).map((c) => s.commitJson(repo, c)));
+      return this.paginate(
+        ctx,
+        s.pullCommits(this.full(repo), issue.number).map((c) => s.commitJson(repo, c)),
+      );
     });
     this.on("GET", "/repos/:owner/:repo/pulls/:number/merge", (ctx) => {
       const { issue } = this.pull(ctx);
@@ -801,7 +865,10 @@ export class FakeGitHubHttp {
       const { repo, issue } = this.pull(ctx);
       // pending reviews are visible to their author only
       const list = (issue.pull?.reviews ?? []).filter((r) => r.state !== "PENDING" || r.user.toLowerCase() === ctx.actor?.toLowerCase());
-      return this.paginate(ctx, list.map((r) => s.reviewJson(repo, issue, r)));
+      return this.paginate(
+        ctx,
+        list.map((r) => s.reviewJson(repo, issue, r)),
+      );
     });
     this.on("GET", "/repos/:owner/:repo/pulls/:number/reviews/:review_id", (ctx) => {
       const { repo, issue } = this.pull(ctx);
@@ -835,7 +902,14 @@ export class FakeGitHubHttp {
     this.on("GET", "/repos/:owner/:repo/pulls/:number/requested_reviewers", (ctx) => {
       const { repo, issue } = this.pull(ctx);
       const p = issue.pull;
-      return { body: { users: (p?.requestedReviewers ?? []).map((u) => s.userJson(u)), teams: (p?.requestedTeams ?? []).map((t) => s.teamJson(s.teams.get(`${repo.owner}/${t}`.toLowerCase()) ?? { id: 0, org: repo.owner, slug: t, name: t, members: new Map() })) } };
+      return {
+        body: {
+          users: (p?.requestedReviewers ?? []).map((u) => s.userJson(u)),
+          teams: (p?.requestedTeams ?? []).map((t) =>
+            s.teamJson(s.teams.get(`${repo.owner}/${t}`.toLowerCase()) ?? { id: 0, org: repo.owner, slug: t, name: t, members: new Map() }),
+          ),
+        },
+      };
     });
     this.on("POST", "/repos/:owner/:repo/pulls/:number/requested_reviewers", (ctx) => {
       const { repo, issue } = this.pull(ctx);
@@ -847,9 +921,19 @@ export class FakeGitHubHttp {
       for (const u of users) {
         if (u.toLowerCase() === issue.user.toLowerCase()) fail(422, "Review cannot be requested from pull request author.");
         if (!s.user(u) || s.permission(repo, u) === "none")
-          fail(422, "Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the " + `${this.full(repo)} repository.`);
+          fail(
+            422,
+            "Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the " +
+              `${this.full(repo)} repository.`,
+          );
       }
-      for (const t of teams) if (!s.teams.has(`${repo.owner}/${t}`.toLowerCase())) fail(422, "Reviews may only be requested from collaborators. One or more of the teams you specified is not a collaborator of the " + `${this.full(repo)} repository.`);
+      for (const t of teams)
+        if (!s.teams.has(`${repo.owner}/${t}`.toLowerCase()))
+          fail(
+            422,
+            "Reviews may only be requested from collaborators. One or more of the teams you specified is not a collaborator of the " +
+              `${this.full(repo)} repository.`,
+          );
       for (const u of users) if (!p.requestedReviewers.some((x) => x.toLowerCase() === u.toLowerCase())) p.requestedReviewers.push(u);
       for (const t of teams) if (!p.requestedTeams.includes(t)) p.requestedTeams.push(t);
       return { status: 201, body: s.pullJson(repo, issue) };
@@ -870,7 +954,8 @@ export class FakeGitHubHttp {
     this.on("POST", "/repos/:owner/:repo/issues", (ctx) => {
       const repo = this.repoOf(ctx);
       const user = this.writer(ctx);
-      if (typeof ctx.body.title !== "string" || !ctx.body.title) fail(422, "Validation Failed", { errors: [{ resource: "Issue", code: "missing_field", field: "title" }] });
+      if (typeof ctx.body.title !== "string" || !ctx.body.title)
+        fail(422, "Validation Failed", { errors: [{ resource: "Issue", code: "missing_field", field: "title" }] });
       const n = s.openIssue(this.full(repo), {
         user,
         title: ctx.body.title as string,
@@ -889,7 +974,10 @@ export class FakeGitHubHttp {
       if (ctx.query.creator) list = list.filter((i) => i.user.toLowerCase() === ctx.query.creator?.toLowerCase());
       const asc = ctx.query.direction === "asc";
       list.sort((a, b) => (asc ? a.number - b.number : b.number - a.number));
-      return this.paginate(ctx, list.map((i) => s.issueJson(repo, i)));
+      return this.paginate(
+        ctx,
+        list.map((i) => s.issueJson(repo, i)),
+      );
     });
     this.on("GET", "/repos/:owner/:repo/issues/:number", (ctx) => {
       const { repo, issue } = this.issue(ctx);
@@ -915,19 +1003,29 @@ export class FakeGitHubHttp {
       if (b.state !== undefined && b.state !== "open" && b.state !== "closed")
         fail(422, "Validation Failed", { errors: [{ resource: "Issue", code: "invalid", field: "state", value: b.state }] });
       if (b.state === "open" || b.state === "closed")
-        s.setIssueState(this.full(repo), issue.number, b.state, { user, reason: (reason as "completed" | "not_planned" | "reopened" | null | undefined) ?? null });
+        s.setIssueState(this.full(repo), issue.number, b.state, {
+          user,
+          reason: (reason as "completed" | "not_planned" | "reopened" | null | undefined) ?? null,
+        });
       issue.updated_at = s.time();
       return { body: s.issueJson(repo, issue) };
     });
     this.on("GET", "/repos/:owner/:repo/issues/:number/comments", (ctx) => {
       const { repo, issue } = this.issue(ctx);
-      return this.paginate(ctx, issue.comments.map((c) => s.commentJson(repo, issue, c)));
+      return this.paginate(
+        ctx,
+        issue.comments.map((c) => s.commentJson(repo, issue, c)),
+      );
     });
     this.on("POST", "/repos/:owner/:repo/issues/:number/comments", (ctx) => {
       const { repo, issue } = this.issue(ctx);
       const user = this.writer(ctx);
-      if (typeof ctx.body.body !== "string" || !ctx.body.body) fail(422, "Validation Failed", { errors: [{ resource: "IssueComment", code: "missing_field", field: "body" }] });
-      if ((ctx.body.body as string).length > 65536) fail(422, "Validation Failed", { errors: [{ resource: "IssueComment", code: "custom", field: "body", message: "body is too long (maximum is 65536 characters)" }] });
+      if (typeof ctx.body.body !== "string" || !ctx.body.body)
+        fail(422, "Validation Failed", { errors: [{ resource: "IssueComment", code: "missing_field", field: "body" }] });
+      if ((ctx.body.body as string).length > 65536)
+        fail(422, "Validation Failed", {
+          errors: [{ resource: "IssueComment", code: "custom", field: "body", message: "body is too long (maximum is 65536 characters)" }],
+        });
       const id = s.addComment(this.full(repo), issue.number, { user, body: ctx.body.body as string });
       const c = issue.comments.find((x) => x.id === id);
       return { status: 201, body: c ? s.commentJson(repo, issue, c) : {} };
@@ -994,7 +1092,10 @@ export class FakeGitHubHttp {
     });
     this.on("GET", "/repos/:owner/:repo/labels", (ctx) => {
       const repo = this.repoOf(ctx);
-      return this.paginate(ctx, [...repo.labels.values()].map((l) => s.labelJson(repo, l.name)));
+      return this.paginate(
+        ctx,
+        [...repo.labels.values()].map((l) => s.labelJson(repo, l.name)),
+      );
     });
     this.on("GET", "/repos/:owner/:repo/labels/:name", (ctx) => {
       const repo = this.repoOf(ctx);
@@ -1036,8 +1137,8 @@ export class FakeGitHubHttp {
       const login = this.writer(ctx);
       if (login !== s.app.botLogin) fail(403, "You must authenticate via a GitHub App.");
       const b = ctx.body;
-      if (typeof b.name !== "string" || !b.name) fail(422, "Invalid request.\n\n\"name\" wasn't supplied.");
-      if (typeof b.head_sha !== "string") fail(422, "Invalid request.\n\n\"head_sha\" wasn't supplied.");
+      if (typeof b.name !== "string" || !b.name) fail(422, 'Invalid request.\n\n"name" wasn\'t supplied.');
+      if (typeof b.head_sha !== "string") fail(422, 'Invalid request.\n\n"head_sha" wasn\'t supplied.');
       if (!repo.git.commit(b.head_sha as string)) fail(422, `No commit found for SHA: ${String(b.head_sha)}`);
       const run: CheckRunState = {
         id: s.id(),
@@ -1081,7 +1182,10 @@ export class FakeGitHubHttp {
     if (ctx.query.status) runs = runs.filter((c) => c.status === ctx.query.status);
     if ((ctx.query.filter ?? "latest") === "latest") runs = runs.filter((c) => !runs.some((o) => o.name === c.name && o.id > c.id));
     runs = [...runs].reverse();
-    const page = this.paginate(ctx, runs.map((c) => this.s.checkRunJson(repo, c)));
+    const page = this.paginate(
+      ctx,
+      runs.map((c) => this.s.checkRunJson(repo, c)),
+    );
     return { ...page, body: { total_count: runs.length, check_runs: page.body } };
   }
 }
@@ -1090,7 +1194,8 @@ function applyCheckRun(run: CheckRunState, b: Record<string, unknown>, now: stri
   const statuses = ["queued", "in_progress", "completed", "waiting", "requested", "pending"];
   const conclusions = ["action_required", "cancelled", "failure", "neutral", "success", "skipped", "stale", "timed_out"];
   if (b.status !== undefined && !statuses.includes(String(b.status))) fail(422, "Invalid request.\n\nstatus is not a valid value.");
-  if (b.conclusion !== undefined && b.conclusion !== null && !conclusions.includes(String(b.conclusion))) fail(422, "Invalid request.\n\nconclusion is not a valid value.");
+  if (b.conclusion !== undefined && b.conclusion !== null && !conclusions.includes(String(b.conclusion)))
+    fail(422, "Invalid request.\n\nconclusion is not a valid value.");
   if (typeof b.status === "string") run.status = b.status as CheckRunState["status"];
   if (typeof b.conclusion === "string") {
     run.conclusion = b.conclusion;
@@ -1103,8 +1208,9 @@ function applyCheckRun(run: CheckRunState, b: Record<string, unknown>, now: stri
   if (typeof b.external_id === "string") run.external_id = b.external_id;
   const o = b.output as Record<string, unknown> | undefined;
   if (o && typeof o === "object") {
-    if (typeof o.title !== "string" || typeof o.summary !== "string") fail(422, "Invalid request.\n\n\"title\" and \"summary\" are required in output.");
-    if (String(o.summary).length > 65535 || (typeof o.text === "string" && o.text.length > 65535)) fail(422, "Invalid request.\n\nOnly 65535 characters are allowed; output is too long.");
+    if (typeof o.title !== "string" || typeof o.summary !== "string") fail(422, 'Invalid request.\n\n"title" and "summary" are required in output.');
+    if (String(o.summary).length > 65535 || (typeof o.text === "string" && o.text.length > 65535))
+      fail(422, "Invalid request.\n\nOnly 65535 characters are allowed; output is too long.");
     run.output = { title: o.title as string, summary: o.summary as string, text: typeof o.text === "string" ? o.text : run.output.text };
   }
 }

@@ -254,7 +254,10 @@ export class FakeGitHubState {
     message?: string;
   }): RepoState {
     const key = `${opts.owner}/${opts.name}`.toLowerCase();
-    if (this.repos.has(key)) throw new GitHubError(422, "Repository creation failed.", { errors: [{ resource: "Repository", code: "custom", field: "name", message: "name already exists on this account" }] });
+    if (this.repos.has(key))
+      throw new GitHubError(422, "Repository creation failed.", {
+        errors: [{ resource: "Repository", code: "custom", field: "name", message: "name already exists on this account" }],
+      });
     if (!this.user(opts.owner)) this.ensureUser(opts.owner, "Organization");
     const repo: RepoState = {
       id: this.id(),
@@ -348,12 +351,7 @@ export class FakeGitHubState {
    * Helper: commit files to a branch as `author` (null deletes a file). Creates the branch from
    * `from` (default: the default branch) when it does not exist. Returns the commit sha.
    */
-  commitFiles(
-    fullName: string,
-    branch: string,
-    files: Record<string, FileInput>,
-    opts: { author: string; message?: string; from?: string },
-  ): string {
+  commitFiles(fullName: string, branch: string, files: Record<string, FileInput>, opts: { author: string; message?: string; from?: string }): string {
     const repo = this.repo(fullName);
     let parent = repo.git.refs.get(`heads/${branch}`);
     if (!parent) parent = this.createBranch(fullName, branch, opts.from);
@@ -393,11 +391,16 @@ export class FakeGitHubState {
   }
 
   /** Helper: history (newest first) from a ref, optionally limited to a path, with messages. */
-  commits(fullName: string, opts: { ref?: string; path?: string } = {}): { sha: string; message: string; author: string | undefined; parents: string[]; date: string }[] {
+  commits(
+    fullName: string,
+    opts: { ref?: string; path?: string } = {},
+  ): { sha: string; message: string; author: string | undefined; parents: string[]; date: string }[] {
     const repo = this.repo(fullName);
     const from = repo.git.resolve(opts.ref ?? repo.defaultBranch);
     if (!from) return [];
-    return repo.git.log(from, opts.path ? { path: opts.path } : {}).map((c) => ({ sha: c.sha, message: c.message, author: c.authorLogin, parents: c.parents, date: c.author.date }));
+    return repo.git
+      .log(from, opts.path ? { path: opts.path } : {})
+      .map((c) => ({ sha: c.sha, message: c.message, author: c.authorLogin, parents: c.parents, date: c.author.date }));
   }
 
   // ---------- issues and pull requests ----------
@@ -444,7 +447,11 @@ export class FakeGitHubState {
    * Helper: edit an issue's title/body (as its author would, or as `by`). Returns the webhook `changes`
    * object for issues.edited ({ body: { from }, title: { from } }).
    */
-  editIssue(fullName: string, number: number, edit: { title?: string; body?: string | null; by?: string }): { title?: { from: string }; body?: { from: string } } {
+  editIssue(
+    fullName: string,
+    number: number,
+    edit: { title?: string; body?: string | null; by?: string },
+  ): { title?: { from: string }; body?: { from: string } } {
     const issue = this.issueState(fullName, number);
     if (edit.body !== undefined && edit.body !== issue.body) issue.editor = this.ensureUser(edit.by ?? issue.user).login;
     const changes: { title?: { from: string }; body?: { from: string } } = {};
@@ -470,9 +477,14 @@ export class FakeGitHubState {
     if (!headSha) throw new GitHubError(422, "Validation Failed", { errors: [{ resource: "PullRequest", field: "head", code: "invalid" }] });
     if (!baseSha) throw new GitHubError(422, "Validation Failed", { errors: [{ resource: "PullRequest", field: "base", code: "invalid" }] });
     const dup = [...repo.issues.values()].find((i) => i.pull && i.state === "open" && i.pull.headRef === head && i.pull.baseRef === base);
-    if (dup) throw new GitHubError(422, "Validation Failed", { errors: [{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${repo.owner}:${head}.` }] });
+    if (dup)
+      throw new GitHubError(422, "Validation Failed", {
+        errors: [{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${repo.owner}:${head}.` }],
+      });
     if (repo.git.isAncestor(headSha, baseSha))
-      throw new GitHubError(422, "Validation Failed", { errors: [{ resource: "PullRequest", code: "custom", message: `No commits between ${base} and ${head}` }] });
+      throw new GitHubError(422, "Validation Failed", {
+        errors: [{ resource: "PullRequest", code: "custom", message: `No commits between ${base} and ${head}` }],
+      });
     const number = this.openIssue(fullName, { user: opts.user, title: opts.title, body: opts.body ?? null });
     const issue = repo.issues.get(number) as IssueState;
     issue.pull = {
@@ -517,14 +529,19 @@ export class FakeGitHubState {
   }
 
   /** Helper: submit a review as `user` (default on the PR's current head). GitHub refuses self-approval. */
-  addReview(fullName: string, number: number, opts: { user: string; state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "PENDING"; commitId?: string; body?: string }): number {
+  addReview(
+    fullName: string,
+    number: number,
+    opts: { user: string; state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "PENDING"; commitId?: string; body?: string },
+  ): number {
     const issue = this.pullState(fullName, number);
     this.ensureUser(opts.user);
     if (issue.user.toLowerCase() === opts.user.toLowerCase() && (opts.state === "APPROVED" || opts.state === "CHANGES_REQUESTED"))
       throw new GitHubError(422, "Unprocessable Entity", {
         errors: [opts.state === "APPROVED" ? "Can not approve your own pull request" : "Can not request changes on your own pull request"],
       });
-    if (issue.state !== "open" && opts.state !== "COMMENTED") throw new GitHubError(422, "Unprocessable Entity", { errors: ["Can not review a closed pull request"] });
+    if (issue.state !== "open" && opts.state !== "COMMENTED")
+      throw new GitHubError(422, "Unprocessable Entity", { errors: ["Can not review a closed pull request"] });
     const commitId = opts.commitId ?? issue.pull.headSha;
     if (!this.repo(fullName).git.commit(commitId)) throw new GitHubError(422, "Unprocessable Entity", { errors: [`No commit found for SHA: ${commitId}`] });
     const review: ReviewState = {
@@ -563,7 +580,11 @@ export class FakeGitHubState {
    *   replayed commit, not the pre-merge tip.
    * Closes issues referenced with closing keywords when merged into the default branch.
    */
-  mergePull(fullName: string, number: number, opts: { user: string; method?: "merge" | "squash" | "rebase"; title?: string; message?: string; sha?: string }): string {
+  mergePull(
+    fullName: string,
+    number: number,
+    opts: { user: string; method?: "merge" | "squash" | "rebase"; title?: string; message?: string; sha?: string },
+  ): string {
     const repo = this.repo(fullName);
     const issue = this.pullState(fullName, number);
     const p = issue.pull;
@@ -580,7 +601,12 @@ export class FakeGitHubState {
       const msg = `${opts.title ?? `Merge pull request #${number} from ${repo.owner}/${p.headRef}`}\n\n${opts.message ?? issue.title}`;
       sha = this.writeCommit(repo, files, [tip, p.headSha], msg, opts.user);
     } else if (method === "squash") {
-      const msg = `${opts.title ?? `${issue.title} (#${number})`}\n\n${opts.message ?? this.pullCommits(fullName, number).map((c) => `* ${c.message}`).join("\n\n")}`;
+      const msg = `${opts.title ?? `${issue.title} (#${number})`}\n\n${
+        opts.message ??
+        this.pullCommits(fullName, number)
+          .map((c) => `* ${c.message}`)
+          .join("\n\n")
+      }`;
       sha = this.writeCommit(repo, files, [tip], msg.trimEnd(), opts.user);
     } else {
       sha = tip;
@@ -595,7 +621,15 @@ export class FakeGitHubState {
           if (ch.new) tree.set(ch.filename, ch.new);
           else tree.delete(ch.filename);
         }
-        sha = repo.git.writeCommit({ tree: repo.git.writeTree(tree), parents: [sha], message: c.message, author: c.author, committer, authorLogin: c.authorLogin, committerLogin: "web-flow" });
+        sha = repo.git.writeCommit({
+          tree: repo.git.writeTree(tree),
+          parents: [sha],
+          message: c.message,
+          author: c.author,
+          committer,
+          authorLogin: c.authorLogin,
+          committerLogin: "web-flow",
+        });
       }
       if (repo.git.commit(sha)?.tree !== repo.git.writeTree(files)) throw new GitHubError(405, "This branch can't be rebased");
     }
@@ -617,7 +651,12 @@ export class FakeGitHubState {
   }
 
   /** Helper/endpoint: close or reopen an issue or PR. */
-  setIssueState(fullName: string, number: number, state: "open" | "closed", opts: { user: string; reason?: "completed" | "not_planned" | "reopened" | null }): void {
+  setIssueState(
+    fullName: string,
+    number: number,
+    state: "open" | "closed",
+    opts: { user: string; reason?: "completed" | "not_planned" | "reopened" | null },
+  ): void {
     const repo = this.repo(fullName);
     const issue = this.issueState(fullName, number);
     const now = this.time();
@@ -629,10 +668,16 @@ export class FakeGitHubState {
       Object.assign(issue, { state, closed_at: now, closed_by: opts.user, updated_at: now, state_reason: issue.pull ? null : (opts.reason ?? "completed") });
     } else {
       if (issue.pull) {
-        if (issue.pull.merged) throw new GitHubError(422, "Validation Failed", { errors: [{ resource: "PullRequest", code: "custom", message: "Cannot reopen a merged pull request" }] });
+        if (issue.pull.merged)
+          throw new GitHubError(422, "Validation Failed", {
+            errors: [{ resource: "PullRequest", code: "custom", message: "Cannot reopen a merged pull request" }],
+          });
         const head = repo.git.refs.get(`heads/${issue.pull.headRef}`);
         const base = repo.git.refs.get(`heads/${issue.pull.baseRef}`);
-        if (!head || !base) throw new GitHubError(422, "Validation Failed", { errors: [{ resource: "PullRequest", code: "custom", message: "state cannot be changed. The head branch was deleted." }] });
+        if (!head || !base)
+          throw new GitHubError(422, "Validation Failed", {
+            errors: [{ resource: "PullRequest", code: "custom", message: "state cannot be changed. The head branch was deleted." }],
+          });
         issue.pull.headSha = head;
         issue.pull.baseSha = base;
         issue.pull.baseTip = base;
@@ -698,7 +743,11 @@ export class FakeGitHubState {
     return repo.checkRuns.filter((c) => (!opts.ref || c.head_sha === sha) && (!opts.name || c.name === opts.name));
   }
 
-  addTeam(org: string, slug: string, members: Record<string, "active" | "pending" | { state: "active" | "pending"; role: "member" | "maintainer" }> = {}): TeamState {
+  addTeam(
+    org: string,
+    slug: string,
+    members: Record<string, "active" | "pending" | { state: "active" | "pending"; role: "member" | "maintainer" }> = {},
+  ): TeamState {
     if (!this.user(org)) this.ensureUser(org, "Organization");
     const key = `${org}/${slug}`.toLowerCase();
     const team: TeamState = this.teams.get(key) ?? { id: this.id(), org, slug, name: slug, members: new Map() };
@@ -707,7 +756,12 @@ export class FakeGitHubState {
     return team;
   }
 
-  setTeamMembership(org: string, slug: string, login: string, m: "active" | "pending" | { state: "active" | "pending"; role: "member" | "maintainer" } | null): void {
+  setTeamMembership(
+    org: string,
+    slug: string,
+    login: string,
+    m: "active" | "pending" | { state: "active" | "pending"; role: "member" | "maintainer" } | null,
+  ): void {
     const team = this.teams.get(`${org}/${slug}`.toLowerCase());
     if (!team) throw new GitHubError(404, "Not Found");
     this.ensureUser(login);
@@ -857,10 +911,13 @@ export class FakeGitHubState {
     const full = `${repo.owner}/${repo.name}`;
     const files = this.pullFiles(full, issue.number);
     const { mergeable } = this.mergeability(full, issue.number);
-    const lines = files.reduce((acc, f) => {
-      const d = this.lineStats(repo, f);
-      return { additions: acc.additions + d.additions, deletions: acc.deletions + d.deletions };
-    }, { additions: 0, deletions: 0 });
+    const lines = files.reduce(
+      (acc, f) => {
+        const d = this.lineStats(repo, f);
+        return { additions: acc.additions + d.additions, deletions: acc.deletions + d.deletions };
+      },
+      { additions: 0, deletions: 0 },
+    );
     const side = (ref: string, sha: string): Record<string, unknown> => ({
       label: `${repo.owner}:${ref}`,
       ref,
@@ -906,7 +963,9 @@ export class FakeGitHubState {
       merge_commit_sha: p.merge_commit_sha,
       merged_by: this.userJson(p.merged_by),
       requested_reviewers: p.requestedReviewers.map((r) => this.userJson(r)),
-      requested_teams: p.requestedTeams.map((t) => this.teamJson(this.teams.get(`${repo.owner}/${t}`.toLowerCase()) ?? { id: 0, org: repo.owner, slug: t, name: t, members: new Map() })),
+      requested_teams: p.requestedTeams.map((t) =>
+        this.teamJson(this.teams.get(`${repo.owner}/${t}`.toLowerCase()) ?? { id: 0, org: repo.owner, slug: t, name: t, members: new Map() }),
+      ),
       commits: this.pullCommits(full, issue.number).length,
       additions: lines.additions,
       deletions: lines.deletions,
@@ -976,7 +1035,10 @@ export class FakeGitHubState {
       html_url: `${this.htmlBase}/${full}/pull/${issue.number}#pullrequestreview-${r.id}`,
       pull_request_url: `${this.apiBase}/repos/${full}/pulls/${issue.number}`,
       commit_id: r.commit_id,
-      _links: { html: { href: `${this.htmlBase}/${full}/pull/${issue.number}#pullrequestreview-${r.id}` }, pull_request: { href: `${this.apiBase}/repos/${full}/pulls/${issue.number}` } },
+      _links: {
+        html: { href: `${this.htmlBase}/${full}/pull/${issue.number}#pullrequestreview-${r.id}` },
+        pull_request: { href: `${this.apiBase}/repos/${full}/pulls/${issue.number}` },
+      },
       author_association: this.association(repo, r.user),
       ...(r.submitted_at ? { submitted_at: r.submitted_at } : {}),
     };
@@ -1066,7 +1128,13 @@ export class FakeGitHubState {
       app: this.appJson(),
       pull_requests: [...repo.issues.values()]
         .filter((i) => i.pull && i.state === "open" && i.pull.headSha === c.head_sha)
-        .map((i) => ({ number: i.number, id: i.id, url: `${this.apiBase}/repos/${full}/pulls/${i.number}`, head: { ref: i.pull?.headRef, sha: i.pull?.headSha, repo: { id: repo.id, url: `${this.apiBase}/repos/${full}`, name: repo.name } }, base: { ref: i.pull?.baseRef, sha: i.pull?.baseSha, repo: { id: repo.id, url: `${this.apiBase}/repos/${full}`, name: repo.name } } })),
+        .map((i) => ({
+          number: i.number,
+          id: i.id,
+          url: `${this.apiBase}/repos/${full}/pulls/${i.number}`,
+          head: { ref: i.pull?.headRef, sha: i.pull?.headSha, repo: { id: repo.id, url: `${this.apiBase}/repos/${full}`, name: repo.name } },
+          base: { ref: i.pull?.baseRef, sha: i.pull?.baseSha, repo: { id: repo.id, url: `${this.apiBase}/repos/${full}`, name: repo.name } },
+        })),
     };
   }
 
