@@ -25,7 +25,7 @@ import { planRequest, validateRequestFile } from "../src/policy/pipeline.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DOC = readFileSync(join(ROOT, "docs/problem-codes.md"), "utf8");
-const AREAS = /export type ProblemArea = ([^;]+);/.exec(readFileSync(join(ROOT, "src/domain/types.ts"), "utf8"))?.[1]?.match(/[a-z]+/g) ?? [];
+const AREAS = /export type ProblemArea =\s*([^;]+);/.exec(readFileSync(join(ROOT, "src/domain/types.ts"), "utf8"))?.[1]?.match(/[a-z]+/g) ?? [];
 /** Literals that have the shape of a code but are not one (a host; field paths of approval facts). */
 const NOT_CODES = new Set(["github.com", "request.requester", "request.risk"]);
 
