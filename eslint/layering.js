@@ -18,20 +18,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const PORTS = ["aws/types.ts", "notify/types.ts", "store/record-store.ts", "lifecycle/ports.ts"];
 
 /** Areas that build the object graph (entry points, CLI commands); they may import any area. */
-export const COMPOSITION = [
-  "app",
-  "action",
-  "cli",
-  "index",
-  "lambda",
-  "server",
-  "start",
-  "doctor",
-  "init",
-  "sweep/env.ts",
-  "sweep/action.ts",
-  "sweep/commands.ts",
-];
+export const COMPOSITION = ["app", "action", "cli", "index", "lambda", "server", "start", "doctor", "init", "sweep/env.ts", "sweep/action.ts"];
 
 /** Packages the pure core may import: parsing and validation only, no I/O. */
 export const CORE_PACKAGES = ["js-yaml", "ajv", "ajv-formats", "@github/issue-parser"];

@@ -14,7 +14,7 @@ import type { AccessRequest } from "../src/domain/types.js";
 import { revokeByComment } from "../src/github/commands.js";
 import { closeGrant, type ClosedEvent } from "../src/lifecycle/close-grant.js";
 import type { NotificationEvent, Notifier } from "../src/notify/types.js";
-import { revokeOne } from "../src/sweep/commands.js";
+import { revokeOne } from "../src/cli/sweep.js";
 import type { Records } from "../src/sweep/env.js";
 import { parseRecords } from "../src/sweep/plan.js";
 import { runSweep } from "../src/sweep/run.js";

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ALL_STATES, applyState, STATE_LABEL, type IssueState } from "../src/domain/lifecycle.js";
 import { parseTrailers, recordStatus } from "../src/domain/records.js";
 import { parseConfig } from "../src/domain/config.js";
-import { listCommand } from "../src/sweep/commands.js";
+import { listCommand } from "../src/cli/sweep.js";
 import { parseRecords, planSweep } from "../src/sweep/plan.js";
 import { attachedTo, CONFIG, issueBody, pulls, REPO, startHarness, type Harness } from "./support/app-harness.js";
 import { issuesOpened, pullRequestEvent } from "./support/webhooks.js";

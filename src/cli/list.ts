@@ -1,6 +1,6 @@
 // `jit-access list`: the command itself is the sweep's (it reads the same records); here, the
 // warning for a local run that finds no request file.
-import { listCommand as listRecords } from "../sweep/commands.js";
+import { listCommand as listRecords } from "./sweep.js";
 import { findRepoRoot, noRequestFilesWarning, requestFiles, type Io } from "./support.js";
 
 export async function listCommand(args: string[], io: Io): Promise<number> {

@@ -1,8 +1,8 @@
 // jit-access command line: validate | plan | sweep | list | revoke | report | init | doctor. Exit codes: 0 ok, 1 invalid/blocked, 2 usage.
-// One module per command in this folder; list, revoke and sweep are the sweep's (src/sweep/commands.ts).
+// One module per command in this folder; sweep.ts holds sweep, revoke and the records listing.
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { SWEEP_USAGE, revokeCommand, sweepCommand } from "../sweep/commands.js";
+import { SWEEP_USAGE, revokeCommand, sweepCommand } from "./sweep.js";
 import { packageRoot } from "../package-root.js";
 import { DOCTOR_USAGE, doctorCommand } from "./doctor.js";
 import { INIT_USAGE, initCommand } from "./init.js";

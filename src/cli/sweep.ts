@@ -4,12 +4,12 @@ import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { ALL_STATUSES } from "../domain/lifecycle.js";
 import type { RequestStatus } from "../domain/types.js";
-import { UsageError, formatProblems, type Io } from "../cli/support.js";
+import { UsageError, formatProblems, type Io } from "./support.js";
 import { closeGrant } from "../lifecycle/close-grant.js";
-import { openRecords, type Records } from "./env.js";
-import { DEFAULT_CONCURRENCY } from "./execute.js";
-import { parseRecords } from "./plan.js";
-import { reportJson, reportText, runSweep } from "./run.js";
+import { openRecords, type Records } from "../sweep/env.js";
+import { DEFAULT_CONCURRENCY } from "../sweep/execute.js";
+import { parseRecords } from "../sweep/plan.js";
+import { reportJson, reportText, runSweep } from "../sweep/run.js";
 
 type Env = Record<string, string | undefined>;
 
