@@ -1,12 +1,17 @@
 // The report's granted-vs-used section over closed records carrying `activity:`. The figures
 // below are worked out by hand from the policies and events named in each test.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { dumpRequest } from "../src/domain/request-file.js";
 import type { AccessRequest, PolicyDocument } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import { activityRecord, grantedActions, summariseActivity, type ActivityEvent } from "../src/policy/activity.js";
 import { buildReport, type ReportRecord } from "../src/report/aggregate.js";
 import { renderReport } from "../src/report/render.js";
+import { runCli } from "./support/cli.js";
 
 const catalogue = loadCatalogue();
 const NOW = new Date("2026-11-30T12:00:00Z");
@@ -49,7 +54,7 @@ function closed(
     requester: "alice",
     account,
     duration: "8h",
-    reason: "r",
+    reason: "quarter-end reconciliation",
     request: [{ service: "s3", access: ["read"], resources: ["financial-reports"] }],
     policy,
     status: "expired",
@@ -175,5 +180,31 @@ describe("report: granted vs used", () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe("jit-access report: granted vs used", () => {
+  it("the CLI expands wildcards with the catalogue, so a grant of s3:* is counted, not partial", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "jit-report-usage-"));
+    try {
+      const wide = closed("5-e", "prod", { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }, [ev(S3, "ListObjectsV2")]);
+      const put = (path: string, text: string) => {
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), text);
+      };
+      mkdirSync(join(dir, ".git"));
+      put(
+        ".github/jit-access.yml",
+        'aws:\n  mode: iam\n  region: us-east-1\n  accounts:\n    prod: "111111111111"\nprincipals:\n  alice: { iam_user: alice }\napprovers: [bob]\n',
+      );
+      put(wide.file, dumpRequest(wide.request));
+      const r = await runCli(["report", "--format", "json"], dir);
+      expect(r.code).toBe(0);
+      const u = JSON.parse(r.stdout).granted_vs_used;
+      expect(u).toMatchObject({ grants: 1, partial: 0, used: 1 });
+      expect(u.granted).toBe(grantedActions(catalogue, wide.request.policy!).length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
