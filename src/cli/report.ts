@@ -7,6 +7,7 @@ import { parseRequestFile, REQUESTS_DIR } from "../domain/request.js";
 import { UsageError, findRepoRoot, loadConfigFile, noRequestFilesWarning, readBounded, repoPath, requestFiles, type Io } from "./support.js";
 import { loadCatalogue } from "../iam-data.js";
 import { grantUnscoped } from "../policy/guardrails.js";
+import { grantedActions } from "../policy/activity.js";
 import { buildReport, type ReportRecord } from "../report/aggregate.js";
 import { readHistory } from "../report/git.js";
 import { REPORT_FORMATS, renderReport, type ReportFormat } from "../report/render.js";
@@ -77,6 +78,7 @@ export async function reportCommand(args: string[], io: Io, deps: { now?: () => 
     ...(since ? { since } : {}),
     accessLevelOf: (a) => catalogue.action(a)?.level,
     grantUnscoped: (a, r) => grantUnscoped(catalogue, a, r),
+    grantedActionsOf: (p) => grantedActions(catalogue, p),
     skipped,
     source: { dir: REQUESTS_DIR, examplesExcluded },
     notes: notes.slice(0, 50).concat(notes.length > 50 ? [`and ${notes.length - 50} more files that do not validate today`] : []),

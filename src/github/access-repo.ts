@@ -56,6 +56,23 @@ export class OctokitAccessRepo implements AccessRepo {
     return this.main.read(path, ref);
   }
 
+  async listNames(folders: readonly string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const folder of folders) {
+      let data: unknown;
+      try {
+        ({ data } = await this.octokit.rest.repos.getContent({ ...this.at, path: folder, ref: this.defaultBranch }));
+      } catch (e) {
+        if (status(e) === 404) continue;
+        throw e;
+      }
+      // A file where a folder was expected lists nothing.
+      if (!Array.isArray(data)) continue;
+      for (const e of data as Array<{ type: string; path: string }>) if (e.type === "file" && e.path.endsWith(".yaml")) out.push(e.path);
+    }
+    return out;
+  }
+
   async prFiles(pr: number): Promise<PrFile[]> {
     const listed = await this.octokit.paginate(this.octokit.rest.pulls.listFiles, { ...this.at, pull_number: pr, per_page: 100 });
     return listed.map((f) => ({ path: f.filename, status: f.status, previousPath: f.previous_filename ?? null, sha: f.sha ?? null }));

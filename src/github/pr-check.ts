@@ -8,12 +8,13 @@ import type { ProbotOctokit } from "probot";
 import { checkChangedFiles, type ChangedFile } from "../domain/approvals.js";
 import { parseRequestFile } from "../domain/request.js";
 import { setTopLevelFields } from "../domain/request-file.js";
-import type { Problem } from "../domain/types.js";
+import type { AccessRequest, Config, Problem } from "../domain/types.js";
 import { loadCatalogue } from "../iam-data.js";
 import { planRequest } from "../policy/pipeline.js";
 import { CHECK_NAME } from "./intake.js";
 import { readPrRef } from "./payloads.js";
-import { checkSummary, prBody, prBodyInvalid, problemList, prTitle } from "./messages.js";
+import { checkSummary, prBody, prBodyInvalid, problemList, prTitle, quote } from "./messages.js";
+import { rightSize, type RightSizing } from "../policy/right-size.js";
 import type { RepoRef } from "./octokit-helpers.js";
 import { loadCodeowners, loadRepoConfig } from "./repo-config.js";
 import { problem } from "../domain/problems.js";
@@ -169,23 +170,98 @@ export async function checkPull(access: AccessRepo, pr: PrRef, opts: { now: Date
   const required = config.required_approvals[plan.verdict.risk];
   const codeowners = (await loadCodeowners(rulesStore, path))?.owners ?? [];
   if (mine && issueFromBranch) {
+    const catalogue = loadCatalogue();
+    const earlier = await earlierGrants(access, path, parsed.request, config, opts.now);
+    const section = rightSizingSection(rightSize(catalogue, earlier, parsed.request));
     await describe(
-      prBody({
-        issueNumber: issueFromBranch,
-        request: parsed.request,
-        plan,
-        file: path,
-        approvers: config.approvers,
-        required,
-        codeowners,
-        headSha: pr.headSha,
-        ...(opts.warnings ? { warnings: opts.warnings } : {}),
-      }),
+      withSection(
+        prBody({
+          issueNumber: issueFromBranch,
+          request: parsed.request,
+          plan,
+          file: path,
+          approvers: config.approvers,
+          required,
+          codeowners,
+          headSha: pr.headSha,
+          ...(opts.warnings ? { warnings: opts.warnings } : {}),
+        }),
+        section,
+      ),
       prTitle(issueFromBranch, parsed.request),
     );
   }
   const s = checkSummary(plan, { branch: pr.baseRef, sha: rulesSha, required, approvers: config.approvers, codeowners });
   return report(plan.verdict.ok, s.title, s.summary);
+}
+
+/** At most this many earlier records are read to right-size one request. */
+export const RIGHT_SIZE_MAX_READS = 20;
+
+/**
+ * The earlier records of the same requester in the same account folder, this year's and last
+ * year's, that carry a summarised activity: one listing of names, then at most
+ * RIGHT_SIZE_MAX_READS files read, newest request number first. Advisory only: a record that does
+ * not parse is skipped, and a failed read leaves the description without the section rather than
+ * failing the check.
+ */
+export async function earlierGrants(access: AccessRepo, file: string, request: AccessRequest, config: Config, now: Date): Promise<AccessRequest[]> {
+  const parts = file.split("/");
+  if (parts.length !== 4) return [];
+  const folder = parts.slice(0, 2).join("/");
+  const year = now.getUTCFullYear();
+  try {
+    const names = await access.listNames([`${folder}/${year}`, `${folder}/${year - 1}`]);
+    const newest = names
+      .filter((p) => p !== file)
+      .map((p) => ({ p, n: issueOf(p.slice(p.lastIndexOf("/") + 1)) }))
+      .filter((x): x is { p: string; n: number } => x.n !== undefined)
+      .sort((a, b) => b.n - a.n || a.p.localeCompare(b.p))
+      .slice(0, RIGHT_SIZE_MAX_READS);
+    const out: AccessRequest[] = [];
+    for (const { p } of newest) {
+      const f = await access.read(p);
+      if (!f) continue;
+      const r = parseRequestFile(f.text, { file: p, config });
+      if (r.ok && !r.example && r.request.requester === request.requester && r.request.activity?.status === "summarised") out.push(r.request);
+    }
+    return out;
+  } catch {
+    return [];
+  }
+}
+
+/** Unused actions named in the section; the rest are counted. */
+const SECTION_UNUSED_SHOWN = 15;
+
+/** What the last grant like this one did not use, and the narrower request item; "" when nothing to say. */
+export function rightSizingSection(sizings: readonly RightSizing[]): string {
+  if (!sizings.length) return "";
+  const lines = ["### Right-sizing from the last grant", ""];
+  for (const r of sizings) {
+    const shown = r.unused.slice(0, SECTION_UNUSED_SHOWN).map((a) => `\`${a}\``);
+    const more = r.unused.length > shown.length ? ` and ${r.unused.length - shown.length} more` : "";
+    lines.push(
+      `**${quote(r.service, 40)}** on ${r.resources.map((x) => quote(x, 100)).join(", ")}: request ${quote(r.previousId, 80)} (closed ${r.closedAt.slice(0, 10)}) ` +
+        `never used ${r.unused.length} of its ${r.granted} action(s): ${shown.join(", ")}${more}. The narrower request item:`,
+      "",
+      "```yaml",
+      // The line repeats the request's own resources; nothing in it may close the code block.
+      r.line.replace(/[`\r\n]/g, ""),
+      "```",
+      "",
+    );
+  }
+  lines.push("A suggestion only: this pull request grants the policy above, unchanged. To take it, edit the issue or push the narrower request file.");
+  return lines.join("\n");
+}
+
+/** The section goes before the policy JSON, so a cut for length cuts the JSON, not the section. */
+function withSection(body: string, section: string): string {
+  if (!section) return body;
+  const at = body.indexOf("\n\n<details><summary>Policy JSON</summary>");
+  const joined = at < 0 ? `${body}\n\n${section}` : `${body.slice(0, at)}\n\n${section}${body.slice(at)}`;
+  return joined.slice(0, 65_000);
 }
 
 /**

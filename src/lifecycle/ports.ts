@@ -60,6 +60,12 @@ export interface AccessRepo extends RecordStore {
   readonly defaultBranch: string;
   /** A file at a commit sha or branch; undefined when absent. */
   readAt(path: string, ref: string): Promise<StoredFile | undefined>;
+  /**
+   * The paths of the .yaml files directly in each folder on the default branch, names only (no
+   * contents read); a missing folder lists nothing. For bounded look-ups, where `list` would read
+   * every record.
+   */
+  listNames(folders: readonly string[]): Promise<string[]>;
   prFiles(pr: number): Promise<PrFile[]>;
   prCommits(pr: number): Promise<PrCommit[]>;
   reviews(pr: number): Promise<Review[]>;

@@ -18,7 +18,8 @@
 import { isoSeconds } from "../domain/time.js";
 import { parseDuration } from "../domain/duration.js";
 import { PROBLEM_CODE } from "../domain/problems.js";
-import type { AccessLevel, AccessRequest, ProblemArea, RequestStatus, RiskTier } from "../domain/types.js";
+import { RECORD_USED_MAX } from "../domain/activity.js";
+import type { AccessLevel, AccessRequest, PolicyDocument, ProblemArea, RequestStatus, RiskTier } from "../domain/types.js";
 import { dangerousAction } from "../policy/dangerous.js";
 import type { HistoryCommit } from "./history.js";
 import { sortedCounts, stat, type Count, type Stat } from "./stats.js";
@@ -40,6 +41,12 @@ export interface ReportInput {
   accessLevelOf?: (action: string) => AccessLevel | undefined;
   /** Does granting the action on the resource reach every resource of its type? (the guardrails' decision) */
   grantUnscoped?: (action: string, resource: string) => boolean;
+  /**
+   * Every action a policy allows, wildcards expanded (the CLI passes the catalogue's). Without it a
+   * grant's actions are what its activity record lists, which is complete only when the record's
+   * unused list was not cut.
+   */
+  grantedActionsOf?: (policy: PolicyDocument) => string[];
   /** Files that could not be read, reported as such. */
   skipped?: ReadonlyArray<{ file: string; reason: string }>;
   notes?: string[];
@@ -98,6 +105,21 @@ export interface RiskRow {
   granted_at: string;
 }
 
+/** Granted vs used for one service or account, summed over grants with a summarised activity. */
+export interface UsageRow {
+  key: string;
+  /** Grants counted. */
+  grants: number;
+  /** Actions granted, summed over those grants (an action granted twice counts twice). */
+  granted: number;
+  /** Of those, actions called at least once during their grant. */
+  used: number;
+  /** used / granted; null when nothing was granted. */
+  share: number | null;
+  /** Denied calls the records list (a record lists at most RECORD_DENIED_MAX). */
+  denied: number;
+}
+
 export interface Report {
   generated_at: string;
   since: string | null;
@@ -133,6 +155,23 @@ export interface Report {
   /** by_rule: one row per code; by_area: the same records per code area. Both total `total`. */
   blocked: { total: number; by_rule: Array<Count & { label: string }>; by_area: Array<Count & { label: string }>; recent: BlockedRow[] };
   riskiest: RiskRow[];
+  granted_vs_used: {
+    /** Closed grants in the period whose activity was summarised and is counted below. */
+    grants: number;
+    /** Summarised, but the record's action lists were cut, so granted or used is unknown: not counted. */
+    partial: number;
+    /** Closed grants whose activity could not be looked up (unavailable, beyond the 90-day horizon). */
+    unavailable: number;
+    /** Closed grants without any activity record (closed before activity was recorded, or with it off). */
+    none: number;
+    granted: number;
+    used: number;
+    share: number | null;
+    /** Denied calls over the counted grants (denied_total of each record, listed or not). */
+    denied: number;
+    by_service: UsageRow[];
+    by_account: UsageRow[];
+  };
   skipped: Array<{ file: string; reason: string }>;
   notes: string[];
   /** Why the period has no requests (so the zeros are not read as "nothing happened"); null when it has some. */
@@ -151,6 +190,8 @@ export const DEFINITIONS: Record<string, string> = {
   risk: "The Risk: trailer of the grant commit (older grant commits: the tier named in its message), else from the policy's actions (permissions-management or a curated dangerous action: high; write/tagging: medium), else from the access levels asked.",
   quantiles: "Median and p90 by linear interpolation between closest ranks (numpy's default).",
   riskiest: "Grants in the period ordered by tier, then dangerous actions, then permissions-management actions, then duration.",
+  granted_vs_used:
+    "Closed grants in the period with a summarised activity (CloudTrail management events in the grant's window). Granted: the policy's allowed actions, wildcards expanded, per service prefix; used: those called at least once. Summed over grants. Denied: calls refused with AccessDenied or UnauthorizedOperation (per service as the record lists them, at most 20 per grant; the total counts every one). Data events (S3 GetObject and the like) are not seen, so a data action can read as unused. Records whose lists were cut are counted as partial, not summed.",
 };
 
 /** What each code area means to a reader of the report; codes are `<area>.<rule>`. */
@@ -363,6 +404,57 @@ function blockedRule(r: AccessRequest, commitCodes: readonly string[]): { rule: 
 
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
+const serviceOf = (action: string) => action.slice(0, Math.max(0, action.indexOf(":"))).toLowerCase();
+
+/**
+ * Per service of one grant: actions granted, of them used, and the denied calls listed. Undefined
+ * when the record cannot say (its used list was cut, or without the catalogue its unused list was).
+ */
+function usageOf(
+  r: AccessRequest,
+  grantedActionsOf: ReportInput["grantedActionsOf"],
+): Map<string, { granted: number; used: number; denied: number }> | undefined {
+  const a = r.activity;
+  if (!a || a.status !== "summarised" || !r.policy) return undefined;
+  const usedList = a.used ?? [];
+  const unusedList = a.unused ?? [];
+  if (usedList.length >= RECORD_USED_MAX) return undefined;
+  let granted: string[];
+  if (grantedActionsOf) granted = grantedActionsOf(r.policy);
+  else if (unusedList.length === (a.unused_total ?? unusedList.length)) granted = [...usedList, ...unusedList];
+  else return undefined;
+  const used = new Set(usedList.map((x) => x.toLowerCase()));
+  const out = new Map<string, { granted: number; used: number; denied: number }>();
+  const row = (svc: string) => {
+    let x = out.get(svc);
+    if (!x) out.set(svc, (x = { granted: 0, used: 0, denied: 0 }));
+    return x;
+  };
+  // Granted is a set: the same action in two statements is granted once.
+  for (const action of new Set(granted.map((g) => g.toLowerCase()))) {
+    const x = row(serviceOf(action));
+    x.granted++;
+    if (used.has(action)) x.used++;
+  }
+  for (const d of a.denied ?? []) row(serviceOf(d.action)).denied++;
+  return out;
+}
+
+function addUsage(into: Map<string, UsageRow>, key: string, u: { granted: number; used: number; denied: number }, newGrant: boolean): void {
+  let row = into.get(key);
+  if (!row) into.set(key, (row = { key, grants: 0, granted: 0, used: 0, share: null, denied: 0 }));
+  if (newGrant) row.grants++;
+  row.granted += u.granted;
+  row.used += u.used;
+  row.denied += u.denied;
+}
+
+function usageRows(m: Map<string, UsageRow>): UsageRow[] {
+  return [...m.values()]
+    .map((r) => ({ ...r, share: r.granted > 0 ? r.used / r.granted : null }))
+    .sort((a, b) => b.granted - a.granted || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
 export function buildReport(input: ReportInput): Report {
   const now = input.now.getTime();
   const since = input.since?.getTime();
@@ -390,6 +482,9 @@ export function buildReport(input: ReportInput): Report {
   const risky: RiskRow[] = [];
   let inPeriod = 0;
   let grants = 0;
+  const usage = { grants: 0, partial: 0, unavailable: 0, none: 0, granted: 0, used: 0, denied: 0 };
+  const usageByService = new Map<string, UsageRow>();
+  const usageByAccount = new Map<string, UsageRow>();
 
   for (const { file, request: r } of input.records) {
     const status: RequestStatus = r.status ?? "proposed";
@@ -453,6 +548,26 @@ export function buildReport(input: ReportInput): Report {
           });
           if (askedS > 0) revokeRatios.push(usedS / askedS);
         }
+      }
+
+      if (status === "expired" || status === "revoked") {
+        const u = usageOf(r, input.grantedActionsOf);
+        if (u) {
+          usage.grants++;
+          usage.denied += r.activity?.denied_total ?? 0;
+          const total = { granted: 0, used: 0, denied: 0 };
+          for (const [svc, x] of u) {
+            addUsage(usageByService, svc, x, true);
+            total.granted += x.granted;
+            total.used += x.used;
+            total.denied += x.denied;
+          }
+          usage.granted += total.granted;
+          usage.used += total.used;
+          addUsage(usageByAccount, r.account, total, true);
+        } else if (r.activity?.status === "summarised") usage.partial++;
+        else if (r.activity) usage.unavailable++;
+        else usage.none++;
       }
 
       const score =
@@ -539,6 +654,12 @@ export function buildReport(input: ReportInput): Report {
       recent: blocked.slice(0, top),
     },
     riskiest: risky.slice(0, top),
+    granted_vs_used: {
+      ...usage,
+      share: usage.granted > 0 ? usage.used / usage.granted : null,
+      by_service: usageRows(usageByService),
+      by_account: usageRows(usageByAccount),
+    },
     skipped: [...(input.skipped ?? [])],
     notes: [...(input.notes ?? [])],
     empty: inPeriod > 0 ? null : emptyReason(input),

@@ -3,7 +3,7 @@
 // User text (logins, account aliases, reasons) is quoted for the target: github/messages.quote
 // for markdown, HTML escaping for HTML.
 import { quote } from "../github/messages.js";
-import type { Report } from "./aggregate.js";
+import type { Report, UsageRow } from "./aggregate.js";
 import { humanSeconds, type Count, type Stat } from "./stats.js";
 import { RISK_COLOR, barChart, columnChart, escapeHtml, palette, stackedBar, type Bar } from "./svg.js";
 
@@ -98,6 +98,7 @@ export function renderMarkdown(r: Report): string {
       ]),
     ),
   );
+  out.push(...mdUsage(r));
   out.push(`### Blocked (${r.blocked.total})`, "");
   if (r.blocked.by_area.length) out.push(`By area: ${r.blocked.by_area.map((a) => `${quote(a.label, 80)} ${a.count}`).join(", ")}.`, "");
   out.push(
@@ -131,6 +132,46 @@ export function renderMarkdown(r: Report): string {
   );
   out.push(...mdNotes(r));
   return out.join("\n");
+}
+
+/** One sentence on what the granted-vs-used figures cover, shared by markdown and HTML. */
+function usageSentence(u: Report["granted_vs_used"]): string {
+  const left = [
+    u.partial ? `${u.partial} with cut action lists` : "",
+    u.unavailable ? `${u.unavailable} whose activity was unavailable` : "",
+    u.none ? `${u.none} without an activity record` : "",
+  ].filter(Boolean);
+  return (
+    `${u.grants} closed grant(s) with recorded activity were granted ${u.granted} action(s) and used ${u.used} (${pct(u.share)}); ${u.denied} call(s) were denied.` +
+    (left.length ? ` Not counted: ${left.join(", ")}.` : "") +
+    " Management events only: data actions (S3 GetObject and the like) can read as unused."
+  );
+}
+
+const usageCells = (x: UsageRow): string[] => [String(x.grants), String(x.granted), String(x.used), pct(x.share), String(x.denied)];
+const USAGE_HEAD = ["grants", "actions granted", "used", "share used", "denied calls"];
+
+function mdUsage(r: Report): string[] {
+  const u = r.granted_vs_used;
+  const out = [`### Granted vs used`, "", usageSentence(u), ""];
+  if (!u.grants) return out;
+  out.push(
+    `#### By service`,
+    "",
+    mdTable(
+      ["service", ...USAGE_HEAD],
+      u.by_service.map((x) => [quote(x.key, 40), ...usageCells(x)]),
+    ),
+  );
+  out.push(
+    `#### By account`,
+    "",
+    mdTable(
+      ["account", ...USAGE_HEAD],
+      u.by_account.map((x) => [quote(x.key, 60), ...usageCells(x)]),
+    ),
+  );
+  return out;
 }
 
 function mdActive(r: Report): string[] {
@@ -305,6 +346,28 @@ export function renderHtml(r: Report): string {
     ),
   );
   html.push(`</section></div>`);
+
+  const u = r.granted_vs_used;
+  html.push(`<h2>Granted vs used</h2>`, `<p>${e(usageSentence(u))}</p>`);
+  if (u.grants) {
+    html.push(`<div class="grid"><section><h3>By service</h3>`);
+    html.push(
+      hTable(
+        ["service", ...USAGE_HEAD],
+        u.by_service.map((x) => [e(x.key), ...usageCells(x).map(e)]),
+        [1, 2, 3, 4, 5],
+      ),
+    );
+    html.push(`</section><section><h3>By account</h3>`);
+    html.push(
+      hTable(
+        ["account", ...USAGE_HEAD],
+        u.by_account.map((x) => [e(x.key), ...usageCells(x).map(e)]),
+        [1, 2, 3, 4, 5],
+      ),
+    );
+    html.push(`</section></div>`);
+  }
 
   html.push(`<h2>Blocked (${r.blocked.total})</h2><div class="grid"><section>`);
   html.push(

@@ -100,6 +100,16 @@ export class MemoryAccessRepo extends MemoryRecordStore implements AccessRepo {
     return text === undefined ? undefined : { path, sha: blobSha(text), text };
   }
 
+  /** Calls of listNames, for tests that bound the reads a handler makes. */
+  listNameCalls = 0;
+
+  async listNames(folders: readonly string[]): Promise<string[]> {
+    this.listNameCalls++;
+    await tick();
+    const dirs = new Set(folders.map((f) => f.replace(/\/+$/, "")));
+    return [...this.files.keys()].filter((p) => p.endsWith(".yaml") && dirs.has(p.slice(0, p.lastIndexOf("/")))).sort();
+  }
+
   async prFiles(pr: number): Promise<PrFile[]> {
     return this.pull(pr).files;
   }
