@@ -36,7 +36,7 @@ export const ALLOWED = {
   // Adapters.
   ai: ["domain", "policy"],
   aws: ["domain", "policy", "backoff"],
-  github: ["domain", "policy", "iam-data", "package-root", "lifecycle"],
+  github: ["domain", "policy", "iam-data", "package-root", "lifecycle", "backoff"],
   notify: ["domain", "policy", "backoff"],
   store: ["domain"],
   // Use cases that drive adapters through ports.

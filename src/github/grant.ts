@@ -3,6 +3,7 @@
 // (branch protection is not trusted alone). The grant is recorded as a commit on the default
 // branch; if the record cannot be written the grant is rolled back, so no access exists in AWS
 // without a record in git.
+import { backoffCeiling, fullJitter } from "../backoff.js";
 import { isoSeconds } from "../domain/time.js";
 import type { ProbotOctokit } from "probot";
 import {
@@ -551,7 +552,8 @@ async function retried<T>(fn: () => Promise<T>, attempts: number): Promise<T> {
       return await fn();
     } catch (e) {
       if (i >= attempts) throw e;
-      await new Promise((r) => setTimeout(r, 50 * i));
+      // Jittered: concurrent deliveries rolling back after one throttling burst do not retry in step.
+      await new Promise((r) => setTimeout(r, fullJitter(backoffCeiling(200, 2_000, i - 1))));
     }
   }
 }
