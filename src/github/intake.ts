@@ -3,7 +3,7 @@
 // author's own text is proposed, only on a branch the app made, only into a PR the app opened.
 import type { ProbotOctokit } from "probot";
 import { ACCESS_REQUEST_LABEL, parseIssueForm, type FormTemplate } from "../domain/issue-form.js";
-import { PRE_RECORD_STATES, STATE_LABEL } from "../domain/lifecycle.js";
+import { PRE_RECORD_STATES } from "../domain/lifecycle.js";
 import { recordStatus } from "../domain/records.js";
 import { checkRequest } from "../domain/request.js";
 import { dumpRequest, requestPath } from "../domain/request-file.js";
@@ -18,17 +18,6 @@ import type { RepoRef } from "./octokit-helpers.js";
 import { checkPull, sameLogin } from "./pr-check.js";
 import { loadRepoConfig, loadRepoForm } from "./repo-config.js";
 import { status } from "./store.js";
-
-export const CHECK_NAME = "jit-access/validate";
-/** The state labels intake and the merge use, from the one table (STATE_LABEL). */
-export const LABEL = {
-  invalid: STATE_LABEL.invalid,
-  proposed: STATE_LABEL.proposed,
-  blocked: STATE_LABEL.blocked,
-  active: STATE_LABEL.active,
-  failed: STATE_LABEL.failed,
-  rejected: STATE_LABEL.rejected,
-} as const;
 
 export interface IssueInput {
   number: number;

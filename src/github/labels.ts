@@ -7,7 +7,6 @@ import { CONFIG_PATH } from "../domain/config.js";
 import { ACCESS_REQUEST_LABEL } from "../domain/issue-form.js";
 import { EXPIRING_LABEL } from "../notify/expiring.js";
 import { STATE_LABEL } from "../domain/lifecycle.js";
-import { LABEL } from "./intake.js";
 import type { RepoRef } from "./octokit-helpers.js";
 import { status } from "./store.js";
 
@@ -25,12 +24,12 @@ export interface LabelSpec {
  */
 export const appLabels = (): LabelSpec[] => [
   { name: ACCESS_REQUEST_LABEL, color: "1d76db", description: "An AWS access request (jit-access issue form)" },
-  { name: LABEL.proposed, color: "0e8a16", description: "jit-access: request proposed in a pull request, awaiting approval" },
-  { name: LABEL.invalid, color: "e4e669", description: "jit-access: the request could not be read; see the comment to fix it" },
-  { name: LABEL.blocked, color: "b60205", description: "jit-access: the check blocks the request; see the pull request" },
-  { name: LABEL.active, color: "5319e7", description: "jit-access: access granted and live" },
-  { name: LABEL.failed, color: "d93f0b", description: "jit-access: the grant failed; see the comment" },
-  { name: LABEL.rejected, color: "cfd3d7", description: "jit-access: the request pull request was closed without merging" },
+  { name: STATE_LABEL.proposed, color: "0e8a16", description: "jit-access: request proposed in a pull request, awaiting approval" },
+  { name: STATE_LABEL.invalid, color: "e4e669", description: "jit-access: the request could not be read; see the comment to fix it" },
+  { name: STATE_LABEL.blocked, color: "b60205", description: "jit-access: the check blocks the request; see the pull request" },
+  { name: STATE_LABEL.active, color: "5319e7", description: "jit-access: access granted and live" },
+  { name: STATE_LABEL.failed, color: "d93f0b", description: "jit-access: the grant failed; see the comment" },
+  { name: STATE_LABEL.rejected, color: "cfd3d7", description: "jit-access: the request pull request was closed without merging" },
   { name: STATE_LABEL.expired, color: "c5def5", description: "jit-access: access expired and removed" },
   { name: STATE_LABEL.revoked, color: "f9d0c4", description: "jit-access: access revoked before it expired" },
   { name: EXPIRING_LABEL, color: "fbca04", description: "jit-access: access expires soon" },

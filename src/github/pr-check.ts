@@ -11,7 +11,6 @@ import { setTopLevelFields } from "../domain/request-file.js";
 import type { AccessRequest, Config, Problem } from "../domain/types.js";
 import { loadCatalogue } from "../iam-data.js";
 import { planRequest } from "../policy/pipeline.js";
-import { CHECK_NAME } from "./intake.js";
 import { readPrRef } from "./payloads.js";
 import { checkSummary, prBody, prBodyInvalid, problemList, prTitle, quote } from "./messages.js";
 import { rightSize, type RightSizing } from "../policy/right-size.js";
@@ -20,6 +19,9 @@ import { loadCodeowners, loadRepoConfig } from "./repo-config.js";
 import { problem } from "../domain/problems.js";
 import type { AccessRepo } from "../lifecycle/ports.js";
 import { OctokitAccessRepo } from "./access-repo.js";
+
+/** The check run the app reports on every pull request; branch protection may require it. */
+export const CHECK_NAME = "jit-access/validate";
 
 export interface PrRef {
   number: number;
