@@ -63,9 +63,29 @@ describe("parseGitLog", () => {
     ["leading newlines before a head and a status", `\n\n\x1e${"b".repeat(40)}\0p1 p2\0d1\0d2\0msg\r\n\nRequest-Id: 1-a\n\0\n\nM\0access-requests/x.yaml\0`],
     ["a rename score and a status without a path", `\x1e${"c".repeat(40)}\0\0d\0d\0m\0R100\0a.yaml\0M`],
     ["a short sha is skipped", `\x1eabc\0\0d\0d\0m\0\nA\0x.yaml\0\x1e${"d".repeat(64)}\0 \0d\0d\0m\0`],
+    ["a status followed by a colon ends the files", `\x1e${"e".repeat(40)}\0\0d\0d\0m\0M:\0x.yaml\0`],
     ["a lower-case status ends the files", `\x1e${"e".repeat(40)}\0\0d\0d\0m\0\nm\0x.yaml\0`],
   ])("agrees with the token-by-token reading: %s", (_n, text) => {
     expect(parseGitLog(text)).toEqual(reference(text));
+  });
+
+  it("agrees with the token-by-token reading on commit-shaped logs with odd statuses and paths", () => {
+    const status = fc.oneof(fc.constantFrom("A", "M", "\nD", "\n\nT", "R100", "C75", "M:", "R9/", "m", "", "\x1eM", "X0", "B"), fc.string({ maxLength: 3 }));
+    const commit = fc.tuple(
+      fc.constantFrom(`\x1e${"f".repeat(40)}`, `\n\x1e${"1".repeat(64)}`, "\x1eshort"),
+      fc.constantFrom("", "p1", "p1 p2", " "),
+      fc.string({ maxLength: 6 }),
+      fc.array(fc.tuple(status, fc.constantFrom("access-requests/a.yaml", "", "\x1ex", "\n")), { maxLength: 4 }),
+    );
+    fc.assert(
+      fc.property(fc.array(commit, { maxLength: 6 }), fc.boolean(), (commits, cut) => {
+        const tokens = commits.flatMap(([head, parents, msg, files]) => [head, parents, "d1", "d2", msg, ...files.flat()]);
+        if (cut) tokens.pop();
+        const text = tokens.join("\0");
+        expect(parseGitLog(text)).toEqual(reference(text));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("agrees with the token-by-token reading on arbitrary sequences of git's tokens", () => {
@@ -81,6 +101,8 @@ describe("parseGitLog", () => {
         "D",
         "R087",
         "M1x",
+        "M:",
+        "R9/",
         "B",
         "Z",
         "a b",
