@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConflictError, updateRecord } from "../src/store/record-store.js";
 import { GitRecordStore, gitBlobSha } from "../src/store/git-store.js";
@@ -63,6 +64,26 @@ describe("GitRecordStore", () => {
     await expect(store.read("access-requests/prod/2026/3-link.yaml")).rejects.toThrow(/symbolic link/);
     repo.write(B, "x".repeat(70_000));
     await expect(store.read(B)).rejects.toThrow(/over the/);
+  });
+
+  it("lists exactly what read() returns for each file, and refuses a link or an oversize file in the listing too", async () => {
+    const store = new GitRecordStore(repo.dir);
+    // Sizes up and down (the listing reuses one buffer), multi-byte text, an empty file.
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.string({ unit: "grapheme", maxLength: 3000 }), { minLength: 1, maxLength: 6 }), async (texts) => {
+        const paths = texts.map((_, i) => `access-requests/prop/2026/${i + 10}-p.yaml`);
+        texts.forEach((t, i) => repo.write(paths[i]!, t));
+        const listed = await store.list();
+        for (const p of paths) expect(listed.find((f) => f.path === p)).toEqual(await store.read(p));
+        execFileSync("rm", ["-rf", join(repo.dir, "access-requests/prop")]);
+      }),
+      { numRuns: 25 },
+    );
+    execFileSync("ln", ["-s", "../../../README.md", join(repo.dir, "access-requests/prod/2026/3-link.yaml")]);
+    await expect(store.list()).rejects.toThrow(/3-link.yaml is a symbolic link/);
+    execFileSync("rm", [join(repo.dir, "access-requests/prod/2026/3-link.yaml")]);
+    repo.write(B, "x".repeat(70_000));
+    await expect(store.list()).rejects.toThrow(/2-b.yaml is 70000 bytes, over the/);
   });
 
   it("serializes writers in one process: concurrent updateRecord calls on one file each land once, in turn", async () => {

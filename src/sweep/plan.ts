@@ -125,8 +125,9 @@ export function parseRecords(files: ReadonlyArray<{ path: string; text: string }
 }
 
 const STATUSES: readonly RequestStatus[] = ["proposed", "active", "expired", "revoked", "rejected", "failed"];
-const TOP_ID = /^id: ?([^\n]*)$/gm;
-const TOP_STATUS = /^status: ?([^\n]*)$/gm;
+/** A top-level line: its key, and its value after `: ` (further spaces kept). */
+const TOP_KEY = /^([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?$/;
+const CLOSE: Readonly<Record<string, string>> = { '"': '"', "'": "'", "[": "]", "{": "}" };
 const GRANT_EXPIRES = /^ {2}expires_at: '?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)'?$/gm;
 
 /**
@@ -139,23 +140,37 @@ export function summarize(path: string, text: string): RecordSummary | undefined
   if (text.length > 65_536 || text.includes("\t") || text.includes("\r")) return undefined;
   // Every line at column 0 must be a comment or a simple `key: value` whose value is plain, or
   // quoted / a flow collection closed on the same line: then no multi-line construct can put a
-  // line that looks like `status: …` at the top level, and only real keys start there.
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith(" ") || line.startsWith("#")) continue;
-    const m = /^[A-Za-z_][A-Za-z0-9_]*:(?: (.*))?$/.exec(line);
-    if (!m) return undefined;
-    const v = (m[1] ?? "").trim();
-    if (/^[&!*%@`]/.test(v)) return undefined; // anchors, tags, aliases, reserved
-    const close: Record<string, string> = { '"': '"', "'": "'", "[": "]", "{": "}" };
-    const want = close[v.charAt(0)];
-    if (want && (v.length < 2 || !v.endsWith(want))) return undefined;
+  // line that looks like `status: …` at the top level, and only real keys start there. One pass
+  // over the text, looking only at lines that start at column 0 (most lines are indented): this
+  // runs on every record on every sweep.
+  let ids = 0;
+  let statuses = 0;
+  let idValue = "";
+  let statusValue = "";
+  for (let start = 0; start < text.length;) {
+    const nl = text.indexOf("\n", start);
+    const end = nl < 0 ? text.length : nl;
+    const first = text.charCodeAt(start);
+    if (end > start && first !== 32 /* space */ && first !== 35 /* # */) {
+      const m = TOP_KEY.exec(text.slice(start, end));
+      if (!m) return undefined;
+      const v = (m[2] ?? "").trim();
+      if (/^[&!*%@`]/.test(v)) return undefined; // anchors, tags, aliases, reserved
+      const want = CLOSE[v.charAt(0)];
+      if (want && (v.length < 2 || !v.endsWith(want))) return undefined;
+      if (m[1] === "id") {
+        ids++;
+        idValue = m[2] ?? "";
+      } else if (m[1] === "status") {
+        statuses++;
+        statusValue = m[2] ?? "";
+      }
+    }
+    start = end + 1;
   }
-  const one = (re: RegExp): string | undefined => {
-    const all = [...text.matchAll(re)];
-    return all.length === 1 ? (all[0]?.[1] ?? "").replace(/ +#.*$/, "").trim() : undefined;
-  };
-  const id = one(TOP_ID);
-  const status = one(TOP_STATUS) ?? (/^status:/m.test(text) ? undefined : "proposed");
+  const value = (raw: string): string => raw.replace(/ +#.*$/, "").trim();
+  const id = ids === 1 ? value(idValue) : undefined;
+  const status = statuses === 1 ? value(statusValue) : statuses === 0 ? "proposed" : undefined;
   if (!id || !ID.test(id) || !path.endsWith(`/${id}.yaml`) || !status || !STATUSES.includes(status as RequestStatus)) return undefined;
   if (status !== "active") return { id, status: status as RequestStatus };
   const grantAt = text.search(/^grant:$/m);
