@@ -18,6 +18,7 @@ import type { RepoRef } from "./octokit-helpers.js";
 import { loadCodeowners, loadRepoConfig } from "./repo-config.js";
 import { problem } from "../domain/problems.js";
 import type { AccessRepo } from "../lifecycle/ports.js";
+import { runEffects, type Effect } from "../lifecycle/effects.js";
 import { OctokitAccessRepo } from "./access-repo.js";
 
 /** The check run the app reports on every pull request; branch protection may require it. */
@@ -72,8 +73,26 @@ export function checkPullRequest(
   return checkPull(new OctokitAccessRepo(octokit, repo), pr, opts);
 }
 
-/** The check against any AccessRepo. */
-export async function checkPull(access: AccessRepo, pr: PrRef, opts: { now: Date; appLogin: string; warnings?: Problem[] }): Promise<CheckOutcome> {
+/** What the check decided: its outcome and the writes that carry it out (the policy commit's hash is known only once written). */
+export interface CheckDecision {
+  outcome: { kind: "ignored" } | { kind: "checked"; ok: boolean } | { kind: "policy-added" } | { kind: "no-request" };
+  effects: Effect[];
+}
+
+type CheckOptions = { now: Date; appLogin: string; warnings?: Problem[] };
+
+/** The check against any AccessRepo: decides, then carries the decision's effects out in order. */
+export async function checkPull(access: AccessRepo, pr: PrRef, opts: CheckOptions): Promise<CheckOutcome> {
+  const decision = await decidePull(access, pr, opts);
+  const done = await runEffects(decision.effects, { access });
+  if (decision.outcome.kind !== "policy-added") return decision.outcome;
+  const commit = done.commits[0];
+  if (!commit) throw new Error(`the generated policy for pull request #${pr.number} was not committed`);
+  return { kind: "policy-added", commit };
+}
+
+/** The check's decision for a pull request: reads only, writes nothing; a dry run prints its effects. */
+export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptions): Promise<CheckDecision> {
   const mine = isAppRequestPr(pr, access, opts.appLogin);
   const listed = await access.prFiles(pr.number);
   // The app's own request PRs are always judged: a push that drops the request file and changes
@@ -87,20 +106,27 @@ export async function checkPull(access: AccessRepo, pr: PrRef, opts: { now: Date
   )
     return reportNoRequest(access, pr);
 
-  const describe = async (body: string, title?: string): Promise<void> => {
-    if (!mine) return;
+  const describe = (body: string, title?: string): Effect[] => {
+    if (!mine) return [];
     const update = { ...(body !== pr.body ? { body } : {}), ...(title !== undefined && title !== pr.title ? { title } : {}) };
-    if (Object.keys(update).length) await access.updatePull(pr.number, update);
+    return Object.keys(update).length ? [{ kind: "pr-update", pr: pr.number, update }] : [];
   };
-  const report = async (ok: boolean, title: string, summary: string): Promise<CheckOutcome> => {
-    await access.createCheck({ name: CHECK_NAME, headSha: pr.headSha, conclusion: ok ? "success" : "failure", title, summary });
-    return { kind: "checked", ok };
-  };
+  const checkRun = (conclusion: "success" | "failure", title: string, summary: string): Effect => ({
+    kind: "check",
+    check: { name: CHECK_NAME, headSha: pr.headSha, conclusion, title, summary },
+  });
+  const report = (ok: boolean, title: string, summary: string, before: Effect[] = []): CheckDecision => ({
+    outcome: { kind: "checked", ok },
+    effects: [...before, checkRun(ok ? "success" : "failure", title, summary)],
+  });
   const issueFromBranch = issueOf(pr.headRef.slice("jit/".length));
-  const invalid = async (problems: Problem[]): Promise<CheckOutcome> => {
-    if (issueFromBranch) await describe(prBodyInvalid({ issueNumber: issueFromBranch, headSha: pr.headSha, problems }));
-    return report(false, `Invalid request: ${problems.length} problem(s)`, problemList(problems));
-  };
+  const invalid = (problems: Problem[]): CheckDecision =>
+    report(
+      false,
+      `Invalid request: ${problems.length} problem(s)`,
+      problemList(problems),
+      issueFromBranch ? describe(prBodyInvalid({ issueNumber: issueFromBranch, headSha: pr.headSha, problems })) : [],
+    );
 
   const files: ChangedFile[] = listed.map((f) => ({ path: f.path, status: f.status, previousPath: f.previousPath }));
   const fileProblem = checkChangedFiles(files, pr.changedFiles);
@@ -151,12 +177,20 @@ export async function checkPull(access: AccessRepo, pr: PrRef, opts: { now: Date
     const current = await access.readAt(path, pr.headRef);
     if (current && current.sha === file.sha) {
       const text = setTopLevelFields(current.text, { generator: plan.generator, policy: plan.policy });
-      const written = await access.writeAt(pr.headRef, path, text, {
-        message: `jit-access: add the generated policy to ${parsed.request.id}`,
-        expectedSha: current.sha,
-      });
-      await report(false, "Policy generated", "The app added the generated policy to the request file; the check runs again on that commit.");
-      return { kind: "policy-added", commit: written.commit };
+      return {
+        outcome: { kind: "policy-added" },
+        effects: [
+          {
+            kind: "branch-file",
+            branch: pr.headRef,
+            path,
+            text,
+            message: `jit-access: add the generated policy to ${parsed.request.id}`,
+            expectedSha: current.sha,
+          },
+          checkRun("failure", "Policy generated", "The app added the generated policy to the request file; the check runs again on that commit."),
+        ],
+      };
     }
   }
   if (plan.generated) {
@@ -171,30 +205,33 @@ export async function checkPull(access: AccessRepo, pr: PrRef, opts: { now: Date
 
   const required = config.required_approvals[plan.verdict.risk];
   const codeowners = (await loadCodeowners(rulesStore, path))?.owners ?? [];
+  const described: Effect[] = [];
   if (mine && issueFromBranch) {
     const catalogue = loadCatalogue();
     const earlier = await earlierGrants(access, path, parsed.request, config, opts.now);
     const section = rightSizingSection(rightSize(catalogue, earlier, parsed.request));
-    await describe(
-      withSection(
-        prBody({
-          issueNumber: issueFromBranch,
-          request: parsed.request,
-          plan,
-          file: path,
-          approvers: config.approvers,
-          required,
-          codeowners,
-          headSha: pr.headSha,
-          ...(opts.warnings ? { warnings: opts.warnings } : {}),
-        }),
-        section,
+    described.push(
+      ...describe(
+        withSection(
+          prBody({
+            issueNumber: issueFromBranch,
+            request: parsed.request,
+            plan,
+            file: path,
+            approvers: config.approvers,
+            required,
+            codeowners,
+            headSha: pr.headSha,
+            ...(opts.warnings ? { warnings: opts.warnings } : {}),
+          }),
+          section,
+        ),
+        prTitle(issueFromBranch, parsed.request),
       ),
-      prTitle(issueFromBranch, parsed.request),
     );
   }
   const s = checkSummary(plan, { branch: pr.baseRef, sha: rulesSha, required, approvers: config.approvers, codeowners });
-  return report(plan.verdict.ok, s.title, s.summary);
+  return report(plan.verdict.ok, s.title, s.summary, described);
 }
 
 /** At most this many earlier records are read to right-size one request. */
@@ -282,17 +319,17 @@ export function touchesRequests(listed: ReadonlyArray<{ filename: string; previo
  * every other pull request. Only in an access repository: an app installed on every repository
  * of an organisation reports nothing elsewhere.
  */
-async function reportNoRequest(access: AccessRepo, pr: PrRef): Promise<CheckOutcome> {
-  if (!(await access.hasConfig())) return { kind: "ignored" };
-  await access.createCheck({
+async function reportNoRequest(access: AccessRepo, pr: PrRef): Promise<CheckDecision> {
+  if (!(await access.hasConfig())) return { outcome: { kind: "ignored" }, effects: [] };
+  const check = {
     name: CHECK_NAME,
     headSha: pr.headSha,
     conclusion: "neutral",
     title: "No access request in this pull request",
     summary:
       "This pull request changes no request file (nothing under `access-requests/`), so jit-access has nothing to check. Changes to the config, CODEOWNERS and workflows are reviewed by their code owners, not by this check.",
-  });
-  return { kind: "no-request" };
+  } as const;
+  return { outcome: { kind: "no-request" }, effects: [{ kind: "check", check }] };
 }
 
 /**

@@ -12,7 +12,15 @@ export type Effect =
   | { kind: "comment"; issue: number; marker: string; body: string }
   | { kind: "state"; issue: number; state: IssueState; onlyFrom?: readonly IssueState[] }
   | { kind: "close-issue"; issue: number; reason: "completed" | "not_planned" }
-  | { kind: "notify"; event: NotificationEvent };
+  | { kind: "notify"; event: NotificationEvent }
+  /** A check run on a commit (the PR check's verdict). */
+  | { kind: "check"; check: CheckRun }
+  /** A pull request's title and/or description, rewritten. */
+  | { kind: "pr-update"; pr: number; update: { title?: string; body?: string } }
+  /** One file written on a branch other than the default, compare-and-swap on `expectedSha`; its commit is returned in `commits`. */
+  | { kind: "branch-file"; branch: string; path: string; text: string; message: string; expectedSha: string | undefined };
+
+export type CheckRun = Parameters<AccessRepo["createCheck"]>[0];
 
 export interface EffectPorts {
   access: AccessRepo;
@@ -21,7 +29,7 @@ export interface EffectPorts {
 }
 
 export interface EffectsDone {
-  /** The commits of the records written, in order. */
+  /** The commits of the records and branch files written, in order. */
   commits: string[];
   /** Record effects that were skipped (the record had moved on) or, best effort, failed: why. */
   skipped: string[];
@@ -55,6 +63,17 @@ export async function runEffects(effects: readonly Effect[], ports: EffectPorts)
       case "notify":
         await ports.alerts?.notify(e.event);
         break;
+      case "check":
+        await ports.access.createCheck(e.check);
+        break;
+      case "pr-update":
+        await ports.access.updatePull(e.pr, e.update);
+        break;
+      case "branch-file": {
+        const r = await ports.access.writeAt(e.branch, e.path, e.text, { message: e.message, expectedSha: e.expectedSha });
+        done.commits.push(r.commit);
+        break;
+      }
     }
   }
   return done;
@@ -74,6 +93,12 @@ export function describeEffects(effects: readonly Effect[]): string[] {
         return `close #${e.issue} as ${e.reason.replace("_", " ")}`;
       case "notify":
         return `notify: ${e.event.kind} ${e.event.request.id}`;
+      case "check":
+        return `check ${e.check.name} on ${e.check.headSha.slice(0, 7)}: ${e.check.conclusion} (${e.check.title})`;
+      case "pr-update":
+        return `update PR #${e.pr} ${Object.keys(e.update).sort().join(" and ")}`;
+      case "branch-file":
+        return `write ${e.path} on ${e.branch}: ${e.message}`;
     }
   });
 }
