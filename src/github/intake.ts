@@ -13,6 +13,7 @@ import type { Notifier } from "../notify/types.js";
 import { planRequest, type Plan } from "../policy/pipeline.js";
 import { intakeOpenedComment, intakeProblemsComment, intakeRefusedComment, MARKER, prTitle, quote } from "./messages.js";
 import type { AccessRepo, OpenPull } from "../lifecycle/ports.js";
+import { runEffects, type Effect } from "../lifecycle/effects.js";
 import { OctokitAccessRepo } from "./access-repo.js";
 import type { RepoRef } from "./octokit-helpers.js";
 import { checkPull, sameLogin } from "./pr-check.js";
@@ -89,26 +90,60 @@ export function looksLikeRequestForm(body: unknown, template: FormTemplate): boo
   return REQUIRED_FIELDS.every((id) => headings.has(template.labels[id]));
 }
 
+/**
+ * What intake decided for an issue, from reads only: either done — an outcome and the effects that
+ * tell the requester (a comment, the state label) — or a request to propose on its branch.
+ */
+export type IntakeDecision = { kind: "done"; outcome: IntakeOutcome; effects: Effect[] } | ({ kind: "propose" } & Proposal);
+
+/** A request ready to be proposed: the file on branch jit/<id>, and its pull request. */
+export interface Proposal {
+  request: AccessRequest;
+  warnings: Problem[];
+  config: Config;
+  plan: Plan;
+  file: string;
+  fileText: string;
+  branch: string;
+  /** The app's open request PR of this issue, if any. */
+  existing: { number: number; id: string; title: string; body: string | null } | undefined;
+}
+
 async function proposeIssue(access: AccessRepo, issue: IssueInput, opts: IntakeOptions): Promise<IntakeOutcome> {
+  const decision = await decideIssue(access, issue, opts);
+  if (decision.kind === "done") {
+    await runEffects(decision.effects, { access });
+    return decision.outcome;
+  }
+  return propose(access, issue, decision, opts);
+}
+
+/** An outcome that comments on the issue and marks it invalid. */
+function toldInvalid(issue: number, outcome: IntakeOutcome, body: string): Extract<IntakeDecision, { kind: "done" }> {
+  return {
+    kind: "done",
+    outcome,
+    effects: [
+      { kind: "comment", issue, marker: MARKER.intake, body },
+      { kind: "state", issue, state: "invalid", onlyFrom: PRE_RECORD_STATES },
+    ],
+  };
+}
+
+/** Intake's decision for an issue: reads (and the drafter) only; nothing is written. */
+export async function decideIssue(access: AccessRepo, issue: IssueInput, opts: IntakeOptions): Promise<IntakeDecision> {
   const store = access;
   const repo = { owner: access.fullName.split("/")[0] ?? "", repo: access.fullName.split("/")[1] ?? "", defaultBranch: access.defaultBranch };
-  const invalid = async (problems: Problem[]): Promise<IntakeOutcome> => {
-    await access.upsertComment(issue.number, MARKER.intake, intakeProblemsComment(problems));
-    await access.setState(issue.number, "invalid", PRE_RECORD_STATES);
-    return { kind: "invalid", problems };
-  };
-  const refuse = async (reason: string): Promise<IntakeOutcome> => {
-    await access.upsertComment(issue.number, MARKER.intake, intakeRefusedComment(reason));
-    await access.setState(issue.number, "invalid", PRE_RECORD_STATES);
-    return { kind: "refused", reason };
-  };
+  const invalid = (problems: Problem[]): IntakeDecision => toldInvalid(issue.number, { kind: "invalid", problems }, intakeProblemsComment(problems));
+  const refuse = (reason: string): IntakeDecision => toldInvalid(issue.number, { kind: "refused", reason }, intakeRefusedComment(reason));
+  const ignore = (reason: string): IntakeDecision => ({ kind: "done", outcome: { kind: "ignored", reason }, effects: [] });
 
   // The requester is the issue's author, so the text must be theirs too.
   const text = await access.issueText(issue.number);
-  if (!text) return { kind: "ignored", reason: `issue #${issue.number} was not found` };
+  if (!text) return ignore(`issue #${issue.number} was not found`);
   // The event's text is used only while it is still the issue's text, whose editor was just
   // checked; a later edit has its own event, which is judged by who made it.
-  if ((issue.body ?? "") !== text.body) return { kind: "ignored", reason: "the issue's text changed after this event" };
+  if ((issue.body ?? "") !== text.body) return ignore("the issue's text changed after this event");
   const editor = otherAuthor(issue.author.login, opts.event, text.editor);
   if (editor) {
     return refuse(
@@ -143,12 +178,18 @@ async function proposeIssue(access: AccessRepo, issue: IssueInput, opts: IntakeO
   const onMain = existing ? undefined : await store.read(file);
   const recordedStatus = onMain ? recordStatus(onMain.text) : undefined;
   if (recordedStatus && recordedStatus !== "proposed") {
-    await access.upsertComment(
-      issue.number,
-      MARKER.intake,
-      `${MARKER.intake}\nRequest ${request.id} is already ${recordedStatus}; its record is not changed by editing or reopening this issue. Open a new issue to ask for access again.`,
-    );
-    return { kind: "ignored", reason: `${request.id} is already ${recordedStatus}` };
+    return {
+      kind: "done",
+      outcome: { kind: "ignored", reason: `${request.id} is already ${recordedStatus}` },
+      effects: [
+        {
+          kind: "comment",
+          issue: issue.number,
+          marker: MARKER.intake,
+          body: `${MARKER.intake}\nRequest ${request.id} is already ${recordedStatus}; its record is not changed by editing or reopening this issue. Open a new issue to ask for access again.`,
+        },
+      ],
+    };
   }
 
   let warnings: Problem[] = [];
@@ -164,8 +205,24 @@ async function proposeIssue(access: AccessRepo, issue: IssueInput, opts: IntakeO
   const foreignPr = open.find((p) => p.head.ref === branch && !isAppPull(p, opts.appLogin));
   if (foreignPr)
     return refuse(branchRefusal(branch, `pull request #${foreignPr.number}, which jit-access did not open, is already open from it`, repo.defaultBranch));
+  return { kind: "propose", request, warnings, config, plan, file, fileText, branch, existing };
+}
+
+/**
+ * Proposes the decided request: the branch, its one file and the pull request are written here in
+ * order, as one step — each depends on the one before (the branch's state, the PR's number) — then
+ * the same check as every push runs, and what it found is told on the issue as effects.
+ */
+async function propose(access: AccessRepo, issue: IssueInput, p: Proposal, opts: IntakeOptions): Promise<IntakeOutcome> {
+  const { request, config, plan, file, fileText, branch, existing } = p;
+  const repo = { owner: access.fullName.split("/")[0] ?? "", repo: access.fullName.split("/")[1] ?? "", defaultBranch: access.defaultBranch };
   const prepared = await prepareBranch(access, branch, { appLogin: opts.appLogin, file, id: request.id });
-  if (!prepared.ok) return refuse(branchRefusal(branch, prepared.reason, repo.defaultBranch));
+  if (!prepared.ok) {
+    const reason = branchRefusal(branch, prepared.reason, repo.defaultBranch);
+    const refused = toldInvalid(issue.number, { kind: "refused", reason }, intakeRefusedComment(reason));
+    await runEffects(refused.effects, { access });
+    return refused.outcome;
+  }
   // An earlier version of this request in another account's folder (the issue's account was
   // edited): the PR must hold one request file.
   for (const old of prepared.stale) {
@@ -202,17 +259,28 @@ async function proposeIssue(access: AccessRepo, issue: IssueInput, opts: IntakeO
       title: pr.title,
       body: pr.body,
     },
-    { now: opts.now, appLogin: opts.appLogin, warnings },
+    { now: opts.now, appLogin: opts.appLogin, warnings: p.warnings },
   );
   const ok = outcome.kind === "checked" && outcome.ok;
-  await access.upsertComment(issue.number, MARKER.intake, intakeOpenedComment(pr.number, !ok));
-  await access.setState(issue.number, ok ? "proposed" : "blocked", PRE_RECORD_STATES);
-  // Approvers hear about a request once, when its pull request is opened (not on every edit).
-  const required = config.required_approvals[plan.verdict.risk];
-  if (!existing && opts.notifierFor) {
-    await opts.notifierFor(config).notify({ kind: "opened", request, approvers: config.approvers, required, risk: plan.verdict.risk });
-  }
+  await runEffects(proposedEffects(issue.number, pr.number, ok, p), opts.notifierFor && !existing ? { access, alerts: opts.notifierFor(config) } : { access });
   return { kind: existing ? "updated" : "opened", pr: pr.number, branch, file, plan };
+}
+
+/** What the issue is told once its request is proposed and checked; approvers hear of it once, when its PR is opened (not on every edit). */
+export function proposedEffects(issue: number, pr: number, ok: boolean, p: Pick<Proposal, "request" | "config" | "plan" | "existing">): Effect[] {
+  const required = p.config.required_approvals[p.plan.verdict.risk];
+  return [
+    { kind: "comment", issue, marker: MARKER.intake, body: intakeOpenedComment(pr, !ok) },
+    { kind: "state", issue, state: ok ? "proposed" : "blocked", onlyFrom: PRE_RECORD_STATES },
+    ...(p.existing
+      ? []
+      : [
+          {
+            kind: "notify",
+            event: { kind: "opened", request: p.request, approvers: p.config.approvers, required, risk: p.plan.verdict.risk },
+          } as const satisfies Effect,
+        ]),
+  ];
 }
 
 /** What an issues event says about who changed the issue. */
