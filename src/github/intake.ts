@@ -118,6 +118,12 @@ async function proposeIssue(access: AccessRepo, issue: IssueInput, opts: IntakeO
   return propose(access, issue, decision, opts);
 }
 
+/** The repository's owner, name and default branch, as the AccessRepo names them. */
+function repoRefOf(access: AccessRepo): RepoRef {
+  const [owner = "", repo = ""] = access.fullName.split("/");
+  return { owner, repo, defaultBranch: access.defaultBranch };
+}
+
 /** An outcome that comments on the issue and marks it invalid. */
 function toldInvalid(issue: number, outcome: IntakeOutcome, body: string): Extract<IntakeDecision, { kind: "done" }> {
   return {
@@ -133,7 +139,7 @@ function toldInvalid(issue: number, outcome: IntakeOutcome, body: string): Extra
 /** Intake's decision for an issue: reads (and the drafter) only; nothing is written. */
 export async function decideIssue(access: AccessRepo, issue: IssueInput, opts: IntakeOptions): Promise<IntakeDecision> {
   const store = access;
-  const repo = { owner: access.fullName.split("/")[0] ?? "", repo: access.fullName.split("/")[1] ?? "", defaultBranch: access.defaultBranch };
+  const repo = repoRefOf(access);
   const invalid = (problems: Problem[]): IntakeDecision => toldInvalid(issue.number, { kind: "invalid", problems }, intakeProblemsComment(problems));
   const refuse = (reason: string): IntakeDecision => toldInvalid(issue.number, { kind: "refused", reason }, intakeRefusedComment(reason));
   const ignore = (reason: string): IntakeDecision => ({ kind: "done", outcome: { kind: "ignored", reason }, effects: [] });
@@ -215,7 +221,7 @@ export async function decideIssue(access: AccessRepo, issue: IssueInput, opts: I
  */
 async function propose(access: AccessRepo, issue: IssueInput, p: Proposal, opts: IntakeOptions): Promise<IntakeOutcome> {
   const { request, config, plan, file, fileText, branch, existing } = p;
-  const repo = { owner: access.fullName.split("/")[0] ?? "", repo: access.fullName.split("/")[1] ?? "", defaultBranch: access.defaultBranch };
+  const repo = repoRefOf(access);
   const prepared = await prepareBranch(access, branch, { appLogin: opts.appLogin, file, id: request.id });
   if (!prepared.ok) {
     const reason = branchRefusal(branch, prepared.reason, repo.defaultBranch);
