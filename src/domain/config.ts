@@ -2,7 +2,7 @@
 import { activityConfigProblems } from "./activity.js";
 import { parseDuration } from "./duration.js";
 import { validateConfigShape } from "./schema.js";
-import { problem } from "./problems.js";
+import { prefixMessages, problem } from "./problems.js";
 import { show } from "./text.js";
 import type { AccountEntry, Config, Problem } from "./types.js";
 import { isBlank, loadYamlMapping } from "./yaml.js";
@@ -51,11 +51,11 @@ export function configFromObject(raw: unknown): ConfigResult {
 
 function semanticProblems(config: Config): Problem[] {
   const out: Problem[] = [];
-  const def = parseDuration(config.default_duration);
-  const max = parseDuration(config.max_duration);
-  if (!def.ok) out.push(problem("config.duration-invalid", `default_duration: ${def.message}`, "default_duration"));
-  if (!max.ok) out.push(problem("config.duration-invalid", `max_duration: ${max.message}`, "max_duration"));
-  if (def.ok && max.ok && def.seconds > max.seconds) {
+  const def = parseDuration(config.default_duration, "config.duration-invalid", "default_duration");
+  const max = parseDuration(config.max_duration, "config.duration-invalid", "max_duration");
+  if (!def.ok) out.push(...prefixMessages("default_duration: ", def.problems));
+  if (!max.ok) out.push(...prefixMessages("max_duration: ", max.problems));
+  if (def.ok && max.ok && def.value > max.value) {
     out.push(
       problem(
         "config.default-exceeds-max",
@@ -64,9 +64,9 @@ function semanticProblems(config: Config): Problem[] {
       ),
     );
   }
-  if (def.ok && def.seconds < 15 * 60)
+  if (def.ok && def.value < 15 * 60)
     out.push(problem("config.duration-too-short", `default_duration ${show(config.default_duration)} is shorter than the 15m minimum`, "default_duration"));
-  if (max.ok && max.seconds < 15 * 60)
+  if (max.ok && max.value < 15 * 60)
     out.push(problem("config.duration-too-short", `max_duration ${show(config.max_duration)} is shorter than the 15m minimum`, "max_duration"));
   out.push(...activityConfigProblems(config));
   for (const alias of Object.keys(config.aws.accounts)) {

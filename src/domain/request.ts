@@ -2,6 +2,7 @@
 // cannot express (file name, durations, accounts, ARNs, status consistency).
 import { RESERVED_FOLDERS, knownAccountsText, resolveAccount, type ResolvedAccount } from "./config.js";
 import { parseDuration } from "./duration.js";
+import { prefixMessages } from "./problems.js";
 import { validateRequestShape } from "./schema.js";
 import { show } from "./text.js";
 import type { AccessRequest, Config, Problem, ProblemCode } from "./types.js";
@@ -68,19 +69,19 @@ export function checkRequest(value: unknown, ctx: RequestContext, earlier: Probl
     }
   }
 
-  const dur = parseDuration(request.duration);
+  const dur = parseDuration(request.duration, "request.duration-invalid", "duration");
   let durationSeconds = 0;
-  if (!dur.ok) problems.push({ code: "request.duration-invalid", path: "duration", message: `duration: ${dur.message}` });
+  if (!dur.ok) problems.push(...prefixMessages("duration: ", dur.problems));
   else {
-    durationSeconds = dur.seconds;
-    const max = parseDuration(config.max_duration);
-    if (dur.seconds < MIN_DURATION_SECONDS)
+    durationSeconds = dur.value;
+    const max = parseDuration(config.max_duration, "config.duration-invalid", "max_duration");
+    if (dur.value < MIN_DURATION_SECONDS)
       problems.push({
         code: "request.duration-too-short",
         path: "duration",
         message: `duration ${show(request.duration)} is shorter than the 15m minimum; ask for at least 15m`,
       });
-    else if (max.ok && dur.seconds > max.seconds) {
+    else if (max.ok && dur.value > max.value) {
       problems.push({
         code: "request.duration-too-long",
         path: "duration",
@@ -153,8 +154,8 @@ function partialChecks(value: unknown, config: Config, shape: Problem[]): Proble
     });
   }
   if (typeof v.duration === "string" && !flagged.has("duration")) {
-    const d = parseDuration(v.duration);
-    if (!d.ok) out.push({ code: "request.duration-invalid", path: "duration", message: `duration: ${d.message}` });
+    const d = parseDuration(v.duration, "request.duration-invalid", "duration");
+    if (!d.ok) out.push(...prefixMessages("duration: ", d.problems));
   }
   return out;
 }

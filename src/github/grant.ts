@@ -311,9 +311,9 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
 
   // Deterministic across duplicate deliveries: the expiry counts from the merge, never later.
   const start = pr.mergedAt ? new Date(pr.mergedAt) : now;
-  const duration = parseDuration(request.duration);
-  if (!duration.ok) return blocked([problem("merge.duration-invalid", duration.message)], issueNumber);
-  const expiresAt = isoSeconds(new Date(start.getTime() + duration.seconds * 1000));
+  const duration = parseDuration(request.duration, "merge.duration-invalid");
+  if (!duration.ok) return blocked(duration.problems, issueNumber);
+  const expiresAt = isoSeconds(new Date(start.getTime() + duration.value * 1000));
   if (Date.parse(expiresAt) <= now.getTime() + 60_000)
     return blocked([problem("merge.too-late", `the request would expire at ${expiresAt}, before it could be used; open a new request`)], issueNumber);
 
