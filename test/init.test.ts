@@ -340,14 +340,14 @@ describe("the generated issue form", () => {
   });
 
   it.each(["prod", "staging"])("a body filled in with account %s parses into a request the config and the policy pipeline accept", (alias) => {
-    const r = parseIssueForm(issueBody({ account: alias }), loaded.template, ctx);
+    const r = parseIssueForm(issueBody({ account: alias }), loaded.value, ctx);
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
-    expect(r.request.account).toBe(alias);
+    expect(r.value.account).toBe(alias);
     expect(resolveAccount(config.config, alias)?.id).toBe(o.accounts.find((a) => a.alias === alias)?.id);
-    const checked = checkRequest(structuredClone(r.request), { file: requestPath(r.request, new Date("2026-11-27T08:00:00Z")), config: config.config });
+    const checked = checkRequest(structuredClone(r.value), { file: requestPath(r.value, new Date("2026-11-27T08:00:00Z")), config: config.config });
     if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
     const plan = planRequest(loadCatalogue(), {
-      request: r.request,
+      request: r.value,
       config: config.config,
       accountId: checked.account.id,
       now: new Date("2026-11-27T08:00:00Z"),
@@ -358,7 +358,7 @@ describe("the generated issue form", () => {
 
   it("refuses a body edited to name two dropdown options, or none", () => {
     for (const account of ["prod, staging", "_No response_"]) {
-      const r = parseIssueForm(issueBody({ account }), loaded.template, ctx);
+      const r = parseIssueForm(issueBody({ account }), loaded.value, ctx);
       expect(r.ok, account).toBe(false);
       if (!r.ok) expect(r.problems.map((p) => p.path)).toContain("account");
     }

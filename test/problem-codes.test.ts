@@ -151,7 +151,7 @@ const configOf = (value: Record<string, unknown>) => {
 const formText = readFileSync(join(ROOT, ".github/ISSUE_TEMPLATE/access-request.yml"), "utf8");
 const loadedForm = loadFormTemplate(formText);
 if (!loadedForm.ok) throw new Error("the bundled issue form does not load");
-const form: FormTemplate = loadedForm.template;
+const form: FormTemplate = loadedForm.value;
 function issue(fields: Record<string, string | undefined> = {}, raw?: string): Problem[] {
   const f: Record<string, string | undefined> = {
     Account: "prod",
@@ -322,7 +322,7 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
     );
     const t = loadFormTemplate(text);
     if (!t.ok) return t.problems;
-    const r = parseIssueForm("### Account\n\nprod, dev\n\n### Service\n\ns3", t.template, { number: 1, title: "x", author: "alice", defaultDuration: "8h" });
+    const r = parseIssueForm("### Account\n\nprod, dev\n\n### Service\n\ns3", t.value, { number: 1, title: "x", author: "alice", defaultDuration: "8h" });
     return r.ok ? [] : r.problems;
   },
   "form.field-empty": () => issue({ Reason: "_No response_" }),

@@ -62,7 +62,7 @@ export async function proposeFromIssue(access: AccessRepo, issue: IssueInput, op
   if (!labelled) {
     if (!accessRepo) return { kind: "ignored", reason: "no access-request label and no jit-access config in this repository" };
     const form = await loadRepoForm(store);
-    if (!form.ok || !looksLikeRequestForm(issue.body, form.template)) return { kind: "ignored", reason: "no access-request label and not the request form" };
+    if (!form.ok || !looksLikeRequestForm(issue.body, form.value)) return { kind: "ignored", reason: "no access-request label and not the request form" };
   }
   // Before any label is added: GitHub would otherwise create it grey and undescribed.
   if (accessRepo) await access.ensureLabels();
@@ -121,7 +121,7 @@ async function proposeIssue(access: AccessRepo, issue: IssueInput, opts: IntakeO
   const config = cfg.config;
   const form = await loadRepoForm(store);
   if (!form.ok) return invalid(form.problems);
-  const parsed = parseIssueForm(issue.body, form.template, {
+  const parsed = parseIssueForm(issue.body, form.value, {
     number: issue.number,
     title: issue.title,
     author: issue.author.login,
@@ -132,7 +132,7 @@ async function proposeIssue(access: AccessRepo, issue: IssueInput, opts: IntakeO
   // An edited issue keeps its first id (and so its branch and PR), even if the title changed.
   const open = await access.openPulls();
   const existing = requestPrOf(open, repo, issue.number, opts.appLogin);
-  let request: AccessRequest = parsed.request;
+  let request: AccessRequest = parsed.value;
   if (existing) request = { ...request, id: existing.id };
   const file = requestPath(request, new Date(issue.createdAt));
   const checked = checkRequest(structuredClone(request), { file, config });

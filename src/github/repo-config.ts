@@ -6,8 +6,7 @@ import { join } from "node:path";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { CONFIG_PATH, parseConfig, type ConfigResult } from "../domain/config.js";
 import { FORM_PATH, loadFormTemplate, type FormTemplate } from "../domain/issue-form.js";
-import { problem } from "../domain/problems.js";
-import type { Problem } from "../domain/types.js";
+import { problem, type Result } from "../domain/problems.js";
 import { packageRoot } from "../package-root.js";
 import { status, type GitHubRecordStore } from "./store.js";
 
@@ -31,7 +30,7 @@ export async function loadRepoConfig(store: Pick<GitHubRecordStore, "read">): Pr
 let bundledForm: string | undefined;
 
 /** The repository's form, or the one shipped with jit-access when the repository has none. */
-export async function loadRepoForm(store: Pick<GitHubRecordStore, "read">): Promise<{ ok: true; template: FormTemplate } | { ok: false; problems: Problem[] }> {
+export async function loadRepoForm(store: Pick<GitHubRecordStore, "read">): Promise<Result<FormTemplate>> {
   // A GitHub error must not silently swap the repository's form for the bundled one.
   const file = await store.read(FORM_PATH).catch((e: unknown) => (status(e) === undefined ? undefined : Promise.reject(e)));
   bundledForm ??= readFileSync(join(packageRoot(), FORM_PATH), "utf8");
