@@ -146,6 +146,6 @@ describe("activity config", () => {
 
   it("activity can be turned off", () => {
     const r = configFromObject({ activity: { enabled: false } });
-    expect(r.ok && r.config.activity).toEqual({ enabled: false, lookback_padding: "5m" });
+    expect(r.ok && r.value.activity).toEqual({ enabled: false, lookback_padding: "5m" });
   });
 });

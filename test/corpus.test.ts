@@ -48,7 +48,7 @@ const exampleConfigText = readFileSync(join(repoRoot, ".github/jit-access.yml"),
 const config: Config = (() => {
   const r = parseConfig(exampleConfigText);
   if (!r.ok) throw new Error(`example config does not load: ${JSON.stringify(r.problems)}`);
-  return r.config;
+  return r.value;
 })();
 const template: FormTemplate = (() => {
   const r = loadFormTemplate(readFileSync(join(repoRoot, ".github/ISSUE_TEMPLATE/access-request.yml"), "utf8"));

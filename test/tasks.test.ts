@@ -23,7 +23,7 @@ const NOW = new Date("2026-11-27T09:00:00Z");
 const config: Config = (() => {
   const r = parseConfig(CONFIG_YAML);
   if (!r.ok) throw new Error(`task config does not load: ${JSON.stringify(r.problems)}`);
-  return r.config;
+  return r.value;
 })();
 const configOf = (task: Task): Config =>
   task.allowedDangerous ? { ...config, allowed_dangerous_actions: [...config.allowed_dangerous_actions, ...task.allowedDangerous] } : config;

@@ -33,11 +33,11 @@ export function loadConfigFile(root: string, cwd: string, explicit: string | und
   if (!existsSync(file)) {
     if (explicit) throw new UsageError(`config file ${explicit} does not exist`);
     const r = parseConfig(undefined);
-    return r.ok ? { ok: true, config: r.config, file: "(defaults)" } : { ok: false, problems: r.problems, file: "(defaults)" };
+    return r.ok ? { ok: true, config: r.value, file: "(defaults)" } : { ok: false, problems: r.problems, file: "(defaults)" };
   }
   const bytes = readBounded(file);
   const r = bytes.ok ? parseConfig(bytes.data) : { ok: false as const, problems: bytes.problems };
-  return r.ok ? { ok: true, config: r.config, file: shown } : { ok: false, problems: r.problems, file: shown };
+  return r.ok ? { ok: true, config: r.value, file: shown } : { ok: false, problems: r.problems, file: shown };
 }
 
 export type Bounded = { ok: true; data: Uint8Array } | { ok: false; problems: Problem[] };

@@ -64,7 +64,7 @@ export async function revokeByComment(
     await reply(`Cannot revoke: the repository config is invalid.`);
     return { kind: "failed", code: "github.config-invalid", reason: "invalid config" };
   }
-  const config = cfg.config;
+  const config = cfg.value;
   const files = await store.list();
   const parsed = files.map((f) => ({ f, r: parseRequestFile(f.text, { file: f.path, config }) }));
   const found = parsed.find(

@@ -167,7 +167,7 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   const baseStore = tipStores[0] as FileReader;
   const cfg = await loadRepoConfig(baseStore);
   if (!cfg.ok) return blocked(cfg.problems.map((p) => ({ ...p, path: "" })));
-  const config = cfg.config;
+  const config = cfg.value;
   about.config = config;
   about.path = path;
   const mainStore = access;

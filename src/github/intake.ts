@@ -118,7 +118,7 @@ async function proposeIssue(access: AccessRepo, issue: IssueInput, opts: IntakeO
 
   const cfg = await loadRepoConfig(store);
   if (!cfg.ok) return invalid(cfg.problems);
-  const config = cfg.config;
+  const config = cfg.value;
   const form = await loadRepoForm(store);
   if (!form.ok) return invalid(form.problems);
   const parsed = parseIssueForm(issue.body, form.value, {

@@ -113,7 +113,7 @@ export async function checkPull(access: AccessRepo, pr: PrRef, opts: { now: Date
   const rulesStore = { read: (p: string) => access.readAt(p, rulesSha) };
   const cfg = await loadRepoConfig(rulesStore);
   if (!cfg.ok) return invalid(cfg.problems);
-  const config = cfg.config;
+  const config = cfg.value;
   const file = await access.readAt(path, pr.headSha);
   if (!file) return invalid([problem("merge.file-missing", `${path} is not in the head commit`)]);
   const parsed = parseRequestFile(file.text, { file: path, config });

@@ -79,12 +79,12 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
         kind: "github",
         where: `${owner}/${repo}@${branch}`,
         store,
-        config: parsed.config,
+        config: parsed.value,
         notifier,
-        alerts: createNotifier(parsed.config, opts.env),
+        alerts: createNotifier(parsed.value, opts.env),
         remindOnce: (request) => notifier.remindOnce(request),
-        grants: grantsFor(parsed.config),
-        ...activityOf(parsed.config, store, new OctokitIssueSide(octokit, { owner, repo })),
+        grants: grantsFor(parsed.value),
+        ...activityOf(parsed.value, store, new OctokitIssueSide(octokit, { owner, repo })),
       },
     };
   }

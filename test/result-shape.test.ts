@@ -1,0 +1,66 @@
+// Every parse and decision of the pure core answers in the one Result shape: `{ ok: true, value }`
+// or `{ ok: false, problems }` with at least one coded problem — never a shape of its own.
+import fc from "fast-check";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { configFromObject, parseConfig } from "../src/domain/config.js";
+import { parseDuration } from "../src/domain/duration.js";
+import { loadFormTemplate, parseIssueForm } from "../src/domain/issue-form.js";
+import { PROBLEM_CODE, type Result } from "../src/domain/problems.js";
+
+function expectOneShape(r: Result<unknown>): void {
+  if (r.ok) {
+    expect(Object.keys(r).sort()).toEqual(["ok", "value"]);
+    expect(r.value).toBeDefined();
+  } else {
+    expect(Object.keys(r).sort()).toEqual(["ok", "problems"]);
+    expect(r.problems.length).toBeGreaterThan(0);
+    for (const p of r.problems) expect(p.code).toMatch(PROBLEM_CODE);
+  }
+}
+
+const form = loadFormTemplate(readFileSync(new URL("../.github/ISSUE_TEMPLATE/access-request.yml", import.meta.url), "utf8"));
+if (!form.ok) throw new Error("the shipped form template does not load");
+const template = form.value;
+
+/** Each parser of the core, fed one arbitrary input. */
+const PARSERS: [string, (input: unknown) => Result<unknown>][] = [
+  ["parseDuration", (input) => parseDuration(input, "request.duration-invalid", "duration")],
+  ["parseConfig", (input) => parseConfig(typeof input === "string" ? input : JSON.stringify(input))],
+  ["configFromObject", (input) => configFromObject(input)],
+  ["loadFormTemplate", (input) => loadFormTemplate(String(input))],
+  ["parseIssueForm", (input) => parseIssueForm(input, template, { number: 1, title: "Access request: x", author: "alice", defaultDuration: "8h" })],
+];
+
+const INPUTS: unknown[] = [
+  undefined,
+  null,
+  "",
+  "8h",
+  "{}",
+  "aws: {}",
+  "approvers: [alice]\nmax_duration: 0h",
+  { max_duration: "nope" },
+  { default_duration: "1d", max_duration: "8h" },
+  {},
+  42,
+  "### Account\n\nprod\n\n### Service\n\ns3",
+];
+
+describe("the one Result shape", () => {
+  it.each(PARSERS)("%s answers every sample input with a value or coded problems", (_name, parse) => {
+    for (const input of INPUTS) expectOneShape(parse(input));
+  });
+
+  it.each(PARSERS)("%s keeps the shape for arbitrary input", (_name, parse) => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.jsonValue()), (input) => expectOneShape(parse(input))),
+      { numRuns: 60 },
+    );
+  });
+
+  it("the config's success value is the config itself", () => {
+    const r = parseConfig(undefined);
+    expect(r.ok && r.value.max_duration).toBeTruthy();
+  });
+});
