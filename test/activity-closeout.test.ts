@@ -150,7 +150,7 @@ function holderUsed(): void {
 const recorded = () => {
   const r = parseRequestFile(store.files.get(PATH) ?? "", { file: PATH, config });
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.request;
+  return r.value.request;
 };
 
 describe("closeoutActivity", () => {

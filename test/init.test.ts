@@ -349,9 +349,9 @@ describe("the generated issue form", () => {
     const plan = planRequest(loadCatalogue(), {
       request: r.value,
       config: config.value,
-      accountId: checked.account.id,
+      accountId: checked.value.account.id,
       now: new Date("2026-11-27T08:00:00Z"),
-      durationSeconds: checked.durationSeconds,
+      durationSeconds: checked.value.durationSeconds,
     });
     expect(plan.verdict.ok).toBe(true);
   });

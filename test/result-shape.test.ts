@@ -7,13 +7,21 @@ import { configFromObject, parseConfig } from "../src/domain/config.js";
 import { parseDuration } from "../src/domain/duration.js";
 import { loadFormTemplate, parseIssueForm } from "../src/domain/issue-form.js";
 import { PROBLEM_CODE, type Result } from "../src/domain/problems.js";
+import { checkRequest, parseRequestFile } from "../src/domain/request.js";
+import { dumpRequest } from "../src/domain/request-file.js";
+import { testConfig } from "./support/config-fixtures.js";
 
-function expectOneShape(r: Result<unknown>): void {
+/** `extras`: the explicit, documented fields a failure may carry besides its problems. */
+function expectOneShape(r: Result<unknown>, extras: string[] = []): void {
   if (r.ok) {
     expect(Object.keys(r).sort()).toEqual(["ok", "value"]);
     expect(r.value).toBeDefined();
   } else {
-    expect(Object.keys(r).sort()).toEqual(["ok", "problems"]);
+    expect(
+      Object.keys(r)
+        .filter((k) => !extras.includes(k))
+        .sort(),
+    ).toEqual(["ok", "problems"]);
     expect(r.problems.length).toBeGreaterThan(0);
     for (const p of r.problems) expect(p.code).toMatch(PROBLEM_CODE);
   }
@@ -23,13 +31,18 @@ const form = loadFormTemplate(readFileSync(new URL("../.github/ISSUE_TEMPLATE/ac
 if (!form.ok) throw new Error("the shipped form template does not load");
 const template = form.value;
 
-/** Each parser of the core, fed one arbitrary input. */
-const PARSERS: [string, (input: unknown) => Result<unknown>][] = [
-  ["parseDuration", (input) => parseDuration(input, "request.duration-invalid", "duration")],
-  ["parseConfig", (input) => parseConfig(typeof input === "string" ? input : JSON.stringify(input))],
-  ["configFromObject", (input) => configFromObject(input)],
-  ["loadFormTemplate", (input) => loadFormTemplate(String(input))],
-  ["parseIssueForm", (input) => parseIssueForm(input, template, { number: 1, title: "Access request: x", author: "alice", defaultDuration: "8h" })],
+const config = testConfig();
+const FILE = "access-requests/prod/2026/1-x.yaml";
+
+/** Each parser of the core, fed one arbitrary input, with the extra fields its failure may carry. */
+const PARSERS: [string, (input: unknown) => Result<unknown>, string[]][] = [
+  ["parseRequestFile", (input) => parseRequestFile(typeof input === "string" ? input : String(JSON.stringify(input)), { file: FILE, config }), ["request"]],
+  ["checkRequest", (input) => checkRequest(input, { file: FILE, config }), ["request"]],
+  ["parseDuration", (input) => parseDuration(input, "request.duration-invalid", "duration"), []],
+  ["parseConfig", (input) => parseConfig(typeof input === "string" ? input : JSON.stringify(input)), []],
+  ["configFromObject", (input) => configFromObject(input), []],
+  ["loadFormTemplate", (input) => loadFormTemplate(String(input)), []],
+  ["parseIssueForm", (input) => parseIssueForm(input, template, { number: 1, title: "Access request: x", author: "alice", defaultDuration: "8h" }), []],
 ];
 
 const INPUTS: unknown[] = [
@@ -48,15 +61,35 @@ const INPUTS: unknown[] = [
 ];
 
 describe("the one Result shape", () => {
-  it.each(PARSERS)("%s answers every sample input with a value or coded problems", (_name, parse) => {
-    for (const input of INPUTS) expectOneShape(parse(input));
+  it.each(PARSERS)("%s answers every sample input with a value or coded problems", (_name, parse, extras) => {
+    for (const input of INPUTS) expectOneShape(parse(input), extras);
   });
 
-  it.each(PARSERS)("%s keeps the shape for arbitrary input", (_name, parse) => {
+  it.each(PARSERS)("%s keeps the shape for arbitrary input", (_name, parse, extras) => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.jsonValue()), (input) => expectOneShape(parse(input))),
+      fc.property(fc.oneof(fc.string(), fc.jsonValue()), (input) => expectOneShape(parse(input), extras)),
       { numRuns: 60 },
     );
+  });
+
+  it("a valid request file's value carries the request, its account, its duration and whether it is an example", () => {
+    const request = {
+      version: 1,
+      id: "1-x",
+      requester: "alice",
+      account: "prod",
+      duration: "1h30m",
+      reason: "quarter-end reconciliation",
+      request: [{ service: "s3", access: ["read"], resources: ["reports"] }],
+    };
+    const r = parseRequestFile(dumpRequest(request as never), { file: FILE, config });
+    expect(r.ok ? [] : r.problems).toEqual([]);
+    if (!r.ok) return;
+    expect(r.value).toMatchObject({ request: { id: "1-x" }, durationSeconds: 5400, example: false });
+    expect(r.value.account.id).toMatch(/^\d{12}$/);
+    const refused = checkRequest({ ...request, duration: "400d" }, { file: FILE, config });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.request?.id).toBe("1-x");
   });
 
   it("the config's success value is the config itself", () => {

@@ -167,7 +167,7 @@ describe("examples and defaults", () => {
     const file = `access-requests/examples/${name}`;
     const r = parseRequestFile(readFileSync(fileURLToPath(new URL(file, root))), { file, config });
     expect(r.ok ? [] : r.problems).toEqual([]);
-    expect(r.ok && r.example).toBe(true);
+    expect(r.ok && r.value.example).toBe(true);
   });
 
   it("the example config loads", () => {

@@ -68,7 +68,13 @@ async function check(task: Task): Promise<string[]> {
   const config = configOf(task);
   const parsed = parseRequestFile(task.request, { file, config });
   if (!parsed.ok) return parsed.problems.map((p) => `request file: ${p.path}: ${p.message}`);
-  const plan = planRequest(catalogue, { request: parsed.request, config, accountId: parsed.account.id, now: NOW, durationSeconds: parsed.durationSeconds });
+  const plan = planRequest(catalogue, {
+    request: parsed.value.request,
+    config,
+    accountId: parsed.value.account.id,
+    now: NOW,
+    durationSeconds: parsed.value.durationSeconds,
+  });
   const problems: string[] = [];
   const { verdict } = plan;
   if (task.refused) {

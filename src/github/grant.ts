@@ -213,8 +213,12 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   // is (or was) live. The record on the default branch names the merge it was granted from.
   const recorded = await mainStore.read(path);
   const recordedReq = recorded ? parseRequestFile(recorded.text, { file: path, config }) : undefined;
-  if (recordedReq?.ok && (recordedReq.request.status ?? "proposed") !== "proposed" && recordedReq.request.grant?.merge_commit === pr.mergeCommitSha) {
-    const r = recordedReq.request;
+  if (
+    recordedReq?.ok &&
+    (recordedReq.value.request.status ?? "proposed") !== "proposed" &&
+    recordedReq.value.request.grant?.merge_commit === pr.mergeCommitSha
+  ) {
+    const r = recordedReq.value.request;
     const g = r.grant!;
     // A delivery that failed after the record was written (e.g. a 5xx on the comment) is
     // redelivered: say "Granted" now, from the record, if the grant is still active.
@@ -242,10 +246,10 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   if (!atMerge) return blocked([problem("merge.file-missing", `${path} is not in the merge commit ${pr.mergeCommitSha.slice(0, 7)}`)]);
   const parsed = parseRequestFile(atMerge.text, { file: path, config });
   if (!parsed.ok) return blocked(parsed.problems);
-  const request = parsed.request;
+  const request = parsed.value.request;
   Object.assign(about, { config, request });
   const issueNumber = Number(request.id.split("-")[0]);
-  if (parsed.example) return blocked([problem("merge.example", `${path} is an example; examples are never granted`)], issueNumber);
+  if (parsed.value.example) return blocked([problem("merge.example", `${path} is an example; examples are never granted`)], issueNumber);
   if ((request.status ?? "proposed") !== "proposed") {
     return blocked(
       [
@@ -275,7 +279,7 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   }
 
   const now = deps.now();
-  const plan = planRequest(loadCatalogue(), { request, config, accountId: parsed.account.id, now, durationSeconds: parsed.durationSeconds });
+  const plan = planRequest(loadCatalogue(), { request, config, accountId: parsed.value.account.id, now, durationSeconds: parsed.value.durationSeconds });
   if (!plan.verdict.ok) return blocked(plan.verdict.errors, issueNumber);
 
   // Approvals, with the data fetched here and the decision made in src/domain/approvals.ts.
@@ -329,7 +333,7 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
       request,
       path,
       issueNumber,
-      account: { id: parsed.account.id, ...(parsed.account.alias ? { alias: parsed.account.alias } : {}) },
+      account: { id: parsed.value.account.id, ...(parsed.value.account.alias ? { alias: parsed.value.account.alias } : {}) },
       policy,
       risk: plan.verdict.risk,
       approvedBy: decision.approvedBy,
@@ -410,8 +414,8 @@ async function executeGrant(access: AccessRepo, pr: MergedPr, deps: GrantDeps, g
       if (!current) return { kind: "skip", reason: "the request file is not on the default branch" };
       const cur = parseRequestFile(current.text, { file: path, config });
       if (!cur.ok) return { kind: "skip", reason: "the request file on the default branch is invalid" };
-      if ((cur.request.status ?? "proposed") !== "proposed") return { kind: "skip", reason: `already ${cur.request.status}` };
-      const next = recordGrant(cur.request, grant);
+      if ((cur.value.request.status ?? "proposed") !== "proposed") return { kind: "skip", reason: `already ${cur.value.request.status}` };
+      const next = recordGrant(cur.value.request, grant);
       if (!next.ok) return { kind: "skip", reason: next.message };
       return {
         kind: "write",
@@ -652,9 +656,9 @@ function closeProposal(
     update: (current) => {
       if (!current) return { kind: "skip", reason: "the request file is not on the default branch" };
       const cur = parseRequestFile(current.text, { file: path, config });
-      if (!cur.ok || cur.example) return { kind: "skip", reason: "the request file on the default branch is not a readable request" };
-      if ((cur.request.status ?? "proposed") !== "proposed") return { kind: "skip", reason: `already ${cur.request.status}` };
-      const next = close(cur.request);
+      if (!cur.ok || cur.value.example) return { kind: "skip", reason: "the request file on the default branch is not a readable request" };
+      if ((cur.value.request.status ?? "proposed") !== "proposed") return { kind: "skip", reason: `already ${cur.value.request.status}` };
+      const next = close(cur.value.request);
       if (!next.ok) return { kind: "skip", reason: next.message };
       return { kind: "write", text: dumpRequest(next.request, "Written by jit-access."), message: next.message };
     },

@@ -153,7 +153,13 @@ async function proposeIssue(access: AccessRepo, issue: IssueInput, opts: IntakeO
 
   let warnings: Problem[] = [];
   if (opts.drafter) ({ request, warnings } = await opts.drafter(request, config));
-  const plan = planRequest(loadCatalogue(), { request, config, accountId: checked.account.id, now: opts.now, durationSeconds: checked.durationSeconds });
+  const plan = planRequest(loadCatalogue(), {
+    request,
+    config,
+    accountId: checked.value.account.id,
+    now: opts.now,
+    durationSeconds: checked.value.durationSeconds,
+  });
   const stored: AccessRequest = { ...request, generator: plan.generator, policy: plan.policy };
   const fileText = dumpRequest(stored, `Written by jit-access from issue #${issue.number}. Merging this file's pull request grants the policy below.`);
 

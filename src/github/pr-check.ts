@@ -118,33 +118,33 @@ export async function checkPull(access: AccessRepo, pr: PrRef, opts: { now: Date
   if (!file) return invalid([problem("merge.file-missing", `${path} is not in the head commit`)]);
   const parsed = parseRequestFile(file.text, { file: path, config });
   if (!parsed.ok) return invalid(parsed.problems);
-  if ((parsed.request.status ?? "proposed") !== "proposed") {
+  if ((parsed.value.request.status ?? "proposed") !== "proposed") {
     return invalid([
       problem(
         "record.not-proposed",
-        `status ${parsed.request.status}: a pull request may only propose a request; status, grant and closed are written by the app`,
+        `status ${parsed.value.request.status}: a pull request may only propose a request; status, grant and closed are written by the app`,
         "status",
       ),
     ]);
   }
-  if (parsed.example)
+  if (parsed.value.example)
     return invalid([problem("merge.example", `${path} is an example; examples are never granted — put the request under access-requests/<account>/<YYYY>/`)]);
-  if (mine && issueOf(parsed.request.id) !== issueFromBranch) {
+  if (mine && issueOf(parsed.value.request.id) !== issueFromBranch) {
     return invalid([
       problem(
         "github.branch-id-mismatch",
-        `the request id ${parsed.request.id} does not belong to branch ${pr.headRef}; the request of issue #${issueFromBranch} must keep its id`,
+        `the request id ${parsed.value.request.id} does not belong to branch ${pr.headRef}; the request of issue #${issueFromBranch} must keep its id`,
         "id",
       ),
     ]);
   }
 
   const plan = planRequest(loadCatalogue(), {
-    request: parsed.request,
+    request: parsed.value.request,
     config,
-    accountId: parsed.account.id,
+    accountId: parsed.value.account.id,
     now: opts.now,
-    durationSeconds: parsed.durationSeconds,
+    durationSeconds: parsed.value.durationSeconds,
   });
   if (plan.generated && plan.verdict.ok && mine) {
     // Commit the generated policy to the app's own branch so reviewers approve exactly what is granted.
@@ -152,7 +152,7 @@ export async function checkPull(access: AccessRepo, pr: PrRef, opts: { now: Date
     if (current && current.sha === file.sha) {
       const text = setTopLevelFields(current.text, { generator: plan.generator, policy: plan.policy });
       const written = await access.writeAt(pr.headRef, path, text, {
-        message: `jit-access: add the generated policy to ${parsed.request.id}`,
+        message: `jit-access: add the generated policy to ${parsed.value.request.id}`,
         expectedSha: current.sha,
       });
       await report(false, "Policy generated", "The app added the generated policy to the request file; the check runs again on that commit.");
@@ -173,13 +173,13 @@ export async function checkPull(access: AccessRepo, pr: PrRef, opts: { now: Date
   const codeowners = (await loadCodeowners(rulesStore, path))?.owners ?? [];
   if (mine && issueFromBranch) {
     const catalogue = loadCatalogue();
-    const earlier = await earlierGrants(access, path, parsed.request, config, opts.now);
-    const section = rightSizingSection(rightSize(catalogue, earlier, parsed.request));
+    const earlier = await earlierGrants(access, path, parsed.value.request, config, opts.now);
+    const section = rightSizingSection(rightSize(catalogue, earlier, parsed.value.request));
     await describe(
       withSection(
         prBody({
           issueNumber: issueFromBranch,
-          request: parsed.request,
+          request: parsed.value.request,
           plan,
           file: path,
           approvers: config.approvers,
@@ -190,7 +190,7 @@ export async function checkPull(access: AccessRepo, pr: PrRef, opts: { now: Date
         }),
         section,
       ),
-      prTitle(issueFromBranch, parsed.request),
+      prTitle(issueFromBranch, parsed.value.request),
     );
   }
   const s = checkSummary(plan, { branch: pr.baseRef, sha: rulesSha, required, approvers: config.approvers, codeowners });
@@ -225,7 +225,8 @@ export async function earlierGrants(access: AccessRepo, file: string, request: A
       const f = await access.read(p);
       if (!f) continue;
       const r = parseRequestFile(f.text, { file: p, config });
-      if (r.ok && !r.example && r.request.requester === request.requester && r.request.activity?.status === "summarised") out.push(r.request);
+      if (r.ok && !r.value.example && r.value.request.requester === request.requester && r.value.request.activity?.status === "summarised")
+        out.push(r.value.request);
     }
     return out;
   } catch {

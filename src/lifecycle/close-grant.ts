@@ -83,7 +83,7 @@ function closable(text: string, input: CloseGrant, config: Config): { ok: true; 
   const parsed = parseRequestFile(text, { file: input.file, config });
   if (!parsed.ok)
     return { ok: false, problem: problem("record.invalid", `${input.file} is no longer valid: ${parsed.problems.map((p) => p.message).join("; ")}`) };
-  const r = parsed.request;
+  const r = parsed.value.request;
   if (input.id !== undefined && r.id !== input.id)
     return { ok: false, problem: problem("record.id-mismatch", `${input.file} now holds ${r.id}, not ${input.id}`) };
   if (r.status !== "active" || !r.grant) return { ok: false, problem: problem("record.not-active", `already ${r.status ?? "proposed"}`) };

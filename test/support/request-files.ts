@@ -15,11 +15,11 @@ export function withPolicy(text: string, file: string, opts: { config?: string; 
   const parsed = parseRequestFile(text, { file, config: cfg.value });
   if (!parsed.ok) throw new Error(`${file} does not parse: ${JSON.stringify(parsed.problems)}`);
   const plan = planRequest(loadCatalogue(), {
-    request: parsed.request,
+    request: parsed.value.request,
     config: cfg.value,
-    accountId: parsed.account.id,
+    accountId: parsed.value.account.id,
     now: opts.now ?? new Date("2026-11-27T08:00:00Z"),
-    durationSeconds: parsed.durationSeconds,
+    durationSeconds: parsed.value.durationSeconds,
   });
   if (!plan.verdict.ok) throw new Error(`${file} is blocked: ${JSON.stringify(plan.verdict.errors)}`);
   return setTopLevelFields(text, { generator: plan.generator, policy: plan.policy });
