@@ -21,7 +21,7 @@ import { CONFIG_PATH } from "../domain/config.js";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { parseDuration } from "../domain/duration.js";
 import { commitMessage, recordGrant, recordGrantFailed, recordRejected as recordRejectedRecord, recordStatus } from "../domain/records.js";
-import { codesOf, describeProblem, problem } from "../domain/problems.js";
+import { codesOf, describeProblem, ok, problem, type Result } from "../domain/problems.js";
 import { parseRequestFile } from "../domain/request.js";
 import { dumpRequest } from "../domain/request-file.js";
 import type { AccessRequest, Config, GrantRecord, Problem, ProblemCode, RiskTier } from "../domain/types.js";
@@ -416,10 +416,10 @@ async function executeGrant(access: AccessRepo, pr: MergedPr, deps: GrantDeps, g
       if (!cur.ok) return { kind: "skip", reason: "the request file on the default branch is invalid" };
       if ((cur.value.request.status ?? "proposed") !== "proposed") return { kind: "skip", reason: `already ${cur.value.request.status}` };
       const next = recordGrant(cur.value.request, grant);
-      if (!next.ok) return { kind: "skip", reason: next.message };
+      if (!next.ok) return { kind: "skip", reason: next.problems.map(describeProblem).join("; ") };
       return {
         kind: "write",
-        text: dumpRequest(next.request, `Written by jit-access. Granted from pull request #${pr.number}.`),
+        text: dumpRequest(next.value, `Written by jit-access. Granted from pull request #${pr.number}.`),
         message: commitMessage(`jit-access: grant ${request.id} until ${expiresAt}`, `Merged in ${pr.mergeCommitSha}; risk ${g.risk}.`, {
           "Request-Id": request.id,
           "Approved-By": g.approvedBy,
@@ -612,11 +612,10 @@ function rejectedRecord(pr: Pick<MergedPr, "number">, r: { config: Config; path:
   return closeProposal(r.config, r.path, `reject (${r.codes.join(", ") || "no code"})`, (request) => {
     const next = recordRejectedRecord(request, { at: r.at, reason, ...(r.codes[0] ? { code: r.codes[0] } : {}) });
     if (!next.ok) return next;
-    return {
-      ok: true,
-      request: next.request,
+    return ok({
+      request: next.value,
       message: commitMessage(`jit-access: reject ${request.id}`, reason, { "Request-Id": request.id, "Closed-By": "jit-access", Rule: r.codes }),
-    };
+    });
   });
 }
 
@@ -629,16 +628,15 @@ function failedRecord(
   return closeProposal(r.config, r.path, `fail (${r.code})`, (request) => {
     const next = recordGrantFailed(request, { at: r.at, reason, code: r.code });
     if (!next.ok) return next;
-    return {
-      ok: true,
-      request: next.request,
+    return ok({
+      request: next.value,
       message: commitMessage(`jit-access: fail ${request.id}`, `Merged in ${pr.mergeCommitSha}. ${reason}`, {
         "Request-Id": request.id,
         "Closed-By": "jit-access",
         Risk: r.risk,
         Rule: [r.code],
       }),
-    };
+    });
   });
 }
 
@@ -646,7 +644,7 @@ function closeProposal(
   config: Config,
   path: string,
   summary: string,
-  close: (request: AccessRequest) => { ok: true; request: AccessRequest; message: string } | { ok: false; message: string },
+  close: (request: AccessRequest) => Result<{ request: AccessRequest; message: string }>,
 ): Effect {
   return {
     kind: "record",
@@ -659,8 +657,8 @@ function closeProposal(
       if (!cur.ok || cur.value.example) return { kind: "skip", reason: "the request file on the default branch is not a readable request" };
       if ((cur.value.request.status ?? "proposed") !== "proposed") return { kind: "skip", reason: `already ${cur.value.request.status}` };
       const next = close(cur.value.request);
-      if (!next.ok) return { kind: "skip", reason: next.message };
-      return { kind: "write", text: dumpRequest(next.request, "Written by jit-access."), message: next.message };
+      if (!next.ok) return { kind: "skip", reason: next.problems.map(describeProblem).join("; ") };
+      return { kind: "write", text: dumpRequest(next.value.request, "Written by jit-access."), message: next.value.message };
     },
   };
 }
