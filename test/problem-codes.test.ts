@@ -21,6 +21,7 @@ import { loadCatalogue } from "../src/iam-data.js";
 import { fallback } from "../src/policy/drafter.js";
 import { checkPolicy } from "../src/policy/guardrails.js";
 import { narrowToEnvelope } from "../src/policy/narrow.js";
+import { parseAnswer } from "../src/policy/prompt.js";
 import { planRequest, validateRequestFile } from "../src/policy/pipeline.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -426,6 +427,10 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
       doc(allow("s3:GetObject", OBJECTS, { Condition: { StringEquals: { "aws:ResourceTag/team": "data" } } })) as unknown as PolicyDocument,
     ),
   // draft
+  "draft.answer-invalid": () => {
+    const r = parseAnswer('{"Statement": "s3:*"}');
+    return r.ok ? [] : r.problems;
+  },
   "draft.dropped": () => narrowed(allow("iam:PassRole", "*")),
   "draft.unknown-element": () => narrowed(allow("s3:GetObject", OBJECTS, { Colour: "blue" })),
   "draft.condition-dropped": () => narrowed(allow("s3:GetObject", OBJECTS, { Condition: { Bool: { "aws:SecureTransport": true } } })),

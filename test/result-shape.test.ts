@@ -1,4 +1,4 @@
-// Every parse and decision of the pure core answers in the one Result shape: `{ ok: true, value }`
+// Every parse and decision of the pure core (domain and policy) answers in the one Result shape: `{ ok: true, value }`
 // or `{ ok: false, problems }` with at least one coded problem — never a shape of its own.
 import fc from "fast-check";
 import { readFileSync } from "node:fs";
@@ -9,6 +9,7 @@ import { loadFormTemplate, parseIssueForm } from "../src/domain/issue-form.js";
 import { PROBLEM_CODE, type Result } from "../src/domain/problems.js";
 import { checkRequest, parseRequestFile } from "../src/domain/request.js";
 import { dumpRequest } from "../src/domain/request-file.js";
+import { parseAnswer } from "../src/policy/prompt.js";
 import { testConfig } from "./support/config-fixtures.js";
 
 /** `extras`: the explicit, documented fields a failure may carry besides its problems. */
@@ -38,6 +39,7 @@ const FILE = "access-requests/prod/2026/1-x.yaml";
 const PARSERS: [string, (input: unknown) => Result<unknown>, string[]][] = [
   ["parseRequestFile", (input) => parseRequestFile(typeof input === "string" ? input : String(JSON.stringify(input)), { file: FILE, config }), ["request"]],
   ["checkRequest", (input) => checkRequest(input, { file: FILE, config }), ["request"]],
+  ["parseAnswer", (input) => parseAnswer(typeof input === "string" ? input : String(JSON.stringify(input))), []],
   ["parseDuration", (input) => parseDuration(input, "request.duration-invalid", "duration"), []],
   ["parseConfig", (input) => parseConfig(typeof input === "string" ? input : JSON.stringify(input)), []],
   ["configFromObject", (input) => configFromObject(input), []],
