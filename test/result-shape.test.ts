@@ -1,8 +1,11 @@
 // Every parse and decision of the pure core (domain and policy) answers in the one Result shape: `{ ok: true, value }`
 // or `{ ok: false, problems }` with at least one coded problem — never a shape of its own.
 import fc from "fast-check";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadConfigFile, readBounded } from "../src/cli/support.js";
 import { configFromObject, parseConfig } from "../src/domain/config.js";
 import { parseDuration } from "../src/domain/duration.js";
 import { loadFormTemplate, parseIssueForm } from "../src/domain/issue-form.js";
@@ -97,5 +100,27 @@ describe("the one Result shape", () => {
   it("the config's success value is the config itself", () => {
     const r = parseConfig(undefined);
     expect(r.ok && r.value.max_duration).toBeTruthy();
+  });
+
+  it("the CLI's file readers answer in the same shape; the config loader adds only the file it read", () => {
+    const dir = mkdtempSync(join(tmpdir(), "jit-result-"));
+    try {
+      writeFileSync(join(dir, "ok.yml"), "approvers: [alice]\n");
+      writeFileSync(join(dir, "bad.yml"), "max_duration: forever\n");
+      symlinkSync(join(dir, "ok.yml"), join(dir, "link.yml"));
+      expectOneShape(readBounded(join(dir, "ok.yml")));
+      expectOneShape(readBounded(join(dir, "link.yml")));
+      expectOneShape(readBounded(join(dir, "ok.yml"), 1));
+      for (const name of ["ok.yml", "bad.yml", "link.yml"]) {
+        const loaded = loadConfigFile(dir, dir, name);
+        expect(loaded.file).toBe(name);
+        const { file: _file, ...rest } = loaded;
+        expectOneShape(rest);
+      }
+      const good = loadConfigFile(dir, dir, "ok.yml");
+      expect(good.ok && good.value.approvers).toEqual(["alice"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -100,11 +100,11 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
       kind: "git",
       where: root,
       store,
-      config: loaded.config,
-      alerts: createNotifier(loaded.config, opts.env),
+      config: loaded.value,
+      alerts: createNotifier(loaded.value, opts.env),
       uncommitted: () => store.uncommitted(),
-      grants: grantsFor(loaded.config),
-      ...activityOf(loaded.config, store),
+      grants: grantsFor(loaded.value),
+      ...activityOf(loaded.value, store),
     },
   };
 }
