@@ -82,8 +82,9 @@ describe("the planner", () => {
   ] as const)("%s", (_name, existing, force, expected) => {
     const plan = planInit(o, BUNDLED_FORM, existing, force);
     if (!plan.ok) throw new Error(JSON.stringify(plan.problems));
-    expect(Object.fromEntries(plan.files.map((f) => [f.path, f.action]))).toEqual(expected);
-    for (const f of plan.files) expect(f.content).toBe(want.get(f.path));
+    expect(Object.keys(plan).sort()).toEqual(["ok", "value"]);
+    expect(Object.fromEntries(plan.value.map((f) => [f.path, f.action]))).toEqual(expected);
+    for (const f of plan.value) expect(f.content).toBe(want.get(f.path));
   });
 
   it("a form it would write that the app cannot read is refused, with the form's own code", () => {
@@ -100,7 +101,7 @@ describe("the planner", () => {
           const state = new Map(ALL_PATHS.map((p, i) => [p, states[i]!]));
           const plan = planInit(o, BUNDLED_FORM, (p) => (state.get(p) === "absent" ? undefined : state.get(p) === "same" ? want.get(p) : "other\n"), force);
           if (!plan.ok) return false;
-          return plan.files.every((f) => {
+          return plan.value.every((f) => {
             const s = state.get(f.path);
             const writes = f.action === "write" || f.action === "overwrite";
             return writes === (s === "absent" || (s === "other" && force)) && (s !== "same" || f.action === "unchanged");
