@@ -9,10 +9,11 @@ import { loadConfigFile, readBounded } from "../src/cli/support.js";
 import { configFromObject, parseConfig } from "../src/domain/config.js";
 import { parseDuration } from "../src/domain/duration.js";
 import { loadFormTemplate, parseIssueForm } from "../src/domain/issue-form.js";
-import { PROBLEM_CODE, type Result } from "../src/domain/problems.js";
+import { PROBLEM_CODE, codesOf, type Result } from "../src/domain/problems.js";
 import { checkRequest, parseRequestFile } from "../src/domain/request.js";
 import { dumpRequest } from "../src/domain/request-file.js";
 import { parseAnswer } from "../src/policy/prompt.js";
+import { openRecords } from "../src/sweep/env.js";
 import { testConfig } from "./support/config-fixtures.js";
 
 /** `extras`: the explicit, documented fields a failure may carry besides its problems. */
@@ -102,7 +103,7 @@ describe("the one Result shape", () => {
     expect(r.ok && r.value.max_duration).toBeTruthy();
   });
 
-  it("the CLI's file readers answer in the same shape; the config loader adds only the file it read", () => {
+  it("the CLI's and the sweep's file readers answer in the same shape; the config loaders add only the file they read", async () => {
     const dir = mkdtempSync(join(tmpdir(), "jit-result-"));
     try {
       writeFileSync(join(dir, "ok.yml"), "approvers: [alice]\n");
@@ -119,6 +120,13 @@ describe("the one Result shape", () => {
       }
       const good = loadConfigFile(dir, dir, "ok.yml");
       expect(good.ok && good.value.approvers).toEqual(["alice"]);
+      const opened = await openRecords({ cwd: dir, env: {}, configPath: "bad.yml" });
+      expect(opened.ok ? [] : [opened.file, ...codesOf(opened.problems)]).toEqual(["bad.yml", "schema.pattern"]);
+      const { file: _where, ...openedRest } = opened.ok ? { ...opened, file: "" } : opened;
+      expectOneShape(openedRest);
+      const local = await openRecords({ cwd: dir, env: {}, configPath: "ok.yml" });
+      expectOneShape(local);
+      expect(local.ok && local.value.config.approvers).toEqual(["alice"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -42,7 +42,8 @@ export interface Records {
   activity?: (file: string, id: string) => Promise<unknown>;
 }
 
-export type OpenResult = { ok: true; records: Records } | { ok: false; file: string; problems: Problem[] };
+/** The one Result shape; a failure also names the config file it could not use. */
+export type OpenResult = { ok: true; value: Records } | { ok: false; problems: Problem[]; file: string };
 
 export interface OpenOptions {
   cwd: string;
@@ -75,7 +76,7 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
     const notifier = new GitHubNotifier(octokit, { owner, repo, defaultBranch: branch });
     return {
       ok: true,
-      records: {
+      value: {
         kind: "github",
         where: `${owner}/${repo}@${branch}`,
         store,
@@ -96,7 +97,7 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
   // A local checkout has no place to remember reminders, so it sends none; expiries are still told.
   return {
     ok: true,
-    records: {
+    value: {
       kind: "git",
       where: root,
       store,
