@@ -13,7 +13,7 @@ if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
 const t0 = performance.now();
 const files = await new GitRecordStore(dir).list();
 const listMs = performance.now() - t0;
-const plan = planSweep(parseRecords(files, parsed.config, { now }), undefined, now, { mode: "iam" });
+const plan = planSweep(parseRecords(files, parsed.value, { now }), undefined, now, { mode: "iam" });
 const wallMs = performance.now() - t0;
 const rssMb = process.resourceUsage().maxRSS / 1024;
 console.log(JSON.stringify({ wallMs, listMs, rssMb, files: files.length, due: plan.due.length, active: plan.active.length, errors: plan.errors.length }));

@@ -62,7 +62,7 @@ function configObject(): Record<string, unknown> {
 function makeConfig(): Config {
   const r = configFromObject(configObject());
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.config;
+  return r.value;
 }
 const config = makeConfig();
 

@@ -30,8 +30,8 @@ export async function runDemoExpiry(
   const report = await runSweep(
     {
       store: new GitHubRecordStore(octokit, { owner: repo.owner, repo: repo.repo, branch: repo.defaultBranch }),
-      config: parsed.config,
-      grants: () => fakeGrants(h.aws, parsed.config, { now: () => h.clock.now }),
+      config: parsed.value,
+      grants: () => fakeGrants(h.aws, parsed.value, { now: () => h.clock.now }),
       notifier: new GitHubNotifier(octokit, repo),
     },
     { now: h.clock.now, dryRun: false, reconcile: true, concurrency: 4 },

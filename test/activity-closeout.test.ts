@@ -150,7 +150,7 @@ function holderUsed(): void {
 const recorded = () => {
   const r = parseRequestFile(store.files.get(PATH) ?? "", { file: PATH, config });
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.request;
+  return r.value.request;
 };
 
 describe("closeoutActivity", () => {
@@ -237,7 +237,7 @@ describe("closeoutActivity", () => {
   it("disabled in the config: nothing is looked up, written or posted", async () => {
     const r = configFromObject({ ...JSON.parse(JSON.stringify(config)), activity: { enabled: false } });
     if (!r.ok) throw new Error("config");
-    config = r.config;
+    config = r.value;
     expect(await closeoutActivity(deps(), PATH, ID)).toEqual({ kind: "disabled" });
     expect(fake.calls.filter((c) => c.service === "cloudtrail")).toEqual([]);
     expect(store.commits).toEqual([]);
@@ -325,6 +325,6 @@ describe("closeGrant's activity port", () => {
   it("no port when the config turns activity off", () => {
     const r = configFromObject({ ...JSON.parse(JSON.stringify(config)), activity: { enabled: false } });
     if (!r.ok) throw new Error("config");
-    expect(activityPort({ config: r.config, store, lookup: deps().lookup, now: () => new Date(clock.t) })).toBeUndefined();
+    expect(activityPort({ config: r.value, store, lookup: deps().lookup, now: () => new Date(clock.t) })).toBeUndefined();
   });
 });

@@ -108,7 +108,7 @@ describe("the activity record", () => {
     const text = dumpRequest(request);
     expect(text.indexOf("\nactivity:")).toBeGreaterThan(text.indexOf("\nclosed:"));
     const parsed = parseRequestFile(text, { file: FILE, config: testConfig("iam") });
-    expect(parsed.ok ? parsed.request.activity : parsed.problems).toEqual(request.activity);
+    expect(parsed.ok ? parsed.value.request.activity : parsed.problems).toEqual(request.activity);
   });
 
   it.each(["proposed", "active"] as const)("a %s request cannot carry activity (it is written by the app at close-out)", (status) => {
@@ -146,6 +146,6 @@ describe("activity config", () => {
 
   it("activity can be turned off", () => {
     const r = configFromObject({ activity: { enabled: false } });
-    expect(r.ok && r.config.activity).toEqual({ enabled: false, lookback_padding: "5m" });
+    expect(r.ok && r.value.activity).toEqual({ enabled: false, lookback_padding: "5m" });
   });
 });

@@ -56,7 +56,7 @@ describe("/revoke with activity", () => {
     const text = h.github.readFile(REPO, file, "main") ?? "";
     const parsed = parseRequestFile(text, { file, config: configOfText(CONFIG) });
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-    const r = parsed.request;
+    const r = parsed.value.request;
     expect(r.status).toBe("revoked");
     expect(r.activity).toMatchObject({
       status: "summarised",

@@ -13,7 +13,7 @@ import { issuesEdited, issuesOpened, type WebhookEvent } from "./support/webhook
 const FORM_TEXT = readFileSync(new URL("../.github/ISSUE_TEMPLATE/access-request.yml", import.meta.url), "utf8");
 const loaded = loadFormTemplate(FORM_TEXT);
 if (!loaded.ok) throw new Error("bundled form does not load");
-const FORM: FormTemplate = loaded.template;
+const FORM: FormTemplate = loaded.value;
 
 let h: Harness;
 beforeEach(async () => {

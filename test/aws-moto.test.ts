@@ -114,7 +114,7 @@ function config(mode: "iam" | "identity-center"): Config {
     principals: mode === "iam" ? { alice: { iam_user: "alice" }, bob: { iam_role: "bob-role" } } : { alice: { sso_user: "alice@example.com" } },
   });
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.config;
+  return r.value;
 }
 
 const iam = () => new IAMClient(settings);

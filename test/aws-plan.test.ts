@@ -23,6 +23,7 @@ import {
   type JournalEntry,
 } from "../src/aws/plan.js";
 import { KeyedMutex, pollUntil, retryOn } from "../src/aws/runtime.js";
+import { codesOf } from "../src/domain/problems.js";
 import { HOME, OTHER, SCHEDULER_ROLE, testConfig, testRequest } from "./support/fake-aws/fixtures.js";
 
 const T0 = Date.parse("2026-11-27T08:00:00Z");
@@ -212,7 +213,13 @@ describe("records", () => {
       ok: true,
       value: { account: { id: HOME }, principal: { kind: "iam_user", name: "alice" } },
     });
-    expect(resolveTarget(testConfig("iam"), testRequest({ account: "nope" }))).toMatchObject({ ok: false });
+    for (const [config, request] of [
+      [testConfig("iam"), testRequest({ account: "nope" })],
+      [testConfig("iam"), testRequest({ requester: "nobody" })],
+    ] as const) {
+      const r = resolveTarget(config, request);
+      expect(r.ok ? [] : codesOf(r.problems)).toEqual(["aws.target-unresolved"]);
+    }
     expect(resolveTarget(testConfig("identity-center"), testRequest())).toMatchObject({
       ok: true,
       value: { principal: { kind: "sso_user", name: "alice@example.com" } },
@@ -242,7 +249,10 @@ describe("grant.aws written by one module, trusted by another", () => {
         const stored = storedAws(resultOf(a, scheduled));
         const own = ownedTarget(config, revokeTargetOf(a, stored, "iam"), HOME);
         expect(own).toEqual({ ok: true, value: { policyArn: iamPolicyArn("aws", HOME, a), schedules: scheduleNames(a, "iam") } });
-        if (iamPolicyName(a) !== iamPolicyName(b)) expect(ownedTarget(config, revokeTargetOf(b, stored, "iam"), HOME).ok).toBe(false);
+        if (iamPolicyName(a) !== iamPolicyName(b)) {
+          const other = ownedTarget(config, revokeTargetOf(b, stored, "iam"), HOME);
+          expect(other.ok ? [] : codesOf(other.problems)).toEqual(["aws.not-owned"]);
+        }
       }),
       { numRuns: 200 },
     );

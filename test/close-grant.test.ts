@@ -35,7 +35,7 @@ principals:
 `;
 const parsedConfig = parseConfig(CONFIG_TEXT);
 if (!parsedConfig.ok) throw new Error(JSON.stringify(parsedConfig.problems));
-const config = parsedConfig.config;
+const config = parsedConfig.value;
 const ID = "142-financial-reports";
 const FILE = `access-requests/prod/2026/${ID}.yaml`;
 const ARN = iamPolicyArn("aws", HOME, ID);

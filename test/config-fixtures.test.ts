@@ -9,7 +9,7 @@ import { BASE_CONFIG_YAML, TEST_ACCOUNT, configFromYaml, testConfig, withService
 describe("shared test configs", () => {
   it("the base is the loader's reading of BASE_CONFIG_YAML", () => {
     const parsed = parseConfig(BASE_CONFIG_YAML);
-    expect(parsed.ok && parsed.config).toEqual(testConfig());
+    expect(parsed.ok && parsed.value).toEqual(testConfig());
     expect(testConfig().aws.accounts).toEqual({ prod: TEST_ACCOUNT });
   });
 

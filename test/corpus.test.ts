@@ -48,12 +48,12 @@ const exampleConfigText = readFileSync(join(repoRoot, ".github/jit-access.yml"),
 const config: Config = (() => {
   const r = parseConfig(exampleConfigText);
   if (!r.ok) throw new Error(`example config does not load: ${JSON.stringify(r.problems)}`);
-  return r.config;
+  return r.value;
 })();
 const template: FormTemplate = (() => {
   const r = loadFormTemplate(readFileSync(join(repoRoot, ".github/ISSUE_TEMPLATE/access-request.yml"), "utf8"));
   if (!r.ok) throw new Error(`issue form does not load: ${JSON.stringify(r.problems)}`);
-  return r.template;
+  return r.value;
 })();
 const issueContext = { number: 7, title: "Access request: reports", author: "alice", defaultDuration: config.default_duration };
 
@@ -97,7 +97,7 @@ function run(c: Case): { result: Outcome; ms: number } {
     case "issue": {
       const parsed = parseIssueForm(issueText(c), template, issueContext);
       // A hostile body that still parses yields a draft; the request rules must then refuse it.
-      result = parsed.ok && c.virtualPath ? checkRequest(structuredClone(parsed.request), { file: c.virtualPath, config }) : parsed;
+      result = parsed.ok && c.virtualPath ? checkRequest(structuredClone(parsed.value), { file: c.virtualPath, config }) : parsed;
       break;
     }
   }

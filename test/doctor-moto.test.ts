@@ -57,7 +57,7 @@ function configObject(ic?: { instance_arn: string; identity_store_id: string }, 
 function config(raw: Record<string, unknown>): Config {
   const r = configFromObject(raw);
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.config;
+  return r.value;
 }
 
 async function awsChecks(expectedAccount?: string, raw = configObject()) {

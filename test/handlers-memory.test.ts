@@ -168,7 +168,7 @@ describe("handlers on the in-memory AccessRepo", () => {
   it("a refusal is decided as effects: a dry run lists them, the executor carries them out in order", async () => {
     const parsed = parseConfig(CONFIG);
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-    const config = parsed.config;
+    const config = parsed.value;
     const request = testRequest({ id: ID });
     const problems = [problem("approval.self", "alice approved her own request"), problem("approval.insufficient", "0 of 1 approvals")];
     const at = "2026-11-27T10:00:00Z";

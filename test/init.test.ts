@@ -82,8 +82,9 @@ describe("the planner", () => {
   ] as const)("%s", (_name, existing, force, expected) => {
     const plan = planInit(o, BUNDLED_FORM, existing, force);
     if (!plan.ok) throw new Error(JSON.stringify(plan.problems));
-    expect(Object.fromEntries(plan.files.map((f) => [f.path, f.action]))).toEqual(expected);
-    for (const f of plan.files) expect(f.content).toBe(want.get(f.path));
+    expect(Object.keys(plan).sort()).toEqual(["ok", "value"]);
+    expect(Object.fromEntries(plan.value.map((f) => [f.path, f.action]))).toEqual(expected);
+    for (const f of plan.value) expect(f.content).toBe(want.get(f.path));
   });
 
   it("a form it would write that the app cannot read is refused, with the form's own code", () => {
@@ -100,7 +101,7 @@ describe("the planner", () => {
           const state = new Map(ALL_PATHS.map((p, i) => [p, states[i]!]));
           const plan = planInit(o, BUNDLED_FORM, (p) => (state.get(p) === "absent" ? undefined : state.get(p) === "same" ? want.get(p) : "other\n"), force);
           if (!plan.ok) return false;
-          return plan.files.every((f) => {
+          return plan.value.every((f) => {
             const s = state.get(f.path);
             const writes = f.action === "write" || f.action === "overwrite";
             return writes === (s === "absent" || (s === "other" && force)) && (s !== "same" || f.action === "unchanged");
@@ -266,26 +267,26 @@ describe("the generated config", () => {
     const o = opts(flags);
     const r = parseConfig(filesOf(o).get(CONFIG_PATH));
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
-    expect(r.config.aws.mode).toBe(o.mode);
-    expect(r.config.aws.region).toBe(o.region);
-    expect(r.config.aws.accounts).toEqual(Object.fromEntries(o.accounts.map((a) => [a.alias, a.id])));
-    expect(r.config.approvers).toEqual(o.approvers);
-    expect(Object.keys(r.config.principals)).toEqual(o.principals.map((p) => p.login));
+    expect(r.value.aws.mode).toBe(o.mode);
+    expect(r.value.aws.region).toBe(o.region);
+    expect(r.value.aws.accounts).toEqual(Object.fromEntries(o.accounts.map((a) => [a.alias, a.id])));
+    expect(r.value.approvers).toEqual(o.approvers);
+    expect(Object.keys(r.value.principals)).toEqual(o.principals.map((p) => p.login));
     if (o.identityCenter)
-      expect(r.config.aws.identity_center).toEqual({ instance_arn: o.identityCenter.instanceArn, identity_store_id: o.identityCenter.identityStoreId });
-    if (o.schedulerRoleArn) expect(r.config.aws.scheduler_role_arn).toBe(o.schedulerRoleArn);
+      expect(r.value.aws.identity_center).toEqual({ instance_arn: o.identityCenter.instanceArn, identity_store_id: o.identityCenter.identityStoreId });
+    if (o.schedulerRoleArn) expect(r.value.aws.scheduler_role_arn).toBe(o.schedulerRoleArn);
   });
 
   it("quotes an alias YAML would read as something else (a number, a boolean, null)", () => {
     for (const alias of ["00", "1e3", "0x1f", "true", "null", "false"]) {
       const r = parseConfig(filesOf(opts({ ...BASE, account: [`${alias}=111122223333`] })).get(CONFIG_PATH));
       if (!r.ok) throw new Error(JSON.stringify(r.problems));
-      expect(Object.keys(r.config.aws.accounts), alias).toEqual([alias]);
+      expect(Object.keys(r.value.aws.accounts), alias).toEqual([alias]);
     }
     for (const login of ["123", "True", "NULL", "0x1f"]) {
       const r = parseConfig(filesOf(opts({ ...BASE, principal: [`${login}=someone`] })).get(CONFIG_PATH));
       if (!r.ok) throw new Error(JSON.stringify(r.problems));
-      expect(Object.keys(r.config.principals), login).toEqual([login]);
+      expect(Object.keys(r.value.principals), login).toEqual([login]);
     }
   });
 
@@ -305,8 +306,8 @@ describe("the generated config", () => {
           const files = filesOf(o);
           const r = parseConfig(files.get(CONFIG_PATH));
           if (!r.ok) throw new Error(JSON.stringify(r.problems));
-          expect(r.config.aws.accounts).toEqual(Object.fromEntries(accounts));
-          expect(r.config.approvers).toEqual([...new Set(approvers)]);
+          expect(r.value.aws.accounts).toEqual(Object.fromEntries(accounts));
+          expect(r.value.approvers).toEqual([...new Set(approvers)]);
           // The form lists exactly the aliases, and still loads.
           expect(loadFormTemplate(files.get(FORM_PATH)!).ok).toBe(true);
           const form = yaml.load(files.get(FORM_PATH)!) as { body: Array<{ id?: string; attributes: { options?: string[] } }> };
@@ -325,7 +326,7 @@ describe("the generated issue form", () => {
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
   const config = parseConfig(files.get(CONFIG_PATH));
   if (!config.ok) throw new Error("config");
-  const ctx = { number: 7, title: "Access request: reports", author: "alice", defaultDuration: config.config.default_duration };
+  const ctx = { number: 7, title: "Access request: reports", author: "alice", defaultDuration: config.value.default_duration };
 
   it("offers the configured accounts in a required dropdown, and keeps every other field of the bundled form", () => {
     const form = yaml.load(files.get(FORM_PATH)!) as {
@@ -340,25 +341,25 @@ describe("the generated issue form", () => {
   });
 
   it.each(["prod", "staging"])("a body filled in with account %s parses into a request the config and the policy pipeline accept", (alias) => {
-    const r = parseIssueForm(issueBody({ account: alias }), loaded.template, ctx);
+    const r = parseIssueForm(issueBody({ account: alias }), loaded.value, ctx);
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
-    expect(r.request.account).toBe(alias);
-    expect(resolveAccount(config.config, alias)?.id).toBe(o.accounts.find((a) => a.alias === alias)?.id);
-    const checked = checkRequest(structuredClone(r.request), { file: requestPath(r.request, new Date("2026-11-27T08:00:00Z")), config: config.config });
+    expect(r.value.account).toBe(alias);
+    expect(resolveAccount(config.value, alias)?.id).toBe(o.accounts.find((a) => a.alias === alias)?.id);
+    const checked = checkRequest(structuredClone(r.value), { file: requestPath(r.value, new Date("2026-11-27T08:00:00Z")), config: config.value });
     if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
     const plan = planRequest(loadCatalogue(), {
-      request: r.request,
-      config: config.config,
-      accountId: checked.account.id,
+      request: r.value,
+      config: config.value,
+      accountId: checked.value.account.id,
       now: new Date("2026-11-27T08:00:00Z"),
-      durationSeconds: checked.durationSeconds,
+      durationSeconds: checked.value.durationSeconds,
     });
     expect(plan.verdict.ok).toBe(true);
   });
 
   it("refuses a body edited to name two dropdown options, or none", () => {
     for (const account of ["prod, staging", "_No response_"]) {
-      const r = parseIssueForm(issueBody({ account }), loaded.template, ctx);
+      const r = parseIssueForm(issueBody({ account }), loaded.value, ctx);
       expect(r.ok, account).toBe(false);
       if (!r.ok) expect(r.problems.map((p) => p.path)).toContain("account");
     }
@@ -554,7 +555,7 @@ describe("init --slack", () => {
     const o = opts({ ...flags, slack: true });
     const config = parseConfig(filesOf(o).get(CONFIG_PATH));
     if (!config.ok) throw new Error(JSON.stringify(config.problems));
-    expect(config.config.notifications.slack_webhook_env).toBe(SLACK_WEBHOOK_VARIABLE);
+    expect(config.value.notifications.slack_webhook_env).toBe(SLACK_WEBHOOK_VARIABLE);
     expect(stepEnv(o)).toEqual({ [SLACK_WEBHOOK_VARIABLE]: `\${{ secrets.${SLACK_WEBHOOK_VARIABLE} }}` });
     expect(SLACK_VARIABLE).toBe(SLACK_WEBHOOK_VARIABLE);
   });
@@ -564,7 +565,7 @@ describe("init --slack", () => {
     expect(o.slack).toBe(false);
     const config = parseConfig(filesOf(o).get(CONFIG_PATH));
     if (!config.ok) throw new Error(JSON.stringify(config.problems));
-    expect(config.config.notifications.slack_webhook_env).toBeUndefined();
+    expect(config.value.notifications.slack_webhook_env).toBeUndefined();
     expect(stepEnv(o)).toBeUndefined();
     for (const [p, text] of filesOf(o)) if (p !== README_PATH) expect(text, p).not.toMatch(/slack/i);
   });

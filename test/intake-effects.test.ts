@@ -169,7 +169,7 @@ describe("proposedEffects", () => {
   const cfg = parseConfig(CONFIG);
   if (!cfg.ok) throw new Error("test config");
   const request = testRequest({ id: "12-reports", duration: "2h" });
-  const plan = planRequest(loadCatalogue(), { request, config: cfg.config, accountId: HOME, now: NOW, durationSeconds: 7200 });
+  const plan = planRequest(loadCatalogue(), { request, config: cfg.value, accountId: HOME, now: NOW, durationSeconds: 7200 });
   it.each([
     { ok: true, existing: false, lines: ["comment on #12 (<!-- jit-access:intake -->)", "state of #12 → proposed", "notify: opened 12-reports"] },
     { ok: false, existing: false, lines: ["comment on #12 (<!-- jit-access:intake -->)", "state of #12 → blocked", "notify: opened 12-reports"] },
@@ -178,7 +178,7 @@ describe("proposedEffects", () => {
   ])("check ok $ok, PR existing $existing: approvers are told only of a new PR", ({ ok, existing, lines }) => {
     const effects = proposedEffects(12, 100, ok, {
       request,
-      config: cfg.config,
+      config: cfg.value,
       plan,
       existing: existing ? { number: 100, id: "12-reports", title: "", body: null } : undefined,
     });

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadFormTemplate, parseIssueForm, requestId, type FormTemplate } from "../src/domain/issue-form.js";
@@ -6,7 +7,7 @@ import { codesOf } from "../src/domain/problems.js";
 const templateText = readFileSync(new URL("../.github/ISSUE_TEMPLATE/access-request.yml", import.meta.url), "utf8");
 const loaded = loadFormTemplate(templateText);
 if (!loaded.ok) throw new Error("template does not load");
-const template: FormTemplate = loaded.template;
+const template: FormTemplate = loaded.value;
 const ctx = { number: 142, title: "Access request: Financial reports", author: "alice", defaultDuration: "8h" };
 
 function body(fields: Partial<Record<string, string>>): string {
@@ -32,7 +33,7 @@ describe("issue form", () => {
     const r = parseIssueForm(body({}), template, ctx);
     expect(r).toEqual({
       ok: true,
-      request: {
+      value: {
         version: 1,
         id: "142-financial-reports",
         requester: "alice",
@@ -57,7 +58,7 @@ describe("issue form", () => {
     );
     expect(r.ok).toBe(true);
     if (r.ok)
-      expect(r.request.request[0]).toEqual({
+      expect(r.value.request[0]).toEqual({
         service: "dynamodb",
         resources: ["orders", "invoices", "refunds"],
         actions: ["dynamodb:GetItem", "dynamodb:Query"],
@@ -66,7 +67,7 @@ describe("issue form", () => {
 
   it("uses the default duration when none is given", () => {
     const r = parseIssueForm(body({ Duration: "_No response_" }), template, ctx);
-    expect(r.ok && r.request.duration).toBe("8h");
+    expect(r.ok && r.value.duration).toBe("8h");
   });
 
   it("refuses a second ### Account injected into the description", () => {
@@ -100,7 +101,7 @@ describe("issue form", () => {
 
   it("takes the requester from the issue author, never from the body", () => {
     const r = parseIssueForm(body({ Reason: "requester: mallory" }), template, { ...ctx, author: "alice" });
-    expect(r.ok && r.request.requester).toBe("alice");
+    expect(r.ok && r.value.requester).toBe("alice");
   });
 
   it("refuses empty, non-string and oversized bodies", () => {
@@ -113,6 +114,30 @@ describe("issue form", () => {
     ] as const) {
       const r = parseIssueForm(b, template, ctx);
       expect(r.ok ? [] : codesOf(r.problems), String(b).slice(0, 10)).toEqual([code]);
+    }
+  });
+
+  it("form parsing and template loading give the one Result shape: a value, or form.* problems", () => {
+    const shapeOf = (r: { ok: boolean }) => Object.keys(r).sort();
+    expect(shapeOf(parseIssueForm(body({}), template, ctx))).toEqual(["ok", "value"]);
+    expect(shapeOf(loaded)).toEqual(["ok", "value"]);
+    const fields = fc.record({ Account: fc.string(), Service: fc.constantFrom("s3", "", "nope"), Duration: fc.string(), Reason: fc.string() });
+    fc.assert(
+      fc.property(fc.oneof(fields.map(body), fc.string(), fc.constant(null)), (input) => {
+        const r = parseIssueForm(input, template, ctx);
+        if (r.ok) expect(shapeOf(r)).toEqual(["ok", "value"]);
+        else {
+          expect(shapeOf(r)).toEqual(["ok", "problems"]);
+          expect(r.problems.length).toBeGreaterThan(0);
+          for (const code of codesOf(r.problems)) expect(code).toMatch(/^form\./);
+        }
+      }),
+      { numRuns: 200 },
+    );
+    for (const text of ["", "body: [", "name: x\nbody: []"]) {
+      const t = loadFormTemplate(text);
+      expect(shapeOf(t)).toEqual(["ok", "problems"]);
+      if (!t.ok) for (const code of codesOf(t.problems)) expect(code).toMatch(/^form\.template-/);
     }
   });
 

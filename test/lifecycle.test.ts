@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ALL_EVENTS, ALL_STATUSES, isFinal, transition } from "../src/domain/lifecycle.js";
+import { codesOf } from "../src/domain/problems.js";
 import type { RequestStatus } from "../src/domain/types.js";
 
 const LEGAL: Array<[RequestStatus, string, RequestStatus]> = [
@@ -12,14 +13,16 @@ const LEGAL: Array<[RequestStatus, string, RequestStatus]> = [
 
 describe("lifecycle", () => {
   it.each(LEGAL)("%s --%s--> %s", (from, event, to) => {
-    expect(transition(from, event as never)).toEqual({ ok: true, to });
+    expect(transition(from, event as never)).toEqual({ ok: true, value: to });
   });
 
   const illegal = ALL_STATUSES.flatMap((from) => ALL_EVENTS.filter((ev) => !LEGAL.some(([f, e]) => f === from && e === ev)).map((ev) => [from, ev] as const));
   it.each(illegal)("%s cannot %s", (from, event) => {
     const r = transition(from, event);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.message).toContain(`a ${from} request cannot`);
+    if (r.ok) return;
+    expect(codesOf(r.problems)).toEqual(["record.illegal-transition"]);
+    expect(r.problems[0]).toMatchObject({ path: "status", message: expect.stringContaining(`a ${from} request cannot`) });
   });
 
   it("covers every illegal pair", () => {

@@ -21,6 +21,7 @@ import { loadCatalogue } from "../src/iam-data.js";
 import { fallback } from "../src/policy/drafter.js";
 import { checkPolicy } from "../src/policy/guardrails.js";
 import { narrowToEnvelope } from "../src/policy/narrow.js";
+import { parseAnswer } from "../src/policy/prompt.js";
 import { planRequest, validateRequestFile } from "../src/policy/pipeline.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -151,7 +152,7 @@ const configOf = (value: Record<string, unknown>) => {
 const formText = readFileSync(join(ROOT, ".github/ISSUE_TEMPLATE/access-request.yml"), "utf8");
 const loadedForm = loadFormTemplate(formText);
 if (!loadedForm.ok) throw new Error("the bundled issue form does not load");
-const form: FormTemplate = loadedForm.template;
+const form: FormTemplate = loadedForm.value;
 function issue(fields: Record<string, string | undefined> = {}, raw?: string): Problem[] {
   const f: Record<string, string | undefined> = {
     Account: "prod",
@@ -322,7 +323,7 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
     );
     const t = loadFormTemplate(text);
     if (!t.ok) return t.problems;
-    const r = parseIssueForm("### Account\n\nprod, dev\n\n### Service\n\ns3", t.template, { number: 1, title: "x", author: "alice", defaultDuration: "8h" });
+    const r = parseIssueForm("### Account\n\nprod, dev\n\n### Service\n\ns3", t.value, { number: 1, title: "x", author: "alice", defaultDuration: "8h" });
     return r.ok ? [] : r.problems;
   },
   "form.field-empty": () => issue({ Reason: "_No response_" }),
@@ -426,6 +427,10 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
       doc(allow("s3:GetObject", OBJECTS, { Condition: { StringEquals: { "aws:ResourceTag/team": "data" } } })) as unknown as PolicyDocument,
     ),
   // draft
+  "draft.answer-invalid": () => {
+    const r = parseAnswer('{"Statement": "s3:*"}');
+    return r.ok ? [] : r.problems;
+  },
   "draft.dropped": () => narrowed(allow("iam:PassRole", "*")),
   "draft.unknown-element": () => narrowed(allow("s3:GetObject", OBJECTS, { Colour: "blue" })),
   "draft.condition-dropped": () => narrowed(allow("s3:GetObject", OBJECTS, { Condition: { Bool: { "aws:SecureTransport": true } } })),

@@ -93,7 +93,7 @@ describe("a merge's outcome is recorded on the default branch", () => {
     const config = parseConfig(CONFIG);
     if (!config.ok) throw new Error("config");
     const now = new Date("2027-01-01T00:00:00Z");
-    const plan = planSweep(parseRecords([{ path: file, text: record }], config.config, { now }), [], now, { mode: "iam" });
+    const plan = planSweep(parseRecords([{ path: file, text: record }], config.value, { now }), [], now, { mode: "iam" });
     expect([plan.due, plan.active, plan.errors, plan.drift, plan.pending]).toEqual([[], [], [], [], []]);
   });
 

@@ -1,3 +1,4 @@
+import { codesOf } from "../src/domain/problems.js";
 import { describe, expect, it } from "vitest";
 import { commitMessage, parseTrailers, recordExpired, recordGrant, recordRevoked } from "../src/domain/records.js";
 import type { AccessRequest } from "../src/domain/types.js";
@@ -16,13 +17,17 @@ const grant = { approved_by: ["bob"], merge_commit: "a".repeat(40), granted_at: 
 describe("records", () => {
   it("moves proposed → active → expired and refuses the rest", () => {
     const active = recordGrant(request, grant);
-    expect(active.ok && active.request.status).toBe("active");
+    expect(active.ok && active.value.status).toBe("active");
     if (!active.ok) return;
-    expect(recordGrant(active.request, grant)).toEqual({ ok: false, message: expect.stringContaining("a active request cannot approve and grant") });
-    const expired = recordExpired(active.request, { at: "2026-11-27T17:00:05Z", reason: "expired" });
-    expect(expired.ok && expired.request.status).toBe("expired");
+    expect(recordGrant(active.value, grant)).toEqual({
+      ok: false,
+      problems: [{ code: "record.illegal-transition", path: "status", message: expect.stringContaining("a active request cannot approve and grant") }],
+    });
+    const expired = recordExpired(active.value, { at: "2026-11-27T17:00:05Z", reason: "expired" });
+    expect(expired.ok && expired.value.status).toBe("expired");
     if (!expired.ok) return;
-    expect(recordRevoked(expired.request, { at: "2026-11-27T18:00:00Z", reason: "x" }).ok).toBe(false);
+    const again = recordRevoked(expired.value, { at: "2026-11-27T18:00:00Z", reason: "x" });
+    expect(again.ok ? [] : codesOf(again.problems)).toEqual(["record.illegal-transition"]);
   });
 
   it("writes trailers that read back, and user text cannot forge one", () => {

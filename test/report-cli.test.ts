@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commitMessage, recordGrant, recordGrantFailed, recordRejected } from "../src/domain/records.js";
+import { describeProblem } from "../src/domain/problems.js";
 import { dumpRequest } from "../src/domain/request-file.js";
 import type { AccessRequest } from "../src/domain/types.js";
 import { GitRecordStore } from "../src/store/git-store.js";
@@ -174,8 +175,8 @@ describe("jit-access report on records with codes", () => {
       const { request, path, sha } = await propose(o.id);
       const closed = { at: "2026-11-20T10:00:00Z", reason: "s3:DeleteBucket is forbidden by denied_actions", ...(o.code ? { code: o.code } : {}) };
       const moved = o.status === "failed" ? recordGrantFailed(request, closed) : recordRejected(request, closed);
-      if (!moved.ok) throw new Error(moved.message);
-      await store.write(path, dumpRequest(moved.request), {
+      if (!moved.ok) throw new Error(moved.problems.map(describeProblem).join("; "));
+      await store.write(path, dumpRequest(moved.value), {
         message: commitMessage(`jit-access: ${o.status === "failed" ? "fail" : "reject"} ${o.id}`, closed.reason, {
           "Request-Id": o.id,
           ...(o.rules.length ? { Rule: o.rules } : {}),
@@ -191,8 +192,8 @@ describe("jit-access report on records with codes", () => {
       granted_at: "2026-11-20T10:00:00Z",
       expires_at: "2099-01-01T00:00:00Z",
     });
-    if (!granted.ok) throw new Error(granted.message);
-    await store.write(path, dumpRequest(granted.request), {
+    if (!granted.ok) throw new Error(granted.problems.map(describeProblem).join("; "));
+    await store.write(path, dumpRequest(granted.value), {
       message: commitMessage("jit-access: grant 37-h until 2099-01-01T00:00:00Z", `Merged in ${"b".repeat(40)}.`, { "Request-Id": "37-h", Risk: "high" }),
       expectedSha: sha,
     });

@@ -23,7 +23,7 @@ describe("request files", () => {
     expect(out).toContain("# Alice needs to work");
     const r = parseRequestFile(out, { file: "access-requests/examples/142-financial-reports.yaml", config });
     expect(r.ok).toBe(true);
-    if (r.ok) expect(r.request.policy).toEqual(policy);
+    if (r.ok) expect(r.value.request.policy).toEqual(policy);
   });
 
   it("replaces an existing policy block, and is idempotent", () => {
@@ -37,12 +37,12 @@ describe("request files", () => {
   it("dumps in a fixed key order that reads back identically", () => {
     const r = parseRequestFile(example, { file: "access-requests/examples/142-financial-reports.yaml", config });
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
-    const shuffled = Object.fromEntries(Object.entries(r.request).reverse()) as unknown as AccessRequest;
+    const shuffled = Object.fromEntries(Object.entries(r.value.request).reverse()) as unknown as AccessRequest;
     const text = dumpRequest(shuffled, "written by jit-access");
     expect(text.split("\n")[0]).toBe("# written by jit-access");
     expect(text.indexOf("version:")).toBeLessThan(text.indexOf("request:"));
     const back = parseRequestFile(text, { file: "access-requests/examples/142-financial-reports.yaml", config });
-    expect(back.ok && back.request).toEqual(r.request);
+    expect(back.ok && back.value.request).toEqual(r.value.request);
   });
 
   it("accepts ARNs of another service's namespace; the generator judges them", () => {

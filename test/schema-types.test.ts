@@ -156,7 +156,7 @@ describe("examples and defaults", () => {
   const config = (() => {
     const r = parseConfig(readFileSync(new URL(".github/jit-access.yml", root)));
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
-    return r.config;
+    return r.value;
   })();
 
   const examples = readdirSync(new URL("access-requests/examples/", root)).filter((f) => f.endsWith(".yaml"));
@@ -167,7 +167,7 @@ describe("examples and defaults", () => {
     const file = `access-requests/examples/${name}`;
     const r = parseRequestFile(readFileSync(fileURLToPath(new URL(file, root))), { file, config });
     expect(r.ok ? [] : r.problems).toEqual([]);
-    expect(r.ok && r.example).toBe(true);
+    expect(r.ok && r.value.example).toBe(true);
   });
 
   it("the example config loads", () => {
@@ -179,11 +179,11 @@ describe("examples and defaults", () => {
     for (const r of [parseConfig(undefined), parseConfig("{}\n"), configFromObject({})]) {
       expect(r.ok).toBe(true);
       if (!r.ok) continue;
-      expect(r.config.default_duration).toBe("8h");
-      expect(r.config.max_duration).toBe("24h");
-      expect(r.config.required_approvals).toEqual({ low: 1, medium: 1, high: 2 });
-      expect(r.config.aws.mode).toBe("iam");
-      expect(r.config.aws.accounts).toEqual({});
+      expect(r.value.default_duration).toBe("8h");
+      expect(r.value.max_duration).toBe("24h");
+      expect(r.value.required_approvals).toEqual({ low: 1, medium: 1, high: 2 });
+      expect(r.value.aws.mode).toBe("iam");
+      expect(r.value.aws.accounts).toEqual({});
     }
     expect(defaultConfig().default_duration).toBe("8h");
     expect(defaultConfig().max_duration).toBe("24h");

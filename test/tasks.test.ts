@@ -23,7 +23,7 @@ const NOW = new Date("2026-11-27T09:00:00Z");
 const config: Config = (() => {
   const r = parseConfig(CONFIG_YAML);
   if (!r.ok) throw new Error(`task config does not load: ${JSON.stringify(r.problems)}`);
-  return r.config;
+  return r.value;
 })();
 const configOf = (task: Task): Config =>
   task.allowedDangerous ? { ...config, allowed_dangerous_actions: [...config.allowed_dangerous_actions, ...task.allowedDangerous] } : config;
@@ -68,7 +68,13 @@ async function check(task: Task): Promise<string[]> {
   const config = configOf(task);
   const parsed = parseRequestFile(task.request, { file, config });
   if (!parsed.ok) return parsed.problems.map((p) => `request file: ${p.path}: ${p.message}`);
-  const plan = planRequest(catalogue, { request: parsed.request, config, accountId: parsed.account.id, now: NOW, durationSeconds: parsed.durationSeconds });
+  const plan = planRequest(catalogue, {
+    request: parsed.value.request,
+    config,
+    accountId: parsed.value.account.id,
+    now: NOW,
+    durationSeconds: parsed.value.durationSeconds,
+  });
   const problems: string[] = [];
   const { verdict } = plan;
   if (task.refused) {

@@ -373,7 +373,10 @@ export function activityLookups(
     if (!resolved.ok)
       return {
         result: fail(
-          problem("aws.activity-principal", `${request.id}: ${resolved.message.replace(/; nothing was granted$/, "")}; its activity cannot be looked up`),
+          problem(
+            "aws.activity-principal",
+            `${request.id}: ${resolved.problems.map((p) => p.message.replace(/; nothing was granted$/, "")).join("; ")}; its activity cannot be looked up`,
+          ),
         ),
       };
     const accountId = grant.aws?.account_id ?? resolved.value.account.id;

@@ -21,6 +21,7 @@ import {
 import { assertRequestId, grantTags, iamPolicyArn, permissionSetName } from "./naming.js";
 import { assertFutureExpiry, sessionDuration } from "./expiry.js";
 import { policySizeProblem } from "./limits.js";
+import { describeProblem } from "../domain/problems.js";
 import { NotOwnedError, ownedTarget } from "./ownership.js";
 import { policyText } from "./policy-text.js";
 import { planRollback, type Step } from "./rollback.js";
@@ -88,7 +89,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     const nowMs = now().getTime();
     const expiresMs = assertFutureExpiry(nowMs, expiresAt);
     const target = resolveTarget(config, request);
-    if (!target.ok) throw new Error(target.message);
+    if (!target.ok) throw new Error(target.problems.map(describeProblem).join("; "));
     const { account, principal } = target.value;
     const mode = config.aws.mode;
     // Stamp here, and check, so that nothing without its expiry is ever attached.
@@ -247,7 +248,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     // Only what a grant of this request creates, checked by name before any call and by tag in
     // AWS before anything is removed: a record is text, and its names are not trusted.
     const owned = ownedTarget(config, target, account.id);
-    if (!owned.ok) throw new NotOwnedError(owned.message);
+    if (!owned.ok) throw new NotOwnedError(owned.problems.map((p) => p.message).join("; "));
     const { schedules } = owned.value;
     const removed: string[] = [];
     if (target.mode === "iam") {

@@ -3,7 +3,7 @@
 import type { Config } from "../domain/types.js";
 import { iamPolicyArn, SCHEDULE_GROUP } from "./naming.js";
 import { scheduleNames } from "./schedules.js";
-import type { Resolved } from "./target.js";
+import { fail, ok, problem, type Result } from "../domain/problems.js";
 import type { RevokeTarget } from "./types.js";
 
 /**
@@ -33,14 +33,17 @@ export interface OwnedTarget {
  * with the name, what would be accepted, and the fix. (The AWS-side tag check follows in the
  * adapter: a right name is not enough.)
  */
-export function ownedTarget(config: Config, target: RevokeTarget, accountId: string): Resolved<OwnedTarget> {
+export function ownedTarget(config: Config, target: RevokeTarget, accountId: string): Result<OwnedTarget> {
   const id = target.requestId;
-  const refuse = (what: string, value: string, expected: string): Resolved<OwnedTarget> => ({
-    ok: false,
-    message:
-      `refusing to revoke ${id}: the record names ${what} ${JSON.stringify(value)}, which jit-access did not create for this request ` +
-      `(it removes only ${expected}); nothing was removed — correct grant.aws in the record, and remove that resource by hand if it really must go`,
-  });
+  const refuse = (what: string, value: string, expected: string): Result<OwnedTarget> =>
+    fail(
+      problem(
+        "aws.not-owned",
+        `refusing to revoke ${id}: the record names ${what} ${JSON.stringify(value)}, which jit-access did not create for this request ` +
+          `(it removes only ${expected}); nothing was removed — correct grant.aws in the record, and remove that resource by hand if it really must go`,
+        "grant.aws",
+      ),
+    );
   const resources = target.resources ?? [];
   const out: OwnedTarget = { schedules: [] };
   if (target.mode === "iam") {
@@ -61,5 +64,5 @@ export function ownedTarget(config: Config, target: RevokeTarget, accountId: str
   for (const name of target.schedules ?? [])
     if (!allowed.includes(name)) return refuse("the schedule", `${SCHEDULE_GROUP}/${name}`, allowed.map((n) => `${SCHEDULE_GROUP}/${n}`).join(" and "));
   out.schedules = target.schedules?.length ? [...target.schedules] : allowed;
-  return { ok: true, value: out };
+  return ok(out);
 }

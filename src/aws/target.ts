@@ -1,26 +1,27 @@
 // Who and where a grant goes: the configured account and the principal of the requester, and
 // whether EventBridge Scheduler can act there. Pure.
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
+import { fail, ok, problem, type Result } from "../domain/problems.js";
 import type { AccessRequest, AwsMode, Config } from "../domain/types.js";
 import { accountOfArn } from "./naming.js";
 import type { PrincipalRef } from "./types.js";
 
-export type Resolved<T> = { ok: true; value: T } | { ok: false; message: string };
-
-export function resolveTarget(config: Config, request: AccessRequest): Resolved<{ account: ResolvedAccount; principal: PrincipalRef }> {
+export function resolveTarget(config: Config, request: AccessRequest): Result<{ account: ResolvedAccount; principal: PrincipalRef }> {
   const account = resolveAccount(config, request.account);
-  if (!account) return { ok: false, message: `account ${JSON.stringify(request.account)} is not configured under aws.accounts; nothing was granted` };
+  if (!account)
+    return fail(problem("aws.target-unresolved", `account ${JSON.stringify(request.account)} is not configured under aws.accounts; nothing was granted`));
   const login = request.principal ?? request.requester;
   const entry = Object.hasOwn(config.principals, login) ? config.principals[login] : undefined;
-  if (!entry) return { ok: false, message: `principals.${login} is not configured, so there is no AWS identity to grant to; nothing was granted` };
+  if (!entry)
+    return fail(problem("aws.target-unresolved", `principals.${login} is not configured, so there is no AWS identity to grant to; nothing was granted`));
   const mode = config.aws.mode;
   if (mode === "iam") {
-    if ("iam_user" in entry) return { ok: true, value: { account, principal: { kind: "iam_user", name: entry.iam_user } } };
-    if ("iam_role" in entry) return { ok: true, value: { account, principal: { kind: "iam_role", name: entry.iam_role } } };
-    return { ok: false, message: `principals.${login} is an sso_user but aws.mode is iam; nothing was granted` };
+    if ("iam_user" in entry) return ok({ account, principal: { kind: "iam_user", name: entry.iam_user } });
+    if ("iam_role" in entry) return ok({ account, principal: { kind: "iam_role", name: entry.iam_role } });
+    return fail(problem("aws.target-unresolved", `principals.${login} is an sso_user but aws.mode is iam; nothing was granted`));
   }
-  if ("sso_user" in entry) return { ok: true, value: { account, principal: { kind: "sso_user", name: entry.sso_user } } };
-  return { ok: false, message: `principals.${login} must be an sso_user in identity-center mode; nothing was granted` };
+  if ("sso_user" in entry) return ok({ account, principal: { kind: "sso_user", name: entry.sso_user } });
+  return fail(problem("aws.target-unresolved", `principals.${login} must be an sso_user in identity-center mode; nothing was granted`));
 }
 
 export type SchedulePlacement = { ok: true; roleArn: string } | { ok: false; note: string };

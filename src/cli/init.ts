@@ -84,15 +84,15 @@ export function initCommand(args: string[], io: Io, packageVersion: string): num
   }
   const dry = values["dry-run"];
   const shownDir = positionals[0] ?? ".";
-  for (const f of plan.files) {
+  for (const f of plan.value) {
     if (!dry && (f.action === "write" || f.action === "overwrite")) {
       mkdirSync(dirname(join(dir, f.path)), { recursive: true });
       writeFileSync(join(dir, f.path), f.content);
     }
     io.stdout.write(`${SAID[f.action][dry ? 1 : 0]}: ${f.path}\n`);
   }
-  const kept = plan.files.filter((f) => f.action === "keep").length;
-  const written = plan.files.filter((f) => f.action === "write" || f.action === "overwrite").length;
+  const kept = plan.value.filter((f) => f.action === "keep").length;
+  const written = plan.value.filter((f) => f.action === "write" || f.action === "overwrite").length;
   io.stdout.write(
     `${dry ? "Dry run: nothing written" : `${written} written`}, ${kept} kept in ${shownDir}.` +
       ` Next: commit and push, then follow docs/install.md of jit-access (environment jit-access-sweep, branch protection).\n`,

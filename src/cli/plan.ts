@@ -52,7 +52,7 @@ export async function planCommand(args: string[], io: Io): Promise<number> {
   const bytes = readBounded(abs);
   if (!bytes.ok) return fail(bytes.problems, shown);
   const catalogue = loadCatalogue();
-  const checked = validateRequestFile(catalogue, bytes.data, { file: repoPath(root, abs), config: loaded.config, now });
+  const checked = validateRequestFile(catalogue, bytes.value, { file: repoPath(root, abs), config: loaded.value, now });
   // A file the file rules refuse has no plan to show (every error is listed); one that only the
   // pipeline blocks is planned and shown below, with the same errors.
   if (!checked.parsed) return fail(checked.problems, shown);
@@ -62,13 +62,13 @@ export async function planCommand(args: string[], io: Io): Promise<number> {
   // judges the draft like any policy. A file that already has a policy is judged as it is.
   let request = file.request;
   let draft: Draft | undefined;
-  const ai = values.ai ?? loaded.config.ai.provider;
+  const ai = values.ai ?? loaded.value.ai.provider;
   if (ai === "gemini") {
-    const drafter = createDrafter({ ...loaded.config, ai: { ...loaded.config.ai, provider: "gemini" } }, process.env);
+    const drafter = createDrafter({ ...loaded.value, ai: { ...loaded.value.ai, provider: "gemini" } }, process.env);
     ({ request, draft } = await draftForRequest(
       catalogue,
       request,
-      { partition: loaded.config.aws.partition, region: loaded.config.aws.region, accountId: file.account.id },
+      { partition: loaded.value.aws.partition, region: loaded.value.aws.region, accountId: file.account.id },
       drafter,
     ));
   }
@@ -79,7 +79,7 @@ export async function planCommand(args: string[], io: Io): Promise<number> {
       ? checked.plan
       : planRequest(catalogue, {
           request,
-          config: loaded.config,
+          config: loaded.value,
           accountId: file.account.id,
           now,
           durationSeconds: file.durationSeconds,
@@ -87,7 +87,7 @@ export async function planCommand(args: string[], io: Io): Promise<number> {
   const { verdict } = plan;
 
   if (values.write && (plan.generated || drafted) && verdict.ok) {
-    const text = Buffer.from(bytes.data).toString("utf8");
+    const text = Buffer.from(bytes.value).toString("utf8");
     writeFileSync(abs, setTopLevelFields(text, { generator: plan.generator, policy: plan.policy }));
   }
 

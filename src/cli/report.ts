@@ -57,10 +57,10 @@ export async function reportCommand(args: string[], io: Io, deps: { now?: () => 
       skipped.push({ file, reason: bytes.problems[0]?.message ?? "unreadable" });
       continue;
     }
-    const parsed = parseRequestFile(bytes.data, { file, config: loaded.config });
+    const parsed = parseRequestFile(bytes.value, { file, config: loaded.value });
     // A record that breaks a rule the schema cannot express (an account since removed from the
     // config, say) still happened: it is counted, and listed as a note.
-    if (parsed.ok) records.push({ file, request: parsed.request });
+    if (parsed.ok) records.push({ file, request: parsed.value.request });
     else if (parsed.request) {
       records.push({ file, request: parsed.request });
       notes.push(`${file} does not validate today (${parsed.problems[0]?.message ?? "invalid"}); counted as recorded`);

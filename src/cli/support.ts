@@ -2,6 +2,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { CONFIG_PATH, parseConfig } from "../domain/config.js";
+import { fail, ok, problem, type Result } from "../domain/problems.js";
 import { REQUESTS_DIR } from "../domain/request.js";
 import { MAX_YAML_BYTES } from "../domain/yaml.js";
 import type { Config, Problem } from "../domain/types.js";
@@ -25,37 +26,29 @@ export function findRepoRoot(start: string): string {
   }
 }
 
-export type LoadedConfig = { ok: true; config: Config; file: string } | { ok: false; problems: Problem[]; file: string };
+/** The config, or why not, with the file it came from (shown in every message about it). */
+export type LoadedConfig = Result<Config> & { file: string };
 
 export function loadConfigFile(root: string, cwd: string, explicit: string | undefined): LoadedConfig {
   const file = explicit ? resolve(cwd, explicit) : join(root, CONFIG_PATH);
   const shown = relative(cwd, file) || file;
   if (!existsSync(file)) {
     if (explicit) throw new UsageError(`config file ${explicit} does not exist`);
-    const r = parseConfig(undefined);
-    return r.ok ? { ok: true, config: r.config, file: "(defaults)" } : { ok: false, problems: r.problems, file: "(defaults)" };
+    return { ...parseConfig(undefined), file: "(defaults)" };
   }
   const bytes = readBounded(file);
-  const r = bytes.ok ? parseConfig(bytes.data) : { ok: false as const, problems: bytes.problems };
-  return r.ok ? { ok: true, config: r.config, file: shown } : { ok: false, problems: r.problems, file: shown };
+  return { ...(bytes.ok ? parseConfig(bytes.value) : bytes), file: shown };
 }
 
-export type Bounded = { ok: true; data: Uint8Array } | { ok: false; problems: Problem[] };
-
 /** Reads a file unless it is larger than a request may be (then it is not read at all). */
-export function readBounded(file: string, max = MAX_YAML_BYTES): Bounded {
+export function readBounded(file: string, max = MAX_YAML_BYTES): Result<Uint8Array> {
   // Never follow links: a pull request could point one at a file outside the repository.
   const st = lstatSync(file);
   if (st.isSymbolicLink())
-    return {
-      ok: false,
-      problems: [
-        { code: "cli.symlink", path: "", message: `the file is a symbolic link; request files must be regular files — replace the link with the file itself` },
-      ],
-    };
-  if (!st.isFile()) return { ok: false, problems: [{ code: "cli.not-a-file", path: "", message: `${file} is not a regular file` }] };
-  if (st.size > max) return { ok: false, problems: [{ code: "yaml.too-large", path: "", message: `the file is ${st.size} bytes; the limit is ${max} bytes` }] };
-  return { ok: true, data: readFileSync(file) };
+    return fail(problem("cli.symlink", "the file is a symbolic link; request files must be regular files — replace the link with the file itself"));
+  if (!st.isFile()) return fail(problem("cli.not-a-file", `${file} is not a regular file`));
+  if (st.size > max) return fail(problem("yaml.too-large", `the file is ${st.size} bytes; the limit is ${max} bytes`));
+  return ok(readFileSync(file));
 }
 
 /** Request files named on the command line (files or folders), or all under access-requests/. */

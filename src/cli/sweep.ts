@@ -38,7 +38,7 @@ export function parseConcurrency(value: string | undefined): number {
 
 async function open(io: Io, env: Env, config: string | undefined): Promise<Records | number> {
   const opened = await openRecords({ cwd: io.cwd, env, ...(config !== undefined ? { configPath: config } : {}) });
-  if (opened.ok) return opened.records;
+  if (opened.ok) return opened.value;
   io.stderr.write(`✗ ${opened.file}\n${formatProblems(opened.problems)}`);
   return 1;
 }

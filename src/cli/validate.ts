@@ -41,7 +41,7 @@ export function validateCommand(args: string[], io: Io): number {
         continue;
       }
       // The same validator as plan: a file is valid exactly when plan would accept it.
-      const r = validateRequestFile(catalogue, bytes.data, { file: repoPath(root, abs), config: loaded.config, now });
+      const r = validateRequestFile(catalogue, bytes.value, { file: repoPath(root, abs), config: loaded.value, now });
       results.push({ file: shown, ok: r.ok, errors: r.ok ? [] : r.problems });
     }
   }

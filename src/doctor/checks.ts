@@ -99,7 +99,7 @@ const notChecked = (id: CheckId, why: string, fix: string): CheckResult => warn(
 export function configOf(facts: Pick<GitHubFacts, "config">): Config | undefined {
   if (!facts.config.ok) return undefined;
   const r = parseConfig(facts.config.value);
-  return r.ok ? r.config : undefined;
+  return r.ok ? r.value : undefined;
 }
 
 /** Every check, in a fixed order (CHECK_IDS). */
@@ -107,7 +107,7 @@ export function runChecks(facts: DoctorFacts): CheckResult[] {
   const g = facts.github;
   const out: CheckResult[] = [];
   const parsed = g.config.ok && g.config.value !== undefined ? parseConfig(g.config.value) : undefined;
-  const config = parsed?.ok ? parsed.config : undefined;
+  const config = parsed?.ok ? parsed.value : undefined;
   const configFix = `fix ${CONFIG_PATH} on the default branch, then run \`jit-access validate\` in a checkout to see every problem`;
 
   // config / principals: the principals' problems are reported under their own check.

@@ -3,7 +3,7 @@
 // summary itself (events against the policy, through the IAM catalogue) is src/policy/activity.ts;
 // the lookup is src/aws/activity.ts.
 import { parseDuration } from "./duration.js";
-import { fail, ok, problem, type Result } from "./problems.js";
+import { fail, ok, prefixMessages, problem, type Result } from "./problems.js";
 import type { ActivityRecord, Config, Problem, ProblemCode } from "./types.js";
 
 /** One CloudTrail event as the summary needs it (a subset of LookupEvents' Event + CloudTrailEvent). */
@@ -70,9 +70,9 @@ export function activityUnavailable(code: ProblemCode, lookedUpAt: string): Acti
 /** `activity.lookback_padding` in milliseconds ("0" is none), or a problem naming the field. */
 export function paddingMs(text: string): Result<number> {
   if (text === "0") return ok(0);
-  const d = parseDuration(text);
-  if (!d.ok) return fail(problem("config.activity-padding", `activity.lookback_padding ${JSON.stringify(text)}: ${d.message}`, "activity.lookback_padding"));
-  if (d.seconds > MAX_PADDING_SECONDS) {
+  const d = parseDuration(text, "config.activity-padding", "activity.lookback_padding");
+  if (!d.ok) return fail(...prefixMessages(`activity.lookback_padding ${JSON.stringify(text)}: `, d.problems));
+  if (d.value > MAX_PADDING_SECONDS) {
     return fail(
       problem(
         "config.activity-padding",
@@ -81,7 +81,7 @@ export function paddingMs(text: string): Result<number> {
       ),
     );
   }
-  return ok(d.seconds * 1000);
+  return ok(d.value * 1000);
 }
 
 export function activityConfigProblems(config: Pick<Config, "activity">): Problem[] {

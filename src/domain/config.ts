@@ -2,7 +2,7 @@
 import { activityConfigProblems } from "./activity.js";
 import { parseDuration } from "./duration.js";
 import { validateConfigShape } from "./schema.js";
-import { problem } from "./problems.js";
+import { fail, ok, prefixMessages, problem, type Result } from "./problems.js";
 import { show } from "./text.js";
 import type { AccountEntry, Config, Problem } from "./types.js";
 import { isBlank, loadYamlMapping } from "./yaml.js";
@@ -12,16 +12,14 @@ export const CONFIG_PATH = ".github/jit-access.yml";
 /** Folder names under access-requests/ that are not accounts. */
 export const RESERVED_FOLDERS = ["examples"];
 
-export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: Problem[] };
-
 export function defaultConfig(): Config {
   const result = configFromObject({});
   if (!result.ok) throw new Error("the built-in config defaults do not validate"); // a bug, not input
-  return result.config;
+  return result.value;
 }
 
 /** From YAML text; `undefined` (no file) means all defaults. */
-export function parseConfig(text: string | Uint8Array | undefined): ConfigResult {
+export function parseConfig(text: string | Uint8Array | undefined): Result<Config> {
   // No file, or a file with everything commented out, means all defaults.
   if (text === undefined) return configFromObject({});
   const asText = typeof text === "string" ? text : decodeUtf8(text);
@@ -39,23 +37,23 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
   }
 }
 
-export function configFromObject(raw: unknown): ConfigResult {
+export function configFromObject(raw: unknown): Result<Config> {
   // Defaults are filled in by ajv on a copy; the caller's object is left alone.
   const value: unknown = raw && typeof raw === "object" ? structuredClone(raw) : raw;
   const problems = validateConfigShape(value);
-  if (problems.length) return { ok: false, problems };
+  if (problems.length) return fail(...problems);
   const config = value as Config;
   problems.push(...semanticProblems(config));
-  return problems.length ? { ok: false, problems } : { ok: true, config };
+  return problems.length ? fail(...problems) : ok(config);
 }
 
 function semanticProblems(config: Config): Problem[] {
   const out: Problem[] = [];
-  const def = parseDuration(config.default_duration);
-  const max = parseDuration(config.max_duration);
-  if (!def.ok) out.push(problem("config.duration-invalid", `default_duration: ${def.message}`, "default_duration"));
-  if (!max.ok) out.push(problem("config.duration-invalid", `max_duration: ${max.message}`, "max_duration"));
-  if (def.ok && max.ok && def.seconds > max.seconds) {
+  const def = parseDuration(config.default_duration, "config.duration-invalid", "default_duration");
+  const max = parseDuration(config.max_duration, "config.duration-invalid", "max_duration");
+  if (!def.ok) out.push(...prefixMessages("default_duration: ", def.problems));
+  if (!max.ok) out.push(...prefixMessages("max_duration: ", max.problems));
+  if (def.ok && max.ok && def.value > max.value) {
     out.push(
       problem(
         "config.default-exceeds-max",
@@ -64,9 +62,9 @@ function semanticProblems(config: Config): Problem[] {
       ),
     );
   }
-  if (def.ok && def.seconds < 15 * 60)
+  if (def.ok && def.value < 15 * 60)
     out.push(problem("config.duration-too-short", `default_duration ${show(config.default_duration)} is shorter than the 15m minimum`, "default_duration"));
-  if (max.ok && max.seconds < 15 * 60)
+  if (max.ok && max.value < 15 * 60)
     out.push(problem("config.duration-too-short", `max_duration ${show(config.max_duration)} is shorter than the 15m minimum`, "max_duration"));
   out.push(...activityConfigProblems(config));
   for (const alias of Object.keys(config.aws.accounts)) {

@@ -1,4 +1,5 @@
 // Durations as people write them in requests and config: 30m, 8h, 1d, 1h30m.
+import { fail, ok, problem, type ProblemCode, type Result } from "./problems.js";
 
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
 type Unit = keyof typeof UNIT_SECONDS;
@@ -6,19 +7,22 @@ type Unit = keyof typeof UNIT_SECONDS;
 /** Larger than any sane grant (a year) and far below Number.MAX_SAFE_INTEGER: stops overflow. */
 export const MAX_DURATION_SECONDS = 366 * 86400;
 
-export type DurationResult = { ok: true; seconds: number } | { ok: false; message: string };
-
 const HINT = "write it like 30m, 8h, 1d or 1h30m (units s, m, h, d; no spaces)";
 
-export function parseDuration(input: unknown): DurationResult {
+/**
+ * Seconds, or one problem with the caller's `code` and `path`: a duration is always some field's value,
+ * so the field decides the code (`config.duration-invalid`, `request.duration-invalid`, ...).
+ */
+export function parseDuration(input: unknown, code: ProblemCode, path = ""): Result<number> {
+  const refuse = (message: string): Result<number> => fail(problem(code, message, path));
   if (typeof input === "number") {
-    return { ok: false, message: `${input} has no unit; ${HINT}` };
+    return refuse(`${input} has no unit; ${HINT}`);
   }
-  if (typeof input !== "string") return { ok: false, message: `expected a duration string; ${HINT}` };
+  if (typeof input !== "string") return refuse(`expected a duration string; ${HINT}`);
   const text = input.trim();
-  if (text === "") return { ok: false, message: `the duration is empty; ${HINT}` };
-  if (text.startsWith("-")) return { ok: false, message: `"${text}" is negative; ${HINT}` };
-  if (!/^(\d+[smhd])+$/.test(text)) return { ok: false, message: `"${truncate(text)}" is not a duration; ${HINT}` };
+  if (text === "") return refuse(`the duration is empty; ${HINT}`);
+  if (text.startsWith("-")) return refuse(`"${text}" is negative; ${HINT}`);
+  if (!/^(\d+[smhd])+$/.test(text)) return refuse(`"${truncate(text)}" is not a duration; ${HINT}`);
   let seconds = 0;
   const seen = new Set<string>();
   let lastRank = -1;
@@ -26,16 +30,16 @@ export function parseDuration(input: unknown): DurationResult {
   for (const m of text.matchAll(/(\d+)([smhd])/g)) {
     const digits = m[1] ?? "";
     const unit = (m[2] ?? "s") as Unit;
-    if (seen.has(unit)) return { ok: false, message: `"${text}" repeats the unit "${unit}"; ${HINT}` };
-    if (ranks[unit] < lastRank) return { ok: false, message: `"${text}" lists units out of order; write the largest first, like 1d2h30m` };
+    if (seen.has(unit)) return refuse(`"${text}" repeats the unit "${unit}"; ${HINT}`);
+    if (ranks[unit] < lastRank) return refuse(`"${text}" lists units out of order; write the largest first, like 1d2h30m`);
     seen.add(unit);
     lastRank = ranks[unit];
-    if (digits.length > 9) return { ok: false, message: `"${truncate(text)}" is too long; the maximum is 366d` };
+    if (digits.length > 9) return refuse(`"${truncate(text)}" is too long; the maximum is 366d`);
     seconds += Number(digits) * UNIT_SECONDS[unit];
   }
-  if (seconds === 0) return { ok: false, message: `"${text}" is zero; ${HINT}` };
-  if (seconds > MAX_DURATION_SECONDS) return { ok: false, message: `"${truncate(text)}" is too long; the maximum is 366d` };
-  return { ok: true, seconds };
+  if (seconds === 0) return refuse(`"${text}" is zero; ${HINT}`);
+  if (seconds > MAX_DURATION_SECONDS) return refuse(`"${truncate(text)}" is too long; the maximum is 366d`);
+  return ok(seconds);
 }
 
 /** Seconds → the shortest canonical form, e.g. 5400 → "1h30m". */

@@ -3,8 +3,9 @@
 // to @github/issue-parser we insist that every `###` is one of the form's own headings, each
 // once: a requester cannot smuggle in a second "### Account" (the parser keeps the last one).
 import { parseIssue, parseTemplate } from "@github/issue-parser";
+import { fail, ok, problem, type Result } from "./problems.js";
 import { show } from "./text.js";
-import type { AccessLevel, AccessRequest, Problem, ProblemCode, RequestItem } from "./types.js";
+import type { AccessLevel, AccessRequest, Problem, RequestItem } from "./types.js";
 import { ACCESS_LEVELS } from "./types.js";
 
 /** Where an access repository keeps its request form (the package ships one at the same path). */
@@ -35,29 +36,18 @@ export interface IssueContext {
   defaultDuration: string;
 }
 
-export type IssueFormResult = { ok: true; request: AccessRequest } | { ok: false; problems: Problem[] };
-
 export interface FormTemplate {
   text: string;
   labels: Record<FieldId, string>;
 }
 
 /** Reads the form template once and checks it still has the fields this parser relies on. */
-export function loadFormTemplate(text: string): { ok: true; template: FormTemplate } | { ok: false; problems: Problem[] } {
+export function loadFormTemplate(text: string): Result<FormTemplate> {
   let fields: ReturnType<typeof parseTemplate>;
   try {
     fields = parseTemplate(text);
   } catch (e) {
-    return {
-      ok: false,
-      problems: [
-        {
-          code: "form.template-invalid",
-          path: "",
-          message: `the issue form template is not valid YAML: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`,
-        },
-      ],
-    };
+    return fail(problem("form.template-invalid", `the issue form template is not valid YAML: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`));
   }
   const labels: Partial<Record<FieldId, string>> = {};
   const problems: Problem[] = [];
@@ -71,24 +61,24 @@ export function loadFormTemplate(text: string): { ok: true; template: FormTempla
       });
     else labels[id] = f.label;
   }
-  return problems.length ? { ok: false, problems } : { ok: true, template: { text, labels: labels as Record<FieldId, string> } };
+  return problems.length ? fail(...problems) : ok({ text, labels: labels as Record<FieldId, string> });
 }
 
-export function parseIssueForm(body: unknown, template: FormTemplate, ctx: IssueContext): IssueFormResult {
+export function parseIssueForm(body: unknown, template: FormTemplate, ctx: IssueContext): Result<AccessRequest> {
   if (typeof body !== "string" || body.trim() === "") {
-    return fail("form.body-empty", 'the issue body is empty; open the issue with the "AWS access request" form');
+    return fail(problem("form.body-empty", 'the issue body is empty; open the issue with the "AWS access request" form'));
   }
-  if (body.length > MAX_ISSUE_BODY) return fail("form.body-too-large", `the issue body is ${body.length} characters; the limit is ${MAX_ISSUE_BODY}`);
+  if (body.length > MAX_ISSUE_BODY) return fail(problem("form.body-too-large", `the issue body is ${body.length} characters; the limit is ${MAX_ISSUE_BODY}`));
   const text = body.replace(/\r\n?/g, "\n");
 
   const headingProblems = checkHeadings(text, template);
-  if (headingProblems.length) return { ok: false, problems: headingProblems };
+  if (headingProblems.length) return fail(...headingProblems);
 
   let parsed: Record<string, unknown>;
   try {
     parsed = parseIssue(text, template.text);
   } catch {
-    return fail("form.unreadable", "the issue body could not be read as the access request form; re-open it with the form");
+    return fail(problem("form.unreadable", "the issue body could not be read as the access request form; re-open it with the form"));
   }
 
   const problems: Problem[] = [];
@@ -127,7 +117,7 @@ export function parseIssueForm(body: unknown, template: FormTemplate, ctx: Issue
       message: `tick at least one box under "${template.labels.access}" or list "${template.labels.actions}"`,
     });
   }
-  if (problems.length) return { ok: false, problems };
+  if (problems.length) return fail(...problems);
 
   const item: RequestItem = { service: service as string, resources };
   if (access.length) item.access = access;
@@ -142,7 +132,7 @@ export function parseIssueForm(body: unknown, template: FormTemplate, ctx: Issue
     request: [item],
   };
   if (description) request.description = description;
-  return { ok: true, request };
+  return ok(request);
 }
 
 function checkHeadings(text: string, template: FormTemplate): Problem[] {
@@ -224,8 +214,4 @@ export function slugify(s: string): string {
     .replace(/arn:[^\s]*/g, (a) => a.split(/[:/]/).pop() ?? "")
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "");
-}
-
-function fail(code: ProblemCode, message: string): IssueFormResult {
-  return { ok: false, problems: [{ code, path: "", message }] };
 }

@@ -1,5 +1,6 @@
 // The request lifecycle. A failed revoke is not a state: the request stays active and the sweep
 // retries. `failed` is a grant that could not be completed (and was rolled back).
+import { fail, ok, problem, type Result } from "./problems.js";
 import type { RequestStatus } from "./types.js";
 
 export type LifecycleEvent = "approve-and-grant" | "grant-failed" | "reject" | "expire" | "revoke";
@@ -13,16 +14,18 @@ const TRANSITIONS: Record<RequestStatus, Partial<Record<LifecycleEvent, RequestS
   failed: {},
 };
 
-export type Transition = { ok: true; to: RequestStatus } | { ok: false; message: string };
-
-export function transition(from: RequestStatus, event: LifecycleEvent): Transition {
+/** The status `event` moves `from` to, or `record.illegal-transition`. */
+export function transition(from: RequestStatus, event: LifecycleEvent): Result<RequestStatus> {
   const to = TRANSITIONS[from]?.[event];
-  if (to) return { ok: true, to };
+  if (to) return ok(to);
   const allowed = Object.keys(TRANSITIONS[from] ?? {});
-  return {
-    ok: false,
-    message: `a ${from} request cannot ${event.replace(/-/g, " ")}${allowed.length ? ` (possible: ${allowed.join(", ")})` : ` (${from} is final)`}`,
-  };
+  return fail(
+    problem(
+      "record.illegal-transition",
+      `a ${from} request cannot ${event.replace(/-/g, " ")}${allowed.length ? ` (possible: ${allowed.join(", ")})` : ` (${from} is final)`}`,
+      "status",
+    ),
+  );
 }
 
 export function isFinal(status: RequestStatus): boolean {

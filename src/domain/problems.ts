@@ -32,3 +32,8 @@ export function codesOf(problems: readonly Problem[]): ProblemCode[] {
 export function describeProblem(p: Problem): string {
   return p.path ? `${p.path}: ${p.message}` : p.message;
 }
+
+/** The same problems with `prefix` before each message, e.g. the field a nested parse was reading. */
+export function prefixMessages(prefix: string, problems: readonly Problem[]): Problem[] {
+  return problems.map((p) => ({ ...p, message: `${prefix}${p.message}` }));
+}

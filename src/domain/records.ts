@@ -2,34 +2,33 @@
 // log: a stable subject and trailers (Request-Id, Approved-By, Expires-At, Aws-Resource, Risk,
 // Rule, Closed-By) that `git log --format=%(trailers)` and the report read back. Pure.
 import { transition, type LifecycleEvent } from "./lifecycle.js";
+import { fail, ok, prefixMessages, type Result } from "./problems.js";
 import type { AccessRequest, ClosedRecord, GrantRecord, RequestStatus } from "./types.js";
 
-export type RecordResult = { ok: true; request: AccessRequest } | { ok: false; message: string };
-
-function move(request: AccessRequest, event: LifecycleEvent, patch: Partial<AccessRequest>): RecordResult {
+function move(request: AccessRequest, event: LifecycleEvent, patch: Partial<AccessRequest>): Result<AccessRequest> {
   const from: RequestStatus = request.status ?? "proposed";
   const t = transition(from, event);
-  if (!t.ok) return { ok: false, message: `${request.id}: ${t.message}` };
-  return { ok: true, request: { ...request, ...patch, status: t.to } };
+  if (!t.ok) return fail(...prefixMessages(`${request.id}: `, t.problems));
+  return ok({ ...request, ...patch, status: t.value });
 }
 
-export function recordGrant(request: AccessRequest, grant: GrantRecord): RecordResult {
+export function recordGrant(request: AccessRequest, grant: GrantRecord): Result<AccessRequest> {
   return move(request, "approve-and-grant", { grant });
 }
 
-export function recordGrantFailed(request: AccessRequest, closed: ClosedRecord): RecordResult {
+export function recordGrantFailed(request: AccessRequest, closed: ClosedRecord): Result<AccessRequest> {
   return move(request, "grant-failed", { closed });
 }
 
-export function recordRejected(request: AccessRequest, closed: ClosedRecord): RecordResult {
+export function recordRejected(request: AccessRequest, closed: ClosedRecord): Result<AccessRequest> {
   return move(request, "reject", { closed });
 }
 
-export function recordExpired(request: AccessRequest, closed: ClosedRecord): RecordResult {
+export function recordExpired(request: AccessRequest, closed: ClosedRecord): Result<AccessRequest> {
   return move(request, "expire", { closed });
 }
 
-export function recordRevoked(request: AccessRequest, closed: ClosedRecord): RecordResult {
+export function recordRevoked(request: AccessRequest, closed: ClosedRecord): Result<AccessRequest> {
   return move(request, "revoke", { closed });
 }
 

@@ -2,6 +2,7 @@
 // cannot express (file name, durations, accounts, ARNs, status consistency).
 import { RESERVED_FOLDERS, knownAccountsText, resolveAccount, type ResolvedAccount } from "./config.js";
 import { parseDuration } from "./duration.js";
+import { fail, ok, prefixMessages } from "./problems.js";
 import { validateRequestShape } from "./schema.js";
 import { show } from "./text.js";
 import type { AccessRequest, Config, Problem, ProblemCode } from "./types.js";
@@ -10,9 +11,20 @@ import { loadYamlMapping } from "./yaml.js";
 export const MIN_DURATION_SECONDS = 15 * 60;
 export const REQUESTS_DIR = "access-requests";
 
-export type RequestResult =
-  | { ok: true; request: AccessRequest; account: ResolvedAccount; durationSeconds: number; example: boolean }
-  | { ok: false; problems: Problem[]; request?: AccessRequest };
+/** A request file that passed every check, with what the checks worked out on the way. */
+export interface CheckedRequest {
+  request: AccessRequest;
+  account: ResolvedAccount;
+  durationSeconds: number;
+  /** Under access-requests/examples/: checked, never granted. */
+  example: boolean;
+}
+
+/**
+ * The one Result shape, with one extra on failure: the request as read when it matched the schema
+ * but broke a later rule, so the report can still count a record and the sweep can name it.
+ */
+export type RequestResult = { ok: true; value: CheckedRequest } | { ok: false; problems: Problem[]; request?: AccessRequest };
 
 export interface RequestContext {
   /** Repository-relative path, e.g. access-requests/prod/2026/142-reports.yaml. */
@@ -23,13 +35,13 @@ export interface RequestContext {
 export function parseRequestFile(input: string | Uint8Array, ctx: RequestContext): RequestResult {
   const pathProblems = checkPathShape(ctx.file);
   const loaded = loadYamlMapping(input, "request file");
-  if (!loaded.ok) return { ok: false, problems: [...pathProblems, ...loaded.problems] };
+  if (!loaded.ok) return fail(...pathProblems, ...loaded.problems);
   return checkRequest(loaded.value, ctx, pathProblems);
 }
 
 export function checkRequest(value: unknown, ctx: RequestContext, earlier: Problem[] = checkPathShape(ctx.file)): RequestResult {
   const shape = validateRequestShape(value);
-  if (shape.length) return { ok: false, problems: capProblems([...earlier, ...shape, ...partialChecks(value, ctx.config, shape)]) };
+  if (shape.length) return fail(...capProblems([...earlier, ...shape, ...partialChecks(value, ctx.config, shape)]));
   const request = value as AccessRequest;
   const problems = [...earlier];
   const { config } = ctx;
@@ -68,19 +80,19 @@ export function checkRequest(value: unknown, ctx: RequestContext, earlier: Probl
     }
   }
 
-  const dur = parseDuration(request.duration);
+  const dur = parseDuration(request.duration, "request.duration-invalid", "duration");
   let durationSeconds = 0;
-  if (!dur.ok) problems.push({ code: "request.duration-invalid", path: "duration", message: `duration: ${dur.message}` });
+  if (!dur.ok) problems.push(...prefixMessages("duration: ", dur.problems));
   else {
-    durationSeconds = dur.seconds;
-    const max = parseDuration(config.max_duration);
-    if (dur.seconds < MIN_DURATION_SECONDS)
+    durationSeconds = dur.value;
+    const max = parseDuration(config.max_duration, "config.duration-invalid", "max_duration");
+    if (dur.value < MIN_DURATION_SECONDS)
       problems.push({
         code: "request.duration-too-short",
         path: "duration",
         message: `duration ${show(request.duration)} is shorter than the 15m minimum; ask for at least 15m`,
       });
-    else if (max.ok && dur.seconds > max.seconds) {
+    else if (max.ok && dur.value > max.value) {
       problems.push({
         code: "request.duration-too-long",
         path: "duration",
@@ -133,7 +145,7 @@ export function checkRequest(value: unknown, ctx: RequestContext, earlier: Probl
   problems.push(...statusProblems(request, example));
   problems.push(...grantResourceProblems(request));
   if (problems.length) return { ok: false, problems: capProblems(problems), request };
-  return { ok: true, request, account: account as ResolvedAccount, durationSeconds, example };
+  return ok({ request, account: account as ResolvedAccount, durationSeconds, example });
 }
 
 /**
@@ -153,8 +165,8 @@ function partialChecks(value: unknown, config: Config, shape: Problem[]): Proble
     });
   }
   if (typeof v.duration === "string" && !flagged.has("duration")) {
-    const d = parseDuration(v.duration);
-    if (!d.ok) out.push({ code: "request.duration-invalid", path: "duration", message: `duration: ${d.message}` });
+    const d = parseDuration(v.duration, "request.duration-invalid", "duration");
+    if (!d.ok) out.push(...prefixMessages("duration: ", d.problems));
   }
   return out;
 }

@@ -61,7 +61,7 @@ async function run(deps: CloseoutDeps, path: string, id: string): Promise<Closeo
   if (!file) return { kind: "skipped", reason: `${path} is gone` };
   const parsed = parseRequestFile(file.text, { file: path, config });
   if (!parsed.ok) return { kind: "skipped", reason: `${path} is not a valid request file` };
-  const request = parsed.request;
+  const request = parsed.value.request;
   if (request.id !== id) return { kind: "skipped", reason: `${path} holds ${request.id}, not ${id}` };
   if (!CLOSED.has(request.status ?? "")) return { kind: "skipped", reason: `${request.id} is ${request.status ?? "proposed"}, not closed` };
   if (request.activity?.status === "summarised") return { kind: "skipped", reason: "its activity is already recorded" };
@@ -118,12 +118,12 @@ async function run(deps: CloseoutDeps, path: string, id: string): Promise<Closeo
       if (!current) return { kind: "skip", reason: "the request file is gone" };
       const cur = parseRequestFile(current.text, { file: path, config });
       if (!cur.ok) return { kind: "skip", reason: "the request file is no longer valid" };
-      if (cur.request.id !== request.id || !CLOSED.has(cur.request.status ?? ""))
-        return { kind: "skip", reason: `the record is ${cur.request.status ?? "proposed"}, not the closed grant looked up` };
-      if (cur.request.activity?.status === "summarised") return { kind: "skip", reason: "its activity is already recorded" };
+      if (cur.value.request.id !== request.id || !CLOSED.has(cur.value.request.status ?? ""))
+        return { kind: "skip", reason: `the record is ${cur.value.request.status ?? "proposed"}, not the closed grant looked up` };
+      if (cur.value.request.activity?.status === "summarised") return { kind: "skip", reason: "its activity is already recorded" };
       return {
         kind: "write",
-        text: dumpRequest({ ...cur.request, activity: record }, "Written by jit-access."),
+        text: dumpRequest({ ...cur.value.request, activity: record }, "Written by jit-access."),
         message: commitMessage(
           `jit-access: activity of ${request.id}`,
           record.status === "summarised"

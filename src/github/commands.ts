@@ -64,12 +64,14 @@ export async function revokeByComment(
     await reply(`Cannot revoke: the repository config is invalid.`);
     return { kind: "failed", code: "github.config-invalid", reason: "invalid config" };
   }
-  const config = cfg.config;
+  const config = cfg.value;
   const files = await store.list();
   const parsed = files.map((f) => ({ f, r: parseRequestFile(f.text, { file: f.path, config }) }));
   const found = parsed.find(
     ({ r }) =>
-      r.ok && r.request.status === "active" && (Number(r.request.id.split("-")[0]) === comment.issueNumber || r.request.grant?.pr === comment.issueNumber),
+      r.ok &&
+      r.value.request.status === "active" &&
+      (Number(r.value.request.id.split("-")[0]) === comment.issueNumber || r.value.request.grant?.pr === comment.issueNumber),
   );
   if (!found || !found.r.ok) {
     // A record of this issue that cannot be read (e.g. grant.aws edited to name a policy that
@@ -88,7 +90,7 @@ export async function revokeByComment(
     await reply(`There is no active grant for #${comment.issueNumber}, so there is nothing to revoke.`);
     return { kind: "refused", code: "record.not-active", reason: "no active grant" };
   }
-  const request = found.r.request;
+  const request = found.r.value.request;
   const path = found.f.path;
 
   if (!(await mayRevoke(access, config, path, request, comment.author.login))) {

@@ -21,7 +21,7 @@ import { CONFIG_PATH } from "../domain/config.js";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { parseDuration } from "../domain/duration.js";
 import { commitMessage, recordGrant, recordGrantFailed, recordRejected as recordRejectedRecord, recordStatus } from "../domain/records.js";
-import { codesOf, describeProblem, problem } from "../domain/problems.js";
+import { codesOf, describeProblem, ok, problem, type Result } from "../domain/problems.js";
 import { parseRequestFile } from "../domain/request.js";
 import { dumpRequest } from "../domain/request-file.js";
 import type { AccessRequest, Config, GrantRecord, Problem, ProblemCode, RiskTier } from "../domain/types.js";
@@ -167,7 +167,7 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   const baseStore = tipStores[0] as FileReader;
   const cfg = await loadRepoConfig(baseStore);
   if (!cfg.ok) return blocked(cfg.problems.map((p) => ({ ...p, path: "" })));
-  const config = cfg.config;
+  const config = cfg.value;
   about.config = config;
   about.path = path;
   const mainStore = access;
@@ -213,8 +213,12 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   // is (or was) live. The record on the default branch names the merge it was granted from.
   const recorded = await mainStore.read(path);
   const recordedReq = recorded ? parseRequestFile(recorded.text, { file: path, config }) : undefined;
-  if (recordedReq?.ok && (recordedReq.request.status ?? "proposed") !== "proposed" && recordedReq.request.grant?.merge_commit === pr.mergeCommitSha) {
-    const r = recordedReq.request;
+  if (
+    recordedReq?.ok &&
+    (recordedReq.value.request.status ?? "proposed") !== "proposed" &&
+    recordedReq.value.request.grant?.merge_commit === pr.mergeCommitSha
+  ) {
+    const r = recordedReq.value.request;
     const g = r.grant!;
     // A delivery that failed after the record was written (e.g. a 5xx on the comment) is
     // redelivered: say "Granted" now, from the record, if the grant is still active.
@@ -242,10 +246,10 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   if (!atMerge) return blocked([problem("merge.file-missing", `${path} is not in the merge commit ${pr.mergeCommitSha.slice(0, 7)}`)]);
   const parsed = parseRequestFile(atMerge.text, { file: path, config });
   if (!parsed.ok) return blocked(parsed.problems);
-  const request = parsed.request;
+  const request = parsed.value.request;
   Object.assign(about, { config, request });
   const issueNumber = Number(request.id.split("-")[0]);
-  if (parsed.example) return blocked([problem("merge.example", `${path} is an example; examples are never granted`)], issueNumber);
+  if (parsed.value.example) return blocked([problem("merge.example", `${path} is an example; examples are never granted`)], issueNumber);
   if ((request.status ?? "proposed") !== "proposed") {
     return blocked(
       [
@@ -275,7 +279,7 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   }
 
   const now = deps.now();
-  const plan = planRequest(loadCatalogue(), { request, config, accountId: parsed.account.id, now, durationSeconds: parsed.durationSeconds });
+  const plan = planRequest(loadCatalogue(), { request, config, accountId: parsed.value.account.id, now, durationSeconds: parsed.value.durationSeconds });
   if (!plan.verdict.ok) return blocked(plan.verdict.errors, issueNumber);
 
   // Approvals, with the data fetched here and the decision made in src/domain/approvals.ts.
@@ -311,9 +315,9 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
 
   // Deterministic across duplicate deliveries: the expiry counts from the merge, never later.
   const start = pr.mergedAt ? new Date(pr.mergedAt) : now;
-  const duration = parseDuration(request.duration);
-  if (!duration.ok) return blocked([problem("merge.duration-invalid", duration.message)], issueNumber);
-  const expiresAt = isoSeconds(new Date(start.getTime() + duration.seconds * 1000));
+  const duration = parseDuration(request.duration, "merge.duration-invalid");
+  if (!duration.ok) return blocked(duration.problems, issueNumber);
+  const expiresAt = isoSeconds(new Date(start.getTime() + duration.value * 1000));
   if (Date.parse(expiresAt) <= now.getTime() + 60_000)
     return blocked([problem("merge.too-late", `the request would expire at ${expiresAt}, before it could be used; open a new request`)], issueNumber);
 
@@ -329,7 +333,7 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
       request,
       path,
       issueNumber,
-      account: { id: parsed.account.id, ...(parsed.account.alias ? { alias: parsed.account.alias } : {}) },
+      account: { id: parsed.value.account.id, ...(parsed.value.account.alias ? { alias: parsed.value.account.alias } : {}) },
       policy,
       risk: plan.verdict.risk,
       approvedBy: decision.approvedBy,
@@ -410,12 +414,12 @@ async function executeGrant(access: AccessRepo, pr: MergedPr, deps: GrantDeps, g
       if (!current) return { kind: "skip", reason: "the request file is not on the default branch" };
       const cur = parseRequestFile(current.text, { file: path, config });
       if (!cur.ok) return { kind: "skip", reason: "the request file on the default branch is invalid" };
-      if ((cur.request.status ?? "proposed") !== "proposed") return { kind: "skip", reason: `already ${cur.request.status}` };
-      const next = recordGrant(cur.request, grant);
-      if (!next.ok) return { kind: "skip", reason: next.message };
+      if ((cur.value.request.status ?? "proposed") !== "proposed") return { kind: "skip", reason: `already ${cur.value.request.status}` };
+      const next = recordGrant(cur.value.request, grant);
+      if (!next.ok) return { kind: "skip", reason: next.problems.map(describeProblem).join("; ") };
       return {
         kind: "write",
-        text: dumpRequest(next.request, `Written by jit-access. Granted from pull request #${pr.number}.`),
+        text: dumpRequest(next.value, `Written by jit-access. Granted from pull request #${pr.number}.`),
         message: commitMessage(`jit-access: grant ${request.id} until ${expiresAt}`, `Merged in ${pr.mergeCommitSha}; risk ${g.risk}.`, {
           "Request-Id": request.id,
           "Approved-By": g.approvedBy,
@@ -608,11 +612,10 @@ function rejectedRecord(pr: Pick<MergedPr, "number">, r: { config: Config; path:
   return closeProposal(r.config, r.path, `reject (${r.codes.join(", ") || "no code"})`, (request) => {
     const next = recordRejectedRecord(request, { at: r.at, reason, ...(r.codes[0] ? { code: r.codes[0] } : {}) });
     if (!next.ok) return next;
-    return {
-      ok: true,
-      request: next.request,
+    return ok({
+      request: next.value,
       message: commitMessage(`jit-access: reject ${request.id}`, reason, { "Request-Id": request.id, "Closed-By": "jit-access", Rule: r.codes }),
-    };
+    });
   });
 }
 
@@ -625,16 +628,15 @@ function failedRecord(
   return closeProposal(r.config, r.path, `fail (${r.code})`, (request) => {
     const next = recordGrantFailed(request, { at: r.at, reason, code: r.code });
     if (!next.ok) return next;
-    return {
-      ok: true,
-      request: next.request,
+    return ok({
+      request: next.value,
       message: commitMessage(`jit-access: fail ${request.id}`, `Merged in ${pr.mergeCommitSha}. ${reason}`, {
         "Request-Id": request.id,
         "Closed-By": "jit-access",
         Risk: r.risk,
         Rule: [r.code],
       }),
-    };
+    });
   });
 }
 
@@ -642,7 +644,7 @@ function closeProposal(
   config: Config,
   path: string,
   summary: string,
-  close: (request: AccessRequest) => { ok: true; request: AccessRequest; message: string } | { ok: false; message: string },
+  close: (request: AccessRequest) => Result<{ request: AccessRequest; message: string }>,
 ): Effect {
   return {
     kind: "record",
@@ -652,11 +654,11 @@ function closeProposal(
     update: (current) => {
       if (!current) return { kind: "skip", reason: "the request file is not on the default branch" };
       const cur = parseRequestFile(current.text, { file: path, config });
-      if (!cur.ok || cur.example) return { kind: "skip", reason: "the request file on the default branch is not a readable request" };
-      if ((cur.request.status ?? "proposed") !== "proposed") return { kind: "skip", reason: `already ${cur.request.status}` };
-      const next = close(cur.request);
-      if (!next.ok) return { kind: "skip", reason: next.message };
-      return { kind: "write", text: dumpRequest(next.request, "Written by jit-access."), message: next.message };
+      if (!cur.ok || cur.value.example) return { kind: "skip", reason: "the request file on the default branch is not a readable request" };
+      if ((cur.value.request.status ?? "proposed") !== "proposed") return { kind: "skip", reason: `already ${cur.value.request.status}` };
+      const next = close(cur.value.request);
+      if (!next.ok) return { kind: "skip", reason: next.problems.map(describeProblem).join("; ") };
+      return { kind: "write", text: dumpRequest(next.value.request, "Written by jit-access."), message: next.value.message };
     },
   };
 }

@@ -63,7 +63,7 @@ export async function proposeFromIssue(access: AccessRepo, issue: IssueInput, op
   if (!labelled) {
     if (!accessRepo) return { kind: "ignored", reason: "no access-request label and no jit-access config in this repository" };
     const form = await loadRepoForm(store);
-    if (!form.ok || !looksLikeRequestForm(issue.body, form.template)) return { kind: "ignored", reason: "no access-request label and not the request form" };
+    if (!form.ok || !looksLikeRequestForm(issue.body, form.value)) return { kind: "ignored", reason: "no access-request label and not the request form" };
   }
   // Before any label is added: GitHub would otherwise create it grey and undescribed.
   if (accessRepo) await access.ensureLabels();
@@ -159,10 +159,10 @@ export async function decideIssue(access: AccessRepo, issue: IssueInput, opts: I
 
   const cfg = await loadRepoConfig(store);
   if (!cfg.ok) return invalid(cfg.problems);
-  const config = cfg.config;
+  const config = cfg.value;
   const form = await loadRepoForm(store);
   if (!form.ok) return invalid(form.problems);
-  const parsed = parseIssueForm(issue.body, form.template, {
+  const parsed = parseIssueForm(issue.body, form.value, {
     number: issue.number,
     title: issue.title,
     author: issue.author.login,
@@ -173,7 +173,7 @@ export async function decideIssue(access: AccessRepo, issue: IssueInput, opts: I
   // An edited issue keeps its first id (and so its branch and PR), even if the title changed.
   const open = await access.openPulls();
   const existing = requestPrOf(open, repo, issue.number, opts.appLogin);
-  let request: AccessRequest = parsed.request;
+  let request: AccessRequest = parsed.value;
   if (existing) request = { ...request, id: existing.id };
   const file = requestPath(request, new Date(issue.createdAt));
   const checked = checkRequest(structuredClone(request), { file, config });
@@ -200,7 +200,13 @@ export async function decideIssue(access: AccessRepo, issue: IssueInput, opts: I
 
   let warnings: Problem[] = [];
   if (opts.drafter) ({ request, warnings } = await opts.drafter(request, config));
-  const plan = planRequest(loadCatalogue(), { request, config, accountId: checked.account.id, now: opts.now, durationSeconds: checked.durationSeconds });
+  const plan = planRequest(loadCatalogue(), {
+    request,
+    config,
+    accountId: checked.value.account.id,
+    now: opts.now,
+    durationSeconds: checked.value.durationSeconds,
+  });
   const stored: AccessRequest = { ...request, generator: plan.generator, policy: plan.policy };
   const fileText = dumpRequest(stored, `Written by jit-access from issue #${issue.number}. Merging this file's pull request grants the policy below.`);
 

@@ -139,38 +139,38 @@ export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptio
   const rulesStore = { read: (p: string) => access.readAt(p, rulesSha) };
   const cfg = await loadRepoConfig(rulesStore);
   if (!cfg.ok) return invalid(cfg.problems);
-  const config = cfg.config;
+  const config = cfg.value;
   const file = await access.readAt(path, pr.headSha);
   if (!file) return invalid([problem("merge.file-missing", `${path} is not in the head commit`)]);
   const parsed = parseRequestFile(file.text, { file: path, config });
   if (!parsed.ok) return invalid(parsed.problems);
-  if ((parsed.request.status ?? "proposed") !== "proposed") {
+  if ((parsed.value.request.status ?? "proposed") !== "proposed") {
     return invalid([
       problem(
         "record.not-proposed",
-        `status ${parsed.request.status}: a pull request may only propose a request; status, grant and closed are written by the app`,
+        `status ${parsed.value.request.status}: a pull request may only propose a request; status, grant and closed are written by the app`,
         "status",
       ),
     ]);
   }
-  if (parsed.example)
+  if (parsed.value.example)
     return invalid([problem("merge.example", `${path} is an example; examples are never granted — put the request under access-requests/<account>/<YYYY>/`)]);
-  if (mine && issueOf(parsed.request.id) !== issueFromBranch) {
+  if (mine && issueOf(parsed.value.request.id) !== issueFromBranch) {
     return invalid([
       problem(
         "github.branch-id-mismatch",
-        `the request id ${parsed.request.id} does not belong to branch ${pr.headRef}; the request of issue #${issueFromBranch} must keep its id`,
+        `the request id ${parsed.value.request.id} does not belong to branch ${pr.headRef}; the request of issue #${issueFromBranch} must keep its id`,
         "id",
       ),
     ]);
   }
 
   const plan = planRequest(loadCatalogue(), {
-    request: parsed.request,
+    request: parsed.value.request,
     config,
-    accountId: parsed.account.id,
+    accountId: parsed.value.account.id,
     now: opts.now,
-    durationSeconds: parsed.durationSeconds,
+    durationSeconds: parsed.value.durationSeconds,
   });
   if (plan.generated && plan.verdict.ok && mine) {
     // Commit the generated policy to the app's own branch so reviewers approve exactly what is granted.
@@ -185,7 +185,7 @@ export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptio
             branch: pr.headRef,
             path,
             text,
-            message: `jit-access: add the generated policy to ${parsed.request.id}`,
+            message: `jit-access: add the generated policy to ${parsed.value.request.id}`,
             expectedSha: current.sha,
           },
           checkRun("failure", "Policy generated", "The app added the generated policy to the request file; the check runs again on that commit."),
@@ -208,14 +208,14 @@ export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptio
   const described: Effect[] = [];
   if (mine && issueFromBranch) {
     const catalogue = loadCatalogue();
-    const earlier = await earlierGrants(access, path, parsed.request, config, opts.now);
-    const section = rightSizingSection(rightSize(catalogue, earlier, parsed.request));
+    const earlier = await earlierGrants(access, path, parsed.value.request, config, opts.now);
+    const section = rightSizingSection(rightSize(catalogue, earlier, parsed.value.request));
     described.push(
       ...describe(
         withSection(
           prBody({
             issueNumber: issueFromBranch,
-            request: parsed.request,
+            request: parsed.value.request,
             plan,
             file: path,
             approvers: config.approvers,
@@ -226,7 +226,7 @@ export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptio
           }),
           section,
         ),
-        prTitle(issueFromBranch, parsed.request),
+        prTitle(issueFromBranch, parsed.value.request),
       ),
     );
   }
@@ -262,7 +262,8 @@ export async function earlierGrants(access: AccessRepo, file: string, request: A
       const f = await access.read(p);
       if (!f) continue;
       const r = parseRequestFile(f.text, { file: p, config });
-      if (r.ok && !r.example && r.request.requester === request.requester && r.request.activity?.status === "summarised") out.push(r.request);
+      if (r.ok && !r.value.example && r.value.request.requester === request.requester && r.value.request.activity?.status === "summarised")
+        out.push(r.value.request);
     }
     return out;
   } catch {

@@ -4,14 +4,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
-import { CONFIG_PATH, parseConfig, type ConfigResult } from "../domain/config.js";
+import { CONFIG_PATH, parseConfig } from "../domain/config.js";
 import { FORM_PATH, loadFormTemplate, type FormTemplate } from "../domain/issue-form.js";
-import { problem } from "../domain/problems.js";
-import type { Problem } from "../domain/types.js";
+import { fail, prefixMessages, problem, type Result } from "../domain/problems.js";
+import type { Config } from "../domain/types.js";
 import { packageRoot } from "../package-root.js";
 import { status, type GitHubRecordStore } from "./store.js";
 
-export async function loadRepoConfig(store: Pick<GitHubRecordStore, "read">): Promise<ConfigResult> {
+export async function loadRepoConfig(store: Pick<GitHubRecordStore, "read">): Promise<Result<Config>> {
   let file;
   try {
     file = await store.read(CONFIG_PATH);
@@ -21,17 +21,17 @@ export async function loadRepoConfig(store: Pick<GitHubRecordStore, "read">): Pr
     // Thrown, the delivery fails and can be redelivered. A file that is not a readable file
     // (a directory, over the size limit) is still the config's problem.
     if (status(e) !== undefined) throw e;
-    return { ok: false, problems: [problem("config.unreadable", `${CONFIG_PATH} could not be read: ${e instanceof Error ? e.message : String(e)}`)] };
+    return fail(problem("config.unreadable", `${CONFIG_PATH} could not be read: ${e instanceof Error ? e.message : String(e)}`));
   }
   const result = parseConfig(file?.text);
-  if (!result.ok) return { ok: false, problems: result.problems.map((p) => ({ ...p, message: `${CONFIG_PATH}: ${p.message}` })) };
+  if (!result.ok) return fail(...prefixMessages(`${CONFIG_PATH}: `, result.problems));
   return result;
 }
 
 let bundledForm: string | undefined;
 
 /** The repository's form, or the one shipped with jit-access when the repository has none. */
-export async function loadRepoForm(store: Pick<GitHubRecordStore, "read">): Promise<{ ok: true; template: FormTemplate } | { ok: false; problems: Problem[] }> {
+export async function loadRepoForm(store: Pick<GitHubRecordStore, "read">): Promise<Result<FormTemplate>> {
   // A GitHub error must not silently swap the repository's form for the bundled one.
   const file = await store.read(FORM_PATH).catch((e: unknown) => (status(e) === undefined ? undefined : Promise.reject(e)));
   bundledForm ??= readFileSync(join(packageRoot(), FORM_PATH), "utf8");

@@ -2,6 +2,7 @@
 // the caller reads the existing files and writes the planned ones (src/cli/init.ts).
 import { parseConfig } from "../domain/config.js";
 import { loadFormTemplate } from "../domain/issue-form.js";
+import { fail, ok, prefixMessages, type Result } from "../domain/problems.js";
 import type { Problem } from "../domain/types.js";
 import { CONFIG_PATH } from "../domain/config.js";
 import {
@@ -32,8 +33,6 @@ export interface PlannedFile {
   action: FileAction;
 }
 
-export type InitPlan = { ok: true; files: PlannedFile[] } | { ok: false; problems: Problem[] };
-
 /** The files, in the order they are written and reported. */
 export function desiredFiles(o: InitOptions, bundledForm: string): Array<{ path: string; content: string }> {
   return [
@@ -52,20 +51,19 @@ export function desiredFiles(o: InitOptions, bundledForm: string): Array<{ path:
  * config and form are checked with the app's own parsers first: init never writes a file the app
  * would refuse.
  */
-export function planInit(o: InitOptions, bundledForm: string, existing: (path: string) => string | undefined, force: boolean): InitPlan {
+export function planInit(o: InitOptions, bundledForm: string, existing: (path: string) => string | undefined, force: boolean): Result<PlannedFile[]> {
   const files = desiredFiles(o, bundledForm);
   const problems: Problem[] = [];
   const config = parseConfig(files[0]!.content);
-  if (!config.ok) problems.push(...config.problems.map((p) => ({ ...p, message: `${CONFIG_PATH}: ${p.message}` })));
+  if (!config.ok) problems.push(...prefixMessages(`${CONFIG_PATH}: `, config.problems));
   const form = loadFormTemplate(files[1]!.content);
-  if (!form.ok) problems.push(...form.problems.map((p) => ({ ...p, message: `${FORM_PATH}: ${p.message}` })));
-  if (problems.length) return { ok: false, problems };
-  return {
-    ok: true,
-    files: files.map((f) => {
+  if (!form.ok) problems.push(...prefixMessages(`${FORM_PATH}: `, form.problems));
+  if (problems.length) return fail(...problems);
+  return ok(
+    files.map((f) => {
       const now = existing(f.path);
       const action: FileAction = now === undefined ? "write" : now === f.content ? "unchanged" : force ? "overwrite" : "keep";
       return { ...f, action };
     }),
-  };
+  );
 }

@@ -10,7 +10,7 @@
 // revokes what is left and records it.
 import { NotOwnedError, revokeTargetOf } from "../aws/plan.js";
 import type { Grants } from "../aws/types.js";
-import { problem } from "../domain/problems.js";
+import { describeProblem, problem } from "../domain/problems.js";
 import { commitMessage, recordExpired, recordRevoked } from "../domain/records.js";
 import { parseRequestFile } from "../domain/request.js";
 import { dumpRequest } from "../domain/request-file.js";
@@ -83,7 +83,7 @@ function closable(text: string, input: CloseGrant, config: Config): { ok: true; 
   const parsed = parseRequestFile(text, { file: input.file, config });
   if (!parsed.ok)
     return { ok: false, problem: problem("record.invalid", `${input.file} is no longer valid: ${parsed.problems.map((p) => p.message).join("; ")}`) };
-  const r = parsed.request;
+  const r = parsed.value.request;
   if (input.id !== undefined && r.id !== input.id)
     return { ok: false, problem: problem("record.id-mismatch", `${input.file} now holds ${r.id}, not ${input.id}`) };
   if (r.status !== "active" || !r.grant) return { ok: false, problem: problem("record.not-active", `already ${r.status ?? "proposed"}`) };
@@ -119,8 +119,8 @@ export async function closeGrant(ports: CloseGrantPorts, input: CloseGrant): Pro
       if (!now.ok) return { kind: "skip", reason: now.problem.message };
       const closed = { at, reason: input.reason, ...(input.by ? { by: input.by } : {}) };
       const next = input.kind === "expired" ? recordExpired(now.request, closed) : recordRevoked(now.request, closed);
-      if (!next.ok) return { kind: "skip", reason: next.message };
-      return { kind: "write", text: dumpRequest(next.request, "Written by jit-access."), message: closeMessage(input, now.request, at, removed) };
+      if (!next.ok) return { kind: "skip", reason: next.problems.map(describeProblem).join("; ") };
+      return { kind: "write", text: dumpRequest(next.value, "Written by jit-access."), message: closeMessage(input, now.request, at, removed) };
     });
     if (written.kind === "skipped")
       return { kind: "skipped", problem: problem("record.conflict", `revoked in AWS; recorded by someone else: ${written.reason}`), removed };

@@ -3,6 +3,7 @@
 // only what lies within it (narrow.ts) and falls back to the envelope, saying why, whenever the
 // answer cannot be used. Pure: the model is reached through the `ModelClient` port, which
 // src/ai/gemini.ts implements (the only code that does network I/O for drafting).
+import { describeProblem } from "../domain/problems.js";
 import type { AccessRequest, Config, PolicyDocument, Problem } from "../domain/types.js";
 import type { Catalogue } from "./catalogue.js";
 import { GENERATOR_VERSION, generatePolicy } from "./generator.js";
@@ -77,8 +78,8 @@ export function modelDrafter(client: ModelClient, options: { timeoutMs: number }
       }
       if (!reply.ok) return fallback(envelope, reply.reason);
       const parsed = parseAnswer(reply.text);
-      if (!parsed.ok) return fallback(envelope, `${client.generator}: ${parsed.reason}`);
-      const narrowed = narrowToEnvelope(catalogue, envelope, parsed.answer);
+      if (!parsed.ok) return fallback(envelope, `${client.generator}: ${parsed.problems.map(describeProblem).join("; ")}`);
+      const narrowed = narrowToEnvelope(catalogue, envelope, parsed.value);
       if (narrowed.allowStatements === 0) {
         return fallback(envelope, `${client.generator}: nothing in the answer lies within the built-in policy`, narrowed.warnings);
       }

@@ -136,13 +136,13 @@ const FALLBACK_PLAN_SECONDS = 3600;
 export function validateRequestFile(catalogue: Catalogue, input: string | Uint8Array, ctx: RequestContext & { now: Date }): FileVerdict {
   const read = parseRequestFile(input, ctx);
   if (read.ok) {
-    const parsed = { request: read.request, account: read.account, durationSeconds: read.durationSeconds };
+    const parsed = { request: read.value.request, account: read.value.account, durationSeconds: read.value.durationSeconds };
     const plan = planRequest(catalogue, {
-      request: read.request,
+      request: read.value.request,
       config: ctx.config,
-      accountId: read.account.id,
+      accountId: read.value.account.id,
       now: ctx.now,
-      durationSeconds: read.durationSeconds,
+      durationSeconds: read.value.durationSeconds,
     });
     return { ok: plan.verdict.ok, problems: capProblems(plan.verdict.errors), parsed, plan };
   }

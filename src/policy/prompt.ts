@@ -7,6 +7,7 @@
 // closing tag of the block it sits in, and the system instruction says that text inside the
 // blocks is data, never instructions. The answer is untrusted too: narrow.ts intersects it with
 // the envelope, then the guardrails judge the result like any other policy.
+import { fail, ok, problem, type Result } from "../domain/problems.js";
 import type { AccessRequest, PolicyDocument } from "../domain/types.js";
 import { show } from "../domain/text.js";
 
@@ -141,36 +142,35 @@ export interface ModelAnswer {
   Statement: Array<Record<string, unknown>>;
 }
 
-export type ParsedAnswer = { ok: true; answer: ModelAnswer } | { ok: false; reason: string };
-
 /**
  * Parse the model's text. Only the outer shape is checked here (a failure means "fall back to
  * the built-in policy"); each statement's content is judged by narrow.ts, which drops what is
  * wrong and says so.
  */
-export function parseAnswer(text: string): ParsedAnswer {
-  if (text.length > MAX_ANSWER_CHARS) return { ok: false, reason: `the answer is ${text.length} characters, more than the ${MAX_ANSWER_CHARS} read` };
+export function parseAnswer(text: string): Result<ModelAnswer> {
+  const refuse = (message: string): Result<ModelAnswer> => fail(problem("draft.answer-invalid", message));
+  if (text.length > MAX_ANSWER_CHARS) return refuse(`the answer is ${text.length} characters, more than the ${MAX_ANSWER_CHARS} read`);
   let value: unknown;
   try {
     value = JSON.parse(stripFence(text));
   } catch (e) {
-    return { ok: false, reason: `the answer is not valid JSON (${e instanceof Error ? e.message.slice(0, 100) : "parse error"}): ${show(text, 80)}` };
+    return refuse(`the answer is not valid JSON (${e instanceof Error ? e.message.slice(0, 100) : "parse error"}): ${show(text, 80)}`);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { ok: false, reason: `the answer does not match the response schema: expected an object with "Statement", got ${show(value, 60)}` };
+    return refuse(`the answer does not match the response schema: expected an object with "Statement", got ${show(value, 60)}`);
   }
   const statements = Object.prototype.hasOwnProperty.call(value, "Statement") ? (value as Record<string, unknown>).Statement : undefined;
   if (!Array.isArray(statements)) {
-    return { ok: false, reason: `the answer does not match the response schema: "Statement" must be an array, got ${show(statements, 60)}` };
+    return refuse(`the answer does not match the response schema: "Statement" must be an array, got ${show(statements, 60)}`);
   }
   if (statements.length > MAX_ANSWER_STATEMENTS) {
-    return { ok: false, reason: `the answer has ${statements.length} statements; at most ${MAX_ANSWER_STATEMENTS} are accepted` };
+    return refuse(`the answer has ${statements.length} statements; at most ${MAX_ANSWER_STATEMENTS} are accepted`);
   }
   const bad = statements.findIndex((s) => typeof s !== "object" || s === null || Array.isArray(s));
   if (bad !== -1) {
-    return { ok: false, reason: `the answer does not match the response schema: Statement[${bad}] is ${show(statements[bad], 40)}, not an object` };
+    return refuse(`the answer does not match the response schema: Statement[${bad}] is ${show(statements[bad], 40)}, not an object`);
   }
-  return { ok: true, answer: { Statement: statements as Array<Record<string, unknown>> } };
+  return ok({ Statement: statements as Array<Record<string, unknown>> });
 }
 
 /** Models sometimes wrap JSON in a Markdown fence despite the MIME type; accept exactly that. */

@@ -527,8 +527,8 @@ export function buildReport(input: ReportInput): Report {
       if (approvedAt !== undefined && grantedAt !== undefined && grantedAt >= approvedAt) approvalToGrant.push((grantedAt - approvedAt) / 1000);
       if (requestedAt !== undefined && grantedAt !== undefined && grantedAt >= requestedAt) reqToGrant.push((grantedAt - requestedAt) / 1000);
 
-      const dur = parseDuration(r.duration);
-      const askedS = dur.ok ? dur.seconds : grantedAt !== undefined && expiresAt !== undefined ? (expiresAt - grantedAt) / 1000 : 0;
+      const dur = parseDuration(r.duration, "request.duration-invalid", "duration");
+      const askedS = dur.ok ? dur.value : grantedAt !== undefined && expiresAt !== undefined ? (expiresAt - grantedAt) / 1000 : 0;
       const closedAt = ms(r.closed?.at);
       if ((status === "expired" || status === "revoked") && grantedAt !== undefined) {
         const end = status === "revoked" && closedAt !== undefined ? closedAt : (expiresAt ?? closedAt ?? grantedAt);

@@ -43,7 +43,7 @@ export async function runAction(env: Env = process.env, out: { write(s: string):
       out.write(`::error::${escape(`${opened.file}: ${formatProblems(opened.problems)}`)}\n`);
       return 1;
     }
-    const report = await runSweep(opened.records, { now: new Date(), dryRun, reconcile: true, concurrency });
+    const report = await runSweep(opened.value, { now: new Date(), dryRun, reconcile: true, concurrency });
     out.write(reportText(report));
     for (const o of report.outcome?.due ?? []) if (o.step) out.write(`::error::${escape(`${o.id}: ${o.step} failed: ${o.message ?? ""}`)}\n`);
     for (const o of report.outcome?.drift ?? []) if (o.result === "failed") out.write(`::error::${escape(`drift of ${o.requestId}: ${o.message ?? ""}`)}\n`);

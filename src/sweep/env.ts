@@ -42,7 +42,8 @@ export interface Records {
   activity?: (file: string, id: string) => Promise<unknown>;
 }
 
-export type OpenResult = { ok: true; records: Records } | { ok: false; file: string; problems: Problem[] };
+/** The one Result shape; a failure also names the config file it could not use. */
+export type OpenResult = { ok: true; value: Records } | { ok: false; problems: Problem[]; file: string };
 
 export interface OpenOptions {
   cwd: string;
@@ -75,16 +76,16 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
     const notifier = new GitHubNotifier(octokit, { owner, repo, defaultBranch: branch });
     return {
       ok: true,
-      records: {
+      value: {
         kind: "github",
         where: `${owner}/${repo}@${branch}`,
         store,
-        config: parsed.config,
+        config: parsed.value,
         notifier,
-        alerts: createNotifier(parsed.config, opts.env),
+        alerts: createNotifier(parsed.value, opts.env),
         remindOnce: (request) => notifier.remindOnce(request),
-        grants: grantsFor(parsed.config),
-        ...activityOf(parsed.config, store, new OctokitIssueSide(octokit, { owner, repo })),
+        grants: grantsFor(parsed.value),
+        ...activityOf(parsed.value, store, new OctokitIssueSide(octokit, { owner, repo })),
       },
     };
   }
@@ -96,15 +97,15 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
   // A local checkout has no place to remember reminders, so it sends none; expiries are still told.
   return {
     ok: true,
-    records: {
+    value: {
       kind: "git",
       where: root,
       store,
-      config: loaded.config,
-      alerts: createNotifier(loaded.config, opts.env),
+      config: loaded.value,
+      alerts: createNotifier(loaded.value, opts.env),
       uncommitted: () => store.uncommitted(),
-      grants: grantsFor(loaded.config),
-      ...activityOf(loaded.config, store),
+      grants: grantsFor(loaded.value),
+      ...activityOf(loaded.value, store),
     },
   };
 }

@@ -113,7 +113,7 @@ export function parseRecords(files: ReadonlyArray<{ path: string; text: string }
     }
     const r = parseRequestFile(f.text, { file: f.path, config });
     if (r.ok) {
-      if (!r.example) out.push({ path: f.path, request: r.request });
+      if (!r.value.example) out.push({ path: f.path, request: r.value.request });
       continue;
     }
     if (/^access-requests\/examples\//.test(f.path)) continue;

@@ -103,8 +103,8 @@ async function remind(env: SweepEnv, plan: SweepPlan, now: Date, warnings: strin
     try {
       const file = await env.store.read(a.file);
       const parsed = file ? parseRequestFile(file.text, { file: a.file, config: env.config }) : undefined;
-      if (!parsed?.ok || parsed.request.status !== "active") continue;
-      if (await env.remindOnce!(parsed.request)) await env.alerts!.notify({ kind: "expiring", request: parsed.request, expiresAt: a.expires_at });
+      if (!parsed?.ok || parsed.value.request.status !== "active") continue;
+      if (await env.remindOnce!(parsed.value.request)) await env.alerts!.notify({ kind: "expiring", request: parsed.value.request, expiresAt: a.expires_at });
     } catch (e) {
       warnings.push(`could not send the expiry reminder for ${a.id}: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -16,7 +16,7 @@ const configPath = env.JIT_LIVE_CONFIG;
 function loadConfig(): Config {
   const parsed = parseConfig(readFileSync(configPath ?? "", "utf8"));
   if (!parsed.ok) throw new Error(`JIT_LIVE_CONFIG does not validate: ${JSON.stringify(parsed.problems)}`);
-  return parsed.config;
+  return parsed.value;
 }
 
 describe.skipIf(!hasCredentials || !configPath)("live AWS (sandbox)", () => {

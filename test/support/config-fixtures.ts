@@ -19,7 +19,7 @@ export const BASE_CONFIG_YAML = `aws:
 export type ConfigOverrides = Partial<Omit<Config, "aws">> & { aws?: Partial<Config["aws"]> };
 
 function mustLoad(result: ReturnType<typeof configFromObject>, what: string): Config {
-  if (result.ok) return result.config;
+  if (result.ok) return result.value;
   const problems = result.problems.map((p) => `${p.path || "(config)"}: ${p.message}`).join("; ");
   throw new Error(`${what} does not validate: ${problems}; fix the override or the YAML`);
 }

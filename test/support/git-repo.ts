@@ -79,7 +79,7 @@ export function sweepConfigYaml(mode: "iam" | "identity-center" = "iam", users =
 export function configOf(text: string): Config {
   const r = parseConfig(text);
   if (!r.ok) throw new Error(`config: ${JSON.stringify(r.problems)}`);
-  return r.config;
+  return r.value;
 }
 
 export function recordPath(id: string, account = "prod"): string {

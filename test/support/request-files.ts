@@ -12,14 +12,14 @@ import { CONFIG } from "./app-harness.js";
 export function withPolicy(text: string, file: string, opts: { config?: string; now?: Date } = {}): string {
   const cfg = parseConfig(opts.config ?? CONFIG);
   if (!cfg.ok) throw new Error(`config does not load: ${JSON.stringify(cfg.problems)}`);
-  const parsed = parseRequestFile(text, { file, config: cfg.config });
+  const parsed = parseRequestFile(text, { file, config: cfg.value });
   if (!parsed.ok) throw new Error(`${file} does not parse: ${JSON.stringify(parsed.problems)}`);
   const plan = planRequest(loadCatalogue(), {
-    request: parsed.request,
-    config: cfg.config,
-    accountId: parsed.account.id,
+    request: parsed.value.request,
+    config: cfg.value,
+    accountId: parsed.value.account.id,
     now: opts.now ?? new Date("2026-11-27T08:00:00Z"),
-    durationSeconds: parsed.durationSeconds,
+    durationSeconds: parsed.value.durationSeconds,
   });
   if (!plan.verdict.ok) throw new Error(`${file} is blocked: ${JSON.stringify(plan.verdict.errors)}`);
   return setTopLevelFields(text, { generator: plan.generator, policy: plan.policy });

@@ -49,7 +49,7 @@ export function requestIdOf(line: string): string | undefined {
 export function configOfText(text: string): Config {
   const r = parseConfig(text);
   if (!r.ok) throw new Error(`config does not load: ${JSON.stringify(r.problems)}`);
-  return r.config;
+  return r.value;
 }
 
 /** Opens an access-request issue and delivers issues.opened; returns the PR the app opened. */
