@@ -16,18 +16,9 @@ import { rejectUnmerged } from "../src/github/rejection.js";
 import { checkPull } from "../src/github/pr-check.js";
 import { proposeFromIssue } from "../src/github/intake.js";
 import { HOME, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
-import { blobSha, MemoryAccessRepo } from "./support/memory-repo.js";
+import { blobSha, MemoryAccessRepo, memoryRepoConfig } from "./support/memory-repo.js";
 
-const CONFIG = `aws:
-  mode: iam
-  region: us-east-1
-  accounts:
-    prod: "${HOME}"
-principals:
-  alice: { iam_user: alice }
-approvers: [bob, dave]
-required_approvals: { low: 1, medium: 1, high: 2 }
-`;
+const CONFIG = memoryRepoConfig(HOME);
 const ID = "7-financial-reports";
 const FILE = `access-requests/prod/2026/${ID}.yaml`;
 const BASE = "b".repeat(40);

@@ -11,18 +11,9 @@ import { describeEffects, runEffects } from "../src/lifecycle/effects.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import { planRequest } from "../src/policy/pipeline.js";
 import { HOME, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
-import { MemoryAccessRepo } from "./support/memory-repo.js";
+import { MemoryAccessRepo, memoryRepoConfig } from "./support/memory-repo.js";
 
-const CONFIG = `aws:
-  mode: iam
-  region: us-east-1
-  accounts:
-    prod: "${HOME}"
-principals:
-  alice: { iam_user: alice }
-approvers: [bob, dave]
-required_approvals: { low: 1, medium: 1, high: 2 }
-`;
+const CONFIG = memoryRepoConfig(HOME);
 const BASE = "b".repeat(40);
 const NOW = new Date("2026-11-27T10:00:00Z");
 const APP = "jit-access[bot]";

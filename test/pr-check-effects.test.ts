@@ -7,18 +7,9 @@ import { dumpRequest } from "../src/domain/request-file.js";
 import { checkPull, decidePull, type PrRef } from "../src/github/pr-check.js";
 import { describeEffects, runEffects } from "../src/lifecycle/effects.js";
 import { HOME, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
-import { MemoryAccessRepo } from "./support/memory-repo.js";
+import { MemoryAccessRepo, memoryRepoConfig } from "./support/memory-repo.js";
 
-const CONFIG = `aws:
-  mode: iam
-  region: us-east-1
-  accounts:
-    prod: "${HOME}"
-principals:
-  alice: { iam_user: alice }
-approvers: [bob, dave]
-required_approvals: { low: 1, medium: 1, high: 2 }
-`;
+const CONFIG = memoryRepoConfig(HOME);
 const ID = "70-financial-reports";
 const FILE = `access-requests/prod/2026/${ID}.yaml`;
 const BASE = "b".repeat(40);

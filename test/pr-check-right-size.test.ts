@@ -10,19 +10,9 @@ import { checkPull, RIGHT_SIZE_MAX_READS, rightSizingSection } from "../src/gith
 import { loadCatalogue } from "../src/iam-data.js";
 import { activityRecord, summariseActivity, type ActivityEvent } from "../src/policy/activity.js";
 import { HOME, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
-import { MemoryAccessRepo } from "./support/memory-repo.js";
+import { MemoryAccessRepo, memoryRepoConfig } from "./support/memory-repo.js";
 
-const CONFIG = `aws:
-  mode: iam
-  region: us-east-1
-  accounts:
-    prod: "${HOME}"
-principals:
-  alice: { iam_user: alice }
-  carol: { iam_user: carol }
-approvers: [bob, dave]
-required_approvals: { low: 1, medium: 1, high: 2 }
-`;
+const CONFIG = memoryRepoConfig(HOME, ["alice", "carol"]);
 const ID = "70-financial-reports";
 const FILE = `access-requests/prod/2026/${ID}.yaml`;
 const BASE = "b".repeat(40);

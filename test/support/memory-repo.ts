@@ -264,3 +264,20 @@ export class MemoryAccessRepo extends MemoryRecordStore implements AccessRepo {
     return p;
   }
 }
+
+/**
+ * The access repository's config the in-memory handler tests share: IAM mode, account `prod`
+ * (the fake AWS's home account), approvers bob and dave; `principals` lists alice and any others.
+ */
+export function memoryRepoConfig(home: string, principals: readonly string[] = ["alice"]): string {
+  return `aws:
+  mode: iam
+  region: us-east-1
+  accounts:
+    prod: "${home}"
+principals:
+${principals.map((p) => `  ${p}: { iam_user: ${p} }`).join("\n")}
+approvers: [bob, dave]
+required_approvals: { low: 1, medium: 1, high: 2 }
+`;
+}
