@@ -2,7 +2,7 @@
 // request showing the drafted policy. Edits to the issue update the same branch and PR. Only the
 // author's own text is proposed, only on a branch the app made, only into a PR the app opened.
 import type { ProbotOctokit } from "probot";
-import { ACCESS_REQUEST_LABEL, parseIssueForm, type FormTemplate } from "../domain/issue-form.js";
+import { ACCESS_REQUEST_LABEL, type FormTemplate } from "../domain/issue-form.js";
 import { PRE_RECORD_STATES } from "../domain/lifecycle.js";
 import { recordStatus } from "../domain/records.js";
 import { checkRequest } from "../domain/request.js";
@@ -11,6 +11,7 @@ import type { AccessRequest, Config, Problem } from "../domain/types.js";
 import { loadCatalogue } from "../iam-data.js";
 import type { Notifier } from "../notify/types.js";
 import { planRequest, type Plan } from "../policy/pipeline.js";
+import { requestFromIssue, type RequestInterpreter } from "../policy/plain-request.js";
 import { intakeOpenedComment, intakeProblemsComment, intakeRefusedComment, MARKER, prTitle, quote } from "./messages.js";
 import type { AccessRepo, OpenPull } from "../lifecycle/ports.js";
 import { runEffects, type Effect } from "../lifecycle/effects.js";
@@ -38,7 +39,15 @@ export type IntakeOutcome =
   | { kind: "refused"; reason: string }
   | { kind: "opened" | "updated"; pr: number; branch: string; file: string; plan: Plan };
 
-type IntakeOptions = { now: Date; appLogin: string; event: IssueEvent; drafter?: Drafter; notifierFor?: (config: Config) => Notifier };
+type IntakeOptions = {
+  now: Date;
+  appLogin: string;
+  event: IssueEvent;
+  drafter?: Drafter;
+  /** The model that reads a request described in words; without it, the deterministic extractor. */
+  interpreter?: RequestInterpreter;
+  notifierFor?: (config: Config) => Notifier;
+};
 
 /**
  * An issue is a request when it has the access-request label or, in an access repository, when
@@ -162,18 +171,18 @@ export async function decideIssue(access: AccessRepo, issue: IssueInput, opts: I
   const config = cfg.value;
   const form = await loadRepoForm(store);
   if (!form.ok) return invalid(form.problems);
-  const parsed = parseIssueForm(issue.body, form.value, {
-    number: issue.number,
-    title: issue.title,
-    author: issue.author.login,
-    defaultDuration: config.default_duration,
-  });
+  const parsed = await requestFromIssue(
+    issue.body,
+    form.value,
+    { number: issue.number, title: issue.title, author: issue.author.login, defaultDuration: config.default_duration },
+    { config, catalogue: loadCatalogue(), ...(opts.interpreter ? { interpreter: opts.interpreter } : {}) },
+  );
   if (!parsed.ok) return invalid(parsed.problems);
 
   // An edited issue keeps its first id (and so its branch and PR), even if the title changed.
   const open = await access.openPulls();
   const existing = requestPrOf(open, repo, issue.number, opts.appLogin);
-  let request: AccessRequest = parsed.value;
+  let request: AccessRequest = parsed.value.request;
   if (existing) request = { ...request, id: existing.id };
   const file = requestPath(request, new Date(issue.createdAt));
   const checked = checkRequest(structuredClone(request), { file, config });
@@ -198,8 +207,13 @@ export async function decideIssue(access: AccessRepo, issue: IssueInput, opts: I
     };
   }
 
-  let warnings: Problem[] = [];
-  if (opts.drafter) ({ request, warnings } = await opts.drafter(request, config));
+  // What was proposed from the description is said in the pull request, with the drafter's warnings.
+  let warnings: Problem[] = parsed.value.notes;
+  if (opts.drafter) {
+    const drafted = await opts.drafter(request, config);
+    request = drafted.request;
+    warnings = [...warnings, ...drafted.warnings];
+  }
   const plan = planRequest(loadCatalogue(), {
     request,
     config,

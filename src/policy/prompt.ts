@@ -93,11 +93,11 @@ export function quoteData(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-function block(name: string, value: unknown): string {
+export function block(name: string, value: unknown): string {
   return `<untrusted_data name="${name}">\n${quoteData(value)}\n</untrusted_data>`;
 }
 
-function clip(text: string | undefined): string | undefined {
+export function clip(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   return text.length > MAX_QUOTED_CHARS ? `${text.slice(0, MAX_QUOTED_CHARS)} [cut off after ${MAX_QUOTED_CHARS} characters]` : text;
 }
@@ -174,7 +174,7 @@ export function parseAnswer(text: string): Result<ModelAnswer> {
 }
 
 /** Models sometimes wrap JSON in a Markdown fence despite the MIME type; accept exactly that. */
-function stripFence(text: string): string {
+export function stripFence(text: string): string {
   const m = /^\s*```(?:json)?\s*\n([\s\S]*)\n\s*```\s*$/.exec(text);
   return m?.[1] ?? text;
 }
