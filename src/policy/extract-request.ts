@@ -55,6 +55,11 @@ function bare(token: string): string {
   return token.replace(/^[*_~>]+/, "").replace(/[.!?:]+$/, "");
 }
 
+/** The words of a (visible) description as resource names are written: split on prose and Markdown, emphasis and full stops removed. */
+export function descriptionTokens(text: string): Set<string> {
+  return new Set(text.split(TOKEN_SPLIT).map(bare).filter(Boolean));
+}
+
 /** Full ARNs and exact action names in `text`; everything else is left for a person to fill in. */
 export function extractFromDescription(description: string, ctx: ExtractContext): Extraction {
   const text = visibleDescription(description);

@@ -20,7 +20,7 @@ import { show } from "../domain/text.js";
 import type { AccessLevel, AccessRequest, Config, Problem, RequestItem } from "../domain/types.js";
 import type { Catalogue } from "./catalogue.js";
 import type { ModelChoice, ModelReply } from "./drafter.js";
-import { EXTRACTOR, extractFromDescription, visibleDescription } from "./extract-request.js";
+import { EXTRACTOR, descriptionTokens, extractFromDescription, visibleDescription } from "./extract-request.js";
 import { buildRequestPrompt, parseStructuredAnswer, type ProposedItem } from "./structured-request.js";
 
 /** How intake learns which model (if any) reads plain-language requests for a repository. */
@@ -65,7 +65,7 @@ export async function requestFromIssue(body: unknown, template: FormTemplate, ct
     );
   }
   const description = visibleDescription(fields.description ?? "");
-  const bounds = { accountId: account.id, partition: deps.config.aws.partition };
+  const bounds: Bounds = { accountId: account.id, partition: deps.config.aws.partition, words: descriptionTokens(description) };
   const extracted = extractFromDescription(description, {
     config: deps.config,
     accountId: account.id,
@@ -134,6 +134,14 @@ function fallbackNote(reason: string): Problem {
   };
 }
 
+/** What any proposal stays within besides the typed fields: the request's account and partition, and the words the description shows. */
+export interface Bounds {
+  accountId: string;
+  partition: string;
+  /** A proposed resource must be one of these, written as the requester wrote it: never invented, never from hidden text. */
+  words: ReadonlySet<string>;
+}
+
 interface Kept {
   items: RequestItem[];
   /** Per kept item, the fields that came from the description. */
@@ -148,12 +156,7 @@ interface Kept {
  * dropped with a note, and an item left without a resource or an access is not kept — so the
  * result is never wider than what the typed fields allow.
  */
-export function withinTyped(
-  fields: FormFields,
-  proposal: readonly ProposedItem[],
-  bounds: { accountId: string; partition: string },
-  catalogue: Catalogue,
-): Kept {
+export function withinTyped(fields: FormFields, proposal: readonly ProposedItem[], bounds: Bounds, catalogue: Catalogue): Kept {
   const out: Kept = { items: [], proposedFields: [], notes: [] };
   const dropped = (message: string) => out.notes.push({ code: "form.proposal-dropped", path: "description", message });
   const typedLevels = fields.access.length > 0 || fields.actions.length > 0;
@@ -186,12 +189,6 @@ export function withinTyped(
       else if (!actions.includes(info.full)) actions.push(info.full);
     }
     if (typedLevels) {
-      if (fields.actions.length > 0) {
-        const outside = actions.filter((a) => !fields.actions.some((t) => t.toLowerCase() === a.toLowerCase()));
-        if (outside.length) dropped(`${outside.join(", ")} ${outside.length === 1 ? "is" : "are"} not among the typed "Exact actions"`);
-        actions = actions.filter((a) => !outside.includes(a));
-        if (actions.length === 0) actions = [...fields.actions];
-      }
       if (fields.access.length > 0) {
         const outside = access.filter((l) => !fields.access.includes(l));
         if (outside.length)
@@ -199,6 +196,13 @@ export function withinTyped(
         access = access.filter((l) => fields.access.includes(l));
         if (access.length === 0) access = [...fields.access];
       } else access = [];
+      if (fields.actions.length > 0) {
+        const typed = new Set(fields.actions.map((a) => a.toLowerCase()));
+        const outside = actions.filter((a) => !typed.has(a.toLowerCase()));
+        if (outside.length) dropped(`${outside.join(", ")} ${outside.length === 1 ? "is" : "are"} not among the typed "Exact actions"`);
+        actions = actions.filter((a) => typed.has(a.toLowerCase()));
+        if (actions.length === 0) actions = [...fields.actions];
+      }
     } else {
       if (access.length > 0) from.push("access");
       if (actions.length > 0) from.push("actions");
@@ -208,6 +212,11 @@ export function withinTyped(
       const outside = actions.filter((a) => !access.includes(catalogue.action(a)?.level as AccessLevel));
       if (outside.length) dropped(`${outside.join(", ")} ${outside.length === 1 ? "is" : "are"} outside the access levels ${access.join(", ")}`);
       actions = actions.filter((a) => !outside.includes(a));
+    }
+    // Typed exact actions are the upper bound: with none of them left, the levels alone would be wider.
+    if (fields.actions.length > 0 && actions.length === 0) {
+      dropped(`item ${i + 1} (${service}) keeps none of the typed "Exact actions"`);
+      return;
     }
 
     if (resources.length === 0 || (access.length === 0 && actions.length === 0)) {
@@ -229,9 +238,10 @@ export function withinTyped(
 }
 
 /** Why a proposed resource is not taken, or undefined. */
-function resourceFault(r: string, service: string, bounds: { accountId: string; partition: string }): string | undefined {
+function resourceFault(r: string, service: string, bounds: Bounds): string | undefined {
   if (/[*?]/.test(r)) return 'is a pattern; a pattern is never taken from the description — list it under "Resources" if you need it';
   if (!/^[!-~]+$/.test(r)) return "is not plain ASCII";
+  if (!bounds.words.has(r)) return "is not written as such in the description; a resource is taken only as the requester wrote it";
   if (!r.startsWith("arn:")) return undefined;
   const [, partition = "", arnService = "", , account = ""] = r.split(":");
   if (partition !== bounds.partition) return `is in partition ${partition}, not ${bounds.partition}`;
