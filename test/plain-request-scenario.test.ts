@@ -13,7 +13,9 @@ import { loadCatalogue } from "../src/iam-data.js";
 import { planRequest } from "../src/policy/pipeline.js";
 import type { RequestInterpreter } from "../src/policy/plain-request.js";
 import { REQUEST_PROMPT_VERSION } from "../src/policy/structured-request.js";
+import { attachedTo, CONFIG as APP_CONFIG, issueBody, pulls, REPO, startHarness } from "./support/app-harness.js";
 import { HOME } from "./support/fake-aws/fixtures.js";
+import { issuesOpened, pullRequestEvent } from "./support/webhooks.js";
 import { answer, promptText, startFakeGemini, type FakeGemini } from "./support/fake-gemini.js";
 import { MemoryAccessRepo, memoryRepoConfig } from "./support/memory-repo.js";
 
@@ -194,5 +196,37 @@ describe("a request described in words, without Gemini", () => {
     const { repo, outcome } = await propose(BUILTIN, body({ read: true, description: `Quarter-end: read \`${REPORTS}\`.` }));
     expect(proposedFile(repo, outcome).request).toEqual([{ service: "s3", access: ["read"], resources: [REPORTS] }]);
     expect(prBody(repo)).toMatch(/resources "arn:aws:s3:::financial-reports" was proposed from the description by the built-in extractor/);
+  });
+});
+
+describe("through the real app (Probot, fake GitHub and AWS)", () => {
+  it("an issue in words is proposed, approved, merged and granted; the app's own model choice is used (no key: the extractor, said)", async () => {
+    const saved = process.env.GEMINI_API_KEY;
+    delete process.env.GEMINI_API_KEY;
+    const h = await startHarness({ config: `${APP_CONFIG}ai:\n  provider: gemini\n` });
+    try {
+      const text = issueBody({
+        service: "_No response_",
+        resources: "_No response_",
+        access: "read",
+        description: `I need to read \`${REPORTS}\` for the audit.`,
+      });
+      const issue = h.github.openIssue(REPO, { user: "alice", title: "Access request: audit", body: text, labels: ["access-request"] });
+      expect(await h.deliver(issuesOpened(h.github, REPO, issue))).toBe(200);
+      const pr = pulls(h.github).find((p) => p.head.startsWith(`jit/${issue}-`));
+      expect(pr, JSON.stringify(h.github.comments(REPO, issue).map((c) => c.body))).toBeDefined();
+      if (!pr) return;
+      const body = h.github.pullState(REPO, pr.number).body ?? "";
+      expect(body).toMatch(/GEMINI\\_API\\_KEY is not set|GEMINI_API_KEY is not set/);
+      expect(body).toMatch(/service "s3" was proposed from the description by the built-in extractor/);
+
+      h.github.addReview(REPO, pr.number, { user: "bob", state: "APPROVED" });
+      h.github.mergePull(REPO, pr.number, { user: "bob" });
+      expect(await h.deliver(pullRequestEvent(h.github, REPO, pr.number, "closed"))).toBe(200);
+      expect(attachedTo(h.aws, "alice")).toEqual([`arn:aws:iam::${HOME}:policy/jit-access/jit-${issue}-audit`]);
+    } finally {
+      await h.close();
+      if (saved !== undefined) process.env.GEMINI_API_KEY = saved;
+    }
   });
 });

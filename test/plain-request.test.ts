@@ -10,6 +10,7 @@ import { defaultConfig } from "../src/domain/config.js";
 import { loadFormTemplate, parseIssueForm, readIssueForm, type FormFields, type FormTemplate } from "../src/domain/issue-form.js";
 import { codesOf } from "../src/domain/problems.js";
 import type { AccessLevel, Config, PolicyDocument, RequestItem } from "../src/domain/types.js";
+import { defaultInterpreter } from "../src/app.js";
 import { issueFormText } from "../src/init/files.js";
 import type { InitOptions } from "../src/init/options.js";
 import { loadCatalogue } from "../src/iam-data.js";
@@ -523,5 +524,26 @@ describe("injection: the description is data", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("which model reads a request in words (the app's default, per config)", () => {
+  const withAi = (provider: "builtin" | "gemini", timeout_seconds = 7): Config => ({
+    ...config(),
+    ai: { provider, model: "gemini-2.5-flash", timeout_seconds },
+  });
+  it.each<[string, Config, Record<string, string>, string]>([
+    ["builtin provider: none, even with a key", withAi("builtin"), { GEMINI_API_KEY: "k" }, "none"],
+    ["gemini without a key: unavailable, with the reason", withAi("gemini"), {}, "unavailable"],
+    ["gemini with a blank key: unavailable", withAi("gemini"), { GEMINI_API_KEY: "  " }, "unavailable"],
+    ["gemini with a key: the model, with the config's time-out", withAi("gemini"), { GEMINI_API_KEY: "k" }, "model"],
+  ])("%s", async (_name, cfg, env, kind) => {
+    const choice = await defaultInterpreter(env)(cfg);
+    expect(choice.kind).toBe(kind);
+    if (choice.kind === "unavailable") expect(choice.reason).toContain("GEMINI_API_KEY is not set");
+    if (choice.kind === "model") {
+      expect(choice.client.generator).toBe("gemini/gemini-2.5-flash");
+      expect(choice.timeoutMs).toBe(7000);
+    }
   });
 });
