@@ -6,10 +6,9 @@
 // request. Pure.
 import { describeProblem, fail, ok, problem, type Result } from "../domain/problems.js";
 import { structuredRequestSchema, validateStructuredRequestShape } from "../domain/schema.js";
-import { show } from "../domain/text.js";
 import type { AccessLevel } from "../domain/types.js";
 import type { ModelPrompt } from "./drafter.js";
-import { MAX_ANSWER_CHARS, block, clip, quoteData, stripFence } from "./prompt.js";
+import { answerJson, block, clip, quoteData } from "./prompt.js";
 
 /** Bump when the instruction, the blocks or the schema change (tests pin the body sent). */
 export const REQUEST_PROMPT_VERSION = "jit-access-request/1";
@@ -111,22 +110,13 @@ export function buildRequestPrompt(input: RequestPromptInput): ModelPrompt {
 
 /** The model's answer, if it is JSON of the structured-request schema; otherwise why not. */
 export function parseStructuredAnswer(text: string): Result<StructuredRequest> {
-  const refuse = (message: string): Result<StructuredRequest> => fail(problem("draft.request-answer-invalid", message));
-  if (text.length > MAX_ANSWER_CHARS) return refuse(`the answer is ${text.length} characters, more than the ${MAX_ANSWER_CHARS} read`);
-  let value: unknown;
-  try {
-    value = JSON.parse(stripFence(text));
-  } catch (e) {
-    return refuse(`the answer is not valid JSON (${e instanceof Error ? e.message.slice(0, 100) : "parse error"}): ${show(text, 80)}`);
-  }
-  const problems = validateStructuredRequestShape(value);
+  const json = answerJson(text, "draft.request-answer-invalid");
+  if (!json.ok) return json;
+  const problems = validateStructuredRequestShape(json.value);
   if (problems.length) {
-    return refuse(
-      `the answer does not match the structured-request schema: ${problems
-        .slice(0, 3)
-        .map(describeProblem)
-        .join("; ")}${problems.length > 3 ? `; and ${problems.length - 3} more` : ""}`,
-    );
+    const listed = problems.slice(0, 3).map(describeProblem).join("; ");
+    const more = problems.length > 3 ? `; and ${problems.length - 3} more` : "";
+    return fail(problem("draft.request-answer-invalid", `the answer does not match the structured-request schema: ${listed}${more}`));
   }
-  return ok(value as StructuredRequest);
+  return ok(json.value as StructuredRequest);
 }
