@@ -344,6 +344,12 @@ describe("reading a request described in words", () => {
     expect(ticked.ok ? ticked.value.request.request : ticked.problems).toEqual([{ service: "s3", access: ["read"], resources: [REPORTS] }]);
   });
 
+  it("without a model: a typed full ARN states the service left empty", async () => {
+    const r = await read({ resources: [REPORTS], access: ["read"], description: "for the audit" });
+    expect(r.ok ? r.value.request.request : r.problems).toEqual([{ service: "s3", access: ["read"], resources: [REPORTS] }]);
+    expect(r.ok ? r.value.notes.map((n) => n.path) : []).toEqual(["request[0].service"]);
+  });
+
   it("an unknown account is refused before the description is read", async () => {
     const model = answering({ items: [] });
     const r = await read({ account: "nowhere", description: `read ${REPORTS}` }, withModel(model));

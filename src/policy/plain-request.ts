@@ -65,8 +65,13 @@ export async function requestFromIssue(body: unknown, template: FormTemplate, ct
     );
   }
   const description = visibleDescription(fields.description ?? "");
-  const bounds: Bounds = { accountId: account.id, partition: deps.config.aws.partition, words: descriptionTokens(description) };
-  const extracted = extractFromDescription(description, {
+  const bounds: Bounds = {
+    accountId: account.id,
+    partition: deps.config.aws.partition,
+    words: new Set([...descriptionTokens(description), ...fields.resources]),
+  };
+  // Typed ARNs are read too: with Service left empty, a typed full ARN states the service.
+  const extracted = extractFromDescription([description, ...fields.resources.filter((r) => r.startsWith("arn:"))].join("\n"), {
     config: deps.config,
     accountId: account.id,
     accountAlias: account.alias ?? fields.account,
