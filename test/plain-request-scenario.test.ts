@@ -9,6 +9,7 @@ import { CONFIG_PATH, parseConfig } from "../src/domain/config.js";
 import { parseRequestFile } from "../src/domain/request.js";
 import { proposeFromIssue, type IntakeOutcome } from "../src/github/intake.js";
 import { MARKER } from "../src/github/messages.js";
+import { checkPull } from "../src/github/pr-check.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import { planRequest } from "../src/policy/pipeline.js";
 import type { RequestInterpreter } from "../src/policy/plain-request.js";
@@ -106,11 +107,29 @@ describe("a request described in words, with Gemini (fake endpoint)", () => {
     expect(request.policy).toEqual(typed.policy);
     expect(repo.issueLabels.get(12)).toContain("jit:proposed");
 
+    expect(request.proposed).toEqual({ by: "gemini/gemini-2.5-flash", fields: ["request[0].service", "request[0].resources", "request[0].access"] });
     const text = prBody(repo);
-    expect(text).toContain("### Warnings");
-    expect(text).toMatch(/request\[0\]\.service`: service "s3" was proposed from the description by gemini\/gemini-2\.5-flash/);
-    expect(text).toMatch(/request\[0\]\.resources`: resources "financial-reports" was proposed/);
-    expect(text).toMatch(/request\[0\]\.access`: access "read" was proposed/);
+    const said =
+      "**Proposed from the description** by `gemini/gemini-2.5-flash`, not typed by the requester — check them against it: `request[0].service` = s3; `request[0].resources` = financial-reports; `request[0].access` = read.";
+    expect(text).toContain(said);
+    expect(text).toContain("> Alice needs to read the financial-reports bucket for the audit");
+    // Every later check of the PR (a push, a re-run) rewrites the description from the file: it still says so.
+    const outcomeNow = await checkPull(
+      repo,
+      {
+        number: outcome.kind === "opened" ? outcome.pr : 0,
+        headSha: repo.branches.get("jit/12-reports") ?? "",
+        headRef: "jit/12-reports",
+        baseRef: "main",
+        sameRepo: true,
+        author: { login: APP, type: "Bot" },
+        title: "",
+        body: "",
+      },
+      { now: NOW, appLogin: APP },
+    );
+    expect(outcomeNow).toEqual({ kind: "checked", ok: true });
+    expect(prBody(repo)).toContain(said);
 
     // What was sent: the structured-request contract, never the policy one.
     const req = fake.requests[sent];
@@ -129,7 +148,9 @@ describe("a request described in words, with Gemini (fake endpoint)", () => {
     const { repo, outcome } = await propose(GEMINI, body({ read: true, description: `read ${REPORTS}` }));
     expect(proposedFile(repo, outcome).request).toEqual([{ service: "s3", access: ["read"], resources: [REPORTS] }]);
     expect(prBody(repo)).toMatch(/not valid JSON.*the built-in extractor/);
-    expect(prBody(repo)).toMatch(/service "s3" was proposed from the description by the built-in extractor/);
+    expect(prBody(repo)).toMatch(
+      /Proposed from the description\*\* by the built-in extractor.*`request\[0\]\.service` = s3; `request\[0\]\.resources` = arn:aws:s3:::financial-reports\./,
+    );
   });
 
   it("an answer outside the schema (an account in it): the extractor, never that account", async () => {
@@ -195,7 +216,7 @@ describe("a request described in words, without Gemini", () => {
   it("a full ARN and a ticked level: proposed by the extractor, PR opened", async () => {
     const { repo, outcome } = await propose(BUILTIN, body({ read: true, description: `Quarter-end: read \`${REPORTS}\`.` }));
     expect(proposedFile(repo, outcome).request).toEqual([{ service: "s3", access: ["read"], resources: [REPORTS] }]);
-    expect(prBody(repo)).toMatch(/resources "arn:aws:s3:::financial-reports" was proposed from the description by the built-in extractor/);
+    expect(prBody(repo)).toMatch(/Proposed from the description\*\* by the built-in extractor.*`request\[0\]\.resources` = arn:aws:s3:::financial-reports/);
   });
 });
 
@@ -218,7 +239,7 @@ describe("through the real app (Probot, fake GitHub and AWS)", () => {
       if (!pr) return;
       const body = h.github.pullState(REPO, pr.number).body ?? "";
       expect(body).toMatch(/GEMINI\\_API\\_KEY is not set|GEMINI_API_KEY is not set/);
-      expect(body).toMatch(/service "s3" was proposed from the description by the built-in extractor/);
+      expect(body).toMatch(/Proposed from the description\*\* by the built-in extractor.*`request\[0\]\.service` = s3/);
 
       h.github.addReview(REPO, pr.number, { user: "bob", state: "APPROVED" });
       h.github.mergePull(REPO, pr.number, { user: "bob" });

@@ -275,12 +275,8 @@ describe("reading a request described in words", () => {
       request: [{ service: "s3", access: ["read", "list"], resources: ["financial-reports"] }],
     });
     expect(r.value.request.principal).toBeUndefined();
-    expect(r.value.notes.filter((n) => n.code === "form.proposed").map((n) => n.path)).toEqual([
-      "request[0].service",
-      "request[0].resources",
-      "request[0].access",
-    ]);
-    expect(r.value.notes[0]?.message).toContain("gemini/fake");
+    expect(r.value.request.proposed).toEqual({ by: "gemini/fake", fields: ["request[0].service", "request[0].resources", "request[0].access"] });
+    expect(r.value.notes).toEqual([]);
     // The prompt: the description as quoted data, the typed fields, the schema; never a policy.
     const prompt = model.prompts[0];
     expect(prompt?.config.responseSchema).toBe(STRUCTURED_RESPONSE_SCHEMA);
@@ -292,11 +288,8 @@ describe("reading a request described in words", () => {
     const model = answering({ items: [{ service: "s3", access: ["read", "write"], resources: ["financial-reports"] }] });
     const r = await read({ access: ["read"], description: "read and write the financial-reports bucket" }, withModel(model));
     expect(r.ok ? r.value.request.request : undefined).toEqual([{ service: "s3", access: ["read"], resources: ["financial-reports"] }]);
-    expect(r.ok ? r.value.notes.map((n) => `${n.code} ${n.path}`) : []).toEqual([
-      "form.proposed request[0].service",
-      "form.proposed request[0].resources",
-      "form.proposal-dropped description",
-    ]);
+    expect(r.ok ? r.value.request.proposed?.fields : []).toEqual(["request[0].service", "request[0].resources"]);
+    expect(r.ok ? r.value.notes.map((n) => `${n.code} ${n.path}`) : []).toEqual(["form.proposal-dropped description"]);
   });
 
   it.each<[string, ModelClient]>([
@@ -318,7 +311,7 @@ describe("reading a request described in words", () => {
     if (!r.ok) return;
     expect(r.value.request.request).toEqual([{ service: "s3", access: ["read"], resources: [REPORTS] }]);
     expect(codesOf(r.value.notes)).toContain("draft.request-fallback");
-    expect(r.value.notes.find((n) => n.code === "form.proposed")?.message).toContain(EXTRACTOR);
+    expect(r.value.request.proposed).toEqual({ by: EXTRACTOR, fields: ["request[0].service", "request[0].resources"] });
   });
 
   it("without a model and with nothing stated exactly: the fields to fill in, never a guess", async () => {
@@ -347,7 +340,8 @@ describe("reading a request described in words", () => {
   it("without a model: a typed full ARN states the service left empty", async () => {
     const r = await read({ resources: [REPORTS], access: ["read"], description: "for the audit" });
     expect(r.ok ? r.value.request.request : r.problems).toEqual([{ service: "s3", access: ["read"], resources: [REPORTS] }]);
-    expect(r.ok ? r.value.notes.map((n) => n.path) : []).toEqual(["request[0].service"]);
+    expect(r.ok ? r.value.request.proposed : undefined).toEqual({ by: EXTRACTOR, fields: ["request[0].service"] });
+    expect(r.ok ? r.value.notes : undefined).toEqual([]);
   });
 
   it("an unknown account is refused before the description is read", async () => {

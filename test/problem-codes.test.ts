@@ -359,7 +359,6 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "form.no-access": () => issue({ "Access levels": "- [ ] read\n- [ ] list\n- [ ] write\n- [ ] tagging\n- [ ] permissions-management" }),
   "form.unknown-option": () => issue({ "Access levels": "- [x] admin" }),
   "form.description-unresolved": () => described({ "Description (optional)": "the quarterly reports, please" }),
-  "form.proposed": () => described({ "Access levels": READ_ONLY, "Description (optional)": "read arn:aws:s3:::reports" }),
   "form.proposal-dropped": () => described({ "Access levels": READ_ONLY, "Description (optional)": "read arn:aws:s3:::* (all buckets)" }),
   "form.description-other-account": () =>
     described(

@@ -7,8 +7,10 @@ import { show } from "../domain/text.js";
 import type { Catalogue } from "./catalogue.js";
 import type { ProposedItem } from "./structured-request.js";
 
-/** What `generator` says for a proposal of the extractor. */
-export const EXTRACTOR = "the built-in extractor";
+/** Who proposed the fields, as `proposed.by` of a request file records the extractor. */
+export const EXTRACTOR = "builtin/extractor";
+/** The extractor, as messages name it. */
+export const EXTRACTOR_NAME = "the built-in extractor";
 
 /** Longest description read (the request file's own limit). */
 export const MAX_DESCRIPTION_CHARS = 4000;

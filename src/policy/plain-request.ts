@@ -20,7 +20,7 @@ import { show } from "../domain/text.js";
 import type { AccessLevel, AccessRequest, Config, Problem, RequestItem } from "../domain/types.js";
 import type { Catalogue } from "./catalogue.js";
 import type { ModelChoice, ModelReply } from "./drafter.js";
-import { EXTRACTOR, descriptionTokens, extractFromDescription, visibleDescription } from "./extract-request.js";
+import { EXTRACTOR, EXTRACTOR_NAME, descriptionTokens, extractFromDescription, visibleDescription } from "./extract-request.js";
 import { buildRequestPrompt, parseStructuredAnswer, type ProposedItem } from "./structured-request.js";
 
 /** How intake learns which model (if any) reads plain-language requests for a repository. */
@@ -29,8 +29,8 @@ export type RequestInterpreter = (config: Config) => Promise<ModelChoice>;
 export interface ReadRequest {
   request: AccessRequest;
   /**
-   * Warnings for the pull request: each field proposed from the description (and by whom), and
-   * what was seen in it and not taken.
+   * Warnings for the pull request: why the model was not used, and what was seen in the
+   * description and not taken. Which fields were proposed, and by whom, is `request.proposed`.
    */
   notes: Problem[];
 }
@@ -135,7 +135,7 @@ function fallbackNote(reason: string): Problem {
   return {
     code: "draft.request-fallback",
     path: "description",
-    message: `${reason}; the description was read by ${EXTRACTOR} instead (full ARNs and exact action names only)`,
+    message: `${reason}; the description was read by ${EXTRACTOR_NAME} instead (full ARNs and exact action names only)`,
   };
 }
 
@@ -258,18 +258,10 @@ function resourceFault(r: string, service: string, bounds: Bounds): string | und
 
 function proposed(fields: FormFields, kept: Kept, by: string, notes: Problem[], ctx: IssueContext): ReadRequest {
   const request = requestFromFields(fields, kept.items, ctx);
-  const said: Problem[] = [];
-  kept.items.forEach((item, i) => {
-    for (const field of kept.proposedFields[i] ?? []) {
-      const value = field === "service" ? item.service : (item[field] ?? []).join(", ");
-      said.push({
-        code: "form.proposed",
-        path: `request[${i}].${field}`,
-        message: `${field} ${show(value, 200)} was proposed from the description by ${by}, not typed by the requester; check it against the description`,
-      });
-    }
-  });
-  return { request, notes: [...said, ...notes, ...kept.notes] };
+  // Recorded in the file, so every rewrite of the pull request (and the record) still says it.
+  const said = kept.items.flatMap((_, i) => (kept.proposedFields[i] ?? []).map((field) => `request[${i}].${field}`));
+  if (said.length) request.proposed = { by, fields: said };
+  return { request, notes: [...notes, ...kept.notes] };
 }
 
 /** The fields to fill in, when the description does not state them for certain. */
