@@ -19,7 +19,7 @@ import { describeProblem, fail, ok, problem, type Result } from "../domain/probl
 import { show } from "../domain/text.js";
 import type { AccessLevel, AccessRequest, Config, Problem, RequestItem } from "../domain/types.js";
 import type { Catalogue } from "./catalogue.js";
-import type { ModelChoice, ModelReply } from "./drafter.js";
+import type { ModelChoice, ModelClient, ModelReply } from "./drafter.js";
 import { EXTRACTOR, EXTRACTOR_NAME, descriptionTokens, extractFromDescription, visibleDescription } from "./extract-request.js";
 import { buildRequestPrompt, parseStructuredAnswer, type ProposedItem } from "./structured-request.js";
 
@@ -103,13 +103,7 @@ export async function requestFromIssue(body: unknown, template: FormTemplate, ct
   return fail(...unresolved(template, missing), ...notes);
 }
 
-async function ask(
-  client: Extract<ModelChoice, { kind: "model" }>["client"],
-  timeoutMs: number,
-  fields: FormFields,
-  description: string,
-  config: Config,
-): Promise<ModelReply> {
+async function ask(client: ModelClient, timeoutMs: number, fields: FormFields, description: string, config: Config): Promise<ModelReply> {
   const prompt = buildRequestPrompt({
     description,
     reason: fields.reason,
