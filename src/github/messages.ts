@@ -102,8 +102,7 @@ function proposedLines(request: AccessRequest): string[] {
   return [
     `**Proposed from the description** by ${by}, not typed by the requester — check them against it: ${fields.join("; ")}.`,
     "",
-    `> ${quote(request.description ?? "", 1000)}`,
-    "",
+    ...(request.description ? [`> ${quote(request.description, 1000)}`, ""] : []),
   ];
 }
 
