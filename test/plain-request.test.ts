@@ -11,6 +11,8 @@ import { loadFormTemplate, parseIssueForm, readIssueForm, type FormFields, type 
 import { codesOf } from "../src/domain/problems.js";
 import type { AccessLevel, Config, PolicyDocument, RequestItem } from "../src/domain/types.js";
 import { defaultInterpreter } from "../src/app.js";
+import { prBody } from "../src/github/messages.js";
+import { planRequest } from "../src/policy/pipeline.js";
 import { issueFormText } from "../src/init/files.js";
 import type { InitOptions } from "../src/init/options.js";
 import { loadCatalogue } from "../src/iam-data.js";
@@ -621,5 +623,39 @@ describe("which model reads a request in words (the app's default, per config)",
       expect(choice.client.generator).toBe("gemini/gemini-2.5-flash");
       expect(choice.timeoutMs).toBe(7000);
     }
+  });
+});
+
+describe("the pull request names what was proposed, from the file", () => {
+  const base = { version: 1 as const, id: "7-reports", requester: "alice", account: "prod", duration: "2h", reason: "Quarter-end reconciliation" };
+  const render = (request: Parameters<typeof prBody>[0]["request"]) =>
+    prBody({
+      issueNumber: 7,
+      request,
+      plan: planRequest(catalogue, { request, config: config(), accountId: PROD, now: new Date("2026-11-27T10:00:00Z"), durationSeconds: 7200 }),
+      file: "access-requests/prod/2026/7-reports.yaml",
+      approvers: ["bob"],
+      required: 1,
+    });
+
+  it.each([
+    ["gemini", "gemini/gemini-2.5-flash", "by `gemini/gemini-2.5-flash`"],
+    ["the extractor", "builtin/extractor", "by the built-in extractor"],
+  ])("by %s: each proposed field with its value, and the description quoted inert", (_name, by, said) => {
+    const body = render({
+      ...base,
+      request: [{ service: "s3", access: ["read"], resources: ["financial-reports"] }],
+      description: "read the reports @mallory closes #1 <script>x</script>",
+      proposed: { by, fields: ["request[0].service", "request[0].resources"] },
+    });
+    expect(body).toContain(
+      `**Proposed from the description** ${said}, not typed by the requester — check them against it: \`request[0].service\` = s3; \`request[0].resources\` = financial-reports.`,
+    );
+    expect(body).toContain("> read the reports @\u200bmallory closes \\#1 \\<script\\>x\\</script\\>");
+  });
+
+  it("a typed request says nothing of the kind", () => {
+    const body = render({ ...base, request: [{ service: "s3", access: ["read"], resources: ["financial-reports"] }], description: "read the reports" });
+    expect(body).not.toContain("Proposed from the description");
   });
 });
