@@ -2,7 +2,7 @@
 // say what is missing instead of letting a handler throw on `undefined`. Pure.
 import type { RepoRef } from "./octokit-helpers.js";
 import type { IssueInput } from "./intake-decision.js";
-import type { MergedPr } from "./grant.js";
+import type { MergedPr } from "./grant-types.js";
 
 /** A pull request as the PR check needs it. */
 export interface PrRef {
