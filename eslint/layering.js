@@ -32,7 +32,7 @@ export const ALLOWED = {
   "iam-data": ["policy", "domain"],
   "package-root": [],
   secrets: [],
-  "setup-notice": [],
+  "setup-notice": ["domain"],
   // Adapters.
   ai: ["domain", "policy"],
   aws: ["domain", "policy", "backoff"],
