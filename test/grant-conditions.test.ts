@@ -7,7 +7,16 @@ import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { cidrContains, noConditions, parseCidr, parseIp, type GrantConditions } from "../src/domain/conditions.js";
 import type { PolicyDocument, Statement } from "../src/domain/types.js";
 import { evaluate, type Decision } from "../src/policy/evaluator.js";
-import { blockApplies, blocksOf, CONDITION_SIDS, ConditionConflict, failingContexts, passingContext, type BlockName } from "../src/policy/grant-conditions.js";
+import {
+  blockApplies,
+  blocksOf,
+  CONDITION_SIDS,
+  ConditionConflict,
+  failingContexts,
+  NETWORK_ACTIONS_EXACT,
+  passingContext,
+  type BlockName,
+} from "../src/policy/grant-conditions.js";
 import { expiryOf, stampGrant } from "../src/policy/stamp.js";
 
 const ACCOUNT = "111122223333";
@@ -331,5 +340,19 @@ describe("IpAddress / NotIpAddress in our evaluator, against iam-simulate", () =
     };
     expect(ours(policy, "s3:GetObject", "arn:aws:s3:::b/k", BEFORE, { "aws:SourceIp": "203.0.113.1" })).toBe("Unknown");
     expect(ours(policy, "s3:GetObject", "arn:aws:s3:::b/k", BEFORE, { "aws:SourceIp": "not-an-ip" })).toBe("Unknown");
+  });
+});
+
+describe("the network Deny stays small", () => {
+  it(`names the grant's actions up to ${NETWORK_ACTIONS_EXACT}, and beyond that every action of the grant's services`, () => {
+    const actions = (n: number) => Array.from({ length: n }, (_, i) => `ec2:DescribeThing${i}`);
+    const deny = (n: number) =>
+      stampGrant(
+        { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: [...actions(n), "s3:GetObject"], Resource: "*" }] },
+        EXPIRES,
+        ONLY.network,
+      ).Statement.find((s) => s.Sid === CONDITION_SIDS.network);
+    expect(deny(NETWORK_ACTIONS_EXACT - 1)?.Action).toEqual([...actions(NETWORK_ACTIONS_EXACT - 1), "s3:GetObject"]);
+    expect(deny(NETWORK_ACTIONS_EXACT)?.Action).toEqual(["ec2:*", "s3:*"]);
   });
 });

@@ -241,6 +241,18 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "config.identity-center-missing": () => configOf({ aws: { mode: "identity-center" } }),
   "config.principal-mode": () => configOf({ principals: { alice: { sso_user: "alice" } } }),
   "config.activity-padding": () => configOf({ activity: { lookback_padding: "25h" } }),
+  "guardrail.condition-conflict": () => {
+    const v = planRequest(catalogue, {
+      request: request({
+        policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: OBJECTS, Condition: { Bool: { "aws:SecureTransport": "false" } } }] },
+      }),
+      config: config({ conditions: { secure_transport: true } }),
+      accountId: ACCOUNT,
+      now: NOW,
+      durationSeconds: 3600,
+    }).verdict;
+    return v.errors;
+  },
   "config.condition-source-ip": () => configOf({ conditions: { source_ip: ["10.0.0.0/8"] } }),
   "config.condition-vpc": () => configOf({ conditions: { source_vpc: ["vpc-xyz"] } }),
   "config.condition-region": () => configOf({ conditions: { region: ["Europe"] } }),

@@ -17,7 +17,8 @@
 //                                      with a key, unless the key id header is that key's ARN):
 //                                      the condition only exists for uploads, so it cannot sit on
 //                                      an Allow that also grants reads.
-// The Deny statements cover only the grant's own actions and resources, and end at the expiry.
+// The Deny statements cover only the grant's own resources (and its actions, or for a long list its
+// services' actions), and end at the expiry.
 import { hasConditions, type GrantConditions } from "../domain/conditions.js";
 import type { Condition, PolicyDocument, Statement } from "../domain/types.js";
 
@@ -138,9 +139,11 @@ export function applyConditions(stamped: PolicyDocument, conditions: GrantCondit
       Sid: freshSid(CONDITION_SIDS.network, used),
       Effect: "Deny",
       Action: one(
-        unique(
-          allows.flatMap((s) => list(s.Action)),
-          true,
+        networkActions(
+          unique(
+            allows.flatMap((s) => list(s.Action)),
+            true,
+          ),
         ),
       ),
       Resource: one(
@@ -179,6 +182,23 @@ export function applyConditions(stamped: PolicyDocument, conditions: GrantCondit
     }
   }
   return { ...stamped, Statement: statements };
+}
+
+/**
+ * The actions the network Deny names: the grant's own, or — when they are more than
+ * NETWORK_ACTIONS_EXACT — every action of the grant's services on the grant's resources, so that
+ * the Deny does not double the policy's size (the IAM managed policy quota is 6,144 characters).
+ */
+export const NETWORK_ACTIONS_EXACT = 8;
+function networkActions(actions: string[]): string[] {
+  if (actions.length <= NETWORK_ACTIONS_EXACT) return actions;
+  return unique(
+    actions.map((a) => {
+      const colon = a.indexOf(":");
+      return colon > 0 ? `${a.slice(0, colon).toLowerCase()}:*` : a;
+    }),
+    true,
+  );
 }
 
 /** The network Deny's condition: refused unless from a trusted range, VPC or endpoint, or via a service. */
