@@ -66,12 +66,17 @@ function explainConditions(catalogue: Catalogue, rows: Row[], c: GrantConditions
         break;
       case "network": {
         const where = [
-          c.sourceIp.length ? `the address ranges ${c.sourceIp.map(code).join(", ")}` : "",
+          c.sourceIp.length ? `the address range${c.sourceIp.length > 1 ? "s" : ""} ${c.sourceIp.map(code).join(", ")}` : "",
           c.sourceVpc.length ? `the VPC${c.sourceVpc.length > 1 ? "s" : ""} ${c.sourceVpc.map(code).join(", ")}` : "",
           c.sourceVpce.length ? `the VPC endpoint${c.sourceVpce.length > 1 ? "s" : ""} ${c.sourceVpce.map(code).join(", ")}` : "",
         ].filter(Boolean);
+        const keys = [
+          c.sourceIp.length ? code("aws:SourceIp") : "",
+          c.sourceVpc.length ? code("aws:SourceVpc") : "",
+          c.sourceVpce.length ? code("aws:SourceVpce") : "",
+        ].filter(Boolean);
         out.push(
-          `Only from trusted networks: ${joinWords(where)} (${code("aws:SourceIp")}, ${code("aws:SourceVpc")}, ${code("aws:SourceVpce")}); calls that AWS services make on the holder's behalf, such as CloudFormation or Athena, are not refused (${code("aws:ViaAWSService")}).`,
+          `Only from trusted networks: ${joinWords(where)} (${keys.join(", ")}); calls that AWS services make on the holder's behalf, such as CloudFormation or Athena, are not refused (${code("aws:ViaAWSService")}).`,
         );
         break;
       }
