@@ -1,7 +1,12 @@
 // Condition blocks through the pipeline and the grant: the plan proves each block bites, the size
 // is measured after stamping, the explanation lists the blocks, `plan --json` shows the policy as
 // attached, and the grant attaches exactly that (in-memory fake AWS under the real SDK).
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "./support/cli.js";
 import { defaultConfig } from "../src/domain/config.js";
 import { grantConditions } from "../src/domain/conditions.js";
 import type { AccessRequest, Config, ConditionsConfig, PolicyDocument, RequestItem } from "../src/domain/types.js";
@@ -154,5 +159,61 @@ describe("the grant attaches what the plan showed", () => {
     const attached = JSON.parse(stored.versions.get("v1")!.document) as PolicyDocument;
     expect(attached).toEqual(stampGrant(testPolicy(), EXPIRES, grantConditions(cfg, "prod")));
     expect(attached.Statement.find((s) => s.Sid === CONDITION_SIDS.network)?.Condition?.NotIpAddress).toEqual({ "aws:SourceIp": "203.0.113.0/24" });
+  });
+});
+
+describe("plan shows the policy as attached", () => {
+  let dir = "";
+  const file = "access-requests/prod/2026/7-reports.yaml";
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "jit-conditions-"));
+    mkdirSync(join(dir, ".github"), { recursive: true });
+    const example = readFileSync(fileURLToPath(new URL("../.github/jit-access.yml", import.meta.url)), "utf8");
+    writeFileSync(join(dir, ".github/jit-access.yml"), `${example}\nconditions:\n  secure_transport: true\n  source_ip: [203.0.113.0/24]\n`);
+    cpSync(fileURLToPath(new URL("../.github/jit-access.yml", import.meta.url)), join(dir, "example.yml"));
+    mkdirSync(join(dir, "access-requests/prod/2026"), { recursive: true });
+    writeFileSync(
+      join(dir, file),
+      [
+        "version: 1",
+        "id: 7-reports",
+        "requester: alice",
+        "account: prod",
+        "duration: 2h",
+        "reason: Monthly close",
+        "request:",
+        "  - service: s3",
+        "    access: [read]",
+        "    resources: [reports]",
+        "",
+      ].join("\n"),
+    );
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("--json: attached_policy is the stamped policy, blocks and expiry included", async () => {
+    const r = await runCli(["plan", file, "--json", "--now", "2026-11-27T09:00:00Z"], dir);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { policy: PolicyDocument; attached_policy: PolicyDocument; expires_at: string; explanation: { conditions: string[] } };
+    expect(out.attached_policy).toEqual(
+      stampGrant(out.policy, out.expires_at, { ...grantConditions(config({ secure_transport: true, source_ip: ["203.0.113.0/24"] }), "prod") }),
+    );
+    expect(out.attached_policy.Statement.map((s) => s.Sid)).toContain(CONDITION_SIDS.network);
+    expect(out.explanation.conditions).toHaveLength(2);
+  });
+
+  it("text: the conditions in words and the policy as attached", async () => {
+    const r = await runCli(["plan", file, "--now", "2026-11-27T09:00:00Z"], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Every call under this grant must also meet these conditions");
+    expect(r.stdout).toContain("Policy as attached if granted now");
+  });
+
+  it("without conditions, attached_policy is the policy with its expiry only", async () => {
+    const r = await runCli(["plan", file, "--json", "--config", "example.yml", "--now", "2026-11-27T09:00:00Z"], dir);
+    const out = JSON.parse(r.stdout) as { policy: PolicyDocument; attached_policy: PolicyDocument; expires_at: string };
+    expect(out.attached_policy.Statement).toHaveLength(out.policy.Statement.length);
+    expect(out.attached_policy.Statement.every((s) => Object.keys(s.Condition ?? {}).includes("DateLessThan"))).toBe(true);
   });
 });
