@@ -171,7 +171,7 @@ describe("the stamped shape", () => {
       Condition: {
         NotIpAddress: { "aws:SourceIp": ["203.0.113.0/24", "2001:db8::/32"] },
         StringNotEqualsIfExists: { "aws:SourceVpc": "vpc-0a1b2c3d", "aws:SourceVpce": "vpce-0a1b2c3d4e5f60718" },
-        Bool: { "aws:ViaAWSService": "false" },
+        BoolIfExists: { "aws:ViaAWSService": "false" },
         DateLessThan: { "aws:CurrentTime": EXPIRES },
       },
     });
@@ -272,6 +272,55 @@ describe("stamping never widens", () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it("whatever the stamped policy allows meets every block that applies to the call, whatever the policy says", () => {
+    const handWritten = fc.record(
+      {
+        Effect: fc.constantFrom<"Allow" | "Deny">("Allow", "Allow", "Deny"),
+        Action: fc.uniqueArray(fc.constantFrom(...actions), { minLength: 1, maxLength: 3 }),
+        Resource: fc.uniqueArray(fc.constantFrom(...resources), { minLength: 1, maxLength: 2 }),
+        // Conditions a policy might carry to loosen things: they can only narrow.
+        Condition: fc.constantFrom(
+          { IpAddress: { "aws:SourceIp": "0.0.0.0/1" } },
+          { BoolIfExists: { "aws:SecureTransport": "false" } },
+          { StringLike: { "aws:RequestedRegion": "*" } },
+          { Null: { "aws:MultiFactorAuthPresent": "true" } },
+        ),
+      },
+      { requiredKeys: ["Effect", "Action", "Resource"] },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(handWritten, { minLength: 1, maxLength: 4 }),
+        conditions,
+        context,
+        fc.constantFrom(...calls),
+        (statements, raw, ctx, [action, resource]) => {
+          const c = raw as GrantConditions;
+          const stamped = stampGrant({ Version: "2012-10-17", Statement: statements as Statement[] }, EXPIRES, c);
+          if (ours(stamped, action, resource, BEFORE, ctx) !== "Allow") return;
+          const global = action.startsWith("iam:");
+          if (c.secureTransport) expect(ctx["aws:SecureTransport"]).toBe("true");
+          if (c.mfa) expect(ctx["aws:MultiFactorAuthPresent"]).toBe("true");
+          if (c.regions.length && !global) expect(c.regions).toContain(ctx["aws:RequestedRegion"]);
+          if (c.sourceIp.length || c.sourceVpc.length || c.sourceVpce.length) {
+            const ip = ctx["aws:SourceIp"] !== undefined ? parseIp(ctx["aws:SourceIp"]) : undefined;
+            const trusted =
+              ctx["aws:ViaAWSService"] === "true" ||
+              (ip !== undefined && c.sourceIp.some((r) => cidrContains(parseCidr(r)!, ip))) ||
+              c.sourceVpc.includes(ctx["aws:SourceVpc"] ?? "") ||
+              c.sourceVpce.includes(ctx["aws:SourceVpce"] ?? "");
+            expect(trusted).toBe(true);
+          }
+          if (c.s3Encryption && action === "s3:PutObject") {
+            expect(ctx["s3:x-amz-server-side-encryption"]).toBe("aws:kms");
+            if (c.s3Encryption.kmsKeyArn) expect(ctx["s3:x-amz-server-side-encryption-aws-kms-key-id"]).toBe(c.s3Encryption.kmsKeyArn);
+          }
+        },
+      ),
+      { numRuns: 400 },
     );
   });
 });

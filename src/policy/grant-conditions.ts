@@ -7,7 +7,7 @@
 //   region            Allow condition  StringEquals aws:RequestedRegion, except on actions of
 //                                      global services (their one endpoint is in us-east-1)
 //   network           Deny statement   NotIpAddress aws:SourceIp AND StringNotEqualsIfExists
-//                     (source_ip/_vpc/ aws:SourceVpc/aws:SourceVpce AND Bool aws:ViaAWSService false:
+//                     (source_ip/_vpc/ aws:SourceVpc/aws:SourceVpce AND BoolIfExists aws:ViaAWSService false:
 //                      _vpce)          a call is refused unless it comes from one trusted network,
 //                                      and calls AWS services make on the holder's behalf (which
 //                                      carry the service's address) are exempt. An Allow condition
@@ -210,7 +210,8 @@ function networkCondition(c: GrantConditions): Condition | undefined {
   if (c.sourceVpc.length > 0) vpc["aws:SourceVpc"] = one(c.sourceVpc);
   if (c.sourceVpce.length > 0) vpc["aws:SourceVpce"] = one(c.sourceVpce);
   if (Object.keys(vpc).length > 0) out.StringNotEqualsIfExists = vpc;
-  out.Bool = { "aws:ViaAWSService": "false" };
+  // IfExists: a call whose context lacks the key is treated as the holder's own (refused).
+  out.BoolIfExists = { "aws:ViaAWSService": "false" };
   return out;
 }
 
