@@ -82,7 +82,7 @@ function explainConditions(catalogue: Catalogue, rows: Row[], c: GrantConditions
       }
       case "mfa":
         out.push(
-          `Only from a session signed in with MFA (${code("aws:MultiFactorAuthPresent")}): an IAM user's access keys alone are refused — get session credentials with ${code("aws sts get-session-token --serial-number … --token-code …")}, or sign in to the console with MFA.`,
+          `Only from a session signed in with MFA (${code("aws:MultiFactorAuthPresent")}): an IAM user's access keys alone are refused — get session credentials with ${code("aws sts get-session-token --serial-number … --token-code …")}, or sign in to the console with MFA; a role only when it was assumed with MFA.`,
         );
         break;
       case "s3_encryption": {
