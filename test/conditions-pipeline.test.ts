@@ -120,6 +120,22 @@ describe("the pipeline with condition blocks", () => {
     expect(p.attached).toBeUndefined();
   });
 
+  it("a hand-written policy's own condition stays a warning (undecided), as without the blocks", () => {
+    const policy: PolicyDocument = {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::reports/*", Condition: { StringEquals: { "aws:PrincipalTag/team": "finance" } } },
+      ],
+    };
+    const items: RequestItem[] = [{ service: "s3", access: ["read"], resources: ["reports"] }];
+    const codes = (cfg: Config) => {
+      const v = plan(items, cfg, policy).verdict;
+      return { errors: v.errors.map((e) => e.code), warnings: v.warnings.map((w) => w.code).filter((c) => c.startsWith("guardrail.simulation")) };
+    };
+    expect(codes(config())).toEqual({ errors: [], warnings: ["guardrail.simulation-unknown"] });
+    expect(codes(config({ secure_transport: true, source_ip: ["203.0.113.0/24"] }))).toEqual({ errors: [], warnings: ["guardrail.simulation-unknown"] });
+  });
+
   it("the explanation lists every block in plain words, and says when one does not apply", () => {
     const p = plan(readWrite, config(ALL));
     expect(p.explanation.conditions).toHaveLength(5);

@@ -8,7 +8,7 @@ import type { AccessRequest, Config, PolicyDocument, Problem, RequestItem } from
 import { show } from "../domain/text.js";
 import { isoSeconds } from "../domain/time.js";
 import { wildcardToRegExp, type Catalogue } from "./catalogue.js";
-import { simulate, type ActionResource, type SimulationReport } from "./evaluator.js";
+import { evaluate, simulate, type ActionResource, type SimulationFailure, type SimulationReport } from "./evaluator.js";
 import { explainPolicy, type Explanation } from "./explain.js";
 import { GENERATOR_VERSION, compressActions, generatePolicy, type ExpandedItem, type GeneratorContext } from "./generator.js";
 import { checkPolicy, type Verdict } from "./guardrails.js";
@@ -16,7 +16,7 @@ import { globCovers } from "./glob.js";
 import { policySize, quotaBreaches } from "./limits.js";
 import { pairsOutsideEnvelope, type EnvelopeItem } from "./narrow.js";
 import { blockApplies, blocksOf, ConditionConflict, failingContexts, passingContext } from "./grant-conditions.js";
-import { stampGrant } from "./stamp.js";
+import { stampExpiry, stampGrant } from "./stamp.js";
 
 export interface PlanInput {
   request: AccessRequest;
@@ -359,7 +359,27 @@ function simulatePlan(
   const before = now.toISOString();
   const after = new Date(Date.parse(expiresAt) + 1000).toISOString();
   const report = simulate(stamped, checks, { before, after }, outside);
-  return { ...report, checked: checks.length, outside: outside.length };
+  if (blocks && report.failures.length > 0) report.failures = report.failures.map((f) => ownConditionFailure(policy, expiresAt, f, checks));
+  return { ...report, ok: report.failures.length === 0, checked: checks.length, outside: outside.length };
+}
+
+/**
+ * With condition blocks on, every asked call is simulated with a context that meets them; a call
+ * the policy's own conditions decide (its own aws:SourceIp range, a tag) then comes out denied,
+ * where without the blocks it was undecided. Such a failure is reported as Unknown (a warning, as
+ * without the blocks), never as a proof that the blocks broke the grant.
+ */
+function ownConditionFailure(policy: PolicyDocument, expiresAt: string, f: SimulationFailure, checks: ActionResource[]): SimulationFailure {
+  if (f.expected !== "Allow" || f.got !== "ImplicitDeny") return f;
+  const check = checks.find((c) => c.action === f.action && c.resource === f.resource);
+  const prefix = check?.context?.["s3:prefix"];
+  const own = evaluate(stampExpiry(policy, expiresAt), {
+    action: f.action,
+    resource: f.resource,
+    currentTime: f.time,
+    ...(prefix !== undefined ? { context: { "s3:prefix": prefix } } : {}),
+  });
+  return own.decision === "Unknown" ? { ...f, got: "Unknown", reason: `${own.reason} (the policy's own condition; the configured conditions were met)` } : f;
 }
 
 /** The paths (`policy.Statement[i].Action[j]`) of the wildcard actions of a policy. */
