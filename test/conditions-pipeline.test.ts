@@ -16,7 +16,7 @@ import { planRequest } from "../src/policy/pipeline.js";
 import { stampGrant } from "../src/policy/stamp.js";
 import { prBody } from "../src/github/messages.js";
 import { createFakeAws } from "./support/fake-aws/index.js";
-import { EXPIRES, fakeGrants, HOME, seed, testConfig, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
+import { CROSS_ROLE, EXPIRES, fakeGrants, HOME, OTHER, seed, testConfig, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
 import { goldenCases } from "./support/golden.js";
 
 const catalogue = loadCatalogue();
@@ -175,6 +175,20 @@ describe("the grant attaches what the plan showed", () => {
     const attached = JSON.parse(stored.versions.get("v1")!.document) as PolicyDocument;
     expect(attached).toEqual(stampGrant(testPolicy(), EXPIRES, grantConditions(cfg, "prod")));
     expect(attached.Statement.find((s) => s.Sid === CONDITION_SIDS.network)?.Condition?.NotIpAddress).toEqual({ "aws:SourceIp": "203.0.113.0/24" });
+  });
+
+  it("identity-center mode: the permission set's inline policy carries the account's blocks (the account's own replacing the repository's)", async () => {
+    const base = testConfig("identity-center");
+    const cfg: Config = {
+      ...base,
+      aws: { ...base.aws, accounts: { ...base.aws.accounts, other: { id: OTHER, role_arn: CROSS_ROLE, conditions: { region: ["eu-west-1"] } } } },
+      conditions: { secure_transport: true, region: ["us-east-1"] },
+    };
+    const result = await fakeGrants(fake, cfg).grant(testRequest({ account: "other" }), testPolicy(), EXPIRES);
+    const inline = JSON.parse(fake.state.sso.permissionSets.get(result.resources[0]!)!.inlinePolicy) as PolicyDocument;
+    expect(inline).toEqual(stampGrant(testPolicy(), EXPIRES, grantConditions(cfg, "other")));
+    expect(JSON.stringify(inline)).toContain('"aws:RequestedRegion":"eu-west-1"');
+    expect(JSON.stringify(inline)).toContain('"aws:SecureTransport":"true"');
   });
 });
 
