@@ -1,7 +1,7 @@
 // The config's condition blocks written into a grant's policy, next to its expiry. Pure.
 //
 // Each block takes the IAM shape AWS documents for it, chosen so that the grant only ever narrows
-// and the holder's other permissions are left alone:
+// and the holder's other permissions are touched as little as possible:
 //   secure_transport  Allow condition  Bool aws:SecureTransport true
 //   mfa               Allow condition  Bool aws:MultiFactorAuthPresent true (absent key: no match)
 //   region            Allow condition  StringEquals aws:RequestedRegion, except on actions of
@@ -21,6 +21,7 @@
 // services' actions), and end at the expiry.
 import { hasConditions, type GrantConditions } from "../domain/conditions.js";
 import type { Condition, PolicyDocument, Statement } from "../domain/types.js";
+import { globCovers } from "./glob.js";
 
 /**
  * Services with one global endpoint, whose calls carry aws:RequestedRegion us-east-1 wherever the
@@ -63,15 +64,6 @@ function isGlobalAction(action: string): boolean {
   if (colon <= 0) return false;
   const service = action.slice(0, colon).toLowerCase();
   return !/[*?]/.test(service) && GLOBAL.has(service);
-}
-
-/** Whether an action entry (wildcards allowed, case-insensitive) covers `action`. */
-function actionCovers(pattern: string, action: string): boolean {
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${source}$`, "i").test(action);
 }
 
 /**
@@ -156,7 +148,7 @@ export function applyConditions(stamped: PolicyDocument, conditions: GrantCondit
     });
   }
   if (conditions.s3Encryption) {
-    const uploads = allows.filter((s) => list(s.Action).some((a) => actionCovers(a, "s3:PutObject")));
+    const uploads = allows.filter((s) => list(s.Action).some((a) => globCovers(a.toLowerCase(), "s3:putobject")));
     const resources = unique(
       uploads.flatMap((s) => list(s.Resource).filter(mayBeS3)),
       false,
