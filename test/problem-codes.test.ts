@@ -244,7 +244,10 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "guardrail.condition-conflict": () => {
     const v = planRequest(catalogue, {
       request: request({
-        policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: OBJECTS, Condition: { Bool: { "aws:SecureTransport": "false" } } }] },
+        policy: {
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: OBJECTS, Condition: { Bool: { "aws:SecureTransport": "false" } } }],
+        },
       }),
       config: config({ conditions: { secure_transport: true } }),
       accountId: ACCOUNT,
