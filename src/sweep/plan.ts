@@ -6,6 +6,7 @@ import { iamPolicyName, LIMITS, permissionSetName, scheduleName } from "../aws/n
 import { revokeTargetOf } from "../aws/plan.js";
 import type { ManagedResource, RevokeTarget } from "../aws/types.js";
 import { parseRequestFile } from "../domain/request.js";
+import { detached } from "../domain/text.js";
 import type { AccessRequest, AwsMode, Config, Problem, RequestStatus } from "../domain/types.js";
 
 /**
@@ -189,14 +190,14 @@ export function summarize(path: string, text: string): RecordSummary | undefined
   if (continues(text, idEnd, 0) || (statuses === 1 && continues(text, statusEnd, 0))) return undefined;
   // The summary's strings are copied out of the text: a slice of it would keep the whole text alive
   // (V8 slices share their parent), and the sweep keeps a summary of every record.
-  if (status !== "active") return { id: own(id), status: status as RequestStatus };
+  if (status !== "active") return { id: detached(id), status: status as RequestStatus };
   const grantAt = text.search(/^grant:$/m);
   const expires = [...text.matchAll(GRANT_EXPIRES)].filter((m) => (m.index ?? 0) > grantAt && grantAt >= 0);
   const next = grantAt >= 0 ? text.slice(grantAt + 7).search(/^\S/m) : -1;
   const inGrant = expires.filter((m) => next < 0 || (m.index ?? 0) < grantAt + 7 + next);
   const only = inGrant.length === 1 ? inGrant[0] : undefined;
   if (!only || continues(text, (only.index ?? 0) + only[0].length, 2)) return undefined;
-  return { id: own(id), status: "active", expires_at: own((only[1] ?? only[2]) as string) };
+  return { id: detached(id), status: "active", expires_at: detached((only[1] ?? only[2]) as string) };
 }
 
 /** Whether the next line after `end` (a line's end) that is not blank is indented more than `indent` spaces. */
@@ -210,11 +211,6 @@ function continues(text: string, end: number, indent: number): boolean {
     start = stop + 1;
   }
   return false;
-}
-
-/** A copy of `s` that shares no memory with the string it was sliced from. */
-function own(s: string): string {
-  return Buffer.from(s, "utf8").toString("utf8");
 }
 
 export function planSweep(records: readonly SweepRecord[], managed: readonly ManagedResource[] | undefined, now: Date, opts: PlanOptions = {}): SweepPlan {
