@@ -1,16 +1,19 @@
 // The sweep reads its records as a stream: runSweep plans from the store's scan (never holding the
 // texts), a store without scan is read through list(), and either way the plan is the one that
 // parsing every listed file gives.
+import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { configFromObject } from "../src/domain/config.js";
 import { dumpRequest } from "../src/domain/request-file.js";
 import type { AccessRequest, Config } from "../src/domain/types.js";
-import { gitBlobSha } from "../src/store/git-store.js";
 import { scanRecords, type RecordStore, type ScannedFile, type StoredFile } from "../src/store/record-store.js";
 import { parseRecords, planSweep } from "../src/sweep/plan.js";
 import { runSweep } from "../src/sweep/run.js";
 import { HOME, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
+
+/** git's blob id (as GitHub's contents API reports it), without importing the git store (which runs git). */
+const gitBlobSha = (data: Buffer): string => createHash("sha1").update(`blob ${data.byteLength}\0`).update(data).digest("hex");
 
 const NOW = new Date("2026-11-27T12:00:00Z");
 const config: Config = (() => {
