@@ -20,6 +20,7 @@ import { builtinDrafter, draftForRequest } from "./policy/drafter.js";
 import { resolveAccount } from "./domain/config.js";
 import { createNotifier } from "./notify/index.js";
 import type { Notifier } from "./notify/types.js";
+import { callLogLine, countCalls } from "./github/call-log.js";
 
 export interface AppDeps {
   grantsFor: (config: Config) => Grants;
@@ -139,7 +140,21 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
   };
   // The webhook secret is checked by the entries that own it (src/server.ts, src/index.ts for
   // `probot run`, src/lambda.ts); scenario tests load this function with their own secret.
-  return (app: Probot) => {
+  return (probot: Probot) => {
+    // Each delivery's GitHub calls and the rate limit left, logged when its handler ends.
+    const app = {
+      auth: probot.auth.bind(probot),
+      on: ((events: Parameters<Probot["on"]>[0], handler: (context: Context) => Promise<void>) =>
+        probot.on(events, async (context: Context) => {
+          const count = countCalls(context.octokit);
+          try {
+            await handler(context);
+          } finally {
+            const line = callLogLine(count);
+            context.log[line.level]({ event: context.name, ...line.fields }, line.message);
+          }
+        })) as unknown as Probot["on"],
+    };
     // The app's bot login ("<slug>[bot]"): what it wrote (branches, commits, PRs) is told apart
     // from what others wrote by it. Asked once (with the app's JWT); a failure is retried next time.
     let login: Promise<string> | undefined;
