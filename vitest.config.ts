@@ -40,6 +40,7 @@ const E2E = [
   "test/live/gemini-live.test.ts",
   "test/notify.test.ts",
   "test/openapi-conformance.test.ts",
+  "test/plain-request-scenario.test.ts",
   "test/platform.test.ts",
   "test/records-every-outcome.test.ts",
   "test/report-cli.test.ts",

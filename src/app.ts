@@ -19,6 +19,7 @@ import { loadCatalogue } from "./iam-data.js";
 import { builtinDrafter, draftForRequest } from "./policy/drafter.js";
 import { resolveAccount } from "./domain/config.js";
 import { createNotifier } from "./notify/index.js";
+import type { RequestInterpreter } from "./policy/plain-request.js";
 import type { Notifier } from "./notify/types.js";
 import { callLogLine, countCalls } from "./github/call-log.js";
 
@@ -26,6 +27,8 @@ export interface AppDeps {
   grantsFor: (config: Config) => Grants;
   now: () => Date;
   drafter: Drafter;
+  /** Which model reads a request described in words (none: the deterministic extractor). */
+  interpreter: RequestInterpreter;
   notifierFor: (config: Config) => Notifier;
   /** The CloudTrail lookup for a revoked grant's activity; null: none (tests that do not look). */
   activityFor: ((config: Config) => ActivityLookupFn) | null;
@@ -54,6 +57,12 @@ export function defaultDrafter(env: Readonly<Record<string, string | undefined>>
     );
     return { request: drafted, warnings: draft?.warnings ?? [] };
   };
+}
+
+/** The model that reads plain-language requests, per the repository's config (the same `ai:` as drafting). */
+export function defaultInterpreter(env: Readonly<Record<string, string | undefined>>): RequestInterpreter {
+  // Loaded only when a repository asks for Gemini, as for drafting.
+  return async (config) => (config.ai.provider === "gemini" ? (await import("./ai/gemini.js")).requestModel(config, env) : { kind: "none" });
 }
 
 /** GitHub caps webhook payloads at 25 MB and does not deliver larger ones; both entries refuse more. */
@@ -132,6 +141,7 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
     grantsFor: overrides.grantsFor ?? ((config) => createGrants(config)),
     now: overrides.now ?? (() => new Date()),
     drafter: overrides.drafter ?? defaultDrafter(process.env),
+    interpreter: overrides.interpreter ?? defaultInterpreter(process.env),
     notifierFor: overrides.notifierFor ?? ((config) => createNotifier(config, process.env)),
     activityFor:
       overrides.activityFor !== undefined
@@ -186,6 +196,7 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
         appLogin: await appLogin(),
         event,
         drafter: deps.drafter,
+        interpreter: deps.interpreter,
         notifierFor: deps.notifierFor,
       });
       context.log.info({ issue: issue.value.number, outcome: outcome.kind }, "intake");

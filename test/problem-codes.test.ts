@@ -22,6 +22,9 @@ import { fallback } from "../src/policy/drafter.js";
 import { checkPolicy } from "../src/policy/guardrails.js";
 import { narrowToEnvelope } from "../src/policy/narrow.js";
 import { parseAnswer } from "../src/policy/prompt.js";
+import type { ModelChoice } from "../src/policy/drafter.js";
+import { requestFromIssue } from "../src/policy/plain-request.js";
+import { parseStructuredAnswer } from "../src/policy/structured-request.js";
 import { planRequest, validateRequestFile } from "../src/policy/pipeline.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -174,6 +177,32 @@ function issue(fields: Record<string, string | undefined> = {}, raw?: string): P
   const r = parseIssueForm(body, form, { number: 1, title: "Access request: reports", author: "alice", defaultDuration: "8h" });
   return r.ok ? [] : r.problems;
 }
+
+/** A request described in words (Service, Resources and Access left empty), read as intake reads it. */
+async function described(fields: Record<string, string>, opts: { model?: ModelChoice; config?: Config } = {}): Promise<Problem[]> {
+  const f: Record<string, string> = {
+    Account: "prod",
+    Service: "_No response_",
+    Resources: "_No response_",
+    "Access levels": "- [ ] read\n- [ ] list\n- [ ] write\n- [ ] tagging\n- [ ] permissions-management",
+    "Exact actions (optional)": "_No response_",
+    Duration: "8h",
+    Reason: "Quarter-end reconciliation",
+    ...fields,
+  };
+  const body = Object.entries(f)
+    .map(([k, v]) => `### ${k}\n\n${v}`)
+    .join("\n\n");
+  const model = opts.model ?? { kind: "none" };
+  const r = await requestFromIssue(
+    body,
+    form,
+    { number: 1, title: "Access request: reports", author: "alice", defaultDuration: "8h" },
+    { config: opts.config ?? config(), catalogue, interpreter: async () => model },
+  );
+  return r.ok ? r.value.notes : r.problems;
+}
+const READ_ONLY = "- [x] read\n- [ ] list\n- [ ] write\n- [ ] tagging\n- [ ] permissions-management";
 
 const ENVELOPE: PolicyDocument = { Version: "2012-10-17", Statement: [{ Sid: "Read", Effect: "Allow", Action: ["s3:GetObject"], Resource: [OBJECTS] }] };
 const narrowed = (...Statement: unknown[]) => narrowToEnvelope(catalogue, ENVELOPE, { Statement }).warnings;
@@ -353,6 +382,13 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "form.field-empty": () => issue({ Reason: "_No response_" }),
   "form.no-access": () => issue({ "Access levels": "- [ ] read\n- [ ] list\n- [ ] write\n- [ ] tagging\n- [ ] permissions-management" }),
   "form.unknown-option": () => issue({ "Access levels": "- [x] admin" }),
+  "form.description-unresolved": () => described({ "Description (optional)": "the quarterly reports, please" }),
+  "form.proposal-dropped": () => described({ "Access levels": READ_ONLY, "Description (optional)": "read arn:aws:s3:::* (all buckets)" }),
+  "form.description-other-account": () =>
+    described(
+      { "Access levels": READ_ONLY, "Description (optional)": "read arn:aws:s3:::reports, and the same in staging" },
+      { config: config({ aws: { ...config().aws, accounts: { prod: ACCOUNT, staging: "444455556666" } } }) },
+    ),
   // guardrail: grammar
   "guardrail.unreadable": () => guard(hostile),
   "guardrail.policy-shape": () => guard(null),
@@ -460,6 +496,12 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "draft.condition-dropped": () => narrowed(allow("s3:GetObject", OBJECTS, { Condition: { Bool: { "aws:SecureTransport": true } } })),
   "draft.wildcard-replaced": () => narrowed(allow("s3:Get*", OBJECTS)),
   "draft.fallback": () => fallback(ENVELOPE, "the model is unavailable").warnings,
+  "draft.request-answer-invalid": () => {
+    const r = parseStructuredAnswer('{"items": [{"service": "s3", "access": ["read"], "resources": ["reports"], "account": "999988887777"}]}');
+    return r.ok ? [] : r.problems;
+  },
+  "draft.request-fallback": () =>
+    described({ "Access levels": READ_ONLY, "Description (optional)": "read arn:aws:s3:::reports" }, { model: { kind: "unavailable", reason: "no key" } }),
 };
 
 describe("each code has an input that produces it", () => {

@@ -9,11 +9,12 @@ import { describe, expect, it } from "vitest";
 import { loadConfigFile, readBounded } from "../src/cli/support.js";
 import { configFromObject, parseConfig } from "../src/domain/config.js";
 import { parseDuration } from "../src/domain/duration.js";
-import { loadFormTemplate, parseIssueForm } from "../src/domain/issue-form.js";
+import { loadFormTemplate, parseIssueForm, readIssueForm } from "../src/domain/issue-form.js";
 import { PROBLEM_CODE, codesOf, type Result } from "../src/domain/problems.js";
 import { checkRequest, parseRequestFile } from "../src/domain/request.js";
 import { dumpRequest } from "../src/domain/request-file.js";
 import { parseAnswer } from "../src/policy/prompt.js";
+import { parseStructuredAnswer } from "../src/policy/structured-request.js";
 import { openRecords } from "../src/sweep/env.js";
 import { testConfig } from "./support/config-fixtures.js";
 import { compilePattern } from "../src/domain/codeowners.js";
@@ -61,6 +62,8 @@ const PARSERS: [string, (input: unknown) => Result<unknown>, string[]][] = [
   ["readClosedPr", readClosedPr, []],
   ["readComment", readComment, []],
   ["readRerequested", (input) => readRerequested("check_suite.rerequested", input), []],
+  ["readIssueForm", (input) => readIssueForm(input, template, "8h"), []],
+  ["parseStructuredAnswer", (input) => parseStructuredAnswer(typeof input === "string" ? input : String(JSON.stringify(input))), []],
 ];
 
 const INPUTS: unknown[] = [

@@ -48,6 +48,7 @@ const accessRequestKeys: Record<keyof AccessRequest, true> = {
   description: true,
   policy: true,
   generator: true,
+  proposed: true,
   status: true,
   grant: true,
   closed: true,

@@ -19,6 +19,7 @@ const KEY_ORDER: Array<keyof AccessRequest> = [
   "request",
   "description",
   "generator",
+  "proposed",
   "policy",
   "status",
   "grant",

@@ -64,6 +64,8 @@ export interface AccessRequest {
   description?: string;
   policy?: PolicyDocument;
   generator?: string;
+  /** Fields of `request` proposed from the description, not typed (a request asked for in words). */
+  proposed?: ProposedFields;
   status?: RequestStatus;
   grant?: GrantRecord;
   closed?: ClosedRecord;
@@ -166,4 +168,12 @@ export interface ActivityRecord {
   unused_total?: number;
   /** Always false: Event history has management events only (no S3 GetObject and the like). */
   data_events_visible: false;
+}
+
+/** `proposed:` in a request file: which fields the description gave, and who read it. */
+export interface ProposedFields {
+  /** `builtin/extractor` or `gemini/<model>`. */
+  by: string;
+  /** Paths such as `request[0].service`. */
+  fields: string[];
 }
