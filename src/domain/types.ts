@@ -79,6 +79,8 @@ export type Principal = { iam_user: string } | { iam_role: string } | { sso_user
 export interface AccountEntry {
   id: string;
   role_arn?: string;
+  /** Overrides the repository's `conditions:` block by block for grants in this account. */
+  conditions?: ConditionsConfig;
 }
 
 /** .github/jit-access.yml after defaults are applied. */
@@ -103,6 +105,19 @@ export interface Config {
   ai: { provider: "builtin" | "gemini"; model: string; timeout_seconds: number };
   notifications: { slack_webhook_env?: string };
   activity: ActivityConfig;
+  /** Conditions stamped into every grant (src/domain/conditions.ts, src/policy/grant-conditions.ts). */
+  conditions?: ConditionsConfig;
+}
+
+/** `conditions:` in the config (and under an account): `false` or absent turns a block off. */
+export interface ConditionsConfig {
+  secure_transport?: boolean;
+  source_ip?: string[] | false;
+  source_vpc?: string[] | false;
+  source_vpce?: string[] | false;
+  mfa?: boolean;
+  s3_encryption?: boolean | { kms_key_arn?: string };
+  region?: string[] | false;
 }
 
 export type RiskTier = "low" | "medium" | "high";

@@ -1,0 +1,47 @@
+// The merge → grant use case's data, shared by its modules: the merged pull request as the
+// payload says it, what a merge judged grantable carries, and the outcome.
+import type { AccessRequest, Config, ProblemCode, RiskTier } from "../domain/types.js";
+import type { Grants } from "../aws/types.js";
+import type { Notifier } from "../notify/types.js";
+
+export interface MergedPr {
+  number: number;
+  merged: boolean;
+  mergeCommitSha: string | null;
+  mergedAt: string | null;
+  headSha: string;
+  headRef: string;
+  /** As the payload says it: the base tip when the PR was last updated. Never used to judge. */
+  baseSha: string;
+  author: { login: string; type: string } | null;
+  changedFiles?: number;
+  htmlUrl?: string;
+}
+
+export interface GrantDeps {
+  grantsFor: (config: Config) => Grants;
+  now: () => Date;
+  notifierFor?: (config: Config) => Notifier;
+}
+
+export type GrantOutcome =
+  | { kind: "ignored"; reason: string }
+  | { kind: "already"; reason: string }
+  | { kind: "blocked"; reasons: string[]; codes: ProblemCode[]; recorded?: string }
+  | { kind: "failed"; reason: string; recorded?: string }
+  | { kind: "granted"; id: string; expiresAt: string; resources: string[] };
+
+/** A merge judged grantable: everything the grant, its record and its announcement need. */
+export interface ApprovedGrant {
+  config: Config;
+  request: AccessRequest;
+  path: string;
+  issueNumber: number;
+  account: { id: string; alias?: string };
+  policy: NonNullable<AccessRequest["policy"]>;
+  risk: RiskTier;
+  approvedBy: string[];
+  expiresAt: string;
+  now: Date;
+  mergeSha: string;
+}
