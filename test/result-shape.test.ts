@@ -52,7 +52,7 @@ const PARSERS: [string, (input: unknown) => Result<unknown>, string[]][] = [
   ["parseDuration", (input) => parseDuration(input, "request.duration-invalid", "duration"), []],
   ["parseConfig", (input) => parseConfig(typeof input === "string" ? input : JSON.stringify(input)), []],
   ["configFromObject", (input) => configFromObject(input), []],
-  ["loadFormTemplate", (input) => loadFormTemplate(String(input)), []],
+  ["loadFormTemplate", (input) => loadFormTemplate(typeof input === "string" ? input : String(JSON.stringify(input))), []],
   ["parseIssueForm", (input) => parseIssueForm(input, template, { number: 1, title: "Access request: x", author: "alice", defaultDuration: "8h" }), []],
   ["compilePattern", (input) => compilePattern(typeof input === "string" ? input : String(JSON.stringify(input))), []],
   ["setupNotice", (input) => setupNotice({ GH_ORG: typeof input === "string" ? input : undefined }), []],
