@@ -61,6 +61,8 @@ export interface AccessRequest {
   duration: string;
   reason: string;
   request: RequestItem[];
+  /** The catalogue entry picked; `request` then holds what the entry grants (see domain/access-catalogue.ts). */
+  catalogue?: string;
   description?: string;
   policy?: PolicyDocument;
   generator?: string;
@@ -77,6 +79,10 @@ export type Principal = { iam_user: string } | { iam_role: string } | { sso_user
 export interface AccountEntry {
   id: string;
   role_arn?: string;
+  /** The longest grant in this account; the global max_duration applies too. */
+  max_duration?: string;
+  /** Who may request access here (logins, @org/team); absent: everyone. */
+  eligible?: string[];
 }
 
 /** .github/jit-access.yml after defaults are applied. */
@@ -88,7 +94,7 @@ export interface Config {
     accounts: Record<string, string | AccountEntry>;
     allow_any_account: boolean;
     scheduler_role_arn?: string;
-    identity_center?: { instance_arn: string; identity_store_id: string };
+    identity_center?: { instance_arn: string; identity_store_id: string; map_logins?: LoginMapping };
   };
   principals: Record<string, Principal>;
   approvers: string[];
@@ -101,6 +107,7 @@ export interface Config {
   ai: { provider: "builtin" | "gemini"; model: string; timeout_seconds: number };
   notifications: { slack_webhook_env?: string };
   activity: ActivityConfig;
+  catalogue: Record<string, CatalogueEntry>;
 }
 
 export type RiskTier = "low" | "medium" | "high";
@@ -151,4 +158,36 @@ export interface ActivityRecord {
   unused_total?: number;
   /** Always false: Event history has management events only (no S3 GetObject and the like). */
   data_events_visible: false;
+}
+
+// --- Access catalogue (`catalogue:` in the config; checked by domain/access-catalogue.ts) -----
+
+export type CatalogueKind = "permission_set" | "role" | "managed_policy" | "template";
+
+/** A named bundle a requester picks instead of describing actions. */
+export interface CatalogueEntry {
+  kind: CatalogueKind;
+  description: string;
+  /** Aliases from aws.accounts. */
+  accounts: string[];
+  /** kind permission_set: an existing permission set's name or ARN. */
+  permission_set?: string;
+  /** kind role: an existing IAM role's name (with path) in each account. */
+  role?: string;
+  /** kind managed_policy: an AWS or customer managed policy ARN. */
+  policy_arn?: string;
+  /** kind template: request items with {account_id}, {region}, {partition} placeholders. */
+  request?: RequestItem[];
+  risk?: RiskTier;
+  max_duration?: string;
+  approvers?: string[];
+  required_approvals?: number;
+  eligible?: string[];
+}
+
+/** `aws.identity_center.map_logins`: how a GitHub login without a principals entry finds its identity-store user. */
+export interface LoginMapping {
+  attribute: "user_name" | "email";
+  /** With {login}; defaults to "{login}". */
+  format: string;
 }

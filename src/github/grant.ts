@@ -16,7 +16,9 @@ import {
   type PreMergeTips,
   type Review,
   type TeamMember,
+  type ApprovalInput,
 } from "../domain/approvals.js";
+import { approvalConfigFor, eligibilityRules, eligibilityTeams, riskFor } from "../domain/access-catalogue.js";
 import { CONFIG_PATH } from "../domain/config.js";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { parseDuration } from "../domain/duration.js";
@@ -287,7 +289,11 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   const codeownersFiles = await Promise.all(CODEOWNERS_LOCATIONS.map(async (p) => ({ path: p, text: (await baseStore.read(p))?.text })));
   const picked = pickCodeowners(codeownersFiles);
   const codeowners = picked ? { ...ownersOf(parseCodeowners(picked.text, picked.path), path), source: picked.path } : undefined;
-  const teamMembers = await fetchTeamMembers(access, candidateTeams(config, codeowners), reviews);
+  // A catalogue entry's approvers and count replace the global ones; its risk overrides the derived tier.
+  const approvalConfig = approvalConfigFor(config, request);
+  const risk = riskFor(config, request, plan.verdict.risk);
+  const teamMembers = await fetchTeamMembers(access, candidateTeams(approvalConfig, codeowners), reviews);
+  const eligibility = await fetchEligibility(access, config, request);
   const decision = verifyApproval({
     pr: {
       number: pr.number,
@@ -300,16 +306,17 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
     },
     files,
     requestFile: { path, headBlobSha, mergeBlobSha: atMerge.sha },
-    request: { requester: request.requester, risk: plan.verdict.risk },
+    request: { requester: request.requester, risk },
     commits: prCommits.map((c) => ({
       sha: c.sha,
       author: c.author ? { login: c.author.login, isBot: c.author.type === "Bot" } : null,
       committer: c.committer ? { login: c.committer.login, isBot: c.committer.type === "Bot" } : null,
     })),
     reviews,
-    config,
+    config: approvalConfig,
     codeowners,
     teamMembers,
+    ...(eligibility ? { eligibility } : {}),
   });
   if (!decision.ok) return blocked(decision.failures, issueNumber);
 
@@ -335,7 +342,7 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
       issueNumber,
       account: { id: parsed.value.account.id, ...(parsed.value.account.alias ? { alias: parsed.value.account.alias } : {}) },
       policy,
-      risk: plan.verdict.risk,
+      risk,
       approvedBy: decision.approvedBy,
       expiresAt,
       now,
@@ -533,6 +540,22 @@ export function refusalEffects(r: {
     out.push({ kind: "comment", issue: n, marker: MARKER.grant, body }, { kind: "state", issue: n, state: "blocked" });
   }
   return out;
+}
+
+/** The eligibility rules of a request and the requester's membership of the teams they name (re-read at every merge). */
+export async function fetchEligibility(
+  access: Pick<AccessRepo, "teamMembership">,
+  config: Config,
+  request: Pick<AccessRequest, "account" | "catalogue" | "requester">,
+): Promise<NonNullable<ApprovalInput["eligibility"]> | undefined> {
+  const rules = eligibilityRules(config, request);
+  if (rules.length === 0) return undefined;
+  const memberships: Record<string, "active" | "pending" | undefined> = {};
+  for (const team of eligibilityTeams(rules)) {
+    const [org, slug] = team.slice(1).split("/") as [string, string];
+    memberships[team] = await access.teamMembership(org, slug, request.requester);
+  }
+  return { rules, memberships };
 }
 
 /** Team memberships for the reviewers only: that is all verifyApproval needs to know. */

@@ -1,6 +1,7 @@
 // The policy pipeline for one request: generate (when the file has no policy), hold the policy to
 // the envelope of what was asked, run the guardrails, stamp the expiry and prove by simulation
 // that the stamped policy allows what it says until the expiry and nothing else. Pure.
+import { planConfigFor } from "../domain/access-catalogue.js";
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
 import { capProblems, parseRequestFile, type RequestContext } from "../domain/request.js";
 import type { AccessRequest, Config, PolicyDocument, Problem, RequestItem } from "../domain/types.js";
@@ -39,7 +40,8 @@ export interface Plan {
 }
 
 export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
-  const { request, config } = input;
+  const { request } = input;
+  const config = planConfigFor(input.config, request);
   const genCtx: GeneratorContext = { partition: config.aws.partition, region: config.aws.region, accountId: input.accountId };
   const gen = generatePolicy(catalogue, request.request, genCtx);
   const generated = request.policy === undefined;
