@@ -293,3 +293,22 @@ export function planConfigFor(config: Config, request: Pick<AccessRequest, "cata
   const missing = services.filter((s) => !config.allowed_services.includes(s));
   return missing.length ? { ...config, allowed_services: [...config.allowed_services, ...new Set(missing)] } : config;
 }
+
+/**
+ * A request drafted from the issue form with a catalogue entry picked: its items become what the
+ * entry grants in its account. A request without an entry is returned as it is.
+ */
+export function withCatalogueItems(config: Config, request: AccessRequest): Result<AccessRequest> {
+  if (request.catalogue === undefined) return ok(request);
+  const account = resolveAccount(config, request.account);
+  if (!account)
+    return fail(
+      problem(
+        "request.unknown-account",
+        `account ${show(request.account)} is not a known alias; use one of: ${Object.keys(config.aws.accounts).join(", ") || "none configured"}`,
+        "account",
+      ),
+    );
+  const items = entryItems(config, request.catalogue, account, request.requester);
+  return items.ok ? ok({ ...request, request: items.value }) : items;
+}

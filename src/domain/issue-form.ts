@@ -26,7 +26,12 @@ const FIELDS = {
   reason: true,
   description: false,
 } as const;
-type FieldId = keyof typeof FIELDS;
+/** Fields a form may have; an older form without them still works. */
+const OPTIONAL_FIELDS = ["catalogue"] as const;
+type FieldId = keyof typeof FIELDS | (typeof OPTIONAL_FIELDS)[number];
+
+/** The catalogue dropdown's option for "no entry: I describe the access myself". */
+export const NO_CATALOGUE_OPTION = "none";
 
 export interface IssueContext {
   number: number;
@@ -38,7 +43,7 @@ export interface IssueContext {
 
 export interface FormTemplate {
   text: string;
-  labels: Record<FieldId, string>;
+  labels: Record<keyof typeof FIELDS, string> & Partial<Record<(typeof OPTIONAL_FIELDS)[number], string>>;
 }
 
 /** Reads the form template once and checks it still has the fields this parser relies on. */
@@ -51,7 +56,11 @@ export function loadFormTemplate(text: string): Result<FormTemplate> {
   }
   const labels: Partial<Record<FieldId, string>> = {};
   const problems: Problem[] = [];
-  for (const id of Object.keys(FIELDS) as FieldId[]) {
+  for (const id of OPTIONAL_FIELDS) {
+    const f = fields[id];
+    if (f) labels[id] = f.label;
+  }
+  for (const id of Object.keys(FIELDS) as Array<keyof typeof FIELDS>) {
     const f = fields[id];
     if (!f)
       problems.push({
@@ -61,7 +70,7 @@ export function loadFormTemplate(text: string): Result<FormTemplate> {
       });
     else labels[id] = f.label;
   }
-  return problems.length ? fail(...problems) : ok({ text, labels: labels as Record<FieldId, string> });
+  return problems.length ? fail(...problems) : ok({ text, labels: labels as FormTemplate["labels"] });
 }
 
 export function parseIssueForm(body: unknown, template: FormTemplate, ctx: IssueContext): Result<AccessRequest> {
@@ -89,7 +98,7 @@ export function parseIssueForm(body: unknown, template: FormTemplate, ctx: Issue
     // its selected options; a single-choice one has at most one.
     if (Array.isArray(v) && v.length <= 1 && v.every((x) => typeof x === "string")) v = v[0] ?? "";
     if (typeof v !== "string") {
-      problems.push({ code: "form.field-format", path: id, message: `"${template.labels[id]}" has an unexpected format; edit the issue with the form` });
+      problems.push({ code: "form.field-format", path: id, message: `"${template.labels[id] ?? id}" has an unexpected format; edit the issue with the form` });
       return undefined;
     }
     const t = v.trim();
@@ -104,9 +113,34 @@ export function parseIssueForm(body: unknown, template: FormTemplate, ctx: Issue
   const reason = str("reason");
   const description = str("description");
   const access = checkedLevels(parsed.access, template.labels.access, problems);
+  // A catalogue entry stands for service, resources and access: the app fills them in from the
+  // entry (domain/access-catalogue.ts), and whatever was typed there is not used.
+  const picked = template.labels.catalogue ? str("catalogue") : undefined;
+  const catalogue = picked && picked.toLowerCase() !== NO_CATALOGUE_OPTION ? picked : undefined;
+  if (catalogue !== undefined && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(catalogue))
+    problems.push({
+      code: "form.unknown-option",
+      path: "catalogue",
+      message: `"${template.labels.catalogue}" has an unknown option ${show(catalogue)}; pick one from the list`,
+    });
 
-  for (const id of ["account", "service", "reason"] as const) {
+  for (const id of catalogue ? (["account", "reason"] as const) : (["account", "service", "reason"] as const)) {
     if (!str(id)) problems.push({ code: "form.field-empty", path: id, message: `"${template.labels[id]}" is empty; fill it in (edit the issue)` });
+  }
+  if (catalogue !== undefined) {
+    if (problems.length) return fail(...problems);
+    const request: AccessRequest = {
+      version: 1,
+      id: requestId(ctx.number, ctx.title, catalogue, []),
+      requester: ctx.author,
+      account: account as string,
+      duration,
+      reason: reason as string,
+      catalogue,
+      request: [],
+    };
+    if (description) request.description = description;
+    return ok(request);
   }
   if (resources.length === 0)
     problems.push({ code: "form.field-empty", path: "resources", message: `"${template.labels.resources}" is empty; list one resource name or ARN per line` });

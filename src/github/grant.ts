@@ -16,9 +16,9 @@ import {
   type PreMergeTips,
   type Review,
   type TeamMember,
-  type ApprovalInput,
 } from "../domain/approvals.js";
-import { approvalConfigFor, eligibilityRules, eligibilityTeams, riskFor } from "../domain/access-catalogue.js";
+import { approvalConfigFor, riskFor } from "../domain/access-catalogue.js";
+import { fetchEligibility } from "../lifecycle/eligibility.js";
 import { CONFIG_PATH } from "../domain/config.js";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { parseDuration } from "../domain/duration.js";
@@ -540,22 +540,6 @@ export function refusalEffects(r: {
     out.push({ kind: "comment", issue: n, marker: MARKER.grant, body }, { kind: "state", issue: n, state: "blocked" });
   }
   return out;
-}
-
-/** The eligibility rules of a request and the requester's membership of the teams they name (re-read at every merge). */
-export async function fetchEligibility(
-  access: Pick<AccessRepo, "teamMembership">,
-  config: Config,
-  request: Pick<AccessRequest, "account" | "catalogue" | "requester">,
-): Promise<NonNullable<ApprovalInput["eligibility"]> | undefined> {
-  const rules = eligibilityRules(config, request);
-  if (rules.length === 0) return undefined;
-  const memberships: Record<string, "active" | "pending" | undefined> = {};
-  for (const team of eligibilityTeams(rules)) {
-    const [org, slug] = team.slice(1).split("/") as [string, string];
-    memberships[team] = await access.teamMembership(org, slug, request.requester);
-  }
-  return { rules, memberships };
 }
 
 /** Team memberships for the reviewers only: that is all verifyApproval needs to know. */

@@ -1,6 +1,8 @@
 // Intake: an "AWS access request" issue becomes a request file on branch jit/<id> and a pull
 // request showing the drafted policy. Edits to the issue update the same branch and PR. Only the
 // author's own text is proposed, only on a branch the app made, only into a PR the app opened.
+import { withCatalogueItems } from "../domain/access-catalogue.js";
+import { eligibilityProblems } from "../lifecycle/eligibility.js";
 import type { ProbotOctokit } from "probot";
 import { ACCESS_REQUEST_LABEL, parseIssueForm, type FormTemplate } from "../domain/issue-form.js";
 import { PRE_RECORD_STATES } from "../domain/lifecycle.js";
@@ -173,11 +175,15 @@ export async function decideIssue(access: AccessRepo, issue: IssueInput, opts: I
   // An edited issue keeps its first id (and so its branch and PR), even if the title changed.
   const open = await access.openPulls();
   const existing = requestPrOf(open, repo, issue.number, opts.appLogin);
-  let request: AccessRequest = parsed.value;
+  const filled = withCatalogueItems(config, parsed.value);
+  if (!filled.ok) return invalid(filled.problems);
+  let request: AccessRequest = filled.value;
   if (existing) request = { ...request, id: existing.id };
   const file = requestPath(request, new Date(issue.createdAt));
   const checked = checkRequest(structuredClone(request), { file, config });
   if (!checked.ok) return invalid(checked.problems);
+  const ineligible = await eligibilityProblems(access, config, request);
+  if (ineligible.length) return invalid(ineligible);
   // An issue edited or reopened after its request was merged does not propose the file again:
   // that pull request would rewrite the record (active, expired, …) on the default branch. The
   // merge handler refuses such a PR too; here it is never opened.
@@ -199,7 +205,8 @@ export async function decideIssue(access: AccessRepo, issue: IssueInput, opts: I
   }
 
   let warnings: Problem[] = [];
-  if (opts.drafter) ({ request, warnings } = await opts.drafter(request, config));
+  // A catalogue entry's items are the admin's, not a draft to narrow.
+  if (opts.drafter && request.catalogue === undefined) ({ request, warnings } = await opts.drafter(request, config));
   const plan = planRequest(loadCatalogue(), {
     request,
     config,
