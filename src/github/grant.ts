@@ -28,7 +28,7 @@ import { parseRequestFile } from "../domain/request.js";
 import { dumpRequest } from "../domain/request-file.js";
 import type { AccessRequest, Config, GrantRecord, Problem, ProblemCode, RiskTier } from "../domain/types.js";
 import { storedAws } from "../aws/plan.js";
-import { GrantError } from "../aws/grants.js";
+import { GrantError, grantFailureCode } from "../aws/grants.js";
 import type { Grants } from "../aws/types.js";
 import { loadCatalogue } from "../iam-data.js";
 import type { Notifier } from "../notify/types.js";
@@ -397,7 +397,7 @@ async function executeGrant(access: AccessRepo, pr: MergedPr, deps: GrantDeps, g
           path,
           at: isoSeconds(now),
           reason: `the grant in AWS failed and was rolled back: ${reason}`,
-          code: "aws.grant-failed",
+          code: grantFailureCode(e),
           risk: g.risk,
         }),
         ...failedEffects([pr.number, issueNumber], `the grant in AWS failed and was rolled back: ${reason}`),

@@ -83,6 +83,8 @@ export interface SsoState {
   assignments: Map<string, Assignment>;
   /** userName → UserId */
   users: Map<string, string>;
+  /** UserName → its e-mail addresses (ListUsers returns them as Emails). */
+  emails?: Map<string, string[]>;
 }
 
 export function assignmentKey(a: Assignment): string {
