@@ -248,3 +248,15 @@ describe("the issue form's catalogue dropdown", () => {
     ]);
   });
 });
+
+describe("who is asked to review a catalogue request", () => {
+  it("the entry's approver team is requested, not the global approvers; the entry's risk tier is the plan's", async () => {
+    const repo = repoWithIssue(18, "alice", issueBody("dba-role"));
+    await propose(repo, 18, "alice", issueBody("dba-role"));
+    expect(repo.reviewRequests).toEqual([{ pr: expect.any(Number), reviewers: [], teams: ["dba-leads"] }]);
+    const tmpl = repoWithIssue(19, "alice", issueBody("reports-read"));
+    const out = await propose(tmpl, 19, "alice", issueBody("reports-read"));
+    expect(out.kind === "opened" && out.plan.verdict.risk).toBe("low");
+    expect(tmpl.reviewRequests).toEqual([{ pr: expect.any(Number), reviewers: ["bob", "dave"], teams: [] }]);
+  });
+});

@@ -17,7 +17,7 @@ import {
   type Review,
   type TeamMember,
 } from "../domain/approvals.js";
-import { approvalConfigFor, riskFor } from "../domain/access-catalogue.js";
+import { approvalConfigFor } from "../domain/access-catalogue.js";
 import { fetchEligibility } from "../lifecycle/eligibility.js";
 import { CONFIG_PATH } from "../domain/config.js";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
@@ -289,9 +289,9 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   const codeownersFiles = await Promise.all(CODEOWNERS_LOCATIONS.map(async (p) => ({ path: p, text: (await baseStore.read(p))?.text })));
   const picked = pickCodeowners(codeownersFiles);
   const codeowners = picked ? { ...ownersOf(parseCodeowners(picked.text, picked.path), path), source: picked.path } : undefined;
-  // A catalogue entry's approvers and count replace the global ones; its risk overrides the derived tier.
+  // A catalogue entry's approvers and count replace the global ones.
   const approvalConfig = approvalConfigFor(config, request);
-  const risk = riskFor(config, request, plan.verdict.risk);
+  const risk = plan.verdict.risk;
   const teamMembers = await fetchTeamMembers(access, candidateTeams(approvalConfig, codeowners), reviews);
   const eligibility = await fetchEligibility(access, config, request);
   const decision = verifyApproval({

@@ -1,7 +1,7 @@
 // Intake: an "AWS access request" issue becomes a request file on branch jit/<id> and a pull
 // request showing the drafted policy. Edits to the issue update the same branch and PR. Only the
 // author's own text is proposed, only on a branch the app made, only into a PR the app opened.
-import { withCatalogueItems } from "../domain/access-catalogue.js";
+import { approvalConfigFor, withCatalogueItems } from "../domain/access-catalogue.js";
 import { eligibilityProblems } from "../lifecycle/eligibility.js";
 import type { ProbotOctokit } from "probot";
 import { ACCESS_REQUEST_LABEL, parseIssueForm, type FormTemplate } from "../domain/issue-form.js";
@@ -260,7 +260,7 @@ async function propose(access: AccessRepo, issue: IssueInput, p: Proposal, opts:
     // The check below writes the description from the file at the head commit.
     const body = `${MARKER.intake}\nRefs issue #${issue.number}. Checking the request…`;
     pr = { number: await access.createPull({ head: branch, base: repo.defaultBranch, title, body }), title, body };
-    await requestReviews(access, repo, pr.number, config, request.requester);
+    await requestReviews(access, repo, pr.number, approvalConfigFor(config, request), request.requester);
   }
 
   // The same check as every push: the changed-files rule, the file at the head, the rules on the
@@ -287,7 +287,8 @@ async function propose(access: AccessRepo, issue: IssueInput, p: Proposal, opts:
 
 /** What the issue is told once its request is proposed and checked; approvers hear of it once, when its PR is opened (not on every edit). */
 export function proposedEffects(issue: number, pr: number, ok: boolean, p: Pick<Proposal, "request" | "config" | "plan" | "existing">): Effect[] {
-  const required = p.config.required_approvals[p.plan.verdict.risk];
+  const approval = approvalConfigFor(p.config, p.request);
+  const required = approval.required_approvals[p.plan.verdict.risk];
   return [
     { kind: "comment", issue, marker: MARKER.intake, body: intakeOpenedComment(pr, !ok) },
     { kind: "state", issue, state: ok ? "proposed" : "blocked", onlyFrom: PRE_RECORD_STATES },
@@ -296,7 +297,7 @@ export function proposedEffects(issue: number, pr: number, ok: boolean, p: Pick<
       : [
           {
             kind: "notify",
-            event: { kind: "opened", request: p.request, approvers: p.config.approvers, required, risk: p.plan.verdict.risk },
+            event: { kind: "opened", request: p.request, approvers: approval.approvers, required, risk: p.plan.verdict.risk },
           } as const satisfies Effect,
         ]),
   ];
@@ -388,7 +389,7 @@ function branchRefusal(branch: string, reason: string, defaultBranch: string): s
   return `Branch \`${branch}\` already exists and ${reason}. jit-access proposes a request only on a branch it made itself from ${defaultBranch}, so nothing was proposed. An admin can delete that branch (which closes any pull request from it); then edit this issue to propose the request again.`;
 }
 
-async function requestReviews(access: AccessRepo, repo: RepoRef, pr: number, config: Config, requester: string): Promise<void> {
+async function requestReviews(access: AccessRepo, repo: RepoRef, pr: number, config: Pick<Config, "approvers">, requester: string): Promise<void> {
   const reviewers = config.approvers.filter((a) => !a.startsWith("@") && a.toLowerCase() !== requester.toLowerCase());
   const teams = config.approvers.filter((a) => a.startsWith(`@${repo.owner}/`)).map((a) => a.split("/")[1] as string);
   if (!reviewers.length && !teams.length) return;

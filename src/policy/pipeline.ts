@@ -1,7 +1,7 @@
 // The policy pipeline for one request: generate (when the file has no policy), hold the policy to
 // the envelope of what was asked, run the guardrails, stamp the expiry and prove by simulation
 // that the stamped policy allows what it says until the expiry and nothing else. Pure.
-import { planConfigFor } from "../domain/access-catalogue.js";
+import { planConfigFor, riskFor } from "../domain/access-catalogue.js";
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
 import { capProblems, parseRequestFile, type RequestContext } from "../domain/request.js";
 import type { AccessRequest, Config, PolicyDocument, Problem, RequestItem } from "../domain/types.js";
@@ -101,7 +101,8 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
     else errors.push(problem);
   }
 
-  const verdict: Verdict = { ok: errors.length === 0, risk: guard.risk, errors, warnings };
+  // A catalogue entry may set its tier (e.g. a reviewed admin bundle); otherwise the derived one.
+  const verdict: Verdict = { ok: errors.length === 0, risk: riskFor(input.config, request, guard.risk), errors, warnings };
   return {
     id: request.id,
     policy,
