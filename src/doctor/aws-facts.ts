@@ -5,7 +5,7 @@
 import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetUserIdCommand, IdentitystoreClient, ListUsersCommand } from "@aws-sdk/client-identitystore";
 import { GetScheduleGroupCommand, SchedulerClient, type SchedulerClientConfig } from "@aws-sdk/client-scheduler";
-import { ListInstancesCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import { DescribePermissionSetCommand, ListInstancesCommand, ListPermissionSetsCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { ClientSettings } from "../aws/clients.js";
 import { SCHEDULE_GROUP } from "../aws/naming.js";
@@ -108,6 +108,22 @@ export async function gatherAwsFacts(config: Config, settings: ClientSettings): 
       }
       return { users };
     });
+    if (Object.values(config.catalogue ?? {}).some((e) => e.kind === "permission_set")) {
+      facts.permissionSets = await read(async () => {
+        const ssoAdmin = new SSOAdminClient(settings);
+        const out: Array<{ arn: string; name: string }> = [];
+        let NextToken: string | undefined;
+        do {
+          const page = await ssoAdmin.send(new ListPermissionSetsCommand({ InstanceArn: ic.instance_arn, ...(NextToken ? { NextToken } : {}) }));
+          for (const arn of page.PermissionSets ?? []) {
+            const d = await ssoAdmin.send(new DescribePermissionSetCommand({ InstanceArn: ic.instance_arn, PermissionSetArn: arn }));
+            out.push({ arn, name: d.PermissionSet?.Name ?? "" });
+          }
+          NextToken = page.NextToken;
+        } while (NextToken);
+        return out;
+      });
+    }
   }
   return facts;
 }

@@ -312,3 +312,20 @@ export function withCatalogueItems(config: Config, request: AccessRequest): Resu
   const items = entryItems(config, request.catalogue, account, request.requester);
   return items.ok ? ok({ ...request, request: items.value }) : items;
 }
+
+/** The issue form's catalogue dropdown as it should be: "none", then every entry name, sorted. */
+export function catalogueFormOptions(config: Config): string[] {
+  return ["none", ...Object.keys(config.catalogue ?? {}).sort()];
+}
+
+/**
+ * The options of the form's `catalogue` dropdown, or why they cannot be read: undefined when the
+ * form has no such field (an older form: catalogue entries cannot be picked from it).
+ */
+export function formCatalogueOptions(form: unknown): string[] | undefined {
+  const body = (form as { body?: unknown } | undefined)?.body;
+  if (!Array.isArray(body)) return undefined;
+  const field = body.find((f: unknown) => (f as { id?: unknown })?.id === "catalogue") as { attributes?: { options?: unknown } } | undefined;
+  const options = field?.attributes?.options;
+  return Array.isArray(options) ? options.map(String) : undefined;
+}
