@@ -268,6 +268,11 @@ describe("approvers and risk of an entry", () => {
     const c = cfg();
     expect(riskFor(c, { catalogue: "reports-read" }, "high")).toBe("low");
     expect(riskFor(c, { catalogue: "dba-role" }, "high")).toBe("high");
+    // A role's own permissions are not in its policy: without an entry risk it is high, whatever sts:AssumeRole scores.
+    expect(riskFor(c, { catalogue: "dba-role" }, "low")).toBe("high");
+    c.catalogue["dba-role"]!.risk = "medium";
+    expect(riskFor(c, { catalogue: "dba-role" }, "low")).toBe("medium");
+    expect(riskFor(c, {}, "low")).toBe("low");
   });
 });
 

@@ -33,6 +33,7 @@ const good = {
   form: { ok: true as const, value: formWith(["none", "read-only"]) },
   teams: { ok: true as const, value: { "@acme/devs": true } },
   permissionSets: { ok: true as const, value: [{ arn: PS_ARN, name: "ReadOnly" }] },
+  bundles: { ok: true as const, value: { "read-only": { risk: "high" as const, adminLike: false, codes: ["guardrail.unscoped-resource"] } } },
 };
 
 describe("doctor's catalogue check", () => {
@@ -122,6 +123,66 @@ describe("validate reports a broken catalogue and still validates every file", (
       expect(results.slice(1)).toEqual([{ file: "access-requests/examples/142-financial-reports.yaml", ok: true, errors: [] }]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("doctor reads what managed-policy and permission-set entries allow (fake AWS)", () => {
+  it("AdministratorAccess-like content is high; an entry that lowers it is a warning naming both", async () => {
+    const { createFakeAws } = await import("./support/fake-aws/index.js");
+    const { gatherAwsFacts } = await import("../src/doctor/aws-facts.js");
+    const { CreatePermissionSetCommand, PutInlinePolicyToPermissionSetCommand } = await import("@aws-sdk/client-sso-admin");
+    const fake = createFakeAws();
+    try {
+      const HOME = fake.homeAccount;
+      const admin = "arn:aws:iam::aws:policy/AdministratorAccess";
+      const version = { document: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }), isDefault: true };
+      fake
+        .account(HOME)
+        .iam.policies.set(admin, {
+          name: "AdministratorAccess",
+          path: "/",
+          arn: admin,
+          id: "ANPAADMIN",
+          description: "",
+          tags: [],
+          versions: new Map([["v1", version]]),
+          nextVersion: 2,
+        });
+      const INSTANCE = "arn:aws:sso:::instance/ssoins-1111111111111111";
+      const ps = await fake.clients.ssoAdmin.send(new CreatePermissionSetCommand({ InstanceArn: INSTANCE, Name: "Reports" }));
+      const psArn = ps.PermissionSet!.PermissionSetArn!;
+      await fake.clients.ssoAdmin.send(
+        new PutInlinePolicyToPermissionSetCommand({
+          InstanceArn: INSTANCE,
+          PermissionSetArn: psArn,
+          InlinePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::reports/*" }] }),
+        }),
+      );
+      const r = configFromObject({
+        aws: {
+          mode: "identity-center",
+          accounts: { prod: HOME },
+          identity_center: { instance_arn: INSTANCE, identity_store_id: fake.state.sso.identityStoreId },
+        },
+        catalogue: {
+          reports: { kind: "permission_set", description: "reports", accounts: ["prod"], permission_set: "Reports" },
+          admin: { kind: "permission_set", description: "break glass", accounts: ["prod"], permission_set: psArn, risk: "medium" },
+        },
+      });
+      if (!r.ok) throw new Error(JSON.stringify(r.problems));
+      fake.state.sso.permissionSets.get(psArn)!.managedPolicies = [];
+      const facts = await gatherAwsFacts(r.value, fake.clientSettings);
+      expect(facts.bundles).toMatchObject({ ok: true, value: { reports: { risk: "low", adminLike: false }, admin: { risk: "low" } } });
+      // Now the permission set carries AdministratorAccess: both entries name it.
+      fake.state.sso.permissionSets.get(psArn)!.managedPolicies = [admin];
+      const again = await gatherAwsFacts(r.value, fake.clientSettings);
+      expect(again.bundles).toMatchObject({ ok: true, value: { reports: { risk: "high", adminLike: true }, admin: { risk: "high", adminLike: true } } });
+      const check = catalogueCheck(r.value, { bundles: again.bundles!, permissionSets: again.permissionSets! });
+      expect(check.status).toBe("warn");
+      expect(check.message).toMatch(/catalogue.admin allows AdministratorAccess-like access.*but its risk is set to medium/);
+    } finally {
+      fake.restore();
     }
   });
 });

@@ -4,6 +4,7 @@
 // issue form whose dropdown is out of step with the config. Its failures block nothing else.
 import { catalogueFormOptions, catalogueProblems, catalogueTeams, formCatalogueOptions } from "../domain/access-catalogue.js";
 import { FORM_PATH } from "../domain/issue-form.js";
+import { riskRank, type BundleAnalysis } from "../policy/bundle.js";
 import type { Config } from "../domain/types.js";
 import type { CheckResult, Read } from "./checks.js";
 
@@ -14,6 +15,8 @@ export interface CatalogueFacts {
   teams?: Read<Record<string, boolean>>;
   /** The instance's permission sets, by name and ARN (identity-center mode with permission-set entries). */
   permissionSets?: Read<Array<{ arn: string; name: string }>>;
+  /** The guardrails' judgement of each managed-policy and permission-set entry's content. */
+  bundles?: Read<Record<string, BundleAnalysis>>;
 }
 
 export function catalogueCheck(config: Config | undefined, facts: CatalogueFacts): CheckResult {
@@ -46,6 +49,26 @@ export function catalogueCheck(config: Config | undefined, facts: CatalogueFacts
     }
   }
 
+  // A bundle's tier: AdministratorAccess-like content is high unless the entry says otherwise, and
+  // an entry that says otherwise is shown (a warning), so nobody lowers it by accident.
+  const notes: string[] = [];
+  let lowered = false;
+  const bundled = Object.entries(config.catalogue ?? {}).filter(([, e]) => e.kind === "managed_policy" || e.kind === "permission_set");
+  if (bundled.length) {
+    if (!facts.bundles) cannot.push("the managed policies and permission sets were not read");
+    else if (!facts.bundles.ok) cannot.push(`could not read what the bundles allow (${facts.bundles.error})`);
+    else
+      for (const [name, e] of bundled) {
+        const a = facts.bundles.value[name];
+        if (!a) continue;
+        const what = `catalogue.${name} allows ${a.adminLike ? "AdministratorAccess-like access" : `${a.risk}-risk access`}${a.codes.length ? ` (${a.codes.join(", ")})` : ""}`;
+        if (e.risk && riskRank(e.risk) < riskRank(a.risk)) {
+          lowered = true;
+          notes.push(`${what}, but its risk is set to ${e.risk}`);
+        } else notes.push(`${what}: risk ${e.risk ?? a.risk}`);
+      }
+  }
+
   let formFix: string | undefined;
   if (facts.form) {
     if (!facts.form.ok) cannot.push(`could not read ${FORM_PATH} (${facts.form.error})`);
@@ -69,6 +92,13 @@ export function catalogueCheck(config: Config | undefined, facts: CatalogueFacts
       message: `catalogue: ${wrong.join("; ")} (only requests that pick a broken entry are refused)`,
       fix: [formFix, "fix the entries in the config (jit-access validate lists the config's own problems)"].filter(Boolean).join("; "),
     };
+  if (lowered)
+    return {
+      id,
+      status: "warn",
+      message: `catalogue: ${notes.join("; ")}`,
+      fix: "confirm the lower risk is meant (it needs fewer approvals), or remove risk from the entry",
+    };
   if (cannot.length)
     return {
       id,
@@ -76,5 +106,6 @@ export function catalogueCheck(config: Config | undefined, facts: CatalogueFacts
       message: `catalogue not fully checked: ${cannot.join("; ")}`,
       fix: "give the token read access to the organisation's teams and the AWS role sso:ListPermissionSets",
     };
-  return { id, status: "ok", message: names.length ? `${names.length} catalogue entr${names.length === 1 ? "y" : "ies"}, all usable` : "no catalogue entries" };
+  const summary = names.length ? `${names.length} catalogue entr${names.length === 1 ? "y" : "ies"}, all usable` : "no catalogue entries";
+  return { id, status: "ok", message: notes.length ? `${summary}; ${notes.join("; ")}` : summary };
 }

@@ -70,6 +70,8 @@ export interface AwsFacts {
   identityStore?: Read<{ users: Record<string, boolean> }>;
   /** The instance's permission sets, when a catalogue entry names one. */
   permissionSets?: CatalogueFacts["permissionSets"];
+  /** What the catalogue's managed-policy and permission-set entries allow. */
+  bundles?: CatalogueFacts["bundles"];
 }
 
 export interface SlackFacts {
@@ -170,6 +172,7 @@ export function runChecks(facts: DoctorFacts): CheckResult[] {
       ...(g.form ? { form: g.form } : {}),
       ...(g.teams ? { teams: g.teams } : {}),
       ...(facts.aws?.permissionSets ? { permissionSets: facts.aws.permissionSets } : {}),
+      ...(facts.aws?.bundles ? { bundles: facts.aws.bundles } : {}),
     }),
   );
   return out;

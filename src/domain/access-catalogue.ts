@@ -277,9 +277,15 @@ export function approvalConfigFor(config: Config, request: Pick<AccessRequest, "
   return { approvers, required_approvals: n === undefined ? config.required_approvals : { low: n, medium: n, high: n } };
 }
 
-/** The risk tier an entry sets, else the one derived from its policy. */
+/**
+ * The risk tier an entry sets, else the one derived from its policy — except for a role, whose
+ * own permissions the policy does not show: without a `risk` it is high (doctor reads what it can
+ * of a bundle's content and says which tier it has).
+ */
 export function riskFor(config: Config, request: Pick<AccessRequest, "catalogue">, derived: RiskTier): RiskTier {
-  return pickedEntry(config, request)?.risk ?? derived;
+  const entry = pickedEntry(config, request);
+  if (entry?.risk) return entry.risk;
+  return entry && entry.kind !== "template" ? "high" : derived;
 }
 
 /**

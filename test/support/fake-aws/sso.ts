@@ -159,6 +159,10 @@ export function handleSso(state: SsoState, rt: SsoRuntime, op: string, input: In
       ps.inlinePolicy = doc;
       return {};
     }
+    case "ListManagedPoliciesInPermissionSet":
+      return {
+        AttachedManagedPolicies: (psOf(str(input, "PermissionSetArn")).managedPolicies ?? []).map((Arn) => ({ Arn, Name: Arn.split("/").pop() })),
+      };
     case "GetInlinePolicyForPermissionSet":
       return { InlinePolicy: psOf(str(input, "PermissionSetArn")).inlinePolicy };
     case "DeleteInlinePolicyFromPermissionSet":

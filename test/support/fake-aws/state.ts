@@ -66,6 +66,8 @@ export interface PermissionSet {
   inlinePolicy: string;
   tags: Array<{ Key: string; Value: string }>;
   provisionedTo: Set<string>;
+  /** ARNs of the AWS managed policies attached (AttachManagedPolicyToPermissionSet). */
+  managedPolicies?: string[];
 }
 
 export interface Assignment {
