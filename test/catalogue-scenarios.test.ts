@@ -260,3 +260,79 @@ describe("who is asked to review a catalogue request", () => {
     expect(tmpl.reviewRequests).toEqual([{ pr: expect.any(Number), reviewers: ["bob", "dave"], teams: [] }]);
   });
 });
+
+describe("catalogue grants in (fake) AWS", () => {
+  it.each([
+    ["dba-role", "alice", [`arn:aws:iam::${HOME}:role/ops/dba`], ["sts:AssumeRole"]],
+    ["reports-read", "alice", [`arn:aws:s3:::reports-${HOME}`]],
+  ] as const)(
+    "%s: the attached jit policy holds what the entry grants, stamped with the expiry; revoke removes it",
+    async (entry, who, resources, actions?) => {
+      const { createFakeAws } = await import("./support/fake-aws/index.js");
+      const { fakeGrants, seed } = await import("./support/fake-aws/fixtures.js");
+      const { expiryOf } = await import("../src/policy/stamp.js");
+      const fake = createFakeAws();
+      try {
+        seed(fake);
+        const n = 15;
+        const repo = repoWithIssue(n, who, issueBody(entry));
+        const { file, text } = proposedFile(repo, await propose(repo, n, who, issueBody(entry)));
+        repo.files.set(file, text);
+        repo.setRef(MERGE, { [CONFIG_PATH]: CONFIG, [file]: text });
+        repo.commitsBySha.set(MERGE, {
+          sha: MERGE,
+          parents: [BASE, HEAD],
+          message: "Merge",
+          author: { name: "x", email: "x@example.com", date: "2026-11-27T09:59:00Z" },
+        });
+        const approver = entry === "dba-role" ? "frank" : "bob";
+        repo.pulls.set(16, {
+          number: 16,
+          files: [{ path: file, status: "added", previousPath: null, sha: blobSha(text) }],
+          commits: [
+            {
+              sha: HEAD,
+              parents: [BASE],
+              message: "jit-access: propose",
+              gitAuthor: { name: "jit", email: "jit@example.com", date: "2026-11-27T09:00:00Z" },
+              author: { login: APP, type: "Bot" },
+              committer: { login: APP, type: "Bot" },
+            },
+          ],
+          reviews: [{ id: 1, user: { login: approver, type: "User" }, state: "APPROVED", commit_id: HEAD, submitted_at: "2026-11-27T09:30:00Z" }],
+        });
+        const id = file
+          .split("/")
+          .pop()!
+          .replace(/\.yaml$/, "");
+        const pr: MergedPr = {
+          number: 16,
+          merged: true,
+          mergeCommitSha: MERGE,
+          mergedAt: "2026-11-27T09:59:00Z",
+          headSha: HEAD,
+          headRef: `jit/${id}`,
+          baseSha: BASE,
+          author: { login: APP, type: "Bot" },
+          changedFiles: 1,
+        };
+        let grants: Grants | undefined;
+        const out = await grantMergedOnce(repo, pr, { grantsFor: (c) => (grants = fakeGrants(fake, c)), now: () => NOW });
+        expect(out, JSON.stringify(out)).toMatchObject({ kind: "granted" });
+        const arn = iamPolicyArn("aws", HOME, id);
+        const policy = fake.account(HOME).iam.policies.get(arn)!;
+        const doc = JSON.parse([...policy.versions.values()].find((v) => v.isDefault)!.document) as {
+          Statement: Array<{ Action: string | string[]; Resource: string | string[] }>;
+        };
+        expect(doc.Statement.flatMap((s) => [s.Resource].flat())).toEqual(expect.arrayContaining([...resources]));
+        if (actions) expect(doc.Statement.flatMap((s) => [s.Action].flat())).toEqual([...actions]);
+        expect(expiryOf(doc as never)).toBe("2026-11-27T10:59:00Z");
+        expect(fake.account(HOME).iam.users.get(who)!.attached).toContain(arn);
+        await grants!.revoke({ requestId: id, mode: "iam", accountId: HOME });
+        expect(fake.account(HOME).iam.policies.has(arn)).toBe(false);
+      } finally {
+        fake.restore();
+      }
+    },
+  );
+});
