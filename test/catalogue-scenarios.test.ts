@@ -104,6 +104,11 @@ describe("intake of a catalogue request", () => {
     expect(req.request).toEqual([{ service: "sts", actions: ["sts:AssumeRole"], resources: [`arn:aws:iam::${HOME}:role/ops/dba`] }]);
     expect(req.policy?.Statement.flatMap((s) => [s.Action].flat())).toEqual(["sts:AssumeRole"]);
     expect(req.policy?.Statement.flatMap((s) => [s.Resource].flat())).toEqual([`arn:aws:iam::${HOME}:role/ops/dba`]);
+    // The approvers are told what the entry is, and that the role's own permissions are not in the policy.
+    const body = repo.pullUpdates.at(-1)?.body ?? repo.createdPulls.at(-1)?.body ?? "";
+    expect(body).toContain("**Catalogue entry:** `dba-role`");
+    expect(body).toContain("what the role itself may do is not shown here");
+    expect(body).toMatch(/\*\*Risk tier:\*\* .*high/i);
   });
 
   it("a template entry is proposed with its placeholders filled in", async () => {

@@ -335,3 +335,18 @@ export function formCatalogueOptions(form: unknown): string[] | undefined {
   const options = field?.attributes?.options;
   return Array.isArray(options) ? options.map(String) : undefined;
 }
+
+/**
+ * What the pull request says about the entry a request picked (Markdown, one paragraph), or
+ * undefined. Config text, not requester text — but quoted as text all the same.
+ */
+export function catalogueSummary(config: Config, request: Pick<AccessRequest, "catalogue">): string | undefined {
+  const entry = pickedEntry(config, request);
+  if (!entry || request.catalogue === undefined) return undefined;
+  const text = (s: string) => s.replace(/[`*_<>[\]|\\]/g, (c) => `\\${c}`).replace(/\s+/g, " ");
+  const what =
+    entry.kind === "role"
+      ? `assume the existing role \`${text(entry.role ?? "")}\`. The policy below allows only \`sts:AssumeRole\` on it; **what the role itself may do is not shown here** — judge it by the entry, whose risk is ${entry.risk ?? "high (not set in the entry)"}`
+      : `a saved request: its items are the entry's, filled in for this account`;
+  return `**Catalogue entry:** \`${request.catalogue}\` — ${text(entry.description)} (${entry.kind}): ${what}.`;
+}

@@ -4,7 +4,7 @@
 // rewritten from the same head commit, so what reviewers read is what a merge would grant; a
 // request file there without a policy gets one generated and committed (that push re-runs the
 // check). The app writes to no other branch.
-import { approvalConfigFor } from "../domain/access-catalogue.js";
+import { approvalConfigFor, catalogueSummary } from "../domain/access-catalogue.js";
 import type { ProbotOctokit } from "probot";
 import { checkChangedFiles, type ChangedFile } from "../domain/approvals.js";
 import { parseRequestFile } from "../domain/request.js";
@@ -190,6 +190,7 @@ export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptio
 
   // A catalogue entry's approvers and count replace the global ones (as the merge counts them).
   const approval = approvalConfigFor(config, parsed.value.request);
+  const entrySummary = catalogueSummary(config, parsed.value.request);
   const required = approval.required_approvals[plan.verdict.risk];
   const codeowners = (await loadCodeowners(rulesStore, path))?.owners ?? [];
   const described: Effect[] = [];
@@ -209,6 +210,7 @@ export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptio
             required,
             codeowners,
             headSha: pr.headSha,
+            ...(entrySummary ? { catalogue: entrySummary } : {}),
             ...(opts.warnings ? { warnings: opts.warnings } : {}),
           }),
           section,
