@@ -64,6 +64,7 @@ function approvedFacts(): Required<Omit<MergeFacts, "teams">> & Pick<MergeFacts,
       reviews: [{ id: 1, user: { login: "bob", type: "User" }, state: "APPROVED", commit_id: HEAD, submitted_at: "2026-11-27T09:30:00Z" }],
       codeowners: [],
     },
+    eligibility: null,
   };
 }
 

@@ -11,8 +11,10 @@ import type {
   AccessRequest,
   AccountEntry,
   ActivityRecord,
+  CatalogueEntry,
   ClosedRecord,
   Config,
+  LoginMapping,
   GrantRecord,
   PolicyDocument,
   RequestItem,
@@ -45,6 +47,7 @@ const accessRequestKeys: Record<keyof AccessRequest, true> = {
   duration: true,
   reason: true,
   request: true,
+  catalogue: true,
   description: true,
   policy: true,
   generator: true,
@@ -75,6 +78,7 @@ const configKeys: Record<keyof Config, true> = {
   notifications: true,
   activity: true,
   conditions: true,
+  catalogue: true,
 };
 const configAwsKeys: Record<keyof Config["aws"], true> = {
   mode: true,
@@ -85,7 +89,26 @@ const configAwsKeys: Record<keyof Config["aws"], true> = {
   scheduler_role_arn: true,
   identity_center: true,
 };
-const identityCenterKeys: Record<keyof NonNullable<Config["aws"]["identity_center"]>, true> = { instance_arn: true, identity_store_id: true };
+const identityCenterKeys: Record<keyof NonNullable<Config["aws"]["identity_center"]>, true> = {
+  instance_arn: true,
+  identity_store_id: true,
+  map_logins: true,
+};
+const loginMappingKeys: Record<keyof LoginMapping, true> = { attribute: true, format: true };
+const catalogueEntryKeys: Record<keyof CatalogueEntry, true> = {
+  kind: true,
+  description: true,
+  accounts: true,
+  permission_set: true,
+  role: true,
+  policy_arn: true,
+  request: true,
+  risk: true,
+  max_duration: true,
+  approvers: true,
+  required_approvals: true,
+  eligible: true,
+};
 const approvalsKeys: Record<keyof Config["required_approvals"], true> = { low: true, medium: true, high: true };
 const aiKeys: Record<keyof Config["ai"], true> = { provider: true, model: true, timeout_seconds: true };
 const notificationsKeys: Record<keyof Config["notifications"], true> = { slack_webhook_env: true };
@@ -98,7 +121,7 @@ const conditionsKeys: Record<keyof NonNullable<Config["conditions"]>, true> = {
   s3_encryption: true,
   region: true,
 };
-const accountEntryKeys: Record<keyof AccountEntry, true> = { id: true, role_arn: true, conditions: true };
+const accountEntryKeys: Record<keyof AccountEntry, true> = { id: true, role_arn: true, conditions: true, max_duration: true, eligible: true };
 const activityConfigKeys: Record<keyof Config["activity"], true> = { enabled: true, lookback_padding: true };
 const activityKeys: Record<keyof ActivityRecord, true> = {
   status: true,
@@ -129,6 +152,13 @@ describe("types.ts and the schemas have the same fields", () => {
     ["Config", configKeys, cfg],
     ["Config.aws", configAwsKeys, node(cfg, ["aws"])],
     ["Config.aws.identity_center", identityCenterKeys, node(cfg, ["aws", "identity_center"])],
+    ["Config.aws.identity_center.map_logins", loginMappingKeys, node(cfg, ["aws", "identity_center", "map_logins"])],
+    ["Config.catalogue.*", catalogueEntryKeys, (node(cfg, ["catalogue"]) as { additionalProperties: Schema }).additionalProperties],
+    [
+      "Config.aws.accounts.* (object)",
+      accountEntryKeys,
+      (node(cfg, ["aws", "accounts"]) as { additionalProperties: { oneOf: Schema[] } }).additionalProperties.oneOf[1]!,
+    ],
     ["Config.required_approvals", approvalsKeys, node(cfg, ["required_approvals"])],
     ["Config.ai", aiKeys, node(cfg, ["ai"])],
     ["Config.notifications", notificationsKeys, node(cfg, ["notifications"])],

@@ -17,6 +17,8 @@ import {
   provision,
   removePermissionSet,
   userIdOf,
+  mappedUserId,
+  IdentityMappingError,
   type IcContext,
 } from "./identity-center.js";
 import { assertRequestId, grantTags, iamPolicyArn, permissionSetName } from "./naming.js";
@@ -58,6 +60,12 @@ export class GrantError extends Error {
   ) {
     super(message, { cause });
   }
+}
+
+/** The code a failed grant is recorded with: the identity mapping's own, else aws.grant-failed. */
+export function grantFailureCode(error: unknown): "aws.grant-failed" | IdentityMappingError["code"] {
+  const cause = error instanceof GrantError ? error.cause : error;
+  return cause instanceof IdentityMappingError ? cause.code : "aws.grant-failed";
 }
 
 export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
@@ -152,7 +160,10 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     const grantIdentityCenter = async (): Promise<GrantResult> => {
       const ic = icContext();
       const identityStoreId = config.aws.identity_center?.identity_store_id ?? "";
-      const userId = await userIdOf(home.identityStore, identityStoreId, principal.name);
+      const match = principal.kind === "sso_user" ? principal.match : undefined;
+      const userId = match
+        ? await mappedUserId(home.identityStore, identityStoreId, match, principal.name)
+        : await userIdOf(home.identityStore, identityStoreId, principal.name);
       const ps = await ensurePermissionSet(ic, journal, {
         requestId: request.id,
         accountId: account.id,

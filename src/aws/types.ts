@@ -6,7 +6,13 @@ export type PrincipalRef =
   | { kind: "iam_user"; name: string }
   | { kind: "iam_role"; name: string }
   /** `id` is the identity store UserId, looked up at grant time. */
-  | { kind: "sso_user"; name: string; id?: string };
+  | {
+      kind: "sso_user";
+      name: string;
+      id?: string;
+      /** Set when the user was not configured under principals but mapped from the login (aws.identity_center.map_logins): `name` is the value to match. */
+      match?: "user_name" | "email";
+    };
 
 /** Everything revoke needs; a GrantResult is one, and so is what the request file stores. */
 export interface RevokeTarget {

@@ -61,6 +61,8 @@ export interface AccessRequest {
   duration: string;
   reason: string;
   request: RequestItem[];
+  /** The catalogue entry picked; `request` then holds what the entry grants (see domain/access-catalogue.ts). */
+  catalogue?: string;
   description?: string;
   policy?: PolicyDocument;
   generator?: string;
@@ -81,6 +83,10 @@ export interface AccountEntry {
   role_arn?: string;
   /** Overrides the repository's `conditions:` block by block for grants in this account. */
   conditions?: ConditionsConfig;
+  /** The longest grant in this account; the global max_duration applies too. */
+  max_duration?: string;
+  /** Who may request access here (logins, @org/team); absent: everyone. */
+  eligible?: string[];
 }
 
 /** .github/jit-access.yml after defaults are applied. */
@@ -92,7 +98,7 @@ export interface Config {
     accounts: Record<string, string | AccountEntry>;
     allow_any_account: boolean;
     scheduler_role_arn?: string;
-    identity_center?: { instance_arn: string; identity_store_id: string };
+    identity_center?: { instance_arn: string; identity_store_id: string; map_logins?: LoginMapping };
   };
   principals: Record<string, Principal>;
   approvers: string[];
@@ -107,6 +113,7 @@ export interface Config {
   activity: ActivityConfig;
   /** Conditions stamped into every grant (src/domain/conditions.ts, src/policy/grant-conditions.ts). */
   conditions?: ConditionsConfig;
+  catalogue: Record<string, CatalogueEntry>;
 }
 
 /** `conditions:` in the config (and under an account): `false` or absent turns a block off. */
@@ -176,4 +183,36 @@ export interface ProposedFields {
   by: string;
   /** Paths such as `request[0].service`. */
   fields: string[];
+}
+
+// --- Access catalogue (`catalogue:` in the config; checked by domain/access-catalogue.ts) -----
+
+export type CatalogueKind = "permission_set" | "role" | "managed_policy" | "template";
+
+/** A named bundle a requester picks instead of describing actions. */
+export interface CatalogueEntry {
+  kind: CatalogueKind;
+  description: string;
+  /** Aliases from aws.accounts. */
+  accounts: string[];
+  /** kind permission_set: an existing permission set's name or ARN. */
+  permission_set?: string;
+  /** kind role: an existing IAM role's name (with path) in each account. */
+  role?: string;
+  /** kind managed_policy: an AWS or customer managed policy ARN. */
+  policy_arn?: string;
+  /** kind template: request items with {account_id}, {region}, {partition} placeholders. */
+  request?: RequestItem[];
+  risk?: RiskTier;
+  max_duration?: string;
+  approvers?: string[];
+  required_approvals?: number;
+  eligible?: string[];
+}
+
+/** `aws.identity_center.map_logins`: how a GitHub login without a principals entry finds its identity-store user. */
+export interface LoginMapping {
+  attribute: "user_name" | "email";
+  /** With {login}; defaults to "{login}". */
+  format: string;
 }

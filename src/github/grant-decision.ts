@@ -6,6 +6,7 @@
 // reads, and a dry run can decide from facts made up from files on disk.
 import { candidateTeams, checkChangedFiles, verifyApproval, type ChangedFile, type PreMergeTips, type Review, type TeamMember } from "../domain/approvals.js";
 import { ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
+import { approvalConfigFor, eligibilityRules } from "../domain/access-catalogue.js";
 import { CONFIG_PATH } from "../domain/config.js";
 import { parseDuration } from "../domain/duration.js";
 import { problem, type Result } from "../domain/problems.js";
@@ -14,6 +15,7 @@ import { parseRequestFile } from "../domain/request.js";
 import { isoSeconds } from "../domain/time.js";
 import type { AccessRequest, Config, Problem } from "../domain/types.js";
 import type { Effect } from "../lifecycle/effects.js";
+import type { Eligibility } from "../lifecycle/eligibility.js";
 import type { IssueFacts, PrCommit, PrFile } from "../lifecycle/ports.js";
 import type { Catalogue } from "../policy/catalogue.js";
 import { planRequest } from "../policy/pipeline.js";
@@ -48,6 +50,8 @@ export interface MergeFacts {
   approvals?: { reviews: Review[]; codeowners: Array<{ path: string; text: string | undefined }> };
   /** The approving reviewers' memberships of the teams that count. */
   teams?: Record<string, TeamMember[]>;
+  /** The account's and catalogue entry's eligibility rules with the requester's memberships; `null` when no rule applies. */
+  eligibility?: Eligibility | null;
 }
 
 /** The facts a decision asks for next, and where to read them. */
@@ -59,7 +63,8 @@ export type Need =
   | { fact: "atMerge"; path: string; mergeSha: string }
   | { fact: "origin"; issue: number }
   | { fact: "approvals"; at: string }
-  | { fact: "teams"; teams: string[]; reviewers: string[] };
+  | { fact: "teams"; teams: string[]; reviewers: string[] }
+  | { fact: "eligibility"; config: Config; request: AccessRequest };
 
 export type MergeDecision =
   | { kind: "need"; need: Need }
@@ -236,11 +241,15 @@ export function decideMerge(f: MergeFacts): MergeDecision {
   const { reviews } = f.approvals;
   const picked = pickCodeowners(f.approvals.codeowners);
   const codeowners = picked ? { ...ownersOf(parseCodeowners(picked.text, picked.path), path), source: picked.path } : undefined;
-  const teams = candidateTeams(config, codeowners);
+  // A catalogue entry's approvers and count replace the global ones.
+  const approvalConfig = approvalConfigFor(config, request);
+  const teams = candidateTeams(approvalConfig, codeowners);
   if (!f.teams && teams.length) {
     const reviewers = [...new Set(reviews.filter((r) => r.state === "APPROVED" && r.user?.login).map((r) => r.user!.login))];
     return need({ fact: "teams", teams, reviewers });
   }
+  // Who may ask is read only when the account or the catalogue entry says who may.
+  if (f.eligibility === undefined && eligibilityRules(config, request).length) return need({ fact: "eligibility", config, request });
   const decision = verifyApproval({
     pr: {
       number: pr.number,
@@ -260,9 +269,10 @@ export function decideMerge(f: MergeFacts): MergeDecision {
       committer: c.committer ? { login: c.committer.login, isBot: c.committer.type === "Bot" } : null,
     })),
     reviews,
-    config,
+    config: approvalConfig,
     codeowners,
     teamMembers: f.teams ?? {},
+    ...(f.eligibility ? { eligibility: f.eligibility } : {}),
   });
   if (!decision.ok) return blocked(decision.failures, issueNumber);
 

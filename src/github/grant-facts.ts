@@ -5,6 +5,7 @@ import { CONFIG_PATH } from "../domain/config.js";
 import { CODEOWNERS_LOCATIONS } from "../domain/codeowners.js";
 import { preMergeTips, type CommitFacts, type PreMergeTips, type TeamMember } from "../domain/approvals.js";
 import { loadCatalogue } from "../iam-data.js";
+import { fetchEligibility } from "../lifecycle/eligibility.js";
 import type { AccessRepo, PrCommit } from "../lifecycle/ports.js";
 import type { StoredFile } from "../store/record-store.js";
 import { decideMerge, type MergeDecision, type MergeFacts, type Need } from "./grant-decision.js";
@@ -62,6 +63,9 @@ async function gather(access: AccessRepo, facts: MergeFacts, need: Need): Promis
     }
     case "teams":
       facts.teams = await teamMembers(access, need.teams, need.reviewers);
+      return;
+    case "eligibility":
+      facts.eligibility = (await fetchEligibility(access, need.config, need.request)) ?? null;
       return;
   }
 }

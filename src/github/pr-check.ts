@@ -4,6 +4,7 @@
 // rewritten from the same head commit, so what reviewers read is what a merge would grant; a
 // request file there without a policy gets one generated and committed (that push re-runs the
 // check). The app writes to no other branch.
+import { approvalConfigFor, catalogueSummary } from "../domain/access-catalogue.js";
 import type { ProbotOctokit } from "probot";
 import { checkChangedFiles, type ChangedFile } from "../domain/approvals.js";
 import { parseRequestFile } from "../domain/request.js";
@@ -187,7 +188,10 @@ export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptio
     ]);
   }
 
-  const required = config.required_approvals[plan.verdict.risk];
+  // A catalogue entry's approvers and count replace the global ones (as the merge counts them).
+  const approval = approvalConfigFor(config, parsed.value.request);
+  const entrySummary = catalogueSummary(config, parsed.value.request);
+  const required = approval.required_approvals[plan.verdict.risk];
   const codeowners = (await loadCodeowners(rulesStore, path))?.owners ?? [];
   const described: Effect[] = [];
   if (mine && issueFromBranch) {
@@ -202,10 +206,11 @@ export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptio
             request: parsed.value.request,
             plan,
             file: path,
-            approvers: config.approvers,
+            approvers: approval.approvers,
             required,
             codeowners,
             headSha: pr.headSha,
+            ...(entrySummary ? { catalogue: entrySummary } : {}),
             ...(opts.warnings ? { warnings: opts.warnings } : {}),
           }),
           section,
@@ -214,7 +219,7 @@ export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptio
       ),
     );
   }
-  const s = checkSummary(plan, { branch: pr.baseRef, sha: rulesSha, required, approvers: config.approvers, codeowners });
+  const s = checkSummary(plan, { branch: pr.baseRef, sha: rulesSha, required, approvers: approval.approvers, codeowners });
   return report(plan.verdict.ok, s.title, s.summary, described);
 }
 

@@ -142,6 +142,8 @@ export interface Report {
   grants_by_service: Count[];
   grants_by_account: Count[];
   grants_by_requester: Count[];
+  /** Grants per catalogue entry picked (requests that describe their own access are not counted here). */
+  grants_by_catalogue: Count[];
   grants_by_risk: Record<RiskTier, number>;
   active: ActiveRow[];
   timing: { request_to_approval: Stat; approval_to_grant: Stat; request_to_grant: Stat; request_to_grant_buckets: Count[] };
@@ -498,6 +500,7 @@ export function buildReport(input: ReportInput): Report {
   const byStatus: Record<RequestStatus, number> = { proposed: 0, active: 0, expired: 0, revoked: 0, rejected: 0, failed: 0 };
   const byService = new Map<string, number>();
   const byAccount = new Map<string, number>();
+  const byCatalogue = new Map<string, number>();
   const byRequester = new Map<string, number>();
   const byRisk: Record<RiskTier, number> = { low: 0, medium: 0, high: 0 };
   const active: ActiveRow[] = [];
@@ -554,6 +557,7 @@ export function buildReport(input: ReportInput): Report {
       for (const s of new Set(r.request.map((i) => i.service))) bump(byService, s);
       bump(byAccount, r.account);
       bump(byRequester, r.requester);
+      if (r.catalogue !== undefined) bump(byCatalogue, r.catalogue);
       byRisk[risk.tier]++;
 
       const approvedAt = idx.commitDate.get(g.merge_commit);
@@ -664,6 +668,7 @@ export function buildReport(input: ReportInput): Report {
     grants_by_service: sortedCounts(byService),
     grants_by_account: sortedCounts(byAccount),
     grants_by_requester: sortedCounts(byRequester),
+    grants_by_catalogue: sortedCounts(byCatalogue),
     grants_by_risk: byRisk,
     active,
     timing: {

@@ -77,6 +77,7 @@ export function renderMarkdown(r: Report): string {
   );
   out.push(`### Grants`, "");
   out.push(mdCounts("By service", r.grants_by_service), mdCounts("By account", r.grants_by_account), mdCounts("By requester", r.grants_by_requester));
+  if (r.grants_by_catalogue.length) out.push(mdCounts("By catalogue entry", r.grants_by_catalogue));
   out.push(`By risk: low ${r.grants_by_risk.low}, medium ${r.grants_by_risk.medium}, high ${r.grants_by_risk.high}.`, "");
   out.push(...mdActive(r));
   const d = r.durations;
@@ -288,6 +289,10 @@ export function renderHtml(r: Report): string {
   html.push(`<h2>Grants</h2><div class="grid">`);
   html.push(`<section><h3>By service</h3>${barChart("Grants by service", countBars(r.grants_by_service))}${more(r.grants_by_service)}</section>`);
   html.push(`<section><h3>By account</h3>${barChart("Grants by account", countBars(r.grants_by_account))}${more(r.grants_by_account)}</section>`);
+  if (r.grants_by_catalogue.length)
+    html.push(
+      `<section><h3>By catalogue entry</h3>${barChart("Grants by catalogue entry", countBars(r.grants_by_catalogue))}${more(r.grants_by_catalogue)}</section>`,
+    );
   html.push(
     `<section><h3>By requester</h3>${barChart("Grants by requester", countBars(r.grants_by_requester, 10, "#2f6fde"))}${more(r.grants_by_requester)}</section>`,
   );

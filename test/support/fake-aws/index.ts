@@ -354,9 +354,10 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
     addGroup(accountId: string, name: string): void {
       account(accountId).iam.groups.set(name, { name, attached: [], inline: new Map() });
     },
-    addSsoUser(userName: string): string {
+    addSsoUser(userName: string, emails: string[] = []): string {
       const id = `9067${String(state.sso.users.size + 1).padStart(6, "0")}-aaaa-bbbb-cccc-${"d".repeat(12)}`;
       state.sso.users.set(userName, id);
+      if (emails.length) (state.sso.emails ??= new Map()).set(userName, [...emails]);
       return id;
     },
     addScheduleGroup(accountId: string, name = "jit-access"): void {
@@ -376,6 +377,7 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
       state.sso.permissionSets.clear();
       state.sso.assignments.clear();
       state.sso.users.clear();
+      state.sso.emails?.clear();
       cloudtrail.events.clear();
       cloudtrail.trails.clear();
       account(homeAccount);

@@ -66,6 +66,8 @@ export interface PermissionSet {
   inlinePolicy: string;
   tags: Array<{ Key: string; Value: string }>;
   provisionedTo: Set<string>;
+  /** ARNs of the AWS managed policies attached (AttachManagedPolicyToPermissionSet). */
+  managedPolicies?: string[];
 }
 
 export interface Assignment {
@@ -83,6 +85,8 @@ export interface SsoState {
   assignments: Map<string, Assignment>;
   /** userName → UserId */
   users: Map<string, string>;
+  /** UserName → its e-mail addresses (ListUsers returns them as Emails). */
+  emails?: Map<string, string[]>;
 }
 
 export function assignmentKey(a: Assignment): string {
