@@ -11,6 +11,7 @@ import { defineConfig } from "vitest/config";
 //   responses, conflicts).
 // Every test file not listed under e2e or faults is a unit test.
 const E2E = [
+  "test/approval-policies-scenarios.test.ts",
   "test/activity-scenario.test.ts",
   "test/adoption-check.test.ts",
   "test/adoption-labels.test.ts",

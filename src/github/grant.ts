@@ -39,6 +39,7 @@ import type { StoredFile } from "../store/record-store.js";
 import { OctokitAccessRepo } from "./access-repo.js";
 import type { RepoRef } from "./octokit-helpers.js";
 import { loadRepoConfig } from "./repo-config.js";
+import { judgeMergeClaim, type ClaimDecision } from "./approval-policies.js";
 
 export interface MergedPr {
   number: number;
@@ -52,12 +53,16 @@ export interface MergedPr {
   author: { login: string; type: string } | null;
   changedFiles?: number;
   htmlUrl?: string;
+  /** Who merged it (the payload's merged_by): only a merge by the app itself may carry an auto-approval or break-glass claim. */
+  mergedBy?: string | null;
 }
 
 export interface GrantDeps {
   grantsFor: (config: Config) => Grants;
   now: () => Date;
   notifierFor?: (config: Config) => Notifier;
+  /** The app's bot login, to recognise the merges it made itself. */
+  appLogin?: string;
 }
 
 export type GrantOutcome =
@@ -100,6 +105,8 @@ interface ApprovedGrant {
   expiresAt: string;
   now: Date;
   mergeSha: string;
+  /** An auto-approval or break-glass merge the app made itself, verified again. */
+  claim?: Extract<ClaimDecision, { kind: "approved" }>;
 }
 
 /** Gather the facts, decide (src/domain, src/policy), execute the grant, announce it. */
@@ -311,7 +318,28 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
     codeowners,
     teamMembers,
   });
-  if (!decision.ok) return blocked(decision.failures, issueNumber);
+  // A merge the app made itself (auto-approval, break-glass) stands on its claim, verified again
+  // here; the approval rules that are not about reviews still apply to it.
+  const claim = await judgeMergeClaim(access, {
+    mergedBy: pr.mergedBy,
+    appLogin: deps.appLogin,
+    mergeSha,
+    rules: baseStore,
+    config,
+    request,
+    path,
+    risk: plan.verdict.risk,
+    files,
+    headBlob: headBlobSha,
+    mergeBlob: atMerge.sha,
+    issueAuthor: originAuthor.login,
+    durationSeconds: parsed.value.durationSeconds,
+    now,
+  });
+  const unreviewed = decision.failures.filter((f) => !REVIEW_CODES.has(f.code));
+  if (claim.kind === "approved" && unreviewed.length) return blocked(unreviewed, issueNumber);
+  if (claim.kind === "refused" && !decision.ok) return blocked([...claim.problems, ...decision.failures], issueNumber);
+  if (claim.kind !== "approved" && !decision.ok) return blocked(decision.failures, issueNumber);
 
   // Deterministic across duplicate deliveries: the expiry counts from the merge, never later.
   const start = pr.mergedAt ? new Date(pr.mergedAt) : now;
@@ -336,10 +364,11 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
       account: { id: parsed.value.account.id, ...(parsed.value.account.alias ? { alias: parsed.value.account.alias } : {}) },
       policy,
       risk: plan.verdict.risk,
-      approvedBy: decision.approvedBy,
+      approvedBy: claim.kind === "approved" ? claim.approvedBy : decision.approvedBy,
       expiresAt,
       now,
       mergeSha,
+      ...(claim.kind === "approved" ? { claim } : {}),
     },
   };
 }
@@ -408,6 +437,7 @@ async function executeGrant(access: AccessRepo, pr: MergedPr, deps: GrantDeps, g
     granted_at: result.grantedAt,
     expires_at: expiresAt,
     aws: storedAws(result),
+    ...g.claim?.grant,
   };
   try {
     await updateRecord(mainStore, path, (current) => {
@@ -426,6 +456,7 @@ async function executeGrant(access: AccessRepo, pr: MergedPr, deps: GrantDeps, g
           "Expires-At": expiresAt,
           "Aws-Resource": result.resources,
           Risk: g.risk,
+          ...g.claim?.trailers,
         }),
       };
     }).then((o) => {
@@ -466,6 +497,13 @@ async function executeGrant(access: AccessRepo, pr: MergedPr, deps: GrantDeps, g
     ],
     ports(config),
   );
+  await g.claim?.after?.({
+    access,
+    expiresAt,
+    prNumber: pr.number,
+    ...(deps.notifierFor ? { notifierFor: deps.notifierFor } : {}),
+    ...(pr.htmlUrl ? { prUrl: pr.htmlUrl } : {}),
+  });
   return { kind: "granted", id: request.id, expiresAt, resources: result.resources };
 }
 
@@ -534,6 +572,16 @@ export function refusalEffects(r: {
   }
   return out;
 }
+
+/** Failures about reviews: a verified auto-approval or break-glass stands in for them, and for nothing else. */
+const REVIEW_CODES: ReadonlySet<ProblemCode> = new Set([
+  "approval.insufficient",
+  "approval.self",
+  "approval.stale-review",
+  "approval.not-authorized",
+  "approval.membership-pending",
+  "approval.bot",
+]);
 
 /** Team memberships for the reviewers only: that is all verifyApproval needs to know. */
 async function fetchTeamMembers(access: AccessRepo, teams: string[], reviews: Review[]): Promise<Record<string, TeamMember[]>> {
