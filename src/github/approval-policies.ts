@@ -4,6 +4,7 @@
 // made by the pure core (src/domain/approvals); this module gathers the facts, at the default
 // branch's current config (never the PR's), and merges only at the head it judged.
 import {
+  BREAK_GLASS_LABEL,
   autoApproveTeams,
   breakGlassProblems,
   claimMessage,
@@ -35,8 +36,6 @@ import { loadRepoConfig } from "./repo-config.js";
 
 export const AUTO_APPROVE_MARKER = "<!-- jit-access:auto-approve -->";
 export const BREAK_GLASS_MARKER = "<!-- jit-access:break-glass -->";
-/** Put on the request's issue and PR, and on the review issue, of every break-glass grant. */
-export const BREAK_GLASS_LABEL = "jit:break-glass";
 
 type FileReader = { read(path: string): Promise<StoredFile | undefined> };
 

@@ -9,6 +9,9 @@ import type { BreakGlassConfig, Problem } from "../types.js";
 import { display } from "./format.js";
 import { normalizeLogin } from "./logins.js";
 
+/** Put on the request's issue and PR, and on the review issue, of every break-glass grant. */
+export const BREAK_GLASS_LABEL = "jit:break-glass";
+
 export const BREAK_GLASS_USAGE = "/break-glass <incident-id> <reason>, e.g. /break-glass INC-1234 payments API down, restarting the queue workers";
 
 const INCIDENT = /^[A-Za-z0-9][A-Za-z0-9._:#/-]{0,99}$/;

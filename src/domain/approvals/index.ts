@@ -16,5 +16,5 @@ export {
   type AutoMatch,
   type AutoMergeFacts,
 } from "./auto-approve.js";
-export { BREAK_GLASS_USAGE, breakGlassProblems, parseBreakGlass, verifyBreakGlass, type BreakGlassFacts } from "./break-glass.js";
+export { BREAK_GLASS_LABEL, BREAK_GLASS_USAGE, breakGlassProblems, parseBreakGlass, verifyBreakGlass, type BreakGlassFacts } from "./break-glass.js";
 export { claimMessage, readClaim, trailerValue, type MergeClaim } from "./claims.js";
