@@ -105,6 +105,26 @@ describe("auto-approval", () => {
     expectNothingGranted(hh);
   });
 
+  it("a request for an account the rule does not cover waits for people (approval.auto-no-match)", async () => {
+    const { hh } = await start(
+      `${CONFIG.replace(`prod: "111111111111"`, `prod: "111111111111"\n    staging: "222222222222"`)}${RULES.replace("accounts: [prod]", "accounts: [staging]")}`,
+    );
+    const r = await request(hh, "alice");
+    expect(pr(hh, r.pr).pull.merged).toBe(false);
+    expect(commentWith(hh, r.pr, AUTO)).toContain("approval.auto-no-match");
+  });
+
+  it("an objection blocks the rule: changes requested, then a push re-checks it (approval.changes-requested)", async () => {
+    const { hh } = await start(`${CONFIG}${RULES.replace('requesters: ["@acme/devs"]', "requesters: [nobody]")}`);
+    const r = await request(hh, "alice");
+    hh.github.addReview(REPO, r.pr, { user: "dave", state: "CHANGES_REQUESTED" });
+    // The rule now covers alice (an admin widened it on main); the objection still stands.
+    hh.github.commitFiles(REPO, "main", { ".github/jit-access.yml": `${CONFIG}${RULES}` }, { author: "admin", message: "widen" });
+    expect(await hh.deliver(pullRequestEvent(hh.github, REPO, r.pr, "reopened"))).toBe(200);
+    expect(pr(hh, r.pr).pull.merged).toBe(false);
+    expect(commentWith(hh, r.pr, AUTO)).toContain("approval.changes-requested");
+  });
+
   it("a requester outside the rule's team waits for people (approval.auto-no-match)", async () => {
     const { hh } = await start(`${CONFIG.replace("alice: { iam_user: alice }", "alice: { iam_user: alice }\n  erin: { iam_user: erin }")}${RULES}`);
     const r = await request(hh, "erin");

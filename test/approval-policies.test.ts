@@ -18,6 +18,7 @@ import {
 import { configFromObject } from "../src/domain/config.js";
 import { codesOf } from "../src/domain/problems.js";
 import type { AutoApproveRule, RiskTier } from "../src/domain/types.js";
+import { buildSlackMessage, githubMessage } from "../src/notify/index.js";
 
 const NOW = new Date("2026-11-27T09:00:00Z");
 const FILE = "access-requests/staging/2026/7-logs.yaml";
@@ -254,5 +255,28 @@ describe("the config's approval policies", () => {
     const r = configFromObject(base);
     expect(r.ok && r.value.auto_approve).toEqual([]);
     expect(r.ok && r.value.break_glass).toBeUndefined();
+  });
+});
+
+describe("the break-glass alert", () => {
+  const event = {
+    kind: "break-glass" as const,
+    request: { id: "7-logs", requester: "alice", account: "prod", duration: "1h" },
+    by: "alice",
+    incident: "INC-42",
+    reason: "<!channel> db down *now*",
+    expiresAt: "2026-11-27T10:00:00Z",
+    reviewIssue: 12,
+  };
+  it("Slack names the incident, the review issue and the reason, quoted", () => {
+    const text = JSON.stringify(buildSlackMessage(event));
+    expect(text).toContain("INC-42");
+    expect(text).toContain("#12");
+    expect(text).not.toContain("<!channel>");
+  });
+  it("GitHub's message names who and the incident, without mentions", () => {
+    const text = githubMessage(event);
+    expect(text).toContain("INC-42");
+    expect(text).not.toMatch(/(^|\s)@alice/);
   });
 });

@@ -17,6 +17,7 @@ import {
   verifyBreakGlass,
   type AutoApproveFacts,
   type MergeClaim,
+  type Review,
 } from "../domain/approvals.js";
 import { CONFIG_PATH, resolveAccount } from "../domain/config.js";
 import { fail, ok, problem, type Result } from "../domain/problems.js";
@@ -179,6 +180,16 @@ export async function autoApproveAfterCheck(
     return notApproved([problem("merge.requester-mismatch", `request ${r.request.id} names ${r.request.requester}, who did not open its issue`, "requester")]);
   const match = matchAutoApproval(config.auto_approve, await autoFacts(access, config, r, opts.now));
   if (!match.ok) return notApproved(match.problems);
+  // Someone asked for changes: a rule never overrides a person's objection (the grant would refuse it too).
+  const objecting = latestObjections(await access.reviews(pr.number));
+  if (objecting.length)
+    return notApproved([
+      problem(
+        "approval.changes-requested",
+        `${objecting.map((l) => quote(l)).join(", ")} requested changes; address them and ask for a review — a rule never overrides an objection`,
+        "reviews",
+      ),
+    ]);
   // The check's failure is said by the check itself; a failing request is never merged.
   if (!opts.checkPassed) return { kind: "ignored" };
   const claim: MergeClaim = { kind: "rule", requestId: r.request.id, rule: match.value.rule, configSha, blob: r.blob };
@@ -200,6 +211,17 @@ export async function autoApproveAfterCheck(
     `🤖 **Auto-approved** by rule \`${match.value.rule}\` of ${CONFIG_PATH} (blob ${configSha.slice(0, 7)}) on ${facts}; this is grant ${match.value.counted.day} today and ${match.value.counted.week} this week by this rule. The app merged it and verifies it again before granting.`,
   );
   return { kind: "merged", rule: match.value.rule, sha: merged.sha };
+}
+
+/** Reviewers whose latest decisive review requests changes. */
+function latestObjections(reviews: Review[]): string[] {
+  const latest = new Map<string, string>();
+  for (const r of [...reviews].sort((a, b) => (a.submitted_at ?? "").localeCompare(b.submitted_at ?? "") || a.id - b.id)) {
+    const who = r.user?.login;
+    if (who && (r.state === "APPROVED" || r.state === "CHANGES_REQUESTED" || r.state === "DISMISSED"))
+      latest.set(who.toLowerCase(), r.state === "CHANGES_REQUESTED" ? who : "");
+  }
+  return [...latest.values()].filter(Boolean).sort();
 }
 
 export type BreakGlassOutcome = { kind: "ignored" } | { kind: "refused"; codes: string[] } | { kind: "merged"; sha: string };
