@@ -160,6 +160,16 @@ describe("auto-approval", () => {
     expectNothingGranted(hh);
   });
 
+  it("GitHub refusing the app's merge (branch protection) leaves the request to people (github.merge-refused)", async () => {
+    const { hh } = await start();
+    const r = await openRequest(hh, "alice", issueBody());
+    hh.github.faults.failNext("PUT", /\/pulls\/\d+\/merge$/, 405, 1);
+    expect(await hh.deliver(pullRequestEvent(hh.github, REPO, r.pr!, "opened"))).toBe(200);
+    expect(pr(hh, r.pr!).pull.merged).toBe(false);
+    expect(commentWith(hh, r.pr!, AUTO)).toContain("github.merge-refused");
+    expectNothingGranted(hh);
+  });
+
   it("a person who merges with the app's claim in the message gets no auto-approval (approval.insufficient)", async () => {
     const { hh } = await start(`${CONFIG}${RULES.replace('requesters: ["@acme/devs"]', "requesters: [nobody]")}`);
     const r = await request(hh, "alice");

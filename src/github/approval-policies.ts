@@ -196,10 +196,10 @@ export async function autoApproveAfterCheck(
   const merged = await access.mergePull(pr.number, { sha: pr.headSha, method: "squash", ...claimMessage(claim) });
   if (merged.kind === "refused") {
     const p = problem(
-      merged.status === 409 ? "approval.auto-changed" : "approval.auto-no-match",
+      merged.status === 409 ? "approval.auto-changed" : "github.merge-refused",
       merged.status === 409
         ? `the pull request changed after rule ${match.value.rule} matched head ${pr.headSha.slice(0, 7)}; it is matched again on the new head`
-        : `GitHub refused the merge (${merged.status}: ${merged.reason.slice(0, 200)}); people must approve and merge`,
+        : `GitHub refused the app's merge (${merged.status}: ${merged.reason.slice(0, 200)}); allow the app to merge (branch protection or ruleset bypass, squash merges), or have people approve and merge`,
     );
     await say(`Not auto-approved: \`${p.code}\` ${quote(p.message, 600)}`);
     return { kind: "merge-refused", problems: [p] };
@@ -288,10 +288,12 @@ export async function breakGlassByComment(
   const merged = await access.mergePull(pr.value.number, { sha: pr.value.headSha, method: "squash", ...claimMessage(claim) });
   if (merged.kind === "refused")
     return reply([
-      problem(
-        "approval.break-glass-changed",
-        `GitHub refused the merge (${merged.status}: ${merged.reason.slice(0, 200)})${merged.status === 409 ? "; the pull request changed while it was checked — give /break-glass again" : ""}`,
-      ),
+      merged.status === 409
+        ? problem("approval.break-glass-changed", "the pull request changed while it was checked; give /break-glass again on the request as it is now")
+        : problem(
+            "github.merge-refused",
+            `GitHub refused the app's merge (${merged.status}: ${merged.reason.slice(0, 200)}); allow the app to merge (branch protection or ruleset bypass, squash merges), or ask an approver`,
+          ),
     ]);
   await access.upsertComment(
     comment.issueNumber,
