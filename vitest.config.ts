@@ -18,6 +18,7 @@ const E2E = [
   "test/app-notify.test.ts",
   "test/app-pr-scenarios.test.ts",
   "test/app-scenarios.test.ts",
+  "test/attacks-approval-policies.test.ts",
   "test/attacks-deploy.test.ts",
   "test/attacks-intake.test.ts",
   "test/attacks-merge.test.ts",
