@@ -1,9 +1,24 @@
 // Webhook payloads are input too: these read what the handlers need from an untyped payload and
 // say what is missing instead of letting a handler throw on `undefined`. Pure.
 import type { RepoRef } from "./octokit-helpers.js";
-import type { IssueInput } from "./intake.js";
+import type { IssueInput } from "./intake-decision.js";
 import type { MergedPr } from "./grant.js";
-import type { PrRef } from "./pr-check.js";
+
+/** A pull request as the PR check needs it. */
+export interface PrRef {
+  number: number;
+  headSha: string;
+  headRef: string;
+  /** The base branch by name; its current tip holds the rules (never the payload's stale `base.sha`). */
+  baseRef: string;
+  sameRepo: boolean;
+  /** Who opened the pull request. */
+  author: { login: string; type: string } | null;
+  /** Title and body as the event saw them: rewritten only when they differ. */
+  title?: string;
+  body?: string | null;
+  changedFiles?: number;
+}
 
 export type Read<T> = { ok: true; value: T } | { ok: false; reason: string };
 

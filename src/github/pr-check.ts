@@ -11,10 +11,10 @@ import { setTopLevelFields } from "../domain/request-file.js";
 import type { AccessRequest, Config, Problem } from "../domain/types.js";
 import { loadCatalogue } from "../iam-data.js";
 import { planRequest } from "../policy/pipeline.js";
-import { readPrRef } from "./payloads.js";
+import { readPrRef, type PrRef } from "./payloads.js";
 import { checkSummary, prBody, prBodyInvalid, problemList, prTitle, quote } from "./messages.js";
 import { rightSize, type RightSizing } from "../policy/right-size.js";
-import type { RepoRef } from "./octokit-helpers.js";
+import { sameLogin, type RepoRef } from "./octokit-helpers.js";
 import { loadCodeowners, loadRepoConfig } from "./repo-config.js";
 import { problem } from "../domain/problems.js";
 import type { AccessRepo } from "../lifecycle/ports.js";
@@ -24,25 +24,9 @@ import { OctokitAccessRepo } from "./access-repo.js";
 /** The check run the app reports on every pull request; branch protection may require it. */
 export const CHECK_NAME = "jit-access/validate";
 
-export interface PrRef {
-  number: number;
-  headSha: string;
-  headRef: string;
-  /** The base branch by name; its current tip holds the rules (never the payload's stale `base.sha`). */
-  baseRef: string;
-  sameRepo: boolean;
-  /** Who opened the pull request. */
-  author: { login: string; type: string } | null;
-  /** Title and body as the event saw them: rewritten only when they differ. */
-  title?: string;
-  body?: string | null;
-  changedFiles?: number;
-}
+export type { PrRef };
 
 export type CheckOutcome = { kind: "ignored" } | { kind: "checked"; ok: boolean } | { kind: "policy-added"; commit: string } | { kind: "no-request" };
-
-/** GitHub logins compare case-insensitively. */
-export const sameLogin = (a: string | undefined, b: string): boolean => !!a && a.toLowerCase() === b.toLowerCase();
 
 /**
  * A request PR of the app's own: opened by the app (its bot login — no one else can open a PR

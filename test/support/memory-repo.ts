@@ -80,6 +80,8 @@ export interface MemoryPull {
  */
 export class MemoryAccessRepo extends MemoryRecordStore implements AccessRepo {
   readonly fullName = "acme/access";
+  /** Who opens the pull requests createPull makes. */
+  readonly appLogin = "jit-access[bot]";
   readonly defaultBranch = "main";
   /** ref (sha or branch) → path → text. */
   readonly refs = new Map<string, Map<string, string>>();
@@ -246,6 +248,14 @@ export class MemoryAccessRepo extends MemoryRecordStore implements AccessRepo {
       .filter(([path, text]) => this.files.get(path) !== text)
       .map(([path, text]) => ({ path, status: this.files.has(path) ? "modified" : "added", previousPath: null, sha: blobSha(text) }));
     this.pulls.set(number, { number, files, commits: [], reviews: [] });
+    // Open from now on, as the app's (the only caller that opens pull requests).
+    this.openPullList.push({
+      number,
+      title: pull.title,
+      body: pull.body,
+      user: { login: this.appLogin, type: "Bot" },
+      head: { ref: pull.head, sha: this.branches.get(pull.head) ?? "", repoFullName: this.fullName },
+    });
     return number;
   }
 
