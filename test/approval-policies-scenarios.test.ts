@@ -109,6 +109,16 @@ describe("break-glass", () => {
     expect(alert?.env).toBe("SECURITY_SLACK");
     expect(alert?.event).toMatchObject({ by: "alice", incident: "INC-7", reviewIssue: review?.number });
   });
+  it("given on the request's issue, it acts on the app's pull request for that issue", async () => {
+    const { hh, sent } = await begin(BREAK_GLASS_ONLY);
+    const r = await request(hh, "alice", SHORT);
+    await comment(hh, r.issue, "alice", "/break-glass INC-8 queue stuck, need to read the reports bucket");
+    expect(pr(hh, r.pr).pull.merged_by).toBe("jit-access[bot]");
+    expect(await closed(hh, r.pr)).toBe(200);
+    expect(attachedTo(hh.aws, "alice")).toHaveLength(1);
+    expect(sent.some((s) => s.event.kind === "break-glass")).toBe(true);
+  });
+
   it("off unless configured", async () => {
     const { hh } = await begin(CONFIG);
     const r = await request(hh, "alice", SHORT);

@@ -10,6 +10,7 @@ import {
   matchAutoApproval,
   parseBreakGlass,
   readClaim,
+  trailerValue,
   verifyAutoApproval,
   verifyBreakGlass,
   type AutoApproveFacts,
@@ -229,6 +230,17 @@ describe("the claim in the app's own merge commit", () => {
     expect(read?.kind).toBe("break-glass");
     expect(read && "configSha" in read && read.configSha).toBe(SHA("c"));
   });
+  it("property: whatever the incident and reason say, the claim read back is the one written (no trailer injection)", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), fc.string({ maxLength: 600 }), (incident, reason) => {
+        const c = { ...claims[1], incident: incident || "x", reason: reason || "y" } as MergeClaim & { kind: "break-glass" };
+        const read = readClaim(claimMessage(c).message);
+        if (!read) return; // a text that flattens to nothing is no claim: never a wider one
+        expect(read).toEqual({ ...c, incident: trailerValue(c.incident, 100), reason: trailerValue(c.reason, 500) });
+      }),
+    );
+  });
+
   it("no claim in an ordinary or ambiguous message", () => {
     expect(readClaim("Merge pull request #3 from acme/jit/3-x\n\nrequest")).toBeUndefined();
     expect(readClaim(`${claimMessage(claims[0]!).message}\nConfig-Sha: ${SHA("d")}`)).toBeUndefined();

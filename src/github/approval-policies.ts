@@ -32,6 +32,7 @@ import { planRequest } from "../policy/pipeline.js";
 import type { StoredFile } from "../store/record-store.js";
 import { quote } from "./messages.js";
 import { readPrRef } from "./payloads.js";
+import { sameLogin } from "./octokit-helpers.js";
 import { isAppRequestPr, type PrRef } from "./pr-check.js";
 import { loadRepoConfig } from "./repo-config.js";
 
@@ -251,10 +252,14 @@ export async function breakGlassByComment(
   if (!rules.ok) return reply(rules.problems);
   if (!rules.value.config.break_glass)
     return reply(breakGlassProblems(undefined, { by: comment.author.login, requester: "", issueAuthor: undefined, durationSeconds: 0 }));
+  // On the request's issue, the command means the app's open pull request for that issue.
   const thread = await access.issue(comment.issueNumber);
-  const pr = thread?.isPull
-    ? readPrRef({ pull_request: await access.pullPayload(comment.issueNumber), repository: { full_name: access.fullName } })
-    : undefined;
+  const prNumber = thread?.isPull
+    ? comment.issueNumber
+    : (await access.openPulls()).find(
+        (p) => p.head.ref.startsWith(`jit/${comment.issueNumber}-`) && p.user?.type === "Bot" && sameLogin(p.user.login, opts.appLogin),
+      )?.number;
+  const pr = prNumber ? readPrRef({ pull_request: await access.pullPayload(prNumber), repository: { full_name: access.fullName } }) : undefined;
   if (!pr?.ok || !isAppRequestPr(pr.value, access, opts.appLogin))
     return reply([
       problem(
