@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { claimMessage, type MergeClaim } from "../src/domain/approvals.js";
 import { CONFIG_PATH, configFromObject } from "../src/domain/config.js";
 import { codesOf } from "../src/domain/problems.js";
+import { commitMessage } from "../src/domain/records.js";
 import type { AccessRequest, Config } from "../src/domain/types.js";
 import { judgeMergeClaim } from "../src/github/approval-policies.js";
 import type { NotificationEvent } from "../src/notify/types.js";
@@ -82,6 +83,43 @@ describe("a merge's claim, judged at the merge", () => {
     ["a user since removed from break_glass.users", { ...glass, by: "mallory" }, {}, "approval.break-glass-not-listed,approval.break-glass-not-requester"],
   ])("%s → %s", async (_n, claim, over, expected) => {
     expect(await kindOf(judge(claim, over))).toBe(expected);
+  });
+
+  it("caps are counted from the grant commits' trailers on the default branch: the requester's, by this rule, never this request", async () => {
+    const capped = configFromObject({ aws: { accounts: { prod: "111111111111" } }, auto_approve: [{ name: "prod-read", risk: ["low"], max_per_day: 1 }] });
+    if (!capped.ok) throw new Error("config");
+    const grantCommit = (id: string, requester: string, rule = "prod-read") =>
+      commitMessage(`jit-access: grant ${id}`, "granted", {
+        "Request-Id": id,
+        "Approved-By": [`rule:${rule}`],
+        "Auto-Approve-Rule": rule,
+        Requester: requester,
+      });
+    const judgeWith = async (history: string[]) => {
+      const access = new MemoryAccessRepo();
+      history.forEach((m, i) => access.commitFile(`access-requests/prod/2026/${i + 1}-x.yaml`, `x${i}`, m));
+      access.commitsBySha.set(MERGE, { sha: MERGE, parents: [SHA("p")], message: claimMessage(rule).message, author: null });
+      const d = await judgeMergeClaim(access, {
+        mergedBy: APP,
+        appLogin: APP,
+        mergeSha: MERGE,
+        rules: { read: async (p) => (p === CONFIG_PATH ? { path: p, sha: SHA("c"), text: "" } : undefined) },
+        config: capped.value,
+        request,
+        path: PATH,
+        risk: "low",
+        files: [{ path: PATH }],
+        headBlob: SHA("b"),
+        mergeBlob: SHA("b"),
+        issueAuthor: "alice",
+        durationSeconds: 3600,
+        now: NOW,
+      });
+      return d.kind === "refused" ? codesOf(d.problems).join(",") : d.kind;
+    };
+    expect(await judgeWith([])).toBe("approved");
+    expect(await judgeWith([grantCommit("6-x", "Alice")])).toBe("approval.auto-cap");
+    expect(await judgeWith([grantCommit("6-x", "bob"), grantCommit("5-y", "alice", "other"), grantCommit("7-logs", "alice")])).toBe("approved");
   });
 
   it("the break-glass alarm: label, review issue for the approvers, security alert — and a failed step is said, not thrown", async () => {

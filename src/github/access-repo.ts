@@ -266,6 +266,11 @@ export class OctokitAccessRepo implements AccessRepo {
     }
   }
 
+  async commitsSince(path: string, since: string): Promise<Array<{ sha: string; date: string; message: string }>> {
+    const list = await this.octokit.paginate(this.octokit.rest.repos.listCommits, { ...this.at, sha: this.defaultBranch, path, since, per_page: 100 });
+    return list.map((c) => ({ sha: c.sha, date: c.commit.committer?.date ?? "", message: c.commit.message }));
+  }
+
   async createIssue(issue: { title: string; body: string; labels: string[]; assignees: string[] }): Promise<number> {
     try {
       const { data } = await this.octokit.rest.issues.create({ ...this.at, ...issue });

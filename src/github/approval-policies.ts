@@ -21,8 +21,8 @@ import {
 } from "../domain/approvals.js";
 import { CONFIG_PATH, resolveAccount } from "../domain/config.js";
 import { fail, ok, problem, type Result } from "../domain/problems.js";
-import type { Trailers } from "../domain/records.js";
-import { parseRequestFile } from "../domain/request.js";
+import { parseTrailers, type Trailers } from "../domain/records.js";
+import { parseRequestFile, REQUESTS_DIR } from "../domain/request.js";
 import { isoSeconds } from "../domain/time.js";
 import type { AccessRequest, Config, GrantRecord, Problem, RiskTier } from "../domain/types.js";
 import { loadCatalogue } from "../iam-data.js";
@@ -104,26 +104,20 @@ async function requestAtHead(access: AccessRepo, prNumber: number, headSha: stri
 const DAY_MS = 86_400_000;
 
 /**
- * The requester's earlier grants approved by a rule, from the records on the default branch (git,
- * never memory): this year's folders of every configured account, and last year's within a week
- * of New Year. Read only when a rule has a cap.
+ * The requester's grants approved by a rule in the last 7 days, counted from git: the grant commits
+ * on the default branch carry `Auto-Approve-Rule` and `Requester` trailers, and their commit date is
+ * when the grant was recorded. One paged listing of a week's record commits, never every record;
+ * read only when a rule has a cap. A commit whose date cannot be read counts as recent.
  */
-async function ruleHistory(access: AccessRepo, config: Config, requester: string, exclude: string, now: Date): Promise<AutoApproveFacts["history"]> {
+async function ruleHistory(access: AccessRepo, config: Config, requester: string, requestId: string, now: Date): Promise<AutoApproveFacts["history"]> {
   if (!config.auto_approve.some((r) => r.max_per_day !== undefined || r.max_per_week !== undefined)) return [];
-  const years = [...new Set([now.getUTCFullYear(), new Date(now.getTime() - 7 * DAY_MS).getUTCFullYear()])];
-  const accounts = new Set<string>();
-  for (const [alias, entry] of Object.entries(config.aws.accounts)) accounts.add(alias).add(typeof entry === "string" ? entry : entry.id);
-  const folders = [...accounts].flatMap((a) => years.map((y) => `access-requests/${a}/${y}`));
   const who = normalizeLogin(requester);
   const out: Array<{ rule: string; grantedAt: string }> = [];
-  for (const path of await access.listNames(folders)) {
-    if (path === exclude) continue;
-    const f = await access.read(path);
-    if (!f) continue;
-    const r = parseRequestFile(f.text, { file: path, config });
-    const grant = r.ok ? r.value.request.grant : undefined;
-    if (r.ok && grant?.auto_approval && normalizeLogin(r.value.request.requester) === who)
-      out.push({ rule: grant.auto_approval.rule, grantedAt: grant.granted_at });
+  for (const c of await access.commitsSince(REQUESTS_DIR, isoSeconds(new Date(now.getTime() - 7 * DAY_MS)))) {
+    const t = parseTrailers(c.message);
+    const rule = t["Auto-Approve-Rule"];
+    if (rule?.length !== 1 || t["Request-Id"]?.[0] === requestId) continue;
+    if (normalizeLogin(t["Requester"]?.[0]) === who) out.push({ rule: rule[0] as string, grantedAt: c.date });
   }
   return out;
 }
@@ -141,7 +135,7 @@ async function autoFacts(access: AccessRepo, config: Config, req: HeadRequest, n
     requesterTeams: teams,
     files: req.files,
     requestPath: req.path,
-    history: await ruleHistory(access, config, req.request.requester, req.path, now),
+    history: await ruleHistory(access, config, req.request.requester, req.request.id, now),
     now,
   };
 }
@@ -379,7 +373,12 @@ export async function judgeMergeClaim(
       kind: "approved",
       approvedBy: [`rule:${v.value.rule}`],
       grant: { auto_approval: { rule: v.value.rule, config_sha: claim.configSha, matched, counted: v.value.counted } },
-      trailers: { "Auto-Approve-Rule": v.value.rule, "Config-Sha": claim.configSha, Matched: Object.entries(matched).map(([k, x]) => `${k}=${x}`) },
+      trailers: {
+        "Auto-Approve-Rule": v.value.rule,
+        Requester: m.request.requester,
+        "Config-Sha": claim.configSha,
+        Matched: Object.entries(matched).map(([k, x]) => `${k}=${x}`),
+      },
     };
   }
   const problems = verifyBreakGlass(

@@ -272,6 +272,11 @@ export class MemoryAccessRepo extends MemoryRecordStore implements AccessRepo {
     return { kind: "merged", sha: createHash("sha1").update(`merge ${pr} ${merge.sha}`).digest("hex") };
   }
 
+  /** The record store's commits keep no dates: every one is returned, undated (counted as recent). */
+  async commitsSince(path: string): Promise<Array<{ sha: string; date: string; message: string }>> {
+    return this.commits.filter((c) => c.path === path || c.path.startsWith(`${path}/`)).map((c) => ({ sha: c.sha, date: "", message: c.message }));
+  }
+
   async createIssue(issue: { title: string; body: string; labels: string[]; assignees: string[] }): Promise<number> {
     const number = 500 + this.createdIssues.length;
     this.createdIssues.push({ number, ...issue });
