@@ -6,6 +6,7 @@ import { defaultClientSettings } from "./aws/clients.js";
 import { createGrants } from "./aws/grants.js";
 import type { Grants } from "./aws/types.js";
 import type { Config } from "./domain/types.js";
+import type { Result } from "./domain/problems.js";
 import type { ActivityLookupFn } from "./github/activity-closeout.js";
 import { handleRevokeComment } from "./github/commands.js";
 import { OctokitAccessRepo } from "./github/access-repo.js";
@@ -13,7 +14,7 @@ import { autoApproveAfterCheck, breakGlassByComment } from "./github/approval-po
 import { handleMergedPr } from "./github/grant.js";
 import { handleAccessIssue, type Drafter } from "./github/intake.js";
 import { labelInstalledRepos } from "./github/labels.js";
-import { bodyChanged, readClosedPr, readComment, readIssue, readPrRef, readRepo, readRerequested, readSender } from "./github/payloads.js";
+import { bodyChanged, readClosedPr, readComment, readIssue, readPrRef, readRepo, readRerequested, readSender, unreadable } from "./github/payloads.js";
 import { CHECK_NAME, checkPullRequest, isAppRequestPr, openPullsAt } from "./github/pr-check.js";
 import { handleClosedUnmerged } from "./github/rejection.js";
 import { loadCatalogue } from "./iam-data.js";
@@ -21,6 +22,7 @@ import { builtinDrafter, draftForRequest } from "./policy/drafter.js";
 import { resolveAccount } from "./domain/config.js";
 import { createNotifier } from "./notify/index.js";
 import type { Notifier } from "./notify/types.js";
+import { callLogLine, countCalls } from "./github/call-log.js";
 
 export interface AppDeps {
   grantsFor: (config: Config) => Grants;
@@ -140,7 +142,21 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
   };
   // The webhook secret is checked by the entries that own it (src/server.ts, src/index.ts for
   // `probot run`, src/lambda.ts); scenario tests load this function with their own secret.
-  return (app: Probot) => {
+  return (probot: Probot) => {
+    // Each delivery's GitHub calls and the rate limit left, logged when its handler ends.
+    const app = {
+      auth: probot.auth.bind(probot),
+      on: ((events: Parameters<Probot["on"]>[0], handler: (context: Context) => Promise<void>) =>
+        probot.on(events, async (context: Context) => {
+          const count = countCalls(context.octokit);
+          try {
+            await handler(context);
+          } finally {
+            const line = callLogLine(count);
+            context.log[line.level]({ event: context.name, ...line.fields }, line.message);
+          }
+        })) as unknown as Probot["on"],
+    };
     // The app's bot login ("<slug>[bot]"): what it wrote (branches, commits, PRs) is told apart
     // from what others wrote by it. Asked once (with the app's JWT); a failure is retried next time.
     let login: Promise<string> | undefined;
@@ -158,12 +174,13 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
         }));
 
     // Malformed payloads are answered (200) and logged, never thrown on: see payloads.ts.
-    const skip = (context: Context, reason: string) => context.log.warn({ event: context.name, reason }, "ignored malformed webhook payload");
+    const skip = (context: Context, ...reads: Array<Result<unknown>>) =>
+      context.log.warn({ event: context.name, reason: unreadable(...reads) }, "ignored malformed webhook payload");
 
     app.on(["issues.opened", "issues.edited", "issues.labeled", "issues.reopened"], async (context) => {
       const repo = readRepo(context.payload);
       const issue = readIssue(context.payload);
-      if (!repo.ok || !issue.ok) return skip(context, repo.ok ? (issue as { reason: string }).reason : repo.reason);
+      if (!repo.ok || !issue.ok) return skip(context, repo, issue);
       if (issue.value.state !== "open") return;
       const event = { action: String(context.payload.action), sender: readSender(context.payload), bodyChanged: bodyChanged(context.payload) };
       const outcome = await handleAccessIssue(context.octokit, repo.value, issue.value, {
@@ -181,7 +198,7 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
     app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened", "pull_request.edited"], async (context) => {
       const repo = readRepo(context.payload);
       const pr = readPrRef(context.payload);
-      if (!repo.ok || !pr.ok) return skip(context, repo.ok ? (pr as { reason: string }).reason : repo.reason);
+      if (!repo.ok || !pr.ok) return skip(context, repo, pr);
       const self = await appLogin();
       // The app's own edits of a description come back as pull_request.edited: nothing to redo.
       if (context.payload.action === "edited" && readSender(context.payload)?.login.toLowerCase() === self.toLowerCase()) return;
@@ -202,9 +219,9 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
     // again, exactly as a push would.
     app.on(["check_run.rerequested", "check_suite.rerequested"], async (context) => {
       const repo = readRepo(context.payload);
-      if (!repo.ok) return skip(context, repo.reason);
+      if (!repo.ok) return skip(context, repo);
       const rerun = readRerequested(context.name, context.payload);
-      if (!rerun.ok) return skip(context, rerun.reason);
+      if (!rerun.ok) return skip(context, rerun);
       if (rerun.value.name !== undefined && rerun.value.name !== CHECK_NAME) return;
       const self = await appLogin();
       for (const pr of await openPullsAt(context.octokit, repo.value, rerun.value.headSha)) {
@@ -216,7 +233,7 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
     app.on("pull_request.closed", async (context) => {
       const repo = readRepo(context.payload);
       const pr = readClosedPr(context.payload);
-      if (!repo.ok || !pr.ok) return skip(context, repo.ok ? (pr as { reason: string }).reason : repo.reason);
+      if (!repo.ok || !pr.ok) return skip(context, repo, pr);
       if (!pr.value.merged) {
         // Closing a request PR rejects (and closes) its issue: only the app's own request PRs
         // count, or anyone could close someone's request by opening and closing a PR from jit/<n>-….
@@ -242,7 +259,7 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
     app.on("issue_comment.created", async (context) => {
       const repo = readRepo(context.payload);
       const comment = readComment(context.payload);
-      if (!repo.ok || !comment.ok) return skip(context, repo.ok ? (comment as { reason: string }).reason : repo.reason);
+      if (!repo.ok || !comment.ok) return skip(context, repo, comment);
       const outcome = await handleRevokeComment(context.octokit, repo.value, comment.value, deps);
       if (outcome.kind !== "ignored") context.log.info({ issue: comment.value.issueNumber, outcome }, "command");
       const glass = await breakGlassByComment(new OctokitAccessRepo(context.octokit, repo.value), comment.value, {

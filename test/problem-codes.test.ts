@@ -252,6 +252,30 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "config.auto-approve-account": () => configOf({ aws: { accounts: { prod: ACCOUNT } }, auto_approve: [{ name: "a", risk: ["low"], accounts: ["staging"] }] }),
   "config.auto-approve-caps": () => configOf({ auto_approve: [{ name: "a", risk: ["low"], max_per_day: 5, max_per_week: 2 }] }),
   "config.break-glass-duration": () => configOf({ max_duration: "8h", break_glass: { users: ["alice"], max_duration: "1d" } }),
+  "guardrail.condition-conflict": () => {
+    const v = planRequest(catalogue, {
+      request: request({
+        policy: {
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: OBJECTS, Condition: { Bool: { "aws:SecureTransport": "false" } } }],
+        },
+      }),
+      config: config({ conditions: { secure_transport: true } }),
+      accountId: ACCOUNT,
+      now: NOW,
+      durationSeconds: 3600,
+    }).verdict;
+    return v.errors;
+  },
+  "config.condition-source-ip": () => configOf({ conditions: { source_ip: ["10.0.0.0/8"] } }),
+  "config.condition-vpc": () => configOf({ conditions: { source_vpc: ["vpc-xyz"] } }),
+  "config.condition-region": () => configOf({ conditions: { region: ["Europe"] } }),
+  "config.condition-kms-key": () => configOf({ conditions: { s3_encryption: { kms_key_arn: "alias/reports" } } }),
+  "config.condition-mfa-mode": () =>
+    configOf({
+      aws: { mode: "identity-center", identity_center: { instance_arn: "arn:aws:sso:::instance/ssoins-1234567890abcdef", identity_store_id: "d-1234567890" } },
+      conditions: { mfa: true },
+    }),
   // request: the file rules
   "request.path-invalid": () => file({}, { path: "access-requests/../x/1-test.yaml" }),
   "request.path-location": () => file({}, { path: "elsewhere/prod/2026/1-test.yaml" }),

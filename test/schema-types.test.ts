@@ -7,7 +7,17 @@ import { describe, expect, it } from "vitest";
 import { configFromObject, defaultConfig, parseConfig } from "../src/domain/config.js";
 import { parseRequestFile } from "../src/domain/request.js";
 import { configSchema, requestSchema } from "../src/domain/schema.js";
-import type { AccessRequest, ActivityRecord, ClosedRecord, Config, GrantRecord, PolicyDocument, RequestItem, Statement } from "../src/domain/types.js";
+import type {
+  AccessRequest,
+  AccountEntry,
+  ActivityRecord,
+  ClosedRecord,
+  Config,
+  GrantRecord,
+  PolicyDocument,
+  RequestItem,
+  Statement,
+} from "../src/domain/types.js";
 
 type Schema = { properties?: Record<string, Schema>; $defs?: Record<string, Schema>; $ref?: string };
 const req = requestSchema as Schema;
@@ -74,6 +84,7 @@ const configKeys: Record<keyof Config, true> = {
   activity: true,
   auto_approve: true,
   break_glass: true,
+  conditions: true,
 };
 const configAwsKeys: Record<keyof Config["aws"], true> = {
   mode: true,
@@ -88,6 +99,16 @@ const identityCenterKeys: Record<keyof NonNullable<Config["aws"]["identity_cente
 const approvalsKeys: Record<keyof Config["required_approvals"], true> = { low: true, medium: true, high: true };
 const aiKeys: Record<keyof Config["ai"], true> = { provider: true, model: true, timeout_seconds: true };
 const notificationsKeys: Record<keyof Config["notifications"], true> = { slack_webhook_env: true };
+const conditionsKeys: Record<keyof NonNullable<Config["conditions"]>, true> = {
+  secure_transport: true,
+  source_ip: true,
+  source_vpc: true,
+  source_vpce: true,
+  mfa: true,
+  s3_encryption: true,
+  region: true,
+};
+const accountEntryKeys: Record<keyof AccountEntry, true> = { id: true, role_arn: true, conditions: true };
 const activityConfigKeys: Record<keyof Config["activity"], true> = { enabled: true, lookback_padding: true };
 const activityKeys: Record<keyof ActivityRecord, true> = {
   status: true,
@@ -122,6 +143,12 @@ describe("types.ts and the schemas have the same fields", () => {
     ["Config.ai", aiKeys, node(cfg, ["ai"])],
     ["Config.notifications", notificationsKeys, node(cfg, ["notifications"])],
     ["Config.activity", activityConfigKeys, node(cfg, ["activity"])],
+    ["Config.conditions", conditionsKeys, node(cfg, ["conditions"])],
+    [
+      "Config.aws.accounts.<alias>",
+      accountEntryKeys,
+      (node(cfg, ["aws", "accounts"]) as { additionalProperties: { oneOf: Schema[] } }).additionalProperties.oneOf[1] as Schema,
+    ],
     ["ActivityRecord", activityKeys, node(req, ["activity"])],
     ["ActivityRecord.denied[]", activityDeniedKeys, (node(req, ["activity", "denied"]) as { items: Schema }).items],
   ] as const)("%s", (_name, keys, schema) => {

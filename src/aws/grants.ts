@@ -3,7 +3,8 @@
 
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
 import type { AccessRequest, Config, PolicyDocument } from "../domain/types.js";
-import { expiryOf, stampExpiry } from "../policy/stamp.js";
+import { grantConditions } from "../domain/conditions.js";
+import { expiryOf, stampGrant } from "../policy/stamp.js";
 import { accountClients, assertAccount, defaultClientSettings, lazyClients, type AwsClients, type ClientSettings } from "./clients.js";
 import { ensureAttached, ensurePolicy, listPolicies, ownedPolicy, removePolicy, detach } from "./iam.js";
 import {
@@ -92,8 +93,9 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     if (!target.ok) throw new Error(target.problems.map(describeProblem).join("; "));
     const { account, principal } = target.value;
     const mode = config.aws.mode;
-    // Stamp here, and check, so that nothing without its expiry is ever attached.
-    const stamped = stampExpiry(policy, expiresAt);
+    // Stamp here, and check, so that nothing without its expiry (and the config's condition
+    // blocks for this account, as the PR showed them) is ever attached.
+    const stamped = stampGrant(policy, expiresAt, grantConditions(config, account.alias));
     const stampedExpiry = expiryOf(stamped);
     if (stampedExpiry === undefined || Date.parse(stampedExpiry) > expiresMs)
       throw new Error(`the policy of ${request.id} does not expire by ${expiresAt} after stamping; nothing was granted`);

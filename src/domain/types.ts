@@ -100,6 +100,8 @@ export type Principal = { iam_user: string } | { iam_role: string } | { sso_user
 export interface AccountEntry {
   id: string;
   role_arn?: string;
+  /** Overrides the repository's `conditions:` block by block for grants in this account. */
+  conditions?: ConditionsConfig;
 }
 
 /** .github/jit-access.yml after defaults are applied. */
@@ -128,6 +130,8 @@ export interface Config {
   auto_approve: AutoApproveRule[];
   /** Who may approve their own urgent request, for how long; absent: break-glass is off. */
   break_glass?: BreakGlassConfig;
+  /** Conditions stamped into every grant (src/domain/conditions.ts, src/policy/grant-conditions.ts). */
+  conditions?: ConditionsConfig;
 }
 
 /** One `auto_approve:` rule: every condition given must hold. */
@@ -154,6 +158,17 @@ export interface BreakGlassConfig {
   max_duration: string;
   /** The environment variable holding the security channel's Slack webhook; absent: notifications.slack_webhook_env. */
   slack_webhook_env?: string;
+}
+
+/** `conditions:` in the config (and under an account): `false` or absent turns a block off. */
+export interface ConditionsConfig {
+  secure_transport?: boolean;
+  source_ip?: string[] | false;
+  source_vpc?: string[] | false;
+  source_vpce?: string[] | false;
+  mfa?: boolean;
+  s3_encryption?: boolean | { kms_key_arn?: string };
+  region?: string[] | false;
 }
 
 export type RiskTier = "low" | "medium" | "high";

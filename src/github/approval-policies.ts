@@ -315,6 +315,9 @@ export type ClaimDecision =
       after?: (ctx: { access: AccessRepo; notifierFor?: (config: Config) => Notifier; expiresAt: string; prNumber: number; prUrl?: string }) => Promise<void>;
     };
 
+/** What judgeMergeClaim needs besides the reader of the rules at the commit before the merge. */
+export type ClaimInput = Omit<Parameters<typeof judgeMergeClaim>[1], "rules">;
+
 /**
  * The claim of a merge made by the app (auto-approval or break-glass), verified again against the
  * rules at the default branch's commit before the merge and the file at the merge. A merge by

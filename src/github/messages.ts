@@ -85,6 +85,18 @@ export function prBody(i: PrBodyInput): string {
   const warnings = [...v.warnings, ...(i.warnings ?? [])];
   if (warnings.length) lines.push("", "### Warnings", "", problemList(warnings));
   lines.push("", "<details><summary>Policy JSON</summary>", "", "```json", JSON.stringify(plan.policy, null, 2), "```", "", "</details>");
+  // With conditions configured, what AWS receives differs from the file's policy: show it too.
+  if (plan.attached && plan.explanation.conditions.length)
+    lines.push(
+      "",
+      "<details><summary>Policy JSON as attached (conditions stamped in; the expiry is set at merge)</summary>",
+      "",
+      "```json",
+      JSON.stringify(plan.attached, null, 2),
+      "```",
+      "",
+      "</details>",
+    );
   return lines.join("\n").slice(0, 65_000);
 }
 

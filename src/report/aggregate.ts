@@ -15,6 +15,7 @@
 // - risk: the grant commit's `Risk:` trailer (older grant commits say "risk high." in the body),
 //   else derived from the policy actions (catalogue levels when given, and the curated
 //   dangerous-action list), else from the access levels asked.
+import { detached } from "../domain/text.js";
 import { isoSeconds } from "../domain/time.js";
 import { parseDuration } from "../domain/duration.js";
 import { PROBLEM_CODE } from "../domain/problems.js";
@@ -33,7 +34,10 @@ export interface ReportRecord {
 
 export interface ReportInput {
   records: readonly ReportRecord[];
-  commits: readonly HistoryCommit[];
+  /** The history of access-requests/, newest first; or, already folded (a streamed log), `history`. */
+  commits?: readonly HistoryCommit[];
+  /** The history folded commit by commit (with its merge dates); used instead of commits and mergeDates. */
+  history?: HistoryIndex;
   /** Commit dates of merge commits (git log --merges), for approved_at. */
   mergeDates?: ReadonlyMap<string, string>;
   now: Date;
@@ -267,44 +271,74 @@ function ms(iso: string | undefined): number | undefined {
 }
 
 function indexHistory(commits: readonly HistoryCommit[], mergeDates: ReadonlyMap<string, string> | undefined): Indexed {
-  const addedAt = new Map<string, number>();
-  const touchedAt = new Map<string, number>();
-  const commitDate = new Map<string, number>();
-  const grantRisk = new Map<string, RiskTier>();
-  const trailerRisk = new Map<string, RiskTier>();
-  const rules = new Map<string, string[]>();
-  const earliest = (m: Map<string, number>, k: string, t: number) => {
-    const cur = m.get(k);
-    if (cur === undefined || t < cur) m.set(k, t);
-  };
-  for (const c of commits) {
+  const index = new HistoryIndex();
+  for (const c of commits) index.add(c);
+  for (const [sha, iso] of mergeDates ?? []) index.addMergeDate(sha, iso);
+  return index.indexed();
+}
+
+/**
+ * What the report needs from the history, folded in one commit at a time (newest first, as git
+ * log prints them) so a streamed log is never held: buildReport takes it as `history`.
+ */
+export class HistoryIndex {
+  /** How many commits were added. */
+  commits = 0;
+  private readonly addedAt = new Map<string, number>();
+  private readonly touchedAt = new Map<string, number>();
+  private readonly commitDate = new Map<string, number>();
+  private readonly grantRisk = new Map<string, RiskTier>();
+  private readonly trailerRisk = new Map<string, RiskTier>();
+  private readonly rules = new Map<string, string[]>();
+  private readonly mergeDates = new Map<string, number>();
+  private done = false;
+
+  add(c: HistoryCommit): void {
+    if (this.done) throw new Error("HistoryIndex.add after the report was built from it");
+    this.commits++;
     const at = ms(c.authorDate);
     const cd = ms(c.commitDate);
-    if (cd !== undefined) commitDate.set(c.sha, cd);
+    // Keys are detached copies: the commit's strings are views of a chunk of the streamed log.
+    if (cd !== undefined) this.commitDate.set(detached(c.sha), cd);
     if (at !== undefined) {
       for (const f of c.files) {
-        earliest(touchedAt, f.path, at);
-        if (f.status === "A") earliest(addedAt, f.path, at);
+        earliest(this.touchedAt, f.path, at);
+        if (f.status === "A") earliest(this.addedAt, f.path, at);
       }
     }
     const id = c.trailers["Request-Id"]?.[0];
-    if (!id) continue;
+    if (!id) return;
     if (c.subject.startsWith("jit-access: grant ")) {
       // Newest first: the first grant commit seen for an id is its latest grant.
       const tier = c.trailers["Risk"]?.[0];
-      if (tier !== undefined && TIERS.has(tier) && !trailerRisk.has(id)) trailerRisk.set(id, tier as RiskTier);
+      if (tier !== undefined && TIERS.has(tier) && !this.trailerRisk.has(id)) this.trailerRisk.set(detached(id), detached(tier) as RiskTier);
       const m = /\brisk (low|medium|high)\b/.exec(c.body);
-      if (m && !grantRisk.has(id)) grantRisk.set(id, m[1] as RiskTier);
+      if (m && !this.grantRisk.has(id)) this.grantRisk.set(detached(id), detached(m[1] as string) as RiskTier);
     }
     const codes = (c.trailers["Rule"] ?? []).slice(0, MAX_RULES).filter(isReportableCode);
-    if (codes.length) for (const f of c.files) if (!rules.has(`${f.path}\0${id}`)) rules.set(`${f.path}\0${id}`, codes);
+    if (codes.length) for (const f of c.files) if (!this.rules.has(`${f.path}\0${id}`)) this.rules.set(detached(`${f.path}\0${id}`), codes.map(detached));
   }
-  for (const [id, tier] of trailerRisk) grantRisk.set(id, tier);
-  for (const [sha, iso] of mergeDates ?? []) {
+
+  /** A merge commit's committer date (git log --merges), which wins over the date of a commit of the same sha. */
+  addMergeDate(sha: string, iso: string): void {
+    if (this.done) throw new Error("HistoryIndex.addMergeDate after the report was built from it");
     const t = ms(iso);
-    if (t !== undefined) commitDate.set(sha, t);
+    if (t !== undefined) this.mergeDates.set(detached(sha), t);
   }
-  return { addedAt, touchedAt, commitDate, grantRisk, rules };
+
+  /** buildReport's view, which ends the fold: a Risk: trailer wins over the tier named in a message, a merge date over a commit's. */
+  indexed(): Indexed {
+    this.done = true;
+    for (const [id, tier] of this.trailerRisk) this.grantRisk.set(id, tier);
+    for (const [sha, t] of this.mergeDates) this.commitDate.set(sha, t);
+    return { addedAt: this.addedAt, touchedAt: this.touchedAt, commitDate: this.commitDate, grantRisk: this.grantRisk, rules: this.rules };
+  }
+}
+
+function earliest(m: Map<string, number>, k: string, t: number): void {
+  const cur = m.get(k);
+  if (cur === undefined) m.set(detached(k), t);
+  else if (t < cur) m.set(k, t);
 }
 
 /** Allow actions of the policy, each with whether it is granted on an unscoped resource. */
@@ -463,7 +497,7 @@ export function buildReport(input: ReportInput): Report {
   const now = input.now.getTime();
   const since = input.since?.getTime();
   const top = input.top ?? 10;
-  const idx = indexHistory(input.commits, input.mergeDates);
+  const idx = input.history ? input.history.indexed() : indexHistory(input.commits ?? [], input.mergeDates);
 
   const byStatus: Record<RequestStatus, number> = { proposed: 0, active: 0, expired: 0, revoked: 0, rejected: 0, failed: 0 };
   const byService = new Map<string, number>();
@@ -630,7 +664,7 @@ export function buildReport(input: ReportInput): Report {
       active_now: active.length,
       awaiting_sweep: awaitingSweep,
       blocked: blocked.length,
-      commits: input.commits.length,
+      commits: input.history ? input.history.commits : (input.commits?.length ?? 0),
       skipped_files: input.skipped?.length ?? 0,
     },
     grants_by_service: sortedCounts(byService),
