@@ -11,12 +11,14 @@ import { defineConfig } from "vitest/config";
 //   responses, conflicts).
 // Every test file not listed under e2e or faults is a unit test.
 const E2E = [
+  "test/approval-policies-scenarios.test.ts",
   "test/activity-scenario.test.ts",
   "test/adoption-check.test.ts",
   "test/adoption-labels.test.ts",
   "test/app-notify.test.ts",
   "test/app-pr-scenarios.test.ts",
   "test/app-scenarios.test.ts",
+  "test/attacks-approval-policies.test.ts",
   "test/attacks-deploy.test.ts",
   "test/attacks-intake.test.ts",
   "test/attacks-merge.test.ts",

@@ -9,6 +9,8 @@ import type { Config } from "./domain/types.js";
 import type { Result } from "./domain/problems.js";
 import type { ActivityLookupFn } from "./github/activity-closeout.js";
 import { handleRevokeComment } from "./github/commands.js";
+import { OctokitAccessRepo } from "./github/access-repo.js";
+import { autoApproveAfterCheck, breakGlassByComment } from "./github/approval-policies.js";
 import { handleMergedPr } from "./github/grant.js";
 import { handleAccessIssue, type Drafter } from "./github/intake.js";
 import { labelInstalledRepos } from "./github/labels.js";
@@ -213,6 +215,15 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       if (context.payload.action === "edited" && readSender(context.payload)?.login.toLowerCase() === self.toLowerCase()) return;
       const outcome = await checkPullRequest(context.octokit, repo.value, pr.value, { now: deps.now(), appLogin: self });
       context.log.info({ pr: pr.value.number, outcome: outcome.kind }, "check");
+      // A request PR of the app's own may be approved by an auto_approve rule (merged only when the check passed).
+      if (outcome.kind === "checked") {
+        const auto = await autoApproveAfterCheck(new OctokitAccessRepo(context.octokit, repo.value), pr.value, {
+          now: deps.now(),
+          appLogin: self,
+          checkPassed: outcome.ok,
+        });
+        if (auto.kind !== "ignored") context.log.info({ pr: pr.value.number, outcome: auto.kind }, "auto-approve");
+      }
     });
 
     // "Re-run" on the check (one run, or the whole suite) checks every open PR at that commit
@@ -244,7 +255,7 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       }
       // Only merges into the default branch grant.
       if (pr.value.baseRef !== repo.value.defaultBranch) return;
-      const outcome = await handleMergedPr(context.octokit, repo.value, pr.value, deps);
+      const outcome = await handleMergedPr(context.octokit, repo.value, pr.value, { ...deps, appLogin: await appLogin() });
       context.log.info({ pr: pr.value.number, outcome }, "merge");
     });
 
@@ -262,6 +273,11 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       if (!repo.ok || !comment.ok) return skip(context, repo, comment);
       const outcome = await handleRevokeComment(context.octokit, repo.value, comment.value, deps);
       if (outcome.kind !== "ignored") context.log.info({ issue: comment.value.issueNumber, outcome }, "command");
+      const glass = await breakGlassByComment(new OctokitAccessRepo(context.octokit, repo.value), comment.value, {
+        now: deps.now(),
+        appLogin: await appLogin(),
+      });
+      if (glass.kind !== "ignored") context.log.info({ issue: comment.value.issueNumber, outcome: glass }, "break-glass");
     });
   };
 }

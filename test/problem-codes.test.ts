@@ -279,6 +279,17 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "config.identity-center-missing": () => configOf({ aws: { mode: "identity-center" } }),
   "config.principal-mode": () => configOf({ principals: { alice: { sso_user: "alice" } } }),
   "config.activity-padding": () => configOf({ activity: { lookback_padding: "25h" } }),
+  "config.auto-approve-duplicate": () =>
+    configOf({
+      aws: { accounts: { prod: ACCOUNT } },
+      auto_approve: [
+        { name: "a", risk: ["low"] },
+        { name: "a", risk: ["medium"] },
+      ],
+    }),
+  "config.auto-approve-account": () => configOf({ aws: { accounts: { prod: ACCOUNT } }, auto_approve: [{ name: "a", risk: ["low"], accounts: ["staging"] }] }),
+  "config.auto-approve-caps": () => configOf({ auto_approve: [{ name: "a", risk: ["low"], max_per_day: 5, max_per_week: 2 }] }),
+  "config.break-glass-duration": () => configOf({ max_duration: "8h", break_glass: { users: ["alice"], max_duration: "1d" } }),
   "guardrail.condition-conflict": () => {
     const v = planRequest(catalogue, {
       request: request({

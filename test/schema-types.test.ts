@@ -58,7 +58,16 @@ const accessRequestKeys: Record<keyof AccessRequest, true> = {
   activity: true,
 };
 const requestItemKeys: Record<keyof RequestItem, true> = { service: true, access: true, resources: true, actions: true };
-const grantKeys: Record<keyof GrantRecord, true> = { approved_by: true, merge_commit: true, pr: true, granted_at: true, expires_at: true, aws: true };
+const grantKeys: Record<keyof GrantRecord, true> = {
+  approved_by: true,
+  merge_commit: true,
+  pr: true,
+  granted_at: true,
+  expires_at: true,
+  aws: true,
+  auto_approval: true,
+  break_glass: true,
+};
 const grantAwsKeys: Record<keyof NonNullable<GrantRecord["aws"]>, true> = { mode: true, account_id: true, resources: true, schedule: true };
 const closedKeys: Record<keyof ClosedRecord, true> = { at: true, reason: true, by: true, code: true };
 const policyKeys: Record<keyof PolicyDocument, true> = { Version: true, Id: true, Statement: true };
@@ -77,6 +86,8 @@ const configKeys: Record<keyof Config, true> = {
   ai: true,
   notifications: true,
   activity: true,
+  auto_approve: true,
+  break_glass: true,
   conditions: true,
   catalogue: true,
 };

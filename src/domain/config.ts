@@ -1,5 +1,6 @@
 // The repository config (.github/jit-access.yml): parsed, validated, defaults applied.
 import { activityConfigProblems } from "./activity.js";
+import { approvalPolicyConfigProblems } from "./approvals/policies-config.js";
 import { conditionsConfigProblems } from "./conditions.js";
 import { parseDuration } from "./duration.js";
 import { validateConfigShape } from "./schema.js";
@@ -68,6 +69,7 @@ function semanticProblems(config: Config): Problem[] {
   if (max.ok && max.value < 15 * 60)
     out.push(problem("config.duration-too-short", `max_duration ${show(config.max_duration)} is shorter than the 15m minimum`, "max_duration"));
   out.push(...activityConfigProblems(config));
+  out.push(...approvalPolicyConfigProblems(config));
   out.push(...conditionsConfigProblems(config));
   for (const alias of Object.keys(config.aws.accounts)) {
     if (RESERVED_FOLDERS.includes(alias))

@@ -41,6 +41,29 @@ export interface GrantRecord {
     resources?: string[];
     schedule?: string;
   };
+  /** Set when a configured rule approved the grant instead of people (see auto_approve in the config). */
+  auto_approval?: AutoApprovalRecord;
+  /** Set when the requester approved their own request through break-glass. */
+  break_glass?: BreakGlassRecord;
+}
+
+/** Which auto_approve rule approved a grant, at which config, on which facts. */
+export interface AutoApprovalRecord {
+  rule: string;
+  /** The blob sha of .github/jit-access.yml on the default branch the rule was read from. */
+  config_sha: string;
+  /** The facts the rule matched, e.g. risk, account, requester, team. */
+  matched: Record<string, string>;
+  /** The requester's grants by this rule counted against its caps, this one included. */
+  counted?: { day: number; week: number };
+}
+
+/** A break-glass self-approval: who, for which incident, why. */
+export interface BreakGlassRecord {
+  by: string;
+  incident: string;
+  reason: string;
+  at: string;
 }
 
 export interface ClosedRecord {
@@ -111,9 +134,39 @@ export interface Config {
   ai: { provider: "builtin" | "gemini"; model: string; timeout_seconds: number };
   notifications: { slack_webhook_env?: string };
   activity: ActivityConfig;
+  /** Rules that approve a matching request without a human; empty: every request needs people. */
+  auto_approve: AutoApproveRule[];
+  /** Who may approve their own urgent request, for how long; absent: break-glass is off. */
+  break_glass?: BreakGlassConfig;
   /** Conditions stamped into every grant (src/domain/conditions.ts, src/policy/grant-conditions.ts). */
   conditions?: ConditionsConfig;
   catalogue: Record<string, CatalogueEntry>;
+}
+
+/** One `auto_approve:` rule: every condition given must hold. */
+export interface AutoApproveRule {
+  name: string;
+  /** Risk tiers it covers; never high. */
+  risk: Array<"low" | "medium">;
+  /** Account aliases or ids; absent: any account. */
+  accounts?: string[];
+  /** Requesters: GitHub logins or @org/team; absent: anyone. */
+  requesters?: string[];
+  /** Catalogue entries the request must name; absent: any. */
+  catalogue?: string[];
+  /** Grants by this rule per requester in any 24 hours / 7 days, counted from the records. */
+  max_per_day?: number;
+  max_per_week?: number;
+}
+
+/** `break_glass:` in the config. */
+export interface BreakGlassConfig {
+  /** GitHub logins that may approve their own request with /break-glass. */
+  users: string[];
+  /** The longest request break-glass approves, e.g. 1h. */
+  max_duration: string;
+  /** The environment variable holding the security channel's Slack webhook; absent: notifications.slack_webhook_env. */
+  slack_webhook_env?: string;
 }
 
 /** `conditions:` in the config (and under an account): `false` or absent turns a block off. */

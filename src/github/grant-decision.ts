@@ -13,7 +13,7 @@ import { problem, type Result } from "../domain/problems.js";
 import { recordStatus } from "../domain/records.js";
 import { parseRequestFile } from "../domain/request.js";
 import { isoSeconds } from "../domain/time.js";
-import type { AccessRequest, Config, Problem } from "../domain/types.js";
+import type { AccessRequest, Config, Problem, ProblemCode } from "../domain/types.js";
 import type { Effect } from "../lifecycle/effects.js";
 import type { Eligibility } from "../lifecycle/eligibility.js";
 import type { IssueFacts, PrCommit, PrFile } from "../lifecycle/ports.js";
@@ -21,6 +21,7 @@ import type { Catalogue } from "../policy/catalogue.js";
 import { planRequest } from "../policy/pipeline.js";
 import type { StoredFile } from "../store/record-store.js";
 import { grantedEffects, refusalEffects, restoredRecord } from "./grant-announce.js";
+import type { ClaimDecision, ClaimInput } from "./approval-policies.js";
 import type { ApprovedGrant, MergedPr } from "./grant-types.js";
 
 /** A file as a fact: its text and blob sha, or null when it is not there. */
@@ -52,6 +53,10 @@ export interface MergeFacts {
   teams?: Record<string, TeamMember[]>;
   /** The account's and catalogue entry's eligibility rules with the requester's memberships; `null` when no rule applies. */
   eligibility?: Eligibility | null;
+  /** The app's bot login: a merge it made itself carries a claim (auto-approval, break-glass). */
+  appLogin?: string;
+  /** That claim, verified again at the merge (approval-policies.ts judgeMergeClaim). */
+  claim?: ClaimDecision;
 }
 
 /** The facts a decision asks for next, and where to read them. */
@@ -64,7 +69,8 @@ export type Need =
   | { fact: "origin"; issue: number }
   | { fact: "approvals"; at: string }
   | { fact: "teams"; teams: string[]; reviewers: string[] }
-  | { fact: "eligibility"; config: Config; request: AccessRequest };
+  | { fact: "eligibility"; config: Config; request: AccessRequest }
+  | { fact: "claim"; at: string; input: ClaimInput };
 
 export type MergeDecision =
   | { kind: "need"; need: Need }
@@ -79,6 +85,16 @@ export type MergeDecision =
   | { kind: "approved"; grant: ApprovedGrant };
 
 const need = (n: Need): MergeDecision => ({ kind: "need", need: n });
+
+/** Failures about reviews: a verified auto-approval or break-glass stands in for them, and for nothing else. */
+const REVIEW_CODES: ReadonlySet<ProblemCode> = new Set([
+  "approval.insufficient",
+  "approval.self",
+  "approval.stale-review",
+  "approval.not-authorized",
+  "approval.membership-pending",
+  "approval.bot",
+]);
 
 /** The status and id of a request file's text. */
 function recordOf(file: NonNullable<FileFact>): { text: string; status: string; id?: string } {
@@ -274,7 +290,33 @@ export function decideMerge(f: MergeFacts): MergeDecision {
     teamMembers: f.teams ?? {},
     ...(f.eligibility ? { eligibility: f.eligibility } : {}),
   });
-  if (!decision.ok) return blocked(decision.failures, issueNumber);
+  // A merge the app made itself (auto-approval, break-glass) stands on its claim, verified again;
+  // the approval rules that are not about reviews still apply to it.
+  if (f.claim === undefined && pr.mergedBy && f.appLogin && pr.mergedBy.toLowerCase() === f.appLogin.toLowerCase())
+    return need({
+      fact: "claim",
+      at: baseSha,
+      input: {
+        mergedBy: pr.mergedBy,
+        appLogin: f.appLogin,
+        mergeSha,
+        config,
+        request,
+        path,
+        risk: plan.verdict.risk,
+        files,
+        headBlob: headBlobSha,
+        mergeBlob: atMerge.sha,
+        issueAuthor: originAuthor.login,
+        durationSeconds: parsed.value.durationSeconds,
+        now: f.now,
+      },
+    });
+  const claim: ClaimDecision = f.claim ?? { kind: "none" };
+  const unreviewed = decision.failures.filter((x) => !REVIEW_CODES.has(x.code));
+  if (claim.kind === "approved" && unreviewed.length) return blocked(unreviewed, issueNumber);
+  if (claim.kind === "refused" && !decision.ok) return blocked([...claim.problems, ...decision.failures], issueNumber);
+  if (claim.kind !== "approved" && !decision.ok) return blocked(decision.failures, issueNumber);
 
   // Deterministic across duplicate deliveries: the expiry counts from the merge, never later.
   const start = pr.mergedAt ? new Date(pr.mergedAt) : f.now;
@@ -299,10 +341,11 @@ export function decideMerge(f: MergeFacts): MergeDecision {
       account: { id: parsed.value.account.id, ...(parsed.value.account.alias ? { alias: parsed.value.account.alias } : {}) },
       policy,
       risk: plan.verdict.risk,
-      approvedBy: decision.approvedBy,
+      approvedBy: claim.kind === "approved" ? claim.approvedBy : decision.approvedBy,
       expiresAt,
       now: f.now,
       mergeSha,
+      ...(claim.kind === "approved" ? { claim } : {}),
     },
   };
 }

@@ -93,6 +93,13 @@ export async function executeGrant(pr: MergedPr, deps: GrantDeps, g: ApprovedGra
   }
 
   await runEffects(grantAnnouncement(pr, g, result), ports(config));
+  await g.claim?.after?.({
+    access: ports().access,
+    expiresAt,
+    prNumber: pr.number,
+    ...(deps.notifierFor ? { notifierFor: deps.notifierFor } : {}),
+    ...(pr.htmlUrl ? { prUrl: pr.htmlUrl } : {}),
+  });
   return { kind: "granted", id: request.id, expiresAt, resources: result.resources };
 }
 

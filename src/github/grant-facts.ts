@@ -8,6 +8,7 @@ import { loadCatalogue } from "../iam-data.js";
 import { fetchEligibility } from "../lifecycle/eligibility.js";
 import type { AccessRepo, PrCommit } from "../lifecycle/ports.js";
 import type { StoredFile } from "../store/record-store.js";
+import { judgeMergeClaim } from "./approval-policies.js";
 import { decideMerge, type MergeDecision, type MergeFacts, type Need } from "./grant-decision.js";
 import type { MergedPr } from "./grant-types.js";
 import { loadRepoConfig } from "./repo-config.js";
@@ -16,8 +17,8 @@ import { loadRepoConfig } from "./repo-config.js";
 type FileReader = { read(path: string): Promise<StoredFile | undefined> };
 
 /** Gathers the facts of a merge as the decision asks for them, and returns its verdict. */
-export async function judgeMerge(access: AccessRepo, pr: MergedPr, now: Date): Promise<Exclude<MergeDecision, { kind: "need" }>> {
-  const facts: MergeFacts = { pr, now, catalogue: loadCatalogue() };
+export async function judgeMerge(access: AccessRepo, pr: MergedPr, now: Date, appLogin?: string): Promise<Exclude<MergeDecision, { kind: "need" }>> {
+  const facts: MergeFacts = { pr, now, catalogue: loadCatalogue(), ...(appLogin ? { appLogin } : {}) };
   for (;;) {
     const decision = decideMerge(facts);
     if (decision.kind !== "need") return decision;
@@ -66,6 +67,9 @@ async function gather(access: AccessRepo, facts: MergeFacts, need: Need): Promis
       return;
     case "eligibility":
       facts.eligibility = (await fetchEligibility(access, need.config, need.request)) ?? null;
+      return;
+    case "claim":
+      facts.claim = await judgeMergeClaim(access, { ...need.input, rules: at(access, need.at) });
       return;
   }
 }

@@ -41,7 +41,7 @@ export function grantMergedOnce(access: AccessRepo, pr: MergedPr, deps: GrantDep
 /** Gather the facts and decide; a refusal or a replay is carried out as effects, an approval by the grant's transaction. */
 async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Promise<GrantOutcome> {
   const ports = (config?: Config): EffectPorts => ({ access, ...(config && deps.notifierFor ? { alerts: deps.notifierFor(config) } : {}) });
-  const decision = await judgeMerge(access, pr, deps.now());
+  const decision = await judgeMerge(access, pr, deps.now(), deps.appLogin);
   switch (decision.kind) {
     case "ignored":
       return decision;

@@ -29,7 +29,9 @@ export type NotificationEvent =
   /** Sent by the sweep once per grant, about 15 minutes before the end. */
   | { kind: "expiring"; request: RequestSummary; expiresAt: string; links?: Links }
   | { kind: "expired"; request: RequestSummary; expiresAt: string; links?: Links }
-  | { kind: "revoked"; request: RequestSummary; at: string; by?: string; reason: string; links?: Links };
+  | { kind: "revoked"; request: RequestSummary; at: string; by?: string; reason: string; links?: Links }
+  /** The requester approved their own request with /break-glass: sent to the security channel. */
+  | { kind: "break-glass"; request: RequestSummary; by: string; incident: string; reason: string; expiresAt: string; reviewIssue?: number; links?: Links };
 
 export type NotificationKind = NotificationEvent["kind"];
 

@@ -131,8 +131,28 @@ export function renderMarkdown(r: Report): string {
       ]),
     ),
   );
+  out.push(...mdApprovalPolicies(r));
   out.push(...mdNotes(r));
   return out.join("\n");
+}
+
+/** Auto-approved grants and every break-glass use; nothing when the period has neither. */
+function mdApprovalPolicies(r: Report): string[] {
+  const a = r.approval_policies;
+  if (!a.auto_approved && !a.break_glass.length) return [];
+  const share = a.auto_approved_share === null ? "" : ` (${Math.round(a.auto_approved_share * 100)}% of grants)`;
+  const out = [`### Approval policies`, "", `Auto-approved by a rule: ${a.auto_approved}${share}.`, ""];
+  if (a.by_rule.length) out.push(mdCounts("By rule", a.by_rule), "");
+  out.push(`#### Break-glass uses (${a.break_glass.length})`, "");
+  if (a.break_glass.length)
+    out.push(
+      mdTable(
+        ["request", "by", "account", "incident", "at", "reason", "status"],
+        a.break_glass.map((b) => [`\`${b.id}\``, quote(b.by, 40), quote(b.account, 60), quote(b.incident, 100), b.at, quote(b.reason, 160), b.status]),
+      ),
+      "",
+    );
+  return out;
 }
 
 /** One sentence on what the granted-vs-used figures cover, shared by markdown and HTML. */
@@ -415,6 +435,34 @@ export function renderHtml(r: Report): string {
     ),
   );
 
+  const ap = r.approval_policies;
+  if (ap.auto_approved || ap.break_glass.length) {
+    const share = ap.auto_approved_share === null ? "" : ` (${Math.round(ap.auto_approved_share * 100)}% of grants)`;
+    html.push(`<h2>Approval policies</h2>`, `<p>Auto-approved by a rule: ${ap.auto_approved}${e(share)}.</p>`);
+    if (ap.by_rule.length)
+      html.push(
+        hTable(
+          ["rule", "grants"],
+          ap.by_rule.map((c) => [e(c.key), String(c.count)]),
+          [1],
+        ),
+      );
+    html.push(`<h3>Break-glass uses (${ap.break_glass.length})</h3>`);
+    html.push(
+      hTable(
+        ["request", "by", "account", "incident", "at", "reason", "status"],
+        ap.break_glass.map((b) => [
+          `<code>${e(b.id)}</code>`,
+          e(b.by),
+          e(b.account),
+          e(cutText(b.incident, 100)),
+          e(b.at),
+          e(cutText(b.reason, 200)),
+          e(b.status),
+        ]),
+      ),
+    );
+  }
   html.push(...htmlNotes(r));
   return html.join("\n");
 }
