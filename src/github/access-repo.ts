@@ -5,7 +5,7 @@ import type { ProbotOctokit } from "probot";
 import type { Review } from "../domain/approvals.js";
 import { CONFIG_PATH } from "../domain/config.js";
 import type { IssueState } from "../domain/lifecycle.js";
-import type { AccessRepo, CommitInfo, Comparison, IssueFacts, OpenPull, PrCommit, PrFile } from "../lifecycle/ports.js";
+import type { AccessRepo, CommitInfo, Comparison, IssueComment, IssueFacts, OpenPull, PrCommit, PrFile } from "../lifecycle/ports.js";
 import type { StoredFile, WriteResult } from "../store/record-store.js";
 import { OctokitIssueSide } from "./issue-side.js";
 import { ensureLabels } from "./labels.js";
@@ -245,6 +245,11 @@ export class OctokitAccessRepo implements AccessRepo {
       // A reviewer who is not a collaborator makes GitHub refuse the whole call; CODEOWNERS review
       // requests still apply, and the PR body names the approvers. Not worth failing intake for.
     }
+  }
+
+  async issueComments(issue: number): Promise<IssueComment[]> {
+    const list = await this.octokit.paginate(this.octokit.rest.issues.listComments, { ...this.at, issue_number: issue, per_page: 100 });
+    return list.map((c) => ({ author: c.user ? { login: c.user.login, type: c.user.type } : null, body: c.body ?? "", createdAt: c.created_at }));
   }
 
   async hasConfig(): Promise<boolean> {

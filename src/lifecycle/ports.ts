@@ -105,6 +105,15 @@ export interface AccessRepo extends RecordStore {
   createPull(pull: { head: string; base: string; title: string; body: string }): Promise<number>;
   /** Asks for reviews; a refusal (e.g. a reviewer who is not a collaborator) is not an error. */
   requestReviewers(pr: number, reviewers: string[], teams: string[]): Promise<void>;
+  /** The comments on an issue or pull request, oldest first. */
+  issueComments(issue: number): Promise<IssueComment[]>;
+}
+
+/** A comment on an issue or pull request (issues.listComments). */
+export interface IssueComment {
+  author: Actor | null;
+  body: string;
+  createdAt: string;
 }
 
 export interface OpenPull {
