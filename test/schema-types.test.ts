@@ -42,6 +42,7 @@ const accessRequestKeys: Record<keyof AccessRequest, true> = {
   grant: true,
   closed: true,
   activity: true,
+  extends: true,
 };
 const requestItemKeys: Record<keyof RequestItem, true> = { service: true, access: true, resources: true, actions: true };
 const grantKeys: Record<keyof GrantRecord, true> = { approved_by: true, merge_commit: true, pr: true, granted_at: true, expires_at: true, aws: true };
@@ -63,6 +64,8 @@ const configKeys: Record<keyof Config, true> = {
   ai: true,
   notifications: true,
   activity: true,
+  pending_ttl: true,
+  max_total_duration: true,
 };
 const configAwsKeys: Record<keyof Config["aws"], true> = {
   mode: true,

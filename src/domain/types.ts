@@ -68,6 +68,8 @@ export interface AccessRequest {
   grant?: GrantRecord;
   closed?: ClosedRecord;
   activity?: ActivityRecord;
+  /** An extension request: the id of the active request whose expiry it moves by `duration`. */
+  extends?: string;
 }
 
 export type AwsMode = "iam" | "identity-center";
@@ -101,6 +103,10 @@ export interface Config {
   ai: { provider: "builtin" | "gemini"; model: string; timeout_seconds: number };
   notifications: { slack_webhook_env?: string };
   activity: ActivityConfig;
+  /** How long a proposed request may wait for approval (a duration; default 7d). */
+  pending_ttl: string;
+  /** The cap on a grant's whole chain of extensions (a duration); absent: max_duration. */
+  max_total_duration?: string;
 }
 
 export type RiskTier = "low" | "medium" | "high";

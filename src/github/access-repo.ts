@@ -197,6 +197,8 @@ export class OctokitAccessRepo implements AccessRepo {
       body: p.body,
       user: p.user ? { login: p.user.login, type: p.user.type } : null,
       head: { ref: p.head.ref, sha: p.head.sha, repoFullName: p.head.repo?.full_name ?? null },
+      createdAt: p.created_at,
+      labels: p.labels.map((l) => l.name),
     }));
   }
 

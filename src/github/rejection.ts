@@ -4,11 +4,9 @@
 // the issue's comment and the Slack notice; the issue is closed as not planned.
 import type { ProbotOctokit } from "probot";
 import { CLOSING_CODES, closingOf, type ClosingText } from "../domain/closing.js";
-import { commitMessage, recordRejected, recordStatus } from "../domain/records.js";
-import { parseRequestFile } from "../domain/request.js";
-import { dumpRequest } from "../domain/request-file.js";
 import { isoSeconds } from "../domain/time.js";
 import type { AccessRequest, ClosedRecord, Config } from "../domain/types.js";
+import { rejectedRecord, requestAtHead } from "../lifecycle/close-proposal.js";
 import { runEffects, type Effect } from "../lifecycle/effects.js";
 import type { AccessRepo, Actor } from "../lifecycle/ports.js";
 import type { Notifier } from "../notify/types.js";
@@ -67,26 +65,6 @@ export async function rejectUnmerged(access: AccessRepo, pr: ClosedPull, deps: R
   return { kind: "rejected", issue, code: closed.code, ...(done.commits[0] ? { recorded: done.commits[0] } : {}) };
 }
 
-/** The request file the PR proposes, read at its head, when it is a readable proposal of `issue`. */
-async function requestAtHead(
-  access: AccessRepo,
-  pr: number,
-  headSha: string,
-  config: Config,
-  issue: number,
-): Promise<{ request: AccessRequest; path: string } | undefined> {
-  const files = (await access.prFiles(pr)).filter((f) => f.path.startsWith("access-requests/") && f.path.endsWith(".yaml") && f.status !== "removed");
-  if (files.length !== 1) return undefined;
-  const path = files[0]!.path;
-  const file = await access.readAt(path, headSha);
-  if (!file) return undefined;
-  const parsed = parseRequestFile(file.text, { file: path, config });
-  if (!parsed.ok || parsed.value.example) return undefined;
-  const request = parsed.value.request;
-  if (Number(request.id.split("-")[0]) !== issue || (request.status ?? "proposed") !== "proposed" || request.grant) return undefined;
-  return { request, path };
-}
-
 /**
  * What closing a request PR unmerged does. Pure. With the request, its proposal is recorded
  * `rejected` on the default branch (created there, or closed if a proposal of the same id is
@@ -120,32 +98,4 @@ export function rejectionEffects(
     });
   }
   return out;
-}
-
-/** The proposal, recorded `rejected` with who closed it and why; one `Rule:` trailer with the code. */
-export function rejectedRecord(request: AccessRequest, path: string, closed: ClosedRecord & { code: string }): Effect {
-  return {
-    kind: "record",
-    path,
-    summary: `${closed.code.split(".")[1] ?? "reject"} ${request.id}`,
-    bestEffort: true,
-    update: (current) => {
-      // Absent: the proposal never reached the default branch; it is written there as its record.
-      // Present: only the same request, still proposed, is closed.
-      if (current && !current.text.includes(`id: ${request.id}`)) return { kind: "skip", reason: "another request's file is at that path" };
-      const status = current ? recordStatus(current.text) : "proposed";
-      if (status !== "proposed") return { kind: "skip", reason: `already ${status}` };
-      const next = recordRejected({ ...request, status: "proposed" }, closed);
-      if (!next.ok) return { kind: "skip", reason: next.problems.map((p) => p.message).join("; ") };
-      return {
-        kind: "write",
-        text: dumpRequest(next.value, "Written by jit-access."),
-        message: commitMessage(`jit-access: ${closed.code === CLOSING_CODES.withdrawn ? "withdraw" : "reject"} ${request.id}`, closed.reason, {
-          "Request-Id": request.id,
-          "Closed-By": closed.by ?? "jit-access",
-          Rule: [closed.code],
-        }),
-      };
-    },
-  };
 }

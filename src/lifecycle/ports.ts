@@ -122,6 +122,10 @@ export interface OpenPull {
   body: string | null;
   user: Actor | null;
   head: { ref: string; sha: string; repoFullName: string | null };
+  /** When it was opened (ISO); what pending_ttl counts from. */
+  createdAt?: string;
+  /** Its label names. */
+  labels?: string[];
 }
 
 export interface Comparison {
