@@ -13,13 +13,21 @@ import { CONFIG, issueBody, REPO, startHarness, type Harness } from "./support/a
 import { fakeGrants } from "./support/fake-aws/fixtures.js";
 import { configOfText, openRequest } from "./support/scenario.js";
 import { startSlackReceiver, type SlackReceiver } from "./support/slack-receiver.js";
-import { pullRequestEvent } from "./support/webhooks.js";
+import { issueCommentCreated, pullRequestEvent } from "./support/webhooks.js";
+import { HOME } from "./support/fake-aws/fixtures.js";
+import { approveAndMerge, handPr, jitAttachments } from "./support/scenario.js";
+import { pulls } from "./support/app-harness.js";
+import type { AccessRequest, PolicyDocument } from "../src/domain/types.js";
+import { dumpRequest } from "../src/domain/request-file.js";
+import { loadYamlMapping } from "../src/domain/yaml.js";
+import { expiryOf } from "../src/policy/stamp.js";
 
 let h: Harness;
 let slack: SlackReceiver;
 beforeEach(async () => {
   slack = await startSlackReceiver();
   h = await startHarness({
+    config: CONFIG + "max_total_duration: 14h\n",
     notifierFor: (config) =>
       createNotifier(
         { ...config, notifications: { slack_webhook_env: "SLACK_URL" } },
@@ -134,5 +142,149 @@ describe("a stale request expires", () => {
     expect(await h.deliver(pullRequestEvent(h.github, REPO, pr!, "closed"))).toBe(200);
     expect(h.github.commits(REPO).length).toBe(commits);
     expect((await sweepAt(new Date(opened + 9 * day))).unapproved?.actions).toEqual([]);
+  });
+});
+
+/** The grant's policy in the fake IAM: its versions' expiry, its expiry tag; and its schedules. */
+function awsState(id: string) {
+  const account = h.aws.state.accounts.get(HOME)!;
+  const policy = [...account.iam.policies.values()].find((p) => p.name === `jit-${id}`);
+  return {
+    versions: policy ? [...policy.versions.values()].map((v) => expiryOf(JSON.parse(v.document) as PolicyDocument)) : [],
+    tag: policy?.tags.find((t) => t.Key === "jit-access:expires-at")?.Value,
+    schedules: Object.fromEntries(
+      [...account.scheduler.schedules.values()].filter((s) => s.Name.startsWith(`jit-${id}`)).map((s) => [s.Name, s.ScheduleExpression]),
+    ),
+  };
+}
+
+/** The app's reply to /extend on an issue (one comment, updated). */
+const extendReply = (n: number) => h.github.comments(REPO, n).find((c) => c.body.startsWith("<!-- jit-access:extend -->"))?.body ?? "";
+
+async function comment(n: number, user: string, body: string): Promise<void> {
+  const c = h.github.addComment(REPO, n, { user, body });
+  expect(await h.deliver(issueCommentCreated(h.github, REPO, n, c))).toBe(200);
+}
+
+async function grantedRequest(): Promise<{ issue: number; id: string; file: string }> {
+  const { issue, pr, file } = await openRequest(h, "alice", issueBody());
+  expect(await approveAndMerge(h, pr!)).toBe(200);
+  const id = /([^/]+)\.yaml$/.exec(file!)![1]!;
+  expect(h.github.readFile(REPO, file!, "main")).toMatch(/^status: active$/m);
+  return { issue, id, file: file! };
+}
+
+describe("extension", () => {
+  it("/extend by the requester → a linked extension PR → approved and merged: policy version, expiry tag, schedules and record all moved; one over the total cap is refused", async () => {
+    const { issue, id, file } = await grantedRequest();
+    expect(awsState(id)).toEqual({
+      versions: ["2026-11-27T16:00:00Z"],
+      tag: "2026-11-27T16:00:00Z",
+      schedules: { [`jit-${id}`]: "at(2026-11-27T16:00:00)", [`jit-${id}-delete`]: "at(2026-11-27T16:10:00)" },
+    });
+
+    // Two extensions asked while the grant ends at 16:00: each fits the 14h cap on its own.
+    await comment(issue, "alice", "/extend 4h the reconciliation is still running");
+    await comment(issue, "alice", "/extend 4h and the audit after it");
+    const extPrs = pulls(h.github).filter((p) => p.head.startsWith(`jit/${id}-ext-`));
+    expect(extPrs.map((p) => p.head)).toEqual([`jit/${id}-ext-1`, `jit/${id}-ext-2`]);
+    const [first, second] = extPrs.map((p) => p.number) as [number, number];
+    const extFile = h.github.pullFiles(REPO, first)[0]!.filename;
+    expect(h.github.readFile(REPO, extFile, `jit/${id}-ext-1`)).toMatch(new RegExp(`^extends: ${id}$`, "m"));
+    await h.deliver(pullRequestEvent(h.github, REPO, first, "opened"));
+
+    // alice cannot approve her own extension; bob can.
+    expect(await approveAndMerge(h, first)).toBe(200);
+    expect(awsState(id)).toEqual({
+      versions: ["2026-11-27T20:00:00Z"],
+      tag: "2026-11-27T20:00:00Z",
+      schedules: { [`jit-${id}`]: "at(2026-11-27T20:00:00)", [`jit-${id}-delete`]: "at(2026-11-27T20:10:00)" },
+    });
+    expect(jitAttachments(h.aws)).toHaveLength(1);
+    const record = h.github.readFile(REPO, file, "main") ?? "";
+    expect(record).toMatch(/^ {2}expires_at: '?2026-11-27T20:00:00Z'?$/m);
+    expect(record).toContain(`id: ${id}-ext-1`);
+    expect(record).toMatch(/previous_expires_at: '?2026-11-27T16:00:00Z'?/);
+    const extendCommit = h.github.commits(REPO).find((c) => c.message.startsWith(`jit-access: extend ${id}`));
+    expect(parseTrailers(extendCommit?.message ?? "")).toMatchObject({ "Request-Id": [id], "Approved-By": ["bob"], "Expires-At": ["2026-11-27T20:00:00Z"] });
+    expect(h.github.readFile(REPO, extFile, "main")).toMatch(/^status: expired$/m);
+    expect(
+      h.github
+        .comments(REPO, issue)
+        .map((c) => c.body)
+        .join("\n"),
+    ).toContain("now ends at **2026-11-27T20:00:00Z**");
+    expect(slackText()).toContain("Access extended");
+    expect(h.github.issueState(REPO, issue)).toMatchObject({ state: "open" });
+
+    // The second would end at 00:00, 16h after the grant: over max_total_duration 14h.
+    expect(await approveAndMerge(h, second)).toBe(200);
+    expect(awsState(id).versions).toEqual(["2026-11-27T20:00:00Z"]);
+    expect(awsState(id).schedules[`jit-${id}`]).toBe("at(2026-11-27T20:00:00)");
+    expect(h.github.readFile(REPO, file, "main")).toMatch(/^ {2}expires_at: '?2026-11-27T20:00:00Z'?$/m);
+    const ext2 = h.github.readFile(REPO, h.github.pullFiles(REPO, second)[0]!.filename, "main") ?? "";
+    expect(ext2).toMatch(/^status: rejected$/m);
+    expect(ext2).toMatch(/^ {2}code: merge\.extension-too-long$/m);
+    expect(h.github.comments(REPO, second).at(-1)?.body).toContain("Not extended");
+    // The original's issue still says granted and active.
+    expect(h.github.labels(REPO, issue)).toContain("jit:active");
+
+    // Asked directly over the cap: refused at once, no pull request.
+    await comment(issue, "alice", "/extend 3h one more time");
+    expect(extendReply(issue)).toContain("merge.extension-too-long");
+    expect(pulls(h.github).filter((p) => p.head.startsWith(`jit/${id}-ext-`))).toHaveLength(2);
+  });
+});
+
+describe("attacks on /extend", () => {
+  it("by someone other than the requester: refused with its code, nothing opened", async () => {
+    const { issue, id } = await grantedRequest();
+    await comment(issue, "mallory", "/extend 2h let me keep it");
+    expect(extendReply(issue)).toContain("github.extend-not-requester");
+    // The approver is not the requester either.
+    await comment(issue, "alice", "just a note");
+    await comment(issue, "bob", "/extend 2h on alice's behalf");
+    expect(extendReply(issue)).toContain("github.extend-not-requester");
+    expect(extendReply(issue)).toContain("only the requester");
+    expect(pulls(h.github).filter((p) => p.head.startsWith(`jit/${id}-ext-`))).toEqual([]);
+  });
+
+  it("of a revoked request, and of an expired one: refused (record.not-active)", async () => {
+    const a = await grantedRequest();
+    await comment(a.issue, "alice", "/revoke done");
+    await comment(a.issue, "alice", "/extend 2h actually not done");
+    expect(
+      h.github
+        .comments(REPO, a.issue)
+        .map((c) => c.body)
+        .join("\n"),
+    ).toContain("record.not-active");
+
+    const b = await grantedRequest();
+    h.clock.now = new Date(Date.parse("2026-11-27T16:00:01Z"));
+    await comment(b.issue, "alice", "/extend 2h too late");
+    expect(extendReply(b.issue)).toContain("record.not-active");
+    expect(pulls(h.github).filter((p) => p.head.includes("-ext-"))).toEqual([]);
+  });
+
+  it("a hand-made extension PR that widens the access: merged, refused with its code, AWS and the original record unchanged", async () => {
+    const { id, file } = await grantedRequest();
+    const original = h.github.readFile(REPO, file, "main") ?? "";
+    const before = awsState(id);
+    // carol's PR: extends alice's grant, as alice, with a wider policy.
+    const loaded = loadYamlMapping(original, "record");
+    if (!loaded.ok) throw new Error("the record does not load");
+    const { status: _s, grant: _g, ...proposal } = loaded.value as unknown as AccessRequest;
+    const policy = structuredClone(proposal.policy!);
+    policy.Statement[0]!.Action = ["s3:PutObject", "s3:GetObject"];
+    const wider = dumpRequest({ ...proposal, id: `${id}-ext-9`, extends: id, duration: "2h", policy }, "carol's extension");
+    const pr = await handPr(h, "carol", "extend-wide", { [file.replace(`${id}.yaml`, `${id}-ext-9.yaml`)]: wider });
+    expect(await approveAndMerge(h, pr)).toBe(200);
+    expect(awsState(id)).toEqual(before);
+    expect(h.github.readFile(REPO, file, "main")).toBe(original);
+    expect(h.github.comments(REPO, pr).at(-1)?.body).toMatch(/Not (granted|extended)/);
+    expect(h.github.readFile(REPO, file.replace(`${id}.yaml`, `${id}-ext-9.yaml`), "main")).toMatch(
+      /^ {2}code: (merge\.extension-scope-changed|guardrail\.[a-z-]+)$/m,
+    );
   });
 });

@@ -45,7 +45,15 @@ const accessRequestKeys: Record<keyof AccessRequest, true> = {
   extends: true,
 };
 const requestItemKeys: Record<keyof RequestItem, true> = { service: true, access: true, resources: true, actions: true };
-const grantKeys: Record<keyof GrantRecord, true> = { approved_by: true, merge_commit: true, pr: true, granted_at: true, expires_at: true, aws: true };
+const grantKeys: Record<keyof GrantRecord, true> = {
+  approved_by: true,
+  merge_commit: true,
+  pr: true,
+  granted_at: true,
+  expires_at: true,
+  aws: true,
+  extensions: true,
+};
 const grantAwsKeys: Record<keyof NonNullable<GrantRecord["aws"]>, true> = { mode: true, account_id: true, resources: true, schedule: true };
 const closedKeys: Record<keyof ClosedRecord, true> = { at: true, reason: true, by: true, code: true };
 const policyKeys: Record<keyof PolicyDocument, true> = { Version: true, Id: true, Statement: true };

@@ -41,6 +41,20 @@ export interface GrantRecord {
     resources?: string[];
     schedule?: string;
   };
+  /** The approved extensions that moved expires_at, oldest first (written by the app). */
+  extensions?: GrantExtension[];
+}
+
+/** One approved extension of a grant, as the original request's record keeps it. */
+export interface GrantExtension {
+  /** The extension request's id. */
+  id: string;
+  pr?: number;
+  approved_by: string[];
+  merge_commit: string;
+  at: string;
+  previous_expires_at: string;
+  expires_at: string;
 }
 
 export interface ClosedRecord {

@@ -39,6 +39,7 @@ import type { StoredFile } from "../store/record-store.js";
 import { OctokitAccessRepo } from "./access-repo.js";
 import type { RepoRef } from "./octokit-helpers.js";
 import { loadRepoConfig } from "./repo-config.js";
+import { applyExtension } from "./extend.js";
 
 export interface MergedPr {
   number: number;
@@ -88,7 +89,7 @@ export function grantMergedOnce(access: AccessRepo, pr: MergedPr, deps: GrantDep
 }
 
 /** A merge judged grantable: everything the grant, its record and its announcement need. */
-interface ApprovedGrant {
+export interface ApprovedGrant {
   config: Config;
   request: AccessRequest;
   path: string;
@@ -105,7 +106,9 @@ interface ApprovedGrant {
 /** Gather the facts, decide (src/domain, src/policy), execute the grant, announce it. */
 async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Promise<GrantOutcome> {
   const judged = await judgeMerge(access, pr, deps);
-  return judged.kind === "approved" ? executeGrant(access, pr, deps, judged.grant) : judged;
+  if (judged.kind !== "approved") return judged;
+  // An extension request moves the end of the grant it names instead of granting (src/github/extend.ts).
+  return judged.grant.request.extends !== undefined ? applyExtension(access, pr, deps, judged.grant) : executeGrant(access, pr, deps, judged.grant);
 }
 
 const portsFor = (access: AccessRepo, deps: GrantDeps, config?: Config): EffectPorts => ({
@@ -128,7 +131,9 @@ async function judgeMerge(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Pr
   const about: { config?: Config; request?: AccessRequest; path?: string; record?: boolean } = {};
   const ports = (config?: Config): EffectPorts => portsFor(access, deps, config);
   const blocked = async (problems: Problem[], issue?: number): Promise<GrantOutcome> => {
-    const done = await runEffects(refusalEffects({ pr, problems, at: isoSeconds(deps.now()), ...(issue ? { issue } : {}), ...about }), ports(about.config));
+    // An extension request's issue is the active grant's: a refused extension is said on its PR only.
+    const tell = issue && about.request?.extends === undefined ? { issue } : {};
+    const done = await runEffects(refusalEffects({ pr, problems, at: isoSeconds(deps.now()), ...tell, ...about }), ports(about.config));
     return { kind: "blocked", reasons: problems.map(describeProblem), codes: codesOf(problems), ...(done.commits[0] ? { recorded: done.commits[0] } : {}) };
   };
 
