@@ -23,6 +23,7 @@ import type { AccessLevel, AccessRequest, PolicyDocument, ProblemArea, RequestSt
 import { dangerousAction } from "../policy/dangerous.js";
 import type { HistoryCommit } from "./history.js";
 import { sortedCounts, stat, type Count, type Stat } from "./stats.js";
+import { lifecycleSection, type LifecycleSection } from "./lifecycle.js";
 
 export interface ReportRecord {
   /** Repository path, access-requests/<account>/<YYYY>/<id>.yaml. */
@@ -176,6 +177,8 @@ export interface Report {
   notes: string[];
   /** Why the period has no requests (so the zeros are not read as "nothing happened"); null when it has some. */
   empty: string | null;
+  /** Rejections with their reasons, withdrawals, requests closed unapproved, extensions; absent when there are none. */
+  lifecycle?: LifecycleSection;
 }
 
 export const DEFINITIONS: Record<string, string> = {
@@ -663,7 +666,13 @@ export function buildReport(input: ReportInput): Report {
     skipped: [...(input.skipped ?? [])],
     notes: [...(input.notes ?? [])],
     empty: inPeriod > 0 ? null : emptyReason(input),
+    ...lifecycleOf(input.records, since, top),
   };
+}
+
+function lifecycleOf(records: ReportInput["records"], since: number | undefined, top: number): { lifecycle?: LifecycleSection } {
+  const l = lifecycleSection(records, since, top);
+  return Object.values(l.counts).some((n) => n > 0) ? { lifecycle: l } : {};
 }
 
 /** Why there is nothing to report: no files, no readable files, or none in the period. */
