@@ -277,8 +277,8 @@ describe("attacks on /extend", () => {
     const { status: _s, grant: _g, ...proposal } = loaded.value as unknown as AccessRequest;
     const policy = structuredClone(proposal.policy!);
     policy.Statement[0]!.Action = ["s3:PutObject", "s3:GetObject"];
-    const wider = dumpRequest({ ...proposal, id: `${id}-ext-9`, extends: id, duration: "2h", policy }, "carol's extension");
-    const pr = await handPr(h, "carol", "extend-wide", { [file.replace(`${id}.yaml`, `${id}-ext-9.yaml`)]: wider });
+    const wider = dumpRequest({ ...proposal, id: `${id}-ext-9`, extends: id, duration: "2h", policy }, "a wider extension");
+    const pr = await handPr(h, "alice", "extend-wide", { [file.replace(`${id}.yaml`, `${id}-ext-9.yaml`)]: wider });
     expect(await approveAndMerge(h, pr)).toBe(200);
     expect(awsState(id)).toEqual(before);
     expect(h.github.readFile(REPO, file, "main")).toBe(original);
@@ -286,5 +286,22 @@ describe("attacks on /extend", () => {
     expect(h.github.readFile(REPO, file.replace(`${id}.yaml`, `${id}-ext-9.yaml`), "main")).toMatch(
       /^ {2}code: (merge\.extension-scope-changed|guardrail\.[a-z-]+)$/m,
     );
+  });
+});
+
+describe("attacks on extension pull requests", () => {
+  it("someone else's hand-made extension of alice's grant (as alice, same access): approved and merged, still refused", async () => {
+    const { id, file } = await grantedRequest();
+    const original = h.github.readFile(REPO, file, "main") ?? "";
+    const before = awsState(id);
+    const loaded = loadYamlMapping(original, "record");
+    if (!loaded.ok) throw new Error("the record does not load");
+    const { status: _s, grant: _g, ...proposal } = loaded.value as unknown as AccessRequest;
+    const extPath = file.replace(`${id}.yaml`, `${id}-ext-8.yaml`);
+    const pr = await handPr(h, "carol", "carol-extends", { [extPath]: dumpRequest({ ...proposal, id: `${id}-ext-8`, extends: id, duration: "2h" }, "x") });
+    expect(await approveAndMerge(h, pr)).toBe(200);
+    expect(awsState(id)).toEqual(before);
+    expect(h.github.readFile(REPO, file, "main")).toBe(original);
+    expect(h.github.readFile(REPO, extPath, "main")).toMatch(/^ {2}code: merge\.extension-target-invalid$/m);
   });
 });

@@ -172,6 +172,14 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
     return { kind: "blocked", reasons, codes: codesOf(problems), ...(done.commits[0] ? { recorded: done.commits[0] } : {}) };
   };
 
+  // Only the requester asks for more time: through /extend (the app's pull request) or their own pull request.
+  if (pr.author?.type !== "Bot" && pr.author?.login.toLowerCase() !== ext.requester.toLowerCase())
+    return refused([
+      problem(
+        "merge.extension-target-invalid",
+        `pull request #${pr.number} was opened by ${pr.author?.login ?? "nobody"}, not by ${ext.requester}; only the requester may extend their grant`,
+      ),
+    ]);
   const seconds = parseDuration(ext.duration, "merge.duration-invalid");
   if (!seconds.ok) return refused(seconds.problems);
   const found = await findOriginal(access, extPath, ext.extends ?? "", config, now);
