@@ -4,7 +4,7 @@
 import { Octokit } from "@octokit/rest";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseTrailers } from "../src/domain/records.js";
-import { OctokitAccessRepo } from "../src/github/access-repo.js";
+import { SweepRequestsRepo } from "../src/github/sweep-requests.js";
 import { GitHubNotifier } from "../src/github/closer.js";
 import { GitHubRecordStore } from "../src/github/store.js";
 import { createNotifier } from "../src/notify/index.js";
@@ -102,7 +102,7 @@ async function sweepAt(now: Date, configText = CONFIG) {
       grants: () => fakeGrants(h.aws, config, { now: () => now }),
       notifier: new GitHubNotifier(octokit, { owner, repo, defaultBranch: "main" }),
       alerts,
-      requests: new OctokitAccessRepo(octokit, { owner, repo, defaultBranch: "main" }),
+      requests: new SweepRequestsRepo(octokit, { owner, repo, defaultBranch: "main" }),
     },
     { now, dryRun: false, reconcile: false, concurrency: 2 },
   );

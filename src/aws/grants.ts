@@ -30,7 +30,7 @@ import { resolveTarget, schedulePlacement } from "./target.js";
 import { Journal, KeyedMutex, messageOf, realSleep, type Backoff, type Sleep } from "./runtime.js";
 import { deleteSchedule, ensureSchedule, listSchedules } from "./scheduler.js";
 import type { ExtendResult, GrantMeta, GrantResult, Grants, ManagedResource, RevokeResult, RevokeTarget } from "./types.js";
-import { moveSchedule, replaceInlinePolicy, replacePolicyVersion } from "./extend.js";
+import { moveSchedule, replaceIamPolicy, replaceInlinePolicy } from "./extend.js";
 
 export interface GrantsDeps {
   /** The app's own clients (its home account; Identity Center's administering account). */
@@ -298,7 +298,15 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
       const policyArn = owned.value.policyArn ?? iamPolicyArn(config.aws.partition, account.id, request.id);
       if (!(await ownedPolicy(clients.iam, policyArn, request.id)))
         throw new Error(`IAM policy ${policyArn} is gone: the grant has ended; nothing was extended`);
-      await replacePolicyVersion(clients.iam, policyArn, document, expiresAt);
+      await replaceIamPolicy(clients.iam, {
+        partition: config.aws.partition,
+        accountId: account.id,
+        requestId: request.id,
+        policyArn,
+        principal,
+        document,
+        tags: grantTags(request.id, expiresAt),
+      });
       if (placement.ok)
         for (const input of buildSchedules({
           partition: config.aws.partition,

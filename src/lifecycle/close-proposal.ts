@@ -39,7 +39,7 @@ export function rejectedRecord(request: AccessRequest, path: string, closed: Clo
 
 /** The request file the PR proposes, read at its head, when it is a readable proposal of `issue`. */
 export async function requestAtHead(
-  access: AccessRepo,
+  access: Pick<AccessRepo, "prFiles" | "readAt">,
   pr: number,
   headSha: string,
   config: Config,

@@ -109,6 +109,16 @@ export interface AccessRepo extends RecordStore {
   issueComments(issue: number): Promise<IssueComment[]>;
 }
 
+/**
+ * What the sweep needs of the access repository to remind about and close requests nobody
+ * approved: the records, the open pull requests and their files, and the issue side. Narrower
+ * than AccessRepo, so the sweep's token needs no more than contents, issues and pull-requests.
+ */
+export type UnapprovedRepo = Pick<
+  AccessRepo,
+  "fullName" | "list" | "read" | "write" | "openPulls" | "prFiles" | "readAt" | "upsertComment" | "addLabels" | "setState" | "closeIssue"
+>;
+
 /** A comment on an issue or pull request (issues.listComments). */
 export interface IssueComment {
   author: Actor | null;

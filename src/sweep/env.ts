@@ -17,8 +17,8 @@ import { defaultClientSettings } from "../aws/clients.js";
 import { OctokitIssueSide } from "../github/issue-side.js";
 import { activityPort } from "../github/activity-closeout.js";
 import { createSweepOctokit } from "./octokit.js";
-import { OctokitAccessRepo } from "../github/access-repo.js";
-import type { AccessRepo } from "../lifecycle/ports.js";
+import { SweepRequestsRepo } from "../github/sweep-requests.js";
+import type { UnapprovedRepo } from "../lifecycle/ports.js";
 
 /**
  * The sweep's SDK clients retry in "standard" mode (exponential backoff with jitter), not the
@@ -43,7 +43,7 @@ export interface Records {
   /** A closed grant's activity (closeGrant's port); absent when the config turns it off. */
   activity?: (file: string, id: string) => Promise<unknown>;
   /** The access repository on GitHub (GitHub mode only): its open request pull requests expire after pending_ttl. */
-  requests?: AccessRepo;
+  requests?: UnapprovedRepo;
 }
 
 /** The one Result shape; a failure also names the config file it could not use. */
@@ -90,7 +90,7 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
         remindOnce: (request) => notifier.remindOnce(request),
         grants: grantsFor(parsed.value),
         ...activityOf(parsed.value, store, new OctokitIssueSide(octokit, { owner, repo })),
-        requests: new OctokitAccessRepo(octokit, { owner, repo, defaultBranch: branch }),
+        requests: new SweepRequestsRepo(octokit, { owner, repo, defaultBranch: branch }),
       },
     };
   }

@@ -9,8 +9,9 @@ import { pendingTtlSeconds } from "../domain/lifecycle-config.js";
 import { isoSeconds } from "../domain/time.js";
 import type { AccessRequest, Config } from "../domain/types.js";
 import { rejectedRecord, requestAtHead } from "../lifecycle/close-proposal.js";
-import { runEffects, type Effect } from "../lifecycle/effects.js";
-import type { AccessRepo } from "../lifecycle/ports.js";
+import type { Effect } from "../lifecycle/effects.js";
+import type { UnapprovedRepo } from "../lifecycle/ports.js";
+import { updateRecord } from "../store/record-store.js";
 import type { Notifier } from "../notify/types.js";
 import { planUnapproved, type PendingPull, type UnapprovedAction } from "./plan.js";
 
@@ -29,7 +30,7 @@ export interface UnapprovedOutcome {
 }
 
 /** The app's open request pull requests (a bot's, from a jit/<n>-… branch of this repository). */
-export async function pendingPulls(access: AccessRepo): Promise<PendingPull[]> {
+export async function pendingPulls(access: UnapprovedRepo): Promise<PendingPull[]> {
   const out: PendingPull[] = [];
   for (const p of await access.openPulls()) {
     const m = /^jit\/([1-9][0-9]{0,9})-/.exec(p.head.ref);
@@ -40,7 +41,7 @@ export async function pendingPulls(access: AccessRepo): Promise<PendingPull[]> {
 }
 
 export interface UnapprovedDeps {
-  access: AccessRepo;
+  access: UnapprovedRepo;
   config: Config;
   now: Date;
   alerts?: Notifier;
@@ -62,19 +63,38 @@ export async function sweepUnapproved(deps: UnapprovedDeps): Promise<{ actions: 
       }
       const effects = a.kind === "remind-unapproved" ? reminderEffects(a, found.request, deps.config) : expiryEffects(a, found, deps.now, deps.config);
       if (a.kind === "remind-unapproved") {
-        await runEffects(effects.slice(0, 1), { access: deps.access });
+        await run(effects.slice(0, 1), deps);
         await deps.access.addLabels(a.pull.pr, [REMINDED_LABEL]);
-        await runEffects(effects.slice(1), { access: deps.access, ...(deps.alerts ? { alerts: deps.alerts } : {}) });
+        await run(effects.slice(1), deps);
         outcomes.push({ ...base, id: found.request.id, result: "done" });
       } else {
-        const done = await runEffects(effects, { access: deps.access, ...(deps.alerts ? { alerts: deps.alerts } : {}) });
-        outcomes.push({ ...base, id: found.request.id, result: "done", ...(done.commits[0] ? { commit: done.commits[0] } : {}) });
+        const commits = await run(effects, deps);
+        outcomes.push({ ...base, id: found.request.id, result: "done", ...(commits[0] ? { commit: commits[0] } : {}) });
       }
     } catch (e) {
       outcomes.push({ ...base, result: "failed", message: e instanceof Error ? e.message : String(e) });
     }
   }
   return { actions, outcomes };
+}
+
+/** Carries out the few effect kinds planned here, in order, on the narrow port; returns the record commits. */
+async function run(effects: readonly Effect[], deps: UnapprovedDeps): Promise<string[]> {
+  const commits: string[] = [];
+  for (const e of effects) {
+    if (e.kind === "record") {
+      const r = await updateRecord(deps.access, e.path, e.update).catch((err: unknown) => {
+        if (!e.bestEffort) throw err;
+        return undefined;
+      });
+      if (r?.kind === "written") commits.push(r.result.commit);
+    } else if (e.kind === "comment") await deps.access.upsertComment(e.issue, e.marker, e.body);
+    else if (e.kind === "state") await deps.access.setState(e.issue, e.state, e.onlyFrom);
+    else if (e.kind === "close-issue") await deps.access.closeIssue(e.issue, e.reason);
+    else if (e.kind === "notify") await deps.alerts?.notify(e.event);
+    else throw new Error(`the sweep does not carry out ${e.kind} effects`);
+  }
+  return commits;
 }
 
 /** The approvers as they may be mentioned: logins and @org/team from the config (trusted text). */

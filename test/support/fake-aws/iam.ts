@@ -198,16 +198,6 @@ export function handleIam(state: IamState, account: string, op: string, input: I
       const { items, ...rest } = page(all, input);
       return { Policies: items, ...rest };
     }
-    case "TagPolicy": {
-      const p = policyOf(state, str(input, "PolicyArn"));
-      const tags = Array.isArray(input.Tags) ? (input.Tags as Array<{ Key: string; Value: string }>) : [];
-      for (const t of tags) {
-        const have = p.tags.find((x) => x.Key === t.Key);
-        if (have) have.Value = t.Value;
-        else p.tags.push({ Key: t.Key, Value: t.Value });
-      }
-      return {};
-    }
     case "ListPolicyTags": {
       const p = policyOf(state, str(input, "PolicyArn"));
       return { Tags: p.tags.map((t) => ({ ...t })), IsTruncated: false };

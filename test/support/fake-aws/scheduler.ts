@@ -112,35 +112,6 @@ export function handleScheduler(state: SchedulerState, account: string, op: stri
       state.schedules.set(key, schedule);
       return { ScheduleArn: schedule.Arn };
     }
-    case "UpdateSchedule": {
-      // Replaces the whole schedule, as the real API does: what is not sent is reset.
-      const name = str(input, "Name");
-      const group = groupOf(input);
-      missingGroup(group);
-      const existing = state.schedules.get(`${group}/${name}`);
-      if (!existing) fail("ResourceNotFoundException", `Schedule ${name} does not exist.`);
-      const expression = str(input, "ScheduleExpression");
-      if (AT.test(expression) && Number.isNaN(atMs(expression))) fail("ValidationException", `Invalid Schedule Expression ${expression}.`);
-      const target = input.Target as { Arn?: string; RoleArn?: string; Input?: string } | undefined;
-      if (!target?.Arn || !target.RoleArn) fail("ValidationException", "Target.Arn and Target.RoleArn are required");
-      const window = input.FlexibleTimeWindow as { Mode?: string; MaximumWindowInMinutes?: number } | undefined;
-      if (!window || (window.Mode !== "OFF" && window.Mode !== "FLEXIBLE")) fail("ValidationException", "FlexibleTimeWindow.Mode must be OFF or FLEXIBLE");
-      const description = typeof input.Description === "string" ? input.Description : undefined;
-      const updated: Schedule = {
-        Name: name,
-        GroupName: group,
-        Arn: existing.Arn,
-        ScheduleExpression: expression,
-        ScheduleExpressionTimezone: typeof input.ScheduleExpressionTimezone === "string" ? input.ScheduleExpressionTimezone : "UTC",
-        FlexibleTimeWindow: { Mode: window.Mode, ...(window.MaximumWindowInMinutes ? { MaximumWindowInMinutes: window.MaximumWindowInMinutes } : {}) },
-        ActionAfterCompletion: typeof input.ActionAfterCompletion === "string" ? input.ActionAfterCompletion : "NONE",
-        State: typeof input.State === "string" ? input.State : "ENABLED",
-        ...(description !== undefined ? { Description: description } : {}),
-        Target: { Arn: target.Arn, RoleArn: target.RoleArn, ...(target.Input !== undefined ? { Input: target.Input } : {}) },
-      };
-      state.schedules.set(`${group}/${name}`, updated);
-      return { ScheduleArn: updated.Arn };
-    }
     case "GetSchedule": {
       const name = str(input, "Name");
       missingGroup(groupOf(input));
