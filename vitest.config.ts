@@ -38,6 +38,7 @@ const E2E = [
   "test/init.test.ts",
   "test/install-scenario.test.ts",
   "test/lambda.test.ts",
+  "test/lifecycle-policies-scenarios.test.ts",
   "test/live/aws-live.test.ts",
   "test/live/gemini-live.test.ts",
   "test/notify.test.ts",

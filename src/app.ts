@@ -249,7 +249,7 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
         // Closing a request PR rejects (and closes) its issue: only the app's own request PRs
         // count, or anyone could close someone's request by opening and closing a PR from jit/<n>-….
         if (!isAppRequestPr(pr.value, repo.value, await appLogin())) return;
-        const outcome = await handleClosedUnmerged(context.octokit, repo.value, pr.value);
+        const outcome = await handleClosedUnmerged(context.octokit, repo.value, { ...pr.value, closedBy: readSender(context.payload) ?? null }, deps);
         context.log.info({ pr: pr.value.number, outcome: outcome.kind }, "closed");
         return;
       }

@@ -56,6 +56,7 @@ const accessRequestKeys: Record<keyof AccessRequest, true> = {
   grant: true,
   closed: true,
   activity: true,
+  extends: true,
 };
 const requestItemKeys: Record<keyof RequestItem, true> = { service: true, access: true, resources: true, actions: true };
 const grantKeys: Record<keyof GrantRecord, true> = {
@@ -67,6 +68,7 @@ const grantKeys: Record<keyof GrantRecord, true> = {
   aws: true,
   auto_approval: true,
   break_glass: true,
+  extensions: true,
 };
 const grantAwsKeys: Record<keyof NonNullable<GrantRecord["aws"]>, true> = { mode: true, account_id: true, resources: true, schedule: true };
 const closedKeys: Record<keyof ClosedRecord, true> = { at: true, reason: true, by: true, code: true };
@@ -90,6 +92,8 @@ const configKeys: Record<keyof Config, true> = {
   break_glass: true,
   conditions: true,
   catalogue: true,
+  pending_ttl: true,
+  max_total_duration: true,
 };
 const configAwsKeys: Record<keyof Config["aws"], true> = {
   mode: true,

@@ -2,6 +2,7 @@
 import { activityConfigProblems } from "./activity.js";
 import { approvalPolicyConfigProblems } from "./approvals/policies-config.js";
 import { conditionsConfigProblems } from "./conditions.js";
+import { lifecycleConfigProblems } from "./lifecycle-config.js";
 import { parseDuration } from "./duration.js";
 import { validateConfigShape } from "./schema.js";
 import { fail, ok, prefixMessages, problem, type Result } from "./problems.js";
@@ -71,6 +72,7 @@ function semanticProblems(config: Config): Problem[] {
   out.push(...activityConfigProblems(config));
   out.push(...approvalPolicyConfigProblems(config));
   out.push(...conditionsConfigProblems(config));
+  out.push(...lifecycleConfigProblems(config));
   for (const alias of Object.keys(config.aws.accounts)) {
     if (RESERVED_FOLDERS.includes(alias))
       out.push(

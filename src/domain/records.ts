@@ -28,6 +28,11 @@ export function recordExpired(request: AccessRequest, closed: ClosedRecord): Res
   return move(request, "expire", { closed });
 }
 
+/** An approved extension request, spent: it moved its grant's expiry and has no grant of its own. */
+export function recordExtensionApplied(request: AccessRequest, closed: ClosedRecord): Result<AccessRequest> {
+  return move(request, "apply-extension", { closed });
+}
+
 export function recordRevoked(request: AccessRequest, closed: ClosedRecord): Result<AccessRequest> {
   return move(request, "revoke", { closed });
 }

@@ -14,6 +14,7 @@ const KEY_ORDER: Array<keyof AccessRequest> = [
   "requester",
   "account",
   "principal",
+  "extends",
   "duration",
   "reason",
   "catalogue",

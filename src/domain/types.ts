@@ -41,6 +41,8 @@ export interface GrantRecord {
     resources?: string[];
     schedule?: string;
   };
+  /** The approved extensions that moved expires_at, oldest first (written by the app). */
+  extensions?: GrantExtension[];
   /** Set when a configured rule approved the grant instead of people (see auto_approve in the config). */
   auto_approval?: AutoApprovalRecord;
   /** Set when the requester approved their own request through break-glass. */
@@ -64,6 +66,18 @@ export interface BreakGlassRecord {
   incident: string;
   reason: string;
   at: string;
+}
+
+/** One approved extension of a grant, as the original request's record keeps it. */
+export interface GrantExtension {
+  /** The extension request's id. */
+  id: string;
+  pr?: number;
+  approved_by: string[];
+  merge_commit: string;
+  at: string;
+  previous_expires_at: string;
+  expires_at: string;
 }
 
 export interface ClosedRecord {
@@ -95,6 +109,8 @@ export interface AccessRequest {
   grant?: GrantRecord;
   closed?: ClosedRecord;
   activity?: ActivityRecord;
+  /** An extension request: the id of the active request whose expiry it moves by `duration`. */
+  extends?: string;
 }
 
 export type AwsMode = "iam" | "identity-center";
@@ -134,6 +150,10 @@ export interface Config {
   ai: { provider: "builtin" | "gemini"; model: string; timeout_seconds: number };
   notifications: { slack_webhook_env?: string };
   activity: ActivityConfig;
+  /** How long a proposed request may wait for approval (a duration; default 7d). */
+  pending_ttl: string;
+  /** The cap on a grant's whole chain of extensions (a duration); absent: max_duration. */
+  max_total_duration?: string;
   /** Rules that approve a matching request without a human; empty: every request needs people. */
   auto_approve: AutoApproveRule[];
   /** Who may approve their own urgent request, for how long; absent: break-glass is off. */

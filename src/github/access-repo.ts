@@ -5,7 +5,7 @@ import type { ProbotOctokit } from "probot";
 import type { Review } from "../domain/approvals.js";
 import { CONFIG_PATH } from "../domain/config.js";
 import type { IssueState } from "../domain/lifecycle.js";
-import type { AccessRepo, CommitInfo, Comparison, IssueFacts, MergeAnswer, OpenPull, PrCommit, PrFile } from "../lifecycle/ports.js";
+import type { AccessRepo, CommitInfo, Comparison, IssueComment, IssueFacts, MergeAnswer, OpenPull, PrCommit, PrFile } from "../lifecycle/ports.js";
 import type { StoredFile, WriteResult } from "../store/record-store.js";
 import { ConditionalContents } from "./contents-cache.js";
 import { OctokitIssueSide } from "./issue-side.js";
@@ -263,6 +263,8 @@ export class OctokitAccessRepo implements AccessRepo {
       body: p.body,
       user: p.user ? { login: p.user.login, type: p.user.type } : null,
       head: { ref: p.head.ref, sha: p.head.sha, repoFullName: p.head.repo?.full_name ?? null },
+      createdAt: p.created_at,
+      labels: p.labels.map((l) => l.name),
     }));
   }
 
@@ -353,6 +355,11 @@ export class OctokitAccessRepo implements AccessRepo {
       const { data } = await this.octokit.rest.issues.create({ ...this.at, ...issue, assignees: [] });
       return data.number;
     }
+  }
+
+  async issueComments(issue: number): Promise<IssueComment[]> {
+    const list = await this.octokit.paginate(this.octokit.rest.issues.listComments, { ...this.at, issue_number: issue, per_page: 100 });
+    return list.map((c) => ({ author: c.user ? { login: c.user.login, type: c.user.type } : null, body: c.body ?? "", createdAt: c.created_at }));
   }
 
   async hasConfig(): Promise<boolean> {

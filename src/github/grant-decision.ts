@@ -118,7 +118,8 @@ export function decideMerge(f: MergeFacts): MergeDecision {
   const blocked = (problems: Problem[], issue?: number, before: Effect[] = []): MergeDecision => ({
     kind: "blocked",
     problems,
-    effects: [...before, ...refusalEffects({ pr, problems, at, ...(issue ? { issue } : {}), ...about })],
+    // An extension request's issue is the active grant's: a refused extension is said on its PR only.
+    effects: [...before, ...refusalEffects({ pr, problems, at, ...(issue && about.request?.extends === undefined ? { issue } : {}), ...about })],
     rejects: !!(about.record && about.config && about.path),
     ...(about.config ? { config: about.config } : {}),
   });

@@ -13,6 +13,7 @@ import type { Config } from "../domain/types.js";
 import { runEffects, type EffectPorts } from "../lifecycle/effects.js";
 import type { AccessRepo } from "../lifecycle/ports.js";
 import { OctokitAccessRepo } from "./access-repo.js";
+import { applyExtension } from "./extend.js";
 import { executeGrant } from "./grant-execute.js";
 import { judgeMerge } from "./grant-facts.js";
 import type { GrantDeps, GrantOutcome, MergedPr } from "./grant-types.js";
@@ -59,6 +60,7 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
       };
     }
     case "approved":
-      return executeGrant(pr, deps, decision.grant, ports);
+      // An extension request moves the end of the grant it names instead of granting (extend.ts).
+      return decision.grant.request.extends !== undefined ? applyExtension(access, pr, deps, decision.grant) : executeGrant(pr, deps, decision.grant, ports);
   }
 }

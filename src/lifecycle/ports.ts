@@ -111,6 +111,25 @@ export interface AccessRepo extends RecordStore {
   commitsSince(path: string, since: string): Promise<Array<{ sha: string; date: string; message: string }>>;
   /** Opens an issue; assignees GitHub cannot assign are dropped rather than failing it. Returns its number. */
   createIssue(issue: { title: string; body: string; labels: string[]; assignees: string[] }): Promise<number>;
+  /** The comments on an issue or pull request, oldest first. */
+  issueComments(issue: number): Promise<IssueComment[]>;
+}
+
+/**
+ * What the sweep needs of the access repository to remind about and close requests nobody
+ * approved: the records, the open pull requests and their files, and the issue side. Narrower
+ * than AccessRepo, so the sweep's token needs no more than contents, issues and pull-requests.
+ */
+export type UnapprovedRepo = Pick<
+  AccessRepo,
+  "fullName" | "list" | "read" | "write" | "openPulls" | "prFiles" | "readAt" | "upsertComment" | "addLabels" | "setState" | "closeIssue"
+>;
+
+/** A comment on an issue or pull request (issues.listComments). */
+export interface IssueComment {
+  author: Actor | null;
+  body: string;
+  createdAt: string;
 }
 
 export type MergeAnswer = { kind: "merged"; sha: string } | { kind: "refused"; status: number; reason: string };
@@ -121,6 +140,10 @@ export interface OpenPull {
   body: string | null;
   user: Actor | null;
   head: { ref: string; sha: string; repoFullName: string | null };
+  /** When it was opened (ISO); what pending_ttl counts from. */
+  createdAt?: string;
+  /** Its label names. */
+  labels?: string[];
 }
 
 export interface Comparison {

@@ -25,6 +25,7 @@ import { dangerousAction } from "../policy/dangerous.js";
 import type { HistoryCommit } from "./history.js";
 import { sortedCounts, stat, type Count, type Stat } from "./stats.js";
 import { APPROVAL_POLICIES_DEFINITION, approvalPoliciesSection, type ApprovalPoliciesSection } from "./approval-policies.js";
+import { lifecycleSection, type LifecycleSection } from "./lifecycle.js";
 
 export interface ReportRecord {
   /** Repository path, access-requests/<account>/<YYYY>/<id>.yaml. */
@@ -185,6 +186,8 @@ export interface Report {
   notes: string[];
   /** Why the period has no requests (so the zeros are not read as "nothing happened"); null when it has some. */
   empty: string | null;
+  /** Rejections with their reasons, withdrawals, requests closed unapproved, extensions; absent when there are none. */
+  lifecycle?: LifecycleSection;
 }
 
 export const DEFINITIONS: Record<string, string> = {
@@ -709,7 +712,13 @@ export function buildReport(input: ReportInput): Report {
     skipped: [...(input.skipped ?? [])],
     notes: [...(input.notes ?? [])],
     empty: inPeriod > 0 ? null : emptyReason(input),
+    ...lifecycleOf(input.records, since, top),
   };
+}
+
+function lifecycleOf(records: ReportInput["records"], since: number | undefined, top: number): { lifecycle?: LifecycleSection } {
+  const l = lifecycleSection(records, since, top);
+  return Object.values(l.counts).some((n) => n > 0) ? { lifecycle: l } : {};
 }
 
 /** Why there is nothing to report: no files, no readable files, or none in the period. */

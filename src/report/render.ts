@@ -115,6 +115,7 @@ export function renderMarkdown(r: Report): string {
         r.blocked.recent.map((b) => [`\`${b.id}\``, b.status, b.rule, quote(b.reason, 160)]),
       ),
     );
+  out.push(...mdLifecycle(r));
   out.push(`### Riskiest grants`, "");
   out.push(
     mdTable(
@@ -418,6 +419,7 @@ export function renderHtml(r: Report): string {
   );
   html.push(`</section></div>`);
 
+  html.push(...htmlLifecycle(r));
   html.push(`<h2>Riskiest grants</h2>`);
   html.push(
     hTable(
@@ -507,4 +509,57 @@ function cutText(s: string, max: number): string {
   const flat = s.replace(/\s+/g, " ").trim();
   const chars = Array.from(flat);
   return chars.length > max ? `${chars.slice(0, max - 1).join("")}…` : flat;
+}
+
+/** Rejections with reasons, withdrawals, requests closed unapproved, extensions (markdown). */
+function mdLifecycle(r: Report): string[] {
+  const l = r.lifecycle;
+  if (!l) return [];
+  const c = l.counts;
+  const out = [
+    `### Rejected, withdrawn, closed unapproved, extended`,
+    "",
+    `${c.rejected} rejected with a reason, ${c.withdrawn} withdrawn by their requester, ${c.expired_unapproved} closed unapproved after pending_ttl; ${c.extensions} extension(s) moved the end of ${c.extended_grants} grant(s).`,
+    "",
+  ];
+  if (l.rejected.length)
+    out.push(
+      mdTable(
+        ["request", "requester", "rejected by", "reason", "at"],
+        l.rejected.map((x) => [`\`${x.id}\``, quote(x.requester, 40), x.by ? quote(x.by, 40) : "—", quote(x.reason, 200), x.at]),
+      ),
+    );
+  if (l.expired_unapproved.length)
+    out.push(
+      mdTable(
+        ["closed unapproved", "requester", "at"],
+        l.expired_unapproved.map((x) => [`\`${x.id}\``, quote(x.requester, 40), x.at]),
+      ),
+    );
+  if (l.extensions.length)
+    out.push(
+      mdTable(
+        ["extended grant", "requester", "extensions", "first end", "end now", "added"],
+        l.extensions.map((x) => [`\`${x.id}\``, quote(x.requester, 40), String(x.count), x.first_expires_at, x.expires_at, humanSeconds(x.extended_seconds)]),
+      ),
+    );
+  return out;
+}
+
+function htmlLifecycle(r: Report): string[] {
+  const l = r.lifecycle;
+  if (!l) return [];
+  const c = l.counts;
+  return [
+    `<h2>Rejected, withdrawn, closed unapproved, extended</h2><p>${c.rejected} rejected with a reason, ${c.withdrawn} withdrawn, ${c.expired_unapproved} closed unapproved; ${c.extensions} extension(s) of ${c.extended_grants} grant(s).</p>`,
+    hTable(
+      ["request", "rejected by", "reason", "at"],
+      l.rejected.map((x) => [`<code>${e(x.id)}</code>`, e(x.by ?? "—"), e(cutText(x.reason, 200)), e(x.at)]),
+    ),
+    hTable(
+      ["extended grant", "extensions", "end now", "added"],
+      l.extensions.map((x) => [`<code>${e(x.id)}</code>`, String(x.count), e(x.expires_at), e(humanSeconds(x.extended_seconds))]),
+      [1],
+    ),
+  ];
 }

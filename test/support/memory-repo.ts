@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import type { Review } from "../../src/domain/approvals.js";
 import { applyState, type IssueState } from "../../src/domain/lifecycle.js";
 import { REQUESTS_DIR } from "../../src/domain/request.js";
-import type { AccessRepo, CommitInfo, Comparison, IssueFacts, MergeAnswer, OpenPull, PrCommit, PrFile } from "../../src/lifecycle/ports.js";
+import type { AccessRepo, CommitInfo, Comparison, IssueComment, IssueFacts, MergeAnswer, OpenPull, PrCommit, PrFile } from "../../src/lifecycle/ports.js";
 import { ConflictError, type RecordStore, type StoredFile, type WriteResult } from "../../src/store/record-store.js";
 
 export interface MemoryCommit {
@@ -281,6 +281,13 @@ export class MemoryAccessRepo extends MemoryRecordStore implements AccessRepo {
     const number = 500 + this.createdIssues.length;
     this.createdIssues.push({ number, ...issue });
     return number;
+  }
+
+  /** Comments written by people (the app's own are in `comments`), by issue or PR number. */
+  readonly commentList = new Map<number, IssueComment[]>();
+
+  async issueComments(issue: number): Promise<IssueComment[]> {
+    return [...(this.commentList.get(issue) ?? [])];
   }
 
   /** Sets files at a ref (a sha or a branch other than the default). */
