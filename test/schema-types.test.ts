@@ -63,6 +63,7 @@ const configKeys: Record<keyof Config, true> = {
   ai: true,
   notifications: true,
   activity: true,
+  identities: true,
 };
 const configAwsKeys: Record<keyof Config["aws"], true> = {
   mode: true,

@@ -101,6 +101,7 @@ export interface Config {
   ai: { provider: "builtin" | "gemini"; model: string; timeout_seconds: number };
   notifications: { slack_webhook_env?: string };
   activity: ActivityConfig;
+  identities: IdentitiesConfig;
 }
 
 export type RiskTier = "low" | "medium" | "high";
@@ -122,7 +123,7 @@ export interface Problem {
 export type ProblemCode = `${ProblemArea}.${string}`;
 
 export type ProblemArea =
-  "yaml" | "schema" | "config" | "request" | "form" | "guardrail" | "draft" | "approval" | "merge" | "record" | "aws" | "github" | "cli";
+  "yaml" | "schema" | "config" | "request" | "form" | "guardrail" | "draft" | "approval" | "merge" | "record" | "aws" | "github" | "cli" | "identity";
 
 // --- Activity during a grant (CloudTrail Event history, summarised at close-out) -------------
 
@@ -151,4 +152,18 @@ export interface ActivityRecord {
   unused_total?: number;
   /** Always false: Event history has management events only (no S3 GetObject and the like). */
   data_events_visible: false;
+}
+
+// --- Identities as code (identities/*.yaml, src/domain/identities.ts) --------------------------
+
+/** `identities:` in the config. */
+export interface IdentitiesConfig {
+  enabled: boolean;
+  /** Alias or id of the account where IAM users and roles are created. */
+  account?: string;
+  /** The IAM path of every user and role jit-access creates. */
+  path: string;
+  /** Policy names an identity may have as a baseline. */
+  allowed_policies: string[];
+  onboarding: { channel: "ses" | "slack" | "none"; sender?: string; region?: string; sign_in_url?: string };
 }
