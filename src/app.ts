@@ -4,11 +4,15 @@ import type { ApplicationFunction, Context, Probot } from "probot";
 import { activityLookups } from "./aws/activity.js";
 import { defaultClientSettings } from "./aws/clients.js";
 import { createGrants } from "./aws/grants.js";
-import type { Grants } from "./aws/types.js";
+import { createIdentityDirectory } from "./aws/identities.js";
+import type { Grants, IdentityDirectory } from "./aws/types.js";
 import type { Config } from "./domain/types.js";
 import type { ActivityLookupFn } from "./github/activity-closeout.js";
 import { handleRevokeComment } from "./github/commands.js";
 import { handleMergedPr } from "./github/grant.js";
+import { handleMergedIdentities, type OnboardResult } from "./github/identities.js";
+import { revokeGrantsOf } from "./github/offboarding.js";
+import type { DesiredIdentity } from "./domain/identities-plan.js";
 import { handleAccessIssue, type Drafter } from "./github/intake.js";
 import { labelInstalledRepos } from "./github/labels.js";
 import { bodyChanged, readClosedPr, readComment, readIssue, readPrRef, readRepo, readRerequested, readSender } from "./github/payloads.js";
@@ -27,6 +31,10 @@ export interface AppDeps {
   notifierFor: (config: Config) => Notifier;
   /** The CloudTrail lookup for a revoked grant's activity; null: none (tests that do not look). */
   activityFor: ((config: Config) => ActivityLookupFn) | null;
+  /** The identities of identities/ in AWS (applied on merge when identities.enabled). */
+  identityDirectoryFor: (config: Config) => IdentityDirectory;
+  /** Tells a new person what was created (onboarding); absent: nobody is told. */
+  onboard?: (config: Config, person: DesiredIdentity) => Promise<OnboardResult>;
 }
 
 /**
@@ -135,6 +143,8 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       overrides.activityFor !== undefined
         ? overrides.activityFor
         : (config) => activityLookups(config, defaultClientSettings(config.aws.region), { now: () => deps.now(), ...WEBHOOK_ACTIVITY }),
+    identityDirectoryFor: overrides.identityDirectoryFor ?? ((config) => createIdentityDirectory(config)),
+    ...(overrides.onboard ? { onboard: overrides.onboard } : {}),
   };
   // The webhook secret is checked by the entries that own it (src/server.ts, src/index.ts for
   // `probot run`, src/lambda.ts); scenario tests load this function with their own secret.
@@ -218,6 +228,13 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       if (pr.value.baseRef !== repo.value.defaultBranch) return;
       const outcome = await handleMergedPr(context.octokit, repo.value, pr.value, deps);
       context.log.info({ pr: pr.value.number, outcome }, "merge");
+      const identities = await handleMergedIdentities(context.octokit, repo.value, pr.value, {
+        directoryFor: deps.identityDirectoryFor,
+        revokeGrantsOf: (access, config, login, number) => revokeGrantsOf(access, config, login, number, deps),
+        ...(deps.onboard ? { onboard: deps.onboard } : {}),
+        now: deps.now,
+      });
+      if (identities.kind !== "ignored") context.log.info({ pr: pr.value.number, outcome: identities.kind }, "identities");
     });
 
     // Installed on repositories (a new installation, or repositories added to one): the labels

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { configFromObject } from "../src/domain/config.js";
 import { codesOf } from "../src/domain/problems.js";
 import { importUsersCsv, parseCsv } from "../src/domain/identities-csv.js";
+import { diffIdentity, planIdentityChanges, type ActualIdentity, type DesiredIdentity } from "../src/domain/identities-plan.js";
 import { loadIdentities, parseIdentitiesFile, trustPolicy, withIdentityPrincipals, type Identities } from "../src/domain/identities.js";
 import type { Config } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
@@ -306,6 +307,59 @@ describe("CSV import (the founding document's users.csv)", () => {
         if (parsed.ok) expect(parsed.value).toEqual(rows.filter((r) => r.some((c) => c.trim() !== "")));
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe("planning identity changes (pure)", () => {
+  const identity = fc.record({
+    kind: fc.constantFrom("iam_user" as const, "iam_role" as const),
+    name: fc.stringMatching(/^[a-z][a-z0-9]{0,6}$/),
+    managedPolicies: fc.uniqueArray(fc.constantFrom("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess", "arn:aws:iam::123456789012:policy/x"), {
+      maxLength: 2,
+    }),
+    inlinePolicies: fc.dictionary(fc.constantFrom("jit-access-baseline-0", "jit-access-baseline-1"), fc.constantFrom('{"a":1}', '{"b":2}')),
+    tags: fc.dictionary(fc.constantFrom("team", "jit-access:managed-by"), fc.constantFrom("a", "jit-access")),
+    groups: fc.constant([] as string[]),
+  });
+  const unique = (xs: DesiredIdentity[]) => xs.filter((x, i) => xs.findIndex((y) => y.kind === x.kind && y.name === x.name) === i);
+
+  it("property: AWS already as desired → no change; nothing there → one create each; only managed identities are updated or removed", () => {
+    fc.assert(
+      fc.property(fc.array(identity, { maxLength: 6 }), fc.array(identity, { maxLength: 6 }), fc.boolean(), (want, have, managed) => {
+        const desired = unique(want.map((w) => ({ ...w, managedPolicies: [...w.managedPolicies].sort() })));
+        const actual: ActualIdentity[] = unique(have).map((h) => ({
+          ...h,
+          managedPolicies: [...h.managedPolicies].sort(),
+          path: "/jit-access-grantees/",
+          managed,
+        }));
+        expect(
+          planIdentityChanges(
+            desired,
+            desired.map((d) => ({ ...d, path: "/jit-access-grantees/", managed: true })),
+          ),
+        ).toEqual([]);
+        expect(planIdentityChanges(desired, []).map((c) => c.op)).toEqual(desired.map(() => "create"));
+        const plan = planIdentityChanges(desired, actual);
+        for (const c of plan) {
+          if (c.op === "update") expect(c.before.managed).toBe(true);
+          if (c.op === "remove") expect(c.actual.managed).toBe(true);
+          if (c.op === "refuse") expect(c.actual.managed).toBe(false);
+        }
+        // Removals come after every create and update.
+        const ops = plan.map((c) => c.op);
+        const firstRemove = ops.indexOf("remove");
+        if (firstRemove >= 0) expect(ops.slice(firstRemove).every((o) => o === "remove")).toBe(true);
+        // Applying an update's diff to the actual gives the desired.
+        for (const c of plan)
+          if (c.op === "update") {
+            expect(diffIdentity(c.identity, c.identity)).toBeUndefined();
+            expect(c.update.attach.every((a) => c.identity.managedPolicies.includes(a))).toBe(true);
+            expect(c.update.detach.every((a) => !c.identity.managedPolicies.includes(a))).toBe(true);
+          }
+      }),
+      { numRuns: 150 },
     );
   });
 });

@@ -348,3 +348,14 @@ export function identitiesConfigProblems(config: Config): Problem[] {
     );
   return out;
 }
+
+/**
+ * The config with principals derived from the identity files of the same commit. Files that do
+ * not pass the checks derive nothing (the config's own principals still apply): a broken
+ * identities/ never gives anyone an AWS identity.
+ */
+export function deriveIdentityPrincipals(config: Config, files: ReadonlyArray<{ path: string; text: string | Uint8Array | undefined }>): Config {
+  if (files.every((f) => f.text === undefined)) return config;
+  const ids = loadIdentities(files, config);
+  return ids.ok ? withIdentityPrincipals(config, ids.value) : config;
+}

@@ -42,6 +42,8 @@ export interface Trailers {
   Risk?: string;
   /** The codes of the rules that refused or closed it (ProblemCode), one trailer each. */
   Rule?: string[];
+  /** What a merge of identities/ changed in AWS, one trailer per change. */
+  "Identity-Change"?: string[];
 }
 
 /** One line per trailer value; newlines in values are flattened so trailers cannot be forged. */
@@ -54,6 +56,7 @@ export function commitMessage(subject: string, body: string | undefined, trailer
   if (trailers["Closed-By"]) lines.push(`Closed-By: ${flat(trailers["Closed-By"])}`);
   if (trailers.Risk) lines.push(`Risk: ${flat(trailers.Risk)}`);
   for (const r of trailers.Rule ?? []) lines.push(`Rule: ${flat(r)}`);
+  for (const c of trailers["Identity-Change"] ?? []) lines.push(`Identity-Change: ${flat(c)}`);
   const text = body ? `\n\n${body.replace(/\r/g, "").replace(/^([A-Za-z-]+):/gm, "$1 -")}` : "";
   return `${flat(subject).slice(0, 100)}${text}\n\n${lines.join("\n")}\n`;
 }

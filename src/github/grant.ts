@@ -536,7 +536,7 @@ export function refusalEffects(r: {
 }
 
 /** Team memberships for the reviewers only: that is all verifyApproval needs to know. */
-async function fetchTeamMembers(access: AccessRepo, teams: string[], reviews: Review[]): Promise<Record<string, TeamMember[]>> {
+export async function fetchTeamMembers(access: AccessRepo, teams: string[], reviews: Review[]): Promise<Record<string, TeamMember[]>> {
   const reviewers = [...new Set(reviews.filter((r) => r.state === "APPROVED" && r.user?.login).map((r) => r.user!.login))];
   const out: Record<string, TeamMember[]> = {};
   for (const team of teams) {
@@ -571,13 +571,13 @@ async function recordAt(store: FileReader, path: string): Promise<{ text: string
 }
 
 /** Blob shas of the config and every CODEOWNERS location at a commit: equal means the same rules. */
-async function rulesFingerprint(store: FileReader): Promise<string> {
+export async function rulesFingerprint(store: FileReader): Promise<string> {
   const files = await Promise.all([CONFIG_PATH, ...CODEOWNERS_LOCATIONS].map(async (p) => (await store.read(p))?.sha ?? "-"));
   return files.join(" ");
 }
 
 /** Fetches what {@link preMergeTips} asks for: the merge commit, then first parents as needed. */
-async function locatePreMergeTips(access: AccessRepo, mergeSha: string, headSha: string, listed: PrCommit[]): Promise<PreMergeTips> {
+export async function locatePreMergeTips(access: AccessRepo, mergeSha: string, headSha: string, listed: PrCommit[]): Promise<PreMergeTips> {
   const prCommits: CommitFacts[] = listed.map((c) => ({ sha: c.sha, parents: c.parents, message: c.message, author: c.gitAuthor }));
   const chain: CommitFacts[] = [];
   for (;;) {
