@@ -15,6 +15,7 @@ import type { Config } from "../src/domain/types.js";
 import type { MergedPr } from "../src/github/grant.js";
 import { applyMergedIdentities, IDENTITY_MARKER, type IdentityDeps } from "../src/github/identities.js";
 import { revokeGrantsOf } from "../src/github/offboarding.js";
+import { decidePull } from "../src/github/pr-check.js";
 import { loadRepoConfig } from "../src/github/repo-config.js";
 import { createFakeAws } from "./support/fake-aws/index.js";
 import { fakeDeps, HOME, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
@@ -348,5 +349,48 @@ describe("merge → identities", () => {
     const out = await applyMergedIdentities(repo, pr, deps());
     expect(out).toEqual({ kind: "ignored", reason: "identities are not enabled" });
     expect(fake.calls.length).toBe(0);
+  });
+});
+
+describe("the pull request check of identities/", () => {
+  async function check(after: Record<string, string>, base: Record<string, string> = {}) {
+    const repo = new MemoryAccessRepo();
+    const pr = mergedPr(repo, base, after);
+    repo.branches.set("main", pr.baseSha);
+    const decision = await decidePull(
+      repo,
+      {
+        number: pr.number,
+        headSha: pr.mergeCommitSha!,
+        headRef: "identities",
+        baseRef: "main",
+        sameRepo: true,
+        author: pr.author,
+        changedFiles: pr.changedFiles!,
+      },
+      { now: NOW, appLogin: "jit-access[bot]" },
+    );
+    const c = decision.effects.find((e) => e.kind === "check");
+    return c?.kind === "check" ? c.check : undefined;
+  }
+
+  it("a bad file fails the check, naming the file and field; nothing reads AWS", async () => {
+    const c = await check({ "identities/people.yaml": PEOPLE.replace("grace@example.com", "grace") });
+    expect(c).toMatchObject({ name: "jit-access/validate", conclusion: "failure" });
+    expect(c?.summary).toContain("identities/people.yaml: people[1].email");
+    expect(fake.calls.length).toBe(0);
+  });
+
+  it("identities/ with the config in one pull request fails the check", async () => {
+    const c = await check({ "identities/people.yaml": PEOPLE, [CONFIG_PATH]: CONFIG.replace("enabled: true", "enabled: false") });
+    expect(c?.conclusion).toBe("failure");
+    expect(c?.summary).toContain(".github/jit-access.yml");
+  });
+
+  it("a valid change passes and says who and what changes", async () => {
+    const c = await check({ "identities/people.yaml": PEOPLE, "identities/roles.yaml": ROLES });
+    expect(c?.conclusion).toBe("success");
+    expect(c?.summary).toContain("frank");
+    expect(c?.summary).toContain("ci-deployer");
   });
 });
