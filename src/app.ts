@@ -22,6 +22,7 @@ import { loadCatalogue } from "./iam-data.js";
 import { builtinDrafter, draftForRequest } from "./policy/drafter.js";
 import { resolveAccount } from "./domain/config.js";
 import { createNotifier } from "./notify/index.js";
+import { createOnboarder } from "./notify/onboarding.js";
 import type { Notifier } from "./notify/types.js";
 
 export interface AppDeps {
@@ -33,8 +34,8 @@ export interface AppDeps {
   activityFor: ((config: Config) => ActivityLookupFn) | null;
   /** The identities of identities/ in AWS (applied on merge when identities.enabled). */
   identityDirectoryFor: (config: Config) => IdentityDirectory;
-  /** Tells a new person what was created (onboarding); absent: nobody is told. */
-  onboard?: (config: Config, person: DesiredIdentity) => Promise<OnboardResult>;
+  /** Tells a new person what was created (onboarding.channel of the config). */
+  onboard: (config: Config, person: DesiredIdentity, repo: string) => Promise<OnboardResult>;
 }
 
 /**
@@ -144,7 +145,7 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
         ? overrides.activityFor
         : (config) => activityLookups(config, defaultClientSettings(config.aws.region), { now: () => deps.now(), ...WEBHOOK_ACTIVITY }),
     identityDirectoryFor: overrides.identityDirectoryFor ?? ((config) => createIdentityDirectory(config)),
-    ...(overrides.onboard ? { onboard: overrides.onboard } : {}),
+    onboard: overrides.onboard ?? createOnboarder({ env: process.env }),
   };
   // The webhook secret is checked by the entries that own it (src/server.ts, src/index.ts for
   // `probot run`, src/lambda.ts); scenario tests load this function with their own secret.
@@ -231,7 +232,7 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       const identities = await handleMergedIdentities(context.octokit, repo.value, pr.value, {
         directoryFor: deps.identityDirectoryFor,
         revokeGrantsOf: (access, config, login, number) => revokeGrantsOf(access, config, login, number, deps),
-        ...(deps.onboard ? { onboard: deps.onboard } : {}),
+        onboard: deps.onboard,
         now: deps.now,
       });
       if (identities.kind !== "ignored") context.log.info({ pr: pr.value.number, outcome: identities.kind }, "identities");

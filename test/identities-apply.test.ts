@@ -4,6 +4,7 @@
 // file, a pull request that also edits the config, a requester adding themselves with
 // AdministratorAccess, an approver approving their own identity and a name held outside
 // jit-access's path are refused with nothing applied; a failure halfway is undone.
+import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createIdentityDirectory } from "../src/aws/identities.js";
 import { createGrants } from "../src/aws/grants.js";
@@ -16,6 +17,9 @@ import type { MergedPr } from "../src/github/grant.js";
 import { applyMergedIdentities, IDENTITY_MARKER, type IdentityDeps } from "../src/github/identities.js";
 import { revokeGrantsOf } from "../src/github/offboarding.js";
 import { decidePull } from "../src/github/pr-check.js";
+import { retryOnboarding } from "../src/cli/identities.js";
+import { PENDING_ONBOARDING } from "../src/lifecycle/onboarding.js";
+import { createOnboarder } from "../src/notify/onboarding.js";
 import { loadRepoConfig } from "../src/github/repo-config.js";
 import { createFakeAws } from "./support/fake-aws/index.js";
 import { fakeDeps, HOME, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
@@ -392,5 +396,102 @@ describe("the pull request check of identities/", () => {
     expect(c?.conclusion).toBe("success");
     expect(c?.summary).toContain("frank");
     expect(c?.summary).toContain("ci-deployer");
+  });
+});
+
+describe("onboarding", () => {
+  const SES_CONFIG = CONFIG.replace(
+    "  allowed_policies:",
+    "  onboarding: { channel: ses, sender: jit-access@acme.example, sign_in_url: https://acme.signin.aws.amazon.com/console }\n  allowed_policies:",
+  );
+  const onboarder = () => createOnboarder({ ses: new SESv2Client(fake.clientSettings) });
+
+  it("SES sandbox: the verified recipient is e-mailed, the other is reported and retried by the sweep; both identities exist", async () => {
+    fake.ses.verified.add("jit-access@acme.example");
+    fake.ses.verified.add("frank@example.com");
+    const repo = new MemoryAccessRepo();
+    const pr = mergedPr(repo, {}, { "identities/people.yaml": PEOPLE });
+    for (const ref of [pr.baseSha, pr.mergeCommitSha!]) repo.refs.get(ref)!.set(CONFIG_PATH, SES_CONFIG);
+    repo.files.set(CONFIG_PATH, SES_CONFIG);
+    const out = await applyMergedIdentities(repo, pr, deps({ onboard: onboarder() }));
+    expect(out.kind).toBe("applied");
+    if (out.kind !== "applied") return;
+    expect(out.onboarding.find((o) => o.login === "frank")?.status).toBe("sent");
+    const grace = out.onboarding.find((o) => o.login === "grace")!;
+    expect(grace.status).toBe("failed");
+    expect(grace.detail).toMatch(/grace@example\.com is not verified.*sandbox/);
+    expect(iam().users.has("grace")).toBe(true);
+    expect(fake.ses.sent.map((m) => m.to)).toEqual([["frank@example.com"]]);
+    const mail = fake.ses.sent[0]!;
+    expect(mail.from).toBe("jit-access@acme.example");
+    expect(mail.text).toContain("https://acme.signin.aws.amazon.com/console");
+    expect(mail.text).toContain("https://github.com/acme/access/issues/new/choose");
+    expect(mail.text).toMatch(/never creates passwords or access keys/);
+    expect(repo.files.get(`identity-records/${pr.number}.yaml`)).toMatch(/grace:\n\s+status: failed/);
+    expect(repo.files.get(PENDING_ONBOARDING)).toContain("grace:");
+
+    // The sweep retries: still in the sandbox, still pending, and no new commit.
+    const cfg = (await loadRepoConfig(repo)) as { ok: true; value: Config };
+    const commits = repo.commits.length;
+    expect(await retryOnboarding({ store: repo, config: cfg.value }, { GITHUB_REPOSITORY: "acme/access" }, onboarder())).toMatch(/0 sent.*1 still pending/);
+    expect(repo.commits.length).toBe(commits);
+    // Verified now: sent, and no longer pending.
+    fake.ses.verified.add("grace@example.com");
+    expect(await retryOnboarding({ store: repo, config: cfg.value }, { GITHUB_REPOSITORY: "acme/access" }, onboarder())).toMatch(/1 sent \(grace\)/);
+    expect(fake.ses.sent.map((m) => m.to[0])).toEqual(["frank@example.com", "grace@example.com"]);
+    expect(repo.files.get(PENDING_ONBOARDING)).not.toContain("grace:");
+  });
+
+  it.each([
+    ["an unverified sender", () => fake.ses.verified.add("frank@example.com"), /sender jit-access@acme\.example is not verified/],
+    ["out of the sandbox, any recipient", () => ((fake.ses.production = true), fake.ses.verified.add("acme.example")), undefined],
+  ] as const)("%s", async (_name, setup, detail) => {
+    setup();
+    const config = (await loadRepoConfig({ read: async (p) => (p === CONFIG_PATH ? { path: p, sha: "x", text: SES_CONFIG } : undefined) })) as {
+      ok: true;
+      value: Config;
+    };
+    const person = {
+      kind: "iam_user" as const,
+      name: "frank",
+      login: "frank",
+      email: "frank@example.com",
+      managedPolicies: [],
+      inlinePolicies: {},
+      tags: {},
+      groups: [],
+    };
+    const r = await onboarder()(config.value, person, "acme/access");
+    if (detail) expect(r).toMatchObject({ status: "failed", detail: expect.stringMatching(detail) });
+    else expect(r).toEqual({ login: "frank", status: "sent" });
+  });
+
+  it("Slack as the channel: the message goes to the configured webhook, without secrets", async () => {
+    const posted: string[] = [];
+    const onboard = createOnboarder({
+      env: { JIT_SLACK: "https://hooks.slack.com/services/T/B/x" },
+      slack: {
+        fetch: async (_url, init) => {
+          posted.push(init.body);
+          return { status: 200, headers: { get: () => null }, text: async () => "ok" };
+        },
+      },
+    });
+    const text =
+      CONFIG.replace("  allowed_policies:", "  onboarding: { channel: slack }\n  allowed_policies:") + "notifications: { slack_webhook_env: JIT_SLACK }\n";
+    const config = (await loadRepoConfig({ read: async (p) => (p === CONFIG_PATH ? { path: p, sha: "x", text } : undefined) })) as { ok: true; value: Config };
+    const person = {
+      kind: "iam_user" as const,
+      name: "frank",
+      login: "frank",
+      email: "frank@example.com",
+      managedPolicies: [],
+      inlinePolicies: {},
+      tags: {},
+      groups: [],
+    };
+    expect(await onboard(config.value, person, "acme/access")).toEqual({ login: "frank", status: "sent" });
+    expect(posted[0]).toContain("frank");
+    expect(fake.ses.sent).toEqual([]);
   });
 });

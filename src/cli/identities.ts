@@ -6,8 +6,12 @@ import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IDENTITY_FILES } from "../domain/identities.js";
 import { importUsersCsv, MAX_CSV_BYTES } from "../domain/identities-csv.js";
+import type { Config } from "../domain/types.js";
 import { loadCatalogue } from "../iam-data.js";
-import { checkIdentities } from "../policy/identity-baseline.js";
+import { retryPendingOnboarding, type Onboard } from "../lifecycle/onboarding.js";
+import { createOnboarder } from "../notify/onboarding.js";
+import type { RecordStore } from "../store/record-store.js";
+import { checkIdentities, identitiesAccountId } from "../policy/identity-baseline.js";
 import { findRepoRoot, formatProblems, loadConfigFile, readBounded, UsageError, type Io } from "./support.js";
 
 export const IDENTITIES_USAGE = `  identities import CSV [--kind K] [--out FILE]  convert a users CSV into an identities file for review
@@ -90,4 +94,24 @@ function validateIdentitiesCommand(args: string[], io: Io): number {
   }
   io.stdout.write(`✓ identities/: ${r.value.people.length} people, ${r.value.roles.length} roles\n`);
   return 0;
+}
+
+/**
+ * The sweep's part of onboarding: messages that could not be sent when a person was created are
+ * sent again. Never fails the sweep; says what happened (one line), or nothing when nothing waits.
+ */
+export async function retryOnboarding(
+  records: { store: RecordStore; config: Config },
+  env: Readonly<Record<string, string | undefined>>,
+  onboard: Onboard = createOnboarder({ env }),
+): Promise<string> {
+  const config = records.config;
+  if (!config.identities.enabled || config.identities.onboarding.channel === "none") return "";
+  try {
+    const r = await retryPendingOnboarding(records.store, config, env.GITHUB_REPOSITORY ?? "the access repository", onboard, identitiesAccountId(config) ?? "");
+    if (!r.sent.length && !r.failed.length && !r.dropped.length) return "";
+    return `onboarding: ${r.sent.length} sent (${r.sent.join(", ") || "-"}), ${r.failed.length} still pending (${r.failed.join(", ") || "-"}), ${r.dropped.length} no longer listed\n`;
+  } catch (e) {
+    return `onboarding: the retry failed (${e instanceof Error ? e.message : String(e)}); the next sweep tries again\n`;
+  }
 }

@@ -18,6 +18,7 @@ import { isoSeconds } from "../domain/time.js";
 import type { Config, Problem } from "../domain/types.js";
 import { loadCatalogue } from "../iam-data.js";
 import { applyIdentityChanges, type IdentityApplyOutcome } from "../lifecycle/identities.js";
+import { addPendingOnboarding } from "../lifecycle/onboarding.js";
 import type { AccessRepo } from "../lifecycle/ports.js";
 import { checkIdentities, identitiesAccountId } from "../policy/identity-baseline.js";
 import { updateRecord, type StoredFile } from "../store/record-store.js";
@@ -41,7 +42,7 @@ export interface IdentityDeps {
   /** Ends every active grant of a login (offboarding); see revokeGrantsOf in src/github/offboarding.ts. */
   revokeGrantsOf: (access: AccessRepo, config: Config, login: string, pr: number) => Promise<{ revoked: string[]; failed: string[] }>;
   /** Tells a new person what was created; never throws (a failure is a result, retried later). */
-  onboard?: (config: Config, person: DesiredIdentity) => Promise<OnboardResult>;
+  onboard?: (config: Config, person: DesiredIdentity, repo: string) => Promise<OnboardResult>;
   now: () => Date;
 }
 
@@ -160,7 +161,14 @@ export async function applyMergedIdentities(access: AccessRepo, pr: MergedPr, de
   const outcome = await applyIdentityChanges({ directory, revokeGrantsOf: (login) => deps.revokeGrantsOf(access, config, login, pr.number) }, changes);
   const failed = outcome.problems.some((p) => p.code === "identity.apply-failed" || p.code === "identity.not-owned");
   const onboarding: OnboardResult[] = [];
-  if (!failed && deps.onboard) for (const c of outcome.done) if (c.op === "create" && c.identity.login) onboarding.push(await deps.onboard(config, c.identity));
+  if (!failed && deps.onboard)
+    for (const c of outcome.done) if (c.op === "create" && c.identity.login) onboarding.push(await deps.onboard(config, c.identity, access.fullName));
+  const unsent = onboarding.filter((o) => o.status === "failed");
+  if (unsent.length)
+    await addPendingOnboarding(
+      access,
+      Object.fromEntries(unsent.map((o) => [o.login, { pr: pr.number, since: at, attempts: 1, detail: o.detail ?? "failed" }])),
+    ).catch(() => undefined); // the record below still says it failed
   const recorded = await record(access, pr, {
     status: failed ? "failed" : outcome.problems.length ? "partial" : "applied",
     at,
