@@ -19,6 +19,9 @@ import { revokeGrantsOf } from "../src/github/offboarding.js";
 import { decidePull } from "../src/github/pr-check.js";
 import { retryOnboarding } from "../src/cli/identities.js";
 import { PENDING_ONBOARDING } from "../src/lifecycle/onboarding.js";
+import { driftText, reconcileIdentities } from "../src/lifecycle/identity-drift.js";
+import { loadCatalogue } from "../src/iam-data.js";
+import { checkIdentities } from "../src/policy/identity-baseline.js";
 import { createOnboarder } from "../src/notify/onboarding.js";
 import { loadRepoConfig } from "../src/github/repo-config.js";
 import { createFakeAws } from "./support/fake-aws/index.js";
@@ -493,5 +496,51 @@ describe("onboarding", () => {
     expect(await onboard(config.value, person, "acme/access")).toEqual({ login: "frank", status: "sent" });
     expect(posted[0]).toContain("frank");
     expect(fake.ses.sent).toEqual([]);
+  });
+});
+
+describe("drift: identities reconcile", () => {
+  async function applied() {
+    const repo = new MemoryAccessRepo();
+    expect((await applyMergedIdentities(repo, mergedPr(repo, {}, { "identities/people.yaml": PEOPLE }), deps())).kind).toBe("applied");
+    const cfg = (await loadRepoConfig(repo)) as { ok: true; value: Config };
+    const ids = checkIdentities(loadCatalogue(), [{ path: "identities/people.yaml", text: PEOPLE }], cfg.value);
+    if (!ids.ok) throw new Error("fixture");
+    return { config: cfg.value, ids: ids.value, directory: createIdentityDirectory(cfg.value, { clients: fake.clients, clientSettings: fake.clientSettings }) };
+  }
+
+  it("reports what git lists and AWS lacks, out-of-band changes and unlisted managed identities; --apply repairs the first two only", async () => {
+    const { config, ids, directory } = await applied();
+    expect(await reconcileIdentities(config, ids, directory, { apply: false })).toMatchObject({ ok: true, missing: [], changed: [], unlisted: [] });
+
+    // Out of band: AdministratorAccess attached to frank, grace deleted, a tagged user added by hand.
+    iam().users.get("frank")!.attached.push("arn:aws:iam::aws:policy/AdministratorAccess");
+    iam().users.delete("grace");
+    iam().users.set("mallory", { name: "mallory", attached: [], inline: new Map(), path: PATH, tags: [{ Key: MANAGED_TAG, Value: "jit-access" }] });
+
+    const report = await reconcileIdentities(config, ids, directory, { apply: false });
+    expect(report.ok).toBe(false);
+    expect(report.missing).toEqual([expect.stringMatching(/^create iam_user grace/)]);
+    expect(report.changed).toEqual([expect.stringMatching(/^update iam_user frank: detach arn:aws:iam::aws:policy\/AdministratorAccess/)]);
+    expect(report.unlisted).toEqual(["remove iam_user mallory"]);
+    expect(driftText(report)).toContain("changed in AWS outside jit-access");
+
+    const fixed = await reconcileIdentities(config, ids, directory, { apply: true });
+    expect(fixed.repaired).toHaveLength(2);
+    expect(iam().users.get("frank")!.attached).toEqual(["arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"]);
+    expect(iam().users.has("grace")).toBe(true);
+    // Never removed by reconcile: an offboarding goes through a reviewed pull request.
+    expect(iam().users.has("mallory")).toBe(true);
+    expect(fixed.ok).toBe(false);
+  });
+
+  it("a git name held by an unmanaged identity is reported and nothing is repaired", async () => {
+    const { config, ids, directory } = await applied();
+    iam().users.get("frank")!.tags = [];
+    iam().users.delete("grace");
+    const r = await reconcileIdentities(config, ids, directory, { apply: true });
+    expect(r.notOwned).toEqual(["refuse iam_user frank: not managed by jit-access"]);
+    expect(r.repaired).toEqual([]);
+    expect(iam().users.has("grace")).toBe(false);
   });
 });

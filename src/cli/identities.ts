@@ -11,11 +11,15 @@ import { loadCatalogue } from "../iam-data.js";
 import { retryPendingOnboarding, type Onboard } from "../lifecycle/onboarding.js";
 import { createOnboarder } from "../notify/onboarding.js";
 import type { RecordStore } from "../store/record-store.js";
-import { checkIdentities, identitiesAccountId } from "../policy/identity-baseline.js";
+import { checkIdentities, identitiesAccountId, type CheckedIdentities } from "../policy/identity-baseline.js";
+import { createIdentityDirectory } from "../aws/identities.js";
+import type { IdentityDirectory } from "../aws/types.js";
+import { driftText, reconcileIdentities } from "../lifecycle/identity-drift.js";
 import { findRepoRoot, formatProblems, loadConfigFile, readBounded, UsageError, type Io } from "./support.js";
 
 export const IDENTITIES_USAGE = `  identities import CSV [--kind K] [--out FILE]  convert a users CSV into an identities file for review
              validate [--config FILE]           check identities/people.yaml and identities/roles.yaml
+             reconcile [--apply] [--json] [--config FILE]  compare identities/ with AWS; --apply repairs what is safe
 `;
 
 export async function identitiesCommand(args: string[], io: Io): Promise<number> {
@@ -25,9 +29,13 @@ export async function identitiesCommand(args: string[], io: Io): Promise<number>
       return importCommand(rest, io);
     case "validate":
       return validateIdentitiesCommand(rest, io);
+    case "reconcile":
+      return reconcileCommand(rest, io);
     case undefined:
     default:
-      throw new UsageError(sub === undefined ? "identities needs a subcommand: import or validate" : `unknown identities subcommand ${JSON.stringify(sub)}`);
+      throw new UsageError(
+        sub === undefined ? "identities needs a subcommand: import, validate or reconcile" : `unknown identities subcommand ${JSON.stringify(sub)}`,
+      );
   }
 }
 
@@ -65,10 +73,10 @@ function importCommand(args: string[], io: Io): number {
   return 0;
 }
 
-function validateIdentitiesCommand(args: string[], io: Io): number {
-  const { values } = parseArgs({ args, strict: true, options: { config: { type: "string" } } });
+/** The config and the checked identity files of the local checkout, or the exit code after saying why not. */
+function localIdentities(io: Io, configPath: string | undefined): { config: Config; ids: CheckedIdentities } | number {
   const root = findRepoRoot(io.cwd);
-  const loaded = loadConfigFile(root, io.cwd, values.config);
+  const loaded = loadConfigFile(root, io.cwd, configPath);
   if (!loaded.ok) {
     io.stdout.write(`✗ ${loaded.file}\n${formatProblems(loaded.problems)}`);
     return 1;
@@ -92,8 +100,34 @@ function validateIdentitiesCommand(args: string[], io: Io): number {
     io.stdout.write(`✗ identities/\n${formatProblems(r.problems)}`);
     return 1;
   }
-  io.stdout.write(`✓ identities/: ${r.value.people.length} people, ${r.value.roles.length} roles\n`);
+  return { config: loaded.value, ids: r.value };
+}
+
+function validateIdentitiesCommand(args: string[], io: Io): number {
+  const { values } = parseArgs({ args, strict: true, options: { config: { type: "string" } } });
+  const local = localIdentities(io, values.config);
+  if (typeof local === "number") return local;
+  io.stdout.write(`✓ identities/: ${local.ids.people.length} people, ${local.ids.roles.length} roles\n`);
   return 0;
+}
+
+async function reconcileCommand(
+  args: string[],
+  io: Io,
+  directoryFor: (config: Config) => IdentityDirectory = (c) => createIdentityDirectory(c),
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { config: { type: "string" }, apply: { type: "boolean", default: false }, json: { type: "boolean", default: false } },
+  });
+  if (positionals.length) throw new UsageError(`identities reconcile takes no arguments (got ${positionals.join(" ")})`);
+  const local = localIdentities(io, values.config);
+  if (typeof local === "number") return local;
+  const report = await reconcileIdentities(local.config, local.ids, directoryFor(local.config), { apply: values.apply });
+  io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : driftText(report));
+  return report.ok ? 0 : 1;
 }
 
 /**
