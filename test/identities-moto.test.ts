@@ -10,8 +10,9 @@
 //  2. The SES sandbox: AWS refuses unverified recipients while the account is in the sandbox (the
 //     fake does); moto does not model the sandbox and delivers to anyone. The sandbox message is
 //     therefore tested on the fake (test/identities-apply.test.ts).
-//  3. Identity Store users have no tags in AWS, moto or the fake; jit-access marks its users by
-//     UserType "jit-access", which all three keep.
+//  3. Identity Store users have no tags in AWS or moto; jit-access marks its users by UserType
+//     "jit-access", which moto keeps. The fake's Identity Store does not model creating users, so
+//     sso_user provisioning is tested here only.
 //  4. AWS managed policies: moto knows none unless MOTO_IAM_LOAD_MANAGED_POLICIES is set (AttachUserPolicy
 //     of arn:aws:iam::aws:policy/… is NoSuchEntity); AWS and the fake have them. The baselines here
 //     are customer managed; AWS managed ones are tested on the fake.
@@ -171,7 +172,7 @@ describe.skipIf(motoMissing)("identities on moto", () => {
 
   it("Identity Store: an sso_user with its group, marked by its user type; removed with its membership", async () => {
     const cfg = config("identity-center");
-    const store = new IdentitystoreClient(settings as IdentitystoreClientConfig);
+    const store = new IdentitystoreClient(settings);
     await store.send(new CreateGroupCommand({ IdentityStoreId: STORE, DisplayName: "developers" }));
     const directory = createIdentityDirectory(cfg, { clientSettings: settings });
     const want = desired(cfg, "version: 1\npeople:\n  - { login: dave, email: dave@example.com, name: Dave Example, kind: sso_user, groups: [developers] }\n");
@@ -197,7 +198,7 @@ describe.skipIf(motoMissing)("identities on moto", () => {
   });
 
   it("SES v2: the onboarding e-mail from a verified sender is sent; an unverified sender is reported", async () => {
-    const ses = new SESv2Client(settings as SESv2ClientConfig);
+    const ses = new SESv2Client(settings);
     const person = desired(config("iam"), PEOPLE)[0]!;
     const unverified = await createOnboarder({ ses })(config("iam", { channel: "ses", sender: "jit@acme.example" }), person, "acme/access");
     expect(unverified).toMatchObject({ status: "failed", detail: expect.stringMatching(/not verified/) });
