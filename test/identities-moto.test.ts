@@ -17,14 +17,8 @@
 //     of arn:aws:iam::aws:policy/… is NoSuchEntity); AWS and the fake have them. The baselines here
 //     are customer managed; AWS managed ones are tested on the fake.
 import { CreatePolicyCommand, CreateUserCommand, IAMClient } from "@aws-sdk/client-iam";
-import {
-  CreateGroupCommand,
-  IdentitystoreClient,
-  ListGroupMembershipsCommand,
-  ListUsersCommand,
-  type IdentitystoreClientConfig,
-} from "@aws-sdk/client-identitystore";
-import { CreateEmailIdentityCommand, SESv2Client, type SESv2ClientConfig } from "@aws-sdk/client-sesv2";
+import { CreateGroupCommand, IdentitystoreClient, ListGroupMembershipsCommand, ListUsersCommand } from "@aws-sdk/client-identitystore";
+import { CreateEmailIdentityCommand, SESv2Client } from "@aws-sdk/client-sesv2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ClientSettings } from "../src/aws/clients.js";
 import { createIdentityDirectory, STORE_USER_TYPE } from "../src/aws/identities.js";
