@@ -70,22 +70,27 @@ export function createIdentityDirectory(config: Config, deps: IdentityDirectoryD
   const settings: ClientSettings = { ...defaultClientSettings(config.aws.region), ...deps.clientSettings };
   const home = lazyClients(settings, deps.clients);
   const path = config.identities.path;
-  let iamClient: Promise<IAMClient> | undefined;
-  // IAM identities live in identities.account: its role when configured, after checking the
+  let made: Promise<AwsClients> | undefined;
+  // Identities are made with the clients of identities.account: its role_arn when configured (the
+  // identities role; the app's own role is bounded out of creating users), after checking the
   // credentials really are in that account (a wrong id must not create users elsewhere).
-  const iam = (): Promise<IAMClient> =>
-    (iamClient ??= (async () => {
+  const clients = (): Promise<AwsClients> =>
+    (made ??= (async () => {
       const alias = config.identities.account;
       const account = alias === undefined ? undefined : resolveAccount(config, alias);
-      if (!account) throw new Error("identities.account is not a configured account; nothing was done");
-      const clients = accountClients(home, settings, account, "identities");
-      await assertAccount(clients, account.id);
-      return clients.iam;
+      if (!account) {
+        if (alias === undefined && config.aws.mode === "identity-center") return home;
+        throw new Error("identities.account is not a configured account; nothing was done");
+      }
+      const c = accountClients(home, settings, account, "identities");
+      await assertAccount(c, account.id);
+      return c;
     })());
-  const store = (): { client: IdentitystoreClient; id: string } => {
+  const iam = async (): Promise<IAMClient> => (await clients()).iam;
+  const store = async (): Promise<{ client: IdentitystoreClient; id: string }> => {
     const ic = config.aws.identity_center;
     if (!ic) throw new Error("sso_user identities need aws.identity_center in the config; nothing was done");
-    return { client: home.identityStore, id: ic.identity_store_id };
+    return { client: (await clients()).identityStore, id: ic.identity_store_id };
   };
 
   return {
@@ -102,11 +107,11 @@ export function createIdentityDirectory(config: Config, deps: IdentityDirectoryD
           if (other) out.push(other);
         }
       }
-      if (config.aws.mode === "identity-center" || wants("sso_user")) out.push(...(await listStoreUsers(store())));
+      if (config.aws.mode === "identity-center" || wants("sso_user")) out.push(...(await listStoreUsers(await store())));
       return out;
     },
     async create(d) {
-      if (d.kind === "sso_user") return createStoreUser(store(), d);
+      if (d.kind === "sso_user") return createStoreUser(await store(), d);
       const client = await iam();
       const Tags = tagList(d.tags);
       try {
@@ -130,11 +135,11 @@ export function createIdentityDirectory(config: Config, deps: IdentityDirectoryD
       await applyIamUpdate(client, d, emptyUpdateFor(d));
     },
     async update(d, u) {
-      if (d.kind === "sso_user") return updateStoreUser(store(), d, u);
+      if (d.kind === "sso_user") return updateStoreUser(await store(), d, u);
       await applyIamUpdate(await iam(), d, u);
     },
     async remove(a) {
-      if (a.kind === "sso_user") return removeStoreUser(store(), a);
+      if (a.kind === "sso_user") return removeStoreUser(await store(), a);
       if (!a.managed) throw new Error(`${a.kind} ${a.name} is not managed by jit-access; refusing to remove it`);
       await removeIam(await iam(), a, path);
     },
