@@ -4,7 +4,8 @@ import type { ApplicationFunction, Context, Probot } from "probot";
 import { activityLookups } from "./aws/activity.js";
 import { defaultClientSettings } from "./aws/clients.js";
 import { createGrants } from "./aws/grants.js";
-import type { Grants } from "./aws/types.js";
+import { createIdentityDirectory } from "./aws/identities.js";
+import type { Grants, IdentityDirectory } from "./aws/types.js";
 import type { Config } from "./domain/types.js";
 import type { Result } from "./domain/problems.js";
 import type { ActivityLookupFn } from "./github/activity-closeout.js";
@@ -12,6 +13,9 @@ import { handleRevokeComment } from "./github/commands.js";
 import { OctokitAccessRepo } from "./github/access-repo.js";
 import { autoApproveAfterCheck, breakGlassByComment } from "./github/approval-policies.js";
 import { handleMergedPr } from "./github/grant.js";
+import { handleMergedIdentities, type OnboardResult } from "./github/identities.js";
+import { revokeGrantsOf } from "./github/offboarding.js";
+import type { DesiredIdentity } from "./domain/identities-plan.js";
 import { handleAccessIssue, type Drafter } from "./github/intake.js";
 import { labelInstalledRepos } from "./github/labels.js";
 import { bodyChanged, readClosedPr, readComment, readIssue, readPrRef, readRepo, readRerequested, readSender, unreadable } from "./github/payloads.js";
@@ -22,6 +26,7 @@ import { builtinDrafter, draftForRequest } from "./policy/drafter.js";
 import { resolveAccount } from "./domain/config.js";
 import { createNotifier } from "./notify/index.js";
 import type { RequestInterpreter } from "./policy/plain-request.js";
+import { createOnboarder } from "./notify/onboarding.js";
 import type { Notifier } from "./notify/types.js";
 import { callLogLine, countCalls } from "./github/call-log.js";
 
@@ -34,6 +39,10 @@ export interface AppDeps {
   notifierFor: (config: Config) => Notifier;
   /** The CloudTrail lookup for a revoked grant's activity; null: none (tests that do not look). */
   activityFor: ((config: Config) => ActivityLookupFn) | null;
+  /** The identities of identities/ in AWS (applied on merge when identities.enabled). */
+  identityDirectoryFor: (config: Config) => IdentityDirectory;
+  /** Tells a new person what was created (onboarding.channel of the config). */
+  onboard: (config: Config, person: DesiredIdentity, repo: string) => Promise<OnboardResult>;
 }
 
 /**
@@ -149,6 +158,8 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       overrides.activityFor !== undefined
         ? overrides.activityFor
         : (config) => activityLookups(config, defaultClientSettings(config.aws.region), { now: () => deps.now(), ...WEBHOOK_ACTIVITY }),
+    identityDirectoryFor: overrides.identityDirectoryFor ?? ((config) => createIdentityDirectory(config)),
+    onboard: overrides.onboard ?? createOnboarder({ env: process.env }),
   };
   // The webhook secret is checked by the entries that own it (src/server.ts, src/index.ts for
   // `probot run`, src/lambda.ts); scenario tests load this function with their own secret.
@@ -257,6 +268,13 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       if (pr.value.baseRef !== repo.value.defaultBranch) return;
       const outcome = await handleMergedPr(context.octokit, repo.value, pr.value, { ...deps, appLogin: await appLogin() });
       context.log.info({ pr: pr.value.number, outcome }, "merge");
+      const identities = await handleMergedIdentities(context.octokit, repo.value, pr.value, {
+        directoryFor: deps.identityDirectoryFor,
+        revokeGrantsOf: (access, config, login, number) => revokeGrantsOf(access, config, login, number, deps),
+        onboard: deps.onboard,
+        now: deps.now,
+      });
+      if (identities.kind !== "ignored") context.log.info({ pr: pr.value.number, outcome: identities.kind }, "identities");
     });
 
     // Installed on repositories (a new installation, or repositories added to one): the labels

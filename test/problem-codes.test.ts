@@ -278,6 +278,8 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "config.duplicate-account": () => configOf({ aws: { accounts: { prod: ACCOUNT, live: ACCOUNT } } }),
   "config.identity-center-missing": () => configOf({ aws: { mode: "identity-center" } }),
   "config.principal-mode": () => configOf({ principals: { alice: { sso_user: "alice" } } }),
+  "config.identities-privileged-policy": () => configOf({ identities: { allowed_policies: ["AdministratorAccess"] } }),
+  "config.identities-sender": () => configOf({ identities: { onboarding: { channel: "ses", sender: "not-an-address" } } }),
   "config.activity-padding": () => configOf({ activity: { lookback_padding: "25h" } }),
   "config.auto-approve-duplicate": () =>
     configOf({

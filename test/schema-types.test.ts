@@ -94,6 +94,7 @@ const configKeys: Record<keyof Config, true> = {
   catalogue: true,
   pending_ttl: true,
   max_total_duration: true,
+  identities: true,
 };
 const configAwsKeys: Record<keyof Config["aws"], true> = {
   mode: true,

@@ -4,6 +4,7 @@ import { approvalPolicyConfigProblems } from "./approvals/policies-config.js";
 import { conditionsConfigProblems } from "./conditions.js";
 import { lifecycleConfigProblems } from "./lifecycle-config.js";
 import { parseDuration } from "./duration.js";
+import { identitiesConfigProblems } from "./identities.js";
 import { validateConfigShape } from "./schema.js";
 import { fail, ok, prefixMessages, problem, type Result } from "./problems.js";
 import { show } from "./text.js";
@@ -73,6 +74,7 @@ function semanticProblems(config: Config): Problem[] {
   out.push(...approvalPolicyConfigProblems(config));
   out.push(...conditionsConfigProblems(config));
   out.push(...lifecycleConfigProblems(config));
+  out.push(...identitiesConfigProblems(config));
   for (const alias of Object.keys(config.aws.accounts)) {
     if (RESERVED_FOLDERS.includes(alias))
       out.push(

@@ -56,6 +56,8 @@ export interface Trailers {
   /** A break-glass grant: who approved their own request, for which incident. */
   "Break-Glass-By"?: string;
   "Break-Glass-Incident"?: string;
+  /** What a merge of identities/ changed in AWS, one trailer per change. */
+  "Identity-Change"?: string[];
 }
 
 /** One line per trailer value; newlines in values are flattened so trailers cannot be forged. */
@@ -71,6 +73,7 @@ export function commitMessage(subject: string, body: string | undefined, trailer
   for (const k of ["Auto-Approve-Rule", "Requester", "Config-Sha", "Break-Glass-By", "Break-Glass-Incident"] as const)
     if (trailers[k]) lines.push(`${k}: ${flat(trailers[k])}`);
   for (const m of trailers.Matched ?? []) lines.push(`Matched: ${flat(m)}`);
+  for (const c of trailers["Identity-Change"] ?? []) lines.push(`Identity-Change: ${flat(c)}`);
   const text = body ? `\n\n${body.replace(/\r/g, "").replace(/^([A-Za-z-]+):/gm, "$1 -")}` : "";
   return `${flat(subject).slice(0, 100)}${text}\n\n${lines.join("\n")}\n`;
 }

@@ -150,6 +150,7 @@ export interface Config {
   ai: { provider: "builtin" | "gemini"; model: string; timeout_seconds: number };
   notifications: { slack_webhook_env?: string };
   activity: ActivityConfig;
+  identities: IdentitiesConfig;
   /** How long a proposed request may wait for approval (a duration; default 7d). */
   pending_ttl: string;
   /** The cap on a grant's whole chain of extensions (a duration); absent: max_duration. */
@@ -219,7 +220,7 @@ export interface Problem {
 export type ProblemCode = `${ProblemArea}.${string}`;
 
 export type ProblemArea =
-  "yaml" | "schema" | "config" | "request" | "form" | "guardrail" | "draft" | "approval" | "merge" | "record" | "aws" | "github" | "cli";
+  "yaml" | "schema" | "config" | "request" | "form" | "guardrail" | "draft" | "approval" | "merge" | "record" | "aws" | "github" | "cli" | "identity";
 
 // --- Activity during a grant (CloudTrail Event history, summarised at close-out) -------------
 
@@ -288,4 +289,18 @@ export interface LoginMapping {
   attribute: "user_name" | "email";
   /** With {login}; defaults to "{login}". */
   format: string;
+}
+
+// --- Identities as code (identities/*.yaml, src/domain/identities.ts) --------------------------
+
+/** `identities:` in the config. */
+export interface IdentitiesConfig {
+  enabled: boolean;
+  /** Alias or id of the account where IAM users and roles are created. */
+  account?: string;
+  /** The IAM path of every user and role jit-access creates. */
+  path: string;
+  /** Policy names an identity may have as a baseline. */
+  allowed_policies: string[];
+  onboarding: { channel: "ses" | "slack" | "none"; sender?: string; region?: string; sign_in_url?: string };
 }

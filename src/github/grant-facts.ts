@@ -75,7 +75,7 @@ async function gather(access: AccessRepo, facts: MergeFacts, need: Need): Promis
 }
 
 /** Team memberships for the reviewers only: that is all verifyApproval needs to know. */
-async function teamMembers(access: AccessRepo, teams: string[], reviewers: string[]): Promise<Record<string, TeamMember[]>> {
+export async function teamMembers(access: AccessRepo, teams: string[], reviewers: string[]): Promise<Record<string, TeamMember[]>> {
   const out: Record<string, TeamMember[]> = {};
   for (const team of teams) {
     const [org, slug] = team.slice(1).split("/") as [string, string];
@@ -89,13 +89,13 @@ async function teamMembers(access: AccessRepo, teams: string[], reviewers: strin
 }
 
 /** Blob shas of the config and every CODEOWNERS location at a commit: equal means the same rules. */
-async function rulesFingerprint(store: FileReader): Promise<string> {
+export async function rulesFingerprint(store: FileReader): Promise<string> {
   const files = await Promise.all([CONFIG_PATH, ...CODEOWNERS_LOCATIONS].map(async (p) => (await store.read(p))?.sha ?? "-"));
   return files.join(" ");
 }
 
 /** Fetches what {@link preMergeTips} asks for: the merge commit, then first parents as needed. */
-async function locatePreMergeTips(access: AccessRepo, mergeSha: string, headSha: string, listed: PrCommit[]): Promise<PreMergeTips> {
+export async function locatePreMergeTips(access: AccessRepo, mergeSha: string, headSha: string, listed: PrCommit[]): Promise<PreMergeTips> {
   const prCommits: CommitFacts[] = listed.map((c) => ({ sha: c.sha, parents: c.parents, message: c.message, author: c.gitAuthor }));
   const chain: CommitFacts[] = [];
   for (;;) {

@@ -13,6 +13,7 @@ import type { AccessRequest, Config, Problem } from "../domain/types.js";
 import { loadCatalogue } from "../iam-data.js";
 import { planRequest } from "../policy/pipeline.js";
 import { readPrRef, type PrRef } from "./payloads.js";
+import { checkIdentityPull } from "./identities-check.js";
 import { checkSummary, prBody, prBodyInvalid, problemList, prTitle, quote } from "./messages.js";
 import { rightSize, type RightSizing } from "../policy/right-size.js";
 import { sameLogin, type RepoRef } from "./octokit-helpers.js";
@@ -88,8 +89,17 @@ export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptio
       listed.map((f) => ({ filename: f.path, ...(f.previousPath ? { previous_filename: f.previousPath } : {}) })),
       pr.changedFiles,
     )
-  )
+  ) {
+    const files = listed.map((f): ChangedFile => ({ path: f.path, status: f.status, previousPath: f.previousPath }));
+    if (files.some((f) => f.path.startsWith("identities/") || f.previousPath?.startsWith("identities/"))) {
+      const check = await checkIdentityPull(access, pr, files);
+      return {
+        outcome: { kind: "checked", ok: check.conclusion === "success" },
+        effects: [{ kind: "check", check: { name: CHECK_NAME, headSha: pr.headSha, ...check } }],
+      };
+    }
     return reportNoRequest(access, pr);
+  }
 
   const describe = (body: string, title?: string): Effect[] => {
     if (!mine) return [];

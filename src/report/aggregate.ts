@@ -222,6 +222,7 @@ export const AREA_LABELS: Record<ProblemArea, string> = {
   aws: "AWS grant",
   github: "GitHub",
   cli: "command line",
+  identity: "identities as code",
 };
 
 /** The bucket of blocked records that carry no code (written before records had codes). */

@@ -24,6 +24,12 @@ export interface IamEntity {
   inline: Map<string, string>;
   /** Roles: the trust policy (JSON); GetRole answers it URL-encoded, as IAM does. */
   trust?: string;
+  /** IAM path; "/" when absent. */
+  path?: string;
+  tags?: Array<{ Key: string; Value: string }>;
+  /** Users: access key ids and whether a console password exists (made out of band in tests). */
+  accessKeys?: string[];
+  loginProfile?: boolean;
 }
 
 export interface IamState {
