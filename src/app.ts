@@ -4,12 +4,18 @@ import type { ApplicationFunction, Context, Probot } from "probot";
 import { activityLookups } from "./aws/activity.js";
 import { defaultClientSettings } from "./aws/clients.js";
 import { createGrants } from "./aws/grants.js";
-import type { Grants } from "./aws/types.js";
+import { createIdentityDirectory } from "./aws/identities.js";
+import type { Grants, IdentityDirectory } from "./aws/types.js";
 import type { Config } from "./domain/types.js";
 import type { Result } from "./domain/problems.js";
 import type { ActivityLookupFn } from "./github/activity-closeout.js";
 import { handleRevokeComment } from "./github/commands.js";
+import { OctokitAccessRepo } from "./github/access-repo.js";
+import { autoApproveAfterCheck, breakGlassByComment } from "./github/approval-policies.js";
 import { handleMergedPr } from "./github/grant.js";
+import { handleMergedIdentities, type OnboardResult } from "./github/identities.js";
+import { revokeGrantsOf } from "./github/offboarding.js";
+import type { DesiredIdentity } from "./domain/identities-plan.js";
 import { handleAccessIssue, type Drafter } from "./github/intake.js";
 import { labelInstalledRepos } from "./github/labels.js";
 import { bodyChanged, readClosedPr, readComment, readIssue, readPrRef, readRepo, readRerequested, readSender, unreadable } from "./github/payloads.js";
@@ -20,6 +26,7 @@ import { builtinDrafter, draftForRequest } from "./policy/drafter.js";
 import { resolveAccount } from "./domain/config.js";
 import { createNotifier } from "./notify/index.js";
 import type { RequestInterpreter } from "./policy/plain-request.js";
+import { createOnboarder } from "./notify/onboarding.js";
 import type { Notifier } from "./notify/types.js";
 import { callLogLine, countCalls } from "./github/call-log.js";
 
@@ -32,6 +39,10 @@ export interface AppDeps {
   notifierFor: (config: Config) => Notifier;
   /** The CloudTrail lookup for a revoked grant's activity; null: none (tests that do not look). */
   activityFor: ((config: Config) => ActivityLookupFn) | null;
+  /** The identities of identities/ in AWS (applied on merge when identities.enabled). */
+  identityDirectoryFor: (config: Config) => IdentityDirectory;
+  /** Tells a new person what was created (onboarding.channel of the config). */
+  onboard: (config: Config, person: DesiredIdentity, repo: string) => Promise<OnboardResult>;
 }
 
 /**
@@ -147,6 +158,8 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       overrides.activityFor !== undefined
         ? overrides.activityFor
         : (config) => activityLookups(config, defaultClientSettings(config.aws.region), { now: () => deps.now(), ...WEBHOOK_ACTIVITY }),
+    identityDirectoryFor: overrides.identityDirectoryFor ?? ((config) => createIdentityDirectory(config)),
+    onboard: overrides.onboard ?? createOnboarder({ env: process.env }),
   };
   // The webhook secret is checked by the entries that own it (src/server.ts, src/index.ts for
   // `probot run`, src/lambda.ts); scenario tests load this function with their own secret.
@@ -213,6 +226,15 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       if (context.payload.action === "edited" && readSender(context.payload)?.login.toLowerCase() === self.toLowerCase()) return;
       const outcome = await checkPullRequest(context.octokit, repo.value, pr.value, { now: deps.now(), appLogin: self });
       context.log.info({ pr: pr.value.number, outcome: outcome.kind }, "check");
+      // A request PR of the app's own may be approved by an auto_approve rule (merged only when the check passed).
+      if (outcome.kind === "checked") {
+        const auto = await autoApproveAfterCheck(new OctokitAccessRepo(context.octokit, repo.value), pr.value, {
+          now: deps.now(),
+          appLogin: self,
+          checkPassed: outcome.ok,
+        });
+        if (auto.kind !== "ignored") context.log.info({ pr: pr.value.number, outcome: auto.kind }, "auto-approve");
+      }
     });
 
     // "Re-run" on the check (one run, or the whole suite) checks every open PR at that commit
@@ -238,14 +260,21 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
         // Closing a request PR rejects (and closes) its issue: only the app's own request PRs
         // count, or anyone could close someone's request by opening and closing a PR from jit/<n>-….
         if (!isAppRequestPr(pr.value, repo.value, await appLogin())) return;
-        const outcome = await handleClosedUnmerged(context.octokit, repo.value, pr.value);
+        const outcome = await handleClosedUnmerged(context.octokit, repo.value, { ...pr.value, closedBy: readSender(context.payload) ?? null }, deps);
         context.log.info({ pr: pr.value.number, outcome: outcome.kind }, "closed");
         return;
       }
       // Only merges into the default branch grant.
       if (pr.value.baseRef !== repo.value.defaultBranch) return;
-      const outcome = await handleMergedPr(context.octokit, repo.value, pr.value, deps);
+      const outcome = await handleMergedPr(context.octokit, repo.value, pr.value, { ...deps, appLogin: await appLogin() });
       context.log.info({ pr: pr.value.number, outcome }, "merge");
+      const identities = await handleMergedIdentities(context.octokit, repo.value, pr.value, {
+        directoryFor: deps.identityDirectoryFor,
+        revokeGrantsOf: (access, config, login, number) => revokeGrantsOf(access, config, login, number, deps),
+        onboard: deps.onboard,
+        now: deps.now,
+      });
+      if (identities.kind !== "ignored") context.log.info({ pr: pr.value.number, outcome: identities.kind }, "identities");
     });
 
     // Installed on repositories (a new installation, or repositories added to one): the labels
@@ -262,6 +291,11 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       if (!repo.ok || !comment.ok) return skip(context, repo, comment);
       const outcome = await handleRevokeComment(context.octokit, repo.value, comment.value, deps);
       if (outcome.kind !== "ignored") context.log.info({ issue: comment.value.issueNumber, outcome }, "command");
+      const glass = await breakGlassByComment(new OctokitAccessRepo(context.octokit, repo.value), comment.value, {
+        now: deps.now(),
+        appLogin: await appLogin(),
+      });
+      if (glass.kind !== "ignored") context.log.info({ issue: comment.value.issueNumber, outcome: glass }, "break-glass");
     });
   };
 }

@@ -35,7 +35,7 @@ const catalogue = loadCatalogue();
 const config = parseConfig(memoryRepoConfig(HOME));
 
 /** A merge the app grants: alice's request, approved by bob on the head, merged with a merge commit. */
-function approvedFacts(): Required<Omit<MergeFacts, "teams">> & Pick<MergeFacts, "teams"> {
+function approvedFacts(): Required<Omit<MergeFacts, "teams" | "appLogin" | "claim">> & Pick<MergeFacts, "teams" | "appLogin" | "claim"> {
   return {
     pr: {
       number: 8,
@@ -64,6 +64,7 @@ function approvedFacts(): Required<Omit<MergeFacts, "teams">> & Pick<MergeFacts,
       reviews: [{ id: 1, user: { login: "bob", type: "User" }, state: "APPROVED", commit_id: HEAD, submitted_at: "2026-11-27T09:30:00Z" }],
       codeowners: [],
     },
+    eligibility: null,
   };
 }
 

@@ -148,7 +148,7 @@ describe("handlers on the in-memory AccessRepo", () => {
 
   it("a request PR closed unmerged: the issue is rejected (one state label) and closed as not planned", async () => {
     const repo = repoWithMerge([]);
-    expect(await rejectUnmerged(repo, { number: 8, headRef: `jit/${ID}`, sameRepo: true })).toEqual({ kind: "rejected", issue: 7 });
+    expect(await rejectUnmerged(repo, { number: 8, headRef: `jit/${ID}`, sameRepo: true })).toEqual({ kind: "rejected", issue: 7, code: "approval.rejected" });
     expect(repo.issueLabels.get(7)).toEqual(["access-request", "jit:rejected"]);
     expect(repo.closedIssues).toEqual([{ issue: 7, reason: "not_planned" }]);
     // A fork's branch of the same name, or the closed issue again, changes nothing.

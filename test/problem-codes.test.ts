@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ErrorObject } from "ajv";
 import { readBounded } from "../src/cli/support.js";
+import { catalogueProblems } from "../src/domain/access-catalogue.js";
 import { configFromObject, defaultConfig, parseConfig } from "../src/domain/config.js";
 import { loadFormTemplate, parseIssueForm, type FormTemplate } from "../src/domain/issue-form.js";
 import { PROBLEM_CODE, codesOf } from "../src/domain/problems.js";
@@ -152,6 +153,14 @@ const configOf = (value: Record<string, unknown>) => {
   return r.ok ? [] : r.problems;
 };
 
+/** The catalogue problems validate/doctor report for a config with one entry. */
+const catalogued = (entry: Record<string, unknown>) => catalogueProblems(withEntry(entry));
+function withEntry(entry: Record<string, unknown>): Config {
+  const r = configFromObject({ aws: { accounts: { prod: ACCOUNT, staging: "444455556666" } }, catalogue: { dba: entry } });
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return { ...config(), aws: r.value.aws, catalogue: r.value.catalogue };
+}
+
 const formText = readFileSync(join(ROOT, ".github/ISSUE_TEMPLATE/access-request.yml"), "utf8");
 const loadedForm = loadFormTemplate(formText);
 if (!loadedForm.ok) throw new Error("the bundled issue form does not load");
@@ -269,7 +278,20 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "config.duplicate-account": () => configOf({ aws: { accounts: { prod: ACCOUNT, live: ACCOUNT } } }),
   "config.identity-center-missing": () => configOf({ aws: { mode: "identity-center" } }),
   "config.principal-mode": () => configOf({ principals: { alice: { sso_user: "alice" } } }),
+  "config.identities-privileged-policy": () => configOf({ identities: { allowed_policies: ["AdministratorAccess"] } }),
+  "config.identities-sender": () => configOf({ identities: { onboarding: { channel: "ses", sender: "not-an-address" } } }),
   "config.activity-padding": () => configOf({ activity: { lookback_padding: "25h" } }),
+  "config.auto-approve-duplicate": () =>
+    configOf({
+      aws: { accounts: { prod: ACCOUNT } },
+      auto_approve: [
+        { name: "a", risk: ["low"] },
+        { name: "a", risk: ["medium"] },
+      ],
+    }),
+  "config.auto-approve-account": () => configOf({ aws: { accounts: { prod: ACCOUNT } }, auto_approve: [{ name: "a", risk: ["low"], accounts: ["staging"] }] }),
+  "config.auto-approve-caps": () => configOf({ auto_approve: [{ name: "a", risk: ["low"], max_per_day: 5, max_per_week: 2 }] }),
+  "config.break-glass-duration": () => configOf({ max_duration: "8h", break_glass: { users: ["alice"], max_duration: "1d" } }),
   "guardrail.condition-conflict": () => {
     const v = planRequest(catalogue, {
       request: request({
@@ -294,6 +316,11 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
       aws: { mode: "identity-center", identity_center: { instance_arn: "arn:aws:sso:::instance/ssoins-1234567890abcdef", identity_store_id: "d-1234567890" } },
       conditions: { mfa: true },
     }),
+  "config.catalogue-kind-field": () => catalogued({ kind: "role", description: "dba role", accounts: ["prod"] }),
+  "config.catalogue-unknown-account": () => catalogued({ kind: "role", description: "dba role", accounts: ["dev"], role: "dba" }),
+  "config.catalogue-mode": () => catalogued({ kind: "permission_set", description: "read only", accounts: ["prod"], permission_set: "ReadOnly" }),
+  "config.catalogue-placeholder": () =>
+    catalogued({ kind: "template", description: "reports", accounts: ["prod"], request: [{ service: "s3", access: ["read"], resources: ["{bucket}"] }] }),
   // request: the file rules
   "request.path-invalid": () => file({}, { path: "access-requests/../x/1-test.yaml" }),
   "request.path-location": () => file({}, { path: "elsewhere/prod/2026/1-test.yaml" }),
@@ -307,6 +334,18 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "request.duration-too-long": () => file({ duration: "30d" }),
   "request.principal-not-requester": () => file({ principal: "bob" }),
   "request.no-principal": () => file({}, { config: config({ principals: { bob: { iam_user: "bob" } } }) }),
+  "request.catalogue-unknown": () => file({ catalogue: "dba" }),
+  "request.catalogue-entry-invalid": () =>
+    file({ catalogue: "dba" }, { config: config({ catalogue: { dba: { kind: "role", description: "dba role", accounts: ["dev"], role: "dba" } } }) }),
+  "request.catalogue-account": () =>
+    file({ catalogue: "dba" }, { config: withEntry({ kind: "role", description: "dba role", accounts: ["staging"], role: "dba" }) }),
+  "request.catalogue-items": () =>
+    file({ catalogue: "dba" }, { config: withEntry({ kind: "role", description: "dba role", accounts: ["prod"], role: "dba" }) }),
+  "request.catalogue-kind-unsupported": () =>
+    file(
+      { catalogue: "dba" },
+      { config: withEntry({ kind: "managed_policy", description: "read only", accounts: ["prod"], policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess" }) },
+    ),
   "request.no-access": () => items({ service: "s3", resources: ["reports"] }),
   "request.action-service-mismatch": () => items({ service: "s3", actions: ["dynamodb:GetItem"], resources: ["reports"] }),
   "request.resource-invalid": () => items({ service: "s3", access: ["read"], resources: ["arn:aws:s3"] }),

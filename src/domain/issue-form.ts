@@ -28,7 +28,12 @@ const FIELDS = {
   reason: true,
   description: false,
 } as const;
-type FieldId = keyof typeof FIELDS;
+/** Fields a form may have; an older form without them still works. */
+const OPTIONAL_FIELDS = ["catalogue"] as const;
+type FieldId = keyof typeof FIELDS | (typeof OPTIONAL_FIELDS)[number];
+
+/** The catalogue dropdown's option for "no entry: I describe the access myself". */
+export const NO_CATALOGUE_OPTION = "none";
 
 export interface IssueContext {
   number: number;
@@ -40,7 +45,7 @@ export interface IssueContext {
 
 export interface FormTemplate {
   text: string;
-  labels: Record<FieldId, string>;
+  labels: Record<keyof typeof FIELDS, string> & Partial<Record<(typeof OPTIONAL_FIELDS)[number], string>>;
 }
 
 /** Reads the form template once and checks it still has the fields this parser relies on. */
@@ -53,7 +58,11 @@ export function loadFormTemplate(text: string): Result<FormTemplate> {
   }
   const labels: Partial<Record<FieldId, string>> = {};
   const problems: Problem[] = [];
-  for (const id of Object.keys(FIELDS) as FieldId[]) {
+  for (const id of OPTIONAL_FIELDS) {
+    const f = fields[id];
+    if (f) labels[id] = f.label;
+  }
+  for (const id of Object.keys(FIELDS) as Array<keyof typeof FIELDS>) {
     const f = fields[id];
     if (!f)
       problems.push({
@@ -63,7 +72,7 @@ export function loadFormTemplate(text: string): Result<FormTemplate> {
       });
     else labels[id] = f.label;
   }
-  return problems.length ? fail(...problems) : ok({ text, labels: labels as Record<FieldId, string> });
+  return problems.length ? fail(...problems) : ok({ text, labels: labels as FormTemplate["labels"] });
 }
 
 /**
@@ -79,6 +88,8 @@ export interface FormFields {
   duration: string;
   reason: string;
   description?: string;
+  /** A catalogue entry picked in the form: it stands for service, resources and access. */
+  catalogue?: string;
 }
 
 /**
@@ -110,7 +121,7 @@ export function readIssueForm(body: unknown, template: FormTemplate, defaultDura
     // its selected options; a single-choice one has at most one.
     if (Array.isArray(v) && v.length <= 1 && v.every((x) => typeof x === "string")) v = v[0] ?? "";
     if (typeof v !== "string") {
-      problems.push({ code: "form.field-format", path: id, message: `"${template.labels[id]}" has an unexpected format; edit the issue with the form` });
+      problems.push({ code: "form.field-format", path: id, message: `"${template.labels[id] ?? id}" has an unexpected format; edit the issue with the form` });
       return undefined;
     }
     const t = v.trim();
@@ -125,6 +136,16 @@ export function readIssueForm(body: unknown, template: FormTemplate, defaultDura
   const reason = str("reason");
   const description = str("description");
   const access = checkedLevels(parsed.access, template.labels.access, problems);
+  // A catalogue entry stands for service, resources and access: the app fills them in from the
+  // entry (domain/access-catalogue.ts), and whatever was typed there is not used.
+  const picked = template.labels.catalogue ? str("catalogue") : undefined;
+  const catalogue = picked && picked.toLowerCase() !== NO_CATALOGUE_OPTION ? picked : undefined;
+  if (catalogue !== undefined && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(catalogue))
+    problems.push({
+      code: "form.unknown-option",
+      path: "catalogue",
+      message: `"${template.labels.catalogue}" has an unknown option ${show(catalogue)}; pick one from the list`,
+    });
 
   for (const id of ["account", "reason"] as const) {
     if (!str(id)) problems.push({ code: "form.field-empty", path: id, message: `"${template.labels[id]}" is empty; fill it in (edit the issue)` });
@@ -132,7 +153,8 @@ export function readIssueForm(body: unknown, template: FormTemplate, defaultDura
   const fields: FormFields = { account: account ?? "", resources, access, actions, duration, reason: reason ?? "" };
   if (service) fields.service = service;
   if (description) fields.description = description;
-  if (!description) problems.push(...missingTypedFields(fields, template));
+  if (catalogue !== undefined) fields.catalogue = catalogue;
+  else if (!description) problems.push(...missingTypedFields(fields, template));
   // Keep the problems in the order of the form's fields.
   const order = Object.keys(FIELDS);
   problems.sort((a, b) => order.indexOf(a.path) - order.indexOf(b.path));
@@ -180,10 +202,22 @@ export function requestFromFields(fields: FormFields, items: RequestItem[], ctx:
   return request;
 }
 
+/** The request of an issue that picks a catalogue entry: its items are filled in from the entry later. */
+export function catalogueRequest(fields: FormFields, catalogue: string, ctx: IssueContext): AccessRequest {
+  const request = requestFromFields(fields, [], ctx);
+  request.id = requestId(ctx.number, ctx.title, catalogue, []);
+  request.catalogue = catalogue;
+  return request;
+}
+
 /** The typed request of an issue: every field filled in on the form (the description only narrows). */
 export function parseIssueForm(body: unknown, template: FormTemplate, ctx: IssueContext): Result<AccessRequest> {
   const read = readIssueForm(body, template, ctx.defaultDuration);
   if (!read.ok) return read;
+  if (read.value.catalogue !== undefined) {
+    // The app fills the entry's items in (domain/access-catalogue.ts); whatever was typed is not used.
+    return ok(catalogueRequest(read.value, read.value.catalogue, ctx));
+  }
   const missing = missingTypedFields(read.value, template);
   if (missing.length) return fail(...missing);
   return ok(requestFromFields(read.value, [typedItem(read.value)], ctx));

@@ -5,10 +5,11 @@ import addFormatsImport from "ajv-formats";
 import requestSchema from "../../schemas/access-request.schema.json" with { type: "json" };
 import configSchema from "../../schemas/config.schema.json" with { type: "json" };
 import structuredRequestSchema from "../../schemas/structured-request.schema.json" with { type: "json" };
+import identitiesSchema from "../../schemas/identities.schema.json" with { type: "json" };
 import { joinPath, pointerToPath, show } from "./text.js";
 import type { Problem, ProblemCode } from "./types.js";
 
-export { requestSchema, configSchema, structuredRequestSchema };
+export { requestSchema, configSchema, structuredRequestSchema, identitiesSchema };
 
 // ajv-formats is CommonJS: its default export arrives as the module object under NodeNext.
 const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as unknown as (ajv: Ajv2020) => void;
@@ -38,6 +39,14 @@ export function validateStructuredRequestShape(value: unknown): Problem[] {
 export function validateConfigShape(value: unknown): Problem[] {
   configValidator ??= makeAjv(true).compile(configSchema);
   return configValidator(value) ? [] : humanize(configValidator.errors ?? [], value);
+}
+
+let identitiesValidator: ValidateFunction | undefined;
+
+/** An identities file (identities/*.yaml); its generated policies use the request schema's items. */
+export function validateIdentitiesShape(value: unknown): Problem[] {
+  identitiesValidator ??= makeAjv(false).addSchema(requestSchema).compile(identitiesSchema);
+  return identitiesValidator(value) ? [] : humanize(identitiesValidator.errors ?? [], value);
 }
 
 const SCHEMA_INVALID: ProblemCode = "schema.invalid";

@@ -26,6 +26,7 @@ export function activeRecord(pr: Pick<MergedPr, "number" | "mergeCommitSha">, g:
     granted_at: result.grantedAt,
     expires_at: expiresAt,
     aws: storedAws(result),
+    ...g.claim?.grant,
   };
   return {
     kind: "record",
@@ -47,6 +48,7 @@ export function activeRecord(pr: Pick<MergedPr, "number" | "mergeCommitSha">, g:
           "Expires-At": expiresAt,
           "Aws-Resource": result.resources,
           Risk: g.risk,
+          ...g.claim?.trailers,
         }),
       };
     },

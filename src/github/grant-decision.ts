@@ -6,19 +6,22 @@
 // reads, and a dry run can decide from facts made up from files on disk.
 import { candidateTeams, checkChangedFiles, verifyApproval, type ChangedFile, type PreMergeTips, type Review, type TeamMember } from "../domain/approvals.js";
 import { ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
+import { approvalConfigFor, eligibilityRules } from "../domain/access-catalogue.js";
 import { CONFIG_PATH } from "../domain/config.js";
 import { parseDuration } from "../domain/duration.js";
 import { problem, type Result } from "../domain/problems.js";
 import { recordStatus } from "../domain/records.js";
 import { parseRequestFile } from "../domain/request.js";
 import { isoSeconds } from "../domain/time.js";
-import type { AccessRequest, Config, Problem } from "../domain/types.js";
+import type { AccessRequest, Config, Problem, ProblemCode } from "../domain/types.js";
 import type { Effect } from "../lifecycle/effects.js";
+import type { Eligibility } from "../lifecycle/eligibility.js";
 import type { IssueFacts, PrCommit, PrFile } from "../lifecycle/ports.js";
 import type { Catalogue } from "../policy/catalogue.js";
 import { planRequest } from "../policy/pipeline.js";
 import type { StoredFile } from "../store/record-store.js";
 import { grantedEffects, refusalEffects, restoredRecord } from "./grant-announce.js";
+import type { ClaimDecision, ClaimInput } from "./approval-policies.js";
 import type { ApprovedGrant, MergedPr } from "./grant-types.js";
 
 /** A file as a fact: its text and blob sha, or null when it is not there. */
@@ -48,6 +51,12 @@ export interface MergeFacts {
   approvals?: { reviews: Review[]; codeowners: Array<{ path: string; text: string | undefined }> };
   /** The approving reviewers' memberships of the teams that count. */
   teams?: Record<string, TeamMember[]>;
+  /** The account's and catalogue entry's eligibility rules with the requester's memberships; `null` when no rule applies. */
+  eligibility?: Eligibility | null;
+  /** The app's bot login: a merge it made itself carries a claim (auto-approval, break-glass). */
+  appLogin?: string;
+  /** That claim, verified again at the merge (approval-policies.ts judgeMergeClaim). */
+  claim?: ClaimDecision;
 }
 
 /** The facts a decision asks for next, and where to read them. */
@@ -59,7 +68,9 @@ export type Need =
   | { fact: "atMerge"; path: string; mergeSha: string }
   | { fact: "origin"; issue: number }
   | { fact: "approvals"; at: string }
-  | { fact: "teams"; teams: string[]; reviewers: string[] };
+  | { fact: "teams"; teams: string[]; reviewers: string[] }
+  | { fact: "eligibility"; config: Config; request: AccessRequest }
+  | { fact: "claim"; at: string; input: ClaimInput };
 
 export type MergeDecision =
   | { kind: "need"; need: Need }
@@ -74,6 +85,16 @@ export type MergeDecision =
   | { kind: "approved"; grant: ApprovedGrant };
 
 const need = (n: Need): MergeDecision => ({ kind: "need", need: n });
+
+/** Failures about reviews: a verified auto-approval or break-glass stands in for them, and for nothing else. */
+const REVIEW_CODES: ReadonlySet<ProblemCode> = new Set([
+  "approval.insufficient",
+  "approval.self",
+  "approval.stale-review",
+  "approval.not-authorized",
+  "approval.membership-pending",
+  "approval.bot",
+]);
 
 /** The status and id of a request file's text. */
 function recordOf(file: NonNullable<FileFact>): { text: string; status: string; id?: string } {
@@ -97,7 +118,8 @@ export function decideMerge(f: MergeFacts): MergeDecision {
   const blocked = (problems: Problem[], issue?: number, before: Effect[] = []): MergeDecision => ({
     kind: "blocked",
     problems,
-    effects: [...before, ...refusalEffects({ pr, problems, at, ...(issue ? { issue } : {}), ...about })],
+    // An extension request's issue is the active grant's: a refused extension is said on its PR only.
+    effects: [...before, ...refusalEffects({ pr, problems, at, ...(issue && about.request?.extends === undefined ? { issue } : {}), ...about })],
     rejects: !!(about.record && about.config && about.path),
     ...(about.config ? { config: about.config } : {}),
   });
@@ -236,11 +258,15 @@ export function decideMerge(f: MergeFacts): MergeDecision {
   const { reviews } = f.approvals;
   const picked = pickCodeowners(f.approvals.codeowners);
   const codeowners = picked ? { ...ownersOf(parseCodeowners(picked.text, picked.path), path), source: picked.path } : undefined;
-  const teams = candidateTeams(config, codeowners);
+  // A catalogue entry's approvers and count replace the global ones.
+  const approvalConfig = approvalConfigFor(config, request);
+  const teams = candidateTeams(approvalConfig, codeowners);
   if (!f.teams && teams.length) {
     const reviewers = [...new Set(reviews.filter((r) => r.state === "APPROVED" && r.user?.login).map((r) => r.user!.login))];
     return need({ fact: "teams", teams, reviewers });
   }
+  // Who may ask is read only when the account or the catalogue entry says who may.
+  if (f.eligibility === undefined && eligibilityRules(config, request).length) return need({ fact: "eligibility", config, request });
   const decision = verifyApproval({
     pr: {
       number: pr.number,
@@ -260,11 +286,38 @@ export function decideMerge(f: MergeFacts): MergeDecision {
       committer: c.committer ? { login: c.committer.login, isBot: c.committer.type === "Bot" } : null,
     })),
     reviews,
-    config,
+    config: approvalConfig,
     codeowners,
     teamMembers: f.teams ?? {},
+    ...(f.eligibility ? { eligibility: f.eligibility } : {}),
   });
-  if (!decision.ok) return blocked(decision.failures, issueNumber);
+  // A merge the app made itself (auto-approval, break-glass) stands on its claim, verified again;
+  // the approval rules that are not about reviews still apply to it.
+  if (f.claim === undefined && pr.mergedBy && f.appLogin && pr.mergedBy.toLowerCase() === f.appLogin.toLowerCase())
+    return need({
+      fact: "claim",
+      at: baseSha,
+      input: {
+        mergedBy: pr.mergedBy,
+        appLogin: f.appLogin,
+        mergeSha,
+        config,
+        request,
+        path,
+        risk: plan.verdict.risk,
+        files,
+        headBlob: headBlobSha,
+        mergeBlob: atMerge.sha,
+        issueAuthor: originAuthor.login,
+        durationSeconds: parsed.value.durationSeconds,
+        now: f.now,
+      },
+    });
+  const claim: ClaimDecision = f.claim ?? { kind: "none" };
+  const unreviewed = decision.failures.filter((x) => !REVIEW_CODES.has(x.code));
+  if (claim.kind === "approved" && unreviewed.length) return blocked(unreviewed, issueNumber);
+  if (claim.kind === "refused" && !decision.ok) return blocked([...claim.problems, ...decision.failures], issueNumber);
+  if (claim.kind !== "approved" && !decision.ok) return blocked(decision.failures, issueNumber);
 
   // Deterministic across duplicate deliveries: the expiry counts from the merge, never later.
   const start = pr.mergedAt ? new Date(pr.mergedAt) : f.now;
@@ -289,10 +342,11 @@ export function decideMerge(f: MergeFacts): MergeDecision {
       account: { id: parsed.value.account.id, ...(parsed.value.account.alias ? { alias: parsed.value.account.alias } : {}) },
       policy,
       risk: plan.verdict.risk,
-      approvedBy: decision.approvedBy,
+      approvedBy: claim.kind === "approved" ? claim.approvedBy : decision.approvedBy,
       expiresAt,
       now: f.now,
       mergeSha,
+      ...(claim.kind === "approved" ? { claim } : {}),
     },
   };
 }

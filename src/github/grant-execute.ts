@@ -4,7 +4,7 @@
 import { backoffCeiling, fullJitter } from "../backoff.js";
 import { isoSeconds } from "../domain/time.js";
 import type { Config } from "../domain/types.js";
-import { GrantError } from "../aws/grants.js";
+import { GrantError, grantFailureCode } from "../aws/grants.js";
 import type { GrantResult } from "../aws/types.js";
 import { runEffects, type EffectPorts } from "../lifecycle/effects.js";
 import { activeRecord, failedEffects, failedRecord, grantAnnouncement } from "./grant-announce.js";
@@ -57,7 +57,7 @@ export async function executeGrant(pr: MergedPr, deps: GrantDeps, g: ApprovedGra
           path,
           at: isoSeconds(now),
           reason: `the grant in AWS failed and was rolled back: ${reason}`,
-          code: "aws.grant-failed",
+          code: grantFailureCode(e),
           risk: g.risk,
         }),
         ...failedEffects([pr.number, issueNumber], `the grant in AWS failed and was rolled back: ${reason}`),
@@ -93,6 +93,13 @@ export async function executeGrant(pr: MergedPr, deps: GrantDeps, g: ApprovedGra
   }
 
   await runEffects(grantAnnouncement(pr, g, result), ports(config));
+  await g.claim?.after?.({
+    access: ports().access,
+    expiresAt,
+    prNumber: pr.number,
+    ...(deps.notifierFor ? { notifierFor: deps.notifierFor } : {}),
+    ...(pr.htmlUrl ? { prUrl: pr.htmlUrl } : {}),
+  });
   return { kind: "granted", id: request.id, expiresAt, resources: result.resources };
 }
 

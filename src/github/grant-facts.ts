@@ -5,8 +5,10 @@ import { CONFIG_PATH } from "../domain/config.js";
 import { CODEOWNERS_LOCATIONS } from "../domain/codeowners.js";
 import { preMergeTips, type CommitFacts, type PreMergeTips, type TeamMember } from "../domain/approvals.js";
 import { loadCatalogue } from "../iam-data.js";
+import { fetchEligibility } from "../lifecycle/eligibility.js";
 import type { AccessRepo, PrCommit } from "../lifecycle/ports.js";
 import type { StoredFile } from "../store/record-store.js";
+import { judgeMergeClaim } from "./approval-policies.js";
 import { decideMerge, type MergeDecision, type MergeFacts, type Need } from "./grant-decision.js";
 import type { MergedPr } from "./grant-types.js";
 import { loadRepoConfig } from "./repo-config.js";
@@ -15,8 +17,8 @@ import { loadRepoConfig } from "./repo-config.js";
 type FileReader = { read(path: string): Promise<StoredFile | undefined> };
 
 /** Gathers the facts of a merge as the decision asks for them, and returns its verdict. */
-export async function judgeMerge(access: AccessRepo, pr: MergedPr, now: Date): Promise<Exclude<MergeDecision, { kind: "need" }>> {
-  const facts: MergeFacts = { pr, now, catalogue: loadCatalogue() };
+export async function judgeMerge(access: AccessRepo, pr: MergedPr, now: Date, appLogin?: string): Promise<Exclude<MergeDecision, { kind: "need" }>> {
+  const facts: MergeFacts = { pr, now, catalogue: loadCatalogue(), ...(appLogin ? { appLogin } : {}) };
   for (;;) {
     const decision = decideMerge(facts);
     if (decision.kind !== "need") return decision;
@@ -63,11 +65,17 @@ async function gather(access: AccessRepo, facts: MergeFacts, need: Need): Promis
     case "teams":
       facts.teams = await teamMembers(access, need.teams, need.reviewers);
       return;
+    case "eligibility":
+      facts.eligibility = (await fetchEligibility(access, need.config, need.request)) ?? null;
+      return;
+    case "claim":
+      facts.claim = await judgeMergeClaim(access, { ...need.input, rules: at(access, need.at) });
+      return;
   }
 }
 
 /** Team memberships for the reviewers only: that is all verifyApproval needs to know. */
-async function teamMembers(access: AccessRepo, teams: string[], reviewers: string[]): Promise<Record<string, TeamMember[]>> {
+export async function teamMembers(access: AccessRepo, teams: string[], reviewers: string[]): Promise<Record<string, TeamMember[]>> {
   const out: Record<string, TeamMember[]> = {};
   for (const team of teams) {
     const [org, slug] = team.slice(1).split("/") as [string, string];
@@ -81,13 +89,13 @@ async function teamMembers(access: AccessRepo, teams: string[], reviewers: strin
 }
 
 /** Blob shas of the config and every CODEOWNERS location at a commit: equal means the same rules. */
-async function rulesFingerprint(store: FileReader): Promise<string> {
+export async function rulesFingerprint(store: FileReader): Promise<string> {
   const files = await Promise.all([CONFIG_PATH, ...CODEOWNERS_LOCATIONS].map(async (p) => (await store.read(p))?.sha ?? "-"));
   return files.join(" ");
 }
 
 /** Fetches what {@link preMergeTips} asks for: the merge commit, then first parents as needed. */
-async function locatePreMergeTips(access: AccessRepo, mergeSha: string, headSha: string, listed: PrCommit[]): Promise<PreMergeTips> {
+export async function locatePreMergeTips(access: AccessRepo, mergeSha: string, headSha: string, listed: PrCommit[]): Promise<PreMergeTips> {
   const prCommits: CommitFacts[] = listed.map((c) => ({ sha: c.sha, parents: c.parents, message: c.message, author: c.gitAuthor }));
   const chain: CommitFacts[] = [];
   for (;;) {

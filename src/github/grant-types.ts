@@ -3,6 +3,7 @@
 import type { AccessRequest, Config, ProblemCode, RiskTier } from "../domain/types.js";
 import type { Grants } from "../aws/types.js";
 import type { Notifier } from "../notify/types.js";
+import type { ClaimDecision } from "./approval-policies.js";
 
 export interface MergedPr {
   number: number;
@@ -16,12 +17,16 @@ export interface MergedPr {
   author: { login: string; type: string } | null;
   changedFiles?: number;
   htmlUrl?: string;
+  /** Who merged it (the payload's merged_by): only a merge by the app itself may carry an auto-approval or break-glass claim. */
+  mergedBy?: string | null;
 }
 
 export interface GrantDeps {
   grantsFor: (config: Config) => Grants;
   now: () => Date;
   notifierFor?: (config: Config) => Notifier;
+  /** The app's bot login, to recognise the merges it made itself. */
+  appLogin?: string;
 }
 
 export type GrantOutcome =
@@ -44,4 +49,6 @@ export interface ApprovedGrant {
   expiresAt: string;
   now: Date;
   mergeSha: string;
+  /** An auto-approval or break-glass merge the app made itself, verified again (approval-policies.ts). */
+  claim?: Extract<ClaimDecision, { kind: "approved" }>;
 }

@@ -13,6 +13,7 @@ import type { Config } from "../domain/types.js";
 import { runEffects, type EffectPorts } from "../lifecycle/effects.js";
 import type { AccessRepo } from "../lifecycle/ports.js";
 import { OctokitAccessRepo } from "./access-repo.js";
+import { applyExtension } from "./extend.js";
 import { executeGrant } from "./grant-execute.js";
 import { judgeMerge } from "./grant-facts.js";
 import type { GrantDeps, GrantOutcome, MergedPr } from "./grant-types.js";
@@ -41,7 +42,7 @@ export function grantMergedOnce(access: AccessRepo, pr: MergedPr, deps: GrantDep
 /** Gather the facts and decide; a refusal or a replay is carried out as effects, an approval by the grant's transaction. */
 async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): Promise<GrantOutcome> {
   const ports = (config?: Config): EffectPorts => ({ access, ...(config && deps.notifierFor ? { alerts: deps.notifierFor(config) } : {}) });
-  const decision = await judgeMerge(access, pr, deps.now());
+  const decision = await judgeMerge(access, pr, deps.now(), deps.appLogin);
   switch (decision.kind) {
     case "ignored":
       return decision;
@@ -59,6 +60,7 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
       };
     }
     case "approved":
-      return executeGrant(pr, deps, decision.grant, ports);
+      // An extension request moves the end of the grant it names instead of granting (extend.ts).
+      return decision.grant.request.extends !== undefined ? applyExtension(access, pr, deps, decision.grant) : executeGrant(pr, deps, decision.grant, ports);
   }
 }

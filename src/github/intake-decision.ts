@@ -2,6 +2,7 @@
 // drafted policy, the branch and pull request already there), the outcome and every write that
 // carries it out — the branch, its one request file, the pull request, the check, and what the issue
 // is told — as effects for runEffects. Nothing here reads or writes; src/github/intake.ts gathers.
+import { approvalConfigFor } from "../domain/access-catalogue.js";
 import { ACCESS_REQUEST_LABEL } from "../domain/issue-form.js";
 import { PRE_RECORD_STATES } from "../domain/lifecycle.js";
 import type { AccessRequest, Config, Problem } from "../domain/types.js";
@@ -128,7 +129,7 @@ export function proposalEffects(
       base: opts.defaultBranch,
       title: pull.title,
       body: pull.body,
-      ...reviewersOf(p.config, p.request.requester, opts.owner),
+      ...reviewersOf(approvalConfigFor(p.config, p.request), p.request.requester, opts.owner),
     });
   }
   effects.push({ kind: "check-pull", pull: { ...pull, branch: p.branch, warnings: p.warnings }, then: ({ pr, ok }) => proposedEffects(issue, pr, ok, p) });
@@ -137,7 +138,9 @@ export function proposalEffects(
 
 /** What the issue is told once its request is proposed and checked; approvers hear of it once, when its PR is opened (not on every edit). */
 export function proposedEffects(issue: number, pr: number, ok: boolean, p: Pick<Proposal, "request" | "config" | "plan" | "existing">): Effect[] {
-  const required = p.config.required_approvals[p.plan.verdict.risk];
+  // A catalogue entry's approvers and count replace the global ones (as the merge counts them).
+  const approval = approvalConfigFor(p.config, p.request);
+  const required = approval.required_approvals[p.plan.verdict.risk];
   return [
     { kind: "comment", issue, marker: MARKER.intake, body: intakeOpenedComment(pr, !ok) },
     { kind: "state", issue, state: ok ? "proposed" : "blocked", onlyFrom: PRE_RECORD_STATES },
@@ -146,7 +149,7 @@ export function proposedEffects(issue: number, pr: number, ok: boolean, p: Pick<
       : [
           {
             kind: "notify",
-            event: { kind: "opened", request: p.request, approvers: p.config.approvers, required, risk: p.plan.verdict.risk },
+            event: { kind: "opened", request: p.request, approvers: approval.approvers, required, risk: p.plan.verdict.risk },
           } as const satisfies Effect,
         ]),
   ];

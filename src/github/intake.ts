@@ -4,6 +4,8 @@
 // This module gathers the facts through AccessRepo (and the drafter); intake-decision.ts decides,
 // purely, the outcome and every write as effects; runEffects carries them out.
 import type { ProbotOctokit } from "probot";
+import { withCatalogueItems } from "../domain/access-catalogue.js";
+import { eligibilityProblems } from "../lifecycle/eligibility.js";
 import { ACCESS_REQUEST_LABEL, type FormTemplate } from "../domain/issue-form.js";
 import { recordStatus } from "../domain/records.js";
 import { checkRequest } from "../domain/request.js";
@@ -183,11 +185,15 @@ async function decideRequest(access: AccessRepo, issue: IssueInput, opts: Intake
   // An edited issue keeps its first id (and so its branch and PR), even if the title changed.
   const open = await access.openPulls();
   const existing = requestPrOf(open, access.fullName, issue.number, opts.appLogin);
-  let request: AccessRequest = parsed.value.request;
+  const filled = withCatalogueItems(config, parsed.value.request);
+  if (!filled.ok) return invalidIssue(issue.number, filled.problems);
+  let request: AccessRequest = filled.value;
   if (existing) request = { ...request, id: existing.id };
   const file = requestPath(request, new Date(issue.createdAt));
   const checked = checkRequest(structuredClone(request), { file, config });
   if (!checked.ok) return invalidIssue(issue.number, checked.problems);
+  const ineligible = await eligibilityProblems(access, config, request);
+  if (ineligible.length) return invalidIssue(issue.number, ineligible);
   // An issue edited or reopened after its request was merged does not propose the file again:
   // that pull request would rewrite the record (active, expired, …) on the default branch. The
   // merge handler refuses such a PR too; here it is never opened.
@@ -210,7 +216,8 @@ async function decideRequest(access: AccessRepo, issue: IssueInput, opts: Intake
 
   // What was proposed from the description is said in the pull request, with the drafter's warnings.
   let warnings: Problem[] = parsed.value.notes;
-  if (opts.drafter) {
+  // A catalogue entry's items are the admin's, not a draft to narrow.
+  if (opts.drafter && request.catalogue === undefined) {
     const drafted = await opts.drafter(request, config);
     request = drafted.request;
     warnings = [...warnings, ...drafted.warnings];

@@ -47,6 +47,8 @@ export interface PrBodyInput {
   codeowners?: string[];
   /** The head commit the body describes. */
   headSha?: string;
+  /** What the catalogue entry the request picked is (access-catalogue.ts `catalogueSummary`). */
+  catalogue?: string;
 }
 
 /** Who may approve: the configured approvers and the file's code owners, as the merge check counts them. */
@@ -67,6 +69,7 @@ export function prBody(i: PrBodyInput): string {
     `> ${quote(request.reason, 1000)}`,
     "",
     ...proposedLines(request),
+    ...(i.catalogue ? [i.catalogue, ""] : []),
     // "Refs" (not "Closes"/"Fixes"): merging must not close the issue — the grant does that.
     `Refs issue #${i.issueNumber}. Request file: \`${i.file}\`${i.headSha ? ` at ${i.headSha.slice(0, 7)}` : ""}.`,
     "",

@@ -145,6 +145,7 @@ export function readClosedPr(payload: unknown): Result<MergedPr & { baseRef: str
       baseRef,
       sameRepo,
       author: readUser(p.user) ?? null,
+      mergedBy: readUser(p.merged_by)?.login ?? null,
       ...(changedFiles !== undefined ? { changedFiles } : {}),
       ...(str(p.html_url) ? { htmlUrl: str(p.html_url) } : {}),
     },

@@ -2,6 +2,7 @@
 // the envelope of what was asked, run the guardrails, stamp the expiry and prove by simulation
 // that the stamped policy allows what it says until the expiry and nothing else. Pure.
 import { cidrContains, grantConditions, hasConditions, parseCidr, parseIp, type GrantConditions } from "../domain/conditions.js";
+import { planConfigFor, riskFor } from "../domain/access-catalogue.js";
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
 import { capProblems, parseRequestFile, type RequestContext } from "../domain/request.js";
 import type { AccessRequest, Config, PolicyDocument, Problem, RequestItem } from "../domain/types.js";
@@ -49,7 +50,8 @@ export interface Plan {
 }
 
 export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
-  const { request, config } = input;
+  const { request } = input;
+  const config = planConfigFor(input.config, request);
   const genCtx: GeneratorContext = { partition: config.aws.partition, region: config.aws.region, accountId: input.accountId };
   const gen = generatePolicy(catalogue, request.request, genCtx);
   const generated = request.policy === undefined;
@@ -112,7 +114,8 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
     else errors.push(problem);
   }
 
-  const verdict: Verdict = { ok: errors.length === 0, risk: guard.risk, errors, warnings };
+  // A catalogue entry may set its tier (e.g. a reviewed admin bundle); otherwise the derived one.
+  const verdict: Verdict = { ok: errors.length === 0, risk: riskFor(input.config, request, guard.risk), errors, warnings };
   return {
     id: request.id,
     policy,

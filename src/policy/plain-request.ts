@@ -7,6 +7,7 @@
 // ModelClient port.
 import { resolveAccount, knownAccountsText } from "../domain/config.js";
 import {
+  catalogueRequest,
   missingTypedFields,
   readIssueForm,
   requestFromFields,
@@ -51,6 +52,11 @@ export async function requestFromIssue(body: unknown, template: FormTemplate, ct
   const read = readIssueForm(body, template, ctx.defaultDuration);
   if (!read.ok) return read;
   const fields = read.value;
+  // A catalogue entry stands for service, resources and access: the entry's items are filled in
+  // by intake (domain/access-catalogue.ts), never proposed from the description.
+  if (fields.catalogue !== undefined) {
+    return ok({ request: catalogueRequest(fields, fields.catalogue, ctx), notes: [] });
+  }
   const missing = missingTypedFields(fields, template);
   if (missing.length === 0) return ok({ request: requestFromFields(fields, [typedItem(fields)], ctx), notes: [] });
 
