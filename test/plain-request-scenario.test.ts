@@ -135,7 +135,7 @@ describe("a request described in words, with Gemini (fake endpoint)", () => {
     const req = fake.requests[sent];
     expect(req?.url).toContain("gemini-2.5-flash:generateContent");
     const json = req?.json as { generationConfig?: { responseSchema?: { properties?: Record<string, unknown> }; temperature?: number } };
-    expect(Object.keys(json.generationConfig?.responseSchema?.properties ?? {})).toEqual(["items"]);
+    expect(Object.keys(json.generationConfig?.responseSchema?.properties ?? {})).toEqual(["items", "catalogue"]);
     expect(json.generationConfig?.temperature).toBe(0);
     const prompt = req ? promptText(req) : "";
     expect(prompt).toContain(`Prompt contract: ${REQUEST_PROMPT_VERSION}.`);
@@ -217,6 +217,30 @@ describe("a request described in words, without Gemini", () => {
     const { repo, outcome } = await propose(BUILTIN, body({ read: true, description: `Quarter-end: read \`${REPORTS}\`.` }));
     expect(proposedFile(repo, outcome).request).toEqual([{ service: "s3", access: ["read"], resources: [REPORTS] }]);
     expect(prBody(repo)).toMatch(/Proposed from the description\*\* by the built-in extractor.*`request\[0\]\.resources` = arn:aws:s3:::financial-reports/);
+  });
+});
+
+describe("a catalogue entry asked for by name, without Gemini", () => {
+  it("the entry's items are filled in by intake, judged like any request, and the PR says the entry was proposed", async () => {
+    const config = `${BUILTIN}catalogue:
+  reports-read:
+    kind: template
+    description: Read the reports bucket
+    accounts: [prod]
+    request:
+      - service: s3
+        access: [read]
+        resources: ["financial-reports"]
+`;
+    const { repo, outcome } = await propose(config, body({ description: "the usual reports-read for the quarter end" }));
+    expect(outcome.kind, JSON.stringify(outcome).slice(0, 300)).toBe("opened");
+    const file = outcome.kind === "opened" ? (repo.refs.get(repo.branches.get(outcome.branch) ?? "")?.get(outcome.file) ?? "") : "";
+    expect(file).toContain("catalogue: reports-read");
+    expect(file).toContain("proposed:\n  by: builtin/extractor\n  fields:\n    - catalogue\n");
+    expect(file).toContain("arn:aws:s3:::financial-reports");
+    expect(prBody(repo)).toContain(
+      "**Proposed from the description** by the built-in extractor, not typed by the requester — check them against it: `catalogue` = reports-read.",
+    );
   });
 });
 

@@ -131,7 +131,7 @@ describe("the form", () => {
 describe("the structured-request schema", () => {
   it("is what the model is asked for: the Gemini schema names exactly the JSON schema's fields", () => {
     const props = STRUCTURED_RESPONSE_SCHEMA.properties as Record<string, { items: { properties: Record<string, unknown>; required: string[] } }>;
-    expect(Object.keys(props)).toEqual(["items"]);
+    expect(Object.keys(props)).toEqual(["items", "catalogue"]);
     expect(Object.keys(props.items?.items.properties ?? {})).toEqual(["service", "access", "resources", "actions"]);
     expect(props.items?.items.required).toEqual(["service", "access", "resources"]);
     const keys = (node: unknown): string[] =>
@@ -659,3 +659,83 @@ describe("the pull request names what was proposed, from the file", () => {
     expect(body).not.toContain("Proposed from the description");
   });
 });
+
+describe("a catalogue entry asked for by name", () => {
+  const withCatalogue = (): Config => ({
+    ...config(),
+    catalogue: {
+      "reports-read": {
+        kind: "template",
+        description: "Read this account's reports bucket",
+        accounts: ["prod"],
+        request: [{ service: "s3", access: ["read"], resources: ["financial-reports"] }],
+      },
+      "orders-admin": {
+        kind: "template",
+        description: "Write the orders table",
+        accounts: ["staging"],
+        request: [{ service: "dynamodb", access: ["write"], resources: ["orders"] }],
+      },
+      "logs-read": {
+        kind: "template",
+        description: "Read the app logs",
+        accounts: ["prod"],
+        request: [{ service: "logs", access: ["read"], resources: ["app"] }],
+      },
+    },
+  });
+  const readWith = (t: Typed, model?: ModelChoice) =>
+    requestFromIssue(body(t), form, CTX, { config: withCatalogue(), catalogue, ...(model ? { interpreter: async () => model } : {}) });
+
+  it.each<[string, Typed, ModelProposal | undefined, string | undefined, string[]]>([
+    ["the extractor: one entry named", { description: "I need reports-read for the audit" }, undefined, "reports-read", []],
+    [
+      "the extractor: two entries named, neither taken",
+      { description: "reports-read or logs-read" },
+      undefined,
+      undefined,
+      ["form.description-unresolved", "form.proposal-dropped"],
+    ],
+    ["the extractor: an entry of another account", { description: "orders-admin please" }, undefined, undefined, ["form.description-unresolved"]],
+    ["the extractor: not with a typed field", { access: ["read"], description: "reports-read" }, undefined, undefined, ["form.description-unresolved"]],
+    ["the extractor: inside an HTML comment", { description: "the usual <!-- reports-read -->" }, undefined, undefined, ["form.description-unresolved"]],
+    ["the model: an entry of the account", { description: "the reports thing" }, { items: [], catalogue: "reports-read" }, "reports-read", []],
+    [
+      "the model: an entry of another account",
+      { description: "orders" },
+      { items: [], catalogue: "orders-admin" },
+      undefined,
+      ["form.description-unresolved", "form.proposal-dropped"],
+    ],
+    [
+      "the model: an unknown entry",
+      { description: "admin" },
+      { items: [], catalogue: "admin" },
+      undefined,
+      ["form.description-unresolved", "form.proposal-dropped"],
+    ],
+  ])("%s", async (_name, t, answer, entry, codes) => {
+    const r = await readWith(t, answer ? withModel(answering(answer)) : undefined);
+    if (entry) {
+      expect(r.ok ? r.value.request : r.problems).toMatchObject({ catalogue: entry, account: "prod", request: [], proposed: { fields: ["catalogue"] } });
+      expect(r.ok ? r.value.request.proposed?.by : "").toBe(answer ? "gemini/fake" : EXTRACTOR);
+    } else {
+      expect(r.ok ? r.value.request.catalogue : undefined).toBeUndefined();
+      for (const c of codes) expect(r.ok ? codesOf(r.value.notes) : codesOf(r.problems)).toContain(c);
+    }
+  });
+
+  it("the model is told only the entries open to the request's account", async () => {
+    const model = answering({ items: [] });
+    await readWith({ description: "something" }, withModel(model));
+    const text = model.prompts[0]?.text ?? "";
+    expect(text).toContain('"name": "reports-read"');
+    expect(text).toContain('"name": "logs-read"');
+    expect(text).not.toContain("orders-admin");
+  });
+});
+
+interface ModelProposal {
+  items: ProposedItem[];
+  catalogue?: string;
+}

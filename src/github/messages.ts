@@ -109,6 +109,7 @@ function proposedLines(request: AccessRequest): string[] {
   if (!request.proposed) return [];
   const by = request.proposed.by === "builtin/extractor" ? "the built-in extractor" : `\`${request.proposed.by.replace(/`/g, "'")}\``;
   const fields = request.proposed.fields.map((path) => {
+    if (path === "catalogue") return `\`catalogue\` = ${quote(request.catalogue ?? "", 100)}`;
     const m = /^request\[(\d+)\]\.(service|resources|access|actions)$/.exec(path);
     const item = m ? request.request[Number(m[1])] : undefined;
     const value = item && m ? [item[m[2] as "service" | "resources" | "access" | "actions"] ?? []].flat().join(", ") : "";

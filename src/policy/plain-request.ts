@@ -83,18 +83,29 @@ export async function requestFromIssue(body: unknown, template: FormTemplate, ct
     accountAlias: account.alias ?? fields.account,
     catalogue: deps.catalogue,
   });
+  // Catalogue entries open to this account, which a description may ask for by name.
+  const alias = account.alias ?? fields.account;
+  const entries = Object.entries(deps.config.catalogue ?? {})
+    .filter(([, e]) => e.accounts.includes(alias))
+    .map(([name, e]) => ({ name, description: e.description }));
   // Whoever reads the description, reviewers hear when it names another account.
   const notes: Problem[] = extracted.notes.filter((n) => n.code === "form.description-other-account");
 
   const model: ModelChoice = deps.interpreter ? await deps.interpreter(deps.config) : { kind: "none" };
   if (model.kind === "unavailable") notes.push(fallbackNote(model.reason));
   if (model.kind === "model") {
-    const reply = await ask(model.client, model.timeoutMs, fields, description, deps.config);
+    const reply = await ask(model.client, model.timeoutMs, fields, description, deps.config, entries);
     if (!reply.ok) notes.push(fallbackNote(reply.reason));
     else {
       const parsed = parseStructuredAnswer(reply.text);
       if (!parsed.ok) notes.push(fallbackNote(`${model.client.generator}: ${parsed.problems.map(describeProblem).join("; ")}`));
       else {
+        const picked = parsed.value.catalogue;
+        if (picked !== undefined) {
+          const why = entryFault(picked, fields, entries);
+          if (!why) return ok(entryProposed(fields, picked, model.client.generator, notes, ctx));
+          notes.push({ code: "form.proposal-dropped", path: "description", message: `the catalogue entry ${show(picked)} ${why}` });
+        }
         const kept = withinTyped(fields, parsed.value.items, bounds, deps.catalogue);
         if (kept.items.length > 0) return ok(proposed(fields, kept, model.client.generator, notes, ctx));
         notes.push(...kept.notes, fallbackNote(`${model.client.generator} proposed no complete request item`));
@@ -102,6 +113,15 @@ export async function requestFromIssue(body: unknown, template: FormTemplate, ct
     }
   }
 
+  // An entry named exactly, and only one: a name the description shows, never a guess among several.
+  const named = entries.filter((e) => bounds.words.has(e.name)).map((e) => e.name);
+  if (named.length === 1 && named[0] !== undefined && !entryFault(named[0], fields, entries)) return ok(entryProposed(fields, named[0], EXTRACTOR, notes, ctx));
+  if (named.length > 1)
+    notes.push({
+      code: "form.proposal-dropped",
+      path: "description",
+      message: `the description names ${named.length} catalogue entries (${named.join(", ")}); pick one under "${template.labels.catalogue ?? "Catalogue entry"}"`,
+    });
   const kept = withinTyped(fields, extracted.items, bounds, deps.catalogue);
   notes.push(...extracted.notes.filter((n) => n.code !== "form.description-other-account"));
   if (kept.items.length > 0) return ok(proposed(fields, kept, EXTRACTOR, notes, ctx));
@@ -109,7 +129,14 @@ export async function requestFromIssue(body: unknown, template: FormTemplate, ct
   return fail(...unresolved(template, missing), ...notes);
 }
 
-async function ask(client: ModelClient, timeoutMs: number, fields: FormFields, description: string, config: Config): Promise<ModelReply> {
+async function ask(
+  client: ModelClient,
+  timeoutMs: number,
+  fields: FormFields,
+  description: string,
+  config: Config,
+  entries: Array<{ name: string; description: string }>,
+): Promise<ModelReply> {
   const prompt = buildRequestPrompt({
     description,
     reason: fields.reason,
@@ -122,6 +149,7 @@ async function ask(client: ModelClient, timeoutMs: number, fields: FormFields, d
     },
     accounts: Object.keys(config.aws.accounts),
     services: config.allowed_services,
+    catalogue: entries,
   });
   try {
     return await client.generate(prompt, { timeoutMs });
@@ -262,6 +290,24 @@ function proposed(fields: FormFields, kept: Kept, by: string, notes: Problem[], 
   const said = kept.items.flatMap((_, i) => (kept.proposedFields[i] ?? []).map((field) => `request[${i}].${field}`));
   if (said.length) request.proposed = { by, fields: said };
   return { request, notes: [...notes, ...kept.notes] };
+}
+
+/**
+ * Why a catalogue entry is not taken from the description, or undefined: it must be one open to
+ * the request's account, and nothing may be typed that it would replace (the entry's items are
+ * not bounded by typed fields, so with any typed the entry would not be narrower).
+ */
+function entryFault(name: string, fields: FormFields, entries: ReadonlyArray<{ name: string }>): string | undefined {
+  if (!entries.some((e) => e.name === name)) return "is not an entry of the catalogue open to this account";
+  if (fields.service || fields.resources.length || fields.access.length || fields.actions.length)
+    return "is not taken while Service, Resources, Access levels or Exact actions are typed; pick it under the catalogue field instead";
+  return undefined;
+}
+
+function entryProposed(fields: FormFields, name: string, by: string, notes: Problem[], ctx: IssueContext): ReadRequest {
+  const request = catalogueRequest(fields, name, ctx);
+  request.proposed = { by, fields: ["catalogue"] };
+  return { request, notes };
 }
 
 /** The fields to fill in, when the description does not state them for certain. */
