@@ -51,13 +51,25 @@ const accessRequestKeys: Record<keyof AccessRequest, true> = {
   description: true,
   policy: true,
   generator: true,
+  proposed: true,
   status: true,
   grant: true,
   closed: true,
   activity: true,
+  extends: true,
 };
 const requestItemKeys: Record<keyof RequestItem, true> = { service: true, access: true, resources: true, actions: true };
-const grantKeys: Record<keyof GrantRecord, true> = { approved_by: true, merge_commit: true, pr: true, granted_at: true, expires_at: true, aws: true };
+const grantKeys: Record<keyof GrantRecord, true> = {
+  approved_by: true,
+  merge_commit: true,
+  pr: true,
+  granted_at: true,
+  expires_at: true,
+  aws: true,
+  auto_approval: true,
+  break_glass: true,
+  extensions: true,
+};
 const grantAwsKeys: Record<keyof NonNullable<GrantRecord["aws"]>, true> = { mode: true, account_id: true, resources: true, schedule: true };
 const closedKeys: Record<keyof ClosedRecord, true> = { at: true, reason: true, by: true, code: true };
 const policyKeys: Record<keyof PolicyDocument, true> = { Version: true, Id: true, Statement: true };
@@ -76,7 +88,12 @@ const configKeys: Record<keyof Config, true> = {
   ai: true,
   notifications: true,
   activity: true,
+  auto_approve: true,
+  break_glass: true,
+  conditions: true,
   catalogue: true,
+  pending_ttl: true,
+  max_total_duration: true,
 };
 const configAwsKeys: Record<keyof Config["aws"], true> = {
   mode: true,
@@ -107,10 +124,19 @@ const catalogueEntryKeys: Record<keyof CatalogueEntry, true> = {
   required_approvals: true,
   eligible: true,
 };
-const accountEntryKeys: Record<keyof AccountEntry, true> = { id: true, role_arn: true, max_duration: true, eligible: true };
 const approvalsKeys: Record<keyof Config["required_approvals"], true> = { low: true, medium: true, high: true };
 const aiKeys: Record<keyof Config["ai"], true> = { provider: true, model: true, timeout_seconds: true };
 const notificationsKeys: Record<keyof Config["notifications"], true> = { slack_webhook_env: true };
+const conditionsKeys: Record<keyof NonNullable<Config["conditions"]>, true> = {
+  secure_transport: true,
+  source_ip: true,
+  source_vpc: true,
+  source_vpce: true,
+  mfa: true,
+  s3_encryption: true,
+  region: true,
+};
+const accountEntryKeys: Record<keyof AccountEntry, true> = { id: true, role_arn: true, conditions: true, max_duration: true, eligible: true };
 const activityConfigKeys: Record<keyof Config["activity"], true> = { enabled: true, lookback_padding: true };
 const activityKeys: Record<keyof ActivityRecord, true> = {
   status: true,
@@ -152,6 +178,12 @@ describe("types.ts and the schemas have the same fields", () => {
     ["Config.ai", aiKeys, node(cfg, ["ai"])],
     ["Config.notifications", notificationsKeys, node(cfg, ["notifications"])],
     ["Config.activity", activityConfigKeys, node(cfg, ["activity"])],
+    ["Config.conditions", conditionsKeys, node(cfg, ["conditions"])],
+    [
+      "Config.aws.accounts.<alias>",
+      accountEntryKeys,
+      (node(cfg, ["aws", "accounts"]) as { additionalProperties: { oneOf: Schema[] } }).additionalProperties.oneOf[1] as Schema,
+    ],
     ["ActivityRecord", activityKeys, node(req, ["activity"])],
     ["ActivityRecord.denied[]", activityDeniedKeys, (node(req, ["activity", "denied"]) as { items: Schema }).items],
   ] as const)("%s", (_name, keys, schema) => {

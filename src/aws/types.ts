@@ -75,4 +75,19 @@ export interface Grants {
   revoke(target: RevokeTarget): Promise<RevokeResult>;
   /** Everything jit-access manages, for drift reconcile. Throws rather than under-report. */
   listManaged(): Promise<ManagedResource[]>;
+  /**
+   * Moves the end of the request's active grant to `expiresAt`: its policy stamped anew (a new
+   * policy version, or the permission set's policy re-provisioned), its expiry tag and its
+   * revocation schedules. Touches only what jit-access created for the request; idempotent.
+   * Absent: this Grants cannot extend, and extensions are refused.
+   */
+  extend?(request: AccessRequest, target: RevokeTarget, policy: PolicyDocument, expiresAt: string): Promise<ExtendResult>;
+}
+
+export interface ExtendResult {
+  requestId: string;
+  expiresAt: string;
+  /** The schedules now set for the new expiry (empty when Scheduler is not configured). */
+  schedules: string[];
+  scheduleNote?: string;
 }

@@ -6,7 +6,7 @@
 import type { ProbotOctokit } from "probot";
 import { withCatalogueItems } from "../domain/access-catalogue.js";
 import { eligibilityProblems } from "../lifecycle/eligibility.js";
-import { ACCESS_REQUEST_LABEL, parseIssueForm, type FormTemplate } from "../domain/issue-form.js";
+import { ACCESS_REQUEST_LABEL, type FormTemplate } from "../domain/issue-form.js";
 import { recordStatus } from "../domain/records.js";
 import { checkRequest } from "../domain/request.js";
 import { dumpRequest, requestPath } from "../domain/request-file.js";
@@ -16,6 +16,7 @@ import { runEffects, type EffectPorts } from "../lifecycle/effects.js";
 import type { AccessRepo } from "../lifecycle/ports.js";
 import type { Notifier } from "../notify/types.js";
 import { planRequest } from "../policy/pipeline.js";
+import { requestFromIssue, type RequestInterpreter } from "../policy/plain-request.js";
 import { ConflictError } from "../store/record-store.js";
 import { OctokitAccessRepo } from "./access-repo.js";
 import {
@@ -45,7 +46,15 @@ export { otherAuthor, proposedEffects, type IntakeDecision, type IntakeOutcome, 
 /** Lets the app swap the drafter (built-in or Gemini) without intake knowing which. */
 export type Drafter = (request: AccessRequest, config: Config) => Promise<{ request: AccessRequest; warnings: Problem[] }>;
 
-type IntakeOptions = { now: Date; appLogin: string; event: IssueEvent; drafter?: Drafter; notifierFor?: (config: Config) => Notifier };
+type IntakeOptions = {
+  now: Date;
+  appLogin: string;
+  event: IssueEvent;
+  drafter?: Drafter;
+  /** The model that reads a request described in words; without it, the deterministic extractor. */
+  interpreter?: RequestInterpreter;
+  notifierFor?: (config: Config) => Notifier;
+};
 
 /**
  * An issue is a request when it has the access-request label or, in an access repository, when
@@ -165,18 +174,18 @@ async function decideRequest(access: AccessRepo, issue: IssueInput, opts: Intake
   const config = cfg.value;
   const form = await loadRepoForm(access);
   if (!form.ok) return invalidIssue(issue.number, form.problems);
-  const parsed = parseIssueForm(issue.body, form.value, {
-    number: issue.number,
-    title: issue.title,
-    author: issue.author.login,
-    defaultDuration: config.default_duration,
-  });
+  const parsed = await requestFromIssue(
+    issue.body,
+    form.value,
+    { number: issue.number, title: issue.title, author: issue.author.login, defaultDuration: config.default_duration },
+    { config, catalogue: loadCatalogue(), ...(opts.interpreter ? { interpreter: opts.interpreter } : {}) },
+  );
   if (!parsed.ok) return invalidIssue(issue.number, parsed.problems);
 
   // An edited issue keeps its first id (and so its branch and PR), even if the title changed.
   const open = await access.openPulls();
   const existing = requestPrOf(open, access.fullName, issue.number, opts.appLogin);
-  const filled = withCatalogueItems(config, parsed.value);
+  const filled = withCatalogueItems(config, parsed.value.request);
   if (!filled.ok) return invalidIssue(issue.number, filled.problems);
   let request: AccessRequest = filled.value;
   if (existing) request = { ...request, id: existing.id };
@@ -205,9 +214,14 @@ async function decideRequest(access: AccessRepo, issue: IssueInput, opts: Intake
     };
   }
 
-  let warnings: Problem[] = [];
+  // What was proposed from the description is said in the pull request, with the drafter's warnings.
+  let warnings: Problem[] = parsed.value.notes;
   // A catalogue entry's items are the admin's, not a draft to narrow.
-  if (opts.drafter && request.catalogue === undefined) ({ request, warnings } = await opts.drafter(request, config));
+  if (opts.drafter && request.catalogue === undefined) {
+    const drafted = await opts.drafter(request, config);
+    request = drafted.request;
+    warnings = [...warnings, ...drafted.warnings];
+  }
   const plan = planRequest(loadCatalogue(), {
     request,
     config,

@@ -5,6 +5,7 @@ import { CONFIG_PATH, parseConfig } from "../domain/config.js";
 import type { Config, Problem } from "../domain/types.js";
 import { createGrants, type ClientSettings, type Grants } from "../aws/index.js";
 import { findRepoRoot, loadConfigFile } from "../cli/support.js";
+import { ConditionalContents } from "../github/contents-cache.js";
 import { GitHubRecordStore } from "../github/store.js";
 import { GitRecordStore } from "../store/git-store.js";
 import type { RecordStore } from "../store/record-store.js";
@@ -17,6 +18,8 @@ import { defaultClientSettings } from "../aws/clients.js";
 import { OctokitIssueSide } from "../github/issue-side.js";
 import { activityPort } from "../github/activity-closeout.js";
 import { createSweepOctokit } from "./octokit.js";
+import { SweepRequestsRepo } from "../github/sweep-requests.js";
+import type { UnapprovedRepo } from "../lifecycle/ports.js";
 
 /**
  * The sweep's SDK clients retry in "standard" mode (exponential backoff with jitter), not the
@@ -40,6 +43,8 @@ export interface Records {
   grants: () => Grants;
   /** A closed grant's activity (closeGrant's port); absent when the config turns it off. */
   activity?: (file: string, id: string) => Promise<unknown>;
+  /** The access repository on GitHub (GitHub mode only): its open request pull requests expire after pending_ttl. */
+  requests?: UnapprovedRepo;
 }
 
 /** The one Result shape; a failure also names the config file it could not use. */
@@ -66,7 +71,8 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
     const octokit = createSweepOctokit({ token, ...(opts.env.GITHUB_API_URL ? { baseUrl: opts.env.GITHUB_API_URL } : {}) });
     const { data } = await octokit.rest.repos.get({ owner, repo });
     const branch = data.default_branch;
-    const store = new GitHubRecordStore(octokit, { owner, repo, branch });
+    // Conditional reads: the sweep reads a due record again before it writes, mostly answered 304.
+    const store = new GitHubRecordStore(new ConditionalContents(octokit), { owner, repo, branch });
     const path = opts.configPath ?? CONFIG_PATH;
     const file = await store.read(path);
     if (!file && opts.configPath)
@@ -86,6 +92,7 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
         remindOnce: (request) => notifier.remindOnce(request),
         grants: grantsFor(parsed.value),
         ...activityOf(parsed.value, store, new OctokitIssueSide(octokit, { owner, repo })),
+        requests: new SweepRequestsRepo(octokit, { owner, repo, defaultBranch: branch }),
       },
     };
   }

@@ -25,6 +25,8 @@ export interface Review {
   commit_id?: string | null;
   /** Absent on PENDING reviews. */
   submitted_at?: string | null;
+  /** What the reviewer wrote (a "changes requested" review's reason). */
+  body?: string | null;
 }
 
 /** An author or committer of a commit as GitHub maps it to an account. */

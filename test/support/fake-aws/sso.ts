@@ -148,6 +148,15 @@ export function handleSso(state: SsoState, rt: SsoRuntime, op: string, input: In
       const { items, NextToken } = page([...state.permissionSets.keys()], input);
       return { PermissionSets: items, ...(NextToken ? { NextToken } : {}) };
     }
+    case "TagResource": {
+      const ps = psOf(str(input, "ResourceArn"));
+      for (const t of Array.isArray(input.Tags) ? (input.Tags as Array<{ Key: string; Value: string }>) : []) {
+        const have = ps.tags.find((x) => x.Key === t.Key);
+        if (have) have.Value = t.Value;
+        else ps.tags.push({ Key: t.Key, Value: t.Value });
+      }
+      return {};
+    }
     case "ListTagsForResource": {
       const ps = psOf(str(input, "ResourceArn"));
       return { Tags: ps.tags.map((t) => ({ ...t })) };
