@@ -286,3 +286,62 @@ describe("request files keep every field when written", () => {
     expect(back.ok && Object.keys(back.value).sort()).toEqual([...keys].sort());
   });
 });
+
+describe("extensions of catalogue and limited-account grants", () => {
+  const base = () => {
+    const r = configFromObject({
+      aws: { accounts: { prod: { id: PROD, max_duration: "10h" } } },
+      principals: { alice: { iam_user: "alice" } },
+      catalogue: { "dba-role": { kind: "role", description: "dba role", accounts: ["prod"], role: "ops/dba", max_duration: "9h" } },
+    });
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    return r.value;
+  };
+  const granted = (over: Partial<AccessRequest> = {}): AccessRequest => ({
+    ...req({ id: "7-dba", duration: "8h" }),
+    status: "active",
+    grant: { approved_by: ["bob"], merge_commit: "d".repeat(40), granted_at: "2026-11-27T08:00:00Z", expires_at: "2026-11-27T16:00:00Z" },
+    ...over,
+  });
+  const NOW = new Date("2026-11-27T12:00:00Z");
+
+  it("the extension names the same entry (so the entry's approvers and services apply to it)", async () => {
+    const { extensionRequest } = await import("../src/domain/extension.js");
+    expect(extensionRequest(granted(), { duration: "30m", seconds: 1800, reason: "more" }, 1).catalogue).toBe("dba-role");
+  });
+
+  it.each([
+    ["within the entry's 9h", "dba-role", 3600, []],
+    ["past the entry's 9h", "dba-role", 2 * 3600, ["merge.extension-too-long"]],
+    ["a described request: past the account's 10h", undefined, 3 * 3600, ["merge.extension-too-long"]],
+    ["a described request: within the account's 10h", undefined, 2 * 3600, []],
+  ] as const)("%s", async (_n, catalogue, seconds, codes) => {
+    const { extensionProblems, extensionRequest } = await import("../src/domain/extension.js");
+    const original = granted(catalogue ? {} : { catalogue: undefined });
+    if (!catalogue) delete original.catalogue;
+    const extension = extensionRequest(original, { duration: `${seconds}s`, seconds, reason: "more" }, 1);
+    expect(codesOf(extensionProblems({ original, extension, config: base(), now: NOW, seconds }))).toEqual(codes);
+  });
+
+  it("an extension that names another entry changes the scope", async () => {
+    const { extensionProblems, extensionRequest } = await import("../src/domain/extension.js");
+    const original = granted();
+    const extension = { ...extensionRequest(original, { duration: "30m", seconds: 1800, reason: "more" }, 1), catalogue: "other" };
+    expect(codesOf(extensionProblems({ original, extension, config: base(), now: NOW, seconds: 1800 }))).toContain("merge.extension-scope-changed");
+  });
+
+  it("no chain of extensions outlasts the narrowest limit (property)", async () => {
+    const { extensionProblems, extensionRequest, extendedExpiry } = await import("../src/domain/extension.js");
+    fc.assert(
+      fc.property(fc.integer({ min: 900, max: 6 * 3600 }), fc.constantFrom<string | undefined>("dba-role", undefined), (seconds, catalogue) => {
+        const original = granted();
+        if (!catalogue) delete original.catalogue;
+        const extension = extensionRequest(original, { duration: `${seconds}s`, seconds, reason: "more" }, 1);
+        const ok = extensionProblems({ original, extension, config: base(), now: NOW, seconds }).length === 0;
+        const total = (Date.parse(extendedExpiry(original, seconds)!) - Date.parse(original.grant!.granted_at)) / 1000;
+        expect(ok).toBe(total <= (catalogue ? 9 : 10) * 3600);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { catalogueFormOptions, formCatalogueOptions } from "../src/domain/access-catalogue.js";
+import { catalogueFormOptions, catalogueProblems, formCatalogueOptions } from "../src/domain/access-catalogue.js";
 import { configFromObject } from "../src/domain/config.js";
 import type { Config } from "../src/domain/types.js";
 import { catalogueCheck } from "../src/doctor/catalogue-check.js";
@@ -137,18 +137,16 @@ describe("doctor reads what managed-policy and permission-set entries allow (fak
       const HOME = fake.homeAccount;
       const admin = "arn:aws:iam::aws:policy/AdministratorAccess";
       const version = { document: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }), isDefault: true };
-      fake
-        .account(HOME)
-        .iam.policies.set(admin, {
-          name: "AdministratorAccess",
-          path: "/",
-          arn: admin,
-          id: "ANPAADMIN",
-          description: "",
-          tags: [],
-          versions: new Map([["v1", version]]),
-          nextVersion: 2,
-        });
+      fake.account(HOME).iam.policies.set(admin, {
+        name: "AdministratorAccess",
+        path: "/",
+        arn: admin,
+        id: "ANPAADMIN",
+        description: "",
+        tags: [],
+        versions: new Map([["v1", version]]),
+        nextVersion: 2,
+      });
       const INSTANCE = "arn:aws:sso:::instance/ssoins-1111111111111111";
       const ps = await fake.clients.ssoAdmin.send(new CreatePermissionSetCommand({ InstanceArn: INSTANCE, Name: "Reports" }));
       const psArn = ps.PermissionSet!.PermissionSetArn!;
@@ -184,5 +182,32 @@ describe("doctor reads what managed-policy and permission-set entries allow (fak
     } finally {
       fake.restore();
     }
+  });
+});
+
+describe("the catalogue example in docs/configuration.md", () => {
+  it("loads, and its only problems are the kinds that need the other aws.mode", async () => {
+    const { readFileSync: read } = await import("node:fs");
+    const doc = read(new URL("../docs/configuration.md", import.meta.url), "utf8");
+    const block = /## Access catalogue[\s\S]*?```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(block).toBeDefined();
+    const example = (yaml.load(block!) as { catalogue: Record<string, unknown> }).catalogue;
+    expect(Object.keys(example).sort()).toEqual(["dba-role", "read-only", "reports-read", "view-only"]);
+    const byMode = (mode: "iam" | "identity-center") => {
+      const r = configFromObject({
+        aws: {
+          mode,
+          accounts: { prod: "111122223333", staging: "444455556666" },
+          ...(mode === "identity-center"
+            ? { identity_center: { instance_arn: "arn:aws:sso:::instance/ssoins-1111111111111111", identity_store_id: "d-1111111111" } }
+            : {}),
+        },
+        catalogue: example,
+      });
+      if (!r.ok) throw new Error(JSON.stringify(r.problems));
+      return catalogueProblems(r.value).map((p) => [p.code, p.path]);
+    };
+    expect(byMode("iam")).toEqual([["config.catalogue-mode", "catalogue.read-only.kind"]]);
+    expect(byMode("identity-center")).toEqual([["config.catalogue-mode", "catalogue.view-only.kind"]]);
   });
 });

@@ -341,3 +341,27 @@ describe("catalogue grants in (fake) AWS", () => {
     },
   );
 });
+
+describe("per-account eligibility for described requests", () => {
+  it("an account's eligible list refuses a described (generated) request at intake too", async () => {
+    const config = CONFIG.replace(`prod: { id: "${HOME}", max_duration: 4h }`, `prod: { id: "${HOME}", max_duration: 4h, eligible: ["@acme/prod-oncall"] }`);
+    const body = [
+      "### Account\n\nprod",
+      "### Catalogue entry\n\nnone",
+      "### Service\n\ns3",
+      "### Resources\n\nreports",
+      "### Access levels\n\n- [X] read\n- [ ] list\n- [ ] write\n- [ ] tagging\n- [ ] permissions-management",
+      "### Exact actions (optional)\n\n_No response_",
+      "### Duration\n\n1h",
+      "### Reason\n\nQuarter-end",
+      "### Description (optional)\n\n_No response_",
+    ].join("\n\n");
+    const repo = repoWithIssue(20, "alice", body);
+    repo.files.set(CONFIG_PATH, config);
+    repo.setRef(BASE, { [CONFIG_PATH]: config });
+    const refused = await propose(repo, 20, "alice", body);
+    expect(refused.kind === "invalid" && refused.problems.map((p) => p.code)).toEqual(["approval.not-eligible"]);
+    repo.teams.set("acme/prod-oncall", new Map([["alice", "active"]]));
+    expect((await propose(repo, 20, "alice", body)).kind).toBe("opened");
+  });
+});

@@ -350,3 +350,27 @@ export function catalogueSummary(config: Config, request: Pick<AccessRequest, "c
       : `a saved request: its items are the entry's, filled in for this account`;
   return `**Catalogue entry:** \`${request.catalogue}\` — ${text(entry.description)} (${entry.kind}): ${what}.`;
 }
+
+/**
+ * The tightest of the account's and the catalogue entry's max_duration for a request, in seconds
+ * with the field it comes from: a grant (an extended one included) never lasts longer. Undefined
+ * when neither is set; a limit that cannot be read counts as 0 (nothing may extend past it).
+ */
+export function narrowestLimit(
+  config: Config,
+  request: Pick<AccessRequest, "account" | "catalogue">,
+): { seconds: number; field: string; max: string } | undefined {
+  const out: Array<{ seconds: number; field: string; max: string }> = [];
+  const account = resolveAccount(config, request.account);
+  const raw = account?.alias !== undefined ? config.aws.accounts[account.alias] : undefined;
+  const accountMax = raw !== undefined ? accountEntry(raw).max_duration : undefined;
+  if (accountMax !== undefined && account?.alias) out.push(limitOf(accountMax, `aws.accounts.${account.alias}.max_duration`));
+  const entry = pickedEntry(config, request);
+  if (entry?.max_duration !== undefined && request.catalogue) out.push(limitOf(entry.max_duration, `catalogue.${request.catalogue}.max_duration`));
+  return out.sort((a, b) => a.seconds - b.seconds)[0];
+}
+
+function limitOf(max: string, field: string): { seconds: number; field: string; max: string } {
+  const d = parseDuration(max, "config.duration-invalid", field);
+  return { seconds: d.ok ? d.value : 0, field, max };
+}

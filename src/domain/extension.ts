@@ -2,6 +2,7 @@
 // creates (`extends: <id>`, the original's items and policy, the extra duration), what may be
 // extended, and the record of the original once an extension is applied. An extension moves the
 // end only — never the access — and the whole chain stays within max_total_duration. Pure.
+import { narrowestLimit } from "./access-catalogue.js";
 import { normalizeLogin } from "./approvals.js";
 import { parseDuration } from "./duration.js";
 import { maxTotalSeconds } from "./lifecycle-config.js";
@@ -52,6 +53,7 @@ export function extensionRequest(original: AccessRequest, cmd: ExtendCommand, k:
     extends: original.id,
     duration: cmd.duration,
     reason: cmd.reason,
+    ...(original.catalogue ? { catalogue: original.catalogue } : {}),
     request: structuredClone(original.request),
     ...(original.generator ? { generator: original.generator } : {}),
     ...(original.policy ? { policy: structuredClone(original.policy) } : {}),
@@ -111,7 +113,11 @@ export function extensionProblems(args: {
         "account",
       ),
     );
-  if (canonical(original.request) !== canonical(extension.request) || canonical(original.policy) !== canonical(extension.policy))
+  if (
+    canonical(original.request) !== canonical(extension.request) ||
+    canonical(original.policy) !== canonical(extension.policy) ||
+    original.catalogue !== extension.catalogue
+  )
     out.push(
       problem(
         "merge.extension-scope-changed",
@@ -132,6 +138,16 @@ export function extensionProblems(args: {
       ),
     );
   }
+  // The account's and the catalogue entry's max_duration bound the whole chain too.
+  const narrow = narrowestLimit(config, original);
+  if (narrow && to && total <= (cap ?? Number.POSITIVE_INFINITY) && total > narrow.seconds)
+    out.push(
+      problem(
+        "merge.extension-too-long",
+        `extending ${original.id} by ${extension.duration} would make it last ${Math.round(total / 360) / 10}h in all; ${narrow.field} allows at most ${narrow.max} — ask for less, or open a new request`,
+        "duration",
+      ),
+    );
   return out;
 }
 
