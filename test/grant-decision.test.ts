@@ -147,6 +147,17 @@ const TABLE: Array<{ name: string; change: (f: Facts) => void; kind: MergeDecisi
     effects: RECORDED_AND_TOLD,
   },
   {
+    name: "the merged file asks for a scheduled start: refused, not granted at the merge",
+    change: (f) =>
+      (f.atMerge = {
+        text: dumpRequest(testRequest({ id: ID, duration: "2h", policy: testPolicy(), starts_at: "2026-11-28T22:00:00Z" }), "proposed"),
+        sha: BLOB,
+      }),
+    kind: "blocked",
+    codes: ["request.starts-at-unsupported"],
+    effects: ["record", ...TOLD_PR],
+  },
+  {
     name: "the issue was opened by someone else",
     change: (f) => (f.origin = { number: 7, author: { login: "mallory", type: "User" }, state: "open", isPull: false }),
     kind: "blocked",

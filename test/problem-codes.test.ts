@@ -346,6 +346,7 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
       { catalogue: "dba" },
       { config: withEntry({ kind: "managed_policy", description: "read only", accounts: ["prod"], policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess" }) },
     ),
+  "request.starts-at-unsupported": () => file({ starts_at: "2026-11-28T09:00:00Z" }),
   "request.no-access": () => items({ service: "s3", resources: ["reports"] }),
   "request.action-service-mismatch": () => items({ service: "s3", actions: ["dynamodb:GetItem"], resources: ["reports"] }),
   "request.resource-invalid": () => items({ service: "s3", access: ["read"], resources: ["arn:aws:s3"] }),

@@ -57,6 +57,7 @@ const accessRequestKeys: Record<keyof AccessRequest, true> = {
   closed: true,
   activity: true,
   extends: true,
+  starts_at: true,
 };
 const requestItemKeys: Record<keyof RequestItem, true> = { service: true, access: true, resources: true, actions: true };
 const grantKeys: Record<keyof GrantRecord, true> = {

@@ -16,6 +16,7 @@ const KEY_ORDER: Array<keyof AccessRequest> = [
   "principal",
   "extends",
   "duration",
+  "starts_at",
   "reason",
   "catalogue",
   "request",

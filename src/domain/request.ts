@@ -5,6 +5,7 @@ import { RESERVED_FOLDERS, knownAccountsText, resolveAccount, type ResolvedAccou
 import { parseDuration } from "./duration.js";
 import { fail, ok, prefixMessages } from "./problems.js";
 import { validateRequestShape } from "./schema.js";
+import { startsAtProblems } from "./scheduled-start.js";
 import { show } from "./text.js";
 import type { AccessRequest, Config, Problem, ProblemCode } from "./types.js";
 import { loadYamlMapping } from "./yaml.js";
@@ -144,6 +145,7 @@ export function checkRequest(value: unknown, ctx: RequestContext, earlier: Probl
   });
 
   if (dur.ok) problems.push(...catalogueRequestProblems(config, request, account, durationSeconds));
+  problems.push(...startsAtProblems(request));
   problems.push(...statusProblems(request, example));
   problems.push(...grantResourceProblems(request));
   if (problems.length) return { ok: false, problems: capProblems(problems), request };

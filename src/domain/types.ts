@@ -110,7 +110,8 @@ export interface AccessRequest {
   closed?: ClosedRecord;
   activity?: ActivityRecord;
   /** An extension request: the id of the active request whose expiry it moves by `duration`. */
-  extends?: string;
+  extends?: string; /** A scheduled start (ISO date-time); refused for now, see domain/scheduled-start.ts. */
+  starts_at?: string;
 }
 
 export type AwsMode = "iam" | "identity-center";
