@@ -260,6 +260,26 @@ describe("the config's approval policies", () => {
     ["break-glass with a team", { break_glass: { users: ["@acme/sre"], max_duration: "1h" } }, ["schema.pattern"]],
     ["break-glass longer than max_duration", { max_duration: "8h", break_glass: { users: ["alice"], max_duration: "9h" } }, ["config.break-glass-duration"]],
     ["an unknown account", { auto_approve: [{ name: "x", risk: ["low"], accounts: ["prod"] }] }, ["config.auto-approve-account"]],
+    [
+      "a catalogue entry the config does not define",
+      { auto_approve: [{ name: "x", risk: ["low"], catalogue: ["logs-read"] }] },
+      ["config.auto-approve-catalogue"],
+    ],
+    [
+      "a catalogue entry the config defines",
+      {
+        catalogue: {
+          "logs-read": {
+            kind: "managed_policy",
+            description: "read the logs",
+            accounts: ["staging"],
+            policy_arn: "arn:aws:iam::aws:policy/CloudWatchLogsReadOnlyAccess",
+          },
+        },
+        auto_approve: [{ name: "x", risk: ["low"], catalogue: ["logs-read"] }],
+      },
+      [],
+    ],
   ])("%s", (_n, v, expected) => {
     expect(codes(v)).toEqual(expected);
   });

@@ -290,6 +290,7 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
       ],
     }),
   "config.auto-approve-account": () => configOf({ aws: { accounts: { prod: ACCOUNT } }, auto_approve: [{ name: "a", risk: ["low"], accounts: ["staging"] }] }),
+  "config.auto-approve-catalogue": () => configOf({ auto_approve: [{ name: "a", risk: ["low"], catalogue: ["logs-read"] }] }),
   "config.auto-approve-caps": () => configOf({ auto_approve: [{ name: "a", risk: ["low"], max_per_day: 5, max_per_week: 2 }] }),
   "config.break-glass-duration": () => configOf({ max_duration: "8h", break_glass: { users: ["alice"], max_duration: "1d" } }),
   "guardrail.condition-conflict": () => {

@@ -133,6 +133,7 @@ async function autoFacts(access: AccessRepo, config: Config, req: HeadRequest, n
     account: req.account,
     requester: req.request.requester,
     requesterTeams: teams,
+    catalogue: req.request.catalogue,
     files: req.files,
     requestPath: req.path,
     history: await ruleHistory(access, config, req.request.requester, req.request.id, now),

@@ -13,7 +13,7 @@ function knownAccount(config: Pick<Config, "aws">, account: string): boolean {
   return config.aws.allow_any_account || Object.values(config.aws.accounts).some((e) => (typeof e === "string" ? e : e.id) === account);
 }
 
-export function approvalPolicyConfigProblems(config: Pick<Config, "aws" | "auto_approve" | "break_glass" | "max_duration">): Problem[] {
+export function approvalPolicyConfigProblems(config: Pick<Config, "aws" | "auto_approve" | "break_glass" | "max_duration" | "catalogue">): Problem[] {
   const out: Problem[] = [];
   const seen = new Set<string>();
   (config.auto_approve ?? []).forEach((rule, i) => {
@@ -34,6 +34,16 @@ export function approvalPolicyConfigProblems(config: Pick<Config, "aws" | "auto_
             "config.auto-approve-account",
             `auto_approve rule ${show(rule.name)} names account ${show(account)}, which is not in aws.accounts; use one of its aliases (${Object.keys(config.aws.accounts).join(", ") || "none configured"})`,
             `${at}.accounts[${j}]`,
+          ),
+        );
+    }
+    for (const [j, entry] of (rule.catalogue ?? []).entries()) {
+      if (!Object.hasOwn(config.catalogue ?? {}, entry))
+        out.push(
+          problem(
+            "config.auto-approve-catalogue",
+            `auto_approve rule ${show(rule.name)} names catalogue entry ${show(entry)}, which catalogue does not define; use one of its entries (${Object.keys(config.catalogue ?? {}).join(", ") || "none defined"})`,
+            `${at}.catalogue[${j}]`,
           ),
         );
     }
