@@ -5,6 +5,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { configFromObject } from "../src/domain/config.js";
 import { codesOf } from "../src/domain/problems.js";
+import type { ApprovalInput, ChangedFile } from "../src/domain/approvals.js";
+import { identityFileProblems, verifyIdentityApproval } from "../src/domain/identities-approval.js";
 import { importUsersCsv, parseCsv } from "../src/domain/identities-csv.js";
 import { diffIdentity, planIdentityChanges, type ActualIdentity, type DesiredIdentity } from "../src/domain/identities-plan.js";
 import { loadIdentities, parseIdentitiesFile, trustPolicy, withIdentityPrincipals, type Identities } from "../src/domain/identities.js";
@@ -361,5 +363,84 @@ describe("planning identity changes (pure)", () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe("approving a change to identities/ (pure)", () => {
+  const HEAD = "c".repeat(40);
+  const input = (approvers: string[], author = "carol"): ApprovalInput => ({
+    pr: {
+      number: 9,
+      author: { login: author, type: "User" },
+      headSha: HEAD,
+      merged: true,
+      mergeCommitSha: "d".repeat(40),
+      baseSha: "b".repeat(40),
+      changedFiles: 1,
+    },
+    files: [{ path: "identities/people.yaml", status: "modified" }],
+    requestFile: { path: "identities/people.yaml", headBlobSha: "e".repeat(40), mergeBlobSha: "e".repeat(40) },
+    request: { requester: author, risk: "high" },
+    commits: [{ sha: HEAD, author: { login: author }, committer: { login: author } }],
+    reviews: approvers.map((login, i) => ({
+      id: i + 1,
+      user: { login, type: "User" },
+      state: "APPROVED",
+      commit_id: HEAD,
+      submitted_at: "2026-11-27T09:00:00Z",
+    })),
+    config: { approvers: ["bob", "dave", "erin", "frank"], required_approvals: { low: 1, medium: 1, high: 2 } },
+    codeowners: undefined,
+    teamMembers: {},
+  });
+  const blobs = [{ path: "identities/people.yaml", head: "e".repeat(40), merge: "e".repeat(40) }];
+
+  it("property: approvals by the people the change is about never count; two others always suffice", () => {
+    fc.assert(
+      fc.property(fc.subarray(["bob", "dave", "erin", "frank"]), fc.subarray(["bob", "dave", "erin", "frank", "grace"]), (approvers, subjects) => {
+        const d = verifyIdentityApproval(input(approvers), subjects, blobs);
+        const counted = approvers.filter((a) => !subjects.includes(a));
+        expect(d.approvedBy.every((a) => !subjects.includes(a))).toBe(true);
+        expect(d.ok).toBe(counted.length >= 2);
+        if (!d.ok && approvers.some((a) => subjects.includes(a))) expect(codesOf(d.problems)).toContain("identity.subject-approval");
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("table: file rules of an identity pull request", () => {
+    const cases: Array<[ChangedFile[], string[]]> = [
+      [[{ path: "identities/people.yaml", status: "modified" }], []],
+      [
+        [
+          { path: "identities/people.yaml", status: "added" },
+          { path: "identities/roles.yaml", status: "modified" },
+        ],
+        [],
+      ],
+      [
+        [
+          { path: "identities/people.yaml", status: "modified" },
+          { path: ".github/jit-access.yml", status: "modified" },
+        ],
+        ["identity.extra-files"],
+      ],
+      [
+        [
+          { path: "identities/people.yaml", status: "modified" },
+          { path: "CODEOWNERS", status: "modified" },
+        ],
+        ["identity.extra-files"],
+      ],
+      [[{ path: "identities/admins.yaml", status: "added" }], ["identity.unknown-file"]],
+      [[{ path: "identities/people.yaml", status: "renamed", previousPath: "identities/x.yaml" }], ["identity.unknown-file"]],
+    ];
+    for (const [files, want] of cases) expect(codesOf(identityFileProblems(files)), JSON.stringify(files)).toEqual(want);
+    expect(codesOf(identityFileProblems([{ path: "identities/people.yaml", status: "modified" }], 2))).toEqual(["identity.files-incomplete"]);
+  });
+
+  it("a merge that changed the approved file is refused", () => {
+    const d = verifyIdentityApproval(input(["bob", "dave"]), [], [{ path: "identities/people.yaml", head: "e".repeat(40), merge: "f".repeat(40) }]);
+    expect(codesOf(d.problems)).toEqual(["identity.blob-changed"]);
   });
 });
