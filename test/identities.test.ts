@@ -9,7 +9,18 @@ import type { ApprovalInput, ChangedFile } from "../src/domain/approvals.js";
 import { identityFileProblems, verifyIdentityApproval } from "../src/domain/identities-approval.js";
 import { importUsersCsv, parseCsv } from "../src/domain/identities-csv.js";
 import { diffIdentity, planIdentityChanges, type ActualIdentity, type DesiredIdentity } from "../src/domain/identities-plan.js";
-import { loadIdentities, parseIdentitiesFile, trustPolicy, withIdentityPrincipals, type Identities } from "../src/domain/identities.js";
+import {
+  loadIdentities,
+  parseIdentitiesFile,
+  trustPolicy,
+  withIdentityPrincipals,
+  type Identities,
+  type IdentitiesFile,
+  type Person,
+  type RoleIdentity,
+  type TrustSpec,
+} from "../src/domain/identities.js";
+import { identitiesSchema } from "../src/domain/schema.js";
 import type { Config } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import { checkIdentities } from "../src/policy/identity-baseline.js";
@@ -442,5 +453,35 @@ describe("approving a change to identities/ (pure)", () => {
   it("a merge that changed the approved file is refused", () => {
     const d = verifyIdentityApproval(input(["bob", "dave"]), [], [{ path: "identities/people.yaml", head: "e".repeat(40), merge: "f".repeat(40) }]);
     expect(codesOf(d.problems)).toEqual(["identity.blob-changed"]);
+  });
+});
+
+describe("the identities types and schemas/identities.schema.json have the same fields", () => {
+  type Node = { properties?: Record<string, Node>; $defs?: Record<string, Node> };
+  const schema = identitiesSchema as Node;
+  const keys = (n: Node | undefined) => Object.keys(n?.properties ?? {}).sort();
+  const fileKeys: Record<keyof IdentitiesFile, true> = { version: true, people: true, roles: true };
+  const personKeys: Record<keyof Person, true> = {
+    login: true,
+    email: true,
+    name: true,
+    kind: true,
+    user_name: true,
+    groups: true,
+    policies: true,
+    tags: true,
+  };
+  const roleKeys: Record<keyof RoleIdentity, true> = { name: true, description: true, trust: true, policies: true, tags: true };
+  const trustKeys: Record<keyof TrustSpec, true> = { template: true, repository: true, ref: true, environment: true, service: true };
+  it.each([
+    ["IdentitiesFile", fileKeys, schema],
+    ["Person", personKeys, schema.$defs?.person],
+    ["RoleIdentity", roleKeys, schema.$defs?.role],
+    ["TrustSpec", trustKeys, schema.$defs?.role?.properties?.trust],
+  ] as const)("%s", (_name, typeKeys, node) => {
+    expect(Object.keys(typeKeys).sort()).toEqual(keys(node));
+  });
+  it("the baseline policy kinds", () => {
+    expect(keys(schema.$defs?.policies && (schema.$defs.policies as { items?: Node }).items)).toEqual(["customer_managed", "generated", "managed"]);
   });
 });

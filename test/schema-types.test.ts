@@ -79,6 +79,8 @@ const approvalsKeys: Record<keyof Config["required_approvals"], true> = { low: t
 const aiKeys: Record<keyof Config["ai"], true> = { provider: true, model: true, timeout_seconds: true };
 const notificationsKeys: Record<keyof Config["notifications"], true> = { slack_webhook_env: true };
 const activityConfigKeys: Record<keyof Config["activity"], true> = { enabled: true, lookback_padding: true };
+const identitiesConfigKeys: Record<keyof Config["identities"], true> = { enabled: true, account: true, path: true, allowed_policies: true, onboarding: true };
+const onboardingKeys: Record<keyof Config["identities"]["onboarding"], true> = { channel: true, sender: true, region: true, sign_in_url: true };
 const activityKeys: Record<keyof ActivityRecord, true> = {
   status: true,
   code: true,
@@ -112,6 +114,8 @@ describe("types.ts and the schemas have the same fields", () => {
     ["Config.ai", aiKeys, node(cfg, ["ai"])],
     ["Config.notifications", notificationsKeys, node(cfg, ["notifications"])],
     ["Config.activity", activityConfigKeys, node(cfg, ["activity"])],
+    ["Config.identities", identitiesConfigKeys, node(cfg, ["identities"])],
+    ["Config.identities.onboarding", onboardingKeys, node(cfg, ["identities", "onboarding"])],
     ["ActivityRecord", activityKeys, node(req, ["activity"])],
     ["ActivityRecord.denied[]", activityDeniedKeys, (node(req, ["activity", "denied"]) as { items: Schema }).items],
   ] as const)("%s", (_name, keys, schema) => {
