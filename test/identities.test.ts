@@ -1,6 +1,9 @@
 // Identities as code, the file rules: identities/people.yaml and identities/roles.yaml read,
 // validated against the schema and the rules it cannot say, every refusal a code naming the field;
 // principals derived from the people listed; the CSV import of the founding document's format.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { configFromObject } from "../src/domain/config.js";
@@ -24,6 +27,7 @@ import { identitiesSchema } from "../src/domain/schema.js";
 import type { Config } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import { checkIdentities } from "../src/policy/identity-baseline.js";
+import { runCli } from "./support/cli.js";
 import { testConfig, TEST_ACCOUNT } from "./support/config-fixtures.js";
 
 export const IDENTITY_CONFIG: Config = testConfig({
@@ -483,5 +487,39 @@ describe("the identities types and schemas/identities.schema.json have the same 
   });
   it("the baseline policy kinds", () => {
     expect(keys(schema.$defs?.policies && (schema.$defs.policies as { items?: Node }).items)).toEqual(["customer_managed", "generated", "managed"]);
+  });
+});
+
+describe("jit-access identities import | validate (CLI, in process)", () => {
+  it("imports the seed's CSV into a new file, refuses to overwrite, and validate accepts the result", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "jit-identities-"));
+    try {
+      mkdirSync(join(dir, ".git"));
+      mkdirSync(join(dir, ".github"));
+      mkdirSync(join(dir, "identities"));
+      writeFileSync(
+        join(dir, ".github/jit-access.yml"),
+        `aws: { mode: iam, accounts: { prod: "${TEST_ACCOUNT}" } }\nidentities: { enabled: true, account: prod, allowed_policies: [ViewOnlyAccess] }\n`,
+      );
+      writeFileSync(join(dir, "users.csv"), "username,email,policy_arn\nalice,alice@example.com,arn:aws:iam::aws:policy/ViewOnlyAccess\n");
+      const imported = await runCli(["identities", "import", "users.csv", "--out", "identities/people.yaml"], dir);
+      expect(imported).toMatchObject({ code: 0, stderr: "" });
+      expect(readFileSync(join(dir, "identities/people.yaml"), "utf8")).toContain("login: alice");
+      expect((await runCli(["identities", "import", "users.csv", "--out", "identities/people.yaml"], dir)).code).toBe(2);
+      expect(await runCli(["identities", "validate"], dir)).toMatchObject({ code: 0, stdout: "✓ identities/: 1 people, 0 roles\n" });
+      writeFileSync(
+        join(dir, "identities/people.yaml"),
+        readFileSync(join(dir, "identities/people.yaml"), "utf8").replace("ViewOnlyAccess", "AdministratorAccess"),
+      );
+      const bad = await runCli(["identities", "validate"], dir);
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toContain("people[0].policies[0].managed");
+      writeFileSync(join(dir, "bad.csv"), "username,email\nalice,not-an-address\n");
+      const refused = await runCli(["identities", "import", "bad.csv"], dir);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("row 2.email");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
