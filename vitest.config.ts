@@ -26,6 +26,7 @@ const E2E = [
   "test/attacks.test.ts",
   "test/aws-moto.test.ts",
   "test/identities-moto.test.ts",
+  "test/identities-app.test.ts",
   "test/demo.test.ts",
   "test/deploy-template.test.ts",
   "test/docs-runnable.test.ts",

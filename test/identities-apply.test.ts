@@ -205,11 +205,12 @@ describe("merge → identities", () => {
     );
     expect(repo.comments.get(pr.number)?.get(IDENTITY_MARKER)).toContain("identities/ applied");
 
-    // A redelivered merge changes nothing and does not record twice.
+    // A redelivered merge changes nothing, calls no AWS and does not record twice.
     const commits = repo.commits.length;
-    const again = await applyMergedIdentities(repo, pr, deps());
-    expect(again.kind === "applied" && again.outcome.applied).toEqual([]);
+    const calls = fake.calls.length;
+    expect(await applyMergedIdentities(repo, pr, deps())).toEqual({ kind: "ignored", reason: "already recorded" });
     expect(repo.commits.length).toBe(commits);
+    expect(fake.calls.length).toBe(calls);
 
     // The derived principals: frank needs no principals entry to be granted to.
     const cfg = await loadRepoConfig(repo);
@@ -262,6 +263,23 @@ describe("merge → identities", () => {
     const ops = fake.calls.slice(calls).map((c) => c.op);
     expect(ops.indexOf("DeletePolicy")).toBeGreaterThan(-1);
     expect(ops.indexOf("DeletePolicy")).toBeLessThan(ops.indexOf("DeleteUser"));
+  });
+
+  it("a merge delivered after a later change to identities/ was merged applies nothing: the removal the later one made stays", async () => {
+    const repo = new MemoryAccessRepo();
+    expect((await applyMergedIdentities(repo, mergedPr(repo, {}, { "identities/people.yaml": PEOPLE }), deps())).kind).toBe("applied");
+    const onlyGrace = PEOPLE.slice(0, PEOPLE.indexOf("  - login: frank")) + PEOPLE.slice(PEOPLE.indexOf("  - login: grace"));
+    // A re-adds a tag to frank; B, merged after it, removes frank. B's delivery arrives first.
+    const a = mergedPr(repo, { "identities/people.yaml": PEOPLE }, { "identities/people.yaml": PEOPLE.replace("team: data", "team: finance") });
+    const b = mergedPr(repo, { "identities/people.yaml": PEOPLE.replace("team: data", "team: finance") }, { "identities/people.yaml": onlyGrace });
+    expect((await applyMergedIdentities(repo, b, deps())).kind).toBe("applied");
+    expect(iam().users.has("frank")).toBe(false);
+    const calls = fake.calls.length;
+    const late = await applyMergedIdentities(repo, a, deps());
+    expect(late.kind).toBe("superseded");
+    expect(iam().users.has("frank")).toBe(false);
+    expect(fake.calls.length).toBe(calls);
+    expect(repo.files.get(`identity-records/${a.number}.yaml`)).toContain("status: superseded");
   });
 
   it("a removal whose grant cannot be revoked keeps the identity (retried), and says why", async () => {

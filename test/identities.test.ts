@@ -1,16 +1,33 @@
 // Identities as code, the file rules: identities/people.yaml and identities/roles.yaml read,
 // validated against the schema and the rules it cannot say, every refusal a code naming the field;
 // principals derived from the people listed; the CSV import of the founding document's format.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { configFromObject } from "../src/domain/config.js";
 import { codesOf } from "../src/domain/problems.js";
+import type { ApprovalInput, ChangedFile } from "../src/domain/approvals.js";
+import { identityFileProblems, verifyIdentityApproval } from "../src/domain/identities-approval.js";
 import { importUsersCsv, parseCsv } from "../src/domain/identities-csv.js";
 import { diffIdentity, planIdentityChanges, type ActualIdentity, type DesiredIdentity } from "../src/domain/identities-plan.js";
-import { loadIdentities, parseIdentitiesFile, trustPolicy, withIdentityPrincipals, type Identities } from "../src/domain/identities.js";
+import {
+  loadIdentities,
+  parseIdentitiesFile,
+  trustPolicy,
+  withIdentityPrincipals,
+  type Identities,
+  type IdentitiesFile,
+  type Person,
+  type RoleIdentity,
+  type TrustSpec,
+} from "../src/domain/identities.js";
+import { identitiesSchema } from "../src/domain/schema.js";
 import type { Config } from "../src/domain/types.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import { checkIdentities } from "../src/policy/identity-baseline.js";
+import { runCli } from "./support/cli.js";
 import { testConfig, TEST_ACCOUNT } from "./support/config-fixtures.js";
 
 export const IDENTITY_CONFIG: Config = testConfig({
@@ -361,5 +378,148 @@ describe("planning identity changes (pure)", () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe("approving a change to identities/ (pure)", () => {
+  const HEAD = "c".repeat(40);
+  const input = (approvers: string[], author = "carol"): ApprovalInput => ({
+    pr: {
+      number: 9,
+      author: { login: author, type: "User" },
+      headSha: HEAD,
+      merged: true,
+      mergeCommitSha: "d".repeat(40),
+      baseSha: "b".repeat(40),
+      changedFiles: 1,
+    },
+    files: [{ path: "identities/people.yaml", status: "modified" }],
+    requestFile: { path: "identities/people.yaml", headBlobSha: "e".repeat(40), mergeBlobSha: "e".repeat(40) },
+    request: { requester: author, risk: "high" },
+    commits: [{ sha: HEAD, author: { login: author }, committer: { login: author } }],
+    reviews: approvers.map((login, i) => ({
+      id: i + 1,
+      user: { login, type: "User" },
+      state: "APPROVED",
+      commit_id: HEAD,
+      submitted_at: "2026-11-27T09:00:00Z",
+    })),
+    config: { approvers: ["bob", "dave", "erin", "frank"], required_approvals: { low: 1, medium: 1, high: 2 } },
+    codeowners: undefined,
+    teamMembers: {},
+  });
+  const blobs = [{ path: "identities/people.yaml", head: "e".repeat(40), merge: "e".repeat(40) }];
+
+  it("property: approvals by the people the change is about never count; two others always suffice", () => {
+    fc.assert(
+      fc.property(fc.subarray(["bob", "dave", "erin", "frank"]), fc.subarray(["bob", "dave", "erin", "frank", "grace"]), (approvers, subjects) => {
+        const d = verifyIdentityApproval(input(approvers), subjects, blobs);
+        const counted = approvers.filter((a) => !subjects.includes(a));
+        expect(d.approvedBy.every((a) => !subjects.includes(a))).toBe(true);
+        expect(d.ok).toBe(counted.length >= 2);
+        if (!d.ok && approvers.some((a) => subjects.includes(a))) expect(codesOf(d.problems)).toContain("identity.subject-approval");
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("table: file rules of an identity pull request", () => {
+    const cases: Array<[ChangedFile[], string[]]> = [
+      [[{ path: "identities/people.yaml", status: "modified" }], []],
+      [
+        [
+          { path: "identities/people.yaml", status: "added" },
+          { path: "identities/roles.yaml", status: "modified" },
+        ],
+        [],
+      ],
+      [
+        [
+          { path: "identities/people.yaml", status: "modified" },
+          { path: ".github/jit-access.yml", status: "modified" },
+        ],
+        ["identity.extra-files"],
+      ],
+      [
+        [
+          { path: "identities/people.yaml", status: "modified" },
+          { path: "CODEOWNERS", status: "modified" },
+        ],
+        ["identity.extra-files"],
+      ],
+      [[{ path: "identities/admins.yaml", status: "added" }], ["identity.unknown-file"]],
+      [[{ path: "identities/people.yaml", status: "renamed", previousPath: "identities/x.yaml" }], ["identity.unknown-file"]],
+    ];
+    for (const [files, want] of cases) expect(codesOf(identityFileProblems(files)), JSON.stringify(files)).toEqual(want);
+    expect(codesOf(identityFileProblems([{ path: "identities/people.yaml", status: "modified" }], 2))).toEqual(["identity.files-incomplete"]);
+  });
+
+  it("a merge that changed the approved file is refused", () => {
+    const d = verifyIdentityApproval(input(["bob", "dave"]), [], [{ path: "identities/people.yaml", head: "e".repeat(40), merge: "f".repeat(40) }]);
+    expect(codesOf(d.problems)).toEqual(["identity.blob-changed"]);
+  });
+});
+
+describe("the identities types and schemas/identities.schema.json have the same fields", () => {
+  type Node = { properties?: Record<string, Node>; $defs?: Record<string, Node> };
+  const schema = identitiesSchema as Node;
+  const keys = (n: Node | undefined) => Object.keys(n?.properties ?? {}).sort();
+  const fileKeys: Record<keyof IdentitiesFile, true> = { version: true, people: true, roles: true };
+  const personKeys: Record<keyof Person, true> = {
+    login: true,
+    email: true,
+    name: true,
+    kind: true,
+    user_name: true,
+    groups: true,
+    policies: true,
+    tags: true,
+  };
+  const roleKeys: Record<keyof RoleIdentity, true> = { name: true, description: true, trust: true, policies: true, tags: true };
+  const trustKeys: Record<keyof TrustSpec, true> = { template: true, repository: true, ref: true, environment: true, service: true };
+  it.each([
+    ["IdentitiesFile", fileKeys, schema],
+    ["Person", personKeys, schema.$defs?.person],
+    ["RoleIdentity", roleKeys, schema.$defs?.role],
+    ["TrustSpec", trustKeys, schema.$defs?.role?.properties?.trust],
+  ] as const)("%s", (_name, typeKeys, node) => {
+    expect(Object.keys(typeKeys).sort()).toEqual(keys(node));
+  });
+  it("the baseline policy kinds", () => {
+    expect(keys(schema.$defs?.policies && (schema.$defs.policies as { items?: Node }).items)).toEqual(["customer_managed", "generated", "managed"]);
+  });
+});
+
+describe("jit-access identities import | validate (CLI, in process)", () => {
+  it("imports the seed's CSV into a new file, refuses to overwrite, and validate accepts the result", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "jit-identities-"));
+    try {
+      mkdirSync(join(dir, ".git"));
+      mkdirSync(join(dir, ".github"));
+      mkdirSync(join(dir, "identities"));
+      writeFileSync(
+        join(dir, ".github/jit-access.yml"),
+        `aws: { mode: iam, accounts: { prod: "${TEST_ACCOUNT}" } }\nidentities: { enabled: true, account: prod, allowed_policies: [ViewOnlyAccess] }\n`,
+      );
+      writeFileSync(join(dir, "users.csv"), "username,email,policy_arn\nalice,alice@example.com,arn:aws:iam::aws:policy/ViewOnlyAccess\n");
+      const imported = await runCli(["identities", "import", "users.csv", "--out", "identities/people.yaml"], dir);
+      expect(imported).toMatchObject({ code: 0, stderr: "" });
+      expect(readFileSync(join(dir, "identities/people.yaml"), "utf8")).toContain("login: alice");
+      expect((await runCli(["identities", "import", "users.csv", "--out", "identities/people.yaml"], dir)).code).toBe(2);
+      expect(await runCli(["identities", "validate"], dir)).toMatchObject({ code: 0, stdout: "✓ identities/: 1 people, 0 roles\n" });
+      writeFileSync(
+        join(dir, "identities/people.yaml"),
+        readFileSync(join(dir, "identities/people.yaml"), "utf8").replace("ViewOnlyAccess", "AdministratorAccess"),
+      );
+      const bad = await runCli(["identities", "validate"], dir);
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toContain("people[0].policies[0].managed");
+      writeFileSync(join(dir, "bad.csv"), "username,email\nalice,not-an-address\n");
+      const refused = await runCli(["identities", "import", "bad.csv"], dir);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("row 2.email");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

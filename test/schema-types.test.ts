@@ -140,6 +140,8 @@ const conditionsKeys: Record<keyof NonNullable<Config["conditions"]>, true> = {
 };
 const accountEntryKeys: Record<keyof AccountEntry, true> = { id: true, role_arn: true, conditions: true, max_duration: true, eligible: true };
 const activityConfigKeys: Record<keyof Config["activity"], true> = { enabled: true, lookback_padding: true };
+const identitiesConfigKeys: Record<keyof Config["identities"], true> = { enabled: true, account: true, path: true, allowed_policies: true, onboarding: true };
+const onboardingKeys: Record<keyof Config["identities"]["onboarding"], true> = { channel: true, sender: true, region: true, sign_in_url: true };
 const activityKeys: Record<keyof ActivityRecord, true> = {
   status: true,
   code: true,
@@ -186,6 +188,8 @@ describe("types.ts and the schemas have the same fields", () => {
       accountEntryKeys,
       (node(cfg, ["aws", "accounts"]) as { additionalProperties: { oneOf: Schema[] } }).additionalProperties.oneOf[1] as Schema,
     ],
+    ["Config.identities", identitiesConfigKeys, node(cfg, ["identities"])],
+    ["Config.identities.onboarding", onboardingKeys, node(cfg, ["identities", "onboarding"])],
     ["ActivityRecord", activityKeys, node(req, ["activity"])],
     ["ActivityRecord.denied[]", activityDeniedKeys, (node(req, ["activity", "denied"]) as { items: Schema }).items],
   ] as const)("%s", (_name, keys, schema) => {

@@ -49,6 +49,8 @@ export interface IdentityDeps {
 
 export type IdentityOutcome =
   | { kind: "ignored"; reason: string }
+  /** A later change to identities/ is on the default branch: it carries this one, and is what gets applied. */
+  | { kind: "superseded"; recorded?: string }
   | { kind: "refused"; problems: Problem[]; recorded?: string }
   | { kind: "applied"; outcome: IdentityApplyOutcome; onboarding: OnboardResult[]; recorded?: string }
   | { kind: "failed"; outcome: IdentityApplyOutcome; recorded?: string };
@@ -73,6 +75,8 @@ export async function applyMergedIdentities(access: AccessRepo, pr: MergedPr, de
     return { kind: "refused", problems, ...(recorded ? { recorded } : {}) };
   };
 
+  // A redelivered merge is not applied again: the record says what the first delivery did.
+  if (await access.read(`${IDENTITY_RECORDS_DIR}/${pr.number}.yaml`)) return { kind: "ignored", reason: "already recorded" };
   const files: ChangedFile[] = listed.map((f) => ({ path: f.path, status: f.status, previousPath: f.previousPath }));
   const fileProblems = identityFileProblems(files, pr.changedFiles);
   if (fileProblems.length) return refuse(fileProblems);
@@ -154,6 +158,19 @@ export async function applyMergedIdentities(access: AccessRepo, pr: MergedPr, de
   );
   if (!approval.ok) return refuse(approval.problems);
 
+  // Only the newest state of identities/ is ever applied: a delivery that arrives after a later
+  // change was merged would otherwise put back what that change removed (a person offboarded).
+  const onMain = await readAll((p) => access.read(p));
+  if (onMain.some((m, i) => (m.file?.sha ?? null) !== (merged[i]?.file?.sha ?? null))) {
+    const recorded = await record(access, pr, { status: "superseded", at, problems: [], approvedBy: approval.approvedBy, mergeSha });
+    await say(
+      access,
+      pr.number,
+      "ℹ️ **identities/ not applied by this merge:** a later change to identities/ is already on the default branch, and it carries this one. Nothing was changed in AWS for this pull request; `jit-access identities reconcile` shows any difference.",
+    );
+    return { kind: "superseded", ...(recorded ? { recorded } : {}) };
+  }
+
   // Plan against what AWS holds, then apply.
   const accountId = identitiesAccountId(config) ?? "";
   const desired = desiredIdentities(checked.value, { config, accountId, generated: checked.value.generated });
@@ -226,7 +243,7 @@ async function record(
   access: AccessRepo,
   pr: MergedPr,
   r: {
-    status: "applied" | "partial" | "failed" | "refused";
+    status: "applied" | "partial" | "failed" | "refused" | "superseded";
     at: string;
     problems: Problem[];
     approvedBy?: string[];

@@ -6,7 +6,10 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { jitAccess } from "../../src/app.js";
+import { createIdentityDirectory } from "../../src/aws/identities.js";
+import { createOnboarder } from "../../src/notify/onboarding.js";
 import type { Config } from "../../src/domain/types.js";
 import type { Notifier } from "../../src/notify/types.js";
 import { createFakeAws, type FakeAws } from "./fake-aws/index.js";
@@ -87,6 +90,9 @@ export async function startHarness(
     // A revoke's CloudTrail activity, against the fake's LookupEvents, only where a test asks for it.
     activityFor: opts.activity ? (config) => activityLookups(config, aws.clientSettings, { now: () => clock.now }) : null,
     notifierFor: opts.notifierFor ?? (() => ({ channels: [], notify: async () => undefined })),
+    // identities/ against the fake AWS (IAM, Identity Store, SES v2).
+    identityDirectoryFor: (config) => createIdentityDirectory(config, { clients: aws.clients, clientSettings: aws.clientSettings }),
+    onboard: createOnboarder({ ses: new SESv2Client(aws.clientSettings) }),
   });
   const middleware = await createNodeMiddleware(app, { probot });
   const server: Server = createServer((req, res) => {
