@@ -16,6 +16,7 @@ const E2E = [
   "test/adoption-labels.test.ts",
   "test/app-notify.test.ts",
   "test/app-pr-scenarios.test.ts",
+  "test/app-rate-limits.test.ts",
   "test/app-scenarios.test.ts",
   "test/attacks-deploy.test.ts",
   "test/attacks-intake.test.ts",
