@@ -204,7 +204,13 @@ function checkInvariants(tracked: Tracked[], interrupted: Set<string>, step: str
       if (commits.length) throw new Error(`${ctx}: commits without a file`);
       continue;
     }
-    if (commits.length !== 1 + grants + closes + refusals)
+    // A pull request closed unmerged never brings its proposal to main: its one commit is the
+    // rejected record itself.
+    const proposals = commits.length - app.length;
+    if (proposals > 1) throw new Error(`${ctx}: proposed twice on main`);
+    if (proposals === 0 && !(status === "rejected" && refusals === 1 && app.length === 1))
+      throw new Error(`${ctx}: a record on main without its proposal that is not a rejection of an unmerged pull request`);
+    if (commits.length !== proposals + grants + closes + refusals)
       throw new Error(`${ctx}: ${commits.length} commits for ${grants} grant(s), ${closes} close(s) and ${refusals} refusal(s) plus the proposal`);
     const expected = closes ? ["expired", "revoked"] : grants ? ["active"] : refusals ? ["rejected", "failed"] : ["proposed"];
     if (!expected.includes(status)) throw new Error(`${ctx}: status ${status} does not match its commits`);

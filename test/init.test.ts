@@ -441,7 +441,11 @@ describe.each([
           k.startsWith("permission-"),
         ),
       );
-    expect(tokenWith(workflows.get(EXPIRE_PATH)!)).toEqual({ "permission-contents": "write", "permission-issues": "write" });
+    expect(tokenWith(workflows.get(EXPIRE_PATH)!)).toEqual({
+      "permission-contents": "write",
+      "permission-issues": "write",
+      "permission-pull-requests": "write",
+    });
     expect(tokenWith(workflows.get(EXPIRE_PATH)!)).toEqual(tokenWith(own));
     expect(environmentOf(workflows.get(EXPIRE_PATH)!.jobs.sweep!)).toBe(environmentOf(own.jobs.sweep!));
     // Nothing checked out next to the credentials: the sweep job gets only the OIDC token.

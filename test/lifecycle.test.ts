@@ -7,6 +7,7 @@ const LEGAL: Array<[RequestStatus, string, RequestStatus]> = [
   ["proposed", "approve-and-grant", "active"],
   ["proposed", "grant-failed", "failed"],
   ["proposed", "reject", "rejected"],
+  ["proposed", "apply-extension", "expired"],
   ["active", "expire", "expired"],
   ["active", "revoke", "revoked"],
 ];

@@ -3,7 +3,8 @@
 
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
 import type { AccessRequest, Config, PolicyDocument } from "../domain/types.js";
-import { expiryOf, stampExpiry } from "../policy/stamp.js";
+import { grantConditions } from "../domain/conditions.js";
+import { expiryOf, stampGrant } from "../policy/stamp.js";
 import { accountClients, assertAccount, defaultClientSettings, lazyClients, type AwsClients, type ClientSettings } from "./clients.js";
 import { ensureAttached, ensurePolicy, listPolicies, ownedPolicy, removePolicy, detach } from "./iam.js";
 import {
@@ -16,6 +17,8 @@ import {
   provision,
   removePermissionSet,
   userIdOf,
+  mappedUserId,
+  IdentityMappingError,
   type IcContext,
 } from "./identity-center.js";
 import { assertRequestId, grantTags, iamPolicyArn, permissionSetName } from "./naming.js";
@@ -29,7 +32,8 @@ import { buildSchedules, type RevokeAction } from "./schedules.js";
 import { resolveTarget, schedulePlacement } from "./target.js";
 import { Journal, KeyedMutex, messageOf, realSleep, type Backoff, type Sleep } from "./runtime.js";
 import { deleteSchedule, ensureSchedule, listSchedules } from "./scheduler.js";
-import type { GrantMeta, GrantResult, Grants, ManagedResource, RevokeResult, RevokeTarget } from "./types.js";
+import type { ExtendResult, GrantMeta, GrantResult, Grants, ManagedResource, RevokeResult, RevokeTarget } from "./types.js";
+import { moveSchedule, replaceIamPolicy, replaceInlinePolicy } from "./extend.js";
 
 export interface GrantsDeps {
   /** The app's own clients (its home account; Identity Center's administering account). */
@@ -57,6 +61,12 @@ export class GrantError extends Error {
   ) {
     super(message, { cause });
   }
+}
+
+/** The code a failed grant is recorded with: the identity mapping's own, else aws.grant-failed. */
+export function grantFailureCode(error: unknown): "aws.grant-failed" | IdentityMappingError["code"] {
+  const cause = error instanceof GrantError ? error.cause : error;
+  return cause instanceof IdentityMappingError ? cause.code : "aws.grant-failed";
 }
 
 export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
@@ -92,8 +102,9 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     if (!target.ok) throw new Error(target.problems.map(describeProblem).join("; "));
     const { account, principal } = target.value;
     const mode = config.aws.mode;
-    // Stamp here, and check, so that nothing without its expiry is ever attached.
-    const stamped = stampExpiry(policy, expiresAt);
+    // Stamp here, and check, so that nothing without its expiry (and the config's condition
+    // blocks for this account, as the PR showed them) is ever attached.
+    const stamped = stampGrant(policy, expiresAt, grantConditions(config, account.alias));
     const stampedExpiry = expiryOf(stamped);
     if (stampedExpiry === undefined || Date.parse(stampedExpiry) > expiresMs)
       throw new Error(`the policy of ${request.id} does not expire by ${expiresAt} after stamping; nothing was granted`);
@@ -150,7 +161,10 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     const grantIdentityCenter = async (): Promise<GrantResult> => {
       const ic = icContext();
       const identityStoreId = config.aws.identity_center?.identity_store_id ?? "";
-      const userId = await userIdOf(home.identityStore, identityStoreId, principal.name);
+      const match = principal.kind === "sso_user" ? principal.match : undefined;
+      const userId = match
+        ? await mappedUserId(home.identityStore, identityStoreId, match, principal.name)
+        : await userIdOf(home.identityStore, identityStoreId, principal.name);
       const ps = await ensurePermissionSet(ic, journal, {
         requestId: request.id,
         accountId: account.id,
@@ -272,6 +286,75 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     return { requestId: target.requestId, removed, alreadyGone: removed.length === 0 };
   }
 
+  async function extend(request: AccessRequest, target: RevokeTarget, policy: PolicyDocument, expiresAt: string): Promise<ExtendResult> {
+    assertRequestId(target.requestId);
+    if (target.requestId !== request.id) throw new Error(`extend: the target ${target.requestId} is not request ${request.id}; nothing was changed`);
+    const expiresMs = assertFutureExpiry(now().getTime(), expiresAt);
+    const resolved = resolveTarget(config, request);
+    if (!resolved.ok) throw new Error(resolved.problems.map(describeProblem).join("; "));
+    const { principal } = resolved.value;
+    const account = resolveAccount(config, target.accountId) ?? { id: target.accountId };
+    const owned = ownedTarget(config, target, account.id);
+    if (!owned.ok) throw new NotOwnedError(owned.problems.map((p) => p.message).join("; "));
+    const stamped = stampGrant(policy, expiresAt, grantConditions(config, account.alias));
+    const stampedExpiry = expiryOf(stamped);
+    if (stampedExpiry === undefined || Date.parse(stampedExpiry) > expiresMs)
+      throw new Error(`the policy of ${request.id} does not expire by ${expiresAt} after stamping; nothing was changed`);
+    const document = policyText(stamped);
+    const sizeProblem = policySizeProblem(document, target.mode);
+    if (sizeProblem) throw new Error(`${request.id}: ${sizeProblem}; nothing was changed`);
+    const placement = schedulePlacement(config, target.mode, account.id);
+    const schedules: string[] = [];
+    if (target.mode === "iam") {
+      if (principal.kind === "sso_user") throw new Error("an sso_user cannot hold an iam-mode grant");
+      const clients = await clientsFor(account, request.id);
+      const policyArn = owned.value.policyArn ?? iamPolicyArn(config.aws.partition, account.id, request.id);
+      if (!(await ownedPolicy(clients.iam, policyArn, request.id)))
+        throw new Error(`IAM policy ${policyArn} is gone: the grant has ended; nothing was extended`);
+      await replaceIamPolicy(clients.iam, {
+        partition: config.aws.partition,
+        accountId: account.id,
+        requestId: request.id,
+        policyArn,
+        principal,
+        document,
+        tags: grantTags(request.id, expiresAt),
+      });
+      if (placement.ok)
+        for (const input of buildSchedules({
+          partition: config.aws.partition,
+          requestId: request.id,
+          expiresAt,
+          roleArn: placement.roleArn,
+          action: { kind: "iam-detach", principal, policyArn },
+        })) {
+          await moveSchedule(clients.scheduler, input);
+          schedules.push(input.Name);
+        }
+    } else {
+      const ic = icContext();
+      const psArn = owned.value.permissionSetArn ?? (await findPermissionSet(ic, permissionSetName(request.id)));
+      if (!psArn || !(await ownedPermissionSet(ic, psArn, request.id)))
+        throw new Error(`the permission set of ${request.id} is gone: the grant has ended; nothing was extended`);
+      await mutex.run(account.id, () => replaceInlinePolicy(ic, psArn, account.id, document, expiresAt));
+      if (placement.ok) {
+        const userId = await userIdOf(home.identityStore, config.aws.identity_center?.identity_store_id ?? "", principal.name);
+        const action = {
+          kind: "sso-delete-assignment" as const,
+          instanceArn: ic.instanceArn,
+          accountId: account.id,
+          permissionSetArn: psArn,
+          principalId: userId,
+        };
+        for (const input of buildSchedules({ partition: config.aws.partition, requestId: request.id, expiresAt, roleArn: placement.roleArn, action })) {
+          await moveSchedule(home.scheduler, input);
+          schedules.push(input.Name);
+        }
+      }
+    }
+    return { requestId: request.id, expiresAt, schedules, ...(placement.ok ? {} : { scheduleNote: placement.note }) };
+  }
+
   async function listManaged(): Promise<ManagedResource[]> {
     const out: ManagedResource[] = [];
     if (config.aws.mode === "iam") {
@@ -291,7 +374,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     return out;
   }
 
-  return { grant, revoke, listManaged };
+  return { grant, revoke, listManaged, extend };
 }
 
 function result(args: {

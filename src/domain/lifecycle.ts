@@ -3,10 +3,11 @@
 import { fail, ok, problem, type Result } from "./problems.js";
 import type { RequestStatus } from "./types.js";
 
-export type LifecycleEvent = "approve-and-grant" | "grant-failed" | "reject" | "expire" | "revoke";
+export type LifecycleEvent = "approve-and-grant" | "grant-failed" | "reject" | "expire" | "revoke" | "apply-extension";
 
 const TRANSITIONS: Record<RequestStatus, Partial<Record<LifecycleEvent, RequestStatus>>> = {
-  proposed: { "approve-and-grant": "active", "grant-failed": "failed", reject: "rejected" },
+  // An approved extension request is spent once it has moved its grant's expiry: it has no grant of its own.
+  proposed: { "approve-and-grant": "active", "grant-failed": "failed", reject: "rejected", "apply-extension": "expired" },
   active: { expire: "expired", revoke: "revoked" },
   expired: {},
   revoked: {},
@@ -33,7 +34,7 @@ export function isFinal(status: RequestStatus): boolean {
 }
 
 export const ALL_STATUSES = Object.keys(TRANSITIONS) as RequestStatus[];
-export const ALL_EVENTS: LifecycleEvent[] = ["approve-and-grant", "grant-failed", "reject", "expire", "revoke"];
+export const ALL_EVENTS: LifecycleEvent[] = ["approve-and-grant", "grant-failed", "reject", "expire", "revoke", "apply-extension"];
 
 /**
  * The state an issue or a request pull request shows: a record's status, or one of the states

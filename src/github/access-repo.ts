@@ -5,7 +5,7 @@ import type { ProbotOctokit } from "probot";
 import type { Review } from "../domain/approvals.js";
 import { CONFIG_PATH } from "../domain/config.js";
 import type { IssueState } from "../domain/lifecycle.js";
-import type { AccessRepo, CommitInfo, Comparison, IssueFacts, OpenPull, PrCommit, PrFile } from "../lifecycle/ports.js";
+import type { AccessRepo, CommitInfo, Comparison, IssueComment, IssueFacts, MergeAnswer, OpenPull, PrCommit, PrFile } from "../lifecycle/ports.js";
 import type { StoredFile, WriteResult } from "../store/record-store.js";
 import { ConditionalContents } from "./contents-cache.js";
 import { OctokitIssueSide } from "./issue-side.js";
@@ -263,6 +263,8 @@ export class OctokitAccessRepo implements AccessRepo {
       body: p.body,
       user: p.user ? { login: p.user.login, type: p.user.type } : null,
       head: { ref: p.head.ref, sha: p.head.sha, repoFullName: p.head.repo?.full_name ?? null },
+      createdAt: p.created_at,
+      labels: p.labels.map((l) => l.name),
     }));
   }
 
@@ -317,6 +319,47 @@ export class OctokitAccessRepo implements AccessRepo {
       // A reviewer who is not a collaborator makes GitHub refuse the whole call; CODEOWNERS review
       // requests still apply, and the PR body names the approvers. Not worth failing intake for.
     }
+  }
+
+  async mergePull(pr: number, merge: { sha: string; method: "merge" | "squash"; title: string; message: string }): Promise<MergeAnswer> {
+    try {
+      const { data } = await this.octokit.rest.pulls.merge({
+        ...this.at,
+        pull_number: pr,
+        sha: merge.sha,
+        merge_method: merge.method,
+        commit_title: merge.title,
+        commit_message: merge.message,
+      });
+      return { kind: "merged", sha: data.sha };
+    } catch (e) {
+      // 405 not mergeable (protection, conflicts), 409 head moved, 422 invalid: answers, not faults.
+      const code = status(e);
+      if (code === 405 || code === 409 || code === 422) return { kind: "refused", status: code, reason: e instanceof Error ? e.message : String(e) };
+      throw e;
+    }
+  }
+
+  async commitsSince(path: string, since: string): Promise<Array<{ sha: string; date: string; message: string }>> {
+    const list = await this.octokit.paginate(this.octokit.rest.repos.listCommits, { ...this.at, sha: this.defaultBranch, path, since, per_page: 100 });
+    return list.map((c) => ({ sha: c.sha, date: c.commit.committer?.date ?? "", message: c.commit.message }));
+  }
+
+  async createIssue(issue: { title: string; body: string; labels: string[]; assignees: string[] }): Promise<number> {
+    try {
+      const { data } = await this.octokit.rest.issues.create({ ...this.at, ...issue });
+      return data.number;
+    } catch (e) {
+      // An assignee without access to the repository makes GitHub refuse the issue: open it unassigned.
+      if (status(e) !== 422 || !issue.assignees.length) throw e;
+      const { data } = await this.octokit.rest.issues.create({ ...this.at, ...issue, assignees: [] });
+      return data.number;
+    }
+  }
+
+  async issueComments(issue: number): Promise<IssueComment[]> {
+    const list = await this.octokit.paginate(this.octokit.rest.issues.listComments, { ...this.at, issue_number: issue, per_page: 100 });
+    return list.map((c) => ({ author: c.user ? { login: c.user.login, type: c.user.type } : null, body: c.body ?? "", createdAt: c.created_at }));
   }
 
   async hasConfig(): Promise<boolean> {

@@ -16,12 +16,15 @@ import { announceClosed } from "./closer.js";
 import { MARKER, quote } from "./messages.js";
 import type { RepoRef } from "./octokit-helpers.js";
 import { loadRepoConfig } from "./repo-config.js";
+import { parseExtend } from "../domain/extension.js";
+import { extendByComment, type ExtendOutcome } from "./extend.js";
 
 export type CommandOutcome =
   | { kind: "ignored" }
   | { kind: "refused"; code: ProblemCode; reason: string }
   | { kind: "revoked"; id: string }
-  | { kind: "failed"; code: ProblemCode; reason: string };
+  | { kind: "failed"; code: ProblemCode; reason: string }
+  | ExtendOutcome;
 
 /** `/revoke` alone on the first line, optionally followed by a reason. */
 export function parseRevoke(body: string): { reason: string } | undefined {
@@ -54,6 +57,7 @@ export async function revokeByComment(
   comment: { issueNumber: number; body: string; author: { login: string; type: string } },
   deps: RevokeDeps,
 ): Promise<CommandOutcome> {
+  if (parseExtend(comment.body)) return extendByComment(access, comment, deps);
   const cmd = parseRevoke(comment.body);
   if (!cmd || comment.author.type !== "User") return { kind: "ignored" };
   const store = access;

@@ -208,9 +208,11 @@ jobs:
           client-id: \${{ vars.JIT_ACCESS_APP_CLIENT_ID }}
           private-key: \${{ secrets.JIT_ACCESS_APP_PRIVATE_KEY }}
           # Only what the sweep calls: read the config and commit records (contents), comment on,
-          # label and close the request's issue (issues).
+          # label and close the request's issue (issues), remind on and close request pull
+          # requests nobody approved within pending_ttl (pull-requests).
           permission-contents: write
           permission-issues: write
+          permission-pull-requests: write
       - uses: ${PINNED.awsCredentials}
         with:
           role-to-assume: \${{ vars.JIT_ACCESS_SWEEP_ROLE_ARN }}

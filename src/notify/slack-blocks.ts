@@ -37,6 +37,10 @@ const TITLE: Record<NotificationKind, { emoji: string; verb: string }> = {
   expiring: { emoji: "⏳", verb: "Access expires soon" },
   expired: { emoji: "⌛", verb: "Access expired" },
   revoked: { emoji: "🔒", verb: "Access revoked early" },
+  "break-glass": { emoji: "🚨", verb: "Break-glass access" },
+  rejected: { emoji: "🚫", verb: "Request closed without a grant" },
+  "pending-reminder": { emoji: "🔔", verb: "Request waiting for approval" },
+  extended: { emoji: "⏩", verb: "Access extended" },
 };
 
 const md = (text: string): SlackText => ({ type: "mrkdwn", text: cap(text, SLACK_LIMITS.sectionText), verbatim: true });
@@ -117,6 +121,31 @@ export function buildSlackMessage(event: NotificationEvent): SlackPayload {
     case "revoked":
       summary = `The access of *${who}* to account *${account}* was revoked at *${slackQuote(event.at, 40)}*${event.by ? ` by *${slackQuote(event.by, 60)}*` : ""}.`;
       extra.push({ type: "section", text: md(`*Reason:* ${slackQuote(event.reason, 500)}`) });
+      break;
+    case "break-glass":
+      summary = `*${slackQuote(event.by, 60)}* approved their own access to account *${account}* with *break-glass* for incident *${slackQuote(event.incident, 100)}*, until *${slackQuote(event.expiresAt, 40)}*. Nobody else approved it: review it${event.reviewIssue ? ` in issue #${event.reviewIssue}` : ""}.`;
+      fields.push(field("Incident", slackQuote(event.incident, 100)), field("Expires", slackQuote(event.expiresAt, 40)));
+      extra.push({ type: "section", text: md(`*Reason:* ${slackQuote(event.reason, 500)}`) });
+      break;
+    case "rejected": {
+      const how =
+        event.code === "approval.withdrawn"
+          ? "was *withdrawn* by the requester"
+          : event.code === "approval.expired-unapproved"
+            ? "was *closed unapproved*: nobody approved it in time"
+            : `was *rejected*${event.by ? ` by *${slackQuote(event.by, 60)}*` : ""}`;
+      summary = `The request of *${who}* for account *${account}* ${how}; nothing was granted.`;
+      fields.push(field("Code", slackQuote(event.code, 60)));
+      extra.push({ type: "section", text: md(`*Reason:* ${slackQuote(event.reason, 1000)}`) });
+      break;
+    }
+    case "pending-reminder":
+      summary = `The request of *${who}* for account *${account}* is still waiting for approval; it is closed unapproved at *${slackQuote(event.closesAt, 40)}*.`;
+      fields.push(field("Approvers", logins(event.approvers)), field("Closes", slackQuote(event.closesAt, 40)));
+      break;
+    case "extended":
+      summary = `The access of *${who}* to account *${account}* was extended from *${slackQuote(event.previousExpiresAt, 40)}* to *${slackQuote(event.expiresAt, 40)}*.`;
+      fields.push(field("Approved by", logins(event.approvedBy)), field("Expires", slackQuote(event.expiresAt, 40)));
       break;
   }
 

@@ -29,7 +29,18 @@ export type NotificationEvent =
   /** Sent by the sweep once per grant, about 15 minutes before the end. */
   | { kind: "expiring"; request: RequestSummary; expiresAt: string; links?: Links }
   | { kind: "expired"; request: RequestSummary; expiresAt: string; links?: Links }
-  | { kind: "revoked"; request: RequestSummary; at: string; by?: string; reason: string; links?: Links };
+  | { kind: "revoked"; request: RequestSummary; at: string; by?: string; reason: string; links?: Links }
+  /** The requester approved their own request with /break-glass: sent to the security channel. */
+  | { kind: "break-glass"; request: RequestSummary; by: string; incident: string; reason: string; expiresAt: string; reviewIssue?: number; links?: Links }
+  /**
+   * Closed without a grant: rejected by someone (with their reason), withdrawn by the requester,
+   * or not approved in time (code approval.rejected, approval.withdrawn, approval.expired-unapproved).
+   */
+  | { kind: "rejected"; request: RequestSummary; code: string; reason: string; by?: string; links?: Links }
+  /** A proposed request half-way to its pending_ttl, still unapproved: addressed to the approvers. */
+  | { kind: "pending-reminder"; request: RequestSummary; approvers: string[]; closesAt: string; links?: Links }
+  /** An approved extension moved the end of an active grant. */
+  | { kind: "extended"; request: RequestSummary; previousExpiresAt: string; expiresAt: string; approvedBy: string[]; links?: Links };
 
 export type NotificationKind = NotificationEvent["kind"];
 

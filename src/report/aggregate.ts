@@ -24,6 +24,8 @@ import type { AccessLevel, AccessRequest, PolicyDocument, ProblemArea, RequestSt
 import { dangerousAction } from "../policy/dangerous.js";
 import type { HistoryCommit } from "./history.js";
 import { sortedCounts, stat, type Count, type Stat } from "./stats.js";
+import { APPROVAL_POLICIES_DEFINITION, approvalPoliciesSection, type ApprovalPoliciesSection } from "./approval-policies.js";
+import { lifecycleSection, type LifecycleSection } from "./lifecycle.js";
 
 export interface ReportRecord {
   /** Repository path, access-requests/<account>/<YYYY>/<id>.yaml. */
@@ -142,6 +144,8 @@ export interface Report {
   grants_by_service: Count[];
   grants_by_account: Count[];
   grants_by_requester: Count[];
+  /** Grants per catalogue entry picked (requests that describe their own access are not counted here). */
+  grants_by_catalogue: Count[];
   grants_by_risk: Record<RiskTier, number>;
   active: ActiveRow[];
   timing: { request_to_approval: Stat; approval_to_grant: Stat; request_to_grant: Stat; request_to_grant_buckets: Count[] };
@@ -176,10 +180,14 @@ export interface Report {
     by_service: UsageRow[];
     by_account: UsageRow[];
   };
+  /** Auto-approved grants and every break-glass use in the period. */
+  approval_policies: ApprovalPoliciesSection;
   skipped: Array<{ file: string; reason: string }>;
   notes: string[];
   /** Why the period has no requests (so the zeros are not read as "nothing happened"); null when it has some. */
   empty: string | null;
+  /** Rejections with their reasons, withdrawals, requests closed unapproved, extensions; absent when there are none. */
+  lifecycle?: LifecycleSection;
 }
 
 export const DEFINITIONS: Record<string, string> = {
@@ -193,6 +201,7 @@ export const DEFINITIONS: Record<string, string> = {
     "Records with status failed or rejected, by the code of the rule that closed them: closed.code in the record, else the first Rule: trailer of the newest commit writing the record, else unclassified (records written before codes). Merges refused only on GitHub (no record commit) are not in git and not counted.",
   risk: "The Risk: trailer of the grant commit (older grant commits: the tier named in its message), else from the policy's actions (permissions-management or a curated dangerous action: high; write/tagging: medium), else from the access levels asked.",
   quantiles: "Median and p90 by linear interpolation between closest ranks (numpy's default).",
+  approval_policies: APPROVAL_POLICIES_DEFINITION,
   riskiest: "Grants in the period ordered by tier, then dangerous actions, then permissions-management actions, then duration.",
   granted_vs_used:
     "Closed grants in the period with a summarised activity (CloudTrail management events in the grant's window). Granted: the policy's allowed actions, wildcards expanded, per service prefix; used: those called at least once. Summed over grants. Denied: calls refused with AccessDenied or UnauthorizedOperation (per service as the record lists them, at most 20 per grant; the total counts every one). Data events (S3 GetObject and the like) are not seen, so a data action can read as unused. Records whose lists were cut are counted as partial, not summed.",
@@ -213,6 +222,7 @@ export const AREA_LABELS: Record<ProblemArea, string> = {
   aws: "AWS grant",
   github: "GitHub",
   cli: "command line",
+  identity: "identities as code",
 };
 
 /** The bucket of blocked records that carry no code (written before records had codes). */
@@ -498,6 +508,7 @@ export function buildReport(input: ReportInput): Report {
   const byStatus: Record<RequestStatus, number> = { proposed: 0, active: 0, expired: 0, revoked: 0, rejected: 0, failed: 0 };
   const byService = new Map<string, number>();
   const byAccount = new Map<string, number>();
+  const byCatalogue = new Map<string, number>();
   const byRequester = new Map<string, number>();
   const byRisk: Record<RiskTier, number> = { low: 0, medium: 0, high: 0 };
   const active: ActiveRow[] = [];
@@ -519,6 +530,7 @@ export function buildReport(input: ReportInput): Report {
   const usage = { grants: 0, partial: 0, unavailable: 0, none: 0, granted: 0, used: 0, denied: 0 };
   const usageByService = new Map<string, UsageRow>();
   const usageByAccount = new Map<string, UsageRow>();
+  const grantedInPeriod: AccessRequest[] = [];
 
   for (const { file, request: r } of input.records) {
     const status: RequestStatus = r.status ?? "proposed";
@@ -551,9 +563,11 @@ export function buildReport(input: ReportInput): Report {
 
     if (granted && g && risk) {
       grants++;
+      grantedInPeriod.push(r);
       for (const s of new Set(r.request.map((i) => i.service))) bump(byService, s);
       bump(byAccount, r.account);
       bump(byRequester, r.requester);
+      if (r.catalogue !== undefined) bump(byCatalogue, r.catalogue);
       byRisk[risk.tier]++;
 
       const approvedAt = idx.commitDate.get(g.merge_commit);
@@ -664,6 +678,7 @@ export function buildReport(input: ReportInput): Report {
     grants_by_service: sortedCounts(byService),
     grants_by_account: sortedCounts(byAccount),
     grants_by_requester: sortedCounts(byRequester),
+    grants_by_catalogue: sortedCounts(byCatalogue),
     grants_by_risk: byRisk,
     active,
     timing: {
@@ -694,10 +709,17 @@ export function buildReport(input: ReportInput): Report {
       by_service: usageRows(usageByService),
       by_account: usageRows(usageByAccount),
     },
+    approval_policies: approvalPoliciesSection(grantedInPeriod),
     skipped: [...(input.skipped ?? [])],
     notes: [...(input.notes ?? [])],
     empty: inPeriod > 0 ? null : emptyReason(input),
+    ...lifecycleOf(input.records, since, top),
   };
+}
+
+function lifecycleOf(records: ReportInput["records"], since: number | undefined, top: number): { lifecycle?: LifecycleSection } {
+  const l = lifecycleSection(records, since, top);
+  return Object.values(l.counts).some((n) => n > 0) ? { lifecycle: l } : {};
 }
 
 /** Why there is nothing to report: no files, no readable files, or none in the period. */

@@ -18,6 +18,8 @@ import { defaultClientSettings } from "../aws/clients.js";
 import { OctokitIssueSide } from "../github/issue-side.js";
 import { activityPort } from "../github/activity-closeout.js";
 import { createSweepOctokit } from "./octokit.js";
+import { SweepRequestsRepo } from "../github/sweep-requests.js";
+import type { UnapprovedRepo } from "../lifecycle/ports.js";
 
 /**
  * The sweep's SDK clients retry in "standard" mode (exponential backoff with jitter), not the
@@ -41,6 +43,8 @@ export interface Records {
   grants: () => Grants;
   /** A closed grant's activity (closeGrant's port); absent when the config turns it off. */
   activity?: (file: string, id: string) => Promise<unknown>;
+  /** The access repository on GitHub (GitHub mode only): its open request pull requests expire after pending_ttl. */
+  requests?: UnapprovedRepo;
 }
 
 /** The one Result shape; a failure also names the config file it could not use. */
@@ -88,6 +92,7 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
         remindOnce: (request) => notifier.remindOnce(request),
         grants: grantsFor(parsed.value),
         ...activityOf(parsed.value, store, new OctokitIssueSide(octokit, { owner, repo })),
+        requests: new SweepRequestsRepo(octokit, { owner, repo, defaultBranch: branch }),
       },
     };
   }

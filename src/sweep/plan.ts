@@ -7,6 +7,7 @@ import { revokeTargetOf } from "../aws/plan.js";
 import type { ManagedResource, RevokeTarget } from "../aws/types.js";
 import { parseRequestFile } from "../domain/request.js";
 import { detached } from "../domain/text.js";
+import { isoSeconds } from "../domain/time.js";
 import type { AccessRequest, AwsMode, Config, Problem, RequestStatus } from "../domain/types.js";
 
 /**
@@ -80,6 +81,45 @@ export interface SweepPlan {
   unattributed: Unattributed[];
   /** Grants in flight (record still proposed, expiry tag not passed): left alone. */
   pending: string[];
+  /** Proposed requests waiting for approval: reminded at half pending_ttl, closed after it (see planUnapproved). */
+  unapproved?: UnapprovedAction[];
+}
+
+/** An open request pull request of the app, waiting for approval. */
+export interface PendingPull {
+  pr: number;
+  /** The issue the request came from (jit/<n>-…). */
+  issue: number;
+  headSha: string;
+  /** When the pull request was opened. */
+  createdAt: string;
+  /** Whether the approvers were reminded already (the reminder label is on the pull request). */
+  reminded: boolean;
+}
+
+export interface UnapprovedAction {
+  kind: "remind-unapproved" | "expire-unapproved";
+  pull: PendingPull;
+  /** When the request is (or was) due to be closed unapproved. */
+  closesAt: string;
+}
+
+/**
+ * Pending requests: one reminder once half of pending_ttl has passed, closed once all of it has.
+ * Pure; a pull request without a readable opening time is left alone.
+ */
+export function planUnapproved(pending: readonly PendingPull[], now: Date, ttlSeconds: number): UnapprovedAction[] {
+  const out: UnapprovedAction[] = [];
+  const nowMs = now.getTime();
+  for (const pull of pending) {
+    const opened = Date.parse(pull.createdAt);
+    if (Number.isNaN(opened) || !(ttlSeconds > 0)) continue;
+    const closesMs = opened + ttlSeconds * 1000;
+    const closesAt = isoSeconds(closesMs);
+    if (nowMs >= closesMs) out.push({ kind: "expire-unapproved", pull, closesAt });
+    else if (!pull.reminded && nowMs >= opened + (ttlSeconds * 1000) / 2) out.push({ kind: "remind-unapproved", pull, closesAt });
+  }
+  return out.sort((a, b) => a.closesAt.localeCompare(b.closesAt) || a.pull.pr - b.pull.pr);
 }
 
 export interface PlanOptions {

@@ -8,7 +8,9 @@ import { EXPIRING_WINDOW_MS } from "../notify/expiring.js";
 import type { Grants, ManagedResource } from "../aws/types.js";
 import { scanRecords, type RecordStore } from "../store/record-store.js";
 import { executeSweep, type Alerts, type Notifier, type SweepOutcome } from "./execute.js";
-import { planSweep, recordReader, type SweepPlan, type SweepRecord } from "./plan.js";
+import { planSweep, recordReader, type SweepPlan, type SweepRecord, type UnapprovedAction } from "./plan.js";
+import { sweepUnapproved, type UnapprovedOutcome } from "./unapproved.js";
+import type { UnapprovedRepo } from "../lifecycle/ports.js";
 
 export interface SweepEnv {
   store: RecordStore;
@@ -24,6 +26,8 @@ export interface SweepEnv {
   uncommitted?: () => Promise<string[]>;
   /** A closed grant's activity (closeGrant's port); absent: not looked up. */
   activity?: (file: string, id: string) => Promise<unknown>;
+  /** The access repository on GitHub: its open request pull requests are reminded and closed after pending_ttl. */
+  requests?: UnapprovedRepo;
 }
 
 export interface SweepOptions {
@@ -42,6 +46,8 @@ export interface SweepReport {
   failures: string[];
   warnings: string[];
   ok: boolean;
+  /** Requests waiting for approval (GitHub mode): the reminders and closes planned, and (unless a dry run) done. */
+  unapproved?: { actions: UnapprovedAction[]; outcomes: UnapprovedOutcome[] };
 }
 
 export async function runSweep(env: SweepEnv, opts: SweepOptions): Promise<SweepReport> {
@@ -94,8 +100,28 @@ export async function runSweep(env: SweepEnv, opts: SweepOptions): Promise<Sweep
     });
   } else if (!opts.dryRun) outcome = { due: [], drift: [], failures: 0 };
   if (!opts.dryRun && env.alerts && env.remindOnce) await remind(env, plan, opts.now, warnings);
+  let unapproved: SweepReport["unapproved"];
+  if (env.requests) {
+    try {
+      unapproved = await sweepUnapproved({
+        access: env.requests,
+        config: env.config,
+        now: opts.now,
+        dryRun: opts.dryRun,
+        ...(env.alerts ? { alerts: env.alerts } : {}),
+      });
+      plan.unapproved = unapproved.actions;
+      for (const o of unapproved.outcomes) if (o.result === "failed") failures.push(`${o.kind} of pull request #${o.pr} failed: ${o.message ?? ""}`);
+    } catch (e) {
+      // Not a failure of the sweep: nothing is granted by leaving a request open (e.g. a token
+      // without pull-requests permission, which listing and closing request pull requests needs).
+      warnings.push(
+        `requests waiting for approval were not checked (the sweep's token needs pull-requests: write): ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+  }
   const ok = failures.length === 0 && plan.errors.length === 0 && (outcome?.failures ?? 0) === 0;
-  return { plan, outcome, dryRun: opts.dryRun, failures, warnings, ok };
+  return { plan, outcome, dryRun: opts.dryRun, failures, warnings, ok, ...(unapproved ? { unapproved } : {}) };
 }
 
 /** "Expiring in 15 minutes", once per grant; a failed reminder is a warning, never a failure. */
@@ -165,6 +191,21 @@ export function reportJson(report: SweepReport): Record<string, unknown> {
     failures: report.failures,
     warnings: report.warnings,
     ok: report.ok,
+    ...(report.unapproved
+      ? {
+          unapproved: report.unapproved.actions.map((a) => {
+            const o = report.unapproved?.outcomes.find((x) => x.pr === a.pull.pr);
+            return {
+              kind: a.kind,
+              pr: a.pull.pr,
+              issue: a.pull.issue,
+              closes_at: a.closesAt,
+              result: o?.result ?? null,
+              ...(o?.message ? { message: o.message } : {}),
+            };
+          }),
+        }
+      : {}),
   };
 }
 
@@ -209,6 +250,16 @@ export function reportText(report: SweepReport): string {
     }
   }
   for (const p of plan.pending) out.push(`  · ${p}: grant in progress (record still proposed); left alone`);
+  for (const a of report.unapproved?.actions ?? []) {
+    const o = report.unapproved?.outcomes.find((x) => x.pr === a.pull.pr);
+    const what =
+      a.kind === "remind-unapproved"
+        ? `remind the approvers of #${a.pull.pr} (closes at ${a.closesAt})`
+        : `close #${a.pull.pr} unapproved (due at ${a.closesAt})`;
+    out.push(
+      `  ${report.dryRun ? `would ${what}` : o?.result === "done" ? `✓ ${what}` : `✗ ${what}: ${o?.result ?? "not done"} ${o?.message ?? ""}`.trimEnd()}`,
+    );
+  }
   for (const e of plan.errors) out.push(`  ✗ cannot read ${e.file}: ${e.problems.map((p) => p.message).join("; ")}`);
   for (const f of report.failures) out.push(`  ✗ ${f}`);
   for (const w of report.warnings) out.push(`  ! ${w}`);
