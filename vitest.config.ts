@@ -17,6 +17,7 @@ const E2E = [
   "test/adoption-labels.test.ts",
   "test/app-notify.test.ts",
   "test/app-pr-scenarios.test.ts",
+  "test/app-rate-limits.test.ts",
   "test/app-scenarios.test.ts",
   "test/attacks-approval-policies.test.ts",
   "test/attacks-deploy.test.ts",

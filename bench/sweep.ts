@@ -4,7 +4,7 @@
 //     active, expired, revoked and proposed), parsing included — what `sweep --dry-run
 //     --no-reconcile` does after reading the files. Wall time and the process's peak RSS.
 //     Targets: ≤ 1 s, ≤ 200 MB.
-// (b) sweep-revoke: 500 due grants revoked through the real SDK clients (adaptive retry) against
+// (b) sweep-revoke: 1,000 due grants revoked through the real SDK clients (adaptive retry) against
 //     the fake AWS behind a token bucket of R calls/s shared by all APIs (starting empty, burst
 //     R/2; over the limit the fake answers Throttling / ThrottlingException, as AWS does) with a
 //     fixed latency per call, at the sweep's default concurrency. Achieved rate = accepted calls /
@@ -18,10 +18,10 @@
 //     (expired, revoked, rejected), 5% active, 2% proposed, 0.2% due. The same child over the
 //     first 10% of the files gives the scaling ratio. Targets: ≤ 1 s, ≤ 250 MB.
 //
-// Environment: BENCH_SWEEP_FILES (10000), BENCH_SWEEP_GRANTS (500), BENCH_SWEEP_RATE (R, 250),
+// Environment: BENCH_SWEEP_FILES (10000), BENCH_SWEEP_GRANTS (1000), BENCH_SWEEP_RATE (R, 250),
 // BENCH_SWEEP_LATENCY_MS (10), BENCH_SWEEP_CONCURRENCY (4), BENCH_SWEEP_BURST_S (0.5),
 // BENCH_SWEEP_RETRY (standard = the sweep's setting | adaptive = the app's, for comparison),
-// BENCH_SWEEP_BIG (100000: the files of (c)), BENCH_SWEEP_ONLY=100k (run (c) alone),
+// BENCH_SWEEP_BIG (100000: the files of (c)), BENCH_SWEEP_ONLY=100k (run (c) alone) or =revoke ((b) alone),
 // BENCH_SWEEP_KEEP=1 (keep (c)'s temporary directory, e.g. to profile the child on it).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -43,7 +43,7 @@ import { createFakeAws } from "../test/support/fake-aws/index.js";
 import { HOME, OTHER, SCHEDULER_ROLE, seed, testPolicy, testRequest } from "../test/support/fake-aws/fixtures.js";
 
 const FILES = Number(process.env.BENCH_SWEEP_FILES ?? 10_000);
-const GRANTS = Number(process.env.BENCH_SWEEP_GRANTS ?? 500);
+const GRANTS = Number(process.env.BENCH_SWEEP_GRANTS ?? 1000);
 const RATE = Number(process.env.BENCH_SWEEP_RATE ?? 250);
 const LATENCY_MS = Number(process.env.BENCH_SWEEP_LATENCY_MS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_SWEEP_CONCURRENCY ?? 4);
@@ -337,6 +337,12 @@ function benchBig(): { big: ChildPlan; small: ChildPlan; expected: { due: number
 
 if (process.env.BENCH_SWEEP_ONLY === "100k") {
   printBig();
+} else if (process.env.BENCH_SWEEP_ONLY === "revoke") {
+  const b = await benchRevoke();
+  console.log(
+    `bench sweep-revoke rate_ratio=${b.ratio.toFixed(2)} failures=${b.failures} grants=${GRANTS} aws_calls=${b.calls} throttled=${b.throttled} seconds=${b.seconds.toFixed(1)}`,
+  );
+  if (b.failures) process.exitCode = 1;
 } else {
   const a = benchPlan();
   console.log(
@@ -348,7 +354,9 @@ if (process.env.BENCH_SWEEP_ONLY === "100k") {
   );
   console.log(`reproduce: npx tsx bench/sweep.ts   (knobs: BENCH_SWEEP_RATE, _LATENCY_MS, _CONCURRENCY, _BURST_S, _RETRY, _GRANTS, _FILES)`);
   console.log(`bench sweep-plan-10k wall_ms=${a.wallMs.toFixed(0)} rss_mb=${a.rssMb.toFixed(0)}`);
-  console.log(`bench sweep-revoke rate_ratio=${b.ratio.toFixed(2)} failures=${b.failures}`);
+  console.log(
+    `bench sweep-revoke rate_ratio=${b.ratio.toFixed(2)} failures=${b.failures} grants=${GRANTS} aws_calls=${b.calls} throttled=${b.throttled} seconds=${b.seconds.toFixed(1)}`,
+  );
   if (a.errors || b.failures) process.exitCode = 1;
   printBig();
 }

@@ -15,6 +15,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Probot, type ApplicationFunction, type Options as ProbotOptions } from "probot";
+import { appOctokit } from "./github/app-octokit.js";
 import { assertWebhookSecret, defaultDrafter, defaultInterpreter, jitAccess, MAX_WEBHOOK_BODY_BYTES } from "./app.js";
 import { createNotifier } from "./notify/index.js";
 import { SLACK_WEBHOOK_VARIABLE, secretSourceFromEnv, type AppSecrets, type SecretSource } from "./secrets.js";
@@ -118,6 +119,8 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandle
       logFormat: "json",
       logLevel: (env.LOG_LEVEL as ProbotOptions["logLevel"]) ?? "info",
       ...(env.GHE_HOST ? { baseUrl: `${env.GHE_PROTOCOL ?? "https"}://${env.GHE_HOST}/api/v3` } : {}),
+      // Rate limits (primary and secondary) are waited out, not failed on.
+      Octokit: appOctokit(),
       ...options.probot,
     });
     await probot.load(makeApp(secrets), {

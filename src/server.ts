@@ -6,6 +6,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createNodeMiddleware, createProbot, type ApplicationFunction, type Probot } from "probot";
+import { appOctokit } from "./github/app-octokit.js";
 import { assertWebhookSecret, jitAccess, MAX_WEBHOOK_BODY_BYTES } from "./app.js";
 
 export { MAX_WEBHOOK_BODY_BYTES };
@@ -122,7 +123,8 @@ export function webhookListener(middleware: NodeMiddleware, maxBodyBytes: number
 export async function startWebhookServer(options: WebhookServerOptions = {}): Promise<WebhookServer> {
   const env = options.env ?? process.env;
   const check = assertWebhookSecret(env);
-  const probot = options.probot ?? createProbot({ env: { ...env } });
+  // appOctokit: rate limits (primary and secondary) are waited out, not failed on.
+  const probot = options.probot ?? createProbot({ env: { ...env }, overrides: { Octokit: appOctokit() } });
   await probot.ready(); // Probot creates its logger here
   if (check.warning) {
     probot.log.warn(check.warning);

@@ -55,6 +55,7 @@ export async function startHarness(
     notifierFor?: (config: Config) => Notifier;
     conformance?: boolean;
     /** The account the app is installed on (default: the fake's "jit-org"). */ appOwner?: string;
+    /** The app's Octokit class (default: retry and throttling off, so tests see every answer). */ Octokit?: typeof ProbotOctokit;
   } = {},
 ): Promise<Harness> {
   const clock = { now: new Date("2026-11-27T08:00:00Z") };
@@ -76,7 +77,8 @@ export async function startHarness(
   // description unless a test opts out (conformance: false).
   const conformance = opts.conformance === false ? undefined : new ConformanceChecker();
   const Base = conformance ? ProbotOctokit.plugin(conformance.plugin) : ProbotOctokit;
-  const Octokit = Base.defaults((o: { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } }));
+  const Octokit =
+    opts.Octokit ?? Base.defaults((o: { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } }));
   const { privateKey } = generateKeyPairSync("rsa", {
     modulusLength: 2048,
     publicKeyEncoding: { type: "spki", format: "pem" },

@@ -50,6 +50,9 @@
  *   `{ message, documentation_url, status }`, `/api/v3` prefix (GHE_HOST) accepted.
  * - Conditional requests: every GET answered 200 carries `etag: W/"<sha1 of the body>"`; the same
  *   GET with `If-None-Match` naming it is answered 304 Not Modified without a body.
+ * - Rate limits, when switched on (`fake.rateLimits = { primary, secondary, timeScale }`): the
+ *   primary limit per caller with `x-ratelimit-*` headers and 403 at remaining 0 (a 304 is free),
+ *   and the secondary limit on content-creating requests: 403 or 429 with `retry-after`.
  * - Fault injection (`fake.faults.failNext`) and request recording (`fake.requests`).
  *
  * Usage (see test/fake-github.test.ts):
@@ -66,7 +69,7 @@
  * allowed when clean — the app must verify approvals itself, which is the point); CODEOWNERS
  * auto-review requests; "dismiss stale approvals" (use `dismissReview`); webhooks are not sent
  * automatically (build them with ./webhooks.ts); permissions of the installation token;
- * rate limits and secondary rate limits; GraphQL other than the
+ * GraphQL other than the
  * one issue query intake makes (body and `editor`, the last editor of the body: set by PATCH or
  * `editIssue(..., { body, by })`; userContentEdits are not modelled); line-level
  * merges (conflicts are per file) and similarity-based renames; files > 1 MB; review comments,
@@ -80,7 +83,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { FakeGitHubHttp, type Faults, type RecordedRequest } from "./fake-github/http.js";
+import { FakeGitHubHttp, type Faults, type RateLimits, type RateLimitStats, type RecordedRequest } from "./fake-github/http.js";
 import { FakeGitHubState, type FakeStateOptions } from "./fake-github/state.js";
 
 export { GitHubError, type FileInput, type Permission, type CheckRunState, type IssueState, type PullState, type RepoState } from "./fake-github/state.js";
@@ -105,6 +108,19 @@ export class FakeGitHub extends FakeGitHubState {
 
   get faults(): Faults {
     return this.http.faults;
+  }
+
+  /** GitHub's primary and secondary rate limits, off by default (see RateLimits in ./fake-github/http.ts). */
+  get rateLimits(): RateLimits | undefined {
+    return this.http.rateLimits;
+  }
+
+  set rateLimits(limits: RateLimits | undefined) {
+    this.http.rateLimits = limits;
+  }
+
+  get rateLimitStats(): RateLimitStats {
+    return this.http.rateLimitStats;
   }
 
   /** Requests other than GET (what the app changed), as "METHOD /path". */

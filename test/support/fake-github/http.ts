@@ -60,6 +60,31 @@ export class Faults {
   }
 }
 
+/**
+ * GitHub's rate limits, off unless set (`fake.rateLimits = {...}`), per caller (token):
+ * - primary: `limit` calls per `windowMs`, told in `x-ratelimit-limit/-remaining/-used/-reset`;
+ *   a 304 Not Modified is free; over it, 403 "API rate limit exceeded …" with remaining 0;
+ * - secondary: at most `writes` content-creating requests (POST, PATCH, PUT, DELETE) per
+ *   `windowMs`, and (when set) at most `points` per `windowMs` where a GET costs 1 and any other
+ *   request 5; over either, `status` (403, or 429) "You have exceeded a secondary rate limit …"
+ *   with `retry-after` (seconds until the window frees enough).
+ * `timeScale` compresses time for benches: every duration the fake advertises (retry-after, the
+ * reset) is the real one × timeScale, so a client that waits advertised seconds × 1000/timeScale
+ * ms waits the real time. GitHub's real numbers: 5,000 calls an hour for an installation (more
+ * for large organisations), 80 content-creating requests a minute.
+ */
+export interface RateLimits {
+  primary?: { limit: number; windowMs: number };
+  secondary?: { writes: number; windowMs: number; status?: 403 | 429; points?: number };
+  timeScale?: number;
+}
+
+/** What the rate limits did, for benches and tests. */
+export interface RateLimitStats {
+  primaryRefused: number;
+  secondaryRefused: number;
+}
+
 interface Ctx {
   method: string;
   params: Record<string, string>;
@@ -95,6 +120,11 @@ const fail = (status: number, message: string, extra: Record<string, unknown> = 
 export class FakeGitHubHttp {
   readonly requests: RecordedRequest[] = [];
   readonly faults = new Faults();
+  rateLimits: RateLimits | undefined;
+  readonly rateLimitStats: RateLimitStats = { primaryRefused: 0, secondaryRefused: 0 };
+  private readonly primaryUse = new Map<string, { used: number; start: number }>();
+  private readonly writeTimes = new Map<string, number[]>();
+  private readonly pointTimes = new Map<string, Array<[number, number]>>();
   private readonly routes: Route[] = [];
 
   constructor(private readonly s: FakeGitHubState) {
@@ -132,6 +162,7 @@ export class FakeGitHubHttp {
       }
       record.status = status;
       this.requests.push(record);
+      if (status === 304 && primary) primary.used = Math.max(0, primary.used - 1); // free, as on GitHub
       res.writeHead(status, {
         ...(raw ? {} : { "content-type": "application/json; charset=utf-8" }),
         "x-github-api-version-selected": "2022-11-28",
@@ -140,11 +171,15 @@ export class FakeGitHubHttp {
         "x-ratelimit-remaining": "4999",
         "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
         "x-ratelimit-resource": "core",
+        ...limitHeaders,
         ...headers,
       });
       res.end(payload);
     };
-    const error = (e: GitHubError): void => send(e.status, { message: e.message, ...e.extra, documentation_url: DOCS, status: String(e.status) });
+    const error = (e: GitHubError, headers: Record<string, string> = {}): void =>
+      send(e.status, { message: e.message, ...e.extra, documentation_url: DOCS, status: String(e.status) }, headers);
+    let limitHeaders: Record<string, string> = {};
+    let primary: { used: number; start: number } | undefined;
     try {
       if (text) {
         try {
@@ -157,6 +192,12 @@ export class FakeGitHubHttp {
       record.body = rawBody;
       const actor = this.authenticate(req.headers.authorization);
       record.actor = actor;
+      if (this.rateLimits && actor !== undefined && actor !== "app") {
+        const verdict = this.limit(method, actor);
+        limitHeaders = verdict.headers;
+        primary = verdict.primary;
+        if (verdict.refuse) return error(verdict.refuse, verdict.refuseHeaders);
+      }
       const fault = this.faults.take(method, decodedPath);
       if (fault) return error(new GitHubError(fault.status, fault.message ?? STATUS_CODES[fault.status] ?? "Error"));
       const found = this.match(method, rawSegments);
@@ -170,6 +211,70 @@ export class FakeGitHubHttp {
       if (e instanceof GitHubError) return error(e);
       send(500, { message: `fake-github: ${(e as Error).stack ?? String(e)}`, documentation_url: DOCS, status: "500" });
     }
+  }
+
+  // ---------- rate limits ----------
+
+  private limit(
+    method: string,
+    actor: string,
+  ): { headers: Record<string, string>; primary?: { used: number; start: number }; refuse?: GitHubError; refuseHeaders?: Record<string, string> } {
+    const limits = this.rateLimits as RateLimits;
+    const scale = limits.timeScale ?? 1;
+    const now = Date.now();
+    const advertised = (realMs: number) => Math.max(1, Math.ceil((realMs / 1000) * scale));
+    const headers: Record<string, string> = {};
+    let primary: { used: number; start: number } | undefined;
+    if (limits.primary) {
+      const p = limits.primary;
+      primary = this.primaryUse.get(actor);
+      if (!primary || now - primary.start >= p.windowMs) this.primaryUse.set(actor, (primary = { used: 0, start: now }));
+      const resetIn = primary.start + p.windowMs - now;
+      const reset = String(Math.ceil(now / 1000 + advertised(resetIn)));
+      if (primary.used >= p.limit) {
+        this.rateLimitStats.primaryRefused++;
+        const h = { "x-ratelimit-limit": String(p.limit), "x-ratelimit-remaining": "0", "x-ratelimit-used": String(primary.used), "x-ratelimit-reset": reset };
+        return {
+          headers: h,
+          refuse: new GitHubError(403, `API rate limit exceeded for ${actor}. (But here's the good news: Authenticated requests get a higher rate limit.)`),
+          refuseHeaders: h,
+        };
+      }
+      primary.used++;
+      Object.assign(headers, {
+        "x-ratelimit-limit": String(p.limit),
+        "x-ratelimit-remaining": String(p.limit - primary.used),
+        "x-ratelimit-used": String(primary.used),
+        "x-ratelimit-reset": reset,
+      });
+    }
+    if (limits.secondary) {
+      const w = limits.secondary;
+      const write = method !== "GET" && method !== "HEAD";
+      const times = (this.writeTimes.get(actor) ?? []).filter((t) => now - t < w.windowMs);
+      this.writeTimes.set(actor, times);
+      const spent = (this.pointTimes.get(actor) ?? []).filter(([t]) => now - t < w.windowMs);
+      this.pointTimes.set(actor, spent);
+      const cost = write ? 5 : 1;
+      const overPoints = w.points !== undefined && spent.reduce((n, [, p]) => n + p, 0) + cost > w.points;
+      const overWrites = write && times.length >= w.writes;
+      if (overPoints || overWrites) {
+        const oldest = overWrites ? (times[0] as number) : (spent[0]?.[0] ?? now);
+        this.rateLimitStats.secondaryRefused++;
+        if (primary) primary.used = Math.max(0, primary.used - 1);
+        return {
+          headers,
+          refuse: new GitHubError(
+            w.status ?? 403,
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.",
+          ),
+          refuseHeaders: { ...headers, "retry-after": String(advertised(oldest + w.windowMs - now)) },
+        };
+      }
+      if (write) times.push(now);
+      spent.push([now, cost]);
+    }
+    return { headers, ...(primary ? { primary } : {}) };
   }
 
   // ---------- auth ----------
