@@ -192,6 +192,10 @@ describe("extension", () => {
     const extFile = h.github.pullFiles(REPO, first)[0]!.filename;
     expect(h.github.readFile(REPO, extFile, `jit/${id}-ext-1`)).toMatch(new RegExp(`^extends: ${id}$`, "m"));
     await h.deliver(pullRequestEvent(h.github, REPO, first, "opened"));
+    // The check judges the extension like any request: valid, same policy, green.
+    const check = h.github.checkRuns(REPO, { name: "jit-access/validate" }).at(-1);
+    expect([check?.conclusion, check?.output?.title]).toEqual(["success", expect.any(String)]);
+    expect(pulls(h.github).find((p) => p.number === first)?.body).toContain(`asks to extend **${id}** by **4h**`);
 
     // alice cannot approve her own extension; bob can.
     expect(await approveAndMerge(h, first)).toBe(200);
