@@ -186,6 +186,7 @@ describe("extension", () => {
     // Two extensions asked while the grant ends at 16:00: each fits the 14h cap on its own.
     await comment(issue, "alice", "/extend 4h the reconciliation is still running");
     await comment(issue, "alice", "/extend 4h and the audit after it");
+    expect(slackText()).toContain(`${id}-ext-1`); // the approvers are told, as of any request
     const extPrs = pulls(h.github).filter((p) => p.head.startsWith(`jit/${id}-ext-`));
     expect(extPrs.map((p) => p.head)).toEqual([`jit/${id}-ext-1`, `jit/${id}-ext-2`]);
     const [first, second] = extPrs.map((p) => p.number) as [number, number];
