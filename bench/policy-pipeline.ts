@@ -23,10 +23,22 @@ const cases = goldenCases().map((g) => {
   return { g, config, request };
 });
 
-function pipelineOnce(c: (typeof cases)[number]): boolean {
+// Every condition block on (docs/configuration.md#conditions-on-every-grant): stamped, sized,
+// simulated per block and explained.
+const ALL_BLOCKS: NonNullable<Config["conditions"]> = {
+  secure_transport: true,
+  source_ip: ["203.0.113.0/24", "2001:db8::/32"],
+  source_vpc: ["vpc-0a1b2c3d"],
+  source_vpce: ["vpce-0a1b2c3d4e5f60718"],
+  mfa: true,
+  s3_encryption: { kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" },
+  region: ["eu-west-1", "us-east-1"],
+};
+
+function pipelineOnce(c: (typeof cases)[number], conditions?: Config["conditions"]): boolean {
   return planRequest(catalogue, {
     request: c.request,
-    config: c.config,
+    config: conditions ? { ...c.config, conditions } : c.config,
     accountId: c.g.ctx.accountId,
     now: new Date("2026-11-27T09:00:00Z"),
     durationSeconds: 28800,
@@ -57,7 +69,8 @@ const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 const base = measure(generateOnce);
-const full = measure(pipelineOnce);
+const full = measure((c) => pipelineOnce(c));
+const blocks = measure((c) => pipelineOnce(c, ALL_BLOCKS));
 const fmt = (n: number) => n.toFixed(3);
 
 console.log(`policy pipeline over ${cases.length} golden requests × ${ROUNDS} rounds (Node ${process.version})`);
@@ -70,5 +83,11 @@ console.log(`  ratio pipeline/generate:   p50 ×${(pct(full, 50) / pct(base, 50)
 console.log(`bench policy-generate p50_ms=${fmt(pct(base, 50))} p95_ms=${fmt(pct(base, 95))} rps=${(base.length / (sum(base) / 1000)).toFixed(0)}`);
 console.log(
   `bench policy-pipeline p50_ms=${fmt(pct(full, 50))} p95_ms=${fmt(pct(full, 95))} rps=${(full.length / (sum(full) / 1000)).toFixed(0)} ratio_p50=${(pct(full, 50) / pct(base, 50)).toFixed(2)}`,
+);
+console.log(
+  `  with every condition block:  p50 ${fmt(pct(blocks, 50))} ms  p95 ${fmt(pct(blocks, 95))} ms  (×${(pct(blocks, 50) / pct(full, 50)).toFixed(2)} the pipeline's p50)`,
+);
+console.log(
+  `bench policy-pipeline-conditions p50_ms=${fmt(pct(blocks, 50))} p95_ms=${fmt(pct(blocks, 95))} rps=${(blocks.length / (sum(blocks) / 1000)).toFixed(0)} ratio_to_pipeline_p50=${(pct(blocks, 50) / pct(full, 50)).toFixed(2)}`,
 );
 console.log(`bench policy-pipeline-cold total_ms=${coldMs.toFixed(1)} requests=${cases.length}`);

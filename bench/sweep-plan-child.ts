@@ -1,9 +1,11 @@
 // The child process of bench/sweep.ts (c): the sweep's read-and-plan path over a directory of
 // request files, alone in a fresh process so its peak RSS is the sweep's. It imports only what the
-// sweep imports for this. Prints one JSON line. Run by bench/sweep.ts; not useful on its own.
+// sweep imports for this, and reads the files as runSweep does (scanRecords + recordReader).
+// Prints one JSON line. Run by bench/sweep.ts; not useful on its own.
 import { configFromObject } from "../src/domain/config.js";
 import { GitRecordStore } from "../src/store/git-store.js";
-import { parseRecords, planSweep } from "../src/sweep/plan.js";
+import { scanRecords } from "../src/store/record-store.js";
+import { planSweep, recordReader, type SweepRecord } from "../src/sweep/plan.js";
 
 const [dir, nowIso, configJson] = process.argv.slice(2);
 if (!dir || !nowIso || !configJson) throw new Error("usage: sweep-plan-child.ts <dir> <now> <config json>");
@@ -11,9 +13,16 @@ const now = new Date(nowIso);
 const parsed = configFromObject(JSON.parse(configJson));
 if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
 const t0 = performance.now();
-const files = await new GitRecordStore(dir).list();
+const records: SweepRecord[] = [];
+const read = recordReader(parsed.value, { now });
+let files = 0;
+await scanRecords(new GitRecordStore(dir), (f) => {
+  files++;
+  const r = read(f);
+  if (r) records.push(r);
+});
 const listMs = performance.now() - t0;
-const plan = planSweep(parseRecords(files, parsed.value, { now }), undefined, now, { mode: "iam" });
+const plan = planSweep(records, undefined, now, { mode: "iam" });
 const wallMs = performance.now() - t0;
 const rssMb = process.resourceUsage().maxRSS / 1024;
-console.log(JSON.stringify({ wallMs, listMs, rssMb, files: files.length, due: plan.due.length, active: plan.active.length, errors: plan.errors.length }));
+console.log(JSON.stringify({ wallMs, listMs, rssMb, files, due: plan.due.length, active: plan.active.length, errors: plan.errors.length }));

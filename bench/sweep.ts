@@ -11,10 +11,10 @@
 //     wall time, as a fraction of R. Target ≥ 0.9 with zero failures. Records go to an in-memory
 //     compare-and-swap store so the figure is AWS's, not git's. The limiter wraps the fake's
 //     dispatch from here; the fake's files are unchanged.
-// (c) sweep-plan-100k: the sweep's whole read-and-plan path — GitRecordStore.list() over a
+// (c) sweep-plan-100k: the sweep's whole read-and-plan path — GitRecordStore.scan() over a
 //     directory of 100,000 request files written to a temporary directory by this script (never
-//     committed), then parseRecords + planSweep — in a fresh child process (sweep-plan-child.ts), so the peak RSS is
-//     the sweep's, not the generator's. The mix is an old access repository's: mostly closed
+//     committed), each file summarized or parsed as it is read, then planSweep — in a fresh child
+//     process (sweep-plan-child.ts), so the peak RSS is the sweep's, not the generator's. The mix is an old access repository's: mostly closed
 //     (expired, revoked, rejected), 5% active, 2% proposed, 0.2% due. The same child over the
 //     first 10% of the files gives the scaling ratio. Targets: ≤ 1 s, ≤ 250 MB.
 //

@@ -4,29 +4,45 @@ import type { ApplicationFunction, Context, Probot } from "probot";
 import { activityLookups } from "./aws/activity.js";
 import { defaultClientSettings } from "./aws/clients.js";
 import { createGrants } from "./aws/grants.js";
-import type { Grants } from "./aws/types.js";
+import { createIdentityDirectory } from "./aws/identities.js";
+import type { Grants, IdentityDirectory } from "./aws/types.js";
 import type { Config } from "./domain/types.js";
+import type { Result } from "./domain/problems.js";
 import type { ActivityLookupFn } from "./github/activity-closeout.js";
 import { handleRevokeComment } from "./github/commands.js";
+import { OctokitAccessRepo } from "./github/access-repo.js";
+import { autoApproveAfterCheck, breakGlassByComment } from "./github/approval-policies.js";
 import { handleMergedPr } from "./github/grant.js";
+import { handleMergedIdentities, type OnboardResult } from "./github/identities.js";
+import { revokeGrantsOf } from "./github/offboarding.js";
+import type { DesiredIdentity } from "./domain/identities-plan.js";
 import { handleAccessIssue, type Drafter } from "./github/intake.js";
 import { labelInstalledRepos } from "./github/labels.js";
-import { bodyChanged, readClosedPr, readComment, readIssue, readPrRef, readRepo, readRerequested, readSender } from "./github/payloads.js";
+import { bodyChanged, readClosedPr, readComment, readIssue, readPrRef, readRepo, readRerequested, readSender, unreadable } from "./github/payloads.js";
 import { CHECK_NAME, checkPullRequest, isAppRequestPr, openPullsAt } from "./github/pr-check.js";
 import { handleClosedUnmerged } from "./github/rejection.js";
 import { loadCatalogue } from "./iam-data.js";
 import { builtinDrafter, draftForRequest } from "./policy/drafter.js";
 import { resolveAccount } from "./domain/config.js";
 import { createNotifier } from "./notify/index.js";
+import type { RequestInterpreter } from "./policy/plain-request.js";
+import { createOnboarder } from "./notify/onboarding.js";
 import type { Notifier } from "./notify/types.js";
+import { callLogLine, countCalls } from "./github/call-log.js";
 
 export interface AppDeps {
   grantsFor: (config: Config) => Grants;
   now: () => Date;
   drafter: Drafter;
+  /** Which model reads a request described in words (none: the deterministic extractor). */
+  interpreter: RequestInterpreter;
   notifierFor: (config: Config) => Notifier;
   /** The CloudTrail lookup for a revoked grant's activity; null: none (tests that do not look). */
   activityFor: ((config: Config) => ActivityLookupFn) | null;
+  /** The identities of identities/ in AWS (applied on merge when identities.enabled). */
+  identityDirectoryFor: (config: Config) => IdentityDirectory;
+  /** Tells a new person what was created (onboarding.channel of the config). */
+  onboard: (config: Config, person: DesiredIdentity, repo: string) => Promise<OnboardResult>;
 }
 
 /**
@@ -52,6 +68,12 @@ export function defaultDrafter(env: Readonly<Record<string, string | undefined>>
     );
     return { request: drafted, warnings: draft?.warnings ?? [] };
   };
+}
+
+/** The model that reads plain-language requests, per the repository's config (the same `ai:` as drafting). */
+export function defaultInterpreter(env: Readonly<Record<string, string | undefined>>): RequestInterpreter {
+  // Loaded only when a repository asks for Gemini, as for drafting.
+  return async (config) => (config.ai.provider === "gemini" ? (await import("./ai/gemini.js")).requestModel(config, env) : { kind: "none" });
 }
 
 /** GitHub caps webhook payloads at 25 MB and does not deliver larger ones; both entries refuse more. */
@@ -130,15 +152,32 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
     grantsFor: overrides.grantsFor ?? ((config) => createGrants(config)),
     now: overrides.now ?? (() => new Date()),
     drafter: overrides.drafter ?? defaultDrafter(process.env),
+    interpreter: overrides.interpreter ?? defaultInterpreter(process.env),
     notifierFor: overrides.notifierFor ?? ((config) => createNotifier(config, process.env)),
     activityFor:
       overrides.activityFor !== undefined
         ? overrides.activityFor
         : (config) => activityLookups(config, defaultClientSettings(config.aws.region), { now: () => deps.now(), ...WEBHOOK_ACTIVITY }),
+    identityDirectoryFor: overrides.identityDirectoryFor ?? ((config) => createIdentityDirectory(config)),
+    onboard: overrides.onboard ?? createOnboarder({ env: process.env }),
   };
   // The webhook secret is checked by the entries that own it (src/server.ts, src/index.ts for
   // `probot run`, src/lambda.ts); scenario tests load this function with their own secret.
-  return (app: Probot) => {
+  return (probot: Probot) => {
+    // Each delivery's GitHub calls and the rate limit left, logged when its handler ends.
+    const app = {
+      auth: probot.auth.bind(probot),
+      on: ((events: Parameters<Probot["on"]>[0], handler: (context: Context) => Promise<void>) =>
+        probot.on(events, async (context: Context) => {
+          const count = countCalls(context.octokit);
+          try {
+            await handler(context);
+          } finally {
+            const line = callLogLine(count);
+            context.log[line.level]({ event: context.name, ...line.fields }, line.message);
+          }
+        })) as unknown as Probot["on"],
+    };
     // The app's bot login ("<slug>[bot]"): what it wrote (branches, commits, PRs) is told apart
     // from what others wrote by it. Asked once (with the app's JWT); a failure is retried next time.
     let login: Promise<string> | undefined;
@@ -156,12 +195,13 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
         }));
 
     // Malformed payloads are answered (200) and logged, never thrown on: see payloads.ts.
-    const skip = (context: Context, reason: string) => context.log.warn({ event: context.name, reason }, "ignored malformed webhook payload");
+    const skip = (context: Context, ...reads: Array<Result<unknown>>) =>
+      context.log.warn({ event: context.name, reason: unreadable(...reads) }, "ignored malformed webhook payload");
 
     app.on(["issues.opened", "issues.edited", "issues.labeled", "issues.reopened"], async (context) => {
       const repo = readRepo(context.payload);
       const issue = readIssue(context.payload);
-      if (!repo.ok || !issue.ok) return skip(context, repo.ok ? (issue as { reason: string }).reason : repo.reason);
+      if (!repo.ok || !issue.ok) return skip(context, repo, issue);
       if (issue.value.state !== "open") return;
       const event = { action: String(context.payload.action), sender: readSender(context.payload), bodyChanged: bodyChanged(context.payload) };
       const outcome = await handleAccessIssue(context.octokit, repo.value, issue.value, {
@@ -169,6 +209,7 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
         appLogin: await appLogin(),
         event,
         drafter: deps.drafter,
+        interpreter: deps.interpreter,
         notifierFor: deps.notifierFor,
       });
       context.log.info({ issue: issue.value.number, outcome: outcome.kind }, "intake");
@@ -179,21 +220,30 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
     app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened", "pull_request.edited"], async (context) => {
       const repo = readRepo(context.payload);
       const pr = readPrRef(context.payload);
-      if (!repo.ok || !pr.ok) return skip(context, repo.ok ? (pr as { reason: string }).reason : repo.reason);
+      if (!repo.ok || !pr.ok) return skip(context, repo, pr);
       const self = await appLogin();
       // The app's own edits of a description come back as pull_request.edited: nothing to redo.
       if (context.payload.action === "edited" && readSender(context.payload)?.login.toLowerCase() === self.toLowerCase()) return;
       const outcome = await checkPullRequest(context.octokit, repo.value, pr.value, { now: deps.now(), appLogin: self });
       context.log.info({ pr: pr.value.number, outcome: outcome.kind }, "check");
+      // A request PR of the app's own may be approved by an auto_approve rule (merged only when the check passed).
+      if (outcome.kind === "checked") {
+        const auto = await autoApproveAfterCheck(new OctokitAccessRepo(context.octokit, repo.value), pr.value, {
+          now: deps.now(),
+          appLogin: self,
+          checkPassed: outcome.ok,
+        });
+        if (auto.kind !== "ignored") context.log.info({ pr: pr.value.number, outcome: auto.kind }, "auto-approve");
+      }
     });
 
     // "Re-run" on the check (one run, or the whole suite) checks every open PR at that commit
     // again, exactly as a push would.
     app.on(["check_run.rerequested", "check_suite.rerequested"], async (context) => {
       const repo = readRepo(context.payload);
-      if (!repo.ok) return skip(context, repo.reason);
+      if (!repo.ok) return skip(context, repo);
       const rerun = readRerequested(context.name, context.payload);
-      if (!rerun.ok) return skip(context, rerun.reason);
+      if (!rerun.ok) return skip(context, rerun);
       if (rerun.value.name !== undefined && rerun.value.name !== CHECK_NAME) return;
       const self = await appLogin();
       for (const pr of await openPullsAt(context.octokit, repo.value, rerun.value.headSha)) {
@@ -205,7 +255,7 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
     app.on("pull_request.closed", async (context) => {
       const repo = readRepo(context.payload);
       const pr = readClosedPr(context.payload);
-      if (!repo.ok || !pr.ok) return skip(context, repo.ok ? (pr as { reason: string }).reason : repo.reason);
+      if (!repo.ok || !pr.ok) return skip(context, repo, pr);
       if (!pr.value.merged) {
         // Closing a request PR rejects (and closes) its issue: only the app's own request PRs
         // count, or anyone could close someone's request by opening and closing a PR from jit/<n>-….
@@ -216,8 +266,15 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       }
       // Only merges into the default branch grant.
       if (pr.value.baseRef !== repo.value.defaultBranch) return;
-      const outcome = await handleMergedPr(context.octokit, repo.value, pr.value, deps);
+      const outcome = await handleMergedPr(context.octokit, repo.value, pr.value, { ...deps, appLogin: await appLogin() });
       context.log.info({ pr: pr.value.number, outcome }, "merge");
+      const identities = await handleMergedIdentities(context.octokit, repo.value, pr.value, {
+        directoryFor: deps.identityDirectoryFor,
+        revokeGrantsOf: (access, config, login, number) => revokeGrantsOf(access, config, login, number, deps),
+        onboard: deps.onboard,
+        now: deps.now,
+      });
+      if (identities.kind !== "ignored") context.log.info({ pr: pr.value.number, outcome: identities.kind }, "identities");
     });
 
     // Installed on repositories (a new installation, or repositories added to one): the labels
@@ -231,9 +288,14 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
     app.on("issue_comment.created", async (context) => {
       const repo = readRepo(context.payload);
       const comment = readComment(context.payload);
-      if (!repo.ok || !comment.ok) return skip(context, repo.ok ? (comment as { reason: string }).reason : repo.reason);
+      if (!repo.ok || !comment.ok) return skip(context, repo, comment);
       const outcome = await handleRevokeComment(context.octokit, repo.value, comment.value, deps);
       if (outcome.kind !== "ignored") context.log.info({ issue: comment.value.issueNumber, outcome }, "command");
+      const glass = await breakGlassByComment(new OctokitAccessRepo(context.octokit, repo.value), comment.value, {
+        now: deps.now(),
+        appLogin: await appLogin(),
+      });
+      if (glass.kind !== "ignored") context.log.info({ issue: comment.value.issueNumber, outcome: glass }, "break-glass");
     });
   };
 }

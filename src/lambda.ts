@@ -15,7 +15,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Probot, type ApplicationFunction, type Options as ProbotOptions } from "probot";
-import { assertWebhookSecret, defaultDrafter, jitAccess, MAX_WEBHOOK_BODY_BYTES } from "./app.js";
+import { assertWebhookSecret, defaultDrafter, defaultInterpreter, jitAccess, MAX_WEBHOOK_BODY_BYTES } from "./app.js";
 import { createNotifier } from "./notify/index.js";
 import { SLACK_WEBHOOK_VARIABLE, secretSourceFromEnv, type AppSecrets, type SecretSource } from "./secrets.js";
 
@@ -94,7 +94,8 @@ export function notifierEnv(env: Readonly<Record<string, string | undefined>>, s
 function defaultApp(env: Readonly<Record<string, string | undefined>>): (secrets: AppSecrets) => ApplicationFunction {
   return (secrets) => {
     const notify = notifierEnv(env, secrets);
-    return jitAccess({ drafter: defaultDrafter({ ...env, GEMINI_API_KEY: secrets.geminiApiKey }), notifierFor: (config) => createNotifier(config, notify) });
+    const keyed = { ...env, GEMINI_API_KEY: secrets.geminiApiKey };
+    return jitAccess({ drafter: defaultDrafter(keyed), interpreter: defaultInterpreter(keyed), notifierFor: (config) => createNotifier(config, notify) });
   };
 }
 

@@ -30,10 +30,10 @@ if (!process.env.APP_ID || !hasKey) {
   }
   const notice = setupNotice(process.env);
   if (!notice.ok) {
-    console.error(notice.error);
+    for (const p of notice.problems) console.error(p.message);
     process.exit(1);
   }
-  for (const line of notice.lines) console.warn(line);
+  for (const line of notice.value) console.warn(line);
   await run(jitAccess());
 } else {
   try {

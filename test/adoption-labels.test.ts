@@ -82,6 +82,7 @@ describe("labels on installation", () => {
       "jit:expired",
       "jit:revoked",
       "jit:expiring-soon",
+      "jit:break-glass",
     ]) {
       expect(names).toContain(used);
     }

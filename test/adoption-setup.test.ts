@@ -30,7 +30,7 @@ describe("setupNotice", () => {
     for (const env of [{}, { GH_ORG: "" }, { GH_ORG: "  " }]) {
       const n = setupNotice(env);
       expect(n.ok).toBe(true);
-      const text = n.ok ? n.lines.join("\n") : "";
+      const text = n.ok ? n.value.join("\n") : "";
       expect(text).toContain("GH_ORG is not set");
       expect(text).toContain("GH_ORG=<organisation> npm start");
       expect(text).toContain("webhook URL");
@@ -39,18 +39,19 @@ describe("setupNotice", () => {
 
   it.each(["acme", "acme-corp", "A1", "a".repeat(39)])("GH_ORG=%s names the organisation's registration page", (org) => {
     const n = setupNotice({ GH_ORG: org });
-    expect(n.ok && n.lines[0]).toContain(`https://github.com/organizations/${org}/settings/apps/new`);
+    expect(n.ok && n.value[0]).toContain(`https://github.com/organizations/${org}/settings/apps/new`);
   });
 
   it("follows GHE_HOST like Probot does", () => {
     const n = setupNotice({ GH_ORG: "acme", GHE_HOST: "ghe.example.com" });
-    expect(n.ok && n.lines[0]).toContain("https://ghe.example.com/organizations/acme/settings/apps/new");
+    expect(n.ok && n.value[0]).toContain("https://ghe.example.com/organizations/acme/settings/apps/new");
   });
 
   it.each(["-acme", "acme-", "ac--me", "acme/x", "acme corp", "a".repeat(40), "../x", "acme?x=1"])("GH_ORG=%s is refused with the value and the fix", (org) => {
     const n = setupNotice({ GH_ORG: org });
     expect(n.ok).toBe(false);
-    expect(n.ok ? "" : n.error).toContain(JSON.stringify(org));
-    expect(n.ok ? "" : n.error).toContain("organisation login");
+    expect(n.ok ? [] : n.problems.map((p) => [p.code, p.path])).toEqual([["cli.gh-org", "GH_ORG"]]);
+    expect(n.ok ? "" : n.problems[0]?.message).toContain(JSON.stringify(org));
+    expect(n.ok ? "" : n.problems[0]?.message).toContain("organisation login");
   });
 });

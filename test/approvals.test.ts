@@ -1104,6 +1104,11 @@ describe("approval codes: one fact set per code", () => {
     ["approval.bot", (i) => void (i.reviews = [review("renovate[bot]", "APPROVED", HEAD, { type: "Bot" })]), ["approval.insufficient"]],
     ["approval.changes-requested", (i) => void (i.reviews = [review("bob", "APPROVED"), review("carol", "CHANGES_REQUESTED")]), []],
     ["approval.insufficient", (i) => void (i.reviews = []), []],
+    [
+      "approval.not-eligible",
+      (i) => void (i.eligibility = { rules: [{ source: "catalogue.dba.eligible", allowed: ["bob", "@acme/dba"] }], memberships: { "@acme/dba": "pending" } }),
+      [],
+    ],
   ];
 
   it.each(ROWS)("%s", (code, change, follow) => {

@@ -78,7 +78,15 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ClientSettings } from "../src/aws/clients.js";
 import { createGrants } from "../src/aws/grants.js";
-import { deleteAssignment, ensureAssignment, ensurePermissionSet, removePermissionSet, userIdOf, type IcContext } from "../src/aws/identity-center.js";
+import {
+  deleteAssignment,
+  ensureAssignment,
+  ensurePermissionSet,
+  mappedUserId,
+  removePermissionSet,
+  userIdOf,
+  type IcContext,
+} from "../src/aws/identity-center.js";
 import { grantTags, iamPolicyArn, permissionSetName } from "../src/aws/naming.js";
 import { NotOwnedError, policyText } from "../src/aws/plan.js";
 import { Journal } from "../src/aws/runtime.js";
@@ -376,6 +384,27 @@ describe.skipIf(motoMissing)("Identity Center against moto: what moto implements
     await expect(userIdOf(ids(), STORE, "nobody@example.com")).rejects.toThrow(
       `there is no user named "nobody@example.com" in identity store ${STORE}; fix principals in the config`,
     );
+  });
+
+  it("maps a login by e-mail to the one user with it; none or several refuse with their codes (map_logins)", async () => {
+    const user = (UserName: string, email: string) =>
+      ids().send(
+        new CreateIdentityStoreUserCommand({
+          IdentityStoreId: STORE,
+          UserName,
+          DisplayName: UserName,
+          Name: { GivenName: UserName, FamilyName: "X" },
+          Emails: [{ Value: email, Type: "work", Primary: true }],
+        }),
+      );
+    const dana = await user("dana.smith", "dana@example.com");
+    await user("erin1", "erin@example.com");
+    await user("erin2", "Erin@Example.com");
+    expect(await mappedUserId(ids(), STORE, "email", "dana@example.com")).toBe(dana.UserId);
+    await expect(mappedUserId(ids(), STORE, "email", "erin@example.com")).rejects.toMatchObject({ code: "aws.identity-ambiguous" });
+    await expect(mappedUserId(ids(), STORE, "email", "nobody@example.com")).rejects.toMatchObject({ code: "aws.identity-unmapped" });
+    expect(await mappedUserId(ids(), STORE, "user_name", "dana.smith")).toBe(dana.UserId);
+    await expect(mappedUserId(ids(), STORE, "user_name", "nobody")).rejects.toMatchObject({ code: "aws.identity-unmapped" });
   });
 
   it("creates the request's permission set with its inline policy, assigns and unassigns it, and removes it", async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commandUsages, asksForHelp } from "../src/cli/support.js";
 import { runCli } from "./support/cli.js";
 
-const COMMANDS = ["validate", "plan", "sweep", "list", "revoke", "report", "init", "doctor"] as const;
+const COMMANDS = ["validate", "plan", "sweep", "list", "revoke", "report", "init", "doctor", "identities"] as const;
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
 let dir: string;

@@ -183,8 +183,38 @@ describe("handlers on the in-memory AccessRepo", () => {
     expect(sent).toEqual(["blocked"]);
     // Run again: the record has moved on, so it is skipped (said, not thrown); the rest repeats idempotently.
     const again = await runEffects(effects, { access: repo });
-    expect(again).toEqual({ commits: [], skipped: [expect.stringMatching(/already rejected/)] });
+    expect(again).toMatchObject({ commits: [], skipped: [expect.stringMatching(/already rejected/)] });
     expect(repo.issueLabels.get(7)).toEqual(["access-request", "jit:blocked"]);
+  });
+
+  it("a merge that rewrote an active record: restored and said on the PR; a restore that cannot be written fails the delivery, and the redelivery restores it", async () => {
+    const active = dumpRequest(
+      {
+        ...testRequest({ id: ID, duration: "2h", policy: testPolicy() }),
+        status: "active",
+        grant: { approved_by: ["bob"], merge_commit: "f".repeat(40), pr: 3, granted_at: "2026-11-27T09:00:00Z", expires_at: "2026-11-27T11:00:00Z" },
+      },
+      "active",
+    );
+    const repo = repoWithMerge([{ user: "bob" }]);
+    // Before the merge the file was alice's active record; the merged PR replaced it with a proposal.
+    repo.setRef(BASE, { [CONFIG_PATH]: CONFIG, [FILE]: active });
+    const calls: string[] = [];
+    const deps = { grantsFor: () => stubGrants(calls), now: () => NOW };
+    repo.beforeNextWrite = () => {
+      throw new Error("503 from the contents API");
+    };
+    await expect(grantMergedOnce(repo, merged, deps)).rejects.toThrow(/503/);
+    expect(repo.files.get(FILE)).toBe(PROPOSED);
+    expect(repo.comments.get(8)).toBeUndefined();
+
+    const out = await grantMergedOnce(repo, merged, deps);
+    expect(out).toMatchObject({ kind: "blocked", codes: ["record.rewritten"] });
+    expect(out.kind === "blocked" ? out.recorded : "not blocked").toBeUndefined();
+    expect(repo.files.get(FILE)).toBe(active);
+    expect(repo.comments.get(8)?.get(MARKER.grant)).toContain("The record was restored on the default branch.");
+    expect(repo.comments.get(7)).toBeUndefined();
+    expect(calls).toEqual([]);
   });
 
   it("the PR check on the app's own PR: passes at the head, describes the PR; a status written by hand fails it", async () => {

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ErrorObject } from "ajv";
 import { readBounded } from "../src/cli/support.js";
+import { catalogueProblems } from "../src/domain/access-catalogue.js";
 import { configFromObject, defaultConfig, parseConfig } from "../src/domain/config.js";
 import { loadFormTemplate, parseIssueForm, type FormTemplate } from "../src/domain/issue-form.js";
 import { PROBLEM_CODE, codesOf } from "../src/domain/problems.js";
@@ -22,6 +23,9 @@ import { fallback } from "../src/policy/drafter.js";
 import { checkPolicy } from "../src/policy/guardrails.js";
 import { narrowToEnvelope } from "../src/policy/narrow.js";
 import { parseAnswer } from "../src/policy/prompt.js";
+import type { ModelChoice } from "../src/policy/drafter.js";
+import { requestFromIssue } from "../src/policy/plain-request.js";
+import { parseStructuredAnswer } from "../src/policy/structured-request.js";
 import { planRequest, validateRequestFile } from "../src/policy/pipeline.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -149,6 +153,14 @@ const configOf = (value: Record<string, unknown>) => {
   return r.ok ? [] : r.problems;
 };
 
+/** The catalogue problems validate/doctor report for a config with one entry. */
+const catalogued = (entry: Record<string, unknown>) => catalogueProblems(withEntry(entry));
+function withEntry(entry: Record<string, unknown>): Config {
+  const r = configFromObject({ aws: { accounts: { prod: ACCOUNT, staging: "444455556666" } }, catalogue: { dba: entry } });
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return { ...config(), aws: r.value.aws, catalogue: r.value.catalogue };
+}
+
 const formText = readFileSync(join(ROOT, ".github/ISSUE_TEMPLATE/access-request.yml"), "utf8");
 const loadedForm = loadFormTemplate(formText);
 if (!loadedForm.ok) throw new Error("the bundled issue form does not load");
@@ -174,6 +186,32 @@ function issue(fields: Record<string, string | undefined> = {}, raw?: string): P
   const r = parseIssueForm(body, form, { number: 1, title: "Access request: reports", author: "alice", defaultDuration: "8h" });
   return r.ok ? [] : r.problems;
 }
+
+/** A request described in words (Service, Resources and Access left empty), read as intake reads it. */
+async function described(fields: Record<string, string>, opts: { model?: ModelChoice; config?: Config } = {}): Promise<Problem[]> {
+  const f: Record<string, string> = {
+    Account: "prod",
+    Service: "_No response_",
+    Resources: "_No response_",
+    "Access levels": "- [ ] read\n- [ ] list\n- [ ] write\n- [ ] tagging\n- [ ] permissions-management",
+    "Exact actions (optional)": "_No response_",
+    Duration: "8h",
+    Reason: "Quarter-end reconciliation",
+    ...fields,
+  };
+  const body = Object.entries(f)
+    .map(([k, v]) => `### ${k}\n\n${v}`)
+    .join("\n\n");
+  const model = opts.model ?? { kind: "none" };
+  const r = await requestFromIssue(
+    body,
+    form,
+    { number: 1, title: "Access request: reports", author: "alice", defaultDuration: "8h" },
+    { config: opts.config ?? config(), catalogue, interpreter: async () => model },
+  );
+  return r.ok ? r.value.notes : r.problems;
+}
+const READ_ONLY = "- [x] read\n- [ ] list\n- [ ] write\n- [ ] tagging\n- [ ] permissions-management";
 
 const ENVELOPE: PolicyDocument = { Version: "2012-10-17", Statement: [{ Sid: "Read", Effect: "Allow", Action: ["s3:GetObject"], Resource: [OBJECTS] }] };
 const narrowed = (...Statement: unknown[]) => narrowToEnvelope(catalogue, ENVELOPE, { Statement }).warnings;
@@ -240,7 +278,49 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "config.duplicate-account": () => configOf({ aws: { accounts: { prod: ACCOUNT, live: ACCOUNT } } }),
   "config.identity-center-missing": () => configOf({ aws: { mode: "identity-center" } }),
   "config.principal-mode": () => configOf({ principals: { alice: { sso_user: "alice" } } }),
+  "config.identities-privileged-policy": () => configOf({ identities: { allowed_policies: ["AdministratorAccess"] } }),
+  "config.identities-sender": () => configOf({ identities: { onboarding: { channel: "ses", sender: "not-an-address" } } }),
   "config.activity-padding": () => configOf({ activity: { lookback_padding: "25h" } }),
+  "config.auto-approve-duplicate": () =>
+    configOf({
+      aws: { accounts: { prod: ACCOUNT } },
+      auto_approve: [
+        { name: "a", risk: ["low"] },
+        { name: "a", risk: ["medium"] },
+      ],
+    }),
+  "config.auto-approve-account": () => configOf({ aws: { accounts: { prod: ACCOUNT } }, auto_approve: [{ name: "a", risk: ["low"], accounts: ["staging"] }] }),
+  "config.auto-approve-caps": () => configOf({ auto_approve: [{ name: "a", risk: ["low"], max_per_day: 5, max_per_week: 2 }] }),
+  "config.break-glass-duration": () => configOf({ max_duration: "8h", break_glass: { users: ["alice"], max_duration: "1d" } }),
+  "guardrail.condition-conflict": () => {
+    const v = planRequest(catalogue, {
+      request: request({
+        policy: {
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: OBJECTS, Condition: { Bool: { "aws:SecureTransport": "false" } } }],
+        },
+      }),
+      config: config({ conditions: { secure_transport: true } }),
+      accountId: ACCOUNT,
+      now: NOW,
+      durationSeconds: 3600,
+    }).verdict;
+    return v.errors;
+  },
+  "config.condition-source-ip": () => configOf({ conditions: { source_ip: ["10.0.0.0/8"] } }),
+  "config.condition-vpc": () => configOf({ conditions: { source_vpc: ["vpc-xyz"] } }),
+  "config.condition-region": () => configOf({ conditions: { region: ["Europe"] } }),
+  "config.condition-kms-key": () => configOf({ conditions: { s3_encryption: { kms_key_arn: "alias/reports" } } }),
+  "config.condition-mfa-mode": () =>
+    configOf({
+      aws: { mode: "identity-center", identity_center: { instance_arn: "arn:aws:sso:::instance/ssoins-1234567890abcdef", identity_store_id: "d-1234567890" } },
+      conditions: { mfa: true },
+    }),
+  "config.catalogue-kind-field": () => catalogued({ kind: "role", description: "dba role", accounts: ["prod"] }),
+  "config.catalogue-unknown-account": () => catalogued({ kind: "role", description: "dba role", accounts: ["dev"], role: "dba" }),
+  "config.catalogue-mode": () => catalogued({ kind: "permission_set", description: "read only", accounts: ["prod"], permission_set: "ReadOnly" }),
+  "config.catalogue-placeholder": () =>
+    catalogued({ kind: "template", description: "reports", accounts: ["prod"], request: [{ service: "s3", access: ["read"], resources: ["{bucket}"] }] }),
   // request: the file rules
   "request.path-invalid": () => file({}, { path: "access-requests/../x/1-test.yaml" }),
   "request.path-location": () => file({}, { path: "elsewhere/prod/2026/1-test.yaml" }),
@@ -254,6 +334,18 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "request.duration-too-long": () => file({ duration: "30d" }),
   "request.principal-not-requester": () => file({ principal: "bob" }),
   "request.no-principal": () => file({}, { config: config({ principals: { bob: { iam_user: "bob" } } }) }),
+  "request.catalogue-unknown": () => file({ catalogue: "dba" }),
+  "request.catalogue-entry-invalid": () =>
+    file({ catalogue: "dba" }, { config: config({ catalogue: { dba: { kind: "role", description: "dba role", accounts: ["dev"], role: "dba" } } }) }),
+  "request.catalogue-account": () =>
+    file({ catalogue: "dba" }, { config: withEntry({ kind: "role", description: "dba role", accounts: ["staging"], role: "dba" }) }),
+  "request.catalogue-items": () =>
+    file({ catalogue: "dba" }, { config: withEntry({ kind: "role", description: "dba role", accounts: ["prod"], role: "dba" }) }),
+  "request.catalogue-kind-unsupported": () =>
+    file(
+      { catalogue: "dba" },
+      { config: withEntry({ kind: "managed_policy", description: "read only", accounts: ["prod"], policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess" }) },
+    ),
   "request.no-access": () => items({ service: "s3", resources: ["reports"] }),
   "request.action-service-mismatch": () => items({ service: "s3", actions: ["dynamodb:GetItem"], resources: ["reports"] }),
   "request.resource-invalid": () => items({ service: "s3", access: ["read"], resources: ["arn:aws:s3"] }),
@@ -329,6 +421,13 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "form.field-empty": () => issue({ Reason: "_No response_" }),
   "form.no-access": () => issue({ "Access levels": "- [ ] read\n- [ ] list\n- [ ] write\n- [ ] tagging\n- [ ] permissions-management" }),
   "form.unknown-option": () => issue({ "Access levels": "- [x] admin" }),
+  "form.description-unresolved": () => described({ "Description (optional)": "the quarterly reports, please" }),
+  "form.proposal-dropped": () => described({ "Access levels": READ_ONLY, "Description (optional)": "read arn:aws:s3:::* (all buckets)" }),
+  "form.description-other-account": () =>
+    described(
+      { "Access levels": READ_ONLY, "Description (optional)": "read arn:aws:s3:::reports, and the same in staging" },
+      { config: config({ aws: { ...config().aws, accounts: { prod: ACCOUNT, staging: "444455556666" } } }) },
+    ),
   // guardrail: grammar
   "guardrail.unreadable": () => guard(hostile),
   "guardrail.policy-shape": () => guard(null),
@@ -436,6 +535,12 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "draft.condition-dropped": () => narrowed(allow("s3:GetObject", OBJECTS, { Condition: { Bool: { "aws:SecureTransport": true } } })),
   "draft.wildcard-replaced": () => narrowed(allow("s3:Get*", OBJECTS)),
   "draft.fallback": () => fallback(ENVELOPE, "the model is unavailable").warnings,
+  "draft.request-answer-invalid": () => {
+    const r = parseStructuredAnswer('{"items": [{"service": "s3", "access": ["read"], "resources": ["reports"], "account": "999988887777"}]}');
+    return r.ok ? [] : r.problems;
+  },
+  "draft.request-fallback": () =>
+    described({ "Access levels": READ_ONLY, "Description (optional)": "read arn:aws:s3:::reports" }, { model: { kind: "unavailable", reason: "no key" } }),
 };
 
 describe("each code has an input that produces it", () => {

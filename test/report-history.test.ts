@@ -1,9 +1,12 @@
 // The report's git log parser agrees with the plain token-by-token reading it is an optimised
-// form of: on a generated history, and on arbitrary logs built from the tokens git prints.
+// form of: on a generated history, and on arbitrary logs built from the tokens git prints; fed in
+// chunks cut anywhere, it reads the same; and the report folded from the stream is the one built
+// from the whole list of commits.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseTrailers } from "../src/domain/records.js";
-import { parseGitLog, type FileChange, type HistoryCommit } from "../src/report/history.js";
+import { buildReport, HistoryIndex } from "../src/report/aggregate.js";
+import { GitLogParser, parseGitLog, type FileChange, type HistoryCommit } from "../src/report/history.js";
 import { syntheticHistory, toGitLogText } from "../src/report/synthetic.js";
 
 /** The specification: split on NUL, regexes per token. */
@@ -118,5 +121,89 @@ describe("parseGitLog", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+/** The log fed to a GitLogParser in chunks cut at the given offsets. */
+function streamed(text: string, cuts: number[]): HistoryCommit[] {
+  const out: HistoryCommit[] = [];
+  const parser = new GitLogParser((c) => out.push(c));
+  let at = 0;
+  for (const cut of [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b)) {
+    parser.push(text.slice(at, cut));
+    at = cut;
+  }
+  parser.push(text.slice(at));
+  parser.end();
+  return out;
+}
+
+describe("GitLogParser (the streamed log)", () => {
+  const history = syntheticHistory(200, 7);
+  const text = toGitLogText(history.commits);
+
+  it("reads a generated history cut into chunks anywhere — inside tokens, between NUL and newline — as parseGitLog reads it whole", () => {
+    const whole = parseGitLog(text);
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 30 }), (cuts) => {
+        expect(streamed(text, cuts)).toEqual(whole);
+      }),
+      { numRuns: 100 },
+    );
+    // Every boundary of the first commits, one character at a time.
+    const head = text.slice(0, 2000);
+    expect(
+      streamed(
+        head,
+        [...head].map((_, i) => i),
+      ),
+    ).toEqual(parseGitLog(head));
+  });
+
+  it("agrees with the token-by-token reading on arbitrary token sequences cut anywhere", () => {
+    const token = fc.oneof(
+      fc.constantFrom(
+        `\x1e${"f".repeat(40)}`,
+        `\n\x1e${"0".repeat(40)}`,
+        "\x1eXYZ",
+        "",
+        "\n",
+        "\n\nM",
+        "A",
+        "R087",
+        "M:",
+        "a b",
+        "jit-access: grant 1-a\n\nRisk: high\n",
+      ),
+      fc.string({ unit: fc.constantFrom("a", "\n", "\r", " ", "\x1e", "M", "1"), maxLength: 6 }),
+    );
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 8 }), (tokens, cuts) => {
+        const t = tokens.join("\0");
+        expect(streamed(t, cuts)).toEqual(reference(t));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("builds the same report from the streamed index as from the list of commits", () => {
+    for (const seed of [1, 2, 3]) {
+      const h = syntheticHistory(150, seed);
+      const index = new HistoryIndex();
+      const parser = new GitLogParser((c) => index.add(c));
+      parser.push(toGitLogText(h.commits));
+      parser.end();
+      for (const [sha, iso] of h.mergeDates) index.addMergeDate(sha, iso);
+      expect(index.commits).toBe(h.commits.length);
+      expect(buildReport({ records: h.records, history: index, now: h.now })).toEqual(
+        buildReport({ records: h.records, commits: h.commits, mergeDates: h.mergeDates, now: h.now }),
+      );
+    }
+  });
+
+  it("refuses commits added after the report was built from it", () => {
+    const index = new HistoryIndex();
+    index.indexed();
+    expect(() => index.add(parseGitLog(text)[0]!)).toThrow(/after the report was built/);
   });
 });

@@ -515,3 +515,18 @@ describe("unscoped grants in the report", () => {
     }
   });
 });
+
+describe("grants per catalogue entry", () => {
+  it("counts granted requests by the entry they picked; refused and described requests are not counted", () => {
+    const picked: Record<string, string> = { "1-alpha": "dba", "2-beta": "dba", "3-gamma": "reports", "6-zeta": "dba", "7-eta": "dba" };
+    const r = buildReport(
+      input({ records: records.map((x): ReportRecord => ({ file: file(x), request: picked[x.id] ? { ...x, catalogue: picked[x.id] } : x })) }),
+    );
+    expect(r.grants_by_catalogue).toEqual([
+      { key: "dba", count: 2 },
+      { key: "reports", count: 1 },
+    ]);
+    expect(renderReport(r, "md")).toContain("By catalogue entry");
+    expect(buildReport(input()).grants_by_catalogue).toEqual([]);
+  });
+});

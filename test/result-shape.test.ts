@@ -1,5 +1,6 @@
-// Every parse and decision of the pure core (domain and policy) answers in the one Result shape: `{ ok: true, value }`
-// or `{ ok: false, problems }` with at least one coded problem — never a shape of its own.
+// Every parse and decision of the pure core (domain and policy), and the small readers around it (CODEOWNERS
+// patterns, webhook payloads, the setup notice, the CLI's file readers), answers in the one Result shape:
+// `{ ok: true, value }` or `{ ok: false, problems }` with at least one coded problem — never a shape of its own.
 import fc from "fast-check";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,13 +9,17 @@ import { describe, expect, it } from "vitest";
 import { loadConfigFile, readBounded } from "../src/cli/support.js";
 import { configFromObject, parseConfig } from "../src/domain/config.js";
 import { parseDuration } from "../src/domain/duration.js";
-import { loadFormTemplate, parseIssueForm } from "../src/domain/issue-form.js";
+import { loadFormTemplate, parseIssueForm, readIssueForm } from "../src/domain/issue-form.js";
 import { PROBLEM_CODE, codesOf, type Result } from "../src/domain/problems.js";
 import { checkRequest, parseRequestFile } from "../src/domain/request.js";
 import { dumpRequest } from "../src/domain/request-file.js";
 import { parseAnswer } from "../src/policy/prompt.js";
+import { parseStructuredAnswer } from "../src/policy/structured-request.js";
 import { openRecords } from "../src/sweep/env.js";
 import { testConfig } from "./support/config-fixtures.js";
+import { compilePattern } from "../src/domain/codeowners.js";
+import { readClosedPr, readComment, readIssue, readPrRef, readRepo, readRerequested } from "../src/github/payloads.js";
+import { setupNotice } from "../src/setup-notice.js";
 
 /** `extras`: the explicit, documented fields a failure may carry besides its problems. */
 function expectOneShape(r: Result<unknown>, extras: string[] = []): void {
@@ -49,6 +54,16 @@ const PARSERS: [string, (input: unknown) => Result<unknown>, string[]][] = [
   ["configFromObject", (input) => configFromObject(input), []],
   ["loadFormTemplate", (input) => loadFormTemplate(String(input)), []],
   ["parseIssueForm", (input) => parseIssueForm(input, template, { number: 1, title: "Access request: x", author: "alice", defaultDuration: "8h" }), []],
+  ["compilePattern", (input) => compilePattern(typeof input === "string" ? input : String(JSON.stringify(input))), []],
+  ["setupNotice", (input) => setupNotice({ GH_ORG: typeof input === "string" ? input : undefined }), []],
+  ["readRepo", readRepo, []],
+  ["readIssue", readIssue, []],
+  ["readPrRef", readPrRef, []],
+  ["readClosedPr", readClosedPr, []],
+  ["readComment", readComment, []],
+  ["readRerequested", (input) => readRerequested("check_suite.rerequested", input), []],
+  ["readIssueForm", (input) => readIssueForm(input, template, "8h"), []],
+  ["parseStructuredAnswer", (input) => parseStructuredAnswer(typeof input === "string" ? input : String(JSON.stringify(input))), []],
 ];
 
 const INPUTS: unknown[] = [

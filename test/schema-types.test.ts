@@ -7,7 +7,19 @@ import { describe, expect, it } from "vitest";
 import { configFromObject, defaultConfig, parseConfig } from "../src/domain/config.js";
 import { parseRequestFile } from "../src/domain/request.js";
 import { configSchema, requestSchema } from "../src/domain/schema.js";
-import type { AccessRequest, ActivityRecord, ClosedRecord, Config, GrantRecord, PolicyDocument, RequestItem, Statement } from "../src/domain/types.js";
+import type {
+  AccessRequest,
+  AccountEntry,
+  ActivityRecord,
+  CatalogueEntry,
+  ClosedRecord,
+  Config,
+  LoginMapping,
+  GrantRecord,
+  PolicyDocument,
+  RequestItem,
+  Statement,
+} from "../src/domain/types.js";
 
 type Schema = { properties?: Record<string, Schema>; $defs?: Record<string, Schema>; $ref?: string };
 const req = requestSchema as Schema;
@@ -35,9 +47,11 @@ const accessRequestKeys: Record<keyof AccessRequest, true> = {
   duration: true,
   reason: true,
   request: true,
+  catalogue: true,
   description: true,
   policy: true,
   generator: true,
+  proposed: true,
   status: true,
   grant: true,
   closed: true,
@@ -52,6 +66,8 @@ const grantKeys: Record<keyof GrantRecord, true> = {
   granted_at: true,
   expires_at: true,
   aws: true,
+  auto_approval: true,
+  break_glass: true,
   extensions: true,
 };
 const grantAwsKeys: Record<keyof NonNullable<GrantRecord["aws"]>, true> = { mode: true, account_id: true, resources: true, schedule: true };
@@ -72,8 +88,13 @@ const configKeys: Record<keyof Config, true> = {
   ai: true,
   notifications: true,
   activity: true,
+  auto_approve: true,
+  break_glass: true,
+  conditions: true,
+  catalogue: true,
   pending_ttl: true,
   max_total_duration: true,
+  identities: true,
 };
 const configAwsKeys: Record<keyof Config["aws"], true> = {
   mode: true,
@@ -84,10 +105,39 @@ const configAwsKeys: Record<keyof Config["aws"], true> = {
   scheduler_role_arn: true,
   identity_center: true,
 };
-const identityCenterKeys: Record<keyof NonNullable<Config["aws"]["identity_center"]>, true> = { instance_arn: true, identity_store_id: true };
+const identityCenterKeys: Record<keyof NonNullable<Config["aws"]["identity_center"]>, true> = {
+  instance_arn: true,
+  identity_store_id: true,
+  map_logins: true,
+};
+const loginMappingKeys: Record<keyof LoginMapping, true> = { attribute: true, format: true };
+const catalogueEntryKeys: Record<keyof CatalogueEntry, true> = {
+  kind: true,
+  description: true,
+  accounts: true,
+  permission_set: true,
+  role: true,
+  policy_arn: true,
+  request: true,
+  risk: true,
+  max_duration: true,
+  approvers: true,
+  required_approvals: true,
+  eligible: true,
+};
 const approvalsKeys: Record<keyof Config["required_approvals"], true> = { low: true, medium: true, high: true };
 const aiKeys: Record<keyof Config["ai"], true> = { provider: true, model: true, timeout_seconds: true };
 const notificationsKeys: Record<keyof Config["notifications"], true> = { slack_webhook_env: true };
+const conditionsKeys: Record<keyof NonNullable<Config["conditions"]>, true> = {
+  secure_transport: true,
+  source_ip: true,
+  source_vpc: true,
+  source_vpce: true,
+  mfa: true,
+  s3_encryption: true,
+  region: true,
+};
+const accountEntryKeys: Record<keyof AccountEntry, true> = { id: true, role_arn: true, conditions: true, max_duration: true, eligible: true };
 const activityConfigKeys: Record<keyof Config["activity"], true> = { enabled: true, lookback_padding: true };
 const activityKeys: Record<keyof ActivityRecord, true> = {
   status: true,
@@ -118,10 +168,23 @@ describe("types.ts and the schemas have the same fields", () => {
     ["Config", configKeys, cfg],
     ["Config.aws", configAwsKeys, node(cfg, ["aws"])],
     ["Config.aws.identity_center", identityCenterKeys, node(cfg, ["aws", "identity_center"])],
+    ["Config.aws.identity_center.map_logins", loginMappingKeys, node(cfg, ["aws", "identity_center", "map_logins"])],
+    ["Config.catalogue.*", catalogueEntryKeys, (node(cfg, ["catalogue"]) as { additionalProperties: Schema }).additionalProperties],
+    [
+      "Config.aws.accounts.* (object)",
+      accountEntryKeys,
+      (node(cfg, ["aws", "accounts"]) as { additionalProperties: { oneOf: Schema[] } }).additionalProperties.oneOf[1]!,
+    ],
     ["Config.required_approvals", approvalsKeys, node(cfg, ["required_approvals"])],
     ["Config.ai", aiKeys, node(cfg, ["ai"])],
     ["Config.notifications", notificationsKeys, node(cfg, ["notifications"])],
     ["Config.activity", activityConfigKeys, node(cfg, ["activity"])],
+    ["Config.conditions", conditionsKeys, node(cfg, ["conditions"])],
+    [
+      "Config.aws.accounts.<alias>",
+      accountEntryKeys,
+      (node(cfg, ["aws", "accounts"]) as { additionalProperties: { oneOf: Schema[] } }).additionalProperties.oneOf[1] as Schema,
+    ],
     ["ActivityRecord", activityKeys, node(req, ["activity"])],
     ["ActivityRecord.denied[]", activityDeniedKeys, (node(req, ["activity", "denied"]) as { items: Schema }).items],
   ] as const)("%s", (_name, keys, schema) => {

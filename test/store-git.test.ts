@@ -75,15 +75,21 @@ describe("GitRecordStore", () => {
         texts.forEach((t, i) => repo.write(paths[i]!, t));
         const listed = await store.list();
         for (const p of paths) expect(listed.find((f) => f.path === p)).toEqual(await store.read(p));
+        // The streamed scan hands over the same paths and texts (no sha), each as its own copy.
+        const scanned: Array<{ path: string; text: string }> = [];
+        await store.scan((f) => scanned.push(f));
+        expect(scanned).toEqual(listed.map(({ path, text }) => ({ path, text })));
         execFileSync("rm", ["-rf", join(repo.dir, "access-requests/prop")]);
       }),
       { numRuns: 25 },
     );
     execFileSync("ln", ["-s", "../../../README.md", join(repo.dir, "access-requests/prod/2026/3-link.yaml")]);
     await expect(store.list()).rejects.toThrow(/3-link.yaml is a symbolic link/);
+    await expect(store.scan(() => undefined)).rejects.toThrow(/3-link.yaml is a symbolic link/);
     execFileSync("rm", [join(repo.dir, "access-requests/prod/2026/3-link.yaml")]);
     repo.write(B, "x".repeat(70_000));
     await expect(store.list()).rejects.toThrow(/2-b.yaml is 70000 bytes, over the/);
+    await expect(store.scan(() => undefined)).rejects.toThrow(/2-b.yaml is 70000 bytes, over the/);
   });
 
   it("serializes writers in one process: concurrent updateRecord calls on one file each land once, in turn", async () => {

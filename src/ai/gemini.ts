@@ -1,12 +1,12 @@
-// The Gemini adapter: the only code that does network I/O for drafting. It sends the prompt of
-// src/policy/prompt.ts through @google/genai (3.x, the API's v1) with structured output at
-// temperature 0, bounds the call with a timeout, and turns every failure — quota (429), server
-// errors (5xx), a blocked or empty answer, a timeout, no network — into `{ ok: false, reason }`,
-// so the drafter falls back to the built-in policy and says why. It never throws.
+// The Gemini adapter: the only code that does network I/O for drafting. It sends the prompts of
+// src/policy/prompt.ts (a policy) and src/policy/structured-request.ts (a request read from
+// words) through @google/genai (3.x, the API's v1) with structured output at temperature 0, bounds
+// the call with a timeout, and turns every failure — quota (429), server errors (5xx), a blocked
+// or empty answer, a timeout, no network — into `{ ok: false, reason }`, so the caller falls back
+// (to the built-in policy, or to the deterministic extractor) and says why. It never throws.
 import { ApiError, GoogleGenAI, type GenerateContentResponse, type Schema } from "@google/genai";
 import type { Config } from "../domain/types.js";
-import { selectDrafter, type ModelClient, type ModelReply, type PolicyDrafter } from "../policy/drafter.js";
-import type { PromptRequest } from "../policy/prompt.js";
+import { chooseModel, selectDrafter, type ModelChoice, type ModelClient, type ModelPrompt, type ModelReply, type PolicyDrafter } from "../policy/drafter.js";
 
 export interface GeminiOptions {
   apiKey: string;
@@ -30,7 +30,7 @@ export function geminiClient(options: GeminiOptions): ModelClient {
 
   return {
     generator,
-    async generate(prompt: PromptRequest, { timeoutMs }): Promise<ModelReply> {
+    async generate(prompt: ModelPrompt, { timeoutMs }): Promise<ModelReply> {
       const controller = new AbortController();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timedOut = new Promise<ModelReply>((resolve) => {
@@ -77,6 +77,14 @@ export function geminiClient(options: GeminiOptions): ModelClient {
  */
 export function createDrafter(config: Config, env: Readonly<Record<string, string | undefined>>, options: { baseUrl?: string } = {}): PolicyDrafter {
   return selectDrafter(config, env, ({ apiKey, model }) => geminiClient({ apiKey, model, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) }));
+}
+
+/**
+ * The model that reads plain-language requests (src/policy/plain-request.ts), per `config.ai`:
+ * none with the built-in provider, "unavailable" without GEMINI_API_KEY.
+ */
+export function requestModel(config: Config, env: Readonly<Record<string, string | undefined>>, options: { baseUrl?: string } = {}): ModelChoice {
+  return chooseModel(config, env, ({ apiKey, model }) => geminiClient({ apiKey, model, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) }));
 }
 
 function seconds(ms: number): string {

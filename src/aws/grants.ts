@@ -3,7 +3,8 @@
 
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
 import type { AccessRequest, Config, PolicyDocument } from "../domain/types.js";
-import { expiryOf, stampExpiry } from "../policy/stamp.js";
+import { grantConditions } from "../domain/conditions.js";
+import { expiryOf, stampGrant } from "../policy/stamp.js";
 import { accountClients, assertAccount, defaultClientSettings, lazyClients, type AwsClients, type ClientSettings } from "./clients.js";
 import { ensureAttached, ensurePolicy, listPolicies, ownedPolicy, removePolicy, detach } from "./iam.js";
 import {
@@ -16,6 +17,8 @@ import {
   provision,
   removePermissionSet,
   userIdOf,
+  mappedUserId,
+  IdentityMappingError,
   type IcContext,
 } from "./identity-center.js";
 import { assertRequestId, grantTags, iamPolicyArn, permissionSetName } from "./naming.js";
@@ -60,6 +63,12 @@ export class GrantError extends Error {
   }
 }
 
+/** The code a failed grant is recorded with: the identity mapping's own, else aws.grant-failed. */
+export function grantFailureCode(error: unknown): "aws.grant-failed" | IdentityMappingError["code"] {
+  const cause = error instanceof GrantError ? error.cause : error;
+  return cause instanceof IdentityMappingError ? cause.code : "aws.grant-failed";
+}
+
 export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
   const settings: ClientSettings = { ...defaultClientSettings(config.aws.region), ...deps.clientSettings };
   const home = lazyClients(settings, deps.clients);
@@ -93,8 +102,9 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     if (!target.ok) throw new Error(target.problems.map(describeProblem).join("; "));
     const { account, principal } = target.value;
     const mode = config.aws.mode;
-    // Stamp here, and check, so that nothing without its expiry is ever attached.
-    const stamped = stampExpiry(policy, expiresAt);
+    // Stamp here, and check, so that nothing without its expiry (and the config's condition
+    // blocks for this account, as the PR showed them) is ever attached.
+    const stamped = stampGrant(policy, expiresAt, grantConditions(config, account.alias));
     const stampedExpiry = expiryOf(stamped);
     if (stampedExpiry === undefined || Date.parse(stampedExpiry) > expiresMs)
       throw new Error(`the policy of ${request.id} does not expire by ${expiresAt} after stamping; nothing was granted`);
@@ -151,7 +161,10 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     const grantIdentityCenter = async (): Promise<GrantResult> => {
       const ic = icContext();
       const identityStoreId = config.aws.identity_center?.identity_store_id ?? "";
-      const userId = await userIdOf(home.identityStore, identityStoreId, principal.name);
+      const match = principal.kind === "sso_user" ? principal.match : undefined;
+      const userId = match
+        ? await mappedUserId(home.identityStore, identityStoreId, match, principal.name)
+        : await userIdOf(home.identityStore, identityStoreId, principal.name);
       const ps = await ensurePermissionSet(ic, journal, {
         requestId: request.id,
         accountId: account.id,
@@ -283,7 +296,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     const account = resolveAccount(config, target.accountId) ?? { id: target.accountId };
     const owned = ownedTarget(config, target, account.id);
     if (!owned.ok) throw new NotOwnedError(owned.problems.map((p) => p.message).join("; "));
-    const stamped = stampExpiry(policy, expiresAt);
+    const stamped = stampGrant(policy, expiresAt, grantConditions(config, account.alias));
     const stampedExpiry = expiryOf(stamped);
     if (stampedExpiry === undefined || Date.parse(stampedExpiry) > expiresMs)
       throw new Error(`the policy of ${request.id} does not expire by ${expiresAt} after stamping; nothing was changed`);

@@ -1,7 +1,7 @@
 // identity-center mode: a permission set per request with the policy inline, provisioned to the
 // account and assigned to the user. Identity Center's changes are asynchronous: each is polled.
 
-import { GetUserIdCommand, type IdentitystoreClient } from "@aws-sdk/client-identitystore";
+import { GetUserIdCommand, ListUsersCommand, type IdentitystoreClient } from "@aws-sdk/client-identitystore";
 import {
   CreateAccountAssignmentCommand,
   CreatePermissionSetCommand,
@@ -57,6 +57,54 @@ export async function userIdOf(store: IdentitystoreClient, identityStoreId: stri
     }
     throw error;
   }
+}
+
+/** A login that maps to no identity-store user, or to more than one: nothing is granted. */
+export class IdentityMappingError extends Error {
+  override name = "IdentityMappingError";
+  constructor(
+    readonly code: "aws.identity-unmapped" | "aws.identity-ambiguous",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The UserId of the one identity-store user whose attribute equals `value` (case-insensitively,
+ * as Identity Center compares user names). A user name is unique, so GetUserId answers; an
+ * e-mail is not, so every user is read and the matches counted — none or several refuse.
+ */
+export async function mappedUserId(store: IdentitystoreClient, identityStoreId: string, attribute: "user_name" | "email", value: string): Promise<string> {
+  const fix = "add the login under principals (the explicit override) or fix the user in Identity Center";
+  if (attribute === "user_name") {
+    try {
+      return await userIdOf(store, identityStoreId, value);
+    } catch (error) {
+      if (error instanceof Error && /there is no user named/.test(error.message))
+        throw new IdentityMappingError("aws.identity-unmapped", `no identity-store user has user name ${JSON.stringify(value)} in ${identityStoreId}; ${fix}`);
+      throw error;
+    }
+  }
+  const wanted = value.toLowerCase();
+  const found: string[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await store.send(new ListUsersCommand({ IdentityStoreId: identityStoreId, MaxResults: 100, ...(NextToken ? { NextToken } : {}) }));
+    for (const u of page.Users ?? []) {
+      if (u.UserId && (u.Emails ?? []).some((e) => typeof e.Value === "string" && e.Value.toLowerCase() === wanted)) found.push(u.UserId);
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  const distinct = [...new Set(found)];
+  if (distinct.length === 0)
+    throw new IdentityMappingError("aws.identity-unmapped", `no identity-store user has the e-mail ${JSON.stringify(value)} in ${identityStoreId}; ${fix}`);
+  if (distinct.length > 1)
+    throw new IdentityMappingError(
+      "aws.identity-ambiguous",
+      `${distinct.length} identity-store users have the e-mail ${JSON.stringify(value)} in ${identityStoreId}, so the grant cannot tell whose it is; ${fix}`,
+    );
+  return distinct[0] as string;
 }
 
 /** The ARN of the permission set with this exact name, or undefined. Scans the instance. */

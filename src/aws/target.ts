@@ -2,7 +2,7 @@
 // whether EventBridge Scheduler can act there. Pure.
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
 import { fail, ok, problem, type Result } from "../domain/problems.js";
-import type { AccessRequest, AwsMode, Config } from "../domain/types.js";
+import type { AccessRequest, AwsMode, Config, LoginMapping } from "../domain/types.js";
 import { accountOfArn } from "./naming.js";
 import type { PrincipalRef } from "./types.js";
 
@@ -12,6 +12,9 @@ export function resolveTarget(config: Config, request: AccessRequest): Result<{ 
     return fail(problem("aws.target-unresolved", `account ${JSON.stringify(request.account)} is not configured under aws.accounts; nothing was granted`));
   const login = request.principal ?? request.requester;
   const entry = Object.hasOwn(config.principals, login) ? config.principals[login] : undefined;
+  // principals is the explicit override; without an entry, identity-center mode may map the login.
+  const mapping = config.aws.mode === "identity-center" ? config.aws.identity_center?.map_logins : undefined;
+  if (!entry && mapping) return ok({ account, principal: { kind: "sso_user", name: mappedValue(mapping, login), match: mapping.attribute } });
   if (!entry)
     return fail(problem("aws.target-unresolved", `principals.${login} is not configured, so there is no AWS identity to grant to; nothing was granted`));
   const mode = config.aws.mode;
@@ -22,6 +25,11 @@ export function resolveTarget(config: Config, request: AccessRequest): Result<{ 
   }
   if ("sso_user" in entry) return ok({ account, principal: { kind: "sso_user", name: entry.sso_user } });
   return fail(problem("aws.target-unresolved", `principals.${login} must be an sso_user in identity-center mode; nothing was granted`));
+}
+
+/** What the identity-store attribute must equal for a login: the format with {login} (lower case) filled in. */
+export function mappedValue(mapping: LoginMapping, login: string): string {
+  return (mapping.format ?? "{login}").replace("{login}", login.toLowerCase());
 }
 
 export type SchedulePlacement = { ok: true; roleArn: string } | { ok: false; note: string };

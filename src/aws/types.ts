@@ -1,12 +1,19 @@
 // The AWS adapter's contract: what a grant creates, what revoke needs, what listManaged reports.
 
+import type { ActualIdentity, DesiredIdentity, IdentityKind, IdentityUpdate } from "../domain/identities-plan.js";
 import type { AccessRequest, AwsMode, PolicyDocument } from "../domain/types.js";
 
 export type PrincipalRef =
   | { kind: "iam_user"; name: string }
   | { kind: "iam_role"; name: string }
   /** `id` is the identity store UserId, looked up at grant time. */
-  | { kind: "sso_user"; name: string; id?: string };
+  | {
+      kind: "sso_user";
+      name: string;
+      id?: string;
+      /** Set when the user was not configured under principals but mapped from the login (aws.identity_center.map_logins): `name` is the value to match. */
+      match?: "user_name" | "email";
+    };
 
 /** Everything revoke needs; a GrantResult is one, and so is what the request file stores. */
 export interface RevokeTarget {
@@ -84,4 +91,20 @@ export interface ExtendResult {
   /** The schedules now set for the new expiry (empty when Scheduler is not configured). */
   schedules: string[];
   scheduleNote?: string;
+}
+
+/**
+ * The people and machine roles of identities/ in AWS (src/aws/identities.ts): IAM users and roles
+ * under identities.path, or Identity Store users. Never creates access keys or passwords.
+ */
+export interface IdentityDirectory {
+  /**
+   * Every identity jit-access manages, and any identity holding one of `names` whether managed or
+   * not (so that a name taken out of band is refused, never adopted). Throws rather than under-report.
+   */
+  list(names: ReadonlyArray<{ kind: IdentityKind; name: string }>): Promise<ActualIdentity[]>;
+  create(identity: DesiredIdentity): Promise<void>;
+  update(identity: DesiredIdentity, update: IdentityUpdate): Promise<void>;
+  /** Removes what jit-access attached and the identity; an identity already gone is success. */
+  remove(actual: ActualIdentity): Promise<void>;
 }

@@ -1,10 +1,11 @@
-// jit-access command line: validate | plan | sweep | list | revoke | report | init | doctor. Exit codes: 0 ok, 1 invalid/blocked, 2 usage.
+// jit-access command line: validate | plan | sweep | list | revoke | report | init | doctor | identities. Exit codes: 0 ok, 1 invalid/blocked, 2 usage.
 // One module per command in this folder; sweep.ts holds sweep, revoke and the records listing.
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { SWEEP_USAGE, revokeCommand, sweepCommand } from "./sweep.js";
 import { packageRoot } from "../package-root.js";
 import { DOCTOR_USAGE, doctorCommand } from "./doctor.js";
+import { IDENTITIES_USAGE, identitiesCommand } from "./identities.js";
 import { INIT_USAGE, initCommand } from "./init.js";
 import { listCommand } from "./list.js";
 import { PLAN_USAGE, planCommand } from "./plan.js";
@@ -15,7 +16,7 @@ import { VALIDATE_USAGE, validateCommand } from "./validate.js";
 const USAGE = `Usage: jit-access <command> [options]
 
 Commands:
-${VALIDATE_USAGE}${PLAN_USAGE}${SWEEP_USAGE}${REPORT_USAGE}${INIT_USAGE}${DOCTOR_USAGE}  help                                          show this help
+${VALIDATE_USAGE}${PLAN_USAGE}${SWEEP_USAGE}${REPORT_USAGE}${INIT_USAGE}${DOCTOR_USAGE}${IDENTITIES_USAGE}  help                                          show this help
   --version                                     print the version
 
 jit-access <command> --help shows one command's usage.
@@ -59,6 +60,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return initCommand(rest, io, version());
       case "doctor":
         return await doctorCommand(rest, io);
+      case "identities":
+        return await identitiesCommand(rest, io);
       case "--version":
       case "-V":
         io.stdout.write(`${version()}\n`);

@@ -1,19 +1,27 @@
 // `jit-access plan FILE`: draft (optionally with a model) and check the policy of one request,
-// and with --write store the generated policy in the file.
+// and with --write store the generated policy in the file; with --merge, print what merging its
+// pull request would do (github/merge-preview.ts), nothing done.
 import { parseArgs } from "node:util";
-import { relative } from "node:path";
-import { writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { setTopLevelFields } from "../domain/request-file.js";
 import { loadCatalogue } from "../iam-data.js";
 import { planRequest, riskLabel, validateRequestFile } from "../policy/pipeline.js";
 import { draftForRequest, type Draft } from "../policy/drafter.js";
 import { createDrafter } from "../ai/gemini.js";
 import type { Problem } from "../domain/types.js";
+import { CODEOWNERS_LOCATIONS } from "../domain/codeowners.js";
+import { codesOf } from "../domain/problems.js";
+import { previewMerge, type MergePreview } from "../github/merge-preview.js";
+import { gitBlobSha } from "../store/git-store.js";
 import { UsageError, findRepoRoot, formatProblems, loadConfigFile, readBounded, repoPath, requestFiles, type Io } from "./support.js";
 
 export const PLAN_USAGE = `  plan FILE [--config FILE] [--json] [--now ISO] [--write] [--ai builtin|gemini]
                                                 draft and check the policy for one request
                                                 (--ai: who drafts; default: ai.provider of the config)
+       plan FILE --merge [--approved-by LOGIN,…] [--config FILE] [--json] [--now ISO]
+                                                what merging its pull request now would do:
+                                                the effects, printed, nothing done
 `;
 
 export async function planCommand(args: string[], io: Io): Promise<number> {
@@ -27,12 +35,17 @@ export async function planCommand(args: string[], io: Io): Promise<number> {
       now: { type: "string" },
       write: { type: "boolean", default: false },
       ai: { type: "string" },
+      merge: { type: "boolean", default: false },
+      "approved-by": { type: "string", multiple: true },
     },
   });
   if (positionals.length !== 1) throw new UsageError("plan takes exactly one request file");
   if (values.ai !== undefined && values.ai !== "builtin" && values.ai !== "gemini") {
     throw new UsageError(`--ai ${JSON.stringify(values.ai)}: use builtin or gemini`);
   }
+  if (values.merge && (values.write || values.ai !== undefined))
+    throw new UsageError("--merge prints what a merge would do: it takes neither --write nor --ai");
+  if (!values.merge && values["approved-by"]) throw new UsageError("--approved-by names the approvers of a merge: use it with --merge");
   const now = values.now === undefined ? new Date() : new Date(values.now);
   if (values.now !== undefined && (!/^\d{4}-\d{2}-\d{2}T/.test(values.now) || Number.isNaN(now.getTime()))) {
     throw new UsageError(`--now ${JSON.stringify(values.now)} is not an ISO date-time such as 2026-11-27T09:00:00Z`);
@@ -53,6 +66,27 @@ export async function planCommand(args: string[], io: Io): Promise<number> {
   if (!bytes.ok) return fail(bytes.problems, shown);
   const catalogue = loadCatalogue();
   const checked = validateRequestFile(catalogue, bytes.value, { file: repoPath(root, abs), config: loaded.value, now });
+  if (values.merge) {
+    const request = checked.parsed?.request;
+    const approvedBy = (values["approved-by"] ?? [])
+      .flatMap((a) => a.split(","))
+      .map((a) => a.trim())
+      .filter(Boolean);
+    const preview = previewMerge({
+      path: repoPath(root, abs),
+      text: Buffer.from(bytes.value).toString("utf8"),
+      blobSha: gitBlobSha(bytes.value),
+      request: request ? { id: request.id, requester: request.requester } : undefined,
+      config: loaded,
+      codeowners: CODEOWNERS_LOCATIONS.map((p) => ({ path: p, text: existsSync(join(root, p)) ? readFileSync(join(root, p), "utf8") : undefined })),
+      approvedBy: (values["approved-by"] ?? [])
+        .flatMap((a) => a.split(","))
+        .map((a) => a.trim())
+        .filter(Boolean),
+      now,
+    });
+    return printMergePreview(shown, preview, approvedBy, values.json, io);
+  }
   // A file the file rules refuse has no plan to show (every error is listed); one that only the
   // pipeline blocks is planned and shown below, with the same errors.
   if (!checked.parsed) return fail(checked.problems, shown);
@@ -97,7 +131,17 @@ export async function planCommand(args: string[], io: Io): Promise<number> {
       : {};
     io.stdout.write(
       JSON.stringify(
-        { id: plan.id, policy: plan.policy, verdict, explanation: plan.explanation, generator: plan.generator, expires_at: plan.expiresAt, ...drafting },
+        {
+          id: plan.id,
+          policy: plan.policy,
+          // What AWS receives if granted now: the expiry and the config's conditions stamped in.
+          attached_policy: plan.attached ?? null,
+          verdict,
+          explanation: plan.explanation,
+          generator: plan.generator,
+          expires_at: plan.expiresAt,
+          ...drafting,
+        },
         null,
         2,
       ) + "\n",
@@ -107,9 +151,11 @@ export async function planCommand(args: string[], io: Io): Promise<number> {
     out.push(`${verdict.ok ? "✓" : "✗"} ${shown} — ${plan.id}: ${verdict.ok ? "ok" : "blocked"}, risk ${riskLabel(verdict.risk)}`);
     out.push("", plan.explanation.summary, "", plan.explanation.table.trimEnd(), "");
     out.push(
-      `Policy (${plan.generated ? `generated by ${plan.generator}` : drafted ? `drafted by ${plan.generator}, narrowed to the built-in policy` : `from the file, ${plan.generator}`}; at grant every Allow gets DateLessThan aws:CurrentTime ${plan.expiresAt} if granted now):`,
+      `Policy (${plan.generated ? `generated by ${plan.generator}` : drafted ? `drafted by ${plan.generator}, narrowed to the built-in policy` : `from the file, ${plan.generator}`}; at grant every Allow gets DateLessThan aws:CurrentTime ${plan.expiresAt} if granted now${plan.explanation.conditions.length ? ", and the configured conditions" : ""}):`,
     );
     out.push(JSON.stringify(plan.policy, null, 2), "");
+    if (plan.attached && plan.explanation.conditions.length)
+      out.push("Policy as attached if granted now (expiry and conditions stamped in):", JSON.stringify(plan.attached, null, 2), "");
     out.push(
       `Simulation: ${plan.simulation.checked} asked action/resource pairs allowed before expiry and denied after; ${plan.simulation.outside} outside samples denied${plan.simulation.ok ? "" : " — FAILED"}.`,
     );
@@ -132,4 +178,21 @@ export async function planCommand(args: string[], io: Io): Promise<number> {
     io.stdout.write(out.join("\n") + "\n");
   }
   return verdict.ok ? 0 : 1;
+}
+
+/** `plan --merge`'s output; exit 0 when the merge would grant, 1 when it would be refused or ignored. */
+function printMergePreview(shown: string, preview: MergePreview, approvedBy: string[], json: boolean, io: Io): number {
+  const { verdict, problems, lines } = preview;
+  if (json) {
+    const reason = preview.reason === undefined ? {} : { reason: preview.reason };
+    io.stdout.write(JSON.stringify({ file: shown, verdict, codes: codesOf(problems), ...reason, effects: lines }, null, 2) + "\n");
+  } else {
+    const approvals = approvedBy.length ? `approved by ${approvedBy.join(", ")}` : "with no approvals";
+    const out = [`${verdict === "granted" ? "✓" : "✗"} ${shown}: merged now, ${approvals}, it would be ${verdict}`];
+    if (preview.reason !== undefined) out.push(`  ${preview.reason}`);
+    if (problems.length) out.push("", "Why:", formatProblems(problems).trimEnd());
+    out.push("", "Effects (nothing is done):", ...lines.map((l) => `  ${l}`));
+    io.stdout.write(out.join("\n") + "\n");
+  }
+  return verdict === "granted" ? 0 : 1;
 }

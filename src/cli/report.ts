@@ -72,8 +72,7 @@ export async function reportCommand(args: string[], io: Io, deps: { now?: () => 
   const catalogue = loadCatalogue();
   const report = buildReport({
     records,
-    commits: history.commits,
-    mergeDates: history.mergeDates,
+    history: history.history,
     now: deps.now?.() ?? new Date(),
     ...(since ? { since } : {}),
     accessLevelOf: (a) => catalogue.action(a)?.level,

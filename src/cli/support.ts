@@ -2,6 +2,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { CONFIG_PATH, parseConfig } from "../domain/config.js";
+import { deriveIdentityPrincipals, IDENTITY_FILES } from "../domain/identities.js";
 import { fail, ok, problem, type Result } from "../domain/problems.js";
 import { REQUESTS_DIR } from "../domain/request.js";
 import { MAX_YAML_BYTES } from "../domain/yaml.js";
@@ -37,7 +38,15 @@ export function loadConfigFile(root: string, cwd: string, explicit: string | und
     return { ...parseConfig(undefined), file: "(defaults)" };
   }
   const bytes = readBounded(file);
-  return { ...(bytes.ok ? parseConfig(bytes.value) : bytes), file: shown };
+  const parsed = bytes.ok ? parseConfig(bytes.value) : bytes;
+  if (!parsed.ok) return { ...parsed, file: shown };
+  // A login listed in identities/ needs no principals entry (as the app reads it).
+  const identities = IDENTITY_FILES.map((path) => {
+    const abs = join(root, path);
+    const read = existsSync(abs) ? readBounded(abs) : undefined;
+    return { path, text: read?.ok ? read.value : undefined };
+  });
+  return { ...ok(deriveIdentityPrincipals(parsed.value, identities)), file: shown };
 }
 
 /** Reads a file unless it is larger than a request may be (then it is not read at all). */

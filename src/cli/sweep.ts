@@ -10,6 +10,7 @@ import { openRecords, type Records } from "../sweep/env.js";
 import { DEFAULT_CONCURRENCY } from "../sweep/execute.js";
 import { parseRecords } from "../sweep/plan.js";
 import { reportJson, reportText, runSweep } from "../sweep/run.js";
+import { retryOnboarding } from "./identities.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -65,6 +66,7 @@ export async function sweepCommand(args: string[], io: Io, env: Env = process.en
   if (typeof records === "number") return records;
   const report = await runSweep(records, { now, dryRun: values["dry-run"], reconcile: values.reconcile, concurrency });
   io.stdout.write(values.json ? JSON.stringify(reportJson(report), null, 2) + "\n" : reportText(report));
+  if (!values["dry-run"]) io.stderr.write(await retryOnboarding(records, env));
   return report.ok ? 0 : 1;
 }
 

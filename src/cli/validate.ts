@@ -2,6 +2,7 @@
 // over request files, the same judgement `plan` makes.
 import { parseArgs } from "node:util";
 import { relative } from "node:path";
+import { catalogueProblems } from "../domain/access-catalogue.js";
 import { loadCatalogue } from "../iam-data.js";
 import { validateRequestFile } from "../policy/pipeline.js";
 import type { Problem } from "../domain/types.js";
@@ -31,6 +32,9 @@ export function validateCommand(args: string[], io: Io): number {
   const results: FileResult[] = [];
   if (!loaded.ok) results.push({ file: loaded.file, ok: false, errors: loaded.problems });
   else {
+    // A broken catalogue entry is reported here and refuses only the requests that pick it.
+    const entries = catalogueProblems(loaded.value);
+    if (entries.length) results.push({ file: loaded.file, ok: false, errors: entries });
     const catalogue = loadCatalogue();
     const now = new Date();
     for (const abs of files) {

@@ -2,14 +2,25 @@
 // credential chain), not the app's role — which is why these calls live outside src/aws, whose
 // calls the deploy template's app role is checked against. Read-only calls only; each failure
 // becomes a Read { ok: false } naming the error.
-import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetUserIdCommand, IdentitystoreClient, ListUsersCommand } from "@aws-sdk/client-identitystore";
 import { GetScheduleGroupCommand, SchedulerClient, type SchedulerClientConfig } from "@aws-sdk/client-scheduler";
-import { ListInstancesCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import {
+  DescribePermissionSetCommand,
+  GetInlinePolicyForPermissionSetCommand,
+  ListInstancesCommand,
+  ListManagedPoliciesInPermissionSetCommand,
+  ListPermissionSetsCommand,
+  SSOAdminClient,
+} from "@aws-sdk/client-sso-admin";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { ClientSettings } from "../aws/clients.js";
 import { SCHEDULE_GROUP } from "../aws/naming.js";
 import type { Config } from "../domain/types.js";
+import { policyDocumentText } from "../aws/iam.js";
+import { loadCatalogue } from "../iam-data.js";
+import { analyseBundle, type BundleAnalysis } from "../policy/bundle.js";
+import type { CatalogueFacts } from "./catalogue-check.js";
 import type { AwsFacts, Read } from "./checks.js";
 
 /** sso_user principals looked up at most (one GetUserId each). */
@@ -108,6 +119,80 @@ export async function gatherAwsFacts(config: Config, settings: ClientSettings): 
       }
       return { users };
     });
+    if (Object.values(config.catalogue ?? {}).some((e) => e.kind === "permission_set")) {
+      facts.permissionSets = await read(async () => {
+        const ssoAdmin = new SSOAdminClient(settings);
+        const out: Array<{ arn: string; name: string }> = [];
+        let NextToken: string | undefined;
+        do {
+          const page = await ssoAdmin.send(new ListPermissionSetsCommand({ InstanceArn: ic.instance_arn, ...(NextToken ? { NextToken } : {}) }));
+          for (const arn of page.PermissionSets ?? []) {
+            const d = await ssoAdmin.send(new DescribePermissionSetCommand({ InstanceArn: ic.instance_arn, PermissionSetArn: arn }));
+            out.push({ arn, name: d.PermissionSet?.Name ?? "" });
+          }
+          NextToken = page.NextToken;
+        } while (NextToken);
+        return out;
+      });
+    }
   }
+  const bundles = await bundleAnalyses(config, settings);
+  if (bundles) facts.bundles = bundles;
   return facts;
+}
+
+/**
+ * What each managed-policy and permission-set entry of the catalogue allows, judged by the
+ * guardrails: managed policies are read with the app's own credentials (AWS managed policies are
+ * the same in every account), a permission set's AWS managed policies and inline policy from
+ * Identity Center. A role's permissions live in each target account and are not read here.
+ */
+async function bundleAnalyses(config: Config, settings: ClientSettings): Promise<CatalogueFacts["bundles"] | undefined> {
+  const entries = Object.entries(config.catalogue ?? {}).filter(([, e]) => e.kind === "managed_policy" || e.kind === "permission_set");
+  if (!entries.length) return undefined;
+  return read(async () => {
+    const iam = new IAMClient(settings);
+    const managed = async (arn: string): Promise<unknown> => {
+      const p = await iam.send(new GetPolicyCommand({ PolicyArn: arn }));
+      const v = await iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: p.Policy?.DefaultVersionId ?? "" }));
+      return JSON.parse(policyDocumentText(v.PolicyVersion?.Document ?? "")) as unknown;
+    };
+    const catalogue = loadCatalogue();
+    const out: Record<string, BundleAnalysis> = {};
+    for (const [name, e] of entries) {
+      const docs: unknown[] = [];
+      if (e.kind === "managed_policy" && e.policy_arn) docs.push(await managed(e.policy_arn));
+      if (e.kind === "permission_set" && e.permission_set && config.aws.identity_center) {
+        const sso = new SSOAdminClient(settings);
+        const InstanceArn = config.aws.identity_center.instance_arn;
+        const arn = e.permission_set.startsWith("arn:") ? e.permission_set : await permissionSetArnNamed(sso, InstanceArn, e.permission_set);
+        if (!arn) continue; // the catalogue check reports the unknown permission set
+        let NextToken: string | undefined;
+        do {
+          const page = await sso.send(
+            new ListManagedPoliciesInPermissionSetCommand({ InstanceArn, PermissionSetArn: arn, ...(NextToken ? { NextToken } : {}) }),
+          );
+          for (const m of page.AttachedManagedPolicies ?? []) if (m.Arn) docs.push(await managed(m.Arn));
+          NextToken = page.NextToken;
+        } while (NextToken);
+        const inline = await sso.send(new GetInlinePolicyForPermissionSetCommand({ InstanceArn, PermissionSetArn: arn }));
+        if (inline.InlinePolicy) docs.push(JSON.parse(inline.InlinePolicy) as unknown);
+      }
+      out[name] = analyseBundle(catalogue, docs, config);
+    }
+    return out;
+  });
+}
+
+async function permissionSetArnNamed(sso: SSOAdminClient, InstanceArn: string, name: string): Promise<string | undefined> {
+  let NextToken: string | undefined;
+  do {
+    const page = await sso.send(new ListPermissionSetsCommand({ InstanceArn, ...(NextToken ? { NextToken } : {}) }));
+    for (const arn of page.PermissionSets ?? []) {
+      const d = await sso.send(new DescribePermissionSetCommand({ InstanceArn, PermissionSetArn: arn }));
+      if (d.PermissionSet?.Name === name) return arn;
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return undefined;
 }

@@ -5,6 +5,7 @@
 import { parseCodeowners, ownersOf } from "../domain/codeowners.js";
 import { CONFIG_PATH, accountEntry, parseConfig } from "../domain/config.js";
 import { REQUESTS_DIR } from "../domain/request.js";
+import { catalogueCheck, type CatalogueFacts } from "./catalogue-check.js";
 import { show } from "../domain/text.js";
 import type { Config, Problem } from "../domain/types.js";
 
@@ -31,6 +32,7 @@ export const CHECK_IDS = [
   "identity-center",
   "identity-store",
   "slack",
+  "catalogue",
 ] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
 
@@ -51,6 +53,9 @@ export interface GitHubFacts {
   installation: Read<{ permissions: Record<string, string>; suspended: boolean; repositories: "all" | "selected" } | undefined>;
   /** Whether the default branch requires a code-owner review, and by which mechanism. */
   codeOwnerReview: Read<{ required: boolean; by?: string }>;
+  /** The issue form and the teams the catalogue names (./catalogue-check.ts). */
+  form?: CatalogueFacts["form"];
+  teams?: CatalogueFacts["teams"];
 }
 
 export interface AwsFacts {
@@ -63,6 +68,10 @@ export interface AwsFacts {
   instances?: Read<Array<{ instanceArn: string; identityStoreId: string }>>;
   /** Identity store: each sso_user principal → found or not (identity-center mode). */
   identityStore?: Read<{ users: Record<string, boolean> }>;
+  /** The instance's permission sets, when a catalogue entry names one. */
+  permissionSets?: CatalogueFacts["permissionSets"];
+  /** What the catalogue's managed-policy and permission-set entries allow. */
+  bundles?: CatalogueFacts["bundles"];
 }
 
 export interface SlackFacts {
@@ -158,6 +167,14 @@ export function runChecks(facts: DoctorFacts): CheckResult[] {
   out.push(protectionCheck(g));
   out.push(...awsChecks(facts, config));
   out.push(slackCheck(facts.slack, config));
+  out.push(
+    catalogueCheck(config, {
+      ...(g.form ? { form: g.form } : {}),
+      ...(g.teams ? { teams: g.teams } : {}),
+      ...(facts.aws?.permissionSets ? { permissionSets: facts.aws.permissionSets } : {}),
+      ...(facts.aws?.bundles ? { bundles: facts.aws.bundles } : {}),
+    }),
+  );
   return out;
 }
 

@@ -2,7 +2,10 @@
 // each read that fails becomes a Read { ok: false } naming the error, never an exception.
 import type { Octokit } from "@octokit/rest";
 import { CODEOWNERS_LOCATIONS, pickCodeowners } from "../domain/codeowners.js";
-import { CONFIG_PATH } from "../domain/config.js";
+import * as yaml from "js-yaml";
+import { catalogueTeams } from "../domain/access-catalogue.js";
+import { CONFIG_PATH, parseConfig } from "../domain/config.js";
+import { FORM_PATH } from "../domain/issue-form.js";
 import type { GitHubFacts, Read } from "./checks.js";
 
 function status(e: unknown): number | undefined {
@@ -94,5 +97,27 @@ export async function gatherGitHubFacts(octokit: Octokit, fullName: string, appS
     const byRule = rules.some((r) => r.type === "pull_request" && r.parameters?.require_code_owner_review === true);
     return byRule ? { required: true, by: "a ruleset" } : { required: false };
   });
-  return { repo: fullName, defaultBranch, config, codeowners, labels, installation, codeOwnerReview };
+  const form = await onBranch(async (b) => {
+    const text = await fileText(octokit, owner, repo, FORM_PATH, b);
+    return text === undefined ? undefined : yaml.load(text, { schema: yaml.CORE_SCHEMA });
+  });
+  const parsedConfig = config.ok && config.value !== undefined ? parseConfig(config.value) : undefined;
+  const catalogueTeamList = parsedConfig?.ok ? catalogueTeams(parsedConfig.value) : [];
+  const teams = catalogueTeamList.length
+    ? await read(async () => {
+        const found: Record<string, boolean> = {};
+        for (const t of catalogueTeamList) {
+          const [org = "", slug = ""] = t.slice(1).split("/");
+          try {
+            await octokit.request("GET /orgs/{org}/teams/{team_slug}", { org, team_slug: slug });
+            found[t] = true;
+          } catch (e) {
+            if (status(e) !== 404) throw e;
+            found[t] = false;
+          }
+        }
+        return found;
+      })
+    : undefined;
+  return { repo: fullName, defaultBranch, config, codeowners, labels, installation, codeOwnerReview, form, ...(teams ? { teams } : {}) };
 }

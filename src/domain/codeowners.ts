@@ -19,6 +19,7 @@
 // a RegExp built from the pattern, so no pattern can make matching slow.
 
 import { show } from "./text.js";
+import { fail, ok, problem, type Result } from "./problems.js";
 
 /** GitHub's search order; the first file that exists is the one GitHub uses. */
 export const CODEOWNERS_LOCATIONS = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"] as const;
@@ -150,7 +151,10 @@ export function parseCodeowners(text: unknown, source?: string): ParsedCodeowner
     }
     const compiled = compilePattern(parsed.pattern);
     if (!compiled.ok) {
-      warnings.push({ line: lineNo, message: `line ${lineNo} skipped (GitHub ignores invalid lines): pattern ${quote(parsed.pattern)} ${compiled.message}` });
+      warnings.push({
+        line: lineNo,
+        message: `line ${lineNo} skipped (GitHub ignores invalid lines): pattern ${quote(parsed.pattern)} ${compiled.problems.map((p) => p.message).join("; ")}`,
+      });
       continue;
     }
     if (emails.length) {
@@ -165,7 +169,7 @@ export function parseCodeowners(text: unknown, source?: string): ParsedCodeowner
         message: `line ${lineNo}: the trailing comment was ignored; GitHub documents comments only on their own line, so move it to a line starting with #`,
       });
     }
-    rules.push({ line: lineNo, pattern: parsed.pattern, owners, emails, matches: compiled.matches });
+    rules.push({ line: lineNo, pattern: parsed.pattern, owners, emails, matches: compiled.value });
   }
   return { ...base, rules, warnings: capWarnings(warnings) };
 }
@@ -229,12 +233,13 @@ type CharToken = { kind: "lit"; ch: string } | { kind: "one" } | { kind: "star" 
 /** A pattern over path segments. `globstar`: zero or more segments; `segment`: exactly one. */
 type SegToken = { kind: "globstar" } | { kind: "segment"; chars: CharToken[]; nonEmpty: boolean };
 
-export type CompiledPattern = { ok: true; matches(path: string): boolean } | { ok: false; message: string };
+/** A pattern GitHub ignores: the line is skipped, said with what is wrong after the pattern ("is empty"). */
+const badPattern = (why: string): Result<never> => fail(problem("approval.codeowners-pattern", why));
 
-/** Compile a CODEOWNERS pattern. Exported for tests and for explaining decisions. */
-export function compilePattern(pattern: string): CompiledPattern {
-  if (pattern === "") return { ok: false, message: "is empty" };
-  if (pattern.startsWith("!")) return { ok: false, message: "negates with !, which does not work on GitHub; list the paths that should have owners instead" };
+/** Compile a CODEOWNERS pattern into its matcher over repository paths. Exported for tests and for explaining decisions. */
+export function compilePattern(pattern: string): Result<(path: string) => boolean> {
+  if (pattern === "") return badPattern("is empty");
+  if (pattern.startsWith("!")) return badPattern("negates with !, which does not work on GitHub; list the paths that should have owners instead");
   // Split on unescaped `/`, keeping escapes for the segment parser.
   const rawSegs: string[] = [];
   let cur = "";
@@ -242,12 +247,12 @@ export function compilePattern(pattern: string): CompiledPattern {
     const c = pattern[i] as string;
     if (c === "\\") {
       const next = pattern[i + 1];
-      if (next === undefined) return { ok: false, message: "ends with a lone \\" };
+      if (next === undefined) return badPattern("ends with a lone \\");
       cur += c + next;
       i++;
       continue;
     }
-    if (c === "[" || c === "]") return { ok: false, message: "uses [ ], and character ranges do not work on GitHub; spell the paths out" };
+    if (c === "[" || c === "]") return badPattern("uses [ ], and character ranges do not work on GitHub; spell the paths out");
     if (c === "/") {
       rawSegs.push(cur);
       cur = "";
@@ -257,14 +262,14 @@ export function compilePattern(pattern: string): CompiledPattern {
   }
   rawSegs.push(cur);
 
-  if (pattern === "/") return { ok: true, matches: () => false };
+  if (pattern === "/") return ok(() => false);
   let segs = rawSegs;
   const anchoredByLeadingSlash = segs[0] === "";
   if (anchoredByLeadingSlash) segs = segs.slice(1);
   const trailingSlash = segs.length > 1 && segs[segs.length - 1] === "";
   if (trailingSlash) segs = segs.slice(0, -1);
-  if (segs.some((s) => s === "")) return { ok: false, message: "has an empty path segment (//)" };
-  if (segs.some((s) => s.includes("***"))) return { ok: false, message: "has three or more consecutive *; use * or **" };
+  if (segs.some((s) => s === "")) return badPattern("has an empty path segment (//)");
+  if (segs.some((s) => s.includes("***"))) return badPattern("has three or more consecutive *; use * or **");
   // A pattern with no `/` except a trailing one matches at any depth.
   if (!anchoredByLeadingSlash && segs.length === 1 && segs[0] !== "**") segs = ["**", ...segs];
 
@@ -286,7 +291,7 @@ export function compilePattern(pattern: string): CompiledPattern {
     else if (last && seg !== "*") tokens.push({ kind: "globstar" }); // the file, or anything below the directory
   });
   const compact = collapseGlobstars(tokens);
-  return { ok: true, matches: (path: string) => matchSegments(compact, path.split("/")) };
+  return ok((path: string) => matchSegments(compact, path.split("/")));
 }
 
 function anySegment(): SegToken {

@@ -1,7 +1,10 @@
 // The repository config (.github/jit-access.yml): parsed, validated, defaults applied.
 import { activityConfigProblems } from "./activity.js";
+import { approvalPolicyConfigProblems } from "./approvals/policies-config.js";
+import { conditionsConfigProblems } from "./conditions.js";
 import { lifecycleConfigProblems } from "./lifecycle-config.js";
 import { parseDuration } from "./duration.js";
+import { identitiesConfigProblems } from "./identities.js";
 import { validateConfigShape } from "./schema.js";
 import { fail, ok, prefixMessages, problem, type Result } from "./problems.js";
 import { show } from "./text.js";
@@ -68,7 +71,10 @@ function semanticProblems(config: Config): Problem[] {
   if (max.ok && max.value < 15 * 60)
     out.push(problem("config.duration-too-short", `max_duration ${show(config.max_duration)} is shorter than the 15m minimum`, "max_duration"));
   out.push(...activityConfigProblems(config));
+  out.push(...approvalPolicyConfigProblems(config));
+  out.push(...conditionsConfigProblems(config));
   out.push(...lifecycleConfigProblems(config));
+  out.push(...identitiesConfigProblems(config));
   for (const alias of Object.keys(config.aws.accounts)) {
     if (RESERVED_FOLDERS.includes(alias))
       out.push(

@@ -18,15 +18,22 @@ export const MAX_ISSUE_BODY = 65_536;
 /** Field ids the form must have, and whether the form must mark them required. */
 const FIELDS = {
   account: true,
-  service: true,
-  resources: true,
+  // Optional on the form: a request may be described in words instead (the parser still needs
+  // them, or a description, on every issue).
+  service: false,
+  resources: false,
   access: false,
   actions: false,
   duration: false,
   reason: true,
   description: false,
 } as const;
-type FieldId = keyof typeof FIELDS;
+/** Fields a form may have; an older form without them still works. */
+const OPTIONAL_FIELDS = ["catalogue"] as const;
+type FieldId = keyof typeof FIELDS | (typeof OPTIONAL_FIELDS)[number];
+
+/** The catalogue dropdown's option for "no entry: I describe the access myself". */
+export const NO_CATALOGUE_OPTION = "none";
 
 export interface IssueContext {
   number: number;
@@ -38,7 +45,7 @@ export interface IssueContext {
 
 export interface FormTemplate {
   text: string;
-  labels: Record<FieldId, string>;
+  labels: Record<keyof typeof FIELDS, string> & Partial<Record<(typeof OPTIONAL_FIELDS)[number], string>>;
 }
 
 /** Reads the form template once and checks it still has the fields this parser relies on. */
@@ -51,7 +58,11 @@ export function loadFormTemplate(text: string): Result<FormTemplate> {
   }
   const labels: Partial<Record<FieldId, string>> = {};
   const problems: Problem[] = [];
-  for (const id of Object.keys(FIELDS) as FieldId[]) {
+  for (const id of OPTIONAL_FIELDS) {
+    const f = fields[id];
+    if (f) labels[id] = f.label;
+  }
+  for (const id of Object.keys(FIELDS) as Array<keyof typeof FIELDS>) {
     const f = fields[id];
     if (!f)
       problems.push({
@@ -61,10 +72,31 @@ export function loadFormTemplate(text: string): Result<FormTemplate> {
       });
     else labels[id] = f.label;
   }
-  return problems.length ? fail(...problems) : ok({ text, labels: labels as Record<FieldId, string> });
+  return problems.length ? fail(...problems) : ok({ text, labels: labels as FormTemplate["labels"] });
 }
 
-export function parseIssueForm(body: unknown, template: FormTemplate, ctx: IssueContext): Result<AccessRequest> {
+/**
+ * The form's fields as typed. Service, Resources and Access may be left empty when a Description
+ * is given: src/policy/plain-request.ts then proposes them from it (never Account or Reason).
+ */
+export interface FormFields {
+  account: string;
+  service?: string;
+  resources: string[];
+  access: AccessLevel[];
+  actions: string[];
+  duration: string;
+  reason: string;
+  description?: string;
+  /** A catalogue entry picked in the form: it stands for service, resources and access. */
+  catalogue?: string;
+}
+
+/**
+ * Reads the form: its headings, each field's shape, and the fields a request always needs. Without
+ * a description, service, resources and access must be typed (as {@link parseIssueForm} needs).
+ */
+export function readIssueForm(body: unknown, template: FormTemplate, defaultDuration: string): Result<FormFields> {
   if (typeof body !== "string" || body.trim() === "") {
     return fail(problem("form.body-empty", 'the issue body is empty; open the issue with the "AWS access request" form'));
   }
@@ -89,7 +121,7 @@ export function parseIssueForm(body: unknown, template: FormTemplate, ctx: Issue
     // its selected options; a single-choice one has at most one.
     if (Array.isArray(v) && v.length <= 1 && v.every((x) => typeof x === "string")) v = v[0] ?? "";
     if (typeof v !== "string") {
-      problems.push({ code: "form.field-format", path: id, message: `"${template.labels[id]}" has an unexpected format; edit the issue with the form` });
+      problems.push({ code: "form.field-format", path: id, message: `"${template.labels[id] ?? id}" has an unexpected format; edit the issue with the form` });
       return undefined;
     }
     const t = v.trim();
@@ -100,39 +132,95 @@ export function parseIssueForm(body: unknown, template: FormTemplate, ctx: Issue
   const service = str("service")?.toLowerCase();
   const resources = splitList(str("resources"));
   const actions = splitList(str("actions"));
-  const duration = str("duration") ?? ctx.defaultDuration;
+  const duration = str("duration") ?? defaultDuration;
   const reason = str("reason");
   const description = str("description");
   const access = checkedLevels(parsed.access, template.labels.access, problems);
+  // A catalogue entry stands for service, resources and access: the app fills them in from the
+  // entry (domain/access-catalogue.ts), and whatever was typed there is not used.
+  const picked = template.labels.catalogue ? str("catalogue") : undefined;
+  const catalogue = picked && picked.toLowerCase() !== NO_CATALOGUE_OPTION ? picked : undefined;
+  if (catalogue !== undefined && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(catalogue))
+    problems.push({
+      code: "form.unknown-option",
+      path: "catalogue",
+      message: `"${template.labels.catalogue}" has an unknown option ${show(catalogue)}; pick one from the list`,
+    });
 
-  for (const id of ["account", "service", "reason"] as const) {
+  for (const id of ["account", "reason"] as const) {
     if (!str(id)) problems.push({ code: "form.field-empty", path: id, message: `"${template.labels[id]}" is empty; fill it in (edit the issue)` });
   }
-  if (resources.length === 0)
+  const fields: FormFields = { account: account ?? "", resources, access, actions, duration, reason: reason ?? "" };
+  if (service) fields.service = service;
+  if (description) fields.description = description;
+  if (catalogue !== undefined) fields.catalogue = catalogue;
+  else if (!description) problems.push(...missingTypedFields(fields, template));
+  // Keep the problems in the order of the form's fields.
+  const order = Object.keys(FIELDS);
+  problems.sort((a, b) => order.indexOf(a.path) - order.indexOf(b.path));
+  return problems.length ? fail(...problems) : ok(fields);
+}
+
+/** What a typed request lacks: service, resources, and an access level or an exact action. */
+export function missingTypedFields(fields: FormFields, template: FormTemplate): Problem[] {
+  const problems: Problem[] = [];
+  if (!fields.service)
+    problems.push({ code: "form.field-empty", path: "service", message: `"${template.labels.service}" is empty; fill it in (edit the issue)` });
+  if (fields.resources.length === 0)
     problems.push({ code: "form.field-empty", path: "resources", message: `"${template.labels.resources}" is empty; list one resource name or ARN per line` });
-  if (access.length === 0 && actions.length === 0) {
+  if (fields.access.length === 0 && fields.actions.length === 0) {
     problems.push({
       code: "form.no-access",
       path: "access",
       message: `tick at least one box under "${template.labels.access}" or list "${template.labels.actions}"`,
     });
   }
-  if (problems.length) return fail(...problems);
+  return problems;
+}
 
-  const item: RequestItem = { service: service as string, resources };
-  if (access.length) item.access = access;
-  if (actions.length) item.actions = actions;
+/** The one request item the typed fields describe (call only when {@link missingTypedFields} is empty). */
+export function typedItem(fields: FormFields): RequestItem {
+  const item: RequestItem = { service: fields.service ?? "", resources: [...fields.resources] };
+  if (fields.access.length) item.access = [...fields.access];
+  if (fields.actions.length) item.actions = [...fields.actions];
+  return item;
+}
+
+/** The request of an issue: the account, duration and reason always as typed; the items given. */
+export function requestFromFields(fields: FormFields, items: RequestItem[], ctx: IssueContext): AccessRequest {
+  const first = items[0];
   const request: AccessRequest = {
     version: 1,
-    id: requestId(ctx.number, ctx.title, service as string, resources),
+    id: requestId(ctx.number, ctx.title, first?.service ?? "", first?.resources ?? []),
     requester: ctx.author,
-    account: account as string,
-    duration,
-    reason: reason as string,
-    request: [item],
+    account: fields.account,
+    duration: fields.duration,
+    reason: fields.reason,
+    request: items,
   };
-  if (description) request.description = description;
-  return ok(request);
+  if (fields.description) request.description = fields.description;
+  return request;
+}
+
+/** The request of an issue that picks a catalogue entry: its items are filled in from the entry later. */
+export function catalogueRequest(fields: FormFields, catalogue: string, ctx: IssueContext): AccessRequest {
+  const request = requestFromFields(fields, [], ctx);
+  request.id = requestId(ctx.number, ctx.title, catalogue, []);
+  request.catalogue = catalogue;
+  return request;
+}
+
+/** The typed request of an issue: every field filled in on the form (the description only narrows). */
+export function parseIssueForm(body: unknown, template: FormTemplate, ctx: IssueContext): Result<AccessRequest> {
+  const read = readIssueForm(body, template, ctx.defaultDuration);
+  if (!read.ok) return read;
+  if (read.value.catalogue !== undefined) {
+    // The app fills the entry's items in (domain/access-catalogue.ts); whatever was typed is not used.
+    return ok(catalogueRequest(read.value, read.value.catalogue, ctx));
+  }
+  const missing = missingTypedFields(read.value, template);
+  if (missing.length) return fail(...missing);
+  return ok(requestFromFields(read.value, [typedItem(read.value)], ctx));
 }
 
 function checkHeadings(text: string, template: FormTemplate): Problem[] {

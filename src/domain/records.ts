@@ -47,6 +47,17 @@ export interface Trailers {
   Risk?: string;
   /** The codes of the rules that refused or closed it (ProblemCode), one trailer each. */
   Rule?: string[];
+  /** An auto-approved grant: the rule, the config blob it was read from, the facts it matched (key=value). */
+  "Auto-Approve-Rule"?: string;
+  /** Who an auto-approved grant is for: the caps are counted from these commits. */
+  Requester?: string;
+  "Config-Sha"?: string;
+  Matched?: string[];
+  /** A break-glass grant: who approved their own request, for which incident. */
+  "Break-Glass-By"?: string;
+  "Break-Glass-Incident"?: string;
+  /** What a merge of identities/ changed in AWS, one trailer per change. */
+  "Identity-Change"?: string[];
 }
 
 /** One line per trailer value; newlines in values are flattened so trailers cannot be forged. */
@@ -59,6 +70,10 @@ export function commitMessage(subject: string, body: string | undefined, trailer
   if (trailers["Closed-By"]) lines.push(`Closed-By: ${flat(trailers["Closed-By"])}`);
   if (trailers.Risk) lines.push(`Risk: ${flat(trailers.Risk)}`);
   for (const r of trailers.Rule ?? []) lines.push(`Rule: ${flat(r)}`);
+  for (const k of ["Auto-Approve-Rule", "Requester", "Config-Sha", "Break-Glass-By", "Break-Glass-Incident"] as const)
+    if (trailers[k]) lines.push(`${k}: ${flat(trailers[k])}`);
+  for (const m of trailers.Matched ?? []) lines.push(`Matched: ${flat(m)}`);
+  for (const c of trailers["Identity-Change"] ?? []) lines.push(`Identity-Change: ${flat(c)}`);
   const text = body ? `\n\n${body.replace(/\r/g, "").replace(/^([A-Za-z-]+):/gm, "$1 -")}` : "";
   return `${flat(subject).slice(0, 100)}${text}\n\n${lines.join("\n")}\n`;
 }

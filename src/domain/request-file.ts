@@ -17,9 +17,11 @@ const KEY_ORDER: Array<keyof AccessRequest> = [
   "extends",
   "duration",
   "reason",
+  "catalogue",
   "request",
   "description",
   "generator",
+  "proposed",
   "policy",
   "status",
   "grant",
@@ -31,6 +33,8 @@ const KEY_ORDER: Array<keyof AccessRequest> = [
 export function dumpRequest(request: AccessRequest, header?: string): string {
   const ordered: Record<string, unknown> = {};
   for (const k of KEY_ORDER) if (request[k] !== undefined) ordered[k] = request[k];
+  // A field missing from KEY_ORDER is kept, after the known ones: writing never drops data.
+  for (const [k, v] of Object.entries(request)) if (!Object.hasOwn(ordered, k) && v !== undefined) ordered[k] = v;
   const body = yaml.dump(ordered, { schema: yaml.CORE_SCHEMA, lineWidth: 100, noRefs: true, sortKeys: false });
   return header
     ? `${header

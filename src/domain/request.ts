@@ -1,5 +1,6 @@
 // A request file: read safely, checked against the schema, then against the rules a schema
 // cannot express (file name, durations, accounts, ARNs, status consistency).
+import { catalogueRequestProblems } from "./access-catalogue.js";
 import { RESERVED_FOLDERS, knownAccountsText, resolveAccount, type ResolvedAccount } from "./config.js";
 import { parseDuration } from "./duration.js";
 import { fail, ok, prefixMessages } from "./problems.js";
@@ -109,7 +110,7 @@ export function checkRequest(value: unknown, ctx: RequestContext, earlier: Probl
     });
   }
 
-  if (Object.keys(config.principals).length > 0 && !Object.hasOwn(config.principals, request.requester)) {
+  if (Object.keys(config.principals).length > 0 && !Object.hasOwn(config.principals, request.requester) && !mapsLogins(config)) {
     problems.push({
       code: "request.no-principal",
       path: "requester",
@@ -142,10 +143,16 @@ export function checkRequest(value: unknown, ctx: RequestContext, earlier: Probl
     });
   });
 
+  if (dur.ok) problems.push(...catalogueRequestProblems(config, request, account, durationSeconds));
   problems.push(...statusProblems(request, example));
   problems.push(...grantResourceProblems(request));
   if (problems.length) return { ok: false, problems: capProblems(problems), request };
   return ok({ request, account: account as ResolvedAccount, durationSeconds, example });
+}
+
+/** In identity-center mode with map_logins, a login without a principals entry is looked up in the identity store. */
+function mapsLogins(config: Config): boolean {
+  return config.aws.mode === "identity-center" && config.aws.identity_center?.map_logins !== undefined;
 }
 
 /**

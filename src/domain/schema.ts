@@ -4,10 +4,12 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.
 import addFormatsImport from "ajv-formats";
 import requestSchema from "../../schemas/access-request.schema.json" with { type: "json" };
 import configSchema from "../../schemas/config.schema.json" with { type: "json" };
+import structuredRequestSchema from "../../schemas/structured-request.schema.json" with { type: "json" };
+import identitiesSchema from "../../schemas/identities.schema.json" with { type: "json" };
 import { joinPath, pointerToPath, show } from "./text.js";
 import type { Problem, ProblemCode } from "./types.js";
 
-export { requestSchema, configSchema };
+export { requestSchema, configSchema, structuredRequestSchema, identitiesSchema };
 
 // ajv-formats is CommonJS: its default export arrives as the module object under NodeNext.
 const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as unknown as (ajv: Ajv2020) => void;
@@ -20,16 +22,31 @@ function makeAjv(useDefaults: boolean): Ajv2020 {
 
 let requestValidator: ValidateFunction | undefined;
 let configValidator: ValidateFunction | undefined;
+let structuredValidator: ValidateFunction | undefined;
 
 export function validateRequestShape(value: unknown): Problem[] {
   requestValidator ??= makeAjv(false).compile(requestSchema);
   return requestValidator(value) ? [] : humanize(requestValidator.errors ?? [], value);
 }
 
+/** A model's structured request (schemas/structured-request.schema.json): items only, never a policy. */
+export function validateStructuredRequestShape(value: unknown): Problem[] {
+  structuredValidator ??= makeAjv(false).compile(structuredRequestSchema);
+  return structuredValidator(value) ? [] : humanize(structuredValidator.errors ?? [], value);
+}
+
 /** Validates and fills in defaults (mutates `value`). */
 export function validateConfigShape(value: unknown): Problem[] {
   configValidator ??= makeAjv(true).compile(configSchema);
   return configValidator(value) ? [] : humanize(configValidator.errors ?? [], value);
+}
+
+let identitiesValidator: ValidateFunction | undefined;
+
+/** An identities file (identities/*.yaml); its generated policies use the request schema's items. */
+export function validateIdentitiesShape(value: unknown): Problem[] {
+  identitiesValidator ??= makeAjv(false).addSchema(requestSchema).compile(identitiesSchema);
+  return identitiesValidator(value) ? [] : humanize(identitiesValidator.errors ?? [], value);
 }
 
 const SCHEMA_INVALID: ProblemCode = "schema.invalid";

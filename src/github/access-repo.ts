@@ -5,11 +5,12 @@ import type { ProbotOctokit } from "probot";
 import type { Review } from "../domain/approvals.js";
 import { CONFIG_PATH } from "../domain/config.js";
 import type { IssueState } from "../domain/lifecycle.js";
-import type { AccessRepo, CommitInfo, Comparison, IssueComment, IssueFacts, OpenPull, PrCommit, PrFile } from "../lifecycle/ports.js";
+import type { AccessRepo, CommitInfo, Comparison, IssueComment, IssueFacts, MergeAnswer, OpenPull, PrCommit, PrFile } from "../lifecycle/ports.js";
 import type { StoredFile, WriteResult } from "../store/record-store.js";
+import { ConditionalContents } from "./contents-cache.js";
 import { OctokitIssueSide } from "./issue-side.js";
 import { ensureLabels } from "./labels.js";
-import { GitHubRecordStore, status } from "./store.js";
+import { GitHubRecordStore, status, type ContentsApi } from "./store.js";
 
 export type { AnyOctokit } from "./issue-side.js";
 import type { AnyOctokit } from "./issue-side.js";
@@ -18,8 +19,64 @@ const ISSUE_TEXT = `query($owner: String!, $name: String!, $number: Int!) {
   repository(owner: $owner, name: $name) { issue(number: $number) { body editor { login } } }
 }`;
 
+/** When each repository's state labels were last found (or made) complete, in this process. */
+const labelsChecked = new Map<string, number>();
+const LABELS_RECHECK_MS = 10 * 60_000;
+
+/** The contents API as one delivery sees it: see OctokitAccessRepo. */
+class DeliveryContents implements ContentsApi {
+  private readonly memo = new Map<string, Promise<{ data: unknown }>>();
+  private readonly conditional: ConditionalContents;
+  readonly rest: ContentsApi["rest"];
+
+  constructor(octokit: ProbotOctokit) {
+    this.conditional = new ConditionalContents(octokit);
+    this.rest = {
+      repos: {
+        getContent: (params) => this.get(params),
+        createOrUpdateFileContents: (params) => {
+          this.forgetBranches();
+          return octokit.rest.repos.createOrUpdateFileContents(params).finally(() => this.forgetBranches());
+        },
+      },
+    };
+  }
+
+  get(params: { owner: string; repo: string; path: string; ref?: string }): Promise<{ data: unknown }> {
+    const key = JSON.stringify([params.path, params.ref ?? ""]);
+    let answer = this.memo.get(key);
+    if (!answer) {
+      const asked = this.conditional.get(params);
+      answer = asked;
+      this.memo.set(key, asked);
+      // A 404 is an answer (the file is absent at that ref); any other failure is read again.
+      asked.catch((e: unknown) => {
+        if (status(e) !== 404 && this.memo.get(key) === asked) this.memo.delete(key);
+      });
+    }
+    return answer;
+  }
+
+  /** After a write (a file, a branch): reads by branch name may now differ; reads at a commit sha cannot. */
+  forgetBranches(): void {
+    for (const key of [...this.memo.keys()]) {
+      const ref = (JSON.parse(key) as [string, string])[1];
+      if (!/^[0-9a-f]{40}$/.test(ref)) this.memo.delete(key);
+    }
+  }
+}
+
+/**
+ * Every file read in one delivery is read from GitHub once: OctokitAccessRepo is made per
+ * delivery, and its reads of the contents API (records, config, CODEOWNERS, folders) are kept —
+ * at a commit sha for the whole delivery, by branch name until the delivery writes (a file, a
+ * branch). A write that meets a changed file fails its compare-and-swap and the caller reads again,
+ * after the cache was cleared, so a kept read is never written over. Repeated reads across
+ * deliveries are conditional requests, and reads at a commit sha are kept (contents-cache.ts).
+ */
 export class OctokitAccessRepo implements AccessRepo {
   private readonly octokit: ProbotOctokit;
+  private readonly contents: DeliveryContents;
   private readonly main: GitHubRecordStore;
   private readonly issues: OctokitIssueSide;
   readonly fullName: string;
@@ -31,7 +88,8 @@ export class OctokitAccessRepo implements AccessRepo {
   ) {
     this.octokit = octokit as unknown as ProbotOctokit;
     this.issues = new OctokitIssueSide(octokit, repo);
-    this.main = new GitHubRecordStore(this.octokit, { owner: repo.owner, repo: repo.repo, branch: repo.defaultBranch });
+    this.contents = new DeliveryContents(this.octokit);
+    this.main = new GitHubRecordStore(this.contents, { owner: repo.owner, repo: repo.repo, branch: repo.defaultBranch });
     this.fullName = `${repo.owner}/${repo.repo}`;
     this.defaultBranch = repo.defaultBranch;
   }
@@ -61,7 +119,7 @@ export class OctokitAccessRepo implements AccessRepo {
     for (const folder of folders) {
       let data: unknown;
       try {
-        ({ data } = await this.octokit.rest.repos.getContent({ ...this.at, path: folder, ref: this.defaultBranch }));
+        ({ data } = await this.contents.get({ ...this.at, path: folder, ref: this.defaultBranch }));
       } catch (e) {
         if (status(e) === 404) continue;
         throw e;
@@ -157,7 +215,7 @@ export class OctokitAccessRepo implements AccessRepo {
   }
 
   writeAt(branch: string, path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult> {
-    return new GitHubRecordStore(this.octokit, { ...this.at, branch }).write(path, text, opts);
+    return new GitHubRecordStore(this.contents, { ...this.at, branch }).write(path, text, opts);
   }
 
   async updatePull(pr: number, update: { title?: string; body?: string }): Promise<void> {
@@ -175,8 +233,16 @@ export class OctokitAccessRepo implements AccessRepo {
     });
   }
 
-  ensureLabels(): Promise<string[]> {
-    return ensureLabels(this.octokit, this.repo);
+  async ensureLabels(): Promise<string[]> {
+    // Listing the repository's labels on every request costs a call each time; once they were
+    // all there, they are taken to stay for a while (one deleted meanwhile comes back grey when
+    // added to an issue, as GitHub does, and is recreated with its colour at the next check).
+    const key = this.fullName.toLowerCase();
+    const at = labelsChecked.get(key);
+    if (at !== undefined && Date.now() - at < LABELS_RECHECK_MS) return [];
+    const created = await ensureLabels(this.octokit, this.repo);
+    labelsChecked.set(key, Date.now());
+    return created;
   }
 
   async issueText(issue: number): Promise<{ body: string; editor: string | null } | undefined> {
@@ -208,6 +274,7 @@ export class OctokitAccessRepo implements AccessRepo {
   }
 
   async createBranch(branch: string, sha: string): Promise<boolean> {
+    this.contents.forgetBranches();
     try {
       await this.octokit.rest.git.createRef({ ...this.at, ref: `refs/heads/${branch}`, sha });
       return true;
@@ -232,7 +299,12 @@ export class OctokitAccessRepo implements AccessRepo {
   }
 
   async deleteFileAt(branch: string, path: string, sha: string, message: string): Promise<void> {
-    await this.octokit.rest.repos.deleteFile({ ...this.at, path, sha, branch, message });
+    this.contents.forgetBranches();
+    try {
+      await this.octokit.rest.repos.deleteFile({ ...this.at, path, sha, branch, message });
+    } finally {
+      this.contents.forgetBranches();
+    }
   }
 
   async createPull(pull: { head: string; base: string; title: string; body: string }): Promise<number> {
@@ -249,6 +321,42 @@ export class OctokitAccessRepo implements AccessRepo {
     }
   }
 
+  async mergePull(pr: number, merge: { sha: string; method: "merge" | "squash"; title: string; message: string }): Promise<MergeAnswer> {
+    try {
+      const { data } = await this.octokit.rest.pulls.merge({
+        ...this.at,
+        pull_number: pr,
+        sha: merge.sha,
+        merge_method: merge.method,
+        commit_title: merge.title,
+        commit_message: merge.message,
+      });
+      return { kind: "merged", sha: data.sha };
+    } catch (e) {
+      // 405 not mergeable (protection, conflicts), 409 head moved, 422 invalid: answers, not faults.
+      const code = status(e);
+      if (code === 405 || code === 409 || code === 422) return { kind: "refused", status: code, reason: e instanceof Error ? e.message : String(e) };
+      throw e;
+    }
+  }
+
+  async commitsSince(path: string, since: string): Promise<Array<{ sha: string; date: string; message: string }>> {
+    const list = await this.octokit.paginate(this.octokit.rest.repos.listCommits, { ...this.at, sha: this.defaultBranch, path, since, per_page: 100 });
+    return list.map((c) => ({ sha: c.sha, date: c.commit.committer?.date ?? "", message: c.commit.message }));
+  }
+
+  async createIssue(issue: { title: string; body: string; labels: string[]; assignees: string[] }): Promise<number> {
+    try {
+      const { data } = await this.octokit.rest.issues.create({ ...this.at, ...issue });
+      return data.number;
+    } catch (e) {
+      // An assignee without access to the repository makes GitHub refuse the issue: open it unassigned.
+      if (status(e) !== 422 || !issue.assignees.length) throw e;
+      const { data } = await this.octokit.rest.issues.create({ ...this.at, ...issue, assignees: [] });
+      return data.number;
+    }
+  }
+
   async issueComments(issue: number): Promise<IssueComment[]> {
     const list = await this.octokit.paginate(this.octokit.rest.issues.listComments, { ...this.at, issue_number: issue, per_page: 100 });
     return list.map((c) => ({ author: c.user ? { login: c.user.login, type: c.user.type } : null, body: c.body ?? "", createdAt: c.created_at }));
@@ -256,7 +364,8 @@ export class OctokitAccessRepo implements AccessRepo {
 
   async hasConfig(): Promise<boolean> {
     try {
-      await this.octokit.rest.repos.getContent({ ...this.at, path: CONFIG_PATH });
+      // The same read as the config's own (store.read of CONFIG_PATH on the default branch).
+      await this.contents.get({ ...this.at, path: CONFIG_PATH, ref: this.defaultBranch });
       return true;
     } catch (e) {
       if (status(e) === 404) return false;

@@ -21,7 +21,7 @@ import type { AccessRepo } from "../lifecycle/ports.js";
 import type { Notifier } from "../notify/types.js";
 import { updateRecord } from "../store/record-store.js";
 import { OctokitAccessRepo } from "./access-repo.js";
-import type { ApprovedGrant, GrantDeps, GrantOutcome, MergedPr } from "./grant.js";
+import type { ApprovedGrant, GrantDeps, GrantOutcome, MergedPr } from "./grant-types.js";
 import { MARKER, quote } from "./messages.js";
 import type { RepoRef } from "./octokit-helpers.js";
 import { loadRepoConfig } from "./repo-config.js";

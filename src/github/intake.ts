@@ -1,44 +1,60 @@
 // Intake: an "AWS access request" issue becomes a request file on branch jit/<id> and a pull
 // request showing the drafted policy. Edits to the issue update the same branch and PR. Only the
 // author's own text is proposed, only on a branch the app made, only into a PR the app opened.
+// This module gathers the facts through AccessRepo (and the drafter); intake-decision.ts decides,
+// purely, the outcome and every write as effects; runEffects carries them out.
 import type { ProbotOctokit } from "probot";
-import { ACCESS_REQUEST_LABEL, parseIssueForm, type FormTemplate } from "../domain/issue-form.js";
-import { PRE_RECORD_STATES } from "../domain/lifecycle.js";
+import { withCatalogueItems } from "../domain/access-catalogue.js";
+import { eligibilityProblems } from "../lifecycle/eligibility.js";
+import { ACCESS_REQUEST_LABEL, type FormTemplate } from "../domain/issue-form.js";
 import { recordStatus } from "../domain/records.js";
 import { checkRequest } from "../domain/request.js";
 import { dumpRequest, requestPath } from "../domain/request-file.js";
 import type { AccessRequest, Config, Problem } from "../domain/types.js";
 import { loadCatalogue } from "../iam-data.js";
+import { runEffects, type EffectPorts } from "../lifecycle/effects.js";
+import type { AccessRepo } from "../lifecycle/ports.js";
 import type { Notifier } from "../notify/types.js";
-import { planRequest, type Plan } from "../policy/pipeline.js";
-import { intakeOpenedComment, intakeProblemsComment, intakeRefusedComment, MARKER, prTitle, quote } from "./messages.js";
-import type { AccessRepo, OpenPull } from "../lifecycle/ports.js";
-import { runEffects, type Effect } from "../lifecycle/effects.js";
+import { planRequest } from "../policy/pipeline.js";
+import { requestFromIssue, type RequestInterpreter } from "../policy/plain-request.js";
+import { ConflictError } from "../store/record-store.js";
 import { OctokitAccessRepo } from "./access-repo.js";
+import {
+  branchRefusal,
+  ignoredIssue,
+  invalidIssue,
+  isAppPull,
+  otherAuthor,
+  proposalEffects,
+  refusedIssue,
+  requestPrOf,
+  withIntakeLabels,
+  type BranchFacts,
+  type IntakeDecision,
+  type IntakeOutcome,
+  type IssueEvent,
+  type IssueInput,
+} from "./intake-decision.js";
+import { MARKER, quote } from "./messages.js";
 import type { RepoRef } from "./octokit-helpers.js";
-import { checkPull, sameLogin } from "./pr-check.js";
+import { checkPull } from "./pr-check.js";
 import { loadRepoConfig, loadRepoForm } from "./repo-config.js";
 import { status } from "./store.js";
 
-export interface IssueInput {
-  number: number;
-  title: string;
-  body: string | null | undefined;
-  author: { login: string; type: string };
-  createdAt: string;
-  labels: string[];
-}
+export { otherAuthor, proposedEffects, type IntakeDecision, type IntakeOutcome, type IssueEvent, type IssueInput } from "./intake-decision.js";
 
 /** Lets the app swap the drafter (built-in or Gemini) without intake knowing which. */
 export type Drafter = (request: AccessRequest, config: Config) => Promise<{ request: AccessRequest; warnings: Problem[] }>;
 
-export type IntakeOutcome =
-  | { kind: "ignored"; reason: string }
-  | { kind: "invalid"; problems: Problem[] }
-  | { kind: "refused"; reason: string }
-  | { kind: "opened" | "updated"; pr: number; branch: string; file: string; plan: Plan };
-
-type IntakeOptions = { now: Date; appLogin: string; event: IssueEvent; drafter?: Drafter; notifierFor?: (config: Config) => Notifier };
+type IntakeOptions = {
+  now: Date;
+  appLogin: string;
+  event: IssueEvent;
+  drafter?: Drafter;
+  /** The model that reads a request described in words; without it, the deterministic extractor. */
+  interpreter?: RequestInterpreter;
+  notifierFor?: (config: Config) => Notifier;
+};
 
 /**
  * An issue is a request when it has the access-request label or, in an access repository, when
@@ -51,25 +67,54 @@ export function handleAccessIssue(octokit: ProbotOctokit, repo: RepoRef, issue: 
   return proposeFromIssue(new OctokitAccessRepo(octokit, repo), issue, opts);
 }
 
-/** Intake against any AccessRepo. */
-export async function proposeFromIssue(access: AccessRepo, issue: IssueInput, opts: IntakeOptions): Promise<IntakeOutcome> {
-  const labelled = issue.labels.some((l) => l.toLowerCase() === ACCESS_REQUEST_LABEL);
-  // Cheap tests first: most issues in a repository are not requests, and cost no API call.
-  if (!labelled && !hasFormHeading(issue.body)) return { kind: "ignored", reason: "no access-request label and not the request form" };
-  if (issue.author.type !== "User") return { kind: "ignored", reason: `author is a ${issue.author.type}` };
+/** Writes that found the repository changed since intake read it (a concurrent delivery made the branch): decided again once. */
+const ATTEMPTS = 2;
 
-  const store = access;
-  const accessRepo = await access.hasConfig();
-  if (!labelled) {
-    if (!accessRepo) return { kind: "ignored", reason: "no access-request label and no jit-access config in this repository" };
-    const form = await loadRepoForm(store);
-    if (!form.ok || !looksLikeRequestForm(issue.body, form.value)) return { kind: "ignored", reason: "no access-request label and not the request form" };
+/**
+ * Intake against any AccessRepo: decides from what is there, then carries the decision's effects
+ * out. A re-delivered event finds the branch and the app's PR and updates them: no second PR.
+ */
+export async function proposeFromIssue(access: AccessRepo, issue: IssueInput, opts: IntakeOptions): Promise<IntakeOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    const decision = await decideIssue(access, issue, opts);
+    try {
+      const done = await runEffects(decision.effects, intakePorts(access, decision, opts));
+      if (decision.kind === "done") return decision.outcome;
+      const { proposal: p } = decision;
+      const pr = p.existing?.number ?? done.opened[0];
+      if (pr === undefined) throw new Error(`the pull request for ${p.request.id} was not opened`);
+      return { kind: p.existing ? "updated" : "opened", pr, branch: p.branch, file: p.file, plan: p.plan };
+    } catch (e) {
+      if (!(e instanceof ConflictError) || attempt >= ATTEMPTS) throw e;
+    }
   }
-  // Before any label is added: GitHub would otherwise create it grey and undescribed.
-  if (accessRepo) await access.ensureLabels();
-  const outcome = await proposeIssue(access, issue, opts);
-  if (!labelled && outcome.kind !== "ignored") await access.addLabels(issue.number, [ACCESS_REQUEST_LABEL]);
-  return outcome;
+}
+
+/** The executor's ports: the PR check on the branch's tip as the app's own PR, and the approvers' channels for a new PR. */
+export function intakePorts(access: AccessRepo, decision: IntakeDecision, opts: IntakeOptions): EffectPorts {
+  const ports: EffectPorts = {
+    access,
+    checkPull: async (pull) => {
+      const head = await access.branchTip(pull.branch);
+      const outcome = await checkPull(
+        access,
+        {
+          number: pull.pr,
+          headSha: head,
+          headRef: pull.branch,
+          baseRef: access.defaultBranch,
+          sameRepo: true,
+          author: { login: opts.appLogin, type: "Bot" },
+          title: pull.title,
+          body: pull.body,
+        },
+        { now: opts.now, appLogin: opts.appLogin, warnings: pull.warnings },
+      );
+      return outcome.kind === "checked" && outcome.ok;
+    },
+  };
+  if (decision.kind === "propose" && opts.notifierFor) ports.alerts = opts.notifierFor(decision.proposal.config);
+  return ports;
 }
 
 /** The form's required fields: a body is form-shaped when it has each one's heading. */
@@ -91,97 +136,68 @@ export function looksLikeRequestForm(body: unknown, template: FormTemplate): boo
 }
 
 /**
- * What intake decided for an issue, from reads only: either done — an outcome and the effects that
- * tell the requester (a comment, the state label) — or a request to propose on its branch.
+ * Intake's whole decision for an issue — whether it is a request, the outcome, and every write as
+ * effects — from reads (and the drafter) only: nothing is written.
  */
-export type IntakeDecision = { kind: "done"; outcome: IntakeOutcome; effects: Effect[] } | ({ kind: "propose" } & Proposal);
-
-/** A request ready to be proposed: the file on branch jit/<id>, and its pull request. */
-export interface Proposal {
-  request: AccessRequest;
-  warnings: Problem[];
-  config: Config;
-  plan: Plan;
-  file: string;
-  fileText: string;
-  branch: string;
-  /** The app's open request PR of this issue, if any. */
-  existing: { number: number; id: string; title: string; body: string | null } | undefined;
-}
-
-async function proposeIssue(access: AccessRepo, issue: IssueInput, opts: IntakeOptions): Promise<IntakeOutcome> {
-  const decision = await decideIssue(access, issue, opts);
-  if (decision.kind === "done") {
-    await runEffects(decision.effects, { access });
-    return decision.outcome;
-  }
-  return propose(access, issue, decision, opts);
-}
-
-/** The repository's owner, name and default branch, as the AccessRepo names them. */
-function repoRefOf(access: AccessRepo): RepoRef {
-  const [owner = "", repo = ""] = access.fullName.split("/");
-  return { owner, repo, defaultBranch: access.defaultBranch };
-}
-
-/** An outcome that comments on the issue and marks it invalid. */
-function toldInvalid(issue: number, outcome: IntakeOutcome, body: string): Extract<IntakeDecision, { kind: "done" }> {
-  return {
-    kind: "done",
-    outcome,
-    effects: [
-      { kind: "comment", issue, marker: MARKER.intake, body },
-      { kind: "state", issue, state: "invalid", onlyFrom: PRE_RECORD_STATES },
-    ],
-  };
-}
-
-/** Intake's decision for an issue: reads (and the drafter) only; nothing is written. */
 export async function decideIssue(access: AccessRepo, issue: IssueInput, opts: IntakeOptions): Promise<IntakeDecision> {
-  const store = access;
-  const repo = repoRefOf(access);
-  const invalid = (problems: Problem[]): IntakeDecision => toldInvalid(issue.number, { kind: "invalid", problems }, intakeProblemsComment(problems));
-  const refuse = (reason: string): IntakeDecision => toldInvalid(issue.number, { kind: "refused", reason }, intakeRefusedComment(reason));
-  const ignore = (reason: string): IntakeDecision => ({ kind: "done", outcome: { kind: "ignored", reason }, effects: [] });
+  const labelled = issue.labels.some((l) => l.toLowerCase() === ACCESS_REQUEST_LABEL);
+  // Cheap tests first: most issues in a repository are not requests, and cost no API call.
+  if (!labelled && !hasFormHeading(issue.body)) return ignoredIssue("no access-request label and not the request form");
+  if (issue.author.type !== "User") return ignoredIssue(`author is a ${issue.author.type}`);
+  const accessRepo = await access.hasConfig();
+  if (!labelled) {
+    if (!accessRepo) return ignoredIssue("no access-request label and no jit-access config in this repository");
+    const form = await loadRepoForm(access);
+    if (!form.ok || !looksLikeRequestForm(issue.body, form.value)) return ignoredIssue("no access-request label and not the request form");
+  }
+  return withIntakeLabels(await decideRequest(access, issue, opts), issue.number, { accessRepo, labelled });
+}
 
+/** The decision for an issue intake looks at: its author's text, parsed, checked, drafted and proposed on the app's branch. */
+async function decideRequest(access: AccessRepo, issue: IssueInput, opts: IntakeOptions): Promise<IntakeDecision> {
   // The requester is the issue's author, so the text must be theirs too.
   const text = await access.issueText(issue.number);
-  if (!text) return ignore(`issue #${issue.number} was not found`);
+  if (!text) return ignoredIssue(`issue #${issue.number} was not found`);
   // The event's text is used only while it is still the issue's text, whose editor was just
   // checked; a later edit has its own event, which is judged by who made it.
-  if ((issue.body ?? "") !== text.body) return ignore("the issue's text changed after this event");
+  if ((issue.body ?? "") !== text.body) return ignoredIssue("the issue's text changed after this event");
   const editor = otherAuthor(issue.author.login, opts.event, text.editor);
   if (editor) {
-    return refuse(
+    return refusedIssue(
+      issue.number,
       `The text of this issue was last edited by ${quote(editor)}, not by ${quote(issue.author.login)} who opened it. A request is proposed only as its requester wrote it, so nothing was proposed or changed. ${quote(issue.author.login)}: check the text and save it yourself (edit the issue), or open a new issue.`,
     );
   }
 
-  const cfg = await loadRepoConfig(store);
-  if (!cfg.ok) return invalid(cfg.problems);
+  const cfg = await loadRepoConfig(access);
+  if (!cfg.ok) return invalidIssue(issue.number, cfg.problems);
   const config = cfg.value;
-  const form = await loadRepoForm(store);
-  if (!form.ok) return invalid(form.problems);
-  const parsed = parseIssueForm(issue.body, form.value, {
-    number: issue.number,
-    title: issue.title,
-    author: issue.author.login,
-    defaultDuration: config.default_duration,
-  });
-  if (!parsed.ok) return invalid(parsed.problems);
+  const form = await loadRepoForm(access);
+  if (!form.ok) return invalidIssue(issue.number, form.problems);
+  const parsed = await requestFromIssue(
+    issue.body,
+    form.value,
+    { number: issue.number, title: issue.title, author: issue.author.login, defaultDuration: config.default_duration },
+    { config, catalogue: loadCatalogue(), ...(opts.interpreter ? { interpreter: opts.interpreter } : {}) },
+  );
+  if (!parsed.ok) return invalidIssue(issue.number, parsed.problems);
 
   // An edited issue keeps its first id (and so its branch and PR), even if the title changed.
   const open = await access.openPulls();
-  const existing = requestPrOf(open, repo, issue.number, opts.appLogin);
-  let request: AccessRequest = parsed.value;
+  const existing = requestPrOf(open, access.fullName, issue.number, opts.appLogin);
+  const filled = withCatalogueItems(config, parsed.value.request);
+  if (!filled.ok) return invalidIssue(issue.number, filled.problems);
+  let request: AccessRequest = filled.value;
   if (existing) request = { ...request, id: existing.id };
   const file = requestPath(request, new Date(issue.createdAt));
   const checked = checkRequest(structuredClone(request), { file, config });
-  if (!checked.ok) return invalid(checked.problems);
+  if (!checked.ok) return invalidIssue(issue.number, checked.problems);
+  const ineligible = await eligibilityProblems(access, config, request);
+  if (ineligible.length) return invalidIssue(issue.number, ineligible);
   // An issue edited or reopened after its request was merged does not propose the file again:
   // that pull request would rewrite the record (active, expired, …) on the default branch. The
   // merge handler refuses such a PR too; here it is never opened.
-  const onMain = existing ? undefined : await store.read(file);
+  const onMain = existing ? undefined : await access.read(file);
   const recordedStatus = onMain ? recordStatus(onMain.text) : undefined;
   if (recordedStatus && recordedStatus !== "proposed") {
     return {
@@ -198,8 +214,14 @@ export async function decideIssue(access: AccessRepo, issue: IssueInput, opts: I
     };
   }
 
-  let warnings: Problem[] = [];
-  if (opts.drafter) ({ request, warnings } = await opts.drafter(request, config));
+  // What was proposed from the description is said in the pull request, with the drafter's warnings.
+  let warnings: Problem[] = parsed.value.notes;
+  // A catalogue entry's items are the admin's, not a draft to narrow.
+  if (opts.drafter && request.catalogue === undefined) {
+    const drafted = await opts.drafter(request, config);
+    request = drafted.request;
+    warnings = [...warnings, ...drafted.warnings];
+  }
   const plan = planRequest(loadCatalogue(), {
     request,
     config,
@@ -216,174 +238,28 @@ export async function decideIssue(access: AccessRepo, issue: IssueInput, opts: I
   const branch = `jit/${request.id}`;
   const foreignPr = open.find((p) => p.head.ref === branch && !isAppPull(p, opts.appLogin));
   if (foreignPr)
-    return refuse(branchRefusal(branch, `pull request #${foreignPr.number}, which jit-access did not open, is already open from it`, repo.defaultBranch));
-  return { kind: "propose", request, warnings, config, plan, file, fileText, branch, existing };
+    return refusedIssue(
+      issue.number,
+      branchRefusal(branch, `pull request #${foreignPr.number}, which jit-access did not open, is already open from it`, access.defaultBranch),
+    );
+  const proposal = { request, warnings, config, plan, file, fileText, branch, existing };
+  const [owner = ""] = access.fullName.split("/");
+  return proposalEffects(issue.number, proposal, await branchFacts(access, branch, file), {
+    appLogin: opts.appLogin,
+    owner,
+    defaultBranch: access.defaultBranch,
+  });
 }
 
-/**
- * Proposes the decided request: the branch, its one file and the pull request are written here in
- * order, as one step — each depends on the one before (the branch's state, the PR's number) — then
- * the same check as every push runs, and what it found is told on the issue as effects.
- */
-async function propose(access: AccessRepo, issue: IssueInput, p: Proposal, opts: IntakeOptions): Promise<IntakeOutcome> {
-  const { request, config, plan, file, fileText, branch, existing } = p;
-  const repo = repoRefOf(access);
-  const prepared = await prepareBranch(access, branch, { appLogin: opts.appLogin, file, id: request.id });
-  if (!prepared.ok) {
-    const reason = branchRefusal(branch, prepared.reason, repo.defaultBranch);
-    const refused = toldInvalid(issue.number, { kind: "refused", reason }, intakeRefusedComment(reason));
-    await runEffects(refused.effects, { access });
-    return refused.outcome;
-  }
-  // An earlier version of this request in another account's folder (the issue's account was
-  // edited): the PR must hold one request file.
-  for (const old of prepared.stale) {
-    await access.deleteFileAt(branch, old.path, old.sha, `jit-access: move ${request.id} to ${file}`);
-  }
-  const current = await access.readAt(file, branch);
-  if (current?.text !== fileText) {
-    await access.writeAt(branch, file, fileText, { message: `jit-access: propose ${request.id} (issue #${issue.number})`, expectedSha: current?.sha });
-  }
-
-  const title = prTitle(issue.number, request);
-  let pr: { number: number; title: string; body: string | null };
-  if (existing) {
-    pr = existing;
-  } else {
-    // The check below writes the description from the file at the head commit.
-    const body = `${MARKER.intake}\nRefs issue #${issue.number}. Checking the request…`;
-    pr = { number: await access.createPull({ head: branch, base: repo.defaultBranch, title, body }), title, body };
-    await requestReviews(access, repo, pr.number, config, request.requester);
-  }
-
-  // The same check as every push: the changed-files rule, the file at the head, the rules on the
-  // default branch now. Nothing is reported as passing without it.
-  const head = await access.branchTip(branch);
-  const outcome = await checkPull(
-    access,
-    {
-      number: pr.number,
-      headSha: head,
-      headRef: branch,
-      baseRef: repo.defaultBranch,
-      sameRepo: true,
-      author: { login: opts.appLogin, type: "Bot" },
-      title: pr.title,
-      body: pr.body,
-    },
-    { now: opts.now, appLogin: opts.appLogin, warnings: p.warnings },
-  );
-  const ok = outcome.kind === "checked" && outcome.ok;
-  await runEffects(proposedEffects(issue.number, pr.number, ok, p), opts.notifierFor && !existing ? { access, alerts: opts.notifierFor(config) } : { access });
-  return { kind: existing ? "updated" : "opened", pr: pr.number, branch, file, plan };
-}
-
-/** What the issue is told once its request is proposed and checked; approvers hear of it once, when its PR is opened (not on every edit). */
-export function proposedEffects(issue: number, pr: number, ok: boolean, p: Pick<Proposal, "request" | "config" | "plan" | "existing">): Effect[] {
-  const required = p.config.required_approvals[p.plan.verdict.risk];
-  return [
-    { kind: "comment", issue, marker: MARKER.intake, body: intakeOpenedComment(pr, !ok) },
-    { kind: "state", issue, state: ok ? "proposed" : "blocked", onlyFrom: PRE_RECORD_STATES },
-    ...(p.existing
-      ? []
-      : [
-          {
-            kind: "notify",
-            event: { kind: "opened", request: p.request, approvers: p.config.approvers, required, risk: p.plan.verdict.risk },
-          } as const satisfies Effect,
-        ]),
-  ];
-}
-
-/** What an issues event says about who changed the issue. */
-export interface IssueEvent {
-  action: string;
-  sender?: { login: string; type: string } | undefined;
-  /** issues.edited with `changes.body`. */
-  bodyChanged: boolean;
-}
-
-/**
- * Someone other than the author who wrote the issue's current text, if anyone: the sender of an
- * edit of the body, or the last editor of the body that GitHub reports. Checked on every event —
- * an issue labelled or reopened by someone else, or retitled by its author, still carries the
- * body as it was last edited.
- */
-export function otherAuthor(author: string, event: IssueEvent, lastEditor: string | null): string | undefined {
-  if (event.action === "edited" && event.bodyChanged && event.sender && !sameLogin(event.sender.login, author)) return event.sender.login;
-  if (lastEditor !== null && !sameLogin(lastEditor, author)) return lastEditor;
-  return undefined;
-}
-
-const isAppPull = (p: OpenPull, appLogin: string): boolean => p.user?.type === "Bot" && sameLogin(p.user.login, appLogin);
-
-/**
- * The open request PR of an issue: opened by the app, from a jit/<number>-… branch of this
- * repository. A PR someone else opened from such a branch is never adopted.
- */
-function requestPrOf(
-  pulls: OpenPull[],
-  repo: RepoRef,
-  issueNumber: number,
-  appLogin: string,
-): { number: number; id: string; title: string; body: string | null } | undefined {
-  const prefix = `jit/${issueNumber}-`;
-  const pr = pulls.find((p) => p.head.ref.startsWith(prefix) && p.head.repoFullName === `${repo.owner}/${repo.repo}` && isAppPull(p, appLogin));
-  return pr ? { number: pr.number, id: pr.head.ref.slice("jit/".length), title: pr.title, body: pr.body } : undefined;
-}
-
-type Prepared = { ok: true; stale: Array<{ path: string; sha: string }> } | { ok: false; reason: string };
-
-/** Creates the branch from the default branch's tip, or vets the one that exists (see {@link vetBranch}). */
-async function prepareBranch(access: AccessRepo, branch: string, own: { appLogin: string; file: string; id: string }): Promise<Prepared> {
+/** The branch as it is now: absent (then the default branch's tip it would be made at), or what it has beyond the default branch; and the file on it. */
+async function branchFacts(access: AccessRepo, branch: string, file: string): Promise<BranchFacts> {
   try {
     await access.branchTip(branch);
-    return vetBranch(access, branch, own);
   } catch (e) {
     if (status(e) !== 404) throw e;
+    const base = await access.branchTip(access.defaultBranch);
+    return { kind: "absent", base, current: await access.readAt(file, base) };
   }
-  const tip = await access.branchTip(access.defaultBranch);
-  if (await access.createBranch(branch, tip)) return { ok: true, stale: [] };
-  return vetBranch(access, branch, own); // created meanwhile: by a concurrent delivery, or by someone else
-}
-
-/**
- * An existing branch is the app's when every commit on it (beyond the default branch) was made by
- * the app and it changes only this request's file (in any account folder: an edited issue may
- * have moved it). Authorship is what GitHub reports, which a pusher can spoof with the app's
- * noreply email; the file rule cannot be spoofed, and the check applies it again at every head.
- */
-async function vetBranch(access: AccessRepo, branch: string, own: { appLogin: string; file: string; id: string }): Promise<Prepared> {
-  const data = await access.compare(access.defaultBranch, branch);
-  if (data.commits.length < data.aheadBy)
-    return { ok: false, reason: `it is ${data.aheadBy} commits ahead of ${access.defaultBranch}, more than jit-access can check` };
-  const byApp = (login: string | undefined) => sameLogin(login, own.appLogin);
-  const foreign = data.commits.filter((c) => !byApp(c.author) || !(c.committer === "web-flow" || byApp(c.committer)));
-  if (foreign.length) {
-    const named = foreign.slice(0, 5).map((c) => `${c.sha.slice(0, 7)} by ${quote(c.author ?? c.authorName ?? "an unknown author")}`);
-    return { ok: false, reason: `it has ${foreign.length} commit(s) that jit-access did not make (${named.join(", ")}${foreign.length > 5 ? ", …" : ""})` };
-  }
-  const mine = (p: string | undefined) => !!p && p.startsWith("access-requests/") && p.endsWith(`/${own.id}.yaml`);
-  const files = data.files;
-  const others = files.filter((f) => !mine(f.filename) || (f.previousFilename !== undefined && !mine(f.previousFilename)));
-  if (others.length)
-    return {
-      ok: false,
-      reason: `it changes files other than this request's (${others
-        .slice(0, 5)
-        .map((f) => quote(f.filename))
-        .join(", ")})`,
-    };
-  return { ok: true, stale: files.flatMap((f) => (f.filename !== own.file && f.status !== "removed" && f.sha ? [{ path: f.filename, sha: f.sha }] : [])) };
-}
-
-function branchRefusal(branch: string, reason: string, defaultBranch: string): string {
-  return `Branch \`${branch}\` already exists and ${reason}. jit-access proposes a request only on a branch it made itself from ${defaultBranch}, so nothing was proposed. An admin can delete that branch (which closes any pull request from it); then edit this issue to propose the request again.`;
-}
-
-async function requestReviews(access: AccessRepo, repo: RepoRef, pr: number, config: Config, requester: string): Promise<void> {
-  const reviewers = config.approvers.filter((a) => !a.startsWith("@") && a.toLowerCase() !== requester.toLowerCase());
-  const teams = config.approvers.filter((a) => a.startsWith(`@${repo.owner}/`)).map((a) => a.split("/")[1] as string);
-  if (!reviewers.length && !teams.length) return;
-  await access.requestReviewers(pr, reviewers, teams);
+  const comparison = await access.compare(access.defaultBranch, branch);
+  return { kind: "present", comparison, current: await access.readAt(file, branch) };
 }

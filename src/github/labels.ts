@@ -7,6 +7,7 @@ import { CONFIG_PATH } from "../domain/config.js";
 import { ACCESS_REQUEST_LABEL } from "../domain/issue-form.js";
 import { EXPIRING_LABEL } from "../notify/expiring.js";
 import { STATE_LABEL } from "../domain/lifecycle.js";
+import { BREAK_GLASS_LABEL } from "../domain/approvals/break-glass.js";
 import type { RepoRef } from "./octokit-helpers.js";
 import { status } from "./store.js";
 
@@ -33,6 +34,7 @@ export const appLabels = (): LabelSpec[] => [
   { name: STATE_LABEL.expired, color: "c5def5", description: "jit-access: access expired and removed" },
   { name: STATE_LABEL.revoked, color: "f9d0c4", description: "jit-access: access revoked before it expired" },
   { name: EXPIRING_LABEL, color: "fbca04", description: "jit-access: access expires soon" },
+  { name: BREAK_GLASS_LABEL, color: "b60205", description: "jit-access: approved by the requester with break-glass; needs a review" },
 ];
 
 /**

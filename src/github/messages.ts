@@ -47,6 +47,8 @@ export interface PrBodyInput {
   codeowners?: string[];
   /** The head commit the body describes. */
   headSha?: string;
+  /** What the catalogue entry the request picked is (access-catalogue.ts `catalogueSummary`). */
+  catalogue?: string;
 }
 
 /** Who may approve: the configured approvers and the file's code owners, as the merge check counts them. */
@@ -68,6 +70,8 @@ export function prBody(i: PrBodyInput): string {
     "",
     `> ${quote(request.reason, 1000)}`,
     "",
+    ...proposedLines(request),
+    ...(i.catalogue ? [i.catalogue, ""] : []),
     // "Refs" (not "Closes"/"Fixes"): merging must not close the issue — the grant does that.
     `Refs issue #${i.issueNumber}. Request file: \`${i.file}\`${i.headSha ? ` at ${i.headSha.slice(0, 7)}` : ""}.`,
     "",
@@ -87,7 +91,36 @@ export function prBody(i: PrBodyInput): string {
   const warnings = [...v.warnings, ...(i.warnings ?? [])];
   if (warnings.length) lines.push("", "### Warnings", "", problemList(warnings));
   lines.push("", "<details><summary>Policy JSON</summary>", "", "```json", JSON.stringify(plan.policy, null, 2), "```", "", "</details>");
+  // With conditions configured, what AWS receives differs from the file's policy: show it too.
+  if (plan.attached && plan.explanation.conditions.length)
+    lines.push(
+      "",
+      "<details><summary>Policy JSON as attached (conditions stamped in; the expiry is set at merge)</summary>",
+      "",
+      "```json",
+      JSON.stringify(plan.attached, null, 2),
+      "```",
+      "",
+      "</details>",
+    );
   return lines.join("\n").slice(0, 65_000);
+}
+
+/** For a request asked for in words: which fields the description gave, by whom, and the description itself. */
+function proposedLines(request: AccessRequest): string[] {
+  if (!request.proposed) return [];
+  const by = request.proposed.by === "builtin/extractor" ? "the built-in extractor" : `\`${request.proposed.by.replace(/`/g, "'")}\``;
+  const fields = request.proposed.fields.map((path) => {
+    const m = /^request\[(\d+)\]\.(service|resources|access|actions)$/.exec(path);
+    const item = m ? request.request[Number(m[1])] : undefined;
+    const value = item && m ? [item[m[2] as "service" | "resources" | "access" | "actions"] ?? []].flat().join(", ") : "";
+    return `\`${path.replace(/`/g, "'")}\`${value ? ` = ${quote(value, 200)}` : ""}`;
+  });
+  return [
+    `**Proposed from the description** by ${by}, not typed by the requester — check them against it: ${fields.join("; ")}.`,
+    "",
+    ...(request.description ? [`> ${quote(request.description, 1000)}`, ""] : []),
+  ];
 }
 
 /** The body of the app's pull request when the file at its head cannot be planned. */

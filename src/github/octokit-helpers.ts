@@ -1,4 +1,5 @@
-// Where a handler's repository is: owner, name and default branch, as the webhook payload says.
+// Where a handler's repository is: owner, name and default branch, as the webhook payload says;
+// and logins compared as GitHub compares them.
 // Every GitHub call goes through the AccessRepo adapter (access-repo.ts, issue-side.ts).
 
 export interface RepoRef {
@@ -6,3 +7,6 @@ export interface RepoRef {
   repo: string;
   defaultBranch: string;
 }
+
+/** GitHub logins compare case-insensitively. */
+export const sameLogin = (a: string | undefined, b: string): boolean => !!a && a.toLowerCase() === b.toLowerCase();

@@ -4,6 +4,7 @@
 // rewritten from the same head commit, so what reviewers read is what a merge would grant; a
 // request file there without a policy gets one generated and committed (that push re-runs the
 // check). The app writes to no other branch.
+import { approvalConfigFor, catalogueSummary } from "../domain/access-catalogue.js";
 import type { ProbotOctokit } from "probot";
 import { checkChangedFiles, type ChangedFile } from "../domain/approvals.js";
 import { parseRequestFile } from "../domain/request.js";
@@ -11,10 +12,11 @@ import { setTopLevelFields } from "../domain/request-file.js";
 import type { AccessRequest, Config, Problem } from "../domain/types.js";
 import { loadCatalogue } from "../iam-data.js";
 import { planRequest } from "../policy/pipeline.js";
-import { readPrRef } from "./payloads.js";
+import { readPrRef, type PrRef } from "./payloads.js";
+import { checkIdentityPull } from "./identities-check.js";
 import { checkSummary, prBody, prBodyInvalid, problemList, prTitle, quote } from "./messages.js";
 import { rightSize, type RightSizing } from "../policy/right-size.js";
-import type { RepoRef } from "./octokit-helpers.js";
+import { sameLogin, type RepoRef } from "./octokit-helpers.js";
 import { loadCodeowners, loadRepoConfig } from "./repo-config.js";
 import { problem } from "../domain/problems.js";
 import type { AccessRepo } from "../lifecycle/ports.js";
@@ -24,25 +26,9 @@ import { OctokitAccessRepo } from "./access-repo.js";
 /** The check run the app reports on every pull request; branch protection may require it. */
 export const CHECK_NAME = "jit-access/validate";
 
-export interface PrRef {
-  number: number;
-  headSha: string;
-  headRef: string;
-  /** The base branch by name; its current tip holds the rules (never the payload's stale `base.sha`). */
-  baseRef: string;
-  sameRepo: boolean;
-  /** Who opened the pull request. */
-  author: { login: string; type: string } | null;
-  /** Title and body as the event saw them: rewritten only when they differ. */
-  title?: string;
-  body?: string | null;
-  changedFiles?: number;
-}
+export type { PrRef };
 
 export type CheckOutcome = { kind: "ignored" } | { kind: "checked"; ok: boolean } | { kind: "policy-added"; commit: string } | { kind: "no-request" };
-
-/** GitHub logins compare case-insensitively. */
-export const sameLogin = (a: string | undefined, b: string): boolean => !!a && a.toLowerCase() === b.toLowerCase();
 
 /**
  * A request PR of the app's own: opened by the app (its bot login — no one else can open a PR
@@ -103,8 +89,17 @@ export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptio
       listed.map((f) => ({ filename: f.path, ...(f.previousPath ? { previous_filename: f.previousPath } : {}) })),
       pr.changedFiles,
     )
-  )
+  ) {
+    const files = listed.map((f): ChangedFile => ({ path: f.path, status: f.status, previousPath: f.previousPath }));
+    if (files.some((f) => f.path.startsWith("identities/") || f.previousPath?.startsWith("identities/"))) {
+      const check = await checkIdentityPull(access, pr, files);
+      return {
+        outcome: { kind: "checked", ok: check.conclusion === "success" },
+        effects: [{ kind: "check", check: { name: CHECK_NAME, headSha: pr.headSha, ...check } }],
+      };
+    }
     return reportNoRequest(access, pr);
+  }
 
   const describe = (body: string, title?: string): Effect[] => {
     if (!mine) return [];
@@ -203,7 +198,10 @@ export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptio
     ]);
   }
 
-  const required = config.required_approvals[plan.verdict.risk];
+  // A catalogue entry's approvers and count replace the global ones (as the merge counts them).
+  const approval = approvalConfigFor(config, parsed.value.request);
+  const entrySummary = catalogueSummary(config, parsed.value.request);
+  const required = approval.required_approvals[plan.verdict.risk];
   const codeowners = (await loadCodeowners(rulesStore, path))?.owners ?? [];
   const described: Effect[] = [];
   if (mine && issueFromBranch) {
@@ -218,10 +216,11 @@ export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptio
             request: parsed.value.request,
             plan,
             file: path,
-            approvers: config.approvers,
+            approvers: approval.approvers,
             required,
             codeowners,
             headSha: pr.headSha,
+            ...(entrySummary ? { catalogue: entrySummary } : {}),
             ...(opts.warnings ? { warnings: opts.warnings } : {}),
           }),
           section,
@@ -230,7 +229,7 @@ export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptio
       ),
     );
   }
-  const s = checkSummary(plan, { branch: pr.baseRef, sha: rulesSha, required, approvers: config.approvers, codeowners });
+  const s = checkSummary(plan, { branch: pr.baseRef, sha: rulesSha, required, approvers: approval.approvers, codeowners });
   return report(plan.verdict.ok, s.title, s.summary, described);
 }
 

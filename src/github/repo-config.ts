@@ -5,8 +5,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { CONFIG_PATH, parseConfig } from "../domain/config.js";
+import { deriveIdentityPrincipals, IDENTITY_FILES } from "../domain/identities.js";
 import { FORM_PATH, loadFormTemplate, type FormTemplate } from "../domain/issue-form.js";
-import { fail, prefixMessages, problem, type Result } from "../domain/problems.js";
+import { fail, ok, prefixMessages, problem, type Result } from "../domain/problems.js";
 import type { Config } from "../domain/types.js";
 import { packageRoot } from "../package-root.js";
 import { status, type GitHubRecordStore } from "./store.js";
@@ -25,7 +26,9 @@ export async function loadRepoConfig(store: Pick<GitHubRecordStore, "read">): Pr
   }
   const result = parseConfig(file?.text);
   if (!result.ok) return fail(...prefixMessages(`${CONFIG_PATH}: `, result.problems));
-  return result;
+  // A login listed in identities/ (at the same commit) needs no principals entry.
+  const identities = await Promise.all(IDENTITY_FILES.map(async (path) => ({ path, text: (await store.read(path))?.text })));
+  return ok(deriveIdentityPrincipals(result.value, identities));
 }
 
 let bundledForm: string | undefined;

@@ -10,7 +10,7 @@
 // revokes what is left and records it.
 import { NotOwnedError, revokeTargetOf } from "../aws/plan.js";
 import type { Grants } from "../aws/types.js";
-import { describeProblem, problem } from "../domain/problems.js";
+import { describeProblem, fail, ok, problem, type Result } from "../domain/problems.js";
 import { commitMessage, recordExpired, recordRevoked } from "../domain/records.js";
 import { parseRequestFile } from "../domain/request.js";
 import { dumpRequest } from "../domain/request-file.js";
@@ -78,18 +78,16 @@ export type CloseOutcome =
   /** A step failed; the record stays active and the grant is retried (by the sweep at the latest). */
   | { kind: "failed"; step: CloseStep; problem: Problem; removed: string[] };
 
-/** true when the record is an active grant (due by `at`, for an expiry); otherwise why not. */
-function closable(text: string, input: CloseGrant, config: Config): { ok: true; request: AccessRequest } | { ok: false; problem: Problem } {
+/** The record's request when it is an active grant (due by `at`, for an expiry); otherwise why not, as one coded problem. */
+function closable(text: string, input: CloseGrant, config: Config): Result<AccessRequest> {
   const parsed = parseRequestFile(text, { file: input.file, config });
-  if (!parsed.ok)
-    return { ok: false, problem: problem("record.invalid", `${input.file} is no longer valid: ${parsed.problems.map((p) => p.message).join("; ")}`) };
+  if (!parsed.ok) return fail(problem("record.invalid", `${input.file} is no longer valid: ${parsed.problems.map((p) => p.message).join("; ")}`));
   const r = parsed.value.request;
-  if (input.id !== undefined && r.id !== input.id)
-    return { ok: false, problem: problem("record.id-mismatch", `${input.file} now holds ${r.id}, not ${input.id}`) };
-  if (r.status !== "active" || !r.grant) return { ok: false, problem: problem("record.not-active", `already ${r.status ?? "proposed"}`) };
+  if (input.id !== undefined && r.id !== input.id) return fail(problem("record.id-mismatch", `${input.file} now holds ${r.id}, not ${input.id}`));
+  if (r.status !== "active" || !r.grant) return fail(problem("record.not-active", `already ${r.status ?? "proposed"}`));
   if (input.kind === "expired" && Date.parse(r.grant.expires_at) > input.at.getTime())
-    return { ok: false, problem: problem("record.not-due", `extended to ${r.grant.expires_at}`) };
-  return { ok: true, request: r };
+    return fail(problem("record.not-due", `extended to ${r.grant.expires_at}`));
+  return ok(r);
 }
 
 export async function closeGrant(ports: CloseGrantPorts, input: CloseGrant): Promise<CloseOutcome> {
@@ -101,8 +99,8 @@ export async function closeGrant(ports: CloseGrantPorts, input: CloseGrant): Pro
     const current = await ports.store.read(input.file);
     if (!current) return { kind: "skipped", problem: problem("record.missing", "the request file is gone"), removed };
     const state = closable(current.text, input, ports.config);
-    if (!state.ok) return { kind: "skipped", problem: state.problem, removed };
-    const request = state.request;
+    if (!state.ok) return { kind: "skipped", problem: state.problems[0]!, removed };
+    const request = state.value;
 
     step = "revoke";
     try {
@@ -116,11 +114,11 @@ export async function closeGrant(ports: CloseGrantPorts, input: CloseGrant): Pro
     const written = await updateRecord(ports.store, input.file, (file) => {
       if (!file) return { kind: "skip", reason: "the request file is gone" };
       const now = closable(file.text, input, ports.config);
-      if (!now.ok) return { kind: "skip", reason: now.problem.message };
+      if (!now.ok) return { kind: "skip", reason: now.problems.map((p) => p.message).join("; ") };
       const closed = { at, reason: input.reason, ...(input.by ? { by: input.by } : {}) };
-      const next = input.kind === "expired" ? recordExpired(now.request, closed) : recordRevoked(now.request, closed);
+      const next = input.kind === "expired" ? recordExpired(now.value, closed) : recordRevoked(now.value, closed);
       if (!next.ok) return { kind: "skip", reason: next.problems.map(describeProblem).join("; ") };
-      return { kind: "write", text: dumpRequest(next.value, "Written by jit-access."), message: closeMessage(input, now.request, at, removed) };
+      return { kind: "write", text: dumpRequest(next.value, "Written by jit-access."), message: closeMessage(input, now.value, at, removed) };
     });
     if (written.kind === "skipped")
       return { kind: "skipped", problem: problem("record.conflict", `revoked in AWS; recorded by someone else: ${written.reason}`), removed };

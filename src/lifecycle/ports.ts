@@ -105,6 +105,12 @@ export interface AccessRepo extends RecordStore {
   createPull(pull: { head: string; base: string; title: string; body: string }): Promise<number>;
   /** Asks for reviews; a refusal (e.g. a reviewer who is not a collaborator) is not an error. */
   requestReviewers(pr: number, reviewers: string[], teams: string[]): Promise<void>;
+  /** Merges a pull request only if its head is still `sha`; GitHub's refusal (head moved, not mergeable) is an answer, not a throw. */
+  mergePull(pr: number, merge: { sha: string; method: "merge" | "squash"; title: string; message: string }): Promise<MergeAnswer>;
+  /** Commits on the default branch that touch `path` (a file or folder), committed at or after `since`: sha, committer date, message. */
+  commitsSince(path: string, since: string): Promise<Array<{ sha: string; date: string; message: string }>>;
+  /** Opens an issue; assignees GitHub cannot assign are dropped rather than failing it. Returns its number. */
+  createIssue(issue: { title: string; body: string; labels: string[]; assignees: string[] }): Promise<number>;
   /** The comments on an issue or pull request, oldest first. */
   issueComments(issue: number): Promise<IssueComment[]>;
 }
@@ -125,6 +131,8 @@ export interface IssueComment {
   body: string;
   createdAt: string;
 }
+
+export type MergeAnswer = { kind: "merged"; sha: string } | { kind: "refused"; status: number; reason: string };
 
 export interface OpenPull {
   number: number;

@@ -39,6 +39,9 @@ export function githubMessage(event: NotificationEvent): string {
     case "revoked":
       text = `🔒 Access revoked at ${quote(event.at)}${event.by ? ` by ${quote(event.by)}` : ""}: ${quote(event.reason, 500)}`;
       break;
+    case "break-glass":
+      text = `🚨 ${quote(event.by)} approved their own access to account ${account} with break-glass (incident ${quote(event.incident, 100)}) until ${quote(event.expiresAt)}: ${quote(event.reason, 500)}`;
+      break;
     case "rejected":
       text = `🚫 Not granted (${quote(event.code)})${event.by ? ` by ${quote(event.by)}` : ""}: ${quote(event.reason, 1000)}`;
       break;

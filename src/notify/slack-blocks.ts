@@ -37,6 +37,7 @@ const TITLE: Record<NotificationKind, { emoji: string; verb: string }> = {
   expiring: { emoji: "⏳", verb: "Access expires soon" },
   expired: { emoji: "⌛", verb: "Access expired" },
   revoked: { emoji: "🔒", verb: "Access revoked early" },
+  "break-glass": { emoji: "🚨", verb: "Break-glass access" },
   rejected: { emoji: "🚫", verb: "Request closed without a grant" },
   "pending-reminder": { emoji: "🔔", verb: "Request waiting for approval" },
   extended: { emoji: "⏩", verb: "Access extended" },
@@ -119,6 +120,11 @@ export function buildSlackMessage(event: NotificationEvent): SlackPayload {
       break;
     case "revoked":
       summary = `The access of *${who}* to account *${account}* was revoked at *${slackQuote(event.at, 40)}*${event.by ? ` by *${slackQuote(event.by, 60)}*` : ""}.`;
+      extra.push({ type: "section", text: md(`*Reason:* ${slackQuote(event.reason, 500)}`) });
+      break;
+    case "break-glass":
+      summary = `*${slackQuote(event.by, 60)}* approved their own access to account *${account}* with *break-glass* for incident *${slackQuote(event.incident, 100)}*, until *${slackQuote(event.expiresAt, 40)}*. Nobody else approved it: review it${event.reviewIssue ? ` in issue #${event.reviewIssue}` : ""}.`;
+      fields.push(field("Incident", slackQuote(event.incident, 100)), field("Expires", slackQuote(event.expiresAt, 40)));
       extra.push({ type: "section", text: md(`*Reason:* ${slackQuote(event.reason, 500)}`) });
       break;
     case "rejected": {

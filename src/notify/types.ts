@@ -30,6 +30,8 @@ export type NotificationEvent =
   | { kind: "expiring"; request: RequestSummary; expiresAt: string; links?: Links }
   | { kind: "expired"; request: RequestSummary; expiresAt: string; links?: Links }
   | { kind: "revoked"; request: RequestSummary; at: string; by?: string; reason: string; links?: Links }
+  /** The requester approved their own request with /break-glass: sent to the security channel. */
+  | { kind: "break-glass"; request: RequestSummary; by: string; incident: string; reason: string; expiresAt: string; reviewIssue?: number; links?: Links }
   /**
    * Closed without a grant: rejected by someone (with their reason), withdrawn by the requester,
    * or not approved in time (code approval.rejected, approval.withdrawn, approval.expired-unapproved).

@@ -8,7 +8,7 @@ import type { AccessRequest, Config, PolicyDocument, Problem } from "../domain/t
 import type { Catalogue } from "./catalogue.js";
 import { GENERATOR_VERSION, generatePolicy } from "./generator.js";
 import { narrowToEnvelope, type Justification } from "./narrow.js";
-import { buildPrompt, parseAnswer, type PromptRequest } from "./prompt.js";
+import { buildPrompt, parseAnswer } from "./prompt.js";
 
 export interface DraftInput {
   request: AccessRequest;
@@ -39,11 +39,21 @@ export interface PolicyDrafter {
 
 export type ModelReply = { ok: true; text: string } | { ok: false; reason: string };
 
+/**
+ * One call with structured output: the policy prompt (prompt.ts) or the structured-request prompt
+ * (structured-request.ts). The schema is the API's OpenAPI subset, as plain data.
+ */
+export interface ModelPrompt {
+  systemInstruction: string;
+  text: string;
+  config: { temperature: 0; responseMimeType: "application/json"; responseSchema: object };
+}
+
 /** The port to a language model. Implementations never throw: failures are `{ ok: false }`. */
 export interface ModelClient {
   /** e.g. "gemini/gemini-2.5-flash" */
   readonly generator: string;
-  generate(prompt: PromptRequest, options: { timeoutMs: number }): Promise<ModelReply>;
+  generate(prompt: ModelPrompt, options: { timeoutMs: number }): Promise<ModelReply>;
 }
 
 export const builtinDrafter: PolicyDrafter = {
@@ -98,16 +108,29 @@ export function unavailableDrafter(reason: string): PolicyDrafter {
 
 export type ConnectModel = (options: { apiKey: string; model: string }) => ModelClient;
 
+/** Whether the configuration asks for a model, and if so whether it can be reached. */
+export type ModelChoice = { kind: "none" } | { kind: "unavailable"; reason: string } | { kind: "model"; client: ModelClient; timeoutMs: number };
+
 /**
- * The drafter the configuration asks for. `ai.provider: gemini` needs GEMINI_API_KEY in the
- * environment (never in the repository); without it the built-in policy is used, with a warning
- * on every draft — never a crash.
+ * The model `config.ai` asks for. `ai.provider: gemini` needs GEMINI_API_KEY in the environment
+ * (never in the repository); without it the choice is "unavailable", with the reason.
+ */
+export function chooseModel(config: Config, env: Readonly<Record<string, string | undefined>>, connect: ConnectModel): ModelChoice {
+  if (config.ai.provider !== "gemini") return { kind: "none" };
+  const apiKey = env.GEMINI_API_KEY?.trim();
+  if (!apiKey) return { kind: "unavailable", reason: `gemini/${config.ai.model}: GEMINI_API_KEY is not set in the environment` };
+  return { kind: "model", client: connect({ apiKey, model: config.ai.model }), timeoutMs: Math.max(1, config.ai.timeout_seconds || 20) * 1000 };
+}
+
+/**
+ * The drafter the configuration asks for: without a usable model the built-in policy is used,
+ * with a warning on every draft when a model was asked for — never a crash.
  */
 export function selectDrafter(config: Config, env: Readonly<Record<string, string | undefined>>, connect: ConnectModel): PolicyDrafter {
-  if (config.ai.provider !== "gemini") return builtinDrafter;
-  const apiKey = env.GEMINI_API_KEY?.trim();
-  if (!apiKey) return unavailableDrafter(`gemini/${config.ai.model}: GEMINI_API_KEY is not set in the environment`);
-  return modelDrafter(connect({ apiKey, model: config.ai.model }), { timeoutMs: Math.max(1, config.ai.timeout_seconds || 20) * 1000 });
+  const choice = chooseModel(config, env, connect);
+  if (choice.kind === "none") return builtinDrafter;
+  if (choice.kind === "unavailable") return unavailableDrafter(choice.reason);
+  return modelDrafter(choice.client, { timeoutMs: choice.timeoutMs });
 }
 
 /**

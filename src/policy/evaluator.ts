@@ -2,10 +2,11 @@
 // policy without the AGPL simulator that the differential tests use (tests only, never src/).
 // It evaluates a subset of IAM: Action/NotAction, Resource/NotResource (wildcards, policy
 // variables and their escapes), date conditions on aws:CurrentTime and, given the request
-// context, String*, Bool and Null conditions on any key. A policy IAM would
+// context, String*, Bool, IpAddress/NotIpAddress and Null conditions on any key. A policy IAM would
 // reject, and anything it does not model, comes back "Unknown": it never guesses "Allow", and a
 // Deny it cannot rule out leaves the answer open rather than ignored.
 
+import { cidrContains, parseCidr, parseIp } from "../domain/conditions.js";
 import type { PolicyDocument } from "../domain/types.js";
 
 export type Decision = "Allow" | "ImplicitDeny" | "ExplicitDeny" | "Unknown";
@@ -277,6 +278,30 @@ function compileBoolTest(ifExists: boolean, key: string, raw: unknown): Conditio
   };
 }
 
+/**
+ * IpAddress / NotIpAddress: the key's address within any (none) of the CIDR ranges or addresses.
+ * A key the request lacks matches no range, so NotIpAddress holds, unless ...IfExists (holds).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IPAddress
+ */
+function compileIpTest(operatorName: string, negated: boolean, ifExists: boolean, key: string, raw: unknown): ConditionTest | string {
+  const values = Array.isArray(raw) ? (raw as unknown[]) : [raw];
+  if (values.length === 0) return `${operatorName} ${key} has no values`;
+  const ranges = values.map((v) => (typeof v === "string" ? parseCidr(v) : undefined));
+  const bad = ranges.findIndex((r) => r === undefined);
+  if (bad !== -1) return `${operatorName} value ${JSON.stringify(values[bad])} for ${key} is not an IP address or CIDR range`;
+  const lower = key.toLowerCase();
+  return (req) => {
+    const value = contextValue(req, lower);
+    if (typeof value === "object" && !Array.isArray(value)) return `${operatorName} on ${key}: ${value.unknown}`;
+    if (value === undefined) return ifExists || negated;
+    if (Array.isArray(value)) return `${operatorName} on ${key}: the request has several values for it`;
+    const address = parseIp(value);
+    if (address === undefined) return `${operatorName} on ${key}: the request's value ${JSON.stringify(value)} is not an IP address`;
+    const any = ranges.some((r) => r !== undefined && cidrContains(r, address));
+    return negated ? !any : any;
+  };
+}
+
 function compileCondition(condition: unknown, variables: boolean, where: string): CompiledCondition {
   const tests: ConditionTest[] = [];
   let unknown: string | undefined;
@@ -293,9 +318,11 @@ function compileCondition(condition: unknown, variables: boolean, where: string)
         ? "string"
         : base === "Bool"
           ? "bool"
-          : operatorName === "Null"
-            ? "null"
-            : undefined;
+          : base === "IpAddress" || base === "NotIpAddress"
+            ? "ip"
+            : operatorName === "Null"
+              ? "null"
+              : undefined;
     if (kind === undefined) {
       unknown ??= `condition operator ${operatorName} is not supported by this evaluator`;
       continue;
@@ -314,7 +341,9 @@ function compileCondition(condition: unknown, variables: boolean, where: string)
             ? compileStringTest(operatorName, base, ifExists, key, raw, variables, at)
             : kind === "bool"
               ? compileBoolTest(ifExists, key, raw)
-              : compileNullTest(key, raw);
+              : kind === "ip"
+                ? compileIpTest(operatorName, base === "NotIpAddress", ifExists, key, raw)
+                : compileNullTest(key, raw);
       if (typeof test === "string") unknown ??= test;
       else tests.push(test);
     }

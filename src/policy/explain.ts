@@ -1,6 +1,8 @@
 // Plain-language explanation of a policy for the pull request body: a markdown table (one row per
 // statement and service) and a one-paragraph summary. Pure. Every policy is explained the same way,
 // whoever wrote it, so action names and ARNs are treated as untrusted text and escaped.
+import { blocksOf, GLOBAL_SERVICES } from "./grant-conditions.js";
+import type { GrantConditions } from "../domain/conditions.js";
 import type { AccessLevel, PolicyDocument, Statement } from "../domain/types.js";
 import { authorizedOnlyOnStar, type Catalogue } from "./catalogue.js";
 import { OUTLIVING_ACTIONS } from "./dangerous.js";
@@ -10,8 +12,10 @@ import { COARSE_LEVEL_EXCLUSIONS } from "./generator.js";
 export interface Explanation {
   /** Markdown: | Service | Access level | Actions | Resources | */
   table: string;
-  /** One plain-language paragraph. */
+  /** One plain-language paragraph; it ends with the conditions, when the config sets any. */
   summary: string;
+  /** The condition blocks stamped into the grant, one plain sentence each (empty when none). */
+  conditions: string[];
 }
 
 const LEVEL_ORDER: readonly AccessLevel[] = ["read", "list", "write", "tagging", "permissions-management"];
@@ -35,11 +39,77 @@ interface Row {
   resources: string[];
 }
 
-export function explainPolicy(catalogue: Catalogue, policy: PolicyDocument, opts: { risk?: string } = {}): Explanation {
+export function explainPolicy(catalogue: Catalogue, policy: PolicyDocument, opts: { risk?: string; conditions?: GrantConditions } = {}): Explanation {
   const rows = policy.Statement.flatMap((s) => rowsOf(catalogue, s));
   const header = ["| Service | Access level | Actions | Resources |", "|---|---|---|---|"];
   const body = rows.map((r) => `| ${escapeMarkdown(r.service)} | ${levelCell(r)} | ${actionsCell(r.actions)} | ${resourcesCell(r.resources)} |`);
-  return { table: [...header, ...body].join("\n"), summary: summarize(catalogue, rows, opts.risk) };
+  const conditions = opts.conditions ? explainConditions(catalogue, rows, opts.conditions) : [];
+  const summary = summarize(catalogue, rows, opts.risk);
+  return {
+    table: [...header, ...body].join("\n"),
+    summary: conditions.length
+      ? `${summary}\n\n**Every call under this grant must also meet these conditions** (stamped into the policy at grant):\n\n${conditions.map((c) => `- ${c}`).join("\n")}`
+      : summary,
+    conditions,
+  };
+}
+
+/** The condition blocks in plain words, saying where a block does not apply to this grant. */
+function explainConditions(catalogue: Catalogue, rows: Row[], c: GrantConditions): string[] {
+  const allow = rows.filter((r) => r.effect === "Allow");
+  const code = (v: string) => `\`${v.replace(/`/g, "'")}\``;
+  const out: string[] = [];
+  for (const block of blocksOf(c)) {
+    switch (block) {
+      case "secure_transport":
+        out.push(`Only over encrypted connections (HTTPS): requests without TLS are refused (${code("aws:SecureTransport")}).`);
+        break;
+      case "network": {
+        const where = [
+          c.sourceIp.length ? `the address range${c.sourceIp.length > 1 ? "s" : ""} ${c.sourceIp.map(code).join(", ")}` : "",
+          c.sourceVpc.length ? `the VPC${c.sourceVpc.length > 1 ? "s" : ""} ${c.sourceVpc.map(code).join(", ")}` : "",
+          c.sourceVpce.length ? `the VPC endpoint${c.sourceVpce.length > 1 ? "s" : ""} ${c.sourceVpce.map(code).join(", ")}` : "",
+        ].filter(Boolean);
+        const keys = [
+          c.sourceIp.length ? code("aws:SourceIp") : "",
+          c.sourceVpc.length ? code("aws:SourceVpc") : "",
+          c.sourceVpce.length ? code("aws:SourceVpce") : "",
+        ].filter(Boolean);
+        out.push(
+          `Only from trusted networks: ${joinWords(where)} (${keys.join(", ")}); calls that AWS services make on the holder's behalf, such as CloudFormation or Athena, are not refused (${code("aws:ViaAWSService")}).`,
+        );
+        break;
+      }
+      case "mfa":
+        out.push(
+          `Only from a session signed in with MFA (${code("aws:MultiFactorAuthPresent")}): an IAM user's access keys alone are refused — get session credentials with ${code("aws sts get-session-token --serial-number … --token-code …")}, or sign in to the console with MFA; a role only when it was assumed with MFA.`,
+        );
+        break;
+      case "s3_encryption": {
+        const key = c.s3Encryption?.kmsKeyArn;
+        const uploads = allow.some((r) => r.fullActions.some((a) => coversPutObject(catalogue, a)));
+        out.push(
+          uploads
+            ? `Object uploads (PutObject, CopyObject, multipart uploads) only with SSE-KMS encryption (${code("x-amz-server-side-encryption: aws:kms")})${key ? ` and the key ${code(key)}` : ""}; other uploads are refused.`
+            : `Object uploads only with SSE-KMS — which does not apply here: this grant cannot upload objects.`,
+        );
+        break;
+      }
+      case "region": {
+        const global = [...new Set(allow.map((r) => r.service).filter((s) => GLOBAL_SERVICES.includes(s)))];
+        out.push(
+          `Only in the region${c.regions.length > 1 ? "s" : ""} ${c.regions.map(code).join(", ")} (${code("aws:RequestedRegion")})${global.length ? `, except ${joinWords(global.map(escapeMarkdown))}, a global service whose calls always go to us-east-1` : ""}.`,
+        );
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function coversPutObject(catalogue: Catalogue, action: string): boolean {
+  const infos = /[*?]/.test(action) ? catalogue.expand(action) : [catalogue.action(action)].filter((x) => x !== undefined);
+  return infos.some((i) => i.full.toLowerCase() === "s3:putobject");
 }
 
 function rowsOf(catalogue: Catalogue, s: Statement): Row[] {

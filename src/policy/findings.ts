@@ -3,6 +3,7 @@
 // tier, what is granted). Each guardrail module reads and adds to it; guardrails.ts composes them.
 // Pure. Nothing here trusts the shape of the config either: it may come from a hand-edited file.
 
+import type { GrantConditions } from "../domain/conditions.js";
 import type { AccessLevel, Config, Problem, ProblemCode, RiskTier } from "../domain/types.js";
 import type { Catalogue } from "./catalogue.js";
 import type { Expansion } from "./expansion.js";
@@ -22,6 +23,8 @@ export interface GuardrailContext {
   /** ARN patterns the request named; undefined skips the containment check. */
   allowedResources?: string[];
   mode: "iam" | "identity-center";
+  /** The condition blocks stamped at grant: the size quota is measured with them. */
+  conditions?: GrantConditions;
 }
 
 export interface Arn {
@@ -87,6 +90,7 @@ export class Check {
   readonly cfg: CompiledConfig;
   readonly allowed: string[] | undefined;
   readonly mode: "iam" | "identity-center";
+  readonly conditions: GrantConditions | undefined;
 
   constructor(
     readonly catalogue: Catalogue,
@@ -102,6 +106,7 @@ export class Check {
     };
     this.allowed = isRecord(ctx) && Array.isArray(ctx.allowedResources) ? strings(ctx.allowedResources) : undefined;
     this.mode = isRecord(ctx) && ctx.mode === "identity-center" ? "identity-center" : "iam";
+    this.conditions = isRecord(ctx) && isRecord(ctx.conditions) ? ctx.conditions : undefined;
   }
 
   error(code: ProblemCode, path: string, message: string): void {

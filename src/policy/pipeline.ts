@@ -1,20 +1,23 @@
 // The policy pipeline for one request: generate (when the file has no policy), hold the policy to
 // the envelope of what was asked, run the guardrails, stamp the expiry and prove by simulation
 // that the stamped policy allows what it says until the expiry and nothing else. Pure.
+import { cidrContains, grantConditions, hasConditions, parseCidr, parseIp, type GrantConditions } from "../domain/conditions.js";
+import { planConfigFor, riskFor } from "../domain/access-catalogue.js";
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
 import { capProblems, parseRequestFile, type RequestContext } from "../domain/request.js";
 import type { AccessRequest, Config, PolicyDocument, Problem, RequestItem } from "../domain/types.js";
 import { show } from "../domain/text.js";
 import { isoSeconds } from "../domain/time.js";
 import { wildcardToRegExp, type Catalogue } from "./catalogue.js";
-import { simulate, type ActionResource, type SimulationReport } from "./evaluator.js";
+import { evaluate, simulate, type ActionResource, type SimulationFailure, type SimulationReport } from "./evaluator.js";
 import { explainPolicy, type Explanation } from "./explain.js";
 import { GENERATOR_VERSION, compressActions, generatePolicy, type ExpandedItem, type GeneratorContext } from "./generator.js";
 import { checkPolicy, type Verdict } from "./guardrails.js";
 import { globCovers } from "./glob.js";
 import { policySize, quotaBreaches } from "./limits.js";
 import { pairsOutsideEnvelope, type EnvelopeItem } from "./narrow.js";
-import { stampExpiry } from "./stamp.js";
+import { blockApplies, blocksOf, ConditionConflict, failingContexts, passingContext } from "./grant-conditions.js";
+import { stampExpiry, stampGrant } from "./stamp.js";
 
 export interface PlanInput {
   request: AccessRequest;
@@ -34,25 +37,35 @@ export interface Plan {
   verdict: Verdict;
   explanation: Explanation;
   expiresAt: string;
+  /** The condition blocks in force for the request's account (config `conditions:`). */
+  conditions: GrantConditions;
+  /**
+   * The policy as it would be attached if granted now: expiry and condition blocks stamped in
+   * (the grant stamps the same blocks, with the expiry of its own time). Undefined when it cannot
+   * be stamped (the errors say why).
+   */
+  attached?: PolicyDocument;
   simulation: SimulationReport & { checked: number; outside: number };
   envelope: ExpandedItem[];
 }
 
 export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
-  const { request, config } = input;
+  const { request } = input;
+  const config = planConfigFor(input.config, request);
   const genCtx: GeneratorContext = { partition: config.aws.partition, region: config.aws.region, accountId: input.accountId };
   const gen = generatePolicy(catalogue, request.request, genCtx);
   const generated = request.policy === undefined;
   const expiresAt = isoSeconds(input.now.getTime() + input.durationSeconds * 1000);
+  const conditions = grantConditions(config, resolveAccount(config, request.account)?.alias);
   let policy = request.policy ?? gen.policy;
   // A generated policy that does not fit the quota once stamped is written with wildcards that
   // match exactly its actions today; the guardrails still measure the result after stamping.
-  const compressed = generated && !fitsQuota(policy, expiresAt, config.aws.mode) ? compressActions(catalogue, policy) : undefined;
+  const compressed = generated && !fitsQuota(policy, expiresAt, config.aws.mode, conditions) ? compressActions(catalogue, policy) : undefined;
   if (compressed) policy = compressed;
   // When the request itself cannot be expanded, nothing is "within the request": every resource
   // of a hand-written policy is then refused rather than waved through.
   const allowedResources = gen.problems.length ? [] : gen.resources.flatMap((r) => r.resources);
-  const guard = checkPolicy(catalogue, policy, { config, allowedResources, mode: config.aws.mode });
+  const guard = checkPolicy(catalogue, policy, { config, allowedResources, mode: config.aws.mode, conditions });
 
   // A generated policy left empty by the request's own faults has nothing for the guardrails to
   // judge; their "no statements" would only repeat those faults.
@@ -87,7 +100,9 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
       });
     }
   }
-  const simulation = errors.length === 0 ? simulatePlan(catalogue, policy, expiresAt, input.now, gen.resources) : emptySimulation();
+  const attached = stampOrExplain(policy, expiresAt, conditions, errors);
+  const simulation =
+    errors.length === 0 && attached ? simulatePlan(catalogue, policy, attached, conditions, expiresAt, input.now, gen.resources) : emptySimulation();
   for (const f of simulation.failures) {
     const problem: Problem = {
       code: f.got === "Unknown" ? "guardrail.simulation-unknown" : "guardrail.simulation-mismatch",
@@ -99,15 +114,18 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
     else errors.push(problem);
   }
 
-  const verdict: Verdict = { ok: errors.length === 0, risk: guard.risk, errors, warnings };
+  // A catalogue entry may set its tier (e.g. a reviewed admin bundle); otherwise the derived one.
+  const verdict: Verdict = { ok: errors.length === 0, risk: riskFor(input.config, request, guard.risk), errors, warnings };
   return {
     id: request.id,
     policy,
     generator: generated ? GENERATOR_VERSION : (request.generator ?? "manual"),
     generated,
     verdict,
-    explanation: explainPolicy(catalogue, policy, { risk: verdict.risk }),
+    explanation: explainPolicy(catalogue, policy, { risk: verdict.risk, conditions }),
     expiresAt,
+    conditions,
+    ...(attached ? { attached } : {}),
     simulation,
     envelope: gen.resources,
   };
@@ -251,7 +269,38 @@ function sample(resource: string): string {
   return resource.replace(/\*/g, "jit-sample").replace(/\?/g, "x");
 }
 
-function simulatePlan(catalogue: Catalogue, policy: PolicyDocument, expiresAt: string, now: Date, envelope: ExpandedItem[]) {
+/**
+ * The policy as attached; undefined, with the reason added to `errors`, when a statement's own
+ * condition contradicts a block (or its expiry cannot be read, which the guardrails report).
+ */
+function stampOrExplain(policy: PolicyDocument, expiresAt: string, conditions: GrantConditions, errors: Problem[]): PolicyDocument | undefined {
+  try {
+    return stampGrant(policy, expiresAt, conditions);
+  } catch (e) {
+    if (e instanceof ConditionConflict) {
+      errors.push({
+        code: "guardrail.condition-conflict",
+        path: "policy",
+        message: `${e.message} (the repository's conditions: are stamped into every grant)`,
+      });
+    }
+    return undefined;
+  }
+}
+
+function simulatePlan(
+  catalogue: Catalogue,
+  policy: PolicyDocument,
+  stamped: PolicyDocument,
+  conditions: GrantConditions,
+  expiresAt: string,
+  now: Date,
+  envelope: ExpandedItem[],
+) {
+  // With condition blocks on, every call is made with a context that meets them all.
+  const blocks = hasConditions(conditions) ? passingContext(conditions) : undefined;
+  const withBlocks = (own: Record<string, string> | undefined): { context?: Record<string, string> } =>
+    blocks || own ? { context: { ...blocks, ...own } } : {};
   const checks: ActionResource[] = [];
   const outside: ActionResource[] = [];
   const inPolicy = new Set<string>();
@@ -266,12 +315,12 @@ function simulatePlan(catalogue: Catalogue, policy: PolicyDocument, expiresAt: s
     // A listing limited to prefixes is checked with a prefix it allows, and a listing of the
     // bucket root is denied unless another statement grants it unconditioned.
     const prefixes = prefixValues(st.Condition);
-    const context = prefixes?.[0] !== undefined ? { context: { "s3:prefix": sample(prefixes[0]) } } : {};
+    const context = withBlocks(prefixes?.[0] !== undefined ? { "s3:prefix": sample(prefixes[0]) } : undefined);
     for (const a of actions) {
       inPolicy.add(a.toLowerCase());
       for (const r of resources) {
         checks.push({ action: a, resource: sample(r), ...context });
-        if (prefixes && !/[*?]/.test(r) && !grantsUnconditioned(policy, a, r)) outside.push({ action: a, resource: r, context: { "s3:prefix": "" } });
+        if (prefixes && !/[*?]/.test(r) && !grantsUnconditioned(policy, a, r)) outside.push({ action: a, resource: r, ...withBlocks({ "s3:prefix": "" }) });
       }
     }
     // The same actions on a neighbouring resource (another bucket, table, queue...) are denied,
@@ -280,7 +329,7 @@ function simulatePlan(catalogue: Catalogue, policy: PolicyDocument, expiresAt: s
     for (const r of resources) {
       if (!first || r === "*" || /[*?]/.test(r)) continue;
       const neighbour = `${r}-jit-outside`;
-      if (!patterns.some((p) => p.test(neighbour))) outside.push({ action: first, resource: neighbour });
+      if (!patterns.some((p) => p.test(neighbour))) outside.push({ action: first, resource: neighbour, ...withBlocks(undefined) });
       break;
     }
   }
@@ -294,13 +343,46 @@ function simulatePlan(catalogue: Catalogue, policy: PolicyDocument, expiresAt: s
       .filter((a) => !inPolicy.has(a.toLowerCase()))
       .sort()
       .slice(0, 3);
-    for (const a of others) outside.push({ action: a, resource: sample(target) });
+    for (const a of others) outside.push({ action: a, resource: sample(target), ...withBlocks(undefined) });
+  }
+  // Each condition block bites: the first asked call it applies to, made without its context, is denied.
+  const ranges = conditions.sourceIp.map((c) => parseCidr(c)).filter((c) => c !== undefined);
+  const inRange = (address: string) => {
+    const ip = parseIp(address);
+    return ip !== undefined && ranges.some((r) => cidrContains(r, ip));
+  };
+  for (const block of blocksOf(conditions)) {
+    const call = checks.find((c) => blockApplies(block, c.action));
+    if (!call) continue;
+    const prefix = call.context?.["s3:prefix"];
+    const extra: Record<string, string | string[]> = prefix !== undefined ? { "s3:prefix": prefix } : {};
+    for (const context of failingContexts(conditions, block, inRange))
+      outside.push({ action: call.action, resource: call.resource, context: { ...context, ...extra } });
   }
   const before = now.toISOString();
   const after = new Date(Date.parse(expiresAt) + 1000).toISOString();
-  const stamped = stampExpiry(policy, expiresAt);
   const report = simulate(stamped, checks, { before, after }, outside);
-  return { ...report, checked: checks.length, outside: outside.length };
+  if (blocks && report.failures.length > 0) report.failures = report.failures.map((f) => ownConditionFailure(policy, expiresAt, f, checks));
+  return { ...report, ok: report.failures.length === 0, checked: checks.length, outside: outside.length };
+}
+
+/**
+ * With condition blocks on, every asked call is simulated with a context that meets them; a call
+ * the policy's own conditions decide (its own aws:SourceIp range, a tag) then comes out denied,
+ * where without the blocks it was undecided. Such a failure is reported as Unknown (a warning, as
+ * without the blocks), never as a proof that the blocks broke the grant.
+ */
+function ownConditionFailure(policy: PolicyDocument, expiresAt: string, f: SimulationFailure, checks: ActionResource[]): SimulationFailure {
+  if (f.expected !== "Allow" || f.got !== "ImplicitDeny") return f;
+  const check = checks.find((c) => c.action === f.action && c.resource === f.resource);
+  const prefix = check?.context?.["s3:prefix"];
+  const own = evaluate(stampExpiry(policy, expiresAt), {
+    action: f.action,
+    resource: f.resource,
+    currentTime: f.time,
+    ...(prefix !== undefined ? { context: { "s3:prefix": prefix } } : {}),
+  });
+  return own.decision === "Unknown" ? { ...f, got: "Unknown", reason: `${own.reason} (the policy's own condition; the configured conditions were met)` } : f;
 }
 
 /** The paths (`policy.Statement[i].Action[j]`) of the wildcard actions of a policy. */
@@ -314,8 +396,12 @@ function wildcardPaths(policy: PolicyDocument): Set<string> {
   return out;
 }
 
-function fitsQuota(policy: PolicyDocument, expiresAt: string, mode: Config["aws"]["mode"]): boolean {
-  return quotaBreaches(policySize(stampExpiry(policy, expiresAt)), mode).length === 0;
+function fitsQuota(policy: PolicyDocument, expiresAt: string, mode: Config["aws"]["mode"], conditions: GrantConditions): boolean {
+  try {
+    return quotaBreaches(policySize(stampGrant(policy, expiresAt, conditions)), mode).length === 0;
+  } catch {
+    return true; // what cannot be stamped is reported by the pipeline, not compressed
+  }
 }
 
 /** Whether an Allow statement without an `s3:prefix` condition grants `action` on `resource`. */

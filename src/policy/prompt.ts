@@ -8,7 +8,7 @@
 // blocks is data, never instructions. The answer is untrusted too: narrow.ts intersects it with
 // the envelope, then the guardrails judge the result like any other policy.
 import { fail, ok, problem, type Result } from "../domain/problems.js";
-import type { AccessRequest, PolicyDocument } from "../domain/types.js";
+import type { AccessRequest, PolicyDocument, ProblemCode } from "../domain/types.js";
 import { show } from "../domain/text.js";
 
 /** Bump when the instruction, the blocks or the schema change (tests pin the body sent). */
@@ -93,11 +93,11 @@ export function quoteData(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-function block(name: string, value: unknown): string {
+export function block(name: string, value: unknown): string {
   return `<untrusted_data name="${name}">\n${quoteData(value)}\n</untrusted_data>`;
 }
 
-function clip(text: string | undefined): string | undefined {
+export function clip(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   return text.length > MAX_QUOTED_CHARS ? `${text.slice(0, MAX_QUOTED_CHARS)} [cut off after ${MAX_QUOTED_CHARS} characters]` : text;
 }
@@ -149,13 +149,9 @@ export interface ModelAnswer {
  */
 export function parseAnswer(text: string): Result<ModelAnswer> {
   const refuse = (message: string): Result<ModelAnswer> => fail(problem("draft.answer-invalid", message));
-  if (text.length > MAX_ANSWER_CHARS) return refuse(`the answer is ${text.length} characters, more than the ${MAX_ANSWER_CHARS} read`);
-  let value: unknown;
-  try {
-    value = JSON.parse(stripFence(text));
-  } catch (e) {
-    return refuse(`the answer is not valid JSON (${e instanceof Error ? e.message.slice(0, 100) : "parse error"}): ${show(text, 80)}`);
-  }
+  const json = answerJson(text, "draft.answer-invalid");
+  if (!json.ok) return json;
+  const value = json.value;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return refuse(`the answer does not match the response schema: expected an object with "Statement", got ${show(value, 60)}`);
   }
@@ -171,6 +167,16 @@ export function parseAnswer(text: string): Result<ModelAnswer> {
     return refuse(`the answer does not match the response schema: Statement[${bad}] is ${show(statements[bad], 40)}, not an object`);
   }
   return ok({ Statement: statements as Array<Record<string, unknown>> });
+}
+
+/** A model's answer text as JSON (within the size read, a Markdown fence allowed), or `code` saying why not. */
+export function answerJson(text: string, code: ProblemCode): Result<unknown> {
+  if (text.length > MAX_ANSWER_CHARS) return fail(problem(code, `the answer is ${text.length} characters, more than the ${MAX_ANSWER_CHARS} read`));
+  try {
+    return ok(JSON.parse(stripFence(text)) as unknown);
+  } catch (e) {
+    return fail(problem(code, `the answer is not valid JSON (${e instanceof Error ? e.message.slice(0, 100) : "parse error"}): ${show(text, 80)}`));
+  }
 }
 
 /** Models sometimes wrap JSON in a Markdown fence despite the MIME type; accept exactly that. */

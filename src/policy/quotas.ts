@@ -1,11 +1,13 @@
-// Quotas: the policy as it will be attached (with the expiry condition stamped in) must fit the
-// AWS size quota of the mode. The limits themselves are in limits.ts. Pure.
+// Quotas: the policy as it will be attached (with the expiry condition and the config's condition
+// blocks stamped in) must fit the AWS size quota of the mode. The limits themselves are in
+// limits.ts. Pure.
 
 import type { PolicyDocument, Statement } from "../domain/types.js";
 import type { Check } from "./findings.js";
 import { ROOT } from "./grammar.js";
 import { policySize, quotaBreaches } from "./limits.js";
-import { stampExpiry } from "./stamp.js";
+import { hasConditions, noConditions } from "../domain/conditions.js";
+import { stampGrant } from "./stamp.js";
 import { plural } from "./wording.js";
 
 // A timestamp of the length stampExpiry writes, to measure the stamped policy.
@@ -19,13 +21,14 @@ export function checkSize(check: Check, statements: Statement[], id: unknown): v
   const plain = policySize(doc);
   let stamped = plain;
   try {
-    stamped = policySize(stampExpiry(doc, SAMPLE_EXPIRY));
+    stamped = policySize(stampGrant(doc, SAMPLE_EXPIRY, check.conditions ?? noConditions()));
   } catch {
-    // A DateLessThan aws:CurrentTime value that is not a date: stamping will refuse it at grant.
+    // A DateLessThan aws:CurrentTime value that is not a date, or a condition that contradicts a
+    // block: stamping refuses it (the pipeline says why); the size is then estimated.
     const allows = statements.filter((s) => s.Effect === "Allow").length;
     stamped = { chars: plain.chars + 72 * allows, bytes: plain.bytes + 72 * allows };
   }
-  const measured = `the policy is ${plural(plain.chars, "character")} without whitespace (${stamped.chars.toLocaleString("en-US")} once the expiry condition is added at grant)`;
+  const measured = `the policy is ${plural(plain.chars, "character")} without whitespace (${stamped.chars.toLocaleString("en-US")} once the expiry${check.conditions && hasConditions(check.conditions) ? " and the configured conditions are" : " condition is"} added at grant)`;
   const fix = "drop actions or resources, merge statements, or split the request into smaller ones";
   for (const breach of quotaBreaches(stamped, check.mode)) {
     const limit = breach.limit.toLocaleString("en-US");

@@ -1,8 +1,12 @@
 // Step 4 of the policy pipeline: make every grant expire on AWS's own clock. A DateLessThan on
 // aws:CurrentTime is evaluated on every request, so it also cuts off sessions already issued.
+// stampGrant adds the config's condition blocks next to it (grant-conditions.ts): the policy as
+// it is attached.
 
+import type { GrantConditions } from "../domain/conditions.js";
 import type { Condition, PolicyDocument, Statement } from "../domain/types.js";
 import { parseIamDate } from "./evaluator.js";
+import { applyConditions } from "./grant-conditions.js";
 
 const CURRENT_TIME = "aws:CurrentTime";
 
@@ -84,6 +88,16 @@ export function stampExpiry(policy: PolicyDocument, expiresAt: string): PolicyDo
     statement.Condition = condition;
   });
   return out;
+}
+
+/**
+ * The policy as it is attached: every Allow statement expires at `expiresAt` (stampExpiry) and
+ * carries the condition blocks in force; the blocks that are Deny statements end at `expiresAt`
+ * too. Never widens: whatever the result allows, `policy` allowed. Throws on a bad expiry and on a
+ * statement whose own condition contradicts a block (ConditionConflict).
+ */
+export function stampGrant(policy: PolicyDocument, expiresAt: string, conditions: GrantConditions): PolicyDocument {
+  return applyConditions(stampExpiry(policy, expiresAt), conditions, expiresAt);
 }
 
 /**

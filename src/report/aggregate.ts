@@ -15,6 +15,7 @@
 // - risk: the grant commit's `Risk:` trailer (older grant commits say "risk high." in the body),
 //   else derived from the policy actions (catalogue levels when given, and the curated
 //   dangerous-action list), else from the access levels asked.
+import { detached } from "../domain/text.js";
 import { isoSeconds } from "../domain/time.js";
 import { parseDuration } from "../domain/duration.js";
 import { PROBLEM_CODE } from "../domain/problems.js";
@@ -23,6 +24,7 @@ import type { AccessLevel, AccessRequest, PolicyDocument, ProblemArea, RequestSt
 import { dangerousAction } from "../policy/dangerous.js";
 import type { HistoryCommit } from "./history.js";
 import { sortedCounts, stat, type Count, type Stat } from "./stats.js";
+import { APPROVAL_POLICIES_DEFINITION, approvalPoliciesSection, type ApprovalPoliciesSection } from "./approval-policies.js";
 import { lifecycleSection, type LifecycleSection } from "./lifecycle.js";
 
 export interface ReportRecord {
@@ -33,7 +35,10 @@ export interface ReportRecord {
 
 export interface ReportInput {
   records: readonly ReportRecord[];
-  commits: readonly HistoryCommit[];
+  /** The history of access-requests/, newest first; or, already folded (a streamed log), `history`. */
+  commits?: readonly HistoryCommit[];
+  /** The history folded commit by commit (with its merge dates); used instead of commits and mergeDates. */
+  history?: HistoryIndex;
   /** Commit dates of merge commits (git log --merges), for approved_at. */
   mergeDates?: ReadonlyMap<string, string>;
   now: Date;
@@ -139,6 +144,8 @@ export interface Report {
   grants_by_service: Count[];
   grants_by_account: Count[];
   grants_by_requester: Count[];
+  /** Grants per catalogue entry picked (requests that describe their own access are not counted here). */
+  grants_by_catalogue: Count[];
   grants_by_risk: Record<RiskTier, number>;
   active: ActiveRow[];
   timing: { request_to_approval: Stat; approval_to_grant: Stat; request_to_grant: Stat; request_to_grant_buckets: Count[] };
@@ -173,6 +180,8 @@ export interface Report {
     by_service: UsageRow[];
     by_account: UsageRow[];
   };
+  /** Auto-approved grants and every break-glass use in the period. */
+  approval_policies: ApprovalPoliciesSection;
   skipped: Array<{ file: string; reason: string }>;
   notes: string[];
   /** Why the period has no requests (so the zeros are not read as "nothing happened"); null when it has some. */
@@ -192,6 +201,7 @@ export const DEFINITIONS: Record<string, string> = {
     "Records with status failed or rejected, by the code of the rule that closed them: closed.code in the record, else the first Rule: trailer of the newest commit writing the record, else unclassified (records written before codes). Merges refused only on GitHub (no record commit) are not in git and not counted.",
   risk: "The Risk: trailer of the grant commit (older grant commits: the tier named in its message), else from the policy's actions (permissions-management or a curated dangerous action: high; write/tagging: medium), else from the access levels asked.",
   quantiles: "Median and p90 by linear interpolation between closest ranks (numpy's default).",
+  approval_policies: APPROVAL_POLICIES_DEFINITION,
   riskiest: "Grants in the period ordered by tier, then dangerous actions, then permissions-management actions, then duration.",
   granted_vs_used:
     "Closed grants in the period with a summarised activity (CloudTrail management events in the grant's window). Granted: the policy's allowed actions, wildcards expanded, per service prefix; used: those called at least once. Summed over grants. Denied: calls refused with AccessDenied or UnauthorizedOperation (per service as the record lists them, at most 20 per grant; the total counts every one). Data events (S3 GetObject and the like) are not seen, so a data action can read as unused. Records whose lists were cut are counted as partial, not summed.",
@@ -212,6 +222,7 @@ export const AREA_LABELS: Record<ProblemArea, string> = {
   aws: "AWS grant",
   github: "GitHub",
   cli: "command line",
+  identity: "identities as code",
 };
 
 /** The bucket of blocked records that carry no code (written before records had codes). */
@@ -266,44 +277,74 @@ function ms(iso: string | undefined): number | undefined {
 }
 
 function indexHistory(commits: readonly HistoryCommit[], mergeDates: ReadonlyMap<string, string> | undefined): Indexed {
-  const addedAt = new Map<string, number>();
-  const touchedAt = new Map<string, number>();
-  const commitDate = new Map<string, number>();
-  const grantRisk = new Map<string, RiskTier>();
-  const trailerRisk = new Map<string, RiskTier>();
-  const rules = new Map<string, string[]>();
-  const earliest = (m: Map<string, number>, k: string, t: number) => {
-    const cur = m.get(k);
-    if (cur === undefined || t < cur) m.set(k, t);
-  };
-  for (const c of commits) {
+  const index = new HistoryIndex();
+  for (const c of commits) index.add(c);
+  for (const [sha, iso] of mergeDates ?? []) index.addMergeDate(sha, iso);
+  return index.indexed();
+}
+
+/**
+ * What the report needs from the history, folded in one commit at a time (newest first, as git
+ * log prints them) so a streamed log is never held: buildReport takes it as `history`.
+ */
+export class HistoryIndex {
+  /** How many commits were added. */
+  commits = 0;
+  private readonly addedAt = new Map<string, number>();
+  private readonly touchedAt = new Map<string, number>();
+  private readonly commitDate = new Map<string, number>();
+  private readonly grantRisk = new Map<string, RiskTier>();
+  private readonly trailerRisk = new Map<string, RiskTier>();
+  private readonly rules = new Map<string, string[]>();
+  private readonly mergeDates = new Map<string, number>();
+  private done = false;
+
+  add(c: HistoryCommit): void {
+    if (this.done) throw new Error("HistoryIndex.add after the report was built from it");
+    this.commits++;
     const at = ms(c.authorDate);
     const cd = ms(c.commitDate);
-    if (cd !== undefined) commitDate.set(c.sha, cd);
+    // Keys are detached copies: the commit's strings are views of a chunk of the streamed log.
+    if (cd !== undefined) this.commitDate.set(detached(c.sha), cd);
     if (at !== undefined) {
       for (const f of c.files) {
-        earliest(touchedAt, f.path, at);
-        if (f.status === "A") earliest(addedAt, f.path, at);
+        earliest(this.touchedAt, f.path, at);
+        if (f.status === "A") earliest(this.addedAt, f.path, at);
       }
     }
     const id = c.trailers["Request-Id"]?.[0];
-    if (!id) continue;
+    if (!id) return;
     if (c.subject.startsWith("jit-access: grant ")) {
       // Newest first: the first grant commit seen for an id is its latest grant.
       const tier = c.trailers["Risk"]?.[0];
-      if (tier !== undefined && TIERS.has(tier) && !trailerRisk.has(id)) trailerRisk.set(id, tier as RiskTier);
+      if (tier !== undefined && TIERS.has(tier) && !this.trailerRisk.has(id)) this.trailerRisk.set(detached(id), detached(tier) as RiskTier);
       const m = /\brisk (low|medium|high)\b/.exec(c.body);
-      if (m && !grantRisk.has(id)) grantRisk.set(id, m[1] as RiskTier);
+      if (m && !this.grantRisk.has(id)) this.grantRisk.set(detached(id), detached(m[1] as string) as RiskTier);
     }
     const codes = (c.trailers["Rule"] ?? []).slice(0, MAX_RULES).filter(isReportableCode);
-    if (codes.length) for (const f of c.files) if (!rules.has(`${f.path}\0${id}`)) rules.set(`${f.path}\0${id}`, codes);
+    if (codes.length) for (const f of c.files) if (!this.rules.has(`${f.path}\0${id}`)) this.rules.set(detached(`${f.path}\0${id}`), codes.map(detached));
   }
-  for (const [id, tier] of trailerRisk) grantRisk.set(id, tier);
-  for (const [sha, iso] of mergeDates ?? []) {
+
+  /** A merge commit's committer date (git log --merges), which wins over the date of a commit of the same sha. */
+  addMergeDate(sha: string, iso: string): void {
+    if (this.done) throw new Error("HistoryIndex.addMergeDate after the report was built from it");
     const t = ms(iso);
-    if (t !== undefined) commitDate.set(sha, t);
+    if (t !== undefined) this.mergeDates.set(detached(sha), t);
   }
-  return { addedAt, touchedAt, commitDate, grantRisk, rules };
+
+  /** buildReport's view, which ends the fold: a Risk: trailer wins over the tier named in a message, a merge date over a commit's. */
+  indexed(): Indexed {
+    this.done = true;
+    for (const [id, tier] of this.trailerRisk) this.grantRisk.set(id, tier);
+    for (const [sha, t] of this.mergeDates) this.commitDate.set(sha, t);
+    return { addedAt: this.addedAt, touchedAt: this.touchedAt, commitDate: this.commitDate, grantRisk: this.grantRisk, rules: this.rules };
+  }
+}
+
+function earliest(m: Map<string, number>, k: string, t: number): void {
+  const cur = m.get(k);
+  if (cur === undefined) m.set(detached(k), t);
+  else if (t < cur) m.set(k, t);
 }
 
 /** Allow actions of the policy, each with whether it is granted on an unscoped resource. */
@@ -462,11 +503,12 @@ export function buildReport(input: ReportInput): Report {
   const now = input.now.getTime();
   const since = input.since?.getTime();
   const top = input.top ?? 10;
-  const idx = indexHistory(input.commits, input.mergeDates);
+  const idx = input.history ? input.history.indexed() : indexHistory(input.commits ?? [], input.mergeDates);
 
   const byStatus: Record<RequestStatus, number> = { proposed: 0, active: 0, expired: 0, revoked: 0, rejected: 0, failed: 0 };
   const byService = new Map<string, number>();
   const byAccount = new Map<string, number>();
+  const byCatalogue = new Map<string, number>();
   const byRequester = new Map<string, number>();
   const byRisk: Record<RiskTier, number> = { low: 0, medium: 0, high: 0 };
   const active: ActiveRow[] = [];
@@ -488,6 +530,7 @@ export function buildReport(input: ReportInput): Report {
   const usage = { grants: 0, partial: 0, unavailable: 0, none: 0, granted: 0, used: 0, denied: 0 };
   const usageByService = new Map<string, UsageRow>();
   const usageByAccount = new Map<string, UsageRow>();
+  const grantedInPeriod: AccessRequest[] = [];
 
   for (const { file, request: r } of input.records) {
     const status: RequestStatus = r.status ?? "proposed";
@@ -520,9 +563,11 @@ export function buildReport(input: ReportInput): Report {
 
     if (granted && g && risk) {
       grants++;
+      grantedInPeriod.push(r);
       for (const s of new Set(r.request.map((i) => i.service))) bump(byService, s);
       bump(byAccount, r.account);
       bump(byRequester, r.requester);
+      if (r.catalogue !== undefined) bump(byCatalogue, r.catalogue);
       byRisk[risk.tier]++;
 
       const approvedAt = idx.commitDate.get(g.merge_commit);
@@ -627,12 +672,13 @@ export function buildReport(input: ReportInput): Report {
       active_now: active.length,
       awaiting_sweep: awaitingSweep,
       blocked: blocked.length,
-      commits: input.commits.length,
+      commits: input.history ? input.history.commits : (input.commits?.length ?? 0),
       skipped_files: input.skipped?.length ?? 0,
     },
     grants_by_service: sortedCounts(byService),
     grants_by_account: sortedCounts(byAccount),
     grants_by_requester: sortedCounts(byRequester),
+    grants_by_catalogue: sortedCounts(byCatalogue),
     grants_by_risk: byRisk,
     active,
     timing: {
@@ -663,6 +709,7 @@ export function buildReport(input: ReportInput): Report {
       by_service: usageRows(usageByService),
       by_account: usageRows(usageByAccount),
     },
+    approval_policies: approvalPoliciesSection(grantedInPeriod),
     skipped: [...(input.skipped ?? [])],
     notes: [...(input.notes ?? [])],
     empty: inPeriod > 0 ? null : emptyReason(input),

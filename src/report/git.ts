@@ -1,27 +1,61 @@
-// Reads the history of access-requests/ with git (argument arrays via execFile, never a shell).
-import { execFile } from "node:child_process";
+// Reads the history of access-requests/ with git (argument arrays, never a shell), streamed: the
+// log is parsed and folded into the report's index as git prints it, so a 100,000-request history
+// (~75 MB of log, ~300,000 commits) is never held as text or as commit objects.
+import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { REQUESTS_DIR } from "../domain/request.js";
-import { LOG_FORMAT, parseGitLog, parseMergeDates, type HistoryCommit } from "./history.js";
+import { HistoryIndex } from "./aggregate.js";
+import { GitLogParser, LOG_FORMAT, parseMergeDates } from "./history.js";
 
 const run = promisify(execFile);
-const OPTS = { maxBuffer: 512 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_PAGER: "cat", LC_ALL: "C" } };
+const ENV = { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_PAGER: "cat", LC_ALL: "C" };
 
-export type History =
-  | { ok: true; commits: HistoryCommit[]; mergeDates: Map<string, string> }
-  | { ok: false; reason: string; commits: HistoryCommit[]; mergeDates: Map<string, string> };
+export type History = { ok: true; history: HistoryIndex } | { ok: false; reason: string; history: HistoryIndex };
 
 export async function readHistory(root: string): Promise<History> {
+  const history = new HistoryIndex();
+  const parser = new GitLogParser((c) => history.add(c));
   try {
-    const log = await run(
-      "git",
+    await streamGit(
       ["-C", root, "-c", "core.quotepath=off", "log", "-z", "--name-status", "--no-renames", "--no-color", `--format=${LOG_FORMAT}`, "--", `${REQUESTS_DIR}/`],
-      OPTS,
+      (chunk) => parser.push(chunk),
     );
-    const merges = await run("git", ["-C", root, "log", "--merges", "--no-color", "--format=%H%x00%cI%x00"], OPTS);
-    return { ok: true, commits: parseGitLog(log.stdout), mergeDates: parseMergeDates(merges.stdout) };
+    parser.end();
+    // One short line per merge commit: small enough to read whole.
+    const merges = await run("git", ["-C", root, "log", "--merges", "--no-color", "--format=%H%x00%cI%x00"], { maxBuffer: 256 * 1024 * 1024, env: ENV });
+    for (const [sha, iso] of parseMergeDates(merges.stdout)) history.addMergeDate(sha, iso);
+    return { ok: true, history };
   } catch (e) {
     const msg = e instanceof Error ? (e.message.split("\n")[0] ?? e.message) : String(e);
-    return { ok: false, reason: `git history unavailable (${msg.slice(0, 200)})`, commits: [], mergeDates: new Map() };
+    return { ok: false, reason: `git history unavailable (${msg.slice(0, 200)})`, history: new HistoryIndex() };
   }
+}
+
+/** Runs git with args and hands its stdout to `onText` in chunks (UTF-8 decoded across chunk ends); rejects on a non-zero exit with git's message. */
+function streamGit(args: string[], onText: (text: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", args, { env: ENV, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    let failed: unknown;
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (text: string) => {
+      if (failed !== undefined) return;
+      try {
+        onText(text);
+      } catch (e) {
+        failed = e;
+        child.kill();
+      }
+    });
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (text: string) => {
+      if (stderr.length < 4096) stderr += text;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (failed !== undefined) reject(failed instanceof Error ? failed : new Error(String(failed)));
+      else if (code !== 0) reject(new Error(`git failed (exit ${code}): ${stderr.trim()}`));
+      else resolve();
+    });
+  });
 }

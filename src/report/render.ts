@@ -77,6 +77,7 @@ export function renderMarkdown(r: Report): string {
   );
   out.push(`### Grants`, "");
   out.push(mdCounts("By service", r.grants_by_service), mdCounts("By account", r.grants_by_account), mdCounts("By requester", r.grants_by_requester));
+  if (r.grants_by_catalogue.length) out.push(mdCounts("By catalogue entry", r.grants_by_catalogue));
   out.push(`By risk: low ${r.grants_by_risk.low}, medium ${r.grants_by_risk.medium}, high ${r.grants_by_risk.high}.`, "");
   out.push(...mdActive(r));
   const d = r.durations;
@@ -131,8 +132,28 @@ export function renderMarkdown(r: Report): string {
       ]),
     ),
   );
+  out.push(...mdApprovalPolicies(r));
   out.push(...mdNotes(r));
   return out.join("\n");
+}
+
+/** Auto-approved grants and every break-glass use; nothing when the period has neither. */
+function mdApprovalPolicies(r: Report): string[] {
+  const a = r.approval_policies;
+  if (!a.auto_approved && !a.break_glass.length) return [];
+  const share = a.auto_approved_share === null ? "" : ` (${Math.round(a.auto_approved_share * 100)}% of grants)`;
+  const out = [`### Approval policies`, "", `Auto-approved by a rule: ${a.auto_approved}${share}.`, ""];
+  if (a.by_rule.length) out.push(mdCounts("By rule", a.by_rule), "");
+  out.push(`#### Break-glass uses (${a.break_glass.length})`, "");
+  if (a.break_glass.length)
+    out.push(
+      mdTable(
+        ["request", "by", "account", "incident", "at", "reason", "status"],
+        a.break_glass.map((b) => [`\`${b.id}\``, quote(b.by, 40), quote(b.account, 60), quote(b.incident, 100), b.at, quote(b.reason, 160), b.status]),
+      ),
+      "",
+    );
+  return out;
 }
 
 /** One sentence on what the granted-vs-used figures cover, shared by markdown and HTML. */
@@ -289,6 +310,10 @@ export function renderHtml(r: Report): string {
   html.push(`<h2>Grants</h2><div class="grid">`);
   html.push(`<section><h3>By service</h3>${barChart("Grants by service", countBars(r.grants_by_service))}${more(r.grants_by_service)}</section>`);
   html.push(`<section><h3>By account</h3>${barChart("Grants by account", countBars(r.grants_by_account))}${more(r.grants_by_account)}</section>`);
+  if (r.grants_by_catalogue.length)
+    html.push(
+      `<section><h3>By catalogue entry</h3>${barChart("Grants by catalogue entry", countBars(r.grants_by_catalogue))}${more(r.grants_by_catalogue)}</section>`,
+    );
   html.push(
     `<section><h3>By requester</h3>${barChart("Grants by requester", countBars(r.grants_by_requester, 10, "#2f6fde"))}${more(r.grants_by_requester)}</section>`,
   );
@@ -412,6 +437,34 @@ export function renderHtml(r: Report): string {
     ),
   );
 
+  const ap = r.approval_policies;
+  if (ap.auto_approved || ap.break_glass.length) {
+    const share = ap.auto_approved_share === null ? "" : ` (${Math.round(ap.auto_approved_share * 100)}% of grants)`;
+    html.push(`<h2>Approval policies</h2>`, `<p>Auto-approved by a rule: ${ap.auto_approved}${e(share)}.</p>`);
+    if (ap.by_rule.length)
+      html.push(
+        hTable(
+          ["rule", "grants"],
+          ap.by_rule.map((c) => [e(c.key), String(c.count)]),
+          [1],
+        ),
+      );
+    html.push(`<h3>Break-glass uses (${ap.break_glass.length})</h3>`);
+    html.push(
+      hTable(
+        ["request", "by", "account", "incident", "at", "reason", "status"],
+        ap.break_glass.map((b) => [
+          `<code>${e(b.id)}</code>`,
+          e(b.by),
+          e(b.account),
+          e(cutText(b.incident, 100)),
+          e(b.at),
+          e(cutText(b.reason, 200)),
+          e(b.status),
+        ]),
+      ),
+    );
+  }
   html.push(...htmlNotes(r));
   return html.join("\n");
 }

@@ -16,7 +16,7 @@ import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { REQUESTS_DIR } from "../domain/request.js";
 import { MAX_YAML_BYTES } from "../domain/yaml.js";
-import { ConflictError, type RecordStore, type StoredFile, type WriteResult } from "./record-store.js";
+import { ConflictError, type RecordStore, type ScannedFile, type StoredFile, type WriteResult } from "./record-store.js";
 
 const run = promisify(execFile);
 
@@ -54,6 +54,21 @@ export class GitRecordStore implements RecordStore {
 
   async list(): Promise<StoredFile[]> {
     const out: StoredFile[] = [];
+    await this.walk((path, bytes) => out.push({ path, sha: gitBlobSha(bytes), text: bytes.toString("utf8") }));
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  /**
+   * Every request file's path and text, one at a time, in path order within each folder; nothing
+   * is kept and no blob sha is computed. Holding 100,000 texts (as list() does) costs more in
+   * garbage collection than reading them.
+   */
+  async scan(visit: (file: ScannedFile) => void): Promise<void> {
+    await this.walk((path, bytes) => visit({ path, text: bytes.toString("utf8") }));
+  }
+
+  /** Reads each request file under access-requests/ into one reused buffer and hands it to `visit`, which must copy what it keeps. */
+  private async walk(visit: (path: string, bytes: Buffer) => void): Promise<void> {
     const walk = async (dir: string): Promise<void> => {
       let entries;
       try {
@@ -62,18 +77,18 @@ export class GitRecordStore implements RecordStore {
         if (code(e) === "ENOENT") return;
         throw e;
       }
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       for (const e of entries) {
         const path = `${dir}/${e.name}`;
         if (e.isDirectory()) await walk(path);
         // Links are opened (and refused), never followed.
         else if ((e.isFile() || e.isSymbolicLink()) && e.name.endsWith(".yaml")) {
-          const f = this.readListed(path);
-          if (f) out.push(f);
+          const bytes = this.readListed(path, e.name);
+          if (bytes) visit(path, bytes);
         }
       }
     };
     await walk(REQUESTS_DIR);
-    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   async read(path: string): Promise<StoredFile | undefined> {
@@ -93,12 +108,15 @@ export class GitRecordStore implements RecordStore {
   }
 
   /**
-   * read(), synchronously and in one open: the sweep lists every record on every run, and 100,000
-   * promise-based lstat + readFile calls take seconds where these take a fraction of one.
-   * O_NOFOLLOW refuses a link at open time, so nothing can swap one in between check and read.
+   * read()'s checks and bytes, synchronously and in one open: the sweep reads every record on
+   * every run, and 100,000 promise-based lstat + readFile calls take seconds where these take a
+   * fraction of one. O_NOFOLLOW refuses a link at open time, so nothing can swap one in between
+   * check and read. The bytes are a view of one buffer reused for every file (100,000 short-lived
+   * buffers cost more in GC than the reads): valid until the next call.
    */
-  private readListed(path: string): StoredFile | undefined {
-    const abs = this.resolvePath(path);
+  private readListed(path: string, name: string): Buffer | undefined {
+    // The path is built from a directory listing, so only a backslash can make it one resolvePath refuses.
+    const abs = name.includes("\\") ? this.resolvePath(path) : `${this.root}/${path}`;
     let fd: number;
     try {
       fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -111,7 +129,6 @@ export class GitRecordStore implements RecordStore {
       const info = fstatSync(fd);
       if (!info.isFile()) throw new Error(`${path} is not a regular file`);
       if (info.size > MAX_YAML_BYTES) throw new Error(`${path} is ${info.size} bytes, over the ${MAX_YAML_BYTES}-byte limit`);
-      // One buffer for every file listed: 100,000 short-lived buffers cost more in GC than the reads.
       if (listBuffer.length < info.size) listBuffer = Buffer.allocUnsafe(Math.max(info.size, MAX_YAML_BYTES));
       let got = 0;
       while (got < info.size) {
@@ -119,8 +136,7 @@ export class GitRecordStore implements RecordStore {
         if (n === 0) break;
         got += n;
       }
-      const bytes = listBuffer.subarray(0, got);
-      return { path, sha: gitBlobSha(bytes), text: bytes.toString("utf8") };
+      return listBuffer.subarray(0, got);
     } finally {
       closeSync(fd);
     }

@@ -9,6 +9,12 @@ export interface StoredFile {
   text: string;
 }
 
+/** A request file as a scan hands it over: no blob sha, because nothing is written from a scan. */
+export interface ScannedFile {
+  path: string;
+  text: string;
+}
+
 export interface WriteResult {
   sha: string;
   commit: string;
@@ -22,6 +28,12 @@ export class ConflictError extends Error {
 export interface RecordStore {
   /** Every request file under access-requests/ on the default branch. */
   list(): Promise<StoredFile[]>;
+  /**
+   * Every request file, handed to `visit` one at a time and not kept: for a pass over every record
+   * that keeps only a little of each (the sweep's plan), so 100,000 texts are never held at once.
+   * Optional: `scanRecords` falls back on `list()`.
+   */
+  scan?(visit: (file: ScannedFile) => void): Promise<void>;
   read(path: string): Promise<StoredFile | undefined>;
   /** `expectedSha` undefined means "create; fail if it exists". */
   write(path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult>;
@@ -52,4 +64,10 @@ export async function updateRecord(
       if (!(e instanceof ConflictError) || attempt >= maxAttempts) throw e;
     }
   }
+}
+
+/** Hands every request file of the store to `visit`: through `scan` when the store streams, else from `list()`. */
+export async function scanRecords(store: RecordStore, visit: (file: ScannedFile) => void): Promise<void> {
+  if (store.scan) return store.scan(visit);
+  for (const f of await store.list()) visit(f);
 }

@@ -4,6 +4,7 @@
 // Records go through the contents API with the given token; AWS credentials come from the
 // environment (OIDC, set up by aws-actions/configure-aws-credentials before this step).
 import { appendFileSync } from "node:fs";
+import { retryOnboarding } from "../cli/identities.js";
 import { formatProblems } from "../cli/support.js";
 import { openRecords } from "./env.js";
 import { DEFAULT_CONCURRENCY } from "./execute.js";
@@ -45,6 +46,7 @@ export async function runAction(env: Env = process.env, out: { write(s: string):
     }
     const report = await runSweep(opened.value, { now: new Date(), dryRun, reconcile: true, concurrency });
     out.write(reportText(report));
+    if (!dryRun) out.write(await retryOnboarding(opened.value, env));
     for (const o of report.outcome?.due ?? []) if (o.step) out.write(`::error::${escape(`${o.id}: ${o.step} failed: ${o.message ?? ""}`)}\n`);
     for (const o of report.outcome?.drift ?? []) if (o.result === "failed") out.write(`::error::${escape(`drift of ${o.requestId}: ${o.message ?? ""}`)}\n`);
     for (const e of report.plan.errors) out.write(`::error file=${escape(e.file)}::${escape(e.problems.map((p) => p.message).join("; "))}\n`);

@@ -5,6 +5,7 @@ import { CONFIG_PATH, parseConfig } from "../domain/config.js";
 import type { Config, Problem } from "../domain/types.js";
 import { createGrants, type ClientSettings, type Grants } from "../aws/index.js";
 import { findRepoRoot, loadConfigFile } from "../cli/support.js";
+import { ConditionalContents } from "../github/contents-cache.js";
 import { GitHubRecordStore } from "../github/store.js";
 import { GitRecordStore } from "../store/git-store.js";
 import type { RecordStore } from "../store/record-store.js";
@@ -70,7 +71,8 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
     const octokit = createSweepOctokit({ token, ...(opts.env.GITHUB_API_URL ? { baseUrl: opts.env.GITHUB_API_URL } : {}) });
     const { data } = await octokit.rest.repos.get({ owner, repo });
     const branch = data.default_branch;
-    const store = new GitHubRecordStore(octokit, { owner, repo, branch });
+    // Conditional reads: the sweep reads a due record again before it writes, mostly answered 304.
+    const store = new GitHubRecordStore(new ConditionalContents(octokit), { owner, repo, branch });
     const path = opts.configPath ?? CONFIG_PATH;
     const file = await store.read(path);
     if (!file && opts.configPath)

@@ -6,6 +6,7 @@ import { iamPolicyName, LIMITS, permissionSetName, scheduleName } from "../aws/n
 import { revokeTargetOf } from "../aws/plan.js";
 import type { ManagedResource, RevokeTarget } from "../aws/types.js";
 import { parseRequestFile } from "../domain/request.js";
+import { detached } from "../domain/text.js";
 import { isoSeconds } from "../domain/time.js";
 import type { AccessRequest, AwsMode, Config, Problem, RequestStatus } from "../domain/types.js";
 
@@ -141,34 +142,42 @@ const ID = /^[1-9][0-9]{0,9}-[a-z0-9]+(-[a-z0-9]+)*$/;
  * `jit-access validate` (and the PR check) is what validates every file.
  */
 export function parseRecords(files: ReadonlyArray<{ path: string; text: string }>, config: Config, opts: { now?: Date } = {}): SweepRecord[] {
+  const read = recordReader(config, opts);
   const out: SweepRecord[] = [];
-  const nowMs = opts.now?.getTime();
   for (const f of files) {
-    if (nowMs !== undefined && !f.path.startsWith("access-requests/examples/")) {
-      const summary = summarize(f.path, f.text);
-      if (summary && !(summary.status === "active" && !(Date.parse(summary.expires_at ?? "") > nowMs))) {
-        out.push({ path: f.path, summary });
-        continue;
-      }
-    }
-    const r = parseRequestFile(f.text, { file: f.path, config });
-    if (r.ok) {
-      if (!r.value.example) out.push({ path: f.path, request: r.value.request });
-      continue;
-    }
-    if (/^access-requests\/examples\//.test(f.path)) continue;
-    const fromName = /([^/]+)\.yaml$/.exec(f.path)?.[1];
-    const id = r.request?.id ?? (fromName && ID.test(fromName) ? fromName : undefined);
-    out.push({ path: f.path, problems: r.problems, ...(id ? { id } : {}), ...(r.request?.status ? { status: r.request.status } : {}) });
+    const r = read(f);
+    if (r) out.push(r);
   }
   return out;
+}
+
+/**
+ * parseRecords for one file at a time (undefined: an example, left out), so a caller that streams
+ * the files (`scanRecords`) keeps only the sweep record, never the text of a summarized one.
+ */
+export function recordReader(config: Config, opts: { now?: Date } = {}): (file: { path: string; text: string }) => SweepRecord | undefined {
+  const nowMs = opts.now?.getTime();
+  return (f) => {
+    if (nowMs !== undefined && !f.path.startsWith("access-requests/examples/")) {
+      const summary = summarize(f.path, f.text);
+      if (summary && !(summary.status === "active" && !(Date.parse(summary.expires_at ?? "") > nowMs))) return { path: f.path, summary };
+    }
+    const r = parseRequestFile(f.text, { file: f.path, config });
+    if (r.ok) return r.value.example ? undefined : { path: f.path, request: r.value.request };
+    if (/^access-requests\/examples\//.test(f.path)) return undefined;
+    const fromName = /([^/]+)\.yaml$/.exec(f.path)?.[1];
+    const id = r.request?.id ?? (fromName && ID.test(fromName) ? fromName : undefined);
+    return { path: f.path, problems: r.problems, ...(id ? { id } : {}), ...(r.request?.status ? { status: r.request.status } : {}) };
+  };
 }
 
 const STATUSES: readonly RequestStatus[] = ["proposed", "active", "expired", "revoked", "rejected", "failed"];
 /** A top-level line: its key, and its value after `: ` (further spaces kept). */
 const TOP_KEY = /^([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?$/;
 const CLOSE: Readonly<Record<string, string>> = { '"': '"', "'": "'", "[": "]", "{": "}" };
-const GRANT_EXPIRES = /^ {2}expires_at: '?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)'?$/gm;
+const TIMESTAMP = String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z`;
+/** grant.expires_at as jit-access writes it: plain, or in a pair of single quotes. */
+const GRANT_EXPIRES = new RegExp(`^ {2}expires_at: (?:'(${TIMESTAMP})'|(${TIMESTAMP}))$`, "gm");
 
 /**
  * The id, status and (for active records) grant.expires_at of a record in the block style that
@@ -187,6 +196,8 @@ export function summarize(path: string, text: string): RecordSummary | undefined
   let statuses = 0;
   let idValue = "";
   let statusValue = "";
+  let idEnd = 0;
+  let statusEnd = 0;
   for (let start = 0; start < text.length;) {
     const nl = text.indexOf("\n", start);
     const end = nl < 0 ? text.length : nl;
@@ -201,9 +212,11 @@ export function summarize(path: string, text: string): RecordSummary | undefined
       if (m[1] === "id") {
         ids++;
         idValue = m[2] ?? "";
+        idEnd = end;
       } else if (m[1] === "status") {
         statuses++;
         statusValue = m[2] ?? "";
+        statusEnd = end;
       }
     }
     start = end + 1;
@@ -212,13 +225,32 @@ export function summarize(path: string, text: string): RecordSummary | undefined
   const id = ids === 1 ? value(idValue) : undefined;
   const status = statuses === 1 ? value(statusValue) : statuses === 0 ? "proposed" : undefined;
   if (!id || !ID.test(id) || !path.endsWith(`/${id}.yaml`) || !status || !STATUSES.includes(status as RequestStatus)) return undefined;
-  if (status !== "active") return { id, status: status as RequestStatus };
+  // A more indented line after a plain value continues it (`status: active` + `  - x` is the
+  // string "active - x" to YAML): then the line does not say what the parser reads.
+  if (continues(text, idEnd, 0) || (statuses === 1 && continues(text, statusEnd, 0))) return undefined;
+  // The summary's strings are copied out of the text: a slice of it would keep the whole text alive
+  // (V8 slices share their parent), and the sweep keeps a summary of every record.
+  if (status !== "active") return { id: detached(id), status: status as RequestStatus };
   const grantAt = text.search(/^grant:$/m);
   const expires = [...text.matchAll(GRANT_EXPIRES)].filter((m) => (m.index ?? 0) > grantAt && grantAt >= 0);
   const next = grantAt >= 0 ? text.slice(grantAt + 7).search(/^\S/m) : -1;
   const inGrant = expires.filter((m) => next < 0 || (m.index ?? 0) < grantAt + 7 + next);
-  if (inGrant.length !== 1) return undefined;
-  return { id, status: "active", expires_at: inGrant[0]?.[1] as string };
+  const only = inGrant.length === 1 ? inGrant[0] : undefined;
+  if (!only || continues(text, (only.index ?? 0) + only[0].length, 2)) return undefined;
+  return { id: detached(id), status: "active", expires_at: detached((only[1] ?? only[2]) as string) };
+}
+
+/** Whether the next line after `end` (a line's end) that is not blank is indented more than `indent` spaces. */
+function continues(text: string, end: number, indent: number): boolean {
+  for (let start = end + 1; start < text.length;) {
+    const nl = text.indexOf("\n", start);
+    const stop = nl < 0 ? text.length : nl;
+    let spaces = 0;
+    while (start + spaces < stop && text.charCodeAt(start + spaces) === 32) spaces++;
+    if (start + spaces < stop) return spaces > indent;
+    start = stop + 1;
+  }
+  return false;
 }
 
 export function planSweep(records: readonly SweepRecord[], managed: readonly ManagedResource[] | undefined, now: Date, opts: PlanOptions = {}): SweepPlan {

@@ -48,6 +48,8 @@
  *   unknown tokens → 401; anonymous callers may only GET public repos.
  * - Pagination (`per_page`, `page`, Link header), GitHub error bodies
  *   `{ message, documentation_url, status }`, `/api/v3` prefix (GHE_HOST) accepted.
+ * - Conditional requests: every GET answered 200 carries `etag: W/"<sha1 of the body>"`; the same
+ *   GET with `If-None-Match` naming it is answered 304 Not Modified without a body.
  * - Fault injection (`fake.faults.failNext`) and request recording (`fake.requests`).
  *
  * Usage (see test/fake-github.test.ts):
@@ -64,7 +66,7 @@
  * allowed when clean — the app must verify approvals itself, which is the point); CODEOWNERS
  * auto-review requests; "dismiss stale approvals" (use `dismissReview`); webhooks are not sent
  * automatically (build them with ./webhooks.ts); permissions of the installation token;
- * rate limits and secondary rate limits; ETags / conditional requests; GraphQL other than the
+ * rate limits and secondary rate limits; GraphQL other than the
  * one issue query intake makes (body and `editor`, the last editor of the body: set by PATCH or
  * `editIssue(..., { body, by })`; userContentEdits are not modelled); line-level
  * merges (conflicts are per file) and similarity-based renames; files > 1 MB; review comments,

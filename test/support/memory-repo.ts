@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import type { Review } from "../../src/domain/approvals.js";
 import { applyState, type IssueState } from "../../src/domain/lifecycle.js";
 import { REQUESTS_DIR } from "../../src/domain/request.js";
-import type { AccessRepo, CommitInfo, Comparison, IssueComment, IssueFacts, OpenPull, PrCommit, PrFile } from "../../src/lifecycle/ports.js";
+import type { AccessRepo, CommitInfo, Comparison, IssueComment, IssueFacts, MergeAnswer, OpenPull, PrCommit, PrFile } from "../../src/lifecycle/ports.js";
 import { ConflictError, type RecordStore, type StoredFile, type WriteResult } from "../../src/store/record-store.js";
 
 export interface MemoryCommit {
@@ -80,6 +80,8 @@ export interface MemoryPull {
  */
 export class MemoryAccessRepo extends MemoryRecordStore implements AccessRepo {
   readonly fullName = "acme/access";
+  /** Who opens the pull requests createPull makes. */
+  readonly appLogin = "jit-access[bot]";
   readonly defaultBranch = "main";
   /** ref (sha or branch) → path → text. */
   readonly refs = new Map<string, Map<string, string>>();
@@ -246,11 +248,39 @@ export class MemoryAccessRepo extends MemoryRecordStore implements AccessRepo {
       .filter(([path, text]) => this.files.get(path) !== text)
       .map(([path, text]) => ({ path, status: this.files.has(path) ? "modified" : "added", previousPath: null, sha: blobSha(text) }));
     this.pulls.set(number, { number, files, commits: [], reviews: [] });
+    // Open from now on, as the app's (the only caller that opens pull requests).
+    this.openPullList.push({
+      number,
+      title: pull.title,
+      body: pull.body,
+      user: { login: this.appLogin, type: "Bot" },
+      head: { ref: pull.head, sha: this.branches.get(pull.head) ?? "", repoFullName: this.fullName },
+    });
     return number;
   }
 
   async requestReviewers(pr: number, reviewers: string[], teams: string[]): Promise<void> {
     this.reviewRequests.push({ pr, reviewers, teams });
+  }
+
+  readonly merges: Array<{ pr: number; sha: string; method: string; title: string; message: string }> = [];
+  readonly createdIssues: Array<{ number: number; title: string; body: string; labels: string[]; assignees: string[] }> = [];
+
+  async mergePull(pr: number, merge: { sha: string; method: "merge" | "squash"; title: string; message: string }): Promise<MergeAnswer> {
+    this.pull(pr);
+    this.merges.push({ pr, ...merge });
+    return { kind: "merged", sha: createHash("sha1").update(`merge ${pr} ${merge.sha}`).digest("hex") };
+  }
+
+  /** The record store's commits keep no dates: every one is returned, undated (counted as recent). */
+  async commitsSince(path: string): Promise<Array<{ sha: string; date: string; message: string }>> {
+    return this.commits.filter((c) => c.path === path || c.path.startsWith(`${path}/`)).map((c) => ({ sha: c.sha, date: "", message: c.message }));
+  }
+
+  async createIssue(issue: { title: string; body: string; labels: string[]; assignees: string[] }): Promise<number> {
+    const number = 500 + this.createdIssues.length;
+    this.createdIssues.push({ number, ...issue });
+    return number;
   }
 
   /** Comments written by people (the app's own are in `comments`), by issue or PR number. */

@@ -29,6 +29,7 @@ export const APPROVAL_CODES = {
   "approval.bot": "an approval by a bot or other non-user account",
   "approval.changes-requested": "an authorized approver's latest review requests changes",
   "approval.insufficient": "fewer distinct authorized approvals on the final head than the risk tier requires",
+  "approval.not-eligible": "the requester is not eligible for the request's account or catalogue entry",
 } as const;
 
 export type ApprovalCode = keyof typeof APPROVAL_CODES;
@@ -49,7 +50,8 @@ export type ApprovalRule =
   | "not-authorized"
   | "bot-approval"
   | "changes-requested"
-  | "insufficient-approvals";
+  | "insufficient-approvals"
+  | "not-eligible";
 
 const LABEL: Record<Exclude<ApprovalCode, "merge.tip-unknown">, ApprovalRule> = {
   "merge.not-merged": "not-merged",
@@ -76,6 +78,7 @@ const LABEL: Record<Exclude<ApprovalCode, "merge.tip-unknown">, ApprovalRule> = 
   "approval.bot": "bot-approval",
   "approval.changes-requested": "changes-requested",
   "approval.insufficient": "insufficient-approvals",
+  "approval.not-eligible": "not-eligible",
 };
 
 /** A reason the merge grants nothing: a Problem whose code is an approval or merge code. */

@@ -68,6 +68,8 @@ export interface ApprovalFacts {
   approvedBy: string[];
   /** What was read but ignored, and defaults taken. */
   notes: string[];
+  /** The eligibility rules and the requester's team memberships, as given. */
+  eligibility: ApprovalInput["eligibility"];
 }
 
 const TIERS: readonly RiskTier[] = ["low", "medium", "high"];
@@ -125,6 +127,7 @@ export function gatherFacts(input: ApprovalInput): ApprovalFacts {
     reviewers,
     approvedBy,
     notes,
+    eligibility: input?.eligibility,
   };
 }
 

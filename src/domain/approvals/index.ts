@@ -7,3 +7,14 @@ export { MAX_PR_COMMITS, preMergeTips, type CommitFacts, type PreMergeTips } fro
 export { APPROVAL_RULES, type ApprovalRuleSpec } from "./rules.js";
 export type { ApprovalDecision, ApprovalInput, ChangedFile, ChangedFileStatus, CommitIdentity, Review, ReviewState, TeamMember } from "./types.js";
 export { verifyApproval } from "./verify.js";
+export {
+  autoApproveTeams,
+  countGrants,
+  matchAutoApproval,
+  verifyAutoApproval,
+  type AutoApproveFacts,
+  type AutoMatch,
+  type AutoMergeFacts,
+} from "./auto-approve.js";
+export { BREAK_GLASS_LABEL, BREAK_GLASS_USAGE, breakGlassProblems, parseBreakGlass, verifyBreakGlass, type BreakGlassFacts } from "./break-glass.js";
+export { claimMessage, readClaim, trailerValue, type MergeClaim } from "./claims.js";

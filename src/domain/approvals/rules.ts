@@ -1,6 +1,7 @@
 // The approval rules, one pure function each from the gathered facts to the failures it finds.
 // verifyApproval runs every rule and reports every failure; a rule never looks at another
 // rule's result, only at the facts.
+import { ineligibility } from "../access-catalogue.js";
 import { changedFileProblems } from "./changed-files.js";
 import { approvalFailure, type ApprovalCode, type ApprovalFailure } from "./codes.js";
 import { commitList, type ApprovalFacts, type Reviewer, type Verdict } from "./facts.js";
@@ -144,6 +145,18 @@ const requesterKnown: ApprovalRuleSpec = {
             `the request's requester ${quote(String(f.rawRequester))} is not a GitHub login; fix requester in the request file`,
           ),
         ],
+};
+
+const requesterEligible: ApprovalRuleSpec = {
+  name: "the requester is eligible for the account and catalogue entry",
+  codes: ["approval.not-eligible"],
+  check: (f) => {
+    const e = f.eligibility;
+    if (!e || e.rules.length === 0) return [];
+    return ineligibility(e.rules, typeof f.rawRequester === "string" ? f.rawRequester : "", e.memberships).map((p) =>
+      approvalFailure("approval.not-eligible", "request.requester", p.message),
+    );
+  },
 };
 
 const authorKnown: ApprovalRuleSpec = {
@@ -292,6 +305,7 @@ export const APPROVAL_RULES: readonly ApprovalRuleSpec[] = [
   oneRequestFile,
   sameBlob,
   requesterKnown,
+  requesterEligible,
   authorKnown,
   commitsKnown,
   commitsLinked,

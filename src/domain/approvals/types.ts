@@ -1,4 +1,5 @@
 // What the app gathers from GitHub for one merged pull request, and the decision made from it.
+import type { EligibilityRule } from "../access-catalogue.js";
 import type { Config, RiskTier } from "../types.js";
 import type { ApprovalFailure } from "./codes.js";
 
@@ -75,6 +76,12 @@ export interface ApprovalInput {
   codeowners?: { owners: string[]; line?: number; source?: string } | undefined;
   /** Memberships of the teams among the candidate approvers, keyed "@org/team" (see candidateTeams). */
   teamMembers: Record<string, TeamMember[]>;
+  /**
+   * Who may ask for this request (domain/access-catalogue.ts `eligibilityRules`) and the
+   * requester's membership of the teams those rules name, keyed "@org/team" lower-cased.
+   * Absent: no eligibility rule applies.
+   */
+  eligibility?: { rules: readonly EligibilityRule[]; memberships: Readonly<Record<string, "active" | "pending" | undefined>> };
 }
 
 export interface ApprovalDecision {

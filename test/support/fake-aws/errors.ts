@@ -6,10 +6,11 @@ import * as cloudtrail from "@aws-sdk/client-cloudtrail";
 import * as iam from "@aws-sdk/client-iam";
 import * as ids from "@aws-sdk/client-identitystore";
 import * as scheduler from "@aws-sdk/client-scheduler";
+import * as ses from "@aws-sdk/client-sesv2";
 import * as sso from "@aws-sdk/client-sso-admin";
 import * as sts from "@aws-sdk/client-sts";
 
-export type Service = "iam" | "sso" | "identitystore" | "scheduler" | "sts" | "cloudtrail";
+export type Service = "iam" | "sso" | "identitystore" | "scheduler" | "sts" | "cloudtrail" | "sesv2";
 
 type Ctor = new (opts: { message: string; $metadata: { httpStatusCode?: number; requestId?: string } }) => Error;
 
@@ -58,6 +59,14 @@ const CLASSES: Record<Service, Record<string, Ctor>> = {
     OperationNotPermittedException: cloudtrail.OperationNotPermittedException,
     TrailNotFoundException: cloudtrail.TrailNotFoundException,
   },
+  sesv2: {
+    MessageRejected: ses.MessageRejected,
+    NotFoundException: ses.NotFoundException,
+    BadRequestException: ses.BadRequestException,
+    SendingPausedException: ses.SendingPausedException,
+    AccountSuspendedException: ses.AccountSuspendedException,
+    TooManyRequestsException: ses.TooManyRequestsException,
+  },
 };
 
 const BASES: Record<Service, new (opts: { name: string; $fault: "client" | "server"; message: string; $metadata: { httpStatusCode?: number } }) => Error> = {
@@ -67,6 +76,7 @@ const BASES: Record<Service, new (opts: { name: string; $fault: "client" | "serv
   scheduler: scheduler.SchedulerServiceException,
   sts: sts.STSServiceException,
   cloudtrail: cloudtrail.CloudTrailServiceException,
+  sesv2: ses.SESv2ServiceException,
 };
 
 const STATUS: Record<string, number> = {

@@ -97,23 +97,8 @@ let policyCounter = 0;
 
 export function handleIam(state: IamState, account: string, op: string, input: Input): Record<string, unknown> {
   switch (op) {
-    case "GetRole": {
-      const name = str(input, "RoleName");
-      const role = entityOf(state, "role", name);
-      return {
-        Role: {
-          RoleName: role.name,
-          Path: "/",
-          Arn: `arn:aws:iam::${account}:role/${role.name}`,
-          RoleId: `AROA${name
-            .toUpperCase()
-            .replace(/[^A-Z0-9]/g, "")
-            .slice(0, 17)}`,
-          CreateDate: new Date(0),
-          ...(role.trust === undefined ? {} : { AssumeRolePolicyDocument: encodeURIComponent(role.trust) }),
-        },
-      };
-    }
+    case "GetRole":
+      return { Role: roleOut(account, entityOf(state, "role", str(input, "RoleName"))) };
     case "CreatePolicy": {
       const name = str(input, "PolicyName");
       checkName(name, 128, "policyName");
@@ -265,9 +250,152 @@ export function handleIam(state: IamState, account: string, op: string, input: I
       if (!entity.inline.delete(name)) fail("NoSuchEntityException", `The ${kind} policy with name ${name} cannot be found.`);
       return {};
     }
+    // Users and roles themselves (identities/): created under a path, tagged, listed by path prefix.
+    case "CreateUser":
+    case "CreateRole": {
+      const kind = op === "CreateUser" ? "user" : "role";
+      const name = str(input, kind === "user" ? "UserName" : "RoleName");
+      checkName(name, 64, kind === "user" ? "userName" : "roleName");
+      const path = typeof input.Path === "string" ? input.Path : "/";
+      if (!PATH.test(path)) fail("ValidationError", `The specified value for path is invalid: ${path}`);
+      const map = kind === "user" ? state.users : state.roles;
+      // IAM names are unique case-insensitively.
+      if ([...map.keys()].some((k) => k.toLowerCase() === name.toLowerCase()))
+        fail("EntityAlreadyExistsException", `${kind === "user" ? "User" : "Role"} with name ${name} already exists.`);
+      const tags = checkTags(input.Tags);
+      let trust: string | undefined;
+      if (kind === "role") {
+        trust = str(input, "AssumeRolePolicyDocument", "MalformedPolicyDocumentException");
+        checkPolicyDocument(trust, 2048);
+      }
+      const entity: IamEntity = { name, attached: [], inline: new Map(), path, tags, ...(trust ? { trust } : {}) };
+      map.set(name, entity);
+      return kind === "user" ? { User: userOut(account, entity) } : { Role: roleOut(account, entity) };
+    }
+    case "GetUser":
+      return { User: userOut(account, entityOf(state, "user", str(input, "UserName"))) };
+    case "ListUsers":
+    case "ListRoles": {
+      const kind = op === "ListUsers" ? "user" : "role";
+      const prefix = typeof input.PathPrefix === "string" ? input.PathPrefix : "/";
+      const all = [...(kind === "user" ? state.users : state.roles).values()].filter((e) => (e.path ?? "/").startsWith(prefix));
+      const p = page(all, input);
+      return {
+        [kind === "user" ? "Users" : "Roles"]: p.items.map((e) => (kind === "user" ? userOut(account, e) : roleOut(account, e))),
+        IsTruncated: p.IsTruncated,
+        ...(p.Marker ? { Marker: p.Marker } : {}),
+      };
+    }
+    case "ListUserTags":
+    case "ListRoleTags": {
+      const kind = op === "ListUserTags" ? "user" : "role";
+      const entity = entityOf(state, kind, str(input, kind === "user" ? "UserName" : "RoleName"));
+      return { Tags: (entity.tags ?? []).map((t) => ({ ...t })), IsTruncated: false };
+    }
+    case "TagUser":
+    case "TagRole": {
+      const kind = op === "TagUser" ? "user" : "role";
+      const entity = entityOf(state, kind, str(input, kind === "user" ? "UserName" : "RoleName"));
+      const next = new Map((entity.tags ?? []).map((t) => [t.Key, t.Value]));
+      for (const t of checkTags(input.Tags)) next.set(t.Key, t.Value);
+      if (next.size > 50) fail("LimitExceededException", "Cannot exceed quota for TagsPerUser: 50");
+      entity.tags = [...next].map(([Key, Value]) => ({ Key, Value }));
+      return {};
+    }
+    case "UntagUser":
+    case "UntagRole": {
+      const kind = op === "UntagUser" ? "user" : "role";
+      const entity = entityOf(state, kind, str(input, kind === "user" ? "UserName" : "RoleName"));
+      const keys = Array.isArray(input.TagKeys) ? (input.TagKeys as string[]) : [];
+      entity.tags = (entity.tags ?? []).filter((t) => !keys.includes(t.Key));
+      return {};
+    }
+    case "ListUserPolicies":
+    case "ListRolePolicies": {
+      const kind = op === "ListUserPolicies" ? "user" : "role";
+      const entity = entityOf(state, kind, str(input, kind === "user" ? "UserName" : "RoleName"));
+      return { PolicyNames: [...entity.inline.keys()].sort(), IsTruncated: false };
+    }
+    case "GetUserPolicy":
+    case "GetRolePolicy": {
+      const kind = op === "GetUserPolicy" ? "user" : "role";
+      const entity = entityOf(state, kind, str(input, kind === "user" ? "UserName" : "RoleName"));
+      const name = str(input, "PolicyName");
+      const doc = entity.inline.get(name);
+      if (doc === undefined) fail("NoSuchEntityException", `The ${kind} policy with name ${name} cannot be found.`);
+      return { [kind === "user" ? "UserName" : "RoleName"]: entity.name, PolicyName: name, PolicyDocument: encodeURIComponent(doc) };
+    }
+    case "UpdateAssumeRolePolicy": {
+      const role = entityOf(state, "role", str(input, "RoleName"));
+      const doc = str(input, "PolicyDocument", "MalformedPolicyDocumentException");
+      checkPolicyDocument(doc, 2048);
+      role.trust = doc;
+      return {};
+    }
+    case "ListAccessKeys": {
+      const user = entityOf(state, "user", str(input, "UserName"));
+      return { AccessKeyMetadata: (user.accessKeys ?? []).map((AccessKeyId) => ({ AccessKeyId, UserName: user.name, Status: "Active" })), IsTruncated: false };
+    }
+    case "DeleteAccessKey": {
+      const user = entityOf(state, "user", str(input, "UserName"));
+      const id = str(input, "AccessKeyId");
+      if (!(user.accessKeys ?? []).includes(id)) fail("NoSuchEntityException", `The Access Key with id ${id} cannot be found.`);
+      user.accessKeys = (user.accessKeys ?? []).filter((k) => k !== id);
+      return {};
+    }
+    case "DeleteLoginProfile": {
+      const user = entityOf(state, "user", str(input, "UserName"));
+      if (!user.loginProfile) fail("NoSuchEntityException", `Login Profile for User ${user.name} cannot be found.`);
+      user.loginProfile = false;
+      return {};
+    }
+    case "DeleteUser":
+    case "DeleteRole": {
+      const kind = op === "DeleteUser" ? "user" : "role";
+      const entity = entityOf(state, kind, str(input, kind === "user" ? "UserName" : "RoleName"));
+      // IAM refuses to delete an identity that still has policies or credentials.
+      if (entity.attached.length || entity.inline.size || (entity.accessKeys ?? []).length || entity.loginProfile)
+        fail(
+          "DeleteConflictException",
+          `Cannot delete entity, must ${entity.attached.length ? "detach all policies" : entity.inline.size ? "delete policies" : "delete credentials"} first.`,
+        );
+      (kind === "user" ? state.users : state.roles).delete(entity.name);
+      return {};
+    }
     default:
       return fail("InvalidAction", `The fake IAM does not implement ${op}`);
   }
+}
+
+function userOut(account: string, e: IamEntity): Record<string, unknown> {
+  const path = e.path ?? "/";
+  return {
+    UserName: e.name,
+    Path: path,
+    Arn: `arn:aws:iam::${account}:user${path}${e.name}`,
+    UserId: `AIDA${e.name
+      .toUpperCase()
+      .replace(/[^A-Z0-9]/g, "")
+      .slice(0, 17)}`,
+    CreateDate: new Date(0),
+    Tags: (e.tags ?? []).map((t) => ({ ...t })),
+  };
+}
+
+function roleOut(account: string, e: IamEntity): Record<string, unknown> {
+  const path = e.path ?? "/";
+  return {
+    RoleName: e.name,
+    Path: path,
+    Arn: `arn:aws:iam::${account}:role${path}${e.name}`,
+    RoleId: `AROA${e.name
+      .toUpperCase()
+      .replace(/[^A-Z0-9]/g, "")
+      .slice(0, 17)}`,
+    CreateDate: new Date(0),
+    Tags: (e.tags ?? []).map((t) => ({ ...t })),
+    ...(e.trust === undefined ? {} : { AssumeRolePolicyDocument: encodeURIComponent(e.trust) }),
+  };
 }
 
 function describe(state: IamState, p: ManagedPolicy): Record<string, unknown> {

@@ -14,6 +14,7 @@ import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { IdentitystoreClient } from "@aws-sdk/client-identitystore";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { STSClient } from "@aws-sdk/client-sts";
 import { lazyClients, type AwsClients, type ClientSettings } from "../../../src/aws/clients.js";
@@ -21,6 +22,7 @@ import { emptyCloudTrail, handleCloudTrail, recordEvent, type RecordInput } from
 import { awsError, FakeError, internalError, throttlingError, type Service } from "./errors.js";
 import { handleIam } from "./iam.js";
 import { atMs, handleScheduler, UNIVERSAL } from "./scheduler.js";
+import { emptySes, handleSes } from "./ses.js";
 import { handleIdentityStore, handleSso, settle, type SsoRuntime } from "./sso.js";
 import { emptyAccount, type AccountState, type FakeState } from "./state.js";
 
@@ -132,6 +134,7 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
     },
   };
   const cloudtrail = emptyCloudTrail();
+  const ses = emptySes();
   const sso: SsoRuntime = { ops: new Map(), polls: options.asyncPolls ?? 2, failNext: new Map(), counter: 0 };
   const keys = new Map<string, Caller>([
     [credentials.accessKeyId, { account: homeAccount, arn: `arn:aws:sts::${homeAccount}:assumed-role/jit-access-app/app` }],
@@ -278,6 +281,8 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
         return handleSts(caller, op, input, accessKeyId);
       case "cloudtrail":
         return handleCloudTrail(cloudtrail, caller.account, op, input);
+      case "sesv2":
+        return handleSes(ses, region, op, input);
       case "sso":
       case "identitystore":
         // Identity Center is administered from its own (here: the home) account only.
@@ -295,6 +300,7 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
     [SchedulerClient, "scheduler"],
     [STSClient, "sts"],
     [CloudTrailClient, "cloudtrail"],
+    [SESv2Client, "sesv2"],
   ];
   type Send = (this: unknown, ...args: unknown[]) => unknown;
   const saved: Array<{ proto: { send: unknown }; own: boolean; previous: unknown }> = [];
@@ -336,6 +342,8 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
     sso,
     /** LookupEvents' event store, rate limit and clock (see cloudtrail.ts). */
     cloudtrail,
+    /** SES v2: verified identities, sandbox, messages sent (see ses.ts). */
+    ses,
     /** Puts one event into `input.account`'s Event history, as if the holder had made the call. */
     recordEvent(input: RecordInput) {
       return recordEvent(cloudtrail, region, input);
@@ -354,9 +362,10 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
     addGroup(accountId: string, name: string): void {
       account(accountId).iam.groups.set(name, { name, attached: [], inline: new Map() });
     },
-    addSsoUser(userName: string): string {
+    addSsoUser(userName: string, emails: string[] = []): string {
       const id = `9067${String(state.sso.users.size + 1).padStart(6, "0")}-aaaa-bbbb-cccc-${"d".repeat(12)}`;
       state.sso.users.set(userName, id);
+      if (emails.length) (state.sso.emails ??= new Map()).set(userName, [...emails]);
       return id;
     },
     addScheduleGroup(accountId: string, name = "jit-access"): void {
@@ -376,8 +385,12 @@ export function createFakeAws(options: FakeAwsOptions = {}) {
       state.sso.permissionSets.clear();
       state.sso.assignments.clear();
       state.sso.users.clear();
+      state.sso.emails?.clear();
       cloudtrail.events.clear();
       cloudtrail.trails.clear();
+      ses.production = false;
+      ses.verified.clear();
+      ses.sent.length = 0;
       account(homeAccount);
       fake.resetLogs();
       sso.polls = options.asyncPolls ?? 2;

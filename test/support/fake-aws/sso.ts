@@ -168,6 +168,10 @@ export function handleSso(state: SsoState, rt: SsoRuntime, op: string, input: In
       ps.inlinePolicy = doc;
       return {};
     }
+    case "ListManagedPoliciesInPermissionSet":
+      return {
+        AttachedManagedPolicies: (psOf(str(input, "PermissionSetArn")).managedPolicies ?? []).map((Arn) => ({ Arn, Name: Arn.split("/").pop() })),
+      };
     case "GetInlinePolicyForPermissionSet":
       return { InlinePolicy: psOf(str(input, "PermissionSetArn")).inlinePolicy };
     case "DeleteInlinePolicyFromPermissionSet":
@@ -254,7 +258,18 @@ export function handleIdentityStore(state: SsoState, op: string, input: Input): 
   if (input.IdentityStoreId !== state.identityStoreId) fail("ResourceNotFoundException", `Identity store ${String(input.IdentityStoreId)} does not exist`);
   if (op === "ListUsers") {
     const max = typeof input.MaxResults === "number" ? input.MaxResults : 100;
-    return { Users: [...state.users].slice(0, max).map(([UserName, UserId]) => ({ UserName, UserId, IdentityStoreId: state.identityStoreId })) };
+    if (input.Filters !== undefined) fail("ValidationException", "The fake identity store does not implement the deprecated ListUsers Filters");
+    // Pages, as AWS does: NextToken is the index of the next user.
+    const start = typeof input.NextToken === "string" ? Number(input.NextToken) : 0;
+    if (!Number.isInteger(start) || start < 0) fail("ValidationException", `Invalid NextToken ${String(input.NextToken)}`);
+    const all = [...state.users];
+    const page = all.slice(start, start + max).map(([UserName, UserId]) => ({
+      UserName,
+      UserId,
+      IdentityStoreId: state.identityStoreId,
+      ...(state.emails?.get(UserName) ? { Emails: state.emails.get(UserName)!.map((Value) => ({ Value, Type: "work" })) } : {}),
+    }));
+    return { Users: page, ...(start + max < all.length ? { NextToken: String(start + max) } : {}) };
   }
   const alt = input.AlternateIdentifier as { UniqueAttribute?: { AttributePath?: string; AttributeValue?: unknown } } | undefined;
   const path = alt?.UniqueAttribute?.AttributePath;

@@ -24,6 +24,12 @@ export interface IamEntity {
   inline: Map<string, string>;
   /** Roles: the trust policy (JSON); GetRole answers it URL-encoded, as IAM does. */
   trust?: string;
+  /** IAM path; "/" when absent. */
+  path?: string;
+  tags?: Array<{ Key: string; Value: string }>;
+  /** Users: access key ids and whether a console password exists (made out of band in tests). */
+  accessKeys?: string[];
+  loginProfile?: boolean;
 }
 
 export interface IamState {
@@ -66,6 +72,8 @@ export interface PermissionSet {
   inlinePolicy: string;
   tags: Array<{ Key: string; Value: string }>;
   provisionedTo: Set<string>;
+  /** ARNs of the AWS managed policies attached (AttachManagedPolicyToPermissionSet). */
+  managedPolicies?: string[];
 }
 
 export interface Assignment {
@@ -83,6 +91,8 @@ export interface SsoState {
   assignments: Map<string, Assignment>;
   /** userName → UserId */
   users: Map<string, string>;
+  /** UserName → its e-mail addresses (ListUsers returns them as Emails). */
+  emails?: Map<string, string[]>;
 }
 
 export function assignmentKey(a: Assignment): string {

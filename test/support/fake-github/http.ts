@@ -1,5 +1,6 @@
 // The REST layer of the fake GitHub: a tiny router over node:http, auth, pagination, fault
 // injection and request recording. Routes translate to FakeGitHubState operations.
+import { createHash } from "node:crypto";
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import { GitHubError, normalizePath, type FakeGitHubState, type CheckRunState, type IssueState, type RepoState } from "./state.js";
 import type { FileEntry } from "./git.js";
@@ -115,9 +116,22 @@ export class FakeGitHubHttp {
     let rawBody: unknown = undefined;
     const record: RecordedRequest = { method, path: decodedPath, query, body: undefined, status: 0, actor: undefined };
     const send = (status: number, body: unknown, headers: Record<string, string> = {}, raw?: Buffer): void => {
+      let payload = raw ?? (body === undefined || status === 204 ? undefined : Buffer.from(JSON.stringify(body)));
+      // Conditional requests, as GitHub answers them: a GET's 200 carries an ETag of its body; the
+      // same GET with If-None-Match naming it is answered 304 Not Modified, without a body.
+      if (method === "GET" && status === 200 && payload) {
+        const etag = `W/"${createHash("sha1").update(payload).digest("hex")}"`;
+        headers = { ...headers, etag };
+        const asked = String(req.headers["if-none-match"] ?? "")
+          .split(",")
+          .map((t) => t.trim());
+        if (asked.includes(etag)) {
+          status = 304;
+          payload = undefined;
+        }
+      }
       record.status = status;
       this.requests.push(record);
-      const payload = raw ?? (body === undefined || status === 204 ? undefined : Buffer.from(JSON.stringify(body)));
       res.writeHead(status, {
         ...(raw ? {} : { "content-type": "application/json; charset=utf-8" }),
         "x-github-api-version-selected": "2022-11-28",
