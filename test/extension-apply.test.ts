@@ -156,6 +156,23 @@ describe("applying a merged extension", () => {
     expect(repo.files.get(EXT_FILE)).toMatch(/^ {2}code: record\.write-failed$/m);
   });
 
+  it("refused by the approval rules (no approval): said on the extension PR only, the grant's issue untouched", async () => {
+    const repo = repoWithExtensionMerged();
+    repo.pulls.get(20)!.reviews = [];
+    const calls: string[] = [];
+    const out = await grantMergedOnce(repo, merged, {
+      grantsFor: () => grantsWith(async () => ({ requestId: ID, expiresAt: "", schedules: [] }), calls),
+      now: () => NOW,
+    });
+    expect(out.kind).toBe("blocked");
+    expect(out.kind === "blocked" && out.codes.every((c) => c.startsWith("approval."))).toBe(true);
+    expect(calls).toEqual([]);
+    expect(repo.files.get(FILE)).toBe(ACTIVE);
+    expect(repo.issueLabels.get(7)).toEqual(["access-request", "jit:active"]);
+    expect(repo.comments.get(7)).toBeUndefined();
+    expect(repo.comments.get(20)?.size).toBeGreaterThan(0);
+  });
+
   it("an extension whose duration is over the cap is refused before AWS is touched", async () => {
     const repo = repoWithExtensionMerged();
     const long = dumpRequest(testRequest({ id: EXT, extends: ID, duration: "17h", policy: testPolicy() }), "extension");
