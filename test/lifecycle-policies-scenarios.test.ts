@@ -186,12 +186,17 @@ describe("extension", () => {
     // Two extensions asked while the grant ends at 16:00: each fits the 14h cap on its own.
     await comment(issue, "alice", "/extend 4h the reconciliation is still running");
     await comment(issue, "alice", "/extend 4h and the audit after it");
+    expect(slackText()).toContain(`${id}-ext-1`); // the approvers are told, as of any request
     const extPrs = pulls(h.github).filter((p) => p.head.startsWith(`jit/${id}-ext-`));
     expect(extPrs.map((p) => p.head)).toEqual([`jit/${id}-ext-1`, `jit/${id}-ext-2`]);
     const [first, second] = extPrs.map((p) => p.number) as [number, number];
     const extFile = h.github.pullFiles(REPO, first)[0]!.filename;
     expect(h.github.readFile(REPO, extFile, `jit/${id}-ext-1`)).toMatch(new RegExp(`^extends: ${id}$`, "m"));
     await h.deliver(pullRequestEvent(h.github, REPO, first, "opened"));
+    // The check judges the extension like any request: valid, same policy, green.
+    const check = h.github.checkRuns(REPO, { name: "jit-access/validate" }).at(-1);
+    expect([check?.conclusion, check?.output?.title]).toEqual(["success", expect.any(String)]);
+    expect(pulls(h.github).find((p) => p.number === first)?.body).toContain(`asks to extend **${id}** by **4h**`);
 
     // alice cannot approve her own extension; bob can.
     expect(await approveAndMerge(h, first)).toBe(200);

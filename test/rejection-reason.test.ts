@@ -114,6 +114,29 @@ describe("rejection with a reason", () => {
   });
 });
 
+describe("closing an extension request unmerged", () => {
+  it("records and says it on the extension PR only: the active grant's issue stays open, labelled and unchanged", async () => {
+    const { repo, sent } = repoWithPr();
+    const EXT = `${ID}-ext-1`;
+    const EXT_FILE = `access-requests/prod/2026/${EXT}.yaml`;
+    const text = dumpRequest(testRequest({ id: EXT, extends: ID, duration: "2h", policy: testPolicy() }), "extension");
+    repo.setRef(HEAD, { [EXT_FILE]: text });
+    repo.pulls.get(8)!.files = [{ path: EXT_FILE, status: "added", previousPath: null, sha: blobSha(text) }];
+    repo.issueLabels.set(7, ["access-request", "jit:active"]);
+    const out = await rejectUnmerged(
+      repo,
+      { number: 8, headRef: `jit/${EXT}`, headSha: HEAD, sameRepo: true, closedBy: user("bob") },
+      { now: () => NOW, notifierFor: () => ({ channels: ["slack"], notify: async (e) => void sent.push(e) }) },
+    );
+    expect(out).toMatchObject({ kind: "rejected", code: "approval.rejected" });
+    expect(recordStatus(repo.files.get(EXT_FILE)!)).toBe("rejected");
+    expect(repo.closedIssues).toEqual([]);
+    expect(repo.issueLabels.get(7)).toEqual(["access-request", "jit:active"]);
+    expect(repo.comments.get(7)).toBeUndefined();
+    expect(repo.comments.get(8)?.get(MARKER.grant)).toContain("unchanged");
+  });
+});
+
 describe("closingOf (the family)", () => {
   const login = fc.constantFrom("alice", "Alice", "bob", "dave", "mallory");
   const text = fc.record({

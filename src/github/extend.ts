@@ -18,6 +18,7 @@ import { isoSeconds } from "../domain/time.js";
 import { rejectedRecord } from "../lifecycle/close-proposal.js";
 import { runEffects } from "../lifecycle/effects.js";
 import type { AccessRepo } from "../lifecycle/ports.js";
+import type { Notifier } from "../notify/types.js";
 import { updateRecord } from "../store/record-store.js";
 import { OctokitAccessRepo } from "./access-repo.js";
 import type { ApprovedGrant, GrantDeps, GrantOutcome, MergedPr } from "./grant-types.js";
@@ -31,6 +32,8 @@ export type ExtendOutcome = { kind: "ignored" } | { kind: "refused"; code: Probl
 
 export interface ExtendDeps {
   now: () => Date;
+  /** Slack and other channels: the approvers are told of the extension request, as of any request. */
+  notifierFor?: (config: Config) => Notifier;
 }
 
 export function handleExtendComment(
@@ -74,7 +77,7 @@ export async function extendByComment(
   const draft = extensionRequest(found.request, cmd.value, (found.request.grant?.extensions?.length ?? 0) + 1);
   const problems = extensionProblems({ original: found.request, extension: draft, config, now: deps.now(), seconds: cmd.value.seconds });
   if (problems.length) return refuse(problems[0]!);
-  return openExtension(access, config, found, cmd.value, deps.now());
+  return openExtension(access, config, found, cmd.value, deps.now(), deps.notifierFor?.(config));
 }
 
 async function openExtension(
@@ -83,6 +86,7 @@ async function openExtension(
   found: { path: string; request: AccessRequest },
   cmd: ExtendCommand,
   now: Date,
+  alerts: Notifier | undefined,
 ): Promise<ExtendOutcome> {
   const original = found.request;
   const folder = found.path.split("/")[1] ?? original.account;
@@ -116,6 +120,7 @@ async function openExtension(
       EXTEND_MARKER,
       `${EXTEND_MARKER}\n⏩ Extension requested: pull request #${pr} asks for ${cmd.duration} more (${quote(cmd.reason, 300)}). Once it is approved and merged, the grant ends at ${extendedExpiry(original, cmd.seconds) ?? "?"} instead of ${original.grant?.expires_at ?? "?"}.`,
     );
+    await alerts?.notify({ kind: "opened", request: ext, approvers: config.approvers });
     return { kind: "requested", pr, id: ext.id };
   }
   throw new Error(`no free extension branch for ${original.id} after 10 tries; delete old jit/${original.id}-ext-* branches`);

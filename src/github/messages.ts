@@ -64,7 +64,9 @@ export function prBody(i: PrBodyInput): string {
   const v = plan.verdict;
   const lines = [
     MARKER.intake,
-    `**${quote(request.requester)}** asks for **${request.duration}** of access to account **${quote(request.account)}**.`,
+    request.extends !== undefined
+      ? `**${quote(request.requester)}** asks to extend **${quote(request.extends)}** by **${request.duration}**: merging moves the end of that grant; the access stays exactly as granted.`
+      : `**${quote(request.requester)}** asks for **${request.duration}** of access to account **${quote(request.account)}**.`,
     "",
     `> ${quote(request.reason, 1000)}`,
     "",

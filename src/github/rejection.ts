@@ -56,7 +56,13 @@ export async function rejectUnmerged(access: AccessRepo, pr: ClosedPull, deps: R
   // The requester is who opened the issue, as for a grant: not what the file at the head says.
   const closed = closingOf({ requester: facts.author?.login ?? found?.request.requester ?? "", closer: pr.closedBy ?? null, texts, at });
   const done = await runEffects(
-    rejectionEffects(issue, pr.number, { closed, ...(found ? { request: found.request, path: found.path } : {}), htmlUrl: pr.htmlUrl }),
+    rejectionEffects(issue, pr.number, {
+      closed,
+      ...(found ? { request: found.request, path: found.path } : {}),
+      htmlUrl: pr.htmlUrl,
+      // An extension request's issue is its active grant's: closing the extension leaves the grant alone.
+      extension: found?.request.extends !== undefined || /-ext-[0-9]+$/.test(pr.headRef),
+    }),
     {
       access,
       ...(config && deps.notifierFor ? { alerts: deps.notifierFor(config) } : {}),
@@ -73,7 +79,7 @@ export async function rejectUnmerged(access: AccessRepo, pr: ClosedPull, deps: R
 export function rejectionEffects(
   issue: number,
   pr: number,
-  r: { closed?: ClosedRecord & { code: string }; request?: AccessRequest; path?: string; htmlUrl?: string | undefined } = {},
+  r: { closed?: ClosedRecord & { code: string }; request?: AccessRequest; path?: string; htmlUrl?: string | undefined; extension?: boolean } = {},
 ): Effect[] {
   const closed = r.closed;
   const withdrawn = closed?.code === CLOSING_CODES.withdrawn;
@@ -85,11 +91,17 @@ export function rejectionEffects(
   const reason = closed && !withdrawn ? `\n\n> Reason: ${quote(closed.reason, 1000)}` : "";
   const out: Effect[] = [];
   if (closed && r.request && r.path) out.push(rejectedRecord(r.request, r.path, closed));
-  out.push(
-    { kind: "comment", issue, marker: MARKER.grant, body: `${MARKER.grant}\n${headline}${reason}\n\nOpen a new request if access is still needed.` },
-    { kind: "state", issue, state: "rejected" },
-    { kind: "close-issue", issue, reason: "not_planned" },
-  );
+  if (r.extension)
+    out.push(
+      { kind: "comment", issue: pr, marker: MARKER.grant, body: `${MARKER.grant}\n${headline}${reason}\n\nThe grant it would have extended is unchanged.` },
+      { kind: "state", issue: pr, state: "rejected" },
+    );
+  else
+    out.push(
+      { kind: "comment", issue, marker: MARKER.grant, body: `${MARKER.grant}\n${headline}${reason}\n\nOpen a new request if access is still needed.` },
+      { kind: "state", issue, state: "rejected" },
+      { kind: "close-issue", issue, reason: "not_planned" },
+    );
   if (closed && r.request) {
     const links = r.htmlUrl ? { links: { pr: r.htmlUrl } } : {};
     out.push({

@@ -31,7 +31,7 @@ export function githubMessage(event: NotificationEvent): string {
       text = `⚠️ The grant failed and was rolled back: ${quote(event.reason, 800)}`;
       break;
     case "expiring":
-      text = `⏳ ${mention}: your access to account ${account} ends at **${quote(event.expiresAt)}** (in about 15 minutes). Open a new request if you need more time.`;
+      text = `⏳ ${mention}: your access to account ${account} ends at **${quote(event.expiresAt)}** (in about 15 minutes). Need more time? Comment \`/extend <duration> <reason>\` here.`;
       break;
     case "expired":
       text = `⌛ Access of ${quote(r.requester)} to account ${account} expired at ${quote(event.expiresAt)}.`;

@@ -112,7 +112,7 @@ export function buildSlackMessage(event: NotificationEvent): SlackPayload {
       extra.push({ type: "section", text: md(`*Reason:* ${slackQuote(event.reason, 600)}`) });
       break;
     case "expiring":
-      summary = `The access of *${who}* to account *${account}* ends at *${slackQuote(event.expiresAt, 40)}* (in about 15 minutes). Open a new request if more time is needed.`;
+      summary = `The access of *${who}* to account *${account}* ends at *${slackQuote(event.expiresAt, 40)}* (in about 15 minutes). More time: comment /extend with a duration and a reason (e.g. /extend 2h still migrating) on the request's issue.`;
       fields.push(field("Expires", slackQuote(event.expiresAt, 40)));
       break;
     case "expired":
