@@ -2,7 +2,9 @@
 // creates (`extends: <id>`, the original's items and policy, the extra duration), what may be
 // extended, and the record of the original once an extension is applied. An extension moves the
 // end only — never the access — and the whole chain stays within max_total_duration. Pure.
+import { pickedEntry } from "./access-catalogue.js";
 import { normalizeLogin } from "./approvals.js";
+import { accountEntry, resolveAccount } from "./config.js";
 import { parseDuration } from "./duration.js";
 import { maxTotalSeconds } from "./lifecycle-config.js";
 import { fail, ok, problem, type Result } from "./problems.js";
@@ -49,6 +51,8 @@ export function extensionRequest(original: AccessRequest, cmd: ExtendCommand, k:
     requester: original.requester,
     account: original.account,
     ...(original.principal ? { principal: original.principal } : {}),
+    // The entry keeps the extension under the entry's approvers, eligibility and max_duration.
+    ...(original.catalogue !== undefined ? { catalogue: original.catalogue } : {}),
     extends: original.id,
     duration: cmd.duration,
     reason: cmd.reason,
@@ -65,6 +69,31 @@ export function extendedExpiry(original: AccessRequest, seconds: number): string
 }
 
 const canonical = (v: unknown) => JSON.stringify(v ?? null);
+
+/**
+ * The cap on a grant's whole chain, in seconds, and the field that sets it: max_total_duration
+ * (else max_duration), and no more than the account's or the catalogue entry's max_duration —
+ * those say how long a grant there may last, and an extension is the same grant. A limit that
+ * cannot be read caps at nothing (undefined): nothing is extended.
+ */
+export function chainCap(config: Config, request: Pick<AccessRequest, "account" | "catalogue">): { seconds: number | undefined; field: string; limit: string } {
+  const global = config.max_total_duration !== undefined ? "max_total_duration" : "max_duration";
+  let cap = { seconds: maxTotalSeconds(config), field: global, limit: config.max_total_duration ?? config.max_duration };
+  const account = resolveAccount(config, request.account);
+  const raw = account?.alias !== undefined ? config.aws.accounts[account.alias] : undefined;
+  const accountMax = raw !== undefined ? accountEntry(raw).max_duration : undefined;
+  const narrower: Array<{ field: string; limit: string }> = [];
+  if (accountMax !== undefined) narrower.push({ field: `aws.accounts.${account?.alias ?? ""}.max_duration`, limit: accountMax });
+  const entryMax = pickedEntry(config, request)?.max_duration;
+  if (entryMax !== undefined) narrower.push({ field: `catalogue.${request.catalogue ?? ""}.max_duration`, limit: entryMax });
+  for (const l of narrower) {
+    if (cap.seconds === undefined) break;
+    const d = parseDuration(l.limit, "config.duration-invalid", l.field);
+    if (!d.ok) cap = { seconds: undefined, ...l };
+    else if (d.value < cap.seconds) cap = { seconds: d.value, ...l };
+  }
+  return cap;
+}
 
 /**
  * Why `extension` may not extend `original` now (empty: it may). Checked when /extend is asked and
@@ -111,23 +140,26 @@ export function extensionProblems(args: {
         "account",
       ),
     );
-  if (canonical(original.request) !== canonical(extension.request) || canonical(original.policy) !== canonical(extension.policy))
+  if (
+    canonical(original.request) !== canonical(extension.request) ||
+    canonical(original.policy) !== canonical(extension.policy) ||
+    (original.catalogue ?? null) !== (extension.catalogue ?? null)
+  )
     out.push(
       problem(
         "merge.extension-scope-changed",
-        `the extension's request items or policy differ from request ${original.id}'s; an extension changes only the end — ask for other access with a new request`,
+        `the extension's request items, policy or catalogue entry differ from request ${original.id}'s; an extension changes only the end — ask for other access with a new request`,
         "request",
       ),
     );
-  const cap = maxTotalSeconds(config);
+  const cap = chainCap(config, original);
   const to = extendedExpiry(original, seconds);
   const total = to ? (Date.parse(to) - Date.parse(g.granted_at)) / 1000 : Number.POSITIVE_INFINITY;
-  if (cap === undefined || !(total <= cap)) {
-    const limit = config.max_total_duration ?? config.max_duration;
+  if (cap.seconds === undefined || !(total <= cap.seconds)) {
     out.push(
       problem(
         "merge.extension-too-long",
-        `extending ${original.id} by ${extension.duration} would end it at ${to ?? "?"}, ${Math.round(total / 360) / 10}h after it was granted (${g.granted_at}); the whole chain may last at most ${limit} (max_total_duration) — ask for less, or open a new request`,
+        `extending ${original.id} by ${extension.duration} would end it at ${to ?? "?"}, ${Math.round(total / 360) / 10}h after it was granted (${g.granted_at}); the whole chain may last at most ${cap.limit} (${cap.field}) — ask for less, or open a new request`,
         "duration",
       ),
     );
