@@ -7,6 +7,8 @@ import { approvalConfigFor, eligibilityRules } from "../src/domain/access-catalo
 import { configFromObject } from "../src/domain/config.js";
 import { chainCap, extendedExpiry, extensionProblems, extensionRequest, recordExtended } from "../src/domain/extension.js";
 import { codesOf } from "../src/domain/problems.js";
+import { dumpRequest } from "../src/domain/request-file.js";
+import { parseRequestFile } from "../src/domain/request.js";
 import type { AccessRequest, Config, RequestItem } from "../src/domain/types.js";
 
 const PROD = "111122223333";
@@ -123,6 +125,40 @@ describe("the chain never outlasts any max_duration that bounds the grant", () =
         const total = (Date.parse(grant.grant!.expires_at) - Date.parse(grant.grant!.granted_at)) / 1000;
         const limit = Math.min(...[entryH, accountH, totalH ?? 24].filter((h): h is number => h !== undefined).map((h) => h * 3600));
         if (extended) expect(total).toBeLessThanOrEqual(limit);
+      }),
+    );
+  });
+});
+
+describe("a record stays readable whoever approved its extension", () => {
+  // An unreadable record is a grant that /extend, /revoke and the sweep can no longer act on.
+  const config = cfg();
+  const readsWith = (approvedBy: string[], where: "grant" | "extension") => {
+    const base = original();
+    const grant = where === "grant" ? { ...base, grant: { ...base.grant!, approved_by: approvedBy } } : base;
+    const next = recordExtended(grant, {
+      id: "7-reports-ext-1",
+      approved_by: where === "extension" ? approvedBy : ["carol"],
+      merge_commit: "e".repeat(40),
+      at: NOW.toISOString(),
+      previous_expires_at: base.grant!.expires_at,
+      expires_at: "2026-11-27T10:30:00Z",
+    });
+    if (!next.ok) throw new Error(JSON.stringify(next.problems));
+    return parseRequestFile(dumpRequest(next.value, "test"), { file: "access-requests/prod/2026/7-reports.yaml", config }).ok;
+  };
+  it.each([[["carol"]], [["rule:prod-read"]], [["alice"]], [["carol", "dave"]]])("extension approved by %j", (approvedBy) => {
+    expect(readsWith(approvedBy, "extension")).toBe(true);
+  });
+  it("every approver a grant's record accepts, an extension's accepts too", () => {
+    const who = fc.oneof(
+      fc.stringMatching(/^[a-z0-9]{1,20}(-[a-z0-9]{1,10})?$/),
+      fc.stringMatching(/^rule:[a-z0-9][a-z0-9-]{0,62}$/),
+      fc.string({ maxLength: 12 }),
+    );
+    fc.assert(
+      fc.property(fc.array(who, { minLength: 1, maxLength: 3 }), (approvedBy) => {
+        expect(readsWith(approvedBy, "extension")).toBe(readsWith(approvedBy, "grant"));
       }),
     );
   });
