@@ -268,6 +268,9 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
           "Expires-At": expiresAt,
           "Aws-Resource": target.resources ?? [],
           Risk: g.risk,
+          // An extension by a rule or by break-glass leaves the same trace as a grant so approved:
+          // the rule's caps count these trailers, and the review finds the break-glass.
+          ...g.claim?.trailers,
         },
       ),
     };
@@ -319,5 +322,13 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
     ],
     { access, ...alerts },
   );
+  // A self-approved extension raises the break-glass alarm as a self-approved grant does.
+  await g.claim?.after?.({
+    access,
+    expiresAt,
+    prNumber: pr.number,
+    ...(deps.notifierFor ? { notifierFor: deps.notifierFor } : {}),
+    ...(pr.htmlUrl ? { prUrl: pr.htmlUrl } : {}),
+  });
   return { kind: "granted", id: original.id, expiresAt, resources: target.resources ?? [] };
 }
