@@ -89,4 +89,22 @@ describe("an extension approved by break-glass", () => {
     expect(alert?.event).toMatchObject({ by: "alice", incident: "INC-9", reviewIssue: review?.number });
     expect(hh.github.comments(REPO, ext).some((c) => c.body.startsWith(GLASS))).toBe(true);
   });
+
+  it("chained extensions never add up past break_glass.max_duration: the whole grant is judged (approval.break-glass-too-long)", async () => {
+    const started = await startPolicies(BREAK_GLASS_ONLY);
+    const hh = (h = started.hh);
+    const r = await request(hh, "alice", SHORT);
+    expect(await approveAndMerge(hh, r.pr)).toBe(200);
+    const id = idOf(r.file);
+    // 1h granted + 1h: 2h in all, within max_duration 2h.
+    const first = await extend(hh, r.issue, id, 1, "/extend 1h the failover is still running");
+    await comment(hh, first, "alice", "/break-glass INC-9 failover still stuck, need the reports bucket longer");
+    expect(pr(hh, first).pull.merged).toBe(true);
+    expect(await closed(hh, first)).toBe(200);
+    // One more hour would make it 3h: self-approval stops here, each step short as it is.
+    const second = await extend(hh, r.issue, id, 2, "/extend 1h and a bit more");
+    await comment(hh, second, "alice", "/break-glass INC-9 failover still stuck, one more hour please");
+    expect(pr(hh, second).pull.merged).toBe(false);
+    expect(commentWith(hh, second, GLASS)).toContain("approval.break-glass-too-long");
+  });
 });

@@ -10,6 +10,8 @@ import { codesOf } from "../src/domain/problems.js";
 import { dumpRequest } from "../src/domain/request-file.js";
 import { parseRequestFile } from "../src/domain/request.js";
 import type { AccessRequest, Config, RequestItem } from "../src/domain/types.js";
+import { extensionChainSeconds } from "../src/github/extend.js";
+import type { AccessRepo } from "../src/lifecycle/ports.js";
 
 const PROD = "111122223333";
 const NOW = new Date("2026-11-27T09:00:00Z");
@@ -161,5 +163,24 @@ describe("a record stays readable whoever approved its extension", () => {
         expect(readsWith(approvedBy, "extension")).toBe(readsWith(approvedBy, "grant"));
       }),
     );
+  });
+});
+
+describe("a self-approved extension is judged on the whole grant", () => {
+  const config = cfg();
+  const ext = extensionRequest(original(), cmd(3600), 1);
+  const extPath = "access-requests/prod/2026/7-reports-ext-1.yaml";
+  const repo = (files: Record<string, string>) =>
+    ({ read: async (path: string) => (files[path] !== undefined ? { path, text: files[path], sha: "s" } : undefined) }) as unknown as AccessRepo;
+  const at = "access-requests/prod/2026/7-reports.yaml";
+  it.each<[string, Record<string, string>, number]>([
+    // granted 08:30, ends 09:30; +1h → 10:30: 2h in all.
+    ["the original found", { [at]: dumpRequest(original(), "t") }, 7200],
+    ["the original in last year's folder", { "access-requests/prod/2025/7-reports.yaml": dumpRequest(original(), "t") }, 7200],
+    ["no original", {}, Number.POSITIVE_INFINITY],
+    ["an unreadable original", { [at]: "version: 1\nid: [" }, Number.POSITIVE_INFINITY],
+    ["an original never granted", { [at]: dumpRequest({ ...original(), status: undefined, grant: undefined }, "t") }, Number.POSITIVE_INFINITY],
+  ])("%s", async (_name, files, seconds) => {
+    expect(await extensionChainSeconds(repo(files), extPath, ext, config, NOW)).toBe(seconds);
   });
 });

@@ -144,6 +144,20 @@ async function findOriginal(
   return undefined;
 }
 
+/**
+ * How long the grant an extension request names would last in all, from its granted_at to the end
+ * the extension asks for, in seconds; infinite when the original cannot be found or read. A
+ * self-approval (break-glass) is judged on this, never on the extension's own duration, so that
+ * chained extensions never add up past break_glass.max_duration.
+ */
+export async function extensionChainSeconds(access: AccessRepo, extPath: string, ext: AccessRequest, config: Config, now: Date): Promise<number> {
+  const seconds = parseDuration(ext.duration, "merge.duration-invalid");
+  const found = ext.extends !== undefined ? await findOriginal(access, extPath, ext.extends, config, now) : undefined;
+  const to = seconds.ok && found ? extendedExpiry(found.request, seconds.value) : undefined;
+  const from = Date.parse(found?.request.grant?.granted_at ?? "");
+  return to && !Number.isNaN(from) ? (Date.parse(to) - from) / 1000 : Number.POSITIVE_INFINITY;
+}
+
 /** Applies an approved, merged extension request (`g.request.extends`). */
 export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: GrantDeps, g: ApprovedGrant): Promise<GrantOutcome> {
   const { config, request: ext, path: extPath, now } = g;
