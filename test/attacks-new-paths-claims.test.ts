@@ -8,7 +8,10 @@ import { pulls, REPO, type Harness } from "./support/app-harness.js";
 import { AUTO, BREAK_GLASS_ONLY, closed, comment, commentWith, GLASS, pr, request, RULES, SHORT, startPolicies } from "./support/approval-policies.js";
 import { CONFIG } from "./support/app-harness.js";
 import { pullRequestEvent } from "./support/webhooks.js";
-import { approveAndMerge } from "./support/scenario.js";
+import { approveAndMerge, handPr } from "./support/scenario.js";
+import { dumpRequest } from "../src/domain/request-file.js";
+import { loadYamlMapping } from "../src/domain/yaml.js";
+import type { AccessRequest } from "../src/domain/types.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -106,5 +109,27 @@ describe("an extension approved by break-glass", () => {
     await comment(hh, second, "alice", "/break-glass INC-9 failover still stuck, one more hour please");
     expect(pr(hh, second).pull.merged).toBe(false);
     expect(commentWith(hh, second, GLASS)).toContain("approval.break-glass-too-long");
+  });
+});
+
+describe("an extension pull request opened by another app", () => {
+  it("is never applied, however approved: only the requester or jit-access itself asks for more time (merge.extension-target-invalid)", async () => {
+    const started = await startPolicies(CONFIG);
+    const hh = (h = started.hh);
+    const r = await request(hh, "alice", SHORT);
+    expect(await approveAndMerge(hh, r.pr)).toBe(200);
+    const id = idOf(r.file);
+    const record = hh.github.readFile(REPO, r.file, "main") ?? "";
+    const {
+      status: _s,
+      grant: _g,
+      ...proposal
+    } = loadYamlMapping(record, "record").ok ? ((loadYamlMapping(record, "record") as { value: unknown }).value as AccessRequest) : ({} as AccessRequest);
+    const extPath = r.file.replace(`${id}.yaml`, `${id}-ext-1.yaml`);
+    const text = dumpRequest({ ...proposal, id: `${id}-ext-1`, extends: id, duration: "1h", reason: "keep it going" }, "an extension by another app");
+    const ext = await handPr(hh, "ci-helper[bot]", "ci-extend", { [extPath]: text });
+    expect(await approveAndMerge(hh, ext)).toBe(200);
+    expect(hh.github.readFile(REPO, r.file, "main")).toBe(record);
+    expect(hh.github.readFile(REPO, extPath, "main")).toMatch(/^ {2}code: merge\.extension-target-invalid$/m);
   });
 });

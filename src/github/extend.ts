@@ -22,7 +22,7 @@ import { updateRecord } from "../store/record-store.js";
 import { OctokitAccessRepo } from "./access-repo.js";
 import type { ApprovedGrant, GrantDeps, GrantOutcome, MergedPr } from "./grant-types.js";
 import { MARKER, quote } from "./messages.js";
-import type { RepoRef } from "./octokit-helpers.js";
+import { sameLogin, type RepoRef } from "./octokit-helpers.js";
 import { loadRepoConfig } from "./repo-config.js";
 
 export const EXTEND_MARKER = "<!-- jit-access:extend -->";
@@ -186,8 +186,10 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
     return { kind: "blocked", reasons, codes: codesOf(problems), ...(done.commits[0] ? { recorded: done.commits[0] } : {}) };
   };
 
-  // Only the requester asks for more time: through /extend (the app's pull request) or their own pull request.
-  if (pr.author?.type !== "Bot" && pr.author?.login.toLowerCase() !== ext.requester.toLowerCase())
+  // Only the requester asks for more time: through /extend (the app's own pull request, never
+  // another bot's) or their own pull request.
+  const byApp = pr.author?.type === "Bot" && deps.appLogin !== undefined && sameLogin(pr.author.login, deps.appLogin);
+  if (!byApp && (pr.author?.type !== "User" || pr.author.login.toLowerCase() !== ext.requester.toLowerCase()))
     return refused([
       problem(
         "merge.extension-target-invalid",
