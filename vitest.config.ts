@@ -61,6 +61,7 @@ const E2E = [
   "test/sweep.test.ts",
   "test/webhook-corpus.test.ts",
   "test/webhook-examples.test.ts",
+  "test/attacks-new-paths-claims.test.ts",
 ];
 
 const FAULTS = ["test/aws-faults.test.ts", "test/fault-injection.test.ts"];

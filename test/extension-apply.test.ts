@@ -103,6 +103,7 @@ describe("applying a merged extension", () => {
     const out = await grantMergedOnce(repo, merged, {
       grantsFor: () => grantsWith(async (r, _t, _p, e) => ({ requestId: r.id, expiresAt: e, schedules: [] }), calls),
       now: () => NOW,
+      appLogin: "jit-access[bot]",
     });
     expect(out).toMatchObject({ kind: "granted", id: ID, expiresAt: "2026-11-27T18:00:00Z" });
     expect(calls).toEqual([`extend ${ID} 2026-11-27T18:00:00Z`]);
@@ -113,6 +114,7 @@ describe("applying a merged extension", () => {
       await grantMergedOnce(repo, merged, {
         grantsFor: () => grantsWith(async () => ({ requestId: ID, expiresAt: "", schedules: [] }), calls),
         now: () => NOW,
+        appLogin: "jit-access[bot]",
       }),
     ).toMatchObject({
       kind: "already",
@@ -129,6 +131,7 @@ describe("applying a merged extension", () => {
           throw new Error("AccessDenied");
         }, calls),
       now: () => NOW,
+      appLogin: "jit-access[bot]",
     });
     expect(out.kind).toBe("failed");
     expect(repo.files.get(FILE)).toBe(ACTIVE);
@@ -149,6 +152,7 @@ describe("applying a merged extension", () => {
     const out = await grantMergedOnce(repo, merged, {
       grantsFor: () => grantsWith(async (r, _t, _p, e) => ({ requestId: r.id, expiresAt: e, schedules: [] }), calls),
       now: () => NOW,
+      appLogin: "jit-access[bot]",
     });
     expect(out.kind).toBe("failed");
     expect(calls).toEqual([`extend ${ID} 2026-11-27T18:00:00Z`, `extend ${ID} 2026-11-27T16:00:00Z`]);
@@ -163,6 +167,7 @@ describe("applying a merged extension", () => {
     const out = await grantMergedOnce(repo, merged, {
       grantsFor: () => grantsWith(async () => ({ requestId: ID, expiresAt: "", schedules: [] }), calls),
       now: () => NOW,
+      appLogin: "jit-access[bot]",
     });
     expect(out.kind).toBe("blocked");
     expect(out.kind === "blocked" && out.codes.every((c) => c.startsWith("approval."))).toBe(true);
@@ -183,6 +188,7 @@ describe("applying a merged extension", () => {
     const out = await grantMergedOnce(repo, merged, {
       grantsFor: () => grantsWith(async () => ({ requestId: ID, expiresAt: "", schedules: [] }), calls),
       now: () => NOW,
+      appLogin: "jit-access[bot]",
     });
     expect(out).toMatchObject({ kind: "blocked", codes: ["merge.extension-too-long"] });
     expect(calls).toEqual([]);

@@ -50,6 +50,8 @@ export function extensionRequest(original: AccessRequest, cmd: ExtendCommand, k:
     requester: original.requester,
     account: original.account,
     ...(original.principal ? { principal: original.principal } : {}),
+    // The entry keeps the extension under the entry's approvers, eligibility and max_duration.
+    ...(original.catalogue !== undefined ? { catalogue: original.catalogue } : {}),
     extends: original.id,
     duration: cmd.duration,
     reason: cmd.reason,
@@ -67,6 +69,21 @@ export function extendedExpiry(original: AccessRequest, seconds: number): string
 }
 
 const canonical = (v: unknown) => JSON.stringify(v ?? null);
+
+/**
+ * The cap on a grant's whole chain, in seconds, and the field that sets it: max_total_duration
+ * (else max_duration), and no more than the account's or the catalogue entry's max_duration —
+ * those say how long a grant there may last, and an extension is the same grant. A limit that
+ * cannot be read caps at nothing (undefined): nothing is extended.
+ */
+export function chainCap(config: Config, request: Pick<AccessRequest, "account" | "catalogue">): { seconds: number | undefined; field: string; limit: string } {
+  const global = config.max_total_duration !== undefined ? "max_total_duration" : "max_duration";
+  const cap = { seconds: maxTotalSeconds(config), field: global, limit: config.max_total_duration ?? config.max_duration };
+  // An unreadable account or entry limit counts as 0 seconds: nothing is extended.
+  const narrow = narrowestLimit(config, request);
+  if (cap.seconds === undefined || !narrow || narrow.seconds >= cap.seconds) return cap;
+  return { seconds: narrow.seconds, field: narrow.field, limit: narrow.max };
+}
 
 /**
  * Why `extension` may not extend `original` now (empty: it may). Checked when /extend is asked and
@@ -116,38 +133,27 @@ export function extensionProblems(args: {
   if (
     canonical(original.request) !== canonical(extension.request) ||
     canonical(original.policy) !== canonical(extension.policy) ||
-    original.catalogue !== extension.catalogue
+    (original.catalogue ?? null) !== (extension.catalogue ?? null)
   )
     out.push(
       problem(
         "merge.extension-scope-changed",
-        `the extension's request items or policy differ from request ${original.id}'s; an extension changes only the end — ask for other access with a new request`,
+        `the extension's request items, policy or catalogue entry differ from request ${original.id}'s; an extension changes only the end — ask for other access with a new request`,
         "request",
       ),
     );
-  const cap = maxTotalSeconds(config);
+  const cap = chainCap(config, original);
   const to = extendedExpiry(original, seconds);
   const total = to ? (Date.parse(to) - Date.parse(g.granted_at)) / 1000 : Number.POSITIVE_INFINITY;
-  if (cap === undefined || !(total <= cap)) {
-    const limit = config.max_total_duration ?? config.max_duration;
+  if (cap.seconds === undefined || !(total <= cap.seconds)) {
     out.push(
       problem(
         "merge.extension-too-long",
-        `extending ${original.id} by ${extension.duration} would end it at ${to ?? "?"}, ${Math.round(total / 360) / 10}h after it was granted (${g.granted_at}); the whole chain may last at most ${limit} (max_total_duration) — ask for less, or open a new request`,
+        `extending ${original.id} by ${extension.duration} would end it at ${to ?? "?"}, ${Math.round(total / 360) / 10}h after it was granted (${g.granted_at}); the whole chain may last at most ${cap.limit} (${cap.field}) — ask for less, or open a new request`,
         "duration",
       ),
     );
   }
-  // The account's and the catalogue entry's max_duration bound the whole chain too.
-  const narrow = narrowestLimit(config, original);
-  if (narrow && to && total <= (cap ?? Number.POSITIVE_INFINITY) && total > narrow.seconds)
-    out.push(
-      problem(
-        "merge.extension-too-long",
-        `extending ${original.id} by ${extension.duration} would make it last ${Math.round(total / 360) / 10}h in all; ${narrow.field} allows at most ${narrow.max} — ask for less, or open a new request`,
-        "duration",
-      ),
-    );
   return out;
 }
 

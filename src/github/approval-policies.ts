@@ -30,6 +30,7 @@ import type { AccessRepo } from "../lifecycle/ports.js";
 import type { Notifier } from "../notify/types.js";
 import { planRequest } from "../policy/pipeline.js";
 import type { StoredFile } from "../store/record-store.js";
+import { extensionChainSeconds } from "./extend.js";
 import { quote } from "./messages.js";
 import { readPrRef } from "./payloads.js";
 import { sameLogin } from "./octokit-helpers.js";
@@ -269,7 +270,7 @@ export async function breakGlassByComment(
     by: comment.author.login,
     requester: r.request.requester,
     issueAuthor: r.issueAuthor,
-    durationSeconds: r.durationSeconds,
+    durationSeconds: r.request.extends !== undefined ? await extensionChainSeconds(access, r.path, r.request, rules.value.config, opts.now) : r.durationSeconds,
   });
   if (r.files.length !== 1)
     problems.push(problem("merge.extra-files", `the pull request changes ${r.files.length} files; break-glass merges only a request file alone`, "files"));
@@ -385,9 +386,10 @@ export async function judgeMergeClaim(
       },
     };
   }
+  const durationSeconds = m.request.extends !== undefined ? await extensionChainSeconds(access, m.path, m.request, m.config, m.now) : m.durationSeconds;
   const problems = verifyBreakGlass(
     m.config.break_glass,
-    { by: claim.by, requester: m.request.requester, issueAuthor: m.issueAuthor, durationSeconds: m.durationSeconds },
+    { by: claim.by, requester: m.request.requester, issueAuthor: m.issueAuthor, durationSeconds },
     { ...merge, claim },
   );
   if (problems.length) return { kind: "refused", problems };

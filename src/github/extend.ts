@@ -23,7 +23,7 @@ import { updateRecord } from "../store/record-store.js";
 import { OctokitAccessRepo } from "./access-repo.js";
 import type { ApprovedGrant, GrantDeps, GrantOutcome, MergedPr } from "./grant-types.js";
 import { MARKER, quote } from "./messages.js";
-import type { RepoRef } from "./octokit-helpers.js";
+import { sameLogin, type RepoRef } from "./octokit-helpers.js";
 import { loadRepoConfig } from "./repo-config.js";
 
 export const EXTEND_MARKER = "<!-- jit-access:extend -->";
@@ -149,6 +149,20 @@ async function findOriginal(
   return undefined;
 }
 
+/**
+ * How long the grant an extension request names would last in all, from its granted_at to the end
+ * the extension asks for, in seconds; infinite when the original cannot be found or read. A
+ * self-approval (break-glass) is judged on this, never on the extension's own duration, so that
+ * chained extensions never add up past break_glass.max_duration.
+ */
+export async function extensionChainSeconds(access: AccessRepo, extPath: string, ext: AccessRequest, config: Config, now: Date): Promise<number> {
+  const seconds = parseDuration(ext.duration, "merge.duration-invalid");
+  const found = ext.extends !== undefined ? await findOriginal(access, extPath, ext.extends, config, now) : undefined;
+  const to = seconds.ok && found ? extendedExpiry(found.request, seconds.value) : undefined;
+  const from = Date.parse(found?.request.grant?.granted_at ?? "");
+  return to && !Number.isNaN(from) ? (Date.parse(to) - from) / 1000 : Number.POSITIVE_INFINITY;
+}
+
 /** Applies an approved, merged extension request (`g.request.extends`). */
 export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: GrantDeps, g: ApprovedGrant): Promise<GrantOutcome> {
   const { config, request: ext, path: extPath, now } = g;
@@ -177,8 +191,10 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
     return { kind: "blocked", reasons, codes: codesOf(problems), ...(done.commits[0] ? { recorded: done.commits[0] } : {}) };
   };
 
-  // Only the requester asks for more time: through /extend (the app's pull request) or their own pull request.
-  if (pr.author?.type !== "Bot" && pr.author?.login.toLowerCase() !== ext.requester.toLowerCase())
+  // Only the requester asks for more time: through /extend (the app's own pull request, never
+  // another bot's) or their own pull request.
+  const byApp = pr.author?.type === "Bot" && deps.appLogin !== undefined && sameLogin(pr.author.login, deps.appLogin);
+  if (!byApp && (pr.author?.type !== "User" || pr.author.login.toLowerCase() !== ext.requester.toLowerCase()))
     return refused([
       problem(
         "merge.extension-target-invalid",
@@ -273,6 +289,9 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
           "Expires-At": expiresAt,
           "Aws-Resource": target.resources ?? [],
           Risk: g.risk,
+          // An extension by a rule or by break-glass leaves the same trace as a grant so approved:
+          // the rule's caps count these trailers, and the review finds the break-glass.
+          ...g.claim?.trailers,
         },
       ),
     };
@@ -324,5 +343,13 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
     ],
     { access, ...alerts },
   );
+  // A self-approved extension raises the break-glass alarm as a self-approved grant does.
+  await g.claim?.after?.({
+    access,
+    expiresAt,
+    prNumber: pr.number,
+    ...(deps.notifierFor ? { notifierFor: deps.notifierFor } : {}),
+    ...(pr.htmlUrl ? { prUrl: pr.htmlUrl } : {}),
+  });
   return { kind: "granted", id: original.id, expiresAt, resources: target.resources ?? [] };
 }
