@@ -11,6 +11,8 @@ import { dumpRequest } from "../src/domain/request-file.js";
 import { parseRequestFile } from "../src/domain/request.js";
 import type { AccessRequest, Config, RequestItem } from "../src/domain/types.js";
 import { extensionChainSeconds, mayAskExtension } from "../src/github/extend.js";
+import { autoFacts } from "../src/github/approval-policies.js";
+import { matchAutoApproval } from "../src/domain/approvals.js";
 import type { AccessRepo } from "../src/lifecycle/ports.js";
 
 const PROD = "111122223333";
@@ -199,5 +201,26 @@ describe("who may open an extension pull request", () => {
     ["nobody", null, APP, false],
   ])("%s", (_name, author, appLogin, allowed) => {
     expect(mayAskExtension(author, "alice", appLogin)).toBe(allowed);
+  });
+});
+
+describe("an auto_approve rule's catalogue condition sees the request's entry", () => {
+  const rules = [{ name: "reports", risk: ["low" as const], catalogue: ["reports-read"] }];
+  const repo = { teamMembership: async () => undefined, commitsSince: async () => [] };
+  const head = (request: AccessRequest) => ({
+    request,
+    risk: "low" as const,
+    account: { id: PROD, alias: "prod" },
+    files: [{ path: "access-requests/prod/2026/7-reports.yaml" }],
+    path: "access-requests/prod/2026/7-reports.yaml",
+  });
+  it.each<[string, AccessRequest, boolean]>([
+    ["a request naming the entry", { ...original(), status: undefined, grant: undefined }, true],
+    ["an extension of it", extensionRequest(original(), cmd(3600), 1), true],
+    ["a request naming another entry", { ...original(), status: undefined, grant: undefined, catalogue: "other" }, false],
+    ["a request naming none", { ...original(), status: undefined, grant: undefined, catalogue: undefined }, false],
+  ])("%s", async (_name, request, matched) => {
+    const facts = await autoFacts(repo as never, cfg(), head(request), NOW);
+    expect(matchAutoApproval(rules, facts).ok).toBe(matched);
   });
 });
