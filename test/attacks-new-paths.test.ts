@@ -220,7 +220,7 @@ describe("an auto_approve rule's catalogue condition sees the request's entry", 
     ["a request naming another entry", { ...original(), status: undefined, grant: undefined, catalogue: "other" }, false],
     ["a request naming none", { ...original(), status: undefined, grant: undefined, catalogue: undefined }, false],
   ])("%s", async (_name, request, matched) => {
-    const facts = await autoFacts(repo as never, cfg(), head(request), NOW);
+    const facts = await autoFacts(repo, cfg(), head(request), NOW);
     expect(matchAutoApproval(rules, facts).ok).toBe(matched);
   });
 });
