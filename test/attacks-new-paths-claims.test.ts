@@ -120,11 +120,9 @@ describe("an extension pull request opened by another app", () => {
     expect(await approveAndMerge(hh, r.pr)).toBe(200);
     const id = idOf(r.file);
     const record = hh.github.readFile(REPO, r.file, "main") ?? "";
-    const {
-      status: _s,
-      grant: _g,
-      ...proposal
-    } = loadYamlMapping(record, "record").ok ? ((loadYamlMapping(record, "record") as { value: unknown }).value as AccessRequest) : ({} as AccessRequest);
+    const loaded = loadYamlMapping(record, "record");
+    if (!loaded.ok) throw new Error("the record does not load");
+    const { status: _s, grant: _g, ...proposal } = loaded.value as unknown as AccessRequest;
     const extPath = r.file.replace(`${id}.yaml`, `${id}-ext-1.yaml`);
     const text = dumpRequest({ ...proposal, id: `${id}-ext-1`, extends: id, duration: "1h", reason: "keep it going" }, "an extension by another app");
     const ext = await handPr(hh, "ci-helper[bot]", "ci-extend", { [extPath]: text });

@@ -10,7 +10,9 @@ import { codesOf } from "../src/domain/problems.js";
 import { dumpRequest } from "../src/domain/request-file.js";
 import { parseRequestFile } from "../src/domain/request.js";
 import type { AccessRequest, Config, RequestItem } from "../src/domain/types.js";
-import { extensionChainSeconds } from "../src/github/extend.js";
+import { extensionChainSeconds, mayAskExtension } from "../src/github/extend.js";
+import { autoFacts } from "../src/github/approval-policies.js";
+import { matchAutoApproval } from "../src/domain/approvals.js";
 import type { AccessRepo } from "../src/lifecycle/ports.js";
 
 const PROD = "111122223333";
@@ -182,5 +184,43 @@ describe("a self-approved extension is judged on the whole grant", () => {
     ["an original never granted", { [at]: dumpRequest({ ...original(), status: undefined, grant: undefined }, "t") }, Number.POSITIVE_INFINITY],
   ])("%s", async (_name, files, seconds) => {
     expect(await extensionChainSeconds(repo(files), extPath, ext, config, NOW)).toBe(seconds);
+  });
+});
+
+describe("who may open an extension pull request", () => {
+  const APP = "jit-access[bot]";
+  it.each<[string, { login: string; type: string } | null, string | undefined, boolean]>([
+    ["the requester", { login: "alice", type: "User" }, APP, true],
+    ["the requester, other case", { login: "Alice", type: "User" }, APP, true],
+    ["jit-access itself", { login: "jit-access[bot]", type: "Bot" }, APP, true],
+    ["another app", { login: "ci-helper[bot]", type: "Bot" }, APP, false],
+    ["a bot when the app's login is unknown", { login: "jit-access[bot]", type: "Bot" }, undefined, false],
+    ["a bot named like the requester", { login: "alice", type: "Bot" }, APP, false],
+    ["an approver", { login: "bob", type: "User" }, APP, false],
+    ["an organization", { login: "alice", type: "Organization" }, APP, false],
+    ["nobody", null, APP, false],
+  ])("%s", (_name, author, appLogin, allowed) => {
+    expect(mayAskExtension(author, "alice", appLogin)).toBe(allowed);
+  });
+});
+
+describe("an auto_approve rule's catalogue condition sees the request's entry", () => {
+  const rules = [{ name: "reports", risk: ["low" as const], catalogue: ["reports-read"] }];
+  const repo = { teamMembership: async () => undefined, commitsSince: async () => [] };
+  const head = (request: AccessRequest) => ({
+    request,
+    risk: "low" as const,
+    account: { id: PROD, alias: "prod" },
+    files: [{ path: "access-requests/prod/2026/7-reports.yaml" }],
+    path: "access-requests/prod/2026/7-reports.yaml",
+  });
+  it.each<[string, AccessRequest, boolean]>([
+    ["a request naming the entry", { ...original(), status: undefined, grant: undefined }, true],
+    ["an extension of it", extensionRequest(original(), cmd(3600), 1), true],
+    ["a request naming another entry", { ...original(), status: undefined, grant: undefined, catalogue: "other" }, false],
+    ["a request naming none", { ...original(), status: undefined, grant: undefined, catalogue: undefined }, false],
+  ])("%s", async (_name, request, matched) => {
+    const facts = await autoFacts(repo, cfg(), head(request), NOW);
+    expect(matchAutoApproval(rules, facts).ok).toBe(matched);
   });
 });

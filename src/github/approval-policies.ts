@@ -110,7 +110,13 @@ const DAY_MS = 86_400_000;
  * when the grant was recorded. One paged listing of a week's record commits, never every record;
  * read only when a rule has a cap. A commit whose date cannot be read counts as recent.
  */
-async function ruleHistory(access: AccessRepo, config: Config, requester: string, requestId: string, now: Date): Promise<AutoApproveFacts["history"]> {
+async function ruleHistory(
+  access: Pick<AccessRepo, "commitsSince">,
+  config: Config,
+  requester: string,
+  requestId: string,
+  now: Date,
+): Promise<AutoApproveFacts["history"]> {
   if (!config.auto_approve.some((r) => r.max_per_day !== undefined || r.max_per_week !== undefined)) return [];
   const who = normalizeLogin(requester);
   const out: Array<{ rule: string; grantedAt: string }> = [];
@@ -123,7 +129,13 @@ async function ruleHistory(access: AccessRepo, config: Config, requester: string
   return out;
 }
 
-async function autoFacts(access: AccessRepo, config: Config, req: HeadRequest, now: Date): Promise<AutoApproveFacts> {
+/** The facts an auto_approve rule is matched on, for the request at the head (exported for tests). */
+export async function autoFacts(
+  access: Pick<AccessRepo, "teamMembership" | "commitsSince">,
+  config: Config,
+  req: Pick<HeadRequest, "request" | "risk" | "account" | "files" | "path">,
+  now: Date,
+): Promise<AutoApproveFacts> {
   const teams: string[] = [];
   for (const team of autoApproveTeams(config.auto_approve)) {
     const [org, slug] = team.replace(/^@/, "").split("/") as [string, string];
@@ -134,7 +146,8 @@ async function autoFacts(access: AccessRepo, config: Config, req: HeadRequest, n
     account: req.account,
     requester: req.request.requester,
     requesterTeams: teams,
-    catalogue: req.request.catalogue,
+    // A rule's `catalogue` condition is matched on the entry the request names.
+    ...(req.request.catalogue !== undefined ? { catalogue: req.request.catalogue } : {}),
     files: req.files,
     requestPath: req.path,
     history: await ruleHistory(access, config, req.request.requester, req.request.id, now),

@@ -163,6 +163,12 @@ export async function extensionChainSeconds(access: AccessRepo, extPath: string,
   return to && !Number.isNaN(from) ? (Date.parse(to) - from) / 1000 : Number.POSITIVE_INFINITY;
 }
 
+/** Whether the author of an extension pull request may ask for more time: the requester, or jit-access itself. */
+export function mayAskExtension(author: { login: string; type: string } | null | undefined, requester: string, appLogin: string | undefined): boolean {
+  if (author?.type === "Bot") return appLogin !== undefined && sameLogin(author.login, appLogin);
+  return author?.type === "User" && sameLogin(author.login, requester);
+}
+
 /** Applies an approved, merged extension request (`g.request.extends`). */
 export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: GrantDeps, g: ApprovedGrant): Promise<GrantOutcome> {
   const { config, request: ext, path: extPath, now } = g;
@@ -193,8 +199,7 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
 
   // Only the requester asks for more time: through /extend (the app's own pull request, never
   // another bot's) or their own pull request.
-  const byApp = pr.author?.type === "Bot" && deps.appLogin !== undefined && sameLogin(pr.author.login, deps.appLogin);
-  if (!byApp && (pr.author?.type !== "User" || pr.author.login.toLowerCase() !== ext.requester.toLowerCase()))
+  if (!mayAskExtension(pr.author, ext.requester, deps.appLogin))
     return refused([
       problem(
         "merge.extension-target-invalid",
