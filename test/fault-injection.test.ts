@@ -193,8 +193,9 @@ function checkInvariants(tracked: Tracked[], interrupted: Set<string>, step: str
     const app = commits.filter((m) => /^jit-access: (?!propose )/.test(m));
     const grants = app.filter((m) => m.startsWith("jit-access: grant ")).length;
     const closes = app.filter((m) => /^jit-access: (expire|revoke) /.test(m)).length;
-    // A merge refused or a grant rolled back is recorded too (rejected / failed), once, instead of a grant.
-    const refusals = app.filter((m) => /^jit-access: (reject|fail) /.test(m)).length;
+    // A merge refused or a grant rolled back is recorded too (rejected / failed), once, instead of a
+    // grant; so is a request PR closed unmerged (rejected or withdrawn), whose record the app creates.
+    const refusals = app.filter((m) => /^jit-access: (reject|withdraw|fail) /.test(m)).length;
     const status = statusOnMain(file);
     const ctx = `after ${step}: ${id} (${status}) commits ${JSON.stringify(commits)}`;
     if (app.length !== grants + closes + refusals) throw new Error(`${ctx}: unexpected app commit`);
@@ -204,13 +205,9 @@ function checkInvariants(tracked: Tracked[], interrupted: Set<string>, step: str
       if (commits.length) throw new Error(`${ctx}: commits without a file`);
       continue;
     }
-    // A pull request closed unmerged never brings its proposal to main: its one commit is the
-    // rejected record itself.
-    const proposals = commits.length - app.length;
-    if (proposals > 1) throw new Error(`${ctx}: proposed twice on main`);
-    if (proposals === 0 && !(status === "rejected" && refusals === 1 && app.length === 1))
-      throw new Error(`${ctx}: a record on main without its proposal that is not a rejection of an unmerged pull request`);
-    if (commits.length !== proposals + grants + closes + refusals)
+    // Closed unmerged, the proposal never reached main: the app's record is the file's first commit.
+    const proposal = /^jit-access: (reject|withdraw) /.test(commits.at(-1) ?? "") ? 0 : 1;
+    if (commits.length !== proposal + grants + closes + refusals)
       throw new Error(`${ctx}: ${commits.length} commits for ${grants} grant(s), ${closes} close(s) and ${refusals} refusal(s) plus the proposal`);
     const expected = closes ? ["expired", "revoked"] : grants ? ["active"] : refusals ? ["rejected", "failed"] : ["proposed"];
     if (!expected.includes(status)) throw new Error(`${ctx}: status ${status} does not match its commits`);
