@@ -600,6 +600,13 @@ describe("deploy/template.yaml", () => {
         .map((d) => d.where.split("/")[0])
         .sort();
       expect(assumers).toEqual(["AppPermissionsBoundary", "AppRole", "SweepRole"]);
+      // One identities role: a created one leaves the parameter empty, and never on the whole account.
+      const rule = (template.Rules as Record<string, Obj>).IdentitiesRoleIsOneRole;
+      expect(rule?.RuleCondition).toEqual({ "Fn::Equals": [{ Ref: "CreateIdentitiesRole" }, "true"] });
+      expect((rule?.Assertions as Obj[]).map((a) => a.Assert)).toEqual([
+        { "Fn::Equals": [{ Ref: "IdentitiesRoleArn" }, ""] },
+        { "Fn::Not": [{ "Fn::Equals": [{ Ref: "GrantablePrincipalPath" }, "/"] }] },
+      ]);
       const output = (template.Outputs as Record<string, Obj>).IdentitiesRoleArn;
       expect(output).toMatchObject({ Condition: "MakeIdentitiesRole", Value: { "Fn::GetAtt": ["IdentitiesRole", "Arn"] } });
     });
