@@ -153,8 +153,8 @@ const SERVICE_OF_CLIENT: Record<string, string> = {
 
 /**
  * src/aws files whose calls are made with another role than the stack's: identities.ts creates
- * users and roles with the identities role (identities.account's role_arn), which this template does
- * not create and the app role's boundary keeps out of (docs/identities.md lists its policy).
+ * users and roles with the identities role (identities.account's role_arn), which the app role's
+ * boundary keeps out of; the template's optional IdentitiesRole is checked against it below.
  */
 const OTHER_ROLE_ADAPTERS = ["identities.ts"];
 
