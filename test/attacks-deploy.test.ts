@@ -669,6 +669,110 @@ describe("the deploy template lets the app take over permission sets, act in any
   });
 });
 
+describe("the deploy template's identities role creates anyone with any policy", () => {
+  const template = loadTemplate();
+  const READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+  const BASELINE = `arn:aws:iam::${ACCOUNT}:policy/team-baseline`;
+  const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
+  const IDS_PARAMS = { ...IAM_PARAMS, CreateIdentitiesRole: "true", IdentitiesAllowedPolicyArns: `${READ_ONLY},${BASELINE}`, IdentityStoreId: "d-0123456789" };
+  const ids = resolveTemplate(template, IDS_PARAMS, { accountId: ACCOUNT });
+  const arn = (x: string) => `arn:aws:iam::${ACCOUNT}:${x}`;
+  const attachAction = (principal: string) => (principal.startsWith("user/") ? "iam:AttachUserPolicy" : "iam:AttachRolePolicy");
+
+  it.each([
+    ["user/jit-access-grantees/alice", READ_ONLY, true],
+    ["role/jit-access-grantees/ci-deployer", BASELINE, true],
+    ["user/jit-access-grantees/alice", ADMIN, false],
+    ["role/jit-access-grantees/ci-deployer", ADMIN, false],
+    ["user/jit-access-grantees/alice", "arn:aws:iam::aws:policy/IAMFullAccess", false],
+    ["user/jit-access-grantees/alice", `arn:aws:iam::${ACCOUNT}:policy/jit-access/jit-req-1`, false],
+    ["user/alice", READ_ONLY, false],
+    ["role/Admin", READ_ONLY, false],
+    ["role/jit-access-deploy/AppRole", READ_ONLY, false],
+  ] as const)("attaching to %s the policy %s is allowed: %s", async (principal, policy, allowed) => {
+    const decision = await decide(ids, "IdentitiesRole", attachAction(principal), arn(principal), { "iam:PolicyARN": policy });
+    expect(decision === "Allowed").toBe(allowed);
+  });
+
+  it("attaches nothing when no policy is allowed", async () => {
+    const none = resolveTemplate(template, { ...IDS_PARAMS, IdentitiesAllowedPolicyArns: "" }, { accountId: ACCOUNT });
+    for (const policy of [READ_ONLY, ADMIN, BASELINE])
+      expect(await decide(none, "IdentitiesRole", "iam:AttachUserPolicy", arn("user/jit-access-grantees/alice"), { "iam:PolicyARN": policy })).not.toBe(
+        "Allowed",
+      );
+  });
+
+  it.each([
+    ["iam:CreateUser", "user/jit-access-grantees/alice", true],
+    ["iam:CreateRole", "role/jit-access-grantees/ci-deployer", true],
+    ["iam:UpdateAssumeRolePolicy", "role/jit-access-grantees/ci-deployer", true],
+    ["iam:PutRolePolicy", "role/jit-access-grantees/ci-deployer", true],
+    ["iam:DeleteUser", "user/jit-access-grantees/alice", true],
+    ["iam:CreateUser", "user/alice", false],
+    ["iam:CreateUser", "user/people/alice", false],
+    ["iam:CreateRole", "role/Admin", false],
+    ["iam:CreateRole", "role/jit-access-deploy/Backdoor", false],
+    ["iam:PutUserPolicy", "user/alice", false],
+    ["iam:DeleteUser", "user/alice", false],
+    ["iam:UpdateAssumeRolePolicy", "role/Admin", false],
+    ["iam:UpdateAssumeRolePolicy", "role/jit-access-deploy/AppRole", false],
+    ["iam:PutRolePolicy", "role/jit-access-deploy/identities/jit/IdentitiesRole", false],
+  ] as const)("%s on %s is allowed: %s", async (action, resource, allowed) => {
+    expect((await decide(ids, "IdentitiesRole", action, arn(resource))) === "Allowed").toBe(allowed);
+  });
+
+  it("property: a user or role can be created exactly under the grantee path", async () => {
+    const segment = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom("user", "role"), fc.array(segment, { maxLength: 3 }), segment, async (kind, path, name) => {
+        const resource = `${kind}/${[...path, name].join("/")}`;
+        const decision = await decide(ids, "IdentitiesRole", kind === "user" ? "iam:CreateUser" : "iam:CreateRole", arn(resource));
+        expect(decision === "Allowed").toBe(path[0] === "jit-access-grantees");
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it.each([
+    ["iam:CreateAccessKey", "user/jit-access-grantees/alice", {}],
+    ["iam:UpdateAccessKey", "user/jit-access-grantees/alice", {}],
+    ["iam:CreateLoginProfile", "user/jit-access-grantees/alice", {}],
+    ["iam:UpdateLoginProfile", "user/jit-access-grantees/alice", {}],
+    ["iam:CreateServiceSpecificCredential", "user/jit-access-grantees/alice", {}],
+    ["iam:PassRole", "role/jit-access-grantees/ci-deployer", { "iam:PassedToService": "lambda.amazonaws.com" }],
+    ["iam:PassRole", "role/jit-access-deploy/AppRole", { "iam:PassedToService": "ec2.amazonaws.com" }],
+    ["iam:CreatePolicy", "policy/jit-access-grantees/anything", {}],
+    ["iam:CreatePolicyVersion", `policy/team-baseline`, {}],
+    ["iam:PutUserPermissionsBoundary", "user/jit-access-grantees/alice", {}],
+    ["iam:DeleteRolePermissionsBoundary", "role/jit-access-grantees/ci-deployer", {}],
+  ] as const)("refuses %s on %s (no credential, no passing a role, no policy writes)", async (action, resource, context) => {
+    expect(await decide(ids, "IdentitiesRole", action, arn(resource), context)).toBe("ExplicitlyDenied");
+  });
+
+  it("is assumable by the app and sweep roles of the stack when created, and named as neither otherwise", async () => {
+    const identitiesArn = `arn:aws:iam::${ACCOUNT}:role/jit-access-deploy/identities/jit/IdentitiesRole`;
+    for (const role of ["AppRole", "SweepRole"]) expect(await decide(ids, role, "sts:AssumeRole", identitiesArn), role).toBe("Allowed");
+    expect(await decide(ids, "AppRole", "sts:AssumeRole", `arn:aws:iam::${ACCOUNT}:role/jit-access-deploy/identities/other-stack/IdentitiesRole`)).not.toBe(
+      "Allowed",
+    );
+    expect(await decide(ids, "SchedulerRole", "sts:AssumeRole", identitiesArn)).not.toBe("Allowed");
+    const without = resolveTemplate(template, IAM_PARAMS, { accountId: ACCOUNT });
+    expect((without.Resources as Obj).IdentitiesRole).toBeUndefined();
+    for (const role of ["AppRole", "SweepRole"]) expect(await decide(without, role, "sts:AssumeRole", identitiesArn), role).not.toBe("Allowed");
+    // Its trust names the two roles, and its calls do not raise the out-of-band alarm.
+    const res = ids.Resources as Record<string, { Properties: Obj }>;
+    const trust = (res.IdentitiesRole?.Properties.AssumeRolePolicyDocument as { Statement: Obj[] }).Statement;
+    expect(trust).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:role/jit-access-deploy/AppRole`, `arn:aws:iam::${ACCOUNT}:role/jit-access-deploy/SweepRole`] },
+        Action: "sts:AssumeRole",
+      },
+    ]);
+    expect(JSON.stringify(res.OutOfBandIdentityChangeRule?.Properties.EventPattern)).toContain(identitiesArn);
+  });
+});
+
 describe("the deploy template's optional Slack secret opens no other secret", () => {
   // SlackSecretArn adds one GetSecretValue grant (and its boundary ceiling); the simulator checks
   // that it reaches exactly that secret, only when given, and that the app's secret stays readable.

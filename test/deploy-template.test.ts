@@ -136,6 +136,8 @@ const UNSCOPABLE = new Set([
   "sts:GetCallerIdentity", // needs no permission at all; the adapter's account check
   "cloudtrail:LookupEvents", // a grant's activity at close-out (read-only)
   "cloudtrail:DescribeTrails", // whether a trail records data events, said with the activity
+  "iam:ListUsers", // the identities role lists its users by path prefix (identities.path)
+  "iam:ListRoles", // ...and its roles
 ]);
 
 // ---- What src/aws calls ------------------------------------------------------------------------
@@ -151,27 +153,31 @@ const SERVICE_OF_CLIENT: Record<string, string> = {
 
 /**
  * src/aws files whose calls are made with another role than the stack's: identities.ts creates
- * users and roles with the identities role (identities.account's role_arn), which this template does
- * not create and the app role's boundary keeps out of (docs/identities.md lists its policy).
+ * users and roles with the identities role (identities.account's role_arn), which the app role's
+ * boundary keeps out of; the template's optional IdentitiesRole is checked against it below.
  */
 const OTHER_ROLE_ADAPTERS = ["identities.ts"];
 
-/** service:Action for every `new XCommand(` in src/aws, by the client package it is imported from. */
-function adapterCalls(): Map<string, string[]> {
+/** service:Action for every `new XCommand(` in src/aws (or in `only`), by the client package it is imported from. */
+function adapterCalls(only?: string): Map<string, string[]> {
   const calls = new Map<string, string[]>();
   const dir = new URL("../src/aws/", import.meta.url);
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts") && !OTHER_ROLE_ADAPTERS.includes(f))) {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts") && (only === undefined ? !OTHER_ROLE_ADAPTERS.includes(f) : f === only))) {
     const src = readFileSync(new URL(file, dir), "utf8");
-    const owner = new Map<string, string>();
+    // local name → the client's service and the command's own name (`ListUsersCommand as ListStoreUsersCommand`).
+    const owner = new Map<string, { svc: string; command: string }>();
     for (const m of src.matchAll(/import\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/client-([a-z-]+)"/g)) {
       const svc = SERVICE_OF_CLIENT[m[2] ?? ""];
       if (!svc) throw new Error(`unknown client @aws-sdk/client-${m[2]} in src/aws/${file}: add it to SERVICE_OF_CLIENT and to the template`);
-      for (const name of (m[1] ?? "").split(",").map((s) => s.replace(/\btype\b/, "").trim())) if (name.endsWith("Command")) owner.set(name, svc);
+      for (const item of (m[1] ?? "").split(",").map((s) => s.replace(/\btype\b/, "").trim())) {
+        const [command = "", local = command] = item.split(/\s+as\s+/);
+        if (command.endsWith("Command")) owner.set(local, { svc, command });
+      }
     }
     for (const m of src.matchAll(/new (\w+)Command\(/g)) {
-      const svc = owner.get(`${m[1]}Command`);
-      if (!svc) throw new Error(`src/aws/${file}: ${m[1]}Command is not imported from an AWS client`);
-      const action = `${svc}:${m[1]}`;
+      const imported = owner.get(`${m[1]}Command`);
+      if (!imported) throw new Error(`src/aws/${file}: ${m[1]}Command is not imported from an AWS client`);
+      const action = `${imported.svc}:${imported.command.replace(/Command$/, "")}`;
       calls.set(action, [...(calls.get(action) ?? []), file]);
     }
   }
@@ -183,6 +189,25 @@ const SWEEP_ONLY = new Set(["iam:ListPolicies", "iam:ListPolicyTags", "scheduler
 // Never granted: GetCallerIdentity needs no permission. (The app never creates the schedule group:
 // the stack makes it, so scheduler:CreateScheduleGroup is not granted either.)
 const NEEDS_NO_PERMISSION = new Set(["sts:GetCallerIdentity"]);
+
+/** The identities role of this stack, as the app and sweep roles (and the boundary) name it: by its per-stack path. */
+const IDENTITIES_ROLE_BY_PATH = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/jit-access-deploy/identities/${AWS::StackName}/*";
+/** What the identities role must never be able to do, whatever its Allows say. */
+const IDENTITIES_FORBIDDEN = [
+  "iam:CreateAccessKey",
+  "iam:UpdateAccessKey",
+  "iam:CreateLoginProfile",
+  "iam:UpdateLoginProfile",
+  "iam:PassRole",
+  "iam:CreatePolicy",
+  "iam:CreatePolicyVersion",
+  "iam:SetDefaultPolicyVersion",
+  "iam:PutUserPermissionsBoundary",
+  "iam:PutRolePermissionsBoundary",
+  "iam:DeleteUserPermissionsBoundary",
+  "iam:DeleteRolePermissionsBoundary",
+  "iam:AddUserToGroup",
+];
 // Permissions an API call needs besides its own action.
 const IMPLIED = [
   "iam:TagPolicy",
@@ -261,12 +286,24 @@ describe("deploy/template.yaml", () => {
       .filter(([, r]) => r.Type === "AWS::IAM::Role")
       .map(([name]) => name)
       .sort();
-    const excludedRoles = excluded.filter((x) => isObj(x) && "Fn::GetAtt" in x).map((x) => list((x as Obj)["Fn::GetAtt"] as string[])[0]);
+    // Every value a slot can take, through both branches of each !If.
+    const values = (x: Json): Json[] => (isObj(x) && "Fn::If" in x ? (x["Fn::If"] as Json[]).slice(1).flatMap(values) : [x]);
+    const excludedRoles = excluded
+      .flatMap(values)
+      .filter((x) => isObj(x) && "Fn::GetAtt" in x)
+      .map((x) => list((x as Obj)["Fn::GetAtt"] as string[])[0]);
     // A role added to the stack must be added here, or its calls would raise the alarm.
     expect([...new Set(excludedRoles)].sort()).toEqual(roleNames);
-    // The identities role (a parameter) is excluded only when given; otherwise the slot repeats the app role.
+    // The identities role: the stack's own when it creates one, else the parameter when given;
+    // otherwise the slot repeats the app role.
     expect(excluded.filter((x) => isObj(x) && "Fn::If" in x)).toEqual([
-      { "Fn::If": ["HasIdentitiesRole", { Ref: "IdentitiesRoleArn" }, { "Fn::GetAtt": ["AppRole", "Arn"] }] },
+      {
+        "Fn::If": [
+          "MakeIdentitiesRole",
+          { "Fn::GetAtt": ["IdentitiesRole", "Arn"] },
+          { "Fn::If": ["HasIdentitiesRole", { Ref: "IdentitiesRoleArn" }, { "Fn::GetAtt": ["AppRole", "Arn"] }] },
+        ],
+      },
     ]);
     expect(rule.Properties.Targets).toEqual([{ Id: "alarm-topic", Arn: { Ref: "IdentityChangeAlarmTopic" } }]);
     const topicPolicy = resources.IdentityChangeAlarmTopicPolicy!.Properties.PolicyDocument as { Statement: Obj[] };
@@ -323,7 +360,8 @@ describe("deploy/template.yaml", () => {
 
   it("conditions every attach and detach on a policy under /jit-access/", () => {
     const checked: string[] = [];
-    for (const d of policyDocs()) {
+    // The identities role attaches the allowed baseline policies instead (its own test below).
+    for (const d of policyDocs().filter((x) => !x.where.startsWith("IdentitiesRole/"))) {
       for (const s of d.statements.filter((x) => x.Effect === "Allow")) {
         if (!actionsOf(s).some((a) => /^iam:(Attach|Detach)\w*Policy$/.test(a))) continue;
         checked.push(`${d.where}/${s.Sid}`);
@@ -349,7 +387,8 @@ describe("deploy/template.yaml", () => {
           expect(resourcesOf(s)).toEqual(["${SchedulerRole.Arn}"]);
           expect(s.Condition?.StringEquals?.["iam:PassedToService"]).toBe("scheduler.amazonaws.com");
         }
-        if (actionsOf(s).includes("sts:AssumeRole")) expect(resourcesOf(s)).toEqual(["${CrossAccountRoleArns}"]);
+        if (actionsOf(s).includes("sts:AssumeRole"))
+          expect(resourcesOf(s), `${d.where}/${s.Sid}`).toEqual([/IdentitiesRole/.test(String(s.Sid)) ? IDENTITIES_ROLE_BY_PATH : "${CrossAccountRoleArns}"]);
         // The app's secret, or the optional Slack webhook secret (only under HasSlackSecret; checked below).
         if (actionsOf(s).includes("secretsmanager:GetSecretValue"))
           expect(resourcesOf(s), `${d.where}/${s.Sid}`).toEqual([/Slack/.test(String(s.Sid)) ? "${SlackSecretArn}" : "${AppSecretArn}"]);
@@ -480,7 +519,7 @@ describe("deploy/template.yaml", () => {
         ]);
       }
     }
-    expect(attaches).toBe(2); // the app role and its boundary
+    expect(attaches).toBe(3); // the app role, its boundary, the identities role
   });
 
   it("bounds the app role with a boundary that denies the ways out and still allows the app's actions", () => {
@@ -536,6 +575,99 @@ describe("deploy/template.yaml", () => {
       expect(app.has(a), `${a} is sweep-only`).toBe(false);
       expect(sweep.has(a), a).toBe(true);
     }
+  });
+
+  describe("the identities role (CreateIdentitiesRole)", () => {
+    const role = resources.IdentitiesRole;
+    const docs = () => policyDocs().filter((d) => d.where.startsWith("IdentitiesRole/"));
+    const allows = () => docs().flatMap((d) => d.statements.filter((s) => s.Effect === "Allow"));
+    const denies = () => docs().flatMap((d) => d.statements.filter((s) => s.Effect === "Deny"));
+
+    it("is created only when asked, under the stack's own path, trusted by the app and sweep roles only, and output", () => {
+      expect(role?.Type).toBe("AWS::IAM::Role");
+      expect(role?.Condition).toBe("MakeIdentitiesRole");
+      expect(parameters.CreateIdentitiesRole?.Default).toBe("false");
+      expect((template.Conditions as Obj).MakeIdentitiesRole).toEqual({ "Fn::Equals": [{ Ref: "CreateIdentitiesRole" }, "true"] });
+      expect(text(role?.Properties.Path)).toBe("/jit-access-deploy/identities/${AWS::StackName}/");
+      // What the app and sweep roles may assume is exactly that path.
+      expect(IDENTITIES_ROLE_BY_PATH).toBe(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role${text(role?.Properties.Path)}*`);
+      const trust = statements(role?.Properties.AssumeRolePolicyDocument);
+      expect(trust).toEqual([
+        { Effect: "Allow", Principal: { AWS: [{ "Fn::GetAtt": ["AppRole", "Arn"] }, { "Fn::GetAtt": ["SweepRole", "Arn"] }] }, Action: "sts:AssumeRole" },
+      ]);
+      const assumers = policyDocs()
+        .filter((d) => d.statements.some((s) => s.Effect === "Allow" && resourcesOf(s).includes(IDENTITIES_ROLE_BY_PATH)))
+        .map((d) => d.where.split("/")[0])
+        .sort();
+      expect(assumers).toEqual(["AppPermissionsBoundary", "AppRole", "SweepRole"]);
+      // One identities role: a created one leaves the parameter empty, and never on the whole account.
+      const rule = (template.Rules as Record<string, Obj>).IdentitiesRoleIsOneRole;
+      expect(rule?.RuleCondition).toEqual({ "Fn::Equals": [{ Ref: "CreateIdentitiesRole" }, "true"] });
+      expect((rule?.Assertions as Obj[]).map((a) => a.Assert)).toEqual([
+        { "Fn::Equals": [{ Ref: "IdentitiesRoleArn" }, ""] },
+        { "Fn::Not": [{ "Fn::Equals": [{ Ref: "GrantablePrincipalPath" }, "/"] }] },
+      ]);
+      const output = (template.Outputs as Record<string, Obj>).IdentitiesRoleArn;
+      expect(output).toMatchObject({ Condition: "MakeIdentitiesRole", Value: { "Fn::GetAtt": ["IdentitiesRole", "Arn"] } });
+    });
+
+    it("allows exactly the calls src/aws/identities.ts makes", () => {
+      const calls = adapterCalls("identities.ts");
+      expect(calls.size).toBeGreaterThan(30);
+      const allowed = new Set(allows().flatMap(actionsOf));
+      expect([...allowed].filter((a) => !calls.has(a)).sort()).toEqual([]);
+      expect([...calls.keys()].filter((a) => !allowed.has(a)).sort()).toEqual([]);
+    });
+
+    it("writes IAM users and roles only under GrantablePrincipalPath, and attaches only IdentitiesAllowedPolicyArns", () => {
+      const grantee = [
+        "arn:${AWS::Partition}:iam::${AWS::AccountId}:user${GrantablePrincipalPath}*",
+        "arn:${AWS::Partition}:iam::${AWS::AccountId}:role${GrantablePrincipalPath}*",
+      ];
+      let attaches = 0;
+      for (const s of allows()) {
+        const iamActions = actionsOf(s).filter((a) => a.startsWith("iam:"));
+        if (!iamActions.length) continue;
+        if (resourcesOf(s).includes("*")) {
+          expect(actionsOf(s).sort(), s.Sid).toEqual(["iam:ListRoles", "iam:ListUsers"]);
+          continue;
+        }
+        for (const r of resourcesOf(s)) expect(grantee, `${s.Sid} ${r}`).toContain(r);
+        if (iamActions.some((a) => /^iam:Attach(User|Role)Policy$/.test(a))) {
+          attaches++;
+          expect(actionsOf(s).sort(), s.Sid).toEqual(["iam:AttachRolePolicy", "iam:AttachUserPolicy"]);
+          expect(s.Condition, s.Sid).toEqual({ ArnEquals: { "iam:PolicyARN": { Ref: "IdentitiesAllowedPolicyArns" } } });
+        }
+      }
+      expect(attaches).toBe(1);
+      // With no allowed policy the attach statement is left out, not conditioned on an empty list.
+      const attach = list(
+        (role?.Properties.Policies as Obj[])[0]?.PolicyDocument &&
+          ((role?.Properties.Policies as Array<{ PolicyDocument: Obj }>)[0]!.PolicyDocument.Statement as Json[]),
+      ).find((x) => isObj(x) && "Fn::If" in x && JSON.stringify(x).includes("iam:AttachUserPolicy")) as Obj | undefined;
+      expect((attach?.["Fn::If"] as Json[])[0]).toBe("HasIdentitiesAllowedPolicies");
+      expect((attach?.["Fn::If"] as Json[])[2]).toEqual({ Ref: "AWS::NoValue" });
+    });
+
+    it.each(IDENTITIES_FORBIDDEN)("never allows %s, and denies it unconditionally on every resource", (action) => {
+      expect(allows().flatMap(actionsOf)).not.toContain(action);
+      const [svc, name] = action.split(":") as [string, string];
+      const matches = (pattern: string) => {
+        const [ps, pn] = pattern.split(":") as [string, string];
+        return ps === svc && new RegExp(`^${pn.replace(/\*/g, ".*")}$`, "i").test(name);
+      };
+      const denied = denies().some((s) => !s.Condition && resourcesOf(s).includes("*") && actionsOf(s).some(matches));
+      expect(denied).toBe(true);
+    });
+
+    it("denies itself this stack's own roles and policies", () => {
+      const d = denies().find((s) => actionsOf(s).includes("iam:*"));
+      expect(d?.Condition).toBeUndefined();
+      expect(resourcesOf(d!).sort()).toEqual([
+        "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/jit-access-deploy/*",
+        "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/jit-access-deploy/*",
+      ]);
+    });
   });
 
   it("gives the sweep role revoke and list only", () => {

@@ -85,7 +85,12 @@ export function resolveTemplate(template: Obj, params: Record<string, string> = 
   const resourceRef = (name: string, attr = "Arn") => {
     const r = resources[name];
     if (!r) throw new Error(`no resource ${name}`);
-    if (r.Type === "AWS::IAM::Role") return `arn:${partition}:iam::${accountId}:role/jit-access-deploy/${name}`;
+    if (r.Type === "AWS::IAM::Role") {
+      // A role's own Path when it is not the stack's common /jit-access-deploy/ (the identities role's is per stack).
+      const path = (r.Properties as Obj | undefined)?.Path;
+      const p = path === undefined ? "/jit-access-deploy/" : String(resolve(path));
+      return `arn:${partition}:iam::${accountId}:role${p}${name}`;
+    }
     if (r.Type === "AWS::IAM::ManagedPolicy") return `arn:${partition}:iam::${accountId}:policy/jit-access-deploy/${name}`;
     return `arn:${partition}:fake:${region}:${accountId}:${name}/${attr}`;
   };
