@@ -3,7 +3,7 @@
 // conditional requests answered 304, and its reads at a commit sha already read are not repeated.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { clearContentsCache } from "../src/github/contents-cache.js";
-import { issueBody, pulls, REPO, startHarness, type Harness } from "./support/app-harness.js";
+import { CONFIG, issueBody, pulls, REPO, startHarness, type Harness } from "./support/app-harness.js";
 import { issuesOpened, pullRequestEvent, pullRequestReviewSubmitted } from "./support/webhooks.js";
 
 let h: Harness;
@@ -52,5 +52,67 @@ describe("GitHub calls per delivery", () => {
     // The config by branch name: asked again, and answered 304 Not Modified.
     expect(second.flat().filter((r) => r.startsWith(".github/jit-access.yml@main"))).toEqual(expect.arrayContaining([".github/jit-access.yml@main 304"]));
     expect(second.flat().filter((r) => r.startsWith(".github/jit-access.yml@main 200"))).toEqual([]);
+  });
+});
+
+/** Opens a request; returns the PR the app opened and checked inline, before GitHub's pull_request.opened for it is delivered. */
+async function openedByApp(user = "alice", resources = "financial-reports"): Promise<{ issue: number; pr: number }> {
+  const issue = h.github.openIssue(REPO, { user, title: `Access request: ${resources}`, body: issueBody({ resources }), labels: ["access-request"] });
+  await h.deliver(issuesOpened(h.github, REPO, issue));
+  const pr = pulls(h.github).find((p) => p.head.startsWith(`jit/${issue}-`))!.number;
+  return { issue, pr };
+}
+
+/** The opened delivery's check-run writes and PR file listings. */
+async function openedCalls(pr: number): Promise<{ checks: number; fileLists: number }> {
+  h.github.clearRequests();
+  await h.deliver(pullRequestEvent(h.github, REPO, pr, "opened"));
+  const calls = h.github.requests;
+  return {
+    checks: calls.filter((r) => r.method === "POST" && r.path.endsWith("/check-runs")).length,
+    fileLists: calls.filter((r) => r.method === "GET" && /\/pulls\/\d+\/files$/.test(r.path)).length,
+  };
+}
+
+describe("the opened event of the app's own request PR", () => {
+  it("is not checked again when the app's run at that head judged the same rules moments ago; the inline run stands", async () => {
+    const { pr } = await openedByApp();
+    const before = h.github.checkRuns(REPO, { name: "jit-access/validate" });
+    expect(before).toHaveLength(1);
+    expect(await openedCalls(pr)).toEqual({ checks: 0, fileLists: 0 });
+    expect(h.github.checkRuns(REPO, { name: "jit-access/validate" })).toEqual(before);
+    expect(before[0]?.conclusion).toBe("success");
+  });
+
+  // Each row moves one thing the check judged (or may not trust) between the inline check and the
+  // opened event: the PR is checked again, fully.
+  const changes: Array<[string, (pr: number) => void]> = [
+    [
+      "the config changed on the base branch",
+      () => h.github.commitFiles(REPO, "main", { ".github/jit-access.yml": `${CONFIG}\n# tightened\n` }, { author: "root" }),
+    ],
+    ["another file changed on the base branch", () => h.github.commitFiles(REPO, "main", { "README.md": "moved on\n" }, { author: "root" })],
+    [
+      "the request file changed on the branch (a new head)",
+      (pr) => {
+        const p = pulls(h.github).find((x) => x.number === pr)!;
+        const file = h.github.pullFiles(REPO, pr)[0]!.filename;
+        h.github.commitFiles(REPO, p.head, { [file]: `${h.github.readFile(REPO, file, p.head)}\n# edited\n` }, { author: "alice" });
+      },
+    ],
+    ["the app's run is older than the reuse window", () => void (h.clock.now = new Date(h.clock.now.getTime() + 6 * 60_000))],
+    [
+      "another app's run with the same name and inputs is the latest",
+      (pr) => {
+        const mine = h.github.checkRuns(REPO, { name: "jit-access/validate" }).at(-1)!;
+        const state = h.github.repo(REPO);
+        state.checkRuns.push({ ...state.checkRuns.find((c) => c.head_sha === mine.head_sha)!, id: 9_999_999 + pr, app: "impostor", conclusion: "success" });
+      },
+    ],
+  ];
+  it.each(changes)("is checked again when %s", async (_what, change) => {
+    const { pr } = await openedByApp();
+    change(pr);
+    expect(await openedCalls(pr)).toEqual({ checks: 1, fileLists: 1 });
   });
 });

@@ -222,7 +222,14 @@ export class OctokitAccessRepo implements AccessRepo {
     await this.octokit.rest.pulls.update({ ...this.at, pull_number: pr, ...update });
   }
 
-  async createCheck(check: { name: string; headSha: string; conclusion: "success" | "failure" | "neutral"; title: string; summary: string }): Promise<void> {
+  async createCheck(check: {
+    name: string;
+    headSha: string;
+    conclusion: "success" | "failure" | "neutral";
+    title: string;
+    summary: string;
+    inputs?: string;
+  }): Promise<void> {
     await this.octokit.rest.checks.create({
       ...this.at,
       name: check.name,
@@ -230,7 +237,26 @@ export class OctokitAccessRepo implements AccessRepo {
       status: "completed",
       conclusion: check.conclusion,
       output: { title: check.title, summary: check.summary.slice(0, 65_000) },
+      ...(check.inputs !== undefined ? { external_id: check.inputs } : {}),
     });
+  }
+
+  /** The latest completed run named `name` on `headSha`: its app, conclusion, external_id and completion time. */
+  async latestCheck(
+    name: string,
+    headSha: string,
+  ): Promise<{ appSlug: string | undefined; conclusion: string | null; inputs: string | null; completedAt: string | null } | undefined> {
+    const { data } = await this.octokit.rest.checks.listForRef({
+      ...this.at,
+      ref: headSha,
+      check_name: name,
+      filter: "latest",
+      status: "completed",
+      per_page: 100,
+    });
+    const run = data.check_runs.find((r) => r.head_sha === headSha);
+    if (!run) return undefined;
+    return { appSlug: run.app?.slug, conclusion: run.conclusion, inputs: run.external_id, completedAt: run.completed_at };
   }
 
   async ensureLabels(): Promise<string[]> {
