@@ -116,3 +116,11 @@ describe("the opened event of the app's own request PR", () => {
     expect(await openedCalls(pr)).toEqual({ checks: 1, fileLists: 1 });
   });
 });
+
+describe("CODEOWNERS reads", () => {
+  it("the lifecycle reads only the CODEOWNERS file GitHub uses (.github/CODEOWNERS here), not the locations after it", async () => {
+    const reads = (await lifecycle("alice", "financial-reports")).flat();
+    expect(reads.filter((r) => r.startsWith(".github/CODEOWNERS@")).length).toBeGreaterThan(0);
+    expect(reads.filter((r) => /^(docs\/)?CODEOWNERS@/.test(r))).toEqual([]);
+  });
+});
