@@ -2,7 +2,10 @@
 // same ref), whatever the delivery; a second request's reads of the rules by branch name are
 // conditional requests answered 304, and its reads at a commit sha already read are not repeated.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Octokit } from "@octokit/rest";
+import { ALL_STATES, STATE_LABEL } from "../src/domain/lifecycle.js";
 import { clearContentsCache } from "../src/github/contents-cache.js";
+import { OctokitIssueSide } from "../src/github/issue-side.js";
 import { CONFIG, issueBody, pulls, REPO, startHarness, type Harness } from "./support/app-harness.js";
 import { issuesOpened, pullRequestEvent, pullRequestReviewSubmitted } from "./support/webhooks.js";
 
@@ -122,5 +125,38 @@ describe("CODEOWNERS reads", () => {
     const reads = (await lifecycle("alice", "financial-reports")).flat();
     expect(reads.filter((r) => r.startsWith(".github/CODEOWNERS@")).length).toBeGreaterThan(0);
     expect(reads.filter((r) => /^(docs\/)?CODEOWNERS@/.test(r))).toEqual([]);
+  });
+});
+
+describe("setting an issue's state label", () => {
+  it("ends with exactly the target state label and the other labels kept, in one call plus one per other state label, without listing first", async () => {
+    const side = new OctokitIssueSide(
+      new Octokit({
+        auth: h.github.issueInstallationToken().token,
+        baseUrl: h.github.url,
+        request: { retries: 0 },
+        log: { debug() {}, info() {}, warn() {}, error() {} },
+      }),
+      { owner: REPO.split("/")[0]!, repo: REPO.split("/")[1]! },
+    );
+    const labels = Object.values(STATE_LABEL);
+    for (const state of ALL_STATES) {
+      const target = STATE_LABEL[state];
+      const others = labels.filter((l) => l !== target);
+      const starts = [[], [target], [others[0]!], [others[0]!, target], [others[1]!, others[2]!, "bug"], [target.toUpperCase(), "bug"]];
+      for (const start of starts) {
+        const issue = h.github.openIssue(REPO, { user: "alice", title: "t", body: "b", labels: start });
+        h.github.clearRequests();
+        await side.setState(issue, state);
+        const after = h.github.repo(REPO).issues.get(issue)!.labels;
+        const kept = start.filter((l) => !labels.some((s) => s.toLowerCase() === l.toLowerCase()));
+        expect(after.filter((l) => labels.some((s) => s.toLowerCase() === l.toLowerCase())).map((l) => l.toLowerCase())).toEqual([target]);
+        expect(after.filter((l) => kept.includes(l)).sort()).toEqual(kept.sort());
+        const calls = h.github.requests.filter((r) => !r.path.startsWith("/app/"));
+        expect(calls.filter((r) => r.method === "GET")).toEqual([]);
+        const stale = start.filter((l) => others.some((o) => o.toLowerCase() === l.toLowerCase())).length;
+        expect(calls.length).toBe(1 + stale);
+      }
+    }
   });
 });
