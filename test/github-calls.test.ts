@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Octokit } from "@octokit/rest";
 import { ALL_STATES, STATE_LABEL } from "../src/domain/lifecycle.js";
 import { clearContentsCache } from "../src/github/contents-cache.js";
+import { OctokitAccessRepo } from "../src/github/access-repo.js";
 import { OctokitIssueSide } from "../src/github/issue-side.js";
 import { CONFIG, issueBody, pulls, REPO, startHarness, type Harness } from "./support/app-harness.js";
 import { issuesOpened, pullRequestEvent, pullRequestReviewSubmitted } from "./support/webhooks.js";
@@ -157,6 +158,42 @@ describe("setting an issue's state label", () => {
         const stale = start.filter((l) => others.some((o) => o.toLowerCase() === l.toLowerCase())).length;
         expect(calls.length).toBe(1 + stale);
       }
+    }
+  });
+});
+
+describe("branch tips within one delivery", () => {
+  it("are read once until the delivery writes; a write (file, branch, merge) makes the next read ask GitHub again", async () => {
+    const access = new OctokitAccessRepo(
+      new Octokit({
+        auth: h.github.issueInstallationToken().token,
+        baseUrl: h.github.url,
+        request: { retries: 0 },
+        log: { debug() {}, info() {}, warn() {}, error() {} },
+      }),
+      { owner: REPO.split("/")[0]!, repo: REPO.split("/")[1]!, defaultBranch: "main" },
+    );
+    const refReads = () => h.github.requests.filter((r) => r.method === "GET" && r.path.endsWith("/git/ref/heads/main")).length;
+    h.github.clearRequests();
+    const first = await access.branchTip("main");
+    expect(await access.branchTip("main")).toBe(first);
+    expect(refReads()).toBe(1);
+    // Moved outside the delivery: still the delivery's reading until it writes (the check judged that one).
+    const moved = h.github.commitFiles(REPO, "main", { "README.md": "x\n" }, { author: "root" });
+    expect(await access.branchTip("main")).toBe(first);
+    const writes: Array<[string, () => Promise<unknown>]> = [
+      ["a file on main", () => access.write("notes/a.txt", "a\n", { message: "a", expectedSha: undefined })],
+      ["a branch", () => access.createBranch("scratch", moved)],
+      ["a file on a branch", () => access.writeAt("scratch", "notes/b.txt", "b\n", { message: "b", expectedSha: undefined })],
+      ["a refused merge", () => access.mergePull(999_999, { sha: moved, method: "squash", title: "t", message: "m" }).catch(() => undefined)],
+    ];
+    for (const [, write] of writes) {
+      await access.branchTip("main");
+      const before = refReads();
+      await write();
+      const tip = await access.branchTip("main");
+      expect(refReads()).toBe(before + 1);
+      expect(tip).toBe(h.github.repo(REPO).git.resolve("main"));
     }
   });
 });

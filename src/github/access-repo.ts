@@ -57,8 +57,12 @@ class DeliveryContents implements ContentsApi {
     return answer;
   }
 
+  /** Branch tips read in this delivery, forgotten with the reads by branch name. */
+  readonly tips = new Map<string, Promise<string>>();
+
   /** After a write (a file, a branch): reads by branch name may now differ; reads at a commit sha cannot. */
   forgetBranches(): void {
+    this.tips.clear();
     for (const key of [...this.memo.keys()]) {
       const ref = (JSON.parse(key) as [string, string])[1];
       if (!/^[0-9a-f]{40}$/.test(ref)) this.memo.delete(key);
@@ -209,9 +213,16 @@ export class OctokitAccessRepo implements AccessRepo {
    * as the event (a pull request's `base.sha` is from its last push), and rules tightened since
    * then must apply. Resolved once, so the config and CODEOWNERS come from the same commit.
    */
-  async branchTip(branch: string): Promise<string> {
-    const { data } = await this.octokit.rest.git.getRef({ ...this.at, ref: `heads/${branch}` });
-    return data.object.sha;
+  /** Read once per delivery until it writes (as reads by branch name are); a failed read is not kept. */
+  branchTip(branch: string): Promise<string> {
+    const kept = this.contents.tips.get(branch);
+    if (kept) return kept;
+    const asked = this.octokit.rest.git.getRef({ ...this.at, ref: `heads/${branch}` }).then(({ data }) => data.object.sha);
+    this.contents.tips.set(branch, asked);
+    asked.catch(() => {
+      if (this.contents.tips.get(branch) === asked) this.contents.tips.delete(branch);
+    });
+    return asked;
   }
 
   writeAt(branch: string, path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult> {
@@ -348,6 +359,7 @@ export class OctokitAccessRepo implements AccessRepo {
   }
 
   async mergePull(pr: number, merge: { sha: string; method: "merge" | "squash"; title: string; message: string }): Promise<MergeAnswer> {
+    this.contents.forgetBranches();
     try {
       const { data } = await this.octokit.rest.pulls.merge({
         ...this.at,
@@ -363,6 +375,8 @@ export class OctokitAccessRepo implements AccessRepo {
       const code = status(e);
       if (code === 405 || code === 409 || code === 422) return { kind: "refused", status: code, reason: e instanceof Error ? e.message : String(e) };
       throw e;
+    } finally {
+      this.contents.forgetBranches();
     }
   }
 
