@@ -12,8 +12,8 @@ import type { ActivityLookupFn } from "./github/activity-closeout.js";
 import { handleRevokeComment } from "./github/commands.js";
 import { OctokitAccessRepo } from "./github/access-repo.js";
 import { autoApproveAfterCheck, breakGlassByComment } from "./github/approval-policies.js";
-import { handleMergedPr } from "./github/grant.js";
-import { handleMergedIdentities, type OnboardResult } from "./github/identities.js";
+import { grantMergedOnce } from "./github/grant.js";
+import { applyMergedIdentities, type OnboardResult } from "./github/identities.js";
 import { revokeGrantsOf } from "./github/offboarding.js";
 import type { DesiredIdentity } from "./domain/identities-plan.js";
 import { handleAccessIssue, type Drafter } from "./github/intake.js";
@@ -271,9 +271,11 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       }
       // Only merges into the default branch grant.
       if (pr.value.baseRef !== repo.value.defaultBranch) return;
-      const outcome = await handleMergedPr(context.octokit, repo.value, pr.value, { ...deps, appLogin: await appLogin() });
+      // One view of the merged PR for both use cases: its file list is read once.
+      const merged = new OctokitAccessRepo(context.octokit, repo.value, { mergedPr: pr.value.number });
+      const outcome = await grantMergedOnce(merged, pr.value, { ...deps, appLogin: await appLogin() });
       context.log.info({ pr: pr.value.number, outcome }, "merge");
-      const identities = await handleMergedIdentities(context.octokit, repo.value, pr.value, {
+      const identities = await applyMergedIdentities(merged, pr.value, {
         directoryFor: deps.identityDirectoryFor,
         revokeGrantsOf: (access, config, login, number) => revokeGrantsOf(access, config, login, number, deps),
         onboard: deps.onboard,

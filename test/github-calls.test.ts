@@ -197,3 +197,18 @@ describe("branch tips within one delivery", () => {
     }
   });
 });
+
+describe("the merge delivery", () => {
+  it("lists the merged PR's files once for the grant and the identities use cases", async () => {
+    const issue = h.github.openIssue(REPO, { user: "alice", title: "Access request: reports", body: issueBody(), labels: ["access-request"] });
+    await h.deliver(issuesOpened(h.github, REPO, issue));
+    const pr = pulls(h.github).find((p) => p.head.startsWith(`jit/${issue}-`))!.number;
+    await h.deliver(pullRequestEvent(h.github, REPO, pr, "opened"));
+    h.github.addReview(REPO, pr, { user: "bob", state: "APPROVED" });
+    h.github.mergePull(REPO, pr, { user: "bob" });
+    h.github.clearRequests();
+    await h.deliver(pullRequestEvent(h.github, REPO, pr, "closed"));
+    expect(h.github.repo(REPO).issues.get(issue)?.labels).toContain("jit:active");
+    expect(h.github.requests.filter((r) => r.method === "GET" && r.path.endsWith(`/pulls/${pr}/files`))).toHaveLength(1);
+  });
+});

@@ -86,10 +86,15 @@ export class OctokitAccessRepo implements AccessRepo {
   readonly fullName: string;
   readonly defaultBranch: string;
 
+  /** The file list of the merged pull request this delivery is about: a merged PR's files no longer change. */
+  private mergedFiles: { pr: number; files?: Promise<PrFile[]> } | undefined;
+
   constructor(
     octokit: AnyOctokit,
     private readonly repo: { owner: string; repo: string; defaultBranch: string },
+    opts: { mergedPr?: number } = {},
   ) {
+    if (opts.mergedPr !== undefined) this.mergedFiles = { pr: opts.mergedPr };
     this.octokit = octokit as unknown as ProbotOctokit;
     this.issues = new OctokitIssueSide(octokit, repo);
     this.contents = new DeliveryContents(this.octokit);
@@ -135,7 +140,17 @@ export class OctokitAccessRepo implements AccessRepo {
     return out;
   }
 
-  async prFiles(pr: number): Promise<PrFile[]> {
+  prFiles(pr: number): Promise<PrFile[]> {
+    const merged = this.mergedFiles;
+    if (merged?.pr !== pr) return this.listPrFiles(pr);
+    const asked = (merged.files ??= this.listPrFiles(pr));
+    asked.catch(() => {
+      if (merged.files === asked) delete merged.files;
+    });
+    return asked;
+  }
+
+  private async listPrFiles(pr: number): Promise<PrFile[]> {
     const listed = await this.octokit.paginate(this.octokit.rest.pulls.listFiles, { ...this.at, pull_number: pr, per_page: 100 });
     return listed.map((f) => ({ path: f.filename, status: f.status, previousPath: f.previous_filename ?? null, sha: f.sha ?? null }));
   }
