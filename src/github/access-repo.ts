@@ -115,8 +115,14 @@ export class OctokitAccessRepo implements AccessRepo {
     return this.main.read(path);
   }
 
-  write(path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult> {
-    return this.main.write(path, text, opts);
+  async write(path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult> {
+    return this.wrote(this.defaultBranch, await this.main.write(path, text, opts));
+  }
+
+  /** The commit a write made is its branch's tip as this delivery knows it (as a tip read just after would be). */
+  private wrote(branch: string, result: WriteResult): WriteResult {
+    this.contents.tips.set(branch, Promise.resolve(result.commit));
+    return result;
   }
 
   readAt(path: string, ref: string): Promise<StoredFile | undefined> {
@@ -240,8 +246,8 @@ export class OctokitAccessRepo implements AccessRepo {
     return asked;
   }
 
-  writeAt(branch: string, path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult> {
-    return new GitHubRecordStore(this.contents, { ...this.at, branch }).write(path, text, opts);
+  async writeAt(branch: string, path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult> {
+    return this.wrote(branch, await new GitHubRecordStore(this.contents, { ...this.at, branch }).write(path, text, opts));
   }
 
   async updatePull(pr: number, update: { title?: string; body?: string }): Promise<void> {
