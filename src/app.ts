@@ -12,14 +12,14 @@ import type { ActivityLookupFn } from "./github/activity-closeout.js";
 import { handleRevokeComment } from "./github/commands.js";
 import { OctokitAccessRepo } from "./github/access-repo.js";
 import { autoApproveAfterCheck, breakGlassByComment } from "./github/approval-policies.js";
-import { handleMergedPr } from "./github/grant.js";
-import { handleMergedIdentities, type OnboardResult } from "./github/identities.js";
+import { grantMergedOnce } from "./github/grant.js";
+import { applyMergedIdentities, type OnboardResult } from "./github/identities.js";
 import { revokeGrantsOf } from "./github/offboarding.js";
 import type { DesiredIdentity } from "./domain/identities-plan.js";
 import { handleAccessIssue, type Drafter } from "./github/intake.js";
 import { labelInstalledRepos } from "./github/labels.js";
 import { bodyChanged, readClosedPr, readComment, readIssue, readPrRef, readRepo, readRerequested, readSender, unreadable } from "./github/payloads.js";
-import { CHECK_NAME, checkPullRequest, isAppRequestPr, openPullsAt } from "./github/pr-check.js";
+import { CHECK_NAME, checkPullRequest, isAppRequestPr, openPullsAt, sameCheckDone, type CheckOutcome } from "./github/pr-check.js";
 import { handleClosedUnmerged } from "./github/rejection.js";
 import { loadCatalogue } from "./iam-data.js";
 import { builtinDrafter, draftForRequest } from "./policy/drafter.js";
@@ -224,11 +224,16 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       const self = await appLogin();
       // The app's own edits of a description come back as pull_request.edited: nothing to redo.
       if (context.payload.action === "edited" && readSender(context.payload)?.login.toLowerCase() === self.toLowerCase()) return;
-      const outcome = await checkPullRequest(context.octokit, repo.value, pr.value, { now: deps.now(), appLogin: self });
-      context.log.info({ pr: pr.value.number, outcome: outcome.kind }, "check");
+      // The app checked its own new PR inline, at this head: the opened event re-checks only when something it judged moved.
+      const access = new OctokitAccessRepo(context.octokit, repo.value);
+      const done = context.payload.action === "opened" ? await sameCheckDone(access, pr.value, { now: deps.now(), appLogin: self }) : undefined;
+      const outcome: CheckOutcome = done
+        ? { kind: "checked", ok: done.ok }
+        : await checkPullRequest(context.octokit, repo.value, pr.value, { now: deps.now(), appLogin: self });
+      context.log.info({ pr: pr.value.number, outcome: outcome.kind, ...(done ? { reused: true } : {}) }, "check");
       // A request PR of the app's own may be approved by an auto_approve rule (merged only when the check passed).
       if (outcome.kind === "checked") {
-        const auto = await autoApproveAfterCheck(new OctokitAccessRepo(context.octokit, repo.value), pr.value, {
+        const auto = await autoApproveAfterCheck(done ? access : new OctokitAccessRepo(context.octokit, repo.value), pr.value, {
           now: deps.now(),
           appLogin: self,
           checkPassed: outcome.ok,
@@ -266,9 +271,11 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       }
       // Only merges into the default branch grant.
       if (pr.value.baseRef !== repo.value.defaultBranch) return;
-      const outcome = await handleMergedPr(context.octokit, repo.value, pr.value, { ...deps, appLogin: await appLogin() });
+      // One view of the merged PR for both use cases: its file list is read once.
+      const merged = new OctokitAccessRepo(context.octokit, repo.value, { mergedPr: pr.value.number });
+      const outcome = await grantMergedOnce(merged, pr.value, { ...deps, appLogin: await appLogin() });
       context.log.info({ pr: pr.value.number, outcome }, "merge");
-      const identities = await handleMergedIdentities(context.octokit, repo.value, pr.value, {
+      const identities = await applyMergedIdentities(merged, pr.value, {
         directoryFor: deps.identityDirectoryFor,
         revokeGrantsOf: (access, config, login, number) => revokeGrantsOf(access, config, login, number, deps),
         onboard: deps.onboard,

@@ -2,8 +2,12 @@
 // same ref), whatever the delivery; a second request's reads of the rules by branch name are
 // conditional requests answered 304, and its reads at a commit sha already read are not repeated.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Octokit } from "@octokit/rest";
+import { ALL_STATES, STATE_LABEL } from "../src/domain/lifecycle.js";
 import { clearContentsCache } from "../src/github/contents-cache.js";
-import { issueBody, pulls, REPO, startHarness, type Harness } from "./support/app-harness.js";
+import { OctokitAccessRepo } from "../src/github/access-repo.js";
+import { OctokitIssueSide } from "../src/github/issue-side.js";
+import { CONFIG, issueBody, pulls, REPO, startHarness, type Harness } from "./support/app-harness.js";
 import { issuesOpened, pullRequestEvent, pullRequestReviewSubmitted } from "./support/webhooks.js";
 
 let h: Harness;
@@ -52,5 +56,184 @@ describe("GitHub calls per delivery", () => {
     // The config by branch name: asked again, and answered 304 Not Modified.
     expect(second.flat().filter((r) => r.startsWith(".github/jit-access.yml@main"))).toEqual(expect.arrayContaining([".github/jit-access.yml@main 304"]));
     expect(second.flat().filter((r) => r.startsWith(".github/jit-access.yml@main 200"))).toEqual([]);
+  });
+});
+
+/** Opens a request; returns the PR the app opened and checked inline, before GitHub's pull_request.opened for it is delivered. */
+async function openedByApp(user = "alice", resources = "financial-reports"): Promise<{ issue: number; pr: number }> {
+  const issue = h.github.openIssue(REPO, { user, title: `Access request: ${resources}`, body: issueBody({ resources }), labels: ["access-request"] });
+  await h.deliver(issuesOpened(h.github, REPO, issue));
+  const pr = pulls(h.github).find((p) => p.head.startsWith(`jit/${issue}-`))!.number;
+  return { issue, pr };
+}
+
+/** The opened delivery's check-run writes and PR file listings. */
+async function openedCalls(pr: number): Promise<{ checks: number; fileLists: number }> {
+  h.github.clearRequests();
+  await h.deliver(pullRequestEvent(h.github, REPO, pr, "opened"));
+  const calls = h.github.requests;
+  return {
+    checks: calls.filter((r) => r.method === "POST" && r.path.endsWith("/check-runs")).length,
+    fileLists: calls.filter((r) => r.method === "GET" && /\/pulls\/\d+\/files$/.test(r.path)).length,
+  };
+}
+
+describe("the opened event of the app's own request PR", () => {
+  it("is not checked again when the app's run at that head judged the same rules moments ago; the inline run stands", async () => {
+    const { pr } = await openedByApp();
+    const before = h.github.checkRuns(REPO, { name: "jit-access/validate" });
+    expect(before).toHaveLength(1);
+    expect(await openedCalls(pr)).toEqual({ checks: 0, fileLists: 0 });
+    expect(h.github.checkRuns(REPO, { name: "jit-access/validate" })).toEqual(before);
+    expect(before[0]?.conclusion).toBe("success");
+  });
+
+  // Each row moves one thing the check judged (or may not trust) between the inline check and the
+  // opened event: the PR is checked again, fully.
+  const changes: Array<[string, (pr: number) => void]> = [
+    [
+      "the config changed on the base branch",
+      () => h.github.commitFiles(REPO, "main", { ".github/jit-access.yml": `${CONFIG}\n# tightened\n` }, { author: "root" }),
+    ],
+    ["another file changed on the base branch", () => h.github.commitFiles(REPO, "main", { "README.md": "moved on\n" }, { author: "root" })],
+    [
+      "the request file changed on the branch (a new head)",
+      (pr) => {
+        const p = pulls(h.github).find((x) => x.number === pr)!;
+        const file = h.github.pullFiles(REPO, pr)[0]!.filename;
+        h.github.commitFiles(REPO, p.head, { [file]: `${h.github.readFile(REPO, file, p.head)}\n# edited\n` }, { author: "alice" });
+      },
+    ],
+    ["the app's run is older than the reuse window", () => void (h.clock.now = new Date(h.clock.now.getTime() + 6 * 60_000))],
+    [
+      "another app's run with the same name and inputs is the latest",
+      (pr) => {
+        const mine = h.github.checkRuns(REPO, { name: "jit-access/validate" }).at(-1)!;
+        const state = h.github.repo(REPO);
+        state.checkRuns.push({ ...state.checkRuns.find((c) => c.head_sha === mine.head_sha)!, id: 9_999_999 + pr, app: "impostor", conclusion: "success" });
+      },
+    ],
+  ];
+  it.each(changes)("is checked again when %s", async (_what, change) => {
+    const { pr } = await openedByApp();
+    change(pr);
+    expect(await openedCalls(pr)).toEqual({ checks: 1, fileLists: 1 });
+  });
+});
+
+describe("CODEOWNERS reads", () => {
+  it("the lifecycle reads only the CODEOWNERS file GitHub uses (.github/CODEOWNERS here), not the locations after it", async () => {
+    const reads = (await lifecycle("alice", "financial-reports")).flat();
+    expect(reads.filter((r) => r.startsWith(".github/CODEOWNERS@")).length).toBeGreaterThan(0);
+    expect(reads.filter((r) => /^(docs\/)?CODEOWNERS@/.test(r))).toEqual([]);
+  });
+});
+
+describe("setting an issue's state label", () => {
+  it("ends with exactly the target state label and the other labels kept, in one call plus one per other state label, without listing first", async () => {
+    const side = new OctokitIssueSide(
+      new Octokit({
+        auth: h.github.issueInstallationToken().token,
+        baseUrl: h.github.url,
+        request: { retries: 0 },
+        log: { debug() {}, info() {}, warn() {}, error() {} },
+      }),
+      { owner: REPO.split("/")[0]!, repo: REPO.split("/")[1]! },
+    );
+    const labels = Object.values(STATE_LABEL);
+    for (const state of ALL_STATES) {
+      const target = STATE_LABEL[state];
+      const others = labels.filter((l) => l !== target);
+      const starts = [[], [target], [others[0]!], [others[0]!, target], [others[1]!, others[2]!, "bug"], [target.toUpperCase(), "bug"]];
+      for (const start of starts) {
+        const issue = h.github.openIssue(REPO, { user: "alice", title: "t", body: "b", labels: start });
+        h.github.clearRequests();
+        await side.setState(issue, state);
+        const after = h.github.repo(REPO).issues.get(issue)!.labels;
+        const kept = start.filter((l) => !labels.some((s) => s.toLowerCase() === l.toLowerCase()));
+        expect(after.filter((l) => labels.some((s) => s.toLowerCase() === l.toLowerCase())).map((l) => l.toLowerCase())).toEqual([target]);
+        expect(after.filter((l) => kept.includes(l)).sort()).toEqual(kept.sort());
+        const calls = h.github.requests.filter((r) => !r.path.startsWith("/app/"));
+        expect(calls.filter((r) => r.method === "GET")).toEqual([]);
+        const stale = start.filter((l) => others.some((o) => o.toLowerCase() === l.toLowerCase())).length;
+        expect(calls.length).toBe(1 + stale);
+      }
+    }
+  });
+});
+
+describe("branch tips within one delivery", () => {
+  it("are read once until the delivery writes; a write (file, branch, merge) makes the next read ask GitHub again", async () => {
+    const access = new OctokitAccessRepo(
+      new Octokit({
+        auth: h.github.issueInstallationToken().token,
+        baseUrl: h.github.url,
+        request: { retries: 0 },
+        log: { debug() {}, info() {}, warn() {}, error() {} },
+      }),
+      { owner: REPO.split("/")[0]!, repo: REPO.split("/")[1]!, defaultBranch: "main" },
+    );
+    const refReads = () => h.github.requests.filter((r) => r.method === "GET" && r.path.endsWith("/git/ref/heads/main")).length;
+    h.github.clearRequests();
+    const first = await access.branchTip("main");
+    expect(await access.branchTip("main")).toBe(first);
+    expect(refReads()).toBe(1);
+    // Moved outside the delivery: still the delivery's reading until it writes (the check judged that one).
+    const moved = h.github.commitFiles(REPO, "main", { "README.md": "x\n" }, { author: "root" });
+    expect(await access.branchTip("main")).toBe(first);
+    const moveMain = () => h.github.commitFiles(REPO, "main", { "README.md": `${Math.random()}\n` }, { author: "root" });
+    const writes: Array<[string, () => Promise<unknown>]> = [
+      ["a file on main", () => access.write("notes/a.txt", "a\n", { message: "a", expectedSha: undefined })],
+      ["a branch", () => access.createBranch("scratch", moved)],
+      ["a file on a branch", () => access.writeAt("scratch", "notes/b.txt", "b\n", { message: "b", expectedSha: undefined })],
+      ["a refused merge", () => access.mergePull(999_999, { sha: moved, method: "squash", title: "t", message: "m" }).catch(() => undefined)],
+    ];
+    for (const [, write] of writes) {
+      await access.branchTip("main");
+      const before = refReads();
+      moveMain();
+      await write();
+      const tip = await access.branchTip("main");
+      // Current again: read from GitHub, or the commit the write itself made on main.
+      expect(refReads()).toBeLessThanOrEqual(before + 1);
+      expect(tip).toBe(h.github.repo(REPO).git.resolve("main"));
+    }
+  });
+
+  it("a file written on a branch makes its commit the branch's tip without reading the ref", async () => {
+    const access = new OctokitAccessRepo(
+      new Octokit({
+        auth: h.github.issueInstallationToken().token,
+        baseUrl: h.github.url,
+        request: { retries: 0 },
+        log: { debug() {}, info() {}, warn() {}, error() {} },
+      }),
+      { owner: REPO.split("/")[0]!, repo: REPO.split("/")[1]!, defaultBranch: "main" },
+    );
+    for (const [branch, write] of [
+      ["main", () => access.write("notes/c.txt", "c\n", { message: "c", expectedSha: undefined })],
+      ["main", () => access.writeAt("main", "notes/d.txt", "d\n", { message: "d", expectedSha: undefined })],
+    ] as const) {
+      const written = await write();
+      h.github.clearRequests();
+      expect(await access.branchTip(branch)).toBe(written.commit);
+      expect(written.commit).toBe(h.github.repo(REPO).git.resolve(branch));
+      expect(h.github.requests.filter((r) => r.path.includes("/git/ref/"))).toEqual([]);
+    }
+  });
+});
+
+describe("the merge delivery", () => {
+  it("lists the merged PR's files once for the grant and the identities use cases", async () => {
+    const issue = h.github.openIssue(REPO, { user: "alice", title: "Access request: reports", body: issueBody(), labels: ["access-request"] });
+    await h.deliver(issuesOpened(h.github, REPO, issue));
+    const pr = pulls(h.github).find((p) => p.head.startsWith(`jit/${issue}-`))!.number;
+    await h.deliver(pullRequestEvent(h.github, REPO, pr, "opened"));
+    h.github.addReview(REPO, pr, { user: "bob", state: "APPROVED" });
+    h.github.mergePull(REPO, pr, { user: "bob" });
+    h.github.clearRequests();
+    await h.deliver(pullRequestEvent(h.github, REPO, pr, "closed"));
+    expect(h.github.repo(REPO).issues.get(issue)?.labels).toContain("jit:active");
+    expect(h.github.requests.filter((r) => r.method === "GET" && r.path.endsWith(`/pulls/${pr}/files`))).toHaveLength(1);
   });
 });

@@ -57,8 +57,12 @@ class DeliveryContents implements ContentsApi {
     return answer;
   }
 
+  /** Branch tips read in this delivery, forgotten with the reads by branch name. */
+  readonly tips = new Map<string, Promise<string>>();
+
   /** After a write (a file, a branch): reads by branch name may now differ; reads at a commit sha cannot. */
   forgetBranches(): void {
+    this.tips.clear();
     for (const key of [...this.memo.keys()]) {
       const ref = (JSON.parse(key) as [string, string])[1];
       if (!/^[0-9a-f]{40}$/.test(ref)) this.memo.delete(key);
@@ -82,10 +86,15 @@ export class OctokitAccessRepo implements AccessRepo {
   readonly fullName: string;
   readonly defaultBranch: string;
 
+  /** The file list of the merged pull request this delivery is about: a merged PR's files no longer change. */
+  private mergedFiles: { pr: number; files?: Promise<PrFile[]> } | undefined;
+
   constructor(
     octokit: AnyOctokit,
     private readonly repo: { owner: string; repo: string; defaultBranch: string },
+    opts: { mergedPr?: number } = {},
   ) {
+    if (opts.mergedPr !== undefined) this.mergedFiles = { pr: opts.mergedPr };
     this.octokit = octokit as unknown as ProbotOctokit;
     this.issues = new OctokitIssueSide(octokit, repo);
     this.contents = new DeliveryContents(this.octokit);
@@ -106,8 +115,14 @@ export class OctokitAccessRepo implements AccessRepo {
     return this.main.read(path);
   }
 
-  write(path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult> {
-    return this.main.write(path, text, opts);
+  async write(path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult> {
+    return this.wrote(this.defaultBranch, await this.main.write(path, text, opts));
+  }
+
+  /** The commit a write made is its branch's tip as this delivery knows it (as a tip read just after would be). */
+  private wrote(branch: string, result: WriteResult): WriteResult {
+    this.contents.tips.set(branch, Promise.resolve(result.commit));
+    return result;
   }
 
   readAt(path: string, ref: string): Promise<StoredFile | undefined> {
@@ -131,7 +146,17 @@ export class OctokitAccessRepo implements AccessRepo {
     return out;
   }
 
-  async prFiles(pr: number): Promise<PrFile[]> {
+  prFiles(pr: number): Promise<PrFile[]> {
+    const merged = this.mergedFiles;
+    if (merged?.pr !== pr) return this.listPrFiles(pr);
+    const asked = (merged.files ??= this.listPrFiles(pr));
+    asked.catch(() => {
+      if (merged.files === asked) delete merged.files;
+    });
+    return asked;
+  }
+
+  private async listPrFiles(pr: number): Promise<PrFile[]> {
     const listed = await this.octokit.paginate(this.octokit.rest.pulls.listFiles, { ...this.at, pull_number: pr, per_page: 100 });
     return listed.map((f) => ({ path: f.filename, status: f.status, previousPath: f.previous_filename ?? null, sha: f.sha ?? null }));
   }
@@ -209,20 +234,34 @@ export class OctokitAccessRepo implements AccessRepo {
    * as the event (a pull request's `base.sha` is from its last push), and rules tightened since
    * then must apply. Resolved once, so the config and CODEOWNERS come from the same commit.
    */
-  async branchTip(branch: string): Promise<string> {
-    const { data } = await this.octokit.rest.git.getRef({ ...this.at, ref: `heads/${branch}` });
-    return data.object.sha;
+  /** Read once per delivery until it writes (as reads by branch name are); a failed read is not kept. */
+  branchTip(branch: string): Promise<string> {
+    const kept = this.contents.tips.get(branch);
+    if (kept) return kept;
+    const asked = this.octokit.rest.git.getRef({ ...this.at, ref: `heads/${branch}` }).then(({ data }) => data.object.sha);
+    this.contents.tips.set(branch, asked);
+    asked.catch(() => {
+      if (this.contents.tips.get(branch) === asked) this.contents.tips.delete(branch);
+    });
+    return asked;
   }
 
-  writeAt(branch: string, path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult> {
-    return new GitHubRecordStore(this.contents, { ...this.at, branch }).write(path, text, opts);
+  async writeAt(branch: string, path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult> {
+    return this.wrote(branch, await new GitHubRecordStore(this.contents, { ...this.at, branch }).write(path, text, opts));
   }
 
   async updatePull(pr: number, update: { title?: string; body?: string }): Promise<void> {
     await this.octokit.rest.pulls.update({ ...this.at, pull_number: pr, ...update });
   }
 
-  async createCheck(check: { name: string; headSha: string; conclusion: "success" | "failure" | "neutral"; title: string; summary: string }): Promise<void> {
+  async createCheck(check: {
+    name: string;
+    headSha: string;
+    conclusion: "success" | "failure" | "neutral";
+    title: string;
+    summary: string;
+    inputs?: string;
+  }): Promise<void> {
     await this.octokit.rest.checks.create({
       ...this.at,
       name: check.name,
@@ -230,7 +269,26 @@ export class OctokitAccessRepo implements AccessRepo {
       status: "completed",
       conclusion: check.conclusion,
       output: { title: check.title, summary: check.summary.slice(0, 65_000) },
+      ...(check.inputs !== undefined ? { external_id: check.inputs } : {}),
     });
+  }
+
+  /** The latest completed run named `name` on `headSha`: its app, conclusion, external_id and completion time. */
+  async latestCheck(
+    name: string,
+    headSha: string,
+  ): Promise<{ appSlug: string | undefined; conclusion: string | null; inputs: string | null; completedAt: string | null } | undefined> {
+    const { data } = await this.octokit.rest.checks.listForRef({
+      ...this.at,
+      ref: headSha,
+      check_name: name,
+      filter: "latest",
+      status: "completed",
+      per_page: 100,
+    });
+    const run = data.check_runs.find((r) => r.head_sha === headSha);
+    if (!run) return undefined;
+    return { appSlug: run.app?.slug, conclusion: run.conclusion, inputs: run.external_id, completedAt: run.completed_at };
   }
 
   async ensureLabels(): Promise<string[]> {
@@ -322,6 +380,7 @@ export class OctokitAccessRepo implements AccessRepo {
   }
 
   async mergePull(pr: number, merge: { sha: string; method: "merge" | "squash"; title: string; message: string }): Promise<MergeAnswer> {
+    this.contents.forgetBranches();
     try {
       const { data } = await this.octokit.rest.pulls.merge({
         ...this.at,
@@ -337,6 +396,8 @@ export class OctokitAccessRepo implements AccessRepo {
       const code = status(e);
       if (code === 405 || code === 409 || code === 422) return { kind: "refused", status: code, reason: e instanceof Error ? e.message : String(e) };
       throw e;
+    } finally {
+      this.contents.forgetBranches();
     }
   }
 

@@ -2,7 +2,7 @@
 // Only the requester or an authorized approver may do it; anyone else gets a polite refusal.
 import type { ProbotOctokit } from "probot";
 import { normalizeLogin } from "../domain/approvals.js";
-import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
+import { ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { parseRequestFile } from "../domain/request.js";
 import { isoSeconds } from "../domain/time.js";
 import type { AccessRequest, Config, ProblemCode } from "../domain/types.js";
@@ -15,7 +15,7 @@ import { activityPort, type ActivityLookupFn } from "./activity-closeout.js";
 import { announceClosed } from "./closer.js";
 import { MARKER, quote } from "./messages.js";
 import type { RepoRef } from "./octokit-helpers.js";
-import { loadRepoConfig } from "./repo-config.js";
+import { codeownersCandidates, loadRepoConfig } from "./repo-config.js";
 import { parseExtend } from "../domain/extension.js";
 import { extendByComment, type ExtendOutcome } from "./extend.js";
 
@@ -144,7 +144,7 @@ async function mayRevoke(access: AccessRepo, config: Config, path: string, reque
   if (!who) return false;
   if (who === normalizeLogin(request.requester)) return true;
   const owners = [...config.approvers];
-  const picked = pickCodeowners(await Promise.all(CODEOWNERS_LOCATIONS.map(async (p) => ({ path: p, text: (await access.read(p))?.text }))));
+  const picked = pickCodeowners(await codeownersCandidates((p) => access.read(p)));
   if (picked) owners.push(...ownersOf(parseCodeowners(picked.text, picked.path), path).owners);
   for (const o of owners) {
     const bare = o.replace(/^@/, "");

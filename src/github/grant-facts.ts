@@ -11,7 +11,7 @@ import type { StoredFile } from "../store/record-store.js";
 import { judgeMergeClaim } from "./approval-policies.js";
 import { decideMerge, type MergeDecision, type MergeFacts, type Need } from "./grant-decision.js";
 import type { MergedPr } from "./grant-types.js";
-import { loadRepoConfig } from "./repo-config.js";
+import { codeownersCandidates, loadRepoConfig } from "./repo-config.js";
 
 /** Reads files at one commit. */
 type FileReader = { read(path: string): Promise<StoredFile | undefined> };
@@ -37,7 +37,9 @@ async function gather(access: AccessRepo, facts: MergeFacts, need: Need): Promis
     case "tips": {
       const commits = await access.prCommits(facts.pr.number);
       const located = await locatePreMergeTips(access, need.mergeSha, facts.pr.headSha, commits);
-      const fingerprints = located.kind === "tips" ? await Promise.all(located.tips.map((sha) => rulesFingerprint(at(access, sha)))) : [];
+      // The rules of the candidates are compared only when there are several: one tip cannot disagree with itself.
+      const fingerprints =
+        located.kind === "tips" && located.tips.length > 1 ? await Promise.all(located.tips.map((sha) => rulesFingerprint(at(access, sha)))) : [];
       facts.tips = { commits, located, fingerprints };
       return;
     }
@@ -58,7 +60,7 @@ async function gather(access: AccessRepo, facts: MergeFacts, need: Need): Promis
       return;
     case "approvals": {
       const reviews = await access.reviews(facts.pr.number);
-      const codeowners = await Promise.all(CODEOWNERS_LOCATIONS.map(async (p) => ({ path: p, text: (await access.readAt(p, need.at))?.text })));
+      const codeowners = await codeownersCandidates((p) => access.readAt(p, need.at));
       facts.approvals = { reviews, codeowners };
       return;
     }

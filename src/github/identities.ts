@@ -8,7 +8,7 @@ import * as yaml from "js-yaml";
 import type { ProbotOctokit } from "probot";
 import type { IdentityDirectory } from "../aws/types.js";
 import { candidateTeams, type ChangedFile } from "../domain/approvals.js";
-import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
+import { ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { IDENTITY_FILES, loadIdentities } from "../domain/identities.js";
 import { changedRoles, identityFileProblems, identitySubjects, verifyIdentityApproval } from "../domain/identities-approval.js";
 import { desiredIdentities, planIdentityChanges, type DesiredIdentity } from "../domain/identities-plan.js";
@@ -27,7 +27,7 @@ import { locatePreMergeTips, rulesFingerprint, teamMembers as fetchTeamMembers }
 import type { MergedPr } from "./grant-types.js";
 import { quote } from "./messages.js";
 import type { RepoRef } from "./octokit-helpers.js";
-import { loadRepoConfig } from "./repo-config.js";
+import { codeownersCandidates, loadRepoConfig } from "./repo-config.js";
 
 export const IDENTITY_MARKER = "<!-- jit-access:identities -->";
 export const IDENTITY_RECORDS_DIR = "identity-records";
@@ -121,7 +121,7 @@ export async function applyMergedIdentities(access: AccessRepo, pr: MergedPr, de
 
   // Approvals: CODEOWNERS of every identity file changed, at the pre-merge tip.
   const reviews = await access.reviews(pr.number);
-  const picked = pickCodeowners(await Promise.all(CODEOWNERS_LOCATIONS.map(async (p) => ({ path: p, text: (await base.read(p))?.text }))));
+  const picked = pickCodeowners(await codeownersCandidates((p) => base.read(p)));
   const identityPaths = files.map((f) => f.path);
   const ownerLists = picked ? identityPaths.map((p) => ownersOf(parseCodeowners(picked.text, picked.path), p).owners) : [];
   const owners = ownerLists.length ? ownerLists.reduce((a, b) => a.filter((o) => b.includes(o))) : [];

@@ -2,7 +2,7 @@
 // rest.issues, so that what uses it alone (the sweep's GitHub closer) needs only the issues
 // permission. OctokitAccessRepo (access-repo.ts) delegates to it.
 import type { ProbotOctokit } from "probot";
-import { applyState, type IssueState } from "../domain/lifecycle.js";
+import { applyState, STATE_LABEL, type IssueState } from "../domain/lifecycle.js";
 import type { IssueSide } from "../lifecycle/ports.js";
 import { status } from "./store.js";
 
@@ -61,9 +61,21 @@ export class OctokitIssueSide implements IssueSide {
   }
 
   async setState(issue: number, state: IssueState, onlyFrom?: readonly IssueState[]): Promise<void> {
-    const { add, remove } = applyState(await this.labels(issue), state, onlyFrom);
+    if (onlyFrom) {
+      // Conditional on the state now: read first, write only from an allowed state.
+      const { add, remove } = applyState(await this.labels(issue), state, onlyFrom);
+      for (const name of remove) await this.removeLabel(issue, name);
+      if (add.length) await this.addLabels(issue, add);
+      return;
+    }
+    // Adding the label answers with every label the issue then has: the other state labels are
+    // removed from that answer, one call fewer than listing them first.
+    const { data } = await this.octokit.rest.issues.addLabels({ ...this.at, issue_number: issue, labels: [STATE_LABEL[state]] });
+    const { remove } = applyState(
+      (data as Array<{ name: string }>).map((l) => l.name),
+      state,
+    );
     for (const name of remove) await this.removeLabel(issue, name);
-    if (add.length) await this.addLabels(issue, add);
   }
 
   async closeIssue(issue: number, reason: "completed" | "not_planned"): Promise<void> {

@@ -230,7 +230,35 @@ export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptio
     );
   }
   const s = checkSummary(plan, { branch: pr.baseRef, sha: rulesSha, required, approvers: approval.approvers, codeowners });
-  return report(plan.verdict.ok, s.title, s.summary, described);
+  const judged = report(plan.verdict.ok, s.title, s.summary, described);
+  // Only a full judgement names its inputs: a run that stopped early is never taken as done.
+  return { ...judged, effects: judged.effects.map((e) => (e.kind === "check" ? { ...e, check: { ...e.check, inputs: checkInputs(rulesSha) } } : e)) };
+}
+
+/** What a full check judged besides the head commit: the rules' commit (config, identities, CODEOWNERS, records). */
+export function checkInputs(rulesSha: string): string {
+  return `rules:${rulesSha}`;
+}
+
+/** How old the app's own run may be and still stand for a check now (the check reads the clock). */
+export const CHECK_REUSE_MS = 5 * 60_000;
+
+/**
+ * The pull_request.opened GitHub sends for a request PR the app just opened and checked: when the
+ * app's own run of the check is on that head, judged on the base branch's tip as it is now, and
+ * recent, checking again would write the same run — its conclusion is taken instead. Anything
+ * else (another app's run with the same name, a moved base, an early failure without inputs, an
+ * old run) returns undefined and the PR is checked.
+ */
+export async function sameCheckDone(access: OctokitAccessRepo, pr: PrRef, opts: { now: Date; appLogin: string }): Promise<{ ok: boolean } | undefined> {
+  if (!isAppRequestPr(pr, access, opts.appLogin)) return undefined;
+  const run = await access.latestCheck(CHECK_NAME, pr.headSha);
+  if (!run || run.appSlug === undefined || !sameLogin(`${run.appSlug}[bot]`, opts.appLogin)) return undefined;
+  if (run.conclusion !== "success" && run.conclusion !== "failure") return undefined;
+  const at = Date.parse(run.completedAt ?? "");
+  if (!Number.isFinite(at) || Math.abs(opts.now.getTime() - at) > CHECK_REUSE_MS) return undefined;
+  if (run.inputs !== checkInputs(await access.branchTip(pr.baseRef))) return undefined;
+  return { ok: run.conclusion === "success" };
 }
 
 /** At most this many earlier records are read to right-size one request. */

@@ -41,12 +41,28 @@ export async function loadRepoForm(store: Pick<GitHubRecordStore, "read">): Prom
   return loadFormTemplate(file?.text ?? bundledForm);
 }
 
+/**
+ * The CODEOWNERS candidates read in GitHub's order, stopping at the first file found: the ones after
+ * it are never used, so they are not read (one call where the file is in .github/). A failed read
+ * throws (never "absent"): falling back to a lower-priority file would use owners GitHub does not use.
+ */
+export async function codeownersCandidates(
+  read: (path: string) => Promise<{ text: string } | undefined>,
+): Promise<Array<{ path: string; text: string | undefined }>> {
+  const files: Array<{ path: string; text: string | undefined }> = [];
+  for (const path of CODEOWNERS_LOCATIONS) {
+    const text = (await read(path))?.text;
+    files.push({ path, text });
+    if (text !== undefined) break;
+  }
+  return files;
+}
+
 /** The owners of `path` in the CODEOWNERS file GitHub would use at the store's ref; undefined when there is none. */
 export async function loadCodeowners(
   store: Pick<GitHubRecordStore, "read">,
   path: string,
 ): Promise<{ owners: string[]; line?: number; source: string } | undefined> {
-  // A failed read throws (never "absent"): falling back to a lower-priority file would use owners GitHub does not use.
-  const picked = pickCodeowners(await Promise.all(CODEOWNERS_LOCATIONS.map(async (p) => ({ path: p, text: (await store.read(p))?.text }))));
+  const picked = pickCodeowners(await codeownersCandidates((p) => store.read(p)));
   return picked ? { ...ownersOf(parseCodeowners(picked.text, picked.path), path), source: picked.path } : undefined;
 }

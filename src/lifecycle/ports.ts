@@ -86,8 +86,15 @@ export interface AccessRepo extends RecordStore {
   /** A write on another branch than the default (compare-and-swap on the blob sha, as `write`). */
   writeAt(branch: string, path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult>;
   updatePull(pr: number, update: { title?: string; body?: string }): Promise<void>;
-  /** A completed check run on a commit. */
-  createCheck(check: { name: string; headSha: string; conclusion: "success" | "failure" | "neutral"; title: string; summary: string }): Promise<void>;
+  /** A completed check run on a commit; `inputs` names what else it was judged on (kept as the run's external_id). */
+  createCheck(check: {
+    name: string;
+    headSha: string;
+    conclusion: "success" | "failure" | "neutral";
+    title: string;
+    summary: string;
+    inputs?: string;
+  }): Promise<void>;
   /** Whether the repository has the jit-access config on its default branch (an access repository). */
   hasConfig(): Promise<boolean>;
   /** Creates whichever of the app's labels the repository lacks; returns their names. */

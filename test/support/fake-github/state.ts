@@ -1125,7 +1125,9 @@ export class FakeGitHubState {
       output: { ...c.output, annotations_count: 0, annotations_url: `${this.apiBase}/repos/${full}/check-runs/${c.id}/annotations` },
       name: c.name,
       check_suite: { id: c.id },
-      app: this.appJson(),
+      // The app that created the run (GitHub's check runs name their app; another app may use the same name).
+      app:
+        c.app === this.app.slug ? this.appJson() : { ...this.appJson(), id: this.app.id + 1, slug: c.app, name: c.app, node_id: nodeId("A", this.app.id + 1) },
       pull_requests: [...repo.issues.values()]
         .filter((i) => i.pull && i.state === "open" && i.pull.headSha === c.head_sha)
         .map((i) => ({
