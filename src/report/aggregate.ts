@@ -16,7 +16,7 @@
 //   else derived from the policy actions (catalogue levels when given, and the curated
 //   dangerous-action list), else from the access levels asked.
 import { detached } from "../domain/text.js";
-import { isoSeconds } from "../domain/time.js";
+import { isoSeconds, parseIsoMs } from "../domain/time.js";
 import { parseDuration } from "../domain/duration.js";
 import { PROBLEM_CODE } from "../domain/problems.js";
 import { RECORD_USED_MAX } from "../domain/activity.js";
@@ -272,7 +272,7 @@ const MAX_RULES = 20;
 
 function ms(iso: string | undefined): number | undefined {
   if (!iso) return undefined;
-  const t = Date.parse(iso);
+  const t = parseIsoMs(iso);
   return Number.isFinite(t) ? t : undefined;
 }
 
