@@ -10,7 +10,7 @@ import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { buildReport, HistoryIndex } from "../src/report/aggregate.js";
+import { buildReport, HistoryIndex, mergeCommitsOf } from "../src/report/aggregate.js";
 import { REPORT_FORMATS, renderReport } from "../src/report/render.js";
 import { GitLogParser, parseGitLog } from "../src/report/history.js";
 import { syntheticHistory, toGitLogText } from "../src/report/synthetic.js";
@@ -78,7 +78,7 @@ if (BIG > 0) {
   big.commits.length = 0;
   try {
     const a = performance.now();
-    const history = new HistoryIndex();
+    const history = new HistoryIndex({ mergeCommits: mergeCommitsOf(big.records) });
     const parser = new GitLogParser((c) => history.add(c));
     for await (const chunk of createReadStream(logFile, { encoding: "utf8", highWaterMark: 64 * 1024 })) parser.push(chunk as string);
     parser.end();

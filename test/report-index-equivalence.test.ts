@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AccessRequest } from "../src/domain/types.js";
-import { buildReport, type ReportRecord } from "../src/report/aggregate.js";
+import { buildReport, HistoryIndex, mergeCommitsOf, type ReportRecord } from "../src/report/aggregate.js";
 import type { HistoryCommit } from "../src/report/history.js";
 import { firstSorted, stat } from "../src/report/stats.js";
 
@@ -84,6 +84,56 @@ describe("request dates from the history", () => {
         },
       ),
       { numRuns: 400 },
+    );
+  });
+});
+
+describe("history kept for the records' merge commits only", () => {
+  it("gives the same report as the history kept whole", () => {
+    const NOW = new Date("2026-11-27T12:00:00Z");
+    const BASE = Date.parse("2026-11-01T00:00:00Z");
+    const isoAt = (h: number) => new Date(BASE + h * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const sha = (n: number) => n.toString(16).padStart(40, "0");
+    const rec = fc.record({ merge: fc.integer({ min: 0, max: 9 }), granted: fc.integer({ min: 0, max: 300 }), withGrant: fc.boolean() });
+    const commit = fc.record({ n: fc.integer({ min: 0, max: 12 }), hour: fc.integer({ min: 0, max: 300 }), file: fc.integer({ min: 0, max: 5 }) });
+    fc.assert(
+      fc.property(fc.array(rec, { maxLength: 6 }), fc.array(commit, { maxLength: 10 }), fc.array(commit, { maxLength: 4 }), (rs, cs, merges) => {
+        const records: ReportRecord[] = rs.map((x, i) => ({
+          file: `access-requests/prod/2026/${i + 1}-r.yaml`,
+          request: {
+            version: 1,
+            id: `${i + 1}-r`,
+            requester: "alice",
+            account: "prod",
+            duration: "1h",
+            reason: "r",
+            request: [{ service: "s3", access: ["read"], resources: ["b"] }],
+            ...(x.withGrant
+              ? {
+                  status: "expired" as const,
+                  grant: { approved_by: ["zed"], merge_commit: sha(x.merge), granted_at: isoAt(x.granted), expires_at: isoAt(x.granted + 1) },
+                }
+              : {}),
+          },
+        }));
+        const commits: HistoryCommit[] = cs.map((c) => ({
+          sha: sha(c.n),
+          parents: [],
+          authorDate: isoAt(c.hour),
+          commitDate: isoAt(c.hour + 1),
+          subject: "s",
+          body: "s",
+          trailers: {},
+          files: [{ status: "A", path: `access-requests/prod/2026/${c.file}-r.yaml` }],
+        }));
+        const fold = (index: HistoryIndex) => {
+          for (const c of commits) index.add(c);
+          for (const m of merges) index.addMergeDate(sha(m.n), isoAt(m.hour));
+          return buildReport({ records, history: index, now: NOW });
+        };
+        expect(fold(new HistoryIndex({ mergeCommits: mergeCommitsOf(records) }))).toEqual(fold(new HistoryIndex()));
+      }),
+      { numRuns: 500 },
     );
   });
 });

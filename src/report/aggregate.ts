@@ -282,6 +282,13 @@ function ms(iso: string | undefined): number | undefined {
   return Number.isFinite(t) ? t : undefined;
 }
 
+/** The grant.merge_commit of every record: the only commit dates the report looks up. */
+export function mergeCommitsOf(records: readonly ReportRecord[]): Set<string> {
+  const out = new Set<string>();
+  for (const { request } of records) if (request.grant?.merge_commit) out.add(request.grant.merge_commit);
+  return out;
+}
+
 function indexHistory(commits: readonly HistoryCommit[], mergeDates: ReadonlyMap<string, string> | undefined): Indexed {
   const index = new HistoryIndex();
   for (const c of commits) index.add(c);
@@ -304,13 +311,20 @@ export class HistoryIndex {
   private readonly mergeDates = new Map<string, number>();
   private done = false;
 
+  /**
+   * `mergeCommits`: the shas the records name as grant.merge_commit, when known before the log is
+   * read (the CLI reads the records first). Only their commit dates are ever looked up, so the
+   * others are not kept: a 300,000-commit history then keeps tens of thousands, not every one.
+   */
+  constructor(private readonly opts: { mergeCommits?: ReadonlySet<string> } = {}) {}
+
   add(c: HistoryCommit): void {
     if (this.done) throw new Error("HistoryIndex.add after the report was built from it");
     this.commits++;
     const at = ms(c.authorDate);
     const cd = ms(c.commitDate);
     // Keys are detached copies: the commit's strings are views of a chunk of the streamed log.
-    if (cd !== undefined) this.commitDate.set(detached(c.sha), cd);
+    if (cd !== undefined && (this.opts.mergeCommits === undefined || this.opts.mergeCommits.has(c.sha))) this.commitDate.set(detached(c.sha), cd);
     if (at !== undefined) {
       for (const f of c.files) {
         const added = f.status === "A" ? at : undefined;
@@ -339,7 +353,7 @@ export class HistoryIndex {
   addMergeDate(sha: string, iso: string): void {
     if (this.done) throw new Error("HistoryIndex.addMergeDate after the report was built from it");
     const t = ms(iso);
-    if (t !== undefined) this.mergeDates.set(detached(sha), t);
+    if (t !== undefined && (this.opts.mergeCommits === undefined || this.opts.mergeCommits.has(sha))) this.mergeDates.set(detached(sha), t);
   }
 
   /** buildReport's view, which ends the fold: a Risk: trailer wins over the tier named in a message, a merge date over a commit's. */
