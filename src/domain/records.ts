@@ -80,19 +80,36 @@ export function commitMessage(subject: string, body: string | undefined, trailer
 
 /** The trailer block of a commit message (the last paragraph of `Key: value` lines). */
 export function parseTrailers(message: string): Record<string, string[]> {
-  const paragraphs = message
-    .replace(/\r/g, "")
-    .trim()
-    .split(/\n\s*\n/);
-  const last = paragraphs[paragraphs.length - 1] ?? "";
+  const text = (message.includes("\r") ? message.replace(/\r/g, "") : message).trim();
   const out: Record<string, string[]> = {};
-  for (const line of last.split("\n")) {
-    const m = /^([A-Za-z][A-Za-z0-9-]*): (.*)$/.exec(line);
+  // Line by line from the start of the last paragraph: the report reads this for every commit of
+  // a long history, so the message is not split into paragraphs first.
+  let start = lastParagraphStart(text);
+  for (;;) {
+    const nl = text.indexOf("\n", start);
+    const m = TRAILER_LINE.exec(nl < 0 ? text.slice(start) : text.slice(start, nl));
     if (!m) return {};
     const key = m[1] as string;
     (out[key] ??= []).push(m[2] as string);
+    if (nl < 0) return out;
+    start = nl + 1;
   }
-  return out;
+}
+
+const TRAILER_LINE = /^([A-Za-z][A-Za-z0-9-]*): (.*)$/;
+const SPACE = /\s/;
+
+/**
+ * Where the last piece of `text.split(/\n\s*\n/)` starts: after the last newline that follows
+ * another newline with only whitespace between them.
+ */
+function lastParagraphStart(text: string): number {
+  for (let j = text.lastIndexOf("\n"); j > 0; j = text.lastIndexOf("\n", j - 1)) {
+    let k = j - 1;
+    while (k >= 0 && text.charCodeAt(k) !== 10 && SPACE.test(text.charAt(k))) k--;
+    if (k >= 0 && text.charCodeAt(k) === 10) return j + 1;
+  }
+  return 0;
 }
 
 /**

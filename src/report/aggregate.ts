@@ -16,14 +16,14 @@
 //   else derived from the policy actions (catalogue levels when given, and the curated
 //   dangerous-action list), else from the access levels asked.
 import { detached } from "../domain/text.js";
-import { isoSeconds } from "../domain/time.js";
+import { isoSeconds, parseIsoMs } from "../domain/time.js";
 import { parseDuration } from "../domain/duration.js";
 import { PROBLEM_CODE } from "../domain/problems.js";
 import { RECORD_USED_MAX } from "../domain/activity.js";
 import type { AccessLevel, AccessRequest, PolicyDocument, ProblemArea, RequestStatus, RiskTier } from "../domain/types.js";
 import { dangerousAction } from "../policy/dangerous.js";
 import type { HistoryCommit } from "./history.js";
-import { sortedCounts, stat, type Count, type Stat } from "./stats.js";
+import { firstSorted, sortedCounts, stat, type Count, type Stat } from "./stats.js";
 import { APPROVAL_POLICIES_DEFINITION, approvalPoliciesSection, type ApprovalPoliciesSection } from "./approval-policies.js";
 import { lifecycleSection, type LifecycleSection } from "./lifecycle.js";
 
@@ -254,11 +254,17 @@ function areaLabel(key: string): string {
 const TIER_RANK: Record<RiskTier, number> = { low: 1, medium: 2, high: 3 };
 const GRANTED: ReadonlySet<RequestStatus> = new Set(["active", "expired", "revoked"]);
 
+interface PathDates {
+  added: number | undefined;
+  touched: number;
+}
+
 interface Indexed {
-  /** First commit adding each path: author date (ms). */
-  addedAt: Map<string, number>;
-  /** Any commit touching each path, earliest author date (ms), as a fallback. */
-  touchedAt: Map<string, number>;
+  /**
+   * Per path: the earliest author date (ms) of a commit adding it (`added`), and of any commit
+   * touching it (`touched`, the fallback). One map, so each file of each commit costs one lookup.
+   */
+  paths: Map<string, PathDates>;
   commitDate: Map<string, number>;
   /** Request-Id → risk tier named by its grant commit. */
   grantRisk: Map<string, RiskTier>;
@@ -272,8 +278,15 @@ const MAX_RULES = 20;
 
 function ms(iso: string | undefined): number | undefined {
   if (!iso) return undefined;
-  const t = Date.parse(iso);
+  const t = parseIsoMs(iso);
   return Number.isFinite(t) ? t : undefined;
+}
+
+/** The grant.merge_commit of every record: the only commit dates the report looks up. */
+export function mergeCommitsOf(records: readonly ReportRecord[]): Set<string> {
+  const out = new Set<string>();
+  for (const { request } of records) if (request.grant?.merge_commit) out.add(request.grant.merge_commit);
+  return out;
 }
 
 function indexHistory(commits: readonly HistoryCommit[], mergeDates: ReadonlyMap<string, string> | undefined): Indexed {
@@ -290,8 +303,7 @@ function indexHistory(commits: readonly HistoryCommit[], mergeDates: ReadonlyMap
 export class HistoryIndex {
   /** How many commits were added. */
   commits = 0;
-  private readonly addedAt = new Map<string, number>();
-  private readonly touchedAt = new Map<string, number>();
+  private readonly paths = new Map<string, PathDates>();
   private readonly commitDate = new Map<string, number>();
   private readonly grantRisk = new Map<string, RiskTier>();
   private readonly trailerRisk = new Map<string, RiskTier>();
@@ -299,17 +311,29 @@ export class HistoryIndex {
   private readonly mergeDates = new Map<string, number>();
   private done = false;
 
+  /**
+   * `mergeCommits`: the shas the records name as grant.merge_commit, when known before the log is
+   * read (the CLI reads the records first). Only their commit dates are ever looked up, so the
+   * others are not kept: a 300,000-commit history then keeps tens of thousands, not every one.
+   */
+  constructor(private readonly opts: { mergeCommits?: ReadonlySet<string> } = {}) {}
+
   add(c: HistoryCommit): void {
     if (this.done) throw new Error("HistoryIndex.add after the report was built from it");
     this.commits++;
     const at = ms(c.authorDate);
     const cd = ms(c.commitDate);
     // Keys are detached copies: the commit's strings are views of a chunk of the streamed log.
-    if (cd !== undefined) this.commitDate.set(detached(c.sha), cd);
+    if (cd !== undefined && (this.opts.mergeCommits === undefined || this.opts.mergeCommits.has(c.sha))) this.commitDate.set(detached(c.sha), cd);
     if (at !== undefined) {
       for (const f of c.files) {
-        earliest(this.touchedAt, f.path, at);
-        if (f.status === "A") earliest(this.addedAt, f.path, at);
+        const added = f.status === "A" ? at : undefined;
+        const p = this.paths.get(f.path);
+        if (p === undefined) this.paths.set(detached(f.path), { added, touched: at });
+        else {
+          if (at < p.touched) p.touched = at;
+          if (added !== undefined && (p.added === undefined || added < p.added)) p.added = added;
+        }
       }
     }
     const id = c.trailers["Request-Id"]?.[0];
@@ -329,7 +353,7 @@ export class HistoryIndex {
   addMergeDate(sha: string, iso: string): void {
     if (this.done) throw new Error("HistoryIndex.addMergeDate after the report was built from it");
     const t = ms(iso);
-    if (t !== undefined) this.mergeDates.set(detached(sha), t);
+    if (t !== undefined && (this.opts.mergeCommits === undefined || this.opts.mergeCommits.has(sha))) this.mergeDates.set(detached(sha), t);
   }
 
   /** buildReport's view, which ends the fold: a Risk: trailer wins over the tier named in a message, a merge date over a commit's. */
@@ -337,14 +361,8 @@ export class HistoryIndex {
     this.done = true;
     for (const [id, tier] of this.trailerRisk) this.grantRisk.set(id, tier);
     for (const [sha, t] of this.mergeDates) this.commitDate.set(sha, t);
-    return { addedAt: this.addedAt, touchedAt: this.touchedAt, commitDate: this.commitDate, grantRisk: this.grantRisk, rules: this.rules };
+    return { paths: this.paths, commitDate: this.commitDate, grantRisk: this.grantRisk, rules: this.rules };
   }
-}
-
-function earliest(m: Map<string, number>, k: string, t: number): void {
-  const cur = m.get(k);
-  if (cur === undefined) m.set(detached(k), t);
-  else if (t < cur) m.set(k, t);
 }
 
 /** Allow actions of the policy, each with whether it is granted on an unscoped resource. */
@@ -445,6 +463,8 @@ function blockedRule(r: AccessRequest, commitCodes: readonly string[]): { rule: 
   if (first !== undefined) return { rule: first, source: "commit", rules: [...commitCodes] };
   return { rule: UNCLASSIFIED, source: "none", rules: [] };
 }
+
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
@@ -555,7 +575,8 @@ export function buildReport(input: ReportInput): Report {
       } else awaitingSweep++;
     }
 
-    const requestedAt = idx.addedAt.get(file) ?? idx.touchedAt.get(file);
+    const dates = idx.paths.get(file);
+    const requestedAt = dates === undefined ? undefined : (dates.added ?? dates.touched);
     const when = requestedAt ?? grantedAt ?? ms(r.closed?.at);
     if (since !== undefined && (when === undefined || when < since)) continue;
     inPeriod++;
@@ -657,9 +678,10 @@ export function buildReport(input: ReportInput): Report {
   }
 
   active.sort((a, b) => (a.expires_at < b.expires_at ? -1 : a.expires_at > b.expires_at ? 1 : a.id < b.id ? -1 : 1));
-  revoked.sort((a, b) => b.asked_seconds - b.used_seconds - (a.asked_seconds - a.used_seconds) || (a.id < b.id ? -1 : 1));
-  blocked.sort((a, b) => ((b.at ?? "") < (a.at ?? "") ? -1 : (b.at ?? "") > (a.at ?? "") ? 1 : a.id < b.id ? -1 : 1));
-  risky.sort((a, b) => b.score - a.score || (b.granted_at < a.granted_at ? -1 : b.granted_at > a.granted_at ? 1 : a.id < b.id ? -1 : 1));
+  // Only the first `top` rows of these lists are shown: select them rather than sort every row.
+  const topRevoked = firstSorted(revoked, top, (a, b) => b.asked_seconds - b.used_seconds - (a.asked_seconds - a.used_seconds) || byId(a, b));
+  const recentBlocked = firstSorted(blocked, top, (a, b) => ((b.at ?? "") < (a.at ?? "") ? -1 : (b.at ?? "") > (a.at ?? "") ? 1 : byId(a, b)));
+  const riskiest = firstSorted(risky, top, (a, b) => b.score - a.score || (b.granted_at < a.granted_at ? -1 : b.granted_at > a.granted_at ? 1 : byId(a, b)));
 
   return {
     generated_at: isoSeconds(now),
@@ -694,15 +716,15 @@ export function buildReport(input: ReportInput): Report {
       used_ratio: asked > 0 ? used / asked : null,
       early_revokes: revoked.length,
       early_revoke_used_ratio: stat(revokeRatios),
-      revoked: revoked.slice(0, top),
+      revoked: topRevoked,
     },
     blocked: {
       total: blocked.length,
       by_rule: sortedCounts(blockedRules).map((c) => ({ ...c, label: codeLabel(c.key) })),
       by_area: sortedCounts(blockedAreas).map((c) => ({ ...c, label: areaLabel(c.key) })),
-      recent: blocked.slice(0, top),
+      recent: recentBlocked,
     },
-    riskiest: risky.slice(0, top),
+    riskiest,
     granted_vs_used: {
       ...usage,
       share: usage.granted > 0 ? usage.used / usage.granted : null,

@@ -12,8 +12,9 @@ const ENV = { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_PAGER: "cat", LC_ALL
 
 export type History = { ok: true; history: HistoryIndex } | { ok: false; reason: string; history: HistoryIndex };
 
-export async function readHistory(root: string): Promise<History> {
-  const history = new HistoryIndex();
+/** `mergeCommits`: the records' grant.merge_commit shas, the only commit dates kept (all when absent). */
+export async function readHistory(root: string, mergeCommits?: ReadonlySet<string>): Promise<History> {
+  const history = new HistoryIndex(mergeCommits ? { mergeCommits } : {});
   const parser = new GitLogParser((c) => history.add(c));
   try {
     await streamGit(

@@ -1,0 +1,139 @@
+// The report's faster structures against the plain algorithms they replace, on random inputs:
+// top-k selection against sort-then-slice, and the one-map path index against the two earliest-date
+// maps (first adding commit, else first touching commit) it folds together.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { AccessRequest } from "../src/domain/types.js";
+import { buildReport, HistoryIndex, mergeCommitsOf, type ReportRecord } from "../src/report/aggregate.js";
+import type { HistoryCommit } from "../src/report/history.js";
+import { firstSorted, stat } from "../src/report/stats.js";
+
+describe("firstSorted", () => {
+  it("is the first k of a stable sort, for any k and ties", () => {
+    const row = fc.record({ score: fc.integer({ min: 0, max: 5 }), at: fc.constantFrom("a", "b", "c"), n: fc.nat(1000) });
+    const cmp = (x: { score: number; at: string }, y: { score: number; at: string }) => y.score - x.score || (x.at < y.at ? -1 : x.at > y.at ? 1 : 0);
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 60 }), fc.integer({ min: 0, max: 70 }), (rows, k) => {
+        expect(firstSorted(rows, k, cmp)).toEqual([...rows].sort(cmp).slice(0, k));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("request dates from the history", () => {
+  const NOW = new Date("2026-11-27T12:00:00Z");
+  const BASE = Date.parse("2026-11-01T00:00:00Z");
+  const isoAt = (h: number) => new Date(BASE + h * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const files = ["a", "b", "c", "d"].map((id) => `access-requests/prod/2026/${id}.yaml`);
+
+  function record(i: number, grantedH: number): ReportRecord {
+    const id = "abcd"[i] as string;
+    const request: AccessRequest = {
+      version: 1,
+      id,
+      requester: "alice",
+      account: "prod",
+      duration: "1h",
+      reason: "r",
+      request: [{ service: "s3", access: ["read"], resources: ["b"] }],
+      status: "expired",
+      grant: { approved_by: ["zed"], merge_commit: "f".repeat(40), granted_at: isoAt(grantedH), expires_at: isoAt(grantedH + 1) },
+      closed: { at: isoAt(grantedH + 1), reason: "expired" },
+    };
+    return { file: files[i] as string, request };
+  }
+
+  it("request_to_grant and the period use the first adding commit, else the first touching one", () => {
+    const change = fc.record({ status: fc.constantFrom("A", "M", "D"), path: fc.constantFrom(...files, "access-requests/other.yaml") });
+    const commit = fc.record({ hour: fc.option(fc.integer({ min: 0, max: 400 }), { nil: undefined }), files: fc.array(change, { maxLength: 4 }) });
+    fc.assert(
+      fc.property(
+        fc.array(commit, { maxLength: 12 }),
+        fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 4, maxLength: 4 }),
+        fc.integer({ min: 0, max: 400 }),
+        (cs, granted, sinceH) => {
+          const commits: HistoryCommit[] = cs.map((c, n) => ({
+            sha: n.toString(16).padStart(40, "0"),
+            parents: [],
+            authorDate: c.hour === undefined ? "not a date" : isoAt(c.hour),
+            commitDate: c.hour === undefined ? "" : isoAt(c.hour),
+            subject: "s",
+            body: "s",
+            trailers: {},
+            files: c.files,
+          }));
+          const records = granted.map((h, i) => record(i, h));
+          // The reference: two maps of earliest dates, as the index was first written.
+          const earliest = (status?: string) => (path: string) => {
+            const ts = cs
+              .filter((c) => c.hour !== undefined && c.files.some((f) => f.path === path && (!status || f.status === status)))
+              .map((c) => c.hour as number);
+            return ts.length ? Math.min(...ts) : undefined;
+          };
+          const requested = records.map((r) => earliest("A")(r.file) ?? earliest()(r.file));
+          const waits = records.flatMap((r, i) => {
+            const q = requested[i];
+            const g = granted[i] as number;
+            return q !== undefined && g >= q ? [(g - q) * 3600] : [];
+          });
+          const report = buildReport({ records, commits, now: NOW });
+          expect(report.timing.request_to_grant).toEqual(stat(waits));
+          const inPeriod = records.filter((_, i) => ((requested[i] ?? granted[i]) as number) >= sinceH).length;
+          expect(buildReport({ records, commits, now: NOW, since: new Date(Date.parse(isoAt(sinceH))) }).totals.requests).toBe(inPeriod);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe("history kept for the records' merge commits only", () => {
+  it("gives the same report as the history kept whole", () => {
+    const NOW = new Date("2026-11-27T12:00:00Z");
+    const BASE = Date.parse("2026-11-01T00:00:00Z");
+    const isoAt = (h: number) => new Date(BASE + h * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const sha = (n: number) => n.toString(16).padStart(40, "0");
+    const rec = fc.record({ merge: fc.integer({ min: 0, max: 9 }), granted: fc.integer({ min: 0, max: 300 }), withGrant: fc.boolean() });
+    const commit = fc.record({ n: fc.integer({ min: 0, max: 12 }), hour: fc.integer({ min: 0, max: 300 }), file: fc.integer({ min: 0, max: 5 }) });
+    fc.assert(
+      fc.property(fc.array(rec, { maxLength: 6 }), fc.array(commit, { maxLength: 10 }), fc.array(commit, { maxLength: 4 }), (rs, cs, merges) => {
+        const records: ReportRecord[] = rs.map((x, i) => ({
+          file: `access-requests/prod/2026/${i + 1}-r.yaml`,
+          request: {
+            version: 1,
+            id: `${i + 1}-r`,
+            requester: "alice",
+            account: "prod",
+            duration: "1h",
+            reason: "r",
+            request: [{ service: "s3", access: ["read"], resources: ["b"] }],
+            ...(x.withGrant
+              ? {
+                  status: "expired" as const,
+                  grant: { approved_by: ["zed"], merge_commit: sha(x.merge), granted_at: isoAt(x.granted), expires_at: isoAt(x.granted + 1) },
+                }
+              : {}),
+          },
+        }));
+        const commits: HistoryCommit[] = cs.map((c) => ({
+          sha: sha(c.n),
+          parents: [],
+          authorDate: isoAt(c.hour),
+          commitDate: isoAt(c.hour + 1),
+          subject: "s",
+          body: "s",
+          trailers: {},
+          files: [{ status: "A", path: `access-requests/prod/2026/${c.file}-r.yaml` }],
+        }));
+        const fold = (index: HistoryIndex) => {
+          for (const c of commits) index.add(c);
+          for (const m of merges) index.addMergeDate(sha(m.n), isoAt(m.hour));
+          return buildReport({ records, history: index, now: NOW });
+        };
+        expect(fold(new HistoryIndex({ mergeCommits: mergeCommitsOf(records) }))).toEqual(fold(new HistoryIndex()));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
