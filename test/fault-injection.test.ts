@@ -410,7 +410,7 @@ describe("fault injection", () => {
           { method: "POST", nth: 19, status: 409 },
         ],
       },
-    } as Plan);
+    });
   }, 60_000);
 
   it("counterexample: a 502 reading the config during intake fails the delivery (redelivered), it does not tell the requester to fix the issue", async () => {
