@@ -15,7 +15,7 @@ import { blocksOf, failingContexts, passingContext } from "../src/policy/grant-c
 import { stampGrant } from "../src/policy/stamp.js";
 import { createFakeAws } from "./support/fake-aws/index.js";
 import { fakeGrants, HOME, seed, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
-import { blobSha, MemoryAccessRepo, memoryRepoConfig } from "./support/memory-repo.js";
+import { approvedMerge, MemoryAccessRepo, memoryRepoConfig } from "./support/memory-repo.js";
 
 const CONFIG = `${memoryRepoConfig(HOME)}conditions:
   secure_transport: true
@@ -30,6 +30,8 @@ const [BASE, HEAD, MERGE] = ["b", "c", "d"].map((c) => c.repeat(40)) as [string,
 const NOW = new Date("2026-11-27T10:00:00Z");
 const EXPIRES = "2026-11-27T11:59:00Z";
 
+let merged: MergedPr;
+
 function repoWith(policy: PolicyDocument): MemoryAccessRepo {
   const text = dumpRequest(
     testRequest({ id: ID, duration: "2h", policy, request: [{ service: "s3", access: ["read", "write", "list"], resources: ["financial-reports"] }] }),
@@ -41,41 +43,9 @@ function repoWith(policy: PolicyDocument): MemoryAccessRepo {
   repo.issues.set(7, { number: 7, author: { login: "alice", type: "User" }, state: "open", isPull: false });
   repo.issueLabels.set(7, ["access-request", "jit:proposed"]);
   repo.issueLabels.set(8, ["jit:proposed"]);
-  repo.commitsBySha.set(MERGE, {
-    sha: MERGE,
-    parents: [BASE, HEAD],
-    message: "Merge pull request #8",
-    author: { name: "bob", email: "bob@example.com", date: "2026-11-27T09:59:00Z" },
-  });
-  repo.pulls.set(8, {
-    number: 8,
-    files: [{ path: FILE, status: "added", previousPath: null, sha: blobSha(text) }],
-    commits: [
-      {
-        sha: HEAD,
-        parents: [BASE],
-        message: "jit-access: propose",
-        gitAuthor: { name: "jit", email: "jit@example.com", date: "2026-11-27T09:00:00Z" },
-        author: { login: "jit-access[bot]", type: "Bot" },
-        committer: { login: "jit-access[bot]", type: "Bot" },
-      },
-    ],
-    reviews: [{ id: 1, user: { login: "bob", type: "User" }, state: "APPROVED", commit_id: HEAD, submitted_at: "2026-11-27T09:30:00Z" }],
-  });
+  merged = approvedMerge(repo, { pr: 8, id: ID, file: FILE, text, base: BASE, head: HEAD, merge: MERGE, message: "jit-access: propose" });
   return repo;
 }
-
-const merged: MergedPr = {
-  number: 8,
-  merged: true,
-  mergeCommitSha: MERGE,
-  mergedAt: "2026-11-27T09:59:00Z",
-  headSha: HEAD,
-  headRef: `jit/${ID}`,
-  baseSha: BASE,
-  author: { login: "jit-access[bot]", type: "Bot" },
-  changedFiles: 1,
-};
 
 const fake = createFakeAws();
 afterAll(() => fake.restore());

@@ -7,7 +7,7 @@ import { recordStatus } from "../src/domain/records.js";
 import { dumpRequest } from "../src/domain/request-file.js";
 import { grantMergedOnce, type MergedPr } from "../src/github/grant.js";
 import { HOME, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
-import { blobSha, MemoryAccessRepo, memoryRepoConfig } from "./support/memory-repo.js";
+import { approvedMerge, blobSha, MemoryAccessRepo, memoryRepoConfig } from "./support/memory-repo.js";
 
 const ID = "7-financial-reports";
 const EXT = `${ID}-ext-1`;
@@ -36,47 +36,26 @@ const ACTIVE = dumpRequest(
 );
 const PROPOSED_EXT = dumpRequest(testRequest({ id: EXT, extends: ID, duration: "2h", policy: testPolicy() }), "extension");
 
+let merged: MergedPr;
+
 function repoWithExtensionMerged(): MemoryAccessRepo {
   const repo = new MemoryAccessRepo({ [CONFIG_PATH]: CONFIG, [FILE]: ACTIVE, [EXT_FILE]: PROPOSED_EXT });
   repo.setRef(BASE, { [CONFIG_PATH]: CONFIG, [FILE]: ACTIVE });
   repo.setRef(MERGE, { [CONFIG_PATH]: CONFIG, [FILE]: ACTIVE, [EXT_FILE]: PROPOSED_EXT });
   repo.issues.set(7, { number: 7, author: { login: "alice", type: "User" }, state: "open", isPull: false });
   repo.issueLabels.set(7, ["access-request", "jit:active"]);
-  repo.commitsBySha.set(MERGE, {
-    sha: MERGE,
-    parents: [BASE, HEAD],
-    message: "Merge pull request #20",
-    author: { name: "bob", email: "b@example.com", date: "2026-11-27T09:59:00Z" },
-  });
-  repo.pulls.set(20, {
-    number: 20,
-    files: [{ path: EXT_FILE, status: "added", previousPath: null, sha: blobSha(PROPOSED_EXT) }],
-    commits: [
-      {
-        sha: HEAD,
-        parents: [BASE],
-        message: "jit-access: propose extending",
-        gitAuthor: { name: "jit", email: "jit@example.com", date: "2026-11-27T09:00:00Z" },
-        author: { login: "jit-access[bot]", type: "Bot" },
-        committer: { login: "jit-access[bot]", type: "Bot" },
-      },
-    ],
-    reviews: [{ id: 1, user: { login: "bob", type: "User" }, state: "APPROVED", commit_id: HEAD, submitted_at: "2026-11-27T09:30:00Z" }],
+  merged = approvedMerge(repo, {
+    pr: 20,
+    id: EXT,
+    file: EXT_FILE,
+    text: PROPOSED_EXT,
+    base: BASE,
+    head: HEAD,
+    merge: MERGE,
+    message: "jit-access: propose extending",
   });
   return repo;
 }
-
-const merged: MergedPr = {
-  number: 20,
-  merged: true,
-  mergeCommitSha: MERGE,
-  mergedAt: "2026-11-27T09:59:00Z",
-  headSha: HEAD,
-  headRef: `jit/${EXT}`,
-  baseSha: BASE,
-  author: { login: "jit-access[bot]", type: "Bot" },
-  changedFiles: 1,
-};
 
 function grantsWith(extend: NonNullable<Grants["extend"]>, calls: string[]): Grants {
   return {

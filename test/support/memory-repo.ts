@@ -318,3 +318,56 @@ approvers: [bob, dave]
 required_approvals: { low: 1, medium: 1, high: 2 }
 `;
 }
+
+/**
+ * A request PR merged with a merge commit: one commit by the app on `base`, approved by bob on
+ * that head. Sets the PR, its merge commit and returns the merge as the webhook gives it.
+ */
+export function approvedMerge(
+  repo: MemoryAccessRepo,
+  m: { pr: number; id: string; file: string; text: string; base: string; head: string; merge: string; message: string },
+): {
+  number: number;
+  merged: true;
+  mergeCommitSha: string;
+  mergedAt: string;
+  headSha: string;
+  headRef: string;
+  baseSha: string;
+  author: { login: string; type: string };
+  changedFiles: number;
+} {
+  const app = { login: "jit-access[bot]", type: "Bot" };
+  repo.commitsBySha.set(m.merge, {
+    sha: m.merge,
+    parents: [m.base, m.head],
+    message: `Merge pull request #${m.pr}`,
+    author: { name: "bob", email: "bob@example.com", date: "2026-11-27T09:59:00Z" },
+  });
+  repo.pulls.set(m.pr, {
+    number: m.pr,
+    files: [{ path: m.file, status: "added", previousPath: null, sha: blobSha(m.text) }],
+    commits: [
+      {
+        sha: m.head,
+        parents: [m.base],
+        message: m.message,
+        gitAuthor: { name: "jit", email: "jit@example.com", date: "2026-11-27T09:00:00Z" },
+        author: app,
+        committer: app,
+      },
+    ],
+    reviews: [{ id: 1, user: { login: "bob", type: "User" }, state: "APPROVED", commit_id: m.head, submitted_at: "2026-11-27T09:30:00Z" }],
+  });
+  return {
+    number: m.pr,
+    merged: true,
+    mergeCommitSha: m.merge,
+    mergedAt: "2026-11-27T09:59:00Z",
+    headSha: m.head,
+    headRef: `jit/${m.id}`,
+    baseSha: m.base,
+    author: app,
+    changedFiles: 1,
+  };
+}
