@@ -2,7 +2,9 @@
 // the new expiry; nothing that jit-access did not create for the request is touched.
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { storedAws, revokeTargetOf } from "../src/aws/plan.js";
-import { expiryOf } from "../src/policy/stamp.js";
+import { expiryOf, stampGrant } from "../src/policy/stamp.js";
+import { grantConditions } from "../src/domain/conditions.js";
+import { resolveAccount } from "../src/domain/config.js";
 import type { PolicyDocument } from "../src/domain/types.js";
 import { createFakeAws } from "./support/fake-aws/index.js";
 import { EXPIRES, fakeGrants, HOME, seed, testConfig, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
@@ -59,5 +61,33 @@ describe("Grants.extend", () => {
     await grants.revoke(target);
     await expect(grants.extend!(request, target, testPolicy(), LATER)).rejects.toThrow(/gone/);
     expect(fake.state.accounts.get(HOME)!.iam.policies.size).toBe(0);
+  });
+});
+
+describe("Grants.extend stamps what a grant stamps", () => {
+  // An extension is the same grant with a later end: the attached policy must carry the config's
+  // condition blocks exactly as a fresh grant would, never the bare time condition.
+  const BLOCKS = [
+    { secure_transport: true },
+    { source_ip: ["203.0.113.0/24"] },
+    { region: ["eu-west-1"] },
+    { s3_encryption: true },
+    { secure_transport: true, source_vpce: ["vpce-0a1b2c3d4e5f60718"], region: ["eu-west-1", "us-east-1"] },
+  ];
+  it.each(["iam", "identity-center"] as const)("%s: for every condition config, the extended policy is the grant's stamp at the new end", async (mode) => {
+    for (const conditions of BLOCKS) {
+      fake.reset();
+      seed(fake);
+      const config = { ...testConfig(mode), conditions };
+      const grants = fakeGrants(fake, config);
+      const granted = await grants.grant(request, testPolicy(), EXPIRES);
+      await grants.extend!(request, revokeTargetOf(request.id, storedAws(granted), mode), testPolicy(), LATER);
+      const attached =
+        mode === "iam"
+          ? [...fake.state.accounts.get(HOME)!.iam.policies.get(granted.resources[0]!)!.versions.values()][0]!.document
+          : fake.state.sso.permissionSets.get(granted.resources[0]!)!.inlinePolicy;
+      const expected = stampGrant(testPolicy(), LATER, grantConditions(config, resolveAccount(config, request.account)?.alias));
+      expect(JSON.parse(attached), JSON.stringify(conditions)).toEqual(expected);
+    }
   });
 });
