@@ -52,6 +52,7 @@ const E2E = [
   "test/report-cli.test.ts",
   "test/github-calls.test.ts",
   "test/store-git.test.ts",
+  "test/store-scan-sizes.test.ts",
   "test/sweep-action.test.ts",
   "test/sweep-alerts.test.ts",
   "test/sweep-bundle.test.ts",
