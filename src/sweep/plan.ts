@@ -172,9 +172,9 @@ export function recordReader(config: Config, opts: { now?: Date } = {}): (file: 
 }
 
 const STATUSES: readonly RequestStatus[] = ["proposed", "active", "expired", "revoked", "rejected", "failed"];
-/** A top-level line: its key, and its value after `: ` (further spaces kept). */
-const TOP_KEY = /^([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?$/;
-const CLOSE: Readonly<Record<string, string>> = { '"': '"', "'": "'", "[": "]", "{": "}" };
+// A top-level line is TOP_KEY = /^([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?$/ — its key, and its value
+// after `: ` (further spaces kept) — and a value that opens with a quote or a bracket closes it
+// (CLOSE: " → ", ' → ', [ → ], { → }). summarize reads both without regular expressions.
 const TIMESTAMP = String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z`;
 /** grant.expires_at as jit-access writes it: plain, or in a pair of single quotes. */
 const GRANT_EXPIRES = new RegExp(`^ {2}expires_at: (?:'(${TIMESTAMP})'|(${TIMESTAMP}))$`, "gm");
@@ -198,24 +198,44 @@ export function summarize(path: string, text: string): RecordSummary | undefined
   let statusValue = "";
   let idEnd = 0;
   let statusEnd = 0;
+  // TOP_KEY's `.` stops at U+2028 and U+2029: only a text with one has to be looked at for them.
+  const separators = text.includes("\u2028") || text.includes("\u2029");
   for (let start = 0; start < text.length;) {
     const nl = text.indexOf("\n", start);
     const end = nl < 0 ? text.length : nl;
     const first = text.charCodeAt(start);
     if (end > start && first !== 32 /* space */ && first !== 35 /* # */) {
-      const m = TOP_KEY.exec(text.slice(start, end));
-      if (!m) return undefined;
-      const v = (m[2] ?? "").trim();
-      if (/^[&!*%@`]/.test(v)) return undefined; // anchors, tags, aliases, reserved
-      const want = CLOSE[v.charAt(0)];
-      if (want && (v.length < 2 || !v.endsWith(want))) return undefined;
-      if (m[1] === "id") {
+      // TOP_KEY and the checks on its value, read in place: no slice, match or trimmed copy per line.
+      if (!isKeyStart(first)) return undefined; // ^[A-Za-z_]
+      let colon = start + 1;
+      while (colon < end && isKeyChar(text.charCodeAt(colon))) colon++; // [A-Za-z0-9_]*
+      if (colon === end || text.charCodeAt(colon) !== 58 /* : */) return undefined;
+      // (?: (.*))?$ — nothing after the colon, or a space and the rest of the line.
+      let valueStart = end;
+      if (colon + 1 < end) {
+        if (text.charCodeAt(colon + 1) !== 32) return undefined;
+        valueStart = colon + 2;
+        if (separators) for (let k = valueStart; k < end; k++) if (isSeparator(text.charCodeAt(k))) return undefined;
+      }
+      // v = value.trim(): its first and last characters.
+      let a = valueStart;
+      let b = end;
+      while (a < b && isTrimSpace(text.charCodeAt(a))) a++;
+      while (b > a && isTrimSpace(text.charCodeAt(b - 1))) b--;
+      if (a < b) {
+        const c = text.charCodeAt(a);
+        if (c === 38 || c === 33 || c === 42 || c === 37 || c === 64 || c === 96) return undefined; // /^[&!*%@`]/: anchors, tags, aliases, reserved
+        const want = c === 34 ? 34 : c === 39 ? 39 : c === 91 ? 93 : c === 123 ? 125 : 0; // CLOSE
+        if (want && (b - a < 2 || text.charCodeAt(b - 1) !== want)) return undefined;
+      }
+      const keyLength = colon - start;
+      if (keyLength === 2 && text.startsWith("id", start)) {
         ids++;
-        idValue = m[2] ?? "";
+        idValue = text.slice(valueStart, end);
         idEnd = end;
-      } else if (m[1] === "status") {
+      } else if (keyLength === 6 && text.startsWith("status", start)) {
         statuses++;
-        statusValue = m[2] ?? "";
+        statusValue = text.slice(valueStart, end);
         statusEnd = end;
       }
     }
@@ -238,6 +258,26 @@ export function summarize(path: string, text: string): RecordSummary | undefined
   const only = inGrant.length === 1 ? inGrant[0] : undefined;
   if (!only || continues(text, (only.index ?? 0) + only[0].length, 2)) return undefined;
   return { id: detached(id), status: "active", expires_at: detached((only[1] ?? only[2]) as string) };
+}
+
+const isKeyStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isKeyChar = (c: number): boolean => isKeyStart(c) || (c >= 48 && c <= 57);
+const isSeparator = (c: number): boolean => c === 0x2028 || c === 0x2029;
+/** What String.prototype.trim removes: ECMAScript's WhiteSpace and LineTerminator code units. */
+export function isTrimSpace(c: number): boolean {
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 /** Whether the next line after `end` (a line's end) that is not blank is indented more than `indent` spaces. */
