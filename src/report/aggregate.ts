@@ -322,9 +322,12 @@ export class HistoryIndex {
     if (this.done) throw new Error("HistoryIndex.add after the report was built from it");
     this.commits++;
     const at = ms(c.authorDate);
-    const cd = ms(c.commitDate);
     // Keys are detached copies: the commit's strings are views of a chunk of the streamed log.
-    if (cd !== undefined && (this.opts.mergeCommits === undefined || this.opts.mergeCommits.has(c.sha))) this.commitDate.set(detached(c.sha), cd);
+    // The commit date is parsed only for the commits it is kept for (few of a long history).
+    if (this.opts.mergeCommits === undefined || this.opts.mergeCommits.has(c.sha)) {
+      const cd = ms(c.commitDate);
+      if (cd !== undefined) this.commitDate.set(detached(c.sha), cd);
+    }
     if (at !== undefined) {
       for (const f of c.files) {
         const added = f.status === "A" ? at : undefined;
@@ -345,15 +348,18 @@ export class HistoryIndex {
       const m = /\brisk (low|medium|high)\b/.exec(c.body);
       if (m && !this.grantRisk.has(id)) this.grantRisk.set(detached(id), detached(m[1] as string) as RiskTier);
     }
-    const codes = (c.trailers["Rule"] ?? []).slice(0, MAX_RULES).filter(isReportableCode);
+    const ruleTrailers = c.trailers["Rule"];
+    if (ruleTrailers === undefined) return;
+    const codes = ruleTrailers.slice(0, MAX_RULES).filter(isReportableCode);
     if (codes.length) for (const f of c.files) if (!this.rules.has(`${f.path}\0${id}`)) this.rules.set(detached(`${f.path}\0${id}`), codes.map(detached));
   }
 
   /** A merge commit's committer date (git log --merges), which wins over the date of a commit of the same sha. */
   addMergeDate(sha: string, iso: string): void {
     if (this.done) throw new Error("HistoryIndex.addMergeDate after the report was built from it");
+    if (this.opts.mergeCommits !== undefined && !this.opts.mergeCommits.has(sha)) return;
     const t = ms(iso);
-    if (t !== undefined && (this.opts.mergeCommits === undefined || this.opts.mergeCommits.has(sha))) this.mergeDates.set(detached(sha), t);
+    if (t !== undefined) this.mergeDates.set(detached(sha), t);
   }
 
   /** buildReport's view, which ends the fold: a Risk: trailer wins over the tier named in a message, a merge date over a commit's. */
