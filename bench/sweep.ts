@@ -4,13 +4,18 @@
 //     active, expired, revoked and proposed), parsing included — what `sweep --dry-run
 //     --no-reconcile` does after reading the files. Wall time and the process's peak RSS.
 //     Targets: ≤ 1 s, ≤ 200 MB.
-// (b) sweep-revoke: 1,000 due grants revoked through the real SDK clients (adaptive retry) against
+// (b) sweep-revoke: 1,000 due grants revoked through the real SDK clients (the sweep's standard retry) against
 //     the fake AWS behind a token bucket of R calls/s shared by all APIs (starting empty, burst
 //     R/2; over the limit the fake answers Throttling / ThrottlingException, as AWS does) with a
 //     fixed latency per call, at the sweep's default concurrency. Achieved rate = accepted calls /
 //     wall time, as a fraction of R. Target ≥ 0.9 with zero failures. Records go to an in-memory
 //     compare-and-swap store so the figure is AWS's, not git's. The limiter wraps the fake's
-//     dispatch from here; the fake's files are unchanged.
+//     dispatch from here; the fake's files are unchanged. Also printed: stalled_s, the time the
+//     process did not run at all (a 10 ms timer firing over 50 ms late), and cpu_share, its CPU
+//     time over the wall time. On a shared machine the ratio's spread follows the stalls: a stall
+//     longer than the burst (0.5 s) loses capacity no pacing can win back, while the throttled
+//     count stays a few dozen of 9,000 calls (the bucket is rarely empty: the sweep, not AWS, is
+//     the limit then).
 // (c) sweep-plan-100k: the sweep's whole read-and-plan path — GitRecordStore.scan() over a
 //     directory of 100,000 request files written to a temporary directory by this script (never
 //     committed), each file summarized or parsed as it is read, then planSweep — in a fresh child
@@ -183,7 +188,16 @@ function rateLimit(fake: ReturnType<typeof createFakeAws>, rate: number, latency
   return stats;
 }
 
-async function benchRevoke(): Promise<{ ratio: number; rate: number; failures: number; calls: number; throttled: number; seconds: number }> {
+async function benchRevoke(): Promise<{
+  ratio: number;
+  rate: number;
+  failures: number;
+  calls: number;
+  throttled: number;
+  seconds: number;
+  stalledS: number;
+  cpuShare: number;
+}> {
   const fake = createFakeAws();
   try {
     seed(fake);
@@ -218,13 +232,35 @@ async function benchRevoke(): Promise<{ ratio: number; rate: number; failures: n
     if (plan.due.length !== GRANTS) throw new Error(`expected ${GRANTS} due, planned ${plan.due.length}`);
     fake.resetLogs();
     const stats = rateLimit(fake, RATE, LATENCY_MS);
+    // Stalls: a 10 ms timer that fires more than 50 ms late means the process did not run (another
+    // process had the core, or a long GC pause). A stall longer than the bucket's burst is capacity
+    // no client can win back, so a low ratio with long stalls is the machine, not the pacing.
+    let stalledMs = 0;
+    let tick = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      if (now - tick > 60) stalledMs += now - tick - 10;
+      tick = now;
+    }, 10);
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const outcome = await executeSweep(plan, { store, config, grants, concurrency: CONCURRENCY });
     const seconds = (performance.now() - t0) / 1000;
+    clearInterval(timer);
+    const cpu = process.cpuUsage(cpu0);
     const left = fake.state.accounts.get(HOME)!.iam.policies.size;
     const failures = outcome.failures + (left ? 1 : 0) + outcome.due.filter((o) => o.result !== "expired").length;
     const rate = stats.accepted / seconds;
-    return { ratio: rate / RATE, rate, failures, calls: stats.accepted, throttled: stats.throttled, seconds };
+    return {
+      ratio: rate / RATE,
+      rate,
+      failures,
+      calls: stats.accepted,
+      throttled: stats.throttled,
+      seconds,
+      stalledS: stalledMs / 1000,
+      cpuShare: (cpu.user + cpu.system) / 1e6 / seconds,
+    };
   } finally {
     fake.restore();
   }
@@ -340,7 +376,7 @@ if (process.env.BENCH_SWEEP_ONLY === "100k") {
 } else if (process.env.BENCH_SWEEP_ONLY === "revoke") {
   const b = await benchRevoke();
   console.log(
-    `bench sweep-revoke rate_ratio=${b.ratio.toFixed(2)} failures=${b.failures} grants=${GRANTS} aws_calls=${b.calls} throttled=${b.throttled} seconds=${b.seconds.toFixed(1)}`,
+    `bench sweep-revoke rate_ratio=${b.ratio.toFixed(2)} failures=${b.failures} grants=${GRANTS} aws_calls=${b.calls} throttled=${b.throttled} seconds=${b.seconds.toFixed(1)} stalled_s=${b.stalledS.toFixed(1)} cpu_share=${b.cpuShare.toFixed(2)}`,
   );
   if (b.failures) process.exitCode = 1;
 } else {
@@ -355,7 +391,7 @@ if (process.env.BENCH_SWEEP_ONLY === "100k") {
   console.log(`reproduce: npx tsx bench/sweep.ts   (knobs: BENCH_SWEEP_RATE, _LATENCY_MS, _CONCURRENCY, _BURST_S, _RETRY, _GRANTS, _FILES)`);
   console.log(`bench sweep-plan-10k wall_ms=${a.wallMs.toFixed(0)} rss_mb=${a.rssMb.toFixed(0)}`);
   console.log(
-    `bench sweep-revoke rate_ratio=${b.ratio.toFixed(2)} failures=${b.failures} grants=${GRANTS} aws_calls=${b.calls} throttled=${b.throttled} seconds=${b.seconds.toFixed(1)}`,
+    `bench sweep-revoke rate_ratio=${b.ratio.toFixed(2)} failures=${b.failures} grants=${GRANTS} aws_calls=${b.calls} throttled=${b.throttled} seconds=${b.seconds.toFixed(1)} stalled_s=${b.stalledS.toFixed(1)} cpu_share=${b.cpuShare.toFixed(2)}`,
   );
   if (a.errors || b.failures) process.exitCode = 1;
   printBig();
