@@ -58,7 +58,7 @@ try {
       const now = h.clock.now;
       const report = await runSweep(
         {
-          store: new GitHubRecordStore(new ConditionalContents(octokit), { owner, repo, branch: "main" }),
+          store: new GitHubRecordStore(new ConditionalContents(octokit), { owner, repo, branch: "main" }, { archive: octokit }),
           config: parsed.value,
           grants: () => fakeGrants(h.aws, parsed.value, { now: () => now }),
           notifier: new GitHubNotifier(octokit, { owner, repo, defaultBranch: "main" }),

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import { GitHubError, normalizePath, type FakeGitHubState, type CheckRunState, type IssueState, type RepoState } from "./state.js";
 import type { FileEntry } from "./git.js";
+import { tarGz } from "./archive.js";
 
 export interface RecordedRequest {
   method: string;
@@ -119,6 +120,11 @@ const fail = (status: number, message: string, extra: Record<string, unknown> = 
 
 export class FakeGitHubHttp {
   readonly requests: RecordedRequest[] = [];
+  /** Archive downloads from the codeload host a tarball request redirects to: not API calls, not rate limited. */
+  readonly downloads: Array<{ path: string; status: number }> = [];
+  /** The most entries a recursive tree lists before answering `truncated: true` (GitHub: 100,000 entries or 7 MB). */
+  treeLimit = 100_000;
+  private readonly archiveTokens = new Map<string, { repo: RepoState; commit: string }>();
   readonly faults = new Faults();
   rateLimits: RateLimits | undefined;
   readonly rateLimitStats: RateLimitStats = { primaryRefused: 0, secondaryRefused: 0 };
@@ -143,6 +149,7 @@ export class FakeGitHubHttp {
       .split("/")
       .slice(1);
     const decodedPath = `/${rawSegments.map(safeDecode).join("/")}`;
+    if (decodedPath.startsWith("/_codeload/")) return this.codeload(url, decodedPath, res);
     let rawBody: unknown = undefined;
     const record: RecordedRequest = { method, path: decodedPath, query, body: undefined, status: 0, actor: undefined };
     const send = (status: number, body: unknown, headers: Record<string, string> = {}, raw?: Buffer): void => {
@@ -211,6 +218,35 @@ export class FakeGitHubHttp {
       if (e instanceof GitHubError) return error(e);
       send(500, { message: `fake-github: ${(e as Error).stack ?? String(e)}`, documentation_url: DOCS, status: "500" });
     }
+  }
+
+  /**
+   * codeload.github.com, where GET /repos/{o}/{r}/tarball/{ref} redirects: the URL's token (made
+   * by the redirect, for that repository and commit) is the authorization; no API call is counted.
+   */
+  private codeload(url: URL, path: string, res: ServerResponse): void {
+    const grant = this.archiveTokens.get(url.searchParams.get("token") ?? "");
+    if (!grant) {
+      this.downloads.push({ path, status: 404 });
+      res.writeHead(404, { "content-type": "text/plain" });
+      res.end("404: Not Found");
+      return;
+    }
+    const commit = grant.repo.git.commit(grant.commit);
+    const files = grant.repo.git.filesAt(grant.commit);
+    const body = tarGz({
+      top: `${grant.repo.owner}-${grant.repo.name}-${grant.commit.slice(0, 7)}`,
+      commit: grant.commit,
+      mtime: Math.floor(Date.parse(commit?.committer.date ?? "1970-01-01T00:00:00Z") / 1000),
+      files,
+      readBlob: (sha) => grant.repo.git.readBlob(sha),
+    });
+    this.downloads.push({ path, status: 200 });
+    res.writeHead(200, {
+      "content-type": "application/x-gzip",
+      "content-disposition": `attachment; filename=${grant.repo.owner}-${grant.repo.name}-${grant.commit.slice(0, 7)}.tar.gz`,
+    });
+    res.end(body);
   }
 
   // ---------- rate limits ----------
@@ -783,7 +819,21 @@ export class FakeGitHubHttp {
         }
       };
       walk(sha, "");
-      return { body: { sha, url: url("tree", sha), tree: entries, truncated: false } };
+      // Over the limit GitHub lists a prefix of the entries and says so; a non-recursive listing is never cut.
+      const truncated = Boolean(ctx.query.recursive) && entries.length > this.treeLimit;
+      return { body: { sha, url: url("tree", sha), tree: truncated ? entries.slice(0, this.treeLimit) : entries, truncated } };
+    });
+    // Archives: a 302 to codeload with a short-lived token in the URL (a private repository's
+    // archive is reachable by that URL alone), as GitHub answers it.
+    this.on("GET", "/repos/:owner/:repo/tarball/*ref", (ctx) => {
+      const repo = this.repoOf(ctx);
+      const ref = ctx.params.ref || repo.defaultBranch;
+      const commit = repo.git.resolve(ref);
+      if (!commit) return fail(404, "Not Found");
+      const token = createHash("sha1").update(`${this.archiveTokens.size}:${commit}:${Math.random()}`).digest("hex");
+      this.archiveTokens.set(token, { repo, commit });
+      const location = `${s.apiBase}/_codeload/${this.full(repo)}/legacy.tar.gz/${encodeURIComponent(ref)}?token=${token}`;
+      return { status: 302, headers: { location }, raw: Buffer.alloc(0) };
     });
     this.on("POST", "/repos/:owner/:repo/git/trees", (ctx) => {
       const repo = this.repoOf(ctx);
