@@ -56,6 +56,7 @@ const E2E = [
   "test/sweep-alerts.test.ts",
   "test/sweep-bundle.test.ts",
   "test/sweep-cli.test.ts",
+  "test/sweep-github-listing.test.ts",
   "test/sweep-octokit.test.ts",
   "test/sweep-reconcile.test.ts",
   "test/sweep.test.ts",
