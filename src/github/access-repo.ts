@@ -8,6 +8,7 @@ import type { IssueState } from "../domain/lifecycle.js";
 import type { AccessRepo, CommitInfo, Comparison, IssueComment, IssueFacts, MergeAnswer, OpenPull, PrCommit, PrFile } from "../lifecycle/ports.js";
 import type { StoredFile, WriteResult } from "../store/record-store.js";
 import { ConditionalContents } from "./contents-cache.js";
+import { readSnapshot, SNAPSHOT_PATHS, snapshotQuery, snapshotVariables, type RulesSnapshot } from "./rules-snapshot.js";
 import { OctokitIssueSide } from "./issue-side.js";
 import { ensureLabels } from "./labels.js";
 import { GitHubRecordStore, status, type ContentsApi } from "./store.js";
@@ -23,13 +24,23 @@ const ISSUE_TEXT = `query($owner: String!, $name: String!, $number: Int!) {
 const labelsChecked = new Map<string, number>();
 const LABELS_RECHECK_MS = 10 * 60_000;
 
+/** A 404 as Octokit throws it, for a path the rules snapshot found absent. */
+function notFound(path: string, ref: string): Error {
+  return Object.assign(new Error(`Not Found: ${path} at ${ref}`), { status: 404 });
+}
+
 /** The contents API as one delivery sees it: see OctokitAccessRepo. */
 class DeliveryContents implements ContentsApi {
   private readonly memo = new Map<string, Promise<{ data: unknown }>>();
   private readonly conditional: ConditionalContents;
   readonly rest: ContentsApi["rest"];
+  /** The rules snapshot, asked at most once per delivery. */
+  private snapshot: Promise<void> | undefined;
 
-  constructor(octokit: ProbotOctokit) {
+  constructor(
+    private readonly octokit: ProbotOctokit,
+    private readonly repo: { owner: string; repo: string; defaultBranch: string },
+  ) {
     this.conditional = new ConditionalContents(octokit);
     this.rest = {
       repos: {
@@ -42,7 +53,17 @@ class DeliveryContents implements ContentsApi {
     };
   }
 
-  get(params: { owner: string; repo: string; path: string; ref?: string }): Promise<{ data: unknown }> {
+  async get(params: { owner: string; repo: string; path: string; ref?: string }): Promise<{ data: unknown }> {
+    // The first read of a rule file other than the config by the default branch's name reads
+    // them all in one query. The config's own read by branch name stays a conditional request
+    // (a 304 costs nothing), and is always the first: intake and the PR check start with it.
+    if (params.ref === this.repo.defaultBranch && params.path !== CONFIG_PATH && SNAPSHOT_PATHS.includes(params.path)) {
+      await (this.snapshot ??= this.takeSnapshot());
+    }
+    return this.cached(params);
+  }
+
+  private cached(params: { owner: string; repo: string; path: string; ref?: string }): Promise<{ data: unknown }> {
     const key = JSON.stringify([params.path, params.ref ?? ""]);
     let answer = this.memo.get(key);
     if (!answer) {
@@ -57,11 +78,52 @@ class DeliveryContents implements ContentsApi {
     return answer;
   }
 
+  /**
+   * The rule files and the default branch's tip in one GraphQL query, kept as this delivery's
+   * reads: by branch name (not the config, see get), at the tip's sha (also for the process, as
+   * any read at a sha is), and the tip itself. Any failure leaves every read to the contents API.
+   */
+  private async takeSnapshot(): Promise<void> {
+    const branch = this.repo.defaultBranch;
+    const generation = this.generation;
+    let snap: RulesSnapshot | undefined;
+    try {
+      snap = readSnapshot(await this.octokit.graphql(snapshotQuery(SNAPSHOT_PATHS), snapshotVariables(this.repo, branch, SNAPSHOT_PATHS)), SNAPSHOT_PATHS);
+    } catch {
+      return;
+    }
+    if (!snap) return;
+    // A write since the query may have moved the branch: then only the reads at the sha are kept.
+    const current = generation === this.generation;
+    const at = { owner: this.repo.owner, repo: this.repo.repo };
+    for (const [path, file] of snap.files) {
+      const answer = (ref: string): Promise<{ data: unknown }> => {
+        const p = file.kind === "file" ? Promise.resolve({ data: file.data }) : Promise.reject(notFound(path, ref));
+        p.catch(() => undefined);
+        return p;
+      };
+      // Reads already made stand.
+      const byName = JSON.stringify([path, branch]);
+      const bySha = JSON.stringify([path, snap.commit]);
+      if (current && path !== CONFIG_PATH && !this.memo.has(byName)) this.memo.set(byName, answer(branch));
+      if (!this.memo.has(bySha)) this.memo.set(bySha, answer(snap.commit));
+      this.conditional.remember(
+        { ...at, path, ref: snap.commit },
+        file.kind === "file" ? { ok: true, data: file.data } : { ok: false, error: notFound(path, snap.commit) },
+      );
+    }
+    if (current && !this.tips.has(branch)) this.tips.set(branch, Promise.resolve(snap.commit));
+  }
+
+  /** Counts forgetBranches calls: a snapshot asked before one is not taken as the branch's state. */
+  private generation = 0;
+
   /** Branch tips read in this delivery, forgotten with the reads by branch name. */
   readonly tips = new Map<string, Promise<string>>();
 
   /** After a write (a file, a branch): reads by branch name may now differ; reads at a commit sha cannot. */
   forgetBranches(): void {
+    this.generation++;
     this.tips.clear();
     for (const key of [...this.memo.keys()]) {
       const ref = (JSON.parse(key) as [string, string])[1];
@@ -97,7 +159,7 @@ export class OctokitAccessRepo implements AccessRepo {
     if (opts.mergedPr !== undefined) this.mergedFiles = { pr: opts.mergedPr };
     this.octokit = octokit as unknown as ProbotOctokit;
     this.issues = new OctokitIssueSide(octokit, repo);
-    this.contents = new DeliveryContents(this.octokit);
+    this.contents = new DeliveryContents(this.octokit, repo);
     this.main = new GitHubRecordStore(this.contents, { owner: repo.owner, repo: repo.repo, branch: repo.defaultBranch });
     this.fullName = `${repo.owner}/${repo.repo}`;
     this.defaultBranch = repo.defaultBranch;

@@ -74,6 +74,8 @@
  * auto-review requests; "dismiss stale approvals" (use `dismissReview`); webhooks are not sent
  * automatically (build them with ./webhooks.ts); permissions of the installation token;
  * GraphQL other than the
+ * rules snapshot (a branch's tip and files at it: `ref(qualifiedName) { target { ... on Commit {
+ * oid file(path) { mode oid object { ... on Blob { … } } } } } }`) and the
  * one issue query intake makes (body and `editor`, the last editor of the body: set by PATCH or
  * `editIssue(..., { body, by })`; userContentEdits are not modelled); line-level
  * merges (conflicts are per file) and similarity-based renames; files > 1 MB; review comments,

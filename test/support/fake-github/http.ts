@@ -482,16 +482,58 @@ export class FakeGitHubHttp {
     };
   }
 
+  /**
+   * repository(owner, name) { ref(qualifiedName) { target { ... on Commit { oid <alias>: file(path: $var)
+   * { mode oid object { ... on Blob { byteSize isBinary isTruncated text } } } } } } }: a branch's tip
+   * and files at it, as GitHub answers — `file` null where nothing is at the path, a folder's entry
+   * with mode 16384 and a Tree object (no Blob fields), a symlink's with mode 40960 and its target
+   * as the text, `text` null for a binary blob.
+   */
+  private graphqlFiles(query: string, v: Record<string, unknown>): Record<string, unknown> {
+    const repo = this.s.repos.get(`${String(v.owner)}/${String(v.name)}`.toLowerCase());
+    if (!repo)
+      return {
+        data: { repository: null },
+        errors: [
+          { type: "NOT_FOUND", path: ["repository"], message: `Could not resolve to a Repository with the name '${String(v.owner)}/${String(v.name)}'.` },
+        ],
+      };
+    const commit = repo.git.refs.get(String(v.qualified ?? "").replace(/^refs\//, ""));
+    if (!commit) return { data: { repository: { ref: null } } };
+    const files = repo.git.filesAt(commit);
+    const c = repo.git.commit(commit);
+    const target: Record<string, unknown> = { oid: commit };
+    for (const m of query.matchAll(/(\w+): file\(path: \$(\w+)\)/g)) {
+      const [, alias = "", variable = ""] = m;
+      const path = normalizePath(String(v[variable] ?? ""));
+      const e = files.get(path);
+      if (e) {
+        const blob = repo.git.readBlob(e.sha) ?? Buffer.alloc(0);
+        const binary = blob.includes(0);
+        target[alias] = {
+          mode: parseInt(e.mode, 8),
+          oid: e.sha,
+          object: { byteSize: blob.length, isBinary: binary, isTruncated: false, text: binary ? null : blob.toString("utf8") },
+        };
+        continue;
+      }
+      const tree = c && path ? repo.git.subtreeSha(c.tree, path) : undefined;
+      target[alias] = tree ? { mode: 0o40000, oid: tree, object: {} } : null;
+    }
+    return { data: { repository: { ref: { target } } } };
+  }
+
   // ---------- routes ----------
 
   private register(): void {
     const s = this.s;
 
-    // --- GraphQL: only the one query jit-access makes (an issue's body and its last editor) ---
+    // --- GraphQL: only the queries jit-access makes (an issue's body and its last editor; a branch's tip and files at it) ---
     this.on("POST", "/graphql", (ctx) => {
       if (!ctx.actor || ctx.actor === "app") fail(401, "This endpoint requires you to be authenticated.");
       const query = typeof ctx.body.query === "string" ? ctx.body.query : "";
       const v = (ctx.body.variables ?? {}) as Record<string, unknown>;
+      if (/repository\(owner: \$owner, name: \$name\)\s*\{\s*ref\(qualifiedName: \$qualified\)/.test(query)) return { body: this.graphqlFiles(query, v) };
       if (!/repository\(owner: \$owner, name: \$name\)\s*\{\s*issue\(number: \$number\)/.test(query)) {
         return { body: { errors: [{ message: "fake-github models only repository(owner, name) { issue(number) { body editor { login } } }" }] } };
       }
