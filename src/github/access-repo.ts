@@ -8,6 +8,7 @@ import type { IssueState } from "../domain/lifecycle.js";
 import type { AccessRepo, CommitInfo, Comparison, IssueComment, IssueFacts, MergeAnswer, OpenPull, PrCommit, PrFile } from "../lifecycle/ports.js";
 import type { StoredFile, WriteResult } from "../store/record-store.js";
 import { ConditionalContents } from "./contents-cache.js";
+import { gitBlobSha } from "./record-archive.js";
 import { readSnapshot, SNAPSHOT_PATHS, snapshotQuery, snapshotVariables, type RulesSnapshot } from "./rules-snapshot.js";
 import { OctokitIssueSide } from "./issue-side.js";
 import { ensureLabels } from "./labels.js";
@@ -45,9 +46,15 @@ class DeliveryContents implements ContentsApi {
     this.rest = {
       repos: {
         getContent: (params) => this.get(params),
-        createOrUpdateFileContents: (params) => {
+        createOrUpdateFileContents: async (params) => {
           this.forgetBranches();
-          return octokit.rest.repos.createOrUpdateFileContents(params).finally(() => this.forgetBranches());
+          try {
+            const res = await octokit.rest.repos.createOrUpdateFileContents(params);
+            this.wroteAt(params, res.data);
+            return res;
+          } finally {
+            this.forgetBranches();
+          }
         },
       },
     };
@@ -117,6 +124,25 @@ class DeliveryContents implements ContentsApi {
 
   /** Counts forgetBranches calls: a snapshot asked before one is not taken as the branch's state. */
   private generation = 0;
+
+  /**
+   * The file a write made, kept as the read of it at the commit the write made: a file at a commit
+   * never changes, and the PR check reads the request file at the head the write just made. Kept
+   * only when GitHub's blob sha is the hash of the bytes sent.
+   */
+  private wroteAt(
+    params: { owner: string; repo: string; path: string; content: string },
+    data: { content?: { sha?: string } | null; commit: { sha?: string } },
+  ): void {
+    const blob = data.content?.sha;
+    const commit = data.commit.sha;
+    if (!blob || !commit || !/^[0-9a-f]{40}$/.test(commit)) return;
+    const bytes = Buffer.from(params.content, "base64");
+    if (gitBlobSha(bytes) !== blob) return;
+    const file = { type: "file", path: params.path, sha: blob, size: bytes.length, encoding: "base64", content: params.content };
+    this.memo.set(JSON.stringify([params.path, commit]), Promise.resolve({ data: file }));
+    this.conditional.remember({ owner: params.owner, repo: params.repo, path: params.path, ref: commit }, { ok: true, data: file });
+  }
 
   /** Branch tips read in this delivery, forgotten with the reads by branch name. */
   readonly tips = new Map<string, Promise<string>>();
