@@ -9,7 +9,7 @@ import type { AccessRepo, CommitInfo, Comparison, IssueComment, IssueFacts, Merg
 import type { StoredFile, WriteResult } from "../store/record-store.js";
 import { ConditionalContents } from "./contents-cache.js";
 import { gitBlobSha } from "./record-archive.js";
-import { readSnapshot, SNAPSHOT_PATHS, snapshotQuery, snapshotVariables, type RulesSnapshot } from "./rules-snapshot.js";
+import { readSnapshot, SNAPSHOT_PATHS, snapshotParts, snapshotQuery, snapshotVariables, type RulesSnapshot } from "./rules-snapshot.js";
 import { OctokitIssueSide } from "./issue-side.js";
 import { ensureLabels } from "./labels.js";
 import { GitHubRecordStore, status, type ContentsApi } from "./store.js";
@@ -91,14 +91,43 @@ class DeliveryContents implements ContentsApi {
    * any read at a sha is), and the tip itself. Any failure leaves every read to the contents API.
    */
   private async takeSnapshot(): Promise<void> {
-    const branch = this.repo.defaultBranch;
     const generation = this.generation;
-    let snap: RulesSnapshot | undefined;
     try {
-      snap = readSnapshot(await this.octokit.graphql(snapshotQuery(SNAPSHOT_PATHS), snapshotVariables(this.repo, branch, SNAPSHOT_PATHS)), SNAPSHOT_PATHS);
+      const answer = await this.octokit.graphql(snapshotQuery(SNAPSHOT_PATHS), snapshotVariables(this.repo, this.repo.defaultBranch, SNAPSHOT_PATHS));
+      this.accept(answer, generation);
     } catch {
-      return;
+      // Every rule file is then read through the contents API.
     }
+  }
+
+  /**
+   * For a GraphQL query the delivery makes anyway (the issue's text): the snapshot's part to join
+   * to it when no snapshot was asked yet, and what to do with the answer (or the failure).
+   */
+  joinSnapshot(): { decls: string; field: string; variables: Record<string, string>; take(answer: unknown): void; failed(): void } | undefined {
+    if (this.snapshot) return undefined;
+    const generation = this.generation;
+    let settle = (): void => undefined;
+    const asked = new Promise<void>((resolve) => (settle = resolve));
+    this.snapshot = asked;
+    return {
+      ...snapshotParts(SNAPSHOT_PATHS),
+      variables: snapshotVariables(this.repo, this.repo.defaultBranch, SNAPSHOT_PATHS),
+      take: (answer) => {
+        this.accept(answer, generation);
+        settle();
+      },
+      failed: () => {
+        // A later rule read asks on its own.
+        if (this.snapshot === asked) this.snapshot = undefined;
+        settle();
+      },
+    };
+  }
+
+  private accept(answer: unknown, generation: number): void {
+    const branch = this.repo.defaultBranch;
+    const snap: RulesSnapshot | undefined = readSnapshot(answer, SNAPSHOT_PATHS);
     if (!snap) return;
     // A write since the query may have moved the branch: then only the reads at the sha are kept.
     const current = generation === this.generation;
@@ -392,11 +421,21 @@ export class OctokitAccessRepo implements AccessRepo {
   }
 
   async issueText(issue: number): Promise<{ body: string; editor: string | null } | undefined> {
-    const data = await this.octokit.graphql<{ repository: { issue: { body: string; editor: { login: string } | null } | null } | null }>(ISSUE_TEXT, {
-      owner: this.repo.owner,
-      name: this.repo.repo,
-      number: issue,
-    });
+    // Intake reads the rules next: their snapshot rides along in the same query (one call, not two).
+    const join = this.contents.joinSnapshot();
+    const query = join
+      ? `query($owner: String!, $name: String!, $number: Int!, ${join.decls}) {
+  repository(owner: $owner, name: $name) { issue(number: $number) { body editor { login } } ${join.field} }
+}`
+      : ISSUE_TEXT;
+    let data: { repository: { issue: { body: string; editor: { login: string } | null } | null } | null };
+    try {
+      data = await this.octokit.graphql(query, { owner: this.repo.owner, name: this.repo.repo, number: issue, ...join?.variables });
+    } catch (e) {
+      join?.failed();
+      throw e;
+    }
+    join?.take(data);
     const i = data.repository?.issue;
     return i ? { body: i.body, editor: i.editor?.login ?? null } : undefined;
   }

@@ -29,23 +29,18 @@ export interface RulesSnapshot {
 /** git's file modes as GraphQL gives them (decimal). */
 const REGULAR = new Set([0o100644, 0o100755]);
 
+/** The query's variable declarations and the repository-level field that reads the files, to join with another query's. */
+export function snapshotParts(paths: readonly string[]): { decls: string; field: string } {
+  const files = paths.map((_, i) => `f${i}: file(path: $p${i}) { mode oid object { ... on Blob { byteSize isBinary isTruncated text } } }`).join(" ");
+  return {
+    decls: ["$qualified: String!", ...paths.map((_, i) => `$p${i}: String!`)].join(", "),
+    field: `ref(qualifiedName: $qualified) { target { ... on Commit { oid ${files} } } }`,
+  };
+}
+
 export function snapshotQuery(paths: readonly string[]): string {
-  const vars = paths.map((_, i) => `$p${i}: String!`).join(", ");
-  const files = paths
-    .map((_, i) => `f${i}: file(path: $p${i}) { mode oid object { ... on Blob { byteSize isBinary isTruncated text } } }`)
-    .join("\n          ");
-  return `query($owner: String!, $name: String!, $qualified: String!, ${vars}) {
-  repository(owner: $owner, name: $name) {
-    ref(qualifiedName: $qualified) {
-      target {
-        ... on Commit {
-          oid
-          ${files}
-        }
-      }
-    }
-  }
-}`;
+  const { decls, field } = snapshotParts(paths);
+  return `query($owner: String!, $name: String!, ${decls}) { repository(owner: $owner, name: $name) { ${field} } }`;
 }
 
 export function snapshotVariables(repo: { owner: string; repo: string }, branch: string, paths: readonly string[]): Record<string, string> {

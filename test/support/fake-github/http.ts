@@ -489,17 +489,9 @@ export class FakeGitHubHttp {
    * with mode 16384 and a Tree object (no Blob fields), a symlink's with mode 40960 and its target
    * as the text, `text` null for a binary blob.
    */
-  private graphqlFiles(query: string, v: Record<string, unknown>): Record<string, unknown> {
-    const repo = this.s.repos.get(`${String(v.owner)}/${String(v.name)}`.toLowerCase());
-    if (!repo)
-      return {
-        data: { repository: null },
-        errors: [
-          { type: "NOT_FOUND", path: ["repository"], message: `Could not resolve to a Repository with the name '${String(v.owner)}/${String(v.name)}'.` },
-        ],
-      };
+  private graphqlRef(repo: RepoState, query: string, v: Record<string, unknown>): Record<string, unknown> | null {
     const commit = repo.git.refs.get(String(v.qualified ?? "").replace(/^refs\//, ""));
-    if (!commit) return { data: { repository: { ref: null } } };
+    if (!commit) return null;
     const files = repo.git.filesAt(commit);
     const c = repo.git.commit(commit);
     const target: Record<string, unknown> = { oid: commit };
@@ -520,7 +512,7 @@ export class FakeGitHubHttp {
       const tree = c && path ? repo.git.subtreeSha(c.tree, path) : undefined;
       target[alias] = tree ? { mode: 0o40000, oid: tree, object: {} } : null;
     }
-    return { data: { repository: { ref: { target } } } };
+    return { target };
   }
 
   // ---------- routes ----------
@@ -533,9 +525,19 @@ export class FakeGitHubHttp {
       if (!ctx.actor || ctx.actor === "app") fail(401, "This endpoint requires you to be authenticated.");
       const query = typeof ctx.body.query === "string" ? ctx.body.query : "";
       const v = (ctx.body.variables ?? {}) as Record<string, unknown>;
-      if (/repository\(owner: \$owner, name: \$name\)\s*\{\s*ref\(qualifiedName: \$qualified\)/.test(query)) return { body: this.graphqlFiles(query, v) };
-      if (!/repository\(owner: \$owner, name: \$name\)\s*\{\s*issue\(number: \$number\)/.test(query)) {
-        return { body: { errors: [{ message: "fake-github models only repository(owner, name) { issue(number) { body editor { login } } }" }] } };
+      const wantsIssue = /issue\(number: \$number\)/.test(query);
+      const wantsRef = /ref\(qualifiedName: \$qualified\)/.test(query);
+      if (!/repository\(owner: \$owner, name: \$name\)/.test(query) || (!wantsIssue && !wantsRef)) {
+        return {
+          body: {
+            errors: [
+              {
+                message:
+                  "fake-github models only repository(owner, name) { issue(number) { body editor { login } } } and repository(owner, name) { ref(qualifiedName) { target { ... on Commit { oid file(path) … } } } }",
+              },
+            ],
+          },
+        };
       }
       const repo = this.s.repos.get(`${String(v.owner)}/${String(v.name)}`.toLowerCase());
       if (!repo)
@@ -547,15 +549,17 @@ export class FakeGitHubHttp {
             ],
           },
         };
-      const issue = repo.issues.get(Number(v.number));
-      if (!issue || issue.pull)
-        return {
-          body: {
-            data: { repository: { issue: null } },
-            errors: [{ type: "NOT_FOUND", path: ["repository", "issue"], message: `Could not resolve to an Issue with the number of ${String(v.number)}.` }],
-          },
-        };
-      return { body: { data: { repository: { issue: { body: issue.body ?? "", editor: issue.editor ? { login: issue.editor } : null } } } } };
+      const repository: Record<string, unknown> = {};
+      const errors: unknown[] = [];
+      if (wantsIssue) {
+        const issue = repo.issues.get(Number(v.number));
+        if (!issue || issue.pull) {
+          repository.issue = null;
+          errors.push({ type: "NOT_FOUND", path: ["repository", "issue"], message: `Could not resolve to an Issue with the number of ${String(v.number)}.` });
+        } else repository.issue = { body: issue.body ?? "", editor: issue.editor ? { login: issue.editor } : null };
+      }
+      if (wantsRef) repository.ref = this.graphqlRef(repo, query, v);
+      return { body: { data: { repository }, ...(errors.length ? { errors } : {}) } };
     });
 
     // --- app auth ---
