@@ -51,6 +51,7 @@ const E2E = [
   "test/records-every-outcome.test.ts",
   "test/report-cli.test.ts",
   "test/github-calls.test.ts",
+  "test/github-rules-snapshot.test.ts",
   "test/store-git.test.ts",
   "test/sweep-action.test.ts",
   "test/sweep-alerts.test.ts",
