@@ -197,9 +197,7 @@ async function decideRequest(access: AccessRepo, issue: IssueInput, opts: Intake
   // An issue edited or reopened after its request was merged does not propose the file again:
   // that pull request would rewrite the record (active, expired, …) on the default branch. The
   // merge handler refuses such a PR too; here it is never opened.
-  // Read at the default branch's tip (known from the rules' read), where branchFacts reads the
-  // file again for a new branch: one read for both.
-  const onMain = existing ? undefined : await access.readAt(file, await access.branchTip(access.defaultBranch));
+  const onMain = existing ? undefined : await access.read(file);
   const recordedStatus = onMain ? recordStatus(onMain.text) : undefined;
   if (recordedStatus && recordedStatus !== "proposed") {
     return {
