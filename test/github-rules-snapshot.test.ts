@@ -115,3 +115,47 @@ describe("reads through the rules snapshot", () => {
     expect((await new OctokitAccessRepo(o, repo).read("identities/roles.yaml"))?.text).toBe("roles: { admin: [] }\n");
   });
 });
+
+describe("folder listings through GraphQL", () => {
+  const contentsListing = (access: OctokitAccessRepo, folders: string[]) =>
+    (access as unknown as { listNamesByContents(f: readonly string[]): Promise<string[]> }).listNamesByContents(folders);
+
+  it("equal the contents API's for any mix of folders, files, symlinks, submodule-free trees and absent folders, in one query", async () => {
+    const kinds = ["records", "absent", "a file", "mixed"] as const;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom(...kinds), { minLength: 1, maxLength: 4 }), async (picked) => {
+        const name = `folders-${++n}`;
+        const files: Record<string, FileInput> = { "README.md": "x\n" };
+        const folders = picked.map((kind, i) => {
+          const folder = `access-requests/prod/${2020 + i}`;
+          if (kind === "records") Object.assign(files, { [`${folder}/${i}-a.yaml`]: "a\n", [`${folder}/${i}-b.yaml`]: "b\n" });
+          if (kind === "a file") files[folder] = "not a folder\n";
+          if (kind === "mixed")
+            Object.assign(files, {
+              [`${folder}/${i}-c.yaml`]: { content: "c\n", executable: true },
+              [`${folder}/link.yaml`]: { symlink: `${i}-c.yaml` },
+              [`${folder}/notes.txt`]: "n\n",
+              [`${folder}/sub/${i}-d.yaml`]: "d\n",
+            });
+          return folder;
+        });
+        gh.createRepo({ owner: "acme", name, files });
+        const access = new OctokitAccessRepo(octokit(), { owner: "acme", repo: name, defaultBranch: "main" });
+        gh.clearRequests();
+        const got = await access.listNames(folders);
+        expect(gh.requests.filter((r) => !r.path.startsWith("/app")).map((r) => r.path)).toEqual(["/graphql"]);
+        expect(got).toEqual(await contentsListing(access, folders));
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it("falls back to the contents API when the query fails", async () => {
+    gh.createRepo({ owner: "acme", name: "fallback", files: { "access-requests/prod/2026/1-a.yaml": "a\n" } });
+    const access = new OctokitAccessRepo(octokit(), { owner: "acme", repo: "fallback", defaultBranch: "main" });
+    checker.ignoreStatuses.add(502);
+    gh.faults.failNext("POST", "/graphql", 502);
+    expect(await access.listNames(["access-requests/prod/2026", "access-requests/prod/2025"])).toEqual(["access-requests/prod/2026/1-a.yaml"]);
+    checker.ignoreStatuses.delete(502);
+  });
+});

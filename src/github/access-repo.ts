@@ -246,7 +246,38 @@ export class OctokitAccessRepo implements AccessRepo {
     return this.main.read(path, ref);
   }
 
+  /**
+   * The .yaml files in each folder on the default branch: one GraphQL query for all the folders
+   * (the contents API takes one call per folder, a 404 for each one that is absent). Listed as the
+   * contents API lists them: regular files only (not symlinks or submodules); nothing for a folder
+   * that is absent or is a file. A failed query falls back to the contents API.
+   */
   async listNames(folders: readonly string[]): Promise<string[]> {
+    if (!folders.length) return [];
+    const decls = folders.map((_, i) => `$e${i}: String!`).join(", ");
+    const fields = folders.map((_, i) => `d${i}: object(expression: $e${i}) { ... on Tree { entries { name type mode } } }`).join(" ");
+    let repository: Record<string, { entries?: Array<{ name?: unknown; type?: unknown; mode?: unknown }> } | null> | null | undefined;
+    try {
+      ({ repository } = await this.octokit.graphql<{ repository: typeof repository }>(
+        `query($owner: String!, $name: String!, ${decls}) { repository(owner: $owner, name: $name) { ${fields} } }`,
+        { owner: this.repo.owner, name: this.repo.repo, ...Object.fromEntries(folders.map((f, i) => [`e${i}`, `${this.defaultBranch}:${f}`])) },
+      ));
+    } catch {
+      return this.listNamesByContents(folders);
+    }
+    if (!repository) return this.listNamesByContents(folders);
+    const out: string[] = [];
+    folders.forEach((folder, i) => {
+      const entries = repository[`d${i}`]?.entries;
+      if (!Array.isArray(entries)) return;
+      for (const e of entries)
+        if (e.type === "blob" && (e.mode === 0o100644 || e.mode === 0o100755) && typeof e.name === "string" && e.name.endsWith(".yaml"))
+          out.push(`${folder}/${e.name}`);
+    });
+    return out;
+  }
+
+  private async listNamesByContents(folders: readonly string[]): Promise<string[]> {
     const out: string[] = [];
     for (const folder of folders) {
       let data: unknown;

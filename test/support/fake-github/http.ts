@@ -527,7 +527,8 @@ export class FakeGitHubHttp {
       const v = (ctx.body.variables ?? {}) as Record<string, unknown>;
       const wantsIssue = /issue\(number: \$number\)/.test(query);
       const wantsRef = /ref\(qualifiedName: \$qualified\)/.test(query);
-      if (!/repository\(owner: \$owner, name: \$name\)/.test(query) || (!wantsIssue && !wantsRef)) {
+      const objects = [...query.matchAll(/(\w+): object\(expression: \$(\w+)\)/g)];
+      if (!/repository\(owner: \$owner, name: \$name\)/.test(query) || (!wantsIssue && !wantsRef && !objects.length)) {
         return {
           body: {
             errors: [
@@ -559,6 +560,25 @@ export class FakeGitHubHttp {
         } else repository.issue = { body: issue.body ?? "", editor: issue.editor ? { login: issue.editor } : null };
       }
       if (wantsRef) repository.ref = this.graphqlRef(repo, query, v);
+      // object(expression: "<ref>:<path>") { ... on Tree { entries { name type mode } } }: a folder's
+      // entries in git's order; a file is a Blob (no Tree fields); nothing there, or no such ref: null.
+      for (const [, alias = "", variable = ""] of objects) {
+        const expression = String(v[variable] ?? "");
+        const colon = expression.indexOf(":");
+        const commit = colon > 0 ? repo.git.resolve(expression.slice(0, colon)) : undefined;
+        const c = commit ? repo.git.commit(commit) : undefined;
+        const path = normalizePath(expression.slice(colon + 1));
+        const tree = c ? (path ? repo.git.subtreeSha(c.tree, path) : c.tree) : undefined;
+        if (tree) {
+          repository[alias] = {
+            entries: (repo.git.treeEntries(tree) ?? []).map((e) => ({
+              name: e.name,
+              type: e.mode === "160000" ? "commit" : e.type,
+              mode: parseInt(e.mode, 8),
+            })),
+          };
+        } else repository[alias] = c && repo.git.filesAt(commit as string).has(path) ? {} : null;
+      }
       return { body: { data: { repository }, ...(errors.length ? { errors } : {}) } };
     });
 
