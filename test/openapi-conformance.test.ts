@@ -76,6 +76,21 @@ describe("the checker", () => {
     ["a path GitHub does not have", { url: `${API}/repos/acme/access/no-such-thing` }, /no operation in GitHub's REST API description/],
     ["a 404 on any operation is GitHub's own answer", { status: 404, responseBody: { message: "Not Found" } }, null],
     [
+      "an answer through a redirect the operation documents (the tarball's 302 to codeload)",
+      {
+        url: `${API}/repos/acme/access/tarball/main`,
+        redirectedTo: `${API}/_codeload/acme/access/legacy.tar.gz/main`,
+        contentType: "application/x-gzip",
+        responseBody: "",
+      },
+      null,
+    ],
+    [
+      "an answer through a redirect the operation does not document",
+      { redirectedTo: `${API}/elsewhere` },
+      /followed a redirect the operation does not document/,
+    ],
+    [
       "a raw (non-JSON) answer is not checked as JSON",
       { url: `${API}/repos/acme/access/contents/README.md`, contentType: "application/vnd.github.raw; charset=utf-8", responseBody: "text" },
       null,

@@ -8,6 +8,8 @@ import type { IssueState } from "../domain/lifecycle.js";
 import type { AccessRepo, CommitInfo, Comparison, IssueComment, IssueFacts, MergeAnswer, OpenPull, PrCommit, PrFile } from "../lifecycle/ports.js";
 import type { StoredFile, WriteResult } from "../store/record-store.js";
 import { ConditionalContents } from "./contents-cache.js";
+import { gitBlobSha } from "./record-archive.js";
+import { readSnapshot, SNAPSHOT_PATHS, snapshotParts, snapshotQuery, snapshotVariables, type RulesSnapshot } from "./rules-snapshot.js";
 import { OctokitIssueSide } from "./issue-side.js";
 import { ensureLabels } from "./labels.js";
 import { GitHubRecordStore, status, type ContentsApi } from "./store.js";
@@ -23,26 +25,52 @@ const ISSUE_TEXT = `query($owner: String!, $name: String!, $number: Int!) {
 const labelsChecked = new Map<string, number>();
 const LABELS_RECHECK_MS = 10 * 60_000;
 
+/** A 404 as Octokit throws it, for a path the rules snapshot found absent. */
+function notFound(path: string, ref: string): Error {
+  return Object.assign(new Error(`Not Found: ${path} at ${ref}`), { status: 404 });
+}
+
 /** The contents API as one delivery sees it: see OctokitAccessRepo. */
 class DeliveryContents implements ContentsApi {
   private readonly memo = new Map<string, Promise<{ data: unknown }>>();
   private readonly conditional: ConditionalContents;
   readonly rest: ContentsApi["rest"];
+  /** The rules snapshot, asked at most once per delivery. */
+  private snapshot: Promise<void> | undefined;
 
-  constructor(octokit: ProbotOctokit) {
+  constructor(
+    private readonly octokit: ProbotOctokit,
+    private readonly repo: { owner: string; repo: string; defaultBranch: string },
+  ) {
     this.conditional = new ConditionalContents(octokit);
     this.rest = {
       repos: {
         getContent: (params) => this.get(params),
-        createOrUpdateFileContents: (params) => {
+        createOrUpdateFileContents: async (params) => {
           this.forgetBranches();
-          return octokit.rest.repos.createOrUpdateFileContents(params).finally(() => this.forgetBranches());
+          try {
+            const res = await octokit.rest.repos.createOrUpdateFileContents(params);
+            this.wroteAt(params, res.data);
+            return res;
+          } finally {
+            this.forgetBranches();
+          }
         },
       },
     };
   }
 
-  get(params: { owner: string; repo: string; path: string; ref?: string }): Promise<{ data: unknown }> {
+  async get(params: { owner: string; repo: string; path: string; ref?: string }): Promise<{ data: unknown }> {
+    // The first read of a rule file other than the config by the default branch's name reads
+    // them all in one query. The config's own read by branch name stays a conditional request
+    // (a 304 costs nothing), and is always the first: intake and the PR check start with it.
+    if (params.ref === this.repo.defaultBranch && params.path !== CONFIG_PATH && SNAPSHOT_PATHS.includes(params.path)) {
+      await (this.snapshot ??= this.takeSnapshot());
+    }
+    return this.cached(params);
+  }
+
+  private cached(params: { owner: string; repo: string; path: string; ref?: string }): Promise<{ data: unknown }> {
     const key = JSON.stringify([params.path, params.ref ?? ""]);
     let answer = this.memo.get(key);
     if (!answer) {
@@ -57,11 +85,100 @@ class DeliveryContents implements ContentsApi {
     return answer;
   }
 
+  /**
+   * The rule files and the default branch's tip in one GraphQL query, kept as this delivery's
+   * reads: by branch name (not the config, see get), at the tip's sha (also for the process, as
+   * any read at a sha is), and the tip itself. Any failure leaves every read to the contents API.
+   */
+  private async takeSnapshot(): Promise<void> {
+    const generation = this.generation;
+    try {
+      const answer = await this.octokit.graphql(snapshotQuery(SNAPSHOT_PATHS), snapshotVariables(this.repo, this.repo.defaultBranch, SNAPSHOT_PATHS));
+      this.accept(answer, generation);
+    } catch {
+      // Every rule file is then read through the contents API.
+    }
+  }
+
+  /**
+   * For a GraphQL query the delivery makes anyway (the issue's text): the snapshot's part to join
+   * to it when no snapshot was asked yet, and what to do with the answer (or the failure).
+   */
+  joinSnapshot(): { decls: string; field: string; variables: Record<string, string>; take(answer: unknown): void; failed(): void } | undefined {
+    if (this.snapshot) return undefined;
+    const generation = this.generation;
+    let settle = (): void => undefined;
+    const asked = new Promise<void>((resolve) => (settle = resolve));
+    this.snapshot = asked;
+    return {
+      ...snapshotParts(SNAPSHOT_PATHS),
+      variables: snapshotVariables(this.repo, this.repo.defaultBranch, SNAPSHOT_PATHS),
+      take: (answer) => {
+        this.accept(answer, generation);
+        settle();
+      },
+      failed: () => {
+        // A later rule read asks on its own.
+        if (this.snapshot === asked) this.snapshot = undefined;
+        settle();
+      },
+    };
+  }
+
+  private accept(answer: unknown, generation: number): void {
+    const branch = this.repo.defaultBranch;
+    const snap: RulesSnapshot | undefined = readSnapshot(answer, SNAPSHOT_PATHS);
+    if (!snap) return;
+    // A write since the query may have moved the branch: then only the reads at the sha are kept.
+    const current = generation === this.generation;
+    const at = { owner: this.repo.owner, repo: this.repo.repo };
+    for (const [path, file] of snap.files) {
+      const answer = (ref: string): Promise<{ data: unknown }> => {
+        const p = file.kind === "file" ? Promise.resolve({ data: file.data }) : Promise.reject(notFound(path, ref));
+        p.catch(() => undefined);
+        return p;
+      };
+      // Reads already made stand.
+      const byName = JSON.stringify([path, branch]);
+      const bySha = JSON.stringify([path, snap.commit]);
+      if (current && path !== CONFIG_PATH && !this.memo.has(byName)) this.memo.set(byName, answer(branch));
+      if (!this.memo.has(bySha)) this.memo.set(bySha, answer(snap.commit));
+      this.conditional.remember(
+        { ...at, path, ref: snap.commit },
+        file.kind === "file" ? { ok: true, data: file.data } : { ok: false, error: notFound(path, snap.commit) },
+      );
+    }
+    if (current && !this.tips.has(branch)) this.tips.set(branch, Promise.resolve(snap.commit));
+  }
+
+  /** Counts forgetBranches calls: a snapshot asked before one is not taken as the branch's state. */
+  private generation = 0;
+
+  /**
+   * The file a write made, kept as the read of it at the commit the write made: a file at a commit
+   * never changes, and the PR check reads the request file at the head the write just made. Kept
+   * only when GitHub's blob sha is the hash of the bytes sent.
+   */
+  private wroteAt(
+    params: { owner: string; repo: string; path: string; content: string },
+    data: { content?: { sha?: string } | null; commit: { sha?: string } },
+  ): void {
+    const blob = data.content?.sha;
+    const commit = data.commit.sha;
+    if (!blob || !commit || !/^[0-9a-f]{40}$/.test(commit)) return;
+    const bytes = Buffer.from(params.content, "base64");
+    if (gitBlobSha(bytes) !== blob) return;
+    const file = { type: "file", path: params.path, sha: blob, size: bytes.length, encoding: "base64", content: params.content };
+    this.memo.set(JSON.stringify([params.path, commit]), Promise.resolve({ data: file }));
+    this.conditional.remember({ owner: params.owner, repo: params.repo, path: params.path, ref: commit }, { ok: true, data: file });
+  }
+
   /** Branch tips read in this delivery, forgotten with the reads by branch name. */
   readonly tips = new Map<string, Promise<string>>();
 
   /** After a write (a file, a branch): reads by branch name may now differ; reads at a commit sha cannot. */
   forgetBranches(): void {
+    this.generation++;
     this.tips.clear();
     for (const key of [...this.memo.keys()]) {
       const ref = (JSON.parse(key) as [string, string])[1];
@@ -97,7 +214,7 @@ export class OctokitAccessRepo implements AccessRepo {
     if (opts.mergedPr !== undefined) this.mergedFiles = { pr: opts.mergedPr };
     this.octokit = octokit as unknown as ProbotOctokit;
     this.issues = new OctokitIssueSide(octokit, repo);
-    this.contents = new DeliveryContents(this.octokit);
+    this.contents = new DeliveryContents(this.octokit, repo);
     this.main = new GitHubRecordStore(this.contents, { owner: repo.owner, repo: repo.repo, branch: repo.defaultBranch });
     this.fullName = `${repo.owner}/${repo.repo}`;
     this.defaultBranch = repo.defaultBranch;
@@ -129,7 +246,38 @@ export class OctokitAccessRepo implements AccessRepo {
     return this.main.read(path, ref);
   }
 
+  /**
+   * The .yaml files in each folder on the default branch: one GraphQL query for all the folders
+   * (the contents API takes one call per folder, a 404 for each one that is absent). Listed as the
+   * contents API lists them: regular files only (not symlinks or submodules); nothing for a folder
+   * that is absent or is a file. A failed query falls back to the contents API.
+   */
   async listNames(folders: readonly string[]): Promise<string[]> {
+    if (!folders.length) return [];
+    const decls = folders.map((_, i) => `$e${i}: String!`).join(", ");
+    const fields = folders.map((_, i) => `d${i}: object(expression: $e${i}) { ... on Tree { entries { name type mode } } }`).join(" ");
+    let repository: Record<string, { entries?: Array<{ name?: unknown; type?: unknown; mode?: unknown }> } | null> | null | undefined;
+    try {
+      ({ repository } = await this.octokit.graphql<{ repository: typeof repository }>(
+        `query($owner: String!, $name: String!, ${decls}) { repository(owner: $owner, name: $name) { ${fields} } }`,
+        { owner: this.repo.owner, name: this.repo.repo, ...Object.fromEntries(folders.map((f, i) => [`e${i}`, `${this.defaultBranch}:${f}`])) },
+      ));
+    } catch {
+      return this.listNamesByContents(folders);
+    }
+    if (!repository) return this.listNamesByContents(folders);
+    const out: string[] = [];
+    folders.forEach((folder, i) => {
+      const entries = repository[`d${i}`]?.entries;
+      if (!Array.isArray(entries)) return;
+      for (const e of entries)
+        if (e.type === "blob" && (e.mode === 0o100644 || e.mode === 0o100755) && typeof e.name === "string" && e.name.endsWith(".yaml"))
+          out.push(`${folder}/${e.name}`);
+    });
+    return out;
+  }
+
+  private async listNamesByContents(folders: readonly string[]): Promise<string[]> {
     const out: string[] = [];
     for (const folder of folders) {
       let data: unknown;
@@ -304,11 +452,21 @@ export class OctokitAccessRepo implements AccessRepo {
   }
 
   async issueText(issue: number): Promise<{ body: string; editor: string | null } | undefined> {
-    const data = await this.octokit.graphql<{ repository: { issue: { body: string; editor: { login: string } | null } | null } | null }>(ISSUE_TEXT, {
-      owner: this.repo.owner,
-      name: this.repo.repo,
-      number: issue,
-    });
+    // Intake reads the rules next: their snapshot rides along in the same query (one call, not two).
+    const join = this.contents.joinSnapshot();
+    const query = join
+      ? `query($owner: String!, $name: String!, $number: Int!, ${join.decls}) {
+  repository(owner: $owner, name: $name) { issue(number: $number) { body editor { login } } ${join.field} }
+}`
+      : ISSUE_TEXT;
+    let data: { repository: { issue: { body: string; editor: { login: string } | null } | null } | null };
+    try {
+      data = await this.octokit.graphql(query, { owner: this.repo.owner, name: this.repo.repo, number: issue, ...join?.variables });
+    } catch (e) {
+      join?.failed();
+      throw e;
+    }
+    join?.take(data);
     const i = data.repository?.issue;
     return i ? { body: i.body, editor: i.editor?.login ?? null } : undefined;
   }

@@ -53,6 +53,12 @@ export class ConditionalContents implements ContentsApi {
     };
   }
 
+  /** Keeps an answer at a commit sha learnt another way (the rules snapshot, rules-snapshot.ts), as if read here. */
+  remember(params: { owner: string; repo: string; path: string; ref: string }, answer: { ok: true; data: unknown } | { ok: false; error: unknown }): void {
+    if (!COMMIT.test(params.ref)) return;
+    keep(atCommit, JSON.stringify([params.owner.toLowerCase(), params.repo.toLowerCase(), params.path, params.ref]), answer);
+  }
+
   async get(params: { owner: string; repo: string; path: string; ref?: string }): Promise<{ data: unknown }> {
     const key = JSON.stringify([params.owner.toLowerCase(), params.repo.toLowerCase(), params.path, params.ref ?? ""]);
     if (params.ref !== undefined && COMMIT.test(params.ref)) {

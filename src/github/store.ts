@@ -3,7 +3,8 @@
 // is missing for an existing file) — both become ConflictError so updateRecord retries.
 import { REQUESTS_DIR } from "../domain/request.js";
 import { MAX_YAML_BYTES } from "../domain/yaml.js";
-import { ConflictError, type RecordStore, type StoredFile, type WriteResult } from "../store/record-store.js";
+import { ConflictError, type RecordStore, type ScannedFile, type StoredFile, type WriteResult } from "../store/record-store.js";
+import { scanRecordArchive, type ArchiveListingStats, type GitArchiveApi } from "./record-archive.js";
 
 /** The few Octokit calls the store needs; both ProbotOctokit and @octokit/rest satisfy it. */
 export interface ContentsApi {
@@ -33,10 +34,26 @@ interface ContentEntry {
 }
 
 export class GitHubRecordStore implements RecordStore {
+  /** What the last listing through the archive cost (see record-archive.ts). */
+  lastListing: ArchiveListingStats | undefined;
+
+  /**
+   * With `archive`, list and scan take every record from the branch's tarball and git tree (two
+   * API calls, whatever the number of records) instead of one contents call per file and folder.
+   */
   constructor(
     private readonly api: ContentsApi,
     private readonly repo: { owner: string; repo: string; branch: string },
+    private readonly opts: { archive?: GitArchiveApi } = {},
   ) {}
+
+  async scan(visit: (file: ScannedFile) => void): Promise<void> {
+    if (this.opts.archive) {
+      this.lastListing = await scanRecordArchive(this.opts.archive, this.repo, visit);
+      return;
+    }
+    for (const f of await this.list()) visit(f);
+  }
 
   async read(path: string, ref = this.repo.branch): Promise<StoredFile | undefined> {
     let data: unknown;
@@ -55,6 +72,10 @@ export class GitHubRecordStore implements RecordStore {
 
   async list(): Promise<StoredFile[]> {
     const out: StoredFile[] = [];
+    if (this.opts.archive) {
+      this.lastListing = await scanRecordArchive(this.opts.archive, this.repo, (f) => out.push(f));
+      return out;
+    }
     const walk = async (dir: string): Promise<void> => {
       let data: unknown;
       try {

@@ -72,7 +72,8 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
     const { data } = await octokit.rest.repos.get({ owner, repo });
     const branch = data.default_branch;
     // Conditional reads: the sweep reads a due record again before it writes, mostly answered 304.
-    const store = new GitHubRecordStore(new ConditionalContents(octokit), { owner, repo, branch });
+    // The listing takes the branch's tarball and tree: two calls for any number of records.
+    const store = new GitHubRecordStore(new ConditionalContents(octokit), { owner, repo, branch }, { archive: octokit });
     const path = opts.configPath ?? CONFIG_PATH;
     const file = await store.read(path);
     if (!file && opts.configPath)

@@ -13,7 +13,11 @@
  *   a `sha` for a path that does not exist is ignored (201), missing branch → 404 (checked
  *   first); each write is a commit (author = the caller, committer "GitHub").
  * - Git data API: refs (get/matching/create 422-if-exists/update fast-forward-or-force/delete),
- *   commits, trees (recursive), blobs. Commits API: list with `sha`, `path` (git's default history
+ *   commits, trees (recursive, `truncated` past `fake.treeLimit` entries), blobs (base64).
+ * - Archives: GET tarball/{ref} answers 302 to a codeload URL carrying a token; the download is a
+ *   `git archive` tar.gz (pax global header `comment=<commit>`, top folder `<owner>-<repo>-<sha7>/`,
+ *   pax `path` for long names, root .gitattributes `export-ignore` honoured), recorded in
+ *   `fake.downloads`, not in `fake.requests` (codeload is not the API and not rate limited). Commits API: list with `sha`, `path` (git's default history
  *   simplification), `author`, `since`, `until`; single commit with files/stats; compare.
  * - Pulls: create (422 on missing branches, on no commits between, and on a duplicate open PR for
  *   the head), get/list (`state`, `head=owner:branch`, `base`), update, files (head vs merge base,
@@ -70,6 +74,8 @@
  * auto-review requests; "dismiss stale approvals" (use `dismissReview`); webhooks are not sent
  * automatically (build them with ./webhooks.ts); permissions of the installation token;
  * GraphQL other than the
+ * rules snapshot (a branch's tip and files at it: `ref(qualifiedName) { target { ... on Commit {
+ * oid file(path) { mode oid object { ... on Blob { … } } } } } }`) and the
  * one issue query intake makes (body and `editor`, the last editor of the body: set by PATCH or
  * `editIssue(..., { body, by })`; userContentEdits are not modelled); line-level
  * merges (conflicts are per file) and similarity-based renames; files > 1 MB; review comments,
@@ -106,6 +112,16 @@ export class FakeGitHub extends FakeGitHubState {
     return this.http.requests;
   }
 
+  /** Archive downloads from the (fake) codeload host: not API calls. */
+  get downloads(): Array<{ path: string; status: number }> {
+    return this.http.downloads;
+  }
+
+  /** Entries a recursive git tree lists before it is truncated (GitHub: 100,000). */
+  set treeLimit(n: number) {
+    this.http.treeLimit = n;
+  }
+
   get faults(): Faults {
     return this.http.faults;
   }
@@ -130,6 +146,7 @@ export class FakeGitHub extends FakeGitHubState {
 
   clearRequests(): void {
     this.http.requests.length = 0;
+    this.http.downloads.length = 0;
   }
 
   /** Forgets repos, teams, faults and recorded requests (users, tokens and the app stay). */

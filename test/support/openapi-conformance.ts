@@ -283,6 +283,8 @@ export interface Exchange {
   method: string;
   /** The full URL the client called. */
   url: string;
+  /** Where the answer came from, when the client followed a redirect (fetch does): another host's answer, not the operation's. */
+  redirectedTo?: string;
   requestBody: unknown;
   status: number;
   contentType: string;
@@ -371,8 +373,18 @@ export class ConformanceChecker {
     }
     if (problems.length) found.push({ operation: op.id, part: "request", where, problems });
 
-    // Response: a documented status, and the JSON body against its schema.
-    if (!this.ignoreStatuses.has(x.status)) {
+    // Response: a documented status, and the JSON body against its schema. An answer reached
+    // through a redirect is the operation's only if the operation documents a redirect; its body
+    // is the target's (codeload's archive for a tarball), not described here.
+    if (x.redirectedTo !== undefined && x.redirectedTo !== x.url) {
+      if (!Object.keys(op.responses).some((k) => /^3\d\d$/.test(k)))
+        found.push({
+          operation: op.id,
+          part: `response ${x.status}`,
+          where,
+          problems: [`followed a redirect the operation does not document (to ${x.redirectedTo})`],
+        });
+    } else if (!this.ignoreStatuses.has(x.status)) {
       const key = responseKey(op, x.status);
       if (!key) {
         found.push({
@@ -401,7 +413,7 @@ export class ConformanceChecker {
       // The method, the full URL and the body as they go on the wire.
       const endpoint = (octokit.request.endpoint as unknown as RequestFn["endpoint"]).parse(options);
       const body = typeof endpoint.body === "string" ? safeJson(endpoint.body) : endpoint.body;
-      const record = (status: number, headers: Record<string, unknown>, data: unknown) => {
+      const record = (status: number, headers: Record<string, unknown>, data: unknown, redirectedTo?: string) => {
         // Never let the checker change what the app sees: its own failures become mismatches.
         try {
           this.check({
@@ -411,6 +423,7 @@ export class ConformanceChecker {
             status,
             contentType: String(headers["content-type"] ?? ""),
             responseBody: data,
+            ...(redirectedTo && redirectedTo !== endpoint.url ? { redirectedTo } : {}),
           });
         } catch (e) {
           this.mismatches.push({
@@ -423,7 +436,7 @@ export class ConformanceChecker {
       };
       try {
         const res = await request(options);
-        record(res.status, res.headers, res.data);
+        record(res.status, res.headers, res.data, (res as { url?: string }).url);
         return res as never;
       } catch (e) {
         const r = (e as { response?: OctokitResponse }).response;

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import { GitHubError, normalizePath, type FakeGitHubState, type CheckRunState, type IssueState, type RepoState } from "./state.js";
 import type { FileEntry } from "./git.js";
+import { tarGz } from "./archive.js";
 
 export interface RecordedRequest {
   method: string;
@@ -119,6 +120,11 @@ const fail = (status: number, message: string, extra: Record<string, unknown> = 
 
 export class FakeGitHubHttp {
   readonly requests: RecordedRequest[] = [];
+  /** Archive downloads from the codeload host a tarball request redirects to: not API calls, not rate limited. */
+  readonly downloads: Array<{ path: string; status: number }> = [];
+  /** The most entries a recursive tree lists before answering `truncated: true` (GitHub: 100,000 entries or 7 MB). */
+  treeLimit = 100_000;
+  private readonly archiveTokens = new Map<string, { repo: RepoState; commit: string }>();
   readonly faults = new Faults();
   rateLimits: RateLimits | undefined;
   readonly rateLimitStats: RateLimitStats = { primaryRefused: 0, secondaryRefused: 0 };
@@ -143,6 +149,7 @@ export class FakeGitHubHttp {
       .split("/")
       .slice(1);
     const decodedPath = `/${rawSegments.map(safeDecode).join("/")}`;
+    if (decodedPath.startsWith("/_codeload/")) return this.codeload(url, decodedPath, res);
     let rawBody: unknown = undefined;
     const record: RecordedRequest = { method, path: decodedPath, query, body: undefined, status: 0, actor: undefined };
     const send = (status: number, body: unknown, headers: Record<string, string> = {}, raw?: Buffer): void => {
@@ -211,6 +218,35 @@ export class FakeGitHubHttp {
       if (e instanceof GitHubError) return error(e);
       send(500, { message: `fake-github: ${(e as Error).stack ?? String(e)}`, documentation_url: DOCS, status: "500" });
     }
+  }
+
+  /**
+   * codeload.github.com, where GET /repos/{o}/{r}/tarball/{ref} redirects: the URL's token (made
+   * by the redirect, for that repository and commit) is the authorization; no API call is counted.
+   */
+  private codeload(url: URL, path: string, res: ServerResponse): void {
+    const grant = this.archiveTokens.get(url.searchParams.get("token") ?? "");
+    if (!grant) {
+      this.downloads.push({ path, status: 404 });
+      res.writeHead(404, { "content-type": "text/plain" });
+      res.end("404: Not Found");
+      return;
+    }
+    const commit = grant.repo.git.commit(grant.commit);
+    const files = grant.repo.git.filesAt(grant.commit);
+    const body = tarGz({
+      top: `${grant.repo.owner}-${grant.repo.name}-${grant.commit.slice(0, 7)}`,
+      commit: grant.commit,
+      mtime: Math.floor(Date.parse(commit?.committer.date ?? "1970-01-01T00:00:00Z") / 1000),
+      files,
+      readBlob: (sha) => grant.repo.git.readBlob(sha),
+    });
+    this.downloads.push({ path, status: 200 });
+    res.writeHead(200, {
+      "content-type": "application/x-gzip",
+      "content-disposition": `attachment; filename=${grant.repo.owner}-${grant.repo.name}-${grant.commit.slice(0, 7)}.tar.gz`,
+    });
+    res.end(body);
   }
 
   // ---------- rate limits ----------
@@ -446,18 +482,63 @@ export class FakeGitHubHttp {
     };
   }
 
+  /**
+   * repository(owner, name) { ref(qualifiedName) { target { ... on Commit { oid <alias>: file(path: $var)
+   * { mode oid object { ... on Blob { byteSize isBinary isTruncated text } } } } } } }: a branch's tip
+   * and files at it, as GitHub answers — `file` null where nothing is at the path, a folder's entry
+   * with mode 16384 and a Tree object (no Blob fields), a symlink's with mode 40960 and its target
+   * as the text, `text` null for a binary blob.
+   */
+  private graphqlRef(repo: RepoState, query: string, v: Record<string, unknown>): Record<string, unknown> | null {
+    const commit = repo.git.refs.get(String(v.qualified ?? "").replace(/^refs\//, ""));
+    if (!commit) return null;
+    const files = repo.git.filesAt(commit);
+    const c = repo.git.commit(commit);
+    const target: Record<string, unknown> = { oid: commit };
+    for (const m of query.matchAll(/(\w+): file\(path: \$(\w+)\)/g)) {
+      const [, alias = "", variable = ""] = m;
+      const path = normalizePath(String(v[variable] ?? ""));
+      const e = files.get(path);
+      if (e) {
+        const blob = repo.git.readBlob(e.sha) ?? Buffer.alloc(0);
+        const binary = blob.includes(0);
+        target[alias] = {
+          mode: parseInt(e.mode, 8),
+          oid: e.sha,
+          object: { byteSize: blob.length, isBinary: binary, isTruncated: false, text: binary ? null : blob.toString("utf8") },
+        };
+        continue;
+      }
+      const tree = c && path ? repo.git.subtreeSha(c.tree, path) : undefined;
+      target[alias] = tree ? { mode: 0o40000, oid: tree, object: {} } : null;
+    }
+    return { target };
+  }
+
   // ---------- routes ----------
 
   private register(): void {
     const s = this.s;
 
-    // --- GraphQL: only the one query jit-access makes (an issue's body and its last editor) ---
+    // --- GraphQL: only the queries jit-access makes (an issue's body and its last editor; a branch's tip and files at it) ---
     this.on("POST", "/graphql", (ctx) => {
       if (!ctx.actor || ctx.actor === "app") fail(401, "This endpoint requires you to be authenticated.");
       const query = typeof ctx.body.query === "string" ? ctx.body.query : "";
       const v = (ctx.body.variables ?? {}) as Record<string, unknown>;
-      if (!/repository\(owner: \$owner, name: \$name\)\s*\{\s*issue\(number: \$number\)/.test(query)) {
-        return { body: { errors: [{ message: "fake-github models only repository(owner, name) { issue(number) { body editor { login } } }" }] } };
+      const wantsIssue = /issue\(number: \$number\)/.test(query);
+      const wantsRef = /ref\(qualifiedName: \$qualified\)/.test(query);
+      const objects = [...query.matchAll(/(\w+): object\(expression: \$(\w+)\)/g)];
+      if (!/repository\(owner: \$owner, name: \$name\)/.test(query) || (!wantsIssue && !wantsRef && !objects.length)) {
+        return {
+          body: {
+            errors: [
+              {
+                message:
+                  "fake-github models only repository(owner, name) { issue(number) { body editor { login } } } and repository(owner, name) { ref(qualifiedName) { target { ... on Commit { oid file(path) … } } } }",
+              },
+            ],
+          },
+        };
       }
       const repo = this.s.repos.get(`${String(v.owner)}/${String(v.name)}`.toLowerCase());
       if (!repo)
@@ -469,15 +550,36 @@ export class FakeGitHubHttp {
             ],
           },
         };
-      const issue = repo.issues.get(Number(v.number));
-      if (!issue || issue.pull)
-        return {
-          body: {
-            data: { repository: { issue: null } },
-            errors: [{ type: "NOT_FOUND", path: ["repository", "issue"], message: `Could not resolve to an Issue with the number of ${String(v.number)}.` }],
-          },
-        };
-      return { body: { data: { repository: { issue: { body: issue.body ?? "", editor: issue.editor ? { login: issue.editor } : null } } } } };
+      const repository: Record<string, unknown> = {};
+      const errors: unknown[] = [];
+      if (wantsIssue) {
+        const issue = repo.issues.get(Number(v.number));
+        if (!issue || issue.pull) {
+          repository.issue = null;
+          errors.push({ type: "NOT_FOUND", path: ["repository", "issue"], message: `Could not resolve to an Issue with the number of ${String(v.number)}.` });
+        } else repository.issue = { body: issue.body ?? "", editor: issue.editor ? { login: issue.editor } : null };
+      }
+      if (wantsRef) repository.ref = this.graphqlRef(repo, query, v);
+      // object(expression: "<ref>:<path>") { ... on Tree { entries { name type mode } } }: a folder's
+      // entries in git's order; a file is a Blob (no Tree fields); nothing there, or no such ref: null.
+      for (const [, alias = "", variable = ""] of objects) {
+        const expression = String(v[variable] ?? "");
+        const colon = expression.indexOf(":");
+        const commit = colon > 0 ? repo.git.resolve(expression.slice(0, colon)) : undefined;
+        const c = commit ? repo.git.commit(commit) : undefined;
+        const path = normalizePath(expression.slice(colon + 1));
+        const tree = c ? (path ? repo.git.subtreeSha(c.tree, path) : c.tree) : undefined;
+        if (tree) {
+          repository[alias] = {
+            entries: (repo.git.treeEntries(tree) ?? []).map((e) => ({
+              name: e.name,
+              type: e.mode === "160000" ? "commit" : e.type,
+              mode: parseInt(e.mode, 8),
+            })),
+          };
+        } else repository[alias] = c && repo.git.filesAt(commit as string).has(path) ? {} : null;
+      }
+      return { body: { data: { repository }, ...(errors.length ? { errors } : {}) } };
     });
 
     // --- app auth ---
@@ -783,7 +885,21 @@ export class FakeGitHubHttp {
         }
       };
       walk(sha, "");
-      return { body: { sha, url: url("tree", sha), tree: entries, truncated: false } };
+      // Over the limit GitHub lists a prefix of the entries and says so; a non-recursive listing is never cut.
+      const truncated = Boolean(ctx.query.recursive) && entries.length > this.treeLimit;
+      return { body: { sha, url: url("tree", sha), tree: truncated ? entries.slice(0, this.treeLimit) : entries, truncated } };
+    });
+    // Archives: a 302 to codeload with a short-lived token in the URL (a private repository's
+    // archive is reachable by that URL alone), as GitHub answers it.
+    this.on("GET", "/repos/:owner/:repo/tarball/*ref", (ctx) => {
+      const repo = this.repoOf(ctx);
+      const ref = ctx.params.ref || repo.defaultBranch;
+      const commit = repo.git.resolve(ref);
+      if (!commit) return fail(404, "Not Found");
+      const token = createHash("sha1").update(`${this.archiveTokens.size}:${commit}:${Math.random()}`).digest("hex");
+      this.archiveTokens.set(token, { repo, commit });
+      const location = `${s.apiBase}/_codeload/${this.full(repo)}/legacy.tar.gz/${encodeURIComponent(ref)}?token=${token}`;
+      return { status: 302, headers: { location }, raw: Buffer.alloc(0) };
     });
     this.on("POST", "/repos/:owner/:repo/git/trees", (ctx) => {
       const repo = this.repoOf(ctx);
