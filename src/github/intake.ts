@@ -229,7 +229,8 @@ async function decideRequest(access: AccessRepo, issue: IssueInput, opts: Intake
     now: opts.now,
     durationSeconds: checked.value.durationSeconds,
   });
-  const stored: AccessRequest = { ...request, generator: plan.generator, policy: plan.policy };
+  // A bundle (permission set, managed policy) is granted as it is: the file carries no policy.
+  const stored: AccessRequest = plan.bundle ? request : { ...request, generator: plan.generator, policy: plan.policy };
   const fileText = dumpRequest(stored, `Written by jit-access from issue #${issue.number}. Merging this file's pull request grants the policy below.`);
 
   // The branch is the app's alone: made here from the default branch, or made earlier by the app
