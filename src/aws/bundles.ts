@@ -51,7 +51,12 @@ export async function assignedDirectly(ctx: IcContext, permissionSetArn: string,
   let NextToken: string | undefined;
   do {
     const page = await ctx.sso.send(
-      new ListAccountAssignmentsCommand({ InstanceArn: ctx.instanceArn, AccountId: accountId, PermissionSetArn: permissionSetArn, ...(NextToken ? { NextToken } : {}) }),
+      new ListAccountAssignmentsCommand({
+        InstanceArn: ctx.instanceArn,
+        AccountId: accountId,
+        PermissionSetArn: permissionSetArn,
+        ...(NextToken ? { NextToken } : {}),
+      }),
     );
     if ((page.AccountAssignments ?? []).some((a) => a.PrincipalType === "USER" && a.PrincipalId === principalId)) return true;
     NextToken = page.NextToken;
@@ -64,7 +69,11 @@ export async function provisionedTo(ctx: IcContext, permissionSetArn: string, ac
   let NextToken: string | undefined;
   do {
     const page = await ctx.sso.send(
-      new ListAccountsForProvisionedPermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: permissionSetArn, ...(NextToken ? { NextToken } : {}) }),
+      new ListAccountsForProvisionedPermissionSetCommand({
+        InstanceArn: ctx.instanceArn,
+        PermissionSetArn: permissionSetArn,
+        ...(NextToken ? { NextToken } : {}),
+      }),
     );
     if ((page.AccountIds ?? []).includes(accountId)) return true;
     NextToken = page.NextToken;
@@ -123,7 +132,10 @@ export async function bundleOfSchedule(client: SchedulerClient, requestId: strin
  */
 export async function catalogueSetArn(ctx: IcContext, ref: string): Promise<string> {
   const arn = ref.startsWith("arn:") ? ref : await findPermissionSet(ctx, ref);
-  if (!arn) throw new Error(`there is no permission set named ${JSON.stringify(ref)} in ${ctx.instanceArn}; fix the catalogue entry (jit-access doctor lists them); nothing was granted`);
+  if (!arn)
+    throw new Error(
+      `there is no permission set named ${JSON.stringify(ref)} in ${ctx.instanceArn}; fix the catalogue entry (jit-access doctor lists them); nothing was granted`,
+    );
   await assertCatalogueSet(ctx, arn);
   return arn;
 }
@@ -139,7 +151,9 @@ async function assertCatalogueSet(ctx: IcContext, arn: string): Promise<string |
   }
   const tags = await ctx.sso.send(new ListTagsForResourceCommand({ InstanceArn: ctx.instanceArn, ResourceArn: arn }));
   if ((name ?? "").startsWith(NAME_PREFIX) || (tags.Tags ?? []).some((t) => t.Key === TAG_REQUEST))
-    throw new NotOwnedError(`permission set ${arn} (${name ?? "no name"}) is one jit-access creates per request, not a catalogue permission set; nothing was assigned or removed`);
+    throw new NotOwnedError(
+      `permission set ${arn} (${name ?? "no name"}) is one jit-access creates per request, not a catalogue permission set; nothing was assigned or removed`,
+    );
   return name;
 }
 
@@ -158,7 +172,8 @@ export function bundleRemovable(config: Config, b: BundleResource, scheduled: Bu
     if (entries.some((e) => e.kind === "managed_policy" && e.policy_arn === b.policyArn)) return undefined;
     return `no managed_policy entry of the catalogue names ${b.policyArn} and the request's revocation schedule does not target it, so nothing shows jit-access attached it`;
   }
-  if ((setName ?? "").startsWith(NAME_PREFIX)) return `${b.permissionSetArn} (${setName ?? ""}) is a permission set jit-access creates per request, not a catalogue one`;
+  if ((setName ?? "").startsWith(NAME_PREFIX))
+    return `${b.permissionSetArn} (${setName ?? ""}) is a permission set jit-access creates per request, not a catalogue one`;
   const refs = entries.filter((e) => e.kind === "permission_set" && e.permission_set).map((e) => e.permission_set as string);
   if (refs.includes(b.permissionSetArn) || (setName !== undefined && refs.includes(setName))) return undefined;
   return `no permission_set entry of the catalogue names ${b.permissionSetArn} (${setName ?? "name unknown"}) and the request's revocation schedule does not target it, so nothing shows jit-access assigned it`;

@@ -235,7 +235,10 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
   ): Promise<GrantResult> {
     const mode = config.aws.mode;
     const placement = schedulePlacement(config, mode, account.id);
-    if (!placement.ok) throw new Error(`${request.id}: ${bundle.entry} carries no time condition, so it is granted only with a revocation schedule — ${placement.note}; nothing was granted`);
+    if (!placement.ok)
+      throw new Error(
+        `${request.id}: ${bundle.entry} carries no time condition, so it is granted only with a revocation schedule — ${placement.note}; nothing was granted`,
+      );
     const journal = new Journal();
     const grantedAt = new Date(nowMs).toISOString();
     const clients = mode === "iam" ? await clientsFor(account, request.id) : home;
@@ -249,7 +252,8 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
       let who: GrantResult["principal"] = principal;
       const ic = mode === "identity-center" ? icContext() : undefined;
       if (bundle.kind === "managed_policy") {
-        if (mode !== "iam" || principal.kind === "sso_user") throw new Error(`${bundle.entry} attaches a managed policy, which needs aws.mode iam and an IAM user or role; nothing was granted`);
+        if (mode !== "iam" || principal.kind === "sso_user")
+          throw new Error(`${bundle.entry} attaches a managed policy, which needs aws.mode iam and an IAM user or role; nothing was granted`);
         const owner = bundle.policyArn.split(":")[4];
         if (owner !== "aws" && owner !== account.id)
           throw new Error(`${bundle.policyArn} lives in account ${owner ?? "?"} and cannot be attached in ${account.id}; nothing was granted`);
@@ -259,10 +263,19 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
         if (!ic) throw new Error(`${bundle.entry} assigns a permission set, which needs aws.mode identity-center; nothing was granted`);
         const identityStoreId = config.aws.identity_center?.identity_store_id ?? "";
         const match = principal.kind === "sso_user" ? principal.match : undefined;
-        const userId = match ? await mappedUserId(home.identityStore, identityStoreId, match, principal.name) : await userIdOf(home.identityStore, identityStoreId, principal.name);
+        const userId = match
+          ? await mappedUserId(home.identityStore, identityStoreId, match, principal.name)
+          : await userIdOf(home.identityStore, identityStoreId, principal.name);
         const psArn = await catalogueSetArn(ic, bundle.permissionSet);
         made = { kind: "assigned", principalId: userId, permissionSetArn: psArn };
-        action = { kind: "sso-delete-assignment", instanceArn: ic.instanceArn, accountId: account.id, permissionSetArn: psArn, principalId: userId, bundle: true };
+        action = {
+          kind: "sso-delete-assignment",
+          instanceArn: ic.instanceArn,
+          accountId: account.id,
+          permissionSetArn: psArn,
+          principalId: userId,
+          bundle: true,
+        };
         who = { kind: "sso_user", name: principal.name, id: userId };
       }
       const inputs = schedulesFor(action);
@@ -292,8 +305,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
           const step = { kind: "iam-attachment" as const, policyArn: made.policyArn, principal: made.principal };
           if (ours) await journal.record(step, async (entry) => void (entry.outcome = "existed"));
           else await ensureAttached(clients.iam, journal, made.policyArn, made.principal, account.id, false);
-        }
-        else {
+        } else {
           const ctx = ic as IcContext;
           // Provisioning an already provisioned set would push its latest edits to every assignment in the account.
           if (!(await provisionedTo(ctx, made.permissionSetArn, account.id))) await provision(ctx, made.permissionSetArn, account.id);
@@ -530,7 +542,14 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
       const ic = icContext();
       if (!(await assignedDirectly(ic, b.permissionSetArn, account.id, b.principalId)))
         throw new Error(`permission set ${b.permissionSetArn} is no longer assigned in ${account.id}: the grant has ended; nothing was extended`);
-      action = { kind: "sso-delete-assignment", instanceArn: ic.instanceArn, accountId: account.id, permissionSetArn: b.permissionSetArn, principalId: b.principalId, bundle: true };
+      action = {
+        kind: "sso-delete-assignment",
+        instanceArn: ic.instanceArn,
+        accountId: account.id,
+        permissionSetArn: b.permissionSetArn,
+        principalId: b.principalId,
+        bundle: true,
+      };
     }
     const schedules: string[] = [];
     for (const input of buildSchedules({ partition: config.aws.partition, requestId: request.id, expiresAt, roleArn: placement.roleArn, action })) {

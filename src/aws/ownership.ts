@@ -63,7 +63,12 @@ export function ownedTarget(config: Config, target: RevokeTarget, accountId: str
     if (!b) return refuse("the resource", r, expected);
     if (b.kind === "attached") {
       const [, partition, , , owner] = b.policyArn.split(":");
-      if (target.mode !== "iam" || partition !== config.aws.partition || (owner !== "aws" && owner !== accountId) || b.policyArn.includes(":policy/jit-access/"))
+      if (
+        target.mode !== "iam" ||
+        partition !== config.aws.partition ||
+        (owner !== "aws" && owner !== accountId) ||
+        b.policyArn.includes(":policy/jit-access/")
+      )
         return refuse("the resource", r, expected);
     } else {
       const m = PERMISSION_SET_ARN.exec(b.permissionSetArn);

@@ -66,7 +66,11 @@ export function buildSchedules(args: {
           Name: scheduleName(requestId, "revoke"),
           ScheduleExpression: atExpression(expiresAt),
           Description: `jit-access ${requestId}: ${BUNDLE_SCHEDULE_NOTE} attachment at expiry`,
-          Target: { Arn: universalTargetArn(partition, "iam", isUser ? "detachUserPolicy" : "detachRolePolicy"), RoleArn: roleArn, Input: JSON.stringify(input) },
+          Target: {
+            Arn: universalTargetArn(partition, "iam", isUser ? "detachUserPolicy" : "detachRolePolicy"),
+            RoleArn: roleArn,
+            Input: JSON.stringify(input),
+          },
         },
       ];
     return [
@@ -99,7 +103,9 @@ export function buildSchedules(args: {
       ...common,
       Name: scheduleName(requestId, "revoke"),
       ScheduleExpression: atExpression(expiresAt),
-      Description: action.bundle ? `jit-access ${requestId}: ${BUNDLE_SCHEDULE_NOTE} assignment at expiry` : `jit-access ${requestId}: delete its account assignment at expiry`,
+      Description: action.bundle
+        ? `jit-access ${requestId}: ${BUNDLE_SCHEDULE_NOTE} assignment at expiry`
+        : `jit-access ${requestId}: delete its account assignment at expiry`,
       Target: { Arn: universalTargetArn(partition, "ssoadmin", "deleteAccountAssignment"), RoleArn: roleArn, Input: JSON.stringify(input) },
     },
   ];

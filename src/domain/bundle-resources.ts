@@ -21,7 +21,8 @@ export interface AssignedPermissionSet {
 export type BundleResource = AttachedPolicy | AssignedPermissionSet;
 
 const ATTACHED = /^attached:(user|role)\/([\w+=,.@-]{1,128}):(arn:(aws|aws-cn|aws-us-gov):iam::(aws|[0-9]{12}):policy\/[\w+=,.@/-]{1,512})$/;
-const ASSIGNED = /^assigned:user\/([A-Za-z0-9-]{1,64}):(arn:(aws|aws-cn|aws-us-gov):sso:::permissionSet\/(?:sso)?ins-[a-zA-Z0-9.-]{16}\/ps-[a-zA-Z0-9./-]{16})$/;
+const ASSIGNED =
+  /^assigned:user\/([A-Za-z0-9-]{1,64}):(arn:(aws|aws-cn|aws-us-gov):sso:::permissionSet\/(?:sso)?ins-[a-zA-Z0-9.-]{16}\/ps-[a-zA-Z0-9./-]{16})$/;
 
 /** `attached:user/<name>:<policy ARN>`, `attached:role/<name>:<policy ARN>` or `assigned:user/<UserId>:<permission set ARN>`. */
 export function bundleResourceText(r: BundleResource): string {
