@@ -69,6 +69,7 @@ import {
 } from "@aws-sdk/client-identitystore";
 import { CreateScheduleGroupCommand, GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import {
+  CreatePermissionSetCommand,
   DescribePermissionSetCommand,
   GetInlinePolicyForPermissionSetCommand,
   ListPermissionSetsCommand,
@@ -78,6 +79,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ClientSettings } from "../src/aws/clients.js";
 import { createGrants } from "../src/aws/grants.js";
+import { assignedDirectly } from "../src/aws/bundles.js";
 import {
   deleteAssignment,
   ensureAssignment,
@@ -430,6 +432,19 @@ describe.skipIf(motoMissing)("Identity Center against moto: what moto implements
     expect(await deleteAssignment(c, ps.arn, ACCOUNT, userId)).toBe(true);
     expect(await removePermissionSet(c, ps.arn, ACCOUNT)).toEqual([ps.arn]);
     expect((await c.sso.send(new ListPermissionSetsCommand({ InstanceArn: INSTANCE }))).PermissionSets ?? []).toEqual([]);
+  });
+
+  it("standing access to a catalogue permission set: an existing user assignment is seen, another user's or none is not (a whole bundle grant needs provisioning and tags, which moto lacks)", async () => {
+    const c = ctx();
+    const ps = (await c.sso.send(new CreatePermissionSetCommand({ InstanceArn: INSTANCE, Name: "ReadOnly" }))).PermissionSet!.PermissionSetArn!;
+    const alice = "90671234-aaaa-bbbb-cccc-dddddddddddd";
+    const bob = "90675678-aaaa-bbbb-cccc-dddddddddddd";
+    expect(await assignedDirectly(c, ps, ACCOUNT, alice)).toBe(false);
+    expect(await ensureAssignment(c, new Journal(), ps, ACCOUNT, alice, false)).toBe(true);
+    expect(await assignedDirectly(c, ps, ACCOUNT, alice)).toBe(true);
+    expect(await assignedDirectly(c, ps, ACCOUNT, bob)).toBe(false);
+    expect(await deleteAssignment(c, ps, ACCOUNT, alice)).toBe(true);
+    expect(await assignedDirectly(c, ps, ACCOUNT, alice)).toBe(false);
   });
 
   it("a whole grant fails at provisioning (moto does not implement it) and rolls back: no permission set is left", async () => {
