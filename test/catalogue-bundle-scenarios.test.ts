@@ -4,7 +4,9 @@
 // and that no time condition can be stamped; the merge attaches or assigns; the grant ends through
 // the Scheduler schedule or — when it misses — the sweep; standing access is refused at merge and
 // left alone; a failed attach is rolled back and recorded `failed`.
+import { CreatePolicyCommand } from "@aws-sdk/client-iam";
 import { CreateAccountAssignmentCommand, CreatePermissionSetCommand } from "@aws-sdk/client-sso-admin";
+import { readBundle } from "../src/doctor/aws-facts.js";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { CONFIG_PATH, parseConfig } from "../src/domain/config.js";
 import { recordStatus } from "../src/domain/records.js";
@@ -27,7 +29,7 @@ const APP = "jit-access[bot]";
 
 type Kind = "managed_policy" | "permission_set";
 
-function configText(kind: Kind, storeId = "d-1111111111"): string {
+function configText(kind: Kind, storeId = "d-1111111111", policyArn = READ_ONLY): string {
   const aws =
     kind === "managed_policy"
       ? `aws:
@@ -55,7 +57,7 @@ principals:
     kind === "managed_policy"
       ? `    kind: managed_policy
     description: AWS ReadOnlyAccess
-    policy_arn: ${READ_ONLY}`
+    policy_arn: ${policyArn}`
       : `    kind: permission_set
     description: read only
     permission_set: ReadOnly`;
@@ -173,6 +175,43 @@ describe("intake of a bundle entry", () => {
       expect(body).not.toContain("Policy JSON");
     },
   );
+});
+
+describe("the PR reads what the bundle allows, when the app can", () => {
+  it("an AdministratorAccess-like managed policy under an entry that says low: shown as such, with a warning; the approvals stay the entry's", async () => {
+    const admin = `arn:aws:iam::${HOME}:policy/Everything`;
+    await fake.clients.iam.send(
+      new CreatePolicyCommand({
+        PolicyName: "Everything",
+        PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }),
+      }),
+    );
+    const config = configText("managed_policy", undefined, admin);
+    const repo = new MemoryAccessRepo({ [CONFIG_PATH]: config });
+    repo.branches.set("main", BASE);
+    repo.setRef(BASE, { [CONFIG_PATH]: config });
+    repo.issueTexts.set(12, { body: issueBody(), editor: null });
+    repo.issueLabels.set(12, ["access-request"]);
+    repo.issues.set(12, { number: 12, author: { login: "alice", type: "User" }, state: "open", isPull: false });
+    const out = await proposeFromIssue(
+      repo,
+      {
+        number: 12,
+        title: "Access request",
+        body: issueBody(),
+        author: { login: "alice", type: "User" },
+        createdAt: "2026-11-27T09:00:00Z",
+        labels: ["access-request"],
+      },
+      { now: NOW, appLogin: APP, event: { action: "opened", bodyChanged: false }, bundles: (c, ref) => readBundle(c, ref, fake.clientSettings) },
+    );
+    expect(out.kind).toBe("opened");
+    const body = repo.pullUpdates.at(-1)?.body ?? repo.createdPulls.at(-1)?.body ?? "";
+    expect(body).toContain("Read from AWS, it allows **AdministratorAccess-like** access");
+    expect(body).toContain("sets risk low; the approvals counted are the entry's");
+    expect(body).toMatch(/\*\*Risk tier:\*\* .*low/i);
+    expect(body).not.toContain("was not read here");
+  });
 });
 
 describe.each<Kind>(["managed_policy", "permission_set"])("%s: merge → grant → end", (kind) => {

@@ -331,7 +331,7 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
     catalogued({ kind: "managed_policy", description: "reports", accounts: ["staging"], policy_arn: `arn:aws:iam::${ACCOUNT}:policy/Reports` }),
   "config.catalogue-needs-scheduler": () => {
     const c = withEntry({ kind: "managed_policy", description: "read only", accounts: ["prod"], policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess" });
-    return catalogueProblems({ ...c, aws: { ...c.aws, scheduler_role_arn: undefined } } as Config);
+    return catalogueProblems({ ...c, aws: { ...c.aws, scheduler_role_arn: undefined } });
   },
   "config.catalogue-placeholder": () =>
     catalogued({ kind: "template", description: "reports", accounts: ["prod"], request: [{ service: "s3", access: ["read"], resources: ["{bucket}"] }] }),
@@ -362,6 +362,15 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
     ),
   "request.catalogue-no-time-condition": () => file({ catalogue: "dba", request: [] }, { config: readOnlyEntry() }),
   "request.catalogue-bundle-unread": () => file({ catalogue: "dba", request: [] }, { config: readOnlyEntry() }),
+  "request.catalogue-bundle-riskier": () =>
+    planRequest(catalogue, {
+      request: request({ catalogue: "dba", request: [] }),
+      config: { ...readOnlyEntry(), catalogue: { dba: { ...readOnlyEntry().catalogue.dba!, risk: "low" } } },
+      accountId: ACCOUNT,
+      now: NOW,
+      durationSeconds: 3600,
+      bundleAnalysis: { risk: "high", adminLike: true, codes: [] },
+    }).verdict.warnings,
   "request.starts-at-unsupported": () => file({ starts_at: "2026-11-28T09:00:00Z" }),
   "request.no-access": () => items({ service: "s3", resources: ["reports"] }),
   "request.action-service-mismatch": () => items({ service: "s3", actions: ["dynamodb:GetItem"], resources: ["reports"] }),

@@ -111,7 +111,7 @@ export async function bundleOfSchedule(client: SchedulerClient, requestId: strin
   } catch {
     return undefined;
   }
-  const str = (k: string) => (typeof input[k] === "string" ? (input[k]) : undefined);
+  const str = (k: string) => (typeof input[k] === "string" ? input[k] : undefined);
   const arn = got.Target?.Arn ?? "";
   const policyArn = str("PolicyArn");
   if (arn.endsWith(":iam:detachUserPolicy") && policyArn && str("UserName"))

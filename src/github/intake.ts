@@ -37,7 +37,7 @@ import {
 } from "./intake-decision.js";
 import { MARKER, quote } from "./messages.js";
 import type { RepoRef } from "./octokit-helpers.js";
-import { checkPull } from "./pr-check.js";
+import { checkPull, type BundleReader } from "./pr-check.js";
 import { loadRepoConfig, loadRepoForm } from "./repo-config.js";
 import { status } from "./store.js";
 
@@ -54,6 +54,8 @@ type IntakeOptions = {
   /** The model that reads a request described in words; without it, the deterministic extractor. */
   interpreter?: RequestInterpreter;
   notifierFor?: (config: Config) => Notifier;
+  /** Reads a catalogue bundle's content for the PR (see pr-check.ts BundleReader). */
+  bundles?: BundleReader;
 };
 
 /**
@@ -108,7 +110,7 @@ export function intakePorts(access: AccessRepo, decision: IntakeDecision, opts: 
           title: pull.title,
           body: pull.body,
         },
-        { now: opts.now, appLogin: opts.appLogin, warnings: pull.warnings },
+        { now: opts.now, appLogin: opts.appLogin, warnings: pull.warnings, ...(opts.bundles ? { bundles: opts.bundles } : {}) },
       );
       return outcome.kind === "checked" && outcome.ok;
     },

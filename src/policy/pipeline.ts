@@ -3,7 +3,7 @@
 // that the stamped policy allows what it says until the expiry and nothing else. Pure.
 import { cidrContains, grantConditions, hasConditions, parseCidr, parseIp, type GrantConditions } from "../domain/conditions.js";
 import { bundleOf, planConfigFor, riskFor, type BundleRef } from "../domain/access-catalogue.js";
-import type { BundleAnalysis } from "./bundle.js";
+import { riskRank, type BundleAnalysis } from "./bundle.js";
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
 import { capProblems, parseRequestFile, type RequestContext } from "../domain/request.js";
 import type { AccessRequest, Config, PolicyDocument, Problem, RequestItem } from "../domain/types.js";
@@ -295,17 +295,25 @@ function planBundle(input: PlanInput, ref: BundleRef): Plan {
     });
   const analysis = input.bundleAnalysis;
   const entryRisk = input.config.catalogue[ref.entry]?.risk;
-  const risk = entryRisk ?? analysis?.risk ?? "high";
+  // The tier (and so the approvals) is the entry's, else high — never what was read here, which
+  // the merge does not read again: the PR and the merge must count the same approvals.
+  const risk = entryRisk ?? "high";
   const warnings: Problem[] = [bundleExpiryWarning(ref)];
+  if (analysis && riskRank(analysis.risk) > riskRank(risk))
+    warnings.push({
+      code: "request.catalogue-bundle-riskier",
+      path: "catalogue",
+      message: `${ref.kind === "managed_policy" ? ref.policyArn : ref.permissionSet} allows ${analysis.adminLike ? "AdministratorAccess-like" : analysis.risk}-risk access, but catalogue entry ${show(ref.entry)} sets risk ${risk}; the approvals counted are the entry's — judge the bundle by what it allows`,
+    });
   if (!analysis)
     warnings.push({
       code: "request.catalogue-bundle-unread",
       path: "catalogue",
-      message: `what ${ref.kind === "managed_policy" ? ref.policyArn : ref.permissionSet} allows was not read here; its tier is ${entryRisk ? `the entry's (${entryRisk})` : "taken as high"} — jit-access doctor reads it and says which tier it has`,
+      message: `what ${ref.kind === "managed_policy" ? ref.policyArn : ref.permissionSet} allows was not read here; the tier is ${entryRisk ? `the entry's (${entryRisk})` : "high (the entry sets none)"} — jit-access doctor reads it and says which tier it has`,
     });
   const what = ref.kind === "managed_policy" ? `attaches the managed policy \`${ref.policyArn}\`` : `assigns the permission set \`${ref.permissionSet}\``;
   const read = analysis
-    ? ` Read from AWS, it allows ${analysis.adminLike ? "**AdministratorAccess-like** access" : `${analysis.risk}-risk access`}${analysis.codes.length ? ` (${analysis.codes.join(", ")})` : ""}.`
+    ? ` Read from AWS, it allows ${analysis.adminLike ? "**AdministratorAccess-like** access" : `${analysis.risk}-risk access`}${analysis.codes.length ? ` (guardrail findings: ${analysis.codes.map((c) => `\`${c}\``).join(", ")})` : ""}.`
     : "";
   return {
     id: request.id,
