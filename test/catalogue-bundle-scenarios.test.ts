@@ -7,7 +7,11 @@
 import { CreatePolicyCommand } from "@aws-sdk/client-iam";
 import { CreateAccountAssignmentCommand, CreatePermissionSetCommand } from "@aws-sdk/client-sso-admin";
 import { readBundle } from "../src/doctor/aws-facts.js";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "./support/cli.js";
 import { CONFIG_PATH, parseConfig } from "../src/domain/config.js";
 import { recordStatus } from "../src/domain/records.js";
 import { dumpRequest } from "../src/domain/request-file.js";
@@ -290,5 +294,30 @@ describe.each<Kind>(["managed_policy", "permission_set"])("%s: merge â†’ grant â
     expect(holds(kind)).toBe(false);
     expect(recordStatus(repo.files.get(file)!)).toBe("failed");
     expect([...fake.state.accounts.get(HOME)!.scheduler.schedules.keys()]).toEqual([]);
+  });
+});
+
+describe("jit-access plan on a bundle request", () => {
+  it("prints what is granted and that there is no policy nor time condition; --write writes nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "jit-bundle-plan-"));
+    try {
+      writeFileSync(join(dir, "config.yml"), configText("managed_policy"));
+      const file = "access-requests/prod/2026/7-read-only.yaml";
+      mkdirSync(join(dir, "access-requests/prod/2026"), { recursive: true });
+      const text = dumpRequest(
+        { version: 1, id: "7-read-only", requester: "alice", account: "prod", duration: "2h", reason: "Incident review", catalogue: "read-only", request: [] },
+        "proposed",
+      );
+      writeFileSync(join(dir, file), text);
+      const r = await runCli(["plan", file, "--config", "config.yml", "--write", "--now", "2026-11-27T09:00:00Z"], dir);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`This grant attaches the managed policy \`${READ_ONLY}\` as it is`);
+      expect(r.stdout).toContain("No policy: the catalogue entry is granted as it is, with no time condition");
+      expect(r.stdout).toContain("Nothing written: a catalogue permission set or managed policy has no policy.");
+      expect(r.stdout).not.toContain('"Statement"');
+      expect(readFileSync(join(dir, file), "utf8")).toBe(text);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
