@@ -22,11 +22,23 @@
 //     process (sweep-plan-child.ts), so the peak RSS is the sweep's, not the generator's. The mix is an old access repository's: mostly closed
 //     (expired, revoked, rejected), 5% active, 2% proposed, 0.2% due. The same child over the
 //     first 10% of the files gives the scaling ratio. Targets: ≤ 1 s, ≤ 250 MB.
+// (d) sweep-bundle-lateness: how late access ends after expires_at when a grant carries no time
+//     condition (a catalogue permission set assigned as it is) and its EventBridge Scheduler
+//     schedule misses. BENCH_SWEEP_BUNDLES grants (40) of a permission set, each with an expiry
+//     spread evenly over one sweep period, are made through the real adapter on the fake AWS; the
+//     schedules never fire. The sweep runs (plan + execute, real code) on a clock ticking every
+//     BENCH_SWEEP_CADENCE_MIN minutes (15, expire.yml's cron) and each assignment's end is the
+//     tick that removed it plus the run's own wall time. Printed: mean, p95 and max lateness in
+//     minutes, and the expected figure (cadence / 2 on average, the cadence at worst). GitHub
+//     Actions may start a scheduled run later than its cron under load; that delay adds to every
+//     figure and is not modelled. Sessions issued before the end are not cut short either: they
+//     last up to the permission set's session duration.
 //
 // Environment: BENCH_SWEEP_FILES (10000), BENCH_SWEEP_GRANTS (1000), BENCH_SWEEP_RATE (R, 250),
 // BENCH_SWEEP_LATENCY_MS (10), BENCH_SWEEP_CONCURRENCY (4), BENCH_SWEEP_BURST_S (0.5),
 // BENCH_SWEEP_RETRY (standard = the sweep's setting | adaptive = the app's, for comparison),
-// BENCH_SWEEP_BIG (100000: the files of (c)), BENCH_SWEEP_ONLY=100k (run (c) alone) or =revoke ((b) alone),
+// BENCH_SWEEP_BIG (100000: the files of (c)), BENCH_SWEEP_ONLY=100k (run (c) alone), =revoke ((b) alone) or
+// =lateness ((d) alone), BENCH_SWEEP_BUNDLES (40) and BENCH_SWEEP_CADENCE_MIN (15) for (d),
 // BENCH_SWEEP_KEEP=1 (keep (c)'s temporary directory, e.g. to profile the child on it).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -45,6 +57,7 @@ import { SWEEP_CLIENT_SETTINGS } from "../src/sweep/env.js";
 import { executeSweep } from "../src/sweep/execute.js";
 import { parseRecords, planSweep } from "../src/sweep/plan.js";
 import { createFakeAws } from "../test/support/fake-aws/index.js";
+import { CreatePermissionSetCommand } from "@aws-sdk/client-sso-admin";
 import { HOME, OTHER, SCHEDULER_ROLE, seed, testPolicy, testRequest } from "../test/support/fake-aws/fixtures.js";
 
 const FILES = Number(process.env.BENCH_SWEEP_FILES ?? 10_000);
@@ -371,7 +384,104 @@ function benchBig(): { big: ChildPlan; small: ChildPlan; expected: { due: number
   }
 }
 
-if (process.env.BENCH_SWEEP_ONLY === "100k") {
+// ---------------------------------------------------------------------------------------------
+// (d) how late a bundle grant (no time condition) ends when its schedule misses
+
+const BUNDLES = Number(process.env.BENCH_SWEEP_BUNDLES ?? 40);
+const CADENCE_MIN = Number(process.env.BENCH_SWEEP_CADENCE_MIN ?? 15);
+
+async function benchBundleLateness(): Promise<{ mean: number; p95: number; max: number; runMs: number; ended: number }> {
+  const fake = createFakeAws();
+  try {
+    seed(fake);
+    const INSTANCE = "arn:aws:sso:::instance/ssoins-1111111111111111";
+    const principals: Record<string, unknown> = {};
+    for (let i = 0; i < BUNDLES; i++) {
+      const user = `b${i}@example.com`;
+      fake.addSsoUser(user);
+      principals[`b${i}`] = { sso_user: user };
+    }
+    await fake.clients.ssoAdmin.send(new CreatePermissionSetCommand({ InstanceArn: INSTANCE, Name: "ReadOnly" }));
+    const r = configFromObject({
+      aws: {
+        mode: "identity-center",
+        region: "us-east-1",
+        accounts: { prod: HOME },
+        scheduler_role_arn: SCHEDULER_ROLE,
+        identity_center: { instance_arn: INSTANCE, identity_store_id: fake.state.sso.identityStoreId },
+      },
+      principals,
+      catalogue: { "read-only": { kind: "permission_set", description: "read only", accounts: ["prod"], permission_set: "ReadOnly", risk: "low" } },
+    });
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    const cfg = r.value;
+    const period = CADENCE_MIN * 60_000;
+    const start = NOW.getTime();
+    const grantedAt = start - 3_600_000;
+    const deps = { clients: fake.clients, clientSettings: fake.clientSettings, sleep: async () => undefined, poll: { initialMs: 1, maxMs: 1, attempts: 10 } };
+    const store = new MemoryStore();
+    const expiries = new Map<string, number>();
+    for (let i = 0; i < BUNDLES; i++) {
+      const id = `${7000 + i}-bundle`;
+      // Expiries spread evenly over one period after the first tick (whole seconds, as records hold them).
+      const expiresMs = start + Math.floor((i * period) / BUNDLES / 1000) * 1000 + 1000;
+      const request: AccessRequest = {
+        version: 1,
+        id,
+        requester: `b${i}`,
+        account: "prod",
+        duration: "2h",
+        reason: "bench",
+        catalogue: "read-only",
+        request: [],
+      };
+      const result = await createGrants(cfg, { ...deps, now: () => new Date(grantedAt) }).grant(
+        request,
+        { Version: "2012-10-17", Statement: [] },
+        iso(expiresMs),
+      );
+      const active: AccessRequest = {
+        ...request,
+        status: "active",
+        grant: { approved_by: ["bob"], merge_commit: "c".repeat(40), granted_at: iso(grantedAt), expires_at: iso(expiresMs), aws: storedAws(result) },
+      };
+      store.files.set(`access-requests/prod/2026/${id}.yaml`, dumpRequest(active));
+      expiries.set(id, expiresMs);
+    }
+    const lateness: number[] = [];
+    let runMs = 0;
+    // Ticks of the cron after the first expiry, until every assignment is gone (the schedules never fire).
+    for (let tick = start + period; fake.state.sso.assignments.size > 0 && tick <= start + 3 * period; tick += period) {
+      const at = new Date(tick);
+      const grants = createGrants(cfg, { ...deps, now: () => at });
+      const t0 = performance.now();
+      const plan = planSweep(parseRecords(await store.list(), cfg, { now: at }), await grants.listManaged(), at, { mode: "identity-center" });
+      const outcome = await executeSweep(plan, { store, config: cfg, grants });
+      const wall = performance.now() - t0;
+      runMs = Math.max(runMs, wall);
+      for (const d of outcome.due) if (d.result === "expired") lateness.push((tick + wall - (expiries.get(d.id) ?? tick)) / 60_000);
+    }
+    lateness.sort((a, b) => a - b);
+    const mean = lateness.reduce((a, b) => a + b, 0) / Math.max(1, lateness.length);
+    return { mean, p95: lateness[Math.floor(0.95 * (lateness.length - 1))] ?? NaN, max: lateness.at(-1) ?? NaN, runMs, ended: lateness.length };
+  } finally {
+    fake.restore();
+  }
+}
+
+function printLateness(d: Awaited<ReturnType<typeof benchBundleLateness>>): void {
+  console.log(
+    `bundle grants (permission set, no time condition) whose schedule misses: ${d.ended}/${BUNDLES} ended by the sweep every ${CADENCE_MIN} min; access ended late by ${d.mean.toFixed(1)} min on average, p95 ${d.p95.toFixed(1)} min, at most ${d.max.toFixed(1)} min (expected ≈ ${(CADENCE_MIN / 2).toFixed(1)} and ≤ ${CADENCE_MIN}; a sweep run took ≤ ${d.runMs.toFixed(0)} ms; GitHub's delay in starting scheduled runs and sessions already issued come on top)`,
+  );
+  console.log(
+    `bench sweep-bundle-lateness mean_min=${d.mean.toFixed(2)} p95_min=${d.p95.toFixed(2)} max_min=${d.max.toFixed(2)} cadence_min=${CADENCE_MIN} grants=${BUNDLES} ended=${d.ended}`,
+  );
+  if (d.ended !== BUNDLES) process.exitCode = 1;
+}
+
+if (process.env.BENCH_SWEEP_ONLY === "lateness") {
+  printLateness(await benchBundleLateness());
+} else if (process.env.BENCH_SWEEP_ONLY === "100k") {
   printBig();
 } else if (process.env.BENCH_SWEEP_ONLY === "revoke") {
   const b = await benchRevoke();
@@ -394,6 +504,7 @@ if (process.env.BENCH_SWEEP_ONLY === "100k") {
     `bench sweep-revoke rate_ratio=${b.ratio.toFixed(2)} failures=${b.failures} grants=${GRANTS} aws_calls=${b.calls} throttled=${b.throttled} seconds=${b.seconds.toFixed(1)} stalled_s=${b.stalledS.toFixed(1)} cpu_share=${b.cpuShare.toFixed(2)}`,
   );
   if (a.errors || b.failures) process.exitCode = 1;
+  printLateness(await benchBundleLateness());
   printBig();
 }
 

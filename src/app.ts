@@ -4,6 +4,7 @@ import type { ApplicationFunction, Context, Probot } from "probot";
 import { activityLookups } from "./aws/activity.js";
 import { defaultClientSettings } from "./aws/clients.js";
 import { createGrants } from "./aws/grants.js";
+import { readBundle } from "./doctor/aws-facts.js";
 import { createIdentityDirectory } from "./aws/identities.js";
 import type { Grants, IdentityDirectory } from "./aws/types.js";
 import type { Config } from "./domain/types.js";
@@ -19,7 +20,7 @@ import type { DesiredIdentity } from "./domain/identities-plan.js";
 import { handleAccessIssue, type Drafter } from "./github/intake.js";
 import { labelInstalledRepos } from "./github/labels.js";
 import { bodyChanged, readClosedPr, readComment, readIssue, readPrRef, readRepo, readRerequested, readSender, unreadable } from "./github/payloads.js";
-import { CHECK_NAME, checkPullRequest, isAppRequestPr, openPullsAt, sameCheckDone, type CheckOutcome } from "./github/pr-check.js";
+import { CHECK_NAME, checkPullRequest, isAppRequestPr, openPullsAt, sameCheckDone, type BundleReader, type CheckOutcome } from "./github/pr-check.js";
 import { handleClosedUnmerged } from "./github/rejection.js";
 import { loadCatalogue } from "./iam-data.js";
 import { builtinDrafter, draftForRequest } from "./policy/drafter.js";
@@ -43,6 +44,8 @@ export interface AppDeps {
   identityDirectoryFor: (config: Config) => IdentityDirectory;
   /** Tells a new person what was created (onboarding.channel of the config). */
   onboard: (config: Config, person: DesiredIdentity, repo: string) => Promise<OnboardResult>;
+  /** Reads what a catalogue permission set or managed policy allows, for its PR; null: not read. */
+  bundles: BundleReader | null;
 }
 
 /**
@@ -154,6 +157,7 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
     drafter: overrides.drafter ?? defaultDrafter(process.env),
     interpreter: overrides.interpreter ?? defaultInterpreter(process.env),
     notifierFor: overrides.notifierFor ?? ((config) => createNotifier(config, process.env)),
+    bundles: overrides.bundles !== undefined ? overrides.bundles : (config, ref) => readBundle(config, ref, defaultClientSettings(config.aws.region)),
     activityFor:
       overrides.activityFor !== undefined
         ? overrides.activityFor
@@ -211,6 +215,7 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
         drafter: deps.drafter,
         interpreter: deps.interpreter,
         notifierFor: deps.notifierFor,
+        ...(deps.bundles ? { bundles: deps.bundles } : {}),
       });
       context.log.info({ issue: issue.value.number, outcome: outcome.kind }, "intake");
     });
@@ -229,7 +234,11 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       const done = context.payload.action === "opened" ? await sameCheckDone(access, pr.value, { now: deps.now(), appLogin: self }) : undefined;
       const outcome: CheckOutcome = done
         ? { kind: "checked", ok: done.ok }
-        : await checkPullRequest(context.octokit, repo.value, pr.value, { now: deps.now(), appLogin: self });
+        : await checkPullRequest(context.octokit, repo.value, pr.value, {
+            now: deps.now(),
+            appLogin: self,
+            ...(deps.bundles ? { bundles: deps.bundles } : {}),
+          });
       context.log.info({ pr: pr.value.number, outcome: outcome.kind, ...(done ? { reused: true } : {}) }, "check");
       // A request PR of the app's own may be approved by an auto_approve rule (merged only when the check passed).
       if (outcome.kind === "checked") {
@@ -252,7 +261,11 @@ export function jitAccess(overrides: Partial<AppDeps> = {}): ApplicationFunction
       if (rerun.value.name !== undefined && rerun.value.name !== CHECK_NAME) return;
       const self = await appLogin();
       for (const pr of await openPullsAt(context.octokit, repo.value, rerun.value.headSha)) {
-        const outcome = await checkPullRequest(context.octokit, repo.value, pr, { now: deps.now(), appLogin: self });
+        const outcome = await checkPullRequest(context.octokit, repo.value, pr, {
+          now: deps.now(),
+          appLogin: self,
+          ...(deps.bundles ? { bundles: deps.bundles } : {}),
+        });
         context.log.info({ pr: pr.number, outcome: outcome.kind }, "check re-run");
       }
     });

@@ -9,6 +9,7 @@ import {
   catalogueTeams,
   eligibilityRules,
   eligibilityTeams,
+  bundleOf,
   entryItems,
   ineligibility,
   planConfigFor,
@@ -148,15 +149,17 @@ describe("what an entry grants", () => {
     expect(r.ok && r.value[0]?.resources).toEqual([`arn:aws:s3:::reports-${STAGING}/alice/*`]);
   });
 
-  it("permission sets and managed policies are refused with a code, never granted as something else", () => {
+  it("permission sets and managed policies have no items: they are granted as they are, never through the generator", () => {
     const r = configFromObject({
-      aws: { accounts: { prod: PROD } },
+      aws: { accounts: { prod: PROD }, scheduler_role_arn: `arn:aws:iam::${PROD}:role/jit-access-scheduler` },
       catalogue: { ro: { kind: "managed_policy", description: "read only", accounts: ["prod"], policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess" } },
     });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const items = entryItems(r.value, "ro", resolveAccount(r.value, "prod")!, "alice");
-    expect(items.ok ? [] : codesOf(items.problems)).toEqual(["request.catalogue-kind-unsupported"]);
+    expect(items).toEqual({ ok: true, value: [] });
+    expect(bundleOf(r.value, { catalogue: "ro" })).toEqual({ kind: "managed_policy", entry: "ro", policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" });
+    expect(catalogueProblems(r.value)).toEqual([]);
   });
 });
 

@@ -69,6 +69,7 @@ import {
 } from "@aws-sdk/client-identitystore";
 import { CreateScheduleGroupCommand, GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import {
+  CreatePermissionSetCommand,
   DescribePermissionSetCommand,
   GetInlinePolicyForPermissionSetCommand,
   ListPermissionSetsCommand,
@@ -78,6 +79,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ClientSettings } from "../src/aws/clients.js";
 import { createGrants } from "../src/aws/grants.js";
+import { assignedDirectly } from "../src/aws/bundles.js";
 import {
   deleteAssignment,
   ensureAssignment,
@@ -432,6 +434,19 @@ describe.skipIf(motoMissing)("Identity Center against moto: what moto implements
     expect((await c.sso.send(new ListPermissionSetsCommand({ InstanceArn: INSTANCE }))).PermissionSets ?? []).toEqual([]);
   });
 
+  it("standing access to a catalogue permission set: an existing user assignment is seen, another user's or none is not (a whole bundle grant needs provisioning and tags, which moto lacks)", async () => {
+    const c = ctx();
+    const ps = (await c.sso.send(new CreatePermissionSetCommand({ InstanceArn: INSTANCE, Name: "ReadOnly" }))).PermissionSet!.PermissionSetArn!;
+    const alice = "90671234-aaaa-bbbb-cccc-dddddddddddd";
+    const bob = "90675678-aaaa-bbbb-cccc-dddddddddddd";
+    expect(await assignedDirectly(c, ps, ACCOUNT, alice)).toBe(false);
+    expect(await ensureAssignment(c, new Journal(), ps, ACCOUNT, alice, false)).toBe(true);
+    expect(await assignedDirectly(c, ps, ACCOUNT, alice)).toBe(true);
+    expect(await assignedDirectly(c, ps, ACCOUNT, bob)).toBe(false);
+    expect(await deleteAssignment(c, ps, ACCOUNT, alice)).toBe(true);
+    expect(await assignedDirectly(c, ps, ACCOUNT, alice)).toBe(false);
+  });
+
   it("a whole grant fails at provisioning (moto does not implement it) and rolls back: no permission set is left", async () => {
     await ids().send(
       new CreateIdentityStoreUserCommand({
@@ -447,5 +462,55 @@ describe.skipIf(motoMissing)("Identity Center against moto: what moto implements
       /^grant of 4-ic failed: .*; rolled back, nothing is attached$/s,
     );
     expect((await ctx().sso.send(new ListPermissionSetsCommand({ InstanceArn: INSTANCE }))).PermissionSets ?? []).toEqual([]);
+  });
+});
+
+describe.skipIf(motoMissing)("catalogue managed policy against moto: attach, schedule, standing access, detach only", () => {
+  const POLICY = `arn:aws:iam::${ACCOUNT}:policy/ReadReports`;
+  const ID = "5-read-reports";
+  const bundleConfig = (): Config => ({
+    ...config("iam"),
+    catalogue: { "read-reports": { kind: "managed_policy", description: "read the reports", accounts: ["prod"], policy_arn: POLICY } },
+  });
+  const request = () => testRequest({ id: ID, catalogue: "read-reports", request: [], policy: undefined as never });
+  const empty = { Version: "2012-10-17" as const, Statement: [] };
+  const attached = async () => ((await iam().send(new ListAttachedUserPoliciesCommand({ UserName: "alice" }))).AttachedPolicies ?? []).map((p) => p.PolicyArn);
+
+  beforeEach(async () => {
+    await reset();
+    await iam().send(new CreateUserCommand({ UserName: "alice" }));
+    await scheduler().send(new CreateScheduleGroupCommand({ Name: "jit-access" }));
+    const document = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::reports/*" }] });
+    await iam().send(new CreatePolicyCommand({ PolicyName: "ReadReports", PolicyDocument: document }));
+  });
+
+  it("attaches the existing policy after a detach-only schedule; revoke detaches it and never deletes the policy", async () => {
+    const grants = grantsFor(bundleConfig());
+    const expiresAt = inAnHour();
+    const r = await grants.grant(request(), empty, expiresAt);
+    expect(r).toMatchObject({ resources: [`attached:user/alice:${POLICY}`], schedules: [`jit-${ID}`], changed: true });
+    expect(await attached()).toEqual([POLICY]);
+    const s = await scheduler().send(new GetScheduleCommand({ Name: `jit-${ID}`, GroupName: "jit-access" }));
+    expect([s.Target?.Arn, JSON.parse(s.Target?.Input ?? "{}")]).toEqual([
+      "arn:aws:scheduler:::aws-sdk:iam:detachUserPolicy",
+      { UserName: "alice", PolicyArn: POLICY },
+    ]);
+    // A rerun finds its own schedule and attachment.
+    expect(await grants.grant(request(), empty, expiresAt)).toMatchObject({ changed: false });
+    // A revoke without the record reads the attachment back from the schedule.
+    const revoked = await grants.revoke({ requestId: ID, mode: "iam", accountId: ACCOUNT });
+    expect(revoked.removed).toEqual([`attached:user/alice:${POLICY}`, `schedule:jit-${ID}`]);
+    expect(await attached()).toEqual([]);
+    expect((await iam().send(new GetPolicyCommand({ PolicyArn: POLICY }))).Policy?.Arn).toBe(POLICY);
+    expect((await scheduler().send(new ListSchedulesCommand({ GroupName: "jit-access" }))).Schedules ?? []).toEqual([]);
+  });
+
+  it("standing access: an attachment made before the grant is refused and stays", async () => {
+    await iam().send(new AttachUserPolicyCommand({ UserName: "alice", PolicyArn: POLICY }));
+    const grants = grantsFor(bundleConfig());
+    await expect(grants.grant(request(), empty, inAnHour())).rejects.toThrow(/standing access/);
+    await grants.revoke({ requestId: ID, mode: "iam", accountId: ACCOUNT });
+    expect(await attached()).toEqual([POLICY]);
+    expect((await scheduler().send(new ListSchedulesCommand({ GroupName: "jit-access" }))).Schedules ?? []).toEqual([]);
   });
 });

@@ -248,7 +248,7 @@ describe("grant.aws written by one module, trusted by another", () => {
       fc.property(id, id, fc.boolean(), (a, b, scheduled) => {
         const stored = storedAws(resultOf(a, scheduled));
         const own = ownedTarget(config, revokeTargetOf(a, stored, "iam"), HOME);
-        expect(own).toEqual({ ok: true, value: { policyArn: iamPolicyArn("aws", HOME, a), schedules: scheduleNames(a, "iam") } });
+        expect(own).toEqual({ ok: true, value: { policyArn: iamPolicyArn("aws", HOME, a), schedules: scheduleNames(a, "iam"), bundles: [] } });
         if (iamPolicyName(a) !== iamPolicyName(b)) {
           const other = ownedTarget(config, revokeTargetOf(b, stored, "iam"), HOME);
           expect(other.ok ? [] : codesOf(other.problems)).toEqual(["aws.not-owned"]);

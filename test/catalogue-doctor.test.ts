@@ -17,6 +17,7 @@ function cfg(catalogue: Record<string, unknown>, mode: "iam" | "identity-center"
     aws: {
       mode,
       accounts: { prod: "111122223333" },
+      scheduler_role_arn: "arn:aws:iam::111122223333:role/jit-access-scheduler",
       ...(mode === "identity-center"
         ? { identity_center: { instance_arn: "arn:aws:sso:::instance/ssoins-1111111111111111", identity_store_id: "d-1111111111" } }
         : {}),
@@ -161,6 +162,7 @@ describe("doctor reads what managed-policy and permission-set entries allow (fak
         aws: {
           mode: "identity-center",
           accounts: { prod: HOME },
+          scheduler_role_arn: `arn:aws:iam::${HOME}:role/jit-access-scheduler`,
           identity_center: { instance_arn: INSTANCE, identity_store_id: fake.state.sso.identityStoreId },
         },
         catalogue: {
@@ -198,6 +200,7 @@ describe("the catalogue example in docs/configuration.md", () => {
         aws: {
           mode,
           accounts: { prod: "111122223333", staging: "444455556666" },
+          scheduler_role_arn: "arn:aws:iam::111122223333:role/jit-access-scheduler",
           ...(mode === "identity-center"
             ? { identity_center: { instance_arn: "arn:aws:sso:::instance/ssoins-1111111111111111", identity_store_id: "d-1111111111" } }
             : {}),

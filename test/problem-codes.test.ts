@@ -154,9 +154,14 @@ const configOf = (value: Record<string, unknown>) => {
 };
 
 /** The catalogue problems validate/doctor report for a config with one entry. */
+const readOnlyEntry = () =>
+  withEntry({ kind: "managed_policy", description: "read only", accounts: ["prod"], policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess" });
 const catalogued = (entry: Record<string, unknown>) => catalogueProblems(withEntry(entry));
 function withEntry(entry: Record<string, unknown>): Config {
-  const r = configFromObject({ aws: { accounts: { prod: ACCOUNT, staging: "444455556666" } }, catalogue: { dba: entry } });
+  const r = configFromObject({
+    aws: { accounts: { prod: ACCOUNT, staging: "444455556666" }, scheduler_role_arn: `arn:aws:iam::${ACCOUNT}:role/jit-access-scheduler` },
+    catalogue: { dba: entry },
+  });
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
   return { ...config(), aws: r.value.aws, catalogue: r.value.catalogue };
 }
@@ -320,6 +325,14 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "config.catalogue-kind-field": () => catalogued({ kind: "role", description: "dba role", accounts: ["prod"] }),
   "config.catalogue-unknown-account": () => catalogued({ kind: "role", description: "dba role", accounts: ["dev"], role: "dba" }),
   "config.catalogue-mode": () => catalogued({ kind: "permission_set", description: "read only", accounts: ["prod"], permission_set: "ReadOnly" }),
+  "config.catalogue-jit-resource": () =>
+    catalogued({ kind: "managed_policy", description: "own", accounts: ["prod"], policy_arn: `arn:aws:iam::${ACCOUNT}:policy/jit-access/jit-1-test` }),
+  "config.catalogue-policy-account": () =>
+    catalogued({ kind: "managed_policy", description: "reports", accounts: ["staging"], policy_arn: `arn:aws:iam::${ACCOUNT}:policy/Reports` }),
+  "config.catalogue-needs-scheduler": () => {
+    const c = withEntry({ kind: "managed_policy", description: "read only", accounts: ["prod"], policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess" });
+    return catalogueProblems({ ...c, aws: { ...c.aws, scheduler_role_arn: undefined } });
+  },
   "config.catalogue-placeholder": () =>
     catalogued({ kind: "template", description: "reports", accounts: ["prod"], request: [{ service: "s3", access: ["read"], resources: ["{bucket}"] }] }),
   // request: the file rules
@@ -342,11 +355,22 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
     file({ catalogue: "dba" }, { config: withEntry({ kind: "role", description: "dba role", accounts: ["staging"], role: "dba" }) }),
   "request.catalogue-items": () =>
     file({ catalogue: "dba" }, { config: withEntry({ kind: "role", description: "dba role", accounts: ["prod"], role: "dba" }) }),
-  "request.catalogue-kind-unsupported": () =>
+  "request.catalogue-bundle-policy": () =>
     file(
-      { catalogue: "dba" },
-      { config: withEntry({ kind: "managed_policy", description: "read only", accounts: ["prod"], policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess" }) },
+      { catalogue: "dba", request: [], policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: BUCKET }] } },
+      { config: readOnlyEntry() },
     ),
+  "request.catalogue-no-time-condition": () => file({ catalogue: "dba", request: [] }, { config: readOnlyEntry() }),
+  "request.catalogue-bundle-unread": () => file({ catalogue: "dba", request: [] }, { config: readOnlyEntry() }),
+  "request.catalogue-bundle-riskier": () =>
+    planRequest(catalogue, {
+      request: request({ catalogue: "dba", request: [] }),
+      config: { ...readOnlyEntry(), catalogue: { dba: { ...readOnlyEntry().catalogue.dba!, risk: "low" } } },
+      accountId: ACCOUNT,
+      now: NOW,
+      durationSeconds: 3600,
+      bundleAnalysis: { risk: "high", adminLike: true, codes: [] },
+    }).verdict.warnings,
   "request.starts-at-unsupported": () => file({ starts_at: "2026-11-28T09:00:00Z" }),
   "request.no-access": () => items({ service: "s3", resources: ["reports"] }),
   "request.action-service-mismatch": () => items({ service: "s3", actions: ["dynamodb:GetItem"], resources: ["reports"] }),

@@ -34,6 +34,19 @@ import { Journal, KeyedMutex, messageOf, realSleep, type Backoff, type Sleep } f
 import { deleteSchedule, ensureSchedule, listSchedules } from "./scheduler.js";
 import type { ExtendResult, GrantMeta, GrantResult, Grants, ManagedResource, RevokeResult, RevokeTarget } from "./types.js";
 import { moveSchedule, replaceIamPolicy, replaceInlinePolicy } from "./extend.js";
+import { bundleOf, type BundleRef } from "../domain/access-catalogue.js";
+import { bundleResourceText, type BundleResource } from "../domain/bundle-resources.js";
+import {
+  attachedDirectly,
+  assignedDirectly,
+  bundleOfSchedule,
+  bundleRemovable,
+  catalogueSetArn,
+  ownSchedule,
+  permissionSetNameOf,
+  provisionedTo,
+  StandingAccessError,
+} from "./bundles.js";
 
 export interface GrantsDeps {
   /** The app's own clients (its home account; Identity Center's administering account). */
@@ -63,9 +76,10 @@ export class GrantError extends Error {
   }
 }
 
-/** The code a failed grant is recorded with: the identity mapping's own, else aws.grant-failed. */
-export function grantFailureCode(error: unknown): "aws.grant-failed" | IdentityMappingError["code"] {
+/** The code a failed grant is recorded with: the identity mapping's own, standing access, else aws.grant-failed. */
+export function grantFailureCode(error: unknown): "aws.grant-failed" | "aws.standing-access" | IdentityMappingError["code"] {
   const cause = error instanceof GrantError ? error.cause : error;
+  if (cause instanceof StandingAccessError) return "aws.standing-access";
   return cause instanceof IdentityMappingError ? cause.code : "aws.grant-failed";
 }
 
@@ -102,6 +116,8 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     if (!target.ok) throw new Error(target.problems.map(describeProblem).join("; "));
     const { account, principal } = target.value;
     const mode = config.aws.mode;
+    const bundle = bundleOf(config, request);
+    if (bundle) return grantBundle(request, bundle, account, principal, expiresAt, nowMs);
     // Stamp here, and check, so that nothing without its expiry (and the config's condition
     // blocks for this account, as the PR showed them) is ever attached.
     const stamped = stampGrant(policy, expiresAt, grantConditions(config, account.alias));
@@ -204,6 +220,151 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     return mode === "iam" ? attempt() : mutex.run(account.id, attempt);
   }
 
+  /**
+   * A catalogue bundle: the existing managed policy attached, or the existing permission set
+   * assigned, as it is (nothing to stamp). The revocation schedule is required — it is the only
+   * expiry in AWS — and is made before the attachment. Standing access refuses the grant.
+   */
+  async function grantBundle(
+    request: AccessRequest,
+    bundle: BundleRef,
+    account: ResolvedAccount,
+    principal: GrantResult["principal"],
+    expiresAt: string,
+    nowMs: number,
+  ): Promise<GrantResult> {
+    const mode = config.aws.mode;
+    const placement = schedulePlacement(config, mode, account.id);
+    if (!placement.ok)
+      throw new Error(
+        `${request.id}: ${bundle.entry} carries no time condition, so it is granted only with a revocation schedule — ${placement.note}; nothing was granted`,
+      );
+    const journal = new Journal();
+    const grantedAt = new Date(nowMs).toISOString();
+    const clients = mode === "iam" ? await clientsFor(account, request.id) : home;
+    const scheduler = schedulerFor(mode, clients);
+    const schedulesFor = (action: RevokeAction) =>
+      buildSchedules({ partition: config.aws.partition, requestId: request.id, expiresAt, roleArn: placement.roleArn, action });
+
+    const attempt = async (): Promise<GrantResult> => {
+      let made: BundleResource;
+      let action: RevokeAction;
+      let who: GrantResult["principal"] = principal;
+      const ic = mode === "identity-center" ? icContext() : undefined;
+      if (bundle.kind === "managed_policy") {
+        if (mode !== "iam" || principal.kind === "sso_user")
+          throw new Error(`${bundle.entry} attaches a managed policy, which needs aws.mode iam and an IAM user or role; nothing was granted`);
+        const owner = bundle.policyArn.split(":")[4];
+        if (owner !== "aws" && owner !== account.id)
+          throw new Error(`${bundle.policyArn} lives in account ${owner ?? "?"} and cannot be attached in ${account.id}; nothing was granted`);
+        made = { kind: "attached", principal: { kind: principal.kind, name: principal.name }, policyArn: bundle.policyArn };
+        action = { kind: "iam-detach", principal: made.principal, policyArn: bundle.policyArn, bundle: true };
+      } else {
+        if (!ic) throw new Error(`${bundle.entry} assigns a permission set, which needs aws.mode identity-center; nothing was granted`);
+        const identityStoreId = config.aws.identity_center?.identity_store_id ?? "";
+        const match = principal.kind === "sso_user" ? principal.match : undefined;
+        const userId = match
+          ? await mappedUserId(home.identityStore, identityStoreId, match, principal.name)
+          : await userIdOf(home.identityStore, identityStoreId, principal.name);
+        const psArn = await catalogueSetArn(ic, bundle.permissionSet);
+        made = { kind: "assigned", principalId: userId, permissionSetArn: psArn };
+        action = {
+          kind: "sso-delete-assignment",
+          instanceArn: ic.instanceArn,
+          accountId: account.id,
+          permissionSetArn: psArn,
+          principalId: userId,
+          bundle: true,
+        };
+        who = { kind: "sso_user", name: principal.name, id: userId };
+      }
+      const inputs = schedulesFor(action);
+      const present =
+        made.kind === "attached"
+          ? await attachedDirectly(clients.iam, made.principal, made.policyArn)
+          : await assignedDirectly(ic as IcContext, made.permissionSetArn, account.id, made.principalId);
+      // Present and not ours (no schedule of this request targets it): standing access, never recorded as ours.
+      const ours = present && (await Promise.all(inputs.map((i) => ownSchedule(scheduler, i)))).every(Boolean);
+      if (present && !ours) {
+        const what =
+          made.kind === "attached"
+            ? `${made.principal.kind === "iam_user" ? "user" : "role"} ${made.principal.name} already has ${made.policyArn} attached`
+            : `user ${principal.name} already has permission set ${made.permissionSetArn} assigned in account ${account.id}`;
+        throw new StandingAccessError(
+          `${what}, and not through request ${request.id}: that is standing access, which jit-access neither grants again nor takes away at expiry; nothing was granted — the requester already has this access (or ask an admin to remove the standing ${made.kind === "attached" ? "attachment" : "assignment"} first)`,
+        );
+      }
+      try {
+        const schedules: string[] = [];
+        for (const input of inputs) {
+          await journal.record({ kind: "schedule", name: input.Name }, (entry) => ensureSchedule(scheduler, input, entry));
+          schedules.push(input.Name);
+        }
+        // Attach last: access exists only once its revocation is in place.
+        if (made.kind === "attached") {
+          const step = { kind: "iam-attachment" as const, policyArn: made.policyArn, principal: made.principal };
+          if (ours) await journal.record(step, async (entry) => void (entry.outcome = "existed"));
+          else await ensureAttached(clients.iam, journal, made.policyArn, made.principal, account.id, false);
+        } else {
+          const ctx = ic as IcContext;
+          // Provisioning an already provisioned set would push its latest edits to every assignment in the account.
+          if (!(await provisionedTo(ctx, made.permissionSetArn, account.id))) await provision(ctx, made.permissionSetArn, account.id);
+          await ensureAssignment(ctx, journal, made.permissionSetArn, account.id, made.principalId, ours);
+        }
+        return result({
+          mode,
+          requestId: request.id,
+          accountId: account.id,
+          resources: [bundleResourceText(made)],
+          schedules,
+          principal: who,
+          grantedAt,
+          expiresAt,
+          journal,
+          note: undefined,
+          ...(ic ? { instanceArn: ic.instanceArn } : {}),
+        });
+      } catch (error) {
+        const leftOver = await rollback(clients, journal, account.id);
+        const undone = leftOver.length
+          ? `; rollback left ${leftOver.map(describeStep).join(", ")} (its schedule still removes it at ${expiresAt}; rerun revoke or the sweep to remove it)`
+          : "; rolled back, nothing is attached";
+        throw new GrantError(`grant of ${request.id} failed: ${messageOf(error)}${undone}`, error, leftOver);
+      }
+    };
+    return mode === "iam" ? attempt() : mutex.run(account.id, attempt);
+  }
+
+  /**
+   * Removes the bundle attachments and assignments of a revoke: those the record names and the one
+   * the request's revocation schedule targets (so a revoke without a record, or a reconcile, finds
+   * it too), each only when bundleRemovable says jit-access made it.
+   */
+  async function revokeBundles(clients: AwsClients, requestId: string, accountId: string, named: readonly BundleResource[]): Promise<string[]> {
+    const mode = config.aws.mode;
+    const read = await bundleOfSchedule(schedulerFor(mode, clients), requestId);
+    const scheduled = read?.bundle;
+    const all = named.map((b) => ({ b, accountId }));
+    // The schedule says where its assignment is: a reconcile may not know the account otherwise.
+    if (read && !named.some((b) => JSON.stringify(b) === JSON.stringify(read.bundle))) all.push({ b: read.bundle, accountId: read.accountId ?? accountId });
+    const removed: string[] = [];
+    for (const { b, accountId } of all) {
+      if (b.kind === "attached") {
+        const why = bundleRemovable(config, b, scheduled);
+        if (why) throw new NotOwnedError(`refusing to revoke ${requestId}: ${why}; nothing was detached — remove it by hand if it really must go`);
+        if (await detach(clients.iam, b.policyArn, b.principal)) removed.push(bundleResourceText(b));
+      } else {
+        const ic = icContext();
+        const why = bundleRemovable(config, b, scheduled, await permissionSetNameOf(ic, b.permissionSetArn));
+        if (why) throw new NotOwnedError(`refusing to revoke ${requestId}: ${why}; nothing was unassigned — remove it by hand if it really must go`);
+        await mutex.run(accountId, async () => {
+          if (await deleteAssignment(ic, b.permissionSetArn, accountId, b.principalId)) removed.push(bundleResourceText(b));
+        });
+      }
+    }
+    return removed;
+  }
+
   async function createSchedules(
     clients: AwsClients,
     journal: Journal,
@@ -269,16 +430,21 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
       const clients = await clientsFor(account, target.requestId);
       const policyArn = owned.value.policyArn ?? iamPolicyArn(config.aws.partition, account.id, target.requestId);
       if (await ownedPolicy(clients.iam, policyArn, target.requestId)) removed.push(...(await removePolicy(clients.iam, policyArn)));
+      removed.push(...(await revokeBundles(clients, target.requestId, account.id, owned.value.bundles)));
       // Schedules last: while access remains, its scheduled revocation stays too.
       if (target.schedules?.length || schedulePlacement(config, "iam", account.id).ok) {
         for (const name of schedules) if (await deleteSchedule(clients.scheduler, name)) removed.push(`schedule:${name}`);
       }
     } else {
       const ic = icContext();
-      await mutex.run(account.id, async () => {
-        const arn = owned.value.permissionSetArn ?? (await findPermissionSet(ic, permissionSetName(target.requestId)));
-        if (arn && (await ownedPermissionSet(ic, arn, target.requestId))) removed.push(...(await removePermissionSet(ic, arn, account.id)));
-      });
+      // A bundle grant creates no permission set of its own: the record that names only bundles needs no search for one.
+      const onlyBundles = owned.value.bundles.length > 0 && owned.value.permissionSetArn === undefined;
+      if (!onlyBundles)
+        await mutex.run(account.id, async () => {
+          const arn = owned.value.permissionSetArn ?? (await findPermissionSet(ic, permissionSetName(target.requestId)));
+          if (arn && (await ownedPermissionSet(ic, arn, target.requestId))) removed.push(...(await removePermissionSet(ic, arn, account.id)));
+        });
+      removed.push(...(await revokeBundles(home, target.requestId, account.id, owned.value.bundles)));
       if (target.schedules?.length || config.aws.scheduler_role_arn) {
         for (const name of schedules) if (await deleteSchedule(home.scheduler, name)) removed.push(`schedule:${name}`);
       }
@@ -296,6 +462,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     const account = resolveAccount(config, target.accountId) ?? { id: target.accountId };
     const owned = ownedTarget(config, target, account.id);
     if (!owned.ok) throw new NotOwnedError(owned.problems.map((p) => p.message).join("; "));
+    if (bundleOf(config, request)) return extendBundle(request, account, owned.value.bundles, expiresAt);
     const stamped = stampGrant(policy, expiresAt, grantConditions(config, account.alias));
     const stampedExpiry = expiryOf(stamped);
     if (stampedExpiry === undefined || Date.parse(stampedExpiry) > expiresMs)
@@ -353,6 +520,43 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
       }
     }
     return { requestId: request.id, expiresAt, schedules, ...(placement.ok ? {} : { scheduleNote: placement.note }) };
+  }
+
+  /**
+   * A bundle grant's extension moves its revocation schedule, nothing else: the attachment or
+   * assignment stays as it is (there is no time condition to restamp).
+   */
+  async function extendBundle(request: AccessRequest, account: ResolvedAccount, bundles: readonly BundleResource[], expiresAt: string): Promise<ExtendResult> {
+    const mode = config.aws.mode;
+    const b = bundles.length === 1 ? bundles[0] : undefined;
+    if (!b) throw new Error(`extend: the record of ${request.id} names ${bundles.length} attachments or assignments, not one; nothing was extended`);
+    const placement = schedulePlacement(config, mode, account.id);
+    if (!placement.ok) throw new Error(`extend: ${request.id} carries no time condition and ${placement.note}; nothing was extended`);
+    const clients = mode === "iam" ? await clientsFor(account, request.id) : home;
+    let action: RevokeAction;
+    if (b.kind === "attached") {
+      if (!(await attachedDirectly(clients.iam, b.principal, b.policyArn)))
+        throw new Error(`${b.policyArn} is no longer attached to ${b.principal.name}: the grant has ended; nothing was extended`);
+      action = { kind: "iam-detach", principal: b.principal, policyArn: b.policyArn, bundle: true };
+    } else {
+      const ic = icContext();
+      if (!(await assignedDirectly(ic, b.permissionSetArn, account.id, b.principalId)))
+        throw new Error(`permission set ${b.permissionSetArn} is no longer assigned in ${account.id}: the grant has ended; nothing was extended`);
+      action = {
+        kind: "sso-delete-assignment",
+        instanceArn: ic.instanceArn,
+        accountId: account.id,
+        permissionSetArn: b.permissionSetArn,
+        principalId: b.principalId,
+        bundle: true,
+      };
+    }
+    const schedules: string[] = [];
+    for (const input of buildSchedules({ partition: config.aws.partition, requestId: request.id, expiresAt, roleArn: placement.roleArn, action })) {
+      await moveSchedule(schedulerFor(mode, clients), input);
+      schedules.push(input.Name);
+    }
+    return { requestId: request.id, expiresAt, schedules };
   }
 
   async function listManaged(): Promise<ManagedResource[]> {

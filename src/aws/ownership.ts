@@ -5,6 +5,7 @@ import { iamPolicyArn, SCHEDULE_GROUP } from "./naming.js";
 import { scheduleNames } from "./schedules.js";
 import { fail, ok, problem, type Result } from "../domain/problems.js";
 import type { RevokeTarget } from "./types.js";
+import { looksLikeBundleResource, parseBundleResource, type BundleResource } from "../domain/bundle-resources.js";
 
 /**
  * A revoke or reconcile refused because the target names something jit-access did not create
@@ -24,6 +25,12 @@ export interface OwnedTarget {
   permissionSetArn?: string;
   /** Schedule names in the jit-access group, all of them this request's. */
   schedules: string[];
+  /**
+   * Attachments of existing managed policies / assignments of existing permission sets the record
+   * names (catalogue bundles). Well formed and in this account and instance; the adapter checks
+   * the rest in AWS (bundles.ts bundleRemovable) before removing one.
+   */
+  bundles: BundleResource[];
 }
 
 /**
@@ -44,14 +51,37 @@ export function ownedTarget(config: Config, target: RevokeTarget, accountId: str
         "grant.aws",
       ),
     );
-  const resources = target.resources ?? [];
-  const out: OwnedTarget = { schedules: [] };
+  const out: OwnedTarget = { schedules: [], bundles: [] };
+  const instance = config.aws.identity_center?.instance_arn.split("/")[1];
+  for (const r of target.resources ?? []) {
+    if (!looksLikeBundleResource(r)) continue;
+    const b = parseBundleResource(r);
+    const expected =
+      target.mode === "iam"
+        ? `attached:user|role/<name>:<a policy ARN of this partition, AWS managed or in account ${accountId}>`
+        : `assigned:user/<UserId>:<a permission set ARN of instance ${instance ?? "<instance>"}>`;
+    if (!b) return refuse("the resource", r, expected);
+    if (b.kind === "attached") {
+      const [, partition, , , owner] = b.policyArn.split(":");
+      if (
+        target.mode !== "iam" ||
+        partition !== config.aws.partition ||
+        (owner !== "aws" && owner !== accountId) ||
+        b.policyArn.includes(":policy/jit-access/")
+      )
+        return refuse("the resource", r, expected);
+    } else {
+      const m = PERMISSION_SET_ARN.exec(b.permissionSetArn);
+      if (target.mode !== "identity-center" || !m || m[1] !== config.aws.partition || m[2] !== instance) return refuse("the resource", r, expected);
+    }
+    out.bundles.push(b);
+  }
+  const resources = (target.resources ?? []).filter((r) => !looksLikeBundleResource(r));
   if (target.mode === "iam") {
     const expected = iamPolicyArn(config.aws.partition, accountId, id);
     for (const r of resources) if (r !== expected) return refuse("the resource", r, expected);
     out.policyArn = expected;
   } else {
-    const instance = config.aws.identity_center?.instance_arn.split("/")[1];
     const expected = `a permission set arn:${config.aws.partition}:sso:::permissionSet/${instance ?? "<instance>"}/ps-… named jit-${id}`;
     if (resources.length > 1) return refuse("more than one resource:", resources.join(" "), expected);
     for (const r of resources) {

@@ -7,8 +7,14 @@ import { sameJson } from "./policy-text.js";
 
 /** What the revoke schedule does when it fires. */
 export type RevokeAction =
-  | { kind: "iam-detach"; principal: { kind: "iam_user" | "iam_role"; name: string }; policyArn: string }
-  | { kind: "sso-delete-assignment"; instanceArn: string; accountId: string; permissionSetArn: string; principalId: string };
+  | { kind: "iam-detach"; principal: { kind: "iam_user" | "iam_role"; name: string }; policyArn: string; bundle?: boolean }
+  | { kind: "sso-delete-assignment"; instanceArn: string; accountId: string; permissionSetArn: string; principalId: string; bundle?: boolean };
+
+/**
+ * How a bundle grant's revocation schedule is described (after "jit-access <id>: "): a reconcile
+ * reads its target back as the attachment or assignment to remove (bundles.ts bundleOfSchedule).
+ */
+export const BUNDLE_SCHEDULE_NOTE = "remove its catalogue";
 
 /** The CreateSchedule input, as sent (a subset of CreateScheduleCommandInput). */
 export interface ScheduleInput {
@@ -52,6 +58,21 @@ export function buildSchedules(args: {
     const isUser = action.principal.kind === "iam_user";
     const input = isUser ? { UserName: action.principal.name, PolicyArn: action.policyArn } : { RoleName: action.principal.name, PolicyArn: action.policyArn };
     const deleteAt = new Date(Date.parse(expiresAt) + DELETE_POLICY_DELAY_MS).toISOString();
+    // A catalogue policy is not jit-access's: it is detached at expiry and never deleted.
+    if (action.bundle)
+      return [
+        {
+          ...common,
+          Name: scheduleName(requestId, "revoke"),
+          ScheduleExpression: atExpression(expiresAt),
+          Description: `jit-access ${requestId}: ${BUNDLE_SCHEDULE_NOTE} attachment at expiry`,
+          Target: {
+            Arn: universalTargetArn(partition, "iam", isUser ? "detachUserPolicy" : "detachRolePolicy"),
+            RoleArn: roleArn,
+            Input: JSON.stringify(input),
+          },
+        },
+      ];
     return [
       {
         ...common,
@@ -82,7 +103,9 @@ export function buildSchedules(args: {
       ...common,
       Name: scheduleName(requestId, "revoke"),
       ScheduleExpression: atExpression(expiresAt),
-      Description: `jit-access ${requestId}: delete its account assignment at expiry`,
+      Description: action.bundle
+        ? `jit-access ${requestId}: ${BUNDLE_SCHEDULE_NOTE} assignment at expiry`
+        : `jit-access ${requestId}: delete its account assignment at expiry`,
       Target: { Arn: universalTargetArn(partition, "ssoadmin", "deleteAccountAssignment"), RoleArn: roleArn, Input: JSON.stringify(input) },
     },
   ];

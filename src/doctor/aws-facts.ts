@@ -20,6 +20,7 @@ import type { Config } from "../domain/types.js";
 import { policyDocumentText } from "../aws/iam.js";
 import { loadCatalogue } from "../iam-data.js";
 import { analyseBundle, type BundleAnalysis } from "../policy/bundle.js";
+import { bundleOf, type BundleRef } from "../domain/access-catalogue.js";
 import type { CatalogueFacts } from "./catalogue-check.js";
 import type { AwsFacts, Read } from "./checks.js";
 
@@ -151,37 +152,45 @@ async function bundleAnalyses(config: Config, settings: ClientSettings): Promise
   const entries = Object.entries(config.catalogue ?? {}).filter(([, e]) => e.kind === "managed_policy" || e.kind === "permission_set");
   if (!entries.length) return undefined;
   return read(async () => {
-    const iam = new IAMClient(settings);
-    const managed = async (arn: string): Promise<unknown> => {
-      const p = await iam.send(new GetPolicyCommand({ PolicyArn: arn }));
-      const v = await iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: p.Policy?.DefaultVersionId ?? "" }));
-      return JSON.parse(policyDocumentText(v.PolicyVersion?.Document ?? "")) as unknown;
-    };
-    const catalogue = loadCatalogue();
     const out: Record<string, BundleAnalysis> = {};
-    for (const [name, e] of entries) {
-      const docs: unknown[] = [];
-      if (e.kind === "managed_policy" && e.policy_arn) docs.push(await managed(e.policy_arn));
-      if (e.kind === "permission_set" && e.permission_set && config.aws.identity_center) {
-        const sso = new SSOAdminClient(settings);
-        const InstanceArn = config.aws.identity_center.instance_arn;
-        const arn = e.permission_set.startsWith("arn:") ? e.permission_set : await permissionSetArnNamed(sso, InstanceArn, e.permission_set);
-        if (!arn) continue; // the catalogue check reports the unknown permission set
-        let NextToken: string | undefined;
-        do {
-          const page = await sso.send(
-            new ListManagedPoliciesInPermissionSetCommand({ InstanceArn, PermissionSetArn: arn, ...(NextToken ? { NextToken } : {}) }),
-          );
-          for (const m of page.AttachedManagedPolicies ?? []) if (m.Arn) docs.push(await managed(m.Arn));
-          NextToken = page.NextToken;
-        } while (NextToken);
-        const inline = await sso.send(new GetInlinePolicyForPermissionSetCommand({ InstanceArn, PermissionSetArn: arn }));
-        if (inline.InlinePolicy) docs.push(JSON.parse(inline.InlinePolicy) as unknown);
-      }
-      out[name] = analyseBundle(catalogue, docs, config);
+    for (const [name] of entries) {
+      const ref = bundleOf(config, { catalogue: name });
+      const a = ref ? await readBundle(config, ref, settings) : undefined;
+      if (a) out[name] = a;
     }
     return out;
   });
+}
+
+/**
+ * What one bundle allows, judged by the guardrails, or undefined when its permission set does not
+ * exist (the catalogue check reports that). Throws when AWS cannot be read.
+ */
+export async function readBundle(config: Config, ref: BundleRef, settings: ClientSettings): Promise<BundleAnalysis | undefined> {
+  const iam = new IAMClient(settings);
+  const managed = async (arn: string): Promise<unknown> => {
+    const p = await iam.send(new GetPolicyCommand({ PolicyArn: arn }));
+    const v = await iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: p.Policy?.DefaultVersionId ?? "" }));
+    return JSON.parse(policyDocumentText(v.PolicyVersion?.Document ?? "")) as unknown;
+  };
+  const docs: unknown[] = [];
+  if (ref.kind === "managed_policy") docs.push(await managed(ref.policyArn));
+  else {
+    if (!config.aws.identity_center) return undefined;
+    const sso = new SSOAdminClient(settings);
+    const InstanceArn = config.aws.identity_center.instance_arn;
+    const arn = ref.permissionSet.startsWith("arn:") ? ref.permissionSet : await permissionSetArnNamed(sso, InstanceArn, ref.permissionSet);
+    if (!arn) return undefined;
+    let NextToken: string | undefined;
+    do {
+      const page = await sso.send(new ListManagedPoliciesInPermissionSetCommand({ InstanceArn, PermissionSetArn: arn, ...(NextToken ? { NextToken } : {}) }));
+      for (const m of page.AttachedManagedPolicies ?? []) if (m.Arn) docs.push(await managed(m.Arn));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    const inline = await sso.send(new GetInlinePolicyForPermissionSetCommand({ InstanceArn, PermissionSetArn: arn }));
+    if (inline.InlinePolicy) docs.push(JSON.parse(inline.InlinePolicy) as unknown);
+  }
+  return analyseBundle(loadCatalogue(), docs, config);
 }
 
 async function permissionSetArnNamed(sso: SSOAdminClient, InstanceArn: string, name: string): Promise<string | undefined> {

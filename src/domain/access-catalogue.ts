@@ -24,6 +24,30 @@ export const PLACEHOLDERS = ["account_id", "region", "partition", "requester"] a
 /** Kinds whose grant is a jit policy written by the generator (and so stamped with its expiry). */
 const GENERATED_KINDS: ReadonlySet<CatalogueKind> = new Set(["role", "template"]);
 
+/**
+ * Kinds granted as they exist in AWS: the permission set is assigned, the managed policy attached.
+ * jit-access writes no policy for them, so no time condition can be stamped: the access ends when
+ * the EventBridge Scheduler schedule removes the assignment or attachment, or the sweep does.
+ */
+export const BUNDLE_KINDS: ReadonlySet<CatalogueKind> = new Set(["permission_set", "managed_policy"]);
+
+/** What a bundle entry grants: an existing managed policy (iam mode) or permission set (identity-center mode). */
+export type BundleRef = { kind: "managed_policy"; entry: string; policyArn: string } | { kind: "permission_set"; entry: string; permissionSet: string };
+
+/** The bundle a request's catalogue entry grants, or undefined (no entry, or a role or template). */
+export function bundleOf(config: Config, request: Pick<AccessRequest, "catalogue">): BundleRef | undefined {
+  const entry = pickedEntry(config, request);
+  const name = request.catalogue;
+  if (!entry || name === undefined) return undefined;
+  if (entry.kind === "managed_policy" && entry.policy_arn) return { kind: "managed_policy", entry: name, policyArn: entry.policy_arn };
+  if (entry.kind === "permission_set" && entry.permission_set) return { kind: "permission_set", entry: name, permissionSet: entry.permission_set };
+  return undefined;
+}
+
+/** The path under which jit-access creates its own policies, and the prefix of its own permission sets. */
+const JIT_POLICY_PATH = ":policy/jit-access/";
+const JIT_NAME_PREFIX = "jit-";
+
 /** What is wrong with one entry, without I/O (an unknown team or permission set is doctor's to find). */
 export function entryProblems(config: Config, name: string, entry: CatalogueEntry): Problem[] {
   const at = `catalogue.${name}`;
@@ -49,6 +73,7 @@ export function entryProblems(config: Config, name: string, entry: CatalogueEntr
     out.push(problem("config.catalogue-mode", `${at} is a permission set, which needs aws.mode: identity-center (it is ${config.aws.mode})`, `${at}.kind`));
   if (entry.kind === "managed_policy" && config.aws.mode !== "iam")
     out.push(problem("config.catalogue-mode", `${at} attaches a managed policy, which needs aws.mode: iam (it is ${config.aws.mode})`, `${at}.kind`));
+  out.push(...bundleEntryProblems(config, at, entry));
   if (entry.max_duration !== undefined) {
     const d = parseDuration(entry.max_duration, "config.duration-invalid", `${at}.max_duration`);
     if (!d.ok) out.push(...d.problems.map((p) => ({ ...p, message: `${at}.max_duration: ${p.message}` })));
@@ -68,6 +93,76 @@ export function entryProblems(config: Config, name: string, entry: CatalogueEntr
       }
     }),
   );
+  return out;
+}
+
+/**
+ * What keeps a bundle entry from being granted safely. jit-access never takes over what it does
+ * not own: a policy under its own path or a permission set named like its own per-request ones is
+ * refused. A customer managed policy lives in one account, so every account of the entry must be
+ * that one. And with no time condition in the bundle, the Scheduler schedule is the only expiry
+ * in AWS (and what tells a rerun's own attachment from standing access), so it must be usable.
+ */
+function bundleEntryProblems(config: Config, at: string, entry: CatalogueEntry): Problem[] {
+  if (!BUNDLE_KINDS.has(entry.kind)) return [];
+  const out: Problem[] = [];
+  const arn = entry.kind === "managed_policy" ? entry.policy_arn : undefined;
+  if (arn !== undefined) {
+    if (arn.includes(JIT_POLICY_PATH))
+      out.push(
+        problem(
+          "config.catalogue-jit-resource",
+          `${at}.policy_arn ${show(arn)} is under /jit-access/, where jit-access keeps the policies it creates per request; name a policy of your own`,
+          `${at}.policy_arn`,
+        ),
+      );
+    const owner = arn.split(":")[4];
+    if (owner !== undefined && owner !== "aws")
+      entry.accounts.forEach((alias, i) => {
+        const id = resolveAccount(config, alias)?.id;
+        if (id !== undefined && id !== owner)
+          out.push(
+            problem(
+              "config.catalogue-policy-account",
+              `${at}.accounts[${i}] ${show(alias)} is account ${id}, but the customer managed policy ${show(arn)} lives in ${owner} and can be attached only there; make one entry per account`,
+              `${at}.accounts[${i}]`,
+            ),
+          );
+      });
+  }
+  const ps = entry.kind === "permission_set" ? entry.permission_set : undefined;
+  if (ps !== undefined && !ps.startsWith("arn:") && ps.startsWith(JIT_NAME_PREFIX))
+    out.push(
+      problem(
+        "config.catalogue-jit-resource",
+        `${at}.permission_set ${show(ps)} is named like the permission sets jit-access creates per request (jit-…); name a permission set of your own`,
+        `${at}.permission_set`,
+      ),
+    );
+  const role = config.aws.scheduler_role_arn;
+  const kindText = entry.kind === "managed_policy" ? "a managed policy" : "a permission set";
+  if (!role)
+    out.push(
+      problem(
+        "config.catalogue-needs-scheduler",
+        `${at} grants ${kindText} as it is, which carries no time condition: only an EventBridge Scheduler schedule ends it in AWS; set aws.scheduler_role_arn (see docs/expiry.md)`,
+        `${at}.kind`,
+      ),
+    );
+  else if (config.aws.mode === "iam") {
+    const roleAccount = role.split(":")[4];
+    entry.accounts.forEach((alias, i) => {
+      const id = resolveAccount(config, alias)?.id;
+      if (id !== undefined && id !== roleAccount)
+        out.push(
+          problem(
+            "config.catalogue-needs-scheduler",
+            `${at}.accounts[${i}] ${show(alias)} is account ${id}, but aws.scheduler_role_arn is in ${roleAccount ?? "?"}, so no schedule can detach ${kindText} there, and it carries no time condition; grant it only in ${roleAccount ?? "the scheduler role's account"}`,
+            `${at}.accounts[${i}]`,
+          ),
+        );
+    });
+  }
   return out;
 }
 
@@ -112,19 +207,12 @@ export function roleArnOf(config: Config, entry: CatalogueEntry, accountId: stri
 /**
  * What an entry grants in one account, as request items for the generator: a role is
  * `sts:AssumeRole` on that role's ARN, a template its items with the placeholders filled in.
- * Permission sets and managed policies are not granted through the generator.
+ * Permission sets and managed policies are not granted through the generator: they have no items.
  */
 export function entryItems(config: Config, name: string, account: ResolvedAccount, requester: string): Result<RequestItem[]> {
   const entry = Object.hasOwn(config.catalogue ?? {}, name) ? config.catalogue[name] : undefined;
   if (!entry) return fail(unknownEntry(config, name));
-  if (!GENERATED_KINDS.has(entry.kind))
-    return fail(
-      problem(
-        "request.catalogue-kind-unsupported",
-        `catalogue entry ${show(name)} is of kind ${entry.kind}, which this version of jit-access cannot grant yet; ask for a role or template entry, or describe the access in request`,
-        "catalogue",
-      ),
-    );
+  if (BUNDLE_KINDS.has(entry.kind)) return ok([]);
   if (entry.kind === "role") return ok([{ service: "sts", actions: ["sts:AssumeRole"], resources: [roleArnOf(config, entry, account.id)] }]);
   const values: Record<(typeof PLACEHOLDERS)[number], string> = {
     account_id: account.id,
@@ -347,7 +435,11 @@ export function catalogueSummary(config: Config, request: Pick<AccessRequest, "c
   const what =
     entry.kind === "role"
       ? `assume the existing role \`${text(entry.role ?? "")}\`. The policy below allows only \`sts:AssumeRole\` on it; **what the role itself may do is not shown here** — judge it by the entry, whose risk is ${entry.risk ?? "high (not set in the entry)"}`
-      : `a saved request: its items are the entry's, filled in for this account`;
+      : entry.kind === "managed_policy"
+        ? `attach the existing managed policy \`${text(entry.policy_arn ?? "")}\` to the requester's principal, as it is`
+        : entry.kind === "permission_set"
+          ? `assign the existing permission set \`${text(entry.permission_set ?? "")}\` to the requester in the account, as it is`
+          : `a saved request: its items are the entry's, filled in for this account`;
   return `**Catalogue entry:** \`${request.catalogue}\` — ${text(entry.description)} (${entry.kind}): ${what}.`;
 }
 

@@ -1,5 +1,6 @@
 // A request file: read safely, checked against the schema, then against the rules a schema
 // cannot express (file name, durations, accounts, ARNs, status consistency).
+import { looksLikeBundleResource, parseBundleResource } from "./bundle-resources.js";
 import { catalogueRequestProblems } from "./access-catalogue.js";
 import { RESERVED_FOLDERS, knownAccountsText, resolveAccount, type ResolvedAccount } from "./config.js";
 import { parseDuration } from "./duration.js";
@@ -288,6 +289,18 @@ function grantResourceProblems(r: AccessRequest): Problem[] {
   const fix = "jit-access removes only what it created for this request; restore grant.aws from the git history of this file";
   (aws?.resources ?? []).forEach((arn, i) => {
     const path = `grant.aws.resources[${i}]`;
+    if (looksLikeBundleResource(arn)) {
+      const b = parseBundleResource(arn);
+      const mode = b?.kind === "attached" ? "iam" : "identity-center";
+      if (!b) out.push({ code: "request.grant-resource", path, message: `${path} ${show(arn)} is not a well-formed attachment or assignment; ${fix}` });
+      else if (aws?.mode !== undefined && aws.mode !== mode)
+        out.push({
+          code: "request.grant-resource",
+          path,
+          message: `${path} ${show(arn)} is ${b.kind === "attached" ? "an IAM attachment" : "an Identity Center assignment"} but grant.aws.mode is ${aws.mode}; ${fix}`,
+        });
+      return;
+    }
     const policy = /^arn:[^:]+:iam::(\d{12}):policy\/jit-access\/jit-(.+)$/.exec(arn);
     if (policy) {
       if (policy[2] !== r.id)

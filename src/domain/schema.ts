@@ -76,6 +76,8 @@ const SCHEMA_CODES: Readonly<Record<string, ProblemCode>> = {
 
 function humanize(errors: ErrorObject[], _root: unknown): Problem[] {
   // oneOf/anyOf report every branch's failure too; keep one message per alternative set.
+  // An if/then/else reports its branch's own failure; the "if" wrapper says nothing more.
+  errors = errors.filter((e) => e.keyword !== "if");
   const alternatives = errors.filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf");
   const kept = errors.filter(
     (e) =>

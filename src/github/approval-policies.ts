@@ -29,6 +29,7 @@ import { loadCatalogue } from "../iam-data.js";
 import type { AccessRepo } from "../lifecycle/ports.js";
 import type { Notifier } from "../notify/types.js";
 import { planRequest } from "../policy/pipeline.js";
+import { bundleOf } from "../domain/access-catalogue.js";
 import type { StoredFile } from "../store/record-store.js";
 import { extensionChainSeconds } from "./extend.js";
 import { quote } from "./messages.js";
@@ -80,7 +81,8 @@ async function requestAtHead(access: AccessRepo, prNumber: number, headSha: stri
   const request = parsed.value.request;
   if (parsed.value.example) return fail(problem("merge.example", `${first.path} is an example; examples are never granted`));
   if ((request.status ?? "proposed") !== "proposed") return fail(problem("record.not-proposed", `${first.path} has status ${request.status}`, "status"));
-  if (!request.policy) return fail(problem("merge.no-policy", `${first.path} has no policy yet`, "policy"));
+  // A catalogue bundle (permission set, managed policy) is granted as it is, with no policy of its own.
+  if (!request.policy && !bundleOf(rules.config, request)) return fail(problem("merge.no-policy", `${first.path} has no policy yet`, "policy"));
   const plan = planRequest(loadCatalogue(), {
     request,
     config: rules.config,

@@ -6,6 +6,7 @@
 // extension that cannot be applied is refused with its code and changes nothing.
 import type { ProbotOctokit } from "probot";
 import { revokeTargetOf } from "../aws/plan.js";
+import { bundleOf } from "../domain/access-catalogue.js";
 import type { Config, AccessRequest, GrantExtension, Problem, ProblemCode } from "../domain/types.js";
 import { extendedExpiry, extensionProblems, extensionRequest, parseExtend, recordExtended, type ExtendCommand } from "../domain/extension.js";
 import { parseDuration } from "../domain/duration.js";
@@ -217,7 +218,8 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
   const grants = deps.grantsFor(config);
   if (!grants.extend) return refused([problem("aws.extend-failed", "this deployment's AWS adapter cannot move a grant's end; nothing was changed")]);
   const target = revokeTargetOf(original.id, grant.aws ?? {}, config.aws.mode);
-  const policy = original.policy;
+  // A catalogue bundle has no policy of its own: its extension moves only the revocation schedule.
+  const policy = original.policy ?? (bundleOf(config, original) ? { Version: "2012-10-17" as const, Statement: [] } : undefined);
   if (!policy) return refused([problem("merge.no-policy", `the record of ${original.id} holds no policy to stamp anew`)]);
 
   const failed = async (reason: string, code: ProblemCode): Promise<GrantOutcome> => {

@@ -6,7 +6,7 @@
 // reads, and a dry run can decide from facts made up from files on disk.
 import { candidateTeams, checkChangedFiles, verifyApproval, type ChangedFile, type PreMergeTips, type Review, type TeamMember } from "../domain/approvals.js";
 import { ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
-import { approvalConfigFor, eligibilityRules } from "../domain/access-catalogue.js";
+import { approvalConfigFor, bundleOf, eligibilityRules } from "../domain/access-catalogue.js";
 import { CONFIG_PATH } from "../domain/config.js";
 import { parseDuration } from "../domain/duration.js";
 import { problem, type Result } from "../domain/problems.js";
@@ -233,7 +233,9 @@ export function decideMerge(f: MergeFacts): MergeDecision {
       issueNumber,
     );
   }
-  if (!request.policy) return blocked([problem("merge.no-policy", `${path} has no policy; the pull request check adds one before review`)], issueNumber);
+  // A bundle entry (permission set, managed policy) is granted as it is, with no policy of its own.
+  if (!request.policy && !bundleOf(config, request))
+    return blocked([problem("merge.no-policy", `${path} has no policy; the pull request check adds one before review`)], issueNumber);
 
   // The request's number names the issue (or PR) it came from; its human author is the requester.
   if (f.origin === undefined) return need({ fact: "origin", issue: issueNumber });

@@ -37,7 +37,7 @@ import {
 } from "./intake-decision.js";
 import { MARKER, quote } from "./messages.js";
 import type { RepoRef } from "./octokit-helpers.js";
-import { checkPull } from "./pr-check.js";
+import { checkPull, type BundleReader } from "./pr-check.js";
 import { loadRepoConfig, loadRepoForm } from "./repo-config.js";
 import { status } from "./store.js";
 
@@ -54,6 +54,8 @@ type IntakeOptions = {
   /** The model that reads a request described in words; without it, the deterministic extractor. */
   interpreter?: RequestInterpreter;
   notifierFor?: (config: Config) => Notifier;
+  /** Reads a catalogue bundle's content for the PR (see pr-check.ts BundleReader). */
+  bundles?: BundleReader;
 };
 
 /**
@@ -108,7 +110,7 @@ export function intakePorts(access: AccessRepo, decision: IntakeDecision, opts: 
           title: pull.title,
           body: pull.body,
         },
-        { now: opts.now, appLogin: opts.appLogin, warnings: pull.warnings },
+        { now: opts.now, appLogin: opts.appLogin, warnings: pull.warnings, ...(opts.bundles ? { bundles: opts.bundles } : {}) },
       );
       return outcome.kind === "checked" && outcome.ok;
     },
@@ -229,7 +231,8 @@ async function decideRequest(access: AccessRepo, issue: IssueInput, opts: Intake
     now: opts.now,
     durationSeconds: checked.value.durationSeconds,
   });
-  const stored: AccessRequest = { ...request, generator: plan.generator, policy: plan.policy };
+  // A bundle (permission set, managed policy) is granted as it is: the file carries no policy.
+  const stored: AccessRequest = plan.bundle ? request : { ...request, generator: plan.generator, policy: plan.policy };
   const fileText = dumpRequest(stored, `Written by jit-access from issue #${issue.number}. Merging this file's pull request grants the policy below.`);
 
   // The branch is the app's alone: made here from the default branch, or made earlier by the app

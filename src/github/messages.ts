@@ -75,22 +75,22 @@ export function prBody(i: PrBodyInput): string {
     // "Refs" (not "Closes"/"Fixes"): merging must not close the issue — the grant does that.
     `Refs issue #${i.issueNumber}. Request file: \`${i.file}\`${i.headSha ? ` at ${i.headSha.slice(0, 7)}` : ""}.`,
     "",
-    `### What the policy allows`,
-    "",
-    plan.explanation.summary,
-    "",
-    plan.explanation.table.trimEnd(),
+    ...(plan.bundle
+      ? [`### What is granted`, "", plan.explanation.summary]
+      : [`### What the policy allows`, "", plan.explanation.summary, "", plan.explanation.table.trimEnd()]),
     "",
     `**Risk tier:** ${riskLabel(v.risk)} · **Generator:** \`${plan.generator}\` · **Verdict:** ${v.ok ? "✅ passes the guardrails" : "⛔ blocked"}`,
     "",
-    `**Expiry:** the grant ends ${request.duration} after the merge: the policy carries \`DateLessThan aws:CurrentTime\` at that time, an EventBridge Scheduler schedule removes it in AWS, and the expiry sweep removes anything left.`,
+    plan.bundle
+      ? `**Expiry:** the grant ends ${request.duration} after the merge. **No time condition can be stamped** into an existing ${plan.bundle.ref.kind === "managed_policy" ? "managed policy" : "permission set"}: the access ends when the EventBridge Scheduler schedule removes the ${plan.bundle.ref.kind === "managed_policy" ? "attachment" : "assignment"} in AWS at that time, or — if the schedule misses — when the expiry sweep next runs.${plan.bundle.ref.kind === "permission_set" ? " Sessions already issued last until their session duration runs out." : ""}`
+      : `**Expiry:** the grant ends ${request.duration} after the merge: the policy carries \`DateLessThan aws:CurrentTime\` at that time, an EventBridge Scheduler schedule removes it in AWS, and the expiry sweep removes anything left.`,
     "",
     `**Approval:** ${i.required} approval(s) on the final commit from ${approverList(i.approvers, i.codeowners)} — not from the requester, the PR author or the last committer. Merging is the approval; the app checks it again before granting.`,
   ];
   if (v.errors.length) lines.push("", "### Why it is blocked", "", problemList(v.errors));
   const warnings = [...v.warnings, ...(i.warnings ?? [])];
   if (warnings.length) lines.push("", "### Warnings", "", problemList(warnings));
-  lines.push("", "<details><summary>Policy JSON</summary>", "", "```json", JSON.stringify(plan.policy, null, 2), "```", "", "</details>");
+  if (!plan.bundle) lines.push("", "<details><summary>Policy JSON</summary>", "", "```json", JSON.stringify(plan.policy, null, 2), "```", "", "</details>");
   // With conditions configured, what AWS receives differs from the file's policy: show it too.
   if (plan.attached && plan.explanation.conditions.length)
     lines.push(

@@ -4,7 +4,8 @@
 // rewritten from the same head commit, so what reviewers read is what a merge would grant; a
 // request file there without a policy gets one generated and committed (that push re-runs the
 // check). The app writes to no other branch.
-import { approvalConfigFor, catalogueSummary } from "../domain/access-catalogue.js";
+import { approvalConfigFor, bundleOf, catalogueSummary, type BundleRef } from "../domain/access-catalogue.js";
+import type { BundleAnalysis } from "../policy/bundle.js";
 import type { ProbotOctokit } from "probot";
 import { checkChangedFiles, type ChangedFile } from "../domain/approvals.js";
 import { parseRequestFile } from "../domain/request.js";
@@ -50,12 +51,7 @@ function issueOf(id: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export function checkPullRequest(
-  octokit: ProbotOctokit,
-  repo: RepoRef,
-  pr: PrRef,
-  opts: { now: Date; appLogin: string; warnings?: Problem[] },
-): Promise<CheckOutcome> {
+export function checkPullRequest(octokit: ProbotOctokit, repo: RepoRef, pr: PrRef, opts: CheckOptions): Promise<CheckOutcome> {
   return checkPull(new OctokitAccessRepo(octokit, repo), pr, opts);
 }
 
@@ -65,7 +61,10 @@ export interface CheckDecision {
   effects: Effect[];
 }
 
-type CheckOptions = { now: Date; appLogin: string; warnings?: Problem[] };
+/** Reads what a catalogue bundle (permission set, managed policy) allows, for the PR; undefined or a throw: not read. */
+export type BundleReader = (config: Config, ref: BundleRef) => Promise<BundleAnalysis | undefined>;
+
+type CheckOptions = { now: Date; appLogin: string; warnings?: Problem[]; bundles?: BundleReader };
 
 /** The check against any AccessRepo: decides, then carries the decision's effects out in order. */
 export async function checkPull(access: AccessRepo, pr: PrRef, opts: CheckOptions): Promise<CheckOutcome> {
@@ -160,12 +159,16 @@ export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptio
     ]);
   }
 
+  // A bundle's content is read for the approvers when a reader is wired; a failed read only leaves it unread.
+  const ref = bundleOf(config, parsed.value.request);
+  const bundleAnalysis = ref && opts.bundles ? await opts.bundles(config, ref).catch(() => undefined) : undefined;
   const plan = planRequest(loadCatalogue(), {
     request: parsed.value.request,
     config,
     accountId: parsed.value.account.id,
     now: opts.now,
     durationSeconds: parsed.value.durationSeconds,
+    ...(bundleAnalysis ? { bundleAnalysis } : {}),
   });
   if (plan.generated && plan.verdict.ok && mine) {
     // Commit the generated policy to the app's own branch so reviewers approve exactly what is granted.

@@ -2,7 +2,8 @@
 // the envelope of what was asked, run the guardrails, stamp the expiry and prove by simulation
 // that the stamped policy allows what it says until the expiry and nothing else. Pure.
 import { cidrContains, grantConditions, hasConditions, parseCidr, parseIp, type GrantConditions } from "../domain/conditions.js";
-import { planConfigFor, riskFor } from "../domain/access-catalogue.js";
+import { bundleOf, planConfigFor, riskFor, type BundleRef } from "../domain/access-catalogue.js";
+import { riskRank, type BundleAnalysis } from "./bundle.js";
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
 import { capProblems, parseRequestFile, type RequestContext } from "../domain/request.js";
 import type { AccessRequest, Config, PolicyDocument, Problem, RequestItem } from "../domain/types.js";
@@ -26,6 +27,8 @@ export interface PlanInput {
   /** When the grant would start; the expiry is now + duration. */
   now: Date;
   durationSeconds: number;
+  /** What the request's bundle (permission set, managed policy) allows, when the caller could read it from AWS. */
+  bundleAnalysis?: BundleAnalysis;
 }
 
 export interface Plan {
@@ -47,10 +50,17 @@ export interface Plan {
   attached?: PolicyDocument;
   simulation: SimulationReport & { checked: number; outside: number };
   envelope: ExpandedItem[];
+  /**
+   * Set for a catalogue entry that grants an existing permission set or managed policy as it is:
+   * then `policy` is empty and never written or attached, and nothing is stamped.
+   */
+  bundle?: { ref: BundleRef; analysis?: BundleAnalysis };
 }
 
 export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
   const { request } = input;
+  const bundle = bundleOf(input.config, request);
+  if (bundle) return planBundle(input, bundle);
   const config = planConfigFor(input.config, request);
   const genCtx: GeneratorContext = { partition: config.aws.partition, region: config.aws.region, accountId: input.accountId };
   const gen = generatePolicy(catalogue, request.request, genCtx);
@@ -258,6 +268,66 @@ function prefixValues(condition: PolicyDocument["Statement"][number]["Condition"
     }
   }
   return undefined;
+}
+
+/** The time-condition warning every bundle grant carries, in the PR and the plan. */
+export function bundleExpiryWarning(ref: BundleRef): Problem {
+  const what = ref.kind === "managed_policy" ? `the managed policy ${ref.policyArn}` : `the permission set ${ref.permissionSet}`;
+  return {
+    code: "request.catalogue-no-time-condition",
+    path: "catalogue",
+    message: `${what} is granted as it is: jit-access cannot stamp a time condition into it, so the access ends only when the EventBridge Scheduler schedule removes the ${ref.kind === "managed_policy" ? "attachment" : "assignment"} at the expiry, or when the expiry sweep runs after it${ref.kind === "permission_set" ? "; sessions already issued last until their session duration runs out" : ""}`,
+  };
+}
+
+/**
+ * The plan of a bundle grant: nothing is generated, narrowed, stamped or simulated (jit-access
+ * writes no policy); the tier is the entry's, else what was read of the bundle, else high.
+ */
+function planBundle(input: PlanInput, ref: BundleRef): Plan {
+  const { request } = input;
+  const errors: Problem[] = [];
+  if (request.policy !== undefined)
+    errors.push({
+      code: "request.catalogue-bundle-policy",
+      path: "policy",
+      message: `catalogue entry ${show(ref.entry)} grants ${ref.kind === "managed_policy" ? "a managed policy" : "a permission set"} as it is, so the request file must have no policy; remove policy (and generator)`,
+    });
+  const analysis = input.bundleAnalysis;
+  const entryRisk = input.config.catalogue[ref.entry]?.risk;
+  // The tier (and so the approvals) is the entry's, else high — never what was read here, which
+  // the merge does not read again: the PR and the merge must count the same approvals.
+  const risk = entryRisk ?? "high";
+  const warnings: Problem[] = [bundleExpiryWarning(ref)];
+  if (analysis && riskRank(analysis.risk) > riskRank(risk))
+    warnings.push({
+      code: "request.catalogue-bundle-riskier",
+      path: "catalogue",
+      message: `${ref.kind === "managed_policy" ? ref.policyArn : ref.permissionSet} allows ${analysis.adminLike ? "AdministratorAccess-like" : analysis.risk}-risk access, but catalogue entry ${show(ref.entry)} sets risk ${risk}; the approvals counted are the entry's — judge the bundle by what it allows`,
+    });
+  if (!analysis)
+    warnings.push({
+      code: "request.catalogue-bundle-unread",
+      path: "catalogue",
+      message: `what ${ref.kind === "managed_policy" ? ref.policyArn : ref.permissionSet} allows was not read here; the tier is ${entryRisk ? `the entry's (${entryRisk})` : "high (the entry sets none)"} — jit-access doctor reads it and says which tier it has`,
+    });
+  const what = ref.kind === "managed_policy" ? `attaches the managed policy \`${ref.policyArn}\`` : `assigns the permission set \`${ref.permissionSet}\``;
+  const read = analysis
+    ? ` Read from AWS, it allows ${analysis.adminLike ? "**AdministratorAccess-like** access" : `${analysis.risk}-risk access`}${analysis.codes.length ? ` (guardrail findings: ${analysis.codes.map((c) => `\`${c}\``).join(", ")})` : ""}.`
+    : "";
+  return {
+    id: request.id,
+    policy: { Version: "2012-10-17", Statement: [] },
+    generator: `catalogue/${ref.kind}`,
+    generated: false,
+    verdict: { ok: errors.length === 0, risk, errors, warnings },
+    explanation: { summary: `This grant ${what} as it is, until the expiry.${read}`, table: "", conditions: [] },
+    expiresAt: isoSeconds(input.now.getTime() + input.durationSeconds * 1000),
+    conditions: grantConditions(input.config, resolveAccount(input.config, request.account)?.alias),
+    simulation: emptySimulation(),
+    envelope: [],
+    bundle: { ref, ...(analysis ? { analysis } : {}) },
+  };
 }
 
 function emptySimulation(): SimulationReport & { checked: number; outside: number } {
