@@ -3,7 +3,7 @@
 // Rule, Closed-By) that `git log --format=%(trailers)` and the report read back. Pure.
 import { transition, type LifecycleEvent } from "./lifecycle.js";
 import { fail, ok, prefixMessages, type Result } from "./problems.js";
-import type { AccessRequest, ClosedRecord, GrantRecord, RequestStatus } from "./types.js";
+import type { AccessRequest, ClosedRecord, GrantRecord, RequestStatus, ScheduledRecord } from "./types.js";
 
 function move(request: AccessRequest, event: LifecycleEvent, patch: Partial<AccessRequest>): Result<AccessRequest> {
   const from: RequestStatus = request.status ?? "proposed";
@@ -14,6 +14,16 @@ function move(request: AccessRequest, event: LifecycleEvent, patch: Partial<Acce
 
 export function recordGrant(request: AccessRequest, grant: GrantRecord): Result<AccessRequest> {
   return move(request, "approve-and-grant", { grant });
+}
+
+/** Approved for a later start: the approval is recorded, nothing is attached yet. */
+export function recordScheduled(request: AccessRequest, scheduled: ScheduledRecord): Result<AccessRequest> {
+  return move(request, "approve-and-schedule", { scheduled });
+}
+
+/** A scheduled request started by the sweep: the approval stays in `scheduled`, the grant joins it. */
+export function recordStarted(request: AccessRequest, grant: GrantRecord): Result<AccessRequest> {
+  return move(request, "start", { grant });
 }
 
 export function recordGrantFailed(request: AccessRequest, closed: ClosedRecord): Result<AccessRequest> {

@@ -525,7 +525,7 @@ export function buildReport(input: ReportInput): Report {
   const top = input.top ?? 10;
   const idx = input.history ? input.history.indexed() : indexHistory(input.commits ?? [], input.mergeDates);
 
-  const byStatus: Record<RequestStatus, number> = { proposed: 0, active: 0, expired: 0, revoked: 0, rejected: 0, failed: 0 };
+  const byStatus: Record<RequestStatus, number> = { proposed: 0, scheduled: 0, active: 0, expired: 0, revoked: 0, rejected: 0, failed: 0 };
   const byService = new Map<string, number>();
   const byAccount = new Map<string, number>();
   const byCatalogue = new Map<string, number>();

@@ -22,7 +22,7 @@ export function renderJson(report: Report): string {
 
 const pct = (r: number | null) => (r === null ? "—" : `${Math.round(r * 100)}%`);
 const hours = (s: number) => `${(s / 3600).toFixed(1)}h`;
-const STATUSES = ["proposed", "active", "expired", "revoked", "rejected", "failed"] as const;
+const STATUSES = ["proposed", "scheduled", "active", "expired", "revoked", "rejected", "failed"] as const;
 
 function statLine(s: Stat): [string, string, string] {
   return [humanSeconds(s.median), humanSeconds(s.p90), String(s.count)];
@@ -293,6 +293,7 @@ export function renderHtml(r: Report): string {
   html.push(`<h2>Requests by status</h2>`);
   const statusColor: Record<string, string> = {
     proposed: "#6b7280",
+    scheduled: "#5aa0b0",
     active: "#2f6fde",
     expired: "#1f9d74",
     revoked: "#8e59c9",
