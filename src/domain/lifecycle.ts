@@ -44,7 +44,16 @@ export function isFinal(status: RequestStatus): boolean {
 }
 
 export const ALL_STATUSES = Object.keys(TRANSITIONS) as RequestStatus[];
-export const ALL_EVENTS: LifecycleEvent[] = ["approve-and-grant", "approve-and-schedule", "start", "grant-failed", "reject", "expire", "revoke", "apply-extension"];
+export const ALL_EVENTS: LifecycleEvent[] = [
+  "approve-and-grant",
+  "approve-and-schedule",
+  "start",
+  "grant-failed",
+  "reject",
+  "expire",
+  "revoke",
+  "apply-extension",
+];
 
 /**
  * The state an issue or a request pull request shows: a record's status, or one of the states

@@ -51,6 +51,8 @@ export interface Trailers {
   "Request-Id": string;
   "Approved-By"?: string[];
   "Expires-At"?: string;
+  /** A scheduled start: when the sweep grants it. */
+  "Starts-At"?: string;
   "Aws-Resource"?: string[];
   "Closed-By"?: string;
   /** The risk tier the request was judged at (low, medium, high). */
@@ -75,6 +77,7 @@ export function commitMessage(subject: string, body: string | undefined, trailer
   const flat = (v: string) => v.replace(/[\r\n]+/g, " ").trim();
   const lines: string[] = [`Request-Id: ${flat(trailers["Request-Id"])}`];
   for (const a of trailers["Approved-By"] ?? []) lines.push(`Approved-By: ${flat(a)}`);
+  if (trailers["Starts-At"]) lines.push(`Starts-At: ${flat(trailers["Starts-At"])}`);
   if (trailers["Expires-At"]) lines.push(`Expires-At: ${flat(trailers["Expires-At"])}`);
   for (const r of trailers["Aws-Resource"] ?? []) lines.push(`Aws-Resource: ${flat(r)}`);
   if (trailers["Closed-By"]) lines.push(`Closed-By: ${flat(trailers["Closed-By"])}`);

@@ -33,7 +33,11 @@ export function startsAtProblems(r: AccessRequest): Problem[] {
         message: `status scheduled needs starts_at and the scheduled approval record; status and scheduled are written by the app — restore them from the git history of this file`,
       });
   } else if (r.scheduled && (status === "proposed" || status === "failed"))
-    out.push({ code: "request.status-scheduled", path: "scheduled", message: `a ${status} request cannot carry scheduled; remove it (it is written by the app)` });
+    out.push({
+      code: "request.status-scheduled",
+      path: "scheduled",
+      message: `a ${status} request cannot carry scheduled; remove it (it is written by the app)`,
+    });
   if (r.scheduled) {
     const s = Date.parse(r.scheduled.starts_at);
     const e = Date.parse(r.scheduled.expires_at);
