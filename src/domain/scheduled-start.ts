@@ -58,13 +58,14 @@ export function startsAtProblems(r: AccessRequest): Problem[] {
 }
 
 /**
- * A start's timing against the clock. `ask` (the pull request check): a start that is not in the
+ * A start's timing against the clock (a proposed request's only). `ask` (the pull request check): a start that is not in the
  * future, or further ahead than MAX_START_AHEAD_DAYS, is refused. `merge`: only a start too far
  * ahead of the merge is; one that has come by the merge is granted at once, until the approved
  * end (starts_at + duration), which is what the approvers saw.
  */
-export function startsAtTiming(r: Pick<AccessRequest, "starts_at">, now: Date, when: "ask" | "merge"): Problem[] {
-  if (r.starts_at === undefined) return [];
+export function startsAtTiming(r: Pick<AccessRequest, "starts_at" | "status">, now: Date, when: "ask" | "merge"): Problem[] {
+  // Only a start still being asked for: a record's start was judged when it was approved.
+  if (r.starts_at === undefined || (r.status ?? "proposed") !== "proposed") return [];
   const at = Date.parse(r.starts_at);
   if (Number.isNaN(at))
     return [

@@ -78,9 +78,9 @@ export type StartOutcome =
   | { kind: "failed"; step: StartStep; problem: Problem };
 
 /** The code a scheduled request is closed with when the rules at its start refuse it. */
-export const START_REFUSED: ProblemCode = "request.start-refused";
+export const START_REFUSED: ProblemCode = "record.start-refused";
 /** The code a scheduled request is closed with when its window passed before it was started. */
-export const START_MISSED: ProblemCode = "request.start-missed";
+export const START_MISSED: ProblemCode = "record.start-missed";
 
 const TIER: Record<RiskTier, number> = { low: 1, medium: 2, high: 3 };
 
@@ -135,7 +135,7 @@ function rulesAtStart(
       ok: false,
       problems: [
         problem(
-          "request.start-risk-raised",
+          "approval.start-risk-raised",
           `the request is judged ${risk} risk at its start, but was approved as ${r.scheduled.risk} (${r.scheduled.approved_by.join(", ")}); ${risk} needs ${needed} approval(s) under the rules now — open a new request`,
         ),
       ],
