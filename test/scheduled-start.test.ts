@@ -1,6 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseRequestFile } from "../src/domain/request.js";
+import { MAX_START_AHEAD_DAYS, startsAtTiming } from "../src/domain/scheduled-start.js";
+import { isoSeconds } from "../src/domain/time.js";
+import { loadCatalogue } from "../src/iam-data.js";
+import { validateRequestFile } from "../src/policy/pipeline.js";
 import { dumpRequest } from "../src/domain/request-file.js";
 import type { AccessRequest, RequestStatus } from "../src/domain/types.js";
 import { testConfig } from "./support/config-fixtures.js";
@@ -38,15 +42,89 @@ describe("scheduled start (starts_at)", () => {
     expect(codes(request())).toEqual([]);
   });
 
-  it("refuses any request still being asked for that names a start, past or future, so it cannot be granted at merge", () => {
-    const when = fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true }).map((d) => d.toISOString());
+  it("judges the timing of a start being asked for: ahead and within 30 days at the check, within 30 days of the merge at the merge", () => {
+    const now = new Date("2026-11-27T09:00:00Z");
+    const table: Array<[string, "ask" | "merge", string[]]> = [
+      ["2026-11-28T09:00:00Z", "ask", []],
+      ["2026-12-27T09:00:00Z", "ask", []], // exactly 30 days ahead
+      ["2026-12-27T09:00:01Z", "ask", ["request.starts-at-too-far"]],
+      ["2026-11-27T09:00:00Z", "ask", ["request.starts-at-past"]],
+      ["2026-11-20T09:00:00Z", "ask", ["request.starts-at-past"]],
+      ["2026-11-27T23:59:60Z", "ask", ["request.starts-at-invalid"]],
+      ["2026-11-20T09:00:00Z", "merge", []], // merged after its start: granted at once, until the approved end
+      ["2027-01-01T00:00:00Z", "merge", ["request.starts-at-too-far"]],
+    ];
+    for (const [startsAt, when, want] of table) {
+      const problems = startsAtTiming({ starts_at: startsAt }, now, when);
+      expect(
+        problems.map((p) => p.code),
+        `${when} ${startsAt}`,
+      ).toEqual(want);
+      for (const p of problems) {
+        expect(p.path).toBe("starts_at");
+        expect(p.message).toContain(startsAt);
+      }
+    }
+    // Only a request still being asked for: a record's start was judged when it was approved.
+    expect(startsAtTiming({ starts_at: "2026-11-20T09:00:00Z", status: "scheduled" }, now, "ask")).toEqual([]);
+  });
+
+  it("at the check, a start is refused exactly when it is not ahead or more than MAX_START_AHEAD_DAYS ahead, for any clock", () => {
+    const day = 86_400_000;
     fc.assert(
-      fc.property(when, fc.constantFrom<RequestStatus | undefined>(undefined, "proposed"), (startsAt, status) => {
-        const r = request({ starts_at: startsAt, ...(status ? { status } : {}) });
-        expect(codes(r)).toContain("request.starts-at-unsupported");
-      }),
-      { numRuns: 50 },
+      fc.property(
+        fc.integer({ min: Date.parse("2020-01-01T00:00:00Z"), max: Date.parse("2090-01-01T00:00:00Z") }),
+        fc.integer({ min: -40 * day, max: 40 * day }),
+        (nowMs, offset) => {
+          const startsAt = isoSeconds(nowMs + offset);
+          const startMs = Date.parse(startsAt);
+          const codes = startsAtTiming({ starts_at: startsAt }, new Date(nowMs), "ask").map((p) => p.code);
+          const want = startMs <= nowMs ? ["request.starts-at-past"] : startMs > nowMs + MAX_START_AHEAD_DAYS * day ? ["request.starts-at-too-far"] : [];
+          expect(codes).toEqual(want);
+        },
+      ),
+      { numRuns: 300 },
     );
+  });
+
+  it("the PR check's own reading (validate) refuses a past or too-far start with the field, the value and a fix", () => {
+    const now = new Date("2026-11-27T09:00:00Z");
+    const past = validateRequestFile(loadCatalogue(), dumpRequest(request({ starts_at: "2026-11-26T09:00:00Z" })), { file: FILE, config, now });
+    expect(past.ok).toBe(false);
+    expect(past.problems.find((p) => p.code === "request.starts-at-past")?.message).toMatch(/starts_at "2026-11-26T09:00:00Z".*remove starts_at/);
+    const ahead = validateRequestFile(loadCatalogue(), dumpRequest(request({ starts_at: "2026-11-28T22:00:00Z" })), { file: FILE, config, now });
+    expect(ahead.problems.map((p) => p.code)).toEqual([]);
+  });
+
+  it("a scheduled record must carry its approval and no grant; one closed before it started carries none", () => {
+    const scheduled = {
+      approved_by: ["bob"],
+      merge_commit: "a".repeat(40),
+      pr: 8,
+      approved_at: "2026-11-27T08:00:00Z",
+      starts_at: "2026-11-27T09:00:00Z",
+      expires_at: "2026-11-27T11:00:00Z",
+      risk: "low" as const,
+    };
+    const closed = { at: "2026-11-27T12:00:00Z", reason: "missed", code: "record.start-missed" };
+    const s = { starts_at: "2026-11-27T09:00:00Z" };
+    const table: Array<[string, Partial<AccessRequest>, string[]]> = [
+      ["scheduled with its approval", { ...s, status: "scheduled", scheduled }, []],
+      ["scheduled without it", { ...s, status: "scheduled" }, ["request.status-scheduled"]],
+      ["scheduled with a grant", { ...s, status: "scheduled", scheduled, grant: GRANT }, ["request.status-grant"]],
+      ["scheduled, window reversed", { ...s, status: "scheduled", scheduled: { ...scheduled, expires_at: "2026-11-27T08:00:00Z" } }, ["request.status-scheduled"]],
+      ["scheduled, start moved", { starts_at: "2026-11-27T08:00:00Z", status: "scheduled", scheduled }, ["request.status-scheduled"]],
+      ["started", { ...s, status: "active", scheduled, grant: GRANT }, []],
+      ["missed", { ...s, status: "expired", scheduled, closed }, []],
+      ["cancelled", { ...s, status: "revoked", scheduled, closed: { ...closed, code: undefined } }, []],
+      ["refused at the start", { ...s, status: "rejected", scheduled, closed: { ...closed, code: "record.start-refused" } }, []],
+      ["proposed carrying an approval", { ...s, scheduled }, ["request.status-scheduled"]],
+      ["an extension that starts later", { ...s, extends: "3-original" }, ["request.starts-at-extension"]],
+    ];
+    for (const [name, extra, want] of table) {
+      const r = JSON.parse(JSON.stringify(request(extra))) as AccessRequest;
+      expect(codes(r), name).toEqual(want);
+    }
   });
 
   it("refuses a starts_at that is not a date-time by the schema, naming the field", () => {
@@ -67,7 +145,7 @@ describe("scheduled start (starts_at)", () => {
       ["active", { grant: GRANT }],
       ["expired", { grant: GRANT, closed }],
       ["revoked", { grant: GRANT, closed }],
-      ["rejected", { closed: { ...closed, code: "request.starts-at-unsupported" } }],
+      ["rejected", { closed: { ...closed, code: "request.starts-at-past" } }],
     ];
     for (const [status, extra] of table) {
       expect(codes(request({ starts_at: "2026-11-27T09:00:00Z", status, ...extra })), status).toEqual([]);
