@@ -112,7 +112,11 @@ describe("scheduled start (starts_at)", () => {
       ["scheduled with its approval", { ...s, status: "scheduled", scheduled }, []],
       ["scheduled without it", { ...s, status: "scheduled" }, ["request.status-scheduled"]],
       ["scheduled with a grant", { ...s, status: "scheduled", scheduled, grant: GRANT }, ["request.status-grant"]],
-      ["scheduled, window reversed", { ...s, status: "scheduled", scheduled: { ...scheduled, expires_at: "2026-11-27T08:00:00Z" } }, ["request.status-scheduled"]],
+      [
+        "scheduled, window reversed",
+        { ...s, status: "scheduled", scheduled: { ...scheduled, expires_at: "2026-11-27T08:00:00Z" } },
+        ["request.status-scheduled"],
+      ],
       ["scheduled, start moved", { starts_at: "2026-11-27T08:00:00Z", status: "scheduled", scheduled }, ["request.status-scheduled"]],
       ["started", { ...s, status: "active", scheduled, grant: GRANT }, []],
       ["missed", { ...s, status: "expired", scheduled, closed }, []],
