@@ -5,6 +5,8 @@ import { MAX_START_AHEAD_DAYS, startsAtTiming } from "../src/domain/scheduled-st
 import { isoSeconds } from "../src/domain/time.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import { validateRequestFile } from "../src/policy/pipeline.js";
+import { buildReport } from "../src/report/aggregate.js";
+import { renderHtml, renderMarkdown } from "../src/report/render.js";
 import { dumpRequest } from "../src/domain/request-file.js";
 import type { AccessRequest, RequestStatus } from "../src/domain/types.js";
 import { testConfig } from "./support/config-fixtures.js";
@@ -160,5 +162,51 @@ describe("scheduled start (starts_at)", () => {
     const text = dumpRequest(request({ starts_at: "2026-11-28T22:00:00Z" }));
     expect(text.indexOf("duration:")).toBeLessThan(text.indexOf("starts_at:"));
     expect(text.indexOf("starts_at:")).toBeLessThan(text.indexOf("reason:"));
+  });
+});
+
+describe("scheduled requests in the report", () => {
+  const scheduled = {
+    approved_by: ["bob"],
+    merge_commit: "a".repeat(40),
+    approved_at: "2026-11-27T08:00:00Z",
+    starts_at: "2026-11-29T09:00:00Z",
+    expires_at: "2026-11-29T11:00:00Z",
+    risk: "low" as const,
+  };
+  const closed = { at: "2026-11-30T00:00:00Z", reason: "window missed", code: "record.start-missed" };
+  const records = [
+    { file: "access-requests/prod/2026/7-migration.yaml", request: request({ starts_at: scheduled.starts_at, status: "scheduled", scheduled }) },
+    {
+      file: "access-requests/prod/2026/8-later.yaml",
+      request: request({
+        id: "8-later",
+        starts_at: "2026-11-28T09:00:00Z",
+        status: "scheduled",
+        scheduled: { ...scheduled, starts_at: "2026-11-28T09:00:00Z", expires_at: "2026-11-28T11:00:00Z" },
+      }),
+    },
+    {
+      file: "access-requests/prod/2026/9-missed.yaml",
+      request: request({ id: "9-missed", starts_at: scheduled.starts_at, status: "expired", scheduled, closed }),
+    },
+  ];
+
+  it("lists the starts to come, soonest first, counts them by status, and never counts one closed unstarted as a grant", () => {
+    const report = buildReport({ records, commits: [], now: new Date("2026-11-27T12:00:00Z") });
+    expect(report.totals.by_status).toMatchObject({ scheduled: 2, expired: 1 });
+    expect(report.totals.grants).toBe(0);
+    expect(report.scheduled?.map((s) => [s.id, s.starts_at])).toEqual([
+      ["8-later", "2026-11-28T09:00:00Z"],
+      ["7-migration", "2026-11-29T09:00:00Z"],
+    ]);
+    const md = renderMarkdown(report);
+    expect(md).toContain("### Scheduled to start (2)");
+    expect(md).toContain("| `8-later` | alice | prod | 2026-11-28T09:00:00Z | 2026-11-28T11:00:00Z | bob |");
+    expect(renderHtml(report)).toContain("Scheduled to start (2)");
+    // None scheduled: no section, no key (the report's JSON stays as it was).
+    const none = buildReport({ records: records.slice(2), commits: [], now: new Date("2026-11-27T12:00:00Z") });
+    expect(none.scheduled).toBeUndefined();
+    expect(renderMarkdown(none)).not.toContain("Scheduled to start");
   });
 });

@@ -72,6 +72,16 @@ export interface ActiveRow {
   risk: RiskTier;
 }
 
+/** A request approved for a later start, not started yet (status scheduled). */
+export interface ScheduledRow {
+  id: string;
+  requester: string;
+  account: string;
+  starts_at: string;
+  expires_at: string;
+  approved_by: string[];
+}
+
 export interface RevokeRow {
   id: string;
   requester: string;
@@ -148,6 +158,8 @@ export interface Report {
   grants_by_catalogue: Count[];
   grants_by_risk: Record<RiskTier, number>;
   active: ActiveRow[];
+  /** Requests approved for a later start that has not been granted yet, soonest first; absent when there are none. */
+  scheduled?: ScheduledRow[];
   timing: { request_to_approval: Stat; approval_to_grant: Stat; request_to_grant: Stat; request_to_grant_buckets: Count[] };
   durations: {
     closed_grants: number;
@@ -532,6 +544,7 @@ export function buildReport(input: ReportInput): Report {
   const byRequester = new Map<string, number>();
   const byRisk: Record<RiskTier, number> = { low: 0, medium: 0, high: 0 };
   const active: ActiveRow[] = [];
+  const scheduled: ScheduledRow[] = [];
   let awaitingSweep = 0;
   const reqToApproval: number[] = [];
   const approvalToGrant: number[] = [];
@@ -573,6 +586,18 @@ export function buildReport(input: ReportInput): Report {
           risk: risk?.tier ?? "low",
         });
       } else awaitingSweep++;
+    }
+    // Scheduled starts to come: every record, whatever the period, like the active grants.
+    if (status === "scheduled" && r.scheduled) {
+      const s = r.scheduled;
+      scheduled.push({
+        id: r.id,
+        requester: r.requester,
+        account: r.account,
+        starts_at: s.starts_at,
+        expires_at: s.expires_at,
+        approved_by: [...s.approved_by],
+      });
     }
 
     const dates = idx.paths.get(file);
@@ -703,6 +728,7 @@ export function buildReport(input: ReportInput): Report {
     grants_by_catalogue: sortedCounts(byCatalogue),
     grants_by_risk: byRisk,
     active,
+    ...(scheduled.length ? { scheduled: scheduled.sort((a, b) => a.starts_at.localeCompare(b.starts_at) || a.id.localeCompare(b.id)) } : {}),
     timing: {
       request_to_approval: stat(reqToApproval),
       approval_to_grant: stat(approvalToGrant),
