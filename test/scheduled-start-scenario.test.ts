@@ -258,12 +258,13 @@ describe("never early", () => {
     };
   }
 
-  function scheduledText(startsAt: string, expiresAt: string, policy: PolicyDocument = testPolicy()): string {
+  function scheduledText(startsAt: string, expiresAt: string, policy: PolicyDocument = testPolicy(), items?: AccessRequest["request"]): string {
     return dumpRequest(
       testRequest({
         id: ID,
         duration: "2h",
         policy,
+        ...(items ? { request: items } : {}),
         starts_at: startsAt,
         status: "scheduled",
         scheduled: {
@@ -313,11 +314,11 @@ describe("never early", () => {
         { Sid: "S3Write", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: ["arn:aws:s3:::financial-reports/*"] },
       ],
     };
-    const store = new MemoryRecordStore({ [FILE]: scheduledText("2026-11-28T09:00:00Z", "2026-11-28T11:00:00Z", writes) });
-    const text = store.files
-      .get(FILE)!
-      .replace(/request:\n(  - .*\n(    .*\n)*)/, "request:\n  - service: s3\n    access: [read, write]\n    resources: [financial-reports]\n");
-    store.files.set(FILE, text);
+    const store = new MemoryRecordStore({
+      [FILE]: scheduledText("2026-11-28T09:00:00Z", "2026-11-28T11:00:00Z", writes, [
+        { service: "s3", access: ["read", "write"], resources: ["financial-reports"] },
+      ]),
+    });
     const calls: Array<{ expiresAt: string }> = [];
     const out = await startScheduled({ store, config, grants: recordingGrants(calls, () => now), catalogue }, { file: FILE, id: ID, at: now, by: "sweep" });
     expect(calls).toEqual([]);
