@@ -4,7 +4,8 @@ import { parseRequestFile } from "../src/domain/request.js";
 import { MAX_START_AHEAD_DAYS, startsAtTiming } from "../src/domain/scheduled-start.js";
 import { isoSeconds } from "../src/domain/time.js";
 import { loadCatalogue } from "../src/iam-data.js";
-import { validateRequestFile } from "../src/policy/pipeline.js";
+import { planRequest, validateRequestFile } from "../src/policy/pipeline.js";
+import { prBody } from "../src/github/messages.js";
 import { buildReport } from "../src/report/aggregate.js";
 import { renderHtml, renderMarkdown } from "../src/report/render.js";
 import { dumpRequest } from "../src/domain/request-file.js";
@@ -208,5 +209,26 @@ describe("scheduled requests in the report", () => {
     const none = buildReport({ records: records.slice(2), commits: [], now: new Date("2026-11-27T12:00:00Z") });
     expect(none.scheduled).toBeUndefined();
     expect(renderMarkdown(none)).not.toContain("Scheduled to start");
+  });
+});
+
+describe("the request pull request's description", () => {
+  it("tells the approvers the start and that the end counts from it; without a start, from the merge", () => {
+    const catalogue = loadCatalogue();
+    const body = (r: AccessRequest) =>
+      prBody({
+        request: r,
+        plan: planRequest(catalogue, { request: r, config, accountId: "111122223333", now: new Date("2026-11-27T09:00:00Z"), durationSeconds: 7200 }),
+        issueNumber: 7,
+        file: FILE,
+        required: 1,
+        approvers: ["bob"],
+      });
+    const later = body(request({ starts_at: "2026-11-28T22:00:00Z" }));
+    expect(later).toContain("asks for **2h** of access to account **prod**, starting **2026-11-28T22:00:00Z**.");
+    expect(later).toContain("**Start and expiry:** merging approves it but attaches nothing");
+    const now = body(request());
+    expect(now).toContain("**Expiry:** the grant ends 2h after the merge");
+    expect(now).not.toContain("starting");
   });
 });
