@@ -205,6 +205,37 @@ describe("scheduled requests in the report", () => {
     expect(md).toContain("### Scheduled to start (2)");
     expect(md).toContain("| `8-later` | alice | prod | 2026-11-28T09:00:00Z | 2026-11-28T11:00:00Z | bob |");
     expect(renderHtml(report)).toContain("Scheduled to start (2)");
+    // Started: a grant like any other, but its wait for the start is not counted as time to grant.
+    const started = {
+      file: "access-requests/prod/2026/10-started.yaml",
+      request: request({
+        id: "10-started",
+        starts_at: scheduled.starts_at,
+        status: "active",
+        scheduled,
+        grant: { ...GRANT, granted_at: "2026-11-29T09:05:00Z", expires_at: "2026-11-29T11:00:00Z" },
+      }),
+    };
+    const twin = {
+      file: "access-requests/prod/2026/11-now.yaml",
+      request: request({ id: "11-now", status: "active", grant: { ...GRANT, granted_at: "2026-11-27T10:00:30Z", expires_at: "2026-11-27T12:00:00Z" } }),
+    };
+    const commit = (sha: string, date: string, paths: string[]) => ({
+      sha,
+      parents: [],
+      authorDate: date,
+      commitDate: date,
+      subject: "x",
+      body: "x",
+      trailers: {},
+      files: paths.map((path) => ({ status: "A", path })),
+    });
+    const history = [commit("a".repeat(40), "2026-11-27T10:00:00Z", []), commit("e".repeat(40), "2026-11-27T08:00:00Z", [started.file, twin.file])];
+    const withStarted = buildReport({ records: [started, twin], commits: history, now: new Date("2026-11-29T10:00:00Z") });
+    expect(withStarted.totals.grants).toBe(2);
+    expect(withStarted.timing.request_to_grant.count).toBe(1);
+    expect(withStarted.timing.approval_to_grant.count).toBe(1);
+    expect(withStarted.timing.approval_to_grant.median).toBe(30);
     // None scheduled: no section, no key (the report's JSON stays as it was).
     const none = buildReport({ records: records.slice(2), commits: [], now: new Date("2026-11-27T12:00:00Z") });
     expect(none.scheduled).toBeUndefined();

@@ -618,8 +618,10 @@ export function buildReport(input: ReportInput): Report {
 
       const approvedAt = idx.commitDate.get(g.merge_commit);
       if (requestedAt !== undefined && approvedAt !== undefined && approvedAt >= requestedAt) reqToApproval.push((approvedAt - requestedAt) / 1000);
-      if (approvedAt !== undefined && grantedAt !== undefined && grantedAt >= approvedAt) approvalToGrant.push((grantedAt - approvedAt) / 1000);
-      if (requestedAt !== undefined && grantedAt !== undefined && grantedAt >= requestedAt) reqToGrant.push((grantedAt - requestedAt) / 1000);
+      // A grant with a scheduled start waits for it by design: its wait is not how slow granting is.
+      const waited = r.scheduled !== undefined;
+      if (!waited && approvedAt !== undefined && grantedAt !== undefined && grantedAt >= approvedAt) approvalToGrant.push((grantedAt - approvedAt) / 1000);
+      if (!waited && requestedAt !== undefined && grantedAt !== undefined && grantedAt >= requestedAt) reqToGrant.push((grantedAt - requestedAt) / 1000);
 
       const dur = parseDuration(r.duration, "request.duration-invalid", "duration");
       const askedS = dur.ok ? dur.value : grantedAt !== undefined && expiresAt !== undefined ? (expiresAt - grantedAt) / 1000 : 0;
