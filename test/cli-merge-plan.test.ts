@@ -87,6 +87,29 @@ describe("plan --merge", () => {
     expect(snapshot()).toEqual(before);
   });
 
+  it("a file with a later start: approved for it, nothing attached, the scheduled record and its announcement", async () => {
+    const withPolicy = readFileSync(join(dir, FILE), "utf8");
+    try {
+      write(withPolicy.replace(/^duration: (.*)$/m, "duration: $1\nstarts_at: '2026-11-28T09:00:00Z'"));
+      const before = snapshot();
+      const r = await runCli(["plan", FILE, "--merge", "--json", "--now", NOW, "--approved-by", "bob"], dir);
+      expect(r.stderr).toBe("");
+      const out = JSON.parse(r.stdout) as MergeJson;
+      expect(out.verdict).toBe("granted");
+      expect(out.effects[0]).toMatch(/^attach nothing in AWS now: approved for a later start, granted by the expiry sweep from 2026-11-28T09:00:00Z until /);
+      expect(out.effects.slice(1)).toEqual([
+        expect.stringMatching(new RegExp(`^record ${FILE}: schedule from 2026-11-28T09:00:00Z until `)) as unknown,
+        "comment on the PR (<!-- jit-access:grant -->)",
+        "state of the PR → scheduled",
+        "comment on #7 (<!-- jit-access:grant -->)",
+        "state of #7 → scheduled",
+      ]);
+      expect(snapshot()).toEqual(before);
+    } finally {
+      write(withPolicy);
+    }
+  });
+
   it("human output: the verdict, why, and the effects, with nothing done", async () => {
     const r = await runCli(["plan", FILE, "--merge", "--now", NOW, "--approved-by", "bob,carol"], dir);
     expect(r.code).toBe(0);

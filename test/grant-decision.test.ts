@@ -147,15 +147,24 @@ const TABLE: Array<{ name: string; change: (f: Facts) => void; kind: MergeDecisi
     effects: RECORDED_AND_TOLD,
   },
   {
-    name: "the merged file asks for a scheduled start: refused, not granted at the merge",
+    name: "the merged file asks for a start still ahead: approved for it, nothing attached at the merge",
+    // Added to the file as the other rows leave it, so that it hides none of their changes.
+    change: (f) => {
+      if (f.atMerge) f.atMerge = { ...f.atMerge, text: f.atMerge.text.replace(/^duration: .*$/m, (d) => `${d}\nstarts_at: '2026-11-28T22:00:00Z'`) };
+    },
+    kind: "approved",
+    effects: [],
+  },
+  {
+    name: "the merged file asks for a start more than 30 days ahead of the merge",
     change: (f) =>
       (f.atMerge = {
-        text: dumpRequest(testRequest({ id: ID, duration: "2h", policy: testPolicy(), starts_at: "2026-11-28T22:00:00Z" }), "proposed"),
+        text: dumpRequest(testRequest({ id: ID, duration: "2h", policy: testPolicy(), starts_at: "2027-01-28T22:00:00Z" }), "proposed"),
         sha: BLOB,
       }),
     kind: "blocked",
-    codes: ["request.starts-at-unsupported"],
-    effects: ["record", ...TOLD_PR],
+    codes: ["request.starts-at-too-far"],
+    effects: RECORDED_AND_TOLD,
   },
   {
     name: "the issue was opened by someone else",
@@ -266,8 +275,26 @@ describe("decideMerge: merge facts → verdict, codes, effect kinds", () => {
     expect(decideStepwise(approvedFacts()).asked).toEqual(["files", "tips", "config", "records", "atMerge", "origin", "approvals"]);
   });
 
+  it("a start still ahead is approved for later: the window is starts_at + duration; a start that has come is granted now, until the same end", () => {
+    const at = (startsAt: string) =>
+      decideMerge(
+        factsOf(
+          (f) => (f.atMerge = { text: dumpRequest(testRequest({ id: ID, duration: "2h", policy: testPolicy(), starts_at: startsAt }), "proposed"), sha: BLOB }),
+        ),
+      );
+    const later = at("2026-11-28T22:00:00Z");
+    expect(later.kind).toBe("approved");
+    if (later.kind === "approved") expect([later.grant.startsAt, later.grant.expiresAt]).toEqual(["2026-11-28T22:00:00Z", "2026-11-29T00:00:00Z"]);
+    // Merged late (NOW is 10:00): granted at once, ending when the approved window ends.
+    const come = at("2026-11-27T09:30:00Z");
+    expect(come.kind).toBe("approved");
+    if (come.kind === "approved") expect([come.grant.startsAt, come.grant.expiresAt]).toEqual([undefined, "2026-11-27T11:30:00Z"]);
+    // Merged after the window: nothing to grant.
+    expect(at("2026-11-27T07:00:00Z")).toMatchObject({ kind: "blocked", problems: [{ code: "merge.too-late" }] });
+  });
+
   it("over any mix of the table's changes: a grant only when every change is harmless, and the record restored only for a rewritten record", () => {
-    const harmless = new Set(["approved and merged"]);
+    const harmless = new Set(["approved and merged", "the merged file asks for a start still ahead: approved for it, nothing attached at the merge"]);
     fc.assert(
       fc.property(fc.subarray(TABLE, { minLength: 1, maxLength: 4 }), (rows) => {
         const d = decideMerge(factsOf((f) => rows.forEach((r) => r.change(f))));

@@ -161,3 +161,33 @@ describe("issue form", () => {
     expect(r.ok ? [] : r.problems.map((p) => [p.code, p.path])).toEqual([["form.template-field-missing", "account"]]);
   });
 });
+
+describe("issue form: a later start", () => {
+  it("takes an optional start with a time zone, written as UTC to the second; empty starts at the merge", () => {
+    const table: Array<[string, string | undefined]> = [
+      ["2026-11-28T09:00Z", "2026-11-28T09:00:00Z"],
+      ["2026-11-28T10:00+01:00", "2026-11-28T09:00:00Z"],
+      ["2026-11-28T09:00:30.5Z", "2026-11-28T09:00:30Z"],
+      ["_No response_", undefined],
+    ];
+    for (const [typed, want] of table) {
+      const r = parseIssueForm(body({ "Start (optional)": typed }), template, ctx);
+      expect(r.ok, typed).toBe(true);
+      if (r.ok) expect(r.value.starts_at, typed).toBe(want);
+    }
+    const without = parseIssueForm(body({}), template, ctx);
+    expect(without.ok && without.value.starts_at).toBeUndefined();
+  });
+
+  it("refuses a start without a time zone or that is no date, naming the field, the value and the fix", () => {
+    for (const typed of ["tomorrow 9am", "2026-11-28T09:00", "2026-11-28", "2026-13-40T09:00Z"]) {
+      const r = parseIssueForm(body({ "Start (optional)": typed }), template, ctx);
+      expect(r.ok, typed).toBe(false);
+      if (!r.ok) {
+        expect(codesOf(r.problems), typed).toEqual(["form.field-format"]);
+        expect(r.problems[0]).toMatchObject({ path: "starts_at", message: expect.stringContaining(typed) as unknown });
+        expect(r.problems[0]?.message).toContain("2026-11-28T09:00Z");
+      }
+    }
+  });
+});

@@ -8,6 +8,12 @@ const LEGAL: Array<[RequestStatus, string, RequestStatus]> = [
   ["proposed", "grant-failed", "failed"],
   ["proposed", "reject", "rejected"],
   ["proposed", "apply-extension", "expired"],
+  ["proposed", "approve-and-schedule", "scheduled"],
+  ["scheduled", "start", "active"],
+  ["scheduled", "grant-failed", "failed"],
+  ["scheduled", "reject", "rejected"],
+  ["scheduled", "expire", "expired"],
+  ["scheduled", "revoke", "revoked"],
   ["active", "expire", "expired"],
   ["active", "revoke", "revoked"],
 ];

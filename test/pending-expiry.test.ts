@@ -133,6 +133,33 @@ describe("the sweep closes stale requests", () => {
     expect(repo.issueLabels.get(7)).toEqual(["access-request", "jit:proposed"]);
   });
 
+  const SCHEDULED = {
+    approved_by: ["bob"],
+    merge_commit: "d".repeat(40),
+    pr: 8,
+    approved_at: "2026-11-21T10:00:00Z",
+    starts_at: "2026-11-29T09:00:00Z",
+    expires_at: "2026-11-29T17:00:00Z",
+    risk: "low" as const,
+  };
+  const GRANT = { approved_by: ["bob"], merge_commit: "d".repeat(40), pr: 8, granted_at: "2026-11-21T10:00:00Z", expires_at: "2026-11-21T18:00:00Z" };
+  it.each([
+    ["scheduled (approved for a later start)", { status: "scheduled" as const, starts_at: SCHEDULED.starts_at, scheduled: SCHEDULED }],
+    ["active", { status: "active" as const, grant: GRANT }],
+  ])("a pull request still listed open whose request is already %s on the default branch is neither reminded nor closed", async (_n, record) => {
+    const repo = repoWithPending();
+    repo.commitFile(FILE, dumpRequest(testRequest({ id: ID, policy: testPolicy(), ...record })), "jit-access: record");
+    const commits = repo.commits.length;
+    for (const days of [3.5, 8]) {
+      const r = await sweepUnapproved({ access: repo, config: config(), now: at(days) });
+      expect(r.outcomes.map((o) => [o.result, o.message])).toEqual([["skipped", `${ID} is already ${record.status}`]]);
+    }
+    expect(repo.commits.length).toBe(commits);
+    expect(repo.closedIssues).toEqual([]);
+    expect(repo.issueLabels.get(7)).toEqual(["access-request", "jit:proposed"]);
+    expect(repo.comments.get(7)?.get(PENDING_MARKER)).toBeUndefined();
+  });
+
   it("a pull request from a jit/ branch that a person opened is not the app's: never closed by the sweep", async () => {
     const repo = repoWithPending({ author: "mallory" });
     expect((await sweepUnapproved({ access: repo, config: config(), now: at(30) })).actions).toEqual([]);

@@ -371,7 +371,12 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
       durationSeconds: 3600,
       bundleAnalysis: { risk: "high", adminLike: true, codes: [] },
     }).verdict.warnings,
-  "request.starts-at-unsupported": () => file({ starts_at: "2026-11-28T09:00:00Z" }),
+  // A leap second passes the schema's date-time format, but no clock reads it.
+  "request.starts-at-invalid": () => file({ starts_at: "2026-11-27T23:59:60Z" }),
+  "request.starts-at-past": () => file({ starts_at: "2026-11-27T08:00:00Z" }),
+  "request.starts-at-too-far": () => file({ starts_at: "2027-01-27T09:00:00Z" }),
+  "request.starts-at-extension": () => file({ starts_at: "2026-11-28T09:00:00Z", extends: "2-original" }),
+  "request.status-scheduled": () => file({ status: "scheduled", starts_at: "2026-11-28T09:00:00Z" }),
   "request.no-access": () => items({ service: "s3", resources: ["reports"] }),
   "request.action-service-mismatch": () => items({ service: "s3", actions: ["dynamodb:GetItem"], resources: ["reports"] }),
   "request.resource-invalid": () => items({ service: "s3", access: ["read"], resources: ["arn:aws:s3"] }),

@@ -194,7 +194,7 @@ describe("report numbers on a hand-built history", () => {
     const r = buildReport(input());
     expect(r.totals).toEqual({
       requests: 8,
-      by_status: { proposed: 1, active: 2, expired: 2, revoked: 1, rejected: 1, failed: 1 },
+      by_status: { proposed: 1, scheduled: 0, active: 2, expired: 2, revoked: 1, rejected: 1, failed: 1 },
       grants: 5,
       active_now: 1,
       awaiting_sweep: 1,

@@ -18,6 +18,7 @@ import type {
   GrantRecord,
   PolicyDocument,
   RequestItem,
+  ScheduledRecord,
   Statement,
 } from "../src/domain/types.js";
 
@@ -58,6 +59,7 @@ const accessRequestKeys: Record<keyof AccessRequest, true> = {
   activity: true,
   extends: true,
   starts_at: true,
+  scheduled: true,
 };
 const requestItemKeys: Record<keyof RequestItem, true> = { service: true, access: true, resources: true, actions: true };
 const grantKeys: Record<keyof GrantRecord, true> = {
@@ -70,6 +72,17 @@ const grantKeys: Record<keyof GrantRecord, true> = {
   auto_approval: true,
   break_glass: true,
   extensions: true,
+};
+const scheduledKeys: Record<keyof ScheduledRecord, true> = {
+  approved_by: true,
+  merge_commit: true,
+  pr: true,
+  approved_at: true,
+  starts_at: true,
+  expires_at: true,
+  risk: true,
+  auto_approval: true,
+  break_glass: true,
 };
 const grantAwsKeys: Record<keyof NonNullable<GrantRecord["aws"]>, true> = { mode: true, account_id: true, resources: true, schedule: true };
 const closedKeys: Record<keyof ClosedRecord, true> = { at: true, reason: true, by: true, code: true };
@@ -165,6 +178,7 @@ describe("types.ts and the schemas have the same fields", () => {
     ["RequestItem", requestItemKeys, node(req, ["requestItem"])],
     ["GrantRecord", grantKeys, node(req, ["grant"])],
     ["GrantRecord.aws", grantAwsKeys, node(req, ["grant", "aws"])],
+    ["ScheduledRecord", scheduledKeys, node(req, ["scheduled"])],
     ["ClosedRecord", closedKeys, node(req, ["closed"])],
     ["PolicyDocument", policyKeys, node(req, ["policy"])],
     ["Statement", statementKeys, node(req, ["statement"])],
@@ -212,6 +226,7 @@ describe("types.ts and the schemas have the same fields", () => {
     };
     const statuses: Record<NonNullable<AccessRequest["status"]>, true> = {
       proposed: true,
+      scheduled: true,
       active: true,
       expired: true,
       revoked: true,

@@ -181,7 +181,8 @@ export async function revokeOne(
       `refusing to revoke ${id}: ${found.path} cannot be read, so nothing was removed:\n${formatProblems(found.problems)}`,
     );
   const request = found.request;
-  if (request.status !== "active" || !request.grant)
+  // A scheduled request not yet started is cancelled by a revoke (closeGrant).
+  if ((request.status !== "active" || !request.grant) && request.status !== "scheduled")
     return say(false, { error: `not active`, status: request.status ?? "proposed" }, `${id} is ${request.status ?? "proposed"}, not active; nothing to revoke`);
 
   const r = await closeGrant(

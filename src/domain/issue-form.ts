@@ -5,6 +5,7 @@
 import { parseIssue, parseTemplate } from "@github/issue-parser";
 import { fail, ok, problem, type Result } from "./problems.js";
 import { show } from "./text.js";
+import { isoSeconds } from "./time.js";
 import type { AccessLevel, AccessRequest, Problem, RequestItem } from "./types.js";
 import { ACCESS_LEVELS } from "./types.js";
 
@@ -29,8 +30,11 @@ const FIELDS = {
   description: false,
 } as const;
 /** Fields a form may have; an older form without them still works. */
-const OPTIONAL_FIELDS = ["catalogue"] as const;
+const OPTIONAL_FIELDS = ["catalogue", "starts_at"] as const;
 type FieldId = keyof typeof FIELDS | (typeof OPTIONAL_FIELDS)[number];
+
+/** A date-time as the form accepts it: date, hours and minutes (seconds optional), and a zone. */
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** The catalogue dropdown's option for "no entry: I describe the access myself". */
 export const NO_CATALOGUE_OPTION = "none";
@@ -90,6 +94,8 @@ export interface FormFields {
   description?: string;
   /** A catalogue entry picked in the form: it stands for service, resources and access. */
   catalogue?: string;
+  /** A later start, as UTC to the second (the form takes any ISO 8601 date-time with a time zone). */
+  starts_at?: string;
 }
 
 /**
@@ -147,12 +153,22 @@ export function readIssueForm(body: unknown, template: FormTemplate, defaultDura
       message: `"${template.labels.catalogue}" has an unknown option ${show(catalogue)}; pick one from the list`,
     });
 
+  const startsAt = template.labels.starts_at ? str("starts_at") : undefined;
+  const startsAtMs = startsAt === undefined ? undefined : Date.parse(startsAt);
+  if (startsAt !== undefined && (!ISO_WITH_ZONE.test(startsAt) || Number.isNaN(startsAtMs)))
+    problems.push({
+      code: "form.field-format",
+      path: "starts_at",
+      message: `"${template.labels.starts_at}" ${show(startsAt)} is not a date-time with a time zone; write it like 2026-11-28T09:00Z or 2026-11-28T10:00+01:00, or leave it empty to start at the merge`,
+    });
+
   for (const id of ["account", "reason"] as const) {
     if (!str(id)) problems.push({ code: "form.field-empty", path: id, message: `"${template.labels[id]}" is empty; fill it in (edit the issue)` });
   }
   const fields: FormFields = { account: account ?? "", resources, access, actions, duration, reason: reason ?? "" };
   if (service) fields.service = service;
   if (description) fields.description = description;
+  if (startsAtMs !== undefined && !Number.isNaN(startsAtMs) && ISO_WITH_ZONE.test(startsAt ?? "")) fields.starts_at = isoSeconds(startsAtMs);
   if (catalogue !== undefined) fields.catalogue = catalogue;
   else if (!description) problems.push(...missingTypedFields(fields, template));
   // Keep the problems in the order of the form's fields.
@@ -199,6 +215,7 @@ export function requestFromFields(fields: FormFields, items: RequestItem[], ctx:
     request: items,
   };
   if (fields.description) request.description = fields.description;
+  if (fields.starts_at) request.starts_at = fields.starts_at;
   return request;
 }
 

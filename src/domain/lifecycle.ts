@@ -3,11 +3,21 @@
 import { fail, ok, problem, type Result } from "./problems.js";
 import type { RequestStatus } from "./types.js";
 
-export type LifecycleEvent = "approve-and-grant" | "grant-failed" | "reject" | "expire" | "revoke" | "apply-extension";
+export type LifecycleEvent = "approve-and-grant" | "approve-and-schedule" | "start" | "grant-failed" | "reject" | "expire" | "revoke" | "apply-extension";
 
 const TRANSITIONS: Record<RequestStatus, Partial<Record<LifecycleEvent, RequestStatus>>> = {
   // An approved extension request is spent once it has moved its grant's expiry: it has no grant of its own.
-  proposed: { "approve-and-grant": "active", "grant-failed": "failed", reject: "rejected", "apply-extension": "expired" },
+  proposed: {
+    "approve-and-grant": "active",
+    "approve-and-schedule": "scheduled",
+    "grant-failed": "failed",
+    reject: "rejected",
+    "apply-extension": "expired",
+  },
+  // Approved for a later start: the sweep starts it, or closes it without access — refused by the
+  // rules as they are at the start (reject), its window passed before it was started (expire), or
+  // cancelled by /revoke before it started (revoke).
+  scheduled: { start: "active", "grant-failed": "failed", reject: "rejected", expire: "expired", revoke: "revoked" },
   active: { expire: "expired", revoke: "revoked" },
   expired: {},
   revoked: {},
@@ -34,7 +44,16 @@ export function isFinal(status: RequestStatus): boolean {
 }
 
 export const ALL_STATUSES = Object.keys(TRANSITIONS) as RequestStatus[];
-export const ALL_EVENTS: LifecycleEvent[] = ["approve-and-grant", "grant-failed", "reject", "expire", "revoke", "apply-extension"];
+export const ALL_EVENTS: LifecycleEvent[] = [
+  "approve-and-grant",
+  "approve-and-schedule",
+  "start",
+  "grant-failed",
+  "reject",
+  "expire",
+  "revoke",
+  "apply-extension",
+];
 
 /**
  * The state an issue or a request pull request shows: a record's status, or one of the states
@@ -48,6 +67,7 @@ export const STATE_LABEL: Readonly<Record<IssueState, string>> = {
   invalid: "jit:invalid",
   proposed: "jit:proposed",
   blocked: "jit:blocked",
+  scheduled: "jit:scheduled",
   active: "jit:active",
   failed: "jit:failed",
   rejected: "jit:rejected",

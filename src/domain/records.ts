@@ -3,7 +3,7 @@
 // Rule, Closed-By) that `git log --format=%(trailers)` and the report read back. Pure.
 import { transition, type LifecycleEvent } from "./lifecycle.js";
 import { fail, ok, prefixMessages, type Result } from "./problems.js";
-import type { AccessRequest, ClosedRecord, GrantRecord, RequestStatus } from "./types.js";
+import type { AccessRequest, ClosedRecord, GrantRecord, RequestStatus, ScheduledRecord } from "./types.js";
 
 function move(request: AccessRequest, event: LifecycleEvent, patch: Partial<AccessRequest>): Result<AccessRequest> {
   const from: RequestStatus = request.status ?? "proposed";
@@ -14,6 +14,16 @@ function move(request: AccessRequest, event: LifecycleEvent, patch: Partial<Acce
 
 export function recordGrant(request: AccessRequest, grant: GrantRecord): Result<AccessRequest> {
   return move(request, "approve-and-grant", { grant });
+}
+
+/** Approved for a later start: the approval is recorded, nothing is attached yet. */
+export function recordScheduled(request: AccessRequest, scheduled: ScheduledRecord): Result<AccessRequest> {
+  return move(request, "approve-and-schedule", { scheduled });
+}
+
+/** A scheduled request started by the sweep: the approval stays in `scheduled`, the grant joins it. */
+export function recordStarted(request: AccessRequest, grant: GrantRecord): Result<AccessRequest> {
+  return move(request, "start", { grant });
 }
 
 export function recordGrantFailed(request: AccessRequest, closed: ClosedRecord): Result<AccessRequest> {
@@ -41,6 +51,8 @@ export interface Trailers {
   "Request-Id": string;
   "Approved-By"?: string[];
   "Expires-At"?: string;
+  /** A scheduled start: when the sweep grants it. */
+  "Starts-At"?: string;
   "Aws-Resource"?: string[];
   "Closed-By"?: string;
   /** The risk tier the request was judged at (low, medium, high). */
@@ -65,6 +77,7 @@ export function commitMessage(subject: string, body: string | undefined, trailer
   const flat = (v: string) => v.replace(/[\r\n]+/g, " ").trim();
   const lines: string[] = [`Request-Id: ${flat(trailers["Request-Id"])}`];
   for (const a of trailers["Approved-By"] ?? []) lines.push(`Approved-By: ${flat(a)}`);
+  if (trailers["Starts-At"]) lines.push(`Starts-At: ${flat(trailers["Starts-At"])}`);
   if (trailers["Expires-At"]) lines.push(`Expires-At: ${flat(trailers["Expires-At"])}`);
   for (const r of trailers["Aws-Resource"] ?? []) lines.push(`Aws-Resource: ${flat(r)}`);
   if (trailers["Closed-By"]) lines.push(`Closed-By: ${flat(trailers["Closed-By"])}`);

@@ -25,6 +25,7 @@ const KEY_ORDER: Array<keyof AccessRequest> = [
   "proposed",
   "policy",
   "status",
+  "scheduled",
   "grant",
   "closed",
   "activity",

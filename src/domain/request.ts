@@ -244,14 +244,16 @@ function statusProblems(r: AccessRequest, example: boolean): Problem[] {
   const status = r.status ?? "proposed";
   if (example && status !== "proposed")
     out.push({ code: "request.example-status", path: "status", message: `examples must stay proposed; remove status ${show(status)}` });
-  const needsGrant = status === "active" || status === "expired" || status === "revoked";
+  // A scheduled request closed before it started (its window missed, or revoked) has no grant.
+  const needsGrant = status === "active" || ((status === "expired" || status === "revoked") && !r.scheduled);
+  const mayGrant = status === "active" || status === "expired" || status === "revoked" || status === "failed";
   if (needsGrant && !r.grant)
     out.push({
       code: "request.status-grant",
       path: "grant",
       message: `status ${status} needs a grant record; status and grant are written by the app — do not edit them by hand`,
     });
-  if (!needsGrant && status !== "failed" && r.grant)
+  if (!mayGrant && r.grant)
     out.push({ code: "request.status-grant", path: "grant", message: `a ${status} request cannot carry a grant; remove grant (it is written by the app)` });
   const closedStates = ["expired", "revoked", "rejected"];
   if (closedStates.includes(status) && !r.closed)

@@ -4,7 +4,8 @@
 export type AccessLevel = "read" | "list" | "write" | "tagging" | "permissions-management";
 export const ACCESS_LEVELS: readonly AccessLevel[] = ["read", "list", "write", "tagging", "permissions-management"];
 
-export type RequestStatus = "proposed" | "active" | "expired" | "revoked" | "rejected" | "failed";
+/** `scheduled`: approved with a later start (`starts_at`); nothing is attached until the sweep starts it. */
+export type RequestStatus = "proposed" | "scheduled" | "active" | "expired" | "revoked" | "rejected" | "failed";
 
 export interface RequestItem {
   service: string;
@@ -110,8 +111,26 @@ export interface AccessRequest {
   closed?: ClosedRecord;
   activity?: ActivityRecord;
   /** An extension request: the id of the active request whose expiry it moves by `duration`. */
-  extends?: string; /** A scheduled start (ISO date-time); refused for now, see domain/scheduled-start.ts. */
+  extends?: string;
+  /** A scheduled start (ISO date-time): approved at the merge, granted by the sweep once it has come (domain/scheduled-start.ts). */
   starts_at?: string;
+  /** The approval of a request with a later start, as the merge recorded it (status scheduled, and kept once started). */
+  scheduled?: ScheduledRecord;
+}
+
+/** What a merge approved for a later start: who, at which merge, and the window (written by the app). */
+export interface ScheduledRecord {
+  approved_by: string[];
+  merge_commit: string;
+  pr?: number;
+  approved_at: string;
+  starts_at: string;
+  /** starts_at + duration: the grant never outlasts it, however late it starts. */
+  expires_at: string;
+  /** The risk tier the merge judged; a start that is judged riskier now is refused. */
+  risk: RiskTier;
+  auto_approval?: AutoApprovalRecord;
+  break_glass?: BreakGlassRecord;
 }
 
 export type AwsMode = "iam" | "identity-center";

@@ -10,6 +10,7 @@ import type { ClosedEvent, GrantCloser } from "../lifecycle/close-grant.js";
 import { OctokitIssueSide, type AnyOctokit } from "./issue-side.js";
 import type { RepoRef } from "./octokit-helpers.js";
 import type { IssueSide } from "../lifecycle/ports.js";
+import type { NotStartedEvent, StartAnnouncer, StartedEvent } from "../lifecycle/start-grant.js";
 
 export const SWEEP_MARKER = "<!-- jit-access:expiry -->";
 /** The state labels the end of a grant moves between, from the one table (STATE_LABEL). */
@@ -30,14 +31,45 @@ export async function announceClosed(access: IssueSide, event: ClosedEvent): Pro
     "",
     event.removed.length
       ? `Removed from AWS now: ${event.removed.map((r) => `\`${r.replace(/`/g, "'")}\``).join(", ")}.`
-      : "Nothing was left in AWS to remove (the policy's time condition and the AWS schedule had already ended it).",
+      : request.status === "scheduled"
+        ? "It was cancelled before its scheduled start: nothing had been attached in AWS."
+        : "Nothing was left in AWS to remove (the policy's time condition and the AWS schedule had already ended it).",
   ].join("\n");
   await access.upsertComment(issue, SWEEP_MARKER, body);
-  for (const n of new Set([issue, ...(request.grant?.pr ? [request.grant.pr] : [])])) await access.setState(n, event.kind);
+  const pr = request.grant?.pr ?? request.scheduled?.pr;
+  for (const n of new Set([issue, ...(pr ? [pr] : [])])) await access.setState(n, event.kind);
   await access.closeIssue(issue, "completed");
 }
 
-export class GitHubNotifier implements GrantCloser {
+/** A scheduled request started by the sweep: "Granted" on its issue and pull request, state active. Idempotent. */
+export async function announceStarted(access: IssueSide, event: StartedEvent): Promise<void> {
+  const { request } = event;
+  const issue = Number(request.id.split("-")[0]);
+  const body = [
+    START_MARKER,
+    `✅ **Granted** at its scheduled start (${event.at}) to ${quote(request.requester)} in account ${quote(request.account)} until **${quote(event.expiresAt)}**.`,
+    "",
+    `AWS resources: ${event.resources.map((r) => `\`${r.replace(/`/g, "'")}\``).join(", ")}. \`/revoke\` ends it earlier.`,
+  ].join("\n");
+  await access.upsertComment(issue, START_MARKER, body);
+  const pr = request.grant?.pr ?? request.scheduled?.pr;
+  for (const n of new Set([issue, ...(pr ? [pr] : [])])) await access.setState(n, "active");
+}
+
+/** A scheduled request closed without access at its start: why, on its issue and pull request. Idempotent. */
+export async function announceNotStarted(access: IssueSide, event: NotStartedEvent): Promise<void> {
+  const { request } = event;
+  const issue = Number(request.id.split("-")[0]);
+  const body = [START_MARKER, `⛔ **Not started** (${event.code}): ${quote(event.reason, 800)}`, "", "Nothing was attached in AWS."].join("\n");
+  await access.upsertComment(issue, START_MARKER, body);
+  const state = request.status === "expired" ? "expired" : "rejected";
+  for (const n of new Set([issue, ...(request.scheduled?.pr ? [request.scheduled.pr] : [])])) await access.setState(n, state);
+  await access.closeIssue(issue, "not_planned");
+}
+
+export const START_MARKER = "<!-- jit-access:start -->";
+
+export class GitHubNotifier implements GrantCloser, StartAnnouncer {
   private readonly access: IssueSide;
 
   constructor(octokit: NotifierOctokit, repo: RepoRef) {
@@ -46,6 +78,14 @@ export class GitHubNotifier implements GrantCloser {
 
   closed(event: ClosedEvent): Promise<void> {
     return announceClosed(this.access, event);
+  }
+
+  started(event: StartedEvent): Promise<void> {
+    return announceStarted(this.access, event);
+  }
+
+  notStarted(event: NotStartedEvent): Promise<void> {
+    return announceNotStarted(this.access, event);
   }
 
   /**

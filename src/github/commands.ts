@@ -74,8 +74,10 @@ export async function revokeByComment(
   const found = parsed.find(
     ({ r }) =>
       r.ok &&
-      r.value.request.status === "active" &&
-      (Number(r.value.request.id.split("-")[0]) === comment.issueNumber || r.value.request.grant?.pr === comment.issueNumber),
+      (r.value.request.status === "active" || r.value.request.status === "scheduled") &&
+      (Number(r.value.request.id.split("-")[0]) === comment.issueNumber ||
+        r.value.request.grant?.pr === comment.issueNumber ||
+        r.value.request.scheduled?.pr === comment.issueNumber),
   );
   if (!found || !found.r.ok) {
     // A record of this issue that cannot be read (e.g. grant.aws edited to name a policy that

@@ -2,15 +2,16 @@
 // "Grant failed" on the PR and the issue with their state label, the channels' events, and the
 // record changes on the default branch — `active`, `rejected` with the rules' codes, `failed`.
 import { codesOf, describeProblem, ok, type Result } from "../domain/problems.js";
-import { commitMessage, recordGrant, recordGrantFailed, recordRejected } from "../domain/records.js";
+import { commitMessage, recordGrant, recordGrantFailed, recordRejected, recordScheduled } from "../domain/records.js";
 import { parseRequestFile } from "../domain/request.js";
 import { dumpRequest } from "../domain/request-file.js";
-import type { AccessRequest, Config, GrantRecord, Problem, ProblemCode } from "../domain/types.js";
+import type { AccessRequest, Config, GrantRecord, Problem, ProblemCode, ScheduledRecord } from "../domain/types.js";
 import type { Effect } from "../lifecycle/effects.js";
 import type { GrantResult } from "../aws/types.js";
 import { storedAws } from "../aws/plan.js";
 import type { ApprovedGrant, MergedPr } from "./grant-types.js";
 import { MARKER, quote } from "./messages.js";
+import { isoSeconds } from "../domain/time.js";
 
 /**
  * The grant's record: the proposal on the default branch becomes `active`, with who approved, the
@@ -53,6 +54,70 @@ export function activeRecord(pr: Pick<MergedPr, "number" | "mergeCommitSha">, g:
       };
     },
   };
+}
+
+/**
+ * A merge approved for a later start: the proposal becomes `scheduled`, with who approved, the
+ * merge and the window; nothing is attached. Compare-and-swap like the grant's record.
+ */
+export function scheduledRecord(pr: Pick<MergedPr, "number" | "mergeCommitSha">, g: ApprovedGrant & { startsAt: string }): Extract<Effect, { kind: "record" }> {
+  const { config, path, request, expiresAt, startsAt } = g;
+  const scheduled: ScheduledRecord = {
+    approved_by: g.approvedBy,
+    merge_commit: g.mergeSha,
+    pr: pr.number,
+    approved_at: isoSeconds(g.now),
+    starts_at: startsAt,
+    expires_at: expiresAt,
+    risk: g.risk,
+    ...g.claim?.grant,
+  };
+  return {
+    kind: "record",
+    path,
+    summary: `schedule from ${startsAt} until ${expiresAt}`,
+    update: (current) => {
+      if (!current) return { kind: "skip", reason: "the request file is not on the default branch" };
+      const cur = parseRequestFile(current.text, { file: path, config });
+      if (!cur.ok) return { kind: "skip", reason: "the request file on the default branch is invalid" };
+      if ((cur.value.request.status ?? "proposed") !== "proposed") return { kind: "skip", reason: `already ${cur.value.request.status}` };
+      const next = recordScheduled(cur.value.request, scheduled);
+      if (!next.ok) return { kind: "skip", reason: next.problems.map(describeProblem).join("; ") };
+      return {
+        kind: "write",
+        text: dumpRequest(next.value, `Written by jit-access. Approved in pull request #${pr.number}; the sweep grants it at ${startsAt}.`),
+        message: commitMessage(
+          `jit-access: schedule ${request.id} from ${startsAt} until ${expiresAt}`,
+          `Merged in ${pr.mergeCommitSha}; risk ${g.risk}. Nothing is attached until the start.`,
+          {
+            "Request-Id": request.id,
+            "Approved-By": g.approvedBy,
+            "Starts-At": startsAt,
+            "Expires-At": expiresAt,
+            Risk: g.risk,
+            ...g.claim?.trailers,
+          },
+        ),
+      };
+    },
+  };
+}
+
+/** The "Scheduled" comment and state on the PR and the issue; idempotent (upserted by marker). */
+export function scheduledEffects(
+  numbers: number[],
+  s: { requester: string; account: string; startsAt: string; expiresAt: string; approvedBy: string[] },
+): Effect[] {
+  const body = [
+    MARKER.grant,
+    `🕒 **Approved for a later start** for ${quote(s.requester)} in account ${s.account}: from **${s.startsAt}** until **${s.expiresAt}** (approved by ${s.approvedBy.map((a) => quote(a)).join(", ")}).`,
+    "",
+    "Nothing is attached yet. The expiry sweep grants it once the start has come (on its first run after it) and it ends at the time above however late it starts; the rules are checked again at the start. `/revoke` cancels it.",
+  ].join("\n");
+  return [...new Set(numbers)].flatMap((n): Effect[] => [
+    { kind: "comment", issue: n, marker: MARKER.grant, body },
+    { kind: "state", issue: n, state: "scheduled" },
+  ]);
 }
 
 /** What a grant recorded `active` tells: "Granted" on the PR and the issue, and the channels. */

@@ -11,6 +11,7 @@ import { CONFIG_PATH } from "../domain/config.js";
 import { parseDuration } from "../domain/duration.js";
 import { problem, type Result } from "../domain/problems.js";
 import { recordStatus } from "../domain/records.js";
+import { startsAtTiming } from "../domain/scheduled-start.js";
 import { parseRequestFile } from "../domain/request.js";
 import { isoSeconds } from "../domain/time.js";
 import type { AccessRequest, Config, Problem, ProblemCode } from "../domain/types.js";
@@ -20,7 +21,7 @@ import type { IssueFacts, PrCommit, PrFile } from "../lifecycle/ports.js";
 import type { Catalogue } from "../policy/catalogue.js";
 import { planRequest } from "../policy/pipeline.js";
 import type { StoredFile } from "../store/record-store.js";
-import { grantedEffects, refusalEffects, restoredRecord } from "./grant-announce.js";
+import { grantedEffects, refusalEffects, restoredRecord, scheduledEffects } from "./grant-announce.js";
 import type { ClaimDecision, ClaimInput } from "./approval-policies.js";
 import type { ApprovedGrant, MergedPr } from "./grant-types.js";
 
@@ -190,6 +191,21 @@ export function decideMerge(f: MergeFacts): MergeDecision {
   // expiry, or after an approver left their team, it would say "Not granted" about access that
   // is (or was) live. The record on the default branch names the merge it was granted from.
   const recordedReq = onMain ? parseRequestFile(onMain.text, { file: path, config }) : undefined;
+  const recorded = recordedReq?.ok ? recordedReq.value.request : undefined;
+  if (recorded && (recorded.status ?? "proposed") !== "proposed" && recorded.scheduled?.merge_commit === mergeSha && recorded.status === "scheduled") {
+    const s = recorded.scheduled;
+    return {
+      kind: "already",
+      reason: `${recorded.id} is already scheduled`,
+      effects: scheduledEffects([pr.number, Number(recorded.id.split("-")[0])], {
+        requester: recorded.requester,
+        account: recorded.account,
+        startsAt: s.starts_at,
+        expiresAt: s.expires_at,
+        approvedBy: s.approved_by,
+      }),
+    };
+  }
   if (recordedReq?.ok && (recordedReq.value.request.status ?? "proposed") !== "proposed" && recordedReq.value.request.grant?.merge_commit === mergeSha) {
     const r = recordedReq.value.request;
     const g = r.grant!;
@@ -222,6 +238,8 @@ export function decideMerge(f: MergeFacts): MergeDecision {
   about.request = request;
   const issueNumber = Number(request.id.split("-")[0]);
   if (parsed.value.example) return blocked([problem("merge.example", `${path} is an example; examples are never granted`)], issueNumber);
+  const timing = startsAtTiming(request, f.now, "merge");
+  if (timing.length) return blocked(timing, issueNumber);
   if ((request.status ?? "proposed") !== "proposed") {
     return blocked(
       [
@@ -321,11 +339,15 @@ export function decideMerge(f: MergeFacts): MergeDecision {
   if (claim.kind === "refused" && !decision.ok) return blocked([...claim.problems, ...decision.failures], issueNumber);
   if (claim.kind !== "approved" && !decision.ok) return blocked(decision.failures, issueNumber);
 
-  // Deterministic across duplicate deliveries: the expiry counts from the merge, never later.
-  const start = pr.mergedAt ? new Date(pr.mergedAt) : f.now;
+  // Deterministic across duplicate deliveries: the expiry counts from the merge, never later — or
+  // from starts_at, the window the approvers saw. A start still ahead is recorded `scheduled` and
+  // granted by the sweep once it has come; one that has come by now is granted at once, until its
+  // approved end.
+  const start = request.starts_at !== undefined ? new Date(request.starts_at) : pr.mergedAt ? new Date(pr.mergedAt) : f.now;
   const duration = parseDuration(request.duration, "merge.duration-invalid");
   if (!duration.ok) return blocked(duration.problems, issueNumber);
   const expiresAt = isoSeconds(new Date(start.getTime() + duration.value * 1000));
+  const startsLater = request.starts_at !== undefined && start.getTime() > f.now.getTime();
   if (Date.parse(expiresAt) <= f.now.getTime() + 60_000)
     return blocked([problem("merge.too-late", `the request would expire at ${expiresAt}, before it could be used; open a new request`)], issueNumber);
 
@@ -346,6 +368,7 @@ export function decideMerge(f: MergeFacts): MergeDecision {
       risk: plan.verdict.risk,
       approvedBy: claim.kind === "approved" ? claim.approvedBy : decision.approvedBy,
       expiresAt,
+      ...(startsLater ? { startsAt: isoSeconds(start) } : {}),
       now: f.now,
       mergeSha,
       ...(claim.kind === "approved" ? { claim } : {}),

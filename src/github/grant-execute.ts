@@ -7,7 +7,7 @@ import type { Config } from "../domain/types.js";
 import { GrantError, grantFailureCode } from "../aws/grants.js";
 import type { GrantResult } from "../aws/types.js";
 import { runEffects, type EffectPorts } from "../lifecycle/effects.js";
-import { activeRecord, failedEffects, failedRecord, grantAnnouncement } from "./grant-announce.js";
+import { activeRecord, failedEffects, failedRecord, grantAnnouncement, scheduledEffects, scheduledRecord } from "./grant-announce.js";
 import type { ApprovedGrant, GrantDeps, GrantOutcome, MergedPr } from "./grant-types.js";
 
 /** The effects' ports: the repository, and the config's channels when there is a config to name them. */
@@ -101,6 +101,33 @@ export async function executeGrant(pr: MergedPr, deps: GrantDeps, g: ApprovedGra
     ...(pr.htmlUrl ? { prUrl: pr.htmlUrl } : {}),
   });
   return { kind: "granted", id: request.id, expiresAt, resources: result.resources };
+}
+
+/**
+ * A merge approved for a later start: nothing in AWS, only the `scheduled` record (compare-and-swap)
+ * and the announcement. The sweep grants it once starts_at has come (lifecycle/start-grant.ts).
+ */
+export async function scheduleGrant(pr: MergedPr, deps: GrantDeps, g: ApprovedGrant & { startsAt: string }, ports: PortsFor): Promise<GrantOutcome> {
+  const record = scheduledRecord(pr, g);
+  const done = await runEffects([record], ports());
+  const refused = done.skipped.map((s) => s.slice(`${record.summary}: `.length)).find((r) => !r.startsWith("already"));
+  if (refused) throw new Error(`the scheduled start of ${g.request.id} could not be recorded: ${refused}`);
+  const announce = {
+    requester: g.request.requester,
+    account: g.account.alias ?? g.account.id,
+    startsAt: g.startsAt,
+    expiresAt: g.expiresAt,
+    approvedBy: g.approvedBy,
+  };
+  await runEffects(scheduledEffects([pr.number, g.issueNumber], announce), ports(g.config));
+  await g.claim?.after?.({
+    access: ports().access,
+    expiresAt: g.expiresAt,
+    prNumber: pr.number,
+    ...(deps.notifierFor ? { notifierFor: deps.notifierFor } : {}),
+    ...(pr.htmlUrl ? { prUrl: pr.htmlUrl } : {}),
+  });
+  return { kind: "scheduled", id: g.request.id, startsAt: g.startsAt, expiresAt: g.expiresAt };
 }
 
 async function retried<T>(fn: () => Promise<T>, attempts: number): Promise<T> {

@@ -34,7 +34,8 @@ export type GrantOutcome =
   | { kind: "already"; reason: string }
   | { kind: "blocked"; reasons: string[]; codes: ProblemCode[]; recorded?: string }
   | { kind: "failed"; reason: string; recorded?: string }
-  | { kind: "granted"; id: string; expiresAt: string; resources: string[] };
+  | { kind: "granted"; id: string; expiresAt: string; resources: string[] }
+  | { kind: "scheduled"; id: string; startsAt: string; expiresAt: string };
 
 /** A merge judged grantable: everything the grant, its record and its announcement need. */
 export interface ApprovedGrant {
@@ -47,6 +48,8 @@ export interface ApprovedGrant {
   risk: RiskTier;
   approvedBy: string[];
   expiresAt: string;
+  /** A start still ahead at the merge: recorded `scheduled`, granted by the sweep once it has come. */
+  startsAt?: string;
   now: Date;
   mergeSha: string;
   /** An auto-approval or break-glass merge the app made itself, verified again (approval-policies.ts). */

@@ -14,7 +14,7 @@ import { runEffects, type EffectPorts } from "../lifecycle/effects.js";
 import type { AccessRepo } from "../lifecycle/ports.js";
 import { OctokitAccessRepo } from "./access-repo.js";
 import { applyExtension } from "./extend.js";
-import { executeGrant } from "./grant-execute.js";
+import { executeGrant, scheduleGrant } from "./grant-execute.js";
 import { judgeMerge } from "./grant-facts.js";
 import type { GrantDeps, GrantOutcome, MergedPr } from "./grant-types.js";
 import type { RepoRef } from "./octokit-helpers.js";
@@ -59,8 +59,13 @@ async function grantMerged(access: AccessRepo, pr: MergedPr, deps: GrantDeps): P
         ...(decision.rejects && done.commits[0] ? { recorded: done.commits[0] } : {}),
       };
     }
-    case "approved":
-      // An extension request moves the end of the grant it names instead of granting (extend.ts).
-      return decision.grant.request.extends !== undefined ? applyExtension(access, pr, deps, decision.grant) : executeGrant(pr, deps, decision.grant, ports);
+    case "approved": {
+      const g = decision.grant;
+      // An extension request moves the end of the grant it names instead of granting (extend.ts);
+      // a start still ahead is recorded `scheduled`, and the sweep grants it when it comes.
+      if (g.request.extends !== undefined) return applyExtension(access, pr, deps, g);
+      if (g.startsAt !== undefined) return scheduleGrant(pr, deps, { ...g, startsAt: g.startsAt }, ports);
+      return executeGrant(pr, deps, g, ports);
+    }
   }
 }

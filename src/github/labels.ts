@@ -28,6 +28,7 @@ export const appLabels = (): LabelSpec[] => [
   { name: STATE_LABEL.proposed, color: "0e8a16", description: "jit-access: request proposed in a pull request, awaiting approval" },
   { name: STATE_LABEL.invalid, color: "e4e669", description: "jit-access: the request could not be read; see the comment to fix it" },
   { name: STATE_LABEL.blocked, color: "b60205", description: "jit-access: the check blocks the request; see the pull request" },
+  { name: STATE_LABEL.scheduled, color: "bfdadc", description: "jit-access: approved for a later start; the sweep grants it when the time comes" },
   { name: STATE_LABEL.active, color: "5319e7", description: "jit-access: access granted and live" },
   { name: STATE_LABEL.failed, color: "d93f0b", description: "jit-access: the grant failed; see the comment" },
   { name: STATE_LABEL.rejected, color: "cfd3d7", description: "jit-access: the request pull request was closed without merging" },

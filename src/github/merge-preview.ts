@@ -4,7 +4,7 @@
 // merge decision (grant-decision.ts) judges them, and its effects are described instead of carried
 // out. `jit-access plan FILE --merge` prints it.
 import type { GrantResult } from "../aws/types.js";
-import { activeRecord, grantAnnouncement } from "./grant-announce.js";
+import { activeRecord, grantAnnouncement, scheduledEffects, scheduledRecord } from "./grant-announce.js";
 import { decideMerge, type MergeDecision, type MergeFacts } from "./grant-decision.js";
 import type { MergedPr } from "./grant-types.js";
 import { loadCatalogue } from "../iam-data.js";
@@ -98,6 +98,19 @@ export function mergeLines(pr: MergedPr, decision: Exclude<MergeDecision, { kind
       return describeEffects(decision.effects);
     case "approved": {
       const g = decision.grant;
+      if (g.startsAt !== undefined) {
+        const announce = {
+          requester: g.request.requester,
+          account: g.account.alias ?? g.account.id,
+          startsAt: g.startsAt,
+          expiresAt: g.expiresAt,
+          approvedBy: g.approvedBy,
+        };
+        return [
+          `attach nothing in AWS now: approved for a later start, granted by the expiry sweep from ${g.startsAt} until ${g.expiresAt}`,
+          ...describeEffects([scheduledRecord(pr, { ...g, startsAt: g.startsAt }), ...scheduledEffects([pr.number, g.issueNumber], announce)]),
+        ];
+      }
       // What AWS names at the grant (resources, schedules, the principal) is not known here; the
       // record and the announcement are the same effects whatever it is.
       const result: GrantResult = {

@@ -66,7 +66,7 @@ export function prBody(i: PrBodyInput): string {
     MARKER.intake,
     request.extends !== undefined
       ? `**${quote(request.requester)}** asks to extend **${quote(request.extends)}** by **${request.duration}**: merging moves the end of that grant; the access stays exactly as granted.`
-      : `**${quote(request.requester)}** asks for **${request.duration}** of access to account **${quote(request.account)}**.`,
+      : `**${quote(request.requester)}** asks for **${request.duration}** of access to account **${quote(request.account)}**${request.starts_at !== undefined ? `, starting **${quote(request.starts_at)}**` : ""}.`,
     "",
     `> ${quote(request.reason, 1000)}`,
     "",
@@ -81,9 +81,11 @@ export function prBody(i: PrBodyInput): string {
     "",
     `**Risk tier:** ${riskLabel(v.risk)} · **Generator:** \`${plan.generator}\` · **Verdict:** ${v.ok ? "✅ passes the guardrails" : "⛔ blocked"}`,
     "",
-    plan.bundle
-      ? `**Expiry:** the grant ends ${request.duration} after the merge. **No time condition can be stamped** into an existing ${plan.bundle.ref.kind === "managed_policy" ? "managed policy" : "permission set"}: the access ends when the EventBridge Scheduler schedule removes the ${plan.bundle.ref.kind === "managed_policy" ? "attachment" : "assignment"} in AWS at that time, or — if the schedule misses — when the expiry sweep next runs.${plan.bundle.ref.kind === "permission_set" ? " Sessions already issued last until their session duration runs out." : ""}`
-      : `**Expiry:** the grant ends ${request.duration} after the merge: the policy carries \`DateLessThan aws:CurrentTime\` at that time, an EventBridge Scheduler schedule removes it in AWS, and the expiry sweep removes anything left.`,
+    request.starts_at !== undefined
+      ? `**Start and expiry:** merging approves it but attaches nothing; the expiry sweep grants it once ${quote(request.starts_at)} has come (never before; the rules are checked again then) and it ends ${request.duration} after that time however late it starts: ${plan.bundle ? `no time condition can be stamped into an existing ${plan.bundle.ref.kind === "managed_policy" ? "managed policy" : "permission set"}, so an EventBridge Scheduler schedule removes the ${plan.bundle.ref.kind === "managed_policy" ? "attachment" : "assignment"} in AWS at that end and the expiry sweep removes anything left.` : "the policy carries `DateLessThan aws:CurrentTime` at that end, an EventBridge Scheduler schedule removes it in AWS, and the expiry sweep removes anything left."}`
+      : plan.bundle
+        ? `**Expiry:** the grant ends ${request.duration} after the merge. **No time condition can be stamped** into an existing ${plan.bundle.ref.kind === "managed_policy" ? "managed policy" : "permission set"}: the access ends when the EventBridge Scheduler schedule removes the ${plan.bundle.ref.kind === "managed_policy" ? "attachment" : "assignment"} in AWS at that time, or — if the schedule misses — when the expiry sweep next runs.${plan.bundle.ref.kind === "permission_set" ? " Sessions already issued last until their session duration runs out." : ""}`
+        : `**Expiry:** the grant ends ${request.duration} after the merge: the policy carries \`DateLessThan aws:CurrentTime\` at that time, an EventBridge Scheduler schedule removes it in AWS, and the expiry sweep removes anything left.`,
     "",
     `**Approval:** ${i.required} approval(s) on the final commit from ${approverList(i.approvers, i.codeowners)} — not from the requester, the PR author or the last committer. Merging is the approval; the app checks it again before granting.`,
   ];

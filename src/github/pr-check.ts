@@ -9,6 +9,7 @@ import type { BundleAnalysis } from "../policy/bundle.js";
 import type { ProbotOctokit } from "probot";
 import { checkChangedFiles, type ChangedFile } from "../domain/approvals.js";
 import { parseRequestFile } from "../domain/request.js";
+import { startsAtTiming } from "../domain/scheduled-start.js";
 import { setTopLevelFields } from "../domain/request-file.js";
 import type { AccessRequest, Config, Problem } from "../domain/types.js";
 import { loadCatalogue } from "../iam-data.js";
@@ -147,6 +148,8 @@ export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptio
       ),
     ]);
   }
+  const timing = startsAtTiming(parsed.value.request, opts.now, "ask");
+  if (timing.length) return invalid(timing);
   if (parsed.value.example)
     return invalid([problem("merge.example", `${path} is an example; examples are never granted — put the request under access-requests/<account>/<YYYY>/`)]);
   if (mine && issueOf(parsed.value.request.id) !== issueFromBranch) {

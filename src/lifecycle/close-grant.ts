@@ -9,7 +9,8 @@
 // anywhere: until the record is closed the grant stays active (and due), and the next attempt
 // revokes what is left and records it.
 import { NotOwnedError, revokeTargetOf } from "../aws/plan.js";
-import type { Grants } from "../aws/types.js";
+import type { Grants, RevokeTarget } from "../aws/types.js";
+import { resolveAccount } from "../domain/config.js";
 import { describeProblem, fail, ok, problem, type Result } from "../domain/problems.js";
 import { commitMessage, recordExpired, recordRevoked } from "../domain/records.js";
 import { parseRequestFile } from "../domain/request.js";
@@ -84,6 +85,9 @@ function closable(text: string, input: CloseGrant, config: Config): Result<Acces
   if (!parsed.ok) return fail(problem("record.invalid", `${input.file} is no longer valid: ${parsed.problems.map((p) => p.message).join("; ")}`));
   const r = parsed.value.request;
   if (input.id !== undefined && r.id !== input.id) return fail(problem("record.id-mismatch", `${input.file} now holds ${r.id}, not ${input.id}`));
+  // A scheduled request not yet started is cancelled by a revoke: nothing should be in AWS, and
+  // whatever a start in flight attached is removed by the request's id.
+  if (input.kind === "revoked" && r.status === "scheduled" && r.scheduled) return ok(r);
   if (r.status !== "active" || !r.grant) return fail(problem("record.not-active", `already ${r.status ?? "proposed"}`));
   if (input.kind === "expired" && Date.parse(r.grant.expires_at) > input.at.getTime())
     return fail(problem("record.not-due", `extended to ${r.grant.expires_at}`));
@@ -104,7 +108,7 @@ export async function closeGrant(ports: CloseGrantPorts, input: CloseGrant): Pro
 
     step = "revoke";
     try {
-      removed = (await ports.grants.revoke(revokeTargetOf(request.id, request.grant?.aws ?? {}, ports.config.aws.mode))).removed;
+      removed = (await ports.grants.revoke(revokeTarget(request, ports.config))).removed;
     } catch (e) {
       if (e instanceof NotOwnedError) return { kind: "refused", problem: problem("aws.not-owned", e.message), request };
       throw e;
@@ -149,6 +153,14 @@ export async function closeGrant(ports: CloseGrantPorts, input: CloseGrant): Pro
     const code: ProblemCode = step === "revoke" ? "aws.revoke-failed" : step === "record" ? "record.write-failed" : "record.read-failed";
     return { kind: "failed", step, problem: problem(code, errorText(e)), removed };
   }
+}
+
+/** What to revoke: the grant's own record, or for a scheduled request not yet started, everything of its id in its account. */
+function revokeTarget(request: AccessRequest, config: Config): RevokeTarget {
+  if (request.status !== "scheduled") return revokeTargetOf(request.id, request.grant?.aws ?? {}, config.aws.mode);
+  const account = resolveAccount(config, request.account);
+  if (!account) throw new Error(`request ${request.id}: account ${request.account} is not in the config; cannot tell which account to revoke in`);
+  return { requestId: request.id, mode: config.aws.mode, accountId: account.id };
 }
 
 function closeMessage(input: CloseGrant, request: AccessRequest, at: string, removed: string[]): string {

@@ -6,6 +6,7 @@ import { bundleOf, planConfigFor, riskFor, type BundleRef } from "../domain/acce
 import { riskRank, type BundleAnalysis } from "./bundle.js";
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
 import { capProblems, parseRequestFile, type RequestContext } from "../domain/request.js";
+import { startsAtTiming } from "../domain/scheduled-start.js";
 import type { AccessRequest, Config, PolicyDocument, Problem, RequestItem } from "../domain/types.js";
 import { show } from "../domain/text.js";
 import { isoSeconds } from "../domain/time.js";
@@ -172,7 +173,9 @@ export function validateRequestFile(catalogue: Catalogue, input: string | Uint8A
       now: ctx.now,
       durationSeconds: read.value.durationSeconds,
     });
-    return { ok: plan.verdict.ok, problems: capProblems(plan.verdict.errors), parsed, plan };
+    // A start asked for must be ahead and not too far: judged here, where the clock is known.
+    const timing = startsAtTiming(read.value.request, ctx.now, "ask");
+    return { ok: plan.verdict.ok && !timing.length, problems: capProblems([...timing, ...plan.verdict.errors]), parsed, plan };
   }
   const account = read.request ? resolveAccount(ctx.config, read.request.account) : undefined;
   if (!read.request || !account) return { ok: false, problems: read.problems };

@@ -72,6 +72,16 @@ export interface ActiveRow {
   risk: RiskTier;
 }
 
+/** A request approved for a later start, not started yet (status scheduled). */
+export interface ScheduledRow {
+  id: string;
+  requester: string;
+  account: string;
+  starts_at: string;
+  expires_at: string;
+  approved_by: string[];
+}
+
 export interface RevokeRow {
   id: string;
   requester: string;
@@ -148,6 +158,8 @@ export interface Report {
   grants_by_catalogue: Count[];
   grants_by_risk: Record<RiskTier, number>;
   active: ActiveRow[];
+  /** Requests approved for a later start that has not been granted yet, soonest first; absent when there are none. */
+  scheduled?: ScheduledRow[];
   timing: { request_to_approval: Stat; approval_to_grant: Stat; request_to_grant: Stat; request_to_grant_buckets: Count[] };
   durations: {
     closed_grants: number;
@@ -531,13 +543,14 @@ export function buildReport(input: ReportInput): Report {
   const top = input.top ?? 10;
   const idx = input.history ? input.history.indexed() : indexHistory(input.commits ?? [], input.mergeDates);
 
-  const byStatus: Record<RequestStatus, number> = { proposed: 0, active: 0, expired: 0, revoked: 0, rejected: 0, failed: 0 };
+  const byStatus: Record<RequestStatus, number> = { proposed: 0, scheduled: 0, active: 0, expired: 0, revoked: 0, rejected: 0, failed: 0 };
   const byService = new Map<string, number>();
   const byAccount = new Map<string, number>();
   const byCatalogue = new Map<string, number>();
   const byRequester = new Map<string, number>();
   const byRisk: Record<RiskTier, number> = { low: 0, medium: 0, high: 0 };
   const active: ActiveRow[] = [];
+  const scheduled: ScheduledRow[] = [];
   let awaitingSweep = 0;
   const reqToApproval: number[] = [];
   const approvalToGrant: number[] = [];
@@ -580,6 +593,18 @@ export function buildReport(input: ReportInput): Report {
         });
       } else awaitingSweep++;
     }
+    // Scheduled starts to come: every record, whatever the period, like the active grants.
+    if (status === "scheduled" && r.scheduled) {
+      const s = r.scheduled;
+      scheduled.push({
+        id: r.id,
+        requester: r.requester,
+        account: r.account,
+        starts_at: s.starts_at,
+        expires_at: s.expires_at,
+        approved_by: [...s.approved_by],
+      });
+    }
 
     const dates = idx.paths.get(file);
     const requestedAt = dates === undefined ? undefined : (dates.added ?? dates.touched);
@@ -599,8 +624,10 @@ export function buildReport(input: ReportInput): Report {
 
       const approvedAt = idx.commitDate.get(g.merge_commit);
       if (requestedAt !== undefined && approvedAt !== undefined && approvedAt >= requestedAt) reqToApproval.push((approvedAt - requestedAt) / 1000);
-      if (approvedAt !== undefined && grantedAt !== undefined && grantedAt >= approvedAt) approvalToGrant.push((grantedAt - approvedAt) / 1000);
-      if (requestedAt !== undefined && grantedAt !== undefined && grantedAt >= requestedAt) reqToGrant.push((grantedAt - requestedAt) / 1000);
+      // A grant with a scheduled start waits for it by design: its wait is not how slow granting is.
+      const waited = r.scheduled !== undefined;
+      if (!waited && approvedAt !== undefined && grantedAt !== undefined && grantedAt >= approvedAt) approvalToGrant.push((grantedAt - approvedAt) / 1000);
+      if (!waited && requestedAt !== undefined && grantedAt !== undefined && grantedAt >= requestedAt) reqToGrant.push((grantedAt - requestedAt) / 1000);
 
       const dur = parseDuration(r.duration, "request.duration-invalid", "duration");
       const askedS = dur.ok ? dur.value : grantedAt !== undefined && expiresAt !== undefined ? (expiresAt - grantedAt) / 1000 : 0;
@@ -709,6 +736,7 @@ export function buildReport(input: ReportInput): Report {
     grants_by_catalogue: sortedCounts(byCatalogue),
     grants_by_risk: byRisk,
     active,
+    ...(scheduled.length ? { scheduled: scheduled.sort((a, b) => a.starts_at.localeCompare(b.starts_at) || a.id.localeCompare(b.id)) } : {}),
     timing: {
       request_to_approval: stat(reqToApproval),
       approval_to_grant: stat(approvalToGrant),

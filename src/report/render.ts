@@ -22,7 +22,7 @@ export function renderJson(report: Report): string {
 
 const pct = (r: number | null) => (r === null ? "—" : `${Math.round(r * 100)}%`);
 const hours = (s: number) => `${(s / 3600).toFixed(1)}h`;
-const STATUSES = ["proposed", "active", "expired", "revoked", "rejected", "failed"] as const;
+const STATUSES = ["proposed", "scheduled", "active", "expired", "revoked", "rejected", "failed"] as const;
 
 function statLine(s: Stat): [string, string, string] {
   return [humanSeconds(s.median), humanSeconds(s.p90), String(s.count)];
@@ -50,6 +50,7 @@ export function renderMarkdown(r: Report): string {
     out.push(`Generated ${r.generated_at}${r.since ? `, requests since ${r.since}` : ", all history"}.`, "", `**Nothing to report: ${r.empty}.**`, "");
     // Grants live now are reported whatever the period.
     if (t.active_now) out.push(...mdActive(r));
+    out.push(...mdScheduled(r));
     if (t.awaiting_sweep) out.push(`${t.awaiting_sweep} grant(s) past their expiry wait for the sweep to record it.`, "");
     out.push(...mdNotes(r));
     return out.join("\n");
@@ -80,6 +81,7 @@ export function renderMarkdown(r: Report): string {
   if (r.grants_by_catalogue.length) out.push(mdCounts("By catalogue entry", r.grants_by_catalogue));
   out.push(`By risk: low ${r.grants_by_risk.low}, medium ${r.grants_by_risk.medium}, high ${r.grants_by_risk.high}.`, "");
   out.push(...mdActive(r));
+  out.push(...mdScheduled(r));
   const d = r.durations;
   out.push(`### Durations asked vs used`, "");
   out.push(
@@ -209,6 +211,30 @@ function mdActive(r: Report): string[] {
   return out;
 }
 
+/** Requests approved for a later start; nothing when there are none. */
+function mdScheduled(r: Report): string[] {
+  const rows = r.scheduled ?? [];
+  if (!rows.length) return [];
+  return [
+    `### Scheduled to start (${rows.length})`,
+    "",
+    mdTable(
+      ["request", "requester", "account", "starts", "ends", "approved by"],
+      rows
+        .slice(0, 25)
+        .map((s) => [
+          `\`${s.id}\``,
+          quote(s.requester, 40),
+          quote(s.account, 60),
+          s.starts_at,
+          s.expires_at,
+          s.approved_by.map((a) => quote(a, 40)).join(", "),
+        ]),
+    ),
+    ...(rows.length > 25 ? [`…and ${rows.length - 25} more`, ""] : []),
+  ];
+}
+
 /** The notes (skipped files, files that no longer validate) and what is counted. */
 function mdNotes(r: Report): string[] {
   const out: string[] = [];
@@ -274,6 +300,7 @@ export function renderHtml(r: Report): string {
     html.push(`<p class="empty"><b>Nothing to report:</b> ${e(r.empty)}.</p>`);
     // Grants live now are reported whatever the period.
     if (t.active_now || t.awaiting_sweep) html.push(...htmlActive(r));
+    html.push(...htmlScheduled(r));
     html.push(...htmlNotes(r));
     return html.join("\n");
   }
@@ -293,6 +320,7 @@ export function renderHtml(r: Report): string {
   html.push(`<h2>Requests by status</h2>`);
   const statusColor: Record<string, string> = {
     proposed: "#6b7280",
+    scheduled: "#5aa0b0",
     active: "#2f6fde",
     expired: "#1f9d74",
     revoked: "#8e59c9",
@@ -345,6 +373,7 @@ export function renderHtml(r: Report): string {
   );
 
   html.push(...htmlActive(r));
+  html.push(...htmlScheduled(r));
 
   html.push(`<h2>Durations asked vs used</h2><div class="grid"><section>`);
   html.push(
@@ -467,6 +496,20 @@ export function renderHtml(r: Report): string {
   }
   html.push(...htmlNotes(r));
   return html.join("\n");
+}
+
+function htmlScheduled(r: Report): string[] {
+  const rows = r.scheduled ?? [];
+  if (!rows.length) return [];
+  const html = [
+    `<h2>Scheduled to start (${rows.length})</h2>`,
+    hTable(
+      ["request", "requester", "account", "starts", "ends", "approved by"],
+      rows.slice(0, 50).map((s) => [`<code>${e(s.id)}</code>`, e(s.requester), e(s.account), e(s.starts_at), e(s.expires_at), e(s.approved_by.join(", "))]),
+    ),
+  ];
+  if (rows.length > 50) html.push(`<p class="muted">…and ${rows.length - 50} more</p>`);
+  return html;
 }
 
 function htmlActive(r: Report): string[] {

@@ -20,6 +20,8 @@ import { activityPort } from "../github/activity-closeout.js";
 import { createSweepOctokit } from "./octokit.js";
 import { SweepRequestsRepo } from "../github/sweep-requests.js";
 import type { UnapprovedRepo } from "../lifecycle/ports.js";
+import { loadCatalogue } from "../iam-data.js";
+import type { Catalogue } from "../policy/catalogue.js";
 
 /**
  * The sweep's SDK clients retry in "standard" mode (exponential backoff with jitter), not the
@@ -41,6 +43,8 @@ export interface Records {
   remindOnce?: (request: AccessRequest) => Promise<boolean>;
   uncommitted?: () => Promise<string[]>;
   grants: () => Grants;
+  /** The IAM catalogue a scheduled start is judged with again (loaded on first use). */
+  catalogue?: () => Catalogue;
   /** A closed grant's activity (closeGrant's port); absent when the config turns it off. */
   activity?: (file: string, id: string) => Promise<unknown>;
   /** The access repository on GitHub (GitHub mode only): its open request pull requests expire after pending_ttl. */
@@ -92,6 +96,7 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
         alerts: createNotifier(parsed.value, opts.env),
         remindOnce: (request) => notifier.remindOnce(request),
         grants: grantsFor(parsed.value),
+        catalogue: loadCatalogue,
         ...activityOf(parsed.value, store, new OctokitIssueSide(octokit, { owner, repo })),
         requests: new SweepRequestsRepo(octokit, { owner, repo, defaultBranch: branch }),
       },
@@ -113,6 +118,7 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
       alerts: createNotifier(loaded.value, opts.env),
       uncommitted: () => store.uncommitted(),
       grants: grantsFor(loaded.value),
+      catalogue: loadCatalogue,
       ...activityOf(loaded.value, store),
     },
   };

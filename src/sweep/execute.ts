@@ -14,13 +14,15 @@
 import type { Config } from "../domain/types.js";
 import type { Grants } from "../aws/types.js";
 import { closeGrant, errorText, type Alerts, type GrantCloser } from "../lifecycle/close-grant.js";
+import { startScheduled, type StartAnnouncer, type StartStep } from "../lifecycle/start-grant.js";
+import type { Catalogue } from "../policy/catalogue.js";
 import type { RecordStore } from "../store/record-store.js";
 import type { DriftReason, SweepPlan } from "./plan.js";
 import { runPool } from "./pool.js";
 
 export type { Alerts, ClosedEvent } from "../lifecycle/close-grant.js";
-/** The GitHub side of a grant ending (see GrantCloser). */
-export type Notifier = GrantCloser;
+/** The GitHub side of a grant ending (see GrantCloser), and of a scheduled start when it can tell one. */
+export type Notifier = GrantCloser & Partial<StartAnnouncer>;
 
 export const DEFAULT_CONCURRENCY = 4;
 export const SWEEPER = "jit-access sweep";
@@ -35,6 +37,8 @@ export interface ExecuteDeps {
   alerts?: Alerts;
   /** A closed grant's activity (closeGrant's port); absent: not looked up. */
   activity?: (file: string, id: string) => Promise<unknown>;
+  /** The IAM catalogue a scheduled start is judged with again; absent: due starts fail and wait. */
+  catalogue?: () => Catalogue;
   concurrency?: number;
 }
 
@@ -60,7 +64,22 @@ export interface DriftOutcome {
   message?: string;
 }
 
+export interface StartOutcome {
+  id: string;
+  file: string;
+  /** started: granted and recorded active now; expired / rejected: closed without access; skipped / failed: see message. */
+  result: "started" | "expired" | "rejected" | "skipped" | "failed";
+  expires_at?: string;
+  resources: string[];
+  commit?: string;
+  code?: string;
+  step?: StartStep | "notify";
+  message?: string;
+}
+
 export interface SweepOutcome {
+  /** Scheduled requests whose start had come; absent when there were none. */
+  starts?: StartOutcome[];
   due: DueOutcome[];
   drift: DriftOutcome[];
   /** Steps that failed (a grant whose notification failed counts once, as does a failed drift revoke). */
@@ -70,6 +89,47 @@ export interface SweepOutcome {
 export async function executeSweep(plan: SweepPlan, deps: ExecuteDeps): Promise<SweepOutcome> {
   const concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
   const now = new Date(plan.now);
+
+  // Starts first: a start is never early (the record is re-read and judged at this clock) and
+  // each ends at its own approved expiry, so doing them before the expiries costs nothing.
+  const startResults = await runPool(plan.starts, concurrency, async (s): Promise<StartOutcome> => {
+    const base: StartOutcome = { id: s.id, file: s.file, result: "failed", resources: [] };
+    if (!deps.catalogue) return { ...base, step: "check", message: "this sweep was built without the IAM catalogue, so scheduled starts cannot be judged" };
+    const github = deps.notifier?.started && deps.notifier.notStarted ? (deps.notifier as StartAnnouncer) : undefined;
+    const r = await startScheduled(
+      {
+        store: deps.store,
+        config: deps.config,
+        grants: deps.grants,
+        catalogue: deps.catalogue(),
+        ...(deps.alerts ? { alerts: deps.alerts } : {}),
+        ...(github ? { github } : {}),
+      },
+      { file: s.file, id: s.id, at: now, by: SWEEPER },
+    );
+    switch (r.kind) {
+      case "started":
+        return {
+          ...base,
+          result: "started",
+          expires_at: r.expiresAt,
+          resources: r.resources,
+          commit: r.commit,
+          ...(r.githubError !== undefined ? { step: "notify" as const, message: r.githubError } : {}),
+        };
+      case "closed":
+        return { ...base, result: r.status, code: r.code, commit: r.commit, message: r.problems.map((p) => p.message).join("; ") };
+      case "skipped":
+        return { ...base, result: "skipped", resources: r.removed, message: r.problem.message };
+      case "failed":
+        return { ...base, step: r.step, message: r.problem.message };
+    }
+  });
+  const starts = startResults.map((r, i) =>
+    r.ok
+      ? r.value
+      : { id: plan.starts[i]?.id ?? "?", file: plan.starts[i]?.file ?? "?", result: "failed" as const, resources: [], message: errorText(r.error) },
+  );
 
   const dueResults = await runPool(plan.due, concurrency, async (d): Promise<DueOutcome> => {
     const outcome: DueOutcome = { id: d.id, file: d.file, result: "failed", removed: [], notified: false };
@@ -124,6 +184,7 @@ export async function executeSweep(plan: SweepPlan, deps: ExecuteDeps): Promise<
       ? r.value
       : { requestId: d?.requestId ?? "?", reason: d?.reason ?? ("no-record" as const), result: "failed" as const, removed: [], message: errorText(r.error) };
   });
-  const failures = due.filter((o) => o.step !== undefined).length + drift.filter((o) => o.result === "failed").length;
-  return { due, drift, failures };
+  const failures =
+    due.filter((o) => o.step !== undefined).length + drift.filter((o) => o.result === "failed").length + starts.filter((o) => o.step !== undefined).length;
+  return { ...(starts.length ? { starts } : {}), due, drift, failures };
 }

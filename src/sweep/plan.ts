@@ -6,6 +6,7 @@ import { iamPolicyName, LIMITS, permissionSetName, scheduleName } from "../aws/n
 import { revokeTargetOf } from "../aws/plan.js";
 import type { ManagedResource, RevokeTarget } from "../aws/types.js";
 import { parseRequestFile } from "../domain/request.js";
+import { startDecision } from "../domain/scheduled-start.js";
 import { detached } from "../domain/text.js";
 import { isoSeconds } from "../domain/time.js";
 import type { AccessRequest, AwsMode, Config, Problem, RequestStatus } from "../domain/types.js";
@@ -16,7 +17,7 @@ import type { AccessRequest, AwsMode, Config, Problem, RequestStatus } from "../
  */
 export type SweepRecord =
   | { path: string; request: AccessRequest }
-  | { path: string; problems: Problem[]; id?: string; status?: RequestStatus }
+  | { path: string; problems: Problem[]; id?: string; status?: RequestStatus; startsAt?: string }
   | { path: string; summary: RecordSummary };
 
 /** What the top-level lines of a record say, read without YAML: enough to know it is not due. */
@@ -34,6 +35,21 @@ export interface DueGrant {
   request: AccessRequest;
   /** What to revoke, from the file's grant.aws. */
   target: RevokeTarget;
+}
+
+/** A scheduled request whose start has come (or whose window has passed): the executor starts or closes it. */
+export interface StartDue {
+  id: string;
+  file: string;
+  starts_at: string;
+}
+
+/** A scheduled request still waiting for its start. */
+export interface ScheduledGrant {
+  id: string;
+  file: string;
+  starts_at: string;
+  expires_at: string;
 }
 
 export interface ActiveGrant {
@@ -75,11 +91,15 @@ export interface SweepPlan {
   now: string;
   due: DueGrant[];
   active: ActiveGrant[];
+  /** Scheduled requests whose start has come: started (or closed unstarted) before the expiries. */
+  starts: StartDue[];
+  /** Scheduled requests still waiting for their start. */
+  scheduled: ScheduledGrant[];
   errors: RecordError[];
   /** undefined when reconcile was skipped (no AWS listing). */
   drift: Drift[] | undefined;
   unattributed: Unattributed[];
-  /** Grants in flight (record still proposed, expiry tag not passed): left alone. */
+  /** Grants in flight (record still proposed or scheduled, expiry tag not passed): left alone. */
   pending: string[];
   /** Proposed requests waiting for approval: reminded at half pending_ttl, closed after it (see planUnapproved). */
   unapproved?: UnapprovedAction[];
@@ -167,10 +187,18 @@ export function recordReader(config: Config, opts: { now?: Date } = {}): (file: 
     if (/^access-requests\/examples\//.test(f.path)) return undefined;
     const fromName = /([^/]+)\.yaml$/.exec(f.path)?.[1];
     const id = r.request?.id ?? (fromName && ID.test(fromName) ? fromName : undefined);
-    return { path: f.path, problems: r.problems, ...(id ? { id } : {}), ...(r.request?.status ? { status: r.request.status } : {}) };
+    return {
+      path: f.path,
+      problems: r.problems,
+      ...(id ? { id } : {}),
+      ...(r.request?.status ? { status: r.request.status } : {}),
+      ...(r.request?.status === "scheduled" && r.request.starts_at ? { startsAt: r.request.starts_at } : {}),
+    };
   };
 }
 
+// `scheduled` is left out on purpose: a scheduled record is always parsed in full, since the sweep
+// decides its start from it (there are few of them).
 const STATUSES: readonly RequestStatus[] = ["proposed", "active", "expired", "revoked", "rejected", "failed"];
 // A top-level line is TOP_KEY = /^([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?$/ — its key, and its value
 // after `: ` (further spaces kept) — and a value that opens with a quote or a bracket closes it
@@ -298,6 +326,8 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
   const nowMs = now.getTime();
   const due: DueGrant[] = [];
   const active: ActiveGrant[] = [];
+  const starts: StartDue[] = [];
+  const scheduled: ScheduledGrant[] = [];
   const errors: RecordError[] = [];
   const byId = new Map<string, { status: RequestStatus | "unreadable"; account?: string }>();
 
@@ -310,6 +340,13 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
       continue;
     }
     if ("problems" in rec) {
+      // A scheduled record the rules no longer accept is closed at its start (the executor judges
+      // it again then); until then it is reported, so someone can look before it is refused.
+      if (rec.status === "scheduled" && rec.id && rec.startsAt && Date.parse(rec.startsAt) <= nowMs) {
+        starts.push({ id: rec.id, file: rec.path, starts_at: rec.startsAt });
+        byId.set(rec.id, { status: "scheduled" });
+        continue;
+      }
       errors.push({ file: rec.path, ...(rec.id ? { id: rec.id } : {}), problems: rec.problems });
       // An unreadable record may be an active grant: its resources are never drift by absence.
       if (rec.id) byId.set(rec.id, { status: "unreadable" });
@@ -320,6 +357,12 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
     const previous = byId.get(r.id);
     // Two files with one id: the more alive one protects the resources (active > proposed > rest).
     if (!previous || rank(status) > rank(previous.status)) byId.set(r.id, { status, ...(r.grant?.aws?.account_id ? { account: r.grant.aws.account_id } : {}) });
+    if (status === "scheduled" && r.scheduled) {
+      const d = startDecision({ ...r, scheduled: r.scheduled }, now);
+      if (d.kind === "wait") scheduled.push({ id: r.id, file: rec.path, starts_at: d.startsAt, expires_at: r.scheduled.expires_at });
+      else starts.push({ id: r.id, file: rec.path, starts_at: r.scheduled.starts_at });
+      continue;
+    }
     if (status !== "active" || !r.grant) continue;
     const expiresMs = Date.parse(r.grant.expires_at);
     if (Number.isNaN(expiresMs)) {
@@ -350,9 +393,13 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
     a.expires_at.localeCompare(b.expires_at) || a.id.localeCompare(b.id);
   due.sort(byExpiry);
   active.sort(byExpiry);
+  const byStart = (a: { starts_at: string; id: string }, b: { starts_at: string; id: string }) =>
+    a.starts_at.localeCompare(b.starts_at) || a.id.localeCompare(b.id);
+  starts.sort(byStart);
+  scheduled.sort(byStart);
   errors.sort((a, b) => a.file.localeCompare(b.file));
 
-  const plan: SweepPlan = { now: now.toISOString(), due, active, errors, drift: undefined, unattributed: [], pending: [] };
+  const plan: SweepPlan = { now: now.toISOString(), due, active, starts, scheduled, errors, drift: undefined, unattributed: [], pending: [] };
   if (!managed) return plan;
 
   // Reconcile: group AWS resources by request, then decide per request.
@@ -377,8 +424,8 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
     let reason: DriftReason | undefined;
     if (tagPassed) reason = "expiry-tag-passed";
     else if (!record) reason = "no-record";
-    else if (record.status === "proposed")
-      plan.pending.push(id); // a grant in flight: its record follows
+    else if (record.status === "proposed" || record.status === "scheduled")
+      plan.pending.push(id); // a grant (or a start) in flight: its record follows
     else if (record.status !== "active" && record.status !== "unreadable") reason = "not-active";
     if (!reason) continue;
     const accountId = resources.flatMap((r) => r.accountIds)[0] ?? record?.account ?? opts.fallbackAccountId;
@@ -405,7 +452,7 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
 }
 
 function rank(status: RequestStatus | "unreadable"): number {
-  return status === "active" || status === "unreadable" ? 2 : status === "proposed" ? 1 : 0;
+  return status === "active" || status === "unreadable" ? 2 : status === "proposed" || status === "scheduled" ? 1 : 0;
 }
 
 /**

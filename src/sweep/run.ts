@@ -11,12 +11,15 @@ import { executeSweep, type Alerts, type Notifier, type SweepOutcome } from "./e
 import { planSweep, recordReader, type SweepPlan, type SweepRecord, type UnapprovedAction } from "./plan.js";
 import { sweepUnapproved, type UnapprovedOutcome } from "./unapproved.js";
 import type { UnapprovedRepo } from "../lifecycle/ports.js";
+import type { Catalogue } from "../policy/catalogue.js";
 
 export interface SweepEnv {
   store: RecordStore;
   config: Config;
   /** Made only when AWS is needed (not for `--dry-run --no-reconcile`). */
   grants: () => Grants;
+  /** The IAM catalogue a scheduled start is judged with again; absent: due starts fail and wait. */
+  catalogue?: () => Catalogue;
   notifier?: Notifier;
   /** Slack and other channels: expired grants, and a reminder 15 minutes before the end. */
   alerts?: Alerts;
@@ -88,11 +91,12 @@ export async function runSweep(env: SweepEnv, opts: SweepOptions): Promise<Sweep
   });
   for (const u of plan.unattributed) warnings.push(u.message);
   let outcome: SweepOutcome | undefined;
-  if (!opts.dryRun && (plan.due.length || plan.drift?.length)) {
+  if (!opts.dryRun && (plan.due.length || plan.drift?.length || plan.starts.length)) {
     outcome = await executeSweep(plan, {
       store: env.store,
       config: env.config,
       grants: env.grants(),
+      ...(env.catalogue ? { catalogue: env.catalogue } : {}),
       concurrency: opts.concurrency,
       ...(env.notifier ? { notifier: env.notifier } : {}),
       ...(env.alerts ? { alerts: env.alerts } : {}),
@@ -153,6 +157,7 @@ export function dryRunJson(report: SweepReport): Record<string, unknown> {
     now: plan.now,
     due: plan.due.map((d) => ({ id: d.id, expires_at: d.expires_at, file: d.file })),
     active: plan.active.length,
+    ...startsJson(plan),
     errors: plan.errors.map((e) => ({ file: e.file, problems: e.problems })),
     ...(plan.drift ? { drift: plan.drift.map(driftJson) } : {}),
   };
@@ -178,6 +183,7 @@ export function reportJson(report: SweepReport): Record<string, unknown> {
       };
     }),
     active: plan.active.length,
+    ...startsJson(plan, outcome),
     errors: plan.errors.map((e) => ({ file: e.file, problems: e.problems })),
     drift: plan.drift
       ? (outcome?.drift ?? []).map((o) => ({
@@ -209,6 +215,34 @@ export function reportJson(report: SweepReport): Record<string, unknown> {
   };
 }
 
+/** Scheduled starts, only when there are any: `starts` (due now, with their result) and `scheduled` (waiting). */
+function startsJson(plan: SweepPlan, outcome?: SweepOutcome): Record<string, unknown> {
+  return {
+    ...(plan.starts.length
+      ? {
+          starts: plan.starts.map((s) => {
+            const o = outcome?.starts?.find((x) => x.id === s.id && x.file === s.file);
+            return {
+              id: s.id,
+              starts_at: s.starts_at,
+              file: s.file,
+              ...(o
+                ? {
+                    result: o.result,
+                    ...(o.expires_at ? { expires_at: o.expires_at } : {}),
+                    ...(o.code ? { code: o.code } : {}),
+                    ...(o.step ? { failed_step: o.step } : {}),
+                    ...(o.message ? { message: o.message } : {}),
+                  }
+                : {}),
+            };
+          }),
+        }
+      : {}),
+    ...(plan.scheduled.length ? { scheduled: plan.scheduled.map((s) => ({ id: s.id, starts_at: s.starts_at, expires_at: s.expires_at, file: s.file })) } : {}),
+  };
+}
+
 function driftJson(d: NonNullable<SweepPlan["drift"]>[number]): Record<string, unknown> {
   return {
     request_id: d.requestId,
@@ -225,8 +259,23 @@ export function reportText(report: SweepReport): string {
   const out: string[] = [];
   const verb = report.dryRun ? "would expire" : "expire";
   out.push(
-    `Sweep at ${plan.now}${report.dryRun ? " (dry run: nothing changed)" : ""}: ${plan.due.length} due, ${plan.active.length} active, ${plan.errors.length} unreadable${plan.drift ? `, ${plan.drift.length} drift` : ", reconcile skipped"}.`,
+    `Sweep at ${plan.now}${report.dryRun ? " (dry run: nothing changed)" : ""}: ${plan.due.length} due, ${plan.active.length} active, ${plan.errors.length} unreadable${plan.drift ? `, ${plan.drift.length} drift` : ", reconcile skipped"}${plan.starts.length ? `, ${plan.starts.length} to start` : ""}${plan.scheduled.length ? `, ${plan.scheduled.length} scheduled` : ""}.`,
   );
+  for (const s of plan.starts) {
+    const o = outcome?.starts?.find((x) => x.id === s.id && x.file === s.file);
+    out.push(
+      report.dryRun || !o
+        ? `  ${report.dryRun ? "would start" : "start"} ${s.id} (scheduled for ${s.starts_at}) — ${s.file}`
+        : o.result === "started"
+          ? `  ✓ started ${s.id} until ${o.expires_at ?? "?"}${o.step === "notify" ? ` (GitHub not updated: ${o.message ?? ""})` : ""}`
+          : o.result === "expired" || o.result === "rejected"
+            ? `  ✓ ${s.id} not started, recorded ${o.result} (${o.code ?? ""}): ${o.message ?? ""}`
+            : o.result === "skipped"
+              ? `  - skipped start of ${s.id}: ${o.message ?? ""}`
+              : `  ✗ start of ${s.id}: ${o.step ?? "?"} failed: ${o.message ?? ""}`,
+    );
+  }
+  for (const s of plan.scheduled) out.push(`  · ${s.id}: scheduled to start at ${s.starts_at}, until ${s.expires_at}`);
   if (report.dryRun) {
     for (const d of plan.due) out.push(`  ${verb} ${d.id} (expired at ${d.expires_at}) — ${d.file}`);
     for (const d of plan.drift ?? [])
@@ -277,6 +326,17 @@ export function reportMarkdown(report: SweepReport): string {
     `At ${plan.now}: **${plan.due.length}** due, **${plan.active.length}** active, **${plan.errors.length}** unreadable, ${plan.drift ? `**${plan.drift.length}** drift` : "reconcile skipped"}.`,
     "",
   ];
+  if (plan.starts.length || plan.scheduled.length) {
+    lines.push("| scheduled request | starts at | result |", "|---|---|---|");
+    for (const s of plan.starts) {
+      const o = outcome?.starts?.find((x) => x.id === s.id && x.file === s.file);
+      lines.push(
+        `| ${md(s.id)} | ${s.starts_at} | ${o ? `${o.result}${o.code ? ` (${md(o.code)})` : ""}${o.step ? ` (${o.step} failed: ${md(o.message ?? "")})` : ""}` : "would start"} |`,
+      );
+    }
+    for (const s of plan.scheduled) lines.push(`| ${md(s.id)} | ${s.starts_at} | waiting (until ${s.expires_at}) |`);
+    lines.push("");
+  }
   if (plan.due.length) {
     lines.push("| request | expired at | result |", "|---|---|---|");
     for (const d of plan.due) {

@@ -6,6 +6,7 @@
 // would extend stays as it is.
 import { CLOSING_CODES } from "../domain/closing.js";
 import { pendingTtlSeconds } from "../domain/lifecycle-config.js";
+import { recordStatus } from "../domain/records.js";
 import { isoSeconds } from "../domain/time.js";
 import type { AccessRequest, Config } from "../domain/types.js";
 import { rejectedRecord, requestAtHead } from "../lifecycle/close-proposal.js";
@@ -59,6 +60,15 @@ export async function sweepUnapproved(deps: UnapprovedDeps): Promise<{ actions: 
       const found = await requestAtHead(deps.access, a.pull.pr, a.pull.headSha, deps.config, a.pull.issue);
       if (!found) {
         outcomes.push({ ...base, result: "skipped", message: "the pull request holds no readable proposal of its issue" });
+        continue;
+      }
+      // A pull request GitHub still lists as open whose request is already a record on the default
+      // branch (approved for a later start, granted, closed) is not waiting for anyone: closing it
+      // would tell the issue it was rejected.
+      const onMain = await deps.access.read(found.path);
+      const status = onMain ? recordStatus(onMain.text) : "proposed";
+      if (status !== "proposed") {
+        outcomes.push({ ...base, id: found.request.id, result: "skipped", message: `${found.request.id} is already ${status}` });
         continue;
       }
       const effects = a.kind === "remind-unapproved" ? reminderEffects(a, found.request, deps.config) : expiryEffects(a, found, deps.now, deps.config);
