@@ -14,7 +14,7 @@ import { parseBundleResource } from "../src/domain/bundle-resources.js";
 import type { AccessRequest, CatalogueEntry, Config } from "../src/domain/types.js";
 import { planSweep } from "../src/sweep/plan.js";
 import { createFakeAws } from "./support/fake-aws/index.js";
-import { EXPIRES, fakeGrants, HOME, NOW, seed, testConfig } from "./support/fake-aws/fixtures.js";
+import { EXPIRES, fakeGrants, HOME, NOW, seed, testConfig, testPolicy, testRequest } from "./support/fake-aws/fixtures.js";
 
 const fake = createFakeAws();
 afterAll(() => fake.restore());
@@ -188,6 +188,18 @@ describe("iam mode: an existing managed policy", () => {
     expect(attachedTo("alice")).toEqual([READ_ONLY]);
     expect(fake.fireDueSchedules(new Date(EXPIRES))).toEqual([]);
     expect(attachedTo("alice")).toEqual([READ_ONLY]);
+  });
+});
+
+describe("revoke without a Scheduler", () => {
+  it("a grant's revoke in a config without aws.scheduler_role_arn never reads the Scheduler (it may not be readable there)", async () => {
+    const config = structuredClone(testConfig("iam"));
+    delete config.aws.scheduler_role_arn;
+    const grants = fakeGrants(fake, config);
+    const result = await grants.grant(testRequest(), testPolicy(), EXPIRES);
+    fake.resetLogs();
+    expect((await grants.revoke(result)).alreadyGone).toBe(false);
+    expect(fake.calls.filter((c) => c.service === "scheduler")).toEqual([]);
   });
 });
 

@@ -342,7 +342,8 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
    */
   async function revokeBundles(clients: AwsClients, requestId: string, accountId: string, named: readonly BundleResource[]): Promise<string[]> {
     const mode = config.aws.mode;
-    const read = await bundleOfSchedule(schedulerFor(mode, clients), requestId);
+    // Without a usable scheduler no bundle was granted (it needs one), and the Scheduler may not even be readable.
+    const read = schedulePlacement(config, mode, accountId).ok ? await bundleOfSchedule(schedulerFor(mode, clients), requestId) : undefined;
     const scheduled = read?.bundle;
     const all = named.map((b) => ({ b, accountId }));
     // The schedule says where its assignment is: a reconcile may not know the account otherwise.
