@@ -117,6 +117,11 @@ function file(overrides: Partial<AccessRequest> = {}, opts: { path?: string; con
   return [...r.problems, ...(r.plan?.verdict.warnings ?? [])];
 }
 
+/** The config with a second account, dev. */
+function twoAccounts(): Config {
+  return config({ aws: { ...config().aws, accounts: { prod: ACCOUNT, dev: "444455556666" } } });
+}
+
 function items(...request: RequestItem[]): Problem[] {
   return file({ request });
 }
@@ -276,6 +281,7 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "config.default-exceeds-max": () => configOf({ default_duration: "2d", max_duration: "1d" }),
   "config.reserved-alias": () => configOf({ aws: { accounts: { examples: ACCOUNT } } }),
   "config.duplicate-account": () => configOf({ aws: { accounts: { prod: ACCOUNT, live: ACCOUNT } } }),
+  "config.account-group-invalid": () => configOf({ aws: { accounts: { prod: ACCOUNT }, account_groups: { live: ["prod", "dev"] } } }),
   "config.identity-center-missing": () => configOf({ aws: { mode: "identity-center" } }),
   "config.principal-mode": () => configOf({ principals: { alice: { sso_user: "alice" } } }),
   "config.identities-privileged-policy": () => configOf({ identities: { allowed_policies: ["AdministratorAccess"] } }),
@@ -328,6 +334,34 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "request.file-name": () => file({}, { path: "access-requests/prod/2026/Test.yaml" }),
   "request.id-mismatch": () => file({ id: "2-other" }),
   "request.unknown-account": () => file({ account: "staging" }),
+  "request.accounts-primary": () => file({ accounts: ["dev"] }, { config: twoAccounts() }),
+  "request.accounts-too-many": () =>
+    file(
+      { accounts: ["prod", "many"] },
+      {
+        config: config({
+          aws: {
+            ...config().aws,
+            accounts: { prod: ACCOUNT, ...Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`a${i}`, `5555000000${10 + i}`])) },
+            account_groups: { many: Array.from({ length: 10 }, (_, i) => `a${i}`) },
+          },
+        }),
+      },
+    ),
+  "request.accounts-mode": () =>
+    file(
+      { accounts: ["prod", "dev"] },
+      {
+        config: config({
+          aws: {
+            ...twoAccounts().aws,
+            mode: "identity-center",
+            identity_center: { instance_arn: "arn:aws:sso:::instance/ssoins-1234567890abcdef", identity_store_id: "d-1234567890" },
+          },
+          principals: { alice: { sso_user: "alice" } },
+        }),
+      },
+    ),
   "request.account-folder": () =>
     file({}, { path: "access-requests/dev/2026/1-test.yaml", config: config({ aws: { ...config().aws, accounts: { prod: ACCOUNT, dev: "444455556666" } } }) }),
   "request.duration-invalid": () => file({ duration: "1h1h" }),

@@ -1,6 +1,7 @@
 // A request file: read safely, checked against the schema, then against the rules a schema
 // cannot express (file name, durations, accounts, ARNs, status consistency).
 import { catalogueRequestProblems } from "./access-catalogue.js";
+import { accountView, requestAccounts } from "./accounts.js";
 import { RESERVED_FOLDERS, knownAccountsText, resolveAccount, type ResolvedAccount } from "./config.js";
 import { parseDuration } from "./duration.js";
 import { fail, ok, prefixMessages } from "./problems.js";
@@ -145,11 +146,31 @@ export function checkRequest(value: unknown, ctx: RequestContext, earlier: Probl
   });
 
   if (dur.ok) problems.push(...catalogueRequestProblems(config, request, account, durationSeconds));
+  if (account && request.accounts) problems.push(...otherAccountProblems(config, request, account, dur.ok ? durationSeconds : undefined));
   problems.push(...startsAtProblems(request));
   problems.push(...statusProblems(request, example));
   problems.push(...grantResourceProblems(request));
   if (problems.length) return { ok: false, problems: capProblems(problems), request };
   return ok({ request, account: account as ResolvedAccount, durationSeconds, example });
+}
+
+/**
+ * A request in several accounts: every account is known and the mode grants several; each other
+ * account's view passes the per-account rules the primary passed above (its catalogue entry and
+ * max_duration), so no account is asked for under looser rules than its own.
+ */
+function otherAccountProblems(config: Config, request: AccessRequest, primary: ResolvedAccount, durationSeconds: number | undefined): Problem[] {
+  const accounts = requestAccounts(config, request);
+  if (!accounts.ok) return accounts.problems.filter((p) => p.path !== "account" || p.code !== "request.unknown-account");
+  const out: Problem[] = [];
+  for (const other of accounts.value.slice(1)) {
+    if (durationSeconds === undefined) break;
+    const name = other.alias ?? other.id;
+    const found = catalogueRequestProblems(config, accountView(request, primary, other), other, durationSeconds);
+    out.push(...prefixMessages(`in account ${name}: `, found).map((p) => ({ ...p, path: p.path === "account" ? "accounts" : p.path })));
+  }
+  // One problem said once, not once per account.
+  return out.filter((p, i) => out.findIndex((q) => q.code === p.code && q.message === p.message) === i);
 }
 
 /** In identity-center mode with map_logins, a login without a principals entry is looked up in the identity store. */
