@@ -8,7 +8,8 @@
 // writer win; the other re-reads, sees the record closed and stops without alerting. Safe to crash
 // anywhere: until the record is closed the grant stays active (and due), and the next attempt
 // revokes what is left and records it.
-import { NotOwnedError, revokeTargetOf } from "../aws/plan.js";
+import { NotOwnedError, revokeTargetsOf } from "../aws/plan.js";
+import { revokeInAccounts } from "./revoke-accounts.js";
 import type { Grants } from "../aws/types.js";
 import { describeProblem, fail, ok, problem, type Result } from "../domain/problems.js";
 import { commitMessage, recordExpired, recordRevoked } from "../domain/records.js";
@@ -104,7 +105,8 @@ export async function closeGrant(ports: CloseGrantPorts, input: CloseGrant): Pro
 
     step = "revoke";
     try {
-      removed = (await ports.grants.revoke(revokeTargetOf(request.id, request.grant?.aws ?? {}, ports.config.aws.mode))).removed;
+      // Every account the grant holds (one, or each of grant.aws.accounts).
+      removed = (await revokeInAccounts(ports.grants, revokeTargetsOf(request.id, request.grant?.aws ?? {}, ports.config.aws.mode))).removed;
     } catch (e) {
       if (e instanceof NotOwnedError) return { kind: "refused", problem: problem("aws.not-owned", e.message), request };
       throw e;
