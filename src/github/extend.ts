@@ -5,7 +5,9 @@
 // AWS policy's time condition and the schedules, and a record commit on the original request. An
 // extension that cannot be applied is refused with its code and changes nothing.
 import type { ProbotOctokit } from "probot";
-import { revokeTargetOf } from "../aws/plan.js";
+import { revokeTargetsOf } from "../aws/plan.js";
+import { accountView } from "../domain/accounts.js";
+import { resolveAccount } from "../domain/config.js";
 import type { Config, AccessRequest, GrantExtension, Problem, ProblemCode } from "../domain/types.js";
 import { extendedExpiry, extensionProblems, extensionRequest, parseExtend, recordExtended, type ExtendCommand } from "../domain/extension.js";
 import { parseDuration } from "../domain/duration.js";
@@ -216,7 +218,9 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
   const expiresAt = extendedExpiry(original, seconds.value)!;
   const grants = deps.grantsFor(config);
   if (!grants.extend) return refused([problem("aws.extend-failed", "this deployment's AWS adapter cannot move a grant's end; nothing was changed")]);
-  const target = revokeTargetOf(original.id, grant.aws ?? {}, config.aws.mode);
+  // Every account the grant holds, each with its own view of the request and its policy.
+  const targets = revokeTargetsOf(original.id, grant.aws ?? {}, config.aws.mode);
+  const primary = resolveAccount(config, original.account);
   const policy = original.policy;
   if (!policy) return refused([problem("merge.no-policy", `the record of ${original.id} holds no policy to stamp anew`)]);
 
@@ -257,7 +261,11 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
   // grant then, so a failure here, or before the record is written, never leaves more access
   // than recorded.
   try {
-    await grants.extend(original, target, policy, expiresAt);
+    for (const target of targets) {
+      const account = resolveAccount(config, target.accountId) ?? { id: target.accountId };
+      const view = primary && targets.length > 1 ? accountView(original, primary, account) : original;
+      await grants.extend(view, target, view.policy ?? policy, expiresAt);
+    }
   } catch (e) {
     return failed(
       `moving the end in AWS failed: ${e instanceof Error ? e.message : String(e)}; the grant still ends at ${grant.expires_at}`,
