@@ -223,6 +223,13 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
   const primary = resolveAccount(config, original.account);
   const policy = original.policy;
   if (!policy) return refused([problem("merge.no-policy", `the record of ${original.id} holds no policy to stamp anew`)]);
+  const extendIn = grants.extend.bind(grants);
+  const moveEnd = async (target: (typeof targets)[number], to: string) => {
+    const account = resolveAccount(config, target.accountId) ?? { id: target.accountId };
+    const view = primary && targets.length > 1 ? accountView(original, primary, account) : original;
+    await extendIn(view, target, view.policy ?? policy, to);
+  };
+  const resources = targets.flatMap((t) => t.resources ?? []);
 
   const failed = async (reason: string, code: ProblemCode): Promise<GrantOutcome> => {
     const done = await runEffects(
@@ -261,11 +268,7 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
   // grant then, so a failure here, or before the record is written, never leaves more access
   // than recorded.
   try {
-    for (const target of targets) {
-      const account = resolveAccount(config, target.accountId) ?? { id: target.accountId };
-      const view = primary && targets.length > 1 ? accountView(original, primary, account) : original;
-      await grants.extend(view, target, view.policy ?? policy, expiresAt);
-    }
+    for (const target of targets) await moveEnd(target, expiresAt);
   } catch (e) {
     return failed(
       `moving the end in AWS failed: ${e instanceof Error ? e.message : String(e)}; the grant still ends at ${grant.expires_at}`,
@@ -300,7 +303,7 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
           "Request-Id": original.id,
           "Approved-By": g.approvedBy,
           "Expires-At": expiresAt,
-          "Aws-Resource": target.resources ?? [],
+          "Aws-Resource": resources,
           Risk: g.risk,
           // An extension by a rule or by break-glass leaves the same trace as a grant so approved:
           // the rule's caps count these trailers, and the review finds the break-glass.
@@ -311,7 +314,7 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
   }).catch((e: unknown) => ({ kind: "skipped" as const, reason: e instanceof Error ? e.message : String(e) }));
   if (written.kind !== "written") {
     // Not recorded: put the old end back in AWS (best effort; the record's end rules either way).
-    await grants.extend(original, target, policy, grant.expires_at).catch(() => undefined);
+    for (const target of targets) await moveEnd(target, grant.expires_at).catch(() => undefined);
     return failed(
       `the extension could not be recorded on ${original.id} (${written.reason}); the grant still ends at ${grant.expires_at}`,
       "record.write-failed",
@@ -364,5 +367,5 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
     ...(deps.notifierFor ? { notifierFor: deps.notifierFor } : {}),
     ...(pr.htmlUrl ? { prUrl: pr.htmlUrl } : {}),
   });
-  return { kind: "granted", id: original.id, expiresAt, resources: target.resources ?? [] };
+  return { kind: "granted", id: original.id, expiresAt, resources };
 }
