@@ -79,11 +79,14 @@ function requestFile(accounts: string[], n = 20): { path: string; text: string; 
 }
 
 /** The file on the default branch (proposed), merged as PR n+1 with bob's approval. */
-function mergedRepo(file: { path: string; text: string; request: AccessRequest }): { repo: MemoryAccessRepo; pr: MergedPr } {
+function mergedRepo(
+  file: { path: string; text: string; request: AccessRequest },
+  opts: { reviewers?: string[]; codeowners?: string } = {},
+): { repo: MemoryAccessRepo; pr: MergedPr } {
   const n = Number(file.request.id.split("-")[0]);
   const repo = new MemoryAccessRepo({ [CONFIG_PATH]: CONFIG, [file.path]: file.text });
   repo.branches.set("main", MERGE);
-  repo.setRef(BASE, { [CONFIG_PATH]: CONFIG });
+  repo.setRef(BASE, { [CONFIG_PATH]: CONFIG, ...(opts.codeowners ? { ".github/CODEOWNERS": opts.codeowners } : {}) });
   repo.setRef(MERGE, { [CONFIG_PATH]: CONFIG, [file.path]: file.text });
   repo.issues.set(n, { number: n, author: { login: "alice", type: "User" }, state: "open", isPull: false });
   repo.commitsBySha.set(MERGE, {
@@ -105,7 +108,13 @@ function mergedRepo(file: { path: string; text: string; request: AccessRequest }
         committer: { login: APP, type: "Bot" },
       },
     ],
-    reviews: [{ id: 1, user: { login: "bob", type: "User" }, state: "APPROVED", commit_id: HEAD, submitted_at: "2026-11-27T07:30:00Z" }],
+    reviews: (opts.reviewers ?? ["bob"]).map((login, i) => ({
+      id: i + 1,
+      user: { login, type: "User" },
+      state: "APPROVED",
+      commit_id: HEAD,
+      submitted_at: "2026-11-27T07:30:00Z",
+    })),
   });
   const pr: MergedPr = {
     number: n + 1,
@@ -121,9 +130,9 @@ function mergedRepo(file: { path: string; text: string; request: AccessRequest }
   return { repo, pr };
 }
 
-async function merge(accounts: string[], fault?: Fault) {
+async function merge(accounts: string[], fault?: Fault, opts: { reviewers?: string[]; codeowners?: string } = {}) {
   const file = requestFile(accounts);
-  const { repo, pr } = mergedRepo(file);
+  const { repo, pr } = mergedRepo(file, opts);
   const grants = fakeGrants(fake, config());
   if (fault) fake.faults.add(fault);
   const out = await grantMergedOnce(repo, pr, { grantsFor: () => grants, now: () => NOW }).catch((e: unknown) => ({ kind: "threw", error: String(e) }));
@@ -239,6 +248,43 @@ describe("a grant in several accounts (fake AWS)", () => {
     expect(out).toMatchObject({ kind: "failed" });
     expect(recordStatus(record)).toBe("failed");
     expect(record).toContain("in account other");
+    expect(jitAttachments(fake)).toEqual([]);
+    expect(jitResources(fake)).toEqual([]);
+  });
+});
+
+describe("approval of a request in several accounts", () => {
+  // bob approves everywhere (config approvers); carol owns only the other account's folder.
+  const codeowners = "access-requests/other/ @carol\n";
+  it.each([
+    ["other", ["other"], ["carol"], "granted"],
+    ["other+prod by the other folder's owner", ["other", "prod"], ["carol"], "blocked"],
+    ["prod+other by the other folder's owner", ["prod", "other"], ["carol"], "blocked"],
+    ["prod+other by a global approver", ["prod", "other"], ["bob"], "granted"],
+  ])("%s → %s", async (_name, accounts, reviewers, expected) => {
+    const { out } = await merge(accounts, undefined, { reviewers, codeowners });
+    expect(out, JSON.stringify(out)).toMatchObject({ kind: expected });
+    if (expected === "blocked") {
+      expect(out).toMatchObject({ codes: expect.arrayContaining(["approval.not-authorized"]) });
+      expect(jitAttachments(fake)).toEqual([]);
+    }
+  });
+});
+
+describe("reconcile of a grant in several accounts", () => {
+  it("a record that no longer holds the grant: each account's leftovers are removed in that account", async () => {
+    const { out, file, repo, grants } = await merge(["prod", "nonprod"]);
+    expect(out).toMatchObject({ kind: "granted" });
+    // The record is gone (as if deleted by hand): every account's policy is drift of its own.
+    repo.files.delete(file.path);
+    const swept = await runSweep(
+      { store: repo, config: config(), grants: () => grants },
+      { now: new Date("2026-11-27T09:00:00Z"), dryRun: false, reconcile: true, concurrency: 1 },
+    );
+    expect(swept.plan.drift?.map((d) => [d.requestId, d.reason, d.target.accountId]).sort()).toEqual(
+      [HOME, OTHER, THIRD].map((a) => ["20-reports", "no-record", a]),
+    );
+    expect(swept.outcome?.drift.every((d) => d.result === "removed")).toBe(true);
     expect(jitAttachments(fake)).toEqual([]);
     expect(jitResources(fake)).toEqual([]);
   });

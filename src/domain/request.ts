@@ -8,7 +8,7 @@ import { fail, ok, prefixMessages } from "./problems.js";
 import { validateRequestShape } from "./schema.js";
 import { startsAtProblems } from "./scheduled-start.js";
 import { show } from "./text.js";
-import type { AccessRequest, Config, Problem, ProblemCode } from "./types.js";
+import type { AccessRequest, AwsMode, Config, Problem, ProblemCode } from "./types.js";
 import { loadYamlMapping } from "./yaml.js";
 
 export const MIN_DURATION_SECONDS = 15 * 60;
@@ -305,10 +305,19 @@ function statusProblems(r: AccessRequest, example: boolean): Problem[] {
  */
 function grantResourceProblems(r: AccessRequest): Problem[] {
   const aws = r.grant?.aws;
+  // The single-account fields, then each account's part of a grant in several accounts.
+  const parts = [
+    { at: "grant.aws", accountId: aws?.account_id, resources: aws?.resources ?? [] },
+    ...(aws?.accounts ?? []).map((a, i) => ({ at: `grant.aws.accounts[${i}]`, accountId: a.account_id, resources: a.resources ?? [] })),
+  ];
+  return parts.flatMap((part) => partResourceProblems(r, aws?.mode, part));
+}
+
+function partResourceProblems(r: AccessRequest, mode: AwsMode | undefined, part: { at: string; accountId: string | undefined; resources: string[] }): Problem[] {
   const out: Problem[] = [];
   const fix = "jit-access removes only what it created for this request; restore grant.aws from the git history of this file";
-  (aws?.resources ?? []).forEach((arn, i) => {
-    const path = `grant.aws.resources[${i}]`;
+  part.resources.forEach((arn, i) => {
+    const path = `${part.at}.resources[${i}]`;
     const policy = /^arn:[^:]+:iam::(\d{12}):policy\/jit-access\/jit-(.+)$/.exec(arn);
     if (policy) {
       if (policy[2] !== r.id)
@@ -317,15 +326,15 @@ function grantResourceProblems(r: AccessRequest): Problem[] {
           path,
           message: `${path} ${show(arn)} is the policy of request ${show(policy[2])}, not of this request ${show(r.id)}; ${fix}`,
         });
-      else if (aws?.account_id !== undefined && policy[1] !== aws.account_id)
+      else if (part.accountId !== undefined && policy[1] !== part.accountId)
         out.push({
           code: "request.grant-resource",
           path,
-          message: `${path} ${show(arn)} is in account ${policy[1]}, not grant.aws.account_id ${aws.account_id}; ${fix}`,
+          message: `${path} ${show(arn)} is in account ${policy[1]}, not ${part.at}.account_id ${part.accountId}; ${fix}`,
         });
-      else if (aws?.mode === "identity-center")
+      else if (mode === "identity-center")
         out.push({ code: "request.grant-resource", path, message: `${path} ${show(arn)} is an IAM policy but grant.aws.mode is identity-center; ${fix}` });
-    } else if (aws?.mode === "iam")
+    } else if (mode === "iam")
       out.push({ code: "request.grant-resource", path, message: `${path} ${show(arn)} is a permission set but grant.aws.mode is iam; ${fix}` });
   });
   return out;
