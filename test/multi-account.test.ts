@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { iamPolicyArn } from "../src/aws/naming.js";
-import { accountView, accountNames, requestAccounts } from "../src/domain/accounts.js";
+import { accountView, accountNames, requestAccounts, withAccountGroup } from "../src/domain/accounts.js";
 import { CONFIG_PATH, parseConfig, resolveAccount } from "../src/domain/config.js";
 import { recordStatus } from "../src/domain/records.js";
 import { parseRequestFile } from "../src/domain/request.js";
@@ -342,5 +342,13 @@ describe("property: no resource in AWS without a record listing it", () => {
       ),
       { numRuns: 30 },
     );
+  });
+});
+
+describe("an account group typed in the form", () => {
+  it("files the request under the group's first account and asks for the group", () => {
+    expect(withAccountGroup(config(), { account: "nonprod" })).toEqual({ account: "other", accounts: ["nonprod"] });
+    expect(withAccountGroup(config(), { account: "nonprod", accounts: ["nonprod", "prod"] })).toEqual({ account: "other", accounts: ["nonprod", "prod"] });
+    expect(withAccountGroup(config(), { account: "prod" })).toEqual({ account: "prod" });
   });
 });

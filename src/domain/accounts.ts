@@ -127,3 +127,16 @@ function rebasePolicy(policy: PolicyDocument, from: string, to: string): PolicyD
   const move = (r: string | string[]) => (Array.isArray(r) ? r.map((x) => rebaseArn(x, from, to)) : rebaseArn(r, from, to));
   return { ...policy, Statement: policy.Statement.map((s): Statement => ({ ...s, Resource: move(s.Resource) })) };
 }
+
+/**
+ * The form's Account field naming an account group (alone or first in a list): the request asks
+ * for the group in `accounts` and is filed under the group's first account. Anything else as typed.
+ */
+export function withAccountGroup<T extends { account: string; accounts?: string[] }>(config: Config, fields: T): T {
+  const groups = config.aws.account_groups ?? {};
+  const isGroup = (name: string) => Object.hasOwn(groups, name) && !Object.hasOwn(config.aws.accounts, name);
+  if (!isGroup(fields.account)) return fields;
+  const first = groups[fields.account]?.[0];
+  if (first === undefined) return fields;
+  return { ...fields, account: first, accounts: fields.accounts ?? [fields.account] };
+}

@@ -313,7 +313,11 @@ function grantResourceProblems(r: AccessRequest): Problem[] {
   return parts.flatMap((part) => partResourceProblems(r, aws?.mode, part));
 }
 
-function partResourceProblems(r: AccessRequest, mode: AwsMode | undefined, part: { at: string; accountId: string | undefined; resources: string[] }): Problem[] {
+function partResourceProblems(
+  r: AccessRequest,
+  mode: AwsMode | undefined,
+  part: { at: string; accountId: string | undefined; resources: string[] },
+): Problem[] {
   const out: Problem[] = [];
   const fix = "jit-access removes only what it created for this request; restore grant.aws from the git history of this file";
   part.resources.forEach((arn, i) => {
