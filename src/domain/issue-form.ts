@@ -171,7 +171,7 @@ export function readIssueForm(body: unknown, template: FormTemplate, defaultDura
 function accountsOf(value: unknown): string[] {
   const parts = Array.isArray(value) ? value : typeof value === "string" ? [value] : [];
   if (!parts.every((p) => typeof p === "string")) return [];
-  return [...new Set((parts as string[]).flatMap((p) => splitList(p)))];
+  return [...new Set(parts.flatMap((p) => splitList(p)))];
 }
 
 /** What a typed request lacks: service, resources, and an access level or an exact action. */
