@@ -444,14 +444,14 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "form.heading-forged": () => issue({ Reason: "### Approved\n\nyes" }),
   "form.heading-repeated": () => issue({}, `### Account\n\nprod\n\n### Account\n\nstaging`),
   "form.field-format": () => {
-    // A dropdown that allows several choices gives a list where one value is needed.
+    // A dropdown that allows several choices gives a list where one value is needed (Account takes several).
     const text = formText.replace(
-      "  - type: input\n    id: account\n    attributes:",
-      "  - type: dropdown\n    id: account\n    attributes:\n      multiple: true\n      options: [prod, dev]",
+      "  - type: input\n    id: service\n    attributes:",
+      "  - type: dropdown\n    id: service\n    attributes:\n      multiple: true\n      options: [s3, ec2]",
     );
     const t = loadFormTemplate(text);
     if (!t.ok) return t.problems;
-    const r = parseIssueForm("### Account\n\nprod, dev\n\n### Service\n\ns3", t.value, { number: 1, title: "x", author: "alice", defaultDuration: "8h" });
+    const r = parseIssueForm("### Account\n\nprod\n\n### Service\n\ns3, ec2", t.value, { number: 1, title: "x", author: "alice", defaultDuration: "8h" });
     return r.ok ? [] : r.problems;
   },
   "form.field-empty": () => issue({ Reason: "_No response_" }),
