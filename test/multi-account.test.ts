@@ -17,7 +17,7 @@ import { planRequest } from "../src/policy/pipeline.js";
 import { runSweep } from "../src/sweep/run.js";
 import { createFakeAws, type Fault } from "./support/fake-aws/index.js";
 import { CROSS_ROLE, HOME, OTHER, SCHEDULER_ROLE, fakeGrants, seed } from "./support/fake-aws/fixtures.js";
-import { blobSha, MemoryAccessRepo } from "./support/memory-repo.js";
+import { approvedMerge, blobSha, MemoryAccessRepo } from "./support/memory-repo.js";
 import { jitAttachments, jitResources } from "./support/scenario.js";
 
 const THIRD = "333333333333";
@@ -350,5 +350,39 @@ describe("an account group typed in the form", () => {
     expect(withAccountGroup(config(), { account: "nonprod" })).toEqual({ account: "other", accounts: ["nonprod"] });
     expect(withAccountGroup(config(), { account: "nonprod", accounts: ["nonprod", "prod"] })).toEqual({ account: "other", accounts: ["nonprod", "prod"] });
     expect(withAccountGroup(config(), { account: "prod" })).toEqual({ account: "prod" });
+  });
+});
+
+describe("/extend of a grant in several accounts", () => {
+  it("moves the end in every account, each with its own policy, then on the record", async () => {
+    const { out, file, repo, grants } = await merge(["prod", "other"]);
+    expect(out).toMatchObject({ kind: "granted" });
+    const ext: AccessRequest = { ...file.request, id: "20-reports-ext-1", extends: "20-reports", duration: "1h" };
+    const extPath = "access-requests/prod/2026/20-reports-ext-1.yaml";
+    const extText = dumpRequest(ext);
+    const active = repo.files.get(file.path)!;
+    repo.files.set(extPath, extText);
+    repo.setRef("e".repeat(40), { [CONFIG_PATH]: CONFIG, [file.path]: active });
+    repo.setRef("9".repeat(40), { [CONFIG_PATH]: CONFIG, [file.path]: active, [extPath]: extText });
+    const pr = approvedMerge(repo, {
+      pr: 30,
+      id: ext.id,
+      file: extPath,
+      text: extText,
+      base: "e".repeat(40),
+      head: "f".repeat(40),
+      merge: "9".repeat(40),
+      message: "jit-access: propose extending",
+    });
+    const extended = await grantMergedOnce(repo, pr, { grantsFor: () => grants, now: () => new Date("2026-11-27T09:59:30Z"), appLogin: APP });
+    expect(extended, JSON.stringify(extended)).toMatchObject({ kind: "granted", expiresAt: "2026-11-27T11:00:00Z" });
+    const record = parseRequestFile(repo.files.get(file.path)!, { file: file.path, config: config() });
+    expect(record.ok && record.value.request.grant?.expires_at).toBe("2026-11-27T11:00:00Z");
+    // Both accounts' policies carry the new end, and both are still attached.
+    for (const account of [HOME, OTHER]) {
+      const policy = fake.state.accounts.get(account)?.iam.policies.get(iamPolicyArn("aws", account, "20-reports"));
+      expect(JSON.stringify(policy?.tags ?? policy), account).toContain("2026-11-27T11:00:00Z");
+    }
+    expect(accountsOf(jitAttachments(fake))).toEqual([HOME, OTHER]);
   });
 });
