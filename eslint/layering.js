@@ -54,9 +54,9 @@ export const EXCEPTIONS = {
   "github/grant-announce.ts": { "aws/plan.ts": "storedAws is pure planning kept in aws/plan.ts" },
   "github/grant-execute.ts": { "aws/grants.ts": "GrantError is the Grants port's error type, defined next to the adapter" },
   "github/labels.ts": { "notify/expiring.ts": "EXPIRING_LABEL is a label name kept with the expiry notice" },
-  "github/extend.ts": { "aws/plan.ts": "revokeTargetOf is pure revoke planning kept in aws/plan.ts" },
+  "github/extend.ts": { "aws/plan.ts": "revokeTargetsOf is pure revoke planning kept in aws/plan.ts" },
   "lifecycle/start-grant.ts": { "aws/plan.ts": "storedAws is pure grant planning kept in aws/plan.ts" },
-  "lifecycle/close-grant.ts": { "aws/plan.ts": "NotOwnedError and revokeTargetOf are pure revoke planning kept in aws/plan.ts" },
+  "lifecycle/close-grant.ts": { "aws/plan.ts": "NotOwnedError and revokeTargetsOf are pure revoke planning kept in aws/plan.ts" },
   "notify/github.ts": { "github/messages.ts": "quote() is pure Markdown quoting kept in github/messages.ts" },
   "report/render.ts": { "github/messages.ts": "quote() is pure Markdown quoting kept in github/messages.ts" },
   "sweep/plan.ts": {

@@ -65,6 +65,16 @@ describe("issue form", () => {
       });
   });
 
+  it.each([
+    ["prod", "prod", undefined],
+    ["prod, staging", "prod", ["prod", "staging"]],
+    ["- prod\n- `staging`\n- prod", "prod", ["prod", "staging"]],
+    ["staging,prod", "staging", ["staging", "prod"]],
+  ])("reads the Account field %j as account %s, accounts %j", (typed, account, accounts) => {
+    const r = parseIssueForm(body({ Account: typed }), template, ctx);
+    expect(r.ok && [r.value.account, r.value.accounts]).toEqual([account, accounts]);
+  });
+
   it("uses the default duration when none is given", () => {
     const r = parseIssueForm(body({ Duration: "_No response_" }), template, ctx);
     expect(r.ok && r.value.duration).toBe("8h");

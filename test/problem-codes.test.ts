@@ -117,6 +117,11 @@ function file(overrides: Partial<AccessRequest> = {}, opts: { path?: string; con
   return [...r.problems, ...(r.plan?.verdict.warnings ?? [])];
 }
 
+/** The config with a second account, dev. */
+function twoAccounts(): Config {
+  return config({ aws: { ...config().aws, accounts: { prod: ACCOUNT, dev: "444455556666" } } });
+}
+
 function items(...request: RequestItem[]): Problem[] {
   return file({ request });
 }
@@ -281,6 +286,7 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "config.default-exceeds-max": () => configOf({ default_duration: "2d", max_duration: "1d" }),
   "config.reserved-alias": () => configOf({ aws: { accounts: { examples: ACCOUNT } } }),
   "config.duplicate-account": () => configOf({ aws: { accounts: { prod: ACCOUNT, live: ACCOUNT } } }),
+  "config.account-group-invalid": () => configOf({ aws: { accounts: { prod: ACCOUNT }, account_groups: { live: ["prod", "dev"] } } }),
   "config.identity-center-missing": () => configOf({ aws: { mode: "identity-center" } }),
   "config.principal-mode": () => configOf({ principals: { alice: { sso_user: "alice" } } }),
   "config.identities-privileged-policy": () => configOf({ identities: { allowed_policies: ["AdministratorAccess"] } }),
@@ -341,6 +347,42 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "request.file-name": () => file({}, { path: "access-requests/prod/2026/Test.yaml" }),
   "request.id-mismatch": () => file({ id: "2-other" }),
   "request.unknown-account": () => file({ account: "staging" }),
+  "request.accounts-primary": () => file({ accounts: ["dev"] }, { config: twoAccounts() }),
+  "request.accounts-too-many": () =>
+    file(
+      { accounts: ["prod", "many"] },
+      {
+        config: config({
+          aws: {
+            ...config().aws,
+            accounts: { prod: ACCOUNT, ...Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`a${i}`, `5555000000${10 + i}`])) },
+            account_groups: { many: Array.from({ length: 10 }, (_, i) => `a${i}`) },
+          },
+        }),
+      },
+    ),
+  "request.accounts-mode": () =>
+    file(
+      { accounts: ["prod", "dev"] },
+      {
+        config: config({
+          aws: {
+            ...twoAccounts().aws,
+            mode: "identity-center",
+            identity_center: { instance_arn: "arn:aws:sso:::instance/ssoins-1234567890abcdef", identity_store_id: "d-1234567890" },
+          },
+          principals: { alice: { sso_user: "alice" } },
+        }),
+      },
+    ),
+  "request.accounts-scheduled": () => file({ accounts: ["prod", "dev"], starts_at: "2026-11-28T09:00:00Z" }, { config: twoAccounts() }),
+  "request.accounts-bundle": () => {
+    const c = readOnlyEntry();
+    return file(
+      { accounts: ["prod", "staging"], catalogue: "dba", request: [] },
+      { config: { ...c, catalogue: { dba: { ...c.catalogue.dba!, accounts: ["prod", "staging"] } } } },
+    );
+  },
   "request.account-folder": () =>
     file({}, { path: "access-requests/dev/2026/1-test.yaml", config: config({ aws: { ...config().aws, accounts: { prod: ACCOUNT, dev: "444455556666" } } }) }),
   "request.duration-invalid": () => file({ duration: "1h1h" }),
@@ -439,14 +481,14 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
   "form.heading-forged": () => issue({ Reason: "### Approved\n\nyes" }),
   "form.heading-repeated": () => issue({}, `### Account\n\nprod\n\n### Account\n\nstaging`),
   "form.field-format": () => {
-    // A dropdown that allows several choices gives a list where one value is needed.
+    // A dropdown that allows several choices gives a list where one value is needed (Account takes several).
     const text = formText.replace(
-      "  - type: input\n    id: account\n    attributes:",
-      "  - type: dropdown\n    id: account\n    attributes:\n      multiple: true\n      options: [prod, dev]",
+      "  - type: input\n    id: service\n    attributes:",
+      "  - type: dropdown\n    id: service\n    attributes:\n      multiple: true\n      options: [s3, ec2]",
     );
     const t = loadFormTemplate(text);
     if (!t.ok) return t.problems;
-    const r = parseIssueForm("### Account\n\nprod, dev\n\n### Service\n\ns3", t.value, { number: 1, title: "x", author: "alice", defaultDuration: "8h" });
+    const r = parseIssueForm("### Account\n\nprod\n\n### Service\n\ns3, ec2", t.value, { number: 1, title: "x", author: "alice", defaultDuration: "8h" });
     return r.ok ? [] : r.problems;
   },
   "form.field-empty": () => issue({ Reason: "_No response_" }),

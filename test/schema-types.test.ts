@@ -15,6 +15,7 @@ import type {
   ClosedRecord,
   Config,
   LoginMapping,
+  GrantAccountRecord,
   GrantRecord,
   PolicyDocument,
   RequestItem,
@@ -44,6 +45,7 @@ const accessRequestKeys: Record<keyof AccessRequest, true> = {
   id: true,
   requester: true,
   account: true,
+  accounts: true,
   principal: true,
   duration: true,
   reason: true,
@@ -84,7 +86,8 @@ const scheduledKeys: Record<keyof ScheduledRecord, true> = {
   auto_approval: true,
   break_glass: true,
 };
-const grantAwsKeys: Record<keyof NonNullable<GrantRecord["aws"]>, true> = { mode: true, account_id: true, resources: true, schedule: true };
+const grantAwsKeys: Record<keyof NonNullable<GrantRecord["aws"]>, true> = { mode: true, account_id: true, resources: true, schedule: true, accounts: true };
+const grantAccountKeys: Record<keyof GrantAccountRecord, true> = { account_id: true, resources: true, schedule: true };
 const closedKeys: Record<keyof ClosedRecord, true> = { at: true, reason: true, by: true, code: true };
 const policyKeys: Record<keyof PolicyDocument, true> = { Version: true, Id: true, Statement: true };
 const statementKeys: Record<keyof Statement, true> = { Sid: true, Effect: true, Action: true, Resource: true, Condition: true };
@@ -115,6 +118,7 @@ const configAwsKeys: Record<keyof Config["aws"], true> = {
   region: true,
   partition: true,
   accounts: true,
+  account_groups: true,
   allow_any_account: true,
   scheduler_role_arn: true,
   identity_center: true,
@@ -179,6 +183,7 @@ describe("types.ts and the schemas have the same fields", () => {
     ["GrantRecord", grantKeys, node(req, ["grant"])],
     ["GrantRecord.aws", grantAwsKeys, node(req, ["grant", "aws"])],
     ["ScheduledRecord", scheduledKeys, node(req, ["scheduled"])],
+    ["GrantRecord.aws.accounts[]", grantAccountKeys, (node(req, ["grant", "aws", "accounts"]) as { items: Schema }).items],
     ["ClosedRecord", closedKeys, node(req, ["closed"])],
     ["PolicyDocument", policyKeys, node(req, ["policy"])],
     ["Statement", statementKeys, node(req, ["statement"])],

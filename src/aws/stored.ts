@@ -5,10 +5,35 @@ import type { AwsMode, GrantRecord } from "../domain/types.js";
 import { SCHEDULE_GROUP } from "./naming.js";
 import type { GrantResult, RevokeTarget } from "./types.js";
 
-/** The request file's `grant.aws`, from a grant's result. */
+/**
+ * The request file's `grant.aws`, from a grant's result. A grant in several accounts keeps its
+ * first account in the single-account fields (so a reader of one account still finds it) and
+ * every account, the first included, in `accounts`.
+ */
 export function storedAws(result: GrantResult): NonNullable<GrantRecord["aws"]> {
+  const parts = result.accounts;
+  if (parts && parts.length > 1) {
+    const [first, ...rest] = parts.map(storedAws);
+    if (first) {
+      const each = [first, ...rest].map((p) => ({
+        account_id: p.account_id ?? "",
+        resources: p.resources ?? [],
+        ...(p.schedule ? { schedule: p.schedule } : {}),
+      }));
+      return { ...first, accounts: each };
+    }
+  }
   const schedule = result.schedules.length ? result.schedules.map((n) => `${SCHEDULE_GROUP}/${n}`).join(" ") : (result.scheduleNote ?? "not scheduled");
   return { mode: result.mode, account_id: result.accountId, resources: [...result.resources], schedule };
+}
+
+/**
+ * What revoke needs in each account a request file's grant holds: one target for a
+ * single-account record, one per `grant.aws.accounts[]` entry otherwise.
+ */
+export function revokeTargetsOf(requestId: string, aws: NonNullable<GrantRecord["aws"]>, fallbackMode: AwsMode): RevokeTarget[] {
+  if (!aws.accounts?.length) return [revokeTargetOf(requestId, aws, fallbackMode)];
+  return aws.accounts.map((a) => revokeTargetOf(requestId, { ...(aws.mode ? { mode: aws.mode } : {}), ...a }, fallbackMode));
 }
 
 /** What revoke needs, from a request file (id + grant.aws). */

@@ -2,6 +2,7 @@
 // max_duration`, `.eligible`): what an entry grants, who may ask for it, for how long, and who
 // approves it. Pure. A broken entry is reported by validate/doctor and refuses only the requests
 // that pick it; the rest of the config keeps working.
+import { accountNames } from "./accounts.js";
 import { resolveAccount, type ResolvedAccount } from "./config.js";
 import { accountEntry } from "./config.js";
 import { parseDuration } from "./duration.js";
@@ -311,13 +312,15 @@ export interface EligibilityRule {
   allowed: readonly string[];
 }
 
-/** Every eligibility rule that applies to a request: its account's and its entry's (all must pass). */
-export function eligibilityRules(config: Config, request: Pick<AccessRequest, "account" | "catalogue">): EligibilityRule[] {
+/** Every eligibility rule that applies to a request: each of its accounts' and its entry's (all must pass). */
+export function eligibilityRules(config: Config, request: Pick<AccessRequest, "account" | "accounts" | "catalogue">): EligibilityRule[] {
   const out: EligibilityRule[] = [];
-  const account = resolveAccount(config, request.account);
-  const raw = account?.alias !== undefined ? config.aws.accounts[account.alias] : undefined;
-  const eligible = raw !== undefined ? accountEntry(raw).eligible : undefined;
-  if (eligible && account?.alias) out.push({ source: `aws.accounts.${account.alias}.eligible`, allowed: eligible });
+  for (const name of accountNames(config, request)) {
+    const account = resolveAccount(config, name);
+    const raw = account?.alias !== undefined ? config.aws.accounts[account.alias] : undefined;
+    const eligible = raw !== undefined ? accountEntry(raw).eligible : undefined;
+    if (eligible && account?.alias) out.push({ source: `aws.accounts.${account.alias}.eligible`, allowed: eligible });
+  }
   const entry = pickedEntry(config, request);
   if (entry?.eligible && request.catalogue) out.push({ source: `catalogue.${request.catalogue}.eligible`, allowed: entry.eligible });
   return out;
@@ -450,13 +453,15 @@ export function catalogueSummary(config: Config, request: Pick<AccessRequest, "c
  */
 export function narrowestLimit(
   config: Config,
-  request: Pick<AccessRequest, "account" | "catalogue">,
+  request: Pick<AccessRequest, "account" | "accounts" | "catalogue">,
 ): { seconds: number; field: string; max: string } | undefined {
   const out: Array<{ seconds: number; field: string; max: string }> = [];
-  const account = resolveAccount(config, request.account);
-  const raw = account?.alias !== undefined ? config.aws.accounts[account.alias] : undefined;
-  const accountMax = raw !== undefined ? accountEntry(raw).max_duration : undefined;
-  if (accountMax !== undefined && account?.alias) out.push(limitOf(accountMax, `aws.accounts.${account.alias}.max_duration`));
+  for (const name of accountNames(config, request)) {
+    const account = resolveAccount(config, name);
+    const raw = account?.alias !== undefined ? config.aws.accounts[account.alias] : undefined;
+    const accountMax = raw !== undefined ? accountEntry(raw).max_duration : undefined;
+    if (accountMax !== undefined && account?.alias) out.push(limitOf(accountMax, `aws.accounts.${account.alias}.max_duration`));
+  }
   const entry = pickedEntry(config, request);
   if (entry?.max_duration !== undefined && request.catalogue) out.push(limitOf(entry.max_duration, `catalogue.${request.catalogue}.max_duration`));
   return out.sort((a, b) => a.seconds - b.seconds)[0];

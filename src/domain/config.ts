@@ -75,6 +75,7 @@ function semanticProblems(config: Config): Problem[] {
   out.push(...conditionsConfigProblems(config));
   out.push(...lifecycleConfigProblems(config));
   out.push(...identitiesConfigProblems(config));
+  out.push(...accountGroupProblems(config));
   for (const alias of Object.keys(config.aws.accounts)) {
     if (RESERVED_FOLDERS.includes(alias))
       out.push(
@@ -158,4 +159,30 @@ export function resolveAccount(config: Config, account: string): ResolvedAccount
 export function knownAccountsText(config: Config): string {
   const aliases = Object.keys(config.aws.accounts);
   return aliases.length ? aliases.join(", ") : "none configured — add aws.accounts to .github/jit-access.yml";
+}
+
+/** The config's account groups that name an unknown alias or shadow an alias. */
+export function accountGroupProblems(config: Config): Problem[] {
+  const out: Problem[] = [];
+  for (const [group, members] of Object.entries(config.aws.account_groups ?? {})) {
+    if (Object.hasOwn(config.aws.accounts, group))
+      out.push(
+        problem(
+          "config.account-group-invalid",
+          `account group ${show(group)} has the name of an account alias; rename the group so that ${show(group)} means one thing`,
+          `aws.account_groups.${group}`,
+        ),
+      );
+    members.forEach((m, i) => {
+      if (!Object.hasOwn(config.aws.accounts, m))
+        out.push(
+          problem(
+            "config.account-group-invalid",
+            `aws.account_groups.${group}[${i}] ${show(m)} is not an alias under aws.accounts; use one of: ${knownAccountsText(config)}`,
+            `aws.account_groups.${group}[${i}]`,
+          ),
+        );
+    });
+  }
+  return out;
 }

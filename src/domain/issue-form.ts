@@ -85,6 +85,8 @@ export function loadFormTemplate(text: string): Result<FormTemplate> {
  */
 export interface FormFields {
   account: string;
+  /** Several accounts typed ("prod, staging") or picked: `account` is the first. */
+  accounts?: string[];
   service?: string;
   resources: string[];
   access: AccessLevel[];
@@ -134,6 +136,9 @@ export function readIssueForm(body: unknown, template: FormTemplate, defaultDura
     return t === "" ? undefined : t;
   };
 
+  // Several accounts: typed as a list ("prod, staging", one per line) or picked in a multi-select dropdown.
+  const accountList = accountsOf(parsed.account);
+  if (accountList.length > 1) parsed.account = accountList[0];
   const account = str("account");
   const service = str("service")?.toLowerCase();
   const resources = splitList(str("resources"));
@@ -166,6 +171,7 @@ export function readIssueForm(body: unknown, template: FormTemplate, defaultDura
     if (!str(id)) problems.push({ code: "form.field-empty", path: id, message: `"${template.labels[id]}" is empty; fill it in (edit the issue)` });
   }
   const fields: FormFields = { account: account ?? "", resources, access, actions, duration, reason: reason ?? "" };
+  if (accountList.length > 1) fields.accounts = accountList;
   if (service) fields.service = service;
   if (description) fields.description = description;
   if (startsAtMs !== undefined && !Number.isNaN(startsAtMs) && ISO_WITH_ZONE.test(startsAt ?? "")) fields.starts_at = isoSeconds(startsAtMs);
@@ -175,6 +181,13 @@ export function readIssueForm(body: unknown, template: FormTemplate, defaultDura
   const order = Object.keys(FIELDS);
   problems.sort((a, b) => order.indexOf(a.path) - order.indexOf(b.path));
   return problems.length ? fail(...problems) : ok(fields);
+}
+
+/** The accounts of the Account field: one, or several one per line or separated by commas, each once. */
+function accountsOf(value: unknown): string[] {
+  const parts = Array.isArray(value) ? value : typeof value === "string" ? [value] : [];
+  if (!parts.every((p) => typeof p === "string")) return [];
+  return [...new Set(parts.flatMap((p) => splitList(p)))];
 }
 
 /** What a typed request lacks: service, resources, and an access level or an exact action. */
@@ -210,6 +223,7 @@ export function requestFromFields(fields: FormFields, items: RequestItem[], ctx:
     id: requestId(ctx.number, ctx.title, first?.service ?? "", first?.resources ?? []),
     requester: ctx.author,
     account: fields.account,
+    ...(fields.accounts ? { accounts: [...fields.accounts] } : {}),
     duration: fields.duration,
     reason: fields.reason,
     request: items,

@@ -2,13 +2,14 @@
 // cannot express (file name, durations, accounts, ARNs, status consistency).
 import { looksLikeBundleResource, parseBundleResource } from "./bundle-resources.js";
 import { catalogueRequestProblems } from "./access-catalogue.js";
+import { accountView, requestAccounts } from "./accounts.js";
 import { RESERVED_FOLDERS, knownAccountsText, resolveAccount, type ResolvedAccount } from "./config.js";
 import { parseDuration } from "./duration.js";
 import { fail, ok, prefixMessages } from "./problems.js";
 import { validateRequestShape } from "./schema.js";
 import { startsAtProblems } from "./scheduled-start.js";
 import { show } from "./text.js";
-import type { AccessRequest, Config, Problem, ProblemCode } from "./types.js";
+import type { AccessRequest, AwsMode, Config, Problem, ProblemCode } from "./types.js";
 import { loadYamlMapping } from "./yaml.js";
 
 export const MIN_DURATION_SECONDS = 15 * 60;
@@ -146,11 +147,31 @@ export function checkRequest(value: unknown, ctx: RequestContext, earlier: Probl
   });
 
   if (dur.ok) problems.push(...catalogueRequestProblems(config, request, account, durationSeconds));
+  if (account && request.accounts) problems.push(...otherAccountProblems(config, request, account, dur.ok ? durationSeconds : undefined));
   problems.push(...startsAtProblems(request));
   problems.push(...statusProblems(request, example));
   problems.push(...grantResourceProblems(request));
   if (problems.length) return { ok: false, problems: capProblems(problems), request };
   return ok({ request, account: account as ResolvedAccount, durationSeconds, example });
+}
+
+/**
+ * A request in several accounts: every account is known and the mode grants several; each other
+ * account's view passes the per-account rules the primary passed above (its catalogue entry and
+ * max_duration), so no account is asked for under looser rules than its own.
+ */
+function otherAccountProblems(config: Config, request: AccessRequest, primary: ResolvedAccount, durationSeconds: number | undefined): Problem[] {
+  const accounts = requestAccounts(config, request);
+  if (!accounts.ok) return accounts.problems.filter((p) => p.path !== "account" || p.code !== "request.unknown-account");
+  const out: Problem[] = [];
+  for (const other of accounts.value.slice(1)) {
+    if (durationSeconds === undefined) break;
+    const name = other.alias ?? other.id;
+    const found = catalogueRequestProblems(config, accountView(request, primary, other), other, durationSeconds);
+    out.push(...prefixMessages(`in account ${name}: `, found).map((p) => ({ ...p, path: p.path === "account" ? "accounts" : p.path })));
+  }
+  // One problem said once, not once per account.
+  return out.filter((p, i) => out.findIndex((q) => q.code === p.code && q.message === p.message) === i);
 }
 
 /** In identity-center mode with map_logins, a login without a principals entry is looked up in the identity store. */
@@ -287,19 +308,32 @@ function statusProblems(r: AccessRequest, example: boolean): Problem[] {
  */
 function grantResourceProblems(r: AccessRequest): Problem[] {
   const aws = r.grant?.aws;
+  // The single-account fields, then each account's part of a grant in several accounts.
+  const parts = [
+    { at: "grant.aws", accountId: aws?.account_id, resources: aws?.resources ?? [] },
+    ...(aws?.accounts ?? []).map((a, i) => ({ at: `grant.aws.accounts[${i}]`, accountId: a.account_id, resources: a.resources ?? [] })),
+  ];
+  return parts.flatMap((part) => partResourceProblems(r, aws?.mode, part));
+}
+
+function partResourceProblems(
+  r: AccessRequest,
+  mode: AwsMode | undefined,
+  part: { at: string; accountId: string | undefined; resources: string[] },
+): Problem[] {
   const out: Problem[] = [];
   const fix = "jit-access removes only what it created for this request; restore grant.aws from the git history of this file";
-  (aws?.resources ?? []).forEach((arn, i) => {
-    const path = `grant.aws.resources[${i}]`;
+  part.resources.forEach((arn, i) => {
+    const path = `${part.at}.resources[${i}]`;
     if (looksLikeBundleResource(arn)) {
       const b = parseBundleResource(arn);
-      const mode = b?.kind === "attached" ? "iam" : "identity-center";
+      const bundleMode = b?.kind === "attached" ? "iam" : "identity-center";
       if (!b) out.push({ code: "request.grant-resource", path, message: `${path} ${show(arn)} is not a well-formed attachment or assignment; ${fix}` });
-      else if (aws?.mode !== undefined && aws.mode !== mode)
+      else if (mode !== undefined && mode !== bundleMode)
         out.push({
           code: "request.grant-resource",
           path,
-          message: `${path} ${show(arn)} is ${b.kind === "attached" ? "an IAM attachment" : "an Identity Center assignment"} but grant.aws.mode is ${aws.mode}; ${fix}`,
+          message: `${path} ${show(arn)} is ${b.kind === "attached" ? "an IAM attachment" : "an Identity Center assignment"} but grant.aws.mode is ${mode}; ${fix}`,
         });
       return;
     }
@@ -311,15 +345,15 @@ function grantResourceProblems(r: AccessRequest): Problem[] {
           path,
           message: `${path} ${show(arn)} is the policy of request ${show(policy[2])}, not of this request ${show(r.id)}; ${fix}`,
         });
-      else if (aws?.account_id !== undefined && policy[1] !== aws.account_id)
+      else if (part.accountId !== undefined && policy[1] !== part.accountId)
         out.push({
           code: "request.grant-resource",
           path,
-          message: `${path} ${show(arn)} is in account ${policy[1]}, not grant.aws.account_id ${aws.account_id}; ${fix}`,
+          message: `${path} ${show(arn)} is in account ${policy[1]}, not ${part.at}.account_id ${part.accountId}; ${fix}`,
         });
-      else if (aws?.mode === "identity-center")
+      else if (mode === "identity-center")
         out.push({ code: "request.grant-resource", path, message: `${path} ${show(arn)} is an IAM policy but grant.aws.mode is identity-center; ${fix}` });
-    } else if (aws?.mode === "iam")
+    } else if (mode === "iam")
       out.push({ code: "request.grant-resource", path, message: `${path} ${show(arn)} is a permission set but grant.aws.mode is iam; ${fix}` });
   });
   return out;

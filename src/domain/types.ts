@@ -41,6 +41,8 @@ export interface GrantRecord {
     account_id?: string;
     resources?: string[];
     schedule?: string;
+    /** A grant in several accounts: every account's part, the first also in the fields above. */
+    accounts?: GrantAccountRecord[];
   };
   /** The approved extensions that moved expires_at, oldest first (written by the app). */
   extensions?: GrantExtension[];
@@ -48,6 +50,13 @@ export interface GrantRecord {
   auto_approval?: AutoApprovalRecord;
   /** Set when the requester approved their own request through break-glass. */
   break_glass?: BreakGlassRecord;
+}
+
+/** One account's part of a grant in several accounts (`grant.aws.accounts[]`). */
+export interface GrantAccountRecord {
+  account_id: string;
+  resources?: string[];
+  schedule?: string;
 }
 
 /** Which auto_approve rule approved a grant, at which config, on which facts. */
@@ -95,6 +104,8 @@ export interface AccessRequest {
   id: string;
   requester: string;
   account: string;
+  /** Several accounts in one request (aliases, ids, aws.account_groups names); `account` is one of them. */
+  accounts?: string[];
   principal?: string;
   duration: string;
   reason: string;
@@ -155,6 +166,8 @@ export interface Config {
     region: string;
     partition: "aws" | "aws-cn" | "aws-us-gov";
     accounts: Record<string, string | AccountEntry>;
+    /** Named sets of account aliases a request may name in `accounts:`. */
+    account_groups?: Record<string, string[]>;
     allow_any_account: boolean;
     scheduler_role_arn?: string;
     identity_center?: { instance_arn: string; identity_store_id: string; map_logins?: LoginMapping };

@@ -146,6 +146,7 @@ export async function autoFacts(
   return {
     risk: req.risk,
     account: req.account,
+    ...(req.request.accounts !== undefined ? { accounts: req.request.accounts } : {}),
     requester: req.request.requester,
     requesterTeams: teams,
     // A rule's `catalogue` condition is matched on the entry the request names.

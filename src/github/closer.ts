@@ -26,7 +26,7 @@ export async function announceClosed(access: IssueSide, event: ClosedEvent): Pro
   const body = [
     SWEEP_MARKER,
     event.kind === "expired"
-      ? `⌛ **Expired.** The access of ${quote(request.requester)} to account ${quote(request.account)} ended at ${quote(request.grant?.expires_at ?? event.at)}; the expiry sweep recorded it at ${event.at}.`
+      ? `⌛ **Expired.** The access of ${quote(request.requester)} to ${request.accounts ? "accounts" : "account"} ${quote(request.accounts?.join(", ") ?? request.account)} ended at ${quote(request.grant?.expires_at ?? event.at)}; the expiry sweep recorded it at ${event.at}.`
       : `🔒 **Revoked** at ${event.at}${event.by ? ` by ${quote(event.by)}` : ""}: ${quote(event.reason, 500)}.`,
     "",
     event.removed.length

@@ -5,8 +5,10 @@
 // AWS policy's time condition and the schedules, and a record commit on the original request. An
 // extension that cannot be applied is refused with its code and changes nothing.
 import type { ProbotOctokit } from "probot";
-import { revokeTargetOf } from "../aws/plan.js";
+import { revokeTargetsOf } from "../aws/plan.js";
 import { bundleOf } from "../domain/access-catalogue.js";
+import { accountView } from "../domain/accounts.js";
+import { resolveAccount } from "../domain/config.js";
 import type { Config, AccessRequest, GrantExtension, Problem, ProblemCode } from "../domain/types.js";
 import { extendedExpiry, extensionProblems, extensionRequest, parseExtend, recordExtended, type ExtendCommand } from "../domain/extension.js";
 import { parseDuration } from "../domain/duration.js";
@@ -217,10 +219,19 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
   const expiresAt = extendedExpiry(original, seconds.value)!;
   const grants = deps.grantsFor(config);
   if (!grants.extend) return refused([problem("aws.extend-failed", "this deployment's AWS adapter cannot move a grant's end; nothing was changed")]);
-  const target = revokeTargetOf(original.id, grant.aws ?? {}, config.aws.mode);
+  // Every account the grant holds, each with its own view of the request and its policy.
+  const targets = revokeTargetsOf(original.id, grant.aws ?? {}, config.aws.mode);
+  const primary = resolveAccount(config, original.account);
   // A catalogue bundle has no policy of its own: its extension moves only the revocation schedule.
   const policy = original.policy ?? (bundleOf(config, original) ? { Version: "2012-10-17" as const, Statement: [] } : undefined);
   if (!policy) return refused([problem("merge.no-policy", `the record of ${original.id} holds no policy to stamp anew`)]);
+  const extendIn = grants.extend.bind(grants);
+  const moveEnd = async (target: (typeof targets)[number], to: string) => {
+    const account = resolveAccount(config, target.accountId) ?? { id: target.accountId };
+    const view = primary && targets.length > 1 ? accountView(original, primary, account) : original;
+    await extendIn(view, target, view.policy ?? policy, to);
+  };
+  const resources = targets.flatMap((t) => t.resources ?? []);
 
   const failed = async (reason: string, code: ProblemCode): Promise<GrantOutcome> => {
     const done = await runEffects(
@@ -259,7 +270,7 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
   // grant then, so a failure here, or before the record is written, never leaves more access
   // than recorded.
   try {
-    await grants.extend(original, target, policy, expiresAt);
+    for (const target of targets) await moveEnd(target, expiresAt);
   } catch (e) {
     return failed(
       `moving the end in AWS failed: ${e instanceof Error ? e.message : String(e)}; the grant still ends at ${grant.expires_at}`,
@@ -294,7 +305,7 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
           "Request-Id": original.id,
           "Approved-By": g.approvedBy,
           "Expires-At": expiresAt,
-          "Aws-Resource": target.resources ?? [],
+          "Aws-Resource": resources,
           Risk: g.risk,
           // An extension by a rule or by break-glass leaves the same trace as a grant so approved:
           // the rule's caps count these trailers, and the review finds the break-glass.
@@ -305,7 +316,7 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
   }).catch((e: unknown) => ({ kind: "skipped" as const, reason: e instanceof Error ? e.message : String(e) }));
   if (written.kind !== "written") {
     // Not recorded: put the old end back in AWS (best effort; the record's end rules either way).
-    await grants.extend(original, target, policy, grant.expires_at).catch(() => undefined);
+    for (const target of targets) await moveEnd(target, grant.expires_at).catch(() => undefined);
     return failed(
       `the extension could not be recorded on ${original.id} (${written.reason}); the grant still ends at ${grant.expires_at}`,
       "record.write-failed",
@@ -358,5 +369,5 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
     ...(deps.notifierFor ? { notifierFor: deps.notifierFor } : {}),
     ...(pr.htmlUrl ? { prUrl: pr.htmlUrl } : {}),
   });
-  return { kind: "granted", id: original.id, expiresAt, resources: target.resources ?? [] };
+  return { kind: "granted", id: original.id, expiresAt, resources };
 }

@@ -129,7 +129,7 @@ export function grantAnnouncement(
   return [
     ...grantedEffects([pr.number, g.issueNumber], {
       requester: g.request.requester,
-      account: g.account.alias ?? g.account.id,
+      account: (g.accounts ?? [g]).map((a) => a.account.alias ?? a.account.id).join(", "),
       expiresAt: g.expiresAt,
       approvedBy: g.approvedBy,
       resources: result.resources,

@@ -4,7 +4,17 @@
 // that say it. It reads nothing: when a fact is missing it answers `need`, and the gatherer
 // (grant-facts.ts) fetches exactly that and asks again; so a merge refused early costs no further
 // reads, and a dry run can decide from facts made up from files on disk.
-import { candidateTeams, checkChangedFiles, verifyApproval, type ChangedFile, type PreMergeTips, type Review, type TeamMember } from "../domain/approvals.js";
+import {
+  candidateTeams,
+  checkChangedFiles,
+  verifyApproval,
+  type ApprovalDecision,
+  type ApprovalInput,
+  type ChangedFile,
+  type PreMergeTips,
+  type Review,
+  type TeamMember,
+} from "../domain/approvals.js";
 import { ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { approvalConfigFor, bundleOf, eligibilityRules } from "../domain/access-catalogue.js";
 import { CONFIG_PATH } from "../domain/config.js";
@@ -19,7 +29,7 @@ import type { Effect } from "../lifecycle/effects.js";
 import type { Eligibility } from "../lifecycle/eligibility.js";
 import type { IssueFacts, PrCommit, PrFile } from "../lifecycle/ports.js";
 import type { Catalogue } from "../policy/catalogue.js";
-import { planRequest } from "../policy/pipeline.js";
+import { planRequest, type AccountPlan } from "../policy/pipeline.js";
 import type { StoredFile } from "../store/record-store.js";
 import { grantedEffects, refusalEffects, restoredRecord, scheduledEffects } from "./grant-announce.js";
 import type { ClaimDecision, ClaimInput } from "./approval-policies.js";
@@ -277,17 +287,23 @@ export function decideMerge(f: MergeFacts): MergeDecision {
   if (!f.approvals) return need({ fact: "approvals", at: baseSha });
   const { reviews } = f.approvals;
   const picked = pickCodeowners(f.approvals.codeowners);
-  const codeowners = picked ? { ...ownersOf(parseCodeowners(picked.text, picked.path), path), source: picked.path } : undefined;
+  const parsedOwners = picked ? parseCodeowners(picked.text, picked.path) : undefined;
+  const ownersAt = (p: string) => (parsedOwners && picked ? { ...ownersOf(parsedOwners, p), source: picked.path } : undefined);
+  const codeowners = ownersAt(path);
+  // A request in several accounts needs the owners of every account's folder, as if it were filed
+  // under each: the approval must satisfy each account's rule, never only the folder it is under.
+  const otherOwners = (plan.accounts ?? []).slice(1).map((a) => ownersAt(accountFolderPath(path, a.account.alias ?? a.account.id)));
   // A catalogue entry's approvers and count replace the global ones.
   const approvalConfig = approvalConfigFor(config, request);
-  const teams = candidateTeams(approvalConfig, codeowners);
+  const teams = [...new Set([codeowners, ...otherOwners].flatMap((c) => candidateTeams(approvalConfig, c)))];
   if (!f.teams && teams.length) {
     const reviewers = [...new Set(reviews.filter((r) => r.state === "APPROVED" && r.user?.login).map((r) => r.user!.login))];
     return need({ fact: "teams", teams, reviewers });
   }
   // Who may ask is read only when the account or the catalogue entry says who may.
   if (f.eligibility === undefined && eligibilityRules(config, request).length) return need({ fact: "eligibility", config, request });
-  const decision = verifyApproval({
+  const prTips = f.tips;
+  const approvalInput = (owners: typeof codeowners): ApprovalInput => ({
     pr: {
       number: pr.number,
       author: pr.author,
@@ -300,17 +316,18 @@ export function decideMerge(f: MergeFacts): MergeDecision {
     files,
     requestFile: { path, headBlobSha, mergeBlobSha: atMerge.sha },
     request: { requester: request.requester, risk: plan.verdict.risk },
-    commits: f.tips.commits.map((c) => ({
+    commits: prTips.commits.map((c) => ({
       sha: c.sha,
       author: c.author ? { login: c.author.login, isBot: c.author.type === "Bot" } : null,
       committer: c.committer ? { login: c.committer.login, isBot: c.committer.type === "Bot" } : null,
     })),
     reviews,
     config: approvalConfig,
-    codeowners,
+    ...(owners ? { codeowners: owners } : {}),
     teamMembers: f.teams ?? {},
     ...(f.eligibility ? { eligibility: f.eligibility } : {}),
   });
+  const decision = allApproved([verifyApproval(approvalInput(codeowners)), ...otherOwners.map((o) => verifyApproval(approvalInput(o)))]);
   // A merge the app made itself (auto-approval, break-glass) stands on its claim, verified again;
   // the approval rules that are not about reviews still apply to it.
   if (f.claim === undefined && pr.mergedBy && f.appLogin && pr.mergedBy.toLowerCase() === f.appLogin.toLowerCase())
@@ -365,6 +382,7 @@ export function decideMerge(f: MergeFacts): MergeDecision {
       issueNumber,
       account: { id: parsed.value.account.id, ...(parsed.value.account.alias ? { alias: parsed.value.account.alias } : {}) },
       policy,
+      ...(plan.accounts && plan.accounts.length > 1 ? { accounts: grantAccounts(plan.accounts) } : {}),
       risk: plan.verdict.risk,
       approvedBy: claim.kind === "approved" ? claim.approvedBy : decision.approvedBy,
       expiresAt,
@@ -374,4 +392,34 @@ export function decideMerge(f: MergeFacts): MergeDecision {
       ...(claim.kind === "approved" ? { claim } : {}),
     },
   };
+}
+
+/** The request file's path as if it were filed under another account's folder (for its CODEOWNERS). */
+export function accountFolderPath(path: string, folder: string): string {
+  const parts = path.split("/");
+  return parts.length === 4 ? [parts[0], folder, parts[2], parts[3]].join("/") : path;
+}
+
+/** One decision that holds only when every account's does: every failure, each said once. */
+function allApproved(decisions: ApprovalDecision[]): ApprovalDecision {
+  const [first, ...rest] = decisions;
+  if (!first || rest.length === 0) return first as ApprovalDecision;
+  const failures = decisions.flatMap((d) => d.failures).filter((f, i, all) => all.findIndex((g) => g.code === f.code && g.message === f.message) === i);
+  return {
+    ...first,
+    ok: decisions.every((d) => d.ok),
+    approvedBy: [...new Set(decisions.flatMap((d) => d.approvedBy))].sort(),
+    required: Math.max(...decisions.map((d) => d.required)),
+    failures,
+    notes: [...new Set(decisions.flatMap((d) => d.notes))],
+  };
+}
+
+/** Each account's part of an approved grant in several accounts, primary first. */
+function grantAccounts(parts: AccountPlan[]): NonNullable<ApprovedGrant["accounts"]> {
+  return parts.map((p) => ({
+    account: { id: p.account.id, ...(p.account.alias ? { alias: p.account.alias } : {}) },
+    request: p.request,
+    policy: p.plan.policy,
+  }));
 }

@@ -5,7 +5,9 @@ import { backoffCeiling, fullJitter } from "../backoff.js";
 import { isoSeconds } from "../domain/time.js";
 import type { Config } from "../domain/types.js";
 import { GrantError, grantFailureCode } from "../aws/grants.js";
-import type { GrantResult } from "../aws/types.js";
+import type { AccessRequest, PolicyDocument } from "../domain/types.js";
+import type { GrantMeta, GrantResult, Grants } from "../aws/types.js";
+import { revokeInAccounts, targetsOf } from "../lifecycle/revoke-accounts.js";
 import { runEffects, type EffectPorts } from "../lifecycle/effects.js";
 import { activeRecord, failedEffects, failedRecord, grantAnnouncement, scheduledEffects, scheduledRecord } from "./grant-announce.js";
 import type { ApprovedGrant, GrantDeps, GrantOutcome, MergedPr } from "./grant-types.js";
@@ -22,7 +24,9 @@ export async function executeGrant(pr: MergedPr, deps: GrantDeps, g: ApprovedGra
   const grants = deps.grantsFor(config);
   let result: GrantResult;
   try {
-    result = await grants.grant(request, g.policy, expiresAt, pr.htmlUrl ? { prUrl: pr.htmlUrl } : {});
+    const meta = pr.htmlUrl ? { prUrl: pr.htmlUrl } : {};
+    // Several accounts: all of them or none (aws/accounts-grant.ts rolls back the ones before a failure).
+    result = g.accounts ? await grantInAccounts(grants, g.accounts, expiresAt, meta) : await grants.grant(request, g.policy, expiresAt, meta);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     if (e instanceof GrantError && e.leftOver.length) {
@@ -42,7 +46,15 @@ export async function executeGrant(pr: MergedPr, deps: GrantDeps, g: ApprovedGra
     // everything of this request is removed first — and if that fails, nothing is recorded and the
     // delivery fails, to be redelivered (as when the rollback itself did not finish).
     try {
-      await retried(() => grants.revoke({ requestId: request.id, mode: config.aws.mode, accountId: g.account.id }), 3);
+      const accountIds = (g.accounts ?? [g]).map((a) => a.account.id);
+      await retried(
+        () =>
+          revokeInAccounts(
+            grants,
+            accountIds.map((accountId) => ({ requestId: request.id, mode: config.aws.mode, accountId })),
+          ),
+        3,
+      );
     } catch (cleanup) {
       await runEffects(
         failedEffects([pr.number, issueNumber], `the grant in AWS failed and removing what earlier attempts left did not finish: ${reason}`),
@@ -78,7 +90,7 @@ export async function executeGrant(pr: MergedPr, deps: GrantDeps, g: ApprovedGra
     // No record, no access: take the grant back before saying anything. The revoke is retried, so
     // one throttling burst outlasting the SDK's retries does not leave the policy attached with the
     // record still `proposed`.
-    await retried(() => grants.revoke(result), 3);
+    await retried(() => revokeInAccounts(grants, targetsOf(result)), 3);
     const reason = `the grant could not be recorded (${e instanceof Error ? e.message : String(e)}), so it was revoked again`;
     // Best effort: the store that refused the grant's record may accept this one.
     const done = await runEffects(
@@ -140,4 +152,68 @@ async function retried<T>(fn: () => Promise<T>, attempts: number): Promise<T> {
       await new Promise((r) => setTimeout(r, fullJitter(backoffCeiling(200, 2_000, i - 1))));
     }
   }
+}
+
+// A grant in several accounts: one account after another, and if any fails, every account granted
+// before it is revoked again, so the request holds access in all of its accounts or in none.
+// Names derive from the request id in each account (iam mode), so the accounts' resources never collide.
+
+/** One account's part: the request as filed for that account alone, and its policy. */
+export interface AccountPart {
+  request: AccessRequest;
+  policy: PolicyDocument;
+}
+
+/**
+ * Grants every part in order. On a failure, revokes the parts already granted (last first) and
+ * throws a GrantError whose `leftOver` lists what neither the failing account's rollback nor
+ * those revokes removed (normally nothing). The result is the first account's, with every
+ * account's resources and each account's own result in `accounts`.
+ */
+export async function grantInAccounts(grants: Grants, parts: readonly AccountPart[], expiresAt: string, meta: GrantMeta = {}): Promise<GrantResult> {
+  const done: GrantResult[] = [];
+  for (const part of parts) {
+    try {
+      done.push(await grants.grant(part.request, part.policy, expiresAt, meta));
+    } catch (error) {
+      const leftOver: GrantError["leftOver"] = error instanceof GrantError ? [...error.leftOver] : [];
+      const notes: string[] = [];
+      for (const granted of [...done].reverse()) {
+        try {
+          await grants.revoke(granted);
+        } catch (revokeError) {
+          leftOver.push(...granted.resources.map((arn): GrantError["leftOver"][number] => ({ kind: "iam-policy", arn })));
+          notes.push(`revoking account ${granted.accountId} again failed: ${errorText(revokeError)}`);
+        }
+      }
+      const account = part.request.account;
+      const undone = done.length
+        ? notes.length
+          ? `; ${notes.join("; ")} (its policy still expires at ${expiresAt}; rerun revoke or the sweep to remove it)`
+          : `; the ${done.length === 1 ? "account" : "accounts"} granted before it (${done.map((d) => d.accountId).join(", ")}) ${done.length === 1 ? "was" : "were"} revoked again`
+        : "";
+      throw new GrantError(`in account ${account}: ${errorText(error)}${undone}`, error instanceof GrantError ? error.cause : error, leftOver);
+    }
+  }
+  return combined(done);
+}
+
+/** The first account's result standing for all: every resource and schedule, each account's own result. */
+export function combined(results: readonly GrantResult[]): GrantResult {
+  const [first] = results;
+  if (!first) throw new Error("a grant in several accounts needs at least one account");
+  if (results.length === 1) return first;
+  const notes = results.filter((r) => r.scheduleNote).map((r) => `${r.accountId}: ${r.scheduleNote}`);
+  return {
+    ...first,
+    resources: results.flatMap((r) => r.resources),
+    schedules: results.flatMap((r) => r.schedules),
+    ...(notes.length ? { scheduleNote: notes.join("; ") } : {}),
+    changed: results.some((r) => r.changed),
+    accounts: [...results],
+  };
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }

@@ -1,6 +1,6 @@
 // The merge → grant use case's data, shared by its modules: the merged pull request as the
 // payload says it, what a merge judged grantable carries, and the outcome.
-import type { AccessRequest, Config, ProblemCode, RiskTier } from "../domain/types.js";
+import type { AccessRequest, Config, PolicyDocument, ProblemCode, RiskTier } from "../domain/types.js";
 import type { Grants } from "../aws/types.js";
 import type { Notifier } from "../notify/types.js";
 import type { ClaimDecision } from "./approval-policies.js";
@@ -45,6 +45,11 @@ export interface ApprovedGrant {
   issueNumber: number;
   account: { id: string; alias?: string };
   policy: NonNullable<AccessRequest["policy"]>;
+  /**
+   * A request in several accounts: each account's view and policy, the primary (`account`,
+   * `policy`) first. The grant is made in all of them or in none.
+   */
+  accounts?: Array<{ account: { id: string; alias?: string }; request: AccessRequest; policy: PolicyDocument }>;
   risk: RiskTier;
   approvedBy: string[];
   expiresAt: string;

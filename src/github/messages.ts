@@ -32,7 +32,10 @@ export function problemList(problems: Problem[]): string {
 
 export function prTitle(issueNumber: number, request: AccessRequest): string {
   const what = request.request.map((i) => `${i.service} ${i.access?.join("/") ?? "actions"}`).join(", ");
-  return `Access request #${issueNumber}: ${request.requester} → ${request.account} (${what}, ${request.duration})`.slice(0, 200);
+  return `Access request #${issueNumber}: ${request.requester} → ${request.accounts?.join(", ") ?? request.account} (${what}, ${request.duration})`.slice(
+    0,
+    200,
+  );
 }
 
 export interface PrBodyInput {
@@ -66,7 +69,9 @@ export function prBody(i: PrBodyInput): string {
     MARKER.intake,
     request.extends !== undefined
       ? `**${quote(request.requester)}** asks to extend **${quote(request.extends)}** by **${request.duration}**: merging moves the end of that grant; the access stays exactly as granted.`
-      : `**${quote(request.requester)}** asks for **${request.duration}** of access to account **${quote(request.account)}**${request.starts_at !== undefined ? `, starting **${quote(request.starts_at)}**` : ""}.`,
+      : plan.accounts && plan.accounts.length > 1
+        ? `**${quote(request.requester)}** asks for **${request.duration}** of access to ${plan.accounts.length} accounts: ${plan.accounts.map((a) => `**${quote(a.account.alias ?? a.account.id)}**`).join(", ")} — one grant in each, all or none. The policy below is ${quote(request.account)}'s; each other account gets the same with its own account id in the ARNs, and the risk tier is the highest of them.`
+        : `**${quote(request.requester)}** asks for **${request.duration}** of access to account **${quote(request.account)}**${request.starts_at !== undefined ? `, starting **${quote(request.starts_at)}**` : ""}.`,
     "",
     `> ${quote(request.reason, 1000)}`,
     "",

@@ -8,7 +8,8 @@
 // writer win; the other re-reads, sees the record closed and stops without alerting. Safe to crash
 // anywhere: until the record is closed the grant stays active (and due), and the next attempt
 // revokes what is left and records it.
-import { NotOwnedError, revokeTargetOf } from "../aws/plan.js";
+import { NotOwnedError, revokeTargetsOf } from "../aws/plan.js";
+import { revokeInAccounts } from "./revoke-accounts.js";
 import type { Grants, RevokeTarget } from "../aws/types.js";
 import { resolveAccount } from "../domain/config.js";
 import { describeProblem, fail, ok, problem, type Result } from "../domain/problems.js";
@@ -108,7 +109,8 @@ export async function closeGrant(ports: CloseGrantPorts, input: CloseGrant): Pro
 
     step = "revoke";
     try {
-      removed = (await ports.grants.revoke(revokeTarget(request, ports.config))).removed;
+      // Every account the grant holds (one, or each of grant.aws.accounts).
+      removed = (await revokeInAccounts(ports.grants, revokeTargets(request, ports.config))).removed;
     } catch (e) {
       if (e instanceof NotOwnedError) return { kind: "refused", problem: problem("aws.not-owned", e.message), request };
       throw e;
@@ -156,11 +158,11 @@ export async function closeGrant(ports: CloseGrantPorts, input: CloseGrant): Pro
 }
 
 /** What to revoke: the grant's own record, or for a scheduled request not yet started, everything of its id in its account. */
-function revokeTarget(request: AccessRequest, config: Config): RevokeTarget {
-  if (request.status !== "scheduled") return revokeTargetOf(request.id, request.grant?.aws ?? {}, config.aws.mode);
+function revokeTargets(request: AccessRequest, config: Config): RevokeTarget[] {
+  if (request.status !== "scheduled") return revokeTargetsOf(request.id, request.grant?.aws ?? {}, config.aws.mode);
   const account = resolveAccount(config, request.account);
   if (!account) throw new Error(`request ${request.id}: account ${request.account} is not in the config; cannot tell which account to revoke in`);
-  return { requestId: request.id, mode: config.aws.mode, accountId: account.id };
+  return [{ requestId: request.id, mode: config.aws.mode, accountId: account.id }];
 }
 
 function closeMessage(input: CloseGrant, request: AccessRequest, at: string, removed: string[]): string {

@@ -15,7 +15,7 @@ export interface Eligibility {
 export async function fetchEligibility(
   access: Pick<AccessRepo, "teamMembership">,
   config: Config,
-  request: Pick<AccessRequest, "account" | "catalogue" | "requester">,
+  request: Pick<AccessRequest, "account" | "accounts" | "catalogue" | "requester">,
 ): Promise<Eligibility | undefined> {
   const rules = eligibilityRules(config, request);
   if (rules.length === 0) return undefined;
@@ -31,7 +31,7 @@ export async function fetchEligibility(
 export async function eligibilityProblems(
   access: Pick<AccessRepo, "teamMembership">,
   config: Config,
-  request: Pick<AccessRequest, "account" | "catalogue" | "requester">,
+  request: Pick<AccessRequest, "account" | "accounts" | "catalogue" | "requester">,
 ): Promise<Problem[]> {
   const e = await fetchEligibility(access, config, request);
   return e ? ineligibility(e.rules, request.requester, e.memberships) : [];

@@ -12,7 +12,7 @@ export function githubMessage(event: NotificationEvent): string {
   const r = event.request;
   // The requester's login is schema-checked (letters, digits, hyphens), so it may mention them.
   const mention = /^[A-Za-z0-9](-?[A-Za-z0-9]){0,38}$/.test(r.requester) ? `@${r.requester}` : quote(r.requester);
-  const account = quote(r.account);
+  const account = quote(r.accounts?.join(", ") ?? r.account);
   let text: string;
   switch (event.kind) {
     case "opened":

@@ -82,7 +82,7 @@ export function buildSlackMessage(event: NotificationEvent): SlackPayload {
   const r = event.request;
   const t = TITLE[event.kind];
   const who = slackQuote(r.requester, 60);
-  const account = slackQuote(r.account, 80);
+  const account = slackQuote(r.accounts?.join(", ") ?? r.account, 80);
   const header = slackPlain(`${t.emoji} ${t.verb}: ${r.id}`, SLACK_LIMITS.header);
   const fields: SlackText[] = [field("Requester", who), field("Account", account), field("Duration", slackQuote(r.duration, 20))];
   const blocks: SlackBlock[] = [{ type: "header", text: { type: "plain_text", text: header, emoji: true } }];

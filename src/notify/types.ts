@@ -6,6 +6,8 @@ export interface RequestSummary {
   id: string;
   requester: string;
   account: string;
+  /** A request in several accounts: all of them (`account` is the first). */
+  accounts?: string[];
   duration: string;
   reason?: string;
   request?: RequestItem[];

@@ -4,10 +4,12 @@
 import { cidrContains, grantConditions, hasConditions, parseCidr, parseIp, type GrantConditions } from "../domain/conditions.js";
 import { bundleOf, planConfigFor, riskFor, type BundleRef } from "../domain/access-catalogue.js";
 import { riskRank, type BundleAnalysis } from "./bundle.js";
+import { accountView, requestAccounts } from "../domain/accounts.js";
 import { resolveAccount, type ResolvedAccount } from "../domain/config.js";
+import { prefixMessages } from "../domain/problems.js";
 import { capProblems, parseRequestFile, type RequestContext } from "../domain/request.js";
 import { startsAtTiming } from "../domain/scheduled-start.js";
-import type { AccessRequest, Config, PolicyDocument, Problem, RequestItem } from "../domain/types.js";
+import type { AccessRequest, Config, PolicyDocument, Problem, RequestItem, RiskTier } from "../domain/types.js";
 import { show } from "../domain/text.js";
 import { isoSeconds } from "../domain/time.js";
 import { wildcardToRegExp, type Catalogue } from "./catalogue.js";
@@ -56,9 +58,52 @@ export interface Plan {
    * then `policy` is empty and never written or attached, and nothing is stamped.
    */
   bundle?: { ref: BundleRef; analysis?: BundleAnalysis };
+  /**
+   * A request in several accounts: each account's own plan (the first is this one's account).
+   * `verdict` above is then all of theirs: ok only when every account's is, the highest risk,
+   * every account's errors and warnings (an other account's prefixed with its name).
+   */
+  accounts?: AccountPlan[];
 }
 
+/** One account's part of a request in several accounts. */
+export interface AccountPlan {
+  account: ResolvedAccount;
+  /** The request as filed for this account alone (domain/accounts.ts accountView). */
+  request: AccessRequest;
+  plan: Plan;
+}
+
+const RISK_ORDER: Record<RiskTier, number> = { low: 0, medium: 1, high: 2 };
+
+/**
+ * The pipeline for a request: for one in several accounts, the pipeline for each account's view,
+ * judged together — the primary account's plan, with a verdict that holds for every account.
+ */
 export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
+  const primaryPlan = planOne(catalogue, input);
+  if (!input.request.accounts) return primaryPlan;
+  const accounts = requestAccounts(input.config, input.request);
+  if (!accounts.ok) {
+    const errors = [...primaryPlan.verdict.errors, ...accounts.problems];
+    return { ...primaryPlan, verdict: { ...primaryPlan.verdict, ok: false, errors } };
+  }
+  const [primary, ...others] = accounts.value;
+  if (!primary) return primaryPlan;
+  const parts: AccountPlan[] = [{ account: primary, request: accountView(input.request, primary, primary), plan: primaryPlan }];
+  for (const account of others) {
+    const view = accountView(input.request, primary, account);
+    parts.push({ account, request: view, plan: planOne(catalogue, { ...input, request: view, accountId: account.id }) });
+  }
+  const named = (part: AccountPlan, problems: Problem[]): Problem[] =>
+    part === parts[0] ? problems : prefixMessages(`in account ${part.account.alias ?? part.account.id}: `, problems);
+  const errors = parts.flatMap((p) => named(p, p.plan.verdict.errors));
+  const warnings = parts.flatMap((p) => named(p, p.plan.verdict.warnings));
+  const risk = parts.map((p) => p.plan.verdict.risk).reduce((a, b) => (RISK_ORDER[b] > RISK_ORDER[a] ? b : a), primaryPlan.verdict.risk);
+  return { ...primaryPlan, verdict: { ok: errors.length === 0, risk, errors, warnings }, accounts: parts };
+}
+
+function planOne(catalogue: Catalogue, input: PlanInput): Plan {
   const { request } = input;
   const bundle = bundleOf(input.config, request);
   if (bundle) return planBundle(input, bundle);

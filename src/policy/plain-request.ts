@@ -5,6 +5,7 @@
 // typed fields. The result is an ordinary request: the same generator and guardrails judge it, and
 // the pull request says which fields were proposed. Pure: the model is reached through the
 // ModelClient port.
+import { withAccountGroup } from "../domain/accounts.js";
 import { resolveAccount, knownAccountsText } from "../domain/config.js";
 import {
   catalogueRequest,
@@ -51,7 +52,7 @@ export interface PlainRequestDeps {
 export async function requestFromIssue(body: unknown, template: FormTemplate, ctx: IssueContext, deps: PlainRequestDeps): Promise<Result<ReadRequest>> {
   const read = readIssueForm(body, template, ctx.defaultDuration);
   if (!read.ok) return read;
-  const fields = read.value;
+  const fields = withAccountGroup(deps.config, read.value);
   // A catalogue entry stands for service, resources and access: the entry's items are filled in
   // by intake (domain/access-catalogue.ts), never proposed from the description.
   if (fields.catalogue !== undefined) {

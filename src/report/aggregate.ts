@@ -585,7 +585,7 @@ export function buildReport(input: ReportInput): Report {
         active.push({
           id: r.id,
           requester: r.requester,
-          account: r.account,
+          account: accountLabel(r),
           granted_at: g.granted_at,
           expires_at: g.expires_at,
           minutes_left: Math.ceil((expiresAt - now) / 60_000),
@@ -617,7 +617,8 @@ export function buildReport(input: ReportInput): Report {
       grants++;
       grantedInPeriod.push(r);
       for (const s of new Set(r.request.map((i) => i.service))) bump(byService, s);
-      bump(byAccount, r.account);
+      // A grant in several accounts counts once in each account it names.
+      for (const a of r.accounts ?? [r.account]) bump(byAccount, a);
       bump(byRequester, r.requester);
       if (r.catalogue !== undefined) bump(byCatalogue, r.catalogue);
       byRisk[risk.tier]++;
@@ -642,7 +643,7 @@ export function buildReport(input: ReportInput): Report {
           revoked.push({
             id: r.id,
             requester: r.requester,
-            account: r.account,
+            account: accountLabel(r),
             asked_seconds: askedS,
             used_seconds: usedS,
             by: r.closed?.by ?? null,
@@ -680,7 +681,7 @@ export function buildReport(input: ReportInput): Report {
       risky.push({
         id: r.id,
         requester: r.requester,
-        account: r.account,
+        account: accountLabel(r),
         status,
         risk: risk.tier,
         risk_source: risk.source,
@@ -699,7 +700,7 @@ export function buildReport(input: ReportInput): Report {
       blocked.push({
         id: r.id,
         requester: r.requester,
-        account: r.account,
+        account: accountLabel(r),
         status,
         rule,
         rule_source: source,
@@ -789,4 +790,9 @@ export function emptyReason(input: Pick<ReportInput, "records" | "skipped" | "si
   if (skipped > 0) return `none of the ${skipped} request file(s) under ${dir}/ could be read (see the notes)`;
   const examples = excluded > 0 ? `${excluded} example file(s) in ${dir}/examples/ are excluded` : `${dir}/examples/ is excluded`;
   return `no request files found under ${dir}/ (${examples}); run the report in the access repository, where requests are recorded as ${dir}/<account>/<year>/<id>.yaml`;
+}
+
+/** The account a record is for, or every account it names (a request in several accounts). */
+function accountLabel(r: Pick<AccessRequest, "account" | "accounts">): string {
+  return r.accounts ? r.accounts.join(", ") : r.account;
 }

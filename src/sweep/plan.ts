@@ -3,7 +3,7 @@
 // stay active, which files cannot be read, and which AWS resources are drift. The executor
 // (execute.ts) carries the plan out; `--dry-run` prints it.
 import { iamPolicyName, LIMITS, permissionSetName, scheduleName } from "../aws/naming.js";
-import { revokeTargetOf } from "../aws/plan.js";
+import { revokeTargetsOf } from "../aws/plan.js";
 import type { ManagedResource, RevokeTarget } from "../aws/types.js";
 import { parseRequestFile } from "../domain/request.js";
 import { startDecision } from "../domain/scheduled-start.js";
@@ -380,7 +380,9 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
       continue;
     }
     try {
-      due.push({ id: r.id, file: rec.path, expires_at: r.grant.expires_at, request: r, target: revokeTargetOf(r.id, r.grant.aws ?? {}, mode) });
+      // Every account's part is read here, so a bad one is an error now; closeGrant revokes in each.
+      const [target] = revokeTargetsOf(r.id, r.grant.aws ?? {}, mode);
+      if (target) due.push({ id: r.id, file: rec.path, expires_at: r.grant.expires_at, request: r, target });
     } catch (e) {
       errors.push({
         file: rec.path,
@@ -404,7 +406,9 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
 
   // Reconcile: group AWS resources by request, then decide per request.
   const dueIds = new Set(due.map((d) => d.id));
-  const groups = new Map<string, ManagedResource[]>();
+  // One group per request (and, in iam mode, per account: a grant in several accounts is removed
+  // in each account with that account's own resources, as a revoke acts in one account).
+  const groups = new Map<string, { id: string; resources: ManagedResource[] }>();
   for (const res of managed) {
     const owner = ownerOf(res);
     if (!owner.ok) {
@@ -412,12 +416,14 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
       continue;
     }
     const id = owner.id;
-    const list = groups.get(id) ?? [];
-    list.push(res);
-    groups.set(id, list);
+    // In identity-center mode a request's permission set and schedule live with the instance, one group.
+    const key = mode === "iam" ? `${id} ${res.accountIds[0] ?? ""}` : id;
+    const group = groups.get(key) ?? { id, resources: [] };
+    group.resources.push(res);
+    groups.set(key, group);
   }
   const drift: Drift[] = [];
-  for (const [id, resources] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const { id, resources } of [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([, g]) => g)) {
     if (dueIds.has(id)) continue; // revoked as a due grant above
     const record = byId.get(id);
     const tagPassed = resources.some((r) => r.expiresAt !== undefined && !(Date.parse(r.expiresAt) > nowMs));

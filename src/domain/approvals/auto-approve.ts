@@ -12,6 +12,8 @@ export interface AutoApproveFacts {
   /** The risk tier the pipeline judged, at the rules' config. */
   risk: RiskTier | undefined;
   account: { id: string; alias?: string };
+  /** The request's `accounts:` when it names several: rules approve single-account requests only. */
+  accounts?: readonly string[];
   requester: string;
   /** The teams ("@org/team") named by the rules that the requester is an active member of. */
   requesterTeams: readonly string[];
@@ -47,6 +49,8 @@ export function autoApproveTeams(rules: readonly AutoApproveRule[]): string[] {
 function mismatch(rule: AutoApproveRule, f: AutoApproveFacts, risk: RiskTier): string | { matched: Record<string, string> } {
   if (!(rule.risk as string[]).includes(risk)) return `risk ${risk} is not in ${rule.risk.join(", ")}`;
   const accountName = f.account.alias ?? f.account.id;
+  // Risk, rules and caps are judged per account; a rule is never stretched over several.
+  if (f.accounts !== undefined) return `the request names accounts (${f.accounts.join(", ")}); auto_approve rules approve single-account requests only`;
   if (rule.accounts && !rule.accounts.some((a) => a === f.account.id || (f.account.alias !== undefined && a === f.account.alias)))
     return `account ${quote(accountName)} is not in ${rule.accounts.join(", ")}`;
   const requester = normalizeLogin(f.requester);
