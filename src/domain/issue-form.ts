@@ -50,6 +50,8 @@ export interface IssueContext {
 export interface FormTemplate {
   text: string;
   labels: Record<keyof typeof FIELDS, string> & Partial<Record<(typeof OPTIONAL_FIELDS)[number], string>>;
+  /** The Account field is a single-choice dropdown: a body naming several of its options was edited by hand. */
+  singleAccount?: boolean;
 }
 
 /** Reads the form template once and checks it still has the fields this parser relies on. */
@@ -76,7 +78,9 @@ export function loadFormTemplate(text: string): Result<FormTemplate> {
       });
     else labels[id] = f.label;
   }
-  return problems.length ? fail(...problems) : ok({ text, labels: labels as FormTemplate["labels"] });
+  const account = fields.account as { type?: string; multiple?: boolean } | undefined;
+  const singleAccount = account?.type === "dropdown" && account.multiple !== true;
+  return problems.length ? fail(...problems) : ok({ text, labels: labels as FormTemplate["labels"], ...(singleAccount ? { singleAccount } : {}) });
 }
 
 /**
@@ -138,7 +142,14 @@ export function readIssueForm(body: unknown, template: FormTemplate, defaultDura
 
   // Several accounts: typed as a list ("prod, staging", one per line) or picked in a multi-select dropdown.
   const accountList = accountsOf(parsed.account);
-  if (accountList.length > 1) parsed.account = accountList[0];
+  if (accountList.length > 1 && template.singleAccount) {
+    problems.push({
+      code: "form.field-format",
+      path: "account",
+      message: `"${template.labels.account}" is a single-choice list but names ${accountList.length} accounts (${accountList.map(show).join(", ")}); pick one (edit the issue with the form), or ask for several in one request with a multi-select Account field or an account group`,
+    });
+    parsed.account = undefined;
+  } else if (accountList.length > 1) parsed.account = accountList[0];
   const account = str("account");
   const service = str("service")?.toLowerCase();
   const resources = splitList(str("resources"));
@@ -168,7 +179,8 @@ export function readIssueForm(body: unknown, template: FormTemplate, defaultDura
     });
 
   for (const id of ["account", "reason"] as const) {
-    if (!str(id)) problems.push({ code: "form.field-empty", path: id, message: `"${template.labels[id]}" is empty; fill it in (edit the issue)` });
+    if (!str(id) && !problems.some((p) => p.path === id))
+      problems.push({ code: "form.field-empty", path: id, message: `"${template.labels[id]}" is empty; fill it in (edit the issue)` });
   }
   const fields: FormFields = { account: account ?? "", resources, access, actions, duration, reason: reason ?? "" };
   if (accountList.length > 1) fields.accounts = accountList;
