@@ -201,3 +201,33 @@ describe("issue form: a later start", () => {
     }
   });
 });
+
+describe("the Account field's shape decides whether it may name several accounts", () => {
+  const accountField = /  - type: input\n    id: account\n    attributes:\n/;
+  const shaped = (shape: "input" | "single" | "multiple"): FormTemplate => {
+    if (shape === "input") return template;
+    const dropdown = `  - type: dropdown\n    id: account\n    attributes:\n${shape === "multiple" ? "      multiple: true\n" : ""}      options: [prod, staging]\n`;
+    const t = loadFormTemplate(templateText.replace(accountField, dropdown));
+    if (!t.ok) throw new Error("the reshaped template does not load");
+    return t.value;
+  };
+  it.each([
+    ["input", "prod", ["prod"]],
+    ["input", "prod, staging", ["prod", "staging"]],
+    ["input", "prod\nstaging", ["prod", "staging"]],
+    ["single", "prod", ["prod"]],
+    ["single", "prod, staging", undefined],
+    ["multiple", "prod", ["prod"]],
+    ["multiple", "prod, staging", ["prod", "staging"]],
+  ] as const)("%s field, %j → %j", (shape, value, accounts) => {
+    expect(accountField.test(templateText)).toBe(true);
+    const r = parseIssueForm(body({ Account: value }), shaped(shape), ctx);
+    if (accounts === undefined) {
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.problems.map((p) => [p.code, p.path])).toEqual([["form.field-format", "account"]]);
+      return;
+    }
+    expect(r.ok).toBe(true);
+    if (r.ok) expect([r.value.account, ...(r.value.accounts ?? []).filter((a) => a !== r.value.account)]).toEqual(accounts);
+  });
+});
