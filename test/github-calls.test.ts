@@ -59,6 +59,23 @@ describe("GitHub calls per delivery", () => {
   });
 });
 
+describe("the intake delivery", () => {
+  it("reads the new request's file once, at the commit the branch is made at: is it recorded already, and what the branch starts with", async () => {
+    const first = await lifecycle("alice", "financial-reports");
+    const issue = h.github.openIssue(REPO, {
+      user: "carol",
+      title: "Access request: audit-logs",
+      body: issueBody({ resources: "audit-logs" }),
+      labels: ["access-request"],
+    });
+    const reads = await contentReads(() => h.deliver(issuesOpened(h.github, REPO, issue)));
+    const own = reads.filter((r) => r.startsWith(`access-requests/prod/2026/${issue}-`));
+    expect(own).toHaveLength(1);
+    expect(own[0]).toMatch(/@[0-9a-f]{40} 404$/);
+    expect(first.flat().filter((r) => r.startsWith("access-requests/prod/2026/1-") && r.includes("@main 404"))).toEqual([]);
+  });
+});
+
 /** Opens a request; returns the PR the app opened and checked inline, before GitHub's pull_request.opened for it is delivered. */
 async function openedByApp(user = "alice", resources = "financial-reports"): Promise<{ issue: number; pr: number }> {
   const issue = h.github.openIssue(REPO, { user, title: `Access request: ${resources}`, body: issueBody({ resources }), labels: ["access-request"] });
