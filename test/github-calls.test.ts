@@ -253,4 +253,26 @@ describe("the merge delivery", () => {
     expect(h.github.repo(REPO).issues.get(issue)?.labels).toContain("jit:active");
     expect(h.github.requests.filter((r) => r.method === "GET" && r.path.endsWith(`/pulls/${pr}/files`))).toHaveLength(1);
   });
+
+  it.each([
+    { moved: false, reads: 0 },
+    { moved: true, reads: 1 },
+  ])(
+    "reads the merged record on the default branch and at the merge commit in one query, and once more only when the branch moved on (moved: $moved)",
+    async ({ moved, reads }) => {
+      const issue = h.github.openIssue(REPO, { user: "alice", title: "Access request: reports", body: issueBody(), labels: ["access-request"] });
+      await h.deliver(issuesOpened(h.github, REPO, issue));
+      const pr = pulls(h.github).find((p) => p.head.startsWith(`jit/${issue}-`))!.number;
+      await h.deliver(pullRequestEvent(h.github, REPO, pr, "opened"));
+      h.github.addReview(REPO, pr, { user: "bob", state: "APPROVED" });
+      h.github.mergePull(REPO, pr, { user: "bob" });
+      // Another commit on the default branch before the merge is delivered: the tip is not the merge.
+      if (moved) h.github.commitFiles(REPO, "main", { "docs/notes.md": "later\n" }, { author: "carol", message: "docs" });
+      h.github.clearRequests();
+      await h.deliver(pullRequestEvent(h.github, REPO, pr, "closed"));
+      expect(h.github.repo(REPO).issues.get(issue)?.labels).toContain("jit:active");
+      const recordReads = h.github.requests.filter((r) => r.method === "GET" && r.path.includes(`/contents/access-requests/`));
+      expect(recordReads).toHaveLength(reads);
+    },
+  );
 });
