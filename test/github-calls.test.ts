@@ -59,6 +59,23 @@ describe("GitHub calls per delivery", () => {
   });
 });
 
+describe("the intake delivery", () => {
+  it("reads the new request's file once, at the commit the branch is made at: is it recorded already, and what the branch starts with", async () => {
+    const first = await lifecycle("alice", "financial-reports");
+    const issue = h.github.openIssue(REPO, {
+      user: "carol",
+      title: "Access request: audit-logs",
+      body: issueBody({ resources: "audit-logs" }),
+      labels: ["access-request"],
+    });
+    const reads = await contentReads(() => h.deliver(issuesOpened(h.github, REPO, issue)));
+    const own = reads.filter((r) => r.startsWith(`access-requests/prod/2026/${issue}-`));
+    expect(own).toHaveLength(1);
+    expect(own[0]).toMatch(/@[0-9a-f]{40} 404$/);
+    expect(first.flat().filter((r) => r.startsWith("access-requests/prod/2026/1-") && r.includes("@main 404"))).toEqual([]);
+  });
+});
+
 /** Opens a request; returns the PR the app opened and checked inline, before GitHub's pull_request.opened for it is delivered. */
 async function openedByApp(user = "alice", resources = "financial-reports"): Promise<{ issue: number; pr: number }> {
   const issue = h.github.openIssue(REPO, { user, title: `Access request: ${resources}`, body: issueBody({ resources }), labels: ["access-request"] });
@@ -236,4 +253,26 @@ describe("the merge delivery", () => {
     expect(h.github.repo(REPO).issues.get(issue)?.labels).toContain("jit:active");
     expect(h.github.requests.filter((r) => r.method === "GET" && r.path.endsWith(`/pulls/${pr}/files`))).toHaveLength(1);
   });
+
+  it.each([
+    { moved: false, reads: 0 },
+    { moved: true, reads: 1 },
+  ])(
+    "reads the merged record on the default branch and at the merge commit in one query, and once more only when the branch moved on (moved: $moved)",
+    async ({ moved, reads }) => {
+      const issue = h.github.openIssue(REPO, { user: "alice", title: "Access request: reports", body: issueBody(), labels: ["access-request"] });
+      await h.deliver(issuesOpened(h.github, REPO, issue));
+      const pr = pulls(h.github).find((p) => p.head.startsWith(`jit/${issue}-`))!.number;
+      await h.deliver(pullRequestEvent(h.github, REPO, pr, "opened"));
+      h.github.addReview(REPO, pr, { user: "bob", state: "APPROVED" });
+      h.github.mergePull(REPO, pr, { user: "bob" });
+      // Another commit on the default branch before the merge is delivered: the tip is not the merge.
+      if (moved) h.github.commitFiles(REPO, "main", { "docs/notes.md": "later\n" }, { author: "carol", message: "docs" });
+      h.github.clearRequests();
+      await h.deliver(pullRequestEvent(h.github, REPO, pr, "closed"));
+      expect(h.github.repo(REPO).issues.get(issue)?.labels).toContain("jit:active");
+      const recordReads = h.github.requests.filter((r) => r.method === "GET" && r.path.includes(`/contents/access-requests/`));
+      expect(recordReads).toHaveLength(reads);
+    },
+  );
 });

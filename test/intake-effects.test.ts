@@ -40,10 +40,11 @@ type Setup = (repo: MemoryAccessRepo) => void;
 function repoWith(body: string, setup: Setup = () => {}, labels = ["access-request"]): { repo: MemoryAccessRepo; issue: IssueInput } {
   const repo = new MemoryAccessRepo({ [CONFIG_PATH]: CONFIG });
   repo.branches.set("main", BASE);
-  repo.setRef(BASE, { [CONFIG_PATH]: CONFIG });
   repo.issueTexts.set(12, { body, editor: null });
   repo.issueLabels.set(12, ["access-request"]);
   setup(repo);
+  // The default branch's files are its tip's, as on GitHub.
+  repo.setRef(BASE, Object.fromEntries(repo.files));
   const issue = {
     number: 12,
     title: "Access request: reports",

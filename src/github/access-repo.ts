@@ -125,9 +125,25 @@ class DeliveryContents implements ContentsApi {
     };
   }
 
-  private accept(answer: unknown, generation: number): void {
+  /**
+   * Files on the default branch and its tip in one GraphQL query, kept as this delivery's reads
+   * (as the rules snapshot's are): a later read of one at a commit that is the tip is then no call.
+   * A failed or unclear answer leaves the reads to the contents API.
+   */
+  async snapshotOf(paths: readonly string[]): Promise<void> {
     const branch = this.repo.defaultBranch;
-    const snap: RulesSnapshot | undefined = readSnapshot(answer, SNAPSHOT_PATHS);
+    if (paths.every((p) => this.memo.has(JSON.stringify([p, branch])))) return;
+    const generation = this.generation;
+    try {
+      this.accept(await this.octokit.graphql(snapshotQuery(paths), snapshotVariables(this.repo, branch, paths)), generation, paths);
+    } catch {
+      // Read through the contents API.
+    }
+  }
+
+  private accept(answer: unknown, generation: number, paths: readonly string[] = SNAPSHOT_PATHS): void {
+    const branch = this.repo.defaultBranch;
+    const snap: RulesSnapshot | undefined = readSnapshot(answer, paths);
     if (!snap) return;
     // A write since the query may have moved the branch: then only the reads at the sha are kept.
     const current = generation === this.generation;
@@ -228,7 +244,11 @@ export class OctokitAccessRepo implements AccessRepo {
     return this.main.list();
   }
 
-  read(path: string): Promise<StoredFile | undefined> {
+  async read(path: string): Promise<StoredFile | undefined> {
+    // The merge delivery reads the merged record on the default branch and then at the merge
+    // commit: read with the tip in one query, the second read is no call when the merge is the tip.
+    const merged = this.mergedFiles?.files;
+    if (merged && (await merged.catch(() => [])).some((f) => f.path === path)) await this.contents.snapshotOf([path]);
     return this.main.read(path);
   }
 

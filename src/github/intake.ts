@@ -198,8 +198,10 @@ async function decideRequest(access: AccessRepo, issue: IssueInput, opts: Intake
   if (ineligible.length) return invalidIssue(issue.number, ineligible);
   // An issue edited or reopened after its request was merged does not propose the file again:
   // that pull request would rewrite the record (active, expired, …) on the default branch. The
-  // merge handler refuses such a PR too; here it is never opened.
-  const onMain = existing ? undefined : await access.read(file);
+  // merge handler refuses such a PR too; here it is never opened. Read at the default branch's tip
+  // as this delivery knows it (the rules' commit): the same read the new branch's file is, as the
+  // branch is made there.
+  const onMain = existing ? undefined : await access.readAt(file, await access.branchTip(access.defaultBranch));
   const recordedStatus = onMain ? recordStatus(onMain.text) : undefined;
   if (recordedStatus && recordedStatus !== "proposed") {
     return {

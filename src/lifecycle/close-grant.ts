@@ -117,15 +117,23 @@ export async function closeGrant(ports: CloseGrantPorts, input: CloseGrant): Pro
     }
 
     step = "record";
-    const written = await updateRecord(ports.store, input.file, (file) => {
-      if (!file) return { kind: "skip", reason: "the request file is gone" };
-      const now = closable(file.text, input, ports.config);
-      if (!now.ok) return { kind: "skip", reason: now.problems.map((p) => p.message).join("; ") };
-      const closed = { at, reason: input.reason, ...(input.by ? { by: input.by } : {}) };
-      const next = input.kind === "expired" ? recordExpired(now.value, closed) : recordRevoked(now.value, closed);
-      if (!next.ok) return { kind: "skip", reason: next.problems.map(describeProblem).join("; ") };
-      return { kind: "write", text: dumpRequest(next.value, "Written by jit-access."), message: closeMessage(input, now.value, at, removed) };
-    });
+    const written = await updateRecord(
+      ports.store,
+      input.file,
+      (file) => {
+        if (!file) return { kind: "skip", reason: "the request file is gone" };
+        const now = closable(file.text, input, ports.config);
+        if (!now.ok) return { kind: "skip", reason: now.problems.map((p) => p.message).join("; ") };
+        const closed = { at, reason: input.reason, ...(input.by ? { by: input.by } : {}) };
+        const next = input.kind === "expired" ? recordExpired(now.value, closed) : recordRevoked(now.value, closed);
+        if (!next.ok) return { kind: "skip", reason: next.problems.map(describeProblem).join("; ") };
+        return { kind: "write", text: dumpRequest(next.value, "Written by jit-access."), message: closeMessage(input, now.value, at, removed) };
+      },
+      // The check's read is the first attempt's: a record changed during the revoke fails the
+      // compare-and-swap on its sha, and is read again.
+      5,
+      { file: current },
+    );
     if (written.kind === "skipped")
       return { kind: "skipped", problem: problem("record.conflict", `revoked in AWS; recorded by someone else: ${written.reason}`), removed };
 

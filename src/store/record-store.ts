@@ -45,17 +45,33 @@ export type UpdateOutcome = { kind: "written"; result: WriteResult; attempts: nu
 
 /**
  * Read-decide-write with compare-and-swap: on a conflict the file is read again and `decide` runs
- * again on what is there now, so a decision is never applied to a stale record.
+ * again on what is there now, so a decision is never applied to a stale record. A caller that has
+ * just read the file may pass that read as `known`: the first attempt decides from it instead of
+ * reading again. A stale `known` costs nothing in safety — its sha is the compare-and-swap token,
+ * so a file that changed since fails the write, and the next attempt reads it; a skip decided on it
+ * is decided again on a fresh read.
  */
 export async function updateRecord(
   store: RecordStore,
   path: string,
   decide: (current: StoredFile | undefined) => Update,
   maxAttempts = 5,
+  known?: { file: StoredFile | undefined },
 ): Promise<UpdateOutcome> {
   for (let attempt = 1; ; attempt++) {
-    const current = await store.read(path);
-    const update = decide(current);
+    let current: StoredFile | undefined;
+    let update: Update | undefined;
+    if (attempt === 1 && known) {
+      // Only a write is taken from the known read (its compare-and-swap checks it); a skip is
+      // decided on a fresh read, as a skip writes nothing that could find the file changed.
+      update = decide(known.file);
+      current = known.file;
+      if (update.kind === "skip") update = undefined;
+    }
+    if (!update) {
+      current = await store.read(path);
+      update = decide(current);
+    }
     if (update.kind === "skip") return { kind: "skipped", reason: update.reason, attempts: attempt };
     try {
       const result = await store.write(path, update.text, { message: update.message, expectedSha: current?.sha });

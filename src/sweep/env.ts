@@ -75,7 +75,7 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
     const octokit = createSweepOctokit({ token, ...(opts.env.GITHUB_API_URL ? { baseUrl: opts.env.GITHUB_API_URL } : {}) });
     const { data } = await octokit.rest.repos.get({ owner, repo });
     const branch = data.default_branch;
-    // Conditional reads: the sweep reads a due record again before it writes, mostly answered 304.
+    // Conditional reads: a record read before is answered 304 when unchanged.
     // The listing takes the branch's tarball and tree: two calls for any number of records.
     const store = new GitHubRecordStore(new ConditionalContents(octokit), { owner, repo, branch }, { archive: octokit });
     const path = opts.configPath ?? CONFIG_PATH;

@@ -96,7 +96,8 @@ export class MemoryAccessRepo extends MemoryRecordStore implements AccessRepo {
   readonly closedIssues: Array<{ issue: number; reason: string }> = [];
 
   async readAt(path: string, ref: string): Promise<StoredFile | undefined> {
-    if (ref === this.defaultBranch) return this.read(path);
+    // The default branch's tip is where its files are (unless a test set that commit's files itself).
+    if (ref === this.defaultBranch || (ref === this.branches.get(this.defaultBranch) && !this.refs.has(ref))) return this.read(path);
     await tick();
     const text = this.refs.get(ref)?.get(path);
     return text === undefined ? undefined : { path, sha: blobSha(text), text };
