@@ -203,7 +203,7 @@ describe("issue form: a later start", () => {
 });
 
 describe("the Account field's shape decides whether it may name several accounts", () => {
-  const accountField = /  - type: input\n    id: account\n    attributes:\n/;
+  const accountField = / {2}- type: input\n {4}id: account\n {4}attributes:\n/;
   const shaped = (shape: "input" | "single" | "multiple"): FormTemplate => {
     if (shape === "input") return template;
     const dropdown = `  - type: dropdown\n    id: account\n    attributes:\n${shape === "multiple" ? "      multiple: true\n" : ""}      options: [prod, staging]\n`;
