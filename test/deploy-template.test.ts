@@ -358,18 +358,65 @@ describe("deploy/template.yaml", () => {
     expect(bad).toEqual([]);
   });
 
-  it("conditions every attach and detach on a policy under /jit-access/", () => {
+  it("conditions every attach and detach on a policy under /jit-access/, or on exactly the listed catalogue policies", () => {
     const checked: string[] = [];
+    const catalogue: string[] = [];
     // The identities role attaches the allowed baseline policies instead (its own test below).
     for (const d of policyDocs().filter((x) => !x.where.startsWith("IdentitiesRole/"))) {
       for (const s of d.statements.filter((x) => x.Effect === "Allow")) {
         if (!actionsOf(s).some((a) => /^iam:(Attach|Detach)\w*Policy$/.test(a))) continue;
         checked.push(`${d.where}/${s.Sid}`);
+        if (/Catalogue/.test(String(s.Sid))) {
+          // Exact ARNs (ArnEquals, no ArnLike), grantees only, users and roles only, under the opt-in condition.
+          catalogue.push(`${d.where}/${s.Sid}`);
+          expect(s.Condition, `${d.where}/${s.Sid}`).toEqual({ ArnEquals: { "iam:PolicyARN": { Ref: "CatalogueManagedPolicyArns" } } });
+          expect(resourcesOf(s), `${d.where}/${s.Sid}`).toEqual([
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:user${GrantablePrincipalPath}*",
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:role${GrantablePrincipalPath}*",
+          ]);
+          expect(JSON.stringify(resources), `${d.where}/${s.Sid}`).toContain(`"Fn::If":["IamCatalogueManagedPolicies",{"Sid":"${String(s.Sid)}"`);
+          continue;
+        }
         expect(text(s.Condition?.ArnLike?.["iam:PolicyARN"]), `${d.where}/${s.Sid}`).toBe("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/jit-access/*");
         expect(Object.keys(s.Condition ?? {}), `${d.where}/${s.Sid}`).toEqual(["ArnLike"]);
       }
     }
     expect(checked.length).toBeGreaterThanOrEqual(4); // app attach + detach, scheduler, sweep, boundary
+    // Attach + detach for the app and its boundary, detach for the scheduler and the sweep.
+    expect(catalogue.sort()).toEqual(
+      [
+        "AppPermissionsBoundary/CeilingAttachCataloguePolicies",
+        "AppPermissionsBoundary/CeilingDetachCataloguePolicies",
+        "AppRole/jit-access-app/AttachCataloguePolicies",
+        "AppRole/jit-access-app/DetachCataloguePolicies",
+        "SchedulerRole/jit-access-revoke/DetachCataloguePolicies",
+        "SweepRole/jit-access-sweep/DetachCataloguePolicies",
+      ].sort(),
+    );
+  });
+
+  it("takes catalogue ARNs only as exact ARNs of their kind, empty by default", () => {
+    const cases: Array<[string, string, boolean]> = [
+      ["CatalogueManagedPolicyArns", "", true],
+      ["CatalogueManagedPolicyArns", "arn:aws:iam::aws:policy/ReadOnlyAccess", true],
+      ["CatalogueManagedPolicyArns", "arn:aws:iam::111122223333:policy/teams/db-admin", true],
+      ["CatalogueManagedPolicyArns", "arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess", true],
+      ["CatalogueManagedPolicyArns", "arn:aws:iam::111122223333:policy/*", false],
+      ["CatalogueManagedPolicyArns", "arn:aws:iam::aws:policy/Read?nlyAccess", false],
+      ["CatalogueManagedPolicyArns", "*", false],
+      ["CatalogueManagedPolicyArns", "arn:aws:iam::111122223333:role/Admin", false],
+      ["CatalogueManagedPolicyArns", "arn:aws:iam::*:policy/ReadOnlyAccess", false],
+      ["CataloguePermissionSetArns", "", true],
+      ["CataloguePermissionSetArns", "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef", true],
+      ["CataloguePermissionSetArns", "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/*", false],
+      ["CataloguePermissionSetArns", "arn:aws:sso:::permissionSet/*", false],
+      ["CataloguePermissionSetArns", "arn:aws:sso:::account/111122223333", false],
+    ];
+    for (const [name, v, ok] of cases) {
+      expect(parameters[name]?.Type, name).toBe("CommaDelimitedList");
+      expect(parameters[name]?.Default, name).toBe("");
+      expect(new RegExp(String(parameters[name]?.AllowedPattern)).test(v), `${name}: ${v}`).toBe(ok);
+    }
   });
 
   it("scopes IAM policy actions to policy/jit-access/* and creates policies only with the request tag", () => {
@@ -407,6 +454,14 @@ describe("deploy/template.yaml", () => {
     let seen = 0;
     for (const d of policyDocs().filter((x) => x.where !== "AppPermissionsBoundary")) {
       for (const s of d.statements.filter((x) => x.Effect === "Allow" && actionsOf(x).some((a) => a.startsWith("sso:") || a.startsWith("identitystore:")))) {
+        // The deployer's listed catalogue sets: only assign, provision and unassign, only under the opt-in condition.
+        if (resourcesOf(s).includes("${CataloguePermissionSetArns}")) {
+          expect(resourcesOf(s), `${d.where}/${s.Sid}`).toEqual(["${CataloguePermissionSetArns}"]);
+          for (const a of actionsOf(s))
+            expect(["sso:ProvisionPermissionSet", "sso:CreateAccountAssignment", "sso:DeleteAccountAssignment"], `${d.where}/${s.Sid}`).toContain(a);
+          expect(JSON.stringify(resources)).toContain(`"Fn::If":["IdentityCenterCataloguePermissionSets",{"Sid":"${String(s.Sid)}"`);
+          continue;
+        }
         for (const r of resourcesOf(s))
           expect(r, `${d.where}/${s.Sid}`).toMatch(
             /^arn:\$\{AWS::Partition\}:(sso:::(instance\/\$\{IdentityCenterInstanceId\}|permissionSet\/\$\{IdentityCenterInstanceId\}\/\*|account\/\$\{IdentityCenterAccountIds\})|identitystore:)/,
@@ -519,7 +574,7 @@ describe("deploy/template.yaml", () => {
         ]);
       }
     }
-    expect(attaches).toBe(3); // the app role, its boundary, the identities role
+    expect(attaches).toBe(5); // the app role, its boundary, the identities role; the app role's and boundary's catalogue attaches
   });
 
   it("bounds the app role with a boundary that denies the ways out and still allows the app's actions", () => {
@@ -546,7 +601,14 @@ describe("deploy/template.yaml", () => {
       expect(denied, a).toContain(a);
     }
     const attachDeny = boundary.find((s) => s.Effect === "Deny" && actionsOf(s).includes("iam:AttachRolePolicy") && s.Condition?.ArnNotLike);
-    expect(text(attachDeny?.Condition?.ArnNotLike?.["iam:PolicyARN"])).toBe("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/jit-access/*");
+    // Anything but jit policies, or (opted in) jit policies and the listed catalogue policies.
+    const JIT_POLICIES = "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/jit-access/*";
+    const [cond, withCatalogue, without] = (attachDeny?.Condition?.ArnNotLike?.["iam:PolicyARN"] as { "Fn::If": [string, Json, Json] })["Fn::If"];
+    expect(cond).toBe("IamCatalogueManagedPolicies");
+    expect(text(without)).toBe(JIT_POLICIES);
+    expect(withCatalogue).toEqual({
+      "Fn::Split": [",", { "Fn::Join": [",", [{ "Fn::Sub": JIT_POLICIES }, { "Fn::Join": [",", { Ref: "CatalogueManagedPolicyArns" }] }]] }],
+    });
     const ownRoles = boundary.find((s) => s.Effect === "Deny" && resourcesOf(s).some((r) => r.endsWith(":role/jit-access-deploy/*")));
     expect(actionsOf(ownRoles ?? { Effect: "Deny" })).toEqual(
       expect.arrayContaining(["iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"]),
