@@ -862,15 +862,14 @@ describe("the deploy template refuses catalogue bundle grants, or a widening gra
 
   it("the boundary alone keeps an unlisted policy out, even if the role's own policy were widened", async () => {
     // Give the role a wide-open attach statement; the boundary still decides.
-    const widened = structuredClone(iamWith) as {
-      Resources: Record<string, { Properties: { Policies: Array<{ PolicyDocument: { Statement: unknown[] } }> } }>;
-    };
-    widened.Resources.AppRole?.Properties.Policies[0]?.PolicyDocument.Statement.push({ Effect: "Allow", Action: "iam:Attach*", Resource: "*" });
-    const attach = (policy: string) => decide(widened as unknown as Obj, "AppRole", "iam:AttachUserPolicy", arn(GRANTEE_USER), { "iam:PolicyARN": policy });
+    const widened = structuredClone(iamWith);
+    const roles = widened.Resources as Record<string, { Properties: { Policies: Array<{ PolicyDocument: { Statement: unknown[] } }> } }>;
+    roles.AppRole?.Properties.Policies[0]?.PolicyDocument.Statement.push({ Effect: "Allow", Action: "iam:Attach*", Resource: "*" });
+    const attach = (policy: string) => decide(widened, "AppRole", "iam:AttachUserPolicy", arn(GRANTEE_USER), { "iam:PolicyARN": policy });
     expect(await attach(UNLISTED)).not.toBe("Allowed");
     expect(await attach(LISTED)).toBe("Allowed");
     expect(await attach(JIT)).toBe("Allowed");
-    expect(await decide(widened as unknown as Obj, "AppRole", "iam:AttachUserPolicy", arn("user/alice"), { "iam:PolicyARN": LISTED })).not.toBe("Allowed");
+    expect(await decide(widened, "AppRole", "iam:AttachUserPolicy", arn("user/alice"), { "iam:PolicyARN": LISTED })).not.toBe("Allowed");
   });
 
   it("property: an existing policy can be attached to a grantee exactly when it is listed (or is jit-access's own)", async () => {
