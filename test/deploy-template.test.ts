@@ -395,6 +395,33 @@ describe("deploy/template.yaml", () => {
     );
   });
 
+  it.each([
+    ["iam", "arn:aws:iam::aws:policy/ReadOnlyAccess", "", true],
+    ["iam", "", "", true],
+    ["iam", "", "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef", false],
+    ["identity-center", "", "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef", true],
+    ["identity-center", "", "", true],
+    ["identity-center", "arn:aws:iam::aws:policy/ReadOnlyAccess", "", false],
+  ])("mode %s with CatalogueManagedPolicyArns %j and CataloguePermissionSetArns %j is accepted: %s", (mode, policies, sets, ok) => {
+    const values: Record<string, Json> = { AccessMode: mode, CatalogueManagedPolicyArns: policies.split(","), CataloguePermissionSetArns: sets.split(",") };
+    // The rule functions this rule uses, as CloudFormation evaluates them.
+    const evaluate = (x: Json): Json => {
+      if (!isObj(x)) return x;
+      if ("Ref" in x) return values[String(x.Ref)];
+      if ("Fn::Or" in x) return (x["Fn::Or"] as Json[]).some((v) => evaluate(v) === true);
+      if ("Fn::Equals" in x) return JSON.stringify(evaluate((x["Fn::Equals"] as Json[])[0])) === JSON.stringify(evaluate((x["Fn::Equals"] as Json[])[1]));
+      if ("Fn::EachMemberEquals" in x) {
+        const [list, v] = x["Fn::EachMemberEquals"] as [Json, Json];
+        return (evaluate(list) as Json[]).every((m) => m === v);
+      }
+      throw new Error(`rule function ${Object.keys(x).join()} not evaluated here`);
+    };
+    const rule = (template.Rules as Record<string, { Assertions: Array<{ Assert: Json; AssertDescription: string }> }>).CatalogueParametersMatchTheMode;
+    const failed = rule?.Assertions.filter((a) => evaluate(a.Assert) !== true).map((a) => a.AssertDescription) ?? ["no rule"];
+    expect(failed.length === 0).toBe(ok);
+    for (const d of failed) expect(d).toMatch(/Catalogue(ManagedPolicyArns|PermissionSetArns) is for (iam|identity-center) mode/);
+  });
+
   it("takes catalogue ARNs only as exact ARNs of their kind, empty by default", () => {
     const cases: Array<[string, string, boolean]> = [
       ["CatalogueManagedPolicyArns", "", true],
