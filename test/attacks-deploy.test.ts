@@ -773,6 +773,173 @@ describe("the deploy template's identities role creates anyone with any policy",
   });
 });
 
+describe("the deploy template refuses catalogue bundle grants, or a widening grants more than the listed bundles", () => {
+  // CatalogueManagedPolicyArns / CataloguePermissionSetArns open exactly the listed existing
+  // policies and permission sets, to the app (grant) and the scheduler and sweep (revoke), through
+  // the app's boundary too. Evaluated by the simulator: a listed, an unlisted (administrator) and a
+  // jit-access ARN × each action × each role, with the parameters empty and set.
+  const template = loadTemplate();
+  const LISTED = `arn:aws:iam::${ACCOUNT}:policy/teams/db-operator`;
+  const LISTED_AWS = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+  const UNLISTED = "arn:aws:iam::aws:policy/AdministratorAccess";
+  const JIT = `arn:aws:iam::${ACCOUNT}:policy/jit-access/jit-req-1`;
+  const arn = (x: string) => `arn:aws:iam::${ACCOUNT}:${x}`;
+  const iamWith = resolveTemplate(template, { ...IAM_PARAMS, CatalogueManagedPolicyArns: `${LISTED},${LISTED_AWS}` }, { accountId: ACCOUNT });
+  const iamWithout = resolveTemplate(template, IAM_PARAMS, { accountId: ACCOUNT });
+  const byParams = { set: iamWith, empty: iamWithout };
+  const GRANTEE_USER = "user/jit-access-grantees/alice";
+  const GRANTEE_ROLE = "role/jit-access-grantees/bob";
+
+  type Row = readonly [role: string, action: string, principal: string, policy: string, whenSet: boolean, whenEmpty: boolean];
+  const rows: Row[] = [];
+  for (const policy of [LISTED, LISTED_AWS]) {
+    rows.push(
+      ["AppRole", "iam:AttachUserPolicy", GRANTEE_USER, policy, true, false],
+      ["AppRole", "iam:AttachRolePolicy", GRANTEE_ROLE, policy, true, false],
+      ["AppRole", "iam:DetachUserPolicy", GRANTEE_USER, policy, true, false],
+      ["AppRole", "iam:DetachRolePolicy", GRANTEE_ROLE, policy, true, false],
+      ["SchedulerRole", "iam:DetachUserPolicy", GRANTEE_USER, policy, true, false],
+      ["SchedulerRole", "iam:DetachRolePolicy", GRANTEE_ROLE, policy, true, false],
+      ["SweepRole", "iam:DetachUserPolicy", GRANTEE_USER, policy, true, false],
+      ["SweepRole", "iam:DetachRolePolicy", GRANTEE_ROLE, policy, true, false],
+      // Only grantees: standing attachments of anyone else stay out of reach.
+      ["AppRole", "iam:AttachUserPolicy", "user/alice", policy, false, false],
+      ["AppRole", "iam:AttachRolePolicy", "role/jit-access-deploy/AppRole", policy, false, false],
+      ...(["AppRole", "SchedulerRole", "SweepRole"] as const).flatMap((role): Row[] => [
+        [role, "iam:DetachUserPolicy", "user/alice", policy, false, false],
+        [role, "iam:DetachRolePolicy", "role/Admin", policy, false, false],
+      ]),
+      ["AppRole", "iam:AttachGroupPolicy", "group/jit-access-grantees/team", policy, false, false],
+      ["AppRole", "iam:DetachGroupPolicy", "group/admins", policy, false, false],
+      ["SchedulerRole", "iam:AttachUserPolicy", GRANTEE_USER, policy, false, false],
+      ["SweepRole", "iam:AttachUserPolicy", GRANTEE_USER, policy, false, false],
+    );
+  }
+  for (const [role, action, principal] of [
+    ["AppRole", "iam:AttachUserPolicy", GRANTEE_USER],
+    ["AppRole", "iam:AttachRolePolicy", GRANTEE_ROLE],
+    ["AppRole", "iam:DetachUserPolicy", GRANTEE_USER],
+    ["SchedulerRole", "iam:DetachRolePolicy", GRANTEE_ROLE],
+    ["SweepRole", "iam:DetachUserPolicy", GRANTEE_USER],
+  ] as const) {
+    rows.push([role, action, principal, UNLISTED, false, false]);
+    rows.push([role, action, principal, `arn:aws:iam::${ACCOUNT}:policy/teams/db-operator-v2`, false, false]);
+    rows.push([role, action, principal, JIT, !action.includes("Attach") || role === "AppRole", !action.includes("Attach") || role === "AppRole"]);
+  }
+  // Jit policies are still detached from whoever holds them, whatever the parameter.
+  rows.push(["AppRole", "iam:DetachUserPolicy", "user/alice", JIT, true, true]);
+
+  it.each(rows)("%s %s on %s with %s: allowed when listed %s, when empty %s", async (role, action, principal, policy, whenSet, whenEmpty) => {
+    for (const [params, expected] of [
+      ["set", whenSet],
+      ["empty", whenEmpty],
+    ] as const) {
+      const decision = await decide(byParams[params], role, action, arn(principal), { "iam:PolicyARN": policy });
+      expect(decision === "Allowed", `${params}: ${decision}`).toBe(expected);
+    }
+  });
+
+  it.each(["AppRole", "SchedulerRole", "SweepRole"])("%s can never change, delete or copy a listed policy", async (role) => {
+    for (const policy of [LISTED, UNLISTED]) {
+      for (const action of [
+        "iam:CreatePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+        "iam:DeletePolicyVersion",
+        "iam:DeletePolicy",
+        "iam:TagPolicy",
+        "iam:UntagPolicy",
+      ])
+        expect(await decide(iamWith, role, action, policy), `${action} ${policy}`).not.toBe("Allowed");
+    }
+    for (const [action, principal] of [
+      ["iam:PutRolePolicy", GRANTEE_ROLE],
+      ["iam:PutUserPolicy", GRANTEE_USER],
+      ["iam:PutUserPermissionsBoundary", GRANTEE_USER],
+      ["iam:DeleteRolePermissionsBoundary", GRANTEE_ROLE],
+    ] as const)
+      expect(await decide(iamWith, role, action, arn(principal)), action).not.toBe("Allowed");
+  });
+
+  it("the boundary alone keeps an unlisted policy out, even if the role's own policy were widened", async () => {
+    // Give the role a wide-open attach statement; the boundary still decides.
+    const widened = structuredClone(iamWith);
+    const roles = widened.Resources as Record<string, { Properties: { Policies: Array<{ PolicyDocument: { Statement: unknown[] } }> } }>;
+    roles.AppRole?.Properties.Policies[0]?.PolicyDocument.Statement.push({ Effect: "Allow", Action: "iam:Attach*", Resource: "*" });
+    const attach = (policy: string) => decide(widened, "AppRole", "iam:AttachUserPolicy", arn(GRANTEE_USER), { "iam:PolicyARN": policy });
+    expect(await attach(UNLISTED)).not.toBe("Allowed");
+    expect(await attach(LISTED)).toBe("Allowed");
+    expect(await attach(JIT)).toBe("Allowed");
+    expect(await decide(widened, "AppRole", "iam:AttachUserPolicy", arn("user/alice"), { "iam:PolicyARN": LISTED })).not.toBe("Allowed");
+  });
+
+  it("property: an existing policy can be attached to a grantee exactly when it is listed (or is jit-access's own)", async () => {
+    const name = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,10}$/);
+    const policyArn = fc.oneof(
+      name.map((n) => `arn:aws:iam::${ACCOUNT}:policy/${n}`),
+      name.map((n) => `arn:aws:iam::aws:policy/${n}`),
+      name.map((n) => `arn:aws:iam::${ACCOUNT}:policy/jit-access/${n}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(policyArn, { minLength: 0, maxLength: 3 }), policyArn, async (listed, probe) => {
+        const catalogue = listed.filter((a) => !a.includes(":policy/jit-access/"));
+        const deployed = resolveTemplate(template, { ...IAM_PARAMS, CatalogueManagedPolicyArns: catalogue.join(",") }, { accountId: ACCOUNT });
+        const decision = await decide(deployed, "AppRole", "iam:AttachUserPolicy", arn(GRANTEE_USER), { "iam:PolicyARN": probe });
+        expect(decision === "Allowed").toBe(catalogue.includes(probe) || probe.includes(":policy/jit-access/"));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  // identity-center mode: a listed existing permission set, an unlisted (administrator) one, a jit one.
+  const LISTED_PS = permissionSet("ps-0123456789abcdef");
+  const UNLISTED_PS = permissionSet("ps-admin0000000000");
+  const JIT_PS = permissionSet("ps-jit00000000000");
+  const icWith = resolveTemplate(template, { ...IC_PARAMS, CataloguePermissionSetArns: LISTED_PS }, { accountId: ACCOUNT });
+  const icByParams = { set: icWith, empty: resolveTemplate(template, IC_PARAMS, { accountId: ACCOUNT }) };
+  type PsRow = readonly [role: string, action: string, set: string, whenSet: boolean, whenEmpty: boolean];
+  const psRows: PsRow[] = [];
+  for (const action of ["sso:CreateAccountAssignment", "sso:ProvisionPermissionSet", "sso:DeleteAccountAssignment"])
+    psRows.push(["AppRole", action, LISTED_PS, true, false], ["AppRole", action, UNLISTED_PS, false, false], ["AppRole", action, JIT_PS, true, true]);
+  for (const role of ["SchedulerRole", "SweepRole"])
+    psRows.push(
+      [role, "sso:DeleteAccountAssignment", LISTED_PS, true, false],
+      [role, "sso:DeleteAccountAssignment", UNLISTED_PS, false, false],
+      [role, "sso:DeleteAccountAssignment", JIT_PS, true, true],
+      [role, "sso:CreateAccountAssignment", LISTED_PS, false, false],
+    );
+  for (const action of ["sso:PutInlinePolicyToPermissionSet", "sso:DeletePermissionSet", "sso:AttachManagedPolicyToPermissionSet", "sso:UpdatePermissionSet"])
+    psRows.push(["AppRole", action, LISTED_PS, false, false], ["AppRole", action, UNLISTED_PS, false, false]);
+
+  it.each(psRows)("%s %s on %s: allowed when listed %s, when empty %s", async (role, action, set, whenSet, whenEmpty) => {
+    const ctx = set === JIT_PS ? JIT_TAG : {};
+    for (const [params, expected] of [
+      ["set", whenSet],
+      ["empty", whenEmpty],
+    ] as const) {
+      const decision = await decide(icByParams[params], role, action, set, ctx);
+      expect(decision === "Allowed", `${params}: ${decision}`).toBe(expected);
+    }
+  });
+
+  it("never lets the app tag a listed permission set (which would make it look like jit-access's own)", async () => {
+    const ctx = { "aws:RequestTag/jit-access:request": "req-1", "aws:TagKeys": ["jit-access:request"] };
+    expect(await decide(icWith, "AppRole", "sso:TagResource", LISTED_PS, ctx)).not.toBe("Allowed");
+  });
+
+  it("a listed permission set is assigned only in the configured accounts", async () => {
+    expect(await decide(icWith, "AppRole", "sso:CreateAccountAssignment", account(CONFIGURED[0] as string))).toBe("Allowed");
+    expect(await decide(icWith, "AppRole", "sso:CreateAccountAssignment", account("999999999999"))).not.toBe("Allowed");
+  });
+
+  it("a parameter of the other mode opens nothing", () => {
+    const iamWithSets = resolveTemplate(template, { ...IAM_PARAMS, CataloguePermissionSetArns: LISTED_PS }, { accountId: ACCOUNT });
+    const icWithPolicies = resolveTemplate(template, { ...IC_PARAMS, CatalogueManagedPolicyArns: LISTED }, { accountId: ACCOUNT });
+    expect(JSON.stringify(iamWithSets.Resources)).not.toContain(LISTED_PS);
+    expect(JSON.stringify(icWithPolicies.Resources)).not.toContain(LISTED);
+    expect(iamWithSets.Resources).toEqual(iamWithout.Resources);
+  });
+});
+
 describe("the deploy template's optional Slack secret opens no other secret", () => {
   // SlackSecretArn adds one GetSecretValue grant (and its boundary ceiling); the simulator checks
   // that it reaches exactly that secret, only when given, and that the app's secret stays readable.

@@ -77,6 +77,30 @@ describe("doctor's catalogue check", () => {
     expect(catalogueCheck(cfg({ "read-only": readOnly }), { form: good.form }).status).toBe("warn");
   });
 
+  it.each([
+    ["permission_set", "identity-center", true, "CataloguePermissionSetArns"],
+    ["permission_set", "identity-center", false, "CataloguePermissionSetArns"],
+    ["managed_policy", "iam", true, "CatalogueManagedPolicyArns"],
+    ["managed_policy", "iam", false, "CatalogueManagedPolicyArns"],
+  ] as const)(
+    "a %s bundle (%s mode) that is AdministratorAccess-like (%s) names %s as a privilege decision exactly then",
+    (kind, mode, adminLike, parameter) => {
+      const entry =
+        kind === "managed_policy"
+          ? { kind, description: "admin", accounts: ["prod"], policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess" }
+          : { ...readOnly, eligible: undefined };
+      const facts = {
+        form: { ok: true as const, value: formWith(["none", "admin"]) },
+        permissionSets: good.permissionSets,
+        bundles: { ok: true as const, value: { admin: { risk: "high" as const, adminLike, codes: [] } } },
+      };
+      const r = catalogueCheck(cfg({ admin: entry }, mode), facts);
+      expect(r.status).toBe("ok");
+      expect(r.message.includes(parameter)).toBe(adminLike);
+      if (adminLike) expect(r.message).toMatch(/AdministratorAccess-like access \(listing it in the deploy stack's \w+ is a privilege decision/);
+    },
+  );
+
   it("no catalogue and the bundled form: ok", () => {
     expect(catalogueCheck(cfg({}, "iam"), { form: { ok: true, value: FORM } })).toMatchObject({ status: "ok", message: "no catalogue entries" });
   });

@@ -358,18 +358,92 @@ describe("deploy/template.yaml", () => {
     expect(bad).toEqual([]);
   });
 
-  it("conditions every attach and detach on a policy under /jit-access/", () => {
+  it("conditions every attach and detach on a policy under /jit-access/, or on exactly the listed catalogue policies", () => {
     const checked: string[] = [];
+    const catalogue: string[] = [];
     // The identities role attaches the allowed baseline policies instead (its own test below).
     for (const d of policyDocs().filter((x) => !x.where.startsWith("IdentitiesRole/"))) {
       for (const s of d.statements.filter((x) => x.Effect === "Allow")) {
         if (!actionsOf(s).some((a) => /^iam:(Attach|Detach)\w*Policy$/.test(a))) continue;
         checked.push(`${d.where}/${s.Sid}`);
+        if (/Catalogue/.test(String(s.Sid))) {
+          // Exact ARNs (ArnEquals, no ArnLike), grantees only, users and roles only, under the opt-in condition.
+          catalogue.push(`${d.where}/${s.Sid}`);
+          expect(s.Condition, `${d.where}/${s.Sid}`).toEqual({ ArnEquals: { "iam:PolicyARN": { Ref: "CatalogueManagedPolicyArns" } } });
+          expect(resourcesOf(s), `${d.where}/${s.Sid}`).toEqual([
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:user${GrantablePrincipalPath}*",
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:role${GrantablePrincipalPath}*",
+          ]);
+          expect(JSON.stringify(resources), `${d.where}/${s.Sid}`).toContain(`"Fn::If":["IamCatalogueManagedPolicies",{"Sid":"${String(s.Sid)}"`);
+          continue;
+        }
         expect(text(s.Condition?.ArnLike?.["iam:PolicyARN"]), `${d.where}/${s.Sid}`).toBe("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/jit-access/*");
         expect(Object.keys(s.Condition ?? {}), `${d.where}/${s.Sid}`).toEqual(["ArnLike"]);
       }
     }
     expect(checked.length).toBeGreaterThanOrEqual(4); // app attach + detach, scheduler, sweep, boundary
+    // Attach + detach for the app and its boundary, detach for the scheduler and the sweep.
+    expect(catalogue.sort()).toEqual(
+      [
+        "AppPermissionsBoundary/CeilingAttachCataloguePolicies",
+        "AppPermissionsBoundary/CeilingDetachCataloguePolicies",
+        "AppRole/jit-access-app/AttachCataloguePolicies",
+        "AppRole/jit-access-app/DetachCataloguePolicies",
+        "SchedulerRole/jit-access-revoke/DetachCataloguePolicies",
+        "SweepRole/jit-access-sweep/DetachCataloguePolicies",
+      ].sort(),
+    );
+  });
+
+  it.each([
+    ["iam", "arn:aws:iam::aws:policy/ReadOnlyAccess", "", true],
+    ["iam", "", "", true],
+    ["iam", "", "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef", false],
+    ["identity-center", "", "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef", true],
+    ["identity-center", "", "", true],
+    ["identity-center", "arn:aws:iam::aws:policy/ReadOnlyAccess", "", false],
+  ])("mode %s with CatalogueManagedPolicyArns %j and CataloguePermissionSetArns %j is accepted: %s", (mode, policies, sets, ok) => {
+    const values: Record<string, Json> = { AccessMode: mode, CatalogueManagedPolicyArns: policies.split(","), CataloguePermissionSetArns: sets.split(",") };
+    // The rule functions this rule uses, as CloudFormation evaluates them.
+    const evaluate = (x: Json): Json => {
+      if (!isObj(x)) return x;
+      if ("Ref" in x) return values[String(x.Ref)];
+      if ("Fn::Or" in x) return (x["Fn::Or"] as Json[]).some((v) => evaluate(v) === true);
+      if ("Fn::Equals" in x) return JSON.stringify(evaluate((x["Fn::Equals"] as Json[])[0])) === JSON.stringify(evaluate((x["Fn::Equals"] as Json[])[1]));
+      if ("Fn::EachMemberEquals" in x) {
+        const [list, v] = x["Fn::EachMemberEquals"] as [Json, Json];
+        return (evaluate(list) as Json[]).every((m) => m === v);
+      }
+      throw new Error(`rule function ${Object.keys(x).join()} not evaluated here`);
+    };
+    const rule = (template.Rules as Record<string, { Assertions: Array<{ Assert: Json; AssertDescription: string }> }>).CatalogueParametersMatchTheMode;
+    const failed = rule?.Assertions.filter((a) => evaluate(a.Assert) !== true).map((a) => a.AssertDescription) ?? ["no rule"];
+    expect(failed.length === 0).toBe(ok);
+    for (const d of failed) expect(d).toMatch(/Catalogue(ManagedPolicyArns|PermissionSetArns) is for (iam|identity-center) mode/);
+  });
+
+  it("takes catalogue ARNs only as exact ARNs of their kind, empty by default", () => {
+    const cases: Array<[string, string, boolean]> = [
+      ["CatalogueManagedPolicyArns", "", true],
+      ["CatalogueManagedPolicyArns", "arn:aws:iam::aws:policy/ReadOnlyAccess", true],
+      ["CatalogueManagedPolicyArns", "arn:aws:iam::111122223333:policy/teams/db-admin", true],
+      ["CatalogueManagedPolicyArns", "arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess", true],
+      ["CatalogueManagedPolicyArns", "arn:aws:iam::111122223333:policy/*", false],
+      ["CatalogueManagedPolicyArns", "arn:aws:iam::aws:policy/Read?nlyAccess", false],
+      ["CatalogueManagedPolicyArns", "*", false],
+      ["CatalogueManagedPolicyArns", "arn:aws:iam::111122223333:role/Admin", false],
+      ["CatalogueManagedPolicyArns", "arn:aws:iam::*:policy/ReadOnlyAccess", false],
+      ["CataloguePermissionSetArns", "", true],
+      ["CataloguePermissionSetArns", "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef", true],
+      ["CataloguePermissionSetArns", "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/*", false],
+      ["CataloguePermissionSetArns", "arn:aws:sso:::permissionSet/*", false],
+      ["CataloguePermissionSetArns", "arn:aws:sso:::account/111122223333", false],
+    ];
+    for (const [name, v, ok] of cases) {
+      expect(parameters[name]?.Type, name).toBe("CommaDelimitedList");
+      expect(parameters[name]?.Default, name).toBe("");
+      expect(new RegExp(String(parameters[name]?.AllowedPattern)).test(v), `${name}: ${v}`).toBe(ok);
+    }
   });
 
   it("scopes IAM policy actions to policy/jit-access/* and creates policies only with the request tag", () => {
@@ -407,6 +481,14 @@ describe("deploy/template.yaml", () => {
     let seen = 0;
     for (const d of policyDocs().filter((x) => x.where !== "AppPermissionsBoundary")) {
       for (const s of d.statements.filter((x) => x.Effect === "Allow" && actionsOf(x).some((a) => a.startsWith("sso:") || a.startsWith("identitystore:")))) {
+        // The deployer's listed catalogue sets: only assign, provision and unassign, only under the opt-in condition.
+        if (resourcesOf(s).includes("${CataloguePermissionSetArns}")) {
+          expect(resourcesOf(s), `${d.where}/${s.Sid}`).toEqual(["${CataloguePermissionSetArns}"]);
+          for (const a of actionsOf(s))
+            expect(["sso:ProvisionPermissionSet", "sso:CreateAccountAssignment", "sso:DeleteAccountAssignment"], `${d.where}/${s.Sid}`).toContain(a);
+          expect(JSON.stringify(resources)).toContain(`"Fn::If":["IdentityCenterCataloguePermissionSets",{"Sid":"${String(s.Sid)}"`);
+          continue;
+        }
         for (const r of resourcesOf(s))
           expect(r, `${d.where}/${s.Sid}`).toMatch(
             /^arn:\$\{AWS::Partition\}:(sso:::(instance\/\$\{IdentityCenterInstanceId\}|permissionSet\/\$\{IdentityCenterInstanceId\}\/\*|account\/\$\{IdentityCenterAccountIds\})|identitystore:)/,
@@ -519,7 +601,7 @@ describe("deploy/template.yaml", () => {
         ]);
       }
     }
-    expect(attaches).toBe(3); // the app role, its boundary, the identities role
+    expect(attaches).toBe(5); // the app role, its boundary, the identities role; the app role's and boundary's catalogue attaches
   });
 
   it("bounds the app role with a boundary that denies the ways out and still allows the app's actions", () => {
@@ -546,7 +628,14 @@ describe("deploy/template.yaml", () => {
       expect(denied, a).toContain(a);
     }
     const attachDeny = boundary.find((s) => s.Effect === "Deny" && actionsOf(s).includes("iam:AttachRolePolicy") && s.Condition?.ArnNotLike);
-    expect(text(attachDeny?.Condition?.ArnNotLike?.["iam:PolicyARN"])).toBe("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/jit-access/*");
+    // Anything but jit policies, or (opted in) jit policies and the listed catalogue policies.
+    const JIT_POLICIES = "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/jit-access/*";
+    const [cond, withCatalogue, without] = (attachDeny?.Condition?.ArnNotLike?.["iam:PolicyARN"] as { "Fn::If": [string, Json, Json] })["Fn::If"];
+    expect(cond).toBe("IamCatalogueManagedPolicies");
+    expect(text(without)).toBe(JIT_POLICIES);
+    expect(withCatalogue).toEqual({
+      "Fn::Split": [",", { "Fn::Join": [",", [{ "Fn::Sub": JIT_POLICIES }, { "Fn::Join": [",", { Ref: "CatalogueManagedPolicyArns" }] }]] }],
+    });
     const ownRoles = boundary.find((s) => s.Effect === "Deny" && resourcesOf(s).some((r) => r.endsWith(":role/jit-access-deploy/*")));
     expect(actionsOf(ownRoles ?? { Effect: "Deny" })).toEqual(
       expect.arrayContaining(["iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"]),

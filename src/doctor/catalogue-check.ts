@@ -61,7 +61,11 @@ export function catalogueCheck(config: Config | undefined, facts: CatalogueFacts
       for (const [name, e] of bundled) {
         const a = facts.bundles.value[name];
         if (!a) continue;
-        const what = `catalogue.${name} allows ${a.adminLike ? "AdministratorAccess-like access" : `${a.risk}-risk access`}${a.codes.length ? ` (${a.codes.join(", ")})` : ""}`;
+        // The deploy template grants a bundle only once its ARN is listed in the stack parameter, so
+        // an administrator bundle there is a deployer's privilege decision: said next to the finding.
+        const parameter = e.kind === "managed_policy" ? "CatalogueManagedPolicyArns" : "CataloguePermissionSetArns";
+        const admin = `AdministratorAccess-like access (listing it in the deploy stack's ${parameter} is a privilege decision: every approved request holds it until expiry)`;
+        const what = `catalogue.${name} allows ${a.adminLike ? admin : `${a.risk}-risk access`}${a.codes.length ? ` (${a.codes.join(", ")})` : ""}`;
         if (e.risk && riskRank(e.risk) < riskRank(a.risk)) {
           lowered = true;
           notes.push(`${what}, but its risk is set to ${e.risk}`);

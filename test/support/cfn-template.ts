@@ -8,7 +8,24 @@ import * as yaml from "js-yaml";
 export type Json = unknown;
 export type Obj = Record<string, Json>;
 
-const FN_TAGS = ["Sub", "GetAtt", "If", "Equals", "Not", "And", "Or", "Join", "Select", "Split", "FindInMap", "ImportValue", "GetAZs", "Base64", "Cidr"];
+const FN_TAGS = [
+  "Sub",
+  "GetAtt",
+  "If",
+  "Equals",
+  "Not",
+  "And",
+  "Or",
+  "Join",
+  "Select",
+  "Split",
+  "FindInMap",
+  "ImportValue",
+  "GetAZs",
+  "Base64",
+  "Cidr",
+  "EachMemberEquals",
+];
 
 /** !Ref, !Condition and every !Fn form, in scalar, sequence and mapping form, as their JSON shapes. */
 export function cfnSchema(): yaml.Schema {
