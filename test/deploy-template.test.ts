@@ -926,3 +926,33 @@ describe("deploy/template.yaml", () => {
     120_000,
   );
 });
+
+describe("Rules use only the functions CloudFormation evaluates in rules", () => {
+  // The rule-specific intrinsic functions (AWS CloudFormation template reference, "Rule functions");
+  // anything else, Fn::Join say, passes cfn-lint but is refused when the stack is created.
+  const RULE_FUNCTIONS = new Set([
+    "Fn::And",
+    "Fn::Contains",
+    "Fn::EachMemberEquals",
+    "Fn::EachMemberIn",
+    "Fn::Equals",
+    "Fn::If",
+    "Fn::Not",
+    "Fn::Or",
+    "Fn::RefAll",
+    "Fn::ValueOf",
+    "Fn::ValueOfAll",
+    "Ref",
+  ]);
+  const functionsIn = (node: Json): string[] => {
+    if (Array.isArray(node)) return node.flatMap(functionsIn);
+    if (node === null || typeof node !== "object") return [];
+    return Object.entries(node as Obj).flatMap(([k, v]) => [...(k === "Ref" || k.startsWith("Fn::") ? [k] : []), ...functionsIn(v)]);
+  };
+  const rules = Object.entries((template.Rules ?? {}) as Record<string, Obj>);
+  it("has rules to check", () => expect(rules.length).toBeGreaterThan(0));
+  it.each(rules)("%s", (_name, rule) => {
+    const used = [rule.RuleCondition, ...((rule.Assertions as Obj[]) ?? []).map((a) => a.Assert)].flatMap(functionsIn);
+    expect(used.filter((f) => !RULE_FUNCTIONS.has(f))).toEqual([]);
+  });
+});
