@@ -11,15 +11,10 @@
 // schedule is there, the attachment is this grant's own from an earlier delivery.
 import { ListAttachedRolePoliciesCommand, ListAttachedUserPoliciesCommand, type IAMClient } from "@aws-sdk/client-iam";
 import { GetScheduleCommand, type SchedulerClient } from "@aws-sdk/client-scheduler";
-import {
-  DescribePermissionSetCommand,
-  ListAccountAssignmentsCommand,
-  ListAccountsForProvisionedPermissionSetCommand,
-  ListTagsForResourceCommand,
-} from "@aws-sdk/client-sso-admin";
+import { DescribePermissionSetCommand, ListAccountsForProvisionedPermissionSetCommand, ListTagsForResourceCommand } from "@aws-sdk/client-sso-admin";
 import type { BundleResource } from "../domain/bundle-resources.js";
 import type { Config } from "../domain/types.js";
-import { findPermissionSet, type IcContext } from "./identity-center.js";
+import { findPermissionSet, hasAssignment, type IcContext } from "./identity-center.js";
 import { NAME_PREFIX, SCHEDULE_GROUP, TAG_REQUEST, scheduleName } from "./naming.js";
 import { NotOwnedError } from "./ownership.js";
 import { isError } from "./runtime.js";
@@ -48,20 +43,7 @@ export async function attachedDirectly(iam: IAMClient, principal: IamPrincipal, 
 
 /** Whether the user holds an assignment of the permission set in the account (a group's does not count). */
 export async function assignedDirectly(ctx: IcContext, permissionSetArn: string, accountId: string, principalId: string): Promise<boolean> {
-  let NextToken: string | undefined;
-  do {
-    const page = await ctx.sso.send(
-      new ListAccountAssignmentsCommand({
-        InstanceArn: ctx.instanceArn,
-        AccountId: accountId,
-        PermissionSetArn: permissionSetArn,
-        ...(NextToken ? { NextToken } : {}),
-      }),
-    );
-    if ((page.AccountAssignments ?? []).some((a) => a.PrincipalType === "USER" && a.PrincipalId === principalId)) return true;
-    NextToken = page.NextToken;
-  } while (NextToken);
-  return false;
+  return hasAssignment(ctx, permissionSetArn, accountId, principalId);
 }
 
 /** Whether the permission set is provisioned to the account (then it is not provisioned again: that would push its latest edits to every assignment there). */

@@ -262,7 +262,8 @@ export async function provision(ctx: IcContext, permissionSetArn: string, accoun
     throw new Error(`provisioning ${permissionSetArn} to account ${accountId} failed: ${status?.FailureReason ?? "no reason given"}`);
 }
 
-async function hasAssignment(ctx: IcContext, permissionSetArn: string, accountId: string, principalId: string): Promise<boolean> {
+/** Whether the user holds an assignment of the permission set in the account (a group's does not count). */
+export async function hasAssignment(ctx: IcContext, permissionSetArn: string, accountId: string, principalId: string): Promise<boolean> {
   return (await assignmentsOf(ctx, permissionSetArn, accountId)).includes(principalId);
 }
 
