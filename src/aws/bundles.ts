@@ -11,10 +11,10 @@
 // schedule is there, the attachment is this grant's own from an earlier delivery.
 import { ListAttachedRolePoliciesCommand, ListAttachedUserPoliciesCommand, type IAMClient } from "@aws-sdk/client-iam";
 import { GetScheduleCommand, type SchedulerClient } from "@aws-sdk/client-scheduler";
-import { DescribePermissionSetCommand, ListAccountsForProvisionedPermissionSetCommand, ListTagsForResourceCommand } from "@aws-sdk/client-sso-admin";
+import { DescribePermissionSetCommand, ListTagsForResourceCommand } from "@aws-sdk/client-sso-admin";
 import type { BundleResource } from "../domain/bundle-resources.js";
 import type { Config } from "../domain/types.js";
-import { findPermissionSet, hasAssignment, type IcContext } from "./identity-center.js";
+import { findPermissionSet, hasAssignment, provisionedAccounts, type IcContext } from "./identity-center.js";
 import { NAME_PREFIX, SCHEDULE_GROUP, TAG_REQUEST, scheduleName } from "./naming.js";
 import { NotOwnedError } from "./ownership.js";
 import { isError } from "./runtime.js";
@@ -48,19 +48,7 @@ export async function assignedDirectly(ctx: IcContext, permissionSetArn: string,
 
 /** Whether the permission set is provisioned to the account (then it is not provisioned again: that would push its latest edits to every assignment there). */
 export async function provisionedTo(ctx: IcContext, permissionSetArn: string, accountId: string): Promise<boolean> {
-  let NextToken: string | undefined;
-  do {
-    const page = await ctx.sso.send(
-      new ListAccountsForProvisionedPermissionSetCommand({
-        InstanceArn: ctx.instanceArn,
-        PermissionSetArn: permissionSetArn,
-        ...(NextToken ? { NextToken } : {}),
-      }),
-    );
-    if ((page.AccountIds ?? []).includes(accountId)) return true;
-    NextToken = page.NextToken;
-  } while (NextToken);
-  return false;
+  return (await provisionedAccounts(ctx, permissionSetArn)).includes(accountId);
 }
 
 /** Whether the request's revocation schedule exists and does exactly what `want` does (then the bundle it revokes is this grant's own). */

@@ -262,6 +262,24 @@ export async function provision(ctx: IcContext, permissionSetArn: string, accoun
     throw new Error(`provisioning ${permissionSetArn} to account ${accountId} failed: ${status?.FailureReason ?? "no reason given"}`);
 }
 
+/** The accounts the permission set is provisioned to. */
+export async function provisionedAccounts(ctx: IcContext, permissionSetArn: string): Promise<string[]> {
+  const out: string[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await ctx.sso.send(
+      new ListAccountsForProvisionedPermissionSetCommand({
+        InstanceArn: ctx.instanceArn,
+        PermissionSetArn: permissionSetArn,
+        ...(NextToken ? { NextToken } : {}),
+      }),
+    );
+    out.push(...(page.AccountIds ?? []));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return out;
+}
+
 /** Whether the user holds an assignment of the permission set in the account (a group's does not count). */
 export async function hasAssignment(ctx: IcContext, permissionSetArn: string, accountId: string, principalId: string): Promise<boolean> {
   return (await assignmentsOf(ctx, permissionSetArn, accountId)).includes(principalId);
@@ -380,18 +398,7 @@ export async function removePermissionSet(ctx: IcContext, permissionSetArn: stri
   let accounts: string[];
   try {
     accounts = [accountId];
-    let NextToken: string | undefined;
-    do {
-      const page = await ctx.sso.send(
-        new ListAccountsForProvisionedPermissionSetCommand({
-          InstanceArn: ctx.instanceArn,
-          PermissionSetArn: permissionSetArn,
-          ...(NextToken ? { NextToken } : {}),
-        }),
-      );
-      for (const a of page.AccountIds ?? []) if (!accounts.includes(a)) accounts.push(a);
-      NextToken = page.NextToken;
-    } while (NextToken);
+    for (const a of await provisionedAccounts(ctx, permissionSetArn)) if (!accounts.includes(a)) accounts.push(a);
   } catch (error) {
     if (isError(error, "ResourceNotFoundException")) return removed;
     throw error;
