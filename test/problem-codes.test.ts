@@ -361,20 +361,6 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
         }),
       },
     ),
-  "request.accounts-mode": () =>
-    file(
-      { accounts: ["prod", "dev"] },
-      {
-        config: config({
-          aws: {
-            ...twoAccounts().aws,
-            mode: "identity-center",
-            identity_center: { instance_arn: "arn:aws:sso:::instance/ssoins-1234567890abcdef", identity_store_id: "d-1234567890" },
-          },
-          principals: { alice: { sso_user: "alice" } },
-        }),
-      },
-    ),
   "request.accounts-scheduled": () => file({ accounts: ["prod", "dev"], starts_at: "2026-11-28T09:00:00Z" }, { config: twoAccounts() }),
   "request.accounts-bundle": () => {
     const c = readOnlyEntry();

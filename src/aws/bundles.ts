@@ -66,10 +66,14 @@ export async function ownSchedule(client: SchedulerClient, want: ScheduleInput):
  * undefined (no such schedule, or not a bundle grant's). This is how a revoke without a record
  * (a failed grant's clean-up, a reconcile) still finds an attachment jit-access made.
  */
-export async function bundleOfSchedule(client: SchedulerClient, requestId: string): Promise<{ bundle: BundleResource; accountId?: string } | undefined> {
+export async function bundleOfSchedule(
+  client: SchedulerClient,
+  requestId: string,
+  name = scheduleName(requestId, "revoke"),
+): Promise<{ bundle: BundleResource; accountId?: string } | undefined> {
   let got;
   try {
-    got = await client.send(new GetScheduleCommand({ Name: scheduleName(requestId, "revoke"), GroupName: SCHEDULE_GROUP }));
+    got = await client.send(new GetScheduleCommand({ Name: name, GroupName: SCHEDULE_GROUP }));
   } catch (error) {
     if (isError(error, "ResourceNotFoundException")) return undefined;
     throw error;

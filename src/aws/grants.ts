@@ -21,7 +21,8 @@ import {
   IdentityMappingError,
   type IcContext,
 } from "./identity-center.js";
-import { assertRequestId, grantTags, iamPolicyArn, permissionSetName } from "./naming.js";
+import { assertRequestId, grantTags, iamPolicyArn, permissionSetName, scheduleName } from "./naming.js";
+import { accountGatedPolicy } from "../policy/account-gate.js";
 import { assertFutureExpiry, sessionDuration } from "./expiry.js";
 import { policySizeProblem } from "./limits.js";
 import { describeProblem } from "../domain/problems.js";
@@ -105,6 +106,32 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     return clients;
   };
 
+  /**
+   * The policy a grant in `account` puts in AWS: its own, stamped. In identity-center mode a request
+   * in several accounts shares one permission set, so its policy is every part's stamped policy,
+   * each kept to its account (policy/account-gate.ts) — the same document from every part's grant.
+   */
+  const stampedFor = (policy: PolicyDocument, account: ResolvedAccount, expiresAt: string, meta: GrantMeta): PolicyDocument => {
+    const own = stampGrant(policy, expiresAt, grantConditions(config, account.alias));
+    const parts = config.aws.mode === "identity-center" ? (meta.parts ?? []) : [];
+    if (parts.length < 2) return own;
+    const each = parts.map((part) => {
+      const a = resolveAccount(config, part.request.account);
+      if (!a) throw new Error(`account ${part.request.account} of ${part.request.id} is not configured; nothing was granted`);
+      return { accountId: a.id, policy: a.id === account.id ? own : stampGrant(part.policy, expiresAt, grantConditions(config, a.alias)) };
+    });
+    if (!each.some((e) => e.accountId === account.id)) throw new Error(`account ${account.id} is not one of the request's accounts; nothing was granted`);
+    return accountGatedPolicy(each);
+  };
+
+  /** Identity Center, a request in several accounts: the account whose revoke schedule is named for it (every one after the first). */
+  const scheduleAccountOf = (meta: GrantMeta, accountId: string): string | undefined => {
+    const parts = config.aws.mode === "identity-center" ? (meta.parts ?? []) : [];
+    const first = parts[0];
+    if (!first || parts.length < 2) return undefined;
+    return resolveAccount(config, first.request.account)?.id === accountId ? undefined : accountId;
+  };
+
   /** Where the schedules of this mode live: with the account's IAM, or with Identity Center. */
   const schedulerFor = (mode: Config["aws"]["mode"], accountClientsOf: AwsClients) => (mode === "iam" ? accountClientsOf.scheduler : home.scheduler);
 
@@ -117,10 +144,11 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     const { account, principal } = target.value;
     const mode = config.aws.mode;
     const bundle = bundleOf(config, request);
-    if (bundle) return grantBundle(request, bundle, account, principal, expiresAt, nowMs);
+    const scheduleAccount = scheduleAccountOf(meta, account.id);
+    if (bundle) return grantBundle(request, bundle, account, principal, expiresAt, nowMs, scheduleAccount);
     // Stamp here, and check, so that nothing without its expiry (and the config's condition
     // blocks for this account, as the PR showed them) is ever attached.
-    const stamped = stampGrant(policy, expiresAt, grantConditions(config, account.alias));
+    const stamped = stampedFor(policy, account, expiresAt, meta);
     const stampedExpiry = expiryOf(stamped);
     if (stampedExpiry === undefined || Date.parse(stampedExpiry) > expiresMs)
       throw new Error(`the policy of ${request.id} does not expire by ${expiresAt} after stamping; nothing was granted`);
@@ -190,13 +218,21 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
       });
       await provision(ic, ps.arn, account.id);
       const schedules = placement.ok
-        ? await createSchedules(home, journal, request.id, expiresAt, placement.roleArn, {
-            kind: "sso-delete-assignment",
-            instanceArn: ic.instanceArn,
-            accountId: account.id,
-            permissionSetArn: ps.arn,
-            principalId: userId,
-          })
+        ? await createSchedules(
+            home,
+            journal,
+            request.id,
+            expiresAt,
+            placement.roleArn,
+            {
+              kind: "sso-delete-assignment",
+              instanceArn: ic.instanceArn,
+              accountId: account.id,
+              permissionSetArn: ps.arn,
+              principalId: userId,
+            },
+            scheduleAccount,
+          )
         : [];
       // Assign last: access exists only once its revocation is in place.
       await ensureAssignment(ic, journal, ps.arn, account.id, userId, ps.existed);
@@ -221,10 +257,112 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
   }
 
   /**
+   * What a bundle grant in `account` would attach or assign, and its revocation schedules — or the
+   * refusal: no usable schedule, or standing access (the principal holds it, and not through this
+   * request). Reads only; a grant in several accounts runs it for every account before any grant.
+   */
+  async function bundleCheck(
+    request: AccessRequest,
+    bundle: BundleRef,
+    account: ResolvedAccount,
+    principal: GrantResult["principal"],
+    expiresAt: string,
+    scheduleAccount: string | undefined,
+    clients: AwsClients,
+  ) {
+    const mode = config.aws.mode;
+    const placement = bundlePlacement(request, bundle, account);
+    const scheduler = schedulerFor(mode, clients);
+    let made: BundleResource;
+    let action: RevokeAction;
+    let who: GrantResult["principal"] = principal;
+    const ic = mode === "identity-center" ? icContext() : undefined;
+    if (bundle.kind === "managed_policy") {
+      if (mode !== "iam" || principal.kind === "sso_user")
+        throw new Error(`${bundle.entry} attaches a managed policy, which needs aws.mode iam and an IAM user or role; nothing was granted`);
+      const owner = bundle.policyArn.split(":")[4];
+      if (owner !== "aws" && owner !== account.id)
+        throw new Error(`${bundle.policyArn} lives in account ${owner ?? "?"} and cannot be attached in ${account.id}; nothing was granted`);
+      made = { kind: "attached", principal: { kind: principal.kind, name: principal.name }, policyArn: bundle.policyArn };
+      action = { kind: "iam-detach", principal: made.principal, policyArn: bundle.policyArn, bundle: true };
+    } else {
+      if (!ic) throw new Error(`${bundle.entry} assigns a permission set, which needs aws.mode identity-center; nothing was granted`);
+      const identityStoreId = config.aws.identity_center?.identity_store_id ?? "";
+      const match = principal.kind === "sso_user" ? principal.match : undefined;
+      const userId = match
+        ? await mappedUserId(home.identityStore, identityStoreId, match, principal.name)
+        : await userIdOf(home.identityStore, identityStoreId, principal.name);
+      const psArn = await catalogueSetArn(ic, bundle.permissionSet);
+      made = { kind: "assigned", principalId: userId, permissionSetArn: psArn };
+      action = {
+        kind: "sso-delete-assignment",
+        instanceArn: ic.instanceArn,
+        accountId: account.id,
+        permissionSetArn: psArn,
+        principalId: userId,
+        bundle: true,
+      };
+      who = { kind: "sso_user", name: principal.name, id: userId };
+    }
+    const inputs = buildSchedules({
+      partition: config.aws.partition,
+      requestId: request.id,
+      expiresAt,
+      roleArn: placement.roleArn,
+      action,
+      ...(scheduleAccount ? { scheduleAccount } : {}),
+    });
+    const present =
+      made.kind === "attached"
+        ? await attachedDirectly(clients.iam, made.principal, made.policyArn)
+        : await assignedDirectly(ic as IcContext, made.permissionSetArn, account.id, made.principalId);
+    // Present and not ours (no schedule of this request targets it): standing access, never recorded as ours.
+    const ours = present && (await Promise.all(inputs.map((i) => ownSchedule(scheduler, i)))).every(Boolean);
+    if (present && !ours) {
+      const what =
+        made.kind === "attached"
+          ? `${made.principal.kind === "iam_user" ? "user" : "role"} ${made.principal.name} already has ${made.policyArn} attached`
+          : `user ${principal.name} already has permission set ${made.permissionSetArn} assigned in account ${account.id}`;
+      throw new StandingAccessError(
+        `${what}, and not through request ${request.id}: that is standing access, which jit-access neither grants again nor takes away at expiry; nothing was granted — the requester already has this access (or ask an admin to remove the standing ${made.kind === "attached" ? "attachment" : "assignment"} first)`,
+      );
+    }
+    return { made, who, inputs, ours, ic, scheduler };
+  }
+
+  /**
+   * Refuses, reading only, what the grant of this part would refuse before creating anything: a
+   * catalogue bundle held as standing access. A grant in several accounts runs it in every account
+   * first, so standing access in any one of them leaves every account untouched.
+   */
+  async function preflight(request: AccessRequest, expiresAt: string, meta: GrantMeta = {}): Promise<void> {
+    const bundle = bundleOf(config, request);
+    if (!bundle) return;
+    assertRequestId(request.id);
+    const target = resolveTarget(config, request);
+    // A target that does not resolve is the grant's own refusal, said there.
+    if (!target.ok) return;
+    const { account, principal } = target.value;
+    bundlePlacement(request, bundle, account);
+    const clients = config.aws.mode === "iam" ? await clientsFor(account, request.id) : home;
+    await bundleCheck(request, bundle, account, principal, expiresAt, scheduleAccountOf(meta, account.id), clients);
+  }
+
+  /**
    * A catalogue bundle: the existing managed policy attached, or the existing permission set
    * assigned, as it is (nothing to stamp). The revocation schedule is required — it is the only
    * expiry in AWS — and is made before the attachment. Standing access refuses the grant.
    */
+  /** The bundle's revocation schedule's role, or the refusal: a bundle carries no time condition, the schedule is its only end in AWS. */
+  function bundlePlacement(request: AccessRequest, bundle: BundleRef, account: ResolvedAccount): { ok: true; roleArn: string } {
+    const placement = schedulePlacement(config, config.aws.mode, account.id);
+    if (!placement.ok)
+      throw new Error(
+        `${request.id}: ${bundle.entry} carries no time condition, so it is granted only with a revocation schedule — ${placement.note}; nothing was granted`,
+      );
+    return placement;
+  }
+
   async function grantBundle(
     request: AccessRequest,
     bundle: BundleRef,
@@ -232,68 +370,16 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     principal: GrantResult["principal"],
     expiresAt: string,
     nowMs: number,
+    scheduleAccount: string | undefined,
   ): Promise<GrantResult> {
     const mode = config.aws.mode;
-    const placement = schedulePlacement(config, mode, account.id);
-    if (!placement.ok)
-      throw new Error(
-        `${request.id}: ${bundle.entry} carries no time condition, so it is granted only with a revocation schedule — ${placement.note}; nothing was granted`,
-      );
+    bundlePlacement(request, bundle, account);
     const journal = new Journal();
     const grantedAt = new Date(nowMs).toISOString();
     const clients = mode === "iam" ? await clientsFor(account, request.id) : home;
-    const scheduler = schedulerFor(mode, clients);
-    const schedulesFor = (action: RevokeAction) =>
-      buildSchedules({ partition: config.aws.partition, requestId: request.id, expiresAt, roleArn: placement.roleArn, action });
 
     const attempt = async (): Promise<GrantResult> => {
-      let made: BundleResource;
-      let action: RevokeAction;
-      let who: GrantResult["principal"] = principal;
-      const ic = mode === "identity-center" ? icContext() : undefined;
-      if (bundle.kind === "managed_policy") {
-        if (mode !== "iam" || principal.kind === "sso_user")
-          throw new Error(`${bundle.entry} attaches a managed policy, which needs aws.mode iam and an IAM user or role; nothing was granted`);
-        const owner = bundle.policyArn.split(":")[4];
-        if (owner !== "aws" && owner !== account.id)
-          throw new Error(`${bundle.policyArn} lives in account ${owner ?? "?"} and cannot be attached in ${account.id}; nothing was granted`);
-        made = { kind: "attached", principal: { kind: principal.kind, name: principal.name }, policyArn: bundle.policyArn };
-        action = { kind: "iam-detach", principal: made.principal, policyArn: bundle.policyArn, bundle: true };
-      } else {
-        if (!ic) throw new Error(`${bundle.entry} assigns a permission set, which needs aws.mode identity-center; nothing was granted`);
-        const identityStoreId = config.aws.identity_center?.identity_store_id ?? "";
-        const match = principal.kind === "sso_user" ? principal.match : undefined;
-        const userId = match
-          ? await mappedUserId(home.identityStore, identityStoreId, match, principal.name)
-          : await userIdOf(home.identityStore, identityStoreId, principal.name);
-        const psArn = await catalogueSetArn(ic, bundle.permissionSet);
-        made = { kind: "assigned", principalId: userId, permissionSetArn: psArn };
-        action = {
-          kind: "sso-delete-assignment",
-          instanceArn: ic.instanceArn,
-          accountId: account.id,
-          permissionSetArn: psArn,
-          principalId: userId,
-          bundle: true,
-        };
-        who = { kind: "sso_user", name: principal.name, id: userId };
-      }
-      const inputs = schedulesFor(action);
-      const present =
-        made.kind === "attached"
-          ? await attachedDirectly(clients.iam, made.principal, made.policyArn)
-          : await assignedDirectly(ic as IcContext, made.permissionSetArn, account.id, made.principalId);
-      // Present and not ours (no schedule of this request targets it): standing access, never recorded as ours.
-      const ours = present && (await Promise.all(inputs.map((i) => ownSchedule(scheduler, i)))).every(Boolean);
-      if (present && !ours) {
-        const what =
-          made.kind === "attached"
-            ? `${made.principal.kind === "iam_user" ? "user" : "role"} ${made.principal.name} already has ${made.policyArn} attached`
-            : `user ${principal.name} already has permission set ${made.permissionSetArn} assigned in account ${account.id}`;
-        throw new StandingAccessError(
-          `${what}, and not through request ${request.id}: that is standing access, which jit-access neither grants again nor takes away at expiry; nothing was granted — the requester already has this access (or ask an admin to remove the standing ${made.kind === "attached" ? "attachment" : "assignment"} first)`,
-        );
-      }
+      const { made, who, inputs, ours, ic, scheduler } = await bundleCheck(request, bundle, account, principal, expiresAt, scheduleAccount, clients);
       try {
         const schedules: string[] = [];
         for (const input of inputs) {
@@ -340,16 +426,32 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
    * the request's revocation schedule targets (so a revoke without a record, or a reconcile, finds
    * it too), each only when bundleRemovable says jit-access made it.
    */
-  async function revokeBundles(clients: AwsClients, requestId: string, accountId: string, named: readonly BundleResource[]): Promise<string[]> {
+  async function revokeBundles(
+    clients: AwsClients,
+    requestId: string,
+    accountId: string,
+    named: readonly BundleResource[],
+    schedules: readonly string[],
+  ): Promise<string[]> {
     const mode = config.aws.mode;
+    // The revoke schedules that may target a bundle: iam mode's one; in identity-center mode each
+    // account's of a request in several accounts too (the record's, or this account's and the first's).
+    const names = mode === "iam" ? [scheduleName(requestId, "revoke")] : schedules.filter((n) => n !== scheduleName(requestId, "delete-policy"));
+    const reads: Array<{ bundle: BundleResource; accountId?: string }> = [];
     // Without a usable scheduler no bundle was granted (it needs one), and the Scheduler may not even be readable.
-    const read = schedulePlacement(config, mode, accountId).ok ? await bundleOfSchedule(schedulerFor(mode, clients), requestId) : undefined;
-    const scheduled = read?.bundle;
-    const all = named.map((b) => ({ b, accountId }));
+    if (schedulePlacement(config, mode, accountId).ok)
+      for (const name of names) {
+        const read = await bundleOfSchedule(schedulerFor(mode, clients), requestId, name);
+        if (read) reads.push(read);
+      }
+    const same = (a: BundleResource, b: BundleResource) => JSON.stringify(a) === JSON.stringify(b);
+    const all = named.map((b) => ({ b, accountId, scheduled: reads.find((r) => same(r.bundle, b) && (r.accountId ?? accountId) === accountId)?.bundle }));
     // The schedule says where its assignment is: a reconcile may not know the account otherwise.
-    if (read && !named.some((b) => JSON.stringify(b) === JSON.stringify(read.bundle))) all.push({ b: read.bundle, accountId: read.accountId ?? accountId });
+    for (const read of reads)
+      if (!all.some((x) => same(x.b, read.bundle) && x.accountId === (read.accountId ?? accountId)))
+        all.push({ b: read.bundle, accountId: read.accountId ?? accountId, scheduled: read.bundle });
     const removed: string[] = [];
-    for (const { b, accountId } of all) {
+    for (const { b, accountId, scheduled } of all) {
       if (b.kind === "attached") {
         const why = bundleRemovable(config, b, scheduled);
         if (why) throw new NotOwnedError(`refusing to revoke ${requestId}: ${why}; nothing was detached — remove it by hand if it really must go`);
@@ -373,9 +475,10 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     expiresAt: string,
     roleArn: string,
     action: RevokeAction,
+    scheduleAccount?: string,
   ): Promise<string[]> {
     const names: string[] = [];
-    for (const input of buildSchedules({ partition: config.aws.partition, requestId, expiresAt, roleArn, action })) {
+    for (const input of buildSchedules({ partition: config.aws.partition, requestId, expiresAt, roleArn, action, ...(scheduleAccount ? { scheduleAccount } : {}) })) {
       await journal.record({ kind: "schedule", name: input.Name }, (entry) => ensureSchedule(schedulerFor(config.aws.mode, clients), input, entry));
       names.push(input.Name);
     }
@@ -431,7 +534,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
       const clients = await clientsFor(account, target.requestId);
       const policyArn = owned.value.policyArn ?? iamPolicyArn(config.aws.partition, account.id, target.requestId);
       if (await ownedPolicy(clients.iam, policyArn, target.requestId)) removed.push(...(await removePolicy(clients.iam, policyArn)));
-      removed.push(...(await revokeBundles(clients, target.requestId, account.id, owned.value.bundles)));
+      removed.push(...(await revokeBundles(clients, target.requestId, account.id, owned.value.bundles, schedules)));
       // Schedules last: while access remains, its scheduled revocation stays too.
       if (target.schedules?.length || schedulePlacement(config, "iam", account.id).ok) {
         for (const name of schedules) if (await deleteSchedule(clients.scheduler, name)) removed.push(`schedule:${name}`);
@@ -445,7 +548,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
           const arn = owned.value.permissionSetArn ?? (await findPermissionSet(ic, permissionSetName(target.requestId)));
           if (arn && (await ownedPermissionSet(ic, arn, target.requestId))) removed.push(...(await removePermissionSet(ic, arn, account.id)));
         });
-      removed.push(...(await revokeBundles(home, target.requestId, account.id, owned.value.bundles)));
+      removed.push(...(await revokeBundles(home, target.requestId, account.id, owned.value.bundles, schedules)));
       if (target.schedules?.length || config.aws.scheduler_role_arn) {
         for (const name of schedules) if (await deleteSchedule(home.scheduler, name)) removed.push(`schedule:${name}`);
       }
@@ -453,7 +556,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     return { requestId: target.requestId, removed, alreadyGone: removed.length === 0 };
   }
 
-  async function extend(request: AccessRequest, target: RevokeTarget, policy: PolicyDocument, expiresAt: string): Promise<ExtendResult> {
+  async function extend(request: AccessRequest, target: RevokeTarget, policy: PolicyDocument, expiresAt: string, meta: GrantMeta = {}): Promise<ExtendResult> {
     assertRequestId(target.requestId);
     if (target.requestId !== request.id) throw new Error(`extend: the target ${target.requestId} is not request ${request.id}; nothing was changed`);
     const expiresMs = assertFutureExpiry(now().getTime(), expiresAt);
@@ -463,8 +566,9 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     const account = resolveAccount(config, target.accountId) ?? { id: target.accountId };
     const owned = ownedTarget(config, target, account.id);
     if (!owned.ok) throw new NotOwnedError(owned.problems.map((p) => p.message).join("; "));
-    if (bundleOf(config, request)) return extendBundle(request, account, owned.value.bundles, expiresAt);
-    const stamped = stampGrant(policy, expiresAt, grantConditions(config, account.alias));
+    const scheduleAccount = scheduleAccountOf(meta, account.id);
+    if (bundleOf(config, request)) return extendBundle(request, account, owned.value.bundles, expiresAt, scheduleAccount);
+    const stamped = stampedFor(policy, account, expiresAt, meta);
     const stampedExpiry = expiryOf(stamped);
     if (stampedExpiry === undefined || Date.parse(stampedExpiry) > expiresMs)
       throw new Error(`the policy of ${request.id} does not expire by ${expiresAt} after stamping; nothing was changed`);
@@ -514,7 +618,14 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
           permissionSetArn: psArn,
           principalId: userId,
         };
-        for (const input of buildSchedules({ partition: config.aws.partition, requestId: request.id, expiresAt, roleArn: placement.roleArn, action })) {
+        for (const input of buildSchedules({
+          partition: config.aws.partition,
+          requestId: request.id,
+          expiresAt,
+          roleArn: placement.roleArn,
+          action,
+          ...(scheduleAccount ? { scheduleAccount } : {}),
+        })) {
           await moveSchedule(home.scheduler, input);
           schedules.push(input.Name);
         }
@@ -527,7 +638,13 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
    * A bundle grant's extension moves its revocation schedule, nothing else: the attachment or
    * assignment stays as it is (there is no time condition to restamp).
    */
-  async function extendBundle(request: AccessRequest, account: ResolvedAccount, bundles: readonly BundleResource[], expiresAt: string): Promise<ExtendResult> {
+  async function extendBundle(
+    request: AccessRequest,
+    account: ResolvedAccount,
+    bundles: readonly BundleResource[],
+    expiresAt: string,
+    scheduleAccount: string | undefined,
+  ): Promise<ExtendResult> {
     const mode = config.aws.mode;
     const b = bundles.length === 1 ? bundles[0] : undefined;
     if (!b) throw new Error(`extend: the record of ${request.id} names ${bundles.length} attachments or assignments, not one; nothing was extended`);
@@ -553,7 +670,14 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
       };
     }
     const schedules: string[] = [];
-    for (const input of buildSchedules({ partition: config.aws.partition, requestId: request.id, expiresAt, roleArn: placement.roleArn, action })) {
+    for (const input of buildSchedules({
+      partition: config.aws.partition,
+      requestId: request.id,
+      expiresAt,
+      roleArn: placement.roleArn,
+      action,
+      ...(scheduleAccount ? { scheduleAccount } : {}),
+    })) {
       await moveSchedule(schedulerFor(mode, clients), input);
       schedules.push(input.Name);
     }
@@ -579,7 +703,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     return out;
   }
 
-  return { grant, revoke, listManaged, extend };
+  return { grant, revoke, listManaged, extend, preflight };
 }
 
 function result(args: {

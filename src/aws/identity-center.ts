@@ -210,13 +210,18 @@ export async function ensurePermissionSet(
         if (isError(error, "ValidationException", "ServiceQuotaExceededException")) entry.outcome = "none";
         // ConflictException is both "the name exists" and "another change is running".
         if (!isError(error, "ConflictException")) throw error;
-        // Not provisioned to the account, so no grant rests on it: a leftover of an interrupted
-        // grant, or our own create answered late. It stays "unknown": undone if this grant fails.
+        // Not provisioned to the account, so no grant in it rests on it: a leftover of an
+        // interrupted grant, or our own create answered late. Unless another account's grant of
+        // the request holds it, it stays "unknown": undone if this grant fails.
         arn = await findPermissionSet(ctx, name);
         if (arn === undefined) {
           entry.outcome = "none";
           if (attempt + 1 >= ctx.conflict.attempts) throw error;
           await ctx.sleep(ctx.conflict.initialMs * 2 ** attempt);
+        } else if ((await provisionedAccounts(ctx, arn)).length) {
+          // Provisioned to another account: the request's grant there (a request in several
+          // accounts shares one permission set) rests on it, so this grant's rollback leaves it.
+          entry.outcome = "existed";
         }
       }
     }

@@ -51,9 +51,14 @@ export function permissionSetName(id: string): string {
 
 export type ScheduleKind = "revoke" | "delete-policy";
 
-/** The revoke schedule is `jit-<id>`; the iam-mode clean-up schedule `jit-<id>-delete`. */
-export function scheduleName(id: string, kind: ScheduleKind): string {
-  const base = NAME_PREFIX + id + (kind === "delete-policy" ? "-delete" : "");
+/**
+ * The revoke schedule is `jit-<id>`; the iam-mode clean-up schedule `jit-<id>-delete`. In
+ * identity-center mode every schedule lives in the one Scheduler of the instance's account, so a
+ * request granted in several accounts names the revoke schedule of each account after its first
+ * `jit-<id>.<account id>`: a request id never holds a dot, so no other request's name is the same.
+ */
+export function scheduleName(id: string, kind: ScheduleKind, accountId?: string): string {
+  const base = NAME_PREFIX + id + (kind === "delete-policy" ? "-delete" : accountId !== undefined ? `.${accountId}` : "");
   return shorten(base, LIMITS.scheduleName);
 }
 

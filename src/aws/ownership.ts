@@ -1,5 +1,6 @@
 // What a revoke may touch: only the names a grant of that request creates, decided from the
 // record and the config before any AWS call. Pure.
+import { resolveAccount } from "../domain/config.js";
 import type { Config } from "../domain/types.js";
 import { iamPolicyArn, SCHEDULE_GROUP } from "./naming.js";
 import { scheduleNames } from "./schedules.js";
@@ -90,9 +91,12 @@ export function ownedTarget(config: Config, target: RevokeTarget, accountId: str
       out.permissionSetArn = r;
     }
   }
-  const allowed = scheduleNames(id, target.mode);
+  // Identity Center: a grant in several accounts has a revoke schedule per account (naming.ts
+  // scheduleName), each a name of this request; without a record this account's and the first's.
+  const configured = [...new Set(Object.keys(config.aws.accounts).map((alias) => resolveAccount(config, alias)?.id ?? ""))].filter(Boolean);
+  const allowed = scheduleNames(id, target.mode, configured.includes(accountId) ? configured : [...configured, accountId]);
   for (const name of target.schedules ?? [])
-    if (!allowed.includes(name)) return refuse("the schedule", `${SCHEDULE_GROUP}/${name}`, allowed.map((n) => `${SCHEDULE_GROUP}/${n}`).join(" and "));
-  out.schedules = target.schedules?.length ? [...target.schedules] : allowed;
+    if (!allowed.includes(name)) return refuse("the schedule", `${SCHEDULE_GROUP}/${name}`, scheduleNames(id, target.mode).map((n) => `${SCHEDULE_GROUP}/${n}`).join(" and "));
+  out.schedules = target.schedules?.length ? [...target.schedules] : scheduleNames(id, target.mode, [accountId]);
   return ok(out);
 }

@@ -45,6 +45,8 @@ export function buildSchedules(args: {
   expiresAt: string;
   roleArn: string;
   action: RevokeAction;
+  /** The account whose revoke schedule this is, when it is not the request's first account (scheduleName). */
+  scheduleAccount?: string;
 }): ScheduleInput[] {
   const { partition, requestId, expiresAt, roleArn, action } = args;
   const common = {
@@ -101,7 +103,7 @@ export function buildSchedules(args: {
   return [
     {
       ...common,
-      Name: scheduleName(requestId, "revoke"),
+      Name: scheduleName(requestId, "revoke", args.scheduleAccount),
       ScheduleExpression: atExpression(expiresAt),
       Description: action.bundle
         ? `jit-access ${requestId}: ${BUNDLE_SCHEDULE_NOTE} assignment at expiry`
@@ -111,9 +113,14 @@ export function buildSchedules(args: {
   ];
 }
 
-/** Every schedule name a grant of this mode may have created (for revoke and the sweep). */
-export function scheduleNames(requestId: string, mode: AwsMode): string[] {
-  return mode === "iam" ? [scheduleName(requestId, "revoke"), scheduleName(requestId, "delete-policy")] : [scheduleName(requestId, "revoke")];
+/**
+ * Every schedule name a grant of this mode may have created (for revoke and the sweep): in
+ * identity-center mode also the revoke schedule of each of `accountIds` (a grant in several accounts).
+ */
+export function scheduleNames(requestId: string, mode: AwsMode, accountIds: readonly string[] = []): string[] {
+  return mode === "iam"
+    ? [scheduleName(requestId, "revoke"), scheduleName(requestId, "delete-policy")]
+    : [scheduleName(requestId, "revoke"), ...accountIds.map((a) => scheduleName(requestId, "revoke", a))];
 }
 
 /** Two schedules are the same when everything they would do is the same. */

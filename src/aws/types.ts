@@ -65,6 +65,19 @@ export interface ManagedResource {
 
 export interface GrantMeta {
   prUrl?: string;
+  /**
+   * A request granted in several accounts: every account's part, the first account first (each
+   * grant call is one of them). Identity-center mode grants one permission set for all of them,
+   * whose policy keeps each part's statements to its account (policy/account-gate.ts), and names
+   * each later account's revoke schedule for that account.
+   */
+  parts?: readonly AccountGrantPart[];
+}
+
+/** One account's part of a request in several accounts: the request as filed for that account alone, and its policy. */
+export interface AccountGrantPart {
+  request: AccessRequest;
+  policy: PolicyDocument;
 }
 
 /** Grant and revoke temporary access in AWS. Every method is idempotent and safe to rerun. */
@@ -74,6 +87,12 @@ export interface Grants {
    * then attaches it. On failure, undoes what this call created and rethrows.
    */
   grant(request: AccessRequest, policy: PolicyDocument, expiresAt: string, meta?: GrantMeta): Promise<GrantResult>;
+  /**
+   * Refuses, reading only, what `grant` of this request would refuse before creating anything
+   * (standing access to a catalogue bundle). A grant in several accounts runs it for every account
+   * before granting any. Absent: nothing is checked ahead.
+   */
+  preflight?(request: AccessRequest, expiresAt: string, meta?: GrantMeta): Promise<void>;
   /** Removes access first, then the policy or permission set, then the schedules. */
   revoke(target: RevokeTarget): Promise<RevokeResult>;
   /** Everything jit-access manages, for drift reconcile. Throws rather than under-report. */
@@ -84,7 +103,7 @@ export interface Grants {
    * revocation schedules. Touches only what jit-access created for the request; idempotent.
    * Absent: this Grants cannot extend, and extensions are refused.
    */
-  extend?(request: AccessRequest, target: RevokeTarget, policy: PolicyDocument, expiresAt: string): Promise<ExtendResult>;
+  extend?(request: AccessRequest, target: RevokeTarget, policy: PolicyDocument, expiresAt: string, meta?: GrantMeta): Promise<ExtendResult>;
 }
 
 export interface ExtendResult {

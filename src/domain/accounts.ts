@@ -39,8 +39,8 @@ export function accountNames(config: Config, request: Pick<AccessRequest, "accou
 
 /**
  * The accounts a request covers, `account` first (it is the file's folder and is granted first),
- * or every problem with them: an unknown name, `account` not among them, too many, or a mode in
- * which several accounts are not granted.
+ * or every problem with them: an unknown name, `account` not among them, too many, or a kind of
+ * grant that is made in one account only.
  */
 export function requestAccounts(config: Config, request: Pick<AccessRequest, "account" | "accounts" | "starts_at" | "catalogue">): Result<ResolvedAccount[]> {
   const primary = resolveAccount(config, request.account);
@@ -83,17 +83,8 @@ export function requestAccounts(config: Config, request: Pick<AccessRequest, "ac
       ),
     );
   }
-  if (resolved.length > 1 && config.aws.mode !== "iam") {
-    problems.push(
-      problem(
-        "request.accounts-mode",
-        `accounts covers ${resolved.length} accounts, but aws.mode is ${config.aws.mode}; several accounts in one request are granted in iam mode only — open one request per account`,
-        "accounts",
-      ),
-    );
-  }
-  // Scheduled starts and existing bundles are granted one account at a time; a start or an
-  // attachment that covered only the first account would record less than was approved.
+  // A scheduled start is granted one account at a time; a start that covered only the first
+  // account would record less than was approved.
   if (resolved.length > 1 && request.starts_at !== undefined)
     problems.push(
       problem(
@@ -102,12 +93,15 @@ export function requestAccounts(config: Config, request: Pick<AccessRequest, "ac
         "accounts",
       ),
     );
+  // An existing managed policy carries no time condition: only its revocation schedule ends it, and
+  // that schedule can act only in the account of aws.scheduler_role_arn (a customer managed policy
+  // lives in one account besides). An existing permission set is assigned in each account.
   const entry = request.catalogue !== undefined && Object.hasOwn(config.catalogue ?? {}, request.catalogue) ? config.catalogue[request.catalogue] : undefined;
-  if (resolved.length > 1 && (entry?.kind === "permission_set" || entry?.kind === "managed_policy"))
+  if (resolved.length > 1 && entry?.kind === "managed_policy")
     problems.push(
       problem(
         "request.accounts-bundle",
-        `accounts covers ${resolved.length} accounts, but catalogue entry ${show(request.catalogue)} grants an existing ${entry.kind === "permission_set" ? "permission set" : "managed policy"}, which is granted in one account per request — open one request per account`,
+        `accounts covers ${resolved.length} accounts, but catalogue entry ${show(request.catalogue)} attaches an existing managed policy, which is granted in one account per request (it carries no time condition, so only a revocation schedule ends it, and aws.scheduler_role_arn acts in its own account only) — open one request per account`,
         "accounts",
       ),
     );

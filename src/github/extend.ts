@@ -226,10 +226,15 @@ export async function applyExtension(access: AccessRepo, pr: MergedPr, deps: Gra
   const policy = original.policy ?? (bundleOf(config, original) ? { Version: "2012-10-17" as const, Statement: [] } : undefined);
   if (!policy) return refused([problem("merge.no-policy", `the record of ${original.id} holds no policy to stamp anew`)]);
   const extendIn = grants.extend.bind(grants);
+  const viewOf = (accountId: string) => {
+    const account = resolveAccount(config, accountId) ?? { id: accountId };
+    return primary && targets.length > 1 ? accountView(original, primary, account) : original;
+  };
+  // Every account's part goes with each: identity-center mode re-stamps the one permission set all of them share.
+  const parts = targets.length > 1 ? targets.map((t) => viewOf(t.accountId)).map((view) => ({ request: view, policy: view.policy ?? policy })) : undefined;
   const moveEnd = async (target: (typeof targets)[number], to: string) => {
-    const account = resolveAccount(config, target.accountId) ?? { id: target.accountId };
-    const view = primary && targets.length > 1 ? accountView(original, primary, account) : original;
-    await extendIn(view, target, view.policy ?? policy, to);
+    const view = viewOf(target.accountId);
+    await extendIn(view, target, view.policy ?? policy, to, parts ? { parts } : {});
   };
   const resources = targets.flatMap((t) => t.resources ?? []);
 

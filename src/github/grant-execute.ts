@@ -156,7 +156,9 @@ async function retried<T>(fn: () => Promise<T>, attempts: number): Promise<T> {
 
 // A grant in several accounts: one account after another, and if any fails, every account granted
 // before it is revoked again, so the request holds access in all of its accounts or in none.
-// Names derive from the request id in each account (iam mode), so the accounts' resources never collide.
+// Names derive from the request id in each account (iam mode), so the accounts' resources never
+// collide; in identity-center mode the accounts share the request's one permission set, and each
+// later account's revoke schedule is named for it (aws/naming.ts scheduleName).
 
 /** One account's part: the request as filed for that account alone, and its policy. */
 export interface AccountPart {
@@ -172,9 +174,20 @@ export interface AccountPart {
  */
 export async function grantInAccounts(grants: Grants, parts: readonly AccountPart[], expiresAt: string, meta: GrantMeta = {}): Promise<GrantResult> {
   const done: GrantResult[] = [];
+  // Every part goes with each account's grant: identity-center mode grants one permission set for all of them.
+  const withParts: GrantMeta = parts.length > 1 ? { ...meta, parts } : meta;
+  // What any account would refuse up front (standing access) refuses them all before one is touched.
+  if (grants.preflight && parts.length > 1)
+    for (const part of parts) {
+      try {
+        await grants.preflight(part.request, expiresAt, withParts);
+      } catch (error) {
+        throw new GrantError(`in account ${part.request.account}: ${errorText(error)}; nothing was granted in any account`, error, []);
+      }
+    }
   for (const part of parts) {
     try {
-      done.push(await grants.grant(part.request, part.policy, expiresAt, meta));
+      done.push(await grants.grant(part.request, part.policy, expiresAt, withParts));
     } catch (error) {
       const leftOver: GrantError["leftOver"] = error instanceof GrantError ? [...error.leftOver] : [];
       const notes: string[] = [];

@@ -147,6 +147,8 @@ export interface PlanOptions {
   mode?: AwsMode;
   /** Accounts to fall back on when a resource does not say where it lives (IC schedules). */
   fallbackAccountId?: string;
+  /** The configured account ids: an Identity Center revoke schedule named for one (even shortened) is the request's. */
+  accountIds?: readonly string[];
 }
 
 const ID = /^[1-9][0-9]{0,9}-[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -410,7 +412,7 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
   // in each account with that account's own resources, as a revoke acts in one account).
   const groups = new Map<string, { id: string; resources: ManagedResource[] }>();
   for (const res of managed) {
-    const owner = ownerOf(res);
+    const owner = ownerOf(res, opts.accountIds);
     if (!owner.ok) {
       plan.unattributed.push({ resource: res, message: owner.message });
       continue;
@@ -468,12 +470,15 @@ function rank(status: RequestStatus | "unreadable"): number {
  * be one a grant of that id creates. Anything else — untagged, or named for another request — is
  * reported and never touched.
  */
-function ownerOf(res: ManagedResource): { ok: true; id: string } | { ok: false; message: string } {
+function ownerOf(res: ManagedResource, accountIds?: readonly string[]): { ok: true; id: string } | { ok: false; message: string } {
   const leave = "jit-access did not create it, so reconcile leaves it alone; find out who made it and remove it by hand if it is not needed";
   if (res.kind === "schedule") {
     const id = res.requestId ?? idFromName(res.name, res.kind);
     if (!id) return { ok: false, message: `schedule ${res.arn} names no request in its description or name; ${leave}` };
-    if (scheduleName(id, "revoke") !== res.name && scheduleName(id, "delete-policy") !== res.name) {
+    // Identity Center: a request in several accounts has a revoke schedule per later account, `jit-<id>.<account>`.
+    const account = /\.(\d{12})$/.exec(res.name)?.[1];
+    const names = [scheduleName(id, "revoke"), scheduleName(id, "delete-policy"), ...[account, ...(accountIds ?? [])].map((a) => a && scheduleName(id, "revoke", a))];
+    if (!names.includes(res.name)) {
       return { ok: false, message: `schedule ${res.arn} says it is request ${id}'s but is not named ${scheduleName(id, "revoke")}; ${leave}` };
     }
     return { ok: true, id };
@@ -494,5 +499,6 @@ export function idFromName(name: string, kind: ManagedResource["kind"]): string 
   if (name.length >= limit) return undefined;
   let id = name.slice(4);
   if (kind === "schedule" && id.endsWith("-delete")) id = id.slice(0, -"-delete".length);
+  if (kind === "schedule") id = id.replace(/\.\d{12}$/, "");
   return ID.test(id) ? id : undefined;
 }

@@ -88,6 +88,7 @@ export async function runSweep(env: SweepEnv, opts: SweepOptions): Promise<Sweep
   const plan = planSweep(records, managed, opts.now, {
     mode: env.config.aws.mode,
     ...(first !== undefined ? { fallbackAccountId: accountEntry(first).id } : {}),
+    accountIds: Object.values(env.config.aws.accounts).map((a) => accountEntry(a).id),
   });
   for (const u of plan.unattributed) warnings.push(u.message);
   let outcome: SweepOutcome | undefined;
