@@ -478,7 +478,14 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     scheduleAccount?: string,
   ): Promise<string[]> {
     const names: string[] = [];
-    for (const input of buildSchedules({ partition: config.aws.partition, requestId, expiresAt, roleArn, action, ...(scheduleAccount ? { scheduleAccount } : {}) })) {
+    for (const input of buildSchedules({
+      partition: config.aws.partition,
+      requestId,
+      expiresAt,
+      roleArn,
+      action,
+      ...(scheduleAccount ? { scheduleAccount } : {}),
+    })) {
       await journal.record({ kind: "schedule", name: input.Name }, (entry) => ensureSchedule(schedulerFor(config.aws.mode, clients), input, entry));
       names.push(input.Name);
     }

@@ -96,7 +96,14 @@ export function ownedTarget(config: Config, target: RevokeTarget, accountId: str
   const configured = [...new Set(Object.keys(config.aws.accounts).map((alias) => resolveAccount(config, alias)?.id ?? ""))].filter(Boolean);
   const allowed = scheduleNames(id, target.mode, configured.includes(accountId) ? configured : [...configured, accountId]);
   for (const name of target.schedules ?? [])
-    if (!allowed.includes(name)) return refuse("the schedule", `${SCHEDULE_GROUP}/${name}`, scheduleNames(id, target.mode).map((n) => `${SCHEDULE_GROUP}/${n}`).join(" and "));
+    if (!allowed.includes(name))
+      return refuse(
+        "the schedule",
+        `${SCHEDULE_GROUP}/${name}`,
+        scheduleNames(id, target.mode)
+          .map((n) => `${SCHEDULE_GROUP}/${n}`)
+          .join(" and "),
+      );
   out.schedules = target.schedules?.length ? [...target.schedules] : scheduleNames(id, target.mode, [accountId]);
   return ok(out);
 }

@@ -477,7 +477,11 @@ function ownerOf(res: ManagedResource, accountIds?: readonly string[]): { ok: tr
     if (!id) return { ok: false, message: `schedule ${res.arn} names no request in its description or name; ${leave}` };
     // Identity Center: a request in several accounts has a revoke schedule per later account, `jit-<id>.<account>`.
     const account = /\.(\d{12})$/.exec(res.name)?.[1];
-    const names = [scheduleName(id, "revoke"), scheduleName(id, "delete-policy"), ...[account, ...(accountIds ?? [])].map((a) => a && scheduleName(id, "revoke", a))];
+    const names = [
+      scheduleName(id, "revoke"),
+      scheduleName(id, "delete-policy"),
+      ...[account, ...(accountIds ?? [])].map((a) => a && scheduleName(id, "revoke", a)),
+    ];
     if (!names.includes(res.name)) {
       return { ok: false, message: `schedule ${res.arn} says it is request ${id}'s but is not named ${scheduleName(id, "revoke")}; ${leave}` };
     }
