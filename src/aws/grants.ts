@@ -132,6 +132,13 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     return resolveAccount(config, first.request.account)?.id === accountId ? undefined : accountId;
   };
 
+  /** The request's accounts granted before this one (a request in several accounts): where its permission set already is. */
+  const accountsBefore = (meta: GrantMeta, accountId: string): string[] => {
+    const ids = (meta.parts ?? []).map((p) => resolveAccount(config, p.request.account)?.id ?? "");
+    const at = ids.indexOf(accountId);
+    return at > 0 ? ids.slice(0, at) : [];
+  };
+
   /** Where the schedules of this mode live: with the account's IAM, or with Identity Center. */
   const schedulerFor = (mode: Config["aws"]["mode"], accountClientsOf: AwsClients) => (mode === "iam" ? accountClientsOf.scheduler : home.scheduler);
 
@@ -212,6 +219,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
       const ps = await ensurePermissionSet(ic, journal, {
         requestId: request.id,
         accountId: account.id,
+        alsoIn: accountsBefore(meta, account.id),
         document,
         sessionDuration: sessionDuration(nowMs, expiresMs),
         tags,

@@ -184,12 +184,26 @@ async function findProvisioned(ctx: IcContext, accountId: string, name: string):
 export async function ensurePermissionSet(
   ctx: IcContext,
   journal: Journal,
-  args: { requestId: string; accountId: string; document: string; sessionDuration: string; tags: Tag[] },
+  args: {
+    requestId: string;
+    accountId: string;
+    document: string;
+    sessionDuration: string;
+    tags: Tag[];
+    /** The request's accounts granted before this one (a request in several accounts shares one permission set): looked in after `accountId`. */
+    alsoIn?: readonly string[];
+  },
 ): Promise<{ arn: string; existed: boolean }> {
   const name = permissionSetName(args.requestId);
   const step = { kind: "permission-set" as const, name } as { kind: "permission-set"; name: string; arn?: string };
   return journal.record(step, async (entry) => {
-    let arn = await findProvisioned(ctx, args.accountId, name);
+    let arn: string | undefined;
+    // Provisioned to one of the request's accounts: a grant of the request rests on it, so it is
+    // never this grant's to roll back. Looking there is cheaper than scanning the instance.
+    for (const account of [args.accountId, ...(args.alsoIn ?? []).filter((a) => a !== args.accountId)]) {
+      arn ??= await findProvisioned(ctx, account, name);
+      if (arn) break;
+    }
     if (arn) entry.outcome = "existed";
     for (let attempt = 0; arn === undefined; attempt++) {
       try {
