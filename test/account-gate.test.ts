@@ -4,7 +4,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AccountGateError, accountGatedPolicy, PRINCIPAL_ACCOUNT_KEY } from "../src/policy/account-gate.js";
-import type { PolicyDocument, Statement } from "../src/domain/types.js";
+import type { AccessRequest, PolicyDocument, Statement } from "../src/domain/types.js";
+import { parseConfig } from "../src/domain/config.js";
+import { loadCatalogue } from "../src/iam-data.js";
+import { planRequest } from "../src/policy/pipeline.js";
 
 const A = "111111111111";
 const B = "222222222222";
@@ -149,5 +152,42 @@ describe("accountGatedPolicy (property)", () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("the pipeline measures the shared permission set before approval", () => {
+  const ids = Array.from({ length: 10 }, (_, i) => `5555000000${10 + i}`);
+  const config = (() => {
+    const r = parseConfig(`aws:
+  mode: identity-center
+  region: us-east-1
+  identity_center: { instance_arn: "arn:aws:sso:::instance/ssoins-1111111111111111", identity_store_id: d-1111111111 }
+  accounts:
+${ids.map((id, i) => `    a${i}: "${id}"`).join("\n")}
+principals:
+  alice: { sso_user: alice }
+`);
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    return r.value;
+  })();
+  const verdict = (n: number) => {
+    const queues = Array.from({ length: 24 }, (_, i) => `arn:aws:sqs:us-east-1:${ids[0]}:a-reasonably-long-queue-name-${i}`);
+    const request: AccessRequest = {
+      version: 1,
+      id: "20-queues",
+      requester: "alice",
+      account: "a0",
+      accounts: Array.from({ length: n }, (_, i) => `a${i}`),
+      duration: "2h",
+      reason: "Draining the queues in every account",
+      request: [{ service: "sqs", access: ["read"], resources: queues }],
+    };
+    return planRequest(loadCatalogue(), { request, config, accountId: ids[0]!, now: new Date("2026-11-27T08:00:00Z"), durationSeconds: 7200 }).verdict;
+  };
+  it("two accounts fit; ten do not, and the error says the accounts share one permission set", () => {
+    expect(verdict(2).errors.map((e) => e.code)).not.toContain("guardrail.policy-too-large");
+    const ten = verdict(10).errors.filter((e) => e.code === "guardrail.policy-too-large");
+    expect(ten.length).toBeGreaterThan(0);
+    expect(ten[0]?.message).toMatch(/10 accounts share the request's one permission set/);
   });
 });

@@ -122,6 +122,18 @@ function twoAccounts(): Config {
   return config({ aws: { ...config().aws, accounts: { prod: ACCOUNT, dev: "444455556666" } } });
 }
 
+/** Two accounts in identity-center mode: they share a request's one permission set. */
+function identityCenterAccounts(): Config {
+  return config({
+    aws: {
+      ...twoAccounts().aws,
+      mode: "identity-center",
+      identity_center: { instance_arn: "arn:aws:sso:::instance/ssoins-1234567890abcdef", identity_store_id: "d-1234567890" },
+    },
+    principals: { alice: { sso_user: "alice" } },
+  });
+}
+
 function items(...request: RequestItem[]): Problem[] {
   return file({ request });
 }
@@ -553,6 +565,25 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
           many(150, (i) => `arn:aws:s3:::reports/a-fairly-long-prefix-for-the-size-test-${i}/*`),
         ),
       ),
+    ),
+  "guardrail.principal-account-condition": () =>
+    file(
+      {
+        accounts: ["prod", "dev"],
+        request: [{ service: "sqs", access: ["read"], resources: [`arn:aws:sqs:us-east-1:${ACCOUNT}:jobs`] }],
+        policy: {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: "sqs:ReceiveMessage",
+              Resource: `arn:aws:sqs:us-east-1:${ACCOUNT}:jobs`,
+              Condition: { StringEquals: { "aws:PrincipalAccount": ACCOUNT } },
+            },
+          ],
+        },
+      },
+      { config: identityCenterAccounts() },
     ),
   "guardrail.too-many-statements": () => guard(doc(...many(101, () => allow("s3:GetObject", OBJECTS)))),
   "guardrail.too-many-entries": () =>

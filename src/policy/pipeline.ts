@@ -19,6 +19,7 @@ import { GENERATOR_VERSION, compressActions, generatePolicy, type ExpandedItem, 
 import { checkPolicy, type Verdict } from "./guardrails.js";
 import { globCovers } from "./glob.js";
 import { policySize, quotaBreaches } from "./limits.js";
+import { AccountGateError, accountGatedPolicy } from "./account-gate.js";
 import { pairsOutsideEnvelope, type EnvelopeItem } from "./narrow.js";
 import { blockApplies, blocksOf, ConditionConflict, failingContexts, passingContext } from "./grant-conditions.js";
 import { stampExpiry, stampGrant } from "./stamp.js";
@@ -97,10 +98,34 @@ export function planRequest(catalogue: Catalogue, input: PlanInput): Plan {
   }
   const named = (part: AccountPlan, problems: Problem[]): Problem[] =>
     part === parts[0] ? problems : prefixMessages(`in account ${part.account.alias ?? part.account.id}: `, problems);
-  const errors = parts.flatMap((p) => named(p, p.plan.verdict.errors));
+  const errors = [...parts.flatMap((p) => named(p, p.plan.verdict.errors)), ...sharedSetProblems(input.config, parts)];
   const warnings = parts.flatMap((p) => named(p, p.plan.verdict.warnings));
   const risk = parts.map((p) => p.plan.verdict.risk).reduce((a, b) => (RISK_ORDER[b] > RISK_ORDER[a] ? b : a), primaryPlan.verdict.risk);
   return { ...primaryPlan, verdict: { ok: errors.length === 0, risk, errors, warnings }, accounts: parts };
+}
+
+/**
+ * Identity-center mode: the accounts share the request's one permission set, whose inline policy
+ * holds every account's stamped statements, each kept to its account (account-gate.ts). It must be
+ * buildable and fit the inline quota, or the merge would fail; said here, before any approval.
+ */
+function sharedSetProblems(config: PlanInput["config"], parts: readonly AccountPlan[]): Problem[] {
+  if (config.aws.mode !== "identity-center" || parts.length < 2 || parts.some((p) => p.plan.bundle)) return [];
+  const each = parts.map((p) => (p.plan.attached ? { accountId: p.account.id, policy: p.plan.attached } : undefined));
+  // A part that cannot be stamped has its own errors already.
+  if (each.some((e) => e === undefined)) return [];
+  let shared: PolicyDocument;
+  try {
+    shared = accountGatedPolicy(each as Array<{ accountId: string; policy: PolicyDocument }>);
+  } catch (e) {
+    if (e instanceof AccountGateError) return [{ code: "guardrail.principal-account-condition", path: "policy", message: e.message }];
+    throw e;
+  }
+  return quotaBreaches(policySize(shared), "identity-center").map((b) => ({
+    code: "guardrail.policy-too-large",
+    path: "policy",
+    message: `the ${parts.length} accounts share the request's one permission set, whose inline policy holds every account's statements kept to that account: ${b.size.toLocaleString("en-US")} ${b.unit} once stamped, and it holds at most ${b.limit.toLocaleString("en-US")} — ask for fewer accounts per request, or drop actions or resources`,
+  }));
 }
 
 function planOne(catalogue: Catalogue, input: PlanInput): Plan {
