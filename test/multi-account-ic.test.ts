@@ -299,8 +299,9 @@ describe("a grant in several accounts (identity-center mode, fake AWS)", () => {
     expect(schedules()).toEqual([]);
   });
 
-  it("/extend moves the end of the permission set and of every account's schedule", async () => {
-    const { out, file, repo, grants } = await merge(["prod", "other"]);
+  it.each<Kind>(["policy", "bundle"])("/extend (%s) moves the end of every account's schedule, and of the request's own permission set", async (kind) => {
+    if (kind === "bundle") await resetAwsAsync();
+    const { out, file, repo, grants } = await merge(["prod", "other"], { kind });
     expect(out).toMatchObject({ kind: "granted" });
     const ext: AccessRequest = { ...file.request, id: `${ID}-ext-1`, extends: ID, duration: "1h" };
     const extPath = `access-requests/prod/2026/${ID}-ext-1.yaml`;
@@ -321,9 +322,11 @@ describe("a grant in several accounts (identity-center mode, fake AWS)", () => {
     });
     const extended = await grantMergedOnce(repo, pr, { grantsFor: () => grants, now: () => new Date("2026-11-27T09:59:30Z"), appLogin: APP });
     expect(extended, JSON.stringify(extended)).toMatchObject({ kind: "granted", expiresAt: "2026-11-27T11:00:00Z" });
-    const ps = setOf(permissionSetName(ID))!;
-    expect(ps.inlinePolicy).toContain("2026-11-27T11:00:00Z");
-    expect(ps.inlinePolicy).not.toContain("2026-11-27T10:00:00Z");
+    if (kind === "policy") {
+      const ps = setOf(permissionSetName(ID))!;
+      expect(ps.inlinePolicy).toContain("2026-11-27T11:00:00Z");
+      expect(ps.inlinePolicy).not.toContain("2026-11-27T10:00:00Z");
+    }
     for (const key of [`jit-access/jit-${ID}`, `jit-access/jit-${ID}.${OTHER}`])
       expect(fake.state.accounts.get(HOME)!.scheduler.schedules.get(key)?.ScheduleExpression, key).toBe("at(2026-11-27T11:00:00)");
     expect(assignments()).toHaveLength(2);
