@@ -246,6 +246,18 @@ describe("a grant in several accounts (identity-center mode, fake AWS)", () => {
     expect(schedules()).toEqual([]);
   });
 
+  it("a later account finds the permission set where the earlier one provisioned it: no scan of the instance's permission sets", async () => {
+    // Other permission sets in the instance: a scan would describe each of them.
+    for (let i = 0; i < 5; i++) await fake.clients.ssoAdmin.send(new CreatePermissionSetCommand({ InstanceArn: INSTANCE, Name: `Team${i}` }));
+    fake.resetLogs();
+    const { out } = await merge(["prod", "nonprod"]);
+    expect(out, JSON.stringify(out)).toMatchObject({ kind: "granted" });
+    const count = (op: string) => fake.calls.filter((c) => c.op === op).length;
+    expect(count("ListPermissionSets")).toBe(0);
+    expect(count("CreatePermissionSet")).toBe(1);
+    expect([count("ProvisionPermissionSet"), count("CreateAccountAssignment"), count("CreateSchedule")]).toEqual([3, 3, 3]);
+  });
+
   it("the permission set's one policy keeps each account's statements to that account", async () => {
     const { out } = await merge(["prod", "nonprod"]);
     expect(out, JSON.stringify(out)).toMatchObject({ kind: "granted" });
