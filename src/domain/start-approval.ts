@@ -18,7 +18,7 @@ export interface StartApprovalInput {
   /** The approval rules at the start (access-catalogue approvalConfigFor). */
   config: Pick<Config, "approvers" | "required_approvals">;
   /** The auto-approval rules and break-glass list at the start; a claim is judged against them. */
-  policies: Pick<Config, "auto_approve" | "break_glass">;
+  policies: { auto_approve?: Config["auto_approve"]; break_glass?: Config["break_glass"] | undefined };
   /** The request file's path in each account's folder, with its CODEOWNERS owners (undefined: no CODEOWNERS file). */
   owners: ReadonlyArray<{ path: string; codeowners?: { owners: string[]; line?: number; source?: string } | undefined }>;
   /** Memberships of the teams startApprovalTeams names, keyed "@org/team"; each approver's state, absent when not a member. */

@@ -364,13 +364,16 @@ function failureCode(error: unknown): ProblemCode {
   return "aws.grant-failed";
 }
 
-/** The AWS error's name and message, e.g. "NoSuchEntity: The user with name alice cannot be found." */
+/** The error's message, naming the AWS error it came from (e.g. NoSuchEntityException) when the message does not. */
 function awsErrorText(error: unknown): string {
   const text = errorText(error);
-  let root: unknown = error;
-  for (let i = 0; i < 5 && root && typeof root === "object" && (root as { cause?: unknown }).cause; i++) root = (root as { cause?: unknown }).cause;
-  const name = root instanceof Error && root.name !== "Error" ? root.name : undefined;
-  return name && !text.includes(name) ? `${name}: ${text}` : text;
+  const seen = new Set<unknown>();
+  for (let e: unknown = error; e && typeof e === "object" && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    const x = e as { name?: unknown; $metadata?: unknown };
+    if (x.$metadata !== undefined && typeof x.name === "string" && x.name !== "Error") return text.includes(x.name) ? text : `${text} (AWS error ${x.name})`;
+  }
+  return text;
 }
 
 /**
