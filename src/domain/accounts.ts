@@ -92,16 +92,8 @@ export function requestAccounts(config: Config, request: Pick<AccessRequest, "ac
       ),
     );
   }
-  // Scheduled starts and existing bundles are granted one account at a time; a start or an
-  // attachment that covered only the first account would record less than was approved.
-  if (resolved.length > 1 && request.starts_at !== undefined)
-    problems.push(
-      problem(
-        "request.accounts-scheduled",
-        `accounts covers ${resolved.length} accounts and starts_at ${show(request.starts_at)} asks for a later start; a scheduled start is granted in one account only — open one request per account, or remove starts_at`,
-        "accounts",
-      ),
-    );
+  // Existing bundles are granted one account at a time; an attachment that covered only the first
+  // account would record less than was approved. A scheduled start grants every account, as a merge does.
   const entry = request.catalogue !== undefined && Object.hasOwn(config.catalogue ?? {}, request.catalogue) ? config.catalogue[request.catalogue] : undefined;
   if (resolved.length > 1 && (entry?.kind === "permission_set" || entry?.kind === "managed_policy"))
     problems.push(

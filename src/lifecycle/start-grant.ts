@@ -38,7 +38,8 @@ import { updateRecord, type RecordStore, type StoredFile } from "../store/record
 import { errorText } from "./close-grant.js";
 import { fetchEligibility } from "./eligibility.js";
 import type { AccessRepo } from "./ports.js";
-import { revokeInAccounts } from "./revoke-accounts.js";
+import { revokeInAccounts, targetsOf } from "./revoke-accounts.js";
+import { grantInAccounts } from "../github/grant-execute.js";
 
 /** What GitHub is told when a scheduled request starts or is closed unstarted. Must be idempotent. */
 export interface StartAnnouncer {
@@ -196,7 +197,10 @@ export async function startScheduled(ports: StartGrantPorts, input: StartGrant):
     const { request, scheduled } = read.value;
     let result: GrantResult;
     try {
-      result = await ports.grants.grant(request, rules.policy, decision.expiresAt);
+      // Several accounts: all of them or none, as at the merge (grantInAccounts revokes the accounts
+      // granted before a failing one).
+      const parts = rules.accounts.length > 1 ? rules.accounts.map((p) => ({ request: p.request, policy: p.plan.policy })) : undefined;
+      result = parts ? await grantInAccounts(ports.grants, parts, decision.expiresAt) : await ports.grants.grant(request, rules.policy, decision.expiresAt);
     } catch (e) {
       return await grantFailed(ports, input, at, read.value, rules.accountIds, decision.expiresAt, e);
     }
@@ -217,14 +221,14 @@ export async function startScheduled(ports: StartGrantPorts, input: StartGrant):
       written = await updateRecord(ports.store, input.file, (file) => startUpdate(file, input, ports.config, scheduled, grant, result));
     } catch (e) {
       // No record, no access: take the grant back; the record stays scheduled and is started again.
-      await ports.grants.revoke(result).catch(() => undefined);
+      await revokeInAccounts(ports.grants, targetsOf(result)).catch(() => undefined);
       throw e;
     }
     if (written.kind === "skipped") {
       // Started by a concurrent sweep: the same grant, left as it is. Cancelled or closed
       // meanwhile: what this call attached is taken back.
       if (written.reason.startsWith("already started")) return { kind: "skipped", problem: problem("record.conflict", written.reason), removed: [] };
-      const removed = (await ports.grants.revoke(result)).removed;
+      const removed = (await revokeInAccounts(ports.grants, targetsOf(result))).removed;
       return { kind: "skipped", problem: problem("record.conflict", `granted, then taken back: ${written.reason}`), removed };
     }
 
