@@ -16,6 +16,7 @@ import { grantMergedOnce } from "../src/github/grant.js";
 import { loadCatalogue } from "../src/iam-data.js";
 import { grantErrorClass } from "../src/lifecycle/start-grant.js";
 import type { AccessRepo } from "../src/lifecycle/ports.js";
+import type { NotificationEvent, Notifier } from "../src/notify/types.js";
 import { runSweep } from "../src/sweep/run.js";
 import { awsError, type Service } from "./support/fake-aws/errors.js";
 import { createFakeAws, type FaultKind } from "./support/fake-aws/index.js";
@@ -178,6 +179,31 @@ describe("a scheduled start judges its approval again", () => {
     const missed = await sweepAt(repo, AFTER_WINDOW, config, unreadable);
     expect(missed.outcome?.starts).toMatchObject([{ id: ID, result: "expired", code: "record.start-missed" }]);
     expect(fake.snapshot()).toEqual(before);
+  });
+});
+
+describe("the channels hear of a scheduled start", () => {
+  it("Slack is told at the merge that it is approved for a later start, and at the start that it started", async () => {
+    const events: NotificationEvent[] = [];
+    const alerts: Notifier = { channels: ["recording"], notify: async (e) => void events.push(e) };
+    const request = dumpRequest(testRequest({ id: ID, duration: "2h", policy: testPolicy(), starts_at: "2026-11-28T09:00:00Z" }), "proposed");
+    const repo = new MemoryAccessRepo({ [CONFIG_PATH]: PLAIN, [FILE]: request });
+    repo.setRef(BASE, { [CONFIG_PATH]: PLAIN });
+    repo.setRef(MERGE, { [CONFIG_PATH]: PLAIN, [FILE]: request });
+    repo.issues.set(7, { number: 7, author: { login: "alice", type: "User" }, state: "open", isPull: false });
+    const merged = approvedMerge(repo, { pr: 8, id: ID, file: FILE, text: request, base: BASE, head: HEAD, merge: MERGE, message: "jit-access: propose" });
+    await grantMergedOnce(repo, merged, { grantsFor: (c) => fakeGrants(fake, c, { now: () => MERGED_AT }), now: () => MERGED_AT, notifierFor: () => alerts });
+    expect(events).toMatchObject([
+      { kind: "scheduled", approvedBy: ["bob"], startsAt: "2026-11-28T09:00:00Z", expiresAt: "2026-11-28T11:00:00Z", risk: "low" },
+    ]);
+    expect([...(repo.comments.get(7)?.values() ?? [])].join("\n")).toContain("Approved for a later start");
+
+    const config = configOf(PLAIN);
+    await runSweep(
+      { store: repo, config, grants: () => fakeGrants(fake, config, { now: () => START }), catalogue: () => catalogue, teams: repo, alerts },
+      { now: START, dryRun: false, reconcile: true, concurrency: 1 },
+    );
+    expect(events.slice(1)).toMatchObject([{ kind: "granted", approvedBy: ["bob"], expiresAt: "2026-11-28T11:00:00Z", scheduledFrom: "2026-11-28T09:00:00Z" }]);
   });
 });
 

@@ -233,7 +233,14 @@ export async function startScheduled(ports: StartGrantPorts, input: StartGrant):
     }
 
     const started = recordedRequest(request, grant);
-    await ports.alerts?.notify({ kind: "granted", request: started, approvedBy: grant.approved_by, expiresAt: grant.expires_at, risk: scheduled.risk });
+    await ports.alerts?.notify({
+      kind: "granted",
+      request: started,
+      approvedBy: grant.approved_by,
+      expiresAt: grant.expires_at,
+      risk: scheduled.risk,
+      scheduledFrom: scheduled.starts_at,
+    });
     const outcome: StartOutcome = {
       kind: "started",
       request: started,
