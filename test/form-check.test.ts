@@ -15,7 +15,6 @@ import { join } from "node:path";
 import { version } from "../src/cli/main.js";
 import { checkInitFlags, type RawInitFlags } from "../src/init/options.js";
 import { desiredFiles } from "../src/init/plan.js";
-import { issueBody } from "./support/app-harness.js";
 
 const BUNDLED_FORM = readFileSync(join(new URL("..", import.meta.url).pathname, ".github/ISSUE_TEMPLATE/access-request.yml"), "utf8");
 const filesOf = (flags: RawInitFlags) => new Map(desiredFiles(checkInitFlags(flags, version()), BUNDLED_FORM).map((f) => [f.path, f.content]));
@@ -95,3 +94,18 @@ describe("doctor's issue-form check", () => {
     );
   });
 });
+
+/** The jit-access form's issue body as GitHub renders it, with the Account answer given. */
+function issueBody(f: { account: string }): string {
+  const box = (l: string) => `- [${l === "read" ? "X" : " "}] ${l}`;
+  return [
+    `### Account\n\n${f.account}`,
+    "### Service\n\ns3",
+    "### Resources\n\nfinancial-reports",
+    `### Access levels\n\n${["read", "list", "write", "tagging", "permissions-management"].map(box).join("\n")}`,
+    "### Exact actions (optional)\n\n_No response_",
+    "### Duration\n\n8h",
+    "### Reason\n\nQuarter-end reconciliation",
+    "### Description (optional)\n\n_No response_",
+  ].join("\n\n");
+}

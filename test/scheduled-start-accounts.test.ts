@@ -16,7 +16,6 @@ import { runSweep } from "../src/sweep/run.js";
 import { createFakeAws, type Fault } from "./support/fake-aws/index.js";
 import { CROSS_ROLE, HOME, OTHER, SCHEDULER_ROLE, fakeGrants, seed } from "./support/fake-aws/fixtures.js";
 import { approvedMerge, MemoryAccessRepo } from "./support/memory-repo.js";
-import { jitAttachments, jitResources } from "./support/scenario.js";
 
 const CONFIG = `aws:
   mode: iam
@@ -84,6 +83,24 @@ function sweepAt(repo: MemoryAccessRepo, now: Date) {
     { store: repo, config: config(), grants: () => fakeGrants(fake, config(), { now: () => now }), catalogue: () => catalogue, teams: repo },
     { now, dryRun: false, reconcile: true, concurrency: 1 },
   );
+}
+
+/** Every jit-access policy attached to a user, as "<account>:user/<name> → <arn>". */
+function jitAttachments(aws: typeof fake): string[] {
+  const out: string[] = [];
+  for (const [account, a] of aws.state.accounts)
+    for (const e of a.iam.users.values()) for (const arn of e.attached) if (arn.includes("/jit-access/")) out.push(`${account}:user/${e.name} → ${arn}`);
+  return out.sort();
+}
+
+/** Every jit-access policy and schedule left in any account. */
+function jitResources(aws: typeof fake): string[] {
+  const out: string[] = [];
+  for (const [account, a] of aws.state.accounts) {
+    for (const p of a.iam.policies.values()) if (p.path === "/jit-access/") out.push(`${account}:${p.arn}`);
+    for (const [key, s] of a.scheduler.schedules) if (s.GroupName === "jit-access") out.push(`${account}:schedule:${key}`);
+  }
+  return out.sort();
 }
 
 function record(repo: MemoryAccessRepo): AccessRequest {
