@@ -253,6 +253,20 @@ describe("a failed AWS grant at the start", () => {
   });
 });
 
+describe("the requester's identity at the start", () => {
+  it("a principal removed from the config since the approval: recorded rejected naming it, nothing granted", async () => {
+    const repo = await scheduledUnder(PLAIN);
+    const before = fake.snapshot();
+    const config = configOf(PLAIN.replace("  alice: { iam_user: alice }", "  carol: { iam_user: carol }"));
+    const report = await sweepAt(repo, START, config);
+    const start = report.outcome?.starts?.[0];
+    expect(start, JSON.stringify(start)).toMatchObject({ result: "rejected", code: "record.start-refused" });
+    expect(start?.message).toMatch(/"alice" has no entry under principals/);
+    expect(record(repo, config).status).toBe("rejected");
+    expect(fake.snapshot()).toEqual(before);
+  });
+});
+
 describe("grantErrorClass", () => {
   const ROWS: Array<[Service, string, "retryable" | "permanent"]> = [
     ["iam", "Throttling", "retryable"],
