@@ -55,7 +55,10 @@ export const EXCEPTIONS = {
   "github/grant-execute.ts": { "aws/grants.ts": "GrantError is the Grants port's error type, defined next to the adapter" },
   "github/labels.ts": { "notify/expiring.ts": "EXPIRING_LABEL is a label name kept with the expiry notice" },
   "github/extend.ts": { "aws/plan.ts": "revokeTargetsOf is pure revoke planning kept in aws/plan.ts" },
-  "lifecycle/start-grant.ts": { "aws/plan.ts": "storedAws is pure grant planning kept in aws/plan.ts" },
+  "lifecycle/start-grant.ts": {
+    "aws/plan.ts": "storedAws is pure grant planning kept in aws/plan.ts",
+    "github/grant-execute.ts": "grantInAccounts is the one all-or-none grant in several accounts, shared with the merge; it uses the Grants port only",
+  },
   "lifecycle/close-grant.ts": { "aws/plan.ts": "NotOwnedError and revokeTargetsOf are pure revoke planning kept in aws/plan.ts" },
   "notify/github.ts": { "github/messages.ts": "quote() is pure Markdown quoting kept in github/messages.ts" },
   "report/render.ts": { "github/messages.ts": "quote() is pure Markdown quoting kept in github/messages.ts" },

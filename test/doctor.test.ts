@@ -488,6 +488,7 @@ describe("doctor's pure parts", () => {
       labels: { ok: true, value: appLabels().map((l) => l.name) },
       installation: { ok: true, value: { permissions: { ...APP_PERMISSIONS }, suspended: false, repositories: "all" } },
       codeOwnerReview: { ok: true, value: { required: true, by: "branch protection" } },
+      form: { ok: true, value: undefined },
     },
     aws: {
       caller: { ok: true, value: { account: HOME, arn: `arn:aws:sts::${HOME}:assumed-role/admin/me` } },
@@ -511,6 +512,7 @@ describe("doctor's pure parts", () => {
     ["github.labels", "labels", (f) => (f.github.labels = { ok: false, error: "boom" })],
     ["github.installation", "app-installation", (f) => (f.github.installation = { ok: false, error: "boom" })],
     ["github.codeOwnerReview", "branch-protection", (f) => (f.github.codeOwnerReview = { ok: false, error: "boom" })],
+    ["github.form", "issue-form", (f) => (f.github.form = { ok: false, error: "boom" })],
     ["aws.caller", "aws-account", (f) => f.aws && (f.aws.caller = { ok: false, error: "boom" })],
     ["aws.schedulerRole", "scheduler-role", (f) => f.aws && (f.aws.schedulerRole = { ok: false, error: "boom" })],
     ["aws.scheduleGroup", "schedule-group", (f) => f.aws && (f.aws.scheduleGroup = { ok: false, error: "boom" })],

@@ -357,12 +357,29 @@ describe("the generated issue form", () => {
     expect(plan.verdict.ok).toBe(true);
   });
 
-  it("refuses a body edited to name two dropdown options, or none", () => {
-    for (const account of ["prod, staging", "_No response_"]) {
-      const r = parseIssueForm(issueBody({ account }), loaded.value, ctx);
-      expect(r.ok, account).toBe(false);
-      if (!r.ok) expect(r.problems.map((p) => p.path)).toContain("account");
-    }
+  it("refuses a body with no account picked", () => {
+    const r = parseIssueForm(issueBody({ account: "_No response_" }), loaded.value, ctx);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems.map((p) => p.path)).toContain("account");
+  });
+
+  it("with several accounts the dropdown takes several: GitHub's comma-separated picks are a request in each", () => {
+    const form = yaml.load(files.get(FORM_PATH)!) as { body: Array<{ id?: string; attributes: { multiple?: boolean } }> };
+    expect(form.body.find((f) => f.id === "account")?.attributes.multiple).toBe(true);
+    const r = parseIssueForm(issueBody({ account: "prod, staging" }), loaded.value, ctx);
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    if (r.ok) expect(r.value).toMatchObject({ account: "prod", accounts: ["prod", "staging"] });
+  });
+
+  it("with one account the dropdown takes one, and a body edited to name two is refused", () => {
+    const single = filesOf(opts({ ...BASE, account: ["prod=111111111111"], principal: ["alice=alice"] }));
+    const form = yaml.load(single.get(FORM_PATH)!) as { body: Array<{ id?: string; attributes: { multiple?: boolean } }> };
+    expect(form.body.find((f) => f.id === "account")?.attributes.multiple).toBeUndefined();
+    const template = loadFormTemplate(single.get(FORM_PATH)!);
+    if (!template.ok) throw new Error(JSON.stringify(template.problems));
+    const r = parseIssueForm(issueBody({ account: "prod, staging" }), template.value, ctx);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems.map((p) => p.path)).toContain("account");
   });
 });
 

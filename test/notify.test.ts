@@ -47,6 +47,8 @@ const EVENTS: NotificationEvent[] = [
   { kind: "expiring", request, expiresAt: "2026-11-27T17:00:00Z" },
   { kind: "expired", request, expiresAt: "2026-11-27T17:00:00Z" },
   { kind: "revoked", request, at: "2026-11-27T12:00:00Z", by: "bob", reason: "done" },
+  { kind: "scheduled", request, approvedBy: ["bob"], startsAt: "2026-11-28T09:00:00Z", expiresAt: "2026-11-28T11:00:00Z", risk: "low" },
+  { kind: "granted", request, approvedBy: ["bob"], expiresAt: "2026-11-28T11:00:00Z", scheduledFrom: "2026-11-28T09:00:00Z" },
 ];
 
 /** Every string in a payload, for "appears nowhere" assertions. */
@@ -92,6 +94,15 @@ describe("Slack messages (pure)", () => {
     expect(expiring).toContain("in about 15 minutes");
     expect(expired).toContain("ended at");
     expect(revoked).toContain("revoked at *2026-11-27T12:00:00Z* by *bob*");
+  });
+
+  it("says when a request is approved for a later start, and when the sweep starts it", () => {
+    const [scheduled, started] = EVENTS.slice(7).map((e) => buildSlackMessage(e));
+    expect(scheduled?.text).toContain("Access approved for a later start");
+    expect(allText(scheduled!)).toContain("from *2026-11-28T09:00:00Z* until *2026-11-28T11:00:00Z*. Nothing is attached yet");
+    expect(allText(scheduled!)).toContain("*Starts*");
+    expect(allText(started!)).toContain("the scheduled start (approved from *2026-11-28T09:00:00Z*) was made by the sweep");
+    expect(githubMessage(EVENTS[7]!)).toContain("approved from **2026-11-28T09:00:00Z** until **2026-11-28T11:00:00Z**");
   });
 
   it("neutralises mention and link injection in every user field", () => {

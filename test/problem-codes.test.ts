@@ -373,7 +373,6 @@ const CASES: Record<string, () => Problem[] | Promise<Problem[]>> = {
         }),
       },
     ),
-  "request.accounts-scheduled": () => file({ accounts: ["prod", "dev"], starts_at: "2026-11-28T09:00:00Z" }, { config: twoAccounts() }),
   "request.accounts-bundle": () => {
     const c = readOnlyEntry();
     return file(

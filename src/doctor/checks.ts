@@ -6,6 +6,7 @@ import { parseCodeowners, ownersOf } from "../domain/codeowners.js";
 import { CONFIG_PATH, accountEntry, parseConfig } from "../domain/config.js";
 import { REQUESTS_DIR } from "../domain/request.js";
 import { catalogueCheck, type CatalogueFacts } from "./catalogue-check.js";
+import { issueFormCheck } from "./form-check.js";
 import { show } from "../domain/text.js";
 import type { Config, Problem } from "../domain/types.js";
 
@@ -33,6 +34,7 @@ export const CHECK_IDS = [
   "identity-store",
   "slack",
   "catalogue",
+  "issue-form",
 ] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
 
@@ -175,6 +177,7 @@ export function runChecks(facts: DoctorFacts): CheckResult[] {
       ...(facts.aws?.bundles ? { bundles: facts.aws.bundles } : {}),
     }),
   );
+  out.push(issueFormCheck(config, g.form));
   return out;
 }
 

@@ -83,16 +83,6 @@ export function requestAccounts(config: Config, request: Pick<AccessRequest, "ac
       ),
     );
   }
-  // A scheduled start is granted one account at a time; a start that covered only the first
-  // account would record less than was approved.
-  if (resolved.length > 1 && request.starts_at !== undefined)
-    problems.push(
-      problem(
-        "request.accounts-scheduled",
-        `accounts covers ${resolved.length} accounts and starts_at ${show(request.starts_at)} asks for a later start; a scheduled start is granted in one account only — open one request per account, or remove starts_at`,
-        "accounts",
-      ),
-    );
   // An existing managed policy carries no time condition: only its revocation schedule ends it, and
   // that schedule can act only in the account of aws.scheduler_role_arn (a customer managed policy
   // lives in one account besides). An existing permission set is assigned in each account.

@@ -346,3 +346,38 @@ export function slugify(s: string): string {
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "");
 }
+
+/** The Account field of an issue form (its `body` entry with id `account`): its type, whether it takes several options, and its options. */
+export function formAccountField(form: unknown): { type: string; multiple: boolean; options?: string[] } | undefined {
+  const body = (form as { body?: unknown } | undefined)?.body;
+  if (!Array.isArray(body)) return undefined;
+  const field = body.find((f: unknown) => (f as { id?: unknown })?.id === "account") as
+    { type?: unknown; attributes?: { options?: unknown; multiple?: unknown } } | undefined;
+  if (!field) return undefined;
+  const options = field.attributes?.options;
+  return {
+    type: String(field.type ?? ""),
+    multiple: field.attributes?.multiple === true,
+    ...(Array.isArray(options) ? { options: options.map(String) } : {}),
+  };
+}
+
+/**
+ * How a form's Account dropdown is out of step with the config: options that name no account or
+ * group (`unknown`, refused at intake), accounts or groups it does not offer (`missing`), and
+ * whether it should take several (`single`: the config has several accounts or groups but the
+ * dropdown lets a requester pick one). A typed field (input, textarea) takes anything: nothing to say.
+ */
+export function accountFieldDrift(
+  config: { aws: { accounts: Record<string, unknown>; account_groups?: Record<string, string[]> } },
+  field: NonNullable<ReturnType<typeof formAccountField>>,
+): { unknown: string[]; missing: string[]; single: boolean } {
+  if (field.type !== "dropdown") return { unknown: [], missing: [], single: false };
+  const want = [...Object.keys(config.aws.accounts), ...Object.keys(config.aws.account_groups ?? {})];
+  const have = field.options ?? [];
+  return {
+    unknown: have.filter((o) => !want.includes(o)),
+    missing: want.filter((w) => !have.includes(w)),
+    single: want.length > 1 && !field.multiple,
+  };
+}

@@ -32,7 +32,8 @@ export function startsAtProblems(r: AccessRequest): Problem[] {
         path: "scheduled",
         message: `status scheduled needs starts_at and the scheduled approval record; status and scheduled are written by the app — restore them from the git history of this file`,
       });
-  } else if (r.scheduled && (status === "proposed" || status === "failed"))
+  } else if (r.scheduled && status === "proposed")
+    // A `failed` record may carry it: a scheduled start whose grant AWS refused keeps its approval.
     out.push({
       code: "request.status-scheduled",
       path: "scheduled",

@@ -62,7 +62,7 @@ export async function announceNotStarted(access: IssueSide, event: NotStartedEve
   const issue = Number(request.id.split("-")[0]);
   const body = [START_MARKER, `⛔ **Not started** (${event.code}): ${quote(event.reason, 800)}`, "", "Nothing was attached in AWS."].join("\n");
   await access.upsertComment(issue, START_MARKER, body);
-  const state = request.status === "expired" ? "expired" : "rejected";
+  const state = request.status === "expired" || request.status === "failed" ? request.status : "rejected";
   for (const n of new Set([issue, ...(request.scheduled?.pr ? [request.scheduled.pr] : [])])) await access.setState(n, state);
   await access.closeIssue(issue, "not_planned");
 }

@@ -112,7 +112,7 @@ export function scheduledEffects(
     MARKER.grant,
     `🕒 **Approved for a later start** for ${quote(s.requester)} in account ${s.account}: from **${s.startsAt}** until **${s.expiresAt}** (approved by ${s.approvedBy.map((a) => quote(a)).join(", ")}).`,
     "",
-    "Nothing is attached yet. The expiry sweep grants it once the start has come (on its first run after it) and it ends at the time above however late it starts; the rules are checked again at the start. `/revoke` cancels it.",
+    "Nothing is attached yet. The expiry sweep grants it once the start has come (on its first run after it) and it ends at the time above however late it starts; the rules and the approvals are checked again at the start. `/revoke` cancels it.",
   ].join("\n");
   return [...new Set(numbers)].flatMap((n): Effect[] => [
     { kind: "comment", issue: n, marker: MARKER.grant, body },

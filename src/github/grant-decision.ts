@@ -22,6 +22,7 @@ import { parseDuration } from "../domain/duration.js";
 import { problem, type Result } from "../domain/problems.js";
 import { recordStatus } from "../domain/records.js";
 import { startsAtTiming } from "../domain/scheduled-start.js";
+import { accountFolderPath } from "../domain/start-approval.js";
 import { parseRequestFile } from "../domain/request.js";
 import { isoSeconds } from "../domain/time.js";
 import type { AccessRequest, Config, Problem, ProblemCode } from "../domain/types.js";
@@ -394,11 +395,7 @@ export function decideMerge(f: MergeFacts): MergeDecision {
   };
 }
 
-/** The request file's path as if it were filed under another account's folder (for its CODEOWNERS). */
-export function accountFolderPath(path: string, folder: string): string {
-  const parts = path.split("/");
-  return parts.length === 4 ? [parts[0], folder, parts[2], parts[3]].join("/") : path;
-}
+export { accountFolderPath };
 
 /** One decision that holds only when every account's does: every failure, each said once. */
 function allApproved(decisions: ApprovalDecision[]): ApprovalDecision {

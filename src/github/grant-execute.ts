@@ -8,7 +8,7 @@ import { GrantError, grantFailureCode } from "../aws/grants.js";
 import type { AccessRequest, PolicyDocument } from "../domain/types.js";
 import type { GrantMeta, GrantResult, Grants } from "../aws/types.js";
 import { revokeInAccounts, targetsOf } from "../lifecycle/revoke-accounts.js";
-import { runEffects, type EffectPorts } from "../lifecycle/effects.js";
+import { runEffects, type Effect, type EffectPorts } from "../lifecycle/effects.js";
 import { activeRecord, failedEffects, failedRecord, grantAnnouncement, scheduledEffects, scheduledRecord } from "./grant-announce.js";
 import type { ApprovedGrant, GrantDeps, GrantOutcome, MergedPr } from "./grant-types.js";
 
@@ -126,12 +126,24 @@ export async function scheduleGrant(pr: MergedPr, deps: GrantDeps, g: ApprovedGr
   if (refused) throw new Error(`the scheduled start of ${g.request.id} could not be recorded: ${refused}`);
   const announce = {
     requester: g.request.requester,
-    account: g.account.alias ?? g.account.id,
+    account: (g.accounts ?? [g]).map((a) => a.account.alias ?? a.account.id).join(", "),
     startsAt: g.startsAt,
     expiresAt: g.expiresAt,
     approvedBy: g.approvedBy,
   };
-  await runEffects(scheduledEffects([pr.number, g.issueNumber], announce), ports(g.config));
+  const told: Effect = {
+    kind: "notify",
+    event: {
+      kind: "scheduled",
+      request: g.request,
+      approvedBy: g.approvedBy,
+      startsAt: g.startsAt,
+      expiresAt: g.expiresAt,
+      risk: g.risk,
+      ...(pr.htmlUrl ? { links: { pr: pr.htmlUrl } } : {}),
+    },
+  };
+  await runEffects([...scheduledEffects([pr.number, g.issueNumber], announce), told], ports(g.config));
   await g.claim?.after?.({
     access: ports().access,
     expiresAt: g.expiresAt,

@@ -88,8 +88,10 @@ interface FormField {
 
 /**
  * The bundled issue form with its Account field turned into a dropdown of the configured
- * aliases: a requester picks one instead of typing it. The field keeps its id and label, so the
- * app's parser (src/domain/issue-form.ts) reads it as before.
+ * aliases: a requester picks instead of typing. With several accounts it takes several options
+ * (`multiple: true`): GitHub writes the picked ones comma-separated, which the app's parser
+ * (src/domain/issue-form.ts) reads as a request in several accounts. The field keeps its id and
+ * label, so the parser reads it as before.
  */
 export function issueFormText(bundled: string, o: InitOptions): string {
   const form = yaml.load(bundled, { schema: yaml.CORE_SCHEMA }) as { body?: FormField[] };
@@ -102,7 +104,11 @@ export function issueFormText(bundled: string, o: InitOptions): string {
     id: "account",
     attributes: {
       label: account.attributes.label,
-      description: "The AWS account (its alias in .github/jit-access.yml).",
+      description:
+        o.accounts.length > 1
+          ? "The AWS account (its alias in .github/jit-access.yml); pick several for the same access in each of them."
+          : "The AWS account (its alias in .github/jit-access.yml).",
+      ...(o.accounts.length > 1 ? { multiple: true } : {}),
       options: o.accounts.map((a) => a.alias),
     },
     validations: { required: true },

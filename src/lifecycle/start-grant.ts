@@ -11,21 +11,35 @@
 // attached alone, since it is the same grant. A record cancelled (`/revoke`) or closed between the
 // grant and the write has what was attached taken back. Safe to crash anywhere: until the record
 // says `active` it stays scheduled and the next sweep starts it again (finding the grant there).
+//
+// The approval is judged again too (domain/start-approval.ts): the approvers recorded at the merge
+// must still be approvers under CODEOWNERS, the config and the teams as they are now, enough of
+// them for the rules now, and the requester still eligible. What cannot be read (a team lookup, a
+// CODEOWNERS read) grants nothing this sweep: it stays scheduled, and a window that passes meanwhile
+// ends `expired` (record.start-missed). A grant AWS refuses for good (the principal is gone, access
+// denied, a quota) is rolled back and recorded `failed`; one AWS may still accept (throttled, a 5xx,
+// a lost response) is tried again by the next sweep, within the window.
 import { storedAws } from "../aws/plan.js";
 import type { GrantResult, Grants } from "../aws/types.js";
-import { approvalConfigFor } from "../domain/access-catalogue.js";
+import { approvalConfigFor, eligibilityRules } from "../domain/access-catalogue.js";
+import { CODEOWNERS_LOCATIONS, ownersOf, parseCodeowners, pickCodeowners } from "../domain/codeowners.js";
 import { describeProblem, problem } from "../domain/problems.js";
-import { commitMessage, recordExpired, recordRejected, recordStarted } from "../domain/records.js";
+import { commitMessage, recordExpired, recordGrantFailed, recordRejected, recordStarted } from "../domain/records.js";
 import { parseRequestFile } from "../domain/request.js";
 import { dumpRequest } from "../domain/request-file.js";
 import { startDecision } from "../domain/scheduled-start.js";
+import { accountFolderPath, judgeStartApproval, startApprovalTeams, type StartApprovalInput } from "../domain/start-approval.js";
 import { isoSeconds } from "../domain/time.js";
 import type { AccessRequest, Config, GrantRecord, Problem, ProblemCode, RiskTier, ScheduledRecord } from "../domain/types.js";
 import type { Notifier as Alerts } from "../notify/types.js";
 import type { Catalogue } from "../policy/catalogue.js";
-import { planRequest } from "../policy/pipeline.js";
+import { planRequest, type AccountPlan } from "../policy/pipeline.js";
 import { updateRecord, type RecordStore, type StoredFile } from "../store/record-store.js";
 import { errorText } from "./close-grant.js";
+import { fetchEligibility } from "./eligibility.js";
+import type { AccessRepo } from "./ports.js";
+import { revokeInAccounts, targetsOf } from "./revoke-accounts.js";
+import { grantInAccounts } from "../github/grant-execute.js";
 
 /** What GitHub is told when a scheduled request starts or is closed unstarted. Must be idempotent. */
 export interface StartAnnouncer {
@@ -55,6 +69,11 @@ export interface StartGrantPorts {
   catalogue: Catalogue;
   alerts?: Alerts;
   github?: StartAnnouncer;
+  /**
+   * Team memberships, to judge the approval again at the start. Throws when it cannot tell (a
+   * team that cannot be read); absent: a start whose rules name a team is not started (retried).
+   */
+  teams?: Pick<AccessRepo, "teamMembership">;
 }
 
 export interface StartGrant {
@@ -65,17 +84,23 @@ export interface StartGrant {
   by: string;
 }
 
-export type StartStep = "check" | "grant" | "record";
+export type StartStep = "check" | "approval" | "grant" | "record";
 
 export type StartOutcome =
   /** Granted and recorded `active` by this call. */
   | { kind: "started"; request: AccessRequest; expiresAt: string; resources: string[]; commit: string; told: boolean; githubError?: string }
-  /** Closed without access: the window passed before it started (expired), or the rules now refuse it (rejected). */
-  | { kind: "closed"; status: "expired" | "rejected"; code: ProblemCode; problems: Problem[]; commit: string }
+  /**
+   * Closed without access: the window passed before it started (expired), the rules now refuse it
+   * (rejected), or AWS refused the grant for good and it was rolled back (failed).
+   */
+  | { kind: "closed"; status: "expired" | "rejected" | "failed"; code: ProblemCode; problems: Problem[]; commit: string }
   /** Nothing to do: not yet due, no longer scheduled, or another writer got there first. */
   | { kind: "skipped"; problem: Problem; removed: string[] }
   /** A step failed; the record stays scheduled and the next sweep tries again (until its window passes). */
   | { kind: "failed"; step: StartStep; problem: Problem };
+
+/** The code of a start not made because the approval could not be judged again (a read failed); retried. */
+export const START_UNVERIFIED: ProblemCode = "approval.start-unverified";
 
 /** The code a scheduled request is closed with when the rules at its start refuse it. */
 export const START_REFUSED: ProblemCode = "record.start-refused";
@@ -123,7 +148,7 @@ function rulesAtStart(
   ports: StartGrantPorts,
   at: Date,
   expiresAt: string,
-): { ok: true; policy: AccessRequest["policy"] & object } | { ok: false; problems: Problem[] } {
+): { ok: true; policy: AccessRequest["policy"] & object; risk: RiskTier; accounts: AccountPlan[]; accountIds: string[] } | { ok: false; problems: Problem[] } {
   if (r.problems.length || r.accountId === undefined || r.durationSeconds === undefined) return { ok: false, problems: r.problems };
   const remaining = Math.max(1, Math.floor((Date.parse(expiresAt) - at.getTime()) / 1000));
   const plan = planRequest(ports.catalogue, { request: r.request, config: ports.config, accountId: r.accountId, now: at, durationSeconds: remaining });
@@ -141,7 +166,8 @@ function rulesAtStart(
       ],
     };
   }
-  return { ok: true, policy: plan.policy };
+  const accounts = plan.accounts ?? [];
+  return { ok: true, policy: plan.policy, risk, accounts, accountIds: accounts.length > 1 ? accounts.map((a) => a.account.id) : [r.accountId] };
 }
 
 export async function startScheduled(ports: StartGrantPorts, input: StartGrant): Promise<StartOutcome> {
@@ -163,13 +189,25 @@ export async function startScheduled(ports: StartGrantPorts, input: StartGrant):
     const rules = rulesAtStart(read.value, ports, input.at, decision.expiresAt);
     if (!rules.ok) return closeUnstarted(ports, input, at, "rejected", START_REFUSED, rules.problems, read.value.scheduled);
 
+    step = "approval";
+    const approval = await approvalAtStart(ports, input.file, read.value, rules);
+    if (!approval.ok) return closeUnstarted(ports, input, at, "rejected", START_REFUSED, approval.problems, read.value.scheduled);
+
     step = "grant";
     const { request, scheduled } = read.value;
-    const result = await ports.grants.grant(request, rules.policy, decision.expiresAt);
+    let result: GrantResult;
+    try {
+      // Several accounts: all of them or none, as at the merge (grantInAccounts revokes the accounts
+      // granted before a failing one).
+      const parts = rules.accounts.length > 1 ? rules.accounts.map((p) => ({ request: p.request, policy: p.plan.policy })) : undefined;
+      result = parts ? await grantInAccounts(ports.grants, parts, decision.expiresAt) : await ports.grants.grant(request, rules.policy, decision.expiresAt);
+    } catch (e) {
+      return await grantFailed(ports, input, at, read.value, rules.accountIds, decision.expiresAt, e);
+    }
 
     step = "record";
     const grant: GrantRecord = {
-      approved_by: scheduled.approved_by,
+      approved_by: approval.approvedBy,
       merge_commit: scheduled.merge_commit,
       ...(scheduled.pr !== undefined ? { pr: scheduled.pr } : {}),
       granted_at: result.grantedAt,
@@ -183,19 +221,26 @@ export async function startScheduled(ports: StartGrantPorts, input: StartGrant):
       written = await updateRecord(ports.store, input.file, (file) => startUpdate(file, input, ports.config, scheduled, grant, result));
     } catch (e) {
       // No record, no access: take the grant back; the record stays scheduled and is started again.
-      await ports.grants.revoke(result).catch(() => undefined);
+      await revokeInAccounts(ports.grants, targetsOf(result)).catch(() => undefined);
       throw e;
     }
     if (written.kind === "skipped") {
       // Started by a concurrent sweep: the same grant, left as it is. Cancelled or closed
       // meanwhile: what this call attached is taken back.
       if (written.reason.startsWith("already started")) return { kind: "skipped", problem: problem("record.conflict", written.reason), removed: [] };
-      const removed = (await ports.grants.revoke(result)).removed;
+      const removed = (await revokeInAccounts(ports.grants, targetsOf(result))).removed;
       return { kind: "skipped", problem: problem("record.conflict", `granted, then taken back: ${written.reason}`), removed };
     }
 
     const started = recordedRequest(request, grant);
-    await ports.alerts?.notify({ kind: "granted", request: started, approvedBy: grant.approved_by, expiresAt: grant.expires_at, risk: scheduled.risk });
+    await ports.alerts?.notify({
+      kind: "granted",
+      request: started,
+      approvedBy: grant.approved_by,
+      expiresAt: grant.expires_at,
+      risk: scheduled.risk,
+      scheduledFrom: scheduled.starts_at,
+    });
     const outcome: StartOutcome = {
       kind: "started",
       request: started,
@@ -214,9 +259,174 @@ export async function startScheduled(ports: StartGrantPorts, input: StartGrant):
     }
     return outcome;
   } catch (e) {
-    const code: ProblemCode = step === "grant" ? "aws.grant-failed" : step === "record" ? "record.write-failed" : "record.read-failed";
+    const code: ProblemCode =
+      step === "grant" ? "aws.grant-failed" : step === "record" ? "record.write-failed" : step === "approval" ? START_UNVERIFIED : "record.read-failed";
     return { kind: "failed", step, problem: problem(code, errorText(e)) };
   }
+}
+
+/**
+ * The approval recorded at the merge, judged on the rules at the start: CODEOWNERS on the default
+ * branch now (for every account's folder), the approvers' team memberships now, the requester's
+ * eligibility now. Throws when any of it cannot be read: nothing is granted this sweep.
+ */
+async function approvalAtStart(
+  ports: StartGrantPorts,
+  file: string,
+  r: Read,
+  rules: { risk: RiskTier; accounts: AccountPlan[] },
+): Promise<{ ok: true; approvedBy: string[] } | { ok: false; problems: Problem[] }> {
+  const { request, scheduled } = r;
+  const teams: Pick<AccessRepo, "teamMembership"> = ports.teams ?? {
+    teamMembership: (org, team) =>
+      Promise.reject(new Error(`@${org}/${team}'s members cannot be read by this sweep (run it with a GitHub token that may read the organization's teams)`)),
+  };
+  const candidates: Array<{ path: string; text: string | undefined }> = [];
+  for (const path of CODEOWNERS_LOCATIONS) {
+    const text = (await ports.store.read(path))?.text;
+    candidates.push({ path, text });
+    if (text !== undefined) break;
+  }
+  const picked = pickCodeowners(candidates);
+  const parsed = picked ? parseCodeowners(picked.text, picked.path) : undefined;
+  const paths = [file, ...rules.accounts.slice(1).map((a) => accountFolderPath(file, a.account.alias ?? a.account.id))];
+  const owners = paths.map((path) => ({ path, codeowners: parsed && picked ? { ...ownersOf(parsed, path), source: picked.path } : undefined }));
+  const base: Omit<StartApprovalInput, "teamMembers" | "eligibility"> = {
+    requester: request.requester,
+    scheduled,
+    risk: rules.risk,
+    config: approvalConfigFor(ports.config, request),
+    policies: ports.config,
+    owners,
+  };
+  const teamMembers: Record<string, Array<{ login: string; state: "active" | "pending" }>> = {};
+  for (const team of startApprovalTeams(base)) {
+    const [org = "", slug = ""] = team.slice(1).split("/");
+    const members: Array<{ login: string; state: "active" | "pending" }> = [];
+    for (const login of scheduled.approved_by) {
+      const state = await teams.teamMembership(org, slug, login);
+      if (state) members.push({ login, state });
+    }
+    teamMembers[team] = members;
+  }
+  const eligibility = eligibilityRules(ports.config, request).length ? await fetchEligibility(teams, ports.config, request) : undefined;
+  return judgeStartApproval({ ...base, teamMembers, ...(eligibility ? { eligibility } : {}) });
+}
+
+/** How a grant AWS refused is handled: tried again next sweep, or closed `failed`. */
+export type GrantErrorClass = "retryable" | "permanent";
+
+/** AWS error names that say the call may succeed if made again. */
+const RETRYABLE_NAMES = new Set([
+  "Throttling",
+  "ThrottlingException",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+  "ServiceFailure",
+  "ServiceFailureException",
+  "InternalFailure",
+  "InternalServerException",
+  "InternalError",
+  "ConflictException",
+  "ConcurrentModification",
+  "ConcurrentModificationException",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "TimeoutError",
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+
+/**
+ * Whether a grant that failed may succeed on another sweep: throttling, a 5xx, a lost response or a
+ * dropped connection may; anything else (NoSuchEntity, AccessDenied, LimitExceeded, an unmapped
+ * identity, standing access) will not until someone changes something. A rollback that did not
+ * finish is retryable: the record must not say `failed` while access may be left.
+ */
+export function grantErrorClass(error: unknown): GrantErrorClass {
+  if (error && typeof error === "object" && "leftOver" in error && Array.isArray(error.leftOver) && error.leftOver.length) return "retryable";
+  const seen = new Set<unknown>();
+  for (let e: unknown = error; e && typeof e === "object" && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    const x = e as { name?: unknown; code?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: unknown }; $fault?: unknown };
+    if (x.$retryable) return "retryable";
+    if (typeof x.name === "string" && RETRYABLE_NAMES.has(x.name)) return "retryable";
+    if (typeof x.code === "string" && RETRYABLE_NAMES.has(x.code)) return "retryable";
+    const status = x.$metadata?.httpStatusCode;
+    if (typeof status === "number" && (status >= 500 || status === 429)) return "retryable";
+    if (x.$fault === "server") return "retryable";
+  }
+  return "permanent";
+}
+
+/** The code a failed grant is recorded with: the identity mapping's own, standing access, else aws.grant-failed. */
+function failureCode(error: unknown): ProblemCode {
+  for (let e: unknown = error, i = 0; e && typeof e === "object" && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+    const x = e as { name?: unknown; code?: unknown };
+    if (x.name === "StandingAccessError") return "aws.standing-access";
+    if (x.name === "IdentityMappingError" && typeof x.code === "string" && x.code.startsWith("aws.")) return x.code as ProblemCode;
+  }
+  return "aws.grant-failed";
+}
+
+/** The error's message, naming the AWS error it came from (e.g. NoSuchEntityException) when the message does not. */
+function awsErrorText(error: unknown): string {
+  const text = errorText(error);
+  const seen = new Set<unknown>();
+  for (let e: unknown = error; e && typeof e === "object" && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    const x = e as { name?: unknown; $metadata?: unknown };
+    if (x.$metadata !== undefined && typeof x.name === "string" && x.name !== "Error") return text.includes(x.name) ? text : `${text} (AWS error ${x.name})`;
+  }
+  return text;
+}
+
+/**
+ * A grant AWS refused at the start. Retryable: stays scheduled for the next sweep. Permanent:
+ * everything of the request is removed (an earlier attempt may have attached something), then the
+ * record says `failed` naming the AWS error; if the removal fails, it stays scheduled instead, so a
+ * `failed` record always means nothing in AWS.
+ */
+async function grantFailed(
+  ports: StartGrantPorts,
+  input: StartGrant,
+  at: string,
+  r: Read,
+  accountIds: string[],
+  expiresAt: string,
+  error: unknown,
+): Promise<StartOutcome> {
+  const reason = awsErrorText(error);
+  if (grantErrorClass(error) === "retryable")
+    return {
+      kind: "failed",
+      step: "grant",
+      problem: problem("aws.grant-failed", `${reason}; tried again at the next sweep, while the window lasts (until ${expiresAt})`),
+    };
+  try {
+    await revokeInAccounts(
+      ports.grants,
+      accountIds.map((accountId) => ({ requestId: r.request.id, mode: ports.config.aws.mode, accountId })),
+    );
+  } catch (cleanup) {
+    return {
+      kind: "failed",
+      step: "grant",
+      problem: problem(
+        "aws.grant-failed",
+        `${reason}; removing what the attempt left did not finish (${errorText(cleanup)}), so it stays scheduled and is tried again`,
+      ),
+    };
+  }
+  const code = failureCode(error);
+  const text = `not started at ${at}: the grant in AWS failed and was rolled back (${reason}); fix the cause and open a new request`;
+  return closeUnstarted(ports, input, at, "failed", code, [problem(code, text)], r.scheduled);
 }
 
 function recordedRequest(request: AccessRequest, grant: GrantRecord): AccessRequest {
@@ -253,19 +463,19 @@ function startUpdate(file: StoredFile | undefined, input: StartGrant, config: Co
   };
 }
 
-/** A scheduled request closed without access: `expired` (window missed) or `rejected` (refused by the rules now). */
+/** A scheduled request closed without access: `expired` (window missed), `rejected` (refused by the rules now) or `failed` (AWS refused the grant). */
 async function closeUnstarted(
   ports: StartGrantPorts,
   input: StartGrant,
   at: string,
-  status: "expired" | "rejected",
+  status: "expired" | "rejected" | "failed",
   code: ProblemCode,
   problems: Problem[],
   scheduled: ScheduledRecord,
 ): Promise<StartOutcome> {
   const reasons = problems.map(describeProblem);
   const reason = shorten(
-    status === "expired" ? reasons.join("; ") : `not started at ${at}: the rules as they are now refuse it (${reasons.join("; ")}); nothing was granted`,
+    status === "rejected" ? `not started at ${at}: the rules as they are now refuse it (${reasons.join("; ")}); nothing was granted` : reasons.join("; "),
   );
   const rules = [...new Set([code, ...problems.map((p) => p.code)])];
   let closedRequest: AccessRequest | undefined;
@@ -275,22 +485,28 @@ async function closeUnstarted(
     if (!read.ok) return { kind: "skip", reason: read.problem.message };
     if (read.value.scheduled.merge_commit !== scheduled.merge_commit) return { kind: "skip", reason: "the record changed" };
     const closed = { at, reason, code };
-    const next = status === "expired" ? recordExpired(read.value.request, closed) : recordRejected(read.value.request, closed);
+    const next = (status === "expired" ? recordExpired : status === "failed" ? recordGrantFailed : recordRejected)(read.value.request, closed);
     if (!next.ok) return { kind: "skip", reason: next.problems.map(describeProblem).join("; ") };
     closedRequest = next.value;
     return {
       kind: "write",
       text: dumpRequest(next.value, "Written by jit-access."),
-      message: commitMessage(`jit-access: ${status === "expired" ? "expire" : "reject"} ${read.value.request.id} unstarted`, reason, {
-        "Request-Id": read.value.request.id,
-        "Closed-By": input.by,
-        Rule: rules,
-      }),
+      message: commitMessage(
+        `jit-access: ${status === "expired" ? "expire" : status === "failed" ? "fail" : "reject"} ${read.value.request.id} unstarted`,
+        reason,
+        {
+          "Request-Id": read.value.request.id,
+          "Closed-By": input.by,
+          Rule: rules,
+        },
+      ),
     };
   });
   if (written.kind === "skipped") return { kind: "skipped", problem: problem("record.conflict", written.reason), removed: [] };
   if (closedRequest) {
-    await ports.alerts?.notify({ kind: "rejected", request: closedRequest, code, reason });
+    await ports.alerts?.notify(
+      status === "failed" ? { kind: "failed", request: closedRequest, reason } : { kind: "rejected", request: closedRequest, code, reason },
+    );
     await ports.github?.notStarted({ request: closedRequest, at, code, reason }).catch(() => undefined);
   }
   return { kind: "closed", status, code, problems, commit: written.result.commit };

@@ -19,7 +19,10 @@ export function githubMessage(event: NotificationEvent): string {
       text = `📝 ${quote(r.requester)} asks for ${quote(r.duration)} of access to account ${account}. Approvers: ${event.approvers.map((a) => quote(a)).join(", ") || "the CODEOWNERS"}.`;
       break;
     case "granted":
-      text = `✅ ${mention}: access to account ${account} granted until **${quote(event.expiresAt)}**.`;
+      text = `✅ ${mention}: access to account ${account} granted until **${quote(event.expiresAt)}**${event.scheduledFrom ? ` (the scheduled start from ${quote(event.scheduledFrom)})` : ""}.`;
+      break;
+    case "scheduled":
+      text = `🕒 ${mention}: access to account ${account} approved from **${quote(event.startsAt)}** until **${quote(event.expiresAt)}**; nothing is attached until the start.`;
       break;
     case "blocked":
       text = `⛔ Not granted:\n\n${event.reasons

@@ -32,6 +32,7 @@ export const SLACK_LIMITS = { sectionText: 3000, field: 2000, header: 150, field
 const TITLE: Record<NotificationKind, { emoji: string; verb: string }> = {
   opened: { emoji: "📝", verb: "Access requested" },
   granted: { emoji: "✅", verb: "Access granted" },
+  scheduled: { emoji: "🕒", verb: "Access approved for a later start" },
   blocked: { emoji: "⛔", verb: "Request blocked" },
   failed: { emoji: "⚠️", verb: "Grant failed" },
   expiring: { emoji: "⏳", verb: "Access expires soon" },
@@ -96,8 +97,17 @@ export function buildSlackMessage(event: NotificationEvent): SlackPayload {
       if (event.risk) fields.push(field("Risk", event.risk));
       break;
     case "granted":
-      summary = `*${who}* has access to account *${account}* until *${slackQuote(event.expiresAt, 40)}*.`;
+      summary = `*${who}* has access to account *${account}* until *${slackQuote(event.expiresAt, 40)}*${event.scheduledFrom ? ` — the scheduled start (approved from *${slackQuote(event.scheduledFrom, 40)}*) was made by the sweep` : ""}.`;
       fields.push(field("Approved by", logins(event.approvedBy)), field("Expires", slackQuote(event.expiresAt, 40)));
+      if (event.risk) fields.push(field("Risk", event.risk));
+      break;
+    case "scheduled":
+      summary = `*${who}* was approved for access to account *${account}* from *${slackQuote(event.startsAt, 40)}* until *${slackQuote(event.expiresAt, 40)}*. Nothing is attached yet: the sweep grants it once the start has come, after checking the rules and approvals again.`;
+      fields.push(
+        field("Approved by", logins(event.approvedBy)),
+        field("Starts", slackQuote(event.startsAt, 40)),
+        field("Expires", slackQuote(event.expiresAt, 40)),
+      );
       if (event.risk) fields.push(field("Risk", event.risk));
       break;
     case "blocked": {
@@ -150,11 +160,12 @@ export function buildSlackMessage(event: NotificationEvent): SlackPayload {
   }
 
   blocks.push({ type: "section", text: md(summary) });
-  if (r.reason !== undefined && (event.kind === "opened" || event.kind === "granted")) {
+  if (r.reason !== undefined && (event.kind === "opened" || event.kind === "granted" || event.kind === "scheduled")) {
     blocks.push({ type: "section", text: md(`*Reason given:* ${slackQuote(r.reason, 500)}`) });
   }
   blocks.push({ type: "section", fields: fields.slice(0, SLACK_LIMITS.fields) });
-  if (event.kind === "opened" || event.kind === "granted") blocks.push({ type: "section", text: md(`*Access asked*\n${describeItems(r.request)}`) });
+  if (event.kind === "opened" || event.kind === "granted" || event.kind === "scheduled")
+    blocks.push({ type: "section", text: md(`*Access asked*\n${describeItems(r.request)}`) });
   blocks.push(...extra);
   const links = [event.links?.pr ? slackLink(event.links.pr, "pull request") : "", event.links?.issue ? slackLink(event.links.issue, "issue") : ""].filter(
     (l) => l.startsWith("<"),

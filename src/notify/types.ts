@@ -22,8 +22,10 @@ export interface Links {
 export type NotificationEvent =
   /** A request pull request was opened; addressed to the approvers (GitHub logins, shown as text). */
   | { kind: "opened"; request: RequestSummary; approvers: string[]; required?: number; risk?: RiskTier; links?: Links }
-  /** The merge was verified and the access exists in AWS. */
-  | { kind: "granted"; request: RequestSummary; approvedBy: string[]; expiresAt: string; risk?: RiskTier; links?: Links }
+  /** The merge was verified and the access exists in AWS; `scheduledFrom`: started by the sweep, approved for a start at that time. */
+  | { kind: "granted"; request: RequestSummary; approvedBy: string[]; expiresAt: string; risk?: RiskTier; scheduledFrom?: string; links?: Links }
+  /** The merge was verified for a later start: nothing is attached until the sweep starts it at `startsAt`. */
+  | { kind: "scheduled"; request: RequestSummary; approvedBy: string[]; startsAt: string; expiresAt: string; risk?: RiskTier; links?: Links }
   /** Not granted: guardrails or approval checks said no (one reason per line). */
   | { kind: "blocked"; request: RequestSummary; reasons: string[]; links?: Links }
   /** The grant was attempted and failed (rolled back). */

@@ -19,7 +19,8 @@ import { OctokitIssueSide } from "../github/issue-side.js";
 import { activityPort } from "../github/activity-closeout.js";
 import { createSweepOctokit } from "./octokit.js";
 import { SweepRequestsRepo } from "../github/sweep-requests.js";
-import type { UnapprovedRepo } from "../lifecycle/ports.js";
+import type { AccessRepo, UnapprovedRepo } from "../lifecycle/ports.js";
+import { teamReader } from "../github/team-reader.js";
 import { loadCatalogue } from "../iam-data.js";
 import type { Catalogue } from "../policy/catalogue.js";
 
@@ -45,6 +46,8 @@ export interface Records {
   grants: () => Grants;
   /** The IAM catalogue a scheduled start is judged with again (loaded on first use). */
   catalogue?: () => Catalogue;
+  /** Team memberships, to judge a scheduled start's approval again (GitHub mode only). */
+  teams?: Pick<AccessRepo, "teamMembership">;
   /** A closed grant's activity (closeGrant's port); absent when the config turns it off. */
   activity?: (file: string, id: string) => Promise<unknown>;
   /** The access repository on GitHub (GitHub mode only): its open request pull requests expire after pending_ttl. */
@@ -97,6 +100,7 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
         remindOnce: (request) => notifier.remindOnce(request),
         grants: grantsFor(parsed.value),
         catalogue: loadCatalogue,
+        teams: teamReader(octokit),
         ...activityOf(parsed.value, store, new OctokitIssueSide(octokit, { owner, repo })),
         requests: new SweepRequestsRepo(octokit, { owner, repo, defaultBranch: branch }),
       },

@@ -13,6 +13,7 @@
 // and the next run revokes (finding nothing or what is left) and records it.
 import type { Config } from "../domain/types.js";
 import type { Grants } from "../aws/types.js";
+import type { AccessRepo } from "../lifecycle/ports.js";
 import { closeGrant, errorText, type Alerts, type GrantCloser } from "../lifecycle/close-grant.js";
 import { startScheduled, type StartAnnouncer, type StartStep } from "../lifecycle/start-grant.js";
 import type { Catalogue } from "../policy/catalogue.js";
@@ -39,6 +40,8 @@ export interface ExecuteDeps {
   activity?: (file: string, id: string) => Promise<unknown>;
   /** The IAM catalogue a scheduled start is judged with again; absent: due starts fail and wait. */
   catalogue?: () => Catalogue;
+  /** Team memberships, to judge a scheduled start's approval again; absent: a start whose rules name a team waits. */
+  teams?: Pick<AccessRepo, "teamMembership">;
   concurrency?: number;
 }
 
@@ -67,7 +70,10 @@ export interface DriftOutcome {
 export interface StartOutcome {
   id: string;
   file: string;
-  /** started: granted and recorded active now; expired / rejected: closed without access; skipped / failed: see message. */
+  /**
+   * started: granted and recorded active now; expired / rejected: closed without access; failed with
+   * a code and no step: AWS refused the grant, rolled back and recorded `failed`; skipped / failed with a step: see message.
+   */
   result: "started" | "expired" | "rejected" | "skipped" | "failed";
   expires_at?: string;
   resources: string[];
@@ -104,6 +110,7 @@ export async function executeSweep(plan: SweepPlan, deps: ExecuteDeps): Promise<
         catalogue: deps.catalogue(),
         ...(deps.alerts ? { alerts: deps.alerts } : {}),
         ...(github ? { github } : {}),
+        ...(deps.teams ? { teams: deps.teams } : {}),
       },
       { file: s.file, id: s.id, at: now, by: SWEEPER },
     );

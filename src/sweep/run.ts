@@ -10,7 +10,7 @@ import { scanRecords, type RecordStore } from "../store/record-store.js";
 import { executeSweep, type Alerts, type Notifier, type SweepOutcome } from "./execute.js";
 import { planSweep, recordReader, type SweepPlan, type SweepRecord, type UnapprovedAction } from "./plan.js";
 import { sweepUnapproved, type UnapprovedOutcome } from "./unapproved.js";
-import type { UnapprovedRepo } from "../lifecycle/ports.js";
+import type { AccessRepo, UnapprovedRepo } from "../lifecycle/ports.js";
 import type { Catalogue } from "../policy/catalogue.js";
 
 export interface SweepEnv {
@@ -20,6 +20,8 @@ export interface SweepEnv {
   grants: () => Grants;
   /** The IAM catalogue a scheduled start is judged with again; absent: due starts fail and wait. */
   catalogue?: () => Catalogue;
+  /** Team memberships, to judge a scheduled start's approval again (GitHub mode). */
+  teams?: Pick<AccessRepo, "teamMembership">;
   notifier?: Notifier;
   /** Slack and other channels: expired grants, and a reminder 15 minutes before the end. */
   alerts?: Alerts;
@@ -98,6 +100,7 @@ export async function runSweep(env: SweepEnv, opts: SweepOptions): Promise<Sweep
       config: env.config,
       grants: env.grants(),
       ...(env.catalogue ? { catalogue: env.catalogue } : {}),
+      ...(env.teams ? { teams: env.teams } : {}),
       concurrency: opts.concurrency,
       ...(env.notifier ? { notifier: env.notifier } : {}),
       ...(env.alerts ? { alerts: env.alerts } : {}),

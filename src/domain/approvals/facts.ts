@@ -256,7 +256,8 @@ function judgeReviewers(
   return out;
 }
 
-function authorizedApprovers(input: ApprovalInput, notes: string[]): Authorized {
+/** Who may approve the request file: configured approvers and its CODEOWNERS owners, through the team memberships given. */
+export function authorizedApprovers(input: Pick<ApprovalInput, "config" | "codeowners" | "requestFile" | "teamMembers">, notes: string[]): Authorized {
   const users = new Set<string>();
   const pending = new Map<string, string[]>();
   const named: string[] = [];

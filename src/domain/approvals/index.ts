@@ -1,7 +1,7 @@
 // Approvals: whether a merged pull request may grant access. Pure; see verify.ts.
 export { APPROVAL_CODES, approvalFailure, type ApprovalCode, type ApprovalFailure, type ApprovalRule } from "./codes.js";
 export { changedFileProblems, checkChangedFiles, isRequestFilePath } from "./changed-files.js";
-export { gatherFacts, type ApprovalFacts, type Authorized, type Reviewer, type Verdict } from "./facts.js";
+export { authorizedApprovers, gatherFacts, type ApprovalFacts, type Authorized, type Reviewer, type Verdict } from "./facts.js";
 export { candidateTeams, normalizeLogin, normalizeTeam } from "./logins.js";
 export { MAX_PR_COMMITS, preMergeTips, type CommitFacts, type PreMergeTips } from "./merge-tips.js";
 export { APPROVAL_RULES, type ApprovalRuleSpec } from "./rules.js";
