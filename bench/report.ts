@@ -141,6 +141,7 @@ if (CHILD === "run") {
   parser.end();
   for (const [sha, iso] of parseMergeDates(readFileSync(mergesFile, "utf8"))) history.addMergeDate(sha, iso);
   const b = performance.now();
+  const parseCpu = process.cpuUsage(c0);
   const report = buildReport({ records, history, now: new Date(now) });
   const c = performance.now();
   const text = renderReport(report, "md");
@@ -153,6 +154,7 @@ if (CHILD === "run") {
     wallMs: d - a,
     cpuMs: (cpu.user + cpu.system) / 1000,
     parseMs: b - a,
+    parseCpuMs: (parseCpu.user + parseCpu.system) / 1000,
     aggregateMs: c - b,
     renderMs: d - c,
     rssMb: process.resourceUsage().maxRSS / 1024,

@@ -336,6 +336,11 @@ class Slots {
   /** Per merge-commit slot; NaN for none. */
   readonly commitDate: Float64Array;
   readonly mergeDate: Float64Array;
+  /**
+   * One bit per value of shaBits over the merge commits: a commit whose bit is clear is none of
+   * them, known without a lookup in `sha` (most commits of a long history are no merge commit).
+   */
+  private readonly shaFilter = new Int32Array(1 << (SHA_BITS - 5));
 
   constructor(records: readonly ReportRecord[]) {
     const n = records.length;
@@ -355,7 +360,11 @@ class Slots {
       this.idAt[i] = slot(this.id, request.id);
       const sha = request.grant?.merge_commit;
       this.shaOf.push(sha ?? "");
-      if (sha) this.shaAt[i] = slot(this.sha, sha);
+      if (sha) {
+        this.shaAt[i] = slot(this.sha, sha);
+        const b = shaBits(sha);
+        this.shaFilter[b >>> 5] = (this.shaFilter[b >>> 5] as number) | (1 << (b & 31));
+      }
     }
     this.added = new Float64Array(this.path.size).fill(NaN);
     this.touched = new Float64Array(this.path.size).fill(NaN);
@@ -363,6 +372,12 @@ class Slots {
     this.messageRisk = new Array<RiskTier | undefined>(this.id.size).fill(undefined);
     this.commitDate = new Float64Array(this.sha.size).fill(NaN);
     this.mergeDate = new Float64Array(this.sha.size).fill(NaN);
+  }
+
+  /** The slot of a merge commit; undefined for any other sha. */
+  shaSlot(sha: string): number | undefined {
+    const b = shaBits(sha);
+    return ((this.shaFilter[b >>> 5] as number) & (1 << (b & 31))) === 0 ? undefined : this.sha.get(sha);
   }
 
   indexed(rules: Map<string, string[]>): Indexed {
@@ -383,6 +398,15 @@ class Slots {
       rules,
     };
   }
+}
+
+const SHA_BITS = 22;
+
+/** SHA_BITS bits of a string, read from its first characters (any string: equal strings give equal bits). */
+function shaBits(s: string): number {
+  let h = 0;
+  for (let k = 0; k < SHA_BITS / 4; k++) h = (h << 4) | (s.charCodeAt(k) & 15);
+  return h & ((1 << SHA_BITS) - 1);
 }
 
 /** The tier constant for a tier name (so a kept tier does not hold on to the log text it was read from). */
@@ -461,7 +485,7 @@ export class HistoryIndex {
   /** add() for the records' slots: the same earliest dates, latest tiers and commit dates, kept only for the records' keys. */
   private addToSlots(slots: Slots, c: HistoryCommit, at: number | undefined): void {
     if (slots.sha.size) {
-      const k = slots.sha.get(c.sha);
+      const k = slots.shaSlot(c.sha);
       if (k !== undefined) {
         const cd = ms(c.commitDate);
         if (cd !== undefined) slots.commitDate[k] = cd;
@@ -496,7 +520,7 @@ export class HistoryIndex {
     if (this.done) throw new Error("HistoryIndex.addMergeDate after the report was built from it");
     const slots = this.slots;
     if (slots) {
-      const k = slots.sha.get(sha);
+      const k = slots.shaSlot(sha);
       const t = k === undefined ? undefined : ms(iso);
       if (k !== undefined && t !== undefined) slots.mergeDate[k] = t;
       return;
@@ -739,6 +763,15 @@ export function buildReport(input: ReportInput): Report {
   const usageByService = new Map<string, UsageRow>();
   const usageByAccount = new Map<string, UsageRow>();
   const grantedInPeriod: AccessRequest[] = [];
+  // A few distinct durations ("1h", "8h") over every grant: each string is parsed once.
+  const durations = new Map<string, number | undefined>();
+  const durationSeconds = (d: unknown): number | undefined => {
+    if (typeof d === "string" && durations.has(d)) return durations.get(d);
+    const p = parseDuration(d, "request.duration-invalid", "duration");
+    const v = p.ok ? p.value : undefined;
+    if (typeof d === "string") durations.set(d, v);
+    return v;
+  };
 
   for (let i = 0; i < input.records.length; i++) {
     const { file, request: r } = input.records[i] as ReportRecord;
@@ -799,8 +832,8 @@ export function buildReport(input: ReportInput): Report {
       if (!waited && approvedAt !== undefined && grantedAt !== undefined && grantedAt >= approvedAt) approvalToGrant.push((grantedAt - approvedAt) / 1000);
       if (!waited && requestedAt !== undefined && grantedAt !== undefined && grantedAt >= requestedAt) reqToGrant.push((grantedAt - requestedAt) / 1000);
 
-      const dur = parseDuration(r.duration, "request.duration-invalid", "duration");
-      const askedS = dur.ok ? dur.value : grantedAt !== undefined && expiresAt !== undefined ? (expiresAt - grantedAt) / 1000 : 0;
+      const askedSeconds = durationSeconds(r.duration);
+      const askedS = askedSeconds !== undefined ? askedSeconds : grantedAt !== undefined && expiresAt !== undefined ? (expiresAt - grantedAt) / 1000 : 0;
       const closedAt = ms(r.closed?.at);
       if ((status === "expired" || status === "revoked") && grantedAt !== undefined) {
         const end = status === "revoked" && closedAt !== undefined ? closedAt : (expiresAt ?? closedAt ?? grantedAt);
