@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { AccessRequest } from "../src/domain/types.js";
 import { buildReport, HistoryIndex, mergeCommitsOf, type ReportRecord } from "../src/report/aggregate.js";
 import type { HistoryCommit } from "../src/report/history.js";
-import { firstSorted, stat } from "../src/report/stats.js";
+import { firstSorted, quantile, stat } from "../src/report/stats.js";
 
 describe("firstSorted", () => {
   it("is the first k of a stable sort, for any k and ties", () => {
@@ -17,6 +17,62 @@ describe("firstSorted", () => {
         expect(firstSorted(rows, k, cmp)).toEqual([...rows].sort(cmp).slice(0, k));
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe("stat", () => {
+  it("is the count, quantiles and ends of the values sorted as numbers (as a Float64Array sorts them: -0 before 0)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.double({ noNaN: true }), fc.integer({ min: -5, max: 5 })), { maxLength: 40 }), (values) => {
+        const sorted = Array.from(Float64Array.from(values).sort());
+        expect(stat(values)).toEqual({
+          count: sorted.length,
+          median: quantile(sorted, 0.5),
+          p90: quantile(sorted, 0.9),
+          min: sorted[0] ?? null,
+          max: sorted[sorted.length - 1] ?? null,
+        });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("the riskiest grants", () => {
+  it("are the first rows of the whole ordered list, for any number of rows shown", () => {
+    const NOW = new Date("2026-11-27T12:00:00Z");
+    const grant = fc.record({
+      hours: fc.integer({ min: 1, max: 30 }),
+      at: fc.integer({ min: 0, max: 5 }),
+      level: fc.constantFrom("read", "write", "permissions-management"),
+      id: fc.integer({ min: 0, max: 9 }),
+    });
+    fc.assert(
+      fc.property(fc.array(grant, { maxLength: 25 }), fc.integer({ min: 0, max: 12 }), (gs, top) => {
+        const records: ReportRecord[] = gs.map((g, i) => ({
+          file: `access-requests/prod/2026/${i}.yaml`,
+          request: {
+            version: 1,
+            id: `${g.id}-r`,
+            requester: "alice",
+            account: "prod",
+            duration: `${g.hours}h`,
+            reason: "r",
+            request: [{ service: "iam", access: [g.level as "read"], resources: ["b"] }],
+            status: "expired",
+            grant: {
+              approved_by: ["zed"],
+              merge_commit: "f".repeat(40),
+              granted_at: `2026-11-0${g.at + 1}T00:00:00Z`,
+              expires_at: `2026-11-0${g.at + 1}T09:00:00Z`,
+            },
+          },
+        }));
+        const all = buildReport({ records, now: NOW, top: 1000 }).riskiest;
+        expect(buildReport({ records, now: NOW, top }).riskiest).toEqual(all.slice(0, top));
+      }),
+      { numRuns: 500 },
     );
   });
 });
@@ -145,7 +201,8 @@ describe("history kept by the records' slots", () => {
   const NOW = new Date("2026-11-27T12:00:00Z");
   const BASE = Date.parse("2026-11-01T00:00:00Z");
   const isoAt = (h: number) => new Date(BASE + h * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
-  const sha = (n: number) => n.toString(16).padStart(40, "0");
+  // Shas that differ in their first characters, and some that share them (n and n + 7).
+  const sha = (n: number) => (((n % 7) * 0x9e3779b1) >>> 0).toString(16).padStart(8, "0") + n.toString(16).padStart(32, "0");
   const path = (n: number) => `access-requests/prod/2026/${n}-r.yaml`;
   const tier = fc.constantFrom("low", "medium", "high", "extreme");
   const rec = fc.record({

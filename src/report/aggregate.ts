@@ -23,7 +23,7 @@ import { RECORD_USED_MAX } from "../domain/activity.js";
 import type { AccessLevel, AccessRequest, PolicyDocument, ProblemArea, RequestStatus, RiskTier } from "../domain/types.js";
 import { dangerousAction } from "../policy/dangerous.js";
 import type { HistoryCommit } from "./history.js";
-import { firstSorted, sortedCounts, stat, type Count, type Stat } from "./stats.js";
+import { FirstSorted, firstSorted, sortedCounts, stat, type Count, type Stat } from "./stats.js";
 import { APPROVAL_POLICIES_DEFINITION, approvalPoliciesSection, type ApprovalPoliciesSection } from "./approval-policies.js";
 import { lifecycleSection, type LifecycleSection } from "./lifecycle.js";
 
@@ -677,6 +677,10 @@ function blockedRule(r: AccessRequest, commitCodes: readonly string[]): { rule: 
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+/** The riskiest grants first: by score, then the latest granted, then by id. */
+const riskiestFirst = (a: Pick<RiskRow, "score" | "granted_at" | "id">, b: Pick<RiskRow, "score" | "granted_at" | "id">) =>
+  b.score - a.score || (b.granted_at < a.granted_at ? -1 : b.granted_at > a.granted_at ? 1 : byId(a, b));
+
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
 const serviceOf = (action: string) => action.slice(0, Math.max(0, action.indexOf(":"))).toLowerCase();
@@ -756,7 +760,8 @@ export function buildReport(input: ReportInput): Report {
   const blockedRules = new Map<string, number>();
   const blockedAreas = new Map<string, number>();
   const blocked: BlockedRow[] = [];
-  const risky: RiskRow[] = [];
+  // Only the first `top` are shown: a grant that would not be among them is not made into a row.
+  const risky = new FirstSorted<RiskRow>(top, riskiestFirst);
   let inPeriod = 0;
   let grants = 0;
   const usage = { grants: 0, partial: 0, unavailable: 0, none: 0, granted: 0, used: 0, denied: 0 };
@@ -880,19 +885,21 @@ export function buildReport(input: ReportInput): Report {
         Math.min(risk.dangerous.length, 99) * 10_000 +
         Math.min(risk.pm.length, 99) * 100 +
         Math.min(Math.round(askedS / 3600), 99);
-      risky.push({
-        id: r.id,
-        requester: r.requester,
-        account: accountLabel(r),
-        status,
-        risk: risk.tier,
-        risk_source: risk.source,
-        score,
-        permissions_management: risk.pm,
-        dangerous: risk.dangerous,
-        duration_seconds: askedS,
-        granted_at: g.granted_at,
-      });
+      const last = risky.last();
+      if (last === undefined || riskiestFirst({ score, granted_at: g.granted_at, id: r.id }, last) < 0)
+        risky.add({
+          id: r.id,
+          requester: r.requester,
+          account: accountLabel(r),
+          status,
+          risk: risk.tier,
+          risk_source: risk.source,
+          score,
+          permissions_management: risk.pm,
+          dangerous: risk.dangerous,
+          duration_seconds: askedS,
+          granted_at: g.granted_at,
+        });
     }
 
     if (status === "failed" || status === "rejected") {
@@ -917,7 +924,7 @@ export function buildReport(input: ReportInput): Report {
   // Only the first `top` rows of these lists are shown: select them rather than sort every row.
   const topRevoked = firstSorted(revoked, top, (a, b) => b.asked_seconds - b.used_seconds - (a.asked_seconds - a.used_seconds) || byId(a, b));
   const recentBlocked = firstSorted(blocked, top, (a, b) => ((b.at ?? "") < (a.at ?? "") ? -1 : (b.at ?? "") > (a.at ?? "") ? 1 : byId(a, b)));
-  const riskiest = firstSorted(risky, top, (a, b) => b.score - a.score || (b.granted_at < a.granted_at ? -1 : b.granted_at > a.granted_at ? 1 : byId(a, b)));
+  const riskiest = risky.items();
 
   return {
     generated_at: isoSeconds(now),
