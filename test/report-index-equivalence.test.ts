@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AccessRequest } from "../src/domain/types.js";
 import { buildReport, HistoryIndex, mergeCommitsOf, type ReportRecord } from "../src/report/aggregate.js";
-import type { HistoryCommit } from "../src/report/history.js";
+import { parseMergeDates, type HistoryCommit } from "../src/report/history.js";
 import { firstSorted, quantile, stat } from "../src/report/stats.js";
 
 describe("firstSorted", () => {
@@ -285,6 +285,39 @@ describe("history kept by the records' slots", () => {
         },
       ),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe("parseMergeDates", () => {
+  it("reads what splitting on NUL and pairing the fields reads, for any text", () => {
+    const reference = (text: string) => {
+      const t = text.split("\0").map((s) => s.replace(/^\n+/, ""));
+      const out = new Map<string, string>();
+      for (let i = 0; i + 1 < t.length; i += 2) {
+        const sha = t[i] ?? "";
+        if (/^[0-9a-f]{40,64}$/.test(sha)) out.set(sha, t[i + 1] ?? "");
+      }
+      return out;
+    };
+    const piece = fc.constantFrom(
+      "a".repeat(40),
+      "0123456789abcdef".repeat(4),
+      "A".repeat(40),
+      "b".repeat(39),
+      "c".repeat(65),
+      "2026-11-01T00:00:00Z",
+      "",
+      "\n",
+      "\n\n",
+      "x",
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(piece, fc.constantFrom("\0", "", "\n")), { maxLength: 12 }), (parts) => {
+        const text = parts.map(([p, sep]) => p + sep).join("");
+        expect([...parseMergeDates(text)]).toEqual([...reference(text)]);
+      }),
+      { numRuns: 2000 },
     );
   });
 });
