@@ -320,14 +320,14 @@ class Slots {
   readonly path = new Map<string, number>();
   readonly id = new Map<string, number>();
   readonly sha = new Map<string, number>();
-  /** Per record position: its slots (-1 for no merge commit), and the keys they were made for. */
+  /** Per record position: its slots (-1 for no merge commit), and the keys they were made for. Slots are record positions. */
   readonly pathAt: Int32Array;
   readonly idAt: Int32Array;
   readonly shaAt: Int32Array;
   readonly fileOf: string[] = [];
   readonly idOf: string[] = [];
   readonly shaOf: string[] = [];
-  /** Per path slot; NaN for none. */
+  /** Per path slot; NaN for none. Every array by slot has one entry per record. */
   readonly added: Float64Array;
   readonly touched: Float64Array;
   /** Per id slot: the Risk: trailer of its newest grant commit with one, and the tier its newest grant commit's message names. */
@@ -344,34 +344,45 @@ class Slots {
 
   constructor(records: readonly ReportRecord[]) {
     const n = records.length;
-    this.pathAt = new Int32Array(n);
-    this.idAt = new Int32Array(n);
-    this.shaAt = new Int32Array(n).fill(-1);
-    const slot = (m: Map<string, number>, key: string) => {
-      let k = m.get(key);
-      if (k === undefined) m.set(key, (k = m.size));
-      return k;
-    };
+    const shas: number[] = [];
+    // A key's slot is the position of the last record with it (later ones overwrite): one set per
+    // record. Only when some key repeats are the positions looked up again, to share its slot.
     for (let i = 0; i < n; i++) {
       const { file, request } = records[i] as ReportRecord;
       this.fileOf.push(file);
       this.idOf.push(request.id);
-      this.pathAt[i] = slot(this.path, file);
-      this.idAt[i] = slot(this.id, request.id);
+      this.path.set(file, i);
+      this.id.set(request.id, i);
       const sha = request.grant?.merge_commit;
       this.shaOf.push(sha ?? "");
       if (sha) {
-        this.shaAt[i] = slot(this.sha, sha);
+        this.sha.set(sha, i);
+        shas.push(i);
         const b = shaBits(sha);
         this.shaFilter[b >>> 5] = (this.shaFilter[b >>> 5] as number) | (1 << (b & 31));
       }
     }
-    this.added = new Float64Array(this.path.size).fill(NaN);
-    this.touched = new Float64Array(this.path.size).fill(NaN);
-    this.trailerRisk = new Array<RiskTier | undefined>(this.id.size).fill(undefined);
-    this.messageRisk = new Array<RiskTier | undefined>(this.id.size).fill(undefined);
-    this.commitDate = new Float64Array(this.sha.size).fill(NaN);
-    this.mergeDate = new Float64Array(this.sha.size).fill(NaN);
+    const at = (m: Map<string, number>, keys: string[], unique: boolean) => {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = unique ? i : (m.get(keys[i] as string) as number);
+      return out;
+    };
+    this.pathAt = at(this.path, this.fileOf, this.path.size === n);
+    this.idAt = at(this.id, this.idOf, this.id.size === n);
+    this.shaAt = new Int32Array(n).fill(-1);
+    const shaUnique = this.sha.size === shas.length;
+    for (const i of shas) this.shaAt[i] = shaUnique ? i : (this.sha.get(this.shaOf[i] as string) as number);
+    this.added = new Float64Array(n).fill(NaN);
+    this.touched = new Float64Array(n).fill(NaN);
+    this.trailerRisk = new Array<RiskTier | undefined>(n).fill(undefined);
+    this.messageRisk = new Array<RiskTier | undefined>(n).fill(undefined);
+    this.commitDate = new Float64Array(n).fill(NaN);
+    this.mergeDate = new Float64Array(n).fill(NaN);
+  }
+
+  /** The id slot of a grant commit's Request-Id, found through the record at the path it writes when that is the request's own file. */
+  idSlot(id: string, pathSlot: number | undefined): number | undefined {
+    return pathSlot !== undefined && this.idOf[pathSlot] === id ? this.idAt[pathSlot] : this.id.get(id);
   }
 
   /** The slot of a merge commit; undefined for any other sha. */
@@ -491,10 +502,13 @@ export class HistoryIndex {
         if (cd !== undefined) slots.commitDate[k] = cd;
       }
     }
+    // The last of the commit's files that is a record's (a grant commit writes its request's file).
+    let written: number | undefined;
     if (at !== undefined) {
       for (const f of c.files) {
         const p = slots.path.get(f.path);
         if (p === undefined) continue;
+        written = p;
         if (!(at >= (slots.touched[p] as number))) slots.touched[p] = at;
         if (f.status === "A" && !(at >= (slots.added[p] as number))) slots.added[p] = at;
       }
@@ -502,7 +516,7 @@ export class HistoryIndex {
     if (!c.subject.startsWith("jit-access: grant ")) return;
     const id = c.trailers["Request-Id"]?.[0];
     if (!id) return;
-    const k = slots.id.get(id);
+    const k = slots.idSlot(id, written);
     // Newest first: the first grant commit seen for an id is its latest grant; a Risk: trailer
     // (of any of its grant commits) wins over a tier named in a message.
     if (k === undefined || slots.trailerRisk[k] !== undefined) return;
