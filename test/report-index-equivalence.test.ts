@@ -5,8 +5,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AccessRequest } from "../src/domain/types.js";
 import { buildReport, HistoryIndex, mergeCommitsOf, type ReportRecord } from "../src/report/aggregate.js";
-import type { HistoryCommit } from "../src/report/history.js";
-import { firstSorted, stat } from "../src/report/stats.js";
+import { parseMergeDates, type HistoryCommit } from "../src/report/history.js";
+import { firstSorted, quantile, stat } from "../src/report/stats.js";
 
 describe("firstSorted", () => {
   it("is the first k of a stable sort, for any k and ties", () => {
@@ -17,6 +17,62 @@ describe("firstSorted", () => {
         expect(firstSorted(rows, k, cmp)).toEqual([...rows].sort(cmp).slice(0, k));
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe("stat", () => {
+  it("is the count, quantiles and ends of the values sorted as numbers (as a Float64Array sorts them: -0 before 0)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.double({ noNaN: true }), fc.integer({ min: -5, max: 5 })), { maxLength: 40 }), (values) => {
+        const sorted = Array.from(Float64Array.from(values).sort());
+        expect(stat(values)).toEqual({
+          count: sorted.length,
+          median: quantile(sorted, 0.5),
+          p90: quantile(sorted, 0.9),
+          min: sorted[0] ?? null,
+          max: sorted[sorted.length - 1] ?? null,
+        });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("the riskiest grants", () => {
+  it("are the first rows of the whole ordered list, for any number of rows shown", () => {
+    const NOW = new Date("2026-11-27T12:00:00Z");
+    const grant = fc.record({
+      hours: fc.integer({ min: 1, max: 30 }),
+      at: fc.integer({ min: 0, max: 5 }),
+      level: fc.constantFrom("read", "write", "permissions-management"),
+      id: fc.integer({ min: 0, max: 9 }),
+    });
+    fc.assert(
+      fc.property(fc.array(grant, { maxLength: 25 }), fc.integer({ min: 0, max: 12 }), (gs, top) => {
+        const records: ReportRecord[] = gs.map((g, i) => ({
+          file: `access-requests/prod/2026/${i}.yaml`,
+          request: {
+            version: 1,
+            id: `${g.id}-r`,
+            requester: "alice",
+            account: "prod",
+            duration: `${g.hours}h`,
+            reason: "r",
+            request: [{ service: "iam", access: [g.level as "read"], resources: ["b"] }],
+            status: "expired",
+            grant: {
+              approved_by: ["zed"],
+              merge_commit: "f".repeat(40),
+              granted_at: `2026-11-0${g.at + 1}T00:00:00Z`,
+              expires_at: `2026-11-0${g.at + 1}T09:00:00Z`,
+            },
+          },
+        }));
+        const all = buildReport({ records, now: NOW, top: 1000 }).riskiest;
+        expect(buildReport({ records, now: NOW, top }).riskiest).toEqual(all.slice(0, top));
+      }),
+      { numRuns: 500 },
     );
   });
 });
@@ -134,6 +190,134 @@ describe("history kept for the records' merge commits only", () => {
         expect(fold(new HistoryIndex({ mergeCommits: mergeCommitsOf(records) }))).toEqual(fold(new HistoryIndex()));
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe("history kept by the records' slots", () => {
+  // Records (ids and merge commits shared between some) and a history of commits touching their
+  // files and others, adding and modifying, with unparsable dates, repeated shas, grant commits
+  // naming tiers in Risk: trailers (valid or not) and in messages, and Rule: trailers.
+  const NOW = new Date("2026-11-27T12:00:00Z");
+  const BASE = Date.parse("2026-11-01T00:00:00Z");
+  const isoAt = (h: number) => new Date(BASE + h * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  // Shas that differ in their first characters, and some that share them (n and n + 7).
+  const sha = (n: number) => (((n % 7) * 0x9e3779b1) >>> 0).toString(16).padStart(8, "0") + n.toString(16).padStart(32, "0");
+  const path = (n: number) => `access-requests/prod/2026/${n}-r.yaml`;
+  const tier = fc.constantFrom("low", "medium", "high", "extreme");
+  const rec = fc.record({
+    file: fc.integer({ min: 0, max: 6 }),
+    id: fc.integer({ min: 0, max: 6 }),
+    merge: fc.integer({ min: 0, max: 9 }),
+    granted: fc.integer({ min: 0, max: 300 }),
+    status: fc.constantFrom("expired", "active", "revoked", "failed", "rejected", undefined),
+    code: fc.constantFrom("guardrail.denied-action", "not a code", undefined),
+  });
+  const commit = fc.record({
+    n: fc.integer({ min: 0, max: 12 }),
+    hour: fc.option(fc.integer({ min: 0, max: 300 }), { nil: undefined }),
+    files: fc.array(fc.record({ status: fc.constantFrom("A", "M", "D"), path: fc.integer({ min: 0, max: 8 }) }), { maxLength: 3 }),
+    id: fc.option(fc.integer({ min: 0, max: 7 }), { nil: undefined }),
+    grant: fc.boolean(),
+    risk: fc.option(tier, { nil: undefined }),
+    said: fc.option(tier, { nil: undefined }),
+    rules: fc.array(fc.constantFrom("guardrail.dangerous-action", "approval.self", "nope"), { maxLength: 2 }),
+  });
+  const toRecords = (rs: Array<{ file: number; id: number; merge: number; granted: number; status?: string; code?: string }>): ReportRecord[] =>
+    rs.map((x) => ({
+      file: path(x.file),
+      request: {
+        version: 1,
+        id: `${x.id}-r`,
+        requester: "alice",
+        account: "prod",
+        duration: "1h",
+        reason: "r",
+        request: [{ service: "s3", access: ["read"], resources: ["b"] }],
+        ...(x.status ? { status: x.status as AccessRequest["status"] } : {}),
+        ...(x.status === "expired" || x.status === "active" || x.status === "revoked"
+          ? { grant: { approved_by: ["zed"], merge_commit: sha(x.merge), granted_at: isoAt(x.granted), expires_at: isoAt(x.granted + 1) } }
+          : {}),
+        ...(x.status === "failed" || x.status === "rejected" || x.status === "revoked"
+          ? { closed: { at: isoAt(x.granted + 1), reason: "r", ...(x.code ? { code: x.code } : {}) } }
+          : {}),
+      },
+    }));
+
+  it("gives the same report as the history kept whole, and as the commits given as a list", () => {
+    fc.assert(
+      fc.property(
+        fc.array(rec, { maxLength: 7 }),
+        fc.array(commit, { maxLength: 12 }),
+        fc.array(fc.record({ n: fc.integer({ min: 0, max: 12 }), hour: fc.integer({ min: 0, max: 300 }) }), { maxLength: 4 }),
+        fc.option(fc.integer({ min: 0, max: 300 }), { nil: undefined }),
+        (rs, cs, merges, sinceH) => {
+          const records = toRecords(rs);
+          const commits: HistoryCommit[] = cs.map((c) => {
+            const trailers: Record<string, string[]> = {};
+            if (c.id !== undefined) trailers["Request-Id"] = [`${c.id}-r`];
+            if (c.risk !== undefined) trailers["Risk"] = [c.risk];
+            if (c.rules.length) trailers["Rule"] = c.rules;
+            const subject = c.grant ? `jit-access: grant ${c.id ?? "x"}-r until later` : `jit-access: expire ${c.id ?? "x"}-r`;
+            return {
+              sha: sha(c.n),
+              parents: [],
+              authorDate: c.hour === undefined ? "not a date" : isoAt(c.hour),
+              commitDate: c.hour === undefined ? "" : isoAt(c.hour + 1),
+              subject,
+              body: c.said === undefined ? subject : `${subject}\n\nMerged; risk ${c.said}.`,
+              trailers,
+              files: c.files.map((f) => ({ status: f.status, path: path(f.path) })),
+            };
+          });
+          const since = sinceH === undefined ? {} : { since: new Date(Date.parse(isoAt(sinceH))) };
+          const fold = (index: HistoryIndex, over = records) => {
+            for (const c of commits) index.add(c);
+            for (const m of merges) index.addMergeDate(sha(m.n), isoAt(m.hour));
+            return buildReport({ records: over, history: index, now: NOW, ...since });
+          };
+          const whole = fold(new HistoryIndex());
+          expect(fold(new HistoryIndex({ records }))).toEqual(whole);
+          // Records equal to those the index was made for, but other objects: found by key.
+          expect(fold(new HistoryIndex({ records }), structuredClone(records))).toEqual(whole);
+          const mergeDates = new Map(merges.map((m) => [sha(m.n), isoAt(m.hour)]));
+          expect(buildReport({ records, commits, mergeDates, now: NOW, ...since })).toEqual(whole);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("parseMergeDates", () => {
+  it("reads what splitting on NUL and pairing the fields reads, for any text", () => {
+    const reference = (text: string) => {
+      const t = text.split("\0").map((s) => s.replace(/^\n+/, ""));
+      const out = new Map<string, string>();
+      for (let i = 0; i + 1 < t.length; i += 2) {
+        const sha = t[i] ?? "";
+        if (/^[0-9a-f]{40,64}$/.test(sha)) out.set(sha, t[i + 1] ?? "");
+      }
+      return out;
+    };
+    const piece = fc.constantFrom(
+      "a".repeat(40),
+      "0123456789abcdef".repeat(4),
+      "A".repeat(40),
+      "b".repeat(39),
+      "c".repeat(65),
+      "2026-11-01T00:00:00Z",
+      "",
+      "\n",
+      "\n\n",
+      "x",
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(piece, fc.constantFrom("\0", "", "\n")), { maxLength: 12 }), (parts) => {
+        const text = parts.map(([p, sep]) => p + sep).join("");
+        expect([...parseMergeDates(text)]).toEqual([...reference(text)]);
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -8,7 +8,7 @@ import { UsageError, findRepoRoot, loadConfigFile, noRequestFilesWarning, readBo
 import { loadCatalogue } from "../iam-data.js";
 import { grantUnscoped } from "../policy/guardrails.js";
 import { grantedActions } from "../policy/activity.js";
-import { buildReport, mergeCommitsOf, type ReportRecord } from "../report/aggregate.js";
+import { buildReport, type ReportRecord } from "../report/aggregate.js";
 import { readHistory } from "../report/git.js";
 import { REPORT_FORMATS, renderReport, type ReportFormat } from "../report/render.js";
 
@@ -67,7 +67,7 @@ export async function reportCommand(args: string[], io: Io, deps: { now?: () => 
     } else skipped.push({ file, reason: parsed.problems[0]?.message ?? "invalid" });
   }
 
-  const history = await readHistory(root, mergeCommitsOf(records));
+  const history = await readHistory(root, records);
   if (!history.ok) notes.push(`${history.reason}; times to approval and grant are not measured`);
   const catalogue = loadCatalogue();
   const report = buildReport({

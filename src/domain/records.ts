@@ -100,16 +100,35 @@ export function parseTrailers(message: string): Record<string, string[]> {
   let start = lastParagraphStart(text);
   for (;;) {
     const nl = text.indexOf("\n", start);
-    const m = TRAILER_LINE.exec(nl < 0 ? text.slice(start) : text.slice(start, nl));
-    if (!m) return {};
-    const key = m[1] as string;
-    (out[key] ??= []).push(m[2] as string);
+    const end = nl < 0 ? text.length : nl;
+    const colon = trailerKeyEnd(text, start, end);
+    if (colon < 0) return {};
+    const key = text.slice(start, colon);
+    (out[key] ??= []).push(text.slice(colon + 2, end));
     if (nl < 0) return out;
     start = nl + 1;
   }
 }
 
-const TRAILER_LINE = /^([A-Za-z][A-Za-z0-9-]*): (.*)$/;
+/**
+ * Where the line text[start, end) matches /^([A-Za-z][A-Za-z0-9-]*): (.*)$/, the end of its key;
+ * else -1. Checked character by character, without a match object per line.
+ */
+function trailerKeyEnd(text: string, start: number, end: number): number {
+  if (start >= end || !isLetter(text.charCodeAt(start))) return -1;
+  let k = start + 1;
+  while (k < end && isKeyChar(text.charCodeAt(k))) k++;
+  if (k + 1 >= end || text.charCodeAt(k) !== 58 || text.charCodeAt(k + 1) !== 32) return -1;
+  // `.` matches any character but line terminators.
+  for (let j = k + 2; j < end; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 13 || c === 0x2028 || c === 0x2029) return -1;
+  }
+  return k;
+}
+
+const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isKeyChar = (c: number) => isLetter(c) || (c >= 48 && c <= 57) || c === 45;
 const SPACE = /\s/;
 
 /**

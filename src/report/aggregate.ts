@@ -23,7 +23,7 @@ import { RECORD_USED_MAX } from "../domain/activity.js";
 import type { AccessLevel, AccessRequest, PolicyDocument, ProblemArea, RequestStatus, RiskTier } from "../domain/types.js";
 import { dangerousAction } from "../policy/dangerous.js";
 import type { HistoryCommit } from "./history.js";
-import { firstSorted, sortedCounts, stat, type Count, type Stat } from "./stats.js";
+import { FirstSorted, firstSorted, sortedCounts, stat, type Count, type Stat } from "./stats.js";
 import { APPROVAL_POLICIES_DEFINITION, approvalPoliciesSection, type ApprovalPoliciesSection } from "./approval-policies.js";
 import { lifecycleSection, type LifecycleSection } from "./lifecycle.js";
 
@@ -271,15 +271,17 @@ interface PathDates {
   touched: number;
 }
 
+/**
+ * What buildReport looks up for the record at position `i` of its input (with that record's file,
+ * id or merge commit, which decide when the index was not built for these records).
+ */
 interface Indexed {
-  /**
-   * Per path: the earliest author date (ms) of a commit adding it (`added`), and of any commit
-   * touching it (`touched`, the fallback). One map, so each file of each commit costs one lookup.
-   */
-  paths: Map<string, PathDates>;
-  commitDate: Map<string, number>;
-  /** Request-Id → risk tier named by its grant commit. */
-  grantRisk: Map<string, RiskTier>;
+  /** The earliest author date (ms) of a commit adding the file, else of any commit touching it. */
+  requestedAt(i: number, file: string): number | undefined;
+  /** The commit date of the merge commit: `git log --merges`' date, else the date of the commit of that sha. */
+  approvedAt(i: number, sha: string): number | undefined;
+  /** The risk tier named by the request's grant commit. */
+  grantRisk(i: number, id: string): RiskTier | undefined;
   /** `path NUL Request-Id` → the `Rule:` codes of the newest commit writing that record with any. */
   rules: Map<string, string[]>;
 }
@@ -309,6 +311,123 @@ function indexHistory(commits: readonly HistoryCommit[], mergeDates: ReadonlyMap
 }
 
 /**
+ * The records' keys, known before the log is read (the CLI reads the records first): each record
+ * file, request id and merge commit gets a slot, and the fold keeps dates and tiers in arrays by
+ * slot instead of maps of everything the history names. buildReport then reads a record's slot by
+ * its position, without a lookup by a long string (most of its time on 100,000 records).
+ */
+class Slots {
+  readonly path = new Map<string, number>();
+  readonly id = new Map<string, number>();
+  readonly sha = new Map<string, number>();
+  /** Per record position: its slots (-1 for no merge commit), and the keys they were made for. Slots are record positions. */
+  readonly pathAt: Int32Array;
+  readonly idAt: Int32Array;
+  readonly shaAt: Int32Array;
+  readonly fileOf: string[] = [];
+  readonly idOf: string[] = [];
+  readonly shaOf: string[] = [];
+  /** Per path slot; NaN for none. Every array by slot has one entry per record. */
+  readonly added: Float64Array;
+  readonly touched: Float64Array;
+  /** Per id slot: the Risk: trailer of its newest grant commit with one, and the tier its newest grant commit's message names. */
+  readonly trailerRisk: Array<RiskTier | undefined>;
+  readonly messageRisk: Array<RiskTier | undefined>;
+  /** Per merge-commit slot; NaN for none. */
+  readonly commitDate: Float64Array;
+  readonly mergeDate: Float64Array;
+  /**
+   * One bit per value of shaBits over the merge commits: a commit whose bit is clear is none of
+   * them, known without a lookup in `sha` (most commits of a long history are no merge commit).
+   */
+  private readonly shaFilter = new Int32Array(1 << (SHA_BITS - 5));
+
+  constructor(records: readonly ReportRecord[]) {
+    const n = records.length;
+    const shas: number[] = [];
+    // A key's slot is the position of the last record with it (later ones overwrite): one set per
+    // record. Only when some key repeats are the positions looked up again, to share its slot.
+    for (let i = 0; i < n; i++) {
+      const { file, request } = records[i] as ReportRecord;
+      this.fileOf.push(file);
+      this.idOf.push(request.id);
+      this.path.set(file, i);
+      this.id.set(request.id, i);
+      const sha = request.grant?.merge_commit;
+      this.shaOf.push(sha ?? "");
+      if (sha) {
+        this.sha.set(sha, i);
+        shas.push(i);
+        const b = shaBits(sha);
+        this.shaFilter[b >>> 5] = (this.shaFilter[b >>> 5] as number) | (1 << (b & 31));
+      }
+    }
+    const at = (m: Map<string, number>, keys: string[], unique: boolean) => {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = unique ? i : (m.get(keys[i] as string) as number);
+      return out;
+    };
+    this.pathAt = at(this.path, this.fileOf, this.path.size === n);
+    this.idAt = at(this.id, this.idOf, this.id.size === n);
+    this.shaAt = new Int32Array(n).fill(-1);
+    const shaUnique = this.sha.size === shas.length;
+    for (const i of shas) this.shaAt[i] = shaUnique ? i : (this.sha.get(this.shaOf[i] as string) as number);
+    this.added = new Float64Array(n).fill(NaN);
+    this.touched = new Float64Array(n).fill(NaN);
+    this.trailerRisk = new Array<RiskTier | undefined>(n).fill(undefined);
+    this.messageRisk = new Array<RiskTier | undefined>(n).fill(undefined);
+    this.commitDate = new Float64Array(n).fill(NaN);
+    this.mergeDate = new Float64Array(n).fill(NaN);
+  }
+
+  /** The id slot of a grant commit's Request-Id, found through the record at the path it writes when that is the request's own file. */
+  idSlot(id: string, pathSlot: number | undefined): number | undefined {
+    return pathSlot !== undefined && this.idOf[pathSlot] === id ? this.idAt[pathSlot] : this.id.get(id);
+  }
+
+  /** The slot of a merge commit; undefined for any other sha. */
+  shaSlot(sha: string): number | undefined {
+    const b = shaBits(sha);
+    return ((this.shaFilter[b >>> 5] as number) & (1 << (b & 31))) === 0 ? undefined : this.sha.get(sha);
+  }
+
+  indexed(rules: Map<string, string[]>): Indexed {
+    const num = (t: number | undefined) => (t === undefined || Number.isNaN(t) ? undefined : t);
+    return {
+      requestedAt: (i, file) => {
+        const p = this.fileOf[i] === file ? this.pathAt[i] : this.path.get(file);
+        return p === undefined ? undefined : (num(this.added[p]) ?? num(this.touched[p]));
+      },
+      approvedAt: (i, sha) => {
+        const k = this.shaOf[i] === sha ? this.shaAt[i] : this.sha.get(sha);
+        return k === undefined || k < 0 ? undefined : (num(this.mergeDate[k]) ?? num(this.commitDate[k]));
+      },
+      grantRisk: (i, id) => {
+        const k = this.idOf[i] === id ? this.idAt[i] : this.id.get(id);
+        return k === undefined ? undefined : (this.trailerRisk[k] ?? this.messageRisk[k]);
+      },
+      rules,
+    };
+  }
+}
+
+const SHA_BITS = 22;
+
+/** SHA_BITS bits of a string, read from its first characters (any string: equal strings give equal bits). */
+function shaBits(s: string): number {
+  let h = 0;
+  for (let k = 0; k < SHA_BITS / 4; k++) h = (h << 4) | (s.charCodeAt(k) & 15);
+  return h & ((1 << SHA_BITS) - 1);
+}
+
+/** The tier constant for a tier name (so a kept tier does not hold on to the log text it was read from). */
+const TIER_OF: ReadonlyMap<string, RiskTier> = new Map<string, RiskTier>([
+  ["low", "low"],
+  ["medium", "medium"],
+  ["high", "high"],
+]);
+
+/**
  * What the report needs from the history, folded in one commit at a time (newest first, as git
  * log prints them) so a streamed log is never held: buildReport takes it as `history`.
  */
@@ -321,39 +440,47 @@ export class HistoryIndex {
   private readonly trailerRisk = new Map<string, RiskTier>();
   private readonly rules = new Map<string, string[]>();
   private readonly mergeDates = new Map<string, number>();
+  private readonly slots: Slots | undefined;
   private done = false;
 
   /**
-   * `mergeCommits`: the shas the records name as grant.merge_commit, when known before the log is
-   * read (the CLI reads the records first). Only their commit dates are ever looked up, so the
-   * others are not kept: a 300,000-commit history then keeps tens of thousands, not every one.
+   * `records`: the records the report is for, when known before the log is read (the CLI reads
+   * them first): only what they look up is kept, by slot (see Slots); a report over other records
+   * finds nothing for theirs. `mergeCommits` (without `records`): the shas the records name as
+   * grant.merge_commit; only their commit dates are kept. Without either, everything is kept.
    */
-  constructor(private readonly opts: { mergeCommits?: ReadonlySet<string> } = {}) {}
+  constructor(private readonly opts: { mergeCommits?: ReadonlySet<string>; records?: readonly ReportRecord[] } = {}) {
+    this.slots = opts.records ? new Slots(opts.records) : undefined;
+  }
 
   add(c: HistoryCommit): void {
     if (this.done) throw new Error("HistoryIndex.add after the report was built from it");
     this.commits++;
     const at = ms(c.authorDate);
-    // Keys are detached copies: the commit's strings are views of a chunk of the streamed log.
-    // The commit date is parsed only for the commits it is kept for (few of a long history).
-    if (this.opts.mergeCommits === undefined || this.opts.mergeCommits.has(c.sha)) {
-      const cd = ms(c.commitDate);
-      if (cd !== undefined) this.commitDate.set(detached(c.sha), cd);
-    }
-    if (at !== undefined) {
-      for (const f of c.files) {
-        const added = f.status === "A" ? at : undefined;
-        const p = this.paths.get(f.path);
-        if (p === undefined) this.paths.set(detached(f.path), { added, touched: at });
-        else {
-          if (at < p.touched) p.touched = at;
-          if (added !== undefined && (p.added === undefined || added < p.added)) p.added = added;
+    const slots = this.slots;
+    if (slots) this.addToSlots(slots, c, at);
+    else {
+      // Keys are detached copies: the commit's strings are views of a chunk of the streamed log.
+      // The commit date is parsed only for the commits it is kept for (few of a long history).
+      if (this.opts.mergeCommits === undefined || this.opts.mergeCommits.has(c.sha)) {
+        const cd = ms(c.commitDate);
+        if (cd !== undefined) this.commitDate.set(detached(c.sha), cd);
+      }
+      if (at !== undefined) {
+        for (const f of c.files) {
+          const added = f.status === "A" ? at : undefined;
+          const p = this.paths.get(f.path);
+          if (p === undefined) this.paths.set(detached(f.path), { added, touched: at });
+          else {
+            if (at < p.touched) p.touched = at;
+            if (added !== undefined && (p.added === undefined || added < p.added)) p.added = added;
+          }
         }
       }
     }
     const id = c.trailers["Request-Id"]?.[0];
     if (!id) return;
-    if (c.subject.startsWith("jit-access: grant ")) {
+    if (!slots && c.subject.startsWith("jit-access: grant ")) {
       // Newest first: the first grant commit seen for an id is its latest grant.
       const tier = c.trailers["Risk"]?.[0];
       if (tier !== undefined && TIERS.has(tier) && !this.trailerRisk.has(id)) this.trailerRisk.set(detached(id), detached(tier) as RiskTier);
@@ -366,9 +493,52 @@ export class HistoryIndex {
     if (codes.length) for (const f of c.files) if (!this.rules.has(`${f.path}\0${id}`)) this.rules.set(detached(`${f.path}\0${id}`), codes.map(detached));
   }
 
+  /** add() for the records' slots: the same earliest dates, latest tiers and commit dates, kept only for the records' keys. */
+  private addToSlots(slots: Slots, c: HistoryCommit, at: number | undefined): void {
+    if (slots.sha.size) {
+      const k = slots.shaSlot(c.sha);
+      if (k !== undefined) {
+        const cd = ms(c.commitDate);
+        if (cd !== undefined) slots.commitDate[k] = cd;
+      }
+    }
+    // The last of the commit's files that is a record's (a grant commit writes its request's file).
+    let written: number | undefined;
+    if (at !== undefined) {
+      for (const f of c.files) {
+        const p = slots.path.get(f.path);
+        if (p === undefined) continue;
+        written = p;
+        if (!(at >= (slots.touched[p] as number))) slots.touched[p] = at;
+        if (f.status === "A" && !(at >= (slots.added[p] as number))) slots.added[p] = at;
+      }
+    }
+    if (!c.subject.startsWith("jit-access: grant ")) return;
+    const id = c.trailers["Request-Id"]?.[0];
+    if (!id) return;
+    const k = slots.idSlot(id, written);
+    // Newest first: the first grant commit seen for an id is its latest grant; a Risk: trailer
+    // (of any of its grant commits) wins over a tier named in a message.
+    if (k === undefined || slots.trailerRisk[k] !== undefined) return;
+    const tier = c.trailers["Risk"]?.[0];
+    const fromTrailer = tier === undefined ? undefined : TIER_OF.get(tier);
+    if (fromTrailer !== undefined) slots.trailerRisk[k] = fromTrailer;
+    else if (slots.messageRisk[k] === undefined) {
+      const m = /\brisk (low|medium|high)\b/.exec(c.body);
+      if (m) slots.messageRisk[k] = TIER_OF.get(m[1] as string);
+    }
+  }
+
   /** A merge commit's committer date (git log --merges), which wins over the date of a commit of the same sha. */
   addMergeDate(sha: string, iso: string): void {
     if (this.done) throw new Error("HistoryIndex.addMergeDate after the report was built from it");
+    const slots = this.slots;
+    if (slots) {
+      const k = slots.shaSlot(sha);
+      const t = k === undefined ? undefined : ms(iso);
+      if (k !== undefined && t !== undefined) slots.mergeDate[k] = t;
+      return;
+    }
     if (this.opts.mergeCommits !== undefined && !this.opts.mergeCommits.has(sha)) return;
     const t = ms(iso);
     if (t !== undefined) this.mergeDates.set(detached(sha), t);
@@ -377,32 +547,30 @@ export class HistoryIndex {
   /** buildReport's view, which ends the fold: a Risk: trailer wins over the tier named in a message, a merge date over a commit's. */
   indexed(): Indexed {
     this.done = true;
+    if (this.slots) return this.slots.indexed(this.rules);
     for (const [id, tier] of this.trailerRisk) this.grantRisk.set(id, tier);
     for (const [sha, t] of this.mergeDates) this.commitDate.set(sha, t);
-    return { paths: this.paths, commitDate: this.commitDate, grantRisk: this.grantRisk, rules: this.rules };
+    return mapIndexed(this.paths, this.commitDate, this.grantRisk, this.rules);
   }
 }
 
-/** Allow actions of the policy, each with whether it is granted on an unscoped resource. */
-function allowActions(r: AccessRequest, unscopedFor: (action: string, resource: string) => boolean): Array<{ action: string; unscoped: boolean }> {
-  const out: Array<{ action: string; unscoped: boolean }> = [];
-  for (const s of r.policy?.Statement ?? []) {
-    if (s.Effect !== "Allow") continue;
-    const resources = (typeof s.Resource === "string" ? [s.Resource] : Array.isArray(s.Resource) ? s.Resource : []).filter(
-      (x): x is string => typeof x === "string",
-    );
-    const a = s.Action;
-    const actions = typeof a === "string" ? [a] : Array.isArray(a) ? a.filter((x): x is string => typeof x === "string") : [];
-    for (const action of actions) out.push({ action, unscoped: resources.some((res) => unscopedFor(action, res)) });
-  }
-  return out;
+function mapIndexed(paths: Map<string, PathDates>, commitDate: Map<string, number>, grantRisk: Map<string, RiskTier>, rules: Map<string, string[]>): Indexed {
+  return {
+    requestedAt: (_i, file) => {
+      const dates = paths.get(file);
+      return dates === undefined ? undefined : (dates.added ?? dates.touched);
+    },
+    approvedAt: (_i, sha) => commitDate.get(sha),
+    grantRisk: (_i, id) => grantRisk.get(id),
+    rules,
+  };
 }
 
 /**
  * Without the catalogue: `*`, or a resource part whose name (after a type keyword such as `role/`
  * or `secret:`) has no letter or digit (`role/*`, `secret:???*`; in S3 a wildcard bucket).
  */
-function unscopedByShape(_action: string, resource: string): boolean {
+export function unscopedByShape(_action: string, resource: string): boolean {
   if (resource === "*") return true;
   const fields = resource.split(":");
   const part = fields.slice(5).join(":");
@@ -411,27 +579,66 @@ function unscopedByShape(_action: string, resource: string): boolean {
   return /[*?]/.test(name) && !/[A-Za-z0-9]/.test(name);
 }
 
-/** Dangerous per the curated list: `always` entries by name, `unscoped` ones only on unscoped resources. */
-function isDangerous(action: string, unscoped: boolean): boolean {
-  const d = dangerousAction(action);
-  return d !== undefined && (d.scope === "always" || unscoped);
+/** The strings of a policy's Action or Resource field (a string, or an array of which only the strings count). */
+function strings(v: unknown): readonly string[] {
+  if (typeof v === "string") return [v];
+  if (!Array.isArray(v)) return [];
+  for (const x of v) if (typeof x !== "string") return v.filter((y): y is string => typeof y === "string");
+  return v as string[];
 }
 
-function riskOf(
+/** Sorted, without duplicates (the order of `[...new Set(xs)].sort()`). */
+function sortedUnique(xs: string[]): string[] {
+  return xs.length < 2 ? xs : [...new Set(xs)].sort();
+}
+
+/** What `[].flatMap((i) => i[key] ?? [])` gives over the request's items: their lists joined (a non-list value joins as itself). */
+function itemValues<K extends "access" | "actions">(r: AccessRequest, key: K): unknown[] {
+  const out: unknown[] = [];
+  for (const i of r.request) {
+    const v: unknown = i[key] ?? [];
+    if (Array.isArray(v)) for (const x of v) out.push(x);
+    else out.push(v);
+  }
+  return out;
+}
+
+/**
+ * A grant's risk tier with the permissions-management and dangerous actions behind it. Called for
+ * every grant of the history, so it makes no per-action objects, and asks whether an action is
+ * granted unscoped only for the curated actions whose danger depends on it (`unscopedFor` is a
+ * pure decision: asking it less changes nothing).
+ */
+export function riskOf(
   r: AccessRequest,
   fromCommit: RiskTier | undefined,
   levelOf: ReportInput["accessLevelOf"],
   unscopedFor: ReportInput["grantUnscoped"],
 ): { tier: RiskTier; source: RiskRow["risk_source"]; pm: string[]; dangerous: string[] } {
-  const policy = allowActions(r, unscopedFor ?? unscopedByShape);
-  const actions = policy.map((p) => p.action);
-  const asked = r.request.flatMap((i) => i.actions ?? []);
-  const all = [...new Set([...actions, ...asked])];
-  const dangerous = [
-    ...new Set([...policy.filter((p) => isDangerous(p.action, p.unscoped)).map((p) => p.action), ...asked.filter((a) => isDangerous(a, false))]),
-  ].sort();
-  let pm: string[] = levelOf ? all.filter((a) => levelOf(a) === "permissions-management").sort() : [];
-  const levels = new Set<AccessLevel>(r.request.flatMap((i) => i.access ?? []));
+  const unscoped = unscopedFor ?? unscopedByShape;
+  // The policy's Allow actions, in order, duplicates kept.
+  const actions: string[] = [];
+  const dangerousFound: string[] = [];
+  for (const s of r.policy?.Statement ?? []) {
+    if (s.Effect !== "Allow") continue;
+    const before = actions.length;
+    for (const action of strings(s.Action)) actions.push(action);
+    for (let k = before; k < actions.length; k++) {
+      const action = actions[k] as string;
+      const d = dangerousAction(action);
+      if (d === undefined) continue;
+      if (d.scope === "always" || strings(s.Resource).some((res) => unscoped(action, res))) dangerousFound.push(action);
+    }
+  }
+  const asked = itemValues(r, "actions") as string[];
+  for (const a of asked) if (dangerousAction(a)?.scope === "always") dangerousFound.push(a);
+  const dangerous = sortedUnique(dangerousFound);
+  const levels = new Set(itemValues(r, "access") as AccessLevel[]);
+  let pm: string[] = [];
+  if (levelOf) {
+    for (const a of new Set([...actions, ...asked])) if (levelOf(a) === "permissions-management") pm.push(a);
+    pm.sort();
+  }
   if (!pm.length && levels.has("permissions-management")) {
     pm = r.request.filter((i) => i.access?.includes("permissions-management")).map((i) => `${i.service}:(permissions-management)`);
   }
@@ -483,6 +690,10 @@ function blockedRule(r: AccessRequest, commitCodes: readonly string[]): { rule: 
 }
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** The riskiest grants first: by score, then the latest granted, then by id. */
+const riskiestFirst = (a: Pick<RiskRow, "score" | "granted_at" | "id">, b: Pick<RiskRow, "score" | "granted_at" | "id">) =>
+  b.score - a.score || (b.granted_at < a.granted_at ? -1 : b.granted_at > a.granted_at ? 1 : byId(a, b));
 
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
@@ -563,21 +774,32 @@ export function buildReport(input: ReportInput): Report {
   const blockedRules = new Map<string, number>();
   const blockedAreas = new Map<string, number>();
   const blocked: BlockedRow[] = [];
-  const risky: RiskRow[] = [];
+  // Only the first `top` are shown: a grant that would not be among them is not made into a row.
+  const risky = new FirstSorted<RiskRow>(top, riskiestFirst);
   let inPeriod = 0;
   let grants = 0;
   const usage = { grants: 0, partial: 0, unavailable: 0, none: 0, granted: 0, used: 0, denied: 0 };
   const usageByService = new Map<string, UsageRow>();
   const usageByAccount = new Map<string, UsageRow>();
   const grantedInPeriod: AccessRequest[] = [];
+  // A few distinct durations ("1h", "8h") over every grant: each string is parsed once.
+  const durations = new Map<string, number | undefined>();
+  const durationSeconds = (d: unknown): number | undefined => {
+    if (typeof d === "string" && durations.has(d)) return durations.get(d);
+    const p = parseDuration(d, "request.duration-invalid", "duration");
+    const v = p.ok ? p.value : undefined;
+    if (typeof d === "string") durations.set(d, v);
+    return v;
+  };
 
-  for (const { file, request: r } of input.records) {
+  for (let i = 0; i < input.records.length; i++) {
+    const { file, request: r } = input.records[i] as ReportRecord;
     const status: RequestStatus = r.status ?? "proposed";
     const g = r.grant;
     const grantedAt = ms(g?.granted_at);
     const expiresAt = ms(g?.expires_at);
     const granted = GRANTED.has(status) && g !== undefined;
-    const risk = granted ? riskOf(r, idx.grantRisk.get(r.id), input.accessLevelOf, input.grantUnscoped) : undefined;
+    const risk = granted ? riskOf(r, idx.grantRisk(i, r.id), input.accessLevelOf, input.grantUnscoped) : undefined;
 
     // Active now: every record, whatever the period.
     if (status === "active" && g && expiresAt !== undefined) {
@@ -606,8 +828,7 @@ export function buildReport(input: ReportInput): Report {
       });
     }
 
-    const dates = idx.paths.get(file);
-    const requestedAt = dates === undefined ? undefined : (dates.added ?? dates.touched);
+    const requestedAt = idx.requestedAt(i, file);
     const when = requestedAt ?? grantedAt ?? ms(r.closed?.at);
     if (since !== undefined && (when === undefined || when < since)) continue;
     inPeriod++;
@@ -623,15 +844,15 @@ export function buildReport(input: ReportInput): Report {
       if (r.catalogue !== undefined) bump(byCatalogue, r.catalogue);
       byRisk[risk.tier]++;
 
-      const approvedAt = idx.commitDate.get(g.merge_commit);
+      const approvedAt = idx.approvedAt(i, g.merge_commit);
       if (requestedAt !== undefined && approvedAt !== undefined && approvedAt >= requestedAt) reqToApproval.push((approvedAt - requestedAt) / 1000);
       // A grant with a scheduled start waits for it by design: its wait is not how slow granting is.
       const waited = r.scheduled !== undefined;
       if (!waited && approvedAt !== undefined && grantedAt !== undefined && grantedAt >= approvedAt) approvalToGrant.push((grantedAt - approvedAt) / 1000);
       if (!waited && requestedAt !== undefined && grantedAt !== undefined && grantedAt >= requestedAt) reqToGrant.push((grantedAt - requestedAt) / 1000);
 
-      const dur = parseDuration(r.duration, "request.duration-invalid", "duration");
-      const askedS = dur.ok ? dur.value : grantedAt !== undefined && expiresAt !== undefined ? (expiresAt - grantedAt) / 1000 : 0;
+      const askedSeconds = durationSeconds(r.duration);
+      const askedS = askedSeconds !== undefined ? askedSeconds : grantedAt !== undefined && expiresAt !== undefined ? (expiresAt - grantedAt) / 1000 : 0;
       const closedAt = ms(r.closed?.at);
       if ((status === "expired" || status === "revoked") && grantedAt !== undefined) {
         const end = status === "revoked" && closedAt !== undefined ? closedAt : (expiresAt ?? closedAt ?? grantedAt);
@@ -678,19 +899,21 @@ export function buildReport(input: ReportInput): Report {
         Math.min(risk.dangerous.length, 99) * 10_000 +
         Math.min(risk.pm.length, 99) * 100 +
         Math.min(Math.round(askedS / 3600), 99);
-      risky.push({
-        id: r.id,
-        requester: r.requester,
-        account: accountLabel(r),
-        status,
-        risk: risk.tier,
-        risk_source: risk.source,
-        score,
-        permissions_management: risk.pm,
-        dangerous: risk.dangerous,
-        duration_seconds: askedS,
-        granted_at: g.granted_at,
-      });
+      const last = risky.last();
+      if (last === undefined || riskiestFirst({ score, granted_at: g.granted_at, id: r.id }, last) < 0)
+        risky.add({
+          id: r.id,
+          requester: r.requester,
+          account: accountLabel(r),
+          status,
+          risk: risk.tier,
+          risk_source: risk.source,
+          score,
+          permissions_management: risk.pm,
+          dangerous: risk.dangerous,
+          duration_seconds: askedS,
+          granted_at: g.granted_at,
+        });
     }
 
     if (status === "failed" || status === "rejected") {
@@ -715,7 +938,7 @@ export function buildReport(input: ReportInput): Report {
   // Only the first `top` rows of these lists are shown: select them rather than sort every row.
   const topRevoked = firstSorted(revoked, top, (a, b) => b.asked_seconds - b.used_seconds - (a.asked_seconds - a.used_seconds) || byId(a, b));
   const recentBlocked = firstSorted(blocked, top, (a, b) => ((b.at ?? "") < (a.at ?? "") ? -1 : (b.at ?? "") > (a.at ?? "") ? 1 : byId(a, b)));
-  const riskiest = firstSorted(risky, top, (a, b) => b.score - a.score || (b.granted_at < a.granted_at ? -1 : b.granted_at > a.granted_at ? 1 : byId(a, b)));
+  const riskiest = risky.items();
 
   return {
     generated_at: isoSeconds(now),

@@ -4,7 +4,7 @@
 import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { REQUESTS_DIR } from "../domain/request.js";
-import { HistoryIndex } from "./aggregate.js";
+import { HistoryIndex, type ReportRecord } from "./aggregate.js";
 import { GitLogParser, LOG_FORMAT, parseMergeDates } from "./history.js";
 
 const run = promisify(execFile);
@@ -12,9 +12,9 @@ const ENV = { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_PAGER: "cat", LC_ALL
 
 export type History = { ok: true; history: HistoryIndex } | { ok: false; reason: string; history: HistoryIndex };
 
-/** `mergeCommits`: the records' grant.merge_commit shas, the only commit dates kept (all when absent). */
-export async function readHistory(root: string, mergeCommits?: ReadonlySet<string>): Promise<History> {
-  const history = new HistoryIndex(mergeCommits ? { mergeCommits } : {});
+/** `records`: the records the report is for; only what they look up is kept (everything when absent). */
+export async function readHistory(root: string, records?: readonly ReportRecord[]): Promise<History> {
+  const history = new HistoryIndex(records ? { records } : {});
   const parser = new GitLogParser((c) => history.add(c));
   try {
     await streamGit(

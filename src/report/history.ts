@@ -86,7 +86,7 @@ export class GitLogParser {
     this.current = undefined;
     // A status whose path never came (the log was cut) is dropped.
     this.status = undefined;
-    if (!cur || !SHA.test(cur.sha)) return;
+    if (!cur || !isSha(cur.sha)) return;
     const [parentsText = "", authorDate = "", commitDate = "", raw = ""] = cur.fields;
     const parents = parentsText === "" ? [] : parentsText.split(" ").filter(Boolean);
     const message = raw.includes("\r") ? raw.replace(/\r/g, "") : raw;
@@ -105,7 +105,16 @@ export class GitLogParser {
   }
 }
 
-const SHA = /^[0-9a-f]{40,64}$/;
+/** /^[0-9a-f]{40,64}$/, without a regular expression (it runs for every commit of a long history). */
+export function isSha(s: string): boolean {
+  const n = s.length;
+  if (n < 40 || n > 64) return false;
+  for (let k = 0; k < n; k++) {
+    const c = s.charCodeAt(k);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
 const STATUS_LETTERS = "ACDMRTUXB";
 
 function stripNewlines(t: string): string {
@@ -125,13 +134,29 @@ function isStatus(t: string): boolean {
   return true;
 }
 
-/** `git log --merges --format=%H%x00%cI%x00`: merge commit → commit date. */
+/**
+ * `git log --merges --format=%H%x00%cI%x00`: merge commit → commit date. NUL-separated fields,
+ * each without its leading newlines, taken in pairs; a pair whose first field is no sha is skipped.
+ * Scanned in place: one line per merge commit of the whole repository.
+ */
 export function parseMergeDates(text: string): Map<string, string> {
-  const t = text.split("\0").map((s) => s.replace(/^\n+/, ""));
   const out = new Map<string, string>();
-  for (let i = 0; i + 1 < t.length; i += 2) {
-    const sha = t[i] ?? "";
-    if (/^[0-9a-f]{40,64}$/.test(sha)) out.set(sha, t[i + 1] ?? "");
+  let start = 0;
+  let sha: string | undefined;
+  for (;;) {
+    const found = text.indexOf("\0", start);
+    // The text after the last NUL is a field too (as in split("\0")): it can complete a pair.
+    const end = found < 0 ? text.length : found;
+    if (found < 0 && sha === undefined) return out;
+    let from = start;
+    while (from < end && text.charCodeAt(from) === 10) from++;
+    const field = text.slice(from, end);
+    if (sha === undefined) sha = field;
+    else {
+      if (isSha(sha)) out.set(sha, field);
+      sha = undefined;
+    }
+    if (found < 0) return out;
+    start = end + 1;
   }
-  return out;
 }

@@ -15,7 +15,7 @@ export interface Stat {
  * position h = (n − 1)·q over the sorted values; the result lies between values ⌊h⌋ and ⌈h⌉.
  * The median of [1, 2, 3, 4] is 2.5; the p90 of 1..10 is 9.1.
  */
-export function quantile(sorted: readonly number[], q: number): number | null {
+export function quantile(sorted: ArrayLike<number>, q: number): number | null {
   const n = sorted.length;
   if (n === 0) return null;
   const h = (n - 1) * q;
@@ -26,9 +26,16 @@ export function quantile(sorted: readonly number[], q: number): number | null {
 }
 
 export function stat(values: readonly number[]): Stat {
+  // Read from the typed array: copying it back into an array boxes every fractional value.
   const sorted = Float64Array.from(values).sort();
-  const arr = Array.from(sorted);
-  return { count: arr.length, median: quantile(arr, 0.5), p90: quantile(arr, 0.9), min: arr[0] ?? null, max: arr[arr.length - 1] ?? null };
+  const n = sorted.length;
+  return {
+    count: n,
+    median: quantile(sorted, 0.5),
+    p90: quantile(sorted, 0.9),
+    min: n ? (sorted[0] as number) : null,
+    max: n ? (sorted[n - 1] as number) : null,
+  };
 }
 
 /** 90 → "1m 30s", 7200 → "2h", 93600 → "1d 2h"; at most two units. */
@@ -69,15 +76,36 @@ export function sortedCounts(m: Map<string, number>): Count[] {
  * them all is most of its sorting time. `cmp` must be a consistent order (0 only for ties).
  */
 export function firstSorted<T>(items: readonly T[], k: number, cmp: (a: T, b: T) => number): T[] {
-  const best: T[] = [];
-  if (k <= 0) return best;
-  for (const item of items) {
-    if (best.length === k && cmp(item, best[k - 1] as T) >= 0) continue;
+  const best = new FirstSorted(k, cmp);
+  for (const item of items) best.add(item);
+  return best.items();
+}
+
+/** firstSorted fed one item at a time, so that an item it would not keep need not be made (see `last`). */
+export class FirstSorted<T> {
+  private readonly best: T[] = [];
+  constructor(
+    private readonly k: number,
+    private readonly cmp: (a: T, b: T) => number,
+  ) {}
+
+  /** When k items are kept, the last of them: an item that does not sort before it is not kept. */
+  last(): T | undefined {
+    return this.k > 0 && this.best.length === this.k ? this.best[this.k - 1] : undefined;
+  }
+
+  add(item: T): void {
+    const { best, k, cmp } = this;
+    if (k <= 0) return;
+    if (best.length === k && cmp(item, best[k - 1] as T) >= 0) return;
     // After every item it does not sort before: equal items keep their input order.
     let j = best.length;
     while (j > 0 && cmp(item, best[j - 1] as T) < 0) j--;
     best.splice(j, 0, item);
     if (best.length > k) best.pop();
   }
-  return best;
+
+  items(): T[] {
+    return this.best;
+  }
 }
