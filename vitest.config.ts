@@ -37,6 +37,7 @@ const E2E = [
   "test/drafter-cli.test.ts",
   "test/drafter.test.ts",
   "test/fake-github.test.ts",
+  "test/fake-github-graphql.test.ts",
   "test/init-scenario.test.ts",
   "test/init.test.ts",
   "test/install-scenario.test.ts",
