@@ -23,6 +23,7 @@ const E2E = [
   "test/attacks-deploy.test.ts",
   "test/attacks-intake.test.ts",
   "test/attacks-merge.test.ts",
+  "test/attacks-merge-graphql.test.ts",
   "test/attacks-revoke.test.ts",
   "test/attacks.test.ts",
   "test/aws-moto.test.ts",
