@@ -69,7 +69,7 @@ const E2E = [
   "test/attacks-new-paths-claims.test.ts",
 ];
 
-const FAULTS = ["test/aws-faults.test.ts", "test/fault-injection.test.ts", "test/multi-account.test.ts"];
+const FAULTS = ["test/aws-faults.test.ts", "test/fault-injection.test.ts", "test/fault-issue-steps.test.ts", "test/multi-account.test.ts"];
 
 const allTestFiles = readdirSync(fileURLToPath(new URL("test", import.meta.url)), { recursive: true, encoding: "utf8" })
   .map((f) => `test/${f.split("\\").join("/")}`)

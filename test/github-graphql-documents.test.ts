@@ -20,18 +20,15 @@ function capturing(files: Array<{ filename: string; status: string }> = []): {
 } {
   const documents: Array<{ query: string; variables: Record<string, unknown> }> = [];
   const fail = () => Promise.reject(Object.assign(new Error("offline"), { status: 500 }));
+  const methods = (): Record<string, unknown> => ({});
+  const namespaces: Record<string, Record<string, unknown>> = {};
   const octokit = {
     graphql: (query: string, variables: Record<string, unknown>) => {
       documents.push({ query, variables });
       return fail();
     },
     paginate: (fn: unknown) => (fn === octokit.rest.pulls.listFiles ? Promise.resolve(files) : fail()),
-    rest: new Proxy(
-      {},
-      {
-        get: (t, ns: string) => (t[ns] ??= new Proxy({}, { get: (u, m: string) => (u[m] ??= fail) })),
-      },
-    ),
+    rest: new Proxy(namespaces, { get: (t, ns: string) => (t[ns] ??= new Proxy(methods(), { get: (u, m: string) => (u[m] ??= fail) })) }),
   } as unknown as AnyOctokit & { rest: { pulls: { listFiles: unknown } } };
   return { octokit, documents };
 }

@@ -5,7 +5,7 @@ import type { ProbotOctokit } from "probot";
 import type { Review } from "../domain/approvals.js";
 import { CONFIG_PATH } from "../domain/config.js";
 import type { IssueState } from "../domain/lifecycle.js";
-import type { AccessRepo, CommitInfo, Comparison, IssueComment, IssueFacts, MergeAnswer, OpenPull, PrCommit, PrFile } from "../lifecycle/ports.js";
+import type { AccessRepo, IssueStep, CommitInfo, Comparison, IssueComment, IssueFacts, MergeAnswer, OpenPull, PrCommit, PrFile } from "../lifecycle/ports.js";
 import type { StoredFile, WriteResult } from "../store/record-store.js";
 import { ConditionalContents } from "./contents-cache.js";
 import { gitBlobSha } from "./record-archive.js";
@@ -447,6 +447,10 @@ export class OctokitAccessRepo implements AccessRepo {
 
   closeIssue(issue: number, reason: "completed" | "not_planned"): Promise<void> {
     return this.issues.closeIssue(issue, reason);
+  }
+
+  applySteps(steps: readonly IssueStep[]): Promise<void> {
+    return this.issues.applySteps(steps);
   }
 
   /**

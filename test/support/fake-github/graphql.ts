@@ -186,6 +186,18 @@ export class FakeGraphQL {
           subject: this.issueNode(repo, issue),
         };
       }),
+      updateIssueComment: mutation("updateIssueComment", (input) => {
+        const parsed = idOf(input.id);
+        const found =
+          parsed?.prefix === "IC" ? [...s.repos.values()].map((r) => ({ repo: r, hit: s.findComment(r, parsed.id) })).find((x) => x.hit) : undefined;
+        if (!found?.hit) throw gqlError("NOT_FOUND", `Could not resolve to a node with the global id of '${String(input.id)}'`);
+        const { issue, comment } = found.hit;
+        if (comment.user.toLowerCase() !== login.toLowerCase())
+          throw gqlError("FORBIDDEN", `${login} does not have the correct permissions to execute \`UpdateIssueComment\``);
+        comment.body = String(input.body ?? "");
+        comment.updated_at = s.time();
+        return { clientMutationId: input.clientMutationId ?? null, issueComment: this.commentNode(found.repo, issue, comment) };
+      }),
       addLabelsToLabelable: mutation("addLabelsToLabelable", (input) => {
         const { repo, issue } = labelable(input.labelableId);
         const names = labelNames(repo, input.labelIds);
