@@ -38,7 +38,8 @@ describe("approvals judged on the GraphQL read of the merge", () => {
     h.github.addReview(REPO, pr!, { user: "bob", state: "APPROVED" });
     const calls = await mergeAndDeliver(h, pr!);
     expect(jitAttachments(h.aws)).toHaveLength(1);
-    expect(calls).toMatchObject({ restReviews: 0, restCommit: 0, restIssue: 0, graphql: 1 });
+    expect(calls).toMatchObject({ restReviews: 0, restCommit: 0, restIssue: 0 });
+    expect(calls.graphql).toBeGreaterThan(0);
     expect(h.github.graphql.unmodelled).toEqual([]);
   });
 

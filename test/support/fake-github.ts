@@ -89,7 +89,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FakeGitHubHttp, type Faults, type RateLimits, type RateLimitStats, type RecordedRequest } from "./fake-github/http.js";
-import type { FakeGraphQL } from "./fake-github/graphql.js";
+import { githubSchema, type FakeGraphQL } from "./fake-github/graphql.js";
 import { FakeGitHubState, type FakeStateOptions } from "./fake-github/state.js";
 
 export { GitHubError, type FileInput, type Permission, type CheckRunState, type IssueState, type PullState, type RepoState } from "./fake-github/state.js";
@@ -189,5 +189,7 @@ export class FakeGitHub extends FakeGitHubState {
 
 /** Creates and starts a fake GitHub. */
 export async function startFakeGitHub(opts: FakeStateOptions = {}): Promise<FakeGitHub> {
+  // GitHub's GraphQL schema is built here, not inside the first delivery that queries.
+  githubSchema();
   return new FakeGitHub(opts).start();
 }
