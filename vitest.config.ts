@@ -23,6 +23,7 @@ const E2E = [
   "test/attacks-deploy.test.ts",
   "test/attacks-intake.test.ts",
   "test/attacks-merge.test.ts",
+  "test/attacks-merge-graphql.test.ts",
   "test/attacks-revoke.test.ts",
   "test/attacks.test.ts",
   "test/aws-moto.test.ts",
@@ -37,6 +38,7 @@ const E2E = [
   "test/drafter-cli.test.ts",
   "test/drafter.test.ts",
   "test/fake-github.test.ts",
+  "test/fake-github-graphql.test.ts",
   "test/init-scenario.test.ts",
   "test/init.test.ts",
   "test/install-scenario.test.ts",
@@ -67,7 +69,13 @@ const E2E = [
   "test/attacks-new-paths-claims.test.ts",
 ];
 
-const FAULTS = ["test/aws-faults.test.ts", "test/fault-injection.test.ts", "test/multi-account.test.ts", "test/multi-account-ic.test.ts"];
+const FAULTS = [
+  "test/aws-faults.test.ts",
+  "test/fault-injection.test.ts",
+  "test/fault-issue-steps.test.ts",
+  "test/multi-account.test.ts",
+  "test/multi-account-ic.test.ts",
+];
 
 const allTestFiles = readdirSync(fileURLToPath(new URL("test", import.meta.url)), { recursive: true, encoding: "utf8" })
   .map((f) => `test/${f.split("\\").join("/")}`)

@@ -5,10 +5,11 @@ import type { ProbotOctokit } from "probot";
 import type { Review } from "../domain/approvals.js";
 import { CONFIG_PATH } from "../domain/config.js";
 import type { IssueState } from "../domain/lifecycle.js";
-import type { AccessRepo, CommitInfo, Comparison, IssueComment, IssueFacts, MergeAnswer, OpenPull, PrCommit, PrFile } from "../lifecycle/ports.js";
+import type { AccessRepo, IssueStep, CommitInfo, Comparison, IssueComment, IssueFacts, MergeAnswer, OpenPull, PrCommit, PrFile } from "../lifecycle/ports.js";
 import type { StoredFile, WriteResult } from "../store/record-store.js";
 import { ConditionalContents } from "./contents-cache.js";
 import { gitBlobSha } from "./record-archive.js";
+import { mergeFactsQuery, readMergeFacts, type MergeFacts } from "./merge-facts.js";
 import { readSnapshot, SNAPSHOT_PATHS, snapshotParts, snapshotQuery, snapshotVariables, type RulesSnapshot } from "./rules-snapshot.js";
 import { OctokitIssueSide } from "./issue-side.js";
 import { ensureLabels } from "./labels.js";
@@ -141,6 +142,12 @@ class DeliveryContents implements ContentsApi {
     }
   }
 
+  /** For a query that reads files on the default branch as a part (snapshotParts): keep what its answer states, as snapshotOf does. */
+  joinPaths(paths: readonly string[]): (answer: unknown) => void {
+    const generation = this.generation;
+    return (answer) => this.accept(answer, generation, paths);
+  }
+
   private accept(answer: unknown, generation: number, paths: readonly string[] = SNAPSHOT_PATHS): void {
     const branch = this.repo.defaultBranch;
     const snap: RulesSnapshot | undefined = readSnapshot(answer, paths);
@@ -220,7 +227,7 @@ export class OctokitAccessRepo implements AccessRepo {
   readonly defaultBranch: string;
 
   /** The file list of the merged pull request this delivery is about: a merged PR's files no longer change. */
-  private mergedFiles: { pr: number; files?: Promise<PrFile[]> } | undefined;
+  private mergedFiles: { pr: number; files?: Promise<PrFile[]>; facts?: Promise<{ facts: MergeFacts; origin: number | undefined }> } | undefined;
 
   constructor(
     octokit: AnyOctokit,
@@ -329,7 +336,46 @@ export class OctokitAccessRepo implements AccessRepo {
     return listed.map((f) => ({ path: f.filename, status: f.status, previousPath: f.previous_filename ?? null, sha: f.sha ?? null }));
   }
 
+  /**
+   * The merged PR's other facts in one GraphQL query (merge-facts.ts), asked when its commits are
+   * (the decision's next need after the files): what it states exactly is this delivery's answer
+   * for the merge commit and first parents, the reviews, the issue the request names and the record
+   * on the default branch; the rest is read through REST.
+   */
+  private mergeFacts(pr: number): Promise<{ facts: MergeFacts; origin: number | undefined }> | undefined {
+    const merged = this.mergedFiles;
+    if (merged?.pr !== pr || !merged.files) return undefined;
+    const files = merged.files;
+    return (merged.facts ??= (async () => {
+      const record = (await files.catch(() => [] as PrFile[])).find((f) => f.path.startsWith("access-requests/") && f.status !== "removed")?.path;
+      const n = record ? /^(\d+)-/.exec(record.split("/").pop() ?? "")?.[1] : undefined;
+      const origin = n !== undefined && Number(n) > 0 && Number(n) < 2 ** 31 ? Number(n) : undefined;
+      const { query, variables } = mergeFactsQuery(this.at, this.defaultBranch, pr, {
+        ...(origin !== undefined ? { origin } : {}),
+        ...(record ? { record } : {}),
+      });
+      const take = record ? this.contents.joinPaths([record]) : undefined;
+      let data: unknown;
+      try {
+        data = await this.octokit.graphql(query, variables);
+      } catch (e) {
+        // GitHub answers an error beside the data it could read (e.g. no issue of that number): that data stands.
+        data = (e as { data?: unknown }).data;
+      }
+      if (data) take?.(data);
+      return { facts: readMergeFacts(data, origin), origin };
+    })());
+  }
+
+  private async mergeFact<T>(pick: (f: MergeFacts, origin: number | undefined) => T | undefined): Promise<T | undefined> {
+    const asked = this.mergedFiles?.facts;
+    if (!asked) return undefined;
+    const { facts, origin } = await asked;
+    return pick(facts, origin);
+  }
+
   async prCommits(pr: number): Promise<PrCommit[]> {
+    void this.mergeFacts(pr);
     const listed = await this.octokit.paginate(this.octokit.rest.pulls.listCommits, { ...this.at, pull_number: pr, per_page: 100 });
     const actor = (a: unknown) =>
       a && typeof a === "object" && "login" in a && typeof a.login === "string" ? { login: a.login, type: String((a as { type?: unknown }).type ?? "") } : null;
@@ -344,15 +390,21 @@ export class OctokitAccessRepo implements AccessRepo {
   }
 
   async reviews(pr: number): Promise<Review[]> {
+    const read = this.mergedFiles?.pr === pr ? await this.mergeFact((f) => f.reviews) : undefined;
+    if (read) return read;
     return await this.octokit.paginate(this.octokit.rest.pulls.listReviews, { ...this.at, pull_number: pr, per_page: 100 });
   }
 
   async commit(sha: string): Promise<CommitInfo> {
+    const read = await this.mergeFact((f) => f.commits.get(sha));
+    if (read) return read;
     const { data } = await this.octokit.rest.git.getCommit({ ...this.at, commit_sha: sha });
     return { sha: data.sha, parents: data.parents.map((p) => p.sha), message: data.message, author: gitAuthor(data.author) };
   }
 
   async issue(number: number): Promise<IssueFacts | undefined> {
+    const read = await this.mergeFact((f, origin) => (origin === number ? f.origin : undefined));
+    if (read) return read;
     try {
       const { data } = await this.octokit.rest.issues.get({ ...this.at, issue_number: number });
       return {
@@ -395,6 +447,10 @@ export class OctokitAccessRepo implements AccessRepo {
 
   closeIssue(issue: number, reason: "completed" | "not_planned"): Promise<void> {
     return this.issues.closeIssue(issue, reason);
+  }
+
+  applySteps(steps: readonly IssueStep[]): Promise<void> {
+    return this.issues.applySteps(steps);
   }
 
   /**

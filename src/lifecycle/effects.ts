@@ -5,7 +5,7 @@ import type { IssueState } from "../domain/lifecycle.js";
 import type { Problem } from "../domain/problems.js";
 import type { NotificationEvent, Notifier } from "../notify/types.js";
 import { ConflictError, updateRecord, type StoredFile, type Update } from "../store/record-store.js";
-import type { AccessRepo } from "./ports.js";
+import { applyIssueSteps, type AccessRepo, type IssueStep } from "./ports.js";
 
 export type Effect =
   /** A record change on the default branch, decided again on what is there (compare-and-swap). */
@@ -84,8 +84,20 @@ function pullNumber(pr: PullNumber, done: EffectsDone): number {
   return opened;
 }
 
+/** The effects that tell an issue or PR: a run of them is carried out as one batch of issue steps. */
+const isIssueStep = (e: Effect): e is Effect & IssueStep => e.kind === "comment" || e.kind === "state" || e.kind === "close-issue";
+
 async function runInto(effects: readonly Effect[], ports: EffectPorts, done: EffectsDone): Promise<void> {
-  for (const e of effects) {
+  for (let i = 0; i < effects.length; i++) {
+    const e = effects[i]!;
+    if (isIssueStep(e)) {
+      // Consecutive comments, state labels and closings go together (one read and one write on GitHub).
+      const run: IssueStep[] = [];
+      while (i < effects.length && isIssueStep(effects[i]!)) run.push(effects[i++]! as IssueStep);
+      i--;
+      await applyIssueSteps(ports.access, run);
+      continue;
+    }
     switch (e.kind) {
       case "record": {
         try {
@@ -98,15 +110,6 @@ async function runInto(effects: readonly Effect[], ports: EffectPorts, done: Eff
         }
         break;
       }
-      case "comment":
-        await ports.access.upsertComment(e.issue, e.marker, e.body);
-        break;
-      case "state":
-        await ports.access.setState(e.issue, e.state, e.onlyFrom);
-        break;
-      case "close-issue":
-        await ports.access.closeIssue(e.issue, e.reason);
-        break;
       case "notify":
         await ports.alerts?.notify(e.event);
         break;
