@@ -180,7 +180,7 @@ describe("setting an issue's state label", () => {
 });
 
 describe("branch tips within one delivery", () => {
-  it("are read once until the delivery writes; a write (file, branch, merge) makes the next read ask GitHub again", async () => {
+  it("are read once until the delivery writes there; a write on the default branch or a merge makes the next read ask GitHub again, a write on another branch does not", async () => {
     const access = new OctokitAccessRepo(
       new Octokit({
         auth: h.github.issueInstallationToken().token,
@@ -199,22 +199,38 @@ describe("branch tips within one delivery", () => {
     const moved = h.github.commitFiles(REPO, "main", { "README.md": "x\n" }, { author: "root" });
     expect(await access.branchTip("main")).toBe(first);
     const moveMain = () => h.github.commitFiles(REPO, "main", { "README.md": `${Math.random()}\n` }, { author: "root" });
-    const writes: Array<[string, () => Promise<unknown>]> = [
-      ["a file on main", () => access.write("notes/a.txt", "a\n", { message: "a", expectedSha: undefined })],
-      ["a branch", () => access.createBranch("scratch", moved)],
-      ["a file on a branch", () => access.writeAt("scratch", "notes/b.txt", "b\n", { message: "b", expectedSha: undefined })],
-      ["a refused merge", () => access.mergePull(999_999, { sha: moved, method: "squash", title: "t", message: "m" }).catch(() => undefined)],
+    const writes: Array<[string, () => Promise<unknown>, "main" | "other"]> = [
+      ["a file on main", () => access.write("notes/a.txt", "a\n", { message: "a", expectedSha: undefined }), "main"],
+      ["a branch", () => access.createBranch("scratch", moved), "other"],
+      ["a file on a branch", () => access.writeAt("scratch", "notes/b.txt", "b\n", { message: "b", expectedSha: undefined }), "other"],
+      [
+        "a file removed from a branch",
+        async () => {
+          const file = await access.readAt("notes/b.txt", "scratch");
+          await access.deleteFileAt("scratch", "notes/b.txt", file!.sha, "rm");
+        },
+        "other",
+      ],
+      ["a refused merge", () => access.mergePull(999_999, { sha: moved, method: "squash", title: "t", message: "m" }).catch(() => undefined), "main"],
     ];
-    for (const [, write] of writes) {
-      await access.branchTip("main");
+    for (const [, write, where] of writes) {
+      const known = await access.branchTip("main");
       const before = refReads();
       moveMain();
       await write();
       const tip = await access.branchTip("main");
-      // Current again: read from GitHub, or the commit the write itself made on main.
-      expect(refReads()).toBeLessThanOrEqual(before + 1);
-      expect(tip).toBe(h.github.repo(REPO).git.resolve("main"));
+      if (where === "main") {
+        // Current again: read from GitHub, or the commit the write itself made on main.
+        expect(refReads()).toBeLessThanOrEqual(before + 1);
+        expect(tip).toBe(h.github.repo(REPO).git.resolve("main"));
+      } else {
+        // A write on another branch does not move the default branch: its reading stands, unasked.
+        expect(refReads()).toBe(before);
+        expect(tip).toBe(known);
+      }
     }
+    // The other branch itself is read anew (or known from the write).
+    expect(await access.branchTip("scratch")).toBe(h.github.repo(REPO).git.resolve("scratch"));
   });
 
   it("a file written on a branch makes its commit the branch's tip without reading the ref", async () => {

@@ -47,13 +47,13 @@ class DeliveryContents implements ContentsApi {
       repos: {
         getContent: (params) => this.get(params),
         createOrUpdateFileContents: async (params) => {
-          this.forgetBranches();
+          this.forgetBranches(params.branch);
           try {
             const res = await octokit.rest.repos.createOrUpdateFileContents(params);
             this.wroteAt(params, res.data);
             return res;
           } finally {
-            this.forgetBranches();
+            this.forgetBranches(params.branch);
           }
         },
       },
@@ -167,7 +167,7 @@ class DeliveryContents implements ContentsApi {
     if (current && !this.tips.has(branch)) this.tips.set(branch, Promise.resolve(snap.commit));
   }
 
-  /** Counts forgetBranches calls: a snapshot asked before one is not taken as the branch's state. */
+  /** Counts the writes that may move the default branch: a snapshot asked before one is not taken as the branch's state. */
   private generation = 0;
 
   /**
@@ -192,13 +192,21 @@ class DeliveryContents implements ContentsApi {
   /** Branch tips read in this delivery, forgotten with the reads by branch name. */
   readonly tips = new Map<string, Promise<string>>();
 
-  /** After a write (a file, a branch): reads by branch name may now differ; reads at a commit sha cannot. */
-  forgetBranches(): void {
-    this.generation++;
-    this.tips.clear();
+  /**
+   * After a write (a file, a branch, a merge): reads by branch name may now differ; reads at a
+   * commit sha cannot. A write that names a branch other than the default one moves only that
+   * branch: the default branch's tip and files as read stay this delivery's (the intake's check
+   * judges the rules its decision read, and the opened event checks again if the branch moved).
+   */
+  forgetBranches(branch?: string): void {
+    const only = branch !== undefined && branch !== this.repo.defaultBranch ? branch : undefined;
+    if (only === undefined) {
+      this.generation++;
+      this.tips.clear();
+    } else this.tips.delete(only);
     for (const key of [...this.memo.keys()]) {
       const ref = (JSON.parse(key) as [string, string])[1];
-      if (!/^[0-9a-f]{40}$/.test(ref)) this.memo.delete(key);
+      if (!/^[0-9a-f]{40}$/.test(ref) && (only === undefined || ref === only)) this.memo.delete(key);
     }
   }
 }
@@ -510,7 +518,7 @@ export class OctokitAccessRepo implements AccessRepo {
   }
 
   async createBranch(branch: string, sha: string): Promise<boolean> {
-    this.contents.forgetBranches();
+    this.contents.forgetBranches(branch);
     try {
       await this.octokit.rest.git.createRef({ ...this.at, ref: `refs/heads/${branch}`, sha });
       return true;
@@ -535,11 +543,11 @@ export class OctokitAccessRepo implements AccessRepo {
   }
 
   async deleteFileAt(branch: string, path: string, sha: string, message: string): Promise<void> {
-    this.contents.forgetBranches();
+    this.contents.forgetBranches(branch);
     try {
       await this.octokit.rest.repos.deleteFile({ ...this.at, path, sha, branch, message });
     } finally {
-      this.contents.forgetBranches();
+      this.contents.forgetBranches(branch);
     }
   }
 
