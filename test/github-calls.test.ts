@@ -139,10 +139,17 @@ describe("the opened event of the app's own request PR", () => {
 });
 
 describe("CODEOWNERS reads", () => {
-  it("the lifecycle reads only the CODEOWNERS file GitHub uses (.github/CODEOWNERS here), not the locations after it", async () => {
+  it("the lifecycle reads every CODEOWNERS candidate in the rules snapshot (no contents call), and uses the one GitHub uses (.github/CODEOWNERS first)", async () => {
+    // A root CODEOWNERS comes after .github/CODEOWNERS in GitHub's order: never used.
+    h.github.commitFiles(REPO, "main", { CODEOWNERS: "access-requests/ @mallory\n" }, { author: "root" });
     const reads = (await lifecycle("alice", "financial-reports")).flat();
-    expect(reads.filter((r) => r.startsWith(".github/CODEOWNERS@")).length).toBeGreaterThan(0);
-    expect(reads.filter((r) => /^(docs\/)?CODEOWNERS@/.test(r))).toEqual([]);
+    expect(reads.filter((r) => /CODEOWNERS@/.test(r))).toEqual([]);
+    const runs = h.github.checkRuns(REPO, { name: "jit-access/validate" });
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) {
+      expect(JSON.stringify(run)).toContain("bob");
+      expect(JSON.stringify(run)).not.toContain("mallory");
+    }
   });
 });
 
