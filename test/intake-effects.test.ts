@@ -9,7 +9,7 @@ import { CONFIG_PATH, parseConfig } from "../src/domain/config.js";
 import { codesOf } from "../src/domain/problems.js";
 import { dumpRequest } from "../src/domain/request-file.js";
 import { decideIssue, intakePorts, proposeFromIssue, proposedEffects, type IssueInput } from "../src/github/intake.js";
-import { proposalEffects, type BranchFacts, type Proposal } from "../src/github/intake-decision.js";
+import { proposalEffects, reviewersOf, type BranchFacts, type Proposal } from "../src/github/intake-decision.js";
 import { MARKER } from "../src/github/messages.js";
 import type { Comparison } from "../src/lifecycle/ports.js";
 import { describeEffects, runEffects, type Effect } from "../src/lifecycle/effects.js";
@@ -446,5 +446,47 @@ describe("proposedEffects", () => {
       existing: existing ? { number: 100, id: "12-reports", title: "", body: null } : undefined,
     });
     expect(describeEffects(effects)).toEqual(lines);
+  });
+});
+
+describe("reviewersOf: who a new request PR asks for a review", () => {
+  const approvers = ["bob", "Dave", "@acme/security", "@other-org/team", "erin"];
+  it.each([
+    { codeowners: [], reviewers: ["bob", "Dave", "erin"], teams: ["security"] },
+    { codeowners: ["@bob", "@dave"], reviewers: ["erin"], teams: ["security"] },
+    { codeowners: ["@BOB", "@Acme/Security"], reviewers: ["Dave", "erin"], teams: [] },
+    { codeowners: ["@bob", "@dave", "@erin", "@acme/security"], reviewers: [], teams: [] },
+  ])("code owners $codeowners are asked by GitHub itself, not again", ({ codeowners, reviewers, teams }) => {
+    expect(reviewersOf({ approvers }, "alice", "acme", codeowners)).toEqual({ reviewers, teams });
+  });
+
+  it("over any approvers and code owners: never the requester, never a code owner, every other approver of the owner's org", () => {
+    const login = fc.constantFrom("alice", "ALICE", "bob", "Bob", "dave", "erin");
+    const team = fc.constantFrom("@acme/sec", "@ACME/ops", "@other/sec");
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(login, team), { maxLength: 6 }),
+        fc.array(
+          fc.oneof(
+            login.map((l) => `@${l}`),
+            team,
+          ),
+          { maxLength: 4 },
+        ),
+        (apps, owners) => {
+          const { reviewers, teams } = reviewersOf({ approvers: apps }, "alice", "acme", owners);
+          const owned = new Set(owners.map((o) => o.slice(1).toLowerCase()));
+          for (const r of reviewers) {
+            expect(r.toLowerCase()).not.toBe("alice");
+            expect(owned.has(r.toLowerCase())).toBe(false);
+          }
+          for (const t of teams) expect(owned.has(`acme/${t}`.toLowerCase())).toBe(false);
+          for (const a of apps) {
+            if (!a.startsWith("@") && a.toLowerCase() !== "alice" && !owned.has(a.toLowerCase())) expect(reviewers).toContain(a);
+            if (a.startsWith("@acme/") && !owned.has(a.slice(1).toLowerCase())) expect(teams).toContain(a.split("/")[1]);
+          }
+        },
+      ),
+    );
   });
 });

@@ -94,7 +94,7 @@ export function proposalEffects(
   issue: number,
   p: Proposal,
   branch: BranchFacts,
-  opts: { appLogin: string; owner: string; defaultBranch: string },
+  opts: { appLogin: string; owner: string; defaultBranch: string; codeowners?: readonly string[] },
 ): IntakeDecision {
   const effects: Effect[] = [];
   if (branch.kind === "absent") {
@@ -129,7 +129,7 @@ export function proposalEffects(
       base: opts.defaultBranch,
       title: pull.title,
       body: pull.body,
-      ...reviewersOf(approvalConfigFor(p.config, p.request), p.request.requester, opts.owner),
+      ...reviewersOf(approvalConfigFor(p.config, p.request), p.request.requester, opts.owner, opts.codeowners),
     });
   }
   effects.push({ kind: "check-pull", pull: { ...pull, branch: p.branch, warnings: p.warnings }, then: ({ pr, ok }) => proposedEffects(issue, pr, ok, p) });
@@ -155,11 +155,23 @@ export function proposedEffects(issue: number, pr: number, ok: boolean, p: Pick<
   ];
 }
 
-/** Who is asked to review a new request PR: the approvers other than the requester, and the approver teams of the repository's owner. */
-export function reviewersOf(config: Pick<Config, "approvers">, requester: string, owner: string): { reviewers: string[]; teams: string[] } {
+/**
+ * Who is asked to review a new request PR: the approvers other than the requester, and the
+ * approver teams of the repository's owner — except the request file's code owners (`codeowners`,
+ * from the CODEOWNERS file of the default branch): GitHub requests their review itself when the PR
+ * is opened, and asking again is a call that adds nothing (or is refused with 422, as for anyone
+ * who cannot review).
+ */
+export function reviewersOf(
+  config: Pick<Config, "approvers">,
+  requester: string,
+  owner: string,
+  codeowners: readonly string[] = [],
+): { reviewers: string[]; teams: string[] } {
+  const owned = new Set(codeowners.map((o) => o.replace(/^@/, "").toLowerCase()));
   return {
-    reviewers: config.approvers.filter((a) => !a.startsWith("@") && a.toLowerCase() !== requester.toLowerCase()),
-    teams: config.approvers.filter((a) => a.startsWith(`@${owner}/`)).map((a) => a.split("/")[1] as string),
+    reviewers: config.approvers.filter((a) => !a.startsWith("@") && a.toLowerCase() !== requester.toLowerCase() && !owned.has(a.toLowerCase())),
+    teams: config.approvers.filter((a) => a.startsWith(`@${owner}/`) && !owned.has(a.slice(1).toLowerCase())).map((a) => a.split("/")[1] as string),
   };
 }
 

@@ -38,7 +38,7 @@ import {
 import { MARKER, quote } from "./messages.js";
 import type { RepoRef } from "./octokit-helpers.js";
 import { checkPull, type BundleReader } from "./pr-check.js";
-import { loadRepoConfig, loadRepoForm } from "./repo-config.js";
+import { loadCodeowners, loadRepoConfig, loadRepoForm } from "./repo-config.js";
 import { status } from "./store.js";
 
 export { otherAuthor, proposedEffects, type IntakeDecision, type IntakeOutcome, type IssueEvent, type IssueInput } from "./intake-decision.js";
@@ -249,10 +249,14 @@ async function decideRequest(access: AccessRepo, issue: IssueInput, opts: Intake
     );
   const proposal = { request, warnings, config, plan, file, fileText, branch, existing };
   const [owner = ""] = access.fullName.split("/");
+  // The file's code owners at the rules' commit (the snapshot's): GitHub asks them for a review itself.
+  const rulesSha = await access.branchTip(access.defaultBranch);
+  const codeowners = existing ? [] : ((await loadCodeowners({ read: (p) => access.readAt(p, rulesSha) }, file))?.owners ?? []);
   return proposalEffects(issue.number, proposal, await branchFacts(access, branch, file), {
     appLogin: opts.appLogin,
     owner,
     defaultBranch: access.defaultBranch,
+    codeowners,
   });
 }
 
