@@ -62,10 +62,12 @@ class DeliveryContents implements ContentsApi {
 
   async get(params: { owner: string; repo: string; path: string; ref?: string }): Promise<{ data: unknown }> {
     // The first read of a rule file other than the config by the default branch's name reads
-    // them all in one query. The config's own read by branch name stays a conditional request
-    // (a 304 costs nothing), and is always the first: intake and the PR check start with it.
-    if (params.ref === this.repo.defaultBranch && params.path !== CONFIG_PATH && SNAPSHOT_PATHS.includes(params.path)) {
-      await (this.snapshot ??= this.takeSnapshot());
+    // them all in one query. The config's own read by branch name alone is a conditional request
+    // (a 304 costs nothing), unless a snapshot was asked already (intake asks one with the
+    // issue's text first): then it is the snapshot's answer.
+    if (params.ref === this.repo.defaultBranch && SNAPSHOT_PATHS.includes(params.path)) {
+      if (params.path !== CONFIG_PATH) await (this.snapshot ??= this.takeSnapshot());
+      else if (this.snapshot) await this.snapshot;
     }
     return this.cached(params);
   }
@@ -87,7 +89,7 @@ class DeliveryContents implements ContentsApi {
 
   /**
    * The rule files and the default branch's tip in one GraphQL query, kept as this delivery's
-   * reads: by branch name (not the config, see get), at the tip's sha (also for the process, as
+   * reads: by branch name, at the tip's sha (also for the process, as
    * any read at a sha is), and the tip itself. Any failure leaves every read to the contents API.
    */
   private async takeSnapshot(): Promise<void> {
@@ -157,7 +159,7 @@ class DeliveryContents implements ContentsApi {
       // Reads already made stand.
       const byName = JSON.stringify([path, branch]);
       const bySha = JSON.stringify([path, snap.commit]);
-      if (current && path !== CONFIG_PATH && !this.memo.has(byName)) this.memo.set(byName, answer(branch));
+      if (current && !this.memo.has(byName)) this.memo.set(byName, answer(branch));
       if (!this.memo.has(bySha)) this.memo.set(bySha, answer(snap.commit));
       this.conditional.remember(
         { ...at, path, ref: snap.commit },

@@ -146,19 +146,26 @@ export async function decideIssue(access: AccessRepo, issue: IssueInput, opts: I
   // Cheap tests first: most issues in a repository are not requests, and cost no API call.
   if (!labelled && !hasFormHeading(issue.body)) return ignoredIssue("no access-request label and not the request form");
   if (issue.author.type !== "User") return ignoredIssue(`author is a ${issue.author.type}`);
+  // The issue's text first: the rules' snapshot rides in its query, and whether this is an access
+  // repository (the config on the default branch) is then no call of its own.
+  const text = await access.issueText(issue.number);
   const accessRepo = await access.hasConfig();
   if (!labelled) {
     if (!accessRepo) return ignoredIssue("no access-request label and no jit-access config in this repository");
     const form = await loadRepoForm(access);
     if (!form.ok || !looksLikeRequestForm(issue.body, form.value)) return ignoredIssue("no access-request label and not the request form");
   }
-  return withIntakeLabels(await decideRequest(access, issue, opts), issue.number, { accessRepo, labelled });
+  return withIntakeLabels(await decideRequest(access, issue, text, opts), issue.number, { accessRepo, labelled });
 }
 
 /** The decision for an issue intake looks at: its author's text, parsed, checked, drafted and proposed on the app's branch. */
-async function decideRequest(access: AccessRepo, issue: IssueInput, opts: IntakeOptions): Promise<IntakeDecision> {
+async function decideRequest(
+  access: AccessRepo,
+  issue: IssueInput,
+  text: { body: string; editor: string | null } | undefined,
+  opts: IntakeOptions,
+): Promise<IntakeDecision> {
   // The requester is the issue's author, so the text must be theirs too.
-  const text = await access.issueText(issue.number);
   if (!text) return ignoredIssue(`issue #${issue.number} was not found`);
   // The event's text is used only while it is still the issue's text, whose editor was just
   // checked; a later edit has its own event, which is judged by who made it.
