@@ -178,18 +178,26 @@ class DeliveryContents implements ContentsApi {
    * only when GitHub's blob sha is the hash of the bytes sent.
    */
   private wroteAt(
-    params: { owner: string; repo: string; path: string; content: string },
-    data: { content?: { sha?: string } | null; commit: { sha?: string } },
+    params: { owner: string; repo: string; path: string; content: string; sha?: string },
+    data: { content?: { sha?: string } | null; commit: { sha?: string; parents?: Array<{ sha?: string }> } },
   ): void {
     const blob = data.content?.sha;
     const commit = data.commit.sha;
     if (!blob || !commit || !/^[0-9a-f]{40}$/.test(commit)) return;
     const bytes = Buffer.from(params.content, "base64");
     if (gitBlobSha(bytes) !== blob) return;
+    const parents = (data.commit.parents ?? []).map((p) => p.sha);
+    if (parents.length && parents.every((p): p is string => typeof p === "string" && /^[0-9a-f]{40}$/.test(p))) {
+      // A write with the blob sha it replaces changed the file; one without created it (GitHub refuses it where the file is).
+      this.commits.set(commit, { parents, files: [{ path: params.path, status: params.sha ? "modified" : "added", previousPath: null, sha: blob }] });
+    }
     const file = { type: "file", path: params.path, sha: blob, size: bytes.length, encoding: "base64", content: params.content };
     this.memo.set(JSON.stringify([params.path, commit]), Promise.resolve({ data: file }));
     this.conditional.remember({ owner: params.owner, repo: params.repo, path: params.path, ref: commit }, { ok: true, data: file });
   }
+
+  /** The commits this delivery's file writes made: their parents and the one file each changed. */
+  readonly commits = new Map<string, { parents: string[]; files: PrFile[] }>();
 
   /** Branch tips read in this delivery, forgotten with the reads by branch name. */
   readonly tips = new Map<string, Promise<string>>();
@@ -517,6 +525,11 @@ export class OctokitAccessRepo implements AccessRepo {
   async pullPayload(pr: number): Promise<unknown> {
     const { data } = await this.octokit.rest.pulls.get({ ...this.at, pull_number: pr });
     return data;
+  }
+
+  ownCommit(sha: string): { parents: string[]; files: PrFile[] } | undefined {
+    const c = this.contents.commits.get(sha);
+    return c && { parents: [...c.parents], files: c.files.map((f) => ({ ...f })) };
   }
 
   async createBranch(branch: string, sha: string): Promise<boolean> {

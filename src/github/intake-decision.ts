@@ -118,21 +118,26 @@ export function proposalEffects(
       expectedSha: branch.current?.sha,
     });
   }
-  // The check on a new PR writes its description from the file at the head commit.
-  const pull = p.existing
-    ? { pr: p.existing.number, title: p.existing.title, body: p.existing.body }
-    : { pr: "opened" as const, title: prTitle(issue, p.request), body: `${MARKER.intake}\nRefs issue #${issue}. Checking the request…` };
-  if (pull.pr === "opened") {
+  // The check writes a request PR's description from the file at the head commit: a new PR is
+  // opened once checked, with that description (and its check run already on the head).
+  const then = ({ pr, ok }: { pr: number; ok: boolean }) => proposedEffects(issue, pr, ok, p);
+  if (p.existing) {
+    const pull = { pr: p.existing.number, title: p.existing.title, body: p.existing.body, branch: p.branch, warnings: p.warnings };
+    effects.push({ kind: "check-pull", pull, then });
+  } else {
     effects.push({
-      kind: "open-pull",
-      head: p.branch,
-      base: opts.defaultBranch,
-      title: pull.title,
-      body: pull.body,
-      ...reviewersOf(approvalConfigFor(p.config, p.request), p.request.requester, opts.owner, opts.codeowners),
+      kind: "open-checked-pull",
+      pull: {
+        branch: p.branch,
+        base: opts.defaultBranch,
+        title: prTitle(issue, p.request),
+        body: `${MARKER.intake}\nRefs issue #${issue}. Checking the request…`,
+        warnings: p.warnings,
+        ...reviewersOf(approvalConfigFor(p.config, p.request), p.request.requester, opts.owner, opts.codeowners),
+      },
+      then,
     });
   }
-  effects.push({ kind: "check-pull", pull: { ...pull, branch: p.branch, warnings: p.warnings }, then: ({ pr, ok }) => proposedEffects(issue, pr, ok, p) });
   return { kind: "propose", proposal: p, effects };
 }
 

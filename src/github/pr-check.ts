@@ -21,7 +21,7 @@ import { rightSize, type RightSizing } from "../policy/right-size.js";
 import { sameLogin, type RepoRef } from "./octokit-helpers.js";
 import { loadCodeowners, loadRepoConfig } from "./repo-config.js";
 import { problem } from "../domain/problems.js";
-import type { AccessRepo } from "../lifecycle/ports.js";
+import type { AccessRepo, PrFile } from "../lifecycle/ports.js";
 import { runEffects, type Effect } from "../lifecycle/effects.js";
 import { OctokitAccessRepo } from "./access-repo.js";
 
@@ -65,7 +65,17 @@ export interface CheckDecision {
 /** Reads what a catalogue bundle (permission set, managed policy) allows, for the PR; undefined or a throw: not read. */
 export type BundleReader = (config: Config, ref: BundleRef) => Promise<BundleAnalysis | undefined>;
 
-type CheckOptions = { now: Date; appLogin: string; warnings?: Problem[]; bundles?: BundleReader };
+type CheckOptions = {
+  now: Date;
+  appLogin: string;
+  warnings?: Problem[];
+  bundles?: BundleReader;
+  /**
+   * The files the pull request changes, when the caller knows them without asking: intake's own
+   * commit of one file right on the base branch's tip (see intake.ts). Otherwise they are listed.
+   */
+  files?: PrFile[];
+};
 
 /** The check against any AccessRepo: decides, then carries the decision's effects out in order. */
 export async function checkPull(access: AccessRepo, pr: PrRef, opts: CheckOptions): Promise<CheckOutcome> {
@@ -80,7 +90,7 @@ export async function checkPull(access: AccessRepo, pr: PrRef, opts: CheckOption
 /** The check's decision for a pull request: reads only, writes nothing; a dry run prints its effects. */
 export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptions): Promise<CheckDecision> {
   const mine = isAppRequestPr(pr, access, opts.appLogin);
-  const listed = await access.prFiles(pr.number);
+  const listed = opts.files ?? (await access.prFiles(pr.number));
   // The app's own request PRs are always judged: a push that drops the request file and changes
   // something else must fail the check, not go unchecked.
   if (

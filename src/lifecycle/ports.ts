@@ -104,6 +104,12 @@ export interface AccessRepo extends RecordStore {
   openPulls(): Promise<OpenPull[]>;
   /** A pull request as the REST API returns it, read fresh (for the payload reader). */
   pullPayload(pr: number): Promise<unknown>;
+  /**
+   * A commit this adapter made itself by writing one file on a branch: its parents and the file it
+   * changed (added when the write created it), known without a call. Undefined for any other
+   * commit, and where the adapter does not keep them.
+   */
+  ownCommit?(sha: string): { parents: string[]; files: PrFile[] } | undefined;
   /** Creates a branch at a commit; false when it exists already. */
   createBranch(branch: string, sha: string): Promise<boolean>;
   /** What `head` has beyond `base` (compare base...head). */
