@@ -1,11 +1,13 @@
 // Against the fake GitHub with the real app: no delivery reads a file twice (the same path at the
 // same ref), whatever the delivery; a second request's reads of the rules by branch name are
 // conditional requests answered 304, and its reads at a commit sha already read are not repeated.
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Octokit } from "@octokit/rest";
 import { ALL_STATES, STATE_LABEL } from "../src/domain/lifecycle.js";
 import { clearContentsCache } from "../src/github/contents-cache.js";
 import { OctokitAccessRepo } from "../src/github/access-repo.js";
+import { ownChange } from "../src/github/intake.js";
 import { OctokitIssueSide } from "../src/github/issue-side.js";
 import { CONFIG, issueBody, pulls, REPO, startHarness, type Harness } from "./support/app-harness.js";
 import { issuesOpened, pullRequestEvent, pullRequestReviewSubmitted } from "./support/webhooks.js";
@@ -298,4 +300,121 @@ describe("the merge delivery", () => {
       expect(recordReads).toHaveLength(reads);
     },
   );
+});
+
+describe("a new request's intake: the calls it leaves out, and what they guarded", () => {
+  /** The issues.opened delivery's calls, as "METHOD path". */
+  async function intakeCalls(issue: number): Promise<string[]> {
+    h.github.clearRequests();
+    await h.deliver(issuesOpened(h.github, REPO, issue));
+    return h.github.requests.filter((r) => !r.path.startsWith("/app")).map((r) => `${r.method} ${r.path.replace(/^\/repos\/acme\/access/, "")}`);
+  }
+  const open = (user = "alice", resources = "financial-reports") =>
+    h.github.openIssue(REPO, { user, title: `Access request: ${resources}`, body: issueBody({ resources }), labels: ["access-request"] });
+
+  it("opens the PR with its final description and the check run already on its head: no update, no file listing, no branch or config look-up", async () => {
+    const issue = open();
+    const calls = await intakeCalls(issue);
+    const pr = pulls(h.github).find((p) => p.head.startsWith(`jit/${issue}-`))!;
+    const head = h.github.repo(REPO).git.resolve(pr.head) as string;
+    expect(calls.filter((c) => /^PATCH \/pulls\/|\/pulls\/\d+\/files$|\/git\/ref\/heads\/jit\/|\/contents\/\.github\/jit-access\.yml$/.test(c))).toEqual([]);
+    // What the check writes names the head commit it judged; the placeholder never shows.
+    expect(pr.body).toContain(head.slice(0, 7));
+    expect(pr.body).not.toContain("Checking the request");
+    const runs = h.github.checkRuns(REPO, { name: "jit-access/validate" });
+    expect(runs.map((r) => [r.head_sha, r.conclusion])).toEqual([[head, "success"]]);
+    expect(calls.indexOf("POST /check-runs")).toBeLessThan(calls.indexOf("POST /pulls"));
+    // The opened event finds that run and stands by it.
+    expect(await openedCalls(pr.number)).toEqual({ checks: 0, fileLists: 0 });
+  });
+
+  it("redelivered after failing between the branch and the PR: one branch, its file kept, one PR with its description; a further redelivery changes nothing", async () => {
+    const issue = open();
+    h.conformance?.ignoreStatuses.add(422);
+    h.github.faults.failNext("POST", "/repos/acme/access/pulls", 502);
+    await h.deliver(issuesOpened(h.github, REPO, issue));
+    expect(pulls(h.github)).toEqual([]);
+    const branch = [...h.github.repo(REPO).git.refs.keys()].find((r) => r.startsWith(`heads/jit/${issue}-`))!.slice("heads/".length);
+    const tip = h.github.repo(REPO).git.resolve(branch);
+    const calls = await intakeCalls(issue);
+    // Creating the branch is the look-up: refused as existing, it is then read and vetted.
+    expect(calls.filter((c) => c.startsWith("POST /git/refs") || c.startsWith("GET /git/ref/heads/jit/"))).toEqual([
+      "POST /git/refs",
+      `GET /git/ref/heads/${branch}`,
+    ]);
+    expect(h.github.repo(REPO).git.resolve(branch)).toBe(tip);
+    const [pr, ...more] = pulls(h.github);
+    expect(more).toEqual([]);
+    expect(pr!.body).toContain((tip as string).slice(0, 7));
+    expect(h.github.repo(REPO).issues.get(issue)?.labels).toContain("jit:proposed");
+    await h.deliver(issuesOpened(h.github, REPO, issue));
+    expect(pulls(h.github)).toHaveLength(1);
+    expect(h.github.repo(REPO).git.resolve(branch)).toBe(tip);
+    const comments = h.github
+      .repo(REPO)
+      .issues.get(issue)!
+      .comments.filter((c) => c.body.includes("jit-access:intake"));
+    expect(comments).toHaveLength(1);
+  });
+
+  it("asks a review only of the approvers GitHub does not ask itself (the request file's code owners)", async () => {
+    h.github.commitFiles(
+      REPO,
+      "main",
+      { ".github/jit-access.yml": CONFIG.replace("approvers: [bob, dave]", "approvers: [bob, dave, erin]") },
+      { author: "root" },
+    );
+    h.github.setPermission(REPO, "erin", "write");
+    const issue = open();
+    const calls = await intakeCalls(issue);
+    const pr = pulls(h.github).find((p) => p.head.startsWith(`jit/${issue}-`))!;
+    expect(calls.filter((c) => c.endsWith("/requested_reviewers"))).toEqual([`POST /pulls/${pr.number}/requested_reviewers`]);
+    expect(h.github.repo(REPO).issues.get(pr.number)?.pull?.requestedReviewers).toEqual(["erin"]);
+  });
+});
+
+describe("ownChange: the files of a PR from intake's own commit, known without listing them", () => {
+  it("over any interleaving of intake's writes with pushes to the branch and to the default branch: undefined, or exactly what GitHub compares", async () => {
+    const octokit = new Octokit({
+      auth: h.github.issueInstallationToken().token,
+      baseUrl: h.github.url,
+      request: { retries: 0 },
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    let n = 0;
+    const seen = { known: 0, unknown: 0 };
+    const step = fc.constantFrom("own new file", "own edit", "foreign push to the branch", "main moves");
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 4 }), async (steps) => {
+        const access = new OctokitAccessRepo(octokit, { owner: "acme", repo: "access", defaultBranch: "main" });
+        const branch = `jit/${900 + ++n}-own`;
+        const file = `access-requests/prod/2026/${900 + n}-own.yaml`;
+        const base = await access.branchTip("main");
+        expect(await access.createBranch(branch, base)).toBe(true);
+        let known = 0;
+        for (const s of steps) {
+          if (s === "foreign push to the branch") h.github.commitFiles(REPO, branch, { [`notes/${n}.txt`]: `${Math.random()}\n` }, { author: "mallory" });
+          else if (s === "main moves") h.github.commitFiles(REPO, "main", { "README.md": `${Math.random()}\n` }, { author: "root" });
+          else {
+            const current = await access.readAt(file, branch);
+            if (s === "own edit" && !current) continue;
+            const written = await access.writeAt(branch, file, `id: ${900 + n}\nn: ${Math.random()}\n`, { message: "m", expectedSha: current?.sha });
+            const own = ownChange(access, written.commit, base);
+            const compared = await access.compare("main", branch);
+            if (!own) seen.unknown++;
+            if (own) {
+              known++;
+              seen.known++;
+              expect(own.map((f) => ({ filename: f.path, status: f.status, sha: f.sha }))).toEqual(compared.files);
+            }
+          }
+        }
+        // Only a first write straight on the base's tip is known.
+        expect(known).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 12, examples: [[["own new file", "own edit"]], [["foreign push to the branch", "own new file"]], [["main moves", "own new file"]]] },
+    );
+    expect(seen.known).toBeGreaterThan(0);
+    expect(seen.unknown).toBeGreaterThan(0);
+  });
 });
