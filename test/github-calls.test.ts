@@ -62,8 +62,8 @@ describe("GitHub calls per delivery", () => {
 });
 
 describe("the intake delivery", () => {
-  it("reads the new request's file once, at the commit the branch is made at: is it recorded already, and what the branch starts with", async () => {
-    const first = await lifecycle("alice", "financial-reports");
+  it("reads the new request's file with the right-sizing folders in one query, at the commit the branch is made at: no contents call for it", async () => {
+    await lifecycle("alice", "financial-reports");
     const issue = h.github.openIssue(REPO, {
       user: "carol",
       title: "Access request: audit-logs",
@@ -71,10 +71,44 @@ describe("the intake delivery", () => {
       labels: ["access-request"],
     });
     const reads = await contentReads(() => h.deliver(issuesOpened(h.github, REPO, issue)));
-    const own = reads.filter((r) => r.startsWith(`access-requests/prod/2026/${issue}-`));
-    expect(own).toHaveLength(1);
-    expect(own[0]).toMatch(/@[0-9a-f]{40} 404$/);
-    expect(first.flat().filter((r) => r.startsWith("access-requests/prod/2026/1-") && r.includes("@main 404"))).toEqual([]);
+    expect(reads.filter((r) => r.startsWith(`access-requests/prod/2026/${issue}-`))).toEqual([]);
+    // The earlier record the listing found is read (by the check's right-sizing), once.
+    expect(reads.filter((r) => r.startsWith("access-requests/prod/2026/1-"))).toHaveLength(1);
+  });
+
+  it("an issue opened again after its request was granted is told so: no branch, no second PR (the record read in that query)", async () => {
+    await lifecycle("alice", "financial-reports");
+    const before = pulls(h.github).length;
+    h.github.clearRequests();
+    await h.deliver(issuesOpened(h.github, REPO, 1));
+    expect(pulls(h.github)).toHaveLength(before);
+    expect(h.github.requests.filter((r) => r.method === "POST" && r.path.endsWith("/git/refs"))).toEqual([]);
+    const told = h.github
+      .repo(REPO)
+      .issues.get(1)!
+      .comments.filter((c) => c.body.includes("jit-access:intake"));
+    expect(told.at(-1)?.body).toContain("is already active");
+  });
+
+  it("the record and listings query failing leaves the reads to the contents API, with the same answers", async () => {
+    const access = new OctokitAccessRepo(
+      new Octokit({
+        auth: h.github.issueInstallationToken().token,
+        baseUrl: h.github.url,
+        request: { retries: 0 },
+        log: { debug() {}, info() {}, warn() {}, error() {} },
+      }),
+      { owner: "acme", repo: "access", defaultBranch: "main" },
+    );
+    h.github.commitFiles(REPO, "main", { "access-requests/prod/2026/7-old.yaml": "id: 7-old\n" }, { author: "root" });
+    const tip = await access.branchTip("main");
+    h.conformance?.ignoreStatuses.add(502);
+    h.github.faults.failNext("POST", "/graphql", 502);
+    h.github.clearRequests();
+    await access.prefetch(["access-requests/prod/2026/7-old.yaml"], ["access-requests/prod/2026"]);
+    expect((await access.readAt("access-requests/prod/2026/7-old.yaml", tip))?.text).toBe("id: 7-old\n");
+    expect(await access.listNames(["access-requests/prod/2026"])).toEqual(["access-requests/prod/2026/7-old.yaml"]);
+    expect(h.github.requests.filter((r) => r.path.includes("/contents/access-requests/prod/2026/7-old.yaml"))).toHaveLength(1);
   });
 });
 

@@ -143,6 +143,36 @@ class DeliveryContents implements ContentsApi {
     }
   }
 
+  /**
+   * Files at the default branch's tip and folder listings on it in one GraphQL query (the
+   * snapshot's fields and listNames' fields): the files kept as snapshotOf keeps them, the
+   * listings as this delivery's until it writes on the default branch. Any failure leaves both to
+   * their usual calls.
+   */
+  async snapshotWithListings(paths: readonly string[], folders: readonly string[]): Promise<void> {
+    const branch = this.repo.defaultBranch;
+    const generation = this.generation;
+    const { decls, field } = snapshotParts(paths);
+    const listing = listingParts(folders, branch);
+    try {
+      const answer = await this.octokit.graphql<{ repository?: Record<string, unknown> | null }>(
+        `query($owner: String!, $name: String!, ${decls}, ${listing.decls}) { repository(owner: $owner, name: $name) { ${field} ${listing.fields} } }`,
+        { ...snapshotVariables(this.repo, branch, paths), ...listing.variables },
+      );
+      this.accept(answer, generation, paths);
+      const repository = answer?.repository;
+      if (repository && generation === this.generation) {
+        const names = listedNames(repository, folders);
+        folders.forEach((f, i) => this.listings.set(f, names[i] ?? []));
+      }
+    } catch {
+      // Read and listed through the usual calls.
+    }
+  }
+
+  /** Folder listings on the default branch by this delivery (listNames), forgotten with its reads by branch name. */
+  readonly listings = new Map<string, string[]>();
+
   private accept(answer: unknown, generation: number, paths: readonly string[] = SNAPSHOT_PATHS): void {
     const branch = this.repo.defaultBranch;
     const snap: RulesSnapshot | undefined = readSnapshot(answer, paths);
@@ -213,6 +243,7 @@ class DeliveryContents implements ContentsApi {
     if (only === undefined) {
       this.generation++;
       this.tips.clear();
+      this.listings.clear();
     } else this.tips.delete(only);
     for (const key of [...this.memo.keys()]) {
       const ref = (JSON.parse(key) as [string, string])[1];
@@ -292,27 +323,29 @@ export class OctokitAccessRepo implements AccessRepo {
    */
   async listNames(folders: readonly string[]): Promise<string[]> {
     if (!folders.length) return [];
-    const decls = folders.map((_, i) => `$e${i}: String!`).join(", ");
-    const fields = folders.map((_, i) => `d${i}: object(expression: $e${i}) { ... on Tree { entries { name type mode } } }`).join(" ");
-    let repository: Record<string, { entries?: Array<{ name?: unknown; type?: unknown; mode?: unknown }> } | null> | null | undefined;
+    const kept = this.contents.listings;
+    if (folders.every((f) => kept.has(f))) return folders.flatMap((f) => kept.get(f) ?? []);
+    const listing = listingParts(folders, this.defaultBranch);
+    let repository: Record<string, unknown> | null | undefined;
     try {
       ({ repository } = await this.octokit.graphql<{ repository: typeof repository }>(
-        `query($owner: String!, $name: String!, ${decls}) { repository(owner: $owner, name: $name) { ${fields} } }`,
-        { owner: this.repo.owner, name: this.repo.repo, ...Object.fromEntries(folders.map((f, i) => [`e${i}`, `${this.defaultBranch}:${f}`])) },
+        `query($owner: String!, $name: String!, ${listing.decls}) { repository(owner: $owner, name: $name) { ${listing.fields} } }`,
+        { owner: this.repo.owner, name: this.repo.repo, ...listing.variables },
       ));
     } catch {
       return this.listNamesByContents(folders);
     }
     if (!repository) return this.listNamesByContents(folders);
-    const out: string[] = [];
-    folders.forEach((folder, i) => {
-      const entries = repository[`d${i}`]?.entries;
-      if (!Array.isArray(entries)) return;
-      for (const e of entries)
-        if (e.type === "blob" && (e.mode === 0o100644 || e.mode === 0o100755) && typeof e.name === "string" && e.name.endsWith(".yaml"))
-          out.push(`${folder}/${e.name}`);
-    });
-    return out;
+    return listedNames(repository, folders).flat();
+  }
+
+  /**
+   * A hint before reads that follow: `paths` at the default branch's tip and the listings of
+   * `folders` on it, in one GraphQL query (intake's record look-up and the right-sizing listing of
+   * its check). A failure or a tip that moved leaves them to their usual calls.
+   */
+  prefetch(paths: readonly string[], folders: readonly string[]): Promise<void> {
+    return this.contents.snapshotWithListings(paths, folders);
   }
 
   private async listNamesByContents(folders: readonly string[]): Promise<string[]> {
@@ -638,4 +671,29 @@ export class OctokitAccessRepo implements AccessRepo {
 
 function gitAuthor(a: { name?: string; email?: string; date?: string } | null | undefined): { name: string; email: string; date: string } | null {
   return a?.name !== undefined && a.email !== undefined && a.date !== undefined ? { name: a.name, email: a.email, date: a.date } : null;
+}
+
+/** The GraphQL variable declarations, fields and variables that list `folders` on `branch` (one Tree each). */
+function listingParts(folders: readonly string[], branch: string): { decls: string; fields: string; variables: Record<string, string> } {
+  return {
+    decls: folders.map((_, i) => `$e${i}: String!`).join(", "),
+    fields: folders.map((_, i) => `d${i}: object(expression: $e${i}) { ... on Tree { entries { name type mode } } }`).join(" "),
+    variables: Object.fromEntries(folders.map((f, i) => [`e${i}`, `${branch}:${f}`])),
+  };
+}
+
+/**
+ * The .yaml files of each listed folder, as the contents API lists them: regular files only (not
+ * symlinks or submodules); nothing for a folder that is absent or is a file.
+ */
+function listedNames(repository: Record<string, unknown>, folders: readonly string[]): string[][] {
+  return folders.map((folder, i) => {
+    const entries = (repository[`d${i}`] as { entries?: Array<{ name?: unknown; type?: unknown; mode?: unknown }> } | null | undefined)?.entries;
+    if (!Array.isArray(entries)) return [];
+    return entries.flatMap((e) =>
+      e.type === "blob" && (e.mode === 0o100644 || e.mode === 0o100755) && typeof e.name === "string" && e.name.endsWith(".yaml")
+        ? [`${folder}/${e.name}`]
+        : [],
+    );
+  });
 }

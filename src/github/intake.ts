@@ -37,7 +37,7 @@ import {
 } from "./intake-decision.js";
 import { MARKER, quote } from "./messages.js";
 import type { RepoRef } from "./octokit-helpers.js";
-import { checkPull, decidePull, type BundleReader } from "./pr-check.js";
+import { checkPull, decidePull, rightSizeFolders, type BundleReader } from "./pr-check.js";
 import type { PrRef } from "./payloads.js";
 import { loadCodeowners, loadRepoConfig, loadRepoForm } from "./repo-config.js";
 import { status } from "./store.js";
@@ -263,7 +263,10 @@ async function decideRequest(
   // merge handler refuses such a PR too; here it is never opened. Read at the default branch's tip
   // as this delivery knows it (the rules' commit): the same read the new branch's file is, as the
   // branch is made there.
-  const onMain = existing ? undefined : await access.readAt(file, await access.branchTip(access.defaultBranch));
+  // With the folders the check lists to right-size the request, in one query where the adapter can.
+  const tip = await access.branchTip(access.defaultBranch);
+  if (!existing) await access.prefetch?.([file], rightSizeFolders(file, opts.now));
+  const onMain = existing ? undefined : await access.readAt(file, tip);
   const recordedStatus = onMain ? recordStatus(onMain.text) : undefined;
   if (recordedStatus && recordedStatus !== "proposed") {
     return {

@@ -277,6 +277,15 @@ export async function sameCheckDone(access: OctokitAccessRepo, pr: PrRef, opts: 
   return { ok: run.conclusion === "success" };
 }
 
+/** The folders earlierGrants lists for a request file: its account folder's this year and last year; none for a path of another shape. */
+export function rightSizeFolders(file: string, now: Date): string[] {
+  const parts = file.split("/");
+  if (parts.length !== 4) return [];
+  const folder = parts.slice(0, 2).join("/");
+  const year = now.getUTCFullYear();
+  return [`${folder}/${year}`, `${folder}/${year - 1}`];
+}
+
 /** At most this many earlier records are read to right-size one request. */
 export const RIGHT_SIZE_MAX_READS = 20;
 
@@ -288,12 +297,10 @@ export const RIGHT_SIZE_MAX_READS = 20;
  * failing the check.
  */
 export async function earlierGrants(access: AccessRepo, file: string, request: AccessRequest, config: Config, now: Date): Promise<AccessRequest[]> {
-  const parts = file.split("/");
-  if (parts.length !== 4) return [];
-  const folder = parts.slice(0, 2).join("/");
-  const year = now.getUTCFullYear();
+  const folders = rightSizeFolders(file, now);
+  if (!folders.length) return [];
   try {
-    const names = await access.listNames([`${folder}/${year}`, `${folder}/${year - 1}`]);
+    const names = await access.listNames(folders);
     const newest = names
       .filter((p) => p !== file)
       .map((p) => ({ p, n: issueOf(p.slice(p.lastIndexOf("/") + 1)) }))

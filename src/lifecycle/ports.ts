@@ -66,6 +66,11 @@ export interface AccessRepo extends RecordStore {
    * every record.
    */
   listNames(folders: readonly string[]): Promise<string[]>;
+  /**
+   * A hint before reads that follow: `paths` at the default branch's tip and the listings of
+   * `folders` (listNames), fetched together where the adapter can; nothing changes what they answer.
+   */
+  prefetch?(paths: readonly string[], folders: readonly string[]): Promise<void>;
   prFiles(pr: number): Promise<PrFile[]>;
   prCommits(pr: number): Promise<PrCommit[]>;
   reviews(pr: number): Promise<Review[]>;
