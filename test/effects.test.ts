@@ -151,7 +151,7 @@ describe("every effect kind", () => {
 
   it("a new PR opened once checked: the port checks and opens it, and the verdict's effects follow with its number", async () => {
     const r = repo();
-    const effect: Effect = {
+    const effect: Extract<Effect, { kind: "open-checked-pull" }> = {
       kind: "open-checked-pull",
       pull: { branch: "jit/12-reports", base: "main", title: "t", body: "b", warnings: [], reviewers: ["bob"], teams: [] },
       then: ({ pr, ok }) => [{ kind: "comment", issue: 12, marker: "<!-- m -->", body: `#${pr} ${ok ? "passed" : "failed"}` }],
@@ -170,7 +170,7 @@ describe("every effect kind", () => {
         return { pr: 7, ok: true };
       },
     });
-    expect(asked).toEqual([(effect as Extract<Effect, { kind: "open-checked-pull" }>).pull]);
+    expect(asked).toEqual([effect.pull]);
     expect(done).toMatchObject({ opened: [7], checked: [{ pr: 7, ok: true }] });
     expect(r.comments.get(12)?.get("<!-- m -->")).toBe("#7 passed");
   });
