@@ -86,9 +86,10 @@ export const ignoredIssue = (reason: string): IntakeDecision => ({ kind: "done",
 /**
  * The proposal's writes, in the order each needs the one before: the branch (made from the default
  * branch's tip, or vetted as the app's own), earlier versions of the file in other account folders
- * removed, the file written when it differs, the PR opened with reviews asked (only when there is
- * none), then the same check as every push on the branch's new tip, and what the issue is told by
- * its verdict. A branch that is not the app's is refused, and nothing is written.
+ * removed, the file written when it differs, then the same check as every push on the branch's new
+ * tip — on the existing PR, or before a new PR opens with the description it wrote and reviews
+ * asked of the approvers GitHub does not ask itself — and what the issue is told by its verdict.
+ * A branch that is not the app's is refused, and nothing is written.
  */
 export function proposalEffects(
   issue: number,
