@@ -91,6 +91,11 @@ export interface AccessRepo extends RecordStore {
    * every record.
    */
   listNames(folders: readonly string[]): Promise<string[]>;
+  /**
+   * A hint before reads that follow: `paths` at the default branch's tip and the listings of
+   * `folders` (listNames), fetched together where the adapter can; nothing changes what they answer.
+   */
+  prefetch?(paths: readonly string[], folders: readonly string[]): Promise<void>;
   prFiles(pr: number): Promise<PrFile[]>;
   prCommits(pr: number): Promise<PrCommit[]>;
   reviews(pr: number): Promise<Review[]>;
@@ -129,6 +134,12 @@ export interface AccessRepo extends RecordStore {
   openPulls(): Promise<OpenPull[]>;
   /** A pull request as the REST API returns it, read fresh (for the payload reader). */
   pullPayload(pr: number): Promise<unknown>;
+  /**
+   * A commit this adapter made itself by writing one file on a branch: its parents and the file it
+   * changed (added when the write created it), known without a call. Undefined for any other
+   * commit, and where the adapter does not keep them.
+   */
+  ownCommit?(sha: string): { parents: string[]; files: PrFile[] } | undefined;
   /** Creates a branch at a commit; false when it exists already. */
   createBranch(branch: string, sha: string): Promise<boolean>;
   /** What `head` has beyond `base` (compare base...head). */
