@@ -16,7 +16,7 @@ import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { REQUESTS_DIR } from "../domain/request.js";
 import { MAX_YAML_BYTES } from "../domain/yaml.js";
-import { ConflictError, type RecordStore, type ScannedFile, type StoredFile, type WriteResult } from "./record-store.js";
+import { ConflictError, type KnownFile, type RecordStore, type ScannedFile, type StoredFile, type WriteResult } from "./record-store.js";
 
 const run = promisify(execFile);
 
@@ -65,6 +65,96 @@ export class GitRecordStore implements RecordStore {
    */
   async scan(visit: (file: ScannedFile) => void): Promise<void> {
     await this.walk((path, bytes) => visit({ path, text: bytes.toString("utf8") }));
+  }
+
+  /**
+   * Every request file `scan` would read, in its order, listed by git without opening any: one
+   * `git ls-files` reads the index (each tracked file's blob sha) and compares each tracked file's
+   * stat with the index's record of it (as `git status` does, content compared where the stat is
+   * too recent to trust), and lists the untracked files. A file has its sha only when git lists it
+   * once, tracked, regular, merged, neither changed nor deleted in the working tree, nor marked
+   * assume-unchanged or skip-worktree: every other file is read from disk by the caller. undefined
+   * when git cannot stand in for the walk: access-requests/ is a link, or holds a nested repository.
+   */
+  async listKnown(): Promise<KnownFile[] | undefined> {
+    try {
+      if (!(await lstat(join(this.root, REQUESTS_DIR))).isDirectory()) return undefined;
+    } catch (e) {
+      if (code(e) === "ENOENT") return [];
+      throw e;
+    }
+    // -c every index entry (H, or S / h / s when git does not look at the working tree for it),
+    // -m changed (C), -d deleted (R), -o untracked (?) — ignored ones too, as scan reads them.
+    const out = await this.gitRun(["ls-files", "-z", "-t", "-v", "-s", "-c", "-m", "-d", "-o", "--", REQUESTS_DIR]);
+    const known = new Map<string, string | undefined>();
+    const prefix = `${REQUESTS_DIR}/`;
+    for (let start = 0; start < out.length;) {
+      const end = out.indexOf("\0", start);
+      const stop = end < 0 ? out.length : end;
+      const line = out.slice(start, stop);
+      start = stop + 1;
+      if (!line) continue;
+      let path: string;
+      let sha: string | undefined;
+      if (line.startsWith("? ")) {
+        path = line.slice(2);
+        if (path.endsWith("/")) return undefined; // a nested repository: scan walks into it
+      } else {
+        const tab = line.indexOf("\t");
+        if (tab < 0) return undefined;
+        path = line.slice(tab + 1);
+        const [tag, mode, blob, stage] = line.slice(0, tab).split(" ");
+        if (tag === "K") return undefined;
+        if (tag === "H" && (mode === "100644" || mode === "100755") && stage === "0" && blob && /^[0-9a-f]{40}$/.test(blob)) sha = blob;
+      }
+      if (!path.startsWith(prefix) || !path.endsWith(".yaml")) continue;
+      // Listed twice: changed or deleted (C / R after H), or unmerged (one line per stage).
+      known.set(path, known.has(path) ? undefined : sha);
+    }
+    // scan's order: names compared within each folder, i.e. paths compared with "/" below every
+    // character (git lists in byte order, where "/" sorts after "-" and "."). Nearly sorted already.
+    const order = [...known].map(([path, sha]) => ({ key: path.replaceAll("/", "\0"), path, sha }));
+    order.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return order.map(({ path, sha }) => (sha ? { path, sha } : { path }));
+  }
+
+  /**
+   * A file of listKnown, read as scan reads it, with the blob sha of the bytes read. A path that is
+   * no longer a regular file (gone, a folder whose files listKnown lists, a fifo) is undefined, as
+   * scan passes those by; a link is refused as scan refuses it.
+   */
+  readKnown(path: string): StoredFile | undefined {
+    this.resolvePath(path);
+    const bytes = this.readListed(path, path.slice(path.lastIndexOf("/") + 1), true);
+    return bytes && { path, sha: gitBlobSha(bytes), text: bytes.toString("utf8") };
+  }
+
+  /** `<git dir>/jit-access/<name>`: private to this checkout, never committed. */
+  async loadPrivate(name: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(await this.privatePath(name));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Written whole or not at all (a temporary file renamed over it), so a reader never sees half of one. */
+  async savePrivate(name: string, data: string): Promise<void> {
+    const file = await this.privatePath(name);
+    await mkdir(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      await writeFile(tmp, data);
+      await rename(tmp, file);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  private async privatePath(name: string): Promise<string> {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`${JSON.stringify(name)} is not a private file name`);
+    this.gitDir ??= (await this.gitRun(["rev-parse", "--absolute-git-dir"])).trim();
+    return join(this.gitDir, "jit-access", name);
   }
 
   /** Reads each request file under access-requests/ into one reused buffer and hands it to `visit`, which must copy what it keeps. */
@@ -120,12 +210,13 @@ export class GitRecordStore implements RecordStore {
    * with fstat as read() checks, so an empty file, an oversized one and one that is not a regular
    * file are told apart with read()'s messages. (fstat on every file costs an eighth of the scan.)
    */
-  private readListed(path: string, name: string): Buffer | undefined {
+  private readListed(path: string, name: string, known = false): Buffer | undefined {
     // The path is built from a directory listing, so only a backslash can make it one resolvePath refuses.
     const abs = name.includes("\\") ? this.resolvePath(path) : `${this.root}/${path}`;
     let fd: number;
     try {
-      fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
+      // A path from git's listing may name a fifo, which scan passes by: never block opening one.
+      fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW | (known ? constants.O_NONBLOCK : 0));
     } catch (e) {
       if (code(e) === "ENOENT") return undefined;
       if (code(e) === "ELOOP") throw new Error(`${path} is a symbolic link; request files must be regular files`);
@@ -141,6 +232,7 @@ export class GitRecordStore implements RecordStore {
       }
       if (first > 0 && first <= MAX_YAML_BYTES) return listBuffer.subarray(0, first);
       const info = fstatSync(fd);
+      if (known && !info.isFile()) return undefined;
       if (!info.isFile()) throw new Error(`${path} is not a regular file`);
       if (info.size > MAX_YAML_BYTES) throw new Error(`${path} is ${info.size} bytes, over the ${MAX_YAML_BYTES}-byte limit`);
       let got = 0;
