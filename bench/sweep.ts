@@ -376,6 +376,8 @@ function git(dir: string, ...args: string[]): void {
 /** A checkout of the files: git init, one commit of them all (as an access repository is). */
 function commitAll(dir: string): void {
   git(dir, "init", "--quiet", "--initial-branch=main");
+  // No background `git gc --auto` (100,000 loose objects would start one) writing while the bench runs and removes the folder.
+  git(dir, "config", "gc.auto", "0");
   git(dir, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "add", "--", "access-requests");
   git(dir, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "--quiet", "--no-verify", "-m", "records");
 }
@@ -440,7 +442,7 @@ function benchBig(): { cold: ChildPlan; warm: ChildPlan[]; small: ChildPlan; exp
     return { cold, warm, small, expected };
   } finally {
     if (process.env.BENCH_SWEEP_KEEP) console.log(`kept ${root}`);
-    else rmSync(root, { recursive: true, force: true });
+    else rmSync(root, { recursive: true, force: true, maxRetries: 5 });
   }
 }
 
