@@ -16,12 +16,16 @@
 //     longer than the burst (0.5 s) loses capacity no pacing can win back, while the throttled
 //     count stays a few dozen of 9,000 calls (the bucket is rarely empty: the sweep, not AWS, is
 //     the limit then).
-// (c) sweep-plan-100k: the sweep's whole read-and-plan path — GitRecordStore.scan() over a
-//     directory of 100,000 request files written to a temporary directory by this script (never
-//     committed), each file summarized or parsed as it is read, then planSweep — in a fresh child
-//     process (sweep-plan-child.ts), so the peak RSS is the sweep's, not the generator's. The mix is an old access repository's: mostly closed
-//     (expired, revoked, rejected), 5% active, 2% proposed, 0.2% due. The same child over the
-//     first 10% of the files gives the scaling ratio. Targets: ≤ 1 s, ≤ 250 MB.
+// (c) sweep-plan-100k: the sweep's whole read-and-plan path — readSweepRecords over a git checkout
+//     of 100,000 request files written and committed to a temporary directory by this script
+//     (never committed here), then planSweep — in a fresh child process (sweep-plan-child.ts), so
+//     the peak RSS is the sweep's, not the generator's. The mix is an old access repository's:
+//     mostly closed (expired, revoked, rejected), 5% active, 2% proposed, 0.2% due. Cold: the first
+//     run, no summary cache (every file read). Warm: BENCH_SWEEP_RUNS (5) runs, each after
+//     BENCH_SWEEP_CHANGES (5) records changed and 5 added in a commit and one file left edited in
+//     the working tree — what a sweep 15 minutes after the last one sees; the goal line is the
+//     warm median (steady state), with the spread, the child's CPU time and its git's. The same
+//     child cold over the first 10% of the files is printed too. Targets (warm): ≤ 1 s, ≤ 250 MB.
 // (d) sweep-bundle-lateness: how late access ends after expires_at when a grant carries no time
 //     condition (a catalogue permission set assigned as it is) and its EventBridge Scheduler
 //     schedule misses. BENCH_SWEEP_BUNDLES grants (40) of a permission set, each with an expiry

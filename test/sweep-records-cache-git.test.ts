@@ -138,7 +138,6 @@ describe("the summary cache in a git checkout", () => {
   });
 
   it("gives a scan's records over random commits, renames, deletes and working-tree edits", async () => {
-    type Op = { op: "write" | "move" | "delete"; n: number; kind: Kind; folder: number; commit: boolean };
     const FOLDERS = ["prod/2025", "prod/2026", "prod-eu", "examples"];
     await fc.assert(
       fc.asyncProperty(

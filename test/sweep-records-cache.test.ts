@@ -128,7 +128,7 @@ const byScanOrder = (a: string, b: string): number => {
 
 /** AWS resources of some of the ids, so reconcile's no-record / not-active decisions are compared too. */
 function managedOf(ids: number[]): ManagedResource[] {
-  return ids.map((n) => {
+  return ids.map((n): ManagedResource => {
     const id = `${100 + n}-cache`;
     return {
       kind: "iam-policy",
@@ -136,7 +136,7 @@ function managedOf(ids: number[]): ManagedResource[] {
       name: `jit-${id}`,
       requestId: id,
       accountIds: [HOME],
-    } as ManagedResource;
+    };
   });
 }
 

@@ -86,36 +86,57 @@ export class GitRecordStore implements RecordStore {
     // -c every index entry (H, or S / h / s when git does not look at the working tree for it),
     // -m changed (C), -d deleted (R), -o untracked (?) — ignored ones too, as scan reads them.
     const out = await this.gitRun(["ls-files", "-z", "-t", "-v", "-s", "-c", "-m", "-d", "-o", "--", REQUESTS_DIR]);
-    const known = new Map<string, string | undefined>();
+    // Read in place (this runs over every record on every sweep): a line is `? <path>` or
+    // `<tag> <mode> <sha> <stage>\t<path>`; only the path and a clean file's sha are copied out.
+    const files: KnownFile[] = [];
+    // Changed or deleted paths (C / R lines, besides their H line), and unmerged ones (one M line per stage).
+    const again = new Set<string>();
+    const unmerged = new Set<string>();
     const prefix = `${REQUESTS_DIR}/`;
     for (let start = 0; start < out.length;) {
-      const end = out.indexOf("\0", start);
-      const stop = end < 0 ? out.length : end;
-      const line = out.slice(start, stop);
+      const nul = out.indexOf("\0", start);
+      const stop = nul < 0 ? out.length : nul;
+      const line = start;
       start = stop + 1;
-      if (!line) continue;
+      if (stop === line) continue;
+      const tag = out.charCodeAt(line);
       let path: string;
       let sha: string | undefined;
-      if (line.startsWith("? ")) {
-        path = line.slice(2);
+      if (tag === 63 /* ? */) {
+        path = out.slice(line + 2, stop);
         if (path.endsWith("/")) return undefined; // a nested repository: scan walks into it
       } else {
-        const tab = line.indexOf("\t");
-        if (tab < 0) return undefined;
-        path = line.slice(tab + 1);
-        const [tag, mode, blob, stage] = line.slice(0, tab).split(" ");
-        if (tag === "K") return undefined;
-        if (tag === "H" && (mode === "100644" || mode === "100755") && stage === "0" && blob && /^[0-9a-f]{40}$/.test(blob)) sha = blob;
+        const tab = out.indexOf("\t", line);
+        if (tab < 0 || tab > stop) return undefined;
+        if (tag === 75 /* K */) return undefined;
+        path = out.slice(tab + 1, stop);
+        // A submodule: scan walks into its folder, whose files the index does not list.
+        if (out.startsWith(" 160000 ", line + 1) && path.startsWith(prefix)) return undefined;
+        if (!path.startsWith(prefix) || !path.endsWith(".yaml")) continue;
+        if (tag === 67 /* C */ || tag === 82 /* R */) {
+          again.add(path); // changed or deleted: its H line is listed too
+          continue;
+        }
+        if (tag === 77 /* M */) {
+          if (unmerged.has(path)) continue; // one line per stage
+          unmerged.add(path);
+        } else if (
+          // "H 100644 <sha> 0\t" or "H 100755 <sha> 0\t": tracked, a regular file, merged, looked at (not S, h, s).
+          tag === 72 /* H */ &&
+          tab === line + 51 &&
+          (out.startsWith(" 100644 ", line + 1) || out.startsWith(" 100755 ", line + 1)) &&
+          out.startsWith(" 0", line + 49)
+        )
+          sha = out.slice(line + 9, line + 49);
       }
       if (!path.startsWith(prefix) || !path.endsWith(".yaml")) continue;
-      // Listed twice: changed or deleted (C / R after H), or unmerged (one line per stage).
-      known.set(path, known.has(path) ? undefined : sha);
+      files.push(sha ? { path, sha } : { path });
     }
+    const known = again.size ? files.map((f) => (f.sha && again.has(f.path) ? { path: f.path } : f)) : files;
     // scan's order: names compared within each folder, i.e. paths compared with "/" below every
-    // character (git lists in byte order, where "/" sorts after "-" and "."). Nearly sorted already.
-    const order = [...known].map(([path, sha]) => ({ key: path.replaceAll("/", "\0"), path, sha }));
-    order.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return order.map(({ path, sha }) => (sha ? { path, sha } : { path }));
+    // character (git lists in byte order, where "/" sorts after "-" and "."). Mostly sorted already.
+    for (let i = 1; i < known.length; i++) if (scanOrder(known[i - 1]!.path, known[i]!.path) > 0) return known.sort((a, b) => scanOrder(a.path, b.path));
+    return known;
   }
 
   /**
@@ -384,6 +405,17 @@ export class GitRecordStore implements RecordStore {
       await rm(lock, { force: true });
     }
   }
+}
+
+/** The walk's order of two paths: names compared (as JavaScript compares strings) folder by folder, so "/" sorts before every character. */
+function scanOrder(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return x === 47 ? -1 : y === 47 ? 1 : x - y;
+  }
+  return a.length - b.length;
 }
 
 function code(e: unknown): string | undefined {

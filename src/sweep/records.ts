@@ -19,6 +19,8 @@ import { isCacheableSummary, recordReader, type RecordSummary, type SweepRecord 
 
 export const SUMMARY_CACHE_FILE = "sweep-cache";
 const HEADER = "jit-access sweep-cache 1\n";
+/** New summaries that make the cache worth rewriting (or 1% of the records, if more). */
+const REWRITE_AFTER = 256;
 
 export interface SweepRecordsStats {
   /** "cache": listed by the store and looked up; "scan": every file read (no listing, e.g. GitHub or not a git checkout). */
@@ -52,15 +54,15 @@ export async function readSweepRecords(store: RecordStore, config: Config, now: 
   const [known, raw] = listing;
   const cache = raw ? decodeSummaryCache(raw) : undefined;
   const nowMs = now.getTime();
-  const next = new Map<string, RecordSummary>();
+  // Summaries of blobs read this run, to add to the cache.
+  const added = new Map<string, RecordSummary>();
   let reads = 0;
   let hits = 0;
   for (const k of known) {
     const hit = k.sha !== undefined ? cache?.get(k.sha) : undefined;
+    if (hit) hits++;
     if (hit && usableFor(hit, k.path, nowMs)) {
       records.push({ path: k.path, summary: hit });
-      if (!next.has(k.sha as string)) hits++;
-      next.set(k.sha as string, hit);
       continue;
     }
     const f = store.readKnown(k.path);
@@ -70,11 +72,20 @@ export async function readSweepRecords(store: RecordStore, config: Config, now: 
     if (r) records.push(r);
     // Kept only when the bytes read are the blob git lists (or git lists none): a file git
     // converts on checkout (eol, filters) differs from its blob, and is read every time.
-    if (r && "summary" in r && (k.sha === undefined || k.sha === f.sha) && isCacheableSummary(r.summary)) next.set(f.sha, r.summary);
+    if (r && "summary" in r && !hit && (k.sha === undefined || k.sha === f.sha) && isCacheableSummary(r.summary)) added.set(f.sha, r.summary);
   }
-  // Written when it changed: entries added, or entries of blobs no longer listed dropped.
+  // Rewritten (whole: 100,000 entries are ~9 MB) only when that pays: no usable cache, many new
+  // summaries, or many entries of blobs no longer listed. Until then a few changed files a run are
+  // read again, which costs less than writing the file.
   let saved = false;
-  if (store.savePrivate && (next.size !== hits || (cache?.size ?? 0) !== hits)) {
+  const stale = (cache?.size ?? 0) - hits;
+  if (store.savePrivate && (!cache || added.size > Math.max(REWRITE_AFTER, known.length / 100) || stale > cache.size / 4)) {
+    const next = new Map<string, RecordSummary>();
+    for (const k of known) {
+      const s = k.sha !== undefined ? cache?.get(k.sha) : undefined;
+      if (s) next.set(k.sha as string, s);
+    }
+    for (const [sha, s] of added) next.set(sha, s);
     try {
       await store.savePrivate(SUMMARY_CACHE_FILE, encodeSummaryCache(next));
       saved = true;
@@ -93,6 +104,9 @@ export async function readSweepRecords(store: RecordStore, config: Config, now: 
     },
   };
 }
+
+/** The statuses a summary can have, each one string (an entry's status is not a slice of the file). */
+const STATUS_OF = new Map<string, RecordSummary["status"]>((["proposed", "active", "expired", "revoked", "rejected", "failed"] as const).map((s) => [s, s]));
 
 /** Whether recordReader would take this summary for a file at `path` at `nowMs` (else it parses the file). */
 function usableFor(s: RecordSummary, path: string, nowMs: number): boolean {
@@ -122,13 +136,18 @@ export function decodeSummaryCache(raw: Buffer | string): Map<string, RecordSumm
   const out = new Map<string, RecordSummary>();
   for (let start = HEADER.length; start < body.length;) {
     const end = body.indexOf("\n", start);
-    const parts = body.slice(start, end).split(" ");
+    // `<sha> <status> <id>[ <expires_at>]`, read in place: this runs over every entry on every sweep.
+    const a = start + 40;
+    const b = body.indexOf(" ", a + 1);
+    if (a >= end || body.charCodeAt(a) !== 32 || b < 0 || b > end) return undefined;
+    const status = STATUS_OF.get(body.slice(a + 1, b));
+    const c = body.indexOf(" ", b + 1);
+    const idEnd = c < 0 || c > end ? end : c;
+    const id = body.slice(b + 1, idEnd);
+    const summary: RecordSummary = idEnd < end ? { id, status: status!, expires_at: body.slice(idEnd + 1, end) } : { id, status: status! };
+    if (!status || !isCacheableSummary(summary)) return undefined;
+    out.set(body.slice(start, a), summary);
     start = end + 1;
-    const [sha, status, id, expires_at] = parts;
-    if (parts.length > 4 || !sha || !/^[0-9a-f]{40}$/.test(sha) || !status || !id) return undefined;
-    const summary: RecordSummary = { id, status: status as RecordSummary["status"], ...(expires_at !== undefined ? { expires_at } : {}) };
-    if (!isCacheableSummary(summary)) return undefined;
-    out.set(sha, summary);
   }
   return out;
 }
