@@ -3,7 +3,8 @@
 // sweeps — commits, renames, deletes, uncommitted, staged, untracked and racy edits, files git is
 // told not to look at, folders named like records, links, a damaged cache file — the records read
 // with the cache are exactly the ones a scan of every file gives.
-import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
@@ -135,6 +136,19 @@ describe("the summary cache in a git checkout", () => {
     await compare(r.dir);
     r.commitAll("link");
     await compare(r.dir);
+  });
+
+  it("reads every file when the folder is not a git checkout", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "jit-sweep-nogit-"));
+    try {
+      mkdirSync(join(dir, "access-requests/prod"), { recursive: true });
+      writeFileSync(join(dir, pathOf(0, "prod")), recordText(0, "expired"));
+      const r = await readSweepRecords(new GitRecordStore(dir), config, NOW);
+      expect(r.stats).toEqual({ via: "scan", files: 1, reads: 1, saved: false });
+      expect(r.records).toEqual(parseRecords([{ path: pathOf(0, "prod"), text: recordText(0, "expired") }], config, { now: NOW }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("gives a scan's records over random commits, renames, deletes and working-tree edits", async () => {

@@ -74,7 +74,8 @@ export class GitRecordStore implements RecordStore {
    * too recent to trust), and lists the untracked files. A file has its sha only when git lists it
    * once, tracked, regular, merged, neither changed nor deleted in the working tree, nor marked
    * assume-unchanged or skip-worktree: every other file is read from disk by the caller. undefined
-   * when git cannot stand in for the walk: access-requests/ is a link, or holds a nested repository.
+   * when git cannot stand in for the walk: not a git checkout, access-requests/ is a link, or it
+   * holds a nested repository or a submodule.
    */
   async listKnown(): Promise<KnownFile[] | undefined> {
     try {
@@ -85,7 +86,12 @@ export class GitRecordStore implements RecordStore {
     }
     // -c every index entry (H, or S / h / s when git does not look at the working tree for it),
     // -m changed (C), -d deleted (R), -o untracked (?) — ignored ones too, as scan reads them.
-    const out = await this.gitRun(["ls-files", "-z", "-t", "-v", "-s", "-c", "-m", "-d", "-o", "--", REQUESTS_DIR]);
+    let out: string;
+    try {
+      out = await this.gitRun(["ls-files", "-z", "-t", "-v", "-s", "-c", "-m", "-d", "-o", "--", REQUESTS_DIR]);
+    } catch {
+      return undefined; // not a checkout git can read (or no git): scan reads every file
+    }
     // Read in place (this runs over every record on every sweep): a line is `? <path>` or
     // `<tag> <mode> <sha> <stage>\t<path>`; only the path and a clean file's sha are copied out.
     const files: KnownFile[] = [];
