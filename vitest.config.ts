@@ -63,6 +63,7 @@ const E2E = [
   "test/sweep-github-listing.test.ts",
   "test/sweep-octokit.test.ts",
   "test/sweep-reconcile.test.ts",
+  "test/sweep-records-cache-git.test.ts",
   "test/sweep.test.ts",
   "test/webhook-corpus.test.ts",
   "test/webhook-examples.test.ts",
