@@ -57,8 +57,8 @@ export const EXCEPTIONS = {
   "github/extend.ts": { "aws/plan.ts": "revokeTargetsOf is pure revoke planning kept in aws/plan.ts" },
   "lifecycle/start-grant.ts": {
     "aws/plan.ts": "storedAws is pure grant planning kept in aws/plan.ts",
-    "github/grant-execute.ts": "grantInAccounts is the one all-or-none grant in several accounts, shared with the merge; it uses the Grants port only",
   },
+  "lifecycle/grant-accounts.ts": { "aws/grants.ts": "GrantError is the Grants port's error type, defined next to the adapter" },
   "lifecycle/close-grant.ts": { "aws/plan.ts": "NotOwnedError and revokeTargetsOf are pure revoke planning kept in aws/plan.ts" },
   "notify/github.ts": { "github/messages.ts": "quote() is pure Markdown quoting kept in github/messages.ts" },
   "report/render.ts": { "github/messages.ts": "quote() is pure Markdown quoting kept in github/messages.ts" },

@@ -462,6 +462,7 @@ describe.each([
       "permission-contents": "write",
       "permission-issues": "write",
       "permission-pull-requests": "write",
+      "permission-members": "read",
     });
     expect(tokenWith(workflows.get(EXPIRE_PATH)!)).toEqual(tokenWith(own));
     expect(environmentOf(workflows.get(EXPIRE_PATH)!.jobs.sweep!)).toBe(environmentOf(own.jobs.sweep!));

@@ -38,7 +38,7 @@ export interface GrantResult extends RevokeTarget {
   instanceArn?: string;
   /** false when everything already existed exactly so (a repeated grant). */
   changed: boolean;
-  /** A grant in several accounts (aws/accounts-grant.ts): each account's own result, this one's account first. */
+  /** A grant in several accounts (lifecycle/grant-accounts.ts): each account's own result, this one's account first. */
   accounts?: GrantResult[];
 }
 

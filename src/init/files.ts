@@ -219,6 +219,8 @@ jobs:
           permission-contents: write
           permission-issues: write
           permission-pull-requests: write
+          # Read an approving team's members again when a scheduled request starts.
+          permission-members: read
       - uses: ${PINNED.awsCredentials}
         with:
           role-to-assume: \${{ vars.JIT_ACCESS_SWEEP_ROLE_ARN }}

@@ -39,7 +39,7 @@ import { errorText } from "./close-grant.js";
 import { fetchEligibility } from "./eligibility.js";
 import type { AccessRepo } from "./ports.js";
 import { revokeInAccounts, targetsOf } from "./revoke-accounts.js";
-import { grantInAccounts } from "../github/grant-execute.js";
+import { grantInAccounts } from "./grant-accounts.js";
 
 /** What GitHub is told when a scheduled request starts or is closed unstarted. Must be idempotent. */
 export interface StartAnnouncer {
