@@ -67,7 +67,13 @@ const E2E = [
   "test/attacks-new-paths-claims.test.ts",
 ];
 
-const FAULTS = ["test/aws-faults.test.ts", "test/fault-injection.test.ts", "test/multi-account.test.ts", "test/multi-account-ic.test.ts"];
+const FAULTS = [
+  "test/aws-faults.test.ts",
+  "test/fault-injection.test.ts",
+  "test/multi-account.test.ts",
+  "test/multi-account-ic.test.ts",
+  "test/scheduled-start-ic.test.ts",
+];
 
 const allTestFiles = readdirSync(fileURLToPath(new URL("test", import.meta.url)), { recursive: true, encoding: "utf8" })
   .map((f) => `test/${f.split("\\").join("/")}`)
