@@ -269,6 +269,44 @@ describe("a scheduled start in several accounts (identity-center mode)", () => {
   });
 });
 
+// An assignment the rollback cannot remove keeps its revocation schedule: it still ends at expiry,
+// and the next start finds it as this request's own (not standing access) and goes on.
+describe("a rollback that cannot remove an assignment at the start keeps its schedule", () => {
+  const CASES: Array<[Kind, Fault, Fault]> = [];
+  for (const kind of ["bundle", "policy"] as const)
+    for (const nth of [1, 2])
+      for (const undo of ["crash", "throttle"] as const)
+        CASES.push([
+          kind,
+          { kind: "crash-after", service: "sso", op: "CreateAccountAssignment", nth },
+          { kind: undo, service: "sso", op: "DeleteAccountAssignment", nth: 1, times: 1_000 },
+        ]);
+  it.each(CASES)("%s: %j, then %j", async (kind, grantFault, undoFault) => {
+    const repo = await scheduled(kind);
+    fake.faults.add(grantFault);
+    fake.faults.add(undoFault);
+    const first = await sweepAt(repo, START);
+    fake.faults.clear();
+    fake.settle();
+    expect(first.outcome?.starts?.[0]?.result).toBe("failed");
+    expect(record(repo).status).toBe("scheduled");
+    // Whatever assignment is left has its account's revocation schedule.
+    for (const a of assignments()) {
+      const account = a.split(" ")[0]!;
+      expect(schedules(), a).toContain(account === HOME ? `jit-access/jit-${ID}` : `jit-access/jit-${ID}.${OTHER}`);
+    }
+    const next = await sweepAt(repo, new Date("2026-11-28T09:20:00Z"));
+    expect(next.outcome?.starts, JSON.stringify(next.outcome?.starts)).toMatchObject([{ id: ID, result: "started" }]);
+    expect(recorded(repo).size).toBe(2);
+    expect(assignments()).toHaveLength(2);
+    expect(schedules()).toEqual(SCHEDULES);
+    await sweepAt(repo, AFTER);
+    fake.settle();
+    expect(record(repo).status).toBe("expired");
+    expect([assignments(), jitSets(), schedules()]).toEqual([[], [], []]);
+  });
+});
+
 // The property of multi-account-ic.test.ts, for a start made by the sweep: whatever fails, no
 // assignment (and no permission set of the request) exists without an active record listing it.
 describe("property: no assignment without a record listing it (scheduled start, identity-center mode)", () => {
