@@ -506,7 +506,8 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     const plan = planRollback(journal.entries);
     // Schedules last, and only once the access they end is gone: an assignment or attachment the
     // rollback cannot remove keeps its revocation schedule, which ends it at expiry and marks it
-    // as this request's (not standing access) for the next attempt, the revoke and reconcile.
+    // as this request's (not standing access) for the next attempt, the revoke and reconcile. A
+    // policy or permission set left unattached and unassigned grants nothing and needs none.
     for (const step of plan.filter((s) => s.kind !== "schedule")) {
       try {
         await undo(clients, step, accountId);
@@ -514,8 +515,9 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
         leftOver.push(step);
       }
     }
+    const accessLeft = leftOver.some((s) => s.kind === "assignment" || s.kind === "iam-attachment");
     for (const step of plan.filter((s) => s.kind === "schedule")) {
-      if (leftOver.length) {
+      if (accessLeft) {
         leftOver.push(step);
         continue;
       }
