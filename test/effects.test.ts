@@ -91,9 +91,10 @@ describe("every effect kind", () => {
       "add-labels": true,
       "ensure-labels": true,
       "check-pull": true,
+      "open-checked-pull": true,
     };
     const all = Object.keys(ALL);
-    const covered = new Set([...KINDS.map((k) => k.effect.kind), "notify", "branch-file", "delete-branch-file", "check-pull"]);
+    const covered = new Set([...KINDS.map((k) => k.effect.kind), "notify", "branch-file", "delete-branch-file", "check-pull", "open-checked-pull"]);
     expect([...covered].sort()).toEqual([...all].sort());
   });
 
@@ -146,6 +147,32 @@ describe("every effect kind", () => {
     expect([...(r.refs.get("jit/12-reports") ?? new Map<string, string>()).keys()].filter((p) => p.startsWith("access-requests/"))).toEqual([FILE]);
     expect(r.comments.get(12)?.get("<!-- m -->")).toBe("#100 failed");
     expect(r.reviewRequests).toEqual([]);
+  });
+
+  it("a new PR opened once checked: the port checks and opens it, and the verdict's effects follow with its number", async () => {
+    const r = repo();
+    const effect: Extract<Effect, { kind: "open-checked-pull" }> = {
+      kind: "open-checked-pull",
+      pull: { branch: "jit/12-reports", base: "main", title: "t", body: "b", warnings: [], reviewers: ["bob"], teams: [] },
+      then: ({ pr, ok }) => [{ kind: "comment", issue: 12, marker: "<!-- m -->", body: `#${pr} ${ok ? "passed" : "failed"}` }],
+    };
+    expect(describeEffects([effect])).toEqual([
+      "run the PR check at the tip of jit/12-reports, then open a PR from it into main: t; ask bob to review",
+      "  if it passes: comment on #12 (<!-- m -->)",
+      "  if it fails: comment on #12 (<!-- m -->)",
+    ]);
+    await expect(runEffects([effect], { access: r })).rejects.toThrow(/no PR check was given to open it with/);
+    const asked: unknown[] = [];
+    const done = await runEffects([effect], {
+      access: r,
+      openCheckedPull: async (pull) => {
+        asked.push(pull);
+        return { pr: 7, ok: true };
+      },
+    });
+    expect(asked).toEqual([effect.pull]);
+    expect(done).toMatchObject({ opened: [7], checked: [{ pr: 7, ok: true }] });
+    expect(r.comments.get(12)?.get("<!-- m -->")).toBe("#7 passed");
   });
 
   it("guards: a branch made meanwhile is a conflict; the opened PR needs an open-pull before it; a check needs the PR check", async () => {

@@ -1,11 +1,13 @@
 // Against the fake GitHub with the real app: no delivery reads a file twice (the same path at the
 // same ref), whatever the delivery; a second request's reads of the rules by branch name are
 // conditional requests answered 304, and its reads at a commit sha already read are not repeated.
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Octokit } from "@octokit/rest";
 import { ALL_STATES, STATE_LABEL } from "../src/domain/lifecycle.js";
 import { clearContentsCache } from "../src/github/contents-cache.js";
 import { OctokitAccessRepo } from "../src/github/access-repo.js";
+import { ownChange } from "../src/github/intake.js";
 import { OctokitIssueSide } from "../src/github/issue-side.js";
 import { CONFIG, issueBody, pulls, REPO, startHarness, type Harness } from "./support/app-harness.js";
 import { issuesOpened, pullRequestEvent, pullRequestReviewSubmitted } from "./support/webhooks.js";
@@ -53,15 +55,15 @@ describe("GitHub calls per delivery", () => {
     for (const d of first) expect(twice(d)).toEqual([]);
     const second = await lifecycle("carol", "audit-logs");
     for (const d of second) expect(twice(d)).toEqual([]);
-    // The config by branch name: asked again, and answered 304 Not Modified.
-    expect(second.flat().filter((r) => r.startsWith(".github/jit-access.yml@main"))).toEqual(expect.arrayContaining([".github/jit-access.yml@main 304"]));
+    // The config by branch name: never read in full again (a 304 where asked alone; intake takes it from the rules snapshot).
     expect(second.flat().filter((r) => r.startsWith(".github/jit-access.yml@main 200"))).toEqual([]);
+    expect(second[0]!.filter((r) => r.startsWith(".github/jit-access.yml@"))).toEqual([]);
   });
 });
 
 describe("the intake delivery", () => {
-  it("reads the new request's file once, at the commit the branch is made at: is it recorded already, and what the branch starts with", async () => {
-    const first = await lifecycle("alice", "financial-reports");
+  it("reads the new request's file with the right-sizing folders in one query, at the commit the branch is made at: no contents call for it", async () => {
+    await lifecycle("alice", "financial-reports");
     const issue = h.github.openIssue(REPO, {
       user: "carol",
       title: "Access request: audit-logs",
@@ -69,10 +71,44 @@ describe("the intake delivery", () => {
       labels: ["access-request"],
     });
     const reads = await contentReads(() => h.deliver(issuesOpened(h.github, REPO, issue)));
-    const own = reads.filter((r) => r.startsWith(`access-requests/prod/2026/${issue}-`));
-    expect(own).toHaveLength(1);
-    expect(own[0]).toMatch(/@[0-9a-f]{40} 404$/);
-    expect(first.flat().filter((r) => r.startsWith("access-requests/prod/2026/1-") && r.includes("@main 404"))).toEqual([]);
+    expect(reads.filter((r) => r.startsWith(`access-requests/prod/2026/${issue}-`))).toEqual([]);
+    // The earlier record the listing found is read (by the check's right-sizing), once.
+    expect(reads.filter((r) => r.startsWith("access-requests/prod/2026/1-"))).toHaveLength(1);
+  });
+
+  it("an issue opened again after its request was granted is told so: no branch, no second PR (the record read in that query)", async () => {
+    await lifecycle("alice", "financial-reports");
+    const before = pulls(h.github).length;
+    h.github.clearRequests();
+    await h.deliver(issuesOpened(h.github, REPO, 1));
+    expect(pulls(h.github)).toHaveLength(before);
+    expect(h.github.requests.filter((r) => r.method === "POST" && r.path.endsWith("/git/refs"))).toEqual([]);
+    const told = h.github
+      .repo(REPO)
+      .issues.get(1)!
+      .comments.filter((c) => c.body.includes("jit-access:intake"));
+    expect(told.at(-1)?.body).toContain("is already active");
+  });
+
+  it("the record and listings query failing leaves the reads to the contents API, with the same answers", async () => {
+    const access = new OctokitAccessRepo(
+      new Octokit({
+        auth: h.github.issueInstallationToken().token,
+        baseUrl: h.github.url,
+        request: { retries: 0 },
+        log: { debug() {}, info() {}, warn() {}, error() {} },
+      }),
+      { owner: "acme", repo: "access", defaultBranch: "main" },
+    );
+    h.github.commitFiles(REPO, "main", { "access-requests/prod/2026/7-old.yaml": "id: 7-old\n" }, { author: "root" });
+    const tip = await access.branchTip("main");
+    h.conformance?.ignoreStatuses.add(502);
+    h.github.faults.failNext("POST", "/graphql", 502);
+    h.github.clearRequests();
+    await access.prefetch(["access-requests/prod/2026/7-old.yaml"], ["access-requests/prod/2026"]);
+    expect((await access.readAt("access-requests/prod/2026/7-old.yaml", tip))?.text).toBe("id: 7-old\n");
+    expect(await access.listNames(["access-requests/prod/2026"])).toEqual(["access-requests/prod/2026/7-old.yaml"]);
+    expect(h.github.requests.filter((r) => r.path.includes("/contents/access-requests/prod/2026/7-old.yaml"))).toHaveLength(1);
   });
 });
 
@@ -139,10 +175,17 @@ describe("the opened event of the app's own request PR", () => {
 });
 
 describe("CODEOWNERS reads", () => {
-  it("the lifecycle reads only the CODEOWNERS file GitHub uses (.github/CODEOWNERS here), not the locations after it", async () => {
+  it("the lifecycle reads every CODEOWNERS candidate in the rules snapshot (no contents call), and uses the one GitHub uses (.github/CODEOWNERS first)", async () => {
+    // A root CODEOWNERS comes after .github/CODEOWNERS in GitHub's order: never used.
+    h.github.commitFiles(REPO, "main", { CODEOWNERS: "access-requests/ @mallory\n" }, { author: "root" });
     const reads = (await lifecycle("alice", "financial-reports")).flat();
-    expect(reads.filter((r) => r.startsWith(".github/CODEOWNERS@")).length).toBeGreaterThan(0);
-    expect(reads.filter((r) => /^(docs\/)?CODEOWNERS@/.test(r))).toEqual([]);
+    expect(reads.filter((r) => /CODEOWNERS@/.test(r))).toEqual([]);
+    const runs = h.github.checkRuns(REPO, { name: "jit-access/validate" });
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) {
+      expect(JSON.stringify(run)).toContain("bob");
+      expect(JSON.stringify(run)).not.toContain("mallory");
+    }
   });
 });
 
@@ -180,7 +223,7 @@ describe("setting an issue's state label", () => {
 });
 
 describe("branch tips within one delivery", () => {
-  it("are read once until the delivery writes; a write (file, branch, merge) makes the next read ask GitHub again", async () => {
+  it("are read once until the delivery writes there; a write on the default branch or a merge makes the next read ask GitHub again, a write on another branch does not", async () => {
     const access = new OctokitAccessRepo(
       new Octokit({
         auth: h.github.issueInstallationToken().token,
@@ -199,22 +242,38 @@ describe("branch tips within one delivery", () => {
     const moved = h.github.commitFiles(REPO, "main", { "README.md": "x\n" }, { author: "root" });
     expect(await access.branchTip("main")).toBe(first);
     const moveMain = () => h.github.commitFiles(REPO, "main", { "README.md": `${Math.random()}\n` }, { author: "root" });
-    const writes: Array<[string, () => Promise<unknown>]> = [
-      ["a file on main", () => access.write("notes/a.txt", "a\n", { message: "a", expectedSha: undefined })],
-      ["a branch", () => access.createBranch("scratch", moved)],
-      ["a file on a branch", () => access.writeAt("scratch", "notes/b.txt", "b\n", { message: "b", expectedSha: undefined })],
-      ["a refused merge", () => access.mergePull(999_999, { sha: moved, method: "squash", title: "t", message: "m" }).catch(() => undefined)],
+    const writes: Array<[string, () => Promise<unknown>, "main" | "other"]> = [
+      ["a file on main", () => access.write("notes/a.txt", "a\n", { message: "a", expectedSha: undefined }), "main"],
+      ["a branch", () => access.createBranch("scratch", moved), "other"],
+      ["a file on a branch", () => access.writeAt("scratch", "notes/b.txt", "b\n", { message: "b", expectedSha: undefined }), "other"],
+      [
+        "a file removed from a branch",
+        async () => {
+          const file = await access.readAt("notes/b.txt", "scratch");
+          await access.deleteFileAt("scratch", "notes/b.txt", file!.sha, "rm");
+        },
+        "other",
+      ],
+      ["a refused merge", () => access.mergePull(999_999, { sha: moved, method: "squash", title: "t", message: "m" }).catch(() => undefined), "main"],
     ];
-    for (const [, write] of writes) {
-      await access.branchTip("main");
+    for (const [, write, where] of writes) {
+      const known = await access.branchTip("main");
       const before = refReads();
       moveMain();
       await write();
       const tip = await access.branchTip("main");
-      // Current again: read from GitHub, or the commit the write itself made on main.
-      expect(refReads()).toBeLessThanOrEqual(before + 1);
-      expect(tip).toBe(h.github.repo(REPO).git.resolve("main"));
+      if (where === "main") {
+        // Current again: read from GitHub, or the commit the write itself made on main.
+        expect(refReads()).toBeLessThanOrEqual(before + 1);
+        expect(tip).toBe(h.github.repo(REPO).git.resolve("main"));
+      } else {
+        // A write on another branch does not move the default branch: its reading stands, unasked.
+        expect(refReads()).toBe(before);
+        expect(tip).toBe(known);
+      }
     }
+    // The other branch itself is read anew (or known from the write).
+    expect(await access.branchTip("scratch")).toBe(h.github.repo(REPO).git.resolve("scratch"));
   });
 
   it("a file written on a branch makes its commit the branch's tip without reading the ref", async () => {
@@ -275,4 +334,121 @@ describe("the merge delivery", () => {
       expect(recordReads).toHaveLength(reads);
     },
   );
+});
+
+describe("a new request's intake: the calls it leaves out, and what they guarded", () => {
+  /** The issues.opened delivery's calls, as "METHOD path". */
+  async function intakeCalls(issue: number): Promise<string[]> {
+    h.github.clearRequests();
+    await h.deliver(issuesOpened(h.github, REPO, issue));
+    return h.github.requests.filter((r) => !r.path.startsWith("/app")).map((r) => `${r.method} ${r.path.replace(/^\/repos\/acme\/access/, "")}`);
+  }
+  const open = (user = "alice", resources = "financial-reports") =>
+    h.github.openIssue(REPO, { user, title: `Access request: ${resources}`, body: issueBody({ resources }), labels: ["access-request"] });
+
+  it("opens the PR with its final description and the check run already on its head: no update, no file listing, no branch or config look-up", async () => {
+    const issue = open();
+    const calls = await intakeCalls(issue);
+    const pr = pulls(h.github).find((p) => p.head.startsWith(`jit/${issue}-`))!;
+    const head = h.github.repo(REPO).git.resolve(pr.head) as string;
+    expect(calls.filter((c) => /^PATCH \/pulls\/|\/pulls\/\d+\/files$|\/git\/ref\/heads\/jit\/|\/contents\/\.github\/jit-access\.yml$/.test(c))).toEqual([]);
+    // What the check writes names the head commit it judged; the placeholder never shows.
+    expect(pr.body).toContain(head.slice(0, 7));
+    expect(pr.body).not.toContain("Checking the request");
+    const runs = h.github.checkRuns(REPO, { name: "jit-access/validate" });
+    expect(runs.map((r) => [r.head_sha, r.conclusion])).toEqual([[head, "success"]]);
+    expect(calls.indexOf("POST /check-runs")).toBeLessThan(calls.indexOf("POST /pulls"));
+    // The opened event finds that run and stands by it.
+    expect(await openedCalls(pr.number)).toEqual({ checks: 0, fileLists: 0 });
+  });
+
+  it("redelivered after failing between the branch and the PR: one branch, its file kept, one PR with its description; a further redelivery changes nothing", async () => {
+    const issue = open();
+    h.conformance?.ignoreStatuses.add(422);
+    h.github.faults.failNext("POST", "/repos/acme/access/pulls", 502);
+    await h.deliver(issuesOpened(h.github, REPO, issue));
+    expect(pulls(h.github)).toEqual([]);
+    const branch = [...h.github.repo(REPO).git.refs.keys()].find((r) => r.startsWith(`heads/jit/${issue}-`))!.slice("heads/".length);
+    const tip = h.github.repo(REPO).git.resolve(branch);
+    const calls = await intakeCalls(issue);
+    // Creating the branch is the look-up: refused as existing, it is then read and vetted.
+    expect(calls.filter((c) => c.startsWith("POST /git/refs") || c.startsWith("GET /git/ref/heads/jit/"))).toEqual([
+      "POST /git/refs",
+      `GET /git/ref/heads/${branch}`,
+    ]);
+    expect(h.github.repo(REPO).git.resolve(branch)).toBe(tip);
+    const [pr, ...more] = pulls(h.github);
+    expect(more).toEqual([]);
+    expect(pr!.body).toContain((tip as string).slice(0, 7));
+    expect(h.github.repo(REPO).issues.get(issue)?.labels).toContain("jit:proposed");
+    await h.deliver(issuesOpened(h.github, REPO, issue));
+    expect(pulls(h.github)).toHaveLength(1);
+    expect(h.github.repo(REPO).git.resolve(branch)).toBe(tip);
+    const comments = h.github
+      .repo(REPO)
+      .issues.get(issue)!
+      .comments.filter((c) => c.body.includes("jit-access:intake"));
+    expect(comments).toHaveLength(1);
+  });
+
+  it("asks a review only of the approvers GitHub does not ask itself (the request file's code owners)", async () => {
+    h.github.commitFiles(
+      REPO,
+      "main",
+      { ".github/jit-access.yml": CONFIG.replace("approvers: [bob, dave]", "approvers: [bob, dave, erin]") },
+      { author: "root" },
+    );
+    h.github.setPermission(REPO, "erin", "write");
+    const issue = open();
+    const calls = await intakeCalls(issue);
+    const pr = pulls(h.github).find((p) => p.head.startsWith(`jit/${issue}-`))!;
+    expect(calls.filter((c) => c.endsWith("/requested_reviewers"))).toEqual([`POST /pulls/${pr.number}/requested_reviewers`]);
+    expect(h.github.repo(REPO).issues.get(pr.number)?.pull?.requestedReviewers).toEqual(["erin"]);
+  });
+});
+
+describe("ownChange: the files of a PR from intake's own commit, known without listing them", () => {
+  it("over any interleaving of intake's writes with pushes to the branch and to the default branch: undefined, or exactly what GitHub compares", async () => {
+    const octokit = new Octokit({
+      auth: h.github.issueInstallationToken().token,
+      baseUrl: h.github.url,
+      request: { retries: 0 },
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    let n = 0;
+    const seen = { known: 0, unknown: 0 };
+    const step = fc.constantFrom("own new file", "own edit", "foreign push to the branch", "main moves");
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 4 }), async (steps) => {
+        const access = new OctokitAccessRepo(octokit, { owner: "acme", repo: "access", defaultBranch: "main" });
+        const branch = `jit/${900 + ++n}-own`;
+        const file = `access-requests/prod/2026/${900 + n}-own.yaml`;
+        const base = await access.branchTip("main");
+        expect(await access.createBranch(branch, base)).toBe(true);
+        let known = 0;
+        for (const s of steps) {
+          if (s === "foreign push to the branch") h.github.commitFiles(REPO, branch, { [`notes/${n}.txt`]: `${Math.random()}\n` }, { author: "mallory" });
+          else if (s === "main moves") h.github.commitFiles(REPO, "main", { "README.md": `${Math.random()}\n` }, { author: "root" });
+          else {
+            const current = await access.readAt(file, branch);
+            if (s === "own edit" && !current) continue;
+            const written = await access.writeAt(branch, file, `id: ${900 + n}\nn: ${Math.random()}\n`, { message: "m", expectedSha: current?.sha });
+            const own = ownChange(access, written.commit, base);
+            const compared = await access.compare("main", branch);
+            if (!own) seen.unknown++;
+            if (own) {
+              known++;
+              seen.known++;
+              expect(own.map((f) => ({ filename: f.path, status: f.status, sha: f.sha }))).toEqual(compared.files);
+            }
+          }
+        }
+        // Only a first write straight on the base's tip is known.
+        expect(known).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 12, examples: [[["own new file", "own edit"]], [["foreign push to the branch", "own new file"]], [["main moves", "own new file"]]] },
+    );
+    expect(seen.known).toBeGreaterThan(0);
+    expect(seen.unknown).toBeGreaterThan(0);
+  });
 });

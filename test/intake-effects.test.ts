@@ -9,7 +9,7 @@ import { CONFIG_PATH, parseConfig } from "../src/domain/config.js";
 import { codesOf } from "../src/domain/problems.js";
 import { dumpRequest } from "../src/domain/request-file.js";
 import { decideIssue, intakePorts, proposeFromIssue, proposedEffects, type IssueInput } from "../src/github/intake.js";
-import { proposalEffects, type BranchFacts, type Proposal } from "../src/github/intake-decision.js";
+import { proposalEffects, reviewersOf, type BranchFacts, type Proposal } from "../src/github/intake-decision.js";
 import { MARKER } from "../src/github/messages.js";
 import type { Comparison } from "../src/lifecycle/ports.js";
 import { describeEffects, runEffects, type Effect } from "../src/lifecycle/effects.js";
@@ -143,8 +143,7 @@ const PROPOSE_NEW = [
   LABELS,
   `create branch jit/12-reports at ${BASE.slice(0, 7)}`,
   `write ${FILE} on jit/12-reports: jit-access: propose 12-reports (issue #12)`,
-  `open a PR from jit/12-reports into main: ${TITLE}; ask bob, dave to review`,
-  "run the PR check on the opened PR at the tip of jit/12-reports",
+  `run the PR check at the tip of jit/12-reports, then open a PR from it into main: ${TITLE}; ask bob, dave to review`,
   `  if it passes: comment on #12 (${MARKER.intake})`,
   "  if it passes: state of #12 → proposed",
   "  if it passes: notify: opened 12-reports",
@@ -248,16 +247,57 @@ describe("proposeFromIssue: idempotent and safe under concurrent deliveries", ()
     expect(repo.createdPulls).toHaveLength(1);
   });
 
-  it("a conflict that persists is thrown after the second attempt, not retried for ever", async () => {
+  it("a conflict that persists is thrown after the second attempt with the branch read, not retried for ever", async () => {
     const { repo, issue } = repoWith(BODY);
     let attempts = 0;
+    const reads: string[] = [];
+    const tip = repo.branchTip.bind(repo);
+    repo.branchTip = (branch) => (reads.push(branch), tip(branch));
     repo.createBranch = async () => {
       attempts++;
       return false;
     };
     await expect(propose(repo, issue)).rejects.toBeInstanceOf(ConflictError);
-    expect(attempts).toBe(2);
+    // The first creation stood for the look-up; two more attempts read the branch first.
+    expect(attempts).toBe(3);
+    expect(reads.filter((b) => b === "jit/12-reports")).toHaveLength(2);
     expect(repo.createdPulls).toEqual([]);
+  });
+
+  it("a new request's branch is not read before it is made: creating it is the look-up", async () => {
+    const { repo, issue } = repoWith(BODY);
+    const calls: string[] = [];
+    const tip = repo.branchTip.bind(repo);
+    repo.branchTip = (branch) => (calls.push(`read ${branch}`), tip(branch));
+    const create = repo.createBranch.bind(repo);
+    repo.createBranch = (branch, sha) => (calls.push(`create ${branch}`), create(branch, sha));
+    expect(await propose(repo, issue)).toMatchObject({ kind: "opened", pr: 100 });
+    expect(calls.slice(0, calls.indexOf("create jit/12-reports"))).not.toContain("read jit/12-reports");
+  });
+
+  it("a delivery that failed after making the branch and writing the file, before the PR, is redelivered: one branch, the file kept, one PR", async () => {
+    const { repo, issue } = repoWith(BODY);
+    const create = repo.createPull.bind(repo);
+    let crash = true;
+    repo.createPull = async (pull) => {
+      if (crash) {
+        crash = false;
+        throw Object.assign(new Error("Bad Gateway"), { status: 502 });
+      }
+      return create(pull);
+    };
+    await expect(propose(repo, issue)).rejects.toThrow("Bad Gateway");
+    expect(repo.createdPulls).toEqual([]);
+    const tip = repo.branches.get("jit/12-reports");
+    expect(tip).toBeDefined();
+    const file = repo.refs.get("jit/12-reports")?.get(FILE);
+    expect(file).toContain("12-reports");
+    // The redelivery: creating the branch is refused (it exists), so it is read, vetted and used.
+    expect(await propose(repo, issue)).toMatchObject({ kind: "opened", pr: 100, branch: "jit/12-reports" });
+    expect(repo.createdPulls).toHaveLength(1);
+    expect(repo.branches.get("jit/12-reports")).toBe(tip);
+    expect(repo.refs.get("jit/12-reports")?.get(FILE)).toBe(file);
+    expect(repo.issueLabels.get(12)).toEqual(["access-request", "jit:proposed"]);
   });
 });
 
@@ -282,19 +322,20 @@ describe("proposalEffects (pure): the branch's facts decide the writes", () => {
   const compared = (commits: Comparison["commits"], files: Comparison["files"], aheadBy = commits.length): Comparison => ({ aheadBy, commits, files });
   const mine = (path = FILE) => ({ filename: path, status: "added", sha: "1".repeat(40) });
   const kinds = (effects: Effect[]) => effects.map((e) => e.kind);
+  const isCheck = (k: string) => k === "check-pull" || k === "open-checked-pull";
 
   const TABLE: Array<{ name: string; branch: BranchFacts; existing: boolean; kinds: string[] }> = [
     {
       name: "no branch, no file",
       branch: { kind: "absent", base: BASE, current: undefined },
       existing: false,
-      kinds: ["create-branch", "branch-file", "open-pull", "check-pull"],
+      kinds: ["create-branch", "branch-file", "open-checked-pull"],
     },
     {
       name: "no branch, the same file on the default branch",
       branch: { kind: "absent", base: BASE, current: { text: TEXT, sha: "1".repeat(40) } },
       existing: false,
-      kinds: ["create-branch", "open-pull", "check-pull"],
+      kinds: ["create-branch", "open-checked-pull"],
     },
     {
       name: "the app's branch and PR, same file",
@@ -312,7 +353,7 @@ describe("proposalEffects (pure): the branch's facts decide the writes", () => {
       name: "the app's branch, no PR (a delivery that failed after the file)",
       branch: { kind: "present", comparison: compared([byApp], [mine()]), current: { text: TEXT, sha: "1".repeat(40) } },
       existing: false,
-      kinds: ["open-pull", "check-pull"],
+      kinds: ["open-checked-pull"],
     },
     {
       name: "the app's branch with the request in another account's folder",
@@ -353,7 +394,7 @@ describe("proposalEffects (pure): the branch's facts decide the writes", () => {
   it.each(TABLE)("$name → $kinds", ({ branch, existing, kinds: expected }) => {
     const decision = proposalEffects(12, proposal(existing), branch, OPTS);
     expect(kinds(decision.effects)).toEqual(expected);
-    expect(decision.kind).toBe(expected.includes("check-pull") ? "propose" : "done");
+    expect(decision.kind).toBe(expected.some(isCheck) ? "propose" : "done");
   });
 
   const login = fc.constantFrom(APP, "JIT-ACCESS[BOT]", "mallory", undefined);
@@ -411,12 +452,13 @@ describe("proposalEffects (pure): the branch's facts decide the writes", () => {
           expect(c.commits.every((x) => x.author?.toLowerCase() === APP && x.committer !== "mallory" && x.committer !== undefined)).toBe(true);
           expect(c.files.every((f) => f.filename.endsWith("/12-reports.yaml"))).toBe(true);
         }
-        const order = ["create-branch", "delete-branch-file", "branch-file", "open-pull", "check-pull"];
+        const order = ["create-branch", "delete-branch-file", "branch-file", "check-pull", "open-checked-pull"];
         expect([...ks].sort((a, b) => order.indexOf(a) - order.indexOf(b))).toEqual(ks);
-        expect(ks.at(-1)).toBe("check-pull");
-        expect(ks.filter((k) => k === "check-pull")).toHaveLength(1);
+        // One check, last: on the existing PR, or before the new PR opens.
+        expect(ks.at(-1)).toBe(existing ? "check-pull" : "open-checked-pull");
+        expect(ks.filter(isCheck)).toHaveLength(1);
         expect(ks.includes("create-branch")).toBe(branch.kind === "absent");
-        expect(ks.includes("open-pull")).toBe(!existing);
+        expect(ks.includes("open-pull")).toBe(false);
         expect(ks.includes("branch-file")).toBe(branch.current?.text !== TEXT);
         for (const e of decision.effects) {
           if (e.kind === "create-branch" || e.kind === "branch-file" || e.kind === "delete-branch-file") expect(e.branch).toBe("jit/12-reports");
@@ -446,5 +488,47 @@ describe("proposedEffects", () => {
       existing: existing ? { number: 100, id: "12-reports", title: "", body: null } : undefined,
     });
     expect(describeEffects(effects)).toEqual(lines);
+  });
+});
+
+describe("reviewersOf: who a new request PR asks for a review", () => {
+  const approvers = ["bob", "Dave", "@acme/security", "@other-org/team", "erin"];
+  it.each([
+    { codeowners: [], reviewers: ["bob", "Dave", "erin"], teams: ["security"] },
+    { codeowners: ["@bob", "@dave"], reviewers: ["erin"], teams: ["security"] },
+    { codeowners: ["@BOB", "@Acme/Security"], reviewers: ["Dave", "erin"], teams: [] },
+    { codeowners: ["@bob", "@dave", "@erin", "@acme/security"], reviewers: [], teams: [] },
+  ])("code owners $codeowners are asked by GitHub itself, not again", ({ codeowners, reviewers, teams }) => {
+    expect(reviewersOf({ approvers }, "alice", "acme", codeowners)).toEqual({ reviewers, teams });
+  });
+
+  it("over any approvers and code owners: never the requester, never a code owner, every other approver of the owner's org", () => {
+    const login = fc.constantFrom("alice", "ALICE", "bob", "Bob", "dave", "erin");
+    const team = fc.constantFrom("@acme/sec", "@ACME/ops", "@other/sec");
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(login, team), { maxLength: 6 }),
+        fc.array(
+          fc.oneof(
+            login.map((l) => `@${l}`),
+            team,
+          ),
+          { maxLength: 4 },
+        ),
+        (apps, owners) => {
+          const { reviewers, teams } = reviewersOf({ approvers: apps }, "alice", "acme", owners);
+          const owned = new Set(owners.map((o) => o.slice(1).toLowerCase()));
+          for (const r of reviewers) {
+            expect(r.toLowerCase()).not.toBe("alice");
+            expect(owned.has(r.toLowerCase())).toBe(false);
+          }
+          for (const t of teams) expect(owned.has(`acme/${t}`.toLowerCase())).toBe(false);
+          for (const a of apps) {
+            if (!a.startsWith("@") && a.toLowerCase() !== "alice" && !owned.has(a.toLowerCase())) expect(reviewers).toContain(a);
+            if (a.startsWith("@acme/") && !owned.has(a.slice(1).toLowerCase())) expect(teams).toContain(a.split("/")[1]);
+          }
+        },
+      ),
+    );
   });
 });

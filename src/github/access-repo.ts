@@ -5,10 +5,11 @@ import type { ProbotOctokit } from "probot";
 import type { Review } from "../domain/approvals.js";
 import { CONFIG_PATH } from "../domain/config.js";
 import type { IssueState } from "../domain/lifecycle.js";
-import type { AccessRepo, CommitInfo, Comparison, IssueComment, IssueFacts, MergeAnswer, OpenPull, PrCommit, PrFile } from "../lifecycle/ports.js";
+import type { AccessRepo, IssueStep, CommitInfo, Comparison, IssueComment, IssueFacts, MergeAnswer, OpenPull, PrCommit, PrFile } from "../lifecycle/ports.js";
 import type { StoredFile, WriteResult } from "../store/record-store.js";
 import { ConditionalContents } from "./contents-cache.js";
 import { gitBlobSha } from "./record-archive.js";
+import { mergeFactsQuery, readMergeFacts, type MergeFacts } from "./merge-facts.js";
 import { readSnapshot, SNAPSHOT_PATHS, snapshotParts, snapshotQuery, snapshotVariables, type RulesSnapshot } from "./rules-snapshot.js";
 import { OctokitIssueSide } from "./issue-side.js";
 import { ensureLabels } from "./labels.js";
@@ -47,13 +48,13 @@ class DeliveryContents implements ContentsApi {
       repos: {
         getContent: (params) => this.get(params),
         createOrUpdateFileContents: async (params) => {
-          this.forgetBranches();
+          this.forgetBranches(params.branch);
           try {
             const res = await octokit.rest.repos.createOrUpdateFileContents(params);
             this.wroteAt(params, res.data);
             return res;
           } finally {
-            this.forgetBranches();
+            this.forgetBranches(params.branch);
           }
         },
       },
@@ -62,10 +63,12 @@ class DeliveryContents implements ContentsApi {
 
   async get(params: { owner: string; repo: string; path: string; ref?: string }): Promise<{ data: unknown }> {
     // The first read of a rule file other than the config by the default branch's name reads
-    // them all in one query. The config's own read by branch name stays a conditional request
-    // (a 304 costs nothing), and is always the first: intake and the PR check start with it.
-    if (params.ref === this.repo.defaultBranch && params.path !== CONFIG_PATH && SNAPSHOT_PATHS.includes(params.path)) {
-      await (this.snapshot ??= this.takeSnapshot());
+    // them all in one query. The config's own read by branch name alone is a conditional request
+    // (a 304 costs nothing), unless a snapshot was asked already (intake asks one with the
+    // issue's text first): then it is the snapshot's answer.
+    if (params.ref === this.repo.defaultBranch && SNAPSHOT_PATHS.includes(params.path)) {
+      if (params.path !== CONFIG_PATH) await (this.snapshot ??= this.takeSnapshot());
+      else if (this.snapshot) await this.snapshot;
     }
     return this.cached(params);
   }
@@ -87,7 +90,7 @@ class DeliveryContents implements ContentsApi {
 
   /**
    * The rule files and the default branch's tip in one GraphQL query, kept as this delivery's
-   * reads: by branch name (not the config, see get), at the tip's sha (also for the process, as
+   * reads: by branch name, at the tip's sha (also for the process, as
    * any read at a sha is), and the tip itself. Any failure leaves every read to the contents API.
    */
   private async takeSnapshot(): Promise<void> {
@@ -141,6 +144,42 @@ class DeliveryContents implements ContentsApi {
     }
   }
 
+  /** For a query that reads files on the default branch as a part (snapshotParts): keep what its answer states, as snapshotOf does. */
+  joinPaths(paths: readonly string[]): (answer: unknown) => void {
+    const generation = this.generation;
+    return (answer) => this.accept(answer, generation, paths);
+  }
+
+  /**
+   * Files at the default branch's tip and folder listings on it in one GraphQL query (the
+   * snapshot's fields and listNames' fields): the files kept as snapshotOf keeps them, the
+   * listings as this delivery's until it writes on the default branch. Any failure leaves both to
+   * their usual calls.
+   */
+  async snapshotWithListings(paths: readonly string[], folders: readonly string[]): Promise<void> {
+    const branch = this.repo.defaultBranch;
+    const generation = this.generation;
+    const { decls, field } = snapshotParts(paths);
+    const listing = listingParts(folders, branch);
+    try {
+      const answer = await this.octokit.graphql<{ repository?: Record<string, unknown> | null }>(
+        `query($owner: String!, $name: String!, ${decls}, ${listing.decls}) { repository(owner: $owner, name: $name) { ${field} ${listing.fields} } }`,
+        { ...snapshotVariables(this.repo, branch, paths), ...listing.variables },
+      );
+      this.accept(answer, generation, paths);
+      const repository = answer?.repository;
+      if (repository && generation === this.generation) {
+        const names = listedNames(repository, folders);
+        folders.forEach((f, i) => this.listings.set(f, names[i] ?? []));
+      }
+    } catch {
+      // Read and listed through the usual calls.
+    }
+  }
+
+  /** Folder listings on the default branch by this delivery (listNames), forgotten with its reads by branch name. */
+  readonly listings = new Map<string, string[]>();
+
   private accept(answer: unknown, generation: number, paths: readonly string[] = SNAPSHOT_PATHS): void {
     const branch = this.repo.defaultBranch;
     const snap: RulesSnapshot | undefined = readSnapshot(answer, paths);
@@ -157,7 +196,7 @@ class DeliveryContents implements ContentsApi {
       // Reads already made stand.
       const byName = JSON.stringify([path, branch]);
       const bySha = JSON.stringify([path, snap.commit]);
-      if (current && path !== CONFIG_PATH && !this.memo.has(byName)) this.memo.set(byName, answer(branch));
+      if (current && !this.memo.has(byName)) this.memo.set(byName, answer(branch));
       if (!this.memo.has(bySha)) this.memo.set(bySha, answer(snap.commit));
       this.conditional.remember(
         { ...at, path, ref: snap.commit },
@@ -167,7 +206,7 @@ class DeliveryContents implements ContentsApi {
     if (current && !this.tips.has(branch)) this.tips.set(branch, Promise.resolve(snap.commit));
   }
 
-  /** Counts forgetBranches calls: a snapshot asked before one is not taken as the branch's state. */
+  /** Counts the writes that may move the default branch: a snapshot asked before one is not taken as the branch's state. */
   private generation = 0;
 
   /**
@@ -176,29 +215,46 @@ class DeliveryContents implements ContentsApi {
    * only when GitHub's blob sha is the hash of the bytes sent.
    */
   private wroteAt(
-    params: { owner: string; repo: string; path: string; content: string },
-    data: { content?: { sha?: string } | null; commit: { sha?: string } },
+    params: { owner: string; repo: string; path: string; content: string; sha?: string },
+    data: { content?: { sha?: string } | null; commit: { sha?: string; parents?: Array<{ sha?: string }> } },
   ): void {
     const blob = data.content?.sha;
     const commit = data.commit.sha;
     if (!blob || !commit || !/^[0-9a-f]{40}$/.test(commit)) return;
     const bytes = Buffer.from(params.content, "base64");
     if (gitBlobSha(bytes) !== blob) return;
+    const parents = (data.commit.parents ?? []).map((p) => p.sha);
+    if (parents.length && parents.every((p): p is string => typeof p === "string" && /^[0-9a-f]{40}$/.test(p))) {
+      // A write with the blob sha it replaces changed the file; one without created it (GitHub refuses it where the file is).
+      this.commits.set(commit, { parents, files: [{ path: params.path, status: params.sha ? "modified" : "added", previousPath: null, sha: blob }] });
+    }
     const file = { type: "file", path: params.path, sha: blob, size: bytes.length, encoding: "base64", content: params.content };
     this.memo.set(JSON.stringify([params.path, commit]), Promise.resolve({ data: file }));
     this.conditional.remember({ owner: params.owner, repo: params.repo, path: params.path, ref: commit }, { ok: true, data: file });
   }
 
+  /** The commits this delivery's file writes made: their parents and the one file each changed. */
+  readonly commits = new Map<string, { parents: string[]; files: PrFile[] }>();
+
   /** Branch tips read in this delivery, forgotten with the reads by branch name. */
   readonly tips = new Map<string, Promise<string>>();
 
-  /** After a write (a file, a branch): reads by branch name may now differ; reads at a commit sha cannot. */
-  forgetBranches(): void {
-    this.generation++;
-    this.tips.clear();
+  /**
+   * After a write (a file, a branch, a merge): reads by branch name may now differ; reads at a
+   * commit sha cannot. A write that names a branch other than the default one moves only that
+   * branch: the default branch's tip and files as read stay this delivery's (the intake's check
+   * judges the rules its decision read, and the opened event checks again if the branch moved).
+   */
+  forgetBranches(branch?: string): void {
+    const only = branch !== undefined && branch !== this.repo.defaultBranch ? branch : undefined;
+    if (only === undefined) {
+      this.generation++;
+      this.tips.clear();
+      this.listings.clear();
+    } else this.tips.delete(only);
     for (const key of [...this.memo.keys()]) {
       const ref = (JSON.parse(key) as [string, string])[1];
-      if (!/^[0-9a-f]{40}$/.test(ref)) this.memo.delete(key);
+      if (!/^[0-9a-f]{40}$/.test(ref) && (only === undefined || ref === only)) this.memo.delete(key);
     }
   }
 }
@@ -220,7 +276,7 @@ export class OctokitAccessRepo implements AccessRepo {
   readonly defaultBranch: string;
 
   /** The file list of the merged pull request this delivery is about: a merged PR's files no longer change. */
-  private mergedFiles: { pr: number; files?: Promise<PrFile[]> } | undefined;
+  private mergedFiles: { pr: number; files?: Promise<PrFile[]>; facts?: Promise<{ facts: MergeFacts; origin: number | undefined }> } | undefined;
 
   constructor(
     octokit: AnyOctokit,
@@ -274,27 +330,29 @@ export class OctokitAccessRepo implements AccessRepo {
    */
   async listNames(folders: readonly string[]): Promise<string[]> {
     if (!folders.length) return [];
-    const decls = folders.map((_, i) => `$e${i}: String!`).join(", ");
-    const fields = folders.map((_, i) => `d${i}: object(expression: $e${i}) { ... on Tree { entries { name type mode } } }`).join(" ");
-    let repository: Record<string, { entries?: Array<{ name?: unknown; type?: unknown; mode?: unknown }> } | null> | null | undefined;
+    const kept = this.contents.listings;
+    if (folders.every((f) => kept.has(f))) return folders.flatMap((f) => kept.get(f) ?? []);
+    const listing = listingParts(folders, this.defaultBranch);
+    let repository: Record<string, unknown> | null | undefined;
     try {
       ({ repository } = await this.octokit.graphql<{ repository: typeof repository }>(
-        `query($owner: String!, $name: String!, ${decls}) { repository(owner: $owner, name: $name) { ${fields} } }`,
-        { owner: this.repo.owner, name: this.repo.repo, ...Object.fromEntries(folders.map((f, i) => [`e${i}`, `${this.defaultBranch}:${f}`])) },
+        `query($owner: String!, $name: String!, ${listing.decls}) { repository(owner: $owner, name: $name) { ${listing.fields} } }`,
+        { owner: this.repo.owner, name: this.repo.repo, ...listing.variables },
       ));
     } catch {
       return this.listNamesByContents(folders);
     }
     if (!repository) return this.listNamesByContents(folders);
-    const out: string[] = [];
-    folders.forEach((folder, i) => {
-      const entries = repository[`d${i}`]?.entries;
-      if (!Array.isArray(entries)) return;
-      for (const e of entries)
-        if (e.type === "blob" && (e.mode === 0o100644 || e.mode === 0o100755) && typeof e.name === "string" && e.name.endsWith(".yaml"))
-          out.push(`${folder}/${e.name}`);
-    });
-    return out;
+    return listedNames(repository, folders).flat();
+  }
+
+  /**
+   * A hint before reads that follow: `paths` at the default branch's tip and the listings of
+   * `folders` on it, in one GraphQL query (intake's record look-up and the right-sizing listing of
+   * its check). A failure or a tip that moved leaves them to their usual calls.
+   */
+  prefetch(paths: readonly string[], folders: readonly string[]): Promise<void> {
+    return this.contents.snapshotWithListings(paths, folders);
   }
 
   private async listNamesByContents(folders: readonly string[]): Promise<string[]> {
@@ -329,7 +387,46 @@ export class OctokitAccessRepo implements AccessRepo {
     return listed.map((f) => ({ path: f.filename, status: f.status, previousPath: f.previous_filename ?? null, sha: f.sha ?? null }));
   }
 
+  /**
+   * The merged PR's other facts in one GraphQL query (merge-facts.ts), asked when its commits are
+   * (the decision's next need after the files): what it states exactly is this delivery's answer
+   * for the merge commit and first parents, the reviews, the issue the request names and the record
+   * on the default branch; the rest is read through REST.
+   */
+  private mergeFacts(pr: number): Promise<{ facts: MergeFacts; origin: number | undefined }> | undefined {
+    const merged = this.mergedFiles;
+    if (merged?.pr !== pr || !merged.files) return undefined;
+    const files = merged.files;
+    return (merged.facts ??= (async () => {
+      const record = (await files.catch(() => [] as PrFile[])).find((f) => f.path.startsWith("access-requests/") && f.status !== "removed")?.path;
+      const n = record ? /^(\d+)-/.exec(record.split("/").pop() ?? "")?.[1] : undefined;
+      const origin = n !== undefined && Number(n) > 0 && Number(n) < 2 ** 31 ? Number(n) : undefined;
+      const { query, variables } = mergeFactsQuery(this.at, this.defaultBranch, pr, {
+        ...(origin !== undefined ? { origin } : {}),
+        ...(record ? { record } : {}),
+      });
+      const take = record ? this.contents.joinPaths([record]) : undefined;
+      let data: unknown;
+      try {
+        data = await this.octokit.graphql(query, variables);
+      } catch (e) {
+        // GitHub answers an error beside the data it could read (e.g. no issue of that number): that data stands.
+        data = (e as { data?: unknown }).data;
+      }
+      if (data) take?.(data);
+      return { facts: readMergeFacts(data, origin), origin };
+    })());
+  }
+
+  private async mergeFact<T>(pick: (f: MergeFacts, origin: number | undefined) => T | undefined): Promise<T | undefined> {
+    const asked = this.mergedFiles?.facts;
+    if (!asked) return undefined;
+    const { facts, origin } = await asked;
+    return pick(facts, origin);
+  }
+
   async prCommits(pr: number): Promise<PrCommit[]> {
+    void this.mergeFacts(pr);
     const listed = await this.octokit.paginate(this.octokit.rest.pulls.listCommits, { ...this.at, pull_number: pr, per_page: 100 });
     const actor = (a: unknown) =>
       a && typeof a === "object" && "login" in a && typeof a.login === "string" ? { login: a.login, type: String((a as { type?: unknown }).type ?? "") } : null;
@@ -344,15 +441,21 @@ export class OctokitAccessRepo implements AccessRepo {
   }
 
   async reviews(pr: number): Promise<Review[]> {
+    const read = this.mergedFiles?.pr === pr ? await this.mergeFact((f) => f.reviews) : undefined;
+    if (read) return read;
     return await this.octokit.paginate(this.octokit.rest.pulls.listReviews, { ...this.at, pull_number: pr, per_page: 100 });
   }
 
   async commit(sha: string): Promise<CommitInfo> {
+    const read = await this.mergeFact((f) => f.commits.get(sha));
+    if (read) return read;
     const { data } = await this.octokit.rest.git.getCommit({ ...this.at, commit_sha: sha });
     return { sha: data.sha, parents: data.parents.map((p) => p.sha), message: data.message, author: gitAuthor(data.author) };
   }
 
   async issue(number: number): Promise<IssueFacts | undefined> {
+    const read = await this.mergeFact((f, origin) => (origin === number ? f.origin : undefined));
+    if (read) return read;
     try {
       const { data } = await this.octokit.rest.issues.get({ ...this.at, issue_number: number });
       return {
@@ -395,6 +498,10 @@ export class OctokitAccessRepo implements AccessRepo {
 
   closeIssue(issue: number, reason: "completed" | "not_planned"): Promise<void> {
     return this.issues.closeIssue(issue, reason);
+  }
+
+  applySteps(steps: readonly IssueStep[]): Promise<void> {
+    return this.issues.applySteps(steps);
   }
 
   /**
@@ -509,8 +616,13 @@ export class OctokitAccessRepo implements AccessRepo {
     return data;
   }
 
+  ownCommit(sha: string): { parents: string[]; files: PrFile[] } | undefined {
+    const c = this.contents.commits.get(sha);
+    return c && { parents: [...c.parents], files: c.files.map((f) => ({ ...f })) };
+  }
+
   async createBranch(branch: string, sha: string): Promise<boolean> {
-    this.contents.forgetBranches();
+    this.contents.forgetBranches(branch);
     try {
       await this.octokit.rest.git.createRef({ ...this.at, ref: `refs/heads/${branch}`, sha });
       return true;
@@ -535,11 +647,11 @@ export class OctokitAccessRepo implements AccessRepo {
   }
 
   async deleteFileAt(branch: string, path: string, sha: string, message: string): Promise<void> {
-    this.contents.forgetBranches();
+    this.contents.forgetBranches(branch);
     try {
       await this.octokit.rest.repos.deleteFile({ ...this.at, path, sha, branch, message });
     } finally {
-      this.contents.forgetBranches();
+      this.contents.forgetBranches(branch);
     }
   }
 
@@ -615,4 +727,29 @@ export class OctokitAccessRepo implements AccessRepo {
 
 function gitAuthor(a: { name?: string; email?: string; date?: string } | null | undefined): { name: string; email: string; date: string } | null {
   return a?.name !== undefined && a.email !== undefined && a.date !== undefined ? { name: a.name, email: a.email, date: a.date } : null;
+}
+
+/** The GraphQL variable declarations, fields and variables that list `folders` on `branch` (one Tree each). */
+function listingParts(folders: readonly string[], branch: string): { decls: string; fields: string; variables: Record<string, string> } {
+  return {
+    decls: folders.map((_, i) => `$e${i}: String!`).join(", "),
+    fields: folders.map((_, i) => `d${i}: object(expression: $e${i}) { ... on Tree { entries { name type mode } } }`).join(" "),
+    variables: Object.fromEntries(folders.map((f, i) => [`e${i}`, `${branch}:${f}`])),
+  };
+}
+
+/**
+ * The .yaml files of each listed folder, as the contents API lists them: regular files only (not
+ * symlinks or submodules); nothing for a folder that is absent or is a file.
+ */
+function listedNames(repository: Record<string, unknown>, folders: readonly string[]): string[][] {
+  return folders.map((folder, i) => {
+    const entries = (repository[`d${i}`] as { entries?: Array<{ name?: unknown; type?: unknown; mode?: unknown }> } | null | undefined)?.entries;
+    if (!Array.isArray(entries)) return [];
+    return entries.flatMap((e) =>
+      e.type === "blob" && (e.mode === 0o100644 || e.mode === 0o100755) && typeof e.name === "string" && e.name.endsWith(".yaml")
+        ? [`${folder}/${e.name}`]
+        : [],
+    );
+  });
 }

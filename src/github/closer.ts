@@ -9,7 +9,7 @@ import { STATE_LABEL } from "../domain/lifecycle.js";
 import type { ClosedEvent, GrantCloser } from "../lifecycle/close-grant.js";
 import { OctokitIssueSide, type AnyOctokit } from "./issue-side.js";
 import type { RepoRef } from "./octokit-helpers.js";
-import type { IssueSide } from "../lifecycle/ports.js";
+import { applyIssueSteps, type IssueSide } from "../lifecycle/ports.js";
 import type { NotStartedEvent, StartAnnouncer, StartedEvent } from "../lifecycle/start-grant.js";
 
 export const SWEEP_MARKER = "<!-- jit-access:expiry -->";
@@ -35,10 +35,12 @@ export async function announceClosed(access: IssueSide, event: ClosedEvent): Pro
         ? "It was cancelled before its scheduled start: nothing had been attached in AWS."
         : "Nothing was left in AWS to remove (the policy's time condition and the AWS schedule had already ended it).",
   ].join("\n");
-  await access.upsertComment(issue, SWEEP_MARKER, body);
   const pr = request.grant?.pr ?? request.scheduled?.pr;
-  for (const n of new Set([issue, ...(pr ? [pr] : [])])) await access.setState(n, event.kind);
-  await access.closeIssue(issue, "completed");
+  await applyIssueSteps(access, [
+    { kind: "comment", issue, marker: SWEEP_MARKER, body },
+    ...[...new Set([issue, ...(pr ? [pr] : [])])].map((n) => ({ kind: "state", issue: n, state: event.kind }) as const),
+    { kind: "close-issue", issue, reason: "completed" },
+  ]);
 }
 
 /** A scheduled request started by the sweep: "Granted" on its issue and pull request, state active. Idempotent. */
@@ -51,9 +53,11 @@ export async function announceStarted(access: IssueSide, event: StartedEvent): P
     "",
     `AWS resources: ${event.resources.map((r) => `\`${r.replace(/`/g, "'")}\``).join(", ")}. \`/revoke\` ends it earlier.`,
   ].join("\n");
-  await access.upsertComment(issue, START_MARKER, body);
   const pr = request.grant?.pr ?? request.scheduled?.pr;
-  for (const n of new Set([issue, ...(pr ? [pr] : [])])) await access.setState(n, "active");
+  await applyIssueSteps(access, [
+    { kind: "comment", issue, marker: START_MARKER, body },
+    ...[...new Set([issue, ...(pr ? [pr] : [])])].map((n) => ({ kind: "state", issue: n, state: "active" }) as const),
+  ]);
 }
 
 /** A scheduled request closed without access at its start: why, on its issue and pull request. Idempotent. */
@@ -61,10 +65,12 @@ export async function announceNotStarted(access: IssueSide, event: NotStartedEve
   const { request } = event;
   const issue = Number(request.id.split("-")[0]);
   const body = [START_MARKER, `⛔ **Not started** (${event.code}): ${quote(event.reason, 800)}`, "", "Nothing was attached in AWS."].join("\n");
-  await access.upsertComment(issue, START_MARKER, body);
   const state = request.status === "expired" || request.status === "failed" ? request.status : "rejected";
-  for (const n of new Set([issue, ...(request.scheduled?.pr ? [request.scheduled.pr] : [])])) await access.setState(n, state);
-  await access.closeIssue(issue, "not_planned");
+  await applyIssueSteps(access, [
+    { kind: "comment", issue, marker: START_MARKER, body },
+    ...[...new Set([issue, ...(request.scheduled?.pr ? [request.scheduled.pr] : [])])].map((n) => ({ kind: "state", issue: n, state }) as const),
+    { kind: "close-issue", issue, reason: "not_planned" },
+  ]);
 }
 
 export const START_MARKER = "<!-- jit-access:start -->";

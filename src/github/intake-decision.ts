@@ -86,15 +86,16 @@ export const ignoredIssue = (reason: string): IntakeDecision => ({ kind: "done",
 /**
  * The proposal's writes, in the order each needs the one before: the branch (made from the default
  * branch's tip, or vetted as the app's own), earlier versions of the file in other account folders
- * removed, the file written when it differs, the PR opened with reviews asked (only when there is
- * none), then the same check as every push on the branch's new tip, and what the issue is told by
- * its verdict. A branch that is not the app's is refused, and nothing is written.
+ * removed, the file written when it differs, then the same check as every push on the branch's new
+ * tip — on the existing PR, or before a new PR opens with the description it wrote and reviews
+ * asked of the approvers GitHub does not ask itself — and what the issue is told by its verdict.
+ * A branch that is not the app's is refused, and nothing is written.
  */
 export function proposalEffects(
   issue: number,
   p: Proposal,
   branch: BranchFacts,
-  opts: { appLogin: string; owner: string; defaultBranch: string },
+  opts: { appLogin: string; owner: string; defaultBranch: string; codeowners?: readonly string[] },
 ): IntakeDecision {
   const effects: Effect[] = [];
   if (branch.kind === "absent") {
@@ -118,21 +119,26 @@ export function proposalEffects(
       expectedSha: branch.current?.sha,
     });
   }
-  // The check on a new PR writes its description from the file at the head commit.
-  const pull = p.existing
-    ? { pr: p.existing.number, title: p.existing.title, body: p.existing.body }
-    : { pr: "opened" as const, title: prTitle(issue, p.request), body: `${MARKER.intake}\nRefs issue #${issue}. Checking the request…` };
-  if (pull.pr === "opened") {
+  // The check writes a request PR's description from the file at the head commit: a new PR is
+  // opened once checked, with that description (and its check run already on the head).
+  const then = ({ pr, ok }: { pr: number; ok: boolean }) => proposedEffects(issue, pr, ok, p);
+  if (p.existing) {
+    const pull = { pr: p.existing.number, title: p.existing.title, body: p.existing.body, branch: p.branch, warnings: p.warnings };
+    effects.push({ kind: "check-pull", pull, then });
+  } else {
     effects.push({
-      kind: "open-pull",
-      head: p.branch,
-      base: opts.defaultBranch,
-      title: pull.title,
-      body: pull.body,
-      ...reviewersOf(approvalConfigFor(p.config, p.request), p.request.requester, opts.owner),
+      kind: "open-checked-pull",
+      pull: {
+        branch: p.branch,
+        base: opts.defaultBranch,
+        title: prTitle(issue, p.request),
+        body: `${MARKER.intake}\nRefs issue #${issue}. Checking the request…`,
+        warnings: p.warnings,
+        ...reviewersOf(approvalConfigFor(p.config, p.request), p.request.requester, opts.owner, opts.codeowners),
+      },
+      then,
     });
   }
-  effects.push({ kind: "check-pull", pull: { ...pull, branch: p.branch, warnings: p.warnings }, then: ({ pr, ok }) => proposedEffects(issue, pr, ok, p) });
   return { kind: "propose", proposal: p, effects };
 }
 
@@ -155,11 +161,23 @@ export function proposedEffects(issue: number, pr: number, ok: boolean, p: Pick<
   ];
 }
 
-/** Who is asked to review a new request PR: the approvers other than the requester, and the approver teams of the repository's owner. */
-export function reviewersOf(config: Pick<Config, "approvers">, requester: string, owner: string): { reviewers: string[]; teams: string[] } {
+/**
+ * Who is asked to review a new request PR: the approvers other than the requester, and the
+ * approver teams of the repository's owner — except the request file's code owners (`codeowners`,
+ * from the CODEOWNERS file of the default branch): GitHub requests their review itself when the PR
+ * is opened, and asking again is a call that adds nothing (or is refused with 422, as for anyone
+ * who cannot review).
+ */
+export function reviewersOf(
+  config: Pick<Config, "approvers">,
+  requester: string,
+  owner: string,
+  codeowners: readonly string[] = [],
+): { reviewers: string[]; teams: string[] } {
+  const owned = new Set(codeowners.map((o) => o.replace(/^@/, "").toLowerCase()));
   return {
-    reviewers: config.approvers.filter((a) => !a.startsWith("@") && a.toLowerCase() !== requester.toLowerCase()),
-    teams: config.approvers.filter((a) => a.startsWith(`@${owner}/`)).map((a) => a.split("/")[1] as string),
+    reviewers: config.approvers.filter((a) => !a.startsWith("@") && a.toLowerCase() !== requester.toLowerCase() && !owned.has(a.toLowerCase())),
+    teams: config.approvers.filter((a) => a.startsWith(`@${owner}/`) && !owned.has(a.slice(1).toLowerCase())).map((a) => a.split("/")[1] as string),
   };
 }
 

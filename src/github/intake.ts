@@ -13,7 +13,7 @@ import { dumpRequest, requestPath } from "../domain/request-file.js";
 import type { AccessRequest, Config, Problem } from "../domain/types.js";
 import { loadCatalogue } from "../iam-data.js";
 import { runEffects, type EffectPorts } from "../lifecycle/effects.js";
-import type { AccessRepo } from "../lifecycle/ports.js";
+import type { AccessRepo, PrFile } from "../lifecycle/ports.js";
 import type { Notifier } from "../notify/types.js";
 import { planRequest } from "../policy/pipeline.js";
 import { requestFromIssue, type RequestInterpreter } from "../policy/plain-request.js";
@@ -37,8 +37,9 @@ import {
 } from "./intake-decision.js";
 import { MARKER, quote } from "./messages.js";
 import type { RepoRef } from "./octokit-helpers.js";
-import { checkPull, type BundleReader } from "./pr-check.js";
-import { loadRepoConfig, loadRepoForm } from "./repo-config.js";
+import { checkPull, decidePull, rightSizeFolders, type BundleReader } from "./pr-check.js";
+import type { PrRef } from "./payloads.js";
+import { loadCodeowners, loadRepoConfig, loadRepoForm } from "./repo-config.js";
 import { status } from "./store.js";
 
 export { otherAuthor, proposedEffects, type IntakeDecision, type IntakeOutcome, type IssueEvent, type IssueInput } from "./intake-decision.js";
@@ -75,10 +76,14 @@ const ATTEMPTS = 2;
 /**
  * Intake against any AccessRepo: decides from what is there, then carries the decision's effects
  * out. A re-delivered event finds the branch and the app's PR and updates them: no second PR.
+ * The first decision takes a request branch without an open PR of the app's as absent, unread:
+ * creating it is the look-up (GitHub refuses a branch that exists, and that conflict has the
+ * decision made again with the branch read and vetted — not counted as one of the attempts).
  */
 export async function proposeFromIssue(access: AccessRepo, issue: IssueInput, opts: IntakeOptions): Promise<IntakeOutcome> {
-  for (let attempt = 1; ; attempt++) {
-    const decision = await decideIssue(access, issue, opts);
+  let branch: BranchLookup = "assume-absent";
+  for (let attempt = 1; ;) {
+    const decision = await decideIssue(access, issue, opts, { branch });
     try {
       const done = await runEffects(decision.effects, intakePorts(access, decision, opts));
       if (decision.kind === "done") return decision.outcome;
@@ -87,36 +92,80 @@ export async function proposeFromIssue(access: AccessRepo, issue: IssueInput, op
       if (pr === undefined) throw new Error(`the pull request for ${p.request.id} was not opened`);
       return { kind: p.existing ? "updated" : "opened", pr, branch: p.branch, file: p.file, plan: p.plan };
     } catch (e) {
-      if (!(e instanceof ConflictError) || attempt >= ATTEMPTS) throw e;
+      if (!(e instanceof ConflictError)) throw e;
+      if (branch === "assume-absent") branch = "read";
+      else if (attempt++ >= ATTEMPTS) throw e;
     }
   }
 }
 
+/**
+ * How intake learns whether the request's branch exists when no PR of the app's is open from it:
+ * read it (GET the ref; a dry run's decision), or take it as absent and let creating it answer.
+ */
+export type BranchLookup = "read" | "assume-absent";
+
 /** The executor's ports: the PR check on the branch's tip as the app's own PR, and the approvers' channels for a new PR. */
 export function intakePorts(access: AccessRepo, decision: IntakeDecision, opts: IntakeOptions): EffectPorts {
+  const checkOpts = { now: opts.now, appLogin: opts.appLogin, ...(opts.bundles ? { bundles: opts.bundles } : {}) };
+  const asApp = (pr: number, head: string, pull: { branch: string; title: string; body: string | null }): PrRef => ({
+    number: pr,
+    headSha: head,
+    headRef: pull.branch,
+    baseRef: access.defaultBranch,
+    sameRepo: true,
+    author: { login: opts.appLogin, type: "Bot" },
+    title: pull.title,
+    body: pull.body,
+  });
   const ports: EffectPorts = {
     access,
     checkPull: async (pull) => {
       const head = await access.branchTip(pull.branch);
-      const outcome = await checkPull(
-        access,
-        {
-          number: pull.pr,
-          headSha: head,
-          headRef: pull.branch,
-          baseRef: access.defaultBranch,
-          sameRepo: true,
-          author: { login: opts.appLogin, type: "Bot" },
-          title: pull.title,
-          body: pull.body,
-        },
-        { now: opts.now, appLogin: opts.appLogin, warnings: pull.warnings, ...(opts.bundles ? { bundles: opts.bundles } : {}) },
-      );
+      const outcome = await checkPull(access, asApp(pull.pr, head, pull), { ...checkOpts, warnings: pull.warnings });
       return outcome.kind === "checked" && outcome.ok;
+    },
+    openCheckedPull: async (pull) => {
+      const head = await access.branchTip(pull.branch);
+      const files = ownChange(access, head, await access.branchTip(access.defaultBranch));
+      const open = async (title: string, body: string): Promise<number> => {
+        const pr = await access.createPull({ head: pull.branch, base: pull.base, title, body });
+        if (pull.reviewers.length || pull.teams.length) await access.requestReviewers(pr, pull.reviewers, pull.teams);
+        return pr;
+      };
+      if (!files) {
+        // A head intake did not make on the base's tip alone: its files are the PR's to list, so the PR opens first.
+        const pr = await open(pull.title, pull.body);
+        const outcome = await checkPull(access, asApp(pr, head, pull), { ...checkOpts, warnings: pull.warnings });
+        return { pr, ok: outcome.kind === "checked" && outcome.ok };
+      }
+      // Checked before it exists: the description the check writes is the one the PR opens with,
+      // and its run is on the head before GitHub announces the PR.
+      const checked = await decidePull(access, asApp(0, head, pull), { ...checkOpts, warnings: pull.warnings, files });
+      const described = checked.effects.flatMap((e) => (e.kind === "pr-update" ? [e.update] : []));
+      await runEffects(
+        checked.effects.filter((e) => e.kind !== "pr-update"),
+        { access },
+      );
+      const update = Object.assign({}, ...described) as { title?: string; body?: string };
+      const pr = await open(update.title ?? pull.title, update.body ?? pull.body);
+      return { pr, ok: checked.outcome.kind === "checked" && checked.outcome.ok };
     },
   };
   if (decision.kind === "propose" && opts.notifierFor) ports.alerts = opts.notifierFor(decision.proposal.config);
   return ports;
+}
+
+/**
+ * The files a pull request from `head` into a base at `baseTip` changes, when intake knows them
+ * without asking: `head` is a commit this delivery made by writing one file, straight on `baseTip`.
+ * The PR's diff is then that one file (its merge base is `baseTip`); anything else — a commit on
+ * top of someone else's push, a base that moved, a head intake did not write — is undefined.
+ */
+export function ownChange(access: Pick<AccessRepo, "ownCommit">, head: string, baseTip: string): PrFile[] | undefined {
+  const own = access.ownCommit?.(head);
+  if (!own || own.parents.length !== 1 || own.parents[0] !== baseTip || own.files.length !== 1) return undefined;
+  return own.files;
 }
 
 /** The form's required fields: a body is form-shaped when it has each one's heading. */
@@ -141,24 +190,37 @@ export function looksLikeRequestForm(body: unknown, template: FormTemplate): boo
  * Intake's whole decision for an issue — whether it is a request, the outcome, and every write as
  * effects — from reads (and the drafter) only: nothing is written.
  */
-export async function decideIssue(access: AccessRepo, issue: IssueInput, opts: IntakeOptions): Promise<IntakeDecision> {
+export async function decideIssue(
+  access: AccessRepo,
+  issue: IssueInput,
+  opts: IntakeOptions,
+  how: { branch: BranchLookup } = { branch: "read" },
+): Promise<IntakeDecision> {
   const labelled = issue.labels.some((l) => l.toLowerCase() === ACCESS_REQUEST_LABEL);
   // Cheap tests first: most issues in a repository are not requests, and cost no API call.
   if (!labelled && !hasFormHeading(issue.body)) return ignoredIssue("no access-request label and not the request form");
   if (issue.author.type !== "User") return ignoredIssue(`author is a ${issue.author.type}`);
+  // The issue's text first: the rules' snapshot rides in its query, and whether this is an access
+  // repository (the config on the default branch) is then no call of its own.
+  const text = await access.issueText(issue.number);
   const accessRepo = await access.hasConfig();
   if (!labelled) {
     if (!accessRepo) return ignoredIssue("no access-request label and no jit-access config in this repository");
     const form = await loadRepoForm(access);
     if (!form.ok || !looksLikeRequestForm(issue.body, form.value)) return ignoredIssue("no access-request label and not the request form");
   }
-  return withIntakeLabels(await decideRequest(access, issue, opts), issue.number, { accessRepo, labelled });
+  return withIntakeLabels(await decideRequest(access, issue, text, opts, how.branch), issue.number, { accessRepo, labelled });
 }
 
 /** The decision for an issue intake looks at: its author's text, parsed, checked, drafted and proposed on the app's branch. */
-async function decideRequest(access: AccessRepo, issue: IssueInput, opts: IntakeOptions): Promise<IntakeDecision> {
+async function decideRequest(
+  access: AccessRepo,
+  issue: IssueInput,
+  text: { body: string; editor: string | null } | undefined,
+  opts: IntakeOptions,
+  lookup: BranchLookup,
+): Promise<IntakeDecision> {
   // The requester is the issue's author, so the text must be theirs too.
-  const text = await access.issueText(issue.number);
   if (!text) return ignoredIssue(`issue #${issue.number} was not found`);
   // The event's text is used only while it is still the issue's text, whose editor was just
   // checked; a later edit has its own event, which is judged by who made it.
@@ -201,7 +263,10 @@ async function decideRequest(access: AccessRepo, issue: IssueInput, opts: Intake
   // merge handler refuses such a PR too; here it is never opened. Read at the default branch's tip
   // as this delivery knows it (the rules' commit): the same read the new branch's file is, as the
   // branch is made there.
-  const onMain = existing ? undefined : await access.readAt(file, await access.branchTip(access.defaultBranch));
+  // With the folders the check lists to right-size the request, in one query where the adapter can.
+  const tip = await access.branchTip(access.defaultBranch);
+  if (!existing) await access.prefetch?.([file], rightSizeFolders(file, opts.now));
+  const onMain = existing ? undefined : await access.readAt(file, tip);
   const recordedStatus = onMain ? recordStatus(onMain.text) : undefined;
   if (recordedStatus && recordedStatus !== "proposed") {
     return {
@@ -249,21 +314,33 @@ async function decideRequest(access: AccessRepo, issue: IssueInput, opts: Intake
     );
   const proposal = { request, warnings, config, plan, file, fileText, branch, existing };
   const [owner = ""] = access.fullName.split("/");
-  return proposalEffects(issue.number, proposal, await branchFacts(access, branch, file), {
+  // The file's code owners at the rules' commit (the snapshot's): GitHub asks them for a review itself.
+  const rulesSha = await access.branchTip(access.defaultBranch);
+  const codeowners = existing ? [] : ((await loadCodeowners({ read: (p) => access.readAt(p, rulesSha) }, file))?.owners ?? []);
+  return proposalEffects(issue.number, proposal, await branchFacts(access, branch, file, existing || lookup === "read" ? "read" : "assume-absent"), {
     appLogin: opts.appLogin,
     owner,
     defaultBranch: access.defaultBranch,
+    codeowners,
   });
 }
 
-/** The branch as it is now: absent (then the default branch's tip it would be made at), or what it has beyond the default branch; and the file on it. */
-async function branchFacts(access: AccessRepo, branch: string, file: string): Promise<BranchFacts> {
+/**
+ * The branch as it is now: absent (then the default branch's tip it would be made at), or what it
+ * has beyond the default branch; and the file on it. Taken as absent without reading when asked
+ * (see proposeFromIssue): a branch that does exist then fails its creation, and nothing is written.
+ */
+async function branchFacts(access: AccessRepo, branch: string, file: string, lookup: BranchLookup): Promise<BranchFacts> {
+  const absent = async (): Promise<BranchFacts> => {
+    const base = await access.branchTip(access.defaultBranch);
+    return { kind: "absent", base, current: await access.readAt(file, base) };
+  };
+  if (lookup === "assume-absent") return absent();
   try {
     await access.branchTip(branch);
   } catch (e) {
     if (status(e) !== 404) throw e;
-    const base = await access.branchTip(access.defaultBranch);
-    return { kind: "absent", base, current: await access.readAt(file, base) };
+    return absent();
   }
   const comparison = await access.compare(access.defaultBranch, branch);
   return { kind: "present", comparison, current: await access.readAt(file, branch) };

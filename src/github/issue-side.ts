@@ -3,7 +3,7 @@
 // permission. OctokitAccessRepo (access-repo.ts) delegates to it.
 import type { ProbotOctokit } from "probot";
 import { applyState, STATE_LABEL, type IssueState } from "../domain/lifecycle.js";
-import type { IssueSide } from "../lifecycle/ports.js";
+import { stepByStep, type IssueSide, type IssueStep } from "../lifecycle/ports.js";
 import { status } from "./store.js";
 
 /**
@@ -80,5 +80,138 @@ export class OctokitIssueSide implements IssueSide {
 
   async closeIssue(issue: number, reason: "completed" | "not_planned"): Promise<void> {
     await this.octokit.rest.issues.update({ ...this.at, issue_number: issue, state: "closed", state_reason: reason });
+  }
+
+  /**
+   * The steps in two GraphQL calls instead of one to three REST calls each: one query reads each
+   * issue's node id, state, labels and comments and the ids of the labels to add; one mutation
+   * document then makes every change (addComment / updateIssueComment, addLabelsToLabelable,
+   * removeLabelsFromLabelable, closeIssue). GitHub runs a document's mutations in order and goes on
+   * past one that fails: a failure is thrown after the rest ran, and a redelivery repeats the steps,
+   * each of which finds what is already done (the comment by its marker, the labels as they are).
+   * Anything the read cannot settle exactly (more than 100 comments or labels, a label that does not
+   * exist yet — REST creates it —, closing a pull request) goes through REST as before.
+   */
+  async applySteps(steps: readonly IssueStep[]): Promise<void> {
+    const rest = () => stepByStep(this, steps);
+    const graphql = (this.octokit as { graphql?: unknown }).graphql as ProbotOctokit["graphql"] | undefined;
+    if (typeof graphql !== "function") return rest();
+    const plan = await this.planSteps(graphql, steps).catch(() => undefined);
+    if (!plan) return rest();
+    if (!plan.fields.length) return;
+    await graphql(`mutation(${plan.decls.join(", ")}) { ${plan.fields.join(" ")} }`, plan.variables);
+  }
+
+  private async planSteps(
+    graphql: ProbotOctokit["graphql"],
+    steps: readonly IssueStep[],
+  ): Promise<{ decls: string[]; fields: string[]; variables: Record<string, unknown> } | undefined> {
+    const numbers = [...new Set(steps.map((s) => s.issue))];
+    const wanted = [...new Set(steps.flatMap((s) => (s.kind === "state" ? [STATE_LABEL[s.state]] : [])))];
+    const node = `id labels(first: 100) { totalCount nodes { id name } } comments(last: 100) { totalCount nodes { id body author { __typename } } }`;
+    const query = `query($owner: String!, $name: String!${numbers.map((_, i) => `, $n${i}: Int!`).join("")}${wanted.map((_, i) => `, $l${i}: String!`).join("")}) {
+  repository(owner: $owner, name: $name) {
+    ${numbers.map((_, i) => `i${i}: issueOrPullRequest(number: $n${i}) { __typename ... on Issue { issueState: state ${node} } ... on PullRequest { pullState: state ${node} } }`).join("\n    ")}
+    ${wanted.map((_, i) => `l${i}: label(name: $l${i}) { id name }`).join("\n    ")}
+  }
+}`;
+    type Conn<T> = { totalCount?: unknown; nodes?: Array<T | null> | null } | null | undefined;
+    type Node = {
+      __typename?: unknown;
+      id?: unknown;
+      issueState?: unknown;
+      pullState?: unknown;
+      labels?: Conn<{ id?: unknown; name?: unknown }>;
+      comments?: Conn<{ id?: unknown; body?: unknown; author?: { __typename?: unknown } | null }>;
+    } | null;
+    const data = await graphql<{ repository: Record<string, unknown> | null }>(query, {
+      owner: this.repo.owner,
+      name: this.repo.repo,
+      ...Object.fromEntries(numbers.map((n, i) => [`n${i}`, n])),
+      ...Object.fromEntries(wanted.map((l, i) => [`l${i}`, l])),
+    });
+    const complete = <T>(c: Conn<T>): T[] | undefined =>
+      c && Array.isArray(c.nodes) && c.totalCount === c.nodes.length && c.nodes.every((n) => n) ? (c.nodes as T[]) : undefined;
+    const labelIds = new Map<string, string>();
+    for (const [i, name] of wanted.entries()) {
+      const l = data.repository?.[`l${i}`] as { id?: unknown; name?: unknown } | null | undefined;
+      if (typeof l?.id !== "string" || typeof l.name !== "string") return undefined;
+      labelIds.set(name.toLowerCase(), l.id);
+    }
+    const issues = new Map<
+      number,
+      { id: string; isPull: boolean; open: boolean; labels: Array<{ id: string; name: string }>; comments: Array<{ id: string; body: string; bot: boolean }> }
+    >();
+    for (const [i, n] of numbers.entries()) {
+      const o = data.repository?.[`i${i}`] as Node;
+      const labels = complete(o?.labels);
+      const comments = complete(o?.comments);
+      if (!o || typeof o.id !== "string" || !labels || !comments) return undefined;
+      if (!labels.every((l) => typeof l.id === "string" && typeof l.name === "string")) return undefined;
+      if (!comments.every((c) => typeof c.id === "string" && typeof c.body === "string")) return undefined;
+      const isPull = o.__typename === "PullRequest";
+      issues.set(n, {
+        id: o.id,
+        isPull,
+        open: (isPull ? o.pullState : o.issueState) === "OPEN",
+        labels: labels.map((l) => ({ id: l.id as string, name: l.name as string })),
+        comments: comments.map((c) => ({ id: c.id as string, body: c.body as string, bot: c.author?.__typename === "Bot" })),
+      });
+    }
+    const decls: string[] = [];
+    const fields: string[] = [];
+    const variables: Record<string, unknown> = {};
+    const add = (field: string, input: Record<string, [string, unknown]>) => {
+      const k = fields.length;
+      const parts = Object.entries(input).map(([name, [type, value]], j) => {
+        decls.push(`$m${k}_${j}: ${type}`);
+        variables[`m${k}_${j}`] = value;
+        return `${name}: $m${k}_${j}`;
+      });
+      fields.push(`m${k}: ${field}(input: { ${parts.join(", ")} }) { clientMutationId }`);
+    };
+    for (const step of steps) {
+      const issue = issues.get(step.issue)!;
+      switch (step.kind) {
+        case "comment": {
+          // Only bot comments count: a user pasting the marker must not redirect our updates.
+          const mine = issue.comments.find((c) => c.bot && c.body.startsWith(step.marker));
+          if (mine?.body === step.body) break;
+          if (mine) {
+            add("updateIssueComment", { id: ["ID!", mine.id], body: ["String!", step.body] });
+            mine.body = step.body;
+          } else {
+            add("addComment", { subjectId: ["ID!", issue.id], body: ["String!", step.body] });
+            issue.comments.push({ id: "", body: step.body, bot: true });
+          }
+          break;
+        }
+        case "state": {
+          const { add: adding, remove } = applyState(
+            issue.labels.map((l) => l.name),
+            step.state,
+            step.onlyFrom,
+          );
+          const addIds = adding.map((name) => labelIds.get(name.toLowerCase())!);
+          const gone = new Set(remove.map((r) => r.toLowerCase()));
+          const removeIds = issue.labels.filter((l) => gone.has(l.name.toLowerCase())).map((l) => l.id);
+          if (addIds.length) add("addLabelsToLabelable", { labelableId: ["ID!", issue.id], labelIds: ["[ID!]!", addIds] });
+          if (removeIds.length) add("removeLabelsFromLabelable", { labelableId: ["ID!", issue.id], labelIds: ["[ID!]!", removeIds] });
+          issue.labels = [...issue.labels.filter((l) => !gone.has(l.name.toLowerCase())), ...adding.map((name, j) => ({ id: addIds[j]!, name }))];
+          break;
+        }
+        case "close-issue":
+          // closeIssue takes issues only; REST closes a pull request by its number too.
+          if (issue.isPull) return undefined;
+          if (issue.open)
+            add("closeIssue", {
+              issueId: ["ID!", issue.id],
+              stateReason: ["IssueClosedStateReason", step.reason === "completed" ? "COMPLETED" : "NOT_PLANNED"],
+            });
+          issue.open = false;
+          break;
+      }
+    }
+    return { decls, fields, variables };
   }
 }

@@ -21,7 +21,7 @@ import { rightSize, type RightSizing } from "../policy/right-size.js";
 import { sameLogin, type RepoRef } from "./octokit-helpers.js";
 import { loadCodeowners, loadRepoConfig } from "./repo-config.js";
 import { problem } from "../domain/problems.js";
-import type { AccessRepo } from "../lifecycle/ports.js";
+import type { AccessRepo, PrFile } from "../lifecycle/ports.js";
 import { runEffects, type Effect } from "../lifecycle/effects.js";
 import { OctokitAccessRepo } from "./access-repo.js";
 
@@ -65,7 +65,17 @@ export interface CheckDecision {
 /** Reads what a catalogue bundle (permission set, managed policy) allows, for the PR; undefined or a throw: not read. */
 export type BundleReader = (config: Config, ref: BundleRef) => Promise<BundleAnalysis | undefined>;
 
-type CheckOptions = { now: Date; appLogin: string; warnings?: Problem[]; bundles?: BundleReader };
+type CheckOptions = {
+  now: Date;
+  appLogin: string;
+  warnings?: Problem[];
+  bundles?: BundleReader;
+  /**
+   * The files the pull request changes, when the caller knows them without asking: intake's own
+   * commit of one file right on the base branch's tip (see intake.ts). Otherwise they are listed.
+   */
+  files?: PrFile[];
+};
 
 /** The check against any AccessRepo: decides, then carries the decision's effects out in order. */
 export async function checkPull(access: AccessRepo, pr: PrRef, opts: CheckOptions): Promise<CheckOutcome> {
@@ -80,7 +90,7 @@ export async function checkPull(access: AccessRepo, pr: PrRef, opts: CheckOption
 /** The check's decision for a pull request: reads only, writes nothing; a dry run prints its effects. */
 export async function decidePull(access: AccessRepo, pr: PrRef, opts: CheckOptions): Promise<CheckDecision> {
   const mine = isAppRequestPr(pr, access, opts.appLogin);
-  const listed = await access.prFiles(pr.number);
+  const listed = opts.files ?? (await access.prFiles(pr.number));
   // The app's own request PRs are always judged: a push that drops the request file and changes
   // something else must fail the check, not go unchecked.
   if (
@@ -267,6 +277,15 @@ export async function sameCheckDone(access: OctokitAccessRepo, pr: PrRef, opts: 
   return { ok: run.conclusion === "success" };
 }
 
+/** The folders earlierGrants lists for a request file: its account folder's this year and last year; none for a path of another shape. */
+export function rightSizeFolders(file: string, now: Date): string[] {
+  const parts = file.split("/");
+  if (parts.length !== 4) return [];
+  const folder = parts.slice(0, 2).join("/");
+  const year = now.getUTCFullYear();
+  return [`${folder}/${year}`, `${folder}/${year - 1}`];
+}
+
 /** At most this many earlier records are read to right-size one request. */
 export const RIGHT_SIZE_MAX_READS = 20;
 
@@ -278,12 +297,10 @@ export const RIGHT_SIZE_MAX_READS = 20;
  * failing the check.
  */
 export async function earlierGrants(access: AccessRepo, file: string, request: AccessRequest, config: Config, now: Date): Promise<AccessRequest[]> {
-  const parts = file.split("/");
-  if (parts.length !== 4) return [];
-  const folder = parts.slice(0, 2).join("/");
-  const year = now.getUTCFullYear();
+  const folders = rightSizeFolders(file, now);
+  if (!folders.length) return [];
   try {
-    const names = await access.listNames([`${folder}/${year}`, `${folder}/${year - 1}`]);
+    const names = await access.listNames(folders);
     const newest = names
       .filter((p) => p !== file)
       .map((p) => ({ p, n: issueOf(p.slice(p.lastIndexOf("/") + 1)) }))

@@ -1,19 +1,20 @@
 // The repository's rule files at a branch's tip in one GraphQL query: the tip's commit sha and,
-// at that same commit, the config, the identities files and the issue form. Through the contents
+// at that same commit, the config, the identities files, the issue form and the CODEOWNERS candidates. Through the contents
 // API that is one call per file, a second time at the tip's sha when the PR check reads the rules
 // there, plus one to resolve the tip; a GraphQL query without
 // connections costs one point of a separate budget (docs.github.com/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api).
 // Only what the answer states exactly is used: a regular file whose text hashes to its blob id,
 // or a path with nothing there. A symlink, a folder, a binary or truncated blob, or any field
 // missing is left out, and that file is read through the contents API as before.
+import { CODEOWNERS_LOCATIONS } from "../domain/codeowners.js";
 import { CONFIG_PATH } from "../domain/config.js";
 import { IDENTITY_FILES } from "../domain/identities.js";
 import { FORM_PATH } from "../domain/issue-form.js";
 import { gitBlobSha } from "./record-archive.js";
 
-// CODEOWNERS is not in it: its candidates are read in GitHub's order and the first found ends the
-// search, so the later locations are never read (one call where the file is in .github/).
-export const SNAPSHOT_PATHS: readonly string[] = [CONFIG_PATH, ...IDENTITY_FILES, FORM_PATH];
+// Every CODEOWNERS candidate is in it: in one query the later locations cost nothing, and the PR
+// check and intake's review requests read the file GitHub uses from the same commit as the config.
+export const SNAPSHOT_PATHS: readonly string[] = [CONFIG_PATH, ...IDENTITY_FILES, FORM_PATH, ...CODEOWNERS_LOCATIONS];
 
 /** A file as the contents API answers it (GitHubRecordStore reads these fields), or absent. */
 export type SnapshotFile =

@@ -19,7 +19,7 @@ export interface ContentsApi {
         content: string;
         branch?: string;
         sha?: string;
-      }): Promise<{ data: { content?: { sha?: string } | null; commit: { sha?: string } } }>;
+      }): Promise<{ data: { content?: { sha?: string } | null; commit: { sha?: string; parents?: Array<{ sha?: string }> } } }>;
     };
   };
 }

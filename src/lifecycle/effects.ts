@@ -5,7 +5,7 @@ import type { IssueState } from "../domain/lifecycle.js";
 import type { Problem } from "../domain/problems.js";
 import type { NotificationEvent, Notifier } from "../notify/types.js";
 import { ConflictError, updateRecord, type StoredFile, type Update } from "../store/record-store.js";
-import type { AccessRepo } from "./ports.js";
+import { applyIssueSteps, type AccessRepo, type IssueStep } from "./ports.js";
 
 export type Effect =
   /** A record change on the default branch, decided again on what is there (compare-and-swap). */
@@ -34,7 +34,13 @@ export type Effect =
    * The PR check run on a pull request's head as it is after the effects before it, then the
    * effects its verdict selects: `then` is pure, and a dry run lists both of its branches.
    */
-  | { kind: "check-pull"; pull: PullToCheck; then: (verdict: { pr: number; ok: boolean }) => Effect[] };
+  | { kind: "check-pull"; pull: PullToCheck; then: (verdict: { pr: number; ok: boolean }) => Effect[] }
+  /**
+   * The app's new pull request from `pull.branch`, opened once the PR check has judged the branch's
+   * tip: it opens with the description the check wrote and the check run already on its head
+   * (later effects name it as "opened"); then reviews are asked and `then` as for check-pull.
+   */
+  | { kind: "open-checked-pull"; pull: NewPullToCheck; then: (verdict: { pr: number; ok: boolean }) => Effect[] };
 
 export type CheckRun = Parameters<AccessRepo["createCheck"]>[0];
 
@@ -51,12 +57,22 @@ export interface PullToCheck {
   warnings: Problem[];
 }
 
+/** A pull request to open once checked: `title` and `body` stand until the check writes its own. */
+export interface NewPullToCheck extends Omit<PullToCheck, "pr" | "body"> {
+  body: string;
+  base: string;
+  reviewers: string[];
+  teams: string[];
+}
+
 export interface EffectPorts {
   access: AccessRepo;
   /** Slack and other channels; absent: nothing is sent. Never throws. */
   alerts?: Notifier;
   /** The PR check use case (it decides and carries out its own effects); required by `check-pull`. Answers whether the check passed. */
   checkPull?: (pull: Omit<PullToCheck, "pr"> & { pr: number }) => Promise<boolean>;
+  /** Checks the branch's tip, then opens the pull request (and asks reviews); required by `open-checked-pull`. */
+  openCheckedPull?: (pull: NewPullToCheck) => Promise<{ pr: number; ok: boolean }>;
 }
 
 export interface EffectsDone {
@@ -84,8 +100,20 @@ function pullNumber(pr: PullNumber, done: EffectsDone): number {
   return opened;
 }
 
+/** The effects that tell an issue or PR: a run of them is carried out as one batch of issue steps. */
+const isIssueStep = (e: Effect): e is Effect & IssueStep => e.kind === "comment" || e.kind === "state" || e.kind === "close-issue";
+
 async function runInto(effects: readonly Effect[], ports: EffectPorts, done: EffectsDone): Promise<void> {
-  for (const e of effects) {
+  for (let i = 0; i < effects.length; i++) {
+    const e = effects[i]!;
+    if (isIssueStep(e)) {
+      // Consecutive comments, state labels and closings go together (one read and one write on GitHub).
+      const run: IssueStep[] = [];
+      while (i < effects.length && isIssueStep(effects[i]!)) run.push(effects[i++]! as IssueStep);
+      i--;
+      await applyIssueSteps(ports.access, run);
+      continue;
+    }
     switch (e.kind) {
       case "record": {
         try {
@@ -98,15 +126,6 @@ async function runInto(effects: readonly Effect[], ports: EffectPorts, done: Eff
         }
         break;
       }
-      case "comment":
-        await ports.access.upsertComment(e.issue, e.marker, e.body);
-        break;
-      case "state":
-        await ports.access.setState(e.issue, e.state, e.onlyFrom);
-        break;
-      case "close-issue":
-        await ports.access.closeIssue(e.issue, e.reason);
-        break;
       case "notify":
         await ports.alerts?.notify(e.event);
         break;
@@ -147,6 +166,14 @@ async function runInto(effects: readonly Effect[], ports: EffectPorts, done: Eff
         await runInto(e.then({ pr, ok }), ports, done);
         break;
       }
+      case "open-checked-pull": {
+        if (!ports.openCheckedPull) throw new Error(`a pull request from ${e.pull.branch} was decided, but no PR check was given to open it with`);
+        const verdict = await ports.openCheckedPull(e.pull);
+        done.opened.push(verdict.pr);
+        done.checked.push(verdict);
+        await runInto(e.then(verdict), ports, done);
+        break;
+      }
     }
   }
 }
@@ -162,13 +189,22 @@ export function describeEffects(effects: readonly Effect[]): string[] {
       const branch = (ok: boolean) => describeEffects(e.then({ pr, ok })).map((line) => `  if ${ok ? "it passes" : "it fails"}: ${line}`);
       return [`run the PR check on ${pullName(e.pull.pr)} at the tip of ${e.pull.branch}`, ...branch(true), ...branch(false)];
     }
+    if (e.kind === "open-checked-pull") {
+      const branch = (ok: boolean) => describeEffects(e.then({ pr: 0, ok })).map((line) => `  if ${ok ? "it passes" : "it fails"}: ${line}`);
+      const asked = [...e.pull.reviewers, ...e.pull.teams.map((t) => `team ${t}`)];
+      return [
+        `run the PR check at the tip of ${e.pull.branch}, then open a PR from it into ${e.pull.base}: ${e.pull.title}${asked.length ? `; ask ${asked.join(", ")} to review` : ""}`,
+        ...branch(true),
+        ...branch(false),
+      ];
+    }
     return [describeOne(e)];
   });
 }
 
 const pullName = (pr: PullNumber): string => (pr === "opened" ? "the opened PR" : `PR #${pr}`);
 
-function describeOne(e: Exclude<Effect, { kind: "check-pull" }>): string {
+function describeOne(e: Exclude<Effect, { kind: "check-pull" | "open-checked-pull" }>): string {
   switch (e.kind) {
     case "record":
       return `record ${e.path}: ${e.summary}`;

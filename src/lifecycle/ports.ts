@@ -52,7 +52,32 @@ export interface IssueFacts {
 }
 
 /** The issue side of the repository: what telling an issue or PR about an outcome needs. */
-export type IssueSide = Pick<AccessRepo, "upsertComment" | "labels" | "addLabels" | "setState" | "closeIssue">;
+export type IssueSide = Pick<AccessRepo, "upsertComment" | "labels" | "addLabels" | "setState" | "closeIssue"> & {
+  /** Several steps at once (one read and one write where the adapter can); without it, applyIssueSteps runs them one by one. */
+  applySteps?(steps: readonly IssueStep[]): Promise<void>;
+};
+
+/** One step of telling an issue or PR: as upsertComment, setState and closeIssue do it. */
+export type IssueStep =
+  | { kind: "comment"; issue: number; marker: string; body: string }
+  | { kind: "state"; issue: number; state: IssueState; onlyFrom?: readonly IssueState[] }
+  | { kind: "close-issue"; issue: number; reason: "completed" | "not_planned" };
+
+/** Carries out the steps in order: in one batch where the issue side has one, else one call each. Idempotent as each step is. */
+export async function applyIssueSteps(side: IssueSide, steps: readonly IssueStep[]): Promise<void> {
+  if (!steps.length) return;
+  if (side.applySteps) return side.applySteps(steps);
+  return stepByStep(side, steps);
+}
+
+/** The steps one call each, in order; the first failure stops the rest. */
+export async function stepByStep(side: IssueSide, steps: readonly IssueStep[]): Promise<void> {
+  for (const s of steps) {
+    if (s.kind === "comment") await side.upsertComment(s.issue, s.marker, s.body);
+    else if (s.kind === "state") await side.setState(s.issue, s.state, s.onlyFrom);
+    else await side.closeIssue(s.issue, s.reason);
+  }
+}
 
 export interface AccessRepo extends RecordStore {
   /** "owner/name", for messages and keys. */
@@ -66,6 +91,11 @@ export interface AccessRepo extends RecordStore {
    * every record.
    */
   listNames(folders: readonly string[]): Promise<string[]>;
+  /**
+   * A hint before reads that follow: `paths` at the default branch's tip and the listings of
+   * `folders` (listNames), fetched together where the adapter can; nothing changes what they answer.
+   */
+  prefetch?(paths: readonly string[], folders: readonly string[]): Promise<void>;
   prFiles(pr: number): Promise<PrFile[]>;
   prCommits(pr: number): Promise<PrCommit[]>;
   reviews(pr: number): Promise<Review[]>;
@@ -104,6 +134,12 @@ export interface AccessRepo extends RecordStore {
   openPulls(): Promise<OpenPull[]>;
   /** A pull request as the REST API returns it, read fresh (for the payload reader). */
   pullPayload(pr: number): Promise<unknown>;
+  /**
+   * A commit this adapter made itself by writing one file on a branch: its parents and the file it
+   * changed (added when the write created it), known without a call. Undefined for any other
+   * commit, and where the adapter does not keep them.
+   */
+  ownCommit?(sha: string): { parents: string[]; files: PrFile[] } | undefined;
   /** Creates a branch at a commit; false when it exists already. */
   createBranch(branch: string, sha: string): Promise<boolean>;
   /** What `head` has beyond `base` (compare base...head). */

@@ -16,7 +16,7 @@ import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { REQUESTS_DIR } from "../domain/request.js";
 import { MAX_YAML_BYTES } from "../domain/yaml.js";
-import { ConflictError, type RecordStore, type ScannedFile, type StoredFile, type WriteResult } from "./record-store.js";
+import { ConflictError, type KnownFile, type RecordStore, type ScannedFile, type StoredFile, type WriteResult } from "./record-store.js";
 
 const run = promisify(execFile);
 
@@ -65,6 +65,123 @@ export class GitRecordStore implements RecordStore {
    */
   async scan(visit: (file: ScannedFile) => void): Promise<void> {
     await this.walk((path, bytes) => visit({ path, text: bytes.toString("utf8") }));
+  }
+
+  /**
+   * Every request file `scan` would read, in its order, listed by git without opening any: one
+   * `git ls-files` reads the index (each tracked file's blob sha) and compares each tracked file's
+   * stat with the index's record of it (as `git status` does, content compared where the stat is
+   * too recent to trust), and lists the untracked files. A file has its sha only when git lists it
+   * once, tracked, regular, merged, neither changed nor deleted in the working tree, nor marked
+   * assume-unchanged or skip-worktree: every other file is read from disk by the caller. undefined
+   * when git cannot stand in for the walk: not a git checkout, access-requests/ is a link, or it
+   * holds a nested repository or a submodule.
+   */
+  async listKnown(): Promise<KnownFile[] | undefined> {
+    try {
+      if (!(await lstat(join(this.root, REQUESTS_DIR))).isDirectory()) return undefined;
+    } catch (e) {
+      if (code(e) === "ENOENT") return [];
+      throw e;
+    }
+    // -c every index entry (H, or S / h / s when git does not look at the working tree for it),
+    // -m changed (C), -d deleted (R), -o untracked (?) — ignored ones too, as scan reads them.
+    let out: string;
+    try {
+      out = await this.gitRun(["ls-files", "-z", "-t", "-v", "-s", "-c", "-m", "-d", "-o", "--", REQUESTS_DIR]);
+    } catch {
+      return undefined; // not a checkout git can read (or no git): scan reads every file
+    }
+    // Read in place (this runs over every record on every sweep): a line is `? <path>` or
+    // `<tag> <mode> <sha> <stage>\t<path>`; only the path and a clean file's sha are copied out.
+    const files: KnownFile[] = [];
+    // Changed or deleted paths (C / R lines, besides their H line), and unmerged ones (one M line per stage).
+    const again = new Set<string>();
+    const unmerged = new Set<string>();
+    const prefix = `${REQUESTS_DIR}/`;
+    for (let start = 0; start < out.length;) {
+      const nul = out.indexOf("\0", start);
+      const stop = nul < 0 ? out.length : nul;
+      const line = start;
+      start = stop + 1;
+      if (stop === line) continue;
+      const tag = out.charCodeAt(line);
+      let path: string;
+      let sha: string | undefined;
+      if (tag === 63 /* ? */) {
+        path = out.slice(line + 2, stop);
+        if (path.endsWith("/")) return undefined; // a nested repository: scan walks into it
+      } else {
+        const tab = out.indexOf("\t", line);
+        if (tab < 0 || tab > stop) return undefined;
+        if (tag === 75 /* K */) return undefined;
+        path = out.slice(tab + 1, stop);
+        // A submodule: scan walks into its folder, whose files the index does not list.
+        if (out.startsWith(" 160000 ", line + 1) && path.startsWith(prefix)) return undefined;
+        if (!path.startsWith(prefix) || !path.endsWith(".yaml")) continue;
+        if (tag === 67 /* C */ || tag === 82 /* R */) {
+          again.add(path); // changed or deleted: its H line is listed too
+          continue;
+        }
+        if (tag === 77 /* M */) {
+          if (unmerged.has(path)) continue; // one line per stage
+          unmerged.add(path);
+        } else if (
+          // "H 100644 <sha> 0\t" or "H 100755 <sha> 0\t": tracked, a regular file, merged, looked at (not S, h, s).
+          tag === 72 /* H */ &&
+          tab === line + 51 &&
+          (out.startsWith(" 100644 ", line + 1) || out.startsWith(" 100755 ", line + 1)) &&
+          out.startsWith(" 0", line + 49)
+        )
+          sha = out.slice(line + 9, line + 49);
+      }
+      if (!path.startsWith(prefix) || !path.endsWith(".yaml")) continue;
+      files.push(sha ? { path, sha } : { path });
+    }
+    const known = again.size ? files.map((f) => (f.sha && again.has(f.path) ? { path: f.path } : f)) : files;
+    // scan's order: names compared within each folder, i.e. paths compared with "/" below every
+    // character (git lists in byte order, where "/" sorts after "-" and "."). Mostly sorted already.
+    for (let i = 1; i < known.length; i++) if (scanOrder(known[i - 1]!.path, known[i]!.path) > 0) return known.sort((a, b) => scanOrder(a.path, b.path));
+    return known;
+  }
+
+  /**
+   * A file of listKnown, read as scan reads it, with the blob sha of the bytes read. A path that is
+   * no longer a regular file (gone, a folder whose files listKnown lists, a fifo) is undefined, as
+   * scan passes those by; a link is refused as scan refuses it.
+   */
+  readKnown(path: string): StoredFile | undefined {
+    this.resolvePath(path);
+    const bytes = this.readListed(path, path.slice(path.lastIndexOf("/") + 1), true);
+    return bytes && { path, sha: gitBlobSha(bytes), text: bytes.toString("utf8") };
+  }
+
+  /** `<git dir>/jit-access/<name>`: private to this checkout, never committed. */
+  async loadPrivate(name: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(await this.privatePath(name));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Written whole or not at all (a temporary file renamed over it), so a reader never sees half of one. */
+  async savePrivate(name: string, data: string): Promise<void> {
+    const file = await this.privatePath(name);
+    await mkdir(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      await writeFile(tmp, data);
+      await rename(tmp, file);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  private async privatePath(name: string): Promise<string> {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`${JSON.stringify(name)} is not a private file name`);
+    this.gitDir ??= (await this.gitRun(["rev-parse", "--absolute-git-dir"])).trim();
+    return join(this.gitDir, "jit-access", name);
   }
 
   /** Reads each request file under access-requests/ into one reused buffer and hands it to `visit`, which must copy what it keeps. */
@@ -120,12 +237,13 @@ export class GitRecordStore implements RecordStore {
    * with fstat as read() checks, so an empty file, an oversized one and one that is not a regular
    * file are told apart with read()'s messages. (fstat on every file costs an eighth of the scan.)
    */
-  private readListed(path: string, name: string): Buffer | undefined {
+  private readListed(path: string, name: string, known = false): Buffer | undefined {
     // The path is built from a directory listing, so only a backslash can make it one resolvePath refuses.
     const abs = name.includes("\\") ? this.resolvePath(path) : `${this.root}/${path}`;
     let fd: number;
     try {
-      fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
+      // A path from git's listing may name a fifo, which scan passes by: never block opening one.
+      fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW | (known ? constants.O_NONBLOCK : 0));
     } catch (e) {
       if (code(e) === "ENOENT") return undefined;
       if (code(e) === "ELOOP") throw new Error(`${path} is a symbolic link; request files must be regular files`);
@@ -141,6 +259,7 @@ export class GitRecordStore implements RecordStore {
       }
       if (first > 0 && first <= MAX_YAML_BYTES) return listBuffer.subarray(0, first);
       const info = fstatSync(fd);
+      if (known && !info.isFile()) return undefined;
       if (!info.isFile()) throw new Error(`${path} is not a regular file`);
       if (info.size > MAX_YAML_BYTES) throw new Error(`${path} is ${info.size} bytes, over the ${MAX_YAML_BYTES}-byte limit`);
       let got = 0;
@@ -292,6 +411,17 @@ export class GitRecordStore implements RecordStore {
       await rm(lock, { force: true });
     }
   }
+}
+
+/** The walk's order of two paths: names compared (as JavaScript compares strings) folder by folder, so "/" sorts before every character. */
+function scanOrder(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return x === 47 ? -1 : y === 47 ? 1 : x - y;
+  }
+  return a.length - b.length;
 }
 
 function code(e: unknown): string | undefined {

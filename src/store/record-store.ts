@@ -15,6 +15,12 @@ export interface ScannedFile {
   text: string;
 }
 
+/** A request file as `listKnown` lists it: sha set only when the file is known to hold that git blob. */
+export interface KnownFile {
+  path: string;
+  sha?: string;
+}
+
 export interface WriteResult {
   sha: string;
   commit: string;
@@ -35,6 +41,17 @@ export interface RecordStore {
    */
   scan?(visit: (file: ScannedFile) => void): Promise<void>;
   read(path: string): Promise<StoredFile | undefined>;
+  /**
+   * Every request file's path, in scan order, without reading any, and its git blob sha where the
+   * store knows the file holds exactly that blob (a local checkout: a file git's index says is
+   * unchanged); undefined when the store cannot list so (then `scan` it). Optional, with `readKnown`.
+   */
+  listKnown?(): Promise<KnownFile[] | undefined>;
+  /** One file of `listKnown` read now, as `scan` reads it (undefined: it is gone), with the blob sha of the bytes read. */
+  readKnown?(path: string): StoredFile | undefined;
+  /** A private file of the store's (never committed, e.g. under .git), for caches: undefined when absent or unreadable. */
+  loadPrivate?(name: string): Promise<Buffer | undefined>;
+  savePrivate?(name: string, data: string): Promise<void>;
   /** `expectedSha` undefined means "create; fail if it exists". */
   write(path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult>;
 }

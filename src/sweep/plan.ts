@@ -290,6 +290,18 @@ export function summarize(path: string, text: string): RecordSummary | undefined
   return { id: detached(id), status: "active", expires_at: detached((only[1] ?? only[2]) as string) };
 }
 
+const EXPIRES = new RegExp(`^${TIMESTAMP}$`);
+
+/**
+ * Whether `s` is a summary `summarize` can return: an id, a status it summarizes, and
+ * grant.expires_at (a timestamp, no spaces) exactly when active. What the summary cache
+ * (records.ts) keeps and takes back.
+ */
+export function isCacheableSummary(s: RecordSummary): boolean {
+  if (!ID.test(s.id) || !STATUSES.includes(s.status)) return false;
+  return s.status === "active" ? s.expires_at !== undefined && EXPIRES.test(s.expires_at) : s.expires_at === undefined;
+}
+
 const isKeyStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isKeyChar = (c: number): boolean => isKeyStart(c) || (c >= 48 && c <= 57);
 const isSeparator = (c: number): boolean => c === 0x2028 || c === 0x2029;

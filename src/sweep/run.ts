@@ -6,9 +6,10 @@ import { parseRequestFile } from "../domain/request.js";
 import type { AccessRequest, Config } from "../domain/types.js";
 import { EXPIRING_WINDOW_MS } from "../notify/expiring.js";
 import type { Grants, ManagedResource } from "../aws/types.js";
-import { scanRecords, type RecordStore } from "../store/record-store.js";
+import type { RecordStore } from "../store/record-store.js";
 import { executeSweep, type Alerts, type Notifier, type SweepOutcome } from "./execute.js";
-import { planSweep, recordReader, type SweepPlan, type SweepRecord, type UnapprovedAction } from "./plan.js";
+import { planSweep, type SweepPlan, type UnapprovedAction } from "./plan.js";
+import { readSweepRecords } from "./records.js";
 import { sweepUnapproved, type UnapprovedOutcome } from "./unapproved.js";
 import type { AccessRepo, UnapprovedRepo } from "../lifecycle/ports.js";
 import type { Catalogue } from "../policy/catalogue.js";
@@ -72,13 +73,8 @@ export async function runSweep(env: SweepEnv, opts: SweepOptions): Promise<Sweep
       failures.push(`reconcile skipped: listing the AWS resources of jit-access failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  // Streamed: each file is summarized or parsed as it is read, and only that is kept.
-  const records: SweepRecord[] = [];
-  const read = recordReader(env.config, { now: opts.now });
-  await scanRecords(env.store, (f) => {
-    const r = read(f);
-    if (r) records.push(r);
-  });
+  // Streamed: each file is summarized or parsed as it is read (or its summary taken from the cache), and only that is kept.
+  const { records } = await readSweepRecords(env.store, env.config, opts.now);
   if (env.uncommitted) {
     for (const f of await env.uncommitted()) {
       warnings.push(

@@ -73,11 +73,10 @@
  * allowed when clean — the app must verify approvals itself, which is the point); CODEOWNERS
  * auto-review requests; "dismiss stale approvals" (use `dismissReview`); webhooks are not sent
  * automatically (build them with ./webhooks.ts); permissions of the installation token;
- * GraphQL other than the
- * rules snapshot (a branch's tip and files at it: `ref(qualifiedName) { target { ... on Commit {
- * oid file(path) { mode oid object { ... on Blob { … } } } } } }`) and the
- * one issue query intake makes (body and `editor`, the last editor of the body: set by PATCH or
- * `editIssue(..., { body, by })`; userContentEdits are not modelled); line-level
+ * GraphQL fields other than those fake-github/graphql.ts models (every document is validated
+ * against GitHub's published schema; an unmodelled field is an error naming it, listed in
+ * `fake.graphql.unmodelled`; `editor` is set by PATCH or `editIssue(..., { body, by })`,
+ * userContentEdits are not modelled; GraphQL's point budget is not counted); line-level
  * merges (conflicts are per file) and similarity-based renames; files > 1 MB; review comments,
  * reactions, assignee validation, locking, milestones; timestamps have second precision.
  * Merges, not modelled: the test merge commit (`merge_commit_sha` of an open PR is null here,
@@ -90,6 +89,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FakeGitHubHttp, type Faults, type RateLimits, type RateLimitStats, type RecordedRequest } from "./fake-github/http.js";
+import { githubSchema, type FakeGraphQL } from "./fake-github/graphql.js";
 import { FakeGitHubState, type FakeStateOptions } from "./fake-github/state.js";
 
 export { GitHubError, type FileInput, type Permission, type CheckRunState, type IssueState, type PullState, type RepoState } from "./fake-github/state.js";
@@ -124,6 +124,11 @@ export class FakeGitHub extends FakeGitHubState {
 
   get faults(): Faults {
     return this.http.faults;
+  }
+
+  /** The GraphQL endpoint: mutation faults (`graphql.faults`) and the fields asked that it does not model (`graphql.unmodelled`). */
+  get graphql(): FakeGraphQL {
+    return this.http.graphql;
   }
 
   /** GitHub's primary and secondary rate limits, off by default (see RateLimits in ./fake-github/http.ts). */
@@ -184,5 +189,7 @@ export class FakeGitHub extends FakeGitHubState {
 
 /** Creates and starts a fake GitHub. */
 export async function startFakeGitHub(opts: FakeStateOptions = {}): Promise<FakeGitHub> {
+  // GitHub's GraphQL schema is built here, not inside the first delivery that queries.
+  githubSchema();
   return new FakeGitHub(opts).start();
 }

@@ -5,6 +5,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:ht
 import { GitHubError, normalizePath, type FakeGitHubState, type CheckRunState, type IssueState, type RepoState } from "./state.js";
 import type { FileEntry } from "./git.js";
 import { tarGz } from "./archive.js";
+import { FakeGraphQL } from "./graphql.js";
 
 export interface RecordedRequest {
   method: string;
@@ -126,6 +127,7 @@ export class FakeGitHubHttp {
   treeLimit = 100_000;
   private readonly archiveTokens = new Map<string, { repo: RepoState; commit: string }>();
   readonly faults = new Faults();
+  readonly graphql: FakeGraphQL;
   rateLimits: RateLimits | undefined;
   readonly rateLimitStats: RateLimitStats = { primaryRefused: 0, secondaryRefused: 0 };
   private readonly primaryUse = new Map<string, { used: number; start: number }>();
@@ -134,6 +136,7 @@ export class FakeGitHubHttp {
   private readonly routes: Route[] = [];
 
   constructor(private readonly s: FakeGitHubState) {
+    this.graphql = new FakeGraphQL(s);
     this.register();
   }
 
@@ -482,104 +485,15 @@ export class FakeGitHubHttp {
     };
   }
 
-  /**
-   * repository(owner, name) { ref(qualifiedName) { target { ... on Commit { oid <alias>: file(path: $var)
-   * { mode oid object { ... on Blob { byteSize isBinary isTruncated text } } } } } } }: a branch's tip
-   * and files at it, as GitHub answers — `file` null where nothing is at the path, a folder's entry
-   * with mode 16384 and a Tree object (no Blob fields), a symlink's with mode 40960 and its target
-   * as the text, `text` null for a binary blob.
-   */
-  private graphqlRef(repo: RepoState, query: string, v: Record<string, unknown>): Record<string, unknown> | null {
-    const commit = repo.git.refs.get(String(v.qualified ?? "").replace(/^refs\//, ""));
-    if (!commit) return null;
-    const files = repo.git.filesAt(commit);
-    const c = repo.git.commit(commit);
-    const target: Record<string, unknown> = { oid: commit };
-    for (const m of query.matchAll(/(\w+): file\(path: \$(\w+)\)/g)) {
-      const [, alias = "", variable = ""] = m;
-      const path = normalizePath(String(v[variable] ?? ""));
-      const e = files.get(path);
-      if (e) {
-        const blob = repo.git.readBlob(e.sha) ?? Buffer.alloc(0);
-        const binary = blob.includes(0);
-        target[alias] = {
-          mode: parseInt(e.mode, 8),
-          oid: e.sha,
-          object: { byteSize: blob.length, isBinary: binary, isTruncated: false, text: binary ? null : blob.toString("utf8") },
-        };
-        continue;
-      }
-      const tree = c && path ? repo.git.subtreeSha(c.tree, path) : undefined;
-      target[alias] = tree ? { mode: 0o40000, oid: tree, object: {} } : null;
-    }
-    return { target };
-  }
-
   // ---------- routes ----------
 
   private register(): void {
     const s = this.s;
 
-    // --- GraphQL: only the queries jit-access makes (an issue's body and its last editor; a branch's tip and files at it) ---
+    // --- GraphQL: parsed and validated against GitHub's schema, executed over the state (graphql.ts) ---
     this.on("POST", "/graphql", (ctx) => {
       if (!ctx.actor || ctx.actor === "app") fail(401, "This endpoint requires you to be authenticated.");
-      const query = typeof ctx.body.query === "string" ? ctx.body.query : "";
-      const v = (ctx.body.variables ?? {}) as Record<string, unknown>;
-      const wantsIssue = /issue\(number: \$number\)/.test(query);
-      const wantsRef = /ref\(qualifiedName: \$qualified\)/.test(query);
-      const objects = [...query.matchAll(/(\w+): object\(expression: \$(\w+)\)/g)];
-      if (!/repository\(owner: \$owner, name: \$name\)/.test(query) || (!wantsIssue && !wantsRef && !objects.length)) {
-        return {
-          body: {
-            errors: [
-              {
-                message:
-                  "fake-github models only repository(owner, name) { issue(number) { body editor { login } } } and repository(owner, name) { ref(qualifiedName) { target { ... on Commit { oid file(path) … } } } }",
-              },
-            ],
-          },
-        };
-      }
-      const repo = this.s.repos.get(`${String(v.owner)}/${String(v.name)}`.toLowerCase());
-      if (!repo)
-        return {
-          body: {
-            data: { repository: null },
-            errors: [
-              { type: "NOT_FOUND", path: ["repository"], message: `Could not resolve to a Repository with the name '${String(v.owner)}/${String(v.name)}'.` },
-            ],
-          },
-        };
-      const repository: Record<string, unknown> = {};
-      const errors: unknown[] = [];
-      if (wantsIssue) {
-        const issue = repo.issues.get(Number(v.number));
-        if (!issue || issue.pull) {
-          repository.issue = null;
-          errors.push({ type: "NOT_FOUND", path: ["repository", "issue"], message: `Could not resolve to an Issue with the number of ${String(v.number)}.` });
-        } else repository.issue = { body: issue.body ?? "", editor: issue.editor ? { login: issue.editor } : null };
-      }
-      if (wantsRef) repository.ref = this.graphqlRef(repo, query, v);
-      // object(expression: "<ref>:<path>") { ... on Tree { entries { name type mode } } }: a folder's
-      // entries in git's order; a file is a Blob (no Tree fields); nothing there, or no such ref: null.
-      for (const [, alias = "", variable = ""] of objects) {
-        const expression = String(v[variable] ?? "");
-        const colon = expression.indexOf(":");
-        const commit = colon > 0 ? repo.git.resolve(expression.slice(0, colon)) : undefined;
-        const c = commit ? repo.git.commit(commit) : undefined;
-        const path = normalizePath(expression.slice(colon + 1));
-        const tree = c ? (path ? repo.git.subtreeSha(c.tree, path) : c.tree) : undefined;
-        if (tree) {
-          repository[alias] = {
-            entries: (repo.git.treeEntries(tree) ?? []).map((e) => ({
-              name: e.name,
-              type: e.mode === "160000" ? "commit" : e.type,
-              mode: parseInt(e.mode, 8),
-            })),
-          };
-        } else repository[alias] = c && repo.git.filesAt(commit as string).has(path) ? {} : null;
-      }
-      return { body: { data: { repository }, ...(errors.length ? { errors } : {}) } };
+      return this.graphql.answer(ctx.actor as string, ctx.body);
     });
 
     // --- app auth ---
