@@ -76,6 +76,7 @@ const FAULTS = [
   "test/fault-issue-steps.test.ts",
   "test/multi-account.test.ts",
   "test/multi-account-ic.test.ts",
+  "test/scheduled-start-ic.test.ts",
 ];
 
 const allTestFiles = readdirSync(fileURLToPath(new URL("test", import.meta.url)), { recursive: true, encoding: "utf8" })

@@ -430,7 +430,9 @@ describe("the GitHub App private key is readable by every repository writer", ()
       const asked = Object.entries(step.with ?? {}).filter(([k]) => k.startsWith("permission-"));
       // Without permission-* inputs the token gets every permission of the installation.
       expect(asked.length).toBeGreaterThan(0);
-      expect(Object.fromEntries(asked)).toEqual(Object.fromEntries([...needed].sort().map((p) => [`permission-${p}`, LEVEL_OF_PERMISSION[p ?? ""] ?? "write"])));
+      expect(Object.fromEntries(asked)).toEqual(
+        Object.fromEntries([...needed].sort().map((p) => [`permission-${p}`, LEVEL_OF_PERMISSION[p ?? ""] ?? "write"])),
+      );
     }
   });
 });

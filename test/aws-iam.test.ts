@@ -212,6 +212,24 @@ describe("iam mode", () => {
     expect(fake.state.accounts.get(HOME)!.iam.policies.size).toBe(0);
   });
 
+  it("when the rollback cannot detach the policy, it keeps the revocation schedules that end the attachment", async () => {
+    fake.faults.add({ kind: "crash-after", service: "iam", op: "AttachUserPolicy" });
+    fake.faults.add({ kind: "crash", service: "iam", op: "DetachUserPolicy", times: 100 });
+    const grants = fakeGrants(fake, testConfig("iam"));
+    const error = await grants.grant(testRequest(), testPolicy(), EXPIRES).then(
+      () => new Error("granted"),
+      (e: unknown) => e as GrantError,
+    );
+    expect(error).toBeInstanceOf(GrantError);
+    expect(fake.state.accounts.get(HOME)!.iam.users.get("alice")!.attached).toEqual([POLICY_ARN]);
+    expect(fake.state.accounts.get(HOME)!.scheduler.schedules.size).toBeGreaterThan(0);
+    expect((error as GrantError).leftOver.filter((s) => s.kind === "schedule")).toHaveLength(fake.state.accounts.get(HOME)!.scheduler.schedules.size);
+    fake.faults.clear();
+    await grants.revoke({ requestId: "142-financial-reports", mode: "iam", accountId: HOME });
+    expect(fake.state.accounts.get(HOME)!.iam.users.get("alice")!.attached).toEqual([]);
+    expect(fake.state.accounts.get(HOME)!.scheduler.schedules.size).toBe(0);
+  });
+
   it("cross-account: assumes the configured role, and acts in that account with its credentials", async () => {
     const before = fake.snapshot();
     const grants = fakeGrants(fake, testConfig("iam", { aws: { scheduler_role_arn: `arn:aws:iam::${OTHER}:role/jit-access-scheduler` } }));

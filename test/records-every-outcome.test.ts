@@ -129,9 +129,9 @@ describe("a merge's outcome is recorded on the default branch", () => {
     expect(await h.deliver(event)).toBe(500);
     expect(attachedTo(h.aws, "alice")).toHaveLength(1);
     expect(recordStatus(h.github.readFile(REPO, file, "main")!)).toBe("proposed");
-    // Redelivery: this grant fails cleanly (the schedules cannot be made).
+    // Redelivery: this grant fails cleanly (the schedules the first one kept cannot be read).
     h.aws.faults.clear();
-    h.aws.faults.add({ kind: "crash", service: "scheduler", op: "CreateSchedule" });
+    h.aws.faults.add({ kind: "crash", service: "scheduler", op: "GetSchedule" });
     expect(await h.deliver(event)).toBe(200);
     expect(recordStatus(h.github.readFile(REPO, file, "main")!)).toBe("failed");
     expect(attachedTo(h.aws, "alice")).toEqual([]);

@@ -503,7 +503,24 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
   /** Undoes, in reverse, what this grant created or may have created; returns what it could not. */
   async function rollback(clients: AwsClients, journal: Journal, accountId: string): Promise<Step[]> {
     const leftOver: Step[] = [];
-    for (const step of planRollback(journal.entries)) {
+    const plan = planRollback(journal.entries);
+    // Schedules last, and only once the access they end is gone: an assignment or attachment the
+    // rollback cannot remove keeps its revocation schedule, which ends it at expiry and marks it
+    // as this request's (not standing access) for the next attempt, the revoke and reconcile. A
+    // policy or permission set left unattached and unassigned grants nothing and needs none.
+    for (const step of plan.filter((s) => s.kind !== "schedule")) {
+      try {
+        await undo(clients, step, accountId);
+      } catch {
+        leftOver.push(step);
+      }
+    }
+    const accessLeft = leftOver.some((s) => s.kind === "assignment" || s.kind === "iam-attachment");
+    for (const step of plan.filter((s) => s.kind === "schedule")) {
+      if (accessLeft) {
+        leftOver.push(step);
+        continue;
+      }
       try {
         await undo(clients, step, accountId);
       } catch {
