@@ -134,11 +134,20 @@ async function collect(
 }
 
 /** The statuses a summary can have, each one string (an entry's status is not a slice of the file). */
-const STATUS_OF = new Map<string, RecordSummary["status"]>((["proposed", "active", "expired", "revoked", "rejected", "failed"] as const).map((s) => [s, s]));
+const STATUSES = ["proposed", "active", "expired", "revoked", "rejected", "failed"] as const;
+
+/** The status `text` holds from `start` to `end`, compared in place (no slice per cache entry), or undefined. */
+function statusAt(text: string, start: number, end: number): RecordSummary["status"] | undefined {
+  for (const s of STATUSES) if (s.length === end - start && text.startsWith(s, start)) return s;
+  return undefined;
+}
 
 /** Whether recordReader would take this summary for a file at `path` at `nowMs` (else it parses the file). */
 function usableFor(s: RecordSummary, path: string, nowMs: number): boolean {
-  if (path.startsWith("access-requests/examples/") || !path.endsWith(`/${s.id}.yaml`)) return false;
+  // path ends with `/${s.id}.yaml`, compared in place: this runs for every record on every sweep.
+  const at = path.length - 5 - s.id.length;
+  if (path.startsWith("access-requests/examples/") || !path.endsWith(".yaml") || path.charCodeAt(at - 1) !== 47 /* / */ || !path.startsWith(s.id, at))
+    return false;
   return !(s.status === "active" && !(Date.parse(s.expires_at ?? "") > nowMs));
 }
 
@@ -168,7 +177,7 @@ export function decodeSummaryCache(raw: Buffer | string): Map<string, RecordSumm
     const a = start + 40;
     const b = body.indexOf(" ", a + 1);
     if (a >= end || body.charCodeAt(a) !== 32 || b < 0 || b > end) return undefined;
-    const status = STATUS_OF.get(body.slice(a + 1, b));
+    const status = statusAt(body, a + 1, b);
     const c = body.indexOf(" ", b + 1);
     const idEnd = c < 0 || c > end ? end : c;
     const id = body.slice(b + 1, idEnd);
