@@ -1,13 +1,13 @@
 // The child process of bench/sweep.ts (c): the sweep's read-and-plan path over a checkout of
 // request files, alone in a fresh process so its peak RSS is the sweep's. It imports only what the
-// sweep imports for this, and reads the records as runSweep does (readSweepRecords: the summary
+// sweep imports for this, and reads the records as runSweep does (readSweepInput: the summary
 // cache where git lists blob shas, else scanRecords + recordReader).
 // Prints one JSON line. Run by bench/sweep.ts; not useful on its own.
 import { readFileSync } from "node:fs";
 import { configFromObject } from "../src/domain/config.js";
 import { GitRecordStore } from "../src/store/git-store.js";
 import { planSweep } from "../src/sweep/plan.js";
-import { readSweepRecords } from "../src/sweep/records.js";
+import { readSweepInput } from "../src/sweep/records.js";
 
 const [dir, nowIso, configJson] = process.argv.slice(2);
 if (!dir || !nowIso || !configJson) throw new Error("usage: sweep-plan-child.ts <dir> <now> <config json>");
@@ -30,9 +30,9 @@ function childrenCpuMs(): number {
 const c0 = process.cpuUsage();
 const k0 = childrenCpuMs();
 const t0 = performance.now();
-const { records, stats } = await readSweepRecords(new GitRecordStore(dir), parsed.value, now);
+const { records, closed, stats } = await readSweepInput(new GitRecordStore(dir), parsed.value, now);
 const listMs = performance.now() - t0;
-const plan = planSweep(records, undefined, now, { mode: "iam" });
+const plan = planSweep(records, undefined, now, { mode: "iam", closed });
 const wallMs = performance.now() - t0;
 const rssMb = process.resourceUsage().maxRSS / 1024;
 // CPU time (user + system) of the read and plan: on a machine other work shares, wall time is

@@ -149,6 +149,52 @@ export interface PlanOptions {
   fallbackAccountId?: string;
   /** The configured account ids: an Identity Center revoke schedule named for one (even shortened) is the request's. */
   accountIds?: readonly string[];
+  /**
+   * Closed and proposed summaries left out of `records` (see ClosedRecords): the sweep counts on
+   * 100,000 of them, which it needs only to tell drift from live grants, and one object each
+   * costs it more than all its planning.
+   */
+  closed?: ClosedRecords;
+}
+
+/** The summarized statuses a ClosedRecords keeps, by their code (its index here). */
+const CLOSED_STATUSES: readonly RequestStatus[] = ["proposed", "expired", "revoked", "rejected", "failed"];
+const CLOSED_CODE = new Map(CLOSED_STATUSES.map((s, i) => [s, i]));
+
+/**
+ * The summaries of a record list that planSweep uses only for its ids' statuses (every summary but
+ * an active one), kept as one number per id instead of a record each: the first summary of the
+ * highest rank, and how many of the other records came before it (`at`), which decides a tie
+ * with a record of the same id, as the order of the records does. planSweep given the other
+ * records and this plans exactly as given all of them (compactRecords; a property test checks).
+ */
+export class ClosedRecords {
+  /** id → at * 8 + the status's code. */
+  readonly byId = new Map<string, number>();
+
+  /** Whether `summary` goes here (else it stays a record): every summarized status but active. */
+  static takes(summary: RecordSummary): boolean {
+    return summary.status !== "active" && CLOSED_CODE.has(summary.status);
+  }
+
+  /** A summary that came after `at` of the other records. */
+  add(id: string, status: RequestStatus, at: number): void {
+    const code = CLOSED_CODE.get(status);
+    if (code === undefined) throw new Error(`a ${status} record is not a closed summary`);
+    const previous = this.byId.get(id);
+    if (previous === undefined || rank(status) > rank(CLOSED_STATUSES[previous & 7]!)) this.byId.set(id, at * 8 + code);
+  }
+}
+
+/** `records` split as planSweep takes them: the closed summaries in a ClosedRecords, the others in order. */
+export function compactRecords(records: readonly SweepRecord[]): { records: SweepRecord[]; closed: ClosedRecords } {
+  const rest: SweepRecord[] = [];
+  const closed = new ClosedRecords();
+  for (const r of records) {
+    if ("summary" in r && ClosedRecords.takes(r.summary)) closed.add(r.summary.id, r.summary.status, rest.length);
+    else rest.push(r);
+  }
+  return { records: rest, closed };
 }
 
 const ID = /^[1-9][0-9]{0,9}-[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -344,12 +390,21 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
   const scheduled: ScheduledGrant[] = [];
   const errors: RecordError[] = [];
   const byId = new Map<string, { status: RequestStatus | "unreadable"; account?: string }>();
+  // With opts.closed: the index of the record that set each id's entry by rank, and the ids a
+  // record that could not be read set (no summary outranks those: see the merge after the loop).
+  const closed = opts.closed;
+  const setAt = closed ? new Map<string, number>() : undefined;
+  const forced = closed ? new Set<string>() : undefined;
 
-  for (const rec of records) {
+  for (let index = 0; index < records.length; index++) {
+    const rec = records[index]!;
     if ("summary" in rec) {
       const { id, status, expires_at } = rec.summary;
       const previous = byId.get(id);
-      if (!previous || rank(status) > rank(previous.status)) byId.set(id, { status });
+      if (!previous || rank(status) > rank(previous.status)) {
+        byId.set(id, { status });
+        setAt?.set(id, index);
+      }
       if (status === "active" && expires_at) active.push({ id, file: rec.path, expires_at });
       continue;
     }
@@ -359,18 +414,25 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
       if (rec.status === "scheduled" && rec.id && rec.startsAt && Date.parse(rec.startsAt) <= nowMs) {
         starts.push({ id: rec.id, file: rec.path, starts_at: rec.startsAt });
         byId.set(rec.id, { status: "scheduled" });
+        forced?.add(rec.id);
         continue;
       }
       errors.push({ file: rec.path, ...(rec.id ? { id: rec.id } : {}), problems: rec.problems });
       // An unreadable record may be an active grant: its resources are never drift by absence.
-      if (rec.id) byId.set(rec.id, { status: "unreadable" });
+      if (rec.id) {
+        byId.set(rec.id, { status: "unreadable" });
+        forced?.add(rec.id);
+      }
       continue;
     }
     const r = rec.request;
     const status = r.status ?? "proposed";
     const previous = byId.get(r.id);
     // Two files with one id: the more alive one protects the resources (active > proposed > rest).
-    if (!previous || rank(status) > rank(previous.status)) byId.set(r.id, { status, ...(r.grant?.aws?.account_id ? { account: r.grant.aws.account_id } : {}) });
+    if (!previous || rank(status) > rank(previous.status)) {
+      byId.set(r.id, { status, ...(r.grant?.aws?.account_id ? { account: r.grant.aws.account_id } : {}) });
+      setAt?.set(r.id, index);
+    }
     if (status === "scheduled" && r.scheduled) {
       const d = startDecision({ ...r, scheduled: r.scheduled }, now);
       if (d.kind === "wait") scheduled.push({ id: r.id, file: rec.path, starts_at: d.startsAt, expires_at: r.scheduled.expires_at });
@@ -417,6 +479,19 @@ export function planSweep(records: readonly SweepRecord[], managed: readonly Man
 
   const plan: SweepPlan = { now: now.toISOString(), due, active, starts, scheduled, errors, drift: undefined, unattributed: [], pending: [] };
   if (!managed) return plan;
+  // Only reconcile reads byId. The closed summaries, merged as if they stood in the records where they were: an entry a
+  // record that could not be read set is final for them (it is set whatever came before, and
+  // ranks at least as high as any summary they could be); otherwise the higher rank wins, and of
+  // two of one rank the one that came first.
+  if (closed && setAt && forced) {
+    for (const [id, v] of closed.byId) {
+      if (forced.has(id)) continue;
+      const status = CLOSED_STATUSES[v & 7]!;
+      const previous = byId.get(id);
+      if (!previous || rank(status) > rank(previous.status) || (rank(status) === rank(previous.status) && Math.floor(v / 8) <= setAt.get(id)!))
+        byId.set(id, { status });
+    }
+  }
 
   // Reconcile: group AWS resources by request, then decide per request.
   const dueIds = new Set(due.map((d) => d.id));

@@ -15,7 +15,7 @@
 import { createHash } from "node:crypto";
 import type { Config } from "../domain/types.js";
 import { scanRecords, type RecordStore } from "../store/record-store.js";
-import { isCacheableSummary, recordReader, type RecordSummary, type SweepRecord } from "./plan.js";
+import { ClosedRecords, isCacheableSummary, recordReader, type RecordSummary, type SweepRecord } from "./plan.js";
 
 export const SUMMARY_CACHE_FILE = "sweep-cache";
 const HEADER = "jit-access sweep-cache 1\n";
@@ -39,15 +39,42 @@ export interface SweepRecordsStats {
  * the same records a scan gives, with the closed and not-yet-due ones taken from the cache.
  */
 export async function readSweepRecords(store: RecordStore, config: Config, now: Date): Promise<{ records: SweepRecord[]; stats: SweepRecordsStats }> {
+  return collect(store, config, now, undefined);
+}
+
+/**
+ * readSweepRecords as planSweep takes it compactly (see ClosedRecords): the closed summaries —
+ * nearly every record — as one number per id, the others as records. planSweep(records, …,
+ * { closed }) plans as planSweep over readSweepRecords' records.
+ */
+export async function readSweepInput(
+  store: RecordStore,
+  config: Config,
+  now: Date,
+): Promise<{ records: SweepRecord[]; closed: ClosedRecords; stats: SweepRecordsStats }> {
+  const closed = new ClosedRecords();
+  return { ...(await collect(store, config, now, closed)), closed };
+}
+
+async function collect(
+  store: RecordStore,
+  config: Config,
+  now: Date,
+  closed: ClosedRecords | undefined,
+): Promise<{ records: SweepRecord[]; stats: SweepRecordsStats }> {
   const read = recordReader(config, { now });
   const records: SweepRecord[] = [];
+  const keep = (r: SweepRecord): void => {
+    if (closed && "summary" in r && ClosedRecords.takes(r.summary)) closed.add(r.summary.id, r.summary.status, records.length);
+    else records.push(r);
+  };
   const listing = store.listKnown && store.readKnown ? await Promise.all([store.listKnown(), store.loadPrivate?.(SUMMARY_CACHE_FILE)]) : undefined;
   if (!listing?.[0] || !store.readKnown) {
     let files = 0;
     await scanRecords(store, (f) => {
       files++;
       const r = read(f);
-      if (r) records.push(r);
+      if (r) keep(r);
     });
     return { records, stats: { via: "scan", files, reads: files, saved: false } };
   }
@@ -62,14 +89,15 @@ export async function readSweepRecords(store: RecordStore, config: Config, now: 
     const hit = k.sha !== undefined ? cache?.get(k.sha) : undefined;
     if (hit) hits++;
     if (hit && usableFor(hit, k.path, nowMs)) {
-      records.push({ path: k.path, summary: hit });
+      if (closed && ClosedRecords.takes(hit)) closed.add(hit.id, hit.status, records.length);
+      else records.push({ path: k.path, summary: hit });
       continue;
     }
     const f = store.readKnown(k.path);
     reads++;
     if (!f) continue;
     const r = read(f);
-    if (r) records.push(r);
+    if (r) keep(r);
     // Kept only when the bytes read are the blob git lists (or git lists none): a file git
     // converts on checkout (eol, filters) differs from its blob, and is read every time.
     if (r && "summary" in r && !hit && (k.sha === undefined || k.sha === f.sha) && isCacheableSummary(r.summary)) added.set(f.sha, r.summary);
@@ -106,11 +134,20 @@ export async function readSweepRecords(store: RecordStore, config: Config, now: 
 }
 
 /** The statuses a summary can have, each one string (an entry's status is not a slice of the file). */
-const STATUS_OF = new Map<string, RecordSummary["status"]>((["proposed", "active", "expired", "revoked", "rejected", "failed"] as const).map((s) => [s, s]));
+const STATUSES = ["proposed", "active", "expired", "revoked", "rejected", "failed"] as const;
+
+/** The status `text` holds from `start` to `end`, compared in place (no slice per cache entry), or undefined. */
+function statusAt(text: string, start: number, end: number): RecordSummary["status"] | undefined {
+  for (const s of STATUSES) if (s.length === end - start && text.startsWith(s, start)) return s;
+  return undefined;
+}
 
 /** Whether recordReader would take this summary for a file at `path` at `nowMs` (else it parses the file). */
 function usableFor(s: RecordSummary, path: string, nowMs: number): boolean {
-  if (path.startsWith("access-requests/examples/") || !path.endsWith(`/${s.id}.yaml`)) return false;
+  // path ends with `/${s.id}.yaml`, compared in place: this runs for every record on every sweep.
+  const at = path.length - 5 - s.id.length;
+  if (path.startsWith("access-requests/examples/") || !path.endsWith(".yaml") || path.charCodeAt(at - 1) !== 47 /* / */ || !path.startsWith(s.id, at))
+    return false;
   return !(s.status === "active" && !(Date.parse(s.expires_at ?? "") > nowMs));
 }
 
@@ -140,7 +177,7 @@ export function decodeSummaryCache(raw: Buffer | string): Map<string, RecordSumm
     const a = start + 40;
     const b = body.indexOf(" ", a + 1);
     if (a >= end || body.charCodeAt(a) !== 32 || b < 0 || b > end) return undefined;
-    const status = STATUS_OF.get(body.slice(a + 1, b));
+    const status = statusAt(body, a + 1, b);
     const c = body.indexOf(" ", b + 1);
     const idEnd = c < 0 || c > end ? end : c;
     const id = body.slice(b + 1, idEnd);

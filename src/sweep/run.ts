@@ -9,7 +9,7 @@ import type { Grants, ManagedResource } from "../aws/types.js";
 import type { RecordStore } from "../store/record-store.js";
 import { executeSweep, type Alerts, type Notifier, type SweepOutcome } from "./execute.js";
 import { planSweep, type SweepPlan, type UnapprovedAction } from "./plan.js";
-import { readSweepRecords } from "./records.js";
+import { readSweepInput } from "./records.js";
 import { sweepUnapproved, type UnapprovedOutcome } from "./unapproved.js";
 import type { AccessRepo, UnapprovedRepo } from "../lifecycle/ports.js";
 import type { Catalogue } from "../policy/catalogue.js";
@@ -74,7 +74,7 @@ export async function runSweep(env: SweepEnv, opts: SweepOptions): Promise<Sweep
     }
   }
   // Streamed: each file is summarized or parsed as it is read (or its summary taken from the cache), and only that is kept.
-  const { records } = await readSweepRecords(env.store, env.config, opts.now);
+  const { records, closed } = await readSweepInput(env.store, env.config, opts.now);
   if (env.uncommitted) {
     for (const f of await env.uncommitted()) {
       warnings.push(
@@ -84,6 +84,7 @@ export async function runSweep(env: SweepEnv, opts: SweepOptions): Promise<Sweep
   }
   const first = Object.values(env.config.aws.accounts)[0];
   const plan = planSweep(records, managed, opts.now, {
+    closed,
     mode: env.config.aws.mode,
     ...(first !== undefined ? { fallbackAccountId: accountEntry(first).id } : {}),
     accountIds: Object.values(env.config.aws.accounts).map((a) => accountEntry(a).id),
