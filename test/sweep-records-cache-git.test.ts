@@ -3,7 +3,7 @@
 // sweeps — commits, renames, deletes, uncommitted, staged, untracked and racy edits, files git is
 // told not to look at, folders named like records, links, a damaged cache file — the records read
 // with the cache are exactly the ones a scan of every file gives.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -178,7 +178,8 @@ describe("the summary cache in a git checkout", () => {
                 const to = pathOf(o.n, FOLDERS[o.folder]);
                 const existing = r.git("ls-files", "--", `access-requests/*/${100 + o.n}-git.yaml`, `access-requests/*/*/${100 + o.n}-git.yaml`).split("\n")[0];
                 if (o.op === "write") r.write(to, recordText(o.n, o.kind));
-                else if (o.op === "move" && existing && existing !== to) {
+                // git mv needs the file in the working tree: one deleted there (not committed) is not moved.
+                else if (o.op === "move" && existing && existing !== to && existsSync(join(r.dir, existing))) {
                   mkdirSync(join(r.dir, to, ".."), { recursive: true });
                   r.git("mv", "-f", existing, to);
                 } else if (o.op === "delete" && existing) rmSync(join(r.dir, existing), { force: true });
