@@ -30,6 +30,7 @@ import { NotOwnedError, ownedTarget } from "./ownership.js";
 import { policyText } from "./policy-text.js";
 import { planRollback, type Step } from "./rollback.js";
 import { buildSchedules, type RevokeAction } from "./schedules.js";
+import type { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { resolveTarget, schedulePlacement } from "./target.js";
 import { Journal, KeyedMutex, messageOf, realSleep, type Backoff, type Sleep } from "./runtime.js";
 import { deleteSchedule, ensureSchedule, listSchedules } from "./scheduler.js";
@@ -625,16 +626,9 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
         tags: grantTags(request.id, expiresAt),
       });
       if (placement.ok)
-        for (const input of buildSchedules({
-          partition: config.aws.partition,
-          requestId: request.id,
-          expiresAt,
-          roleArn: placement.roleArn,
-          action: { kind: "iam-detach", principal, policyArn },
-        })) {
-          await moveSchedule(clients.scheduler, input);
-          schedules.push(input.Name);
-        }
+        schedules.push(
+          ...(await moveSchedules(clients.scheduler, request.id, expiresAt, placement.roleArn, { kind: "iam-detach", principal, policyArn }, undefined)),
+        );
     } else {
       const ic = icContext();
       const psArn = owned.value.permissionSetArn ?? (await findPermissionSet(ic, permissionSetName(request.id)));
@@ -650,20 +644,34 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
           permissionSetArn: psArn,
           principalId: userId,
         };
-        for (const input of buildSchedules({
-          partition: config.aws.partition,
-          requestId: request.id,
-          expiresAt,
-          roleArn: placement.roleArn,
-          action,
-          ...(scheduleAccount ? { scheduleAccount } : {}),
-        })) {
-          await moveSchedule(home.scheduler, input);
-          schedules.push(input.Name);
-        }
+        schedules.push(...(await moveSchedules(home.scheduler, request.id, expiresAt, placement.roleArn, action, scheduleAccount)));
       }
     }
     return { requestId: request.id, expiresAt, schedules, ...(placement.ok ? {} : { scheduleNote: placement.note }) };
+  }
+
+  /** An extension's schedules: the request's revoke schedules for `action`, moved to the new expiry; their names. */
+  async function moveSchedules(
+    scheduler: SchedulerClient,
+    requestId: string,
+    expiresAt: string,
+    roleArn: string,
+    action: RevokeAction,
+    scheduleAccount: string | undefined,
+  ): Promise<string[]> {
+    const names: string[] = [];
+    for (const input of buildSchedules({
+      partition: config.aws.partition,
+      requestId,
+      expiresAt,
+      roleArn,
+      action,
+      ...(scheduleAccount ? { scheduleAccount } : {}),
+    })) {
+      await moveSchedule(scheduler, input);
+      names.push(input.Name);
+    }
+    return names;
   }
 
   /**
@@ -701,18 +709,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
         bundle: true,
       };
     }
-    const schedules: string[] = [];
-    for (const input of buildSchedules({
-      partition: config.aws.partition,
-      requestId: request.id,
-      expiresAt,
-      roleArn: placement.roleArn,
-      action,
-      ...(scheduleAccount ? { scheduleAccount } : {}),
-    })) {
-      await moveSchedule(schedulerFor(mode, clients), input);
-      schedules.push(input.Name);
-    }
+    const schedules = await moveSchedules(schedulerFor(mode, clients), request.id, expiresAt, placement.roleArn, action, scheduleAccount);
     return { requestId: request.id, expiresAt, schedules };
   }
 
