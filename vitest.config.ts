@@ -26,6 +26,7 @@ const E2E = [
   "test/attacks-merge-graphql.test.ts",
   "test/attacks-revoke.test.ts",
   "test/attacks.test.ts",
+  "test/comment-ownership.test.ts",
   "test/aws-moto.test.ts",
   "test/identities-moto.test.ts",
   "test/identities-app.test.ts",

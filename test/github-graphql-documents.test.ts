@@ -91,7 +91,7 @@ async function sentDocuments(): Promise<Array<{ name: string; query: string; var
     id,
     [typename === "Issue" ? "issueState" : "pullState"]: "OPEN",
     labels: { totalCount: labels.length, nodes: labels.map((name, i) => ({ id: `LA_${i}`, name })) },
-    comments: { totalCount: comments.length, nodes: comments.map((c, i) => ({ id: `IC_${i}`, body: c.body, author: { __typename: "Bot" } })) },
+    comments: { totalCount: comments.length, nodes: comments.map((c, i) => ({ id: `IC_${i}`, body: c.body, viewerDidAuthor: true })) },
   });
   const read = (query: string) =>
     query.startsWith("query")
@@ -114,6 +114,14 @@ async function sentDocuments(): Promise<Array<{ name: string; query: string; var
     ]);
     out.push(...documents.map((d, i) => ({ name: `issue steps #${i + 1}`, ...d })));
   }
+  // The REST comment upsert asks GitHub which of the bot comments with the marker are the app's own.
+  {
+    const { octokit, documents } = capturing([], () => ({ nodes: [{ id: "IC_1", viewerDidAuthor: true }, null] }));
+    const bot = (id: number) => ({ id, node_id: `IC_${id}`, user: { login: "other[bot]", type: "Bot" }, body: "<!-- m --> old" });
+    (octokit as unknown as { paginate: unknown }).paginate = () => Promise.resolve([bot(1), bot(2)]);
+    await settle(new OctokitAccessRepo(octokit, REPO).upsertComment(1, "<!-- m -->", "<!-- m --> new"));
+    out.push(...documents.map((d, i) => ({ name: `issue comment upsert #${i + 1}`, ...d })));
+  }
   // The builders themselves, over the inputs the adapter does not reach above.
   out.push({ name: "snapshot of many paths", query: snapshotQuery(Array.from({ length: 12 }, (_, i) => `p/${i}.yaml`)), variables: {} });
   out.push({ name: "merge facts without origin or record", ...mergeFactsQuery(REPO, "main", 1, {}) });
@@ -128,6 +136,7 @@ describe("every GraphQL document the app sends", async () => {
     expect([...kinds].sort()).toEqual(["folder", "issue", "merge", "merged", "rules", "snapshot"]);
     const steps = documents.filter((d) => d.name.startsWith("issue steps"));
     expect(steps.map((d) => d.query.split(/[ (]/)[0])).toEqual(["query", "mutation"]);
+    expect(documents.filter((d) => d.name.startsWith("issue comment upsert")).map((d) => d.query)).toEqual([expect.stringContaining("viewerDidAuthor")]);
     for (const m of ["updateIssueComment", "addComment", "addLabelsToLabelable", "removeLabelsFromLabelable", "closeIssue"])
       expect(steps[1]?.query).toContain(`${m}(`);
   });

@@ -32,13 +32,41 @@ export class OctokitIssueSide implements IssueSide {
 
   async upsertComment(issue: number, marker: string, body: string): Promise<void> {
     const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, { ...this.at, issue_number: issue, per_page: 100 });
-    // Only bot comments count: a user pasting the marker must not redirect our updates.
-    const mine = comments.find((c) => c.user?.type === "Bot" && (c.body ?? "").startsWith(marker));
+    // Only our own comments count: a user, or another app or workflow, posting the marker must not
+    // redirect our updates or stand in for what we say. REST does not tell whose bot wrote a
+    // comment, so the bot comments with the marker are asked about once.
+    const candidates = comments.filter((c) => c.user?.type === "Bot" && (c.body ?? "").startsWith(marker));
+    const authored = candidates.length ? await this.authoredByViewer(candidates.map((c) => c.node_id)) : new Set<string>();
+    const mine = candidates.find((c) => authored.has(c.node_id));
     if (mine) {
       if (mine.body !== body) await this.octokit.rest.issues.updateComment({ ...this.at, comment_id: mine.id, body });
     } else {
       await this.octokit.rest.issues.createComment({ ...this.at, issue_number: issue, body });
     }
+  }
+
+  /** Which of these comments (node ids) the token in use wrote. Throws when GitHub cannot say: the delivery is retried rather than editing a comment that may be another's. */
+  private async authoredByViewer(ids: string[]): Promise<Set<string>> {
+    const graphql = (this.octokit as { graphql?: unknown }).graphql as ProbotOctokit["graphql"] | undefined;
+    if (typeof graphql !== "function") throw new Error("cannot tell which comments are the app's own: this client has no GraphQL");
+    const out = new Set<string>();
+    for (let i = 0; i < ids.length; i += 100) {
+      const data = await graphql<{ nodes: Array<{ id?: unknown; viewerDidAuthor?: unknown } | null> }>(
+        `
+          query ($ids: [ID!]!) {
+            nodes(ids: $ids) {
+              ... on IssueComment {
+                id
+                viewerDidAuthor
+              }
+            }
+          }
+        `,
+        { ids: ids.slice(i, i + 100) },
+      );
+      for (const n of data.nodes) if (n && typeof n.id === "string" && n.viewerDidAuthor === true) out.add(n.id);
+    }
+    return out;
   }
 
   async labels(issue: number): Promise<string[]> {
@@ -108,7 +136,7 @@ export class OctokitIssueSide implements IssueSide {
   ): Promise<{ decls: string[]; fields: string[]; variables: Record<string, unknown> } | undefined> {
     const numbers = [...new Set(steps.map((s) => s.issue))];
     const wanted = [...new Set(steps.flatMap((s) => (s.kind === "state" ? [STATE_LABEL[s.state]] : [])))];
-    const node = `id labels(first: 100) { totalCount nodes { id name } } comments(last: 100) { totalCount nodes { id body author { __typename } } }`;
+    const node = `id labels(first: 100) { totalCount nodes { id name } } comments(last: 100) { totalCount nodes { id body viewerDidAuthor } }`;
     const query = `query($owner: String!, $name: String!${numbers.map((_, i) => `, $n${i}: Int!`).join("")}${wanted.map((_, i) => `, $l${i}: String!`).join("")}) {
   repository(owner: $owner, name: $name) {
     ${numbers.map((_, i) => `i${i}: issueOrPullRequest(number: $n${i}) { __typename ... on Issue { issueState: state ${node} } ... on PullRequest { pullState: state ${node} } }`).join("\n    ")}
@@ -122,7 +150,7 @@ export class OctokitIssueSide implements IssueSide {
       issueState?: unknown;
       pullState?: unknown;
       labels?: Conn<{ id?: unknown; name?: unknown }>;
-      comments?: Conn<{ id?: unknown; body?: unknown; author?: { __typename?: unknown } | null }>;
+      comments?: Conn<{ id?: unknown; body?: unknown; viewerDidAuthor?: unknown }>;
     } | null;
     const data = await graphql<{ repository: Record<string, unknown> | null }>(query, {
       owner: this.repo.owner,
@@ -140,7 +168,7 @@ export class OctokitIssueSide implements IssueSide {
     }
     const issues = new Map<
       number,
-      { id: string; isPull: boolean; open: boolean; labels: Array<{ id: string; name: string }>; comments: Array<{ id: string; body: string; bot: boolean }> }
+      { id: string; isPull: boolean; open: boolean; labels: Array<{ id: string; name: string }>; comments: Array<{ id: string; body: string; mine: boolean }> }
     >();
     for (const [i, n] of numbers.entries()) {
       const o = data.repository?.[`i${i}`] as Node;
@@ -155,7 +183,7 @@ export class OctokitIssueSide implements IssueSide {
         isPull,
         open: (isPull ? o.pullState : o.issueState) === "OPEN",
         labels: labels.map((l) => ({ id: l.id as string, name: l.name as string })),
-        comments: comments.map((c) => ({ id: c.id as string, body: c.body as string, bot: c.author?.__typename === "Bot" })),
+        comments: comments.map((c) => ({ id: c.id as string, body: c.body as string, mine: c.viewerDidAuthor === true })),
       });
     }
     const decls: string[] = [];
@@ -174,15 +202,15 @@ export class OctokitIssueSide implements IssueSide {
       const issue = issues.get(step.issue)!;
       switch (step.kind) {
         case "comment": {
-          // Only bot comments count: a user pasting the marker must not redirect our updates.
-          const mine = issue.comments.find((c) => c.bot && c.body.startsWith(step.marker));
+          // Only our own comments count: anyone else posting the marker must not redirect our updates.
+          const mine = issue.comments.find((c) => c.mine && c.body.startsWith(step.marker));
           if (mine?.body === step.body) break;
           if (mine) {
             add("updateIssueComment", { id: ["ID!", mine.id], body: ["String!", step.body] });
             mine.body = step.body;
           } else {
             add("addComment", { subjectId: ["ID!", issue.id], body: ["String!", step.body] });
-            issue.comments.push({ id: "", body: step.body, bot: true });
+            issue.comments.push({ id: "", body: step.body, mine: true });
           }
           break;
         }

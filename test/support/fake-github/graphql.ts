@@ -91,6 +91,8 @@ export class FakeGraphQL {
   /** Fields a query asked that the fake does not model (each also answered as an error): tests assert this stays empty. */
   readonly unmodelled: string[] = [];
   private readonly documents = new Map<string, DocumentNode | readonly GraphQLError[]>();
+  /** Who the document being executed runs as (execution is synchronous): the viewer of `viewerDidAuthor`. */
+  private viewer: string | undefined;
 
   constructor(private readonly s: FakeGitHubState) {}
 
@@ -104,6 +106,7 @@ export class FakeGraphQL {
     const variables = (body.variables ?? {}) as Record<string, unknown>;
     const doc = this.document(query);
     if (Array.isArray(doc)) return { status: 200, body: { errors: (doc as readonly GraphQLError[]).map((e) => e.toJSON()) } };
+    this.viewer = this.s.user(actor)?.login ?? actor;
     const result = execute({
       schema: githubSchema(),
       document: doc as DocumentNode,
@@ -180,9 +183,12 @@ export class FakeGraphQL {
         if (!repo) throw gqlError("NOT_FOUND", `Could not resolve to a Repository with the name '${String(a.owner)}/${String(a.name)}'.`);
         return this.repository(repo);
       },
-      node: (a: Args) => {
-        const found = this.issueByNode(a.id);
-        return found ? this.issueNode(found.repo, found.issue) : null;
+      node: (a: Args) => this.anyNode(a.id),
+      // GitHub answers an id it cannot resolve with null in its place (and an error naming it).
+      nodes: (a: Args) => {
+        const ids = Array.isArray(a.ids) ? a.ids : [];
+        if (ids.length > 100) throw gqlError("EXCESSIVE_PAGINATION", `You may not request more than 100 node ids at once.`);
+        return ids.map((id) => this.anyNode(id));
       },
       addComment: mutation("addComment", (input) => {
         const { repo, issue } = labelable(input.subjectId);
@@ -240,6 +246,20 @@ export class FakeGraphQL {
         return { clientMutationId: input.clientMutationId ?? null, issue: this.issueNode(repo, issue) };
       }),
     };
+  }
+
+  /** The issue, pull request or issue comment with this node id, or null. */
+  private anyNode(id: unknown): Obj | null {
+    const found = this.issueByNode(id);
+    if (found) return this.issueNode(found.repo, found.issue);
+    const parsed = idOf(id);
+    if (parsed?.prefix !== "IC") return null;
+    for (const repo of this.s.repos.values())
+      for (const issue of repo.issues.values()) {
+        const c = issue.comments.find((x) => x.id === parsed.id);
+        if (c) return this.commentNode(repo, issue, c);
+      }
+    return null;
   }
 
   private issueByNode(id: unknown): { repo: RepoState; issue: IssueState } | undefined {
@@ -373,6 +393,7 @@ export class FakeGraphQL {
       databaseId: c.id,
       body: c.body,
       author: this.userNode(c.user),
+      viewerDidAuthor: this.viewer !== undefined && c.user.toLowerCase() === this.viewer.toLowerCase(),
       createdAt: c.created_at,
       updatedAt: c.updated_at,
       url: `${this.htmlBase}/${repo.owner}/${repo.name}/${issue.pull ? "pull" : "issues"}/${issue.number}#issuecomment-${c.id}`,
