@@ -191,6 +191,36 @@ describe("iam mode", () => {
     expect(fake.snapshot()).toEqual(before);
   });
 
+  // Each refusal the adapter rewrites for people keeps AWS's own error as its cause: the failure a
+  // scheduled start records names it, and the retry decision (grantErrorClass) reads the chain.
+  it.each([
+    [
+      "the attached-policies quota",
+      "LimitExceededException",
+      () =>
+        fake.addUser(
+          HOME,
+          "alice",
+          Array.from({ length: 10 }, (_, i) => `arn:aws:iam::aws:policy/M${i}`),
+        ),
+    ],
+    ["a principal that does not exist", "NoSuchEntityException", () => fake.state.accounts.get(HOME)!.iam.users.delete("alice")],
+    ["a missing schedule group", "ResourceNotFoundException", () => fake.state.accounts.get(HOME)!.scheduler.groups.clear()],
+  ])("%s: the error's cause chain holds AWS's %s", async (_case, awsName, arrange) => {
+    arrange();
+    const error = await fakeGrants(fake, testConfig("iam"))
+      .grant(testRequest(), testPolicy(), EXPIRES)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    const names: string[] = [];
+    for (let e = error as { name?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) names.push(String(e.name));
+    expect(names[0]).toBe("GrantError");
+    expect(names).toContain(awsName);
+    expect(fake.state.accounts.get(HOME)!.iam.policies.size).toBe(0);
+  });
+
   it("when the rollback itself fails, the error lists what is left, and nothing stays attached", async () => {
     fake.faults.add({ kind: "crash-after", service: "iam", op: "AttachUserPolicy" });
     fake.faults.add({ kind: "crash", service: "iam", op: "DeletePolicy", times: 100 });

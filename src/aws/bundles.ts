@@ -120,7 +120,8 @@ async function assertCatalogueSet(ctx: IcContext, arn: string): Promise<string |
   try {
     name = (await ctx.sso.send(new DescribePermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: arn }))).PermissionSet?.Name;
   } catch (error) {
-    if (isError(error, "ResourceNotFoundException")) throw new Error(`permission set ${arn} does not exist in ${ctx.instanceArn}; fix the catalogue entry`);
+    if (isError(error, "ResourceNotFoundException"))
+      throw new Error(`permission set ${arn} does not exist in ${ctx.instanceArn}; fix the catalogue entry`, { cause: error });
     throw error;
   }
   const tags = await ctx.sso.send(new ListTagsForResourceCommand({ InstanceArn: ctx.instanceArn, ResourceArn: arn }));

@@ -130,12 +130,13 @@ export async function ensureAttached(
     } catch (error) {
       if (isError(error, "LimitExceededException")) {
         entry.outcome = "none";
-        throw new QuotaError(attachQuotaMessage(principal, accountId, error instanceof Error ? error.message : String(error)));
+        throw new QuotaError(attachQuotaMessage(principal, accountId, error instanceof Error ? error.message : String(error)), { cause: error });
       }
       if (isError(error, "NoSuchEntityException")) {
         entry.outcome = "none";
         throw new Error(
           `IAM ${principal.kind === "iam_user" ? "user" : "role"} ${principal.name} does not exist in account ${accountId} (${error instanceof Error ? error.message : ""}); fix principals in the config`,
+          { cause: error },
         );
       }
       throw error;

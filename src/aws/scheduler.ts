@@ -56,6 +56,7 @@ async function createWithGroup(client: SchedulerClient, input: ScheduleInput): P
       `the EventBridge Scheduler schedule group ${input.GroupName} does not exist (region ${region}, in the account that runs the schedules); ` +
         `create it once — aws scheduler create-schedule-group --name ${input.GroupName} --region ${region}, or deploy deploy/template.yaml, which makes it — then retry; ` +
         `AWS said: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
     );
   }
 }
