@@ -80,6 +80,7 @@ function sweepAt(repo: MemoryAccessRepo, now: Date, cfg: Config = config) {
       config: cfg,
       grants: () => fakeGrants(fake, cfg, { now: () => now }),
       catalogue: () => catalogue,
+      pullUrl: (pr) => `https://github.com/acme/access/pull/${pr}`,
       notifier: { closed: (e) => announceClosed(repo, e), started: (e) => announceStarted(repo, e), notStarted: (e) => announceNotStarted(repo, e) },
     },
     { now, dryRun: false, reconcile: true, concurrency: 2 },
@@ -134,6 +135,9 @@ describe("a scheduled start, merge to grant", () => {
     expect(started.grant).toMatchObject({ approved_by: ["bob"], merge_commit: MERGE, pr: 8, expires_at: END });
     expect(Date.parse(started.grant!.granted_at)).toBe(Date.parse("2026-11-28T09:05:00Z"));
     expect(attached()).toEqual([{ arn: expect.stringContaining(`policy/jit-access/jit-${ID}`) as unknown, expires: END }]);
+    // Tagged with its pull request, as a grant at the merge is.
+    const policy = [...fake.state.accounts.get(HOME)!.iam.policies.values()][0]!;
+    expect(policy.tags).toContainEqual({ Key: "jit-access:pr", Value: "https://github.com/acme/access/pull/8" });
     expect(repo.issueLabels.get(7)).toContain("jit:active");
 
     const afterStart = { commits: repo.commits.length, aws: fake.snapshot() };

@@ -74,6 +74,8 @@ export interface StartGrantPorts {
    * team that cannot be read); absent: a start whose rules name a team is not started (retried).
    */
   teams?: Pick<AccessRepo, "teamMembership">;
+  /** The web address of the request's pull request, tagged on what the grant creates (as at the merge). */
+  pullUrl?: (pr: number) => string;
 }
 
 export interface StartGrant {
@@ -200,7 +202,10 @@ export async function startScheduled(ports: StartGrantPorts, input: StartGrant):
       // Several accounts: all of them or none, as at the merge (grantInAccounts revokes the accounts
       // granted before a failing one).
       const parts = rules.accounts.length > 1 ? rules.accounts.map((p) => ({ request: p.request, policy: p.plan.policy })) : undefined;
-      result = parts ? await grantInAccounts(ports.grants, parts, decision.expiresAt) : await ports.grants.grant(request, rules.policy, decision.expiresAt);
+      const meta = scheduled.pr !== undefined && ports.pullUrl ? { prUrl: ports.pullUrl(scheduled.pr) } : {};
+      result = parts
+        ? await grantInAccounts(ports.grants, parts, decision.expiresAt, meta)
+        : await ports.grants.grant(request, rules.policy, decision.expiresAt, meta);
     } catch (e) {
       return await grantFailed(ports, input, at, read.value, rules.accountIds, decision.expiresAt, e);
     }

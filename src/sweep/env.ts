@@ -48,6 +48,8 @@ export interface Records {
   catalogue?: () => Catalogue;
   /** Team memberships, to judge a scheduled start's approval again (GitHub mode only). */
   teams?: Pick<AccessRepo, "teamMembership">;
+  /** The web address of a request's pull request (GitHub mode only). */
+  pullUrl?: (pr: number) => string;
   /** A closed grant's activity (closeGrant's port); absent when the config turns it off. */
   activity?: (file: string, id: string) => Promise<unknown>;
   /** The access repository on GitHub (GitHub mode only): its open request pull requests expire after pending_ttl. */
@@ -101,6 +103,7 @@ export async function openRecords(opts: OpenOptions): Promise<OpenResult> {
         grants: grantsFor(parsed.value),
         catalogue: loadCatalogue,
         teams: teamReader(octokit),
+        pullUrl: (pr) => `${data.html_url}/pull/${pr}`,
         ...activityOf(parsed.value, store, new OctokitIssueSide(octokit, { owner, repo })),
         requests: new SweepRequestsRepo(octokit, { owner, repo, defaultBranch: branch }),
       },

@@ -42,6 +42,8 @@ export interface ExecuteDeps {
   catalogue?: () => Catalogue;
   /** Team memberships, to judge a scheduled start's approval again; absent: a start whose rules name a team waits. */
   teams?: Pick<AccessRepo, "teamMembership">;
+  /** The web address of a request's pull request; absent (a local checkout): a scheduled grant is tagged without it. */
+  pullUrl?: (pr: number) => string;
   concurrency?: number;
 }
 
@@ -111,6 +113,7 @@ export async function executeSweep(plan: SweepPlan, deps: ExecuteDeps): Promise<
         ...(deps.alerts ? { alerts: deps.alerts } : {}),
         ...(github ? { github } : {}),
         ...(deps.teams ? { teams: deps.teams } : {}),
+        ...(deps.pullUrl ? { pullUrl: deps.pullUrl } : {}),
       },
       { file: s.file, id: s.id, at: now, by: SWEEPER },
     );

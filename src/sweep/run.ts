@@ -23,6 +23,8 @@ export interface SweepEnv {
   catalogue?: () => Catalogue;
   /** Team memberships, to judge a scheduled start's approval again (GitHub mode). */
   teams?: Pick<AccessRepo, "teamMembership">;
+  /** The web address of a request's pull request (GitHub mode): a scheduled start tags its grant with it, as the merge does. */
+  pullUrl?: (pr: number) => string;
   notifier?: Notifier;
   /** Slack and other channels: expired grants, and a reminder 15 minutes before the end. */
   alerts?: Alerts;
@@ -98,6 +100,7 @@ export async function runSweep(env: SweepEnv, opts: SweepOptions): Promise<Sweep
       grants: env.grants(),
       ...(env.catalogue ? { catalogue: env.catalogue } : {}),
       ...(env.teams ? { teams: env.teams } : {}),
+      ...(env.pullUrl ? { pullUrl: env.pullUrl } : {}),
       concurrency: opts.concurrency,
       ...(env.notifier ? { notifier: env.notifier } : {}),
       ...(env.alerts ? { alerts: env.alerts } : {}),
