@@ -1,4 +1,5 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { CreatePermissionSetCommand } from "@aws-sdk/client-sso-admin";
 import { GrantError } from "../src/aws/grants.js";
 import { revokeTargetOf, storedAws } from "../src/aws/plan.js";
 import { expiryOf } from "../src/policy/stamp.js";
@@ -132,6 +133,81 @@ describe("identity-center mode", () => {
     expect(fake.snapshot()).toEqual(before);
   });
 
+  it("a retry after a rollback that could not delete its schedule replaces that schedule once its permission set is gone, and grants", async () => {
+    const grants = fakeGrants(fake, testConfig("identity-center"));
+    fake.faults.add({ kind: "crash", service: "sso", op: "CreateAccountAssignment" });
+    fake.faults.add({ kind: "crash", service: "scheduler", op: "DeleteSchedule", times: 10 });
+    const first = await grants.grant(testRequest({ account: "other" }), testPolicy(), EXPIRES).then(
+      () => undefined,
+      (e: unknown) => e as GrantError,
+    );
+    expect(first).toBeInstanceOf(GrantError);
+    const leftover = [...fake.state.accounts.get(HOME)!.scheduler.schedules.values()];
+    expect(leftover.length).toBeGreaterThan(0);
+    expect(fake.state.sso.permissionSets.size).toBe(0);
+    fake.faults.clear();
+    const result = await grants.grant(testRequest({ account: "other" }), testPolicy(), EXPIRES);
+    const ps = result.resources[0]!;
+    const schedules = [...fake.state.accounts.get(HOME)!.scheduler.schedules.values()];
+    expect(schedules.map((x) => x.Name).sort()).toEqual(leftover.map((x) => x.Name).sort());
+    for (const x of schedules) expect(JSON.parse(x.Target.Input ?? "{}")).toMatchObject({ PermissionSetArn: ps });
+    await grants.revoke(revokeTargetOf(result.requestId, storedAws(result), "identity-center"));
+    fake.settle();
+    expect([...fake.state.accounts.get(HOME)!.scheduler.schedules.values()]).toEqual([]);
+  });
+
+  it("a leftover schedule whose permission set still exists is never replaced: the grant is refused and rolled back", async () => {
+    const grants = fakeGrants(fake, testConfig("identity-center"));
+    const first = await grants.grant(testRequest({ account: "other" }), testPolicy(), EXPIRES);
+    const before = [...fake.state.accounts.get(HOME)!.scheduler.schedules.values()].map((x) => structuredClone(x));
+    // The request's permission set is taken out of the way by hand (renamed), so a grant makes another.
+    fake.state.sso.permissionSets.get(first.resources[0]!)!.name = "hand-renamed";
+    const error = await grants.grant(testRequest({ account: "other" }), testPolicy(), EXPIRES).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toMatch(/already exists with a different time or target/);
+    expect([...fake.state.accounts.get(HOME)!.scheduler.schedules.values()]).toEqual(before);
+  });
+
+  // A leftover schedule of the request's name is replaced only when it can remove nothing: it is a
+  // deleteAccountAssignment schedule whose permission set is gone. Anything else refuses the grant
+  // and leaves the schedule as it was.
+  it.each([
+    ["its permission set is gone", (x: { Target: { Arn: string; Input?: string } }) => x, true],
+    ["its permission set still exists", (x: { Target: { Arn: string; Input?: string } }, live: string) => retarget(x, live), false],
+    ["its input is not JSON", (x: { Target: { Arn: string; Input?: string } }) => ({ ...x, Target: { ...x.Target, Input: "not json" } }), false],
+    [
+      "its target is another API",
+      (x: { Target: { Arn: string; Input?: string } }) => ({ ...x, Target: { ...x.Target, Arn: "arn:aws:scheduler:::aws-sdk:iam:detachUserPolicy" } }),
+      false,
+    ],
+  ] as const)("a leftover schedule whose %s: replaced = %s", async (_case, leftover, replaced) => {
+    const grants = fakeGrants(fake, testConfig("identity-center"));
+    const first = await grants.grant(testRequest({ account: "other" }), testPolicy(), EXPIRES);
+    const schedules = fake.state.accounts.get(HOME)!.scheduler.schedules;
+    const kept = [...schedules.entries()].map(([k, v]) => [k, structuredClone(v)] as const);
+    await grants.revoke(revokeTargetOf(first.requestId, storedAws(first), "identity-center"));
+    fake.settle();
+    const live = (await fake.clients.ssoAdmin.send(new CreatePermissionSetCommand({ InstanceArn: INSTANCE, Name: "HandMade" }))).PermissionSet!
+      .PermissionSetArn!;
+    for (const [k, v] of kept) schedules.set(k, leftover(v, live) as typeof v);
+    const before = structuredClone([...schedules.values()]);
+    const outcome = await grants.grant(testRequest({ account: "other" }), testPolicy(), EXPIRES).then(
+      (r) => r,
+      (e: unknown) => e as Error,
+    );
+    if (replaced) {
+      expect(outcome).not.toBeInstanceOf(Error);
+      const ps = (outcome as { resources: string[] }).resources[0]!;
+      for (const x of schedules.values()) expect(JSON.parse(x.Target.Input ?? "{}")).toMatchObject({ PermissionSetArn: ps });
+    } else {
+      expect((outcome as Error).message).toMatch(/already exists with a different time or target/);
+      expect([...schedules.values()]).toEqual(before);
+      expect(fake.state.sso.assignments.size).toBe(0);
+    }
+  });
+
   it("surfaces a FAILED provisioning with AWS's reason and rolls back", async () => {
     const before = fake.snapshot();
     fake.sso.failNext.set("provision", "Role jit-142 already exists in account");
@@ -195,3 +271,8 @@ describe("identity-center mode", () => {
     ]);
   });
 });
+
+/** A schedule whose deleteAccountAssignment input names another permission set. */
+function retarget<T extends { Target: { Arn: string; Input?: string } }>(x: T, permissionSetArn: string): T {
+  return { ...x, Target: { ...x.Target, Input: JSON.stringify({ ...(JSON.parse(x.Target.Input ?? "{}") as object), PermissionSetArn: permissionSetArn }) } };
+}

@@ -14,6 +14,7 @@ import {
   findPermissionSet,
   listPermissionSets,
   ownedPermissionSet,
+  permissionSetGone,
   provision,
   removePermissionSet,
   userIdOf,
@@ -33,7 +34,7 @@ import { buildSchedules, type RevokeAction } from "./schedules.js";
 import type { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { resolveTarget, schedulePlacement } from "./target.js";
 import { Journal, KeyedMutex, messageOf, realSleep, type Backoff, type Sleep } from "./runtime.js";
-import { deleteSchedule, ensureSchedule, listSchedules } from "./scheduler.js";
+import { deleteSchedule, ensureSchedule, listSchedules, type ExistingSchedule } from "./scheduler.js";
 import type { ExtendResult, GrantMeta, GrantResult, Grants, ManagedResource, RevokeResult, RevokeTarget } from "./types.js";
 import { moveSchedule, replaceIamPolicy, replaceInlinePolicy } from "./extend.js";
 import { bundleOf, type BundleRef } from "../domain/access-catalogue.js";
@@ -487,6 +488,17 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     scheduleAccount?: string,
   ): Promise<string[]> {
     const names: string[] = [];
+    // A permission set gets a new ARN each time it is made, so the retry of a grant whose rollback
+    // deleted the set but not its schedule meets that schedule pointing at the old, deleted set:
+    // a schedule that can remove nothing any more, replaced rather than refusing the grant. One
+    // whose set still exists is never replaced (it may be what ends an earlier grant's access).
+    const replaceable =
+      action.kind === "sso-delete-assignment"
+        ? async (have: ExistingSchedule): Promise<boolean> => {
+            const old = permissionSetArnOf(have.Target?.Input);
+            return old !== undefined && old !== action.permissionSetArn && (await permissionSetGone(icContext(), old));
+          }
+        : undefined;
     for (const input of buildSchedules({
       partition: config.aws.partition,
       requestId,
@@ -495,7 +507,14 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
       action,
       ...(scheduleAccount ? { scheduleAccount } : {}),
     })) {
-      await journal.record({ kind: "schedule", name: input.Name }, (entry) => ensureSchedule(schedulerFor(config.aws.mode, clients), input, entry));
+      await journal.record({ kind: "schedule", name: input.Name }, (entry) =>
+        ensureSchedule(
+          schedulerFor(config.aws.mode, clients),
+          input,
+          entry,
+          replaceable && ((have) => (have.Target?.Arn === input.Target.Arn ? replaceable(have) : Promise.resolve(false))),
+        ),
+      );
       names.push(input.Name);
     }
     return names;
@@ -775,5 +794,15 @@ function describeStep(step: Step): string {
       return `permission set ${step.arn ?? step.name}`;
     case "assignment":
       return `assignment of ${step.permissionSetArn} in ${step.accountId}`;
+  }
+}
+
+/** The permission set a deleteAccountAssignment schedule's input names, or undefined. */
+function permissionSetArnOf(input: string | undefined): string | undefined {
+  try {
+    const arn = (JSON.parse(input ?? "") as { PermissionSetArn?: unknown }).PermissionSetArn;
+    return typeof arn === "string" ? arn : undefined;
+  } catch {
+    return undefined;
   }
 }

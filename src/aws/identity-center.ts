@@ -167,6 +167,17 @@ export async function ownedPermissionSet(ctx: IcContext, arn: string, requestId:
   return true;
 }
 
+/** Whether the permission set is gone from the instance (DescribePermissionSet answers ResourceNotFoundException). */
+export async function permissionSetGone(ctx: IcContext, arn: string): Promise<boolean> {
+  try {
+    await ctx.sso.send(new DescribePermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: arn }));
+    return false;
+  } catch (error) {
+    if (isError(error, "ResourceNotFoundException")) return true;
+    throw error;
+  }
+}
+
 /** The ARN of the permission set of this name provisioned to the account, or undefined. */
 async function findProvisioned(ctx: IcContext, accountId: string, name: string): Promise<string | undefined> {
   return firstNamed(ctx, name, (NextToken) =>

@@ -7,11 +7,21 @@ import { sameSchedule, type ScheduleInput } from "./schedules.js";
 import { isError } from "./runtime.js";
 import type { ManagedResource } from "./types.js";
 
+/** The schedule of this name as GetSchedule answers it. */
+export type ExistingSchedule = NonNullable<Awaited<ReturnType<typeof getSchedule>>>;
+
 /**
  * Creates the schedule; an identical existing one is success, a different one an error. Looks
  * first, so that a rollback never deletes the schedule of an earlier grant of the request.
+ * `replaceable` may say a different one can do nothing any more (what it would remove is gone):
+ * then it is replaced, and a retry is not refused because of an earlier attempt's leftover.
  */
-export async function ensureSchedule(client: SchedulerClient, input: ScheduleInput, entry: JournalEntry): Promise<void> {
+export async function ensureSchedule(
+  client: SchedulerClient,
+  input: ScheduleInput,
+  entry: JournalEntry,
+  replaceable?: (have: ExistingSchedule) => Promise<boolean>,
+): Promise<void> {
   let have = await getSchedule(client, input.Name);
   if (have) entry.outcome = "existed";
   else {
@@ -29,6 +39,13 @@ export async function ensureSchedule(client: SchedulerClient, input: ScheduleInp
     if (!have) throw new Error(`schedule ${input.GroupName}/${input.Name} was reported to exist and then not found; rerun the grant`);
   }
   if (sameSchedule(input, have)) return;
+  if (entry.outcome === "existed" && replaceable && (await replaceable(have))) {
+    await deleteSchedule(client, input.Name);
+    entry.outcome = "unknown";
+    await createWithGroup(client, input);
+    entry.outcome = "created";
+    return;
+  }
   throw new ExistingDifferentError(
     `schedule ${input.GroupName}/${input.Name} already exists with a different time or target (${have.ScheduleExpression ?? "?"}, ${have.Target?.Arn ?? "?"}); refusing to reuse it — revoke the request to clean up, then grant again`,
   );
