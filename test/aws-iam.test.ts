@@ -231,7 +231,7 @@ describe("iam mode", () => {
     );
     expect(error).toBeInstanceOf(GrantError);
     expect(error.message).toMatch(
-      /rollback left policy arn:aws:iam::111111111111:policy\/jit-access\/jit-142-financial-reports \(its policy still expires at 2026-11-27T16:00:00Z/,
+      /rollback left policy arn:aws:iam::111111111111:policy\/jit-access\/jit-142-financial-reports \(it gives no access: nothing is attached or assigned; rerun revoke/,
     );
     expect((error as GrantError).leftOver).toEqual([{ kind: "iam-policy", arn: POLICY_ARN }]);
     expect(fake.state.accounts.get(HOME)!.iam.users.get("alice")!.attached).toEqual([]);

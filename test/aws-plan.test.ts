@@ -23,6 +23,7 @@ import {
   type JournalEntry,
 } from "../src/aws/plan.js";
 import { KeyedMutex, pollUntil, retryOn } from "../src/aws/runtime.js";
+import { describeStep, leftOverNote } from "../src/aws/rollback.js";
 import { codesOf } from "../src/domain/problems.js";
 import { HOME, OTHER, SCHEDULER_ROLE, testConfig, testRequest } from "./support/fake-aws/fixtures.js";
 
@@ -338,5 +339,35 @@ describe("runtime", () => {
     expect(strategy.mode).toBe("adaptive");
     expect(await clients.scheduler.config.maxAttempts()).toBe(6);
     expect(typeof createGrants(testConfig("iam")).grant).toBe("function");
+  });
+});
+
+describe("a failed grant's rollback note", () => {
+  const step = fc.oneof(
+    fc.constant({ kind: "iam-policy" as const, arn: "arn:aws:iam::111111111111:policy/jit-access/jit-1-a" }),
+    fc.constant({
+      kind: "iam-attachment" as const,
+      policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess",
+      principal: { kind: "iam_user" as const, name: "alice" },
+    }),
+    fc.constant({ kind: "schedule" as const, name: "jit-1-a" }),
+    fc.constant({ kind: "permission-set" as const, name: "jit-1-a", arn: "arn:aws:sso:::permissionSet/ssoins-1/ps-1" }),
+    fc.constant({ kind: "assignment" as const, permissionSetArn: "arn:aws:sso:::permissionSet/ssoins-1/ps-1", accountId: "222222222222", principalId: "u-1" }),
+  );
+  it("names every step left, says access is left exactly when an attachment or assignment is, and what ends it", () => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 5 }), fc.constantFrom("policy" as const, "schedule" as const), (left, endedBy) => {
+        const note = leftOverNote(left, "2026-12-02T10:00:00Z", endedBy);
+        if (!left.length) {
+          expect(note).toBe("; rolled back, nothing is attached");
+          return;
+        }
+        for (const s of left) expect(note).toContain(describeStep(s));
+        const access = left.some((s) => s.kind === "iam-attachment" || s.kind === "assignment");
+        expect(note.includes("it gives no access")).toBe(!access);
+        expect(note.includes("2026-12-02T10:00:00Z")).toBe(access);
+        if (access) expect(note).toContain(endedBy === "policy" ? "its policy still expires" : "its schedule still removes it");
+      }),
+    );
   });
 });

@@ -29,7 +29,7 @@ import { policySizeProblem } from "./limits.js";
 import { describeProblem } from "../domain/problems.js";
 import { NotOwnedError, ownedTarget } from "./ownership.js";
 import { policyText } from "./policy-text.js";
-import { planRollback, type Step } from "./rollback.js";
+import { leftOverNote, planRollback, type Step } from "./rollback.js";
 import { buildSchedules, type RevokeAction } from "./schedules.js";
 import type { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { resolveTarget, schedulePlacement } from "./target.js";
@@ -175,9 +175,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
         return mode === "iam" ? await grantIam() : await grantIdentityCenter();
       } catch (error) {
         const leftOver = await rollback(clients, journal, account.id);
-        const undone = leftOver.length
-          ? `; rollback left ${leftOver.map(describeStep).join(", ")} (its policy still expires at ${expiresAt}; rerun revoke or the sweep to remove it)`
-          : "; rolled back, nothing is attached";
+        const undone = leftOverNote(leftOver, expiresAt, "policy");
         throw new GrantError(`grant of ${request.id} failed: ${messageOf(error)}${undone}`, error, leftOver);
       }
     };
@@ -422,9 +420,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
         });
       } catch (error) {
         const leftOver = await rollback(clients, journal, account.id);
-        const undone = leftOver.length
-          ? `; rollback left ${leftOver.map(describeStep).join(", ")} (its schedule still removes it at ${expiresAt}; rerun revoke or the sweep to remove it)`
-          : "; rolled back, nothing is attached";
+        const undone = leftOverNote(leftOver, expiresAt, "schedule");
         throw new GrantError(`grant of ${request.id} failed: ${messageOf(error)}${undone}`, error, leftOver);
       }
     };
@@ -780,21 +776,6 @@ function result(args: {
     ...(args.note ? { scheduleNote: args.note } : {}),
     ...(args.instanceArn ? { instanceArn: args.instanceArn } : {}),
   };
-}
-
-function describeStep(step: Step): string {
-  switch (step.kind) {
-    case "iam-policy":
-      return `policy ${step.arn}`;
-    case "iam-attachment":
-      return `attachment of ${step.policyArn} to ${step.principal.name}`;
-    case "schedule":
-      return `schedule ${step.name}`;
-    case "permission-set":
-      return `permission set ${step.arn ?? step.name}`;
-    case "assignment":
-      return `assignment of ${step.permissionSetArn} in ${step.accountId}`;
-  }
 }
 
 /** The permission set a deleteAccountAssignment schedule's input names, or undefined. */

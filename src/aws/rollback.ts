@@ -30,3 +30,36 @@ export function planRollback(journal: readonly JournalEntry[]): Step[] {
     .map((e) => e.step)
     .reverse();
 }
+
+export function describeStep(step: Step): string {
+  switch (step.kind) {
+    case "iam-policy":
+      return `policy ${step.arn}`;
+    case "iam-attachment":
+      return `attachment of ${step.policyArn} to ${step.principal.name}`;
+    case "schedule":
+      return `schedule ${step.name}`;
+    case "permission-set":
+      return `permission set ${step.arn ?? step.name}`;
+    case "assignment":
+      return `assignment of ${step.permissionSetArn} in ${step.accountId}`;
+  }
+}
+
+/**
+ * What a failed grant's message says of its rollback. Access is left only by an attachment or an
+ * assignment; what ends it is the policy's own time condition (`policy`: the request's stamped
+ * policy or permission set) or, for a catalogue policy or permission set that carries none, its
+ * revocation schedule, which a rollback keeps for anything it could not remove.
+ */
+export function leftOverNote(leftOver: readonly Step[], expiresAt: string, endedBy: "policy" | "schedule"): string {
+  if (!leftOver.length) return "; rolled back, nothing is attached";
+  const list = leftOver.map(describeStep).join(", ");
+  const access = leftOver.some((s) => s.kind === "iam-attachment" || s.kind === "assignment");
+  const why = !access
+    ? "it gives no access: nothing is attached or assigned"
+    : endedBy === "policy"
+      ? `its policy still expires at ${expiresAt}`
+      : `its schedule still removes it at ${expiresAt}`;
+  return `; rollback left ${list} (${why}; rerun revoke or the sweep to remove it)`;
+}
