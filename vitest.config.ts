@@ -114,6 +114,9 @@ export const NODE24 = [
 export default defineConfig({
   test: {
     pool: "threads",
+    // One worker per core: vitest's default keeps a core back for itself, which on CI's two
+    // cores leaves one idle while a single worker runs the files one after another.
+    maxWorkers: "100%",
     testTimeout: 20000,
     tags: [{ name: "node24", description: "also run under Node 24, the runtime of the Action and the Lambda function (vitest.node24.config.ts)" }],
     projects: [UNIT_PROJECT, { extends: true, test: { name: "e2e", include: TIERS.e2e } }, { extends: true, test: { name: "faults", include: TIERS.faults } }],
