@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
@@ -91,17 +91,35 @@ export const TIERS = {
   faults: FAULTS,
 };
 
+// Unit files share a worker's module cache (isolate: false): they hold no global state, and
+// loading the IAM catalogue and the SDK once per worker instead of once per file halves the
+// tier's CPU time.
+export const UNIT_PROJECT = { extends: true, test: { name: "unit", include: TIERS.unit, isolate: false } };
+
+/** The line that puts a test file in the Node 24 run (vitest's own file tag, so --tags-filter=node24 selects it too). */
+export const NODE24_TAG = /^\/\/ @module-tag node24$/m;
+
+// The Node 24 run of CI (.ci/run, vitest.node24.config.ts): the Action and the Lambda function run
+// on Node 24, the rest of the suite's code is the same under either. It runs the unit tier whole
+// (cheap, and it holds the language and ICU behaviour of the core: sorting, number and date
+// formatting, regular expressions) and every e2e or faults file tagged node24: those that cross
+// a runtime boundary of what ships (subprocesses, bundles, git, the entry points, the AWS SDK over
+// HTTP; test/test-tiers.test.ts requires the tag there), and one file per other runtime surface
+// (the app over HTTP, fetch to Slack and to Gemini, the sweep's Octokit). The many further
+// scenarios over those same surfaces differ in logic only, which the Node 22 run covers.
+export const NODE24 = [
+  ...TIERS.unit,
+  ...[...TIERS.e2e, ...TIERS.faults].filter((f) => NODE24_TAG.test(readFileSync(fileURLToPath(new URL(f, import.meta.url)), "utf8"))).sort(),
+];
+
 export default defineConfig({
   test: {
     pool: "threads",
+    // One worker per core: vitest's default keeps a core back for itself, which on CI's two
+    // cores leaves one idle while a single worker runs the files one after another.
+    maxWorkers: "100%",
     testTimeout: 20000,
-    projects: [
-      // Unit files share a worker's module cache (isolate: false): they hold no global state, and
-      // loading the IAM catalogue and the SDK once per worker instead of once per file halves the
-      // tier's CPU time.
-      { extends: true, test: { name: "unit", include: TIERS.unit, isolate: false } },
-      { extends: true, test: { name: "e2e", include: TIERS.e2e } },
-      { extends: true, test: { name: "faults", include: TIERS.faults } },
-    ],
+    tags: [{ name: "node24", description: "also run under Node 24, the runtime of the Action and the Lambda function (vitest.node24.config.ts)" }],
+    projects: [UNIT_PROJECT, { extends: true, test: { name: "e2e", include: TIERS.e2e } }, { extends: true, test: { name: "faults", include: TIERS.faults } }],
   },
 });

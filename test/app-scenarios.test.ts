@@ -1,5 +1,7 @@
 // Scenario tests: the real Probot app against the fake GitHub and fake AWS, driven by signed
 // webhooks — the seed's Alice/Bob story end to end, and the ways it must refuse.
+// Also run under Node 24 (NODE24 in vitest.config.ts): the app over HTTP: webhook signatures, the app's JWT, Octokit over fetch (one file for the scenario suites).
+// @module-tag node24
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseTrailers } from "../src/domain/records.js";
 import { attachedTo, issueBody, pulls, REPO, startHarness, type Harness } from "./support/app-harness.js";

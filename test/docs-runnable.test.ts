@@ -5,6 +5,8 @@
 // starts where the one before ended), with bash -e and the repository's own CLI as `jit-access`
 // and `npx jit-access` — built from src/ once, with no network, no AWS and no GitHub credentials
 // in the environment.
+// Also run under Node 24 (NODE24 in vitest.config.ts): the CLI bundle and git in subprocesses.
+// @module-tag node24
 import { execFile } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

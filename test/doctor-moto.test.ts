@@ -8,6 +8,8 @@
 //    the documentation); the identity store's answers are tested on the fake only.
 //  - identitystore ListUsers answers an empty list for any IdentityStoreId; AWS (and the fake)
 //    refuse a store that does not exist.
+// Also run under Node 24 (NODE24 in vitest.config.ts): the AWS SDK's HTTP client against moto.
+// @module-tag node24
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { ListInstancesCommand, SSOAdminClient, type SSOAdminClientConfig } from "@aws-sdk/client-sso-admin";
 import { CreateScheduleGroupCommand, SchedulerClient, type SchedulerClientConfig } from "@aws-sdk/client-scheduler";

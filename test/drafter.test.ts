@@ -1,6 +1,8 @@
 // The Gemini drafter end to end through the real @google/genai SDK, against a fake
 // generateContent endpoint on 127.0.0.1 (no internet). Every drafted policy is then judged by
 // the policy pipeline: verdict ok, and nothing outside the built-in envelope.
+// Also run under Node 24 (NODE24 in vitest.config.ts): the Gemini SDK over fetch, with time-outs.
+// @module-tag node24
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDrafter } from "../src/ai/gemini.js";

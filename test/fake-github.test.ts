@@ -1,5 +1,7 @@
 // Fidelity of the fake GitHub (test/support/fake-github.ts): driven with the real ProbotOctokit
 // (installation auth through Probot) and @octokit/rest, plus a real Probot webhook server.
+// Also run under Node 24 (NODE24 in vitest.config.ts): a subprocess (git).
+// @module-tag node24
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { createServer, type Server } from "node:http";

@@ -16,6 +16,8 @@
 //  4. AWS managed policies: moto knows none unless MOTO_IAM_LOAD_MANAGED_POLICIES is set (AttachUserPolicy
 //     of arn:aws:iam::aws:policy/… is NoSuchEntity); AWS and the fake have them. The baselines here
 //     are customer managed; AWS managed ones are tested on the fake.
+// Also run under Node 24 (NODE24 in vitest.config.ts): the AWS SDK's HTTP client against moto.
+// @module-tag node24
 import { CreatePolicyCommand, CreateUserCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateGroupCommand, IdentitystoreClient, ListGroupMembershipsCommand, ListUsersCommand } from "@aws-sdk/client-identitystore";
 import { CreateEmailIdentityCommand, SESv2Client } from "@aws-sdk/client-sesv2";

@@ -1,6 +1,8 @@
 // `jit-access init`: the planner (what is written, kept or overwritten), the flags, and the
 // generated files judged by the project's own parsers and by the workflow invariants that
 // test/attacks-deploy.test.ts applies to this repository's workflows.
+// Also run under Node 24 (NODE24 in vitest.config.ts): the Action's entry point and the secrets source.
+// @module-tag node24
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,5 +1,7 @@
 // The Lambda handler (src/lambda.ts) with signed webhooks against a stubbed app function, and the
 // Secrets Manager source (src/secrets.ts) against a local HTTP server. No network.
+// Also run under Node 24 (NODE24 in vitest.config.ts): the Lambda function's entry point and its bundle in a fresh process.
+// @module-tag node24
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";

@@ -1,6 +1,8 @@
 // Notifications: Block Kit payloads (pure), Slack escaping, the webhook sender against a real
 // HTTP receiver on 127.0.0.1 (success, 500 retried, 4xx not retried, 429, timeout, refused),
 // createNotifier's configuration rules, and the expiring-soon helper.
+// Also run under Node 24 (NODE24 in vitest.config.ts): fetch to a Slack receiver, with time-outs.
+// @module-tag node24
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { defaultConfig } from "../src/domain/config.js";
 import type { AccessRequest } from "../src/domain/types.js";

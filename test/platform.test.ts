@@ -1,5 +1,7 @@
 // The runtime the project declares, the one it is typed against, the ones its bundles target and
 // the one CI runs must agree: each can drift on its own when a dependency is bumped.
+// Also run under Node 24 (NODE24 in vitest.config.ts): the bundles and the packaging in subprocesses.
+// @module-tag node24
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

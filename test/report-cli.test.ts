@@ -1,6 +1,8 @@
 // `jit-access report` end to end: a real git repository (temp folder) with a request proposed on
 // a branch, merged with --no-ff, granted and revoked, with fixed commit dates; then the CLI reads
 // the files and `git log` and prints the numbers.
+// Also run under Node 24 (NODE24 in vitest.config.ts): the CLI and git in subprocesses.
+// @module-tag node24
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

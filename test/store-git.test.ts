@@ -1,5 +1,7 @@
 // GitRecordStore over a real temporary repository: blob shas equal git's, compare-and-swap,
 // one commit per write touching one path, serialized writers, locks, and no shell.
+// Also run under Node 24 (NODE24 in vitest.config.ts): the git store (git subprocesses).
+// @module-tag node24
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

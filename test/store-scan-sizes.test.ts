@@ -2,6 +2,8 @@
 // MAX_YAML_BYTES bytes, and falls back on fstat's checks otherwise. Either way it hands over what
 // read() returns, or fails with read()'s message: at the size limit and around it, for an empty
 // file, and multi-byte text cut at the limit.
+// Also run under Node 24 (NODE24 in vitest.config.ts): the git store.
+// @module-tag node24
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -2,6 +2,8 @@
 // through the contents API, GitHub notified) against the fake GitHub on 127.0.0.1 and the fake
 // AWS: the due grant's issue is commented on and closed as completed, its labels swapped; the
 // record is committed on the default branch; the job summary is written; a dry run changes nothing.
+// Also run under Node 24 (NODE24 in vitest.config.ts): the Action's entry point, and git.
+// @module-tag node24
 import { ACTIVITY_MARKER } from "../src/github/activity-comment.js";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

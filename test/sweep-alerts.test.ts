@@ -1,5 +1,7 @@
 // The sweep tells Slack: "expired" once per recorded expiry, and "expiring in 15 minutes" once per
 // grant (remembered by a label on the request's issue), through the real notifier to a stand-in.
+// Also run under Node 24 (NODE24 in vitest.config.ts): git subprocesses.
+// @module-tag node24
 import { Octokit } from "@octokit/rest";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { storedAws } from "../src/aws/plan.js";

@@ -2,6 +2,8 @@
 // what scripts/build-sweep.mjs builds from the current sources: CI fails here when someone changes
 // the Action and forgets `npm run build:sweep`. Then the bundle is run as the Action runs it (INPUT_*
 // variables, GITHUB_WORKSPACE) on an access repository made by `jit-access init`.
+// Also run under Node 24 (NODE24 in vitest.config.ts): the Action's bundle (dist/sweep.js) in subprocesses.
+// @module-tag node24
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

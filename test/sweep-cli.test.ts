@@ -1,6 +1,8 @@
 // The CLI commands sweep, list and revoke in a real temporary checkout: the dry run's JSON shape
 // without any AWS credentials, a full sweep and a revoke against the fake AWS (reached through the
 // SDK's default credential chain, as in real use), and usage errors (exit 2).
+// Also run under Node 24 (NODE24 in vitest.config.ts): git subprocesses.
+// @module-tag node24
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";

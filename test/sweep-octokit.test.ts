@@ -1,6 +1,8 @@
 // The sweep's GitHub client (src/sweep/octokit.ts) retries like the app's: server errors and
 // secondary rate limits are retried, a primary limit that resets far away is not waited for, and
 // requests that cannot succeed (404, 422) are not repeated. Waits are shrunk (msPerSecond: 1).
+// Also run under Node 24 (NODE24 in vitest.config.ts): the sweep's Octokit over fetch, with retries.
+// @module-tag node24
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import fc from "fast-check";

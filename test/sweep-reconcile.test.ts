@@ -1,6 +1,8 @@
 // Drift reconcile against the fake AWS: orphaned policies, permission sets and schedules are found
 // and removed; grants in flight, live grants and resources that cannot be attributed are left alone.
 // Plus the pure planner's decisions.
+// Also run under Node 24 (NODE24 in vitest.config.ts): the git store (git subprocesses).
+// @module-tag node24
 import { CreatePolicyCommand, IAMClient } from "@aws-sdk/client-iam";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Grants, ManagedResource } from "../src/aws/types.js";

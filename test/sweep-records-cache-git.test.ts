@@ -3,6 +3,8 @@
 // sweeps — commits, renames, deletes, uncommitted, staged, untracked and racy edits, files git is
 // told not to look at, folders named like records, links, a damaged cache file — the records read
 // with the cache are exactly the ones a scan of every file gives.
+// Also run under Node 24 (NODE24 in vitest.config.ts): the git store (git subprocesses).
+// @module-tag node24
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

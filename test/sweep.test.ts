@@ -1,6 +1,8 @@
 // Expiry sweep scenarios on a real temporary git repository and the fake AWS: due grants only,
 // not early and not twice; a crash between revoke and record, then a rerun; two sweeps at once;
 // a throttling storm; one failure never stops the others; dry run changes nothing.
+// Also run under Node 24 (NODE24 in vitest.config.ts): the git store (git subprocesses).
+// @module-tag node24
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";

@@ -5,7 +5,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import config, { TIERS } from "../vitest.config.js";
+import config, { NODE24, NODE24_TAG, TIERS } from "../vitest.config.js";
+import node24Config from "../vitest.node24.config.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const rel = (abs: string) => relative(ROOT, abs).split(sep).join("/");
@@ -30,6 +31,18 @@ const E2E_SIGNALS: Array<[RegExp, string]> = [
   [/^src\/(lambda|server|store\/git-store)\.ts$/, "an entry point that serves, or a store that runs git"],
 ];
 
+/**
+ * What makes an e2e or faults file run again under Node 24 (NODE24 in vitest.config.ts): it
+ * crosses a runtime boundary of what ships, where Node's own behaviour decides the outcome: a
+ * subprocess or worker (bundles, the CLI, git), the entry points of the Action and the Lambda
+ * function, the git store, or the AWS SDK's HTTP client against moto.
+ */
+const NODE24_SIGNALS: Array<[RegExp, string]> = [
+  [/^node:(child_process|worker_threads)$/, "a subprocess or worker"],
+  [/^test\/support\/(moto|git-repo)\.ts$/, "moto over HTTP, or git"],
+  [/^src\/(action|lambda|server|start|secrets|store\/git-store)\.ts$/, "an entry point, or the git store"],
+];
+
 const IMPORT = /^\s*(?:import|export)\s+(?!type\s)(?:[^;]*?\sfrom\s+)?["']([^"']+)["']/gm;
 
 function runtimeImports(file: string): string[] {
@@ -38,17 +51,17 @@ function runtimeImports(file: string): string[] {
 }
 
 /** Signals of `file` and of the test helpers (under test/, not test files) it imports, transitively. */
-function signalsOf(file: string, seen = new Set<string>()): string[] {
+function signalsOf(file: string, seen = new Set<string>(), signals = E2E_SIGNALS): string[] {
   if (seen.has(file)) return [];
   seen.add(file);
   // The live suites reach real cloud services.
-  const own = file.startsWith("test/live/") ? [`${file} (a real cloud service)`] : [];
+  const own = signals === E2E_SIGNALS && file.startsWith("test/live/") ? [`${file} (a real cloud service)`] : [];
   return [
     ...own,
     ...runtimeImports(file).flatMap((spec) => {
       const target = spec.startsWith(".") ? rel(resolve(ROOT, dirname(file), spec)).replace(/\.js$/, ".ts") : spec;
-      const hits = E2E_SIGNALS.filter(([re]) => re.test(target)).map(([, why]) => `${target} (${why})`);
-      return target.startsWith("test/") ? [...hits, ...signalsOf(target, seen)] : hits;
+      const hits = signals.filter(([re]) => re.test(target)).map(([, why]) => `${target} (${why})`);
+      return target.startsWith("test/") ? [...hits, ...signalsOf(target, seen, signals)] : hits;
     }),
   ];
 }
@@ -77,6 +90,32 @@ describe("test tiers", () => {
 
   it.each(TIERS.e2e.map((f) => [f]))("e2e: %s drives a server, subprocess, git, moto or fake HTTP service", (file) => {
     expect(signalsOf(file).length, "the file is a unit test: move it to the unit tier (vitest.config.ts)").toBeGreaterThan(0);
+  });
+
+  const tagged = (file: string) => NODE24_TAG.test(readFileSync(join(ROOT, file), "utf8"));
+
+  it.each([...TIERS.e2e, ...TIERS.faults].map((f) => [f]))("node24: %s is tagged if it crosses a runtime boundary of what ships", (file) => {
+    const why = signalsOf(file, new Set(), NODE24_SIGNALS);
+    if (why.length) expect(tagged(file), `${file} reaches ${why.join(", ")}: tag it node24 (see NODE24 in vitest.config.ts)`).toBe(true);
+  });
+
+  it("the Node 24 run is the unit tier and every tagged file, and the tag is the one vitest reads", () => {
+    const heavy = [...TIERS.e2e, ...TIERS.faults];
+    expect(NODE24).toEqual([...TIERS.unit, ...heavy.filter(tagged).sort()]);
+    // A representative of each other runtime surface, and the boundaries themselves.
+    for (const f of [
+      "test/app-scenarios.test.ts",
+      "test/notify.test.ts",
+      "test/drafter.test.ts",
+      "test/sweep-octokit.test.ts",
+      "test/lambda.test.ts",
+      "test/sweep-action.test.ts",
+    ])
+      expect(NODE24, f).toContain(f);
+    const p = (node24Config.test?.projects ?? []).map((x) => (typeof x === "object" && "test" in x ? x.test : undefined));
+    expect(p.map((t) => t?.name)).toEqual(["unit", "node24"]);
+    expect([...(p[0]?.include ?? []), ...(p[1]?.include ?? [])].sort()).toEqual([...NODE24].sort());
+    expect(config.test?.tags?.map((t) => t.name)).toEqual(["node24"]);
   });
 
   it("the signals are found through helpers and ignore type-only imports (the detector itself)", () => {

@@ -35,6 +35,16 @@ approvers: [bob, dave]
 required_approvals: { low: 1, medium: 1, high: 2 }
 `;
 
+// The app's signing key: only its shape matters (the fake accepts any well-formed JWT), and an
+// RSA key costs tens of milliseconds of CPU to make, so one serves every harness of the file.
+let privateKey: string | undefined;
+const appPrivateKey = (): string =>
+  (privateKey ??= generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  }).privateKey);
+
 export interface Harness {
   github: FakeGitHub;
   aws: FakeAws;
@@ -79,12 +89,7 @@ export async function startHarness(
   const Base = conformance ? ProbotOctokit.plugin(conformance.plugin) : ProbotOctokit;
   const Octokit =
     opts.Octokit ?? Base.defaults((o: { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } }));
-  const { privateKey } = generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: "spki", format: "pem" },
-    privateKeyEncoding: { type: "pkcs8", format: "pem" },
-  });
-  const probot = new Probot({ appId: github.app.id, privateKey, secret: SECRET, baseUrl: github.url, Octokit, logLevel: "fatal" });
+  const probot = new Probot({ appId: github.app.id, privateKey: appPrivateKey(), secret: SECRET, baseUrl: github.url, Octokit, logLevel: "fatal" });
   const app = jitAccess({
     grantsFor: (config) => fakeGrants(aws, config, { now: () => clock.now }),
     now: () => clock.now,
