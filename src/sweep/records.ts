@@ -14,7 +14,7 @@
 // committed, and deleting it is always safe.
 import { createHash } from "node:crypto";
 import type { Config } from "../domain/types.js";
-import { scanRecords, type RecordStore } from "../store/record-store.js";
+import { packKnown, scanRecords, type RecordStore } from "../store/record-store.js";
 import { ClosedRecords, isCacheableSummary, recordReader, type RecordSummary, type SweepRecord } from "./plan.js";
 
 export const SUMMARY_CACHE_FILE = "sweep-cache";
@@ -68,7 +68,11 @@ async function collect(
     if (closed && "summary" in r && ClosedRecords.takes(r.summary)) closed.add(r.summary.id, r.summary.status, records.length);
     else records.push(r);
   };
-  const listing = store.listKnown && store.readKnown ? await Promise.all([store.listKnown(), store.loadPrivate?.(SUMMARY_CACHE_FILE)]) : undefined;
+  // The cache is read and decoded while the store lists (git runs in other processes).
+  const listing =
+    store.listKnown && store.readKnown
+      ? await Promise.all([store.listKnown(), store.loadPrivate?.(SUMMARY_CACHE_FILE).then((raw) => ({ raw, table: raw && SummaryTable.decode(raw) }))])
+      : undefined;
   if (!listing?.[0] || !store.readKnown) {
     let files = 0;
     await scanRecords(store, (f) => {
@@ -78,44 +82,51 @@ async function collect(
     });
     return { records, stats: { via: "scan", files, reads: files, saved: false } };
   }
-  const [known, raw] = listing;
-  const cache = raw ? decodeSummaryCache(raw) : undefined;
+  const [list, loaded] = listing;
+  const known = Array.isArray(list) ? packKnown(list) : list;
+  const raw = loaded?.raw;
+  const cache = loaded?.table;
   const nowMs = now.getTime();
+  const { bytes, start, end, shas, shaAt } = known;
+  // A closed record's id is its file's name (usableFor checks it): made into a string only if asked.
+  const nameOf = (i: number): string => bytes.toString("utf8", bytes.lastIndexOf(47, end[i]! - 1) + 1, end[i]! - 5);
   // Summaries of blobs read this run, to add to the cache.
   const added = new Map<string, RecordSummary>();
   let reads = 0;
   let hits = 0;
-  for (const k of known) {
-    const hit = k.sha !== undefined ? cache?.get(k.sha) : undefined;
-    if (hit) hits++;
-    if (hit && usableFor(hit, k.path, nowMs)) {
-      if (closed && ClosedRecords.takes(hit)) closed.add(hit.id, hit.status, records.length);
-      else records.push({ path: k.path, summary: hit });
-      continue;
+  // The cache's entries looked up this run: the ones a rewrite keeps.
+  const hit = cache ? new Uint8Array(cache.size) : undefined;
+  for (let i = 0; i < known.count; i++) {
+    const at = shaAt[i]!;
+    const e = at >= 0 && cache ? cache.find(shas, at) : -1;
+    if (e >= 0) {
+      hits++;
+      hit![e] = 1;
+      if (cache!.usableFor(e, bytes, start[i]!, end[i]!, nowMs)) {
+        const status = cache!.status(e);
+        if (closed && status !== "active") closed.addRef(i, status, records.length, nameOf);
+        else records.push({ path: known.path(i), summary: cache!.summary(e) });
+        continue;
+      }
     }
-    const f = store.readKnown(k.path);
+    const f = store.readKnown(known.path(i));
     reads++;
     if (!f) continue;
     const r = read(f);
     if (r) keep(r);
     // Kept only when the bytes read are the blob git lists (or git lists none): a file git
     // converts on checkout (eol, filters) differs from its blob, and is read every time.
-    if (r && "summary" in r && !hit && (k.sha === undefined || k.sha === f.sha) && isCacheableSummary(r.summary)) added.set(f.sha, r.summary);
+    if (r && "summary" in r && e < 0 && (at < 0 || shas.toString("hex", at, at + 20) === f.sha) && isCacheableSummary(r.summary) && !cache?.has(f.sha))
+      added.set(f.sha, r.summary);
   }
   // Rewritten (whole: 100,000 entries are ~9 MB) only when that pays: no usable cache, many new
   // summaries, or many entries of blobs no longer listed. Until then a few changed files a run are
   // read again, which costs less than writing the file.
   let saved = false;
   const stale = (cache?.size ?? 0) - hits;
-  if (store.savePrivate && (!cache || added.size > Math.max(REWRITE_AFTER, known.length / 100) || stale > cache.size / 4)) {
-    const next = new Map<string, RecordSummary>();
-    for (const k of known) {
-      const s = k.sha !== undefined ? cache?.get(k.sha) : undefined;
-      if (s) next.set(k.sha as string, s);
-    }
-    for (const [sha, s] of added) next.set(sha, s);
+  if (store.savePrivate && (!cache || added.size > Math.max(REWRITE_AFTER, known.count / 100) || stale > cache.size / 4)) {
     try {
-      await store.savePrivate(SUMMARY_CACHE_FILE, encodeSummaryCache(next));
+      await store.savePrivate(SUMMARY_CACHE_FILE, encodeCache(cache, hit, added));
       saved = true;
     } catch {
       // A cache that cannot be written costs the next run time, never a record.
@@ -125,7 +136,7 @@ async function collect(
     records,
     stats: {
       via: "cache",
-      files: known.length,
+      files: known.count,
       reads,
       ...(raw === undefined ? { cacheIgnored: "absent" } : cache ? {} : { cacheIgnored: "unreadable or of another version" }),
       saved,
@@ -133,22 +144,197 @@ async function collect(
   };
 }
 
-/** The statuses a summary can have, each one string (an entry's status is not a slice of the file). */
+/** The statuses a summary can have. */
 const STATUSES = ["proposed", "active", "expired", "revoked", "rejected", "failed"] as const;
 
-/** The status `text` holds from `start` to `end`, compared in place (no slice per cache entry), or undefined. */
-function statusAt(text: string, start: number, end: number): RecordSummary["status"] | undefined {
-  for (const s of STATUSES) if (s.length === end - start && text.startsWith(s, start)) return s;
-  return undefined;
+/** The index in STATUSES of the word raw[start, end), compared in place, or -1. */
+function statusCodeAt(raw: Buffer, start: number, end: number): number {
+  next: for (let code = 0; code < STATUSES.length; code++) {
+    const w = STATUSES[code]!;
+    if (w.length !== end - start) continue;
+    for (let k = 0; k < w.length; k++) if (raw[start + k] !== w.charCodeAt(k)) continue next;
+    return code;
+  }
+  return -1;
+}
+const EXAMPLES = Buffer.from("access-requests/examples/");
+const EXPIRES = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
+const HEX = new Int8Array(256).fill(-1);
+for (let c = 0; c < 16; c++) HEX["0123456789abcdef".charCodeAt(c)] = c;
+
+/**
+ * A cache file's entries, read in place from its bytes: looked up by a binary blob sha (a listing's)
+ * in an open-addressing table, so 100,000 entries cost no Map, object or string each. An entry's
+ * id and expiry are strings only when its summary is taken.
+ */
+class SummaryTable {
+  private constructor(
+    private readonly text: Buffer,
+    /** Entry e's line is text[line[e], line[e + 1]); its sha in binary at keys[20 e]. */
+    private readonly line: Int32Array,
+    private readonly keys: Buffer,
+    private readonly codes: Uint8Array,
+    private readonly idEnd: Int32Array,
+    private readonly expiresMs: Float64Array,
+    private readonly slots: Int32Array,
+    readonly size: number,
+  ) {}
+
+  /** The entries of a cache file, or undefined when it is not one this version wrote whole (see encodeSummaryCache). */
+  static decode(raw: Buffer): SummaryTable | undefined {
+    const header = HEADER.length;
+    if (raw.length < header + 41 || raw.toString("latin1", 0, header) !== HEADER || raw[raw.length - 1] !== 10) return undefined;
+    const last = raw.lastIndexOf(10, raw.length - 2);
+    if (last < header - 1) return undefined;
+    const bodyEnd = last + 1;
+    if (raw.length - bodyEnd !== 41 || createHash("sha1").update(raw.subarray(0, bodyEnd)).digest("hex") !== raw.toString("latin1", bodyEnd, raw.length - 1))
+      return undefined;
+    // Lines are 50 bytes at least: a bound on their number.
+    const cap = Math.ceil((bodyEnd - header) / 50) + 1;
+    const line = new Int32Array(cap + 1);
+    const keys = Buffer.allocUnsafe(20 * cap);
+    const codes = new Uint8Array(cap);
+    const idEnd = new Int32Array(cap);
+    const expiresMs = new Float64Array(cap);
+    let n = 0;
+    for (let start = header; start < bodyEnd; n++) {
+      // `<sha> <status> <id>[ <expires_at>]`
+      const end = raw.indexOf(10, start);
+      if (n >= cap || end < start + 44 || raw[start + 40] !== 32) return undefined;
+      for (let k = 0; k < 20; k++) {
+        const hi = HEX[raw[start + 2 * k]!]!;
+        const lo = HEX[raw[start + 2 * k + 1]!]!;
+        if (hi < 0 || lo < 0) return undefined;
+        keys[20 * n + k] = (hi << 4) | lo;
+      }
+      const b = raw.indexOf(32, start + 41);
+      if (b < 0 || b > end) return undefined;
+      const code = statusCodeAt(raw, start + 41, b);
+      if (code < 0) return undefined;
+      let c = raw.indexOf(32, b + 1);
+      if (c < 0 || c > end) c = end;
+      if (!isId(raw, b + 1, c)) return undefined;
+      // Active exactly when it has an expiry, one timestamp (isCacheableSummary).
+      if ((STATUSES[code] === "active") !== c < end) return undefined;
+      if (c < end) {
+        const expires = raw.toString("latin1", c + 1, end);
+        if (!EXPIRES.test(expires)) return undefined;
+        expiresMs[n] = Date.parse(expires);
+      }
+      line[n] = start;
+      codes[n] = code;
+      idEnd[n] = c;
+      start = end + 1;
+    }
+    line[n] = bodyEnd;
+    let size = 1;
+    while (size < 2 * n) size *= 2;
+    const slots = new Int32Array(Math.max(size, 2)).fill(-1);
+    const mask = slots.length - 1;
+    for (let e = 0; e < n; e++) {
+      const o = 20 * e;
+      let h = ((keys[o]! << 24) | (keys[o + 1]! << 16) | (keys[o + 2]! << 8) | keys[o + 3]!) & mask;
+      while (slots[h] !== -1) h = (h + 1) & mask;
+      slots[h] = e;
+    }
+    return new SummaryTable(raw, line, keys, codes, idEnd, expiresMs, slots, n);
+  }
+
+  /** The entry of the blob whose binary sha is shas[at, at + 20), or -1. The first of two lines of one sha. */
+  find(shas: Buffer, at: number): number {
+    const mask = this.slots.length - 1;
+    const keys = this.keys;
+    probe: for (let h = ((shas[at]! << 24) | (shas[at + 1]! << 16) | (shas[at + 2]! << 8) | shas[at + 3]!) & mask; ; h = (h + 1) & mask) {
+      const e = this.slots[h]!;
+      if (e === -1) return -1;
+      // Compared in place: Buffer.compare's call costs more than 20 bytes compared here.
+      for (let k = 0, o = 20 * e; k < 20; k++) if (keys[o + k] !== shas[at + k]) continue probe;
+      return e;
+    }
+  }
+
+  has(sha: string): boolean {
+    return /^[0-9a-f]{40}$/.test(sha) && this.find(Buffer.from(sha, "hex"), 0) >= 0;
+  }
+
+  status(e: number): RecordSummary["status"] {
+    return STATUSES[this.codes[e]!]!;
+  }
+
+  summary(e: number): RecordSummary {
+    const start = this.line[e]! + 41 + STATUSES[this.codes[e]!]!.length + 1;
+    const id = this.text.toString("latin1", start, this.idEnd[e]);
+    const status = this.status(e);
+    return status === "active" ? { id, status, expires_at: this.text.toString("latin1", this.idEnd[e]! + 1, this.line[e + 1]! - 1) } : { id, status };
+  }
+
+  /**
+   * Whether recordReader would take entry e's summary for the file whose path is bytes[ps, pe) at
+   * `nowMs` (else it parses the file): the path ends with `/<id>.yaml` and is not an example's, and
+   * an active grant's expiry has not passed.
+   */
+  usableFor(e: number, bytes: Buffer, ps: number, pe: number, nowMs: number): boolean {
+    const idStart = this.line[e]! + 41 + STATUSES[this.codes[e]!]!.length + 1;
+    const idLength = this.idEnd[e]! - idStart;
+    const at = pe - 5 - idLength;
+    // In place, byte by byte: this runs for every record on every sweep.
+    if (at - 1 < ps || bytes[at - 1] !== 47 /* / */) return false;
+    const text = this.text;
+    for (let k = 0; k < idLength; k++) if (bytes[at + k] !== text[idStart + k]) return false;
+    for (let k = 0; k < 5; k++) if (bytes[pe - 5 + k] !== YAML[k]) return false;
+    if (pe - ps >= EXAMPLES.length) {
+      let k = 0;
+      while (k < EXAMPLES.length && bytes[ps + k] === EXAMPLES[k]) k++;
+      if (k === EXAMPLES.length) return false;
+    }
+    return !(this.codes[e] === 1 /* active */ && !(this.expiresMs[e]! > nowMs));
+  }
+
+  /** The file's lines whose entries are in `keep` (by entry), as they are: no entry is decoded to write it again. */
+  lines(keep: Uint8Array): Buffer[] {
+    const out: Buffer[] = [];
+    for (let e = 0; e < this.size; e++) if (keep[e]) out.push(this.text.subarray(this.line[e]!, this.line[e + 1]!));
+    return out;
+  }
+
+  /** Every entry, as decodeSummaryCache gives them. */
+  entries(): Map<string, RecordSummary> {
+    const out = new Map<string, RecordSummary>();
+    for (let e = 0; e < this.size; e++) {
+      const sha = this.keys.toString("hex", 20 * e, 20 * e + 20);
+      if (!out.has(sha)) out.set(sha, this.summary(e));
+    }
+    return out;
+  }
+}
+const YAML = Buffer.from(".yaml");
+
+/** Whether raw[start, end) is a request id (plan.ts's ID: [1-9][0-9]{0,9}-[a-z0-9]+(-[a-z0-9]+)*), read in place. */
+function isId(raw: Buffer, start: number, end: number): boolean {
+  let i = start;
+  if (i >= end || raw[i]! < 0x31 || raw[i]! > 0x39) return false;
+  for (i++; i < end && raw[i]! >= 0x30 && raw[i]! <= 0x39; i++) if (i - start >= 10) return false;
+  if (i >= end || raw[i] !== 0x2d) return false;
+  let run = 0;
+  for (i++; i < end; i++) {
+    const c = raw[i]!;
+    if ((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a)) run++;
+    else if (c === 0x2d && run > 0) run = 0;
+    else return false;
+  }
+  return run > 0;
 }
 
-/** Whether recordReader would take this summary for a file at `path` at `nowMs` (else it parses the file). */
-function usableFor(s: RecordSummary, path: string, nowMs: number): boolean {
-  // path ends with `/${s.id}.yaml`, compared in place: this runs for every record on every sweep.
-  const at = path.length - 5 - s.id.length;
-  if (path.startsWith("access-requests/examples/") || !path.endsWith(".yaml") || path.charCodeAt(at - 1) !== 47 /* / */ || !path.startsWith(s.id, at))
-    return false;
-  return !(s.status === "active" && !(Date.parse(s.expires_at ?? "") > nowMs));
+/** The cache file to write: the entries of `cache` that were looked up this run, and `added`. */
+function encodeCache(cache: SummaryTable | undefined, hit: Uint8Array | undefined, added: ReadonlyMap<string, RecordSummary>): Buffer {
+  const body = Buffer.concat([Buffer.from(HEADER), ...(cache && hit ? cache.lines(hit) : []), Buffer.from(entryLines(added))]);
+  return Buffer.concat([body, Buffer.from(`${createHash("sha1").update(body).digest("hex")}\n`)]);
+}
+
+function entryLines(entries: ReadonlyMap<string, RecordSummary>): string {
+  const lines: string[] = [];
+  for (const [sha, s] of entries) lines.push(`${sha} ${s.status} ${s.id}${s.expires_at !== undefined ? ` ${s.expires_at}` : ""}\n`);
+  return lines.join("");
 }
 
 /**
@@ -156,35 +342,11 @@ function usableFor(s: RecordSummary, path: string, nowMs: number): boolean {
  * with the sha-1 of everything before it, so a torn or edited file is seen as one.
  */
 export function encodeSummaryCache(entries: ReadonlyMap<string, RecordSummary>): string {
-  const lines = [HEADER];
-  for (const [sha, s] of entries) lines.push(`${sha} ${s.status} ${s.id}${s.expires_at !== undefined ? ` ${s.expires_at}` : ""}\n`);
-  const body = lines.join("");
+  const body = HEADER + entryLines(entries);
   return `${body}${createHash("sha1").update(body).digest("hex")}\n`;
 }
 
 /** The entries of a cache file, or undefined when it is not one this version wrote whole. */
 export function decodeSummaryCache(raw: Buffer | string): Map<string, RecordSummary> | undefined {
-  const text = typeof raw === "string" ? raw : raw.toString("utf8");
-  if (!text.startsWith(HEADER) || !text.endsWith("\n")) return undefined;
-  const last = text.lastIndexOf("\n", text.length - 2);
-  if (last < 0) return undefined;
-  const body = text.slice(0, last + 1);
-  if (createHash("sha1").update(body).digest("hex") !== text.slice(last + 1, -1)) return undefined;
-  const out = new Map<string, RecordSummary>();
-  for (let start = HEADER.length; start < body.length;) {
-    const end = body.indexOf("\n", start);
-    // `<sha> <status> <id>[ <expires_at>]`, read in place: this runs over every entry on every sweep.
-    const a = start + 40;
-    const b = body.indexOf(" ", a + 1);
-    if (a >= end || body.charCodeAt(a) !== 32 || b < 0 || b > end) return undefined;
-    const status = statusAt(body, a + 1, b);
-    const c = body.indexOf(" ", b + 1);
-    const idEnd = c < 0 || c > end ? end : c;
-    const id = body.slice(b + 1, idEnd);
-    const summary: RecordSummary = idEnd < end ? { id, status: status!, expires_at: body.slice(idEnd + 1, end) } : { id, status: status! };
-    if (!status || !isCacheableSummary(summary)) return undefined;
-    out.set(body.slice(start, a), summary);
-    start = end + 1;
-  }
-  return out;
+  return SummaryTable.decode(typeof raw === "string" ? Buffer.from(raw, "utf8") : raw)?.entries();
 }
