@@ -3,12 +3,10 @@
 // object per entry and without a process. `git ls-files -s` prints the same for 100,000 files in a
 // few times the CPU time, and parsing its text costs more again.
 //
-// Formats 2, 3 and 4 (gitformat-index(5)) with SHA-1 object names. Anything else — another
-// version, SHA-256, a checksum that does not match (a torn or damaged file), a split or sparse
-// index (the mandatory `link` and `sdir` extensions), a submodule under the folder, a path that is
-// not ASCII — is refused with the reason, and the caller asks git instead.
-import { createHash } from "node:crypto";
-
+// Formats 2, 3 and 4 (gitformat-index(5)) with SHA-1 object names (the caller asks git for the
+// object format). Anything else — another version, entries that overrun the file, a split or
+// sparse index (the mandatory `link` and `sdir` extensions), a submodule under the folder — is
+// refused with the reason, and the caller asks git instead.
 /** Entries of one folder of the index, in the index's order (paths compared byte by byte). */
 export interface IndexFolder {
   /** The buffer the paths are in: the index itself (formats 2 and 3) or a copy (4, whose paths are prefix-compressed). */
@@ -36,8 +34,9 @@ export function parseIndex(index: Buffer, folder: string): IndexFolder | string 
   if (index.length < 32 || index.toString("latin1", 0, 4) !== "DIRC") return "not an index file";
   const version = index.readUInt32BE(4);
   if (version < 2 || version > 4) return `index format ${version}`;
+  // The trailing checksum is not verified, as git does not verify it when it reads the index (the
+  // caller makes sure git read this very file); every offset is checked against the file's end.
   const body = index.length - 20;
-  if (!createHash("sha1").update(index.subarray(0, body)).digest().equals(index.subarray(body))) return "index checksum (SHA-256, damaged, or skipHash)";
   const entries = index.readUInt32BE(8);
   const prefix = Buffer.from(folder, "latin1");
   const cap = Math.min(entries, Math.floor(body / 62));
@@ -101,7 +100,6 @@ export function parseIndex(index: Buffer, folder: string): IndexFolder | string 
     const type = mode >>> 12;
     if (type === 0o16) return "a submodule under the folder";
     if (type === 0o04) return "a sparse index";
-    for (k = ps + prefix.length; k < pe; k++) if (name[k]! >= 0x80) return "a path that is not ASCII";
     if (name[pe - 5] !== 0x2e || name[pe - 4] !== 0x79 || name[pe - 3] !== 0x61 || name[pe - 2] !== 0x6d || name[pe - 1] !== 0x6c) continue; // .yaml
     if (v4) {
       if (pathsUsed + scratchLength > paths.length) {
@@ -135,15 +133,25 @@ export function parseIndex(index: Buffer, folder: string): IndexFolder | string 
 }
 
 /**
- * Two ASCII paths of `bytes` in the order a walk of the folders lists them (names compared folder
- * by folder): byte order, except that "/" sorts below every byte, as a folder's name ends there.
+ * Two UTF-8 paths of `bytes` in the order a walk of the folders lists them (names compared folder
+ * by folder, as JavaScript compares strings: by UTF-16 code unit): byte order, except that "/"
+ * sorts below every byte, as a folder's name ends there, and that a character beyond U+FFFF
+ * (4 bytes, lead byte F0-F4; a surrogate pair in UTF-16) sorts below U+E000-U+FFFF (lead byte EE
+ * or EF). Where the first difference is not a lead byte the characters differ past equal lead
+ * bytes, so they are of one length, and UTF-8, code points and UTF-16 agree.
  */
 export function scanCompare(bytes: Buffer, a: number, aEnd: number, b: number, bEnd: number): number {
   const n = Math.min(aEnd - a, bEnd - b);
   for (let i = 0; i < n; i++) {
     const x = bytes[a + i]!;
     const y = bytes[b + i]!;
-    if (x !== y) return x === 47 ? -1 : y === 47 ? 1 : x - y;
+    if (x !== y) {
+      if (x === 47) return -1;
+      if (y === 47) return 1;
+      if (x >= 0xf0 && (y === 0xee || y === 0xef)) return -1;
+      if (y >= 0xf0 && (x === 0xee || x === 0xef)) return 1;
+      return x - y;
+    }
   }
   return aEnd - a - (bEnd - b);
 }

@@ -36,6 +36,13 @@ export interface GitRecordStoreOptions {
   staleLockMs?: number;
 }
 
+interface Where {
+  gitDir: string;
+  indexPath: string;
+  objectFormat: string;
+  prefix: string;
+}
+
 let listBuffer = Buffer.alloc(0);
 
 const inProcess = new Map<string, Promise<unknown>>();
@@ -46,7 +53,7 @@ export class GitRecordStore implements RecordStore {
   private readonly lockTimeoutMs: number;
   private readonly staleLockMs: number;
   private gitDir: string | undefined;
-  private whereP: Promise<{ gitDir: string; indexPath: string; prefix: string }> | undefined;
+  private whereP: Promise<Where> | undefined;
 
   constructor(root: string, opts: GitRecordStoreOptions = {}) {
     this.root = resolve(root);
@@ -102,28 +109,39 @@ export class GitRecordStore implements RecordStore {
    * repository); a string: this way does not apply (listByLsFiles does).
    */
   private async listIndexed(): Promise<KnownListing | "scan" | "fallback"> {
-    const { indexPath, prefix } = await this.where();
-    if (prefix !== "") return "fallback"; // the store's root is not the top of the checkout
-    // The index as it is before git starts: the same file after both commands, or nothing is trusted.
+    const { indexPath, prefix, objectFormat } = await this.where();
+    // The store's root is not the top of the checkout, or object names are not SHA-1.
+    if (prefix !== "" || objectFormat !== "sha1") return "fallback";
+    // The index as it is before git starts: the file read, and the same file after both commands,
+    // or nothing is trusted (git replaces the index by renaming a new file over it).
     const before = await stat(indexPath, { bigint: true }).catch(() => undefined);
     if (!before) return "fallback";
     const changedP = this.gitRunBytes(["diff-files", "--name-only", "-z", "--", REQUESTS_DIR]);
     const untrackedP = this.gitRunBytes(["ls-files", "-z", "-o", "--", REQUESTS_DIR]);
     // Read and parsed while git runs.
-    const indexP = readFile(indexPath).then((index) => ({ index, folder: parseIndex(index, `${REQUESTS_DIR}/`) }));
+    const indexP = (async () => {
+      const handle = await open(indexPath, "r");
+      try {
+        const read = await handle.stat({ bigint: true });
+        const index = await handle.readFile();
+        return { read, index, folder: parseIndex(index, `${REQUESTS_DIR}/`) };
+      } finally {
+        await handle.close();
+      }
+    })();
     // Settled together, so no command is left running unobserved when one fails.
     const [c, u, i] = await Promise.allSettled([changedP, untrackedP, indexP]);
     if (c.status === "rejected" || u.status === "rejected" || i.status === "rejected") return "fallback";
     const after = await stat(indexPath, { bigint: true }).catch(() => undefined);
-    if (!after || !sameFile(before, after) || BigInt(i.value.index.length) !== after.size) return "fallback";
+    if (!after || !sameFile(before, i.value.read) || !sameFile(before, after) || BigInt(i.value.index.length) !== after.size) return "fallback";
     return listingOf(i.value.index, i.value.folder, c.value, u.value);
   }
 
-  /** The git directory, the index file and the store's root within the checkout (one git process, shared). */
-  private where(): Promise<{ gitDir: string; indexPath: string; prefix: string }> {
-    this.whereP ??= this.gitRun(["rev-parse", "--absolute-git-dir", "--git-path", "index", "--show-prefix"]).then((out) => {
-      const [gitDir = "", indexPath = "", prefix = ""] = out.split("\n");
-      return { gitDir, indexPath: resolve(this.root, indexPath), prefix };
+  /** The git directory, the index file, the object format and the store's root within the checkout (one git process, shared). */
+  private where(): Promise<Where> {
+    this.whereP ??= this.gitRun(["rev-parse", "--absolute-git-dir", "--git-path", "index", "--show-object-format", "--show-prefix"]).then((out) => {
+      const [gitDir = "", indexPath = "", objectFormat = "", prefix = ""] = out.split("\n");
+      return { gitDir, indexPath: resolve(this.root, indexPath), objectFormat, prefix };
     });
     this.whereP.catch(() => {
       this.whereP = undefined;
@@ -505,7 +523,6 @@ function listingOf(index: Buffer, folder: IndexFolder | string, changed: Buffer,
   for (const [s, e] of nulSeparated(untracked)) {
     if (untracked[e - 1] === 47 /* / */) return "scan"; // a nested repository: scan walks into it
     if (untracked.toString("latin1", s, s + prefix.length) !== prefix || untracked.toString("latin1", e - 5, e) !== ".yaml") continue;
-    for (let k = s; k < e; k++) if (untracked[k]! >= 0x80) return "fallback";
     extra.push([s, e]);
   }
   const n = count + extra.length;
@@ -540,7 +557,7 @@ function listingOf(index: Buffer, folder: IndexFolder | string, changed: Buffer,
     }
   }
   const [st, en] = [start, end];
-  return { count: n, bytes, start: st, end: en, shas: index, shaAt: sha, path: (i) => bytes.toString("latin1", st[i], en[i]) };
+  return { count: n, bytes, start: st, end: en, shas: index, shaAt: sha, path: (i) => bytes.toString("utf8", st[i], en[i]) };
 }
 
 /** The [start, end) of each NUL-terminated item of git's -z output. */

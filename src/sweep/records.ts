@@ -18,7 +18,7 @@ import { packKnown, scanRecords, type RecordStore } from "../store/record-store.
 import { ClosedRecords, isCacheableSummary, recordReader, type RecordSummary, type SweepRecord } from "./plan.js";
 
 export const SUMMARY_CACHE_FILE = "sweep-cache";
-const HEADER = "jit-access sweep-cache 1\n";
+const HEADER = "jit-access sweep-cache 2\n";
 /** New summaries that make the cache worth rewriting (or 1% of the records, if more). */
 const REWRITE_AFTER = 256;
 
@@ -144,170 +144,152 @@ async function collect(
   };
 }
 
-/** The statuses a summary can have. */
+/** The statuses a summary can have, by their code in the cache file. */
 const STATUSES = ["proposed", "active", "expired", "revoked", "rejected", "failed"] as const;
-
-/** The index in STATUSES of the word raw[start, end), compared in place, or -1. */
-function statusCodeAt(raw: Buffer, start: number, end: number): number {
-  next: for (let code = 0; code < STATUSES.length; code++) {
-    const w = STATUSES[code]!;
-    if (w.length !== end - start) continue;
-    for (let k = 0; k < w.length; k++) if (raw[start + k] !== w.charCodeAt(k)) continue next;
-    return code;
-  }
-  return -1;
-}
+const ACTIVE = 1;
+const CODE = new Map<string, number>(STATUSES.map((w, i) => [w, i]));
 const EXAMPLES = Buffer.from("access-requests/examples/");
+const YAML = Buffer.from(".yaml");
 const EXPIRES = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
-const HEX = new Int8Array(256).fill(-1);
-for (let c = 0; c < 16; c++) HEX["0123456789abcdef".charCodeAt(c)] = c;
 
 /**
- * A cache file's entries, read in place from its bytes: looked up by a binary blob sha (a listing's)
- * in an open-addressing table, so 100,000 entries cost no Map, object or string each. An entry's
- * id and expiry are strings only when its summary is taken.
+ * A cache file, read in place: `HEADER`, the number of entries n (u32 LE), their blob shas (20
+ * bytes each, sorted, each once), their status codes (a byte each), the end of each entry's text
+ * (u32 LE each) and the texts (`<id>`, or `<id> <expires_at>` when active), then the sha-1 of
+ * everything before. Opening one costs its checksum and nothing per entry: a sweep looks up
+ * 100,000 blobs in it by binary search, and an entry is checked (a request id; an expiry exactly
+ * when active) when it is used. A file of another version, torn or edited, is ignored whole; a
+ * well-formed entry that no summary can be is never used (its file is read).
  */
 class SummaryTable {
   private constructor(
-    private readonly text: Buffer,
-    /** Entry e's line is text[line[e], line[e + 1]); its sha in binary at keys[20 e]. */
-    private readonly line: Int32Array,
-    private readonly keys: Buffer,
-    private readonly codes: Uint8Array,
-    private readonly idEnd: Int32Array,
-    private readonly expiresMs: Float64Array,
-    private readonly slots: Int32Array,
+    private readonly raw: Buffer,
     readonly size: number,
+    private readonly codesAt: number,
+    private readonly endsAt: number,
+    private readonly textAt: number,
+    private readonly buckets: Int32Array,
   ) {}
 
-  /** The entries of a cache file, or undefined when it is not one this version wrote whole (see encodeSummaryCache). */
   static decode(raw: Buffer): SummaryTable | undefined {
-    const header = HEADER.length;
-    if (raw.length < header + 41 || raw.toString("latin1", 0, header) !== HEADER || raw[raw.length - 1] !== 10) return undefined;
-    const last = raw.lastIndexOf(10, raw.length - 2);
-    if (last < header - 1) return undefined;
-    const bodyEnd = last + 1;
-    if (raw.length - bodyEnd !== 41 || createHash("sha1").update(raw.subarray(0, bodyEnd)).digest("hex") !== raw.toString("latin1", bodyEnd, raw.length - 1))
-      return undefined;
-    // Lines are 50 bytes at least: a bound on their number.
-    const cap = Math.ceil((bodyEnd - header) / 50) + 1;
-    const line = new Int32Array(cap + 1);
-    const keys = Buffer.allocUnsafe(20 * cap);
-    const codes = new Uint8Array(cap);
-    const idEnd = new Int32Array(cap);
-    const expiresMs = new Float64Array(cap);
-    let n = 0;
-    for (let start = header; start < bodyEnd; n++) {
-      // `<sha> <status> <id>[ <expires_at>]`
-      const end = raw.indexOf(10, start);
-      if (n >= cap || end < start + 44 || raw[start + 40] !== 32) return undefined;
-      for (let k = 0; k < 20; k++) {
-        const hi = HEX[raw[start + 2 * k]!]!;
-        const lo = HEX[raw[start + 2 * k + 1]!]!;
-        if (hi < 0 || lo < 0) return undefined;
-        keys[20 * n + k] = (hi << 4) | lo;
-      }
-      const b = raw.indexOf(32, start + 41);
-      if (b < 0 || b > end) return undefined;
-      const code = statusCodeAt(raw, start + 41, b);
-      if (code < 0) return undefined;
-      let c = raw.indexOf(32, b + 1);
-      if (c < 0 || c > end) c = end;
-      if (!isId(raw, b + 1, c)) return undefined;
-      // Active exactly when it has an expiry, one timestamp (isCacheableSummary).
-      if ((STATUSES[code] === "active") !== c < end) return undefined;
-      if (c < end) {
-        const expires = raw.toString("latin1", c + 1, end);
-        if (!EXPIRES.test(expires)) return undefined;
-        expiresMs[n] = Date.parse(expires);
-      }
-      line[n] = start;
-      codes[n] = code;
-      idEnd[n] = c;
-      start = end + 1;
-    }
-    line[n] = bodyEnd;
-    let size = 1;
-    while (size < 2 * n) size *= 2;
-    const slots = new Int32Array(Math.max(size, 2)).fill(-1);
-    const mask = slots.length - 1;
-    for (let e = 0; e < n; e++) {
-      const o = 20 * e;
-      let h = ((keys[o]! << 24) | (keys[o + 1]! << 16) | (keys[o + 2]! << 8) | keys[o + 3]!) & mask;
-      while (slots[h] !== -1) h = (h + 1) & mask;
-      slots[h] = e;
-    }
-    return new SummaryTable(raw, line, keys, codes, idEnd, expiresMs, slots, n);
+    const h = HEADER.length;
+    if (raw.length < h + 24 || raw.toString("latin1", 0, h) !== HEADER) return undefined;
+    const body = raw.length - 20;
+    if (!createHash("sha1").update(raw.subarray(0, body)).digest().equals(raw.subarray(body))) return undefined;
+    const n = raw.readUInt32LE(h);
+    const codesAt = h + 4 + 20 * n;
+    const endsAt = codesAt + n;
+    const textAt = endsAt + 4 * n;
+    if (textAt > body || textAt + (n ? raw.readUInt32LE(textAt - 4) : 0) !== body) return undefined;
+    // Where each first two bytes' shas begin (they are sorted): a lookup compares one or two.
+    const buckets = new Int32Array(65537);
+    for (let e = 0, o = h + 4; e < n; e++, o += 20) buckets[((raw[o]! << 8) | raw[o + 1]!) + 1]!++;
+    for (let b = 1; b <= 65536; b++) buckets[b]! += buckets[b - 1]!;
+    return new SummaryTable(raw, n, codesAt, endsAt, textAt, buckets);
   }
 
-  /** The entry of the blob whose binary sha is shas[at, at + 20), or -1. The first of two lines of one sha. */
+  /** The entry of the blob whose binary sha is shas[at, at + 20), or -1: compared in place, in the shas of its first two bytes. */
   find(shas: Buffer, at: number): number {
-    const mask = this.slots.length - 1;
-    const keys = this.keys;
-    probe: for (let h = ((shas[at]! << 24) | (shas[at + 1]! << 16) | (shas[at + 2]! << 8) | shas[at + 3]!) & mask; ; h = (h + 1) & mask) {
-      const e = this.slots[h]!;
-      if (e === -1) return -1;
-      // Compared in place: Buffer.compare's call costs more than 20 bytes compared here.
-      for (let k = 0, o = 20 * e; k < 20; k++) if (keys[o + k] !== shas[at + k]) continue probe;
+    const raw = this.raw;
+    const b = (shas[at]! << 8) | shas[at + 1]!;
+    next: for (let e = this.buckets[b]!, stop = this.buckets[b + 1]!; e < stop; e++) {
+      const o = HEADER.length + 4 + 20 * e;
+      for (let k = 2; k < 20; k++) if (raw[o + k] !== shas[at + k]) continue next;
       return e;
     }
+    return -1;
   }
 
   has(sha: string): boolean {
     return /^[0-9a-f]{40}$/.test(sha) && this.find(Buffer.from(sha, "hex"), 0) >= 0;
   }
 
-  status(e: number): RecordSummary["status"] {
-    return STATUSES[this.codes[e]!]!;
+  private textStart(e: number): number {
+    return this.textAt + (e === 0 ? 0 : this.raw.readUInt32LE(this.endsAt + 4 * (e - 1)));
   }
 
+  private textEnd(e: number): number {
+    return this.textAt + this.raw.readUInt32LE(this.endsAt + 4 * e);
+  }
+
+  /** The end of entry e's id, or -1 when the entry is not one a summary can be. */
+  private idEnd(e: number): number {
+    const code = this.raw[this.codesAt + e]!;
+    const start = this.textStart(e);
+    const end = this.textEnd(e);
+    if (code >= STATUSES.length || end < start || end > this.raw.length - 20) return -1;
+    let c = start;
+    while (c < end && this.raw[c] !== 32) c++;
+    if (!isId(this.raw, start, c) || (code === ACTIVE) !== c < end) return -1;
+    return c;
+  }
+
+  status(e: number): RecordSummary["status"] {
+    return STATUSES[this.raw[this.codesAt + e]!]!;
+  }
+
+  /** Entry e's summary (an entry usableFor took, or one idEnd found well formed). */
   summary(e: number): RecordSummary {
-    const start = this.line[e]! + 41 + STATUSES[this.codes[e]!]!.length + 1;
-    const id = this.text.toString("latin1", start, this.idEnd[e]);
+    const idEnd = this.idEnd(e);
+    const id = this.raw.toString("latin1", this.textStart(e), idEnd);
     const status = this.status(e);
-    return status === "active" ? { id, status, expires_at: this.text.toString("latin1", this.idEnd[e]! + 1, this.line[e + 1]! - 1) } : { id, status };
+    return status === "active" ? { id, status, expires_at: this.raw.toString("latin1", idEnd + 1, this.textEnd(e)) } : { id, status };
   }
 
   /**
    * Whether recordReader would take entry e's summary for the file whose path is bytes[ps, pe) at
-   * `nowMs` (else it parses the file): the path ends with `/<id>.yaml` and is not an example's, and
-   * an active grant's expiry has not passed.
+   * `nowMs` (else it parses the file): the entry is well formed, the path ends with `/<id>.yaml`
+   * and is not an example's, and an active grant's expiry has not passed.
    */
   usableFor(e: number, bytes: Buffer, ps: number, pe: number, nowMs: number): boolean {
-    const idStart = this.line[e]! + 41 + STATUSES[this.codes[e]!]!.length + 1;
-    const idLength = this.idEnd[e]! - idStart;
-    const at = pe - 5 - idLength;
-    // In place, byte by byte: this runs for every record on every sweep.
+    // The file's name, byte by byte, in place: this runs for every record on every sweep. A closed
+    // entry's text is its id; an active one's ends with a space and the expiry.
+    const raw = this.raw;
+    const code = raw[this.codesAt + e]!;
+    const idStart = this.textStart(e);
+    const idEnd = code === ACTIVE ? this.idEnd(e) : this.textEnd(e);
+    if (idEnd < idStart || code >= STATUSES.length || idEnd > raw.length - 20) return false;
+    const at = pe - 5 - (idEnd - idStart);
     if (at - 1 < ps || bytes[at - 1] !== 47 /* / */) return false;
-    const text = this.text;
-    for (let k = 0; k < idLength; k++) if (bytes[at + k] !== text[idStart + k]) return false;
+    for (let k = idStart; k < idEnd; k++) if (bytes[at + k - idStart] !== raw[k]) return false;
+    if (!isId(raw, idStart, idEnd)) return false;
     for (let k = 0; k < 5; k++) if (bytes[pe - 5 + k] !== YAML[k]) return false;
     if (pe - ps >= EXAMPLES.length) {
       let k = 0;
       while (k < EXAMPLES.length && bytes[ps + k] === EXAMPLES[k]) k++;
       if (k === EXAMPLES.length) return false;
     }
-    return !(this.codes[e] === 1 /* active */ && !(this.expiresMs[e]! > nowMs));
+    if (code !== ACTIVE) return true;
+    const expires = raw.toString("latin1", idEnd + 1, this.textEnd(e));
+    return EXPIRES.test(expires) && Date.parse(expires) > nowMs;
   }
 
-  /** The file's lines whose entries are in `keep` (by entry), as they are: no entry is decoded to write it again. */
-  lines(keep: Uint8Array): Buffer[] {
-    const out: Buffer[] = [];
-    for (let e = 0; e < this.size; e++) if (keep[e]) out.push(this.text.subarray(this.line[e]!, this.line[e + 1]!));
-    return out;
+  /** Entry e as the writer takes it: its sha, code and text, as they are (nothing decoded). */
+  entry(e: number): CacheEntry {
+    const keys = HEADER.length + 4;
+    return { sha: this.raw.subarray(keys + 20 * e, keys + 20 * e + 20), code: this.raw[this.codesAt + e]!, text: this.raw.subarray(this.textStart(e), this.textEnd(e)) };
   }
 
-  /** Every entry, as decodeSummaryCache gives them. */
-  entries(): Map<string, RecordSummary> {
+  /** The well-formed entries, as decodeSummaryCache gives them; undefined if any is not. */
+  entries(): Map<string, RecordSummary> | undefined {
     const out = new Map<string, RecordSummary>();
+    const keys = HEADER.length + 4;
     for (let e = 0; e < this.size; e++) {
-      const sha = this.keys.toString("hex", 20 * e, 20 * e + 20);
-      if (!out.has(sha)) out.set(sha, this.summary(e));
+      if (e > 0 && this.raw.compare(this.raw, keys + 20 * e, keys + 20 * e + 20, keys + 20 * (e - 1), keys + 20 * e) >= 0) return undefined;
+      if (this.idEnd(e) < 0) return undefined;
+      const s = this.summary(e);
+      if (!isCacheableSummary(s)) return undefined;
+      out.set(this.raw.toString("hex", keys + 20 * e, keys + 20 * e + 20), s);
     }
     return out;
   }
 }
-const YAML = Buffer.from(".yaml");
+
+interface CacheEntry {
+  sha: Buffer;
+  code: number;
+  text: Buffer;
+}
 
 /** Whether raw[start, end) is a request id (plan.ts's ID: [1-9][0-9]{0,9}-[a-z0-9]+(-[a-z0-9]+)*), read in place. */
 function isId(raw: Buffer, start: number, end: number): boolean {
@@ -327,26 +309,36 @@ function isId(raw: Buffer, start: number, end: number): boolean {
 
 /** The cache file to write: the entries of `cache` that were looked up this run, and `added`. */
 function encodeCache(cache: SummaryTable | undefined, hit: Uint8Array | undefined, added: ReadonlyMap<string, RecordSummary>): Buffer {
-  const body = Buffer.concat([Buffer.from(HEADER), ...(cache && hit ? cache.lines(hit) : []), Buffer.from(entryLines(added))]);
-  return Buffer.concat([body, Buffer.from(`${createHash("sha1").update(body).digest("hex")}\n`)]);
+  const entries: CacheEntry[] = [];
+  if (cache && hit) for (let e = 0; e < cache.size; e++) if (hit[e]) entries.push(cache.entry(e));
+  for (const [sha, s] of added)
+    entries.push({ sha: Buffer.from(sha, "hex"), code: CODE.get(s.status)!, text: Buffer.from(s.expires_at !== undefined ? `${s.id} ${s.expires_at}` : s.id, "latin1") });
+  return writeCache(entries);
 }
 
-function entryLines(entries: ReadonlyMap<string, RecordSummary>): string {
-  const lines: string[] = [];
-  for (const [sha, s] of entries) lines.push(`${sha} ${s.status} ${s.id}${s.expires_at !== undefined ? ` ${s.expires_at}` : ""}\n`);
-  return lines.join("");
+function writeCache(entries: CacheEntry[]): Buffer {
+  const sorted = entries.sort((a, b) => a.sha.compare(b.sha)).filter((x, i, all) => i === 0 || !x.sha.equals(all[i - 1]!.sha));
+  const n = sorted.length;
+  const head = Buffer.alloc(HEADER.length + 4 + 21 * n + 4 * n);
+  head.write(HEADER, 0, "latin1");
+  head.writeUInt32LE(n, HEADER.length);
+  let textLength = 0;
+  sorted.forEach((x, e) => {
+    x.sha.copy(head, HEADER.length + 4 + 20 * e);
+    head[HEADER.length + 4 + 20 * n + e] = x.code;
+    textLength += x.text.length;
+    head.writeUInt32LE(textLength, HEADER.length + 4 + 21 * n + 4 * e);
+  });
+  const body = Buffer.concat([head, ...sorted.map((x) => x.text)]);
+  return Buffer.concat([body, createHash("sha1").update(body).digest()]);
 }
 
-/**
- * The cache file: a header line, one `sha status id [expires_at]` line per blob, and a last line
- * with the sha-1 of everything before it, so a torn or edited file is seen as one.
- */
-export function encodeSummaryCache(entries: ReadonlyMap<string, RecordSummary>): string {
-  const body = HEADER + entryLines(entries);
-  return `${body}${createHash("sha1").update(body).digest("hex")}\n`;
+/** The cache file of `entries` (blob sha → summary; see SummaryTable). */
+export function encodeSummaryCache(entries: ReadonlyMap<string, RecordSummary>): Buffer {
+  return encodeCache(undefined, undefined, entries);
 }
 
-/** The entries of a cache file, or undefined when it is not one this version wrote whole. */
-export function decodeSummaryCache(raw: Buffer | string): Map<string, RecordSummary> | undefined {
-  return SummaryTable.decode(typeof raw === "string" ? Buffer.from(raw, "utf8") : raw)?.entries();
+/** The entries of a cache file, or undefined when it is not one this version wrote whole, or holds an entry no summary can be. */
+export function decodeSummaryCache(raw: Buffer): Map<string, RecordSummary> | undefined {
+  return SummaryTable.decode(raw)?.entries();
 }
