@@ -315,7 +315,8 @@ export class GitRecordStore implements RecordStore {
       // A path from git's listing may name a fifo, which scan passes by: never block opening one.
       fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW | (known ? constants.O_NONBLOCK : 0));
     } catch (e) {
-      if (code(e) === "ENOENT") return undefined;
+      // ENOTDIR: a listed file whose folder is now a file (the walk does not find it either).
+      if (code(e) === "ENOENT" || (known && code(e) === "ENOTDIR")) return undefined;
       if (code(e) === "ELOOP") throw new Error(`${path} is a symbolic link; request files must be regular files`);
       throw e;
     }
