@@ -133,7 +133,14 @@ describe("parseIndex", () => {
     expect(listed(writeIndex(2, [{ path: "vendor/x", sha: sha(1), mode: 0o160000 }, ...one]))).toEqual([["access-requests/a/1-a.yaml", sha(1)]]);
     expect(listed(writeIndex(2, one, [["link", Buffer.alloc(20)]]))).toBe("index extension link");
     expect(listed(writeIndex(2, one, [["sdir", Buffer.alloc(0)]]))).toBe("index extension sdir");
-    expect(listed(writeIndex(2, one, [["TREE", Buffer.from("x")], ["UNTR", Buffer.alloc(3)]]))).toEqual([["access-requests/a/1-a.yaml", sha(1)]]);
+    expect(
+      listed(
+        writeIndex(2, one, [
+          ["TREE", Buffer.from("x")],
+          ["UNTR", Buffer.alloc(3)],
+        ]),
+      ),
+    ).toEqual([["access-requests/a/1-a.yaml", sha(1)]]);
     const more = Buffer.from(v2);
     more.writeUInt32BE(2, 8);
     expect(typeof listed(more)).toBe("string");
@@ -144,7 +151,9 @@ describe("parseIndex", () => {
     const files = ([2, 3, 4] as const).map((v) =>
       writeIndex(
         v,
-        Array.from({ length: 12 }, (_, n) => ({ path: `access-requests/p${n % 3}/${100 + n}-x.yaml`, sha: sha(n), skipWorktree: v > 2 && n === 4 })).sort(byteOrder),
+        Array.from({ length: 12 }, (_, n) => ({ path: `access-requests/p${n % 3}/${100 + n}-x.yaml`, sha: sha(n), skipWorktree: v > 2 && n === 4 })).sort(
+          byteOrder,
+        ),
         [["TREE", Buffer.alloc(5)]],
       ),
     );
@@ -168,7 +177,9 @@ describe("the walk's order of paths", () => {
     for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
     return x.length - y.length;
   };
-  const name = fc.array(fc.constantFrom("a", "b", "-", ".", "_", "0", "Z", "é", "\u{e000}", "\u{fffd}", "\u{1f600}", "\u{10000}", "~"), { minLength: 1, maxLength: 4 }).map((cs) => cs.join(""));
+  const name = fc
+    .array(fc.constantFrom("a", "b", "-", ".", "_", "0", "Z", "é", "\u{e000}", "\u{fffd}", "\u{1f600}", "\u{10000}", "~"), { minLength: 1, maxLength: 4 })
+    .map((cs) => cs.join(""));
   const path = fc.array(name, { minLength: 1, maxLength: 3 }).map((ns) => ns.join("/"));
 
   it("scanCompare orders two UTF-8 paths as the walk does", () => {

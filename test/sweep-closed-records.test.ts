@@ -78,7 +78,13 @@ describe("ClosedRecords", () => {
 
   it("takes ids by reference (made when byId is read) as it takes them by value, in any mix and before or after a read", () => {
     const CLOSED: RequestStatus[] = ["proposed", "expired", "revoked", "rejected", "failed"];
-    const addArb = fc.record({ id: fc.constantFrom(...IDS), status: fc.constantFrom(...CLOSED), byRef: fc.boolean(), source: fc.nat(1), readFirst: fc.boolean() });
+    const addArb = fc.record({
+      id: fc.constantFrom(...IDS),
+      status: fc.constantFrom(...CLOSED),
+      byRef: fc.boolean(),
+      source: fc.nat(1),
+      readFirst: fc.boolean(),
+    });
     fc.assert(
       fc.property(fc.array(addArb, { maxLength: 20 }), (adds) => {
         const plain = new ClosedRecords();

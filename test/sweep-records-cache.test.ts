@@ -320,7 +320,9 @@ describe("the summary cache file", () => {
     // Another version's file (the text format before this one, or a later one), checksum and all.
     const v1 = "jit-access sweep-cache 1\n";
     expect(decodeSummaryCache(Buffer.from(`${v1}${createHash("sha1").update(v1).digest("hex")}\n`))).toBeUndefined();
-    expect(decodeSummaryCache(Buffer.from(encodeSummaryCache(new Map()).toString("latin1").replace("sweep-cache 2", "sweep-cache 3"), "latin1"))).toBeUndefined();
+    expect(
+      decodeSummaryCache(Buffer.from(encodeSummaryCache(new Map()).toString("latin1").replace("sweep-cache 2", "sweep-cache 3"), "latin1")),
+    ).toBeUndefined();
   });
 
   /** A cache file of raw entries (sha hex, status code, text) in the documented layout, checksum right: what a foreign writer could leave. */
@@ -359,8 +361,22 @@ describe("the summary cache file", () => {
     ] as const)
       expect(decodeSummaryCache(rawCache([[sha, code, text]])), `${code} ${text}`).toBeUndefined();
     // Shas out of order or twice: not a file this version writes.
-    expect(decodeSummaryCache(rawCache([["b".repeat(40), 2, "100-ok"], [sha, 2, "101-ok"]]))).toBeUndefined();
-    expect(decodeSummaryCache(rawCache([[sha, 2, "100-ok"], [sha, 2, "101-ok"]]))).toBeUndefined();
+    expect(
+      decodeSummaryCache(
+        rawCache([
+          ["b".repeat(40), 2, "100-ok"],
+          [sha, 2, "101-ok"],
+        ]),
+      ),
+    ).toBeUndefined();
+    expect(
+      decodeSummaryCache(
+        rawCache([
+          [sha, 2, "100-ok"],
+          [sha, 2, "101-ok"],
+        ]),
+      ),
+    ).toBeUndefined();
   });
 
   it("never uses an entry no summary can be: its file is read", async () => {

@@ -112,7 +112,7 @@ export function parseIndex(index: Buffer, folder: string): IndexFolder | string 
       pathsUsed = pe;
     }
     const stage = (flags >> 12) & 3;
-    if (stage !== 0 && count > 0 && paths.compare(paths, start[count - 1]!, end[count - 1]!, ps, pe) === 0) {
+    if (stage !== 0 && count > 0 && paths.compare(paths, start[count - 1], end[count - 1], ps, pe) === 0) {
       if (v4) pathsUsed = ps;
       continue; // another stage of an unmerged path
     }

@@ -510,7 +510,7 @@ function listingOf(index: Buffer, folder: IndexFolder | string, changed: Buffer,
     let hi = count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const c = paths.compare(changed, s, e, folder.start[mid]!, folder.end[mid]!);
+      const c = paths.compare(changed, s, e, folder.start[mid], folder.end[mid]);
       if (c === 0) {
         shaAt[mid] = -1;
         break;
@@ -563,7 +563,7 @@ function listingOf(index: Buffer, folder: IndexFolder | string, changed: Buffer,
 
 /** The [start, end) of each NUL-terminated item of git's -z output. */
 function* nulSeparated(out: Buffer): Generator<[number, number]> {
-  for (let s = 0; s < out.length; ) {
+  for (let s = 0; s < out.length;) {
     let e = out.indexOf(0, s);
     if (e < 0) e = out.length;
     if (e > s) yield [s, e];

@@ -267,7 +267,11 @@ class SummaryTable {
   /** Entry e as the writer takes it: its sha, code and text, as they are (nothing decoded). */
   entry(e: number): CacheEntry {
     const keys = HEADER.length + 4;
-    return { sha: this.raw.subarray(keys + 20 * e, keys + 20 * e + 20), code: this.raw[this.codesAt + e]!, text: this.raw.subarray(this.textStart(e), this.textEnd(e)) };
+    return {
+      sha: this.raw.subarray(keys + 20 * e, keys + 20 * e + 20),
+      code: this.raw[this.codesAt + e]!,
+      text: this.raw.subarray(this.textStart(e), this.textEnd(e)),
+    };
   }
 
   /** The well-formed entries, as decodeSummaryCache gives them; undefined if any is not. */
@@ -312,7 +316,11 @@ function encodeCache(cache: SummaryTable | undefined, hit: Uint8Array | undefine
   const entries: CacheEntry[] = [];
   if (cache && hit) for (let e = 0; e < cache.size; e++) if (hit[e]) entries.push(cache.entry(e));
   for (const [sha, s] of added)
-    entries.push({ sha: Buffer.from(sha, "hex"), code: CODE.get(s.status)!, text: Buffer.from(s.expires_at !== undefined ? `${s.id} ${s.expires_at}` : s.id, "latin1") });
+    entries.push({
+      sha: Buffer.from(sha, "hex"),
+      code: CODE.get(s.status)!,
+      text: Buffer.from(s.expires_at !== undefined ? `${s.id} ${s.expires_at}` : s.id, "latin1"),
+    });
   return writeCache(entries);
 }
 
