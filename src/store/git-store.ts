@@ -78,14 +78,15 @@ export class GitRecordStore implements RecordStore {
   }
 
   /**
-   * Every request file `scan` would read, in its order, listed by git without opening any: one
-   * `git ls-files` reads the index (each tracked file's blob sha) and compares each tracked file's
-   * stat with the index's record of it (as `git status` does, content compared where the stat is
-   * too recent to trust), and lists the untracked files. A file has its sha only when git lists it
-   * once, tracked, regular, merged, neither changed nor deleted in the working tree, nor marked
-   * assume-unchanged or skip-worktree: every other file is read from disk by the caller. undefined
-   * when git cannot stand in for the walk: not a git checkout, access-requests/ is a link, or it
-   * holds a nested repository or a submodule.
+   * Every request file `scan` would read, in its order, listed from git without opening any: each
+   * tracked file's blob sha from the index, git's comparison of each tracked file's stat with the
+   * index's record of it (as `git status` does, content compared where the stat is too recent to
+   * trust), and the untracked files — from the index file read in place and two git commands
+   * (listIndexed), or one `git ls-files` where the index cannot be read so (listByLsFiles). A file
+   * has its sha only when the index holds it once, regular, merged, neither changed nor deleted in
+   * the working tree, nor marked assume-unchanged, skip-worktree or intent-to-add: every other file
+   * is read from disk by the caller. undefined when git cannot stand in for the walk: not a git
+   * checkout, access-requests/ is a link, or it holds a nested repository or a submodule.
    */
   async listKnown(): Promise<KnownListing | KnownFile[] | undefined> {
     try {
