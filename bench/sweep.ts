@@ -19,7 +19,9 @@
 // (c) sweep-plan-100k: the sweep's whole read-and-plan path — readSweepRecords over a git checkout
 //     of 100,000 request files written and committed to a temporary directory by this script
 //     (never committed here), then planSweep — in a fresh child process (sweep-plan-child.ts), so
-//     the peak RSS is the sweep's, not the generator's. The mix is an old access repository's:
+//     the peak RSS is the sweep's, not the generator's. The listing is git's index file read in
+//     place while `git diff-files` and `git ls-files -o` run at once; the summary cache is looked
+//     up by binary blob sha (docs/expiry.md, "The summary cache"). The mix is an old access repository's:
 //     mostly closed (expired, revoked, rejected), 5% active, 2% proposed, 0.2% due. Cold: the first
 //     run, no summary cache (every file read). Warm: BENCH_SWEEP_RUNS (5) runs, each after
 //     BENCH_SWEEP_CHANGES (5) records changed and 5 added in a commit and one file left edited in
@@ -585,7 +587,7 @@ function printBig(): void {
   const reads = median(c.warm.map((w) => w.reads));
   const load = loadavg()[0]?.toFixed(2) ?? "?";
   console.log(
-    `sweep read+plan of ${BIG} request files in a git checkout (${c.cold.due} due, ${c.cold.active} active): cold (no cache) ${c.cold.wallMs.toFixed(0)} ms wall, ${c.cold.cpuMs.toFixed(0)} ms CPU + ${c.cold.gitCpuMs.toFixed(0)} ms git, ${c.cold.rssMb.toFixed(0)} MB; warm (${CHANGES} records changed and ${CHANGES} added since the last run, one uncommitted edit; ${reads} files read) median of ${RUNS}: ${wall.toFixed(0)} ms wall (${Math.min(...warmWall).toFixed(0)}–${Math.max(...warmWall).toFixed(0)}), ${cpu.toFixed(0)} ms CPU + ${gitCpu.toFixed(0)} ms git, peak RSS ${rss.toFixed(0)} MB (targets ≤ 1000 ms, ≤ 250 MB, warm); ${c.small.files} files cold: ${c.small.wallMs.toFixed(0)} ms; load average ${load}`,
+    `sweep read+plan of ${BIG} request files in a git checkout (${c.cold.due} due, ${c.cold.active} active; index read in place, git diff-files and ls-files -o at once, summary cache by blob sha): cold (no cache) ${c.cold.wallMs.toFixed(0)} ms wall, ${c.cold.cpuMs.toFixed(0)} ms CPU + ${c.cold.gitCpuMs.toFixed(0)} ms git, ${c.cold.rssMb.toFixed(0)} MB; warm (${CHANGES} records changed and ${CHANGES} added since the last run, one uncommitted edit; ${reads} files read) median of ${RUNS}: ${wall.toFixed(0)} ms wall (${Math.min(...warmWall).toFixed(0)}–${Math.max(...warmWall).toFixed(0)}), ${cpu.toFixed(0)} ms CPU + ${gitCpu.toFixed(0)} ms git, peak RSS ${rss.toFixed(0)} MB (targets ≤ 1000 ms, ≤ 250 MB, warm); ${c.small.files} files cold: ${c.small.wallMs.toFixed(0)} ms; load average ${load}`,
   );
   console.log(
     `bench sweep-plan-100k (warm) wall_ms=${wall.toFixed(0)} rss_mb=${rss.toFixed(0)} cpu_ms=${cpu.toFixed(0)} git_cpu_ms=${gitCpu.toFixed(0)} wall_min_ms=${Math.min(...warmWall).toFixed(0)} wall_max_ms=${Math.max(...warmWall).toFixed(0)} runs=${RUNS} cold_wall_ms=${c.cold.wallMs.toFixed(0)} cold_rss_mb=${c.cold.rssMb.toFixed(0)} load=${load}`,

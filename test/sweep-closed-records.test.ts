@@ -75,4 +75,31 @@ describe("ClosedRecords", () => {
     expect(c.byId.get("1-a")).toBe(2 * 8 + 0);
     expect(() => c.add("1-a", "active", 4)).toThrow(/not a closed summary/);
   });
+
+  it("takes ids by reference (made when byId is read) as it takes them by value, in any mix and before or after a read", () => {
+    const CLOSED: RequestStatus[] = ["proposed", "expired", "revoked", "rejected", "failed"];
+    const addArb = fc.record({
+      id: fc.constantFrom(...IDS),
+      status: fc.constantFrom(...CLOSED),
+      byRef: fc.boolean(),
+      source: fc.nat(1),
+      readFirst: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(addArb, { maxLength: 20 }), (adds) => {
+        const plain = new ClosedRecords();
+        const mixed = new ClosedRecords();
+        // Two listings, each naming ref k as the id of the k-th add.
+        const names = [(k: number) => adds[k]!.id, (k: number) => adds[k]!.id];
+        adds.forEach((a, k) => {
+          plain.add(a.id, a.status, k);
+          if (a.readFirst) void mixed.byId;
+          if (a.byRef) mixed.addRef(k, a.status, k, names[a.source]!);
+          else mixed.add(a.id, a.status, k);
+        });
+        expect([...mixed.byId].sort()).toEqual([...plain.byId].sort());
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });

@@ -5,7 +5,8 @@
 // with the cache are exactly the ones a scan of every file gives.
 // Also run under Node 24 (NODE24 in vitest.config.ts): the git store (git subprocesses).
 // @module-tag node24
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -129,7 +130,9 @@ describe("the summary cache in a git checkout", () => {
 
     // A damaged cache file is ignored whole (every file read), then written again.
     const cacheFile = join(r.git("rev-parse", "--absolute-git-dir").trim(), "jit-access", SUMMARY_CACHE_FILE);
-    writeFileSync(cacheFile, readFileSync(cacheFile, "utf8").replace("expired", "revoked"));
+    const bytes = readFileSync(cacheFile);
+    bytes[bytes.length - 30] = bytes[bytes.length - 30]! ^ 1;
+    writeFileSync(cacheFile, bytes);
     const damaged = await compare(r.dir);
     expect(damaged.saved).toBe(true);
 
@@ -137,6 +140,67 @@ describe("the summary cache in a git checkout", () => {
     symlinkSync("101-git.yaml", join(r.dir, "access-requests/prod/2026/400-git.yaml"));
     await compare(r.dir);
     r.commitAll("link");
+    await compare(r.dir);
+  });
+
+  // Folder-level and index-level changes between two sweeps, each from a warm cache: the records
+  // are a scan's, and the index file is read in place (`fast`) unless git's own listing is needed.
+  const folders = ["prod/2025", "prod/2026", "prod-eu", "prod.old"];
+  /** Record n of a case's checkout, in folder n % 4. */
+  const at = (n: number) => pathOf(n, folders[n % folders.length]);
+  const cases: Array<[string, (r: GitRepo) => void, boolean]> = [
+    ["a changed file in an otherwise unchanged folder", (r) => writeFileSync(join(r.dir, at(1)), recordText(1, "due")), true],
+    ["a new folder, untracked", (r) => r.write(pathOf(40, "prod/2027"), recordText(40, "due")), true],
+    ["a new folder, committed", (r) => (r.write(pathOf(40, "prod/2027"), recordText(40, "active")), r.commitAll("new")), true],
+    ["a removed folder, not committed", (r) => rmSync(join(r.dir, "access-requests/prod/2026"), { recursive: true }), true],
+    ["a removed folder, committed", (r) => (r.git("rm", "-r", "-q", "access-requests/prod/2026"), r.commitAll("rm")), true],
+    ["a folder renamed", (r) => (r.git("mv", "access-requests/prod/2025", "access-requests/prod/2024"), r.commitAll("mv")), true],
+    ["a folder renamed, not staged", (r) => renameSync(join(r.dir, "access-requests/prod-eu"), join(r.dir, "access-requests/prod/eu")), true],
+    ["a file moved between folders", (r) => r.git("mv", at(2), pathOf(2, "prod/2026")), true],
+    [
+      "a folder replaced by a file",
+      (r) => (rmSync(join(r.dir, "access-requests/prod.old"), { recursive: true }), r.write("access-requests/prod.old", "x")),
+      true,
+    ],
+    ["an ignored file", (r) => (r.write(".gitignore", "*.tmp.yaml\n"), r.write("access-requests/prod/2026/900-x.tmp.yaml", recordText(41, "due"))), true],
+    ["an ignored record", (r) => (r.write(".gitignore", "access-requests/prod/2026/\n"), r.write(pathOf(42, "prod/2026"), recordText(42, "due"))), true],
+    ["intent to add", (r) => (r.write(pathOf(43, "prod/2026"), recordText(43, "due")), r.git("add", "-N", pathOf(43, "prod/2026"))), true],
+    ["skip-worktree, changed", (r) => (r.git("update-index", "--skip-worktree", at(3)), writeFileSync(join(r.dir, at(3)), recordText(3, "due"))), true],
+    ["assume-unchanged, changed", (r) => (r.git("update-index", "--assume-unchanged", at(4)), writeFileSync(join(r.dir, at(4)), recordText(4, "due"))), true],
+    ["index format 4", (r) => (r.git("update-index", "--index-version", "4"), writeFileSync(join(r.dir, at(5)), recordText(5, "due"))), true],
+    ["index format 3", (r) => (r.git("update-index", "--index-version", "3"), r.git("update-index", "--skip-worktree", at(6))), true],
+    ["a split index (git lists)", (r) => (r.git("update-index", "--split-index"), writeFileSync(join(r.dir, at(7)), recordText(7, "due"))), false],
+    [
+      "an unmerged file",
+      (r) => {
+        r.git("checkout", "-q", "-b", "side");
+        writeFileSync(join(r.dir, at(8)), recordText(8, "revoked"));
+        r.commitAll("side");
+        r.git("checkout", "-q", "main");
+        writeFileSync(join(r.dir, at(8)), recordText(8, "due"));
+        r.commitAll("main");
+        try {
+          r.git("merge", "-q", "side");
+        } catch {
+          // the conflict is the point
+        }
+      },
+      true,
+    ],
+    ["a nested repository (scan)", (r) => execFileSync("git", ["init", "-q", join(r.dir, "access-requests/prod/nested")]), true],
+    ["a link to a record", (r) => symlinkSync("100-git.yaml", join(r.dir, "access-requests/prod-eu/500-git.yaml")), true],
+  ];
+
+  it.each(cases)("%s: a scan's records", { timeout: 60_000 }, async (_name, change, fast) => {
+    repo = createGitRepo("jit-sweep-cache-case-");
+    const r = repo;
+    for (let n = 0; n < 12; n++) r.write(at(n), recordText(n, KINDS[n % KINDS.length]!));
+    r.commitAll("records");
+    await compare(r.dir);
+    change(r);
+    const listing = await new GitRecordStore(r.dir).listKnown().catch(() => "throws");
+    if (listing !== undefined && listing !== "throws") expect(Array.isArray(listing)).toBe(!fast);
+    await compare(r.dir);
     await compare(r.dir);
   });
 

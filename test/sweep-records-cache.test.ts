@@ -188,7 +188,7 @@ function apply(store: MemoryCheckout, o: Op, clock: { now: Date }): void {
       copy[o.at % copy.length] = (copy[o.at % copy.length]! + 1) % 256;
       store.private.set(SUMMARY_CACHE_FILE, copy);
     } else if (o.how === "garbage") store.private.set(SUMMARY_CACHE_FILE, Buffer.from("not a cache\n"));
-    else store.private.set(SUMMARY_CACHE_FILE, Buffer.from(raw.toString("utf8").replace("sweep-cache 1", "sweep-cache 2")));
+    else store.private.set(SUMMARY_CACHE_FILE, Buffer.from(raw.toString("latin1").replace("sweep-cache 2", "sweep-cache 3"), "latin1"));
   } else clock.now = new Date(clock.now.getTime() + o.minutes * 60_000);
 }
 
@@ -316,27 +316,90 @@ describe("the summary cache file", () => {
         expect(decodeSummaryCache(flipped)).toBeUndefined();
       }),
     );
-    expect(decodeSummaryCache("")).toBeUndefined();
-    expect(decodeSummaryCache(encodeSummaryCache(new Map()).replace("sweep-cache 1", "sweep-cache 2"))).toBeUndefined();
+    expect(decodeSummaryCache(Buffer.alloc(0))).toBeUndefined();
+    // Another version's file (the text format before this one, or a later one), checksum and all.
+    const v1 = "jit-access sweep-cache 1\n";
+    expect(decodeSummaryCache(Buffer.from(`${v1}${createHash("sha1").update(v1).digest("hex")}\n`))).toBeUndefined();
+    expect(
+      decodeSummaryCache(Buffer.from(encodeSummaryCache(new Map()).toString("latin1").replace("sweep-cache 2", "sweep-cache 3"), "latin1")),
+    ).toBeUndefined();
   });
 
+  /** A cache file of raw entries (sha hex, status code, text) in the documented layout, checksum right: what a foreign writer could leave. */
+  const rawCache = (entries: Array<[string, number, string]>): Buffer => {
+    const n = entries.length;
+    const head = Buffer.alloc(25 + 4 + 25 * n);
+    head.write("jit-access sweep-cache 2\n", 0, "latin1");
+    head.writeUInt32LE(n, 25);
+    let end = 0;
+    entries.forEach(([sha, code, text], e) => {
+      head.write(sha, 29 + 20 * e, "hex");
+      head[29 + 20 * n + e] = code;
+      end += Buffer.byteLength(text, "latin1");
+      head.writeUInt32LE(end, 29 + 21 * n + 4 * e);
+    });
+    const body = Buffer.concat([head, ...entries.map(([, , t]) => Buffer.from(t, "latin1"))]);
+    return Buffer.concat([body, createHash("sha1").update(body).digest()]);
+  };
+
   it("refuses a well-formed file with an entry no summary can be", () => {
-    const bad = (line: string) => {
-      const body = `jit-access sweep-cache 1\n${line}\n`;
-      return `${body}${createHash("sha1").update(body).digest("hex")}\n`;
-    };
     const sha = "a".repeat(40);
-    expect(decodeSummaryCache(bad(`${sha} expired 100-ok`))?.size).toBe(1);
-    for (const line of [
-      `${sha} scheduled 100-ok`,
-      `${sha} active 100-ok`,
-      `${sha} active 100-ok tomorrow`,
-      `${sha} expired 100-ok 2026-01-01T00:00:00Z`,
-      `${sha} expired Not-An-Id`,
-      `${sha.slice(1)} expired 100-ok`,
-      `${sha} expired 100-ok x y`,
-      `${sha} expired`,
-    ])
-      expect(decodeSummaryCache(bad(line)), line).toBeUndefined();
+    // Codes: proposed 0, active 1, expired 2, revoked 3, rejected 4, failed 5.
+    expect(decodeSummaryCache(rawCache([[sha, 2, "100-ok"]]))?.size).toBe(1);
+    expect(decodeSummaryCache(rawCache([[sha, 1, "100-ok 2026-01-01T00:00:00Z"]]))?.size).toBe(1);
+    for (const [code, text] of [
+      [6, "100-ok"], // no status (scheduled is never summarized)
+      [1, "100-ok"],
+      [1, "100-ok tomorrow"],
+      [2, "100-ok 2026-01-01T00:00:00Z"],
+      [2, "Not-An-Id"],
+      [2, "100-ok x y"],
+      [2, ""],
+      [2, "00-ok"],
+      [2, "100-ok-"],
+      [2, "12345678901-ok"],
+    ] as const)
+      expect(decodeSummaryCache(rawCache([[sha, code, text]])), `${code} ${text}`).toBeUndefined();
+    // Shas out of order or twice: not a file this version writes.
+    expect(
+      decodeSummaryCache(
+        rawCache([
+          ["b".repeat(40), 2, "100-ok"],
+          [sha, 2, "101-ok"],
+        ]),
+      ),
+    ).toBeUndefined();
+    expect(
+      decodeSummaryCache(
+        rawCache([
+          [sha, 2, "100-ok"],
+          [sha, 2, "101-ok"],
+        ]),
+      ),
+    ).toBeUndefined();
+  });
+
+  it("never uses an entry no summary can be: its file is read", async () => {
+    const store = new MemoryCheckout();
+    const path = "access-requests/prod/2026/100-cache.yaml";
+    store.tree.set(path, recordText(0, "due"));
+    store.commit(path);
+    const sha = store.index.get(path)!;
+    // Entries for the due grant's blob saying it is closed, but not as a summary can say it.
+    for (const [code, text] of [
+      [2, "100-Cache"],
+      [6, "100-cache"],
+      [1, "100-cache"],
+      [2, "100-cache 2099-01-01T00:00:00Z"],
+    ] as const) {
+      store.private.set(SUMMARY_CACHE_FILE, rawCache([[sha, code, text]]));
+      store.reads = 0;
+      const { records, stats } = await readSweepRecords(store, config, NOW);
+      expect(stats.reads).toBe(1);
+      expect(planSweep(records, undefined, NOW).due.map((d) => d.id)).toEqual(["100-cache"]);
+    }
+    // A well-formed entry is used (it is the summary of that blob, as the writer vouches): only the check is the reader's.
+    store.private.set(SUMMARY_CACHE_FILE, rawCache([[sha, 2, "100-cache"]]));
+    expect((await readSweepRecords(store, config, NOW)).stats.reads).toBe(0);
   });
 });

@@ -11,12 +11,14 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import type { BigIntStats } from "node:fs";
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { REQUESTS_DIR } from "../domain/request.js";
 import { MAX_YAML_BYTES } from "../domain/yaml.js";
-import { ConflictError, type KnownFile, type RecordStore, type ScannedFile, type StoredFile, type WriteResult } from "./record-store.js";
+import { type IndexFolder, parseIndex, scanOrderOf } from "./git-index.js";
+import { ConflictError, type KnownFile, type KnownListing, type RecordStore, type ScannedFile, type StoredFile, type WriteResult } from "./record-store.js";
 
 const run = promisify(execFile);
 
@@ -34,6 +36,13 @@ export interface GitRecordStoreOptions {
   staleLockMs?: number;
 }
 
+interface Where {
+  gitDir: string;
+  indexPath: string;
+  objectFormat: string;
+  prefix: string;
+}
+
 let listBuffer = Buffer.alloc(0);
 
 const inProcess = new Map<string, Promise<unknown>>();
@@ -44,6 +53,7 @@ export class GitRecordStore implements RecordStore {
   private readonly lockTimeoutMs: number;
   private readonly staleLockMs: number;
   private gitDir: string | undefined;
+  private whereP: Promise<Where> | undefined;
 
   constructor(root: string, opts: GitRecordStoreOptions = {}) {
     this.root = resolve(root);
@@ -68,22 +78,83 @@ export class GitRecordStore implements RecordStore {
   }
 
   /**
-   * Every request file `scan` would read, in its order, listed by git without opening any: one
-   * `git ls-files` reads the index (each tracked file's blob sha) and compares each tracked file's
-   * stat with the index's record of it (as `git status` does, content compared where the stat is
-   * too recent to trust), and lists the untracked files. A file has its sha only when git lists it
-   * once, tracked, regular, merged, neither changed nor deleted in the working tree, nor marked
-   * assume-unchanged or skip-worktree: every other file is read from disk by the caller. undefined
-   * when git cannot stand in for the walk: not a git checkout, access-requests/ is a link, or it
-   * holds a nested repository or a submodule.
+   * Every request file `scan` would read, in its order, listed from git without opening any: each
+   * tracked file's blob sha from the index, git's comparison of each tracked file's stat with the
+   * index's record of it (as `git status` does, content compared where the stat is too recent to
+   * trust), and the untracked files — from the index file read in place and two git commands
+   * (listIndexed), or one `git ls-files` where the index cannot be read so (listByLsFiles). A file
+   * has its sha only when the index holds it once, regular, merged, neither changed nor deleted in
+   * the working tree, nor marked assume-unchanged, skip-worktree or intent-to-add: every other file
+   * is read from disk by the caller. undefined when git cannot stand in for the walk: not a git
+   * checkout, access-requests/ is a link, or it holds a nested repository or a submodule.
    */
-  async listKnown(): Promise<KnownFile[] | undefined> {
+  async listKnown(): Promise<KnownListing | KnownFile[] | undefined> {
     try {
       if (!(await lstat(join(this.root, REQUESTS_DIR))).isDirectory()) return undefined;
     } catch (e) {
       if (code(e) === "ENOENT") return [];
       throw e;
     }
+    const indexed = await this.listIndexed().catch(() => undefined);
+    return typeof indexed === "object" ? indexed : indexed === "scan" ? undefined : this.listByLsFiles();
+  }
+
+  /**
+   * listKnown from the index file, read in place (see git-index.ts), and two git commands run at
+   * once, each on its own core: `git diff-files` (tracked files whose working-tree copy differs
+   * from the index: changed, deleted, of another type; it compares the stat git recorded, and the
+   * content where that stat is too recent to trust) and `git ls-files -o` (untracked files,
+   * ignored ones too, as scan reads them). A file keeps the index's sha only when neither lists it.
+   * The index must be the same file before and after both ran, or git is asked again the slower
+   * way (one command, one consistent view). "scan": git cannot stand in for the walk (a nested
+   * repository); a string: this way does not apply (listByLsFiles does).
+   */
+  private async listIndexed(): Promise<KnownListing | "scan" | "fallback"> {
+    const { indexPath, prefix, objectFormat } = await this.where();
+    // The store's root is not the top of the checkout, or object names are not SHA-1.
+    if (prefix !== "" || objectFormat !== "sha1") return "fallback";
+    // The index as it is before git starts: the file read, and the same file after both commands,
+    // or nothing is trusted (git replaces the index by renaming a new file over it).
+    const before = await stat(indexPath, { bigint: true }).catch(() => undefined);
+    if (!before) return "fallback";
+    const changedP = this.gitRunBytes(["diff-files", "--name-only", "-z", "--", REQUESTS_DIR]);
+    const untrackedP = this.gitRunBytes(["ls-files", "-z", "-o", "--", REQUESTS_DIR]);
+    // Read and parsed while git runs.
+    const indexP = (async () => {
+      const handle = await open(indexPath, "r");
+      try {
+        const read = await handle.stat({ bigint: true });
+        const index = await handle.readFile();
+        return { read, index, folder: parseIndex(index, `${REQUESTS_DIR}/`) };
+      } finally {
+        await handle.close();
+      }
+    })();
+    // Settled together, so no command is left running unobserved when one fails.
+    const [c, u, i] = await Promise.allSettled([changedP, untrackedP, indexP]);
+    if (c.status === "rejected" || u.status === "rejected" || i.status === "rejected") return "fallback";
+    const after = await stat(indexPath, { bigint: true }).catch(() => undefined);
+    if (!after || !sameFile(before, i.value.read) || !sameFile(before, after) || BigInt(i.value.index.length) !== after.size) return "fallback";
+    return listingOf(i.value.index, i.value.folder, c.value, u.value);
+  }
+
+  /** The git directory, the index file, the object format and the store's root within the checkout (one git process, shared). */
+  private where(): Promise<Where> {
+    this.whereP ??= this.gitRun(["rev-parse", "--absolute-git-dir", "--git-path", "index", "--show-object-format", "--show-prefix"]).then((out) => {
+      const [gitDir = "", indexPath = "", objectFormat = "", prefix = ""] = out.split("\n");
+      return { gitDir, indexPath: resolve(this.root, indexPath), objectFormat, prefix };
+    });
+    this.whereP.catch(() => {
+      this.whereP = undefined;
+    });
+    return this.whereP;
+  }
+
+  /**
+   * listKnown from one `git ls-files` of every index entry, changed, deleted and untracked file (one
+   * consistent view, single-threaded): for what the index file cannot be read for.
+   */
+  private async listByLsFiles(): Promise<KnownFile[] | undefined> {
     // -c every index entry (H, or S / h / s when git does not look at the working tree for it),
     // -m changed (C), -d deleted (R), -o untracked (?) — ignored ones too, as scan reads them.
     let out: string;
@@ -166,7 +237,7 @@ export class GitRecordStore implements RecordStore {
   }
 
   /** Written whole or not at all (a temporary file renamed over it), so a reader never sees half of one. */
-  async savePrivate(name: string, data: string): Promise<void> {
+  async savePrivate(name: string, data: string | Uint8Array): Promise<void> {
     const file = await this.privatePath(name);
     await mkdir(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
@@ -180,7 +251,7 @@ export class GitRecordStore implements RecordStore {
 
   private async privatePath(name: string): Promise<string> {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`${JSON.stringify(name)} is not a private file name`);
-    this.gitDir ??= (await this.gitRun(["rev-parse", "--absolute-git-dir"])).trim();
+    this.gitDir ??= (await this.where()).gitDir;
     return join(this.gitDir, "jit-access", name);
   }
 
@@ -245,7 +316,8 @@ export class GitRecordStore implements RecordStore {
       // A path from git's listing may name a fifo, which scan passes by: never block opening one.
       fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW | (known ? constants.O_NONBLOCK : 0));
     } catch (e) {
-      if (code(e) === "ENOENT") return undefined;
+      // ENOTDIR: a listed file whose folder is now a file (the walk does not find it either).
+      if (code(e) === "ENOENT" || (known && code(e) === "ENOTDIR")) return undefined;
       if (code(e) === "ELOOP") throw new Error(`${path} is a symbolic link; request files must be regular files`);
       throw e;
     }
@@ -348,6 +420,18 @@ export class GitRecordStore implements RecordStore {
     await this.gitRun(["reset", "--quiet", "--", path]).catch(() => undefined);
   }
 
+  /** A read-only git command's output as bytes (paths are bytes to git). */
+  private gitRunBytes(args: string[]): Promise<Buffer> {
+    return new Promise((done, fail) => {
+      execFile(
+        this.git,
+        args,
+        { cwd: this.root, encoding: "buffer", maxBuffer: 256 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } },
+        (error, stdout) => (error ? fail(error) : done(stdout)),
+      );
+    });
+  }
+
   private async gitRun(args: string[], input?: string): Promise<string> {
     // git's own index.lock may be held briefly by a user's git command: retry a few times.
     for (let attempt = 0; ; attempt++) {
@@ -411,6 +495,86 @@ export class GitRecordStore implements RecordStore {
       await rm(lock, { force: true });
     }
   }
+}
+
+/**
+ * listIndexed's listing: the index's request files (git-index.ts), less the sha of each that
+ * `git diff-files` listed (`changed`), and the untracked files `git ls-files -o` listed, in scan order.
+ */
+function listingOf(index: Buffer, folder: IndexFolder | string, changed: Buffer, untracked: Buffer): KnownListing | "scan" | "fallback" {
+  if (typeof folder === "string") return "fallback";
+  const { paths, count } = folder;
+  const shaAt = folder.shaAt;
+  for (const [s, e] of nulSeparated(changed)) {
+    // Binary search in the index's order (byte order, as Buffer.compare).
+    let lo = 0;
+    let hi = count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = paths.compare(changed, s, e, folder.start[mid], folder.end[mid]);
+      if (c === 0) {
+        shaAt[mid] = -1;
+        break;
+      }
+      if (c < 0) lo = mid + 1;
+      else hi = mid;
+    }
+  }
+  const extra: Array<[number, number]> = [];
+  const prefix = `${REQUESTS_DIR}/`;
+  for (const [s, e] of nulSeparated(untracked)) {
+    if (untracked[e - 1] === 47 /* / */) return "scan"; // a nested repository: scan walks into it
+    if (untracked.toString("latin1", s, s + prefix.length) !== prefix || untracked.toString("latin1", e - 5, e) !== ".yaml") continue;
+    extra.push([s, e]);
+  }
+  const n = count + extra.length;
+  let bytes = paths;
+  let start = folder.start.subarray(0, count);
+  let end = folder.end.subarray(0, count);
+  let sha = shaAt.subarray(0, count);
+  if (extra.length) {
+    bytes = Buffer.concat([paths, untracked]);
+    start = new Int32Array(n);
+    end = new Int32Array(n);
+    sha = new Int32Array(n).fill(-1);
+    start.set(folder.start.subarray(0, count));
+    end.set(folder.end.subarray(0, count));
+    sha.set(shaAt.subarray(0, count));
+    extra.forEach(([s, e], k) => {
+      start[count + k] = paths.length + s;
+      end[count + k] = paths.length + e;
+    });
+  }
+  const order = scanOrderOf(bytes, start, end, n);
+  if (order) {
+    const [s0, e0, h0] = [start, end, sha];
+    start = new Int32Array(n);
+    end = new Int32Array(n);
+    sha = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const j = order[i]!;
+      start[i] = s0[j]!;
+      end[i] = e0[j]!;
+      sha[i] = h0[j]!;
+    }
+  }
+  const [st, en] = [start, end];
+  return { count: n, bytes, start: st, end: en, shas: index, shaAt: sha, path: (i) => bytes.toString("utf8", st[i], en[i]) };
+}
+
+/** The [start, end) of each NUL-terminated item of git's -z output. */
+function* nulSeparated(out: Buffer): Generator<[number, number]> {
+  for (let s = 0; s < out.length;) {
+    let e = out.indexOf(0, s);
+    if (e < 0) e = out.length;
+    if (e > s) yield [s, e];
+    s = e + 1;
+  }
+}
+
+/** Whether two stats are of one file, unchanged: git replaces the index by renaming a new one over it. */
+function sameFile(a: BigIntStats, b: BigIntStats): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 }
 
 /** The walk's order of two paths: names compared (as JavaScript compares strings) folder by folder, so "/" sorts before every character. */

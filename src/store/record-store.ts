@@ -21,6 +21,46 @@ export interface KnownFile {
   sha?: string;
 }
 
+/**
+ * listKnown's files packed for a pass over 100,000 of them without an object or string each: file
+ * i's path is the UTF-8 bytes `bytes[start[i], end[i])`, and its blob sha, where the store knows
+ * the file holds exactly that blob, the 20 bytes at `shaAt[i]` of `shas` (-1: no sha, read it).
+ * Files are in scan order.
+ */
+export interface KnownListing {
+  readonly count: number;
+  readonly bytes: Buffer;
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  readonly shas: Buffer;
+  readonly shaAt: Int32Array;
+  /** File i's path as a string. */
+  path(i: number): string;
+}
+
+/** A KnownListing of listed files (in scan order already). */
+export function packKnown(files: readonly KnownFile[]): KnownListing {
+  const start = new Int32Array(files.length);
+  const end = new Int32Array(files.length);
+  const shaAt = new Int32Array(files.length).fill(-1);
+  const parts: Buffer[] = [];
+  const shas = Buffer.alloc(20 * files.length);
+  let at = 0;
+  files.forEach((f, i) => {
+    const b = Buffer.from(f.path, "utf8");
+    parts.push(b);
+    start[i] = at;
+    at += b.length;
+    end[i] = at;
+    if (f.sha !== undefined && /^[0-9a-f]{40}$/.test(f.sha)) {
+      shas.write(f.sha, 20 * i, "hex");
+      shaAt[i] = 20 * i;
+    }
+  });
+  const paths = files.map((f) => f.path);
+  return { count: files.length, bytes: Buffer.concat(parts), start, end, shas, shaAt, path: (i) => paths[i]! };
+}
+
 export interface WriteResult {
   sha: string;
   commit: string;
@@ -46,12 +86,12 @@ export interface RecordStore {
    * store knows the file holds exactly that blob (a local checkout: a file git's index says is
    * unchanged); undefined when the store cannot list so (then `scan` it). Optional, with `readKnown`.
    */
-  listKnown?(): Promise<KnownFile[] | undefined>;
+  listKnown?(): Promise<KnownListing | KnownFile[] | undefined>;
   /** One file of `listKnown` read now, as `scan` reads it (undefined: it is gone), with the blob sha of the bytes read. */
   readKnown?(path: string): StoredFile | undefined;
   /** A private file of the store's (never committed, e.g. under .git), for caches: undefined when absent or unreadable. */
   loadPrivate?(name: string): Promise<Buffer | undefined>;
-  savePrivate?(name: string, data: string): Promise<void>;
+  savePrivate?(name: string, data: string | Uint8Array): Promise<void>;
   /** `expectedSha` undefined means "create; fail if it exists". */
   write(path: string, text: string, opts: { message: string; expectedSha: string | undefined }): Promise<WriteResult>;
 }

@@ -169,20 +169,63 @@ const CLOSED_CODE = new Map(CLOSED_STATUSES.map((s, i) => [s, i]));
  * records and this plans exactly as given all of them (compactRecords; a property test checks).
  */
 export class ClosedRecords {
-  /** id → at * 8 + the status's code. */
-  readonly byId = new Map<string, number>();
+  private readonly ids = new Map<string, number>();
+  // Adds in order, applied when byId is first read (a sweep without reconcile never reads it): a
+  // ref >= 0 is an id `nameOf` gives (the caller's listing, so no string is made per record
+  // until then), a ref < 0 the id at -ref - 1 of `named`.
+  private refs = new Int32Array(1024);
+  private codes = new Uint8Array(1024);
+  private ats = new Float64Array(1024);
+  private pending = 0;
+  private readonly named: string[] = [];
+  private nameOf: ((ref: number) => string) | undefined;
 
   /** Whether `summary` goes here (else it stays a record): every summarized status but active. */
   static takes(summary: RecordSummary): boolean {
     return summary.status !== "active" && CLOSED_CODE.has(summary.status);
   }
 
+  /** id → at * 8 + the status's code. */
+  get byId(): ReadonlyMap<string, number> {
+    for (let k = 0; k < this.pending; k++) {
+      const ref = this.refs[k]!;
+      this.apply(ref < 0 ? this.named[-ref - 1]! : this.nameOf!(ref), this.codes[k]!, this.ats[k]!);
+    }
+    this.pending = 0;
+    this.named.length = 0;
+    return this.ids;
+  }
+
   /** A summary that came after `at` of the other records. */
   add(id: string, status: RequestStatus, at: number): void {
+    this.named.push(id);
+    this.push(-this.named.length, status, at);
+  }
+
+  /** add(nameOf(ref), status, at), with the id made only when byId is read. */
+  addRef(ref: number, status: RequestStatus, at: number, nameOf: (ref: number) => string): void {
+    if (this.nameOf !== undefined && this.nameOf !== nameOf) void this.byId; // another source: apply the earlier adds first
+    this.nameOf = nameOf;
+    this.push(ref, status, at);
+  }
+
+  private push(ref: number, status: RequestStatus, at: number): void {
     const code = CLOSED_CODE.get(status);
     if (code === undefined) throw new Error(`a ${status} record is not a closed summary`);
-    const previous = this.byId.get(id);
-    if (previous === undefined || rank(status) > rank(CLOSED_STATUSES[previous & 7]!)) this.byId.set(id, at * 8 + code);
+    if (this.pending === this.refs.length) {
+      const grow = <T extends Int32Array | Uint8Array | Float64Array>(a: T, b: T): T => (b.set(a), b);
+      this.refs = grow(this.refs, new Int32Array(2 * this.pending));
+      this.codes = grow(this.codes, new Uint8Array(2 * this.pending));
+      this.ats = grow(this.ats, new Float64Array(2 * this.pending));
+    }
+    this.refs[this.pending] = ref;
+    this.codes[this.pending] = code;
+    this.ats[this.pending++] = at;
+  }
+
+  private apply(id: string, code: number, at: number): void {
+    const previous = this.ids.get(id);
+    if (previous === undefined || rank(CLOSED_STATUSES[code]!) > rank(CLOSED_STATUSES[previous & 7]!)) this.ids.set(id, at * 8 + code);
   }
 }
 

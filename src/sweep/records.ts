@@ -14,11 +14,11 @@
 // committed, and deleting it is always safe.
 import { createHash } from "node:crypto";
 import type { Config } from "../domain/types.js";
-import { scanRecords, type RecordStore } from "../store/record-store.js";
+import { packKnown, scanRecords, type RecordStore } from "../store/record-store.js";
 import { ClosedRecords, isCacheableSummary, recordReader, type RecordSummary, type SweepRecord } from "./plan.js";
 
 export const SUMMARY_CACHE_FILE = "sweep-cache";
-const HEADER = "jit-access sweep-cache 1\n";
+const HEADER = "jit-access sweep-cache 2\n";
 /** New summaries that make the cache worth rewriting (or 1% of the records, if more). */
 const REWRITE_AFTER = 256;
 
@@ -68,7 +68,11 @@ async function collect(
     if (closed && "summary" in r && ClosedRecords.takes(r.summary)) closed.add(r.summary.id, r.summary.status, records.length);
     else records.push(r);
   };
-  const listing = store.listKnown && store.readKnown ? await Promise.all([store.listKnown(), store.loadPrivate?.(SUMMARY_CACHE_FILE)]) : undefined;
+  // The cache is read and decoded while the store lists (git runs in other processes).
+  const listing =
+    store.listKnown && store.readKnown
+      ? await Promise.all([store.listKnown(), store.loadPrivate?.(SUMMARY_CACHE_FILE).then((raw) => ({ raw, table: raw && SummaryTable.decode(raw) }))])
+      : undefined;
   if (!listing?.[0] || !store.readKnown) {
     let files = 0;
     await scanRecords(store, (f) => {
@@ -78,44 +82,51 @@ async function collect(
     });
     return { records, stats: { via: "scan", files, reads: files, saved: false } };
   }
-  const [known, raw] = listing;
-  const cache = raw ? decodeSummaryCache(raw) : undefined;
+  const [list, loaded] = listing;
+  const known = Array.isArray(list) ? packKnown(list) : list;
+  const raw = loaded?.raw;
+  const cache = loaded?.table;
   const nowMs = now.getTime();
+  const { bytes, start, end, shas, shaAt } = known;
+  // A closed record's id is its file's name (usableFor checks it): made into a string only if asked.
+  const nameOf = (i: number): string => bytes.toString("utf8", bytes.lastIndexOf(47, end[i]! - 1) + 1, end[i]! - 5);
   // Summaries of blobs read this run, to add to the cache.
   const added = new Map<string, RecordSummary>();
   let reads = 0;
   let hits = 0;
-  for (const k of known) {
-    const hit = k.sha !== undefined ? cache?.get(k.sha) : undefined;
-    if (hit) hits++;
-    if (hit && usableFor(hit, k.path, nowMs)) {
-      if (closed && ClosedRecords.takes(hit)) closed.add(hit.id, hit.status, records.length);
-      else records.push({ path: k.path, summary: hit });
-      continue;
+  // The cache's entries looked up this run: the ones a rewrite keeps.
+  const hit = cache ? new Uint8Array(cache.size) : undefined;
+  for (let i = 0; i < known.count; i++) {
+    const at = shaAt[i]!;
+    const e = at >= 0 && cache ? cache.find(shas, at) : -1;
+    if (e >= 0) {
+      hits++;
+      hit![e] = 1;
+      if (cache!.usableFor(e, bytes, start[i]!, end[i]!, nowMs)) {
+        const status = cache!.status(e);
+        if (closed && status !== "active") closed.addRef(i, status, records.length, nameOf);
+        else records.push({ path: known.path(i), summary: cache!.summary(e) });
+        continue;
+      }
     }
-    const f = store.readKnown(k.path);
+    const f = store.readKnown(known.path(i));
     reads++;
     if (!f) continue;
     const r = read(f);
     if (r) keep(r);
     // Kept only when the bytes read are the blob git lists (or git lists none): a file git
     // converts on checkout (eol, filters) differs from its blob, and is read every time.
-    if (r && "summary" in r && !hit && (k.sha === undefined || k.sha === f.sha) && isCacheableSummary(r.summary)) added.set(f.sha, r.summary);
+    if (r && "summary" in r && e < 0 && (at < 0 || shas.toString("hex", at, at + 20) === f.sha) && isCacheableSummary(r.summary) && !cache?.has(f.sha))
+      added.set(f.sha, r.summary);
   }
   // Rewritten (whole: 100,000 entries are ~9 MB) only when that pays: no usable cache, many new
   // summaries, or many entries of blobs no longer listed. Until then a few changed files a run are
   // read again, which costs less than writing the file.
   let saved = false;
   const stale = (cache?.size ?? 0) - hits;
-  if (store.savePrivate && (!cache || added.size > Math.max(REWRITE_AFTER, known.length / 100) || stale > cache.size / 4)) {
-    const next = new Map<string, RecordSummary>();
-    for (const k of known) {
-      const s = k.sha !== undefined ? cache?.get(k.sha) : undefined;
-      if (s) next.set(k.sha as string, s);
-    }
-    for (const [sha, s] of added) next.set(sha, s);
+  if (store.savePrivate && (!cache || added.size > Math.max(REWRITE_AFTER, known.count / 100) || stale > cache.size / 4)) {
     try {
-      await store.savePrivate(SUMMARY_CACHE_FILE, encodeSummaryCache(next));
+      await store.savePrivate(SUMMARY_CACHE_FILE, encodeCache(cache, hit, added));
       saved = true;
     } catch {
       // A cache that cannot be written costs the next run time, never a record.
@@ -125,7 +136,7 @@ async function collect(
     records,
     stats: {
       via: "cache",
-      files: known.length,
+      files: known.count,
       reads,
       ...(raw === undefined ? { cacheIgnored: "absent" } : cache ? {} : { cacheIgnored: "unreadable or of another version" }),
       saved,
@@ -133,58 +144,209 @@ async function collect(
   };
 }
 
-/** The statuses a summary can have, each one string (an entry's status is not a slice of the file). */
+/** The statuses a summary can have, by their code in the cache file. */
 const STATUSES = ["proposed", "active", "expired", "revoked", "rejected", "failed"] as const;
-
-/** The status `text` holds from `start` to `end`, compared in place (no slice per cache entry), or undefined. */
-function statusAt(text: string, start: number, end: number): RecordSummary["status"] | undefined {
-  for (const s of STATUSES) if (s.length === end - start && text.startsWith(s, start)) return s;
-  return undefined;
-}
-
-/** Whether recordReader would take this summary for a file at `path` at `nowMs` (else it parses the file). */
-function usableFor(s: RecordSummary, path: string, nowMs: number): boolean {
-  // path ends with `/${s.id}.yaml`, compared in place: this runs for every record on every sweep.
-  const at = path.length - 5 - s.id.length;
-  if (path.startsWith("access-requests/examples/") || !path.endsWith(".yaml") || path.charCodeAt(at - 1) !== 47 /* / */ || !path.startsWith(s.id, at))
-    return false;
-  return !(s.status === "active" && !(Date.parse(s.expires_at ?? "") > nowMs));
-}
+const ACTIVE = 1;
+const CODE = new Map<string, number>(STATUSES.map((w, i) => [w, i]));
+const EXAMPLES = Buffer.from("access-requests/examples/");
+const YAML = Buffer.from(".yaml");
+const EXPIRES = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
 
 /**
- * The cache file: a header line, one `sha status id [expires_at]` line per blob, and a last line
- * with the sha-1 of everything before it, so a torn or edited file is seen as one.
+ * A cache file, read in place: `HEADER`, the number of entries n (u32 LE), their blob shas (20
+ * bytes each, sorted, each once), their status codes (a byte each), the end of each entry's text
+ * (u32 LE each) and the texts (`<id>`, or `<id> <expires_at>` when active), then the sha-1 of
+ * everything before. Opening one costs its checksum and nothing per entry: a sweep looks up
+ * 100,000 blobs in it by binary search, and an entry is checked (a request id; an expiry exactly
+ * when active) when it is used. A file of another version, torn or edited, is ignored whole; a
+ * well-formed entry that no summary can be is never used (its file is read).
  */
-export function encodeSummaryCache(entries: ReadonlyMap<string, RecordSummary>): string {
-  const lines = [HEADER];
-  for (const [sha, s] of entries) lines.push(`${sha} ${s.status} ${s.id}${s.expires_at !== undefined ? ` ${s.expires_at}` : ""}\n`);
-  const body = lines.join("");
-  return `${body}${createHash("sha1").update(body).digest("hex")}\n`;
+class SummaryTable {
+  private constructor(
+    private readonly raw: Buffer,
+    readonly size: number,
+    private readonly codesAt: number,
+    private readonly endsAt: number,
+    private readonly textAt: number,
+    private readonly buckets: Int32Array,
+  ) {}
+
+  static decode(raw: Buffer): SummaryTable | undefined {
+    const h = HEADER.length;
+    if (raw.length < h + 24 || raw.toString("latin1", 0, h) !== HEADER) return undefined;
+    const body = raw.length - 20;
+    if (!createHash("sha1").update(raw.subarray(0, body)).digest().equals(raw.subarray(body))) return undefined;
+    const n = raw.readUInt32LE(h);
+    const codesAt = h + 4 + 20 * n;
+    const endsAt = codesAt + n;
+    const textAt = endsAt + 4 * n;
+    if (textAt > body || textAt + (n ? raw.readUInt32LE(textAt - 4) : 0) !== body) return undefined;
+    // Where each first two bytes' shas begin (they are sorted): a lookup compares one or two.
+    const buckets = new Int32Array(65537);
+    for (let e = 0, o = h + 4; e < n; e++, o += 20) buckets[((raw[o]! << 8) | raw[o + 1]!) + 1]!++;
+    for (let b = 1; b <= 65536; b++) buckets[b]! += buckets[b - 1]!;
+    return new SummaryTable(raw, n, codesAt, endsAt, textAt, buckets);
+  }
+
+  /** The entry of the blob whose binary sha is shas[at, at + 20), or -1: compared in place, in the shas of its first two bytes. */
+  find(shas: Buffer, at: number): number {
+    const raw = this.raw;
+    const b = (shas[at]! << 8) | shas[at + 1]!;
+    next: for (let e = this.buckets[b]!, stop = this.buckets[b + 1]!; e < stop; e++) {
+      const o = HEADER.length + 4 + 20 * e;
+      for (let k = 2; k < 20; k++) if (raw[o + k] !== shas[at + k]) continue next;
+      return e;
+    }
+    return -1;
+  }
+
+  has(sha: string): boolean {
+    return /^[0-9a-f]{40}$/.test(sha) && this.find(Buffer.from(sha, "hex"), 0) >= 0;
+  }
+
+  private textStart(e: number): number {
+    return this.textAt + (e === 0 ? 0 : this.raw.readUInt32LE(this.endsAt + 4 * (e - 1)));
+  }
+
+  private textEnd(e: number): number {
+    return this.textAt + this.raw.readUInt32LE(this.endsAt + 4 * e);
+  }
+
+  /** The end of entry e's id, or -1 when the entry is not one a summary can be. */
+  private idEnd(e: number): number {
+    const code = this.raw[this.codesAt + e]!;
+    const start = this.textStart(e);
+    const end = this.textEnd(e);
+    if (code >= STATUSES.length || end < start || end > this.raw.length - 20) return -1;
+    let c = start;
+    while (c < end && this.raw[c] !== 32) c++;
+    if (!isId(this.raw, start, c) || (code === ACTIVE) !== c < end) return -1;
+    return c;
+  }
+
+  status(e: number): RecordSummary["status"] {
+    return STATUSES[this.raw[this.codesAt + e]!]!;
+  }
+
+  /** Entry e's summary (an entry usableFor took, or one idEnd found well formed). */
+  summary(e: number): RecordSummary {
+    const idEnd = this.idEnd(e);
+    const id = this.raw.toString("latin1", this.textStart(e), idEnd);
+    const status = this.status(e);
+    return status === "active" ? { id, status, expires_at: this.raw.toString("latin1", idEnd + 1, this.textEnd(e)) } : { id, status };
+  }
+
+  /**
+   * Whether recordReader would take entry e's summary for the file whose path is bytes[ps, pe) at
+   * `nowMs` (else it parses the file): the entry is well formed, the path ends with `/<id>.yaml`
+   * and is not an example's, and an active grant's expiry has not passed.
+   */
+  usableFor(e: number, bytes: Buffer, ps: number, pe: number, nowMs: number): boolean {
+    // The file's name, byte by byte, in place: this runs for every record on every sweep. A closed
+    // entry's text is its id; an active one's ends with a space and the expiry.
+    const raw = this.raw;
+    const code = raw[this.codesAt + e]!;
+    const idStart = this.textStart(e);
+    const idEnd = code === ACTIVE ? this.idEnd(e) : this.textEnd(e);
+    if (idEnd < idStart || code >= STATUSES.length || idEnd > raw.length - 20) return false;
+    const at = pe - 5 - (idEnd - idStart);
+    if (at - 1 < ps || bytes[at - 1] !== 47 /* / */) return false;
+    for (let k = idStart; k < idEnd; k++) if (bytes[at + k - idStart] !== raw[k]) return false;
+    if (!isId(raw, idStart, idEnd)) return false;
+    for (let k = 0; k < 5; k++) if (bytes[pe - 5 + k] !== YAML[k]) return false;
+    if (pe - ps >= EXAMPLES.length) {
+      let k = 0;
+      while (k < EXAMPLES.length && bytes[ps + k] === EXAMPLES[k]) k++;
+      if (k === EXAMPLES.length) return false;
+    }
+    if (code !== ACTIVE) return true;
+    const expires = raw.toString("latin1", idEnd + 1, this.textEnd(e));
+    return EXPIRES.test(expires) && Date.parse(expires) > nowMs;
+  }
+
+  /** Entry e as the writer takes it: its sha, code and text, as they are (nothing decoded). */
+  entry(e: number): CacheEntry {
+    const keys = HEADER.length + 4;
+    return {
+      sha: this.raw.subarray(keys + 20 * e, keys + 20 * e + 20),
+      code: this.raw[this.codesAt + e]!,
+      text: this.raw.subarray(this.textStart(e), this.textEnd(e)),
+    };
+  }
+
+  /** The well-formed entries, as decodeSummaryCache gives them; undefined if any is not. */
+  entries(): Map<string, RecordSummary> | undefined {
+    const out = new Map<string, RecordSummary>();
+    const keys = HEADER.length + 4;
+    for (let e = 0; e < this.size; e++) {
+      if (e > 0 && this.raw.compare(this.raw, keys + 20 * e, keys + 20 * e + 20, keys + 20 * (e - 1), keys + 20 * e) >= 0) return undefined;
+      if (this.idEnd(e) < 0) return undefined;
+      const s = this.summary(e);
+      if (!isCacheableSummary(s)) return undefined;
+      out.set(this.raw.toString("hex", keys + 20 * e, keys + 20 * e + 20), s);
+    }
+    return out;
+  }
 }
 
-/** The entries of a cache file, or undefined when it is not one this version wrote whole. */
-export function decodeSummaryCache(raw: Buffer | string): Map<string, RecordSummary> | undefined {
-  const text = typeof raw === "string" ? raw : raw.toString("utf8");
-  if (!text.startsWith(HEADER) || !text.endsWith("\n")) return undefined;
-  const last = text.lastIndexOf("\n", text.length - 2);
-  if (last < 0) return undefined;
-  const body = text.slice(0, last + 1);
-  if (createHash("sha1").update(body).digest("hex") !== text.slice(last + 1, -1)) return undefined;
-  const out = new Map<string, RecordSummary>();
-  for (let start = HEADER.length; start < body.length;) {
-    const end = body.indexOf("\n", start);
-    // `<sha> <status> <id>[ <expires_at>]`, read in place: this runs over every entry on every sweep.
-    const a = start + 40;
-    const b = body.indexOf(" ", a + 1);
-    if (a >= end || body.charCodeAt(a) !== 32 || b < 0 || b > end) return undefined;
-    const status = statusAt(body, a + 1, b);
-    const c = body.indexOf(" ", b + 1);
-    const idEnd = c < 0 || c > end ? end : c;
-    const id = body.slice(b + 1, idEnd);
-    const summary: RecordSummary = idEnd < end ? { id, status: status!, expires_at: body.slice(idEnd + 1, end) } : { id, status: status! };
-    if (!status || !isCacheableSummary(summary)) return undefined;
-    out.set(body.slice(start, a), summary);
-    start = end + 1;
+interface CacheEntry {
+  sha: Buffer;
+  code: number;
+  text: Buffer;
+}
+
+/** Whether raw[start, end) is a request id (plan.ts's ID: [1-9][0-9]{0,9}-[a-z0-9]+(-[a-z0-9]+)*), read in place. */
+function isId(raw: Buffer, start: number, end: number): boolean {
+  let i = start;
+  if (i >= end || raw[i]! < 0x31 || raw[i]! > 0x39) return false;
+  for (i++; i < end && raw[i]! >= 0x30 && raw[i]! <= 0x39; i++) if (i - start >= 10) return false;
+  if (i >= end || raw[i] !== 0x2d) return false;
+  let run = 0;
+  for (i++; i < end; i++) {
+    const c = raw[i]!;
+    if ((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a)) run++;
+    else if (c === 0x2d && run > 0) run = 0;
+    else return false;
   }
-  return out;
+  return run > 0;
+}
+
+/** The cache file to write: the entries of `cache` that were looked up this run, and `added`. */
+function encodeCache(cache: SummaryTable | undefined, hit: Uint8Array | undefined, added: ReadonlyMap<string, RecordSummary>): Buffer {
+  const entries: CacheEntry[] = [];
+  if (cache && hit) for (let e = 0; e < cache.size; e++) if (hit[e]) entries.push(cache.entry(e));
+  for (const [sha, s] of added)
+    entries.push({
+      sha: Buffer.from(sha, "hex"),
+      code: CODE.get(s.status)!,
+      text: Buffer.from(s.expires_at !== undefined ? `${s.id} ${s.expires_at}` : s.id, "latin1"),
+    });
+  return writeCache(entries);
+}
+
+function writeCache(entries: CacheEntry[]): Buffer {
+  const sorted = entries.sort((a, b) => a.sha.compare(b.sha)).filter((x, i, all) => i === 0 || !x.sha.equals(all[i - 1]!.sha));
+  const n = sorted.length;
+  const head = Buffer.alloc(HEADER.length + 4 + 21 * n + 4 * n);
+  head.write(HEADER, 0, "latin1");
+  head.writeUInt32LE(n, HEADER.length);
+  let textLength = 0;
+  sorted.forEach((x, e) => {
+    x.sha.copy(head, HEADER.length + 4 + 20 * e);
+    head[HEADER.length + 4 + 20 * n + e] = x.code;
+    textLength += x.text.length;
+    head.writeUInt32LE(textLength, HEADER.length + 4 + 21 * n + 4 * e);
+  });
+  const body = Buffer.concat([head, ...sorted.map((x) => x.text)]);
+  return Buffer.concat([body, createHash("sha1").update(body).digest()]);
+}
+
+/** The cache file of `entries` (blob sha → summary; see SummaryTable). */
+export function encodeSummaryCache(entries: ReadonlyMap<string, RecordSummary>): Buffer {
+  return encodeCache(undefined, undefined, entries);
+}
+
+/** The entries of a cache file, or undefined when it is not one this version wrote whole, or holds an entry no summary can be. */
+export function decodeSummaryCache(raw: Buffer): Map<string, RecordSummary> | undefined {
+  return SummaryTable.decode(raw)?.entries();
 }
