@@ -9,7 +9,7 @@ import { loadCatalogue } from "../iam-data.js";
 import { grantUnscoped } from "../policy/guardrails.js";
 import { grantedActions } from "../policy/activity.js";
 import { buildReport, type ReportRecord } from "../report/aggregate.js";
-import { readHistory } from "../report/git.js";
+import { readHistory, type HistorySource } from "../report/git.js";
 import { REPORT_FORMATS, renderReport, type ReportFormat } from "../report/render.js";
 
 export const REPORT_USAGE = `  report [--since DATE] [--format md|json|html] [--out FILE] [--config FILE]
@@ -25,7 +25,17 @@ export function parseSince(value: string): Date {
   return d;
 }
 
-export async function reportCommand(args: string[], io: Io, deps: { now?: () => Date } = {}): Promise<number> {
+/** The steps of a report, in order, as `phase` names them when each one ends (the bench times them). */
+export type ReportPhase = "records" | "history" | "aggregate" | "render";
+
+export interface ReportDeps {
+  now?: () => Date;
+  /** The history instead of `git log` of the repository (the bench streams a generated log). */
+  history?: (root: string) => HistorySource;
+  phase?: (done: ReportPhase) => void;
+}
+
+export async function reportCommand(args: string[], io: Io, deps: ReportDeps = {}): Promise<number> {
   const { values } = parseArgs({
     args,
     allowPositionals: false,
@@ -67,7 +77,9 @@ export async function reportCommand(args: string[], io: Io, deps: { now?: () => 
     } else skipped.push({ file, reason: parsed.problems[0]?.message ?? "invalid" });
   }
 
-  const history = await readHistory(root, records);
+  deps.phase?.("records");
+  const history = await readHistory(root, records, deps.history?.(root));
+  deps.phase?.("history");
   if (!history.ok) notes.push(`${history.reason}; times to approval and grant are not measured`);
   const catalogue = loadCatalogue();
   const report = buildReport({
@@ -82,6 +94,7 @@ export async function reportCommand(args: string[], io: Io, deps: { now?: () => 
     source: { dir: REQUESTS_DIR, examplesExcluded },
     notes: notes.slice(0, 50).concat(notes.length > 50 ? [`and ${notes.length - 50} more files that do not validate today`] : []),
   });
+  deps.phase?.("aggregate");
   if (records.length === 0 && skipped.length === 0)
     io.stderr.write(noRequestFilesWarning(root, io.cwd, [], `the report is empty (${EXAMPLES_DIR}/ is excluded)`));
   const text = renderReport(report, format);
@@ -92,5 +105,6 @@ export async function reportCommand(args: string[], io: Io, deps: { now?: () => 
       `jit-access: wrote the ${format} report (${report.totals.requests} requests, ${report.totals.grants} grants) to ${relative(io.cwd, out) || out}${report.empty ? `: ${report.empty}` : ""}\n`,
     );
   } else io.stdout.write(text);
+  deps.phase?.("render");
   return 0;
 }

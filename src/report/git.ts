@@ -12,19 +12,47 @@ const ENV = { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_PAGER: "cat", LC_ALL
 
 export type History = { ok: true; history: HistoryIndex } | { ok: false; reason: string; history: HistoryIndex };
 
+/** Where the history comes from: git in the CLI; a file of the same text in the bench. */
+export interface HistorySource {
+  /** `git log -z --name-status --no-renames --format=LOG_FORMAT -- access-requests/`, handed over in chunks as it arrives. */
+  log(onText: (text: string) => void): Promise<void>;
+  /** `git log --merges --format=%H%x00%cI%x00`: one short line per merge commit, small enough to read whole. */
+  merges(): Promise<string>;
+}
+
+export function gitHistorySource(root: string): HistorySource {
+  return {
+    log: (onText) =>
+      streamGit(
+        [
+          "-C",
+          root,
+          "-c",
+          "core.quotepath=off",
+          "log",
+          "-z",
+          "--name-status",
+          "--no-renames",
+          "--no-color",
+          `--format=${LOG_FORMAT}`,
+          "--",
+          `${REQUESTS_DIR}/`,
+        ],
+        onText,
+      ),
+    merges: async () =>
+      (await run("git", ["-C", root, "log", "--merges", "--no-color", "--format=%H%x00%cI%x00"], { maxBuffer: 256 * 1024 * 1024, env: ENV })).stdout,
+  };
+}
+
 /** `records`: the records the report is for; only what they look up is kept (everything when absent). */
-export async function readHistory(root: string, records?: readonly ReportRecord[]): Promise<History> {
+export async function readHistory(root: string, records?: readonly ReportRecord[], source: HistorySource = gitHistorySource(root)): Promise<History> {
   const history = new HistoryIndex(records ? { records } : {});
   const parser = new GitLogParser((c) => history.add(c));
   try {
-    await streamGit(
-      ["-C", root, "-c", "core.quotepath=off", "log", "-z", "--name-status", "--no-renames", "--no-color", `--format=${LOG_FORMAT}`, "--", `${REQUESTS_DIR}/`],
-      (chunk) => parser.push(chunk),
-    );
+    await source.log((chunk) => parser.push(chunk));
     parser.end();
-    // One short line per merge commit: small enough to read whole.
-    const merges = await run("git", ["-C", root, "log", "--merges", "--no-color", "--format=%H%x00%cI%x00"], { maxBuffer: 256 * 1024 * 1024, env: ENV });
-    for (const [sha, iso] of parseMergeDates(merges.stdout)) history.addMergeDate(sha, iso);
+    for (const [sha, iso] of parseMergeDates(await source.merges())) history.addMergeDate(sha, iso);
     return { ok: true, history };
   } catch (e) {
     const msg = e instanceof Error ? (e.message.split("\n")[0] ?? e.message) : String(e);

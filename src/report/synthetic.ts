@@ -23,7 +23,15 @@ const FAILURES: Array<[string, string]> = [
   ["approval.insufficient", "1 of 2 approvals"],
   ["approval.self", "the requester approved their own request"],
 ];
-const ACCOUNTS = ["prod", "staging", "dev", "data", "security"];
+/** The accounts the requests name, with the ids a config lists them under (the ARNs in grant.aws name them). */
+export const SYNTHETIC_ACCOUNTS: Readonly<Record<string, string>> = {
+  prod: "111111111111",
+  staging: "222222222222",
+  dev: "333333333333",
+  data: "444444444444",
+  security: "555555555555",
+};
+const ACCOUNTS = Object.keys(SYNTHETIC_ACCOUNTS);
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -109,7 +117,7 @@ export function syntheticHistory(n: number, seed = 42, now = new Date("2026-11-2
         pr: i + 1,
         granted_at: iso(grantedAt),
         expires_at: iso(expiresAt),
-        aws: { mode: "iam", resources: [`arn:aws:iam::123456789012:policy/jit-${id}`] },
+        aws: { mode: "iam", resources: [`arn:aws:iam::${SYNTHETIC_ACCOUNTS[account]}:policy/jit-access/jit-${id}`] },
       };
       const risk = access.includes("permissions-management") ? "high" : access.includes("write") || access.includes("tagging") ? "medium" : "low";
       commits.push(
