@@ -3,8 +3,8 @@
 // Also run under Node 24 (NODE24 in vitest.config.ts): the git store (git subprocesses).
 // @module-tag node24
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConflictError, updateRecord } from "../src/store/record-store.js";
@@ -140,5 +140,73 @@ describe("GitRecordStore", () => {
     repo.write(B, "new\n");
     expect(await store.uncommitted()).toEqual([A, B]);
     expect((await store.history(A)).map((h) => h.message.trim())).toEqual(["seed"]);
+  });
+});
+
+describe("GitRecordStore.uncommitted: every request file path whose working tree differs from HEAD", () => {
+  const C = "access-requests/prod/2026/3-c.yaml";
+  const ODD = "access-requests/prod/2026/4-a b\u00e9\t\"q\".yaml";
+  const move = (from: string, to: string) => {
+    mkdirSync(dirname(join(repo.dir, to)), { recursive: true });
+    renameSync(join(repo.dir, from), join(repo.dir, to));
+  };
+  const cases: Array<[string, () => void, string[]]> = [
+    ["nothing changed", () => {}, []],
+    ["a staged rename: both the old and the new path", () => repo.git("mv", A, C), [A, C]],
+    ["a rename on disk, unstaged: the deleted and the untracked path", () => move(A, C), [A, C]],
+    ["a staged rename with an edit on top", () => (repo.git("mv", A, C), repo.write(C, "id: 3-c\n")), [A, C]],
+    ["a rename out of access-requests/: the old path only", () => (mkdirSync(join(repo.dir, "elsewhere")), repo.git("mv", A, "elsewhere/1-a.yaml")), [A]],
+    ["a rename into access-requests/: the new path only", () => (repo.write("elsewhere/x.yaml", "x\n"), repo.commitAll("x"), repo.git("mv", "elsewhere/x.yaml", C)), [C]],
+    ["a staged delete", () => repo.git("rm", "--quiet", A), [A]],
+    ["an unstaged delete", () => rmSync(join(repo.dir, A)), [A]],
+    ["a staged add, then edited", () => (repo.write(C, "new\n"), repo.git("add", C), repo.write(C, "newer\n")), [C]],
+    ["a name with a space, an accent, a tab and quotes (git quotes such names without -z)", () => repo.write(ODD, "odd\n"), [ODD]],
+    ["a staged rename to that name", () => repo.git("mv", A, ODD), [A, ODD].sort()],
+    ["not request files: other extensions and other folders", () => (repo.write("access-requests/prod/notes.md", "n\n"), repo.write("other/5-e.yaml", "e\n")), []],
+  ];
+  it.each(cases)("%s", async (_name, change, expected) => {
+    change();
+    expect(await new GitRecordStore(repo.dir).uncommitted()).toEqual(expected);
+  });
+
+  // Reference: git's own listing of what differs from HEAD, renames not detected, plus untracked files.
+  const reference = () =>
+    [
+      ...new Set(
+        [repo.git("diff", "--no-renames", "--name-only", "-z", "HEAD", "--", "access-requests"), repo.git("ls-files", "-o", "-z", "--exclude-standard", "--", "access-requests")]
+          .join("\0")
+          .split("\0")
+          .filter((p) => p.endsWith(".yaml")),
+      ),
+    ].sort();
+
+  it("equals git diff HEAD plus untracked files after any mix of edits, moves, deletes and staging", async () => {
+    const names = [A, B, C, ODD, "access-requests/dev/2026/6-f.yaml"];
+    const op = fc.tuple(fc.constantFrom("edit", "mv", "git-mv", "rm", "git-rm", "add", "stage"), fc.nat(names.length - 1), fc.nat(names.length - 1));
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 6 }), async (ops) => {
+        repo.cleanup();
+        repo = createGitRepo("jit-store-");
+        repo.write(A, "id: 1-a\n");
+        repo.write(B, "id: 2-b\n");
+        repo.commitAll("seed");
+        const exists = (p: string) => existsSync(join(repo.dir, p));
+        const tracked = (p: string) => repo.git("ls-files", "--", p).trim() !== "";
+        for (const [kind, i, j] of ops) {
+          const from = names[i] as string;
+          const to = names[j] as string;
+          if (kind === "edit") repo.write(from, `edit ${Math.random()}\n`);
+          else if (kind === "add") repo.write(from, "added\n");
+          else if (kind === "stage") repo.git("add", "-A", "--", "access-requests");
+          else if (!exists(from) || (from === to && kind !== "rm" && kind !== "git-rm")) continue;
+          else if (kind === "mv" && !exists(to)) move(from, to);
+          else if (kind === "git-mv" && tracked(from) && !exists(to)) repo.git("mv", from, to);
+          else if (kind === "rm") rmSync(join(repo.dir, from));
+          else if (kind === "git-rm" && tracked(from)) repo.git("rm", "--quiet", "--force", "--", from);
+        }
+        expect(await new GitRecordStore(repo.dir).uncommitted()).toEqual(reference());
+      }),
+      { numRuns: 25 },
+    );
   });
 });

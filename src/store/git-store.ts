@@ -378,13 +378,18 @@ export class GitRecordStore implements RecordStore {
    * a record and committing it leaves one; the sweep reports them rather than trusting them.
    */
   async uncommitted(): Promise<string[]> {
-    const out = await this.gitRun(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", REQUESTS_DIR]);
-    return out
-      .split("\0")
-      .filter((l) => l.length > 3)
-      .map((l) => l.slice(3))
-      .filter((p) => p.endsWith(".yaml"))
-      .sort();
+    // Without --no-renames a rename or copy is "XY new\0old\0": the old path has no "XY " prefix.
+    // As a delete and an add, every entry is "XY path" and both paths of a move are reported.
+    const out = await this.gitRun(["status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all", "--", REQUESTS_DIR]);
+    return [
+      ...new Set(
+        out
+          .split("\0")
+          .filter((l) => l.length > 3)
+          .map((l) => l.slice(3))
+          .filter((p) => p.endsWith(".yaml")),
+      ),
+    ].sort();
   }
 
   /** Commits that touched `path`, newest first (the audit trail of one request). */
