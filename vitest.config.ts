@@ -27,6 +27,7 @@ const E2E = [
   "test/attacks-revoke.test.ts",
   "test/attacks.test.ts",
   "test/comment-ownership.test.ts",
+  "test/cli-read-bounded.test.ts",
   "test/aws-moto.test.ts",
   "test/identities-moto.test.ts",
   "test/identities-app.test.ts",

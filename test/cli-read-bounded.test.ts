@@ -1,6 +1,8 @@
 // readBounded, the CLI's one reader of request and config files: a regular file's bytes up to the
 // limit, and a coded refusal for anything else — a link (never followed, even dangling), a fifo
 // (refused without blocking), a folder, a file over the limit — whatever the size.
+// Also run under Node 24: open flags and fstat are the runtime's.
+// @module-tag node24
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
