@@ -120,6 +120,41 @@ describe("identity-center mode", () => {
     expect(await grants.revoke(first)).toEqual({ requestId: first.requestId, removed: [], alreadyGone: true });
   });
 
+  // Identity Center answers a second permission set of a name with ConflictException (what real
+  // AWS does; moto creates a duplicate), so the create says whether one exists: the permission sets
+  // other grants hold in the account are never described.
+  it.each([0, 3, 40])("a new grant's Identity Center calls do not grow with %i other grants active in the account", async (others) => {
+    const grants = fakeGrants(fake, testConfig("identity-center"));
+    for (let i = 0; i < others; i++) await grants.grant(testRequest({ account: "other", id: `${900 + i}-other` }), testPolicy(), EXPIRES);
+    const mark = fake.calls.length;
+    const result = await grants.grant(testRequest({ account: "other" }), testPolicy(), EXPIRES);
+    const ops = fake.calls.slice(mark).filter((c) => c.service === "sso").map((c) => c.op);
+    expect(result.changed).toBe(true);
+    expect(ops.filter((op) => /^(DescribePermissionSet|ListPermissionSets)/.test(op) && op !== "DescribePermissionSetProvisioningStatus")).toEqual([]);
+    expect(ops.filter((op) => op === "CreatePermissionSet")).toEqual(["CreatePermissionSet"]);
+    expect(ops.length).toBeLessThanOrEqual(8);
+  });
+
+  it("a grant in a second account finds the request's permission set through the first account, and its rollback leaves it", async () => {
+    const grants = fakeGrants(fake, testConfig("identity-center"));
+    const parts = ["other", "prod"].map((account) => ({ request: testRequest({ account }), policy: testPolicy() }));
+    const first = await grants.grant(parts[0]!.request, testPolicy(), EXPIRES, { parts });
+    const ps = fake.state.sso.permissionSets.get(first.resources[0]!)!;
+    const afterAssignments = [...fake.state.sso.assignments.values()].map((a) => ({ ...a }));
+    const mark = fake.calls.length;
+    // The second account's assignment fails: the rollback must not take the set the first grant rests on.
+    fake.sso.failNext.set("create-assignment", "Received a 404 status error: Not supported account");
+    await expect(grants.grant(parts[1]!.request, testPolicy(), EXPIRES, { parts })).rejects.toThrow(GrantError);
+    const ops = fake.calls.slice(mark).map((c) => c.op);
+    expect(ops).not.toContain("DeletePermissionSet");
+    // Found among the first account's provisioned sets: the instance is not scanned.
+    expect(ops).not.toContain("ListPermissionSets");
+    expect(fake.state.sso.permissionSets.get(ps.arn)?.provisionedTo.has(OTHER)).toBe(true);
+    // The first account's grant is whole: its set, policy and assignment as they were.
+    expect(fake.state.sso.permissionSets.get(ps.arn)?.inlinePolicy).toBe(ps.inlinePolicy);
+    expect([...fake.state.sso.assignments.values()]).toEqual(afterAssignments);
+  });
+
   it("surfaces a FAILED assignment with AWS's reason and rolls back", async () => {
     const before = fake.snapshot();
     fake.sso.failNext.set("create-assignment", "Received a 404 status error: Not supported account");

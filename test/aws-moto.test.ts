@@ -30,7 +30,8 @@
 //     the documented form, so moto's permission sets are exercised below only through the adapter
 //     functions, never through a record.
 //  8. CreatePermissionSet of a name that exists: AWS answers ConflictException (the fake agrees;
-//     the adapter relies on it to find a leftover permission set); moto creates a second one.
+//     the adapter relies on it: a grant creates first and looks for the set only on that
+//     conflict); moto creates a second one.
 //  9. GetPolicyVersion's Document: AWS documents it URL-encoded (RFC 3986), as the fake returns it;
 //     moto returns plain JSON. moto is wrong; decoding moto's JSON broke a repeated grant whose
 //     policy contains "%" (URIError). Workaround: a document that already starts with "{" is

@@ -189,8 +189,14 @@ async function findProvisioned(ctx: IcContext, accountId: string, name: string):
 
 /**
  * Creates the permission set with its inline policy, or accepts the request's own one when its
- * policy is the same. Looks first among the account's provisioned permission sets (where an
- * earlier grant of the request would be), so that a rollback never removes an earlier grant.
+ * policy is the same. Identity Center refuses a second permission set of a name
+ * (ConflictException "PermissionSet with name … already exists"), so a first grant creates
+ * straight away: one call, where a search first would describe every permission set provisioned
+ * to the account — hundreds where many grants are active. The set is looked for among the
+ * request's accounts' provisioned sets (an earlier grant of the request rests on it, so a
+ * rollback never removes it) before the create in a later account of a request in several
+ * accounts (where it is expected), and after a create that conflicted or failed midway; the whole
+ * instance is scanned only after a conflict, for a set provisioned nowhere.
  */
 export async function ensurePermissionSet(
   ctx: IcContext,
@@ -207,14 +213,16 @@ export async function ensurePermissionSet(
 ): Promise<{ arn: string; existed: boolean }> {
   const name = permissionSetName(args.requestId);
   const step = { kind: "permission-set" as const, name } as { kind: "permission-set"; name: string; arn?: string };
-  return journal.record(step, async (entry) => {
-    let arn: string | undefined;
-    // Provisioned to one of the request's accounts: a grant of the request rests on it, so it is
-    // never this grant's to roll back. Looking there is cheaper than scanning the instance.
-    for (const account of [args.accountId, ...(args.alsoIn ?? []).filter((a) => a !== args.accountId)]) {
-      arn ??= await findProvisioned(ctx, account, name);
-      if (arn) break;
+  const accounts = [args.accountId, ...(args.alsoIn ?? []).filter((a) => a !== args.accountId)];
+  const provisionedToRequest = async (): Promise<string | undefined> => {
+    for (const account of accounts) {
+      const arn = await findProvisioned(ctx, account, name);
+      if (arn) return arn;
     }
+    return undefined;
+  };
+  return journal.record(step, async (entry) => {
+    let arn = args.alsoIn?.length ? await provisionedToRequest() : undefined;
     if (arn) entry.outcome = "existed";
     for (let attempt = 0; arn === undefined; attempt++) {
       try {
@@ -232,21 +240,36 @@ export async function ensurePermissionSet(
         if (!arn) throw new Error(`CreatePermissionSet ${name} returned no ARN`);
         entry.outcome = "created";
       } catch (error) {
-        if (isError(error, "ValidationException", "ServiceQuotaExceededException")) entry.outcome = "none";
-        // ConflictException is both "the name exists" and "another change is running".
-        if (!isError(error, "ConflictException")) throw error;
-        // Not provisioned to the account, so no grant in it rests on it: a leftover of an
-        // interrupted grant, or our own create answered late. Unless another account's grant of
-        // the request holds it, it stays "unknown": undone if this grant fails.
+        if (isError(error, "ValidationException", "ServiceQuotaExceededException")) {
+          entry.outcome = "none";
+          throw error;
+        }
+        if (!isError(error, "ConflictException")) {
+          // Whether it was made is unknown, and an earlier grant of the request may rest on a set
+          // of this name: the rollback may remove it only when it is provisioned to none of the
+          // request's accounts, and when that cannot be told, it is left (it gives no access).
+          entry.outcome = await provisionedToRequest().then(
+            (found) => (found ? "existed" : "unknown"),
+            () => "existed" as const,
+          );
+          throw error;
+        }
+        // ConflictException is both "the name exists" and "another change is running". Until the
+        // lookups below say otherwise, a set of this name is an earlier grant's: one that fails
+        // leaves it to the rollback.
+        entry.outcome = "existed";
+        arn = await provisionedToRequest();
+        if (arn) break;
+        // Not provisioned to the request's accounts: a leftover of an interrupted grant, or our
+        // own create answered late. Unless another account's grant holds it, it is "unknown":
+        // undone if this grant fails.
         arn = await findPermissionSet(ctx, name);
         if (arn === undefined) {
           entry.outcome = "none";
           if (attempt + 1 >= ctx.conflict.attempts) throw error;
           await ctx.sleep(ctx.conflict.initialMs * 2 ** attempt);
-        } else if ((await provisionedAccounts(ctx, arn)).length) {
-          // Provisioned to another account: the request's grant there (a request in several
-          // accounts shares one permission set) rests on it, so this grant's rollback leaves it.
-          entry.outcome = "existed";
+        } else if (!(await provisionedAccounts(ctx, arn)).length) {
+          entry.outcome = "unknown";
         }
       }
     }
