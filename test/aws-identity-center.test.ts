@@ -128,7 +128,10 @@ describe("identity-center mode", () => {
     for (let i = 0; i < others; i++) await grants.grant(testRequest({ account: "other", id: `${900 + i}-other` }), testPolicy(), EXPIRES);
     const mark = fake.calls.length;
     const result = await grants.grant(testRequest({ account: "other" }), testPolicy(), EXPIRES);
-    const ops = fake.calls.slice(mark).filter((c) => c.service === "sso").map((c) => c.op);
+    const ops = fake.calls
+      .slice(mark)
+      .filter((c) => c.service === "sso")
+      .map((c) => c.op);
     expect(result.changed).toBe(true);
     expect(ops.filter((op) => /^(DescribePermissionSet|ListPermissionSets)/.test(op) && op !== "DescribePermissionSetProvisioningStatus")).toEqual([]);
     expect(ops.filter((op) => op === "CreatePermissionSet")).toEqual(["CreatePermissionSet"]);

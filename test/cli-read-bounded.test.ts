@@ -22,7 +22,11 @@ describe("readBounded", () => {
     ["a regular file", () => (writeFileSync(at("a.yaml"), "id: a\n"), at("a.yaml")), { bytes: "id: a\n" }],
     ["an empty file", () => (writeFileSync(at("empty.yaml"), ""), at("empty.yaml")), { bytes: "" }],
     ["a file of exactly the limit", () => (writeFileSync(at("max.yaml"), "x".repeat(MAX)), at("max.yaml")), { bytes: "x".repeat(MAX) }],
-    ["a file one byte over the limit", () => (writeFileSync(at("over.yaml"), "x".repeat(MAX + 1)), at("over.yaml")), { code: "yaml.too-large", message: /65 bytes; the limit is 64 bytes/ }],
+    [
+      "a file one byte over the limit",
+      () => (writeFileSync(at("over.yaml"), "x".repeat(MAX + 1)), at("over.yaml")),
+      { code: "yaml.too-large", message: /65 bytes; the limit is 64 bytes/ },
+    ],
     ["a link to a file", () => (symlinkSync(at("secret"), at("link.yaml")), at("link.yaml")), { code: "cli.symlink", message: /symbolic link/ }],
     ["a dangling link", () => (symlinkSync(at("nothing-here"), at("dangling.yaml")), at("dangling.yaml")), { code: "cli.symlink" }],
     ["a link to a folder", () => (symlinkSync(dir, at("dirlink.yaml")), at("dirlink.yaml")), { code: "cli.symlink" }],

@@ -145,7 +145,7 @@ describe("GitRecordStore", () => {
 
 describe("GitRecordStore.uncommitted: every request file path whose working tree differs from HEAD", () => {
   const C = "access-requests/prod/2026/3-c.yaml";
-  const ODD = "access-requests/prod/2026/4-a b\u00e9\t\"q\".yaml";
+  const ODD = 'access-requests/prod/2026/4-a b\u00e9\t"q".yaml';
   const move = (from: string, to: string) => {
     mkdirSync(dirname(join(repo.dir, to)), { recursive: true });
     renameSync(join(repo.dir, from), join(repo.dir, to));
@@ -156,13 +156,21 @@ describe("GitRecordStore.uncommitted: every request file path whose working tree
     ["a rename on disk, unstaged: the deleted and the untracked path", () => move(A, C), [A, C]],
     ["a staged rename with an edit on top", () => (repo.git("mv", A, C), repo.write(C, "id: 3-c\n")), [A, C]],
     ["a rename out of access-requests/: the old path only", () => (mkdirSync(join(repo.dir, "elsewhere")), repo.git("mv", A, "elsewhere/1-a.yaml")), [A]],
-    ["a rename into access-requests/: the new path only", () => (repo.write("elsewhere/x.yaml", "x\n"), repo.commitAll("x"), repo.git("mv", "elsewhere/x.yaml", C)), [C]],
+    [
+      "a rename into access-requests/: the new path only",
+      () => (repo.write("elsewhere/x.yaml", "x\n"), repo.commitAll("x"), repo.git("mv", "elsewhere/x.yaml", C)),
+      [C],
+    ],
     ["a staged delete", () => repo.git("rm", "--quiet", A), [A]],
     ["an unstaged delete", () => rmSync(join(repo.dir, A)), [A]],
     ["a staged add, then edited", () => (repo.write(C, "new\n"), repo.git("add", C), repo.write(C, "newer\n")), [C]],
     ["a name with a space, an accent, a tab and quotes (git quotes such names without -z)", () => repo.write(ODD, "odd\n"), [ODD]],
     ["a staged rename to that name", () => repo.git("mv", A, ODD), [A, ODD].sort()],
-    ["not request files: other extensions and other folders", () => (repo.write("access-requests/prod/notes.md", "n\n"), repo.write("other/5-e.yaml", "e\n")), []],
+    [
+      "not request files: other extensions and other folders",
+      () => (repo.write("access-requests/prod/notes.md", "n\n"), repo.write("other/5-e.yaml", "e\n")),
+      [],
+    ],
   ];
   it.each(cases)("%s", async (_name, change, expected) => {
     change();
@@ -173,7 +181,10 @@ describe("GitRecordStore.uncommitted: every request file path whose working tree
   const reference = () =>
     [
       ...new Set(
-        [repo.git("diff", "--no-renames", "--name-only", "-z", "HEAD", "--", "access-requests"), repo.git("ls-files", "-o", "-z", "--exclude-standard", "--", "access-requests")]
+        [
+          repo.git("diff", "--no-renames", "--name-only", "-z", "HEAD", "--", "access-requests"),
+          repo.git("ls-files", "-o", "-z", "--exclude-standard", "--", "access-requests"),
+        ]
           .join("\0")
           .split("\0")
           .filter((p) => p.endsWith(".yaml")),

@@ -72,7 +72,7 @@ export function readBounded(file: string, max = MAX_YAML_BYTES): Result<Uint8Arr
     // Up to one byte over the limit: a file that grew since fstat is refused, not cut short.
     const buf = Buffer.allocUnsafe(Math.min(st.size, max) + 1);
     let got = 0;
-    for (let n; got < buf.length && (n = readSync(fd, buf, got, buf.length - got, got)) > 0; ) got += n;
+    for (let n; got < buf.length && (n = readSync(fd, buf, got, buf.length - got, got)) > 0;) got += n;
     if (got > max) return fail(problem("yaml.too-large", `the file is over ${max} bytes (the limit)`));
     return ok(buf.subarray(0, got));
   } finally {
