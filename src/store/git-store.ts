@@ -374,8 +374,9 @@ export class GitRecordStore implements RecordStore {
   }
 
   /**
-   * Request files whose working-tree content differs from HEAD. A process killed between writing
-   * a record and committing it leaves one; the sweep reports them rather than trusting them.
+   * Request files with a change not committed: staged or not, or untracked. A process killed
+   * between writing a record and committing it leaves one; the sweep reports them rather than
+   * trusting them.
    */
   async uncommitted(): Promise<string[]> {
     // Without --no-renames a rename or copy is "XY new\0old\0": the old path has no "XY " prefix.
