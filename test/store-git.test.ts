@@ -215,8 +215,10 @@ describe("GitRecordStore.uncommitted: every request file path with a change not 
           else if (kind === "stage") repo.git("add", "-A");
           else if (!exists(from) || (from === to && kind !== "rm" && kind !== "git-rm")) continue;
           else if (kind === "mv" && !exists(to)) move(from, to);
-          else if (kind === "git-mv" && tracked(from) && !exists(to)) (mkdirSync(dirname(join(repo.dir, to)), { recursive: true }), repo.git("mv", from, to));
-          else if (kind === "rm") rmSync(join(repo.dir, from));
+          else if (kind === "git-mv" && tracked(from) && !exists(to)) {
+            mkdirSync(dirname(join(repo.dir, to)), { recursive: true });
+            repo.git("mv", from, to);
+          } else if (kind === "rm") rmSync(join(repo.dir, from));
           else if (kind === "git-rm" && tracked(from)) repo.git("rm", "--quiet", "--force", "--", from);
         }
         expect(await new GitRecordStore(repo.dir).uncommitted()).toEqual(reference());
