@@ -158,6 +158,55 @@ describe("identity-center mode", () => {
     expect([...fake.state.sso.assignments.values()]).toEqual(afterAssignments);
   });
 
+  // A permission set of the request's name that jit-access did not make (no jit-access:request tag
+  // for it): a grant refuses it or fails, and its rollback never removes it or anyone's assignment.
+  describe("a set of the request's name that jit-access did not make is never removed by a rollback", () => {
+    const handMade = (where: "nowhere" | "other" | "own") => {
+      const arn = `${INSTANCE.replace(":instance/", ":permissionSet/")}/ps-handmade00000001`;
+      const provisionedTo = new Set<string>(where === "nowhere" ? [] : [where === "other" ? OTHER : HOME]);
+      fake.state.sso.permissionSets.set(arn, {
+        name: "jit-142-financial-reports",
+        arn,
+        sessionDuration: "PT1H",
+        inlinePolicy: "",
+        tags: [],
+        provisionedTo,
+      } as never);
+      for (const accountId of provisionedTo) {
+        const a = { accountId, permissionSetArn: arn, principalType: "USER" as const, principalId: "someone-else" };
+        fake.state.sso.assignments.set(`${accountId}|${arn}|USER|someone-else`, a);
+      }
+      return arn;
+    };
+    const cases = (["nowhere", "other", "own"] as const).flatMap((where) => (["refused", "create answer lost"] as const).map((how) => [where, how] as const));
+    it.each(cases)("provisioned %s, %s", async (where, how) => {
+      const arn = handMade(where);
+      const before = fake.snapshot();
+      if (how === "create answer lost") fake.faults.add({ kind: "crash-after", service: "sso", op: "CreatePermissionSet" });
+      const grants = fakeGrants(fake, testConfig("identity-center"));
+      await expect(grants.grant(testRequest(), testPolicy(), EXPIRES)).rejects.toThrow();
+      fake.faults.clear();
+      fake.settle();
+      expect(fake.state.sso.permissionSets.has(arn)).toBe(true);
+      expect(fake.snapshot()).toEqual(before);
+    });
+
+    it("while the grant's own set, made by a create whose answer was lost, is removed", async () => {
+      const before = fake.snapshot();
+      fake.faults.add({ kind: "crash-after", service: "sso", op: "CreatePermissionSet" });
+      const grants = fakeGrants(fake, testConfig("identity-center"));
+      const outcome = await grants.grant(testRequest(), testPolicy(), EXPIRES).then(
+        () => "granted",
+        () => "failed",
+      );
+      fake.faults.clear();
+      fake.settle();
+      // Either the retry found and used its own set, or the rollback removed it: nothing stray.
+      if (outcome === "failed") expect(fake.snapshot()).toEqual(before);
+      else expect([...fake.state.sso.permissionSets.values()].map((p) => p.name)).toEqual(["jit-142-financial-reports"]);
+    });
+  });
+
   it("surfaces a FAILED assignment with AWS's reason and rolls back", async () => {
     const before = fake.snapshot();
     fake.sso.failNext.set("create-assignment", "Received a 404 status error: Not supported account");

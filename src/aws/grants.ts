@@ -174,7 +174,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
       try {
         return mode === "iam" ? await grantIam() : await grantIdentityCenter();
       } catch (error) {
-        const leftOver = await rollback(clients, journal, account.id);
+        const leftOver = await rollback(clients, journal, account.id, request.id);
         const undone = leftOverNote(leftOver, expiresAt, "policy");
         throw new GrantError(`grant of ${request.id} failed: ${messageOf(error)}${undone}`, error, leftOver);
       }
@@ -419,7 +419,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
           ...(ic ? { instanceArn: ic.instanceArn } : {}),
         });
       } catch (error) {
-        const leftOver = await rollback(clients, journal, account.id);
+        const leftOver = await rollback(clients, journal, account.id, request.id);
         const undone = leftOverNote(leftOver, expiresAt, "schedule");
         throw new GrantError(`grant of ${request.id} failed: ${messageOf(error)}${undone}`, error, leftOver);
       }
@@ -517,7 +517,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
   }
 
   /** Undoes, in reverse, what this grant created or may have created; returns what it could not. */
-  async function rollback(clients: AwsClients, journal: Journal, accountId: string): Promise<Step[]> {
+  async function rollback(clients: AwsClients, journal: Journal, accountId: string, requestId: string): Promise<Step[]> {
     const leftOver: Step[] = [];
     const plan = planRollback(journal.entries);
     // Schedules last, and only once the access they end is gone: an assignment or attachment the
@@ -526,7 +526,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     // policy or permission set left unattached and unassigned grants nothing and needs none.
     for (const step of plan.filter((s) => s.kind !== "schedule")) {
       try {
-        await undo(clients, step, accountId);
+        await undo(clients, step, accountId, requestId);
       } catch {
         leftOver.push(step);
       }
@@ -538,7 +538,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
         continue;
       }
       try {
-        await undo(clients, step, accountId);
+        await undo(clients, step, accountId, requestId);
       } catch {
         leftOver.push(step);
       }
@@ -546,7 +546,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     return leftOver;
   }
 
-  async function undo(clients: AwsClients, step: Step, accountId: string): Promise<void> {
+  async function undo(clients: AwsClients, step: Step, accountId: string, requestId: string): Promise<void> {
     switch (step.kind) {
       case "iam-attachment":
         await detach(clients.iam, step.policyArn, step.principal);
@@ -563,9 +563,22 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
       case "permission-set": {
         const ic = icContext();
         const arn = step.arn ?? (await findPermissionSet(ic, step.name));
-        if (arn) await removePermissionSet(ic, arn, accountId);
+        // A set of the request's name that jit-access did not tag for this request (made by
+        // hand, or a stranger's found after a create whose answer was lost) was never this
+        // grant's: removing it would unassign whoever holds it. Ours always carries the tag.
+        if (arn && (await ownedByRequest(ic, arn, requestId))) await removePermissionSet(ic, arn, accountId);
         return;
       }
+    }
+  }
+
+  /** ownedPermissionSet, with "not jit-access's for this request" as false instead of an error. */
+  async function ownedByRequest(ic: IcContext, arn: string, requestId: string): Promise<boolean> {
+    try {
+      return await ownedPermissionSet(ic, arn, requestId);
+    } catch (error) {
+      if (error instanceof NotOwnedError) return false;
+      throw error;
     }
   }
 
