@@ -171,7 +171,7 @@ describe("identity-center mode", () => {
         inlinePolicy: "",
         tags: [],
         provisionedTo,
-      } as never);
+      });
       for (const accountId of provisionedTo) {
         const a = { accountId, permissionSetArn: arn, principalType: "USER" as const, principalId: "someone-else" };
         fake.state.sso.assignments.set(`${accountId}|${arn}|USER|someone-else`, a);
