@@ -566,7 +566,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
         // A set of the request's name that jit-access did not tag for this request (made by
         // hand, or a stranger's found after a create whose answer was lost) was never this
         // grant's: removing it would unassign whoever holds it. Ours always carries the tag.
-        if (arn && (await ownedByRequest(ic, arn, requestId))) await removePermissionSet(ic, arn, accountId);
+        if (arn && (step.made || (await ownedByRequest(ic, arn, requestId)))) await removePermissionSet(ic, arn, accountId);
         return;
       }
     }

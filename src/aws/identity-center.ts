@@ -23,6 +23,7 @@ import {
 } from "@aws-sdk/client-sso-admin";
 import { NAME_PREFIX, permissionSetName, tagMap, TAG_EXPIRES_AT, TAG_PR, TAG_REQUEST, type Tag } from "./naming.js";
 import { NotOwnedError } from "./ownership.js";
+import type { Step } from "./rollback.js";
 import { sameJson } from "./policy-text.js";
 import { isError, pollUntil, retryOn, type Backoff, type Journal, type Sleep } from "./runtime.js";
 import { ExistingDifferentError } from "./scheduler.js";
@@ -212,7 +213,7 @@ export async function ensurePermissionSet(
   },
 ): Promise<{ arn: string; existed: boolean }> {
   const name = permissionSetName(args.requestId);
-  const step = { kind: "permission-set" as const, name } as { kind: "permission-set"; name: string; arn?: string };
+  const step: Extract<Step, { kind: "permission-set" }> = { kind: "permission-set", name };
   const accounts = [args.accountId, ...(args.alsoIn ?? []).filter((a) => a !== args.accountId)];
   const provisionedToRequest = async (): Promise<string | undefined> => {
     for (const account of accounts) {
@@ -239,6 +240,7 @@ export async function ensurePermissionSet(
         arn = out.PermissionSet?.PermissionSetArn;
         if (!arn) throw new Error(`CreatePermissionSet ${name} returned no ARN`);
         entry.outcome = "created";
+        step.made = true;
       } catch (error) {
         if (isError(error, "ValidationException", "ServiceQuotaExceededException")) {
           entry.outcome = "none";

@@ -5,7 +5,8 @@ export type Step =
   | { kind: "iam-policy"; arn: string }
   | { kind: "iam-attachment"; policyArn: string; principal: { kind: "iam_user" | "iam_role"; name: string } }
   | { kind: "schedule"; name: string }
-  | { kind: "permission-set"; name: string; arn?: string }
+  /** made: this grant's own create made it (no ownership check needed to undo it). */
+  | { kind: "permission-set"; name: string; arn?: string; made?: true }
   | { kind: "assignment"; permissionSetArn: string; accountId: string; principalId: string };
 
 /**
