@@ -189,6 +189,28 @@ describe("the summary cache in a git checkout", () => {
     ],
     ["a nested repository (scan)", (r) => execFileSync("git", ["init", "-q", join(r.dir, "access-requests/prod/nested")]), true],
     ["a link to a record", (r) => symlinkSync("100-git.yaml", join(r.dir, "access-requests/prod-eu/500-git.yaml")), true],
+    // git lists the folder's tracked files as deleted; opening them by path would follow the link.
+    [
+      "a tracked folder replaced by a link to a folder outside the checkout holding a due grant of the same name",
+      (r) => {
+        const outside = mkdtempSync(join(tmpdir(), "jit-outside-"));
+        writeFileSync(join(outside, "101-git.yaml"), recordText(1, "due")); // at(1) is in prod/2026
+        rmSync(join(r.dir, "access-requests/prod/2026"), { recursive: true });
+        symlinkSync(outside, join(r.dir, "access-requests/prod/2026"));
+      },
+      true,
+    ],
+    [
+      "a tracked folder replaced by a link to a sibling folder",
+      (r) => (rmSync(join(r.dir, "access-requests/prod/2025"), { recursive: true }), symlinkSync("2026", join(r.dir, "access-requests/prod/2025"))),
+      true,
+    ],
+    [
+      "a tracked folder's parent replaced by a link",
+      (r) => (renameSync(join(r.dir, "access-requests/prod"), join(r.dir, "prod-real")), symlinkSync("../prod-real", join(r.dir, "access-requests/prod"))),
+      true,
+    ],
+    ["a plain folder named .git, not a repository (git never lists one)", (r) => r.write("access-requests/.git/106-git.yaml", recordText(6, "due")), true],
   ];
 
   it.each(cases)("%s: a scan's records", { timeout: 60_000 }, async (_name, change, fast) => {

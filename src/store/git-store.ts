@@ -10,7 +10,7 @@
 // git runs through execFile with argument arrays — never a shell.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from "node:fs";
 import type { BigIntStats } from "node:fs";
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -54,6 +54,8 @@ export class GitRecordStore implements RecordStore {
   private readonly staleLockMs: number;
   private gitDir: string | undefined;
   private whereP: Promise<Where> | undefined;
+  /** realFolder's answers for the current listing. */
+  private readonly realFolders = new Map<string, boolean>();
 
   constructor(root: string, opts: GitRecordStoreOptions = {}) {
     this.root = resolve(root);
@@ -89,6 +91,7 @@ export class GitRecordStore implements RecordStore {
    * checkout, access-requests/ is a link, or it holds a nested repository or a submodule.
    */
   async listKnown(): Promise<KnownListing | KnownFile[] | undefined> {
+    this.realFolders.clear();
     try {
       if (!(await lstat(join(this.root, REQUESTS_DIR))).isDirectory()) return undefined;
     } catch (e) {
@@ -223,8 +226,28 @@ export class GitRecordStore implements RecordStore {
    */
   readKnown(path: string): StoredFile | undefined {
     this.resolvePath(path);
+    // O_NOFOLLOW guards the file's own name only: a folder on the way that became a link (git
+    // lists its tracked files as deleted) would be followed where scan never goes.
+    if (!this.realFolder(path.slice(0, path.lastIndexOf("/")))) return undefined;
     const bytes = this.readListed(path, path.slice(path.lastIndexOf("/") + 1), true);
     return bytes && { path, sha: gitBlobSha(bytes), text: bytes.toString("utf8") };
+  }
+
+  /** Whether `dir` and every folder above it are folders, not links (scan enters no link). Asked once per folder per listing. */
+  private realFolder(dir: string): boolean {
+    const known = this.realFolders.get(dir);
+    if (known !== undefined) return known;
+    const cut = dir.lastIndexOf("/");
+    let real = cut < 0 || this.realFolder(dir.slice(0, cut));
+    if (real) {
+      try {
+        real = lstatSync(join(this.root, dir)).isDirectory();
+      } catch {
+        real = false;
+      }
+    }
+    this.realFolders.set(dir, real);
+    return real;
   }
 
   /** `<git dir>/jit-access/<name>`: private to this checkout, never committed. */
@@ -268,6 +291,8 @@ export class GitRecordStore implements RecordStore {
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       for (const e of entries) {
         const path = `${dir}/${e.name}`;
+        // git never lists a folder named .git (nor can it track one): neither does the walk.
+        if (e.name === ".git") continue;
         if (e.isDirectory()) await walk(path);
         // Links are opened (and refused), never followed.
         else if ((e.isFile() || e.isSymbolicLink()) && e.name.endsWith(".yaml")) {
