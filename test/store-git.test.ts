@@ -163,6 +163,11 @@ describe("GitRecordStore.uncommitted: every request file path with a change not 
     ],
     ["a staged delete", () => repo.git("rm", "--quiet", A), [A]],
     ["an unstaged delete", () => rmSync(join(repo.dir, A)), [A]],
+    [
+      "an ignored record: the sweep reads it all the same",
+      () => (repo.write(".gitignore", "*.tmp.yaml\n"), repo.commitAll("ignore"), repo.write("access-requests/prod/2026/9-x.tmp.yaml", "x\n")),
+      ["access-requests/prod/2026/9-x.tmp.yaml"],
+    ],
     ["a staged add, then deleted from disk: staged, so not committed", () => (repo.write(C, "new\n"), repo.git("add", C), rmSync(join(repo.dir, C))), [C]],
     ["a staged add, then edited", () => (repo.write(C, "new\n"), repo.git("add", C), repo.write(C, "newer\n")), [C]],
     ["a name with a space, an accent, a tab and quotes (git quotes such names without -z)", () => repo.write(ODD, "odd\n"), [ODD]],
@@ -179,7 +184,7 @@ describe("GitRecordStore.uncommitted: every request file path with a change not 
   });
 
   // Reference: git's own listings, renames not detected: staged (HEAD against the index), not
-  // staged (the index against the working tree) and untracked. A file staged and then deleted
+  // staged (the index against the working tree) and untracked, ignored ones too. A file staged and then deleted
   // from disk is in the first: an uncommitted change, though HEAD and the working tree lack it.
   const reference = () =>
     [
@@ -187,7 +192,7 @@ describe("GitRecordStore.uncommitted: every request file path with a change not 
         [
           repo.git("diff", "--cached", "--no-renames", "--name-only", "-z", "HEAD", "--", "access-requests"),
           repo.git("diff", "--no-renames", "--name-only", "-z", "--", "access-requests"),
-          repo.git("ls-files", "-o", "-z", "--exclude-standard", "--", "access-requests"),
+          repo.git("ls-files", "-o", "-z", "--", "access-requests"),
         ]
           .join("\0")
           .split("\0")
@@ -195,11 +200,11 @@ describe("GitRecordStore.uncommitted: every request file path with a change not 
       ),
     ].sort();
 
-  it("equals git diff --cached, git diff and the untracked files after any mix of edits, moves, deletes and staging", async () => {
+  it("equals git diff --cached, git diff and the untracked files after any mix of edits, moves, deletes, staging and ignores", async () => {
     const names = [A, B, C, ODD, "access-requests/dev/2026/6-f.yaml"];
     repo.write(B, "id: 2-b\n");
     repo.commitAll("two records");
-    const op = fc.tuple(fc.constantFrom("edit", "mv", "git-mv", "rm", "git-rm", "add", "stage"), fc.nat(names.length - 1), fc.nat(names.length - 1));
+    const op = fc.tuple(fc.constantFrom("edit", "mv", "git-mv", "rm", "git-rm", "add", "stage", "ignore"), fc.nat(names.length - 1), fc.nat(names.length - 1));
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 6 }), async (ops) => {
         // Back to the seed commit, index and working tree alike (two git calls, not a new repository).
@@ -213,6 +218,7 @@ describe("GitRecordStore.uncommitted: every request file path with a change not 
           if (kind === "edit") repo.write(from, `edit ${Math.random()}\n`);
           else if (kind === "add") repo.write(from, "added\n");
           else if (kind === "stage") repo.git("add", "-A");
+          else if (kind === "ignore") repo.write(".gitignore", `${from.slice(from.lastIndexOf("/") + 1)}\n`);
           else if (!exists(from) || (from === to && kind !== "rm" && kind !== "git-rm")) continue;
           else if (kind === "mv" && !exists(to)) move(from, to);
           else if (kind === "git-mv" && tracked(from) && !exists(to)) {

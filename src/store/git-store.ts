@@ -399,14 +399,15 @@ export class GitRecordStore implements RecordStore {
   }
 
   /**
-   * Request files with a change not committed: staged or not, or untracked. A process killed
+   * Request files with a change not committed: staged or not, untracked or ignored. A process killed
    * between writing a record and committing it leaves one; the sweep reports them rather than
    * trusting them.
    */
   async uncommitted(): Promise<string[]> {
     // Without --no-renames a rename or copy is "XY new\0old\0": the old path has no "XY " prefix.
     // As a delete and an add, every entry is "XY path" and both paths of a move are reported.
-    const out = await this.gitRun(["status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all", "--", REQUESTS_DIR]);
+    // --ignored: an ignored request file is read by the sweep all the same ("!! path").
+    const out = await this.gitRun(["status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all", "--ignored", "--", REQUESTS_DIR]);
     return [
       ...new Set(
         out
