@@ -246,14 +246,20 @@ describe("a grant in several accounts (identity-center mode, fake AWS)", () => {
     expect(schedules()).toEqual([]);
   });
 
-  it("a later account finds the permission set where the earlier one provisioned it: no scan of the instance's permission sets", async () => {
-    // Other permission sets in the instance: a scan would describe each of them.
-    for (let i = 0; i < 5; i++) await fake.clients.ssoAdmin.send(new CreatePermissionSetCommand({ InstanceArn: INSTANCE, Name: `Team${i}` }));
+  it("a later account takes the permission set the earlier one made, checked by name and tag: no listing, whatever else is provisioned", async () => {
+    // Other permission sets in the instance, provisioned to every account: a listing would describe each of them.
+    for (let i = 0; i < 5; i++) {
+      const made = await fake.clients.ssoAdmin.send(new CreatePermissionSetCommand({ InstanceArn: INSTANCE, Name: `Team${i}` }));
+      for (const account of [HOME, OTHER, THIRD]) fake.state.sso.permissionSets.get(made.PermissionSet!.PermissionSetArn!)!.provisionedTo.add(account);
+    }
     fake.resetLogs();
     const { out } = await merge(["prod", "nonprod"]);
     expect(out, JSON.stringify(out)).toMatchObject({ kind: "granted" });
     const count = (op: string) => fake.calls.filter((c) => c.op === op).length;
     expect(count("ListPermissionSets")).toBe(0);
+    expect(count("ListPermissionSetsProvisionedToAccount")).toBe(0);
+    // One DescribePermissionSet (and one tag read) per later account.
+    expect(count("DescribePermissionSet")).toBe(2);
     expect(count("CreatePermissionSet")).toBe(1);
     expect([count("ProvisionPermissionSet"), count("CreateAccountAssignment"), count("CreateSchedule")]).toEqual([3, 3, 3]);
   });
@@ -416,6 +422,10 @@ describe("a catalogue permission set in several accounts", () => {
 describe("property: no assignment without a record listing it (identity-center mode)", () => {
   const OPS: Array<[Fault["service"], string]> = [
     ["sso", "CreatePermissionSet"],
+    // A later account's check of the set the earlier one holds, and the lookups.
+    ["sso", "DescribePermissionSet"],
+    ["sso", "ListTagsForResource"],
+    ["sso", "ListPermissionSetsProvisionedToAccount"],
     ["sso", "PutInlinePolicyToPermissionSet"],
     ["sso", "ProvisionPermissionSet"],
     ["sso", "CreateAccountAssignment"],

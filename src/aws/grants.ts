@@ -141,6 +141,12 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
     return at > 0 ? ids.slice(0, at) : [];
   };
 
+  /** The permission set an earlier account's grant of the request holds (a request in several accounts shares one). */
+  const knownPermissionSet = (meta: GrantMeta): { known?: string } => {
+    const arn = meta.earlier?.find((r) => r.mode === "identity-center")?.resources[0];
+    return arn ? { known: arn } : {};
+  };
+
   /** Where the schedules of this mode live: with the account's IAM, or with Identity Center. */
   const schedulerFor = (mode: Config["aws"]["mode"], accountClientsOf: AwsClients) => (mode === "iam" ? accountClientsOf.scheduler : home.scheduler);
 
@@ -220,6 +226,7 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
         requestId: request.id,
         accountId: account.id,
         alsoIn: accountsBefore(meta, account.id),
+        ...knownPermissionSet(meta),
         document,
         sessionDuration: sessionDuration(nowMs, expiresMs),
         tags,

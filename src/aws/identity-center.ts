@@ -210,6 +210,8 @@ export async function ensurePermissionSet(
     tags: Tag[];
     /** The request's accounts granted before this one (a request in several accounts shares one permission set): looked in after `accountId`. */
     alsoIn?: readonly string[];
+    /** The set an earlier account's grant of the request holds: used when it is this request's (name and tag), else looked for. */
+    known?: string;
   },
 ): Promise<{ arn: string; existed: boolean }> {
   const name = permissionSetName(args.requestId);
@@ -223,7 +225,10 @@ export async function ensurePermissionSet(
     return undefined;
   };
   return journal.record(step, async (entry) => {
-    let arn = args.alsoIn?.length ? await provisionedToRequest() : undefined;
+    // Two calls to confirm the set an earlier account's grant holds, where a lookup describes
+    // every set provisioned to the account. A known set that is not this request's is looked for.
+    let arn = args.known && (await ownedPermissionSet(ctx, args.known, args.requestId).catch(() => false)) ? args.known : undefined;
+    if (!arn && args.alsoIn?.length) arn = await provisionedToRequest();
     if (arn) entry.outcome = "existed";
     for (let attempt = 0; arn === undefined; attempt++) {
       try {

@@ -72,6 +72,8 @@ export interface GrantMeta {
    * each later account's revoke schedule for that account.
    */
   parts?: readonly AccountGrantPart[];
+  /** In a grant in several accounts, the results of the accounts granted before this one (identity-center mode: where the shared permission set is). */
+  earlier?: readonly GrantResult[];
 }
 
 /** One account's part of a request in several accounts: the request as filed for that account alone, and its policy. */

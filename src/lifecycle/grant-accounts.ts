@@ -35,7 +35,7 @@ export async function grantInAccounts(grants: Grants, parts: readonly AccountPar
     }
   for (const part of parts) {
     try {
-      done.push(await grants.grant(part.request, part.policy, expiresAt, withParts));
+      done.push(await grants.grant(part.request, part.policy, expiresAt, done.length ? { ...withParts, earlier: [...done] } : withParts));
     } catch (error) {
       const leftOver: GrantError["leftOver"] = error instanceof GrantError ? [...error.leftOver] : [];
       const notes: string[] = [];
