@@ -12,6 +12,7 @@ import {
   ensureAssignment,
   ensurePermissionSet,
   findPermissionSet,
+  isRequestsPermissionSet,
   listPermissionSets,
   ownedPermissionSet,
   permissionSetGone,
@@ -573,19 +574,9 @@ export function createGrants(config: Config, deps: GrantsDeps = {}): Grants {
         // A set of the request's name that jit-access did not tag for this request (made by
         // hand, or a stranger's found after a create whose answer was lost) was never this
         // grant's: removing it would unassign whoever holds it. Ours always carries the tag.
-        if (arn && (step.made || (await ownedByRequest(ic, arn, requestId)))) await removePermissionSet(ic, arn, accountId);
+        if (arn && (step.made || (await isRequestsPermissionSet(ic, arn, requestId)))) await removePermissionSet(ic, arn, accountId);
         return;
       }
-    }
-  }
-
-  /** ownedPermissionSet, with "not jit-access's for this request" as false instead of an error. */
-  async function ownedByRequest(ic: IcContext, arn: string, requestId: string): Promise<boolean> {
-    try {
-      return await ownedPermissionSet(ic, arn, requestId);
-    } catch (error) {
-      if (error instanceof NotOwnedError) return false;
-      throw error;
     }
   }
 

@@ -168,6 +168,16 @@ export async function ownedPermissionSet(ctx: IcContext, arn: string, requestId:
   return true;
 }
 
+/** ownedPermissionSet with a set that is not jit-access's for this request as false rather than NotOwnedError. */
+export async function isRequestsPermissionSet(ctx: IcContext, arn: string, requestId: string): Promise<boolean> {
+  try {
+    return await ownedPermissionSet(ctx, arn, requestId);
+  } catch (error) {
+    if (error instanceof NotOwnedError) return false;
+    throw error;
+  }
+}
+
 /** Whether the permission set is gone from the instance (DescribePermissionSet answers ResourceNotFoundException). */
 export async function permissionSetGone(ctx: IcContext, arn: string): Promise<boolean> {
   try {
@@ -193,10 +203,11 @@ async function findProvisioned(ctx: IcContext, accountId: string, name: string):
  * policy is the same. Identity Center refuses a second permission set of a name
  * (ConflictException "PermissionSet with name … already exists"), so a first grant creates
  * straight away: one call, where a search first would describe every permission set provisioned
- * to the account — hundreds where many grants are active. The set is looked for among the
- * request's accounts' provisioned sets (an earlier grant of the request rests on it, so a
- * rollback never removes it) before the create in a later account of a request in several
- * accounts (where it is expected), and after a create that conflicted or failed midway; the whole
+ * to the account — hundreds where many grants are active. A later account of a request in several
+ * accounts takes the set the earlier account's grant holds (`known`), once it is confirmed as this
+ * request's. The set is looked for among the request's accounts' provisioned sets (an earlier
+ * grant of the request rests on it, so a rollback never removes it) in a later account whose
+ * known set is not confirmed, and after a create that conflicted or failed midway; the whole
  * instance is scanned only after a conflict, for a set provisioned nowhere.
  */
 export async function ensurePermissionSet(
@@ -227,7 +238,7 @@ export async function ensurePermissionSet(
   return journal.record(step, async (entry) => {
     // Two calls to confirm the set an earlier account's grant holds, where a lookup describes
     // every set provisioned to the account. A known set that is not this request's is looked for.
-    let arn = args.known && (await ownedPermissionSet(ctx, args.known, args.requestId).catch(() => false)) ? args.known : undefined;
+    let arn = args.known && (await isRequestsPermissionSet(ctx, args.known, args.requestId).catch(() => false)) ? args.known : undefined;
     if (!arn && args.alsoIn?.length) arn = await provisionedToRequest();
     if (arn) entry.outcome = "existed";
     for (let attempt = 0; arn === undefined; attempt++) {
