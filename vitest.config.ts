@@ -54,6 +54,7 @@ const E2E = [
   "test/platform.test.ts",
   "test/records-every-outcome.test.ts",
   "test/report-cli.test.ts",
+  "test/report-cache.test.ts",
   "test/github-calls.test.ts",
   "test/github-rules-snapshot.test.ts",
   "test/store-git.test.ts",

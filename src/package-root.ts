@@ -16,3 +16,9 @@ export function packageRoot(): string {
     dir = parent;
   }
 }
+
+/** The version in jit-access's package.json. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version?: unknown };
+  return typeof pkg.version === "string" ? pkg.version : "unknown";
+}

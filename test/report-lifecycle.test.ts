@@ -48,7 +48,10 @@ const records = [
 
 describe("report: rejected, withdrawn, closed unapproved, extended", () => {
   it("counts each by its code, keeps who rejected and why, sums the time extensions added", () => {
-    const l = lifecycleSection(records, undefined);
+    const l = lifecycleSection(
+      records.map((x) => x.request),
+      undefined,
+    );
     expect(l.counts).toEqual({ rejected: 1, withdrawn: 1, expired_unapproved: 1, extensions: 2, extended_grants: 1 });
     expect(l.rejected).toEqual([{ id: "1-a", requester: "alice", by: "bob", reason: "use the replica <script>", at: "2026-11-26T10:00:00Z" }]);
     expect(l.extensions).toEqual([
@@ -66,7 +69,10 @@ describe("report: rejected, withdrawn, closed unapproved, extended", () => {
   });
 
   it("--since counts closings and extensions inside the period only", () => {
-    const l = lifecycleSection(records, Date.parse("2026-11-27T09:30:00Z"));
+    const l = lifecycleSection(
+      records.map((x) => x.request),
+      Date.parse("2026-11-27T09:30:00Z"),
+    );
     expect(l.counts).toEqual({ rejected: 0, withdrawn: 0, expired_unapproved: 0, extensions: 1, extended_grants: 1 });
   });
 

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AccessLevel, AccessRequest, RiskTier } from "../src/domain/types.js";
 import { DANGEROUS_ACTIONS, dangerousAction } from "../src/policy/dangerous.js";
-import { riskOf, unscopedByShape } from "../src/report/aggregate.js";
+import { riskOf, unscopedByShape } from "../src/report/facts.js";
 
 type LevelOf = ((action: string) => AccessLevel | undefined) | undefined;
 type UnscopedFor = ((action: string, resource: string) => boolean) | undefined;

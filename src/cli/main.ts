@@ -1,9 +1,7 @@
 // jit-access command line: validate | plan | sweep | list | revoke | report | init | doctor | identities. Exit codes: 0 ok, 1 invalid/blocked, 2 usage.
 // One module per command in this folder; sweep.ts holds sweep, revoke and the records listing.
-import { join } from "node:path";
-import { readFileSync } from "node:fs";
 import { SWEEP_USAGE, revokeCommand, sweepCommand } from "./sweep.js";
-import { packageRoot } from "../package-root.js";
+import { packageVersion } from "../package-root.js";
 import { DOCTOR_USAGE, doctorCommand } from "./doctor.js";
 import { IDENTITIES_USAGE, identitiesCommand } from "./identities.js";
 import { INIT_USAGE, initCommand } from "./init.js";
@@ -30,11 +28,7 @@ function usageOf(command: string | undefined): string {
   return own ? `Usage: jit-access ${own}\n` : USAGE;
 }
 
-/** The version in jit-access's package.json. */
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version?: unknown };
-  return typeof pkg.version === "string" ? pkg.version : "unknown";
-}
+export { packageVersion as version } from "../package-root.js";
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
@@ -57,14 +51,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case "report":
         return await reportCommand(rest, io);
       case "init":
-        return initCommand(rest, io, version());
+        return initCommand(rest, io, packageVersion());
       case "doctor":
         return await doctorCommand(rest, io);
       case "identities":
         return await identitiesCommand(rest, io);
       case "--version":
       case "-V":
-        io.stdout.write(`${version()}\n`);
+        io.stdout.write(`${packageVersion()}\n`);
         return 0;
       case "help":
         if (rest[0] !== undefined && COMMAND_USAGE.has(rest[0]) && rest[0] !== "help") {

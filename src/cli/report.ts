@@ -1,23 +1,25 @@
 // `jit-access report [--since DATE] [--format md|json|html] [--out FILE] [--config FILE]`:
 // the request files of the local checkout plus `git log` of access-requests/.
-import { writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { lstatSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { relative, resolve } from "node:path";
-import { parseRequestFile, REQUESTS_DIR } from "../domain/request.js";
+import { join, relative, resolve } from "node:path";
+import { REQUESTS_DIR } from "../domain/request.js";
+import type { PolicyDocument } from "../domain/types.js";
 import { UsageError, findRepoRoot, loadConfigFile, noRequestFilesWarning, readBounded, repoPath, requestFiles, type Io } from "./support.js";
-import { loadCatalogue } from "../iam-data.js";
+import { catalogueStamp, loadCatalogue } from "../iam-data.js";
+import { packageVersion } from "../package-root.js";
+import { EXAMPLES_DIR, readReportRecords, type ReportDisk, type ReportRecords } from "../report/records.js";
+import { GitRecordStore } from "../store/git-store.js";
 import { grantUnscoped } from "../policy/guardrails.js";
 import { grantedActions } from "../policy/activity.js";
-import { buildReport, type ReportRecord } from "../report/aggregate.js";
-import { readHistory, type HistorySource } from "../report/git.js";
+import { buildReport, recordHistories } from "../report/aggregate.js";
+import { gitHistorySource, readHistory, type HistorySource } from "../report/git.js";
 import { REPORT_FORMATS, renderReport, type ReportFormat } from "../report/render.js";
 
 export const REPORT_USAGE = `  report [--since DATE] [--format md|json|html] [--out FILE] [--config FILE]
                                                 access analytics from the request files and git history
 `;
-
-/** Example requests shipped with jit-access: never counted as real requests. */
-const EXAMPLES_DIR = `${REQUESTS_DIR}/examples`;
 
 export function parseSince(value: string): Date {
   const d = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T/.test(value) ? new Date(value) : new Date(NaN);
@@ -33,6 +35,8 @@ export interface ReportDeps {
   /** The history instead of `git log` of the repository (the bench streams a generated log). */
   history?: (root: string) => HistorySource;
   phase?: (done: ReportPhase) => void;
+  /** How the records were read (the bench and the tests look). */
+  records?: (stats: ReportRecords["stats"]) => void;
 }
 
 export async function reportCommand(args: string[], io: Io, deps: ReportDeps = {}): Promise<number> {
@@ -53,49 +57,49 @@ export async function reportCommand(args: string[], io: Io, deps: ReportDeps = {
     io.stderr.write(`jit-access: ${loaded.file}: ${loaded.problems.map((p) => p.message).join("; ")}\n`);
     return 1;
   }
-  const records: ReportRecord[] = [];
-  const skipped: Array<{ file: string; reason: string }> = [];
-  let examplesExcluded = 0;
-  for (const abs of requestFiles(root, io.cwd, [])) {
-    const file = repoPath(root, abs);
-    if (file.startsWith(`${EXAMPLES_DIR}/`)) {
-      examplesExcluded++;
-      continue;
-    }
-    const bytes = readBounded(abs);
-    if (!bytes.ok) {
-      skipped.push({ file, reason: bytes.problems[0]?.message ?? "unreadable" });
-      continue;
-    }
-    const parsed = parseRequestFile(bytes.value, { file, config: loaded.value });
-    // A record that breaks a rule the schema cannot express (an account since removed from the
-    // config, say) still happened: it is counted, and listed as a note.
-    if (parsed.ok) records.push({ file, request: parsed.value.request });
-    else if (parsed.request) {
-      records.push({ file, request: parsed.request });
-      notes.push(`${file} does not validate today (${parsed.problems[0]?.message ?? "invalid"}); counted as recorded`);
-    } else skipped.push({ file, reason: parsed.problems[0]?.message ?? "invalid" });
-  }
-
-  deps.phase?.("records");
-  const history = await readHistory(root, records, deps.history?.(root));
-  deps.phase?.("history");
-  if (!history.ok) notes.push(`${history.reason}; times to approval and grant are not measured`);
   const catalogue = loadCatalogue();
+  const factsCatalogue = {
+    accessLevelOf: (a: string) => catalogue.action(a)?.level,
+    grantUnscoped: (a: string, r: string) => grantUnscoped(catalogue, a, r),
+    grantedActionsOf: (p: PolicyDocument) => grantedActions(catalogue, p),
+  };
+  const source = deps.history?.(root) ?? gitHistorySource(root);
+  const head = await source.head();
+  const read = await readReportRecords(new GitRecordStore(root), checkoutDisk(root, io.cwd), {
+    config: loaded.value,
+    catalogue: factsCatalogue,
+    catalogueStamp: catalogueStamp(),
+    version: packageVersion(),
+    head,
+  });
+  const { facts, skipped } = read;
+  notes.push(...read.notes);
+  deps.records?.(read.stats);
+  deps.phase?.("records");
+  // The records' history values as the cache kept them at HEAD; else the history read and folded whole.
+  let recorded = read.recorded;
+  if (!recorded) {
+    const history = await readHistory(root, facts, source);
+    if (history.ok) {
+      recorded = { head: head ?? "", commits: history.history.commits, records: recordHistories(history.history, facts) };
+      await read.save(head === undefined ? undefined : recorded);
+    } else {
+      notes.push(`${history.reason}; times to approval and grant are not measured`);
+      await read.save();
+    }
+  } else await read.save();
+  deps.phase?.("history");
   const report = buildReport({
-    records,
-    history: history.history,
+    facts,
+    ...(recorded ? { recorded } : {}),
     now: deps.now?.() ?? new Date(),
     ...(since ? { since } : {}),
-    accessLevelOf: (a) => catalogue.action(a)?.level,
-    grantUnscoped: (a, r) => grantUnscoped(catalogue, a, r),
-    grantedActionsOf: (p) => grantedActions(catalogue, p),
     skipped,
-    source: { dir: REQUESTS_DIR, examplesExcluded },
+    source: { dir: REQUESTS_DIR, examplesExcluded: read.examplesExcluded },
     notes: notes.slice(0, 50).concat(notes.length > 50 ? [`and ${notes.length - 50} more files that do not validate today`] : []),
   });
   deps.phase?.("aggregate");
-  if (records.length === 0 && skipped.length === 0)
+  if (facts.length === 0 && skipped.length === 0)
     io.stderr.write(noRequestFilesWarning(root, io.cwd, [], `the report is empty (${EXAMPLES_DIR}/ is excluded)`));
   const text = renderReport(report, format);
   if (values.out) {
@@ -107,4 +111,45 @@ export async function reportCommand(args: string[], io: Io, deps: ReportDeps = {
   } else io.stdout.write(text);
   deps.phase?.("render");
   return 0;
+}
+
+/** The request files of the checkout at `root` as the report's walk finds and reads them. */
+function checkoutDisk(root: string, cwd: string): ReportDisk {
+  // Folders git lists files under that the walk would not enter (a link, a file): asked once each.
+  const real = new Map<string, boolean>();
+  const realFolder = (dir: string): boolean => {
+    let r = real.get(dir);
+    if (r === undefined) {
+      const cut = dir.lastIndexOf("/");
+      r = (cut < 0 || realFolder(dir.slice(0, cut))) && lstatKind(join(root, dir)) === "folder";
+      real.set(dir, r);
+    }
+    return r;
+  };
+  return {
+    walk: () => requestFiles(root, cwd, []).map((abs) => repoPath(root, abs)),
+    listYml: () =>
+      new Promise((done) => {
+        execFile(
+          "git",
+          ["-c", "core.quotepath=off", "ls-files", "-z", "-c", "-o", "--", `:(glob)${REQUESTS_DIR}/**/*.yml`],
+          { cwd: root, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } },
+          (error, stdout) => done(error ? undefined : [...new Set(stdout.split("\0").filter((p) => p.length > 0))]),
+        );
+      }),
+    found: (file) => {
+      const kind = lstatKind(join(root, file));
+      return (kind === "file" || kind === "link") && realFolder(file.slice(0, file.lastIndexOf("/")));
+    },
+    read: (file) => readBounded(join(root, file)),
+  };
+}
+
+function lstatKind(abs: string): "file" | "link" | "folder" | "other" | "none" {
+  try {
+    const s = lstatSync(abs);
+    return s.isFile() ? "file" : s.isSymbolicLink() ? "link" : s.isDirectory() ? "folder" : "other";
+  } catch {
+    return "none";
+  }
 }

@@ -11,11 +11,10 @@
 // archive lacks or has otherwise is read as a blob (one call each); so is every record when the
 // archive cannot be had. A tree GitHub truncates (over 100,000 entries or 7 MB) is walked one
 // folder at a time, as GitHub advises.
-import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { REQUESTS_DIR } from "../domain/request.js";
 import { MAX_YAML_BYTES } from "../domain/yaml.js";
-import type { StoredFile } from "../store/record-store.js";
+import { gitBlobSha, type StoredFile } from "../store/record-store.js";
 
 /** The Octokit calls this needs (@octokit/rest and ProbotOctokit have them). */
 export interface GitArchiveApi {
@@ -32,10 +31,7 @@ export interface GitArchiveApi {
   };
 }
 
-/** git's blob id of `data` (what the tree and the contents API call a file's sha). */
-export function gitBlobSha(data: Uint8Array): string {
-  return createHash("sha1").update(`blob ${data.byteLength}\0`).update(data).digest("hex");
-}
+export { gitBlobSha } from "../store/record-store.js";
 
 const BLOCK = 512;
 

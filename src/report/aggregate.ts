@@ -19,13 +19,12 @@ import { detached } from "../domain/text.js";
 import { isoSeconds, parseIsoMs } from "../domain/time.js";
 import { parseDuration } from "../domain/duration.js";
 import { PROBLEM_CODE } from "../domain/problems.js";
-import { RECORD_USED_MAX } from "../domain/activity.js";
-import type { AccessLevel, AccessRequest, PolicyDocument, ProblemArea, RequestStatus, RiskTier } from "../domain/types.js";
-import { dangerousAction } from "../policy/dangerous.js";
+import type { AccessRequest, ProblemArea, RequestStatus, RiskTier } from "../domain/types.js";
 import type { HistoryCommit } from "./history.js";
 import { FirstSorted, firstSorted, sortedCounts, stat, type Count, type Stat } from "./stats.js";
 import { APPROVAL_POLICIES_DEFINITION, approvalPoliciesSection, type ApprovalPoliciesSection } from "./approval-policies.js";
 import { lifecycleSection, type LifecycleSection } from "./lifecycle.js";
+import { GRANTED, recordFacts, type FactsCatalogue, type PolicyRisk, type RecordFacts } from "./facts.js";
 
 export interface ReportRecord {
   /** Repository path, access-requests/<account>/<YYYY>/<id>.yaml. */
@@ -33,26 +32,20 @@ export interface ReportRecord {
   request: AccessRequest;
 }
 
-export interface ReportInput {
-  records: readonly ReportRecord[];
+export interface ReportInput extends FactsCatalogue {
+  /** The records, parsed; or `facts`, their facts already derived (recordFacts with the same catalogue). */
+  records?: readonly ReportRecord[];
+  facts?: readonly RecordFacts[];
   /** The history of access-requests/, newest first; or, already folded (a streamed log), `history`. */
   commits?: readonly HistoryCommit[];
   /** The history folded commit by commit (with its merge dates); used instead of commits and mergeDates. */
   history?: HistoryIndex;
   /** Commit dates of merge commits (git log --merges), for approved_at. */
   mergeDates?: ReadonlyMap<string, string>;
+  /** What the history says of each record (by position in `facts`), already looked up; used instead of the history. */
+  recorded?: { commits: number; records: readonly RecordHistory[] };
   now: Date;
   since?: Date;
-  /** The AWS access level of an action (the CLI passes the catalogue's); optional. */
-  accessLevelOf?: (action: string) => AccessLevel | undefined;
-  /** Does granting the action on the resource reach every resource of its type? (the guardrails' decision) */
-  grantUnscoped?: (action: string, resource: string) => boolean;
-  /**
-   * Every action a policy allows, wildcards expanded (the CLI passes the catalogue's). Without it a
-   * grant's actions are what its activity record lists, which is complete only when the record's
-   * unused list was not cut.
-   */
-  grantedActionsOf?: (policy: PolicyDocument) => string[];
   /** Files that could not be read, reported as such. */
   skipped?: ReadonlyArray<{ file: string; reason: string }>;
   notes?: string[];
@@ -264,7 +257,6 @@ function areaLabel(key: string): string {
 }
 
 const TIER_RANK: Record<RiskTier, number> = { low: 1, medium: 2, high: 3 };
-const GRANTED: ReadonlySet<RequestStatus> = new Set(["active", "expired", "revoked"]);
 
 interface PathDates {
   added: number | undefined;
@@ -303,6 +295,50 @@ export function mergeCommitsOf(records: readonly ReportRecord[]): Set<string> {
   return out;
 }
 
+/** What the history says of one record, as buildReport looks it up: kept per record by the report's cache. */
+export interface RecordHistory {
+  /** requested_at (ms): the earliest author date of a commit adding the file, else of any touching it. */
+  requested?: number;
+  /** approved_at (ms): the merge commit's date. */
+  approved?: number;
+  /** The risk tier its grant commit names. */
+  risk?: RiskTier;
+  /** The Rule: codes of the newest commit writing the record with any. */
+  rules?: string[];
+}
+
+/** Each record's history values from a fold of the history (made for these records or not), by position. */
+export function recordHistories(history: HistoryIndex, facts: readonly RecordFacts[]): RecordHistory[] {
+  const idx = history.indexed();
+  return facts.map((f, i) => {
+    const h: RecordHistory = {};
+    const requested = idx.requestedAt(i, f.file);
+    const approved = f.grant ? idx.approvedAt(i, f.grant.merge_commit) : undefined;
+    const risk = idx.grantRisk(i, f.id);
+    const rules = idx.rules.get(`${f.file}\0${f.id}`);
+    if (requested !== undefined) h.requested = requested;
+    if (approved !== undefined) h.approved = approved;
+    if (risk !== undefined) h.risk = risk;
+    if (rules !== undefined) h.rules = rules;
+    return h;
+  });
+}
+
+/** buildReport's lookups over history values already looked up per record (`records[i]` is facts[i]'s). */
+function recordedIndexed(facts: readonly RecordFacts[], records: readonly RecordHistory[]): Indexed {
+  const rules = new Map<string, string[]>();
+  records.forEach((h, i) => {
+    const f = facts[i];
+    if (h.rules && f) rules.set(`${f.file}\0${f.id}`, h.rules);
+  });
+  return {
+    requestedAt: (i, file) => (facts[i]?.file === file ? records[i]?.requested : undefined),
+    approvedAt: (i, sha) => (facts[i]?.grant?.merge_commit === sha ? records[i]?.approved : undefined),
+    grantRisk: (i, id) => (facts[i]?.id === id ? records[i]?.risk : undefined),
+    rules,
+  };
+}
+
 function indexHistory(commits: readonly HistoryCommit[], mergeDates: ReadonlyMap<string, string> | undefined): Indexed {
   const index = new HistoryIndex();
   for (const c of commits) index.add(c);
@@ -316,6 +352,13 @@ function indexHistory(commits: readonly HistoryCommit[], mergeDates: ReadonlyMap
  * slot instead of maps of everything the history names. buildReport then reads a record's slot by
  * its position, without a lookup by a long string (most of its time on 100,000 records).
  */
+/** What the history is looked up by for a record: its file, its id and its merge commit (RecordFacts has them). */
+export interface HistoryKeys {
+  file: string;
+  id: string;
+  grant?: { merge_commit: string };
+}
+
 class Slots {
   readonly path = new Map<string, number>();
   readonly id = new Map<string, number>();
@@ -342,18 +385,18 @@ class Slots {
    */
   private readonly shaFilter = new Int32Array(1 << (SHA_BITS - 5));
 
-  constructor(records: readonly ReportRecord[]) {
+  constructor(records: readonly HistoryKeys[]) {
     const n = records.length;
     const shas: number[] = [];
     // A key's slot is the position of the last record with it (later ones overwrite): one set per
     // record. Only when some key repeats are the positions looked up again, to share its slot.
     for (let i = 0; i < n; i++) {
-      const { file, request } = records[i] as ReportRecord;
+      const { file, id, grant } = records[i] as HistoryKeys;
       this.fileOf.push(file);
-      this.idOf.push(request.id);
+      this.idOf.push(id);
       this.path.set(file, i);
-      this.id.set(request.id, i);
-      const sha = request.grant?.merge_commit;
+      this.id.set(id, i);
+      const sha = grant?.merge_commit;
       this.shaOf.push(sha ?? "");
       if (sha) {
         this.sha.set(sha, i);
@@ -449,7 +492,7 @@ export class HistoryIndex {
    * finds nothing for theirs. `mergeCommits` (without `records`): the shas the records name as
    * grant.merge_commit; only their commit dates are kept. Without either, everything is kept.
    */
-  constructor(private readonly opts: { mergeCommits?: ReadonlySet<string>; records?: readonly ReportRecord[] } = {}) {
+  constructor(private readonly opts: { mergeCommits?: ReadonlySet<string>; records?: readonly HistoryKeys[] } = {}) {
     this.slots = opts.records ? new Slots(opts.records) : undefined;
   }
 
@@ -566,97 +609,6 @@ function mapIndexed(paths: Map<string, PathDates>, commitDate: Map<string, numbe
   };
 }
 
-/**
- * Without the catalogue: `*`, or a resource part whose name (after a type keyword such as `role/`
- * or `secret:`) has no letter or digit (`role/*`, `secret:???*`; in S3 a wildcard bucket).
- */
-export function unscopedByShape(_action: string, resource: string): boolean {
-  if (resource === "*") return true;
-  const fields = resource.split(":");
-  const part = fields.slice(5).join(":");
-  if (fields[2] === "s3") return !/^[A-Za-z0-9]/.test(part) && /[*?]/.test(part.split("/")[0] ?? "");
-  const name = part.replace(/^[A-Za-z0-9-]+[/:]/, "");
-  return /[*?]/.test(name) && !/[A-Za-z0-9]/.test(name);
-}
-
-/** The strings of a policy's Action or Resource field (a string, or an array of which only the strings count). */
-function strings(v: unknown): readonly string[] {
-  if (typeof v === "string") return [v];
-  if (!Array.isArray(v)) return [];
-  for (const x of v) if (typeof x !== "string") return v.filter((y): y is string => typeof y === "string");
-  return v as string[];
-}
-
-/** Sorted, without duplicates (the order of `[...new Set(xs)].sort()`). */
-function sortedUnique(xs: string[]): string[] {
-  return xs.length < 2 ? xs : [...new Set(xs)].sort();
-}
-
-/** What `[].flatMap((i) => i[key] ?? [])` gives over the request's items: their lists joined (a non-list value joins as itself). */
-function itemValues<K extends "access" | "actions">(r: AccessRequest, key: K): unknown[] {
-  const out: unknown[] = [];
-  for (const i of r.request) {
-    const v: unknown = i[key] ?? [];
-    if (Array.isArray(v)) for (const x of v) out.push(x);
-    else out.push(v);
-  }
-  return out;
-}
-
-/**
- * A grant's risk tier with the permissions-management and dangerous actions behind it. Called for
- * every grant of the history, so it makes no per-action objects, and asks whether an action is
- * granted unscoped only for the curated actions whose danger depends on it (`unscopedFor` is a
- * pure decision: asking it less changes nothing).
- */
-export function riskOf(
-  r: AccessRequest,
-  fromCommit: RiskTier | undefined,
-  levelOf: ReportInput["accessLevelOf"],
-  unscopedFor: ReportInput["grantUnscoped"],
-): { tier: RiskTier; source: RiskRow["risk_source"]; pm: string[]; dangerous: string[] } {
-  const unscoped = unscopedFor ?? unscopedByShape;
-  // The policy's Allow actions, in order, duplicates kept.
-  const actions: string[] = [];
-  const dangerousFound: string[] = [];
-  for (const s of r.policy?.Statement ?? []) {
-    if (s.Effect !== "Allow") continue;
-    const before = actions.length;
-    for (const action of strings(s.Action)) actions.push(action);
-    for (let k = before; k < actions.length; k++) {
-      const action = actions[k] as string;
-      const d = dangerousAction(action);
-      if (d === undefined) continue;
-      if (d.scope === "always" || strings(s.Resource).some((res) => unscoped(action, res))) dangerousFound.push(action);
-    }
-  }
-  const asked = itemValues(r, "actions") as string[];
-  for (const a of asked) if (dangerousAction(a)?.scope === "always") dangerousFound.push(a);
-  const dangerous = sortedUnique(dangerousFound);
-  const levels = new Set(itemValues(r, "access") as AccessLevel[]);
-  let pm: string[] = [];
-  if (levelOf) {
-    for (const a of new Set([...actions, ...asked])) if (levelOf(a) === "permissions-management") pm.push(a);
-    pm.sort();
-  }
-  if (!pm.length && levels.has("permissions-management")) {
-    pm = r.request.filter((i) => i.access?.includes("permissions-management")).map((i) => `${i.service}:(permissions-management)`);
-  }
-  if (fromCommit) return { tier: fromCommit, source: "grant-commit", pm, dangerous };
-  if (actions.length && levelOf) {
-    const lv = new Set(actions.map((a) => levelOf(a)));
-    const tier: RiskTier = pm.length || dangerous.length ? "high" : lv.has("write") || lv.has("tagging") ? "medium" : "low";
-    return { tier, source: "policy", pm, dangerous };
-  }
-  const tier: RiskTier =
-    levels.has("permissions-management") || dangerous.length
-      ? "high"
-      : levels.has("write") || levels.has("tagging") || (asked.length > 0 && levels.size === 0)
-        ? "medium"
-        : "low";
-  return { tier, source: "request", pm, dangerous };
-}
-
 /** Upper bounds (seconds) of the request→grant histogram; the last bucket is open. */
 export const WAIT_BUCKETS: Array<[string, number]> = [
   ["< 15m", 900],
@@ -681,12 +633,20 @@ function buckets(values: readonly number[]): Count[] {
  * trailers count from a commit that wrote this file and names this request. Nothing is read from
  * the English reason.
  */
-function blockedRule(r: AccessRequest, commitCodes: readonly string[]): { rule: string; source: BlockedRow["rule_source"]; rules: string[] } {
+function blockedRule(r: RecordFacts, commitCodes: readonly string[]): { rule: string; source: BlockedRow["rule_source"]; rules: string[] } {
   const own = r.closed?.code;
   if (isReportableCode(own)) return { rule: own, source: "record", rules: commitCodes.length ? [...commitCodes] : [own] };
   const first = commitCodes[0];
   if (first !== undefined) return { rule: first, source: "commit", rules: [...commitCodes] };
   return { rule: UNCLASSIFIED, source: "none", rules: [] };
+}
+
+/** The grant's risk: the tier its grant commit names wins over the one its policy gives (the actions behind it stay). */
+function withCommitRisk(
+  risk: PolicyRisk | undefined,
+  fromCommit: RiskTier | undefined,
+): { tier: RiskTier; source: RiskRow["risk_source"]; pm: string[]; dangerous: string[] } | undefined {
+  return risk && fromCommit ? { ...risk, tier: fromCommit, source: "grant-commit" } : risk;
 }
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -696,42 +656,6 @@ const riskiestFirst = (a: Pick<RiskRow, "score" | "granted_at" | "id">, b: Pick<
   b.score - a.score || (b.granted_at < a.granted_at ? -1 : b.granted_at > a.granted_at ? 1 : byId(a, b));
 
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
-
-const serviceOf = (action: string) => action.slice(0, Math.max(0, action.indexOf(":"))).toLowerCase();
-
-/**
- * Per service of one grant: actions granted, of them used, and the denied calls listed. Undefined
- * when the record cannot say (its used list was cut, or without the catalogue its unused list was).
- */
-function usageOf(
-  r: AccessRequest,
-  grantedActionsOf: ReportInput["grantedActionsOf"],
-): Map<string, { granted: number; used: number; denied: number }> | undefined {
-  const a = r.activity;
-  if (!a || a.status !== "summarised" || !r.policy) return undefined;
-  const usedList = a.used ?? [];
-  const unusedList = a.unused ?? [];
-  if (usedList.length >= RECORD_USED_MAX) return undefined;
-  let granted: string[];
-  if (grantedActionsOf) granted = grantedActionsOf(r.policy);
-  else if (unusedList.length === (a.unused_total ?? unusedList.length)) granted = [...usedList, ...unusedList];
-  else return undefined;
-  const used = new Set(usedList.map((x) => x.toLowerCase()));
-  const out = new Map<string, { granted: number; used: number; denied: number }>();
-  const row = (svc: string) => {
-    let x = out.get(svc);
-    if (!x) out.set(svc, (x = { granted: 0, used: 0, denied: 0 }));
-    return x;
-  };
-  // Granted is a set: the same action in two statements is granted once.
-  for (const action of new Set(granted.map((g) => g.toLowerCase()))) {
-    const x = row(serviceOf(action));
-    x.granted++;
-    if (used.has(action)) x.used++;
-  }
-  for (const d of a.denied ?? []) row(serviceOf(d.action)).denied++;
-  return out;
-}
 
 function addUsage(into: Map<string, UsageRow>, key: string, u: { granted: number; used: number; denied: number }, newGrant: boolean): void {
   let row = into.get(key);
@@ -752,7 +676,12 @@ export function buildReport(input: ReportInput): Report {
   const now = input.now.getTime();
   const since = input.since?.getTime();
   const top = input.top ?? 10;
-  const idx = input.history ? input.history.indexed() : indexHistory(input.commits ?? [], input.mergeDates);
+  const facts = input.facts ?? (input.records ?? []).map((x) => recordFacts(x.file, x.request, input));
+  const idx = input.recorded
+    ? recordedIndexed(facts, input.recorded.records)
+    : input.history
+      ? input.history.indexed()
+      : indexHistory(input.commits ?? [], input.mergeDates);
 
   const byStatus: Record<RequestStatus, number> = { proposed: 0, scheduled: 0, active: 0, expired: 0, revoked: 0, rejected: 0, failed: 0 };
   const byService = new Map<string, number>();
@@ -781,7 +710,7 @@ export function buildReport(input: ReportInput): Report {
   const usage = { grants: 0, partial: 0, unavailable: 0, none: 0, granted: 0, used: 0, denied: 0 };
   const usageByService = new Map<string, UsageRow>();
   const usageByAccount = new Map<string, UsageRow>();
-  const grantedInPeriod: AccessRequest[] = [];
+  const grantedInPeriod: RecordFacts[] = [];
   // A few distinct durations ("1h", "8h") over every grant: each string is parsed once.
   const durations = new Map<string, number | undefined>();
   const durationSeconds = (d: unknown): number | undefined => {
@@ -792,14 +721,14 @@ export function buildReport(input: ReportInput): Report {
     return v;
   };
 
-  for (let i = 0; i < input.records.length; i++) {
-    const { file, request: r } = input.records[i] as ReportRecord;
-    const status: RequestStatus = r.status ?? "proposed";
+  for (let i = 0; i < facts.length; i++) {
+    const r = facts[i] as RecordFacts;
+    const { file, status } = r;
     const g = r.grant;
     const grantedAt = ms(g?.granted_at);
     const expiresAt = ms(g?.expires_at);
     const granted = GRANTED.has(status) && g !== undefined;
-    const risk = granted ? riskOf(r, idx.grantRisk(i, r.id), input.accessLevelOf, input.grantUnscoped) : undefined;
+    const risk = granted ? withCommitRisk(r.risk, idx.grantRisk(i, r.id)) : undefined;
 
     // Active now: every record, whatever the period.
     if (status === "active" && g && expiresAt !== undefined) {
@@ -837,7 +766,7 @@ export function buildReport(input: ReportInput): Report {
     if (granted && g && risk) {
       grants++;
       grantedInPeriod.push(r);
-      for (const s of new Set(r.request.map((i) => i.service))) bump(byService, s);
+      for (const s of r.services) bump(byService, s);
       // A grant in several accounts counts once in each account it names.
       for (const a of r.accounts ?? [r.account]) bump(byAccount, a);
       bump(byRequester, r.requester);
@@ -875,23 +804,21 @@ export function buildReport(input: ReportInput): Report {
       }
 
       if (status === "expired" || status === "revoked") {
-        const u = usageOf(r, input.grantedActionsOf);
-        if (u) {
+        const u = r.usage ?? "none";
+        if (typeof u === "object") {
           usage.grants++;
-          usage.denied += r.activity?.denied_total ?? 0;
+          usage.denied += u.denied_total;
           const total = { granted: 0, used: 0, denied: 0 };
-          for (const [svc, x] of u) {
-            addUsage(usageByService, svc, x, true);
-            total.granted += x.granted;
-            total.used += x.used;
-            total.denied += x.denied;
+          for (const [svc, granted, used, denied] of u.services) {
+            addUsage(usageByService, svc, { granted, used, denied }, true);
+            total.granted += granted;
+            total.used += used;
+            total.denied += denied;
           }
           usage.granted += total.granted;
           usage.used += total.used;
           addUsage(usageByAccount, r.account, total, true);
-        } else if (r.activity?.status === "summarised") usage.partial++;
-        else if (r.activity) usage.unavailable++;
-        else usage.none++;
+        } else usage[u]++;
       }
 
       const score =
@@ -951,7 +878,7 @@ export function buildReport(input: ReportInput): Report {
       active_now: active.length,
       awaiting_sweep: awaitingSweep,
       blocked: blocked.length,
-      commits: input.history ? input.history.commits : (input.commits?.length ?? 0),
+      commits: input.recorded ? input.recorded.commits : input.history ? input.history.commits : (input.commits?.length ?? 0),
       skipped_files: input.skipped?.length ?? 0,
     },
     grants_by_service: sortedCounts(byService),
@@ -992,22 +919,22 @@ export function buildReport(input: ReportInput): Report {
     approval_policies: approvalPoliciesSection(grantedInPeriod),
     skipped: [...(input.skipped ?? [])],
     notes: [...(input.notes ?? [])],
-    empty: inPeriod > 0 ? null : emptyReason(input),
-    ...lifecycleOf(input.records, since, top),
+    empty: inPeriod > 0 ? null : emptyReason({ ...input, records: facts.length }),
+    ...lifecycleOf(facts, since, top),
   };
 }
 
-function lifecycleOf(records: ReportInput["records"], since: number | undefined, top: number): { lifecycle?: LifecycleSection } {
+function lifecycleOf(records: readonly RecordFacts[], since: number | undefined, top: number): { lifecycle?: LifecycleSection } {
   const l = lifecycleSection(records, since, top);
   return Object.values(l.counts).some((n) => n > 0) ? { lifecycle: l } : {};
 }
 
 /** Why there is nothing to report: no files, no readable files, or none in the period. */
-export function emptyReason(input: Pick<ReportInput, "records" | "skipped" | "since" | "source">): string {
+function emptyReason(input: Pick<ReportInput, "skipped" | "since" | "source"> & { records: number }): string {
   const dir = (input.source?.dir ?? "access-requests").replace(/\/+$/, "");
   const excluded = input.source?.examplesExcluded ?? 0;
-  if (input.records.length > 0 && input.since) {
-    return `none of the ${input.records.length} recorded request(s) was made since ${isoSeconds(input.since)}; run the report without --since, or with an earlier date`;
+  if (input.records > 0 && input.since) {
+    return `none of the ${input.records} recorded request(s) was made since ${isoSeconds(input.since)}; run the report without --since, or with an earlier date`;
   }
   const skipped = input.skipped?.length ?? 0;
   if (skipped > 0) return `none of the ${skipped} request file(s) under ${dir}/ could be read (see the notes)`;

@@ -1,7 +1,7 @@
 // The report's approval-policy section: how many grants an auto_approve rule approved (and their
 // share), and every break-glass use, from the records' grant.auto_approval and grant.break_glass.
 // Pure.
-import type { AccessRequest } from "../domain/types.js";
+import type { BreakGlassRecord, RequestStatus } from "../domain/types.js";
 import { sortedCounts, type Count } from "./stats.js";
 
 export interface BreakGlassRow {
@@ -29,8 +29,17 @@ export interface ApprovalPoliciesSection {
 export const APPROVAL_POLICIES_DEFINITION =
   "Grants in the period whose record names an auto_approve rule (grant.auto_approval) or a break-glass self-approval (grant.break_glass); the share is of all grants in the period. Every break-glass use is listed.";
 
+/** What the section reads of a record (a request, or the report's facts of one). */
+export interface ApprovalFacts {
+  id: string;
+  requester: string;
+  account: string;
+  status?: RequestStatus;
+  grant?: { auto_approval?: { rule: string }; break_glass?: BreakGlassRecord };
+}
+
 /** Over the grants of the period (records with a grant). */
-export function approvalPoliciesSection(grants: readonly AccessRequest[]): ApprovalPoliciesSection {
+export function approvalPoliciesSection(grants: readonly ApprovalFacts[]): ApprovalPoliciesSection {
   const byRule = new Map<string, number>();
   const breakGlass: BreakGlassRow[] = [];
   for (const r of grants) {

@@ -4,7 +4,7 @@
 import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { REQUESTS_DIR } from "../domain/request.js";
-import { HistoryIndex, type ReportRecord } from "./aggregate.js";
+import { HistoryIndex, type HistoryKeys } from "./aggregate.js";
 import { GitLogParser, LOG_FORMAT, parseMergeDates } from "./history.js";
 
 const run = promisify(execFile);
@@ -18,6 +18,8 @@ export interface HistorySource {
   log(onText: (text: string) => void): Promise<void>;
   /** `git log --merges --format=%H%x00%cI%x00`: one short line per merge commit, small enough to read whole. */
   merges(): Promise<string>;
+  /** Names the history read (`git rev-parse HEAD`): what the records' cached history values are valid for; undefined when unknown. */
+  head(): Promise<string | undefined>;
 }
 
 export function gitHistorySource(root: string): HistorySource {
@@ -42,11 +44,16 @@ export function gitHistorySource(root: string): HistorySource {
       ),
     merges: async () =>
       (await run("git", ["-C", root, "log", "--merges", "--no-color", "--format=%H%x00%cI%x00"], { maxBuffer: 256 * 1024 * 1024, env: ENV })).stdout,
+    head: () =>
+      run("git", ["-C", root, "rev-parse", "--verify", "-q", "HEAD"], { env: ENV }).then(
+        ({ stdout }) => (/^[0-9a-f]{40,64}$/.test(stdout.trim()) ? stdout.trim() : undefined),
+        () => undefined,
+      ),
   };
 }
 
 /** `records`: the records the report is for; only what they look up is kept (everything when absent). */
-export async function readHistory(root: string, records?: readonly ReportRecord[], source: HistorySource = gitHistorySource(root)): Promise<History> {
+export async function readHistory(root: string, records?: readonly HistoryKeys[], source: HistorySource = gitHistorySource(root)): Promise<History> {
   const history = new HistoryIndex(records ? { records } : {});
   const parser = new GitLogParser((c) => history.add(c));
   try {

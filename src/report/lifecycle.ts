@@ -3,7 +3,7 @@
 // and the grants whose end approved extensions moved. Read from the records (closed.code,
 // closed.by, closed.reason, grant.extensions), never from commit wording. Pure.
 import { CLOSING_CODES } from "../domain/closing.js";
-import type { AccessRequest } from "../domain/types.js";
+import type { ClosedRecord, GrantExtension, RequestStatus } from "../domain/types.js";
 
 export interface LifecycleSection {
   rejected: Array<{ id: string; requester: string; by: string | null; reason: string; at: string }>;
@@ -14,8 +14,17 @@ export interface LifecycleSection {
   counts: { rejected: number; withdrawn: number; expired_unapproved: number; extensions: number; extended_grants: number };
 }
 
+/** What the section reads of a record (a request, or the report's facts of one). */
+export interface LifecycleFacts {
+  id: string;
+  requester: string;
+  status?: RequestStatus;
+  closed?: ClosedRecord;
+  grant?: { extensions?: ReadonlyArray<Pick<GrantExtension, "at" | "previous_expires_at" | "expires_at">> };
+}
+
 /** Closings counted by closed.at, extensions by their own `at`, on or after `sinceMs` when given. */
-export function lifecycleSection(records: ReadonlyArray<{ request: AccessRequest }>, sinceMs: number | undefined, top = 10): LifecycleSection {
+export function lifecycleSection(records: readonly LifecycleFacts[], sinceMs: number | undefined, top = 10): LifecycleSection {
   const inPeriod = (at: string | undefined) => sinceMs === undefined || (at !== undefined && Date.parse(at) >= sinceMs);
   const out: LifecycleSection = {
     rejected: [],
@@ -24,7 +33,7 @@ export function lifecycleSection(records: ReadonlyArray<{ request: AccessRequest
     extensions: [],
     counts: { rejected: 0, withdrawn: 0, expired_unapproved: 0, extensions: 0, extended_grants: 0 },
   };
-  for (const { request: r } of records) {
+  for (const r of records) {
     const c = r.closed;
     if (r.status === "rejected" && c && inPeriod(c.at)) {
       if (c.code === CLOSING_CODES.rejected) out.rejected.push({ id: r.id, requester: r.requester, by: c.by ?? null, reason: c.reason, at: c.at });

@@ -9,7 +9,6 @@
 // file and commits exactly that path (`git commit --only`), so other staged changes stay staged.
 // git runs through execFile with argument arrays — never a shell.
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from "node:fs";
 import type { BigIntStats } from "node:fs";
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
@@ -18,14 +17,20 @@ import { promisify } from "node:util";
 import { REQUESTS_DIR } from "../domain/request.js";
 import { MAX_YAML_BYTES } from "../domain/yaml.js";
 import { type IndexFolder, parseIndex, scanOrderOf } from "./git-index.js";
-import { ConflictError, type KnownFile, type KnownListing, type RecordStore, type ScannedFile, type StoredFile, type WriteResult } from "./record-store.js";
+import {
+  ConflictError,
+  gitBlobSha,
+  type KnownFile,
+  type KnownListing,
+  type RecordStore,
+  type ScannedFile,
+  type StoredFile,
+  type WriteResult,
+} from "./record-store.js";
 
 const run = promisify(execFile);
 
-/** git's blob id of `data`: sha1 of "blob <length>\0" + data. */
-export function gitBlobSha(data: Uint8Array): string {
-  return createHash("sha1").update(`blob ${data.byteLength}\0`).update(data).digest("hex");
-}
+export { gitBlobSha } from "./record-store.js";
 
 export interface GitRecordStoreOptions {
   /** The git executable (default "git" on PATH). */

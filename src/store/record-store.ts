@@ -1,6 +1,12 @@
 // Where request records live: a repository's default branch. Two implementations — the GitHub
 // contents API (the app, the Action) and a local git checkout (the CLI) — behind one interface.
 // Writes are compare-and-swap on the file's blob sha, so two writers never lose each other's change.
+import { createHash } from "node:crypto";
+
+/** git's blob id of `data`: sha1 of "blob <length>\0" + data (what the index, the tree and the contents API call a file's sha). */
+export function gitBlobSha(data: Uint8Array): string {
+  return createHash("sha1").update(`blob ${data.byteLength}\0`).update(data).digest("hex");
+}
 
 export interface StoredFile {
   path: string;
