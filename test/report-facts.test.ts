@@ -1,23 +1,50 @@
-// A record's facts survive the report cache's packing whole (the cache must never change a report),
-// and the report over facts equals the report over the records they came from.
+// A record's facts survive the report cache's columns whole (the cache must never change a report),
+// and the report over facts read back from them equals the report over the records.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildReport } from "../src/report/aggregate.js";
-import { isPackedFacts, packFacts, recordFacts, unpackFacts } from "../src/report/facts.js";
+import { recordFacts, type RecordFacts } from "../src/report/facts.js";
+import { encodeTable, FactsTable, type HistoryEntry } from "../src/report/facts-table.js";
 import { syntheticHistory } from "../src/report/synthetic.js";
 
 const NOW = new Date("2026-11-27T12:00:00Z");
 
+/** Facts (with a note on every third, and history values on every other) through the columns and JSON, and back. */
+function roundTrip(all: readonly RecordFacts[]): Array<{ facts: RecordFacts | undefined; note: string | undefined; history: HistoryEntry | undefined }> {
+  const rows = all.map((f, i) => ({
+    file: f.file,
+    sha: (i + 1).toString(16).padStart(40, "0"),
+    outcome: i % 3 === 2 ? { facts: f, note: `note ${i}` } : { facts: f },
+    history:
+      i % 2
+        ? { id: f.id, merge: f.grant?.merge_commit, values: { requested: 1_700_000_000_000 + i, risk: "medium" as const, rules: ["guardrail.x"] } }
+        : undefined,
+  }));
+  const table = FactsTable.from(JSON.parse(JSON.stringify(encodeTable(rows))));
+  if (!table) throw new Error("the columns did not read back");
+  return all.map((f) => {
+    const r = table.row(f.file);
+    const o = table.outcome(r, f.file);
+    const facts = o && "facts" in o ? o.facts : undefined;
+    return { facts, note: o && "note" in o ? o.note : undefined, history: table.history(r, facts) };
+  });
+}
+
 describe("report facts", () => {
-  it("pack → JSON → unpack gives the facts back, for every record of a generated history", () => {
+  it("columns → JSON → rows gives the facts, notes and history values back, for every record of a generated history", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1_000_000 }), (seed) => {
-        for (const { file, request } of syntheticHistory(60, seed, NOW).records) {
-          const facts = recordFacts(file, request);
-          const packed: unknown = JSON.parse(JSON.stringify(packFacts(facts)));
-          expect(isPackedFacts(packed)).toBe(true);
-          if (isPackedFacts(packed)) expect(unpackFacts(file, packed)).toEqual(facts);
-        }
+        const all = syntheticHistory(60, seed, NOW).records.map(({ file, request }) => recordFacts(file, request));
+        roundTrip(all).forEach((back, i) => {
+          const f = all[i]!;
+          expect(back.facts).toEqual(f);
+          expect(back.note).toBe(i % 3 === 2 ? `note ${i}` : undefined);
+          expect(back.history).toEqual(
+            i % 2
+              ? { id: f.id, merge: f.grant?.merge_commit, values: { requested: 1_700_000_000_000 + i, risk: "medium", rules: ["guardrail.x"] } }
+              : undefined,
+          );
+        });
       }),
       { numRuns: 30 },
     );
@@ -59,17 +86,12 @@ describe("report facts", () => {
       closed: { at: "2026-11-01T01:30:00Z", reason: "done", by: "alice", code: "approval.withdrawn" },
     };
     const facts = recordFacts(file, r);
-    const packed: unknown = JSON.parse(JSON.stringify(packFacts(facts)));
-    expect(isPackedFacts(packed) && unpackFacts(file, packed)).toEqual(facts);
+    expect(roundTrip([facts])[0]?.facts).toEqual(facts);
   });
 
   it("the report over facts read back from their packed form is the report over the records", () => {
     const data = syntheticHistory(400, 11, NOW);
-    const facts = data.records.map((r) => {
-      const packed: unknown = JSON.parse(JSON.stringify(packFacts(recordFacts(r.file, r.request))));
-      if (!isPackedFacts(packed)) throw new Error(`${r.file}: not packed facts`);
-      return unpackFacts(r.file, packed);
-    });
+    const facts = roundTrip(data.records.map((r) => recordFacts(r.file, r.request))).map((x) => x.facts!);
     const byRecords = buildReport({ records: data.records, commits: data.commits, mergeDates: data.mergeDates, now: NOW });
     expect(buildReport({ facts, commits: data.commits, mergeDates: data.mergeDates, now: NOW })).toEqual(byRecords);
   });

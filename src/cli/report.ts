@@ -64,14 +64,15 @@ export async function reportCommand(args: string[], io: Io, deps: ReportDeps = {
     grantedActionsOf: (p: PolicyDocument) => grantedActions(catalogue, p),
   };
   const source = deps.history?.(root) ?? gitHistorySource(root);
-  const head = await source.head();
+  const headP = source.head();
   const read = await readReportRecords(new GitRecordStore(root), checkoutDisk(root, io.cwd), {
     config: loaded.value,
     catalogue: factsCatalogue,
     catalogueStamp: catalogueStamp(),
     version: packageVersion(),
-    head,
+    head: headP,
   });
+  const head = await headP;
   const { facts, skipped } = read;
   notes.push(...read.notes);
   deps.records?.(read.stats);

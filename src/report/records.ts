@@ -17,21 +17,22 @@
 // the git directory (.git/jit-access/report-cache), is never committed, and deleting it is always
 // safe.
 import { createHash } from "node:crypto";
+import { isAscii } from "node:buffer";
+import { crc32 } from "node:zlib";
 import type { Result } from "../domain/problems.js";
 import { parseRequestFile, REQUESTS_DIR } from "../domain/request.js";
-import type { Config, RiskTier } from "../domain/types.js";
+import type { Config } from "../domain/types.js";
 import { gitBlobSha, packKnown, type KnownListing, type RecordStore } from "../store/record-store.js";
 import type { RecordHistory } from "./aggregate.js";
-import { isPackedFacts, packFacts, recordFacts, unpackFacts, type FactsCatalogue, type PackedFacts, type RecordFacts } from "./facts.js";
+import { recordFacts, type FactsCatalogue, type RecordFacts } from "./facts.js";
+import { encodeTable, FactsTable, type HistoryEntry, type Outcome, type TableRow } from "./facts-table.js";
 
 export const REPORT_CACHE_FILE = "report-cache";
 /** Changes whenever what a record's facts hold, or how they are made, changes. */
 const FACTS_FORMAT = 1;
 /** Example requests shipped with jit-access: never counted as real requests. */
 export const EXAMPLES_DIR = `${REQUESTS_DIR}/examples`;
-
-/** What the report made of one file. */
-type Outcome = { facts: RecordFacts; note?: string } | { skipped: string };
+const EXAMPLES_PREFIX = `${EXAMPLES_DIR}/`;
 
 /** The records' history values as of one commit (HEAD), with how many commits that history has. */
 export interface RecordedHistory {
@@ -65,7 +66,7 @@ export interface ReportRecords {
 export interface ReportDisk {
   /** Every request file the walk finds (.yaml and .yml, links too), for when the store cannot list them. */
   walk(): string[];
-  /** The .yml files git lists (listKnown lists .yaml only); undefined when git cannot say. */
+  /** The .yml files git lists, when the store's listing does not name them; undefined when git cannot say. */
   listYml(): Promise<string[] | undefined>;
   /** Whether the walk finds `file`: its folders are folders, not links, and it is a file or a link. */
   found(file: string): boolean;
@@ -80,8 +81,8 @@ export interface ReportRecordsOptions {
   catalogueStamp: string;
   /** The jit-access version: facts made by another are not reused. */
   version: string;
-  /** The commit the history is read at; without one no history values are taken from the cache. */
-  head?: string | undefined;
+  /** The commit the history is read at (asked while the files are listed); without one no history values are taken from the cache. */
+  head?: Promise<string | undefined>;
 }
 
 /** The facts of every request file under access-requests/ (examples excluded). */
@@ -102,83 +103,96 @@ export async function readReportRecords(store: RecordStore, disk: ReportDisk, op
     return { skipped: parsed.problems[0]?.message ?? "invalid" };
   };
   const listed = await Promise.all([
-    store.listKnown?.().catch(() => undefined),
-    disk.listYml(),
+    store.listKnown?.().then(
+      // The .yml files the walk would find too: from the listing, else from git (a second look at the tree).
+      async (list) => (list === undefined ? undefined : { list, yml: Array.isArray(list) || !list.yml ? await disk.listYml() : list.yml }),
+      () => undefined,
+    ),
     store.loadPrivate?.(REPORT_CACHE_FILE).then((raw) => (raw ? decodeCache(raw, key) : undefined)),
   ]).catch(() => undefined);
-  const found: Array<{ file: string; outcome: Outcome; entry: CacheEntry }> = [];
+  // Each file: its outcome, and what the cache is to keep of it (the blob sha, or the old row to copy it from).
+  const found: Array<{ file: string; outcome: Outcome; sha: string | number; keep: boolean; history: HistoryEntry | undefined }> = [];
   const stats: ReportRecords["stats"] = { via: "walk", files: 0, reads: 0 };
   let examplesExcluded = 0;
-  const cache = listed?.[2];
+  const cache = listed?.[1];
   let changed = cache === undefined || cache === null;
-  if (!listed?.[0] || !listed[1]) {
+  if (!listed?.[0]?.yml) {
     // Not a checkout git can list: every file is read, as found on disk; nothing is cached.
     for (const file of disk.walk()) {
       stats.files++;
-      if (file.startsWith(`${EXAMPLES_DIR}/`)) {
+      if (file.startsWith(EXAMPLES_PREFIX)) {
         examplesExcluded++;
         continue;
       }
       stats.reads++;
       const bytes = disk.read(file);
       const outcome = bytes.ok ? judge(file, bytes.value) : { skipped: bytes.problems[0]?.message ?? "unreadable" };
-      found.push({ file, outcome, entry: { file, sha: "", outcome: undefined, history: undefined } });
+      found.push({ file, outcome, sha: "", keep: false, history: undefined });
     }
-    return result(found, examplesExcluded, stats, undefined, async () => false);
+    return result(found, examplesExcluded, stats, async () => false);
   }
-  const [list, yml] = listed;
+  const { list, yml } = listed[0];
   const known: KnownListing = Array.isArray(list) ? packKnown(list) : list;
   stats.via = "cache";
   if (!cache) stats.cacheIgnored = cache === undefined ? "absent" : "unreadable, or of another config, catalogue or version";
   let hits = 0;
-  const visit = (file: string, sha: string | undefined) => {
+  /** `at`: where the listing holds the file's blob sha (-1: git does not vouch for the file). */
+  const visit = (file: string, at: number) => {
     stats.files++;
-    if (file.startsWith(`${EXAMPLES_DIR}/`)) {
+    if (file.startsWith(EXAMPLES_PREFIX)) {
       examplesExcluded++;
       return;
     }
-    const old = cache?.entries.get(file);
-    if (old?.outcome && sha !== undefined && old.sha === sha) {
-      hits++;
-      found.push({ file, outcome: old.outcome, entry: old });
-      return;
+    const row = cache ? cache.row(file) : -1;
+    if (cache && row >= 0 && at >= 0 && cache.holds(row, known.shas, at)) {
+      const outcome = cache.outcome(row, file);
+      if (outcome) {
+        hits++;
+        found.push({ file, outcome, sha: row, keep: true, history: cache.history(row, "facts" in outcome ? outcome.facts : undefined) });
+        return;
+      }
     }
     // A file git lists without vouching for it: what the walk would find there, or nothing (deleted,
     // under a folder that is now a link, no longer a file or a link).
-    if (sha === undefined && !disk.found(file)) return;
+    if (at < 0 && !disk.found(file)) return;
     stats.reads++;
     changed = true;
     const bytes = disk.read(file);
     if (!bytes.ok) {
-      found.push({ file, outcome: { skipped: bytes.problems[0]?.message ?? "unreadable" }, entry: { file, sha: "", outcome: undefined, history: undefined } });
+      found.push({ file, outcome: { skipped: bytes.problems[0]?.message ?? "unreadable" }, sha: "", keep: false, history: undefined });
       return;
     }
     const outcome = judge(file, bytes.value);
-    // Kept only when the bytes read are the blob git lists (a file git converts on checkout, for eol
-    // or a filter, differs from its blob and is read every time), and pack and unpack keep it whole.
-    const cacheable = sha !== undefined && gitBlobSha(bytes.value) === sha && packable(outcome);
+    // Kept only when the bytes read are the blob git lists: a file git converts on checkout (eol, a
+    // filter) differs from its blob, and is read every time.
+    const sha = at >= 0 ? known.shas.toString("hex", at, at + 20) : "";
+    const keep = sha !== "" && gitBlobSha(bytes.value) === sha;
     // The history values of the record's previous blob stay good while its keys are the same.
-    found.push({ file, outcome, entry: { file, sha: cacheable ? sha : "", outcome: cacheable ? outcome : undefined, history: old?.history } });
+    const old = cache && row >= 0 ? (cache.history(row, undefined) ?? cache.history(row, facts(cache.outcome(row, file)))) : undefined;
+    found.push({ file, outcome, sha, keep, history: old });
   };
-  for (let i = 0; i < known.count; i++) {
-    const at = known.shaAt[i]!;
-    visit(known.path(i), at >= 0 ? known.shas.toString("hex", at, at + 20) : undefined);
-  }
-  for (const file of yml) visit(file, undefined);
-  if (cache && hits !== cache.entries.size) changed = true;
+  for (let i = 0; i < known.count; i++) visit(known.path(i), known.shaAt[i]!);
+  for (const file of yml) visit(file, -1);
+  if (cache && hits !== cache.size) changed = true;
   found.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 
-  const out = result(found, examplesExcluded, stats, undefined, async (history) => {
+  const out = result(found, examplesExcluded, stats, async (history) => {
     if (!store.savePrivate || (!changed && history === undefined)) return false;
     // history.records are by position among the facts (the skipped files have none).
     let k = 0;
-    const entries = found.map(({ outcome, entry }): CacheEntry => {
-      const facts = "facts" in outcome ? outcome.facts : undefined;
-      const h = facts ? history?.records[k++] : undefined;
-      return { ...entry, history: facts && h ? { id: facts.id, merge: facts.grant?.merge_commit, values: h } : history ? undefined : entry.history };
+    const rows = found.map(({ file, outcome, sha, keep, history: had }): TableRow => {
+      const f = facts(outcome);
+      const h = f ? history?.records[k++] : undefined;
+      return {
+        file,
+        sha: typeof sha === "number" ? (cache?.sha(sha) ?? "") : sha,
+        outcome: keep ? outcome : undefined,
+        history: f && h ? { id: f.id, merge: f.grant?.merge_commit, values: h } : history ? undefined : had,
+      };
     });
+    const head = history ? { head: history.head, commits: history.commits } : cache?.head;
     try {
-      await store.savePrivate(REPORT_CACHE_FILE, encodeCache(key, history ? { head: history.head, commits: history.commits } : cache?.head, entries));
+      await store.savePrivate(REPORT_CACHE_FILE, encodeCache(key, head, rows));
       return true;
     } catch {
       // A cache that cannot be written costs the next report time, never a record.
@@ -186,16 +200,22 @@ export async function readReportRecords(store: RecordStore, disk: ReportDisk, op
     }
   });
   // The history values, when the cache has every record's for HEAD.
-  if (cache?.head && opts.head !== undefined && cache.head.head === opts.head) {
+  const head = await opts.head;
+  if (cache?.head && head !== undefined && cache.head.head === head) {
     const records: RecordHistory[] = [];
-    for (const f of out.facts) {
-      const h = cache.entries.get(f.file)?.history;
+    for (const { outcome, history: h } of found) {
+      const f = facts(outcome);
+      if (!f) continue;
       if (!h || h.id !== f.id || h.merge !== f.grant?.merge_commit) break;
       records.push(h.values);
     }
     if (records.length === out.facts.length) out.recorded = { head: cache.head.head, commits: cache.head.commits, records };
   }
   return out;
+}
+
+function facts(o: Outcome | undefined): RecordFacts | undefined {
+  return o && "facts" in o ? o.facts : undefined;
 }
 
 /** JSON.stringify's replacer that writes a Map or a Set (the config holds some) as its entries, not as {}. */
@@ -209,10 +229,9 @@ function result(
   found: ReadonlyArray<{ file: string; outcome: Outcome }>,
   examplesExcluded: number,
   stats: ReportRecords["stats"],
-  recorded: RecordedHistory | undefined,
   save: ReportRecords["save"],
 ): ReportRecords {
-  const out: ReportRecords = { facts: [], skipped: [], notes: [], examplesExcluded, stats, save, ...(recorded ? { recorded } : {}) };
+  const out: ReportRecords = { facts: [], skipped: [], notes: [], examplesExcluded, stats, save };
   for (const { file, outcome } of found) {
     if ("skipped" in outcome) out.skipped.push({ file, reason: outcome.skipped });
     else {
@@ -223,20 +242,6 @@ function result(
   return out;
 }
 
-/** Whether the outcome survives the cache whole (a record that does not validate may hold values of other types). */
-function packable(o: Outcome): boolean {
-  return "skipped" in o || isPackedFacts(packFacts(o.facts));
-}
-
-interface CacheEntry {
-  file: string;
-  /** "" with no outcome: the facts are not cached (only the history values are). */
-  sha: string;
-  outcome: Outcome | undefined;
-  /** What the history says of the record with this id and merge commit, at the cache's head. */
-  history: { id: string; merge: string | undefined; values: RecordHistory } | undefined;
-}
-
 interface CacheHead {
   head: string;
   commits: number;
@@ -244,95 +249,41 @@ interface CacheHead {
 
 const HEADER = "jit-access report-cache";
 
-type PackedOutcome = [0, PackedFacts] | [1, PackedFacts, string] | [2, string] | 0;
-type PackedHistory = [requested: number | null, approved: number | null, risk: RiskTier | 0, rules: string[] | 0, id?: string, merge?: string | 0] | 0;
-
 /**
- * The cache file: a header line with the key, then one JSON array of the head and one array per
- * entry, an entry to a line (parsed in one JSON.parse, without joining lines first). An entry's
- * history values name their keys (id, merge commit) only when its facts are not cached: else they
- * are the cached facts' keys.
+ * The cache file: a header line (the key, and the CRC-32 of the rest), then one JSON object: the
+ * head the history values are for, and the rows as columns (facts-table.ts).
  */
-function encodeCache(key: string, head: CacheHead | undefined, entries: readonly CacheEntry[]): string {
-  const lines = [JSON.stringify(head ?? null)];
-  for (const e of entries) {
-    if (!e.outcome && !e.history) continue;
-    const o = e.outcome;
-    const outcome: PackedOutcome = !o ? 0 : "skipped" in o ? [2, o.skipped] : o.note === undefined ? [0, packFacts(o.facts)] : [1, packFacts(o.facts), o.note];
-    const h = e.history;
-    const v = h?.values;
-    let history: PackedHistory = 0;
-    if (h && v) {
-      history = [v.requested ?? null, v.approved ?? null, v.risk ?? 0, v.rules ?? 0];
-      const own = o && "facts" in o ? o.facts : undefined;
-      if (own?.id !== h.id || own.grant?.merge_commit !== h.merge) history.push(h.id, h.merge ?? 0);
-    }
-    lines.push(JSON.stringify([e.file, e.sha, outcome, history]));
-  }
-  const body = `[${lines.join(",\n")}]\n`;
-  return `${HEADER} ${key} ${createHash("sha1").update(body).digest("hex")}\n${body}`;
+function encodeCache(key: string, head: CacheHead | undefined, rows: readonly TableRow[]): string {
+  // ASCII only (other characters escaped), so that it decodes as latin1: a copy, where UTF-8 is checked.
+  const body = `${JSON.stringify({ head: head ?? null, table: encodeTable(rows) }).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`)}\n`;
+  return `${HEADER} ${key} ${checksum(Buffer.from(body))}\n${body}`;
+}
+
+/** CRC-32 of the bytes, in hex: against a torn or damaged file (the cache is trusted like the working tree, not against an attacker). */
+function checksum(bytes: Uint8Array): string {
+  return crc32(bytes).toString(16).padStart(8, "0");
 }
 
 /**
- * The head and the entries by path; null when the file is not a cache of this key written whole:
- * the header names the key and the sha-1 of the rest, so a file torn or edited anywhere (a changed
- * byte inside a string still parses) is ignored whole.
+ * The head and the rows; null when the file is not a cache of this key written whole: the header
+ * names the key and the CRC-32 of the rest, so a file torn or edited anywhere (a changed byte inside
+ * a string still parses) is ignored whole.
  */
-function decodeCache(raw: Buffer, key: string): { head: CacheHead | undefined; entries: Map<string, CacheEntry> } | null {
+function decodeCache(raw: Buffer, key: string): (FactsTable & { head: CacheHead | undefined }) | null {
   const first = raw.indexOf(10);
   if (first < 0) return null;
   const header = raw.toString("latin1", 0, first).split(" ");
   if (header.length !== 4 || `${header[0]} ${header[1]}` !== HEADER || header[2] !== key) return null;
-  if (
-    createHash("sha1")
-      .update(raw.subarray(first + 1))
-      .digest("hex") !== header[3]
-  )
-    return null;
-  let rows: unknown;
+  if (checksum(raw.subarray(first + 1)) !== header[3]) return null;
+  let parsed: { head?: unknown; table?: unknown };
   try {
-    rows = JSON.parse(raw.toString("utf8", first + 1));
+    const body = raw.subarray(first + 1);
+    parsed = JSON.parse(body.toString(isAscii(body) ? "latin1" : "utf8")) as { head?: unknown; table?: unknown };
   } catch {
     return null;
   }
-  if (!Array.isArray(rows) || rows.length === 0) return null;
-  const [head, ...list] = rows as unknown[];
-  if (head !== null && !(typeof head === "object" && typeof (head as CacheHead).head === "string" && Number.isSafeInteger((head as CacheHead).commits)))
-    return null;
-  const entries = new Map<string, CacheEntry>();
-  for (const row of list) {
-    if (!Array.isArray(row) || row.length !== 4) return null;
-    const [file, sha, o, h] = row as [unknown, unknown, unknown, unknown];
-    if (typeof file !== "string" || typeof sha !== "string") return null;
-    const outcome = unpackOutcome(file, o);
-    const history = unpackHistory(h, outcome && "facts" in outcome ? outcome.facts : undefined);
-    if (outcome === null || history === null) return null;
-    entries.set(file, { file, sha, outcome, history });
-  }
-  return { head: (head as CacheHead | null) ?? undefined, entries };
-}
-
-function unpackOutcome(file: string, o: unknown): Outcome | undefined | null {
-  if (o === 0) return undefined;
-  if (!Array.isArray(o)) return null;
-  if (o[0] === 2 && o.length === 2 && typeof o[1] === "string") return { skipped: o[1] };
-  if (o[0] === 0 && o.length === 2 && isPackedFacts(o[1])) return { facts: unpackFacts(file, o[1]) };
-  if (o[0] === 1 && o.length === 3 && isPackedFacts(o[1]) && typeof o[2] === "string") return { facts: unpackFacts(file, o[1]), note: o[2] };
-  return null;
-}
-
-function unpackHistory(h: unknown, own: RecordFacts | undefined): CacheEntry["history"] | null {
-  if (h === 0) return undefined;
-  if (!Array.isArray(h) || (h.length !== 6 && !(h.length === 4 && own))) return null;
-  const [requested, approved, risk, rules, id = own?.id, merge = own?.grant?.merge_commit ?? 0] = h as unknown[];
-  const num = (x: unknown) => x === null || (typeof x === "number" && Number.isFinite(x));
-  if (typeof id !== "string" || (merge !== 0 && typeof merge !== "string") || !num(requested) || !num(approved)) return null;
-  if (risk !== 0 && risk !== "low" && risk !== "medium" && risk !== "high") return null;
-  if (rules !== 0 && !(Array.isArray(rules) && rules.every((r) => typeof r === "string"))) return null;
-  const values: RecordHistory = {};
-  if (requested !== null) values.requested = requested as number;
-  if (approved !== null) values.approved = approved as number;
-  if (risk !== 0) values.risk = risk;
-  if (rules !== 0) values.rules = rules;
-  return { id, merge: merge === 0 ? undefined : merge, values };
+  const h = parsed.head as CacheHead | null | undefined;
+  if (h !== null && !(typeof h === "object" && typeof h.head === "string" && Number.isSafeInteger(h.commits))) return null;
+  const table = FactsTable.from(parsed.table);
+  return table ? Object.assign(table, { head: h ?? undefined }) : null;
 }

@@ -16,6 +16,8 @@ export interface IndexFolder {
   /** Offset of the entry's 20-byte blob sha in the index, or -1 when git does not vouch for the file (see parseIndex). */
   shaAt: Int32Array;
   count: number;
+  /** The folder's .yml files (not request files: the report names them as misnamed), each once. */
+  yml: string[];
 }
 
 const ASSUME_VALID = 0x8000;
@@ -52,6 +54,7 @@ export function parseIndex(index: Buffer, folder: string): IndexFolder | string 
   let pathsUsed = 0;
   let count = 0;
   let off = 12;
+  const yml = new Set<string>();
   for (let e = 0; e < entries; e++) {
     const entry = off;
     if (entry + 62 > body) return "index entries overrun the file";
@@ -100,7 +103,10 @@ export function parseIndex(index: Buffer, folder: string): IndexFolder | string 
     const type = mode >>> 12;
     if (type === 0o16) return "a submodule under the folder";
     if (type === 0o04) return "a sparse index";
-    if (name[pe - 5] !== 0x2e || name[pe - 4] !== 0x79 || name[pe - 3] !== 0x61 || name[pe - 2] !== 0x6d || name[pe - 1] !== 0x6c) continue; // .yaml
+    if (name[pe - 5] !== 0x2e || name[pe - 4] !== 0x79 || name[pe - 3] !== 0x61 || name[pe - 2] !== 0x6d || name[pe - 1] !== 0x6c) {
+      if (name[pe - 4] === 0x2e && name[pe - 3] === 0x79 && name[pe - 2] === 0x6d && name[pe - 1] === 0x6c) yml.add(name.toString("utf8", ps, pe)); // .yml
+      continue; // not .yaml
+    }
     if (v4) {
       if (pathsUsed + scratchLength > paths.length) {
         const grown = Buffer.allocUnsafe(2 * (pathsUsed + scratchLength));
@@ -129,7 +135,7 @@ export function parseIndex(index: Buffer, folder: string): IndexFolder | string 
     off += 8 + index.readUInt32BE(off + 4);
   }
   if (off !== body) return "index extensions overrun the file";
-  return { paths, start, end, shaAt, count };
+  return { paths, start, end, shaAt, count, yml: [...yml] };
 }
 
 /**

@@ -9,7 +9,7 @@
 // file and commits exactly that path (`git commit --only`), so other staged changes stay staged.
 // git runs through execFile with argument arrays — never a shell.
 import { execFile } from "node:child_process";
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readSync } from "node:fs";
 import type { BigIntStats } from "node:fs";
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -258,7 +258,10 @@ export class GitRecordStore implements RecordStore {
   /** `<git dir>/jit-access/<name>`: private to this checkout, never committed. */
   async loadPrivate(name: string): Promise<Buffer | undefined> {
     try {
-      return await readFile(await this.privatePath(name));
+      const file = await this.privatePath(name);
+      // In one read: a cache of tens of megabytes read by readFile's chunks waits for the event loop
+      // once per chunk, behind the listing's work.
+      return readFileSync(file);
     } catch {
       return undefined;
     }
@@ -559,9 +562,14 @@ function listingOf(index: Buffer, folder: IndexFolder | string, changed: Buffer,
   }
   const extra: Array<[number, number]> = [];
   const prefix = `${REQUESTS_DIR}/`;
+  const yml = new Set(folder.yml);
   for (const [s, e] of nulSeparated(untracked)) {
     if (untracked[e - 1] === 47 /* / */) return "scan"; // a nested repository: scan walks into it
-    if (untracked.toString("latin1", s, s + prefix.length) !== prefix || untracked.toString("latin1", e - 5, e) !== ".yaml") continue;
+    if (untracked.toString("latin1", s, s + prefix.length) !== prefix) continue;
+    if (untracked.toString("latin1", e - 5, e) !== ".yaml") {
+      if (untracked.toString("latin1", e - 4, e) === ".yml") yml.add(untracked.toString("utf8", s, e));
+      continue;
+    }
     extra.push([s, e]);
   }
   const n = count + extra.length;
@@ -596,7 +604,7 @@ function listingOf(index: Buffer, folder: IndexFolder | string, changed: Buffer,
     }
   }
   const [st, en] = [start, end];
-  return { count: n, bytes, start: st, end: en, shas: index, shaAt: sha, path: (i) => bytes.toString("utf8", st[i], en[i]) };
+  return { count: n, bytes, start: st, end: en, shas: index, shaAt: sha, yml: [...yml], path: (i) => bytes.toString("utf8", st[i], en[i]) };
 }
 
 /** The [start, end) of each NUL-terminated item of git's -z output. */

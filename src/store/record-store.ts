@@ -40,6 +40,11 @@ export interface KnownListing {
   readonly end: Int32Array;
   readonly shas: Buffer;
   readonly shaAt: Int32Array;
+  /**
+   * The .yml files under access-requests/, tracked or not (not request files, so not listed above:
+   * the report names them as misnamed). Absent when the store did not look.
+   */
+  readonly yml?: readonly string[];
   /** File i's path as a string. */
   path(i: number): string;
 }
