@@ -223,6 +223,23 @@ export class FactsTable {
     return this.rowOf.get(file) ?? -1;
   }
 
+  /**
+   * Row r when its file is the path bytes[start, end) (ASCII, compared in place), else -1. Rows are
+   * written in path order, which is nearly the order git lists files in: the caller tries the row
+   * after the last one it found before asking row(), and makes no string for a file found so.
+   */
+  rowIfAt(r: number, bytes: Buffer, start: number, end: number): number {
+    const file = this.c.file[r];
+    if (file === undefined || file.length !== end - start) return -1;
+    for (let k = 0; k < file.length; k++) if (file.charCodeAt(k) !== bytes[start + k]) return -1;
+    return r;
+  }
+
+  /** Row r's file. */
+  file(r: number): string {
+    return this.c.file[r]!;
+  }
+
   /** Whether row r holds a cached outcome of the blob whose binary sha is shas[at, at + 20). */
   holds(r: number, shas: Buffer, at: number): boolean {
     return this.c.kind[r] !== NONE && this.shas.compare(shas, at, at + 20, 20 * r, 20 * r + 20) === 0;

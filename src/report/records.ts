@@ -137,13 +137,13 @@ export async function readReportRecords(store: RecordStore, disk: ReportDisk, op
   if (!cache) stats.cacheIgnored = cache === undefined ? "absent" : "unreadable, or of another config, catalogue or version";
   let hits = 0;
   /** `at`: where the listing holds the file's blob sha (-1: git does not vouch for the file). */
-  const visit = (file: string, at: number) => {
+  /** `row`: the cache's row of the file, or -1. */
+  const visit = (file: string, at: number, row: number) => {
     stats.files++;
     if (file.startsWith(EXAMPLES_PREFIX)) {
       examplesExcluded++;
       return;
     }
-    const row = cache ? cache.row(file) : -1;
     if (cache && row >= 0 && at >= 0 && cache.holds(row, known.shas, at)) {
       const outcome = cache.outcome(row, file);
       if (outcome) {
@@ -171,8 +171,19 @@ export async function readReportRecords(store: RecordStore, disk: ReportDisk, op
     const old = cache && row >= 0 ? (cache.history(row, undefined) ?? cache.history(row, facts(cache.outcome(row, file)))) : undefined;
     found.push({ file, outcome, sha, keep, history: old });
   };
-  for (let i = 0; i < known.count; i++) visit(known.path(i), known.shaAt[i]!);
-  for (const file of yml) visit(file, -1);
+  let next = 0;
+  for (let i = 0; i < known.count; i++) {
+    let row = cache ? cache.rowIfAt(next, known.bytes, known.start[i]!, known.end[i]!) : -1;
+    let file: string;
+    if (row >= 0) file = cache!.file(row);
+    else {
+      file = known.path(i);
+      row = cache ? cache.row(file) : -1;
+    }
+    if (row >= 0) next = row + 1;
+    visit(file, known.shaAt[i]!, row);
+  }
+  for (const file of yml) visit(file, -1, cache ? cache.row(file) : -1);
   if (cache && hits !== cache.size) changed = true;
   found.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 
