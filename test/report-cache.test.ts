@@ -166,6 +166,40 @@ describe("report cache", () => {
     OPS.restoreConfig();
   });
 
+  it("an access repository in a folder of a larger checkout (git lists its files the slower way): the same report, .yml files named", async () => {
+    const outer = mkdtempSync(join(tmpdir(), "jit-report-cache-outer-"));
+    try {
+      execFileSync("git", ["init", "--quiet"], { cwd: outer });
+      const inner = join(outer, "access");
+      mkdirSync(join(inner, ".github"), { recursive: true });
+      writeFileSync(join(inner, ".github", "jit-access.yml"), CONFIG);
+      for (const r of records.slice(0, 6)) {
+        mkdirSync(dirname(join(inner, r.file)), { recursive: true });
+        writeFileSync(join(inner, r.file), dumpRequest(r.request, "recorded"));
+      }
+      mkdirSync(join(inner, "access-requests/dev/2026"), { recursive: true });
+      writeFileSync(join(inner, "access-requests/dev/2026/5-misnamed.yml"), "version: 1\n");
+      const env = { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
+      execFileSync("git", ["add", "-A"], { cwd: outer });
+      execFileSync("git", ["-c", "commit.gpgsign=false", "commit", "--quiet", "-m", "records"], { cwd: outer, env });
+      const run = async () => {
+        let out = "";
+        let stats: ReportRecords["stats"] | undefined;
+        const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => undefined }, cwd: inner };
+        expect(await reportCommand(["--format", "json"], io, { now: () => NOW, records: (x) => (stats = x) })).toBe(0);
+        return { report: JSON.parse(out) as { skipped: Array<{ file: string }> }, stats };
+      };
+      const first = await run();
+      const second = await run();
+      expect(first.stats?.via).toBe("cache");
+      expect(second.stats?.reads).toBe(1); // the .yml file, never cached
+      expect(second.report).toEqual(first.report);
+      expect(first.report.skipped.map((x) => x.file)).toContain("access-requests/dev/2026/5-misnamed.yml");
+    } finally {
+      rmSync(outer, { recursive: true, force: true });
+    }
+  });
+
   it("any sequence of edits, commits, history rewrites and damage to the cache", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom(...(Object.keys(OPS) as Op[])), fc.nat(40)), { minLength: 1, maxLength: 5 }), async (ops) => {

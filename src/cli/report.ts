@@ -1,6 +1,5 @@
 // `jit-access report [--since DATE] [--format md|json|html] [--out FILE] [--config FILE]`:
 // the request files of the local checkout plus `git log` of access-requests/.
-import { execFile } from "node:child_process";
 import { lstatSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { join, relative, resolve } from "node:path";
@@ -14,7 +13,7 @@ import { GitRecordStore } from "../store/git-store.js";
 import { grantUnscoped } from "../policy/guardrails.js";
 import { grantedActions } from "../policy/activity.js";
 import { buildReport, recordHistories } from "../report/aggregate.js";
-import { gitHistorySource, readHistory, type HistorySource } from "../report/git.js";
+import { gitHistorySource, gitYmlFiles, readHistory, type HistorySource } from "../report/git.js";
 import { REPORT_FORMATS, renderReport, type ReportFormat } from "../report/render.js";
 
 export const REPORT_USAGE = `  report [--since DATE] [--format md|json|html] [--out FILE] [--config FILE]
@@ -129,15 +128,7 @@ function checkoutDisk(root: string, cwd: string): ReportDisk {
   };
   return {
     walk: () => requestFiles(root, cwd, []).map((abs) => repoPath(root, abs)),
-    listYml: () =>
-      new Promise((done) => {
-        execFile(
-          "git",
-          ["-c", "core.quotepath=off", "ls-files", "-z", "-c", "-o", "--", `:(glob)${REQUESTS_DIR}/**/*.yml`],
-          { cwd: root, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } },
-          (error, stdout) => done(error ? undefined : [...new Set(stdout.split("\0").filter((p) => p.length > 0))]),
-        );
-      }),
+    listYml: () => gitYmlFiles(root),
     found: (file) => {
       const kind = lstatKind(join(root, file));
       return (kind === "file" || kind === "link") && realFolder(file.slice(0, file.lastIndexOf("/")));

@@ -193,6 +193,7 @@ export function riskOf(
         : "low";
   return { tier, source: "request", pm, dangerous };
 }
+
 const serviceOf = (action: string) => action.slice(0, Math.max(0, action.indexOf(":"))).toLowerCase();
 
 /**

@@ -52,6 +52,17 @@ export function gitHistorySource(root: string): HistorySource {
   };
 }
 
+/** The .yml files under access-requests/ git lists, tracked or not (ignored ones too); undefined when git cannot say. */
+export function gitYmlFiles(root: string): Promise<string[] | undefined> {
+  return run("git", ["-C", root, "-c", "core.quotepath=off", "ls-files", "-z", "-c", "-o", "--", `:(glob)${REQUESTS_DIR}/**/*.yml`], {
+    maxBuffer: 64 * 1024 * 1024,
+    env: ENV,
+  }).then(
+    ({ stdout }) => [...new Set(stdout.split("\0").filter((p) => p.length > 0))],
+    () => undefined,
+  );
+}
+
 /** `records`: the records the report is for; only what they look up is kept (everything when absent). */
 export async function readHistory(root: string, records?: readonly HistoryKeys[], source: HistorySource = gitHistorySource(root)): Promise<History> {
   const history = new HistoryIndex(records ? { records } : {});
