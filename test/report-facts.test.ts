@@ -9,7 +9,7 @@ import { syntheticHistory } from "../src/report/synthetic.js";
 
 const NOW = new Date("2026-11-27T12:00:00Z");
 
-/** Facts (with a note on every third, and history values on every other) through the columns and JSON, and back. */
+/** Facts (with a note on every third, and history values on every other) through the columns as bytes, and back. */
 function roundTrip(all: readonly RecordFacts[]): Array<{ facts: RecordFacts | undefined; note: string | undefined; history: HistoryEntry | undefined }> {
   const rows = all.map((f, i) => ({
     file: f.file,
@@ -20,7 +20,7 @@ function roundTrip(all: readonly RecordFacts[]): Array<{ facts: RecordFacts | un
         ? { id: f.id, merge: f.grant?.merge_commit, values: { requested: 1_700_000_000_000 + i, risk: "medium" as const, rules: ["guardrail.x"] } }
         : undefined,
   }));
-  const table = FactsTable.from(JSON.parse(JSON.stringify(encodeTable(rows))));
+  const table = FactsTable.from(Uint8Array.from(encodeTable(rows)));
   if (!table) throw new Error("the columns did not read back");
   return all.map((f) => {
     const r = table.row(f.file);
@@ -31,7 +31,7 @@ function roundTrip(all: readonly RecordFacts[]): Array<{ facts: RecordFacts | un
 }
 
 describe("report facts", () => {
-  it("columns → JSON → rows gives the facts, notes and history values back, for every record of a generated history", () => {
+  it("columns → bytes → rows gives the facts, notes and history values back, for every record of a generated history", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1_000_000 }), (seed) => {
         const all = syntheticHistory(60, seed, NOW).records.map(({ file, request }) => recordFacts(file, request));
@@ -87,6 +87,42 @@ describe("report facts", () => {
     };
     const facts = recordFacts(file, r);
     expect(roundTrip([facts])[0]?.facts).toEqual(facts);
+  });
+
+  it("a file not named <id>.yaml, a skipped file, text that is not ASCII, and expiry reasons other than the sweep's survive; the table reads at any byte offset", () => {
+    const { file, request } = syntheticHistory(1, 5, NOW).records[0]!;
+    const grant = { approved_by: ["bob"], merge_commit: "d".repeat(40), granted_at: "2026-11-01T00:00:00Z", expires_at: "2026-11-01T02:00:00Z" };
+    const base = { ...request, status: "expired" as const, grant };
+    const cases = [
+      recordFacts(file, { ...base, closed: { at: "2026-11-01T02:05:00Z", reason: "expired at 2026-11-01T02:00:00Z" } }),
+      recordFacts(file.replace(/\.yaml$/, "-copy.yaml"), { ...base, closed: { at: "2026-11-01T02:05:00Z", reason: "expired at 2026-11-01T03:00:00Z" } }),
+      recordFacts(file.replace(/[^/]*$/, "renamed.yaml"), { ...base, closed: { at: "2026-11-01T02:05:00Z", reason: "expired at 2026-11-01T02:00:00Z " } }),
+      recordFacts(file.replace(/[^/]*$/, "zz.yaml"), {
+        ...base,
+        status: "revoked",
+        closed: { at: "2026-11-01T01:00:00Z", reason: "früh fertig — done ✓ \u2028", by: "jürgen" },
+      }),
+    ];
+    const rows = [
+      ...cases.map((f, i) => ({ file: f.file, sha: `${i}`.repeat(40), outcome: { facts: f }, history: undefined })),
+      { file: "access-requests/dev/2026/broken.yaml", sha: "e".repeat(40), outcome: { skipped: "not YAML: ünreadable" }, history: undefined },
+    ];
+    const bytes = encodeTable(rows);
+    for (const offset of [0, 1, 3, 8]) {
+      const at = Buffer.alloc(bytes.length + offset);
+      bytes.copy(at, offset);
+      const table = FactsTable.from(at.subarray(offset));
+      expect(table?.size).toBe(rows.length);
+      rows.forEach((row, r) => {
+        expect(table!.file(r)).toBe(row.file);
+        expect(table!.row(row.file)).toBe(r);
+        expect(table!.sha(r)).toBe(row.sha);
+        expect(table!.outcome(r, row.file)).toEqual(row.outcome);
+      });
+    }
+    // Cut short, or with a byte changed in the binary columns' lengths: not a table.
+    expect(FactsTable.from(bytes.subarray(0, bytes.length - 1))).toBeUndefined();
+    expect(FactsTable.from(bytes.subarray(0, 3))).toBeUndefined();
   });
 
   it("the report over facts read back from their packed form is the report over the records", () => {

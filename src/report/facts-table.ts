@@ -1,8 +1,11 @@
-// The report cache's rows as columns: one JSON array per field over every row, with the values
-// that repeat (requesters, accounts, statuses, durations, service lists, risks, usage) written once
-// in a table and referred to by number. 100,000 records then parse into some thirty arrays of
-// strings and small integers, instead of a million small arrays and objects whose garbage
-// collection costs more than the parse; a row's facts are made only when asked for. Pure.
+// The report cache's rows as columns. The small integers (kinds, flags, refs into a table of the
+// values that repeat: requesters, accounts, statuses, durations, service lists, risks, usage) and
+// the history's times are binary arrays read in place, the blob shas 20 bytes each; only the
+// strings a row holds of its own (id, times, merge commit) are JSON, with a file's path made of a
+// repeated folder and the id, and the sweep's "expired at <expires_at>" reason written as 0. 100,000
+// records then read as a few arrays of strings and some typed arrays, instead of a million small
+// values whose parse and garbage collection cost more than the read; a row's facts are made only
+// when asked for. Pure.
 import type { RiskTier } from "../domain/types.js";
 import type { RecordHistory } from "./aggregate.js";
 import type { RecordFacts } from "./facts.js";
@@ -33,45 +36,57 @@ const NONE = 3;
 
 type Rare = Pick<RecordFacts, "accounts" | "catalogue" | "scheduled"> & Pick<NonNullable<RecordFacts["grant"]>, "auto_approval" | "break_glass" | "extensions">;
 
-/** The columns, as written (JSON). Every array has one entry per row; refs are into `values` (-1: none). */
-interface Columns {
+/** The JSON part: the values refs name, and the string columns (one entry per row). */
+interface Strings {
   values: unknown[];
-  file: string[];
-  /** 40 hex digits per row ("" rows: 40 zeros, never a blob's). */
-  sha: string;
-  kind: number[];
   id: string[];
-  requester: number[];
-  account: number[];
-  status: number[];
-  duration: number[];
-  services: number[];
-  grant: number[];
   granted_at: string[];
   expires_at: string[];
   merge_commit: string[];
-  closed: number[];
   closed_at: string[];
-  closed_reason: string[];
-  closed_by: number[];
-  closed_code: number[];
-  risk: number[];
-  usage: number[];
-  /** Sparse, by row: the rare fields, the note (or the reason a file was skipped), the rules, the history's own keys. */
+  /** 0: `expired at <grant.expires_at>`, as the sweep writes it. */
+  closed_reason: Array<string | 0>;
+  /** Sparse, by row: the file's name where it is not `<id>.yaml`; the rare fields, the note (or the reason a file was skipped), the rules, the history's own keys. */
+  name: Record<string, string>;
   rare: Record<string, Rare>;
   note: Record<string, string>;
-  history: number[];
-  requested: Array<number | null>;
-  approved: Array<number | null>;
-  history_risk: number[];
   rules: Record<string, string[]>;
   keys: Record<string, [string, string | null]>;
 }
 
-const ZERO_SHA = "0".repeat(40);
+/** The binary columns, in their order in the file: times (NaN: none), then integers (refs into values, -1: none). */
+const TIMES = ["requested", "approved"] as const;
+const INTS = [
+  "folder",
+  "kind",
+  "requester",
+  "account",
+  "status",
+  "duration",
+  "services",
+  "grant",
+  "closed",
+  "closed_by",
+  "closed_code",
+  "risk",
+  "usage",
+  "history",
+  "history_risk",
+] as const;
+type Ints = Record<(typeof INTS)[number], Int32Array>;
+type Times = Record<(typeof TIMES)[number], Float64Array>;
+/** Bytes per row: the times, the integers and the blob sha. */
+const ROW_BYTES = TIMES.length * 8 + INTS.length * 4 + 20;
+const SHA_HEX = /^[0-9a-f]{40}$/;
+const EXPIRED_AT = "expired at ";
+const YAML = ".yaml";
 
-/** The columns of `rows` (rows with neither a cached outcome nor history values are left out). */
-export function encodeTable(rows: readonly TableRow[]): Columns {
+/**
+ * The table of `rows` as bytes: a 4-byte little-endian length, that many bytes of JSON (ASCII, other
+ * characters escaped), padding to a multiple of 8, then the binary columns (in this machine's byte
+ * order: the cache's key names it). Rows with neither a cached outcome nor history values are left out.
+ */
+export function encodeTable(rows: readonly TableRow[]): Buffer {
   const values: unknown[] = [];
   const index = new Map<string, number>();
   const ref = (v: unknown): number => {
@@ -85,67 +100,55 @@ export function encodeTable(rows: readonly TableRow[]): Columns {
     }
     return i;
   };
-  const c: Columns = {
+  const kept = rows.filter((row) => row.outcome || row.history);
+  const n = kept.length;
+  const s: Strings = {
     values,
-    file: [],
-    sha: "",
-    kind: [],
     id: [],
-    requester: [],
-    account: [],
-    status: [],
-    duration: [],
-    services: [],
-    grant: [],
     granted_at: [],
     expires_at: [],
     merge_commit: [],
-    closed: [],
     closed_at: [],
     closed_reason: [],
-    closed_by: [],
-    closed_code: [],
-    risk: [],
-    usage: [],
+    name: {},
     rare: {},
     note: {},
-    history: [],
-    requested: [],
-    approved: [],
-    history_risk: [],
     rules: {},
     keys: {},
   };
-  const shas: string[] = [];
-  for (const row of rows) {
+  const binary = new ArrayBuffer(n * ROW_BYTES);
+  const col = columns(binary, n);
+  const shas = new Uint8Array(binary, n * (ROW_BYTES - 20), n * 20);
+  kept.forEach((row, r) => {
     const o = row.outcome;
-    if (!o && !row.history) continue;
-    const n = c.file.length;
-    c.file.push(row.file);
-    shas.push(o && /^[0-9a-f]{40}$/.test(row.sha) ? row.sha : ZERO_SHA);
+    if (o && SHA_HEX.test(row.sha)) shas.set(Buffer.from(row.sha, "hex"), 20 * r);
     const f = o && "facts" in o ? o.facts : undefined;
-    c.kind.push(!o ? NONE : "skipped" in o ? SKIPPED : o.note === undefined ? FACTS : NOTED);
-    if (o && "skipped" in o) c.note[n] = o.skipped;
-    else if (o?.note !== undefined) c.note[n] = o.note;
+    const slash = row.file.lastIndexOf("/") + 1;
+    const id = f?.id ?? "";
+    col.folder[r] = ref(row.file.slice(0, slash));
+    if (row.file.slice(slash) !== `${id}${YAML}`) s.name[r] = row.file.slice(slash);
+    col.kind[r] = !o ? NONE : "skipped" in o ? SKIPPED : o.note === undefined ? FACTS : NOTED;
+    if (o && "skipped" in o) s.note[r] = o.skipped;
+    else if (o?.note !== undefined) s.note[r] = o.note;
     const g = f?.grant;
     const cl = f?.closed;
-    c.id.push(f?.id ?? "");
-    c.requester.push(ref(f?.requester));
-    c.account.push(ref(f?.account));
-    c.status.push(ref(f?.status));
-    c.duration.push(ref(f?.duration));
-    c.services.push(ref(f?.services));
-    c.grant.push(g ? 1 : 0);
-    c.granted_at.push(g?.granted_at ?? "");
-    c.expires_at.push(g?.expires_at ?? "");
-    c.merge_commit.push(g?.merge_commit ?? "");
-    c.closed.push(cl ? 1 : 0);
-    c.closed_at.push(cl?.at ?? "");
-    c.closed_reason.push(cl?.reason ?? "");
-    c.closed_by.push(ref(cl?.by));
-    c.closed_code.push(ref(cl?.code));
-    c.risk.push(ref(f?.risk));
-    c.usage.push(ref(f?.usage));
+    s.id.push(id);
+    col.requester[r] = ref(f?.requester);
+    col.account[r] = ref(f?.account);
+    col.status[r] = ref(f?.status);
+    col.duration[r] = ref(f?.duration);
+    col.services[r] = ref(f?.services);
+    col.grant[r] = g ? 1 : 0;
+    s.granted_at.push(g?.granted_at ?? "");
+    s.expires_at.push(g?.expires_at ?? "");
+    s.merge_commit.push(g?.merge_commit ?? "");
+    col.closed[r] = cl ? 1 : 0;
+    s.closed_at.push(cl?.at ?? "");
+    s.closed_reason.push(cl && g && cl.reason === `${EXPIRED_AT}${g.expires_at}` ? 0 : (cl?.reason ?? ""));
+    col.closed_by[r] = ref(cl?.by);
+    col.closed_code[r] = ref(cl?.code);
+    col.risk[r] = ref(f?.risk);
+    col.usage[r] = ref(f?.usage);
     if (f) {
       const rare: Rare = {};
       if (f.accounts) rare.accounts = f.accounts;
@@ -154,35 +157,58 @@ export function encodeTable(rows: readonly TableRow[]): Columns {
       if (g?.auto_approval) rare.auto_approval = g.auto_approval;
       if (g?.break_glass) rare.break_glass = g.break_glass;
       if (g?.extensions) rare.extensions = g.extensions;
-      if (Object.keys(rare).length) c.rare[n] = rare;
+      if (Object.keys(rare).length) s.rare[r] = rare;
     }
     const h = row.history;
-    c.history.push(h ? 1 : 0);
-    c.requested.push(h?.values.requested ?? null);
-    c.approved.push(h?.values.approved ?? null);
-    c.history_risk.push(ref(h?.values.risk));
-    if (h?.values.rules) c.rules[n] = h.values.rules;
+    col.history[r] = h ? 1 : 0;
+    col.requested[r] = h?.values.requested ?? NaN;
+    col.approved[r] = h?.values.approved ?? NaN;
+    col.history_risk[r] = ref(h?.values.risk);
+    if (h?.values.rules) s.rules[r] = h.values.rules;
     // The history's keys are the row's own facts' unless they differ (or there are no facts).
-    if (h && (f?.id !== h.id || f.grant?.merge_commit !== h.merge)) c.keys[n] = [h.id, h.merge ?? null];
-  }
-  c.sha = shas.join("");
-  return c;
+    if (h && (f?.id !== h.id || f.grant?.merge_commit !== h.merge)) s.keys[r] = [h.id, h.merge ?? null];
+  });
+  const json = Buffer.from(
+    JSON.stringify(s).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`),
+    "latin1",
+  );
+  const out = Buffer.alloc(binaryStart(json.length) + binary.byteLength, 0x20);
+  out.writeUInt32LE(json.length, 0);
+  json.copy(out, 4);
+  Buffer.from(binary).copy(out, binaryStart(json.length));
+  return out;
 }
 
-/** The columns with one entry per row. */
-const COLUMNS: ReadonlyArray<keyof Columns> = [
-  ...(["file", "id", "granted_at", "expires_at", "merge_commit", "closed_at", "closed_reason"] as const),
-  ...(["requester", "account", "status", "duration", "services", "closed_by", "closed_code", "risk", "usage", "history_risk"] as const),
-  ...(["kind", "grant", "closed", "history", "requested", "approved"] as const),
-];
+/** Where the binary columns start: after the length and the JSON, at a multiple of 8. */
+function binaryStart(jsonLength: number): number {
+  return Math.ceil((4 + jsonLength) / 8) * 8;
+}
+
+/** The binary columns of n rows, over `buffer` from `offset` (a multiple of 8). */
+function columns(buffer: ArrayBuffer, n: number, offset = 0): Ints & Times {
+  const out = {} as Ints & Times;
+  let at = offset;
+  for (const k of TIMES) {
+    out[k] = new Float64Array(buffer, at, n);
+    at += 8 * n;
+  }
+  for (const k of INTS) {
+    out[k] = new Int32Array(buffer, at, n);
+    at += 4 * n;
+  }
+  return out;
+}
+
 const TIERS: ReadonlySet<unknown> = new Set<RiskTier>(["low", "medium", "high"]);
+const STRING_COLUMNS = ["id", "granted_at", "expires_at", "merge_commit", "closed_at", "closed_reason"] as const;
 
 /** The rows of a cache, read from its columns; each row's outcome and history are made when asked for. */
 export class FactsTable {
   readonly size: number;
-  private readonly rowOf = new Map<string, number>();
-  private readonly shas: Buffer;
+  private rowOf: Map<string, number> | undefined;
+  private readonly shas: Uint8Array;
   // The sparse columns by row (a few rows each): looked up for every row.
+  private readonly name: Map<number, string>;
   private readonly rare: Map<number, Rare>;
   private readonly note: Map<number, string>;
   private readonly rules: Map<number, string[]>;
@@ -190,36 +216,60 @@ export class FactsTable {
   /** Per entry of `values`: 1 a string, 2 an array of strings, 0 anything else (a row's refs are checked by these). */
   private readonly kinds: Uint8Array;
 
-  private constructor(private readonly c: Columns) {
-    this.size = c.file.length;
-    this.shas = Buffer.from(c.sha, "hex");
-    for (let i = 0; i < this.size; i++) this.rowOf.set(c.file[i]!, i);
+  private constructor(
+    private readonly s: Strings,
+    private readonly b: Ints & Times,
+    shas: Uint8Array,
+  ) {
+    this.size = s.id.length;
+    this.shas = shas;
     const byRow = <T>(o: Record<string, T>) => new Map(Object.entries(o).map(([k, v]) => [Number(k), v]));
-    this.rare = byRow(c.rare);
-    this.note = byRow(c.note);
-    this.rules = byRow(c.rules);
-    this.keys = byRow(c.keys);
-    this.kinds = Uint8Array.from(c.values, (v) => (typeof v === "string" ? 1 : isStrings(v) ? 2 : 0));
+    this.name = byRow(s.name);
+    this.rare = byRow(s.rare);
+    this.note = byRow(s.note);
+    this.rules = byRow(s.rules);
+    this.keys = byRow(s.keys);
+    this.kinds = Uint8Array.from(s.values, (v) => (typeof v === "string" ? 1 : isStrings(v) ? 2 : 0));
   }
 
   /**
-   * The table of columns parsed from JSON, or undefined when it is not of their shape: every column
-   * of one length. The values are not checked one by one (the caller checks the file was written
-   * whole, by this version); a row whose refs do not name values of their kind has no outcome.
+   * The table encodeTable wrote, or undefined when the bytes are not of its shape: every column of
+   * one length, every row's folder a string. The values are not checked one by one (the caller
+   * checks the bytes were written whole, by this version); a row whose refs do not name values of
+   * their kind has no outcome.
    */
-  static from(parsed: unknown): FactsTable | undefined {
-    if (typeof parsed !== "object" || parsed === null) return undefined;
-    const c = parsed as Columns;
-    if (!Array.isArray(c.values) || !Array.isArray(c.file) || typeof c.sha !== "string") return undefined;
-    const n = c.file.length;
-    if (c.sha.length !== 40 * n) return undefined;
-    for (const k of COLUMNS) if (!Array.isArray(c[k]) || (c[k] as unknown[]).length !== n) return undefined;
-    for (const k of ["rare", "note", "rules", "keys"] as const) if (typeof c[k] !== "object" || c[k] === null || Array.isArray(c[k])) return undefined;
-    return new FactsTable(c);
+  static from(bytes: Uint8Array): FactsTable | undefined {
+    if (bytes.length < 4) return undefined;
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const length = buf.readUInt32LE(0);
+    const start = binaryStart(length);
+    if (start > buf.length) return undefined;
+    let s: Strings;
+    try {
+      s = JSON.parse(buf.toString("latin1", 4, 4 + length)) as Strings;
+    } catch {
+      return undefined;
+    }
+    if (typeof s !== "object" || s === null || !Array.isArray(s.values) || !Array.isArray(s.id)) return undefined;
+    const n = s.id.length;
+    for (const k of STRING_COLUMNS) if (!Array.isArray(s[k]) || s[k].length !== n) return undefined;
+    for (const k of ["name", "rare", "note", "rules", "keys"] as const) if (typeof s[k] !== "object" || s[k] === null || Array.isArray(s[k])) return undefined;
+    if (buf.length - start !== n * ROW_BYTES) return undefined;
+    // Typed arrays read in place where the bytes are aligned for them, else from a copy.
+    let binary = buf.subarray(start);
+    if (binary.byteOffset % 8 !== 0) binary = Buffer.from(binary);
+    const b = columns(binary.buffer as ArrayBuffer, n, binary.byteOffset);
+    const table = new FactsTable(s, b, new Uint8Array(binary.buffer, binary.byteOffset + n * (ROW_BYTES - 20), n * 20));
+    for (let r = 0; r < n; r++) if (table.kinds[b.folder[r]!] !== 1) return undefined;
+    return table;
   }
 
   /** The row of `file`, or -1. */
   row(file: string): number {
+    if (!this.rowOf) {
+      this.rowOf = new Map();
+      for (let r = 0; r < this.size; r++) this.rowOf.set(this.file(r), r);
+    }
     return this.rowOf.get(file) ?? -1;
   }
 
@@ -228,45 +278,57 @@ export class FactsTable {
    * written in path order, which is nearly the order git lists files in: the caller tries the row
    * after the last one it found before asking row(), and makes no string for a file found so.
    */
-  rowIfAt(r: number, bytes: Buffer, start: number, end: number): number {
-    const file = this.c.file[r];
-    if (file === undefined || file.length !== end - start) return -1;
-    for (let k = 0; k < file.length; k++) if (file.charCodeAt(k) !== bytes[start + k]) return -1;
+  rowIfAt(r: number, bytes: Uint8Array, start: number, end: number): number {
+    if (r >= this.size) return -1;
+    const folder = this.s.values[this.b.folder[r]!] as string;
+    const name = this.name.get(r);
+    const id = this.s.id[r]!;
+    if (folder.length + (name === undefined ? id.length + YAML.length : name.length) !== end - start) return -1;
+    let at = start;
+    for (let k = 0; k < folder.length; k++) if (folder.charCodeAt(k) !== bytes[at++]) return -1;
+    // `<id>.yaml`, compared a part at a time (no string made for it).
+    const first = name ?? id;
+    for (let k = 0; k < first.length; k++) if (first.charCodeAt(k) !== bytes[at++]) return -1;
+    if (name === undefined) for (let k = 0; k < YAML.length; k++) if (YAML.charCodeAt(k) !== bytes[at++]) return -1;
     return r;
   }
 
   /** Row r's file. */
   file(r: number): string {
-    return this.c.file[r]!;
+    return `${this.s.values[this.b.folder[r]!] as string}${this.name.get(r) ?? `${this.s.id[r]!}${YAML}`}`;
   }
 
   /** Whether row r holds a cached outcome of the blob whose binary sha is shas[at, at + 20). */
-  holds(r: number, shas: Buffer, at: number): boolean {
-    return this.c.kind[r] !== NONE && this.shas.compare(shas, at, at + 20, 20 * r, 20 * r + 20) === 0;
+  holds(r: number, shas: Uint8Array, at: number): boolean {
+    if (this.b.kind[r] === NONE) return false;
+    const mine = this.shas;
+    const o = 20 * r;
+    for (let k = 0; k < 20; k++) if (mine[o + k] !== shas[at + k]) return false;
+    return true;
   }
 
   sha(r: number): string {
-    return this.c.kind[r] === NONE ? "" : this.c.sha.slice(40 * r, 40 * r + 40);
+    return this.b.kind[r] === NONE ? "" : Buffer.from(this.shas.buffer, this.shas.byteOffset + 20 * r, 20).toString("hex");
   }
 
   /** Row r's outcome for `file`; undefined when it has none, or holds a value of the wrong type. */
   outcome(r: number, file: string): Outcome | undefined {
-    const c = this.c;
-    const kind = c.kind[r];
+    const { s, b } = this;
+    const kind = b.kind[r];
     const note = this.note.get(r);
     if (kind === SKIPPED) return typeof note === "string" ? { skipped: note } : undefined;
     if (kind !== FACTS && kind !== NOTED) return undefined;
-    const v = c.values;
+    const v = s.values;
     const kinds = this.kinds;
-    const requester = c.requester[r]!;
-    const account = c.account[r]!;
-    const status = c.status[r]!;
-    const duration = c.duration[r]!;
-    const services = c.services[r]!;
+    const requester = b.requester[r]!;
+    const account = b.account[r]!;
+    const status = b.status[r]!;
+    const duration = b.duration[r]!;
+    const services = b.services[r]!;
     if (kinds[requester] !== 1 || kinds[account] !== 1 || kinds[status] !== 1 || kinds[duration] !== 1 || kinds[services] !== 2) return undefined;
     const f: RecordFacts = {
       file,
-      id: c.id[r]!,
+      id: s.id[r]!,
       requester: v[requester] as string,
       account: v[account] as string,
       status: v[status] as RecordFacts["status"],
@@ -276,17 +338,19 @@ export class FactsTable {
     const rare = this.rare.get(r);
     if (rare?.accounts) f.accounts = rare.accounts;
     if (rare?.catalogue !== undefined) f.catalogue = rare.catalogue;
-    if (c.grant[r]) {
-      f.grant = { granted_at: c.granted_at[r]!, expires_at: c.expires_at[r]!, merge_commit: c.merge_commit[r]! };
+    if (b.grant[r]) {
+      f.grant = { granted_at: s.granted_at[r]!, expires_at: s.expires_at[r]!, merge_commit: s.merge_commit[r]! };
       if (rare?.auto_approval) f.grant.auto_approval = rare.auto_approval;
       if (rare?.break_glass) f.grant.break_glass = rare.break_glass;
       if (rare?.extensions) f.grant.extensions = rare.extensions;
     }
     if (rare?.scheduled) f.scheduled = rare.scheduled;
-    if (c.closed[r]) {
-      f.closed = { at: c.closed_at[r]!, reason: c.closed_reason[r]! };
-      const by = c.closed_by[r]!;
-      const code = c.closed_code[r]!;
+    if (b.closed[r]) {
+      const reason = s.closed_reason[r];
+      if (reason === 0 && !f.grant) return undefined;
+      f.closed = { at: s.closed_at[r]!, reason: reason === 0 ? `${EXPIRED_AT}${f.grant!.expires_at}` : reason! };
+      const by = b.closed_by[r]!;
+      const code = b.closed_code[r]!;
       if (by >= 0) {
         if (kinds[by] !== 1) return undefined;
         f.closed.by = v[by] as string;
@@ -296,9 +360,9 @@ export class FactsTable {
         f.closed.code = v[code] as string;
       }
     }
-    const risk = c.risk[r]!;
+    const risk = b.risk[r]!;
     if (risk >= 0) f.risk = v[risk] as NonNullable<RecordFacts["risk"]>;
-    const usage = c.usage[r]!;
+    const usage = b.usage[r]!;
     if (usage >= 0) f.usage = v[usage] as NonNullable<RecordFacts["usage"]>;
     if (kind === NOTED) return typeof note === "string" ? { facts: f, note } : undefined;
     return { facts: f };
@@ -306,22 +370,22 @@ export class FactsTable {
 
   /** Row r's history values, with the keys they are for (`own`: the row's facts, whose keys they are unless the row names others). */
   history(r: number, own: RecordFacts | undefined): HistoryEntry | undefined {
-    const c = this.c;
-    if (!c.history[r]) return undefined;
+    const b = this.b;
+    if (!b.history[r]) return undefined;
     const keys = this.keys.get(r);
     const id = keys ? keys[0] : own?.id;
     const merge = keys ? (keys[1] ?? undefined) : own?.grant?.merge_commit;
     if (typeof id !== "string" || (merge !== undefined && typeof merge !== "string")) return undefined;
     const values: RecordHistory = {};
-    const requested = c.requested[r];
-    const approved = c.approved[r];
-    const risk = c.history_risk[r]!;
+    const requested = b.requested[r]!;
+    const approved = b.approved[r]!;
+    const risk = b.history_risk[r]!;
     const rules = this.rules.get(r);
-    if (requested !== null && requested !== undefined) values.requested = requested;
-    if (approved !== null && approved !== undefined) values.approved = approved;
+    if (!Number.isNaN(requested)) values.requested = requested;
+    if (!Number.isNaN(approved)) values.approved = approved;
     if (risk >= 0) {
-      if (!TIERS.has(c.values[risk])) return undefined;
-      values.risk = c.values[risk] as RiskTier;
+      if (!TIERS.has(this.s.values[risk])) return undefined;
+      values.risk = this.s.values[risk] as RiskTier;
     }
     if (rules !== undefined) {
       if (!isStrings(rules)) return undefined;

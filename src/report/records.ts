@@ -17,7 +17,7 @@
 // the git directory (.git/jit-access/report-cache), is never committed, and deleting it is always
 // safe.
 import { createHash } from "node:crypto";
-import { isAscii } from "node:buffer";
+import { endianness } from "node:os";
 import { crc32 } from "node:zlib";
 import type { Result } from "../domain/problems.js";
 import { parseRequestFile, REQUESTS_DIR } from "../domain/request.js";
@@ -29,7 +29,7 @@ import { encodeTable, FactsTable, type HistoryEntry, type Outcome, type TableRow
 
 export const REPORT_CACHE_FILE = "report-cache";
 /** Changes whenever what a record's facts hold, or how they are made, changes. */
-const FACTS_FORMAT = 1;
+const FACTS_FORMAT = 2;
 /** Example requests shipped with jit-access: never counted as real requests. */
 export const EXAMPLES_DIR = `${REQUESTS_DIR}/examples`;
 const EXAMPLES_PREFIX = `${EXAMPLES_DIR}/`;
@@ -88,7 +88,9 @@ export interface ReportRecordsOptions {
 /** The facts of every request file under access-requests/ (examples excluded). */
 export async function readReportRecords(store: RecordStore, disk: ReportDisk, opts: ReportRecordsOptions): Promise<ReportRecords> {
   const key = createHash("sha1")
-    .update(JSON.stringify({ format: FACTS_FORMAT, version: opts.version, catalogue: opts.catalogueStamp, config: opts.config }, plain))
+    .update(
+      JSON.stringify({ format: FACTS_FORMAT, endianness: endianness(), version: opts.version, catalogue: opts.catalogueStamp, config: opts.config }, plain),
+    )
     .digest("hex");
   const judge = (file: string, bytes: Uint8Array): Outcome => {
     const parsed = parseRequestFile(bytes, { file, config: opts.config });
@@ -261,13 +263,17 @@ interface CacheHead {
 const HEADER = "jit-access report-cache";
 
 /**
- * The cache file: a header line (the key, and the CRC-32 of the rest), then one JSON object: the
- * head the history values are for, and the rows as columns (facts-table.ts).
+ * The cache file: a header line (the key, and the CRC-32 of the rest), a line of JSON naming the
+ * head the history values are for (padded so that what follows starts at a multiple of 8), then
+ * the rows as columns (facts-table.ts).
  */
-function encodeCache(key: string, head: CacheHead | undefined, rows: readonly TableRow[]): string {
-  // ASCII only (other characters escaped), so that it decodes as latin1: a copy, where UTF-8 is checked.
-  const body = `${JSON.stringify({ head: head ?? null, table: encodeTable(rows) }).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`)}\n`;
-  return `${HEADER} ${key} ${checksum(Buffer.from(body))}\n${body}`;
+function encodeCache(key: string, head: CacheHead | undefined, rows: readonly TableRow[]): Buffer {
+  const table = encodeTable(rows);
+  const line = JSON.stringify({ head: head ?? null }).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const headerLength = HEADER.length + key.length + 8 + 4;
+  const pad = (8 - ((headerLength + line.length + 1) % 8)) % 8;
+  const body = Buffer.concat([Buffer.from(`${line}${" ".repeat(pad)}\n`, "latin1"), table]);
+  return Buffer.concat([Buffer.from(`${HEADER} ${key} ${checksum(body)}\n`, "latin1"), body]);
 }
 
 /** CRC-32 of the bytes, in hex: against a torn or damaged file (the cache is trusted like the working tree, not against an attacker). */
@@ -286,15 +292,16 @@ function decodeCache(raw: Buffer, key: string): (FactsTable & { head: CacheHead 
   const header = raw.toString("latin1", 0, first).split(" ");
   if (header.length !== 4 || `${header[0]} ${header[1]}` !== HEADER || header[2] !== key) return null;
   if (checksum(raw.subarray(first + 1)) !== header[3]) return null;
-  let parsed: { head?: unknown; table?: unknown };
+  const second = raw.indexOf(10, first + 1);
+  if (second < 0) return null;
+  let parsed: { head?: unknown };
   try {
-    const body = raw.subarray(first + 1);
-    parsed = JSON.parse(body.toString(isAscii(body) ? "latin1" : "utf8")) as { head?: unknown; table?: unknown };
+    parsed = JSON.parse(raw.toString("latin1", first + 1, second)) as { head?: unknown };
   } catch {
     return null;
   }
   const h = parsed.head as CacheHead | null | undefined;
   if (h !== null && !(typeof h === "object" && typeof h.head === "string" && Number.isSafeInteger(h.commits))) return null;
-  const table = FactsTable.from(parsed.table);
+  const table = FactsTable.from(raw.subarray(second + 1));
   return table ? Object.assign(table, { head: h ?? undefined }) : null;
 }
