@@ -82,15 +82,22 @@ const EXPIRED_AT = "expired at ";
 const YAML = ".yaml";
 
 /**
- * The table of `rows` as bytes: a 4-byte little-endian length, that many bytes of JSON (ASCII, other
+ * The table of `rows` as bytes, after `lead` (the caller's, whose length keeps the table's
+ * alignment): a 4-byte little-endian length, that many bytes of JSON (ASCII, other
  * characters escaped), padding to a multiple of 8, then the binary columns (in this machine's byte
  * order: the cache's key names it). Rows with neither a cached outcome nor history values are left out.
  */
-export function encodeTable(rows: readonly TableRow[]): Buffer {
+export function encodeTable(rows: readonly TableRow[], lead: Uint8Array = new Uint8Array()): Buffer {
   const values: unknown[] = [];
+  // A value's ref: strings by value, other values by identity, then by their JSON (facts read
+  // from a cache share their values, and JSON.stringify per value per row is most of the encoding).
+  const strings = new Map<string, number>();
+  const objects = new Map<unknown, number>();
   const index = new Map<string, number>();
   const ref = (v: unknown): number => {
     if (v === undefined) return -1;
+    const seen = typeof v === "string" ? strings.get(v) : objects.get(v);
+    if (seen !== undefined) return seen;
     const k = JSON.stringify(v);
     let i = index.get(k);
     if (i === undefined) {
@@ -98,6 +105,8 @@ export function encodeTable(rows: readonly TableRow[]): Buffer {
       values.push(v);
       index.set(k, i);
     }
+    if (typeof v === "string") strings.set(v, i);
+    else objects.set(v, i);
     return i;
   };
   const kept = rows.filter((row) => row.outcome || row.history);
@@ -172,10 +181,11 @@ export function encodeTable(rows: readonly TableRow[]): Buffer {
     JSON.stringify(s).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`),
     "latin1",
   );
-  const out = Buffer.alloc(binaryStart(json.length) + binary.byteLength, 0x20);
-  out.writeUInt32LE(json.length, 0);
-  json.copy(out, 4);
-  Buffer.from(binary).copy(out, binaryStart(json.length));
+  const out = Buffer.alloc(lead.length + binaryStart(json.length) + binary.byteLength, 0x20);
+  out.set(lead, 0);
+  out.writeUInt32LE(json.length, lead.length);
+  json.copy(out, lead.length + 4);
+  out.set(new Uint8Array(binary), lead.length + binaryStart(json.length));
   return out;
 }
 

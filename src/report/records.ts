@@ -268,12 +268,13 @@ const HEADER = "jit-access report-cache";
  * the rows as columns (facts-table.ts).
  */
 function encodeCache(key: string, head: CacheHead | undefined, rows: readonly TableRow[]): Buffer {
-  const table = encodeTable(rows);
   const line = JSON.stringify({ head: head ?? null }).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  const headerLength = HEADER.length + key.length + 8 + 4;
-  const pad = (8 - ((headerLength + line.length + 1) % 8)) % 8;
-  const body = Buffer.concat([Buffer.from(`${line}${" ".repeat(pad)}\n`, "latin1"), table]);
-  return Buffer.concat([Buffer.from(`${HEADER} ${key} ${checksum(body)}\n`, "latin1"), body]);
+  // The checksum's place is kept in the header, filled in once the rest is written.
+  const header = `${HEADER} ${key} ${"0".repeat(8)}\n`;
+  const pad = (8 - ((header.length + line.length + 1) % 8)) % 8;
+  const out = encodeTable(rows, Buffer.from(`${header}${line}${" ".repeat(pad)}\n`, "latin1"));
+  out.write(checksum(out.subarray(header.length)), header.length - 9, "latin1");
+  return out;
 }
 
 /** CRC-32 of the bytes, in hex: against a torn or damaged file (the cache is trusted like the working tree, not against an attacker). */
