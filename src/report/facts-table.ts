@@ -336,44 +336,51 @@ export class FactsTable {
     const duration = b.duration[r]!;
     const services = b.services[r]!;
     if (kinds[requester] !== 1 || kinds[account] !== 1 || kinds[status] !== 1 || kinds[duration] !== 1 || kinds[services] !== 2) return undefined;
+    // Every field written, undefined where absent: facts read from the cache then share one shape,
+    // and the report's reads of them stay monomorphic.
+    const rare = this.rare.get(r);
+    const grant = b.grant[r]
+      ? {
+          granted_at: s.granted_at[r]!,
+          expires_at: s.expires_at[r]!,
+          merge_commit: s.merge_commit[r]!,
+          auto_approval: rare?.auto_approval,
+          break_glass: rare?.break_glass,
+          extensions: rare?.extensions,
+        }
+      : undefined;
+    let closed: RecordFacts["closed"];
+    if (b.closed[r]) {
+      const reason = s.closed_reason[r];
+      if (reason === 0 && !grant) return undefined;
+      const by = b.closed_by[r]!;
+      const code = b.closed_code[r]!;
+      if ((by >= 0 && kinds[by] !== 1) || (code >= 0 && kinds[code] !== 1)) return undefined;
+      closed = {
+        at: s.closed_at[r]!,
+        reason: reason === 0 ? `${EXPIRED_AT}${grant!.expires_at}` : reason!,
+        by: by >= 0 ? (v[by] as string) : undefined,
+        code: code >= 0 ? (v[code] as string) : undefined,
+      };
+    }
+    const risk = b.risk[r]!;
+    const usage = b.usage[r]!;
     const f: RecordFacts = {
       file,
       id: s.id[r]!,
       requester: v[requester] as string,
       account: v[account] as string,
+      accounts: rare?.accounts,
       status: v[status] as RecordFacts["status"],
       duration: v[duration] as string,
       services: v[services] as string[],
+      catalogue: rare?.catalogue,
+      grant,
+      scheduled: rare?.scheduled,
+      closed,
+      risk: risk >= 0 ? (v[risk] as NonNullable<RecordFacts["risk"]>) : undefined,
+      usage: usage >= 0 ? (v[usage] as NonNullable<RecordFacts["usage"]>) : undefined,
     };
-    const rare = this.rare.get(r);
-    if (rare?.accounts) f.accounts = rare.accounts;
-    if (rare?.catalogue !== undefined) f.catalogue = rare.catalogue;
-    if (b.grant[r]) {
-      f.grant = { granted_at: s.granted_at[r]!, expires_at: s.expires_at[r]!, merge_commit: s.merge_commit[r]! };
-      if (rare?.auto_approval) f.grant.auto_approval = rare.auto_approval;
-      if (rare?.break_glass) f.grant.break_glass = rare.break_glass;
-      if (rare?.extensions) f.grant.extensions = rare.extensions;
-    }
-    if (rare?.scheduled) f.scheduled = rare.scheduled;
-    if (b.closed[r]) {
-      const reason = s.closed_reason[r];
-      if (reason === 0 && !f.grant) return undefined;
-      f.closed = { at: s.closed_at[r]!, reason: reason === 0 ? `${EXPIRED_AT}${f.grant!.expires_at}` : reason! };
-      const by = b.closed_by[r]!;
-      const code = b.closed_code[r]!;
-      if (by >= 0) {
-        if (kinds[by] !== 1) return undefined;
-        f.closed.by = v[by] as string;
-      }
-      if (code >= 0) {
-        if (kinds[code] !== 1) return undefined;
-        f.closed.code = v[code] as string;
-      }
-    }
-    const risk = b.risk[r]!;
-    if (risk >= 0) f.risk = v[risk] as NonNullable<RecordFacts["risk"]>;
-    const usage = b.usage[r]!;
-    if (usage >= 0) f.usage = v[usage] as NonNullable<RecordFacts["usage"]>;
     if (kind === NOTED) return typeof note === "string" ? { facts: f, note } : undefined;
     return { facts: f };
   }
