@@ -20,10 +20,10 @@ export interface HistoryEntry {
   values: RecordHistory;
 }
 
-/** One row: a file, the blob its outcome is of ("" when the outcome is not cached), the outcome, its history values. */
+/** One row: a file, the blob its outcome is of (hex, or 20 bytes; "" when the outcome is not cached), the outcome, its history values. */
 export interface TableRow {
   file: string;
-  sha: string;
+  sha: string | Uint8Array;
   outcome: Outcome | undefined;
   history: HistoryEntry | undefined;
 }
@@ -128,9 +128,11 @@ export function encodeTable(rows: readonly TableRow[], lead: Uint8Array = new Ui
   const binary = new ArrayBuffer(n * ROW_BYTES);
   const col = columns(binary, n);
   const shas = new Uint8Array(binary, n * (ROW_BYTES - 20), n * 20);
+  const shaBuffer = Buffer.from(shas.buffer, shas.byteOffset, shas.byteLength);
   kept.forEach((row, r) => {
     const o = row.outcome;
-    if (o && SHA_HEX.test(row.sha)) shas.set(Buffer.from(row.sha, "hex"), 20 * r);
+    if (o && typeof row.sha !== "string" && row.sha.length === 20) shas.set(row.sha, 20 * r);
+    else if (o && typeof row.sha === "string" && SHA_HEX.test(row.sha)) shaBuffer.write(row.sha, 20 * r, "hex");
     const f = o && "facts" in o ? o.facts : undefined;
     const slash = row.file.lastIndexOf("/") + 1;
     const id = f?.id ?? "";
@@ -158,7 +160,7 @@ export function encodeTable(rows: readonly TableRow[], lead: Uint8Array = new Ui
     col.closed_code[r] = ref(cl?.code);
     col.risk[r] = ref(f?.risk);
     col.usage[r] = ref(f?.usage);
-    if (f) {
+    if (f && (f.accounts || f.catalogue !== undefined || f.scheduled || g?.auto_approval || g?.break_glass || g?.extensions)) {
       const rare: Rare = {};
       if (f.accounts) rare.accounts = f.accounts;
       if (f.catalogue !== undefined) rare.catalogue = f.catalogue;
@@ -166,7 +168,7 @@ export function encodeTable(rows: readonly TableRow[], lead: Uint8Array = new Ui
       if (g?.auto_approval) rare.auto_approval = g.auto_approval;
       if (g?.break_glass) rare.break_glass = g.break_glass;
       if (g?.extensions) rare.extensions = g.extensions;
-      if (Object.keys(rare).length) s.rare[r] = rare;
+      s.rare[r] = rare;
     }
     const h = row.history;
     col.history[r] = h ? 1 : 0;
@@ -181,11 +183,13 @@ export function encodeTable(rows: readonly TableRow[], lead: Uint8Array = new Ui
     JSON.stringify(s).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`),
     "latin1",
   );
-  const out = Buffer.alloc(lead.length + binaryStart(json.length) + binary.byteLength, 0x20);
+  const start = lead.length + binaryStart(json.length);
+  const out = Buffer.allocUnsafe(start + binary.byteLength);
   out.set(lead, 0);
   out.writeUInt32LE(json.length, lead.length);
   json.copy(out, lead.length + 4);
-  out.set(new Uint8Array(binary), lead.length + binaryStart(json.length));
+  out.fill(0x20, lead.length + 4 + json.length, start);
+  out.set(new Uint8Array(binary), start);
   return out;
 }
 
@@ -318,7 +322,13 @@ export class FactsTable {
   }
 
   sha(r: number): string {
-    return this.b.kind[r] === NONE ? "" : Buffer.from(this.shas.buffer, this.shas.byteOffset + 20 * r, 20).toString("hex");
+    const bytes = this.shaBytes(r);
+    return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, 20).toString("hex") : "";
+  }
+
+  /** Row r's blob sha as 20 bytes (a view of the table's), or undefined when the row holds no outcome. */
+  shaBytes(r: number): Uint8Array | undefined {
+    return this.b.kind[r] === NONE ? undefined : this.shas.subarray(20 * r, 20 * r + 20);
   }
 
   /** Row r's outcome for `file`; undefined when it has none, or holds a value of the wrong type. */

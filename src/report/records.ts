@@ -198,7 +198,7 @@ export async function readReportRecords(store: RecordStore, disk: ReportDisk, op
       const h = f ? history?.records[k++] : undefined;
       return {
         file,
-        sha: typeof sha === "number" ? (cache?.sha(sha) ?? "") : sha,
+        sha: typeof sha === "number" ? (cache?.shaBytes(sha) ?? "") : sha,
         outcome: keep ? outcome : undefined,
         history: f && h ? { id: f.id, merge: f.grant?.merge_commit, values: h } : history ? undefined : had,
       };
