@@ -200,6 +200,22 @@ describe("report cache", () => {
     }
   });
 
+  it("a file renamed to the name whose UTF-8 bytes are its old name's characters (Ã© → é) is reported at its new path", async () => {
+    const r = records[1]!;
+    const from = "access-requests/dev/2026/\u00c3\u00a9.yaml";
+    write(from, dumpRequest({ ...r.request, account: "dev" }, "recorded"));
+    OPS.commitAll();
+    await report(); // the cache holds the old name
+    git(["mv", "--", from, "access-requests/dev/2026/\u00e9.yaml"]);
+    OPS.commitAll();
+    const { cached, fresh } = await bothWays();
+    expect(JSON.parse(cached)).toEqual(JSON.parse(fresh));
+    expect(cached).toContain("access-requests/dev/2026/\u00e9.yaml");
+    expect(cached).not.toContain("\u00c3");
+    git(["rm", "--quiet", "--", "access-requests/dev/2026/\u00e9.yaml"]);
+    OPS.commitAll();
+  });
+
   it("any sequence of edits, commits, history rewrites and damage to the cache", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom(...(Object.keys(OPS) as Op[])), fc.nat(40)), { minLength: 1, maxLength: 5 }), async (ops) => {

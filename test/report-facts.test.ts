@@ -1,5 +1,6 @@
 // A record's facts survive the report cache's columns whole (the cache must never change a report),
 // and the report over facts read back from them equals the report over the records.
+import { isAscii } from "node:buffer";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildReport } from "../src/report/aggregate.js";
@@ -123,6 +124,50 @@ describe("report facts", () => {
     // Cut short, or with a byte changed in the binary columns' lengths: not a table.
     expect(FactsTable.from(bytes.subarray(0, bytes.length - 1))).toBeUndefined();
     expect(FactsTable.from(bytes.subarray(0, 3))).toBeUndefined();
+  });
+
+  it("a row is found in place for a listed path only when it is that path: never for another whose UTF-8 bytes spell its characters", () => {
+    // Characters past ASCII, as names hold them: é, and "Ã©" whose char codes are é's UTF-8 bytes.
+    const names = fc
+      .array(fc.constantFrom("a", "b", "-", "\u00e9", "\u00c3", "\u00a9", "\u00fc", "\u20ac", "\ud83d\ude00", "1"), { minLength: 1, maxLength: 6 })
+      .map((cs) => `${cs.join("")}.yaml`);
+    // The cached name: the listed one, the listed one's UTF-8 bytes read as characters (mojibake), or another.
+    const pairs = fc
+      .tuple(names, names, fc.integer({ min: 0, max: 2 }))
+      .map(([b, other, how]) => [how === 0 ? b : how === 1 ? Buffer.from(b, "utf8").toString("latin1") : other, b] as const);
+    fc.assert(
+      fc.property(pairs, ([a, b]) => {
+        const file = `access-requests/dev/2026/${a}`;
+        const table = FactsTable.from(encodeTable([{ file, sha: "1".repeat(40), outcome: { skipped: "x" }, history: undefined }]))!;
+        const listed = Buffer.from(`access-requests/dev/2026/${b}`, "utf8");
+        const found = table.rowIfAt(0, listed, 0, listed.length);
+        // Not found in place (a path past ASCII is looked up by row()), or found and the same path.
+        expect(found < 0 || a === b).toBe(true);
+        if (isAscii(Buffer.from(a))) expect(found >= 0).toBe(a === b);
+        expect(table.row(listed.toString("utf8"))).toBe(a === b ? 0 : -1);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a table whose ids or names are not strings is not a table (its rows would be compared with listed paths)", () => {
+    const bytes = encodeTable([{ file: "access-requests/dev/2026/odd.yaml", sha: "1".repeat(40), outcome: { skipped: "x" }, history: undefined }]);
+    const length = bytes.readUInt32LE(0);
+    const json = JSON.parse(bytes.toString("latin1", 4, 4 + length)) as { id: unknown[]; name: Record<string, unknown> };
+    const rewrite = (edit: (j: typeof json) => void) => {
+      const j = structuredClone(json);
+      edit(j);
+      const text = Buffer.from(JSON.stringify(j), "latin1");
+      const start = Math.ceil((4 + text.length) / 8) * 8;
+      const out = Buffer.alloc(start + bytes.length - Math.ceil((4 + length) / 8) * 8, 0x20);
+      out.writeUInt32LE(text.length, 0);
+      text.copy(out, 4);
+      bytes.copy(out, start, Math.ceil((4 + length) / 8) * 8);
+      return out;
+    };
+    expect(FactsTable.from(rewrite(() => undefined))?.file(0)).toBe("access-requests/dev/2026/odd.yaml");
+    expect(FactsTable.from(rewrite((j) => (j.id[0] = null)))).toBeUndefined();
+    expect(FactsTable.from(rewrite((j) => (j.name["0"] = 7)))).toBeUndefined();
   });
 
   it("the report over facts read back from their packed form is the report over the records", () => {

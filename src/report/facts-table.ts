@@ -248,7 +248,7 @@ export class FactsTable {
 
   /**
    * The table encodeTable wrote, or undefined when the bytes are not of its shape: every column of
-   * one length, every row's folder a string. The values are not checked one by one (the caller
+   * one length, every row's folder, id and name strings. The values are not checked one by one (the caller
    * checks the bytes were written whole, by this version); a row whose refs do not name values of
    * their kind has no outcome.
    */
@@ -274,7 +274,8 @@ export class FactsTable {
     if (binary.byteOffset % 8 !== 0) binary = Buffer.from(binary);
     const b = columns(binary.buffer as ArrayBuffer, n, binary.byteOffset);
     const table = new FactsTable(s, b, new Uint8Array(binary.buffer, binary.byteOffset + n * (ROW_BYTES - 20), n * 20));
-    for (let r = 0; r < n; r++) if (table.kinds[b.folder[r]!] !== 1) return undefined;
+    for (let r = 0; r < n; r++) if (table.kinds[b.folder[r]!] !== 1 || typeof s.id[r] !== "string") return undefined;
+    for (const v of table.name.values()) if (typeof v !== "string") return undefined;
     return table;
   }
 
@@ -288,7 +289,8 @@ export class FactsTable {
   }
 
   /**
-   * Row r when its file is the path bytes[start, end) (ASCII, compared in place), else -1. Rows are
+   * Row r when its file is the path bytes[start, end), compared in place while ASCII (any other
+   * character is -1: the caller looks the path up by row()), else -1. Rows are
    * written in path order, which is nearly the order git lists files in: the caller tries the row
    * after the last one it found before asking row(), and makes no string for a file found so.
    */
@@ -299,10 +301,17 @@ export class FactsTable {
     const id = this.s.id[r]!;
     if (folder.length + (name === undefined ? id.length + YAML.length : name.length) !== end - start) return -1;
     let at = start;
-    for (let k = 0; k < folder.length; k++) if (folder.charCodeAt(k) !== bytes[at++]) return -1;
+    // A character past ASCII is never its own UTF-8 byte ("é" is C3 A9, the bytes of "Ã©"): such a path is looked up by row().
+    for (let k = 0; k < folder.length; k++) {
+      const c = folder.charCodeAt(k);
+      if (c > 0x7f || c !== bytes[at++]) return -1;
+    }
     // `<id>.yaml`, compared a part at a time (no string made for it).
     const first = name ?? id;
-    for (let k = 0; k < first.length; k++) if (first.charCodeAt(k) !== bytes[at++]) return -1;
+    for (let k = 0; k < first.length; k++) {
+      const c = first.charCodeAt(k);
+      if (c > 0x7f || c !== bytes[at++]) return -1;
+    }
     if (name === undefined) for (let k = 0; k < YAML.length; k++) if (YAML.charCodeAt(k) !== bytes[at++]) return -1;
     return r;
   }
