@@ -179,10 +179,7 @@ export function encodeTable(rows: readonly TableRow[], lead: Uint8Array = new Ui
     // The history's keys are the row's own facts' unless they differ (or there are no facts).
     if (h && (f?.id !== h.id || f.grant?.merge_commit !== h.merge)) s.keys[r] = [h.id, h.merge ?? null];
   });
-  const json = Buffer.from(
-    JSON.stringify(s).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`),
-    "latin1",
-  );
+  const json = Buffer.from(asciiJson(s), "latin1");
   const start = lead.length + binaryStart(json.length);
   const out = Buffer.allocUnsafe(start + binary.byteLength);
   out.set(lead, 0);
@@ -191,6 +188,11 @@ export function encodeTable(rows: readonly TableRow[], lead: Uint8Array = new Ui
   out.fill(0x20, lead.length + 4 + json.length, start);
   out.set(new Uint8Array(binary), start);
   return out;
+}
+
+/** JSON of `value` in ASCII only (other characters escaped), so that it decodes as latin1: a copy, where UTF-8 is checked. */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** Where the binary columns start: after the length and the JSON, at a multiple of 8. */

@@ -25,7 +25,7 @@ import type { Config } from "../domain/types.js";
 import { gitBlobSha, packKnown, type KnownListing, type RecordStore } from "../store/record-store.js";
 import type { RecordHistory } from "./aggregate.js";
 import { recordFacts, type FactsCatalogue, type RecordFacts } from "./facts.js";
-import { encodeTable, FactsTable, type HistoryEntry, type Outcome, type TableRow } from "./facts-table.js";
+import { asciiJson, encodeTable, FactsTable, type HistoryEntry, type Outcome, type TableRow } from "./facts-table.js";
 
 export const REPORT_CACHE_FILE = "report-cache";
 /** Changes whenever what a record's facts hold, or how they are made, changes. */
@@ -268,7 +268,7 @@ const HEADER = "jit-access report-cache";
  * the rows as columns (facts-table.ts).
  */
 function encodeCache(key: string, head: CacheHead | undefined, rows: readonly TableRow[]): Buffer {
-  const line = JSON.stringify({ head: head ?? null }).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const line = asciiJson({ head: head ?? null });
   // The checksum's place is kept in the header, filled in once the rest is written.
   const header = `${HEADER} ${key} ${"0".repeat(8)}\n`;
   const pad = (8 - ((header.length + line.length + 1) % 8)) % 8;
